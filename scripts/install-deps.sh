@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs Coffer's build and test dependencies from Debian bookworm packages.
+# Idempotent: packages already present are skipped, so a second run costs one dpkg query.
+set -euo pipefail
+
+BUILD_PKGS=(
+  build-essential cmake ninja-build ccache pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libargon2-dev
+)
+TEST_PKGS=(
+  python3-azure azure-cli libnss-myhostname openssl curl procps
+)
+BENCH_PKGS=(nginx-light wrk)
+
+want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
+[[ "${1:-}" == "--bench" ]] && want+=("${BENCH_PKGS[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# libnss-myhostname resolves *.localhost to loopback only when listed in nsswitch.conf.
+if ! grep -Eq '^hosts:.*myhostname' /etc/nsswitch.conf 2>/dev/null; then
+  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  $SUDO sed -i -E 's/^(hosts:.*)$/\1 myhostname/' /etc/nsswitch.conf
+fi

@@ -1,0 +1,19 @@
+// Base64 (RFC 4648 §4, padded) and base64url (§5, unpadded on output).
+// Decoders accept input with or without padding and reject any other
+// character, returning std::nullopt.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace coffer {
+
+std::string base64_encode(std::string_view bytes);
+std::string base64url_encode(std::string_view bytes);
+std::optional<std::string> base64_decode(std::string_view text);
+std::optional<std::string> base64url_decode(std::string_view text);
+
+std::string hex_encode(std::string_view bytes);
+
+}  // namespace coffer

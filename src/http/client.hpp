@@ -1,0 +1,34 @@
+// HttpsClient: a small synchronous HTTPS/1.1 client for the `coffer` CLI and
+// tests. Verifies the server certificate against `ca_file` (or the system
+// store when empty) and the host name. One connection, kept alive between
+// calls, reconnected when the server closed it. Not thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.hpp"
+#include "http/message.hpp"
+
+namespace coffer::http {
+
+class HttpsClient {
+ public:
+  // `base_url` like "https://dev.vault.localhost:8443" (no path).
+  HttpsClient(std::string base_url, std::string ca_file);
+  ~HttpsClient();
+
+  // `target` is path + query. Returns the response, or kUnavailable when
+  // the connection or TLS handshake fails (message says why).
+  Result<Response> request(const std::string& method, const std::string& target,
+                           const std::vector<std::pair<std::string, std::string>>& headers,
+                           const std::string& body);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace coffer::http

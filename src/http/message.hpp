@@ -1,0 +1,35 @@
+// Plain HTTP request/response values exchanged between http/ (which parses
+// and writes them with Beast) and the application handler (api/). No Beast
+// types cross this edge, so api/ stays testable without sockets.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace coffer::http {
+
+struct Request {
+  std::string method;   // "GET", "PUT", … (upper case, as sent)
+  std::string target;   // origin-form: path and query, undecoded
+  std::string host;     // Host header value, may include ":port"
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string remote_address;  // peer IP, for audit
+  // First header with this name (case-insensitive), or empty.
+  std::string_view header(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  void set_header(std::string name, std::string value);
+};
+
+// Produces the response for a request. Must not throw; runs concurrently.
+using Handler = std::function<Response(Request&)>;
+
+}  // namespace coffer::http

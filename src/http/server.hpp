@@ -1,0 +1,64 @@
+// HttpsServer: HTTPS-only HTTP/1.1 server on Boost.Beast/Asio.
+// - TLS 1.2 and 1.3 only, ECDHE + AEAD cipher suites only.
+// - Keep-alive; every response carries Content-Length.
+// - Limits: header block ≤ max_header_bytes (431 on excess), body ≤
+//   max_body_bytes (413 on excess); read timeout per request, idle timeout
+//   between keep-alive requests, TLS handshake timeout.
+// - Threads: `io_threads` run the event loop (default: one per core). GET
+//   and HEAD requests are handled on the I/O thread; other methods (which
+//   may wait for a durable commit or a slow password hash) run on a pool of
+//   `worker_threads` so they never stall the event loop.
+// - Graceful stop: stop() closes the listeners, lets in-flight requests
+//   finish and write their responses (up to `drain_timeout_seconds`), then
+//   closes idle connections and returns from run().
+// Thread-safe: stop() may be called from any thread (e.g. a signal handler
+// thread).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.hpp"
+#include "http/message.hpp"
+
+namespace coffer::http {
+
+struct ServerOptions {
+  // "host:port". "localhost" binds both 127.0.0.1 and ::1 on the same port;
+  // port 0 picks a free port (the same one for both loopbacks).
+  std::string listen = "localhost:8443";
+  std::string cert_chain_file;  // PEM, leaf first
+  std::string private_key_file; // PEM
+  unsigned io_threads = 0;      // 0 = std::thread::hardware_concurrency()
+  unsigned worker_threads = 32;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  unsigned handshake_timeout_seconds = 10;
+  unsigned read_timeout_seconds = 30;
+  unsigned idle_timeout_seconds = 120;
+  unsigned drain_timeout_seconds = 30;
+};
+
+class HttpsServer {
+ public:
+  HttpsServer(ServerOptions options, Handler handler);
+  ~HttpsServer();
+  HttpsServer(const HttpsServer&) = delete;
+  HttpsServer& operator=(const HttpsServer&) = delete;
+
+  // Loads TLS material and binds the listeners. After OK, port() is known.
+  Status start();
+  // The port actually bound (after start()).
+  uint16_t port() const;
+  // Serves until stop(); returns after the drain.
+  void run();
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace coffer::http

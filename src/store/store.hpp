@@ -1,0 +1,82 @@
+// Store: a transactional, ordered key → bytes map, the only persistence
+// Coffer has. It is below the encryption barrier: every value that holds a
+// secret or key material is already ciphertext when it gets here, so a
+// backend may be untrusted storage.
+//
+// Keys are byte strings compared bytewise; callers build them from
+// prefixes ("secrets/<vault>/…"). Each entry has a revision, a positive
+// number that changes on every put, for compare-and-set.
+//
+// Thread-safety: a Store is safe for concurrent use by any number of
+// threads. Transactions are not: a ReadTxn/WriteTxn is used only inside the
+// callback it was given to, on that thread.
+//
+// Durability: write() returns OK only after the transaction is durable
+// (for SQLite: committed with synchronous=FULL). Backends may batch many
+// concurrent write() calls into one commit (group commit); each caller
+// still sees only its own transaction's outcome. A write callback may be
+// run more than once (retries after a serialization conflict), so it must
+// have no side effects outside the transaction.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.hpp"
+
+namespace coffer::store {
+
+struct Entry {
+  std::string key;
+  std::string value;
+  int64_t revision = 0;
+};
+
+class ReadTxn {
+ public:
+  virtual ~ReadTxn() = default;
+  // nullopt when the key is absent.
+  virtual Result<std::optional<Entry>> get(std::string_view key) = 0;
+  // Entries whose key starts with `prefix` and sorts strictly after
+  // `start_after` (empty = from the beginning), in key order, at most `limit`.
+  virtual Result<std::vector<Entry>> scan(std::string_view prefix, std::string_view start_after,
+                                          std::size_t limit) = 0;
+};
+
+class WriteTxn : public ReadTxn {
+ public:
+  // Inserts or replaces.
+  virtual Status put(std::string_view key, std::string_view value) = 0;
+  // Compare-and-set: writes only if the entry's current revision equals
+  // `expected_revision` (0 = the key must be absent); otherwise kConflict.
+  virtual Status put_if(std::string_view key, std::string_view value, int64_t expected_revision) = 0;
+  // Removes the key; OK if it was absent.
+  virtual Status erase(std::string_view key) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Runs `fn` against a consistent snapshot.
+  virtual Status read(const std::function<Status(ReadTxn&)>& fn) = 0;
+  // Runs `fn` in a transaction. If fn returns non-OK, nothing it wrote is
+  // kept and that Status is returned. OK means committed and durable.
+  virtual Status write(const std::function<Status(WriteTxn&)>& fn) = 0;
+};
+
+struct SqliteOptions {
+  std::string path;            // database file; created if absent
+  std::size_t readers = 8;     // pooled read connections
+  std::size_t max_batch = 256; // most write() calls folded into one commit
+};
+
+// Opens (creating and migrating as needed) a SQLite store in WAL mode with
+// synchronous=FULL.
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
+
+}  // namespace coffer::store
