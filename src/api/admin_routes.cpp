@@ -1,0 +1,166 @@
+#include "api/admin_routes.hpp"
+
+#include <boost/json.hpp>
+
+#include "api/json_body.hpp"
+#include "api/responses.hpp"
+
+namespace coffer::api {
+namespace json = boost::json;
+namespace {
+
+json::object vault_json(const vault::VaultInfo& v, const AdminContext& ctx) {
+  return json::object{{"name", v.name},
+                      {"id", v.id},
+                      {"vaultUri", ctx.vault_url(v.name)},
+                      {"retentionDays", v.retention_days},
+                      {"purgeProtection", v.purge_protection},
+                      {"recoveryLevel", v.recovery_level()},
+                      {"created", v.created}};
+}
+
+json::object principal_json(const auth::Principal& p) {
+  return json::object{{"clientId", p.app_id},
+                      {"objectId", p.object_id},
+                      {"displayName", p.display_name},
+                      {"tenantId", p.tenant_id}};
+}
+
+Operation op(std::string name, std::string action, std::string scope, std::function<http::Response()> run) {
+  return Operation{std::move(name), "Coffer/" + std::move(action), std::move(scope), "", std::move(run)};
+}
+
+http::Response create_vault(const http::Request& req, const std::string& name, const AdminContext& ctx) {
+  vault::VaultSettings settings;
+  if (!req.body.empty()) {
+    auto body = parse_json_object(req.body);
+    if (!body.ok()) return error_response(body.status());
+    auto days = opt_int(*body, "retentionDays");
+    if (!days.ok()) return error_response(days.status());
+    auto protect = opt_bool(*body, "purgeProtection");
+    if (!protect.ok()) return error_response(protect.status());
+    if (*days) {
+      if (**days < 7 || **days > 90) {
+        return error_response(Status(Code::kBadParameter, "retentionDays must be between 7 and 90."));
+      }
+      settings.retention_days = int(**days);
+    }
+    settings.purge_protection = protect->value_or(false);
+  }
+  auto v = ctx.vaults.create(name, settings);
+  if (!v.ok()) return error_response(v.status());
+  return json_response(201, vault_json(*v, ctx));
+}
+
+http::Response delete_vault(const std::string& name, const AdminContext& ctx) {
+  auto v = ctx.vaults.find(name);
+  if (!v.ok()) return error_response(v.status());
+  if (Status st = ctx.secrets.erase_all(*v); !st.ok()) return error_response(st);
+  if (Status st = ctx.vaults.remove(v->name); !st.ok()) return error_response(st);
+  return empty_response(204);
+}
+
+http::Response create_principal(const http::Request& req, const AdminContext& ctx) {
+  auto body = parse_json_object(req.body);
+  if (!body.ok()) return error_response(body.status());
+  auto name = opt_string(*body, "displayName");
+  if (!name.ok()) return error_response(name.status());
+  if (!*name) return error_response(Status(Code::kBadParameter, "Property 'displayName' is required."));
+  auto created = ctx.principals.create(**name);
+  if (!created.ok()) return error_response(created.status());
+  json::object o = principal_json(created->principal);
+  o["clientSecret"] = created->client_secret.view();
+  return json_response(201, o);
+}
+
+http::Response advance_clock(const http::Request& req, const AdminContext& ctx) {
+  auto body = parse_json_object(req.body);
+  if (!body.ok()) return error_response(body.status());
+  auto seconds = opt_int(*body, "seconds");
+  if (!seconds.ok()) return error_response(seconds.status());
+  if (!*seconds || **seconds < 0) {
+    return error_response(Status(Code::kBadParameter, "Property 'seconds' must be a non-negative integer."));
+  }
+  ctx.test_clock->advance(**seconds);
+  auto report = ctx.maintenance.run_once();
+  if (!report.ok()) return error_response(report.status());
+  return json_response(200, json::object{{"now", ctx.test_clock->now()},
+                                         {"secretsPurged", report->secrets_purged}});
+}
+
+}  // namespace
+
+std::optional<Operation> route_admin(const http::Request& req, const std::vector<std::string>& s,
+                                     const AdminContext& ctx) {
+  const std::string& m = req.method;
+  if (s.empty()) return std::nullopt;
+  if (s[0] == "vaults") {
+    if (s.size() == 1 && m == "GET") {
+      return op("VaultList", "vaults/read", "/", [&] {
+        auto list = ctx.vaults.list();
+        if (!list.ok()) return error_response(list.status());
+        json::array items;
+        for (const auto& v : *list) items.push_back(vault_json(v, ctx));
+        return json_response(200, json::object{{"value", items}});
+      });
+    }
+    if (s.size() != 2 || s[1].empty()) return std::nullopt;
+    const std::string name = s[1];
+    const std::string scope = "/vaults/" + name;
+    if (m == "PUT") return op("VaultCreate", "vaults/write", scope, [&, name] { return create_vault(req, name, ctx); });
+    if (m == "DELETE") return op("VaultDelete", "vaults/delete", scope, [&, name] { return delete_vault(name, ctx); });
+    if (m == "GET") {
+      return op("VaultGet", "vaults/read", scope, [&, name] {
+        auto v = ctx.vaults.find(name);
+        return v.ok() ? json_response(200, vault_json(*v, ctx)) : error_response(v.status());
+      });
+    }
+    return std::nullopt;
+  }
+  if (s[0] == "service-principals") {
+    if (s.size() == 1 && m == "GET") {
+      return op("ServicePrincipalList", "servicePrincipals/read", "/", [&] {
+        auto list = ctx.principals.list();
+        if (!list.ok()) return error_response(list.status());
+        json::array items;
+        for (const auto& p : *list) items.push_back(principal_json(p));
+        return json_response(200, json::object{{"value", items}});
+      });
+    }
+    if (s.size() == 1 && m == "POST") {
+      return op("ServicePrincipalCreate", "servicePrincipals/write", "/", [&] { return create_principal(req, ctx); });
+    }
+    if (s.size() < 2 || s[1].empty()) return std::nullopt;
+    const std::string id = s[1];
+    if (s.size() == 2 && m == "DELETE") {
+      return op("ServicePrincipalDelete", "servicePrincipals/delete", "/", [&, id] {
+        Status st = ctx.principals.remove(id);
+        return st.ok() ? empty_response(204) : error_response(st);
+      });
+    }
+    if (s.size() == 2 && m == "GET") {
+      return op("ServicePrincipalGet", "servicePrincipals/read", "/", [&, id] {
+        auto p = ctx.principals.find(id);
+        return p.ok() ? json_response(200, principal_json(*p)) : error_response(p.status());
+      });
+    }
+    if (s.size() == 3 && s[2] == "reset-credential" && m == "POST") {
+      return op("ServicePrincipalResetCredential", "servicePrincipals/write", "/", [&, id] {
+        auto p = ctx.principals.find(id);
+        if (!p.ok()) return error_response(p.status());
+        auto secret = ctx.principals.reset_secret(id);
+        if (!secret.ok()) return error_response(secret.status());
+        json::object o = principal_json(*p);
+        o["clientSecret"] = secret->view();
+        return json_response(200, o);
+      });
+    }
+    return std::nullopt;
+  }
+  if (s[0] == "clock" && s.size() == 2 && s[1] == "advance" && m == "POST" && ctx.test_clock) {
+    return op("TestClockAdvance", "maintenance/action", "/", [&] { return advance_clock(req, ctx); });
+  }
+  return std::nullopt;
+}
+
+}  // namespace coffer::api

@@ -1,0 +1,39 @@
+// Coffer's own admin API on the bare host, under /coffer/admin/ (bearer
+// token for the authority audience, authorized like every other request):
+//   GET    /coffer/admin/vaults                      list vaults
+//   PUT    /coffer/admin/vaults/{name}               create {retentionDays?, purgeProtection?} → 201
+//   GET    /coffer/admin/vaults/{name}               show
+//   DELETE /coffer/admin/vaults/{name}               delete the vault and all its objects → 204
+//   GET    /coffer/admin/service-principals          list
+//   POST   /coffer/admin/service-principals          create {displayName} → 201 with clientSecret
+//   DELETE /coffer/admin/service-principals/{id}     delete → 204
+//   POST   /coffer/admin/service-principals/{id}/reset-credential → new clientSecret
+//   POST   /coffer/admin/clock/advance {seconds}     test clock only: advance, run maintenance
+#pragma once
+
+#include <optional>
+
+#include "api/operation.hpp"
+#include "auth/service_principals.hpp"
+#include "common/clock.hpp"
+#include "vault/scheduler.hpp"
+#include "vault/secret_service.hpp"
+#include "vault/vault_registry.hpp"
+
+namespace coffer::api {
+
+struct AdminContext {
+  vault::VaultRegistry& vaults;
+  vault::SecretService& secrets;
+  vault::MaintenanceScheduler& maintenance;
+  auth::ServicePrincipalRegistry& principals;
+  ManualClock* test_clock;  // null unless the server runs with --test-clock
+  // https://<name>.<suffix>[:port] for a vault name.
+  std::function<std::string(const std::string&)> vault_url;
+};
+
+// `segments` start after "coffer", "admin".
+std::optional<Operation> route_admin(const http::Request& req, const std::vector<std::string>& segments,
+                                     const AdminContext& ctx);
+
+}  // namespace coffer::api

@@ -1,0 +1,200 @@
+#include "api/app.hpp"
+
+#include <spdlog/spdlog.h>
+#include <strings.h>
+
+#include <chrono>
+
+#include "api/admin_routes.hpp"
+#include "api/api_version.hpp"
+#include "api/identity_routes.hpp"
+#include "api/responses.hpp"
+#include "api/secret_routes.hpp"
+#include "api/target.hpp"
+#include "crypto/random.hpp"
+#include "vault/store_keys.hpp"
+
+namespace coffer::api {
+namespace {
+
+struct HostParts {
+  std::string name;  // lower case, without port
+  std::string port;  // empty when absent
+};
+
+HostParts split_host(std::string_view host) {
+  HostParts out;
+  if (!host.empty() && host.front() == '[') {  // [v6]:port
+    auto close = host.find(']');
+    out.name = std::string(host.substr(0, close == std::string_view::npos ? host.size() : close + 1));
+    if (close != std::string_view::npos && close + 2 <= host.size() && host[close + 1] == ':') {
+      out.port = std::string(host.substr(close + 2));
+    }
+  } else {
+    auto colon = host.rfind(':');
+    out.name = std::string(host.substr(0, colon));
+    if (colon != std::string_view::npos) out.port = std::string(host.substr(colon + 1));
+  }
+  out.name = vault::keys::lower(out.name);
+  return out;
+}
+
+std::string port_suffix(const std::string& port) { return port.empty() || port == "443" ? "" : ":" + port; }
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+struct Api::Call {
+  audit::AuditRecord record;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+Api::Api(ApiConfig config, ApiServices services) : config_(std::move(config)), s_(services) {}
+
+std::string Api::data_resource(const http::Request& req) const {
+  return "https://" + config_.dns_suffix + port_suffix(split_host(req.host).port);
+}
+
+http::Response Api::challenge(const http::Request& req, const Status& why) const {
+  http::Response r = error_response(why);
+  r.set_header("WWW-Authenticate", "Bearer authorization=\"" + config_.authority + "/" + config_.tenant_id +
+                                       "\", resource=\"" + data_resource(req) + "\"");
+  return r;
+}
+
+Result<auth::Principal> Api::authenticate(const http::Request& req, const std::vector<std::string>& audiences) {
+  std::string_view auth = req.header("Authorization");
+  if (auth.empty()) return Status(Code::kUnauthorized, "AKV10000: Request is missing a Bearer or PoP token.");
+  if (auth.size() < 7 || strncasecmp(auth.data(), "Bearer ", 7) != 0) {
+    return Status(Code::kUnauthorized, "AKV10000: Request is missing a Bearer or PoP token.");
+  }
+  return s_.tokens.verify(auth.substr(7), audiences);
+}
+
+http::Response Api::handle(http::Request& req) {
+  Call call;
+  auto& rec = call.record;
+  rec.time_ms = now_ms();
+  rec.request_id = crypto::new_guid();
+  rec.caller_ip = req.remote_address;
+  rec.client_info = std::string(req.header("User-Agent").substr(0, 256));
+  std::string_view corr = req.header("x-ms-client-request-id");
+  if (corr.empty()) corr = req.header("client-request-id");
+  rec.correlation_id = std::string(corr.substr(0, 128));
+  rec.request_uri = "https://" + req.host.substr(0, 256) + req.target.substr(0, 2048);
+
+  http::Response resp;
+  try {
+    resp = dispatch(req, call);
+  } catch (const std::exception& e) {
+    spdlog::error("request {} failed: {}", rec.request_id, e.what());
+    resp = error_response(Status(Code::kInternal, e.what()));
+  }
+  rec.http_status = resp.status;
+  rec.result_type = resp.status < 400 ? "Success" : "Failure";
+  rec.result_signature = akv_error_code(resp.status < 400 ? Code::kOk : Code::kInternal);
+  rec.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                          call.started).count();
+  if (rec.operation_name.empty()) rec.operation_name = "Unknown";
+  if (Status st = s_.audit.write(rec); !st.ok()) {
+    spdlog::error("audit sink failed, refusing to report the outcome of request {}: {}", rec.request_id,
+                  st.message());
+    resp = error_response(Status(Code::kUnavailable, "The request could not be audited; it may have been applied."));
+  }
+  resp.set_header("x-ms-request-id", rec.request_id);
+  if (!rec.correlation_id.empty()) resp.set_header("x-ms-client-request-id", rec.correlation_id);
+  return resp;
+}
+
+http::Response Api::dispatch(http::Request& req, Call& call) {
+  const HostParts host = split_host(req.host);
+  const std::string dotted_suffix = "." + config_.dns_suffix;
+  if (host.name.size() > dotted_suffix.size() &&
+      host.name.compare(host.name.size() - dotted_suffix.size(), dotted_suffix.size(), dotted_suffix) == 0) {
+    std::string vault_name = host.name.substr(0, host.name.size() - dotted_suffix.size());
+    if (vault_name.find('.') != std::string::npos) {
+      return error_response(Status(Code::kVaultNotFound, "No vault is served at host " + host.name + "."));
+    }
+    return data_plane(req, call, vault_name);
+  }
+  if (host.name == config_.dns_suffix) {
+    return error_response(Status(Code::kVaultNotFound, "Name a vault: https://<vault>." + config_.dns_suffix + "."));
+  }
+
+  auto target = parse_target(req.target);
+  if (!target.ok()) return error_response(target.status());
+  const auto& seg = target->segments;
+  if (seg.size() == 1 && seg[0] == "healthz" && req.method == "GET") {
+    call.record.operation_name = "Health";
+    return json_response(200, boost::json::object{{"status", "ok"}});
+  }
+  IdentityContext identity{config_.authority, config_.tenant_id, s_.principals, s_.tokens};
+  if (auto op = route_identity(req, *target, identity, call.record.caller_app_id)) {
+    call.record.operation_name = op->name;
+    return op->run();
+  }
+  if (seg.size() >= 2 && seg[0] == "coffer" && seg[1] == "admin") {
+    return admin(req, call, std::vector<std::string>(seg.begin() + 2, seg.end()));
+  }
+  if (config_.default_vault.empty()) {
+    return error_response(Status(Code::kNotFound, "No such endpoint, and this server has no default vault."));
+  }
+  return data_plane(req, call, config_.default_vault);
+}
+
+http::Response Api::admin(http::Request& req, Call& call, std::vector<std::string> segments) {
+  call.record.operation_name = "Admin";
+  auto principal = authenticate(req, {config_.authority});
+  if (!principal.ok()) return challenge(req, principal.status());
+  call.record.caller_tenant_id = principal->tenant_id;
+  call.record.caller_object_id = principal->object_id;
+  call.record.caller_app_id = principal->app_id;
+  const std::string port = split_host(req.host).port;
+  AdminContext ctx{s_.vaults, s_.secrets, s_.maintenance, s_.principals, s_.test_clock,
+                   [this, port](const std::string& name) {
+                     return "https://" + vault::keys::lower(name) + "." + config_.dns_suffix + port_suffix(port);
+                   }};
+  auto op = route_admin(req, segments, ctx);
+  if (!op) return error_response(Status(Code::kNotFound, "No such admin endpoint."));
+  call.record.operation_name = op->name;
+  if (Status st = s_.authorizer.authorize(*principal, op->action, op->scope); !st.ok()) return error_response(st);
+  return op->run();
+}
+
+http::Response Api::data_plane(http::Request& req, Call& call, const std::string& vault_name) {
+  call.record.vault = vault_name;
+  // A request without credentials is the SDK's body-stripped probe: answer
+  // the challenge before looking at anything else, and never act on it.
+  const std::string resource = data_resource(req);
+  auto principal = authenticate(req, {resource, "https://" + config_.dns_suffix});
+  if (!principal.ok()) {
+    call.record.operation_name = "Authentication";
+    return challenge(req, principal.status());
+  }
+  call.record.caller_tenant_id = principal->tenant_id;
+  call.record.caller_object_id = principal->object_id;
+  call.record.caller_app_id = principal->app_id;
+
+  auto target = parse_target(req.target);
+  if (!target.ok()) return error_response(target.status());
+  if (Status st = check_api_version(target->param("api-version")); !st.ok()) return error_response(st);
+  auto vault = s_.vaults.find(vault_name);
+  if (!vault.ok()) return error_response(vault.status());
+
+  VaultRequest vreq{req, *target, *vault, "https://" + vault::keys::lower(req.host)};
+  auto op = route_secret_operation(vreq, s_.secrets);
+  if (!op) {
+    return error_response(Status(Code::kBadParameter, "The operation " + req.method + " " + target->path +
+                                                           " is not supported by this vault."));
+  }
+  call.record.operation_name = op->name;
+  call.record.object_id = op->object_id;
+  if (Status st = s_.authorizer.authorize(*principal, op->action, op->scope); !st.ok()) return error_response(st);
+  return op->run();
+}
+
+}  // namespace coffer::api

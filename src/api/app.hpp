@@ -1,0 +1,64 @@
+// Api: the request pipeline behind the HTTPS server. For every request:
+//   route by Host — "<vault>.<dns-suffix>[:port]" is that vault's data
+//   plane; any other host (localhost, an IP) serves the identity endpoints,
+//   the admin API and the data plane of the default vault;
+//   authenticate (bearer JWT; none → 401 with the AKV challenge, before the
+//   body is even looked at), check api-version, resolve the vault,
+//   authorize(principal, action, scope), run the operation, and write one
+//   audit record. If the audit record cannot be written, the response is
+//   replaced by 503 (the operation's outcome is still in the store).
+// Thread-safe; handle() never throws.
+#pragma once
+
+#include <string>
+
+#include "audit/audit_sink.hpp"
+#include "auth/authorizer.hpp"
+#include "auth/service_principals.hpp"
+#include "auth/token_service.hpp"
+#include "common/clock.hpp"
+#include "http/message.hpp"
+#include "vault/scheduler.hpp"
+#include "vault/secret_service.hpp"
+#include "vault/vault_registry.hpp"
+
+namespace coffer::api {
+
+struct ApiConfig {
+  std::string dns_suffix = "vault.localhost";  // vault hosts are <name>.<dns_suffix>[:port]
+  std::string default_vault;                   // served on bare hosts; empty = none
+  std::string authority;                       // https://localhost:8443 — identity + admin audience
+  std::string tenant_id;
+};
+
+struct ApiServices {
+  vault::VaultRegistry& vaults;
+  vault::SecretService& secrets;
+  vault::MaintenanceScheduler& maintenance;
+  auth::ServicePrincipalRegistry& principals;
+  auth::TokenService& tokens;
+  auth::Authorizer& authorizer;
+  audit::AuditSink& audit;
+  const Clock& clock;
+  ManualClock* test_clock;  // non-null only with --test-clock
+};
+
+class Api {
+ public:
+  Api(ApiConfig config, ApiServices services);
+  http::Response handle(http::Request& request);
+
+ private:
+  struct Call;
+  http::Response dispatch(http::Request& req, Call& call);
+  http::Response data_plane(http::Request& req, Call& call, const std::string& vault_name);
+  http::Response admin(http::Request& req, Call& call, std::vector<std::string> segments);
+  Result<auth::Principal> authenticate(const http::Request& req, const std::vector<std::string>& audiences);
+  http::Response challenge(const http::Request& req, const Status& why) const;
+  std::string data_resource(const http::Request& req) const;
+
+  ApiConfig config_;
+  ApiServices s_;
+};
+
+}  // namespace coffer::api

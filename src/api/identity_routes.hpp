@@ -1,0 +1,27 @@
+// The OAuth2 / OpenID Connect endpoints that Azure AD and ADFS offer, as the
+// Azure SDK, MSAL and az use them (CLIENT-FLOWS.md §2): discovery documents,
+// the client-credentials token endpoints (v2 `scope`, v1 `resource`) and the
+// JWKS. Served on the bare host only; no bearer token required.
+#pragma once
+
+#include <optional>
+
+#include "api/operation.hpp"
+#include "auth/service_principals.hpp"
+#include "auth/token_service.hpp"
+
+namespace coffer::api {
+
+struct IdentityContext {
+  std::string authority;  // https://localhost:8443
+  std::string tenant_id;
+  auth::ServicePrincipalRegistry& principals;
+  auth::TokenService& tokens;
+};
+
+// nullopt when the path is not an identity endpoint. The Operation's run()
+// fills `caller_app_id` with the client id that asked for a token.
+std::optional<Operation> route_identity(const http::Request& req, const ParsedTarget& target,
+                                        const IdentityContext& ctx, std::string& caller_app_id);
+
+}  // namespace coffer::api

@@ -1,0 +1,30 @@
+// Operation: what a matched route will do, described before it is done so
+// the pipeline can authorize it (action × scope) and audit it by name.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "api/target.hpp"
+#include "http/message.hpp"
+#include "vault/types.hpp"
+
+namespace coffer::api {
+
+struct Operation {
+  std::string name;       // AKV audit operationName, e.g. "SecretGet"
+  std::string action;     // data action checked by the Authorizer
+  std::string scope;      // "/vaults/<v>", "/vaults/<v>/secrets/<n>", "/" …
+  std::string object_id;  // URL of the object acted on, for the audit record
+  std::function<http::Response()> run;
+};
+
+// A data-plane request addressed to one vault.
+struct VaultRequest {
+  const http::Request& http;
+  const ParsedTarget& target;
+  const vault::VaultInfo& vault;
+  std::string base;  // "https://<host as sent>" — the prefix of every id
+};
+
+}  // namespace coffer::api

@@ -1,0 +1,67 @@
+#include "api/responses.hpp"
+
+#include <boost/json.hpp>
+
+namespace coffer::api {
+namespace json = boost::json;
+
+http::Response json_response(int status, const json::value& body) {
+  http::Response r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  r.body = json::serialize(body);
+  return r;
+}
+
+http::Response empty_response(int status) {
+  http::Response r;
+  r.status = status;
+  return r;
+}
+
+int http_status_of(Code code) {
+  switch (code) {
+    case Code::kOk: return 200;
+    case Code::kBadParameter: return 400;
+    case Code::kUnauthorized: return 401;
+    case Code::kForbidden: return 403;
+    case Code::kNotFound:
+    case Code::kVaultNotFound:
+    case Code::kSecretNotFound: return 404;
+    case Code::kMethodNotAllowed: return 405;
+    case Code::kConflict: return 409;
+    case Code::kPayloadTooLarge: return 413;
+    case Code::kUnavailable: return 503;
+    case Code::kInternal: return 500;
+  }
+  return 500;
+}
+
+const char* akv_error_code(Code code) {
+  switch (code) {
+    case Code::kOk: return "OK";
+    case Code::kBadParameter: return "BadParameter";
+    case Code::kUnauthorized: return "Unauthorized";
+    case Code::kForbidden: return "Forbidden";
+    case Code::kNotFound: return "NotFound";
+    case Code::kVaultNotFound: return "VaultNotFound";
+    case Code::kSecretNotFound: return "SecretNotFound";
+    case Code::kMethodNotAllowed: return "MethodNotAllowed";
+    case Code::kConflict: return "Conflict";
+    case Code::kPayloadTooLarge: return "RequestEntityTooLarge";
+    case Code::kUnavailable: return "ServiceUnavailable";
+    case Code::kInternal: return "InternalServerError";
+  }
+  return "InternalServerError";
+}
+
+http::Response error_response(const Status& status) {
+  const std::string message = status.code() == Code::kInternal
+                                  ? "The server encountered an internal error; see the server log."
+                                  : status.message();
+  json::object err{{"code", akv_error_code(status.code())}, {"message", message}};
+  if (!status.reason().empty()) err["innererror"] = json::object{{"code", status.reason()}};
+  return json_response(http_status_of(status.code()), json::object{{"error", err}});
+}
+
+}  // namespace coffer::api

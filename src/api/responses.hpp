@@ -1,0 +1,23 @@
+// Building HTTP responses for the AKV surface: JSON bodies with AKV's
+// content type, and the single mapping of a Status to an HTTP status and an
+// AKV error body {"error":{"code","message","innererror":{"code"}}}.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include "common/status.hpp"
+#include "http/message.hpp"
+
+namespace coffer::api {
+
+http::Response json_response(int status, const boost::json::value& body);
+// 204 / empty-body responses.
+http::Response empty_response(int status);
+// The one Status → (HTTP status, AKV error code) mapping. Internal errors
+// get a generic message so nothing about internals leaks to clients.
+http::Response error_response(const Status& status);
+// The AKV error code string for a Status (e.g. "SecretNotFound").
+const char* akv_error_code(Code code);
+int http_status_of(Code code);
+
+}  // namespace coffer::api

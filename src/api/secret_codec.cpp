@@ -1,0 +1,126 @@
+#include "api/secret_codec.hpp"
+
+#include "api/json_body.hpp"
+
+namespace coffer::api {
+namespace json = boost::json;
+namespace {
+
+struct ParsedAttributes {
+  std::optional<bool> enabled;
+  std::optional<std::optional<int64_t>> not_before;
+  std::optional<std::optional<int64_t>> expires;
+};
+
+bool is_null_member(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_null();
+}
+
+Result<ParsedAttributes> parse_attributes(const json::object& body) {
+  ParsedAttributes out;
+  COFFER_ASSIGN_OR_RETURN(auto attrs, opt_object(body, "attributes"));
+  if (!attrs) return out;
+  COFFER_ASSIGN_OR_RETURN(out.enabled, opt_bool(*attrs, "enabled"));
+  COFFER_ASSIGN_OR_RETURN(auto nbf, opt_int(*attrs, "nbf"));
+  COFFER_ASSIGN_OR_RETURN(auto exp, opt_int(*attrs, "exp"));
+  if (nbf || is_null_member(*attrs, "nbf")) out.not_before = nbf;
+  if (exp || is_null_member(*attrs, "exp")) out.expires = exp;
+  if (nbf && exp && *nbf > *exp) {
+    return Status(Code::kBadParameter, "The 'nbf' attribute must not be later than the 'exp' attribute.");
+  }
+  return out;
+}
+
+json::object attributes_json(const vault::VaultInfo& vault, const vault::Attributes& a) {
+  json::object o{{"enabled", a.enabled}};
+  if (a.not_before) o["nbf"] = *a.not_before;
+  if (a.expires) o["exp"] = *a.expires;
+  o["created"] = a.created;
+  o["updated"] = a.updated;
+  o["recoveryLevel"] = vault.recovery_level();
+  o["recoverableDays"] = vault.retention_days;
+  return o;
+}
+
+std::string secret_id(const std::string& base, const vault::SecretProperties& p, bool versioned) {
+  std::string id = base + "/secrets/" + p.name;
+  if (versioned) id += "/" + p.version;
+  return id;
+}
+
+void add_metadata(json::object& o, const vault::VaultInfo& vault, const vault::SecretProperties& p) {
+  o["attributes"] = attributes_json(vault, p.attributes);
+  if (!p.tags.empty()) {
+    json::object tags;
+    for (const auto& [k, v] : p.tags) tags[k] = v;
+    o["tags"] = std::move(tags);
+  }
+  if (p.content_type) o["contentType"] = *p.content_type;
+  if (p.managed) o["managed"] = true;
+}
+
+}  // namespace
+
+Result<vault::SecretDraft> parse_secret_set(std::string_view body) {
+  COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
+  vault::SecretDraft d;
+  COFFER_ASSIGN_OR_RETURN(auto value, opt_string(o, "value"));
+  if (!value) return Status(Code::kBadParameter, "Property 'value' is required and must be a string.");
+  d.value = SecureString(std::move(*value));
+  COFFER_ASSIGN_OR_RETURN(d.content_type, opt_string(o, "contentType"));
+  COFFER_ASSIGN_OR_RETURN(auto tags, opt_string_map(o, "tags"));
+  if (tags) d.tags = std::move(*tags);
+  COFFER_ASSIGN_OR_RETURN(ParsedAttributes a, parse_attributes(o));
+  d.enabled = a.enabled.value_or(true);
+  if (a.not_before) d.not_before = *a.not_before;
+  if (a.expires) d.expires = *a.expires;
+  return d;
+}
+
+Result<vault::SecretPatch> parse_secret_update(std::string_view body) {
+  COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
+  vault::SecretPatch p;
+  COFFER_ASSIGN_OR_RETURN(p.content_type, opt_string(o, "contentType"));
+  COFFER_ASSIGN_OR_RETURN(p.tags, opt_string_map(o, "tags"));
+  COFFER_ASSIGN_OR_RETURN(ParsedAttributes a, parse_attributes(o));
+  p.enabled = a.enabled;
+  p.not_before = a.not_before;
+  p.expires = a.expires;
+  return p;
+}
+
+Result<std::string> parse_value_body(std::string_view body) {
+  COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
+  COFFER_ASSIGN_OR_RETURN(auto value, opt_string(o, "value"));
+  if (!value) return Status(Code::kBadParameter, "Property 'value' is required and must be a string.");
+  return std::move(*value);
+}
+
+json::object secret_bundle(const std::string& base, const vault::VaultInfo& vault, const vault::SecretProperties& p,
+                           const SecureString* value) {
+  json::object o;
+  if (value) o["value"] = value->view();
+  o["id"] = secret_id(base, p, true);
+  add_metadata(o, vault, p);
+  return o;
+}
+
+json::object secret_item(const std::string& base, const vault::VaultInfo& vault, const vault::SecretProperties& p,
+                         bool versioned_id) {
+  json::object o{{"id", secret_id(base, p, versioned_id)}};
+  add_metadata(o, vault, p);
+  return o;
+}
+
+json::object deleted_secret_bundle(const std::string& base, const vault::VaultInfo& vault,
+                                   const vault::DeletedSecret& d, bool item) {
+  json::object o = item ? secret_item(base, vault, d.properties, false)
+                        : secret_bundle(base, vault, d.properties, nullptr);
+  o["recoveryId"] = base + "/deletedsecrets/" + d.properties.name;
+  o["deletedDate"] = d.deletion.deleted_date;
+  o["scheduledPurgeDate"] = d.deletion.scheduled_purge_date;
+  return o;
+}
+
+}  // namespace coffer::api

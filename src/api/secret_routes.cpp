@@ -1,0 +1,172 @@
+#include "api/secret_routes.hpp"
+
+#include <boost/json.hpp>
+
+#include "api/paging.hpp"
+#include "api/responses.hpp"
+#include "api/secret_codec.hpp"
+#include "common/base64.hpp"
+
+namespace coffer::api {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kActionPrefix = "Microsoft.KeyVault/vaults/";
+
+std::string action(std::string_view a) { return std::string(kActionPrefix) + std::string(a); }
+
+http::Response or_error(const Status& st, int ok_status = 200) {
+  return st.ok() ? empty_response(ok_status) : error_response(st);
+}
+
+template <typename T, typename F>
+http::Response respond(Result<T> r, F&& to_json) {
+  if (!r.ok()) return error_response(r.status());
+  return json_response(200, to_json(r.value()));
+}
+
+Operation make(std::string name, std::string act, std::string scope, std::string object_id,
+               std::function<http::Response()> run) {
+  return Operation{std::move(name), action(act), std::move(scope), std::move(object_id), std::move(run)};
+}
+
+}  // namespace
+
+std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::SecretService& secrets) {
+  const auto& seg = req.target.segments;
+  const std::string& method = req.http.method;
+  if (seg.empty()) return std::nullopt;
+  const std::string vault_scope = "/vaults/" + req.vault.name;
+  const auto object_scope = [&](const std::string& name) { return vault_scope + "/secrets/" + name; };
+  const auto object_url = [&](const std::string& name) { return req.base + "/secrets/" + name; };
+  auto& vault = req.vault;
+  const std::string base = req.base;
+  const ParsedTarget& target = req.target;
+  const std::string body = req.http.body;
+
+  if (seg[0] == "secrets") {
+    if (seg.size() == 1 && method == "GET") {
+      return make("SecretList", "secrets/readMetadata/action", vault_scope, req.base + "/secrets", [&, base] {
+        auto page = parse_page(target);
+        if (!page.ok()) return error_response(page.status());
+        return respond(secrets.list(vault, *page), [&](const vault::Page<vault::SecretProperties>& p) {
+          json::array items;
+          for (const auto& s : p.items) items.push_back(secret_item(base, vault, s, false));
+          return json::object{{"value", items}, {"nextLink", next_link(base, "/secrets", target, *page, p.next)}};
+        });
+      });
+    }
+    if (seg.size() == 2 && seg[1] == "restore" && method == "POST") {
+      return make("SecretRestore", "secrets/restore/action", vault_scope, req.base + "/secrets", [&, base, body] {
+        auto value = parse_value_body(body);
+        if (!value.ok()) return error_response(value.status());
+        auto blob = base64url_decode(*value);
+        if (!blob) return error_response(Status(Code::kBadParameter, "The backup blob is not valid base64url."));
+        return respond(secrets.restore(vault, *blob), [&](const vault::SecretProperties& p) {
+          return secret_bundle(base, vault, p, nullptr);
+        });
+      });
+    }
+    if (seg.size() < 2 || seg[1].empty()) return std::nullopt;
+    const std::string name = seg[1];
+    if (seg.size() == 2 && method == "PUT") {
+      return make("SecretSet", "secrets/setSecret/action", object_scope(name), object_url(name),
+                  [&, base, body, name] {
+                    auto draft = parse_secret_set(body);
+                    if (!draft.ok()) return error_response(draft.status());
+                    return respond(secrets.set(vault, name, *draft), [&](const vault::Secret& s) {
+                      return secret_bundle(base, vault, s.properties, &s.value);
+                    });
+                  });
+    }
+    if (seg.size() == 2 && method == "DELETE") {
+      return make("SecretDelete", "secrets/delete", object_scope(name), object_url(name), [&, base, name] {
+        return respond(secrets.remove(vault, name),
+                       [&](const vault::DeletedSecret& d) { return deleted_secret_bundle(base, vault, d, false); });
+      });
+    }
+    if (seg.size() == 3 && seg[2] == "versions" && method == "GET") {
+      return make("SecretListVersions", "secrets/readMetadata/action", object_scope(name), object_url(name),
+                  [&, base, name] {
+                    auto page = parse_page(target);
+                    if (!page.ok()) return error_response(page.status());
+                    return respond(secrets.list_versions(vault, name, *page),
+                                   [&](const vault::Page<vault::SecretProperties>& p) {
+                                     json::array items;
+                                     for (const auto& s : p.items) items.push_back(secret_item(base, vault, s, true));
+                                     return json::object{
+                                         {"value", items},
+                                         {"nextLink", next_link(base, "/secrets/" + name + "/versions", target,
+                                                                *page, p.next)}};
+                                   });
+                  });
+    }
+    if (seg.size() == 3 && seg[2] == "backup" && method == "POST") {
+      return make("SecretBackup", "secrets/backup/action", object_scope(name), object_url(name), [&, name] {
+        return respond(secrets.backup(vault, name),
+                       [](const std::string& blob) { return json::object{{"value", base64url_encode(blob)}}; });
+      });
+    }
+    if (seg.size() <= 3) {
+      const std::string version = seg.size() == 3 ? seg[2] : std::string();
+      const std::string url = object_url(name) + (version.empty() ? "" : "/" + version);
+      if (method == "GET") {
+        return make("SecretGet", "secrets/getSecret/action", object_scope(name), url, [&, base, name, version] {
+          return respond(secrets.get(vault, name, version), [&](const vault::Secret& s) {
+            return secret_bundle(base, vault, s.properties, &s.value);
+          });
+        });
+      }
+      if (method == "PATCH") {
+        return make("SecretUpdate", "secrets/update/action", object_scope(name), url,
+                    [&, base, body, name, version] {
+                      auto patch = parse_secret_update(body);
+                      if (!patch.ok()) return error_response(patch.status());
+                      return respond(secrets.update(vault, name, version, *patch),
+                                     [&](const vault::SecretProperties& p) {
+                                       return secret_bundle(base, vault, p, nullptr);
+                                     });
+                    });
+      }
+    }
+    return std::nullopt;
+  }
+
+  if (seg[0] == "deletedsecrets") {
+    if (seg.size() == 1 && method == "GET") {
+      return make("SecretListDeleted", "secrets/readMetadata/action", vault_scope, req.base + "/deletedsecrets",
+                  [&, base] {
+                    auto page = parse_page(target);
+                    if (!page.ok()) return error_response(page.status());
+                    return respond(secrets.list_deleted(vault, *page), [&](const vault::Page<vault::DeletedSecret>& p) {
+                      json::array items;
+                      for (const auto& d : p.items) items.push_back(deleted_secret_bundle(base, vault, d, true));
+                      return json::object{{"value", items},
+                                          {"nextLink", next_link(base, "/deletedsecrets", target, *page, p.next)}};
+                    });
+                  });
+    }
+    if (seg.size() < 2 || seg[1].empty()) return std::nullopt;
+    const std::string name = seg[1];
+    const std::string url = req.base + "/deletedsecrets/" + name;
+    if (seg.size() == 2 && method == "GET") {
+      return make("SecretGetDeleted", "secrets/readMetadata/action", object_scope(name), url, [&, base, name] {
+        return respond(secrets.get_deleted(vault, name),
+                       [&](const vault::DeletedSecret& d) { return deleted_secret_bundle(base, vault, d, false); });
+      });
+    }
+    if (seg.size() == 2 && method == "DELETE") {
+      return make("SecretPurge", "secrets/purge/action", object_scope(name), url,
+                  [&, name] { return or_error(secrets.purge(vault, name), 204); });
+    }
+    if (seg.size() == 3 && seg[2] == "recover" && method == "POST") {
+      return make("SecretRecover", "secrets/recover/action", object_scope(name), url, [&, base, name] {
+        return respond(secrets.recover(vault, name),
+                       [&](const vault::SecretProperties& p) { return secret_bundle(base, vault, p, nullptr); });
+      });
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace coffer::api

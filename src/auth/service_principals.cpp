@@ -1,0 +1,137 @@
+#include "auth/service_principals.hpp"
+
+#include "common/record_codec.hpp"
+#include "crypto/password_hash.hpp"
+#include "crypto/random.hpp"
+
+namespace coffer::auth {
+namespace {
+
+enum Field : uint8_t { kClientId = 1, kObjectId, kDisplayName, kSecretHash, kCreated };
+constexpr std::string_view kPrefix = "sp/";
+constexpr std::size_t kSecretBytes = 30;
+
+std::string key_of(const std::string& client_id) { return std::string(kPrefix) + client_id; }
+
+struct SpRecord {
+  Principal principal;
+  std::string secret_hash;
+  int64_t created = 0;
+};
+
+std::string encode(const SpRecord& r) {
+  RecordWriter w;
+  w.bytes(kClientId, r.principal.app_id).bytes(kObjectId, r.principal.object_id);
+  w.bytes(kDisplayName, r.principal.display_name).bytes(kSecretHash, r.secret_hash).i64(kCreated, r.created);
+  return w.take();
+}
+
+Result<SpRecord> decode(std::string_view data, const std::string& tenant) {
+  auto r = RecordReader::parse(data);
+  if (!r) return Status(Code::kInternal, "corrupt service principal record");
+  SpRecord out;
+  out.principal = Principal{tenant, r->bytes(kObjectId), r->bytes(kClientId), r->bytes(kDisplayName)};
+  out.secret_hash = r->bytes(kSecretHash);
+  out.created = r->i64(kCreated);
+  return out;
+}
+
+Status not_found(const std::string& client_id) {
+  return Status(Code::kNotFound, "Service principal '" + client_id + "' was not found.");
+}
+
+}  // namespace
+
+ServicePrincipalRegistry::ServicePrincipalRegistry(store::Store& store, const Clock& clock, std::string tenant_id)
+    : store_(store), clock_(clock), tenant_id_(std::move(tenant_id)) {}
+
+Result<NewCredential> ServicePrincipalRegistry::create(const std::string& display_name) {
+  if (display_name.empty() || display_name.size() > 120) {
+    return Status(Code::kBadParameter, "displayName must be 1-120 characters.");
+  }
+  for (unsigned char c : display_name) {
+    if (c < 0x20 || c == 0x7f) return Status(Code::kBadParameter, "displayName contains control characters.");
+  }
+  NewCredential out;
+  out.principal = Principal{tenant_id_, crypto::new_guid(), crypto::new_guid(), display_name};
+  out.client_secret = crypto::random_token(kSecretBytes);
+  COFFER_ASSIGN_OR_RETURN(std::string hash, crypto::hash_password(out.client_secret.view()));
+  const std::string record = encode(SpRecord{out.principal, hash, clock_.now()});
+  COFFER_RETURN_IF_ERROR(
+      store_.write([&](store::WriteTxn& txn) { return txn.put_if(key_of(out.principal.app_id), record, 0); }));
+  return out;
+}
+
+Result<Principal> ServicePrincipalRegistry::find(const std::string& client_id) {
+  std::optional<store::Entry> entry;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(entry, txn.get(key_of(client_id)));
+    return Status::Ok();
+  }));
+  if (!entry) return not_found(client_id);
+  COFFER_ASSIGN_OR_RETURN(SpRecord rec, decode(entry->value, tenant_id_));
+  return rec.principal;
+}
+
+Result<Principal> ServicePrincipalRegistry::authenticate(const std::string& client_id,
+                                                         std::string_view client_secret) {
+  const Status denied(Code::kUnauthorized, "Invalid client credentials.");
+  if (client_id.empty() || client_id.size() > 64 || client_secret.empty() || client_secret.size() > 1024) {
+    return denied;
+  }
+  std::optional<store::Entry> entry;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(entry, txn.get(key_of(client_id)));
+    return Status::Ok();
+  }));
+  if (!entry) {
+    // Spend the same time as a real check so response time does not reveal
+    // whether the client id exists.
+    static const std::string dummy = crypto::hash_password("coffer-timing-equaliser").value();
+    (void)crypto::verify_password(client_secret, dummy);
+    return denied;
+  }
+  COFFER_ASSIGN_OR_RETURN(SpRecord rec, decode(entry->value, tenant_id_));
+  if (!crypto::verify_password(client_secret, rec.secret_hash)) return denied;
+  return rec.principal;
+}
+
+Result<std::vector<Principal>> ServicePrincipalRegistry::list() {
+  std::vector<Principal> out;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    std::string after;
+    while (true) {
+      COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(kPrefix, after, 100));
+      for (const auto& e : entries) {
+        COFFER_ASSIGN_OR_RETURN(SpRecord rec, decode(e.value, tenant_id_));
+        out.push_back(rec.principal);
+      }
+      if (entries.size() < 100) return Status::Ok();
+      after = entries.back().key;
+    }
+  }));
+  return out;
+}
+
+Status ServicePrincipalRegistry::remove(const std::string& client_id) {
+  return store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(key_of(client_id)));
+    if (!entry) return not_found(client_id);
+    return txn.erase(key_of(client_id));
+  });
+}
+
+Result<SecureString> ServicePrincipalRegistry::reset_secret(const std::string& client_id) {
+  SecureString secret = crypto::random_token(kSecretBytes);
+  COFFER_ASSIGN_OR_RETURN(std::string hash, crypto::hash_password(secret.view()));
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(key_of(client_id)));
+    if (!entry) return not_found(client_id);
+    COFFER_ASSIGN_OR_RETURN(SpRecord rec, decode(entry->value, tenant_id_));
+    rec.secret_hash = hash;
+    return txn.put_if(key_of(client_id), encode(rec), entry->revision);
+  }));
+  return secret;
+}
+
+}  // namespace coffer::auth

@@ -1,0 +1,62 @@
+// TokenService: issues and verifies the server's access tokens.
+// Tokens are JWTs signed RS256 by the server's SigningKey, with claims
+// iss, aud (the requested resource), tid, oid, appid, iat, nbf, exp
+// (lifetime ≤ 1 h). verify() checks the signature, algorithm, key id,
+// issuer, audience (one of the accepted ones), tenant, nbf and exp (with a
+// 5-minute skew, as Azure AD allows). Verified tokens are cached in memory
+// until they expire, so a request carrying a known token costs one hash
+// lookup instead of an RSA verification. Thread-safe.
+#pragma once
+
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "auth/principal.hpp"
+#include "common/clock.hpp"
+#include "common/secure_memory.hpp"
+#include "common/status.hpp"
+#include "crypto/signing_key.hpp"
+
+namespace coffer::auth {
+
+struct TokenServiceOptions {
+  std::string issuer;     // e.g. https://localhost:8443/<tenant>/v2.0
+  std::string tenant_id;
+  int64_t lifetime_seconds = 3600;
+};
+
+struct IssuedToken {
+  SecureString access_token;
+  int64_t expires_in = 0;
+};
+
+class TokenService {
+ public:
+  TokenService(crypto::SigningKey key, TokenServiceOptions options, const Clock& clock);
+
+  Result<IssuedToken> issue(const Principal& principal, const std::string& audience);
+  // `audiences`: accepted aud values (compared without a trailing "/").
+  // Failure is kUnauthorized with a message naming the failed check.
+  Result<Principal> verify(std::string_view token, const std::vector<std::string>& audiences);
+  // The JWKS document ({"keys":[{kty,use,kid,alg,n,e}]}).
+  std::string jwks_json() const;
+  const TokenServiceOptions& options() const { return options_; }
+
+ private:
+  struct Verified {
+    Principal principal;
+    std::string audience;
+    int64_t expires = 0;
+  };
+  Result<Verified> verify_uncached(std::string_view token);
+
+  crypto::SigningKey key_;
+  TokenServiceOptions options_;
+  const Clock& clock_;
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, Verified> cache_;  // sha256(token) → claims
+};
+
+}  // namespace coffer::auth

@@ -1,0 +1,131 @@
+#include "server/server_config.hpp"
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace coffer::server {
+namespace json = boost::json;
+namespace {
+
+// One option: its file key, its environment variable and how to set it from text.
+struct Option {
+  const char* key;
+  const char* env;
+  std::function<Status(ServerConfig&, const std::string&)> set;
+};
+
+Status parse_unsigned(const std::string& key, const std::string& text, uint64_t max, uint64_t& out) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (ec != std::errc() || ptr != text.data() + text.size() || out > max) {
+    return Status(Code::kBadParameter, "Option " + key + " must be an integer up to " + std::to_string(max) + ".");
+  }
+  return Status::Ok();
+}
+
+Status parse_bool(const std::string& key, const std::string& text, bool& out) {
+  if (text == "true" || text == "1") out = true;
+  else if (text == "false" || text == "0") out = false;
+  else return Status(Code::kBadParameter, "Option " + key + " must be true or false.");
+  return Status::Ok();
+}
+
+template <typename T>
+std::function<Status(ServerConfig&, const std::string&)> number(const char* key, T ServerConfig::*field, uint64_t max) {
+  return [=](ServerConfig& c, const std::string& v) {
+    uint64_t n = 0;
+    COFFER_RETURN_IF_ERROR(parse_unsigned(key, v, max, n));
+    c.*field = T(n);
+    return Status::Ok();
+  };
+}
+
+std::function<Status(ServerConfig&, const std::string&)> text(std::string ServerConfig::*field) {
+  return [=](ServerConfig& c, const std::string& v) {
+    c.*field = v;
+    return Status::Ok();
+  };
+}
+
+std::function<Status(ServerConfig&, const std::string&)> flag(const char* key, bool ServerConfig::*field) {
+  return [=](ServerConfig& c, const std::string& v) { return parse_bool(key, v, c.*field); };
+}
+
+const std::vector<Option>& options() {
+  static const std::vector<Option> all = {
+      {"dataDir", "COFFER_DATA_DIR", text(&ServerConfig::data_dir)},
+      {"listen", "COFFER_LISTEN", text(&ServerConfig::listen)},
+      {"tlsCertFile", "COFFER_TLS_CERT_FILE", text(&ServerConfig::tls_cert_file)},
+      {"tlsKeyFile", "COFFER_TLS_KEY_FILE", text(&ServerConfig::tls_key_file)},
+      {"rootKeyFile", "COFFER_ROOT_KEY_FILE", text(&ServerConfig::root_key_file)},
+      {"rootKeyEnv", "COFFER_ROOT_KEY_ENV", text(&ServerConfig::root_key_env)},
+      {"dnsSuffix", "COFFER_DNS_SUFFIX", text(&ServerConfig::dns_suffix)},
+      {"defaultVault", "COFFER_DEFAULT_VAULT", text(&ServerConfig::default_vault)},
+      {"authority", "COFFER_AUTHORITY", text(&ServerConfig::authority)},
+      {"auditLog", "COFFER_AUDIT_LOG", text(&ServerConfig::audit_log)},
+      {"maxBodyBytes", "COFFER_MAX_BODY_BYTES", number("maxBodyBytes", &ServerConfig::max_body_bytes, 64u << 20)},
+      {"ioThreads", "COFFER_IO_THREADS", number("ioThreads", &ServerConfig::io_threads, 256)},
+      {"workerThreads", "COFFER_WORKER_THREADS", number("workerThreads", &ServerConfig::worker_threads, 1024)},
+      {"maintenanceIntervalSeconds", "COFFER_MAINTENANCE_INTERVAL_SECONDS",
+       number("maintenanceIntervalSeconds", &ServerConfig::maintenance_interval_seconds, 86400)},
+      {"testClock", "COFFER_TEST_CLOCK", flag("testClock", &ServerConfig::test_clock)},
+  };
+  return all;
+}
+
+}  // namespace
+
+Status apply_config_file(const std::string& path, ServerConfig& config) {
+  if (path.empty()) return Status::Ok();
+  std::ifstream in(path);
+  if (!in) return Status(Code::kBadParameter, "Cannot read config file " + path + ".");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  boost::system::error_code ec;
+  json::value v = json::parse(ss.str(), ec);
+  if (ec || !v.is_object()) return Status(Code::kBadParameter, "Config file " + path + " is not a JSON object.");
+  for (const auto& kv : v.get_object()) {
+    const Option* opt = nullptr;
+    for (const auto& o : options()) {
+      if (kv.key() == o.key) opt = &o;
+    }
+    if (!opt) return Status(Code::kBadParameter, "Unknown option '" + std::string(kv.key()) + "' in " + path + ".");
+    std::string text;
+    if (kv.value().is_string()) text = std::string(kv.value().get_string());
+    else if (kv.value().is_bool()) text = kv.value().get_bool() ? "true" : "false";
+    else if (kv.value().is_int64()) text = std::to_string(kv.value().get_int64());
+    else return Status(Code::kBadParameter, "Option '" + std::string(kv.key()) + "' has an unsupported type.");
+    COFFER_RETURN_IF_ERROR(opt->set(config, text));
+  }
+  return Status::Ok();
+}
+
+Status apply_environment(ServerConfig& config) {
+  for (const auto& o : options()) {
+    if (const char* v = std::getenv(o.env)) COFFER_RETURN_IF_ERROR(o.set(config, v));
+  }
+  return Status::Ok();
+}
+
+Status validate(const ServerConfig& c) {
+  if (c.test_clock && !c.dev) return Status(Code::kBadParameter, "--test-clock is only allowed with --dev.");
+  if (c.max_body_bytes < 1024) return Status(Code::kBadParameter, "maxBodyBytes must be at least 1024.");
+  if (c.dev) return Status::Ok();
+  if (c.tls_cert_file.empty() || c.tls_key_file.empty()) {
+    return Status(Code::kBadParameter,
+                  "Refusing to start: TLS material is required outside dev mode (tlsCertFile and tlsKeyFile, or "
+                  "COFFER_TLS_CERT_FILE and COFFER_TLS_KEY_FILE).");
+  }
+  if (c.root_key_file.empty() == c.root_key_env.empty()) {
+    return Status(Code::kBadParameter,
+                  "Refusing to start: exactly one root key source is required outside dev mode (rootKeyFile or "
+                  "rootKeyEnv).");
+  }
+  return Status::Ok();
+}
+
+}  // namespace coffer::server

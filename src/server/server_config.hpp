@@ -1,0 +1,43 @@
+// ServerConfig: every setting of `coffer server`, from (lowest to highest
+// precedence) defaults, a JSON config file (--config), COFFER_* environment
+// variables and command-line flags. Each option's file key and variable are
+// listed in README.md; load_config() reports unknown file keys and bad
+// values as kBadParameter instead of ignoring them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/status.hpp"
+
+namespace coffer::server {
+
+struct ServerConfig {
+  bool dev = false;
+  std::string data_dir = "./coffer-data";     // dataDir / COFFER_DATA_DIR
+  std::string listen = "localhost:8443";      // listen / COFFER_LISTEN
+  std::string tls_cert_file;                  // tlsCertFile / COFFER_TLS_CERT_FILE (chain, leaf first)
+  std::string tls_key_file;                   // tlsKeyFile / COFFER_TLS_KEY_FILE
+  std::string root_key_file;                  // rootKeyFile / COFFER_ROOT_KEY_FILE
+  std::string root_key_env;                   // rootKeyEnv / COFFER_ROOT_KEY_ENV: name of a variable holding base64
+  std::string dns_suffix = "vault.localhost"; // dnsSuffix / COFFER_DNS_SUFFIX
+  std::string default_vault;                  // defaultVault / COFFER_DEFAULT_VAULT ("dev" in dev mode)
+  std::string authority;                      // authority / COFFER_AUTHORITY (default https://localhost:<port>)
+  std::string audit_log;                      // auditLog / COFFER_AUDIT_LOG (default <dataDir>/audit.log)
+  std::size_t max_body_bytes = 1024 * 1024;   // maxBodyBytes / COFFER_MAX_BODY_BYTES
+  unsigned io_threads = 0;                    // ioThreads / COFFER_IO_THREADS (0 = one per core)
+  unsigned worker_threads = 32;               // workerThreads / COFFER_WORKER_THREADS
+  unsigned maintenance_interval_seconds = 60; // maintenanceIntervalSeconds / COFFER_MAINTENANCE_INTERVAL_SECONDS
+  bool test_clock = false;                    // testClock / COFFER_TEST_CLOCK (dev mode only)
+};
+
+// Applies the JSON file at `path` (if non-empty) and then the environment
+// onto `config`.
+Status apply_config_file(const std::string& path, ServerConfig& config);
+Status apply_environment(ServerConfig& config);
+// Checks the combination: production mode needs TLS material and a root key
+// source; the test clock is refused outside dev mode.
+Status validate(const ServerConfig& config);
+
+}  // namespace coffer::server

@@ -1,0 +1,127 @@
+#include "server/server_main.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "api/app.hpp"
+#include "audit/audit_sink.hpp"
+#include "auth/authorizer.hpp"
+#include "auth/server_identity.hpp"
+#include "crypto/root_key.hpp"
+#include "http/server.hpp"
+#include "server/dev_bootstrap.hpp"
+#include "store/store.hpp"
+#include "vault/scheduler.hpp"
+
+namespace coffer::server {
+namespace fs = std::filesystem;
+namespace {
+
+int fail(const Status& st) {
+  std::cerr << "coffer server: " << st.message() << std::endl;
+  return 1;
+}
+
+// Blocks SIGINT/SIGTERM in every thread started after this call, so one
+// waiter thread receives them with sigwait().
+sigset_t block_shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+}  // namespace
+
+int run_server(ServerConfig config) {
+  const sigset_t signals = block_shutdown_signals();
+  if (Status st = validate(config); !st.ok()) return fail(st);
+  std::error_code ec;
+  fs::create_directories(config.data_dir, ec);
+  if (ec) return fail(Status(Code::kUnavailable, "cannot create data directory " + config.data_dir + ": " + ec.message()));
+  fs::permissions(config.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (config.dev) {
+    if (Status st = prepare_dev_files(config); !st.ok()) return fail(st);
+  }
+  if (config.audit_log.empty()) config.audit_log = (fs::path(config.data_dir) / "audit.log").string();
+
+  auto root_source = config.root_key_file.empty() ? crypto::env_root_key(config.root_key_env)
+                                                  : crypto::file_root_key(config.root_key_file);
+  auto root = root_source->load();
+  if (!root.ok()) return fail(root.status());
+  crypto::Keyring keyring(std::move(*root));
+
+  auto store = store::open_sqlite_store({(fs::path(config.data_dir) / "coffer.db").string()});
+  if (!store.ok()) return fail(store.status());
+  auto identity = auth::load_or_create_server_identity(**store, keyring);
+  if (!identity.ok()) return fail(identity.status());
+  auto audit_sink = audit::JsonLinesFileSink::open(config.audit_log);
+  if (!audit_sink.ok()) return fail(audit_sink.status());
+
+  SystemClock system_clock;
+  ManualClock manual_clock;
+  const Clock& clock = config.test_clock ? static_cast<const Clock&>(manual_clock) : system_clock;
+
+  vault::VaultRegistry vaults(**store, keyring, clock);
+  vault::SecretService secrets(**store, keyring, clock);
+  vault::MaintenanceScheduler maintenance(secrets, clock, std::chrono::seconds(config.maintenance_interval_seconds));
+  auth::ServicePrincipalRegistry principals(**store, clock, identity->tenant_id);
+  auth::Authorizer authorizer(identity->tenant_id);
+
+  DevCredentials dev_creds;
+  if (config.dev) {
+    auto creds = ensure_dev_objects(config, vaults, principals);
+    if (!creds.ok()) return fail(creds.status());
+    dev_creds = std::move(*creds);
+  }
+
+  std::unique_ptr<api::Api> app;
+  http::ServerOptions options;
+  options.listen = config.listen;
+  options.cert_chain_file = config.tls_cert_file;
+  options.private_key_file = config.tls_key_file;
+  options.io_threads = config.io_threads;
+  options.worker_threads = config.worker_threads;
+  options.max_body_bytes = config.max_body_bytes;
+  http::HttpsServer server(options, [&app](http::Request& req) { return app->handle(req); });
+  if (Status st = server.start(); !st.ok()) return fail(st);
+  const uint16_t port = server.port();
+  if (config.authority.empty()) config.authority = "https://localhost:" + std::to_string(port);
+
+  auth::TokenService tokens(std::move(identity->signing_key),
+                            {config.authority + "/" + identity->tenant_id + "/v2.0", identity->tenant_id, 3600},
+                            clock);
+  app = std::make_unique<api::Api>(
+      api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id},
+      api::ApiServices{vaults, secrets, maintenance, principals, tokens, authorizer, **audit_sink, clock,
+                       config.test_clock ? &manual_clock : nullptr});
+
+  if (config.dev) {
+    if (Status st = write_dev_json(config, identity->tenant_id, dev_creds, port); !st.ok()) return fail(st);
+  }
+  spdlog::info("coffer server listening on {} (port {}), data in {}", config.listen, port, config.data_dir);
+
+  std::thread signal_waiter([&server, signals] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig != 0) spdlog::info("signal {} received: finishing in-flight requests", sig);
+    server.stop();
+  });
+  maintenance.start();
+  server.run();
+  maintenance.stop();
+  // Wake the waiter if the server stopped for another reason.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  spdlog::info("coffer server stopped");
+  return 0;
+}
+
+}  // namespace coffer::server

@@ -1,0 +1,43 @@
+#include "vault/scheduler.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace coffer::vault {
+
+MaintenanceScheduler::MaintenanceScheduler(SecretService& secrets, const Clock& clock, std::chrono::seconds period)
+    : secrets_(secrets), clock_(clock), period_(period) {}
+
+MaintenanceScheduler::~MaintenanceScheduler() { stop(); }
+
+void MaintenanceScheduler::start() {
+  thread_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      cv_.wait_for(lock, period_, [this] { return stopping_; });
+      if (stopping_) break;
+      lock.unlock();
+      auto report = run_once();
+      if (!report.ok()) spdlog::warn("maintenance run failed: {}", report.status().message());
+      lock.lock();
+    }
+  });
+}
+
+void MaintenanceScheduler::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<MaintenanceReport> MaintenanceScheduler::run_once() {
+  std::lock_guard lock(run_mu_);
+  MaintenanceReport report;
+  COFFER_ASSIGN_OR_RETURN(report.secrets_purged, secrets_.purge_due(clock_.now()));
+  if (report.secrets_purged > 0) spdlog::info("purged {} soft-deleted secret(s)", report.secrets_purged);
+  return report;
+}
+
+}  // namespace coffer::vault

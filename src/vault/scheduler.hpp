@@ -1,0 +1,45 @@
+// MaintenanceScheduler: runs the vault layer's time-driven jobs (today:
+// purging soft-deleted secrets whose retention has passed) against the
+// injected Clock. A background thread calls run_once() every `period` of
+// real time; tests and `--test-clock` servers advance a ManualClock and
+// call run_once() directly, so nothing waits on wall time.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <thread>
+
+#include "common/clock.hpp"
+#include "common/status.hpp"
+#include "vault/secret_service.hpp"
+
+namespace coffer::vault {
+
+struct MaintenanceReport {
+  std::size_t secrets_purged = 0;
+};
+
+class MaintenanceScheduler {
+ public:
+  MaintenanceScheduler(SecretService& secrets, const Clock& clock, std::chrono::seconds period);
+  ~MaintenanceScheduler();  // stops the thread
+
+  void start();
+  void stop();
+  // Runs every job once, now. Serialised with the background runs.
+  Result<MaintenanceReport> run_once();
+
+ private:
+  SecretService& secrets_;
+  const Clock& clock_;
+  std::chrono::seconds period_;
+  std::mutex run_mu_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace coffer::vault

@@ -1,0 +1,71 @@
+// SecretService: AKV secrets semantics over the store, below HTTP and JSON.
+// - Every set creates a new version (32-hex id); the newest is "latest".
+// - Values are sealed by the Keyring under the vault's KEK with associated
+//   data vault-id/secrets/name/version; the store never sees them in clear.
+// - Delete is soft: the secret (all versions) moves to the deleted state for
+//   the vault's retention; its name stays reserved (set/restore → kConflict,
+//   reason ObjectIsDeletedButRecoverable) until recovered or purged.
+// - purge_due(now) removes soft-deleted secrets whose purge date has passed;
+//   purge protection only forbids *early* purge through purge().
+// Names are matched case-insensitively and echoed as first stored.
+// Thread-safe; every mutation is one store transaction.
+#pragma once
+
+#include <string>
+
+#include "common/clock.hpp"
+#include "common/status.hpp"
+#include "crypto/keyring.hpp"
+#include "store/store.hpp"
+#include "vault/types.hpp"
+
+namespace coffer::vault {
+
+constexpr std::size_t kMaxSecretValueBytes = 25 * 1024;
+constexpr std::size_t kMaxTags = 15;
+constexpr std::size_t kMaxTagNameBytes = 512;
+constexpr std::size_t kMaxTagValueBytes = 256;
+
+class SecretService {
+ public:
+  SecretService(store::Store& store, crypto::Keyring& keyring, const Clock& clock);
+
+  // Name rule: ^[0-9a-zA-Z-]{1,127}$.
+  static bool valid_name(const std::string& name);
+
+  Result<Secret> set(const VaultInfo& vault, const std::string& name, const SecretDraft& draft);
+  // `version` empty = latest. A disabled version → kForbidden (SecretDisabled).
+  Result<Secret> get(const VaultInfo& vault, const std::string& name, const std::string& version);
+  Result<SecretProperties> update(const VaultInfo& vault, const std::string& name,
+                                  const std::string& version, const SecretPatch& patch);
+  // Latest properties of each live secret, by name.
+  Result<Page<SecretProperties>> list(const VaultInfo& vault, const PageRequest& page);
+  Result<Page<SecretProperties>> list_versions(const VaultInfo& vault, const std::string& name,
+                                               const PageRequest& page);
+
+  Result<DeletedSecret> remove(const VaultInfo& vault, const std::string& name);
+  Result<DeletedSecret> get_deleted(const VaultInfo& vault, const std::string& name);
+  Result<Page<DeletedSecret>> list_deleted(const VaultInfo& vault, const PageRequest& page);
+  Result<SecretProperties> recover(const VaultInfo& vault, const std::string& name);
+  // kForbidden under purge protection.
+  Status purge(const VaultInfo& vault, const std::string& name);
+
+  // An opaque blob holding every version, sealed under the root key; only a
+  // server with the same root of trust can restore it (into any vault).
+  Result<std::string> backup(const VaultInfo& vault, const std::string& name);
+  Result<SecretProperties> restore(const VaultInfo& vault, const std::string& blob);
+
+  // Purges every soft-deleted secret (all vaults) whose purge date ≤ now.
+  // Returns how many were purged.
+  Result<std::size_t> purge_due(int64_t now);
+  // Removes every secret of the vault, live or deleted (vault deletion).
+  // kForbidden if the vault has purge protection and holds any secret.
+  Status erase_all(const VaultInfo& vault);
+
+ private:
+  store::Store& store_;
+  crypto::Keyring& keyring_;
+  const Clock& clock_;
+};
+
+}  // namespace coffer::vault

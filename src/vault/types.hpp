@@ -1,0 +1,94 @@
+// Domain values of the vault layer: vaults, object attributes, secrets and
+// their soft-deleted form, and paging. Plain data; no JSON, no HTTP.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/secure_memory.hpp"
+
+namespace coffer::vault {
+
+using Tags = std::map<std::string, std::string>;
+
+struct VaultInfo {
+  std::string name;         // as created (case kept); matched case-insensitively
+  std::string id;           // GUID; owner of the vault's KEK and its records
+  int retention_days = 90;  // soft-delete retention, 7–90
+  bool purge_protection = false;
+  int64_t created = 0;
+  std::string wrapped_kek;  // the vault KEK, wrapped by the root key
+
+  // AKV's recoveryLevel for objects in this vault.
+  std::string recovery_level() const;
+};
+
+// Timestamps are Unix seconds (UTC).
+struct Attributes {
+  bool enabled = true;
+  std::optional<int64_t> not_before;
+  std::optional<int64_t> expires;
+  int64_t created = 0;
+  int64_t updated = 0;
+};
+
+struct SecretProperties {
+  std::string name;     // stored spelling
+  std::string version;  // 32 hex
+  Attributes attributes;
+  std::optional<std::string> content_type;
+  Tags tags;
+  bool managed = false;
+};
+
+struct Secret {
+  SecretProperties properties;
+  SecureString value;
+};
+
+struct DeletionInfo {
+  int64_t deleted_date = 0;
+  int64_t scheduled_purge_date = 0;
+};
+
+struct DeletedSecret {
+  SecretProperties properties;  // of the latest version
+  DeletionInfo deletion;
+};
+
+// What a caller may set on a new secret version.
+struct SecretDraft {
+  SecureString value;
+  std::optional<std::string> content_type;
+  Tags tags;
+  bool enabled = true;
+  std::optional<int64_t> not_before;
+  std::optional<int64_t> expires;
+};
+
+// A partial update of one version's metadata; unset fields stay as they are.
+struct SecretPatch {
+  std::optional<std::string> content_type;
+  std::optional<Tags> tags;
+  std::optional<bool> enabled;
+  std::optional<std::optional<int64_t>> not_before;  // set → replace (nullopt inside clears)
+  std::optional<std::optional<int64_t>> expires;
+};
+
+// Paging: a page of at most `max` items following the opaque cursor `after`
+// (empty = from the start). `next` is empty on the last page.
+struct PageRequest {
+  std::size_t max = 25;
+  std::string after;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next;
+};
+
+}  // namespace coffer::vault

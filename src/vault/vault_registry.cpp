@@ -1,0 +1,126 @@
+#include "vault/vault_registry.hpp"
+
+#include <cctype>
+#include <mutex>
+
+#include "common/record_codec.hpp"
+#include "crypto/random.hpp"
+#include "vault/store_keys.hpp"
+
+namespace coffer::vault {
+namespace {
+
+enum Field : uint8_t { kName = 1, kId, kRetention, kPurgeProtection, kCreated, kWrappedKek };
+
+std::string encode(const VaultInfo& v) {
+  RecordWriter w;
+  w.bytes(kName, v.name).bytes(kId, v.id).i64(kRetention, v.retention_days);
+  w.boolean(kPurgeProtection, v.purge_protection).i64(kCreated, v.created).bytes(kWrappedKek, v.wrapped_kek);
+  return w.take();
+}
+
+Result<VaultInfo> decode(std::string_view data) {
+  auto r = RecordReader::parse(data);
+  if (!r) return Status(Code::kInternal, "corrupt vault record");
+  VaultInfo v;
+  v.name = r->bytes(kName);
+  v.id = r->bytes(kId);
+  v.retention_days = int(r->i64(kRetention, 90));
+  v.purge_protection = r->boolean(kPurgeProtection);
+  v.created = r->i64(kCreated);
+  v.wrapped_kek = r->bytes(kWrappedKek);
+  return v;
+}
+
+Status not_found(const std::string& name) {
+  return Status(Code::kVaultNotFound, "Vault '" + name + "' was not found on this server.");
+}
+
+}  // namespace
+
+VaultRegistry::VaultRegistry(store::Store& store, crypto::Keyring& keyring, const Clock& clock)
+    : store_(store), keyring_(keyring), clock_(clock) {}
+
+bool VaultRegistry::valid_name(const std::string& name) {
+  if (name.size() < 3 || name.size() > 24) return false;
+  if (!std::isalpha(static_cast<unsigned char>(name.front()))) return false;
+  if (!std::isalnum(static_cast<unsigned char>(name.back()))) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-')) return false;
+    if (c == '-' && i > 0 && name[i - 1] == '-') return false;
+  }
+  return true;
+}
+
+Result<VaultInfo> VaultRegistry::create(const std::string& name, const VaultSettings& settings) {
+  if (!valid_name(name)) {
+    return Status(Code::kBadParameter,
+                  "Vault name '" + name +
+                      "' is invalid: use 3-24 letters, digits and hyphens, starting with a letter, "
+                      "ending with a letter or digit, without consecutive hyphens.");
+  }
+  if (settings.retention_days < 7 || settings.retention_days > 90) {
+    return Status(Code::kBadParameter, "Soft-delete retention must be between 7 and 90 days.");
+  }
+  VaultInfo v;
+  v.name = name;
+  v.id = crypto::new_guid();
+  v.retention_days = settings.retention_days;
+  v.purge_protection = settings.purge_protection;
+  v.created = clock_.now();
+  COFFER_ASSIGN_OR_RETURN(v.wrapped_kek, keyring_.new_wrapped_kek(v.id));
+  std::string record = encode(v);
+  Status st = store_.write([&](store::WriteTxn& txn) { return txn.put_if(keys::vault(name), record, 0); });
+  if (st.code() == Code::kConflict) return Status(Code::kConflict, "Vault '" + name + "' already exists.");
+  COFFER_RETURN_IF_ERROR(st);
+  std::unique_lock lock(mu_);
+  cache_[keys::lower(name)] = v;
+  return v;
+}
+
+Result<VaultInfo> VaultRegistry::find(const std::string& name) {
+  std::string lc = keys::lower(name);
+  {
+    std::shared_lock lock(mu_);
+    auto it = cache_.find(lc);
+    if (it != cache_.end()) return it->second;
+  }
+  if (!valid_name(name)) return not_found(name);
+  std::optional<store::Entry> entry;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(entry, txn.get(keys::vault(name)));
+    return Status::Ok();
+  }));
+  if (!entry) return not_found(name);
+  COFFER_ASSIGN_OR_RETURN(VaultInfo v, decode(entry->value));
+  std::unique_lock lock(mu_);
+  cache_[lc] = v;
+  return v;
+}
+
+Result<std::vector<VaultInfo>> VaultRegistry::list() {
+  std::vector<VaultInfo> out;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    std::string after;
+    while (true) {
+      COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(keys::vault_prefix(), after, 100));
+      for (const auto& e : entries) {
+        COFFER_ASSIGN_OR_RETURN(VaultInfo v, decode(e.value));
+        out.push_back(std::move(v));
+      }
+      if (entries.size() < 100) return Status::Ok();
+      after = entries.back().key;
+    }
+  }));
+  return out;
+}
+
+Status VaultRegistry::remove(const std::string& name) {
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) { return txn.erase(keys::vault(name)); }));
+  std::unique_lock lock(mu_);
+  cache_.erase(keys::lower(name));
+  return Status::Ok();
+}
+
+}  // namespace coffer::vault

@@ -1,0 +1,49 @@
+// VaultRegistry: creates, finds, lists and deletes vaults. Each vault gets a
+// GUID and its own key-encryption key (wrapped by the root key) at creation.
+// Lookups by name are case-insensitive and served from an in-memory cache
+// kept coherent with the store by this class's own writes (refreshed from
+// the store on a miss). Thread-safe.
+#pragma once
+
+#include <map>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/status.hpp"
+#include "crypto/keyring.hpp"
+#include "store/store.hpp"
+#include "vault/types.hpp"
+
+namespace coffer::vault {
+
+struct VaultSettings {
+  int retention_days = 90;
+  bool purge_protection = false;
+};
+
+class VaultRegistry {
+ public:
+  VaultRegistry(store::Store& store, crypto::Keyring& keyring, const Clock& clock);
+
+  // Names: 3–24 of [0-9a-zA-Z-], starting with a letter, ending with a letter
+  // or digit, no "--". kConflict if the name exists.
+  Result<VaultInfo> create(const std::string& name, const VaultSettings& settings);
+  // kVaultNotFound when absent.
+  Result<VaultInfo> find(const std::string& name);
+  Result<std::vector<VaultInfo>> list();
+  // Removes the vault record; the caller (ObjectPurger) has removed its objects.
+  Status remove(const std::string& name);
+
+  static bool valid_name(const std::string& name);
+
+ private:
+  store::Store& store_;
+  crypto::Keyring& keyring_;
+  const Clock& clock_;
+  std::shared_mutex mu_;
+  std::map<std::string, VaultInfo> cache_;  // lower-case name → vault
+};
+
+}  // namespace coffer::vault
