@@ -1,0 +1,133 @@
+// api/ codecs and parsers: targets, forms, api-version, paging, secret JSON.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "api/api_version.hpp"
+#include "api/paging.hpp"
+#include "api/responses.hpp"
+#include "api/secret_codec.hpp"
+#include "api/target.hpp"
+
+namespace coffer::api {
+namespace {
+
+TEST(Target, SplitsSegmentsKeepingTrailingSlash) {
+  auto t = parse_target("/secrets/name/?api-version=7.3").value();
+  ASSERT_EQ(t.segments.size(), 3u);
+  EXPECT_EQ(t.segments[1], "name");
+  EXPECT_EQ(t.segments[2], "");
+  EXPECT_EQ(t.param("api-version").value(), "7.3");
+  auto u = parse_target("//providers/x").value();
+  EXPECT_EQ(u.segments, (std::vector<std::string>{"providers", "x"}));
+  EXPECT_TRUE(parse_target("/").value().segments.empty());
+}
+
+TEST(Target, RejectsMalformed) {
+  EXPECT_FALSE(parse_target("").ok());
+  EXPECT_FALSE(parse_target("secrets").ok());
+  EXPECT_FALSE(parse_target("/a%zz").ok());
+  EXPECT_FALSE(parse_target("/" + std::string(9000, 'a')).ok());
+}
+
+TEST(Form, DecodesPlusAndPercent) {
+  auto f = parse_form("a=1+2&b=%2B%3D&c=&a=ignored").value();
+  EXPECT_EQ(f["a"], "1 2");
+  EXPECT_EQ(f["b"], "+=");
+  EXPECT_EQ(f["c"], "");
+  EXPECT_FALSE(parse_form("a=%4").ok());
+  EXPECT_FALSE(parse_form("a=%G1").ok());
+}
+
+TEST(ApiVersion, AcceptsKnownAndPreviewRejectsOthers) {
+  for (const char* v : {"2016-10-01", "7.0", "7.3", "7.4-preview.1", "7.5-preview", "7.6", "2025-06-01", "2025-07-01"}) {
+    EXPECT_TRUE(check_api_version(std::string_view(v)).ok()) << v;
+  }
+  for (const char* v : {"7.7", "6.0", "7.4-beta", "7.4-preview.x", "2025-07-02", "", "7.40"}) {
+    auto st = check_api_version(std::string_view(v));
+    EXPECT_EQ(st.code(), Code::kBadParameter) << v;
+  }
+  EXPECT_EQ(check_api_version(std::nullopt).code(), Code::kBadParameter);
+  EXPECT_NE(check_api_version(std::string_view("9.9")).message().find("not recognized"), std::string::npos);
+}
+
+TEST(Paging, ValidatesMaxResultsAndSkipToken) {
+  EXPECT_EQ(parse_page(parse_target("/secrets").value()).value().max, 25u);
+  EXPECT_EQ(parse_page(parse_target("/secrets?maxresults=3").value()).value().max, 3u);
+  for (const char* bad : {"/s?maxresults=0", "/s?maxresults=26", "/s?maxresults=x", "/s?$skiptoken=!!"}) {
+    EXPECT_EQ(parse_page(parse_target(bad).value()).status().code(), Code::kBadParameter) << bad;
+  }
+  auto target = parse_target("/secrets?api-version=7.3&maxresults=2").value();
+  auto page = parse_page(target).value();
+  auto link = next_link("https://v.vault.localhost:8443", "/secrets", target, page, "cursor");
+  ASSERT_TRUE(link.is_string());
+  auto back = parse_target(std::string(link.get_string()).substr(std::string("https://v.vault.localhost:8443").size()));
+  EXPECT_EQ(parse_page(back.value()).value().after, "cursor");
+  EXPECT_TRUE(next_link("b", "/s", target, page, "").is_null());
+}
+
+TEST(SecretCodec, ParsesSetBody) {
+  auto d = parse_secret_set(R"({"value":"v","contentType":"ct","tags":{"a":"b"},
+                               "attributes":{"enabled":false,"nbf":10,"exp":20},"unknown":1})").value();
+  EXPECT_EQ(d.value.view(), "v");
+  EXPECT_EQ(d.content_type.value(), "ct");
+  EXPECT_EQ(d.tags.at("a"), "b");
+  EXPECT_FALSE(d.enabled);
+  EXPECT_EQ(d.not_before.value(), 10);
+  EXPECT_EQ(d.expires.value(), 20);
+}
+
+TEST(SecretCodec, RejectsBadSetBodies) {
+  for (const char* bad : {"", "not json", "[]", "{}", R"({"value":1})", R"({"value":"v","tags":{"a":1}})",
+                          R"({"value":"v","attributes":{"enabled":"yes"}})",
+                          R"({"value":"v","attributes":{"exp":"tomorrow"}})",
+                          R"({"value":"v","attributes":{"nbf":20,"exp":10}})", R"({"value":"v")"}) {
+    auto r = parse_secret_set(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), Code::kBadParameter) << bad;
+  }
+}
+
+TEST(SecretCodec, UpdateDistinguishesAbsentFromNull) {
+  auto p = parse_secret_update(R"({"attributes":{"exp":null}})").value();
+  ASSERT_TRUE(p.expires.has_value());
+  EXPECT_FALSE(p.expires->has_value());
+  EXPECT_FALSE(p.not_before.has_value());
+  EXPECT_FALSE(p.enabled.has_value());
+}
+
+TEST(SecretCodec, BundleShape) {
+  vault::VaultInfo v;
+  v.retention_days = 90;
+  vault::SecretProperties p;
+  p.name = "n";
+  p.version = std::string(32, 'a');
+  p.attributes.created = 5;
+  p.attributes.updated = 6;
+  SecureString value("secret");
+  auto o = secret_bundle("https://v.vault.localhost:8443", v, p, &value);
+  EXPECT_EQ(o["id"].as_string(), "https://v.vault.localhost:8443/secrets/n/" + std::string(32, 'a'));
+  EXPECT_EQ(o["value"].as_string(), "secret");
+  EXPECT_EQ(o["attributes"].as_object()["recoveryLevel"].as_string(), "Recoverable+Purgeable");
+  EXPECT_EQ(o["attributes"].as_object()["recoverableDays"].as_int64(), 90);
+  EXPECT_FALSE(o.contains("tags"));
+  auto item = secret_item("https://h", v, p, false);
+  EXPECT_EQ(item["id"].as_string(), "https://h/secrets/n");
+  EXPECT_FALSE(item.contains("value"));
+}
+
+TEST(Responses, MapsEveryCodeOnce) {
+  auto r = error_response(Status(Code::kConflict, "msg", "ObjectIsDeletedButRecoverable"));
+  EXPECT_EQ(r.status, 409);
+  auto body = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(body["error"].as_object()["code"].as_string(), "Conflict");
+  EXPECT_EQ(body["error"].as_object()["innererror"].as_object()["code"].as_string(), "ObjectIsDeletedButRecoverable");
+  auto internal = error_response(Status(Code::kInternal, "sqlite said: disk I/O at /secret/path"));
+  EXPECT_EQ(internal.status, 500);
+  EXPECT_EQ(internal.body.find("/secret/path"), std::string::npos);
+  EXPECT_EQ(error_response(Status(Code::kSecretNotFound, "x")).status, 404);
+  EXPECT_EQ(error_response(Status(Code::kUnauthorized, "x")).status, 401);
+}
+
+}  // namespace
+}  // namespace coffer::api

@@ -1,0 +1,217 @@
+// The whole request pipeline in process (no sockets): host routing, the
+// challenge, token checks, api-version, audit records, error bodies.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+
+#include "api/app.hpp"
+#include "auth/server_identity.hpp"
+#include "crypto/random.hpp"
+
+namespace coffer::api {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+class RecordingSink : public audit::AuditSink {
+ public:
+  Status write(const audit::AuditRecord& r) override {
+    if (fail) return Status(Code::kUnavailable, "disk full");
+    records.push_back(r);
+    return Status::Ok();
+  }
+  std::vector<audit::AuditRecord> records;
+  bool fail = false;
+};
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("coffer-api-test-" + crypto::new_version_id());
+    fs::create_directories(dir_);
+    store_ = std::move(store::open_sqlite_store({(dir_ / "db").string()}).value());
+    keyring_ = std::make_unique<crypto::Keyring>(crypto::random_bytes(32));
+    auto identity = auth::load_or_create_server_identity(*store_, *keyring_).value();
+    tenant_ = identity.tenant_id;
+    vaults_ = std::make_unique<vault::VaultRegistry>(*store_, *keyring_, clock_);
+    secrets_ = std::make_unique<vault::SecretService>(*store_, *keyring_, clock_);
+    maintenance_ = std::make_unique<vault::MaintenanceScheduler>(*secrets_, clock_, std::chrono::seconds(3600));
+    principals_ = std::make_unique<auth::ServicePrincipalRegistry>(*store_, clock_, tenant_);
+    authorizer_ = std::make_unique<auth::Authorizer>(tenant_);
+    tokens_ = std::make_unique<auth::TokenService>(std::move(identity.signing_key),
+                                                   auth::TokenServiceOptions{kAuthority + "/" + tenant_ + "/v2.0", tenant_, 3600},
+                                                   clock_);
+    api_ = std::make_unique<Api>(ApiConfig{"vault.localhost", "dev", kAuthority, tenant_},
+                                 ApiServices{*vaults_, *secrets_, *maintenance_, *principals_, *tokens_, *authorizer_,
+                                             sink_, clock_, &clock_});
+    vaults_->create("dev", {}).value();
+    cred_ = principals_->create("tester").value();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  http::Response call(std::string method, std::string host, std::string target, std::string body = "",
+                      std::string bearer = "") {
+    http::Request req;
+    req.method = std::move(method);
+    req.host = std::move(host);
+    req.target = std::move(target);
+    req.body = std::move(body);
+    if (!bearer.empty()) req.headers.emplace_back("Authorization", "Bearer " + bearer);
+    return api_->handle(req);
+  }
+
+  std::string token_for(const std::string& resource) {
+    auto r = call("POST", "localhost:8443", "/adfs/oauth2/token",
+                  "grant_type=client_credentials&client_id=" + cred_.principal.app_id + "&client_secret=" +
+                      std::string(cred_.client_secret.view()) + "&scope=" + resource + "/.default");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return std::string(json::parse(r.body).as_object()["access_token"].as_string());
+  }
+
+  static std::string code_of(const http::Response& r) {
+    return std::string(json::parse(r.body).as_object()["error"].as_object()["code"].as_string());
+  }
+
+  const std::string kAuthority = "https://localhost:8443";
+  fs::path dir_;
+  ManualClock clock_{1'700'000'000};
+  RecordingSink sink_;
+  std::string tenant_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<crypto::Keyring> keyring_;
+  std::unique_ptr<vault::VaultRegistry> vaults_;
+  std::unique_ptr<vault::SecretService> secrets_;
+  std::unique_ptr<vault::MaintenanceScheduler> maintenance_;
+  std::unique_ptr<auth::ServicePrincipalRegistry> principals_;
+  std::unique_ptr<auth::Authorizer> authorizer_;
+  std::unique_ptr<auth::TokenService> tokens_;
+  std::unique_ptr<Api> api_;
+  auth::NewCredential cred_;
+};
+
+TEST_F(PipelineTest, UnauthenticatedRequestGetsChallengeAndIsNotActedOn) {
+  auto r = call("PUT", "dev.vault.localhost:8443", "/secrets/x?api-version=7.3", R"({"value":"v"})");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(code_of(r), "Unauthorized");
+  bool found = false;
+  for (auto& [k, v] : r.headers) {
+    if (k == "WWW-Authenticate") {
+      found = true;
+      EXPECT_EQ(v, "Bearer authorization=\"https://localhost:8443/" + tenant_ +
+                       "\", resource=\"https://vault.localhost:8443\"");
+    }
+  }
+  EXPECT_TRUE(found);
+  auto dev = vaults_->find("dev").value();
+  EXPECT_EQ(secrets_->get(dev, "x", "").status().code(), Code::kSecretNotFound);
+  ASSERT_EQ(sink_.records.size(), 1u);
+  EXPECT_EQ(sink_.records[0].http_status, 401);
+}
+
+TEST_F(PipelineTest, SetAndGetThroughVaultHost) {
+  auto tok = token_for("https://vault.localhost:8443");
+  auto set = call("PUT", "Dev.Vault.Localhost:8443", "/secrets/x?api-version=7.3", R"({"value":"v"})", tok);
+  ASSERT_EQ(set.status, 200) << set.body;
+  auto get = call("GET", "dev.vault.localhost:8443", "/secrets/x/?api-version=7.3", "", tok);
+  ASSERT_EQ(get.status, 200) << get.body;
+  auto body = json::parse(get.body).as_object();
+  EXPECT_EQ(body["value"].as_string(), "v");
+  EXPECT_EQ(std::string(body["id"].as_string()).rfind("https://dev.vault.localhost:8443/secrets/x/", 0), 0u);
+  // Audit: never the value, never the token.
+  for (const auto& rec : sink_.records) {
+    auto line = audit::to_json(rec);
+    EXPECT_EQ(line.find(tok), std::string::npos);
+    EXPECT_EQ(line.find("\"v\""), std::string::npos);
+  }
+  EXPECT_EQ(sink_.records.back().operation_name, "SecretGet");
+  EXPECT_EQ(sink_.records.back().caller_app_id, cred_.principal.app_id);
+}
+
+TEST_F(PipelineTest, BareHostServesDefaultVault) {
+  auto tok = token_for("https://vault.localhost:8443");
+  ASSERT_EQ(call("PUT", "localhost:8443", "/secrets/y?api-version=7.4", R"({"value":"w"})", tok).status, 200);
+  EXPECT_EQ(call("GET", "dev.vault.localhost:8443", "/secrets/y?api-version=7.4", "", tok).status, 200);
+}
+
+TEST_F(PipelineTest, TokenChecks) {
+  auto admin_tok = token_for(kAuthority);
+  auto r = call("GET", "dev.vault.localhost:8443", "/secrets?api-version=7.4", "", admin_tok);
+  EXPECT_EQ(r.status, 401);  // wrong audience
+  EXPECT_NE(r.body.find("audience"), std::string::npos);
+  EXPECT_EQ(call("GET", "dev.vault.localhost:8443", "/secrets?api-version=7.4", "", "garbage").status, 401);
+  auto tok = token_for("https://vault.localhost:8443");
+  clock_.advance(7200);
+  r = call("GET", "dev.vault.localhost:8443", "/secrets?api-version=7.4", "", tok);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("expired"), std::string::npos);
+}
+
+TEST_F(PipelineTest, TokenEndpointErrors) {
+  auto bad_secret = call("POST", "localhost:8443", "/adfs/oauth2/token",
+                         "grant_type=client_credentials&client_id=" + cred_.principal.app_id +
+                             "&client_secret=wrong&scope=https://vault.localhost:8443/.default");
+  EXPECT_EQ(bad_secret.status, 401);
+  EXPECT_EQ(json::parse(bad_secret.body).as_object()["error"].as_string(), "invalid_client");
+  auto bad_grant = call("POST", "localhost:8443", "/" + tenant_ + "/oauth2/v2.0/token", "grant_type=password");
+  EXPECT_EQ(bad_grant.status, 400);
+  auto no_scope = call("POST", "localhost:8443", "/adfs/oauth2/token",
+                       "grant_type=client_credentials&client_id=a&client_secret=b");
+  EXPECT_EQ(no_scope.status, 400);
+  auto v1 = call("POST", "localhost:8443", "/" + tenant_ + "/oauth2/token",
+                 "grant_type=client_credentials&client_id=" + cred_.principal.app_id + "&client_secret=" +
+                     std::string(cred_.client_secret.view()) + "&resource=https://vault.localhost:8443");
+  EXPECT_EQ(v1.status, 200) << v1.body;
+}
+
+TEST_F(PipelineTest, DiscoveryDocuments) {
+  auto adfs = call("GET", "localhost:8443", "/adfs/.well-known/openid-configuration");
+  ASSERT_EQ(adfs.status, 200);
+  auto doc = json::parse(adfs.body).as_object();
+  EXPECT_EQ(doc["token_endpoint"].as_string(), "https://localhost:8443/adfs/oauth2/token");
+  EXPECT_TRUE(doc.contains("authorization_endpoint"));
+  auto aad = call("GET", "localhost:8443", "/" + tenant_ + "/v2.0/.well-known/openid-configuration");
+  ASSERT_EQ(aad.status, 200);
+  EXPECT_EQ(json::parse(aad.body).as_object()["token_endpoint"].as_string(),
+            "https://localhost:8443/" + tenant_ + "/oauth2/v2.0/token");
+  EXPECT_EQ(call("GET", "localhost:8443", "/" + tenant_ + "/discovery/v2.0/keys").status, 200);
+}
+
+TEST_F(PipelineTest, BadInputsGetAkvErrors) {
+  auto tok = token_for("https://vault.localhost:8443");
+  auto r = call("GET", "dev.vault.localhost:8443", "/secrets?api-version=1.0", "", tok);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(code_of(r), "BadParameter");
+  EXPECT_EQ(call("GET", "dev.vault.localhost:8443", "/secrets", "", tok).status, 400);
+  r = call("PUT", "dev.vault.localhost:8443", "/secrets/x?api-version=7.4", "{not json", tok);
+  EXPECT_EQ(r.status, 400);
+  r = call("GET", "nope.vault.localhost:8443", "/secrets?api-version=7.4", "", tok);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(code_of(r), "VaultNotFound");
+  r = call("GET", "dev.vault.localhost:8443", "/secrets/x/y/z?api-version=7.4", "", tok);
+  EXPECT_EQ(r.status, 400);
+}
+
+TEST_F(PipelineTest, AuditFailureFailsTheRequest) {
+  sink_.fail = true;
+  auto r = call("GET", "localhost:8443", "/healthz");
+  EXPECT_EQ(r.status, 503);
+}
+
+TEST_F(PipelineTest, AdminApiNeedsAuthorityAudience) {
+  auto vault_tok = token_for("https://vault.localhost:8443");
+  EXPECT_EQ(call("GET", "localhost:8443", "/coffer/admin/vaults", "", vault_tok).status, 401);
+  auto tok = token_for(kAuthority);
+  auto created = call("PUT", "localhost:8443", "/coffer/admin/vaults/Team1", R"({"retentionDays":30})", tok);
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(json::parse(created.body).as_object()["vaultUri"].as_string(), "https://team1.vault.localhost:8443");
+  EXPECT_EQ(call("PUT", "localhost:8443", "/coffer/admin/vaults/team1", "", tok).status, 409);
+  EXPECT_EQ(call("PUT", "localhost:8443", "/coffer/admin/vaults/x", "", tok).status, 400);
+  EXPECT_EQ(call("PUT", "localhost:8443", "/coffer/admin/vaults/good-name", R"({"retentionDays":3})", tok).status, 400);
+  EXPECT_EQ(call("DELETE", "localhost:8443", "/coffer/admin/vaults/team1", "", tok).status, 204);
+  EXPECT_EQ(call("GET", "localhost:8443", "/coffer/admin/vaults/team1", "", tok).status, 404);
+}
+
+}  // namespace
+}  // namespace coffer::api
