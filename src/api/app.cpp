@@ -140,6 +140,14 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
   if (seg.size() >= 2 && seg[0] == "coffer" && seg[1] == "admin") {
     return admin(req, call, std::vector<std::string>(seg.begin() + 2, seg.end()));
   }
+  if (seg.size() == 1 && seg[0] == "subscriptions" && req.method == "GET") {
+    // `az login` lists subscriptions; Coffer has none (use --allow-no-subscriptions).
+    call.record.operation_name = "SubscriptionList";
+    auto principal = authenticate(req, {config_.authority});
+    if (!principal.ok()) return challenge(req, principal.status());
+    call.record.caller_app_id = principal->app_id;
+    return json_response(200, boost::json::object{{"value", boost::json::array{}}});
+  }
   if (config_.default_vault.empty()) {
     return error_response(Status(Code::kNotFound, "No such endpoint, and this server has no default vault."));
   }

@@ -1,0 +1,66 @@
+"""Debian's az against a real `coffer server --dev`: service-principal login to
+the ADFS-style authority of a custom cloud, then `az rest` set and get of a
+secret on the vault host (CLIENT-FLOWS.md §5)."""
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+from coffer_server import CofferServer
+
+
+class AzRestTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = CofferServer().start()
+        cls.cfg = tempfile.mkdtemp(prefix="coffer-az-")
+        cls.env = dict(os.environ, AZURE_CONFIG_DIR=cls.cfg, REQUESTS_CA_BUNDLE=cls.server.ca_file,
+                       AZURE_CORE_COLLECT_TELEMETRY="false", AZURE_CORE_NO_COLOR="true")
+        port = cls.server.port
+        cloud = {"endpoints": {"resourceManager": f"https://localhost:{port}/",
+                               "activeDirectory": f"https://localhost:{port}/adfs",
+                               "activeDirectoryResourceId": f"https://localhost:{port}/",
+                               "activeDirectoryGraphResourceId": f"https://localhost:{port}/",
+                               "microsoftGraphResourceId": f"https://localhost:{port}/"},
+                 "suffixes": {"keyvaultDns": f".vault.localhost:{port}"}}
+        path = os.path.join(cls.cfg, "cloud.json")
+        with open(path, "w") as f:
+            json.dump(cloud, f)
+        cls.az("cloud", "register", "-n", "Coffer", "--cloud-config", "@" + path)
+        cls.az("cloud", "set", "-n", "Coffer")
+        cls.az("login", "--service-principal", "-u", cls.server.dev["clientId"], "-p",
+               cls.server.dev["clientSecret"], "--tenant", cls.server.dev["tenantId"], "--allow-no-subscriptions")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    @classmethod
+    def az(cls, *args, check=True):
+        p = subprocess.run(["az", *args], env=cls.env, capture_output=True, text=True, timeout=180)
+        if check and p.returncode != 0:
+            raise AssertionError(f"az {' '.join(args[:3])} failed ({p.returncode}):\n{p.stderr}")
+        return p
+
+    def test_rest_set_and_get(self):
+        url = f"{self.server.vault_url()}/secrets/my-secret?api-version=7.3"
+        resource = f"https://vault.localhost:{self.server.port}"
+        out = self.az("rest", "--method", "put", "--url", url, "--resource", resource,
+                      "--body", '{"value": "super-secret-value"}')
+        self.assertEqual(json.loads(out.stdout)["value"], "super-secret-value")
+        out = self.az("rest", "--method", "get", "--url", url, "--resource", resource)
+        bundle = json.loads(out.stdout)
+        self.assertEqual(bundle["value"], "super-secret-value")
+        self.assertTrue(bundle["id"].startswith(self.server.vault_url() + "/secrets/my-secret/"))
+
+    def test_rest_error_is_printed(self):
+        url = f"{self.server.vault_url()}/secrets/absent?api-version=7.3"
+        p = self.az("rest", "--method", "get", "--url", url, "--resource",
+                    f"https://vault.localhost:{self.server.port}", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("SecretNotFound", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
