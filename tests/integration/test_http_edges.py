@@ -1,0 +1,88 @@
+"""Bad input over real HTTPS: limits, TLS versions, the challenge, bad
+api-versions and bodies. Every answer is an AKV error, never a crash."""
+import socket
+import ssl
+import subprocess
+import unittest
+
+import requests
+
+from coffer_server import CofferServer, token
+
+
+class HttpEdgesTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = CofferServer().start()
+        cls.resource = f"https://vault.localhost:{cls.server.port}"
+        cls.session = requests.Session()
+        cls.session.verify = cls.server.ca_file
+        cls.session.headers["Authorization"] = "Bearer " + token(cls.server, cls.resource)
+        cls.base = cls.server.vault_url()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def test_challenge_without_token(self):
+        r = requests.put(f"{self.base}/secrets/probe?api-version=7.4", verify=self.server.ca_file)
+        self.assertEqual(r.status_code, 401)
+        self.assertEqual(r.json()["error"]["code"], "Unauthorized")
+        self.assertIn(f'resource="{self.resource}"', r.headers["WWW-Authenticate"])
+        self.assertIn(f'authorization="{self.server.authority}/{self.server.dev["tenantId"]}"',
+                      r.headers["WWW-Authenticate"])
+        r = self.session.get(f"{self.base}/secrets/probe?api-version=7.4")
+        self.assertEqual(r.status_code, 404)  # the probe was not acted on
+
+    def test_bad_token(self):
+        r = requests.get(f"{self.base}/secrets?api-version=7.4", verify=self.server.ca_file,
+                         headers={"Authorization": "Bearer not.a.token"})
+        self.assertEqual(r.status_code, 401)
+        self.assertIn("WWW-Authenticate", r.headers)
+
+    def test_oversized_body_is_413(self):
+        r = self.session.put(f"{self.base}/secrets/big?api-version=7.4", data=b"x" * (1024 * 1024 + 10),
+                             headers={"Content-Type": "application/json"})
+        self.assertEqual(r.status_code, 413)
+
+    def test_oversized_headers_are_431(self):
+        r = self.session.get(f"{self.base}/secrets?api-version=7.4", headers={"X-Big": "y" * 20000})
+        self.assertEqual(r.status_code, 431)
+
+    def test_bad_api_version_and_body(self):
+        r = self.session.get(f"{self.base}/secrets?api-version=1.0")
+        self.assertEqual((r.status_code, r.json()["error"]["code"]), (400, "BadParameter"))
+        self.assertIn("not recognized", r.json()["error"]["message"])
+        r = self.session.put(f"{self.base}/secrets/x?api-version=7.4", data="{nope",
+                             headers={"Content-Type": "application/json"})
+        self.assertEqual((r.status_code, r.json()["error"]["code"]), (400, "BadParameter"))
+        r = self.session.put(f"{self.base}/secrets/x?api-version=7.4", json={"value": 5})
+        self.assertEqual(r.status_code, 400)
+        r = self.session.get(f"{self.base}/secrets?api-version=7.4&maxresults=26")
+        self.assertEqual(r.status_code, 400)
+
+    def test_tls_versions(self):
+        for version, ok in ((ssl.TLSVersion.TLSv1_2, True), (ssl.TLSVersion.TLSv1_3, True)):
+            ctx = ssl.create_default_context(cafile=self.server.ca_file)
+            ctx.minimum_version = ctx.maximum_version = version
+            with socket.create_connection(("127.0.0.1", self.server.port)) as raw:
+                with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+                    self.assertEqual(tls.version(), "TLSv1.2" if version == ssl.TLSVersion.TLSv1_2 else "TLSv1.3")
+        p = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{self.server.port}", "-tls1_1"],
+                           input="", capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(p.returncode, 0)
+
+    def test_server_survives_garbage(self):
+        with socket.create_connection(("127.0.0.1", self.server.port)) as raw:
+            raw.sendall(b"\x16\x03\x01garbage-not-tls" * 10)
+            raw.settimeout(5)
+            try:
+                raw.recv(100)
+            except (ConnectionResetError, socket.timeout):
+                pass
+        r = self.session.get(f"{self.base}/secrets?api-version=7.4")
+        self.assertEqual(r.status_code, 200)
+
+
+if __name__ == "__main__":
+    unittest.main()
