@@ -1,0 +1,157 @@
+#include "crypto/keyring.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "crypto/aead.hpp"
+#include "crypto/random.hpp"
+
+namespace coffer::crypto {
+namespace {
+
+void expect_decryption_failed(const Result<SecureString>& r) {
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInternal);
+  EXPECT_EQ(r.status().message(), "decryption failed");
+}
+
+class KeyringTest : public ::testing::Test {
+ protected:
+  SecureString root_ = random_bytes(32);
+  Keyring keyring_{root_};
+  std::string kek_ = keyring_.new_wrapped_kek("vault-a").value();
+};
+
+TEST_F(KeyringTest, SealOpenRoundTrip) {
+  auto sealed = keyring_.seal("vault-a", kek_, "s3cr3t value", "vault-a/secrets/db/v1");
+  ASSERT_TRUE(sealed.ok()) << sealed.status().message();
+  EXPECT_EQ(sealed->find("s3cr3t"), std::string::npos);
+  auto opened = keyring_.open("vault-a", kek_, *sealed, "vault-a/secrets/db/v1");
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  EXPECT_EQ(opened->view(), "s3cr3t value");
+}
+
+TEST_F(KeyringTest, EmptyAndBinaryPayloads) {
+  for (const std::string& pt : {std::string(), std::string("\0\x01\xff", 3)}) {
+    auto sealed = keyring_.seal("vault-a", kek_, pt, "ad");
+    ASSERT_TRUE(sealed.ok());
+    auto opened = keyring_.open("vault-a", kek_, *sealed, "ad");
+    ASSERT_TRUE(opened.ok());
+    EXPECT_EQ(opened->view(), pt);
+  }
+}
+
+TEST_F(KeyringTest, AnotherKeyringWithSameRootOpens) {
+  auto sealed = keyring_.seal("vault-a", kek_, "payload", "ad");
+  ASSERT_TRUE(sealed.ok());
+  Keyring other(root_);
+  auto opened = other.open("vault-a", kek_, *sealed, "ad");
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->view(), "payload");
+}
+
+TEST_F(KeyringTest, TwoSealsOfSamePlaintextDiffer) {
+  auto a = keyring_.seal("vault-a", kek_, "same", "ad");
+  auto b = keyring_.seal("vault-a", kek_, "same", "ad");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(*a, *b);
+}
+
+TEST_F(KeyringTest, CiphertextSwappedBetweenRecordsFails) {
+  auto one = keyring_.seal("vault-a", kek_, "first", "vault-a/secrets/one/v1");
+  auto two = keyring_.seal("vault-a", kek_, "second", "vault-a/secrets/two/v1");
+  ASSERT_TRUE(one.ok() && two.ok());
+  expect_decryption_failed(keyring_.open("vault-a", kek_, *one, "vault-a/secrets/two/v1"));
+  expect_decryption_failed(keyring_.open("vault-a", kek_, *two, "vault-a/secrets/one/v1"));
+}
+
+TEST_F(KeyringTest, WrongOwnerFails) {
+  auto sealed = keyring_.seal("vault-a", kek_, "payload", "ad");
+  ASSERT_TRUE(sealed.ok());
+  expect_decryption_failed(keyring_.open("vault-b", kek_, *sealed, "ad"));
+  // The KEK itself is bound to its owner: it cannot even seal for another.
+  EXPECT_FALSE(keyring_.seal("vault-b", kek_, "payload", "ad").ok());
+}
+
+TEST_F(KeyringTest, WrongWrappedKekFails) {
+  auto sealed = keyring_.seal("vault-a", kek_, "payload", "ad");
+  ASSERT_TRUE(sealed.ok());
+  auto other_kek = keyring_.new_wrapped_kek("vault-a");
+  ASSERT_TRUE(other_kek.ok());
+  EXPECT_NE(*other_kek, kek_);
+  expect_decryption_failed(keyring_.open("vault-a", *other_kek, *sealed, "ad"));
+  std::string tampered = kek_;
+  tampered[20] = static_cast<char>(tampered[20] ^ 0x80);
+  expect_decryption_failed(keyring_.open("vault-a", tampered, *sealed, "ad"));
+  expect_decryption_failed(keyring_.open("vault-a", "", *sealed, "ad"));
+}
+
+TEST_F(KeyringTest, WrongRootKeyFails) {
+  auto sealed = keyring_.seal("vault-a", kek_, "payload", "ad");
+  ASSERT_TRUE(sealed.ok());
+  Keyring other(random_bytes(32));
+  expect_decryption_failed(other.open("vault-a", kek_, *sealed, "ad"));
+}
+
+TEST_F(KeyringTest, TamperedOrTruncatedBlobFails) {
+  auto sealed = keyring_.seal("vault-a", kek_, "payload", "ad");
+  ASSERT_TRUE(sealed.ok());
+  for (std::size_t i = 0; i < sealed->size(); ++i) {
+    std::string t = *sealed;
+    t[i] = static_cast<char>(t[i] ^ 0x04);
+    expect_decryption_failed(keyring_.open("vault-a", kek_, t, "ad"));
+  }
+  for (std::size_t n = 0; n < sealed->size(); ++n) {
+    expect_decryption_failed(keyring_.open("vault-a", kek_, sealed->substr(0, n), "ad"));
+  }
+}
+
+TEST_F(KeyringTest, SystemSealBoundToName) {
+  auto sealed = keyring_.seal_system("signing key pem", "token-signing-key");
+  ASSERT_TRUE(sealed.ok());
+  auto opened = keyring_.open_system(*sealed, "token-signing-key");
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->view(), "signing key pem");
+  expect_decryption_failed(keyring_.open_system(*sealed, "other"));
+  // A system blob is not a KEK, and a KEK is not a system blob.
+  expect_decryption_failed(keyring_.open_system(kek_, "vault-a"));
+  Keyring other(random_bytes(32));
+  expect_decryption_failed(other.open_system(*sealed, "token-signing-key"));
+}
+
+TEST(Keyring, WrongRootKeySizeIsAnError) {
+  Keyring bad(SecureString(std::string(16, 'x')));
+  auto kek = bad.new_wrapped_kek("v");
+  ASSERT_FALSE(kek.ok());
+  EXPECT_EQ(kek.status().code(), Code::kInternal);
+  EXPECT_FALSE(bad.seal_system("x", "y").ok());
+}
+
+TEST_F(KeyringTest, ConcurrentUse) {
+  std::vector<std::string> keks;
+  for (int i = 0; i < 4; ++i)
+    keks.push_back(keyring_.new_wrapped_kek("v" + std::to_string(i)).value());
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        const std::string owner = "v" + std::to_string((t + i) % 4);
+        const std::string& kek = keks[(t + i) % 4];
+        const std::string ad = owner + "/" + std::to_string(i);
+        auto sealed = keyring_.seal(owner, kek, "data" + ad, ad);
+        auto opened = sealed.ok() ? keyring_.open(owner, kek, *sealed, ad)
+                                  : Result<SecureString>(sealed.status());
+        if (!opened.ok() || opened->view() != "data" + ad) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+}  // namespace
+}  // namespace coffer::crypto
