@@ -9,7 +9,9 @@
 //
 // Thread-safety: a Store is safe for concurrent use by any number of
 // threads. Transactions are not: a ReadTxn/WriteTxn is used only inside the
-// callback it was given to, on that thread.
+// callback it was given to, on that thread. A callback must not call read()
+// or write() on the same Store (it could deadlock; backends may refuse such
+// nested calls with kInternal).
 //
 // Durability: write() returns OK only after the transaction is durable
 // (for SQLite: committed with synchronous=FULL). Backends may batch many

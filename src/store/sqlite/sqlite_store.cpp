@@ -1,0 +1,107 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <chrono>
+#include <exception>
+#include <string>
+
+#include "store/sqlite/migrations.hpp"
+#include "store/sqlite/sqlite_txn.hpp"
+
+namespace coffer::store {
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
+  auto store = sqlite::SqliteStore::open(options);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Store>(std::move(store).value());
+}
+
+}  // namespace coffer::store
+
+namespace coffer::store::sqlite {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+// The store whose read() callback is running on this thread, if any.
+thread_local const SqliteStore* t_reading = nullptr;
+
+class ReadingScope {
+ public:
+  explicit ReadingScope(const SqliteStore* store) : saved_(t_reading) { t_reading = store; }
+  ~ReadingScope() { t_reading = saved_; }
+  ReadingScope(const ReadingScope&) = delete;
+  ReadingScope& operator=(const ReadingScope&) = delete;
+
+ private:
+  const SqliteStore* saved_;
+};
+
+Status nested_call(const char* what) {
+  return Status(Code::kInternal, std::string("store: ") + what + "() called from inside a callback of the same store");
+}
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options) {
+  if (options.path.empty() || options.path == ":memory:") {
+    return Status(Code::kBadParameter, "store: SQLite store needs a database file path");
+  }
+  try {
+    COFFER_ASSIGN_OR_RETURN(auto conn,
+                            Connection::open(options.path, Connection::Mode::kReadWrite, kBusyTimeoutMs));
+    COFFER_RETURN_IF_ERROR(apply_migrations(*conn, unix_now()));
+    COFFER_ASSIGN_OR_RETURN(auto readers, ReaderPool::open(options.path, options.readers, kBusyTimeoutMs));
+    auto writer = std::make_unique<GroupCommitWriter>(std::move(conn), options.max_batch);
+    return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(readers), std::move(writer)));
+  } catch (const std::exception& e) {
+    return Status(Code::kInternal, std::string("store: cannot open SQLite store: ") + e.what());
+  }
+}
+
+SqliteStore::~SqliteStore() = default;
+
+Status SqliteStore::read(const std::function<Status(ReadTxn&)>& fn) {
+  if (t_reading == this || writer_->on_writer_thread()) return nested_call("read");
+  try {
+    return read_snapshot(fn);
+  } catch (const std::exception& e) {  // allocation or std::mutex failure
+    return Status(Code::kInternal, std::string("store: read failed: ") + e.what());
+  }
+}
+
+Status SqliteStore::read_snapshot(const std::function<Status(ReadTxn&)>& fn) {
+  ReaderPool::Lease lease = readers_->acquire();
+  Connection& conn = *lease;
+  COFFER_RETURN_IF_ERROR(conn.run("BEGIN"));
+  Status st;
+  {
+    ReadingScope scope(this);
+    SqliteReadTxn txn(conn);
+    try {
+      st = fn(txn);
+    } catch (const std::exception& e) {
+      st = Status(Code::kInternal, std::string("store: read callback threw: ") + e.what());
+    } catch (...) {
+      st = Status(Code::kInternal, "store: read callback threw");
+    }
+  }
+  Status end = conn.run(st.ok() ? "COMMIT" : "ROLLBACK");
+  if (conn.in_transaction()) (void)conn.run("ROLLBACK");
+  return st.ok() ? end : st;
+}
+
+Status SqliteStore::write(const std::function<Status(WriteTxn&)>& fn) {
+  if (t_reading == this || writer_->on_writer_thread()) return nested_call("write");
+  try {
+    return writer_->submit(fn);
+  } catch (const std::exception& e) {  // allocation or std::future failure
+    return Status(Code::kInternal, std::string("store: write failed: ") + e.what());
+  }
+}
+
+}  // namespace coffer::store::sqlite

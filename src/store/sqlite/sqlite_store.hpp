@@ -1,0 +1,45 @@
+// SqliteStore: the embedded Store backend (see store/store.hpp for the
+// contract). One SQLite file in WAL mode with synchronous=FULL; reads use a
+// pool of read-only connections, each read() one snapshot; writes go
+// through one writer thread that group-commits concurrent write() calls.
+// A callback must not call read() or write() on the same store: such nested
+// calls return kInternal instead of risking a deadlock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "store/sqlite/group_commit.hpp"
+#include "store/sqlite/reader_pool.hpp"
+#include "store/store.hpp"
+
+namespace coffer::store::sqlite {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens, creating and migrating as needed; refuses a newer schema.
+  static Result<std::unique_ptr<SqliteStore>> open(const SqliteOptions& options);
+  ~SqliteStore() override;
+
+  Status read(const std::function<Status(ReadTxn&)>& fn) override;
+  Status write(const std::function<Status(WriteTxn&)>& fn) override;
+
+  // Successful batch COMMITs so far (for tests and metrics).
+  std::uint64_t commit_count() const { return writer_->commit_count(); }
+  // write() calls waiting for the writer thread (for tests and metrics).
+  std::size_t queued_writes() const { return writer_->queued(); }
+
+ private:
+  SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<GroupCommitWriter> writer)
+      : readers_(std::move(readers)), writer_(std::move(writer)) {}
+
+  // One snapshot: BEGIN on a pooled reader, fn, COMMIT.
+  Status read_snapshot(const std::function<Status(ReadTxn&)>& fn);
+
+  // Declared before writer_ so the writer (which drains) is destroyed first.
+  std::unique_ptr<ReaderPool> readers_;
+  std::unique_ptr<GroupCommitWriter> writer_;
+};
+
+}  // namespace coffer::store::sqlite

@@ -1,0 +1,218 @@
+// Transaction semantics: failed callbacks in a shared batch, snapshots,
+// nested calls and exceptions.
+#include <atomic>
+#include <chrono>
+#include <latch>
+#include <stdexcept>
+#include <thread>
+
+#include "store_test_util.hpp"
+
+namespace coffer::store::testing {
+namespace {
+
+class TxnTest : public StoreTest {
+ protected:
+  // Waits until `n` write() calls are queued behind the writer thread.
+  static bool wait_queued(sqlite::SqliteStore& s, std::size_t n) {
+    for (int i = 0; i < 5000; ++i) {
+      if (s.queued_writes() >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+  }
+};
+
+TEST_F(TxnTest, FailingCallbackLeavesNothingWhileBatchmateCommits) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  std::latch running(1), release(1);
+  // Hold the writer busy so the next three callbacks queue up and share one batch.
+  std::thread blocker([&] {
+    EXPECT_TRUE(s->write([&](WriteTxn& txn) {
+                   running.count_down();
+                   release.wait();
+                   return txn.put("blocker", "v");
+                 }).ok());
+  });
+  running.wait();
+  const auto commits_before = s->commit_count();
+
+  Status bad, good, threw;
+  std::thread t_bad([&] {
+    bad = s->write([](WriteTxn& txn) -> Status {
+      COFFER_RETURN_IF_ERROR(txn.put("bad/1", "x"));
+      COFFER_RETURN_IF_ERROR(txn.put("good", "overwritten by bad?"));
+      COFFER_RETURN_IF_ERROR(txn.erase("blocker"));
+      return Status(Code::kForbidden, "no thanks");
+    });
+  });
+  std::thread t_good([&] { good = s->write([](WriteTxn& txn) { return txn.put("good", "v"); }); });
+  std::thread t_threw([&] {
+    threw = s->write([](WriteTxn& txn) -> Status {
+      (void)txn.put("thrown/1", "x");
+      throw std::runtime_error("boom");
+    });
+  });
+  ASSERT_TRUE(wait_queued(*s, 3));
+  release.count_down();
+  for (auto* t : {&blocker, &t_bad, &t_good, &t_threw}) t->join();
+
+  EXPECT_EQ(s->commit_count() - commits_before, 2u);  // the blocker's batch, then one for all three
+  EXPECT_EQ(bad.code(), Code::kForbidden);
+  EXPECT_EQ(bad.message(), "no thanks");
+  EXPECT_EQ(threw.code(), Code::kInternal);
+  EXPECT_NE(threw.message().find("boom"), std::string::npos);
+  ASSERT_TRUE(good.ok()) << good.message();
+
+  EXPECT_FALSE(get(*s, "bad/1").has_value());
+  EXPECT_FALSE(get(*s, "thrown/1").has_value());
+  EXPECT_TRUE(get(*s, "blocker").has_value());
+  EXPECT_EQ(get(*s, "good")->value, "v");
+}
+
+TEST_F(TxnTest, FailedWriteKeepsNothing) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(put(*s, "k", "old").ok());
+  const int64_t rev = get(*s, "k")->revision;
+  Status st = s->write([](WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.put("k", "new"));
+    COFFER_RETURN_IF_ERROR(txn.put("other", "x"));
+    return txn.put_if("k", "newer", 0);  // conflict: k exists
+  });
+  EXPECT_EQ(st.code(), Code::kConflict);
+  EXPECT_EQ(get(*s, "k")->value, "old");
+  EXPECT_EQ(get(*s, "k")->revision, rev);
+  EXPECT_FALSE(get(*s, "other").has_value());
+}
+
+TEST_F(TxnTest, ReadSeesOneSnapshot) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(put(*s, "a", "1").ok());
+  ASSERT_TRUE(put(*s, "b", "1").ok());
+  std::latch first_read(1), written(1);
+  std::thread reader([&] {
+    Status st = s->read([&](ReadTxn& txn) -> Status {
+      auto a = txn.get("a");
+      EXPECT_TRUE(a.ok() && *a && (*a)->value == "1");
+      first_read.count_down();
+      written.wait();  // a write commits meanwhile
+      auto b = txn.get("b");
+      EXPECT_TRUE(b.ok() && *b && (*b)->value == "1");
+      auto all = txn.scan("", "", 10);
+      EXPECT_TRUE(all.ok());
+      if (all.ok()) {
+        EXPECT_EQ(all->size(), 2u);
+        for (const auto& e : *all) EXPECT_EQ(e.value, "1") << e.key;
+      }
+      return Status::Ok();
+    });
+    EXPECT_TRUE(st.ok()) << st.message();
+  });
+  first_read.wait();
+  Status w = s->write([](WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.put("a", "2"));
+    COFFER_RETURN_IF_ERROR(txn.put("b", "2"));
+    return txn.put("c", "2");
+  });
+  ASSERT_TRUE(w.ok()) << w.message();
+  written.count_down();
+  reader.join();
+  EXPECT_EQ(get(*s, "a")->value, "2");
+  EXPECT_EQ(get(*s, "b")->value, "2");
+  EXPECT_EQ(scan(*s, "").size(), 3u);
+}
+
+TEST_F(TxnTest, ReadReturnsCallbackStatusAndSurvivesThrow) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->read([](ReadTxn&) { return Status(Code::kNotFound, "nope"); }).code(), Code::kNotFound);
+  Status st = s->read([](ReadTxn&) -> Status { throw std::runtime_error("bang"); });
+  EXPECT_EQ(st.code(), Code::kInternal);
+  EXPECT_NE(st.message().find("bang"), std::string::npos);
+  ASSERT_TRUE(put(*s, "k", "v").ok());  // the pooled connection is still usable
+  EXPECT_EQ(get(*s, "k")->value, "v");
+}
+
+TEST_F(TxnTest, NestedCallsAreRefused) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  auto noop_read = [](ReadTxn&) { return Status::Ok(); };
+  auto noop_write = [](WriteTxn&) { return Status::Ok(); };
+  Status inner_read, inner_write;
+  ASSERT_TRUE(s->read([&](ReadTxn&) {
+                 inner_read = s->read(noop_read);
+                 inner_write = s->write(noop_write);
+                 return Status::Ok();
+               }).ok());
+  EXPECT_EQ(inner_read.code(), Code::kInternal);
+  EXPECT_EQ(inner_write.code(), Code::kInternal);
+  ASSERT_TRUE(s->write([&](WriteTxn& txn) {
+                 inner_read = s->read(noop_read);
+                 inner_write = s->write(noop_write);
+                 return txn.put("k", "v");
+               }).ok());
+  EXPECT_EQ(inner_read.code(), Code::kInternal);
+  EXPECT_EQ(inner_write.code(), Code::kInternal);
+  EXPECT_TRUE(get(*s, "k").has_value());
+}
+
+TEST_F(TxnTest, ReadersWaitForAFreeConnection) {
+  auto s = open(/*readers=*/1);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(put(*s, "k", "v").ok());
+  std::atomic<int> inside{0}, max_inside{0}, ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&] {
+      Status st = s->read([&](ReadTxn& txn) -> Status {
+        const int now = ++inside;
+        int prev = max_inside.load();
+        while (prev < now && !max_inside.compare_exchange_weak(prev, now)) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        auto e = txn.get("k");
+        --inside;
+        return e.ok() && *e ? Status::Ok() : Status(Code::kInternal, "missing");
+      });
+      if (st.ok()) ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 6);
+  EXPECT_EQ(max_inside.load(), 1);
+}
+
+TEST_F(TxnTest, DestructionAnswersQueuedWrites) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  std::latch running(1), release(1);
+  std::vector<std::thread> threads;
+  std::vector<Status> results(8);
+  threads.emplace_back([&] {
+    results[0] = s->write([&](WriteTxn& txn) {
+      running.count_down();
+      release.wait();
+      return txn.put("first", "v");
+    });
+  });
+  running.wait();
+  for (int i = 1; i < 8; ++i) {
+    threads.emplace_back([&, i] { results[i] = put(*s, "q/" + std::to_string(i), "v"); });
+  }
+  ASSERT_TRUE(wait_queued(*s, 7));
+  std::thread closer([&] { s.reset(); });  // must drain the queue before returning
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  release.count_down();
+  closer.join();
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) EXPECT_TRUE(r.ok()) << r.message();
+  auto reopened = open();
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(scan(*reopened, "q/").size(), 7u);
+}
+
+}  // namespace
+}  // namespace coffer::store::testing
