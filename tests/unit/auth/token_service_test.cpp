@@ -59,7 +59,7 @@ TEST_F(TokenServiceTest, TamperedOrForeignTokensAreRejected) {
   auto foreign = other.issue(p_, "https://a").value();
   EXPECT_FALSE(tokens_.verify(foreign.access_token.view(), {"https://a"}).ok());
   // Other issuer / tenant with the same key is impossible to forge; check shapes.
-  for (const std::string bad : {"", "abc", "a.b", "a.b.c.d", "e30.e30.", std::string(9000, 'a')}) {
+  for (const std::string& bad : std::vector<std::string>{"", "abc", "a.b", "a.b.c.d", "e30.e30.", std::string(9000, 'a')}) {
     EXPECT_EQ(tokens_.verify(bad, {"https://a"}).status().code(), Code::kUnauthorized) << bad;
   }
 }
