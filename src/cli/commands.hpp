@@ -1,0 +1,23 @@
+// Registration of the `coffer` subcommands on the root CLI11 app. Each
+// function adds its commands, their options and their actions (see
+// CliContext); nothing runs until the whole command line has parsed.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/cli_context.hpp"
+
+namespace coffer::cli {
+
+// coffer server [--dev] [--data-dir DIR] [--listen HOST:PORT] [--config FILE] [--test-clock]
+void add_server_command(CLI::App& app, CliContext& ctx);
+// coffer vault create|show|list|delete, coffer sp create|show|list|delete|credential reset,
+// coffer test-clock advance
+void add_admin_commands(CLI::App& app, CliContext& ctx);
+// coffer keyvault secret … (set, show, list, list-versions, set-attributes, download)
+void add_secret_commands(CLI::App& app, CliContext& ctx);
+// the soft-delete and backup half of `coffer keyvault secret` (delete, recover,
+// purge, list-deleted, show-deleted, backup, restore), added to `secret`.
+void add_secret_lifecycle_commands(CLI::App* secret, CliContext& ctx);
+
+}  // namespace coffer::cli

@@ -1,0 +1,28 @@
+#include "cli/connect.hpp"
+
+#include "cli/credentials.hpp"
+
+namespace coffer::cli {
+
+Result<ServiceClient> connect_vault(const CliContext& ctx, const std::string& vault_name) {
+  COFFER_ASSIGN_OR_RETURN(Credentials creds, load_credentials(ctx.data_dir));
+  COFFER_ASSIGN_OR_RETURN(std::string suffix, require_vault_suffix(creds));
+  std::string origin = vault_origin(suffix, vault_name);
+  std::string resource = "https://" + suffix;
+  return ServiceClient(TokenSource(std::move(creds)), std::move(origin), std::move(resource));
+}
+
+Result<ServiceClient> connect_vault_id(const CliContext& ctx, const SecretId& id) {
+  COFFER_ASSIGN_OR_RETURN(Credentials creds, load_credentials(ctx.data_dir));
+  std::string resource = vault_resource(id.host, creds.vault_suffix);
+  return ServiceClient(TokenSource(std::move(creds)), id.origin, std::move(resource));
+}
+
+Result<ServiceClient> connect_admin(const CliContext& ctx) {
+  COFFER_ASSIGN_OR_RETURN(Credentials creds, load_credentials(ctx.data_dir));
+  COFFER_ASSIGN_OR_RETURN(UrlParts authority, split_https_url(creds.authority));
+  std::string resource = creds.authority;
+  return ServiceClient(TokenSource(std::move(creds)), authority.origin, std::move(resource));
+}
+
+}  // namespace coffer::cli

@@ -1,0 +1,22 @@
+// Opens an authenticated ServiceClient for a command, from the credentials
+// of credentials.hpp: to a vault named by --vault-name, to the vault of a
+// full secret id (--id), or to Coffer's admin API on the authority.
+#pragma once
+
+#include <string>
+
+#include "cli/cli_context.hpp"
+#include "cli/endpoints.hpp"
+#include "cli/service_client.hpp"
+
+namespace coffer::cli {
+
+// https://<name lower-cased>.<suffix>, token audience https://<suffix>.
+Result<ServiceClient> connect_vault(const CliContext& ctx, const std::string& vault_name);
+// The id's own origin; audience https://<suffix> when the host ends in the
+// configured suffix, else the host minus its first label.
+Result<ServiceClient> connect_vault_id(const CliContext& ctx, const SecretId& id);
+// The authority's origin; audience = the authority.
+Result<ServiceClient> connect_admin(const CliContext& ctx);
+
+}  // namespace coffer::cli
