@@ -17,7 +17,7 @@ SecureString random_bytes(std::size_t n) {
   while (n > 0) {
     int chunk = n > static_cast<std::size_t>(INT_MAX) ? INT_MAX : static_cast<int>(n);
     if (RAND_bytes(p, chunk) != 1) {
-      std::fputs("coffer: fatal: the random number generator failed\n", stderr);
+      (void)std::fputs("coffer: fatal: the random number generator failed\n", stderr);
       std::abort();
     }
     p += chunk;

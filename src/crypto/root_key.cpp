@@ -41,7 +41,7 @@ class FileRootKey final : public RootKeySource {
     if (!S_ISREG(st.st_mode)) return Status(Code::kInternal, where + " is not a regular file");
     if ((st.st_mode & 077) != 0) {
       char mode[8];
-      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      (void)std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
       return Status(Code::kInternal, where + " is accessible by group or others (mode " + mode +
                                          "); restrict it with: chmod 600 " + path_);
     }
@@ -82,8 +82,9 @@ class EnvRootKey final : public RootKeySource {
     text.remove_suffix(text.size() - std::min(text.find_last_not_of(kSpace) + 1, text.size()));
     std::optional<std::string> raw = base64_decode(text);
     if (!raw) return Status(Code::kInternal, where + " is not valid base64");
-    SecureString key(std::move(*raw));
-    secure_wipe(raw->data(), raw->capacity());
+    std::string& bytes = *raw;
+    SecureString key{std::string_view(bytes)};
+    secure_wipe(bytes.data(), bytes.size());
     if (key.size() != kRootKeySize) {
       return Status(Code::kInternal, where + " must hold base64 of exactly 32 bytes (decodes to " +
                                          std::to_string(key.size()) + " bytes)");

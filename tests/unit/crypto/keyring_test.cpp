@@ -132,9 +132,11 @@ TEST(Keyring, WrongRootKeySizeIsAnError) {
 
 TEST_F(KeyringTest, ConcurrentUse) {
   std::vector<std::string> keks;
+  keks.reserve(4);
   for (int i = 0; i < 4; ++i)
     keks.push_back(keyring_.new_wrapped_kek("v" + std::to_string(i)).value());
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> failures{0};
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {

@@ -81,6 +81,7 @@ TEST(SigningKey, PemRoundTripKeepsIdentity) {
 
 TEST(SigningKey, CopiesShareTheKey) {
   SigningKey copy = shared_key();
+  copy = SigningKey(shared_key());
   EXPECT_EQ(copy.key_id(), shared_key().key_id());
   auto sig = copy.sign("x");
   ASSERT_TRUE(sig.ok());
