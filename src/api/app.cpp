@@ -96,7 +96,7 @@ http::Response Api::handle(http::Request& req) {
   }
   rec.http_status = resp.status;
   rec.result_type = resp.status < 400 ? "Success" : "Failure";
-  rec.result_signature = akv_error_code(resp.status < 400 ? Code::kOk : Code::kInternal);
+  rec.result_signature = reason_phrase(resp.status);
   rec.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                           call.started).count();
   if (rec.operation_name.empty()) rec.operation_name = "Unknown";

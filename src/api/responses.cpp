@@ -55,6 +55,24 @@ const char* akv_error_code(Code code) {
   return "InternalServerError";
 }
 
+const char* reason_phrase(int http_status) {
+  switch (http_status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "NoContent";
+    case 400: return "BadRequest";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "NotFound";
+    case 405: return "MethodNotAllowed";
+    case 409: return "Conflict";
+    case 413: return "RequestEntityTooLarge";
+    case 503: return "ServiceUnavailable";
+    default: return http_status < 400 ? "Success" : "InternalServerError";
+  }
+}
+
 http::Response error_response(const Status& status) {
   const std::string message = status.code() == Code::kInternal
                                   ? "The server encountered an internal error; see the server log."

@@ -19,5 +19,7 @@ http::Response error_response(const Status& status);
 // The AKV error code string for a Status (e.g. "SecretNotFound").
 const char* akv_error_code(Code code);
 int http_status_of(Code code);
+// "OK", "Created", "NotFound"… as Azure's audit resultSignature spells them.
+const char* reason_phrase(int http_status);
 
 }  // namespace coffer::api

@@ -44,7 +44,9 @@ Result<ServerIdentity> load_or_create_server_identity(store::Store& store, crypt
   COFFER_ASSIGN_OR_RETURN(auto sealed, read_value(store, kSigningKeyKey));
   if (!sealed) {
     COFFER_ASSIGN_OR_RETURN(crypto::SigningKey fresh, crypto::SigningKey::generate());
-    COFFER_ASSIGN_OR_RETURN(std::string sealed_new, keyring.seal_system(fresh.private_pem().view(), kSigningKeyAd));
+    SecureString pem = fresh.private_pem();
+    if (pem.empty()) return Status(Code::kInternal, "cannot export the new token-signing key");
+    COFFER_ASSIGN_OR_RETURN(std::string sealed_new, keyring.seal_system(pem.view(), kSigningKeyAd));
     COFFER_ASSIGN_OR_RETURN(sealed, put_once(store, kSigningKeyKey, sealed_new));
   }
   COFFER_ASSIGN_OR_RETURN(SecureString pem, keyring.open_system(*sealed, kSigningKeyAd));

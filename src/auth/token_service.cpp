@@ -111,9 +111,9 @@ Result<Principal> TokenService::verify(std::string_view token, const std::vector
   if (token.empty() || token.size() > kMaxTokenBytes) {
     return unauthorized("AKV10000: Request is missing a Bearer or PoP token.");
   }
-  const std::string cache_key = crypto::sha256(token);
+  const std::string cache_key = crypto::sha256(token);  // empty if hashing failed: no caching then
   std::optional<Verified> verified;
-  {
+  if (!cache_key.empty()) {
     std::shared_lock lock(mu_);
     auto it = cache_.find(cache_key);
     if (it != cache_.end()) verified = it->second;
@@ -121,9 +121,11 @@ Result<Principal> TokenService::verify(std::string_view token, const std::vector
   if (!verified) {
     COFFER_ASSIGN_OR_RETURN(Verified v, verify_uncached(token));
     verified = v;
-    std::unique_lock lock(mu_);
-    if (cache_.size() >= kMaxCachedTokens) cache_.clear();
-    cache_.emplace(cache_key, std::move(v));
+    if (!cache_key.empty()) {
+      std::unique_lock lock(mu_);
+      if (cache_.size() >= kMaxCachedTokens) cache_.clear();
+      cache_.emplace(cache_key, std::move(v));
+    }
   }
   const int64_t now = clock_.now();
   if (verified->expires + kSkewSeconds <= now) return unauthorized("AKV10013: Token expired.");
