@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Coffer benchmark (not a test): in one run, on this machine,
+#  1. GET of one secret over HTTPS keep-alive (authenticated, audited) with wrk,
+#  2. the same JSON served by nginx over TLS with the same certificate, same wrk settings,
+#  3. concurrent durable secret sets per second (PUT, each acknowledged after fsync).
+# Prints requests/s and the Coffer/nginx ratio. Usage: bench/run.sh [path/to/coffer]
+set -euo pipefail
+COFFER=${1:-build/coffer}
+DURATION=${DURATION:-15s}
+CONNS=${CONNS:-64}
+THREADS=${THREADS:-2}
+work=$(mktemp -d /tmp/coffer-bench.XXXXXX)
+cleanup() { kill "$coffer_pid" "$nginx_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+port=$(free_port)
+"$COFFER" server --dev --data-dir "$work/data" --listen "localhost:$port" > "$work/coffer.log" 2>&1 &
+coffer_pid=$!
+for _ in $(seq 100); do grep -q "Coffer dev server on" "$work/coffer.log" && break; sleep 0.1; done
+dev="$work/data/dev.json"
+field() { /usr/bin/python3 -c "import json,sys; print(json.load(open('$dev'))['$1'])"; }
+ca=$(field caFile)
+tok=$(curl -s --cacert "$ca" "https://localhost:$port/adfs/oauth2/token" \
+  -d grant_type=client_credentials -d "client_id=$(field clientId)" --data-urlencode "client_secret=$(field clientSecret)" \
+  -d "scope=https://vault.localhost:$port/.default" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+url="https://dev.vault.localhost:$port/secrets/bench?api-version=7.4"
+curl -s --cacert "$ca" -H "Authorization: Bearer $tok" -X PUT -H 'Content-Type: application/json' \
+  -d '{"value":"benchmark-secret-value-0123456789"}' "$url" > /dev/null
+curl -s --cacert "$ca" -H "Authorization: Bearer $tok" "$url" > "$work/secret.json"
+
+# nginx: the same JSON body, TLS with Coffer's own certificate and key, same protocols.
+nport=$(free_port)
+mkdir -p "$work/nginx/www"
+cp "$work/secret.json" "$work/nginx/www/secret.json"
+cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes $(nproc);
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/tmp;
+  server {
+    listen 127.0.0.1:$nport ssl;
+    ssl_certificate $work/data/tls/server.crt;
+    ssl_certificate_key $work/data/tls/server.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    keepalive_requests 1000000;
+    location / { root $work/nginx/www; default_type application/json; try_files /secret.json =404; }
+  }
+}
+CONF
+nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' &
+nginx_pid=$!
+sleep 0.5
+
+rps() { awk '/Requests\/sec/ {print $2}'; }
+echo "== wrk -t$THREADS -c$CONNS -d$DURATION, GET over TLS keep-alive"
+coffer_get=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -H "Authorization: Bearer $tok" "$url" | tee "$work/wrk-coffer.txt" | rps)
+cat "$work/wrk-coffer.txt"
+nginx_get=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "https://localhost:$nport/secrets/bench" | tee "$work/wrk-nginx.txt" | rps)
+cat "$work/wrk-nginx.txt"
+
+cat > "$work/put.lua" <<'LUA'
+local counter = 0
+request = function()
+  counter = counter + 1
+  local path = string.format("/secrets/w-%d-%d?api-version=7.4", math.random(1, 1000000000), counter)
+  return wrk.format("PUT", path, {["Content-Type"] = "application/json"}, '{"value":"durable-write"}')
+end
+LUA
+echo "== concurrent durable sets (PUT, new secret each)"
+coffer_put=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$work/put.lua" -H "Authorization: Bearer $tok" \
+  "https://dev.vault.localhost:$port" | tee "$work/wrk-put.txt" | rps)
+cat "$work/wrk-put.txt"
+
+ratio=$(/usr/bin/python3 -c "print(f'{$coffer_get/$nginx_get:.2f}')")
+echo
+echo "coffer GET   : $coffer_get req/s"
+echo "nginx  GET   : $nginx_get req/s"
+echo "ratio        : $ratio x nginx (goal >= 0.6)"
+echo "coffer PUT   : $coffer_put durable sets/s"
