@@ -55,7 +55,7 @@ Result<bool> Statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return sqlite_status(rc, "store: step", db_);
+  return sqlite_status(rc, std::string("store: ") + sqlite3_sql(stmt_), db_);
 }
 
 Status Statement::run() {
@@ -106,7 +106,7 @@ Connection::~Connection() {
 }
 
 Result<Statement> Connection::prepare(const char* sql) {
-  auto it = cache_.find(sql);
+  auto it = cache_.find(std::string_view(sql));
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
     const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
@@ -120,6 +120,11 @@ Result<Statement> Connection::prepare(const char* sql) {
 Status Connection::run(const char* sql) {
   COFFER_ASSIGN_OR_RETURN(Statement stmt, prepare(sql));
   return stmt.run();
+}
+
+Status Connection::exec_uncached(const char* sql) {
+  const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+  return rc == SQLITE_OK ? Status::Ok() : sqlite_status(rc, std::string("store: ") + sql, db_);
 }
 
 bool Connection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -61,6 +62,8 @@ class Connection {
   Result<Statement> prepare(const char* sql);
   // Prepares (cached) and runs one statement that returns no rows of interest.
   Status run(const char* sql);
+  // Runs SQL once without caching it (for schema changes).
+  Status exec_uncached(const char* sql);
   // True while a transaction is open (false after SQLite rolled one back on
   // its own, e.g. on SQLITE_FULL or SQLITE_IOERR).
   bool in_transaction() const;
@@ -69,8 +72,13 @@ class Connection {
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
 
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> cache_;
 };
 
 }  // namespace coffer::store::sqlite

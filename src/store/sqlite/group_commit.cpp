@@ -12,21 +12,23 @@ GroupCommitWriter::~GroupCommitWriter() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    wake_.notify_one();
   }
-  wake_.notify_one();
-  thread_.join();
+  thread_.join();  // the loop drains the queue before it ends
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [this] { return callers_ == 0; });
 }
 
 Status GroupCommitWriter::submit(const WriteFn& fn) {
-  Request request{&fn, {}};
-  std::future<Status> result = request.done.get_future();
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) return Status(Code::kUnavailable, "store: closing");
-    queue_.push_back(&request);
-  }
+  Request request(&fn);
+  std::unique_lock lock(mu_);
+  if (stopping_) return Status(Code::kUnavailable, "store: closing");
+  queue_.push_back(&request);
+  ++callers_;
   wake_.notify_one();
-  return result.get();
+  request.answered.wait(lock, [&] { return request.done; });
+  if (--callers_ == 0 && stopping_) idle_.notify_all();
+  return std::move(request.result);
 }
 
 std::size_t GroupCommitWriter::queued() const {
@@ -64,7 +66,14 @@ void GroupCommitWriter::finish(std::span<Request* const> batch) {
     outcome.results.assign(batch.size(), Status(Code::kInternal, "store: write batch failed (out of memory)"));
   }
   if (outcome.committed) commits_.fetch_add(1);
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(outcome.results[i]));
+  // Notify under the lock: a caller can only leave submit() (and free its
+  // Request) after we release mu_, and we never touch a Request after that.
+  std::lock_guard lock(mu_);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i]->result = std::move(outcome.results[i]);
+    batch[i]->done = true;
+    batch[i]->answered.notify_one();
+  }
 }
 
 }  // namespace coffer::store::sqlite

@@ -2,8 +2,9 @@
 // submit() queues a callback and blocks until its batch is finished; the
 // thread takes up to max_batch queued callbacks at a time and commits them
 // together (see write_batch.hpp), so concurrent writers share one fsync.
-// Thread-safe. Destruction answers everything already queued, then joins;
-// submit() after that has begun returns kUnavailable.
+// Thread-safe. Destruction commits and answers everything already queued,
+// joins the thread and waits until every submit() has returned; submit()
+// after destruction has begun returns kUnavailable.
 #pragma once
 
 #include <atomic>
@@ -11,7 +12,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -39,9 +39,14 @@ class GroupCommitWriter {
   std::size_t queued() const;
 
  private:
+  // Lives on the submitting caller's stack; touched by the writer only
+  // under mu_, and never after `done` is set.
   struct Request {
+    explicit Request(const WriteFn* f) : fn(f) {}
     const WriteFn* fn;
-    std::promise<Status> done;
+    Status result;
+    bool done = false;
+    std::condition_variable answered;
   };
 
   void loop();
@@ -50,8 +55,10 @@ class GroupCommitWriter {
   std::unique_ptr<Connection> conn_;
   const std::size_t max_batch_;
   mutable std::mutex mu_;
-  std::condition_variable wake_;
+  std::condition_variable wake_;  // work queued, or stopping
+  std::condition_variable idle_;  // no caller left inside submit()
   std::deque<Request*> queue_;
+  std::size_t callers_ = 0;       // inside submit(), queued or waiting
   bool stopping_ = false;
   std::atomic<std::uint64_t> commits_{0};
   std::thread thread_;  // last: starts after everything above exists

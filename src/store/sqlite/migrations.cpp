@@ -27,7 +27,7 @@ Status migrate_in_txn(Connection& conn, int64_t now_unix) {
   }
   for (const Migration& m : kMigrations) {
     if (m.version <= current) continue;
-    COFFER_RETURN_IF_ERROR(conn.run(m.sql));
+    COFFER_RETURN_IF_ERROR(conn.exec_uncached(m.sql));
     COFFER_ASSIGN_OR_RETURN(Statement record,
                             conn.prepare("INSERT INTO schema_migrations(version, applied_at) VALUES (?1, ?2)"));
     COFFER_RETURN_IF_ERROR(record.bind_int64(1, m.version));

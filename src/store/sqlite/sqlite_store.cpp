@@ -20,8 +20,6 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
 namespace coffer::store::sqlite {
 namespace {
 
-constexpr int kBusyTimeoutMs = 5000;
-
 // The store whose read() callback is running on this thread, if any.
 thread_local const SqliteStore* t_reading = nullptr;
 
@@ -47,15 +45,15 @@ int64_t unix_now() {
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options, int busy_timeout_ms) {
   if (options.path.empty() || options.path == ":memory:") {
     return Status(Code::kBadParameter, "store: SQLite store needs a database file path");
   }
   try {
     COFFER_ASSIGN_OR_RETURN(auto conn,
-                            Connection::open(options.path, Connection::Mode::kReadWrite, kBusyTimeoutMs));
+                            Connection::open(options.path, Connection::Mode::kReadWrite, busy_timeout_ms));
     COFFER_RETURN_IF_ERROR(apply_migrations(*conn, unix_now()));
-    COFFER_ASSIGN_OR_RETURN(auto readers, ReaderPool::open(options.path, options.readers, kBusyTimeoutMs));
+    COFFER_ASSIGN_OR_RETURN(auto readers, ReaderPool::open(options.path, options.readers, busy_timeout_ms));
     auto writer = std::make_unique<GroupCommitWriter>(std::move(conn), options.max_batch);
     return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(readers), std::move(writer)));
   } catch (const std::exception& e) {
@@ -99,7 +97,7 @@ Status SqliteStore::write(const std::function<Status(WriteTxn&)>& fn) {
   if (t_reading == this || writer_->on_writer_thread()) return nested_call("write");
   try {
     return writer_->submit(fn);
-  } catch (const std::exception& e) {  // allocation or std::future failure
+  } catch (const std::exception& e) {  // allocation or std::mutex failure (before queuing)
     return Status(Code::kInternal, std::string("store: write failed: ") + e.what());
   }
 }

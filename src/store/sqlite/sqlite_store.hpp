@@ -3,7 +3,9 @@
 // pool of read-only connections, each read() one snapshot; writes go
 // through one writer thread that group-commits concurrent write() calls.
 // A callback must not call read() or write() on the same store: such nested
-// calls return kInternal instead of risking a deadlock.
+// calls return kInternal instead of risking a deadlock. Destroy it only when
+// no read() is running; write() calls already queued are committed and
+// answered before the destructor returns.
 #pragma once
 
 #include <cstddef>
@@ -18,8 +20,13 @@ namespace coffer::store::sqlite {
 
 class SqliteStore final : public Store {
  public:
+  static constexpr int kDefaultBusyTimeoutMs = 5000;
+
   // Opens, creating and migrating as needed; refuses a newer schema.
-  static Result<std::unique_ptr<SqliteStore>> open(const SqliteOptions& options);
+  // busy_timeout_ms: how long to wait for a lock held by another process
+  // before failing with kUnavailable.
+  static Result<std::unique_ptr<SqliteStore>> open(const SqliteOptions& options,
+                                                   int busy_timeout_ms = kDefaultBusyTimeoutMs);
   ~SqliteStore() override;
 
   Status read(const std::function<Status(ReadTxn&)>& fn) override;

@@ -200,7 +200,7 @@ TEST_F(TxnTest, DestructionAnswersQueuedWrites) {
   });
   running.wait();
   for (int i = 1; i < 8; ++i) {
-    threads.emplace_back([&, i] { results[i] = put(*s, "q/" + std::to_string(i), "v"); });
+    threads.emplace_back([&, i] { results[static_cast<std::size_t>(i)] = put(*s, "q/" + std::to_string(i), "v"); });
   }
   ASSERT_TRUE(wait_queued(*s, 7));
   std::thread closer([&] { s.reset(); });  // must drain the queue before returning
