@@ -464,12 +464,15 @@ Result<std::size_t> SecretService::purge_due(int64_t now) {
     VaultInfo owner;
     owner.id = std::string(rest.substr(0, slash));
     const std::string name(rest.substr(slash + 1));
+    bool erased = false;  // set inside the callback, counted only once committed
     COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+      erased = false;
       COFFER_ASSIGN_OR_RETURN(auto head, load_head(txn, owner, name));
       if (!head || !head->deletion || head->deletion->scheduled_purge_date > now) return txn.erase(entry);
-      ++purged;
+      erased = true;
       return erase_secret(txn, owner, *head);
     }));
+    if (erased) ++purged;
   }
   return purged;
 }
