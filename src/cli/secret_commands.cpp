@@ -20,7 +20,10 @@ const std::vector<std::string> kEncodings = {"utf-8", "base64", "hex"};
 
 json::object tags_json(const std::vector<std::string>& args) {
   json::object out;
-  for (const auto& [k, v] : parse_tags(args).value()) out[k] = v;  // validated at parse time
+  auto tags = parse_tags(args);  // validated at parse time
+  if (tags.ok()) {
+    for (const auto& [k, v] : *tags) out[k] = v;
+  }
   return out;
 }
 
@@ -181,7 +184,8 @@ void add_lists(CLI::App* secret, CliContext& ctx) {
   auto a = std::make_shared<ListArgs>();
   auto* list = secret->add_subcommand("list", "List the secrets of a vault (latest versions, no values).");
   list->add_option("--vault-name", a->vault_name, "Name of the vault.")->required();
-  list->add_option("--maxresults", a->max_results, "Return at most this many secrets.")->check(CLI::PositiveNumber);
+  list->add_option("--maxresults", a->max_results, "Return at most this many secrets.")
+      ->check(CLI::Range(1, 1000000));
   list->add_flag("--include-managed", a->include_managed, "Include secrets that back certificates.");
   on_run(list, ctx, [&ctx, a] { return run_list(ctx, *a, false); });
 
@@ -189,7 +193,7 @@ void add_lists(CLI::App* secret, CliContext& ctx) {
   versions->add_option("--vault-name", a->vault_name, "Name of the vault.")->required();
   versions->add_option("--name,-n", a->name, "Name of the secret.")->required();
   versions->add_option("--maxresults", a->max_results, "Return at most this many versions.")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1000000));
   on_run(versions, ctx, [&ctx, a] { return run_list(ctx, *a, true); });
 }
 

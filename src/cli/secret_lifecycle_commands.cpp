@@ -106,7 +106,8 @@ void add_secret_lifecycle_commands(CLI::App* secret, CliContext& ctx) {
   auto l = std::make_shared<NameArgs>();
   auto* list = secret->add_subcommand("list-deleted", "List deleted secrets.");
   list->add_option("--vault-name", l->ref.vault_name, "Name of the vault.")->required();
-  list->add_option("--maxresults", l->max_results, "Return at most this many.")->check(CLI::PositiveNumber);
+  list->add_option("--maxresults", l->max_results, "Return at most this many.")
+      ->check(CLI::Range(1, 1000000));
   on_run(list, ctx, [&ctx, l] { return run_list_deleted(ctx, *l); });
 }
 

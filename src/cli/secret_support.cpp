@@ -14,6 +14,12 @@ void add_secret_ref_options(CLI::App* cmd, SecretRef& ref, RefOptions which) {
   auto* version = cmd->add_option("--version,-v", ref.version, "Secret version; default: the latest.");
   if (which == RefOptions::kNameVersion) return;
   cmd->add_option("--id", ref.id, "Id of the secret: https://<vault-host>/secrets/<name>[/<version>].")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            auto id = parse_secret_id(text);
+            return id.ok() ? std::string() : id.status().message();
+          },
+          "URL"))
       ->excludes(vault)
       ->excludes(name)
       ->excludes(version);

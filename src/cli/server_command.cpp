@@ -28,7 +28,8 @@ void add_server_command(CLI::App& app, CliContext& ctx) {
   auto* data_dir = cmd->add_option("--data-dir", a->data_dir, "Data directory (default: ./coffer-data).");
   auto* listen = cmd->add_option("--listen", a->listen, "Address to listen on, HOST:PORT (default: localhost:8443).");
   cmd->add_option("--config", a->config_file, "JSON config file (keys as in README.md).");
-  cmd->add_flag("--test-clock", a->test_clock, "Start a manual clock that only moves through the admin API (dev only).");
+  cmd->add_flag("--test-clock", a->test_clock,
+                "Start a manual clock that only moves through the admin API (dev only).");
   cmd->callback([&ctx, a, data_dir, listen] {
     const bool data_dir_given = data_dir->count() > 0;
     const bool listen_given = listen->count() > 0;
