@@ -47,6 +47,9 @@ struct SetArgs {
 
 Status run_set(const CliContext& ctx, const SetArgs& a) {
   std::string value = a.value;
+  if (!is_valid_utf8(value)) {
+    return Status(Code::kBadParameter, "--value is not valid UTF-8; use --file with --encoding.");
+  }
   json::object tags = tags_json(a.tags);
   if (a.file_opt->count()) {
     COFFER_ASSIGN_OR_RETURN(std::string bytes, read_file(a.file));

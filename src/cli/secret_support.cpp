@@ -12,7 +12,6 @@ void add_secret_ref_options(CLI::App* cmd, SecretRef& ref, RefOptions which) {
   auto* name = cmd->add_option("--name,-n", ref.name, "Name of the secret.");
   if (which == RefOptions::kName) return;
   auto* version = cmd->add_option("--version,-v", ref.version, "Secret version; default: the latest.");
-  if (which == RefOptions::kNameVersion) return;
   cmd->add_option("--id", ref.id, "Id of the secret: https://<vault-host>/secrets/<name>[/<version>].")
       ->check(CLI::Validator(
           [](std::string& text) {

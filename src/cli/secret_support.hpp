@@ -21,8 +21,8 @@ struct SecretRef {
   std::string id;       // full secret id, instead of the three above
 };
 
-enum class RefOptions { kName, kNameVersion, kNameVersionId };
-// Adds --vault-name and --name/-n, and per `which` --version/-v and --id.
+enum class RefOptions { kName, kNameVersionId };
+// Adds --vault-name and --name/-n, and with kNameVersionId --version/-v and --id.
 void add_secret_ref_options(CLI::App* cmd, SecretRef& ref, RefOptions which);
 // For on_run's check: throws CLI::RequiredError unless --id or both
 // --vault-name and --name were given.
