@@ -32,9 +32,9 @@ struct ServerConfig {
   bool test_clock = false;                    // testClock / COFFER_TEST_CLOCK (dev mode only)
 };
 
-// Applies the JSON file at `path` (if non-empty) and then the environment
-// onto `config`.
+// Applies the JSON file at `path` (no-op when empty) onto `config`.
 Status apply_config_file(const std::string& path, ServerConfig& config);
+// Applies the COFFER_* environment variables onto `config`.
 Status apply_environment(ServerConfig& config);
 // Checks the combination: production mode needs TLS material and a root key
 // source; the test clock is refused outside dev mode.
