@@ -1,0 +1,100 @@
+#include "http/beast_codec.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include <boost/beast/core/string.hpp>
+#include <spdlog/spdlog.h>
+
+namespace coffer::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+bool is_token_char(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool valid_header(std::string_view name, std::string_view value) {
+  if (name.empty() || !std::all_of(name.begin(), name.end(), is_token_char)) return false;
+  return std::none_of(value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+}
+
+bool server_controlled(std::string_view name) {
+  using boost::beast::iequals;
+  return iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") || iequals(name, "Connection");
+}
+
+bool body_forbidden(int status) { return status == 204 || status == 304; }
+
+}  // namespace
+
+Request to_request(BeastRequest&& msg, std::string remote_address) {
+  Request r;
+  r.method = std::string(msg.method_string());
+  r.target = std::string(msg.target());
+  r.host = std::string(msg[bhttp::field::host]);
+  for (const auto& field : msg) r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  r.body = std::move(msg.body());
+  r.remote_address = std::move(remote_address);
+  return r;
+}
+
+BeastResponse to_beast_response(Response&& r, unsigned version, bool head_request, bool keep_alive) {
+  try {
+    if (r.status < 200 || r.status > 599) {
+      spdlog::error("http: handler returned invalid status {}; answering 500", r.status);
+      r = json_error(500, "InternalServerError", "The server produced an invalid response.");
+    }
+    BeastResponse res;
+    res.version(version);
+    res.result(static_cast<unsigned>(r.status));
+    for (const auto& [name, value] : r.headers) {
+      if (!valid_header(name, value) || server_controlled(name)) continue;
+      res.insert(name, value);
+    }
+    if (body_forbidden(r.status)) r.body.clear();
+    const auto length = r.body.size();
+    if (!head_request) res.body() = std::move(r.body);
+    // 204/304 carry no Content-Length; every other response does.
+    if (!body_forbidden(r.status)) res.content_length(length);
+    res.keep_alive(keep_alive);
+    return res;
+  } catch (const std::exception& e) {
+    spdlog::error("http: cannot encode a response: {}", e.what());
+  }
+  BeastResponse fallback{bhttp::status::internal_server_error, version};
+  fallback.set(bhttp::field::content_type, "application/json; charset=utf-8");
+  fallback.body() = R"({"error":{"code":"InternalServerError","message":"The server produced an invalid response."}})";
+  if (head_request) fallback.body().clear();
+  fallback.content_length(head_request ? 0 : fallback.body().size());
+  fallback.keep_alive(false);
+  return fallback;
+}
+
+Response json_error(int status, std::string_view code, std::string_view message) {
+  Response r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  r.body.reserve(48 + code.size() + message.size());
+  r.body.append(R"({"error":{"code":")").append(code).append(R"(","message":")").append(message).append(R"("}})");
+  return r;
+}
+
+Response call_handler(const Handler& handler, Request& request) noexcept {
+  try {
+    return handler(request);
+  } catch (const std::exception& e) {
+    spdlog::error("http: handler threw on {} request: {}", request.method, e.what());
+  } catch (...) {
+    spdlog::error("http: handler threw a non-standard exception on {} request", request.method);
+  }
+  try {
+    return json_error(500, "InternalServerError", "The server encountered an internal error.");
+  } catch (...) {
+    return Response{500, {}, {}};
+  }
+}
+
+}  // namespace coffer::http

@@ -1,0 +1,37 @@
+// Conversion between Beast messages and the plain http::Request/Response
+// values handed to the application, plus the server's own fallback
+// responses. Never throws.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "http/message.hpp"
+
+namespace coffer::http {
+
+using BeastRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using BeastResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+// Moves method, target, Host, every header and the body out of `msg`.
+Request to_request(BeastRequest&& msg, std::string remote_address);
+
+// Builds the wire response: status, the handler's headers (Content-Length,
+// Transfer-Encoding, Connection and malformed headers are dropped), a
+// Content-Length matching the body, and Connection per `keep_alive`. For a
+// HEAD request the body is omitted but Content-Length still describes it.
+// A status outside 200..599 becomes a 500.
+BeastResponse to_beast_response(Response&& r, unsigned version, bool head_request, bool keep_alive);
+
+// {"error":{"code":…,"message":…}} with Content-Type application/json.
+// `code` and `message` must not need JSON escaping.
+Response json_error(int status, std::string_view code, std::string_view message);
+
+// Calls `handler`; an escaping exception becomes a 500 (and is logged
+// without the request body or headers).
+Response call_handler(const Handler& handler, Request& request) noexcept;
+
+}  // namespace coffer::http

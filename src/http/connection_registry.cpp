@@ -1,0 +1,51 @@
+#include "http/connection_registry.hpp"
+
+#include <utility>
+
+namespace coffer::http {
+
+ConnectionRegistry::ConnectionRegistry(std::function<void()> on_drained)
+    : on_drained_(std::move(on_drained)) {}
+
+bool ConnectionRegistry::add(const std::shared_ptr<Connection>& c) {
+  std::lock_guard lock(mu_);
+  if (stopping_.load(std::memory_order_relaxed)) return false;
+  live_.emplace(c.get(), c);
+  return true;
+}
+
+void ConnectionRegistry::remove(const Connection* c) {
+  bool drained = false;
+  {
+    std::lock_guard lock(mu_);
+    if (live_.erase(c) == 0) return;
+    drained = stopping_.load(std::memory_order_relaxed) && live_.empty();
+  }
+  if (drained) notify_drained_once();
+}
+
+std::vector<std::shared_ptr<Connection>> ConnectionRegistry::stop() {
+  std::vector<std::shared_ptr<Connection>> alive;
+  bool drained = false;
+  {
+    std::lock_guard lock(mu_);
+    stopping_.store(true, std::memory_order_release);
+    alive.reserve(live_.size());
+    for (const auto& [key, weak] : live_) {
+      // An expired entry is being destroyed; its remove() is on the way.
+      if (auto c = weak.lock()) alive.push_back(std::move(c));
+    }
+    drained = live_.empty();
+  }
+  if (drained) notify_drained_once();
+  return alive;
+}
+
+void ConnectionRegistry::disarm() { drained_notified_.store(true); }
+
+void ConnectionRegistry::notify_drained_once() {
+  if (drained_notified_.exchange(true)) return;
+  if (on_drained_) on_drained_();
+}
+
+}  // namespace coffer::http

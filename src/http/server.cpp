@@ -1,0 +1,162 @@
+#include "http/server.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/connection_registry.hpp"
+#include "http/listen_address.hpp"
+#include "http/listener.hpp"
+#include "http/session.hpp"
+#include "http/tls_server_context.hpp"
+
+namespace coffer::http {
+namespace {
+
+namespace asio = boost::asio;
+
+unsigned resolve_io_threads(unsigned requested) {
+  if (requested != 0) return requested;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// Runs `ioc` on the calling thread until it is stopped; a throwing handler
+// is logged and the loop continues (handlers are not supposed to throw).
+void run_loop(asio::io_context& ioc) {
+  for (;;) {
+    try {
+      ioc.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("http: I/O handler threw: {}", e.what());
+    } catch (...) {
+      spdlog::error("http: I/O handler threw a non-standard exception");
+    }
+  }
+}
+
+}  // namespace
+
+// Member order matters for destruction (reverse order): listeners, then the
+// worker pool (its abandoned jobs still hold sessions whose sockets belong to
+// ioc_), then ioc_ (which destroys the remaining sessions), then the TLS
+// context and the registry those sessions use.
+struct HttpsServer::Impl {
+  Impl(ServerOptions o, Handler h)
+      : options(std::move(o)),
+        handler(std::move(h)),
+        io_threads(resolve_io_threads(options.io_threads)),
+        registry([this] { ioc.stop(); }),
+        ioc(static_cast<int>(io_threads)) {}
+
+  ~Impl() { registry.disarm(); }
+
+  Status start();
+  void run();
+  void stop();
+  void begin_drain();
+
+  const ServerOptions options;
+  const Handler handler;
+  const unsigned io_threads;
+  ConnectionRegistry registry;
+  asio::ssl::context tls{asio::ssl::context::tls_server};
+  asio::io_context ioc;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  asio::steady_timer drain_timer{ioc};
+  std::optional<asio::thread_pool> workers;
+  std::optional<SessionEnv> env;
+  std::vector<std::shared_ptr<Listener>> listeners;
+  std::atomic<uint16_t> bound_port{0};
+  std::atomic<bool> stop_requested{false};
+  bool started = false;
+};
+
+Status HttpsServer::Impl::start() {
+  if (started) return Status(Code::kInternal, "the HTTPS server was already started");
+  COFFER_RETURN_IF_ERROR(configure_server_tls(tls, options.cert_chain_file, options.private_key_file));
+  auto plan = plan_listen(options.listen);
+  if (!plan.ok()) return plan.status();
+
+  workers.emplace(std::max(1u, options.worker_threads));
+  env.emplace(SessionEnv{options, handler, registry, tls, workers->get_executor()});
+
+  auto endpoints = plan->endpoints;
+  const bool several = endpoints.size() > 1;
+  std::vector<std::shared_ptr<Listener>> bound;
+  for (std::size_t i = 0; i < endpoints.size(); ++i) {
+    auto listener = Listener::bind(ioc, endpoints[i], several, *env);
+    if (!listener.ok()) {
+      if (i == 0) return listener.status();
+      spdlog::warn("http: {} (continuing without it)", listener.status().message());
+      continue;
+    }
+    if (i == 0) {
+      // Port 0 resolved: every further endpoint uses the same port.
+      for (auto& later : endpoints) later.port((*listener)->port());
+    }
+    bound.push_back(std::move(*listener));
+  }
+  listeners = std::move(bound);
+  bound_port = listeners.front()->port();
+  work.emplace(ioc.get_executor());
+  for (auto& l : listeners) l->start();
+  started = true;
+  return Status::Ok();
+}
+
+void HttpsServer::Impl::run() {
+  std::vector<std::thread> threads;
+  threads.reserve(io_threads - 1);
+  for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([this] { run_loop(ioc); });
+  run_loop(ioc);
+  for (auto& t : threads) t.join();
+  if (workers) {
+    // Jobs already running finish (their answers are dropped: the loop is
+    // gone); queued ones are abandoned.
+    workers->stop();
+    workers->join();
+  }
+}
+
+void HttpsServer::Impl::stop() {
+  if (stop_requested.exchange(true)) return;
+  asio::post(ioc, [this] { begin_drain(); });
+}
+
+void HttpsServer::Impl::begin_drain() {
+  for (auto& l : listeners) l->close();
+  const auto alive = registry.stop();  // may call ioc.stop() at once
+  for (const auto& c : alive) c->begin_stop();
+  if (alive.empty()) return;
+  spdlog::info("http: stopping; waiting for {} connection(s)", alive.size());
+  drain_timer.expires_after(std::chrono::seconds(options.drain_timeout_seconds));
+  drain_timer.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    spdlog::warn("http: drain timeout ({} s) reached; closing remaining connections", options.drain_timeout_seconds);
+    ioc.stop();
+  });
+}
+
+HttpsServer::HttpsServer(ServerOptions options, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+HttpsServer::~HttpsServer() = default;
+
+Status HttpsServer::start() { return impl_->start(); }
+uint16_t HttpsServer::port() const { return impl_->bound_port.load(); }
+void HttpsServer::run() { impl_->run(); }
+void HttpsServer::stop() { impl_->stop(); }
+
+}  // namespace coffer::http

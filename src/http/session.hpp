@@ -1,0 +1,100 @@
+// Session: one accepted TLS connection of HttpsServer. It runs the TLS
+// handshake, then reads requests one after another (HTTP/1.1 keep-alive),
+// hands each to the handler — inline for GET and HEAD, on the worker pool
+// for every other method — and writes the response with Content-Length.
+//   - Limits: a header block over max_header_bytes gets 431, a body over
+//     max_body_bytes gets 413, a malformed request gets 400; each of these
+//     closes the connection after the answer.
+//   - Timeouts: handshake, idle (waiting for the first byte of the next
+//     request), read (the rest of the request), write; on expiry the
+//     connection is closed without an answer.
+//   - Stop: an idle connection closes at once; a request in flight is
+//     answered with "Connection: close", then the connection closes.
+// All state is touched only on the connection's strand (the executor of
+// the socket passed in); begin_stop() may be called from any thread.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include "http/beast_codec.hpp"
+
+#include "http/connection_registry.hpp"
+#include "http/message.hpp"
+#include "http/server.hpp"
+
+namespace coffer::http {
+
+// What every session of one server shares; owned by the server, outlives
+// the sessions.
+struct SessionEnv {
+  const ServerOptions& options;
+  const Handler& handler;
+  ConnectionRegistry& registry;
+  boost::asio::ssl::context& tls;
+  boost::asio::thread_pool::executor_type workers;
+};
+
+class Session final : public Connection, public std::enable_shared_from_this<Session> {
+ public:
+  // `socket` must use a strand of the server's io_context as executor.
+  Session(boost::asio::ip::tcp::socket socket, const SessionEnv& env);
+  ~Session() override;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Starts the handshake; the session keeps itself alive while it has work.
+  void start();
+  void begin_stop() override;
+
+ private:
+  using error_code = boost::system::error_code;
+  enum class Phase { kHandshake, kIdle, kReading, kHandling, kWriting, kClosing };
+  enum class After { kKeepAlive, kClose, kDrainThenClose };
+
+  void on_handshake(error_code ec);
+  void next_request();
+  void on_first_bytes(error_code ec, std::size_t n);
+  void read_header();
+  void on_header(error_code ec);
+  void read_body();
+  void on_body(error_code ec);
+  void on_read_error(error_code ec);
+  void dispatch();
+  void write_response(Response r);
+  void write_error(int status, const char* code, const char* message);
+  void on_write(error_code ec);
+  void linger_close();
+  void drain_input();
+  void close_politely();
+  void close_now();
+
+  const SessionEnv& env_;
+  ConnectionRegistry& registry_;  // used by the destructor only
+  boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  BeastResponse response_;
+  std::string remote_address_;
+  Phase phase_ = Phase::kHandshake;
+  After after_write_ = After::kClose;
+  unsigned request_version_ = 11;
+  bool request_head_ = false;
+  bool request_keep_alive_ = false;
+  std::vector<char> drain_buffer_;
+  std::size_t drained_bytes_ = 0;
+};
+
+}  // namespace coffer::http
