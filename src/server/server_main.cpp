@@ -97,7 +97,7 @@ int run_server(ServerConfig config) {
 
   auth::TokenService tokens(std::move(identity->signing_key),
                             {config.authority + "/" + identity->tenant_id + "/v2.0", identity->tenant_id, 3600},
-                            clock);
+                            system_clock);  // token lifetimes follow real time, even under --test-clock
   app = std::make_unique<api::Api>(
       api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id},
       api::ApiServices{vaults, secrets, maintenance, principals, tokens, authorizer, **audit_sink, clock,
