@@ -23,6 +23,7 @@ class DurabilityTest(unittest.TestCase):
 
             def writer(w):
                 session = requests.Session()
+                session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
                 session.verify = server.ca_file
                 session.headers["Authorization"] = "Bearer " + tok
                 i = 0
@@ -46,12 +47,14 @@ class DurabilityTest(unittest.TestCase):
                 stop.set()
                 for f in futures:
                     f.result()
+            print(f"\n{len(acked)} writes acknowledged before SIGKILL", flush=True)
             self.assertGreater(len(acked), 50, "too few writes acknowledged before the kill")
 
             server.start()  # same data directory
             resource = f"https://vault.localhost:{server.port}"
             tok = token(server, resource)
             session = requests.Session()
+            session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
             session.verify = server.ca_file
             session.headers["Authorization"] = "Bearer " + tok
             base = server.vault_url()

@@ -16,6 +16,7 @@ class HttpEdgesTest(unittest.TestCase):
         cls.server = CofferServer().start()
         cls.resource = f"https://vault.localhost:{cls.server.port}"
         cls.session = requests.Session()
+        cls.session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
         cls.session.verify = cls.server.ca_file
         cls.session.headers["Authorization"] = "Bearer " + token(cls.server, cls.resource)
         cls.base = cls.server.vault_url()
