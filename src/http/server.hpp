@@ -8,9 +8,11 @@
 //   and HEAD requests are handled on the I/O thread; other methods (which
 //   may wait for a durable commit or a slow password hash) run on a pool of
 //   `worker_threads` so they never stall the event loop.
-// - Graceful stop: stop() closes the listeners, lets in-flight requests
-//   finish and write their responses (up to `drain_timeout_seconds`), then
-//   closes idle connections and returns from run().
+// - Graceful stop: stop() closes the listeners and idle connections at once,
+//   lets in-flight requests finish and write their responses (answered with
+//   Connection: close) for up to `drain_timeout_seconds`, and run() returns
+//   once handlers already running on the worker pool have finished.
+// The server must outlive run().
 // Thread-safe: stop() may be called from any thread (e.g. a signal handler
 // thread).
 #pragma once

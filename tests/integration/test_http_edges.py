@@ -85,5 +85,40 @@ class HttpEdgesTest(unittest.TestCase):
         self.assertEqual(r.status_code, 200)
 
 
+class ShutdownTest(unittest.TestCase):
+    def test_sigterm_finishes_in_flight_writes_and_exits_cleanly(self):
+        import concurrent.futures
+        import signal
+        server = CofferServer().start()
+        try:
+            resource = f"https://vault.localhost:{server.port}"
+            session = requests.Session()
+            session.trust_env = False
+            session.verify = server.ca_file
+            session.headers["Authorization"] = "Bearer " + token(server, resource)
+            base = server.vault_url()
+
+            def put(i):
+                try:
+                    r = session.put(f"{base}/secrets/t{i}?api-version=7.4", json={"value": f"v{i}"}, timeout=30)
+                    return i, r.status_code
+                except requests.RequestException:
+                    return i, None
+
+            with concurrent.futures.ThreadPoolExecutor(8) as pool:
+                futures = [pool.submit(put, i) for i in range(40)]
+                server.proc.send_signal(signal.SIGTERM)
+                results = [f.result() for f in futures]
+            self.assertEqual(server.proc.wait(30), 0)
+            acked = [i for i, status in results if status == 200]
+            server.start()
+            session.headers["Authorization"] = "Bearer " + token(server, f"https://vault.localhost:{server.port}")
+            for i in acked:
+                r = session.get(f"{server.vault_url()}/secrets/t{i}?api-version=7.4")
+                self.assertEqual(r.json().get("value"), f"v{i}")
+        finally:
+            server.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main()
