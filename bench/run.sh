@@ -35,6 +35,7 @@ nport=$(free_port)
 mkdir -p "$work/nginx/www"
 cp "$work/secret.json" "$work/nginx/www/secret.json"
 cat > "$work/nginx/nginx.conf" <<CONF
+user root;
 worker_processes $(nproc);
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log;
@@ -57,24 +58,29 @@ nginx_pid=$!
 sleep 0.5
 
 rps() { awk '/Requests\/sec/ {print $2}'; }
+# A run with error responses measures nothing: refuse it.
+check() { if grep -q "Non-2xx" "$1"; then echo "ERROR: non-2xx responses in $1" >&2; cat "$1" >&2; exit 1; fi; }
 echo "== wrk -t$THREADS -c$CONNS -d$DURATION, GET over TLS keep-alive"
 coffer_get=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -H "Authorization: Bearer $tok" "$url" | tee "$work/wrk-coffer.txt" | rps)
-cat "$work/wrk-coffer.txt"
+cat "$work/wrk-coffer.txt"; check "$work/wrk-coffer.txt"
 nginx_get=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "https://localhost:$nport/secrets/bench" | tee "$work/wrk-nginx.txt" | rps)
-cat "$work/wrk-nginx.txt"
+cat "$work/wrk-nginx.txt"; check "$work/wrk-nginx.txt"
 
 cat > "$work/put.lua" <<'LUA'
 local counter = 0
 request = function()
   counter = counter + 1
   local path = string.format("/secrets/w-%d-%d?api-version=7.4", math.random(1, 1000000000), counter)
-  return wrk.format("PUT", path, {["Content-Type"] = "application/json"}, '{"value":"durable-write"}')
+  local headers = {}
+  for k, v in pairs(wrk.headers) do headers[k] = v end  -- keep Host and Authorization
+  headers["Content-Type"] = "application/json"
+  return wrk.format("PUT", path, headers, '{"value":"durable-write"}')
 end
 LUA
 echo "== concurrent durable sets (PUT, new secret each)"
 coffer_put=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$work/put.lua" -H "Authorization: Bearer $tok" \
   "https://dev.vault.localhost:$port" | tee "$work/wrk-put.txt" | rps)
-cat "$work/wrk-put.txt"
+cat "$work/wrk-put.txt"; check "$work/wrk-put.txt"
 
 ratio=$(/usr/bin/python3 -c "print(f'{$coffer_get/$nginx_get:.2f}')")
 echo
