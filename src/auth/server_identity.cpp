@@ -49,8 +49,12 @@ Result<ServerIdentity> load_or_create_server_identity(store::Store& store, crypt
     COFFER_ASSIGN_OR_RETURN(std::string sealed_new, keyring.seal_system(pem.view(), kSigningKeyAd));
     COFFER_ASSIGN_OR_RETURN(sealed, put_once(store, kSigningKeyKey, sealed_new));
   }
-  COFFER_ASSIGN_OR_RETURN(SecureString pem, keyring.open_system(*sealed, kSigningKeyAd));
-  COFFER_ASSIGN_OR_RETURN(crypto::SigningKey key, crypto::SigningKey::from_private_pem(pem));
+  auto pem = keyring.open_system(*sealed, kSigningKeyAd);
+  if (!pem.ok()) {
+    return Status(Code::kUnavailable,
+                  "cannot unseal the server's signing key: the root key does not belong to this data directory");
+  }
+  COFFER_ASSIGN_OR_RETURN(crypto::SigningKey key, crypto::SigningKey::from_private_pem(*pem));
   return ServerIdentity{*tenant, std::move(key)};
 }
 

@@ -15,6 +15,7 @@
 #include "crypto/root_key.hpp"
 #include "http/server.hpp"
 #include "server/dev_bootstrap.hpp"
+#include "server/initial_admin.hpp"
 #include "store/store.hpp"
 #include "vault/scheduler.hpp"
 
@@ -80,6 +81,8 @@ int run_server(ServerConfig config) {
     auto creds = ensure_dev_objects(config, vaults, principals);
     if (!creds.ok()) return fail(creds.status());
     dev_creds = std::move(*creds);
+  } else if (auto admin = ensure_initial_admin(config, principals, identity->tenant_id); !admin.ok()) {
+    return fail(admin.status());
   }
 
   std::unique_ptr<api::Api> app;

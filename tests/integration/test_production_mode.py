@@ -1,0 +1,129 @@
+"""`coffer server` outside dev mode: settings from a JSON config file and the
+environment, TLS material and a root key supplied by the operator, the
+one-time initial administrator, and refusal to start with a wrong root key."""
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import unittest
+
+import requests
+from azure.identity import ClientSecretCredential
+from azure.keyvault.secrets import SecretClient
+
+from coffer_server import COFFER_BIN
+
+
+def make_tls(d):
+    ca_key, ca_crt = os.path.join(d, "ca.key"), os.path.join(d, "ca.crt")
+    key, csr, crt = os.path.join(d, "srv.key"), os.path.join(d, "srv.csr"), os.path.join(d, "srv.crt")
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True)
+    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+        "-subj", "/CN=test CA", "-keyout", ca_key, "-out", ca_crt)
+    run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost",
+        "-keyout", key, "-out", csr)
+    ext = os.path.join(d, "ext.cnf")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=DNS:localhost,DNS:*.prod.localhost,IP:127.0.0.1\n")
+    run("openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
+        "-extfile", ext, "-out", crt)
+    return ca_crt, crt, key
+
+
+class ProductionModeTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="coffer-prod-")
+        self.ca, self.crt, self.key = make_tls(self.dir)
+        self.config = os.path.join(self.dir, "coffer.json")
+        with open(self.config, "w") as f:
+            json.dump({"dataDir": os.path.join(self.dir, "data"), "listen": "localhost:0",
+                       "tlsCertFile": self.crt, "tlsKeyFile": self.key, "rootKeyEnv": "TEST_ROOT_KEY",
+                       "dnsSuffix": "prod.localhost"}, f)
+        self.root_key = base64.b64encode(os.urandom(32)).decode()
+        self.proc = None
+
+    def tearDown(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(30)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def start(self, root_key):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COFFER_")}
+        env["TEST_ROOT_KEY"] = root_key
+        self.proc = subprocess.Popen([COFFER_BIN, "server", "--config", self.config], env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        port, lines = [None], []
+        ready = threading.Event()
+
+        def pump():
+            for line in self.proc.stdout:
+                lines.append(line)
+                m = re.search(r"\(port (\d+)\)", line)
+                if m:
+                    port[0] = int(m.group(1))
+                    ready.set()
+            ready.set()
+
+        threading.Thread(target=pump, daemon=True).start()
+        ready.wait(60)
+        return port[0], lines
+
+    def test_config_file_initial_admin_and_wrong_root_key(self):
+        port, lines = self.start(self.root_key)
+        self.assertIsNotNone(port, "".join(lines))
+        with open(os.path.join(self.dir, "data", "initial-admin.json")) as f:
+            admin = json.load(f)
+        self.assertEqual(os.stat(os.path.join(self.dir, "data", "initial-admin.json")).st_mode & 0o077, 0)
+        authority = f"https://localhost:{port}"
+        tok = requests.post(f"{authority}/adfs/oauth2/token", verify=self.ca, data={
+            "grant_type": "client_credentials", "client_id": admin["clientId"], "client_secret": admin["clientSecret"],
+            "scope": authority + "/.default"}).json()["access_token"]
+        r = requests.put(f"{authority}/coffer/admin/vaults/payments", json={}, verify=self.ca,
+                         headers={"Authorization": "Bearer " + tok})
+        self.assertEqual(r.status_code, 201, r.text)
+        self.assertEqual(r.json()["vaultUri"], f"https://payments.prod.localhost:{port}")
+        cred = ClientSecretCredential("adfs", admin["clientId"], admin["clientSecret"], authority=authority,
+                                      connection_verify=self.ca)
+        client = SecretClient(f"https://payments.prod.localhost:{port}", cred, connection_verify=self.ca)
+        client.set_secret("db-password", "hunter2")
+        self.assertEqual(client.get_secret("db-password").value, "hunter2")
+        r = requests.get(f"https://localhost:{port}/secrets?api-version=7.4", verify=self.ca,
+                         headers={"Authorization": "Bearer " + tok})
+        self.assertEqual(r.status_code, 404)  # no default vault outside dev mode
+        self.proc.terminate()
+        self.assertEqual(self.proc.wait(30), 0)
+
+        # Restart with another root key: the data cannot be unsealed, so the server refuses to start.
+        port, lines = self.start(base64.b64encode(os.urandom(32)).decode())
+        self.assertIsNone(port)
+        self.assertNotEqual(self.proc.wait(30), 0)
+        self.assertIn("root key", "".join(lines))
+
+        # The right key again: everything is still there, and no second initial admin is made.
+        os.remove(os.path.join(self.dir, "data", "initial-admin.json"))
+        port, lines = self.start(self.root_key)
+        self.assertIsNotNone(port, "".join(lines))
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "data", "initial-admin.json")))
+        cred = ClientSecretCredential("adfs", admin["clientId"], admin["clientSecret"],
+                                      authority=f"https://localhost:{port}", connection_verify=self.ca)
+        client = SecretClient(f"https://payments.prod.localhost:{port}", cred, connection_verify=self.ca)
+        self.assertEqual(client.get_secret("db-password").value, "hunter2")
+
+    def test_refuses_bad_root_key_and_unknown_options(self):
+        port, lines = self.start("not-base64!")
+        self.assertIsNone(port)
+        self.assertNotEqual(self.proc.wait(30), 0)
+        with open(self.config, "w") as f:
+            json.dump({"tlsCertFile": self.crt, "tlsKeyFile": self.key, "rootKeyEnv": "X", "bogus": 1}, f)
+        port, lines = self.start(self.root_key)
+        self.assertIsNone(port)
+        self.assertIn("bogus", "".join(lines))
+
+
+if __name__ == "__main__":
+    unittest.main()
