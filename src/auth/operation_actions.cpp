@@ -1,0 +1,62 @@
+#include "auth/operation_actions.hpp"
+
+#include <array>
+
+namespace coffer::auth {
+namespace {
+
+constexpr std::array kTable = {
+    // Secrets (AKV data plane; RBAC-ROLES.md §2.3).
+    OperationAction{"SecretList", "Microsoft.KeyVault/vaults/secrets/readMetadata/action", ScopeKind::kVault},
+    OperationAction{"SecretRestore", "Microsoft.KeyVault/vaults/secrets/restore/action", ScopeKind::kVault},
+    OperationAction{"SecretSet", "Microsoft.KeyVault/vaults/secrets/setSecret/action", ScopeKind::kObject},
+    OperationAction{"SecretDelete", "Microsoft.KeyVault/vaults/secrets/delete", ScopeKind::kObject},
+    OperationAction{"SecretListVersions", "Microsoft.KeyVault/vaults/secrets/readMetadata/action", ScopeKind::kObject},
+    OperationAction{"SecretBackup", "Microsoft.KeyVault/vaults/secrets/backup/action", ScopeKind::kObject},
+    OperationAction{"SecretGet", "Microsoft.KeyVault/vaults/secrets/getSecret/action", ScopeKind::kObject},
+    OperationAction{"SecretUpdate", "Microsoft.KeyVault/vaults/secrets/update/action", ScopeKind::kObject},
+    OperationAction{"SecretListDeleted", "Microsoft.KeyVault/vaults/secrets/readMetadata/action", ScopeKind::kVault},
+    OperationAction{"SecretGetDeleted", "Microsoft.KeyVault/vaults/secrets/readMetadata/action", ScopeKind::kObject},
+    OperationAction{"SecretPurge", "Microsoft.KeyVault/vaults/secrets/purge/action", ScopeKind::kObject},
+    OperationAction{"SecretRecover", "Microsoft.KeyVault/vaults/secrets/recover/action", ScopeKind::kObject},
+    // Coffer's admin API (api/admin_routes.cpp).
+    OperationAction{"VaultList", "Coffer/vaults/read", ScopeKind::kRoot},
+    OperationAction{"VaultCreate", "Coffer/vaults/write", ScopeKind::kVault},
+    OperationAction{"VaultDelete", "Coffer/vaults/delete", ScopeKind::kVault},
+    OperationAction{"VaultGet", "Coffer/vaults/read", ScopeKind::kVault},
+    OperationAction{"ServicePrincipalList", "Coffer/servicePrincipals/read", ScopeKind::kRoot},
+    OperationAction{"ServicePrincipalCreate", "Coffer/servicePrincipals/write", ScopeKind::kRoot},
+    OperationAction{"ServicePrincipalDelete", "Coffer/servicePrincipals/delete", ScopeKind::kRoot},
+    OperationAction{"ServicePrincipalGet", "Coffer/servicePrincipals/read", ScopeKind::kRoot},
+    OperationAction{"ServicePrincipalResetCredential", "Coffer/servicePrincipals/write", ScopeKind::kRoot},
+    OperationAction{"TestClockAdvance", "Coffer/maintenance/action", ScopeKind::kRoot},
+    OperationAction{"GroupList", "Coffer/groups/read", ScopeKind::kRoot},
+    OperationAction{"GroupGet", "Coffer/groups/read", ScopeKind::kRoot},
+    OperationAction{"GroupCreate", "Coffer/groups/write", ScopeKind::kRoot},
+    OperationAction{"GroupDelete", "Coffer/groups/delete", ScopeKind::kRoot},
+    OperationAction{"GroupMemberAdd", "Coffer/groups/members/write", ScopeKind::kRoot},
+    OperationAction{"GroupMemberRemove", "Coffer/groups/members/delete", ScopeKind::kRoot},
+    // Role management (rbac.json; api/rbac_routes.cpp).
+    OperationAction{"RoleDefinitionList", "Microsoft.Authorization/roleDefinitions/read", ScopeKind::kRequest},
+    OperationAction{"RoleDefinitionGet", "Microsoft.Authorization/roleDefinitions/read", ScopeKind::kRequest},
+    OperationAction{"RoleDefinitionCreateOrUpdate", "Microsoft.Authorization/roleDefinitions/write",
+                    ScopeKind::kRequest},
+    OperationAction{"RoleDefinitionDelete", "Microsoft.Authorization/roleDefinitions/delete", ScopeKind::kRequest},
+    OperationAction{"RoleAssignmentList", "Microsoft.Authorization/roleAssignments/read", ScopeKind::kRequest},
+    OperationAction{"RoleAssignmentGet", "Microsoft.Authorization/roleAssignments/read", ScopeKind::kRequest},
+    OperationAction{"RoleAssignmentCreate", "Microsoft.Authorization/roleAssignments/write", ScopeKind::kRequest},
+    OperationAction{"RoleAssignmentDelete", "Microsoft.Authorization/roleAssignments/delete", ScopeKind::kRequest},
+};
+
+}  // namespace
+
+std::span<const OperationAction> operation_actions() { return kTable; }
+
+std::string_view action_of(std::string_view operation) {
+  for (const auto& e : kTable) {
+    if (e.operation == operation) return e.action;
+  }
+  return {};
+}
+
+}  // namespace coffer::auth

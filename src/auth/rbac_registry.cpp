@@ -1,0 +1,464 @@
+#include "auth/rbac_registry.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "common/record_codec.hpp"
+#include "crypto/random.hpp"
+
+namespace coffer::auth {
+namespace {
+
+constexpr std::string_view kRolePrefix = "rbac/role/";
+constexpr std::string_view kAssignmentPrefix = "rbac/assignment/";
+constexpr std::string_view kGroupPrefix = "rbac/group/";
+constexpr std::size_t kMaxListEntries = 1000;
+
+// ---- records -------------------------------------------------------------
+// Lists are stored as maps keyed by zero-padded position.
+
+std::map<std::string, std::string> list_map(const std::vector<std::string>& v) {
+  std::map<std::string, std::string> m;
+  char key[24];
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    std::snprintf(key, sizeof key, "%06zu", i);
+    m.emplace(key, v[i]);
+  }
+  return m;
+}
+
+std::vector<std::string> map_list(const std::map<std::string, std::string>& m) {
+  std::vector<std::string> v;
+  for (const auto& [k, val] : m) v.push_back(val);
+  return v;
+}
+
+enum PermissionField : uint8_t { kActions = 1, kNotActions, kDataActions, kNotDataActions };
+enum RoleField : uint8_t { kRoleId = 1, kRoleName, kRoleDescription, kRolePermissions, kRoleScopes };
+enum AssignmentField : uint8_t { kAsgName = 1, kAsgScope, kAsgRole, kAsgPrincipal };
+enum GroupField : uint8_t { kGroupId = 1, kGroupName, kGroupMembers };
+
+std::string encode_role(const RoleDefinition& r) {
+  std::vector<std::string> perms;
+  for (const auto& p : r.permissions) {
+    RecordWriter w;
+    w.map(kActions, list_map(p.actions)).map(kNotActions, list_map(p.not_actions));
+    w.map(kDataActions, list_map(p.data_actions)).map(kNotDataActions, list_map(p.not_data_actions));
+    perms.push_back(w.take());
+  }
+  RecordWriter w;
+  w.bytes(kRoleId, r.name).bytes(kRoleName, r.role_name).bytes(kRoleDescription, r.description);
+  w.map(kRolePermissions, list_map(perms)).map(kRoleScopes, list_map(r.assignable_scopes));
+  return w.take();
+}
+
+std::optional<RoleDefinition> decode_role(std::string_view data) {
+  auto r = RecordReader::parse(data);
+  if (!r) return std::nullopt;
+  RoleDefinition out;
+  out.name = r->bytes(kRoleId);
+  out.role_name = r->bytes(kRoleName);
+  out.description = r->bytes(kRoleDescription);
+  for (const auto& enc : map_list(r->map(kRolePermissions))) {
+    auto p = RecordReader::parse(enc);
+    if (!p) return std::nullopt;
+    out.permissions.push_back(Permission{map_list(p->map(kActions)), map_list(p->map(kNotActions)),
+                                         map_list(p->map(kDataActions)), map_list(p->map(kNotDataActions))});
+  }
+  out.assignable_scopes = map_list(r->map(kRoleScopes));
+  return out;
+}
+
+std::string encode_assignment(const RoleAssignment& a) {
+  RecordWriter w;
+  w.bytes(kAsgName, a.name).bytes(kAsgScope, a.scope).bytes(kAsgRole, a.role_definition_id);
+  w.bytes(kAsgPrincipal, a.principal_id);
+  return w.take();
+}
+
+std::optional<RoleAssignment> decode_assignment(std::string_view data) {
+  auto r = RecordReader::parse(data);
+  if (!r) return std::nullopt;
+  return RoleAssignment{r->bytes(kAsgName), r->bytes(kAsgScope), r->bytes(kAsgRole), r->bytes(kAsgPrincipal)};
+}
+
+std::string encode_group(const Group& g) {
+  RecordWriter w;
+  w.bytes(kGroupId, g.object_id).bytes(kGroupName, g.display_name).map(kGroupMembers, list_map(g.members));
+  return w.take();
+}
+
+std::optional<Group> decode_group(std::string_view data) {
+  auto r = RecordReader::parse(data);
+  if (!r) return std::nullopt;
+  return Group{r->bytes(kGroupId), r->bytes(kGroupName), map_list(r->map(kGroupMembers))};
+}
+
+std::string key(std::string_view prefix, const std::string& id) { return std::string(prefix) + id; }
+
+// ---- validation ----------------------------------------------------------
+
+Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
+
+Status validate_display_name(const std::string& name, std::string_view what, std::size_t max) {
+  if (name.empty() || name.size() > max) {
+    return bad(std::string(what) + " must be 1-" + std::to_string(max) + " characters.");
+  }
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) return bad(std::string(what) + " contains control characters.");
+  }
+  return Status::Ok();
+}
+
+Status validate_patterns(std::vector<std::string>& patterns) {
+  if (patterns.size() > 200) return bad("A permission may list at most 200 actions.");
+  for (const auto& p : patterns) COFFER_RETURN_IF_ERROR(validate_action_pattern(p));
+  return Status::Ok();
+}
+
+Status role_not_found(std::string_view id) {
+  return Status(Code::kNotFound, "The role definition '" + std::string(id.substr(0, 64)) + "' does not exist.",
+                "RoleDefinitionNotFound");
+}
+Status assignment_not_found() {
+  return Status(Code::kNotFound, "Requested role assignment not found.", "RoleAssignmentNotFound");
+}
+Status group_not_found(std::string_view id) {
+  return Status(Code::kNotFound, "Group '" + std::string(id.substr(0, 64)) + "' was not found.", "GroupNotFound");
+}
+
+template <typename T, typename Decode>
+Status load_prefix(store::ReadTxn& txn, std::string_view prefix, Decode decode, std::map<std::string, T>& out,
+                   std::string T::*id) {
+  std::string after;
+  while (true) {
+    COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(prefix, after, 200));
+    for (const auto& e : entries) {
+      auto v = decode(e.value);
+      if (!v) return Status(Code::kInternal, "corrupt RBAC record " + e.key);
+      std::string k = (*v).*id;
+      out.emplace(std::move(k), std::move(*v));
+    }
+    if (entries.size() < 200) return Status::Ok();
+    after = entries.back().key;
+  }
+}
+
+}  // namespace
+
+RbacRegistry::RbacRegistry(store::Store& store)
+    : store_(store), index_(std::make_shared<const AccessIndex>(std::vector<RoleDefinition>{},
+                                                                std::vector<RoleAssignment>{}, std::vector<Group>{})) {}
+
+Status RbacRegistry::load() {
+  std::lock_guard lock(write_mu_);
+  State loaded;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(load_prefix(txn, kRolePrefix, decode_role, loaded.roles, &RoleDefinition::name));
+    COFFER_RETURN_IF_ERROR(
+        load_prefix(txn, kAssignmentPrefix, decode_assignment, loaded.assignments, &RoleAssignment::name));
+    return load_prefix(txn, kGroupPrefix, decode_group, loaded.groups, &Group::object_id);
+  }));
+  state_ = std::move(loaded);
+  publish_locked();
+  return Status::Ok();
+}
+
+std::shared_ptr<const AccessIndex> RbacRegistry::index() const {
+  std::lock_guard lock(index_mu_);
+  return index_;
+}
+
+void RbacRegistry::publish_locked() {
+  std::vector<RoleDefinition> roles;
+  for (const auto& [id, r] : state_.roles) roles.push_back(r);
+  std::vector<RoleAssignment> assignments;
+  for (const auto& [id, a] : state_.assignments) assignments.push_back(a);
+  std::vector<Group> groups;
+  for (const auto& [id, g] : state_.groups) groups.push_back(g);
+  auto next = std::make_shared<const AccessIndex>(roles, assignments, groups);
+  std::lock_guard lock(index_mu_);
+  index_ = std::move(next);
+}
+
+const RoleDefinition* RbacRegistry::role_locked(const std::string& id) const {
+  if (const RoleDefinition* b = find_builtin_role(id)) return b;
+  auto it = state_.roles.find(id);
+  return it == state_.roles.end() ? nullptr : &it->second;
+}
+
+// ---- role definitions ----------------------------------------------------
+
+std::vector<RoleDefinition> RbacRegistry::list_roles() const {
+  std::lock_guard lock(write_mu_);
+  std::vector<RoleDefinition> out = builtin_roles();
+  std::vector<RoleDefinition> custom;
+  for (const auto& [id, r] : state_.roles) custom.push_back(r);
+  std::sort(custom.begin(), custom.end(),
+            [](const auto& a, const auto& b) { return lower_ascii(a.role_name) < lower_ascii(b.role_name); });
+  out.insert(out.end(), custom.begin(), custom.end());
+  return out;
+}
+
+Result<RoleDefinition> RbacRegistry::get_role(std::string_view id) const {
+  std::lock_guard lock(write_mu_);
+  const RoleDefinition* r = role_locked(lower_ascii(id));
+  if (!r) return role_not_found(id);
+  return *r;
+}
+
+Result<RoleDefinition> RbacRegistry::find_role_by_name(std::string_view role_name) const {
+  const std::string wanted = lower_ascii(role_name);
+  for (const auto& r : list_roles()) {
+    if (lower_ascii(r.role_name) == wanted) return r;
+  }
+  return Status(Code::kNotFound, "No role is named '" + std::string(role_name.substr(0, 120)) + "'.",
+                "RoleDefinitionNotFound");
+}
+
+Result<RoleDefinition> RbacRegistry::put_role(RoleDefinition def) {
+  def.name = lower_ascii(def.name);
+  def.built_in = false;
+  def.assignable_role_ids.clear();
+  if (!is_guid(def.name)) return bad("The role definition name must be a GUID.");
+  if (find_builtin_role(def.name)) {
+    return bad("Cannot re-use the name/GUID matching that of a built-in role. Please use a unique role ID.");
+  }
+  COFFER_RETURN_IF_ERROR(validate_display_name(def.role_name, "roleName", 512));
+  if (def.description.size() > 2048) return bad("description must be at most 2048 characters.");
+  if (def.permissions.empty() || def.permissions.size() > 10) return bad("A role needs 1-10 permissions.");
+  bool grants_something = false;
+  for (auto& p : def.permissions) {
+    COFFER_RETURN_IF_ERROR(validate_patterns(p.actions));
+    COFFER_RETURN_IF_ERROR(validate_patterns(p.not_actions));
+    COFFER_RETURN_IF_ERROR(validate_patterns(p.data_actions));
+    COFFER_RETURN_IF_ERROR(validate_patterns(p.not_data_actions));
+    grants_something = grants_something || !p.actions.empty() || !p.data_actions.empty();
+  }
+  if (!grants_something) return bad("A role must grant at least one action or data action.");
+  if (def.assignable_scopes.empty()) def.assignable_scopes = {"/"};
+  if (def.assignable_scopes.size() > 50) return bad("A role may list at most 50 assignable scopes.");
+  for (auto& s : def.assignable_scopes) {
+    COFFER_ASSIGN_OR_RETURN(s, normalize_scope(s));
+  }
+
+  std::lock_guard lock(write_mu_);
+  if (state_.roles.size() >= kMaxListEntries && !state_.roles.count(def.name)) {
+    return bad("This server holds the maximum number of custom roles.");
+  }
+  const std::string wanted = lower_ascii(def.role_name);
+  for (const auto& r : builtin_roles()) {
+    if (lower_ascii(r.role_name) == wanted) {
+      return Status(Code::kConflict, "A built-in role is named '" + r.role_name + "'.", "RoleDefinitionExists");
+    }
+  }
+  for (const auto& [id, r] : state_.roles) {
+    if (id != def.name && lower_ascii(r.role_name) == wanted) {
+      return Status(Code::kConflict, "A role named '" + r.role_name + "' already exists.", "RoleDefinitionExists");
+    }
+  }
+  const std::string record = encode_role(def);
+  COFFER_RETURN_IF_ERROR(
+      store_.write([&](store::WriteTxn& txn) { return txn.put(key(kRolePrefix, def.name), record); }));
+  state_.roles[def.name] = def;
+  publish_locked();
+  return def;
+}
+
+Result<RoleDefinition> RbacRegistry::delete_role(std::string_view id_in) {
+  const std::string id = lower_ascii(id_in);
+  if (find_builtin_role(id)) return bad("Built-in roles cannot be deleted.");
+  std::lock_guard lock(write_mu_);
+  auto it = state_.roles.find(id);
+  if (it == state_.roles.end()) return role_not_found(id_in);
+  for (const auto& [name, a] : state_.assignments) {
+    if (a.role_definition_id == id) {
+      return Status(Code::kConflict,
+                    "There are existing role assignments referencing role '" + it->second.role_name +
+                        "'; delete them first.",
+                    "RoleDefinitionHasAssignments");
+    }
+  }
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) { return txn.erase(key(kRolePrefix, id)); }));
+  RoleDefinition removed = std::move(it->second);
+  state_.roles.erase(it);
+  publish_locked();
+  return removed;
+}
+
+// ---- role assignments ----------------------------------------------------
+
+Result<RoleAssignment> RbacRegistry::create_assignment(RoleAssignment a) {
+  std::lock_guard lock(write_mu_);
+  return create_assignment_locked(std::move(a));
+}
+
+Result<RoleAssignment> RbacRegistry::create_assignment_locked(RoleAssignment a) {
+  a.name = lower_ascii(a.name);
+  a.principal_id = lower_ascii(a.principal_id);
+  a.role_definition_id = lower_ascii(a.role_definition_id);
+  if (!is_guid(a.name)) return bad("The role assignment name must be a GUID.");
+  if (!is_guid(a.principal_id)) return bad("principalId must be an object id (a GUID).");
+  if (!is_guid(a.role_definition_id)) return bad("roleDefinitionId must name a role definition by its GUID.");
+  COFFER_ASSIGN_OR_RETURN(a.scope, normalize_scope(a.scope));
+  const RoleDefinition* role = role_locked(a.role_definition_id);
+  if (!role) return role_not_found(a.role_definition_id);
+  const bool assignable = std::any_of(role->assignable_scopes.begin(), role->assignable_scopes.end(),
+                                      [&](const std::string& s) { return scope_covers(s, a.scope); });
+  if (!assignable) {
+    return bad("The role '" + role->role_name + "' is not assignable at scope '" + a.scope + "'.");
+  }
+  if (auto it = state_.assignments.find(a.name); it != state_.assignments.end()) {
+    const RoleAssignment& old = it->second;
+    if (old.scope == a.scope && old.principal_id == a.principal_id && old.role_definition_id == a.role_definition_id) {
+      return old;
+    }
+    return Status(Code::kConflict, "A role assignment named '" + a.name + "' already exists; assignments cannot be updated.",
+                  "RoleAssignmentUpdateNotPermitted");
+  }
+  for (const auto& [name, old] : state_.assignments) {
+    if (old.scope == a.scope && old.principal_id == a.principal_id && old.role_definition_id == a.role_definition_id) {
+      return Status(Code::kConflict, "The role assignment already exists (as '" + name + "').",
+                    "RoleAssignmentExists");
+    }
+  }
+  if (state_.assignments.size() >= 100 * kMaxListEntries) {
+    return bad("This server holds the maximum number of role assignments.");
+  }
+  const std::string record = encode_assignment(a);
+  COFFER_RETURN_IF_ERROR(store_.write(
+      [&](store::WriteTxn& txn) { return txn.put_if(key(kAssignmentPrefix, a.name), record, 0); }));
+  state_.assignments[a.name] = a;
+  publish_locked();
+  return a;
+}
+
+Result<RoleAssignment> RbacRegistry::get_assignment(std::string_view name) const {
+  std::lock_guard lock(write_mu_);
+  auto it = state_.assignments.find(lower_ascii(name));
+  if (it == state_.assignments.end()) return assignment_not_found();
+  return it->second;
+}
+
+std::vector<RoleAssignment> RbacRegistry::list_assignments() const {
+  std::lock_guard lock(write_mu_);
+  std::vector<RoleAssignment> out;
+  for (const auto& [name, a] : state_.assignments) out.push_back(a);
+  return out;
+}
+
+Result<RoleAssignment> RbacRegistry::delete_assignment(std::string_view name_in) {
+  const std::string name = lower_ascii(name_in);
+  std::lock_guard lock(write_mu_);
+  auto it = state_.assignments.find(name);
+  if (it == state_.assignments.end()) return assignment_not_found();
+  COFFER_RETURN_IF_ERROR(
+      store_.write([&](store::WriteTxn& txn) { return txn.erase(key(kAssignmentPrefix, name)); }));
+  RoleAssignment removed = std::move(it->second);
+  state_.assignments.erase(it);
+  publish_locked();
+  return removed;
+}
+
+Status RbacRegistry::ensure_assignment(std::string_view principal_id, std::string_view role_id,
+                                       std::string_view scope_in) {
+  COFFER_ASSIGN_OR_RETURN(std::string scope, normalize_scope(scope_in));
+  const std::string pid = lower_ascii(principal_id), rid = lower_ascii(role_id);
+  std::lock_guard lock(write_mu_);
+  for (const auto& [name, a] : state_.assignments) {
+    if (a.principal_id == pid && a.role_definition_id == rid && a.scope == scope) return Status::Ok();
+  }
+  return create_assignment_locked(RoleAssignment{crypto::new_guid(), scope, rid, pid}).status();
+}
+
+// ---- groups --------------------------------------------------------------
+
+Result<Group> RbacRegistry::create_group(const std::string& display_name) {
+  COFFER_RETURN_IF_ERROR(validate_display_name(display_name, "displayName", 120));
+  Group g{crypto::new_guid(), display_name, {}};
+  std::lock_guard lock(write_mu_);
+  if (state_.groups.size() >= kMaxListEntries) return bad("This server holds the maximum number of groups.");
+  const std::string record = encode_group(g);
+  COFFER_RETURN_IF_ERROR(
+      store_.write([&](store::WriteTxn& txn) { return txn.put_if(key(kGroupPrefix, g.object_id), record, 0); }));
+  state_.groups[g.object_id] = g;
+  publish_locked();
+  return g;
+}
+
+std::vector<Group> RbacRegistry::list_groups() const {
+  std::lock_guard lock(write_mu_);
+  std::vector<Group> out;
+  for (const auto& [id, g] : state_.groups) out.push_back(g);
+  return out;
+}
+
+Result<Group> RbacRegistry::get_group(std::string_view object_id) const {
+  std::lock_guard lock(write_mu_);
+  auto it = state_.groups.find(lower_ascii(object_id));
+  if (it == state_.groups.end()) return group_not_found(object_id);
+  return it->second;
+}
+
+Status RbacRegistry::delete_group(std::string_view object_id) {
+  const std::string id = lower_ascii(object_id);
+  std::lock_guard lock(write_mu_);
+  auto it = state_.groups.find(id);
+  if (it == state_.groups.end()) return group_not_found(object_id);
+  std::vector<std::string> doomed;
+  for (const auto& [name, a] : state_.assignments) {
+    if (a.principal_id == id) doomed.push_back(name);
+  }
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    for (const auto& name : doomed) COFFER_RETURN_IF_ERROR(txn.erase(key(kAssignmentPrefix, name)));
+    return txn.erase(key(kGroupPrefix, id));
+  }));
+  for (const auto& name : doomed) state_.assignments.erase(name);
+  state_.groups.erase(it);
+  publish_locked();
+  return Status::Ok();
+}
+
+Result<Group> RbacRegistry::add_member(std::string_view group_id, std::string_view member_id) {
+  const std::string member = lower_ascii(member_id);
+  if (!is_guid(member)) return bad("A member must be named by its object id (a GUID).");
+  std::lock_guard lock(write_mu_);
+  auto it = state_.groups.find(lower_ascii(group_id));
+  if (it == state_.groups.end()) return group_not_found(group_id);
+  if (state_.groups.count(member)) return bad("Groups cannot be members of groups.");
+  Group g = it->second;
+  auto pos = std::lower_bound(g.members.begin(), g.members.end(), member);
+  if (pos != g.members.end() && *pos == member) return g;
+  if (g.members.size() >= kMaxListEntries) return bad("A group has at most 1000 members.");
+  g.members.insert(pos, member);
+  const std::string record = encode_group(g);
+  COFFER_RETURN_IF_ERROR(
+      store_.write([&](store::WriteTxn& txn) { return txn.put(key(kGroupPrefix, g.object_id), record); }));
+  it->second = g;
+  publish_locked();
+  return g;
+}
+
+Result<Group> RbacRegistry::remove_member(std::string_view group_id, std::string_view member_id) {
+  const std::string member = lower_ascii(member_id);
+  std::lock_guard lock(write_mu_);
+  auto it = state_.groups.find(lower_ascii(group_id));
+  if (it == state_.groups.end()) return group_not_found(group_id);
+  Group g = it->second;
+  auto pos = std::find(g.members.begin(), g.members.end(), member);
+  if (pos == g.members.end()) return g;
+  g.members.erase(pos);
+  const std::string record = encode_group(g);
+  COFFER_RETURN_IF_ERROR(
+      store_.write([&](store::WriteTxn& txn) { return txn.put(key(kGroupPrefix, g.object_id), record); }));
+  it->second = g;
+  publish_locked();
+  return g;
+}
+
+Status grant_administrator(RbacRegistry& rbac, std::string_view object_id) {
+  COFFER_RETURN_IF_ERROR(rbac.ensure_assignment(object_id, kKeyVaultAdministratorRoleId, "/"));
+  return rbac.ensure_assignment(object_id, kCofferAdministratorRoleId, "/");
+}
+
+}  // namespace coffer::auth

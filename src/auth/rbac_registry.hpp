@@ -1,0 +1,101 @@
+// RbacRegistry: custom role definitions, role assignments and groups, kept in
+// the store (keys "rbac/role/", "rbac/assignment/", "rbac/group/") and
+// mirrored in memory. Every write goes to the store first; only when it is
+// durable does the registry update its copy and publish a new AccessIndex,
+// so the index never grants what the store does not hold. Writes are
+// serialized by the registry (one server owns the store). The built-in roles
+// are compiled in and never stored.
+//
+// Ids (GUIDs) are lower-cased on the way in; scopes are normalized (see
+// role_definition.hpp). Errors: kBadParameter for invalid input (message
+// says which), kNotFound with reason "RoleDefinitionNotFound" /
+// "RoleAssignmentNotFound" / "GroupNotFound", kConflict with reason
+// "RoleAssignmentExists" / "RoleDefinitionHasAssignments" / ….
+// Thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/access_index.hpp"
+#include "auth/role_definition.hpp"
+#include "common/status.hpp"
+#include "store/store.hpp"
+
+namespace coffer::auth {
+
+class RbacRegistry {
+ public:
+  explicit RbacRegistry(store::Store& store);
+  RbacRegistry(const RbacRegistry&) = delete;
+  RbacRegistry& operator=(const RbacRegistry&) = delete;
+
+  // Reads everything from the store and publishes the first index. Until it
+  // succeeds the index is empty (everything is denied).
+  Status load();
+
+  // The current snapshot; never null. Cheap: one shared_ptr copy.
+  std::shared_ptr<const AccessIndex> index() const;
+
+  // Role definitions: built-in first (in Azure's order), then custom by name.
+  std::vector<RoleDefinition> list_roles() const;
+  Result<RoleDefinition> get_role(std::string_view id) const;
+  // Exact role name, case-insensitive.
+  Result<RoleDefinition> find_role_by_name(std::string_view role_name) const;
+  // Creates or replaces custom role `def.name`. Validates: GUID name not a
+  // built-in's, roleName 1-512 characters and unique, at least one
+  // permission with at least one action or data action, each pattern valid,
+  // assignable scopes valid (default {"/"}). Returns the stored definition.
+  Result<RoleDefinition> put_role(RoleDefinition def);
+  // Custom roles only, and only when no assignment uses them.
+  Result<RoleDefinition> delete_role(std::string_view id);
+
+  // Validates GUIDs, the scope, that the role exists and may be assigned at
+  // that scope. Creating the same (name, scope, role, principal) twice is
+  // OK; another assignment under that name, or the same grant under another
+  // name, is kConflict.
+  Result<RoleAssignment> create_assignment(RoleAssignment a);
+  Result<RoleAssignment> get_assignment(std::string_view name) const;
+  std::vector<RoleAssignment> list_assignments() const;
+  Result<RoleAssignment> delete_assignment(std::string_view name);
+  // Creates the assignment unless the principal already holds the role at
+  // exactly that scope (for bootstrap; idempotent across restarts).
+  Status ensure_assignment(std::string_view principal_id, std::string_view role_id, std::string_view scope);
+
+  // Groups: display names 1-120 printable characters. Deleting a group also
+  // deletes the role assignments made to it.
+  Result<Group> create_group(const std::string& display_name);
+  std::vector<Group> list_groups() const;
+  Result<Group> get_group(std::string_view object_id) const;
+  Status delete_group(std::string_view object_id);
+  // `member_id`: a principal's object id (GUID). Adding twice or removing an
+  // absent member is OK.
+  Result<Group> add_member(std::string_view group_id, std::string_view member_id);
+  Result<Group> remove_member(std::string_view group_id, std::string_view member_id);
+
+ private:
+  struct State {
+    std::map<std::string, RoleDefinition> roles;        // custom roles by GUID
+    std::map<std::string, RoleAssignment> assignments;  // by GUID
+    std::map<std::string, Group> groups;                // by object id
+  };
+  const RoleDefinition* role_locked(const std::string& id) const;
+  void publish_locked();
+  Result<RoleAssignment> create_assignment_locked(RoleAssignment a);
+
+  store::Store& store_;
+  mutable std::mutex write_mu_;  // serializes writers; guards state_
+  State state_;
+  mutable std::mutex index_mu_;  // guards index_ (the pointer only)
+  std::shared_ptr<const AccessIndex> index_;
+};
+
+// Makes `object_id` a server administrator: Key Vault Administrator and
+// Coffer Administrator at "/" (idempotent). For the bootstrap principals.
+Status grant_administrator(RbacRegistry& rbac, std::string_view object_id);
+
+}  // namespace coffer::auth
