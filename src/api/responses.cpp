@@ -27,7 +27,8 @@ int http_status_of(Code code) {
     case Code::kForbidden: return 403;
     case Code::kNotFound:
     case Code::kVaultNotFound:
-    case Code::kSecretNotFound: return 404;
+    case Code::kSecretNotFound:
+    case Code::kKeyNotFound: return 404;
     case Code::kMethodNotAllowed: return 405;
     case Code::kConflict: return 409;
     case Code::kPayloadTooLarge: return 413;
@@ -46,6 +47,7 @@ const char* akv_error_code(Code code) {
     case Code::kNotFound: return "NotFound";
     case Code::kVaultNotFound: return "VaultNotFound";
     case Code::kSecretNotFound: return "SecretNotFound";
+    case Code::kKeyNotFound: return "KeyNotFound";
     case Code::kMethodNotAllowed: return "MethodNotAllowed";
     case Code::kConflict: return "Conflict";
     case Code::kPayloadTooLarge: return "RequestEntityTooLarge";

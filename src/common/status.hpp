@@ -21,6 +21,7 @@ enum class Code {
   kNotFound,            // generic: no such route / principal / record
   kVaultNotFound,
   kSecretNotFound,
+  kKeyNotFound,
   kConflict,            // name in use, deleted-but-recoverable, CAS failure
   kPayloadTooLarge,
   kMethodNotAllowed,

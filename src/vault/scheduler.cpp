@@ -9,6 +9,12 @@ MaintenanceScheduler::MaintenanceScheduler(SecretService& secrets, const Clock& 
 
 MaintenanceScheduler::~MaintenanceScheduler() { stop(); }
 
+void MaintenanceScheduler::attach_keys(KeyService& keys, VaultRegistry& vaults) {
+  std::lock_guard lock(run_mu_);
+  keys_ = &keys;
+  vaults_ = &vaults;
+}
+
 void MaintenanceScheduler::start() {
   thread_ = std::thread([this] {
     std::unique_lock lock(mu_);
@@ -37,6 +43,13 @@ Result<MaintenanceReport> MaintenanceScheduler::run_once() {
   MaintenanceReport report;
   COFFER_ASSIGN_OR_RETURN(report.secrets_purged, secrets_.purge_due(clock_.now()));
   if (report.secrets_purged > 0) spdlog::info("purged {} soft-deleted secret(s)", report.secrets_purged);
+  if (keys_ != nullptr) {
+    COFFER_ASSIGN_OR_RETURN(report.keys_purged, keys_->purge_due(clock_.now()));
+    if (report.keys_purged > 0) spdlog::info("purged {} soft-deleted key(s)", report.keys_purged);
+    COFFER_ASSIGN_OR_RETURN(auto vaults, vaults_->list());
+    COFFER_ASSIGN_OR_RETURN(report.keys_rotated, keys_->rotate_due(vaults, clock_.now()));
+    if (report.keys_rotated > 0) spdlog::info("rotated {} key(s) by their rotation policy", report.keys_rotated);
+  }
   return report;
 }
 

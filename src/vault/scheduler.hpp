@@ -1,5 +1,6 @@
-// MaintenanceScheduler: runs the vault layer's time-driven jobs (today:
-// purging soft-deleted secrets whose retention has passed) against the
+// MaintenanceScheduler: runs the vault layer's time-driven jobs (purging
+// soft-deleted secrets and keys whose retention has passed, rotating keys
+// whose rotation policy is due) against the
 // injected Clock. A background thread calls run_once() every `period` of
 // real time; tests and `--test-clock` servers advance a ManualClock and
 // call run_once() directly, so nothing waits on wall time.
@@ -13,18 +14,25 @@
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
+#include "vault/key_service.hpp"
 #include "vault/secret_service.hpp"
+#include "vault/vault_registry.hpp"
 
 namespace coffer::vault {
 
 struct MaintenanceReport {
   std::size_t secrets_purged = 0;
+  std::size_t keys_purged = 0;
+  std::size_t keys_rotated = 0;
 };
 
 class MaintenanceScheduler {
  public:
   MaintenanceScheduler(SecretService& secrets, const Clock& clock, std::chrono::seconds period);
   ~MaintenanceScheduler();  // stops the thread
+
+  // Adds the key jobs (purge, scheduled rotation). Call before start().
+  void attach_keys(KeyService& keys, VaultRegistry& vaults);
 
   void start();
   void stop();
@@ -33,6 +41,8 @@ class MaintenanceScheduler {
 
  private:
   SecretService& secrets_;
+  KeyService* keys_ = nullptr;
+  VaultRegistry* vaults_ = nullptr;
   const Clock& clock_;
   std::chrono::seconds period_;
   std::mutex run_mu_;

@@ -2,7 +2,10 @@
 //   vault/<name-lc>                                  VaultInfo
 //   secret/<vault-id>/<name-lc>                      SecretHead (latest version, deletion state)
 //   secretver/<vault-id>/<name-lc>/<version>         one secret version (value sealed)
-//   purgeq/<20-digit purge time>/secret/<vault-id>/<name-lc>   soft-deleted, due for purge
+//   key/<vault-id>/<name-lc>                         KeyHead (same shape as SecretHead)
+//   keyver/<vault-id>/<name-lc>/<version>            one key version (private key sealed)
+//   keypolicy/<vault-id>/<name-lc>                   the key's rotation policy
+//   purgeq/<20-digit purge time>/<secret|key>/<vault-id>/<name-lc>   soft-deleted, due for purge
 #pragma once
 
 #include <cstdint>
@@ -28,6 +31,21 @@ inline std::string secret_version(std::string_view vault_id, std::string_view na
   return secret_versions_prefix(vault_id, name) + std::string(version);
 }
 
+inline std::string key_prefix(std::string_view vault_id) { return "key/" + std::string(vault_id) + "/"; }
+inline std::string key_head(std::string_view vault_id, std::string_view name) {
+  return key_prefix(vault_id) + lower(name);
+}
+inline std::string key_versions_prefix(std::string_view vault_id, std::string_view name) {
+  return "keyver/" + std::string(vault_id) + "/" + lower(name) + "/";
+}
+inline std::string key_version(std::string_view vault_id, std::string_view name, std::string_view version) {
+  return key_versions_prefix(vault_id, name) + std::string(version);
+}
+inline std::string key_policy_prefix(std::string_view vault_id) { return "keypolicy/" + std::string(vault_id) + "/"; }
+inline std::string key_policy(std::string_view vault_id, std::string_view name) {
+  return key_policy_prefix(vault_id) + lower(name);
+}
+
 inline std::string purge_queue_prefix() { return "purgeq/"; }
 std::string purge_queue_entry(int64_t when, std::string_view collection, std::string_view vault_id,
                               std::string_view name);
@@ -35,6 +53,10 @@ std::string purge_queue_entry(int64_t when, std::string_view collection, std::st
 // Associated data binding a sealed value to its place.
 inline std::string secret_ad(std::string_view vault_id, std::string_view name, std::string_view version) {
   return std::string(vault_id) + "/secrets/" + lower(name) + "/" + std::string(version);
+}
+
+inline std::string key_ad(std::string_view vault_id, std::string_view name, std::string_view version) {
+  return std::string(vault_id) + "/keys/" + lower(name) + "/" + std::string(version);
 }
 
 }  // namespace coffer::vault::keys

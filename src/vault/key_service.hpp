@@ -1,0 +1,112 @@
+// KeyService: AKV keys semantics over the store, below HTTP and JSON.
+// - create/import/rotate each add a new version (32-hex id); the newest is
+//   "latest". The private key (PKCS#8 DER, or the oct bytes) is sealed by
+//   the Keyring under the vault's KEK with associated data
+//   vault-id/keys/name/version; the store keeps only the public part in clear.
+// - Nothing private leaves this class: KeyProperties carries the public JWK;
+//   operations take and return bytes. release() (secure key release) answers
+//   a clear "not supported" error (kBadParameter): attestation is not built.
+// - Operations check, in order: the key exists (kKeyNotFound), the operation
+//   is in key_ops, the version is enabled and within nbf/exp, then the
+//   algorithm fits the key type and the input (digest length, iv, tag). Every
+//   such refusal is kBadParameter (innererror KeyDisabled / KeyExpired /
+//   KeyNotYetValid / OperationNotAllowed where it helps), never kInternal.
+// - Soft delete, recover, purge, the purge queue and backup/restore follow
+//   SecretService exactly (names reserved while deleted, purge protection).
+// - Rotation policies are stored per key; rotate_due() rotates every key
+//   whose policy has a Rotate action that is due at `now`.
+// Names are matched case-insensitively and echoed as first stored.
+// Thread-safe; every mutation is one store transaction.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/status.hpp"
+#include "crypto/keyring.hpp"
+#include "store/store.hpp"
+#include "vault/key_types.hpp"
+
+namespace coffer::vault {
+
+struct KeyServiceOptions {
+  // Accept the -HSM key types with software keys (test set-ups only).
+  bool emulate_hsm = false;
+};
+
+class KeyService {
+ public:
+  KeyService(store::Store& store, crypto::Keyring& keyring, const Clock& clock, KeyServiceOptions options = {});
+
+  // Name rule: ^[0-9a-zA-Z-]{1,127}$.
+  static bool valid_name(const std::string& name);
+  // Minimum rotation-policy expiryTime (AKV: 28 days).
+  static constexpr int64_t kMinPolicyExpirySeconds = 28 * 86400;
+
+  Result<KeyProperties> create(const VaultInfo& vault, const std::string& name, const KeyDraft& draft);
+  Result<KeyProperties> import(const VaultInfo& vault, const std::string& name, const KeyImport& import);
+  // `version` empty = latest. Disabled keys can still be read (as in AKV).
+  Result<KeyProperties> get(const VaultInfo& vault, const std::string& name, const std::string& version);
+  Result<KeyProperties> update(const VaultInfo& vault, const std::string& name, const std::string& version,
+                               const KeyPatch& patch);
+  Result<Page<KeyProperties>> list(const VaultInfo& vault, const PageRequest& page);
+  Result<Page<KeyProperties>> list_versions(const VaultInfo& vault, const std::string& name,
+                                            const PageRequest& page);
+
+  Result<DeletedKey> remove(const VaultInfo& vault, const std::string& name);
+  Result<DeletedKey> get_deleted(const VaultInfo& vault, const std::string& name);
+  Result<Page<DeletedKey>> list_deleted(const VaultInfo& vault, const PageRequest& page);
+  Result<KeyProperties> recover(const VaultInfo& vault, const std::string& name);
+  // kForbidden under purge protection.
+  Status purge(const VaultInfo& vault, const std::string& name);
+
+  // Every version and the rotation policy, sealed under the root key.
+  Result<std::string> backup(const VaultInfo& vault, const std::string& name);
+  Result<KeyProperties> restore(const VaultInfo& vault, const std::string& blob);
+
+  // A new version with the latest version's type, size, curve, key_ops and
+  // tags; exp follows the rotation policy's expiryTime when it has one.
+  Result<KeyProperties> rotate(const VaultInfo& vault, const std::string& name);
+  // The stored policy, or the default one (stored == false) for a key without.
+  Result<RotationPolicy> get_rotation_policy(const VaultInfo& vault, const std::string& name);
+  Result<RotationPolicy> set_rotation_policy(const VaultInfo& vault, const std::string& name,
+                                             const RotationPolicy& policy);
+  Status release(const VaultInfo& vault, const std::string& name, const std::string& version);
+
+  Result<KeyOperationResult> encrypt(const VaultInfo& vault, const std::string& name, const std::string& version,
+                                     const std::string& alg, std::string_view plaintext, std::string_view iv,
+                                     std::string_view aad);
+  Result<KeyOperationResult> decrypt(const VaultInfo& vault, const std::string& name, const std::string& version,
+                                     const std::string& alg, std::string_view ciphertext, std::string_view iv,
+                                     std::string_view aad, std::string_view tag);
+  Result<KeyOperationResult> sign(const VaultInfo& vault, const std::string& name, const std::string& version,
+                                  const std::string& alg, std::string_view digest);
+  Result<KeyOperationResult> verify(const VaultInfo& vault, const std::string& name, const std::string& version,
+                                    const std::string& alg, std::string_view digest, std::string_view signature);
+  Result<KeyOperationResult> wrap(const VaultInfo& vault, const std::string& name, const std::string& version,
+                                  const std::string& alg, std::string_view key);
+  Result<KeyOperationResult> unwrap(const VaultInfo& vault, const std::string& name, const std::string& version,
+                                    const std::string& alg, std::string_view wrapped);
+
+  // Purges every soft-deleted key (all vaults) whose purge date ≤ now.
+  Result<std::size_t> purge_due(int64_t now);
+  // Rotates every key of `vaults` whose rotation policy is due; returns how many.
+  Result<std::size_t> rotate_due(const std::vector<VaultInfo>& vaults, int64_t now);
+  // Removes every key of the vault, live or deleted (vault deletion).
+  Status erase_all(const VaultInfo& vault);
+
+ private:
+  struct Loaded;
+  Result<Loaded> load_for_operation(const VaultInfo& vault, const std::string& name, const std::string& version,
+                                    std::string_view op);
+  Result<KeyProperties> add_version(const VaultInfo& vault, const std::string& name, KeyProperties props,
+                                    const crypto::KeyMaterial& material, bool must_exist);
+
+  store::Store& store_;
+  crypto::Keyring& keyring_;
+  const Clock& clock_;
+  KeyServiceOptions options_;
+};
+
+}  // namespace coffer::vault
