@@ -7,7 +7,9 @@
 
 #include "api/admin_routes.hpp"
 #include "api/api_version.hpp"
+#include "api/group_routes.hpp"
 #include "api/identity_routes.hpp"
+#include "api/rbac_routes.hpp"
 #include "api/responses.hpp"
 #include "api/secret_routes.hpp"
 #include "api/target.hpp"
@@ -148,6 +150,15 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
     call.record.caller_app_id = principal->app_id;
     return json_response(200, boost::json::object{{"value", boost::json::array{}}});
   }
+  if (is_rbac_path(*target)) {
+    // Role management on the bare host: absolute scopes; tokens for the authority or the vaults.
+    auto principal = authenticate(req, {config_.authority, data_resource(req), "https://" + config_.dns_suffix});
+    if (!principal.ok()) {
+      call.record.operation_name = "Authentication";
+      return challenge(req, principal.status());
+    }
+    return rbac(req, call, *target, "", *principal);
+  }
   if (config_.default_vault.empty()) {
     return error_response(Status(Code::kNotFound, "No such endpoint, and this server has no default vault."));
   }
@@ -167,6 +178,7 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
                      return "https://" + vault::keys::lower(name) + "." + config_.dns_suffix + port_suffix(port);
                    }};
   auto op = route_admin(req, segments, ctx);
+  if (!op) op = route_groups(req, segments, GroupContext{s_.rbac, s_.principals});
   if (!op) return error_response(Status(Code::kNotFound, "No such admin endpoint."));
   call.record.operation_name = op->name;
   if (Status st = s_.authorizer.authorize(*principal, op->action, op->scope); !st.ok()) return error_response(st);
@@ -193,6 +205,8 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
   auto vault = s_.vaults.find(vault_name);
   if (!vault.ok()) return error_response(vault.status());
 
+  if (is_rbac_path(*target)) return rbac(req, call, *target, "/vaults/" + vault->name, *principal);
+
   VaultRequest vreq{req, *target, *vault, "https://" + vault::keys::lower(req.host)};
   auto op = route_secret_operation(vreq, s_.secrets);
   if (!op) {
@@ -202,6 +216,23 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
   call.record.operation_name = op->name;
   call.record.object_id = op->object_id;
   if (Status st = s_.authorizer.authorize(*principal, op->action, op->scope); !st.ok()) return error_response(st);
+  return op->run();
+}
+
+http::Response Api::rbac(http::Request& req, Call& call, const ParsedTarget& target, const std::string& scope_prefix,
+                         const auth::Principal& principal) {
+  call.record.caller_tenant_id = principal.tenant_id;
+  call.record.caller_object_id = principal.object_id;
+  call.record.caller_app_id = principal.app_id;
+  if (Status st = check_api_version(target.param("api-version")); !st.ok()) return error_response(st);
+  RbacContext ctx{s_.rbac, s_.authorizer, principal};
+  auto op = route_rbac(req, target, scope_prefix, ctx);
+  if (!op) {
+    return error_response(Status(Code::kBadParameter, "The operation " + req.method + " " + target.path +
+                                                           " is not supported."));
+  }
+  call.record.operation_name = op->name;
+  if (Status st = s_.authorizer.authorize(principal, op->action, op->scope); !st.ok()) return error_response(st);
   return op->run();
 }
 

@@ -12,8 +12,10 @@
 
 #include <string>
 
+#include "api/target.hpp"
 #include "audit/audit_sink.hpp"
 #include "auth/authorizer.hpp"
+#include "auth/rbac_registry.hpp"
 #include "auth/service_principals.hpp"
 #include "auth/token_service.hpp"
 #include "common/clock.hpp"
@@ -41,6 +43,7 @@ struct ApiServices {
   audit::AuditSink& audit;
   const Clock& clock;
   ManualClock* test_clock;  // non-null only with --test-clock
+  auth::RbacRegistry& rbac;  // role definitions, assignments, groups
 };
 
 class Api {
@@ -53,6 +56,9 @@ class Api {
   http::Response dispatch(http::Request& req, Call& call);
   http::Response data_plane(http::Request& req, Call& call, const std::string& vault_name);
   http::Response admin(http::Request& req, Call& call, std::vector<std::string> segments);
+  // Role management (api/rbac_routes.hpp); `scope_prefix` "" on the bare host.
+  http::Response rbac(http::Request& req, Call& call, const ParsedTarget& target, const std::string& scope_prefix,
+                      const auth::Principal& principal);
   Result<auth::Principal> authenticate(const http::Request& req, const std::vector<std::string>& audiences);
   http::Response challenge(const http::Request& req, const Status& why) const;
   std::string data_resource(const http::Request& req) const;

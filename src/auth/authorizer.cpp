@@ -2,14 +2,36 @@
 
 namespace coffer::auth {
 
-Status Authorizer::authorize(const Principal& principal, std::string_view action, std::string_view scope) const {
-  if (principal.tenant_id == tenant_id_) return Status::Ok();
+Status Authorizer::denied(const Principal& principal, std::string_view action, std::string_view scope) {
+  const std::string resource = lower_ascii(scope);
+  std::string vault_line;
+  if (resource.rfind("/vaults/", 0) == 0) {
+    const std::string rest = resource.substr(8);
+    vault_line = "Vault: " + rest.substr(0, rest.find('/')) + ";location=coffer\r\n";
+  }
   return Status(Code::kForbidden,
                 "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny "
                 "assignments or role definitions were changed recently, please observe propagation time.\r\n"
-                "Caller: appid=" + principal.app_id + ";oid=" + principal.object_id + "\r\nAction: '" +
-                    std::string(action) + "'\r\nResource: '" + std::string(scope) + "'",
+                "Caller: appid=" + principal.app_id + ";oid=" + principal.object_id + "\r\nAction: '" + std::string(action) + "'\r\nResource: '" + resource +
+                    "'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: "
+                    "'DeniedWithNoValidRBAC' \r\n" + vault_line,
                 "ForbiddenByRbac");
+}
+
+Status Authorizer::authorize(const Principal& principal, std::string_view action, std::string_view scope) const {
+  if (principal.tenant_id == tenant_id_ && rbac_.index()->allows(principal.object_id, action, scope)) {
+    return Status::Ok();
+  }
+  return denied(principal, action, scope);
+}
+
+Status Authorizer::authorize_assignment(const Principal& principal, std::string_view action, std::string_view scope,
+                                        std::string_view role_id) const {
+  if (principal.tenant_id == tenant_id_ &&
+      rbac_.index()->allows_assignment(principal.object_id, action, scope, role_id)) {
+    return Status::Ok();
+  }
+  return denied(principal, action, scope);
 }
 
 }  // namespace coffer::auth

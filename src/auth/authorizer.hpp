@@ -1,27 +1,40 @@
 // Authorizer: the one decision point for "may this principal perform this
 // action on this scope". Every data-plane and admin request calls it with
-// an AKV data action (e.g. "Microsoft.KeyVault/vaults/secrets/getSecret/action")
-// and a scope ("/vaults/<vault>/secrets/<name>"). The current policy is
-// "any principal of the server's tenant may do anything"; role-based access
-// control replaces the policy behind this same call.
+// an action (e.g. "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+// "Coffer/vaults/write"; see operation_actions.hpp) and a scope
+// ("/vaults/<vault>/secrets/<name>"). Deny by default: the answer is OK only
+// when the caller belongs to the server's tenant and the RBAC index holds an
+// assignment (to the caller or one of its groups, at the scope or above)
+// whose role grants the action. Reads the registry's in-memory index only,
+// never the store. Thread-safe.
 #pragma once
 
 #include <string>
 #include <string_view>
 
 #include "auth/principal.hpp"
+#include "auth/rbac_registry.hpp"
 #include "common/status.hpp"
 
 namespace coffer::auth {
 
 class Authorizer {
  public:
-  explicit Authorizer(std::string tenant_id) : tenant_id_(std::move(tenant_id)) {}
-  // OK, or kForbidden naming the action that was refused.
+  Authorizer(std::string tenant_id, const RbacRegistry& rbac) : tenant_id_(std::move(tenant_id)), rbac_(rbac) {}
+  // OK, or kForbidden (reason "ForbiddenByRbac") with AKV's message naming
+  // the caller, the action and the resource.
   Status authorize(const Principal& principal, std::string_view action, std::string_view scope) const;
+  // authorize() for creating or deleting an assignment of role `role_id`,
+  // honouring the Data Access Administrator's condition (which roles it may
+  // hand out).
+  Status authorize_assignment(const Principal& principal, std::string_view action, std::string_view scope,
+                              std::string_view role_id) const;
+  // The 403 Status AKV sends when no assignment grants `action`.
+  static Status denied(const Principal& principal, std::string_view action, std::string_view scope);
 
  private:
   std::string tenant_id_;
+  const RbacRegistry& rbac_;
 };
 
 }  // namespace coffer::auth

@@ -23,6 +23,7 @@ int run_app(int argc, char** argv) {
   add_server_command(app, ctx);
   add_admin_commands(app, ctx);
   add_secret_commands(app, ctx);
+  add_rbac_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -58,7 +58,7 @@ Status prepare_dev_files(ServerConfig& config) {
 }
 
 Result<DevCredentials> ensure_dev_objects(const ServerConfig& config, vault::VaultRegistry& vaults,
-                                          auth::ServicePrincipalRegistry& principals) {
+                                          auth::ServicePrincipalRegistry& principals, auth::RbacRegistry& rbac) {
   if (auto v = vaults.find(kDevVault); !v.ok()) {
     if (v.status().code() != Code::kVaultNotFound) return v.status();
     COFFER_RETURN_IF_ERROR(vaults.create(kDevVault, vault::VaultSettings{}).status());
@@ -75,11 +75,15 @@ Result<DevCredentials> ensure_dev_objects(const ServerConfig& config, vault::Vau
       const auto* secret = o.if_contains("clientSecret");
       if (id && secret && id->is_string() && secret->is_string()) {
         DevCredentials creds{std::string(id->get_string()), std::string(secret->get_string())};
-        if (principals.authenticate(creds.client_id, creds.client_secret).ok()) return creds;
+        if (auto p = principals.authenticate(creds.client_id, creds.client_secret); p.ok()) {
+          COFFER_RETURN_IF_ERROR(auth::grant_administrator(rbac, p->object_id));
+          return creds;
+        }
       }
     }
   }
   COFFER_ASSIGN_OR_RETURN(auto created, principals.create("coffer-dev-admin"));
+  COFFER_RETURN_IF_ERROR(auth::grant_administrator(rbac, created.principal.object_id));
   return DevCredentials{created.principal.app_id, created.client_secret.str()};
 }
 

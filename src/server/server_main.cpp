@@ -11,6 +11,7 @@
 #include "api/app.hpp"
 #include "audit/audit_sink.hpp"
 #include "auth/authorizer.hpp"
+#include "auth/rbac_registry.hpp"
 #include "auth/server_identity.hpp"
 #include "crypto/root_key.hpp"
 #include "http/server.hpp"
@@ -74,15 +75,19 @@ int run_server(ServerConfig config) {
   vault::SecretService secrets(**store, keyring, clock);
   vault::MaintenanceScheduler maintenance(secrets, clock, std::chrono::seconds(config.maintenance_interval_seconds));
   auth::ServicePrincipalRegistry principals(**store, clock, identity->tenant_id);
-  auth::Authorizer authorizer(identity->tenant_id);
+  auth::RbacRegistry rbac(**store);
+  if (Status st = rbac.load(); !st.ok()) return fail(st);
+  auth::Authorizer authorizer(identity->tenant_id, rbac);
 
   DevCredentials dev_creds;
   if (config.dev) {
-    auto creds = ensure_dev_objects(config, vaults, principals);
+    auto creds = ensure_dev_objects(config, vaults, principals, rbac);
     if (!creds.ok()) return fail(creds.status());
     dev_creds = std::move(*creds);
   } else if (auto admin = ensure_initial_admin(config, principals, identity->tenant_id); !admin.ok()) {
     return fail(admin.status());
+  } else if (admin->has_value()) {
+    if (Status st = auth::grant_administrator(rbac, (*admin)->object_id); !st.ok()) return fail(st);
   }
 
   std::unique_ptr<api::Api> app;
@@ -104,7 +109,7 @@ int run_server(ServerConfig config) {
   app = std::make_unique<api::Api>(
       api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id},
       api::ApiServices{vaults, secrets, maintenance, principals, tokens, authorizer, **audit_sink, clock,
-                       config.test_clock ? &manual_clock : nullptr});
+                       config.test_clock ? &manual_clock : nullptr, rbac});
 
   if (config.dev) {
     if (Status st = write_dev_json(config, identity->tenant_id, dev_creds, port); !st.ok()) return fail(st);

@@ -107,6 +107,9 @@ class CliTest(unittest.TestCase):
 
         sp = self.js("sp", "create", "--display-name", "ci-runner")
         self.assertIn("clientSecret", sp)
+        # Deny by default: the new principal reads the vault once granted a role there.
+        self.js("role", "assignment", "create", "--role", "Key Vault Secrets User", "--assignee", sp["clientId"],
+                "--scope", "/vaults/cli-vault")
         env = dict(self.env, AZURE_CLIENT_ID=sp["clientId"], AZURE_CLIENT_SECRET=sp["clientSecret"],
                    AZURE_AUTHORITY_HOST=self.server.authority, AZURE_TENANT_ID="adfs",
                    COFFER_CA_FILE=self.server.ca_file, COFFER_VAULT_DNS_SUFFIX=f"vault.localhost:{self.server.port}")

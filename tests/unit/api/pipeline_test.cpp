@@ -39,15 +39,18 @@ class PipelineTest : public ::testing::Test {
     secrets_ = std::make_unique<vault::SecretService>(*store_, *keyring_, clock_);
     maintenance_ = std::make_unique<vault::MaintenanceScheduler>(*secrets_, clock_, std::chrono::seconds(3600));
     principals_ = std::make_unique<auth::ServicePrincipalRegistry>(*store_, clock_, tenant_);
-    authorizer_ = std::make_unique<auth::Authorizer>(tenant_);
+    rbac_ = std::make_unique<auth::RbacRegistry>(*store_);
+    ASSERT_TRUE(rbac_->load().ok());
+    authorizer_ = std::make_unique<auth::Authorizer>(tenant_, *rbac_);
     tokens_ = std::make_unique<auth::TokenService>(std::move(identity.signing_key),
                                                    auth::TokenServiceOptions{kAuthority + "/" + tenant_ + "/v2.0", tenant_, 3600},
                                                    clock_);
     api_ = std::make_unique<Api>(ApiConfig{"vault.localhost", "dev", kAuthority, tenant_},
                                  ApiServices{*vaults_, *secrets_, *maintenance_, *principals_, *tokens_, *authorizer_,
-                                             sink_, clock_, &clock_});
+                                             sink_, clock_, &clock_, *rbac_});
     vaults_->create("dev", {}).value();
     cred_ = principals_->create("tester").value();
+    ASSERT_TRUE(auth::grant_administrator(*rbac_, cred_.principal.object_id).ok());
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -85,6 +88,7 @@ class PipelineTest : public ::testing::Test {
   std::unique_ptr<vault::SecretService> secrets_;
   std::unique_ptr<vault::MaintenanceScheduler> maintenance_;
   std::unique_ptr<auth::ServicePrincipalRegistry> principals_;
+  std::unique_ptr<auth::RbacRegistry> rbac_;
   std::unique_ptr<auth::Authorizer> authorizer_;
   std::unique_ptr<auth::TokenService> tokens_;
   std::unique_ptr<Api> api_;

@@ -1,0 +1,357 @@
+#include "api/rbac_routes.hpp"
+
+#include <boost/json.hpp>
+#include <strings.h>
+
+#include "api/json_body.hpp"
+#include "api/responses.hpp"
+#include "auth/operation_actions.hpp"
+#include "auth/role_definition.hpp"
+
+namespace coffer::api {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kDefinitionsPath = "/providers/Microsoft.Authorization/roleDefinitions/";
+constexpr std::string_view kAssignmentsPath = "/providers/Microsoft.Authorization/roleAssignments/";
+
+bool ieq(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// AKV-style errors for role management: the reason ("RoleAssignmentNotFound")
+// is the top-level code, as the service sends it.
+http::Response rbac_error(const Status& st) {
+  if (st.reason().empty() || st.code() == Code::kForbidden) return error_response(st);
+  return json_response(http_status_of(st.code()),
+                       json::object{{"error", json::object{{"code", st.reason()}, {"message", st.message()}}}});
+}
+
+// Maps a scope as the client wrote it to a canonical absolute scope.
+Result<std::string> absolute_scope(std::string_view written, const std::string& prefix) {
+  if (prefix.empty()) return auth::normalize_scope(written);
+  std::string rel(written);
+  while (!rel.empty() && rel.front() == '/') rel.erase(0, 1);
+  return auth::normalize_scope(prefix + (rel.empty() ? "" : "/" + rel));
+}
+
+json::array strings(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+json::object definition_json(const auth::RoleDefinition& r) {
+  json::array perms;
+  for (const auto& p : r.permissions) {
+    perms.push_back(json::object{{"actions", strings(p.actions)},
+                                 {"notActions", strings(p.not_actions)},
+                                 {"dataActions", strings(p.data_actions)},
+                                 {"notDataActions", strings(p.not_data_actions)}});
+  }
+  return json::object{{"id", std::string(kDefinitionsPath) + r.name},
+                      {"name", r.name},
+                      {"type", "Microsoft.Authorization/roleDefinitions"},
+                      {"properties", json::object{{"roleName", r.role_name},
+                                                  {"description", r.description},
+                                                  {"type", r.built_in ? "AKVBuiltInRole" : "CustomRole"},
+                                                  {"permissions", perms},
+                                                  {"assignableScopes", strings(r.assignable_scopes)}}}};
+}
+
+json::object assignment_json(const auth::RoleAssignment& a) {
+  const std::string scope_part = a.scope == "/" ? "" : a.scope;
+  return json::object{{"id", scope_part + std::string(kAssignmentsPath) + a.name},
+                      {"name", a.name},
+                      {"type", "Microsoft.Authorization/roleAssignments"},
+                      {"properties", json::object{{"scope", a.scope},
+                                                  {"roleDefinitionId", std::string(kDefinitionsPath) +
+                                                                           a.role_definition_id},
+                                                  {"principalId", a.principal_id}}}};
+}
+
+Result<std::optional<std::vector<std::string>>> opt_strings(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::optional<std::vector<std::string>>();
+  const Status bad(Code::kBadParameter, "Property '" + std::string(key) + "' must be an array of strings.");
+  if (!it->value().is_array()) return bad;
+  std::vector<std::string> out;
+  for (const auto& v : it->value().get_array()) {
+    if (!v.is_string()) return bad;
+    out.emplace_back(v.get_string());
+  }
+  return std::optional<std::vector<std::string>>(std::move(out));
+}
+
+// "…/roleDefinitions/{guid}" or a bare GUID.
+std::string role_id_from(std::string_view ref) {
+  auto slash = ref.rfind('/');
+  return auth::lower_ascii(slash == std::string_view::npos ? ref : ref.substr(slash + 1));
+}
+
+// The terms of a $filter joined by "and": atScope(), atScopeAndBelow(),
+// principalId eq '…', roleName eq '…'.
+struct Filter {
+  bool at_scope = false;
+  bool and_below = false;
+  std::optional<std::string> principal_id;
+  std::optional<std::string> role_name;
+};
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return std::string(s);
+}
+
+Result<Filter> parse_filter(std::optional<std::string_view> text) {
+  Filter f;
+  if (!text || text->empty()) return f;
+  std::string rest(*text);
+  const Status bad(Code::kBadParameter, "The $filter '" + rest.substr(0, 200) +
+                                            "' is not supported. Use atScope(), atScopeAndBelow(), "
+                                            "principalId eq '{id}' or roleName eq '{name}'.");
+  std::vector<std::string> terms;
+  while (true) {
+    std::string lower = auth::lower_ascii(rest);
+    auto pos = lower.find(" and ");
+    terms.push_back(trim(rest.substr(0, pos)));
+    if (pos == std::string::npos) break;
+    rest = rest.substr(pos + 5);
+  }
+  for (const auto& t : terms) {
+    if (ieq(t, "atScope()")) {
+      f.at_scope = true;
+      continue;
+    }
+    if (ieq(t, "atScopeAndBelow()")) {
+      f.and_below = true;
+      continue;
+    }
+    auto eq = auth::lower_ascii(t).find(" eq ");
+    if (eq == std::string::npos) return bad;
+    const std::string field = trim(std::string_view(t).substr(0, eq));
+    std::string value = trim(std::string_view(t).substr(eq + 4));
+    if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') value = value.substr(1, value.size() - 2);
+    if (ieq(field, "principalId")) {
+      f.principal_id = auth::lower_ascii(value);
+    } else if (ieq(field, "roleName")) {
+      f.role_name = value;
+    } else {
+      return bad;
+    }
+  }
+  return f;
+}
+
+Operation op(std::string name, std::string scope, std::function<http::Response()> run) {
+  std::string action(auth::action_of(name));
+  return Operation{std::move(name), std::move(action), std::move(scope), "", std::move(run)};
+}
+
+http::Response put_definition(const http::Request& req, const std::string& name, const std::string& scope,
+                              const std::string& prefix, const RbacContext& ctx) {
+  auto body = parse_json_object(req.body);
+  if (!body.ok()) return rbac_error(body.status());
+  auto props = opt_object(*body, "properties");
+  if (!props.ok()) return rbac_error(props.status());
+  if (!*props) return rbac_error(Status(Code::kBadParameter, "Property 'properties' is required."));
+  const json::object& p = **props;
+  auth::RoleDefinition def;
+  def.name = name;
+  auto role_name = opt_string(p, "roleName");
+  auto description = opt_string(p, "description");
+  auto type = opt_string(p, "type");
+  auto scopes = opt_strings(p, "assignableScopes");
+  for (const Status& st : {role_name.status(), description.status(), type.status(), scopes.status()}) {
+    if (!st.ok()) return rbac_error(st);
+  }
+  if (*type && !ieq(**type, "CustomRole")) {
+    return rbac_error(Status(Code::kBadParameter, "Only roles of type 'CustomRole' can be created."));
+  }
+  def.role_name = role_name->value_or("");
+  def.description = description->value_or("");
+  auto it = p.find("permissions");
+  if (it == p.end() || !it->value().is_array()) {
+    return rbac_error(Status(Code::kBadParameter, "Property 'permissions' must be an array."));
+  }
+  for (const auto& v : it->value().get_array()) {
+    if (!v.is_object()) return rbac_error(Status(Code::kBadParameter, "Each permission must be an object."));
+    auth::Permission perm;
+    const auto& o = v.get_object();
+    std::pair<const char*, std::vector<std::string>*> fields[] = {{"actions", &perm.actions},
+                                                                  {"notActions", &perm.not_actions},
+                                                                  {"dataActions", &perm.data_actions},
+                                                                  {"notDataActions", &perm.not_data_actions}};
+    for (auto& [key, dest] : fields) {
+      auto list = opt_strings(o, key);
+      if (!list.ok()) return rbac_error(list.status());
+      *dest = list->value_or(std::vector<std::string>{});
+    }
+    def.permissions.push_back(std::move(perm));
+  }
+  // Absent: assignable at the scope the role is defined at.
+  for (const auto& s : scopes->value_or(std::vector<std::string>{})) {
+    auto abs = absolute_scope(s, prefix);
+    if (!abs.ok()) return rbac_error(abs.status());
+    if (!auth::scope_covers(scope, *abs)) {
+      return rbac_error(Status(Code::kBadParameter, "Assignable scope '" + *abs + "' is outside the request scope '" +
+                                                        scope + "'."));
+    }
+    def.assignable_scopes.push_back(*abs);
+  }
+  if (def.assignable_scopes.empty()) def.assignable_scopes.push_back(scope);
+  auto stored = ctx.rbac.put_role(std::move(def));
+  if (!stored.ok()) return rbac_error(stored.status());
+  return json_response(201, definition_json(*stored));
+}
+
+http::Response put_assignment(const http::Request& req, const std::string& name, const std::string& scope,
+                              const RbacContext& ctx) {
+  auto body = parse_json_object(req.body);
+  if (!body.ok()) return rbac_error(body.status());
+  auto props = opt_object(*body, "properties");
+  if (!props.ok()) return rbac_error(props.status());
+  if (!*props) return rbac_error(Status(Code::kBadParameter, "Property 'properties' is required."));
+  auto role = opt_string(**props, "roleDefinitionId");
+  auto principal = opt_string(**props, "principalId");
+  if (!role.ok()) return rbac_error(role.status());
+  if (!principal.ok()) return rbac_error(principal.status());
+  if (!*role || !*principal) {
+    return rbac_error(Status(Code::kBadParameter, "Properties 'roleDefinitionId' and 'principalId' are required."));
+  }
+  const std::string role_id = role_id_from(**role);
+  if (Status st = ctx.authorizer.authorize_assignment(ctx.caller, auth::action_of("RoleAssignmentCreate"), scope,
+                                                      role_id);
+      !st.ok()) {
+    return rbac_error(st);
+  }
+  auto created = ctx.rbac.create_assignment(auth::RoleAssignment{name, scope, role_id, **principal});
+  if (!created.ok()) return rbac_error(created.status());
+  return json_response(201, assignment_json(*created));
+}
+
+Status assignment_not_found() {
+  return Status(Code::kNotFound, "Requested role assignment not found.", "RoleAssignmentNotFound");
+}
+
+// An assignment is visible through a scope at, above or below it.
+bool related(const std::string& assignment_scope, const std::string& scope) {
+  return auth::scope_covers(assignment_scope, scope) || auth::scope_covers(scope, assignment_scope);
+}
+
+}  // namespace
+
+bool is_rbac_path(const ParsedTarget& target) {
+  const auto& s = target.segments;
+  for (std::size_t i = 0; i + 2 < s.size(); ++i) {
+    if (ieq(s[i], "providers") && ieq(s[i + 1], "Microsoft.Authorization")) return true;
+  }
+  return false;
+}
+
+std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget& target,
+                                    const std::string& prefix, const RbacContext& ctx) {
+  const auto& s = target.segments;
+  std::size_t i = 0;
+  while (i + 2 < s.size() && !(ieq(s[i], "providers") && ieq(s[i + 1], "Microsoft.Authorization"))) ++i;
+  if (i + 2 >= s.size() || s.size() > i + 4) return std::nullopt;
+  std::string written;
+  for (std::size_t k = 0; k < i; ++k) written += "/" + s[k];
+  const std::string collection = s[i + 2];
+  const std::string name = s.size() == i + 4 ? s[i + 3] : "";
+  const std::string& m = req.method;
+  const bool definitions = ieq(collection, "roleDefinitions");
+  if (!definitions && !ieq(collection, "roleAssignments")) return std::nullopt;
+
+  auto scope_r = absolute_scope(written, prefix);
+  if (!scope_r.ok()) {
+    // Authorize at the host's own scope, then explain what is wrong with the URL.
+    const Status why = scope_r.status();
+    return op(definitions ? "RoleDefinitionList" : "RoleAssignmentList", prefix.empty() ? "/" : prefix,
+              [why] { return rbac_error(why); });
+  }
+  const std::string scope = *scope_r;
+  auto& rbac = ctx.rbac;
+
+  if (definitions) {
+    if (name.empty() && m == "GET") {
+      return op("RoleDefinitionList", scope, [&, scope] {
+        auto filter = parse_filter(target.param("$filter"));
+        if (!filter.ok()) return rbac_error(filter.status());
+        json::array items;
+        for (const auto& r : rbac.list_roles()) {
+          if (filter->role_name && !ieq(*filter->role_name, r.role_name)) continue;
+          bool visible = false;
+          for (const auto& a : r.assignable_scopes) {
+            visible = visible || auth::scope_covers(a, scope) || auth::scope_covers(scope, a);
+          }
+          if (visible) items.push_back(definition_json(r));
+        }
+        return json_response(200, json::object{{"value", items}, {"nextLink", nullptr}});
+      });
+    }
+    if (name.empty()) return std::nullopt;
+    if (m == "GET") {
+      return op("RoleDefinitionGet", scope, [&, name] {
+        auto r = rbac.get_role(name);
+        return r.ok() ? json_response(200, definition_json(*r)) : rbac_error(r.status());
+      });
+    }
+    if (m == "PUT") {
+      return op("RoleDefinitionCreateOrUpdate", scope,
+                [&, name, scope, prefix] { return put_definition(req, name, scope, prefix, ctx); });
+    }
+    if (m == "DELETE") {
+      return op("RoleDefinitionDelete", scope, [&, name] {
+        auto r = rbac.delete_role(name);
+        return r.ok() ? json_response(200, definition_json(*r)) : rbac_error(r.status());
+      });
+    }
+    return std::nullopt;
+  }
+
+  if (name.empty() && m == "GET") {
+    return op("RoleAssignmentList", scope, [&, scope] {
+      auto filter = parse_filter(target.param("$filter"));
+      if (!filter.ok()) return rbac_error(filter.status());
+      json::array items;
+      for (const auto& a : rbac.list_assignments()) {
+        const bool at_or_above = auth::scope_covers(a.scope, scope);
+        if (filter->at_scope ? !at_or_above : !related(a.scope, scope)) continue;
+        if (filter->principal_id && *filter->principal_id != a.principal_id) continue;
+        items.push_back(assignment_json(a));
+      }
+      return json_response(200, json::object{{"value", items}, {"nextLink", nullptr}});
+    });
+  }
+  if (name.empty()) return std::nullopt;
+  if (m == "GET") {
+    return op("RoleAssignmentGet", scope, [&, name, scope] {
+      auto a = rbac.get_assignment(name);
+      if (!a.ok()) return rbac_error(a.status());
+      if (!related(a->scope, scope)) return rbac_error(assignment_not_found());  // not visible from here
+      return json_response(200, assignment_json(*a));
+    });
+  }
+  if (m == "PUT") {
+    return op("RoleAssignmentCreate", scope, [&, name, scope] { return put_assignment(req, name, scope, ctx); });
+  }
+  if (m == "DELETE") {
+    return op("RoleAssignmentDelete", scope, [&, name, scope] {
+      auto a = rbac.get_assignment(name);
+      if (!a.ok()) return rbac_error(a.status());
+      if (!auth::scope_covers(scope, a->scope)) return rbac_error(assignment_not_found());
+      if (Status st = ctx.authorizer.authorize_assignment(ctx.caller, auth::action_of("RoleAssignmentDelete"),
+                                                          scope, a->role_definition_id);
+          !st.ok()) {
+        return rbac_error(st);
+      }
+      auto removed = rbac.delete_assignment(name);
+      return removed.ok() ? json_response(200, assignment_json(*removed)) : rbac_error(removed.status());
+    });
+  }
+  return std::nullopt;
+}
+
+}  // namespace coffer::api

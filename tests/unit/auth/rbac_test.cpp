@@ -1,0 +1,284 @@
+// RBAC building blocks: wildcard matching, notDataActions, control-plane
+// actions, scopes, and the registry (persistence, validation, and the index
+// staying coherent with every write).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "auth/authorizer.hpp"
+#include "auth/rbac_registry.hpp"
+#include "crypto/random.hpp"
+
+namespace coffer::auth {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kGetSecret = "Microsoft.KeyVault/vaults/secrets/getSecret/action";
+const std::string kSetSecret = "Microsoft.KeyVault/vaults/secrets/setSecret/action";
+const std::string kPurgeSecret = "Microsoft.KeyVault/vaults/secrets/purge/action";
+
+TEST(ActionMatch, AzureWildcards) {
+  EXPECT_TRUE(action_matches("*", "anything/at/all"));
+  EXPECT_TRUE(action_matches("Microsoft.KeyVault/vaults/*", kGetSecret));
+  EXPECT_TRUE(action_matches("microsoft.keyvault/VAULTS/secrets/*", kGetSecret));
+  EXPECT_TRUE(action_matches("Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/vaults/keys/read"));
+  EXPECT_TRUE(action_matches("Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/vaults/storageaccounts/sas/read"));
+  EXPECT_FALSE(action_matches("Microsoft.KeyVault/vaults/*/read",
+                              "Microsoft.KeyVault/vaults/secrets/readMetadata/action"));
+  EXPECT_TRUE(action_matches("Microsoft.Authorization/*/read", "Microsoft.Authorization/roleAssignments/read"));
+  EXPECT_FALSE(action_matches("Microsoft.Authorization/*/read", "Microsoft.Authorization/roleAssignments/write"));
+  EXPECT_TRUE(action_matches("a*b*c", "aXXbYYc"));
+  EXPECT_TRUE(action_matches("a*b*c", "abbbc"));
+  EXPECT_FALSE(action_matches("a*b*c", "aXXbYY"));
+  EXPECT_FALSE(action_matches("Microsoft.KeyVault/vaults/secrets", kGetSecret));
+  EXPECT_FALSE(action_matches("Microsoft.KeyVault/vaults/secrets/getSecret/action/x", kGetSecret));
+  EXPECT_TRUE(action_matches("Coffer/*", "Coffer/vaults/write"));
+  EXPECT_FALSE(action_matches("Coffer/*", "Microsoft.KeyVault/vaults/secrets/delete"));
+}
+
+TEST(ActionMatch, NotDataActionsSubtractWithinTheSameRole) {
+  RoleDefinition r;
+  r.permissions.push_back(Permission{{}, {}, {"Microsoft.KeyVault/vaults/secrets/*"}, {"*/purge/action"}});
+  EXPECT_TRUE(role_grants(r, kSetSecret));
+  EXPECT_FALSE(role_grants(r, kPurgeSecret));
+  // A second permission entry of the same role may grant it again: a subtraction, not a deny.
+  r.permissions.push_back(Permission{{}, {}, {kPurgeSecret}, {}});
+  EXPECT_TRUE(role_grants(r, kPurgeSecret));
+}
+
+TEST(ActionMatch, ActionsGrantOnlyRoleManagement) {
+  RoleDefinition r;
+  r.permissions.push_back(Permission{{"Microsoft.KeyVault/vaults/*", "Microsoft.Authorization/*"},
+                                     {"Microsoft.Authorization/roleDefinitions/*"}, {}, {}});
+  EXPECT_FALSE(role_grants(r, kGetSecret));  // ARM actions never reach the data plane
+  EXPECT_TRUE(role_grants(r, "Microsoft.Authorization/roleAssignments/write"));
+  EXPECT_FALSE(role_grants(r, "Microsoft.Authorization/roleDefinitions/write"));
+}
+
+TEST(Scope, NormalizeAndCover) {
+  EXPECT_EQ(normalize_scope("").value(), "/");
+  EXPECT_EQ(normalize_scope("//").value(), "/");
+  EXPECT_EQ(normalize_scope("/Vaults/MyVault/").value(), "/vaults/myvault");
+  EXPECT_EQ(normalize_scope("/vaults/v/Secrets/DB").value(), "/vaults/v/secrets/db");
+  EXPECT_EQ(normalize_scope("/vaults/v/keys/k").value(), "/vaults/v/keys/k");
+  EXPECT_EQ(normalize_scope("/vaults/v/certificates/c").value(), "/vaults/v/certificates/c");
+  for (const char* bad : {"/keys", "/vaults", "/vaults/v/secrets", "/vaults/v/blobs/x", "/vaults/v w",
+                          "/subscriptions/s", "/vaults/v/secrets/a/b"}) {
+    EXPECT_EQ(normalize_scope(bad).status().code(), Code::kBadParameter) << bad;
+  }
+  EXPECT_TRUE(scope_covers("/", "/vaults/a/secrets/b"));
+  EXPECT_TRUE(scope_covers("/vaults/a", "/vaults/A"));
+  EXPECT_TRUE(scope_covers("/vaults/a", "/vaults/A/secrets/x"));
+  EXPECT_FALSE(scope_covers("/vaults/a", "/vaults/ab"));
+  EXPECT_FALSE(scope_covers("/vaults/a", "/"));
+  EXPECT_FALSE(scope_covers("/vaults/a/secrets/x", "/vaults/a/secrets/xy"));
+  EXPECT_FALSE(scope_covers("/vaults/a/secrets/x", "/vaults/a"));
+}
+
+TEST(BuiltinRoles, RealNamesAndGuids) {
+  EXPECT_EQ(find_builtin_role("4633458B-17DE-408A-B874-0445C86B69E6")->role_name, "Key Vault Secrets User");
+  EXPECT_EQ(find_builtin_role(kKeyVaultAdministratorRoleId)->role_name, "Key Vault Administrator");
+  EXPECT_EQ(find_builtin_role(kCofferAdministratorRoleId)->role_name, "Coffer Administrator");
+  for (const auto& r : builtin_roles()) {
+    EXPECT_TRUE(is_guid(r.name)) << r.role_name;
+    EXPECT_TRUE(r.built_in);
+  }
+}
+
+class RbacRegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("coffer-rbac-test-" + crypto::new_version_id());
+    fs::create_directories(dir_);
+    store_ = std::move(store::open_sqlite_store({(dir_ / "db").string()}).value());
+    rbac_ = std::make_unique<RbacRegistry>(*store_);
+    ASSERT_TRUE(rbac_->load().ok());
+  }
+  void TearDown() override {
+    rbac_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  bool allows(const std::string& who, const std::string& action, const std::string& scope) {
+    return rbac_->index()->allows(who, action, scope);
+  }
+  RoleAssignment assign(const std::string& who, std::string_view role, const std::string& scope) {
+    auto a = rbac_->create_assignment(RoleAssignment{crypto::new_guid(), scope, std::string(role), who});
+    EXPECT_TRUE(a.ok()) << a.status().message();
+    return a.ok() ? *a : RoleAssignment{};
+  }
+
+  fs::path dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<RbacRegistry> rbac_;
+  const std::string alice_ = crypto::new_guid();
+  const std::string bob_ = crypto::new_guid();
+};
+
+TEST_F(RbacRegistryTest, IndexFollowsAssignmentCreateAndDelete) {
+  EXPECT_FALSE(allows(alice_, kGetSecret, "/vaults/app/secrets/db"));
+  auto a = assign(alice_, kKeyVaultSecretsUserRoleId, "/vaults/App");
+  EXPECT_EQ(a.scope, "/vaults/app");
+  EXPECT_TRUE(allows(alice_, kGetSecret, "/vaults/app/secrets/db"));
+  EXPECT_FALSE(allows(alice_, kSetSecret, "/vaults/app/secrets/db"));
+  EXPECT_FALSE(allows(bob_, kGetSecret, "/vaults/app/secrets/db"));
+  EXPECT_EQ(rbac_->index()->assignment_count(), 1u);
+  ASSERT_TRUE(rbac_->delete_assignment(a.name).ok());
+  EXPECT_FALSE(allows(alice_, kGetSecret, "/vaults/app/secrets/db"));
+  EXPECT_EQ(rbac_->delete_assignment(a.name).status().reason(), "RoleAssignmentNotFound");
+  EXPECT_EQ(rbac_->index()->assignment_count(), 0u);
+}
+
+TEST_F(RbacRegistryTest, StateSurvivesAReload) {
+  auto group = rbac_->create_group("team").value();
+  ASSERT_TRUE(rbac_->add_member(group.object_id, bob_).ok());
+  assign(group.object_id, kKeyVaultSecretsUserRoleId, "/vaults/app");
+  assign(alice_, kKeyVaultAdministratorRoleId, "/");
+  RoleDefinition custom;
+  custom.name = crypto::new_guid();
+  custom.role_name = "Purger";
+  custom.permissions.push_back(Permission{{}, {}, {kPurgeSecret}, {}});
+  ASSERT_TRUE(rbac_->put_role(custom).ok());
+
+  RbacRegistry reloaded(*store_);
+  ASSERT_TRUE(reloaded.load().ok());
+  EXPECT_TRUE(reloaded.index()->allows(bob_, kGetSecret, "/vaults/app/secrets/x"));
+  EXPECT_TRUE(reloaded.index()->allows(alice_, kSetSecret, "/vaults/other/secrets/x"));
+  EXPECT_EQ(reloaded.list_assignments().size(), 2u);
+  EXPECT_EQ(reloaded.get_group(group.object_id)->members, std::vector<std::string>{bob_});
+  auto role = reloaded.get_role(custom.name);
+  ASSERT_TRUE(role.ok());
+  EXPECT_EQ(role->role_name, "Purger");
+  EXPECT_EQ(role->permissions.at(0).data_actions, std::vector<std::string>{kPurgeSecret});
+  EXPECT_EQ(role->assignable_scopes, std::vector<std::string>{"/"});
+}
+
+TEST_F(RbacRegistryTest, GroupMembershipGrantsAndRevokes) {
+  auto group = rbac_->create_group("readers").value();
+  auto a = assign(group.object_id, kKeyVaultSecretsUserRoleId, "/vaults/app");
+  EXPECT_FALSE(allows(bob_, kGetSecret, "/vaults/app/secrets/x"));
+  ASSERT_TRUE(rbac_->add_member(group.object_id, bob_).ok());
+  ASSERT_TRUE(rbac_->add_member(group.object_id, bob_).ok());  // twice is fine
+  EXPECT_EQ(rbac_->get_group(group.object_id)->members.size(), 1u);
+  EXPECT_TRUE(allows(bob_, kGetSecret, "/vaults/app/secrets/x"));
+  EXPECT_FALSE(allows(bob_, kGetSecret, "/vaults/other/secrets/x"));
+  ASSERT_TRUE(rbac_->remove_member(group.object_id, bob_).ok());
+  EXPECT_FALSE(allows(bob_, kGetSecret, "/vaults/app/secrets/x"));
+  ASSERT_TRUE(rbac_->add_member(group.object_id, bob_).ok());
+  ASSERT_TRUE(rbac_->delete_group(group.object_id).ok());
+  EXPECT_FALSE(allows(bob_, kGetSecret, "/vaults/app/secrets/x"));
+  EXPECT_EQ(rbac_->get_assignment(a.name).status().code(), Code::kNotFound);  // went with the group
+  EXPECT_EQ(rbac_->add_member(group.object_id, bob_).status().reason(), "GroupNotFound");
+  EXPECT_EQ(rbac_->add_member(rbac_->create_group("g2")->object_id, "not-a-guid").status().code(),
+            Code::kBadParameter);
+}
+
+TEST_F(RbacRegistryTest, AssignmentValidationAndConflicts) {
+  const std::string name = crypto::new_guid();
+  RoleAssignment a{name, "/vaults/app", std::string(kKeyVaultSecretsUserRoleId), alice_};
+  ASSERT_TRUE(rbac_->create_assignment(a).ok());
+  EXPECT_TRUE(rbac_->create_assignment(a).ok());  // same PUT again: idempotent
+  a.scope = "/vaults/other";
+  EXPECT_EQ(rbac_->create_assignment(a).status().code(), Code::kConflict);
+  RoleAssignment dup{crypto::new_guid(), "/vaults/APP", std::string(kKeyVaultSecretsUserRoleId), alice_};
+  EXPECT_EQ(rbac_->create_assignment(dup).status().reason(), "RoleAssignmentExists");
+  EXPECT_EQ(rbac_->create_assignment({"x", "/", std::string(kKeyVaultSecretsUserRoleId), alice_}).status().code(),
+            Code::kBadParameter);
+  EXPECT_EQ(rbac_->create_assignment({crypto::new_guid(), "/keys", std::string(kKeyVaultSecretsUserRoleId), alice_})
+                .status()
+                .code(),
+            Code::kBadParameter);
+  EXPECT_EQ(rbac_->create_assignment({crypto::new_guid(), "/", crypto::new_guid(), alice_}).status().reason(),
+            "RoleDefinitionNotFound");
+  EXPECT_EQ(rbac_->create_assignment({crypto::new_guid(), "/", std::string(kKeyVaultSecretsUserRoleId), "bob"})
+                .status()
+                .code(),
+            Code::kBadParameter);
+  EXPECT_EQ(rbac_->list_assignments().size(), 1u);
+}
+
+TEST_F(RbacRegistryTest, EnsureAssignmentIsIdempotent) {
+  ASSERT_TRUE(grant_administrator(*rbac_, alice_).ok());
+  ASSERT_TRUE(grant_administrator(*rbac_, alice_).ok());
+  EXPECT_EQ(rbac_->list_assignments().size(), 2u);
+  EXPECT_TRUE(allows(alice_, "Coffer/vaults/write", "/vaults/new"));
+  EXPECT_TRUE(allows(alice_, kGetSecret, "/vaults/any/secrets/x"));
+  EXPECT_TRUE(allows(alice_, "Microsoft.Authorization/roleAssignments/write", "/"));
+}
+
+TEST_F(RbacRegistryTest, CustomRoles) {
+  RoleDefinition r;
+  r.name = crypto::new_guid();
+  r.role_name = "Secret Writer";
+  r.permissions.push_back(Permission{{}, {}, {"Microsoft.KeyVault/vaults/secrets/*"}, {kGetSecret}});
+  r.assignable_scopes = {"/vaults/App"};
+  auto stored = rbac_->put_role(r);
+  ASSERT_TRUE(stored.ok()) << stored.status().message();
+  EXPECT_EQ(stored->assignable_scopes, std::vector<std::string>{"/vaults/app"});
+  auto a = assign(alice_, r.name, "/vaults/app/secrets/s");
+  EXPECT_TRUE(allows(alice_, kSetSecret, "/vaults/app/secrets/s"));
+  EXPECT_FALSE(allows(alice_, kGetSecret, "/vaults/app/secrets/s"));
+  // Not assignable outside its assignable scopes.
+  EXPECT_EQ(rbac_->create_assignment({crypto::new_guid(), "/vaults/other", r.name, alice_}).status().code(),
+            Code::kBadParameter);
+  // Updating the role changes decisions at once.
+  r.permissions[0].not_data_actions.clear();
+  ASSERT_TRUE(rbac_->put_role(r).ok());
+  EXPECT_TRUE(allows(alice_, kGetSecret, "/vaults/app/secrets/s"));
+  // In use: cannot be deleted.
+  EXPECT_EQ(rbac_->delete_role(r.name).status().reason(), "RoleDefinitionHasAssignments");
+  ASSERT_TRUE(rbac_->delete_assignment(a.name).ok());
+  ASSERT_TRUE(rbac_->delete_role(r.name).ok());
+  EXPECT_EQ(rbac_->get_role(r.name).status().code(), Code::kNotFound);
+  EXPECT_EQ(rbac_->find_role_by_name("key vault secrets user")->name, kKeyVaultSecretsUserRoleId);
+
+  RoleDefinition bad = r;
+  bad.name = std::string(kKeyVaultAdministratorRoleId);
+  EXPECT_EQ(rbac_->put_role(bad).status().code(), Code::kBadParameter);
+  bad.name = crypto::new_guid();
+  bad.role_name = "Key Vault Reader";
+  EXPECT_EQ(rbac_->put_role(bad).status().code(), Code::kConflict);
+  bad.role_name = "Empty";
+  bad.permissions = {Permission{}};
+  EXPECT_EQ(rbac_->put_role(bad).status().code(), Code::kBadParameter);
+  bad.permissions = {Permission{{}, {}, {"has space"}, {}}};
+  EXPECT_EQ(rbac_->put_role(bad).status().code(), Code::kBadParameter);
+  EXPECT_EQ(rbac_->delete_role(kKeyVaultAdministratorRoleId).status().code(), Code::kBadParameter);
+}
+
+TEST_F(RbacRegistryTest, AuthorizerDeniesWithAkvBody) {
+  Authorizer authz("tenant", *rbac_);
+  Principal p{"tenant", alice_, "app-id", "alice"};
+  Status st = authz.authorize(p, kGetSecret, "/vaults/App/secrets/DB");
+  EXPECT_EQ(st.code(), Code::kForbidden);
+  EXPECT_EQ(st.reason(), "ForbiddenByRbac");
+  EXPECT_NE(st.message().find("Caller: appid=app-id;oid=" + alice_ + "\r\n"), std::string::npos);
+  EXPECT_NE(st.message().find("Action: '" + kGetSecret + "'\r\n"), std::string::npos);
+  EXPECT_NE(st.message().find("Resource: '/vaults/app/secrets/db'\r\n"), std::string::npos);
+  EXPECT_NE(st.message().find("Assignment: (not found)\r\n"), std::string::npos);
+  EXPECT_NE(st.message().find("DecisionReason: 'DeniedWithNoValidRBAC' \r\n"), std::string::npos);
+  assign(alice_, kKeyVaultSecretsUserRoleId, "/vaults/app/secrets/db");
+  EXPECT_TRUE(authz.authorize(p, kGetSecret, "/vaults/App/secrets/DB").ok());
+  // Another tenant's token never passes, whatever the assignments.
+  EXPECT_FALSE(authz.authorize(Principal{"other", alice_, "app-id", ""}, kGetSecret, "/vaults/app/secrets/db").ok());
+}
+
+TEST_F(RbacRegistryTest, DataAccessAdministratorConditionLimitsAssignableRoles) {
+  Authorizer authz("tenant", *rbac_);
+  Principal p{"tenant", alice_, "app-id", "alice"};
+  assign(alice_, kKeyVaultDataAccessAdministratorRoleId, "/vaults/app");
+  const std::string write = "Microsoft.Authorization/roleAssignments/write";
+  EXPECT_TRUE(authz.authorize(p, write, "/vaults/app").ok());
+  EXPECT_TRUE(authz.authorize_assignment(p, write, "/vaults/app", kKeyVaultSecretsUserRoleId).ok());
+  EXPECT_FALSE(authz.authorize_assignment(p, write, "/vaults/app", kCofferAdministratorRoleId).ok());
+  EXPECT_FALSE(authz.authorize_assignment(p, write, "/vaults/app", "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba").ok());
+  EXPECT_FALSE(authz.authorize_assignment(p, write, "/vaults/other", kKeyVaultSecretsUserRoleId).ok());
+  // Coffer Administrator has no condition.
+  assign(bob_, kCofferAdministratorRoleId, "/");
+  Principal b{"tenant", bob_, "b", "bob"};
+  EXPECT_TRUE(authz.authorize_assignment(b, write, "/", kCofferAdministratorRoleId).ok());
+}
+
+}  // namespace
+}  // namespace coffer::auth
