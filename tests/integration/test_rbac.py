@@ -3,6 +3,8 @@ through the admin API and driven by Debian's azure-keyvault-secrets, role
 assignments made through the rbac.json routes with plain requests and with
 azure-keyvault-administration's KeyVaultAccessControlClient, and groups."""
 import json
+import os
+import subprocess
 import unittest
 import uuid
 
@@ -11,7 +13,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.identity import ClientSecretCredential
 from azure.keyvault.secrets import SecretClient
 
-from coffer_server import CofferServer, credential
+from coffer_server import COFFER_BIN, CofferServer, credential
 
 SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
 SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
@@ -301,6 +303,58 @@ class RbacTest(unittest.TestCase):
         client.delete_role_assignment(KeyVaultRoleScope.GLOBAL, created.name)
         with self.assertRaises(ResourceNotFoundError):
             client.get_role_assignment(KeyVaultRoleScope.GLOBAL, created.name)
+
+    def coffer(self, *args, check=True):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
+        p = subprocess.run([COFFER_BIN, *args, "--data-dir", self.server.data_dir], capture_output=True, text=True,
+                           timeout=60, env=env)
+        if check and p.returncode != 0:
+            raise AssertionError(f"coffer {' '.join(args)} exited {p.returncode}: {p.stderr}")
+        return json.loads(p.stdout) if check and p.stdout.strip() else p
+
+    def test_cli_roles_and_groups(self):
+        sp = self.coffer("sp", "create", "--display-name", "cli-rbac")
+        client = self.client_for(sp)
+        a = self.coffer("role", "assignment", "create", "--role", "key vault secrets user", "--assignee",
+                        sp["clientId"], "--scope", f"/vaults/{VAULT.upper()}/secrets/one")
+        self.assertEqual((a["principalId"], a["roleDefinitionName"], a["scope"]),
+                         (sp["objectId"], "Key Vault Secrets User", f"/vaults/{VAULT}/secrets/one"))
+        self.assertEqual(client.get_secret("one").value, "value of one")
+        listed = self.coffer("role", "assignment", "list", "--assignee", sp["objectId"])
+        self.assertEqual([x["name"] for x in listed], [a["name"]])
+        self.coffer("role", "assignment", "delete", "--assignee", sp["clientId"], "--role", SECRETS_USER,
+                    "--scope", f"/vaults/{VAULT}/secrets/one")
+        self.assertEqual(self.coffer("role", "assignment", "list", "--assignee", sp["clientId"]), [])
+        self.assertForbidden(lambda: client.get_secret("one"), "Microsoft.KeyVault/vaults/secrets/getSecret/action")
+        # A group grant through the CLI, then revoked by removing the member.
+        g = self.coffer("group", "create", "--display-name", "cli-team")
+        self.coffer("group", "member", "add", "--group", g["objectId"], "--member-id", sp["clientId"])
+        self.assertEqual(self.coffer("group", "member", "list", "--group", g["objectId"]), [sp["objectId"]])
+        self.coffer("role", "assignment", "create", "--role", "Key Vault Secrets Officer", "--assignee", g["objectId"],
+                    "--scope", f"/vaults/{VAULT}")
+        client.set_secret("from-cli-team", "v")
+        self.coffer("group", "member", "remove", "--group", g["objectId"], "--member-id", sp["objectId"])
+        self.assertForbidden(lambda: client.set_secret("from-cli-team", "w"),
+                             "Microsoft.KeyVault/vaults/secrets/setSecret/action")
+        self.coffer("group", "delete", "--group", g["objectId"])
+        self.assertNotIn(g["objectId"], {x["objectId"] for x in self.coffer("group", "list")})
+        # Role definitions.
+        names = [d["properties"]["roleName"] for d in self.coffer("role", "definition", "list")]
+        self.assertIn("Key Vault Data Access Administrator", names)
+        shown = self.coffer("role", "definition", "show", "--name", SECRETS_USER)
+        self.assertEqual(shown["properties"]["roleName"], "Key Vault Secrets User")
+        made = self.coffer("role", "definition", "create", "--role-definition", json.dumps(
+            {"Name": "CLI Lister", "Description": "list only",
+             "DataActions": ["Microsoft.KeyVault/vaults/secrets/readMetadata/action"],
+             "AssignableScopes": [f"/vaults/{VAULT}"]}))
+        self.assertEqual(made["properties"]["assignableScopes"], [f"/vaults/{VAULT}"])
+        self.assertEqual(len(self.coffer("role", "definition", "list", "--custom-role-only")), 1)
+        self.coffer("role", "definition", "delete", "--name", "CLI Lister")
+        self.assertEqual(self.coffer("role", "definition", "list", "--custom-role-only"), [])
+        p = self.coffer("role", "assignment", "create", "--role", "No Such Role", "--assignee", sp["clientId"],
+                        check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("doesn't exist", p.stderr)
 
 
 if __name__ == "__main__":
