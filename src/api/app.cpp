@@ -9,6 +9,7 @@
 #include "api/api_version.hpp"
 #include "api/group_routes.hpp"
 #include "api/identity_routes.hpp"
+#include "api/key_routes.hpp"
 #include "api/rbac_routes.hpp"
 #include "api/responses.hpp"
 #include "api/secret_routes.hpp"
@@ -209,6 +210,7 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
 
   VaultRequest vreq{req, *target, *vault, "https://" + vault::keys::lower(req.host)};
   auto op = route_secret_operation(vreq, s_.secrets);
+  if (!op && s_.keys) op = route_key_operation(vreq, *s_.keys);
   if (!op) {
     return error_response(Status(Code::kBadParameter, "The operation " + req.method + " " + target->path +
                                                            " is not supported by this vault."));

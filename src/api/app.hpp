@@ -20,6 +20,7 @@
 #include "auth/token_service.hpp"
 #include "common/clock.hpp"
 #include "http/message.hpp"
+#include "vault/key_service.hpp"
 #include "vault/scheduler.hpp"
 #include "vault/secret_service.hpp"
 #include "vault/vault_registry.hpp"
@@ -44,6 +45,7 @@ struct ApiServices {
   const Clock& clock;
   ManualClock* test_clock;  // non-null only with --test-clock
   auth::RbacRegistry& rbac;  // role definitions, assignments, groups
+  vault::KeyService* keys = nullptr;  // the AKV keys surface; null = keys routes off
 };
 
 class Api {

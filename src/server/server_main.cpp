@@ -74,6 +74,8 @@ int run_server(ServerConfig config) {
   vault::VaultRegistry vaults(**store, keyring, clock);
   vault::SecretService secrets(**store, keyring, clock);
   vault::MaintenanceScheduler maintenance(secrets, clock, std::chrono::seconds(config.maintenance_interval_seconds));
+  vault::KeyService keys(**store, keyring, clock);
+  maintenance.attach_keys(keys, vaults);
   auth::ServicePrincipalRegistry principals(**store, clock, identity->tenant_id);
   auth::RbacRegistry rbac(**store);
   if (Status st = rbac.load(); !st.ok()) return fail(st);
@@ -109,7 +111,7 @@ int run_server(ServerConfig config) {
   app = std::make_unique<api::Api>(
       api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id},
       api::ApiServices{vaults, secrets, maintenance, principals, tokens, authorizer, **audit_sink, clock,
-                       config.test_clock ? &manual_clock : nullptr, rbac});
+                       config.test_clock ? &manual_clock : nullptr, rbac, &keys});
 
   if (config.dev) {
     if (Status st = write_dev_json(config, identity->tenant_id, dev_creds, port); !st.ok()) return fail(st);

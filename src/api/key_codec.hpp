@@ -1,0 +1,53 @@
+// JSON ⇄ domain for the AKV keys surface: KeyBundle, KeyItem,
+// DeletedKeyBundle, the create/import/update bodies, the key-operation
+// bodies and results, the rotation policy and /rng. Binary members (JWK
+// members, values, iv/aad/tag, release-policy data) are base64url without
+// padding on output; input accepts them with or without padding. A JWK is
+// only ever written with its public members. Parsers reject wrong types or
+// missing members with kBadParameter and ignore unknown fields.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <string>
+
+#include "common/status.hpp"
+#include "vault/key_types.hpp"
+
+namespace coffer::api {
+
+Result<vault::KeyDraft> parse_key_create(std::string_view body);
+Result<vault::KeyImport> parse_key_import(std::string_view body);
+Result<vault::KeyPatch> parse_key_update(std::string_view body);
+
+// {alg, value, iv?, aad?, tag?} (encrypt, decrypt, wrapkey, unwrapkey, sign);
+// verify's {alg, digest, value} puts the digest in `digest`.
+struct KeyOperationRequest {
+  std::string alg;
+  std::string value;
+  std::string digest;
+  std::string iv;
+  std::string aad;
+  std::string tag;
+};
+Result<KeyOperationRequest> parse_key_operation(std::string_view body, bool verify);
+
+Result<vault::RotationPolicy> parse_rotation_policy(std::string_view body);
+// "P1Y2M3DT4H5M6S", "P2W" → seconds (a month counts 30 days, a year 365).
+Result<int64_t> parse_iso_duration(std::string_view text);
+// {"count": 1..128}
+Result<int> parse_rng(std::string_view body);
+
+// kid of a key version: <base>/keys/<name>/<version>.
+std::string key_id(const std::string& base, const vault::KeyProperties& p);
+boost::json::object key_bundle(const std::string& base, const vault::VaultInfo& vault,
+                               const vault::KeyProperties& p);
+boost::json::object key_item(const std::string& base, const vault::VaultInfo& vault,
+                             const vault::KeyProperties& p, bool versioned_id);
+boost::json::object deleted_key_bundle(const std::string& base, const vault::VaultInfo& vault,
+                                       const vault::DeletedKey& d, bool item);
+boost::json::object key_operation_result(const std::string& base, const std::string& name,
+                                         const vault::KeyOperationResult& r, bool with_cipher_extras);
+boost::json::object rotation_policy_json(const std::string& base, const std::string& name,
+                                         const vault::RotationPolicy& p);
+
+}  // namespace coffer::api

@@ -1,0 +1,245 @@
+#include "api/key_routes.hpp"
+
+#include <boost/json.hpp>
+
+#include "api/key_codec.hpp"
+#include "api/paging.hpp"
+#include "api/responses.hpp"
+#include "api/secret_codec.hpp"
+#include "common/base64.hpp"
+#include "crypto/random.hpp"
+
+namespace coffer::api {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kActionPrefix = "Microsoft.KeyVault/vaults/";
+
+template <typename T, typename F>
+http::Response respond(Result<T> r, F&& to_json) {
+  if (!r.ok()) return error_response(r.status());
+  return json_response(200, to_json(r.value()));
+}
+
+Operation make(std::string name, std::string_view act, std::string scope, std::string object_id,
+               std::function<http::Response()> run) {
+  return Operation{std::move(name), std::string(kActionPrefix) + std::string(act), std::move(scope),
+                   std::move(object_id), std::move(run)};
+}
+
+// The six cryptographic operations on /keys/{name}/{version}/{op}.
+struct CryptoRoute {
+  std::string_view path;
+  std::string_view operation;
+  std::string_view action;
+};
+constexpr CryptoRoute kCryptoRoutes[] = {
+    {"encrypt", "KeyEncrypt", "keys/encrypt/action"}, {"decrypt", "KeyDecrypt", "keys/decrypt/action"},
+    {"wrapkey", "KeyWrap", "keys/wrap/action"},       {"unwrapkey", "KeyUnwrap", "keys/unwrap/action"},
+    {"sign", "KeySign", "keys/sign/action"},          {"verify", "KeyVerify", "keys/verify/action"},
+};
+
+http::Response run_crypto(std::string_view op, const std::string& body, const std::string& base,
+                          const vault::VaultInfo& vault, const std::string& name, const std::string& version,
+                          vault::KeyService& keys) {
+  auto req = parse_key_operation(body, op == "verify");
+  if (!req.ok()) return error_response(req.status());
+  const auto& r = *req;
+  const auto out = [&](bool extras) {
+    return [&, extras](const vault::KeyOperationResult& res) { return key_operation_result(base, name, res, extras); };
+  };
+  if (op == "encrypt") return respond(keys.encrypt(vault, name, version, r.alg, r.value, r.iv, r.aad), out(true));
+  if (op == "decrypt") {
+    return respond(keys.decrypt(vault, name, version, r.alg, r.value, r.iv, r.aad, r.tag), out(false));
+  }
+  if (op == "wrapkey") return respond(keys.wrap(vault, name, version, r.alg, r.value), out(false));
+  if (op == "unwrapkey") return respond(keys.unwrap(vault, name, version, r.alg, r.value), out(false));
+  if (op == "sign") return respond(keys.sign(vault, name, version, r.alg, r.value), out(false));
+  return respond(keys.verify(vault, name, version, r.alg, r.digest, r.value),
+                 [](const vault::KeyOperationResult& res) { return json::object{{"value", res.verified}}; });
+}
+
+}  // namespace
+
+std::optional<Operation> route_key_operation(const VaultRequest& req, vault::KeyService& keys) {
+  const auto& seg = req.target.segments;
+  const std::string& method = req.http.method;
+  if (seg.empty()) return std::nullopt;
+  const std::string vault_scope = "/vaults/" + req.vault.name;
+  const auto object_scope = [&](const std::string& name) { return vault_scope + "/keys/" + name; };
+  const auto object_url = [&](const std::string& name) { return req.base + "/keys/" + name; };
+  auto& vault = req.vault;
+  const std::string base = req.base;
+  const ParsedTarget& target = req.target;
+  const std::string body = req.http.body;
+
+  if (seg[0] == "rng" && seg.size() == 1 && method == "POST") {
+    return make("GetRandomBytes", "rng/action", vault_scope, req.base + "/rng", [body] {
+      auto count = parse_rng(body);
+      if (!count.ok()) return error_response(count.status());
+      SecureString bytes = crypto::random_bytes(static_cast<std::size_t>(*count));
+      return json_response(200, json::object{{"value", base64url_encode(bytes.view())}});
+    });
+  }
+
+  if (seg[0] == "keys") {
+    if (seg.size() == 1 && method == "GET") {
+      return make("KeyList", "keys/read", vault_scope, req.base + "/keys", [&, base] {
+        auto page = parse_page(target);
+        if (!page.ok()) return error_response(page.status());
+        return respond(keys.list(vault, *page), [&](const vault::Page<vault::KeyProperties>& p) {
+          json::array items;
+          for (const auto& k : p.items) items.push_back(key_item(base, vault, k, false));
+          return json::object{{"value", items}, {"nextLink", next_link(base, "/keys", target, *page, p.next)}};
+        });
+      });
+    }
+    if (seg.size() == 2 && seg[1] == "restore" && method == "POST") {
+      return make("KeyRestore", "keys/restore/action", vault_scope, req.base + "/keys", [&, base, body] {
+        auto value = parse_value_body(body);
+        if (!value.ok()) return error_response(value.status());
+        auto blob = base64url_decode(*value);
+        if (!blob) return error_response(Status(Code::kBadParameter, "The backup blob is not valid base64url."));
+        return respond(keys.restore(vault, *blob),
+                       [&](const vault::KeyProperties& p) { return key_bundle(base, vault, p); });
+      });
+    }
+    if (seg.size() < 2 || seg[1].empty()) return std::nullopt;
+    const std::string name = seg[1];
+    const auto bundle = [&, base](const vault::KeyProperties& p) { return key_bundle(base, vault, p); };
+
+    if (seg.size() == 2 && method == "PUT") {
+      return make("KeyImport", "keys/import/action", object_scope(name), object_url(name), [&, body, name, bundle] {
+        auto im = parse_key_import(body);
+        if (!im.ok()) return error_response(im.status());
+        return respond(keys.import(vault, name, *im), bundle);
+      });
+    }
+    if (seg.size() == 2 && method == "DELETE") {
+      return make("KeyDelete", "keys/delete", object_scope(name), object_url(name), [&, base, name] {
+        return respond(keys.remove(vault, name),
+                       [&](const vault::DeletedKey& d) { return deleted_key_bundle(base, vault, d, false); });
+      });
+    }
+    if (seg.size() == 3 && method == "POST" && seg[2] == "create") {
+      return make("KeyCreate", "keys/create/action", object_scope(name), object_url(name), [&, body, name, bundle] {
+        auto draft = parse_key_create(body);
+        if (!draft.ok()) return error_response(draft.status());
+        return respond(keys.create(vault, name, *draft), bundle);
+      });
+    }
+    if (seg.size() == 3 && method == "POST" && seg[2] == "rotate") {
+      return make("KeyRotate", "keys/rotate/action", object_scope(name), object_url(name),
+                  [&, name, bundle] { return respond(keys.rotate(vault, name), bundle); });
+    }
+    if (seg.size() == 3 && method == "POST" && seg[2] == "backup") {
+      return make("KeyBackup", "keys/backup/action", object_scope(name), object_url(name), [&, name] {
+        return respond(keys.backup(vault, name),
+                       [](const std::string& blob) { return json::object{{"value", base64url_encode(blob)}}; });
+      });
+    }
+    if (seg.size() == 3 && method == "GET" && seg[2] == "versions") {
+      return make("KeyListVersions", "keys/read", object_scope(name), object_url(name), [&, base, name] {
+        auto page = parse_page(target);
+        if (!page.ok()) return error_response(page.status());
+        return respond(keys.list_versions(vault, name, *page), [&](const vault::Page<vault::KeyProperties>& p) {
+          json::array items;
+          for (const auto& k : p.items) items.push_back(key_item(base, vault, k, true));
+          return json::object{{"value", items},
+                              {"nextLink", next_link(base, "/keys/" + name + "/versions", target, *page, p.next)}};
+        });
+      });
+    }
+    if (seg.size() == 3 && seg[2] == "rotationpolicy") {
+      const std::string url = object_url(name) + "/rotationpolicy";
+      if (method == "GET") {
+        return make("KeyRotationPolicyGet", "keyrotationpolicies/read", object_scope(name), url, [&, base, name] {
+          return respond(keys.get_rotation_policy(vault, name),
+                         [&](const vault::RotationPolicy& p) { return rotation_policy_json(base, name, p); });
+        });
+      }
+      if (method == "PUT") {
+        return make("KeyRotationPolicyUpdate", "keyrotationpolicies/write", object_scope(name), url,
+                    [&, base, body, name] {
+                      auto policy = parse_rotation_policy(body);
+                      if (!policy.ok()) return error_response(policy.status());
+                      return respond(keys.set_rotation_policy(vault, name, *policy), [&](const vault::RotationPolicy& p) {
+                        return rotation_policy_json(base, name, p);
+                      });
+                    });
+      }
+      return std::nullopt;
+    }
+    if (seg.size() <= 3) {
+      const std::string version = seg.size() == 3 ? seg[2] : std::string();
+      const std::string url = object_url(name) + (version.empty() ? "" : "/" + version);
+      if (method == "GET") {
+        return make("KeyGet", "keys/read", object_scope(name), url,
+                    [&, name, version, bundle] { return respond(keys.get(vault, name, version), bundle); });
+      }
+      if (method == "PATCH") {
+        return make("KeyUpdate", "keys/update/action", object_scope(name), url, [&, body, name, version, bundle] {
+          auto patch = parse_key_update(body);
+          if (!patch.ok()) return error_response(patch.status());
+          return respond(keys.update(vault, name, version, *patch), bundle);
+        });
+      }
+      return std::nullopt;
+    }
+    if (seg.size() == 4 && method == "POST") {
+      const std::string version = seg[2];
+      const std::string url = object_url(name) + "/" + version;
+      if (seg[3] == "release") {
+        return make("KeyRelease", "keys/release/action", object_scope(name), url, [&, name, version] {
+          Status st = keys.release(vault, name, version);
+          return error_response(st.ok() ? Status(Code::kInternal, "release returned no result") : st);
+        });
+      }
+      for (const auto& r : kCryptoRoutes) {
+        if (seg[3] != r.path) continue;
+        const std::string_view op = r.path;
+        return make(std::string(r.operation), r.action, object_scope(name), url,
+                    [&, op, body, base, name, version] { return run_crypto(op, body, base, vault, name, version, keys); });
+      }
+    }
+    return std::nullopt;
+  }
+
+  if (seg[0] == "deletedkeys") {
+    if (seg.size() == 1 && method == "GET") {
+      return make("KeyListDeleted", "keys/read", vault_scope, req.base + "/deletedkeys", [&, base] {
+        auto page = parse_page(target);
+        if (!page.ok()) return error_response(page.status());
+        return respond(keys.list_deleted(vault, *page), [&](const vault::Page<vault::DeletedKey>& p) {
+          json::array items;
+          for (const auto& d : p.items) items.push_back(deleted_key_bundle(base, vault, d, true));
+          return json::object{{"value", items}, {"nextLink", next_link(base, "/deletedkeys", target, *page, p.next)}};
+        });
+      });
+    }
+    if (seg.size() < 2 || seg[1].empty()) return std::nullopt;
+    const std::string name = seg[1];
+    const std::string url = req.base + "/deletedkeys/" + name;
+    if (seg.size() == 2 && method == "GET") {
+      return make("KeyGetDeleted", "keys/read", object_scope(name), url, [&, base, name] {
+        return respond(keys.get_deleted(vault, name),
+                       [&](const vault::DeletedKey& d) { return deleted_key_bundle(base, vault, d, false); });
+      });
+    }
+    if (seg.size() == 2 && method == "DELETE") {
+      return make("KeyPurge", "keys/purge/action", object_scope(name), url, [&, name] {
+        Status st = keys.purge(vault, name);
+        return st.ok() ? empty_response(204) : error_response(st);
+      });
+    }
+    if (seg.size() == 3 && seg[2] == "recover" && method == "POST") {
+      return make("KeyRecover", "keys/recover/action", object_scope(name), url, [&, base, name] {
+        return respond(keys.recover(vault, name),
+                       [&](const vault::KeyProperties& p) { return key_bundle(base, vault, p); });
+      });
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace coffer::api
