@@ -1,5 +1,6 @@
 #include "auth/service_principals.hpp"
 
+#include "auth/workload_credentials.hpp"
 #include "common/record_codec.hpp"
 #include "crypto/password_hash.hpp"
 #include "crypto/random.hpp"
@@ -117,6 +118,13 @@ Status ServicePrincipalRegistry::remove(const std::string& client_id) {
   return store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(key_of(client_id)));
     if (!entry) return not_found(client_id);
+    // Its federated and certificate credentials go with it (workload_credentials.hpp).
+    const std::string creds = credential_prefix(client_id);
+    while (true) {
+      COFFER_ASSIGN_OR_RETURN(auto page, txn.scan(creds, "", 100));
+      for (const auto& e : page) COFFER_RETURN_IF_ERROR(txn.erase(e.key));
+      if (page.size() < 100) break;
+    }
     return txn.erase(key_of(client_id));
   });
 }
