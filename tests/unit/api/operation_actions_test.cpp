@@ -8,6 +8,7 @@
 
 #include "api/admin_routes.hpp"
 #include "api/group_routes.hpp"
+#include "api/key_routes.hpp"
 #include "api/rbac_routes.hpp"
 #include "api/secret_routes.hpp"
 #include "auth/operation_actions.hpp"
@@ -27,6 +28,7 @@ class OperationActionsTest : public ::testing::Test {
     keyring_ = std::make_unique<crypto::Keyring>(crypto::random_bytes(32));
     vaults_ = std::make_unique<vault::VaultRegistry>(*store_, *keyring_, clock_);
     secrets_ = std::make_unique<vault::SecretService>(*store_, *keyring_, clock_);
+    keys_ = std::make_unique<vault::KeyService>(*store_, *keyring_, clock_);
     maintenance_ = std::make_unique<vault::MaintenanceScheduler>(*secrets_, clock_, std::chrono::seconds(3600));
     principals_ = std::make_unique<auth::ServicePrincipalRegistry>(*store_, clock_, "tenant");
     rbac_ = std::make_unique<auth::RbacRegistry>(*store_);
@@ -44,8 +46,11 @@ class OperationActionsTest : public ::testing::Test {
       if (e.operation != op->name) continue;
       switch (e.scope) {
         case auth::ScopeKind::kRoot: EXPECT_EQ(op->scope, "/") << what; break;
-        case auth::ScopeKind::kVault: EXPECT_EQ(op->scope.find("/secrets/"), std::string::npos) << what; break;
-        case auth::ScopeKind::kObject: EXPECT_NE(op->scope.find("/secrets/"), std::string::npos) << what; break;
+        case auth::ScopeKind::kVault: EXPECT_EQ(op->scope, "/vaults/app") << what; break;
+        case auth::ScopeKind::kObject:
+          EXPECT_TRUE(op->scope.find("/secrets/") != std::string::npos || op->scope.find("/keys/") != std::string::npos)
+              << what;
+          break;
         case auth::ScopeKind::kRequest: break;
       }
     }
@@ -57,6 +62,7 @@ class OperationActionsTest : public ::testing::Test {
   std::unique_ptr<crypto::Keyring> keyring_;
   std::unique_ptr<vault::VaultRegistry> vaults_;
   std::unique_ptr<vault::SecretService> secrets_;
+  std::unique_ptr<vault::KeyService> keys_;
   std::unique_ptr<vault::MaintenanceScheduler> maintenance_;
   std::unique_ptr<auth::ServicePrincipalRegistry> principals_;
   std::unique_ptr<auth::RbacRegistry> rbac_;
@@ -83,6 +89,28 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
     const bool object = p.find("/s/") != std::string::npos || p.ends_with("/s");
     check(route_secret_operation(vreq, *secrets_), std::string(method) + " " + path,
           object ? "/vaults/app/secrets/s" : "/vaults/app");
+  }
+
+  const std::pair<const char*, const char*> key_requests[] = {
+      {"GET", "/keys"},                 {"POST", "/keys/restore"},          {"PUT", "/keys/k"},
+      {"DELETE", "/keys/k"},            {"POST", "/keys/k/create"},         {"POST", "/keys/k/rotate"},
+      {"POST", "/keys/k/backup"},       {"GET", "/keys/k/versions"},        {"GET", "/keys/k/rotationpolicy"},
+      {"PUT", "/keys/k/rotationpolicy"}, {"GET", "/keys/k/"},               {"GET", "/keys/k/0123"},
+      {"PATCH", "/keys/k/0123"},        {"POST", "/keys/k/0123/encrypt"},   {"POST", "/keys/k/0123/decrypt"},
+      {"POST", "/keys/k/0123/wrapkey"}, {"POST", "/keys/k/0123/unwrapkey"}, {"POST", "/keys/k/0123/sign"},
+      {"POST", "/keys/k/0123/verify"},  {"POST", "/keys/k/0123/release"},   {"GET", "/deletedkeys"},
+      {"GET", "/deletedkeys/k"},        {"DELETE", "/deletedkeys/k"},       {"POST", "/deletedkeys/k/recover"},
+      {"POST", "/rng"}};
+  for (const auto& [method, path] : key_requests) {
+    http::Request req;
+    req.method = method;
+    req.target = std::string(path) + "?api-version=7.4";
+    auto target = parse_target(req.target).value();
+    VaultRequest vreq{req, target, v, "https://app.vault.localhost"};
+    const std::string p(path);
+    const bool object = p.find("/k/") != std::string::npos || p.ends_with("/k");
+    check(route_key_operation(vreq, *keys_), std::string(method) + " " + path,
+          object ? "/vaults/app/keys/k" : "/vaults/app");
   }
 
   AdminContext admin{*vaults_, *secrets_, *maintenance_, *principals_, &clock_,
@@ -135,10 +163,10 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
     check(route_rbac(req, target, prefix, rctx), std::string(method) + " " + path, scope);
   }
 
-  // Every secret, vault, group and role operation of the table has a route.
+  // Every secret, key, vault, group and role operation of the table has a route.
   for (const auto& e : auth::operation_actions()) {
     const std::string name(e.operation);
-    for (const char* prefix : {"Secret", "Vault", "Group", "Role"}) {
+    for (const char* prefix : {"Secret", "Key", "GetRandomBytes", "Vault", "Group", "Role"}) {
       if (name.rfind(prefix, 0) == 0) {
         EXPECT_TRUE(seen_.count(name)) << name << " has no route in this test";
       }

@@ -25,6 +25,15 @@ std::set<std::string> secret_ops() {
 std::set<std::string> secret_metadata_ops() {
   return {"SecretList", "SecretListVersions", "SecretListDeleted", "SecretGetDeleted"};
 }
+std::set<std::string> key_read_ops() {
+  return {"KeyList", "KeyListVersions", "KeyGet", "KeyListDeleted", "KeyGetDeleted"};
+}
+std::set<std::string> key_ops() {
+  return {"KeyList",    "KeyRestore", "KeyListDeleted", "KeyCreate",  "KeyImport",  "KeyGet",
+          "KeyUpdate",  "KeyDelete",  "KeyListVersions", "KeyBackup", "KeyGetDeleted", "KeyRecover",
+          "KeyPurge",   "KeyRotate",  "KeyRelease",     "KeyEncrypt", "KeyDecrypt", "KeyWrap",
+          "KeyUnwrap",  "KeySign",    "KeyVerify",      "KeyRotationPolicyGet", "KeyRotationPolicyUpdate"};
+}
 std::set<std::string> admin_ops() {
   return {"VaultList",          "VaultCreate",         "VaultDelete",        "VaultGet",
           "ServicePrincipalList", "ServicePrincipalCreate", "ServicePrincipalDelete", "ServicePrincipalGet",
@@ -50,16 +59,23 @@ std::set<std::string> join(std::initializer_list<std::set<std::string>> sets) {
 std::set<std::string> expected_ops(const std::string& role_name) {
   const std::set<std::string> get = {"SecretGet"};
   const std::set<std::string> assign = {"RoleAssignmentCreate", "RoleAssignmentDelete"};
-  if (role_name == "Key Vault Administrator") return join({secret_ops(), rbac_read_ops()});
-  if (role_name == "Key Vault Reader") return join({secret_metadata_ops(), rbac_read_ops()});
+  if (role_name == "Key Vault Administrator") {
+    return join({secret_ops(), key_ops(), {"GetRandomBytes"}, rbac_read_ops()});
+  }
+  if (role_name == "Key Vault Reader") {
+    return join({secret_metadata_ops(), key_read_ops(), {"KeyRotationPolicyGet"}, rbac_read_ops()});
+  }
   if (role_name == "Key Vault Secrets Officer") return join({secret_ops(), rbac_read_ops()});
   if (role_name == "Key Vault Secrets User") return join({secret_metadata_ops(), get});
-  if (role_name == "Key Vault Crypto Officer") return rbac_read_ops();
-  if (role_name == "Key Vault Crypto User") return {};
-  if (role_name == "Key Vault Crypto Service Encryption User") return {};
-  if (role_name == "Key Vault Crypto Service Release User") return {};
+  if (role_name == "Key Vault Crypto Officer") return join({key_ops(), rbac_read_ops()});
+  if (role_name == "Key Vault Crypto User") {
+    return join({key_read_ops(), {"KeyUpdate", "KeyBackup", "KeyEncrypt", "KeyDecrypt", "KeyWrap", "KeyUnwrap",
+                                  "KeySign", "KeyVerify"}});
+  }
+  if (role_name == "Key Vault Crypto Service Encryption User") return join({key_read_ops(), {"KeyWrap", "KeyUnwrap"}});
+  if (role_name == "Key Vault Crypto Service Release User") return {"KeyRelease"};
   if (role_name == "Key Vault Certificates Officer") return rbac_read_ops();
-  if (role_name == "Key Vault Certificate User") return join({secret_metadata_ops(), get});
+  if (role_name == "Key Vault Certificate User") return join({secret_metadata_ops(), get, key_read_ops()});
   if (role_name == "Key Vault Data Access Administrator") return join({rbac_read_ops(), assign});
   if (role_name == "Coffer Administrator") return join({admin_ops(), rbac_all_ops()});
   ADD_FAILURE() << "no expectations for role " << role_name;
