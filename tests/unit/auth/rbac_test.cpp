@@ -3,7 +3,9 @@
 // staying coherent with every write).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "auth/authorizer.hpp"
 #include "auth/rbac_registry.hpp"
@@ -278,6 +280,35 @@ TEST_F(RbacRegistryTest, DataAccessAdministratorConditionLimitsAssignableRoles) 
   assign(bob_, kCofferAdministratorRoleId, "/");
   Principal b{"tenant", bob_, "b", "bob"};
   EXPECT_TRUE(authz.authorize_assignment(b, write, "/", kCofferAdministratorRoleId).ok());
+}
+
+TEST_F(RbacRegistryTest, DecisionsDuringWritesSeeWholeSnapshots) {
+  // Readers never block on the store and always see a consistent index while
+  // grants come and go; after the writer stops, the last state is what they see.
+  std::atomic<bool> stop{false};
+  std::atomic<long> decisions{0};
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 4; ++i) {
+    readers.emplace_back([&] {
+      while (!stop) {
+        auto index = rbac_->index();
+        // Alice's grant comes and goes; bob never holds anything.
+        EXPECT_FALSE(index->allows(bob_, kGetSecret, "/vaults/app/secrets/x"));
+        (void)index->allows(alice_, kGetSecret, "/vaults/app/secrets/x");
+        ++decisions;
+      }
+    });
+  }
+  for (int i = 0; i < 20; ++i) {
+    auto a = assign(alice_, kKeyVaultSecretsUserRoleId, "/vaults/app");
+    EXPECT_TRUE(allows(alice_, kGetSecret, "/vaults/app/secrets/x"));
+    ASSERT_TRUE(rbac_->delete_assignment(a.name).ok());
+    EXPECT_FALSE(allows(alice_, kGetSecret, "/vaults/app/secrets/x"));
+  }
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_GT(decisions.load(), 0);
+  EXPECT_EQ(rbac_->index()->assignment_count(), 0u);
 }
 
 }  // namespace
