@@ -25,16 +25,19 @@ class RbacTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = CofferServer().start()
-        cls.session = requests.Session()
-        cls.session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
-        cls.session.verify = cls.server.ca_file
-        cls.tokens = {}
-        r = cls.admin("PUT", f"/vaults/{VAULT}", {})
-        assert r.status_code == 201, r.text
-        cls.admin_client = SecretClient(cls.server.vault_url(VAULT), credential(cls.server),
-                                        connection_verify=cls.server.ca_file)
-        for name in ("one", "two"):
-            cls.admin_client.set_secret(name, f"value of {name}")
+        try:
+            cls.session = requests.Session()
+            cls.session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
+            cls.session.verify = cls.server.ca_file
+            r = cls.admin("PUT", f"/vaults/{VAULT}", {})
+            assert r.status_code == 201, r.text
+            cls.admin_client = SecretClient(cls.server.vault_url(VAULT), credential(cls.server),
+                                            connection_verify=cls.server.ca_file)
+            for name in ("one", "two"):
+                cls.admin_client.set_secret(name, f"value of {name}")
+        except BaseException:
+            cls.server.cleanup()  # tearDownClass does not run when setUpClass fails
+            raise
 
     @classmethod
     def tearDownClass(cls):
