@@ -170,6 +170,28 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
       }
       return std::nullopt;
     }
+    // POST /keys/{n}/{version}/{op}; az sends "/keys/{n}//{op}" for the latest version, which
+    // arrives here as /keys/{n}/{op} (repeated slashes collapse).
+    const bool latest_op = seg.size() == 3 && method == "POST" && seg[2] != "create" && seg[2] != "rotate" &&
+                           seg[2] != "backup";
+    if ((seg.size() == 4 || latest_op) && method == "POST") {
+      const std::string version = seg.size() == 4 ? seg[2] : std::string();
+      const std::string& op_word = seg.back();
+      const std::string url = object_url(name) + "/" + version;
+      if (op_word == "release") {
+        return make("KeyRelease", "keys/release/action", object_scope(name), url, [&, name, version] {
+          Status st = keys.release(vault, name, version);
+          return error_response(st.ok() ? Status(Code::kInternal, "release returned no result") : st);
+        });
+      }
+      for (const auto& r : kCryptoRoutes) {
+        if (op_word != r.path) continue;
+        const std::string_view op = r.path;
+        return make(std::string(r.operation), r.action, object_scope(name), url,
+                    [&, op, body, base, name, version] { return run_crypto(op, body, base, vault, name, version, keys); });
+      }
+      return std::nullopt;
+    }
     if (seg.size() <= 3) {
       const std::string version = seg.size() == 3 ? seg[2] : std::string();
       const std::string url = object_url(name) + (version.empty() ? "" : "/" + version);
@@ -185,22 +207,6 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
         });
       }
       return std::nullopt;
-    }
-    if (seg.size() == 4 && method == "POST") {
-      const std::string version = seg[2];
-      const std::string url = object_url(name) + "/" + version;
-      if (seg[3] == "release") {
-        return make("KeyRelease", "keys/release/action", object_scope(name), url, [&, name, version] {
-          Status st = keys.release(vault, name, version);
-          return error_response(st.ok() ? Status(Code::kInternal, "release returned no result") : st);
-        });
-      }
-      for (const auto& r : kCryptoRoutes) {
-        if (seg[3] != r.path) continue;
-        const std::string_view op = r.path;
-        return make(std::string(r.operation), r.action, object_scope(name), url,
-                    [&, op, body, base, name, version] { return run_crypto(op, body, base, vault, name, version, keys); });
-      }
     }
     return std::nullopt;
   }

@@ -6,6 +6,7 @@
 
 #include "cli/cli_context.hpp"
 #include "cli/commands.hpp"
+#include "cli/key_commands.hpp"
 
 namespace coffer::cli {
 
@@ -23,6 +24,7 @@ int run_app(int argc, char** argv) {
   add_server_command(app, ctx);
   add_admin_commands(app, ctx);
   add_secret_commands(app, ctx);
+  add_key_commands(app, ctx);
   add_rbac_commands(app, ctx);
 
   try {

@@ -383,13 +383,30 @@ Result<KeyMaterial> KeyMaterial::from_sealed_bytes(std::string_view bytes) {
   const unsigned char* p = u8(bytes);
   Pkcs8 info(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(bytes.size())));
   if (!info) return ossl::error("d2i_PKCS8_PRIV_KEY_INFO");
-  impl->pkey.reset(EVP_PKCS82PKEY(info.get()));
-  if (!impl->pkey) return ossl::error("EVP_PKCS82PKEY");
-  const int bits = EVP_PKEY_get_bits(impl->pkey.get());
-  if (tag == kTagRsa) return KeyMaterial(KeyKind::kRsa, std::move(impl), bits, {});
+  ossl::PKey pkey(EVP_PKCS82PKEY(info.get()));
+  if (!pkey) return ossl::error("EVP_PKCS82PKEY");
+  return from_pkey(pkey.release());
+}
+
+Result<KeyMaterial> KeyMaterial::from_private_pem(std::string_view pem) {
+  if (!fits_int(pem)) return bad("The PEM file is too large.");
+  ossl::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return ossl::error("BIO_new_mem_buf");
+  ossl::PKey pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!pkey) return bad("The file holds no unencrypted PEM private key.");
+  return from_pkey(pkey.release());
+}
+
+Result<KeyMaterial> KeyMaterial::from_pkey(evp_pkey_st* owned) {
+  auto impl = std::make_unique<Impl>();
+  impl->pkey.reset(owned);
+  EVP_PKEY* k = impl->pkey.get();
+  const int bits = EVP_PKEY_get_bits(k);
+  if (EVP_PKEY_is_a(k, "RSA")) return KeyMaterial(KeyKind::kRsa, std::move(impl), bits, {});
+  if (!EVP_PKEY_is_a(k, "EC")) return bad("Only RSA and EC private keys are supported.");
   char group[64] = {};
   std::size_t glen = 0;
-  if (EVP_PKEY_get_utf8_string_param(impl->pkey.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &glen) != 1) {
+  if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &glen) != 1) {
     return ossl::error("EC group");
   }
   for (const auto& c : kCurves) {
@@ -397,7 +414,7 @@ Result<KeyMaterial> KeyMaterial::from_sealed_bytes(std::string_view bytes) {
       return KeyMaterial(KeyKind::kEc, std::move(impl), bits, std::string(c.jwk));
     }
   }
-  return Status(Code::kInternal, "unsupported EC group in key record");
+  return bad("The EC curve " + std::string(group, glen) + " is not supported; use P-256, P-384, P-521 or P-256K.");
 }
 
 Jwk KeyMaterial::public_jwk() const {

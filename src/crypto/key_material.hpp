@@ -22,6 +22,8 @@
 #include "common/secure_memory.hpp"
 #include "common/status.hpp"
 
+struct evp_pkey_st;  // OpenSSL's EVP_PKEY
+
 namespace coffer::crypto {
 
 enum class KeyKind { kRsa, kEc, kOct };
@@ -54,6 +56,8 @@ class KeyMaterial {
   // A private JWK (import). kBadParameter when a member is missing or the key is inconsistent.
   static Result<KeyMaterial> from_jwk(const Jwk& jwk);
   static Result<KeyMaterial> from_sealed_bytes(std::string_view bytes);
+  // An unencrypted PEM private key (PKCS#8, PKCS#1 or SEC1), RSA or EC.
+  static Result<KeyMaterial> from_private_pem(std::string_view pem);
 
   // The private form for sealing (PKCS#8 DER, or oct bytes) tagged with its kind.
   Result<SecureString> seal_bytes() const;
@@ -86,6 +90,8 @@ class KeyMaterial {
  private:
   struct Impl;
   KeyMaterial(KeyKind kind, std::unique_ptr<Impl> impl, int bits, std::string crv);
+  // RSA or EC key material around `owned`, an EVP_PKEY holding a private key (ownership taken).
+  static Result<KeyMaterial> from_pkey(evp_pkey_st* owned);
 
   KeyKind kind_;
   std::unique_ptr<Impl> impl_;

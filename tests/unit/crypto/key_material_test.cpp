@@ -319,3 +319,26 @@ TEST(KeyMaterial, DigestSizes) {
 
 }  // namespace
 }  // namespace coffer::crypto
+
+namespace coffer::crypto {
+namespace {
+
+TEST(KeyMaterial, PrivatePemImportsRsaAndEcAndRefusesOthers) {
+  if (!testing::openssl_available()) GTEST_SKIP() << "openssl not installed";
+  testing::TempDir dir;
+  ASSERT_EQ(testing::run("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out " + dir.file("ec.pem")), 0);
+  auto ec = KeyMaterial::from_private_pem(testing::read_file(dir.file("ec.pem")));
+  ASSERT_TRUE(ec.ok()) << ec.status().message();
+  EXPECT_EQ(ec->curve(), "P-384");
+  ASSERT_EQ(testing::run("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + dir.file("rsa.pem")), 0);
+  auto rsa = KeyMaterial::from_private_pem(testing::read_file(dir.file("rsa.pem")));
+  ASSERT_TRUE(rsa.ok()) << rsa.status().message();
+  EXPECT_EQ(rsa->kind(), KeyKind::kRsa);
+  EXPECT_EQ(rsa->bits(), 2048);
+  ASSERT_EQ(testing::run("openssl genpkey -algorithm ED25519 -out " + dir.file("ed.pem")), 0);
+  EXPECT_EQ(KeyMaterial::from_private_pem(testing::read_file(dir.file("ed.pem"))).status().code(), Code::kBadParameter);
+  EXPECT_EQ(KeyMaterial::from_private_pem("not a pem").status().code(), Code::kBadParameter);
+}
+
+}  // namespace
+}  // namespace coffer::crypto
