@@ -223,6 +223,7 @@ Result<int64_t> parse_iso_duration(std::string_view text) {
   int64_t total = 0;
   bool time = false;
   bool any = false;
+  bool any_time = false;  // a component after 'T'
   int64_t n = -1;
   for (std::size_t i = 1; i < text.size(); ++i) {
     const char c = text[i];
@@ -257,8 +258,9 @@ Result<int64_t> parse_iso_duration(std::string_view text) {
     total += n * unit;
     n = -1;
     any = true;
+    any_time = any_time || time;
   }
-  if (!any || n >= 0) return invalid();
+  if (!any || n >= 0 || (time && !any_time)) return invalid();
   return total;
 }
 
