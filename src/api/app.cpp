@@ -7,6 +7,7 @@
 
 #include "api/admin_routes.hpp"
 #include "api/api_version.hpp"
+#include "api/credential_routes.hpp"
 #include "api/group_routes.hpp"
 #include "api/identity_routes.hpp"
 #include "api/key_routes.hpp"
@@ -135,7 +136,7 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
     call.record.operation_name = "Health";
     return json_response(200, boost::json::object{{"status", "ok"}});
   }
-  IdentityContext identity{config_.authority, config_.tenant_id, s_.principals, s_.tokens};
+  IdentityContext identity{config_.authority, config_.tenant_id, s_.principals, s_.tokens, s_.assertions};
   if (auto op = route_identity(req, *target, identity, call.record.caller_app_id)) {
     call.record.operation_name = op->name;
     return op->run();
@@ -180,6 +181,7 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
                    }};
   auto op = route_admin(req, segments, ctx);
   if (!op) op = route_groups(req, segments, GroupContext{s_.rbac, s_.principals});
+  if (!op && s_.workload_credentials) op = route_credentials(req, segments, *s_.workload_credentials);
   if (!op) return error_response(Status(Code::kNotFound, "No such admin endpoint."));
   call.record.operation_name = op->name;
   if (Status st = s_.authorizer.authorize(*principal, op->action, op->scope); !st.ok()) return error_response(st);

@@ -15,6 +15,7 @@
 #include "api/target.hpp"
 #include "audit/audit_sink.hpp"
 #include "auth/authorizer.hpp"
+#include "auth/client_assertion.hpp"
 #include "auth/rbac_registry.hpp"
 #include "auth/service_principals.hpp"
 #include "auth/token_service.hpp"
@@ -46,6 +47,9 @@ struct ApiServices {
   ManualClock* test_clock;  // non-null only with --test-clock
   auth::RbacRegistry& rbac;  // role definitions, assignments, groups
   vault::KeyService* keys = nullptr;  // the AKV keys surface; null = keys routes off
+  // Workload identity (federated and certificate credentials); null = client secrets only.
+  auth::WorkloadCredentialRegistry* workload_credentials = nullptr;
+  auth::ClientAssertionVerifier* assertions = nullptr;
 };
 
 class Api {

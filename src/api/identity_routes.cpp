@@ -11,9 +11,39 @@ namespace json = boost::json;
 namespace {
 
 http::Response oauth_error(int status, const std::string& error, const std::string& description) {
-  auto r = json_response(status, json::object{{"error", error}, {"error_description", description}});
+  json::object body{{"error", error}, {"error_description", description}};
+  // Azure AD also lists the AADSTS number(s); some clients branch on them.
+  if (description.rfind("AADSTS", 0) == 0) {
+    int64_t code = 0;
+    std::size_t i = 6;
+    while (i < description.size() && i < 16 && description[i] >= '0' && description[i] <= '9') {
+      code = code * 10 + (description[i++] - '0');
+    }
+    if (i > 6) body["error_codes"] = json::array{code};
+  }
+  auto r = json_response(status, body);
   r.set_header("Cache-Control", "no-store");
   return r;
+}
+
+// The token endpoints of this authority: what a certificate assertion's aud may name.
+std::vector<std::string> token_endpoints(const IdentityContext& ctx) {
+  const std::string tenant = ctx.authority + "/" + ctx.tenant_id;
+  return {tenant + "/oauth2/v2.0/token", tenant + "/oauth2/token", ctx.authority + "/adfs/oauth2/token"};
+}
+
+// Answers a failed client assertion as Azure AD does (see auth/client_assertion.hpp).
+http::Response assertion_error(const Status& st) {
+  switch (st.code()) {
+    case Code::kBadParameter:
+      return oauth_error(400, st.reason().empty() ? "invalid_request" : st.reason(), st.message());
+    case Code::kUnauthorized:
+      return oauth_error(401, st.reason().empty() ? "invalid_client" : st.reason(), st.message());
+    case Code::kUnavailable:
+      return oauth_error(503, "temporarily_unavailable", st.message());
+    default:
+      return error_response(st);
+  }
 }
 
 http::Response discovery(const std::string& authority, const std::string& path_tenant, bool v2) {
@@ -28,7 +58,9 @@ http::Response discovery(const std::string& authority, const std::string& path_t
                    {"grant_types_supported", json::array{"client_credentials"}},
                    {"subject_types_supported", json::array{"pairwise"}},
                    {"id_token_signing_alg_values_supported", json::array{"RS256"}},
-                   {"token_endpoint_auth_methods_supported", json::array{"client_secret_post", "client_secret_basic"}}};
+                   {"token_endpoint_auth_methods_supported",
+                    json::array{"client_secret_post", "client_secret_basic", "private_key_jwt"}},
+                   {"token_endpoint_auth_signing_alg_values_supported", json::array{"RS256", "PS256", "ES256"}}};
   return json_response(200, doc);
 }
 
@@ -57,9 +89,13 @@ http::Response token(const http::Request& req, const IdentityContext& ctx, bool 
   }
   std::string client_id = field("client_id");
   std::string secret = field("client_secret");
+  const std::string assertion_type = field("client_assertion_type");
+  std::string assertion = field("client_assertion");
   credentials_from_basic(req, client_id, secret);
   SecureString secret_guard(secret);
   secure_wipe(secret.data(), secret.size());
+  SecureString assertion_guard(assertion);
+  secure_wipe(assertion.data(), assertion.size());
   caller = client_id.substr(0, 64);
   std::string resource;
   if (std::string scope = field("scope"); !scope.empty()) {
@@ -85,15 +121,41 @@ http::Response token(const http::Request& req, const IdentityContext& ctx, bool 
     return oauth_error(400, "invalid_request",
                        "AADSTS900144: The request must name an https resource in 'scope' (v2) or 'resource' (v1).");
   }
-  if (client_id.empty() || secret_guard.empty()) {
-    return oauth_error(400, "invalid_request", "AADSTS900144: client_id and client_secret are required.");
-  }
-  auto principal = ctx.principals.authenticate(client_id, secret_guard.view());
-  if (!principal.ok()) {
-    if (principal.status().code() != Code::kUnauthorized) return error_response(principal.status());
-    return oauth_error(401, "invalid_client",
-                       "AADSTS7000215: Invalid client secret provided, or the application '" + caller +
-                           "' was not found in the tenant.");
+  Result<auth::Principal> principal = Status(Code::kUnauthorized, "");
+  if (!assertion_type.empty() || !assertion_guard.empty()) {
+    if (!secret_guard.empty()) {
+      return oauth_error(400, "invalid_request",
+                         "AADSTS90023: Only one client authentication method may be used: client_secret or "
+                         "client_assertion.");
+    }
+    if (assertion_type != auth::kJwtBearerAssertionType) {
+      return oauth_error(400, "invalid_request",
+                         "AADSTS90014: client_assertion_type must be " + std::string(auth::kJwtBearerAssertionType) +
+                             ".");
+    }
+    if (assertion_guard.empty()) {
+      return oauth_error(400, "invalid_request",
+                         "AADSTS90014: The request body must contain the following parameter: 'client_assertion'.");
+    }
+    if (!ctx.assertions) {
+      return oauth_error(400, "invalid_request", "AADSTS90014: This server does not accept client assertions.");
+    }
+    principal = ctx.assertions->authenticate(client_id, assertion_guard.view(), token_endpoints(ctx));
+    if (!principal.ok()) return assertion_error(principal.status());
+    caller = principal->app_id;
+  } else {
+    if (client_id.empty() || secret_guard.empty()) {
+      return oauth_error(400, "invalid_request",
+                         "AADSTS7000216: client_id with 'client_secret' or 'client_assertion' is required for the "
+                         "'client_credentials' grant type.");
+    }
+    principal = ctx.principals.authenticate(client_id, secret_guard.view());
+    if (!principal.ok()) {
+      if (principal.status().code() != Code::kUnauthorized) return error_response(principal.status());
+      return oauth_error(401, "invalid_client",
+                         "AADSTS7000215: Invalid client secret provided, or the application '" + caller +
+                             "' was not found in the tenant.");
+    }
   }
   auto issued = ctx.tokens.issue(*principal, resource);
   if (!issued.ok()) return error_response(issued.status());

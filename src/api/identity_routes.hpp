@@ -1,12 +1,16 @@
 // The OAuth2 / OpenID Connect endpoints that Azure AD and ADFS offer, as the
 // Azure SDK, MSAL and az use them (CLIENT-FLOWS.md §2): discovery documents,
 // the client-credentials token endpoints (v2 `scope`, v1 `resource`) and the
-// JWKS. Served on the bare host only; no bearer token required.
+// JWKS. Served on the bare host only; no bearer token required. Clients
+// authenticate with client_secret (form or HTTP Basic) or, when
+// `assertions` is set, with a JWT client assertion (a federated token or
+// one signed by a registered certificate: auth/client_assertion.hpp).
 #pragma once
 
 #include <optional>
 
 #include "api/operation.hpp"
+#include "auth/client_assertion.hpp"
 #include "auth/service_principals.hpp"
 #include "auth/token_service.hpp"
 
@@ -17,6 +21,7 @@ struct IdentityContext {
   std::string tenant_id;
   auth::ServicePrincipalRegistry& principals;
   auth::TokenService& tokens;
+  auth::ClientAssertionVerifier* assertions = nullptr;  // null: client secrets only
 };
 
 // nullopt when the path is not an identity endpoint. The Operation's run()

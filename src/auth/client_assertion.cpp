@@ -133,9 +133,10 @@ Result<Principal> ClientAssertionVerifier::certificate(const std::string& client
   const auto x5t_s256 = string_member(jws.header, "x5t#S256");
   const auto x5t = string_member(jws.header, "x5t");
   if (!x5t_s256 && !x5t) return malformed("The header must name the certificate with 'x5t' or 'x5t#S256'.");
-  const std::string shown = x5t_s256 ? *x5t_s256 : *x5t;
-  std::string thumb_hex;
-  if (auto raw = base64url_decode(shown)) thumb_hex = hex_encode(*raw);
+  // MSAL pads the base64url thumbprint ("…="); compare the decoded bytes.
+  const auto raw_thumbprint = base64url_decode(x5t_s256 ? *x5t_s256 : *x5t);
+  const std::string thumbprint = raw_thumbprint ? base64url_encode(*raw_thumbprint) : std::string();
+  const std::string thumb_hex = raw_thumbprint ? hex_encode(*raw_thumbprint) : std::string();
   const Status not_registered = invalid_client(
       "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on "
       "application. [Reason - The key was not found., Thumbprint of key used by client: " +
@@ -144,7 +145,7 @@ Result<Principal> ClientAssertionVerifier::certificate(const std::string& client
   if (!certs.ok()) return certs.status().code() == Code::kNotFound ? not_registered : certs.status();
   const CertificateCredential* cert = nullptr;
   for (const auto& c : *certs) {
-    if ((x5t_s256 && c.x5t_s256 == *x5t_s256) || (!x5t_s256 && x5t && c.x5t == *x5t)) cert = &c;
+    if (!thumbprint.empty() && thumbprint == (x5t_s256 ? c.x5t_s256 : c.x5t)) cert = &c;
   }
   if (!cert) return not_registered;
 

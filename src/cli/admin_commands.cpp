@@ -122,6 +122,7 @@ void add_principal_commands(CLI::App& app, CliContext& ctx) {
   on_run(reset, ctx, [&ctx, id] {
     return admin_call(ctx, "POST", kPrincipals + "/" + percent_encode(*id) + "/reset-credential", nullptr, nullptr);
   });
+  add_sp_credential_commands(sp, credential, ctx);
 }
 
 void add_test_clock_commands(CLI::App& app, CliContext& ctx) {

@@ -14,6 +14,11 @@ void add_server_command(CLI::App& app, CliContext& ctx);
 // coffer vault create|show|list|delete, coffer sp create|show|list|delete|credential reset,
 // coffer test-clock advance
 void add_admin_commands(CLI::App& app, CliContext& ctx);
+// coffer sp federated-credential create|list|show|delete and coffer sp
+// credential add|list|delete (certificates), added to `sp` and its `credential`.
+void add_sp_credential_commands(CLI::App* sp, CLI::App* credential, CliContext& ctx);
+// The first PEM CERTIFICATE block of a file's bytes, or base64 of a DER file.
+Result<std::string> certificate_for_upload(const std::string& file);
 // coffer keyvault secret … (set, show, list, list-versions, set-attributes, download)
 void add_secret_commands(CLI::App& app, CliContext& ctx);
 // the soft-delete and backup half of `coffer keyvault secret` (delete, recover,

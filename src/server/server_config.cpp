@@ -73,6 +73,10 @@ const std::vector<Option>& options() {
       {"maintenanceIntervalSeconds", "COFFER_MAINTENANCE_INTERVAL_SECONDS",
        number("maintenanceIntervalSeconds", &ServerConfig::maintenance_interval_seconds, 86400)},
       {"testClock", "COFFER_TEST_CLOCK", flag("testClock", &ServerConfig::test_clock)},
+      {"oidcCaFile", "COFFER_OIDC_CA_FILE", text(&ServerConfig::oidc_ca_file)},
+      {"oidcJwksFiles", "COFFER_OIDC_JWKS_FILES", text(&ServerConfig::oidc_jwks_files)},
+      {"oidcJwksCacheSeconds", "COFFER_OIDC_JWKS_CACHE_SECONDS",
+       number("oidcJwksCacheSeconds", &ServerConfig::oidc_jwks_cache_seconds, 86400)},
   };
   return all;
 }

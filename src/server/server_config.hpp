@@ -30,6 +30,10 @@ struct ServerConfig {
   unsigned worker_threads = 32;               // workerThreads / COFFER_WORKER_THREADS
   unsigned maintenance_interval_seconds = 60; // maintenanceIntervalSeconds / COFFER_MAINTENANCE_INTERVAL_SECONDS
   bool test_clock = false;                    // testClock / COFFER_TEST_CLOCK (dev mode only)
+  // Workload identity (README "Workload identity"):
+  std::string oidc_ca_file;                   // oidcCaFile / COFFER_OIDC_CA_FILE (default: system store)
+  std::string oidc_jwks_files;                // oidcJwksFiles / COFFER_OIDC_JWKS_FILES: ISSUER=PATH[,…]
+  unsigned oidc_jwks_cache_seconds = 3600;    // oidcJwksCacheSeconds / COFFER_OIDC_JWKS_CACHE_SECONDS
 };
 
 // Applies the JSON file at `path` (no-op when empty) onto `config`.

@@ -17,6 +17,7 @@
 #include "http/server.hpp"
 #include "server/dev_bootstrap.hpp"
 #include "server/initial_admin.hpp"
+#include "server/workload_identity.hpp"
 #include "store/store.hpp"
 #include "vault/scheduler.hpp"
 
@@ -92,6 +93,11 @@ int run_server(ServerConfig config) {
     if (Status st = auth::grant_administrator(rbac, (*admin)->object_id); !st.ok()) return fail(st);
   }
 
+  auto workload = make_workload_identity(
+      {config.oidc_ca_file, config.oidc_jwks_files, config.oidc_jwks_cache_seconds}, **store, principals,
+      system_clock);  // assertions are minted by real-time issuers, even under --test-clock
+  if (!workload.ok()) return fail(workload.status());
+
   std::unique_ptr<api::Api> app;
   http::ServerOptions options;
   options.listen = config.listen;
@@ -111,7 +117,8 @@ int run_server(ServerConfig config) {
   app = std::make_unique<api::Api>(
       api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id},
       api::ApiServices{vaults, secrets, maintenance, principals, tokens, authorizer, **audit_sink, clock,
-                       config.test_clock ? &manual_clock : nullptr, rbac, &keys});
+                       config.test_clock ? &manual_clock : nullptr, rbac, &keys,
+                       (*workload)->credentials.get(), (*workload)->verifier.get()});
 
   if (config.dev) {
     if (Status st = write_dev_json(config, identity->tenant_id, dev_creds, port); !st.ok()) return fail(st);

@@ -38,7 +38,10 @@ std::set<std::string> admin_ops() {
   return {"VaultList",          "VaultCreate",         "VaultDelete",        "VaultGet",
           "ServicePrincipalList", "ServicePrincipalCreate", "ServicePrincipalDelete", "ServicePrincipalGet",
           "ServicePrincipalResetCredential", "TestClockAdvance", "GroupList", "GroupGet",
-          "GroupCreate",        "GroupDelete",         "GroupMemberAdd",     "GroupMemberRemove"};
+          "GroupCreate",        "GroupDelete",         "GroupMemberAdd",     "GroupMemberRemove",
+          "ServicePrincipalFederatedCredentialList", "ServicePrincipalFederatedCredentialGet",
+          "ServicePrincipalFederatedCredentialCreate", "ServicePrincipalFederatedCredentialDelete",
+          "ServicePrincipalCertificateList", "ServicePrincipalCertificateAdd", "ServicePrincipalCertificateDelete"};
 }
 std::set<std::string> rbac_read_ops() {
   return {"RoleDefinitionList", "RoleDefinitionGet", "RoleAssignmentList", "RoleAssignmentGet"};
