@@ -19,6 +19,9 @@ class AuditSink {
  public:
   virtual ~AuditSink() = default;
   virtual Status write(const AuditRecord& record) = 0;
+  // OK when the sink expects to accept records; otherwise kUnavailable with
+  // the reason (served by /healthz).
+  virtual Status health() const { return Status::Ok(); }
 };
 
 class JsonLinesFileSink final : public AuditSink {

@@ -1,0 +1,129 @@
+#include "audit/chain.hpp"
+
+#include <boost/json.hpp>
+#include <ctime>
+
+#include "audit/audit_sink.hpp"
+#include "common/base64.hpp"
+#include "crypto/tls_material.hpp"
+
+namespace coffer::audit {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kHashPrefix = "hmac-sha256:";
+
+// Query parameters whose values are protocol vocabulary, recorded in clear.
+bool clear_query_param(std::string_view name) {
+  return name == "api-version" || name == "maxresults" || name == "$skiptoken" || name == "skiptoken" ||
+         name == "%24skiptoken";
+}
+
+// `uri` with every query value outside the clear list replaced by its HMAC.
+std::string redact_query(std::string_view key, const std::string& uri) {
+  auto q = uri.find('?');
+  if (q == std::string::npos) return uri;
+  std::string out = uri.substr(0, q + 1);
+  std::string_view rest = std::string_view(uri).substr(q + 1);
+  bool first = true;
+  while (true) {
+    auto amp = rest.find('&');
+    std::string_view part = rest.substr(0, amp);
+    if (!first) out += '&';
+    first = false;
+    auto eq = part.find('=');
+    if (eq == std::string_view::npos || clear_query_param(part.substr(0, eq))) {
+      out += part;
+    } else {
+      out += part.substr(0, eq + 1);
+      out += hash_value(key, part.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    rest = rest.substr(amp + 1);
+  }
+  return out;
+}
+
+// `{"sequence":N,"previousHash":"H",` + the rest of `object_json` after its '{'.
+std::string chain_prefix(uint64_t sequence, const std::string& previous, const std::string& object_json) {
+  std::string line = "{\"sequence\":" + std::to_string(sequence) + ",\"previousHash\":\"" + previous + "\"";
+  if (object_json.size() > 2) line += ',';
+  line.append(object_json, 1, std::string::npos);
+  return line;
+}
+
+}  // namespace
+
+std::string iso_time_ms(int64_t ms) {
+  std::time_t secs = std::time_t(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[64];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, int(ms % 1000));
+  return out;
+}
+
+std::string line_hash(std::string_view line) { return hex_encode(crypto::sha256(line)); }
+
+Result<ChainHead> head_after(std::string_view line) {
+  boost::system::error_code ec;
+  json::value v = json::parse(line, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const json::value* seq = o ? o->if_contains("sequence") : nullptr;
+  if (!seq || !seq->is_int64() || seq->get_int64() < 1) {
+    return Status(Code::kBadParameter, "not an audit chain line");
+  }
+  return ChainHead{uint64_t(seq->get_int64()), line_hash(line)};
+}
+
+std::string checkpoint_message(uint64_t sequence, std::string_view previous_hash, int64_t time_ms,
+                               std::string_view key_id) {
+  std::string m = "coffer-audit-checkpoint-v1\n";
+  m += std::to_string(sequence) + "\n";
+  m += previous_hash;
+  m += "\n" + std::to_string(time_ms) + "\n";
+  m += key_id;
+  return m;
+}
+
+SecureString sink_hmac_key(std::string_view secret, std::string_view sink_id) {
+  return SecureString(crypto::hmac_sha256(secret, "coffer-audit-hmac-v1:" + std::string(sink_id)));
+}
+
+std::string hash_value(std::string_view key, std::string_view value) {
+  return std::string(kHashPrefix) + hex_encode(crypto::hmac_sha256(key, value));
+}
+
+AuditRecord RecordFormatter::redact(const AuditRecord& record) const {
+  AuditRecord r = record;
+  const std::string_view key = hmac_key_.view();
+  if (!r.client_info.empty()) r.client_info = hash_value(key, r.client_info);
+  if (!r.correlation_id.empty()) r.correlation_id = hash_value(key, r.correlation_id);
+  r.request_uri = redact_query(key, r.request_uri);
+  return r;
+}
+
+std::string RecordFormatter::record(const AuditRecord& record, ChainHead& head) const {
+  std::string line = chain_prefix(head.sequence + 1, head.hash, to_json(redact(record)));
+  head = ChainHead{head.sequence + 1, line_hash(line)};
+  return line;
+}
+
+Result<std::string> RecordFormatter::checkpoint(int64_t time_ms, ChainHead& head) const {
+  if (!signer_) return Status(Code::kUnavailable, "no audit signing key");
+  const uint64_t seq = head.sequence + 1;
+  COFFER_ASSIGN_OR_RETURN(std::string sig,
+                          signer_->sign(checkpoint_message(seq, head.hash, time_ms, signer_->key_id())));
+  json::object o{{"category", "AuditCheckpoint"},
+                 {"time", iso_time_ms(time_ms)},
+                 {"timeMs", time_ms},
+                 {"keyId", signer_->key_id()},
+                 {"signature", base64url_encode(sig)}};
+  std::string line = chain_prefix(seq, head.hash, json::serialize(o));
+  head = ChainHead{seq, line_hash(line)};
+  return line;
+}
+
+}  // namespace coffer::audit
