@@ -107,7 +107,9 @@ http::Response Api::handle(http::Request& req) {
   if (Status st = s_.audit.write(rec); !st.ok()) {
     spdlog::error("audit sink failed, refusing to report the outcome of request {}: {}", rec.request_id,
                   st.message());
-    resp = error_response(Status(Code::kUnavailable, "The request could not be audited; it may have been applied."));
+    resp = rec.operation_name == "Health"
+               ? json_response(503, boost::json::object{{"status", "unhealthy"}, {"reason", st.message()}})
+               : error_response(Status(Code::kUnavailable, "The request could not be audited; it may have been applied."));
   }
   resp.set_header("x-ms-request-id", rec.request_id);
   if (!rec.correlation_id.empty()) resp.set_header("x-ms-client-request-id", rec.correlation_id);
@@ -134,6 +136,9 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
   const auto& seg = target->segments;
   if (seg.size() == 1 && seg[0] == "healthz" && req.method == "GET") {
     call.record.operation_name = "Health";
+    if (Status audit = s_.audit.health(); !audit.ok()) {
+      return json_response(503, boost::json::object{{"status", "unhealthy"}, {"reason", audit.message()}});
+    }
     return json_response(200, boost::json::object{{"status", "ok"}});
   }
   IdentityContext identity{config_.authority, config_.tenant_id, s_.principals, s_.tokens, s_.assertions};

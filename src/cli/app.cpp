@@ -26,6 +26,7 @@ int run_app(int argc, char** argv) {
   add_secret_commands(app, ctx);
   add_key_commands(app, ctx);
   add_rbac_commands(app, ctx);
+  add_audit_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -25,6 +25,9 @@ void add_secret_commands(CLI::App& app, CliContext& ctx);
 // purge, list-deleted, show-deleted, backup, restore), added to `secret`.
 void add_secret_lifecycle_commands(CLI::App* secret, CliContext& ctx);
 
+// coffer audit verify|hash|tail|search (offline, see cli/audit_commands.cpp)
+void add_audit_commands(CLI::App& app, CliContext& ctx);
+
 // coffer role definition list|show|create|delete, coffer role assignment
 // create|list|delete, coffer group create|list|show|delete|member add|remove|list
 void add_rbac_commands(CLI::App& app, CliContext& ctx);

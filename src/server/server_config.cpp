@@ -67,6 +67,14 @@ const std::vector<Option>& options() {
       {"defaultVault", "COFFER_DEFAULT_VAULT", text(&ServerConfig::default_vault)},
       {"authority", "COFFER_AUTHORITY", text(&ServerConfig::authority)},
       {"auditLog", "COFFER_AUDIT_LOG", text(&ServerConfig::audit_log)},
+      {"auditSinks", "COFFER_AUDIT_SINKS", text(&ServerConfig::audit_sinks)},
+      {"auditRequireAll", "COFFER_AUDIT_REQUIRE_ALL", flag("auditRequireAll", &ServerConfig::audit_require_all)},
+      {"auditCheckpointRecords", "COFFER_AUDIT_CHECKPOINT_RECORDS",
+       number("auditCheckpointRecords", &ServerConfig::audit_checkpoint_records, 1000000)},
+      {"auditCheckpointSeconds", "COFFER_AUDIT_CHECKPOINT_SECONDS",
+       number("auditCheckpointSeconds", &ServerConfig::audit_checkpoint_seconds, 86400)},
+      {"auditWriteTimeoutMs", "COFFER_AUDIT_WRITE_TIMEOUT_MS",
+       number("auditWriteTimeoutMs", &ServerConfig::audit_write_timeout_ms, 600000)},
       {"maxBodyBytes", "COFFER_MAX_BODY_BYTES", number("maxBodyBytes", &ServerConfig::max_body_bytes, 64u << 20)},
       {"ioThreads", "COFFER_IO_THREADS", number("ioThreads", &ServerConfig::io_threads, 256)},
       {"workerThreads", "COFFER_WORKER_THREADS", number("workerThreads", &ServerConfig::worker_threads, 1024)},
@@ -118,6 +126,10 @@ Status apply_environment(ServerConfig& config) {
 Status validate(const ServerConfig& c) {
   if (c.test_clock && !c.dev) return Status(Code::kBadParameter, "--test-clock is only allowed with --dev.");
   if (c.max_body_bytes < 1024) return Status(Code::kBadParameter, "maxBodyBytes must be at least 1024.");
+  if (c.audit_checkpoint_records == 0 || c.audit_checkpoint_seconds == 0 || c.audit_write_timeout_ms == 0) {
+    return Status(Code::kBadParameter,
+                  "auditCheckpointRecords, auditCheckpointSeconds and auditWriteTimeoutMs must be positive.");
+  }
   if (c.dev) return Status::Ok();
   if (c.tls_cert_file.empty() || c.tls_key_file.empty()) {
     return Status(Code::kBadParameter,

@@ -25,6 +25,12 @@ struct ServerConfig {
   std::string default_vault;                  // defaultVault / COFFER_DEFAULT_VAULT ("dev" in dev mode)
   std::string authority;                      // authority / COFFER_AUTHORITY (default https://localhost:<port>)
   std::string audit_log;                      // auditLog / COFFER_AUDIT_LOG (default <dataDir>/audit.log)
+  // Audit (README "Audit"):
+  std::string audit_sinks = "file";           // auditSinks / COFFER_AUDIT_SINKS: file|file:PATH|stdout|unix:PATH[,…]
+  bool audit_require_all = false;             // auditRequireAll / COFFER_AUDIT_REQUIRE_ALL
+  unsigned audit_checkpoint_records = 1000;   // auditCheckpointRecords / COFFER_AUDIT_CHECKPOINT_RECORDS
+  unsigned audit_checkpoint_seconds = 60;     // auditCheckpointSeconds / COFFER_AUDIT_CHECKPOINT_SECONDS
+  unsigned audit_write_timeout_ms = 2000;     // auditWriteTimeoutMs / COFFER_AUDIT_WRITE_TIMEOUT_MS
   std::size_t max_body_bytes = 1024 * 1024;   // maxBodyBytes / COFFER_MAX_BODY_BYTES
   unsigned io_threads = 0;                    // ioThreads / COFFER_IO_THREADS (0 = one per core)
   unsigned worker_threads = 32;               // workerThreads / COFFER_WORKER_THREADS

@@ -10,6 +10,7 @@
 
 #include "api/app.hpp"
 #include "audit/audit_sink.hpp"
+#include "server/audit_setup.hpp"
 #include "auth/authorizer.hpp"
 #include "auth/rbac_registry.hpp"
 #include "auth/server_identity.hpp"
@@ -30,13 +31,14 @@ int fail(const Status& st) {
   return 1;
 }
 
-// Blocks SIGINT/SIGTERM in every thread started after this call, so one
-// waiter thread receives them with sigwait().
+// Blocks SIGINT/SIGTERM (and SIGHUP: reopen the audit log) in every thread
+// started after this call, so one waiter thread receives them with sigwait().
 sigset_t block_shutdown_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
@@ -65,7 +67,9 @@ int run_server(ServerConfig config) {
   if (!store.ok()) return fail(store.status());
   auto identity = auth::load_or_create_server_identity(**store, keyring);
   if (!identity.ok()) return fail(identity.status());
-  auto audit_sink = audit::JsonLinesFileSink::open(config.audit_log);
+  auto audit_keys = load_or_create_audit_keys(**store, keyring);
+  if (!audit_keys.ok()) return fail(audit_keys.status());
+  auto audit_sink = open_audit_log(config, *audit_keys);
   if (!audit_sink.ok()) return fail(audit_sink.status());
 
   SystemClock system_clock;
@@ -125,9 +129,13 @@ int run_server(ServerConfig config) {
   }
   spdlog::info("coffer server listening on {} (port {}), data in {}", config.listen, port, config.data_dir);
 
-  std::thread signal_waiter([&server, signals] {
+  audit::AuditLog& audit_log = **audit_sink;
+  std::thread signal_waiter([&server, &audit_log, signals] {
     int sig = 0;
-    sigwait(&signals, &sig);
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+      spdlog::info("SIGHUP received: reopening the audit log");
+      audit_log.reopen();
+    }
     if (sig != 0) spdlog::info("signal {} received: finishing in-flight requests", sig);
     server.stop();
   });
@@ -137,6 +145,7 @@ int run_server(ServerConfig config) {
   // Wake the waiter if the server stopped for another reason.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
+  audit_log.close();  // final signed checkpoints
   spdlog::info("coffer server stopped");
   return 0;
 }

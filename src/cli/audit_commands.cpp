@@ -1,0 +1,269 @@
+// coffer audit verify|hash|tail|search: offline tools over audit logs (no
+// server needed). `hash` reads the sealed HMAC secret from the store, so it
+// needs the root key, found as the server finds it (--config, COFFER_*
+// variables, or the dev data directory's root.key).
+#include <boost/json.hpp>
+#include <cctype>
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "audit/chain.hpp"
+#include "audit/verify.hpp"
+#include "cli/commands.hpp"
+#include "cli/time_format.hpp"
+#include "crypto/keyring.hpp"
+#include "crypto/root_key.hpp"
+#include "server/audit_setup.hpp"
+#include "server/server_config.hpp"
+#include "store/store.hpp"
+
+namespace coffer::cli {
+namespace json = boost::json;
+namespace fs = std::filesystem;
+namespace {
+
+std::string data_dir_of(const CliContext& ctx, const std::string& own) {
+  if (!own.empty()) return own;
+  if (!ctx.data_dir.empty()) return ctx.data_dir;
+  return "";
+}
+
+Status run_verify(const std::vector<std::string>& files, const std::string& key_file, bool live) {
+  audit::VerifyOptions options;
+  options.allow_unsigned_tail = live;
+  std::string path = key_file;
+  if (path.empty() && !files.empty()) {
+    fs::path candidate = fs::path(files.back()).parent_path() / server::kAuditPublicKeyFile;
+    if (fs::exists(candidate)) path = candidate.string();
+  }
+  if (path.empty()) {
+    return Status(Code::kBadParameter, "No public key: give --public-key (the server writes " +
+                                           std::string(server::kAuditPublicKeyFile) + " next to its log).");
+  }
+  std::ifstream in(path);
+  if (!in) return Status(Code::kBadParameter, "Cannot read public key " + path + ".");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  options.public_key_pem = ss.str();
+  audit::VerifyReport r = audit::verify_logs(files, options);
+  for (const auto& note : r.notes) std::cerr << "note: " << note << "\n";
+  if (!r.ok) return Status(Code::kBadParameter, "audit log NOT intact: " + r.error);
+  std::cout << "audit log intact: " << r.records << " records, sequences " << r.first_sequence << ".."
+            << r.last_sequence << ", " << r.checkpoints << " signed checkpoints (last at sequence "
+            << r.last_checkpoint << ")" << std::endl;
+  return Status::Ok();
+}
+
+Status run_hash(const CliContext& ctx, const std::string& value, const std::string& config_file,
+                const std::string& own_dir, std::string sink) {
+  server::ServerConfig config;
+  COFFER_RETURN_IF_ERROR(server::apply_config_file(config_file, config));
+  COFFER_RETURN_IF_ERROR(server::apply_environment(config));
+  if (std::string d = data_dir_of(ctx, own_dir); !d.empty()) config.data_dir = d;
+  if (config.root_key_file.empty() && config.root_key_env.empty()) {
+    config.root_key_file = (fs::path(config.data_dir) / "root.key").string();  // dev mode's key
+  }
+  auto source = config.root_key_file.empty() ? crypto::env_root_key(config.root_key_env)
+                                             : crypto::file_root_key(config.root_key_file);
+  COFFER_ASSIGN_OR_RETURN(auto root, source->load());
+  crypto::Keyring keyring(std::move(root));
+  const fs::path db = fs::path(config.data_dir) / "coffer.db";
+  if (!fs::exists(db)) return Status(Code::kNotFound, "No database at " + db.string() + ".");
+  COFFER_ASSIGN_OR_RETURN(auto store, store::open_sqlite_store({db.string()}));
+  COFFER_ASSIGN_OR_RETURN(SecureString secret, server::load_audit_hmac_secret(*store, keyring));
+  if (sink.empty()) {
+    sink = config.audit_sinks.substr(0, config.audit_sinks.find(','));
+    while (!sink.empty() && sink.front() == ' ') sink.erase(0, 1);
+    while (!sink.empty() && sink.back() == ' ') sink.pop_back();
+  }
+  SecureString key = audit::sink_hmac_key(secret.view(), sink);
+  std::cout << audit::hash_value(key.view(), value) << std::endl;
+  return Status::Ok();
+}
+
+struct Filter {
+  std::string vault, principal, operation, result, since, until;
+  bool checkpoints = false;
+  int64_t since_ms = INT64_MIN, until_ms = INT64_MAX;
+};
+
+bool iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+// "2026-11-27T20:00:00Z" (any ISO-8601 that parse_iso8601 takes) or a span
+// back from now: "30s", "15m", "2h", "7d".
+std::optional<int64_t> parse_when(const std::string& text) {
+  if (auto t = parse_iso8601(text)) return *t * 1000;
+  if (text.size() < 2) return std::nullopt;
+  int64_t n = 0;
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+    n = n * 10 + (text[i] - '0');
+  }
+  int64_t unit = 0;
+  switch (text.back()) {
+    case 's': unit = 1000; break;
+    case 'm': unit = 60'000; break;
+    case 'h': unit = 3'600'000; break;
+    case 'd': unit = 86'400'000; break;
+    default: return std::nullopt;
+  }
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() - n * unit;
+}
+
+std::string text_at(const json::object& o, std::initializer_list<std::string_view> path) {
+  const json::object* cur = &o;
+  const json::value* v = nullptr;
+  for (auto key : path) {
+    if (!cur) return "";
+    v = cur->if_contains(key);
+    if (!v) return "";
+    cur = v->if_object();
+  }
+  if (const auto* s = v->if_string()) return std::string(*s);
+  if (v->is_int64()) return std::to_string(v->get_int64());
+  return "";
+}
+
+bool matches(const Filter& f, const json::object& o) {
+  const bool checkpoint = text_at(o, {"category"}) == "AuditCheckpoint";
+  if (checkpoint) return f.checkpoints;
+  if (!f.vault.empty() && !iequal(text_at(o, {"resourceId"}), f.vault)) return false;
+  if (!f.principal.empty() &&
+      !iequal(text_at(o, {"identity", "claim", "http://schemas.microsoft.com/identity/claims/objectidentifier"}),
+              f.principal) &&
+      !iequal(text_at(o, {"identity", "claim", "appid"}), f.principal)) {
+    return false;
+  }
+  if (!f.operation.empty() && !iequal(text_at(o, {"operationName"}), f.operation)) return false;
+  if (!f.result.empty() && !iequal(text_at(o, {"resultType"}), f.result) &&
+      text_at(o, {"httpStatusCode"}) != f.result) {
+    return false;
+  }
+  if (f.since_ms != INT64_MIN || f.until_ms != INT64_MAX) {
+    auto t = parse_iso8601(text_at(o, {"time"}));
+    if (!t) return false;
+    // Record times carry milliseconds; parse_iso8601 drops them, so compare at second precision.
+    if (*t * 1000 + 999 < f.since_ms || *t * 1000 > f.until_ms) return false;
+  }
+  return true;
+}
+
+Status check_filter(Filter& f) {
+  if (!f.since.empty()) {
+    auto t = parse_when(f.since);
+    if (!t) return Status(Code::kBadParameter, "--since: use ISO-8601 or a span such as 15m, 2h, 7d.");
+    f.since_ms = *t;
+  }
+  if (!f.until.empty()) {
+    auto t = parse_when(f.until);
+    if (!t) return Status(Code::kBadParameter, "--until: use ISO-8601 or a span such as 15m, 2h, 7d.");
+    f.until_ms = *t;
+  }
+  return Status::Ok();
+}
+
+// Calls `emit` with each matching line of `files`, in order.
+Status scan(const std::vector<std::string>& files, const Filter& f, const std::function<void(const std::string&)>& emit) {
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    if (!in) return Status(Code::kBadParameter, "Cannot read " + file + ".");
+    std::string line;
+    while (std::getline(in, line)) {
+      boost::system::error_code ec;
+      json::value v = json::parse(line, ec);
+      if (ec || !v.is_object()) continue;
+      if (matches(f, v.get_object())) emit(line);
+    }
+  }
+  return Status::Ok();
+}
+
+void add_filter_options(CLI::App* cmd, Filter& f) {
+  cmd->add_option("--vault", f.vault, "Only records of this vault.");
+  cmd->add_option("--principal", f.principal, "Only records of this caller (object id or app id).");
+  cmd->add_option("--operation", f.operation, "Only this operationName, e.g. SecretGet.");
+  cmd->add_option("--result", f.result, "Success, Failure, or an HTTP status code.");
+  cmd->add_option("--since", f.since, "Not before: ISO-8601, or a span back from now (15m, 2h, 7d).");
+  cmd->add_option("--until", f.until, "Not after: ISO-8601, or a span back from now.");
+  cmd->add_flag("--checkpoints", f.checkpoints, "Also show checkpoint lines.");
+}
+
+}  // namespace
+
+void add_audit_commands(CLI::App& app, CliContext& ctx) {
+  auto* audit = app.add_subcommand("audit", "Verify, search and hash values for audit logs (offline).");
+  audit->require_subcommand(1);
+
+  struct VerifyArgs {
+    std::vector<std::string> files;
+    std::string public_key;
+    bool live = false;
+  };
+  auto v = std::make_shared<VerifyArgs>();
+  auto* verify = audit->add_subcommand(
+      "verify", "Prove audit log files intact (give rotated files oldest first). Exit 0 if intact, 1 if not.");
+  verify->add_option("files", v->files, "Audit log files, oldest first.")->required();
+  verify->add_option("--public-key", v->public_key,
+                     "PEM public key of the audit signing key (default: audit-signing-key.pub next to the log).");
+  verify->add_flag("--live", v->live, "Accept records after the last checkpoint (a log still being written).");
+  on_run(verify, ctx, [v] { return run_verify(v->files, v->public_key, v->live); });
+
+  struct HashArgs {
+    std::string value, config, data_dir, sink;
+  };
+  auto h = std::make_shared<HashArgs>();
+  auto* hash = audit->add_subcommand(
+      "hash", "Print the HMAC under which VALUE appears in the audit log (needs the data directory and root key).");
+  hash->add_option("value", h->value, "The value to hash, e.g. a User-Agent or client request id.")->required();
+  hash->add_option("--config", h->config, "Server config file (for dataDir, rootKeyFile, auditSinks).");
+  hash->add_option("--data-dir", h->data_dir, "Data directory (default: as the server).");
+  hash->add_option("--sink", h->sink, "Sink as written in auditSinks (default: the first, normally 'file').");
+  on_run(hash, ctx, [&ctx, h] { return run_hash(ctx, h->value, h->config, h->data_dir, h->sink); });
+
+  struct ReadArgs {
+    std::vector<std::string> files;
+    Filter filter;
+    std::size_t lines = 20;
+  };
+  auto t = std::make_shared<ReadArgs>();
+  auto* tail = audit->add_subcommand("tail", "Print the last matching records (JSON lines).");
+  tail->add_option("files", t->files, "Audit log files, oldest first.")->required();
+  tail->add_option("-n,--lines", t->lines, "How many records (default 20).");
+  add_filter_options(tail, t->filter);
+  on_run(tail, ctx, [t] {
+    COFFER_RETURN_IF_ERROR(check_filter(t->filter));
+    std::deque<std::string> last;
+    COFFER_RETURN_IF_ERROR(scan(t->files, t->filter, [&](const std::string& line) {
+      last.push_back(line);
+      if (last.size() > t->lines) last.pop_front();
+    }));
+    for (const auto& line : last) std::cout << line << "\n";
+    std::cout << std::flush;
+    return Status::Ok();
+  });
+
+  auto s = std::make_shared<ReadArgs>();
+  auto* search = audit->add_subcommand("search", "Print every matching record (JSON lines).");
+  search->add_option("files", s->files, "Audit log files, oldest first.")->required();
+  add_filter_options(search, s->filter);
+  on_run(search, ctx, [s] {
+    COFFER_RETURN_IF_ERROR(check_filter(s->filter));
+    COFFER_RETURN_IF_ERROR(scan(s->files, s->filter, [](const std::string& line) { std::cout << line << "\n"; }));
+    std::cout << std::flush;
+    return Status::Ok();
+  });
+}
+
+}  // namespace coffer::cli

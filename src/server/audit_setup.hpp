@@ -1,0 +1,43 @@
+// The audit log of a running server: its keys and its sinks.
+//
+// Two server-wide secrets are created once and kept in the store only
+// sealed under the root key, like the token-signing key:
+//   config/audit-signing-key  Ed25519 private key (PEM) that signs checkpoints
+//   config/audit-hmac-key     32 random bytes; each sink's HMAC key is
+//                             derived from it and the sink's spec as written
+//                             in auditSinks ("file", "stdout", …; chain.hpp)
+// The signing key's public half is written as audit-signing-key.pub next to
+// every file sink and in the data directory, for offline verification.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "audit/audit_log.hpp"
+#include "common/secure_memory.hpp"
+#include "common/status.hpp"
+#include "crypto/ed25519_key.hpp"
+#include "crypto/keyring.hpp"
+#include "server/server_config.hpp"
+#include "store/store.hpp"
+
+namespace coffer::server {
+
+inline constexpr const char* kAuditPublicKeyFile = "audit-signing-key.pub";
+
+struct AuditKeys {
+  std::shared_ptr<const crypto::Ed25519Key> signer;
+  SecureString hmac_secret;
+};
+
+// Loads the audit keys, creating what is missing.
+Result<AuditKeys> load_or_create_audit_keys(store::Store& store, crypto::Keyring& keyring);
+// Loads the HMAC secret only (for `coffer audit hash`); kNotFound if the
+// server never created it.
+Result<SecureString> load_audit_hmac_secret(store::Store& store, crypto::Keyring& keyring);
+
+// Builds the AuditLog of `config` (auditSinks, auditLog, …) and writes the
+// public key files. `config.audit_log` must already be resolved.
+Result<std::unique_ptr<audit::AuditLog>> open_audit_log(const ServerConfig& config, const AuditKeys& keys);
+
+}  // namespace coffer::server

@@ -1,0 +1,211 @@
+"""The audit log with the real server: every answered request is recorded,
+nothing is served when no sink can record (disk full, deleted file, hung
+sink) and service resumes by itself; `coffer audit verify` proves the log
+and catches an edit; no secret value or token lands in the data directory."""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import uuid
+
+import requests
+
+from coffer_server import COFFER_BIN, CofferServer, token
+
+
+def session_for(server):
+    s = requests.Session()
+    s.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
+    s.verify = server.ca_file
+    s.headers["Authorization"] = "Bearer " + token(server, f"https://vault.localhost:{server.port}")
+    return s
+
+
+def config_file(directory, **options):
+    path = os.path.join(directory, "audit-config.json")
+    with open(path, "w") as f:
+        json.dump(options, f)
+    return path
+
+
+def coffer(*args):
+    return subprocess.run([COFFER_BIN, *args], capture_output=True, text=True, timeout=60)
+
+
+def read_log(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f]
+
+
+class AuditRecordsTest(unittest.TestCase):
+    def test_every_answer_recorded_verify_and_nothing_secret(self):
+        secret_value = "s3cr3t-" + uuid.uuid4().hex
+        with CofferServer() as server:
+            s = session_for(server)
+            tok = s.headers["Authorization"][7:]
+            base = server.vault_url()
+            answered = []  # x-ms-request-id of every response
+            for i in range(5):
+                r = s.put(f"{base}/secrets/a{i}?api-version=7.4", json={"value": secret_value},
+                          headers={"User-Agent": "audit-it/1.0", "x-ms-client-request-id": f"corr-{i}"})
+                self.assertEqual(r.status_code, 200, r.text)
+                answered.append(r.headers["x-ms-request-id"])
+                r = s.get(f"{base}/secrets/a{i}?api-version=7.4")
+                self.assertEqual(r.json()["value"], secret_value)
+                answered.append(r.headers["x-ms-request-id"])
+            r = requests.get(f"{base}/secrets/a0?api-version=7.4", verify=server.ca_file)  # 401
+            answered.append(r.headers["x-ms-request-id"])
+            r = s.get(f"{base}/secrets/missing?api-version=7.4")  # 404
+            answered.append(r.headers["x-ms-request-id"])
+            log_path = os.path.join(server.data_dir, "audit.log")
+            server.stop()
+
+            records = read_log(log_path)
+            ids = {rec.get("requestId") for rec in records}
+            for rid in answered:
+                self.assertIn(rid, ids)
+            ops = [rec.get("operationName") for rec in records]
+            self.assertEqual(ops.count("SecretSet"), 5)
+            self.assertEqual(ops.count("SecretGet"), 6)  # 5 reads + the 404
+            self.assertIn("Authentication", ops)
+            self.assertEqual(records[-1]["category"], "AuditCheckpoint")
+            # Client-supplied header values are HMAC'd; `coffer audit hash` finds them.
+            h = coffer("audit", "hash", "audit-it/1.0", "--data-dir", server.data_dir)
+            self.assertEqual(h.returncode, 0, h.stderr)
+            agent_hash = h.stdout.strip()
+            self.assertTrue(agent_hash.startswith("hmac-sha256:"))
+            self.assertEqual(sum(1 for rec in records if rec.get("properties", {}).get("clientInfo") == agent_hash), 5)
+            found = coffer("audit", "search", log_path, "--operation", "SecretSet", "--vault", "dev",
+                           "--result", "Success", "--since", "1h")
+            self.assertEqual(found.returncode, 0, found.stderr)
+            self.assertEqual(len(found.stdout.splitlines()), 5)
+            tail = coffer("audit", "tail", log_path, "-n", "2", "--result", "401")
+            self.assertEqual(len(tail.stdout.splitlines()), 1)
+
+            v = coffer("audit", "verify", log_path)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+            self.assertIn("intact", v.stdout)
+
+            # Nothing secret anywhere in the data directory (log, database, WAL).
+            for root, _, files in os.walk(server.data_dir):
+                for name in files:
+                    with open(os.path.join(root, name), "rb") as f:
+                        data = f.read()
+                    self.assertNotIn(secret_value.encode(), data, name)
+                    self.assertNotIn(tok.encode(), data, name)
+                    self.assertNotIn(tok.split(".")[2].encode(), data, name)  # the token's signature
+
+            # An edited line is caught and named.
+            with open(log_path) as f:
+                lines = f.readlines()
+            lines[3] = lines[3].replace('"httpStatusCode":200', '"httpStatusCode":403')
+            with open(log_path, "w") as f:
+                f.writelines(lines)
+            v = coffer("audit", "verify", log_path)
+            self.assertEqual(v.returncode, 1)
+            self.assertIn("audit.log:4 (sequence 4): altered", v.stderr)
+
+
+class AuditFailClosedTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="coffer-audit-it-")
+
+    def start(self, **options):
+        server = CofferServer(extra_args=["--config", config_file(self.dir, **options)])
+        server.start()
+        self.addCleanup(server.cleanup)
+        return server
+
+    def test_disk_full_is_503_and_unhealthy(self):
+        server = self.start(auditSinks="file:/dev/full")
+        r = requests.get(f"{server.authority}/healthz", verify=server.ca_file)
+        self.assertEqual(r.status_code, 503)
+        self.assertEqual(r.json()["status"], "unhealthy")
+        self.assertIn("/dev/full", r.json()["reason"])
+        with self.assertRaises(requests.HTTPError) as cm:
+            token(server, f"https://vault.localhost:{server.port}")  # the token answer too: no record, no token
+        self.assertEqual(cm.exception.response.status_code, 503)
+
+    def test_one_good_sink_suffices_unless_all_required(self):
+        server = self.start(auditSinks="file,file:/dev/full")
+        self.assertEqual(requests.get(f"{server.authority}/healthz", verify=server.ca_file).status_code, 200)
+        server.cleanup()
+        server = self.start(auditSinks="file,file:/dev/full", auditRequireAll=True)
+        self.assertEqual(requests.get(f"{server.authority}/healthz", verify=server.ca_file).status_code, 503)
+
+    def test_deleted_log_is_503_until_sighup(self):
+        server = self.start()
+        s = session_for(server)
+        base = server.vault_url()
+        log_path = os.path.join(server.data_dir, "audit.log")
+        self.assertEqual(s.put(f"{base}/secrets/x?api-version=7.4", json={"value": "v"}).status_code, 200)
+        os.remove(log_path)
+        r = s.get(f"{base}/secrets/x?api-version=7.4")
+        self.assertEqual(r.status_code, 503)
+        self.assertNotIn("value", r.text)
+        h = requests.get(f"{server.authority}/healthz", verify=server.ca_file)
+        self.assertEqual(h.status_code, 503)
+        self.assertIn("deleted", h.json()["reason"])
+        server.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            r = s.get(f"{base}/secrets/x?api-version=7.4")
+            if r.status_code == 200:
+                break
+            time.sleep(0.2)
+        self.assertEqual(r.status_code, 200)
+        rid = r.headers["x-ms-request-id"]
+        self.assertIn(rid, {rec.get("requestId") for rec in read_log(log_path)})
+        self.assertEqual(requests.get(f"{server.authority}/healthz", verify=server.ca_file).status_code, 200)
+
+    def test_hung_sink_times_out_then_recovers(self):
+        fifo = os.path.join(self.dir, "audit.fifo")
+        os.mkfifo(fifo)
+        # Hold both ends so the server's open does not wait, then fill the pipe: its writes block.
+        fd = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+        self.addCleanup(os.close, fd)
+        server = self.start(auditSinks=f"file:{fifo}", auditWriteTimeoutMs=700)
+        s = session_for(server)  # the token request is recorded while the pipe still has room
+        try:
+            while True:
+                os.write(fd, b"x" * 4096)
+        except BlockingIOError:
+            pass
+        base = server.vault_url()
+        started = time.monotonic()
+        r = s.get(f"{base}/secrets?api-version=7.4")
+        self.assertEqual(r.status_code, 503)
+        self.assertLess(time.monotonic() - started, 5)
+        h = requests.get(f"{server.authority}/healthz", verify=server.ca_file)
+        self.assertEqual(h.status_code, 503)
+        self.assertIn("blocked", h.json()["reason"])
+
+        stop = threading.Event()
+
+        def drain():
+            while not stop.is_set():
+                try:
+                    os.read(fd, 65536)
+                except BlockingIOError:
+                    time.sleep(0.01)
+
+        t = threading.Thread(target=drain, daemon=True)
+        t.start()
+        self.addCleanup(t.join)
+        self.addCleanup(stop.set)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            r = s.get(f"{base}/secrets?api-version=7.4")
+            if r.status_code == 200:
+                break
+            time.sleep(0.2)
+        self.assertEqual(r.status_code, 200)
+        self.assertEqual(requests.get(f"{server.authority}/healthz", verify=server.ca_file).status_code, 200)
+
+
+if __name__ == "__main__":
+    unittest.main()
