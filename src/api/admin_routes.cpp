@@ -55,6 +55,11 @@ http::Response create_vault(const http::Request& req, const std::string& name, c
 http::Response delete_vault(const std::string& name, const AdminContext& ctx) {
   auto v = ctx.vaults.find(name);
   if (!v.ok()) return error_response(v.status());
+  // Each erase_all refuses, erasing nothing, when purge protection is on and
+  // it holds objects, so a protected vault loses nothing here.
+  if (ctx.keys) {
+    if (Status st = ctx.keys->erase_all(*v); !st.ok()) return error_response(st);
+  }
   if (Status st = ctx.secrets.erase_all(*v); !st.ok()) return error_response(st);
   if (Status st = ctx.vaults.remove(v->name); !st.ok()) return error_response(st);
   return empty_response(204);

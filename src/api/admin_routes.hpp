@@ -4,6 +4,7 @@
 //   PUT    /coffer/admin/vaults/{name}               create {retentionDays?, purgeProtection?} → 201
 //   GET    /coffer/admin/vaults/{name}               show
 //   DELETE /coffer/admin/vaults/{name}               delete the vault and all its objects → 204
+//                                                    (403 under purge protection while it holds any)
 //   GET    /coffer/admin/service-principals          list
 //   POST   /coffer/admin/service-principals          create {displayName} → 201 with clientSecret
 //   DELETE /coffer/admin/service-principals/{id}     delete → 204
@@ -17,6 +18,7 @@
 #include "auth/service_principals.hpp"
 #include "common/clock.hpp"
 #include "vault/scheduler.hpp"
+#include "vault/key_service.hpp"
 #include "vault/secret_service.hpp"
 #include "vault/vault_registry.hpp"
 
@@ -25,6 +27,7 @@ namespace coffer::api {
 struct AdminContext {
   vault::VaultRegistry& vaults;
   vault::SecretService& secrets;
+  vault::KeyService* keys;  // null when the keys surface is off
   vault::MaintenanceScheduler& maintenance;
   auth::ServicePrincipalRegistry& principals;
   ManualClock* test_clock;  // null unless the server runs with --test-clock

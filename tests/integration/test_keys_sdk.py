@@ -47,6 +47,23 @@ class KeyClientTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.cleanup()
 
+    def test_vault_deletion_removes_its_keys(self):
+        self.assertEqual(admin(self.server, "PUT", "/vaults/short-lived", {}).status_code, 201)
+        client = KeyClient(self.server.vault_url("short-lived"), self.cred, connection_verify=self.server.ca_file)
+        client.create_rsa_key("doomed-key", size=2048)
+        self.assertEqual(admin(self.server, "DELETE", "/vaults/short-lived").status_code, 204)
+        self.assertEqual(admin(self.server, "PUT", "/vaults/short-lived", {}).status_code, 201)
+        with self.assertRaises(ResourceNotFoundError):
+            client.get_key("doomed-key")
+        self.assertEqual(list(client.list_properties_of_keys()), [])
+
+    def test_purge_protected_vault_with_keys_cannot_be_deleted(self):
+        self.assertEqual(admin(self.server, "PUT", "/vaults/guarded-keys", {"purgeProtection": True}).status_code, 201)
+        client = KeyClient(self.server.vault_url("guarded-keys"), self.cred, connection_verify=self.server.ca_file)
+        client.create_ec_key("kept", curve="P-256")
+        self.assertEqual(admin(self.server, "DELETE", "/vaults/guarded-keys").status_code, 403)
+        self.assertEqual(client.get_key("kept").name, "kept")
+
     def crypto(self, key):
         return CryptographyClient(key, self.cred, connection_verify=self.server.ca_file)
 
