@@ -74,6 +74,10 @@ VerifyReport verify_logs(const std::vector<std::string>& files, const VerifyOpti
           r.notes.push_back("the chain starts at sequence " + std::to_string(seq) + " in " + file +
                             ": earlier records are in older files not given here");
         }
+      } else if (lineno == 1 && seq == 1 && *prevh == kGenesisHash && last_is_checkpoint) {
+        // A restart after rotation starts a fresh chain in a fresh file; accepted only
+        // where the previous file ended with a checkpoint (it was closed cleanly).
+        r.notes.push_back("a new chain starts in " + file + " (the previous file ended with a checkpoint)");
       } else if (seq != prev->sequence + 1) {
         if (seq <= prev->sequence) {
           return fail(here + ": out of order or duplicated (expected sequence " +

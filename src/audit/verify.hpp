@@ -10,7 +10,9 @@
 // inserted or reordered record shows as a break in the sequence. A log must
 // end with a checkpoint (one is written at every clean shutdown): lines
 // after the last checkpoint are unsigned, so a log ending without one may
-// have been truncated, unless allow_unsigned_tail (a live log).
+// have been truncated, unless allow_unsigned_tail (a live log). A file may
+// start a fresh chain (sequence 1: a restart after rotation) only when the
+// file before it ended with a checkpoint.
 // What it cannot see: lines removed from the end exactly at a checkpoint
 // boundary, or from the start of the first file given (it says where the
 // chain starts). Ship the log to a second sink to cover those.

@@ -168,5 +168,22 @@ TEST(VerifyFiles, ChainContinuesAcrossRestartsAndRotatedFiles) {
   EXPECT_FALSE(wrong_order.ok);
 }
 
+TEST(VerifyFiles, FreshChainAfterRestartWithRotatedLogNeedsACleanEnd) {
+  TempDir dir;
+  const std::string old_file = dir.file("audit.log.1"), new_file = dir.file("audit.log");
+  write_log(old_file, 3);
+  write_log(new_file, 2);  // a restart with the old file rotated away: sequence 1 again
+  auto r = verify_logs({old_file, new_file}, {test_signer()->public_pem(), false});
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.records, 5u);
+  // The old file's tail removed (no final checkpoint): the fresh chain is not accepted.
+  auto lines = read_lines(old_file);
+  lines.pop_back();
+  write_lines(old_file, lines);
+  auto cut = verify_logs({old_file, new_file}, {test_signer()->public_pem(), false});
+  EXPECT_FALSE(cut.ok);
+  EXPECT_NE(cut.error.find("audit.log:1 (sequence 1): out of order"), std::string::npos) << cut.error;
+}
+
 }  // namespace
 }  // namespace coffer::audit
