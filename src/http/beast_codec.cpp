@@ -1,9 +1,11 @@
 #include "http/beast_codec.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <exception>
 
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/status.hpp>
 #include <spdlog/spdlog.h>
 
 namespace coffer::http {
@@ -32,6 +34,7 @@ bool body_forbidden(int status) { return status == 204 || status == 304; }
 
 Request to_request(BeastRequest&& msg, std::string remote_address) {
   Request r;
+  r.headers.reserve(16);
   r.method = std::string(msg.method_string());
   r.target = std::string(msg.target());
   r.host = std::string(msg[bhttp::field::host]);
@@ -41,36 +44,48 @@ Request to_request(BeastRequest&& msg, std::string remote_address) {
   return r;
 }
 
-BeastResponse to_beast_response(Response&& r, unsigned version, bool head_request, bool keep_alive) {
+bool encode_response(Response&& r, unsigned version, bool head_request, bool keep_alive, std::string& out) {
+  out.clear();
   try {
     if (r.status < 200 || r.status > 599) {
       spdlog::error("http: handler returned invalid status {}; answering 500", r.status);
       r = json_error(500, "InternalServerError", "The server produced an invalid response.");
     }
-    BeastResponse res;
-    res.version(version);
-    res.result(static_cast<unsigned>(r.status));
-    for (const auto& [name, value] : r.headers) {
-      if (!valid_header(name, value) || server_controlled(name)) continue;
-      res.insert(name, value);
-    }
     if (body_forbidden(r.status)) r.body.clear();
     const auto length = r.body.size();
-    if (!head_request) res.body() = std::move(r.body);
+    char number[24];
+    out.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    out.append(number, std::to_chars(number, number + sizeof number, r.status).ptr);
+    out.push_back(' ');
+    out.append(bhttp::obsolete_reason(static_cast<bhttp::status>(r.status)));
+    out.append("\r\n");
+    for (const auto& [name, value] : r.headers) {
+      if (!valid_header(name, value) || server_controlled(name)) continue;
+      out.append(name).append(": ").append(value).append("\r\n");
+    }
     // 204/304 carry no Content-Length; every other response does.
-    if (!body_forbidden(r.status)) res.content_length(length);
-    res.keep_alive(keep_alive);
-    return res;
+    if (!body_forbidden(r.status)) {
+      out.append("Content-Length: ")
+          .append(number, std::to_chars(number, number + sizeof number, length).ptr)
+          .append("\r\n");
+    }
+    if (version >= 11 && !keep_alive) out.append("Connection: close\r\n");
+    if (version < 11 && keep_alive) out.append("Connection: keep-alive\r\n");
+    out.append("\r\n");
+    if (!head_request) out.append(r.body);
+    return keep_alive;
   } catch (const std::exception& e) {
     spdlog::error("http: cannot encode a response: {}", e.what());
   }
-  BeastResponse fallback{bhttp::status::internal_server_error, version};
-  fallback.set(bhttp::field::content_type, "application/json; charset=utf-8");
-  fallback.body() = R"({"error":{"code":"InternalServerError","message":"The server produced an invalid response."}})";
-  if (head_request) fallback.body().clear();
-  fallback.content_length(head_request ? 0 : fallback.body().size());
-  fallback.keep_alive(false);
-  return fallback;
+  constexpr std::string_view kBody =
+      R"({"error":{"code":"InternalServerError","message":"The server produced an invalid response."}})";
+  out.clear();
+  out.append(version == 10 ? "HTTP/1.0" : "HTTP/1.1");
+  out.append(" 500 Internal Server Error\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ");
+  out.append(head_request ? "0" : std::to_string(kBody.size()));
+  out.append(version >= 11 ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n");
+  if (!head_request) out.append(kBody);
+  return false;
 }
 
 Response json_error(int status, std::string_view code, std::string_view message) {

@@ -14,17 +14,19 @@
 namespace coffer::http {
 
 using BeastRequest = boost::beast::http::request<boost::beast::http::string_body>;
-using BeastResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
 // Moves method, target, Host, every header and the body out of `msg`.
 Request to_request(BeastRequest&& msg, std::string remote_address);
 
-// Builds the wire response: status, the handler's headers (Content-Length,
+// Serializes the wire response into `out` (replacing its contents, keeping
+// its capacity): status line, the handler's headers (Content-Length,
 // Transfer-Encoding, Connection and malformed headers are dropped), a
-// Content-Length matching the body, and Connection per `keep_alive`. For a
+// Content-Length matching the body, and Connection per `keep_alive` (HTTP/1.1:
+// "close" when not kept alive; HTTP/1.0: "keep-alive" when kept alive). For a
 // HEAD request the body is omitted but Content-Length still describes it.
-// A status outside 200..599 becomes a 500.
-BeastResponse to_beast_response(Response&& r, unsigned version, bool head_request, bool keep_alive);
+// A status outside 200..599 becomes a 500. Returns whether the response
+// announces keep-alive (false when encoding failed and a 500 went out instead).
+bool encode_response(Response&& r, unsigned version, bool head_request, bool keep_alive, std::string& out);
 
 // {"error":{"code":…,"message":…}} with Content-Type application/json.
 // `code` and `message` must not need JSON escaping.

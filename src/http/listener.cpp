@@ -22,12 +22,12 @@ std::string describe(const tcp::endpoint& ep) {
 
 }  // namespace
 
-Listener::Listener(asio::io_context& ioc, const SessionEnv& env)
-    : ioc_(ioc), env_(env), strand_(asio::make_strand(ioc)), acceptor_(strand_), retry_timer_(strand_) {}
+Listener::Listener(asio::io_context& ioc, const std::vector<IoExecutor>& io_pool, const SessionEnv& env)
+    : io_pool_(io_pool), env_(env), acceptor_(ioc.get_executor()), retry_timer_(ioc.get_executor()) {}
 
-Result<std::shared_ptr<Listener>> Listener::bind(asio::io_context& ioc, const tcp::endpoint& endpoint, bool v6_only,
-                                                 const SessionEnv& env) {
-  auto listener = std::make_shared<Listener>(ioc, env);
+Result<std::shared_ptr<Listener>> Listener::bind(asio::io_context& ioc, const std::vector<IoExecutor>& io_pool,
+                                                 const tcp::endpoint& endpoint, bool v6_only, const SessionEnv& env) {
+  auto listener = std::make_shared<Listener>(ioc, io_pool, env);
   auto& acc = listener->acceptor_;
   error_code ec;
   const auto fail = [&](const char* step) {
@@ -47,11 +47,11 @@ Result<std::shared_ptr<Listener>> Listener::bind(asio::io_context& ioc, const tc
 }
 
 void Listener::start() {
-  asio::dispatch(strand_, [self = shared_from_this()] { self->accept(); });
+  asio::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->accept(); });
 }
 
 void Listener::close() {
-  asio::dispatch(strand_, [self = shared_from_this()] {
+  asio::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
     error_code ignored;
     self->retry_timer_.cancel();
     self->acceptor_.close(ignored);
@@ -60,12 +60,13 @@ void Listener::close() {
 
 void Listener::accept() {
   if (!acceptor_.is_open()) return;
-  acceptor_.async_accept(asio::make_strand(ioc_), [self = shared_from_this()](error_code ec, tcp::socket socket) {
+  const IoExecutor& target = io_pool_[next_++ % io_pool_.size()];
+  acceptor_.async_accept(target, [self = shared_from_this()](error_code ec, TcpSocket socket) {
     self->on_accept(ec, std::move(socket));
   });
 }
 
-void Listener::on_accept(error_code ec, tcp::socket socket) {
+void Listener::on_accept(error_code ec, TcpSocket socket) {
   if (!acceptor_.is_open() || ec == asio::error::operation_aborted) return;
   if (ec) {
     spdlog::warn("http: accept failed: {}; retrying", ec.message());

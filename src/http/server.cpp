@@ -4,8 +4,10 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -48,17 +50,26 @@ void run_loop(asio::io_context& ioc) {
 
 }  // namespace
 
+// One io_context per I/O thread (concurrency hint 1): a connection lives on
+// one of them for its whole life, so its handlers never race and need no
+// strand. iocs[0] also runs the accept loops, stop() and the drain timer.
 // Member order matters for destruction (reverse order): listeners, then the
 // worker pool (its abandoned jobs still hold sessions whose sockets belong to
-// ioc_), then ioc_ (which destroys the remaining sessions), then the TLS
-// context and the registry those sessions use.
+// the io_contexts), then the io_contexts (which destroy the remaining
+// sessions), then the TLS context and the registry those sessions use.
 struct HttpsServer::Impl {
   Impl(ServerOptions o, Handler h)
       : options(std::move(o)),
         handler(std::move(h)),
         io_threads(resolve_io_threads(options.io_threads)),
-        registry([this] { ioc.stop(); }),
-        ioc(static_cast<int>(io_threads)) {}
+        registry([this] { stop_loops(); }) {
+    iocs.reserve(io_threads);
+    for (unsigned i = 0; i < io_threads; ++i) {
+      iocs.push_back(std::make_unique<asio::io_context>(1));
+      io_pool.push_back(iocs.back()->get_executor());
+    }
+    drain_timer.emplace(*iocs.front());
+  }
 
   ~Impl() { registry.disarm(); }
 
@@ -66,15 +77,19 @@ struct HttpsServer::Impl {
   void run();
   void stop();
   void begin_drain();
+  void stop_loops() {
+    for (auto& c : iocs) c->stop();
+  }
 
   const ServerOptions options;
   const Handler handler;
   const unsigned io_threads;
   ConnectionRegistry registry;
   asio::ssl::context tls{asio::ssl::context::tls_server};
-  asio::io_context ioc;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  asio::steady_timer drain_timer{ioc};
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
+  std::vector<IoExecutor> io_pool;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::optional<asio::steady_timer> drain_timer;
   std::optional<asio::thread_pool> workers;
   std::optional<SessionEnv> env;
   std::vector<std::shared_ptr<Listener>> listeners;
@@ -96,7 +111,7 @@ Status HttpsServer::Impl::start() {
   const bool several = endpoints.size() > 1;
   std::vector<std::shared_ptr<Listener>> bound;
   for (std::size_t i = 0; i < endpoints.size(); ++i) {
-    auto listener = Listener::bind(ioc, endpoints[i], several, *env);
+    auto listener = Listener::bind(*iocs.front(), io_pool, endpoints[i], several, *env);
     if (!listener.ok()) {
       if (i == 0) return listener.status();
       spdlog::warn("http: {} (continuing without it)", listener.status().message());
@@ -110,7 +125,7 @@ Status HttpsServer::Impl::start() {
   }
   listeners = std::move(bound);
   bound_port = listeners.front()->port();
-  work.emplace(ioc.get_executor());
+  for (auto& c : iocs) work.emplace_back(c->get_executor());
   for (auto& l : listeners) l->start();
   started = true;
   return Status::Ok();
@@ -119,8 +134,8 @@ Status HttpsServer::Impl::start() {
 void HttpsServer::Impl::run() {
   std::vector<std::thread> threads;
   threads.reserve(io_threads - 1);
-  for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([this] { run_loop(ioc); });
-  run_loop(ioc);
+  for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([this, i] { run_loop(*iocs[i]); });
+  run_loop(*iocs.front());
   for (auto& t : threads) t.join();
   if (workers) {
     // Jobs already running finish (their answers are dropped: the loop is
@@ -132,20 +147,20 @@ void HttpsServer::Impl::run() {
 
 void HttpsServer::Impl::stop() {
   if (stop_requested.exchange(true)) return;
-  asio::post(ioc, [this] { begin_drain(); });
+  asio::post(*iocs.front(), [this] { begin_drain(); });
 }
 
 void HttpsServer::Impl::begin_drain() {
   for (auto& l : listeners) l->close();
-  const auto alive = registry.stop();  // may call ioc.stop() at once
+  const auto alive = registry.stop();  // may call stop_loops() at once
   for (const auto& c : alive) c->begin_stop();
   if (alive.empty()) return;
   spdlog::info("http: stopping; waiting for {} connection(s)", alive.size());
-  drain_timer.expires_after(std::chrono::seconds(options.drain_timeout_seconds));
-  drain_timer.async_wait([this](boost::system::error_code ec) {
+  drain_timer->expires_after(std::chrono::seconds(options.drain_timeout_seconds));
+  drain_timer->async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     spdlog::warn("http: drain timeout ({} s) reached; closing remaining connections", options.drain_timeout_seconds);
-    ioc.stop();
+    stop_loops();
   });
 }
 

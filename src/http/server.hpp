@@ -4,7 +4,8 @@
 // - Limits: header block ≤ max_header_bytes (431 on excess), body ≤
 //   max_body_bytes (413 on excess); read timeout per request, idle timeout
 //   between keep-alive requests, TLS handshake timeout.
-// - Threads: `io_threads` run the event loop (default: one per core). GET
+// - Threads: `io_threads` event loops, one io_context each (default: one per
+//   core); a connection stays on the loop it was accepted onto. GET
 //   and HEAD requests are handled on the I/O thread; other methods (which
 //   may wait for a durable commit or a slow password hash) run on a pool of
 //   `worker_threads` so they never stall the event loop.

@@ -12,8 +12,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
@@ -25,14 +23,14 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using std::chrono::seconds;
 
-constexpr std::size_t kFirstReadBytes = 8 * 1024;
+constexpr std::size_t kReadBytes = 8 * 1024;
 constexpr std::size_t kDrainChunkBytes = 16 * 1024;
 constexpr std::size_t kDrainLimitBytes = 8 * 1024 * 1024;
 constexpr seconds kDrainTime{5};
 constexpr seconds kShutdownTime{1};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-std::string peer_address(const asio::ip::tcp::socket& socket) {
+std::string peer_address(const TcpSocket& socket) {
   boost::system::error_code ec;
   auto address = socket.remote_endpoint(ec).address();
   if (ec) return {};
@@ -44,17 +42,18 @@ std::string peer_address(const asio::ip::tcp::socket& socket) {
 
 }  // namespace
 
-Session::Session(asio::ip::tcp::socket socket, const SessionEnv& env)
+Session::Session(TcpSocket socket, const SessionEnv& env)
     : env_(env),
       registry_(env.registry),
-      stream_(beast::tcp_stream(std::move(socket)), env.tls),
-      remote_address_(peer_address(beast::get_lowest_layer(stream_).socket())) {}
+      stream_(std::move(socket), env.tls),
+      timer_(stream_.get_executor()),
+      remote_address_(peer_address(stream_.next_layer())) {}
 
 Session::~Session() { registry_.remove(this); }
 
 void Session::start() {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-    beast::get_lowest_layer(self->stream_).expires_after(seconds(self->env_.options.handshake_timeout_seconds));
+    self->set_deadline(seconds(self->env_.options.handshake_timeout_seconds));
     self->stream_.async_handshake(asio::ssl::stream_base::server,
                                   [self](error_code ec) { self->on_handshake(ec); });
   });
@@ -64,13 +63,45 @@ void Session::begin_stop() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] {
     // Requests being read, handled or written finish first; on_write() sees
     // the registry's stopping flag and closes afterwards.
+    if (self->closed_) return;
     if (self->phase_ == Phase::kIdle || self->phase_ == Phase::kHandshake) {
-      beast::get_lowest_layer(self->stream_).cancel();
+      error_code ignored;
+      self->stream_.next_layer().cancel(ignored);
     }
   });
 }
 
+// --- deadlines -------------------------------------------------------------
+
+void Session::set_deadline(Clock::duration d) {
+  deadline_ = Clock::now() + d;
+  // A pending wait that fires no later than the new deadline is kept: when
+  // it fires early, on_timer() re-arms for the deadline then in force.
+  if (timer_waiting_ && timer_.expiry() <= deadline_) return;
+  arm_timer();
+}
+
+void Session::clear_deadline() { deadline_ = Clock::time_point::max(); }
+
+void Session::arm_timer() {
+  timer_.expires_at(deadline_);  // cancels a pending wait (it completes as aborted)
+  timer_waiting_ = true;
+  timer_.async_wait([self = shared_from_this()](error_code ec) { self->on_timer(ec); });
+}
+
+void Session::on_timer(error_code ec) {
+  if (ec == asio::error::operation_aborted) return;  // superseded by a newer wait, or closing
+  timer_waiting_ = false;
+  if (closed_ || deadline_ == Clock::time_point::max()) return;
+  if (Clock::now() < deadline_) return arm_timer();
+  spdlog::debug("http: connection from {} timed out", remote_address_);
+  close_now();  // pending operations complete with operation_aborted and see closed_
+}
+
+// --- reading -----------------------------------------------------------------
+
 void Session::on_handshake(error_code ec) {
+  if (closed_) return;
   if (ec) {
     spdlog::debug("http: TLS handshake with {} failed: {}", remote_address_, ec.message());
     return close_now();
@@ -85,69 +116,83 @@ void Session::next_request() {
                                                   std::numeric_limits<std::uint32_t>::max());
   parser_->header_limit(static_cast<std::uint32_t>(header_limit));
   parser_->body_limit(static_cast<std::uint64_t>(env_.options.max_body_bytes));
-  if (buffer_.size() > 0) return read_header();  // a pipelined request is already here
-  phase_ = Phase::kIdle;
-  beast::get_lowest_layer(stream_).expires_after(seconds(env_.options.idle_timeout_seconds));
-  stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
-                          [self = shared_from_this()](error_code ec, std::size_t n) { self->on_first_bytes(ec, n); });
-}
-
-void Session::on_first_bytes(error_code ec, std::size_t n) {
-  buffer_.commit(n);
-  if (ec == asio::error::operation_aborted) return close_politely();  // stopping
-  if (ec) return close_now();  // idle timeout, or the peer went away
-  read_header();
-}
-
-void Session::read_header() {
-  phase_ = Phase::kReading;
-  // One deadline covers the rest of the request: header, 100-continue, body.
-  beast::get_lowest_layer(stream_).expires_after(seconds(env_.options.read_timeout_seconds));
-  bhttp::async_read_header(stream_, buffer_, *parser_,
-                           [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
-}
-
-void Session::on_header(error_code ec) {
-  if (ec) return on_read_error(ec);
-  if (parser_->is_done()) return dispatch();
-  const auto& msg = parser_->get();
-  if (msg.version() >= 11 && beast::iequals(msg[bhttp::field::expect], "100-continue")) {
-    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                      [self = shared_from_this()](error_code wec, std::size_t) {
-                        if (wec) return self->close_now();
-                        self->read_body();
-                      });
-    return;
+  header_checked_ = false;
+  if (buffer_.size() > 0) {  // a pipelined request is already here
+    phase_ = Phase::kReading;
+    set_deadline(seconds(env_.options.read_timeout_seconds));
+    return parse_buffered();
   }
-  read_body();
+  phase_ = Phase::kIdle;
+  set_deadline(seconds(env_.options.idle_timeout_seconds));
+  read_more();
 }
 
-void Session::read_body() {
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](error_code ec, std::size_t) { self->on_body(ec); });
+void Session::read_more() {
+  stream_.async_read_some(buffer_.prepare(kReadBytes),
+                          [self = shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
 
-void Session::on_body(error_code ec) {
-  if (ec) return on_read_error(ec);
-  dispatch();
+void Session::on_read(error_code ec, std::size_t n) {
+  buffer_.commit(n);
+  if (closed_) return;  // timed out
+  if (ec) {
+    if (ec == asio::error::operation_aborted && phase_ == Phase::kIdle) return close_politely();  // stopping
+    return close_now();  // the peer went away, reset, TLS failure
+  }
+  if (phase_ == Phase::kIdle) {
+    // One deadline covers the rest of the request: header, 100-continue, body.
+    phase_ = Phase::kReading;
+    set_deadline(seconds(env_.options.read_timeout_seconds));
+  }
+  parse_buffered();
 }
 
-void Session::on_read_error(error_code ec) {
+// Parses what is already buffered, synchronously; reads more only when the
+// request is incomplete.
+void Session::parse_buffered() {
+  while (buffer_.size() > 0) {
+    error_code ec;
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == bhttp::error::need_more) break;
+    if (ec) return on_parse_error(ec);
+    if (parser_->is_done()) return dispatch();
+    if (parser_->is_header_done() && !header_checked_) {
+      header_checked_ = true;
+      const auto& msg = parser_->get();
+      if (msg.version() >= 11 && beast::iequals(msg[bhttp::field::expect], "100-continue")) {
+        asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                          [self = shared_from_this()](error_code wec, std::size_t) {
+                            if (self->closed_) return;
+                            if (wec) return self->close_now();
+                            self->parse_buffered();
+                          });
+        return;
+      }
+    }
+    if (used == 0) break;
+  }
+  read_more();
+}
+
+void Session::on_parse_error(error_code ec) {
   if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
     return write_error(431, "BadParameter", "The request header block is too large.");
   }
   if (ec == bhttp::error::body_limit) {
     return write_error(413, "RequestEntityTooLarge", "The request body is too large.");
   }
-  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return close_now();
   if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
     return write_error(400, "BadParameter", "The request is not valid HTTP/1.1.");
   }
-  close_now();  // timeout, reset, TLS failure
+  close_now();
 }
+
+// --- handling and writing ------------------------------------------------------
 
 void Session::dispatch() {
   phase_ = Phase::kHandling;
+  clear_deadline();  // a handler may take its time (durable commit, password hash)
   auto& msg = parser_->get();
   request_version_ = msg.version();
   request_head_ = msg.method() == bhttp::verb::head;
@@ -159,23 +204,21 @@ void Session::dispatch() {
     write_response(call_handler(env_.handler, request));
     return;
   }
-  asio::post(env_.workers, [self = shared_from_this(), strand = stream_.get_executor(),
-                             request = std::move(request)]() mutable {
+  asio::post(env_.workers, [self = shared_from_this(), request = std::move(request)]() mutable {
     Response response = call_handler(self->env_.handler, request);
-    asio::post(strand, [self, response = std::move(response)]() mutable {
+    auto ex = self->stream_.get_executor();
+    asio::post(ex, [self = std::move(self), response = std::move(response)]() mutable {
       self->write_response(std::move(response));
     });
   });
 }
 
 void Session::write_response(Response r) {
+  if (closed_) return;
   const bool keep_alive = request_keep_alive_ && !registry_.stopping();
-  response_ = to_beast_response(std::move(r), request_version_, request_head_, keep_alive);
-  after_write_ = response_.keep_alive() ? After::kKeepAlive : After::kClose;
-  phase_ = Phase::kWriting;
-  beast::get_lowest_layer(stream_).expires_after(seconds(env_.options.read_timeout_seconds));
-  bhttp::async_write(stream_, response_,
-                     [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
+  const bool kept = encode_response(std::move(r), request_version_, request_head_, keep_alive, out_);
+  after_write_ = kept ? After::kKeepAlive : After::kClose;
+  start_write();
 }
 
 void Session::write_error(int status, const char* code, const char* message) {
@@ -183,16 +226,21 @@ void Session::write_error(int status, const char* code, const char* message) {
   request_version_ = 11;
   request_head_ = false;
   request_keep_alive_ = false;
-  response_ = to_beast_response(json_error(status, code, message), 11, false, false);
+  encode_response(json_error(status, code, message), 11, false, false, out_);
   after_write_ = After::kDrainThenClose;
+  start_write();
+}
+
+void Session::start_write() {
   phase_ = Phase::kWriting;
-  beast::get_lowest_layer(stream_).expires_after(seconds(env_.options.read_timeout_seconds));
-  bhttp::async_write(stream_, response_,
-                     [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
+  set_deadline(seconds(env_.options.read_timeout_seconds));
+  asio::async_write(stream_, asio::buffer(out_),
+                    [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
 }
 
 void Session::on_write(error_code ec) {
-  response_ = {};
+  if (out_.capacity() > 64 * 1024) std::string().swap(out_);  // do not pin a large body
+  if (closed_) return;
   if (ec) return close_now();
   switch (after_write_) {
     case After::kKeepAlive: return next_request();
@@ -200,6 +248,8 @@ void Session::on_write(error_code ec) {
     case After::kDrainThenClose: return linger_close();
   }
 }
+
+// --- closing -------------------------------------------------------------------
 
 // After an early answer (413/431/400) the client may still be sending;
 // closing with unread input would make the kernel reset the connection and
@@ -210,21 +260,23 @@ void Session::linger_close() {
   phase_ = Phase::kClosing;
   SSL* ssl = stream_.native_handle();
   SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
-  beast::get_lowest_layer(stream_).expires_after(kShutdownTime);
+  set_deadline(kShutdownTime);
   stream_.async_shutdown([self = shared_from_this()](error_code ec) {
+    if (self->closed_) return;
     if (ec) return self->close_now();
-    auto& tcp = beast::get_lowest_layer(self->stream_);
+    auto& tcp = self->stream_.next_layer();
     error_code ignored;
-    tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    tcp.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     self->drain_buffer_.resize(kDrainChunkBytes);
-    tcp.expires_after(kDrainTime);
+    self->set_deadline(kDrainTime);
     self->drain_input();
   });
 }
 
 void Session::drain_input() {
-  beast::get_lowest_layer(stream_).async_read_some(
+  stream_.next_layer().async_read_some(
       asio::buffer(drain_buffer_), [self = shared_from_this()](error_code ec, std::size_t n) {
+        if (self->closed_) return;
         self->drained_bytes_ += n;
         if (ec || self->drained_bytes_ >= kDrainLimitBytes) return self->close_now();
         self->drain_input();
@@ -237,16 +289,19 @@ void Session::close_politely() {
   phase_ = Phase::kClosing;
   SSL* ssl = stream_.native_handle();
   SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
-  beast::get_lowest_layer(stream_).expires_after(kShutdownTime);
+  set_deadline(kShutdownTime);
   stream_.async_shutdown([self = shared_from_this()](error_code) { self->close_now(); });
 }
 
 void Session::close_now() {
+  if (closed_) return;
+  closed_ = true;
   phase_ = Phase::kClosing;
-  auto& tcp = beast::get_lowest_layer(stream_);
+  auto& tcp = stream_.next_layer();
   error_code ignored;
-  tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  tcp.close();
+  tcp.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  tcp.close(ignored);
+  timer_.cancel();
 }
 
 }  // namespace coffer::http

@@ -10,24 +10,28 @@
 //     connection is closed without an answer.
 //   - Stop: an idle connection closes at once; a request in flight is
 //     answered with "Connection: close", then the connection closes.
-// All state is touched only on the connection's strand (the executor of
-// the socket passed in); begin_stop() may be called from any thread.
+// All state is touched only on the thread of the connection's io_context
+// (HttpsServer runs one io_context per I/O thread, so no strand is needed);
+// begin_stop() may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "http/beast_codec.hpp"
 
@@ -47,10 +51,15 @@ struct SessionEnv {
   boost::asio::thread_pool::executor_type workers;
 };
 
+// The concrete executor of every connection: its thread's io_context (no
+// type-erased any_io_executor, no strand).
+using IoExecutor = boost::asio::io_context::executor_type;
+using TcpSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, IoExecutor>;
+
 class Session final : public Connection, public std::enable_shared_from_this<Session> {
  public:
-  // `socket` must use a strand of the server's io_context as executor.
-  Session(boost::asio::ip::tcp::socket socket, const SessionEnv& env);
+  // `socket` belongs to the io_context whose single thread runs this session.
+  Session(TcpSocket socket, const SessionEnv& env);
   ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -61,20 +70,28 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
  private:
   using error_code = boost::system::error_code;
+  using Clock = std::chrono::steady_clock;
+  using Timer = boost::asio::basic_waitable_timer<Clock, boost::asio::wait_traits<Clock>, IoExecutor>;
   enum class Phase { kHandshake, kIdle, kReading, kHandling, kWriting, kClosing };
   enum class After { kKeepAlive, kClose, kDrainThenClose };
 
+  // One timer per connection: set_deadline() only moves a time point; the
+  // timer is re-armed lazily when it fires early or must fire sooner.
+  void set_deadline(Clock::duration d);
+  void clear_deadline();
+  void arm_timer();
+  void on_timer(error_code ec);
+
   void on_handshake(error_code ec);
   void next_request();
-  void on_first_bytes(error_code ec, std::size_t n);
-  void read_header();
-  void on_header(error_code ec);
-  void read_body();
-  void on_body(error_code ec);
-  void on_read_error(error_code ec);
+  void read_more();
+  void on_read(error_code ec, std::size_t n);
+  void parse_buffered();
+  void on_parse_error(error_code ec);
   void dispatch();
   void write_response(Response r);
   void write_error(int status, const char* code, const char* message);
+  void start_write();
   void on_write(error_code ec);
   void linger_close();
   void drain_input();
@@ -83,10 +100,15 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   const SessionEnv& env_;
   ConnectionRegistry& registry_;  // used by the destructor only
-  boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
+  boost::asio::ssl::stream<TcpSocket> stream_;
+  Timer timer_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  bool timer_waiting_ = false;
+  bool closed_ = false;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  BeastResponse response_;
+  bool header_checked_ = false;  // Expect: 100-continue looked at for this request
+  std::string out_;              // the serialized response (reused across requests)
   std::string remote_address_;
   Phase phase_ = Phase::kHandshake;
   After after_write_ = After::kClose;
