@@ -12,6 +12,7 @@ namespace {
 struct ServerArgs {
   bool dev = false;
   bool test_clock = false;
+  bool emulate_hsm = false;
   std::string data_dir;
   std::string listen;
   std::string config_file;
@@ -30,6 +31,9 @@ void add_server_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--config", a->config_file, "JSON config file (keys as in README.md).");
   cmd->add_flag("--test-clock", a->test_clock,
                 "Start a manual clock that only moves through the admin API (dev only).");
+  cmd->add_flag("--emulate-hsm", a->emulate_hsm,
+                "Accept the -HSM key types (RSA-HSM, EC-HSM, oct-HSM) with software keys, for test set-ups; "
+                "their attributes say they are software-protected.");
   cmd->callback([&ctx, a, data_dir, listen] {
     const bool data_dir_given = data_dir->count() > 0;
     const bool listen_given = listen->count() > 0;
@@ -39,6 +43,7 @@ void add_server_command(CLI::App& app, CliContext& ctx) {
       if (Status st = server::apply_environment(config); !st.ok()) return finish(st);
       if (a->dev) config.dev = true;
       if (a->test_clock) config.test_clock = true;
+      if (a->emulate_hsm) config.emulate_hsm = true;
       if (data_dir_given) config.data_dir = a->data_dir;
       else if (!ctx.data_dir.empty()) config.data_dir = ctx.data_dir;  // the global --data-dir
       if (listen_given) config.listen = a->listen;

@@ -81,6 +81,7 @@ const std::vector<Option>& options() {
       {"maintenanceIntervalSeconds", "COFFER_MAINTENANCE_INTERVAL_SECONDS",
        number("maintenanceIntervalSeconds", &ServerConfig::maintenance_interval_seconds, 86400)},
       {"testClock", "COFFER_TEST_CLOCK", flag("testClock", &ServerConfig::test_clock)},
+      {"emulateHsm", "COFFER_EMULATE_HSM", flag("emulateHsm", &ServerConfig::emulate_hsm)},
       {"oidcCaFile", "COFFER_OIDC_CA_FILE", text(&ServerConfig::oidc_ca_file)},
       {"oidcJwksFiles", "COFFER_OIDC_JWKS_FILES", text(&ServerConfig::oidc_jwks_files)},
       {"oidcJwksCacheSeconds", "COFFER_OIDC_JWKS_CACHE_SECONDS",

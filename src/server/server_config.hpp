@@ -36,6 +36,7 @@ struct ServerConfig {
   unsigned worker_threads = 32;               // workerThreads / COFFER_WORKER_THREADS
   unsigned maintenance_interval_seconds = 60; // maintenanceIntervalSeconds / COFFER_MAINTENANCE_INTERVAL_SECONDS
   bool test_clock = false;                    // testClock / COFFER_TEST_CLOCK (dev mode only)
+  bool emulate_hsm = false;                   // emulateHsm / COFFER_EMULATE_HSM: accept -HSM key types with software keys
   // Workload identity (README "Workload identity"):
   std::string oidc_ca_file;                   // oidcCaFile / COFFER_OIDC_CA_FILE (default: system store)
   std::string oidc_jwks_files;                // oidcJwksFiles / COFFER_OIDC_JWKS_FILES: ISSUER=PATH[,…]

@@ -79,7 +79,7 @@ int run_server(ServerConfig config) {
   vault::VaultRegistry vaults(**store, keyring, clock);
   vault::SecretService secrets(**store, keyring, clock);
   vault::MaintenanceScheduler maintenance(secrets, clock, std::chrono::seconds(config.maintenance_interval_seconds));
-  vault::KeyService keys(**store, keyring, clock);
+  vault::KeyService keys(**store, keyring, clock, vault::KeyServiceOptions{config.emulate_hsm});
   maintenance.attach_keys(keys, vaults);
   auth::ServicePrincipalRegistry principals(**store, clock, identity->tenant_id);
   auth::RbacRegistry rbac(**store);

@@ -335,5 +335,19 @@ class KeyClientTest(unittest.TestCase):
             return rc == 0
 
 
+class EmulatedHsmTest(unittest.TestCase):
+    def test_hsm_key_types_only_with_emulate_hsm(self):
+        for flags, accepted in (([], False), (["--emulate-hsm"], True)):
+            with CofferServer(extra_args=flags) as server:
+                client = KeyClient(server.vault_url(), credential(server), connection_verify=server.ca_file)
+                if accepted:
+                    key = client.create_rsa_key("hsm-key", size=2048, hardware_protected=True)
+                    self.assertEqual(key.name, "hsm-key")
+                else:
+                    with self.assertRaises(HttpResponseError) as ctx:
+                        client.create_rsa_key("hsm-key", size=2048, hardware_protected=True)
+                    self.assertEqual(ctx.exception.status_code, 400)
+
+
 if __name__ == "__main__":
     unittest.main()
