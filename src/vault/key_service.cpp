@@ -174,7 +174,7 @@ bool iequals(std::string_view a, std::string_view b) {
 
 struct KeyService::Loaded {
   KeyProperties properties;
-  crypto::KeyMaterial material;
+  std::shared_ptr<const crypto::KeyMaterial> material;
 };
 
 KeyService::KeyService(store::Store& store, crypto::Keyring& keyring, const Clock& clock, KeyServiceOptions options)
@@ -642,9 +642,15 @@ Result<KeyService::Loaded> KeyService::load_for_operation(const VaultInfo& vault
   if (p.attributes.expires && now >= *p.attributes.expires) {
     return bad("Operation " + std::string(op) + " is not allowed on an expired key.", "KeyExpired");
   }
-  COFFER_ASSIGN_OR_RETURN(SecureString priv, keyring_.open(vault.id, vault.wrapped_kek, rec->sealed_key,
-                                                           keys::key_ad(vault.id, name, p.version)));
-  COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial material, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
+  const std::string cache_id = vault.id + "/" + keys::lower(name) + "/" + p.version;
+  auto material = material_cache_.find(cache_id);
+  if (!material) {
+    COFFER_ASSIGN_OR_RETURN(SecureString priv, keyring_.open(vault.id, vault.wrapped_kek, rec->sealed_key,
+                                                             keys::key_ad(vault.id, name, p.version)));
+    COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial parsed, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
+    material = std::make_shared<const crypto::KeyMaterial>(std::move(parsed));
+    material_cache_.insert(cache_id, material);
+  }
   return Loaded{std::move(rec->properties), std::move(material)};
 }
 
@@ -652,7 +658,7 @@ Result<KeyOperationResult> KeyService::encrypt(const VaultInfo& vault, const std
                                                const std::string& version, const std::string& alg,
                                                std::string_view plaintext, std::string_view iv, std::string_view aad) {
   COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "encrypt"));
-  COFFER_ASSIGN_OR_RETURN(crypto::CipherResult c, k.material.encrypt(alg, plaintext, iv, aad));
+  COFFER_ASSIGN_OR_RETURN(crypto::CipherResult c, k.material->encrypt(alg, plaintext, iv, aad));
   KeyOperationResult out;
   out.version = k.properties.version;
   out.value = SecureString(std::move(c.value));
@@ -669,7 +675,7 @@ Result<KeyOperationResult> KeyService::decrypt(const VaultInfo& vault, const std
   COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "decrypt"));
   KeyOperationResult out;
   out.version = k.properties.version;
-  COFFER_ASSIGN_OR_RETURN(out.value, k.material.decrypt(alg, ciphertext, iv, aad, tag));
+  COFFER_ASSIGN_OR_RETURN(out.value, k.material->decrypt(alg, ciphertext, iv, aad, tag));
   return out;
 }
 
@@ -677,7 +683,7 @@ Result<KeyOperationResult> KeyService::sign(const VaultInfo& vault, const std::s
                                             const std::string& version, const std::string& alg,
                                             std::string_view digest) {
   COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "sign"));
-  COFFER_ASSIGN_OR_RETURN(std::string sig, k.material.sign(alg, digest));
+  COFFER_ASSIGN_OR_RETURN(std::string sig, k.material->sign(alg, digest));
   KeyOperationResult out;
   out.version = k.properties.version;
   out.value = SecureString(std::move(sig));
@@ -690,14 +696,14 @@ Result<KeyOperationResult> KeyService::verify(const VaultInfo& vault, const std:
   COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "verify"));
   KeyOperationResult out;
   out.version = k.properties.version;
-  COFFER_ASSIGN_OR_RETURN(out.verified, k.material.verify(alg, digest, signature));
+  COFFER_ASSIGN_OR_RETURN(out.verified, k.material->verify(alg, digest, signature));
   return out;
 }
 
 Result<KeyOperationResult> KeyService::wrap(const VaultInfo& vault, const std::string& name,
                                             const std::string& version, const std::string& alg, std::string_view key) {
   COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "wrapKey"));
-  COFFER_ASSIGN_OR_RETURN(std::string wrapped, k.material.wrap(alg, key));
+  COFFER_ASSIGN_OR_RETURN(std::string wrapped, k.material->wrap(alg, key));
   KeyOperationResult out;
   out.version = k.properties.version;
   out.value = SecureString(std::move(wrapped));
@@ -710,7 +716,7 @@ Result<KeyOperationResult> KeyService::unwrap(const VaultInfo& vault, const std:
   COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "unwrapKey"));
   KeyOperationResult out;
   out.version = k.properties.version;
-  COFFER_ASSIGN_OR_RETURN(out.value, k.material.unwrap(alg, wrapped));
+  COFFER_ASSIGN_OR_RETURN(out.value, k.material->unwrap(alg, wrapped));
   return out;
 }
 

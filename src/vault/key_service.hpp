@@ -26,6 +26,7 @@
 #include "common/status.hpp"
 #include "crypto/keyring.hpp"
 #include "store/store.hpp"
+#include "vault/key_material_cache.hpp"
 #include "vault/key_types.hpp"
 
 namespace coffer::vault {
@@ -107,6 +108,7 @@ class KeyService {
   crypto::Keyring& keyring_;
   const Clock& clock_;
   KeyServiceOptions options_;
+  KeyMaterialCache material_cache_;
 };
 
 }  // namespace coffer::vault

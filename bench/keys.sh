@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Key-operation benchmark (not a test), issue #4: RSA-2048 and EC P-256 sign
+# operations per second through the HTTPS API (wrk, keep-alive, many
+# connections) against `openssl speed -multi <cores>` measured in the same run.
+# Prints both ratios. Usage: bench/keys.sh [path/to/coffer]
+set -euo pipefail
+COFFER=${1:-build/coffer}
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-32}
+THREADS=${THREADS:-2}
+work=$(mktemp -d /tmp/coffer-keybench.XXXXXX)
+cleanup() { kill "$coffer_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$COFFER" server --dev --data-dir "$work/data" --listen "localhost:$port" > "$work/coffer.log" 2>&1 &
+coffer_pid=$!
+for _ in $(seq 100); do grep -q "Coffer dev server on" "$work/coffer.log" && break; sleep 0.1; done
+dev="$work/data/dev.json"
+field() { /usr/bin/python3 -c "import json; print(json.load(open('$dev'))['$1'])"; }
+ca=$(field caFile)
+tok=$(curl -s --cacert "$ca" "https://localhost:$port/adfs/oauth2/token" \
+  -d grant_type=client_credentials -d "client_id=$(field clientId)" --data-urlencode "client_secret=$(field clientSecret)" \
+  -d "scope=https://vault.localhost:$port/.default" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+vault="https://dev.vault.localhost:$port"
+create() {  # name, body → versioned kid path
+  curl -s --cacert "$ca" -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' -X POST \
+    -d "$2" "$vault/keys/$1/create?api-version=7.4" |
+    /usr/bin/python3 -c 'import json,sys,urllib.parse; print(urllib.parse.urlparse(json.load(sys.stdin)["key"]["kid"]).path)'
+}
+rsa_path=$(create bench-rsa '{"kty":"RSA","key_size":2048}')
+ec_path=$(create bench-ec '{"kty":"EC","crv":"P-256"}')
+digest=$(/usr/bin/python3 -c 'import base64,hashlib; print(base64.urlsafe_b64encode(hashlib.sha256(b"coffer").digest()).rstrip(b"=").decode())')
+
+sign_script() {  # path, alg
+  cat > "$work/sign-$2.lua" <<LUA
+wrk.method = "POST"
+wrk.path = "$1/sign?api-version=7.4"
+wrk.body = '{"alg":"$2","value":"$digest"}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+  echo "$work/sign-$2.lua"
+}
+check() { if grep -q "Non-2xx" "$1"; then echo "ERROR: non-2xx responses in $1" >&2; cat "$1" >&2; exit 1; fi; }
+rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
+
+echo "== API: wrk -t$THREADS -c$CONNS -d$DURATION POST …/sign"
+wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$(sign_script "$rsa_path" RS256)" -H "Authorization: Bearer $tok" "$vault" > "$work/rsa.txt"
+cat "$work/rsa.txt"; check "$work/rsa.txt"
+wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$(sign_script "$ec_path" ES256)" -H "Authorization: Bearer $tok" "$vault" > "$work/ec.txt"
+cat "$work/ec.txt"; check "$work/ec.txt"
+
+echo "== openssl speed -multi $(nproc) rsa2048 ecdsap256"
+openssl speed -multi "$(nproc)" -seconds 5 rsa2048 ecdsap256 2>/dev/null > "$work/speed.txt"
+tail -4 "$work/speed.txt"
+ossl_rsa=$(awk '/^rsa 2048 bits/ {print $(NF-1)}' "$work/speed.txt")
+ossl_ec=$(awk '/ecdsa \(nistp256\)/ {print $(NF-1)}' "$work/speed.txt")
+api_rsa=$(rps "$work/rsa.txt")
+api_ec=$(rps "$work/ec.txt")
+echo
+echo "RSA-2048 sign: API $api_rsa/s, openssl $ossl_rsa/s, ratio $(/usr/bin/python3 -c "print(f'{$api_rsa/$ossl_rsa:.2f}')") (goal >= 0.8)"
+echo "P-256 sign   : API $api_ec/s, openssl $ossl_ec/s, ratio $(/usr/bin/python3 -c "print(f'{$api_ec/$ossl_ec:.2f}')")"
