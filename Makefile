@@ -32,6 +32,7 @@ integration: build
 bench: build
 	@bash scripts/install-deps.sh --bench
 	bash bench/run.sh $(BUILD_DIR)/coffer
+	bash bench/keys.sh $(BUILD_DIR)/coffer
 
 clean:
 	rm -rf $(BUILD_DIR)
