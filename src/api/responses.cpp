@@ -1,6 +1,7 @@
 #include "api/responses.hpp"
 
 #include <boost/json.hpp>
+#include <spdlog/spdlog.h>
 
 namespace coffer::api {
 namespace json = boost::json;
@@ -76,6 +77,9 @@ const char* reason_phrase(int http_status) {
 }
 
 http::Response error_response(const Status& status) {
+  // Clients get a generic text; the operator gets the real cause (internal
+  // messages name files and storage errors, never secret values).
+  if (status.code() == Code::kInternal) spdlog::error("internal error: {}", status.message());
   const std::string message = status.code() == Code::kInternal
                                   ? "The server encountered an internal error; see the server log."
                                   : status.message();
