@@ -107,6 +107,7 @@ struct AuditLog::Worker {
     ChainHead h = head;
     uint64_t since = since_checkpoint;
     bool checkpointed = false;
+    Anchor anchor;  // the head after the batch's last checkpoint
     std::string batch;
     std::vector<std::shared_ptr<Ticket>> written;
     auto add_checkpoint = [&] {
@@ -119,6 +120,7 @@ struct AuditLog::Worker {
       batch += '\n';
       since = 0;
       checkpointed = true;
+      anchor = h;
     };
     for (auto& e : entries) {
       if (e.ticket->is_abandoned()) continue;  // its request was already answered 503
@@ -144,6 +146,16 @@ struct AuditLog::Worker {
       set_error(st.message());
     }
     for (auto& t : written) t->finish(st.ok(), id + ": " + st.message());
+    if (st.ok() && checkpointed && options.anchor) record_anchor(anchor);
+  }
+
+  // After the requests were answered: a slow or failing store never fails them.
+  void record_anchor(const Anchor& anchor) {
+    Status st = options.anchor(id, anchor);
+    if (!st.ok()) {
+      spdlog::error("audit sink {}: cannot record the anchor of checkpoint {} (retried at the next checkpoint): {}",
+                    id, anchor.sequence, st.message());
+    }
   }
 
   void run() {

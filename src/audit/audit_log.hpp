@@ -13,7 +13,10 @@
 //
 // Every sink writes a signed checkpoint after checkpoint_records records,
 // after checkpoint_interval when something was written since the last one,
-// and at close(). Thread-safe.
+// and at close(). After a batch with a checkpoint it calls options.anchor
+// (if set) with the sink's latest checkpoint (anchor.hpp); a failure there
+// is logged, never fails requests, and the next checkpoint records again.
+// Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -21,6 +24,7 @@
 #include <memory>
 #include <vector>
 
+#include "audit/anchor.hpp"
 #include "audit/audit_sink.hpp"
 #include "audit/outputs.hpp"
 #include "crypto/ed25519_key.hpp"
@@ -33,6 +37,7 @@ struct AuditLogOptions {
   uint64_t checkpoint_records = 1000;
   std::chrono::milliseconds checkpoint_interval{60000};
   std::size_t max_queue = 10000;  // per sink; beyond it the sink counts as failed
+  AnchorRecorder anchor;          // optional: records each sink's latest checkpoint outside the log
 };
 
 struct AuditSinkSetup {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -27,12 +28,15 @@ const json::string* str_field(const json::object& o, std::string_view key) {
 
 }  // namespace
 
-VerifyReport verify_logs(const std::vector<std::string>& files, const VerifyOptions& options) {
+VerifyReport verify_logs(const std::vector<std::string>& files, const VerifyOptions& options,
+                         const std::optional<Anchor>& anchor) {
   VerifyReport r;
   std::optional<ChainHead> prev;
   std::string prev_where;
   bool last_is_checkpoint = false;
   std::string last_where;
+  std::map<uint64_t, std::string> chain_checkpoints;  // of the last chain: sequence -> line hash
+  uint64_t chain_first = 0;
   auto fail = [&](std::string msg) {
     r.ok = false;
     r.error = std::move(msg);
@@ -68,6 +72,7 @@ VerifyReport verify_logs(const std::vector<std::string>& files, const VerifyOpti
       const std::string here = where(file, lineno, seq);
       if (!prev) {
         r.first_sequence = seq;
+        chain_first = seq;
         if (seq == 1) {
           if (*prevh != kGenesisHash) return fail(here + ": first record of a chain with a non-zero previousHash");
         } else {
@@ -78,6 +83,8 @@ VerifyReport verify_logs(const std::vector<std::string>& files, const VerifyOpti
         // A restart after rotation starts a fresh chain in a fresh file; accepted only
         // where the previous file ended with a checkpoint (it was closed cleanly).
         r.notes.push_back("a new chain starts in " + file + " (the previous file ended with a checkpoint)");
+        chain_checkpoints.clear();
+        chain_first = seq;
       } else if (seq != prev->sequence + 1) {
         if (seq <= prev->sequence) {
           return fail(here + ": out of order or duplicated (expected sequence " +
@@ -109,6 +116,7 @@ VerifyReport verify_logs(const std::vector<std::string>& files, const VerifyOpti
         if (!good) return fail(here + ": checkpoint signature does not verify (checkpoint altered)");
         ++r.checkpoints;
         r.last_checkpoint = seq;
+        chain_checkpoints[seq] = line_hash(line);
       } else {
         ++r.records;
       }
@@ -119,6 +127,11 @@ VerifyReport verify_logs(const std::vector<std::string>& files, const VerifyOpti
   }
   if (!prev) return fail("the audit log is empty");
   r.last_sequence = prev->sequence;
+  if (anchor) {
+    if (std::string why = check_anchor(*anchor, chain_checkpoints, chain_first); !why.empty()) {
+      return fail(last_where + ": " + why);
+    }
+  }
   if (!last_is_checkpoint) {
     std::string msg = "the log ends at " + last_where + " without a checkpoint: " +
                       std::to_string(prev->sequence - r.last_checkpoint) + " line(s) after " +

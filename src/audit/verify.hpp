@@ -13,14 +13,20 @@
 // have been truncated, unless allow_unsigned_tail (a live log). A file may
 // start a fresh chain (sequence 1: a restart after rotation) only when the
 // file before it ended with a checkpoint.
-// What it cannot see: lines removed from the end exactly at a checkpoint
-// boundary, or from the start of the first file given (it says where the
-// chain starts). Ship the log to a second sink to cover those.
+// Lines removed from the end exactly at a checkpoint boundary are caught
+// with the sink's anchor (anchor.hpp, given as `anchor`): the log's
+// last chain must hold the anchor's checkpoint, with the anchor's hash.
+// What it cannot see: lines removed from the start of the first file given
+// (it says where the chain starts), or a cut at a checkpoint when no anchor
+// is given. Ship the log to a second sink to cover those.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "audit/anchor.hpp"
 
 namespace coffer::audit {
 
@@ -40,6 +46,8 @@ struct VerifyReport {
   uint64_t last_checkpoint = 0;  // sequence of the last verified checkpoint
 };
 
-VerifyReport verify_logs(const std::vector<std::string>& files, const VerifyOptions& options);
+// `anchor`: the sink's latest checkpoint as recorded outside the log.
+VerifyReport verify_logs(const std::vector<std::string>& files, const VerifyOptions& options,
+                         const std::optional<Anchor>& anchor = std::nullopt);
 
 }  // namespace coffer::audit

@@ -33,9 +33,65 @@ std::string data_dir_of(const CliContext& ctx, const std::string& own) {
   return "";
 }
 
-Status run_verify(const std::vector<std::string>& files, const std::string& key_file, bool live) {
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  if (fs::equivalent(a, b, ec)) return true;
+  return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec) && !ec;
+}
+
+// The anchor of the sink that writes `log` (its id "file:PATH" with PATH the
+// same file), or of `sink` when given, from DIR/coffer.db. nullopt (with a
+// note) when there is no database or no anchor for that log.
+Result<std::optional<audit::Anchor>> find_anchor(const std::string& dir, const std::string& log,
+                                                 const std::string& sink, bool required) {
+  const fs::path db = fs::path(dir) / "coffer.db";
+  if (!fs::exists(db)) {
+    if (required) return Status(Code::kNotFound, "No database at " + db.string() + " (for the audit anchor).");
+    std::cerr << "note: no " << db.string() << ": not checked against an anchor (give --data-dir)\n";
+    return std::optional<audit::Anchor>();
+  }
+  COFFER_ASSIGN_OR_RETURN(auto store, store::open_sqlite_store({db.string()}));
+  std::string path = log;  // the file sink to match
+  if (sink == "file") {
+    path = (fs::path(dir) / "audit.log").string();
+  } else if (sink.starts_with("file:")) {
+    path = sink.substr(5);
+  } else if (!sink.empty()) {
+    COFFER_ASSIGN_OR_RETURN(auto anchor, server::read_audit_anchor(*store, sink));
+    if (!anchor && required) return Status(Code::kNotFound, "No audit anchor for sink " + sink + " in " + db.string() + ".");
+    return anchor;
+  }
+  std::vector<store::Entry> entries;
+  COFFER_RETURN_IF_ERROR(store->read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(entries, txn.scan(audit::kAnchorPrefix, "", 1000));
+    return Status::Ok();
+  }));
+  for (const auto& e : entries) {
+    const std::string id = e.key.substr(audit::kAnchorPrefix.size());
+    if (!id.starts_with("file:") || !same_file(id.substr(5), path)) continue;
+    auto anchor = audit::decode_anchor(e.value);
+    if (!anchor) return Status(Code::kInternal, "Malformed audit anchor " + e.key + " in " + db.string() + ".");
+    return anchor;
+  }
+  if (required && !sink.empty()) return Status(Code::kNotFound, "No audit anchor for " + path + " in " + db.string() + ".");
+  std::cerr << "note: " << db.string() << " holds no anchor for " << path
+            << ": not checked against an anchor (is it the server's current log?)\n";
+  return std::optional<audit::Anchor>();
+}
+
+Status run_verify(const CliContext& ctx, const std::vector<std::string>& files, const std::string& key_file,
+                  bool live, const std::string& own_dir, const std::string& sink, bool no_anchor) {
   audit::VerifyOptions options;
   options.allow_unsigned_tail = live;
+  std::optional<audit::Anchor> anchor;
+  if (!no_anchor && !files.empty()) {
+    // Default data directory: --data-dir, the global one, or the log's own directory (the server's default).
+    std::string dir = data_dir_of(ctx, own_dir);
+    const bool required = !own_dir.empty();
+    if (dir.empty()) dir = fs::path(files.back()).parent_path().string();
+    if (dir.empty()) dir = ".";
+    COFFER_ASSIGN_OR_RETURN(anchor, find_anchor(dir, files.back(), sink, required));
+  }
   std::string path = key_file;
   if (path.empty() && !files.empty()) {
     fs::path candidate = fs::path(files.back()).parent_path() / server::kAuditPublicKeyFile;
@@ -50,7 +106,7 @@ Status run_verify(const std::vector<std::string>& files, const std::string& key_
   std::stringstream ss;
   ss << in.rdbuf();
   options.public_key_pem = ss.str();
-  audit::VerifyReport r = audit::verify_logs(files, options);
+  audit::VerifyReport r = audit::verify_logs(files, options, anchor);
   for (const auto& note : r.notes) std::cerr << "note: " << note << "\n";
   if (!r.ok) return Status(Code::kBadParameter, "audit log NOT intact: " + r.error);
   std::cout << "audit log intact: " << r.records << " records, sequences " << r.first_sequence << ".."
@@ -210,6 +266,8 @@ void add_audit_commands(CLI::App& app, CliContext& ctx) {
     std::vector<std::string> files;
     std::string public_key;
     bool live = false;
+    std::string data_dir, sink;
+    bool no_anchor = false;
   };
   auto v = std::make_shared<VerifyArgs>();
   auto* verify = audit->add_subcommand(
@@ -218,7 +276,15 @@ void add_audit_commands(CLI::App& app, CliContext& ctx) {
   verify->add_option("--public-key", v->public_key,
                      "PEM public key of the audit signing key (default: audit-signing-key.pub next to the log).");
   verify->add_flag("--live", v->live, "Accept records after the last checkpoint (a log still being written).");
-  on_run(verify, ctx, [v] { return run_verify(v->files, v->public_key, v->live); });
+  verify->add_option("--data-dir", v->data_dir,
+                     "Data directory whose coffer.db holds the log's anchor, its latest checkpoint (default: the "
+                     "log's directory, checked if it holds coffer.db).");
+  verify->add_option("--sink", v->sink, "Sink id of the anchor, e.g. file:/var/log/coffer/audit.log or stdout "
+                                        "(default: the file sink writing the last file given).");
+  verify->add_flag("--no-anchor", v->no_anchor, "Do not compare with the anchor (cannot see a cut at a checkpoint).");
+  on_run(verify, ctx, [&ctx, v] {
+    return run_verify(ctx, v->files, v->public_key, v->live, v->data_dir, v->sink, v->no_anchor);
+  });
 
   struct HashArgs {
     std::string value, config, data_dir, sink;

@@ -93,7 +93,16 @@ Result<SecureString> load_audit_hmac_secret(store::Store& store, crypto::Keyring
   return std::move(*plain);
 }
 
-Result<std::unique_ptr<audit::AuditLog>> open_audit_log(const ServerConfig& config, const AuditKeys& keys) {
+Result<std::optional<audit::Anchor>> read_audit_anchor(store::Store& store, std::string_view sink_id) {
+  COFFER_ASSIGN_OR_RETURN(auto value, read_value(store, audit::anchor_key(sink_id)));
+  if (!value) return std::optional<audit::Anchor>();
+  auto anchor = audit::decode_anchor(*value);
+  if (!anchor) return Status(Code::kInternal, "malformed audit anchor for " + std::string(sink_id));
+  return anchor;
+}
+
+Result<std::unique_ptr<audit::AuditLog>> open_audit_log(const ServerConfig& config, const AuditKeys& keys,
+                                                        store::Store* anchors) {
   std::vector<audit::AuditSinkSetup> sinks;
   std::set<fs::path> key_dirs{fs::path(config.data_dir)};
   std::string_view specs = config.audit_sinks;
@@ -128,6 +137,12 @@ Result<std::unique_ptr<audit::AuditLog>> open_audit_log(const ServerConfig& conf
   options.write_timeout = std::chrono::milliseconds(config.audit_write_timeout_ms);
   options.checkpoint_records = config.audit_checkpoint_records;
   options.checkpoint_interval = std::chrono::seconds(config.audit_checkpoint_seconds);
+  if (anchors) {
+    options.anchor = [anchors](const std::string& sink_id, const audit::Anchor& anchor) {
+      const std::string key = audit::anchor_key(sink_id), value = audit::encode_anchor(anchor);
+      return anchors->write([&](store::WriteTxn& txn) { return txn.put(key, value); });
+    };
+  }
   return std::make_unique<audit::AuditLog>(options, std::move(sinks), keys.signer);
 }
 

@@ -11,8 +11,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "audit/anchor.hpp"
 #include "audit/audit_log.hpp"
 #include "common/secure_memory.hpp"
 #include "common/status.hpp"
@@ -37,7 +39,13 @@ Result<AuditKeys> load_or_create_audit_keys(store::Store& store, crypto::Keyring
 Result<SecureString> load_audit_hmac_secret(store::Store& store, crypto::Keyring& keyring);
 
 // Builds the AuditLog of `config` (auditSinks, auditLog, …) and writes the
-// public key files. `config.audit_log` must already be resolved.
-Result<std::unique_ptr<audit::AuditLog>> open_audit_log(const ServerConfig& config, const AuditKeys& keys);
+// public key files. `config.audit_log` must already be resolved. With
+// `anchors`, every sink's latest checkpoint is recorded there under
+// audit/anchor/<sink id> (audit/anchor.hpp); `anchors` must outlive the log.
+Result<std::unique_ptr<audit::AuditLog>> open_audit_log(const ServerConfig& config, const AuditKeys& keys,
+                                                        store::Store* anchors = nullptr);
+
+// The anchor recorded for the sink `sink_id`, nullopt if none.
+Result<std::optional<audit::Anchor>> read_audit_anchor(store::Store& store, std::string_view sink_id);
 
 }  // namespace coffer::server

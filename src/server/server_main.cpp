@@ -69,7 +69,7 @@ int run_server(ServerConfig config) {
   if (!identity.ok()) return fail(identity.status());
   auto audit_keys = load_or_create_audit_keys(**store, keyring);
   if (!audit_keys.ok()) return fail(audit_keys.status());
-  auto audit_sink = open_audit_log(config, *audit_keys);
+  auto audit_sink = open_audit_log(config, *audit_keys, store->get());
   if (!audit_sink.ok()) return fail(audit_sink.status());
 
   SystemClock system_clock;

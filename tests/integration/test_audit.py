@@ -110,6 +110,55 @@ class AuditRecordsTest(unittest.TestCase):
             self.assertIn("audit.log:4 (sequence 4): altered", v.stderr)
 
 
+class AuditAnchorTest(unittest.TestCase):
+    def test_truncation_at_a_checkpoint_is_caught_by_the_anchor(self):
+        with CofferServer() as server:
+            s = session_for(server)
+            base = server.vault_url()
+            for i in range(3):
+                r = s.put(f"{base}/secrets/t{i}?api-version=7.4", json={"value": "v"})
+                self.assertEqual(r.status_code, 200, r.text)
+            log_path = os.path.join(server.data_dir, "audit.log")
+            server.stop()  # final checkpoint, recorded as the anchor
+            with open(log_path) as f:
+                lines = f.readlines()
+            self.assertEqual(json.loads(lines[-1])["category"], "AuditCheckpoint")
+
+            v = coffer("audit", "verify", log_path, "--data-dir", server.data_dir)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+            self.assertIn("intact", v.stdout)
+
+            # Append a second checkpoint (restart, more requests, stop) so there is one to cut back to.
+            server.start()
+            s = session_for(server)
+            base = server.vault_url()
+            r = s.put(f"{base}/secrets/t9?api-version=7.4", json={"value": "v"})
+            self.assertEqual(r.status_code, 200, r.text)
+            server.stop()
+            with open(log_path) as f:
+                lines = f.readlines()
+            cps = [i for i, line in enumerate(lines) if json.loads(line).get("category") == "AuditCheckpoint"]
+            self.assertGreaterEqual(len(cps), 2)
+            last_seq = json.loads(lines[cps[-1]])["sequence"]
+            cut_seq = json.loads(lines[cps[-2]])["sequence"]
+            self.assertEqual(coffer("audit", "verify", log_path, "--data-dir", server.data_dir).returncode, 0)
+
+            with open(log_path, "w") as f:
+                f.writelines(lines[:cps[-2] + 1])
+            # Without the anchor the cut log looks intact; with it, the cut is named.
+            self.assertEqual(coffer("audit", "verify", log_path, "--no-anchor").returncode, 0)
+            for args in (["--data-dir", server.data_dir], []):
+                v = coffer("audit", "verify", log_path, *args)
+                self.assertEqual(v.returncode, 1, v.stdout + v.stderr)
+                self.assertIn(f"log ends at checkpoint sequence {cut_seq}, but sequence {last_seq} was checkpointed",
+                              v.stderr)
+
+            with open(log_path, "w") as f:
+                f.writelines(lines)
+            v = coffer("audit", "verify", log_path, "--data-dir", server.data_dir)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+
+
 class AuditFailClosedTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="coffer-audit-it-")
