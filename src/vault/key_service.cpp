@@ -1,4 +1,5 @@
 #include "vault/key_service.hpp"
+#include "vault/record_scan.hpp"
 
 #include <algorithm>
 #include <array>
@@ -15,7 +16,6 @@
 namespace coffer::vault {
 namespace {
 
-constexpr std::size_t kScanChunk = 200;
 constexpr int64_t kDay = 86400;
 constexpr std::string_view kBackupMagic = "coffer-key-backup-v1";
 constexpr std::string_view kBackupAd = "backup/keys";
@@ -44,11 +44,6 @@ Status deleted_conflict(const std::string& name) {
 
 Status bad(std::string msg, std::string reason = {}) {
   return Status(Code::kBadParameter, std::move(msg), std::move(reason));
-}
-
-bool valid_version(const std::string& v) {
-  if (v.size() != 32) return false;
-  return std::all_of(v.begin(), v.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
 Result<std::optional<KeyHead>> load_head(store::ReadTxn& txn, const VaultInfo& vault, const std::string& name) {
@@ -86,47 +81,8 @@ Result<KeyVersionRecord> latest(store::ReadTxn& txn, const VaultInfo& vault, con
   return std::move(*rec);
 }
 
-Status for_each(store::ReadTxn& txn, const std::string& prefix, const std::function<Status(const store::Entry&)>& fn) {
-  std::string after;
-  while (true) {
-    COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(prefix, after, kScanChunk));
-    for (const auto& e : entries) COFFER_RETURN_IF_ERROR(fn(e));
-    if (entries.size() < kScanChunk) return Status::Ok();
-    after = entries.back().key;
-  }
-}
-
-Result<Page<KeyHead>> page_heads(store::ReadTxn& txn, const VaultInfo& vault, const PageRequest& page,
-                                 bool want_deleted) {
-  const std::string prefix = keys::key_prefix(vault.id);
-  Page<KeyHead> out;
-  std::string after = page.after.empty() ? std::string() : prefix + page.after;
-  bool more = false;
-  while (!more) {
-    COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(prefix, after, kScanChunk));
-    for (const auto& e : entries) {
-      COFFER_ASSIGN_OR_RETURN(KeyHead head, decode_head(e.value));
-      if (head.deletion.has_value() != want_deleted) continue;
-      if (out.items.size() == page.max) {
-        more = true;
-        break;
-      }
-      out.items.push_back(std::move(head));
-    }
-    if (entries.size() < kScanChunk) break;
-    after = entries.back().key;
-  }
-  if (more) out.next = keys::lower(out.items.back().name);
-  return out;
-}
-
 Status erase_key(store::WriteTxn& txn, const VaultInfo& vault, const KeyHead& head) {
-  std::vector<std::string> doomed;
-  COFFER_RETURN_IF_ERROR(for_each(txn, keys::key_versions_prefix(vault.id, head.name), [&](const store::Entry& e) {
-    doomed.push_back(e.key);
-    return Status::Ok();
-  }));
-  for (const auto& k : doomed) COFFER_RETURN_IF_ERROR(txn.erase(k));
+  COFFER_RETURN_IF_ERROR(erase_prefix(txn, keys::key_versions_prefix(vault.id, head.name)));
   if (head.deletion) {
     COFFER_RETURN_IF_ERROR(
         txn.erase(keys::purge_queue_entry(head.deletion->scheduled_purge_date, "key", vault.id, head.name)));
@@ -286,7 +242,7 @@ Result<KeyProperties> KeyService::import(const VaultInfo& vault, const std::stri
 }
 
 Result<KeyProperties> KeyService::get(const VaultInfo& vault, const std::string& name, const std::string& version) {
-  if (!valid_name(name) || (!version.empty() && !valid_version(version))) {
+  if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
     return not_found(version.empty() ? name : name + "/" + version);
   }
   std::optional<KeyVersionRecord> rec;
@@ -300,7 +256,7 @@ Result<KeyProperties> KeyService::get(const VaultInfo& vault, const std::string&
 
 Result<KeyProperties> KeyService::update(const VaultInfo& vault, const std::string& name, const std::string& version,
                                          const KeyPatch& patch) {
-  if (!valid_name(name) || (!version.empty() && !valid_version(version))) {
+  if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
     return not_found(version.empty() ? name : name + "/" + version);
   }
   if (patch.tags) COFFER_RETURN_IF_ERROR(check_tags(*patch.tags));
@@ -339,7 +295,7 @@ Result<KeyProperties> KeyService::update(const VaultInfo& vault, const std::stri
 Result<Page<KeyProperties>> KeyService::list(const VaultInfo& vault, const PageRequest& page) {
   Page<KeyProperties> out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(auto heads, page_heads(txn, vault, page, false));
+    COFFER_ASSIGN_OR_RETURN(auto heads, page_heads<KeyHead>(txn, keys::key_prefix(vault.id), page, false, decode_head));
     for (const auto& h : heads.items) {
       COFFER_ASSIGN_OR_RETURN(auto rec, latest(txn, vault, h));
       out.items.push_back(std::move(rec.properties));
@@ -407,7 +363,7 @@ Result<DeletedKey> KeyService::get_deleted(const VaultInfo& vault, const std::st
 Result<Page<DeletedKey>> KeyService::list_deleted(const VaultInfo& vault, const PageRequest& page) {
   Page<DeletedKey> out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(auto heads, page_heads(txn, vault, page, true));
+    COFFER_ASSIGN_OR_RETURN(auto heads, page_heads<KeyHead>(txn, keys::key_prefix(vault.id), page, true, decode_head));
     for (const auto& h : heads.items) {
       COFFER_ASSIGN_OR_RETURN(auto rec, latest(txn, vault, h));
       out.items.push_back(DeletedKey{std::move(rec.properties), *h.deletion});
@@ -456,7 +412,7 @@ Result<std::string> KeyService::backup(const VaultInfo& vault, const std::string
     COFFER_ASSIGN_OR_RETURN(head, live_head(txn, vault, name));
     COFFER_ASSIGN_OR_RETURN(auto pol, txn.get(keys::key_policy(vault.id, name)));
     if (pol) policy = pol->value;
-    return for_each(txn, keys::key_versions_prefix(vault.id, name), [&](const store::Entry& e) -> Status {
+    return for_each_entry(txn, keys::key_versions_prefix(vault.id, name), [&](const store::Entry& e) -> Status {
       COFFER_ASSIGN_OR_RETURN(KeyVersionRecord rec, decode_key_version(e.value));
       versions.push_back(std::move(rec));
       return Status::Ok();
@@ -494,7 +450,7 @@ Result<KeyProperties> KeyService::restore(const VaultInfo& vault, const std::str
     COFFER_ASSIGN_OR_RETURN(KeyVersionRecord rec, decode_key_version(encoded));
     secure_wipe(encoded.data(), encoded.size());
     SecureString priv(std::move(rec.sealed_key));
-    if (!valid_version(rec.properties.version)) return bad("Backup blob is corrupt.");
+    if (!valid_version_id(rec.properties.version)) return bad("Backup blob is corrupt.");
     COFFER_ASSIGN_OR_RETURN(rec.sealed_key, keyring_.seal(vault.id, vault.wrapped_kek, priv.view(),
                                                           keys::key_ad(vault.id, head.name, rec.properties.version)));
     versions.push_back(std::move(rec));
@@ -619,7 +575,7 @@ Status KeyService::release(const VaultInfo& vault, const std::string& name, cons
 
 Result<KeyService::Loaded> KeyService::load_for_operation(const VaultInfo& vault, const std::string& name,
                                                           const std::string& version, std::string_view op) {
-  if (!valid_name(name) || (!version.empty() && !valid_version(version))) {
+  if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
     return not_found(version.empty() ? name : name + "/" + version);
   }
   std::optional<KeyVersionRecord> rec;
@@ -721,29 +677,13 @@ Result<KeyOperationResult> KeyService::unwrap(const VaultInfo& vault, const std:
 }
 
 Result<std::size_t> KeyService::purge_due(int64_t now) {
-  std::vector<std::string> due;
-  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    std::string after;
-    while (true) {
-      COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(keys::purge_queue_prefix(), after, kScanChunk));
-      for (const auto& e : entries) {
-        const std::string_view rest = std::string_view(e.key).substr(keys::purge_queue_prefix().size());
-        if (std::strtoll(std::string(rest.substr(0, 20)).c_str(), nullptr, 10) > now) return Status::Ok();
-        if (rest.substr(21, 4) == "key/") due.push_back(e.key);
-      }
-      if (entries.size() < kScanChunk) return Status::Ok();
-      after = entries.back().key;
-    }
-  }));
+  COFFER_ASSIGN_OR_RETURN(auto due, due_purges(store_, now, "key"));
   std::size_t purged = 0;
-  for (const auto& entry : due) {
-    // purgeq/<ts>/key/<vault-id>/<name-lc>
-    std::string_view rest = std::string_view(entry).substr(keys::purge_queue_prefix().size() + 21 + 4);
-    const auto slash = rest.find('/');
-    if (slash == std::string_view::npos) continue;
+  for (const auto& d : due) {
     VaultInfo owner;
-    owner.id = std::string(rest.substr(0, slash));
-    const std::string name(rest.substr(slash + 1));
+    owner.id = d.vault_id;
+    const std::string& name = d.name;
+    const std::string& entry = d.entry;
     bool erased = false;
     COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
       erased = false;
@@ -762,7 +702,7 @@ Result<std::size_t> KeyService::rotate_due(const std::vector<VaultInfo>& vaults,
   for (const auto& vault : vaults) {
     std::vector<std::string> names;
     COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-      return for_each(txn, keys::key_policy_prefix(vault.id), [&](const store::Entry& e) -> Status {
+      return for_each_entry(txn, keys::key_policy_prefix(vault.id), [&](const store::Entry& e) -> Status {
         COFFER_ASSIGN_OR_RETURN(RotationPolicy policy, decode_rotation_policy(e.value));
         const LifetimeAction* rot = nullptr;
         for (const auto& a : policy.lifetime_actions) {
@@ -797,7 +737,7 @@ Result<std::size_t> KeyService::rotate_due(const std::vector<VaultInfo>& vaults,
 Status KeyService::erase_all(const VaultInfo& vault) {
   return store_.write([&](store::WriteTxn& txn) -> Status {
     std::vector<KeyHead> heads;
-    COFFER_RETURN_IF_ERROR(for_each(txn, keys::key_prefix(vault.id), [&](const store::Entry& e) -> Status {
+    COFFER_RETURN_IF_ERROR(for_each_entry(txn, keys::key_prefix(vault.id), [&](const store::Entry& e) -> Status {
       COFFER_ASSIGN_OR_RETURN(KeyHead h, decode_head(e.value));
       heads.push_back(std::move(h));
       return Status::Ok();

@@ -5,13 +5,13 @@
 
 #include "common/record_codec.hpp"
 #include "crypto/random.hpp"
+#include "vault/record_scan.hpp"
 #include "vault/secret_records.hpp"
 #include "vault/store_keys.hpp"
 
 namespace coffer::vault {
 namespace {
 
-constexpr std::size_t kScanChunk = 200;
 constexpr int64_t kDay = 86400;
 constexpr std::string_view kBackupMagic = "coffer-secret-backup-v1";
 constexpr std::string_view kBackupAd = "backup/secrets";
@@ -35,14 +35,6 @@ Status deleted_conflict(const std::string& name) {
                     " is currently in a deleted but recoverable state, and its name cannot be reused; in "
                     "this state, the secret can only be recovered or purged.",
                 "ObjectIsDeletedButRecoverable");
-}
-
-bool valid_version(const std::string& v) {
-  if (v.size() != 32) return false;
-  for (char c : v) {
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
 }
 
 Result<std::optional<SecretHead>> load_head(store::ReadTxn& txn, const VaultInfo& vault,
@@ -82,52 +74,8 @@ Result<SecretVersionRecord> latest(store::ReadTxn& txn, const VaultInfo& vault, 
   return std::move(*rec);
 }
 
-// Visits every entry under `prefix` in key order, in chunks.
-Status for_each(store::ReadTxn& txn, const std::string& prefix,
-                const std::function<Status(const store::Entry&)>& fn) {
-  std::string after;
-  while (true) {
-    COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(prefix, after, kScanChunk));
-    for (const auto& e : entries) COFFER_RETURN_IF_ERROR(fn(e));
-    if (entries.size() < kScanChunk) return Status::Ok();
-    after = entries.back().key;
-  }
-}
-
-// Collects up to page.max heads under the vault's secret prefix that match
-// `want_deleted`, resuming after the cursor (a lower-case name).
-Result<Page<SecretHead>> page_heads(store::ReadTxn& txn, const VaultInfo& vault, const PageRequest& page,
-                                    bool want_deleted) {
-  const std::string prefix = keys::secret_prefix(vault.id);
-  Page<SecretHead> out;
-  std::string after = page.after.empty() ? std::string() : prefix + page.after;
-  bool more = false;
-  while (!more) {
-    COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(prefix, after, kScanChunk));
-    for (const auto& e : entries) {
-      COFFER_ASSIGN_OR_RETURN(SecretHead head, decode_head(e.value));
-      if (head.deletion.has_value() != want_deleted) continue;
-      if (out.items.size() == page.max) {
-        more = true;
-        break;
-      }
-      out.items.push_back(std::move(head));
-    }
-    if (entries.size() < kScanChunk) break;
-    after = entries.back().key;
-  }
-  if (more) out.next = keys::lower(out.items.back().name);
-  return out;
-}
-
 Status erase_secret(store::WriteTxn& txn, const VaultInfo& vault, const SecretHead& head) {
-  std::vector<std::string> doomed;
-  COFFER_RETURN_IF_ERROR(for_each(txn, keys::secret_versions_prefix(vault.id, head.name),
-                                  [&](const store::Entry& e) {
-                                    doomed.push_back(e.key);
-                                    return Status::Ok();
-                                  }));
-  for (const auto& k : doomed) COFFER_RETURN_IF_ERROR(txn.erase(k));
+  COFFER_RETURN_IF_ERROR(erase_prefix(txn, keys::secret_versions_prefix(vault.id, head.name)));
   if (head.deletion) {
     COFFER_RETURN_IF_ERROR(txn.erase(
         keys::purge_queue_entry(head.deletion->scheduled_purge_date, "secret", vault.id, head.name)));
@@ -201,7 +149,7 @@ Result<Secret> SecretService::set(const VaultInfo& vault, const std::string& nam
 }
 
 Result<Secret> SecretService::get(const VaultInfo& vault, const std::string& name, const std::string& version) {
-  if (!valid_name(name) || (!version.empty() && !valid_version(version))) {
+  if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
     return not_found(version.empty() ? name : name + "/" + version);
   }
   std::optional<SecretVersionRecord> rec;
@@ -222,7 +170,7 @@ Result<Secret> SecretService::get(const VaultInfo& vault, const std::string& nam
 
 Result<SecretProperties> SecretService::update(const VaultInfo& vault, const std::string& name,
                                                const std::string& version, const SecretPatch& patch) {
-  if (!valid_name(name) || (!version.empty() && !valid_version(version))) {
+  if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
     return not_found(version.empty() ? name : name + "/" + version);
   }
   if (patch.tags) {
@@ -253,7 +201,7 @@ Result<SecretProperties> SecretService::update(const VaultInfo& vault, const std
 Result<Page<SecretProperties>> SecretService::list(const VaultInfo& vault, const PageRequest& page) {
   Page<SecretProperties> out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(auto heads, page_heads(txn, vault, page, false));
+    COFFER_ASSIGN_OR_RETURN(auto heads, page_heads<SecretHead>(txn, keys::secret_prefix(vault.id), page, false, decode_head));
     for (const auto& h : heads.items) {
       COFFER_ASSIGN_OR_RETURN(auto rec, latest(txn, vault, h));
       out.items.push_back(std::move(rec.properties));
@@ -322,7 +270,7 @@ Result<DeletedSecret> SecretService::get_deleted(const VaultInfo& vault, const s
 Result<Page<DeletedSecret>> SecretService::list_deleted(const VaultInfo& vault, const PageRequest& page) {
   Page<DeletedSecret> out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(auto heads, page_heads(txn, vault, page, true));
+    COFFER_ASSIGN_OR_RETURN(auto heads, page_heads<SecretHead>(txn, keys::secret_prefix(vault.id), page, true, decode_head));
     for (const auto& h : heads.items) {
       COFFER_ASSIGN_OR_RETURN(auto rec, latest(txn, vault, h));
       out.items.push_back(DeletedSecret{std::move(rec.properties), *h.deletion});
@@ -368,7 +316,7 @@ Result<std::string> SecretService::backup(const VaultInfo& vault, const std::str
   std::vector<SecretVersionRecord> versions;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(head, live_head(txn, vault, name));
-    return for_each(txn, keys::secret_versions_prefix(vault.id, name), [&](const store::Entry& e) -> Status {
+    return for_each_entry(txn, keys::secret_versions_prefix(vault.id, name), [&](const store::Entry& e) -> Status {
       COFFER_ASSIGN_OR_RETURN(SecretVersionRecord rec, decode_version(e.value));
       versions.push_back(std::move(rec));
       return Status::Ok();
@@ -408,7 +356,7 @@ Result<SecretProperties> SecretService::restore(const VaultInfo& vault, const st
     COFFER_ASSIGN_OR_RETURN(SecretVersionRecord rec, decode_version(encoded));
     secure_wipe(encoded.data(), encoded.size());
     SecureString value(std::move(rec.sealed_value));
-    if (!valid_version(rec.properties.version)) return Status(Code::kBadParameter, "Backup blob is corrupt.");
+    if (!valid_version_id(rec.properties.version)) return Status(Code::kBadParameter, "Backup blob is corrupt.");
     COFFER_ASSIGN_OR_RETURN(rec.sealed_value,
                             keyring_.seal(vault.id, vault.wrapped_kek, value.view(),
                                           keys::secret_ad(vault.id, head.name, rec.properties.version)));
@@ -439,31 +387,13 @@ Result<SecretProperties> SecretService::restore(const VaultInfo& vault, const st
 }
 
 Result<std::size_t> SecretService::purge_due(int64_t now) {
-  std::vector<std::string> due;
-  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    std::string after;
-    while (true) {
-      COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(keys::purge_queue_prefix(), after, kScanChunk));
-      for (const auto& e : entries) {
-        const std::string_view rest = std::string_view(e.key).substr(keys::purge_queue_prefix().size());
-        if (std::strtoll(std::string(rest.substr(0, 20)).c_str(), nullptr, 10) > now) return Status::Ok();
-        due.push_back(e.key);
-      }
-      if (entries.size() < kScanChunk) return Status::Ok();
-      after = entries.back().key;
-    }
-  }));
+  COFFER_ASSIGN_OR_RETURN(auto due, due_purges(store_, now, "secret"));
   std::size_t purged = 0;
-  for (const auto& entry : due) {
-    // purgeq/<ts>/secret/<vault-id>/<name-lc>
-    std::string_view rest = std::string_view(entry).substr(keys::purge_queue_prefix().size() + 21);
-    if (rest.substr(0, 7) != "secret/") continue;
-    rest.remove_prefix(7);
-    const auto slash = rest.find('/');
-    if (slash == std::string_view::npos) continue;
+  for (const auto& d : due) {
     VaultInfo owner;
-    owner.id = std::string(rest.substr(0, slash));
-    const std::string name(rest.substr(slash + 1));
+    owner.id = d.vault_id;
+    const std::string& name = d.name;
+    const std::string& entry = d.entry;
     bool erased = false;  // set inside the callback, counted only once committed
     COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
       erased = false;
@@ -480,7 +410,7 @@ Result<std::size_t> SecretService::purge_due(int64_t now) {
 Status SecretService::erase_all(const VaultInfo& vault) {
   return store_.write([&](store::WriteTxn& txn) -> Status {
     std::vector<SecretHead> heads;
-    COFFER_RETURN_IF_ERROR(for_each(txn, keys::secret_prefix(vault.id), [&](const store::Entry& e) -> Status {
+    COFFER_RETURN_IF_ERROR(for_each_entry(txn, keys::secret_prefix(vault.id), [&](const store::Entry& e) -> Status {
       COFFER_ASSIGN_OR_RETURN(SecretHead h, decode_head(e.value));
       heads.push_back(std::move(h));
       return Status::Ok();
