@@ -128,11 +128,6 @@ bool iequals(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-struct KeyService::Loaded {
-  KeyProperties properties;
-  std::shared_ptr<const crypto::KeyMaterial> material;
-};
-
 KeyService::KeyService(store::Store& store, crypto::Keyring& keyring, const Clock& clock, KeyServiceOptions options)
     : store_(store), keyring_(keyring), clock_(clock), options_(options) {}
 
@@ -608,72 +603,6 @@ Result<KeyService::Loaded> KeyService::load_for_operation(const VaultInfo& vault
     material_cache_.insert(cache_id, material);
   }
   return Loaded{std::move(rec->properties), std::move(material)};
-}
-
-Result<KeyOperationResult> KeyService::encrypt(const VaultInfo& vault, const std::string& name,
-                                               const std::string& version, const std::string& alg,
-                                               std::string_view plaintext, std::string_view iv, std::string_view aad) {
-  COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "encrypt"));
-  COFFER_ASSIGN_OR_RETURN(crypto::CipherResult c, k.material->encrypt(alg, plaintext, iv, aad));
-  KeyOperationResult out;
-  out.version = k.properties.version;
-  out.value = SecureString(std::move(c.value));
-  out.iv = std::move(c.iv);
-  out.tag = std::move(c.tag);
-  out.aad = std::string(aad);
-  return out;
-}
-
-Result<KeyOperationResult> KeyService::decrypt(const VaultInfo& vault, const std::string& name,
-                                               const std::string& version, const std::string& alg,
-                                               std::string_view ciphertext, std::string_view iv, std::string_view aad,
-                                               std::string_view tag) {
-  COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "decrypt"));
-  KeyOperationResult out;
-  out.version = k.properties.version;
-  COFFER_ASSIGN_OR_RETURN(out.value, k.material->decrypt(alg, ciphertext, iv, aad, tag));
-  return out;
-}
-
-Result<KeyOperationResult> KeyService::sign(const VaultInfo& vault, const std::string& name,
-                                            const std::string& version, const std::string& alg,
-                                            std::string_view digest) {
-  COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "sign"));
-  COFFER_ASSIGN_OR_RETURN(std::string sig, k.material->sign(alg, digest));
-  KeyOperationResult out;
-  out.version = k.properties.version;
-  out.value = SecureString(std::move(sig));
-  return out;
-}
-
-Result<KeyOperationResult> KeyService::verify(const VaultInfo& vault, const std::string& name,
-                                              const std::string& version, const std::string& alg,
-                                              std::string_view digest, std::string_view signature) {
-  COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "verify"));
-  KeyOperationResult out;
-  out.version = k.properties.version;
-  COFFER_ASSIGN_OR_RETURN(out.verified, k.material->verify(alg, digest, signature));
-  return out;
-}
-
-Result<KeyOperationResult> KeyService::wrap(const VaultInfo& vault, const std::string& name,
-                                            const std::string& version, const std::string& alg, std::string_view key) {
-  COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "wrapKey"));
-  COFFER_ASSIGN_OR_RETURN(std::string wrapped, k.material->wrap(alg, key));
-  KeyOperationResult out;
-  out.version = k.properties.version;
-  out.value = SecureString(std::move(wrapped));
-  return out;
-}
-
-Result<KeyOperationResult> KeyService::unwrap(const VaultInfo& vault, const std::string& name,
-                                              const std::string& version, const std::string& alg,
-                                              std::string_view wrapped) {
-  COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "unwrapKey"));
-  KeyOperationResult out;
-  out.version = k.properties.version;
-  COFFER_ASSIGN_OR_RETURN(out.value, k.material->unwrap(alg, wrapped));
-  return out;
 }
 
 Result<std::size_t> KeyService::purge_due(int64_t now) {

@@ -98,7 +98,12 @@ class KeyService {
   Status erase_all(const VaultInfo& vault);
 
  private:
-  struct Loaded;
+  // A version ready for a crypto operation (defined here so the operations
+  // can live in key_operations.cpp).
+  struct Loaded {
+    KeyProperties properties;
+    std::shared_ptr<const crypto::KeyMaterial> material;
+  };
   Result<Loaded> load_for_operation(const VaultInfo& vault, const std::string& name, const std::string& version,
                                     std::string_view op);
   Result<KeyProperties> add_version(const VaultInfo& vault, const std::string& name, KeyProperties props,
