@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace coffer::audit {
@@ -24,7 +25,8 @@ int64_t steady_ms() {
 
 }  // namespace
 
-// One write() call's outcome, shared with the workers it was queued on.
+// The outcome of one write() on the sinks that could not take its record
+// without blocking; shared with their workers.
 struct AuditLog::Ticket {
   std::mutex mu;
   std::condition_variable cv;
@@ -50,13 +52,21 @@ struct AuditLog::Ticket {
   }
 };
 
-struct AuditLog::Worker {
+// One sink: its chain, its inline path and its worker.
+//
+// The chain (head, since_checkpoint, last_checkpoint) has one owner at a
+// time: a caller of offer() holding `mu` while the worker does not own it,
+// or the worker while `worker_owns` is set (it sets and clears the flag
+// under `mu`, and holds no lock while it writes, so a blocking write never
+// blocks a caller for longer than write_timeout).
+struct AuditLog::Sink {
+  enum class Offer { kAccepted, kFailed, kQueued };
   struct Entry {
     AuditRecord record;
     std::shared_ptr<Ticket> ticket;
   };
 
-  Worker(AuditSinkSetup setup, std::shared_ptr<const crypto::Ed25519Key> signer, const AuditLogOptions& options)
+  Sink(AuditSinkSetup setup, std::shared_ptr<const crypto::Ed25519Key> signer, const AuditLogOptions& options)
       : output(std::move(setup.output)),
         formatter(std::move(setup.hmac_key), std::move(signer)),
         options(options),
@@ -67,7 +77,7 @@ struct AuditLog::Worker {
   const AuditLogOptions options;
   const std::string id;
 
-  // Owned by the worker thread.
+  // The chain; see above for who owns it.
   ChainHead head;
   uint64_t since_checkpoint = 0;
   Steady::time_point last_checkpoint = Steady::now();
@@ -75,41 +85,40 @@ struct AuditLog::Worker {
   std::mutex mu;
   std::condition_variable cv;
   std::condition_variable done_cv;
-  std::deque<Entry> queue;
+  bool worker_owns = false;
+  std::deque<Entry> queue;             // records waiting for the worker
+  std::string carry;                   // the unwritten end of a batch written in part without blocking
+  std::shared_ptr<Ticket> carry_ticket;
+  std::optional<Anchor> carry_anchor;  // a checkpoint in the carry, anchored once it is written
+  std::optional<Anchor> anchor_due;    // a checkpoint written inline, to be anchored by the worker
   bool stopping = false;
   bool done = false;
   std::string last_error;  // empty while healthy
-  std::atomic<int64_t> busy_since{0};  // steady ms of the append in progress, 0 = idle
+  std::atomic<int64_t> busy_since{0};  // steady ms of the worker's write in progress, 0 = idle
 
   bool stalled() const {
     int64_t since = busy_since.load();
     return since != 0 && steady_ms() - since > options.write_timeout.count();
   }
 
-  void set_error(const std::string& e) {
-    std::lock_guard lock(mu);
+  // Under mu.
+  void set_error_locked(const std::string& e) {
     if (!e.empty() && last_error.empty()) spdlog::error("audit sink {} failed: {}", id, e);
     if (e.empty() && !last_error.empty()) spdlog::info("audit sink {} recovered", id);
     last_error = e;
   }
+  void set_error(const std::string& e) {
+    std::lock_guard lock(mu);
+    set_error_locked(e);
+  }
 
-  // Appends `entries` (and a checkpoint when one is due) as one batch.
-  void append_batch(std::vector<Entry> entries, bool force_checkpoint) {
-    busy_since.store(steady_ms());
-    auto prepared = output->prepare();
-    if (!prepared.ok()) {
-      busy_since.store(0);
-      set_error(prepared.status().message());
-      for (auto& e : entries) e.ticket->finish(false, id + ": " + prepared.status().message());
-      return;
-    }
-    if (prepared->has_value()) head = **prepared;
-    ChainHead h = head;
-    uint64_t since = since_checkpoint;
-    bool checkpointed = false;
-    Anchor anchor;  // the head after the batch's last checkpoint
+  // The lines for `entries` after `h` (advanced), with a checkpoint after
+  // every checkpoint_records records and, when `final_checkpoint` or the
+  // interval is due, one at the end. `anchor` gets the head after the last
+  // checkpoint in the batch.
+  std::string format_batch(const std::vector<const AuditRecord*>& records, ChainHead& h, uint64_t& since,
+                           bool final_checkpoint, std::optional<Anchor>& anchor) const {
     std::string batch;
-    std::vector<std::shared_ptr<Ticket>> written;
     auto add_checkpoint = [&] {
       auto cp = formatter.checkpoint(now_ms(), h);
       if (!cp.ok()) {
@@ -119,18 +128,114 @@ struct AuditLog::Worker {
       batch += *cp;
       batch += '\n';
       since = 0;
-      checkpointed = true;
-      anchor = h;
+      anchor = Anchor(h);
     };
-    for (auto& e : entries) {
-      if (e.ticket->is_abandoned()) continue;  // its request was already answered 503
-      batch += formatter.record(e.record, h);
+    for (const AuditRecord* r : records) {
+      batch += formatter.record(*r, h);
       batch += '\n';
-      written.push_back(e.ticket);
       if (++since >= options.checkpoint_records) add_checkpoint();
     }
     const bool interval_due = Steady::now() - last_checkpoint >= options.checkpoint_interval;
-    if (since > 0 && (force_checkpoint || interval_due)) add_checkpoint();
+    if (since > 0 && (final_checkpoint || interval_due)) add_checkpoint();
+    return batch;
+  }
+
+  // The caller's path: appends `record` now if the worker has nothing in
+  // hand and the output takes the line without blocking; otherwise queues
+  // it for the worker (kQueued: the outcome arrives on `ticket`, made here
+  // if the caller has none yet). kFailed sets `error`.
+  Offer offer(const AuditRecord& record, std::shared_ptr<Ticket>& ticket, std::string& error) {
+    std::unique_lock lock(mu);
+    if (stopping) {
+      error = id + ": closed";
+      return Offer::kFailed;
+    }
+    if (worker_owns || !queue.empty() || !carry.empty()) {
+      if (stalled()) {
+        error = id + ": blocked for more than " + std::to_string(options.write_timeout.count()) + " ms";
+        return Offer::kFailed;
+      }
+      if (queue.size() >= options.max_queue) {
+        error = id + ": queue full";
+        return Offer::kFailed;
+      }
+      if (!ticket) ticket = std::make_shared<Ticket>();
+      queue.push_back({record, ticket});
+      cv.notify_one();
+      return Offer::kQueued;
+    }
+    auto prepared = output->prepare();
+    if (!prepared.ok()) {
+      set_error_locked(prepared.status().message());
+      error = id + ": " + prepared.status().message();
+      return Offer::kFailed;
+    }
+    if (prepared->has_value()) head = **prepared;
+    ChainHead h = head;
+    uint64_t since = since_checkpoint;
+    std::optional<Anchor> anchor;
+    std::string batch = format_batch({&record}, h, since, false, anchor);
+    auto written = output->write_some(batch);
+    if (!written.ok()) {
+      set_error_locked(written.status().message());
+      error = id + ": " + written.status().message();
+      return Offer::kFailed;
+    }
+    set_error_locked("");
+    if (*written > 0) {  // the lines are (being) committed to the destination
+      head = h;
+      since_checkpoint = since;
+      if (anchor) last_checkpoint = Steady::now();
+    }
+    if (*written == batch.size()) {
+      if (anchor) {
+        anchor_due = anchor;
+        cv.notify_one();
+      }
+      return Offer::kAccepted;
+    }
+    if (!ticket) ticket = std::make_shared<Ticket>();
+    if (*written > 0) {
+      carry = batch.substr(*written);
+      carry_ticket = ticket;
+      carry_anchor = anchor;
+    } else {
+      queue.push_back({record, ticket});
+    }
+    cv.notify_one();
+    return Offer::kQueued;
+  }
+
+  // The worker's path: appends (blocking) the end of a partly written batch,
+  // then `entries` with the checkpoints due, as one batch.
+  void append(std::string rest, const std::shared_ptr<Ticket>& rest_ticket, const std::optional<Anchor>& rest_anchor,
+              std::vector<Entry> entries, bool final_checkpoint) {
+    busy_since.store(steady_ms());
+    if (!rest.empty()) {
+      Status st = output->append(rest);
+      set_error(st.ok() ? "" : st.message());
+      rest_ticket->finish(st.ok(), id + ": " + st.message());
+      if (st.ok() && rest_anchor) record_anchor(*rest_anchor);
+    }
+    auto prepared = output->prepare();
+    if (!prepared.ok()) {
+      busy_since.store(0);
+      set_error(prepared.status().message());
+      for (auto& e : entries) e.ticket->finish(false, id + ": " + prepared.status().message());
+      return;
+    }
+    if (prepared->has_value()) head = **prepared;
+    std::vector<const AuditRecord*> records;
+    std::vector<std::shared_ptr<Ticket>> tickets;
+    for (auto& e : entries) {
+      if (e.ticket->is_abandoned()) continue;  // its request was already answered 503
+      records.push_back(&e.record);
+      tickets.push_back(e.ticket);
+    }
+    ChainHead h = head;
+    uint64_t since = since_checkpoint;
+    std::optional<Anchor> anchor;
+    std::string batch = format_batch(records, h, since, final_checkpoint, anchor);
     if (batch.empty()) {
       busy_since.store(0);
       return;
@@ -139,18 +244,17 @@ struct AuditLog::Worker {
     busy_since.store(0);
     if (st.ok()) {
       head = h;
-      if (checkpointed) last_checkpoint = Steady::now();
+      if (anchor) last_checkpoint = Steady::now();
       since_checkpoint = since;
-      set_error("");
-    } else {
-      set_error(st.message());
     }
-    for (auto& t : written) t->finish(st.ok(), id + ": " + st.message());
-    if (st.ok() && checkpointed && options.anchor) record_anchor(anchor);
+    set_error(st.ok() ? "" : st.message());
+    for (auto& t : tickets) t->finish(st.ok(), id + ": " + st.message());
+    if (st.ok() && anchor) record_anchor(*anchor);
   }
 
   // After the requests were answered: a slow or failing store never fails them.
   void record_anchor(const Anchor& anchor) {
+    if (!options.anchor) return;
     Status st = options.anchor(id, anchor);
     if (!st.ok()) {
       spdlog::error("audit sink {}: cannot record the anchor of checkpoint {} (retried at the next checkpoint): {}",
@@ -162,15 +266,29 @@ struct AuditLog::Worker {
     std::unique_lock lock(mu);
     while (true) {
       const auto next_checkpoint = last_checkpoint + options.checkpoint_interval;
-      cv.wait_until(lock, next_checkpoint, [&] { return stopping || !queue.empty(); });
-      std::vector<Entry> batch(std::make_move_iterator(queue.begin()), std::make_move_iterator(queue.end()));
-      queue.clear();
+      cv.wait_until(lock, next_checkpoint,
+                    [&] { return stopping || !queue.empty() || !carry.empty() || anchor_due.has_value(); });
+      std::optional<Anchor> anchor = std::exchange(anchor_due, std::nullopt);
+      if (anchor) {
+        lock.unlock();
+        record_anchor(*anchor);
+        lock.lock();
+      }
       const bool stop = stopping;
       const bool due = since_checkpoint > 0 && Steady::now() >= next_checkpoint;
-      lock.unlock();
-      if (!batch.empty() || due || (stop && since_checkpoint > 0)) append_batch(std::move(batch), stop);
-      lock.lock();
-      if (stop && queue.empty()) break;
+      if (!queue.empty() || !carry.empty() || due || (stop && since_checkpoint > 0)) {
+        std::vector<Entry> batch(std::make_move_iterator(queue.begin()), std::make_move_iterator(queue.end()));
+        queue.clear();
+        std::string rest = std::exchange(carry, {});
+        std::shared_ptr<Ticket> rest_ticket = std::exchange(carry_ticket, nullptr);
+        std::optional<Anchor> rest_anchor = std::exchange(carry_anchor, std::nullopt);
+        worker_owns = true;
+        lock.unlock();
+        append(std::move(rest), rest_ticket, rest_anchor, std::move(batch), stop);
+        lock.lock();
+        worker_owns = false;
+      }
+      if (stop && queue.empty() && carry.empty()) break;
     }
     done = true;
     done_cv.notify_all();
@@ -181,9 +299,9 @@ AuditLog::AuditLog(AuditLogOptions options, std::vector<AuditSinkSetup> sinks,
                    std::shared_ptr<const crypto::Ed25519Key> signer)
     : options_(options) {
   for (auto& s : sinks) {
-    auto w = std::make_shared<Worker>(std::move(s), signer, options_);
-    workers_.push_back(w);
-    std::thread([w] { w->run(); }).detach();  // close() waits for it (bounded)
+    auto sink = std::make_shared<Sink>(std::move(s), signer, options_);
+    sinks_.push_back(sink);
+    std::thread([sink] { sink->run(); }).detach();  // close() waits for it (bounded)
   }
 }
 
@@ -191,86 +309,91 @@ AuditLog::~AuditLog() { close(); }
 
 Status AuditLog::write(const AuditRecord& record) {
   if (closed_.load()) return Status(Code::kUnavailable, "the audit log is closed");
-  if (workers_.empty()) return Status(Code::kUnavailable, "no audit sink is configured");
-  const std::size_t n = workers_.size();
+  if (sinks_.empty()) return Status(Code::kUnavailable, "no audit sink is configured");
+  const std::size_t n = sinks_.size();
   const std::size_t need = options_.require_all ? n : 1;
-  auto ticket = std::make_shared<Ticket>();
-  for (auto& w : workers_) {
-    std::unique_lock lock(w->mu);
-    if (w->stopping) {
-      lock.unlock();
-      ticket->finish(false, w->id + ": closed");
-    } else if (w->stalled()) {
-      lock.unlock();
-      ticket->finish(false, w->id + ": blocked for more than " + std::to_string(options_.write_timeout.count()) +
-                                " ms");
-    } else if (w->queue.size() >= options_.max_queue) {
-      lock.unlock();
-      ticket->finish(false, w->id + ": queue full");
-    } else {
-      w->queue.push_back({record, ticket});
-      lock.unlock();
-      w->cv.notify_one();
+  std::size_t accepted = 0, failed = 0;
+  std::string errors;
+  std::shared_ptr<Ticket> ticket;  // made by the first sink that queues the record
+  for (auto& sink : sinks_) {
+    std::string error;
+    switch (sink->offer(record, ticket, error)) {
+      case Sink::Offer::kAccepted:
+        ++accepted;
+        break;
+      case Sink::Offer::kFailed:
+        ++failed;
+        errors += (errors.empty() ? "" : "; ") + error;
+        break;
+      case Sink::Offer::kQueued:
+        break;
     }
   }
-  std::unique_lock lock(ticket->mu);
-  const bool decided = ticket->cv.wait_for(lock, options_.write_timeout, [&] {
-    return ticket->accepted >= need || ticket->failed > n - need;
-  });
-  if (decided && ticket->accepted >= need) return Status::Ok();
-  ticket->abandoned = true;
-  std::string why = ticket->errors;
-  if (!decided) why += (why.empty() ? "" : "; ") + std::string("timed out after ") +
-                       std::to_string(options_.write_timeout.count()) + " ms";
+  bool decided = accepted >= need || failed > n - need;
+  if (!decided) {
+    std::unique_lock lock(ticket->mu);
+    decided = ticket->cv.wait_for(lock, options_.write_timeout, [&] {
+      return accepted + ticket->accepted >= need || failed + ticket->failed > n - need;
+    });
+    accepted += ticket->accepted;
+    if (!ticket->errors.empty()) errors += (errors.empty() ? "" : "; ") + ticket->errors;
+  }
+  if (decided && accepted >= need) return Status::Ok();
+  if (ticket) {
+    std::lock_guard lock(ticket->mu);
+    ticket->abandoned = true;
+  }
+  if (!decided) errors += (errors.empty() ? "" : "; ") + std::string("timed out after ") +
+                          std::to_string(options_.write_timeout.count()) + " ms";
   return Status(Code::kUnavailable, "audit record not accepted by " +
-                                        std::string(options_.require_all ? "every sink" : "any sink") + ": " + why);
+                                        std::string(options_.require_all ? "every sink" : "any sink") + ": " + errors);
 }
 
 Status AuditLog::health() const {
   if (closed_.load()) return Status(Code::kUnavailable, "the audit log is closed");
+  if (sinks_.empty()) return Status(Code::kUnavailable, "no audit sink is configured");
   std::size_t healthy = 0;
   std::string reasons;
-  for (const auto& w : workers_) {
+  for (const auto& sink : sinks_) {
     std::string error;
     {
-      std::lock_guard lock(w->mu);
-      error = w->last_error;
+      std::lock_guard lock(sink->mu);
+      error = sink->last_error;
     }
-    if (error.empty() && w->stalled()) {
+    if (error.empty() && sink->stalled()) {
       error = "blocked for more than " + std::to_string(options_.write_timeout.count()) + " ms";
     }
     if (error.empty()) {
       ++healthy;
     } else {
-      reasons += (reasons.empty() ? "" : "; ") + w->id + ": " + error;
+      reasons += (reasons.empty() ? "" : "; ") + sink->id + ": " + error;
     }
   }
-  const std::size_t need = options_.require_all ? workers_.size() : 1;
-  if (workers_.empty()) return Status(Code::kUnavailable, "no audit sink is configured");
+  const std::size_t need = options_.require_all ? sinks_.size() : 1;
   if (healthy >= need) return Status::Ok();
   return Status(Code::kUnavailable, "audit sinks unavailable: " + reasons);
 }
 
 void AuditLog::reopen() {
-  for (auto& w : workers_) {
-    w->output->reopen();
-    std::lock_guard lock(w->mu);
-    w->last_error.clear();  // retried by the next write
+  for (auto& sink : sinks_) {
+    sink->output->reopen();
+    std::lock_guard lock(sink->mu);
+    sink->last_error.clear();  // retried by the next write
   }
 }
 
 void AuditLog::close() {
   if (closed_.exchange(true)) return;
-  for (auto& w : workers_) {
-    std::lock_guard lock(w->mu);
-    w->stopping = true;
-    w->cv.notify_all();
+  for (auto& sink : sinks_) {
+    std::lock_guard lock(sink->mu);
+    sink->stopping = true;
+    sink->cv.notify_all();
   }
   const auto deadline = Steady::now() + options_.write_timeout;
-  for (auto& w : workers_) {
-    std::unique_lock lock(w->mu);
-    if (!w->done_cv.wait_until(lock, deadline, [&] { return w->done; })) {
-      spdlog::error("audit sink {} did not finish its final checkpoint in time", w->id);
+  for (auto& sink : sinks_) {
+    std::unique_lock lock(sink->mu);
+    if (!sink->done_cv.wait_until(lock, deadline, [&] { return sink->done; })) {
+      spdlog::error("audit sink {} did not finish its final checkpoint in time", sink->id);
     }
   }
 }

@@ -3,19 +3,24 @@
 // write() returned OK, i.e. after the record was appended by at least one
 // sink (all of them with require_all).
 //
-// Each sink (an AuditOutput) has its own worker thread, queue, hash chain
-// and HMAC key (chain.hpp). Records that arrive while a worker is busy are
-// grouped into one append (batching). write() waits at most write_timeout:
-// a sink that is hung past it, or whose queue is full, counts as failed, so
-// a hung destination never hangs requests. A failed sink is retried by the
-// next write, so service resumes by itself when a destination recovers
+// Each sink (an AuditOutput) has its own hash chain, HMAC key (chain.hpp)
+// and worker thread. write() appends the record itself, on the calling
+// thread, when the sink's worker has nothing in hand and the output takes
+// the line without blocking (AuditOutput::write_some): no hand-off, no
+// wake-up on the hot path. Otherwise (a full pipe or socket, a worker busy
+// with a blocking write) the record, or the rest of a line written in part,
+// goes to the worker, which groups what arrives while it is busy into one
+// append (batching), and write() waits at most write_timeout: a sink that
+// is hung past it, or whose queue is full, counts as failed, so a hung
+// destination never hangs requests. A failed sink is retried by the next
+// write, so service resumes by itself when a destination recovers
 // (/healthz's own record is such a write).
 //
 // Every sink writes a signed checkpoint after checkpoint_records records,
 // after checkpoint_interval when something was written since the last one,
-// and at close(). After a batch with a checkpoint it calls options.anchor
-// (if set) with the sink's latest checkpoint (anchor.hpp); a failure there
-// is logged, never fails requests, and the next checkpoint records again.
+// and at close(). The worker then calls options.anchor (if set) with the
+// sink's latest checkpoint (anchor.hpp); a failure there is logged, never
+// fails requests, and the next checkpoint records again.
 // Thread-safe.
 #pragma once
 
@@ -67,9 +72,9 @@ class AuditLog final : public AuditSink {
 
  private:
   struct Ticket;
-  struct Worker;
+  struct Sink;
   AuditLogOptions options_;
-  std::vector<std::shared_ptr<Worker>> workers_;
+  std::vector<std::shared_ptr<Sink>> sinks_;
   std::atomic<bool> closed_{false};
 };
 

@@ -1,6 +1,7 @@
 #include "audit/outputs.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -16,13 +17,36 @@ Status io_error(const std::string& what) {
   return Status(Code::kUnavailable, what + ": " + std::strerror(errno));
 }
 
-// Writes all of `data` to `fd`; false with errno on failure.
+// How a destination's descriptor can be written without blocking.
+enum class FdKind {
+  kRegular,      // a regular file: writes do not block
+  kNonBlocking,  // O_NONBLOCK (pipes, FIFOs, sockets): a full destination answers EAGAIN
+  kBlocking,     // anything else (a terminal, a blocking pipe): only the worker writes
+};
+
+FdKind classify(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) return FdKind::kRegular;
+  const int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && (flags & O_NONBLOCK) ? FdKind::kNonBlocking : FdKind::kBlocking;
+}
+
+ssize_t write_once(int fd, const char* data, std::size_t size, bool socket) {
+  return socket ? ::send(fd, data, size, MSG_NOSIGNAL) : ::write(fd, data, size);
+}
+
+// Writes all of `data` to `fd`, waiting for room when it is non-blocking;
+// false with errno on failure.
 bool write_all(int fd, std::string_view data, bool socket) {
   std::size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = socket ? ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL)
-                       : ::write(fd, data.data() + done, data.size() - done);
+    ssize_t n = write_once(fd, data.data() + done, data.size() - done, socket);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, -1) < 0 && errno != EINTR) return false;
+      continue;
+    }
     if (n <= 0) {
       if (n == 0) errno = EIO;
       return false;
@@ -30,6 +54,24 @@ bool write_all(int fd, std::string_view data, bool socket) {
     done += std::size_t(n);
   }
   return true;
+}
+
+// Writes what `fd` takes without blocking: the byte count, or -1 with errno.
+ssize_t write_nowait(int fd, FdKind kind, std::string_view data, bool socket) {
+  if (kind == FdKind::kBlocking) return 0;
+  if (kind == FdKind::kRegular) return write_all(fd, data, socket) ? ssize_t(data.size()) : -1;
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write_once(fd, data.data() + done, data.size() - done, socket);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (n <= 0) {
+      if (n == 0) errno = EIO;
+      return done > 0 ? ssize_t(done) : -1;  // bytes already out stay out; append() reports the error
+    }
+    done += std::size_t(n);
+  }
+  return ssize_t(done);
 }
 
 constexpr std::size_t kTailBytes = 1 << 20;  // longest last line we look back for
@@ -60,25 +102,45 @@ class FileOutput final : public AuditOutput {
       ::close(fd_);
       fd_ = -1;
     }
-    int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | (may_create_ ? O_CREAT : 0), 0600);
+    // O_NONBLOCK: a FIFO without a reader fails instead of hanging the open,
+    // and a full one answers EAGAIN (no effect on regular files).
+    int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK | (may_create_ ? O_CREAT : 0), 0600);
     if (fd < 0) return io_error("cannot open audit log " + path_);
     fd_ = fd;
+    kind_ = classify(fd_);
     may_create_ = false;
     return read_tail();
   }
 
   Status append(std::string_view lines) override {
-    struct stat st {};
-    const bool regular = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
-    if (write_all(fd_, lines, false)) return Status::Ok();
-    Status failed = io_error("audit log " + path_ + " write failed");
-    if (regular && ::ftruncate(fd_, st.st_size) != 0) {
-      // The torn batch stays; the next open cuts a torn last line, and verify names it.
+    if (write_regular_or_all(lines)) return Status::Ok();
+    return io_error("audit log " + path_ + " write failed");
+  }
+
+  Result<std::size_t> write_some(std::string_view lines) override {
+    if (kind_ == FdKind::kRegular) {
+      if (write_regular_or_all(lines)) return lines.size();
+      return io_error("audit log " + path_ + " write failed");
     }
-    return failed;
+    ssize_t n = write_nowait(fd_, kind_, lines, false);
+    if (n < 0) return io_error("audit log " + path_ + " write failed");
+    return std::size_t(n);
   }
 
  private:
+  // All of `lines`; a regular file is cut back to its size before a failed write.
+  bool write_regular_or_all(std::string_view lines) {
+    struct stat st {};
+    const bool regular = kind_ == FdKind::kRegular && ::fstat(fd_, &st) == 0;
+    if (write_all(fd_, lines, false)) return true;
+    const int saved = errno;
+    if (regular && ::ftruncate(fd_, st.st_size) != 0) {
+      // The torn batch stays; the next open cuts a torn last line, and verify names it.
+    }
+    errno = saved;
+    return false;
+  }
+
   // The head of the chain already in the file; cuts a torn last line.
   Result<std::optional<ChainHead>> read_tail() {
     struct stat st {};
@@ -109,21 +171,43 @@ class FileOutput final : public AuditOutput {
   std::string path_;
   std::string id_;
   int fd_ = -1;
+  FdKind kind_ = FdKind::kBlocking;
   bool may_create_ = true;
   std::atomic<bool> reopen_{false};
 };
 
 class StdoutOutput final : public AuditOutput {
  public:
+  // A pipe (Kubernetes' log collection) is reopened through /proc as an own
+  // non-blocking open file description: setting O_NONBLOCK on fd 1 itself
+  // would change it for everyone sharing the pipe, stderr included.
+  StdoutOutput() {
+    struct stat st {};
+    if (::fstat(1, &st) == 0 && S_ISFIFO(st.st_mode)) {
+      int fd = ::open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd >= 0) fd_ = fd;
+    }
+    kind_ = classify(fd_);
+  }
+  ~StdoutOutput() override {
+    if (fd_ != 1) ::close(fd_);
+  }
   const std::string& id() const override { return id_; }
   Result<std::optional<ChainHead>> prepare() override { return std::optional<ChainHead>(); }
   Status append(std::string_view lines) override {
-    if (write_all(1, lines, false)) return Status::Ok();
+    if (write_all(fd_, lines, false)) return Status::Ok();
     return io_error("audit stdout write failed");
+  }
+  Result<std::size_t> write_some(std::string_view lines) override {
+    ssize_t n = write_nowait(fd_, kind_, lines, false);
+    if (n < 0) return io_error("audit stdout write failed");
+    return std::size_t(n);
   }
 
  private:
   std::string id_ = "stdout";
+  int fd_ = 1;
+  FdKind kind_ = FdKind::kBlocking;
 };
 
 class UnixSocketOutput final : public AuditOutput {
@@ -140,7 +224,9 @@ class UnixSocketOutput final : public AuditOutput {
     addr.sun_family = AF_UNIX;
     if (path_.size() >= sizeof addr.sun_path) return Status(Code::kBadParameter, "unix socket path too long");
     std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    // Non-blocking: a listener with a full backlog fails the connect instead
+    // of hanging it, and a full socket answers EAGAIN to write_some().
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return io_error("audit socket");
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
       Status st = io_error("cannot connect to audit socket " + path_);
@@ -153,6 +239,14 @@ class UnixSocketOutput final : public AuditOutput {
 
   Status append(std::string_view lines) override {
     if (write_all(fd_, lines, true)) return Status::Ok();
+    Status st = io_error("audit socket " + path_ + " write failed");
+    disconnect();
+    return st;
+  }
+
+  Result<std::size_t> write_some(std::string_view lines) override {
+    ssize_t n = write_nowait(fd_, FdKind::kNonBlocking, lines, true);
+    if (n >= 0) return std::size_t(n);
     Status st = io_error("audit socket " + path_ + " write failed");
     disconnect();
     return st;

@@ -1,5 +1,7 @@
-// AuditOutput: one destination of audit lines, driven by exactly one
-// AuditLog worker thread (not thread-safe, except reopen()).
+// AuditOutput: one destination of audit lines, driven by one AuditLog sink
+// at a time (not thread-safe, except reopen()): either a request thread
+// through write_some(), which never blocks, or the sink's worker through
+// append(), which may.
 //   file:PATH   appended with O_APPEND, mode 0600. A batch is all or nothing:
 //               after a failed or short write the file is truncated back.
 //               The path is checked before each batch: a deleted or moved
@@ -10,8 +12,9 @@
 //   stdout      JSON lines on file descriptor 1 (for Kubernetes).
 //   unix:PATH   JSON lines over a unix stream socket (e.g. to a log shipper);
 //               reconnects on the next batch after an error.
-// A write that blocks (a full pipe, a listener that never reads) blocks the
-// worker only; AuditLog turns that into a timeout for requests.
+// A write that would block (a full pipe, a listener that never reads) is
+// left to the worker; AuditLog turns a worker blocked too long into a
+// timeout for requests. Writes to regular files are taken not to block.
 #pragma once
 
 #include <atomic>
@@ -33,8 +36,16 @@ class AuditOutput {
   // Makes the output ready for a batch. When it (re)opened a destination
   // that already holds a chain, returns the head of that chain.
   virtual Result<std::optional<ChainHead>> prepare() = 0;
-  // Appends whole lines (each ending in '\n'), all or nothing.
+  // Appends whole lines (each ending in '\n'), all or nothing; may block.
   virtual Status append(std::string_view lines) = 0;
+  // Writes the start of `lines` without blocking and returns how much it
+  // wrote: all of it, or less when the destination is full (then append()
+  // must write the rest before anything else). An error writes nothing.
+  // By default nothing, which leaves every write to the worker.
+  virtual Result<std::size_t> write_some(std::string_view lines) {
+    (void)lines;
+    return std::size_t{0};
+  }
   // Asks for a fresh open (creating the file) before the next batch. Any thread.
   virtual void reopen() {}
 };

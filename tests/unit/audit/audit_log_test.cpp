@@ -1,14 +1,21 @@
-// The fail-closed fan-out: any/all acceptance, a failing sink, a hung sink
-// (bounded by the write timeout, then recovery), batching, interval
-// checkpoints, and the file sink's deleted/unwritable cases.
+// The fail-closed fan-out: inline appends on the calling thread, hand-off
+// of what would block (a full destination, a line written in part), any/all
+// acceptance, a failing sink, a hung sink (bounded by the write timeout,
+// then recovery), batching, interval checkpoints, and the file sink's
+// deleted/unwritable/full-FIFO cases.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
+#include <set>
 #include <thread>
+
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "audit/audit_log.hpp"
 #include "audit/verify.hpp"
@@ -24,19 +31,21 @@ struct Control {
   std::mutex mu;
   std::condition_variable cv;
   bool fail = false;
-  bool hang = false;
+  bool hang = false;  // append() blocks and write_some() takes nothing, as a full pipe
+  std::size_t nowait_limit = std::numeric_limits<std::size_t>::max();  // bytes write_some() takes
   std::chrono::milliseconds delay{0};
-  std::vector<std::string> appends;
+  std::string written;
+  std::size_t appends = 0;        // blocking appends (by the worker)
+  std::size_t inline_writes = 0;  // write_some() calls that wrote something
+  std::set<std::thread::id> writers;
   std::vector<std::string> lines() {
     std::lock_guard lock(mu);
     std::vector<std::string> out;
-    for (const auto& a : appends) {
-      std::size_t pos = 0;
-      while (pos < a.size()) {
-        auto nl = a.find('\n', pos);
-        out.push_back(a.substr(pos, nl - pos));
-        pos = nl + 1;
-      }
+    std::size_t pos = 0;
+    while (pos < written.size()) {
+      auto nl = written.find('\n', pos);
+      out.push_back(written.substr(pos, nl - pos));
+      pos = nl + 1;
     }
     return out;
   }
@@ -62,8 +71,21 @@ class TestOutput final : public AuditOutput {
       lock.lock();
     }
     if (c_->fail) return Status(Code::kUnavailable, "disk full");
-    c_->appends.emplace_back(lines);
+    c_->written += lines;
+    ++c_->appends;
+    c_->writers.insert(std::this_thread::get_id());
     return Status::Ok();
+  }
+  Result<std::size_t> write_some(std::string_view lines) override {
+    std::lock_guard lock(c_->mu);
+    if (c_->fail) return Status(Code::kUnavailable, "disk full");
+    if (c_->hang) return std::size_t{0};
+    const std::size_t n = std::min(lines.size(), c_->nowait_limit);
+    if (n == 0) return n;
+    c_->written += lines.substr(0, n);
+    ++c_->inline_writes;
+    c_->writers.insert(std::this_thread::get_id());
+    return n;
   }
 
  private:
@@ -71,10 +93,23 @@ class TestOutput final : public AuditOutput {
   std::shared_ptr<Control> c_;
 };
 
+// The audit lines as a file verify_logs() can check.
+VerifyReport verify_lines(const std::vector<std::string>& lines) {
+  TempDir dir;
+  const std::string path = dir.file("audit.log");
+  std::ofstream out(path);
+  for (const auto& l : lines) out << l << '\n';
+  out.close();
+  return verify_logs({path}, {test_signer()->public_pem(), false});
+}
+
 std::unique_ptr<AuditLog> make_log(std::vector<std::shared_ptr<Control>> controls, AuditLogOptions options = {}) {
   std::vector<AuditSinkSetup> sinks;
-  int i = 0;
-  for (auto& c : controls) sinks.push_back({std::make_unique<TestOutput>("t" + std::to_string(i++), c), SecureString("k")});
+  for (std::size_t i = 0; i < controls.size(); ++i) {
+    std::string id = std::to_string(i);
+    id.insert(0, 1, 't');
+    sinks.push_back({std::make_unique<TestOutput>(std::move(id), controls[i]), SecureString("k")});
+  }
   return std::make_unique<AuditLog>(options, std::move(sinks), test_signer());
 }
 
@@ -154,8 +189,46 @@ TEST(AuditLog, HungSinkDoesNotBlockAHealthyOne) {
   log->close();
 }
 
-TEST(AuditLog, ConcurrentRecordsAreBatched) {
+TEST(AuditLog, RecordsAreAppendedOnTheCallingThreadWhenTheOutputTakesThem) {
   auto a = std::make_shared<Control>();
+  auto log = make_log({a});
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(log->write(sample_record(i)).ok());
+  {
+    std::lock_guard lock(a->mu);
+    EXPECT_EQ(a->inline_writes, 5u);
+    EXPECT_EQ(a->appends, 0u);
+    EXPECT_EQ(a->writers, std::set<std::thread::id>{std::this_thread::get_id()});
+  }
+  log->close();  // the final checkpoint is the worker's
+  auto r = verify_lines(a->lines());
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.records, 5u);
+}
+
+TEST(AuditLog, ALineWrittenInPartIsFinishedByTheWorkerBeforeAnythingElse) {
+  auto a = std::make_shared<Control>();
+  a->nowait_limit = 17;  // every inline write stops mid-line
+  auto log = make_log({a});
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) ok += log->write(sample_record(t * 10 + i)).ok();
+    });
+  }
+  for (auto& th : threads) th.join();
+  log->close();
+  EXPECT_EQ(ok.load(), 40);
+  auto r = verify_lines(a->lines());
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.records, 40u);
+  std::lock_guard lock(a->mu);
+  EXPECT_GT(a->appends, 0u);
+}
+
+TEST(AuditLog, ConcurrentRecordsWaitingForTheWorkerAreBatched) {
+  auto a = std::make_shared<Control>();
+  a->nowait_limit = 0;  // a destination that never takes a write without blocking
   a->delay = 20ms;
   auto log = make_log({a});
   std::vector<std::thread> threads;
@@ -172,7 +245,8 @@ TEST(AuditLog, ConcurrentRecordsAreBatched) {
   for (const auto& l : a->lines()) records += l.find("AuditCheckpoint") == std::string::npos;
   EXPECT_EQ(records, 80u);
   std::lock_guard lock(a->mu);
-  EXPECT_LT(a->appends.size(), 40u) << "records should be grouped into fewer appends";
+  EXPECT_EQ(a->inline_writes, 0u);
+  EXPECT_LT(a->appends, 40u) << "records should be grouped into fewer appends";
 }
 
 TEST(AuditLog, CheckpointsByCountIntervalAndClose) {
@@ -242,6 +316,58 @@ TEST(AuditFileSink, TornLastLineIsCutAtOpen) {
     log.close();
   }
   auto r = verify_logs({path}, {test_signer()->public_pem(), false});
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.records, 2u);
+}
+
+TEST(AuditFileSink, FullFifoHandsOffToTheWorkerAndLosesNothing) {
+  TempDir dir;
+  const std::string path = dir.file("audit.fifo");
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  const int reader = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  std::vector<AuditSinkSetup> sinks;
+  sinks.push_back({file_output(path), SecureString("k")});
+  AuditLogOptions options;
+  options.write_timeout = 10s;
+  AuditLog log(options, std::move(sinks), test_signer());
+  ASSERT_TRUE(log.write(sample_record(1)).ok());  // room in the pipe: written inline
+  const int filler = ::open(path.c_str(), O_WRONLY | O_NONBLOCK);
+  ASSERT_GE(filler, 0);
+  const std::string newlines(4096, '\n');
+  while (::write(filler, newlines.data(), newlines.size()) > 0) {
+  }
+  ::close(filler);
+  std::atomic<bool> written{false};
+  std::thread writer([&] {
+    EXPECT_TRUE(log.write(sample_record(2)).ok());
+    written = true;
+  });
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE(written.load()) << "the pipe is full: the record waits for the worker";
+  std::string data;
+  char buf[65536];
+  auto drain = [&] {
+    ssize_t n;
+    while ((n = ::read(reader, buf, sizeof buf)) > 0) data.append(buf, std::size_t(n));
+  };
+  while (!written.load()) {
+    drain();
+    std::this_thread::sleep_for(5ms);
+  }
+  writer.join();
+  log.close();
+  drain();
+  ::close(reader);
+  std::vector<std::string> lines;
+  std::size_t pos = 0;
+  while (pos < data.size()) {
+    auto nl = data.find('\n', pos);
+    if (nl == std::string::npos) nl = data.size();
+    if (nl > pos) lines.push_back(data.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  auto r = verify_lines(lines);
   EXPECT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.records, 2u);
 }
