@@ -62,7 +62,7 @@ struct AuditLog::Ticket {
 struct AuditLog::Sink {
   enum class Offer { kAccepted, kFailed, kQueued };
   struct Entry {
-    AuditRecord record;
+    std::string body;  // RecordFormatter::body() of the record
     std::shared_ptr<Ticket> ticket;
   };
 
@@ -112,11 +112,11 @@ struct AuditLog::Sink {
     set_error_locked(e);
   }
 
-  // The lines for `entries` after `h` (advanced), with a checkpoint after
+  // The lines for `bodies` after `h` (advanced), with a checkpoint after
   // every checkpoint_records records and, when `final_checkpoint` or the
   // interval is due, one at the end. `anchor` gets the head after the last
   // checkpoint in the batch.
-  std::string format_batch(const std::vector<const AuditRecord*>& records, ChainHead& h, uint64_t& since,
+  std::string format_batch(const std::vector<std::string_view>& bodies, ChainHead& h, uint64_t& since,
                            bool final_checkpoint, std::optional<Anchor>& anchor) const {
     std::string batch;
     auto add_checkpoint = [&] {
@@ -130,8 +130,8 @@ struct AuditLog::Sink {
       since = 0;
       anchor = Anchor(h);
     };
-    for (const AuditRecord* r : records) {
-      batch += formatter.record(*r, h);
+    for (std::string_view body : bodies) {
+      batch += RecordFormatter::link(body, h);
       batch += '\n';
       if (++since >= options.checkpoint_records) add_checkpoint();
     }
@@ -145,6 +145,7 @@ struct AuditLog::Sink {
   // it for the worker (kQueued: the outcome arrives on `ticket`, made here
   // if the caller has none yet). kFailed sets `error`.
   Offer offer(const AuditRecord& record, std::shared_ptr<Ticket>& ticket, std::string& error) {
+    std::string body = formatter.body(record);  // outside the lock: only the chain link is serial
     std::unique_lock lock(mu);
     if (stopping) {
       error = id + ": closed";
@@ -160,7 +161,7 @@ struct AuditLog::Sink {
         return Offer::kFailed;
       }
       if (!ticket) ticket = std::make_shared<Ticket>();
-      queue.push_back({record, ticket});
+      queue.push_back({std::move(body), ticket});
       cv.notify_one();
       return Offer::kQueued;
     }
@@ -174,7 +175,7 @@ struct AuditLog::Sink {
     ChainHead h = head;
     uint64_t since = since_checkpoint;
     std::optional<Anchor> anchor;
-    std::string batch = format_batch({&record}, h, since, false, anchor);
+    std::string batch = format_batch({body}, h, since, false, anchor);
     auto written = output->write_some(batch);
     if (!written.ok()) {
       set_error_locked(written.status().message());
@@ -200,7 +201,7 @@ struct AuditLog::Sink {
       carry_ticket = ticket;
       carry_anchor = anchor;
     } else {
-      queue.push_back({record, ticket});
+      queue.push_back({std::move(body), ticket});
     }
     cv.notify_one();
     return Offer::kQueued;
@@ -225,17 +226,17 @@ struct AuditLog::Sink {
       return;
     }
     if (prepared->has_value()) head = **prepared;
-    std::vector<const AuditRecord*> records;
+    std::vector<std::string_view> bodies;
     std::vector<std::shared_ptr<Ticket>> tickets;
     for (auto& e : entries) {
       if (e.ticket->is_abandoned()) continue;  // its request was already answered 503
-      records.push_back(&e.record);
+      bodies.push_back(e.body);
       tickets.push_back(e.ticket);
     }
     ChainHead h = head;
     uint64_t since = since_checkpoint;
     std::optional<Anchor> anchor;
-    std::string batch = format_batch(records, h, since, final_checkpoint, anchor);
+    std::string batch = format_batch(bodies, h, since, final_checkpoint, anchor);
     if (batch.empty()) {
       busy_since.store(0);
       return;

@@ -45,10 +45,16 @@ std::string redact_query(std::string_view key, const std::string& uri) {
 }
 
 // `{"sequence":N,"previousHash":"H",` + the rest of `object_json` after its '{'.
-std::string chain_prefix(uint64_t sequence, const std::string& previous, const std::string& object_json) {
-  std::string line = "{\"sequence\":" + std::to_string(sequence) + ",\"previousHash\":\"" + previous + "\"";
+std::string chain_prefix(uint64_t sequence, const std::string& previous, std::string_view object_json) {
+  std::string line;
+  line.reserve(object_json.size() + 110);
+  line += "{\"sequence\":";
+  line += std::to_string(sequence);
+  line += ",\"previousHash\":\"";
+  line += previous;
+  line += '"';
   if (object_json.size() > 2) line += ',';
-  line.append(object_json, 1, std::string::npos);
+  line += object_json.substr(1);
   return line;
 }
 
@@ -106,7 +112,13 @@ AuditRecord RecordFormatter::redact(const AuditRecord& record) const {
 }
 
 std::string RecordFormatter::record(const AuditRecord& record, ChainHead& head) const {
-  std::string line = chain_prefix(head.sequence + 1, head.hash, to_json(redact(record)));
+  return link(body(record), head);
+}
+
+std::string RecordFormatter::body(const AuditRecord& record) const { return to_json(redact(record)); }
+
+std::string RecordFormatter::link(std::string_view body, ChainHead& head) {
+  std::string line = chain_prefix(head.sequence + 1, head.hash, body);
   head = ChainHead{head.sequence + 1, line_hash(line)};
   return line;
 }

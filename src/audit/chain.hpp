@@ -64,8 +64,13 @@ class RecordFormatter {
       : hmac_key_(std::move(hmac_key)), signer_(std::move(signer)) {}
 
   // The line (no newline) for `record` as the next element after `head`;
-  // advances `head`.
+  // advances `head`. Equal to link(body(record), head).
   std::string record(const AuditRecord& record, ChainHead& head) const;
+  // The two halves of record(): the record's redacted JSON object, which
+  // does not depend on the chain (so it can be made before taking a sink's
+  // lock), and the line that links such a body after `head` (advances it).
+  std::string body(const AuditRecord& record) const;
+  static std::string link(std::string_view body, ChainHead& head);
   // A signed checkpoint line after `head`; advances `head`.
   Result<std::string> checkpoint(int64_t time_ms, ChainHead& head) const;
   // The record with its sensitive fields replaced by their HMACs.

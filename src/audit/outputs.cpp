@@ -90,13 +90,11 @@ class FileOutput final : public AuditOutput {
     const bool forced = reopen_.exchange(false);
     if (forced) may_create_ = true;
     if (fd_ >= 0 && !forced) {
-      struct stat at_path {}, open_file {};
+      struct stat at_path {};
       if (::stat(path_.c_str(), &at_path) != 0) {
         return io_error("audit log " + path_ + " was deleted or moved (send SIGHUP to reopen)");
       }
-      if (::fstat(fd_, &open_file) == 0 && at_path.st_dev == open_file.st_dev && at_path.st_ino == open_file.st_ino) {
-        return std::optional<ChainHead>();
-      }
+      if (at_path.st_dev == dev_ && at_path.st_ino == ino_) return std::optional<ChainHead>();
     }
     if (fd_ >= 0) {
       ::close(fd_);
@@ -109,7 +107,16 @@ class FileOutput final : public AuditOutput {
     fd_ = fd;
     kind_ = classify(fd_);
     may_create_ = false;
-    return read_tail();
+    struct stat open_file {};
+    if (::fstat(fd_, &open_file) != 0) return io_error("cannot stat audit log " + path_);
+    dev_ = open_file.st_dev;
+    ino_ = open_file.st_ino;
+    auto head = read_tail();
+    if (head.ok() && kind_ == FdKind::kRegular) {
+      if (::fstat(fd_, &open_file) != 0) return io_error("cannot stat audit log " + path_);
+      size_ = open_file.st_size;
+    }
+    return head;
   }
 
   Status append(std::string_view lines) override {
@@ -130,11 +137,12 @@ class FileOutput final : public AuditOutput {
  private:
   // All of `lines`; a regular file is cut back to its size before a failed write.
   bool write_regular_or_all(std::string_view lines) {
-    struct stat st {};
-    const bool regular = kind_ == FdKind::kRegular && ::fstat(fd_, &st) == 0;
-    if (write_all(fd_, lines, false)) return true;
+    if (write_all(fd_, lines, false)) {
+      size_ += off_t(lines.size());
+      return true;
+    }
     const int saved = errno;
-    if (regular && ::ftruncate(fd_, st.st_size) != 0) {
+    if (kind_ == FdKind::kRegular && ::ftruncate(fd_, size_) != 0) {
       // The torn batch stays; the next open cuts a torn last line, and verify names it.
     }
     errno = saved;
@@ -172,6 +180,9 @@ class FileOutput final : public AuditOutput {
   std::string id_;
   int fd_ = -1;
   FdKind kind_ = FdKind::kBlocking;
+  dev_t dev_ = 0;  // identity of the open file, to notice a deleted or replaced path
+  ino_t ino_ = 0;
+  off_t size_ = 0;  // of a regular file after our last write (we are its only writer)
   bool may_create_ = true;
   std::atomic<bool> reopen_{false};
 };

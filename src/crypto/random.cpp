@@ -10,10 +10,9 @@
 
 namespace coffer::crypto {
 
-SecureString random_bytes(std::size_t n) {
-  SecureString out;
-  out.resize(n);
-  auto* p = reinterpret_cast<unsigned char*>(out.data());
+namespace {
+
+void fill_random(unsigned char* p, std::size_t n) {
   while (n > 0) {
     int chunk = n > static_cast<std::size_t>(INT_MAX) ? INT_MAX : static_cast<int>(n);
     if (RAND_bytes(p, chunk) != 1) {
@@ -23,18 +22,34 @@ SecureString random_bytes(std::size_t n) {
     p += chunk;
     n -= static_cast<std::size_t>(chunk);
   }
+}
+
+}  // namespace
+
+SecureString random_bytes(std::size_t n) {
+  SecureString out;
+  out.resize(n);
+  fill_random(reinterpret_cast<unsigned char*>(out.data()), n);
   return out;
 }
 
 std::string new_version_id() { return hex_encode(random_bytes(16).view()); }
 
+// Identifiers are public: no secure buffer, one allocation (every request gets one).
 std::string new_guid() {
-  SecureString b = random_bytes(16);
-  b.data()[6] = static_cast<char>((static_cast<unsigned char>(b.data()[6]) & 0x0f) | 0x40);
-  b.data()[8] = static_cast<char>((static_cast<unsigned char>(b.data()[8]) & 0x3f) | 0x80);
-  std::string hex = hex_encode(b.view());
-  return hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4) + '-' +
-         hex.substr(16, 4) + '-' + hex.substr(20, 12);
+  unsigned char b[16];
+  fill_random(b, sizeof b);
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  std::size_t o = 0;
+  for (std::size_t i = 0; i < sizeof b; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++o;  // the dashes
+    out[o++] = kHex[b[i] >> 4];
+    out[o++] = kHex[b[i] & 0x0f];
+  }
+  return out;
 }
 
 SecureString random_token(std::size_t n) {

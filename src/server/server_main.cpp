@@ -16,6 +16,7 @@
 #include "auth/server_identity.hpp"
 #include "crypto/root_key.hpp"
 #include "http/server.hpp"
+#include "server/data_dir_lock.hpp"
 #include "server/dev_bootstrap.hpp"
 #include "server/initial_admin.hpp"
 #include "server/workload_identity.hpp"
@@ -52,6 +53,8 @@ int run_server(ServerConfig config) {
   fs::create_directories(config.data_dir, ec);
   if (ec) return fail(Status(Code::kUnavailable, "cannot create data directory " + config.data_dir + ": " + ec.message()));
   fs::permissions(config.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  auto data_dir_lock = DataDirLock::acquire(config.data_dir);
+  if (!data_dir_lock.ok()) return fail(data_dir_lock.status());
   if (config.dev) {
     if (Status st = prepare_dev_files(config); !st.ok()) return fail(st);
   }

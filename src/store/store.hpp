@@ -69,6 +69,12 @@ class Store {
   // Runs `fn` in a transaction. If fn returns non-OK, nothing it wrote is
   // kept and that Status is returned. OK means committed and durable.
   virtual Status write(const std::function<Status(WriteTxn&)>& fn) = 0;
+  // A number that advances after every commit, before the committing
+  // write() returns. The same value before and after a read() means no
+  // write committed in between, so what the read saw may be served from
+  // memory while the number stays the same. A backend that several
+  // processes share must also advance it for their commits (a change feed).
+  virtual std::uint64_t generation() const = 0;
 };
 
 struct SqliteOptions {
@@ -78,7 +84,9 @@ struct SqliteOptions {
 };
 
 // Opens (creating and migrating as needed) a SQLite store in WAL mode with
-// synchronous=FULL.
+// synchronous=FULL. Its generation() counts this process's commits only:
+// one server process owns the database (the server locks its data
+// directory); other processes may only read it.
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
 
 }  // namespace coffer::store

@@ -129,7 +129,7 @@ bool iequals(std::string_view a, std::string_view b) {
 }  // namespace
 
 KeyService::KeyService(store::Store& store, crypto::Keyring& keyring, const Clock& clock, KeyServiceOptions options)
-    : store_(store), keyring_(keyring), clock_(clock), options_(options) {}
+    : store_(store), keyring_(keyring), clock_(clock), options_(options), read_cache_(store) {}
 
 bool KeyService::valid_name(const std::string& name) {
   if (name.empty() || name.size() > 127) return false;
@@ -573,12 +573,19 @@ Result<KeyService::Loaded> KeyService::load_for_operation(const VaultInfo& vault
   if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
     return not_found(version.empty() ? name : name + "/" + version);
   }
-  std::optional<KeyVersionRecord> rec;
-  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(KeyHead head, live_head(txn, vault, name));
-    COFFER_ASSIGN_OR_RETURN(rec, load_version(txn, vault, head, version.empty() ? head.latest_version : version));
-    return rec ? Status::Ok() : not_found(name + "/" + version);
-  }));
+  auto rec = read_cache_.get(vault.id + '/' + keys::lower(name) + '/' + keys::lower(version),
+                             [&]() -> Result<KeyVersionRecord> {
+                               std::optional<KeyVersionRecord> found;
+                               COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+                                 COFFER_ASSIGN_OR_RETURN(KeyHead head, live_head(txn, vault, name));
+                                 COFFER_ASSIGN_OR_RETURN(
+                                     found, load_version(txn, vault, head,
+                                                         version.empty() ? head.latest_version : version));
+                                 return found ? Status::Ok() : not_found(name + "/" + version);
+                               }));
+                               return std::move(*found);
+                             });
+  if (!rec.ok()) return rec.status();
   const auto& p = rec->properties;
   if (std::find(p.key_ops.begin(), p.key_ops.end(), op) == p.key_ops.end()) {
     return bad("Operation " + std::string(op) + " is not permitted on this key.", "OperationNotAllowed");

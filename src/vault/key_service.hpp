@@ -27,6 +27,8 @@
 #include "crypto/keyring.hpp"
 #include "store/store.hpp"
 #include "vault/key_material_cache.hpp"
+#include "vault/key_records.hpp"
+#include "vault/read_cache.hpp"
 #include "vault/key_types.hpp"
 
 namespace coffer::vault {
@@ -114,6 +116,7 @@ class KeyService {
   const Clock& clock_;
   KeyServiceOptions options_;
   KeyMaterialCache material_cache_;
+  ReadCache<KeyVersionRecord> read_cache_;  // load_for_operation()'s records by "vault-id/name/version"
 };
 
 }  // namespace coffer::vault

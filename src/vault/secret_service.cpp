@@ -103,7 +103,7 @@ Status check_draft(const SecretDraft& d) {
 }  // namespace
 
 SecretService::SecretService(store::Store& store, crypto::Keyring& keyring, const Clock& clock)
-    : store_(store), keyring_(keyring), clock_(clock) {}
+    : store_(store), keyring_(keyring), clock_(clock), read_cache_(store) {}
 
 bool SecretService::valid_name(const std::string& name) {
   if (name.empty() || name.size() > 127) return false;
@@ -152,12 +152,19 @@ Result<Secret> SecretService::get(const VaultInfo& vault, const std::string& nam
   if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
     return not_found(version.empty() ? name : name + "/" + version);
   }
-  std::optional<SecretVersionRecord> rec;
-  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(SecretHead head, live_head(txn, vault, name));
-    COFFER_ASSIGN_OR_RETURN(rec, load_version(txn, vault, head, version.empty() ? head.latest_version : version));
-    return rec ? Status::Ok() : not_found(name + "/" + version);
-  }));
+  auto rec = read_cache_.get(vault.id + '/' + keys::lower(name) + '/' + keys::lower(version),
+                             [&]() -> Result<SecretVersionRecord> {
+                               std::optional<SecretVersionRecord> found;
+                               COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+                                 COFFER_ASSIGN_OR_RETURN(SecretHead head, live_head(txn, vault, name));
+                                 COFFER_ASSIGN_OR_RETURN(
+                                     found, load_version(txn, vault, head,
+                                                         version.empty() ? head.latest_version : version));
+                                 return found ? Status::Ok() : not_found(name + "/" + version);
+                               }));
+                               return std::move(*found);
+                             });
+  if (!rec.ok()) return rec.status();
   if (!rec->properties.attributes.enabled) {
     return Status(Code::kForbidden, "Operation get is not allowed on a disabled secret.", "SecretDisabled");
   }

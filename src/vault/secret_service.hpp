@@ -17,6 +17,8 @@
 #include "common/status.hpp"
 #include "crypto/keyring.hpp"
 #include "store/store.hpp"
+#include "vault/read_cache.hpp"
+#include "vault/secret_records.hpp"
 #include "vault/types.hpp"
 
 namespace coffer::vault {
@@ -66,6 +68,7 @@ class SecretService {
   store::Store& store_;
   crypto::Keyring& keyring_;
   const Clock& clock_;
+  ReadCache<SecretVersionRecord> read_cache_;  // get()'s records by "vault-id/name/version"
 };
 
 }  // namespace coffer::vault

@@ -7,7 +7,7 @@ import unittest
 
 import requests
 
-from coffer_server import CofferServer, token
+from coffer_server import COFFER_BIN, CofferServer, token
 
 
 class HttpEdgesTest(unittest.TestCase):
@@ -72,6 +72,13 @@ class HttpEdgesTest(unittest.TestCase):
         p = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{self.server.port}", "-tls1_1"],
                            input="", capture_output=True, text=True, timeout=30)
         self.assertNotEqual(p.returncode, 0)
+
+    def test_second_server_on_the_same_data_dir_refuses_to_start(self):
+        r = subprocess.run([COFFER_BIN, "server", "--dev", "--data-dir", self.server.data_dir, "--listen", "localhost:0"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("another Coffer server is running on the data directory", r.stdout + r.stderr)
+        self.assertEqual(self.session.get(f"{self.base}/secrets?api-version=7.4").status_code, 200)
 
     def test_server_survives_garbage(self):
         with socket.create_connection(("127.0.0.1", self.server.port)) as raw:

@@ -31,6 +31,7 @@ class SqliteStore final : public Store {
 
   Status read(const std::function<Status(ReadTxn&)>& fn) override;
   Status write(const std::function<Status(WriteTxn&)>& fn) override;
+  std::uint64_t generation() const override { return writer_->commit_count(); }
 
   // Successful batch COMMITs so far (for tests and metrics).
   std::uint64_t commit_count() const { return writer_->commit_count(); }

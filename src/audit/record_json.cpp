@@ -1,0 +1,85 @@
+// to_json(): the AuditEvent JSON of a record, written directly into one
+// string (this runs for every request).
+#include <string_view>
+
+#include "audit/audit_sink.hpp"
+#include "audit/chain.hpp"
+
+namespace coffer::audit {
+namespace {
+
+void append_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (u < 0x20) {
+          out += "\\u00";
+          out += kHex[u >> 4];
+          out += kHex[u & 0x0f];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void field(std::string& out, std::string_view name, std::string_view value) {
+  out += '"';
+  out += name;
+  out += "\":";
+  append_string(out, value);
+  out += ',';
+}
+
+void field(std::string& out, std::string_view name, int64_t value) {
+  out += '"';
+  out += name;
+  out += "\":";
+  out += std::to_string(value);
+  out += ',';
+}
+
+}  // namespace
+
+std::string to_json(const AuditRecord& r) {
+  std::string out;
+  out.reserve(512 + r.request_uri.size() + r.client_info.size() + r.object_id.size());
+  out += '{';
+  field(out, "time", iso_time_ms(r.time_ms));
+  field(out, "category", "AuditEvent");
+  field(out, "operationName", r.operation_name);
+  field(out, "resultType", r.result_type);
+  field(out, "resultSignature", r.result_signature);
+  field(out, "httpStatusCode", r.http_status);
+  field(out, "correlationId", r.correlation_id);
+  field(out, "requestId", r.request_id);
+  field(out, "callerIpAddress", r.caller_ip);
+  out += "\"identity\":{\"claim\":{";
+  field(out, "http://schemas.microsoft.com/identity/claims/tenantid", r.caller_tenant_id);
+  field(out, "http://schemas.microsoft.com/identity/claims/objectidentifier", r.caller_object_id);
+  field(out, "appid", r.caller_app_id);
+  out.back() = '}';
+  out += "},\"properties\":{";
+  field(out, "clientInfo", r.client_info);
+  field(out, "requestUri", r.request_uri);
+  field(out, "id", r.object_id);
+  out.back() = '}';
+  out += ',';
+  field(out, "durationMs", r.duration_ms);
+  field(out, "resourceId", r.vault);
+  out.back() = '}';
+  return out;
+}
+
+}  // namespace coffer::audit
