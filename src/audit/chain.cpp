@@ -20,7 +20,7 @@ bool clear_query_param(std::string_view name) {
 }
 
 // `uri` with every query value outside the clear list replaced by its HMAC.
-std::string redact_query(std::string_view key, const std::string& uri) {
+std::string redact_query(const crypto::HmacSha256& key, const std::string& uri) {
   auto q = uri.find('?');
   if (q == std::string::npos) return uri;
   std::string out = uri.substr(0, q + 1);
@@ -99,15 +99,18 @@ SecureString sink_hmac_key(std::string_view secret, std::string_view sink_id) {
 }
 
 std::string hash_value(std::string_view key, std::string_view value) {
-  return std::string(kHashPrefix) + hex_encode(crypto::hmac_sha256(key, value));
+  return hash_value(crypto::HmacSha256(key), value);
+}
+
+std::string hash_value(const crypto::HmacSha256& key, std::string_view value) {
+  return std::string(kHashPrefix) + hex_encode(key.mac(value));
 }
 
 AuditRecord RecordFormatter::redact(const AuditRecord& record) const {
   AuditRecord r = record;
-  const std::string_view key = hmac_key_.view();
-  if (!r.client_info.empty()) r.client_info = hash_value(key, r.client_info);
-  if (!r.correlation_id.empty()) r.correlation_id = hash_value(key, r.correlation_id);
-  r.request_uri = redact_query(key, r.request_uri);
+  if (!r.client_info.empty()) r.client_info = hash_value(hmac_, r.client_info);
+  if (!r.correlation_id.empty()) r.correlation_id = hash_value(hmac_, r.correlation_id);
+  r.request_uri = redact_query(hmac_, r.request_uri);
   return r;
 }
 

@@ -27,6 +27,7 @@
 #include "audit/audit_record.hpp"
 #include "common/secure_memory.hpp"
 #include "common/status.hpp"
+#include "crypto/digest.hpp"
 #include "crypto/ed25519_key.hpp"
 
 namespace coffer::audit {
@@ -56,12 +57,13 @@ SecureString sink_hmac_key(std::string_view secret, std::string_view sink_id);
 
 // "hmac-sha256:<hex>" of `value` under `key`.
 std::string hash_value(std::string_view key, std::string_view value);
+std::string hash_value(const crypto::HmacSha256& key, std::string_view value);
 
 class RecordFormatter {
  public:
   // `signer` may be null: checkpoints then fail with kUnavailable.
   RecordFormatter(SecureString hmac_key, std::shared_ptr<const crypto::Ed25519Key> signer)
-      : hmac_key_(std::move(hmac_key)), signer_(std::move(signer)) {}
+      : hmac_(hmac_key.view()), signer_(std::move(signer)) {}
 
   // The line (no newline) for `record` as the next element after `head`;
   // advances `head`. Equal to link(body(record), head).
@@ -77,7 +79,7 @@ class RecordFormatter {
   AuditRecord redact(const AuditRecord& record) const;
 
  private:
-  SecureString hmac_key_;
+  crypto::HmacSha256 hmac_;  // keyed with the sink's HMAC key
   std::shared_ptr<const crypto::Ed25519Key> signer_;
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "crypto/algorithms.hpp"
 #include "crypto/openssl_util.hpp"
 #include "crypto/random.hpp"
 
@@ -43,7 +44,7 @@ Result<std::string> aead_seal(const SecureString& key, std::string_view plaintex
   std::copy(nonce.data(), nonce.data() + kNonceSize, out.data());
 
   int len = 0;
-  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
+  if (EVP_EncryptInit_ex2(ctx.get(), ossl::aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceSize, nullptr) != 1 ||
       EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, bytes(key.view()), o) != 1) {
     return ossl::error("AES-GCM init");
@@ -88,7 +89,7 @@ Result<SecureString> aead_open(const SecureString& key, std::string_view blob,
   ossl::CipherCtx ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return ossl::error("EVP_CIPHER_CTX_new");
   int len = 0;
-  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
+  if (EVP_DecryptInit_ex2(ctx.get(), ossl::aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceSize, nullptr) != 1 ||
       EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, bytes(key.view()), bytes(nonce)) != 1) {
     return ossl::error("AES-GCM init");

@@ -1,18 +1,60 @@
-// sha256(), declared in tls_material.hpp.
+#include "crypto/digest.hpp"
+
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include "crypto/tls_material.hpp"
+#include "crypto/algorithms.hpp"
 
 namespace coffer::crypto {
 
-// Returns an empty string only if OpenSSL itself fails (out of memory).
 std::string sha256(std::string_view data) {
   std::string out(32, '\0');
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len,
-                 EVP_sha256(), nullptr) != 1 ||
+  if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len, ossl::sha256_md(),
+                 nullptr) != 1 ||
       len != out.size()) {
+    ERR_clear_error();
+    return {};
+  }
+  return out;
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) { return HmacSha256(key).mac(data); }
+
+struct HmacSha256::Keyed {
+  EVP_MAC_CTX* ctx = nullptr;  // initialised with the key; copied per mac()
+  ~Keyed() { EVP_MAC_CTX_free(ctx); }
+};
+
+HmacSha256::HmacSha256(std::string_view key) : keyed_(std::make_unique<Keyed>()) {
+  keyed_->ctx = EVP_MAC_CTX_new(ossl::hmac_mac());
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_END};
+  // An empty key is valid HMAC input; OpenSSL wants a non-null pointer for it.
+  static const unsigned char kEmpty[1] = {0};
+  const auto* k = key.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+  if (keyed_->ctx && EVP_MAC_init(keyed_->ctx, k, key.size(), params) != 1) {
+    EVP_MAC_CTX_free(keyed_->ctx);
+    keyed_->ctx = nullptr;
+  }
+  ERR_clear_error();
+}
+
+HmacSha256::~HmacSha256() = default;
+HmacSha256::HmacSha256(HmacSha256&&) noexcept = default;
+HmacSha256& HmacSha256::operator=(HmacSha256&&) noexcept = default;
+
+std::string HmacSha256::mac(std::string_view data) const {
+  if (!keyed_ || !keyed_->ctx) return {};
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(keyed_->ctx);
+  std::string out(32, '\0');
+  std::size_t len = 0;
+  const bool ok = ctx && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1 &&
+                  EVP_MAC_final(ctx, reinterpret_cast<unsigned char*>(out.data()), &len, out.size()) == 1 &&
+                  len == out.size();
+  EVP_MAC_CTX_free(ctx);
+  if (!ok) {
     ERR_clear_error();
     return {};
   }

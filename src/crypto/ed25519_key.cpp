@@ -108,17 +108,4 @@ bool ed25519_verify(std::string_view public_pem, std::string_view data, std::str
   return ok;
 }
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  std::string out(32, '\0');
-  std::size_t len = 0;
-  if (!EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
-                 reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-                 reinterpret_cast<unsigned char*>(out.data()), out.size(), &len) ||
-      len != out.size()) {
-    ERR_clear_error();
-    return {};
-  }
-  return out;
-}
-
 }  // namespace coffer::crypto

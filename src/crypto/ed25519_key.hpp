@@ -5,6 +5,8 @@
 // ed25519_verify() checks a signature against a public key PEM alone.
 #pragma once
 
+#include "crypto/digest.hpp"  // hmac_sha256(), which callers of this header use
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,8 +41,5 @@ class Ed25519Key {
 // public key in `public_pem`. `key_id`, when non-null, receives the key id.
 bool ed25519_verify(std::string_view public_pem, std::string_view data, std::string_view signature,
                     std::string* key_id = nullptr);
-
-// HMAC-SHA256(key, data), 32 raw bytes.
-std::string hmac_sha256(std::string_view key, std::string_view data);
 
 }  // namespace coffer::crypto

@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -35,10 +36,18 @@ SecureString random_bytes(std::size_t n) {
 
 std::string new_version_id() { return hex_encode(random_bytes(16).view()); }
 
-// Identifiers are public: no secure buffer, one allocation (every request gets one).
+// Identifiers are public: drawn from a per-thread pool of RNG output (one
+// RAND_bytes call per 32 GUIDs; every request gets one), one allocation.
 std::string new_guid() {
+  thread_local unsigned char pool[512];
+  thread_local std::size_t used = sizeof pool;
   unsigned char b[16];
-  fill_random(b, sizeof b);
+  if (used + sizeof b > sizeof pool) {
+    fill_random(pool, sizeof pool);
+    used = 0;
+  }
+  std::copy(pool + used, pool + used + sizeof b, b);
+  used += sizeof b;
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
   static constexpr char kHex[] = "0123456789abcdef";

@@ -4,6 +4,8 @@
 // plus any extra DNS names given). EC P-256 keys, SHA-256 signatures, PEM files.
 #pragma once
 
+#include "crypto/digest.hpp"  // sha256(), which callers of this header use
+
 #include <string>
 #include <vector>
 
@@ -21,8 +23,5 @@ struct DevTlsPaths {
 // Creates any of the four files that are missing (all four if the CA is
 // new). Existing files are kept, so a restart reuses them.
 Status ensure_dev_tls(const DevTlsPaths& paths, const std::vector<std::string>& extra_dns_names);
-
-// SHA-256 of data (raw bytes).
-std::string sha256(std::string_view data);
 
 }  // namespace coffer::crypto

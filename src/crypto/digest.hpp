@@ -1,0 +1,34 @@
+// Hashes and MACs over OpenSSL 3 with algorithms fetched once per process
+// (OpenSSL 3's implicit fetch by name, as EVP_sha256() or EVP_Q_mac() do it,
+// takes the provider store's locks on every call; these run per request).
+// Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace coffer::crypto {
+
+// SHA-256 of data (raw bytes).
+std::string sha256(std::string_view data);
+
+// HMAC-SHA256(key, data), 32 raw bytes.
+std::string hmac_sha256(std::string_view key, std::string_view data);
+
+// HMAC-SHA256 under one key, set up once: mac() only copies a keyed context.
+class HmacSha256 {
+ public:
+  explicit HmacSha256(std::string_view key);
+  ~HmacSha256();
+  HmacSha256(HmacSha256&&) noexcept;
+  HmacSha256& operator=(HmacSha256&&) noexcept;
+  // 32 raw bytes; empty only if OpenSSL fails (out of memory).
+  std::string mac(std::string_view data) const;
+
+ private:
+  struct Keyed;
+  std::unique_ptr<Keyed> keyed_;
+};
+
+}  // namespace coffer::crypto
