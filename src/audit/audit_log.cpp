@@ -162,7 +162,9 @@ struct AuditLog::Sink {
   // it for the worker (kQueued: the outcome arrives on `ticket`, made here
   // if the caller has none yet). kFailed sets `error`.
   Offer offer(const AuditRecord& record, std::shared_ptr<Ticket>& ticket, std::string& error) {
-    std::string body = formatter.body(record);  // outside the lock: only the chain link is serial
+    // Outside the lock: only the chain link and the write are serial.
+    std::string body = formatter.body(record);
+    const bool in_place = output->still_in_place();
     std::unique_lock lock = lock_briefly_held();
     if (stopping) {
       error = id + ": closed";
@@ -182,7 +184,7 @@ struct AuditLog::Sink {
       cv.notify_one();
       return Offer::kQueued;
     }
-    auto prepared = output->prepare();
+    auto prepared = output->prepare(in_place);
     if (!prepared.ok()) {
       set_error_locked(prepared.status().message());
       error = id + ": " + prepared.status().message();

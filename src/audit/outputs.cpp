@@ -86,15 +86,21 @@ class FileOutput final : public AuditOutput {
 
   void reopen() override { reopen_.store(true); }
 
-  Result<std::optional<ChainHead>> prepare() override {
+  bool still_in_place() const override {
+    struct stat at_path {};
+    return ::stat(path_.c_str(), &at_path) == 0 && at_path.st_dev == dev_.load() && at_path.st_ino == ino_.load();
+  }
+
+  Result<std::optional<ChainHead>> prepare(bool in_place) override {
     const bool forced = reopen_.exchange(false);
     if (forced) may_create_ = true;
     if (fd_ >= 0 && !forced) {
+      if (in_place) return std::optional<ChainHead>();
       struct stat at_path {};
       if (::stat(path_.c_str(), &at_path) != 0) {
         return io_error("audit log " + path_ + " was deleted or moved (send SIGHUP to reopen)");
       }
-      if (at_path.st_dev == dev_ && at_path.st_ino == ino_) return std::optional<ChainHead>();
+      if (at_path.st_dev == dev_.load() && at_path.st_ino == ino_.load()) return std::optional<ChainHead>();
     }
     if (fd_ >= 0) {
       ::close(fd_);
@@ -180,8 +186,8 @@ class FileOutput final : public AuditOutput {
   std::string id_;
   int fd_ = -1;
   FdKind kind_ = FdKind::kBlocking;
-  dev_t dev_ = 0;  // identity of the open file, to notice a deleted or replaced path
-  ino_t ino_ = 0;
+  std::atomic<dev_t> dev_{0};  // identity of the open file, to notice a deleted or replaced path
+  std::atomic<ino_t> ino_{0};
   off_t size_ = 0;  // of a regular file after our last write (we are its only writer)
   bool may_create_ = true;
   std::atomic<bool> reopen_{false};
@@ -204,7 +210,7 @@ class StdoutOutput final : public AuditOutput {
     if (fd_ != 1) ::close(fd_);
   }
   const std::string& id() const override { return id_; }
-  Result<std::optional<ChainHead>> prepare() override { return std::optional<ChainHead>(); }
+  Result<std::optional<ChainHead>> prepare(bool) override { return std::optional<ChainHead>(); }
   Status append(std::string_view lines) override {
     if (write_all(fd_, lines, false)) return Status::Ok();
     return io_error("audit stdout write failed");
@@ -228,7 +234,7 @@ class UnixSocketOutput final : public AuditOutput {
   const std::string& id() const override { return id_; }
   void reopen() override { reopen_.store(true); }
 
-  Result<std::optional<ChainHead>> prepare() override {
+  Result<std::optional<ChainHead>> prepare(bool) override {
     if (reopen_.exchange(false)) disconnect();
     if (fd_ >= 0) return std::optional<ChainHead>();
     sockaddr_un addr{};

@@ -35,7 +35,13 @@ class AuditOutput {
   virtual const std::string& id() const = 0;
   // Makes the output ready for a batch. When it (re)opened a destination
   // that already holds a chain, returns the head of that chain.
-  virtual Result<std::optional<ChainHead>> prepare() = 0;
+  // `in_place`: the caller just saw still_in_place() answer true, so the
+  // check need not be repeated.
+  virtual Result<std::optional<ChainHead>> prepare(bool in_place = false) = 0;
+  // Thread-safe, callable without the sink's lock: false when the open
+  // destination is no longer where it was opened (a deleted or replaced
+  // file); prepare() then reopens it or fails.
+  virtual bool still_in_place() const { return true; }
   // Appends whole lines (each ending in '\n'), all or nothing; may block.
   virtual Status append(std::string_view lines) = 0;
   // Writes the start of `lines` without blocking and returns how much it

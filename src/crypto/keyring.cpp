@@ -39,7 +39,11 @@ Result<std::string> Keyring::new_wrapped_kek(std::string_view owner) {
 
 Result<SecureString> Keyring::kek(std::string_view owner, std::string_view wrapped_kek) {
   const std::string key = cache_key(owner, wrapped_kek);
-  std::lock_guard<std::mutex> lock(mu_);
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = keks_.find(key); it != keks_.end()) return it->second;
+  }
+  std::unique_lock lock(mu_);
   if (auto it = keks_.find(key); it != keks_.end()) return it->second;
   Result<SecureString> unwrapped = aead_open(root_, wrapped_kek, kek_ad(owner));
   if (!unwrapped.ok() || unwrapped->size() != kAeadKeySize) return decryption_failed();

@@ -12,6 +12,7 @@
 
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 
@@ -47,7 +48,7 @@ class Keyring {
   Result<SecureString> kek(std::string_view owner, std::string_view wrapped_kek);
 
   SecureString root_;
-  std::mutex mu_;
+  std::shared_mutex mu_;  // shared for lookups (every open), exclusive to add a KEK
   std::map<std::string, SecureString, std::less<>> keks_;  // wrapped KEK → KEK
 };
 

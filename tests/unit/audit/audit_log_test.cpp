@@ -61,7 +61,7 @@ class TestOutput final : public AuditOutput {
  public:
   TestOutput(std::string id, std::shared_ptr<Control> c) : id_(std::move(id)), c_(std::move(c)) {}
   const std::string& id() const override { return id_; }
-  Result<std::optional<ChainHead>> prepare() override { return std::optional<ChainHead>(); }
+  Result<std::optional<ChainHead>> prepare(bool) override { return std::optional<ChainHead>(); }
   Status append(std::string_view lines) override {
     std::unique_lock lock(c_->mu);
     c_->cv.wait(lock, [&] { return !c_->hang; });
