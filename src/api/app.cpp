@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "api/admin_routes.hpp"
@@ -77,6 +78,20 @@ Result<auth::Principal> Api::authenticate(const http::Request& req, const std::v
     return Status(Code::kUnauthorized, "AKV10000: Request is missing a Bearer or PoP token.");
   }
   return s_.tokens.verify(auth.substr(7), audiences);
+}
+
+bool Api::runs_inline(const http::Request& req) {
+  if (req.method == "GET" || req.method == "HEAD") return true;
+  if (req.method != "POST") return false;
+  std::string path = vault::keys::lower(std::string_view(req.target).substr(0, req.target.find('?')));
+  if (path == "/rng") return true;
+  // /keys/{name}/{operation} or /keys/{name}/{version}/{operation}
+  if (!path.starts_with("/keys/")) return false;
+  const auto segments = std::count(path.begin(), path.end(), '/');
+  if (segments != 3 && segments != 4) return false;
+  const std::string_view op = std::string_view(path).substr(path.rfind('/') + 1);
+  return op == "sign" || op == "verify" || op == "encrypt" || op == "decrypt" || op == "wrapkey" ||
+         op == "unwrapkey";
 }
 
 http::Response Api::handle(http::Request& req) {

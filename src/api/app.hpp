@@ -56,6 +56,11 @@ class Api {
  public:
   Api(ApiConfig config, ApiServices services);
   http::Response handle(http::Request& request);
+  // True for requests whose handling waits on nothing but the CPU and
+  // in-memory state: reads (GET, HEAD) and the key operations and /rng
+  // (POST), which never commit to the store. The HTTP layer runs those on
+  // the connection's thread instead of handing them to a worker.
+  static bool runs_inline(const http::Request& request);
 
  private:
   struct Call;

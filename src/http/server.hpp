@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,10 @@ struct ServerOptions {
   unsigned read_timeout_seconds = 30;
   unsigned idle_timeout_seconds = 120;
   unsigned drain_timeout_seconds = 30;
+  // Which requests the handler answers without waiting on anything but the
+  // CPU (no durable commit, no password hash): those run on the
+  // connection's I/O thread, the rest on the worker pool. Unset: GET, HEAD.
+  std::function<bool(const Request&)> runs_inline;
 };
 
 class HttpsServer {

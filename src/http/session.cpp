@@ -197,10 +197,10 @@ void Session::dispatch() {
   request_version_ = msg.version();
   request_head_ = msg.method() == bhttp::verb::head;
   request_keep_alive_ = msg.keep_alive();
-  const bool inline_method = msg.method() == bhttp::verb::get || request_head_;
+  const bool read_method = msg.method() == bhttp::verb::get || request_head_;
   Request request = to_request(std::move(msg), remote_address_);
   parser_.reset();
-  if (inline_method) {
+  if (env_.options.runs_inline ? env_.options.runs_inline(request) : read_method) {
     write_response(call_handler(env_.handler, request));
     return;
   }

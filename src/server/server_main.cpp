@@ -113,6 +113,7 @@ int run_server(ServerConfig config) {
   options.io_threads = config.io_threads;
   options.worker_threads = config.worker_threads;
   options.max_body_bytes = config.max_body_bytes;
+  options.runs_inline = &api::Api::runs_inline;
   http::HttpsServer server(options, [&app](http::Request& req) { return app->handle(req); });
   if (Status st = server.start(); !st.ok()) return fail(st);
   const uint16_t port = server.port();

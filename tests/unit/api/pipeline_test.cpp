@@ -219,3 +219,39 @@ TEST_F(PipelineTest, AdminApiNeedsAuthorityAudience) {
 
 }  // namespace
 }  // namespace coffer::api
+
+namespace coffer::api {
+namespace {
+
+http::Request request_for(std::string method, std::string target) {
+  http::Request r;
+  r.method = std::move(method);
+  r.target = std::move(target);
+  return r;
+}
+
+// Only reads and the key operations that never commit run on the I/O
+// thread; anything that may wait on a durable commit or a password hash
+// goes to the workers.
+TEST(RunsInline, ReadsAndKeyOperationsOnly) {
+  for (const char* t : {"/secrets/s?api-version=7.4", "/keys/k", "/healthz"}) {
+    EXPECT_TRUE(Api::runs_inline(request_for("GET", t))) << t;
+    EXPECT_TRUE(Api::runs_inline(request_for("HEAD", t))) << t;
+  }
+  for (const char* t : {"/keys/k/0123456789abcdef0123456789abcdef/sign?api-version=7.4", "/keys/k/v/verify",
+                        "/KEYS/k/v/Encrypt?api-version=7.4", "/keys/k/v/decrypt", "/keys/k/v/wrapkey",
+                        "/keys/k/v/unwrapKey", "/keys/k/sign?api-version=7.4", "/rng?api-version=7.4"}) {
+    EXPECT_TRUE(Api::runs_inline(request_for("POST", t))) << t;
+  }
+  for (const char* t : {"/keys/k/create?api-version=7.4", "/keys/k/rotate", "/keys/k/backup", "/keys/restore",
+                        "/keys/k/v/release", "/secrets/s/backup", "/adfs/oauth2/token", "/keys/sign",
+                        "/keys/k/v/x/sign", "/deletedkeys/k/recover"}) {
+    EXPECT_FALSE(Api::runs_inline(request_for("POST", t))) << t;
+  }
+  for (const char* m : {"PUT", "PATCH", "DELETE"}) {
+    EXPECT_FALSE(Api::runs_inline(request_for(m, "/keys/k/v/sign"))) << m;
+  }
+}
+
+}  // namespace
+}  // namespace coffer::api
