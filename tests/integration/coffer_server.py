@@ -1,5 +1,10 @@
 """Starts a real `coffer server --dev` on a free loopback port with a fresh data
-directory, for the integration tests. The binary comes from $COFFER_BIN."""
+directory, for the integration tests. The binary comes from $COFFER_BIN.
+
+Under ctest, $COFFER_TEST_ARTIFACTS names a directory where data directories
+(databases, audit logs) are made and kept, and where tests register the
+secret values and key material they sent (canary()): after the whole suite,
+scan_artifacts.py checks that none of them, and no token, is stored anywhere."""
 import json
 import os
 import re
@@ -11,12 +16,34 @@ import threading
 import time
 
 COFFER_BIN = os.environ.get("COFFER_BIN", os.path.join(os.path.dirname(__file__), "../../build/coffer"))
+ARTIFACTS = os.environ.get("COFFER_TEST_ARTIFACTS") or None
+
+
+def new_data_dir(prefix="coffer-it-"):
+    """A fresh directory for server data; under ctest it is kept for the final scan."""
+    if ARTIFACTS:
+        os.makedirs(ARTIFACTS, exist_ok=True)
+    return tempfile.mkdtemp(prefix=prefix, dir=ARTIFACTS)
+
+
+def remove_dir(path):
+    if not ARTIFACTS:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def canary(value):
+    """Registers a secret value (str or bytes) that must never be stored in clear."""
+    if ARTIFACTS:
+        raw = value.encode() if isinstance(value, str) else bytes(value)
+        with open(os.path.join(ARTIFACTS, "canaries.txt"), "a") as f:
+            f.write(raw.hex() + "\n")
+    return value
 
 
 class CofferServer:
     def __init__(self, data_dir=None, extra_args=()):
         self.owns_dir = data_dir is None
-        self.data_dir = data_dir or tempfile.mkdtemp(prefix="coffer-it-")
+        self.data_dir = data_dir or new_data_dir()
         self.extra_args = list(extra_args)
         self.proc = None
         self.port = None
@@ -72,7 +99,7 @@ class CofferServer:
     def cleanup(self):
         self.stop()
         if self.owns_dir:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
+            remove_dir(self.data_dir)
 
     def __enter__(self):
         return self.start()

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 import unittest
@@ -14,7 +13,7 @@ import uuid
 
 import requests
 
-from coffer_server import COFFER_BIN, CofferServer, token
+from coffer_server import COFFER_BIN, CofferServer, canary, new_data_dir, remove_dir, token
 
 
 def session_for(server):
@@ -43,7 +42,7 @@ def read_log(path):
 
 class AuditRecordsTest(unittest.TestCase):
     def test_every_answer_recorded_verify_and_nothing_secret(self):
-        secret_value = "s3cr3t-" + uuid.uuid4().hex
+        secret_value = canary("s3cr3t-" + uuid.uuid4().hex)
         with CofferServer() as server:
             s = session_for(server)
             tok = s.headers["Authorization"][7:]
@@ -161,7 +160,8 @@ class AuditAnchorTest(unittest.TestCase):
 
 class AuditFailClosedTest(unittest.TestCase):
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="coffer-audit-it-")
+        self.dir = new_data_dir("coffer-audit-it-")
+        self.addCleanup(remove_dir, self.dir)
 
     def start(self, **options):
         server = CofferServer(extra_args=["--config", config_file(self.dir, **options)])

@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 import unittest
 
-from coffer_server import CofferServer
+from coffer_server import CofferServer, canary
 
 
 class AzRestTest(unittest.TestCase):
@@ -44,6 +44,7 @@ class AzRestTest(unittest.TestCase):
         return p
 
     def test_rest_set_and_get(self):
+        canary("super-secret-value")
         url = f"{self.server.vault_url()}/secrets/my-secret?api-version=7.3"
         resource = f"https://vault.localhost:{self.server.port}"
         out = self.az("rest", "--method", "put", "--url", url, "--resource", resource,

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import unittest
 
-from coffer_server import COFFER_BIN, CofferServer
+from coffer_server import COFFER_BIN, CofferServer, canary
 
 
 class CliTest(unittest.TestCase):
@@ -32,6 +32,7 @@ class CliTest(unittest.TestCase):
         return json.loads(self.coffer(*args).stdout)
 
     def test_seed_line_and_show(self):
+        canary("super-secret-value")
         s = self.js("keyvault", "secret", "set", "--vault-name", "dev", "--name", "my-secret",
                     "--value", "super-secret-value")
         self.assertEqual(s["value"], "super-secret-value")

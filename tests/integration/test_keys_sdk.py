@@ -18,7 +18,7 @@ from azure.keyvault.keys.crypto import (CryptographyClient, EncryptionAlgorithm,
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from coffer_server import CofferServer, admin, credential, token
+from coffer_server import CofferServer, admin, canary, credential, token
 
 API = "api-version=7.4"
 
@@ -129,6 +129,8 @@ class KeyClientTest(unittest.TestCase):
         nums = priv.private_numbers()
         def be(i):
             return i.to_bytes((i.bit_length() + 7) // 8, "big")
+        for private in (nums.d, nums.p, nums.q):  # key material must never be stored in clear
+            canary(be(private))
         jwk = JsonWebKey(kty="RSA", n=be(nums.public_numbers.n), e=be(nums.public_numbers.e), d=be(nums.d),
                          p=be(nums.p), q=be(nums.q), dp=be(nums.dmp1), dq=be(nums.dmq1), qi=be(nums.iqmp))
         k = self.client.import_key("imported-rsa", jwk)
@@ -140,6 +142,7 @@ class KeyClientTest(unittest.TestCase):
 
         ecpriv = ec.generate_private_key(ec.SECP256K1())
         en = ecpriv.private_numbers()
+        canary(en.private_value.to_bytes(32, "big"))
         ek = self.client.import_key("imported-ec", JsonWebKey(
             kty="EC", crv="P-256K", x=en.public_numbers.x.to_bytes(32, "big"),
             y=en.public_numbers.y.to_bytes(32, "big"), d=en.private_value.to_bytes(32, "big")))

@@ -5,9 +5,7 @@ import base64
 import json
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 import threading
 import unittest
 
@@ -15,7 +13,7 @@ import requests
 from azure.identity import ClientSecretCredential
 from azure.keyvault.secrets import SecretClient
 
-from coffer_server import COFFER_BIN
+from coffer_server import COFFER_BIN, new_data_dir, remove_dir
 
 
 def make_tls(d):
@@ -36,7 +34,7 @@ def make_tls(d):
 
 class ProductionModeTest(unittest.TestCase):
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="coffer-prod-")
+        self.dir = new_data_dir("coffer-prod-")
         self.ca, self.crt, self.key = make_tls(self.dir)
         self.config = os.path.join(self.dir, "coffer.json")
         with open(self.config, "w") as f:
@@ -50,7 +48,7 @@ class ProductionModeTest(unittest.TestCase):
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(30)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        remove_dir(self.dir)
 
     def start(self, root_key):
         env = {k: v for k, v in os.environ.items() if not k.startswith("COFFER_")}

@@ -4,11 +4,12 @@ import datetime
 import os
 import subprocess
 import unittest
+import uuid
 
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.keyvault.secrets import SecretClient
 
-from coffer_server import CofferServer, admin, credential
+from coffer_server import CofferServer, admin, canary, credential
 
 
 class SecretClientTest(unittest.TestCase):
@@ -112,17 +113,19 @@ class SecretClientTest(unittest.TestCase):
 
     def test_backup_restore(self):
         c = self.client
-        c.set_secret("precious", "v1")
-        c.set_secret("precious", "v2")
+        v1 = canary("precious-one-" + uuid.uuid4().hex)
+        v2 = canary("precious-two-" + uuid.uuid4().hex)
+        c.set_secret("precious", v1)
+        c.set_secret("precious", v2)
         blob = c.backup_secret("precious")
-        self.assertNotIn(b"v2", blob)
+        self.assertNotIn(v2.encode(), blob)
         with self.assertRaises(ResourceExistsError):
             c.restore_secret_backup(blob)
         c.begin_delete_secret("precious").wait()
         c.purge_deleted_secret("precious")
         restored = c.restore_secret_backup(blob)
         self.assertEqual(restored.name, "precious")
-        self.assertEqual(c.get_secret("precious").value, "v2")
+        self.assertEqual(c.get_secret("precious").value, v2)
         self.assertEqual(len(list(c.list_properties_of_secret_versions("precious"))), 2)
         with self.assertRaises(HttpResponseError) as ctx:
             c.restore_secret_backup(blob[:-5] + b"xxxxx")
