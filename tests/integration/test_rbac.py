@@ -13,7 +13,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.identity import ClientSecretCredential
 from azure.keyvault.secrets import SecretClient
 
-from coffer_server import COFFER_BIN, CofferServer, credential
+from coffer_server import COFFER_BIN, CofferServer, canary, credential
 
 SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
 SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
@@ -73,6 +73,7 @@ class RbacTest(unittest.TestCase):
     def new_principal(self, name):
         r = self.admin("POST", "/service-principals", {"displayName": name})
         self.assertEqual(r.status_code, 201, r.text)
+        canary(r.json()["clientSecret"])  # stored only as a password hash
         return r.json()
 
     def client_for(self, sp, vault=VAULT):
