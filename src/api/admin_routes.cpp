@@ -61,6 +61,10 @@ http::Response delete_vault(const std::string& name, const AdminContext& ctx) {
     if (Status st = ctx.keys->erase_all(*v); !st.ok()) return error_response(st);
   }
   if (Status st = ctx.secrets.erase_all(*v); !st.ok()) return error_response(st);
+  // Before the vault itself: a failure in between leaves less access, never more.
+  if (auto gone = ctx.rbac.delete_assignments_within("/vaults/" + v->name); !gone.ok()) {
+    return error_response(gone.status());
+  }
   if (Status st = ctx.vaults.remove(v->name); !st.ok()) return error_response(st);
   return empty_response(204);
 }

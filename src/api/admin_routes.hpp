@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "api/operation.hpp"
+#include "auth/rbac_registry.hpp"
 #include "auth/service_principals.hpp"
 #include "common/clock.hpp"
 #include "vault/scheduler.hpp"
@@ -30,6 +31,7 @@ struct AdminContext {
   vault::KeyService* keys;  // null when the keys surface is off
   vault::MaintenanceScheduler& maintenance;
   auth::ServicePrincipalRegistry& principals;
+  auth::RbacRegistry& rbac;  // a deleted vault's role assignments go with it
   ManualClock* test_clock;  // null unless the server runs with --test-clock
   // https://<name>.<suffix>[:port] for a vault name.
   std::function<std::string(const std::string&)> vault_url;

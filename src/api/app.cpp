@@ -195,7 +195,7 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
   call.record.caller_object_id = principal->object_id;
   call.record.caller_app_id = principal->app_id;
   const std::string port = split_host(req.host).port;
-  AdminContext ctx{s_.vaults, s_.secrets, s_.keys, s_.maintenance, s_.principals, s_.test_clock,
+  AdminContext ctx{s_.vaults, s_.secrets, s_.keys, s_.maintenance, s_.principals, s_.rbac, s_.test_clock,
                    [this, port](const std::string& name) {
                      return "https://" + vault::keys::lower(name) + "." + config_.dns_suffix + port_suffix(port);
                    }};

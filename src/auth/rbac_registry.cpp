@@ -360,6 +360,24 @@ Result<RoleAssignment> RbacRegistry::delete_assignment(std::string_view name_in)
   return removed;
 }
 
+Result<std::size_t> RbacRegistry::delete_assignments_within(std::string_view scope_in) {
+  COFFER_ASSIGN_OR_RETURN(std::string scope, normalize_scope(scope_in));
+  const std::string below = scope == "/" ? "/" : scope + "/";
+  std::lock_guard lock(write_mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, a] : state_.assignments) {
+    if (a.scope == scope || a.scope.starts_with(below)) names.push_back(name);
+  }
+  if (names.empty()) return std::size_t{0};
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    for (const auto& name : names) COFFER_RETURN_IF_ERROR(txn.erase(key(kAssignmentPrefix, name)));
+    return Status::Ok();
+  }));
+  for (const auto& name : names) state_.assignments.erase(name);
+  publish_locked();
+  return names.size();
+}
+
 Status RbacRegistry::ensure_assignment(std::string_view principal_id, std::string_view role_id,
                                        std::string_view scope_in) {
   COFFER_ASSIGN_OR_RETURN(std::string scope, normalize_scope(scope_in));

@@ -62,6 +62,10 @@ class RbacRegistry {
   Result<RoleAssignment> get_assignment(std::string_view name) const;
   std::vector<RoleAssignment> list_assignments() const;
   Result<RoleAssignment> delete_assignment(std::string_view name);
+  // Deletes every assignment at `scope` or below it (a deleted vault takes
+  // its assignments along, as an Azure resource does, so a vault created
+  // later under the same name starts without them). Returns how many.
+  Result<std::size_t> delete_assignments_within(std::string_view scope);
   // Creates the assignment unless the principal already holds the role at
   // exactly that scope (for bootstrap; idempotent across restarts).
   Status ensure_assignment(std::string_view principal_id, std::string_view role_id, std::string_view scope);

@@ -13,7 +13,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.identity import ClientSecretCredential
 from azure.keyvault.secrets import SecretClient
 
-from coffer_server import COFFER_BIN, CofferServer, canary, credential
+from coffer_server import COFFER_BIN, CofferServer, admin, canary, credential
 
 SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
 SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
@@ -141,6 +141,23 @@ class RbacTest(unittest.TestCase):
         # Revoking takes effect at once, even for a token already held.
         self.unassign(name)
         self.assertForbidden(lambda: client.get_secret("one"), "Microsoft.KeyVault/vaults/secrets/getSecret/action")
+
+    def test_deleting_a_vault_deletes_its_role_assignments(self):
+        sp = self.new_principal("vault-scoped")
+        r = admin(self.server, "PUT", "/vaults/short-lived", {"retentionDays": 7})
+        self.assertEqual(r.status_code, 201, r.text)
+        self.assign(sp["objectId"], SECRETS_USER, "/vaults/short-lived")
+        self.assign(sp["objectId"], SECRETS_USER, "/vaults/short-lived/secrets/x")
+        kept = self.assign(sp["objectId"], SECRETS_USER, f"/vaults/{VAULT}/secrets/one")
+        self.assertEqual(admin(self.server, "DELETE", "/vaults/short-lived").status_code, 204)
+        r = admin(self.server, "PUT", "/vaults/short-lived", {"retentionDays": 7})  # same name again
+        self.assertEqual(r.status_code, 201, r.text)
+        SecretClient(self.server.vault_url("short-lived"), credential(self.server),
+                     connection_verify=self.server.ca_file).set_secret("x", "new vault's secret")
+        self.assertForbidden(lambda: self.client_for(sp, "short-lived").get_secret("x"),
+                             "Microsoft.KeyVault/vaults/secrets/getSecret/action")
+        listed = self.rbac("GET", "", "roleAssignments", query=f"principalId eq '{sp['objectId']}'").json()["value"]
+        self.assertEqual({a["name"] for a in listed}, {kept})
 
     def test_single_secret_assignment_sees_only_that_secret(self):
         sp = self.new_principal("one-secret")

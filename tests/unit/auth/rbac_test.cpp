@@ -132,6 +132,24 @@ TEST_F(RbacRegistryTest, IndexFollowsAssignmentCreateAndDelete) {
   EXPECT_EQ(rbac_->index()->assignment_count(), 0u);
 }
 
+TEST_F(RbacRegistryTest, AssignmentsWithinAScopeGoTogether) {
+  assign(alice_, kKeyVaultSecretsUserRoleId, "/vaults/app");
+  assign(bob_, kKeyVaultSecretsUserRoleId, "/vaults/app/secrets/db");
+  assign(bob_, kKeyVaultSecretsUserRoleId, "/vaults/apple");  // a longer name is not below /vaults/app
+  const std::string carol = crypto::new_guid();
+  assign(carol, kKeyVaultSecretsUserRoleId, "/");
+  EXPECT_EQ(rbac_->delete_assignments_within("/vaults/App").value(), 2u);
+  EXPECT_FALSE(allows(alice_, kGetSecret, "/vaults/app/secrets/db"));
+  EXPECT_FALSE(allows(bob_, kGetSecret, "/vaults/app/secrets/db"));
+  EXPECT_TRUE(allows(bob_, kGetSecret, "/vaults/apple/secrets/db"));
+  EXPECT_EQ(rbac_->list_assignments().size(), 2u);
+  EXPECT_EQ(rbac_->delete_assignments_within("/vaults/app").value(), 0u);
+  RbacRegistry reloaded(*store_);  // gone from the store too
+  ASSERT_TRUE(reloaded.load().ok());
+  EXPECT_EQ(reloaded.list_assignments().size(), 2u);
+  EXPECT_EQ(rbac_->delete_assignments_within("/teams/x").status().code(), Code::kBadParameter);
+}
+
 TEST_F(RbacRegistryTest, StateSurvivesAReload) {
   auto group = rbac_->create_group("team").value();
   ASSERT_TRUE(rbac_->add_member(group.object_id, bob_).ok());
