@@ -116,6 +116,8 @@ json::object attributes_json(const vault::VaultInfo& vault, const vault::KeyProp
   o["recoveryLevel"] = vault.recovery_level();
   o["recoverableDays"] = vault.retention_days;
   o["exportable"] = p.exportable;
+  // An -HSM key exists only under --emulate-hsm: say so wherever the key is shown.
+  if (p.kty.ends_with("-HSM")) o["hsmPlatform"] = std::string(kEmulatedHsmPlatform);
   return o;
 }
 

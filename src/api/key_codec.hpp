@@ -9,11 +9,17 @@
 
 #include <boost/json/object.hpp>
 #include <string>
+#include <string_view>
 
 #include "common/status.hpp"
 #include "vault/key_types.hpp"
 
 namespace coffer::api {
+
+// attributes.hsmPlatform of a key whose kty ends in -HSM: such keys are
+// software keys accepted only with --emulate-hsm, and their JSON says so.
+inline constexpr std::string_view kEmulatedHsmPlatform =
+    "none: software-protected key (emulated HSM, coffer server --emulate-hsm)";
 
 Result<vault::KeyDraft> parse_key_create(std::string_view body);
 Result<vault::KeyImport> parse_key_import(std::string_view body);

@@ -12,7 +12,7 @@ Result<ServiceClient> connect_vault(const CliContext& ctx, const std::string& va
   return ServiceClient(TokenSource(std::move(creds)), std::move(origin), std::move(resource));
 }
 
-Result<ServiceClient> connect_vault_id(const CliContext& ctx, const SecretId& id) {
+Result<ServiceClient> connect_vault_id(const CliContext& ctx, const ObjectId& id) {
   COFFER_ASSIGN_OR_RETURN(Credentials creds, load_credentials(ctx.data_dir));
   std::string resource = vault_resource(id.host, creds.vault_suffix);
   return ServiceClient(TokenSource(std::move(creds)), id.origin, std::move(resource));

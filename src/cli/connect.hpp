@@ -1,6 +1,6 @@
 // Opens an authenticated ServiceClient for a command, from the credentials
 // of credentials.hpp: to a vault named by --vault-name, to the vault of a
-// full secret id (--id), or to Coffer's admin API on the authority.
+// full object id (--id), or to Coffer's admin API on the authority.
 #pragma once
 
 #include <string>
@@ -15,7 +15,7 @@ namespace coffer::cli {
 Result<ServiceClient> connect_vault(const CliContext& ctx, const std::string& vault_name);
 // The id's own origin; audience https://<suffix> when the host ends in the
 // configured suffix, else the host minus its first label.
-Result<ServiceClient> connect_vault_id(const CliContext& ctx, const SecretId& id);
+Result<ServiceClient> connect_vault_id(const CliContext& ctx, const ObjectId& id);
 // The authority's origin; audience = the authority.
 Result<ServiceClient> connect_admin(const CliContext& ctx);
 

@@ -88,10 +88,12 @@ std::string vault_resource(std::string_view vault_host, std::string_view suffix)
   return sfx.empty() ? "https://" + host : "https://" + sfx;
 }
 
-Result<SecretId> parse_secret_id(std::string_view id) {
+Result<ObjectId> parse_object_id(std::string_view id, std::string_view collection) {
   COFFER_ASSIGN_OR_RETURN(UrlParts parts, split_https_url(id));
   auto invalid = [&] {
-    return bad("'" + std::string(id) + "' is not a secret id (https://<vault-host>/secrets/<name>[/<version>]).");
+    std::string noun(collection.substr(0, collection.size() - 1));  // "secrets" -> "secret"
+    return bad("'" + std::string(id) + "' is not a " + noun + " id (https://<vault-host>/" + std::string(collection) +
+               "/<name>[/<version>]).");
   };
   std::string path = parts.target.substr(0, parts.target.find('?'));
   std::vector<std::string> segments;
@@ -104,13 +106,13 @@ Result<SecretId> parse_secret_id(std::string_view id) {
     start = slash + 1;
   }
   if (!segments.empty() && segments.back().empty()) segments.pop_back();  // trailing slash
-  if (segments.size() < 2 || segments.size() > 3 || segments[0] != "secrets" || segments[1].empty()) {
+  if (segments.size() < 2 || segments.size() > 3 || segments[0] != collection || segments[1].empty()) {
     return invalid();
   }
   for (const auto& s : segments) {
     if (s.find('%') != std::string::npos) return invalid();
   }
-  return SecretId{parts.origin, parts.host, segments[1], segments.size() == 3 ? segments[2] : ""};
+  return ObjectId{parts.origin, parts.host, segments[1], segments.size() == 3 ? segments[2] : ""};
 }
 
 std::string name_from_id(std::string_view id) {

@@ -1,5 +1,5 @@
 // Where the CLI sends requests: URL splitting and encoding, vault URLs built
-// from a DNS suffix, secret ids (`--id`) and paging links. Pure functions;
+// from a DNS suffix, object ids (`--id`) and paging links. Pure functions;
 // errors are kBadParameter with a message fit for "ERROR: …".
 #pragma once
 
@@ -33,14 +33,15 @@ std::string vault_origin(std::string_view suffix, std::string_view vault_name);
 // does not end the host, the host minus its first label.
 std::string vault_resource(std::string_view vault_host, std::string_view suffix);
 
-// "https://v.vault.localhost:8443/secrets/name[/version]".
-struct SecretId {
+// "https://v.vault.localhost:8443/<collection>/name[/version]", e.g. a secret or key id.
+struct ObjectId {
   std::string origin;
   std::string host;
   std::string name;
   std::string version;  // empty = latest
 };
-Result<SecretId> parse_secret_id(std::string_view id);
+// `collection`: "secrets", "keys" or "certificates".
+Result<ObjectId> parse_object_id(std::string_view id, std::string_view collection);
 // The last path segment that names the object: ".../secrets/name/ver" → "name",
 // ".../deletedsecrets/name" → "name". Empty when the id has no such segment.
 std::string name_from_id(std::string_view id);

@@ -1,7 +1,8 @@
 // `coffer keyvault key …`, mirroring `az keyvault key` (AKV api-version 7.4):
 // create, import, show, list, list-versions, set-attributes, delete, recover,
 // purge, backup, restore, rotate, rotation-policy show|update, and the
-// cryptographic operations encrypt, decrypt, sign and verify. Answers are
+// cryptographic operations encrypt, decrypt, sign and verify (a version by
+// --version, or by --id with the full key id as az takes it). Answers are
 // printed as the server sends them (KeyBundle, KeyItem list, operation result).
 #include "cli/key_commands.hpp"
 
@@ -10,6 +11,7 @@
 
 #include "cli/connect.hpp"
 #include "cli/file_io.hpp"
+#include "cli/object_ref.hpp"
 #include "cli/secret_encoding.hpp"
 #include "cli/secret_support.hpp"
 #include "common/base64.hpp"
@@ -21,27 +23,41 @@ namespace {
 
 constexpr std::size_t kMaxPage = 25;
 
-struct KeyRef {
-  std::string vault_name;
-  std::string name;
-  std::string version;
-};
+// Commands on a whole key: --vault-name and --name, both required.
+void add_ref(CLI::App* cmd, ObjectRef& ref) {
+  add_object_ref_options(cmd, ref, RefOptions::kName, kKeyObject);
+  cmd->get_option("--vault-name")->required();
+  cmd->get_option("--name")->required();
+}
 
-void add_ref(CLI::App* cmd, KeyRef& ref, bool with_version) {
-  cmd->add_option("--vault-name", ref.vault_name, "Name of the vault.")->required();
-  cmd->add_option("--name,-n", ref.name, "Name of the key.")->required();
-  if (with_version) cmd->add_option("--version,-v", ref.version, "Key version; default: the latest.");
+// Commands on one version: also --version, or --id instead of all three;
+// on_run's check is require_object_ref.
+void add_version_ref(CLI::App* cmd, ObjectRef& ref) {
+  add_object_ref_options(cmd, ref, RefOptions::kNameVersionId, kKeyObject);
 }
 
 std::string key_path(const std::string& name) { return "/keys/" + percent_encode(name); }
-std::string key_version_path(const KeyRef& r) { return key_path(r.name) + "/" + percent_encode(r.version); }
+// "/keys/<name>/<version>", or "/keys/<name>/" for the latest.
+std::string key_version_path(const OpenedObject& k) { return key_path(k.name) + "/" + percent_encode(k.version); }
+
+Status print_answer(const CliContext& ctx, ServiceClient& client, const std::string& method, const std::string& path,
+                    const json::value* body) {
+  COFFER_ASSIGN_OR_RETURN(json::value answer, client.call(method, path + api_query(), body));
+  if (!answer.is_null()) print_result(ctx, answer);
+  return Status::Ok();
+}
 
 Status call_and_print(const CliContext& ctx, const std::string& vault, const std::string& method,
                       const std::string& path, const json::value* body = nullptr) {
   COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_vault(ctx, vault));
-  COFFER_ASSIGN_OR_RETURN(json::value answer, client.call(method, path + api_query(), body));
-  if (!answer.is_null()) print_result(ctx, answer);
-  return Status::Ok();
+  return print_answer(ctx, client, method, path, body);
+}
+
+// `path_after` is appended to the version's path ("" or "/sign", …).
+Status call_version_and_print(const CliContext& ctx, const ObjectRef& ref, const std::string& method,
+                              const std::string& path_after, const json::value* body = nullptr) {
+  COFFER_ASSIGN_OR_RETURN(OpenedObject k, open_object(ctx, ref, kKeyObject));
+  return print_answer(ctx, k.client, method, key_version_path(k) + path_after, body);
 }
 
 json::object tags_json(const std::vector<std::string>& args) {
@@ -95,7 +111,7 @@ void apply_metadata(const Metadata& m, json::object& body) {
 // ---- create / import ----
 
 struct CreateArgs {
-  KeyRef ref;
+  ObjectRef ref;
   std::string kty = "RSA";
   int size = 0;
   std::string curve;
@@ -105,7 +121,7 @@ struct CreateArgs {
 void add_create(CLI::App* key, CliContext& ctx) {
   auto a = std::make_shared<CreateArgs>();
   auto* cmd = key->add_subcommand("create", "Create a key, or a new version of it.");
-  add_ref(cmd, a->ref, false);
+  add_ref(cmd, a->ref);
   cmd->add_option("--kty", a->kty, "Key type: RSA, EC or oct.")->capture_default_str();
   cmd->add_option("--size", a->size, "RSA: 2048, 3072 or 4096; oct: 128, 192 or 256.");
   cmd->add_option("--curve", a->curve, "EC curve: P-256, P-384, P-521 or P-256K.");
@@ -146,7 +162,7 @@ Result<json::object> jwk_from_pem(const std::string& file) {
 }
 
 struct ImportArgs {
-  KeyRef ref;
+  ObjectRef ref;
   std::string pem_file;
   std::string jwk_file;
   Metadata meta;
@@ -155,7 +171,7 @@ struct ImportArgs {
 void add_import(CLI::App* key, CliContext& ctx) {
   auto a = std::make_shared<ImportArgs>();
   auto* cmd = key->add_subcommand("import", "Import a private key (PEM, or a JSON web key) as a new version.");
-  add_ref(cmd, a->ref, false);
+  add_ref(cmd, a->ref);
   auto* pem = cmd->add_option("--pem-file", a->pem_file, "PEM file with an RSA or EC private key (unencrypted).");
   auto* jwk = cmd->add_option("--jwk-file", a->jwk_file, "JSON file with a private JSON web key.")->excludes(pem);
   add_metadata(cmd, a->meta);
@@ -186,15 +202,14 @@ void add_import(CLI::App* key, CliContext& ctx) {
 // ---- show / list / set-attributes / lifecycle ----
 
 void add_read_commands(CLI::App* key, CliContext& ctx) {
-  auto show_ref = std::make_shared<KeyRef>();
+  auto show_ref = std::make_shared<ObjectRef>();
   auto* show = key->add_subcommand("show", "Show a key's public part and attributes.");
-  add_ref(show, *show_ref, true);
-  on_run(show, ctx, [&ctx, show_ref] {
-    return call_and_print(ctx, show_ref->vault_name, "GET", key_version_path(*show_ref));
-  });
+  add_version_ref(show, *show_ref);
+  on_run(show, ctx, [&ctx, show_ref] { return call_version_and_print(ctx, *show_ref, "GET", ""); },
+         [show_ref] { require_object_ref(*show_ref); });
 
   struct ListArgs {
-    KeyRef ref;
+    ObjectRef ref;
     std::size_t max_results = 0;
   };
   for (bool versions : {false, true}) {
@@ -217,19 +232,22 @@ void add_read_commands(CLI::App* key, CliContext& ctx) {
   }
 
   struct SetArgs {
-    KeyRef ref;
+    ObjectRef ref;
     Metadata meta;
   };
   auto s = std::make_shared<SetArgs>();
   auto* set = key->add_subcommand("set-attributes", "Change a key version's operations, attributes or tags.");
-  add_ref(set, s->ref, true);
+  add_version_ref(set, s->ref);
   add_metadata(set, s->meta);
-  on_run(set, ctx, [&ctx, s] {
-    json::object body;
-    apply_metadata(s->meta, body);
-    json::value request = std::move(body);
-    return call_and_print(ctx, s->ref.vault_name, "PATCH", key_version_path(s->ref), &request);
-  });
+  on_run(
+      set, ctx,
+      [&ctx, s] {
+        json::object body;
+        apply_metadata(s->meta, body);
+        json::value request = std::move(body);
+        return call_version_and_print(ctx, s->ref, "PATCH", "", &request);
+      },
+      [s] { require_object_ref(s->ref); });
 
   struct Simple {
     const char* name;
@@ -246,9 +264,9 @@ void add_read_commands(CLI::App* key, CliContext& ctx) {
       {"rotate", "Rotate a key: a new version with the same type and size.", "POST", "/keys/", "/rotate"},
   };
   for (const auto& op : kSimple) {
-    auto ref = std::make_shared<KeyRef>();
+    auto ref = std::make_shared<ObjectRef>();
     auto* cmd = key->add_subcommand(op.name, op.help);
-    add_ref(cmd, *ref, false);
+    add_ref(cmd, *ref);
     on_run(cmd, ctx, [&ctx, ref, op] {
       return call_and_print(ctx, ref->vault_name, op.method,
                             std::string(op.prefix) + percent_encode(ref->name) + op.suffix);
@@ -260,12 +278,12 @@ void add_read_commands(CLI::App* key, CliContext& ctx) {
 
 void add_backup_restore(CLI::App* key, CliContext& ctx) {
   struct Args {
-    KeyRef ref;
+    ObjectRef ref;
     std::string file;
   };
   auto b = std::make_shared<Args>();
   auto* backup = key->add_subcommand("backup", "Save an encrypted backup of every version of a key to a file.");
-  add_ref(backup, b->ref, false);
+  add_ref(backup, b->ref);
   backup->add_option("--file,-f", b->file, "File to write (must not exist).")->required();
   on_run(backup, ctx, [&ctx, b]() -> Status {
     COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_vault(ctx, b->ref.vault_name));
@@ -292,19 +310,19 @@ void add_backup_restore(CLI::App* key, CliContext& ctx) {
 void add_rotation_policy(CLI::App* key, CliContext& ctx) {
   auto* policy = key->add_subcommand("rotation-policy", "Show or replace a key's rotation policy.");
   policy->require_subcommand(1);
-  auto s = std::make_shared<KeyRef>();
+  auto s = std::make_shared<ObjectRef>();
   auto* show = policy->add_subcommand("show", "Show the rotation policy.");
-  add_ref(show, *s, false);
+  add_ref(show, *s);
   on_run(show, ctx, [&ctx, s] {
     return call_and_print(ctx, s->vault_name, "GET", key_path(s->name) + "/rotationpolicy");
   });
   struct UpdateArgs {
-    KeyRef ref;
+    ObjectRef ref;
     std::string value;
   };
   auto u = std::make_shared<UpdateArgs>();
   auto* update = policy->add_subcommand("update", "Replace the rotation policy with a JSON document.");
-  add_ref(update, u->ref, false);
+  add_ref(update, u->ref);
   update->add_option("--value", u->value, "The policy: a JSON file path, or JSON text.")->required();
   on_run(update, ctx, [&ctx, u]() -> Status {
     std::string text = u->value;
@@ -321,7 +339,7 @@ void add_rotation_policy(CLI::App* key, CliContext& ctx) {
 // ---- encrypt / decrypt / sign / verify ----
 
 struct CryptoArgs {
-  KeyRef ref;
+  ObjectRef ref;
   std::string algorithm;
   std::string value;
   std::string data_type = "base64";
@@ -359,8 +377,9 @@ Status run_crypto(const CliContext& ctx, const CryptoArgs& a, const std::string&
     if (!bytes.empty()) body[name] = base64url_encode(bytes);
   }
   json::value request = std::move(body);
-  COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_vault(ctx, a.ref.vault_name));
-  COFFER_ASSIGN_OR_RETURN(json::value answer, client.call("POST", key_version_path(a.ref) + "/" + op + api_query(), &request));
+  COFFER_ASSIGN_OR_RETURN(OpenedObject k, open_object(ctx, a.ref, kKeyObject));
+  COFFER_ASSIGN_OR_RETURN(json::value answer,
+                          k.client.call("POST", key_version_path(k) + "/" + op + api_query(), &request));
   const json::object* o = answer.if_object();
   if (!o) return Status(Code::kInternal, "The server's answer is not an object.");
   json::object out{{"algorithm", a.algorithm}};
@@ -391,7 +410,7 @@ void add_crypto(CLI::App* key, CliContext& ctx) {
                              : op == "sign"    ? "Sign a digest with a key."
                                                : "Verify a signature of a digest with a key (on the server).";
     auto* cmd = key->add_subcommand(op, help);
-    add_ref(cmd, a->ref, true);
+    add_version_ref(cmd, a->ref);
     cmd->add_option("--algorithm,-a", a->algorithm, "Algorithm, e.g. RSA-OAEP-256, A256GCM, RS256, ES256.")->required();
     if (op == "encrypt" || op == "decrypt") {
       cmd->add_option("--value", a->value, "The value (base64, or text with --data-type plaintext).")->required();
@@ -404,7 +423,7 @@ void add_crypto(CLI::App* key, CliContext& ctx) {
       cmd->add_option("--digest", a->digest, "The digest, base64.")->required();
       if (op == "verify") cmd->add_option("--signature", a->signature, "The signature, base64.")->required();
     }
-    on_run(cmd, ctx, [&ctx, a, op] { return run_crypto(ctx, *a, op); });
+    on_run(cmd, ctx, [&ctx, a, op] { return run_crypto(ctx, *a, op); }, [a] { require_object_ref(a->ref); });
   }
 }
 

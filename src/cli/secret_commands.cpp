@@ -30,7 +30,7 @@ json::object tags_json(const std::vector<std::string>& args) {
 // ---- set ----
 
 struct SetArgs {
-  SecretRef ref;
+  ObjectRef ref;
   std::string value;
   std::string file;
   std::string encoding = "utf-8";
@@ -72,7 +72,7 @@ Status run_set(const CliContext& ctx, const SetArgs& a) {
 void add_set(CLI::App* secret, CliContext& ctx) {
   auto a = std::make_shared<SetArgs>();
   auto* cmd = secret->add_subcommand("set", "Create a secret, or add a new version of it.");
-  add_secret_ref_options(cmd, a->ref, RefOptions::kName);
+  add_object_ref_options(cmd, a->ref, RefOptions::kName, kSecretObject);
   a->value_opt = cmd->add_option("--value", a->value, "The secret value.");
   a->file_opt = cmd->add_option("--file,-f", a->file, "Read the value from this file.")->excludes(a->value_opt);
   cmd->add_option("--encoding,-e", a->encoding, "How to turn the file's bytes into the value (with --file).")
@@ -90,15 +90,15 @@ void add_set(CLI::App* secret, CliContext& ctx) {
       ->check(iso8601_validator());
   on_run(cmd, ctx, [&ctx, a] { return run_set(ctx, *a); },
          [a] {
-           require_secret_ref(a->ref);
+           require_object_ref(a->ref);
            if (!a->value_opt->count() && !a->file_opt->count()) throw CLI::RequiredError("--value or --file");
          });
 }
 
 // ---- show / download ----
 
-Status run_show(const CliContext& ctx, const SecretRef& ref) {
-  COFFER_ASSIGN_OR_RETURN(OpenedSecret s, open_secret(ctx, ref));
+Status run_show(const CliContext& ctx, const ObjectRef& ref) {
+  COFFER_ASSIGN_OR_RETURN(OpenedObject s, open_object(ctx, ref, kSecretObject));
   COFFER_ASSIGN_OR_RETURN(json::value answer,
                           s.client.call("GET", secret_version_path(s.name, s.version) + api_query()));
   print_secret(ctx, answer, SecretShape::kBundle);
@@ -106,7 +106,7 @@ Status run_show(const CliContext& ctx, const SecretRef& ref) {
 }
 
 struct DownloadArgs {
-  SecretRef ref;
+  ObjectRef ref;
   std::string file;
   std::string encoding;
 };
@@ -116,7 +116,7 @@ Status run_download(const CliContext& ctx, const DownloadArgs& a) {
   if (std::filesystem::exists(a.file, ec)) {
     return Status(Code::kConflict, "File or directory named '" + a.file + "' already exists.");
   }
-  COFFER_ASSIGN_OR_RETURN(OpenedSecret s, open_secret(ctx, a.ref));
+  COFFER_ASSIGN_OR_RETURN(OpenedObject s, open_object(ctx, a.ref, kSecretObject));
   COFFER_ASSIGN_OR_RETURN(json::value answer,
                           s.client.call("GET", secret_version_path(s.name, s.version) + api_query()));
   const json::object* o = answer.if_object();
@@ -133,19 +133,19 @@ Status run_download(const CliContext& ctx, const DownloadArgs& a) {
 }
 
 void add_show_and_download(CLI::App* secret, CliContext& ctx) {
-  auto ref = std::make_shared<SecretRef>();
+  auto ref = std::make_shared<ObjectRef>();
   auto* show = secret->add_subcommand("show", "Show a secret, value included.");
-  add_secret_ref_options(show, *ref, RefOptions::kNameVersionId);
-  on_run(show, ctx, [&ctx, ref] { return run_show(ctx, *ref); }, [ref] { require_secret_ref(*ref); });
+  add_object_ref_options(show, *ref, RefOptions::kNameVersionId, kSecretObject);
+  on_run(show, ctx, [&ctx, ref] { return run_show(ctx, *ref); }, [ref] { require_object_ref(*ref); });
 
   auto d = std::make_shared<DownloadArgs>();
   auto* download = secret->add_subcommand("download", "Write a secret's value to a new file.");
-  add_secret_ref_options(download, d->ref, RefOptions::kNameVersionId);
+  add_object_ref_options(download, d->ref, RefOptions::kNameVersionId, kSecretObject);
   download->add_option("--file,-f", d->file, "File to create; it must not exist.")->required();
   download->add_option("--encoding,-e", d->encoding,
                        "How to decode the value into bytes; default: the secret's file-encoding tag, else utf-8.")
       ->check(CLI::IsMember(kEncodings));
-  on_run(download, ctx, [&ctx, d] { return run_download(ctx, *d); }, [d] { require_secret_ref(d->ref); });
+  on_run(download, ctx, [&ctx, d] { return run_download(ctx, *d); }, [d] { require_object_ref(d->ref); });
 }
 
 // ---- list / list-versions ----
@@ -203,7 +203,7 @@ void add_lists(CLI::App* secret, CliContext& ctx) {
 // ---- set-attributes ----
 
 struct UpdateArgs {
-  SecretRef ref;
+  ObjectRef ref;
   std::string enabled;
   std::string content_type;
   std::vector<std::string> tags;
@@ -223,7 +223,7 @@ Status run_update(const CliContext& ctx, const UpdateArgs& a) {
   if (a.content_type_opt->count()) body["contentType"] = a.content_type;
   if (a.tags_opt->count()) body["tags"] = tags_json(a.tags);
   json::value request = std::move(body);
-  COFFER_ASSIGN_OR_RETURN(OpenedSecret s, open_secret(ctx, a.ref));
+  COFFER_ASSIGN_OR_RETURN(OpenedObject s, open_object(ctx, a.ref, kSecretObject));
   COFFER_ASSIGN_OR_RETURN(json::value answer,
                           s.client.call("PATCH", secret_version_path(s.name, s.version) + api_query(), &request));
   print_secret(ctx, answer, SecretShape::kBundle);
@@ -233,7 +233,7 @@ Status run_update(const CliContext& ctx, const UpdateArgs& a) {
 void add_set_attributes(CLI::App* secret, CliContext& ctx) {
   auto a = std::make_shared<UpdateArgs>();
   auto* cmd = secret->add_subcommand("set-attributes", "Change a secret version's attributes, content type or tags.");
-  add_secret_ref_options(cmd, a->ref, RefOptions::kNameVersionId);
+  add_object_ref_options(cmd, a->ref, RefOptions::kNameVersionId, kSecretObject);
   cmd->add_option("--enabled", a->enabled, "Enable or disable the version.")
       ->check(CLI::IsMember({"true", "false"}, CLI::ignore_case));
   a->content_type_opt = cmd->add_option("--content-type", a->content_type, "Content type of the value.");
@@ -243,7 +243,7 @@ void add_set_attributes(CLI::App* secret, CliContext& ctx) {
   cmd->add_option("--not-before", a->not_before, "Not valid before this time (ISO-8601).")
       ->check(iso8601_validator());
   cmd->add_option("--expires", a->expires, "Expires at this time (ISO-8601).")->check(iso8601_validator());
-  on_run(cmd, ctx, [&ctx, a] { return run_update(ctx, *a); }, [a] { require_secret_ref(a->ref); });
+  on_run(cmd, ctx, [&ctx, a] { return run_update(ctx, *a); }, [a] { require_object_ref(a->ref); });
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ namespace json = boost::json;
 namespace {
 
 struct NameArgs {
-  SecretRef ref;
+  ObjectRef ref;
   std::string file;
   std::size_t max_results = 0;
 };

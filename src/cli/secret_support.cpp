@@ -7,40 +7,6 @@
 
 namespace coffer::cli {
 
-void add_secret_ref_options(CLI::App* cmd, SecretRef& ref, RefOptions which) {
-  auto* vault = cmd->add_option("--vault-name", ref.vault_name, "Name of the vault.");
-  auto* name = cmd->add_option("--name,-n", ref.name, "Name of the secret.");
-  if (which == RefOptions::kName) return;
-  auto* version = cmd->add_option("--version,-v", ref.version, "Secret version; default: the latest.");
-  cmd->add_option("--id", ref.id, "Id of the secret: https://<vault-host>/secrets/<name>[/<version>].")
-      ->check(CLI::Validator(
-          [](std::string& text) {
-            auto id = parse_secret_id(text);
-            return id.ok() ? std::string() : id.status().message();
-          },
-          "URL"))
-      ->excludes(vault)
-      ->excludes(name)
-      ->excludes(version);
-}
-
-void require_secret_ref(const SecretRef& ref) {
-  if (!ref.id.empty()) return;
-  if (ref.vault_name.empty() || ref.name.empty()) {
-    throw CLI::RequiredError(ref.vault_name.empty() ? "--vault-name" : "--name");
-  }
-}
-
-Result<OpenedSecret> open_secret(const CliContext& ctx, const SecretRef& ref) {
-  if (!ref.id.empty()) {
-    COFFER_ASSIGN_OR_RETURN(SecretId id, parse_secret_id(ref.id));
-    COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_vault_id(ctx, id));
-    return OpenedSecret{std::move(client), id.name, id.version};
-  }
-  COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_vault(ctx, ref.vault_name));
-  return OpenedSecret{std::move(client), ref.name, ref.version};
-}
-
 std::string api_query() { return std::string("?api-version=") + kApiVersion; }
 
 std::string secret_path(const std::string& name) { return "/secrets/" + percent_encode(name); }

@@ -1,7 +1,7 @@
-// Pieces shared by the `coffer keyvault secret` commands: the options that
-// name a secret (--vault-name/--name/--version or --id), AKV paths on the
-// vault, usage validators for ISO-8601 times and tags, and the az-shaped
-// printing of answers.
+// Pieces shared by the `coffer keyvault secret` commands (and the key
+// commands' tags and times): AKV paths on the vault, usage validators for
+// ISO-8601 times and tags, and the az-shaped printing of answers. The
+// options that name a secret are object_ref.hpp's.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -9,32 +9,13 @@
 #include <string>
 
 #include "cli/cli_context.hpp"
+#include "cli/object_ref.hpp"
 #include "cli/secret_view.hpp"
 #include "cli/service_client.hpp"
 
 namespace coffer::cli {
 
-struct SecretRef {
-  std::string vault_name;
-  std::string name;
-  std::string version;  // empty = latest
-  std::string id;       // full secret id, instead of the three above
-};
 
-enum class RefOptions { kName, kNameVersionId };
-// Adds --vault-name and --name/-n, and with kNameVersionId --version/-v and --id.
-void add_secret_ref_options(CLI::App* cmd, SecretRef& ref, RefOptions which);
-// For on_run's check: throws CLI::RequiredError unless --id or both
-// --vault-name and --name were given.
-void require_secret_ref(const SecretRef& ref);
-
-// A client for the referenced vault and the secret's name and version.
-struct OpenedSecret {
-  ServiceClient client;
-  std::string name;
-  std::string version;
-};
-Result<OpenedSecret> open_secret(const CliContext& ctx, const SecretRef& ref);
 
 // "?api-version=7.4"
 std::string api_query();

@@ -45,6 +45,23 @@ class KeyCliTest(unittest.TestCase):
         ok = self.js("keyvault", "key", "verify", "--vault-name", "dev", "-n", "cli-ec", "-a", "ES256",
                      "--digest", digest, "--signature", sig["result"])
         self.assertTrue(ok["isValid"])
+        # --id names a version (or, without one, the latest) as az takes it.
+        kid = k["key"]["kid"]
+        self.assertEqual(self.js("keyvault", "key", "show", "--id", kid)["key"]["kid"], kid)
+        latest_id = kid.rsplit("/", 1)[0]
+        self.assertEqual(self.js("keyvault", "key", "show", "--id", latest_id)["key"]["kid"], kid)
+        by_id = self.js("keyvault", "key", "verify", "--id", kid, "-a", "ES256", "--digest", digest,
+                        "--signature", sig["result"])
+        self.assertTrue(by_id["isValid"])
+        signed = self.js("keyvault", "key", "sign", "--id", latest_id, "-a", "ES256", "--digest", digest)
+        self.assertEqual(signed["kid"], kid)
+        updated = self.js("keyvault", "key", "set-attributes", "--id", kid, "--tags", "team=b")
+        self.assertEqual(updated["tags"], {"team": "b"})
+        for bad_args in (["--id", kid.replace("/keys/", "/secrets/")],  # not a key id
+                         ["--id", kid, "--vault-name", "dev"],           # --id excludes the rest
+                         ["--name", "cli-ec"]):                         # no vault
+            r = self.coffer("keyvault", "key", "show", *bad_args, check=False)
+            self.assertNotEqual(r.returncode, 0, bad_args)
 
         self.coffer("keyvault", "key", "create", "--vault-name", "dev", "-n", "cli-rsa", "--kty", "RSA")
         enc = self.js("keyvault", "key", "encrypt", "--vault-name", "dev", "-n", "cli-rsa", "-a", "RSA-OAEP-256",

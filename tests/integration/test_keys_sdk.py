@@ -346,6 +346,17 @@ class EmulatedHsmTest(unittest.TestCase):
                 if accepted:
                     key = client.create_rsa_key("hsm-key", size=2048, hardware_protected=True)
                     self.assertEqual(key.name, "hsm-key")
+                    self.assertEqual(key.key_type, "RSA-HSM")
+                    raw = requests.get(f"{server.vault_url()}/keys/hsm-key?api-version=7.4", verify=server.ca_file,
+                                       headers={"Authorization": "Bearer " + token(
+                                           server, f"https://vault.localhost:{server.port}")}).json()
+                    self.assertIn("software-protected", raw["attributes"]["hsmPlatform"])
+                    soft = client.create_rsa_key("soft-key", size=2048)
+                    self.assertNotIn("hsmPlatform", requests.get(
+                        f"{server.vault_url()}/keys/soft-key?api-version=7.4", verify=server.ca_file,
+                        headers={"Authorization": "Bearer " + token(
+                            server, f"https://vault.localhost:{server.port}")}).json()["attributes"])
+                    self.assertEqual(soft.key_type, "RSA")
                 else:
                     with self.assertRaises(HttpResponseError) as ctx:
                         client.create_rsa_key("hsm-key", size=2048, hardware_protected=True)

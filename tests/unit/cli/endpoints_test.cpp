@@ -30,19 +30,19 @@ TEST(Endpoints, Encoding) {
 }
 
 TEST(Endpoints, SecretIds) {
-  auto id = parse_secret_id("https://Dev.vault.localhost:8443/secrets/db-password/0123456789abcdef0123456789abcdef");
+  auto id = parse_object_id("https://Dev.vault.localhost:8443/secrets/db-password/0123456789abcdef0123456789abcdef", "secrets");
   ASSERT_TRUE(id.ok());
   EXPECT_EQ(id->origin, "https://dev.vault.localhost:8443");
   EXPECT_EQ(id->host, "dev.vault.localhost:8443");
   EXPECT_EQ(id->name, "db-password");
   EXPECT_EQ(id->version, "0123456789abcdef0123456789abcdef");
-  auto latest = parse_secret_id("https://dev.vault.localhost:8443/secrets/db-password/");
+  auto latest = parse_object_id("https://dev.vault.localhost:8443/secrets/db-password/", "secrets");
   ASSERT_TRUE(latest.ok());
   EXPECT_EQ(latest->name, "db-password");
   EXPECT_EQ(latest->version, "");
-  EXPECT_FALSE(parse_secret_id("https://dev.vault.localhost:8443/keys/k").ok());
-  EXPECT_FALSE(parse_secret_id("https://dev.vault.localhost:8443/secrets").ok());
-  EXPECT_FALSE(parse_secret_id("https://dev.vault.localhost:8443/secrets/a/b/c").ok());
+  EXPECT_FALSE(parse_object_id("https://dev.vault.localhost:8443/keys/k", "secrets").ok());
+  EXPECT_FALSE(parse_object_id("https://dev.vault.localhost:8443/secrets", "secrets").ok());
+  EXPECT_FALSE(parse_object_id("https://dev.vault.localhost:8443/secrets/a/b/c", "secrets").ok());
 }
 
 TEST(Endpoints, NameFromId) {
