@@ -95,6 +95,12 @@ bool Api::runs_inline(const http::Request& req) {
 }
 
 http::Response Api::handle(http::Request& req) {
+  Outcome outcome = prepare(req);
+  const Status audited = s_.audit.write(outcome.record);
+  return finish(std::move(outcome), audited);
+}
+
+Api::Outcome Api::prepare(http::Request& req) {
   Call call;
   auto& rec = call.record;
   rec.time_ms = now_ms();
@@ -119,11 +125,17 @@ http::Response Api::handle(http::Request& req) {
   rec.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                           call.started).count();
   if (rec.operation_name.empty()) rec.operation_name = "Unknown";
-  if (Status st = s_.audit.write(rec); !st.ok()) {
+  return Outcome{std::move(resp), std::move(call.record)};
+}
+
+http::Response Api::finish(Outcome outcome, const Status& audited) {
+  const audit::AuditRecord& rec = outcome.record;
+  http::Response resp = std::move(outcome.response);
+  if (!audited.ok()) {
     spdlog::error("audit sink failed, refusing to report the outcome of request {}: {}", rec.request_id,
-                  st.message());
+                  audited.message());
     resp = rec.operation_name == "Health"
-               ? json_response(503, boost::json::object{{"status", "unhealthy"}, {"reason", st.message()}})
+               ? json_response(503, boost::json::object{{"status", "unhealthy"}, {"reason", audited.message()}})
                : error_response(Status(Code::kUnavailable, "The request could not be audited; it may have been applied."));
   }
   resp.set_header("x-ms-request-id", rec.request_id);

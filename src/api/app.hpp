@@ -55,7 +55,18 @@ struct ApiServices {
 class Api {
  public:
   Api(ApiConfig config, ApiServices services);
+  // prepare(), the audit write, finish(): the whole request at once.
   http::Response handle(http::Request& request);
+
+  // A request handled up to its audit record, which is not written yet.
+  struct Outcome {
+    http::Response response;
+    audit::AuditRecord record;
+  };
+  Outcome prepare(http::Request& request);
+  // The response to send once the record was written (`audited` OK) or
+  // could not be (503: the outcome is never reported unrecorded).
+  static http::Response finish(Outcome outcome, const Status& audited);
   // True for requests whose handling waits on nothing but the CPU and
   // in-memory state: reads (GET, HEAD) and the key operations and /rng
   // (POST), which never commit to the store. The HTTP layer runs those on

@@ -6,6 +6,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 
 namespace coffer::audit {
@@ -62,7 +63,7 @@ struct AuditLog::Ticket {
 struct AuditLog::Sink {
   enum class Offer { kAccepted, kFailed, kQueued };
   struct Entry {
-    std::string body;  // RecordFormatter::body() of the record
+    std::vector<std::string> bodies;  // RecordFormatter::body() of each record of one write
     std::shared_ptr<Ticket> ticket;
   };
 
@@ -157,13 +158,15 @@ struct AuditLog::Sink {
     return lock;
   }
 
-  // The caller's path: appends `record` now if the worker has nothing in
+  // The caller's path: appends `records` now if the worker has nothing in
   // hand and the output takes the line without blocking; otherwise queues
   // it for the worker (kQueued: the outcome arrives on `ticket`, made here
   // if the caller has none yet). kFailed sets `error`.
-  Offer offer(const AuditRecord& record, std::shared_ptr<Ticket>& ticket, std::string& error) {
+  Offer offer(std::span<const AuditRecord* const> records, std::shared_ptr<Ticket>& ticket, std::string& error) {
     // Outside the lock: only the chain link and the write are serial.
-    std::string body = formatter.body(record);
+    std::vector<std::string> bodies;
+    bodies.reserve(records.size());
+    for (const AuditRecord* r : records) bodies.push_back(formatter.body(*r));
     const bool in_place = output->still_in_place();
     std::unique_lock lock = lock_briefly_held();
     if (stopping) {
@@ -180,7 +183,7 @@ struct AuditLog::Sink {
         return Offer::kFailed;
       }
       if (!ticket) ticket = std::make_shared<Ticket>();
-      queue.push_back({std::move(body), ticket});
+      queue.push_back({std::move(bodies), ticket});
       cv.notify_one();
       return Offer::kQueued;
     }
@@ -194,7 +197,7 @@ struct AuditLog::Sink {
     ChainHead h = head;
     uint64_t since = since_checkpoint;
     std::optional<Anchor> anchor;
-    std::string batch = format_batch({body}, h, since, false, anchor);
+    std::string batch = format_batch({bodies.begin(), bodies.end()}, h, since, false, anchor);
     auto written = output->write_some(batch);
     if (!written.ok()) {
       set_error_locked(written.status().message());
@@ -220,7 +223,7 @@ struct AuditLog::Sink {
       carry_ticket = ticket;
       carry_anchor = anchor;
     } else {
-      queue.push_back({std::move(body), ticket});
+      queue.push_back({std::move(bodies), ticket});
     }
     cv.notify_one();
     return Offer::kQueued;
@@ -249,7 +252,7 @@ struct AuditLog::Sink {
     std::vector<std::shared_ptr<Ticket>> tickets;
     for (auto& e : entries) {
       if (e.ticket->is_abandoned()) continue;  // its request was already answered 503
-      bodies.push_back(e.body);
+      bodies.insert(bodies.end(), e.bodies.begin(), e.bodies.end());
       tickets.push_back(e.ticket);
     }
     ChainHead h = head;
@@ -328,6 +331,12 @@ AuditLog::AuditLog(AuditLogOptions options, std::vector<AuditSinkSetup> sinks,
 AuditLog::~AuditLog() { close(); }
 
 Status AuditLog::write(const AuditRecord& record) {
+  const AuditRecord* one[] = {&record};
+  return write_batch(one);
+}
+
+Status AuditLog::write_batch(std::span<const AuditRecord* const> records) {
+  if (records.empty()) return Status::Ok();
   if (closed_.load()) return Status(Code::kUnavailable, "the audit log is closed");
   if (sinks_.empty()) return Status(Code::kUnavailable, "no audit sink is configured");
   const std::size_t n = sinks_.size();
@@ -337,7 +346,7 @@ Status AuditLog::write(const AuditRecord& record) {
   std::shared_ptr<Ticket> ticket;  // made by the first sink that queues the record
   for (auto& sink : sinks_) {
     std::string error;
-    switch (sink->offer(record, ticket, error)) {
+    switch (sink->offer(records, ticket, error)) {
       case Sink::Offer::kAccepted:
         ++accepted;
         break;

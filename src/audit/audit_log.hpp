@@ -4,7 +4,8 @@
 // sink (all of them with require_all).
 //
 // Each sink (an AuditOutput) has its own hash chain, HMAC key (chain.hpp)
-// and worker thread. write() appends the record itself, on the calling
+// and worker thread. write() (and write_batch() for a group of records)
+// appends the record itself, on the calling
 // thread, when the sink's worker has nothing in hand and the output takes
 // the line without blocking (AuditOutput::write_some): no hand-off, no
 // wake-up on the hot path. Otherwise (a full pipe or socket, a worker busy
@@ -61,6 +62,9 @@ class AuditLog final : public AuditSink {
   // OK once enough sinks appended the record; kUnavailable (naming the
   // failing sinks) otherwise, at the latest after write_timeout.
   Status write(const AuditRecord& record) override;
+  // The records as one group: linked and appended together (one write per
+  // sink), accepted or failed together.
+  Status write_batch(std::span<const AuditRecord* const> records) override;
   // kUnavailable with the reason when fewer sinks than required are healthy
   // (last append failed, or an append has been blocked past write_timeout).
   Status health() const override;

@@ -5,6 +5,7 @@
 // is the implementation; to_json() is the record's JSON shape.
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "audit/audit_record.hpp"
@@ -16,6 +17,15 @@ class AuditSink {
  public:
   virtual ~AuditSink() = default;
   virtual Status write(const AuditRecord& record) = 0;
+  // Writes `records` as one group: OK means every one was recorded;
+  // otherwise none may be reported as recorded (some may have been). By
+  // default one write() each; AuditLog appends the group at once.
+  virtual Status write_batch(std::span<const AuditRecord* const> records) {
+    for (const AuditRecord* r : records) {
+      if (Status st = write(*r); !st.ok()) return st;
+    }
+    return Status::Ok();
+  }
   // OK when the sink expects to accept records; otherwise kUnavailable with
   // the reason (served by /healthz).
   virtual Status health() const { return Status::Ok(); }

@@ -22,10 +22,19 @@ struct Request {
   std::string_view header(std::string_view name) const;
 };
 
+struct Response;
+// Takes a handler's final response (see Response::later).
+using Respond = std::function<void(Response)>;
+
 struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Set only by a handler running on an I/O thread that answers after
+  // defer()'s pass (deferral.hpp): the session then ignores the rest of
+  // this Response and calls later(respond); respond must be called exactly
+  // once, on that same thread, with the response to send.
+  std::function<void(Respond)> later;
   void set_header(std::string name, std::string value);
 };
 

@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/connection_registry.hpp"
+#include "http/deferral.hpp"
 #include "http/listen_address.hpp"
 #include "http/listener.hpp"
 #include "http/session.hpp"
@@ -36,6 +37,7 @@ unsigned resolve_io_threads(unsigned requested) {
 // Runs `ioc` on the calling thread until it is stopped; a throwing handler
 // is logged and the loop continues (handlers are not supposed to throw).
 void run_loop(asio::io_context& ioc) {
+  DeferralScope deferral(ioc);
   for (;;) {
     try {
       ioc.run();

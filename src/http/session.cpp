@@ -201,11 +201,15 @@ void Session::dispatch() {
   Request request = to_request(std::move(msg), remote_address_);
   parser_.reset();
   if (env_.options.runs_inline ? env_.options.runs_inline(request) : read_method) {
-    write_response(call_handler(env_.handler, request));
+    Response response = call_handler(env_.handler, request);
+    if (!response.later) return write_response(std::move(response));
+    // The handler answers at the end of this pass of the loop (deferral.hpp).
+    auto later = std::move(response.later);
+    later([self = shared_from_this()](Response final) { self->write_response(std::move(final)); });
     return;
   }
   asio::post(env_.workers, [self = shared_from_this(), request = std::move(request)]() mutable {
-    Response response = call_handler(self->env_.handler, request);
+    Response response = call_handler(self->env_.handler, request);  // never deferred: not an I/O thread
     auto ex = self->stream_.get_executor();
     asio::post(ex, [self = std::move(self), response = std::move(response)]() mutable {
       self->write_response(std::move(response));

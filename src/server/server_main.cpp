@@ -10,6 +10,7 @@
 
 #include "api/app.hpp"
 #include "audit/audit_sink.hpp"
+#include "server/audit_batching.hpp"
 #include "server/audit_setup.hpp"
 #include "auth/authorizer.hpp"
 #include "auth/rbac_registry.hpp"
@@ -114,7 +115,8 @@ int run_server(ServerConfig config) {
   options.worker_threads = config.worker_threads;
   options.max_body_bytes = config.max_body_bytes;
   options.runs_inline = &api::Api::runs_inline;
-  http::HttpsServer server(options, [&app](http::Request& req) { return app->handle(req); });
+  std::unique_ptr<AuditBatching> batching;
+  http::HttpsServer server(options, [&batching](http::Request& req) { return batching->handle(req); });
   if (Status st = server.start(); !st.ok()) return fail(st);
   const uint16_t port = server.port();
   if (config.authority.empty()) config.authority = "https://localhost:" + std::to_string(port);
@@ -127,6 +129,7 @@ int run_server(ServerConfig config) {
       api::ApiServices{vaults, secrets, maintenance, principals, tokens, authorizer, **audit_sink, clock,
                        config.test_clock ? &manual_clock : nullptr, rbac, &keys,
                        (*workload)->credentials.get(), (*workload)->verifier.get()});
+  batching = std::make_unique<AuditBatching>(*app, **audit_sink);
 
   if (config.dev) {
     if (Status st = write_dev_json(config, identity->tenant_id, dev_creds, port); !st.ok()) return fail(st);

@@ -205,6 +205,29 @@ TEST(AuditLog, RecordsAreAppendedOnTheCallingThreadWhenTheOutputTakesThem) {
   EXPECT_EQ(r.records, 5u);
 }
 
+TEST(AuditLog, ABatchIsOneAppendAcceptedOrFailedTogether) {
+  auto a = std::make_shared<Control>();
+  auto log = make_log({a});
+  std::vector<AuditRecord> records;
+  for (int i = 0; i < 5; ++i) records.push_back(sample_record(i));
+  std::vector<const AuditRecord*> group;
+  for (const auto& r : records) group.push_back(&r);
+  ASSERT_TRUE(log->write_batch(group).ok());
+  {
+    std::lock_guard lock(a->mu);
+    EXPECT_EQ(a->inline_writes, 1u);
+  }
+  a->set(true, false);
+  EXPECT_EQ(log->write_batch(group).code(), Code::kUnavailable);
+  a->set(false, false);
+  ASSERT_TRUE(log->write_batch(std::span<const AuditRecord* const>(group).first(2)).ok());
+  EXPECT_TRUE(log->write_batch({}).ok());
+  log->close();
+  auto r = verify_lines(a->lines());
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.records, 7u);  // the failed group left no trace and no gap
+}
+
 TEST(AuditLog, ALineWrittenInPartIsFinishedByTheWorkerBeforeAnythingElse) {
   auto a = std::make_shared<Control>();
   a->nowait_limit = 17;  // every inline write stops mid-line
