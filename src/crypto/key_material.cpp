@@ -9,6 +9,8 @@
 
 #include <array>
 #include <climits>
+#include <map>
+#include <mutex>
 
 #include "crypto/openssl_util.hpp"
 #include "crypto/random.hpp"
@@ -141,7 +143,8 @@ Status push_bn(OSSL_PARAM_BLD* bld, const char* name, const BIGNUM* bn) {
   return Status::Ok();
 }
 
-Result<std::string> pkey_sign(EVP_PKEY* pkey, std::string_view digest, int padding, const EVP_MD* md) {
+// A context ready for EVP_PKEY_sign() with `padding` (RSA; 0 for EC) and `md`.
+Result<ossl::PKeyCtx> sign_context(EVP_PKEY* pkey, int padding, const EVP_MD* md) {
   ossl::PKeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
   if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) return ossl::error("sign init");
   if (padding != 0) {
@@ -152,10 +155,14 @@ Result<std::string> pkey_sign(EVP_PKEY* pkey, std::string_view digest, int paddi
     }
   }
   if (EVP_PKEY_CTX_set_signature_md(ctx.get(), md) != 1) return ossl::error("sign digest");
+  return ctx;
+}
+
+Result<std::string> sign_with(EVP_PKEY_CTX* ctx, std::string_view digest) {
   std::size_t len = 0;
-  if (EVP_PKEY_sign(ctx.get(), nullptr, &len, u8(digest), digest.size()) != 1) return ossl::error("sign size");
+  if (EVP_PKEY_sign(ctx, nullptr, &len, u8(digest), digest.size()) != 1) return ossl::error("sign size");
   std::string sig(len, '\0');
-  if (EVP_PKEY_sign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, u8(digest), digest.size()) != 1) {
+  if (EVP_PKEY_sign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, u8(digest), digest.size()) != 1) {
     return ossl::error("sign");
   }
   sig.resize(len);
@@ -251,6 +258,25 @@ Result<SecureString> aes_crypt(AesAlg a, bool encrypt, const SecureString& key, 
 struct KeyMaterial::Impl {
   ossl::PKey pkey;  // RSA, EC
   SecureString oct;  // oct
+
+  // Signing contexts set up once per algorithm; each signature works on a
+  // copy. Setting one up (EVP_PKEY_sign_init, the padding, the digest by
+  // name) fetches implementations under OpenSSL's locks: a third of an
+  // ES256 signature's cost when done for every request.
+  std::mutex sign_mu;
+  std::map<std::string, ossl::PKeyCtx, std::less<>> sign_templates;
+
+  Result<ossl::PKeyCtx> sign_ctx(std::string_view alg, int padding, const EVP_MD* md) {
+    std::lock_guard lock(sign_mu);
+    auto it = sign_templates.find(alg);
+    if (it == sign_templates.end()) {
+      COFFER_ASSIGN_OR_RETURN(ossl::PKeyCtx made, sign_context(pkey.get(), padding, md));
+      it = sign_templates.emplace(std::string(alg), std::move(made)).first;
+    }
+    ossl::PKeyCtx copy(EVP_PKEY_CTX_dup(it->second.get()));
+    if (!copy) return ossl::error("EVP_PKEY_CTX_dup");
+    return copy;
+  }
 };
 
 KeyMaterial::KeyMaterial(KeyKind kind, std::unique_ptr<Impl> impl, int bits, std::string crv)
@@ -505,9 +531,12 @@ Result<std::string> KeyMaterial::sign(std::string_view alg, std::string_view dig
     return bad("The digest must be " + std::to_string(EVP_MD_get_size(md)) + " bytes for " + std::string(alg) + ".");
   }
   if (kind_ == KeyKind::kRsa) {
-    return pkey_sign(impl_->pkey.get(), digest, alg[0] == 'P' ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING, md);
+    COFFER_ASSIGN_OR_RETURN(ossl::PKeyCtx ctx,
+                            impl_->sign_ctx(alg, alg[0] == 'P' ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING, md));
+    return sign_with(ctx.get(), digest);
   }
-  COFFER_ASSIGN_OR_RETURN(std::string der, pkey_sign(impl_->pkey.get(), digest, 0, md));
+  COFFER_ASSIGN_OR_RETURN(ossl::PKeyCtx ctx, impl_->sign_ctx(alg, 0, md));
+  COFFER_ASSIGN_OR_RETURN(std::string der, sign_with(ctx.get(), digest));
   const unsigned char* p = u8(der);
   EcdsaSig sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
   if (!sig) return ossl::error("d2i_ECDSA_SIG");
