@@ -44,9 +44,9 @@ Result<std::string> aead_seal(const SecureString& key, std::string_view plaintex
   std::copy(nonce.data(), nonce.data() + kNonceSize, out.data());
 
   int len = 0;
-  if (EVP_EncryptInit_ex2(ctx.get(), ossl::aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceSize, nullptr) != 1 ||
-      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, bytes(key.view()), o) != 1) {
+  // 12 bytes is GCM's default IV length: key and nonce go in with one init.
+  static_assert(kNonceSize == 12);
+  if (EVP_EncryptInit_ex2(ctx.get(), ossl::aes_256_gcm(), bytes(key.view()), o, nullptr) != 1) {
     return ossl::error("AES-GCM init");
   }
   if (!associated_data.empty() &&
@@ -89,9 +89,7 @@ Result<SecureString> aead_open(const SecureString& key, std::string_view blob,
   ossl::CipherCtx ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return ossl::error("EVP_CIPHER_CTX_new");
   int len = 0;
-  if (EVP_DecryptInit_ex2(ctx.get(), ossl::aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceSize, nullptr) != 1 ||
-      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, bytes(key.view()), bytes(nonce)) != 1) {
+  if (EVP_DecryptInit_ex2(ctx.get(), ossl::aes_256_gcm(), bytes(key.view()), bytes(nonce), nullptr) != 1) {
     return ossl::error("AES-GCM init");
   }
   if (!associated_data.empty() &&
