@@ -3,13 +3,14 @@
 #include <cstdio>
 
 #include "common/record_codec.hpp"
+#include "vault/version_fields.hpp"
 
 namespace coffer::vault {
 namespace {
 
-enum VersionField : uint8_t {
-  kVVersion = 1, kVEnabled, kVNbf, kVExp, kVCreated, kVUpdated, kVTags, kVSealed, kVExportable, kVKty,
-  kVOps, kVRpContentType, kVRpImmutable, kVRpData, kVJwkKty, kVCrv, kVN, kVE, kVX, kVY, kVSize
+enum KeyField : uint8_t {
+  kVTags = kFirstKindField, kVSealed, kVExportable, kVKty, kVOps, kVRpContentType, kVRpImmutable, kVRpData,
+  kVJwkKty, kVCrv, kVN, kVE, kVX, kVY, kVSize
 };
 enum PolicyField : uint8_t { kPActions = 1, kPExpiry, kPExpirySeconds, kPCreated, kPUpdated };
 enum ActionField : uint8_t { kAAction = 1, kAAfterCreate, kABeforeExpiry, kAAfterSeconds, kABeforeSeconds };
@@ -40,10 +41,7 @@ std::vector<std::string> split(const std::string& s) {
 std::string encode_key_version(const KeyVersionRecord& v) {
   const auto& p = v.properties;
   RecordWriter w;
-  w.bytes(kVVersion, p.version).boolean(kVEnabled, p.attributes.enabled);
-  if (p.attributes.not_before) w.i64(kVNbf, *p.attributes.not_before);
-  if (p.attributes.expires) w.i64(kVExp, *p.attributes.expires);
-  w.i64(kVCreated, p.attributes.created).i64(kVUpdated, p.attributes.updated);
+  write_version_fields(w, p.version, p.attributes);
   w.map(kVTags, p.tags).bytes(kVSealed, v.sealed_key).boolean(kVExportable, p.exportable);
   w.bytes(kVKty, p.kty).bytes(kVOps, join(p.key_ops)).i64(kVSize, p.key_size);
   if (p.release_policy) {
@@ -61,12 +59,7 @@ Result<KeyVersionRecord> decode_key_version(std::string_view data) {
   if (!r) return Status(Code::kInternal, "corrupt key version record");
   KeyVersionRecord v;
   auto& p = v.properties;
-  p.version = r->bytes(kVVersion);
-  p.attributes.enabled = r->boolean(kVEnabled, true);
-  p.attributes.not_before = r->opt_i64(kVNbf);
-  p.attributes.expires = r->opt_i64(kVExp);
-  p.attributes.created = r->i64(kVCreated);
-  p.attributes.updated = r->i64(kVUpdated);
+  read_version_fields(*r, p.version, p.attributes);
   p.tags = r->map(kVTags);
   v.sealed_key = r->bytes(kVSealed);
   p.exportable = r->boolean(kVExportable);

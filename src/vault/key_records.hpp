@@ -1,19 +1,15 @@
-// Encoding of the key records kept in the store (see store_keys.hpp). The
-// head record of a key has the same shape as a secret's (SecretHead:
-// display name, latest version, deletion dates), so it reuses that codec.
-// KeyVersionRecord: one per version — metadata and public key in clear, the
-// private key sealed. RotationPolicy: one per key name.
+// Encoding of the key records kept in the store (see store_keys.hpp), next to
+// the shared ObjectHead per name (object_collection.hpp): KeyVersionRecord,
+// one per version — metadata and public key in clear, the private key
+// sealed; RotationPolicy, one per key name.
 #pragma once
 
 #include <string>
 
 #include "common/status.hpp"
 #include "vault/key_types.hpp"
-#include "vault/secret_records.hpp"
 
 namespace coffer::vault {
-
-using KeyHead = SecretHead;
 
 struct KeyVersionRecord {
   KeyProperties properties;  // name filled from the head by callers

@@ -1,5 +1,4 @@
 #include "vault/key_service.hpp"
-#include "vault/record_scan.hpp"
 
 #include <algorithm>
 #include <array>
@@ -8,87 +7,32 @@
 #include <functional>
 #include <strings.h>
 
-#include "common/record_codec.hpp"
 #include "crypto/random.hpp"
 #include "vault/key_records.hpp"
+#include "vault/object_backup.hpp"
+#include "vault/object_collection.hpp"
+#include "vault/record_scan.hpp"
 #include "vault/store_keys.hpp"
 
 namespace coffer::vault {
 namespace {
 
 constexpr int64_t kDay = 86400;
-constexpr std::string_view kBackupMagic = "coffer-key-backup-v1";
-constexpr std::string_view kBackupAd = "backup/keys";
-enum BackupField : uint8_t { kBMagic = 1, kBName, kBLatest, kBVersions, kBPolicy };
 
 constexpr std::array<std::string_view, 8> kKnownOps = {"encrypt", "decrypt", "sign",   "verify",
                                                        "wrapKey", "unwrapKey", "import", "export"};
-
-Status not_found(const std::string& name) {
-  return Status(Code::kKeyNotFound,
-                "A key with (name/id) " + name +
-                    " was not found in this key vault. If you recently deleted this key you may be able to "
-                    "recover it using the correct recovery command. For help resolving this issue, please see "
-                    "https://go.microsoft.com/fwlink/?linkid=2125182");
-}
-
-Status deleted_not_found(const std::string& name) { return Status(Code::kKeyNotFound, "Deleted Key not found: " + name); }
-
-Status deleted_conflict(const std::string& name) {
-  return Status(Code::kConflict,
-                "Key " + name +
-                    " is currently in a deleted but recoverable state, and its name cannot be reused; in this "
-                    "state, the key can only be recovered or purged.",
-                "ObjectIsDeletedButRecoverable");
-}
 
 Status bad(std::string msg, std::string reason = {}) {
   return Status(Code::kBadParameter, std::move(msg), std::move(reason));
 }
 
-Result<std::optional<KeyHead>> load_head(store::ReadTxn& txn, const VaultInfo& vault, const std::string& name) {
-  COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(keys::key_head(vault.id, name)));
-  if (!entry) return std::optional<KeyHead>();
-  COFFER_ASSIGN_OR_RETURN(KeyHead head, decode_head(entry->value));
-  return std::optional<KeyHead>(std::move(head));
-}
+const CollectionSpec kKeySpec{"key", "Key", Code::kKeyNotFound, &keys::key_prefix, &keys::key_versions_prefix};
+const ObjectCollection<KeyVersionRecord, decode_key_version, encode_key_version> kKeys(kKeySpec);
 
-Result<std::optional<KeyVersionRecord>> load_version(store::ReadTxn& txn, const VaultInfo& vault,
-                                                     const KeyHead& head, const std::string& version) {
-  COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(keys::key_version(vault.id, head.name, keys::lower(version))));
-  if (!entry) return std::optional<KeyVersionRecord>();
-  COFFER_ASSIGN_OR_RETURN(KeyVersionRecord rec, decode_key_version(entry->value));
-  rec.properties.name = head.name;
-  rec.properties.managed = head.managed;
-  return std::optional<KeyVersionRecord>(std::move(rec));
-}
-
-Result<KeyHead> live_head(store::ReadTxn& txn, const VaultInfo& vault, const std::string& name) {
-  COFFER_ASSIGN_OR_RETURN(auto head, load_head(txn, vault, name));
-  if (!head || head->deletion) return not_found(name);
-  return *head;
-}
-
-Result<KeyHead> deleted_head(store::ReadTxn& txn, const VaultInfo& vault, const std::string& name) {
-  COFFER_ASSIGN_OR_RETURN(auto head, load_head(txn, vault, name));
-  if (!head || !head->deletion) return deleted_not_found(name);
-  return *head;
-}
-
-Result<KeyVersionRecord> latest(store::ReadTxn& txn, const VaultInfo& vault, const KeyHead& head) {
-  COFFER_ASSIGN_OR_RETURN(auto rec, load_version(txn, vault, head, head.latest_version));
-  if (!rec) return Status(Code::kInternal, "key " + head.name + " has no latest version record");
-  return std::move(*rec);
-}
-
-Status erase_key(store::WriteTxn& txn, const VaultInfo& vault, const KeyHead& head) {
-  COFFER_RETURN_IF_ERROR(erase_prefix(txn, keys::key_versions_prefix(vault.id, head.name)));
-  if (head.deletion) {
-    COFFER_RETURN_IF_ERROR(
-        txn.erase(keys::purge_queue_entry(head.deletion->scheduled_purge_date, "key", vault.id, head.name)));
-  }
-  COFFER_RETURN_IF_ERROR(txn.erase(keys::key_policy(vault.id, head.name)));
-  return txn.erase(keys::key_head(vault.id, head.name));
+// A key's versions, purge-queue entry and head, and its rotation policy.
+Status erase_key(store::WriteTxn& txn, const VaultInfo& vault, const ObjectHead& head) {
+  COFFER_RETURN_IF_ERROR(kKeys.erase(txn, vault, head));
+  return txn.erase(keys::key_policy(vault.id, head.name));
 }
 
 Status check_tags(const Tags& tags) {
@@ -159,18 +103,15 @@ Result<KeyProperties> KeyService::add_version(const VaultInfo& vault, const std:
   COFFER_ASSIGN_OR_RETURN(std::string sealed, keyring_.seal(vault.id, vault.wrapped_kek, priv.view(),
                                                             keys::key_ad(vault.id, name, p.version)));
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(auto head, load_head(txn, vault, name));
-    if (head && head->deletion) return deleted_conflict(head->name);
-    if (must_exist && !head) return not_found(name);
-    if (head && head->managed) {
-      return Status(Code::kForbidden, "Key " + head->name + " is managed by a certificate and cannot be changed directly.");
-    }
-    KeyHead h = head.value_or(KeyHead{name, {}, std::nullopt, false});
+    COFFER_ASSIGN_OR_RETURN(auto head, kKeys.load_head(txn, vault, name));
+    if (head && head->deletion) return kKeys.deleted_conflict(head->name);
+    if (must_exist && !head) return kKeys.not_found(name);
+    if (head && head->managed) return kKeys.managed_refusal(must_exist ? "rotate" : "create");
+    ObjectHead h = head.value_or(ObjectHead{name, {}, std::nullopt, false});
     h.latest_version = p.version;
     p.name = h.name;
-    COFFER_RETURN_IF_ERROR(
-        txn.put(keys::key_version(vault.id, name, p.version), encode_key_version(KeyVersionRecord{p, sealed})));
-    return txn.put(keys::key_head(vault.id, name), encode_head(h));
+    COFFER_RETURN_IF_ERROR(kKeys.put_version(txn, vault, name, KeyVersionRecord{p, sealed}));
+    return kKeys.put_head(txn, vault, h);
   }));
   return p;
 }
@@ -238,13 +179,12 @@ Result<KeyProperties> KeyService::import(const VaultInfo& vault, const std::stri
 
 Result<KeyProperties> KeyService::get(const VaultInfo& vault, const std::string& name, const std::string& version) {
   if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
-    return not_found(version.empty() ? name : name + "/" + version);
+    return kKeys.not_found(version.empty() ? name : name + "/" + version);
   }
   std::optional<KeyVersionRecord> rec;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(KeyHead head, live_head(txn, vault, name));
-    COFFER_ASSIGN_OR_RETURN(rec, load_version(txn, vault, head, version.empty() ? head.latest_version : version));
-    return rec ? Status::Ok() : not_found(name + "/" + version);
+    COFFER_ASSIGN_OR_RETURN(rec, kKeys.live_version(txn, vault, name, version));
+    return Status::Ok();
   }));
   return std::move(rec->properties);
 }
@@ -252,17 +192,15 @@ Result<KeyProperties> KeyService::get(const VaultInfo& vault, const std::string&
 Result<KeyProperties> KeyService::update(const VaultInfo& vault, const std::string& name, const std::string& version,
                                          const KeyPatch& patch) {
   if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
-    return not_found(version.empty() ? name : name + "/" + version);
+    return kKeys.not_found(version.empty() ? name : name + "/" + version);
   }
   if (patch.tags) COFFER_RETURN_IF_ERROR(check_tags(*patch.tags));
   if (patch.key_ops) COFFER_RETURN_IF_ERROR(check_ops(*patch.key_ops));
   KeyProperties out;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(KeyHead head, live_head(txn, vault, name));
-    const std::string v = version.empty() ? head.latest_version : keys::lower(version);
-    COFFER_ASSIGN_OR_RETURN(auto rec, load_version(txn, vault, head, v));
-    if (!rec) return not_found(name + "/" + version);
-    auto& p = rec->properties;
+    COFFER_ASSIGN_OR_RETURN(KeyVersionRecord rec, kKeys.live_version(txn, vault, name, version));
+    if (rec.properties.managed) return kKeys.managed_refusal("update");
+    auto& p = rec.properties;
     if (patch.key_ops) p.key_ops = *patch.key_ops;
     if (patch.tags) p.tags = *patch.tags;
     if (patch.enabled) p.attributes.enabled = *patch.enabled;
@@ -282,7 +220,7 @@ Result<KeyProperties> KeyService::update(const VaultInfo& vault, const std::stri
     }
     p.attributes.updated = clock_.now();
     out = p;
-    return txn.put(keys::key_version(vault.id, name, v), encode_key_version(*rec));
+    return kKeys.put_version(txn, vault, name, rec);
   }));
   return out;
 }
@@ -290,12 +228,9 @@ Result<KeyProperties> KeyService::update(const VaultInfo& vault, const std::stri
 Result<Page<KeyProperties>> KeyService::list(const VaultInfo& vault, const PageRequest& page) {
   Page<KeyProperties> out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(auto heads, page_heads<KeyHead>(txn, keys::key_prefix(vault.id), page, false, decode_head));
-    for (const auto& h : heads.items) {
-      COFFER_ASSIGN_OR_RETURN(auto rec, latest(txn, vault, h));
-      out.items.push_back(std::move(rec.properties));
-    }
-    out.next = heads.next;
+    COFFER_ASSIGN_OR_RETURN(auto latest, kKeys.page_latest(txn, vault, page, false));
+    for (auto& [head, rec] : latest.items) out.items.push_back(std::move(rec.properties));
+    out.next = latest.next;
     return Status::Ok();
   }));
   return out;
@@ -303,52 +238,37 @@ Result<Page<KeyProperties>> KeyService::list(const VaultInfo& vault, const PageR
 
 Result<Page<KeyProperties>> KeyService::list_versions(const VaultInfo& vault, const std::string& name,
                                                       const PageRequest& page) {
-  if (!valid_name(name)) return not_found(name);
+  if (!valid_name(name)) return kKeys.not_found(name);
   Page<KeyProperties> out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(KeyHead head, live_head(txn, vault, name));
-    const std::string prefix = keys::key_versions_prefix(vault.id, name);
-    const std::string after = page.after.empty() ? std::string() : prefix + page.after;
-    COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(prefix, after, page.max + 1));
-    for (const auto& e : entries) {
-      if (out.items.size() == page.max) {
-        out.next = out.items.back().version;
-        break;
-      }
-      COFFER_ASSIGN_OR_RETURN(KeyVersionRecord rec, decode_key_version(e.value));
-      rec.properties.name = head.name;
-      rec.properties.managed = head.managed;
-      out.items.push_back(std::move(rec.properties));
-    }
+    COFFER_ASSIGN_OR_RETURN(auto versions, kKeys.page_versions(txn, vault, name, page));
+    for (auto& rec : versions.items) out.items.push_back(std::move(rec.properties));
+    out.next = versions.next;
     return Status::Ok();
   }));
   return out;
 }
 
 Result<DeletedKey> KeyService::remove(const VaultInfo& vault, const std::string& name) {
-  if (!valid_name(name)) return not_found(name);
+  if (!valid_name(name)) return kKeys.not_found(name);
   DeletedKey out;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(KeyHead head, live_head(txn, vault, name));
-    if (head.managed) {
-      return Status(Code::kForbidden, "Key " + head.name + " is managed by a certificate; delete the certificate instead.");
-    }
-    COFFER_ASSIGN_OR_RETURN(auto rec, latest(txn, vault, head));
-    const int64_t now = clock_.now();
-    head.deletion = DeletionInfo{now, now + int64_t(vault.retention_days) * kDay};
+    COFFER_ASSIGN_OR_RETURN(ObjectHead head, kKeys.live_head(txn, vault, name));
+    if (head.managed) return kKeys.managed_refusal("delete");
+    COFFER_ASSIGN_OR_RETURN(auto rec, kKeys.latest(txn, vault, head));
+    COFFER_RETURN_IF_ERROR(kKeys.soft_delete(txn, vault, head, clock_.now()));
     out = DeletedKey{rec.properties, *head.deletion};
-    COFFER_RETURN_IF_ERROR(txn.put(keys::key_head(vault.id, name), encode_head(head)));
-    return txn.put(keys::purge_queue_entry(head.deletion->scheduled_purge_date, "key", vault.id, name), "");
+    return Status::Ok();
   }));
   return out;
 }
 
 Result<DeletedKey> KeyService::get_deleted(const VaultInfo& vault, const std::string& name) {
-  if (!valid_name(name)) return deleted_not_found(name);
+  if (!valid_name(name)) return kKeys.deleted_not_found(name);
   DeletedKey out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(KeyHead head, deleted_head(txn, vault, name));
-    COFFER_ASSIGN_OR_RETURN(auto rec, latest(txn, vault, head));
+    COFFER_ASSIGN_OR_RETURN(ObjectHead head, kKeys.deleted_head(txn, vault, name));
+    COFFER_ASSIGN_OR_RETURN(auto rec, kKeys.latest(txn, vault, head));
     out = DeletedKey{rec.properties, *head.deletion};
     return Status::Ok();
   }));
@@ -358,131 +278,99 @@ Result<DeletedKey> KeyService::get_deleted(const VaultInfo& vault, const std::st
 Result<Page<DeletedKey>> KeyService::list_deleted(const VaultInfo& vault, const PageRequest& page) {
   Page<DeletedKey> out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(auto heads, page_heads<KeyHead>(txn, keys::key_prefix(vault.id), page, true, decode_head));
-    for (const auto& h : heads.items) {
-      COFFER_ASSIGN_OR_RETURN(auto rec, latest(txn, vault, h));
-      out.items.push_back(DeletedKey{std::move(rec.properties), *h.deletion});
-    }
-    out.next = heads.next;
+    COFFER_ASSIGN_OR_RETURN(auto latest, kKeys.page_latest(txn, vault, page, true));
+    for (auto& [head, rec] : latest.items) out.items.push_back(DeletedKey{std::move(rec.properties), *head.deletion});
+    out.next = latest.next;
     return Status::Ok();
   }));
   return out;
 }
 
 Result<KeyProperties> KeyService::recover(const VaultInfo& vault, const std::string& name) {
-  if (!valid_name(name)) return deleted_not_found(name);
+  if (!valid_name(name)) return kKeys.deleted_not_found(name);
   KeyProperties out;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(KeyHead head, deleted_head(txn, vault, name));
-    COFFER_RETURN_IF_ERROR(
-        txn.erase(keys::purge_queue_entry(head.deletion->scheduled_purge_date, "key", vault.id, name)));
-    head.deletion.reset();
-    COFFER_ASSIGN_OR_RETURN(auto rec, latest(txn, vault, head));
+    COFFER_ASSIGN_OR_RETURN(ObjectHead head, kKeys.deleted_head(txn, vault, name));
+    COFFER_RETURN_IF_ERROR(kKeys.recover(txn, vault, head));
+    COFFER_ASSIGN_OR_RETURN(auto rec, kKeys.latest(txn, vault, head));
     out = rec.properties;
-    return txn.put(keys::key_head(vault.id, name), encode_head(head));
+    return Status::Ok();
   }));
   return out;
 }
 
 Status KeyService::purge(const VaultInfo& vault, const std::string& name) {
-  if (vault.purge_protection) {
-    return Status(Code::kForbidden,
-                  "Operation \"purge\" is not allowed because purge protection is enabled for this vault. Key "
-                  "Vault service will automatically purge it after the retention period has passed.",
-                  "ForbiddenByPolicy");
-  }
-  if (!valid_name(name)) return deleted_not_found(name);
+  if (vault.purge_protection) return ObjectHeads::purge_protected();
+  if (!valid_name(name)) return kKeys.deleted_not_found(name);
   return store_.write([&](store::WriteTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(KeyHead head, deleted_head(txn, vault, name));
+    COFFER_ASSIGN_OR_RETURN(ObjectHead head, kKeys.deleted_head(txn, vault, name));
     return erase_key(txn, vault, head);
   });
 }
 
 Result<std::string> KeyService::backup(const VaultInfo& vault, const std::string& name) {
-  if (!valid_name(name)) return not_found(name);
-  KeyHead head;
+  if (!valid_name(name)) return kKeys.not_found(name);
+  ObjectHead head;
   std::vector<KeyVersionRecord> versions;
-  std::optional<std::string> policy;
+  ObjectBackup b;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(head, live_head(txn, vault, name));
+    COFFER_ASSIGN_OR_RETURN(head, kKeys.live_head(txn, vault, name));
     COFFER_ASSIGN_OR_RETURN(auto pol, txn.get(keys::key_policy(vault.id, name)));
-    if (pol) policy = pol->value;
-    return for_each_entry(txn, keys::key_versions_prefix(vault.id, name), [&](const store::Entry& e) -> Status {
-      COFFER_ASSIGN_OR_RETURN(KeyVersionRecord rec, decode_key_version(e.value));
-      versions.push_back(std::move(rec));
-      return Status::Ok();
-    });
+    if (pol) b.extra = pol->value;
+    COFFER_ASSIGN_OR_RETURN(versions, kKeys.all_versions(txn, vault, head));
+    return Status::Ok();
   }));
-  if (head.managed) {
-    return Status(Code::kForbidden, "Key " + head.name + " is managed by a certificate; back up the certificate.");
-  }
-  std::map<std::string, std::string> plain_versions;
+  if (head.managed) return kKeys.managed_refusal("backup");
+  b.name = head.name;
+  b.latest_version = head.latest_version;
   for (auto& rec : versions) {
     COFFER_ASSIGN_OR_RETURN(SecureString priv, keyring_.open(vault.id, vault.wrapped_kek, rec.sealed_key,
                                                              keys::key_ad(vault.id, name, rec.properties.version)));
-    rec.sealed_key = priv.str();  // plaintext inside the backup, sealed as a whole below
-    plain_versions[rec.properties.version] = encode_key_version(rec);
+    rec.sealed_key = priv.str();  // plaintext inside the backup, sealed as a whole
+    b.versions[rec.properties.version] = encode_key_version(rec);
     secure_wipe(rec.sealed_key.data(), rec.sealed_key.size());
   }
-  RecordWriter w;
-  w.bytes(kBMagic, kBackupMagic).bytes(kBName, head.name).bytes(kBLatest, head.latest_version);
-  w.map(kBVersions, plain_versions);
-  if (policy) w.bytes(kBPolicy, *policy);
-  for (auto& [k, v] : plain_versions) secure_wipe(v.data(), v.size());
-  SecureString plain(w.take());
-  return keyring_.seal_system(plain.view(), kBackupAd);
+  return seal_backup(keyring_, kKeySpec.kind, b);
 }
 
 Result<KeyProperties> KeyService::restore(const VaultInfo& vault, const std::string& blob) {
-  auto opened = keyring_.open_system(blob, kBackupAd);
-  if (!opened.ok()) return bad("Backup blob contains invalid or corrupt version.");
-  auto r = RecordReader::parse(opened->view());
-  if (!r || r->bytes(kBMagic) != kBackupMagic) return bad("Backup blob contains invalid or corrupt version.");
-  KeyHead head{r->bytes(kBName), r->bytes(kBLatest), std::nullopt, false};
-  if (!valid_name(head.name)) return bad("Backup blob names an invalid key.");
+  COFFER_ASSIGN_OR_RETURN(ObjectBackup b, open_backup(keyring_, kKeySpec.kind, blob));
+  if (!valid_name(b.name)) return bad("Backup blob names an invalid key.");
   std::vector<KeyVersionRecord> versions;
-  for (auto& [version, encoded] : r->map(kBVersions)) {
+  for (auto& [version, encoded] : b.versions) {
     COFFER_ASSIGN_OR_RETURN(KeyVersionRecord rec, decode_key_version(encoded));
-    secure_wipe(encoded.data(), encoded.size());
     SecureString priv(std::move(rec.sealed_key));
     if (!valid_version_id(rec.properties.version)) return bad("Backup blob is corrupt.");
     COFFER_ASSIGN_OR_RETURN(rec.sealed_key, keyring_.seal(vault.id, vault.wrapped_kek, priv.view(),
-                                                          keys::key_ad(vault.id, head.name, rec.properties.version)));
+                                                          keys::key_ad(vault.id, b.name, rec.properties.version)));
     versions.push_back(std::move(rec));
   }
-  const bool has_policy = r->has(kBPolicy);
-  const std::string policy = r->bytes(kBPolicy);
   KeyProperties out;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(auto existing, load_head(txn, vault, head.name));
-    if (existing && existing->deletion) return deleted_conflict(existing->name);
-    if (existing) {
-      return Status(Code::kConflict, "Key " + existing->name + " already exists in this vault.", "ObjectAlreadyExists");
-    }
+    COFFER_RETURN_IF_ERROR(kKeys.check_name_free(txn, vault, b.name));
     bool has_latest = false;
     for (const auto& rec : versions) {
-      COFFER_RETURN_IF_ERROR(
-          txn.put(keys::key_version(vault.id, head.name, rec.properties.version), encode_key_version(rec)));
-      if (rec.properties.version == head.latest_version) {
+      COFFER_RETURN_IF_ERROR(kKeys.put_version(txn, vault, b.name, rec));
+      if (rec.properties.version == b.latest_version) {
         out = rec.properties;
         has_latest = true;
       }
     }
     if (!has_latest) return bad("Backup blob is corrupt.");
-    out.name = head.name;
-    if (has_policy) COFFER_RETURN_IF_ERROR(txn.put(keys::key_policy(vault.id, head.name), policy));
-    return txn.put(keys::key_head(vault.id, head.name), encode_head(head));
+    out.name = b.name;
+    if (b.extra) COFFER_RETURN_IF_ERROR(txn.put(keys::key_policy(vault.id, b.name), *b.extra));
+    return kKeys.put_head(txn, vault, ObjectHead{b.name, b.latest_version, std::nullopt, false});
   }));
   return out;
 }
 
 Result<KeyProperties> KeyService::rotate(const VaultInfo& vault, const std::string& name) {
-  if (!valid_name(name)) return not_found(name);
+  if (!valid_name(name)) return kKeys.not_found(name);
   KeyProperties last;
   RotationPolicy policy;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(KeyHead head, live_head(txn, vault, name));
-    COFFER_ASSIGN_OR_RETURN(auto rec, latest(txn, vault, head));
+    COFFER_ASSIGN_OR_RETURN(ObjectHead head, kKeys.live_head(txn, vault, name));
+    COFFER_ASSIGN_OR_RETURN(auto rec, kKeys.latest(txn, vault, head));
     last = std::move(rec.properties);
     COFFER_ASSIGN_OR_RETURN(auto pol, txn.get(keys::key_policy(vault.id, name)));
     if (pol) {
@@ -507,10 +395,10 @@ Result<KeyProperties> KeyService::rotate(const VaultInfo& vault, const std::stri
 }
 
 Result<RotationPolicy> KeyService::get_rotation_policy(const VaultInfo& vault, const std::string& name) {
-  if (!valid_name(name)) return not_found(name);
+  if (!valid_name(name)) return kKeys.not_found(name);
   RotationPolicy out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_RETURN_IF_ERROR(live_head(txn, vault, name).status());
+    COFFER_RETURN_IF_ERROR(kKeys.live_head(txn, vault, name).status());
     COFFER_ASSIGN_OR_RETURN(auto pol, txn.get(keys::key_policy(vault.id, name)));
     if (pol) {
       COFFER_ASSIGN_OR_RETURN(out, decode_rotation_policy(pol->value));
@@ -525,7 +413,7 @@ Result<RotationPolicy> KeyService::get_rotation_policy(const VaultInfo& vault, c
 
 Result<RotationPolicy> KeyService::set_rotation_policy(const VaultInfo& vault, const std::string& name,
                                                        const RotationPolicy& policy) {
-  if (!valid_name(name)) return not_found(name);
+  if (!valid_name(name)) return kKeys.not_found(name);
   if (policy.expiry_time && policy.expiry_seconds < kMinPolicyExpirySeconds) {
     return bad("The rotation policy's expiryTime must be at least 28 days.");
   }
@@ -547,7 +435,7 @@ Result<RotationPolicy> KeyService::set_rotation_policy(const VaultInfo& vault, c
   RotationPolicy out = policy;
   out.stored = true;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
-    COFFER_RETURN_IF_ERROR(live_head(txn, vault, name).status());
+    COFFER_RETURN_IF_ERROR(kKeys.live_head(txn, vault, name).status());
     COFFER_ASSIGN_OR_RETURN(auto old, txn.get(keys::key_policy(vault.id, name)));
     const int64_t now = clock_.now();
     out.created = now;
@@ -571,17 +459,14 @@ Status KeyService::release(const VaultInfo& vault, const std::string& name, cons
 Result<KeyService::Loaded> KeyService::load_for_operation(const VaultInfo& vault, const std::string& name,
                                                           const std::string& version, std::string_view op) {
   if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
-    return not_found(version.empty() ? name : name + "/" + version);
+    return kKeys.not_found(version.empty() ? name : name + "/" + version);
   }
   auto rec = read_cache_.get(vault.id + '/' + keys::lower(name) + '/' + keys::lower(version),
                              [&]() -> Result<KeyVersionRecord> {
                                std::optional<KeyVersionRecord> found;
                                COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-                                 COFFER_ASSIGN_OR_RETURN(KeyHead head, live_head(txn, vault, name));
-                                 COFFER_ASSIGN_OR_RETURN(
-                                     found, load_version(txn, vault, head,
-                                                         version.empty() ? head.latest_version : version));
-                                 return found ? Status::Ok() : not_found(name + "/" + version);
+                                 COFFER_ASSIGN_OR_RETURN(found, kKeys.live_version(txn, vault, name, version));
+                                 return Status::Ok();
                                }));
                                return std::move(*found);
                              });
@@ -612,26 +497,7 @@ Result<KeyService::Loaded> KeyService::load_for_operation(const VaultInfo& vault
   return Loaded{std::move(rec->properties), std::move(material)};
 }
 
-Result<std::size_t> KeyService::purge_due(int64_t now) {
-  COFFER_ASSIGN_OR_RETURN(auto due, due_purges(store_, now, "key"));
-  std::size_t purged = 0;
-  for (const auto& d : due) {
-    VaultInfo owner;
-    owner.id = d.vault_id;
-    const std::string& name = d.name;
-    const std::string& entry = d.entry;
-    bool erased = false;
-    COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
-      erased = false;
-      COFFER_ASSIGN_OR_RETURN(auto head, load_head(txn, owner, name));
-      if (!head || !head->deletion || head->deletion->scheduled_purge_date > now) return txn.erase(entry);
-      erased = true;
-      return erase_key(txn, owner, *head);
-    }));
-    if (erased) ++purged;
-  }
-  return purged;
-}
+Result<std::size_t> KeyService::purge_due(int64_t now) { return kKeys.purge_due(store_, now, erase_key); }
 
 Result<std::size_t> KeyService::rotate_due(const std::vector<VaultInfo>& vaults, int64_t now) {
   std::size_t rotated = 0;
@@ -646,9 +512,9 @@ Result<std::size_t> KeyService::rotate_due(const std::vector<VaultInfo>& vaults,
         }
         if (!rot) return Status::Ok();
         const std::string name = e.key.substr(keys::key_policy_prefix(vault.id).size());
-        COFFER_ASSIGN_OR_RETURN(auto head, load_head(txn, vault, name));
+        COFFER_ASSIGN_OR_RETURN(auto head, kKeys.load_head(txn, vault, name));
         if (!head || head->deletion) return Status::Ok();
-        COFFER_ASSIGN_OR_RETURN(auto rec, latest(txn, vault, *head));
+        COFFER_ASSIGN_OR_RETURN(auto rec, kKeys.latest(txn, vault, *head));
         const auto& attrs = rec.properties.attributes;
         const bool due_after_create =
             rot->time_after_create && now >= attrs.created + rot->after_create_seconds;
@@ -670,21 +536,9 @@ Result<std::size_t> KeyService::rotate_due(const std::vector<VaultInfo>& vaults,
   return rotated;
 }
 
+
 Status KeyService::erase_all(const VaultInfo& vault) {
-  return store_.write([&](store::WriteTxn& txn) -> Status {
-    std::vector<KeyHead> heads;
-    COFFER_RETURN_IF_ERROR(for_each_entry(txn, keys::key_prefix(vault.id), [&](const store::Entry& e) -> Status {
-      COFFER_ASSIGN_OR_RETURN(KeyHead h, decode_head(e.value));
-      heads.push_back(std::move(h));
-      return Status::Ok();
-    }));
-    if (vault.purge_protection && !heads.empty()) {
-      return Status(Code::kForbidden,
-                    "Vault " + vault.name + " has purge protection and still holds keys; it cannot be deleted.");
-    }
-    for (const auto& h : heads) COFFER_RETURN_IF_ERROR(erase_key(txn, vault, h));
-    return Status::Ok();
-  });
+  return store_.write([&](store::WriteTxn& txn) -> Status { return kKeys.erase_all(txn, vault, erase_key); });
 }
 
 }  // namespace coffer::vault
