@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 
+#include "crypto/key_material_internal.hpp"
 #include "crypto/openssl_util.hpp"
 #include "crypto/random.hpp"
 
@@ -672,6 +673,15 @@ Result<SecureString> KeyMaterial::unwrap(std::string_view alg, std::string_view 
     return bad("The wrapped key for " + std::string(alg) + " must be at least 24 bytes and a multiple of 8.");
   }
   return aes_crypt(aes_alg(alg), false, impl_->oct, {}, wrapped);
+}
+
+EVP_PKEY* KeyMaterialAccess::pkey(const KeyMaterial& key) {
+  return key.kind_ == KeyKind::kOct ? nullptr : key.impl_->pkey.get();
+}
+
+Result<KeyMaterial> KeyMaterialAccess::from_pkey(ossl::PKey private_key) {
+  if (!private_key) return Status(Code::kInternal, "no key");
+  return KeyMaterial::from_pkey(private_key.release());
 }
 
 }  // namespace coffer::crypto

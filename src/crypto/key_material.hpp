@@ -88,6 +88,7 @@ class KeyMaterial {
   Result<SecureString> unwrap(std::string_view alg, std::string_view wrapped) const;
 
  private:
+  friend struct KeyMaterialAccess;  // crypto-internal: key_material_internal.hpp
   struct Impl;
   KeyMaterial(KeyKind kind, std::unique_ptr<Impl> impl, int bits, std::string crv);
   // RSA or EC key material around `owned`, an EVP_PKEY holding a private key (ownership taken).

@@ -5,6 +5,8 @@
 
 #include <climits>
 
+#include "common/base64.hpp"
+
 namespace coffer::crypto::pem {
 namespace {
 
@@ -55,6 +57,67 @@ Result<ossl::X509Ptr> read_certificate(std::string_view pem) {
   ossl::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, no_password, nullptr));
   if (!cert) return ossl::error("cannot parse certificate PEM");
   return cert;
+}
+
+Result<std::vector<Block>> read_blocks(std::string_view text) {
+  constexpr std::string_view kBegin = "-----BEGIN ";
+  constexpr std::string_view kEnd = "-----END ";
+  constexpr std::string_view kDashes = "-----";
+  std::vector<Block> blocks;
+  std::size_t pos = 0;
+  while ((pos = text.find(kBegin, pos)) != std::string_view::npos) {
+    const std::size_t label_start = pos + kBegin.size();
+    const std::size_t label_end = text.find(kDashes, label_start);
+    const std::size_t eol = text.find('\n', label_start);
+    if (label_end == std::string_view::npos || (eol != std::string_view::npos && eol < label_end)) {
+      return Status(Code::kBadParameter, "a PEM BEGIN line is malformed.");
+    }
+    Block block;
+    block.label = std::string(text.substr(label_start, label_end - label_start));
+    const std::size_t body_start = label_end + kDashes.size();
+    const std::string end_line = std::string(kEnd) + block.label + std::string(kDashes);
+    const std::size_t body_end = text.find(end_line, body_start);
+    if (body_end == std::string_view::npos) {
+      return Status(Code::kBadParameter, "the PEM block '" + block.label + "' has no END line.");
+    }
+    const std::string_view body = text.substr(body_start, body_end - body_start);
+    std::string b64;
+    b64.reserve(body.size());
+    std::size_t line_start = 0;
+    while (line_start <= body.size()) {
+      std::size_t line_end = body.find('\n', line_start);
+      if (line_end == std::string_view::npos) line_end = body.size();
+      const std::string_view line = body.substr(line_start, line_end - line_start);
+      if (line.find(':') != std::string_view::npos) {
+        block.has_headers = true;
+      } else {
+        for (char c : line) {
+          if (c != ' ' && c != '\t' && c != '\r') b64 += c;
+        }
+      }
+      line_start = line_end + 1;
+    }
+    std::optional<std::string> der = base64_decode(b64);
+    secure_wipe(b64.data(), b64.capacity());
+    if (!der || der->empty()) {
+      return Status(Code::kBadParameter, "the body of the PEM block '" + block.label + "' is not base64.");
+    }
+    block.der = SecureString(std::move(*der));
+    blocks.push_back(std::move(block));
+    pos = body_end + end_line.size();
+  }
+  return blocks;
+}
+
+std::string encode_block(std::string_view label, std::string_view der) {
+  const std::string b64 = base64_encode(der);
+  std::string out = std::string("-----BEGIN ").append(label).append("-----\n");
+  for (std::size_t i = 0; i < b64.size(); i += 64) {
+    out += b64.substr(i, 64);
+    out += '\n';
+  }
+  out.append("-----END ").append(label).append("-----\n");
+  return out;
 }
 
 }  // namespace coffer::crypto::pem
