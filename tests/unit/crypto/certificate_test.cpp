@@ -6,7 +6,9 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <random>
+#include <thread>
 
 #include "cert_test_util.hpp"
 #include "common/base64.hpp"
@@ -407,6 +409,25 @@ TEST(CertificateChain, RefusesWhatIsNotOneChain) {
   EXPECT_EQ(order_chain({c.leaf, impostor}).status().code(), Code::kBadParameter);
   std::vector<Certificate> many(51, c.leaf);
   EXPECT_TRUE(order_chain(many).ok());  // duplicates collapse to one
+}
+
+TEST(CertificateChain, SharedCertificatesAcrossThreads) {
+  testing::TestChain c = make_chain();
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        const Certificate copy = c.leaf;  // copies share the parsed certificate
+        const bool ok = copy.issued_by(c.inter) && c.inter.issued_by(c.root) && !c.leaf.issued_by(c.root) &&
+                        copy.public_key_matches(rsa_key(11)) && copy.subject() == "CN=leaf.example" &&
+                        order_chain({c.root, copy, c.inter}).ok();
+        if (!ok) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 }  // namespace
