@@ -57,6 +57,9 @@ http::Response delete_vault(const std::string& name, const AdminContext& ctx) {
   if (!v.ok()) return error_response(v.status());
   // Each erase_all refuses, erasing nothing, when purge protection is on and
   // it holds objects, so a protected vault loses nothing here.
+  if (ctx.certificates) {  // first: it takes its managed keys and secrets along
+    if (Status st = ctx.certificates->erase_all(*v); !st.ok()) return error_response(st);
+  }
   if (ctx.keys) {
     if (Status st = ctx.keys->erase_all(*v); !st.ok()) return error_response(st);
   }
@@ -94,7 +97,8 @@ http::Response advance_clock(const http::Request& req, const AdminContext& ctx) 
   auto report = ctx.maintenance.run_once();
   if (!report.ok()) return error_response(report.status());
   return json_response(200, json::object{{"now", ctx.test_clock->now()},
-                                         {"secretsPurged", report->secrets_purged}});
+                                         {"secretsPurged", report->secrets_purged},
+                                                     {"certificatesPurged", report->certificates_purged}});
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ struct AdminContext {
   vault::VaultRegistry& vaults;
   vault::SecretService& secrets;
   vault::KeyService* keys;  // null when the keys surface is off
+  vault::CertificateService* certificates;  // null when the certificates surface is off
   vault::MaintenanceScheduler& maintenance;
   auth::ServicePrincipalRegistry& principals;
   auth::RbacRegistry& rbac;  // a deleted vault's role assignments go with it

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "api/admin_routes.hpp"
+#include "api/certificate_routes.hpp"
 #include "api/api_version.hpp"
 #include "api/credential_routes.hpp"
 #include "api/group_routes.hpp"
@@ -207,7 +208,7 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
   call.record.caller_object_id = principal->object_id;
   call.record.caller_app_id = principal->app_id;
   const std::string port = split_host(req.host).port;
-  AdminContext ctx{s_.vaults, s_.secrets, s_.keys, s_.maintenance, s_.principals, s_.rbac, s_.test_clock,
+  AdminContext ctx{s_.vaults, s_.secrets, s_.keys, s_.certificates, s_.maintenance, s_.principals, s_.rbac, s_.test_clock,
                    [this, port](const std::string& name) {
                      return "https://" + vault::keys::lower(name) + "." + config_.dns_suffix + port_suffix(port);
                    }};
@@ -245,6 +246,7 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
   VaultRequest vreq{req, *target, *vault, "https://" + vault::keys::lower(req.host)};
   auto op = route_secret_operation(vreq, s_.secrets);
   if (!op && s_.keys) op = route_key_operation(vreq, *s_.keys);
+  if (!op && s_.certificates) op = route_certificate_operation(vreq, *s_.certificates);
   if (!op) {
     return error_response(Status(Code::kBadParameter, "The operation " + req.method + " " + target->path +
                                                            " is not supported by this vault."));

@@ -21,6 +21,7 @@
 #include "auth/token_service.hpp"
 #include "common/clock.hpp"
 #include "http/message.hpp"
+#include "vault/certificate_service.hpp"
 #include "vault/key_service.hpp"
 #include "vault/scheduler.hpp"
 #include "vault/secret_service.hpp"
@@ -47,6 +48,7 @@ struct ApiServices {
   ManualClock* test_clock;  // non-null only with --test-clock
   auth::RbacRegistry& rbac;  // role definitions, assignments, groups
   vault::KeyService* keys = nullptr;  // the AKV keys surface; null = keys routes off
+  vault::CertificateService* certificates = nullptr;  // the certificates surface; null = off
   // Workload identity (federated and certificate credentials); null = client secrets only.
   auth::WorkloadCredentialRegistry* workload_credentials = nullptr;
   auth::ClientAssertionVerifier* assertions = nullptr;

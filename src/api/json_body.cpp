@@ -71,4 +71,19 @@ Result<std::optional<std::map<std::string, std::string>>> opt_string_map(const j
   return std::optional<std::map<std::string, std::string>>(std::move(out));
 }
 
+Result<std::optional<std::vector<std::string>>> opt_string_array(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::optional<std::vector<std::string>>();
+  const auto bad = [&] {
+    return Status(Code::kBadParameter, "Property '" + std::string(key) + "' must be an array of strings.");
+  };
+  if (!it->value().is_array()) return bad();
+  std::vector<std::string> out;
+  for (const auto& v : it->value().get_array()) {
+    if (!v.is_string()) return bad();
+    out.emplace_back(v.get_string());
+  }
+  return std::optional<std::vector<std::string>>(std::move(out));
+}
+
 }  // namespace coffer::api

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/status.hpp"
 
@@ -18,6 +19,8 @@ Result<std::optional<std::string>> opt_string(const boost::json::object& o, std:
 Result<std::optional<bool>> opt_bool(const boost::json::object& o, std::string_view key);
 Result<std::optional<int64_t>> opt_int(const boost::json::object& o, std::string_view key);
 Result<std::optional<boost::json::object>> opt_object(const boost::json::object& o, std::string_view key);
+// An array of strings.
+Result<std::optional<std::vector<std::string>>> opt_string_array(const boost::json::object& o, std::string_view key);
 // A flat string→string map (tags).
 Result<std::optional<std::map<std::string, std::string>>> opt_string_map(const boost::json::object& o,
                                                                          std::string_view key);

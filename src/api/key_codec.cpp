@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "api/json_body.hpp"
+#include "api/object_json.hpp"
 #include "common/base64.hpp"
 
 namespace coffer::api {
@@ -23,18 +24,6 @@ Result<std::optional<std::string>> opt_bytes(const json::object& o, std::string_
   auto bytes = base64url_decode(*text);
   if (!bytes) return bad("Property '" + std::string(key) + "' must be base64url.");
   return std::optional<std::string>(std::move(*bytes));
-}
-
-Result<std::optional<std::vector<std::string>>> opt_string_array(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || it->value().is_null()) return std::optional<std::vector<std::string>>();
-  if (!it->value().is_array()) return bad("Property '" + std::string(key) + "' must be an array of strings.");
-  std::vector<std::string> out;
-  for (const auto& v : it->value().get_array()) {
-    if (!v.is_string()) return bad("Property '" + std::string(key) + "' must be an array of strings.");
-    out.emplace_back(v.get_string());
-  }
-  return std::optional<std::vector<std::string>>(std::move(out));
 }
 
 struct ParsedKeyAttributes {
@@ -106,15 +95,8 @@ Result<crypto::Jwk> parse_jwk(const json::object& o) {
   return j;
 }
 
-json::object attributes_json(const vault::VaultInfo& vault, const vault::KeyProperties& p) {
-  const auto& a = p.attributes;
-  json::object o{{"enabled", a.enabled}};
-  if (a.not_before) o["nbf"] = *a.not_before;
-  if (a.expires) o["exp"] = *a.expires;
-  o["created"] = a.created;
-  o["updated"] = a.updated;
-  o["recoveryLevel"] = vault.recovery_level();
-  o["recoverableDays"] = vault.retention_days;
+json::object key_attributes_json(const vault::VaultInfo& vault, const vault::KeyProperties& p) {
+  json::object o = attributes_json(vault, p.attributes);
   o["exportable"] = p.exportable;
   // An -HSM key exists only under --emulate-hsm: say so wherever the key is shown.
   if (p.kty.ends_with("-HSM")) o["hsmPlatform"] = std::string(kEmulatedHsmPlatform);
@@ -122,12 +104,8 @@ json::object attributes_json(const vault::VaultInfo& vault, const vault::KeyProp
 }
 
 void add_metadata(json::object& o, const vault::VaultInfo& vault, const vault::KeyProperties& p) {
-  o["attributes"] = attributes_json(vault, p);
-  if (!p.tags.empty()) {
-    json::object tags;
-    for (const auto& [k, v] : p.tags) tags[k] = v;
-    o["tags"] = std::move(tags);
-  }
+  o["attributes"] = key_attributes_json(vault, p);
+  add_tags(o, p.tags);
   if (p.managed) o["managed"] = true;
 }
 

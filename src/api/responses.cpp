@@ -29,7 +29,8 @@ int http_status_of(Code code) {
     case Code::kNotFound:
     case Code::kVaultNotFound:
     case Code::kSecretNotFound:
-    case Code::kKeyNotFound: return 404;
+    case Code::kKeyNotFound:
+    case Code::kCertificateNotFound: return 404;
     case Code::kMethodNotAllowed: return 405;
     case Code::kConflict: return 409;
     case Code::kPayloadTooLarge: return 413;
@@ -49,6 +50,7 @@ const char* akv_error_code(Code code) {
     case Code::kVaultNotFound: return "VaultNotFound";
     case Code::kSecretNotFound: return "SecretNotFound";
     case Code::kKeyNotFound: return "KeyNotFound";
+    case Code::kCertificateNotFound: return "CertificateNotFound";
     case Code::kMethodNotAllowed: return "MethodNotAllowed";
     case Code::kConflict: return "Conflict";
     case Code::kPayloadTooLarge: return "RequestEntityTooLarge";

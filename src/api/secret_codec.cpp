@@ -1,6 +1,7 @@
 #include "api/secret_codec.hpp"
 
 #include "api/json_body.hpp"
+#include "api/object_json.hpp"
 
 namespace coffer::api {
 namespace json = boost::json;
@@ -32,17 +33,6 @@ Result<ParsedAttributes> parse_attributes(const json::object& body) {
   return out;
 }
 
-json::object attributes_json(const vault::VaultInfo& vault, const vault::Attributes& a) {
-  json::object o{{"enabled", a.enabled}};
-  if (a.not_before) o["nbf"] = *a.not_before;
-  if (a.expires) o["exp"] = *a.expires;
-  o["created"] = a.created;
-  o["updated"] = a.updated;
-  o["recoveryLevel"] = vault.recovery_level();
-  o["recoverableDays"] = vault.retention_days;
-  return o;
-}
-
 std::string secret_id(const std::string& base, const vault::SecretProperties& p, bool versioned) {
   std::string id = base + "/secrets/" + p.name;
   if (versioned) id += "/" + p.version;
@@ -51,11 +41,7 @@ std::string secret_id(const std::string& base, const vault::SecretProperties& p,
 
 void add_metadata(json::object& o, const vault::VaultInfo& vault, const vault::SecretProperties& p) {
   o["attributes"] = attributes_json(vault, p.attributes);
-  if (!p.tags.empty()) {
-    json::object tags;
-    for (const auto& [k, v] : p.tags) tags[k] = v;
-    o["tags"] = std::move(tags);
-  }
+  add_tags(o, p.tags);
   if (p.content_type) o["contentType"] = *p.content_type;
   if (p.managed) o["managed"] = true;
 }

@@ -19,6 +19,18 @@ constexpr std::array kTable = {
     OperationAction{"SecretGetDeleted", "Microsoft.KeyVault/vaults/secrets/readMetadata/action", ScopeKind::kObject},
     OperationAction{"SecretPurge", "Microsoft.KeyVault/vaults/secrets/purge/action", ScopeKind::kObject},
     OperationAction{"SecretRecover", "Microsoft.KeyVault/vaults/secrets/recover/action", ScopeKind::kObject},
+    // Certificates (AKV data plane; RBAC-ROLES.md §2.3, api/certificate_routes.cpp).
+    OperationAction{"CertificateList", "Microsoft.KeyVault/vaults/certificates/read", ScopeKind::kVault},
+    OperationAction{"CertificateListDeleted", "Microsoft.KeyVault/vaults/certificates/read", ScopeKind::kVault},
+    OperationAction{"CertificateCreate", "Microsoft.KeyVault/vaults/certificates/create/action", ScopeKind::kObject},
+    OperationAction{"CertificateGet", "Microsoft.KeyVault/vaults/certificates/read", ScopeKind::kObject},
+    OperationAction{"CertificateListVersions", "Microsoft.KeyVault/vaults/certificates/read", ScopeKind::kObject},
+    OperationAction{"CertificatePolicyGet", "Microsoft.KeyVault/vaults/certificates/read", ScopeKind::kObject},
+    OperationAction{"CertificatePendingGet", "Microsoft.KeyVault/vaults/certificates/read", ScopeKind::kObject},
+    OperationAction{"CertificateDelete", "Microsoft.KeyVault/vaults/certificates/delete", ScopeKind::kObject},
+    OperationAction{"CertificateGetDeleted", "Microsoft.KeyVault/vaults/certificates/read", ScopeKind::kObject},
+    OperationAction{"CertificateRecover", "Microsoft.KeyVault/vaults/certificates/recover/action", ScopeKind::kObject},
+    OperationAction{"CertificatePurge", "Microsoft.KeyVault/vaults/certificates/purge/action", ScopeKind::kObject},
     // Keys (AKV data plane; RBAC-ROLES.md §2.3, api/key_routes.cpp).
     OperationAction{"KeyList", "Microsoft.KeyVault/vaults/keys/read", ScopeKind::kVault},
     OperationAction{"KeyRestore", "Microsoft.KeyVault/vaults/keys/restore/action", ScopeKind::kVault},

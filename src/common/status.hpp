@@ -22,6 +22,7 @@ enum class Code {
   kVaultNotFound,
   kSecretNotFound,
   kKeyNotFound,
+  kCertificateNotFound,
   kConflict,            // name in use, deleted-but-recoverable, CAS failure
   kPayloadTooLarge,
   kMethodNotAllowed,

@@ -85,6 +85,8 @@ int run_server(ServerConfig config) {
   vault::MaintenanceScheduler maintenance(secrets, clock, std::chrono::seconds(config.maintenance_interval_seconds));
   vault::KeyService keys(**store, keyring, clock, vault::KeyServiceOptions{config.emulate_hsm});
   maintenance.attach_keys(keys, vaults);
+  vault::CertificateService certificates(**store, keyring, clock);
+  maintenance.attach_certificates(certificates);
   auth::ServicePrincipalRegistry principals(**store, clock, identity->tenant_id);
   auth::RbacRegistry rbac(**store);
   if (Status st = rbac.load(); !st.ok()) return fail(st);
@@ -127,7 +129,7 @@ int run_server(ServerConfig config) {
   app = std::make_unique<api::Api>(
       api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id},
       api::ApiServices{vaults, secrets, maintenance, principals, tokens, authorizer, **audit_sink, clock,
-                       config.test_clock ? &manual_clock : nullptr, rbac, &keys,
+                       config.test_clock ? &manual_clock : nullptr, rbac, &keys, &certificates,
                        (*workload)->credentials.get(), (*workload)->verifier.get()});
   batching = std::make_unique<AuditBatching>(*app, **audit_sink);
 

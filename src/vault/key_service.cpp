@@ -11,6 +11,7 @@
 #include "vault/key_records.hpp"
 #include "vault/object_backup.hpp"
 #include "vault/object_collection.hpp"
+#include "vault/object_kinds.hpp"
 #include "vault/record_scan.hpp"
 #include "vault/store_keys.hpp"
 
@@ -26,8 +27,8 @@ Status bad(std::string msg, std::string reason = {}) {
   return Status(Code::kBadParameter, std::move(msg), std::move(reason));
 }
 
-const CollectionSpec kKeySpec{"key", "Key", Code::kKeyNotFound, &keys::key_prefix, &keys::key_versions_prefix};
-const ObjectCollection<KeyVersionRecord, decode_key_version, encode_key_version> kKeys(kKeySpec);
+const KeyObjects& kKeys = key_objects();
+constexpr std::string_view kKind = "key";
 
 // A key's versions, purge-queue entry and head, and its rotation policy.
 Status erase_key(store::WriteTxn& txn, const VaultInfo& vault, const ObjectHead& head) {
@@ -279,7 +280,10 @@ Result<Page<DeletedKey>> KeyService::list_deleted(const VaultInfo& vault, const 
   Page<DeletedKey> out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto latest, kKeys.page_latest(txn, vault, page, true));
-    for (auto& [head, rec] : latest.items) out.items.push_back(DeletedKey{std::move(rec.properties), *head.deletion});
+    for (auto& [head, rec] : latest.items) {
+      if (head.managed) continue;  // a certificate's: listed with the deleted certificates
+      out.items.push_back(DeletedKey{std::move(rec.properties), *head.deletion});
+    }
     out.next = latest.next;
     return Status::Ok();
   }));
@@ -291,6 +295,7 @@ Result<KeyProperties> KeyService::recover(const VaultInfo& vault, const std::str
   KeyProperties out;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(ObjectHead head, kKeys.deleted_head(txn, vault, name));
+    if (head.managed) return kKeys.managed_refusal("recover");
     COFFER_RETURN_IF_ERROR(kKeys.recover(txn, vault, head));
     COFFER_ASSIGN_OR_RETURN(auto rec, kKeys.latest(txn, vault, head));
     out = rec.properties;
@@ -304,6 +309,7 @@ Status KeyService::purge(const VaultInfo& vault, const std::string& name) {
   if (!valid_name(name)) return kKeys.deleted_not_found(name);
   return store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(ObjectHead head, kKeys.deleted_head(txn, vault, name));
+    if (head.managed) return kKeys.managed_refusal("purge");
     return erase_key(txn, vault, head);
   });
 }
@@ -330,11 +336,11 @@ Result<std::string> KeyService::backup(const VaultInfo& vault, const std::string
     b.versions[rec.properties.version] = encode_key_version(rec);
     secure_wipe(rec.sealed_key.data(), rec.sealed_key.size());
   }
-  return seal_backup(keyring_, kKeySpec.kind, b);
+  return seal_backup(keyring_, kKind, b);
 }
 
 Result<KeyProperties> KeyService::restore(const VaultInfo& vault, const std::string& blob) {
-  COFFER_ASSIGN_OR_RETURN(ObjectBackup b, open_backup(keyring_, kKeySpec.kind, blob));
+  COFFER_ASSIGN_OR_RETURN(ObjectBackup b, open_backup(keyring_, kKind, blob));
   if (!valid_name(b.name)) return bad("Backup blob names an invalid key.");
   std::vector<KeyVersionRecord> versions;
   for (auto& [version, encoded] : b.versions) {

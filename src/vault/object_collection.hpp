@@ -105,8 +105,9 @@ class ObjectHeads {
   CollectionSpec spec_;
 };
 
-// Record: a type with `properties.name`, `.version` and `.managed`, and the
-// codec functions Decode/Encode of its store form.
+// Record: a type with `properties.name` and `.version` (and `.managed` when
+// the kind can be managed), and the codec functions Decode/Encode of its
+// store form.
 template <typename Record, Result<Record> (*Decode)(std::string_view), std::string (*Encode)(const Record&)>
 class ObjectCollection : public ObjectHeads {
  public:
@@ -191,7 +192,7 @@ class ObjectCollection : public ObjectHeads {
  private:
   static void fill(Record& rec, const ObjectHead& head) {
     rec.properties.name = head.name;
-    rec.properties.managed = head.managed;
+    if constexpr (requires { rec.properties.managed; }) rec.properties.managed = head.managed;
   }
 };
 

@@ -38,6 +38,8 @@ void MaintenanceScheduler::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void MaintenanceScheduler::attach_certificates(CertificateService& certificates) { certificates_ = &certificates; }
+
 Result<MaintenanceReport> MaintenanceScheduler::run_once() {
   std::lock_guard lock(run_mu_);
   MaintenanceReport report;
@@ -49,6 +51,12 @@ Result<MaintenanceReport> MaintenanceScheduler::run_once() {
     COFFER_ASSIGN_OR_RETURN(auto vaults, vaults_->list());
     COFFER_ASSIGN_OR_RETURN(report.keys_rotated, keys_->rotate_due(vaults, clock_.now()));
     if (report.keys_rotated > 0) spdlog::info("rotated {} key(s) by their rotation policy", report.keys_rotated);
+  }
+  if (certificates_ != nullptr) {
+    COFFER_ASSIGN_OR_RETURN(report.certificates_purged, certificates_->purge_due(clock_.now()));
+    if (report.certificates_purged > 0) {
+      spdlog::info("purged {} soft-deleted certificate(s)", report.certificates_purged);
+    }
   }
   return report;
 }

@@ -1,5 +1,5 @@
 // MaintenanceScheduler: runs the vault layer's time-driven jobs (purging
-// soft-deleted secrets and keys whose retention has passed, rotating keys
+// soft-deleted secrets, keys and certificates whose retention has passed, rotating keys
 // whose rotation policy is due) against the
 // injected Clock. A background thread calls run_once() every `period` of
 // real time; tests and `--test-clock` servers advance a ManualClock and
@@ -14,6 +14,7 @@
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
+#include "vault/certificate_service.hpp"
 #include "vault/key_service.hpp"
 #include "vault/secret_service.hpp"
 #include "vault/vault_registry.hpp"
@@ -24,6 +25,7 @@ struct MaintenanceReport {
   std::size_t secrets_purged = 0;
   std::size_t keys_purged = 0;
   std::size_t keys_rotated = 0;
+  std::size_t certificates_purged = 0;
 };
 
 class MaintenanceScheduler {
@@ -33,6 +35,8 @@ class MaintenanceScheduler {
 
   // Adds the key jobs (purge, scheduled rotation). Call before start().
   void attach_keys(KeyService& keys, VaultRegistry& vaults);
+  // Adds the certificate jobs (purge). Call before start().
+  void attach_certificates(CertificateService& certificates);
 
   void start();
   void stop();
@@ -42,6 +46,7 @@ class MaintenanceScheduler {
  private:
   SecretService& secrets_;
   KeyService* keys_ = nullptr;
+  CertificateService* certificates_ = nullptr;
   VaultRegistry* vaults_ = nullptr;
   const Clock& clock_;
   std::chrono::seconds period_;

@@ -6,6 +6,7 @@
 #include "crypto/random.hpp"
 #include "vault/object_backup.hpp"
 #include "vault/object_collection.hpp"
+#include "vault/object_kinds.hpp"
 #include "vault/record_scan.hpp"
 #include "vault/secret_records.hpp"
 #include "vault/store_keys.hpp"
@@ -13,9 +14,8 @@
 namespace coffer::vault {
 namespace {
 
-const CollectionSpec kSecretSpec{"secret", "Secret", Code::kSecretNotFound, &keys::secret_prefix,
-                                 &keys::secret_versions_prefix};
-const ObjectCollection<SecretVersionRecord, decode_version, encode_version> kSecrets(kSecretSpec);
+const SecretObjects& kSecrets = secret_objects();
+constexpr std::string_view kKind = "secret";
 
 Status erase_secret(store::WriteTxn& txn, const VaultInfo& vault, const ObjectHead& head) {
   return kSecrets.erase(txn, vault, head);
@@ -188,7 +188,10 @@ Result<Page<DeletedSecret>> SecretService::list_deleted(const VaultInfo& vault, 
   Page<DeletedSecret> out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto latest, kSecrets.page_latest(txn, vault, page, true));
-    for (auto& [head, rec] : latest.items) out.items.push_back(DeletedSecret{std::move(rec.properties), *head.deletion});
+    for (auto& [head, rec] : latest.items) {
+      if (head.managed) continue;  // a certificate's: listed with the deleted certificates
+      out.items.push_back(DeletedSecret{std::move(rec.properties), *head.deletion});
+    }
     out.next = latest.next;
     return Status::Ok();
   }));
@@ -200,6 +203,7 @@ Result<SecretProperties> SecretService::recover(const VaultInfo& vault, const st
   SecretProperties out;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(ObjectHead head, kSecrets.deleted_head(txn, vault, name));
+    if (head.managed) return kSecrets.managed_refusal("recover");
     COFFER_RETURN_IF_ERROR(kSecrets.recover(txn, vault, head));
     COFFER_ASSIGN_OR_RETURN(auto rec, kSecrets.latest(txn, vault, head));
     out = rec.properties;
@@ -213,6 +217,7 @@ Status SecretService::purge(const VaultInfo& vault, const std::string& name) {
   if (!valid_name(name)) return kSecrets.deleted_not_found(name);
   return store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(ObjectHead head, kSecrets.deleted_head(txn, vault, name));
+    if (head.managed) return kSecrets.managed_refusal("purge");
     return kSecrets.erase(txn, vault, head);
   });
 }
@@ -238,11 +243,11 @@ Result<std::string> SecretService::backup(const VaultInfo& vault, const std::str
     b.versions[rec.properties.version] = encode_version(rec);
     secure_wipe(rec.sealed_value.data(), rec.sealed_value.size());
   }
-  return seal_backup(keyring_, kSecretSpec.kind, b);
+  return seal_backup(keyring_, kKind, b);
 }
 
 Result<SecretProperties> SecretService::restore(const VaultInfo& vault, const std::string& blob) {
-  COFFER_ASSIGN_OR_RETURN(ObjectBackup b, open_backup(keyring_, kSecretSpec.kind, blob));
+  COFFER_ASSIGN_OR_RETURN(ObjectBackup b, open_backup(keyring_, kKind, blob));
   if (!valid_name(b.name)) return Status(Code::kBadParameter, "Backup blob names an invalid secret.");
   std::vector<SecretVersionRecord> versions;
   for (auto& [version, encoded] : b.versions) {

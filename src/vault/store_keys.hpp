@@ -5,7 +5,11 @@
 //   key/<vault-id>/<name-lc>                         KeyHead (same shape as SecretHead)
 //   keyver/<vault-id>/<name-lc>/<version>            one key version (private key sealed)
 //   keypolicy/<vault-id>/<name-lc>                   the key's rotation policy
-//   purgeq/<20-digit purge time>/<secret|key>/<vault-id>/<name-lc>   soft-deleted, due for purge
+//   cert/<vault-id>/<name-lc>                        certificate ObjectHead
+//   certver/<vault-id>/<name-lc>/<version>           one certificate version (public: the leaf, metadata)
+//   certpolicy/<vault-id>/<name-lc>                  the certificate's policy
+//   certop/<vault-id>/<name-lc>                      its pending (or last) operation
+//   purgeq/<20-digit purge time>/<secret|key|certificate>/<vault-id>/<name-lc>   soft-deleted, due for purge
 #pragma once
 
 #include <cstdint>
@@ -44,6 +48,17 @@ inline std::string key_version(std::string_view vault_id, std::string_view name,
 inline std::string key_policy_prefix(std::string_view vault_id) { return "keypolicy/" + std::string(vault_id) + "/"; }
 inline std::string key_policy(std::string_view vault_id, std::string_view name) {
   return key_policy_prefix(vault_id) + lower(name);
+}
+
+inline std::string cert_prefix(std::string_view vault_id) { return "cert/" + std::string(vault_id) + "/"; }
+inline std::string cert_versions_prefix(std::string_view vault_id, std::string_view name) {
+  return "certver/" + std::string(vault_id) + "/" + lower(name) + "/";
+}
+inline std::string cert_policy(std::string_view vault_id, std::string_view name) {
+  return "certpolicy/" + std::string(vault_id) + "/" + lower(name);
+}
+inline std::string cert_operation(std::string_view vault_id, std::string_view name) {
+  return "certop/" + std::string(vault_id) + "/" + lower(name);
 }
 
 inline std::string purge_queue_prefix() { return "purgeq/"; }

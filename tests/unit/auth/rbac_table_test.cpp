@@ -34,6 +34,15 @@ std::set<std::string> key_ops() {
           "KeyPurge",   "KeyRotate",  "KeyRelease",     "KeyEncrypt", "KeyDecrypt", "KeyWrap",
           "KeyUnwrap",  "KeySign",    "KeyVerify",      "KeyRotationPolicyGet", "KeyRotationPolicyUpdate"};
 }
+std::set<std::string> certificate_read_ops() {
+  return {"CertificateList", "CertificateListDeleted", "CertificateGet", "CertificateListVersions",
+          "CertificatePolicyGet", "CertificatePendingGet", "CertificateGetDeleted"};
+}
+std::set<std::string> certificate_ops() {
+  auto s = certificate_read_ops();
+  s.insert({"CertificateCreate", "CertificateDelete", "CertificateRecover", "CertificatePurge"});
+  return s;
+}
 std::set<std::string> admin_ops() {
   return {"VaultList",          "VaultCreate",         "VaultDelete",        "VaultGet",
           "ServicePrincipalList", "ServicePrincipalCreate", "ServicePrincipalDelete", "ServicePrincipalGet",
@@ -63,10 +72,11 @@ std::set<std::string> expected_ops(const std::string& role_name) {
   const std::set<std::string> get = {"SecretGet"};
   const std::set<std::string> assign = {"RoleAssignmentCreate", "RoleAssignmentDelete"};
   if (role_name == "Key Vault Administrator") {
-    return join({secret_ops(), key_ops(), {"GetRandomBytes"}, rbac_read_ops()});
+    return join({secret_ops(), key_ops(), certificate_ops(), {"GetRandomBytes"}, rbac_read_ops()});
   }
   if (role_name == "Key Vault Reader") {
-    return join({secret_metadata_ops(), key_read_ops(), {"KeyRotationPolicyGet"}, rbac_read_ops()});
+    return join({secret_metadata_ops(), key_read_ops(), certificate_read_ops(), {"KeyRotationPolicyGet"},
+                 rbac_read_ops()});
   }
   if (role_name == "Key Vault Secrets Officer") return join({secret_ops(), rbac_read_ops()});
   if (role_name == "Key Vault Secrets User") return join({secret_metadata_ops(), get});
@@ -77,8 +87,10 @@ std::set<std::string> expected_ops(const std::string& role_name) {
   }
   if (role_name == "Key Vault Crypto Service Encryption User") return join({key_read_ops(), {"KeyWrap", "KeyUnwrap"}});
   if (role_name == "Key Vault Crypto Service Release User") return {"KeyRelease"};
-  if (role_name == "Key Vault Certificates Officer") return rbac_read_ops();
-  if (role_name == "Key Vault Certificate User") return join({secret_metadata_ops(), get, key_read_ops()});
+  if (role_name == "Key Vault Certificates Officer") return join({certificate_ops(), rbac_read_ops()});
+  if (role_name == "Key Vault Certificate User") {
+    return join({secret_metadata_ops(), get, key_read_ops(), certificate_read_ops()});
+  }
   if (role_name == "Key Vault Data Access Administrator") return join({rbac_read_ops(), assign});
   if (role_name == "Coffer Administrator") return join({admin_ops(), rbac_all_ops()});
   ADD_FAILURE() << "no expectations for role " << role_name;

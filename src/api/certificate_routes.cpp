@@ -1,0 +1,154 @@
+#include "api/certificate_routes.hpp"
+
+#include <boost/json.hpp>
+
+#include "api/certificate_codec.hpp"
+#include "api/paging.hpp"
+#include "api/responses.hpp"
+
+namespace coffer::api {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kActionPrefix = "Microsoft.KeyVault/vaults/";
+
+Operation make(std::string name, std::string_view act, std::string scope, std::string object_id,
+               std::function<http::Response()> run) {
+  return Operation{std::move(name), std::string(kActionPrefix) + std::string(act), std::move(scope),
+                   std::move(object_id), std::move(run)};
+}
+
+template <typename T, typename F>
+http::Response respond(Result<T> r, F&& to_json, int status = 200) {
+  if (!r.ok()) return error_response(r.status());
+  return json_response(status, to_json(r.value()));
+}
+
+}  // namespace
+
+std::optional<Operation> route_certificate_operation(const VaultRequest& req, vault::CertificateService& certs) {
+  const auto& seg = req.target.segments;
+  const std::string& method = req.http.method;
+  if (seg.empty()) return std::nullopt;
+  const std::string vault_scope = "/vaults/" + req.vault.name;
+  const auto object_scope = [&](const std::string& name) { return vault_scope + "/certificates/" + name; };
+  auto& vault = req.vault;
+  const std::string base = req.base;
+  const ParsedTarget& target = req.target;
+  const std::string body = req.http.body;
+
+  if (seg[0] == "certificates") {
+    if (seg.size() == 1 && method == "GET") {
+      return make("CertificateList", "certificates/read", vault_scope, base + "/certificates", [&, base] {
+        auto page = parse_page(target);
+        if (!page.ok()) return error_response(page.status());
+        return respond(certs.list(vault, *page), [&](const vault::Page<vault::CertificateProperties>& p) {
+          json::array items;
+          for (const auto& c : p.items) items.push_back(certificate_item(base, vault, c, false));
+          return json::object{{"value", items}, {"nextLink", next_link(base, "/certificates", target, *page, p.next)}};
+        });
+      });
+    }
+    // issuers, contacts and restore are reserved words, not certificate names.
+    if (seg.size() < 2 || seg[1].empty() || seg[1] == "issuers" || seg[1] == "contacts" || seg[1] == "restore") {
+      return std::nullopt;
+    }
+    const std::string name = seg[1];
+    const std::string url = base + "/certificates/" + name;
+    if (seg.size() == 2 && method == "DELETE") {
+      return make("CertificateDelete", "certificates/delete", object_scope(name), url, [&, base, name] {
+        return respond(certs.remove(vault, name), [&](const vault::DeletedCertificate& d) {
+          return deleted_certificate_json(base, vault, d, false);
+        });
+      });
+    }
+    if (seg.size() == 3 && seg[2] == "create" && method == "POST") {
+      return make("CertificateCreate", "certificates/create/action", object_scope(name), url, [&, base, body, name] {
+        auto draft = parse_certificate_create(body);
+        if (!draft.ok()) return error_response(draft.status());
+        return respond(
+            certs.create(vault, name, *draft),
+            [&](const vault::CertificateOperation& op) { return certificate_operation_json(base, name, op, true); },
+            202);
+      });
+    }
+    if (seg.size() == 3 && seg[2] == "versions" && method == "GET") {
+      return make("CertificateListVersions", "certificates/read", object_scope(name), url, [&, base, name] {
+        auto page = parse_page(target);
+        if (!page.ok()) return error_response(page.status());
+        return respond(certs.list_versions(vault, name, *page), [&](const vault::Page<vault::CertificateProperties>& p) {
+          json::array items;
+          for (const auto& c : p.items) items.push_back(certificate_item(base, vault, c, true));
+          return json::object{
+              {"value", items}, {"nextLink", next_link(base, "/certificates/" + name + "/versions", target, *page, p.next)}};
+        });
+      });
+    }
+    if (seg.size() == 3 && seg[2] == "policy" && method == "GET") {
+      return make("CertificatePolicyGet", "certificates/read", object_scope(name), url + "/policy", [&, base, name] {
+        return respond(certs.get_policy(vault, name),
+                       [&](const vault::CertificatePolicy& p) { return certificate_policy_json(base, name, p); });
+      });
+    }
+    if (seg.size() == 3 && seg[2] == "pending" && method == "GET") {
+      return make("CertificatePendingGet", "certificates/read", object_scope(name), url + "/pending", [&, base, name] {
+        return respond(certs.get_operation(vault, name), [&](const vault::CertificateOperation& op) {
+          return certificate_operation_json(base, name, op, false);
+        });
+      });
+    }
+    if (seg.size() == 3 && (seg[2] == "create" || seg[2] == "versions" || seg[2] == "policy" || seg[2] == "pending")) {
+      return std::nullopt;
+    }
+    if (seg.size() <= 3 && method == "GET") {
+      const std::string version = seg.size() == 3 ? seg[2] : std::string();
+      return make("CertificateGet", "certificates/read", object_scope(name), url + (version.empty() ? "" : "/" + version),
+                  [&, base, name, version] {
+                    return respond(certs.get(vault, name, version),
+                                   [&](const vault::Certificate& c) { return certificate_bundle(base, vault, c); });
+                  });
+    }
+    return std::nullopt;
+  }
+
+  if (seg[0] == "deletedcertificates") {
+    if (seg.size() == 1 && method == "GET") {
+      return make("CertificateListDeleted", "certificates/read", vault_scope, base + "/deletedcertificates", [&, base] {
+        auto page = parse_page(target);
+        if (!page.ok()) return error_response(page.status());
+        return respond(certs.list_deleted(vault, *page), [&](const vault::Page<vault::DeletedCertificate>& p) {
+          json::array items;
+          for (const auto& d : p.items) items.push_back(deleted_certificate_json(base, vault, d, true));
+          return json::object{{"value", items},
+                              {"nextLink", next_link(base, "/deletedcertificates", target, *page, p.next)}};
+        });
+      });
+    }
+    if (seg.size() < 2 || seg[1].empty()) return std::nullopt;
+    const std::string name = seg[1];
+    const std::string url = base + "/deletedcertificates/" + name;
+    if (seg.size() == 2 && method == "GET") {
+      return make("CertificateGetDeleted", "certificates/read", object_scope(name), url, [&, base, name] {
+        return respond(certs.get_deleted(vault, name), [&](const vault::DeletedCertificate& d) {
+          return deleted_certificate_json(base, vault, d, false);
+        });
+      });
+    }
+    if (seg.size() == 2 && method == "DELETE") {
+      return make("CertificatePurge", "certificates/purge/action", object_scope(name), url, [&, name] {
+        Status st = certs.purge(vault, name);
+        return st.ok() ? empty_response(204) : error_response(st);
+      });
+    }
+    if (seg.size() == 3 && seg[2] == "recover" && method == "POST") {
+      return make("CertificateRecover", "certificates/recover/action", object_scope(name), url + "/recover",
+                  [&, base, name] {
+                    return respond(certs.recover(vault, name),
+                                   [&](const vault::Certificate& c) { return certificate_bundle(base, vault, c); });
+                  });
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace coffer::api

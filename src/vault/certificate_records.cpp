@@ -1,0 +1,149 @@
+#include "vault/certificate_records.hpp"
+
+#include <cstdio>
+
+#include "common/record_codec.hpp"
+#include "vault/version_fields.hpp"
+
+namespace coffer::vault {
+namespace {
+
+enum VersionField : uint8_t { kVTags = kFirstKindField, kVCer, kVX5t, kVContentType };
+enum PolicyField : uint8_t {
+  kPExportable = 1, kPKty, kPKeySize, kPCrv, kPReuseKey, kPContentType, kPSubject, kPDns, kPEmails, kPUpns,
+  kPEkus, kPKeyUsage, kPValidity, kPCa, kPPathLength, kPActions, kPIssuer, kPCertType, kPTransparency,
+  kPEnabled, kPCreated, kPUpdated
+};
+enum ActionField : uint8_t { kAAction = 1, kAPercentage, kADays };
+enum OperationField : uint8_t {
+  kOVersion = 1, kOIssuer, kOCsr, kOCancel, kOStatus, kODetails, kORequestId
+};
+
+// A list of strings as a map "0000"→item, "0001"→item, … (order kept).
+std::map<std::string, std::string> list_map(const std::vector<std::string>& items) {
+  std::map<std::string, std::string> out;
+  char key[16];
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::snprintf(key, sizeof key, "%06zu", i);
+    out.emplace(key, items[i]);
+  }
+  return out;
+}
+
+std::vector<std::string> map_list(const std::map<std::string, std::string>& m) {
+  std::vector<std::string> out;
+  out.reserve(m.size());
+  for (const auto& [k, v] : m) out.push_back(v);
+  return out;
+}
+
+Status corrupt(const char* what) { return Status(Code::kInternal, std::string("corrupt certificate ") + what); }
+
+}  // namespace
+
+std::string encode_certificate_version(const CertificateVersionRecord& v) {
+  const auto& p = v.properties;
+  RecordWriter w;
+  write_version_fields(w, p.version, p.attributes);
+  w.map(kVTags, p.tags).bytes(kVCer, p.cer).bytes(kVX5t, p.x5t).bytes(kVContentType, p.content_type);
+  return w.take();
+}
+
+Result<CertificateVersionRecord> decode_certificate_version(std::string_view data) {
+  auto r = RecordReader::parse(data);
+  if (!r) return corrupt("version record");
+  CertificateVersionRecord v;
+  auto& p = v.properties;
+  read_version_fields(*r, p.version, p.attributes);
+  p.tags = r->map(kVTags);
+  p.cer = r->bytes(kVCer);
+  p.x5t = r->bytes(kVX5t);
+  p.content_type = r->bytes(kVContentType);
+  return v;
+}
+
+std::string encode_certificate_policy(const CertificatePolicy& p) {
+  RecordWriter w;
+  w.boolean(kPExportable, p.key.exportable).bytes(kPKty, p.key.kty).i64(kPKeySize, p.key.key_size);
+  w.bytes(kPCrv, p.key.crv).boolean(kPReuseKey, p.key.reuse_key).bytes(kPContentType, p.content_type);
+  const auto& x = p.x509;
+  w.bytes(kPSubject, x.subject).map(kPDns, list_map(x.dns_names)).map(kPEmails, list_map(x.emails));
+  w.map(kPUpns, list_map(x.upns)).map(kPEkus, list_map(x.ekus)).map(kPKeyUsage, list_map(x.key_usage));
+  w.i64(kPValidity, x.validity_months).boolean(kPCa, x.ca);
+  if (x.path_length) w.i64(kPPathLength, *x.path_length);
+  std::vector<std::string> actions;
+  for (const auto& a : p.lifetime_actions) {
+    RecordWriter aw;
+    aw.bytes(kAAction, a.action);
+    if (a.lifetime_percentage) aw.i64(kAPercentage, *a.lifetime_percentage);
+    if (a.days_before_expiry) aw.i64(kADays, *a.days_before_expiry);
+    actions.push_back(aw.take());
+  }
+  w.map(kPActions, list_map(actions)).bytes(kPIssuer, p.issuer);
+  if (p.certificate_type) w.bytes(kPCertType, *p.certificate_type);
+  if (p.certificate_transparency) w.boolean(kPTransparency, *p.certificate_transparency);
+  w.boolean(kPEnabled, p.enabled).i64(kPCreated, p.created).i64(kPUpdated, p.updated);
+  return w.take();
+}
+
+Result<CertificatePolicy> decode_certificate_policy(std::string_view data) {
+  auto r = RecordReader::parse(data);
+  if (!r) return corrupt("policy record");
+  CertificatePolicy p;
+  p.key.exportable = r->boolean(kPExportable, true);
+  p.key.kty = r->bytes(kPKty);
+  p.key.key_size = static_cast<int>(r->i64(kPKeySize));
+  p.key.crv = r->bytes(kPCrv);
+  p.key.reuse_key = r->boolean(kPReuseKey);
+  p.content_type = r->bytes(kPContentType);
+  auto& x = p.x509;
+  x.subject = r->bytes(kPSubject);
+  x.dns_names = map_list(r->map(kPDns));
+  x.emails = map_list(r->map(kPEmails));
+  x.upns = map_list(r->map(kPUpns));
+  x.ekus = map_list(r->map(kPEkus));
+  x.key_usage = map_list(r->map(kPKeyUsage));
+  x.validity_months = static_cast<int>(r->i64(kPValidity, 12));
+  x.ca = r->boolean(kPCa);
+  if (r->has(kPPathLength)) x.path_length = static_cast<int>(r->i64(kPPathLength));
+  for (const auto& encoded : map_list(r->map(kPActions))) {
+    auto ar = RecordReader::parse(encoded);
+    if (!ar) return corrupt("policy lifetime action");
+    CertificateLifetimeAction a;
+    a.action = ar->bytes(kAAction);
+    if (ar->has(kAPercentage)) a.lifetime_percentage = static_cast<int>(ar->i64(kAPercentage));
+    if (ar->has(kADays)) a.days_before_expiry = static_cast<int>(ar->i64(kADays));
+    p.lifetime_actions.push_back(std::move(a));
+  }
+  p.issuer = r->bytes(kPIssuer);
+  if (r->has(kPCertType)) p.certificate_type = r->bytes(kPCertType);
+  if (r->has(kPTransparency)) p.certificate_transparency = r->boolean(kPTransparency);
+  p.enabled = r->boolean(kPEnabled, true);
+  p.created = r->i64(kPCreated);
+  p.updated = r->i64(kPUpdated);
+  return p;
+}
+
+std::string encode_certificate_operation(const CertificateOperation& op) {
+  RecordWriter w;
+  w.bytes(kOVersion, op.version).bytes(kOIssuer, op.issuer).bytes(kOCsr, op.csr);
+  w.boolean(kOCancel, op.cancellation_requested).bytes(kOStatus, op.status).bytes(kODetails, op.status_details);
+  w.bytes(kORequestId, op.request_id);
+  return w.take();
+}
+
+Result<CertificateOperation> decode_certificate_operation(std::string_view data) {
+  auto r = RecordReader::parse(data);
+  if (!r) return corrupt("operation record");
+  CertificateOperation op;
+  op.version = r->bytes(kOVersion);
+  op.issuer = r->bytes(kOIssuer);
+  op.csr = r->bytes(kOCsr);
+  op.cancellation_requested = r->boolean(kOCancel);
+  op.status = r->bytes(kOStatus);
+  op.status_details = r->bytes(kODetails);
+  op.request_id = r->bytes(kORequestId);
+  return op;
+}
+
+}  // namespace coffer::vault

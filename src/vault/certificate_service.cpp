@@ -1,0 +1,379 @@
+#include "vault/certificate_service.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/base64.hpp"
+#include "crypto/certificate.hpp"
+#include "crypto/certificate_issue.hpp"
+#include "crypto/key_material.hpp"
+#include "crypto/pem_bundle.hpp"
+#include "crypto/pkcs12.hpp"
+#include "crypto/random.hpp"
+#include "vault/object_kinds.hpp"
+#include "vault/store_keys.hpp"
+
+namespace coffer::vault {
+namespace {
+
+const CertificateObjects& kCerts = certificate_objects();
+const KeyObjects& kKeys = key_objects();
+const SecretObjects& kSecrets = secret_objects();
+
+constexpr std::size_t kMaxCertificateTags = 15;
+constexpr std::string_view kMergeDetails = "Pending certificate created. Please Perform Merge to complete the request.";
+constexpr std::string_view kWaitDetails =
+    "Pending certificate created. Certificate request is in progress. This may take some time based on the issuer "
+    "provider. Please check again later.";
+
+Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
+
+Status pending_not_found(const std::string& name) {
+  return Status(Code::kNotFound, "Pending certificate not found: " + name, "PendingCertificateNotFound");
+}
+
+// A name a certificate cannot take because a secret or key of its own holds it.
+Status name_taken(const std::string& name, std::string_view kind) {
+  return Status(Code::kConflict,
+                "A " + std::string(kind) + " named " + name +
+                    " exists in this vault; a certificate needs the name for its own key and secret.",
+                "Conflict");
+}
+
+bool has_usage(const CertificatePolicy& p, std::string_view usage) {
+  return std::find(p.x509.key_usage.begin(), p.x509.key_usage.end(), usage) != p.x509.key_usage.end();
+}
+
+// The backing key's operations, from the policy's key usage.
+std::vector<std::string> key_ops_for(const CertificatePolicy& p, crypto::KeyKind kind) {
+  std::vector<std::string> ops;
+  const bool signs = has_usage(p, "digitalSignature") || has_usage(p, "nonRepudiation") ||
+                     has_usage(p, "keyCertSign") || has_usage(p, "cRLSign");
+  const bool enciphers =
+      kind == crypto::KeyKind::kRsa && (has_usage(p, "keyEncipherment") || has_usage(p, "dataEncipherment"));
+  if (signs) ops.insert(ops.end(), {"sign", "verify"});
+  if (enciphers) ops.insert(ops.end(), {"encrypt", "decrypt", "wrapKey", "unwrapKey"});
+  if (ops.empty() && kind == crypto::KeyKind::kRsa) ops = {"sign", "verify", "encrypt", "decrypt", "wrapKey", "unwrapKey"};
+  if (ops.empty()) ops = {"sign", "verify"};
+  return ops;
+}
+
+Result<crypto::KeyMaterial> new_key(const CertificateKeyProps& k) {
+  if (k.kty.rfind("RSA", 0) == 0) return crypto::KeyMaterial::generate_rsa(k.key_size);
+  return crypto::KeyMaterial::generate_ec(k.crv);
+}
+
+// The three records of one certificate version, before they are written.
+struct LinkedVersion {
+  CertificateVersionRecord certificate;
+  KeyVersionRecord key;
+  std::optional<SecretVersionRecord> secret;  // absent while pending
+};
+
+// Creates or advances the head of `objects` for a certificate's version:
+// the head must be absent, or live and managed (a secret or key the user
+// made holds the name otherwise).
+template <typename Objects>
+Status advance_managed_head(store::WriteTxn& txn, const Objects& objects, const VaultInfo& vault,
+                            const std::string& name, const std::string& version, std::string_view kind) {
+  COFFER_ASSIGN_OR_RETURN(auto head, objects.load_head(txn, vault, name));
+  if (head && head->deletion) return objects.deleted_conflict(head->name);
+  if (head && !head->managed) return name_taken(head->name, kind);
+  ObjectHead h = head.value_or(ObjectHead{name, {}, std::nullopt, true});
+  h.latest_version = version;
+  h.managed = true;
+  return objects.put_head(txn, vault, h);
+}
+
+// Writes a version with its key and secret, the policy and the operation.
+Status write_linked(store::WriteTxn& txn, const VaultInfo& vault, const std::string& name, const LinkedVersion& v,
+                    const CertificatePolicy& policy, const CertificateOperation& op) {
+  const std::string& version = v.certificate.properties.version;
+  COFFER_ASSIGN_OR_RETURN(auto head, kCerts.load_head(txn, vault, name));
+  if (head && head->deletion) return kCerts.deleted_conflict(head->name);
+  ObjectHead h = head.value_or(ObjectHead{name, {}, std::nullopt, false});
+  h.latest_version = version;
+  COFFER_RETURN_IF_ERROR(kCerts.put_version(txn, vault, name, v.certificate));
+  COFFER_RETURN_IF_ERROR(kCerts.put_head(txn, vault, h));
+  COFFER_RETURN_IF_ERROR(advance_managed_head(txn, kKeys, vault, name, version, "key"));
+  COFFER_RETURN_IF_ERROR(kKeys.put_version(txn, vault, name, v.key));
+  if (v.secret) {
+    COFFER_RETURN_IF_ERROR(advance_managed_head(txn, kSecrets, vault, name, version, "secret"));
+    COFFER_RETURN_IF_ERROR(kSecrets.put_version(txn, vault, name, *v.secret));
+  }
+  COFFER_RETURN_IF_ERROR(txn.put(keys::cert_policy(vault.id, name), encode_certificate_policy(policy)));
+  return txn.put(keys::cert_operation(vault.id, name), encode_certificate_operation(op));
+}
+
+// The live managed head of a certificate's key or secret, if there is one.
+template <typename Objects>
+Result<std::optional<ObjectHead>> managed_head(store::ReadTxn& txn, const Objects& objects, const VaultInfo& vault,
+                                               const std::string& name) {
+  COFFER_ASSIGN_OR_RETURN(auto head, objects.load_head(txn, vault, name));
+  if (!head || !head->managed) return std::optional<ObjectHead>();
+  return head;
+}
+
+// A certificate's versions, head, queue entry, policy and operation, and its
+// managed key and secret.
+Status erase_certificate(store::WriteTxn& txn, const VaultInfo& vault, const ObjectHead& head) {
+  COFFER_RETURN_IF_ERROR(kCerts.erase(txn, vault, head));
+  COFFER_RETURN_IF_ERROR(txn.erase(keys::cert_policy(vault.id, head.name)));
+  COFFER_RETURN_IF_ERROR(txn.erase(keys::cert_operation(vault.id, head.name)));
+  COFFER_ASSIGN_OR_RETURN(auto key, managed_head(txn, kKeys, vault, head.name));
+  if (key) {
+    COFFER_RETURN_IF_ERROR(kKeys.erase(txn, vault, *key));
+    COFFER_RETURN_IF_ERROR(txn.erase(keys::key_policy(vault.id, head.name)));
+  }
+  COFFER_ASSIGN_OR_RETURN(auto secret, managed_head(txn, kSecrets, vault, head.name));
+  if (secret) COFFER_RETURN_IF_ERROR(kSecrets.erase(txn, vault, *secret));
+  return Status::Ok();
+}
+
+Result<CertificatePolicy> load_policy(store::ReadTxn& txn, const VaultInfo& vault, const std::string& name) {
+  COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(keys::cert_policy(vault.id, name)));
+  if (!entry) return Status(Code::kInternal, "certificate " + name + " has no policy record");
+  return decode_certificate_policy(entry->value);
+}
+
+}  // namespace
+
+CertificateService::CertificateService(store::Store& store, crypto::Keyring& keyring, const Clock& clock)
+    : store_(store), keyring_(keyring), clock_(clock) {}
+
+bool CertificateService::valid_name(const std::string& name) {
+  if (name.empty() || name.size() > 127) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-'; });
+}
+
+Result<CertificateOperation> CertificateService::create(const VaultInfo& vault, const std::string& name,
+                                                        const CertificateDraft& draft) {
+  if (!valid_name(name)) {
+    return bad("The request URI contains an invalid name: " + name +
+               ". Certificate names may contain only 0-9, a-z, A-Z and -, up to 127 characters.");
+  }
+  COFFER_RETURN_IF_ERROR(check_certificate_policy(draft.policy));
+  if (draft.tags.size() > kMaxCertificateTags) return bad("A certificate can have at most 15 tags.");
+  const int64_t now = clock_.now();
+  CertificatePolicy policy = draft.policy;
+  policy.created = now;
+  policy.updated = now;
+  COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial material, new_key(policy.key));
+
+  LinkedVersion v;
+  auto& cp = v.certificate.properties;
+  cp.version = crypto::new_version_id();
+  cp.tags = draft.tags;
+  cp.content_type = policy.content_type;
+  cp.attributes.created = now;
+  cp.attributes.updated = now;
+
+  CertificateOperation op;
+  op.version = cp.version;
+  op.issuer = policy.issuer;
+  op.request_id = crypto::new_version_id();
+
+  std::optional<crypto::Certificate> issued;
+  if (policy.issuer == kSelfIssuer) {
+    COFFER_ASSIGN_OR_RETURN(issued, crypto::issue_certificate(material, policy.x509, now, nullptr, nullptr));
+    op.status = "completed";
+    cp.attributes.enabled = draft.enabled;
+    cp.attributes.not_before = issued->not_before();
+    cp.attributes.expires = issued->not_after();
+    cp.cer = issued->der();
+    cp.x5t = issued->x5t();
+  } else {
+    COFFER_ASSIGN_OR_RETURN(op.csr, crypto::make_csr_der(material, policy.x509));
+    op.status = "inProgress";
+    op.status_details = std::string(policy.issuer == kUnknownIssuer ? kMergeDetails : kWaitDetails);
+    cp.attributes.enabled = false;  // nothing to use until issued
+  }
+
+  // The backing key: sealed like any key, attributes mirrored.
+  auto& kp = v.key.properties;
+  kp.version = cp.version;
+  kp.attributes = cp.attributes;
+  kp.kty = policy.key.kty;
+  kp.key_ops = key_ops_for(policy, material.kind());
+  kp.public_key = material.public_jwk();
+  kp.key_size = material.kind() == crypto::KeyKind::kEc ? 0 : material.bits();
+  COFFER_ASSIGN_OR_RETURN(SecureString priv, material.seal_bytes());
+  COFFER_ASSIGN_OR_RETURN(v.key.sealed_key, keyring_.seal(vault.id, vault.wrapped_kek, priv.view(),
+                                                          keys::key_ad(vault.id, name, cp.version)));
+  if (issued) {
+    // The backing secret: the key (if exportable) and the certificate.
+    const crypto::KeyMaterial* exported = policy.key.exportable ? &material : nullptr;
+    SecureString value;
+    if (policy.content_type == kPkcs12ContentType) {
+      COFFER_ASSIGN_OR_RETURN(SecureString pfx, crypto::make_pkcs12(exported, {*issued}));
+      std::string b64 = base64_encode(pfx.view());
+      value = SecureString(std::string_view(b64));
+      secure_wipe(b64.data(), b64.size());
+    } else {
+      COFFER_ASSIGN_OR_RETURN(value, crypto::make_pem_bundle(exported, {*issued}));
+    }
+    SecretVersionRecord s;
+    s.properties.version = cp.version;
+    s.properties.attributes = cp.attributes;
+    s.properties.content_type = policy.content_type;
+    COFFER_ASSIGN_OR_RETURN(s.sealed_value, keyring_.seal(vault.id, vault.wrapped_kek, value.view(),
+                                                          keys::secret_ad(vault.id, name, cp.version)));
+    v.secret = std::move(s);
+  }
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) {
+    return write_linked(txn, vault, name, v, policy, op);
+  }));
+  return op;
+}
+
+Result<Certificate> CertificateService::get(const VaultInfo& vault, const std::string& name,
+                                            const std::string& version) {
+  if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
+    return kCerts.not_found(version.empty() ? name : name + "/" + version);
+  }
+  Certificate out;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(CertificateVersionRecord rec, kCerts.live_version(txn, vault, name, version));
+    out.properties = std::move(rec.properties);
+    COFFER_ASSIGN_OR_RETURN(out.policy, load_policy(txn, vault, name));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<Page<CertificateProperties>> CertificateService::list(const VaultInfo& vault, const PageRequest& page) {
+  Page<CertificateProperties> out;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto latest, kCerts.page_latest(txn, vault, page, false));
+    for (auto& [head, rec] : latest.items) out.items.push_back(std::move(rec.properties));
+    out.next = latest.next;
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<Page<CertificateProperties>> CertificateService::list_versions(const VaultInfo& vault, const std::string& name,
+                                                                      const PageRequest& page) {
+  if (!valid_name(name)) return kCerts.not_found(name);
+  Page<CertificateProperties> out;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto versions, kCerts.page_versions(txn, vault, name, page));
+    for (auto& rec : versions.items) out.items.push_back(std::move(rec.properties));
+    out.next = versions.next;
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<CertificatePolicy> CertificateService::get_policy(const VaultInfo& vault, const std::string& name) {
+  if (!valid_name(name)) return kCerts.not_found(name);
+  CertificatePolicy out;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(ObjectHead head, kCerts.live_head(txn, vault, name));
+    COFFER_ASSIGN_OR_RETURN(out, load_policy(txn, vault, head.name));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<CertificateOperation> CertificateService::get_operation(const VaultInfo& vault, const std::string& name) {
+  if (!valid_name(name)) return pending_not_found(name);
+  CertificateOperation out;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto head, kCerts.load_head(txn, vault, name));
+    if (!head || head->deletion) return pending_not_found(name);
+    COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(keys::cert_operation(vault.id, name)));
+    if (!entry) return pending_not_found(name);
+    COFFER_ASSIGN_OR_RETURN(out, decode_certificate_operation(entry->value));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<DeletedCertificate> CertificateService::remove(const VaultInfo& vault, const std::string& name) {
+  if (!valid_name(name)) return kCerts.not_found(name);
+  DeletedCertificate out;
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(ObjectHead head, kCerts.live_head(txn, vault, name));
+    COFFER_ASSIGN_OR_RETURN(auto rec, kCerts.latest(txn, vault, head));
+    COFFER_ASSIGN_OR_RETURN(out.certificate.policy, load_policy(txn, vault, head.name));
+    const int64_t now = clock_.now();
+    COFFER_RETURN_IF_ERROR(kCerts.soft_delete(txn, vault, head, now));
+    COFFER_ASSIGN_OR_RETURN(auto key, managed_head(txn, kKeys, vault, name));
+    if (key && !key->deletion) COFFER_RETURN_IF_ERROR(kKeys.soft_delete(txn, vault, *key, now));
+    COFFER_ASSIGN_OR_RETURN(auto secret, managed_head(txn, kSecrets, vault, name));
+    if (secret && !secret->deletion) COFFER_RETURN_IF_ERROR(kSecrets.soft_delete(txn, vault, *secret, now));
+    out.certificate.properties = std::move(rec.properties);
+    out.deletion = *head.deletion;
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<DeletedCertificate> CertificateService::get_deleted(const VaultInfo& vault, const std::string& name) {
+  if (!valid_name(name)) return kCerts.deleted_not_found(name);
+  DeletedCertificate out;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(ObjectHead head, kCerts.deleted_head(txn, vault, name));
+    COFFER_ASSIGN_OR_RETURN(auto rec, kCerts.latest(txn, vault, head));
+    COFFER_ASSIGN_OR_RETURN(out.certificate.policy, load_policy(txn, vault, head.name));
+    out.certificate.properties = std::move(rec.properties);
+    out.deletion = *head.deletion;
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<Page<DeletedCertificate>> CertificateService::list_deleted(const VaultInfo& vault, const PageRequest& page) {
+  Page<DeletedCertificate> out;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto latest, kCerts.page_latest(txn, vault, page, true));
+    for (auto& [head, rec] : latest.items) {
+      DeletedCertificate d;
+      d.certificate.properties = std::move(rec.properties);
+      d.deletion = *head.deletion;
+      out.items.push_back(std::move(d));
+    }
+    out.next = latest.next;
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<Certificate> CertificateService::recover(const VaultInfo& vault, const std::string& name) {
+  if (!valid_name(name)) return kCerts.deleted_not_found(name);
+  Certificate out;
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(ObjectHead head, kCerts.deleted_head(txn, vault, name));
+    COFFER_RETURN_IF_ERROR(kCerts.recover(txn, vault, head));
+    COFFER_ASSIGN_OR_RETURN(auto key, managed_head(txn, kKeys, vault, name));
+    if (key && key->deletion) COFFER_RETURN_IF_ERROR(kKeys.recover(txn, vault, *key));
+    COFFER_ASSIGN_OR_RETURN(auto secret, managed_head(txn, kSecrets, vault, name));
+    if (secret && secret->deletion) COFFER_RETURN_IF_ERROR(kSecrets.recover(txn, vault, *secret));
+    COFFER_ASSIGN_OR_RETURN(auto rec, kCerts.latest(txn, vault, head));
+    out.properties = std::move(rec.properties);
+    COFFER_ASSIGN_OR_RETURN(out.policy, load_policy(txn, vault, head.name));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status CertificateService::purge(const VaultInfo& vault, const std::string& name) {
+  if (vault.purge_protection) return ObjectHeads::purge_protected();
+  if (!valid_name(name)) return kCerts.deleted_not_found(name);
+  return store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(ObjectHead head, kCerts.deleted_head(txn, vault, name));
+    return erase_certificate(txn, vault, head);
+  });
+}
+
+Result<std::size_t> CertificateService::purge_due(int64_t now) {
+  return kCerts.purge_due(store_, now, erase_certificate);
+}
+
+Status CertificateService::erase_all(const VaultInfo& vault) {
+  return store_.write([&](store::WriteTxn& txn) { return kCerts.erase_all(txn, vault, erase_certificate); });
+}
+
+}  // namespace coffer::vault

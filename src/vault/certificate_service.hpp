@@ -1,0 +1,69 @@
+// CertificateService: AKV certificates over the store, below HTTP and JSON.
+// A certificate version is three linked objects with one name and version:
+// the certificate record (the leaf, attributes mirrored from its validity),
+// the backing key (the private key, sealed like any key) and the backing
+// secret (PKCS#12 without password, base64, or PEM key + chain, per the
+// policy's content type; without the private key when the policy is not
+// exportable). Key and secret are "managed": their own APIs may read them
+// but not change them. The three are written in one store transaction and
+// move together on delete, recover and purge.
+// create() issues "Self" certificates at once (the operation is completed
+// when create returns); issuer "Unknown" leaves a pending version (disabled,
+// no certificate) with a CSR, completed by merge (a later step); any other
+// issuer name stays in progress (no CA integration yet).
+// Names are matched case-insensitively and echoed as first stored.
+// Thread-safe; every mutation is one store transaction.
+#pragma once
+
+#include <string>
+
+#include "common/clock.hpp"
+#include "common/status.hpp"
+#include "crypto/keyring.hpp"
+#include "store/store.hpp"
+#include "vault/certificate_types.hpp"
+#include "vault/types.hpp"
+
+namespace coffer::vault {
+
+class CertificateService {
+ public:
+  CertificateService(store::Store& store, crypto::Keyring& keyring, const Clock& clock);
+
+  // Name rule: ^[0-9a-zA-Z-]{1,127}$.
+  static bool valid_name(const std::string& name);
+
+  // The new version's operation (status "completed" for Self). kConflict
+  // when the name is soft-deleted, or held by a secret or key that is not a
+  // certificate's.
+  Result<CertificateOperation> create(const VaultInfo& vault, const std::string& name, const CertificateDraft& draft);
+  // `version` empty = latest (which may be a pending, not yet issued version).
+  Result<Certificate> get(const VaultInfo& vault, const std::string& name, const std::string& version);
+  Result<Page<CertificateProperties>> list(const VaultInfo& vault, const PageRequest& page);
+  Result<Page<CertificateProperties>> list_versions(const VaultInfo& vault, const std::string& name,
+                                                    const PageRequest& page);
+  Result<CertificatePolicy> get_policy(const VaultInfo& vault, const std::string& name);
+  // kNotFound with reason PendingCertificateNotFound when there is none.
+  Result<CertificateOperation> get_operation(const VaultInfo& vault, const std::string& name);
+
+  // Soft delete of the certificate with its key and secret.
+  Result<DeletedCertificate> remove(const VaultInfo& vault, const std::string& name);
+  Result<DeletedCertificate> get_deleted(const VaultInfo& vault, const std::string& name);
+  Result<Page<DeletedCertificate>> list_deleted(const VaultInfo& vault, const PageRequest& page);
+  Result<Certificate> recover(const VaultInfo& vault, const std::string& name);
+  // kForbidden under purge protection.
+  Status purge(const VaultInfo& vault, const std::string& name);
+  // Purges every soft-deleted certificate (all vaults) due at `now`, with its
+  // key and secret. Returns how many.
+  Result<std::size_t> purge_due(int64_t now);
+  // Removes every certificate of the vault (vault deletion); kForbidden
+  // under purge protection when it holds any.
+  Status erase_all(const VaultInfo& vault);
+
+ private:
+  store::Store& store_;
+  crypto::Keyring& keyring_;
+  const Clock& clock_;
+};
+
+}  // namespace coffer::vault

@@ -1,0 +1,97 @@
+// Domain values of AKV certificates: the policy (what to issue and how to
+// renew it), a certificate version's properties, the pending operation of
+// a create, and their soft-deleted form. Plain data; no JSON, no HTTP.
+// Enum-like strings hold AKV's canonical spelling (check_policy() refuses
+// anything else), because the SDKs compare them case-sensitively.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.hpp"
+#include "crypto/certificate_profile.hpp"
+#include "vault/types.hpp"
+
+namespace coffer::vault {
+
+inline constexpr std::string_view kPkcs12ContentType = "application/x-pkcs12";
+inline constexpr std::string_view kPemContentType = "application/x-pem-file";
+inline constexpr std::string_view kSelfIssuer = "Self";
+inline constexpr std::string_view kUnknownIssuer = "Unknown";
+
+struct CertificateKeyProps {
+  bool exportable = true;
+  std::string kty = "RSA";  // RSA or EC (the -HSM forms only under --emulate-hsm)
+  int key_size = 2048;      // RSA 2048/3072/4096; EC 256/384/521 (from crv)
+  std::string crv;          // EC: P-256, P-384, P-521 (P-256K is not a certificate curve)
+  bool reuse_key = false;   // renewal keeps the key
+};
+
+// One of lifetime_percentage (1-99) and days_before_expiry (≥ 1).
+struct CertificateLifetimeAction {
+  std::optional<int> lifetime_percentage;
+  std::optional<int> days_before_expiry;
+  std::string action;  // "AutoRenew" or "EmailContacts"
+};
+
+struct CertificatePolicy {
+  CertificateKeyProps key;
+  std::string content_type = std::string(kPkcs12ContentType);
+  crypto::CertificateProfile x509;
+  std::vector<CertificateLifetimeAction> lifetime_actions;
+  std::string issuer = std::string(kSelfIssuer);  // Self, Unknown, or an issuer object's name
+  std::optional<std::string> certificate_type;    // issuer.cty, echoed
+  std::optional<bool> certificate_transparency;   // issuer.cert_transparency, echoed
+  bool enabled = true;
+  int64_t created = 0;
+  int64_t updated = 0;
+};
+
+// AKV's defaults for what a create request leaves out: RSA 2048 exportable,
+// PKCS#12, 12 months, server+client auth EKUs, digitalSignature +
+// keyEncipherment, AutoRenew at 80 % of the lifetime.
+CertificatePolicy default_certificate_policy();
+// kBadParameter naming the first problem.
+Status check_certificate_policy(const CertificatePolicy& policy);
+
+struct CertificateProperties {
+  std::string name;
+  std::string version;  // 32 hex; the backing key and secret have the same
+  Attributes attributes;  // nbf/exp mirror the X.509 validity once issued
+  Tags tags;
+  std::string cer;        // DER of the leaf; empty while the version is pending
+  std::string x5t;        // base64url SHA-1 of cer; empty while pending
+  std::string content_type;  // of the backing secret
+};
+
+struct Certificate {
+  CertificateProperties properties;
+  CertificatePolicy policy;
+};
+
+struct DeletedCertificate {
+  Certificate certificate;  // latest version
+  DeletionInfo deletion;
+};
+
+// The pending operation of a name (AKV's CertificateOperation).
+struct CertificateOperation {
+  std::string version;  // the version being issued
+  std::string issuer;
+  std::string csr;      // DER
+  bool cancellation_requested = false;
+  std::string status;   // "inProgress", "completed", "cancelled", "failed"
+  std::string status_details;
+  std::string request_id;
+};
+
+// POST /certificates/{name}/create.
+struct CertificateDraft {
+  CertificatePolicy policy;
+  bool enabled = true;
+  Tags tags;
+};
+
+}  // namespace coffer::vault

@@ -1,0 +1,185 @@
+"""Debian's azure-keyvault-certificates (CertificateClient) against a real
+`coffer server --dev --test-clock`: the create/poll dance with a Self issuer
+(default policy, and EC + PEM + non-exportable), the backing key and secret
+read through KeyClient/SecretClient and checked with `cryptography` and
+`openssl`, issuer Unknown's pending operation with its CSR, soft delete /
+recover / purge moving all three objects, retention purge by the test
+clock, and the managed key/secret refusing changes through their own APIs."""
+import base64
+import hashlib
+import subprocess
+import tempfile
+import os
+import unittest
+
+from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
+from azure.keyvault.certificates import (CertificateClient, CertificateContentType, CertificatePolicy,
+                                         KeyCurveName, KeyType, WellKnownIssuerNames)
+from azure.keyvault.keys import KeyClient
+from azure.keyvault.keys.crypto import CryptographyClient, SignatureAlgorithm
+from azure.keyvault.secrets import SecretClient
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from coffer_server import CofferServer, admin, credential
+
+
+class CertificateClientTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = CofferServer(extra_args=["--test-clock"]).start()
+        cls.cred = cred = credential(cls.server)
+        kw = dict(connection_verify=cls.server.ca_file)
+        url = cls.server.vault_url()
+        cls.certs = CertificateClient(url, cred, **kw)
+        cls.keys = KeyClient(url, cred, **kw)
+        cls.secrets = SecretClient(url, cred, **kw)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def create(self, name, policy):
+        # The first poll of …/pending already says completed, so the poller never sleeps.
+        return self.certs.begin_create_certificate(name, policy).result()
+
+    def test_self_signed_default_policy_and_its_key_and_secret(self):
+        cert = self.create("web", CertificatePolicy.get_default())
+        self.assertEqual(cert.name, "web")
+        leaf = x509.load_der_x509_certificate(bytes(cert.cer))
+        self.assertEqual(leaf.subject.rfc4514_string(), "CN=DefaultPolicy")
+        self.assertEqual(cert.properties.x509_thumbprint, hashlib.sha1(bytes(cert.cer)).digest())
+        self.assertTrue(cert.properties.enabled)
+        self.assertEqual(cert.policy.key_type, KeyType.rsa)
+        self.assertEqual(cert.policy.key_size, 2048)
+        self.assertTrue(cert.policy.exportable)
+        self.assertEqual(cert.policy.content_type, CertificateContentType.pkcs12)
+        self.assertEqual(cert.policy.validity_in_months, 12)
+        self.assertEqual(cert.policy.issuer_name, "Self")
+        self.assertEqual(cert.policy.lifetime_actions[0].action.value, "AutoRenew")
+        self.assertEqual(cert.policy.lifetime_actions[0].lifetime_percentage, 80)
+        self.assertEqual(cert.key_id, f"{self.server.vault_url()}/keys/web/{cert.properties.version}")
+        self.assertEqual(cert.secret_id, f"{self.server.vault_url()}/secrets/web/{cert.properties.version}")
+        self.assertEqual(self.certs.get_certificate_operation("web").status, "completed")
+        self.assertEqual(self.certs.get_certificate_version("web", cert.properties.version).cer, cert.cer)
+        self.assertIn("web", {c.name for c in self.certs.list_properties_of_certificates()})
+        self.assertEqual(len(list(self.certs.list_properties_of_certificate_versions("web"))), 1)
+        self.assertEqual(self.certs.get_certificate_policy("web").subject, "CN=DefaultPolicy")
+
+        # The secret: a PKCS#12 without password, with the private key of the certificate.
+        secret = self.secrets.get_secret("web")
+        self.assertEqual(secret.properties.content_type, "application/x-pkcs12")
+        self.assertTrue(secret.properties.managed)
+        key, pfx_cert, _ = pkcs12.load_key_and_certificates(base64.b64decode(secret.value), None)
+        self.assertEqual(pfx_cert.public_bytes(serialization.Encoding.DER), bytes(cert.cer))
+        self.assertEqual(key.public_key().public_numbers(), leaf.public_key().public_numbers())
+        # openssl reads the PFX with an empty password too.
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "web.pfx")
+            with open(path, "wb") as f:
+                f.write(base64.b64decode(secret.value))
+            out = subprocess.run(["openssl", "pkcs12", "-in", path, "-passin", "pass:", "-nokeys"],
+                                 capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertIn("CN = DefaultPolicy", out.stdout)
+
+        # The key signs (server side); the certificate's public key verifies.
+        k = self.keys.get_key("web")
+        self.assertEqual(k.properties.version, cert.properties.version)
+        self.assertTrue(k.properties.managed)
+        digest = hashlib.sha256(b"signed by a certificate's key").digest()
+        sig = CryptographyClient(k, self.cred, connection_verify=self.server.ca_file).sign(
+            SignatureAlgorithm.rs256, digest).signature
+        leaf.public_key().verify(sig, digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
+
+        # Managed: set and delete through the secrets/keys APIs are refused with AKV's 403.
+        for call in (lambda: self.secrets.set_secret("web", "x"), lambda: self.secrets.begin_delete_secret("web"),
+                     lambda: self.keys.begin_delete_key("web")):
+            with self.assertRaises(HttpResponseError) as ctx:
+                call()
+            self.assertEqual(ctx.exception.status_code, 403)
+            self.assertIn("managed by Key Vault", str(ctx.exception))
+
+    def test_ec_pem_not_exportable(self):
+        policy = CertificatePolicy(issuer_name=WellKnownIssuerNames.self, subject="CN=ec.example",
+                                   san_dns_names=["ec.example"], key_type=KeyType.ec, key_curve_name=KeyCurveName.p_384,
+                                   content_type=CertificateContentType.pem, exportable=False, validity_in_months=3)
+        # exportable=False is falsy, so the SDK does not send it: set it on the wire explicitly.
+        policy._exportable = False
+        cert = self.create("ec-cert", policy)
+        leaf = x509.load_der_x509_certificate(bytes(cert.cer))
+        self.assertIsInstance(leaf.public_key(), ec.EllipticCurvePublicKey)
+        self.assertEqual(leaf.public_key().curve.name, "secp384r1")
+        san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        self.assertEqual(san.get_values_for_type(x509.DNSName), ["ec.example"])
+        self.assertEqual(cert.policy.key_curve_name, KeyCurveName.p_384)
+        self.assertEqual(cert.policy.content_type, CertificateContentType.pem)
+        secret = self.secrets.get_secret("ec-cert")
+        self.assertEqual(secret.properties.content_type, "application/x-pem-file")
+        self.assertIn("-----BEGIN CERTIFICATE-----", secret.value)
+        self.assertEqual(cert.policy.exportable, False)
+        self.assertNotIn("PRIVATE KEY", secret.value)
+
+    def test_unknown_issuer_leaves_a_pending_operation(self):
+        policy = CertificatePolicy(issuer_name=WellKnownIssuerNames.unknown, subject="CN=external.example")
+        self.certs.begin_create_certificate("ext", policy)  # the SDK's poller ends at once for Unknown
+        op = self.certs.get_certificate_operation("ext")
+        self.assertEqual(op.status, "inProgress")
+        self.assertEqual(op.issuer_name, "Unknown")
+        csr = x509.load_der_x509_csr(bytes(op.csr))
+        self.assertTrue(csr.is_signature_valid)
+        self.assertEqual(csr.subject.rfc4514_string(), "CN=external.example")
+        pending = self.certs.get_certificate("ext")
+        self.assertFalse(pending.properties.enabled)
+        self.assertIsNone(pending.cer)
+        with self.assertRaises(ResourceNotFoundError):
+            self.certs.get_certificate_operation("no-such-certificate")
+
+    def test_delete_recover_purge_move_all_three(self):
+        cert = self.create("life", CertificatePolicy.get_default())
+        deleted = self.certs.begin_delete_certificate("life").result()
+        self.assertEqual(deleted.name, "life")
+        self.assertIsNotNone(deleted.recovery_id)
+        self.assertGreater(deleted.scheduled_purge_date, deleted.deleted_on)
+        for get in (lambda: self.certs.get_certificate("life"), lambda: self.keys.get_key("life"),
+                    lambda: self.secrets.get_secret("life")):
+            with self.assertRaises(ResourceNotFoundError):
+                get()
+        self.assertIn("life", {d.name for d in self.certs.list_deleted_certificates()})
+        with self.assertRaises(ResourceExistsError):
+            self.create("life", CertificatePolicy.get_default())
+        recovered = self.certs.begin_recover_deleted_certificate("life").result()
+        self.assertEqual(recovered.properties.version, cert.properties.version)
+        self.assertEqual(self.secrets.get_secret("life").properties.version, cert.properties.version)
+        self.certs.begin_delete_certificate("life").wait()
+        self.certs.purge_deleted_certificate("life")
+        with self.assertRaises(ResourceNotFoundError):
+            self.certs.get_deleted_certificate("life")
+        with self.assertRaises(ResourceNotFoundError):
+            self.keys.get_deleted_key("life")
+
+    def test_retention_purge_by_the_test_clock(self):
+        self.create("short", CertificatePolicy.get_default())
+        self.certs.begin_delete_certificate("short").wait()
+        r = admin(self.server, "POST", "/clock/advance", {"seconds": 91 * 86400})
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertGreaterEqual(r.json()["certificatesPurged"], 1)
+        with self.assertRaises(ResourceNotFoundError):
+            self.certs.get_deleted_certificate("short")
+
+    def test_bad_policies_are_400(self):
+        for policy in (CertificatePolicy(issuer_name="Self"),  # no subject, no SAN: the SDK refuses itself
+                       ):
+            with self.assertRaises((ValueError, HttpResponseError)):
+                self.create("bad", policy)
+        bad = CertificatePolicy(issuer_name="Self", subject="CN=x", key_type=KeyType.rsa, key_size=1000)
+        with self.assertRaises(HttpResponseError) as ctx:
+            self.create("bad", bad)
+        self.assertEqual(ctx.exception.status_code, 400)
+        self.assertIn("2048, 3072 or 4096", str(ctx.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()

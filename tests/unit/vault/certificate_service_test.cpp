@@ -1,0 +1,201 @@
+// CertificateService over a real store and keyring: a Self-signed create
+// gives three linked objects (certificate, managed key, managed secret with
+// PKCS#12 or PEM per the policy), non-exportable policies keep the private
+// key out of the secret, issuer Unknown leaves a pending version with a CSR,
+// and delete / recover / purge move all three together.
+#include "vault/certificate_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/base64.hpp"
+#include "crypto/certificate.hpp"
+#include "crypto/keyring.hpp"
+#include "crypto/pem_bundle.hpp"
+#include "crypto/pkcs12.hpp"
+#include "crypto/random.hpp"
+#include "store/store.hpp"
+#include "vault/key_service.hpp"
+#include "vault/secret_service.hpp"
+#include "vault/vault_registry.hpp"
+
+namespace coffer::vault {
+namespace {
+
+namespace fs = std::filesystem;
+
+class CertificateServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("coffer-certs-test-" + crypto::new_version_id());
+    fs::create_directories(dir_);
+    store_ = std::move(store::open_sqlite_store({(dir_ / "db").string()}).value());
+    keyring_ = std::make_unique<crypto::Keyring>(crypto::random_bytes(32));
+    registry_ = std::make_unique<VaultRegistry>(*store_, *keyring_, clock_);
+    certs_ = std::make_unique<CertificateService>(*store_, *keyring_, clock_);
+    secrets_ = std::make_unique<SecretService>(*store_, *keyring_, clock_);
+    keys_ = std::make_unique<KeyService>(*store_, *keyring_, clock_);
+    VaultSettings settings;
+    settings.retention_days = 7;
+    vault_ = registry_->create("unit", settings).value();
+  }
+  void TearDown() override {
+    keys_.reset();
+    secrets_.reset();
+    certs_.reset();
+    registry_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  static CertificateDraft draft(const std::string& subject) {
+    CertificateDraft d;
+    d.policy = default_certificate_policy();
+    d.policy.x509.subject = subject;
+    return d;
+  }
+
+  fs::path dir_;
+  ManualClock clock_{1'700'000'000};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<crypto::Keyring> keyring_;
+  std::unique_ptr<VaultRegistry> registry_;
+  std::unique_ptr<CertificateService> certs_;
+  std::unique_ptr<SecretService> secrets_;
+  std::unique_ptr<KeyService> keys_;
+  VaultInfo vault_;
+};
+
+TEST_F(CertificateServiceTest, SelfSignedCreateMakesThreeLinkedObjects) {
+  CertificateDraft d = draft("CN=web.example");
+  d.policy.x509.dns_names = {"web.example"};
+  d.tags = {{"team", "web"}};
+  auto op = certs_->create(vault_, "Web", d).value();
+  EXPECT_EQ(op.status, "completed");
+  EXPECT_EQ(op.issuer, "Self");
+
+  auto cert = certs_->get(vault_, "web", "").value();
+  const auto& p = cert.properties;
+  EXPECT_EQ(p.name, "Web");
+  EXPECT_EQ(p.version, op.version);
+  EXPECT_TRUE(p.attributes.enabled);
+  EXPECT_EQ(p.tags, d.tags);
+  auto leaf = crypto::Certificate::from_der(p.cer).value();
+  EXPECT_EQ(leaf.subject(), "CN=web.example");
+  EXPECT_EQ(leaf.dns_names(), std::vector<std::string>{"web.example"});
+  EXPECT_EQ(p.x5t, leaf.x5t());
+  EXPECT_EQ(p.attributes.not_before, leaf.not_before());
+  EXPECT_EQ(p.attributes.expires, leaf.not_after());
+  EXPECT_EQ(leaf.not_before(), clock_.now() - 600);
+  EXPECT_EQ(cert.policy.x509.subject, "CN=web.example");
+
+  // The key: same name and version, managed, usable, the certificate's public key.
+  auto key = keys_->get(vault_, "web", op.version).value();
+  EXPECT_TRUE(key.managed);
+  EXPECT_EQ(key.kty, "RSA");
+  EXPECT_EQ(key.key_size, 2048);
+  EXPECT_EQ(key.attributes.expires, p.attributes.expires);
+  // The secret: PKCS#12 (base64) with the private key matching the leaf.
+  auto secret = secrets_->get(vault_, "web", op.version).value();
+  EXPECT_TRUE(secret.properties.managed);
+  EXPECT_EQ(secret.properties.content_type, "application/x-pkcs12");
+  auto pfx = base64_decode(secret.value.view());
+  ASSERT_TRUE(pfx.has_value());
+  auto opened = crypto::parse_pkcs12(*pfx, "").value();
+  ASSERT_TRUE(opened.key.has_value());
+  EXPECT_TRUE(leaf.public_key_matches(*opened.key));
+  ASSERT_EQ(opened.chain.size(), 1u);
+  EXPECT_EQ(opened.chain[0].der(), p.cer);
+
+  // Managed: the key and secret APIs may not change them.
+  EXPECT_EQ(secrets_->remove(vault_, "web").status().reason(), "SecretManagedByKeyVault");
+  EXPECT_EQ(keys_->remove(vault_, "web").status().reason(), "KeyManagedByKeyVault");
+  EXPECT_EQ(certs_->get_operation(vault_, "web")->status, "completed");
+}
+
+TEST_F(CertificateServiceTest, PemSecretAndNonExportableKey) {
+  CertificateDraft d = draft("CN=ec.example");
+  d.policy.key = CertificateKeyProps{false, "EC", 256, "P-256", false};
+  d.policy.content_type = "application/x-pem-file";
+  d.policy.x509.key_usage = {"digitalSignature"};
+  auto op = certs_->create(vault_, "ec", d).value();
+  auto secret = secrets_->get(vault_, "ec", "").value();
+  EXPECT_EQ(secret.properties.content_type, "application/x-pem-file");
+  EXPECT_EQ(secret.value.view().find("PRIVATE KEY"), std::string_view::npos) << "not exportable";
+  auto bundle = crypto::parse_pem_bundle(secret.value.view()).value();
+  EXPECT_FALSE(bundle.key.has_value());
+  ASSERT_EQ(bundle.chain.size(), 1u);
+  auto key = keys_->get(vault_, "ec", "").value();
+  EXPECT_EQ(key.kty, "EC");
+  EXPECT_EQ(key.key_ops, (std::vector<std::string>{"sign", "verify"}));
+  EXPECT_EQ(key.version, op.version);
+}
+
+TEST_F(CertificateServiceTest, UnknownIssuerLeavesAPendingVersionWithACsr) {
+  CertificateDraft d = draft("CN=external.example");
+  d.policy.issuer = "Unknown";
+  auto op = certs_->create(vault_, "ext", d).value();
+  EXPECT_EQ(op.status, "inProgress");
+  EXPECT_NE(op.status_details.find("Please Perform Merge"), std::string::npos);
+  EXPECT_EQ(static_cast<unsigned char>(op.csr.at(0)), 0x30) << "DER";
+  auto cert = certs_->get(vault_, "ext", "").value();
+  EXPECT_FALSE(cert.properties.attributes.enabled);
+  EXPECT_TRUE(cert.properties.cer.empty());
+  EXPECT_TRUE(keys_->get(vault_, "ext", "")->managed);
+  EXPECT_EQ(secrets_->get(vault_, "ext", "").status().code(), Code::kSecretNotFound) << "no secret before merge";
+  EXPECT_EQ(certs_->get_operation(vault_, "ext")->csr, op.csr);
+  EXPECT_EQ(certs_->get_operation(vault_, "nothing").status().reason(), "PendingCertificateNotFound");
+}
+
+TEST_F(CertificateServiceTest, DeleteRecoverPurgeMoveAllThree) {
+  auto op = certs_->create(vault_, "c", draft("CN=c")).value();
+  auto deleted = certs_->remove(vault_, "c").value();
+  EXPECT_EQ(deleted.deletion.scheduled_purge_date, clock_.now() + 7 * 86400);
+  EXPECT_EQ(certs_->get(vault_, "c", "").status().code(), Code::kCertificateNotFound);
+  EXPECT_EQ(keys_->get(vault_, "c", "").status().code(), Code::kKeyNotFound);
+  EXPECT_EQ(secrets_->get(vault_, "c", "").status().code(), Code::kSecretNotFound);
+  EXPECT_TRUE(secrets_->list_deleted(vault_, {}).value().items.empty()) << "a certificate's are not listed";
+  EXPECT_EQ(secrets_->recover(vault_, "c").status().reason(), "SecretManagedByKeyVault");
+  EXPECT_EQ(keys_->purge(vault_, "c").code(), Code::kForbidden);
+  EXPECT_EQ(certs_->list_deleted(vault_, {}).value().items.size(), 1u);
+  EXPECT_EQ(certs_->create(vault_, "c", draft("CN=c")).status().reason(), "ObjectIsDeletedButRecoverable");
+
+  auto recovered = certs_->recover(vault_, "c").value();
+  EXPECT_EQ(recovered.properties.version, op.version);
+  EXPECT_TRUE(keys_->get(vault_, "c", "").ok());
+  EXPECT_TRUE(secrets_->get(vault_, "c", "").ok());
+
+  ASSERT_TRUE(certs_->remove(vault_, "c").ok());
+  ASSERT_TRUE(certs_->purge(vault_, "c").ok());
+  EXPECT_EQ(keys_->get_deleted(vault_, "c").status().code(), Code::kKeyNotFound);
+  EXPECT_EQ(secrets_->get_deleted(vault_, "c").status().code(), Code::kSecretNotFound);
+  EXPECT_TRUE(certs_->create(vault_, "c", draft("CN=c")).ok()) << "the name is free again";
+}
+
+TEST_F(CertificateServiceTest, RetentionPurgeTakesAllThree) {
+  ASSERT_TRUE(certs_->create(vault_, "old", draft("CN=old")).ok());
+  ASSERT_TRUE(certs_->remove(vault_, "old").ok());
+  EXPECT_EQ(certs_->purge_due(clock_.now()).value(), 0u);
+  clock_.advance(7 * 86400);
+  EXPECT_EQ(certs_->purge_due(clock_.now()).value(), 1u);
+  EXPECT_EQ(certs_->get_deleted(vault_, "old").status().code(), Code::kCertificateNotFound);
+  EXPECT_EQ(keys_->get_deleted(vault_, "old").status().code(), Code::kKeyNotFound);
+}
+
+TEST_F(CertificateServiceTest, BadInputAndNamesHeldByOthers) {
+  SecretDraft s;
+  s.value = SecureString("mine");
+  ASSERT_TRUE(secrets_->set(vault_, "taken", s).ok());
+  EXPECT_EQ(certs_->create(vault_, "taken", draft("CN=x")).status().code(), Code::kConflict);
+  EXPECT_EQ(certs_->get(vault_, "taken", "").status().code(), Code::kCertificateNotFound) << "nothing half-made";
+  EXPECT_EQ(certs_->create(vault_, "bad_name", draft("CN=x")).status().code(), Code::kBadParameter);
+  CertificateDraft no_subject = draft("");
+  EXPECT_EQ(certs_->create(vault_, "x", no_subject).status().code(), Code::kBadParameter);
+  CertificateDraft bad_size = draft("CN=x");
+  bad_size.policy.key.key_size = 1000;
+  EXPECT_EQ(certs_->create(vault_, "x", bad_size).status().code(), Code::kBadParameter);
+  EXPECT_EQ(certs_->get(vault_, "x", "nothex").status().code(), Code::kCertificateNotFound);
+}
+
+}  // namespace
+}  // namespace coffer::vault
