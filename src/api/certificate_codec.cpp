@@ -132,11 +132,11 @@ Status parse_lifetime_actions(const json::value& v, vault::CertificatePolicy& p)
   return Status::Ok();
 }
 
-Result<vault::CertificatePolicy> parse_policy(const json::object& o) {
-  vault::CertificatePolicy p = vault::default_certificate_policy();
+// The members of `o` over `p` (AKV's defaults for a create, the stored
+// policy for an update).
+Result<vault::CertificatePolicy> parse_policy(const json::object& o, vault::CertificatePolicy p) {
   COFFER_ASSIGN_OR_RETURN(auto key, opt_object(o, "key_props"));
   if (key) COFFER_RETURN_IF_ERROR(parse_key_props(*key, p));
-  if (p.key.kty.rfind("EC", 0) == 0) p.x509.key_usage = {"digitalSignature"};  // default for EC
   COFFER_ASSIGN_OR_RETURN(auto secret, opt_object(o, "secret_props"));
   if (secret) {
     COFFER_ASSIGN_OR_RETURN(auto ct, opt_string(*secret, "contentType"));
@@ -168,6 +168,34 @@ Result<vault::CertificatePolicy> parse_policy(const json::object& o) {
   return p;
 }
 
+bool has_key_usage(const json::object& policy) {
+  auto x = policy.find("x509_props");
+  return x != policy.end() && x->value().is_object() && x->value().get_object().contains("key_usage");
+}
+
+// Standard base64 with whitespace anywhere and padding optional.
+std::optional<std::string> lenient_base64(std::string_view text) {
+  std::string clean;
+  clean.reserve(text.size() + 3);
+  for (char c : text) {
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') clean += c;
+  }
+  while (clean.size() % 4 != 0) clean += '=';
+  return base64_decode(clean);
+}
+
+bool holds_pem(std::string_view text) { return text.find("-----BEGIN") != std::string_view::npos; }
+
+Result<vault::CertificatePatch> parse_patch(const json::object& o) {
+  vault::CertificatePatch patch;
+  COFFER_ASSIGN_OR_RETURN(auto attrs, opt_object(o, "attributes"));
+  if (attrs) {
+    COFFER_ASSIGN_OR_RETURN(patch.enabled, opt_bool(*attrs, "enabled"));
+  }
+  COFFER_ASSIGN_OR_RETURN(patch.tags, opt_string_map(o, "tags"));
+  return patch;
+}
+
 json::array string_array(const std::vector<std::string>& items) {
   json::array a;
   for (const auto& s : items) a.emplace_back(s);
@@ -185,7 +213,20 @@ Result<vault::CertificateDraft> parse_certificate_create(std::string_view body) 
   vault::CertificateDraft d;
   COFFER_ASSIGN_OR_RETURN(auto policy, opt_object(o, "policy"));
   if (!policy) return bad("Property 'policy' is required.");
-  COFFER_ASSIGN_OR_RETURN(d.policy, parse_policy(*policy));
+  vault::CertificatePolicy defaults = vault::default_certificate_policy();
+  if (!has_key_usage(*policy)) {
+    // AKV's default usage for an EC key is digitalSignature alone.
+    COFFER_ASSIGN_OR_RETURN(auto key, opt_object(*policy, "key_props"));
+    std::optional<std::string> kty, crv;
+    if (key) {
+      COFFER_ASSIGN_OR_RETURN(kty, opt_string(*key, "kty"));
+      COFFER_ASSIGN_OR_RETURN(crv, opt_string(*key, "crv"));
+    }
+    if ((kty && (iequals(*kty, "EC") || iequals(*kty, "EC-HSM"))) || (!kty && crv)) {
+      defaults.x509.key_usage = {"digitalSignature"};
+    }
+  }
+  COFFER_ASSIGN_OR_RETURN(d.policy, parse_policy(*policy, std::move(defaults)));
   COFFER_ASSIGN_OR_RETURN(auto attrs, opt_object(o, "attributes"));
   if (attrs) {
     COFFER_ASSIGN_OR_RETURN(auto enabled, opt_bool(*attrs, "enabled"));
@@ -194,6 +235,85 @@ Result<vault::CertificateDraft> parse_certificate_create(std::string_view body) 
   COFFER_ASSIGN_OR_RETURN(auto tags, opt_string_map(o, "tags"));
   if (tags) d.tags = std::move(*tags);
   return d;
+}
+
+Result<vault::CertificateImport> parse_certificate_import(std::string_view body) {
+  COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
+  vault::CertificateImport im;
+  COFFER_ASSIGN_OR_RETURN(auto value, opt_string(o, "value"));
+  if (!value || value->empty()) return bad("Property 'value' (the PFX or PEM to import) is required.");
+  if (holds_pem(*value)) {
+    im.pem = true;
+    im.value = std::move(*value);
+  } else {
+    auto decoded = lenient_base64(*value);
+    if (!decoded) {
+      return bad("The specified PEM X.509 certificate content can not be read. Please check if certificate is in "
+                 "valid PEM format. Accepted formats: PEM content or Base64 encoded PEM content.");
+    }
+    im.pem = holds_pem(*decoded);
+    im.value = std::move(*decoded);
+  }
+  COFFER_ASSIGN_OR_RETURN(auto pwd, opt_string(o, "pwd"));
+  if (pwd) im.password = *pwd;
+  COFFER_ASSIGN_OR_RETURN(auto policy, opt_object(o, "policy"));
+  if (policy) {
+    COFFER_ASSIGN_OR_RETURN(auto x509, opt_object(*policy, "x509_props"));
+    std::optional<std::string> subject;
+    if (x509) {
+      COFFER_ASSIGN_OR_RETURN(subject, opt_string(*x509, "subject"));
+    }
+    if (subject) {
+      COFFER_ASSIGN_OR_RETURN(im.policy, parse_policy(*policy, vault::default_certificate_policy()));
+    } else {
+      COFFER_ASSIGN_OR_RETURN(auto secret, opt_object(*policy, "secret_props"));
+      std::optional<std::string> ct;
+      if (secret) {
+        COFFER_ASSIGN_OR_RETURN(ct, opt_string(*secret, "contentType"));
+      }
+      if (ct) {
+        COFFER_ASSIGN_OR_RETURN(im.content_type, canonical(*ct, kContentTypes, "secret content type"));
+      }
+    }
+  }
+  COFFER_ASSIGN_OR_RETURN(vault::CertificatePatch patch, parse_patch(o));
+  im.enabled = patch.enabled.value_or(true);
+  if (patch.tags) im.tags = std::move(*patch.tags);
+  return im;
+}
+
+Result<CertificateMergeBody> parse_certificate_merge(std::string_view body) {
+  COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
+  CertificateMergeBody out;
+  COFFER_ASSIGN_OR_RETURN(auto x5c, opt_string_array(o, "x5c"));
+  if (!x5c || x5c->empty()) return bad("Property 'x5c' (the signed certificate and its chain) is required.");
+  for (const auto& entry : *x5c) {
+    auto der = lenient_base64(entry);
+    if (der && holds_pem(*der)) {
+      // base64 of PEM text (some clients send that): take the block's body.
+      std::string_view text = *der;
+      const auto begin = text.find('\n', text.find("-----BEGIN"));
+      const auto end = text.find("-----END");
+      der = begin == std::string_view::npos || end == std::string_view::npos || end < begin
+                ? std::nullopt
+                : lenient_base64(text.substr(begin + 1, end - begin - 1));
+    }
+    if (!der || der->empty()) return bad("Each x5c entry must be a base64 DER certificate.");
+    out.x5c_der.push_back(std::move(*der));
+  }
+  COFFER_ASSIGN_OR_RETURN(out.patch, parse_patch(o));
+  return out;
+}
+
+Result<vault::CertificatePatch> parse_certificate_update(std::string_view body) {
+  COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
+  return parse_patch(o);
+}
+
+Result<vault::CertificatePolicy> parse_certificate_policy_update(std::string_view body,
+                                                                 const vault::CertificatePolicy& current) {
+  COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
+  return parse_policy(o, current);
 }
 
 json::object certificate_policy_json(const std::string& base, const std::string& name,

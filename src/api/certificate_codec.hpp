@@ -15,6 +15,7 @@
 #include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.hpp"
 #include "vault/certificate_types.hpp"
@@ -22,6 +23,23 @@
 namespace coffer::api {
 
 Result<vault::CertificateDraft> parse_certificate_create(std::string_view body);
+// The import body: `value` is PEM text, base64 of PEM text (what the Python
+// SDK sends for a PEM file) or base64 of a PFX; whitespace and missing
+// padding are tolerated. A policy that names no subject only sets the
+// secret's content type (the SDK sends just that); the rest is derived from
+// the certificate.
+Result<vault::CertificateImport> parse_certificate_import(std::string_view body);
+// The merge body: `x5c`, the certificates as base64 DER (base64 of PEM text
+// is accepted too), plus optional attributes.enabled and tags.
+struct CertificateMergeBody {
+  std::vector<std::string> x5c_der;
+  vault::CertificatePatch patch;
+};
+Result<CertificateMergeBody> parse_certificate_merge(std::string_view body);
+Result<vault::CertificatePatch> parse_certificate_update(std::string_view body);
+// A policy update: the members given replace those of `current`.
+Result<vault::CertificatePolicy> parse_certificate_policy_update(std::string_view body,
+                                                                 const vault::CertificatePolicy& current);
 
 boost::json::object certificate_policy_json(const std::string& base, const std::string& name,
                                             const vault::CertificatePolicy& p);

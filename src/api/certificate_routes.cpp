@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/certificate_codec.hpp"
+#include "api/json_body.hpp"
 #include "api/paging.hpp"
 #include "api/responses.hpp"
 
@@ -72,6 +73,56 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
             202);
       });
     }
+    if (seg.size() == 3 && seg[2] == "import" && method == "POST") {
+      return make("CertificateImport", "certificates/import/action", object_scope(name), url, [&, base, body, name] {
+        auto im = parse_certificate_import(body);
+        if (!im.ok()) return error_response(im.status());
+        return respond(certs.import(vault, name, *im),
+                       [&](const vault::Certificate& c) { return certificate_bundle(base, vault, c); });
+      });
+    }
+    if (seg.size() == 4 && seg[2] == "pending" && seg[3] == "merge" && method == "POST") {
+      return make("CertificateMerge", "certificates/create/action", object_scope(name), url + "/pending/merge",
+                  [&, base, body, name] {
+                    auto merge = parse_certificate_merge(body);
+                    if (!merge.ok()) return error_response(merge.status());
+                    return respond(
+                        certs.merge(vault, name, merge->x5c_der, merge->patch),
+                        [&](const vault::Certificate& c) { return certificate_bundle(base, vault, c); }, 201);
+                  });
+    }
+    if (seg.size() == 3 && seg[2] == "pending" && (method == "PATCH" || method == "DELETE")) {
+      const bool cancel = method == "PATCH";
+      return make(cancel ? "CertificatePendingUpdate" : "CertificatePendingDelete", "certificates/update/action",
+                  object_scope(name), url + "/pending", [&, base, body, name, cancel] {
+                    if (cancel) {
+                      auto o = parse_json_object(body);
+                      if (!o.ok()) return error_response(o.status());
+                      auto flag = opt_bool(*o, "cancellation_requested");
+                      if (!flag.ok()) return error_response(flag.status());
+                      if (!*flag || !**flag) {
+                        return error_response(Status(Code::kBadParameter,
+                                                     "Only cancellation_requested: true can be set on an operation."));
+                      }
+                    }
+                    return respond(cancel ? certs.cancel_operation(vault, name) : certs.delete_operation(vault, name),
+                                   [&](const vault::CertificateOperation& op) {
+                                     return certificate_operation_json(base, name, op, false);
+                                   });
+                  });
+    }
+    if (seg.size() == 3 && seg[2] == "policy" && method == "PATCH") {
+      return make("CertificatePolicyUpdate", "certificates/update/action", object_scope(name), url + "/policy",
+                  [&, base, body, name] {
+                    auto current = certs.get_policy(vault, name);
+                    if (!current.ok()) return error_response(current.status());
+                    auto policy = parse_certificate_policy_update(body, *current);
+                    if (!policy.ok()) return error_response(policy.status());
+                    return respond(certs.set_policy(vault, name, *policy), [&](const vault::CertificatePolicy& p) {
+                      return certificate_policy_json(base, name, p);
+                    });
+                  });
+    }
     if (seg.size() == 3 && seg[2] == "versions" && method == "GET") {
       return make("CertificateListVersions", "certificates/read", object_scope(name), url, [&, base, name] {
         auto page = parse_page(target);
@@ -97,8 +148,19 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
         });
       });
     }
-    if (seg.size() == 3 && (seg[2] == "create" || seg[2] == "versions" || seg[2] == "policy" || seg[2] == "pending")) {
+    if (seg.size() >= 3 && (seg[2] == "create" || seg[2] == "import" || seg[2] == "versions" || seg[2] == "policy" ||
+                            seg[2] == "pending")) {
       return std::nullopt;
+    }
+    if (seg.size() <= 3 && method == "PATCH") {
+      const std::string version = seg.size() == 3 ? seg[2] : std::string();
+      return make("CertificateUpdate", "certificates/update/action", object_scope(name),
+                  url + (version.empty() ? "" : "/" + version), [&, base, body, name, version] {
+                    auto patch = parse_certificate_update(body);
+                    if (!patch.ok()) return error_response(patch.status());
+                    return respond(certs.update(vault, name, version, *patch),
+                                   [&](const vault::Certificate& c) { return certificate_bundle(base, vault, c); });
+                  });
     }
     if (seg.size() <= 3 && method == "GET") {
       const std::string version = seg.size() == 3 ? seg[2] : std::string();

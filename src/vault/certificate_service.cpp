@@ -5,6 +5,7 @@
 
 #include "common/base64.hpp"
 #include "crypto/certificate.hpp"
+#include "crypto/certificate_chain.hpp"
 #include "crypto/certificate_issue.hpp"
 #include "crypto/key_material.hpp"
 #include "crypto/pem_bundle.hpp"
@@ -136,6 +137,95 @@ Result<CertificatePolicy> load_policy(store::ReadTxn& txn, const VaultInfo& vaul
   return decode_certificate_policy(entry->value);
 }
 
+// The backing key of a version: sealed like any key, attributes mirrored.
+Result<KeyVersionRecord> key_record(crypto::Keyring& keyring, const VaultInfo& vault, const std::string& name,
+                                    const std::string& version, const crypto::KeyMaterial& material,
+                                    const CertificatePolicy& policy, const Attributes& attributes) {
+  KeyVersionRecord k;
+  auto& kp = k.properties;
+  kp.version = version;
+  kp.attributes = attributes;
+  kp.kty = policy.key.kty;
+  kp.key_ops = key_ops_for(policy, material.kind());
+  kp.public_key = material.public_jwk();
+  kp.key_size = material.kind() == crypto::KeyKind::kEc ? 0 : material.bits();
+  COFFER_ASSIGN_OR_RETURN(SecureString priv, material.seal_bytes());
+  COFFER_ASSIGN_OR_RETURN(k.sealed_key, keyring.seal(vault.id, vault.wrapped_kek, priv.view(),
+                                                     keys::key_ad(vault.id, name, version)));
+  return k;
+}
+
+// The backing secret of a version: the private key (when the policy lets
+// it be exported) and the chain, as PKCS#12 (base64) or PEM.
+Result<SecretVersionRecord> secret_record(crypto::Keyring& keyring, const VaultInfo& vault, const std::string& name,
+                                          const std::string& version, const crypto::KeyMaterial& material,
+                                          const std::vector<crypto::Certificate>& chain,
+                                          const CertificatePolicy& policy, const Attributes& attributes) {
+  const crypto::KeyMaterial* exported = policy.key.exportable ? &material : nullptr;
+  SecureString value;
+  if (policy.content_type == kPkcs12ContentType) {
+    COFFER_ASSIGN_OR_RETURN(SecureString pfx, crypto::make_pkcs12(exported, chain));
+    std::string b64 = base64_encode(pfx.view());
+    value = SecureString(std::string_view(b64));
+    secure_wipe(b64.data(), b64.size());
+  } else {
+    COFFER_ASSIGN_OR_RETURN(value, crypto::make_pem_bundle(exported, chain));
+  }
+  SecretVersionRecord s;
+  s.properties.version = version;
+  s.properties.attributes = attributes;
+  s.properties.content_type = policy.content_type;
+  COFFER_ASSIGN_OR_RETURN(s.sealed_value, keyring.seal(vault.id, vault.wrapped_kek, value.view(),
+                                                       keys::secret_ad(vault.id, name, version)));
+  return s;
+}
+
+// The certificate record's view of an issued leaf.
+void set_issued(CertificateProperties& cp, const crypto::Certificate& leaf, bool enabled) {
+  cp.attributes.enabled = enabled;
+  cp.attributes.not_before = leaf.not_before();
+  cp.attributes.expires = leaf.not_after();
+  cp.cer = leaf.der();
+  cp.x5t = leaf.x5t();
+}
+
+// The policy AKV derives from an imported certificate: its key, subject,
+// names and usages, its validity rounded up to months, issuer Unknown and
+// EmailContacts at 80 %.
+CertificatePolicy derived_policy(const crypto::Certificate& leaf, const crypto::KeyMaterial& key) {
+  CertificatePolicy p;
+  p.key.exportable = true;
+  if (key.kind() == crypto::KeyKind::kEc) {
+    p.key.kty = "EC";
+    p.key.crv = key.curve();
+    p.key.key_size = key.bits();
+  } else {
+    p.key.kty = "RSA";
+    p.key.key_size = key.bits();
+  }
+  p.x509.subject = leaf.subject();
+  p.x509.dns_names = leaf.dns_names();
+  p.x509.emails = leaf.emails();
+  p.x509.upns = leaf.upns();
+  p.x509.ekus = leaf.ekus();
+  p.x509.key_usage = leaf.key_usage();
+  const int64_t span = leaf.not_after() - leaf.not_before();
+  constexpr int64_t kMonth = 30LL * 86400;
+  p.x509.validity_months = static_cast<int>(std::clamp<int64_t>((span + kMonth - 1) / kMonth, 1, 1200));
+  p.x509.ca = leaf.is_ca();
+  p.lifetime_actions = {CertificateLifetimeAction{80, std::nullopt, "EmailContacts"}};
+  p.issuer = std::string(kUnknownIssuer);
+  return p;
+}
+
+Result<CertificateOperation> load_operation(store::ReadTxn& txn, const VaultInfo& vault, const std::string& name) {
+  COFFER_ASSIGN_OR_RETURN(auto head, kCerts.load_head(txn, vault, name));
+  if (!head || head->deletion) return pending_not_found(name);
+  COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(keys::cert_operation(vault.id, name)));
+  if (!entry) return pending_not_found(name);
+  return decode_certificate_operation(entry->value);
+}
+
 }  // namespace
 
 CertificateService::CertificateService(store::Store& store, crypto::Keyring& keyring, const Clock& clock)
@@ -178,11 +268,7 @@ Result<CertificateOperation> CertificateService::create(const VaultInfo& vault, 
   if (policy.issuer == kSelfIssuer) {
     COFFER_ASSIGN_OR_RETURN(issued, crypto::issue_certificate(material, policy.x509, now, nullptr, nullptr));
     op.status = "completed";
-    cp.attributes.enabled = draft.enabled;
-    cp.attributes.not_before = issued->not_before();
-    cp.attributes.expires = issued->not_after();
-    cp.cer = issued->der();
-    cp.x5t = issued->x5t();
+    set_issued(cp, *issued, draft.enabled);
   } else {
     COFFER_ASSIGN_OR_RETURN(op.csr, crypto::make_csr_der(material, policy.x509));
     op.status = "inProgress";
@@ -190,41 +276,175 @@ Result<CertificateOperation> CertificateService::create(const VaultInfo& vault, 
     cp.attributes.enabled = false;  // nothing to use until issued
   }
 
-  // The backing key: sealed like any key, attributes mirrored.
-  auto& kp = v.key.properties;
-  kp.version = cp.version;
-  kp.attributes = cp.attributes;
-  kp.kty = policy.key.kty;
-  kp.key_ops = key_ops_for(policy, material.kind());
-  kp.public_key = material.public_jwk();
-  kp.key_size = material.kind() == crypto::KeyKind::kEc ? 0 : material.bits();
-  COFFER_ASSIGN_OR_RETURN(SecureString priv, material.seal_bytes());
-  COFFER_ASSIGN_OR_RETURN(v.key.sealed_key, keyring_.seal(vault.id, vault.wrapped_kek, priv.view(),
-                                                          keys::key_ad(vault.id, name, cp.version)));
+  COFFER_ASSIGN_OR_RETURN(v.key, key_record(keyring_, vault, name, cp.version, material, policy, cp.attributes));
   if (issued) {
-    // The backing secret: the key (if exportable) and the certificate.
-    const crypto::KeyMaterial* exported = policy.key.exportable ? &material : nullptr;
-    SecureString value;
-    if (policy.content_type == kPkcs12ContentType) {
-      COFFER_ASSIGN_OR_RETURN(SecureString pfx, crypto::make_pkcs12(exported, {*issued}));
-      std::string b64 = base64_encode(pfx.view());
-      value = SecureString(std::string_view(b64));
-      secure_wipe(b64.data(), b64.size());
-    } else {
-      COFFER_ASSIGN_OR_RETURN(value, crypto::make_pem_bundle(exported, {*issued}));
-    }
-    SecretVersionRecord s;
-    s.properties.version = cp.version;
-    s.properties.attributes = cp.attributes;
-    s.properties.content_type = policy.content_type;
-    COFFER_ASSIGN_OR_RETURN(s.sealed_value, keyring_.seal(vault.id, vault.wrapped_kek, value.view(),
-                                                          keys::secret_ad(vault.id, name, cp.version)));
-    v.secret = std::move(s);
+    COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(keyring_, vault, name, cp.version, material, {*issued}, policy,
+                                                    cp.attributes));
   }
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) {
     return write_linked(txn, vault, name, v, policy, op);
   }));
   return op;
+}
+
+Result<Certificate> CertificateService::import(const VaultInfo& vault, const std::string& name,
+                                               const CertificateImport& im) {
+  if (!valid_name(name)) {
+    return bad("The request URI contains an invalid name: " + name +
+               ". Certificate names may contain only 0-9, a-z, A-Z and -, up to 127 characters.");
+  }
+  if (im.tags.size() > kMaxCertificateTags) return bad("A certificate can have at most 15 tags.");
+  COFFER_ASSIGN_OR_RETURN(crypto::KeyAndChain bundle,
+                          im.pem ? crypto::parse_pem_bundle(im.value) : crypto::parse_pkcs12(im.value, im.password));
+  if (!bundle.key) return bad("The certificate to import must contain its private key.");
+  const crypto::Certificate& leaf = bundle.chain.front();
+  CertificatePolicy policy = im.policy ? *im.policy : derived_policy(leaf, *bundle.key);
+  if (!im.policy) {
+    policy.content_type = im.content_type.value_or(std::string(im.pem ? kPemContentType : kPkcs12ContentType));
+  }
+  COFFER_RETURN_IF_ERROR(check_certificate_policy(policy));
+  const int64_t now = clock_.now();
+  policy.created = now;
+  policy.updated = now;
+  LinkedVersion v;
+  auto& cp = v.certificate.properties;
+  cp.version = crypto::new_version_id();
+  cp.tags = im.tags;
+  cp.content_type = policy.content_type;
+  cp.attributes.created = now;
+  cp.attributes.updated = now;
+  set_issued(cp, leaf, im.enabled);
+  COFFER_ASSIGN_OR_RETURN(v.key, key_record(keyring_, vault, name, cp.version, *bundle.key, policy, cp.attributes));
+  COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(keyring_, vault, name, cp.version, *bundle.key, bundle.chain, policy,
+                                                  cp.attributes));
+  CertificateOperation op{cp.version, policy.issuer, "", false, "completed", "", crypto::new_version_id()};
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) { return write_linked(txn, vault, name, v, policy, op); }));
+  return Certificate{cp, policy};
+}
+
+Result<Certificate> CertificateService::merge(const VaultInfo& vault, const std::string& name,
+                                              const std::vector<std::string>& x5c_der, const CertificatePatch& patch) {
+  if (!valid_name(name)) return pending_not_found(name);
+  if (x5c_der.empty()) return bad("Property 'x5c' must hold the signed certificate (and its chain).");
+  std::vector<crypto::Certificate> certs;
+  for (const auto& der : x5c_der) {
+    COFFER_ASSIGN_OR_RETURN(crypto::Certificate c, crypto::Certificate::from_der(der));
+    certs.push_back(std::move(c));
+  }
+  COFFER_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> chain, crypto::order_chain(std::move(certs)));
+  if (patch.tags && patch.tags->size() > kMaxCertificateTags) return bad("A certificate can have at most 15 tags.");
+  Certificate out;
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(CertificateOperation op, load_operation(txn, vault, name));
+    if (op.status != "inProgress") return pending_not_found(name);
+    COFFER_ASSIGN_OR_RETURN(ObjectHead head, kCerts.live_head(txn, vault, name));
+    COFFER_ASSIGN_OR_RETURN(CertificateVersionRecord rec, kCerts.live_version(txn, vault, name, op.version));
+    COFFER_ASSIGN_OR_RETURN(ObjectHead key_head, kKeys.live_head(txn, vault, name));
+    COFFER_ASSIGN_OR_RETURN(auto key, kKeys.load_version(txn, vault, key_head, op.version));
+    if (!key) return Status(Code::kInternal, "certificate " + name + " has no key for its pending version");
+    COFFER_ASSIGN_OR_RETURN(SecureString priv, keyring_.open(vault.id, vault.wrapped_kek, key->sealed_key,
+                                                             keys::key_ad(vault.id, name, op.version)));
+    COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial material, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
+    if (!chain.front().public_key_matches(material)) {
+      return bad("The public key of the merged certificate does not match the key of the pending request.");
+    }
+    COFFER_ASSIGN_OR_RETURN(CertificatePolicy policy, load_policy(txn, vault, head.name));
+    LinkedVersion v;
+    v.certificate = std::move(rec);
+    auto& cp = v.certificate.properties;
+    cp.attributes.updated = clock_.now();
+    if (patch.tags) cp.tags = *patch.tags;
+    set_issued(cp, chain.front(), patch.enabled.value_or(true));
+    v.key = std::move(*key);
+    v.key.properties.attributes = cp.attributes;
+    COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(keyring_, vault, name, op.version, material, chain, policy,
+                                                    cp.attributes));
+    op.status = "completed";
+    op.status_details.clear();
+    COFFER_RETURN_IF_ERROR(write_linked(txn, vault, head.name, v, policy, op));
+    out = Certificate{cp, policy};
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<Certificate> CertificateService::update(const VaultInfo& vault, const std::string& name,
+                                               const std::string& version, const CertificatePatch& patch) {
+  if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
+    return kCerts.not_found(version.empty() ? name : name + "/" + version);
+  }
+  if (patch.tags && patch.tags->size() > kMaxCertificateTags) return bad("A certificate can have at most 15 tags.");
+  Certificate out;
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(CertificateVersionRecord rec, kCerts.live_version(txn, vault, name, version));
+    auto& cp = rec.properties;
+    const int64_t now = clock_.now();
+    if (patch.tags) cp.tags = *patch.tags;
+    if (patch.enabled) {
+      if (*patch.enabled && cp.cer.empty()) return bad("A certificate that is not issued yet cannot be enabled.");
+      cp.attributes.enabled = *patch.enabled;
+    }
+    cp.attributes.updated = now;
+    COFFER_RETURN_IF_ERROR(kCerts.put_version(txn, vault, name, rec));
+    // The key and secret of this version follow its enabled flag.
+    COFFER_ASSIGN_OR_RETURN(auto key_head, managed_head(txn, kKeys, vault, name));
+    if (key_head) {
+      COFFER_ASSIGN_OR_RETURN(auto key, kKeys.load_version(txn, vault, *key_head, cp.version));
+      if (key) {
+        key->properties.attributes.enabled = cp.attributes.enabled;
+        key->properties.attributes.updated = now;
+        COFFER_RETURN_IF_ERROR(kKeys.put_version(txn, vault, name, *key));
+      }
+    }
+    COFFER_ASSIGN_OR_RETURN(auto secret_head, managed_head(txn, kSecrets, vault, name));
+    if (secret_head) {
+      COFFER_ASSIGN_OR_RETURN(auto secret, kSecrets.load_version(txn, vault, *secret_head, cp.version));
+      if (secret) {
+        secret->properties.attributes.enabled = cp.attributes.enabled;
+        secret->properties.attributes.updated = now;
+        COFFER_RETURN_IF_ERROR(kSecrets.put_version(txn, vault, name, *secret));
+      }
+    }
+    out.properties = std::move(cp);
+    COFFER_ASSIGN_OR_RETURN(out.policy, load_policy(txn, vault, name));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<CertificatePolicy> CertificateService::set_policy(const VaultInfo& vault, const std::string& name,
+                                                         CertificatePolicy policy) {
+  if (!valid_name(name)) return kCerts.not_found(name);
+  COFFER_RETURN_IF_ERROR(check_certificate_policy(policy));
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(ObjectHead head, kCerts.live_head(txn, vault, name));
+    COFFER_ASSIGN_OR_RETURN(CertificatePolicy old, load_policy(txn, vault, head.name));
+    policy.created = old.created;
+    policy.updated = clock_.now();
+    return txn.put(keys::cert_policy(vault.id, head.name), encode_certificate_policy(policy));
+  }));
+  return policy;
+}
+
+Result<CertificateOperation> CertificateService::cancel_operation(const VaultInfo& vault, const std::string& name) {
+  if (!valid_name(name)) return pending_not_found(name);
+  CertificateOperation out;
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(out, load_operation(txn, vault, name));
+    out.cancellation_requested = true;
+    return txn.put(keys::cert_operation(vault.id, name), encode_certificate_operation(out));
+  }));
+  return out;
+}
+
+Result<CertificateOperation> CertificateService::delete_operation(const VaultInfo& vault, const std::string& name) {
+  if (!valid_name(name)) return pending_not_found(name);
+  CertificateOperation out;
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(out, load_operation(txn, vault, name));
+    return txn.erase(keys::cert_operation(vault.id, name));
+  }));
+  return out;
 }
 
 Result<Certificate> CertificateService::get(const VaultInfo& vault, const std::string& name,
@@ -281,11 +501,7 @@ Result<CertificateOperation> CertificateService::get_operation(const VaultInfo& 
   if (!valid_name(name)) return pending_not_found(name);
   CertificateOperation out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(auto head, kCerts.load_head(txn, vault, name));
-    if (!head || head->deletion) return pending_not_found(name);
-    COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(keys::cert_operation(vault.id, name)));
-    if (!entry) return pending_not_found(name);
-    COFFER_ASSIGN_OR_RETURN(out, decode_certificate_operation(entry->value));
+    COFFER_ASSIGN_OR_RETURN(out, load_operation(txn, vault, name));
     return Status::Ok();
   }));
   return out;

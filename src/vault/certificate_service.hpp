@@ -16,6 +16,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
@@ -37,6 +38,22 @@ class CertificateService {
   // when the name is soft-deleted, or held by a secret or key that is not a
   // certificate's.
   Result<CertificateOperation> create(const VaultInfo& vault, const std::string& name, const CertificateDraft& draft);
+  // A new version from a PFX or PEM bundle that holds the private key.
+  Result<Certificate> import(const VaultInfo& vault, const std::string& name, const CertificateImport& im);
+  // Completes a pending version with the certificate (leaf first, chain
+  // optional) its CSR was signed into; the leaf must hold the pending key.
+  Result<Certificate> merge(const VaultInfo& vault, const std::string& name, const std::vector<std::string>& x5c_der,
+                            const CertificatePatch& patch);
+  // Attributes and tags of a version (latest when empty), mirrored onto
+  // the backing key and secret of that version.
+  Result<Certificate> update(const VaultInfo& vault, const std::string& name, const std::string& version,
+                             const CertificatePatch& patch);
+  // Replaces the policy (the next issuance uses it; the current certificate
+  // is unchanged).
+  Result<CertificatePolicy> set_policy(const VaultInfo& vault, const std::string& name, CertificatePolicy policy);
+  // Cancel (cancellation requested) and delete the pending operation.
+  Result<CertificateOperation> cancel_operation(const VaultInfo& vault, const std::string& name);
+  Result<CertificateOperation> delete_operation(const VaultInfo& vault, const std::string& name);
   // `version` empty = latest (which may be a pending, not yet issued version).
   Result<Certificate> get(const VaultInfo& vault, const std::string& name, const std::string& version);
   Result<Page<CertificateProperties>> list(const VaultInfo& vault, const PageRequest& page);

@@ -94,4 +94,23 @@ struct CertificateDraft {
   Tags tags;
 };
 
+// POST /certificates/{name}/import: a PKCS#12 (DER) or PEM text with the
+// private key and its chain; the policy is derived from the certificate
+// where the request gives none.
+struct CertificateImport {
+  std::string value;  // PFX bytes or PEM text, as decoded by the API layer
+  bool pem = false;   // value is PEM text
+  std::string password;
+  std::optional<CertificatePolicy> policy;
+  std::optional<std::string> content_type;  // secret_props.contentType when a partial policy gave only that
+  bool enabled = true;
+  Tags tags;
+};
+
+// PATCH /certificates/{name}[/{version}]: unset fields stay.
+struct CertificatePatch {
+  std::optional<bool> enabled;
+  std::optional<Tags> tags;
+};
+
 }  // namespace coffer::vault

@@ -6,6 +6,7 @@ read through KeyClient/SecretClient and checked with `cryptography` and
 recover / purge moving all three objects, retention purge by the test
 clock, and the managed key/secret refusing changes through their own APIs."""
 import base64
+import datetime
 import hashlib
 import subprocess
 import tempfile
@@ -20,7 +21,8 @@ from azure.keyvault.keys.crypto import CryptographyClient, SignatureAlgorithm
 from azure.keyvault.secrets import SecretClient
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.x509.oid import NameOID
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from coffer_server import CofferServer, admin, credential
@@ -179,6 +181,85 @@ class CertificateClientTest(unittest.TestCase):
             self.create("bad", bad)
         self.assertEqual(ctx.exception.status_code, 400)
         self.assertIn("2048, 3072 or 4096", str(ctx.exception))
+
+    def test_import_pfx_with_password_and_pem(self):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "imported.example")])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now)
+                .not_valid_after(now + datetime.timedelta(days=90))
+                .add_extension(x509.SubjectAlternativeName([x509.DNSName("imported.example")]), False)
+                .sign(key, hashes.SHA256()))
+        pfx = pkcs12.serialize_key_and_certificates(b"imp", key, cert, None,
+                                                    serialization.BestAvailableEncryption(b"s3cret"))
+        imported = self.certs.import_certificate("imported", pfx, password="s3cret", tags={"src": "pfx"})
+        self.assertEqual(bytes(imported.cer), cert.public_bytes(serialization.Encoding.DER))
+        self.assertEqual(imported.policy.issuer_name, "Unknown")
+        self.assertEqual(imported.policy.subject, "CN=imported.example")
+        self.assertEqual(imported.policy.san_dns_names, ["imported.example"])
+        self.assertEqual(imported.properties.tags, {"src": "pfx"})
+        self.assertEqual(imported.policy.validity_in_months, 3)
+        secret = self.secrets.get_secret("imported")
+        k, c, _ = pkcs12.load_key_and_certificates(base64.b64decode(secret.value), None)
+        self.assertEqual(k.private_numbers(), key.private_numbers())
+        with self.assertRaises(HttpResponseError) as ctx:
+            self.certs.import_certificate("locked", pfx, password="wrong")
+        self.assertEqual(ctx.exception.status_code, 400)
+
+        pem = (key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption()) + cert.public_bytes(serialization.Encoding.PEM))
+        pem_policy = CertificatePolicy(content_type=CertificateContentType.pem, issuer_name="Unknown",
+                                       subject="CN=imported.example")
+        as_pem = self.certs.import_certificate("imported-pem", pem, policy=pem_policy)
+        self.assertEqual(as_pem.policy.content_type, CertificateContentType.pem)
+        self.assertIn("BEGIN PRIVATE KEY", self.secrets.get_secret("imported-pem").value)
+        with self.assertRaises(HttpResponseError) as ctx:  # no private key
+            self.certs.import_certificate("no-key", cert.public_bytes(serialization.Encoding.PEM))
+        self.assertEqual(ctx.exception.status_code, 400)
+
+    def test_merge_a_csr_signed_by_an_outside_ca(self):
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Outside CA")])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+              .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=30))
+              .add_extension(x509.BasicConstraints(ca=True, path_length=None), True).sign(ca_key, hashes.SHA256()))
+        policy = CertificatePolicy(issuer_name=WellKnownIssuerNames.unknown, subject="CN=merged.example")
+        self.certs.begin_create_certificate("merged", policy)
+        csr = x509.load_der_x509_csr(bytes(self.certs.get_certificate_operation("merged").csr))
+        leaf = (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(ca_name).public_key(csr.public_key())
+                .serial_number(2).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=10))
+                .sign(ca_key, hashes.SHA256()))
+        merged = self.certs.merge_certificate(
+            "merged", [leaf.public_bytes(serialization.Encoding.DER), ca.public_bytes(serialization.Encoding.DER)])
+        self.assertEqual(bytes(merged.cer), leaf.public_bytes(serialization.Encoding.DER))
+        self.assertTrue(merged.properties.enabled)
+        self.assertEqual(self.certs.get_certificate_operation("merged").status, "completed")
+        secret = self.secrets.get_secret("merged")
+        _, c, chain = pkcs12.load_key_and_certificates(base64.b64decode(secret.value), None)
+        self.assertEqual(c.subject, csr.subject)
+        self.assertEqual([x.subject for x in chain], [ca_name])
+        with self.assertRaises(ResourceNotFoundError):  # nothing pending any more
+            self.certs.merge_certificate("merged", [leaf.public_bytes(serialization.Encoding.DER)])
+
+    def test_update_properties_policy_and_operation(self):
+        cert = self.create("upd", CertificatePolicy.get_default())
+        updated = self.certs.update_certificate_properties("upd", enabled=False, tags={"env": "prod"})
+        self.assertFalse(updated.properties.enabled)
+        self.assertEqual(updated.properties.tags, {"env": "prod"})
+        self.assertFalse(self.keys.get_key("upd").properties.enabled)
+        policy = self.certs.get_certificate_policy("upd")
+        policy._validity_in_months = 6
+        new_policy = self.certs.update_certificate_policy("upd", policy)
+        self.assertEqual(new_policy.validity_in_months, 6)
+        self.assertEqual(self.certs.get_certificate_policy("upd").validity_in_months, 6)
+        self.assertEqual(self.certs.get_certificate("upd").properties.version, cert.properties.version)
+        op = self.certs.cancel_certificate_operation("upd")
+        self.assertTrue(op.cancellation_requested)
+        self.certs.delete_certificate_operation("upd")
+        with self.assertRaises(ResourceNotFoundError):
+            self.certs.get_certificate_operation("upd")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,9 @@ std::set<std::string> certificate_read_ops() {
 }
 std::set<std::string> certificate_ops() {
   auto s = certificate_read_ops();
-  s.insert({"CertificateCreate", "CertificateDelete", "CertificateRecover", "CertificatePurge"});
+  s.insert({"CertificateCreate", "CertificateDelete", "CertificateRecover", "CertificatePurge", "CertificateImport",
+            "CertificateMerge", "CertificateUpdate", "CertificatePolicyUpdate", "CertificatePendingUpdate",
+            "CertificatePendingDelete"});
   return s;
 }
 std::set<std::string> admin_ops() {

@@ -11,6 +11,8 @@
 
 #include "common/base64.hpp"
 #include "crypto/certificate.hpp"
+#include "crypto/certificate_issue.hpp"
+#include "crypto/key_material.hpp"
 #include "crypto/keyring.hpp"
 #include "crypto/pem_bundle.hpp"
 #include "crypto/pkcs12.hpp"
@@ -195,6 +197,111 @@ TEST_F(CertificateServiceTest, BadInputAndNamesHeldByOthers) {
   bad_size.policy.key.key_size = 1000;
   EXPECT_EQ(certs_->create(vault_, "x", bad_size).status().code(), Code::kBadParameter);
   EXPECT_EQ(certs_->get(vault_, "x", "nothex").status().code(), Code::kCertificateNotFound);
+}
+
+TEST_F(CertificateServiceTest, ImportPfxAndPemDerivesThePolicy) {
+  auto key = crypto::KeyMaterial::generate_ec("P-256").value();
+  crypto::CertificateProfile profile;
+  profile.subject = "CN=imported.example, O=Coffer";
+  profile.dns_names = {"imported.example"};
+  profile.key_usage = {"digitalSignature"};
+  profile.ekus = {"1.3.6.1.5.5.7.3.1"};
+  profile.validity_months = 12;
+  auto leaf = crypto::issue_certificate(key, profile, clock_.now(), nullptr, nullptr).value();
+  CertificateImport im;
+  im.value = crypto::make_pkcs12(&key, {leaf}).value().str();
+  im.tags = {{"from", "pfx"}};
+  auto c = certs_->import(vault_, "imp", im).value();
+  EXPECT_EQ(c.properties.cer, leaf.der());
+  EXPECT_EQ(c.properties.tags, im.tags);
+  EXPECT_EQ(c.policy.issuer, "Unknown");
+  EXPECT_EQ(c.policy.key.kty, "EC");
+  EXPECT_EQ(c.policy.key.crv, "P-256");
+  EXPECT_EQ(c.policy.x509.subject, "CN=imported.example, O=Coffer");
+  EXPECT_EQ(c.policy.x509.dns_names, profile.dns_names);
+  EXPECT_EQ(c.policy.x509.validity_months, 13) << "12 months and 10 minutes, rounded up";
+  EXPECT_EQ(c.policy.content_type, "application/x-pkcs12");
+  ASSERT_EQ(c.policy.lifetime_actions.size(), 1u);
+  EXPECT_EQ(c.policy.lifetime_actions[0].action, "EmailContacts");
+  EXPECT_TRUE(keys_->get(vault_, "imp", c.properties.version)->managed);
+  EXPECT_TRUE(secrets_->get(vault_, "imp", "")->properties.managed);
+
+  // PEM: a second version, PEM secret.
+  CertificateImport pem;
+  pem.pem = true;
+  pem.value = crypto::make_pem_bundle(&key, {leaf}).value().str();
+  auto c2 = certs_->import(vault_, "imp", pem).value();
+  EXPECT_NE(c2.properties.version, c.properties.version);
+  EXPECT_EQ(c2.policy.content_type, "application/x-pem-file");
+  EXPECT_EQ(certs_->list_versions(vault_, "imp", {})->items.size(), 2u);
+  EXPECT_NE(secrets_->get(vault_, "imp", "")->value.view().find("PRIVATE KEY"), std::string_view::npos);
+
+  // Without the private key, or wrong password, or garbage: 400.
+  CertificateImport no_key;
+  no_key.pem = true;
+  no_key.value = leaf.pem();
+  EXPECT_EQ(certs_->import(vault_, "x", no_key).status().code(), Code::kBadParameter);
+  CertificateImport locked = im;
+  locked.password = "wrong";
+  EXPECT_EQ(certs_->import(vault_, "x", locked).status().code(), Code::kBadParameter);
+  CertificateImport junk;
+  junk.value = "not a pfx";
+  EXPECT_EQ(certs_->import(vault_, "x", junk).status().code(), Code::kBadParameter);
+}
+
+// A successful merge needs the CSR signed by a CA (Python's cryptography
+// does that in test_certificates_sdk.py); here: what merge must refuse.
+TEST_F(CertificateServiceTest, MergeRefusesACertificateForAnotherKey) {
+  auto ca_key = crypto::KeyMaterial::generate_ec("P-256").value();
+  crypto::CertificateProfile ca_profile;
+  ca_profile.subject = "CN=Outside CA";
+  ca_profile.ca = true;
+  ca_profile.key_usage = {"keyCertSign", "cRLSign"};
+  auto ca = crypto::issue_certificate(ca_key, ca_profile, clock_.now(), nullptr, nullptr).value();
+
+  CertificateDraft d = draft("CN=merged.example");
+  d.policy.issuer = "Unknown";
+  auto op = certs_->create(vault_, "m", d).value();
+  auto other = crypto::KeyMaterial::generate_ec("P-256").value();
+  crypto::CertificateProfile leaf_profile;
+  leaf_profile.subject = "CN=merged.example";
+  auto wrong = crypto::issue_certificate(other, leaf_profile, clock_.now(), &ca, &ca_key).value();
+  auto refused = certs_->merge(vault_, "m", {wrong.der(), ca.der()}, {});
+  EXPECT_EQ(refused.status().code(), Code::kBadParameter);
+  EXPECT_NE(refused.status().message().find("does not match"), std::string::npos);
+  EXPECT_EQ(certs_->get_operation(vault_, "m")->status, "inProgress");
+  EXPECT_EQ(certs_->merge(vault_, "nothing", {wrong.der()}, {}).status().reason(), "PendingCertificateNotFound");
+  EXPECT_EQ(certs_->merge(vault_, "m", {"garbage"}, {}).status().code(), Code::kBadParameter);
+  EXPECT_EQ(op.status, "inProgress");
+}
+
+TEST_F(CertificateServiceTest, UpdateMirrorsOntoKeyAndSecretAndPolicyIsReplaced) {
+  auto op = certs_->create(vault_, "u", draft("CN=u")).value();
+  CertificatePatch patch;
+  patch.enabled = false;
+  patch.tags = Tags{{"env", "prod"}};
+  auto c = certs_->update(vault_, "u", "", patch).value();
+  EXPECT_FALSE(c.properties.attributes.enabled);
+  EXPECT_EQ(c.properties.tags, *patch.tags);
+  EXPECT_FALSE(keys_->get(vault_, "u", op.version)->attributes.enabled);
+  EXPECT_EQ(secrets_->get(vault_, "u", "").status().code(), Code::kForbidden) << "a disabled secret";
+
+  CertificatePolicy p = certs_->get_policy(vault_, "u").value();
+  const int64_t created = p.created;
+  clock_.advance(60);
+  p.x509.validity_months = 6;
+  p.key.reuse_key = true;
+  auto stored = certs_->set_policy(vault_, "u", p).value();
+  EXPECT_EQ(stored.created, created);
+  EXPECT_EQ(stored.updated, clock_.now());
+  EXPECT_EQ(certs_->get_policy(vault_, "u")->x509.validity_months, 6);
+  p.key.key_size = 1;
+  EXPECT_EQ(certs_->set_policy(vault_, "u", p).status().code(), Code::kBadParameter);
+
+  EXPECT_TRUE(certs_->cancel_operation(vault_, "u")->cancellation_requested);
+  EXPECT_TRUE(certs_->delete_operation(vault_, "u").ok());
+  EXPECT_EQ(certs_->get_operation(vault_, "u").status().reason(), "PendingCertificateNotFound");
+  EXPECT_TRUE(certs_->get(vault_, "u", "").ok()) << "the certificate stays";
 }
 
 }  // namespace
