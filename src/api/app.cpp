@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "api/admin_routes.hpp"
+#include "api/certificate_issuer_routes.hpp"
 #include "api/certificate_routes.hpp"
 #include "api/api_version.hpp"
 #include "api/credential_routes.hpp"
@@ -246,6 +247,7 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
   VaultRequest vreq{req, *target, *vault, "https://" + vault::keys::lower(req.host)};
   auto op = route_secret_operation(vreq, s_.secrets);
   if (!op && s_.keys) op = route_key_operation(vreq, *s_.keys);
+  if (!op && s_.certificate_issuers) op = route_certificate_issuer_operation(vreq, *s_.certificate_issuers);
   if (!op && s_.certificates) op = route_certificate_operation(vreq, *s_.certificates);
   if (!op) {
     return error_response(Status(Code::kBadParameter, "The operation " + req.method + " " + target->path +

@@ -21,6 +21,7 @@
 #include "auth/token_service.hpp"
 #include "common/clock.hpp"
 #include "http/message.hpp"
+#include "vault/certificate_issuers.hpp"
 #include "vault/certificate_service.hpp"
 #include "vault/key_service.hpp"
 #include "vault/scheduler.hpp"
@@ -49,6 +50,7 @@ struct ApiServices {
   auth::RbacRegistry& rbac;  // role definitions, assignments, groups
   vault::KeyService* keys = nullptr;  // the AKV keys surface; null = keys routes off
   vault::CertificateService* certificates = nullptr;  // the certificates surface; null = off
+  vault::CertificateIssuerService* certificate_issuers = nullptr;  // issuers and contacts; null = off
   // Workload identity (federated and certificate credentials); null = client secrets only.
   auth::WorkloadCredentialRegistry* workload_credentials = nullptr;
   auth::ClientAssertionVerifier* assertions = nullptr;

@@ -104,6 +104,13 @@ Status parse_x509_props(const json::object& o, vault::CertificatePolicy& p) {
   }
   COFFER_ASSIGN_OR_RETURN(auto months, opt_small_int(o, "validity_months"));
   if (months) p.x509.validity_months = *months;
+  // basic_constraints is what AKV shows; Coffer also takes it, to make CA
+  // certificates for its own issuer.
+  COFFER_ASSIGN_OR_RETURN(auto constraints, opt_object(o, "basic_constraints"));
+  if (constraints) {
+    COFFER_ASSIGN_OR_RETURN(auto ca, opt_bool(*constraints, "ca"));
+    if (ca) p.x509.ca = *ca;
+  }
   return Status::Ok();
 }
 

@@ -124,7 +124,7 @@ Result<ExtStack> profile_extensions(const CertificateProfile& p) {
   }
   Owned<BASIC_CONSTRAINTS, BASIC_CONSTRAINTS_free> bc(BASIC_CONSTRAINTS_new());
   if (!bc) return ossl::error("BASIC_CONSTRAINTS_new");
-  bc->ca = p.ca ? 1 : 0;
+  bc->ca = p.ca ? 0xFF : 0;  // DER: TRUE is 0xFF (OpenSSL writes the int as it is)
   if (p.ca && p.path_length) {
     bc->pathlen = ASN1_INTEGER_new();
     if (bc->pathlen == nullptr || ASN1_INTEGER_set(bc->pathlen, *p.path_length) != 1) return ossl::error("pathlen");

@@ -86,6 +86,7 @@ int run_server(ServerConfig config) {
   vault::KeyService keys(**store, keyring, clock, vault::KeyServiceOptions{config.emulate_hsm});
   maintenance.attach_keys(keys, vaults);
   vault::CertificateService certificates(**store, keyring, clock);
+  vault::CertificateIssuerService certificate_issuers(**store, keyring, clock);
   maintenance.attach_certificates(certificates);
   auth::ServicePrincipalRegistry principals(**store, clock, identity->tenant_id);
   auth::RbacRegistry rbac(**store);
@@ -129,7 +130,7 @@ int run_server(ServerConfig config) {
   app = std::make_unique<api::Api>(
       api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id},
       api::ApiServices{vaults, secrets, maintenance, principals, tokens, authorizer, **audit_sink, clock,
-                       config.test_clock ? &manual_clock : nullptr, rbac, &keys, &certificates,
+                       config.test_clock ? &manual_clock : nullptr, rbac, &keys, &certificates, &certificate_issuers,
                        (*workload)->credentials.get(), (*workload)->verifier.get()});
   batching = std::make_unique<AuditBatching>(*app, **audit_sink);
 

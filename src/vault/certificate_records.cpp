@@ -15,6 +15,10 @@ enum PolicyField : uint8_t {
   kPEnabled, kPCreated, kPUpdated
 };
 enum ActionField : uint8_t { kAAction = 1, kAPercentage, kADays };
+enum IssuerField : uint8_t {
+  kIName = 1, kIProvider, kIAccount, kIPassword, kIOrg, kIAdmins, kIEnabled, kICreated, kIUpdated
+};
+enum PersonField : uint8_t { kPFirst = 1, kPLast, kPEmail, kPPhone, kPName };
 enum OperationField : uint8_t {
   kOVersion = 1, kOIssuer, kOCsr, kOCancel, kOStatus, kODetails, kORequestId
 };
@@ -144,6 +148,66 @@ Result<CertificateOperation> decode_certificate_operation(std::string_view data)
   op.status_details = r->bytes(kODetails);
   op.request_id = r->bytes(kORequestId);
   return op;
+}
+
+std::string encode_certificate_issuer(const CertificateIssuer& issuer, const std::string& sealed_password) {
+  RecordWriter w;
+  w.bytes(kIName, issuer.name).bytes(kIProvider, issuer.provider).bytes(kIAccount, issuer.account_id);
+  if (!sealed_password.empty()) w.bytes(kIPassword, sealed_password);
+  w.bytes(kIOrg, issuer.organization_id);
+  std::vector<std::string> admins;
+  for (const auto& a : issuer.admins) {
+    RecordWriter aw;
+    aw.bytes(kPFirst, a.first_name).bytes(kPLast, a.last_name).bytes(kPEmail, a.email).bytes(kPPhone, a.phone);
+    admins.push_back(aw.take());
+  }
+  w.map(kIAdmins, list_map(admins)).boolean(kIEnabled, issuer.enabled).i64(kICreated, issuer.created);
+  w.i64(kIUpdated, issuer.updated);
+  return w.take();
+}
+
+Result<CertificateIssuer> decode_certificate_issuer(std::string_view data, std::string* sealed_password) {
+  auto r = RecordReader::parse(data);
+  if (!r) return corrupt("issuer record");
+  CertificateIssuer out;
+  out.name = r->bytes(kIName);
+  out.provider = r->bytes(kIProvider);
+  out.account_id = r->bytes(kIAccount);
+  if (sealed_password) *sealed_password = r->bytes(kIPassword);
+  out.organization_id = r->bytes(kIOrg);
+  for (const auto& encoded : map_list(r->map(kIAdmins))) {
+    auto ar = RecordReader::parse(encoded);
+    if (!ar) return corrupt("issuer admin");
+    out.admins.push_back({ar->bytes(kPFirst), ar->bytes(kPLast), ar->bytes(kPEmail), ar->bytes(kPPhone)});
+  }
+  out.enabled = r->boolean(kIEnabled, true);
+  out.created = r->i64(kICreated);
+  out.updated = r->i64(kIUpdated);
+  return out;
+}
+
+std::string encode_certificate_contacts(const std::vector<CertificateContact>& contacts) {
+  std::vector<std::string> items;
+  for (const auto& c : contacts) {
+    RecordWriter cw;
+    cw.bytes(kPEmail, c.email).bytes(kPName, c.name).bytes(kPPhone, c.phone);
+    items.push_back(cw.take());
+  }
+  RecordWriter w;
+  w.map(1, list_map(items));
+  return w.take();
+}
+
+Result<std::vector<CertificateContact>> decode_certificate_contacts(std::string_view data) {
+  auto r = RecordReader::parse(data);
+  if (!r) return corrupt("contacts record");
+  std::vector<CertificateContact> out;
+  for (const auto& encoded : map_list(r->map(1))) {
+    auto cr = RecordReader::parse(encoded);
+    if (!cr) return corrupt("contact");
+    out.push_back({cr->bytes(kPEmail), cr->bytes(kPName), cr->bytes(kPPhone)});
+  }
+  return out;
 }
 
 }  // namespace coffer::vault

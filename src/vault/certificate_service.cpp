@@ -226,6 +226,54 @@ Result<CertificateOperation> load_operation(store::ReadTxn& txn, const VaultInfo
   return decode_certificate_operation(entry->value);
 }
 
+// The CA a "Coffer" issuer names: its certificate (latest version, issued,
+// enabled, a CA) and its key, opened.
+struct CofferSigner {
+  crypto::Certificate certificate;
+  crypto::KeyMaterial key;
+};
+
+// nullopt when `issuer` names an issuer object of another provider (no CA
+// integration: the request stays pending); kBadParameter when it names no
+// issuer, or a Coffer issuer whose CA certificate cannot sign.
+Result<std::optional<CofferSigner>> load_signer(store::Store& store, crypto::Keyring& keyring, const VaultInfo& vault,
+                                               const std::string& issuer_name, int64_t now) {
+  std::optional<CertificateIssuer> issuer;
+  std::optional<CertificateVersionRecord> ca;
+  std::optional<KeyVersionRecord> ca_key;
+  COFFER_RETURN_IF_ERROR(store.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(keys::cert_issuer(vault.id, issuer_name)));
+    if (!entry) return bad("The issuer '" + issuer_name + "' does not exist in this vault.");
+    COFFER_ASSIGN_OR_RETURN(issuer, decode_certificate_issuer(entry->value, nullptr));
+    if (issuer->provider != kCofferIssuerProvider) return Status::Ok();
+    auto rec = kCerts.live_version(txn, vault, issuer->account_id, "");
+    if (!rec.ok()) {
+      return bad("The CA certificate '" + issuer->account_id + "' of issuer '" + issuer_name + "' does not exist.");
+    }
+    ca = std::move(*rec);
+    COFFER_ASSIGN_OR_RETURN(ObjectHead key_head, kKeys.live_head(txn, vault, issuer->account_id));
+    COFFER_ASSIGN_OR_RETURN(ca_key, kKeys.load_version(txn, vault, key_head, ca->properties.version));
+    return Status::Ok();
+  }));
+  if (issuer->provider != kCofferIssuerProvider) return std::optional<CofferSigner>();
+  if (!issuer->enabled) return bad("The issuer '" + issuer_name + "' is disabled.");
+  const auto& cp = ca->properties;
+  if (cp.cer.empty() || !cp.attributes.enabled || !ca_key) {
+    return bad("The CA certificate '" + issuer->account_id + "' is not issued or not enabled.");
+  }
+  if (cp.attributes.expires && now >= *cp.attributes.expires) {
+    return bad("The CA certificate '" + issuer->account_id + "' has expired.");
+  }
+  COFFER_ASSIGN_OR_RETURN(crypto::Certificate certificate, crypto::Certificate::from_der(cp.cer));
+  if (!certificate.is_ca()) {
+    return bad("The certificate '" + issuer->account_id + "' is not a CA (its policy needs basic constraints CA).");
+  }
+  COFFER_ASSIGN_OR_RETURN(SecureString priv, keyring.open(vault.id, vault.wrapped_kek, ca_key->sealed_key,
+                                                          keys::key_ad(vault.id, cp.name, cp.version)));
+  COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial key, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
+  return std::optional<CofferSigner>(CofferSigner{std::move(certificate), std::move(key)});
+}
+
 }  // namespace
 
 CertificateService::CertificateService(store::Store& store, crypto::Keyring& keyring, const Clock& clock)
@@ -265,8 +313,17 @@ Result<CertificateOperation> CertificateService::create(const VaultInfo& vault, 
   op.request_id = crypto::new_version_id();
 
   std::optional<crypto::Certificate> issued;
-  if (policy.issuer == kSelfIssuer) {
-    COFFER_ASSIGN_OR_RETURN(issued, crypto::issue_certificate(material, policy.x509, now, nullptr, nullptr));
+  std::vector<crypto::Certificate> chain;
+  std::optional<CofferSigner> signer;
+  if (policy.issuer != kSelfIssuer && policy.issuer != kUnknownIssuer) {
+    COFFER_ASSIGN_OR_RETURN(signer, load_signer(store_, keyring_, vault, policy.issuer, now));
+  }
+  if (policy.issuer == kSelfIssuer || signer) {
+    COFFER_ASSIGN_OR_RETURN(issued, crypto::issue_certificate(material, policy.x509, now,
+                                                              signer ? &signer->certificate : nullptr,
+                                                              signer ? &signer->key : nullptr));
+    chain.push_back(*issued);
+    if (signer) chain.push_back(signer->certificate);
     op.status = "completed";
     set_issued(cp, *issued, draft.enabled);
   } else {
@@ -278,7 +335,7 @@ Result<CertificateOperation> CertificateService::create(const VaultInfo& vault, 
 
   COFFER_ASSIGN_OR_RETURN(v.key, key_record(keyring_, vault, name, cp.version, material, policy, cp.attributes));
   if (issued) {
-    COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(keyring_, vault, name, cp.version, material, {*issued}, policy,
+    COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(keyring_, vault, name, cp.version, material, chain, policy,
                                                     cp.attributes));
   }
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) {

@@ -7,10 +7,12 @@
 // exportable). Key and secret are "managed": their own APIs may read them
 // but not change them. The three are written in one store transaction and
 // move together on delete, recover and purge.
-// create() issues "Self" certificates at once (the operation is completed
-// when create returns); issuer "Unknown" leaves a pending version (disabled,
-// no certificate) with a CSR, completed by merge (a later step); any other
-// issuer name stays in progress (no CA integration yet).
+// create() issues "Self" certificates, and those of an issuer object whose
+// provider is "Coffer" (signed by the CA certificate it names, chain in the
+// secret), at once: the operation is completed when create returns. Issuer
+// "Unknown" leaves a pending version (disabled, no certificate) with a CSR,
+// completed by merge(); an issuer object of any other provider stays in
+// progress (no external CA integration); a name that is no issuer → 400.
 // Names are matched case-insensitively and echoed as first stored.
 // Thread-safe; every mutation is one store transaction.
 #pragma once

@@ -107,6 +107,29 @@ struct CertificateImport {
   Tags tags;
 };
 
+// A certificate issuer object (AKV's IssuerBundle). Provider "Coffer" is
+// Coffer's own CA: account_id names a CA certificate in the same vault,
+// whose key signs the certificates of every policy that names this issuer.
+struct IssuerAdmin {
+  std::string first_name, last_name, email, phone;
+};
+struct CertificateIssuer {
+  std::string name;
+  std::string provider;
+  std::string account_id;
+  std::optional<SecureString> password;  // stored sealed; never shown
+  std::string organization_id;
+  std::vector<IssuerAdmin> admins;
+  bool enabled = true;
+  int64_t created = 0;
+  int64_t updated = 0;
+};
+inline constexpr std::string_view kCofferIssuerProvider = "Coffer";
+
+struct CertificateContact {
+  std::string email, name, phone;
+};
+
 // PATCH /certificates/{name}[/{version}]: unset fields stay.
 struct CertificatePatch {
   std::optional<bool> enabled;

@@ -9,6 +9,8 @@
 //   certver/<vault-id>/<name-lc>/<version>           one certificate version (public: the leaf, metadata)
 //   certpolicy/<vault-id>/<name-lc>                  the certificate's policy
 //   certop/<vault-id>/<name-lc>                      its pending (or last) operation
+//   certissuer/<vault-id>/<name-lc>                  a certificate issuer object (password sealed)
+//   certcontacts/<vault-id>                          the vault's certificate contacts
 //   purgeq/<20-digit purge time>/<secret|key|certificate>/<vault-id>/<name-lc>   soft-deleted, due for purge
 #pragma once
 
@@ -59,6 +61,17 @@ inline std::string cert_policy(std::string_view vault_id, std::string_view name)
 }
 inline std::string cert_operation(std::string_view vault_id, std::string_view name) {
   return "certop/" + std::string(vault_id) + "/" + lower(name);
+}
+
+inline std::string cert_issuer_prefix(std::string_view vault_id) {
+  return "certissuer/" + std::string(vault_id) + "/";
+}
+inline std::string cert_issuer(std::string_view vault_id, std::string_view name) {
+  return cert_issuer_prefix(vault_id) + lower(name);
+}
+inline std::string cert_contacts(std::string_view vault_id) { return "certcontacts/" + std::string(vault_id); }
+inline std::string cert_issuer_ad(std::string_view vault_id, std::string_view name) {
+  return std::string(vault_id) + "/certificateissuers/" + lower(name);
 }
 
 inline std::string purge_queue_prefix() { return "purgeq/"; }

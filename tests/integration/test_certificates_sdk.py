@@ -14,8 +14,9 @@ import os
 import unittest
 
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
-from azure.keyvault.certificates import (CertificateClient, CertificateContentType, CertificatePolicy,
-                                         KeyCurveName, KeyType, WellKnownIssuerNames)
+from azure.keyvault.certificates import (AdministratorContact, CertificateClient, CertificateContact,
+                                         CertificateContentType, CertificatePolicy, KeyCurveName, KeyType,
+                                         WellKnownIssuerNames)
 from azure.keyvault.keys import KeyClient
 from azure.keyvault.keys.crypto import CryptographyClient, SignatureAlgorithm
 from azure.keyvault.secrets import SecretClient
@@ -25,7 +26,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.x509.oid import NameOID
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from coffer_server import CofferServer, admin, credential
+import requests
+
+from coffer_server import CofferServer, admin, credential, token
 
 
 class CertificateClientTest(unittest.TestCase):
@@ -260,6 +263,72 @@ class CertificateClientTest(unittest.TestCase):
         self.certs.delete_certificate_operation("upd")
         with self.assertRaises(ResourceNotFoundError):
             self.certs.get_certificate_operation("upd")
+
+    def test_issuers_and_contacts(self):
+        issuer = self.certs.create_issuer("digicert-like", "Test", account_id="acct", password="hunter2",
+                                          organization_id="org-1",
+                                          admin_contacts=[AdministratorContact(first_name="Ada", last_name="L",
+                                                                               email="ada@example.com", phone="1")])
+        self.assertEqual(issuer.provider, "Test")
+        self.assertEqual(issuer.account_id, "acct")
+        self.assertIsNone(issuer.password)  # never shown
+        self.assertEqual(issuer.admin_contacts[0].email, "ada@example.com")
+        self.assertEqual(self.certs.get_issuer("digicert-like").organization_id, "org-1")
+        updated = self.certs.update_issuer("digicert-like", enabled=False)
+        self.assertFalse(updated.enabled)
+        self.assertIn("digicert-like", {i.name for i in self.certs.list_properties_of_issuers()})
+        # A policy naming an issuer of another provider stays pending (no external CA integration).
+        self.certs.begin_create_certificate("via-test", CertificatePolicy(issuer_name="digicert-like", subject="CN=t"))
+        self.assertEqual(self.certs.get_certificate_operation("via-test").status, "inProgress")
+        with self.assertRaises(HttpResponseError) as ctx:  # a name that is no issuer
+            self.create("via-nothing", CertificatePolicy(issuer_name="no-such-issuer", subject="CN=t"))
+        self.assertEqual(ctx.exception.status_code, 400)
+        self.certs.delete_issuer("digicert-like")
+        with self.assertRaises(ResourceNotFoundError):
+            self.certs.get_issuer("digicert-like")
+
+        with self.assertRaises(ResourceNotFoundError):
+            self.certs.get_contacts()
+        contacts = self.certs.set_contacts([CertificateContact(email="ops@example.com", name="Ops", phone="2")])
+        self.assertEqual([c.email for c in contacts], ["ops@example.com"])
+        self.assertEqual(self.certs.get_contacts()[0].name, "Ops")
+        self.assertEqual([c.email for c in self.certs.delete_contacts()], ["ops@example.com"])
+        with self.assertRaises(ResourceNotFoundError):
+            self.certs.get_contacts()
+
+    def test_coffer_ca_issuer_signs_at_once(self):
+        # A CA certificate: the SDK cannot send basic_constraints, so create it with a plain request.
+        s = requests.Session()
+        s.trust_env = False
+        s.verify = self.server.ca_file
+        s.headers["Authorization"] = "Bearer " + token(self.server, f"https://vault.localhost:{self.server.port}")
+        body = {"policy": {"key_props": {"kty": "EC", "crv": "P-256"},
+                           "x509_props": {"subject": "CN=Coffer Test Root", "key_usage": ["keyCertSign", "cRLSign"],
+                                          "validity_months": 24, "basic_constraints": {"ca": True}},
+                           "issuer": {"name": "Self"}}}
+        r = s.post(f"{self.server.vault_url()}/certificates/root-ca/create?api-version=7.4", json=body)
+        self.assertEqual(r.status_code, 202, r.text)
+        self.certs.create_issuer("internal", "Coffer", account_id="root-ca")
+        leaf = self.create("service", CertificatePolicy(issuer_name="internal", subject="CN=service.internal",
+                                                        san_dns_names=["service.internal"]))
+        root = self.certs.get_certificate("root-ca")
+        root_cert = x509.load_der_x509_certificate(bytes(root.cer))
+        leaf_cert = x509.load_der_x509_certificate(bytes(leaf.cer))
+        self.assertEqual(leaf_cert.issuer, root_cert.subject)
+        root_cert.public_key().verify(leaf_cert.signature, leaf_cert.tbs_certificate_bytes,
+                                      ec.ECDSA(leaf_cert.signature_hash_algorithm))
+        self.assertTrue(root_cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+        # The secret carries the chain: leaf, then the CA.
+        _, c, chain = pkcs12.load_key_and_certificates(base64.b64decode(self.secrets.get_secret("service").value),
+                                                       None)
+        self.assertEqual(c.subject, leaf_cert.subject)
+        self.assertEqual([x.subject for x in chain], [root_cert.subject])
+        # A Coffer issuer whose certificate is not a CA cannot sign.
+        self.create("not-a-ca", CertificatePolicy.get_default())
+        self.certs.create_issuer("fake", "Coffer", account_id="not-a-ca")
+        with self.assertRaises(HttpResponseError) as ctx:
+            self.create("nope", CertificatePolicy(issuer_name="fake", subject="CN=x"))
+        self.assertIn("is not a CA", str(ctx.exception))
 
 
 if __name__ == "__main__":

@@ -38,6 +38,10 @@ std::set<std::string> certificate_read_ops() {
   return {"CertificateList", "CertificateListDeleted", "CertificateGet", "CertificateListVersions",
           "CertificatePolicyGet", "CertificatePendingGet", "CertificateGetDeleted"};
 }
+std::set<std::string> certificate_issuer_ops() {
+  return {"CertificateIssuerList", "CertificateIssuerGet", "CertificateIssuerSet", "CertificateIssuerUpdate",
+          "CertificateIssuerDelete", "CertificateContactsGet", "CertificateContactsSet", "CertificateContactsDelete"};
+}
 std::set<std::string> certificate_ops() {
   auto s = certificate_read_ops();
   s.insert({"CertificateCreate", "CertificateDelete", "CertificateRecover", "CertificatePurge", "CertificateImport",
@@ -74,11 +78,12 @@ std::set<std::string> expected_ops(const std::string& role_name) {
   const std::set<std::string> get = {"SecretGet"};
   const std::set<std::string> assign = {"RoleAssignmentCreate", "RoleAssignmentDelete"};
   if (role_name == "Key Vault Administrator") {
-    return join({secret_ops(), key_ops(), certificate_ops(), {"GetRandomBytes"}, rbac_read_ops()});
+    return join({secret_ops(), key_ops(), certificate_ops(), certificate_issuer_ops(), {"GetRandomBytes"},
+                 rbac_read_ops()});
   }
   if (role_name == "Key Vault Reader") {
     return join({secret_metadata_ops(), key_read_ops(), certificate_read_ops(), {"KeyRotationPolicyGet"},
-                 rbac_read_ops()});
+                 {"CertificateIssuerList", "CertificateIssuerGet"}, rbac_read_ops()});
   }
   if (role_name == "Key Vault Secrets Officer") return join({secret_ops(), rbac_read_ops()});
   if (role_name == "Key Vault Secrets User") return join({secret_metadata_ops(), get});
@@ -89,7 +94,9 @@ std::set<std::string> expected_ops(const std::string& role_name) {
   }
   if (role_name == "Key Vault Crypto Service Encryption User") return join({key_read_ops(), {"KeyWrap", "KeyUnwrap"}});
   if (role_name == "Key Vault Crypto Service Release User") return {"KeyRelease"};
-  if (role_name == "Key Vault Certificates Officer") return join({certificate_ops(), rbac_read_ops()});
+  if (role_name == "Key Vault Certificates Officer") {
+    return join({certificate_ops(), certificate_issuer_ops(), rbac_read_ops()});
+  }
   if (role_name == "Key Vault Certificate User") {
     return join({secret_metadata_ops(), get, key_read_ops(), certificate_read_ops()});
   }

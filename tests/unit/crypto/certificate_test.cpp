@@ -229,6 +229,9 @@ TEST(CertificateIssue, CofferCaIssuesLeaf) {
   EXPECT_EQ(run("openssl verify -CAfile " + dir.file("ca.pem") + " " + dir.file("leaf.pem")), 0);
   const std::string ca_text = openssl_text(dir.file("ca.pem"));
   EXPECT_TRUE(contains(ca_text, "X509v3 Basic Constraints: critical\n                CA:TRUE")) << ca_text;
+  // DER, not just BER: the BasicConstraints value is SEQUENCE { BOOLEAN 0xFF } (strict parsers,
+  // such as Python's cryptography, refuse a TRUE encoded as 0x01).
+  EXPECT_NE(ca->der().find(std::string("\x30\x03\x01\x01\xff", 5)), std::string::npos);
   // The leaf's AKI is the CA's SKI; signed by the CA's RSA key.
   const std::string ca_ski = output_of("openssl x509 -noout -ext subjectKeyIdentifier -in " + dir.file("ca.pem"));
   const std::string leaf_aki =
