@@ -4,6 +4,8 @@
 
 #include "api/certificate_codec.hpp"
 #include "api/json_body.hpp"
+#include "api/secret_codec.hpp"
+#include "common/base64.hpp"
 #include "api/paging.hpp"
 #include "api/responses.hpp"
 
@@ -49,6 +51,17 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
           return json::object{{"value", items}, {"nextLink", next_link(base, "/certificates", target, *page, p.next)}};
         });
       });
+    }
+    if (seg.size() == 2 && seg[1] == "restore" && method == "POST") {
+      return make("CertificateRestore", "certificates/restore/action", vault_scope, base + "/certificates",
+                  [&, base, body] {
+                    auto value = parse_value_body(body);
+                    if (!value.ok()) return error_response(value.status());
+                    auto blob = base64url_decode(*value);
+                    if (!blob) return error_response(Status(Code::kBadParameter, "The backup blob is not valid base64url."));
+                    return respond(certs.restore(vault, *blob),
+                                   [&](const vault::Certificate& c) { return certificate_bundle(base, vault, c); });
+                  });
     }
     // issuers, contacts and restore are reserved words, not certificate names.
     if (seg.size() < 2 || seg[1].empty() || seg[1] == "issuers" || seg[1] == "contacts" || seg[1] == "restore") {
@@ -123,6 +136,12 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
                     });
                   });
     }
+    if (seg.size() == 3 && seg[2] == "backup" && method == "POST") {
+      return make("CertificateBackup", "certificates/backup/action", object_scope(name), url, [&, name] {
+        return respond(certs.backup(vault, name),
+                       [](const std::string& blob) { return json::object{{"value", base64url_encode(blob)}}; });
+      });
+    }
     if (seg.size() == 3 && seg[2] == "versions" && method == "GET") {
       return make("CertificateListVersions", "certificates/read", object_scope(name), url, [&, base, name] {
         auto page = parse_page(target);
@@ -149,7 +168,7 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
       });
     }
     if (seg.size() >= 3 && (seg[2] == "create" || seg[2] == "import" || seg[2] == "versions" || seg[2] == "policy" ||
-                            seg[2] == "pending")) {
+                            seg[2] == "pending" || seg[2] == "backup")) {
       return std::nullopt;
     }
     if (seg.size() <= 3 && method == "PATCH") {

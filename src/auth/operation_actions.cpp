@@ -32,6 +32,8 @@ constexpr std::array kTable = {
     OperationAction{"CertificateContactsSet", "Microsoft.KeyVault/vaults/certificatecontacts/write", ScopeKind::kVault},
     OperationAction{"CertificateContactsDelete", "Microsoft.KeyVault/vaults/certificatecontacts/write",
                     ScopeKind::kVault},
+    OperationAction{"CertificateRestore", "Microsoft.KeyVault/vaults/certificates/restore/action", ScopeKind::kVault},
+    OperationAction{"CertificateBackup", "Microsoft.KeyVault/vaults/certificates/backup/action", ScopeKind::kObject},
     OperationAction{"CertificateImport", "Microsoft.KeyVault/vaults/certificates/import/action", ScopeKind::kObject},
     OperationAction{"CertificateMerge", "Microsoft.KeyVault/vaults/certificates/create/action", ScopeKind::kObject},
     OperationAction{"CertificateUpdate", "Microsoft.KeyVault/vaults/certificates/update/action", ScopeKind::kObject},

@@ -65,6 +65,11 @@ class CertificateService {
   // kNotFound with reason PendingCertificateNotFound when there is none.
   Result<CertificateOperation> get_operation(const VaultInfo& vault, const std::string& name);
 
+  // An opaque blob of every version with its key and secret and the policy,
+  // sealed under the root key; only a Coffer with the same root of trust can
+  // restore it (into any vault). kConflict when the name is taken there.
+  Result<std::string> backup(const VaultInfo& vault, const std::string& name);
+  Result<Certificate> restore(const VaultInfo& vault, const std::string& blob);
   // Soft delete of the certificate with its key and secret.
   Result<DeletedCertificate> remove(const VaultInfo& vault, const std::string& name);
   Result<DeletedCertificate> get_deleted(const VaultInfo& vault, const std::string& name);

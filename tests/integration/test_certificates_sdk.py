@@ -330,6 +330,26 @@ class CertificateClientTest(unittest.TestCase):
             self.create("nope", CertificatePolicy(issuer_name="fake", subject="CN=x"))
         self.assertIn("is not a CA", str(ctx.exception))
 
+    def test_backup_purge_restore(self):
+        cert = self.create("kept", CertificatePolicy.get_default())
+        blob = self.certs.backup_certificate("kept")
+        with self.assertRaises(ResourceExistsError):
+            self.certs.restore_certificate_backup(blob)
+        self.certs.begin_delete_certificate("kept").wait()
+        self.certs.purge_deleted_certificate("kept")
+        restored = self.certs.restore_certificate_backup(blob)
+        self.assertEqual(restored.name, "kept")
+        self.assertEqual(bytes(restored.cer), bytes(cert.cer))
+        self.assertEqual(restored.properties.version, cert.properties.version)
+        secret = self.secrets.get_secret("kept")
+        self.assertTrue(secret.properties.managed)
+        key, c, _ = pkcs12.load_key_and_certificates(base64.b64decode(secret.value), None)
+        self.assertEqual(c.public_bytes(serialization.Encoding.DER), bytes(cert.cer))
+        self.assertTrue(self.keys.get_key("kept").properties.managed)
+        with self.assertRaises(HttpResponseError) as ctx:
+            self.certs.restore_certificate_backup(blob[:-8] + b"tampered")
+        self.assertEqual(ctx.exception.status_code, 400)
+
 
 if __name__ == "__main__":
     unittest.main()

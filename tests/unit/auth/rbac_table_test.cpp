@@ -46,7 +46,7 @@ std::set<std::string> certificate_ops() {
   auto s = certificate_read_ops();
   s.insert({"CertificateCreate", "CertificateDelete", "CertificateRecover", "CertificatePurge", "CertificateImport",
             "CertificateMerge", "CertificateUpdate", "CertificatePolicyUpdate", "CertificatePendingUpdate",
-            "CertificatePendingDelete"});
+            "CertificatePendingDelete", "CertificateBackup", "CertificateRestore"});
   return s;
 }
 std::set<std::string> admin_ops() {
