@@ -278,6 +278,22 @@ Result<std::optional<CofferSigner>> load_signer(store::Store& store, crypto::Key
   return std::optional<CofferSigner>(CofferSigner{std::move(certificate), std::move(key)});
 }
 
+// Whether the policy's AutoRenew action is due for this (latest, issued)
+// version at `now`. Only issuers Coffer can sign with itself renew on
+// their own; others need a CA round trip (merge).
+bool renewal_due(const CertificateProperties& p, const CertificatePolicy& policy, int64_t now) {
+  if (p.cer.empty() || !p.attributes.not_before || !p.attributes.expires) return false;
+  if (policy.issuer == kUnknownIssuer) return false;
+  for (const auto& a : policy.lifetime_actions) {
+    if (a.action != "AutoRenew") continue;
+    const int64_t nbf = *p.attributes.not_before, exp = *p.attributes.expires;
+    const int64_t trigger = a.lifetime_percentage ? nbf + (exp - nbf) * *a.lifetime_percentage / 100
+                                                  : exp - int64_t(a.days_before_expiry.value_or(0)) * 86400;
+    return now >= trigger;
+  }
+  return false;
+}
+
 }  // namespace
 
 CertificateService::CertificateService(store::Store& store, crypto::Keyring& keyring, const Clock& clock)
@@ -297,16 +313,21 @@ Result<CertificateOperation> CertificateService::create(const VaultInfo& vault, 
   }
   COFFER_RETURN_IF_ERROR(check_certificate_policy(draft.policy));
   if (draft.tags.size() > kMaxCertificateTags) return bad("A certificate can have at most 15 tags.");
-  const int64_t now = clock_.now();
   CertificatePolicy policy = draft.policy;
-  policy.created = now;
-  policy.updated = now;
+  policy.created = clock_.now();
+  policy.updated = policy.created;
   COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial material, new_key(policy.key));
+  return issue_version(vault, name, policy, draft.enabled, draft.tags, std::move(material));
+}
 
+Result<CertificateOperation> CertificateService::issue_version(const VaultInfo& vault, const std::string& name,
+                                                               const CertificatePolicy& policy, bool enabled,
+                                                               const Tags& tags, crypto::KeyMaterial material) {
+  const int64_t now = clock_.now();
   LinkedVersion v;
   auto& cp = v.certificate.properties;
   cp.version = crypto::new_version_id();
-  cp.tags = draft.tags;
+  cp.tags = tags;
   cp.content_type = policy.content_type;
   cp.attributes.created = now;
   cp.attributes.updated = now;
@@ -329,7 +350,7 @@ Result<CertificateOperation> CertificateService::create(const VaultInfo& vault, 
     chain.push_back(*issued);
     if (signer) chain.push_back(signer->certificate);
     op.status = "completed";
-    set_issued(cp, *issued, draft.enabled);
+    set_issued(cp, *issued, enabled);
   } else {
     COFFER_ASSIGN_OR_RETURN(op.csr, crypto::make_csr_der(material, policy.x509));
     op.status = "inProgress";
@@ -346,6 +367,56 @@ Result<CertificateOperation> CertificateService::create(const VaultInfo& vault, 
     return write_linked(txn, vault, name, v, policy, op);
   }));
   return op;
+}
+
+Result<std::size_t> CertificateService::renew_due(const std::vector<VaultInfo>& vaults, int64_t now) {
+  std::size_t renewed = 0;
+  for (const auto& vault : vaults) {
+    std::vector<std::string> due;
+    COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+      return for_each_entry(txn, keys::cert_prefix(vault.id), [&](const store::Entry& e) -> Status {
+        COFFER_ASSIGN_OR_RETURN(ObjectHead head, decode_head(e.value));
+        if (head.deletion) return Status::Ok();
+        COFFER_ASSIGN_OR_RETURN(auto rec, kCerts.latest(txn, vault, head));
+        COFFER_ASSIGN_OR_RETURN(CertificatePolicy policy, load_policy(txn, vault, head.name));
+        if (renewal_due(rec.properties, policy, now)) due.push_back(head.name);
+        return Status::Ok();
+      });
+    }));
+    for (const auto& name : due) {
+      auto r = renew(vault, name);
+      if (r.ok()) {
+        ++renewed;
+      } else if (r.status().code() != Code::kCertificateNotFound && r.status().code() != Code::kConflict) {
+        return r.status();
+      }
+    }
+  }
+  return renewed;
+}
+
+Result<CertificateOperation> CertificateService::renew(const VaultInfo& vault, const std::string& name) {
+  CertificateVersionRecord latest;
+  CertificatePolicy policy;
+  std::optional<KeyVersionRecord> key;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(ObjectHead head, kCerts.live_head(txn, vault, name));
+    COFFER_ASSIGN_OR_RETURN(latest, kCerts.latest(txn, vault, head));
+    COFFER_ASSIGN_OR_RETURN(policy, load_policy(txn, vault, head.name));
+    if (policy.key.reuse_key) {
+      COFFER_ASSIGN_OR_RETURN(ObjectHead key_head, kKeys.live_head(txn, vault, name));
+      COFFER_ASSIGN_OR_RETURN(key, kKeys.load_version(txn, vault, key_head, latest.properties.version));
+    }
+    return Status::Ok();
+  }));
+  if (key) {
+    COFFER_ASSIGN_OR_RETURN(SecureString priv, keyring_.open(vault.id, vault.wrapped_kek, key->sealed_key,
+                                                             keys::key_ad(vault.id, name, latest.properties.version)));
+    COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial material, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
+    return issue_version(vault, latest.properties.name, policy, true, latest.properties.tags, std::move(material));
+  }
+  COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial material, new_key(policy.key));
+  return issue_version(vault, latest.properties.name, policy, true, latest.properties.tags, std::move(material));
 }
 
 Result<Certificate> CertificateService::import(const VaultInfo& vault, const std::string& name,

@@ -22,6 +22,7 @@
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
+#include "crypto/key_material.hpp"
 #include "crypto/keyring.hpp"
 #include "store/store.hpp"
 #include "vault/certificate_types.hpp"
@@ -70,6 +71,11 @@ class CertificateService {
   // restore it (into any vault). kConflict when the name is taken there.
   Result<std::string> backup(const VaultInfo& vault, const std::string& name);
   Result<Certificate> restore(const VaultInfo& vault, const std::string& blob);
+  // New versions for every certificate (of `vaults`) whose AutoRenew
+  // lifetime action is due at `now` (a share of the lifetime or days before
+  // expiry), with a new key unless the policy says reuse_key. Issuers Self
+  // and Coffer only. Returns how many were renewed.
+  Result<std::size_t> renew_due(const std::vector<VaultInfo>& vaults, int64_t now);
   // Soft delete of the certificate with its key and secret.
   Result<DeletedCertificate> remove(const VaultInfo& vault, const std::string& name);
   Result<DeletedCertificate> get_deleted(const VaultInfo& vault, const std::string& name);
@@ -85,6 +91,11 @@ class CertificateService {
   Status erase_all(const VaultInfo& vault);
 
  private:
+  Result<CertificateOperation> issue_version(const VaultInfo& vault, const std::string& name,
+                                             const CertificatePolicy& policy, bool enabled, const Tags& tags,
+                                             crypto::KeyMaterial material);
+  Result<CertificateOperation> renew(const VaultInfo& vault, const std::string& name);
+
   store::Store& store_;
   crypto::Keyring& keyring_;
   const Clock& clock_;

@@ -57,6 +57,11 @@ Result<MaintenanceReport> MaintenanceScheduler::run_once() {
     if (report.certificates_purged > 0) {
       spdlog::info("purged {} soft-deleted certificate(s)", report.certificates_purged);
     }
+    if (vaults_ != nullptr) {
+      COFFER_ASSIGN_OR_RETURN(auto vaults, vaults_->list());
+      COFFER_ASSIGN_OR_RETURN(report.certificates_renewed, certificates_->renew_due(vaults, clock_.now()));
+      if (report.certificates_renewed > 0) spdlog::info("renewed {} certificate(s)", report.certificates_renewed);
+    }
   }
   return report;
 }

@@ -26,6 +26,7 @@ struct MaintenanceReport {
   std::size_t keys_purged = 0;
   std::size_t keys_rotated = 0;
   std::size_t certificates_purged = 0;
+  std::size_t certificates_renewed = 0;
 };
 
 class MaintenanceScheduler {
@@ -35,7 +36,8 @@ class MaintenanceScheduler {
 
   // Adds the key jobs (purge, scheduled rotation). Call before start().
   void attach_keys(KeyService& keys, VaultRegistry& vaults);
-  // Adds the certificate jobs (purge). Call before start().
+  // Adds the certificate jobs (purge, renewal by lifetime action; renewal
+  // needs attach_keys() for the vault list). Call before start().
   void attach_certificates(CertificateService& certificates);
 
   void start();

@@ -350,6 +350,18 @@ class CertificateClientTest(unittest.TestCase):
             self.certs.restore_certificate_backup(blob[:-8] + b"tampered")
         self.assertEqual(ctx.exception.status_code, 400)
 
+    def test_auto_renewal_by_the_test_clock(self):
+        policy = CertificatePolicy(issuer_name="Self", subject="CN=renew.example", validity_in_months=1)
+        first = self.create("renewing", policy)  # AutoRenew at 80 % of the lifetime, AKV's default action
+        r = admin(self.server, "POST", "/clock/advance", {"seconds": 26 * 86400})
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertGreaterEqual(r.json()["certificatesRenewed"], 1)
+        latest = self.certs.get_certificate("renewing")
+        self.assertNotEqual(latest.properties.version, first.properties.version)
+        self.assertEqual(len(list(self.certs.list_properties_of_certificate_versions("renewing"))), 2)
+        self.assertEqual(self.keys.get_key("renewing").properties.version, latest.properties.version)
+        self.assertEqual(self.secrets.get_secret("renewing").properties.version, latest.properties.version)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -304,5 +304,41 @@ TEST_F(CertificateServiceTest, UpdateMirrorsOntoKeyAndSecretAndPolicyIsReplaced)
   EXPECT_TRUE(certs_->get(vault_, "u", "").ok()) << "the certificate stays";
 }
 
+TEST_F(CertificateServiceTest, AutoRenewByLifetimeShareOrDaysBeforeExpiry) {
+  CertificateDraft share = draft("CN=share");
+  share.policy.x509.validity_months = 1;  // AutoRenew at 80 % (the default action)
+  share.tags = {{"keep", "me"}};
+  auto first = certs_->create(vault_, "share", share).value();
+  CertificateDraft days = draft("CN=days");
+  days.policy.x509.validity_months = 12;
+  days.policy.lifetime_actions = {{std::nullopt, 30, "AutoRenew"}};
+  days.policy.key.reuse_key = true;
+  auto days_first = certs_->create(vault_, "days", days).value();
+  CertificateDraft manual = draft("CN=manual");
+  manual.policy.lifetime_actions = {{80, std::nullopt, "EmailContacts"}};
+  ASSERT_TRUE(certs_->create(vault_, "manual", manual).ok());
+
+  const std::vector<VaultInfo> vaults{vault_};
+  EXPECT_EQ(certs_->renew_due(vaults, clock_.now()).value(), 0u);
+  clock_.advance(20 * 86400);
+  EXPECT_EQ(certs_->renew_due(vaults, clock_.now()).value(), 0u) << "20 of ~30 days";
+  clock_.advance(5 * 86400);
+  EXPECT_EQ(certs_->renew_due(vaults, clock_.now()).value(), 1u) << "past 80 %";
+  auto renewed = certs_->get(vault_, "share", "").value();
+  EXPECT_NE(renewed.properties.version, first.version);
+  EXPECT_EQ(renewed.properties.tags, share.tags);
+  EXPECT_EQ(renewed.properties.attributes.not_before, clock_.now() - 600);
+  EXPECT_NE(keys_->get(vault_, "share", "")->public_key.n, keys_->get(vault_, "share", first.version)->public_key.n)
+      << "a new key";
+  EXPECT_EQ(certs_->renew_due(vaults, clock_.now()).value(), 0u) << "the new version is not due";
+
+  clock_.advance(312 * 86400);  // 337 days after "days" was issued (366-day year): within 30 days of expiry
+  EXPECT_EQ(certs_->renew_due(vaults, clock_.now()).value(), 2u);  // "days", and "share" again
+  auto days_now = keys_->get(vault_, "days", "").value();
+  EXPECT_NE(days_now.version, days_first.version);
+  EXPECT_EQ(days_now.public_key.n, keys_->get(vault_, "days", days_first.version)->public_key.n) << "reuse_key";
+  EXPECT_EQ(certs_->list_versions(vault_, "manual", {})->items.size(), 1u) << "EmailContacts does not renew";
+}
+
 }  // namespace
 }  // namespace coffer::vault
