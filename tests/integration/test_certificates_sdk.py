@@ -184,6 +184,14 @@ class CertificateClientTest(unittest.TestCase):
             self.create("bad", bad)
         self.assertEqual(ctx.exception.status_code, 400)
         self.assertIn("2048, 3072 or 4096", str(ctx.exception))
+        with self.assertRaises(HttpResponseError) as ctx:  # a subject that is no distinguished name
+            self.create("bad", CertificatePolicy(issuer_name="Self", subject="no equals sign here"))
+        self.assertEqual(ctx.exception.status_code, 400)
+        for blob in (b"\x30\x82\x01\x00broken pfx", b"garbage"):  # broken PFX
+            with self.assertRaises(HttpResponseError) as ctx:
+                self.certs.import_certificate("bad", blob, password="x")
+            self.assertEqual(ctx.exception.status_code, 400)
+            self.assertEqual(ctx.exception.error.code, "BadParameter")
 
     def test_import_pfx_with_password_and_pem(self):
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -222,29 +230,31 @@ class CertificateClientTest(unittest.TestCase):
         self.assertEqual(ctx.exception.status_code, 400)
 
     def test_merge_a_csr_signed_by_an_outside_ca(self):
-        ca_key = ec.generate_private_key(ec.SECP256R1())
-        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Outside CA")])
-        now = datetime.datetime.now(datetime.timezone.utc)
-        ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-              .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=30))
-              .add_extension(x509.BasicConstraints(ca=True, path_length=None), True).sign(ca_key, hashes.SHA256()))
         policy = CertificatePolicy(issuer_name=WellKnownIssuerNames.unknown, subject="CN=merged.example")
         self.certs.begin_create_certificate("merged", policy)
-        csr = x509.load_der_x509_csr(bytes(self.certs.get_certificate_operation("merged").csr))
-        leaf = (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(ca_name).public_key(csr.public_key())
-                .serial_number(2).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=10))
-                .sign(ca_key, hashes.SHA256()))
-        merged = self.certs.merge_certificate(
-            "merged", [leaf.public_bytes(serialization.Encoding.DER), ca.public_bytes(serialization.Encoding.DER)])
-        self.assertEqual(bytes(merged.cer), leaf.public_bytes(serialization.Encoding.DER))
+        csr_der = bytes(self.certs.get_certificate_operation("merged").csr)
+        with tempfile.TemporaryDirectory() as d:
+            run = lambda *a: subprocess.run(a, check=True, capture_output=True, cwd=d)
+            run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-days", "30", "-subj", "/CN=Outside CA", "-keyout", "ca.key", "-out", "ca.pem")
+            with open(os.path.join(d, "req.der"), "wb") as f:
+                f.write(csr_der)
+            run("openssl", "req", "-inform", "DER", "-in", "req.der", "-out", "req.pem")
+            run("openssl", "x509", "-req", "-in", "req.pem", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-days", "10", "-outform", "DER", "-out", "leaf.der")
+            run("openssl", "x509", "-in", "ca.pem", "-outform", "DER", "-out", "ca.der")
+            leaf_der = open(os.path.join(d, "leaf.der"), "rb").read()
+            ca_der = open(os.path.join(d, "ca.der"), "rb").read()
+        merged = self.certs.merge_certificate("merged", [leaf_der, ca_der])
+        self.assertEqual(bytes(merged.cer), leaf_der)
         self.assertTrue(merged.properties.enabled)
         self.assertEqual(self.certs.get_certificate_operation("merged").status, "completed")
         secret = self.secrets.get_secret("merged")
         _, c, chain = pkcs12.load_key_and_certificates(base64.b64decode(secret.value), None)
-        self.assertEqual(c.subject, csr.subject)
-        self.assertEqual([x.subject for x in chain], [ca_name])
+        self.assertEqual(c.public_bytes(serialization.Encoding.DER), leaf_der)
+        self.assertEqual([x.public_bytes(serialization.Encoding.DER) for x in chain], [ca_der])
         with self.assertRaises(ResourceNotFoundError):  # nothing pending any more
-            self.certs.merge_certificate("merged", [leaf.public_bytes(serialization.Encoding.DER)])
+            self.certs.merge_certificate("merged", [leaf_der])
 
     def test_update_properties_policy_and_operation(self):
         cert = self.create("upd", CertificatePolicy.get_default())
@@ -318,6 +328,15 @@ class CertificateClientTest(unittest.TestCase):
         root_cert.public_key().verify(leaf_cert.signature, leaf_cert.tbs_certificate_bytes,
                                       ec.ECDSA(leaf_cert.signature_hash_algorithm))
         self.assertTrue(root_cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+        with tempfile.TemporaryDirectory() as d:
+            for name, cert in (("root.pem", root_cert), ("leaf.pem", leaf_cert)):
+                with open(os.path.join(d, name), "wb") as f:
+                    f.write(cert.public_bytes(serialization.Encoding.PEM))
+            # At the server's time: other tests move its test clock ahead of the wall clock.
+            server_now = admin(self.server, "POST", "/clock/advance", {"seconds": 0}).json()["now"]
+            out = subprocess.run(["openssl", "verify", "-x509_strict", "-attime", str(server_now), "-CAfile",
+                                  "root.pem", "leaf.pem"], capture_output=True, text=True, cwd=d)
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         # The secret carries the chain: leaf, then the CA.
         _, c, chain = pkcs12.load_key_and_certificates(base64.b64decode(self.secrets.get_secret("service").value),
                                                        None)
