@@ -45,7 +45,9 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
       return make("CertificateList", "certificates/read", vault_scope, base + "/certificates", [&, base] {
         auto page = parse_page(target);
         if (!page.ok()) return error_response(page.status());
-        return respond(certs.list(vault, *page), [&](const vault::Page<vault::CertificateProperties>& p) {
+        const auto pending = target.param("includePending");
+        const bool include_pending = pending && (*pending == "true" || *pending == "True");
+        return respond(certs.list(vault, *page, include_pending), [&](const vault::Page<vault::CertificateProperties>& p) {
           json::array items;
           for (const auto& c : p.items) items.push_back(certificate_item(base, vault, c, false));
           return json::object{{"value", items}, {"nextLink", next_link(base, "/certificates", target, *page, p.next)}};

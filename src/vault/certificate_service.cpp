@@ -737,11 +737,15 @@ Result<Certificate> CertificateService::get(const VaultInfo& vault, const std::s
   return out;
 }
 
-Result<Page<CertificateProperties>> CertificateService::list(const VaultInfo& vault, const PageRequest& page) {
+Result<Page<CertificateProperties>> CertificateService::list(const VaultInfo& vault, const PageRequest& page,
+                                                             bool include_pending) {
   Page<CertificateProperties> out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto latest, kCerts.page_latest(txn, vault, page, false));
-    for (auto& [head, rec] : latest.items) out.items.push_back(std::move(rec.properties));
+    for (auto& [head, rec] : latest.items) {
+      if (!include_pending && rec.properties.cer.empty()) continue;
+      out.items.push_back(std::move(rec.properties));
+    }
     out.next = latest.next;
     return Status::Ok();
   }));

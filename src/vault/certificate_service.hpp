@@ -59,7 +59,9 @@ class CertificateService {
   Result<CertificateOperation> delete_operation(const VaultInfo& vault, const std::string& name);
   // `version` empty = latest (which may be a pending, not yet issued version).
   Result<Certificate> get(const VaultInfo& vault, const std::string& name, const std::string& version);
-  Result<Page<CertificateProperties>> list(const VaultInfo& vault, const PageRequest& page);
+  // Latest version of each live certificate; names whose latest version is
+  // not issued yet (pending) only with `include_pending`, as AKV does.
+  Result<Page<CertificateProperties>> list(const VaultInfo& vault, const PageRequest& page, bool include_pending);
   Result<Page<CertificateProperties>> list_versions(const VaultInfo& vault, const std::string& name,
                                                     const PageRequest& page);
   Result<CertificatePolicy> get_policy(const VaultInfo& vault, const std::string& name);

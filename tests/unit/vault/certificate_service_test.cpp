@@ -146,6 +146,8 @@ TEST_F(CertificateServiceTest, UnknownIssuerLeavesAPendingVersionWithACsr) {
   EXPECT_TRUE(keys_->get(vault_, "ext", "")->managed);
   EXPECT_EQ(secrets_->get(vault_, "ext", "").status().code(), Code::kSecretNotFound) << "no secret before merge";
   EXPECT_EQ(certs_->get_operation(vault_, "ext")->csr, op.csr);
+  EXPECT_TRUE(certs_->list(vault_, {}, false)->items.empty()) << "pending only with include_pending";
+  EXPECT_EQ(certs_->list(vault_, {}, true)->items.size(), 1u);
   EXPECT_EQ(certs_->get_operation(vault_, "nothing").status().reason(), "PendingCertificateNotFound");
 }
 
