@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 
+#include "cli/certificate_commands.hpp"
 #include "cli/cli_context.hpp"
 #include "cli/commands.hpp"
 #include "cli/key_commands.hpp"
@@ -25,6 +26,7 @@ int run_app(int argc, char** argv) {
   add_admin_commands(app, ctx);
   add_secret_commands(app, ctx);
   add_key_commands(app, ctx);
+  add_certificate_commands(app, ctx);
   add_rbac_commands(app, ctx);
   add_audit_commands(app, ctx);
 

@@ -33,6 +33,14 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes) {
   return out;
 }
 
+Status require_absent(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0) {
+    return Status(Code::kConflict, "File or directory named '" + path + "' already exists.");
+  }
+  return Status::Ok();
+}
+
 Status write_private_file(const std::string& path, std::string_view bytes, Overwrite overwrite) {
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
   flags |= overwrite == Overwrite::kRefuse ? O_EXCL : O_TRUNC;

@@ -14,6 +14,7 @@
 #include "cli/object_ref.hpp"
 #include "cli/secret_encoding.hpp"
 #include "cli/secret_support.hpp"
+#include "cli/vault_calls.hpp"
 #include "common/base64.hpp"
 #include "crypto/key_material.hpp"
 
@@ -21,14 +22,8 @@ namespace coffer::cli {
 namespace json = boost::json;
 namespace {
 
-constexpr std::size_t kMaxPage = 25;
-
 // Commands on a whole key: --vault-name and --name, both required.
-void add_ref(CLI::App* cmd, ObjectRef& ref) {
-  add_object_ref_options(cmd, ref, RefOptions::kName, kKeyObject);
-  cmd->get_option("--vault-name")->required();
-  cmd->get_option("--name")->required();
-}
+void add_ref(CLI::App* cmd, ObjectRef& ref) { add_required_name_options(cmd, ref, kKeyObject); }
 
 // Commands on one version: also --version, or --id instead of all three;
 // on_run's check is require_object_ref.
@@ -36,37 +31,15 @@ void add_version_ref(CLI::App* cmd, ObjectRef& ref) {
   add_object_ref_options(cmd, ref, RefOptions::kNameVersionId, kKeyObject);
 }
 
-std::string key_path(const std::string& name) { return "/keys/" + percent_encode(name); }
+std::string key_path(const std::string& name) { return object_path(kKeyObject, name); }
 // "/keys/<name>/<version>", or "/keys/<name>/" for the latest.
-std::string key_version_path(const OpenedObject& k) { return key_path(k.name) + "/" + percent_encode(k.version); }
-
-Status print_answer(const CliContext& ctx, ServiceClient& client, const std::string& method, const std::string& path,
-                    const json::value* body) {
-  COFFER_ASSIGN_OR_RETURN(json::value answer, client.call(method, path + api_query(), body));
-  if (!answer.is_null()) print_result(ctx, answer);
-  return Status::Ok();
-}
-
-Status call_and_print(const CliContext& ctx, const std::string& vault, const std::string& method,
-                      const std::string& path, const json::value* body = nullptr) {
-  COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_vault(ctx, vault));
-  return print_answer(ctx, client, method, path, body);
-}
+std::string key_version_path(const OpenedObject& k) { return object_version_path(kKeyObject, k.name, k.version); }
 
 // `path_after` is appended to the version's path ("" or "/sign", …).
 Status call_version_and_print(const CliContext& ctx, const ObjectRef& ref, const std::string& method,
                               const std::string& path_after, const json::value* body = nullptr) {
   COFFER_ASSIGN_OR_RETURN(OpenedObject k, open_object(ctx, ref, kKeyObject));
-  return print_answer(ctx, k.client, method, key_version_path(k) + path_after, body);
-}
-
-json::object tags_json(const std::vector<std::string>& args) {
-  json::object out;
-  auto tags = parse_tags(args);  // validated at parse time
-  if (tags.ok()) {
-    for (const auto& [k, v] : *tags) out[k] = v;
-  }
-  return out;
+  return print_call(ctx, k.client, method, key_version_path(k) + path_after, body);
 }
 
 json::array ops_json(const std::vector<std::string>& ops) {
@@ -88,9 +61,7 @@ struct Metadata {
 void add_metadata(CLI::App* cmd, Metadata& m) {
   cmd->add_option("--ops", m.ops, "Permitted operations: encrypt decrypt sign verify wrapKey unwrapKey import export.")
       ->check(CLI::IsMember({"encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey", "import", "export"}));
-  m.tags_opt = cmd->add_option("--tags", m.tags, "Space-separated tags: key[=value] ...")
-                   ->expected(0, CLI::detail::expected_max_vector_size)
-                   ->check(tag_validator());
+  m.tags_opt = add_tags_option(cmd, m.tags);
   cmd->add_option("--enabled", m.enabled, "Enable or disable the key.")->check(CLI::IsMember({"true", "false"}));
   cmd->add_option("--not-before", m.not_before, "Not usable before this time (ISO-8601, UTC by default).")
       ->check(iso8601_validator());
@@ -219,15 +190,9 @@ void add_read_commands(CLI::App* key, CliContext& ctx) {
     cmd->add_option("--vault-name", a->ref.vault_name, "Name of the vault.")->required();
     if (versions) cmd->add_option("--name,-n", a->ref.name, "Name of the key.")->required();
     cmd->add_option("--maxresults", a->max_results, "Return at most this many.")->check(CLI::PositiveNumber);
-    on_run(cmd, ctx, [&ctx, a, versions]() -> Status {
-      COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_vault(ctx, a->ref.vault_name));
-      std::string target = (versions ? key_path(a->ref.name) + "/versions" : std::string("/keys")) + api_query();
-      if (a->max_results) target += "&maxresults=" + std::to_string(std::min(a->max_results, kMaxPage));
-      std::optional<std::size_t> limit;
-      if (a->max_results) limit = a->max_results;
-      COFFER_ASSIGN_OR_RETURN(json::array items, client.list(target, limit));
-      print_result(ctx, items);
-      return Status::Ok();
+    on_run(cmd, ctx, [&ctx, a, versions] {
+      return list_and_print(ctx, a->ref.vault_name, versions ? key_path(a->ref.name) + "/versions" : "/keys",
+                            a->max_results);
     });
   }
 
@@ -249,60 +214,12 @@ void add_read_commands(CLI::App* key, CliContext& ctx) {
       },
       [s] { require_object_ref(s->ref); });
 
-  struct Simple {
-    const char* name;
-    const char* help;
-    const char* method;
-    const char* prefix;
-    const char* suffix;
-  };
-  static constexpr Simple kSimple[] = {
-      {"delete", "Delete a key (soft delete: recoverable until purged).", "DELETE", "/keys/", ""},
-      {"recover", "Recover a deleted key.", "POST", "/deletedkeys/", "/recover"},
-      {"purge", "Permanently delete a deleted key.", "DELETE", "/deletedkeys/", ""},
-      {"show-deleted", "Show a deleted key.", "GET", "/deletedkeys/", ""},
-      {"rotate", "Rotate a key: a new version with the same type and size.", "POST", "/keys/", "/rotate"},
-  };
-  for (const auto& op : kSimple) {
-    auto ref = std::make_shared<ObjectRef>();
-    auto* cmd = key->add_subcommand(op.name, op.help);
-    add_ref(cmd, *ref);
-    on_run(cmd, ctx, [&ctx, ref, op] {
-      return call_and_print(ctx, ref->vault_name, op.method,
-                            std::string(op.prefix) + percent_encode(ref->name) + op.suffix);
-    });
-  }
-}
-
-// ---- backup / restore ----
-
-void add_backup_restore(CLI::App* key, CliContext& ctx) {
-  struct Args {
-    ObjectRef ref;
-    std::string file;
-  };
-  auto b = std::make_shared<Args>();
-  auto* backup = key->add_subcommand("backup", "Save an encrypted backup of every version of a key to a file.");
-  add_ref(backup, b->ref);
-  backup->add_option("--file,-f", b->file, "File to write (must not exist).")->required();
-  on_run(backup, ctx, [&ctx, b]() -> Status {
-    COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_vault(ctx, b->ref.vault_name));
-    COFFER_ASSIGN_OR_RETURN(json::value answer, client.call("POST", key_path(b->ref.name) + "/backup" + api_query()));
-    const json::value* v = answer.is_object() ? answer.get_object().if_contains("value") : nullptr;
-    auto blob = v && v->is_string() ? base64url_decode(v->get_string()) : std::nullopt;
-    if (!blob) return Status(Code::kInternal, "The server's answer has no backup blob.");
-    return write_private_file(b->file, *blob, Overwrite::kRefuse);
-  });
-
-  auto r = std::make_shared<Args>();
-  auto* restore = key->add_subcommand("restore", "Restore a key from a backup file.");
-  restore->add_option("--vault-name", r->ref.vault_name, "Name of the vault.")->required();
-  restore->add_option("--file,-f", r->file, "Backup file.")->required();
-  on_run(restore, ctx, [&ctx, r]() -> Status {
-    COFFER_ASSIGN_OR_RETURN(std::string blob, read_file(r->file));
-    json::value request = json::object{{"value", base64url_encode(blob)}};
-    return call_and_print(ctx, r->ref.vault_name, "POST", "/keys/restore", &request);
-  });
+  add_named_calls(key, ctx, kKeyObject,
+                  {{"delete", "Delete a key (soft delete: recoverable until purged).", "DELETE", false, ""},
+                   {"recover", "Recover a deleted key.", "POST", true, "/recover"},
+                   {"purge", "Permanently delete a deleted key.", "DELETE", true, ""},
+                   {"show-deleted", "Show a deleted key.", "GET", true, ""},
+                   {"rotate", "Rotate a key: a new version with the same type and size.", "POST", false, "/rotate"}});
 }
 
 // ---- rotation policy ----
@@ -325,13 +242,8 @@ void add_rotation_policy(CLI::App* key, CliContext& ctx) {
   add_ref(update, u->ref);
   update->add_option("--value", u->value, "The policy: a JSON file path, or JSON text.")->required();
   on_run(update, ctx, [&ctx, u]() -> Status {
-    std::string text = u->value;
-    if (!text.empty() && text.front() != '{') {
-      COFFER_ASSIGN_OR_RETURN(text, read_file(u->value));
-    }
-    boost::system::error_code ec;
-    json::value request = json::parse(text, ec);
-    if (ec || !request.is_object()) return Status(Code::kBadParameter, "--value is not a JSON object.");
+    COFFER_ASSIGN_OR_RETURN(json::object policy, json_object_argument(u->value, "--value"));
+    json::value request = std::move(policy);
     return call_and_print(ctx, u->ref.vault_name, "PUT", key_path(u->ref.name) + "/rotationpolicy", &request);
   });
 }
@@ -436,7 +348,7 @@ void add_key_commands(CLI::App& app, CliContext& ctx) {
   add_create(key, ctx);
   add_import(key, ctx);
   add_read_commands(key, ctx);
-  add_backup_restore(key, ctx);
+  add_backup_restore_commands(key, ctx, kKeyObject, "Save an encrypted backup of every version of a key to a file.");
   add_rotation_policy(key, ctx);
   add_crypto(key, ctx);
 }

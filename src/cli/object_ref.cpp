@@ -5,6 +5,18 @@
 
 namespace coffer::cli {
 
+std::string object_path(ObjectKind kind, std::string_view name) {
+  return "/" + std::string(kind.collection) + "/" + percent_encode(name);
+}
+
+std::string deleted_object_path(ObjectKind kind, std::string_view name) {
+  return "/deleted" + std::string(kind.collection) + "/" + percent_encode(name);
+}
+
+std::string object_version_path(ObjectKind kind, std::string_view name, std::string_view version) {
+  return object_path(kind, name) + "/" + percent_encode(version);
+}
+
 void add_object_ref_options(CLI::App* cmd, ObjectRef& ref, RefOptions which, ObjectKind kind) {
   auto* vault = cmd->add_option("--vault-name", ref.vault_name, "Name of the vault.");
   auto* name = cmd->add_option("--name,-n", ref.name, "Name of the " + std::string(kind.noun) + ".");
@@ -23,6 +35,12 @@ void add_object_ref_options(CLI::App* cmd, ObjectRef& ref, RefOptions which, Obj
       ->excludes(vault)
       ->excludes(name)
       ->excludes(version);
+}
+
+void add_required_name_options(CLI::App* cmd, ObjectRef& ref, ObjectKind kind) {
+  add_object_ref_options(cmd, ref, RefOptions::kName, kind);
+  cmd->get_option("--vault-name")->required();
+  cmd->get_option("--name")->required();
 }
 
 void require_object_ref(const ObjectRef& ref) {

@@ -9,23 +9,13 @@
 #include "cli/file_io.hpp"
 #include "cli/secret_encoding.hpp"
 #include "cli/secret_support.hpp"
+#include "cli/vault_calls.hpp"
 
 namespace coffer::cli {
 namespace json = boost::json;
 namespace {
 
-constexpr std::size_t kMaxPage = 25;
-
 const std::vector<std::string> kEncodings = {"utf-8", "base64", "hex"};
-
-json::object tags_json(const std::vector<std::string>& args) {
-  json::object out;
-  auto tags = parse_tags(args);  // validated at parse time
-  if (tags.ok()) {
-    for (const auto& [k, v] : *tags) out[k] = v;
-  }
-  return out;
-}
 
 // ---- set ----
 
@@ -80,9 +70,7 @@ void add_set(CLI::App* secret, CliContext& ctx) {
       ->capture_default_str()
       ->needs(a->file_opt);
   a->content_type_opt = cmd->add_option("--content-type", a->content_type, "Content type of the value.");
-  a->tags_opt = cmd->add_option("--tags", a->tags, "Space-separated tags: key[=value] ...")
-                    ->expected(0, CLI::detail::expected_max_vector_size)
-                    ->check(tag_validator());
+  a->tags_opt = add_tags_option(cmd, a->tags);
   cmd->add_flag("--disabled", a->disabled, "Create the secret disabled.");
   cmd->add_option("--not-before", a->not_before, "Not valid before this time (ISO-8601, UTC by default).")
       ->check(iso8601_validator());
@@ -112,10 +100,7 @@ struct DownloadArgs {
 };
 
 Status run_download(const CliContext& ctx, const DownloadArgs& a) {
-  std::error_code ec;
-  if (std::filesystem::exists(a.file, ec)) {
-    return Status(Code::kConflict, "File or directory named '" + a.file + "' already exists.");
-  }
+  COFFER_RETURN_IF_ERROR(require_absent(a.file));
   COFFER_ASSIGN_OR_RETURN(OpenedObject s, open_object(ctx, a.ref, kSecretObject));
   COFFER_ASSIGN_OR_RETURN(json::value answer,
                           s.client.call("GET", secret_version_path(s.name, s.version) + api_query()));
@@ -157,20 +142,10 @@ struct ListArgs {
   bool include_managed = false;
 };
 
-std::string list_target(const std::string& path, std::size_t max_results) {
-  std::string target = path + api_query();
-  if (max_results) target += "&maxresults=" + std::to_string(std::min(max_results, kMaxPage));
-  return target;
-}
-
-std::optional<std::size_t> limit_of(std::size_t max_results) {
-  return max_results ? std::optional<std::size_t>(max_results) : std::nullopt;
-}
-
 Status run_list(const CliContext& ctx, const ListArgs& a, bool versions) {
   COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_vault(ctx, a.vault_name));
   const std::string path = versions ? secret_path(a.name) + "/versions" : "/secrets";
-  COFFER_ASSIGN_OR_RETURN(json::array items, client.list(list_target(path, a.max_results), limit_of(a.max_results)));
+  COFFER_ASSIGN_OR_RETURN(json::array items, fetch_list(client, path, a.max_results));
   if (!versions && !a.include_managed) {
     json::array kept;  // az hides secrets that back certificates unless --include-managed
     for (auto& item : items) {
@@ -237,9 +212,7 @@ void add_set_attributes(CLI::App* secret, CliContext& ctx) {
   cmd->add_option("--enabled", a->enabled, "Enable or disable the version.")
       ->check(CLI::IsMember({"true", "false"}, CLI::ignore_case));
   a->content_type_opt = cmd->add_option("--content-type", a->content_type, "Content type of the value.");
-  a->tags_opt = cmd->add_option("--tags", a->tags, "Space-separated tags: key[=value] ... (replaces all; '' clears)")
-                    ->expected(0, CLI::detail::expected_max_vector_size)
-                    ->check(tag_validator());
+  a->tags_opt = add_tags_option(cmd, a->tags, "Space-separated tags: key[=value] ... (replaces all; '' clears)");
   cmd->add_option("--not-before", a->not_before, "Not valid before this time (ISO-8601).")
       ->check(iso8601_validator());
   cmd->add_option("--expires", a->expires, "Expires at this time (ISO-8601).")->check(iso8601_validator());

@@ -7,7 +7,7 @@
 #include "cli/connect.hpp"
 #include "cli/file_io.hpp"
 #include "cli/secret_support.hpp"
-#include "common/base64.hpp"
+#include "cli/vault_calls.hpp"
 
 namespace coffer::cli {
 namespace json = boost::json;
@@ -30,30 +30,19 @@ Status simple_call(const CliContext& ctx, const NameArgs& a, const std::string& 
 
 Status run_backup(const CliContext& ctx, const NameArgs& a) {
   COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_vault(ctx, a.ref.vault_name));
-  COFFER_ASSIGN_OR_RETURN(json::value answer, client.call("POST", secret_path(a.ref.name) + "/backup" + api_query()));
-  const json::object* o = answer.if_object();
-  const json::value* value = o ? o->if_contains("value") : nullptr;
-  if (!value || !value->is_string()) return Status(Code::kInternal, "The server's backup answer has no 'value'.");
-  auto blob = base64url_decode(value->get_string());
-  if (!blob) return Status(Code::kInternal, "The server's backup blob is not base64url.");
-  return write_private_file(a.file, *blob, Overwrite::kAllow);
+  return save_backup(client, secret_path(a.ref.name), a.file, Overwrite::kAllow);
 }
 
 Status run_restore(const CliContext& ctx, const NameArgs& a) {
-  COFFER_ASSIGN_OR_RETURN(std::string blob, read_file(a.file));
-  json::value body = json::object{{"value", base64url_encode(blob)}};
   COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_vault(ctx, a.ref.vault_name));
-  COFFER_ASSIGN_OR_RETURN(json::value answer, client.call("POST", "/secrets/restore" + api_query(), &body));
+  COFFER_ASSIGN_OR_RETURN(json::value answer, restore_backup(client, kSecretObject, a.file));
   print_secret(ctx, answer, SecretShape::kBundle);
   return Status::Ok();
 }
 
 Status run_list_deleted(const CliContext& ctx, const NameArgs& a) {
   COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_vault(ctx, a.ref.vault_name));
-  std::string target = "/deletedsecrets" + api_query();
-  if (a.max_results) target += "&maxresults=" + std::to_string(std::min<std::size_t>(a.max_results, 25));
-  auto limit = a.max_results ? std::optional<std::size_t>(a.max_results) : std::nullopt;
-  COFFER_ASSIGN_OR_RETURN(json::array items, client.list(target, limit));
+  COFFER_ASSIGN_OR_RETURN(json::array items, fetch_list(client, "/deletedsecrets", a.max_results));
   print_secret_list(ctx, items, SecretShape::kDeletedItem);
   return Status::Ok();
 }
