@@ -4,26 +4,10 @@
 
 #include "api/certificate_issuer_codec.hpp"
 #include "api/responses.hpp"
+#include "api/route_support.hpp"
 
 namespace coffer::api {
 namespace json = boost::json;
-namespace {
-
-constexpr std::string_view kActionPrefix = "Microsoft.KeyVault/vaults/";
-
-Operation make(std::string name, std::string_view act, std::string scope, std::string object_id,
-               std::function<http::Response()> run) {
-  return Operation{std::move(name), std::string(kActionPrefix) + std::string(act), std::move(scope),
-                   std::move(object_id), std::move(run)};
-}
-
-template <typename T, typename F>
-http::Response respond(Result<T> r, F&& to_json) {
-  if (!r.ok()) return error_response(r.status());
-  return json_response(200, to_json(r.value()));
-}
-
-}  // namespace
 
 std::optional<Operation> route_certificate_issuer_operation(const VaultRequest& req,
                                                             vault::CertificateIssuerService& issuers) {
@@ -39,25 +23,25 @@ std::optional<Operation> route_certificate_issuer_operation(const VaultRequest& 
     const std::string url = base + "/certificates/contacts";
     const auto out = [base](const std::vector<vault::CertificateContact>& c) { return contacts_json(base, c); };
     if (method == "GET") {
-      return make("CertificateContactsGet", "certificatecontacts/write", scope, url,
+      return data_operation("CertificateContactsGet", "certificatecontacts/write", scope, url,
                   [&, out] { return respond(issuers.get_contacts(vault), out); });
     }
     if (method == "PUT") {
-      return make("CertificateContactsSet", "certificatecontacts/write", scope, url, [&, body, out] {
+      return data_operation("CertificateContactsSet", "certificatecontacts/write", scope, url, [&, body, out] {
         auto contacts = parse_contacts(body);
         if (!contacts.ok()) return error_response(contacts.status());
         return respond(issuers.set_contacts(vault, std::move(*contacts)), out);
       });
     }
     if (method == "DELETE") {
-      return make("CertificateContactsDelete", "certificatecontacts/write", scope, url,
+      return data_operation("CertificateContactsDelete", "certificatecontacts/write", scope, url,
                   [&, out] { return respond(issuers.delete_contacts(vault), out); });
     }
     return std::nullopt;
   }
   if (seg[1] != "issuers") return std::nullopt;
   if (seg.size() == 2 && method == "GET") {
-    return make("CertificateIssuerList", "certificatecas/read", scope, base + "/certificates/issuers", [&, base] {
+    return data_operation("CertificateIssuerList", "certificatecas/read", scope, base + "/certificates/issuers", [&, base] {
       return respond(issuers.list(vault), [&](const std::vector<vault::CertificateIssuer>& all) {
         json::array items;
         for (const auto& i : all) items.push_back(issuer_item(base, i));
@@ -70,25 +54,25 @@ std::optional<Operation> route_certificate_issuer_operation(const VaultRequest& 
   const std::string url = base + "/certificates/issuers/" + name;
   const auto out = [base](const vault::CertificateIssuer& i) { return issuer_json(base, i); };
   if (method == "GET") {
-    return make("CertificateIssuerGet", "certificatecas/read", scope, url,
+    return data_operation("CertificateIssuerGet", "certificatecas/read", scope, url,
                 [&, name, out] { return respond(issuers.get(vault, name), out); });
   }
   if (method == "PUT") {
-    return make("CertificateIssuerSet", "certificatecas/write", scope, url, [&, body, name, out] {
+    return data_operation("CertificateIssuerSet", "certificatecas/write", scope, url, [&, body, name, out] {
       auto issuer = parse_issuer_set(body);
       if (!issuer.ok()) return error_response(issuer.status());
       return respond(issuers.set(vault, name, std::move(*issuer)), out);
     });
   }
   if (method == "PATCH") {
-    return make("CertificateIssuerUpdate", "certificatecas/write", scope, url, [&, body, name, out] {
+    return data_operation("CertificateIssuerUpdate", "certificatecas/write", scope, url, [&, body, name, out] {
       auto patch = parse_issuer_update(body);
       if (!patch.ok()) return error_response(patch.status());
       return respond(issuers.update(vault, name, *patch), out);
     });
   }
   if (method == "DELETE") {
-    return make("CertificateIssuerDelete", "certificatecas/delete", scope, url,
+    return data_operation("CertificateIssuerDelete", "certificatecas/delete", scope, url,
                 [&, name, out] { return respond(issuers.remove(vault, name), out); });
   }
   return std::nullopt;

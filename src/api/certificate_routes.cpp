@@ -4,30 +4,14 @@
 
 #include "api/certificate_codec.hpp"
 #include "api/json_body.hpp"
-#include "api/secret_codec.hpp"
-#include "common/base64.hpp"
 #include "api/paging.hpp"
 #include "api/responses.hpp"
+#include "api/route_support.hpp"
+#include "api/secret_codec.hpp"
+#include "common/base64.hpp"
 
 namespace coffer::api {
 namespace json = boost::json;
-namespace {
-
-constexpr std::string_view kActionPrefix = "Microsoft.KeyVault/vaults/";
-
-Operation make(std::string name, std::string_view act, std::string scope, std::string object_id,
-               std::function<http::Response()> run) {
-  return Operation{std::move(name), std::string(kActionPrefix) + std::string(act), std::move(scope),
-                   std::move(object_id), std::move(run)};
-}
-
-template <typename T, typename F>
-http::Response respond(Result<T> r, F&& to_json, int status = 200) {
-  if (!r.ok()) return error_response(r.status());
-  return json_response(status, to_json(r.value()));
-}
-
-}  // namespace
 
 std::optional<Operation> route_certificate_operation(const VaultRequest& req, vault::CertificateService& certs) {
   const auto& seg = req.target.segments;
@@ -42,7 +26,7 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
 
   if (seg[0] == "certificates") {
     if (seg.size() == 1 && method == "GET") {
-      return make("CertificateList", "certificates/read", vault_scope, base + "/certificates", [&, base] {
+      return data_operation("CertificateList", "certificates/read", vault_scope, base + "/certificates", [&, base] {
         auto page = parse_page(target);
         if (!page.ok()) return error_response(page.status());
         const auto pending = target.param("includePending");
@@ -55,7 +39,7 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
       });
     }
     if (seg.size() == 2 && seg[1] == "restore" && method == "POST") {
-      return make("CertificateRestore", "certificates/restore/action", vault_scope, base + "/certificates",
+      return data_operation("CertificateRestore", "certificates/restore/action", vault_scope, base + "/certificates",
                   [&, base, body] {
                     auto value = parse_value_body(body);
                     if (!value.ok()) return error_response(value.status());
@@ -72,14 +56,14 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
     const std::string name = seg[1];
     const std::string url = base + "/certificates/" + name;
     if (seg.size() == 2 && method == "DELETE") {
-      return make("CertificateDelete", "certificates/delete", object_scope(name), url, [&, base, name] {
+      return data_operation("CertificateDelete", "certificates/delete", object_scope(name), url, [&, base, name] {
         return respond(certs.remove(vault, name), [&](const vault::DeletedCertificate& d) {
           return deleted_certificate_json(base, vault, d, false);
         });
       });
     }
     if (seg.size() == 3 && seg[2] == "create" && method == "POST") {
-      return make("CertificateCreate", "certificates/create/action", object_scope(name), url, [&, base, body, name] {
+      return data_operation("CertificateCreate", "certificates/create/action", object_scope(name), url, [&, base, body, name] {
         auto draft = parse_certificate_create(body);
         if (!draft.ok()) return error_response(draft.status());
         return respond(
@@ -89,7 +73,7 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
       });
     }
     if (seg.size() == 3 && seg[2] == "import" && method == "POST") {
-      return make("CertificateImport", "certificates/import/action", object_scope(name), url, [&, base, body, name] {
+      return data_operation("CertificateImport", "certificates/import/action", object_scope(name), url, [&, base, body, name] {
         auto im = parse_certificate_import(body);
         if (!im.ok()) return error_response(im.status());
         return respond(certs.import(vault, name, *im),
@@ -97,7 +81,7 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
       });
     }
     if (seg.size() == 4 && seg[2] == "pending" && seg[3] == "merge" && method == "POST") {
-      return make("CertificateMerge", "certificates/create/action", object_scope(name), url + "/pending/merge",
+      return data_operation("CertificateMerge", "certificates/create/action", object_scope(name), url + "/pending/merge",
                   [&, base, body, name] {
                     auto merge = parse_certificate_merge(body);
                     if (!merge.ok()) return error_response(merge.status());
@@ -108,7 +92,7 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
     }
     if (seg.size() == 3 && seg[2] == "pending" && (method == "PATCH" || method == "DELETE")) {
       const bool cancel = method == "PATCH";
-      return make(cancel ? "CertificatePendingUpdate" : "CertificatePendingDelete", "certificates/update/action",
+      return data_operation(cancel ? "CertificatePendingUpdate" : "CertificatePendingDelete", "certificates/update/action",
                   object_scope(name), url + "/pending", [&, base, body, name, cancel] {
                     if (cancel) {
                       auto o = parse_json_object(body);
@@ -127,7 +111,7 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
                   });
     }
     if (seg.size() == 3 && seg[2] == "policy" && method == "PATCH") {
-      return make("CertificatePolicyUpdate", "certificates/update/action", object_scope(name), url + "/policy",
+      return data_operation("CertificatePolicyUpdate", "certificates/update/action", object_scope(name), url + "/policy",
                   [&, base, body, name] {
                     auto current = certs.get_policy(vault, name);
                     if (!current.ok()) return error_response(current.status());
@@ -139,13 +123,13 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
                   });
     }
     if (seg.size() == 3 && seg[2] == "backup" && method == "POST") {
-      return make("CertificateBackup", "certificates/backup/action", object_scope(name), url, [&, name] {
+      return data_operation("CertificateBackup", "certificates/backup/action", object_scope(name), url, [&, name] {
         return respond(certs.backup(vault, name),
                        [](const std::string& blob) { return json::object{{"value", base64url_encode(blob)}}; });
       });
     }
     if (seg.size() == 3 && seg[2] == "versions" && method == "GET") {
-      return make("CertificateListVersions", "certificates/read", object_scope(name), url, [&, base, name] {
+      return data_operation("CertificateListVersions", "certificates/read", object_scope(name), url, [&, base, name] {
         auto page = parse_page(target);
         if (!page.ok()) return error_response(page.status());
         return respond(certs.list_versions(vault, name, *page), [&](const vault::Page<vault::CertificateProperties>& p) {
@@ -157,13 +141,13 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
       });
     }
     if (seg.size() == 3 && seg[2] == "policy" && method == "GET") {
-      return make("CertificatePolicyGet", "certificates/read", object_scope(name), url + "/policy", [&, base, name] {
+      return data_operation("CertificatePolicyGet", "certificates/read", object_scope(name), url + "/policy", [&, base, name] {
         return respond(certs.get_policy(vault, name),
                        [&](const vault::CertificatePolicy& p) { return certificate_policy_json(base, name, p); });
       });
     }
     if (seg.size() == 3 && seg[2] == "pending" && method == "GET") {
-      return make("CertificatePendingGet", "certificates/read", object_scope(name), url + "/pending", [&, base, name] {
+      return data_operation("CertificatePendingGet", "certificates/read", object_scope(name), url + "/pending", [&, base, name] {
         return respond(certs.get_operation(vault, name), [&](const vault::CertificateOperation& op) {
           return certificate_operation_json(base, name, op, false);
         });
@@ -175,7 +159,7 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
     }
     if (seg.size() <= 3 && method == "PATCH") {
       const std::string version = seg.size() == 3 ? seg[2] : std::string();
-      return make("CertificateUpdate", "certificates/update/action", object_scope(name),
+      return data_operation("CertificateUpdate", "certificates/update/action", object_scope(name),
                   url + (version.empty() ? "" : "/" + version), [&, base, body, name, version] {
                     auto patch = parse_certificate_update(body);
                     if (!patch.ok()) return error_response(patch.status());
@@ -185,7 +169,7 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
     }
     if (seg.size() <= 3 && method == "GET") {
       const std::string version = seg.size() == 3 ? seg[2] : std::string();
-      return make("CertificateGet", "certificates/read", object_scope(name), url + (version.empty() ? "" : "/" + version),
+      return data_operation("CertificateGet", "certificates/read", object_scope(name), url + (version.empty() ? "" : "/" + version),
                   [&, base, name, version] {
                     return respond(certs.get(vault, name, version),
                                    [&](const vault::Certificate& c) { return certificate_bundle(base, vault, c); });
@@ -196,7 +180,7 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
 
   if (seg[0] == "deletedcertificates") {
     if (seg.size() == 1 && method == "GET") {
-      return make("CertificateListDeleted", "certificates/read", vault_scope, base + "/deletedcertificates", [&, base] {
+      return data_operation("CertificateListDeleted", "certificates/read", vault_scope, base + "/deletedcertificates", [&, base] {
         auto page = parse_page(target);
         if (!page.ok()) return error_response(page.status());
         return respond(certs.list_deleted(vault, *page), [&](const vault::Page<vault::DeletedCertificate>& p) {
@@ -211,20 +195,20 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
     const std::string name = seg[1];
     const std::string url = base + "/deletedcertificates/" + name;
     if (seg.size() == 2 && method == "GET") {
-      return make("CertificateGetDeleted", "certificates/read", object_scope(name), url, [&, base, name] {
+      return data_operation("CertificateGetDeleted", "certificates/read", object_scope(name), url, [&, base, name] {
         return respond(certs.get_deleted(vault, name), [&](const vault::DeletedCertificate& d) {
           return deleted_certificate_json(base, vault, d, false);
         });
       });
     }
     if (seg.size() == 2 && method == "DELETE") {
-      return make("CertificatePurge", "certificates/purge/action", object_scope(name), url, [&, name] {
+      return data_operation("CertificatePurge", "certificates/purge/action", object_scope(name), url, [&, name] {
         Status st = certs.purge(vault, name);
         return st.ok() ? empty_response(204) : error_response(st);
       });
     }
     if (seg.size() == 3 && seg[2] == "recover" && method == "POST") {
-      return make("CertificateRecover", "certificates/recover/action", object_scope(name), url + "/recover",
+      return data_operation("CertificateRecover", "certificates/recover/action", object_scope(name), url + "/recover",
                   [&, base, name] {
                     return respond(certs.recover(vault, name),
                                    [&](const vault::Certificate& c) { return certificate_bundle(base, vault, c); });

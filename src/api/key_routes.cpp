@@ -5,6 +5,7 @@
 #include "api/key_codec.hpp"
 #include "api/paging.hpp"
 #include "api/responses.hpp"
+#include "api/route_support.hpp"
 #include "api/secret_codec.hpp"
 #include "common/base64.hpp"
 #include "crypto/random.hpp"
@@ -12,20 +13,6 @@
 namespace coffer::api {
 namespace json = boost::json;
 namespace {
-
-constexpr std::string_view kActionPrefix = "Microsoft.KeyVault/vaults/";
-
-template <typename T, typename F>
-http::Response respond(Result<T> r, F&& to_json) {
-  if (!r.ok()) return error_response(r.status());
-  return json_response(200, to_json(r.value()));
-}
-
-Operation make(std::string name, std::string_view act, std::string scope, std::string object_id,
-               std::function<http::Response()> run) {
-  return Operation{std::move(name), std::string(kActionPrefix) + std::string(act), std::move(scope),
-                   std::move(object_id), std::move(run)};
-}
 
 // The six cryptographic operations on /keys/{name}/{version}/{op}.
 struct CryptoRoute {
@@ -74,7 +61,7 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
   const std::string body = req.http.body;
 
   if (seg[0] == "rng" && seg.size() == 1 && method == "POST") {
-    return make("GetRandomBytes", "rng/action", vault_scope, req.base + "/rng", [body] {
+    return data_operation("GetRandomBytes", "rng/action", vault_scope, req.base + "/rng", [body] {
       auto count = parse_rng(body);
       if (!count.ok()) return error_response(count.status());
       SecureString bytes = crypto::random_bytes(static_cast<std::size_t>(*count));
@@ -84,7 +71,7 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
 
   if (seg[0] == "keys") {
     if (seg.size() == 1 && method == "GET") {
-      return make("KeyList", "keys/read", vault_scope, req.base + "/keys", [&, base] {
+      return data_operation("KeyList", "keys/read", vault_scope, req.base + "/keys", [&, base] {
         auto page = parse_page(target);
         if (!page.ok()) return error_response(page.status());
         return respond(keys.list(vault, *page), [&](const vault::Page<vault::KeyProperties>& p) {
@@ -95,7 +82,7 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
       });
     }
     if (seg.size() == 2 && seg[1] == "restore" && method == "POST") {
-      return make("KeyRestore", "keys/restore/action", vault_scope, req.base + "/keys", [&, base, body] {
+      return data_operation("KeyRestore", "keys/restore/action", vault_scope, req.base + "/keys", [&, base, body] {
         auto value = parse_value_body(body);
         if (!value.ok()) return error_response(value.status());
         auto blob = base64url_decode(*value);
@@ -109,37 +96,37 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
     const auto bundle = [&, base](const vault::KeyProperties& p) { return key_bundle(base, vault, p); };
 
     if (seg.size() == 2 && method == "PUT") {
-      return make("KeyImport", "keys/import/action", object_scope(name), object_url(name), [&, body, name, bundle] {
+      return data_operation("KeyImport", "keys/import/action", object_scope(name), object_url(name), [&, body, name, bundle] {
         auto im = parse_key_import(body);
         if (!im.ok()) return error_response(im.status());
         return respond(keys.import(vault, name, *im), bundle);
       });
     }
     if (seg.size() == 2 && method == "DELETE") {
-      return make("KeyDelete", "keys/delete", object_scope(name), object_url(name), [&, base, name] {
+      return data_operation("KeyDelete", "keys/delete", object_scope(name), object_url(name), [&, base, name] {
         return respond(keys.remove(vault, name),
                        [&](const vault::DeletedKey& d) { return deleted_key_bundle(base, vault, d, false); });
       });
     }
     if (seg.size() == 3 && method == "POST" && seg[2] == "create") {
-      return make("KeyCreate", "keys/create/action", object_scope(name), object_url(name), [&, body, name, bundle] {
+      return data_operation("KeyCreate", "keys/create/action", object_scope(name), object_url(name), [&, body, name, bundle] {
         auto draft = parse_key_create(body);
         if (!draft.ok()) return error_response(draft.status());
         return respond(keys.create(vault, name, *draft), bundle);
       });
     }
     if (seg.size() == 3 && method == "POST" && seg[2] == "rotate") {
-      return make("KeyRotate", "keys/rotate/action", object_scope(name), object_url(name),
+      return data_operation("KeyRotate", "keys/rotate/action", object_scope(name), object_url(name),
                   [&, name, bundle] { return respond(keys.rotate(vault, name), bundle); });
     }
     if (seg.size() == 3 && method == "POST" && seg[2] == "backup") {
-      return make("KeyBackup", "keys/backup/action", object_scope(name), object_url(name), [&, name] {
+      return data_operation("KeyBackup", "keys/backup/action", object_scope(name), object_url(name), [&, name] {
         return respond(keys.backup(vault, name),
                        [](const std::string& blob) { return json::object{{"value", base64url_encode(blob)}}; });
       });
     }
     if (seg.size() == 3 && method == "GET" && seg[2] == "versions") {
-      return make("KeyListVersions", "keys/read", object_scope(name), object_url(name), [&, base, name] {
+      return data_operation("KeyListVersions", "keys/read", object_scope(name), object_url(name), [&, base, name] {
         auto page = parse_page(target);
         if (!page.ok()) return error_response(page.status());
         return respond(keys.list_versions(vault, name, *page), [&](const vault::Page<vault::KeyProperties>& p) {
@@ -153,13 +140,13 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
     if (seg.size() == 3 && seg[2] == "rotationpolicy") {
       const std::string url = object_url(name) + "/rotationpolicy";
       if (method == "GET") {
-        return make("KeyRotationPolicyGet", "keyrotationpolicies/read", object_scope(name), url, [&, base, name] {
+        return data_operation("KeyRotationPolicyGet", "keyrotationpolicies/read", object_scope(name), url, [&, base, name] {
           return respond(keys.get_rotation_policy(vault, name),
                          [&](const vault::RotationPolicy& p) { return rotation_policy_json(base, name, p); });
         });
       }
       if (method == "PUT") {
-        return make("KeyRotationPolicyUpdate", "keyrotationpolicies/write", object_scope(name), url,
+        return data_operation("KeyRotationPolicyUpdate", "keyrotationpolicies/write", object_scope(name), url,
                     [&, base, body, name] {
                       auto policy = parse_rotation_policy(body);
                       if (!policy.ok()) return error_response(policy.status());
@@ -179,7 +166,7 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
       const std::string& op_word = seg.back();
       const std::string url = object_url(name) + "/" + version;
       if (op_word == "release") {
-        return make("KeyRelease", "keys/release/action", object_scope(name), url, [&, name, version] {
+        return data_operation("KeyRelease", "keys/release/action", object_scope(name), url, [&, name, version] {
           Status st = keys.release(vault, name, version);
           return error_response(st.ok() ? Status(Code::kInternal, "release returned no result") : st);
         });
@@ -187,7 +174,7 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
       for (const auto& r : kCryptoRoutes) {
         if (op_word != r.path) continue;
         const std::string_view op = r.path;
-        return make(std::string(r.operation), r.action, object_scope(name), url,
+        return data_operation(std::string(r.operation), r.action, object_scope(name), url,
                     [&, op, body, base, name, version] { return run_crypto(op, body, base, vault, name, version, keys); });
       }
       return std::nullopt;
@@ -196,11 +183,11 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
       const std::string version = seg.size() == 3 ? seg[2] : std::string();
       const std::string url = object_url(name) + (version.empty() ? "" : "/" + version);
       if (method == "GET") {
-        return make("KeyGet", "keys/read", object_scope(name), url,
+        return data_operation("KeyGet", "keys/read", object_scope(name), url,
                     [&, name, version, bundle] { return respond(keys.get(vault, name, version), bundle); });
       }
       if (method == "PATCH") {
-        return make("KeyUpdate", "keys/update/action", object_scope(name), url, [&, body, name, version, bundle] {
+        return data_operation("KeyUpdate", "keys/update/action", object_scope(name), url, [&, body, name, version, bundle] {
           auto patch = parse_key_update(body);
           if (!patch.ok()) return error_response(patch.status());
           return respond(keys.update(vault, name, version, *patch), bundle);
@@ -213,7 +200,7 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
 
   if (seg[0] == "deletedkeys") {
     if (seg.size() == 1 && method == "GET") {
-      return make("KeyListDeleted", "keys/read", vault_scope, req.base + "/deletedkeys", [&, base] {
+      return data_operation("KeyListDeleted", "keys/read", vault_scope, req.base + "/deletedkeys", [&, base] {
         auto page = parse_page(target);
         if (!page.ok()) return error_response(page.status());
         return respond(keys.list_deleted(vault, *page), [&](const vault::Page<vault::DeletedKey>& p) {
@@ -227,19 +214,19 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
     const std::string name = seg[1];
     const std::string url = req.base + "/deletedkeys/" + name;
     if (seg.size() == 2 && method == "GET") {
-      return make("KeyGetDeleted", "keys/read", object_scope(name), url, [&, base, name] {
+      return data_operation("KeyGetDeleted", "keys/read", object_scope(name), url, [&, base, name] {
         return respond(keys.get_deleted(vault, name),
                        [&](const vault::DeletedKey& d) { return deleted_key_bundle(base, vault, d, false); });
       });
     }
     if (seg.size() == 2 && method == "DELETE") {
-      return make("KeyPurge", "keys/purge/action", object_scope(name), url, [&, name] {
+      return data_operation("KeyPurge", "keys/purge/action", object_scope(name), url, [&, name] {
         Status st = keys.purge(vault, name);
         return st.ok() ? empty_response(204) : error_response(st);
       });
     }
     if (seg.size() == 3 && seg[2] == "recover" && method == "POST") {
-      return make("KeyRecover", "keys/recover/action", object_scope(name), url, [&, base, name] {
+      return data_operation("KeyRecover", "keys/recover/action", object_scope(name), url, [&, base, name] {
         return respond(keys.recover(vault, name),
                        [&](const vault::KeyProperties& p) { return key_bundle(base, vault, p); });
       });

@@ -4,6 +4,7 @@
 
 #include "api/paging.hpp"
 #include "api/responses.hpp"
+#include "api/route_support.hpp"
 #include "api/secret_codec.hpp"
 #include "common/base64.hpp"
 
@@ -11,23 +12,8 @@ namespace coffer::api {
 namespace json = boost::json;
 namespace {
 
-constexpr std::string_view kActionPrefix = "Microsoft.KeyVault/vaults/";
-
-std::string action(std::string_view a) { return std::string(kActionPrefix) + std::string(a); }
-
 http::Response or_error(const Status& st, int ok_status = 200) {
   return st.ok() ? empty_response(ok_status) : error_response(st);
-}
-
-template <typename T, typename F>
-http::Response respond(Result<T> r, F&& to_json) {
-  if (!r.ok()) return error_response(r.status());
-  return json_response(200, to_json(r.value()));
-}
-
-Operation make(std::string name, std::string act, std::string scope, std::string object_id,
-               std::function<http::Response()> run) {
-  return Operation{std::move(name), action(act), std::move(scope), std::move(object_id), std::move(run)};
 }
 
 }  // namespace
@@ -46,7 +32,7 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
 
   if (seg[0] == "secrets") {
     if (seg.size() == 1 && method == "GET") {
-      return make("SecretList", "secrets/readMetadata/action", vault_scope, req.base + "/secrets", [&, base] {
+      return data_operation("SecretList", "secrets/readMetadata/action", vault_scope, req.base + "/secrets", [&, base] {
         auto page = parse_page(target);
         if (!page.ok()) return error_response(page.status());
         return respond(secrets.list(vault, *page), [&](const vault::Page<vault::SecretProperties>& p) {
@@ -57,7 +43,7 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
       });
     }
     if (seg.size() == 2 && seg[1] == "restore" && method == "POST") {
-      return make("SecretRestore", "secrets/restore/action", vault_scope, req.base + "/secrets", [&, base, body] {
+      return data_operation("SecretRestore", "secrets/restore/action", vault_scope, req.base + "/secrets", [&, base, body] {
         auto value = parse_value_body(body);
         if (!value.ok()) return error_response(value.status());
         auto blob = base64url_decode(*value);
@@ -70,7 +56,7 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
     if (seg.size() < 2 || seg[1].empty()) return std::nullopt;
     const std::string name = seg[1];
     if (seg.size() == 2 && method == "PUT") {
-      return make("SecretSet", "secrets/setSecret/action", object_scope(name), object_url(name),
+      return data_operation("SecretSet", "secrets/setSecret/action", object_scope(name), object_url(name),
                   [&, base, body, name] {
                     auto draft = parse_secret_set(body);
                     if (!draft.ok()) return error_response(draft.status());
@@ -80,13 +66,13 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
                   });
     }
     if (seg.size() == 2 && method == "DELETE") {
-      return make("SecretDelete", "secrets/delete", object_scope(name), object_url(name), [&, base, name] {
+      return data_operation("SecretDelete", "secrets/delete", object_scope(name), object_url(name), [&, base, name] {
         return respond(secrets.remove(vault, name),
                        [&](const vault::DeletedSecret& d) { return deleted_secret_bundle(base, vault, d, false); });
       });
     }
     if (seg.size() == 3 && seg[2] == "versions" && method == "GET") {
-      return make("SecretListVersions", "secrets/readMetadata/action", object_scope(name), object_url(name),
+      return data_operation("SecretListVersions", "secrets/readMetadata/action", object_scope(name), object_url(name),
                   [&, base, name] {
                     auto page = parse_page(target);
                     if (!page.ok()) return error_response(page.status());
@@ -102,7 +88,7 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
                   });
     }
     if (seg.size() == 3 && seg[2] == "backup" && method == "POST") {
-      return make("SecretBackup", "secrets/backup/action", object_scope(name), object_url(name), [&, name] {
+      return data_operation("SecretBackup", "secrets/backup/action", object_scope(name), object_url(name), [&, name] {
         return respond(secrets.backup(vault, name),
                        [](const std::string& blob) { return json::object{{"value", base64url_encode(blob)}}; });
       });
@@ -111,14 +97,14 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
       const std::string version = seg.size() == 3 ? seg[2] : std::string();
       const std::string url = object_url(name) + (version.empty() ? "" : "/" + version);
       if (method == "GET") {
-        return make("SecretGet", "secrets/getSecret/action", object_scope(name), url, [&, base, name, version] {
+        return data_operation("SecretGet", "secrets/getSecret/action", object_scope(name), url, [&, base, name, version] {
           return respond(secrets.get(vault, name, version), [&](const vault::Secret& s) {
             return secret_bundle(base, vault, s.properties, &s.value);
           });
         });
       }
       if (method == "PATCH") {
-        return make("SecretUpdate", "secrets/update/action", object_scope(name), url,
+        return data_operation("SecretUpdate", "secrets/update/action", object_scope(name), url,
                     [&, base, body, name, version] {
                       auto patch = parse_secret_update(body);
                       if (!patch.ok()) return error_response(patch.status());
@@ -134,7 +120,7 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
 
   if (seg[0] == "deletedsecrets") {
     if (seg.size() == 1 && method == "GET") {
-      return make("SecretListDeleted", "secrets/readMetadata/action", vault_scope, req.base + "/deletedsecrets",
+      return data_operation("SecretListDeleted", "secrets/readMetadata/action", vault_scope, req.base + "/deletedsecrets",
                   [&, base] {
                     auto page = parse_page(target);
                     if (!page.ok()) return error_response(page.status());
@@ -150,17 +136,17 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
     const std::string name = seg[1];
     const std::string url = req.base + "/deletedsecrets/" + name;
     if (seg.size() == 2 && method == "GET") {
-      return make("SecretGetDeleted", "secrets/readMetadata/action", object_scope(name), url, [&, base, name] {
+      return data_operation("SecretGetDeleted", "secrets/readMetadata/action", object_scope(name), url, [&, base, name] {
         return respond(secrets.get_deleted(vault, name),
                        [&](const vault::DeletedSecret& d) { return deleted_secret_bundle(base, vault, d, false); });
       });
     }
     if (seg.size() == 2 && method == "DELETE") {
-      return make("SecretPurge", "secrets/purge/action", object_scope(name), url,
+      return data_operation("SecretPurge", "secrets/purge/action", object_scope(name), url,
                   [&, name] { return or_error(secrets.purge(vault, name), 204); });
     }
     if (seg.size() == 3 && seg[2] == "recover" && method == "POST") {
-      return make("SecretRecover", "secrets/recover/action", object_scope(name), url, [&, base, name] {
+      return data_operation("SecretRecover", "secrets/recover/action", object_scope(name), url, [&, base, name] {
         return respond(secrets.recover(vault, name),
                        [&](const vault::SecretProperties& p) { return secret_bundle(base, vault, p, nullptr); });
       });
