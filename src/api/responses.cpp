@@ -85,8 +85,13 @@ http::Response error_response(const Status& status) {
   const std::string message = status.code() == Code::kInternal
                                   ? "The server encountered an internal error; see the server log."
                                   : status.message();
-  json::object err{{"code", akv_error_code(status.code())}, {"message", message}};
-  if (!status.reason().empty()) err["innererror"] = json::object{{"code", status.reason()}};
+  // A specific "not found" (PendingCertificateNotFound, ContactsNotFound,
+  // RoleAssignmentNotFound, …) is the top-level code, as AKV and ARM answer
+  // it; other reasons go into innererror under the generic code.
+  const bool specific_not_found = status.code() == Code::kNotFound && !status.reason().empty();
+  json::object err{{"code", specific_not_found ? status.reason() : std::string(akv_error_code(status.code()))},
+                   {"message", message}};
+  if (!status.reason().empty() && !specific_not_found) err["innererror"] = json::object{{"code", status.reason()}};
   return json_response(http_status_of(status.code()), json::object{{"error", err}});
 }
 

@@ -139,8 +139,9 @@ class CertificateClientTest(unittest.TestCase):
         pending = self.certs.get_certificate("ext")
         self.assertFalse(pending.properties.enabled)
         self.assertIsNone(pending.cer)
-        with self.assertRaises(ResourceNotFoundError):
+        with self.assertRaises(ResourceNotFoundError) as ctx:
             self.certs.get_certificate_operation("no-such-certificate")
+        self.assertEqual(ctx.exception.error.code, "PendingCertificateNotFound")
 
     def test_delete_recover_purge_move_all_three(self):
         cert = self.create("life", CertificatePolicy.get_default())
@@ -297,8 +298,9 @@ class CertificateClientTest(unittest.TestCase):
         with self.assertRaises(ResourceNotFoundError):
             self.certs.get_issuer("digicert-like")
 
-        with self.assertRaises(ResourceNotFoundError):
+        with self.assertRaises(ResourceNotFoundError) as ctx:
             self.certs.get_contacts()
+        self.assertEqual(ctx.exception.error.code, "ContactsNotFound")
         contacts = self.certs.set_contacts([CertificateContact(email="ops@example.com", name="Ops", phone="2")])
         self.assertEqual([c.email for c in contacts], ["ops@example.com"])
         self.assertEqual(self.certs.get_contacts()[0].name, "Ops")
