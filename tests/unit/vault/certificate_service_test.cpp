@@ -21,35 +21,33 @@
 #include "vault/key_service.hpp"
 #include "vault/secret_service.hpp"
 #include "vault/vault_registry.hpp"
+#include "vault_test_env.hpp"
 
 namespace coffer::vault {
 namespace {
 
 namespace fs = std::filesystem;
 
-class CertificateServiceTest : public ::testing::Test {
+class CertificateServiceTest : public testing::VaultTest {
  protected:
+  VaultSettings vault_settings() const override {
+    VaultSettings settings;
+    settings.retention_days = 7;
+    return settings;
+  }
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("coffer-certs-test-" + crypto::new_version_id());
-    fs::create_directories(dir_);
-    store_ = std::move(store::open_sqlite_store({(dir_ / "db").string()}).value());
-    keyring_ = std::make_unique<crypto::Keyring>(crypto::random_bytes(32));
-    registry_ = std::make_unique<VaultRegistry>(*store_, *keyring_, clock_);
+    VaultTest::SetUp();
     certs_ = std::make_unique<CertificateService>(*store_, *keyring_, clock_);
     secrets_ = std::make_unique<SecretService>(*store_, *keyring_, clock_);
     keys_ = std::make_unique<KeyService>(*store_, *keyring_, clock_);
-    VaultSettings settings;
-    settings.retention_days = 7;
-    vault_ = registry_->create("unit", settings).value();
   }
   void TearDown() override {
     keys_.reset();
     secrets_.reset();
     certs_.reset();
-    registry_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
+    VaultTest::TearDown();
   }
+
   static CertificateDraft draft(const std::string& subject) {
     CertificateDraft d;
     d.policy = default_certificate_policy();
@@ -57,15 +55,9 @@ class CertificateServiceTest : public ::testing::Test {
     return d;
   }
 
-  fs::path dir_;
-  ManualClock clock_{1'700'000'000};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<crypto::Keyring> keyring_;
-  std::unique_ptr<VaultRegistry> registry_;
   std::unique_ptr<CertificateService> certs_;
   std::unique_ptr<SecretService> secrets_;
   std::unique_ptr<KeyService> keys_;
-  VaultInfo vault_;
 };
 
 TEST_F(CertificateServiceTest, SelfSignedCreateMakesThreeLinkedObjects) {

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -14,11 +13,10 @@
 #include "store/store.hpp"
 #include "vault/scheduler.hpp"
 #include "vault/vault_registry.hpp"
+#include "vault_test_env.hpp"
 
 namespace coffer::vault {
 namespace {
-
-namespace fs = std::filesystem;
 
 std::string sha256(std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
@@ -27,23 +25,17 @@ std::string sha256(std::string_view data) {
   return std::string(reinterpret_cast<char*>(out), n);
 }
 
-class KeyServiceTest : public ::testing::Test {
+class KeyServiceTest : public testing::VaultTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("coffer-keys-test-" + crypto::new_version_id());
-    fs::create_directories(dir_);
-    store_ = std::move(store::open_sqlite_store({(dir_ / "db").string()}).value());
-    keyring_ = std::make_unique<crypto::Keyring>(crypto::random_bytes(32));
-    registry_ = std::make_unique<VaultRegistry>(*store_, *keyring_, clock_);
+    VaultTest::SetUp();
     keys_ = std::make_unique<KeyService>(*store_, *keyring_, clock_);
-    vault_ = registry_->create("unit", VaultSettings{}).value();
   }
   void TearDown() override {
     keys_.reset();
-    registry_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
+    VaultTest::TearDown();
   }
+
 
   static KeyDraft draft(std::string kty, std::optional<int> size = std::nullopt) {
     KeyDraft d;
@@ -52,13 +44,7 @@ class KeyServiceTest : public ::testing::Test {
     return d;
   }
 
-  fs::path dir_;
-  ManualClock clock_{1'700'000'000};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<crypto::Keyring> keyring_;
-  std::unique_ptr<VaultRegistry> registry_;
   std::unique_ptr<KeyService> keys_;
-  VaultInfo vault_;
 };
 
 TEST_F(KeyServiceTest, CreateEveryTypeReturnsPublicPartsAndDefaultOps) {

@@ -15,31 +15,26 @@
 #include "vault/key_service.hpp"
 #include "vault/secret_service.hpp"
 #include "vault/vault_registry.hpp"
+#include "vault_test_env.hpp"
 
 namespace coffer::vault {
 namespace {
 
 namespace fs = std::filesystem;
 
-class ObjectCollectionTest : public ::testing::Test {
+class ObjectCollectionTest : public testing::VaultTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("coffer-objects-test-" + crypto::new_version_id());
-    fs::create_directories(dir_);
-    store_ = std::move(store::open_sqlite_store({(dir_ / "db").string()}).value());
-    keyring_ = std::make_unique<crypto::Keyring>(crypto::random_bytes(32));
-    registry_ = std::make_unique<VaultRegistry>(*store_, *keyring_, clock_);
+    VaultTest::SetUp();
     secrets_ = std::make_unique<SecretService>(*store_, *keyring_, clock_);
     keys_ = std::make_unique<KeyService>(*store_, *keyring_, clock_);
-    vault_ = registry_->create("unit", VaultSettings{}).value();
   }
   void TearDown() override {
     keys_.reset();
     secrets_.reset();
-    registry_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
+    VaultTest::TearDown();
   }
+
   // Marks an existing object's head as managed by a certificate.
   void mark_managed(const std::string& head_key) {
     ASSERT_TRUE(store_->write([&](store::WriteTxn& txn) -> Status {
@@ -51,14 +46,8 @@ class ObjectCollectionTest : public ::testing::Test {
                       }).ok());
   }
 
-  fs::path dir_;
-  ManualClock clock_{1'700'000'000};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<crypto::Keyring> keyring_;
-  std::unique_ptr<VaultRegistry> registry_;
   std::unique_ptr<SecretService> secrets_;
   std::unique_ptr<KeyService> keys_;
-  VaultInfo vault_;
 };
 
 TEST_F(ObjectCollectionTest, ManagedObjectsRefuseChangesThroughTheirOwnApi) {

@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -14,29 +13,22 @@
 #include "store/store.hpp"
 #include "vault/store_keys.hpp"
 #include "vault/vault_registry.hpp"
+#include "vault_test_env.hpp"
 
 namespace coffer::vault {
 namespace {
 
-namespace fs = std::filesystem;
-
-class SecretServiceTest : public ::testing::Test {
+class SecretServiceTest : public testing::VaultTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("coffer-vault-test-" + crypto::new_version_id());
-    fs::create_directories(dir_);
-    store_ = std::move(store::open_sqlite_store({(dir_ / "db").string()}).value());
-    keyring_ = std::make_unique<crypto::Keyring>(crypto::random_bytes(32));
-    registry_ = std::make_unique<VaultRegistry>(*store_, *keyring_, clock_);
+    VaultTest::SetUp();
     secrets_ = std::make_unique<SecretService>(*store_, *keyring_, clock_);
-    vault_ = registry_->create("unit", VaultSettings{}).value();
   }
   void TearDown() override {
     secrets_.reset();
-    registry_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
+    VaultTest::TearDown();
   }
+
 
   SecretDraft draft(const std::string& value) {
     SecretDraft d;
@@ -44,13 +36,7 @@ class SecretServiceTest : public ::testing::Test {
     return d;
   }
 
-  fs::path dir_;
-  ManualClock clock_{1'700'000'000};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<crypto::Keyring> keyring_;
-  std::unique_ptr<VaultRegistry> registry_;
   std::unique_ptr<SecretService> secrets_;
-  VaultInfo vault_;
 };
 
 TEST_F(SecretServiceTest, SetCreatesVersionsAndGetReturnsLatestOrNamed) {
