@@ -3,6 +3,8 @@
 #include "vault/key_service.hpp"
 
 #include <gtest/gtest.h>
+
+#include <filesystem>
 #include <openssl/evp.h>
 
 #include <fstream>
@@ -17,6 +19,8 @@
 
 namespace coffer::vault {
 namespace {
+
+namespace fs = std::filesystem;
 
 std::string sha256(std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];

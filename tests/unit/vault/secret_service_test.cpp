@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -17,6 +19,8 @@
 
 namespace coffer::vault {
 namespace {
+
+namespace fs = std::filesystem;
 
 class SecretServiceTest : public testing::VaultTest {
  protected:
