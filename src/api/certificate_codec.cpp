@@ -251,7 +251,7 @@ Result<vault::CertificateImport> parse_certificate_import(std::string_view body)
   if (!value || value->empty()) return bad("Property 'value' (the PFX or PEM to import) is required.");
   if (holds_pem(*value)) {
     im.pem = true;
-    im.value = std::move(*value);
+    im.value = SecureString(std::string_view(*value));
   } else {
     auto decoded = lenient_base64(*value);
     if (!decoded) {
@@ -259,10 +259,15 @@ Result<vault::CertificateImport> parse_certificate_import(std::string_view body)
                  "valid PEM format. Accepted formats: PEM content or Base64 encoded PEM content.");
     }
     im.pem = holds_pem(*decoded);
-    im.value = std::move(*decoded);
+    im.value = SecureString(std::string_view(*decoded));
+    secure_wipe(decoded->data(), decoded->size());
   }
+  secure_wipe(value->data(), value->size());
   COFFER_ASSIGN_OR_RETURN(auto pwd, opt_string(o, "pwd"));
-  if (pwd) im.password = *pwd;
+  if (pwd) {
+    im.password = SecureString(std::string_view(*pwd));
+    secure_wipe(pwd->data(), pwd->size());
+  }
   COFFER_ASSIGN_OR_RETURN(auto policy, opt_object(o, "policy"));
   if (policy) {
     COFFER_ASSIGN_OR_RETURN(auto x509, opt_object(*policy, "x509_props"));

@@ -427,7 +427,8 @@ Result<Certificate> CertificateService::import(const VaultInfo& vault, const std
   }
   if (im.tags.size() > kMaxCertificateTags) return bad("A certificate can have at most 15 tags.");
   COFFER_ASSIGN_OR_RETURN(crypto::KeyAndChain bundle,
-                          im.pem ? crypto::parse_pem_bundle(im.value) : crypto::parse_pkcs12(im.value, im.password));
+                          im.pem ? crypto::parse_pem_bundle(im.value.view())
+                                 : crypto::parse_pkcs12(im.value.view(), im.password.view()));
   if (!bundle.key) return bad("The certificate to import must contain its private key.");
   const crypto::Certificate& leaf = bundle.chain.front();
   CertificatePolicy policy = im.policy ? *im.policy : derived_policy(leaf, *bundle.key);

@@ -98,9 +98,9 @@ struct CertificateDraft {
 // private key and its chain; the policy is derived from the certificate
 // where the request gives none.
 struct CertificateImport {
-  std::string value;  // PFX bytes or PEM text, as decoded by the API layer
-  bool pem = false;   // value is PEM text
-  std::string password;
+  SecureString value;  // PFX bytes or PEM text (holds the private key), as decoded by the API layer
+  bool pem = false;    // value is PEM text
+  SecureString password;
   std::optional<CertificatePolicy> policy;
   std::optional<std::string> content_type;  // secret_props.contentType when a partial policy gave only that
   bool enabled = true;

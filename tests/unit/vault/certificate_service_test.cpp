@@ -203,7 +203,7 @@ TEST_F(CertificateServiceTest, ImportPfxAndPemDerivesThePolicy) {
   profile.validity_months = 12;
   auto leaf = crypto::issue_certificate(key, profile, clock_.now(), nullptr, nullptr).value();
   CertificateImport im;
-  im.value = crypto::make_pkcs12(&key, {leaf}).value().str();
+  im.value = crypto::make_pkcs12(&key, {leaf}).value();
   im.tags = {{"from", "pfx"}};
   auto c = certs_->import(vault_, "imp", im).value();
   EXPECT_EQ(c.properties.cer, leaf.der());
@@ -223,7 +223,7 @@ TEST_F(CertificateServiceTest, ImportPfxAndPemDerivesThePolicy) {
   // PEM: a second version, PEM secret.
   CertificateImport pem;
   pem.pem = true;
-  pem.value = crypto::make_pem_bundle(&key, {leaf}).value().str();
+  pem.value = crypto::make_pem_bundle(&key, {leaf}).value();
   auto c2 = certs_->import(vault_, "imp", pem).value();
   EXPECT_NE(c2.properties.version, c.properties.version);
   EXPECT_EQ(c2.policy.content_type, "application/x-pem-file");
@@ -233,13 +233,13 @@ TEST_F(CertificateServiceTest, ImportPfxAndPemDerivesThePolicy) {
   // Without the private key, or wrong password, or garbage: 400.
   CertificateImport no_key;
   no_key.pem = true;
-  no_key.value = leaf.pem();
+  no_key.value = SecureString(leaf.pem());
   EXPECT_EQ(certs_->import(vault_, "x", no_key).status().code(), Code::kBadParameter);
   CertificateImport locked = im;
-  locked.password = "wrong";
+  locked.password = SecureString("wrong");
   EXPECT_EQ(certs_->import(vault_, "x", locked).status().code(), Code::kBadParameter);
   CertificateImport junk;
-  junk.value = "not a pfx";
+  junk.value = SecureString("not a pfx");
   EXPECT_EQ(certs_->import(vault_, "x", junk).status().code(), Code::kBadParameter);
 }
 
