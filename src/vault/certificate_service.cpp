@@ -235,6 +235,7 @@ Result<CertificateOperation> load_operation(store::ReadTxn& txn, const VaultInfo
 struct CofferSigner {
   crypto::Certificate certificate;
   crypto::KeyMaterial key;
+  std::vector<crypto::Certificate> chain;  // the CA and, if it is an intermediate, its issuers
 };
 
 // nullopt when `issuer` names an issuer object of another provider (no CA
@@ -245,6 +246,7 @@ Result<std::optional<CofferSigner>> load_signer(store::Store& store, crypto::Key
   std::optional<CertificateIssuer> issuer;
   std::optional<CertificateVersionRecord> ca;
   std::optional<KeyVersionRecord> ca_key;
+  std::optional<SecretVersionRecord> ca_secret;
   COFFER_RETURN_IF_ERROR(store.read([&](store::ReadTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(keys::cert_issuer(vault.id, issuer_name)));
     if (!entry) return bad("The issuer '" + issuer_name + "' does not exist in this vault.");
@@ -257,6 +259,10 @@ Result<std::optional<CofferSigner>> load_signer(store::Store& store, crypto::Key
     ca = std::move(*rec);
     COFFER_ASSIGN_OR_RETURN(ObjectHead key_head, kKeys.live_head(txn, vault, issuer->account_id));
     COFFER_ASSIGN_OR_RETURN(ca_key, kKeys.load_version(txn, vault, key_head, ca->properties.version));
+    COFFER_ASSIGN_OR_RETURN(auto secret_head, managed_head(txn, kSecrets, vault, issuer->account_id));
+    if (secret_head) {
+      COFFER_ASSIGN_OR_RETURN(ca_secret, kSecrets.load_version(txn, vault, *secret_head, ca->properties.version));
+    }
     return Status::Ok();
   }));
   if (issuer->provider != kCofferIssuerProvider) return std::optional<CofferSigner>();
@@ -275,7 +281,23 @@ Result<std::optional<CofferSigner>> load_signer(store::Store& store, crypto::Key
   COFFER_ASSIGN_OR_RETURN(SecureString priv, keyring.open(vault.id, vault.wrapped_kek, ca_key->sealed_key,
                                                           keys::key_ad(vault.id, cp.name, cp.version)));
   COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial key, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
-  return std::optional<CofferSigner>(CofferSigner{std::move(certificate), std::move(key)});
+  // The CA's own chain (in its secret) goes after it, so an intermediate's
+  // leaves carry the full chain.
+  std::vector<crypto::Certificate> chain{certificate};
+  if (ca_secret) {
+    COFFER_ASSIGN_OR_RETURN(SecureString value, keyring.open(vault.id, vault.wrapped_kek, ca_secret->sealed_value,
+                                                             keys::secret_ad(vault.id, cp.name, cp.version)));
+    Result<crypto::KeyAndChain> stored = Status(Code::kInternal, "unreadable CA secret");
+    if (ca_secret->properties.content_type == kPkcs12ContentType) {
+      auto der = base64_decode(value.view());
+      if (der) stored = crypto::parse_pkcs12(*der, "");
+      if (der) secure_wipe(der->data(), der->size());
+    } else {
+      stored = crypto::parse_pem_bundle(value.view());
+    }
+    if (stored.ok() && !stored->chain.empty() && stored->chain.front() == certificate) chain = std::move(stored->chain);
+  }
+  return std::optional<CofferSigner>(CofferSigner{std::move(certificate), std::move(key), std::move(chain)});
 }
 
 // Whether the policy's AutoRenew action is due for this (latest, issued)
@@ -348,7 +370,7 @@ Result<CertificateOperation> CertificateService::issue_version(const VaultInfo& 
                                                               signer ? &signer->certificate : nullptr,
                                                               signer ? &signer->key : nullptr));
     chain.push_back(*issued);
-    if (signer) chain.push_back(signer->certificate);
+    if (signer) chain.insert(chain.end(), signer->chain.begin(), signer->chain.end());
     op.status = "completed";
     set_issued(cp, *issued, enabled);
   } else {

@@ -344,6 +344,17 @@ class CertificateClientTest(unittest.TestCase):
                                                        None)
         self.assertEqual(c.subject, leaf_cert.subject)
         self.assertEqual([x.subject for x in chain], [root_cert.subject])
+        # An intermediate CA signed by the root: its leaves carry the full chain.
+        body["policy"]["x509_props"]["subject"] = "CN=Coffer Test Intermediate"
+        body["policy"]["issuer"] = {"name": "internal"}
+        r = s.post(f"{self.server.vault_url()}/certificates/intermediate-ca/create?api-version=7.4", json=body)
+        self.assertEqual(r.status_code, 202, r.text)
+        self.certs.create_issuer("internal-2", "Coffer", account_id="intermediate-ca")
+        deep = self.create("deep", CertificatePolicy(issuer_name="internal-2", subject="CN=deep.internal"))
+        intermediate = x509.load_der_x509_certificate(bytes(self.certs.get_certificate("intermediate-ca").cer))
+        _, c, chain = pkcs12.load_key_and_certificates(base64.b64decode(self.secrets.get_secret("deep").value), None)
+        self.assertEqual(c.public_bytes(serialization.Encoding.DER), bytes(deep.cer))
+        self.assertEqual([x.subject for x in chain], [intermediate.subject, root_cert.subject])
         # A Coffer issuer whose certificate is not a CA cannot sign.
         self.create("not-a-ca", CertificatePolicy.get_default())
         self.certs.create_issuer("fake", "Coffer", account_id="not-a-ca")
