@@ -34,7 +34,7 @@ struct Response {
   // defer()'s pass (deferral.hpp): the session then ignores the rest of
   // this Response and calls later(respond); respond must be called exactly
   // once, on that same thread, with the response to send.
-  std::function<void(Respond)> later;
+  std::function<void(Respond)> later = nullptr;
   void set_header(std::string name, std::string value);
 };
 
