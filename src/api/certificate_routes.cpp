@@ -163,6 +163,19 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
                   url + (version.empty() ? "" : "/" + version), [&, base, body, name, version] {
                     auto patch = parse_certificate_update(body);
                     if (!patch.ok()) return error_response(patch.status());
+                    // The update body may carry a policy too (az set-attributes --policy): it replaces
+                    // the members it names, before the attributes are applied.
+                    auto o = parse_json_object(body);
+                    auto policy_member = o.ok() ? opt_object(*o, "policy") : Result<std::optional<json::object>>(o.status());
+                    if (!policy_member.ok()) return error_response(policy_member.status());
+                    if (*policy_member) {
+                      auto current = certs.get_policy(vault, name);
+                      if (!current.ok()) return error_response(current.status());
+                      auto policy = parse_certificate_policy_update(json::serialize(**policy_member), *current);
+                      if (!policy.ok()) return error_response(policy.status());
+                      auto stored = certs.set_policy(vault, name, *policy);
+                      if (!stored.ok()) return error_response(stored.status());
+                    }
                     return respond(certs.update(vault, name, version, *patch),
                                    [&](const vault::Certificate& c) { return certificate_bundle(base, vault, c); });
                   });

@@ -269,6 +269,19 @@ class CertificateClientTest(unittest.TestCase):
         self.assertEqual(new_policy.validity_in_months, 6)
         self.assertEqual(self.certs.get_certificate_policy("upd").validity_in_months, 6)
         self.assertEqual(self.certs.get_certificate("upd").properties.version, cert.properties.version)
+        # A policy inside the update body (as az set-attributes --policy sends it) is applied too.
+        s = requests.Session()
+        s.trust_env = False
+        s.verify = self.server.ca_file
+        s.headers["Authorization"] = "Bearer " + token(self.server, f"https://vault.localhost:{self.server.port}")
+        r = s.patch(f"{self.server.vault_url()}/certificates/upd/?api-version=7.4",
+                    json={"policy": {"x509_props": {"validity_months": 9}}, "tags": {"env": "qa"}})
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(r.json()["policy"]["x509_props"]["validity_months"], 9)
+        self.assertEqual(r.json()["tags"], {"env": "qa"})
+        r = s.patch(f"{self.server.vault_url()}/certificates/upd/?api-version=7.4",
+                    json={"policy": {"key_props": {"key_size": 1000}}})
+        self.assertEqual(r.status_code, 400, r.text)
         op = self.certs.cancel_certificate_operation("upd")
         self.assertTrue(op.cancellation_requested)
         self.certs.delete_certificate_operation("upd")
