@@ -18,6 +18,7 @@
 #include "api/responses.hpp"
 #include "api/secret_routes.hpp"
 #include "api/target.hpp"
+#include "common/secure_memory.hpp"
 #include "crypto/random.hpp"
 #include "vault/store_keys.hpp"
 
@@ -134,6 +135,7 @@ http::Response Api::finish(Outcome outcome, const Status& audited) {
   const audit::AuditRecord& rec = outcome.record;
   http::Response resp = std::move(outcome.response);
   if (!audited.ok()) {
+    if (resp.sensitive) secure_wipe(resp.body.data(), resp.body.size());  // never sent: wipe it here
     spdlog::error("audit sink failed, refusing to report the outcome of request {}: {}", rec.request_id,
                   audited.message());
     resp = rec.operation_name == "Health"

@@ -2,6 +2,7 @@
 
 #include "api/json_body.hpp"
 #include "api/object_json.hpp"
+#include "common/json_string.hpp"
 
 namespace coffer::api {
 namespace json = boost::json;
@@ -83,13 +84,27 @@ Result<std::string> parse_value_body(std::string_view body) {
   return std::move(*value);
 }
 
-json::object secret_bundle(const std::string& base, const vault::VaultInfo& vault, const vault::SecretProperties& p,
-                           const SecureString* value) {
+json::object secret_bundle(const std::string& base, const vault::VaultInfo& vault, const vault::SecretProperties& p) {
   json::object o;
-  if (value) o["value"] = value->view();
   o["id"] = secret_id(base, p, true);
   add_metadata(o, vault, p);
   return o;
+}
+
+http::Response secret_value_response(const std::string& base, const vault::VaultInfo& vault, const vault::Secret& s) {
+  // Everything but the value through Boost.JSON, then the value spliced in
+  // directly, so no unwiped JSON tree ever holds it.
+  const std::string rest = json::serialize(secret_bundle(base, vault, s.properties));
+  http::Response r;
+  r.status = 200;
+  r.sensitive = true;
+  r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  r.body.reserve(rest.size() + json_string_max_size(s.value.view()) + 16);  // no reallocation below
+  r.body += "{\"value\":";
+  append_json_string(r.body, s.value.view());
+  if (rest.size() > 2) r.body += ',';
+  r.body.append(rest, 1, std::string::npos);
+  return r;
 }
 
 json::object secret_item(const std::string& base, const vault::VaultInfo& vault, const vault::SecretProperties& p,
@@ -102,7 +117,7 @@ json::object secret_item(const std::string& base, const vault::VaultInfo& vault,
 json::object deleted_secret_bundle(const std::string& base, const vault::VaultInfo& vault,
                                    const vault::DeletedSecret& d, bool item) {
   json::object o = item ? secret_item(base, vault, d.properties, false)
-                        : secret_bundle(base, vault, d.properties, nullptr);
+                        : secret_bundle(base, vault, d.properties);
   o["recoveryId"] = base + "/deletedsecrets/" + d.properties.name;
   o["deletedDate"] = d.deletion.deleted_date;
   o["scheduledPurgeDate"] = d.deletion.scheduled_purge_date;

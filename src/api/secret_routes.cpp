@@ -49,7 +49,7 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
         auto blob = base64url_decode(*value);
         if (!blob) return error_response(Status(Code::kBadParameter, "The backup blob is not valid base64url."));
         return respond(secrets.restore(vault, *blob), [&](const vault::SecretProperties& p) {
-          return secret_bundle(base, vault, p, nullptr);
+          return secret_bundle(base, vault, p);
         });
       });
     }
@@ -60,9 +60,9 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
                   [&, base, body, name] {
                     auto draft = parse_secret_set(body);
                     if (!draft.ok()) return error_response(draft.status());
-                    return respond(secrets.set(vault, name, *draft), [&](const vault::Secret& s) {
-                      return secret_bundle(base, vault, s.properties, &s.value);
-                    });
+                    auto set = secrets.set(vault, name, *draft);
+                    if (!set.ok()) return error_response(set.status());
+                    return secret_value_response(base, vault, *set);
                   });
     }
     if (seg.size() == 2 && method == "DELETE") {
@@ -98,9 +98,9 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
       const std::string url = object_url(name) + (version.empty() ? "" : "/" + version);
       if (method == "GET") {
         return data_operation("SecretGet", "secrets/getSecret/action", object_scope(name), url, [&, base, name, version] {
-          return respond(secrets.get(vault, name, version), [&](const vault::Secret& s) {
-            return secret_bundle(base, vault, s.properties, &s.value);
-          });
+          auto got = secrets.get(vault, name, version);
+          if (!got.ok()) return error_response(got.status());
+          return secret_value_response(base, vault, *got);
         });
       }
       if (method == "PATCH") {
@@ -110,7 +110,7 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
                       if (!patch.ok()) return error_response(patch.status());
                       return respond(secrets.update(vault, name, version, *patch),
                                      [&](const vault::SecretProperties& p) {
-                                       return secret_bundle(base, vault, p, nullptr);
+                                       return secret_bundle(base, vault, p);
                                      });
                     });
       }
@@ -148,7 +148,7 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
     if (seg.size() == 3 && seg[2] == "recover" && method == "POST") {
       return data_operation("SecretRecover", "secrets/recover/action", object_scope(name), url, [&, base, name] {
         return respond(secrets.recover(vault, name),
-                       [&](const vault::SecretProperties& p) { return secret_bundle(base, vault, p, nullptr); });
+                       [&](const vault::SecretProperties& p) { return secret_bundle(base, vault, p); });
       });
     }
   }

@@ -4,41 +4,16 @@
 
 #include "audit/audit_sink.hpp"
 #include "audit/chain.hpp"
+#include "common/json_string.hpp"
 
 namespace coffer::audit {
 namespace {
-
-void append_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (u < 0x20) {
-          out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 0x0f];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
 
 void field(std::string& out, std::string_view name, std::string_view value) {
   out += '"';
   out += name;
   out += "\":";
-  append_string(out, value);
+  append_json_string(out, value);
   out += ',';
 }
 

@@ -8,6 +8,8 @@
 #include <boost/beast/http/status.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/secure_memory.hpp"
+
 namespace coffer::http {
 namespace {
 
@@ -73,6 +75,7 @@ bool encode_response(Response&& r, unsigned version, bool head_request, bool kee
     if (version < 11 && keep_alive) out.append("Connection: keep-alive\r\n");
     out.append("\r\n");
     if (!head_request) out.append(r.body);
+    if (r.sensitive) secure_wipe(r.body.data(), r.body.size());
     return keep_alive;
   } catch (const std::exception& e) {
     spdlog::error("http: cannot encode a response: {}", e.what());

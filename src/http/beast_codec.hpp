@@ -24,8 +24,10 @@ Request to_request(BeastRequest&& msg, std::string remote_address);
 // Content-Length matching the body, and Connection per `keep_alive` (HTTP/1.1:
 // "close" when not kept alive; HTTP/1.0: "keep-alive" when kept alive). For a
 // HEAD request the body is omitted but Content-Length still describes it.
-// A status outside 200..599 becomes a 500. Returns whether the response
-// announces keep-alive (false when encoding failed and a 500 went out instead).
+// A status outside 200..599 becomes a 500. A sensitive response's body is
+// wiped in `r` once copied (the caller wipes `out` after sending). Returns
+// whether the response announces keep-alive (false when encoding failed and
+// a 500 went out instead).
 bool encode_response(Response&& r, unsigned version, bool head_request, bool keep_alive, std::string& out);
 
 // {"error":{"code":…,"message":…}} with Content-Type application/json.

@@ -35,6 +35,9 @@ struct Response {
   // this Response and calls later(respond); respond must be called exactly
   // once, on that same thread, with the response to send.
   std::function<void(Respond)> later = nullptr;
+  // The body holds a secret: the session wipes every copy it makes of it
+  // (and this body) once the response is written.
+  bool sensitive = false;
   void set_header(std::string name, std::string value);
 };
 

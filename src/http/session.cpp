@@ -15,6 +15,8 @@
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
+#include "common/secure_memory.hpp"
+
 namespace coffer::http {
 namespace {
 
@@ -49,7 +51,10 @@ Session::Session(TcpSocket socket, const SessionEnv& env)
       timer_(stream_.get_executor()),
       remote_address_(peer_address(stream_.next_layer())) {}
 
-Session::~Session() { registry_.remove(this); }
+Session::~Session() {
+  wipe_sensitive_output();
+  registry_.remove(this);
+}
 
 void Session::start() {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
@@ -220,6 +225,7 @@ void Session::dispatch() {
 void Session::write_response(Response r) {
   if (closed_) return;
   const bool keep_alive = request_keep_alive_ && !registry_.stopping();
+  out_sensitive_ = r.sensitive;
   const bool kept = encode_response(std::move(r), request_version_, request_head_, keep_alive, out_);
   after_write_ = kept ? After::kKeepAlive : After::kClose;
   start_write();
@@ -235,6 +241,12 @@ void Session::write_error(int status, const char* code, const char* message) {
   start_write();
 }
 
+void Session::wipe_sensitive_output() {
+  if (!out_sensitive_) return;
+  secure_wipe(out_.data(), out_.size());
+  out_sensitive_ = false;
+}
+
 void Session::start_write() {
   phase_ = Phase::kWriting;
   set_deadline(seconds(env_.options.read_timeout_seconds));
@@ -243,6 +255,7 @@ void Session::start_write() {
 }
 
 void Session::on_write(error_code ec) {
+  wipe_sensitive_output();
   if (out_.capacity() > 64 * 1024) std::string().swap(out_);  // do not pin a large body
   if (closed_) return;
   if (ec) return close_now();

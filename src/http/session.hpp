@@ -90,6 +90,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void on_parse_error(error_code ec);
   void dispatch();
   void write_response(Response r);
+  // Wipes out_ when it holds a sensitive response (after the write, or at the end).
+  void wipe_sensitive_output();
   void write_error(int status, const char* code, const char* message);
   void start_write();
   void on_write(error_code ec);
@@ -109,6 +111,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   bool header_checked_ = false;  // Expect: 100-continue looked at for this request
   std::string out_;              // the serialized response (reused across requests)
+  bool out_sensitive_ = false;   // out_ holds a secret: wiped after the write
   std::string remote_address_;
   Phase phase_ = Phase::kHandshake;
   After after_write_ = After::kClose;
