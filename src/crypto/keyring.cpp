@@ -30,6 +30,8 @@ std::string cache_key(std::string_view owner, std::string_view wrapped_kek) {
 
 }  // namespace
 
+constexpr std::size_t kMaxCachedDeks = 8192;
+
 Keyring::Keyring(SecureString root_key) : root_(std::move(root_key)) {}
 
 Result<std::string> Keyring::new_wrapped_kek(std::string_view owner) {
@@ -78,12 +80,33 @@ Result<SecureString> Keyring::open(std::string_view owner, std::string_view wrap
   std::string_view wrapped_dek = sealed.substr(kHeaderSize, dek_len);
   std::string_view payload = sealed.substr(kHeaderSize + dek_len);
 
+  // Every input of the data key's unwrap, length-prefixed, names the cache entry.
+  std::string dek_key;
+  dek_key.reserve(owner.size() + wrapped_kek.size() + associated_data.size() + wrapped_dek.size() + 16);
+  for (std::string_view part : {owner, wrapped_kek, associated_data, wrapped_dek}) {
+    dek_key += std::to_string(part.size());
+    dek_key += ':';
+    dek_key += part;
+  }
+  {
+    std::shared_lock lock(dek_mu_);
+    if (auto it = deks_.find(dek_key); it != deks_.end()) {
+      Result<SecureString> plaintext = aead_open(it->second, payload, associated_data);
+      if (!plaintext.ok()) return decryption_failed();
+      return plaintext;
+    }
+  }
   Result<SecureString> vault_kek = kek(owner, wrapped_kek);
   if (!vault_kek.ok()) return decryption_failed();
   Result<SecureString> dek = aead_open(*vault_kek, wrapped_dek, dek_ad(owner, associated_data));
   if (!dek.ok()) return decryption_failed();
   Result<SecureString> plaintext = aead_open(*dek, payload, associated_data);
   if (!plaintext.ok()) return decryption_failed();
+  {
+    std::unique_lock lock(dek_mu_);
+    if (deks_.size() >= kMaxCachedDeks) deks_.clear();  // SecureString wipes each key
+    deks_.emplace(std::move(dek_key), std::move(*dek));
+  }
   return plaintext;
 }
 

@@ -7,7 +7,10 @@
 // seal() (ARCHITECTURE.md: vault/collection/name/version), or open() fails.
 // Rotating the root key rewraps KEKs only; payloads stay untouched.
 //
-// Thread-safe. Unwrapped KEKs are cached in memory (wiped on destruction).
+// Thread-safe. Unwrapped KEKs, and the data keys of recently opened blobs
+// (bounded; keyed by the wrapped data key, its owner, KEK and associated
+// data), are cached in memory and wiped when dropped: a repeated open() of
+// the same blob then costs one AES-GCM operation instead of two.
 #pragma once
 
 #include <map>
@@ -15,6 +18,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "common/secure_memory.hpp"
 #include "common/status.hpp"
@@ -50,6 +54,8 @@ class Keyring {
   SecureString root_;
   std::shared_mutex mu_;  // shared for lookups (every open), exclusive to add a KEK
   std::map<std::string, SecureString, std::less<>> keks_;  // wrapped KEK → KEK
+  std::shared_mutex dek_mu_;
+  std::unordered_map<std::string, SecureString> deks_;  // owner, KEK, AD and wrapped DEK → DEK
 };
 
 }  // namespace coffer::crypto

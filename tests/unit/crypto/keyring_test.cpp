@@ -157,3 +157,29 @@ TEST_F(KeyringTest, ConcurrentUse) {
 
 }  // namespace
 }  // namespace coffer::crypto
+
+namespace coffer::crypto {
+namespace {
+
+// A repeated open() is served with the cached data key; the cache must not
+// let anything through that a cold open() would refuse.
+TEST(KeyringDataKeyCache, WarmOpensRefuseWhatColdOpensRefuse) {
+  Keyring ring(random_bytes(32));
+  const std::string kek = ring.new_wrapped_kek("vault-a").value();
+  const std::string other_kek = ring.new_wrapped_kek("vault-b").value();
+  const std::string blob = ring.seal("vault-a", kek, "payload", "vault-a/secrets/s/v1").value();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(ring.open("vault-a", kek, blob, "vault-a/secrets/s/v1")->view(), "payload");
+  EXPECT_FALSE(ring.open("vault-a", kek, blob, "vault-a/secrets/s/v2").ok()) << "other associated data";
+  EXPECT_FALSE(ring.open("vault-b", other_kek, blob, "vault-a/secrets/s/v1").ok()) << "other owner and KEK";
+  std::string tampered = blob;
+  tampered.back() = static_cast<char>(tampered.back() ^ 1);  // same wrapped data key, payload changed
+  EXPECT_FALSE(ring.open("vault-a", kek, tampered, "vault-a/secrets/s/v1").ok());
+  for (int i = 0; i < 9000; ++i) {  // past the cache bound: it empties and keeps working
+    const std::string b = ring.seal("vault-a", kek, "p" + std::to_string(i), "ad").value();
+    ASSERT_EQ(ring.open("vault-a", kek, b, "ad")->view(), "p" + std::to_string(i));
+  }
+  EXPECT_EQ(ring.open("vault-a", kek, blob, "vault-a/secrets/s/v1")->view(), "payload");
+}
+
+}  // namespace
+}  // namespace coffer::crypto
