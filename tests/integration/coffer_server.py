@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import unittest
 
 COFFER_BIN = os.environ.get("COFFER_BIN", os.path.join(os.path.dirname(__file__), "../../build/coffer"))
 ARTIFACTS = os.environ.get("COFFER_TEST_ARTIFACTS") or None
@@ -134,3 +135,31 @@ def admin(server, method, path, body=None):
     t = token(server, server.authority)
     return requests.request(method, server.authority + "/coffer/admin" + path, json=body,
                             headers={"Authorization": "Bearer " + t}, verify=server.ca_file)
+
+
+class CofferCliTest(unittest.TestCase):
+    """A dev server per test class and the `coffer` CLI pointed at it through
+    --data-dir (no AZURE_* settings from the environment); `tmp` is a scratch
+    directory removed afterwards."""
+    tmp_prefix = "coffer-cli-"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = CofferServer().start()
+        cls.env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
+        cls.tmp = tempfile.mkdtemp(prefix=cls.tmp_prefix)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def coffer(self, *args, check=True, timeout=120):
+        p = subprocess.run([COFFER_BIN, *args, "--data-dir", self.server.data_dir], capture_output=True, text=True,
+                           timeout=timeout, env=self.env)
+        if check and p.returncode != 0:
+            raise AssertionError(f"coffer {' '.join(args)} exited {p.returncode}: {p.stderr}")
+        return p
+
+    def js(self, *args):
+        return json.loads(self.coffer(*args).stdout)

@@ -7,39 +7,18 @@ pending cancel/delete, delete → recover → purge, backup → restore, issuers
 import base64
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 import unittest
 
-from coffer_server import COFFER_BIN, CofferServer, canary
+from coffer_server import COFFER_BIN, CofferCliTest, CofferServer, canary
 
 
 def openssl(*args, stdin=None):
     return subprocess.run(["openssl", *args], check=True, capture_output=True, input=stdin).stdout
 
 
-class CertificateCliTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = CofferServer().start()
-        cls.env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
-        cls.tmp = tempfile.mkdtemp(prefix="coffer-certs-cli-")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
-
-    def coffer(self, *args, check=True):
-        p = subprocess.run([COFFER_BIN, *args, "--data-dir", self.server.data_dir], capture_output=True, text=True,
-                           timeout=120, env=self.env)
-        if check and p.returncode != 0:
-            raise AssertionError(f"coffer {' '.join(args)} exited {p.returncode}: {p.stderr}")
-        return p
-
-    def js(self, *args):
-        return json.loads(self.coffer(*args).stdout)
+class CertificateCliTest(CofferCliTest):
+    tmp_prefix = "coffer-certs-cli-"
 
     def cert(self, *args):
         return self.js("keyvault", "certificate", *args, "--vault-name", "dev")

@@ -6,32 +6,13 @@ import hashlib
 import json
 import os
 import subprocess
-import tempfile
 import unittest
 
-from coffer_server import COFFER_BIN, CofferServer
+from coffer_server import COFFER_BIN, CofferCliTest, CofferServer
 
 
-class KeyCliTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = CofferServer().start()
-        cls.env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
-        cls.tmp = tempfile.mkdtemp(prefix="coffer-keys-cli-")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
-
-    def coffer(self, *args, check=True):
-        p = subprocess.run([COFFER_BIN, *args, "--data-dir", self.server.data_dir], capture_output=True, text=True,
-                           timeout=60, env=self.env)
-        if check and p.returncode != 0:
-            raise AssertionError(f"coffer {' '.join(args)} exited {p.returncode}: {p.stderr}")
-        return p
-
-    def js(self, *args):
-        return json.loads(self.coffer(*args).stdout)
+class KeyCliTest(CofferCliTest):
+    tmp_prefix = "coffer-keys-cli-"
 
     def test_create_sign_verify_encrypt_decrypt(self):
         k = self.js("keyvault", "key", "create", "--vault-name", "dev", "-n", "cli-ec", "--kty", "EC",
