@@ -7,6 +7,7 @@ BUILD_PKGS=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libargon2-dev
+  libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libyaml-cpp-dev
 )
 TEST_PKGS=(
   python3-azure azure-cli libnss-myhostname openssl curl procps

@@ -25,6 +25,9 @@ void add_secret_commands(CLI::App& app, CliContext& ctx);
 // purge, list-deleted, show-deleted, backup, restore), added to `secret`.
 void add_secret_lifecycle_commands(CLI::App* secret, CliContext& ctx);
 
+// coffer csi-provider [--endpoint unix://…] [--provider-name coffer] … (cli/csi_command.cpp)
+void add_csi_provider_command(CLI::App& app, CliContext& ctx);
+
 // coffer audit verify|hash|tail|search (offline, see cli/audit_commands.cpp)
 void add_audit_commands(CLI::App& app, CliContext& ctx);
 

@@ -36,33 +36,6 @@ Result<UrlParts> split_https_url(std::string_view url) {
   return out;
 }
 
-std::string percent_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += char(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::string out;
-  for (const auto& [name, value] : fields) {
-    if (!out.empty()) out += '&';
-    out += percent_encode(name);
-    out += '=';
-    out += percent_encode(value);
-  }
-  return out;
-}
-
 Result<std::string> suffix_from_vault_url(std::string_view vault_url) {
   COFFER_ASSIGN_OR_RETURN(UrlParts parts, split_https_url(vault_url));
   const auto dot = parts.host.find('.');

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "http/form_encoding.hpp"
 
 namespace coffer::cli {
 
@@ -20,10 +21,9 @@ struct UrlParts {
 };
 Result<UrlParts> split_https_url(std::string_view url);
 
-// Percent-encodes everything but RFC 3986 unreserved characters.
-std::string percent_encode(std::string_view text);
-// application/x-www-form-urlencoded body from name/value pairs.
-std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
+// Percent-encoding and form bodies live in http/ (shared with the CSI provider).
+using http::form_encode;
+using http::percent_encode;
 
 // "https://dev.vault.localhost:8443" → "vault.localhost:8443" (drops the first label).
 Result<std::string> suffix_from_vault_url(std::string_view vault_url);

@@ -14,13 +14,6 @@ std::string without_whitespace(std::string_view s) {
   return out;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 Status unknown_encoding(std::string_view encoding) {
   return Status(Code::kBadParameter,
                 "Unsupported encoding '" + std::string(encoding) + "'; use utf-8, base64 or hex.");
@@ -82,17 +75,9 @@ Result<std::string> decode_secret_value(std::string_view value, std::string_view
     return std::move(*decoded);
   }
   if (encoding == "hex") {
-    const std::string text = without_whitespace(value);
-    if (text.size() % 2 != 0) return Status(Code::kBadParameter, "The secret value is not valid hex.");
-    std::string out;
-    out.reserve(text.size() / 2);
-    for (std::size_t i = 0; i < text.size(); i += 2) {
-      const int hi = hex_digit(text[i]);
-      const int lo = hex_digit(text[i + 1]);
-      if (hi < 0 || lo < 0) return Status(Code::kBadParameter, "The secret value is not valid hex.");
-      out += char(hi * 16 + lo);
-    }
-    return out;
+    auto decoded = hex_decode(without_whitespace(value));
+    if (!decoded) return Status(Code::kBadParameter, "The secret value is not valid hex.");
+    return std::move(*decoded);
   }
   return unknown_encoding(encoding);
 }

@@ -15,5 +15,7 @@ std::optional<std::string> base64_decode(std::string_view text);
 std::optional<std::string> base64url_decode(std::string_view text);
 
 std::string hex_encode(std::string_view bytes);
+// Upper- or lower-case hex of even length; std::nullopt for anything else.
+std::optional<std::string> hex_decode(std::string_view text);
 
 }  // namespace coffer

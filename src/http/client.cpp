@@ -3,6 +3,7 @@
 #include <chrono>
 #include <optional>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -55,7 +56,7 @@ Status unavailable(const std::string& what, const error_code& ec) {
 struct HttpsClient::Impl {
   using Stream = beast::ssl_stream<beast::tcp_stream>;
 
-  Impl(const std::string& base_url, const std::string& ca_file);
+  Impl(const std::string& base_url, const std::string& ca_file, const std::string& ca_pem);
   Result<Response> request(const std::string& method, const std::string& target,
                            const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body);
 
@@ -83,7 +84,7 @@ struct HttpsClient::Impl {
   beast::flat_buffer buffer_;
 };
 
-HttpsClient::Impl::Impl(const std::string& base_url, const std::string& ca_file) {
+HttpsClient::Impl::Impl(const std::string& base_url, const std::string& ca_file, const std::string& ca_pem) {
   auto origin = parse_origin(base_url);
   if (!origin.ok()) {
     config_error_ = origin.status();
@@ -93,6 +94,13 @@ HttpsClient::Impl::Impl(const std::string& base_url, const std::string& ca_file)
   SSL_CTX_set_min_proto_version(tls_.native_handle(), TLS1_2_VERSION);
   tls_.set_verify_mode(asio::ssl::verify_peer);
   error_code ec;
+  if (!ca_pem.empty()) {
+    tls_.add_certificate_authority(asio::buffer(ca_pem), ec);
+    if (ec) {
+      config_error_ = Status(Code::kBadParameter, "cannot load the CA certificates given as PEM: " + ec.message());
+    }
+    return;
+  }
   if (ca_file.empty()) {
     tls_.set_default_verify_paths(ec);
   } else {
@@ -249,8 +257,8 @@ Result<Response> HttpsClient::Impl::request(const std::string& method, const std
   }
 }
 
-HttpsClient::HttpsClient(std::string base_url, std::string ca_file)
-    : impl_(std::make_unique<Impl>(base_url, ca_file)) {}
+HttpsClient::HttpsClient(std::string base_url, std::string ca_file, std::string ca_pem)
+    : impl_(std::make_unique<Impl>(base_url, ca_file, ca_pem)) {}
 
 HttpsClient::~HttpsClient() = default;
 

@@ -1,6 +1,6 @@
 // HttpsClient: a small synchronous HTTPS/1.1 client for the `coffer` CLI and
-// tests. Verifies the server certificate against `ca_file` (or the system
-// store when empty) and the host name. One connection, kept alive between
+// tests. Verifies the server certificate against `ca_pem` (PEM text) when
+// given, else `ca_file`, else the system store, and the host name. One connection, kept alive between
 // calls, reconnected when the server closed it. Not thread-safe.
 #pragma once
 
@@ -17,7 +17,7 @@ namespace coffer::http {
 class HttpsClient {
  public:
   // `base_url` like "https://dev.vault.localhost:8443" (no path).
-  HttpsClient(std::string base_url, std::string ca_file);
+  HttpsClient(std::string base_url, std::string ca_file, std::string ca_pem = {});
   ~HttpsClient();
 
   // `target` is path + query. Returns the response, or kUnavailable when

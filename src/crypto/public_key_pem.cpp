@@ -1,0 +1,103 @@
+#include "crypto/public_key_pem.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/x509.h>
+
+#include <array>
+
+#include "crypto/openssl_util.hpp"
+#include "crypto/pem.hpp"
+
+namespace coffer::crypto {
+namespace {
+
+using ParamBld = std::unique_ptr<OSSL_PARAM_BLD, ossl::Deleter<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>>;
+using Params = std::unique_ptr<OSSL_PARAM, ossl::Deleter<OSSL_PARAM, OSSL_PARAM_free>>;
+using Bn = std::unique_ptr<BIGNUM, ossl::Deleter<BIGNUM, BN_free>>;
+
+struct Curve {
+  std::string_view jwk;
+  const char* openssl;
+  std::size_t field_bytes;
+};
+constexpr std::array<Curve, 3> kCurves = {{
+    {"P-256", "prime256v1", 32},
+    {"P-384", "secp384r1", 48},
+    {"P-521", "secp521r1", 66},
+}};
+
+Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
+
+const unsigned char* u8(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+
+Result<ossl::PKey> from_public_params(const char* type, OSSL_PARAM_BLD* bld) {
+  Params params(OSSL_PARAM_BLD_to_param(bld));
+  if (!params) return ossl::error("OSSL_PARAM_BLD_to_param");
+  ossl::PKeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    return bad("The key's public members do not form a valid key.");
+  }
+  ossl::PKey pkey(raw);
+  ossl::PKeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+  if (!check || EVP_PKEY_public_check(check.get()) != 1) return bad("The key's public members do not form a valid key.");
+  return pkey;
+}
+
+Result<ossl::PKey> rsa_public(const Jwk& jwk) {
+  if (jwk.n.empty() || jwk.e.empty() || jwk.n.size() > 2048 || jwk.e.size() > 8) {
+    return bad("The RSA key lacks a usable 'n' or 'e'.");
+  }
+  Bn n(BN_bin2bn(u8(jwk.n), static_cast<int>(jwk.n.size()), nullptr));
+  Bn e(BN_bin2bn(u8(jwk.e), static_cast<int>(jwk.e.size()), nullptr));
+  ParamBld bld(OSSL_PARAM_BLD_new());
+  if (!n || !e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
+    return ossl::error("RSA parameters");
+  }
+  return from_public_params("RSA", bld.get());
+}
+
+Result<ossl::PKey> ec_public(const Jwk& jwk) {
+  const Curve* curve = nullptr;
+  for (const auto& c : kCurves) {
+    if (c.jwk == jwk.crv) curve = &c;
+  }
+  if (!curve) return bad("The EC curve '" + jwk.crv + "' has no public-key PEM form here; use P-256, P-384 or P-521.");
+  const std::size_t fb = curve->field_bytes;
+  if (jwk.x.empty() || jwk.y.empty() || jwk.x.size() > fb || jwk.y.size() > fb) {
+    return bad("The EC key members 'x' and 'y' must be present and at most " + std::to_string(fb) + " bytes.");
+  }
+  const std::string point = "\x04" + std::string(fb - jwk.x.size(), '\0') + jwk.x +
+                            std::string(fb - jwk.y.size(), '\0') + jwk.y;
+  ParamBld bld(OSSL_PARAM_BLD_new());
+  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve->openssl, 0) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
+    return ossl::error("EC parameters");
+  }
+  return from_public_params("EC", bld.get());
+}
+
+}  // namespace
+
+Result<std::string> public_key_pem(const Jwk& jwk) {
+  ossl::PKey pkey;
+  if (jwk.kty == "RSA" || jwk.kty == "RSA-HSM") {
+    COFFER_ASSIGN_OR_RETURN(pkey, rsa_public(jwk));
+  } else if (jwk.kty == "EC" || jwk.kty == "EC-HSM") {
+    COFFER_ASSIGN_OR_RETURN(pkey, ec_public(jwk));
+  } else {
+    return bad("A key of type '" + jwk.kty.substr(0, 16) + "' has no public-key PEM form.");
+  }
+  unsigned char* der = nullptr;
+  const int len = i2d_PUBKEY(pkey.get(), &der);
+  if (len <= 0) return ossl::error("i2d_PUBKEY");
+  std::string out = pem::encode_block("PUBLIC KEY", std::string_view(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len)));
+  OPENSSL_free(der);
+  return out;
+}
+
+}  // namespace coffer::crypto

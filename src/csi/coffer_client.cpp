@@ -1,0 +1,95 @@
+#include "csi/coffer_client.hpp"
+
+#include <strings.h>
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+#include "common/secure_memory.hpp"
+#include "csi/mount_errors.hpp"
+#include "http/client.hpp"
+
+namespace coffer::csi {
+namespace {
+
+constexpr std::size_t kMaxIdlePerEndpoint = 8;
+constexpr std::chrono::seconds kMaxRetryAfter{10};
+
+bool retryable(int status) { return status == 429 || status == 500 || status == 502 || status == 503 || status == 504; }
+
+std::chrono::milliseconds retry_after(const http::Response& r) {
+  for (const auto& [name, value] : r.headers) {
+    if (name.size() == 11 && strncasecmp(name.c_str(), "retry-after", 11) == 0) {
+      try {
+        const long seconds = std::stol(value);
+        if (seconds > 0) return std::min<std::chrono::milliseconds>(std::chrono::seconds(seconds), kMaxRetryAfter);
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  return std::chrono::milliseconds(0);
+}
+
+std::chrono::milliseconds jittered(const RetryPolicy& p, int attempt) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const auto cap = std::min<int64_t>(p.max_delay.count(), p.base_delay.count() << std::min(attempt, 20));
+  std::uniform_int_distribution<int64_t> pick(0, std::max<int64_t>(cap, 0));
+  return std::chrono::milliseconds(pick(rng));
+}
+
+}  // namespace
+
+CofferClient::CofferClient(RetryPolicy policy) : policy_(policy) {}
+CofferClient::~CofferClient() = default;
+
+std::unique_ptr<http::HttpsClient> CofferClient::acquire(const Endpoint& endpoint, const std::string& key) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = idle_.find(key);
+    if (it != idle_.end() && !it->second.empty()) {
+      auto client = std::move(it->second.back());
+      it->second.pop_back();
+      return client;
+    }
+  }
+  return std::make_unique<http::HttpsClient>(endpoint.origin, endpoint.ca_file, endpoint.ca_pem);
+}
+
+void CofferClient::release(const std::string& key, std::unique_ptr<http::HttpsClient> client) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& pool = idle_[key];
+  if (pool.size() < kMaxIdlePerEndpoint) pool.push_back(std::move(client));
+}
+
+Result<http::Response> CofferClient::send(const Endpoint& endpoint, const std::string& method,
+                                          const std::string& target,
+                                          const std::vector<std::pair<std::string, std::string>>& headers,
+                                          const std::string& body) {
+  const std::string key = endpoint.origin + '\n' + endpoint.ca_file + '\n' + endpoint.ca_pem;
+  Status last;
+  for (int attempt = 0; attempt < policy_.max_attempts; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(jittered(policy_, attempt - 1));
+    auto client = acquire(endpoint, key);
+    auto response = client->request(method, target, headers, body);
+    if (!response.ok()) {
+      last = response.status();
+      if (last.code() != Code::kUnavailable) {
+        return errors::fail(errors::kVaultUnavailable, "Cannot reach " + endpoint.origin + ": " + last.message(),
+                            Code::kUnavailable);
+      }
+      continue;  // the connection is dropped with `client`
+    }
+    release(key, std::move(client));
+    if (!retryable(response->status) || attempt + 1 == policy_.max_attempts) return response;
+    if (auto wait = retry_after(*response); wait.count() > 0) std::this_thread::sleep_for(wait);
+    last = Status(Code::kUnavailable, "HTTP " + std::to_string(response->status));
+    secure_wipe(response->body.data(), response->body.size());
+  }
+  return errors::fail(errors::kVaultUnavailable,
+                      "Cannot reach " + endpoint.origin + " after " + std::to_string(policy_.max_attempts) +
+                          " attempts: " + last.message(),
+                      Code::kUnavailable);
+}
+
+}  // namespace coffer::csi

@@ -1,0 +1,63 @@
+// CofferClient: the provider's HTTPS client for Coffer's API, safe to use
+// from many Mount calls at once. Connections are pooled per (origin, CA);
+// each exchange takes an idle connection or opens one. Connection failures,
+// 429 and 5xx answers are retried with exponential backoff and full jitter
+// (honouring Retry-After), at most `max_attempts` times, so one Mount stays
+// well inside kubelet's ~2 minute budget. Response bodies may hold secrets:
+// callers wipe them (secure_wipe) when done.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.hpp"
+#include "http/message.hpp"
+
+namespace coffer::http {
+class HttpsClient;
+}
+
+namespace coffer::csi {
+
+struct RetryPolicy {
+  int max_attempts = 4;
+  std::chrono::milliseconds base_delay{200};
+  std::chrono::milliseconds max_delay{5000};
+};
+
+// Where a request goes: an https origin and the CA that vouches for it.
+struct Endpoint {
+  std::string origin;   // "https://host[:port]"
+  std::string ca_pem;   // PEM text (an SPC's caBundle); empty = ca_file
+  std::string ca_file;  // empty = the system store
+};
+
+class CofferClient {
+ public:
+  explicit CofferClient(RetryPolicy policy = {});
+  ~CofferClient();
+  CofferClient(const CofferClient&) = delete;
+  CofferClient& operator=(const CofferClient&) = delete;
+
+  // The final answer (any status, after retries), or kUnavailable with
+  // reason VaultUnavailable when no answer came.
+  Result<http::Response> send(const Endpoint& endpoint, const std::string& method, const std::string& target,
+                              const std::vector<std::pair<std::string, std::string>>& headers,
+                              const std::string& body);
+
+ private:
+  using Pool = std::vector<std::unique_ptr<http::HttpsClient>>;
+  std::unique_ptr<http::HttpsClient> acquire(const Endpoint& endpoint, const std::string& key);
+  void release(const std::string& key, std::unique_ptr<http::HttpsClient> client);
+
+  RetryPolicy policy_;
+  std::mutex mu_;
+  std::map<std::string, Pool> idle_;
+};
+
+}  // namespace coffer::csi

@@ -1,0 +1,183 @@
+#include "csi/provider_main.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <regex>
+
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+
+#include "csi/provider_service.hpp"
+#include "http/plain_server.hpp"
+
+namespace coffer::csi {
+namespace {
+
+constexpr std::string_view kDefaultDir = "/var/run/secrets-store-csi-providers/";
+constexpr std::size_t kMaxUnixPath = 107;  // sun_path is 108 bytes with the NUL
+// The driver's request is a few KiB of attributes; leave room for large objects YAML.
+constexpr int kMaxReceiveBytes = 4 * 1024 * 1024;
+
+Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
+
+// Removes a socket left by a previous run; any other file at the path is an error.
+Status remove_stale_socket(const std::string& path) {
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0) return Status::Ok();
+  if (!S_ISSOCK(st.st_mode)) return bad("'" + path + "' exists and is not a socket; refusing to replace it.");
+  if (unlink(path.c_str()) != 0) return bad("cannot remove the stale socket '" + path + "'.");
+  return Status::Ok();
+}
+
+sigset_t block_shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+// Health: a Version call on our own socket, as the driver would make it.
+class SelfCheck {
+ public:
+  SelfCheck(const std::string& socket, std::chrono::milliseconds timeout) : timeout_(timeout) {
+    grpc::ChannelArguments args;
+    args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, "localhost");
+    stub_ = v1alpha1::CSIDriverProvider::NewStub(
+        grpc::CreateCustomChannel("unix:" + socket, grpc::InsecureChannelCredentials(), args));
+  }
+  bool healthy() {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + timeout_);
+    v1alpha1::VersionRequest req;
+    req.set_version("v1alpha1");
+    v1alpha1::VersionResponse resp;
+    return stub_->Version(&ctx, req, &resp).ok() && resp.version() == "v1alpha1";
+  }
+
+ private:
+  std::chrono::milliseconds timeout_;
+  std::unique_ptr<v1alpha1::CSIDriverProvider::Stub> stub_;
+};
+
+std::string listen_spec(const std::string& address, int port) {
+  return (address.find(':') != std::string::npos ? "[" + address + "]" : address) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+Result<std::string> socket_path(const ProviderConfig& config) {
+  static const std::regex kName("^[a-zA-Z0-9_-]{0,30}$");
+  if (config.provider_name.empty() || !std::regex_match(config.provider_name, kName)) {
+    return bad("--provider-name must be 1-30 letters, digits, '_' or '-' (it is the SecretProviderClass's "
+               "spec.provider).");
+  }
+  std::string path = config.endpoint.empty() ? std::string(kDefaultDir) + config.provider_name + ".sock"
+                                             : config.endpoint;
+  if (path.rfind("unix://", 0) == 0) path = path.substr(7);
+  else if (path.rfind("unix:", 0) == 0) path = path.substr(5);
+  if (path.empty() || path.front() != '/') return bad("--endpoint must be unix:///absolute/path/<provider-name>.sock.");
+  if (path.size() > kMaxUnixPath) return bad("--endpoint's path is longer than 107 bytes, too long for a unix socket.");
+  const std::string file = path.substr(path.rfind('/') + 1);
+  if (file != config.provider_name + ".sock") {
+    return bad("--endpoint must end in '" + config.provider_name + ".sock': the driver looks for <provider>.sock, "
+               "<provider> being --provider-name.");
+  }
+  return path;
+}
+
+int run_provider(const ProviderConfig& config) {
+  auto path = socket_path(config);
+  if (!path.ok()) {
+    spdlog::error("csi-provider: {}", path.status().message());
+    return 2;
+  }
+  if (Status st = remove_stale_socket(*path); !st.ok()) {
+    spdlog::error("csi-provider: {}", st.message());
+    return 1;
+  }
+  const sigset_t signals = block_shutdown_signals();
+
+  Metrics metrics(config.provider_name);
+  CofferClient client;
+  TokenSource tokens(client);
+  MountHandler handler(config.mount, client, tokens, metrics);
+  ProviderService service(handler, metrics, config.max_response_bytes);
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + *path, grpc::InsecureServerCredentials());
+  builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
+  // Above the driver's limit, so an oversized answer is reported by ResponseTooLarge, not by gRPC.
+  builder.SetMaxSendMessageSize(static_cast<int>(std::max<std::size_t>(config.max_response_bytes, kMaxReceiveBytes)) + 65536);
+  const mode_t old_umask = umask(077);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  umask(old_umask);
+  if (!server) {
+    spdlog::error("csi-provider: cannot listen on unix:{}", *path);
+    return 1;
+  }
+  spdlog::info("csi-provider: provider '{}' serving on unix:{} ({} {})", config.provider_name, *path, kRuntimeName,
+               runtime_version());
+
+  SelfCheck self_check(*path, config.healthz_timeout);
+  std::unique_ptr<http::PlainHttpServer> healthz, prometheus;
+  auto text = [](int status, std::string body) {
+    http::Response r;
+    r.status = status;
+    r.body = std::move(body);
+    r.set_header("Content-Type", "text/plain; charset=utf-8");
+    return r;
+  };
+  if (config.healthz_port > 0) {
+    auto started = http::PlainHttpServer::start(listen_spec(config.http_address, config.healthz_port),
+                                                [&](http::Request& req) {
+                                                  const std::string path_only = req.target.substr(0, req.target.find('?'));
+                                                  if (req.method != "GET" || path_only != config.healthz_path) {
+                                                    return text(404, "not found\n");
+                                                  }
+                                                  return self_check.healthy() ? text(200, "ok") : text(503, "unhealthy");
+                                                });
+    if (!started.ok()) {
+      spdlog::error("csi-provider: /healthz: {}", started.status().message());
+      server->Shutdown();
+      return 1;
+    }
+    healthz = std::move(*started);
+    spdlog::info("csi-provider: {} on port {}", config.healthz_path, healthz->port());
+  }
+  if (config.prometheus_port > 0) {
+    auto started = http::PlainHttpServer::start(listen_spec(config.http_address, config.prometheus_port),
+                                                [&](http::Request& req) {
+                                                  if (req.method != "GET" || req.target.substr(0, req.target.find('?')) != "/metrics") {
+                                                    return text(404, "not found\n");
+                                                  }
+                                                  http::Response r = text(200, metrics.prometheus_text());
+                                                  r.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                                                  return r;
+                                                });
+    if (!started.ok()) {
+      spdlog::error("csi-provider: /metrics: {}", started.status().message());
+      server->Shutdown();
+      return 1;
+    }
+    prometheus = std::move(*started);
+    spdlog::info("csi-provider: /metrics on port {}", prometheus->port());
+  }
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("csi-provider: signal {}, stopping", sig);
+  healthz.reset();
+  prometheus.reset();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  server->Wait();
+  unlink(path->c_str());
+  return 0;
+}
+
+}  // namespace coffer::csi
