@@ -88,6 +88,8 @@ json::object secret_bundle(const std::string& base, const vault::VaultInfo& vaul
   json::object o;
   o["id"] = secret_id(base, p, true);
   add_metadata(o, vault, p);
+  // A certificate's secret names its key (same name and version), as AKV does.
+  if (p.managed) o["kid"] = base + "/keys/" + p.name + "/" + p.version;
   return o;
 }
 

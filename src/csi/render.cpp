@@ -33,10 +33,12 @@ Result<SecureString> certificate_secret_pem(const ObjectSpec& spec, const VaultO
 
 Result<SecureString> decode(const ObjectSpec& spec, SecureString text) {
   if (spec.encoding == ObjectEncoding::kUtf8) return text;
-  auto bytes = spec.encoding == ObjectEncoding::kBase64 ? base64_decode(text.view()) : hex_decode(text.view());
+  // Strict like Go's base64.StdEncoding: padded to a multiple of four.
+  const bool base64 = spec.encoding == ObjectEncoding::kBase64;
+  auto bytes = base64 ? (text.size() % 4 == 0 ? base64_decode(text.view()) : std::nullopt) : hex_decode(text.view());
   if (!bytes) {
     return unsupported(spec, std::string("its value is not ") +
-                                 (spec.encoding == ObjectEncoding::kBase64 ? "base64" : "hex") + " (objectEncoding).");
+                                 (base64 ? "padded base64" : "hex") + " (objectEncoding).");
   }
   return SecureString(std::move(*bytes));
 }

@@ -77,6 +77,8 @@ class CertificateClientTest(unittest.TestCase):
         secret = self.secrets.get_secret("web")
         self.assertEqual(secret.properties.content_type, "application/x-pkcs12")
         self.assertTrue(secret.properties.managed)
+        # It names its key, as AKV does (the CSI provider tells certificate secrets apart by it).
+        self.assertEqual(secret.properties.key_id, f"{self.server.vault_url()}/keys/web/{cert.properties.version}")
         key, pfx_cert, _ = pkcs12.load_key_and_certificates(base64.b64decode(secret.value), None)
         self.assertEqual(pfx_cert.public_bytes(serialization.Encoding.DER), bytes(cert.cer))
         self.assertEqual(key.public_key().public_numbers(), leaf.public_key().public_numbers())
