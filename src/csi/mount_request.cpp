@@ -26,9 +26,10 @@ Result<json::object> parse_object(std::string_view text, std::string_view what) 
 Result<Attributes> parse_attributes(std::string_view text) {
   COFFER_ASSIGN_OR_RETURN(json::object obj, parse_object(text, "The attributes field"));
   Attributes out;
-  for (const auto& [key, value] : obj) {
+  for (auto& [key, value] : obj) {
     if (!value.is_string()) return invalid("The attribute '" + std::string(key) + "' is not a string.");
     out.emplace(std::string(key), std::string(value.as_string()));
+    if (key == kTokensAttribute) secure_wipe(value.as_string().data(), value.as_string().size());  // credentials
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include <regex>
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
 #include "csi/provider_service.hpp"
@@ -108,6 +109,8 @@ int run_provider(const ProviderConfig& config) {
   MountHandler handler(config.mount, client, tokens, metrics);
   ProviderService service(handler, metrics, config.max_response_bytes);
 
+  // grpc.health.v1.Health/Check on the socket too, as Azure's provider serves it.
+  grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + *path, grpc::InsecureServerCredentials());
   builder.RegisterService(&service);

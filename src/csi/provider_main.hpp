@@ -2,7 +2,8 @@
 // (unix://<dir>/<provider-name>.sock, name matching ^[a-zA-Z0-9_-]{0,30}$,
 // path under 108 bytes), removes a stale socket (never another kind of
 // file), binds under umask 077 so only root reaches the socket, serves the
-// CSIDriverProvider gRPC service with explicit message limits, and serves
+// CSIDriverProvider gRPC service (and grpc.health.v1.Health) with explicit
+// message limits, and serves
 // /healthz (a Version call on its own socket within the timeout: 200 "ok",
 // else 503) and /metrics over plain HTTP. Blocks until SIGTERM or SIGINT,
 // then stops gracefully and removes the socket. Returns the exit code.

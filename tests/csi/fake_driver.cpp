@@ -3,6 +3,7 @@
 // It dials unix:<socket> with insecure credentials and :authority
 // "localhost" as the driver does (PROVIDER-SPEC §2.2) and:
 //   version                 → prints {"version","runtime_name","runtime_version"}
+//   health                  → prints {"status": <grpc.health.v1 ServingStatus number>}
 //   mount < request.json    → prints the MountResponse as JSON
 // request.json: {"attributes": {..} | "raw text", "secrets": null | {..} | "raw text",
 //                "permission": "420", "current_object_version": [{"id","version"}],
@@ -38,6 +39,7 @@
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
+#include "health.grpc.pb.h"
 #include "provider.grpc.pb.h"
 
 namespace fs = std::filesystem;
@@ -239,17 +241,30 @@ int main(int argc, char** argv) {
     else if (a == "--tls-secret" && i + 1 < argc) tls_path = argv[++i];
     else command = a;
   }
-  if (socket.empty() || (command != "version" && command != "mount")) {
-    std::cerr << "usage: csi_fake_driver --socket PATH version|mount [--write-dir DIR] [--tls-secret PATH]\n";
+  if (socket.empty() || (command != "version" && command != "health" && command != "mount")) {
+    std::cerr << "usage: csi_fake_driver --socket PATH version|health|mount [--write-dir DIR] [--tls-secret PATH]\n";
     return 2;
   }
   grpc::ChannelArguments args;
   args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, "localhost");
   args.SetMaxReceiveMessageSize(4 * 1024 * 1024);  // the driver's default --max-call-recv-msg-size
-  auto stub = v1alpha1::CSIDriverProvider::NewStub(
-      grpc::CreateCustomChannel("unix:" + socket, grpc::InsecureChannelCredentials(), args));
+  auto channel = grpc::CreateCustomChannel("unix:" + socket, grpc::InsecureChannelCredentials(), args);
+  auto stub = v1alpha1::CSIDriverProvider::NewStub(channel);
   const auto deadline = [] { return std::chrono::system_clock::now() + std::chrono::seconds(60); };
 
+  if (command == "health") {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    grpc::health::v1::HealthCheckRequest req;
+    grpc::health::v1::HealthCheckResponse resp;
+    grpc::Status st = grpc::health::v1::Health::NewStub(channel)->Check(&ctx, req, &resp);
+    if (!st.ok()) {
+      std::cout << json::serialize(json::object{{"grpc_error", st.error_message()}, {"grpc_code", int(st.error_code())}});
+      return 1;
+    }
+    std::cout << json::serialize(json::object{{"status", int(resp.status())}});
+    return 0;
+  }
   if (command == "version") {
     grpc::ClientContext ctx;
     ctx.set_deadline(deadline());

@@ -229,6 +229,8 @@ class CsiProviderTest(unittest.TestCase):
         self.assertEqual(v["version"], "v1alpha1")
         self.assertEqual(v["runtime_name"], "coffer-csi-provider")
         self.assertRegex(v["runtime_version"], r"^v\d+\.\d+\.\d+$")
+        # grpc.health.v1.Health/Check answers SERVING on the same socket, as Azure's provider does.
+        self.assertEqual(driver(self.provider.socket, "health"), {"status": 1})
 
     def test_socket_is_private_and_health_and_metrics_answer(self):
         self.assertEqual(os.stat(self.provider.socket).st_mode & 0o077, 0)
