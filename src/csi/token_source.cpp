@@ -65,7 +65,8 @@ Result<TokenSource::Cached> TokenSource::fetch(const ClientCredential& c) {
   if (!response.ok()) return response.status();
   SecureString answer(std::move(response->body));
   if (response->status != 200) {
-    const std::string why = oauth_error(answer.str());
+    std::string why = oauth_error(answer.str());
+    if (response->status == 404) why = "no such token endpoint: is tenantID Coffer's tenant id (or adfs)?";
     return errors::fail(errors::kAuthenticationFailed,
                         "The token endpoint " + c.authority.origin + c.path + " refused client '" + c.client_id +
                             "' (HTTP " + std::to_string(response->status) + ")" + (why.empty() ? "." : ": " + why),
