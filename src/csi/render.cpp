@@ -31,11 +31,27 @@ Result<SecureString> certificate_secret_pem(const ObjectSpec& spec, const VaultO
   return crypto::make_pem_bundle(opened->key ? &*opened->key : nullptr, opened->chain);
 }
 
+// Go's base64.StdEncoding.DecodeString, which Azure's provider uses: CR and
+// LF are skipped wherever they are; the rest must be whole four-character
+// groups with at most two '=', only at the end.
+std::optional<std::string> go_base64_decode(std::string_view text) {
+  SecureString compact;  // sized once: no reallocation leaves an unwiped copy behind
+  compact.resize(text.size());
+  std::size_t n = 0;
+  for (char c : text) {
+    if (c != '\r' && c != '\n') compact.data()[n++] = c;
+  }
+  compact.resize(n);
+  const std::size_t last = compact.view().find_last_not_of('=');
+  const std::size_t padding = compact.size() - (last == std::string_view::npos ? 0 : last + 1);
+  if (compact.size() % 4 != 0 || padding > 2) return std::nullopt;
+  return base64_decode(compact.view());
+}
+
 Result<SecureString> decode(const ObjectSpec& spec, SecureString text) {
   if (spec.encoding == ObjectEncoding::kUtf8) return text;
-  // Strict like Go's base64.StdEncoding: padded to a multiple of four.
   const bool base64 = spec.encoding == ObjectEncoding::kBase64;
-  auto bytes = base64 ? (text.size() % 4 == 0 ? base64_decode(text.view()) : std::nullopt) : hex_decode(text.view());
+  auto bytes = base64 ? go_base64_decode(text.view()) : hex_decode(text.view());
   if (!bytes) {
     return unsupported(spec, std::string("its value is not ") +
                                  (base64 ? "padded base64" : "hex") + " (objectEncoding).");
