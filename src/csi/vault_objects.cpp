@@ -97,7 +97,11 @@ Result<VersionPage> parse_version_page(ObjectType type, std::string_view body) {
     if (const auto* attrs = i.if_contains("attributes"); attrs && attrs->is_object()) {
       const json::object& a = attrs->as_object();
       if (const auto* en = a.if_contains("enabled"); en && en->is_bool()) v.enabled = en->as_bool();
-      if (const auto* cr = a.if_contains("created"); cr && cr->is_number()) v.created = cr->to_number<int64_t>();
+      if (const auto* cr = a.if_contains("created"); cr && cr->is_number()) {
+        boost::system::error_code number_ec;  // 1.5 or 1e300 would otherwise throw
+        v.created = cr->to_number<int64_t>(number_ec);
+        if (number_ec) return malformed("a version whose 'created' is not a whole number of seconds");
+      }
     }
     page.items.push_back(std::move(v));
   }
