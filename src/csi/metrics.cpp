@@ -53,15 +53,17 @@ void Metrics::observe(std::map<std::string, Histogram>& family, std::string labe
 
 void Metrics::observe_vault_request(std::string_view object_type, std::string_view object_name, std::string_view error,
                                     double seconds) {
-  bool crowded;
+  const std::string type = label("object_type", object_type) + ",";
+  const std::string rest = "," + label("error", error);
+  std::string labels = type + label("object_name", object_name) + rest;
   {
+    // Only new series fold into "other": one counted before the bound keeps counting.
     std::lock_guard<std::mutex> lock(mu_);
-    crowded = vault_.size() >= kMaxSeries / 2;
+    if (vault_.size() >= kMaxSeries / 2 && vault_.find(labels) == vault_.end()) {
+      labels = type + label("object_name", "other") + rest;
+    }
   }
-  observe(vault_,
-          label("object_type", object_type) + "," + label("object_name", crowded ? "other" : object_name) + "," +
-              label("error", error),
-          seconds);
+  observe(vault_, std::move(labels), seconds);
 }
 
 void Metrics::observe_grpc_request(std::string_view method, std::string_view code, std::string_view message,
