@@ -32,8 +32,9 @@ inline Status fail(std::string_view code, std::string message, Code status_code 
   return Status(status_code, std::move(message), std::string(code));
 }
 
-// The code for a failed Status: its reason when it is one of ours, else one
-// derived from its Code (e.g. kUnavailable → VaultUnavailable).
+// The code for a failed Status: its reason when set (only csi/ sets reasons
+// on what reaches the provider), else one derived from its Code (e.g.
+// kUnavailable → VaultUnavailable).
 std::string code_of(const Status& status);
 
 }  // namespace coffer::csi::errors
