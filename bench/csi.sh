@@ -14,18 +14,7 @@ REPEAT=${REPEAT:-1000}
 work=$(mktemp -d /tmp/coffer-bench-csi.XXXXXX)
 cleanup() { kill "$coffer_pid" "$provider_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-port=$(free_port)
-"$COFFER" server --dev --data-dir "$work/data" --listen "localhost:$port" > "$work/coffer.log" 2>&1 &
-coffer_pid=$!
-for _ in $(seq 100); do grep -q "Coffer dev server on" "$work/coffer.log" && break; sleep 0.1; done
-dev="$work/data/dev.json"
-field() { /usr/bin/python3 -c "import json,sys; print(json.load(open('$dev'))['$1'])"; }
-ca=$(field caFile)
-tok=$(curl -s --cacert "$ca" "https://localhost:$port/adfs/oauth2/token" \
-  -d grant_type=client_credentials -d "client_id=$(field clientId)" --data-urlencode "client_secret=$(field clientSecret)" \
-  -d "scope=https://vault.localhost:$port/.default" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+source "$(dirname "$0")/dev_server.sh"
 url="https://dev.vault.localhost:$port/secrets/bench/?api-version=7.4"
 curl -s --cacert "$ca" -H "Authorization: Bearer $tok" -X PUT -H 'Content-Type: application/json' \
   -d '{"value":"benchmark-secret-value-0123456789"}' "https://dev.vault.localhost:$port/secrets/bench?api-version=7.4" > /dev/null

@@ -12,17 +12,7 @@ work=$(mktemp -d /tmp/coffer-keybench.XXXXXX)
 cleanup() { kill "$coffer_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$COFFER" server --dev --data-dir "$work/data" --listen "localhost:$port" > "$work/coffer.log" 2>&1 &
-coffer_pid=$!
-for _ in $(seq 100); do grep -q "Coffer dev server on" "$work/coffer.log" && break; sleep 0.1; done
-dev="$work/data/dev.json"
-field() { /usr/bin/python3 -c "import json; print(json.load(open('$dev'))['$1'])"; }
-ca=$(field caFile)
-tok=$(curl -s --cacert "$ca" "https://localhost:$port/adfs/oauth2/token" \
-  -d grant_type=client_credentials -d "client_id=$(field clientId)" --data-urlencode "client_secret=$(field clientSecret)" \
-  -d "scope=https://vault.localhost:$port/.default" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-vault="https://dev.vault.localhost:$port"
+source "$(dirname "$0")/dev_server.sh"
 create() {  # name, body → versioned kid path
   curl -s --cacert "$ca" -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' -X POST \
     -d "$2" "$vault/keys/$1/create?api-version=7.4" |

@@ -33,8 +33,7 @@ namespace {
 constexpr int kMinRsaBits = 2048;
 constexpr std::size_t kMaxJwkMember = 2048;  // base64url chars: 8192-bit RSA needs 1366
 
-using ParamBld = std::unique_ptr<OSSL_PARAM_BLD, ossl::Deleter<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>>;
-using Params = std::unique_ptr<OSSL_PARAM, ossl::Deleter<OSSL_PARAM, OSSL_PARAM_free>>;
+using ossl::ParamBld;
 using EcdsaSig = std::unique_ptr<ECDSA_SIG, ossl::Deleter<ECDSA_SIG, ECDSA_SIG_free>>;
 
 Status bad(std::string message) {
@@ -50,22 +49,6 @@ Result<std::string> decode_member(const std::string& value, const char* name) {
   return std::move(*raw);
 }
 
-// The key built from `params` by EVP_PKEY_fromdata, checked to be a valid public key.
-Result<ossl::PKey> key_from_params(const char* type, OSSL_PARAM* params) {
-  ossl::PKeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) return ossl::error("EVP_PKEY_fromdata_init");
-  EVP_PKEY* raw = nullptr;
-  if (EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-    return bad(std::string("The JWK is not a valid ") + type + " public key.");
-  }
-  ossl::PKey key(raw);
-  ossl::PKeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
-  if (!check || EVP_PKEY_public_check(check.get()) != 1) {
-    return bad(std::string("The JWK is not a valid ") + type + " public key.");
-  }
-  return key;
-}
-
 Result<ossl::PKey> rsa_from_jwk(const JwkParams& jwk) {
   COFFER_ASSIGN_OR_RETURN(std::string n, decode_member(jwk.n, "n"));
   COFFER_ASSIGN_OR_RETURN(std::string e, decode_member(jwk.e, "e"));
@@ -79,9 +62,7 @@ Result<ossl::PKey> rsa_from_jwk(const JwkParams& jwk) {
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
     return ossl::error("OSSL_PARAM_BLD");
   }
-  Params params(OSSL_PARAM_BLD_to_param(bld.get()));
-  if (!params) return ossl::error("OSSL_PARAM_BLD_to_param");
-  return key_from_params("RSA", params.get());
+  return ossl::pkey_from_params("RSA", bld.get(), EVP_PKEY_PUBLIC_KEY, "The JWK is not a valid RSA public key.");
 }
 
 Result<ossl::PKey> ec_from_jwk(const JwkParams& jwk) {
@@ -105,9 +86,7 @@ Result<ossl::PKey> ec_from_jwk(const JwkParams& jwk) {
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
     return ossl::error("OSSL_PARAM_BLD");
   }
-  Params params(OSSL_PARAM_BLD_to_param(bld.get()));
-  if (!params) return ossl::error("OSSL_PARAM_BLD_to_param");
-  return key_from_params("EC", params.get());
+  return ossl::pkey_from_params("EC", bld.get(), EVP_PKEY_PUBLIC_KEY, "The JWK is not a valid EC public key.");
 }
 
 // The digest and padding an algorithm name stands for.

@@ -20,8 +20,7 @@ namespace coffer::crypto {
 namespace {
 
 using SecretBn = std::unique_ptr<BIGNUM, ossl::Deleter<BIGNUM, BN_clear_free>>;
-using ParamBld = std::unique_ptr<OSSL_PARAM_BLD, ossl::Deleter<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>>;
-using Params = std::unique_ptr<OSSL_PARAM, ossl::Deleter<OSSL_PARAM, OSSL_PARAM_free>>;
+using ossl::ParamBld;
 using EcdsaSig = std::unique_ptr<ECDSA_SIG, ossl::Deleter<ECDSA_SIG, ECDSA_SIG_free>>;
 using Pkcs8 = std::unique_ptr<PKCS8_PRIV_KEY_INFO, ossl::Deleter<PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free>>;
 
@@ -125,18 +124,7 @@ Result<SecureString> bn_param(const EVP_PKEY* pkey, const char* name, int pad = 
 }
 
 Result<ossl::PKey> from_params(const char* type, OSSL_PARAM_BLD* bld) {
-  Params params(OSSL_PARAM_BLD_to_param(bld));
-  if (!params) return ossl::error("OSSL_PARAM_BLD_to_param");
-  ossl::PKeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
-  EVP_PKEY* raw = nullptr;
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_KEYPAIR, params.get()) != 1) {
-    return bad("The JSON web key is not a valid key.");
-  }
-  ossl::PKey pkey(raw);
-  ossl::PKeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
-  if (!check || EVP_PKEY_check(check.get()) != 1) return bad("The JSON web key is not a consistent key pair.");
-  return pkey;
+  return ossl::pkey_from_params(type, bld, EVP_PKEY_KEYPAIR, "The JSON web key is not a valid, consistent key pair.");
 }
 
 Status push_bn(OSSL_PARAM_BLD* bld, const char* name, const BIGNUM* bn) {

@@ -17,6 +17,27 @@ Status error(std::string_view what) {
   return Status(Code::kInternal, std::move(msg));
 }
 
+Result<PKey> pkey_from_params(const char* type, OSSL_PARAM_BLD* bld, int selection, std::string_view invalid) {
+  Params params(OSSL_PARAM_BLD_to_param(bld));
+  if (!params) return error("OSSL_PARAM_BLD_to_param");
+  PKeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) return error("EVP_PKEY_fromdata_init");
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_fromdata(ctx.get(), &raw, selection, params.get()) != 1) {
+    ERR_clear_error();
+    return Status(Code::kBadParameter, std::string(invalid));
+  }
+  PKey pkey(raw);
+  PKeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+  const bool ok = check && (selection == EVP_PKEY_KEYPAIR ? EVP_PKEY_check(check.get())
+                                                          : EVP_PKEY_public_check(check.get())) == 1;
+  if (!ok) {
+    ERR_clear_error();
+    return Status(Code::kBadParameter, std::string(invalid));
+  }
+  return pkey;
+}
+
 std::string bio_contents(BIO* bio) {
   char* data = nullptr;
   long n = BIO_get_mem_data(bio, &data);

@@ -5,6 +5,7 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -31,10 +32,18 @@ using X509NamePtr = std::unique_ptr<X509_NAME, Deleter<X509_NAME, X509_NAME_free
 using X509ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTENSION_free>>;
 using BigNum = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
 using Asn1Int = std::unique_ptr<ASN1_INTEGER, Deleter<ASN1_INTEGER, ASN1_INTEGER_free>>;
+using ParamBld = std::unique_ptr<OSSL_PARAM_BLD, Deleter<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>>;
+using Params = std::unique_ptr<OSSL_PARAM, Deleter<OSSL_PARAM, OSSL_PARAM_free>>;
 
 // Status(kInternal, "<what>: <first OpenSSL error>"), and clears the error queue
 // so a later failure is not reported with a stale cause.
 Status error(std::string_view what);
+
+// A key of `type` ("RSA", "EC") from the parameters in `bld`:
+// EVP_PKEY_fromdata with `selection` (EVP_PKEY_PUBLIC_KEY or EVP_PKEY_KEYPAIR),
+// then EVP_PKEY_public_check or EVP_PKEY_check. kBadParameter with `invalid`
+// as the message when OpenSSL refuses the parameters or the key fails the check.
+Result<PKey> pkey_from_params(const char* type, OSSL_PARAM_BLD* bld, int selection, std::string_view invalid);
 
 // The bytes a memory BIO holds (not wiped: use for public data only).
 std::string bio_contents(BIO* bio);

@@ -13,9 +13,7 @@
 namespace coffer::crypto {
 namespace {
 
-using ParamBld = std::unique_ptr<OSSL_PARAM_BLD, ossl::Deleter<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>>;
-using Params = std::unique_ptr<OSSL_PARAM, ossl::Deleter<OSSL_PARAM, OSSL_PARAM_free>>;
-using Bn = std::unique_ptr<BIGNUM, ossl::Deleter<BIGNUM, BN_free>>;
+using ossl::ParamBld;
 
 struct Curve {
   std::string_view jwk;
@@ -33,26 +31,15 @@ Status bad(std::string message) { return Status(Code::kBadParameter, std::move(m
 const unsigned char* u8(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
 Result<ossl::PKey> from_public_params(const char* type, OSSL_PARAM_BLD* bld) {
-  Params params(OSSL_PARAM_BLD_to_param(bld));
-  if (!params) return ossl::error("OSSL_PARAM_BLD_to_param");
-  ossl::PKeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
-  EVP_PKEY* raw = nullptr;
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
-    return bad("The key's public members do not form a valid key.");
-  }
-  ossl::PKey pkey(raw);
-  ossl::PKeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
-  if (!check || EVP_PKEY_public_check(check.get()) != 1) return bad("The key's public members do not form a valid key.");
-  return pkey;
+  return ossl::pkey_from_params(type, bld, EVP_PKEY_PUBLIC_KEY, "The key's public members do not form a valid key.");
 }
 
 Result<ossl::PKey> rsa_public(const Jwk& jwk) {
   if (jwk.n.empty() || jwk.e.empty() || jwk.n.size() > 2048 || jwk.e.size() > 8) {
     return bad("The RSA key lacks a usable 'n' or 'e'.");
   }
-  Bn n(BN_bin2bn(u8(jwk.n), static_cast<int>(jwk.n.size()), nullptr));
-  Bn e(BN_bin2bn(u8(jwk.e), static_cast<int>(jwk.e.size()), nullptr));
+  ossl::BigNum n(BN_bin2bn(u8(jwk.n), static_cast<int>(jwk.n.size()), nullptr));
+  ossl::BigNum e(BN_bin2bn(u8(jwk.e), static_cast<int>(jwk.e.size()), nullptr));
   ParamBld bld(OSSL_PARAM_BLD_new());
   if (!n || !e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {

@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <optional>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
@@ -43,6 +44,18 @@ bool valid_version(std::string_view v) {
     if (!ok) return false;
   }
   return true;
+}
+
+// The whole text as a number in `base`, or nullopt (empty, trailing junk, sign, overflow).
+std::optional<long> whole_number(const std::string& text, int base) {
+  if (text.empty() || text.front() == '-' || text.front() == '+') return std::nullopt;
+  std::size_t used = 0;
+  try {
+    const long n = std::stol(text, &used, base);
+    return used == text.size() ? std::optional<long>(n) : std::nullopt;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
 }
 
 Result<ObjectSpec> parse_entry(const std::string& text, std::size_t index) {
@@ -92,20 +105,14 @@ Result<ObjectSpec> parse_entry(const std::string& text, std::size_t index) {
   if (!valid_version(spec.version)) return invalid(what + ": objectVersion is not a version id.");
 
   if (const std::string history = field("objectVersionHistory"); !history.empty()) {
-    std::size_t used = 0;
-    long n = -1;
-    try {
-      n = std::stol(history, &used, 10);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != history.size() || n < 0) {
+    const auto n = whole_number(history, 10);
+    if (!n) {
       return invalid(what + ": objectVersionHistory must be a whole number, not '" + history.substr(0, 32) + "'.");
     }
-    if (n > kMaxVersionHistory) {
+    if (*n > kMaxVersionHistory) {
       return invalid(what + ": objectVersionHistory is at most " + std::to_string(kMaxVersionHistory) + ".");
     }
-    spec.version_history = static_cast<int>(n);
+    spec.version_history = static_cast<int>(*n);
   }
 
   if (const std::string format = field("objectFormat"); !format.empty()) {
@@ -133,17 +140,11 @@ Result<ObjectSpec> parse_entry(const std::string& text, std::size_t index) {
     }
   }
   if (const std::string perm = field("filePermission"); !perm.empty()) {
-    std::size_t used = 0;
-    long mode = -1;
-    try {
-      mode = std::stol(perm, &used, 8);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != perm.size() || perm.front() == '-' || perm.front() == '+' || mode < 0 || mode > 0777) {
+    const auto mode = whole_number(perm, 8);
+    if (!mode || *mode > 0777) {
       return invalid(what + ": filePermission must be an octal mode such as 0644, not '" + perm.substr(0, 32) + "'.");
     }
-    spec.mode = static_cast<int>(mode);
+    spec.mode = static_cast<int>(*mode);
   }
   return spec;
 }
