@@ -551,6 +551,17 @@ class CsiProviderTest(unittest.TestCase):
         finally:
             provider.stop()
 
+    def test_default_limit_is_the_drivers_4_mib(self):
+        value = "x" * 25000  # near AKV's 25 KiB secret limit
+        self.secrets.set_secret("big", value)
+        def copies(n):
+            return [{"objectName": "big", "objectType": "secret", "objectAlias": f"b{i}"} for i in range(n)]
+        fits = self.mount(self.parameters(*copies(160)))  # ~4.0 MB: under 4 MiB, the fake driver accepts it
+        self.assertMounted(fits)
+        self.assertLess(fits["response_bytes"], 4 * 1024 * 1024)
+        self.assertEqual(len(fits["files"]), 160)
+        self.assertFails(self.mount(self.parameters(*copies(170))), "ResponseTooLarge")
+
     # -- drop-in for Azure classes, other endpoints ----------------------------------------
 
     def test_azure_provider_name_with_vault_url_and_ca_bundle(self):
