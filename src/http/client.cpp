@@ -146,6 +146,8 @@ Status HttpsClient::Impl::connect() {
     disconnect();
     return unavailable("cannot connect to " + where(), ec);
   }
+  error_code ignored;
+  tcp_layer.socket().set_option(tcp::no_delay(true), ignored);  // no delayed-ACK stall on multi-record requests
   tcp_layer.expires_after(kTimeout);
   stream_->async_handshake(asio::ssl::stream_base::client, [&](error_code e) { ec = e; });
   wait();

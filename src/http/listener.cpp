@@ -76,6 +76,10 @@ void Listener::on_accept(error_code ec, TcpSocket socket) {
     });
     return;
   }
+  // Responses over one TLS record (16 KiB) go out in several writes; with Nagle on, the
+  // last one would wait for the peer's delayed ACK (~40 ms).
+  error_code ignored;
+  socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   auto session = std::make_shared<Session>(std::move(socket), env_);
   if (env_.registry.add(session)) session->start();
   accept();
