@@ -148,6 +148,7 @@ int run_provider(const ProviderConfig& config) {
     if (!started.ok()) {
       spdlog::error("csi-provider: /healthz: {}", started.status().message());
       server->Shutdown();
+      unlink(path->c_str());
       return 1;
     }
     healthz = std::move(*started);
@@ -166,6 +167,7 @@ int run_provider(const ProviderConfig& config) {
     if (!started.ok()) {
       spdlog::error("csi-provider: /metrics: {}", started.status().message());
       server->Shutdown();
+      unlink(path->c_str());
       return 1;
     }
     prometheus = std::move(*started);

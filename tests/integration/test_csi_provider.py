@@ -599,6 +599,16 @@ class CsiProviderTest(unittest.TestCase):
                             "--healthz-port", "0", "--prometheus-port", "0"], capture_output=True, text=True, timeout=30)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("not a socket", p.stdout + p.stderr)
+        # A health port in use stops the start-up cleanly: exit 1, no socket left behind.
+        os.remove(os.path.join(directory, "coffer.sock"))
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            p = subprocess.run([COFFER_BIN, "csi-provider", "--endpoint", f"unix://{directory}/coffer.sock",
+                                "--http-address", "127.0.0.1", "--healthz-port", str(busy.getsockname()[1]),
+                                "--prometheus-port", "0"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(directory, "coffer.sock")))
         # The socket name must be the provider name; names follow the driver's rule.
         for args in (["--endpoint", f"unix://{directory}/other.sock"], ["--provider-name", "bad name"],
                      ["--endpoint", "unix://relative/coffer.sock"], ["--endpoint", "unix:///" + "x" * 120 + "/coffer.sock"]):
