@@ -175,8 +175,15 @@ Status MountHandler::add_object(Session& s, const ObjectSpec& spec, int default_
 }
 
 Result<MountOutput> MountHandler::mount(std::string_view attributes_json, std::string_view secrets_json,
-                                        std::string_view permission_json) {
+                                        std::string_view permission_json, std::string* pod) {
   COFFER_ASSIGN_OR_RETURN(Attributes attributes, parse_attributes(attributes_json));
+  if (pod) {
+    auto value = [&](const char* key) {
+      auto it = attributes.find(key);
+      return it == attributes.end() ? std::string("?") : it->second.substr(0, 253);
+    };
+    *pod = value("csi.storage.k8s.io/pod.namespace") + "/" + value("csi.storage.k8s.io/pod.name");
+  }
   COFFER_ASSIGN_OR_RETURN(SecretValues secrets, parse_secrets(secrets_json));
   COFFER_ASSIGN_OR_RETURN(int default_mode, parse_permission(permission_json));
   COFFER_ASSIGN_OR_RETURN(MountParameters params, parse_parameters(attributes, settings_.defaults));

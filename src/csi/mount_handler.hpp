@@ -47,7 +47,10 @@ class MountHandler {
   MountHandler(MountSettings settings, CofferClient& client, TokenSource& tokens, Metrics& metrics)
       : settings_(std::move(settings)), client_(client), tokens_(tokens), metrics_(metrics) {}
 
-  Result<MountOutput> mount(std::string_view attributes, std::string_view secrets, std::string_view permission);
+  // `pod`, when not null, receives "<namespace>/<name>" of the pod (for logs) as
+  // soon as the attributes parse, whether or not the Mount then succeeds.
+  Result<MountOutput> mount(std::string_view attributes, std::string_view secrets, std::string_view permission,
+                            std::string* pod = nullptr);
 
  private:
   struct Fetched {

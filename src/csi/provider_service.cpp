@@ -30,7 +30,8 @@ grpc::Status ProviderService::Version(grpc::ServerContext*, const v1alpha1::Vers
 grpc::Status ProviderService::Mount(grpc::ServerContext*, const v1alpha1::MountRequest* request,
                                     v1alpha1::MountResponse* response) {
   const auto started = std::chrono::steady_clock::now();
-  auto result = handler_.mount(request->attributes(), request->secrets(), request->permission());
+  std::string pod = "?/?";
+  auto result = handler_.mount(request->attributes(), request->secrets(), request->permission(), &pod);
   Status failure;
   if (!result.ok()) {
     failure = result.status();
@@ -59,9 +60,10 @@ grpc::Status ProviderService::Mount(grpc::ServerContext*, const v1alpha1::MountR
   if (!failure.ok()) {
     response->Clear();
     response->mutable_error()->set_code(code);
-    spdlog::warn("csi: mount failed ({}): {}", code, failure.message());
+    spdlog::warn("csi: mount for pod {} failed ({}): {}", pod, code, failure.message());
   } else {
-    spdlog::info("csi: mounted {} objects, {} files", response->object_version_size(), response->files_size());
+    spdlog::info("csi: mounted {} objects, {} files for pod {}", response->object_version_size(), response->files_size(),
+                 pod);
   }
   metrics_.observe_grpc_request("/v1alpha1.CSIDriverProvider/Mount", "OK", code, since(started));
   return grpc::Status::OK;

@@ -273,6 +273,13 @@ class CsiProviderTest(unittest.TestCase):
         self.assertFails(self.mount(params, secrets={"clientid": self.sp["clientId"]}), "MissingCredentials")
         self.assertFails(self.mount(params, secrets={"clientid": self.sp["clientId"], "clientsecret": "wrong"}),
                          "AuthenticationFailed")
+        # The provider log names the pod and the reason, never the secret.
+        self.provider.log.flush()
+        with open(self.provider.log_path) as f:
+            log = f.read()
+        self.assertIn("mount for pod payments/api-0 failed (AuthenticationFailed)", log)
+        self.assertIn("AADSTS", log)
+        self.assertNotIn(self.sp["clientSecret"], log)
 
     def test_workload_identity(self):
         params = self.parameters({"objectName": "db-password", "objectType": "secret"},
