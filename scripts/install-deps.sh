@@ -10,7 +10,7 @@ BUILD_PKGS=(
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libyaml-cpp-dev
 )
 TEST_PKGS=(
-  python3-azure azure-cli libnss-myhostname openssl curl procps
+  python3-azure python3-yaml azure-cli libnss-myhostname openssl curl procps
 )
 BENCH_PKGS=(nginx-light wrk)
 

@@ -164,9 +164,30 @@ class CsiProviderTest(unittest.TestCase):
             "web-pem", CertificatePolicy(issuer_name="Self", subject="CN=pem.example",
                                          content_type=CertificateContentType.pem)).result()
 
+        cls.make_example_vault()
         cls.provider = Provider(cls.tmp, args=[
             "--vault-dns-suffix", f"vault.localhost:{s.port}", "--authority-host", s.authority,
             "--ca-file", s.ca_file])
+
+    @classmethod
+    def make_example_vault(cls):
+        """Vault `team` with the objects deploy/kubernetes/examples mount."""
+        s = cls.server
+        cls.coffer("vault", "create", "--name", "team")
+        for role in ("Key Vault Secrets User", "Key Vault Reader"):
+            cls.coffer("role", "assignment", "create", "--role", role, "--assignee", cls.sp["clientId"],
+                       "--scope", "/vaults/team")
+        cred = credential(s)
+        url = s.vault_url("team")
+        secrets = SecretClient(url, cred, connection_verify=s.ca_file)
+        for i in range(3):
+            secrets.set_secret("db-password", f"team-password-{i}")
+            time.sleep(1.1)
+        KeyClient(url, cred, connection_verify=s.ca_file).create_rsa_key("signing-key", size=2048)
+        CertificateClient(url, cred, connection_verify=s.ca_file).begin_create_certificate(
+            "web-tls", CertificatePolicy(issuer_name="Self", subject="CN=web.payments.example")).result()
+        # A PKCS#12 keystore stored as base64 text, as `secret set --encoding base64` would.
+        secrets.set_secret("app-keystore", secrets.get_secret("web-tls").value)
 
     @classmethod
     def tearDownClass(cls):
@@ -568,6 +589,66 @@ class CsiProviderTest(unittest.TestCase):
         self.assertLess(fits["response_bytes"], 4 * 1024 * 1024)
         self.assertEqual(len(fits["files"]), 160)
         self.assertFails(self.mount(self.parameters(*copies(170))), "ResponseTooLarge")
+
+    # -- the documented examples ----------------------------------------------------------
+
+    def example_classes(self):
+        """Every SecretProviderClass (and Secret) in deploy/kubernetes/examples, placeholders filled."""
+        import yaml
+        root = os.path.join(os.path.dirname(__file__), "../../deploy/kubernetes/examples")
+        fills = {"<coffer-tenant-id>": self.tenant, "<app-client-id>": self.sp["clientId"],
+                 "<sp-client-id>": self.sp["clientId"], "<sp-client-secret>": self.sp["clientSecret"]}
+        found = {}
+        for name in sorted(os.listdir(root)):
+            with open(os.path.join(root, name)) as f:
+                text = f.read()
+            for k, v in fills.items():
+                text = text.replace(k, v)
+            docs = [d for d in yaml.safe_load_all(text) if d]
+            secret = next((d for d in docs if d["kind"] == "Secret"), None)
+            for d in docs:
+                if d["kind"] == "SecretProviderClass":
+                    found[name] = (d, secret)
+        return found
+
+    def test_documented_examples_mount(self):
+        classes = self.example_classes()
+        self.assertEqual(len(classes), 4, list(classes))
+        azure = Provider(self.tmp, name="azure", args=[
+            "--vault-dns-suffix", f"vault.localhost:{self.server.port}", "--authority-host", self.server.authority,
+            "--ca-file", self.server.ca_file])
+        try:
+            for name, (spc, secret) in classes.items():
+                with self.subTest(example=name):
+                    spec = spc["spec"]
+                    sock = azure.socket if spec["provider"] == "azure" else self.provider.socket
+                    self.assertIn(spec["provider"], ("azure", "coffer"))
+                    params = spec["parameters"]
+                    secrets = secret["stringData"] if secret else None
+                    tokens = self.wi_token() if params.get("clientID") else None
+                    tls = None
+                    for obj in spec.get("secretObjects", []):
+                        if obj["type"] == "kubernetes.io/tls":
+                            tls = obj["data"][0]["objectName"]
+                    resp = self.mount(params, secrets=secrets, tokens=tokens, sock=sock, tls=tls,
+                                      write_dir=os.path.join(self.tmp, "example-" + name))
+                    files = self.assertMounted(resp)
+                    self.assertTrue(resp["write"]["written"])
+                    self.assertIn("db-password" if "tls" not in name else "web-tls", files)
+                    for obj in spec.get("secretObjects", []):  # every synced key names a mounted file
+                        for d in obj["data"]:
+                            self.assertIn(d["objectName"], files)
+                    if tls:
+                        self.assertNotIn("error", resp["tls"])
+            wi = files_of(self.mount(classes["secretproviderclass-workload-identity.yaml"][0]["spec"]["parameters"],
+                                     secrets=None, tokens=self.wi_token()))
+            self.assertEqual(wi["db-password"], b"team-password-2")
+            self.assertEqual([wi[f"db-password-history/{i}"] for i in range(3)],
+                             [b"team-password-2", b"team-password-1", b"team-password-0"])
+            self.assertTrue(wi["signing-key.pub.pem"].startswith(b"-----BEGIN PUBLIC KEY-----"))
+            pkcs12.load_key_and_certificates(wi["keystore/app.p12"], None)
+        finally:
+            azure.stop()
 
     # -- drop-in for Azure classes, other endpoints ----------------------------------------
 
