@@ -92,6 +92,8 @@ HttpsClient::Impl::Impl(const std::string& base_url, const std::string& ca_file,
   }
   origin_ = std::move(*origin);
   SSL_CTX_set_min_proto_version(tls_.native_handle(), TLS1_2_VERSION);
+  // Decrypted records (secret values in responses) are wiped by OpenSSL once read.
+  SSL_CTX_set_options(tls_.native_handle(), SSL_OP_CLEANSE_PLAINTEXT);
   tls_.set_verify_mode(asio::ssl::verify_peer);
   error_code ec;
   if (!ca_pem.empty()) {

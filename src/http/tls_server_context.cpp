@@ -29,7 +29,10 @@ Status configure_server_tls(boost::asio::ssl::context& ctx, const std::string& c
   if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1) {
     return Status(Code::kInternal, "cannot set the minimum TLS version: " + take_openssl_error());
   }
-  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // CLEANSE_PLAINTEXT: OpenSSL wipes each decrypted record once read, so a secret value in a
+  // request body does not linger in its receive buffer.
+  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                  SSL_OP_CLEANSE_PLAINTEXT);
   if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
     return Status(Code::kInternal, "cannot set the TLS 1.2 cipher list: " + take_openssl_error());
   }

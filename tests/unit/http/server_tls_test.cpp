@@ -10,6 +10,7 @@
 
 #include "http/client.hpp"
 #include "http/server.hpp"
+#include "http/tls_server_context.hpp"
 #include "test_support.hpp"
 
 namespace coffer::http {
@@ -17,6 +18,17 @@ namespace {
 
 using testing::RawTlsClient;
 using testing::RunningServer;
+
+TEST(HttpsServerTlsTest, PolicyWipesDecryptedRecordsAndRefusesCompressionAndRenegotiation) {
+  boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_server);
+  const auto& tls = testing::localhost_tls();
+  ASSERT_TRUE(configure_server_tls(ctx, tls.cert, tls.key).ok());
+  const uint64_t options = SSL_CTX_get_options(ctx.native_handle());
+  EXPECT_TRUE(options & SSL_OP_CLEANSE_PLAINTEXT);
+  EXPECT_TRUE(options & SSL_OP_NO_COMPRESSION);
+  EXPECT_TRUE(options & SSL_OP_NO_RENEGOTIATION);
+  EXPECT_EQ(SSL_CTX_get_min_proto_version(ctx.native_handle()), TLS1_2_VERSION);
+}
 
 TEST(HttpsServerTlsTest, Tls13Accepted) {
   RunningServer srv(testing::test_options(), testing::echo_handler());
