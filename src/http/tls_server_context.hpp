@@ -1,8 +1,7 @@
 // Server-side TLS policy: TLS 1.2 and 1.3 only; for TLS 1.2 only ECDHE key
 // exchange with AES-GCM or ChaCha20-Poly1305 (TLS 1.3 suites are all AEAD);
-// no compression, no renegotiation; decrypted records wiped once read
-// (SSL_OP_CLEANSE_PLAINTEXT); the certificate chain and private key loaded
-// from PEM files and checked to match.
+// no compression, no renegotiation; the certificate chain and private key
+// loaded from PEM files and checked to match.
 #pragma once
 
 #include <string>
