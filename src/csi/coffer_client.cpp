@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -68,8 +69,19 @@ Result<http::Response> CofferClient::send(const Endpoint& endpoint, const std::s
                                           const std::string& body) {
   const std::string key = endpoint.origin + '\n' + endpoint.ca_file + '\n' + endpoint.ca_pem;
   Status last;
+  std::optional<http::Response> last_answer;  // a 429/5xx, returned when retries stop early
+  const auto started = std::chrono::steady_clock::now();
+  std::chrono::milliseconds wait{0};  // before the next attempt
   for (int attempt = 0; attempt < policy_.max_attempts; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(jittered(policy_, attempt - 1));
+    if (attempt > 0) {
+      wait = std::max(wait, jittered(policy_, attempt - 1));
+      if (std::chrono::steady_clock::now() - started + wait > policy_.budget) {
+        if (last_answer) return std::move(*last_answer);
+        break;
+      }
+      std::this_thread::sleep_for(wait);
+      wait = std::chrono::milliseconds(0);
+    }
     auto client = acquire(endpoint, key);
     auto response = client->request(method, target, headers, body);
     if (!response.ok()) {
@@ -78,17 +90,20 @@ Result<http::Response> CofferClient::send(const Endpoint& endpoint, const std::s
         return errors::fail(errors::kVaultUnavailable, "Cannot reach " + endpoint.origin + ": " + last.message(),
                             Code::kUnavailable);
       }
+      last_answer.reset();
       continue;  // the connection is dropped with `client`
     }
     release(key, std::move(client));
     if (!retryable(response->status) || attempt + 1 == policy_.max_attempts) return response;
-    if (auto wait = retry_after(*response); wait.count() > 0) std::this_thread::sleep_for(wait);
+    wait = retry_after(*response);
     last = Status(Code::kUnavailable, "HTTP " + std::to_string(response->status));
-    secure_wipe(response->body.data(), response->body.size());
+    last_answer = std::move(*response);  // an error body: no secret in it
   }
   return errors::fail(errors::kVaultUnavailable,
-                      "Cannot reach " + endpoint.origin + " after " + std::to_string(policy_.max_attempts) +
-                          " attempts: " + last.message(),
+                      "Cannot reach " + endpoint.origin + " (retried for " +
+                          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                             std::chrono::steady_clock::now() - started).count()) +
+                          " s): " + last.message(),
                       Code::kUnavailable);
 }
 

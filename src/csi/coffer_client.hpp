@@ -2,8 +2,9 @@
 // from many Mount calls at once. Connections are pooled per (origin, CA);
 // each exchange takes an idle connection or opens one. Connection failures,
 // 429 and 5xx answers are retried with exponential backoff and full jitter
-// (honouring Retry-After), at most `max_attempts` times, so one Mount stays
-// well inside kubelet's ~2 minute budget. Response bodies may hold secrets:
+// (honouring Retry-After), at most `max_attempts` times and never starting a
+// retry past the policy's time budget, so one Mount stays inside kubelet's
+// ~2 minute budget. Response bodies may hold secrets:
 // callers wipe them (secure_wipe) when done.
 #pragma once
 
@@ -28,6 +29,9 @@ struct RetryPolicy {
   int max_attempts = 4;
   std::chrono::milliseconds base_delay{200};
   std::chrono::milliseconds max_delay{5000};
+  // No retry starts once this much time has gone (an unreachable host can
+  // cost a 30 s connect timeout per attempt; kubelet gives a Mount ~2 min).
+  std::chrono::milliseconds budget{45000};
 };
 
 // Where a request goes: an https origin and the CA that vouches for it.

@@ -102,6 +102,24 @@ TEST(CofferClientTest, HonoursRetryAfter) {
   EXPECT_GE(std::chrono::steady_clock::now() - start, 900ms);
 }
 
+TEST(CofferClientTest, NoRetryStartsPastTheBudget) {
+  std::atomic<int> calls{0};
+  ht::RunningServer srv(ht::test_options(), [&](http::Request&) {
+    ++calls;
+    http::Response r = answer(503);
+    r.set_header("Retry-After", "10");  // would wait 10 s; the budget is 0.5 s
+    return r;
+  });
+  ASSERT_TRUE(srv.ok());
+  CofferClient client(RetryPolicy{4, 10ms, 40ms, 500ms});
+  const auto start = std::chrono::steady_clock::now();
+  auto r = client.send({srv.url(), "", ht::localhost_tls().cert}, "GET", "/x", {}, "");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 503);  // the last answer, not a made-up error
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+}
+
 TEST(CofferClientTest, UnreachableServerIsVaultUnavailable) {
   CofferClient client(fast_retries());
   const std::string url = "https://localhost:" + std::to_string(ht::unused_port());
