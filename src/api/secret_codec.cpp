@@ -1,5 +1,7 @@
 #include "api/secret_codec.hpp"
 
+#include "common/secure_memory.hpp"
+
 #include "api/json_body.hpp"
 #include "api/object_json.hpp"
 #include "common/json_string.hpp"
@@ -55,6 +57,8 @@ Result<vault::SecretDraft> parse_secret_set(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(auto value, opt_string(o, "value"));
   if (!value) return Status(Code::kBadParameter, "Property 'value' is required and must be a string.");
   d.value = SecureString(std::move(*value));
+  json::string& parsed = o.at("value").as_string();  // the JSON tree's copy of the secret
+  secure_wipe(parsed.data(), parsed.size());
   COFFER_ASSIGN_OR_RETURN(d.content_type, opt_string(o, "contentType"));
   COFFER_ASSIGN_OR_RETURN(auto tags, opt_string_map(o, "tags"));
   if (tags) d.tags = std::move(*tags);

@@ -43,6 +43,13 @@ Request to_request(BeastRequest&& msg, std::string remote_address) {
   for (const auto& field : msg) r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   r.body = std::move(msg.body());
   r.remote_address = std::move(remote_address);
+  // The parser's copy of the credentials goes with the parser: wipe it first.
+  for (auto& field : msg) {
+    if (field.name() == bhttp::field::authorization) {
+      const auto value = field.value();
+      secure_wipe(const_cast<char*>(value.data()), value.size());
+    }
+  }
   return r;
 }
 

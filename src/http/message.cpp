@@ -2,7 +2,16 @@
 
 #include <strings.h>
 
+#include "common/secure_memory.hpp"
+
 namespace coffer::http {
+
+Request::~Request() {
+  secure_wipe(body.data(), body.capacity());
+  for (auto& [k, v] : headers) {
+    if (k.size() == 13 && strncasecmp(k.data(), "authorization", 13) == 0) secure_wipe(v.data(), v.capacity());
+  }
+}
 
 std::string_view Request::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {

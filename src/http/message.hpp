@@ -18,6 +18,16 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string remote_address;  // peer IP, for audit
+
+  Request() = default;
+  Request(const Request&) = default;
+  Request& operator=(const Request&) = default;
+  Request(Request&&) noexcept = default;
+  Request& operator=(Request&&) noexcept = default;
+  // Wipes the body and the Authorization header: they carry secret values
+  // and bearer tokens.
+  ~Request();
+
   // First header with this name (case-insensitive), or empty.
   std::string_view header(std::string_view name) const;
 };

@@ -158,6 +158,9 @@ void Session::parse_buffered() {
   while (buffer_.size() > 0) {
     error_code ec;
     const std::size_t used = parser_->put(buffer_.data(), ec);
+    // The parser has copied what it used; wipe the raw bytes (tokens, secret values) before
+    // the buffer reuses them.
+    secure_wipe(buffer_.data().data(), used);
     buffer_.consume(used);
     if (ec == bhttp::error::need_more) break;
     if (ec) return on_parse_error(ec);
