@@ -246,6 +246,7 @@ Result<vault::CertificateDraft> parse_certificate_create(std::string_view body) 
 
 Result<vault::CertificateImport> parse_certificate_import(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
+  WipeOnExit wipe(o);  // the PFX/PEM with its private key, the password
   vault::CertificateImport im;
   COFFER_ASSIGN_OR_RETURN(auto value, opt_string(o, "value"));
   if (!value || value->empty()) return bad("Property 'value' (the PFX or PEM to import) is required.");

@@ -36,10 +36,12 @@ Result<std::optional<std::vector<vault::IssuerAdmin>>> parse_admins(const json::
 
 Result<vault::CertificateIssuerPatch> parse_issuer_update(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
+  WipeOnExit wipe(o);  // the issuer account's password
   vault::CertificateIssuerPatch p;
   COFFER_ASSIGN_OR_RETURN(p.provider, opt_string(o, "provider"));
   COFFER_ASSIGN_OR_RETURN(auto credentials, opt_object(o, "credentials"));
   if (credentials) {
+    WipeOnExit wipe_copy(*credentials);
     COFFER_ASSIGN_OR_RETURN(p.account_id, opt_string(*credentials, "account_id"));
     COFFER_ASSIGN_OR_RETURN(auto pwd, opt_string(*credentials, "pwd"));
     if (pwd) p.password = SecureString(std::move(*pwd));

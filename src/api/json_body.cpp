@@ -1,5 +1,7 @@
 #include "api/json_body.hpp"
 
+#include "common/secure_memory.hpp"
+
 namespace coffer::api {
 namespace json = boost::json;
 namespace {
@@ -25,6 +27,20 @@ Result<json::object> parse_json_object(std::string_view body) {
   if (ec) return Status(Code::kBadParameter, "The request body is not valid JSON: " + ec.message() + ".");
   if (!v.is_object()) return Status(Code::kBadParameter, "The request body must be a JSON object.");
   return std::move(v.get_object());
+}
+
+void wipe_strings(json::value& v) {
+  if (v.is_string()) {
+    secure_wipe(v.get_string().data(), v.get_string().size());
+  } else if (v.is_object()) {
+    wipe_strings(v.get_object());
+  } else if (v.is_array()) {
+    for (auto& item : v.get_array()) wipe_strings(item);
+  }
+}
+
+void wipe_strings(json::object& o) {
+  for (auto& kv : o) wipe_strings(kv.value());
 }
 
 Result<std::optional<std::string>> opt_string(const json::object& o, std::string_view key) {

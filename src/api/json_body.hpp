@@ -14,6 +14,23 @@ namespace coffer::api {
 
 Result<boost::json::object> parse_json_object(std::string_view body);
 
+// Zeroes every string in a JSON tree (values, not keys). For bodies that
+// carry secret values, private keys, PFX files, passwords or plaintexts.
+void wipe_strings(boost::json::value& v);
+void wipe_strings(boost::json::object& o);
+
+// Wipes the strings of `o` when the scope ends, early returns included.
+class WipeOnExit {
+ public:
+  explicit WipeOnExit(boost::json::object& o) : o_(o) {}
+  ~WipeOnExit() { wipe_strings(o_); }
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+
+ private:
+  boost::json::object& o_;
+};
+
 // Absent (or null) → nullopt; present with another type → kBadParameter.
 Result<std::optional<std::string>> opt_string(const boost::json::object& o, std::string_view key);
 Result<std::optional<bool>> opt_bool(const boost::json::object& o, std::string_view key);

@@ -142,9 +142,11 @@ Result<vault::KeyDraft> parse_key_create(std::string_view body) {
 
 Result<vault::KeyImport> parse_key_import(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
+  WipeOnExit wipe(o);  // private key members
   vault::KeyImport im;
   COFFER_ASSIGN_OR_RETURN(auto key, opt_object(o, "key"));
   if (!key) return bad("Property 'key' (a JSON web key) is required.");
+  WipeOnExit wipe_copy(*key);
   COFFER_ASSIGN_OR_RETURN(im.jwk, parse_jwk(*key));
   COFFER_ASSIGN_OR_RETURN(im.key_ops, opt_string_array(*key, "key_ops"));
   COFFER_ASSIGN_OR_RETURN(auto hsm, opt_bool(o, "Hsm"));
@@ -176,6 +178,7 @@ Result<vault::KeyPatch> parse_key_update(std::string_view body) {
 
 Result<KeyOperationRequest> parse_key_operation(std::string_view body, bool verify) {
   COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
+  WipeOnExit wipe(o);  // an encrypt or wrap request carries plaintext
   KeyOperationRequest r;
   COFFER_ASSIGN_OR_RETURN(auto alg, opt_string(o, "alg"));
   if (!alg || alg->empty()) return bad("Property 'alg' is required.");

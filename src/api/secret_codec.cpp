@@ -53,12 +53,11 @@ void add_metadata(json::object& o, const vault::VaultInfo& vault, const vault::S
 
 Result<vault::SecretDraft> parse_secret_set(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
+  WipeOnExit wipe(o);  // the tree's copy of the value
   vault::SecretDraft d;
   COFFER_ASSIGN_OR_RETURN(auto value, opt_string(o, "value"));
   if (!value) return Status(Code::kBadParameter, "Property 'value' is required and must be a string.");
   d.value = SecureString(std::move(*value));
-  json::string& parsed = o.at("value").as_string();  // the JSON tree's copy of the secret
-  secure_wipe(parsed.data(), parsed.size());
   COFFER_ASSIGN_OR_RETURN(d.content_type, opt_string(o, "contentType"));
   COFFER_ASSIGN_OR_RETURN(auto tags, opt_string_map(o, "tags"));
   if (tags) d.tags = std::move(*tags);
