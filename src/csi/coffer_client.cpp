@@ -15,6 +15,8 @@ namespace coffer::csi {
 namespace {
 
 constexpr std::size_t kMaxIdlePerEndpoint = 8;
+constexpr std::size_t kMaxIdle = 64;
+constexpr std::chrono::seconds kMaxIdleTime{60};
 constexpr std::chrono::seconds kMaxRetryAfter{10};
 
 bool retryable(int status) { return status == 429 || status == 500 || status == 502 || status == 503 || status == 504; }
@@ -44,13 +46,30 @@ std::chrono::milliseconds jittered(const RetryPolicy& p, int attempt) {
 CofferClient::CofferClient(RetryPolicy policy) : policy_(policy) {}
 CofferClient::~CofferClient() = default;
 
+std::size_t CofferClient::idle_connections() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return idle_count_;
+}
+
+void CofferClient::evict_stale_locked(std::chrono::steady_clock::time_point now) {
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    auto& pool = it->second;
+    const auto before = pool.size();
+    std::erase_if(pool, [&](const Idle& i) { return now - i.since > kMaxIdleTime; });
+    idle_count_ -= before - pool.size();
+    it = pool.empty() ? idle_.erase(it) : std::next(it);
+  }
+}
+
 std::unique_ptr<http::HttpsClient> CofferClient::acquire(const Endpoint& endpoint, const std::string& key) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    evict_stale_locked(std::chrono::steady_clock::now());
     auto it = idle_.find(key);
     if (it != idle_.end() && !it->second.empty()) {
-      auto client = std::move(it->second.back());
+      auto client = std::move(it->second.back().client);  // the most recently used: likeliest still open
       it->second.pop_back();
+      --idle_count_;
       return client;
     }
   }
@@ -59,8 +78,15 @@ std::unique_ptr<http::HttpsClient> CofferClient::acquire(const Endpoint& endpoin
 
 void CofferClient::release(const std::string& key, std::unique_ptr<http::HttpsClient> client) {
   std::lock_guard<std::mutex> lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  evict_stale_locked(now);
   auto& pool = idle_[key];
-  if (pool.size() < kMaxIdlePerEndpoint) pool.push_back(std::move(client));
+  if (pool.size() >= kMaxIdlePerEndpoint || idle_count_ >= kMaxIdle) {
+    if (pool.empty()) idle_.erase(key);
+    return;  // closed with `client`
+  }
+  pool.push_back({std::move(client), now});
+  ++idle_count_;
 }
 
 Result<http::Response> CofferClient::send(const Endpoint& endpoint, const std::string& method,

@@ -1,6 +1,9 @@
 // CofferClient: the provider's HTTPS client for Coffer's API, safe to use
 // from many Mount calls at once. Connections are pooled per (origin, CA);
-// each exchange takes an idle connection or opens one. Connection failures,
+// each exchange takes an idle connection or opens one. At most 8 idle
+// connections per endpoint and 64 in all are kept, none idle for longer than
+// 60 s (the server closes idle ones after 120 s), so many vaults or CA
+// bundles cannot pile up open sockets. Connection failures,
 // 429 and 5xx answers are retried with exponential backoff and full jitter
 // (honouring Retry-After), at most `max_attempts` times and never starting a
 // retry past the policy's time budget, so one Mount stays inside kubelet's
@@ -48,6 +51,9 @@ class CofferClient {
   CofferClient(const CofferClient&) = delete;
   CofferClient& operator=(const CofferClient&) = delete;
 
+  // Idle pooled connections right now (for tests and metrics).
+  std::size_t idle_connections() const;
+
   // The final answer (any status, after retries), or kUnavailable with
   // reason VaultUnavailable when no answer came.
   Result<http::Response> send(const Endpoint& endpoint, const std::string& method, const std::string& target,
@@ -55,13 +61,19 @@ class CofferClient {
                               const std::string& body);
 
  private:
-  using Pool = std::vector<std::unique_ptr<http::HttpsClient>>;
+  struct Idle {
+    std::unique_ptr<http::HttpsClient> client;
+    std::chrono::steady_clock::time_point since;
+  };
+  using Pool = std::vector<Idle>;
+  void evict_stale_locked(std::chrono::steady_clock::time_point now);
   std::unique_ptr<http::HttpsClient> acquire(const Endpoint& endpoint, const std::string& key);
   void release(const std::string& key, std::unique_ptr<http::HttpsClient> client);
 
   RetryPolicy policy_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::map<std::string, Pool> idle_;
+  std::size_t idle_count_ = 0;
 };
 
 }  // namespace coffer::csi

@@ -142,6 +142,33 @@ TEST(CofferClientTest, TrustsACaGivenAsPemTextOnly) {
   EXPECT_FALSE(refused.ok());
 }
 
+TEST(CofferClientTest, PoolReusesConnectionsAndBoundsIdleOnes) {
+  ht::RunningServer srv(ht::test_options(), [](http::Request& req) {
+    if (req.target == "/slow") std::this_thread::sleep_for(50ms);  // makes concurrent calls overlap
+    return answer(200);
+  });
+  ASSERT_TRUE(srv.ok());
+  CofferClient client(fast_retries());
+  const Endpoint one{srv.url(), "", ht::localhost_tls().cert};
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(client.send(one, "GET", "/x", {}, "").ok());
+  EXPECT_EQ(client.idle_connections(), 1u);  // sequential calls share one connection
+
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 16; ++i) threads.emplace_back([&] { EXPECT_TRUE(client.send(one, "GET", "/slow", {}, "").ok()); });
+  for (auto& t : threads) t.join();
+  EXPECT_LE(client.idle_connections(), 8u);  // at most 8 kept per endpoint
+  EXPECT_GE(client.idle_connections(), 2u);
+
+  // Many endpoints (one per CA file copy): at most 64 idle in all.
+  const std::string pem = read_file(ht::localhost_tls().cert);
+  for (int i = 0; i < 70; ++i) {
+    const std::string ca = ht::temp_path("ca-copy-" + std::to_string(i) + ".pem");
+    std::ofstream(ca) << pem;
+    ASSERT_TRUE(client.send({srv.url(), "", ca}, "GET", "/x", {}, "").ok());
+  }
+  EXPECT_EQ(client.idle_connections(), 64u);
+}
+
 // A token endpoint that counts requests and answers after `delay`.
 struct TokenEndpoint {
   std::atomic<int> requests{0};
