@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <functional>
 #include <regex>
 
 #include <grpcpp/grpcpp.h>
@@ -64,6 +65,14 @@ class SelfCheck {
   std::chrono::milliseconds timeout_;
   std::unique_ptr<v1alpha1::CSIDriverProvider::Stub> stub_;
 };
+
+http::Response text_response(int status, std::string body) {
+  http::Response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.set_header("Content-Type", "text/plain; charset=utf-8");
+  return r;
+}
 
 std::string listen_spec(const std::string& address, int port) {
   return (address.find(':') != std::string::npos ? "[" + address + "]" : address) + ":" + std::to_string(port);
@@ -128,57 +137,40 @@ int run_provider(const ProviderConfig& config) {
                runtime_version());
 
   SelfCheck self_check(*path, config.healthz_timeout);
-  std::unique_ptr<http::PlainHttpServer> healthz, prometheus;
-  auto text = [](int status, std::string body) {
-    http::Response r;
-    r.status = status;
-    r.body = std::move(body);
-    r.set_header("Content-Type", "text/plain; charset=utf-8");
-    return r;
+  // One plain-HTTP endpoint: GET `path` answers `answer()`, anything else 404.
+  auto serve = [&](int port, const std::string& endpoint_path,
+                   std::function<http::Response()> answer) -> Result<std::unique_ptr<http::PlainHttpServer>> {
+    if (port <= 0) return std::unique_ptr<http::PlainHttpServer>();
+    auto started = http::PlainHttpServer::start(listen_spec(config.http_address, port), [=](http::Request& req) {
+      if (req.method == "GET" && req.target.substr(0, req.target.find('?')) == endpoint_path) return answer();
+      return text_response(404, "not found\n");
+    });
+    if (!started.ok()) return Status(started.status().code(), endpoint_path + ": " + started.status().message());
+    spdlog::info("csi-provider: {} on port {}", endpoint_path, (*started)->port());
+    return started;
   };
-  if (config.healthz_port > 0) {
-    auto started = http::PlainHttpServer::start(listen_spec(config.http_address, config.healthz_port),
-                                                [&](http::Request& req) {
-                                                  const std::string path_only = req.target.substr(0, req.target.find('?'));
-                                                  if (req.method != "GET" || path_only != config.healthz_path) {
-                                                    return text(404, "not found\n");
-                                                  }
-                                                  return self_check.healthy() ? text(200, "ok") : text(503, "unhealthy");
-                                                });
-    if (!started.ok()) {
-      spdlog::error("csi-provider: /healthz: {}", started.status().message());
+  auto healthz = serve(config.healthz_port, config.healthz_path, [&] {
+    return self_check.healthy() ? text_response(200, "ok") : text_response(503, "unhealthy");
+  });
+  auto prometheus = serve(config.prometheus_port, "/metrics", [&] {
+    http::Response r = text_response(200, metrics.prometheus_text());
+    r.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    return r;
+  });
+  for (const auto* started : {&healthz, &prometheus}) {
+    if (!started->ok()) {
+      spdlog::error("csi-provider: {}", started->status().message());
       server->Shutdown();
       unlink(path->c_str());
       return 1;
     }
-    healthz = std::move(*started);
-    spdlog::info("csi-provider: {} on port {}", config.healthz_path, healthz->port());
-  }
-  if (config.prometheus_port > 0) {
-    auto started = http::PlainHttpServer::start(listen_spec(config.http_address, config.prometheus_port),
-                                                [&](http::Request& req) {
-                                                  if (req.method != "GET" || req.target.substr(0, req.target.find('?')) != "/metrics") {
-                                                    return text(404, "not found\n");
-                                                  }
-                                                  http::Response r = text(200, metrics.prometheus_text());
-                                                  r.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-                                                  return r;
-                                                });
-    if (!started.ok()) {
-      spdlog::error("csi-provider: /metrics: {}", started.status().message());
-      server->Shutdown();
-      unlink(path->c_str());
-      return 1;
-    }
-    prometheus = std::move(*started);
-    spdlog::info("csi-provider: /metrics on port {}", prometheus->port());
   }
 
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("csi-provider: signal {}, stopping", sig);
-  healthz.reset();
-  prometheus.reset();
+  if (healthz.ok()) healthz->reset();
+  if (prometheus.ok()) prometheus->reset();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   server->Wait();
   unlink(path->c_str());
