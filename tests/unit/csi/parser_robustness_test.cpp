@@ -13,35 +13,14 @@
 #include "csi/object_specs.hpp"
 #include "csi/parameters.hpp"
 #include "csi/vault_objects.hpp"
+#include "../support/mutation.hpp"
 
 namespace coffer::csi {
 namespace {
 
 constexpr int kRounds = 3000;
 
-std::string mutate(std::string s, std::mt19937& rng) {
-  static const std::string kMeta = "{}[]:,-|>&*!%@`'\"#\n\t \\0123456789";
-  std::uniform_int_distribution<int> op(0, 3);
-  const int edits = 1 + static_cast<int>(rng() % 4);
-  for (int i = 0; i < edits; ++i) {
-    const std::size_t at = s.empty() ? 0 : rng() % s.size();
-    switch (op(rng)) {
-      case 0:
-        if (!s.empty()) s[at] = static_cast<char>(rng() % 256);
-        break;
-      case 1:
-        s.insert(at, 1, kMeta[rng() % kMeta.size()]);
-        break;
-      case 2:
-        s.resize(at);
-        break;
-      default:
-        if (!s.empty()) s.erase(at, 1 + rng() % 8);
-        break;
-    }
-  }
-  return s;
-}
+using coffer::testing::mutate;
 
 template <typename T>
 void expect_value_or_coded_error(const Result<T>& r) {
