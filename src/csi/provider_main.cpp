@@ -44,27 +44,29 @@ sigset_t block_shutdown_signals() {
   return set;
 }
 
-// Health: a Version call on our own socket, as the driver would make it.
+// Health: a Version call on our own socket, as the driver would make it —
+// on a fresh connection each time, so a socket file that went away (or a
+// server that stopped accepting) shows.
 class SelfCheck {
  public:
-  SelfCheck(const std::string& socket, std::chrono::milliseconds timeout) : timeout_(timeout) {
+  SelfCheck(std::string socket, std::chrono::milliseconds timeout) : socket_(std::move(socket)), timeout_(timeout) {}
+  bool healthy() const {
     grpc::ChannelArguments args;
     args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, "localhost");
-    stub_ = v1alpha1::CSIDriverProvider::NewStub(
-        grpc::CreateCustomChannel("unix:" + socket, grpc::InsecureChannelCredentials(), args));
-  }
-  bool healthy() {
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // never share a connection with an earlier check
+    auto stub = v1alpha1::CSIDriverProvider::NewStub(
+        grpc::CreateCustomChannel("unix:" + socket_, grpc::InsecureChannelCredentials(), args));
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + timeout_);
     v1alpha1::VersionRequest req;
     req.set_version("v1alpha1");
     v1alpha1::VersionResponse resp;
-    return stub_->Version(&ctx, req, &resp).ok() && resp.version() == "v1alpha1";
+    return stub->Version(&ctx, req, &resp).ok() && resp.version() == "v1alpha1";
   }
 
  private:
+  std::string socket_;
   std::chrono::milliseconds timeout_;
-  std::unique_ptr<v1alpha1::CSIDriverProvider::Stub> stub_;
 };
 
 http::Response text_response(int status, std::string body) {

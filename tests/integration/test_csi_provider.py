@@ -678,6 +678,11 @@ class CsiProviderTest(unittest.TestCase):
         stale.close()
         provider = Provider(directory)
         self.assertEqual(driver(provider.socket, "version")["version"], "v1alpha1")
+        # /healthz really dials the socket: with the socket file gone it reports 503.
+        os.rename(provider.socket, provider.socket + ".moved")
+        self.assertEqual(provider.get(provider.healthz, "/healthz"), (503, "unhealthy"))
+        os.rename(provider.socket + ".moved", provider.socket)
+        self.assertEqual(provider.get(provider.healthz, "/healthz"), (200, "ok"))
         self.assertEqual(provider.stop(), 0)
         self.assertFalse(os.path.exists(provider.socket))
         # Anything else at the socket path is left alone and the provider refuses to start.
