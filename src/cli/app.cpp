@@ -16,6 +16,7 @@ int run_app(int argc, char** argv) {
   CLI::App app{"Coffer: a self-hosted secrets server that speaks the Azure Key Vault protocol.", "coffer"};
   app.fallthrough();  // global options may follow the subcommand, as with az
   app.require_subcommand(1);
+  app.set_version_flag("--version", "coffer " COFFER_VERSION);
   app.add_option("-o,--output", ctx.output, "Output format: json (default), table or tsv.")
       ->check(CLI::IsMember({"json", "table", "tsv"}));
   app.add_option("--query", ctx.query, "Select part of the result (a JMESPath subset: a.b, [0], [].name).")

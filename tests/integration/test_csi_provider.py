@@ -250,6 +250,10 @@ class CsiProviderTest(unittest.TestCase):
         self.assertEqual(v["version"], "v1alpha1")
         self.assertEqual(v["runtime_name"], "coffer-csi-provider")
         self.assertRegex(v["runtime_version"], r"^v\d+\.\d+\.\d+$")
+        # The same version as `coffer --version`.
+        out = subprocess.run([COFFER_BIN, "--version"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(out.returncode, 0)
+        self.assertEqual(out.stdout.strip(), "coffer " + v["runtime_version"][1:])
         # grpc.health.v1.Health/Check answers SERVING on the same socket, as Azure's provider does.
         self.assertEqual(driver(self.provider.socket, "health"), {"status": 1})
 
