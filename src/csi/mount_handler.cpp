@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/secure_memory.hpp"
 #include "csi/file_paths.hpp"
 #include "csi/mount_errors.hpp"
 #include "csi/object_specs.hpp"
@@ -57,31 +58,29 @@ struct MountHandler::Session {
   AccessToken token;
 };
 
+Result<MountHandler::Fetched> MountHandler::fetch_once(Session& s, const std::string& target) {
+  return fetches_.run(s.token.identity + '\n' + s.vault.origin + target, [&]() -> Result<Fetched> {
+    std::vector<std::pair<std::string, std::string>> headers = {{"Authorization", "Bearer " + s.token.token.str()},
+                                                                {"Accept", "application/json"}};
+    auto response = client_.send(s.vault, "GET", target, headers, "");
+    secure_wipe(headers[0].second.data(), headers[0].second.size());
+    if (!response.ok()) return response.status();
+    return Fetched{response->status, SecureString(std::move(response->body))};
+  });
+}
+
 Result<MountHandler::Fetched> MountHandler::get(Session& s, const std::string& target) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    const std::string key = s.token.identity + '\n' + s.vault.origin + target;
-    auto fetched = fetches_.run(key, [&]() -> Result<Fetched> {
-      auto response = client_.send(s.vault, "GET", target,
-                                   {{"Authorization", "Bearer " + s.token.token.str()}, {"Accept", "application/json"}},
-                                   "");
-      if (!response.ok()) return response.status();
-      Fetched f;
-      f.status = response->status;
-      f.body = SecureString(std::move(response->body));
-      return f;
-    });
-    if (!fetched.ok() || fetched->status != 401 || attempt == 1) return fetched;
-    // The vault refused the token (revoked, or signed before a key rotation): get a fresh one once.
-    tokens_.forget(s.token.identity);
-    COFFER_ASSIGN_OR_RETURN(s.token, tokens_.token(s.credential));
-  }
-  return Status(Code::kInternal, "unreachable");
+  auto fetched = fetch_once(s, target);
+  if (!fetched.ok() || fetched->status != 401) return fetched;
+  // The vault refused the token (revoked, or signed before a key rotation): get a fresh one once.
+  tokens_.forget(s.token.identity);
+  COFFER_ASSIGN_OR_RETURN(s.token, tokens_.token(s.credential));
+  return fetch_once(s, target);
 }
 
 Result<SecureString> MountHandler::get_ok(Session& s, const ObjectSpec& spec, const std::string& target) {
   const auto started = std::chrono::steady_clock::now();
   auto fetched = get(s, target);
-  std::string error;
   Status status;
   if (!fetched.ok()) {
     status = fetched.status();

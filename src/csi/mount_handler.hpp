@@ -59,6 +59,9 @@ class MountHandler {
   };
   struct Session;  // one Mount's vault, token and identity
 
+  // One GET, shared with identical concurrent ones of the same identity.
+  Result<Fetched> fetch_once(Session& session, const std::string& target);
+  // fetch_once, then once more with a fresh token if the vault answered 401.
   Result<Fetched> get(Session& session, const std::string& target);
   Result<SecureString> get_ok(Session& session, const ObjectSpec& spec, const std::string& target);
   Result<std::vector<std::string>> history_versions(Session& session, const ObjectSpec& spec);

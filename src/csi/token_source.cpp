@@ -74,7 +74,7 @@ Result<TokenSource::Cached> TokenSource::fetch(const ClientCredential& c) {
   }
   boost::system::error_code ec;
   auto v = boost::json::parse(answer.str(), ec);
-  const auto* o = ec ? nullptr : v.if_object();
+  auto* o = ec ? nullptr : v.if_object();
   auto* token = o ? o->if_contains("access_token") : nullptr;
   if (!token || !token->is_string() || token->as_string().empty()) {
     return errors::fail(errors::kAuthenticationFailed, "The token endpoint answered without an access token.",
@@ -87,7 +87,7 @@ Result<TokenSource::Cached> TokenSource::fetch(const ClientCredential& c) {
   }
   Cached out;
   out.token = SecureString(std::string_view(token->as_string()));
-  secure_wipe(const_cast<char*>(token->as_string().data()), token->as_string().size());
+  secure_wipe(token->as_string().data(), token->as_string().size());
   const auto margin = std::min<std::chrono::seconds>(kRefreshMargin, std::chrono::seconds(lifetime / 2));
   out.refresh_at = std::chrono::steady_clock::now() + std::chrono::seconds(lifetime) - margin;
   return out;

@@ -331,5 +331,51 @@ TEST(MountHandlerTest, IdenticalConcurrentFetchesAreOneRequest) {
   EXPECT_EQ(token_requests.load(), 1);
 }
 
+// The vault refuses a cached token (e.g. revoked): the Mount gets a fresh one once and succeeds;
+// when the vault refuses the fresh one too, the Mount fails with AuthenticationFailed.
+TEST(MountHandlerTest, RefusedTokenIsReplacedOnce) {
+  const auto tls = ht::make_self_signed("vaults-401", "*.vault.localhost");
+  http::ServerOptions options = ht::test_options();
+  options.cert_chain_file = tls.cert;
+  options.private_key_file = tls.key;
+  std::atomic<int> token_requests{0}, gets{0};
+  std::atomic<bool> refuse_all{false};
+  ht::RunningServer srv(options, [&](http::Request& req) {
+    if (req.method == "POST") {
+      const int n = ++token_requests;
+      return answer(200, R"({"access_token":"t)" + std::to_string(n) + R"(","expires_in":3600})");
+    }
+    ++gets;
+    if (refuse_all || req.header("Authorization") == "Bearer t1") return answer(401);
+    return answer(200, R"({"value":"v","id":"https://dev.vault.localhost/secrets/db/01"})");
+  });
+  ASSERT_TRUE(srv.ok()) << srv.start_status().message();
+  const std::string port = std::to_string(srv.port());
+  MountSettings settings;
+  settings.defaults.vault_dns_suffix = "vault.localhost:" + port;
+  settings.defaults.authority_host = "https://login.vault.localhost:" + port;
+  settings.ca_file = tls.cert;
+  Metrics metrics("coffer");
+  CofferClient client(fast_retries());
+  TokenSource tokens(client);
+  MountHandler handler(settings, client, tokens, metrics);
+  const std::string attributes =
+      R"({"keyvaultName":"dev","tenantID":"11111111-2222-3333-4444-555555555555",)"
+      R"("objects":"array:\n  - |\n    objectName: db\n    objectType: secret\n"})";
+  const std::string secrets = R"({"clientid":"app","clientsecret":"s3cret"})";
+
+  auto ok = handler.mount(attributes, secrets, "420");
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(token_requests.load(), 2);  // t1 refused, t2 accepted
+  EXPECT_EQ(gets.load(), 2);
+
+  refuse_all = true;  // t2 (cached) is refused, and so is its replacement t3: no loop, a clear failure
+  auto refused = handler.mount(attributes, secrets, "420");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(errors::code_of(refused.status()), "AuthenticationFailed");
+  EXPECT_EQ(token_requests.load(), 3);
+  EXPECT_EQ(gets.load(), 4);
+}
+
 }  // namespace
 }  // namespace coffer::csi
