@@ -3,8 +3,14 @@
 // metacharacters. Same seed, same sequence: failures repeat.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <exception>
 #include <random>
 #include <string>
+
+#include "common/status.hpp"
 
 namespace coffer::testing {
 
@@ -30,6 +36,28 @@ inline std::string mutate(std::string s, std::mt19937& rng) {
     }
   }
   return s;
+}
+
+// Runs `parse` (input → Status) on `valid`, which must pass, then on `rounds`
+// mutations of it: a failure must satisfy `acceptable` (e.g. "a client
+// error"); an exception is a test failure.
+template <typename Parse, typename Acceptable>
+void expect_robust(const std::string& what, const std::string& valid, Parse parse, Acceptable acceptable,
+                   uint32_t seed, int rounds) {
+  const Status seed_status = parse(valid);
+  ASSERT_TRUE(seed_status.ok()) << what << ": the seed input must be valid: " << seed_status.message();
+  std::mt19937 rng(seed);
+  for (int i = 0; i < rounds; ++i) {
+    const std::string input = mutate(valid, rng);
+    try {
+      const Status st = parse(input);
+      if (!st.ok()) {
+        EXPECT_TRUE(acceptable(st)) << what << " on " << ::testing::PrintToString(input) << ": " << st.message();
+      }
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << what << " threw " << e.what() << " on " << ::testing::PrintToString(input);
+    }
+  }
 }
 
 }  // namespace coffer::testing
