@@ -706,6 +706,19 @@ class CsiProviderTest(unittest.TestCase):
                                 "--prometheus-port", "0"], capture_output=True, text=True, timeout=30)
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertFalse(os.path.exists(os.path.join(directory, "coffer.sock")))
+        # A socket directory that does not exist: exit 1 with the reason, nothing created.
+        p = subprocess.run([COFFER_BIN, "csi-provider", "--endpoint", f"unix://{directory}/missing/coffer.sock",
+                            "--healthz-port", "0", "--prometheus-port", "0"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("cannot listen", p.stdout + p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(directory, "missing")))
+        # Bad health settings are refused before anything starts.
+        for args in (["--healthz-timeout", "5x"], ["--healthz-timeout", "0s"], ["--healthz-path", "healthz"]):
+            p = subprocess.run([COFFER_BIN, "csi-provider", "--endpoint", f"unix://{directory}/coffer.sock", *args],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(p.returncode, 1, (args, p.stdout, p.stderr))
+            self.assertIn("ERROR: --healthz-", p.stderr)
+            self.assertFalse(os.path.exists(os.path.join(directory, "coffer.sock")))
         # The socket name must be the provider name; names follow the driver's rule.
         for args in (["--endpoint", f"unix://{directory}/other.sock"], ["--provider-name", "bad name"],
                      ["--endpoint", "unix://relative/coffer.sock"], ["--endpoint", "unix:///" + "x" * 120 + "/coffer.sock"]):
