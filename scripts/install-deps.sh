@@ -33,6 +33,16 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# node and npm run tests/integration/test_npm_sdks.py (the Azure SDKs for JavaScript). Checked by
+# command, not by package: a NodeSource nodejs (which bundles npm) must not get Debian's npm.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "install-deps: installing nodejs npm"
+  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+
 # libnss-myhostname resolves *.localhost to loopback only when listed in nsswitch.conf.
 if ! grep -Eq '^hosts:.*myhostname' /etc/nsswitch.conf 2>/dev/null; then
   SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"

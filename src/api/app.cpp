@@ -59,6 +59,7 @@ int64_t now_ms() {
 struct Api::Call {
   audit::AuditRecord record;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  bool request_recorded = false;  // a "Requested" record was written before the operation ran
 };
 
 Api::Api(ApiConfig config, ApiServices services) : config_(std::move(config)), s_(services) {}
@@ -128,7 +129,29 @@ Api::Outcome Api::prepare(http::Request& req) {
   rec.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                           call.started).count();
   if (rec.operation_name.empty()) rec.operation_name = "Unknown";
-  return Outcome{std::move(resp), std::move(call.record)};
+  return Outcome{std::move(resp), std::move(call.record), call.request_recorded};
+}
+
+http::Response Api::perform(const http::Request& req, Call& call, const Operation& op,
+                            const auth::Principal& principal) {
+  call.record.operation_name = op.name;
+  call.record.object_id = op.object_id;
+  if (Status st = s_.authorizer.authorize(principal, op.action, op.scope); !st.ok()) return error_response(st);
+  if (!runs_inline(req)) {
+    audit::AuditRecord requested = call.record;
+    requested.result_type = "Requested";
+    requested.result_signature = "Requested";
+    requested.http_status = 0;
+    requested.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                                  call.started).count();
+    if (Status st = s_.audit.write(requested); !st.ok()) {
+      spdlog::error("audit sink failed, request {} ({}) refused before it ran: {}", requested.request_id, op.name,
+                    st.message());
+      return error_response(Status(Code::kUnavailable, "The request could not be audited; it was not applied."));
+    }
+    call.request_recorded = true;
+  }
+  return op.run();
 }
 
 http::Response Api::finish(Outcome outcome, const Status& audited) {
@@ -138,9 +161,15 @@ http::Response Api::finish(Outcome outcome, const Status& audited) {
     if (resp.sensitive) secure_wipe(resp.body.data(), resp.body.size());  // never sent: wipe it here
     spdlog::error("audit sink failed, refusing to report the outcome of request {}: {}", rec.request_id,
                   audited.message());
-    resp = rec.operation_name == "Health"
-               ? json_response(503, boost::json::object{{"status", "unhealthy"}, {"reason", audited.message()}})
-               : error_response(Status(Code::kUnavailable, "The request could not be audited; it may have been applied."));
+    if (rec.operation_name == "Health") {
+      resp = json_response(503, boost::json::object{{"status", "unhealthy"}, {"reason", audited.message()}});
+    } else if (outcome.request_recorded) {
+      resp = error_response(Status(Code::kUnavailable,
+                                   "The outcome of the request could not be audited; the request was recorded "
+                                   "before it ran and may have been applied."));
+    } else {
+      resp = error_response(Status(Code::kUnavailable, "The request could not be audited; it was not applied."));
+    }
   }
   resp.set_header("x-ms-request-id", rec.request_id);
   if (!rec.correlation_id.empty()) resp.set_header("x-ms-client-request-id", rec.correlation_id);
@@ -172,7 +201,8 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
     }
     return json_response(200, boost::json::object{{"status", "ok"}});
   }
-  IdentityContext identity{config_.authority, config_.tenant_id, s_.principals, s_.tokens, s_.assertions};
+  IdentityContext identity{config_.authority, config_.tenant_id, s_.principals, s_.tokens, s_.assertions,
+                           s_.sign_in_throttle};
   if (auto op = route_identity(req, *target, identity, call.record.caller_app_id)) {
     call.record.operation_name = op->name;
     return op->run();
@@ -219,9 +249,7 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
   if (!op) op = route_groups(req, segments, GroupContext{s_.rbac, s_.principals});
   if (!op && s_.workload_credentials) op = route_credentials(req, segments, *s_.workload_credentials);
   if (!op) return error_response(Status(Code::kNotFound, "No such admin endpoint."));
-  call.record.operation_name = op->name;
-  if (Status st = s_.authorizer.authorize(*principal, op->action, op->scope); !st.ok()) return error_response(st);
-  return op->run();
+  return perform(req, call, *op, *principal);
 }
 
 http::Response Api::data_plane(http::Request& req, Call& call, const std::string& vault_name) {
@@ -255,10 +283,7 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
     return error_response(Status(Code::kBadParameter, "The operation " + req.method + " " + target->path +
                                                            " is not supported by this vault."));
   }
-  call.record.operation_name = op->name;
-  call.record.object_id = op->object_id;
-  if (Status st = s_.authorizer.authorize(*principal, op->action, op->scope); !st.ok()) return error_response(st);
-  return op->run();
+  return perform(req, call, *op, *principal);
 }
 
 http::Response Api::rbac(http::Request& req, Call& call, const ParsedTarget& target, const std::string& scope_prefix,
@@ -273,9 +298,7 @@ http::Response Api::rbac(http::Request& req, Call& call, const ParsedTarget& tar
     return error_response(Status(Code::kBadParameter, "The operation " + req.method + " " + target.path +
                                                            " is not supported."));
   }
-  call.record.operation_name = op->name;
-  if (Status st = s_.authorizer.authorize(principal, op->action, op->scope); !st.ok()) return error_response(st);
-  return op->run();
+  return perform(req, call, *op, principal);
 }
 
 }  // namespace coffer::api

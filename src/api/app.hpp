@@ -5,13 +5,19 @@
 //   authenticate (bearer JWT; none → 401 with the AKV challenge, before the
 //   body is even looked at), check api-version, resolve the vault,
 //   authorize(principal, action, scope), run the operation, and write one
-//   audit record. If the audit record cannot be written, the response is
-//   replaced by 503 (the operation's outcome is still in the store).
+//   audit record of the outcome. A request that may change state (anything
+//   not runs_inline()) is recorded before it runs as well — a record with
+//   resultType "Requested" and the same requestId — and refused with 503,
+//   unapplied, when that record cannot be written: no change is ever applied
+//   without a record of it, even if the process dies before the outcome is
+//   recorded. If the outcome's record cannot be written, the response is
+//   replaced by 503 (the request record already tells that it was asked for).
 // Thread-safe; handle() never throws.
 #pragma once
 
 #include <string>
 
+#include "api/operation.hpp"
 #include "api/target.hpp"
 #include "audit/audit_sink.hpp"
 #include "auth/authorizer.hpp"
@@ -54,6 +60,7 @@ struct ApiServices {
   // Workload identity (federated and certificate credentials); null = client secrets only.
   auth::WorkloadCredentialRegistry* workload_credentials = nullptr;
   auth::ClientAssertionVerifier* assertions = nullptr;
+  auth::SignInThrottle* sign_in_throttle = nullptr;  // failed sign-ins per address and client id; null = none
 };
 
 class Api {
@@ -66,6 +73,7 @@ class Api {
   struct Outcome {
     http::Response response;
     audit::AuditRecord record;
+    bool request_recorded = false;  // a "Requested" record was written before the operation ran
   };
   Outcome prepare(http::Request& request);
   // The response to send once the record was written (`audited` OK) or
@@ -80,6 +88,9 @@ class Api {
  private:
   struct Call;
   http::Response dispatch(http::Request& req, Call& call);
+  // Authorizes `op` for `principal` and runs it; a state-changing request is
+  // recorded first and refused unapplied if that record cannot be written.
+  http::Response perform(const http::Request& req, Call& call, const Operation& op, const auth::Principal& principal);
   http::Response data_plane(http::Request& req, Call& call, const std::string& vault_name);
   http::Response admin(http::Request& req, Call& call, std::vector<std::string> segments);
   // Role management (api/rbac_routes.hpp); `scope_prefix` "" on the bare host.

@@ -193,6 +193,26 @@ std::optional<std::string> lenient_base64(std::string_view text) {
 
 bool holds_pem(std::string_view text) { return text.find("-----BEGIN") != std::string_view::npos; }
 
+// One x5c entry of a merge as AKV accepts it: base64 of the DER, or base64 of
+// the DER's base64 text or PEM text. The SDKs base64-encode the bytes they
+// are given, and callers (the SDKs' own merge tests among them) give them
+// text; recorded AKV traffic merges base64(base64(DER)) with 201.
+std::optional<std::string> x5c_entry_der(std::string_view entry) {
+  auto once = lenient_base64(entry);
+  if (!once || once->empty()) return std::nullopt;
+  if (static_cast<unsigned char>((*once)[0]) == 0x30) return once;  // DER: an ASN.1 SEQUENCE
+  std::string_view text = *once;
+  if (holds_pem(text)) {
+    const auto begin = text.find('\n', text.find("-----BEGIN"));
+    const auto end = text.find("-----END");
+    if (begin == std::string_view::npos || end == std::string_view::npos || end < begin) return std::nullopt;
+    text = text.substr(begin + 1, end - begin - 1);
+  }
+  auto twice = lenient_base64(text);
+  if (!twice || twice->empty() || static_cast<unsigned char>((*twice)[0]) != 0x30) return std::nullopt;
+  return twice;
+}
+
 Result<vault::CertificatePatch> parse_patch(const json::object& o) {
   vault::CertificatePatch patch;
   COFFER_ASSIGN_OR_RETURN(auto attrs, opt_object(o, "attributes"));
@@ -241,6 +261,7 @@ Result<vault::CertificateDraft> parse_certificate_create(std::string_view body) 
   }
   COFFER_ASSIGN_OR_RETURN(auto tags, opt_string_map(o, "tags"));
   if (tags) d.tags = std::move(*tags);
+  COFFER_ASSIGN_OR_RETURN(d.preserve_cert_order, opt_bool(o, "preserveCertOrder"));
   return d;
 }
 
@@ -292,6 +313,7 @@ Result<vault::CertificateImport> parse_certificate_import(std::string_view body)
   COFFER_ASSIGN_OR_RETURN(vault::CertificatePatch patch, parse_patch(o));
   im.enabled = patch.enabled.value_or(true);
   if (patch.tags) im.tags = std::move(*patch.tags);
+  COFFER_ASSIGN_OR_RETURN(im.preserve_cert_order, opt_bool(o, "preserveCertOrder"));
   return im;
 }
 
@@ -301,17 +323,8 @@ Result<CertificateMergeBody> parse_certificate_merge(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(auto x5c, opt_string_array(o, "x5c"));
   if (!x5c || x5c->empty()) return bad("Property 'x5c' (the signed certificate and its chain) is required.");
   for (const auto& entry : *x5c) {
-    auto der = lenient_base64(entry);
-    if (der && holds_pem(*der)) {
-      // base64 of PEM text (some clients send that): take the block's body.
-      std::string_view text = *der;
-      const auto begin = text.find('\n', text.find("-----BEGIN"));
-      const auto end = text.find("-----END");
-      der = begin == std::string_view::npos || end == std::string_view::npos || end < begin
-                ? std::nullopt
-                : lenient_base64(text.substr(begin + 1, end - begin - 1));
-    }
-    if (!der || der->empty()) return bad("Each x5c entry must be a base64 DER certificate.");
+    auto der = x5c_entry_der(entry);
+    if (!der) return bad("Each x5c entry must be a base64 DER certificate (or base64 of its base64 or PEM text).");
     out.x5c_der.push_back(std::move(*der));
   }
   COFFER_ASSIGN_OR_RETURN(out.patch, parse_patch(o));
@@ -377,6 +390,9 @@ json::object certificate_bundle(const std::string& base, const vault::VaultInfo&
   o["attributes"] = attributes_json(vault, p.attributes);
   o["policy"] = certificate_policy_json(base, p.name, c.policy);
   add_tags(o, p.tags);
+  // AKV (7.6+) echoes preserveCertOrder when the request named it, and
+  // leaves it out otherwise (recorded traffic, docs/akv-certificates-wire.md).
+  if (p.preserve_cert_order) o["preserveCertOrder"] = *p.preserve_cert_order;
   return o;
 }
 
@@ -408,6 +424,7 @@ json::object certificate_operation_json(const std::string& base, const std::stri
                  {"status", status},
                  {"request_id", op.request_id}};
   if (!op.csr.empty()) o["csr"] = base64_encode(op.csr);
+  if (op.preserve_cert_order) o["preserveCertOrder"] = *op.preserve_cert_order;
   if (status == "completed") {
     o["target"] = base + "/certificates/" + name;
   } else if (!op.status_details.empty()) {

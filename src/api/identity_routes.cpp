@@ -32,9 +32,18 @@ std::vector<std::string> token_endpoints(const IdentityContext& ctx) {
   return {tenant + "/oauth2/v2.0/token", tenant + "/oauth2/token", ctx.authority + "/adfs/oauth2/token"};
 }
 
+// 429 as Azure AD throttles (AADSTS90055), with Retry-After.
+http::Response throttled(const Status& st) {
+  http::Response r = oauth_error(429, "temporarily_unavailable", "AADSTS90055: " + st.message());
+  r.set_header("Retry-After", retry_after_seconds(st));
+  return r;
+}
+
 // Answers a failed client assertion as Azure AD does (see auth/client_assertion.hpp).
 http::Response assertion_error(const Status& st) {
   switch (st.code()) {
+    case Code::kThrottled:
+      return throttled(st);
     case Code::kBadParameter:
       return oauth_error(400, st.reason().empty() ? "invalid_request" : st.reason(), st.message());
     case Code::kUnauthorized:
@@ -140,8 +149,20 @@ http::Response token(const http::Request& req, const IdentityContext& ctx, bool 
     if (!ctx.assertions) {
       return oauth_error(400, "invalid_request", "AADSTS90014: This server does not accept client assertions.");
     }
+    const std::string throttle_id = client_id.substr(0, 64);
+    if (ctx.throttle) {
+      if (const int64_t wait = ctx.throttle->retry_after(req.remote_address, throttle_id); wait > 0) {
+        return throttled(Status(Code::kThrottled, "Too many failed sign-ins; retry after " + std::to_string(wait) +
+                                                      " seconds.", std::to_string(wait)));
+      }
+    }
     principal = ctx.assertions->authenticate(client_id, assertion_guard.view(), token_endpoints(ctx));
-    if (!principal.ok()) return assertion_error(principal.status());
+    if (!principal.ok()) {
+      if (ctx.throttle && principal.status().code() == Code::kUnauthorized) {
+        ctx.throttle->failed(req.remote_address, throttle_id);
+      }
+      return assertion_error(principal.status());
+    }
     caller = principal->app_id;
   } else {
     if (client_id.empty() || secret_guard.empty()) {
@@ -149,8 +170,9 @@ http::Response token(const http::Request& req, const IdentityContext& ctx, bool 
                          "AADSTS7000216: client_id with 'client_secret' or 'client_assertion' is required for the "
                          "'client_credentials' grant type.");
     }
-    principal = ctx.principals.authenticate(client_id, secret_guard.view());
+    principal = ctx.principals.authenticate(client_id, secret_guard.view(), req.remote_address);
     if (!principal.ok()) {
+      if (principal.status().code() == Code::kThrottled) return throttled(principal.status());
       if (principal.status().code() != Code::kUnauthorized) return error_response(principal.status());
       return oauth_error(401, "invalid_client",
                          "AADSTS7000215: Invalid client secret provided, or the application '" + caller +

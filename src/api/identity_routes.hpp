@@ -5,6 +5,9 @@
 // authenticate with client_secret (form or HTTP Basic) or, when
 // `assertions` is set, with a JWT client assertion (a federated token or
 // one signed by a registered certificate: auth/client_assertion.hpp).
+// Failed sign-ins are throttled per source address and client id (`throttle`,
+// auth/sign_in_throttle.hpp): past the limit the endpoint answers 429 with
+// Retry-After and error "temporarily_unavailable" without checking anything.
 #pragma once
 
 #include <optional>
@@ -22,6 +25,7 @@ struct IdentityContext {
   auth::ServicePrincipalRegistry& principals;
   auth::TokenService& tokens;
   auth::ClientAssertionVerifier* assertions = nullptr;  // null: client secrets only
+  auth::SignInThrottle* throttle = nullptr;              // null: no throttling of client assertions
 };
 
 // nullopt when the path is not an identity endpoint. The Operation's run()

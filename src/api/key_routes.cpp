@@ -179,6 +179,17 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
       }
       return std::nullopt;
     }
+    // GET /keys/{n}/{version}/attestation (7.6+); "/keys/{n}/attestation" and
+    // Python's "/keys/{n}//attestation" name the latest version. A key
+    // without an attestation (every key Coffer holds: none is generated in an
+    // HSM that attests it) answers its plain bundle, attributes.attestation
+    // left out — what the operation's KeyBundle is without one.
+    if ((seg.size() == 3 || seg.size() == 4) && method == "GET" && seg.back() == "attestation") {
+      const std::string version = seg.size() == 4 ? seg[2] : std::string();
+      const std::string url = object_url(name) + (version.empty() ? "" : "/" + version) + "/attestation";
+      return data_operation("KeyGetAttestation", "keys/read", object_scope(name), url,
+                            [&, name, version, bundle] { return respond(keys.get(vault, name, version), bundle); });
+    }
     if (seg.size() <= 3) {
       const std::string version = seg.size() == 3 ? seg[2] : std::string();
       const std::string url = object_url(name) + (version.empty() ? "" : "/" + version);

@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/utf8.hpp"
+
 namespace coffer::api {
 namespace json = boost::json;
 
@@ -11,6 +13,11 @@ http::Response json_response(int status, const json::value& body) {
   r.status = status;
   r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
   r.body = json::serialize(body);
+  // Boost.JSON copies bytes as they are; names and messages can carry
+  // percent-decoded request bytes, so the body is repaired (utf8.hpp) when
+  // it is not valid UTF-8 — outside strings it is ASCII, so this only ever
+  // touches string contents.
+  if (!utf8::is_valid(r.body)) r.body = utf8::repaired(r.body);
   return r;
 }
 
@@ -35,6 +42,7 @@ int http_status_of(Code code) {
     case Code::kConflict: return 409;
     case Code::kPayloadTooLarge: return 413;
     case Code::kUnavailable: return 503;
+    case Code::kThrottled: return 429;
     case Code::kInternal: return 500;
   }
   return 500;
@@ -55,6 +63,7 @@ const char* akv_error_code(Code code) {
     case Code::kConflict: return "Conflict";
     case Code::kPayloadTooLarge: return "RequestEntityTooLarge";
     case Code::kUnavailable: return "ServiceUnavailable";
+    case Code::kThrottled: return "Throttled";
     case Code::kInternal: return "InternalServerError";
   }
   return "InternalServerError";
@@ -73,9 +82,16 @@ const char* reason_phrase(int http_status) {
     case 405: return "MethodNotAllowed";
     case 409: return "Conflict";
     case 413: return "RequestEntityTooLarge";
+    case 429: return "TooManyRequests";
     case 503: return "ServiceUnavailable";
     default: return http_status < 400 ? "Success" : "InternalServerError";
   }
+}
+
+std::string retry_after_seconds(const Status& throttled) {
+  const std::string& s = throttled.reason();
+  const bool number = !s.empty() && s.size() <= 6 && s.find_first_not_of("0123456789") == std::string::npos;
+  return number ? s : "1";
 }
 
 http::Response error_response(const Status& status) {
@@ -89,10 +105,15 @@ http::Response error_response(const Status& status) {
   // RoleAssignmentNotFound, …) is the top-level code, as AKV and ARM answer
   // it; other reasons go into innererror under the generic code.
   const bool specific_not_found = status.code() == Code::kNotFound && !status.reason().empty();
+  const bool throttled = status.code() == Code::kThrottled;
   json::object err{{"code", specific_not_found ? status.reason() : std::string(akv_error_code(status.code()))},
                    {"message", message}};
-  if (!status.reason().empty() && !specific_not_found) err["innererror"] = json::object{{"code", status.reason()}};
-  return json_response(http_status_of(status.code()), json::object{{"error", err}});
+  if (!status.reason().empty() && !specific_not_found && !throttled) {
+    err["innererror"] = json::object{{"code", status.reason()}};
+  }
+  http::Response r = json_response(http_status_of(status.code()), json::object{{"error", err}});
+  if (throttled) r.set_header("Retry-After", retry_after_seconds(status));
+  return r;
 }
 
 }  // namespace coffer::api

@@ -10,12 +10,15 @@
 
 namespace coffer::api {
 
+// The body is always valid UTF-8 (invalid bytes in strings become U+FFFD).
 http::Response json_response(int status, const boost::json::value& body);
 // 204 / empty-body responses.
 http::Response empty_response(int status);
 // The one Status → (HTTP status, AKV error code) mapping. Internal errors
 // get a generic message so nothing about internals leaks to clients.
 http::Response error_response(const Status& status);
+// A kThrottled Status's Retry-After value (its reason; "1" when unusable).
+std::string retry_after_seconds(const Status& throttled);
 // The AKV error code string for a Status (e.g. "SecretNotFound").
 const char* akv_error_code(Code code);
 int http_status_of(Code code);

@@ -93,6 +93,8 @@ json::object secret_bundle(const std::string& base, const vault::VaultInfo& vaul
   add_metadata(o, vault, p);
   // A certificate's secret names its key (same name and version), as AKV does.
   if (p.managed) o["kid"] = base + "/keys/" + p.name + "/" + p.version;
+  // 2025-07-01+: the version of the previous certificate (bundles only, not list items).
+  if (!p.previous_version.empty()) o["previousVersion"] = p.previous_version;
   return o;
 }
 

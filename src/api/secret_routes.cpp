@@ -6,6 +6,7 @@
 #include "api/responses.hpp"
 #include "api/route_support.hpp"
 #include "api/secret_codec.hpp"
+#include "vault/secret_conversion.hpp"
 #include "common/base64.hpp"
 
 namespace coffer::api {
@@ -100,6 +101,9 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
         return data_operation("SecretGet", "secrets/getSecret/action", object_scope(name), url, [&, base, name, version] {
           auto got = secrets.get(vault, name, version);
           if (!got.ok()) return error_response(got.status());
+          if (auto out = target.param("outContentType"); out && !out->empty()) {
+            if (Status st = vault::convert_secret(*got, *out); !st.ok()) return error_response(st);
+          }
           return secret_value_response(base, vault, *got);
         });
       }

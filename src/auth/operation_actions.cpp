@@ -58,6 +58,7 @@ constexpr std::array kTable = {
     OperationAction{"KeyCreate", "Microsoft.KeyVault/vaults/keys/create/action", ScopeKind::kObject},
     OperationAction{"KeyImport", "Microsoft.KeyVault/vaults/keys/import/action", ScopeKind::kObject},
     OperationAction{"KeyGet", "Microsoft.KeyVault/vaults/keys/read", ScopeKind::kObject},
+    OperationAction{"KeyGetAttestation", "Microsoft.KeyVault/vaults/keys/read", ScopeKind::kObject},
     OperationAction{"KeyUpdate", "Microsoft.KeyVault/vaults/keys/update/action", ScopeKind::kObject},
     OperationAction{"KeyDelete", "Microsoft.KeyVault/vaults/keys/delete", ScopeKind::kObject},
     OperationAction{"KeyListVersions", "Microsoft.KeyVault/vaults/keys/read", ScopeKind::kObject},

@@ -1,5 +1,7 @@
 #include "auth/service_principals.hpp"
 
+#include <thread>
+
 #include "auth/workload_credentials.hpp"
 #include "common/record_codec.hpp"
 #include "crypto/password_hash.hpp"
@@ -11,6 +13,8 @@ namespace {
 enum Field : uint8_t { kClientId = 1, kObjectId, kDisplayName, kSecretHash, kCreated };
 constexpr std::string_view kPrefix = "sp/";
 constexpr std::size_t kSecretBytes = 30;
+constexpr std::size_t kMaxVerified = 4096;
+constexpr std::chrono::milliseconds kHashWait{2000};
 
 std::string key_of(const std::string& client_id) { return std::string(kPrefix) + client_id; }
 
@@ -43,8 +47,29 @@ Status not_found(const std::string& client_id) {
 
 }  // namespace
 
-ServicePrincipalRegistry::ServicePrincipalRegistry(store::Store& store, const Clock& clock, std::string tenant_id)
-    : store_(store), clock_(clock), tenant_id_(std::move(tenant_id)) {}
+ServicePrincipalRegistry::ServicePrincipalRegistry(store::Store& store, const Clock& clock, std::string tenant_id,
+                                                   SignInThrottle* throttle, unsigned hash_slots)
+    : store_(store),
+      clock_(clock),
+      tenant_id_(std::move(tenant_id)),
+      throttle_(throttle),
+      hash_gate_(hash_slots ? hash_slots : std::max(1u, std::thread::hardware_concurrency()),
+                 2 * (hash_slots ? hash_slots : std::max(1u, std::thread::hardware_concurrency()))),
+      verified_mac_(crypto::random_bytes(32).view()) {}
+
+bool ServicePrincipalRegistry::recently_verified(const std::string& client_id, const std::string& secret_hash,
+                                                 const std::string& mac) {
+  std::lock_guard lock(verified_mu_);
+  auto it = verified_.find(client_id);
+  return it != verified_.end() && it->second.secret_hash == secret_hash && constant_time_equal(it->second.mac, mac);
+}
+
+void ServicePrincipalRegistry::remember_verified(const std::string& client_id, const std::string& secret_hash,
+                                                 std::string mac) {
+  std::lock_guard lock(verified_mu_);
+  if (verified_.size() >= kMaxVerified && !verified_.contains(client_id)) verified_.erase(verified_.begin());
+  verified_[client_id] = Verified{secret_hash, std::move(mac)};
+}
 
 Result<NewCredential> ServicePrincipalRegistry::create(const std::string& display_name) {
   if (display_name.empty() || display_name.size() > 120) {
@@ -74,27 +99,46 @@ Result<Principal> ServicePrincipalRegistry::find(const std::string& client_id) {
   return rec.principal;
 }
 
-Result<Principal> ServicePrincipalRegistry::authenticate(const std::string& client_id,
-                                                         std::string_view client_secret) {
+Result<Principal> ServicePrincipalRegistry::authenticate(const std::string& client_id, std::string_view client_secret,
+                                                         std::string_view source_address) {
   const Status denied(Code::kUnauthorized, "Invalid client credentials.");
-  if (client_id.empty() || client_id.size() > 64 || client_secret.empty() || client_secret.size() > 1024) {
+  const std::string throttle_id = client_id.substr(0, 64);
+  auto refuse = [&] {
+    if (throttle_) throttle_->failed(source_address, throttle_id);
     return denied;
+  };
+  if (client_id.empty() || client_id.size() > 64 || client_secret.empty() || client_secret.size() > 1024) {
+    return refuse();
   }
   std::optional<store::Entry> entry;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(entry, txn.get(key_of(client_id)));
     return Status::Ok();
   }));
-  if (!entry) {
+  std::optional<SpRecord> rec;
+  if (entry) {
+    COFFER_ASSIGN_OR_RETURN(rec, decode(entry->value, tenant_id_));
+  }
+  const std::string mac = verified_mac_.mac(client_secret);
+  if (rec && !mac.empty() && recently_verified(client_id, rec->secret_hash, mac)) return rec->principal;
+  if (throttle_) {
+    if (const int64_t wait = throttle_->retry_after(source_address, throttle_id); wait > 0) {
+      return Status(Code::kThrottled, "Too many failed sign-ins; retry after " + std::to_string(wait) + " seconds.",
+                    std::to_string(wait));
+    }
+  }
+  auto pass = hash_gate_.enter(kHashWait);
+  if (!pass) return Status(Code::kThrottled, "Too many sign-ins at once; retry in a second.", "1");
+  if (!rec) {
     // Spend the same time as a real check so response time does not reveal
     // whether the client id exists.
     static const std::string dummy = crypto::hash_password("coffer-timing-equaliser").value();
     (void)crypto::verify_password(client_secret, dummy);
-    return denied;
+    return refuse();
   }
-  COFFER_ASSIGN_OR_RETURN(SpRecord rec, decode(entry->value, tenant_id_));
-  if (!crypto::verify_password(client_secret, rec.secret_hash)) return denied;
-  return rec.principal;
+  if (!crypto::verify_password(client_secret, rec->secret_hash)) return refuse();
+  if (!mac.empty()) remember_verified(client_id, rec->secret_hash, mac);
+  return rec->principal;
 }
 
 Result<std::vector<Principal>> ServicePrincipalRegistry::list() {

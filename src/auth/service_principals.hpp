@@ -2,14 +2,30 @@
 // with the OAuth2 client-credentials grant. A principal has a client id and
 // an object id (GUIDs), a display name and one client secret, kept only as
 // an Argon2id hash. Generated secrets are returned once and never stored.
+//
+// The cost of signing in is bounded: at most `hash_slots` Argon2id checks
+// run at once (19 MiB each), a few more wait briefly, and the rest are
+// refused as kThrottled; with a SignInThrottle, an address or client id that
+// failed too often is refused (kThrottled, reason = seconds to wait) before
+// any hash is computed. A secret verified recently (until it is reset or
+// the principal removed) is recognised by a keyed SHA-256 MAC held in memory
+// (key random per process) instead of a new Argon2id check: a client that
+// signed in keeps getting tokens cheaply, even while its client id is under
+// a guessing flood. Client secrets are 240-bit random tokens, so the MAC
+// offers nothing to brute force.
 // Thread-safe.
 #pragma once
 
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "auth/principal.hpp"
+#include "auth/sign_in_throttle.hpp"
 #include "common/clock.hpp"
+#include "common/concurrency_gate.hpp"
+#include "crypto/digest.hpp"
 #include "common/secure_memory.hpp"
 #include "common/status.hpp"
 #include "store/store.hpp"
@@ -23,12 +39,18 @@ struct NewCredential {
 
 class ServicePrincipalRegistry {
  public:
-  ServicePrincipalRegistry(store::Store& store, const Clock& clock, std::string tenant_id);
+  // `throttle` (optional, outlives the registry) limits failed sign-ins;
+  // `hash_slots` 0 = one per core.
+  ServicePrincipalRegistry(store::Store& store, const Clock& clock, std::string tenant_id,
+                           SignInThrottle* throttle = nullptr, unsigned hash_slots = 0);
 
   // Display names: 1–120 printable characters.
   Result<NewCredential> create(const std::string& display_name);
-  // kUnauthorized (without saying which part was wrong) unless the secret matches.
-  Result<Principal> authenticate(const std::string& client_id, std::string_view client_secret);
+  // kUnauthorized (without saying which part was wrong) unless the secret
+  // matches; kThrottled when `source_address` or the client id failed too
+  // often, or too many checks are already running.
+  Result<Principal> authenticate(const std::string& client_id, std::string_view client_secret,
+                                 std::string_view source_address = {});
   Result<Principal> find(const std::string& client_id);
   Result<std::vector<Principal>> list();
   Status remove(const std::string& client_id);
@@ -36,9 +58,25 @@ class ServicePrincipalRegistry {
   Result<SecureString> reset_secret(const std::string& client_id);
 
  private:
+  // The MAC of a secret verified for `client_id` under `secret_hash`, if any.
+  bool recently_verified(const std::string& client_id, const std::string& secret_hash, const std::string& mac);
+  // A reset secret or a removed principal needs no forgetting: the stored
+  // hash no longer matches, or there is no record.
+  void remember_verified(const std::string& client_id, const std::string& secret_hash, std::string mac);
+
+  struct Verified {
+    std::string secret_hash;  // the stored hash it was checked against
+    std::string mac;          // HmacSha256 of the secret
+  };
+
   store::Store& store_;
   const Clock& clock_;
   std::string tenant_id_;
+  SignInThrottle* throttle_;
+  ConcurrencyGate hash_gate_;
+  const crypto::HmacSha256 verified_mac_;
+  std::mutex verified_mu_;
+  std::unordered_map<std::string, Verified> verified_;  // by client id, bounded
 };
 
 }  // namespace coffer::auth

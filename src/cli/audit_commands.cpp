@@ -40,15 +40,16 @@ bool same_file(const std::string& a, const std::string& b) {
 }
 
 // The anchor of the sink that writes `log` (its id "file:PATH" with PATH the
-// same file), or of `sink` when given, from DIR/coffer.db. nullopt (with a
-// note) when there is no database or no anchor for that log.
-Result<std::optional<audit::Anchor>> find_anchor(const std::string& dir, const std::string& log,
-                                                 const std::string& sink, bool required) {
+// same file), or of `sink` when given, from DIR/coffer.db. Not finding one is
+// an error, never a note: a copy of a log cut back to an earlier checkpoint
+// would otherwise pass (skipping the check takes --no-anchor).
+Result<audit::Anchor> find_anchor(const std::string& dir, const std::string& log, const std::string& sink) {
+  const std::string skip = " (or give --no-anchor to skip the anchor check, which cannot see a log cut back to a checkpoint)";
   const fs::path db = fs::path(dir) / "coffer.db";
   if (!fs::exists(db)) {
-    if (required) return Status(Code::kNotFound, "No database at " + db.string() + " (for the audit anchor).");
-    std::cerr << "note: no " << db.string() << ": not checked against an anchor (give --data-dir)\n";
-    return std::optional<audit::Anchor>();
+    return Status(Code::kNotFound, "No database at " + db.string() +
+                                       " to hold the log's anchor: give --data-dir of the server that wrote it" + skip +
+                                       ".");
   }
   COFFER_ASSIGN_OR_RETURN(auto store, store::open_sqlite_store({db.string()}));
   std::string path = log;  // the file sink to match
@@ -58,8 +59,8 @@ Result<std::optional<audit::Anchor>> find_anchor(const std::string& dir, const s
     path = sink.substr(5);
   } else if (!sink.empty()) {
     COFFER_ASSIGN_OR_RETURN(auto anchor, server::read_audit_anchor(*store, sink));
-    if (!anchor && required) return Status(Code::kNotFound, "No audit anchor for sink " + sink + " in " + db.string() + ".");
-    return anchor;
+    if (!anchor) return Status(Code::kNotFound, "No audit anchor for sink " + sink + " in " + db.string() + skip + ".");
+    return *anchor;
   }
   std::vector<store::Entry> entries;
   COFFER_RETURN_IF_ERROR(store->read([&](store::ReadTxn& txn) -> Status {
@@ -71,12 +72,11 @@ Result<std::optional<audit::Anchor>> find_anchor(const std::string& dir, const s
     if (!id.starts_with("file:") || !same_file(id.substr(5), path)) continue;
     auto anchor = audit::decode_anchor(e.value);
     if (!anchor) return Status(Code::kInternal, "Malformed audit anchor " + e.key + " in " + db.string() + ".");
-    return anchor;
+    return *anchor;
   }
-  if (required && !sink.empty()) return Status(Code::kNotFound, "No audit anchor for " + path + " in " + db.string() + ".");
-  std::cerr << "note: " << db.string() << " holds no anchor for " << path
-            << ": not checked against an anchor (is it the server's current log?)\n";
-  return std::optional<audit::Anchor>();
+  return Status(Code::kNotFound, db.string() + " holds no anchor for " + path +
+                                     ": for a copy of a log, name the sink that wrote it (--sink file:ORIGINAL-PATH)" +
+                                     skip + ".");
 }
 
 Status run_verify(const CliContext& ctx, const std::vector<std::string>& files, const std::string& key_file,
@@ -87,10 +87,9 @@ Status run_verify(const CliContext& ctx, const std::vector<std::string>& files, 
   if (!no_anchor && !files.empty()) {
     // Default data directory: --data-dir, the global one, or the log's own directory (the server's default).
     std::string dir = data_dir_of(ctx, own_dir);
-    const bool required = !own_dir.empty();
     if (dir.empty()) dir = fs::path(files.back()).parent_path().string();
     if (dir.empty()) dir = ".";
-    COFFER_ASSIGN_OR_RETURN(anchor, find_anchor(dir, files.back(), sink, required));
+    COFFER_ASSIGN_OR_RETURN(anchor, find_anchor(dir, files.back(), sink));
   }
   std::string path = key_file;
   if (path.empty() && !files.empty()) {
@@ -278,7 +277,7 @@ void add_audit_commands(CLI::App& app, CliContext& ctx) {
   verify->add_flag("--live", v->live, "Accept records after the last checkpoint (a log still being written).");
   verify->add_option("--data-dir", v->data_dir,
                      "Data directory whose coffer.db holds the log's anchor, its latest checkpoint (default: the "
-                     "log's directory, checked if it holds coffer.db).");
+                     "log's directory). Without an anchor, verify fails unless --no-anchor is given.");
   verify->add_option("--sink", v->sink, "Sink id of the anchor, e.g. file:/var/log/coffer/audit.log or stdout "
                                         "(default: the file sink writing the last file given).");
   verify->add_flag("--no-anchor", v->no_anchor, "Do not compare with the anchor (cannot see a cut at a checkpoint).");

@@ -1,6 +1,7 @@
 // append_json_string(): `s` as a JSON string literal (quotes, backslash and
-// control characters escaped; other bytes, UTF-8 included, as they are),
-// appended to `out`. For code that writes JSON by hand: per-request audit
+// control characters escaped; well-formed UTF-8 as it is; each byte that does
+// not begin a well-formed UTF-8 sequence as \ufffd, the rule of utf8.hpp),
+// appended to `out`, so the literal is always valid JSON text. For code that writes JSON by hand: per-request audit
 // records, and responses holding a secret that must land only in a buffer
 // the caller wipes.
 #pragma once

@@ -27,6 +27,7 @@ enum class Code {
   kPayloadTooLarge,
   kMethodNotAllowed,
   kUnavailable,         // shutting down, audit sink down, store busy
+  kThrottled,           // too many attempts: the reason is the seconds to wait (Retry-After)
   kInternal,
 };
 

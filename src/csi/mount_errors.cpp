@@ -15,7 +15,8 @@ std::string code_of(const Status& status) {
     case Code::kKeyNotFound:
     case Code::kCertificateNotFound: return std::string(kObjectNotFound);
     case Code::kPayloadTooLarge: return std::string(kResponseTooLarge);
-    case Code::kUnavailable: return std::string(kVaultUnavailable);
+    case Code::kUnavailable:
+    case Code::kThrottled: return std::string(kVaultUnavailable);
     case Code::kConflict:
     case Code::kMethodNotAllowed:
     case Code::kInternal: break;

@@ -133,7 +133,13 @@ Result<std::vector<std::string>> MountHandler::history_versions(Session& s, cons
     }
   }
   std::erase_if(all, [](const VersionItem& v) { return !v.enabled; });
-  std::stable_sort(all.begin(), all.end(), [](const VersionItem& a, const VersionItem& b) { return a.created > b.created; });
+  // Newest first. `created` is whole seconds and ties when a version follows
+  // another within a second (a rotation right after a set); the vault's own
+  // order breaks the tie: Coffer's version ids sort in the order the versions
+  // were made (vault/version_ids.hpp), so the current version is alias 0.
+  std::sort(all.begin(), all.end(), [](const VersionItem& a, const VersionItem& b) {
+    return a.created != b.created ? a.created > b.created : a.version > b.version;
+  });
   std::size_t start = 0;
   if (!spec.version.empty() && spec.version != "latest") {
     auto it = std::find_if(all.begin(), all.end(), [&](const VersionItem& v) { return v.version == spec.version; });

@@ -4,13 +4,41 @@
 
 namespace coffer::http {
 
-ConnectionRegistry::ConnectionRegistry(std::function<void()> on_drained)
-    : on_drained_(std::move(on_drained)) {}
+ConnectionRegistry::ConnectionRegistry(std::function<void()> on_drained, std::size_t limit)
+    : on_drained_(std::move(on_drained)), limit_(limit) {}
+
+void ConnectionRegistry::set_limit(std::size_t limit) {
+  std::lock_guard lock(mu_);
+  limit_ = limit;
+}
+
+std::size_t ConnectionRegistry::size() const {
+  std::lock_guard lock(mu_);
+  return live_.size();
+}
 
 bool ConnectionRegistry::add(const std::shared_ptr<Connection>& c) {
-  std::lock_guard lock(mu_);
-  if (stopping_.load(std::memory_order_relaxed)) return false;
-  live_.emplace(c.get(), c);
+  std::shared_ptr<Connection> victim;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_.load(std::memory_order_relaxed)) return false;
+    if (live_.size() >= limit_) {
+      Connection::ShedRank best;
+      for (const auto& [key, weak] : live_) {
+        auto other = weak.lock();
+        if (!other) continue;
+        const Connection::ShedRank r = other->shed_rank();
+        if (r.idleness == Connection::Idleness::kBusy) continue;
+        if (!victim || r.idleness > best.idleness || (r.idleness == best.idleness && r.since < best.since)) {
+          victim = std::move(other);
+          best = r;
+        }
+      }
+      if (!victim) return false;
+    }
+    live_.emplace(c.get(), c);
+  }
+  if (victim) victim->shed();
   return true;
 }
 

@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -28,6 +30,24 @@ namespace coffer::http {
 namespace {
 
 namespace asio = boost::asio;
+
+// Raises the soft open-file limit to the hard one (the common default soft
+// limit of 1024 is a few hundred idle TLS clients) and returns the soft limit
+// in force.
+std::size_t raise_open_file_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      lim = raised;
+    } else {
+      spdlog::warn("http: cannot raise the open-file limit from {} to {}", lim.rlim_cur, lim.rlim_max);
+    }
+  }
+  return lim.rlim_cur == RLIM_INFINITY ? SIZE_MAX : static_cast<std::size_t>(lim.rlim_cur);
+}
 
 unsigned resolve_io_threads(unsigned requested) {
   if (requested != 0) return requested;
@@ -96,6 +116,7 @@ struct HttpsServer::Impl {
   std::optional<SessionEnv> env;
   std::vector<std::shared_ptr<Listener>> listeners;
   std::atomic<uint16_t> bound_port{0};
+  std::atomic<std::size_t> connection_limit{0};
   std::atomic<bool> stop_requested{false};
   bool started = false;
 };
@@ -105,6 +126,12 @@ Status HttpsServer::Impl::start() {
   COFFER_RETURN_IF_ERROR(configure_server_tls(tls, options.cert_chain_file, options.private_key_file));
   auto plan = plan_listen(options.listen);
   if (!plan.ok()) return plan.status();
+
+  const std::size_t files = raise_open_file_limit();
+  const std::size_t fit = files > 2 * kReservedFiles ? files - kReservedFiles : files / 2;
+  connection_limit = std::max<std::size_t>(1, std::min(options.max_connections, fit));
+  registry.set_limit(connection_limit);
+  spdlog::info("http: at most {} connections (open-file limit {})", connection_limit.load(), files);
 
   workers.emplace(std::max(1u, options.worker_threads));
   env.emplace(SessionEnv{options, handler, registry, tls, workers->get_executor()});
@@ -173,6 +200,7 @@ HttpsServer::~HttpsServer() = default;
 
 Status HttpsServer::start() { return impl_->start(); }
 uint16_t HttpsServer::port() const { return impl_->bound_port.load(); }
+std::size_t HttpsServer::connection_limit() const { return impl_->connection_limit.load(); }
 void HttpsServer::run() { impl_->run(); }
 void HttpsServer::stop() { impl_->stop(); }
 

@@ -3,7 +3,13 @@
 // - Keep-alive; every response carries Content-Length.
 // - Limits: header block ≤ max_header_bytes (431 on excess), body ≤
 //   max_body_bytes (413 on excess); read timeout per request, idle timeout
-//   between keep-alive requests, TLS handshake timeout.
+//   between keep-alive requests, TLS handshake timeout, and a shorter
+//   first_request_timeout until a connection completes its first request.
+// - Connections: start() raises the open-file limit (RLIMIT_NOFILE) to its
+//   hard limit; at most max_connections live at once, and never more than
+//   the open-file limit minus kReservedFiles (the store, the audit log,
+//   outgoing HTTPS). At the limit an idle connection is shed to admit a new
+//   one (connection_registry.hpp), so idle floods cannot lock clients out.
 // - Threads: `io_threads` event loops, one io_context each (default: one per
 //   core); a connection stays on the loop it was accepted onto. GET
 //   and HEAD requests are handled on the I/O thread; other methods (which
@@ -42,12 +48,17 @@ struct ServerOptions {
   unsigned handshake_timeout_seconds = 10;
   unsigned read_timeout_seconds = 30;
   unsigned idle_timeout_seconds = 120;
+  unsigned first_request_timeout_seconds = 10;  // handshake done → first request complete
+  std::size_t max_connections = 10000;
   unsigned drain_timeout_seconds = 30;
   // Which requests the handler answers without waiting on anything but the
   // CPU (no durable commit, no password hash): those run on the
   // connection's I/O thread, the rest on the worker pool. Unset: GET, HEAD.
   std::function<bool(const Request&)> runs_inline;
 };
+
+// File descriptors start() keeps out of max_connections' reach.
+inline constexpr std::size_t kReservedFiles = 128;
 
 class HttpsServer {
  public:
@@ -60,6 +71,9 @@ class HttpsServer {
   Status start();
   // The port actually bound (after start()).
   uint16_t port() const;
+  // The connection limit in force (after start()): max_connections, lowered
+  // to fit the open-file limit.
+  std::size_t connection_limit() const;
   // Serves until stop(); returns after the drain.
   void run();
   void stop();

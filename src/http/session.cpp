@@ -27,8 +27,14 @@ using std::chrono::seconds;
 
 constexpr std::size_t kReadBytes = 8 * 1024;
 constexpr std::size_t kDrainChunkBytes = 16 * 1024;
-constexpr std::size_t kDrainLimitBytes = 8 * 1024 * 1024;
-constexpr seconds kDrainTime{5};
+// A lingering close (nginx's lingering_close) reads what the client still
+// sends after an early answer: until it closes, at most kDrainIdleTime
+// between reads (nginx's lingering_timeout), kDrainTotalTime in all
+// (lingering_time) and kDrainLimitBytes — a body larger than the limit is
+// drained whole, so the client reads the 413 instead of a reset.
+constexpr std::size_t kDrainLimitBytes = 64 * 1024 * 1024;
+constexpr seconds kDrainIdleTime{5};
+constexpr seconds kDrainTotalTime{30};
 constexpr seconds kShutdownTime{1};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -49,7 +55,8 @@ Session::Session(TcpSocket socket, const SessionEnv& env)
       registry_(env.registry),
       stream_(std::move(socket), env.tls),
       timer_(stream_.get_executor()),
-      remote_address_(peer_address(stream_.next_layer())) {}
+      remote_address_(peer_address(stream_.next_layer())),
+      idle_since_(Clock::now().time_since_epoch().count()) {}
 
 Session::~Session() {
   wipe_sensitive_output();
@@ -61,6 +68,30 @@ void Session::start() {
     self->set_deadline(seconds(self->env_.options.handshake_timeout_seconds));
     self->stream_.async_handshake(asio::ssl::stream_base::server,
                                   [self](error_code ec) { self->on_handshake(ec); });
+  });
+}
+
+Connection::ShedRank Session::shed_rank() const {
+  return ShedRank{static_cast<Idleness>(idleness_.load(std::memory_order_relaxed)),
+                  idle_since_.load(std::memory_order_relaxed)};
+}
+
+void Session::set_idleness(Idleness idleness) {
+  idle_since_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+  idleness_.store(static_cast<int>(idleness), std::memory_order_relaxed);
+}
+
+void Session::shed() {
+  if (idleness_.exchange(static_cast<int>(Idleness::kBusy)) == static_cast<int>(Idleness::kBusy)) return;
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->closed_) return;
+    // Still waiting for the client? Then make room. A request that started
+    // meanwhile is served (the server is briefly one over its limit).
+    const bool first_request = self->requests_ == 0 && self->phase_ == Phase::kReading;
+    if (self->phase_ == Phase::kIdle || self->phase_ == Phase::kHandshake || first_request) {
+      spdlog::debug("http: shedding idle connection from {} at the connection limit", self->remote_address_);
+      self->close_now();
+    }
   });
 }
 
@@ -124,11 +155,14 @@ void Session::next_request() {
   header_checked_ = false;
   if (buffer_.size() > 0) {  // a pipelined request is already here
     phase_ = Phase::kReading;
+    set_idleness(Idleness::kBusy);
     set_deadline(seconds(env_.options.read_timeout_seconds));
     return parse_buffered();
   }
   phase_ = Phase::kIdle;
-  set_deadline(seconds(env_.options.idle_timeout_seconds));
+  if (requests_ > 0) set_idleness(Idleness::kBetweenRequests);  // a new one keeps its kNoRequestYet
+  set_deadline(seconds(requests_ == 0 ? env_.options.first_request_timeout_seconds
+                                      : env_.options.idle_timeout_seconds));
   read_more();
 }
 
@@ -146,8 +180,14 @@ void Session::on_read(error_code ec, std::size_t n) {
   }
   if (phase_ == Phase::kIdle) {
     // One deadline covers the rest of the request: header, 100-continue, body.
+    // A first request gets no more than first_request_timeout in all.
     phase_ = Phase::kReading;
-    set_deadline(seconds(env_.options.read_timeout_seconds));
+    if (requests_ > 0) {
+      set_idleness(Idleness::kBusy);
+      set_deadline(seconds(env_.options.read_timeout_seconds));
+    } else {
+      set_deadline(seconds(std::min(env_.options.read_timeout_seconds, env_.options.first_request_timeout_seconds)));
+    }
   }
   parse_buffered();
 }
@@ -199,9 +239,19 @@ void Session::on_parse_error(error_code ec) {
 // --- handling and writing ------------------------------------------------------
 
 void Session::dispatch() {
-  phase_ = Phase::kHandling;
-  clear_deadline();  // a handler may take its time (durable commit, password hash)
   auto& msg = parser_->get();
+  // RFC 9112 §3.2: an HTTP/1.1 request carries exactly one Host; more than
+  // one is never valid. (Which vault is meant must not be a guess.)
+  const std::size_t hosts = msg.count(bhttp::field::host);
+  if (hosts > 1 || (hosts == 0 && msg.version() >= 11)) {
+    return write_error(400, "BadParameter",
+                       hosts == 0 ? "The request has no Host header (required in HTTP/1.1)."
+                                  : "The request has more than one Host header.");
+  }
+  phase_ = Phase::kHandling;
+  ++requests_;
+  set_idleness(Idleness::kBusy);
+  clear_deadline();  // a handler may take its time (durable commit, password hash)
   request_version_ = msg.version();
   request_head_ = msg.method() == bhttp::verb::head;
   request_keep_alive_ = msg.keep_alive();
@@ -288,12 +338,13 @@ void Session::linger_close() {
     error_code ignored;
     tcp.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     self->drain_buffer_.resize(kDrainChunkBytes);
-    self->set_deadline(kDrainTime);
+    self->drain_until_ = Clock::now() + kDrainTotalTime;
     self->drain_input();
   });
 }
 
 void Session::drain_input() {
+  set_deadline(std::min<Clock::duration>(kDrainIdleTime, drain_until_ - Clock::now()));
   stream_.next_layer().async_read_some(
       asio::buffer(drain_buffer_), [self = shared_from_this()](error_code ec, std::size_t n) {
         if (self->closed_) return;
@@ -316,6 +367,7 @@ void Session::close_politely() {
 void Session::close_now() {
   if (closed_) return;
   closed_ = true;
+  idleness_.store(static_cast<int>(Idleness::kBusy), std::memory_order_relaxed);
   phase_ = Phase::kClosing;
   auto& tcp = stream_.next_layer();
   error_code ignored;

@@ -7,7 +7,13 @@
 //     closes the connection after the answer.
 //   - Timeouts: handshake, idle (waiting for the first byte of the next
 //     request), read (the rest of the request), write; on expiry the
-//     connection is closed without an answer.
+//     connection is closed without an answer. Until a connection has
+//     completed its first request, idle and read share the shorter
+//     first_request_timeout (a connection that never asks is cheap to hold
+//     open only briefly).
+//   - Shedding: at the server's connection limit, an idle session (no
+//     request yet, or between requests) may be told to shed() itself
+//     (connection_registry.hpp).
 //   - Stop: an idle connection closes at once; a request in flight is
 //     answered with "Connection: close", then the connection closes.
 // All state is touched only on the thread of the connection's io_context
@@ -15,8 +21,10 @@
 // begin_stop() may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +75,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // Starts the handshake; the session keeps itself alive while it has work.
   void start();
   void begin_stop() override;
+  ShedRank shed_rank() const override;
+  void shed() override;
 
  private:
   using error_code = boost::system::error_code;
@@ -99,6 +109,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void drain_input();
   void close_politely();
   void close_now();
+  // Publishes how idle the session is, for shed_rank() on other threads.
+  void set_idleness(Idleness idleness);
 
   const SessionEnv& env_;
   ConnectionRegistry& registry_;  // used by the destructor only
@@ -120,6 +132,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   bool request_keep_alive_ = false;
   std::vector<char> drain_buffer_;
   std::size_t drained_bytes_ = 0;
+  Clock::time_point drain_until_{};
+  uint64_t requests_ = 0;  // complete requests read so far
+  std::atomic<int> idleness_{static_cast<int>(Idleness::kNoRequestYet)};
+  std::atomic<int64_t> idle_since_{0};
 };
 
 }  // namespace coffer::http

@@ -76,6 +76,10 @@ const std::vector<Option>& options() {
       {"auditWriteTimeoutMs", "COFFER_AUDIT_WRITE_TIMEOUT_MS",
        number("auditWriteTimeoutMs", &ServerConfig::audit_write_timeout_ms, 600000)},
       {"maxBodyBytes", "COFFER_MAX_BODY_BYTES", number("maxBodyBytes", &ServerConfig::max_body_bytes, 64u << 20)},
+      {"maxConnections", "COFFER_MAX_CONNECTIONS",
+       number("maxConnections", &ServerConfig::max_connections, 1000000)},
+      {"firstRequestTimeoutSeconds", "COFFER_FIRST_REQUEST_TIMEOUT_SECONDS",
+       number("firstRequestTimeoutSeconds", &ServerConfig::first_request_timeout_seconds, 3600)},
       {"ioThreads", "COFFER_IO_THREADS", number("ioThreads", &ServerConfig::io_threads, 256)},
       {"workerThreads", "COFFER_WORKER_THREADS", number("workerThreads", &ServerConfig::worker_threads, 1024)},
       {"maintenanceIntervalSeconds", "COFFER_MAINTENANCE_INTERVAL_SECONDS",
@@ -127,6 +131,9 @@ Status apply_environment(ServerConfig& config) {
 Status validate(const ServerConfig& c) {
   if (c.test_clock && !c.dev) return Status(Code::kBadParameter, "--test-clock is only allowed with --dev.");
   if (c.max_body_bytes < 1024) return Status(Code::kBadParameter, "maxBodyBytes must be at least 1024.");
+  if (c.max_connections == 0 || c.first_request_timeout_seconds == 0) {
+    return Status(Code::kBadParameter, "maxConnections and firstRequestTimeoutSeconds must be positive.");
+  }
   if (c.audit_checkpoint_records == 0 || c.audit_checkpoint_seconds == 0 || c.audit_write_timeout_ms == 0) {
     return Status(Code::kBadParameter,
                   "auditCheckpointRecords, auditCheckpointSeconds and auditWriteTimeoutMs must be positive.");

@@ -32,6 +32,8 @@ struct ServerConfig {
   unsigned audit_checkpoint_seconds = 60;     // auditCheckpointSeconds / COFFER_AUDIT_CHECKPOINT_SECONDS
   unsigned audit_write_timeout_ms = 2000;     // auditWriteTimeoutMs / COFFER_AUDIT_WRITE_TIMEOUT_MS
   std::size_t max_body_bytes = 1024 * 1024;   // maxBodyBytes / COFFER_MAX_BODY_BYTES
+  std::size_t max_connections = 10000;        // maxConnections / COFFER_MAX_CONNECTIONS
+  unsigned first_request_timeout_seconds = 10; // firstRequestTimeoutSeconds / COFFER_FIRST_REQUEST_TIMEOUT_SECONDS
   unsigned io_threads = 0;                    // ioThreads / COFFER_IO_THREADS (0 = one per core)
   unsigned worker_threads = 32;               // workerThreads / COFFER_WORKER_THREADS
   unsigned maintenance_interval_seconds = 60; // maintenanceIntervalSeconds / COFFER_MAINTENANCE_INTERVAL_SECONDS

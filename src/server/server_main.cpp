@@ -88,7 +88,8 @@ int run_server(ServerConfig config) {
   vault::CertificateService certificates(**store, keyring, clock);
   vault::CertificateIssuerService certificate_issuers(**store, keyring, clock);
   maintenance.attach_certificates(certificates);
-  auth::ServicePrincipalRegistry principals(**store, clock, identity->tenant_id);
+  auth::SignInThrottle sign_in_throttle;
+  auth::ServicePrincipalRegistry principals(**store, clock, identity->tenant_id, &sign_in_throttle);
   auth::RbacRegistry rbac(**store);
   if (Status st = rbac.load(); !st.ok()) return fail(st);
   auth::Authorizer authorizer(identity->tenant_id, rbac);
@@ -117,6 +118,8 @@ int run_server(ServerConfig config) {
   options.io_threads = config.io_threads;
   options.worker_threads = config.worker_threads;
   options.max_body_bytes = config.max_body_bytes;
+  options.max_connections = config.max_connections;
+  options.first_request_timeout_seconds = config.first_request_timeout_seconds;
   options.runs_inline = &api::Api::runs_inline;
   std::unique_ptr<AuditBatching> batching;
   http::HttpsServer server(options, [&batching](http::Request& req) { return batching->handle(req); });
@@ -131,7 +134,7 @@ int run_server(ServerConfig config) {
       api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id},
       api::ApiServices{vaults, secrets, maintenance, principals, tokens, authorizer, **audit_sink, clock,
                        config.test_clock ? &manual_clock : nullptr, rbac, &keys, &certificates, &certificate_issuers,
-                       (*workload)->credentials.get(), (*workload)->verifier.get()});
+                       (*workload)->credentials.get(), (*workload)->verifier.get(), &sign_in_throttle});
   batching = std::make_unique<AuditBatching>(*app, **audit_sink);
 
   if (config.dev) {

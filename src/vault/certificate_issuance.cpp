@@ -13,6 +13,7 @@
 #include "vault/certificate_records.hpp"
 #include "vault/record_scan.hpp"
 #include "vault/store_keys.hpp"
+#include "vault/version_ids.hpp"
 
 namespace coffer::vault {
 using namespace certificate_links;
@@ -157,17 +158,19 @@ Result<CertificateOperation> CertificateService::create(const VaultInfo& vault, 
   policy.created = clock_.now();
   policy.updated = policy.created;
   COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial material, new_key(policy.key));
-  return issue_version(vault, name, policy, draft.enabled, draft.tags, std::move(material));
+  return issue_version(vault, name, policy, draft.enabled, draft.tags, draft.preserve_cert_order, std::move(material));
 }
 
 Result<CertificateOperation> CertificateService::issue_version(const VaultInfo& vault, const std::string& name,
                                                                const CertificatePolicy& policy, bool enabled,
-                                                               const Tags& tags, crypto::KeyMaterial material) {
+                                                               const Tags& tags, std::optional<bool> preserve_cert_order,
+                                                               crypto::KeyMaterial material) {
   const int64_t now = clock_.now();
   LinkedVersion v;
   auto& cp = v.certificate.properties;
-  cp.version = crypto::new_version_id();
+  cp.version = new_object_version_id();
   cp.tags = tags;
+  cp.preserve_cert_order = preserve_cert_order;
   cp.content_type = policy.content_type;
   cp.attributes.created = now;
   cp.attributes.updated = now;
@@ -176,6 +179,7 @@ Result<CertificateOperation> CertificateService::issue_version(const VaultInfo& 
   op.version = cp.version;
   op.issuer = policy.issuer;
   op.request_id = crypto::new_version_id();
+  op.preserve_cert_order = preserve_cert_order;
 
   std::optional<crypto::Certificate> issued;
   std::vector<crypto::Certificate> chain;
@@ -253,10 +257,12 @@ Result<CertificateOperation> CertificateService::renew(const VaultInfo& vault, c
     COFFER_ASSIGN_OR_RETURN(SecureString priv, keyring_.open(vault.id, vault.wrapped_kek, key->sealed_key,
                                                              keys::key_ad(vault.id, name, latest.properties.version)));
     COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial material, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
-    return issue_version(vault, latest.properties.name, policy, true, latest.properties.tags, std::move(material));
+    return issue_version(vault, latest.properties.name, policy, true, latest.properties.tags,
+                         latest.properties.preserve_cert_order, std::move(material));
   }
   COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial material, new_key(policy.key));
-  return issue_version(vault, latest.properties.name, policy, true, latest.properties.tags, std::move(material));
+  return issue_version(vault, latest.properties.name, policy, true, latest.properties.tags,
+                       latest.properties.preserve_cert_order, std::move(material));
 }
 
 Result<Certificate> CertificateService::import(const VaultInfo& vault, const std::string& name,
@@ -281,8 +287,10 @@ Result<Certificate> CertificateService::import(const VaultInfo& vault, const std
   policy.updated = now;
   LinkedVersion v;
   auto& cp = v.certificate.properties;
-  cp.version = crypto::new_version_id();
+  cp.name = name;
+  cp.version = new_object_version_id();
   cp.tags = im.tags;
+  cp.preserve_cert_order = im.preserve_cert_order;
   cp.content_type = policy.content_type;
   cp.attributes.created = now;
   cp.attributes.updated = now;

@@ -10,8 +10,9 @@
 namespace coffer::vault {
 namespace {
 
-Status issuer_not_found(const std::string& name) {
-  return Status(Code::kNotFound, "Issuer not found: " + name, "CertificateIssuerNotFound");
+Status issuer_not_found() {
+  // AKV's exact text (recorded traffic; the SDKs' tests compare it).
+  return Status(Code::kNotFound, "Issuer not found", "CertificateIssuerNotFound");
 }
 Status contacts_not_found() { return Status(Code::kNotFound, "Contacts not found", "ContactsNotFound"); }
 Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
@@ -76,7 +77,7 @@ Result<CertificateIssuer> CertificateIssuerService::update(const VaultInfo& vaul
   CertificateIssuer out;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(keys::cert_issuer(vault.id, name)));
-    if (!entry) return issuer_not_found(name);
+    if (!entry) return issuer_not_found();
     std::string sealed;
     COFFER_ASSIGN_OR_RETURN(out, decode_certificate_issuer(entry->value, &sealed));
     if (patch.provider) out.provider = *patch.provider;
@@ -96,7 +97,7 @@ Result<CertificateIssuer> CertificateIssuerService::get(const VaultInfo& vault, 
   CertificateIssuer out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(keys::cert_issuer(vault.id, name)));
-    if (!entry) return issuer_not_found(name);
+    if (!entry) return issuer_not_found();
     COFFER_ASSIGN_OR_RETURN(out, decode_certificate_issuer(entry->value, nullptr));
     return Status::Ok();
   }));
@@ -119,7 +120,7 @@ Result<CertificateIssuer> CertificateIssuerService::remove(const VaultInfo& vaul
   CertificateIssuer out;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(keys::cert_issuer(vault.id, name)));
-    if (!entry) return issuer_not_found(name);
+    if (!entry) return issuer_not_found();
     COFFER_ASSIGN_OR_RETURN(out, decode_certificate_issuer(entry->value, nullptr));
     return txn.erase(keys::cert_issuer(vault.id, name));
   }));

@@ -60,11 +60,14 @@ Status name_taken(const std::string& name, std::string_view kind) {
 }
 
 // Writes a version with its key and secret, the policy and the operation.
-Status write_linked(store::WriteTxn& txn, const VaultInfo& vault, const std::string& name, const LinkedVersion& v,
+Status write_linked(store::WriteTxn& txn, const VaultInfo& vault, const std::string& name, LinkedVersion v,
                     const CertificatePolicy& policy, const CertificateOperation& op) {
-  const std::string& version = v.certificate.properties.version;
+  const std::string version = v.certificate.properties.version;
   COFFER_ASSIGN_OR_RETURN(auto head, kCerts.load_head(txn, vault, name));
   if (head && head->deletion) return kCerts.deleted_conflict(head->name);
+  std::string& previous = v.certificate.properties.previous_version;
+  if (previous.empty() && head && head->latest_version != version) previous = head->latest_version;
+  if (v.secret) v.secret->properties.previous_version = previous;
   ObjectHead h = head.value_or(ObjectHead{name, {}, std::nullopt, false});
   h.latest_version = version;
   COFFER_RETURN_IF_ERROR(kCerts.put_version(txn, vault, name, v.certificate));

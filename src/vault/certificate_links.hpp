@@ -39,7 +39,10 @@ struct LinkedVersion {
 };
 
 // Writes a version with its key and secret, the policy and the operation.
-Status write_linked(store::WriteTxn& txn, const VaultInfo& vault, const std::string& name, const LinkedVersion& v,
+// The first write of a version records the version it follows (the name's
+// latest until now) as its previous version, which its secret reports as
+// AKV's previousVersion; later writes of it (merge) keep that.
+Status write_linked(store::WriteTxn& txn, const VaultInfo& vault, const std::string& name, LinkedVersion v,
                     const CertificatePolicy& policy, const CertificateOperation& op);
 
 // The live managed head of a certificate's key or secret, if there is one.

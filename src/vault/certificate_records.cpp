@@ -8,7 +8,7 @@
 namespace coffer::vault {
 namespace {
 
-enum VersionField : uint8_t { kVTags = kFirstKindField, kVCer, kVX5t, kVContentType };
+enum VersionField : uint8_t { kVTags = kFirstKindField, kVCer, kVX5t, kVContentType, kVPreserveOrder, kVPrevious };
 enum PolicyField : uint8_t {
   kPExportable = 1, kPKty, kPKeySize, kPCrv, kPReuseKey, kPContentType, kPSubject, kPDns, kPEmails, kPUpns,
   kPEkus, kPKeyUsage, kPValidity, kPCa, kPPathLength, kPActions, kPIssuer, kPCertType, kPTransparency,
@@ -20,7 +20,7 @@ enum IssuerField : uint8_t {
 };
 enum PersonField : uint8_t { kPFirst = 1, kPLast, kPEmail, kPPhone, kPName };
 enum OperationField : uint8_t {
-  kOVersion = 1, kOIssuer, kOCsr, kOCancel, kOStatus, kODetails, kORequestId
+  kOVersion = 1, kOIssuer, kOCsr, kOCancel, kOStatus, kODetails, kORequestId, kOPreserveOrder
 };
 
 // A list of strings as a map "0000"→item, "0001"→item, … (order kept).
@@ -50,6 +50,8 @@ std::string encode_certificate_version(const CertificateVersionRecord& v) {
   RecordWriter w;
   write_version_fields(w, p.version, p.attributes);
   w.map(kVTags, p.tags).bytes(kVCer, p.cer).bytes(kVX5t, p.x5t).bytes(kVContentType, p.content_type);
+  if (p.preserve_cert_order) w.boolean(kVPreserveOrder, *p.preserve_cert_order);
+  if (!p.previous_version.empty()) w.bytes(kVPrevious, p.previous_version);
   return w.take();
 }
 
@@ -63,6 +65,8 @@ Result<CertificateVersionRecord> decode_certificate_version(std::string_view dat
   p.cer = r->bytes(kVCer);
   p.x5t = r->bytes(kVX5t);
   p.content_type = r->bytes(kVContentType);
+  if (r->has(kVPreserveOrder)) p.preserve_cert_order = r->boolean(kVPreserveOrder);
+  p.previous_version = r->bytes(kVPrevious);
   return v;
 }
 
@@ -133,6 +137,7 @@ std::string encode_certificate_operation(const CertificateOperation& op) {
   w.bytes(kOVersion, op.version).bytes(kOIssuer, op.issuer).bytes(kOCsr, op.csr);
   w.boolean(kOCancel, op.cancellation_requested).bytes(kOStatus, op.status).bytes(kODetails, op.status_details);
   w.bytes(kORequestId, op.request_id);
+  if (op.preserve_cert_order) w.boolean(kOPreserveOrder, *op.preserve_cert_order);
   return w.take();
 }
 
@@ -147,6 +152,7 @@ Result<CertificateOperation> decode_certificate_operation(std::string_view data)
   op.status = r->bytes(kOStatus);
   op.status_details = r->bytes(kODetails);
   op.request_id = r->bytes(kORequestId);
+  if (r->has(kOPreserveOrder)) op.preserve_cert_order = r->boolean(kOPreserveOrder);
   return op;
 }
 

@@ -95,7 +95,7 @@ class CertificateService {
  private:
   Result<CertificateOperation> issue_version(const VaultInfo& vault, const std::string& name,
                                              const CertificatePolicy& policy, bool enabled, const Tags& tags,
-                                             crypto::KeyMaterial material);
+                                             std::optional<bool> preserve_cert_order, crypto::KeyMaterial material);
   Result<CertificateOperation> renew(const VaultInfo& vault, const std::string& name);
 
   store::Store& store_;

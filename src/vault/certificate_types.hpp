@@ -64,6 +64,10 @@ struct CertificateProperties {
   std::string cer;        // DER of the leaf; empty while the version is pending
   std::string x5t;        // base64url SHA-1 of cer; empty while pending
   std::string content_type;  // of the backing secret
+  // AKV 7.6+ preserveCertOrder as the create or import request gave it;
+  // nullopt when the request did not name it (then responses leave it out).
+  std::optional<bool> preserve_cert_order;
+  std::string previous_version;  // the name's latest version when this one was made; empty for the first
 };
 
 struct Certificate {
@@ -85,6 +89,7 @@ struct CertificateOperation {
   std::string status;   // "inProgress", "completed", "cancelled", "failed"
   std::string status_details;
   std::string request_id;
+  std::optional<bool> preserve_cert_order;  // as the create request gave it
 };
 
 // POST /certificates/{name}/create.
@@ -92,6 +97,7 @@ struct CertificateDraft {
   CertificatePolicy policy;
   bool enabled = true;
   Tags tags;
+  std::optional<bool> preserve_cert_order;
 };
 
 // POST /certificates/{name}/import: a PKCS#12 (DER) or PEM text with the
@@ -105,6 +111,7 @@ struct CertificateImport {
   std::optional<std::string> content_type;  // secret_props.contentType when a partial policy gave only that
   bool enabled = true;
   Tags tags;
+  std::optional<bool> preserve_cert_order;
 };
 
 // A certificate issuer object (AKV's IssuerBundle). Provider "Coffer" is

@@ -14,6 +14,7 @@
 #include "vault/object_kinds.hpp"
 #include "vault/record_scan.hpp"
 #include "vault/store_keys.hpp"
+#include "vault/version_ids.hpp"
 
 namespace coffer::vault {
 namespace {
@@ -95,7 +96,7 @@ Result<KeyProperties> KeyService::add_version(const VaultInfo& vault, const std:
   }
   if (p.exportable && !p.release_policy) return bad("An exportable key must have a release policy.");
   const int64_t now = clock_.now();
-  p.version = crypto::new_version_id();
+  p.version = new_object_version_id();
   p.attributes.created = now;
   p.attributes.updated = now;
   p.public_key = material.public_jwk();

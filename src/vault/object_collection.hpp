@@ -157,10 +157,14 @@ class ObjectCollection : public ObjectHeads {
     return out;
   }
 
-  // One page of the versions of a live object, in version-id order.
+  // One page of the versions of a live object, in version-id order. A name
+  // with no live object has no versions: an empty page, as AKV answers
+  // `GET /secrets/{never-set}/versions` with 200 and an empty list.
   Result<Page<Record>> page_versions(store::ReadTxn& txn, const VaultInfo& vault, const std::string& name,
                                      const PageRequest& request) const {
-    COFFER_ASSIGN_OR_RETURN(ObjectHead head, live_head(txn, vault, name));
+    COFFER_ASSIGN_OR_RETURN(std::optional<ObjectHead> found, load_head(txn, vault, name));
+    if (!found || found->deletion) return Page<Record>{};
+    const ObjectHead& head = *found;
     const std::string prefix = versions_prefix(vault, name);
     const std::string after = request.after.empty() ? std::string() : prefix + request.after;
     COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(prefix, after, request.max + 1));

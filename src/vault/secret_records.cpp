@@ -6,7 +6,7 @@
 namespace coffer::vault {
 namespace {
 
-enum SecretField : uint8_t { kVContentType = kFirstKindField, kVTags, kVSealed };
+enum SecretField : uint8_t { kVContentType = kFirstKindField, kVTags, kVSealed, kVPrevious };
 
 }  // namespace
 
@@ -16,6 +16,7 @@ std::string encode_version(const SecretVersionRecord& v) {
   write_version_fields(w, p.version, p.attributes);
   if (p.content_type) w.bytes(kVContentType, *p.content_type);
   w.map(kVTags, p.tags).bytes(kVSealed, v.sealed_value);
+  if (!p.previous_version.empty()) w.bytes(kVPrevious, p.previous_version);
   return w.take();
 }
 
@@ -28,6 +29,7 @@ Result<SecretVersionRecord> decode_version(std::string_view data) {
   if (r->has(kVContentType)) p.content_type = r->bytes(kVContentType);
   p.tags = r->map(kVTags);
   v.sealed_value = r->bytes(kVSealed);
+  p.previous_version = r->bytes(kVPrevious);
   return v;
 }
 

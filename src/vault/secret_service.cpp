@@ -10,6 +10,7 @@
 #include "vault/record_scan.hpp"
 #include "vault/secret_records.hpp"
 #include "vault/store_keys.hpp"
+#include "vault/version_ids.hpp"
 
 namespace coffer::vault {
 namespace {
@@ -61,7 +62,7 @@ Result<Secret> SecretService::set(const VaultInfo& vault, const std::string& nam
   const int64_t now = clock_.now();
   Secret out;
   auto& p = out.properties;
-  p.version = crypto::new_version_id();
+  p.version = new_object_version_id();
   p.attributes = Attributes{draft.enabled, draft.not_before, draft.expires, now, now};
   p.content_type = draft.content_type;
   p.tags = draft.tags;

@@ -42,6 +42,9 @@ struct SecretProperties {
   std::optional<std::string> content_type;
   Tags tags;
   bool managed = false;
+  // Of a certificate's secret: the version its certificate version followed
+  // (AKV's previousVersion); empty for the first and for plain secrets.
+  std::string previous_version;
 };
 
 struct Secret {

@@ -42,10 +42,11 @@ def canary(value):
 
 
 class CofferServer:
-    def __init__(self, data_dir=None, extra_args=()):
+    def __init__(self, data_dir=None, extra_args=(), open_files=None):
         self.owns_dir = data_dir is None
         self.data_dir = data_dir or new_data_dir()
         self.extra_args = list(extra_args)
+        self.open_files = open_files  # (soft, hard) RLIMIT_NOFILE for the server, as `ulimit -n` sets it
         self.proc = None
         self.port = None
         self.output = []
@@ -53,7 +54,15 @@ class CofferServer:
     def start(self, port=0, timeout=60):
         args = [COFFER_BIN, "server", "--dev", "--data-dir", self.data_dir,
                 "--listen", f"localhost:{port}"] + self.extra_args
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        limits = self.open_files
+
+        def preexec():
+            if limits:
+                import resource
+                resource.setrlimit(resource.RLIMIT_NOFILE, limits)
+
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     preexec_fn=preexec if limits else None)
         ready = threading.Event()
 
         def pump():

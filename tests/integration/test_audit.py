@@ -4,6 +4,7 @@ sink) and service resumes by itself; `coffer audit verify` proves the log
 and catches an edit; no secret value or token lands in the data directory."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -13,7 +14,7 @@ import uuid
 
 import requests
 
-from coffer_server import COFFER_BIN, CofferServer, canary, new_data_dir, remove_dir, token
+from coffer_server import COFFER_BIN, CofferServer, admin, canary, new_data_dir, remove_dir, token
 
 
 def session_for(server):
@@ -68,8 +69,14 @@ class AuditRecordsTest(unittest.TestCase):
             for rid in answered:
                 self.assertIn(rid, ids)
             ops = [rec.get("operationName") for rec in records]
-            self.assertEqual(ops.count("SecretSet"), 5)
-            self.assertEqual(ops.count("SecretGet"), 6)  # 5 reads + the 404
+            # Each change is recorded before it runs ("Requested") and after, under one requestId.
+            self.assertEqual(ops.count("SecretSet"), 10)
+            sets = [rec for rec in records if rec.get("operationName") == "SecretSet"]
+            self.assertEqual([rec["resultType"] for rec in sets], ["Requested", "Success"] * 5)
+            for requested, done in zip(sets[0::2], sets[1::2]):
+                self.assertEqual(requested["requestId"], done["requestId"])
+                self.assertEqual(requested["httpStatusCode"], 0)
+            self.assertEqual(ops.count("SecretGet"), 6)  # 5 reads + the 404, recorded once each
             self.assertIn("Authentication", ops)
             self.assertEqual(records[-1]["category"], "AuditCheckpoint")
             # Client-supplied header values are HMAC'd; `coffer audit hash` finds them.
@@ -107,6 +114,38 @@ class AuditRecordsTest(unittest.TestCase):
             v = coffer("audit", "verify", log_path)
             self.assertEqual(v.returncode, 1)
             self.assertIn("audit.log:4 (sequence 4): altered", v.stderr)
+
+
+class HostileBytesTest(unittest.TestCase):
+    def test_bytes_that_are_not_utf8_never_make_the_log_unverifiable(self):
+        with CofferServer() as server:
+            r = admin(server, "POST", "/service-principals", {"displayName": "no-role"})
+            self.assertEqual(r.status_code, 201, r.text)
+            sp = r.json()
+            canary(sp["clientSecret"])
+            resource = f"https://vault.localhost:{server.port}"
+            r = requests.post(f"{server.authority}/adfs/oauth2/token", verify=server.ca_file, data={
+                "grant_type": "client_credentials", "client_id": sp["clientId"],
+                "client_secret": sp["clientSecret"], "scope": resource + "/.default"})
+            r.raise_for_status()
+            nobody = {"Authorization": "Bearer " + r.json()["access_token"], "User-Agent": "ua\xff"}  # sent as the byte 0xFF
+            base = server.vault_url()
+            r = requests.get(f"{base}/secrets/x%FF%FEy?api-version=7.4", headers=nobody, verify=server.ca_file)
+            self.assertEqual(r.status_code, 403)
+            r.content.decode("utf-8")  # the body is UTF-8
+            s = session_for(server)
+            r = s.get(f"{base}/secrets/a%FFb?api-version=7.4")
+            self.assertEqual(r.status_code, 404)
+            self.assertIn("a\ufffdb", r.content.decode("utf-8"))
+            self.assertEqual(s.put(f"{base}/secrets/after?api-version=7.4", json={"value": "v"}).status_code, 200)
+            log_path = os.path.join(server.data_dir, "audit.log")
+            v = coffer("audit", "verify", log_path, "--live", "--data-dir", server.data_dir, "--no-anchor")
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+            server.stop()
+            v = coffer("audit", "verify", log_path, "--data-dir", server.data_dir)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+            uris = [rec.get("properties", {}).get("requestUri", "") for rec in read_log(log_path)]
+            self.assertTrue(any("/secrets/x%FF%FEy" in u for u in uris), uris)
 
 
 class AuditAnchorTest(unittest.TestCase):
@@ -151,6 +190,26 @@ class AuditAnchorTest(unittest.TestCase):
                 self.assertEqual(v.returncode, 1, v.stdout + v.stderr)
                 self.assertIn(f"log ends at checkpoint sequence {cut_seq}, but sequence {last_seq} was checkpointed",
                               v.stderr)
+
+            # A copy of the cut log elsewhere: no anchor beside it, so verify fails instead of passing
+            # with a note; --no-anchor skips the check explicitly; naming the sink finds the cut.
+            copy_dir = new_data_dir("coffer-audit-copy-")
+            self.addCleanup(remove_dir, copy_dir)
+            copy = os.path.join(copy_dir, "audit-copy.log")
+            shutil.copy(log_path, copy)
+            pub = os.path.join(server.data_dir, "audit-signing-key.pub")
+            v = coffer("audit", "verify", copy, "--public-key", pub)
+            self.assertEqual(v.returncode, 1, v.stdout + v.stderr)
+            self.assertIn("--no-anchor", v.stderr)
+            self.assertNotIn("intact:", v.stdout)
+            v = coffer("audit", "verify", copy, "--public-key", pub, "--data-dir", server.data_dir)
+            self.assertEqual(v.returncode, 1, v.stdout + v.stderr)
+            self.assertIn("holds no anchor", v.stderr)
+            self.assertEqual(coffer("audit", "verify", copy, "--public-key", pub, "--no-anchor").returncode, 0)
+            v = coffer("audit", "verify", copy, "--public-key", pub, "--data-dir", server.data_dir,
+                       "--sink", f"file:{log_path}")
+            self.assertEqual(v.returncode, 1, v.stdout + v.stderr)
+            self.assertIn(f"log ends at checkpoint sequence {cut_seq}", v.stderr)
 
             with open(log_path, "w") as f:
                 f.writelines(lines)
@@ -199,6 +258,12 @@ class AuditFailClosedTest(unittest.TestCase):
         h = requests.get(f"{server.authority}/healthz", verify=server.ca_file)
         self.assertEqual(h.status_code, 503)
         self.assertIn("deleted", h.json()["reason"])
+        # A change that cannot be recorded is not applied: refused before it runs.
+        r = s.put(f"{base}/secrets/unrecorded?api-version=7.4", json={"value": "w"})
+        self.assertEqual(r.status_code, 503)
+        self.assertIn("not applied", r.json()["error"]["message"])
+        r = s.delete(f"{base}/secrets/x?api-version=7.4")
+        self.assertEqual(r.status_code, 503)
         server.proc.send_signal(signal.SIGHUP)
         deadline = time.time() + 10
         while time.time() < deadline:
@@ -210,6 +275,8 @@ class AuditFailClosedTest(unittest.TestCase):
         rid = r.headers["x-ms-request-id"]
         self.assertIn(rid, {rec.get("requestId") for rec in read_log(log_path)})
         self.assertEqual(requests.get(f"{server.authority}/healthz", verify=server.ca_file).status_code, 200)
+        self.assertEqual(s.get(f"{base}/secrets/unrecorded?api-version=7.4").status_code, 404)
+        self.assertEqual(s.get(f"{base}/secrets/x?api-version=7.4").status_code, 200)
 
     def test_hung_sink_times_out_then_recovers(self):
         fifo = os.path.join(self.dir, "audit.fifo")

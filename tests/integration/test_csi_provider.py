@@ -510,6 +510,17 @@ class CsiProviderTest(unittest.TestCase):
                                                      "objectVersion": by_value["v2"], "objectVersionHistory": 2})),
                          "ObjectNotFound")
 
+    def test_version_history_within_one_second(self):
+        # A rotation right after a set: both versions share their `created` second. The current
+        # version is alias 0 every time, and the older one follows.
+        for i in range(8):
+            name = f"quick-{i}"
+            self.secrets.set_secret(name, "old")
+            self.secrets.set_secret(name, "new")
+            resp = self.mount(self.parameters({"objectName": name, "objectType": "secret", "objectAlias": "q",
+                                               "objectVersionHistory": 2}))
+            self.assertEqual(self.assertMounted(resp), {"q/0": b"new", "q/1": b"old"}, name)
+
     # -- rotation and the driver's writers -------------------------------------------------
 
     def test_rotation_and_atomic_writer(self):

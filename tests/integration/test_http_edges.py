@@ -46,6 +46,49 @@ class HttpEdgesTest(unittest.TestCase):
                              headers={"Content-Type": "application/json"})
         self.assertEqual(r.status_code, 413)
 
+    def test_body_far_over_the_limit_still_reads_413(self):
+        # The 413 goes out after the headers; the client is still sending. The server drains the
+        # rest (lingering close) so the client reads the answer rather than a reset — every time.
+        for size in (8 * 1024 * 1024, 8 * 1024 * 1024, 8 * 1024 * 1024, 24 * 1024 * 1024):
+            body = b'{"value":"' + b"x" * size + b'"}'
+            r = self.session.put(f"{self.base}/secrets/big?api-version=7.4", data=body,
+                                 headers={"Content-Type": "application/json"})
+            self.assertEqual(r.status_code, 413)
+            self.assertEqual(r.json()["error"]["code"], "RequestEntityTooLarge")
+
+    def raw_request(self, head):
+        ctx = ssl.create_default_context(cafile=self.server.ca_file)
+        with socket.create_connection(("127.0.0.1", self.server.port)) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+                tls.sendall(head)
+                tls.settimeout(10)
+                data = b""
+                while True:
+                    chunk = tls.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                    if b"\r\n\r\n" in data:
+                        head_end = data.index(b"\r\n\r\n") + 4
+                        length = [int(line.split(b":")[1]) for line in data[:head_end].split(b"\r\n")
+                                  if line.lower().startswith(b"content-length:")]
+                        if length and len(data) >= head_end + length[0]:
+                            break
+                return data
+
+    def test_host_header_missing_or_repeated_is_400(self):
+        # RFC 9112 §3.2: exactly one Host in HTTP/1.1, never two.
+        for head in (b"GET /healthz HTTP/1.1\r\n\r\n",
+                     b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nHost: localhost\r\n\r\n",
+                     b"GET /healthz HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"):
+            answer = self.raw_request(head)
+            self.assertTrue(answer.startswith(b"HTTP/1.1 400 "), answer[:200])
+            self.assertIn(b'"BadParameter"', answer)
+        answer = self.raw_request(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        self.assertTrue(answer.startswith(b"HTTP/1.1 200 "), answer[:200])
+        answer = self.raw_request(b"GET /healthz HTTP/1.0\r\n\r\n")  # HTTP/1.0 may omit it
+        self.assertTrue(answer.startswith(b"HTTP/1.0 200 "), answer[:200])
+
     def test_oversized_headers_are_431(self):
         r = self.session.get(f"{self.base}/secrets?api-version=7.4", headers={"X-Big": "y" * 20000})
         self.assertEqual(r.status_code, 431)

@@ -120,6 +120,7 @@ class KeyClientTest(unittest.TestCase):
         with self.assertRaises(ResourceNotFoundError) as ctx:
             self.client.get_key("no-such-key")
         self.assertIn("KeyNotFound", str(ctx.exception))
+        self.assertEqual(list(self.client.list_properties_of_key_versions("never-existed")), [])
         with self.assertRaises(HttpResponseError) as ctx:
             self.client.create_rsa_key("hsm", hardware_protected=True)
         self.assertEqual(ctx.exception.status_code, 400)

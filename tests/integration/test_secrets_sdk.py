@@ -58,6 +58,8 @@ class SecretClientTest(unittest.TestCase):
         with self.assertRaises(ResourceNotFoundError) as ctx:
             self.client.get_secret("does-not-exist")
         self.assertIn("SecretNotFound", str(ctx.exception))
+        # AKV: the versions of a name that never existed are an empty list (200), not a 404.
+        self.assertEqual(list(self.client.list_properties_of_secret_versions("never-existed")), [])
         with self.assertRaises(HttpResponseError) as ctx:
             self.client.set_secret("bad_name!", "x")
         self.assertEqual(ctx.exception.status_code, 400)

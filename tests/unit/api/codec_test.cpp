@@ -40,7 +40,7 @@ TEST(Form, DecodesPlusAndPercent) {
 }
 
 TEST(ApiVersion, AcceptsKnownAndPreviewRejectsOthers) {
-  for (const char* v : {"2016-10-01", "7.0", "7.3", "7.4-preview.1", "7.5-preview", "7.6", "2025-06-01", "2025-07-01"}) {
+  for (const char* v : {"2016-10-01", "7.0", "7.3", "7.4-preview.1", "7.5-preview", "7.6", "2025-06-01", "2025-07-01", "2026-04-01"}) {
     EXPECT_TRUE(check_api_version(std::string_view(v)).ok()) << v;
   }
   for (const char* v : {"7.7", "6.0", "7.4-beta", "7.4-preview.x", "2025-07-02", "", "7.40"}) {

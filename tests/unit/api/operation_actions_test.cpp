@@ -100,7 +100,8 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
       {"POST", "/keys/k/0123/wrapkey"}, {"POST", "/keys/k/0123/unwrapkey"}, {"POST", "/keys/k/0123/sign"},
       {"POST", "/keys/k/0123/verify"},  {"POST", "/keys/k/0123/release"},   {"GET", "/deletedkeys"},
       {"GET", "/deletedkeys/k"},        {"DELETE", "/deletedkeys/k"},       {"POST", "/deletedkeys/k/recover"},
-      {"POST", "/keys/k//sign"},         {"POST", "/rng"}};
+      {"POST", "/keys/k//sign"},         {"POST", "/rng"},                   {"GET", "/keys/k/attestation"},
+      {"GET", "/keys/k/0123/attestation"}};
   for (const auto& [method, path] : key_requests) {
     http::Request req;
     req.method = method;

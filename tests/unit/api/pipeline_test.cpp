@@ -18,12 +18,15 @@ namespace json = boost::json;
 class RecordingSink : public audit::AuditSink {
  public:
   Status write(const audit::AuditRecord& r) override {
-    if (fail) return Status(Code::kUnavailable, "disk full");
+    if (fail || (accept_only >= 0 && static_cast<int>(records.size()) >= accept_only)) {
+      return Status(Code::kUnavailable, "disk full");
+    }
     records.push_back(r);
     return Status::Ok();
   }
   std::vector<audit::AuditRecord> records;
   bool fail = false;
+  int accept_only = -1;  // >= 0: fail every write once this many records were taken
 };
 
 class PipelineTest : public ::testing::Test {
@@ -201,6 +204,82 @@ TEST_F(PipelineTest, AuditFailureFailsTheRequest) {
   sink_.fail = true;
   auto r = call("GET", "localhost:8443", "/healthz");
   EXPECT_EQ(r.status, 503);
+}
+
+// A change is recorded before it is applied: when that record cannot be
+// written the request is refused and nothing changes; reads are audited
+// once, after they ran.
+TEST_F(PipelineTest, ChangesAreRecordedBeforeTheyAreApplied) {
+  auto tok = token_for("https://vault.localhost:8443");
+  auto dev = vaults_->find("dev").value();
+  sink_.records.clear();
+  auto set = call("PUT", "dev.vault.localhost:8443", "/secrets/x?api-version=7.4", R"({"value":"v"})", tok);
+  ASSERT_EQ(set.status, 200) << set.body;
+  ASSERT_EQ(sink_.records.size(), 2u);
+  EXPECT_EQ(sink_.records[0].operation_name, "SecretSet");
+  EXPECT_EQ(sink_.records[0].result_type, "Requested");
+  EXPECT_EQ(sink_.records[0].http_status, 0);
+  EXPECT_EQ(sink_.records[1].result_type, "Success");
+  EXPECT_EQ(sink_.records[0].request_id, sink_.records[1].request_id);
+  EXPECT_EQ(sink_.records[0].caller_app_id, cred_.principal.app_id);
+
+  sink_.records.clear();
+  EXPECT_EQ(call("GET", "dev.vault.localhost:8443", "/secrets/x?api-version=7.4", "", tok).status, 200);
+  ASSERT_EQ(sink_.records.size(), 1u);
+  EXPECT_EQ(sink_.records[0].result_type, "Success");
+
+  // No sink takes the request record: refused, not applied.
+  sink_.records.clear();
+  sink_.fail = true;
+  auto refused = call("PUT", "dev.vault.localhost:8443", "/secrets/y?api-version=7.4", R"({"value":"w"})", tok);
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_NE(refused.body.find("not applied"), std::string::npos) << refused.body;
+  auto deleted = call("DELETE", "dev.vault.localhost:8443", "/secrets/x?api-version=7.4", "", tok);
+  EXPECT_EQ(deleted.status, 503);
+  sink_.fail = false;
+  EXPECT_EQ(secrets_->get(dev, "y", "").status().code(), Code::kSecretNotFound);
+  EXPECT_TRUE(secrets_->get(dev, "x", "").ok()) << "a refused delete deleted";
+
+  // The request record is written, the outcome's is not: 503, but the log
+  // already holds the request.
+  sink_.records.clear();
+  sink_.accept_only = 1;
+  auto unconfirmed = call("PUT", "dev.vault.localhost:8443", "/secrets/z?api-version=7.4", R"({"value":"u"})", tok);
+  EXPECT_EQ(unconfirmed.status, 503);
+  EXPECT_NE(unconfirmed.body.find("recorded before it ran"), std::string::npos) << unconfirmed.body;
+  ASSERT_EQ(sink_.records.size(), 1u);
+  EXPECT_EQ(sink_.records[0].result_type, "Requested");
+  EXPECT_NE(sink_.records[0].object_id.find("/secrets/z"), std::string::npos);
+  sink_.accept_only = -1;
+
+  // A denied change is not requested: one record, the refusal.
+  auto reader = principals_->create("reader").value();
+  auto rtok = [&] {
+    auto r = call("POST", "localhost:8443", "/adfs/oauth2/token",
+                  "grant_type=client_credentials&client_id=" + reader.principal.app_id + "&client_secret=" +
+                      std::string(reader.client_secret.view()) + "&scope=https://vault.localhost:8443/.default");
+    return std::string(json::parse(r.body).as_object()["access_token"].as_string());
+  }();
+  sink_.records.clear();
+  EXPECT_EQ(call("PUT", "dev.vault.localhost:8443", "/secrets/q?api-version=7.4", R"({"value":"w"})", rtok).status,
+            403);
+  ASSERT_EQ(sink_.records.size(), 1u);
+  EXPECT_EQ(sink_.records[0].http_status, 403);
+}
+
+// Percent-decoded bytes that are not UTF-8 never reach a response body or an
+// audit record as they are: both stay valid UTF-8 (U+FFFD for each bad byte).
+TEST_F(PipelineTest, NamesThatAreNotUtf8GiveValidJson) {
+  auto tok = token_for("https://vault.localhost:8443");
+  sink_.records.clear();
+  auto r = call("GET", "dev.vault.localhost:8443", "/secrets/a%FFb?api-version=7.4", "", tok);
+  EXPECT_EQ(r.status, 404);
+  auto body = json::parse(r.body);  // throws on invalid UTF-8
+  EXPECT_NE(json::serialize(body).find("a\xEF\xBF\xBD" "b"), std::string::npos) << r.body;
+  r = call("GET", "dev.vault.localhost:8443", "/secrets/x?api-version=%FF%FE", "", tok);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NO_THROW(json::parse(r.body)) << r.body;
+  for (const auto& rec : sink_.records) EXPECT_NO_THROW(json::parse(audit::to_json(rec)));
 }
 
 TEST_F(PipelineTest, AdminApiNeedsAuthorityAudience) {

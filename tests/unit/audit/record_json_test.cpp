@@ -69,6 +69,21 @@ TEST(RecordJson, EveryByteAClientSendsStaysOneParsableObject) {
   EXPECT_EQ(to_json(r).find('\n'), std::string::npos) << "one record, one line";
 }
 
+// A request can carry bytes that are not UTF-8 (percent-decoded names,
+// header values): the line must still be valid JSON text that any parser —
+// and `coffer audit verify` — reads, with each bad byte as U+FFFD.
+TEST(RecordJson, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  AuditRecord r = sample();
+  r.request_uri = "https://h/secrets/x\xFF\xFEy?api-version=7.4";
+  r.object_id = "https://h/secrets/x\xFF\xFEy";
+  r.client_info = "agent\xC0\xAF";
+  const std::string line = to_json(r);
+  auto v = boost::json::parse(line).as_object();  // Boost.JSON rejects invalid UTF-8
+  EXPECT_EQ(std::string(v["properties"].as_object()["requestUri"].as_string()),
+            "https://h/secrets/x\xEF\xBF\xBD\xEF\xBF\xBDy?api-version=7.4");
+  EXPECT_EQ(std::string(v["properties"].as_object()["clientInfo"].as_string()), "agent\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
 TEST(RecordJson, EmptyRecordIsStillValid) {
   auto v = boost::json::parse(to_json(AuditRecord{})).as_object();
   EXPECT_EQ(v["operationName"].as_string(), "");

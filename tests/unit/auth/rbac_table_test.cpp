@@ -26,10 +26,10 @@ std::set<std::string> secret_metadata_ops() {
   return {"SecretList", "SecretListVersions", "SecretListDeleted", "SecretGetDeleted"};
 }
 std::set<std::string> key_read_ops() {
-  return {"KeyList", "KeyListVersions", "KeyGet", "KeyListDeleted", "KeyGetDeleted"};
+  return {"KeyList", "KeyListVersions", "KeyGet", "KeyGetAttestation", "KeyListDeleted", "KeyGetDeleted"};
 }
 std::set<std::string> key_ops() {
-  return {"KeyList",    "KeyRestore", "KeyListDeleted", "KeyCreate",  "KeyImport",  "KeyGet",
+  return {"KeyList",    "KeyRestore", "KeyListDeleted", "KeyCreate",  "KeyImport",  "KeyGet", "KeyGetAttestation",
           "KeyUpdate",  "KeyDelete",  "KeyListVersions", "KeyBackup", "KeyGetDeleted", "KeyRecover",
           "KeyPurge",   "KeyRotate",  "KeyRelease",     "KeyEncrypt", "KeyDecrypt", "KeyWrap",
           "KeyUnwrap",  "KeySign",    "KeyVerify",      "KeyRotationPolicyGet", "KeyRotationPolicyUpdate"};

@@ -137,6 +137,7 @@ TEST(HttpsServerLimitsTest, IdleAndSlowConnectionsTimeOut) {
   options.idle_timeout_seconds = 1;
   options.read_timeout_seconds = 1;
   options.handshake_timeout_seconds = 1;
+  options.first_request_timeout_seconds = 1;
   RunningServer srv(options, testing::echo_handler());
   ASSERT_TRUE(srv.ok());
   {  // idle after the handshake
@@ -164,6 +165,78 @@ TEST(HttpsServerLimitsTest, IdleAndSlowConnectionsTimeOut) {
     s.read_some(boost::asio::buffer(buf), ec);  // returns when the server gives up
     EXPECT_TRUE(ec);
   }
+}
+
+}  // namespace
+}  // namespace coffer::http
+
+namespace coffer::http {
+namespace {
+
+using testing::RawTlsClient;
+using testing::RunningServer;
+
+// RFC 9112 §3.2: HTTP/1.1 needs exactly one Host; two are never valid.
+TEST(HttpsServerLimitsTest, MissingOrRepeatedHostIs400) {
+  RunningServer srv(testing::test_options(), testing::echo_handler());
+  ASSERT_TRUE(srv.ok());
+  for (const std::string bad : {"GET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",
+                                "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"}) {
+    RawTlsClient raw(TLS1_2_VERSION, TLS1_3_VERSION);
+    ASSERT_FALSE(raw.connect(srv.port()));
+    ASSERT_FALSE(raw.write(bad));
+    const std::string all = raw.read_until_close(std::chrono::seconds(5));
+    EXPECT_EQ(all.rfind("HTTP/1.1 400 ", 0), 0u) << bad << " → " << all;
+  }
+  RawTlsClient ok(TLS1_2_VERSION, TLS1_3_VERSION);
+  ASSERT_FALSE(ok.connect(srv.port()));
+  ASSERT_FALSE(ok.write("GET / HTTP/1.0\r\n\r\n"));  // HTTP/1.0 may omit it
+  EXPECT_EQ(ok.read_until_close(std::chrono::seconds(5)).rfind("HTTP/1.0 200 ", 0), 0u);
+}
+
+// A connection that never sends a complete request is closed after
+// first_request_timeout, far sooner than the idle timeout between requests.
+TEST(HttpsServerLimitsTest, FirstRequestHasItsOwnShortDeadline) {
+  auto options = testing::test_options();
+  options.first_request_timeout_seconds = 1;
+  options.idle_timeout_seconds = 60;
+  RunningServer srv(options, testing::echo_handler());
+  ASSERT_TRUE(srv.ok());
+  RawTlsClient silent(TLS1_2_VERSION, TLS1_3_VERSION);
+  ASSERT_FALSE(silent.connect(srv.port()));
+  bool timed_out = false;
+  silent.read_until_close(std::chrono::seconds(20), &timed_out);
+  EXPECT_FALSE(timed_out) << "the server closed the silent connection";
+  RawTlsClient trickle(TLS1_2_VERSION, TLS1_3_VERSION);
+  ASSERT_FALSE(trickle.connect(srv.port()));
+  ASSERT_FALSE(trickle.write("GET / HTTP/1.1\r\nHost: a\r\n"));  // never finished
+  trickle.read_until_close(std::chrono::seconds(20), &timed_out);
+  EXPECT_FALSE(timed_out);
+}
+
+// At the connection limit, idle connections make room: a client is served
+// however many idle connections came first.
+TEST(HttpsServerLimitsTest, IdleConnectionsAreShedAtTheLimit) {
+  auto options = testing::test_options();
+  options.max_connections = 4;
+  RunningServer srv(options, testing::echo_handler());
+  ASSERT_TRUE(srv.ok());
+  EXPECT_EQ(srv.server().connection_limit(), 4u);
+  std::vector<std::unique_ptr<RawTlsClient>> idle;
+  for (int i = 0; i < 12; ++i) {
+    idle.push_back(std::make_unique<RawTlsClient>(TLS1_2_VERSION, TLS1_3_VERSION));
+    idle.back()->connect(srv.port());  // later ones may be shed while connecting: fine
+  }
+  HttpsClient client(srv.url(), testing::localhost_tls().cert);
+  for (int i = 0; i < 3; ++i) {
+    auto r = client.request("GET", "/served", {}, "");
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->status, 200);
+  }
+  // The earliest idle connections were closed to make room.
+  bool timed_out = true;
+  idle.front()->read_until_close(std::chrono::seconds(5), &timed_out);
+  EXPECT_FALSE(timed_out);
 }
 
 }  // namespace

@@ -73,6 +73,20 @@ TEST_F(SecretServiceTest, MissingAndMalformedLookupsAreNotFound) {
   EXPECT_EQ(secrets_->get(vault_, "x", std::string(32, 'a')).status().code(), Code::kSecretNotFound);
 }
 
+// AKV lists the versions of a name that never existed as an empty page
+// (200, {"value":[],"nextLink":null}), and so does a name whose object is
+// soft-deleted: there is no live object to list.
+TEST_F(SecretServiceTest, VersionsOfANameWithoutALiveObjectAreAnEmptyPage) {
+  auto never = secrets_->list_versions(vault_, "never-set", {});
+  ASSERT_TRUE(never.ok()) << never.status().message();
+  EXPECT_TRUE(never->items.empty());
+  EXPECT_TRUE(never->next.empty());
+  secrets_->set(vault_, "gone", draft("v")).value();
+  EXPECT_EQ(secrets_->list_versions(vault_, "gone", {}).value().items.size(), 1u);
+  secrets_->remove(vault_, "gone").value();
+  EXPECT_TRUE(secrets_->list_versions(vault_, "gone", {}).value().items.empty());
+}
+
 TEST_F(SecretServiceTest, DisabledVersionIsForbidden) {
   auto s = secrets_->set(vault_, "x", draft("v")).value();
   SecretPatch p;

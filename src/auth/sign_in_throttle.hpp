@@ -1,0 +1,65 @@
+// SignInThrottle: how many failed sign-ins the token endpoint accepts from
+// one source address and for one client id before it answers 429 with a
+// Retry-After, without checking the credential (so a guessing flood costs
+// no password hash). Each key has a bucket of `burst` failures that refills
+// one failure every `refill`; a success costs nothing, and only failures
+// drain it. A client whose secret was verified recently is let through by
+// ServicePrincipalRegistry before the throttle is asked, so a flood against
+// its client id cannot lock it out once it has signed in.
+// Memory is bounded: at most `max_keys` keys per kind; when full, keys whose
+// bucket has refilled are dropped first, then the fullest ones.
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace coffer::auth {
+
+struct SignInThrottleOptions {
+  unsigned address_burst = 20;
+  std::chrono::milliseconds address_refill{3000};  // 20 failures per minute once the burst is spent
+  unsigned client_burst = 10;
+  std::chrono::milliseconds client_refill{6000};   // 10 per minute
+  std::size_t max_keys = 10000;
+};
+
+class SignInThrottle {
+ public:
+  using Now = std::function<std::chrono::steady_clock::time_point()>;
+  explicit SignInThrottle(SignInThrottleOptions options = {}, Now now = nullptr);
+
+  // 0 when a sign-in from `address` for `client_id` may be checked;
+  // otherwise the whole seconds until it may (for Retry-After).
+  int64_t retry_after(std::string_view address, std::string_view client_id);
+  // Records a failed sign-in against both keys.
+  void failed(std::string_view address, std::string_view client_id);
+
+ private:
+  struct Bucket {
+    double failures_left;
+    std::chrono::steady_clock::time_point at;
+  };
+  struct Kind {
+    unsigned burst;
+    std::chrono::milliseconds refill;
+    std::unordered_map<std::string, Bucket> buckets;
+  };
+  double left(const Kind& kind, const Bucket& b, std::chrono::steady_clock::time_point now) const;
+  int64_t wait_for(Kind& kind, std::string_view key, std::chrono::steady_clock::time_point now) const;
+  void drain(Kind& kind, std::string_view key, std::chrono::steady_clock::time_point now);
+  void make_room(Kind& kind, std::chrono::steady_clock::time_point now);
+
+  const std::size_t max_keys_;
+  const Now now_;
+  std::mutex mu_;
+  Kind addresses_;
+  Kind clients_;
+};
+
+}  // namespace coffer::auth

@@ -1,0 +1,67 @@
+// UTF-8 repair: well-formed text passes unchanged; every byte that does not
+// begin a well-formed sequence (stray continuation, overlong, surrogate,
+// above U+10FFFF, truncated) becomes U+FFFD, so the result is always valid.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "common/json_string.hpp"
+#include "common/utf8.hpp"
+
+namespace coffer::utf8 {
+namespace {
+
+const std::string kFffd = "\xEF\xBF\xBD";
+
+TEST(Utf8, WellFormedTextIsValidAndUnchanged) {
+  for (std::string s : {std::string(""), std::string("ascii"), std::string("\xC3\xA9t\xC3\xA9"),
+                        std::string("\xE2\x82\xAC 100"), std::string("\xF0\x9F\x94\x91 key"),
+                        std::string("\xED\x9F\xBF"), std::string("\xF4\x8F\xBF\xBF"), std::string(1, '\0')}) {
+    EXPECT_TRUE(is_valid(s)) << s;
+    EXPECT_EQ(repaired(s), s);
+  }
+}
+
+TEST(Utf8, EachBadByteBecomesOneReplacement) {
+  struct Case {
+    std::string in, out;
+  } cases[] = {
+      {"x\xFF\xFEy", "x" + kFffd + kFffd + "y"},
+      {"\x80", kFffd},                                  // stray continuation
+      {"\xC0\xAF", kFffd + kFffd},                      // overlong '/'
+      {"\xE0\x80\xAF", kFffd + kFffd + kFffd},          // overlong 3-byte
+      {"\xED\xA0\x80", kFffd + kFffd + kFffd},          // surrogate U+D800
+      {"\xF4\x90\x80\x80", kFffd + kFffd + kFffd + kFffd},  // above U+10FFFF
+      {"\xF5\x80", kFffd + kFffd},
+      {"\xE2\x82", kFffd + kFffd},                      // truncated at the end
+      {"\xE2\x82x", kFffd + kFffd + "x"},
+      {"\xC3\xA9\xA9", "\xC3\xA9" + kFffd},
+  };
+  for (const auto& c : cases) {
+    EXPECT_FALSE(is_valid(c.in)) << c.in;
+    EXPECT_EQ(repaired(c.in), c.out);
+    EXPECT_TRUE(is_valid(repaired(c.in)));
+  }
+}
+
+TEST(Utf8, RandomBytesAlwaysRepairToValidText) {
+  std::mt19937 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    std::string s(rng() % 24, '\0');
+    for (char& c : s) c = static_cast<char>(rng());
+    const std::string r = repaired(s);
+    EXPECT_TRUE(is_valid(r));
+    if (is_valid(s)) EXPECT_EQ(r, s);
+  }
+}
+
+TEST(JsonString, InvalidBytesAreEscapedAsReplacement) {
+  std::string out;
+  append_json_string(out, "a\xFF\xC3\xA9\"b\xE2\x82");
+  EXPECT_EQ(out, "\"a\\ufffd\xC3\xA9\\\"b\\ufffd\\ufffd\"");
+  EXPECT_TRUE(is_valid(out));
+  EXPECT_LE(out.size(), json_string_max_size("a\xFF\xC3\xA9\"b\xE2\x82"));
+}
+
+}  // namespace
+}  // namespace coffer::utf8
