@@ -151,18 +151,14 @@ http::Response token(const http::Request& req, const IdentityContext& ctx, bool 
     }
     const std::string throttle_id = client_id.substr(0, 64);
     if (ctx.throttle) {
-      if (const int64_t wait = ctx.throttle->retry_after(req.remote_address, throttle_id); wait > 0) {
+      if (const int64_t wait = ctx.throttle->begin(req.remote_address, throttle_id); wait > 0) {
         return throttled(Status(Code::kThrottled, "Too many failed sign-ins; retry after " + std::to_string(wait) +
                                                       " seconds.", std::to_string(wait)));
       }
     }
     principal = ctx.assertions->authenticate(client_id, assertion_guard.view(), token_endpoints(ctx));
-    if (!principal.ok()) {
-      if (ctx.throttle && principal.status().code() == Code::kUnauthorized) {
-        ctx.throttle->failed(req.remote_address, throttle_id);
-      }
-      return assertion_error(principal.status());
-    }
+    if (!principal.ok()) return assertion_error(principal.status());  // a failure: its share stays taken
+    if (ctx.throttle) ctx.throttle->succeeded(req.remote_address, throttle_id);
     caller = principal->app_id;
   } else {
     if (client_id.empty() || secret_guard.empty()) {

@@ -103,12 +103,15 @@ Result<Principal> ServicePrincipalRegistry::authenticate(const std::string& clie
                                                          std::string_view source_address) {
   const Status denied(Code::kUnauthorized, "Invalid client credentials.");
   const std::string throttle_id = client_id.substr(0, 64);
-  auto refuse = [&] {
-    if (throttle_) throttle_->failed(source_address, throttle_id);
-    return denied;
+  auto throttled = [&](int64_t wait) {
+    return Status(Code::kThrottled, "Too many failed sign-ins; retry after " + std::to_string(wait) + " seconds.",
+                  std::to_string(wait));
   };
   if (client_id.empty() || client_id.size() > 64 || client_secret.empty() || client_secret.size() > 1024) {
-    return refuse();
+    if (throttle_) {
+      if (const int64_t wait = throttle_->begin(source_address, throttle_id); wait > 0) return throttled(wait);
+    }
+    return denied;
   }
   std::optional<store::Entry> entry;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
@@ -121,22 +124,24 @@ Result<Principal> ServicePrincipalRegistry::authenticate(const std::string& clie
   }
   const std::string mac = verified_mac_.mac(client_secret);
   if (rec && !mac.empty() && recently_verified(client_id, rec->secret_hash, mac)) return rec->principal;
+  // From here on the attempt counts as a failure unless it succeeds.
   if (throttle_) {
-    if (const int64_t wait = throttle_->retry_after(source_address, throttle_id); wait > 0) {
-      return Status(Code::kThrottled, "Too many failed sign-ins; retry after " + std::to_string(wait) + " seconds.",
-                    std::to_string(wait));
-    }
+    if (const int64_t wait = throttle_->begin(source_address, throttle_id); wait > 0) return throttled(wait);
   }
   auto pass = hash_gate_.enter(kHashWait);
-  if (!pass) return Status(Code::kThrottled, "Too many sign-ins at once; retry in a second.", "1");
+  if (!pass) {
+    if (throttle_) throttle_->succeeded(source_address, throttle_id);  // not checked: not a failure
+    return Status(Code::kThrottled, "Too many sign-ins at once; retry in a second.", "1");
+  }
   if (!rec) {
     // Spend the same time as a real check so response time does not reveal
     // whether the client id exists.
     static const std::string dummy = crypto::hash_password("coffer-timing-equaliser").value();
     (void)crypto::verify_password(client_secret, dummy);
-    return refuse();
+    return denied;
   }
-  if (!crypto::verify_password(client_secret, rec->secret_hash)) return refuse();
+  if (!crypto::verify_password(client_secret, rec->secret_hash)) return denied;
+  if (throttle_) throttle_->succeeded(source_address, throttle_id);
   if (!mac.empty()) remember_verified(client_id, rec->secret_hash, mac);
   return rec->principal;
 }

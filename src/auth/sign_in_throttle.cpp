@@ -42,28 +42,33 @@ void SignInThrottle::make_room(Kind& kind, Steady::time_point now) {
   for (std::size_t i = 0; i < drop; ++i) kind.buckets.erase(by_left[i].second);
 }
 
-void SignInThrottle::drain(Kind& kind, std::string_view key, Steady::time_point now) {
+void SignInThrottle::adjust(Kind& kind, std::string_view key, double delta, Steady::time_point now) {
   auto it = kind.buckets.find(std::string(key));
   if (it == kind.buckets.end()) {
+    if (delta >= 0) return;  // a full bucket stays full
     make_room(kind, now);
-    kind.buckets.emplace(std::string(key), Bucket{static_cast<double>(kind.burst) - 1.0, now});
-    return;
+    it = kind.buckets.emplace(std::string(key), Bucket{static_cast<double>(kind.burst), now}).first;
   }
-  it->second.failures_left = std::max(0.0, left(kind, it->second, now) - 1.0);
+  it->second.failures_left = std::clamp(left(kind, it->second, now) + delta, 0.0, static_cast<double>(kind.burst));
   it->second.at = now;
 }
 
-int64_t SignInThrottle::retry_after(std::string_view address, std::string_view client_id) {
+int64_t SignInThrottle::begin(std::string_view address, std::string_view client_id) {
   const auto now = now_();
   std::lock_guard lock(mu_);
-  return std::max(wait_for(addresses_, address, now), client_id.empty() ? 0 : wait_for(clients_, client_id, now));
+  const int64_t wait =
+      std::max(wait_for(addresses_, address, now), client_id.empty() ? 0 : wait_for(clients_, client_id, now));
+  if (wait > 0) return wait;
+  adjust(addresses_, address, -1.0, now);
+  if (!client_id.empty()) adjust(clients_, client_id, -1.0, now);
+  return 0;
 }
 
-void SignInThrottle::failed(std::string_view address, std::string_view client_id) {
+void SignInThrottle::succeeded(std::string_view address, std::string_view client_id) {
   const auto now = now_();
   std::lock_guard lock(mu_);
-  drain(addresses_, address, now);
-  if (!client_id.empty()) drain(clients_, client_id, now);
+  adjust(addresses_, address, 1.0, now);
+  if (!client_id.empty()) adjust(clients_, client_id, 1.0, now);
 }
 
 }  // namespace coffer::auth

@@ -2,8 +2,10 @@
 // one source address and for one client id before it answers 429 with a
 // Retry-After, without checking the credential (so a guessing flood costs
 // no password hash). Each key has a bucket of `burst` failures that refills
-// one failure every `refill`; a success costs nothing, and only failures
-// drain it. A client whose secret was verified recently is let through by
+// one failure every `refill`. A sign-in takes one failure from both buckets
+// before its credential is checked (so a thousand concurrent attempts cannot
+// all pass the check while the bucket still looks full) and gives it back
+// when it succeeds: only failures drain a bucket. A client whose secret was verified recently is let through by
 // ServicePrincipalRegistry before the throttle is asked, so a flood against
 // its client id cannot lock it out once it has signed in.
 // Memory is bounded: at most `max_keys` keys per kind; when full, keys whose
@@ -34,11 +36,12 @@ class SignInThrottle {
   using Now = std::function<std::chrono::steady_clock::time_point()>;
   explicit SignInThrottle(SignInThrottleOptions options = {}, Now now = nullptr);
 
-  // 0 when a sign-in from `address` for `client_id` may be checked;
-  // otherwise the whole seconds until it may (for Retry-After).
-  int64_t retry_after(std::string_view address, std::string_view client_id);
-  // Records a failed sign-in against both keys.
-  void failed(std::string_view address, std::string_view client_id);
+  // 0 when a sign-in from `address` for `client_id` may be checked — one
+  // failure is then taken from both buckets in advance —, otherwise the
+  // whole seconds until it may (for Retry-After), and nothing is taken.
+  int64_t begin(std::string_view address, std::string_view client_id);
+  // The sign-in begun with the same keys succeeded: its failure goes back.
+  void succeeded(std::string_view address, std::string_view client_id);
 
  private:
   struct Bucket {
@@ -52,7 +55,8 @@ class SignInThrottle {
   };
   double left(const Kind& kind, const Bucket& b, std::chrono::steady_clock::time_point now) const;
   int64_t wait_for(Kind& kind, std::string_view key, std::chrono::steady_clock::time_point now) const;
-  void drain(Kind& kind, std::string_view key, std::chrono::steady_clock::time_point now);
+  // Adds `delta` failures left (negative: takes), within [0, burst].
+  void adjust(Kind& kind, std::string_view key, double delta, std::chrono::steady_clock::time_point now);
   void make_room(Kind& kind, std::chrono::steady_clock::time_point now);
 
   const std::size_t max_keys_;

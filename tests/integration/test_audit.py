@@ -84,7 +84,8 @@ class AuditRecordsTest(unittest.TestCase):
             self.assertEqual(h.returncode, 0, h.stderr)
             agent_hash = h.stdout.strip()
             self.assertTrue(agent_hash.startswith("hmac-sha256:"))
-            self.assertEqual(sum(1 for rec in records if rec.get("properties", {}).get("clientInfo") == agent_hash), 5)
+            # Each of the 5 sets: its "Requested" record and its outcome.
+            self.assertEqual(sum(1 for rec in records if rec.get("properties", {}).get("clientInfo") == agent_hash), 10)
             found = coffer("audit", "search", log_path, "--operation", "SecretSet", "--vault", "dev",
                            "--result", "Success", "--since", "1h")
             self.assertEqual(found.returncode, 0, found.stderr)

@@ -25,40 +25,49 @@ struct FakeTime {
 TEST(SignInThrottle, AddressBurstThenRetryAfterThenRefill) {
   FakeTime time;
   SignInThrottle th({3, 2000ms, 100, 1000ms, 100}, time.fn());
-  for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(th.retry_after("10.0.0.1", "c" + std::to_string(i)), 0);
-    th.failed("10.0.0.1", "c" + std::to_string(i));
-  }
-  EXPECT_EQ(th.retry_after("10.0.0.1", "other"), 2);
-  EXPECT_EQ(th.retry_after("10.0.0.2", "other"), 0) << "another address is not affected";
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(th.begin("10.0.0.1", "c" + std::to_string(i)), 0);  // 3 failures
+  EXPECT_EQ(th.begin("10.0.0.1", "other"), 2);
+  EXPECT_EQ(th.begin("10.0.0.2", "other"), 0) << "another address is not affected";
   time.t += 1000ms;
-  EXPECT_EQ(th.retry_after("10.0.0.1", "x"), 1);
+  EXPECT_EQ(th.begin("10.0.0.1", "x"), 1);
   time.t += 1000ms;
-  EXPECT_EQ(th.retry_after("10.0.0.1", "x"), 0) << "one failure refilled";
-  th.failed("10.0.0.1", "x");
-  EXPECT_EQ(th.retry_after("10.0.0.1", "x"), 2);
+  EXPECT_EQ(th.begin("10.0.0.1", "x"), 0) << "one failure refilled, and taken";
+  EXPECT_EQ(th.begin("10.0.0.1", "x"), 2);
+}
+
+// Concurrent attempts cannot all pass while the bucket looks full: each
+// takes its share before its credential is checked; a success gives it back.
+TEST(SignInThrottle, AttemptsReserveAndSuccessesRefund) {
+  FakeTime time;
+  SignInThrottle th({2, 60000ms, 100, 1000ms, 100}, time.fn());
+  EXPECT_EQ(th.begin("a", "c1"), 0);
+  EXPECT_EQ(th.begin("a", "c2"), 0);
+  EXPECT_GT(th.begin("a", "c3"), 0) << "two attempts in flight use up the burst";
+  th.succeeded("a", "c1");
+  EXPECT_EQ(th.begin("a", "c4"), 0) << "a success gave its share back";
+  for (int i = 0; i < 10; ++i) th.succeeded("a", "c1");  // never above the burst
+  EXPECT_EQ(th.begin("a", "c5"), 0);
+  EXPECT_EQ(th.begin("a", "c6"), 0);
+  EXPECT_GT(th.begin("a", "c7"), 0);
 }
 
 TEST(SignInThrottle, ClientIdIsThrottledAcrossAddresses) {
   FakeTime time;
   SignInThrottle th({100, 1000ms, 2, 5000ms, 100}, time.fn());
-  th.failed("a", "victim");
-  th.failed("b", "victim");
-  EXPECT_EQ(th.retry_after("c", "victim"), 5);
-  EXPECT_EQ(th.retry_after("c", "someone-else"), 0);
-  EXPECT_EQ(th.retry_after("c", ""), 0) << "no client id: the address alone decides";
+  EXPECT_EQ(th.begin("a", "victim"), 0);
+  EXPECT_EQ(th.begin("b", "victim"), 0);
+  EXPECT_EQ(th.begin("c", "victim"), 5);
+  EXPECT_EQ(th.begin("c", "someone-else"), 0);
+  EXPECT_EQ(th.begin("c", ""), 0) << "no client id: the address alone decides";
 }
 
 TEST(SignInThrottle, MemoryIsBounded) {
   FakeTime time;
   SignInThrottle th({5, 1000ms, 5, 1000ms, 50}, time.fn());
-  for (int i = 0; i < 10000; ++i) th.failed("addr-" + std::to_string(i), "id-" + std::to_string(i));
+  for (int i = 0; i < 10000; ++i) (void)th.begin("addr-" + std::to_string(i), "id-" + std::to_string(i));
   // The most recent failures are still counted.
-  th.failed("addr-9999", "id-9999");
-  th.failed("addr-9999", "id-9999");
-  th.failed("addr-9999", "id-9999");
-  th.failed("addr-9999", "id-9999");
-  EXPECT_GT(th.retry_after("addr-9999", ""), 0);
+  for (int i = 0; i < 4; ++i) (void)th.begin("addr-9999", "id-9999");
+  EXPECT_GT(th.begin("addr-9999", ""), 0);
 }
 
 // The registry: a wrong secret costs a hash until the throttle refuses;

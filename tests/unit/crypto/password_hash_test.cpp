@@ -45,6 +45,12 @@ TEST(PasswordHash, MalformedEncodingIsFalse) {
   argon2i.replace(0, 9, "$argon2i");
   EXPECT_FALSE(verify_password("pw", argon2i));
   EXPECT_FALSE(verify_password("pw", *hash + std::string(1, '\0')));
+  // Parameters are part of the hash: changed ones do not verify, absurd ones are refused unrun.
+  for (const char* m : {"m=19455", "m=4294967295", "m=x"}) {
+    std::string changed = *hash;
+    changed.replace(changed.find("m=19456"), 7, m);
+    EXPECT_FALSE(verify_password("pw", changed)) << m;
+  }
 }
 
 }  // namespace
