@@ -391,7 +391,7 @@ json::object certificate_bundle(const std::string& base, const vault::VaultInfo&
   o["policy"] = certificate_policy_json(base, p.name, c.policy);
   add_tags(o, p.tags);
   // AKV (7.6+) echoes preserveCertOrder when the request named it, and
-  // leaves it out otherwise (recorded traffic, docs/akv-certificates-wire.md).
+  // leaves it out otherwise (recorded traffic, docs/akv-wire-facts.md).
   if (p.preserve_cert_order) o["preserveCertOrder"] = *p.preserve_cert_order;
   return o;
 }

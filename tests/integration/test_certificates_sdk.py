@@ -208,6 +208,10 @@ class CertificateClientTest(unittest.TestCase):
         pfx = pkcs12.serialize_key_and_certificates(b"imp", key, cert, None,
                                                     serialization.BestAvailableEncryption(b"s3cret"))
         imported = self.certs.import_certificate("imported", pfx, password="s3cret", tags={"src": "pfx"})
+        version = imported.properties.version
+        self.assertEqual(imported.id, f"{self.server.vault_url()}/certificates/imported/{version}")
+        self.assertEqual(imported.key_id, f"{self.server.vault_url()}/keys/imported/{version}")
+        self.assertEqual(imported.secret_id, f"{self.server.vault_url()}/secrets/imported/{version}")
         self.assertEqual(bytes(imported.cer), cert.public_bytes(serialization.Encoding.DER))
         self.assertEqual(imported.policy.issuer_name, "Unknown")
         self.assertEqual(imported.policy.subject, "CN=imported.example")
@@ -258,6 +262,31 @@ class CertificateClientTest(unittest.TestCase):
         self.assertEqual([x.public_bytes(serialization.Encoding.DER) for x in chain], [ca_der])
         with self.assertRaises(ResourceNotFoundError):  # nothing pending any more
             self.certs.merge_certificate("merged", [leaf_der])
+
+        # As the SDKs' own merge tests do it: the base64 *text* of the DER (or PEM text) as the bytes
+        # to merge, which the SDK base64-encodes once more. AKV merges that (recorded: 201).
+        for name, as_text in (("merged-b64", lambda der: base64.b64encode(der)),
+                              ("merged-pem", lambda der: ("-----BEGIN CERTIFICATE-----\n" +
+                                                          base64.encodebytes(der).decode() +
+                                                          "-----END CERTIFICATE-----\n").encode())):
+            self.certs.begin_create_certificate(name, policy)
+            csr = bytes(self.certs.get_certificate_operation(name).csr)
+            with tempfile.TemporaryDirectory() as d:
+                run = lambda *a: subprocess.run(a, check=True, capture_output=True, cwd=d)
+                with open(os.path.join(d, "req.der"), "wb") as f:
+                    f.write(csr)
+                run("openssl", "req", "-inform", "DER", "-in", "req.der", "-out", "req.pem")
+                run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-days", "30", "-subj", "/CN=Outside CA", "-keyout", "ca.key", "-out", "ca.pem")
+                run("openssl", "x509", "-req", "-in", "req.pem", "-CA", "ca.pem", "-CAkey", "ca.key",
+                    "-CAcreateserial", "-days", "10", "-outform", "DER", "-out", "leaf.der")
+                der = open(os.path.join(d, "leaf.der"), "rb").read()
+            merged = self.certs.merge_certificate(name, [as_text(der)])
+            self.assertEqual(bytes(merged.cer), der, name)
+        with self.assertRaises(HttpResponseError) as ctx:  # text that is no certificate stays a 400
+            self.certs.begin_create_certificate("merged-bad", policy)
+            self.certs.merge_certificate("merged-bad", [base64.b64encode(b"not a certificate")])
+        self.assertEqual(ctx.exception.status_code, 400)
 
     def test_update_properties_policy_and_operation(self):
         cert = self.create("upd", CertificatePolicy.get_default())
@@ -310,8 +339,10 @@ class CertificateClientTest(unittest.TestCase):
             self.create("via-nothing", CertificatePolicy(issuer_name="no-such-issuer", subject="CN=t"))
         self.assertEqual(ctx.exception.status_code, 400)
         self.certs.delete_issuer("digicert-like")
-        with self.assertRaises(ResourceNotFoundError):
+        with self.assertRaises(ResourceNotFoundError) as ctx:
             self.certs.get_issuer("digicert-like")
+        self.assertEqual(ctx.exception.error.code, "CertificateIssuerNotFound")
+        self.assertEqual(ctx.exception.error.message, "Issuer not found")  # AKV's exact text (recorded)
 
         with self.assertRaises(ResourceNotFoundError) as ctx:
             self.certs.get_contacts()
@@ -408,6 +439,74 @@ class CertificateClientTest(unittest.TestCase):
         self.assertEqual(len(list(self.certs.list_properties_of_certificate_versions("renewing"))), 2)
         self.assertEqual(self.keys.get_key("renewing").properties.version, latest.properties.version)
         self.assertEqual(self.secrets.get_secret("renewing").properties.version, latest.properties.version)
+        # 2025-07-01+: the renewed certificate's secret names the version before it.
+        secret = self.rest("GET", f"/secrets/renewing/{latest.properties.version}", "2025-07-01")
+        self.assertEqual(secret["previousVersion"], first.properties.version)
+        self.assertNotIn("previousVersion", self.rest("GET", f"/secrets/renewing/{first.properties.version}"))
+
+    def rest(self, method, path, api_version="7.4", body=None, status=200, params=None):
+        r = requests.request(method, f"{self.server.vault_url()}{path}", json=body, verify=self.server.ca_file,
+                             params={"api-version": api_version, **(params or {})},
+                             headers={"Authorization": "Bearer " + token(self.server,
+                                                                         f"https://vault.localhost:{self.server.port}")})
+        self.assertEqual(r.status_code, status, r.text)
+        return r.json()
+
+    def test_out_content_type_converts_pfx_to_pem(self):
+        made = self.create("as-pfx", CertificatePolicy(issuer_name="Self", subject="CN=pfx.example"))
+        plain = self.rest("GET", "/secrets/as-pfx/", "2025-07-01")
+        self.assertEqual(plain["contentType"], "application/x-pkcs12")
+        pem = self.rest("GET", "/secrets/as-pfx/", "2026-04-01", params={"outContentType": "application/x-pem-file"})
+        self.assertEqual(pem["contentType"], "application/x-pem-file")
+        key = serialization.load_pem_private_key(pem["value"].encode(), None)
+        leaf = x509.load_pem_x509_certificate(pem["value"].encode())
+        self.assertEqual(leaf.public_bytes(serialization.Encoding.DER), bytes(made.cer))
+        k, _, _ = pkcs12.load_key_and_certificates(base64.b64decode(plain["value"]), None)
+        self.assertEqual(key.private_numbers(), k.private_numbers())
+        same = self.rest("GET", "/secrets/as-pfx/", "2025-07-01", params={"outContentType": "application/x-pkcs12"})
+        self.assertEqual(same["value"], plain["value"])
+        err = self.rest("GET", "/secrets/as-pfx/", "2025-07-01", params={"outContentType": "text/plain"}, status=400)
+        self.assertEqual(err["error"]["code"], "BadParameter")
+        # PEM → PFX is not offered (AKV: only PFX to PEM).
+        self.create("as-pem", CertificatePolicy(issuer_name="Self", subject="CN=pem.example",
+                                                content_type=CertificateContentType.pem))
+        self.rest("GET", "/secrets/as-pem/", "2025-07-01", params={"outContentType": "application/x-pkcs12"},
+                  status=400)
+        # A plain secret is no certificate content: returned as it is.
+        self.secrets.set_secret("plain-for-out", "just text")
+        self.assertEqual(self.rest("GET", "/secrets/plain-for-out/", "2025-07-01",
+                                   params={"outContentType": "application/x-pem-file"})["value"], "just text")
+
+    def test_preserve_cert_order_is_echoed_when_given(self):
+        body = {"policy": {"issuer": {"name": "Self"}, "x509_props": {"subject": "CN=order.example"}},
+                "preserveCertOrder": True}
+        op = self.rest("POST", "/certificates/ordered/create", "2025-07-01", body=body, status=202)
+        self.assertIs(op["preserveCertOrder"], True)
+        self.assertIs(self.rest("GET", "/certificates/ordered/pending", "2025-07-01")["preserveCertOrder"], True)
+        self.assertIs(self.rest("GET", "/certificates/ordered", "2025-07-01")["preserveCertOrder"], True)
+        body["preserveCertOrder"] = False
+        self.rest("POST", "/certificates/unordered/create", "2025-07-01", body=body, status=202)
+        self.assertIs(self.rest("GET", "/certificates/unordered", "2025-07-01")["preserveCertOrder"], False)
+        del body["preserveCertOrder"]
+        self.rest("POST", "/certificates/unsaid/create", "2025-07-01", body=body, status=202)
+        self.assertNotIn("preserveCertOrder", self.rest("GET", "/certificates/unsaid", "2025-07-01"))
+        body["preserveCertOrder"] = "yes"
+        self.rest("POST", "/certificates/bad-order/create", "2025-07-01", body=body, status=400)
+
+    def test_versions_of_a_name_that_never_existed_are_empty(self):
+        self.assertEqual(list(self.certs.list_properties_of_certificate_versions("never-existed")), [])
+        self.assertEqual(self.rest("GET", "/certificates/never-existed/versions"), {"value": [], "nextLink": None})
+        self.assertEqual(self.rest("GET", "/secrets/never-existed/versions"), {"value": [], "nextLink": None})
+        self.assertEqual(self.rest("GET", "/keys/never-existed/versions"), {"value": [], "nextLink": None})
+
+    def test_key_attestation_of_a_key_without_one(self):
+        made = self.keys.create_rsa_key("attested")
+        for path in ("/keys/attested/attestation", "/keys/attested//attestation",
+                     f"/keys/attested/{made.properties.version}/attestation"):
+            bundle = self.rest("GET", path, "7.6")
+            self.assertEqual(bundle["key"]["kid"], made.id, path)
+            self.assertNotIn("attestation", bundle["attributes"])
+        self.rest("GET", "/keys/no-such-key/attestation", "7.6", status=404)
 
 
 if __name__ == "__main__":
