@@ -7,10 +7,10 @@ BUILD_PKGS=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libargon2-dev
-  libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libyaml-cpp-dev
+  libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libyaml-cpp-dev libpq-dev
 )
 TEST_PKGS=(
-  python3-azure python3-yaml azure-cli libnss-myhostname openssl curl procps
+  python3-azure python3-yaml azure-cli libnss-myhostname openssl curl procps postgresql-15
 )
 BENCH_PKGS=(nginx-light wrk)
 

@@ -19,6 +19,7 @@
 #include "crypto/keyring.hpp"
 #include "crypto/root_key.hpp"
 #include "server/audit_setup.hpp"
+#include "server/storage.hpp"
 #include "server/server_config.hpp"
 #include "store/store.hpp"
 
@@ -40,18 +41,20 @@ bool same_file(const std::string& a, const std::string& b) {
 }
 
 // The anchor of the sink that writes `log` (its id "file:PATH" with PATH the
-// same file), or of `sink` when given, from DIR/coffer.db. Not finding one is
+// same file), or of `sink` when given, from the records of the server whose
+// data directory is DIR (server/storage.hpp). Not finding one is
 // an error, never a note: a copy of a log cut back to an earlier checkpoint
 // would otherwise pass (skipping the check takes --no-anchor).
 Result<audit::Anchor> find_anchor(const std::string& dir, const std::string& log, const std::string& sink) {
   const std::string skip = " (or give --no-anchor to skip the anchor check, which cannot see a log cut back to a checkpoint)";
-  const fs::path db = fs::path(dir) / "coffer.db";
-  if (!fs::exists(db)) {
-    return Status(Code::kNotFound, "No database at " + db.string() +
-                                       " to hold the log's anchor: give --data-dir of the server that wrote it" + skip +
-                                       ".");
+  const std::string db = "the records of " + dir;
+  auto opened = server::open_offline_store(dir);
+  if (!opened.ok()) {
+    return Status(Code::kNotFound, opened.status().message() +
+                                       " No records to hold the log's anchor: give --data-dir of the server that wrote it" +
+                                       skip + ".");
   }
-  COFFER_ASSIGN_OR_RETURN(auto store, store::open_sqlite_store({db.string()}));
+  auto store = std::move(*opened);
   std::string path = log;  // the file sink to match
   if (sink == "file") {
     path = (fs::path(dir) / "audit.log").string();
@@ -59,7 +62,7 @@ Result<audit::Anchor> find_anchor(const std::string& dir, const std::string& log
     path = sink.substr(5);
   } else if (!sink.empty()) {
     COFFER_ASSIGN_OR_RETURN(auto anchor, server::read_audit_anchor(*store, sink));
-    if (!anchor) return Status(Code::kNotFound, "No audit anchor for sink " + sink + " in " + db.string() + skip + ".");
+    if (!anchor) return Status(Code::kNotFound, "No audit anchor for sink " + sink + " in " + db + skip + ".");
     return *anchor;
   }
   std::vector<store::Entry> entries;
@@ -71,10 +74,10 @@ Result<audit::Anchor> find_anchor(const std::string& dir, const std::string& log
     const std::string id = e.key.substr(audit::kAnchorPrefix.size());
     if (!id.starts_with("file:") || !same_file(id.substr(5), path)) continue;
     auto anchor = audit::decode_anchor(e.value);
-    if (!anchor) return Status(Code::kInternal, "Malformed audit anchor " + e.key + " in " + db.string() + ".");
+    if (!anchor) return Status(Code::kInternal, "Malformed audit anchor " + e.key + " in " + db + ".");
     return *anchor;
   }
-  return Status(Code::kNotFound, db.string() + " holds no anchor for " + path +
+  return Status(Code::kNotFound, db + " hold no anchor for " + path +
                                      ": for a copy of a log, name the sink that wrote it (--sink file:ORIGINAL-PATH)" +
                                      skip + ".");
 }
@@ -127,9 +130,7 @@ Status run_hash(const CliContext& ctx, const std::string& value, const std::stri
                                              : crypto::file_root_key(config.root_key_file);
   COFFER_ASSIGN_OR_RETURN(auto root, source->load());
   crypto::Keyring keyring(std::move(root));
-  const fs::path db = fs::path(config.data_dir) / "coffer.db";
-  if (!fs::exists(db)) return Status(Code::kNotFound, "No database at " + db.string() + ".");
-  COFFER_ASSIGN_OR_RETURN(auto store, store::open_sqlite_store({db.string()}));
+  COFFER_ASSIGN_OR_RETURN(auto store, server::open_offline_store(config.data_dir, config.storage));
   COFFER_ASSIGN_OR_RETURN(SecureString secret, server::load_audit_hmac_secret(*store, keyring));
   if (sink.empty()) {
     sink = config.audit_sinks.substr(0, config.audit_sinks.find(','));
@@ -276,7 +277,7 @@ void add_audit_commands(CLI::App& app, CliContext& ctx) {
                      "PEM public key of the audit signing key (default: audit-signing-key.pub next to the log).");
   verify->add_flag("--live", v->live, "Accept records after the last checkpoint (a log still being written).");
   verify->add_option("--data-dir", v->data_dir,
-                     "Data directory whose coffer.db holds the log's anchor, its latest checkpoint (default: the "
+                     "Data directory of the server whose records hold the log's anchor, its latest checkpoint (default: the "
                      "log's directory). Without an anchor, verify fails unless --no-anchor is given.");
   verify->add_option("--sink", v->sink, "Sink id of the anchor, e.g. file:/var/log/coffer/audit.log or stdout "
                                         "(default: the file sink writing the last file given).");

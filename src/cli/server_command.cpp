@@ -16,6 +16,7 @@ struct ServerArgs {
   std::string data_dir;
   std::string listen;
   std::string config_file;
+  std::string storage;
 };
 
 }  // namespace
@@ -29,15 +30,19 @@ void add_server_command(CLI::App& app, CliContext& ctx) {
   auto* data_dir = cmd->add_option("--data-dir", a->data_dir, "Data directory (default: ./coffer-data).");
   auto* listen = cmd->add_option("--listen", a->listen, "Address to listen on, HOST:PORT (default: localhost:8443).");
   cmd->add_option("--config", a->config_file, "JSON config file (keys as in README.md).");
+  auto* storage = cmd->add_option("--storage", a->storage,
+                                  "Where records live: empty = DATA_DIR/coffer.db (SQLite), or a PostgreSQL URL "
+                                  "(postgresql://user@host:port/db?target_session_attrs=read-write) shared by replicas.");
   cmd->add_flag("--test-clock", a->test_clock,
                 "Start a manual clock that only moves through the admin API (dev only).");
   cmd->add_flag("--emulate-hsm", a->emulate_hsm,
                 "Accept the -HSM key types (RSA-HSM, EC-HSM, oct-HSM) with software keys, for test set-ups; "
                 "their attributes say they are software-protected.");
-  cmd->callback([&ctx, a, data_dir, listen] {
+  cmd->callback([&ctx, a, data_dir, listen, storage] {
     const bool data_dir_given = data_dir->count() > 0;
     const bool listen_given = listen->count() > 0;
-    ctx.action = [&ctx, a, data_dir_given, listen_given] {
+    const bool storage_given = storage->count() > 0;
+    ctx.action = [&ctx, a, data_dir_given, listen_given, storage_given] {
       server::ServerConfig config;
       if (Status st = server::apply_config_file(a->config_file, config); !st.ok()) return finish(st);
       if (Status st = server::apply_environment(config); !st.ok()) return finish(st);
@@ -47,6 +52,7 @@ void add_server_command(CLI::App& app, CliContext& ctx) {
       if (data_dir_given) config.data_dir = a->data_dir;
       else if (!ctx.data_dir.empty()) config.data_dir = ctx.data_dir;  // the global --data-dir
       if (listen_given) config.listen = a->listen;
+      if (storage_given) config.storage = a->storage;
       return server::run_server(std::move(config));
     };
   });

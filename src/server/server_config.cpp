@@ -58,6 +58,7 @@ std::function<Status(ServerConfig&, const std::string&)> flag(const char* key, b
 const std::vector<Option>& options() {
   static const std::vector<Option> all = {
       {"dataDir", "COFFER_DATA_DIR", text(&ServerConfig::data_dir)},
+      {"storage", "COFFER_STORAGE_URL", text(&ServerConfig::storage)},
       {"listen", "COFFER_LISTEN", text(&ServerConfig::listen)},
       {"tlsCertFile", "COFFER_TLS_CERT_FILE", text(&ServerConfig::tls_cert_file)},
       {"tlsKeyFile", "COFFER_TLS_KEY_FILE", text(&ServerConfig::tls_key_file)},

@@ -18,6 +18,7 @@
 #include "crypto/root_key.hpp"
 #include "http/server.hpp"
 #include "server/data_dir_lock.hpp"
+#include "server/storage.hpp"
 #include "server/dev_bootstrap.hpp"
 #include "server/initial_admin.hpp"
 #include "server/workload_identity.hpp"
@@ -67,7 +68,7 @@ int run_server(ServerConfig config) {
   if (!root.ok()) return fail(root.status());
   crypto::Keyring keyring(std::move(*root));
 
-  auto store = store::open_sqlite_store({(fs::path(config.data_dir) / "coffer.db").string()});
+  auto store = open_server_store(config.data_dir, config.storage);
   if (!store.ok()) return fail(store.status());
   auto identity = auth::load_or_create_server_identity(**store, keyring);
   if (!identity.ok()) return fail(identity.status());

@@ -21,6 +21,7 @@
 // have no side effects outside the transaction.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -82,6 +83,19 @@ struct SqliteOptions {
   std::size_t readers = 8;     // pooled read connections
   std::size_t max_batch = 256; // most write() calls folded into one commit
 };
+
+struct PostgresOptions {
+  std::string url;             // libpq URI or conninfo (multi-host, target_session_attrs=read-write)
+  std::size_t pool = 8;        // connections for transactions
+  std::chrono::milliseconds retry_budget{15000};  // how long a transaction is retried before kUnavailable
+};
+
+// Connects to PostgreSQL (the primary; a standby is refused), migrates the
+// schema under a lock, refuses a server that could lose acknowledged writes,
+// and returns a store several Coffer processes may share
+// (store/postgres/pg_store.hpp). kUnavailable when the database cannot be
+// reached, kBadParameter for a refused server or schema.
+Result<std::unique_ptr<Store>> open_postgres_store(const PostgresOptions& options);
 
 // Opens (creating and migrating as needed) a SQLite store in WAL mode with
 // synchronous=FULL. Its generation() counts this process's commits only:

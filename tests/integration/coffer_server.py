@@ -18,6 +18,20 @@ import unittest
 
 COFFER_BIN = os.environ.get("COFFER_BIN", os.path.join(os.path.dirname(__file__), "../../build/coffer"))
 ARTIFACTS = os.environ.get("COFFER_TEST_ARTIFACTS") or None
+# The storage parameter of the suite: unset = each server's SQLite file in its data directory;
+# the directory of a running PostgreSQL test cluster (tests/support/pg_cluster.py) = each server
+# gets a fresh database there (ctest runs every integration test both ways).
+PG_CLUSTER = os.environ.get("COFFER_TEST_PG") or None
+
+
+def storage_args():
+    """--storage for a new server under the suite's storage parameter ([] for SQLite)."""
+    if not PG_CLUSTER:
+        return []
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+    from pg_cluster import Cluster
+    return ["--storage", Cluster(PG_CLUSTER).create_database()]
 
 
 def new_data_dir(prefix="coffer-it-"):
@@ -42,9 +56,11 @@ def canary(value):
 
 
 class CofferServer:
-    def __init__(self, data_dir=None, extra_args=(), open_files=None):
+    def __init__(self, data_dir=None, extra_args=(), open_files=None, storage=None):
         self.owns_dir = data_dir is None
         self.data_dir = data_dir or new_data_dir()
+        # A database of its own under the PostgreSQL parameter, kept across restarts of this server.
+        self.storage = storage if storage is not None else storage_args()
         self.extra_args = list(extra_args)
         self.open_files = open_files  # (soft, hard) RLIMIT_NOFILE for the server, as `ulimit -n` sets it
         self.proc = None
@@ -53,7 +69,7 @@ class CofferServer:
 
     def start(self, port=0, timeout=60):
         args = [COFFER_BIN, "server", "--dev", "--data-dir", self.data_dir,
-                "--listen", f"localhost:{port}"] + self.extra_args
+                "--listen", f"localhost:{port}"] + self.storage + self.extra_args
         limits = self.open_files
 
         def preexec():

@@ -205,7 +205,7 @@ class AuditAnchorTest(unittest.TestCase):
             self.assertNotIn("intact:", v.stdout)
             v = coffer("audit", "verify", copy, "--public-key", pub, "--data-dir", server.data_dir)
             self.assertEqual(v.returncode, 1, v.stdout + v.stderr)
-            self.assertIn("holds no anchor", v.stderr)
+            self.assertIn("hold no anchor", v.stderr)
             self.assertEqual(coffer("audit", "verify", copy, "--public-key", pub, "--no-anchor").returncode, 0)
             v = coffer("audit", "verify", copy, "--public-key", pub, "--data-dir", server.data_dir,
                        "--sink", f"file:{log_path}")

@@ -79,3 +79,21 @@ TEST_F(MigrationTest, MigrationListIsOrdered) {
 
 }  // namespace
 }  // namespace coffer::store::testing
+
+namespace coffer::store::testing {
+namespace {
+
+TEST(SqliteStoreOpen, BadPathFailsCleanly) {
+  TempDir dir;
+  auto missing_dir = sqlite::SqliteStore::open({dir.file("no/such/dir/db"), 2, 16});
+  ASSERT_FALSE(missing_dir.ok());
+  EXPECT_EQ(missing_dir.status().code(), Code::kUnavailable);
+  EXPECT_NE(missing_dir.status().message().find("cannot open"), std::string::npos);
+  EXPECT_EQ(open_sqlite_store({""}).status().code(), Code::kBadParameter);
+  EXPECT_EQ(open_sqlite_store({":memory:"}).status().code(), Code::kBadParameter);
+  auto through_factory = open_sqlite_store({dir.file("factory.db")});
+  EXPECT_TRUE(through_factory.ok()) << through_factory.status().message();
+}
+
+}  // namespace
+}  // namespace coffer::store::testing

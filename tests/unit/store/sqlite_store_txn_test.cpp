@@ -1,5 +1,6 @@
-// Transaction semantics: failed callbacks in a shared batch, snapshots,
-// nested calls and exceptions.
+// SQLite's transactions: failed callbacks in a shared group-commit batch,
+// the reader pool, destruction with queued writes (the contract on both
+// backends is store_contract_test.cpp).
 #include <atomic>
 #include <chrono>
 #include <latch>
@@ -69,94 +70,6 @@ TEST_F(TxnTest, FailingCallbackLeavesNothingWhileBatchmateCommits) {
   EXPECT_FALSE(get(*s, "thrown/1").has_value());
   EXPECT_TRUE(get(*s, "blocker").has_value());
   EXPECT_EQ(get(*s, "good")->value, "v");
-}
-
-TEST_F(TxnTest, FailedWriteKeepsNothing) {
-  auto s = open();
-  ASSERT_TRUE(s);
-  ASSERT_TRUE(put(*s, "k", "old").ok());
-  const int64_t rev = get(*s, "k")->revision;
-  Status st = s->write([](WriteTxn& txn) -> Status {
-    COFFER_RETURN_IF_ERROR(txn.put("k", "new"));
-    COFFER_RETURN_IF_ERROR(txn.put("other", "x"));
-    return txn.put_if("k", "newer", 0);  // conflict: k exists
-  });
-  EXPECT_EQ(st.code(), Code::kConflict);
-  EXPECT_EQ(get(*s, "k")->value, "old");
-  EXPECT_EQ(get(*s, "k")->revision, rev);
-  EXPECT_FALSE(get(*s, "other").has_value());
-}
-
-TEST_F(TxnTest, ReadSeesOneSnapshot) {
-  auto s = open();
-  ASSERT_TRUE(s);
-  ASSERT_TRUE(put(*s, "a", "1").ok());
-  ASSERT_TRUE(put(*s, "b", "1").ok());
-  std::latch first_read(1), written(1);
-  std::thread reader([&] {
-    Status st = s->read([&](ReadTxn& txn) -> Status {
-      auto a = txn.get("a");
-      EXPECT_TRUE(a.ok() && *a && (*a)->value == "1");
-      first_read.count_down();
-      written.wait();  // a write commits meanwhile
-      auto b = txn.get("b");
-      EXPECT_TRUE(b.ok() && *b && (*b)->value == "1");
-      auto all = txn.scan("", "", 10);
-      EXPECT_TRUE(all.ok());
-      if (all.ok()) {
-        EXPECT_EQ(all->size(), 2u);
-        for (const auto& e : *all) EXPECT_EQ(e.value, "1") << e.key;
-      }
-      return Status::Ok();
-    });
-    EXPECT_TRUE(st.ok()) << st.message();
-  });
-  first_read.wait();
-  Status w = s->write([](WriteTxn& txn) -> Status {
-    COFFER_RETURN_IF_ERROR(txn.put("a", "2"));
-    COFFER_RETURN_IF_ERROR(txn.put("b", "2"));
-    return txn.put("c", "2");
-  });
-  ASSERT_TRUE(w.ok()) << w.message();
-  written.count_down();
-  reader.join();
-  EXPECT_EQ(get(*s, "a")->value, "2");
-  EXPECT_EQ(get(*s, "b")->value, "2");
-  EXPECT_EQ(scan(*s, "").size(), 3u);
-}
-
-TEST_F(TxnTest, ReadReturnsCallbackStatusAndSurvivesThrow) {
-  auto s = open();
-  ASSERT_TRUE(s);
-  EXPECT_EQ(s->read([](ReadTxn&) { return Status(Code::kNotFound, "nope"); }).code(), Code::kNotFound);
-  Status st = s->read([](ReadTxn&) -> Status { throw std::runtime_error("bang"); });
-  EXPECT_EQ(st.code(), Code::kInternal);
-  EXPECT_NE(st.message().find("bang"), std::string::npos);
-  ASSERT_TRUE(put(*s, "k", "v").ok());  // the pooled connection is still usable
-  EXPECT_EQ(get(*s, "k")->value, "v");
-}
-
-TEST_F(TxnTest, NestedCallsAreRefused) {
-  auto s = open();
-  ASSERT_TRUE(s);
-  auto noop_read = [](ReadTxn&) { return Status::Ok(); };
-  auto noop_write = [](WriteTxn&) { return Status::Ok(); };
-  Status inner_read, inner_write;
-  ASSERT_TRUE(s->read([&](ReadTxn&) {
-                 inner_read = s->read(noop_read);
-                 inner_write = s->write(noop_write);
-                 return Status::Ok();
-               }).ok());
-  EXPECT_EQ(inner_read.code(), Code::kInternal);
-  EXPECT_EQ(inner_write.code(), Code::kInternal);
-  ASSERT_TRUE(s->write([&](WriteTxn& txn) {
-                 inner_read = s->read(noop_read);
-                 inner_write = s->write(noop_write);
-                 return txn.put("k", "v");
-               }).ok());
-  EXPECT_EQ(inner_read.code(), Code::kInternal);
-  EXPECT_EQ(inner_write.code(), Code::kInternal);
-  EXPECT_TRUE(get(*s, "k").has_value());
 }
 
 TEST_F(TxnTest, ReadersWaitForAFreeConnection) {

@@ -39,9 +39,30 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+enum class Backend { kSqlite, kPostgres };
+
+inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+}
+
+// A fresh database in the PostgreSQL test cluster named by $COFFER_TEST_PG
+// (tests/support/pg_cluster.py; ctest starts one for the store tests), as a
+// libpq URL. Fails the test when there is none.
+std::string fresh_postgres_database();
+
 class StoreTest : public ::testing::Test {
  protected:
   std::string db_path() const { return dir_.file("coffer.db"); }
+
+  // A store of either backend, empty.
+  std::unique_ptr<Store> open_backend(Backend backend) {
+    if (backend == Backend::kSqlite) return open();
+    const std::string url = fresh_postgres_database();
+    if (url.empty()) return nullptr;
+    auto store = open_postgres_store({url});
+    EXPECT_TRUE(store.ok()) << store.status().message();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
 
   std::unique_ptr<sqlite::SqliteStore> open(std::size_t readers = 4, std::size_t max_batch = 256) {
     auto store = sqlite::SqliteStore::open({db_path(), readers, max_batch});

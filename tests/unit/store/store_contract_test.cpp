@@ -1,6 +1,11 @@
-// put/get/erase, put_if, revisions and scan ordering over binary keys.
+// The Store contract, on both backends: put/get/erase, put_if, revisions and
+// scan ordering over binary keys, failed writes, snapshots, callback errors
+// and nested calls.
 #include <algorithm>
+#include <latch>
+#include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "store_test_util.hpp"
 
@@ -10,9 +15,14 @@ namespace {
 using namespace std::string_literals;
 using Keys = std::vector<std::string>;
 
-class BasicTest : public StoreTest {};
+class BasicTest : public StoreTest, public ::testing::WithParamInterface<Backend> {
+ protected:
+  std::unique_ptr<Store> open() { return open_backend(GetParam()); }
+};
 
-TEST_F(BasicTest, PutGetErase) {
+INSTANTIATE_TEST_SUITE_P(Backends, BasicTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres), backend_name);
+
+TEST_P(BasicTest, PutGetErase) {
   auto s = open();
   ASSERT_TRUE(s);
   EXPECT_FALSE(get(*s, "k").has_value());
@@ -31,7 +41,7 @@ TEST_F(BasicTest, PutGetErase) {
   EXPECT_TRUE(s->write([](WriteTxn& txn) { return txn.erase("never-there"); }).ok());
 }
 
-TEST_F(BasicTest, BinaryKeysAndEmptyValues) {
+TEST_P(BasicTest, BinaryKeysAndEmptyValues) {
   auto s = open();
   ASSERT_TRUE(s);
   const std::string key = "a\0b\xff\x01"s;
@@ -46,7 +56,7 @@ TEST_F(BasicTest, BinaryKeysAndEmptyValues) {
   EXPECT_EQ(empty->value, "");
 }
 
-TEST_F(BasicTest, WriteTxnSeesItsOwnWrites) {
+TEST_P(BasicTest, WriteTxnSeesItsOwnWrites) {
   auto s = open();
   ASSERT_TRUE(s);
   Status st = s->write([](WriteTxn& txn) -> Status {
@@ -63,7 +73,7 @@ TEST_F(BasicTest, WriteTxnSeesItsOwnWrites) {
   EXPECT_EQ(keys(scan(*s, "x/")), Keys{"x/2"});
 }
 
-TEST_F(BasicTest, PutIf) {
+TEST_P(BasicTest, PutIf) {
   auto s = open();
   ASSERT_TRUE(s);
   auto put_if = [&](int64_t expected, std::string_view value) {
@@ -87,7 +97,7 @@ TEST_F(BasicTest, PutIf) {
   EXPECT_EQ(get(*s, "k")->value, "v2");
 }
 
-TEST_F(BasicTest, RevisionsAreGlobalAndIncrease) {
+TEST_P(BasicTest, RevisionsAreGlobalAndIncrease) {
   auto s = open();
   ASSERT_TRUE(s);
   std::vector<int64_t> seen;
@@ -111,7 +121,7 @@ TEST_F(BasicTest, RevisionsAreGlobalAndIncrease) {
   EXPECT_LT(get(*s, "m/1")->revision, get(*s, "m/2")->revision);
 }
 
-TEST_F(BasicTest, ScanPrefixStartAfterLimit) {
+TEST_P(BasicTest, ScanPrefixStartAfterLimit) {
   auto s = open();
   ASSERT_TRUE(s);
   const Keys all = {"a", "a/\0x"s, "a/1", "a/2", "a/\xff", "a0", "b"};
@@ -136,7 +146,7 @@ TEST_F(BasicTest, ScanPrefixStartAfterLimit) {
   EXPECT_GT(entries[0].revision, 0);
 }
 
-TEST_F(BasicTest, ScanPrefixEndingInFF) {
+TEST_P(BasicTest, ScanPrefixEndingInFF) {
   auto s = open();
   ASSERT_TRUE(s);
   const Keys all = {"p\xfe", "p\xfe\xff", "p\xff", "p\xff\0"s, "p\xff\xff\x01", "q", "\xff", "\xff\xff",
@@ -148,7 +158,7 @@ TEST_F(BasicTest, ScanPrefixEndingInFF) {
   EXPECT_EQ(keys(scan(*s, "\xff", "\xff\xfe")), (Keys{"\xff\xff", "\xff\xff\xff"}));
 }
 
-TEST_F(BasicTest, ScanPagesThroughEverything) {
+TEST_P(BasicTest, ScanPagesThroughEverything) {
   auto s = open();
   ASSERT_TRUE(s);
   Keys expected;
@@ -169,15 +179,116 @@ TEST_F(BasicTest, ScanPagesThroughEverything) {
   EXPECT_EQ(got, expected);
 }
 
-TEST_F(BasicTest, BadPathFailsCleanly) {
-  auto missing_dir = sqlite::SqliteStore::open({dir_.file("no/such/dir/db"), 2, 16});
-  ASSERT_FALSE(missing_dir.ok());
-  EXPECT_EQ(missing_dir.status().code(), Code::kUnavailable);
-  EXPECT_NE(missing_dir.status().message().find("cannot open"), std::string::npos);
-  EXPECT_EQ(open_sqlite_store({""}).status().code(), Code::kBadParameter);
-  EXPECT_EQ(open_sqlite_store({":memory:"}).status().code(), Code::kBadParameter);
-  auto through_factory = open_sqlite_store({dir_.file("factory.db")});
-  EXPECT_TRUE(through_factory.ok()) << through_factory.status().message();
+TEST_P(BasicTest, FailedWriteKeepsNothing) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(put(*s, "k", "old").ok());
+  const int64_t rev = get(*s, "k")->revision;
+  Status st = s->write([](WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.put("k", "new"));
+    COFFER_RETURN_IF_ERROR(txn.put("other", "x"));
+    return txn.put_if("k", "newer", 0);  // conflict: k exists
+  });
+  EXPECT_EQ(st.code(), Code::kConflict);
+  EXPECT_EQ(get(*s, "k")->value, "old");
+  EXPECT_EQ(get(*s, "k")->revision, rev);
+  EXPECT_FALSE(get(*s, "other").has_value());
+}
+
+TEST_P(BasicTest, ReadSeesOneSnapshot) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(put(*s, "a", "1").ok());
+  ASSERT_TRUE(put(*s, "b", "1").ok());
+  std::latch first_read(1), written(1);
+  std::thread reader([&] {
+    Status st = s->read([&](ReadTxn& txn) -> Status {
+      auto a = txn.get("a");
+      EXPECT_TRUE(a.ok() && *a && (*a)->value == "1");
+      first_read.count_down();
+      written.wait();  // a write commits meanwhile
+      auto b = txn.get("b");
+      EXPECT_TRUE(b.ok() && *b && (*b)->value == "1");
+      auto all = txn.scan("", "", 10);
+      EXPECT_TRUE(all.ok());
+      if (all.ok()) {
+        EXPECT_EQ(all->size(), 2u);
+        for (const auto& e : *all) EXPECT_EQ(e.value, "1") << e.key;
+      }
+      return Status::Ok();
+    });
+    EXPECT_TRUE(st.ok()) << st.message();
+  });
+  first_read.wait();
+  Status w = s->write([](WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.put("a", "2"));
+    COFFER_RETURN_IF_ERROR(txn.put("b", "2"));
+    return txn.put("c", "2");
+  });
+  ASSERT_TRUE(w.ok()) << w.message();
+  written.count_down();
+  reader.join();
+  EXPECT_EQ(get(*s, "a")->value, "2");
+  EXPECT_EQ(get(*s, "b")->value, "2");
+  EXPECT_EQ(scan(*s, "").size(), 3u);
+}
+
+TEST_P(BasicTest, ReadReturnsCallbackStatusAndSurvivesThrow) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->read([](ReadTxn&) { return Status(Code::kNotFound, "nope"); }).code(), Code::kNotFound);
+  Status st = s->read([](ReadTxn&) -> Status { throw std::runtime_error("bang"); });
+  EXPECT_EQ(st.code(), Code::kInternal);
+  EXPECT_NE(st.message().find("bang"), std::string::npos);
+  st = s->write([](WriteTxn& txn) -> Status {
+    (void)txn.put("thrown", "v");
+    throw std::runtime_error("boom");
+  });
+  EXPECT_EQ(st.code(), Code::kInternal);
+  EXPECT_FALSE(get(*s, "thrown").has_value());
+  ASSERT_TRUE(put(*s, "k", "v").ok());  // the pooled connection is still usable
+  EXPECT_EQ(get(*s, "k")->value, "v");
+}
+
+TEST_P(BasicTest, NestedCallsAreRefused) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  auto noop_read = [](ReadTxn&) { return Status::Ok(); };
+  auto noop_write = [](WriteTxn&) { return Status::Ok(); };
+  Status inner_read, inner_write;
+  ASSERT_TRUE(s->read([&](ReadTxn&) {
+                 inner_read = s->read(noop_read);
+                 inner_write = s->write(noop_write);
+                 return Status::Ok();
+               }).ok());
+  EXPECT_EQ(inner_read.code(), Code::kInternal);
+  EXPECT_EQ(inner_write.code(), Code::kInternal);
+  ASSERT_TRUE(s->write([&](WriteTxn& txn) {
+                 inner_read = s->read(noop_read);
+                 inner_write = s->write(noop_write);
+                 return txn.put("k", "v");
+               }).ok());
+  EXPECT_EQ(inner_read.code(), Code::kInternal);
+  EXPECT_EQ(inner_write.code(), Code::kInternal);
+  EXPECT_TRUE(get(*s, "k").has_value());
+}
+
+// The generation advances with every commit, so a cache keyed by it is
+// exact. (It may also move without one — PostgreSQL's snapshot moves with
+// any transaction of the cluster — which only costs a cache miss.)
+TEST_P(BasicTest, GenerationMovesWithEveryCommit) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  for (int i = 0; i < 20; ++i) {
+    const auto before = s->generation();
+    ASSERT_TRUE(put(*s, "k", std::to_string(i)).ok());
+    EXPECT_NE(s->generation(), before) << i;
+  }
+  if (GetParam() == Backend::kSqlite) {
+    const auto g = s->generation();
+    (void)get(*s, "k");
+    EXPECT_EQ(s->generation(), g) << "a read is no commit";
+  }
 }
 
 }  // namespace

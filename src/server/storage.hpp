@@ -1,0 +1,30 @@
+// Where a server's records live: the `storage` setting. Empty (the default)
+// is the embedded SQLite database DIR/coffer.db; a libpq URI
+// ("postgresql://…", "postgres://…") or key=value conninfo ("host=… dbname=…")
+// is PostgreSQL, shared by any number of replicas (store/store.hpp).
+// A server on PostgreSQL records that URL, without its password, as
+// DIR/storage.json, so offline commands given only --data-dir (`coffer audit
+// verify`, `coffer audit hash`) open the same records.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/status.hpp"
+#include "store/store.hpp"
+
+namespace coffer::server {
+
+bool is_postgres_url(const std::string& storage);
+// The URL with any password removed (user:pass@ → user@, password=… dropped).
+std::string without_password(const std::string& url);
+
+// Opens the store of a server with data directory `data_dir` and setting
+// `storage`, and (PostgreSQL) records it in DIR/storage.json.
+Result<std::unique_ptr<store::Store>> open_server_store(const std::string& data_dir, const std::string& storage);
+// Opens the records of the server whose data directory is `data_dir`, for
+// offline commands: `storage` when given, else what DIR/storage.json names,
+// else DIR/coffer.db. kNotFound when there is no database there.
+Result<std::unique_ptr<store::Store>> open_offline_store(const std::string& data_dir, const std::string& storage = {});
+
+}  // namespace coffer::server

@@ -1,0 +1,142 @@
+#include "store/postgres/pg_connection.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace coffer::store::postgres {
+namespace {
+
+PgError error_of(PGconn* conn, const PGresult* r) {
+  PgError e;
+  if (r) {
+    if (const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE)) e.sqlstate = state;
+    if (const char* msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)) e.message = msg;
+  }
+  if (e.message.empty() && conn) e.message = PQerrorMessage(conn);
+  while (!e.message.empty() && (e.message.back() == '\n' || e.message.back() == ' ')) e.message.pop_back();
+  e.connection_lost = !conn || PQstatus(conn) != CONNECTION_OK;
+  return e;
+}
+
+}  // namespace
+
+int64_t PgResult::int8(int row, int col) const {
+  const auto* p = reinterpret_cast<const unsigned char*>(PQgetvalue(r_.get(), row, col));
+  if (PQgetlength(r_.get(), row, col) != 8) return 0;
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  return static_cast<int64_t>(v);
+}
+
+int64_t PgResult::affected() const {
+  if (!r_) return 0;
+  const char* n = PQcmdTuples(r_.get());
+  return n && *n ? std::strtoll(n, nullptr, 10) : 0;
+}
+
+PgParams& PgParams::bytes(std::string_view v) {
+  storage_.emplace_back(v);
+  values_.push_back(nullptr);
+  lengths_.push_back(static_cast<int>(v.size()));
+  formats_.push_back(1);
+  return *this;
+}
+
+PgParams& PgParams::text(std::string_view v) {
+  storage_.emplace_back(v);
+  values_.push_back(nullptr);
+  lengths_.push_back(0);
+  formats_.push_back(0);
+  return *this;
+}
+
+PgParams& PgParams::int8(int64_t v) {
+  std::string be(8, '\0');
+  auto u = static_cast<uint64_t>(v);
+  for (int i = 7; i >= 0; --i, u >>= 8) be[static_cast<std::size_t>(i)] = static_cast<char>(u & 0xff);
+  storage_.push_back(std::move(be));
+  values_.push_back(nullptr);
+  lengths_.push_back(8);
+  formats_.push_back(1);
+  return *this;
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+std::variant<std::unique_ptr<PgConnection>, PgError> PgConnection::connect(const std::string& conninfo,
+                                                                           const std::string& session_sql) {
+  // Defaults first: whatever the URI or conninfo says overrides them.
+  const char* keywords[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                            "keepalives_count", "tcp_user_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"5", "1", "10", "5", "3", "15000", "coffer", conninfo.c_str(), nullptr};
+  PGconn* raw = PQconnectdbParams(keywords, values, 1);
+  if (!raw || PQstatus(raw) != CONNECTION_OK) {
+    PgError e = error_of(raw, nullptr);
+    e.connection_lost = true;
+    PQfinish(raw);
+    return e;
+  }
+  std::unique_ptr<PgConnection> conn(new PgConnection(raw));
+  if (!session_sql.empty()) {
+    if (auto e = conn->run(session_sql.c_str())) return *e;
+  }
+  return conn;
+}
+
+std::variant<PgResult, PgError> PgConnection::result_of(PGresult* r) {
+  const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return PgResult(r);
+  PgError e = error_of(conn_, r);
+  PQclear(r);
+  return e;
+}
+
+std::variant<PgResult, PgError> PgConnection::exec(const char* sql, const PgParams& params) {
+  std::vector<const char*> values(params.values_.size());
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = params.storage_[i].data();
+  return result_of(PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(),
+                                params.lengths_.data(), params.formats_.data(), 1));
+}
+
+std::optional<PgError> PgConnection::run(const char* sql) {
+  PGresult* r = PQexec(conn_, sql);
+  auto out = result_of(r);
+  if (auto* e = std::get_if<PgError>(&out)) return *e;
+  return std::nullopt;
+}
+
+std::variant<PgResult, PgError> PgConnection::exec_prepared(const char* name, const char* sql, const PgParams& params) {
+  if (std::find(prepared_.begin(), prepared_.end(), name) == prepared_.end()) {
+    PGresult* r = PQprepare(conn_, name, sql, 0, nullptr);
+    auto prepared = result_of(r);
+    if (auto* e = std::get_if<PgError>(&prepared)) return *e;
+    prepared_.emplace_back(name);
+  }
+  std::vector<const char*> values(params.values_.size());
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = params.storage_[i].data();
+  return result_of(PQexecPrepared(conn_, name, static_cast<int>(values.size()), values.data(),
+                                  params.lengths_.data(), params.formats_.data(), 1));
+}
+
+std::optional<PgError> PgConnection::send_then_drop(const char* sql) {
+  if (PQsendQuery(conn_, sql) == 1) {
+    while (PQflush(conn_) == 1) {
+    }
+  }
+  ::shutdown(PQsocket(conn_), SHUT_RDWR);
+  PgError e;
+  e.message = "connection dropped after sending " + std::string(sql) + " (failpoint)";
+  e.connection_lost = true;
+  PQfinish(conn_);
+  conn_ = nullptr;  // ok() is false from now on: the pool reconnects
+  return e;
+}
+
+bool PgConnection::in_transaction() const {
+  const PGTransactionStatusType t = PQtransactionStatus(conn_);
+  return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
+}  // namespace coffer::store::postgres

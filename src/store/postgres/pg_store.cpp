@@ -1,0 +1,293 @@
+#include "store/postgres/pg_store.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "common/failpoint.hpp"
+#include "store/postgres/pg_errors.hpp"
+#include "store/postgres/pg_schema.hpp"
+#include "store/postgres/pg_txn.hpp"
+
+namespace coffer::store {
+
+Result<std::unique_ptr<Store>> open_postgres_store(const PostgresOptions& options) {
+  auto store = postgres::PgStore::open(options);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Store>(std::move(store).value());
+}
+
+}  // namespace coffer::store
+
+namespace coffer::store::postgres {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+// The store whose callback is running on this thread, if any.
+thread_local const PgStore* t_inside = nullptr;
+
+class InsideScope {
+ public:
+  explicit InsideScope(const PgStore* store) : saved_(t_inside) { t_inside = store; }
+  ~InsideScope() { t_inside = saved_; }
+  InsideScope(const InsideScope&) = delete;
+  InsideScope& operator=(const InsideScope&) = delete;
+
+ private:
+  const PgStore* saved_;
+};
+
+std::mt19937_64& rng() {
+  thread_local std::mt19937_64 gen(std::random_device{}());
+  return gen;
+}
+
+// Full jitter: uniform in [0, min(2 s, 50 ms × 2^attempt)].
+std::chrono::milliseconds backoff(int attempt) {
+  const int64_t cap = std::min<int64_t>(2000, int64_t{50} << std::min(attempt, 6));
+  return std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(0, cap)(rng()));
+}
+
+// A random (version 4) UUID in text form: the id of one write().
+std::string new_txn_id() {
+  const uint64_t a = rng()(), b = rng()();
+  char out[37];
+  std::snprintf(out, sizeof out, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0x0fff),
+                static_cast<unsigned>(((b >> 48) & 0x3fff) | 0x8000),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return out;
+}
+
+template <typename Fn, typename Txn>
+Status run_callback(const PgStore* store, const Fn& fn, Txn& txn) {
+  InsideScope inside(store);
+  try {
+    return fn(txn);
+  } catch (const std::exception& e) {
+    return Status(Code::kInternal, std::string("store: callback threw: ") + e.what());
+  } catch (...) {
+    return Status(Code::kInternal, "store: callback threw");
+  }
+}
+
+}  // namespace
+
+// A fixed number of connection slots; a slot connects on first use and again
+// after its connection broke.
+class PgStore::Pool {
+ public:
+  Pool(std::string url, std::size_t size) : url_(std::move(url)), slots_(std::max<std::size_t>(1, size)) {
+    for (std::size_t i = 0; i < slots_.size(); ++i) free_.push_back(i);
+  }
+
+  class Lease {
+   public:
+    Lease(Pool* pool, std::size_t slot) : pool_(pool), slot_(slot) {}
+    Lease(Lease&& o) noexcept : pool_(std::exchange(o.pool_, nullptr)), slot_(o.slot_) {}
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (pool_) pool_->release(slot_);
+    }
+    PgConnection& conn() { return *pool_->slots_[slot_]; }
+
+   private:
+    Pool* pool_;
+    std::size_t slot_;
+  };
+
+  std::variant<Lease, PgError> acquire() {
+    std::size_t slot;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return !free_.empty(); });
+      slot = free_.back();
+      free_.pop_back();
+    }
+    Lease lease(this, slot);
+    auto& conn = slots_[slot];
+    if (!conn || !conn->ok() || conn->in_transaction()) {
+      conn.reset();
+      auto made = PgConnection::connect(url_, session_settings());
+      if (auto* e = std::get_if<PgError>(&made)) return *e;
+      conn = std::move(std::get<std::unique_ptr<PgConnection>>(made));
+    }
+    return lease;
+  }
+
+ private:
+  void release(std::size_t slot) {
+    {
+      std::lock_guard lock(mu_);
+      free_.push_back(slot);
+    }
+    cv_.notify_one();
+  }
+
+  const std::string url_;
+  std::vector<std::unique_ptr<PgConnection>> slots_;  // a slot is touched only by its lease holder
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::size_t> free_;
+};
+
+// generation(): the snapshot token, fetched on a connection of its own by
+// one caller at a time for everyone waiting.
+class PgStore::Snapshots {
+ public:
+  explicit Snapshots(std::string url) : url_(std::move(url)) {}
+
+  uint64_t current() {
+    std::unique_lock lock(mu_);
+    const uint64_t mine = ++asked_;  // served by a fetch that starts after this
+    while (served_ < mine) {
+      if (fetching_) {
+        cv_.wait(lock);
+        continue;
+      }
+      fetching_ = true;
+      const uint64_t covers = asked_;
+      lock.unlock();
+      std::optional<std::string> snapshot = fetch();
+      lock.lock();
+      fetching_ = false;
+      served_ = covers;
+      if (!snapshot || *snapshot != last_) ++generation_;
+      if (snapshot) last_ = std::move(*snapshot);
+      if (!snapshot) last_.clear();
+      cv_.notify_all();
+    }
+    return generation_;
+  }
+
+ private:
+  std::optional<std::string> fetch() {
+    if (!conn_ || !conn_->ok()) {
+      conn_.reset();
+      auto made = PgConnection::connect(url_, session_settings());
+      if (std::holds_alternative<PgError>(made)) return std::nullopt;
+      conn_ = std::move(std::get<std::unique_ptr<PgConnection>>(made));
+    }
+    auto r = conn_->exec_prepared("coffer_snapshot", "SELECT pg_current_snapshot()::text", PgParams());
+    if (std::holds_alternative<PgError>(r)) {
+      conn_.reset();
+      return std::nullopt;
+    }
+    const auto& res = std::get<PgResult>(r);
+    if (res.rows() != 1) return std::nullopt;
+    return std::string(res.bytes(0, 0));
+  }
+
+  const std::string url_;
+  std::unique_ptr<PgConnection> conn_;  // used by the fetching caller only
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t asked_ = 0;
+  uint64_t served_ = 0;
+  bool fetching_ = false;
+  uint64_t generation_ = 1;
+  std::string last_;
+};
+
+PgStore::PgStore(const PostgresOptions& options)
+    : options_(options),
+      pool_(std::make_unique<Pool>(options.url, options.pool)),
+      snapshots_(std::make_unique<Snapshots>(options.url)) {}
+
+PgStore::~PgStore() = default;
+
+Result<std::unique_ptr<PgStore>> PgStore::open(const PostgresOptions& options) {
+  if (options.url.empty()) return Status(Code::kBadParameter, "postgres: no storage URL");
+  auto made = PgConnection::connect(options.url, session_settings());
+  if (auto* e = std::get_if<PgError>(&made)) return to_status(*e, "connecting");
+  auto& conn = *std::get<std::unique_ptr<PgConnection>>(made);
+  COFFER_RETURN_IF_ERROR(migrate(conn));
+  return std::unique_ptr<PgStore>(new PgStore(options));
+}
+
+Status PgStore::with_retries(const char* what, const std::function<Attempt(PgConnection&)>& once) {
+  const auto deadline = Steady::now() + options_.retry_budget;
+  Status last(Code::kUnavailable, std::string("postgres: ") + what + ": no attempt made");
+  for (int attempt = 0;; ++attempt) {
+    if (attempt > 0) {
+      const auto pause = backoff(attempt);
+      if (Steady::now() + pause >= deadline) return last;
+      std::this_thread::sleep_for(pause);
+    }
+    auto lease = pool_->acquire();
+    if (auto* e = std::get_if<PgError>(&lease)) {
+      last = to_status(*e, "connecting");
+      if (classify(*e) == Recovery::kFatal) return last;
+      continue;
+    }
+    Attempt a = once(std::get<Pool::Lease>(lease).conn());
+    if (!a.error) return a.status;
+    last = to_status(*a.error, what);
+    const Recovery r = classify(*a.error);
+    if (r == Recovery::kBackOff || r == Recovery::kFatal) return last;
+  }
+}
+
+PgStore::Attempt PgStore::read_once(PgConnection& conn, const std::function<Status(ReadTxn&)>& fn) {
+  if (auto e = conn.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) return {Status(), *e};
+  PgTxn txn(conn);
+  Status st = run_callback(this, fn, txn);
+  if (txn.failure()) {
+    (void)conn.run("ROLLBACK");
+    return {Status(), *txn.failure()};
+  }
+  if (auto e = conn.run(st.ok() ? "COMMIT" : "ROLLBACK")) return {Status(), *e};
+  return {st, std::nullopt};
+}
+
+PgStore::Attempt PgStore::write_once(PgConnection& conn, const std::function<Status(WriteTxn&)>& fn,
+                                     const std::string& txn_id) {
+  // The id goes in first: an earlier attempt that committed makes this
+  // insert fail, before the callback runs again.
+  const std::string begin = "BEGIN ISOLATION LEVEL SERIALIZABLE; INSERT INTO coffer_commits (txn) VALUES ('" +
+                            txn_id + "')";
+  if (auto e = conn.run(begin.c_str())) {
+    (void)conn.run("ROLLBACK");
+    if (e->sqlstate == "23505") return {Status::Ok(), std::nullopt};  // committed by an earlier attempt
+    return {Status(), *e};
+  }
+  PgTxn txn(conn);
+  Status st = run_callback(this, fn, txn);
+  if (txn.failure()) {
+    (void)conn.run("ROLLBACK");
+    return {Status(), *txn.failure()};
+  }
+  if (!st.ok()) {
+    if (auto e = conn.run("ROLLBACK")) return {Status(), *e};
+    return {st, std::nullopt};
+  }
+  if (failpoint("drop_after_commit_send")) {
+    // Tests: the COMMIT reaches the server, its answer never reaches us.
+    if (auto e = conn.send_then_drop("COMMIT")) return {Status(), *e};
+  }
+  if (auto e = conn.run("COMMIT")) return {Status(), *e};  // lost answer: the next attempt finds out
+  if (++writes_ % 1000 == 0) {
+    (void)conn.run("DELETE FROM coffer_commits WHERE at < now() - interval '1 hour'");
+  }
+  return {Status::Ok(), std::nullopt};
+}
+
+Status PgStore::read(const std::function<Status(ReadTxn&)>& fn) {
+  if (t_inside == this) return Status(Code::kInternal, "store: read() called from inside a callback of the same store");
+  return with_retries("read", [&](PgConnection& conn) { return read_once(conn, fn); });
+}
+
+Status PgStore::write(const std::function<Status(WriteTxn&)>& fn) {
+  if (t_inside == this) return Status(Code::kInternal, "store: write() called from inside a callback of the same store");
+  const std::string txn_id = new_txn_id();
+  return with_retries("write", [&](PgConnection& conn) { return write_once(conn, fn, txn_id); });
+}
+
+std::uint64_t PgStore::generation() const { return snapshots_->current(); }
+
+}  // namespace coffer::store::postgres

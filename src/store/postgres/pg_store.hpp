@@ -1,0 +1,68 @@
+// PgStore: the Store on PostgreSQL, shared by any number of Coffer processes.
+//
+// - read(): a REPEATABLE READ READ ONLY transaction on a pooled connection
+//   (one snapshot for the whole callback). write(): a SERIALIZABLE
+//   transaction; it commits only what a serial order of all writers would
+//   give, so replicas need no lock of their own.
+// - Retries: a transaction that fails with a retryable SQLSTATE (pg_errors.hpp)
+//   runs again — write callbacks are side-effect free by the Store contract —
+//   after a jittered exponential backoff (50 ms → 2 s), reconnecting when the
+//   connection broke, for at most `retry_budget`; then kUnavailable (503).
+// - Exactly once: a write() has one random id, and every attempt first
+//   inserts it into coffer_commits (primary key). If an earlier attempt did
+//   commit although its COMMIT's answer was lost, the insert fails with a
+//   unique violation (or waits until that attempt ends, then fails) and
+//   write() returns OK without running the callback again; otherwise the
+//   attempt proceeds. Nothing is acknowledged before COMMIT returned.
+// - generation(): one snapshot token for the whole cluster. A call waits for
+//   a `SELECT pg_current_snapshot()` that started after the call began (one
+//   such query serves every caller waiting meanwhile) and returns a number
+//   that changes whenever the snapshot did. Equal snapshots mean no
+//   transaction of any replica committed in between, so ReadCache entries
+//   stay exact across replicas: a value written on one replica is read back
+//   on another at once. On a database error the number changes (no caching).
+// Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "store/postgres/pg_connection.hpp"
+#include "store/store.hpp"
+
+namespace coffer::store::postgres {
+
+class PgStore final : public Store {
+ public:
+  static Result<std::unique_ptr<PgStore>> open(const PostgresOptions& options);
+  ~PgStore() override;
+
+  Status read(const std::function<Status(ReadTxn&)>& fn) override;
+  Status write(const std::function<Status(WriteTxn&)>& fn) override;
+  std::uint64_t generation() const override;
+
+ private:
+  class Pool;
+  class Snapshots;
+  // The outcome of one attempt: done (with the Status to return), or a
+  // database error to recover from.
+  struct Attempt {
+    Status status;
+    std::optional<PgError> error;
+  };
+  explicit PgStore(const PostgresOptions& options);
+  Attempt write_once(PgConnection& conn, const std::function<Status(WriteTxn&)>& fn, const std::string& txn_id);
+  Attempt read_once(PgConnection& conn, const std::function<Status(ReadTxn&)>& fn);
+  // Runs `once` on pooled connections until it is done or the budget is spent.
+  Status with_retries(const char* what, const std::function<Attempt(PgConnection&)>& once);
+
+  const PostgresOptions options_;
+  std::atomic<uint64_t> writes_{0};  // commits so far; every 1000th prunes coffer_commits
+  std::unique_ptr<Pool> pool_;
+  std::unique_ptr<Snapshots> snapshots_;
+};
+
+}  // namespace coffer::store::postgres
