@@ -19,18 +19,17 @@ Status Authorizer::denied(const Principal& principal, std::string_view action, s
 }
 
 Status Authorizer::authorize(const Principal& principal, std::string_view action, std::string_view scope) const {
-  if (principal.tenant_id == tenant_id_ && rbac_.index()->allows(principal.object_id, action, scope)) {
-    return Status::Ok();
-  }
+  if (principal.tenant_id != tenant_id_) return denied(principal, action, scope);
+  COFFER_ASSIGN_OR_RETURN(auto index, rbac_.fresh_index());
+  if (index->allows(principal.object_id, action, scope)) return Status::Ok();
   return denied(principal, action, scope);
 }
 
 Status Authorizer::authorize_assignment(const Principal& principal, std::string_view action, std::string_view scope,
                                         std::string_view role_id) const {
-  if (principal.tenant_id == tenant_id_ &&
-      rbac_.index()->allows_assignment(principal.object_id, action, scope, role_id)) {
-    return Status::Ok();
-  }
+  if (principal.tenant_id != tenant_id_) return denied(principal, action, scope);
+  COFFER_ASSIGN_OR_RETURN(auto index, rbac_.fresh_index());
+  if (index->allows_assignment(principal.object_id, action, scope, role_id)) return Status::Ok();
   return denied(principal, action, scope);
 }
 

@@ -5,8 +5,10 @@
 // ("/vaults/<vault>/secrets/<name>"). Deny by default: the answer is OK only
 // when the caller belongs to the server's tenant and the RBAC index holds an
 // assignment (to the caller or one of its groups, at the scope or above)
-// whose role grants the action. Reads the registry's in-memory index only,
-// never the store. Thread-safe.
+// whose role grants the action. Reads the registry's in-memory index, after
+// the registry made sure it is current (RbacRegistry::fresh_index(): a store
+// generation check, a reload only after a change); kUnavailable when it
+// cannot (fail closed). Thread-safe.
 #pragma once
 
 #include <string>

@@ -12,6 +12,8 @@ namespace {
 constexpr std::string_view kRolePrefix = "rbac/role/";
 constexpr std::string_view kAssignmentPrefix = "rbac/assignment/";
 constexpr std::string_view kGroupPrefix = "rbac/group/";
+// Bumped by every write, in its transaction: another server's change shows as a new revision.
+constexpr std::string_view kMarkerKey = "rbac/marker";
 constexpr std::size_t kMaxListEntries = 1000;
 
 // ---- records -------------------------------------------------------------
@@ -152,15 +154,62 @@ RbacRegistry::RbacRegistry(store::Store& store)
 
 Status RbacRegistry::load() {
   std::lock_guard lock(write_mu_);
+  const std::uint64_t generation = store_.generation();
+  COFFER_RETURN_IF_ERROR(load_locked());
+  checked_at_.store(generation);
+  return Status::Ok();
+}
+
+Status RbacRegistry::load_locked() const {
   State loaded;
+  int64_t marker = 0;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto m, txn.get(kMarkerKey));
+    marker = m ? m->revision : 0;
     COFFER_RETURN_IF_ERROR(load_prefix(txn, kRolePrefix, decode_role, loaded.roles, &RoleDefinition::name));
     COFFER_RETURN_IF_ERROR(
         load_prefix(txn, kAssignmentPrefix, decode_assignment, loaded.assignments, &RoleAssignment::name));
     return load_prefix(txn, kGroupPrefix, decode_group, loaded.groups, &Group::object_id);
   }));
   state_ = std::move(loaded);
+  marker_revision_ = marker;
   publish_locked();
+  return Status::Ok();
+}
+
+Status RbacRegistry::refresh_locked(std::uint64_t generation) const {
+  if (marker_revision_ >= 0 && checked_at_.load() == generation) return Status::Ok();
+  int64_t marker = 0;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto m, txn.get(kMarkerKey));
+    marker = m ? m->revision : 0;
+    return Status::Ok();
+  }));
+  if (marker != marker_revision_) COFFER_RETURN_IF_ERROR(load_locked());
+  checked_at_.store(generation);
+  return Status::Ok();
+}
+
+Status RbacRegistry::commit_locked(const std::function<Status(store::WriteTxn&)>& mutation) {
+  int64_t next_marker = -1;
+  Status st = store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto m, txn.get(kMarkerKey));
+    if ((m ? m->revision : 0) != marker_revision_) {
+      return Status(Code::kConflict, "Role management changed on another server meanwhile; retry the request.",
+                    "RoleManagementConflict");
+    }
+    COFFER_RETURN_IF_ERROR(mutation(txn));
+    COFFER_RETURN_IF_ERROR(txn.put(kMarkerKey, ""));
+    COFFER_ASSIGN_OR_RETURN(auto bumped, txn.get(kMarkerKey));
+    next_marker = bumped ? bumped->revision : -1;
+    return Status::Ok();
+  });
+  if (st.code() == Code::kConflict && st.reason() == "RoleManagementConflict") {
+    (void)load_locked();  // the next request sees the other server's change
+    return st;
+  }
+  COFFER_RETURN_IF_ERROR(st);
+  marker_revision_ = next_marker;
   return Status::Ok();
 }
 
@@ -169,7 +218,18 @@ std::shared_ptr<const AccessIndex> RbacRegistry::index() const {
   return index_;
 }
 
-void RbacRegistry::publish_locked() {
+Result<std::shared_ptr<const AccessIndex>> RbacRegistry::fresh_index() const {
+  const std::uint64_t generation = store_.generation();
+  if (checked_at_.load() != generation) {
+    std::lock_guard lock(write_mu_);
+    if (Status st = refresh_locked(generation); !st.ok()) {
+      return Status(Code::kUnavailable, "Role assignments cannot be checked right now: " + st.message());
+    }
+  }
+  return index();
+}
+
+void RbacRegistry::publish_locked() const {
   std::vector<RoleDefinition> roles;
   for (const auto& [id, r] : state_.roles) roles.push_back(r);
   std::vector<RoleAssignment> assignments;
@@ -191,6 +251,7 @@ const RoleDefinition* RbacRegistry::role_locked(const std::string& id) const {
 
 std::vector<RoleDefinition> RbacRegistry::list_roles() const {
   std::lock_guard lock(write_mu_);
+  (void)refresh_locked(store_.generation());  // on failure: what this server knows
   std::vector<RoleDefinition> out = builtin_roles();
   std::vector<RoleDefinition> custom;
   for (const auto& [id, r] : state_.roles) custom.push_back(r);
@@ -202,6 +263,7 @@ std::vector<RoleDefinition> RbacRegistry::list_roles() const {
 
 Result<RoleDefinition> RbacRegistry::get_role(std::string_view id) const {
   std::lock_guard lock(write_mu_);
+  (void)refresh_locked(store_.generation());  // on failure: what this server knows
   const RoleDefinition* r = role_locked(lower_ascii(id));
   if (!r) return role_not_found(id);
   return *r;
@@ -243,6 +305,7 @@ Result<RoleDefinition> RbacRegistry::put_role(RoleDefinition def) {
   }
 
   std::lock_guard lock(write_mu_);
+  COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   if (state_.roles.size() >= kMaxListEntries && !state_.roles.count(def.name)) {
     return bad("This server holds the maximum number of custom roles.");
   }
@@ -259,7 +322,7 @@ Result<RoleDefinition> RbacRegistry::put_role(RoleDefinition def) {
   }
   const std::string record = encode_role(def);
   COFFER_RETURN_IF_ERROR(
-      store_.write([&](store::WriteTxn& txn) { return txn.put(key(kRolePrefix, def.name), record); }));
+      commit_locked([&](store::WriteTxn& txn) { return txn.put(key(kRolePrefix, def.name), record); }));
   state_.roles[def.name] = def;
   publish_locked();
   return def;
@@ -269,6 +332,7 @@ Result<RoleDefinition> RbacRegistry::delete_role(std::string_view id_in) {
   const std::string id = lower_ascii(id_in);
   if (find_builtin_role(id)) return bad("Built-in roles cannot be deleted.");
   std::lock_guard lock(write_mu_);
+  COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   auto it = state_.roles.find(id);
   if (it == state_.roles.end()) return role_not_found(id_in);
   for (const auto& [name, a] : state_.assignments) {
@@ -279,7 +343,7 @@ Result<RoleDefinition> RbacRegistry::delete_role(std::string_view id_in) {
                     "RoleDefinitionHasAssignments");
     }
   }
-  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) { return txn.erase(key(kRolePrefix, id)); }));
+  COFFER_RETURN_IF_ERROR(commit_locked([&](store::WriteTxn& txn) { return txn.erase(key(kRolePrefix, id)); }));
   RoleDefinition removed = std::move(it->second);
   state_.roles.erase(it);
   publish_locked();
@@ -290,6 +354,7 @@ Result<RoleDefinition> RbacRegistry::delete_role(std::string_view id_in) {
 
 Result<RoleAssignment> RbacRegistry::create_assignment(RoleAssignment a) {
   std::lock_guard lock(write_mu_);
+  COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   return create_assignment_locked(std::move(a));
 }
 
@@ -326,7 +391,7 @@ Result<RoleAssignment> RbacRegistry::create_assignment_locked(RoleAssignment a) 
     return bad("This server holds the maximum number of role assignments.");
   }
   const std::string record = encode_assignment(a);
-  COFFER_RETURN_IF_ERROR(store_.write(
+  COFFER_RETURN_IF_ERROR(commit_locked(
       [&](store::WriteTxn& txn) { return txn.put_if(key(kAssignmentPrefix, a.name), record, 0); }));
   state_.assignments[a.name] = a;
   publish_locked();
@@ -335,6 +400,7 @@ Result<RoleAssignment> RbacRegistry::create_assignment_locked(RoleAssignment a) 
 
 Result<RoleAssignment> RbacRegistry::get_assignment(std::string_view name) const {
   std::lock_guard lock(write_mu_);
+  (void)refresh_locked(store_.generation());  // on failure: what this server knows
   auto it = state_.assignments.find(lower_ascii(name));
   if (it == state_.assignments.end()) return assignment_not_found();
   return it->second;
@@ -342,6 +408,7 @@ Result<RoleAssignment> RbacRegistry::get_assignment(std::string_view name) const
 
 std::vector<RoleAssignment> RbacRegistry::list_assignments() const {
   std::lock_guard lock(write_mu_);
+  (void)refresh_locked(store_.generation());  // on failure: what this server knows
   std::vector<RoleAssignment> out;
   for (const auto& [name, a] : state_.assignments) out.push_back(a);
   return out;
@@ -350,10 +417,11 @@ std::vector<RoleAssignment> RbacRegistry::list_assignments() const {
 Result<RoleAssignment> RbacRegistry::delete_assignment(std::string_view name_in) {
   const std::string name = lower_ascii(name_in);
   std::lock_guard lock(write_mu_);
+  COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   auto it = state_.assignments.find(name);
   if (it == state_.assignments.end()) return assignment_not_found();
   COFFER_RETURN_IF_ERROR(
-      store_.write([&](store::WriteTxn& txn) { return txn.erase(key(kAssignmentPrefix, name)); }));
+      commit_locked([&](store::WriteTxn& txn) { return txn.erase(key(kAssignmentPrefix, name)); }));
   RoleAssignment removed = std::move(it->second);
   state_.assignments.erase(it);
   publish_locked();
@@ -364,12 +432,13 @@ Result<std::size_t> RbacRegistry::delete_assignments_within(std::string_view sco
   COFFER_ASSIGN_OR_RETURN(std::string scope, normalize_scope(scope_in));
   const std::string below = scope == "/" ? "/" : scope + "/";
   std::lock_guard lock(write_mu_);
+  COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   std::vector<std::string> names;
   for (const auto& [name, a] : state_.assignments) {
     if (a.scope == scope || a.scope.starts_with(below)) names.push_back(name);
   }
   if (names.empty()) return std::size_t{0};
-  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+  COFFER_RETURN_IF_ERROR(commit_locked([&](store::WriteTxn& txn) -> Status {
     for (const auto& name : names) COFFER_RETURN_IF_ERROR(txn.erase(key(kAssignmentPrefix, name)));
     return Status::Ok();
   }));
@@ -383,6 +452,7 @@ Status RbacRegistry::ensure_assignment(std::string_view principal_id, std::strin
   COFFER_ASSIGN_OR_RETURN(std::string scope, normalize_scope(scope_in));
   const std::string pid = lower_ascii(principal_id), rid = lower_ascii(role_id);
   std::lock_guard lock(write_mu_);
+  COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   for (const auto& [name, a] : state_.assignments) {
     if (a.principal_id == pid && a.role_definition_id == rid && a.scope == scope) return Status::Ok();
   }
@@ -395,10 +465,11 @@ Result<Group> RbacRegistry::create_group(const std::string& display_name) {
   COFFER_RETURN_IF_ERROR(validate_display_name(display_name, "displayName", 120));
   Group g{crypto::new_guid(), display_name, {}};
   std::lock_guard lock(write_mu_);
+  COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   if (state_.groups.size() >= kMaxListEntries) return bad("This server holds the maximum number of groups.");
   const std::string record = encode_group(g);
   COFFER_RETURN_IF_ERROR(
-      store_.write([&](store::WriteTxn& txn) { return txn.put_if(key(kGroupPrefix, g.object_id), record, 0); }));
+      commit_locked([&](store::WriteTxn& txn) { return txn.put_if(key(kGroupPrefix, g.object_id), record, 0); }));
   state_.groups[g.object_id] = g;
   publish_locked();
   return g;
@@ -406,6 +477,7 @@ Result<Group> RbacRegistry::create_group(const std::string& display_name) {
 
 std::vector<Group> RbacRegistry::list_groups() const {
   std::lock_guard lock(write_mu_);
+  (void)refresh_locked(store_.generation());  // on failure: what this server knows
   std::vector<Group> out;
   for (const auto& [id, g] : state_.groups) out.push_back(g);
   return out;
@@ -413,6 +485,7 @@ std::vector<Group> RbacRegistry::list_groups() const {
 
 Result<Group> RbacRegistry::get_group(std::string_view object_id) const {
   std::lock_guard lock(write_mu_);
+  (void)refresh_locked(store_.generation());  // on failure: what this server knows
   auto it = state_.groups.find(lower_ascii(object_id));
   if (it == state_.groups.end()) return group_not_found(object_id);
   return it->second;
@@ -421,13 +494,14 @@ Result<Group> RbacRegistry::get_group(std::string_view object_id) const {
 Status RbacRegistry::delete_group(std::string_view object_id) {
   const std::string id = lower_ascii(object_id);
   std::lock_guard lock(write_mu_);
+  COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   auto it = state_.groups.find(id);
   if (it == state_.groups.end()) return group_not_found(object_id);
   std::vector<std::string> doomed;
   for (const auto& [name, a] : state_.assignments) {
     if (a.principal_id == id) doomed.push_back(name);
   }
-  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+  COFFER_RETURN_IF_ERROR(commit_locked([&](store::WriteTxn& txn) -> Status {
     for (const auto& name : doomed) COFFER_RETURN_IF_ERROR(txn.erase(key(kAssignmentPrefix, name)));
     return txn.erase(key(kGroupPrefix, id));
   }));
@@ -441,6 +515,7 @@ Result<Group> RbacRegistry::add_member(std::string_view group_id, std::string_vi
   const std::string member = lower_ascii(member_id);
   if (!is_guid(member)) return bad("A member must be named by its object id (a GUID).");
   std::lock_guard lock(write_mu_);
+  COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   auto it = state_.groups.find(lower_ascii(group_id));
   if (it == state_.groups.end()) return group_not_found(group_id);
   if (state_.groups.count(member)) return bad("Groups cannot be members of groups.");
@@ -451,7 +526,7 @@ Result<Group> RbacRegistry::add_member(std::string_view group_id, std::string_vi
   g.members.insert(pos, member);
   const std::string record = encode_group(g);
   COFFER_RETURN_IF_ERROR(
-      store_.write([&](store::WriteTxn& txn) { return txn.put(key(kGroupPrefix, g.object_id), record); }));
+      commit_locked([&](store::WriteTxn& txn) { return txn.put(key(kGroupPrefix, g.object_id), record); }));
   it->second = g;
   publish_locked();
   return g;
@@ -460,6 +535,7 @@ Result<Group> RbacRegistry::add_member(std::string_view group_id, std::string_vi
 Result<Group> RbacRegistry::remove_member(std::string_view group_id, std::string_view member_id) {
   const std::string member = lower_ascii(member_id);
   std::lock_guard lock(write_mu_);
+  COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   auto it = state_.groups.find(lower_ascii(group_id));
   if (it == state_.groups.end()) return group_not_found(group_id);
   Group g = it->second;
@@ -468,7 +544,7 @@ Result<Group> RbacRegistry::remove_member(std::string_view group_id, std::string
   g.members.erase(pos);
   const std::string record = encode_group(g);
   COFFER_RETURN_IF_ERROR(
-      store_.write([&](store::WriteTxn& txn) { return txn.put(key(kGroupPrefix, g.object_id), record); }));
+      commit_locked([&](store::WriteTxn& txn) { return txn.put(key(kGroupPrefix, g.object_id), record); }));
   it->second = g;
   publish_locked();
   return g;

@@ -2,9 +2,18 @@
 // the store (keys "rbac/role/", "rbac/assignment/", "rbac/group/") and
 // mirrored in memory. Every write goes to the store first; only when it is
 // durable does the registry update its copy and publish a new AccessIndex,
-// so the index never grants what the store does not hold. Writes are
-// serialized by the registry (one server owns the store). The built-in roles
+// so the index never grants what the store does not hold. The built-in roles
 // are compiled in and never stored.
+//
+// Several servers may share the store (PostgreSQL replicas). Every write
+// also bumps a marker entry ("rbac/marker") in the same transaction, and
+// commits only if the marker is still at the revision this registry's copy
+// was loaded at — otherwise nothing is written and the caller gets kConflict
+// (reason "RoleManagementConflict": another server changed roles meanwhile;
+// the copy is reloaded, a retry works). fresh_index(), which authorization
+// uses, first checks the marker whenever the store's generation() moved and
+// reloads the copy when another server changed it, so a revocation anywhere
+// holds at the next request everywhere.
 //
 // Ids (GUIDs) are lower-cased on the way in; scopes are normalized (see
 // role_definition.hpp). Errors: kBadParameter for invalid input (message
@@ -14,6 +23,9 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,6 +52,11 @@ class RbacRegistry {
 
   // The current snapshot; never null. Cheap: one shared_ptr copy.
   std::shared_ptr<const AccessIndex> index() const;
+  // The snapshot after making sure it reflects every committed change, by
+  // this or any other server sharing the store (a generation check; a marker
+  // read and a reload only when something changed). kUnavailable when the
+  // store cannot tell: authorization then fails closed.
+  Result<std::shared_ptr<const AccessIndex>> fresh_index() const;
 
   // Role definitions: built-in first (in Azure's order), then custom by name.
   std::vector<RoleDefinition> list_roles() const;
@@ -88,14 +105,24 @@ class RbacRegistry {
     std::map<std::string, Group> groups;                // by object id
   };
   const RoleDefinition* role_locked(const std::string& id) const;
-  void publish_locked();
+  void publish_locked() const;
   Result<RoleAssignment> create_assignment_locked(RoleAssignment a);
+  // Reads everything (and the marker's revision) into state_ and publishes.
+  Status load_locked() const;
+  // Reloads when the marker moved since state_ was loaded; `generation` is
+  // the store's, taken before the check.
+  Status refresh_locked(std::uint64_t generation) const;
+  // Writes `mutation` and bumps the marker, if the marker is where state_
+  // was loaded at; afterwards state_'s marker revision is the new one.
+  Status commit_locked(const std::function<Status(store::WriteTxn&)>& mutation);
 
   store::Store& store_;
-  mutable std::mutex write_mu_;  // serializes writers; guards state_
-  State state_;
+  mutable std::mutex write_mu_;  // serializes writers and reloads; guards state_ and the marker fields
+  mutable State state_;
+  mutable int64_t marker_revision_ = -1;             // of state_; -1 = never loaded
+  mutable std::atomic<std::uint64_t> checked_at_{0};  // store generation when state_ was last known current
   mutable std::mutex index_mu_;  // guards index_ (the pointer only)
-  std::shared_ptr<const AccessIndex> index_;
+  mutable std::shared_ptr<const AccessIndex> index_;
 };
 
 // Makes `object_id` a server administrator: Key Vault Administrator and

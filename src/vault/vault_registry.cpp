@@ -39,7 +39,7 @@ Status not_found(const std::string& name) {
 }  // namespace
 
 VaultRegistry::VaultRegistry(store::Store& store, crypto::Keyring& keyring, const Clock& clock)
-    : store_(store), keyring_(keyring), clock_(clock) {}
+    : store_(store), keyring_(keyring), clock_(clock), cache_(store) {}
 
 bool VaultRegistry::valid_name(const std::string& name) {
   if (name.size() < 3 || name.size() > 24) return false;
@@ -74,29 +74,20 @@ Result<VaultInfo> VaultRegistry::create(const std::string& name, const VaultSett
   Status st = store_.write([&](store::WriteTxn& txn) { return txn.put_if(keys::vault(name), record, 0); });
   if (st.code() == Code::kConflict) return Status(Code::kConflict, "Vault '" + name + "' already exists.");
   COFFER_RETURN_IF_ERROR(st);
-  std::unique_lock lock(mu_);
-  cache_[keys::lower(name)] = v;
   return v;
 }
 
 Result<VaultInfo> VaultRegistry::find(const std::string& name) {
-  std::string lc = keys::lower(name);
-  {
-    std::shared_lock lock(mu_);
-    auto it = cache_.find(lc);
-    if (it != cache_.end()) return it->second;
-  }
   if (!valid_name(name)) return not_found(name);
-  std::optional<store::Entry> entry;
-  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(entry, txn.get(keys::vault(name)));
-    return Status::Ok();
-  }));
-  if (!entry) return not_found(name);
-  COFFER_ASSIGN_OR_RETURN(VaultInfo v, decode(entry->value));
-  std::unique_lock lock(mu_);
-  cache_[lc] = v;
-  return v;
+  return cache_.get(keys::lower(name), [&]() -> Result<VaultInfo> {
+    std::optional<store::Entry> entry;
+    COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+      COFFER_ASSIGN_OR_RETURN(entry, txn.get(keys::vault(name)));
+      return Status::Ok();
+    }));
+    if (!entry) return not_found(name);
+    return decode(entry->value);
+  });
 }
 
 Result<std::vector<VaultInfo>> VaultRegistry::list() {
@@ -117,10 +108,7 @@ Result<std::vector<VaultInfo>> VaultRegistry::list() {
 }
 
 Status VaultRegistry::remove(const std::string& name) {
-  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) { return txn.erase(keys::vault(name)); }));
-  std::unique_lock lock(mu_);
-  cache_.erase(keys::lower(name));
-  return Status::Ok();
+  return store_.write([&](store::WriteTxn& txn) { return txn.erase(keys::vault(name)); });
 }
 
 }  // namespace coffer::vault

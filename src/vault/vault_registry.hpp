@@ -1,12 +1,10 @@
 // VaultRegistry: creates, finds, lists and deletes vaults. Each vault gets a
 // GUID and its own key-encryption key (wrapped by the root key) at creation.
-// Lookups by name are case-insensitive and served from an in-memory cache
-// kept coherent with the store by this class's own writes (refreshed from
-// the store on a miss). Thread-safe.
+// Lookups by name are case-insensitive and served from a ReadCache: exact
+// while the store's generation() stands still, so a vault deleted or created
+// by another replica is seen at the next request. Thread-safe.
 #pragma once
 
-#include <map>
-#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -14,6 +12,7 @@
 #include "common/status.hpp"
 #include "crypto/keyring.hpp"
 #include "store/store.hpp"
+#include "vault/read_cache.hpp"
 #include "vault/types.hpp"
 
 namespace coffer::vault {
@@ -42,8 +41,7 @@ class VaultRegistry {
   store::Store& store_;
   crypto::Keyring& keyring_;
   const Clock& clock_;
-  std::shared_mutex mu_;
-  std::map<std::string, VaultInfo> cache_;  // lower-case name → vault
+  ReadCache<VaultInfo> cache_;  // by lower-case name
 };
 
 }  // namespace coffer::vault

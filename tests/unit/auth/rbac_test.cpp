@@ -132,6 +132,71 @@ TEST_F(RbacRegistryTest, IndexFollowsAssignmentCreateAndDelete) {
   EXPECT_EQ(rbac_->index()->assignment_count(), 0u);
 }
 
+// Two registries on one store stand for two servers sharing a database:
+// what one grants or revokes, the other's fresh_index() reflects at once,
+// and a write planned on a copy that another server changed meanwhile is
+// refused unapplied.
+TEST_F(RbacRegistryTest, AnotherServersChangesHoldAtTheNextCheck) {
+  RbacRegistry other(*store_);
+  ASSERT_TRUE(other.load().ok());
+  auto fresh_allows = [&](RbacRegistry& r, const std::string& who) {
+    auto index = r.fresh_index();
+    EXPECT_TRUE(index.ok()) << index.status().message();
+    return index.ok() && (*index)->allows(who, kGetSecret, "/vaults/app/secrets/db");
+  };
+  auto a = assign(alice_, kKeyVaultSecretsUserRoleId, "/vaults/app");
+  EXPECT_TRUE(fresh_allows(other, alice_)) << "granted on one server, allowed on the other";
+  ASSERT_TRUE(other.delete_assignment(a.name).ok());
+  EXPECT_FALSE(fresh_allows(*rbac_, alice_)) << "revoked on the other server, denied here at once";
+  // Unrelated writes move the store's generation; the copy is kept (one marker read, no reload).
+  ASSERT_TRUE(store_->write([](store::WriteTxn& txn) { return txn.put("secret/x", "y"); }).ok());
+  EXPECT_FALSE(fresh_allows(*rbac_, alice_));
+  // Both servers create the same grant: one assignment, the second is told it exists.
+  auto first = rbac_->create_assignment(RoleAssignment{crypto::new_guid(), "/vaults/app", std::string(kKeyVaultSecretsUserRoleId), bob_});
+  ASSERT_TRUE(first.ok());
+  auto second = other.create_assignment(RoleAssignment{crypto::new_guid(), "/vaults/app", std::string(kKeyVaultSecretsUserRoleId), bob_});
+  EXPECT_EQ(second.status().reason(), "RoleAssignmentExists");
+  EXPECT_EQ(other.list_assignments().size(), 1u);
+}
+
+// The copy is checked against the store inside the committing transaction:
+// a change another server commits between this server's check and its
+// commit refuses the write, unapplied; the copy is reloaded and a retry works.
+class InterposingStore : public store::Store {
+ public:
+  explicit InterposingStore(store::Store& inner) : inner_(inner) {}
+  Status read(const std::function<Status(store::ReadTxn&)>& fn) override { return inner_.read(fn); }
+  Status write(const std::function<Status(store::WriteTxn&)>& fn) override {
+    if (interpose) {
+      interpose = false;
+      COFFER_RETURN_IF_ERROR(interpose_with());  // "another server" commits first
+    }
+    return inner_.write(fn);
+  }
+  std::uint64_t generation() const override { return inner_.generation(); }
+  bool interpose = false;
+  std::function<Status()> interpose_with;
+
+ private:
+  store::Store& inner_;
+};
+
+TEST_F(RbacRegistryTest, AWriteOnACopyChangedMeanwhileIsRefusedUnapplied) {
+  InterposingStore racing(*store_);
+  RbacRegistry mine(racing);
+  ASSERT_TRUE(mine.load().ok());
+  racing.interpose = true;
+  racing.interpose_with = [&] { return rbac_->create_group("theirs").status(); };
+  auto refused = mine.create_group("mine");
+  EXPECT_EQ(refused.status().code(), Code::kConflict);
+  EXPECT_EQ(refused.status().reason(), "RoleManagementConflict");
+  ASSERT_TRUE(rbac_->fresh_index().ok());
+  EXPECT_EQ(rbac_->list_groups().size(), 1u) << "nothing of the refused write was applied";
+  auto retried = mine.create_group("mine");
+  ASSERT_TRUE(retried.ok()) << retried.status().message();
+  EXPECT_EQ(mine.list_groups().size(), 2u);
+}
+
 TEST_F(RbacRegistryTest, AssignmentsWithinAScopeGoTogether) {
   assign(alice_, kKeyVaultSecretsUserRoleId, "/vaults/app");
   assign(bob_, kKeyVaultSecretsUserRoleId, "/vaults/app/secrets/db");
