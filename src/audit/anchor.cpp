@@ -4,7 +4,14 @@
 
 namespace coffer::audit {
 
-std::string anchor_key(std::string_view sink_id) { return std::string(kAnchorPrefix) + std::string(sink_id); }
+std::string anchor_key(std::string_view sink_id, std::string_view replica) {
+  std::string key(kAnchorPrefix);
+  if (!replica.empty()) {
+    key += replica;
+    key += kAnchorReplicaSeparator;
+  }
+  return key += sink_id;
+}
 
 std::string encode_anchor(const Anchor& anchor) { return std::to_string(anchor.sequence) + " " + anchor.hash; }
 

@@ -28,9 +28,12 @@ using Anchor = ChainHead;
 // sink's worker thread, after the checkpoint was appended.
 using AnchorRecorder = std::function<Status(const std::string& sink_id, const Anchor& anchor)>;
 
-// The store key of a sink's anchor.
-std::string anchor_key(std::string_view sink_id);
+// The store key of a sink's anchor: audit/anchor/<sink id>, or, for a server
+// that shares its store with other replicas, audit/anchor/<replica>|<sink id>
+// (each replica keeps its own chains; their sink ids may well be equal).
+std::string anchor_key(std::string_view sink_id, std::string_view replica = {});
 inline constexpr std::string_view kAnchorPrefix = "audit/anchor/";
+inline constexpr char kAnchorReplicaSeparator = '|';
 
 // "<sequence> <hex hash>" and back (nullopt if malformed).
 std::string encode_anchor(const Anchor& anchor);

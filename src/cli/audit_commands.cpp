@@ -55,13 +55,14 @@ Result<audit::Anchor> find_anchor(const std::string& dir, const std::string& log
                                        skip + ".");
   }
   auto store = std::move(*opened);
+  const std::string replica = server::recorded_replica_id(dir);  // "" for a server alone on its store
   std::string path = log;  // the file sink to match
   if (sink == "file") {
     path = (fs::path(dir) / "audit.log").string();
   } else if (sink.starts_with("file:")) {
     path = sink.substr(5);
   } else if (!sink.empty()) {
-    COFFER_ASSIGN_OR_RETURN(auto anchor, server::read_audit_anchor(*store, sink));
+    COFFER_ASSIGN_OR_RETURN(auto anchor, server::read_audit_anchor(*store, sink, replica));
     if (!anchor) return Status(Code::kNotFound, "No audit anchor for sink " + sink + " in " + db + skip + ".");
     return *anchor;
   }
@@ -71,8 +72,11 @@ Result<audit::Anchor> find_anchor(const std::string& dir, const std::string& log
     return Status::Ok();
   }));
   for (const auto& e : entries) {
-    const std::string id = e.key.substr(audit::kAnchorPrefix.size());
-    if (!id.starts_with("file:") || !same_file(id.substr(5), path)) continue;
+    std::string id = e.key.substr(audit::kAnchorPrefix.size());
+    const auto bar = id.find(audit::kAnchorReplicaSeparator);
+    const std::string of_replica = bar == std::string::npos ? "" : id.substr(0, bar);
+    if (bar != std::string::npos) id.erase(0, bar + 1);
+    if (of_replica != replica || !id.starts_with("file:") || !same_file(id.substr(5), path)) continue;
     auto anchor = audit::decode_anchor(e.value);
     if (!anchor) return Status(Code::kInternal, "Malformed audit anchor " + e.key + " in " + db + ".");
     return *anchor;

@@ -93,8 +93,9 @@ Result<SecureString> load_audit_hmac_secret(store::Store& store, crypto::Keyring
   return std::move(*plain);
 }
 
-Result<std::optional<audit::Anchor>> read_audit_anchor(store::Store& store, std::string_view sink_id) {
-  COFFER_ASSIGN_OR_RETURN(auto value, read_value(store, audit::anchor_key(sink_id)));
+Result<std::optional<audit::Anchor>> read_audit_anchor(store::Store& store, std::string_view sink_id,
+                                                       std::string_view replica) {
+  COFFER_ASSIGN_OR_RETURN(auto value, read_value(store, audit::anchor_key(sink_id, replica)));
   if (!value) return std::optional<audit::Anchor>();
   auto anchor = audit::decode_anchor(*value);
   if (!anchor) return Status(Code::kInternal, "malformed audit anchor for " + std::string(sink_id));
@@ -138,8 +139,8 @@ Result<std::unique_ptr<audit::AuditLog>> open_audit_log(const ServerConfig& conf
   options.checkpoint_records = config.audit_checkpoint_records;
   options.checkpoint_interval = std::chrono::seconds(config.audit_checkpoint_seconds);
   if (anchors) {
-    options.anchor = [anchors](const std::string& sink_id, const audit::Anchor& anchor) {
-      const std::string key = audit::anchor_key(sink_id), value = audit::encode_anchor(anchor);
+    options.anchor = [anchors, replica = config.replica_id](const std::string& sink_id, const audit::Anchor& anchor) {
+      const std::string key = audit::anchor_key(sink_id, replica), value = audit::encode_anchor(anchor);
       return anchors->write([&](store::WriteTxn& txn) { return txn.put(key, value); });
     };
   }

@@ -41,11 +41,13 @@ Result<SecureString> load_audit_hmac_secret(store::Store& store, crypto::Keyring
 // Builds the AuditLog of `config` (auditSinks, auditLog, …) and writes the
 // public key files. `config.audit_log` must already be resolved. With
 // `anchors`, every sink's latest checkpoint is recorded there under
-// audit/anchor/<sink id> (audit/anchor.hpp); `anchors` must outlive the log.
+// audit::anchor_key(sink id, config.replica_id); `anchors` must outlive the log.
 Result<std::unique_ptr<audit::AuditLog>> open_audit_log(const ServerConfig& config, const AuditKeys& keys,
                                                         store::Store* anchors = nullptr);
 
-// The anchor recorded for the sink `sink_id`, nullopt if none.
-Result<std::optional<audit::Anchor>> read_audit_anchor(store::Store& store, std::string_view sink_id);
+// The anchor recorded for the sink `sink_id` of `replica` ("" for a server
+// alone on its store), nullopt if none.
+Result<std::optional<audit::Anchor>> read_audit_anchor(store::Store& store, std::string_view sink_id,
+                                                       std::string_view replica = {});
 
 }  // namespace coffer::server

@@ -59,6 +59,7 @@ const std::vector<Option>& options() {
   static const std::vector<Option> all = {
       {"dataDir", "COFFER_DATA_DIR", text(&ServerConfig::data_dir)},
       {"storage", "COFFER_STORAGE_URL", text(&ServerConfig::storage)},
+      {"replicaId", "COFFER_REPLICA_ID", text(&ServerConfig::replica_id)},
       {"listen", "COFFER_LISTEN", text(&ServerConfig::listen)},
       {"tlsCertFile", "COFFER_TLS_CERT_FILE", text(&ServerConfig::tls_cert_file)},
       {"tlsKeyFile", "COFFER_TLS_KEY_FILE", text(&ServerConfig::tls_key_file)},

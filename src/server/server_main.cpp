@@ -68,6 +68,11 @@ int run_server(ServerConfig config) {
   if (!root.ok()) return fail(root.status());
   crypto::Keyring keyring(std::move(*root));
 
+  if (is_postgres_url(config.storage) || !config.replica_id.empty()) {
+    auto replica = resolve_replica_id(config.data_dir, config.replica_id);
+    if (!replica.ok()) return fail(replica.status());
+    config.replica_id = *replica;
+  }
   auto store = open_server_store(config.data_dir, config.storage);
   if (!store.ok()) return fail(store.status());
   auto identity = auth::load_or_create_server_identity(**store, keyring);
@@ -121,7 +126,14 @@ int run_server(ServerConfig config) {
   options.max_body_bytes = config.max_body_bytes;
   options.max_connections = config.max_connections;
   options.first_request_timeout_seconds = config.first_request_timeout_seconds;
-  options.runs_inline = &api::Api::runs_inline;
+  // On SQLite a read waits on nothing but the CPU and runs on the I/O thread;
+  // on PostgreSQL every request may wait on the network, so all of them go
+  // to the worker pool and no event loop ever blocks on the database.
+  if (is_postgres_url(config.storage)) {
+    options.runs_inline = [](const http::Request&) { return false; };
+  } else {
+    options.runs_inline = &api::Api::runs_inline;
+  }
   std::unique_ptr<AuditBatching> batching;
   http::HttpsServer server(options, [&batching](http::Request& req) { return batching->handle(req); });
   if (Status st = server.start(); !st.ok()) return fail(st);

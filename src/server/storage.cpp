@@ -2,8 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 namespace coffer::server {
@@ -29,6 +31,35 @@ Status record_storage(const std::string& data_dir, const std::string& url) {
 }
 
 }  // namespace
+
+Result<std::string> resolve_replica_id(const std::string& data_dir, const std::string& configured) {
+  auto valid = [](const std::string& id) {
+    return !id.empty() && id.size() <= 63 && id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                                   "0123456789._-") == std::string::npos;
+  };
+  const fs::path path = fs::path(data_dir) / "replica-id";
+  std::string id = configured.empty() ? recorded_replica_id(data_dir) : configured;
+  if (id.empty()) {
+    std::random_device rd;
+    char hex[13];
+    std::snprintf(hex, sizeof hex, "%06x%06x", rd() & 0xffffff, rd() & 0xffffff);
+    id = std::string("r-") + hex;
+  }
+  if (!valid(id)) return Status(Code::kBadParameter, "replicaId must be 1-63 of A-Z a-z 0-9 . _ -");
+  if (recorded_replica_id(data_dir) != id) {
+    std::ofstream out(path, std::ios::trunc);
+    out << id << "\n";
+    if (!out) return Status(Code::kUnavailable, "cannot write " + path.string());
+  }
+  return id;
+}
+
+std::string recorded_replica_id(const std::string& data_dir) {
+  std::ifstream in(fs::path(data_dir) / "replica-id");
+  std::string id;
+  std::getline(in, id);
+  return id;
+}
 
 bool is_postgres_url(const std::string& s) {
   return s.rfind("postgresql://", 0) == 0 || s.rfind("postgres://", 0) == 0 || s.find('=') != std::string::npos;

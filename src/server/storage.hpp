@@ -19,6 +19,13 @@ bool is_postgres_url(const std::string& storage);
 // The URL with any password removed (user:pass@ → user@, password=… dropped).
 std::string without_password(const std::string& url);
 
+// The name this replica's audit anchors go under (audit::anchor_key): the
+// configured replicaId (1-63 of [A-Za-z0-9._-]), else the one kept in
+// DIR/replica-id, made once (r-<12 hex>). Offline commands read it back
+// with recorded_replica_id(), "" when the directory has none.
+Result<std::string> resolve_replica_id(const std::string& data_dir, const std::string& configured);
+std::string recorded_replica_id(const std::string& data_dir);
+
 // Opens the store of a server with data directory `data_dir` and setting
 // `storage`, and (PostgreSQL) records it in DIR/storage.json.
 Result<std::unique_ptr<store::Store>> open_server_store(const std::string& data_dir, const std::string& storage);
