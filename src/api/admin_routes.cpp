@@ -101,7 +101,8 @@ http::Response advance_clock(const http::Request& req, const AdminContext& ctx) 
                                          {"keysPurged", report->keys_purged},
                                          {"keysRotated", report->keys_rotated},
                                          {"certificatesPurged", report->certificates_purged},
-                                         {"certificatesRenewed", report->certificates_renewed}});
+                                         {"certificatesRenewed", report->certificates_renewed},
+                                         {"leader", report->leader}});
 }
 
 }  // namespace

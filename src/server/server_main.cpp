@@ -88,12 +88,21 @@ int run_server(ServerConfig config) {
 
   vault::VaultRegistry vaults(**store, keyring, clock);
   vault::SecretService secrets(**store, keyring, clock);
-  vault::MaintenanceScheduler maintenance(secrets, clock, std::chrono::seconds(config.maintenance_interval_seconds));
   vault::KeyService keys(**store, keyring, clock, vault::KeyServiceOptions{config.emulate_hsm});
-  maintenance.attach_keys(keys, vaults);
   vault::CertificateService certificates(**store, keyring, clock);
   vault::CertificateIssuerService certificate_issuers(**store, keyring, clock);
-  maintenance.attach_certificates(certificates);
+  // Background jobs run on one server at a time and write only through the
+  // leader's fenced store (store.hpp Leadership).
+  auto leadership = is_postgres_url(config.storage)
+                        ? store::postgres_leadership({config.storage}, **store, config.replica_id)
+                        : store::sole_leadership(**store);
+  vault::SecretService job_secrets(leadership->fenced(), keyring, clock);
+  vault::KeyService job_keys(leadership->fenced(), keyring, clock, vault::KeyServiceOptions{config.emulate_hsm});
+  vault::CertificateService job_certificates(leadership->fenced(), keyring, clock);
+  vault::MaintenanceScheduler maintenance(job_secrets, clock, std::chrono::seconds(config.maintenance_interval_seconds),
+                                          leadership.get());
+  maintenance.attach_keys(job_keys, vaults);
+  maintenance.attach_certificates(job_certificates);
   auth::SignInThrottle sign_in_throttle;
   auth::ServicePrincipalRegistry principals(**store, clock, identity->tenant_id, &sign_in_throttle);
   auth::RbacRegistry rbac(**store);

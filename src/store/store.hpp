@@ -78,6 +78,26 @@ class Store {
   virtual std::uint64_t generation() const = 0;
 };
 
+// Leadership: which one of the servers sharing a store runs the background
+// jobs (purges, rotations, renewals). lead() tries to become, or confirms
+// being, the leader; fenced() is a view of the store whose write() commits
+// only while this process still leads with the epoch it won — the check runs
+// inside each transaction, so a leader that lost its place (frozen, cut off,
+// replaced) can no longer commit anything; reads go to the shared store.
+// Jobs run only when lead() is true and write only through fenced().
+// Thread-safe.
+class Leadership {
+ public:
+  virtual ~Leadership() = default;
+  virtual bool lead() = 0;
+  virtual Store& fenced() = 0;
+  // The epoch this process won (0 while it does not lead).
+  virtual std::uint64_t epoch() const = 0;
+};
+
+// A server alone on its store (SQLite): always the leader; fenced() is the store.
+std::unique_ptr<Leadership> sole_leadership(Store& store);
+
 struct SqliteOptions {
   std::string path;            // database file; created if absent
   std::size_t readers = 8;     // pooled read connections
@@ -96,6 +116,11 @@ struct PostgresOptions {
 // (store/postgres/pg_store.hpp). kUnavailable when the database cannot be
 // reached, kBadParameter for a refused server or schema.
 Result<std::unique_ptr<Store>> open_postgres_store(const PostgresOptions& options);
+// Leadership among the servers sharing the PostgreSQL database of `options`
+// (store/postgres/pg_leadership.hpp): a session advisory lock on a dedicated
+// connection, an epoch bumped in coffer_lease on each win and checked inside
+// every job transaction. `shared` serves reads; `holder` names this process.
+std::unique_ptr<Leadership> postgres_leadership(const PostgresOptions& options, Store& shared, std::string holder);
 
 // Opens (creating and migrating as needed) a SQLite store in WAL mode with
 // synchronous=FULL. Its generation() counts this process's commits only:

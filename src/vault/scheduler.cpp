@@ -4,8 +4,9 @@
 
 namespace coffer::vault {
 
-MaintenanceScheduler::MaintenanceScheduler(SecretService& secrets, const Clock& clock, std::chrono::seconds period)
-    : secrets_(secrets), clock_(clock), period_(period) {}
+MaintenanceScheduler::MaintenanceScheduler(SecretService& secrets, const Clock& clock, std::chrono::seconds period,
+                                           store::Leadership* leadership)
+    : secrets_(secrets), clock_(clock), period_(period), leadership_(leadership) {}
 
 MaintenanceScheduler::~MaintenanceScheduler() { stop(); }
 
@@ -43,6 +44,10 @@ void MaintenanceScheduler::attach_certificates(CertificateService& certificates)
 Result<MaintenanceReport> MaintenanceScheduler::run_once() {
   std::lock_guard lock(run_mu_);
   MaintenanceReport report;
+  if (leadership_ && !leadership_->lead()) {
+    report.leader = false;
+    return report;
+  }
   COFFER_ASSIGN_OR_RETURN(report.secrets_purged, secrets_.purge_due(clock_.now()));
   if (report.secrets_purged > 0) spdlog::info("purged {} soft-deleted secret(s)", report.secrets_purged);
   if (keys_ != nullptr) {

@@ -4,6 +4,9 @@
 // injected Clock. A background thread calls run_once() every `period` of
 // real time; tests and `--test-clock` servers advance a ManualClock and
 // call run_once() directly, so nothing waits on wall time.
+// With a Leadership (servers sharing a store), a run does anything only on
+// the leader, and the services given here must write through its fenced()
+// store, so a server that lost the lead cannot commit a job's change.
 #pragma once
 
 #include <chrono>
@@ -27,11 +30,13 @@ struct MaintenanceReport {
   std::size_t keys_rotated = 0;
   std::size_t certificates_purged = 0;
   std::size_t certificates_renewed = 0;
+  bool leader = true;  // false: another server leads the jobs; nothing was done here
 };
 
 class MaintenanceScheduler {
  public:
-  MaintenanceScheduler(SecretService& secrets, const Clock& clock, std::chrono::seconds period);
+  MaintenanceScheduler(SecretService& secrets, const Clock& clock, std::chrono::seconds period,
+                       store::Leadership* leadership = nullptr);
   ~MaintenanceScheduler();  // stops the thread
 
   // Adds the key jobs (purge, scheduled rotation). Call before start().
@@ -52,6 +57,7 @@ class MaintenanceScheduler {
   VaultRegistry* vaults_ = nullptr;
   const Clock& clock_;
   std::chrono::seconds period_;
+  store::Leadership* leadership_;
   std::mutex run_mu_;
   std::mutex mu_;
   std::condition_variable cv_;

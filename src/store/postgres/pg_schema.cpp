@@ -17,11 +17,13 @@ struct Step {
   const char* sql;
 };
 
-constexpr std::array<Step, 4> kSteps = {{
+constexpr std::array<Step, 5> kSteps = {{
     {1, "CREATE TABLE coffer_meta (name text PRIMARY KEY, value text NOT NULL)"},
     {2, "CREATE TABLE coffer_kv (key bytea PRIMARY KEY, value bytea NOT NULL, revision bigint NOT NULL)"},
     {3, "CREATE SEQUENCE coffer_revision"},
     {4, "CREATE TABLE coffer_commits (txn uuid PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())"},
+    {5, "CREATE TABLE coffer_lease (name text PRIMARY KEY, holder text NOT NULL, epoch bigint NOT NULL, "
+        "acquired_at timestamptz NOT NULL)"},
 }};
 
 Result<std::string> single_text(PgConnection& conn, const char* sql) {

@@ -9,7 +9,8 @@
 // Tables: coffer_kv (key bytea PRIMARY KEY — bytewise order, as the Store
 // interface promises —, value bytea, revision bigint from coffer_revision),
 // coffer_meta (name → value: schema_version), coffer_commits (the id of each
-// committed write transaction, for resolving a COMMIT whose answer was lost).
+// committed write transaction, for resolving a COMMIT whose answer was lost),
+// coffer_lease (the job leader: holder and fencing epoch, pg_leadership.hpp).
 #pragma once
 
 #include <cstdint>

@@ -8,10 +8,9 @@
 #include <thread>
 #include <vector>
 
-#include "common/failpoint.hpp"
 #include "store/postgres/pg_errors.hpp"
 #include "store/postgres/pg_schema.hpp"
-#include "store/postgres/pg_txn.hpp"
+#include "store/postgres/pg_transaction.hpp"
 
 namespace coffer::store {
 
@@ -28,52 +27,11 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
-// The store whose callback is running on this thread, if any.
-thread_local const PgStore* t_inside = nullptr;
-
-class InsideScope {
- public:
-  explicit InsideScope(const PgStore* store) : saved_(t_inside) { t_inside = store; }
-  ~InsideScope() { t_inside = saved_; }
-  InsideScope(const InsideScope&) = delete;
-  InsideScope& operator=(const InsideScope&) = delete;
-
- private:
-  const PgStore* saved_;
-};
-
-std::mt19937_64& rng() {
-  thread_local std::mt19937_64 gen(std::random_device{}());
-  return gen;
-}
-
 // Full jitter: uniform in [0, min(2 s, 50 ms × 2^attempt)].
 std::chrono::milliseconds backoff(int attempt) {
+  thread_local std::mt19937_64 gen(std::random_device{}());
   const int64_t cap = std::min<int64_t>(2000, int64_t{50} << std::min(attempt, 6));
-  return std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(0, cap)(rng()));
-}
-
-// A random (version 4) UUID in text form: the id of one write().
-std::string new_txn_id() {
-  const uint64_t a = rng()(), b = rng()();
-  char out[37];
-  std::snprintf(out, sizeof out, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0x0fff),
-                static_cast<unsigned>(((b >> 48) & 0x3fff) | 0x8000),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
-  return out;
-}
-
-template <typename Fn, typename Txn>
-Status run_callback(const PgStore* store, const Fn& fn, Txn& txn) {
-  InsideScope inside(store);
-  try {
-    return fn(txn);
-  } catch (const std::exception& e) {
-    return Status(Code::kInternal, std::string("store: callback threw: ") + e.what());
-  } catch (...) {
-    return Status(Code::kInternal, "store: callback threw");
-  }
+  return std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(0, cap)(gen));
 }
 
 }  // namespace
@@ -233,59 +191,25 @@ Status PgStore::with_retries(const char* what, const std::function<Attempt(PgCon
   }
 }
 
-PgStore::Attempt PgStore::read_once(PgConnection& conn, const std::function<Status(ReadTxn&)>& fn) {
-  if (auto e = conn.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) return {Status(), *e};
-  PgTxn txn(conn);
-  Status st = run_callback(this, fn, txn);
-  if (txn.failure()) {
-    (void)conn.run("ROLLBACK");
-    return {Status(), *txn.failure()};
-  }
-  if (auto e = conn.run(st.ok() ? "COMMIT" : "ROLLBACK")) return {Status(), *e};
-  return {st, std::nullopt};
-}
-
-PgStore::Attempt PgStore::write_once(PgConnection& conn, const std::function<Status(WriteTxn&)>& fn,
-                                     const std::string& txn_id) {
-  // The id goes in first: an earlier attempt that committed makes this
-  // insert fail, before the callback runs again.
-  const std::string begin = "BEGIN ISOLATION LEVEL SERIALIZABLE; INSERT INTO coffer_commits (txn) VALUES ('" +
-                            txn_id + "')";
-  if (auto e = conn.run(begin.c_str())) {
-    (void)conn.run("ROLLBACK");
-    if (e->sqlstate == "23505") return {Status::Ok(), std::nullopt};  // committed by an earlier attempt
-    return {Status(), *e};
-  }
-  PgTxn txn(conn);
-  Status st = run_callback(this, fn, txn);
-  if (txn.failure()) {
-    (void)conn.run("ROLLBACK");
-    return {Status(), *txn.failure()};
-  }
-  if (!st.ok()) {
-    if (auto e = conn.run("ROLLBACK")) return {Status(), *e};
-    return {st, std::nullopt};
-  }
-  if (failpoint("drop_after_commit_send")) {
-    // Tests: the COMMIT reaches the server, its answer never reaches us.
-    if (auto e = conn.send_then_drop("COMMIT")) return {Status(), *e};
-  }
-  if (auto e = conn.run("COMMIT")) return {Status(), *e};  // lost answer: the next attempt finds out
-  if (++writes_ % 1000 == 0) {
-    (void)conn.run("DELETE FROM coffer_commits WHERE at < now() - interval '1 hour'");
-  }
-  return {Status::Ok(), std::nullopt};
-}
-
 Status PgStore::read(const std::function<Status(ReadTxn&)>& fn) {
-  if (t_inside == this) return Status(Code::kInternal, "store: read() called from inside a callback of the same store");
-  return with_retries("read", [&](PgConnection& conn) { return read_once(conn, fn); });
+  if (in_callback_of(this)) return Status(Code::kInternal, "store: read() called from inside a callback of the same store");
+  return with_retries("read", [&](PgConnection& conn) { return read_attempt(this, conn, fn); });
 }
 
 Status PgStore::write(const std::function<Status(WriteTxn&)>& fn) {
-  if (t_inside == this) return Status(Code::kInternal, "store: write() called from inside a callback of the same store");
-  const std::string txn_id = new_txn_id();
-  return with_retries("write", [&](PgConnection& conn) { return write_once(conn, fn, txn_id); });
+  if (in_callback_of(this)) return Status(Code::kInternal, "store: write() called from inside a callback of the same store");
+  const std::string txn_id = new_write_id();
+  Status st = with_retries("write", [&](PgConnection& conn) { return write_attempt(this, conn, fn, txn_id); });
+  if (st.ok() && ++writes_ % 1000 == 0) prune_commit_ids();
+  return st;
+}
+
+void PgStore::prune_commit_ids() {
+  // Ids are looked up only while their write() retries (seconds); an hour is plenty.
+  auto lease = pool_->acquire();
+  if (auto* held = std::get_if<Pool::Lease>(&lease)) {
+    (void)held->conn().run("DELETE FROM coffer_commits WHERE at < now() - interval '1 hour'");
+  }
 }
 
 std::uint64_t PgStore::generation() const { return snapshots_->current(); }

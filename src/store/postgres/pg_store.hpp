@@ -31,6 +31,7 @@
 #include <string>
 
 #include "store/postgres/pg_connection.hpp"
+#include "store/postgres/pg_transaction.hpp"
 #include "store/store.hpp"
 
 namespace coffer::store::postgres {
@@ -47,17 +48,10 @@ class PgStore final : public Store {
  private:
   class Pool;
   class Snapshots;
-  // The outcome of one attempt: done (with the Status to return), or a
-  // database error to recover from.
-  struct Attempt {
-    Status status;
-    std::optional<PgError> error;
-  };
   explicit PgStore(const PostgresOptions& options);
-  Attempt write_once(PgConnection& conn, const std::function<Status(WriteTxn&)>& fn, const std::string& txn_id);
-  Attempt read_once(PgConnection& conn, const std::function<Status(ReadTxn&)>& fn);
   // Runs `once` on pooled connections until it is done or the budget is spent.
   Status with_retries(const char* what, const std::function<Attempt(PgConnection&)>& once);
+  void prune_commit_ids();
 
   const PostgresOptions options_;
   std::atomic<uint64_t> writes_{0};  // commits so far; every 1000th prunes coffer_commits

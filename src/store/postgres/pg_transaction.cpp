@@ -1,0 +1,106 @@
+#include "store/postgres/pg_transaction.hpp"
+
+#include <cstdio>
+#include <random>
+
+#include "common/failpoint.hpp"
+#include "store/postgres/pg_txn.hpp"
+
+namespace coffer::store::postgres {
+namespace {
+
+thread_local const void* t_inside = nullptr;
+
+class InsideScope {
+ public:
+  explicit InsideScope(const void* owner) : saved_(t_inside) { t_inside = owner; }
+  ~InsideScope() { t_inside = saved_; }
+  InsideScope(const InsideScope&) = delete;
+  InsideScope& operator=(const InsideScope&) = delete;
+
+ private:
+  const void* saved_;
+};
+
+template <typename Fn, typename Txn>
+Status run_callback(const void* owner, const Fn& fn, Txn& txn) {
+  InsideScope inside(owner);
+  try {
+    return fn(txn);
+  } catch (const std::exception& e) {
+    return Status(Code::kInternal, std::string("store: callback threw: ") + e.what());
+  } catch (...) {
+    return Status(Code::kInternal, "store: callback threw");
+  }
+}
+
+}  // namespace
+
+bool in_callback_of(const void* owner) { return t_inside == owner; }
+
+std::string new_write_id() {
+  thread_local std::mt19937_64 gen(std::random_device{}());
+  const uint64_t a = gen(), b = gen();
+  char out[37];
+  std::snprintf(out, sizeof out, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0x0fff),
+                static_cast<unsigned>(((b >> 48) & 0x3fff) | 0x8000),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return out;
+}
+
+Attempt read_attempt(const void* owner, PgConnection& conn, const std::function<Status(ReadTxn&)>& fn) {
+  if (auto e = conn.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) return {Status(), *e};
+  PgTxn txn(conn);
+  Status st = run_callback(owner, fn, txn);
+  if (txn.failure()) {
+    (void)conn.run("ROLLBACK");
+    return {Status(), *txn.failure()};
+  }
+  if (auto e = conn.run(st.ok() ? "COMMIT" : "ROLLBACK")) return {Status(), *e};
+  return {st, std::nullopt};
+}
+
+Attempt write_attempt(const void* owner, PgConnection& conn, const std::function<Status(WriteTxn&)>& fn,
+                      const std::string& txn_id, const std::string& fence) {
+  if (auto e = conn.run("BEGIN ISOLATION LEVEL SERIALIZABLE")) return {Status(), *e};
+  if (!fence.empty()) {
+    auto r = conn.exec(fence.c_str());
+    if (auto* e = std::get_if<PgError>(&r)) {
+      (void)conn.run("ROLLBACK");
+      return {Status(), *e};
+    }
+    if (std::get<PgResult>(r).rows() == 0) {
+      (void)conn.run("ROLLBACK");
+      return {Status(Code::kUnavailable, "store: this server no longer leads the background jobs (fenced)"),
+              std::nullopt};
+    }
+  }
+  // The id goes in first: an earlier attempt that committed makes this
+  // insert fail, before the callback runs again. (The id is a UUID: hex and
+  // dashes only, safe to inline.)
+  const std::string mark = "INSERT INTO coffer_commits (txn) VALUES ('" + txn_id + "')";
+  if (auto e = conn.run(mark.c_str())) {
+    (void)conn.run("ROLLBACK");
+    if (e->sqlstate == "23505") return {Status::Ok(), std::nullopt};  // committed by an earlier attempt
+    return {Status(), *e};
+  }
+  PgTxn txn(conn);
+  Status st = run_callback(owner, fn, txn);
+  if (txn.failure()) {
+    (void)conn.run("ROLLBACK");
+    return {Status(), *txn.failure()};
+  }
+  if (!st.ok()) {
+    if (auto e = conn.run("ROLLBACK")) return {Status(), *e};
+    return {st, std::nullopt};
+  }
+  if (failpoint("drop_after_commit_send")) {
+    // Tests: the COMMIT reaches the server, its answer never reaches us.
+    if (auto e = conn.send_then_drop("COMMIT")) return {Status(), *e};
+  }
+  if (auto e = conn.run("COMMIT")) return {Status(), *e};  // a lost answer: the next attempt finds out
+  return {Status::Ok(), std::nullopt};
+}
+
+}  // namespace coffer::store::postgres
