@@ -19,6 +19,8 @@
 #include "api/secret_routes.hpp"
 #include "api/target.hpp"
 #include "common/secure_memory.hpp"
+#include "common/base64.hpp"
+#include "crypto/digest.hpp"
 #include "crypto/random.hpp"
 #include "vault/store_keys.hpp"
 
@@ -274,7 +276,12 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
 
   if (is_rbac_path(*target)) return rbac(req, call, *target, "/vaults/" + vault->name, *principal);
 
-  VaultRequest vreq{req, *target, *vault, "https://" + vault::keys::lower(req.host)};
+  VaultRequest vreq{req, *target, *vault, "https://" + vault::keys::lower(req.host), {}};
+  if (std::string_view client_request = req.header("x-ms-client-request-id");
+      !client_request.empty() && !runs_inline(req)) {  // writes only
+    vreq.idempotency_key = hex_encode(crypto::sha256(principal->object_id + "\n" + std::string(client_request.substr(0, 256)) +
+                                              "\n" + req.method + " " + vault::keys::lower(target->path)));
+  }
   auto op = route_secret_operation(vreq, s_.secrets);
   if (!op && s_.keys) op = route_key_operation(vreq, *s_.keys);
   if (!op && s_.certificate_issuers) op = route_certificate_issuer_operation(vreq, *s_.certificate_issuers);

@@ -25,6 +25,11 @@ struct VaultRequest {
   const ParsedTarget& target;
   const vault::VaultInfo& vault;
   std::string base;  // "https://<host as sent>" — the prefix of every id
+  // The request's identity for idempotent writes: hex SHA-256 of the
+  // caller's object id, its x-ms-client-request-id (which the Azure SDKs keep
+  // across retries of one operation) and the method and path; empty when the
+  // request carries no client request id.
+  std::string idempotency_key;
 };
 
 }  // namespace coffer::api

@@ -58,9 +58,10 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
     const std::string name = seg[1];
     if (seg.size() == 2 && method == "PUT") {
       return data_operation("SecretSet", "secrets/setSecret/action", object_scope(name), object_url(name),
-                  [&, base, body, name] {
+                  [&, base, body, name, idempotency_key = req.idempotency_key] {
                     auto draft = parse_secret_set(body);
                     if (!draft.ok()) return error_response(draft.status());
+                    draft->idempotency_key = idempotency_key;
                     auto set = secrets.set(vault, name, *draft);
                     if (!set.ok()) return error_response(set.status());
                     return secret_value_response(base, vault, *set);

@@ -24,6 +24,11 @@ std::string lower(std::string_view s);
 
 inline std::string vault(std::string_view name) { return "vault/" + lower(name); }
 inline std::string vault_prefix() { return "vault/"; }
+// A write's idempotency record: "<version> <unix time>" (secret_service.cpp).
+inline std::string idempotency(std::string_view vault_id, std::string_view key) {
+  return "idem/" + std::string(vault_id) + "/" + std::string(key);
+}
+inline std::string idempotency_prefix() { return "idem/"; }
 
 inline std::string secret_prefix(std::string_view vault_id) { return "secret/" + std::string(vault_id) + "/"; }
 inline std::string secret_head(std::string_view vault_id, std::string_view name) {

@@ -87,6 +87,24 @@ TEST_F(SecretServiceTest, VersionsOfANameWithoutALiveObjectAreAnEmptyPage) {
   EXPECT_TRUE(secrets_->list_versions(vault_, "gone", {}).value().items.empty());
 }
 
+// An SDK that retries a set whose answer it lost sends the same client
+// request id: the retry gets the version the first set made, not another.
+TEST_F(SecretServiceTest, ARepeatedSetWithTheSameKeyReturnsTheFirstVersion) {
+  auto d = draft("v1");
+  d.idempotency_key = "request-1";
+  auto first = secrets_->set(vault_, "x", d).value();
+  auto again = secrets_->set(vault_, "x", d).value();
+  EXPECT_EQ(again.properties.version, first.properties.version);
+  EXPECT_EQ(again.value.view(), "v1");
+  EXPECT_EQ(secrets_->list_versions(vault_, "x", {}).value().items.size(), 1u);
+  d.idempotency_key = "request-2";
+  auto other = secrets_->set(vault_, "x", d).value();
+  EXPECT_NE(other.properties.version, first.properties.version);
+  auto plain = secrets_->set(vault_, "x", draft("v3")).value();  // no key: always a new version
+  EXPECT_EQ(secrets_->list_versions(vault_, "x", {}).value().items.size(), 3u);
+  EXPECT_EQ(secrets_->get(vault_, "x", "").value().properties.version, plain.properties.version);
+}
+
 TEST_F(SecretServiceTest, DisabledVersionIsForbidden) {
   auto s = secrets_->set(vault_, "x", draft("v")).value();
   SecretPatch p;
