@@ -201,6 +201,13 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
     if (Status audit = s_.audit.health(); !audit.ok()) {
       return json_response(503, boost::json::object{{"status", "unhealthy"}, {"reason", audit.message()}});
     }
+    if (s_.storage) {
+      if (Status storage = s_.storage->health(); !storage.ok()) {
+        auto r = json_response(503, boost::json::object{{"status", "unhealthy"}, {"reason", storage.message()}});
+        r.set_header("Retry-After", "1");
+        return r;
+      }
+    }
     return json_response(200, boost::json::object{{"status", "ok"}});
   }
   IdentityContext identity{config_.authority, config_.tenant_id, s_.principals, s_.tokens, s_.assertions,

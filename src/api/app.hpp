@@ -61,6 +61,7 @@ struct ApiServices {
   auth::WorkloadCredentialRegistry* workload_credentials = nullptr;
   auth::ClientAssertionVerifier* assertions = nullptr;
   auth::SignInThrottle* sign_in_throttle = nullptr;  // failed sign-ins per address and client id; null = none
+  store::Store* storage = nullptr;  // checked by /healthz; null = not checked
 };
 
 class Api {

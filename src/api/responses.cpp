@@ -113,6 +113,8 @@ http::Response error_response(const Status& status) {
   }
   http::Response r = json_response(http_status_of(status.code()), json::object{{"error", err}});
   if (throttled) r.set_header("Retry-After", retry_after_seconds(status));
+  // Unavailable (storage failing over, audit sink down): clients retry after a second.
+  if (status.code() == Code::kUnavailable) r.set_header("Retry-After", "1");
   return r;
 }
 

@@ -61,7 +61,10 @@ Result<DevCredentials> ensure_dev_objects(const ServerConfig& config, vault::Vau
                                           auth::ServicePrincipalRegistry& principals, auth::RbacRegistry& rbac) {
   if (auto v = vaults.find(kDevVault); !v.ok()) {
     if (v.status().code() != Code::kVaultNotFound) return v.status();
-    COFFER_RETURN_IF_ERROR(vaults.create(kDevVault, vault::VaultSettings{}).status());
+    // Another replica starting on the same database may create it first.
+    if (Status st = vaults.create(kDevVault, vault::VaultSettings{}).status(); !st.ok() && st.code() != Code::kConflict) {
+      return st;
+    }
   }
   std::ifstream in(dev_json_path(config));
   if (in) {

@@ -156,7 +156,8 @@ int run_server(ServerConfig config) {
       api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id},
       api::ApiServices{vaults, secrets, maintenance, principals, tokens, authorizer, **audit_sink, clock,
                        config.test_clock ? &manual_clock : nullptr, rbac, &keys, &certificates, &certificate_issuers,
-                       (*workload)->credentials.get(), (*workload)->verifier.get(), &sign_in_throttle});
+                       (*workload)->credentials.get(), (*workload)->verifier.get(), &sign_in_throttle,
+                       store->get()});
   batching = std::make_unique<AuditBatching>(*app, **audit_sink);
 
   if (config.dev) {

@@ -76,6 +76,9 @@ class Store {
   // memory while the number stays the same. A backend that several
   // processes share must also advance it for their commits (a change feed).
   virtual std::uint64_t generation() const = 0;
+  // OK when the store answers now (for /healthz); kUnavailable with the
+  // reason otherwise. Cheap: a backend that cannot fail says OK.
+  virtual Status health() { return Status::Ok(); }
 };
 
 // Leadership: which one of the servers sharing a store runs the background

@@ -214,4 +214,11 @@ void PgStore::prune_commit_ids() {
 
 std::uint64_t PgStore::generation() const { return snapshots_->current(); }
 
+Status PgStore::health() {
+  auto lease = pool_->acquire();
+  if (auto* e = std::get_if<PgError>(&lease)) return to_status(*e, "connecting");
+  if (auto e = std::get<Pool::Lease>(lease).conn().run("SELECT 1")) return to_status(*e, "health check");
+  return Status::Ok();
+}
+
 }  // namespace coffer::store::postgres

@@ -44,6 +44,8 @@ class PgStore final : public Store {
   Status read(const std::function<Status(ReadTxn&)>& fn) override;
   Status write(const std::function<Status(WriteTxn&)>& fn) override;
   std::uint64_t generation() const override;
+  // SELECT 1 on a pooled connection, no retries.
+  Status health() override;
 
  private:
   class Pool;
