@@ -28,6 +28,9 @@ void add_secret_lifecycle_commands(CLI::App* secret, CliContext& ctx);
 // coffer csi-provider [--endpoint unix://…] [--provider-name coffer] … (cli/csi_command.cpp)
 void add_csi_provider_command(CLI::App& app, CliContext& ctx);
 
+// coffer storage migrate --from DIR --to URL (cli/storage_commands.cpp)
+void add_storage_commands(CLI::App& app, CliContext& ctx);
+
 // coffer audit verify|hash|tail|search (offline, see cli/audit_commands.cpp)
 void add_audit_commands(CLI::App& app, CliContext& ctx);
 

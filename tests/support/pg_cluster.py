@@ -33,8 +33,11 @@ class Cluster:
         self.data = os.path.join(self.dir, "data")
 
     def _as_postgres(self, *args, check=True, timeout=120):
-        return subprocess.run(["runuser", "-u", "postgres", "--", *args], check=check, capture_output=True,
-                              text=True, timeout=timeout)
+        p = subprocess.run(["runuser", "-u", "postgres", "--", *args], capture_output=True, text=True,
+                           timeout=timeout)
+        if check and p.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)} exited {p.returncode}: {p.stdout}{p.stderr}")
+        return p
 
     def port(self):
         with open(os.path.join(self.dir, "port")) as f:
