@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 
-from coffer_server import COFFER_BIN, CofferServer, new_data_dir, remove_dir  # noqa: E402
+from coffer_server import COFFER_BIN, CofferServer, new_data_dir, remove_dir  # noqa: E402,F401
 from pg_cluster import PG_BIN, Cluster, available  # noqa: E402
 
 
