@@ -18,6 +18,7 @@
 #include "api/responses.hpp"
 #include "api/secret_routes.hpp"
 #include "api/target.hpp"
+#include "common/freshness.hpp"
 #include "common/secure_memory.hpp"
 #include "common/base64.hpp"
 #include "crypto/digest.hpp"
@@ -107,6 +108,9 @@ http::Response Api::handle(http::Request& req) {
 }
 
 Api::Outcome Api::prepare(http::Request& req) {
+  // Every read of this request reflects what committed before it began, on
+  // any server sharing the store (store generation tokens: freshness.hpp).
+  FreshnessScope freshness;
   Call call;
   auto& rec = call.record;
   rec.time_ms = now_ms();

@@ -130,7 +130,8 @@ Result<Principal> ServicePrincipalRegistry::authenticate(const std::string& clie
   }
   auto pass = hash_gate_.enter(kHashWait);
   if (!pass) {
-    if (throttle_) throttle_->succeeded(source_address, throttle_id);  // not checked: not a failure
+    // Its share stays taken: a flood that fills the gate drains its own buckets
+    // and is then refused before it reaches the gate again.
     return Status(Code::kThrottled, "Too many sign-ins at once; retry in a second.", "1");
   }
   if (!rec) {

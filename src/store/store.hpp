@@ -70,11 +70,16 @@ class Store {
   // Runs `fn` in a transaction. If fn returns non-OK, nothing it wrote is
   // kept and that Status is returned. OK means committed and durable.
   virtual Status write(const std::function<Status(WriteTxn&)>& fn) = 0;
-  // A number that advances after every commit, before the committing
-  // write() returns. The same value before and after a read() means no
-  // write committed in between, so what the read saw may be served from
-  // memory while the number stays the same. A backend that several
-  // processes share must also advance it for their commits (a change feed).
+  // A number for caches of what reads saw. Promise: every commit that
+  // completed before the caller's freshness floor (common/freshness.hpp: the
+  // start of its request, else the call) is reflected in the number returned
+  // — a commit after the moment the number stands for gives a different
+  // number to every later caller — and a read() begun after generation()
+  // returned sees at least the state the number stands for. So an entry
+  // cached under a number is never older than it, and a caller whose floor
+  // follows a commit never gets an entry from before it. A backend that
+  // several processes share must cover their commits too (PostgreSQL: the
+  // cluster's snapshot; SQLite, one process: a commit counter).
   virtual std::uint64_t generation() const = 0;
   // OK when the store answers now (for /healthz); kUnavailable with the
   // reason otherwise. Cheap: a backend that cannot fail says OK.

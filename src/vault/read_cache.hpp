@@ -1,9 +1,11 @@
 // ReadCache<Record>: records a service read from the store, kept in memory
 // while the store's generation() stays the same, so a repeated read (GET of
 // a secret, a key's record before each crypto operation) skips the store
-// transaction. A record is cached only when no write committed during its
-// read, and every commit (of anything) makes all entries stale, so a cached
-// answer is always one the store would give now. Records hold what the
+// transaction. A record is cached under the generation observed before its
+// read, only if the generation is unchanged after it, and every commit (of
+// anything, on any server sharing the store) makes all entries stale for
+// callers after it, so a cached answer is one the store would give at the
+// start of the caller's request or later. Records hold what the
 // store holds (sealed values), never plaintext. Bounded: a full cache, or
 // one whose entries went stale, is emptied before the next insert.
 // Thread-safe.

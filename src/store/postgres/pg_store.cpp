@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/freshness.hpp"
 #include "store/postgres/pg_errors.hpp"
 #include "store/postgres/pg_schema.hpp"
 #include "store/postgres/pg_transaction.hpp"
@@ -95,29 +96,31 @@ class PgStore::Pool {
 };
 
 // generation(): the snapshot token, fetched on a connection of its own by
-// one caller at a time for everyone waiting.
+// one caller at a time for everyone waiting. A caller is served by the
+// newest fetch that started at or after its freshness floor (the start of
+// its request: common/freshness.hpp), so one request's reads share one fetch.
 class PgStore::Snapshots {
  public:
   explicit Snapshots(std::string url) : url_(std::move(url)) {}
 
   uint64_t current() {
+    const auto floor = freshness_floor();
     std::unique_lock lock(mu_);
-    const uint64_t mine = ++asked_;  // served by a fetch that starts after this
-    while (served_ < mine) {
+    while (!(served_ && started_ >= floor)) {
       if (fetching_) {
         cv_.wait(lock);
         continue;
       }
       fetching_ = true;
-      const uint64_t covers = asked_;
+      const auto start = Steady::now();
       lock.unlock();
       std::optional<std::string> snapshot = fetch();
       lock.lock();
       fetching_ = false;
-      served_ = covers;
       if (!snapshot || *snapshot != last_) ++generation_;
-      if (snapshot) last_ = std::move(*snapshot);
-      if (!snapshot) last_.clear();
+      last_ = snapshot.value_or("");
+      started_ = start;
+      served_ = true;
       cv_.notify_all();
     }
     return generation_;
@@ -145,9 +148,9 @@ class PgStore::Snapshots {
   std::unique_ptr<PgConnection> conn_;  // used by the fetching caller only
   std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t asked_ = 0;
-  uint64_t served_ = 0;
   bool fetching_ = false;
+  bool served_ = false;
+  Steady::time_point started_{};  // when the newest completed fetch began
   uint64_t generation_ = 1;
   std::string last_;
 };

@@ -14,10 +14,12 @@
 //   unique violation (or waits until that attempt ends, then fails) and
 //   write() returns OK without running the callback again; otherwise the
 //   attempt proceeds. Nothing is acknowledged before COMMIT returned.
-// - generation(): one snapshot token for the whole cluster. A call waits for
-//   a `SELECT pg_current_snapshot()` that started after the call began (one
-//   such query serves every caller waiting meanwhile) and returns a number
-//   that changes whenever the snapshot did. Equal snapshots mean no
+// - generation(): one snapshot token for the whole cluster. A call is
+//   answered by a `SELECT pg_current_snapshot()` that started after the
+//   caller's freshness floor — the start of its request (common/freshness.hpp),
+//   else the call itself — so one query serves every request that began
+//   before it, and all the reads of one request share one; the number
+//   changes whenever the snapshot did. Equal snapshots mean no
 //   transaction of any replica committed in between, so ReadCache entries
 //   stay exact across replicas: a value written on one replica is read back
 //   on another at once. On a database error the number changes (no caching).
