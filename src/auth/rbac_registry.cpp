@@ -150,7 +150,9 @@ Status load_prefix(store::ReadTxn& txn, std::string_view prefix, Decode decode, 
 
 RbacRegistry::RbacRegistry(store::Store& store)
     : store_(store), index_(std::make_shared<const AccessIndex>(std::vector<RoleDefinition>{},
-                                                                std::vector<RoleAssignment>{}, std::vector<Group>{})) {}
+                                                                std::vector<RoleAssignment>{}, std::vector<Group>{})) {
+  store_.watch(std::string(kMarkerKey));
+}
 
 Status RbacRegistry::load() {
   std::lock_guard lock(write_mu_);
@@ -179,12 +181,7 @@ Status RbacRegistry::load_locked() const {
 
 Status RbacRegistry::refresh_locked(std::uint64_t generation) const {
   if (marker_revision_ >= 0 && checked_at_.load() == generation) return Status::Ok();
-  int64_t marker = 0;
-  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(auto m, txn.get(kMarkerKey));
-    marker = m ? m->revision : 0;
-    return Status::Ok();
-  }));
+  COFFER_ASSIGN_OR_RETURN(int64_t marker, store::current_revision(store_, kMarkerKey));
   if (marker != marker_revision_) COFFER_RETURN_IF_ERROR(load_locked());
   checked_at_.store(generation);
   return Status::Ok();

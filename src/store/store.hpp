@@ -84,7 +84,24 @@ class Store {
   // OK when the store answers now (for /healthz); kUnavailable with the
   // reason otherwise. Cheap: a backend that cannot fail says OK.
   virtual Status health() { return Status::Ok(); }
+
+  // Marker keys: entries whose revision tells a cache of a whole area
+  // (roles, vaults) whether anything in it changed. watch() registers one
+  // (before serving); watched_revision() gives its revision (0 = absent) as
+  // of the observation behind the caller's generation(), when the backend
+  // fetches it along with that observation (PostgreSQL: in the same query,
+  // no extra round trip) — nullopt when it does not (then read it:
+  // current_revision() does either).
+  virtual void watch(std::string key) { (void)key; }
+  virtual std::optional<int64_t> watched_revision(std::string_view key) const {
+    (void)key;
+    return std::nullopt;
+  }
 };
+
+// The revision of `key` (0 when absent): watched_revision() when the backend
+// has it, else a read.
+Result<int64_t> current_revision(Store& store, std::string_view key);
 
 // Leadership: which one of the servers sharing a store runs the background
 // jobs (purges, rotations, renewals). lead() tries to become, or confirms

@@ -32,6 +32,9 @@ Result<VaultInfo> decode(std::string_view data) {
   return v;
 }
 
+// Bumped by every create and delete (see the header).
+const std::string kMarker = "meta/vault-marker";  // outside "vault/": no vault name can clash
+
 Status not_found(const std::string& name) {
   return Status(Code::kVaultNotFound, "Vault '" + name + "' was not found on this server.");
 }
@@ -39,7 +42,9 @@ Status not_found(const std::string& name) {
 }  // namespace
 
 VaultRegistry::VaultRegistry(store::Store& store, crypto::Keyring& keyring, const Clock& clock)
-    : store_(store), keyring_(keyring), clock_(clock), cache_(store) {}
+    : store_(store), keyring_(keyring), clock_(clock) {
+  store_.watch(kMarker);
+}
 
 bool VaultRegistry::valid_name(const std::string& name) {
   if (name.size() < 3 || name.size() > 24) return false;
@@ -71,7 +76,10 @@ Result<VaultInfo> VaultRegistry::create(const std::string& name, const VaultSett
   v.created = clock_.now();
   COFFER_ASSIGN_OR_RETURN(v.wrapped_kek, keyring_.new_wrapped_kek(v.id));
   std::string record = encode(v);
-  Status st = store_.write([&](store::WriteTxn& txn) { return txn.put_if(keys::vault(name), record, 0); });
+  Status st = store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.put_if(keys::vault(name), record, 0));
+    return txn.put(kMarker, "");
+  });
   if (st.code() == Code::kConflict) return Status(Code::kConflict, "Vault '" + name + "' already exists.");
   COFFER_RETURN_IF_ERROR(st);
   return v;
@@ -79,15 +87,36 @@ Result<VaultInfo> VaultRegistry::create(const std::string& name, const VaultSett
 
 Result<VaultInfo> VaultRegistry::find(const std::string& name) {
   if (!valid_name(name)) return not_found(name);
-  return cache_.get(keys::lower(name), [&]() -> Result<VaultInfo> {
-    std::optional<store::Entry> entry;
-    COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-      COFFER_ASSIGN_OR_RETURN(entry, txn.get(keys::vault(name)));
-      return Status::Ok();
-    }));
-    if (!entry) return not_found(name);
-    return decode(entry->value);
-  });
+  const std::string lc = keys::lower(name);
+  const std::uint64_t generation = store_.generation();
+  bool checked;
+  {
+    std::lock_guard lock(mu_);
+    checked = checked_at_ == generation && cache_marker_ >= 0;
+    if (checked) {
+      if (auto it = cache_.find(lc); it != cache_.end()) return it->second;
+    }
+  }
+  if (!checked) {
+    COFFER_ASSIGN_OR_RETURN(int64_t marker, store::current_revision(store_, kMarker));
+    std::lock_guard lock(mu_);
+    if (marker != cache_marker_) {
+      cache_.clear();
+      cache_marker_ = marker;
+    }
+    checked_at_ = generation;
+    if (auto it = cache_.find(lc); it != cache_.end()) return it->second;
+  }
+  std::optional<store::Entry> entry;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(entry, txn.get(keys::vault(name)));
+    return Status::Ok();
+  }));
+  if (!entry) return not_found(name);
+  COFFER_ASSIGN_OR_RETURN(VaultInfo v, decode(entry->value));
+  std::lock_guard lock(mu_);
+  cache_[lc] = v;  // read after the marker check: at least as new as what the cache stands for
+  return v;
 }
 
 Result<std::vector<VaultInfo>> VaultRegistry::list() {
@@ -108,7 +137,10 @@ Result<std::vector<VaultInfo>> VaultRegistry::list() {
 }
 
 Status VaultRegistry::remove(const std::string& name) {
-  return store_.write([&](store::WriteTxn& txn) { return txn.erase(keys::vault(name)); });
+  return store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.erase(keys::vault(name)));
+    return txn.put(kMarker, "");
+  });
 }
 
 }  // namespace coffer::vault

@@ -1,10 +1,16 @@
 // VaultRegistry: creates, finds, lists and deletes vaults. Each vault gets a
 // GUID and its own key-encryption key (wrapped by the root key) at creation.
-// Lookups by name are case-insensitive and served from a ReadCache: exact
-// while the store's generation() stands still, so a vault deleted or created
-// by another replica is seen at the next request. Thread-safe.
+// Lookups by name are case-insensitive and served from memory while the
+// vault marker ("meta/vault-marker", bumped by every create and delete in its
+// transaction) stays where it was; it is checked whenever the store's
+// generation() moved (on PostgreSQL it comes with the generation's own
+// query), so a vault deleted or created by another replica is seen at the
+// next request, and writes to secrets do not empty the cache. Thread-safe.
 #pragma once
 
+#include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -12,7 +18,6 @@
 #include "common/status.hpp"
 #include "crypto/keyring.hpp"
 #include "store/store.hpp"
-#include "vault/read_cache.hpp"
 #include "vault/types.hpp"
 
 namespace coffer::vault {
@@ -41,7 +46,10 @@ class VaultRegistry {
   store::Store& store_;
   crypto::Keyring& keyring_;
   const Clock& clock_;
-  ReadCache<VaultInfo> cache_;  // by lower-case name
+  std::mutex mu_;
+  std::map<std::string, VaultInfo> cache_;  // by lower-case name, valid at cache_marker_
+  int64_t cache_marker_ = -1;               // -1: not checked yet
+  std::uint64_t checked_at_ = 0;            // store generation when the marker was last checked
 };
 
 }  // namespace coffer::vault

@@ -1,5 +1,6 @@
 #include "store/postgres/pg_store.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -103,9 +104,31 @@ class PgStore::Snapshots {
  public:
   explicit Snapshots(std::string url) : url_(std::move(url)) {}
 
+  void watch(std::string key) {
+    std::lock_guard lock(mu_);
+    if (std::find(watched_.begin(), watched_.end(), key) == watched_.end()) watched_.push_back(std::move(key));
+  }
+
   uint64_t current() {
-    const auto floor = freshness_floor();
     std::unique_lock lock(mu_);
+    observe(lock);
+    return generation_;
+  }
+
+  std::optional<int64_t> revision(std::string_view key) {
+    std::unique_lock lock(mu_);
+    const auto it = std::find(watched_.begin(), watched_.end(), key);
+    if (it == watched_.end()) return std::nullopt;
+    observe(lock);
+    const auto i = static_cast<std::size_t>(it - watched_.begin());
+    if (i >= revisions_.size()) return std::nullopt;  // the last fetch failed: read it instead
+    return revisions_[i];
+  }
+
+ private:
+  // Makes sure the newest observation began at or after the caller's floor.
+  void observe(std::unique_lock<std::mutex>& lock) {
+    const auto floor = freshness_floor();
     while (!(served_ && started_ >= floor)) {
       if (fetching_) {
         cv_.wait(lock);
@@ -113,34 +136,44 @@ class PgStore::Snapshots {
       }
       fetching_ = true;
       const auto start = Steady::now();
+      const std::vector<std::string> keys = watched_;
       lock.unlock();
-      std::optional<std::string> snapshot = fetch();
+      std::vector<int64_t> revisions;
+      std::optional<std::string> snapshot = fetch(keys, revisions);
       lock.lock();
       fetching_ = false;
       if (!snapshot || *snapshot != last_) ++generation_;
       last_ = snapshot.value_or("");
+      revisions_ = std::move(revisions);
       started_ = start;
       served_ = true;
       cv_.notify_all();
     }
-    return generation_;
   }
 
- private:
-  std::optional<std::string> fetch() {
+  // The snapshot and, in the same query, the revisions of `keys` (0 = absent).
+  std::optional<std::string> fetch(const std::vector<std::string>& keys, std::vector<int64_t>& revisions) {
     if (!conn_ || !conn_->ok()) {
       conn_.reset();
       auto made = PgConnection::connect(url_, session_settings());
       if (std::holds_alternative<PgError>(made)) return std::nullopt;
       conn_ = std::move(std::get<std::unique_ptr<PgConnection>>(made));
     }
-    auto r = conn_->exec_prepared("coffer_snapshot", "SELECT pg_current_snapshot()::text", PgParams());
+    std::string sql = "SELECT pg_current_snapshot()::text";
+    PgParams params;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      sql += ", coalesce((SELECT revision FROM coffer_kv WHERE key = $" + std::to_string(i + 1) + "), 0)";
+      params.bytes(keys[i]);
+    }
+    const std::string name = "coffer_snapshot_" + std::to_string(keys.size());
+    auto r = conn_->exec_prepared(name.c_str(), sql.c_str(), params);
     if (std::holds_alternative<PgError>(r)) {
       conn_.reset();
       return std::nullopt;
     }
     const auto& res = std::get<PgResult>(r);
     if (res.rows() != 1) return std::nullopt;
+    for (std::size_t i = 0; i < keys.size(); ++i) revisions.push_back(res.int8(0, static_cast<int>(i + 1)));
     return std::string(res.bytes(0, 0));
   }
 
@@ -148,11 +181,13 @@ class PgStore::Snapshots {
   std::unique_ptr<PgConnection> conn_;  // used by the fetching caller only
   std::mutex mu_;
   std::condition_variable cv_;
+  std::vector<std::string> watched_;
   bool fetching_ = false;
   bool served_ = false;
   Steady::time_point started_{};  // when the newest completed fetch began
   uint64_t generation_ = 1;
   std::string last_;
+  std::vector<int64_t> revisions_;  // of watched_, at the newest fetch (empty when it failed)
 };
 
 PgStore::PgStore(const PostgresOptions& options)
@@ -216,6 +251,10 @@ void PgStore::prune_commit_ids() {
 }
 
 std::uint64_t PgStore::generation() const { return snapshots_->current(); }
+
+void PgStore::watch(std::string key) { snapshots_->watch(std::move(key)); }
+
+std::optional<int64_t> PgStore::watched_revision(std::string_view key) const { return snapshots_->revision(key); }
 
 Status PgStore::health() {
   auto lease = pool_->acquire();

@@ -48,6 +48,9 @@ class PgStore final : public Store {
   std::uint64_t generation() const override;
   // SELECT 1 on a pooled connection, no retries.
   Status health() override;
+  // Watched revisions come with the snapshot query (same round trip).
+  void watch(std::string key) override;
+  std::optional<int64_t> watched_revision(std::string_view key) const override;
 
  private:
   class Pool;

@@ -63,7 +63,17 @@ Attempt read_attempt(const void* owner, PgConnection& conn, const std::function<
 
 Attempt write_attempt(const void* owner, PgConnection& conn, const std::function<Status(WriteTxn&)>& fn,
                       const std::string& txn_id, const std::string& fence) {
-  if (auto e = conn.run("BEGIN ISOLATION LEVEL SERIALIZABLE")) return {Status(), *e};
+  // The id goes in first: an earlier attempt that committed makes this
+  // insert fail, before the callback runs again. (The id is a UUID: hex and
+  // dashes only, safe to inline.) Without a fence, BEGIN and the insert go
+  // in one round trip.
+  const std::string mark = "INSERT INTO coffer_commits (txn) VALUES ('" + txn_id + "')";
+  const std::string begin = "BEGIN ISOLATION LEVEL SERIALIZABLE";
+  if (auto e = conn.run(fence.empty() ? (begin + "; " + mark).c_str() : begin.c_str())) {
+    (void)conn.run("ROLLBACK");
+    if (e->sqlstate == "23505") return {Status::Ok(), std::nullopt};  // committed by an earlier attempt
+    return {Status(), *e};
+  }
   if (!fence.empty()) {
     auto r = conn.exec(fence.c_str());
     if (auto* e = std::get_if<PgError>(&r)) {
@@ -76,14 +86,12 @@ Attempt write_attempt(const void* owner, PgConnection& conn, const std::function
               std::nullopt};
     }
   }
-  // The id goes in first: an earlier attempt that committed makes this
-  // insert fail, before the callback runs again. (The id is a UUID: hex and
-  // dashes only, safe to inline.)
-  const std::string mark = "INSERT INTO coffer_commits (txn) VALUES ('" + txn_id + "')";
-  if (auto e = conn.run(mark.c_str())) {
-    (void)conn.run("ROLLBACK");
-    if (e->sqlstate == "23505") return {Status::Ok(), std::nullopt};  // committed by an earlier attempt
-    return {Status(), *e};
+  if (!fence.empty()) {
+    if (auto e = conn.run(mark.c_str())) {
+      (void)conn.run("ROLLBACK");
+      if (e->sqlstate == "23505") return {Status::Ok(), std::nullopt};  // committed by an earlier attempt
+      return {Status(), *e};
+    }
   }
   PgTxn txn(conn);
   Status st = run_callback(owner, fn, txn);
