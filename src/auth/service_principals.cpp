@@ -72,6 +72,16 @@ void ServicePrincipalRegistry::remember_verified(const std::string& client_id, c
 }
 
 Result<NewCredential> ServicePrincipalRegistry::create(const std::string& display_name) {
+  COFFER_ASSIGN_OR_RETURN(auto made, create_if(display_name, false));
+  return std::move(*made);
+}
+
+Result<std::optional<NewCredential>> ServicePrincipalRegistry::create_first(const std::string& display_name) {
+  return create_if(display_name, true);
+}
+
+Result<std::optional<NewCredential>> ServicePrincipalRegistry::create_if(const std::string& display_name,
+                                                                         bool only_if_none) {
   if (display_name.empty() || display_name.size() > 120) {
     return Status(Code::kBadParameter, "displayName must be 1-120 characters.");
   }
@@ -83,9 +93,20 @@ Result<NewCredential> ServicePrincipalRegistry::create(const std::string& displa
   out.client_secret = crypto::random_token(kSecretBytes);
   COFFER_ASSIGN_OR_RETURN(std::string hash, crypto::hash_password(out.client_secret.view()));
   const std::string record = encode(SpRecord{out.principal, hash, clock_.now()});
-  COFFER_RETURN_IF_ERROR(
-      store_.write([&](store::WriteTxn& txn) { return txn.put_if(key_of(out.principal.app_id), record, 0); }));
-  return out;
+  bool made = true;
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    made = true;
+    if (only_if_none) {
+      COFFER_ASSIGN_OR_RETURN(auto any, txn.scan(kPrefix, "", 1));
+      if (!any.empty()) {
+        made = false;
+        return Status::Ok();
+      }
+    }
+    return txn.put_if(key_of(out.principal.app_id), record, 0);
+  }));
+  if (!made) return std::optional<NewCredential>();
+  return std::optional<NewCredential>(std::move(out));
 }
 
 Result<Principal> ServicePrincipalRegistry::find(const std::string& client_id) {

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -46,6 +47,10 @@ class ServicePrincipalRegistry {
 
   // Display names: 1–120 printable characters.
   Result<NewCredential> create(const std::string& display_name);
+  // Creates the principal only if there is none at all, in one transaction
+  // (servers starting together on an empty shared store make exactly one);
+  // nullopt when one existed.
+  Result<std::optional<NewCredential>> create_first(const std::string& display_name);
   // kUnauthorized (without saying which part was wrong) unless the secret
   // matches; kThrottled when `source_address` or the client id failed too
   // often, or too many checks are already running.
@@ -60,6 +65,7 @@ class ServicePrincipalRegistry {
  private:
   // The MAC of a secret verified for `client_id` under `secret_hash`, if any.
   bool recently_verified(const std::string& client_id, const std::string& secret_hash, const std::string& mac);
+  Result<std::optional<NewCredential>> create_if(const std::string& display_name, bool only_if_none);
   // A reset secret or a removed principal needs no forgetting: the stored
   // hash no longer matches, or there is no record.
   void remember_verified(const std::string& client_id, const std::string& secret_hash, std::string mac);

@@ -13,9 +13,11 @@ namespace coffer::server {
 Result<std::optional<auth::Principal>> ensure_initial_admin(const ServerConfig& config,
                                                             auth::ServicePrincipalRegistry& principals,
                                                             const std::string& tenant_id) {
-  COFFER_ASSIGN_OR_RETURN(auto existing, principals.list());
-  if (!existing.empty()) return std::optional<auth::Principal>();
-  COFFER_ASSIGN_OR_RETURN(auto created, principals.create("coffer-admin"));
+  // One transaction decides: of several replicas starting on an empty shared
+  // store, exactly one makes the initial administrator.
+  COFFER_ASSIGN_OR_RETURN(auto first, principals.create_first("coffer-admin"));
+  if (!first) return std::optional<auth::Principal>();
+  auth::NewCredential& created = *first;
   const std::string path = (std::filesystem::path(config.data_dir) / "initial-admin.json").string();
   SecureString content(boost::json::serialize(boost::json::object{
                            {"tenantId", tenant_id},

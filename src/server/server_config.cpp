@@ -60,6 +60,7 @@ const std::vector<Option>& options() {
       {"dataDir", "COFFER_DATA_DIR", text(&ServerConfig::data_dir)},
       {"storage", "COFFER_STORAGE_URL", text(&ServerConfig::storage)},
       {"replicaId", "COFFER_REPLICA_ID", text(&ServerConfig::replica_id)},
+      {"storagePool", "COFFER_STORAGE_POOL", number("storagePool", &ServerConfig::storage_pool, 256)},
       {"listen", "COFFER_LISTEN", text(&ServerConfig::listen)},
       {"tlsCertFile", "COFFER_TLS_CERT_FILE", text(&ServerConfig::tls_cert_file)},
       {"tlsKeyFile", "COFFER_TLS_KEY_FILE", text(&ServerConfig::tls_key_file)},
@@ -133,6 +134,7 @@ Status apply_environment(ServerConfig& config) {
 Status validate(const ServerConfig& c) {
   if (c.test_clock && !c.dev) return Status(Code::kBadParameter, "--test-clock is only allowed with --dev.");
   if (c.max_body_bytes < 1024) return Status(Code::kBadParameter, "maxBodyBytes must be at least 1024.");
+  if (c.storage_pool == 0) return Status(Code::kBadParameter, "storagePool must be positive.");
   if (c.max_connections == 0 || c.first_request_timeout_seconds == 0) {
     return Status(Code::kBadParameter, "maxConnections and firstRequestTimeoutSeconds must be positive.");
   }

@@ -73,7 +73,7 @@ int run_server(ServerConfig config) {
     if (!replica.ok()) return fail(replica.status());
     config.replica_id = *replica;
   }
-  auto store = open_server_store(config.data_dir, config.storage);
+  auto store = open_server_store(config.data_dir, config.storage, config.storage_pool);
   if (!store.ok()) return fail(store.status());
   auto identity = auth::load_or_create_server_identity(**store, keyring);
   if (!identity.ok()) return fail(identity.status());

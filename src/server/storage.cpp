@@ -92,7 +92,8 @@ std::string without_password(const std::string& url) {
   return kept;
 }
 
-Result<std::unique_ptr<store::Store>> open_server_store(const std::string& data_dir, const std::string& storage) {
+Result<std::unique_ptr<store::Store>> open_server_store(const std::string& data_dir, const std::string& storage,
+                                                        std::size_t pool) {
   if (storage.empty() || storage == "sqlite") {
     std::error_code ec;
     fs::remove(fs::path(data_dir) / kStorageFile, ec);  // this directory's records are local again
@@ -103,7 +104,10 @@ Result<std::unique_ptr<store::Store>> open_server_store(const std::string& data_
                                        "(postgresql://user@host:port/db?…); got '" +
                                            without_password(storage) + "'");
   }
-  COFFER_ASSIGN_OR_RETURN(auto store, store::open_postgres_store({storage}));
+  store::PostgresOptions options;
+  options.url = storage;
+  options.pool = pool;
+  COFFER_ASSIGN_OR_RETURN(auto store, store::open_postgres_store(options));
   COFFER_RETURN_IF_ERROR(record_storage(data_dir, storage));
   return store;
 }

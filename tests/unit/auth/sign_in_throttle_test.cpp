@@ -118,5 +118,19 @@ TEST_F(RegistryThrottleTest, UnknownClientIdsAndOneAddressAreThrottledToo) {
   EXPECT_EQ(sps.authenticate("no-such-id-3", "x", "10.1.1.2").status().code(), Code::kUnauthorized);
 }
 
+// Replicas starting together on an empty shared store: exactly one makes
+// the initial administrator.
+TEST_F(RegistryThrottleTest, CreateFirstMakesOneOnlyOnAnEmptyStore) {
+  ServicePrincipalRegistry a(*store_, clock_, "tenant"), b(*store_, clock_, "tenant");
+  auto first = a.create_first("admin");
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(first->has_value());
+  auto second = b.create_first("admin");
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->has_value());
+  EXPECT_EQ(a.list().value().size(), 1u);
+  EXPECT_EQ(a.create_first("").status().code(), Code::kBadParameter);
+}
+
 }  // namespace
 }  // namespace coffer::auth
