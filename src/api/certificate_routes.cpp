@@ -63,9 +63,11 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
       });
     }
     if (seg.size() == 3 && seg[2] == "create" && method == "POST") {
-      return data_operation("CertificateCreate", "certificates/create/action", object_scope(name), url, [&, base, body, name] {
+      return data_operation("CertificateCreate", "certificates/create/action", object_scope(name), url,
+                            [&, base, body, name, idem = req.idempotency_key] {
         auto draft = parse_certificate_create(body);
         if (!draft.ok()) return error_response(draft.status());
+        draft->idempotency_key = idem;
         return respond(
             certs.create(vault, name, *draft),
             [&](const vault::CertificateOperation& op) { return certificate_operation_json(base, name, op, true); },
@@ -73,9 +75,11 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
       });
     }
     if (seg.size() == 3 && seg[2] == "import" && method == "POST") {
-      return data_operation("CertificateImport", "certificates/import/action", object_scope(name), url, [&, base, body, name] {
+      return data_operation("CertificateImport", "certificates/import/action", object_scope(name), url,
+                            [&, base, body, name, idem = req.idempotency_key] {
         auto im = parse_certificate_import(body);
         if (!im.ok()) return error_response(im.status());
+        im->idempotency_key = idem;
         return respond(certs.import(vault, name, *im),
                        [&](const vault::Certificate& c) { return certificate_bundle(base, vault, c); });
       });

@@ -96,9 +96,11 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
     const auto bundle = [&, base](const vault::KeyProperties& p) { return key_bundle(base, vault, p); };
 
     if (seg.size() == 2 && method == "PUT") {
-      return data_operation("KeyImport", "keys/import/action", object_scope(name), object_url(name), [&, body, name, bundle] {
+      return data_operation("KeyImport", "keys/import/action", object_scope(name), object_url(name),
+                            [&, body, name, bundle, idem = req.idempotency_key] {
         auto im = parse_key_import(body);
         if (!im.ok()) return error_response(im.status());
+        im->idempotency_key = idem;
         return respond(keys.import(vault, name, *im), bundle);
       });
     }
@@ -109,15 +111,17 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
       });
     }
     if (seg.size() == 3 && method == "POST" && seg[2] == "create") {
-      return data_operation("KeyCreate", "keys/create/action", object_scope(name), object_url(name), [&, body, name, bundle] {
+      return data_operation("KeyCreate", "keys/create/action", object_scope(name), object_url(name),
+                            [&, body, name, bundle, idem = req.idempotency_key] {
         auto draft = parse_key_create(body);
         if (!draft.ok()) return error_response(draft.status());
+        draft->idempotency_key = idem;
         return respond(keys.create(vault, name, *draft), bundle);
       });
     }
     if (seg.size() == 3 && method == "POST" && seg[2] == "rotate") {
       return data_operation("KeyRotate", "keys/rotate/action", object_scope(name), object_url(name),
-                  [&, name, bundle] { return respond(keys.rotate(vault, name), bundle); });
+                  [&, name, bundle, idem = req.idempotency_key] { return respond(keys.rotate(vault, name, idem), bundle); });
     }
     if (seg.size() == 3 && method == "POST" && seg[2] == "backup") {
       return data_operation("KeyBackup", "keys/backup/action", object_scope(name), object_url(name), [&, name] {

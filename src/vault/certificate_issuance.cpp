@@ -13,6 +13,7 @@
 #include "vault/certificate_records.hpp"
 #include "vault/record_scan.hpp"
 #include "vault/store_keys.hpp"
+#include "vault/idempotency.hpp"
 #include "vault/version_ids.hpp"
 
 namespace coffer::vault {
@@ -158,13 +159,15 @@ Result<CertificateOperation> CertificateService::create(const VaultInfo& vault, 
   policy.created = clock_.now();
   policy.updated = policy.created;
   COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial material, new_key(policy.key));
-  return issue_version(vault, name, policy, draft.enabled, draft.tags, draft.preserve_cert_order, std::move(material));
+  return issue_version(vault, name, policy, draft.enabled, draft.tags, draft.preserve_cert_order, std::move(material),
+                       draft.idempotency_key);
 }
 
 Result<CertificateOperation> CertificateService::issue_version(const VaultInfo& vault, const std::string& name,
                                                                const CertificatePolicy& policy, bool enabled,
                                                                const Tags& tags, std::optional<bool> preserve_cert_order,
-                                                               crypto::KeyMaterial material) {
+                                                               crypto::KeyMaterial material,
+                                                               const std::string& idempotency_key) {
   const int64_t now = clock_.now();
   LinkedVersion v;
   auto& cp = v.certificate.properties;
@@ -207,9 +210,18 @@ Result<CertificateOperation> CertificateService::issue_version(const VaultInfo& 
     COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(keyring_, vault, name, cp.version, material, chain, policy,
                                                     cp.attributes));
   }
-  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) {
-    return write_linked(txn, vault, name, v, policy, op);
+  std::optional<CertificateOperation> replayed;
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    replayed.reset();
+    COFFER_ASSIGN_OR_RETURN(auto made, recorded_version(txn, vault, idempotency_key));
+    if (made) {  // this request already started its version: answer with that operation
+      COFFER_ASSIGN_OR_RETURN(replayed, load_operation(txn, vault, name));
+      return Status::Ok();
+    }
+    COFFER_RETURN_IF_ERROR(write_linked(txn, vault, name, v, policy, op));
+    return record_version(txn, vault, idempotency_key, cp.version, now);
   }));
+  if (replayed) return std::move(*replayed);
   return op;
 }
 
@@ -299,7 +311,23 @@ Result<Certificate> CertificateService::import(const VaultInfo& vault, const std
   COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(keyring_, vault, name, cp.version, *bundle.key, bundle.chain, policy,
                                                   cp.attributes));
   CertificateOperation op{cp.version, policy.issuer, "", false, "completed", "", crypto::new_version_id()};
-  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) { return write_linked(txn, vault, name, v, policy, op); }));
+  std::optional<Certificate> replayed;
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    replayed.reset();
+    COFFER_ASSIGN_OR_RETURN(auto made, recorded_version(txn, vault, im.idempotency_key));
+    if (made) {  // this request already imported its version: answer with that one
+      COFFER_ASSIGN_OR_RETURN(ObjectHead head, kCerts.live_head(txn, vault, name));
+      COFFER_ASSIGN_OR_RETURN(auto rec, kCerts.load_version(txn, vault, head, *made));
+      if (!rec) return kCerts.not_found(name + "/" + *made);
+      rec->properties.name = head.name;
+      COFFER_ASSIGN_OR_RETURN(CertificatePolicy stored, load_policy(txn, vault, head.name));
+      replayed = Certificate{rec->properties, stored};
+      return Status::Ok();
+    }
+    COFFER_RETURN_IF_ERROR(write_linked(txn, vault, name, v, policy, op));
+    return record_version(txn, vault, im.idempotency_key, cp.version, now);
+  }));
+  if (replayed) return std::move(*replayed);
   return Certificate{cp, policy};
 }
 

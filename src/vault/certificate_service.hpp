@@ -95,7 +95,8 @@ class CertificateService {
  private:
   Result<CertificateOperation> issue_version(const VaultInfo& vault, const std::string& name,
                                              const CertificatePolicy& policy, bool enabled, const Tags& tags,
-                                             std::optional<bool> preserve_cert_order, crypto::KeyMaterial material);
+                                             std::optional<bool> preserve_cert_order, crypto::KeyMaterial material,
+                                             const std::string& idempotency_key = {});
   Result<CertificateOperation> renew(const VaultInfo& vault, const std::string& name);
 
   store::Store& store_;

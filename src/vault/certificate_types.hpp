@@ -98,6 +98,7 @@ struct CertificateDraft {
   bool enabled = true;
   Tags tags;
   std::optional<bool> preserve_cert_order;
+  std::string idempotency_key;  // vault/idempotency.hpp; empty = not identified
 };
 
 // POST /certificates/{name}/import: a PKCS#12 (DER) or PEM text with the
@@ -112,6 +113,7 @@ struct CertificateImport {
   bool enabled = true;
   Tags tags;
   std::optional<bool> preserve_cert_order;
+  std::string idempotency_key;  // vault/idempotency.hpp; empty = not identified
 };
 
 // A certificate issuer object (AKV's IssuerBundle). Provider "Coffer" is

@@ -14,6 +14,7 @@
 #include "vault/object_kinds.hpp"
 #include "vault/record_scan.hpp"
 #include "vault/store_keys.hpp"
+#include "vault/idempotency.hpp"
 #include "vault/version_ids.hpp"
 
 namespace coffer::vault {
@@ -84,7 +85,8 @@ bool KeyService::valid_name(const std::string& name) {
 }
 
 Result<KeyProperties> KeyService::add_version(const VaultInfo& vault, const std::string& name, KeyProperties p,
-                                              const crypto::KeyMaterial& material, bool must_exist) {
+                                              const crypto::KeyMaterial& material, bool must_exist,
+                                              const std::string& idempotency_key) {
   if (!valid_name(name)) {
     return bad("The request URI contains an invalid name: " + name +
                ". Key names may contain only 0-9, a-z, A-Z and -, up to 127 characters.");
@@ -104,8 +106,18 @@ Result<KeyProperties> KeyService::add_version(const VaultInfo& vault, const std:
   COFFER_ASSIGN_OR_RETURN(SecureString priv, material.seal_bytes());
   COFFER_ASSIGN_OR_RETURN(std::string sealed, keyring_.seal(vault.id, vault.wrapped_kek, priv.view(),
                                                             keys::key_ad(vault.id, name, p.version)));
+  std::optional<KeyProperties> replayed;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    replayed.reset();
     COFFER_ASSIGN_OR_RETURN(auto head, kKeys.load_head(txn, vault, name));
+    COFFER_ASSIGN_OR_RETURN(auto made, recorded_version(txn, vault, idempotency_key));
+    if (made && head) {  // this request already made its version: answer with that one
+      COFFER_ASSIGN_OR_RETURN(auto rec, kKeys.load_version(txn, vault, *head, *made));
+      if (!rec) return kKeys.not_found(name + "/" + *made);
+      rec->properties.name = head->name;
+      replayed = std::move(rec->properties);
+      return Status::Ok();
+    }
     if (head && head->deletion) return kKeys.deleted_conflict(head->name);
     if (must_exist && !head) return kKeys.not_found(name);
     if (head && head->managed) return kKeys.managed_refusal(must_exist ? "rotate" : "create");
@@ -113,8 +125,10 @@ Result<KeyProperties> KeyService::add_version(const VaultInfo& vault, const std:
     h.latest_version = p.version;
     p.name = h.name;
     COFFER_RETURN_IF_ERROR(kKeys.put_version(txn, vault, name, KeyVersionRecord{p, sealed}));
+    COFFER_RETURN_IF_ERROR(record_version(txn, vault, idempotency_key, p.version, now));
     return kKeys.put_head(txn, vault, h);
   }));
+  if (replayed) return std::move(*replayed);
   return p;
 }
 
@@ -156,7 +170,7 @@ Result<KeyProperties> KeyService::create(const VaultInfo& vault, const std::stri
   p.exportable = d.exportable;
   p.tags = d.tags;
   p.release_policy = d.release_policy;
-  return add_version(vault, name, std::move(p), *material, false);
+  return add_version(vault, name, std::move(p), *material, false, d.idempotency_key);
 }
 
 Result<KeyProperties> KeyService::import(const VaultInfo& vault, const std::string& name, const KeyImport& im) {
@@ -176,7 +190,7 @@ Result<KeyProperties> KeyService::import(const VaultInfo& vault, const std::stri
   p.exportable = im.exportable;
   p.tags = im.tags;
   p.release_policy = im.release_policy;
-  return add_version(vault, name, std::move(p), material, false);
+  return add_version(vault, name, std::move(p), material, false, im.idempotency_key);
 }
 
 Result<KeyProperties> KeyService::get(const VaultInfo& vault, const std::string& name, const std::string& version) {
@@ -371,7 +385,8 @@ Result<KeyProperties> KeyService::restore(const VaultInfo& vault, const std::str
   return out;
 }
 
-Result<KeyProperties> KeyService::rotate(const VaultInfo& vault, const std::string& name) {
+Result<KeyProperties> KeyService::rotate(const VaultInfo& vault, const std::string& name,
+                                         const std::string& idempotency_key) {
   if (!valid_name(name)) return kKeys.not_found(name);
   KeyProperties last;
   RotationPolicy policy;
@@ -398,7 +413,7 @@ Result<KeyProperties> KeyService::rotate(const VaultInfo& vault, const std::stri
   p.exportable = last.exportable;
   p.release_policy = last.release_policy;
   if (policy.expiry_seconds > 0) p.attributes.expires = clock_.now() + policy.expiry_seconds;
-  return add_version(vault, name, std::move(p), *material, true);
+  return add_version(vault, name, std::move(p), *material, true, idempotency_key);
 }
 
 Result<RotationPolicy> KeyService::get_rotation_policy(const VaultInfo& vault, const std::string& name) {

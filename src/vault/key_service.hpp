@@ -70,7 +70,9 @@ class KeyService {
 
   // A new version with the latest version's type, size, curve, key_ops and
   // tags; exp follows the rotation policy's expiryTime when it has one.
-  Result<KeyProperties> rotate(const VaultInfo& vault, const std::string& name);
+  // `idempotency_key`: vault/idempotency.hpp (empty for scheduled rotations).
+  Result<KeyProperties> rotate(const VaultInfo& vault, const std::string& name,
+                               const std::string& idempotency_key = {});
   // The stored policy, or the default one (stored == false) for a key without.
   Result<RotationPolicy> get_rotation_policy(const VaultInfo& vault, const std::string& name);
   Result<RotationPolicy> set_rotation_policy(const VaultInfo& vault, const std::string& name,
@@ -108,8 +110,11 @@ class KeyService {
   };
   Result<Loaded> load_for_operation(const VaultInfo& vault, const std::string& name, const std::string& version,
                                     std::string_view op);
+  // Makes a version, or — for a request whose idempotency key already made
+  // one — answers with that version.
   Result<KeyProperties> add_version(const VaultInfo& vault, const std::string& name, KeyProperties props,
-                                    const crypto::KeyMaterial& material, bool must_exist);
+                                    const crypto::KeyMaterial& material, bool must_exist,
+                                    const std::string& idempotency_key);
 
   store::Store& store_;
   crypto::Keyring& keyring_;

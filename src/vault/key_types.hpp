@@ -51,6 +51,7 @@ struct KeyDraft {
   bool exportable = false;
   Tags tags;
   std::optional<ReleasePolicy> release_policy;
+  std::string idempotency_key;  // vault/idempotency.hpp; empty = not identified
 };
 
 // PUT /keys/{name}: a private JWK plus the same metadata.
@@ -64,6 +65,7 @@ struct KeyImport {
   bool exportable = false;
   Tags tags;
   std::optional<ReleasePolicy> release_policy;
+  std::string idempotency_key;  // vault/idempotency.hpp; empty = not identified
 };
 
 // PATCH /keys/{name}/{version}; unset fields stay as they are.

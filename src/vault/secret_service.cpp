@@ -10,6 +10,7 @@
 #include "vault/record_scan.hpp"
 #include "vault/secret_records.hpp"
 #include "vault/store_keys.hpp"
+#include "vault/idempotency.hpp"
 #include "vault/version_ids.hpp"
 
 namespace coffer::vault {
@@ -69,23 +70,18 @@ Result<Secret> SecretService::set(const VaultInfo& vault, const std::string& nam
   COFFER_ASSIGN_OR_RETURN(std::string sealed,
                           keyring_.seal(vault.id, vault.wrapped_kek, draft.value.view(),
                                         keys::secret_ad(vault.id, name, p.version)));
-  const std::string idem_key = draft.idempotency_key.empty() ? std::string()
-                                                              : keys::idempotency(vault.id, draft.idempotency_key);
   std::optional<SecretVersionRecord> replayed;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     replayed.reset();
-    if (!idem_key.empty()) {
-      COFFER_ASSIGN_OR_RETURN(auto done, txn.get(idem_key));
-      if (done) {  // this request already made its version: answer with that one
-        const std::string version = done->value.substr(0, done->value.find(' '));
-        COFFER_ASSIGN_OR_RETURN(auto head, kSecrets.load_head(txn, vault, name));
-        if (!head) return kSecrets.not_found(name);
-        COFFER_ASSIGN_OR_RETURN(auto rec, kSecrets.load_version(txn, vault, *head, version));
-        if (!rec) return kSecrets.not_found(name + "/" + version);
-        rec->properties.name = head->name;
-        replayed = std::move(*rec);
-        return Status::Ok();
-      }
+    COFFER_ASSIGN_OR_RETURN(auto made, recorded_version(txn, vault, draft.idempotency_key));
+    if (made) {  // this request already made its version: answer with that one
+      COFFER_ASSIGN_OR_RETURN(auto head, kSecrets.load_head(txn, vault, name));
+      if (!head) return kSecrets.not_found(name);
+      COFFER_ASSIGN_OR_RETURN(auto rec, kSecrets.load_version(txn, vault, *head, *made));
+      if (!rec) return kSecrets.not_found(name + "/" + *made);
+      rec->properties.name = head->name;
+      replayed = std::move(*rec);
+      return Status::Ok();
     }
     COFFER_ASSIGN_OR_RETURN(auto head, kSecrets.load_head(txn, vault, name));
     if (head && head->deletion) return kSecrets.deleted_conflict(head->name);
@@ -94,7 +90,7 @@ Result<Secret> SecretService::set(const VaultInfo& vault, const std::string& nam
     h.latest_version = p.version;
     p.name = h.name;
     COFFER_RETURN_IF_ERROR(kSecrets.put_version(txn, vault, name, SecretVersionRecord{p, sealed}));
-    if (!idem_key.empty()) COFFER_RETURN_IF_ERROR(txn.put(idem_key, p.version + " " + std::to_string(now)));
+    COFFER_RETURN_IF_ERROR(record_version(txn, vault, draft.idempotency_key, p.version, now));
     return kSecrets.put_head(txn, vault, h);
   }));
   if (replayed) {
@@ -303,27 +299,8 @@ Result<SecretProperties> SecretService::restore(const VaultInfo& vault, const st
 }
 
 Result<std::size_t> SecretService::purge_due(int64_t now) {
-  COFFER_RETURN_IF_ERROR(forget_idempotency(now - kIdempotencySeconds));
+  COFFER_RETURN_IF_ERROR(forget_idempotency(store_, now - kIdempotencySeconds));
   return kSecrets.purge_due(store_, now, erase_secret);
-}
-
-Status SecretService::forget_idempotency(int64_t before) {
-  std::vector<std::string> old;
-  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    return for_each_entry(txn, keys::idempotency_prefix(), [&](const store::Entry& e) -> Status {
-      const auto space = e.value.rfind(' ');
-      const int64_t at = space == std::string::npos ? 0 : std::strtoll(e.value.c_str() + space + 1, nullptr, 10);
-      if (at < before) old.push_back(e.key);
-      return Status::Ok();
-    });
-  }));
-  for (std::size_t i = 0; i < old.size(); i += 100) {
-    COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
-      for (std::size_t j = i; j < std::min(old.size(), i + 100); ++j) COFFER_RETURN_IF_ERROR(txn.erase(old[j]));
-      return Status::Ok();
-    }));
-  }
-  return Status::Ok();
 }
 
 Status SecretService::erase_all(const VaultInfo& vault) {

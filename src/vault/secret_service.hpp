@@ -8,8 +8,8 @@
 // - purge_due(now) removes soft-deleted secrets whose purge date has passed;
 //   purge protection only forbids *early* purge through purge().
 // - A set with an idempotency key records (in its transaction) the version
-//   it made; the same key again returns that version, for a day
-//   (kIdempotencySeconds; purge_due() forgets older records).
+//   it made; the same key again returns that version (vault/idempotency.hpp;
+//   purge_due() also forgets records older than a day, of every kind).
 // Names are matched case-insensitively and echoed as first stored.
 // Thread-safe; every mutation is one store transaction.
 #pragma once
@@ -63,15 +63,11 @@ class SecretService {
   // Purges every soft-deleted secret (all vaults) whose purge date ≤ now.
   // Returns how many were purged.
   Result<std::size_t> purge_due(int64_t now);
-  static constexpr int64_t kIdempotencySeconds = 86400;
   // Removes every secret of the vault, live or deleted (vault deletion).
   // kForbidden if the vault has purge protection and holds any secret.
   Status erase_all(const VaultInfo& vault);
 
  private:
-  // Erases the idempotency records made before `before`.
-  Status forget_idempotency(int64_t before);
-
   store::Store& store_;
   crypto::Keyring& keyring_;
   const Clock& clock_;

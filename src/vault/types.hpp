@@ -70,11 +70,7 @@ struct SecretDraft {
   bool enabled = true;
   std::optional<int64_t> not_before;
   std::optional<int64_t> expires;
-  // Non-empty: the request's identity (caller + client request id + target,
-  // hashed by the API). A set repeated under the same key — an SDK retrying
-  // after the answer was lost — returns the version the first one made
-  // instead of making another.
-  std::string idempotency_key;
+  std::string idempotency_key;  // vault/idempotency.hpp; empty = not identified
 };
 
 // A partial update of one version's metadata; unset fields stay as they are.

@@ -107,6 +107,18 @@ TEST_F(CertificateServiceTest, SelfSignedCreateMakesThreeLinkedObjects) {
   EXPECT_EQ(certs_->get_operation(vault_, "web")->status, "completed");
 }
 
+TEST_F(CertificateServiceTest, RepeatedIdentifiedCreateMakesOneVersion) {
+  CertificateDraft d = draft("CN=once.example");
+  d.idempotency_key = "create-1";
+  auto first = certs_->create(vault_, "once", d).value();
+  auto again = certs_->create(vault_, "once", d).value();
+  EXPECT_EQ(again.version, first.version);
+  EXPECT_EQ(certs_->list_versions(vault_, "once", {}).value().items.size(), 1u);
+  d.idempotency_key = "create-2";
+  EXPECT_NE(certs_->create(vault_, "once", d).value().version, first.version);
+  EXPECT_EQ(certs_->list_versions(vault_, "once", {}).value().items.size(), 2u);
+}
+
 TEST_F(CertificateServiceTest, PemSecretAndNonExportableKey) {
   CertificateDraft d = draft("CN=ec.example");
   d.policy.key = CertificateKeyProps{false, "EC", 256, "P-256", false};

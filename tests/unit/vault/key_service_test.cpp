@@ -81,6 +81,22 @@ TEST_F(KeyServiceTest, CreateEveryTypeReturnsPublicPartsAndDefaultOps) {
   EXPECT_EQ(keys_->create(vault_, "x", exp).status().code(), Code::kBadParameter);
 }
 
+// The same identified request again (an SDK retry after a lost answer)
+// returns the version the first one made; create, import and rotate alike.
+TEST_F(KeyServiceTest, RepeatedIdentifiedRequestsMakeOneVersion) {
+  KeyDraft d = draft("EC");
+  d.idempotency_key = "create-1";
+  auto first = keys_->create(vault_, "once", d).value();
+  auto again = keys_->create(vault_, "once", d).value();
+  EXPECT_EQ(again.version, first.version);
+  EXPECT_EQ(again.public_key.x, first.public_key.x);
+  auto rotated = keys_->rotate(vault_, "once", "rotate-1").value();
+  EXPECT_EQ(keys_->rotate(vault_, "once", "rotate-1").value().version, rotated.version);
+  EXPECT_EQ(keys_->list_versions(vault_, "once", {}).value().items.size(), 2u);
+  EXPECT_NE(keys_->rotate(vault_, "once").value().version, rotated.version) << "unidentified: always new";
+  EXPECT_EQ(keys_->list_versions(vault_, "once", {}).value().items.size(), 3u);
+}
+
 TEST_F(KeyServiceTest, EmulatedHsmAcceptsHsmTypes) {
   KeyService hsm(*store_, *keyring_, clock_, KeyServiceOptions{true});
   auto k = hsm.create(vault_, "h", draft("RSA-HSM"));
