@@ -10,6 +10,12 @@ thread_local boost::asio::io_context* t_io = nullptr;
 
 bool can_defer() { return t_io != nullptr; }
 
+std::function<void(std::function<void()>)> this_loop() {
+  if (t_io == nullptr) return nullptr;
+  boost::asio::io_context* io = t_io;
+  return [io](std::function<void()> fn) { boost::asio::post(*io, std::move(fn)); };
+}
+
 bool defer(std::function<void()> fn) {
   if (t_io == nullptr) return false;
   boost::asio::post(*t_io, std::move(fn));

@@ -16,6 +16,9 @@ namespace coffer::http {
 
 // True on an I/O thread, where defer() works.
 bool can_defer();
+// On an I/O thread: a function any thread may call to run work on this
+// thread's loop later (the loop must outlive the calls). Empty elsewhere.
+std::function<void(std::function<void()>)> this_loop();
 // False (and `fn` is not run) when the calling thread is not an I/O thread.
 // `fn` must not throw.
 bool defer(std::function<void()> fn);

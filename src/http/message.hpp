@@ -48,6 +48,12 @@ struct Response {
   // The body holds a secret: the session wipes every copy it makes of it
   // (and this body) once the response is written.
   bool sensitive = false;
+  // Only from a handler running on the I/O thread (directly or through
+  // later): nothing is sent; the session hands the same request to the
+  // worker pool instead, where the handler runs it again. For requests that
+  // turn out to need waiting (a database read) after all; the handler must
+  // not have acted on the request.
+  bool offload = false;
   void set_header(std::string name, std::string value);
 };
 

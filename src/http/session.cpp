@@ -259,13 +259,19 @@ void Session::dispatch() {
   Request request = to_request(std::move(msg), remote_address_);
   parser_.reset();
   if (env_.options.runs_inline ? env_.options.runs_inline(request) : read_method) {
-    Response response = call_handler(env_.handler, request);
+    // Kept until answered: a handler may still hand it to a worker (offload).
+    inline_request_ = std::move(request);
+    Response response = call_handler(env_.handler, *inline_request_);
     if (!response.later) return write_response(std::move(response));
     // The handler answers at the end of this pass of the loop (deferral.hpp).
     auto later = std::move(response.later);
     later([self = shared_from_this()](Response final) { self->write_response(std::move(final)); });
     return;
   }
+  run_on_worker(std::move(request));
+}
+
+void Session::run_on_worker(Request request) {
   asio::post(env_.workers, [self = shared_from_this(), request = std::move(request)]() mutable {
     Response response = call_handler(self->env_.handler, request);  // never deferred: not an I/O thread
     auto ex = self->stream_.get_executor();
@@ -276,6 +282,15 @@ void Session::dispatch() {
 }
 
 void Session::write_response(Response r) {
+  if (r.offload && inline_request_) {
+    // The inline handler found the request would wait (e.g. on the
+    // database): run it again on a worker, where waiting is fine.
+    Request request = std::move(*inline_request_);
+    inline_request_.reset();
+    if (closed_) return;
+    return run_on_worker(std::move(request));
+  }
+  inline_request_.reset();
   if (closed_) return;
   const bool keep_alive = request_keep_alive_ && !registry_.stopping();
   out_sensitive_ = r.sensitive;

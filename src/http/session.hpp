@@ -99,6 +99,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void parse_buffered();
   void on_parse_error(error_code ec);
   void dispatch();
+  void run_on_worker(Request request);
   void write_response(Response r);
   // Wipes out_ when it holds a sensitive response (after the write, or at the end).
   void wipe_sensitive_output();
@@ -133,6 +134,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::vector<char> drain_buffer_;
   std::size_t drained_bytes_ = 0;
   Clock::time_point drain_until_{};
+  std::optional<Request> inline_request_;  // the request an inline handler is answering
   uint64_t requests_ = 0;  // complete requests read so far
   std::atomic<int> idleness_{static_cast<int>(Idleness::kNoRequestYet)};
   std::atomic<int64_t> idle_since_{0};

@@ -2,17 +2,43 @@
 
 #include <spdlog/spdlog.h>
 
+#include <memory>
+
+#include "common/freshness.hpp"
 #include "http/deferral.hpp"
 
 namespace coffer::server {
+namespace {
+
+http::Response offloaded() {
+  http::Response r;
+  r.offload = true;
+  return r;
+}
+
+}  // namespace
 
 std::vector<AuditBatching::Pending>& AuditBatching::group() {
   thread_local std::vector<Pending> pending;
   return pending;
 }
 
+std::vector<AuditBatching::Held>& AuditBatching::held() {
+  thread_local std::vector<Held> waiting;
+  return waiting;
+}
+
 http::Response AuditBatching::handle(http::Request& request) {
   if (!http::can_defer()) return api_.handle(request);  // no pass to wait for: audit now
+  if (observer_) {
+    http::Response deferred;
+    deferred.later = [this, req = &request](http::Respond respond) {
+      std::vector<Held>& waiting = held();
+      waiting.push_back({req, std::move(respond)});
+      if (waiting.size() == 1 && !http::defer([this] { observe_held(); })) observe_held();
+    };
+    return deferred;
+  }
   auto outcome = std::make_shared<api::Api::Outcome>(api_.prepare(request));
   http::Response deferred;
   deferred.later = [this, outcome](http::Respond respond) {
@@ -21,6 +47,36 @@ http::Response AuditBatching::handle(http::Request& request) {
     if (pending.size() == 1 && !http::defer([this] { flush(); })) flush();
   };
   return deferred;
+}
+
+void AuditBatching::observe_held() {
+  auto batch = std::make_shared<std::vector<Held>>(std::move(held()));
+  held().clear();
+  // Every held request arrived before now: an observation begun after now covers them all.
+  const auto floor = std::chrono::steady_clock::now();
+  auto loop = http::this_loop();
+  observer_->when_observed(floor, [this, batch, loop, floor](bool observed) {
+    loop([this, batch, observed, floor] { run_held(std::move(*batch), observed, floor); });
+  });
+}
+
+void AuditBatching::run_held(std::vector<Held> batch, bool observed, std::chrono::steady_clock::time_point floor) {
+  std::vector<Pending>& pending = group();
+  for (auto& h : batch) {
+    if (!observed) {
+      h.respond(offloaded());
+      continue;
+    }
+    FreshnessScope freshness(floor);
+    NoWaitScope no_wait;
+    api::Api::Outcome outcome = api_.prepare(*h.request);
+    if (no_wait.refused()) {
+      h.respond(offloaded());  // nothing acted on, nothing recorded: the worker runs it again
+      continue;
+    }
+    pending.push_back({std::move(outcome), std::move(h.respond)});
+  }
+  if (!pending.empty()) flush();
 }
 
 void AuditBatching::flush() {

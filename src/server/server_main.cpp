@@ -135,14 +135,10 @@ int run_server(ServerConfig config) {
   options.max_body_bytes = config.max_body_bytes;
   options.max_connections = config.max_connections;
   options.first_request_timeout_seconds = config.first_request_timeout_seconds;
-  // On SQLite a read waits on nothing but the CPU and runs on the I/O thread;
-  // on PostgreSQL every request may wait on the network, so all of them go
-  // to the worker pool and no event loop ever blocks on the database.
-  if (is_postgres_url(config.storage)) {
-    options.runs_inline = [](const http::Request&) { return false; };
-  } else {
-    options.runs_inline = &api::Api::runs_inline;
-  }
+  // Reads run on the I/O thread; on PostgreSQL they are served from memory
+  // after a shared observation and anything that would wait on the database
+  // goes to the worker pool (AuditBatching), so no event loop blocks on it.
+  options.runs_inline = &api::Api::runs_inline;
   std::unique_ptr<AuditBatching> batching;
   http::HttpsServer server(options, [&batching](http::Request& req) { return batching->handle(req); });
   if (Status st = server.start(); !st.ok()) return fail(st);
@@ -158,7 +154,7 @@ int run_server(ServerConfig config) {
                        config.test_clock ? &manual_clock : nullptr, rbac, &keys, &certificates, &certificate_issuers,
                        (*workload)->credentials.get(), (*workload)->verifier.get(), &sign_in_throttle,
                        store->get()});
-  batching = std::make_unique<AuditBatching>(*app, **audit_sink);
+  batching = std::make_unique<AuditBatching>(*app, **audit_sink, (*store)->waits() ? store->get() : nullptr);
 
   if (config.dev) {
     if (Status st = write_dev_json(config, identity->tenant_id, dev_creds, port); !st.ok()) return fail(st);

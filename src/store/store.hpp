@@ -85,6 +85,19 @@ class Store {
   // reason otherwise. Cheap: a backend that cannot fail says OK.
   virtual Status health() { return Status::Ok(); }
 
+  // Calls done(ok) once generation() can answer a caller whose freshness
+  // floor is `floor` without waiting (ok = false: the store could not make
+  // that observation; the work should go where waiting is fine). From any
+  // thread; `done` runs on a thread of the store's and must not block. A
+  // backend whose generation() never waits calls it at once.
+  virtual void when_observed(std::chrono::steady_clock::time_point floor, std::function<void(bool ok)> done) {
+    (void)floor;
+    done(true);
+  }
+  // True when generation() and every read may wait on the network (so the
+  // server keeps such work off its event loops, common/freshness.hpp).
+  virtual bool waits() const { return false; }
+
   // Marker keys: entries whose revision tells a cache of a whole area
   // (roles, vaults) whether anything in it changed. watch() registers one
   // (before serving); watched_revision() gives its revision (0 = absent) as

@@ -103,6 +103,27 @@ class PgStore::Pool {
 class PgStore::Snapshots {
  public:
   explicit Snapshots(std::string url) : url_(std::move(url)) {}
+  ~Snapshots() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (observer_.joinable()) observer_.join();
+  }
+
+  void when_observed(Steady::time_point floor, std::function<void(bool)> done) {
+    std::unique_lock lock(mu_);
+    if (served_ && started_ >= floor) {
+      const bool ok = last_ok_;
+      lock.unlock();
+      done(ok);
+      return;
+    }
+    waiting_.push_back({floor, std::move(done)});
+    if (!observer_.joinable()) observer_ = std::thread([this] { observe_for_waiters(); });
+    cv_.notify_all();
+  }
 
   void watch(std::string key) {
     std::lock_guard lock(mu_);
@@ -111,6 +132,10 @@ class PgStore::Snapshots {
 
   uint64_t current() {
     std::unique_lock lock(mu_);
+    if (waiting_forbidden() && !(served_ && started_ >= freshness_floor())) {
+      note_refused_wait();
+      return ++generation_;  // a number no cache holds: nothing is served from memory
+    }
     observe(lock);
     return generation_;
   }
@@ -126,6 +151,37 @@ class PgStore::Snapshots {
   }
 
  private:
+  struct Waiter {
+    Steady::time_point floor;
+    std::function<void(bool)> done;
+  };
+
+  // The observer thread: makes an observation whenever callers wait for one,
+  // then tells those it covers.
+  void observe_for_waiters() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+      if (stopping_) break;
+      observe(lock);  // this thread's floor is now: after every waiter's
+      std::vector<Waiter> covered;
+      for (auto it = waiting_.begin(); it != waiting_.end();) {
+        if (it->floor <= started_) {
+          covered.push_back(std::move(*it));
+          it = waiting_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      const bool ok = last_ok_;
+      lock.unlock();
+      for (auto& w : covered) w.done(ok);
+      lock.lock();
+    }
+    for (auto& w : waiting_) w.done(false);
+    waiting_.clear();
+  }
+
   // Makes sure the newest observation began at or after the caller's floor.
   void observe(std::unique_lock<std::mutex>& lock) {
     const auto floor = freshness_floor();
@@ -144,6 +200,7 @@ class PgStore::Snapshots {
       fetching_ = false;
       if (!snapshot || *snapshot != last_) ++generation_;
       last_ = snapshot.value_or("");
+      last_ok_ = snapshot.has_value();
       revisions_ = std::move(revisions);
       started_ = start;
       served_ = true;
@@ -188,6 +245,10 @@ class PgStore::Snapshots {
   uint64_t generation_ = 1;
   std::string last_;
   std::vector<int64_t> revisions_;  // of watched_, at the newest fetch (empty when it failed)
+  bool last_ok_ = false;
+  bool stopping_ = false;
+  std::vector<Waiter> waiting_;  // when_observed() callers not covered yet
+  std::thread observer_;
 };
 
 PgStore::PgStore(const PostgresOptions& options)
@@ -229,13 +290,24 @@ Status PgStore::with_retries(const char* what, const std::function<Attempt(PgCon
   }
 }
 
+namespace {
+
+Status refused_wait() {
+  note_refused_wait();
+  return Status(Code::kUnavailable, "store: this thread must not wait on the database", "WouldWait");
+}
+
+}  // namespace
+
 Status PgStore::read(const std::function<Status(ReadTxn&)>& fn) {
   if (in_callback_of(this)) return Status(Code::kInternal, "store: read() called from inside a callback of the same store");
+  if (waiting_forbidden()) return refused_wait();
   return with_retries("read", [&](PgConnection& conn) { return read_attempt(this, conn, fn); });
 }
 
 Status PgStore::write(const std::function<Status(WriteTxn&)>& fn) {
   if (in_callback_of(this)) return Status(Code::kInternal, "store: write() called from inside a callback of the same store");
+  if (waiting_forbidden()) return refused_wait();
   const std::string txn_id = new_write_id();
   Status st = with_retries("write", [&](PgConnection& conn) { return write_attempt(this, conn, fn, txn_id); });
   if (st.ok() && ++writes_ % 1000 == 0) prune_commit_ids();
@@ -254,9 +326,14 @@ std::uint64_t PgStore::generation() const { return snapshots_->current(); }
 
 void PgStore::watch(std::string key) { snapshots_->watch(std::move(key)); }
 
+void PgStore::when_observed(std::chrono::steady_clock::time_point floor, std::function<void(bool)> done) {
+  snapshots_->when_observed(floor, std::move(done));
+}
+
 std::optional<int64_t> PgStore::watched_revision(std::string_view key) const { return snapshots_->revision(key); }
 
 Status PgStore::health() {
+  if (waiting_forbidden()) return refused_wait();
   auto lease = pool_->acquire();
   if (auto* e = std::get_if<PgError>(&lease)) return to_status(*e, "connecting");
   if (auto e = std::get<Pool::Lease>(lease).conn().run("SELECT 1")) return to_status(*e, "health check");

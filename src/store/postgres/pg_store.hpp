@@ -14,6 +14,10 @@
 //   unique violation (or waits until that attempt ends, then fails) and
 //   write() returns OK without running the callback again; otherwise the
 //   attempt proceeds. Nothing is acknowledged before COMMIT returned.
+// - Under a NoWaitScope (an I/O thread, common/freshness.hpp) nothing waits:
+//   read(), write() and an observation older than the caller's floor are
+//   refused (kUnavailable, reason "WouldWait", noted for the scope), and
+//   when_observed() gets observations made on the store's own thread.
 // - generation(): one snapshot token for the whole cluster. A call is
 //   answered by a `SELECT pg_current_snapshot()` that started after the
 //   caller's freshness floor — the start of its request (common/freshness.hpp),
@@ -51,6 +55,9 @@ class PgStore final : public Store {
   // Watched revisions come with the snapshot query (same round trip).
   void watch(std::string key) override;
   std::optional<int64_t> watched_revision(std::string_view key) const override;
+  // The snapshot query for event-loop callers runs on a thread of its own.
+  void when_observed(std::chrono::steady_clock::time_point floor, std::function<void(bool)> done) override;
+  bool waits() const override { return true; }
 
  private:
   class Pool;
