@@ -74,17 +74,6 @@ statements() { psql -X -q -t -A "$dburl" -c "SELECT coalesce(sum(calls),0) FROM 
 rps() { awk '/Requests\/sec/ {print $2}'; }
 reqs() { awk '/requests in/ {print $1}'; }
 check() { if grep -q "Non-2xx" "$1"; then echo "ERROR: non-2xx responses in $1" >&2; cat "$1" >&2; exit 1; fi; }
-cat > "$work/put.lua" <<'LUA'
-local counter = 0
-request = function()
-  counter = counter + 1
-  local path = string.format("/secrets/w-%d-%d?api-version=7.4", math.random(1, 1000000000), counter)
-  local headers = {}
-  for k, v in pairs(wrk.headers) do headers[k] = v end
-  headers["Content-Type"] = "application/json"
-  return wrk.format("PUT", path, headers, '{"value":"durable-write"}')
-end
-LUA
 
 # run LABEL PID TOKEN URL [lua] → prints a line; sets last_rps
 run() {
@@ -104,8 +93,8 @@ print(f'$label: {float($last_rps):>10.0f} req/s   coffer {($c1-$c0)/hz/n*1e6:6.1
 echo "== wrk -t$THREADS -c$CONNS -d$DURATION"
 run "GET  sqlite" "$pid_sqlite" "$tok_sqlite" "https://dev.vault.localhost:$port_sqlite/secrets/bench?api-version=7.4"; get_sqlite=$last_rps
 run "GET  pg    " "$pid_pg1" "$tok_pg" "https://dev.vault.localhost:$port_pg1/secrets/bench?api-version=7.4"; get_pg=$last_rps
-run "PUT  sqlite" "$pid_sqlite" "$tok_sqlite" "https://dev.vault.localhost:$port_sqlite" "$work/put.lua"; put_sqlite=$last_rps
-run "PUT  pg    " "$pid_pg1" "$tok_pg" "https://dev.vault.localhost:$port_pg1" "$work/put.lua"; put_pg=$last_rps
+run "PUT  sqlite" "$pid_sqlite" "$tok_sqlite" "https://dev.vault.localhost:$port_sqlite" "$here/put.lua"; put_sqlite=$last_rps
+run "PUT  pg    " "$pid_pg1" "$tok_pg" "https://dev.vault.localhost:$port_pg1" "$here/put.lua"; put_pg=$last_rps
 
 echo "== two PostgreSQL replicas at once (half the connections each)"
 two() {
@@ -121,7 +110,7 @@ two() {
   /usr/bin/python3 -c "print(f'{float(\"$(rps < "$work/two-pg1.txt")\") + float(\"$(rps < "$work/two-pg2.txt")\"):.0f}')"
 }
 get_two=$(two "" "/secrets/bench?api-version=7.4")
-put_two=$(two "$work/put.lua")
+put_two=$(two "$here/put.lua")
 echo "GET  2 replicas: $get_two req/s"
 echo "PUT  2 replicas: $put_two req/s"
 echo

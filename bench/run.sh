@@ -55,19 +55,8 @@ cat "$work/wrk-coffer.txt"; check "$work/wrk-coffer.txt"
 nginx_get=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "https://localhost:$nport/secrets/bench" | tee "$work/wrk-nginx.txt" | rps)
 cat "$work/wrk-nginx.txt"; check "$work/wrk-nginx.txt"
 
-cat > "$work/put.lua" <<'LUA'
-local counter = 0
-request = function()
-  counter = counter + 1
-  local path = string.format("/secrets/w-%d-%d?api-version=7.4", math.random(1, 1000000000), counter)
-  local headers = {}
-  for k, v in pairs(wrk.headers) do headers[k] = v end  -- keep Host and Authorization
-  headers["Content-Type"] = "application/json"
-  return wrk.format("PUT", path, headers, '{"value":"durable-write"}')
-end
-LUA
 echo "== concurrent durable sets (PUT, new secret each)"
-coffer_put=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$work/put.lua" -H "Authorization: Bearer $tok" \
+coffer_put=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$(dirname "$0")/put.lua" -H "Authorization: Bearer $tok" \
   "https://dev.vault.localhost:$port" | tee "$work/wrk-put.txt" | rps)
 cat "$work/wrk-put.txt"; check "$work/wrk-put.txt"
 
