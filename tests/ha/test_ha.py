@@ -44,6 +44,7 @@ class HaTest(unittest.TestCase):
 
     def finish(self, c):
         self.assertGreater(c.check_ledger(self), 0)
+        c.check_at_rest(self)
         self.assertLessEqual(c.coffer_sessions(), len(c.replicas) * (POOL + 2))
         c.check_audit(self)
 

@@ -7,7 +7,9 @@ import unittest
 
 import requests
 
-from ha_cluster import COFFER_BIN, CofferServer, Cluster, available, new_data_dir, remove_dir
+import uuid
+
+from ha_cluster import COFFER_BIN, CofferServer, Cluster, available, canary, new_data_dir, remove_dir
 
 
 def coffer(*args):
@@ -41,8 +43,9 @@ class StorageMigrateTest(unittest.TestCase):
         s = self.session(server)
         base = server.vault_url()
         versions = []
-        for i in range(3):
-            r = s.put(f"{base}/secrets/moved?api-version=7.4", json={"value": f"v{i}"})
+        values = [canary(f"migrated-{i}-{uuid.uuid4().hex}") for i in range(3)]  # sealed on both backends
+        for value in values:
+            r = s.put(f"{base}/secrets/moved?api-version=7.4", json={"value": value})
             self.assertEqual(r.status_code, 200, r.text)
             versions.append(r.json()["id"].rsplit("/", 1)[1])
         self.assertEqual(s.put(f"{base}/secrets/gone?api-version=7.4", json={"value": "x"}).status_code, 200)
@@ -65,9 +68,9 @@ class StorageMigrateTest(unittest.TestCase):
         server.start()
         self.addCleanup(server.cleanup)
         s = self.session(server)
-        for i, v in enumerate(versions):
+        for value, v in zip(values, versions):
             self.assertEqual(s.get(f"{base.rsplit(':', 1)[0]}:{server.port}/secrets/moved/{v}?api-version=7.4")
-                             .json()["value"], f"v{i}")
+                             .json()["value"], value)
         base = server.vault_url()
         self.assertEqual(s.get(f"{base}/deletedsecrets/gone?api-version=7.4").status_code, 200)
         signed = s.post(f"{base}/keys/signer/sign?api-version=7.4", json={"alg": "ES256", "value": "A" * 43})
