@@ -120,6 +120,90 @@ std::variant<PgResult, PgError> PgConnection::exec_prepared(const char* name, co
                                   params.lengths_.data(), params.formats_.data(), 1));
 }
 
+Status PgConnection::prepare(const char* name, const char* sql) {
+  if (std::find(prepared_.begin(), prepared_.end(), name) != prepared_.end()) return Status::Ok();
+  auto prepared = result_of(PQprepare(conn_, name, sql, 0, nullptr));
+  if (auto* e = std::get_if<PgError>(&prepared)) {
+    return Status(Code::kUnavailable, "postgres: preparing " + std::string(name) + ": " + e->message);
+  }
+  prepared_.emplace_back(name);
+  return Status::Ok();
+}
+
+bool PgConnection::enter_pipeline() {
+  queued_ = 0;
+  queue_failed_ = false;
+  return conn_ && PQenterPipelineMode(conn_) == 1;
+}
+
+void PgConnection::queue_sql(const char* sql) {
+  if (PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 1) != 1) queue_failed_ = true;
+  ++queued_;
+}
+
+void PgConnection::queue_prepared(const char* name, const PgParams& params) {
+  std::vector<const char*> values(params.values_.size());
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = params.storage_[i].data();
+  if (PQsendQueryPrepared(conn_, name, static_cast<int>(values.size()), values.data(), params.lengths_.data(),
+                          params.formats_.data(), 1) != 1) {
+    queue_failed_ = true;
+  }
+  ++queued_;
+}
+
+std::vector<std::variant<PgResult, PgError>> PgConnection::sync() {
+  std::vector<std::variant<PgResult, PgError>> out;
+  out.reserve(queued_);
+  const std::size_t expected = std::exchange(queued_, 0);
+  auto lost = [&] {
+    PgError e = error_of(conn_, nullptr);
+    e.connection_lost = true;
+    while (out.size() < expected) out.emplace_back(e);
+  };
+  if (queue_failed_ || PQpipelineSync(conn_) != 1) {
+    lost();
+    return out;
+  }
+  while (out.size() < expected) {
+    PGresult* r = PQgetResult(conn_);
+    if (!r) {
+      if (PQstatus(conn_) != CONNECTION_OK) {
+        lost();
+        return out;
+      }
+      continue;  // the end of one statement's results
+    }
+    const ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_PIPELINE_ABORTED) {
+      PQclear(r);
+      out.emplace_back(PgError{kAbortedState, "not run: an earlier statement of the pipeline failed", false});
+      continue;
+    }
+    if (st == PGRES_PIPELINE_SYNC) {  // fewer results than statements: cannot happen; keep order honest
+      PQclear(r);
+      lost();
+      return out;
+    }
+    out.push_back(result_of(r));
+  }
+  // The last statement's end (NULL), then the sync point's own result.
+  while (true) {
+    PGresult* r = PQgetResult(conn_);
+    if (!r) {
+      if (PQstatus(conn_) != CONNECTION_OK) break;
+      continue;
+    }
+    const bool sync_point = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+    PQclear(r);
+    if (sync_point) break;
+  }
+  return out;
+}
+
+void PgConnection::exit_pipeline() {
+  if (conn_ && PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) (void)PQexitPipelineMode(conn_);
+}
+
 std::optional<PgError> PgConnection::send_then_drop(const char* sql) {
   if (PQsendQuery(conn_, sql) == 1) {
     while (PQflush(conn_) == 1) {

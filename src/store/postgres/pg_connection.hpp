@@ -87,6 +87,20 @@ class PgConnection {
   // A named prepared statement, prepared on first use on this connection.
   std::variant<PgResult, PgError> exec_prepared(const char* name, const char* sql, const PgParams& params);
 
+  // Pipeline mode (libpq 14+): statements are queued without waiting and
+  // answered together at sync(), in order: each its result, the first
+  // failure as it is, and the ones after a failure as "aborted" errors
+  // (aborted() true). Prepared statements must be prepared before
+  // enter_pipeline() (prepare()); parameterless SQL goes by queue_sql().
+  Status prepare(const char* name, const char* sql);
+  bool enter_pipeline();
+  void queue_sql(const char* sql);
+  void queue_prepared(const char* name, const PgParams& params);
+  std::vector<std::variant<PgResult, PgError>> sync();
+  void exit_pipeline();
+  static bool aborted(const PgError& e) { return e.sqlstate == kAbortedState; }
+  static constexpr const char* kAbortedState = "(aborted)";
+
   // Fault injection: sends `sql` and closes the socket before any answer
   // arrives; always returns the resulting connection error.
   std::optional<PgError> send_then_drop(const char* sql);
@@ -102,6 +116,8 @@ class PgConnection {
 
   PGconn* conn_;
   std::vector<std::string> prepared_;
+  std::size_t queued_ = 0;  // statements sent in pipeline mode since the last sync()
+  bool queue_failed_ = false;  // a send failed: sync() reports the connection error
 };
 
 }  // namespace coffer::store::postgres

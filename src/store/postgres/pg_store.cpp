@@ -309,7 +309,12 @@ Status PgStore::write(const std::function<Status(WriteTxn&)>& fn) {
   if (in_callback_of(this)) return Status(Code::kInternal, "store: write() called from inside a callback of the same store");
   if (waiting_forbidden()) return refused_wait();
   const std::string txn_id = new_write_id();
-  Status st = with_retries("write", [&](PgConnection& conn) { return write_attempt(this, conn, fn, txn_id); });
+  bool retry = false;
+  Status st = with_retries("write", [&](PgConnection& conn) {
+    Attempt a = write_attempt(this, conn, fn, txn_id, retry);
+    retry = true;
+    return a;
+  });
   if (st.ok() && ++writes_ % 1000 == 0) prune_commit_ids();
   return st;
 }

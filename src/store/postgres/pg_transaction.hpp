@@ -5,7 +5,10 @@
 //   write_attempt: BEGIN SERIALIZABLE; `fence` (a statement that must return
 //   a row, or empty); INSERT the write's id into coffer_commits — a unique
 //   violation means an earlier attempt of this write committed: OK without
-//   running the callback again —; the callback; COMMIT.
+//   running the callback again —; the callback; COMMIT. Without a fence the
+//   statements go in libpq pipeline mode (fewer round trips); `retry` says an
+//   earlier attempt of the same write may have committed, so the id is
+//   checked before the callback runs.
 //   read_attempt: BEGIN REPEATABLE READ READ ONLY; the callback; COMMIT.
 // `owner` identifies the store for the nested-call guard (in_callback_of).
 #pragma once
@@ -25,7 +28,7 @@ struct Attempt {
 };
 
 Attempt write_attempt(const void* owner, PgConnection& conn, const std::function<Status(WriteTxn&)>& fn,
-                      const std::string& txn_id, const std::string& fence = {});
+                      const std::string& txn_id, bool retry, const std::string& fence = {});
 Attempt read_attempt(const void* owner, PgConnection& conn, const std::function<Status(ReadTxn&)>& fn);
 // True while a callback of `owner` runs on this thread.
 bool in_callback_of(const void* owner);

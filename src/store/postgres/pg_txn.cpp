@@ -1,27 +1,38 @@
 #include "store/postgres/pg_txn.hpp"
 
+#include <array>
+
 #include "store/postgres/pg_errors.hpp"
 
 namespace coffer::store::postgres {
 namespace {
 
-constexpr const char* kGet = "SELECT value, revision FROM coffer_kv WHERE key = $1";
-// key > start_after (the empty string when none: keys are never empty).
-constexpr const char* kScanBounded =
-    "SELECT key, value, revision FROM coffer_kv WHERE key >= $1 AND key > $2 AND key < $3 ORDER BY key LIMIT $4";
-constexpr const char* kScanOpen =
-    "SELECT key, value, revision FROM coffer_kv WHERE key >= $1 AND key > $2 ORDER BY key LIMIT $3";
-constexpr const char* kPut =
-    "INSERT INTO coffer_kv (key, value, revision) VALUES ($1, $2, nextval('coffer_revision')) "
-    "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, revision = EXCLUDED.revision";
-constexpr const char* kInsertNew =
-    "INSERT INTO coffer_kv (key, value, revision) VALUES ($1, $2, nextval('coffer_revision')) "
-    "ON CONFLICT (key) DO NOTHING";
-constexpr const char* kUpdateIf =
-    "UPDATE coffer_kv SET value = $2, revision = nextval('coffer_revision') WHERE key = $1 AND revision = $3";
-constexpr const char* kErase = "DELETE FROM coffer_kv WHERE key = $1";
+struct Statement {
+  const char* name;
+  const char* sql;
+};
 
-Status conflict() { return Status(Code::kConflict, "revision mismatch"); }
+constexpr Statement kGet{"coffer_get", "SELECT value, revision FROM coffer_kv WHERE key = $1"};
+// key > start_after (the empty string when none: keys are never empty).
+constexpr Statement kScanBounded{
+    "coffer_scan_bounded",
+    "SELECT key, value, revision FROM coffer_kv WHERE key >= $1 AND key > $2 AND key < $3 ORDER BY key LIMIT $4"};
+constexpr Statement kScanOpen{
+    "coffer_scan_open", "SELECT key, value, revision FROM coffer_kv WHERE key >= $1 AND key > $2 ORDER BY key LIMIT $3"};
+constexpr Statement kPut{"coffer_put",
+                         "INSERT INTO coffer_kv (key, value, revision) VALUES ($1, $2, nextval('coffer_revision')) "
+                         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, revision = EXCLUDED.revision"};
+constexpr Statement kInsertNew{"coffer_insert_new",
+                               "INSERT INTO coffer_kv (key, value, revision) VALUES ($1, $2, nextval('coffer_revision')) "
+                               "ON CONFLICT (key) DO NOTHING"};
+constexpr Statement kUpdateIf{
+    "coffer_update_if",
+    "UPDATE coffer_kv SET value = $2, revision = nextval('coffer_revision') WHERE key = $1 AND revision = $3"};
+constexpr Statement kErase{"coffer_erase", "DELETE FROM coffer_kv WHERE key = $1"};
+
+constexpr std::array<Statement, 7> kAll = {kGet, kScanBounded, kScanOpen, kPut, kInsertNew, kUpdateIf, kErase};
+
+Status conflict_status() { return Status(Code::kConflict, "revision mismatch"); }
 
 }  // namespace
 
@@ -33,14 +44,67 @@ std::optional<std::string> prefix_successor(std::string_view prefix) {
   return s;
 }
 
+Status PgTxn::prepare_statements(PgConnection& conn) {
+  for (const auto& s : kAll) COFFER_RETURN_IF_ERROR(conn.prepare(s.name, s.sql));
+  return Status::Ok();
+}
+
 Status PgTxn::fail(PgError e, const char* what) {
   Status st = to_status(e, what);
   if (!failure_) failure_ = std::move(e);
   return st;
 }
 
+void PgTxn::queue_sql(const char* sql) {
+  conn_.queue_sql(sql);
+  queued_.push_back(Check::kNone);
+}
+
+std::optional<PgResult> PgTxn::flush() {
+  if (queued_.empty()) return std::nullopt;
+  auto results = conn_.sync();
+  std::optional<PgResult> last;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (auto* e = std::get_if<PgError>(&results[i])) {
+      if (!failure_ && !PgConnection::aborted(*e)) failure_ = *e;
+      if (!failure_ && e->connection_lost) failure_ = *e;
+      continue;
+    }
+    auto& r = std::get<PgResult>(results[i]);
+    if (i < queued_.size() && queued_[i] == Check::kOneRow && r.affected() != 1) conflict_ = true;
+    if (i + 1 == results.size()) last = std::move(r);
+  }
+  queued_.clear();
+  if (failure_) return std::nullopt;
+  return last;
+}
+
+std::variant<PgResult, PgError> PgTxn::run(const char* name, const char* sql, const PgParams& params) {
+  if (mode_ == Mode::kDirect) return conn_.exec_prepared(name, sql, params);
+  conn_.queue_prepared(name, params);
+  queued_.push_back(Check::kNone);
+  auto r = flush();
+  if (r) return std::move(*r);
+  if (failure_) return *failure_;
+  return PgError{"", "no result", false};
+}
+
+Status PgTxn::queue_write(const char* name, const char* sql, const PgParams& params, Check check, const char* what) {
+  if (failure_) return to_status(*failure_, what);
+  if (mode_ == Mode::kDirect) {
+    auto r = conn_.exec_prepared(name, sql, params);
+    if (auto* e = std::get_if<PgError>(&r)) return fail(std::move(*e), what);
+    if (check == Check::kOneRow && std::get<PgResult>(r).affected() != 1) return conflict_status();
+    return Status::Ok();
+  }
+  conn_.queue_prepared(name, params);
+  queued_.push_back(check);
+  return Status::Ok();  // checked at the next flush
+}
+
 Result<std::optional<Entry>> PgTxn::get(std::string_view key) {
-  auto r = conn_.exec_prepared("coffer_get", kGet, PgParams().bytes(key));
+  if (failure_) return to_status(*failure_, "get");
+  auto r = run(kGet.name, kGet.sql, PgParams().bytes(key));
   if (auto* e = std::get_if<PgError>(&r)) return fail(std::move(*e), "get");
   const auto& res = std::get<PgResult>(r);
   if (res.rows() == 0) return std::optional<Entry>();
@@ -50,13 +114,13 @@ Result<std::optional<Entry>> PgTxn::get(std::string_view key) {
 Result<std::vector<Entry>> PgTxn::scan(std::string_view prefix, std::string_view start_after, std::size_t limit) {
   std::vector<Entry> out;
   if (limit == 0) return out;
+  if (failure_) return to_status(*failure_, "scan");
   const auto upper = prefix_successor(prefix);
   PgParams params;
   params.bytes(prefix).bytes(start_after);
   if (upper) params.bytes(*upper);
   params.int8(static_cast<int64_t>(std::min<std::size_t>(limit, 1u << 30)));
-  auto r = upper ? conn_.exec_prepared("coffer_scan_bounded", kScanBounded, params)
-                 : conn_.exec_prepared("coffer_scan_open", kScanOpen, params);
+  auto r = upper ? run(kScanBounded.name, kScanBounded.sql, params) : run(kScanOpen.name, kScanOpen.sql, params);
   if (auto* e = std::get_if<PgError>(&r)) return fail(std::move(*e), "scan");
   const auto& res = std::get<PgResult>(r);
   out.reserve(static_cast<std::size_t>(res.rows()));
@@ -67,24 +131,19 @@ Result<std::vector<Entry>> PgTxn::scan(std::string_view prefix, std::string_view
 }
 
 Status PgTxn::put(std::string_view key, std::string_view value) {
-  auto r = conn_.exec_prepared("coffer_put", kPut, PgParams().bytes(key).bytes(value));
-  if (auto* e = std::get_if<PgError>(&r)) return fail(std::move(*e), "put");
-  return Status::Ok();
+  return queue_write(kPut.name, kPut.sql, PgParams().bytes(key).bytes(value), Check::kNone, "put");
 }
 
 Status PgTxn::put_if(std::string_view key, std::string_view value, int64_t expected_revision) {
-  auto r = expected_revision == 0
-               ? conn_.exec_prepared("coffer_insert_new", kInsertNew, PgParams().bytes(key).bytes(value))
-               : conn_.exec_prepared("coffer_update_if", kUpdateIf,
-                                     PgParams().bytes(key).bytes(value).int8(expected_revision));
-  if (auto* e = std::get_if<PgError>(&r)) return fail(std::move(*e), "put_if");
-  return std::get<PgResult>(r).affected() == 1 ? Status::Ok() : conflict();
+  if (expected_revision == 0) {
+    return queue_write(kInsertNew.name, kInsertNew.sql, PgParams().bytes(key).bytes(value), Check::kOneRow, "put_if");
+  }
+  return queue_write(kUpdateIf.name, kUpdateIf.sql, PgParams().bytes(key).bytes(value).int8(expected_revision),
+                     Check::kOneRow, "put_if");
 }
 
 Status PgTxn::erase(std::string_view key) {
-  auto r = conn_.exec_prepared("coffer_erase", kErase, PgParams().bytes(key));
-  if (auto* e = std::get_if<PgError>(&r)) return fail(std::move(*e), "erase");
-  return Status::Ok();
+  return queue_write(kErase.name, kErase.sql, PgParams().bytes(key), Check::kNone, "erase");
 }
 
 }  // namespace coffer::store::postgres

@@ -1,12 +1,21 @@
 // The Store's transactions over one PostgreSQL connection inside an open
-// transaction (pg_store.cpp begins and ends it): one class serves read()
-// (handed out as a ReadTxn) and write(). Statements are prepared once per
-// connection. The first database error a statement meets is remembered
-// (failure()), so the store can tell a database failure it should retry or
-// report from a callback's own refusal, even when a callback ignored it.
+// transaction (pg_transaction.cpp begins and ends it): one class serves
+// read() (handed out as a ReadTxn) and write().
+//
+// Direct mode: every statement is one round trip. Pipelined mode (writes):
+// put() and erase() are queued without waiting; a get() or scan() sends what
+// is queued with it in one round trip; put_if() is queued too and its "one
+// row changed" is checked at the next flush — a conflict found then makes
+// conflict() true, and the transaction must not commit. Statements are
+// prepared once per connection (prepare_statements()). The first database
+// error is remembered (failure()) — in a pipeline the statements after it
+// are not run — so the store can tell a database failure from a callback's
+// own refusal, even when a callback ignored it.
 #pragma once
 
+#include <algorithm>
 #include <optional>
+#include <vector>
 
 #include "store/postgres/pg_connection.hpp"
 #include "store/store.hpp"
@@ -15,19 +24,38 @@ namespace coffer::store::postgres {
 
 class PgTxn final : public WriteTxn {
  public:
-  explicit PgTxn(PgConnection& conn) : conn_(conn) {}
+  enum class Mode { kDirect, kPipelined };
+  PgTxn(PgConnection& conn, Mode mode = Mode::kDirect) : conn_(conn), mode_(mode) {}
   Result<std::optional<Entry>> get(std::string_view key) override;
   Result<std::vector<Entry>> scan(std::string_view prefix, std::string_view start_after, std::size_t limit) override;
   Status put(std::string_view key, std::string_view value) override;
   Status put_if(std::string_view key, std::string_view value, int64_t expected_revision) override;
   Status erase(std::string_view key) override;
 
+  // Pipelined mode: queue a parameterless statement (BEGIN, COMMIT …) /
+  // send everything queued and process the answers. flush() returns the
+  // last queued statement's result when it succeeded.
+  void queue_sql(const char* sql);
+  std::optional<PgResult> flush();
+  bool has_queued() const { return !queued_.empty(); }
+  // A queued put_if() whose answer is not checked yet.
+  bool has_unchecked() const { return std::find(queued_.begin(), queued_.end(), Check::kOneRow) != queued_.end(); }
+  bool conflict() const { return conflict_; }
   const std::optional<PgError>& failure() const { return failure_; }
 
+  static Status prepare_statements(PgConnection& conn);
+
  private:
+  enum class Check { kNone, kOneRow };
   Status fail(PgError e, const char* what);
+  // Runs a prepared statement: directly, or queued and flushed with the rest.
+  std::variant<PgResult, PgError> run(const char* name, const char* sql, const PgParams& params);
+  Status queue_write(const char* name, const char* sql, const PgParams& params, Check check, const char* what);
 
   PgConnection& conn_;
+  const Mode mode_;
+  std::vector<Check> queued_;  // statements sent since the last flush, in order
+  bool conflict_ = false;
   std::optional<PgError> failure_;
 };
 
