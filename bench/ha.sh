@@ -5,6 +5,7 @@
 #  3. GET and sets through two PostgreSQL replicas at once.
 # Prints requests/s, the ratios, database statements per request (pg_stat_statements) and CPU
 # per request of Coffer and of PostgreSQL (from /proc). Usage: bench/ha.sh [path/to/coffer]
+# (DURATION, CONNS, THREADS; TOP_STATEMENTS=1 also lists the statements of the PostgreSQL PUT run).
 set -euo pipefail
 COFFER=$(realpath "${1:-build/coffer}")
 DURATION=${DURATION:-10s}
@@ -94,7 +95,13 @@ echo "== wrk -t$THREADS -c$CONNS -d$DURATION"
 run "GET  sqlite" "$pid_sqlite" "$tok_sqlite" "https://dev.vault.localhost:$port_sqlite/secrets/bench?api-version=7.4"; get_sqlite=$last_rps
 run "GET  pg    " "$pid_pg1" "$tok_pg" "https://dev.vault.localhost:$port_pg1/secrets/bench?api-version=7.4"; get_pg=$last_rps
 run "PUT  sqlite" "$pid_sqlite" "$tok_sqlite" "https://dev.vault.localhost:$port_sqlite" "$here/put.lua"; put_sqlite=$last_rps
+[ -n "${TOP_STATEMENTS:-}" ] && psql -X -q -t "$dburl" -c "SELECT pg_stat_statements_reset()" > /dev/null
 run "PUT  pg    " "$pid_pg1" "$tok_pg" "https://dev.vault.localhost:$port_pg1" "$here/put.lua"; put_pg=$last_rps
+if [ -n "${TOP_STATEMENTS:-}" ]; then  # where PostgreSQL's time per durable set goes
+  psql -X -q "$dburl" -c "SELECT calls, round(mean_exec_time::numeric * 1000, 1) AS mean_us,
+    round(total_exec_time::numeric) AS total_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 90) AS query
+    FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12"
+fi
 
 echo "== two PostgreSQL replicas at once (half the connections each)"
 two() {
