@@ -14,6 +14,9 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
+// How long a sink's worker waits before it writes a due checkpoint again after a failed write.
+constexpr auto kRetryPause = std::chrono::seconds(1);
+
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -82,6 +85,7 @@ struct AuditLog::Sink {
   ChainHead head;
   uint64_t since_checkpoint = 0;
   Steady::time_point last_checkpoint = Steady::now();
+  Steady::time_point retry_at;  // after a failed write, the worker tries a due checkpoint again no sooner
 
   std::mutex mu;
   std::condition_variable cv;
@@ -207,6 +211,7 @@ struct AuditLog::Sink {
     set_error_locked("");
     if (*written > 0) {  // the lines are (being) committed to the destination
       head = h;
+      if (since_checkpoint == 0 && since > 0) cv.notify_one();  // an interval checkpoint is now due in time
       since_checkpoint = since;
       if (anchor) last_checkpoint = Steady::now();
     }
@@ -243,6 +248,7 @@ struct AuditLog::Sink {
     auto prepared = output->prepare();
     if (!prepared.ok()) {
       busy_since.store(0);
+      retry_at = Steady::now() + kRetryPause;
       set_error(prepared.status().message());
       for (auto& e : entries) e.ticket->finish(false, id + ": " + prepared.status().message());
       return;
@@ -269,6 +275,8 @@ struct AuditLog::Sink {
       head = h;
       if (anchor) last_checkpoint = Steady::now();
       since_checkpoint = since;
+    } else {
+      retry_at = Steady::now() + kRetryPause;
     }
     set_error(st.ok() ? "" : st.message());
     for (auto& t : tickets) t->finish(st.ok(), id + ": " + st.message());
@@ -288,9 +296,14 @@ struct AuditLog::Sink {
   void run() {
     std::unique_lock lock(mu);
     while (true) {
-      const auto next_checkpoint = last_checkpoint + options.checkpoint_interval;
-      cv.wait_until(lock, next_checkpoint,
-                    [&] { return stopping || !queue.empty() || !carry.empty() || anchor_due.has_value(); });
+      const auto next_checkpoint = std::max(last_checkpoint + options.checkpoint_interval, retry_at);
+      auto work = [&] { return stopping || !queue.empty() || !carry.empty() || anchor_due.has_value(); };
+      // With no record since the last checkpoint, no checkpoint is due: sleep until there is work.
+      if (since_checkpoint > 0) {
+        cv.wait_until(lock, next_checkpoint, work);
+      } else {
+        cv.wait(lock, [&] { return work() || since_checkpoint > 0; });
+      }
       std::optional<Anchor> anchor = std::exchange(anchor_due, std::nullopt);
       if (anchor) {
         lock.unlock();

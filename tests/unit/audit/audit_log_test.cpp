@@ -15,6 +15,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #include "audit/audit_log.hpp"
@@ -293,6 +294,43 @@ TEST(AuditLog, CheckpointsByCountIntervalAndClose) {
   EXPECT_EQ(count_cp(), 3);
   EXPECT_NE(a->lines().back().find("AuditCheckpoint"), std::string::npos);
   EXPECT_EQ(log->write(sample_record(6)).code(), Code::kUnavailable);
+}
+
+// CPU time of this process (every thread).
+std::chrono::milliseconds process_cpu() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return std::chrono::milliseconds(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+// The sink's worker sleeps when it has nothing to do: after its last
+// checkpoint (nothing to cover), and while a due checkpoint cannot be written
+// (it retries at a pace, not in a loop).
+TEST(AuditLog, AnIdleOrFailingSinkDoesNotSpin) {
+  auto a = std::make_shared<Control>();
+  AuditLogOptions options;
+  options.checkpoint_interval = 20ms;
+  auto log = make_log({a}, options);
+  ASSERT_TRUE(log->write(sample_record(1)).ok());
+  std::this_thread::sleep_for(100ms);  // the interval checkpoint is written, then nothing is due
+  auto before = process_cpu();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_LT(process_cpu() - before, 150ms) << "idle after its checkpoint";
+
+  auto b = std::make_shared<Control>();
+  options.checkpoint_interval = 200ms;
+  auto failing = make_log({b}, options);
+  ASSERT_TRUE(failing->write(sample_record(2)).ok());
+  b->set(true, false);                 // the checkpoint covering record 2, due in 200 ms, cannot be written
+  std::this_thread::sleep_for(300ms);
+  before = process_cpu();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_LT(process_cpu() - before, 150ms) << "a failing checkpoint retried in a loop";
+  EXPECT_EQ(b->appends, 0u);
+  b->set(false, false);
+  std::this_thread::sleep_for(1500ms);  // retried and written once the output works again
+  EXPECT_EQ(b->appends, 1u);
+  EXPECT_NE(b->lines().back().find("AuditCheckpoint"), std::string::npos);
 }
 
 TEST(AuditFileSink, DevFullFailsAndDeletedFileFailsUntilReopened) {
