@@ -46,7 +46,7 @@ HostParts split_host(std::string_view host) {
     out.name = std::string(host.substr(0, colon));
     if (colon != std::string_view::npos) out.port = std::string(host.substr(colon + 1));
   }
-  out.name = vault::keys::lower(out.name);
+  out.name = lower_ascii(out.name);
   return out;
 }
 
@@ -90,7 +90,7 @@ Result<auth::Principal> Api::authenticate(const http::Request& req, const std::v
 bool Api::runs_inline(const http::Request& req) {
   if (req.method == "GET" || req.method == "HEAD") return true;
   if (req.method != "POST") return false;
-  std::string path = vault::keys::lower(std::string_view(req.target).substr(0, req.target.find('?')));
+  std::string path = lower_ascii(std::string_view(req.target).substr(0, req.target.find('?')));
   if (path == "/rng") return true;
   // /keys/{name}/{operation} or /keys/{name}/{version}/{operation}
   if (!path.starts_with("/keys/")) return false;
@@ -256,7 +256,7 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
   const std::string port = split_host(req.host).port;
   AdminContext ctx{s_.vaults, s_.secrets, s_.keys, s_.certificates, s_.maintenance, s_.principals, s_.rbac, s_.test_clock,
                    [this, port](const std::string& name) {
-                     return "https://" + vault::keys::lower(name) + "." + config_.dns_suffix + port_suffix(port);
+                     return "https://" + lower_ascii(name) + "." + config_.dns_suffix + port_suffix(port);
                    }};
   auto op = route_admin(req, segments, ctx);
   if (!op) op = route_groups(req, segments, GroupContext{s_.rbac, s_.principals});
@@ -287,11 +287,11 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
 
   if (is_rbac_path(*target)) return rbac(req, call, *target, "/vaults/" + vault->name, *principal);
 
-  VaultRequest vreq{req, *target, *vault, "https://" + vault::keys::lower(req.host), {}};
+  VaultRequest vreq{req, *target, *vault, "https://" + lower_ascii(req.host), {}};
   if (std::string_view client_request = req.header("x-ms-client-request-id");
       !client_request.empty() && !runs_inline(req)) {  // writes only
     vreq.idempotency_key = hex_encode(crypto::sha256(principal->object_id + "\n" + std::string(client_request.substr(0, 256)) +
-                                              "\n" + req.method + " " + vault::keys::lower(target->path)));
+                                              "\n" + req.method + " " + lower_ascii(target->path)));
   }
   auto op = route_secret_operation(vreq, s_.secrets);
   if (!op && s_.keys) op = route_key_operation(vreq, *s_.keys);

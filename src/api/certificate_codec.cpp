@@ -1,11 +1,10 @@
 #include "api/certificate_codec.hpp"
 
-#include <strings.h>
-
 #include <array>
 
 #include "api/json_body.hpp"
 #include "api/object_json.hpp"
+#include "common/ascii.hpp"
 #include "common/base64.hpp"
 
 namespace coffer::api {
@@ -14,16 +13,12 @@ namespace {
 
 Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 // `value` in the canonical spelling of `allowed`, matched case-insensitively.
 template <std::size_t N>
 Result<std::string> canonical(std::string_view value, const std::array<std::string_view, N>& allowed,
                               std::string_view what) {
   for (std::string_view a : allowed) {
-    if (iequals(a, value)) return std::string(a);
+    if (iequals_ascii(a, value)) return std::string(a);
   }
   std::string list;
   for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
@@ -159,8 +154,8 @@ Result<vault::CertificatePolicy> parse_policy(const json::object& o, vault::Cert
     COFFER_ASSIGN_OR_RETURN(auto name, opt_string(*issuer, "name"));
     if (name) {
       // Self and Unknown are AKV's reserved issuer names, matched as AKV does.
-      p.issuer = iequals(*name, vault::kSelfIssuer)      ? std::string(vault::kSelfIssuer)
-                 : iequals(*name, vault::kUnknownIssuer) ? std::string(vault::kUnknownIssuer)
+      p.issuer = iequals_ascii(*name, vault::kSelfIssuer)      ? std::string(vault::kSelfIssuer)
+                 : iequals_ascii(*name, vault::kUnknownIssuer) ? std::string(vault::kUnknownIssuer)
                                                          : *name;
     }
     COFFER_ASSIGN_OR_RETURN(p.certificate_type, opt_string(*issuer, "cty"));
@@ -249,7 +244,7 @@ Result<vault::CertificateDraft> parse_certificate_create(std::string_view body) 
       COFFER_ASSIGN_OR_RETURN(kty, opt_string(*key, "kty"));
       COFFER_ASSIGN_OR_RETURN(crv, opt_string(*key, "crv"));
     }
-    if ((kty && (iequals(*kty, "EC") || iequals(*kty, "EC-HSM"))) || (!kty && crv)) {
+    if ((kty && (iequals_ascii(*kty, "EC") || iequals_ascii(*kty, "EC-HSM"))) || (!kty && crv)) {
       defaults.x509.key_usage = {"digitalSignature"};
     }
   }

@@ -7,19 +7,11 @@
 #include "api/responses.hpp"
 #include "auth/operation_actions.hpp"
 #include "common/base64.hpp"
+#include "common/time_format.hpp"
 
 namespace coffer::api {
 namespace json = boost::json;
 namespace {
-
-std::string iso8601(int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  if (gmtime_r(&tt, &tm) == nullptr) return std::to_string(t);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 json::object federated_json(const auth::FederatedCredential& c) {
   json::array audiences;
@@ -34,8 +26,8 @@ json::object certificate_json(const auth::CertificateCredential& c) {
                       {"usage", "Verify"},
                       {"customKeyIdentifier", c.thumbprint},
                       {"displayName", c.subject},
-                      {"startDateTime", iso8601(c.not_before)},
-                      {"endDateTime", iso8601(c.not_after)},
+                      {"startDateTime", to_iso8601(c.not_before, UtcSuffix::kZ)},
+                      {"endDateTime", to_iso8601(c.not_after, UtcSuffix::kZ)},
                       {"x5t", c.x5t},
                       {"x5t#S256", c.x5t_s256}};
 }

@@ -27,11 +27,11 @@ http::Response group_result(const Result<auth::Group>& g, int status = 200) {
 
 // A principal's object id from its object id or client id.
 Result<std::string> member_object_id(const std::string& id, auth::ServicePrincipalRegistry& principals) {
-  const std::string wanted = auth::lower_ascii(id);
+  const std::string wanted = lower_ascii(id);
   COFFER_ASSIGN_OR_RETURN(auto all, principals.list());
   for (const auto& p : all) {
-    if (auth::lower_ascii(p.object_id) == wanted || auth::lower_ascii(p.app_id) == wanted) {
-      return auth::lower_ascii(p.object_id);
+    if (lower_ascii(p.object_id) == wanted || lower_ascii(p.app_id) == wanted) {
+      return lower_ascii(p.object_id);
     }
   }
   return Status(Code::kNotFound, "No service principal has the object id or client id '" + id.substr(0, 64) + "'.");

@@ -86,7 +86,7 @@ Result<std::optional<std::vector<std::string>>> opt_strings(const json::object& 
 // "…/roleDefinitions/{guid}" or a bare GUID.
 std::string role_id_from(std::string_view ref) {
   auto slash = ref.rfind('/');
-  return auth::lower_ascii(slash == std::string_view::npos ? ref : ref.substr(slash + 1));
+  return lower_ascii(slash == std::string_view::npos ? ref : ref.substr(slash + 1));
 }
 
 // The terms of a $filter joined by "and": atScope(), atScopeAndBelow(),
@@ -113,7 +113,7 @@ Result<Filter> parse_filter(std::optional<std::string_view> text) {
                                             "principalId eq '{id}' or roleName eq '{name}'.");
   std::vector<std::string> terms;
   while (true) {
-    std::string lower = auth::lower_ascii(rest);
+    std::string lower = lower_ascii(rest);
     auto pos = lower.find(" and ");
     terms.push_back(trim(rest.substr(0, pos)));
     if (pos == std::string::npos) break;
@@ -128,13 +128,13 @@ Result<Filter> parse_filter(std::optional<std::string_view> text) {
       f.and_below = true;
       continue;
     }
-    auto eq = auth::lower_ascii(t).find(" eq ");
+    auto eq = lower_ascii(t).find(" eq ");
     if (eq == std::string::npos) return bad;
     const std::string field = trim(std::string_view(t).substr(0, eq));
     std::string value = trim(std::string_view(t).substr(eq + 4));
     if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') value = value.substr(1, value.size() - 2);
     if (ieq(field, "principalId")) {
-      f.principal_id = auth::lower_ascii(value);
+      f.principal_id = lower_ascii(value);
     } else if (ieq(field, "roleName")) {
       f.role_name = value;
     } else {

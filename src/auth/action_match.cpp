@@ -1,12 +1,9 @@
 // Wildcard matching of actions, role grants, GUIDs and scopes.
-#include <cctype>
-
 #include "auth/role_definition.hpp"
+#include "common/ascii.hpp"
 
 namespace coffer::auth {
 namespace {
-
-char lower_char(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
 bool any_matches(const std::vector<std::string>& patterns, std::string_view action) {
   for (const auto& p : patterns) {
@@ -15,29 +12,15 @@ bool any_matches(const std::vector<std::string>& patterns, std::string_view acti
   return false;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower_char(a[i]) != lower_char(b[i])) return false;
-  }
-  return true;
-}
-
 bool valid_scope_name(std::string_view s) {
   if (s.empty() || s.size() > 127) return false;
   for (char c : s) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+    if (!ascii_alnum(c) && c != '-' && c != '_' && c != '.') return false;
   }
   return true;
 }
 
 }  // namespace
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower_char(c);
-  return out;
-}
 
 bool action_matches(std::string_view pattern, std::string_view action) {
   // Iterative glob: on a mismatch, let the most recent '*' swallow one more character.
@@ -46,7 +29,7 @@ bool action_matches(std::string_view pattern, std::string_view action) {
     if (p < pattern.size() && pattern[p] == '*') {
       star = p++;
       resume = a;
-    } else if (p < pattern.size() && lower_char(pattern[p]) == lower_char(action[a])) {
+    } else if (p < pattern.size() && ascii_lower(pattern[p]) == ascii_lower(action[a])) {
       ++p;
       ++a;
     } else if (star != std::string_view::npos) {
@@ -61,7 +44,7 @@ bool action_matches(std::string_view pattern, std::string_view action) {
 }
 
 bool role_grants(const RoleDefinition& role, std::string_view action) {
-  const bool control_plane = action.size() >= 24 && iequals(action.substr(0, 24), "Microsoft.Authorization/");
+  const bool control_plane = action.size() >= 24 && iequals_ascii(action.substr(0, 24), "Microsoft.Authorization/");
   for (const auto& perm : role.permissions) {
     if (any_matches(perm.data_actions, action) && !any_matches(perm.not_data_actions, action)) return true;
     if (control_plane && any_matches(perm.actions, action) && !any_matches(perm.not_actions, action)) return true;
@@ -109,7 +92,7 @@ bool scope_covers(std::string_view assigned, std::string_view requested) {
   if (assigned == "/") return true;
   if (requested.size() < assigned.size()) return false;
   for (std::size_t i = 0; i < assigned.size(); ++i) {
-    if (lower_char(requested[i]) != assigned[i]) return false;
+    if (ascii_lower(requested[i]) != assigned[i]) return false;
   }
   return requested.size() == assigned.size() || requested[assigned.size()] == '/';
 }

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "common/base64.hpp"
+#include "common/time_format.hpp"
 
 namespace coffer::auth {
 namespace {
@@ -17,15 +18,6 @@ Status invalid_client(std::string description) {
 }
 Status malformed(const std::string& why) {
   return invalid_request("AADSTS50027: JWT token is invalid or malformed. " + why);
-}
-
-std::string iso8601(int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  if (gmtime_r(&tt, &tm) == nullptr) return std::to_string(t);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 // Claim values quoted in error descriptions are the caller's own input; cap them.
@@ -79,8 +71,8 @@ Status ClientAssertionVerifier::check_times(const CompactJws& jws) const {
   const int64_t now = clock_.now();
   if (*exp + kSkewSeconds <= now || (nbf && *nbf > now + kSkewSeconds)) {
     return invalid_client("AADSTS700024: Client assertion is not within its valid time range. Current time: " +
-                          iso8601(now) + ", assertion valid from " + (nbf ? iso8601(*nbf) : std::string("(unset)")) +
-                          ", expiry time of assertion " + iso8601(*exp) + ".");
+                          to_iso8601(now, UtcSuffix::kZ) + ", assertion valid from " + (nbf ? to_iso8601(*nbf, UtcSuffix::kZ) : std::string("(unset)")) +
+                          ", expiry time of assertion " + to_iso8601(*exp, UtcSuffix::kZ) + ".");
   }
   return Status::Ok();
 }
@@ -173,8 +165,8 @@ Result<Principal> ClientAssertionVerifier::certificate(const std::string& client
   const int64_t now = clock_.now();
   if (now + kSkewSeconds < cert->not_before || now >= cert->not_after) {
     return invalid_client("AADSTS700027: Client assertion failed signature validation. [Reason - The certificate "
-                          "credential is outside its validity period (" + iso8601(cert->not_before) + " to " +
-                          iso8601(cert->not_after) + ").]");
+                          "credential is outside its validity period (" + to_iso8601(cert->not_before, UtcSuffix::kZ) + " to " +
+                          to_iso8601(cert->not_after, UtcSuffix::kZ) + ").]");
   }
   COFFER_RETURN_IF_ERROR(check_times(jws));
   auto principal = principals_.find(client_id);

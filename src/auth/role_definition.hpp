@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/ascii.hpp"
 #include "common/status.hpp"
 
 namespace coffer::auth {
@@ -78,7 +79,6 @@ bool role_grants(const RoleDefinition& role, std::string_view action);
 
 // "8-4-4-4-12" hex digits.
 bool is_guid(std::string_view s);
-std::string lower_ascii(std::string_view s);
 
 // Canonical scope for `scope` ("" and repeated or trailing slashes are
 // tolerated; names lower-cased), or kBadParameter naming the accepted forms.

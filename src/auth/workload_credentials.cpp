@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/ascii.hpp"
 #include "common/base64.hpp"
 #include "common/record_codec.hpp"
 #include "crypto/jws.hpp"
@@ -29,7 +30,7 @@ bool has_control(std::string_view s) {
 
 bool valid_client_id(const std::string& id) {
   return !id.empty() && id.size() <= 64 &&
-         std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; });
+         std::all_of(id.begin(), id.end(), [](char c) { return ascii_alnum(c) || c == '-'; });
 }
 
 Status principal_not_found(const std::string& client_id) {
@@ -37,9 +38,9 @@ Status principal_not_found(const std::string& client_id) {
 }
 
 Status validate_name(const std::string& name) {
-  const bool ok = name.size() >= 3 && name.size() <= 120 && std::isalnum(static_cast<unsigned char>(name[0])) &&
+  const bool ok = name.size() >= 3 && name.size() <= 120 && ascii_alnum(name[0]) &&
                   std::all_of(name.begin(), name.end(), [](char c) {
-                    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+                    return ascii_alnum(c) || c == '-' || c == '_';
                   });
   if (!ok) {
     return bad("The federated credential name must be 3-120 characters: letters, digits, '-' and '_', starting "

@@ -8,7 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/connect.hpp"
 #include "cli/endpoints.hpp"
-#include "cli/time_format.hpp"
+#include "common/time_format.hpp"
 
 namespace coffer::cli {
 namespace json = boost::json;

@@ -14,8 +14,9 @@
 
 #include "audit/chain.hpp"
 #include "audit/verify.hpp"
+#include "common/ascii.hpp"
 #include "cli/commands.hpp"
-#include "cli/time_format.hpp"
+#include "common/time_format.hpp"
 #include "crypto/keyring.hpp"
 #include "crypto/root_key.hpp"
 #include "server/audit_setup.hpp"
@@ -152,14 +153,6 @@ struct Filter {
   int64_t since_ms = INT64_MIN, until_ms = INT64_MAX;
 };
 
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
-
 // "2026-11-27T20:00:00Z" (any ISO-8601 that parse_iso8601 takes) or a span
 // back from now: "30s", "15m", "2h", "7d".
 std::optional<int64_t> parse_when(const std::string& text) {
@@ -199,15 +192,15 @@ std::string text_at(const json::object& o, std::initializer_list<std::string_vie
 bool matches(const Filter& f, const json::object& o) {
   const bool checkpoint = text_at(o, {"category"}) == "AuditCheckpoint";
   if (checkpoint) return f.checkpoints;
-  if (!f.vault.empty() && !iequal(text_at(o, {"resourceId"}), f.vault)) return false;
+  if (!f.vault.empty() && !iequals_ascii(text_at(o, {"resourceId"}), f.vault)) return false;
   if (!f.principal.empty() &&
-      !iequal(text_at(o, {"identity", "claim", "http://schemas.microsoft.com/identity/claims/objectidentifier"}),
+      !iequals_ascii(text_at(o, {"identity", "claim", "http://schemas.microsoft.com/identity/claims/objectidentifier"}),
               f.principal) &&
-      !iequal(text_at(o, {"identity", "claim", "appid"}), f.principal)) {
+      !iequals_ascii(text_at(o, {"identity", "claim", "appid"}), f.principal)) {
     return false;
   }
-  if (!f.operation.empty() && !iequal(text_at(o, {"operationName"}), f.operation)) return false;
-  if (!f.result.empty() && !iequal(text_at(o, {"resultType"}), f.result) &&
+  if (!f.operation.empty() && !iequals_ascii(text_at(o, {"operationName"}), f.operation)) return false;
+  if (!f.result.empty() && !iequals_ascii(text_at(o, {"resultType"}), f.result) &&
       text_at(o, {"httpStatusCode"}) != f.result) {
     return false;
   }

@@ -2,16 +2,11 @@
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
-#include <cctype>
+
+#include "common/ascii.hpp"
 
 namespace coffer::cli {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool ends_with(std::string_view s, std::string_view tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
@@ -25,11 +20,11 @@ Result<UrlParts> split_https_url(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return bad("'" + std::string(url) + "' is not an absolute URL.");
   const boost::urls::url_view& u = *parsed;
-  if (lower(u.scheme()) != "https") return bad("'" + std::string(url) + "' is not an https URL.");
+  if (lower_ascii(u.scheme()) != "https") return bad("'" + std::string(url) + "' is not an https URL.");
   if (!u.has_authority() || u.encoded_host().empty()) return bad("'" + std::string(url) + "' has no host.");
   if (u.has_userinfo()) return bad("'" + std::string(url) + "' must not carry user information.");
   UrlParts out;
-  out.host = lower(u.encoded_host_and_port());
+  out.host = lower_ascii(u.encoded_host_and_port());
   out.origin = "https://" + out.host;
   out.target = std::string(u.encoded_path());
   if (u.has_query()) out.target += "?" + std::string(u.encoded_query());
@@ -47,12 +42,12 @@ Result<std::string> suffix_from_vault_url(std::string_view vault_url) {
 }
 
 std::string vault_origin(std::string_view suffix, std::string_view vault_name) {
-  return "https://" + lower(vault_name) + "." + lower(suffix);
+  return "https://" + lower_ascii(vault_name) + "." + lower_ascii(suffix);
 }
 
 std::string vault_resource(std::string_view vault_host, std::string_view suffix) {
-  const std::string host = lower(vault_host);
-  const std::string sfx = lower(suffix);
+  const std::string host = lower_ascii(vault_host);
+  const std::string sfx = lower_ascii(suffix);
   if (!sfx.empty() && (host == sfx || ends_with(host, "." + sfx))) return "https://" + sfx;
   const auto dot = host.find('.');
   if (dot != std::string::npos && dot + 1 < host.size() && host[dot + 1] != ':') {
@@ -107,7 +102,7 @@ std::string name_from_id(std::string_view id) {
 Result<std::string> next_link_target(std::string_view next_link, std::string_view origin,
                                      std::string_view api_version) {
   COFFER_ASSIGN_OR_RETURN(UrlParts parts, split_https_url(next_link));
-  std::string want = lower(origin);
+  std::string want = lower_ascii(origin);
   // "https://host:443" and "https://host" name the same origin.
   auto strip_443 = [](std::string s) { return ends_with(s, ":443") ? s.substr(0, s.size() - 4) : s; };
   if (strip_443(parts.origin) != strip_443(want)) {

@@ -62,10 +62,10 @@ Result<json::array> list_definitions(ServiceClient& client) {
 // A role definition by GUID or roleName (case-insensitive).
 Result<json::value> resolve_role(ServiceClient& client, const std::string& role) {
   COFFER_ASSIGN_OR_RETURN(json::array defs, list_definitions(client));
-  const std::string wanted = auth::lower_ascii(role);
+  const std::string wanted = lower_ascii(role);
   for (const auto& d : defs) {
-    if (auth::lower_ascii(str(d, {"name"})) == wanted || auth::lower_ascii(str(d, {"id"})) == wanted ||
-        auth::lower_ascii(str(d, {"properties", "roleName"})) == wanted) {
+    if (lower_ascii(str(d, {"name"})) == wanted || lower_ascii(str(d, {"id"})) == wanted ||
+        lower_ascii(str(d, {"properties", "roleName"})) == wanted) {
       return d;
     }
   }
@@ -74,18 +74,18 @@ Result<json::value> resolve_role(ServiceClient& client, const std::string& role)
 
 // An object id from a group object id, a principal's client id or object id.
 Result<std::string> resolve_assignee(ServiceClient& client, const std::string& assignee) {
-  const std::string wanted = auth::lower_ascii(assignee);
+  const std::string wanted = lower_ascii(assignee);
   COFFER_ASSIGN_OR_RETURN(json::value groups, client.call("GET", kGroups));
   if (const json::array* items = value_array(groups)) {
     for (const auto& g : *items) {
-      if (auth::lower_ascii(str(g, {"objectId"})) == wanted) return wanted;
+      if (lower_ascii(str(g, {"objectId"})) == wanted) return wanted;
     }
   }
   COFFER_ASSIGN_OR_RETURN(json::value principals, client.call("GET", kPrincipals));
   if (const json::array* items = value_array(principals)) {
     for (const auto& p : *items) {
-      if (auth::lower_ascii(str(p, {"clientId"})) == wanted || auth::lower_ascii(str(p, {"objectId"})) == wanted) {
-        return auth::lower_ascii(str(p, {"objectId"}));
+      if (lower_ascii(str(p, {"clientId"})) == wanted || lower_ascii(str(p, {"objectId"})) == wanted) {
+        return lower_ascii(str(p, {"objectId"}));
       }
     }
   }
@@ -118,7 +118,7 @@ struct AssignmentArgs {
 Result<json::array> find_assignments(ServiceClient& client, const AssignmentArgs& a, const json::array& defs) {
   std::string filter;
   if (!a.assignee.empty() || !a.assignee_object_id.empty()) {
-    std::string oid = auth::lower_ascii(a.assignee_object_id);
+    std::string oid = lower_ascii(a.assignee_object_id);
     if (oid.empty()) {
       COFFER_ASSIGN_OR_RETURN(oid, resolve_assignee(client, a.assignee));
     }
@@ -165,7 +165,7 @@ void add_assignment_commands(CLI::App* role, CliContext& ctx) {
       [&ctx, a]() -> Status {
         COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_admin(ctx));
         COFFER_ASSIGN_OR_RETURN(json::value role, resolve_role(client, a->role));
-        std::string oid = auth::lower_ascii(a->assignee_object_id);
+        std::string oid = lower_ascii(a->assignee_object_id);
         if (oid.empty()) {
           COFFER_ASSIGN_OR_RETURN(oid, resolve_assignee(client, a->assignee));
         }
@@ -211,11 +211,11 @@ void add_assignment_commands(CLI::App* role, CliContext& ctx) {
           COFFER_ASSIGN_OR_RETURN(std::string all_path, rbac_path("/", "roleAssignments"));
           COFFER_ASSIGN_OR_RETURN(json::value answer, client.call("GET", with_query(all_path)));
           for (const auto& id : a->ids) {
-            const std::string wanted = auth::lower_ascii(id);
+            const std::string wanted = lower_ascii(id);
             bool found = false;
             if (const json::array* items = value_array(answer)) {
               for (const auto& item : *items) {
-                if (auth::lower_ascii(str(item, {"name"})) == wanted || auth::lower_ascii(str(item, {"id"})) == wanted) {
+                if (lower_ascii(str(item, {"name"})) == wanted || lower_ascii(str(item, {"id"})) == wanted) {
                   targets.push_back(assignment_view(item, defs));
                   found = true;
                 }
@@ -256,7 +256,7 @@ Result<std::pair<std::string, json::value>> definition_body(const std::string& t
     in = merged;
   }
   json::object lower;
-  for (const auto& [k, val] : in) lower[auth::lower_ascii(k)] = val;
+  for (const auto& [k, val] : in) lower[lower_ascii(k)] = val;
   auto get_list = [&](const char* key) -> Result<json::array> {
     auto* x = lower.if_contains(key);
     if (!x || x->is_null()) return json::array{};
@@ -270,7 +270,7 @@ Result<std::pair<std::string, json::value>> definition_body(const std::string& t
       std::string s(x->get_string());
       std::string tail = s.substr(s.rfind('/') == std::string::npos ? 0 : s.rfind('/') + 1);
       if (auth::is_guid(tail)) {
-        id = auth::lower_ascii(tail);
+        id = lower_ascii(tail);
       } else if (std::string(k) == "name") {
         role_name = s;
       }
@@ -316,8 +316,8 @@ void add_definition_commands(CLI::App* role, CliContext& ctx) {
     json::array out;
     for (const auto& d : defs) {
       if (*custom_only && str(d, {"properties", "type"}) != "CustomRole") continue;
-      if (!name->empty() && auth::lower_ascii(str(d, {"properties", "roleName"})) != auth::lower_ascii(*name) &&
-          auth::lower_ascii(str(d, {"name"})) != auth::lower_ascii(*name)) {
+      if (!name->empty() && lower_ascii(str(d, {"properties", "roleName"})) != lower_ascii(*name) &&
+          lower_ascii(str(d, {"name"})) != lower_ascii(*name)) {
         continue;
       }
       out.push_back(d);

@@ -3,7 +3,7 @@
 #include "cli/connect.hpp"
 #include "cli/endpoints.hpp"
 #include "cli/secret_encoding.hpp"
-#include "cli/time_format.hpp"
+#include "common/time_format.hpp"
 
 namespace coffer::cli {
 

@@ -3,7 +3,7 @@
 #include <boost/json.hpp>
 
 #include "cli/endpoints.hpp"
-#include "cli/time_format.hpp"
+#include "common/time_format.hpp"
 
 namespace coffer::cli {
 namespace json = boost::json;

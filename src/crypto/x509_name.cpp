@@ -7,6 +7,7 @@
 #include <cctype>
 #include <vector>
 
+#include "common/ascii.hpp"
 #include "common/base64.hpp"
 
 namespace coffer::crypto::x509name {
@@ -56,16 +57,6 @@ Status bad(std::string msg) {
   return Status(Code::kBadParameter, "The subject name is not valid: " + std::move(msg));
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(a[i])) != std::toupper(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
 std::string_view trim(std::string_view s) {
@@ -89,11 +80,11 @@ struct Attr {
 
 std::optional<Attr> lookup(std::string_view name) {
   for (const auto& a : kAttrs) {
-    bool match = iequals(name, a.label);
-    for (std::string_view alias : a.alias) match = match || (!alias.empty() && iequals(name, alias));
+    bool match = iequals_ascii(name, a.label);
+    for (std::string_view alias : a.alias) match = match || (!alias.empty() && iequals_ascii(name, alias));
     if (match) return Attr{&a, Asn1Object(OBJ_nid2obj(a.nid))};
   }
-  if (name.size() > 4 && iequals(name.substr(0, 4), "OID.")) name.remove_prefix(4);
+  if (name.size() > 4 && iequals_ascii(name.substr(0, 4), "OID.")) name.remove_prefix(4);
   if (!is_dotted_oid(name)) return std::nullopt;
   Asn1Object obj(OBJ_txt2obj(std::string(name).c_str(), 1));
   if (!obj) return std::nullopt;

@@ -1,12 +1,11 @@
 #include "csi/coffer_client.hpp"
 
-#include <strings.h>
-
 #include <algorithm>
 #include <optional>
 #include <random>
 #include <thread>
 
+#include "common/ascii.hpp"
 #include "common/secure_memory.hpp"
 #include "csi/mount_errors.hpp"
 #include "http/client.hpp"
@@ -23,7 +22,7 @@ bool retryable(int status) { return status == 429 || status == 500 || status == 
 
 std::chrono::milliseconds retry_after(const http::Response& r) {
   for (const auto& [name, value] : r.headers) {
-    if (name.size() == 11 && strncasecmp(name.c_str(), "retry-after", 11) == 0) {
+    if (iequals_ascii(name, "retry-after")) {
       try {
         const long seconds = std::stol(value);
         if (seconds > 0) return std::min<std::chrono::milliseconds>(std::chrono::seconds(seconds), kMaxRetryAfter);

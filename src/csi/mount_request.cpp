@@ -1,9 +1,8 @@
 #include "csi/mount_request.hpp"
 
-#include <strings.h>
-
 #include <boost/json.hpp>
 
+#include "common/ascii.hpp"
 #include "csi/mount_errors.hpp"
 
 namespace coffer::csi {
@@ -65,7 +64,7 @@ Result<int> parse_permission(std::string_view text) {
 
 const SecureString* find_secret(const SecretValues& secrets, std::string_view key) {
   for (const auto& [k, v] : secrets) {
-    if (k.size() == key.size() && strncasecmp(k.data(), key.data(), key.size()) == 0) return &v;
+    if (iequals_ascii(k, key)) return &v;
   }
   return nullptr;
 }

@@ -1,12 +1,11 @@
 #include "csi/object_specs.hpp"
 
-#include <strings.h>
-
 #include <optional>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/ascii.hpp"
 #include "csi/mount_errors.hpp"
 
 namespace coffer::csi {
@@ -23,15 +22,11 @@ std::string trim(std::string s) {
   return s.substr(b, e - b + 1);
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 // Every object-name rule AKV applies: 1-127 letters, digits and hyphens.
 bool valid_object_name(std::string_view name) {
   if (name.empty() || name.size() > 127) return false;
   for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    const bool ok = ascii_alnum(c) || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -40,7 +35,7 @@ bool valid_object_name(std::string_view name) {
 bool valid_version(std::string_view v) {
   if (v.size() > 64) return false;
   for (char c : v) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    const bool ok = ascii_alnum(c) || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -116,9 +111,9 @@ Result<ObjectSpec> parse_entry(const std::string& text, std::size_t index) {
   }
 
   if (const std::string format = field("objectFormat"); !format.empty()) {
-    if (iequals(format, "pfx")) {
+    if (iequals_ascii(format, "pfx")) {
       spec.pfx = true;
-    } else if (!iequals(format, "pem")) {
+    } else if (!iequals_ascii(format, "pem")) {
       return invalid(what + ": objectFormat must be pem or pfx, not '" + format.substr(0, 32) + "'.");
     }
     if (spec.pfx && spec.type != ObjectType::kSecret) {
@@ -126,11 +121,11 @@ Result<ObjectSpec> parse_entry(const std::string& text, std::size_t index) {
     }
   }
   if (const std::string encoding = field("objectEncoding"); !encoding.empty()) {
-    if (iequals(encoding, "utf-8")) {
+    if (iequals_ascii(encoding, "utf-8")) {
       spec.encoding = ObjectEncoding::kUtf8;
-    } else if (iequals(encoding, "base64")) {
+    } else if (iequals_ascii(encoding, "base64")) {
       spec.encoding = ObjectEncoding::kBase64;
-    } else if (iequals(encoding, "hex")) {
+    } else if (iequals_ascii(encoding, "hex")) {
       spec.encoding = ObjectEncoding::kHex;
     } else {
       return invalid(what + ": objectEncoding must be utf-8, base64 or hex, not '" + encoding.substr(0, 32) + "'.");

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/ascii.hpp"
 #include "csi/mount_errors.hpp"
 #include "http/origin.hpp"
 
@@ -30,7 +31,7 @@ std::string trim_trailing_slashes(std::string s) {
 bool valid_vault_name(std::string_view name) {
   if (name.size() < 3 || name.size() > 24) return false;
   for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    const bool ok = ascii_alnum(c) || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -39,7 +40,7 @@ bool valid_vault_name(std::string_view name) {
 bool valid_suffix(std::string_view suffix) {
   if (suffix.empty() || suffix.size() > 253) return false;
   for (char c : suffix) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+    const bool ok = ascii_alnum(c) || c == '-' ||
                     c == '.' || c == ':';
     if (!ok) return false;
   }
@@ -161,7 +162,7 @@ Result<MountParameters> parse_parameters(const Attributes& a, const ProviderDefa
   if (p.tenant_id.empty()) p.tenant_id = get(a, "tenantId");
   if (p.tenant_id.empty()) return invalid("The tenantID parameter is required.");
   for (char c : p.tenant_id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    const bool ok = ascii_alnum(c) || c == '-' || c == '.';
     if (!ok || p.tenant_id.size() > 128) return invalid("The tenantID must be a GUID or a domain name.");
   }
   p.client_id = get(a, "clientID");

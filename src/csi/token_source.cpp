@@ -1,9 +1,8 @@
 #include "csi/token_source.hpp"
 
-#include <strings.h>
-
 #include <boost/json.hpp>
 
+#include "common/ascii.hpp"
 #include "common/base64.hpp"
 #include "crypto/digest.hpp"
 #include "csi/mount_errors.hpp"
@@ -36,7 +35,9 @@ std::string oauth_error(const std::string& body) {
   if (ec || !v.is_object()) return "";
   const auto& o = v.as_object();
   std::string out;
-  if (auto* e = o.if_contains("error"); e && e->is_string()) out = "(" + std::string(e->as_string()) + ") ";
+  if (auto* e = o.if_contains("error"); e && e->is_string()) {
+    out.append("(").append(e->as_string().data(), e->as_string().size()).append(") ");
+  }
   if (auto* d = o.if_contains("error_description"); d && d->is_string()) out += std::string(d->as_string()).substr(0, 512);
   return out;
 }
@@ -44,7 +45,7 @@ std::string oauth_error(const std::string& body) {
 }  // namespace
 
 std::string token_path(const std::string& authority_path, const std::string& tenant) {
-  if (strcasecmp(tenant.c_str(), "adfs") == 0) return authority_path + "/adfs/oauth2/token";
+  if (iequals_ascii(tenant, "adfs")) return authority_path + "/adfs/oauth2/token";
   return authority_path + "/" + tenant + "/oauth2/v2.0/token";
 }
 

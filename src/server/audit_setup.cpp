@@ -18,34 +18,15 @@ namespace {
 constexpr std::string_view kSigningKey = "config/audit-signing-key";
 constexpr std::string_view kHmacKey = "config/audit-hmac-key";
 
-Result<std::optional<std::string>> read_value(store::Store& store, std::string_view key) {
-  std::optional<std::string> out;
-  COFFER_RETURN_IF_ERROR(store.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(auto e, txn.get(key));
-    if (e) out = std::move(e->value);
-    return Status::Ok();
-  }));
-  return out;
-}
-
 // The sealed value under `key`, created with `make` (then sealed) if absent;
 // another writer's value wins a race.
 Result<SecureString> sealed_once(store::Store& store, crypto::Keyring& keyring, std::string_view key,
                                  const std::function<Result<SecureString>()>& make) {
-  COFFER_ASSIGN_OR_RETURN(auto sealed, read_value(store, key));
+  COFFER_ASSIGN_OR_RETURN(auto sealed, store::read_value(store, key));
   if (!sealed) {
     COFFER_ASSIGN_OR_RETURN(SecureString fresh, make());
     COFFER_ASSIGN_OR_RETURN(std::string sealed_new, keyring.seal_system(fresh.view(), key));
-    std::string winner = sealed_new;
-    COFFER_RETURN_IF_ERROR(store.write([&](store::WriteTxn& txn) -> Status {
-      COFFER_ASSIGN_OR_RETURN(auto e, txn.get(key));
-      if (e) {
-        winner = e->value;
-        return Status::Ok();
-      }
-      return txn.put(key, sealed_new);
-    }));
-    sealed = winner;
+    COFFER_ASSIGN_OR_RETURN(sealed, store::put_once(store, key, sealed_new));
   }
   auto plain = keyring.open_system(*sealed, key);
   if (!plain.ok()) {
@@ -86,7 +67,7 @@ Result<AuditKeys> load_or_create_audit_keys(store::Store& store, crypto::Keyring
 }
 
 Result<SecureString> load_audit_hmac_secret(store::Store& store, crypto::Keyring& keyring) {
-  COFFER_ASSIGN_OR_RETURN(auto sealed, read_value(store, kHmacKey));
+  COFFER_ASSIGN_OR_RETURN(auto sealed, store::read_value(store, kHmacKey));
   if (!sealed) return Status(Code::kNotFound, "this data directory has no audit HMAC key yet (start the server once)");
   auto plain = keyring.open_system(*sealed, kHmacKey);
   if (!plain.ok()) return Status(Code::kUnavailable, "cannot unseal the audit HMAC key: wrong root key");
@@ -95,7 +76,7 @@ Result<SecureString> load_audit_hmac_secret(store::Store& store, crypto::Keyring
 
 Result<std::optional<audit::Anchor>> read_audit_anchor(store::Store& store, std::string_view sink_id,
                                                        std::string_view replica) {
-  COFFER_ASSIGN_OR_RETURN(auto value, read_value(store, audit::anchor_key(sink_id, replica)));
+  COFFER_ASSIGN_OR_RETURN(auto value, store::read_value(store, audit::anchor_key(sink_id, replica)));
   if (!value) return std::optional<audit::Anchor>();
   auto anchor = audit::decode_anchor(*value);
   if (!anchor) return Status(Code::kInternal, "malformed audit anchor for " + std::string(sink_id));

@@ -115,6 +115,11 @@ class Store {
 // The revision of `key` (0 when absent): watched_revision() when the backend
 // has it, else a read.
 Result<int64_t> current_revision(Store& store, std::string_view key);
+// The value under `key` (nullopt when absent), in a read of its own.
+Result<std::optional<std::string>> read_value(Store& store, std::string_view key);
+// Stores `value` under `key` unless a value is there already (another
+// writer got there first); returns whichever value is stored afterwards.
+Result<std::string> put_once(Store& store, std::string_view key, const std::string& value);
 
 // Leadership: which one of the servers sharing a store runs the background
 // jobs (purges, rotations, renewals). lead() tries to become, or confirms

@@ -23,7 +23,7 @@ Status check_issuer_name(const std::string& name) {
                        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
                      });
   if (!shape) return bad("Issuer names may contain only 0-9, a-z, A-Z and -, up to 127 characters.");
-  std::string lower = keys::lower(name);
+  std::string lower = lower_ascii(name);
   if (lower == "self" || lower == "unknown") return bad("'" + name + "' is a built-in issuer name.");
   return Status::Ok();
 }

@@ -483,7 +483,7 @@ Result<KeyService::Loaded> KeyService::load_for_operation(const VaultInfo& vault
   if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
     return kKeys.not_found(version.empty() ? name : name + "/" + version);
   }
-  auto rec = read_cache_.get(vault.id + '/' + keys::lower(name) + '/' + keys::lower(version),
+  auto rec = read_cache_.get(vault.id + '/' + lower_ascii(name) + '/' + lower_ascii(version),
                              [&]() -> Result<KeyVersionRecord> {
                                std::optional<KeyVersionRecord> found;
                                COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
@@ -507,7 +507,7 @@ Result<KeyService::Loaded> KeyService::load_for_operation(const VaultInfo& vault
   if (p.attributes.expires && now >= *p.attributes.expires) {
     return bad("Operation " + std::string(op) + " is not allowed on an expired key.", "KeyExpired");
   }
-  const std::string cache_id = vault.id + "/" + keys::lower(name) + "/" + p.version;
+  const std::string cache_id = vault.id + "/" + lower_ascii(name) + "/" + p.version;
   auto material = material_cache_.find(cache_id);
   if (!material) {
     COFFER_ASSIGN_OR_RETURN(SecureString priv, keyring_.open(vault.id, vault.wrapped_kek, rec->sealed_key,

@@ -1,5 +1,6 @@
 #include "vault/object_collection.hpp"
 
+#include "common/ascii.hpp"
 #include "common/record_codec.hpp"
 
 namespace coffer::vault {
@@ -69,7 +70,7 @@ Status ObjectHeads::purge_protected() {
 }
 
 std::string ObjectHeads::head_key(const VaultInfo& vault, std::string_view name) const {
-  return spec_.head_prefix(vault.id) + keys::lower(name);
+  return spec_.head_prefix(vault.id) + lower_ascii(name);
 }
 
 std::string ObjectHeads::versions_prefix(const VaultInfo& vault, std::string_view name) const {

@@ -116,7 +116,7 @@ class ObjectCollection : public ObjectHeads {
   // The version's record (name and managed filled from the head), or nullopt.
   Result<std::optional<Record>> load_version(store::ReadTxn& txn, const VaultInfo& vault, const ObjectHead& head,
                                              const std::string& version) const {
-    COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(version_key(vault, head.name, keys::lower(version))));
+    COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(version_key(vault, head.name, lower_ascii(version))));
     if (!entry) return std::optional<Record>();
     COFFER_ASSIGN_OR_RETURN(Record rec, Decode(entry->value));
     fill(rec, head);

@@ -62,7 +62,7 @@ Result<Page<Head>> page_heads(store::ReadTxn& txn, const std::string& prefix, co
     if (entries.size() < kScanChunk) break;
     after = entries.back().key;
   }
-  if (more) out.next = keys::lower(out.items.back().name);
+  if (more) out.next = lower_ascii(out.items.back().name);
   return out;
 }
 

@@ -107,7 +107,7 @@ Result<Secret> SecretService::get(const VaultInfo& vault, const std::string& nam
   if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
     return kSecrets.not_found(version.empty() ? name : name + "/" + version);
   }
-  auto rec = read_cache_.get(vault.id + '/' + keys::lower(name) + '/' + keys::lower(version),
+  auto rec = read_cache_.get(vault.id + '/' + lower_ascii(name) + '/' + lower_ascii(version),
                              [&]() -> Result<SecretVersionRecord> {
                                std::optional<SecretVersionRecord> found;
                                COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {

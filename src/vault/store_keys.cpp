@@ -1,22 +1,15 @@
 #include "vault/store_keys.hpp"
 
-#include <cctype>
 #include <cstdio>
 
 namespace coffer::vault::keys {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string purge_queue_entry(int64_t when, std::string_view collection, std::string_view vault_id,
                               std::string_view name) {
   char ts[32];
   std::snprintf(ts, sizeof ts, "%020lld", static_cast<long long>(when < 0 ? 0 : when));
   return purge_queue_prefix() + ts + "/" + std::string(collection) + "/" + std::string(vault_id) + "/" +
-         lower(name);
+         lower_ascii(name);
 }
 
 }  // namespace coffer::vault::keys

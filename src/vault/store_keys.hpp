@@ -18,11 +18,11 @@
 #include <string>
 #include <string_view>
 
+#include "common/ascii.hpp"
+
 namespace coffer::vault::keys {
 
-std::string lower(std::string_view s);
-
-inline std::string vault(std::string_view name) { return "vault/" + lower(name); }
+inline std::string vault(std::string_view name) { return "vault/" + lower_ascii(name); }
 inline std::string vault_prefix() { return "vault/"; }
 // A write's idempotency record: "<version> <unix time>" (secret_service.cpp).
 inline std::string idempotency(std::string_view vault_id, std::string_view key) {
@@ -32,10 +32,10 @@ inline std::string idempotency_prefix() { return "idem/"; }
 
 inline std::string secret_prefix(std::string_view vault_id) { return "secret/" + std::string(vault_id) + "/"; }
 inline std::string secret_head(std::string_view vault_id, std::string_view name) {
-  return secret_prefix(vault_id) + lower(name);
+  return secret_prefix(vault_id) + lower_ascii(name);
 }
 inline std::string secret_versions_prefix(std::string_view vault_id, std::string_view name) {
-  return "secretver/" + std::string(vault_id) + "/" + lower(name) + "/";
+  return "secretver/" + std::string(vault_id) + "/" + lower_ascii(name) + "/";
 }
 inline std::string secret_version(std::string_view vault_id, std::string_view name,
                                   std::string_view version) {
@@ -44,39 +44,39 @@ inline std::string secret_version(std::string_view vault_id, std::string_view na
 
 inline std::string key_prefix(std::string_view vault_id) { return "key/" + std::string(vault_id) + "/"; }
 inline std::string key_head(std::string_view vault_id, std::string_view name) {
-  return key_prefix(vault_id) + lower(name);
+  return key_prefix(vault_id) + lower_ascii(name);
 }
 inline std::string key_versions_prefix(std::string_view vault_id, std::string_view name) {
-  return "keyver/" + std::string(vault_id) + "/" + lower(name) + "/";
+  return "keyver/" + std::string(vault_id) + "/" + lower_ascii(name) + "/";
 }
 inline std::string key_version(std::string_view vault_id, std::string_view name, std::string_view version) {
   return key_versions_prefix(vault_id, name) + std::string(version);
 }
 inline std::string key_policy_prefix(std::string_view vault_id) { return "keypolicy/" + std::string(vault_id) + "/"; }
 inline std::string key_policy(std::string_view vault_id, std::string_view name) {
-  return key_policy_prefix(vault_id) + lower(name);
+  return key_policy_prefix(vault_id) + lower_ascii(name);
 }
 
 inline std::string cert_prefix(std::string_view vault_id) { return "cert/" + std::string(vault_id) + "/"; }
 inline std::string cert_versions_prefix(std::string_view vault_id, std::string_view name) {
-  return "certver/" + std::string(vault_id) + "/" + lower(name) + "/";
+  return "certver/" + std::string(vault_id) + "/" + lower_ascii(name) + "/";
 }
 inline std::string cert_policy(std::string_view vault_id, std::string_view name) {
-  return "certpolicy/" + std::string(vault_id) + "/" + lower(name);
+  return "certpolicy/" + std::string(vault_id) + "/" + lower_ascii(name);
 }
 inline std::string cert_operation(std::string_view vault_id, std::string_view name) {
-  return "certop/" + std::string(vault_id) + "/" + lower(name);
+  return "certop/" + std::string(vault_id) + "/" + lower_ascii(name);
 }
 
 inline std::string cert_issuer_prefix(std::string_view vault_id) {
   return "certissuer/" + std::string(vault_id) + "/";
 }
 inline std::string cert_issuer(std::string_view vault_id, std::string_view name) {
-  return cert_issuer_prefix(vault_id) + lower(name);
+  return cert_issuer_prefix(vault_id) + lower_ascii(name);
 }
 inline std::string cert_contacts(std::string_view vault_id) { return "certcontacts/" + std::string(vault_id); }
 inline std::string cert_issuer_ad(std::string_view vault_id, std::string_view name) {
-  return std::string(vault_id) + "/certificateissuers/" + lower(name);
+  return std::string(vault_id) + "/certificateissuers/" + lower_ascii(name);
 }
 
 inline std::string purge_queue_prefix() { return "purgeq/"; }
@@ -85,11 +85,11 @@ std::string purge_queue_entry(int64_t when, std::string_view collection, std::st
 
 // Associated data binding a sealed value to its place.
 inline std::string secret_ad(std::string_view vault_id, std::string_view name, std::string_view version) {
-  return std::string(vault_id) + "/secrets/" + lower(name) + "/" + std::string(version);
+  return std::string(vault_id) + "/secrets/" + lower_ascii(name) + "/" + std::string(version);
 }
 
 inline std::string key_ad(std::string_view vault_id, std::string_view name, std::string_view version) {
-  return std::string(vault_id) + "/keys/" + lower(name) + "/" + std::string(version);
+  return std::string(vault_id) + "/keys/" + lower_ascii(name) + "/" + std::string(version);
 }
 
 }  // namespace coffer::vault::keys

@@ -87,7 +87,7 @@ Result<VaultInfo> VaultRegistry::create(const std::string& name, const VaultSett
 
 Result<VaultInfo> VaultRegistry::find(const std::string& name) {
   if (!valid_name(name)) return not_found(name);
-  const std::string lc = keys::lower(name);
+  const std::string lc = lower_ascii(name);
   const std::uint64_t generation = store_.generation();
   bool checked;
   {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "store/callback_scope.hpp"
 #include "store/postgres/pg_errors.hpp"
 #include "store/postgres/pg_schema.hpp"
 #include "store/postgres/pg_transaction.hpp"
@@ -31,7 +32,7 @@ class PgLeadership::Fenced final : public Store {
   std::uint64_t generation() const override { return owner_.shared_.generation(); }
 
   Status write(const std::function<Status(WriteTxn&)>& fn) override {
-    if (in_callback_of(this)) return Status(Code::kInternal, "store: write() called from inside a callback");
+    if (CallbackScope::inside(this)) return nested_call("write");
     std::lock_guard lock(owner_.mu_);
     const std::string txn_id = new_write_id();
     for (int attempt = 0; attempt < 5; ++attempt) {

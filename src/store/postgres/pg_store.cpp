@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/freshness.hpp"
+#include "store/callback_scope.hpp"
 #include "store/postgres/pg_errors.hpp"
 #include "store/postgres/pg_schema.hpp"
 #include "store/postgres/pg_transaction.hpp"
@@ -300,13 +301,13 @@ Status refused_wait() {
 }  // namespace
 
 Status PgStore::read(const std::function<Status(ReadTxn&)>& fn) {
-  if (in_callback_of(this)) return Status(Code::kInternal, "store: read() called from inside a callback of the same store");
+  if (CallbackScope::inside(this)) return nested_call("read");
   if (waiting_forbidden()) return refused_wait();
   return with_retries("read", [&](PgConnection& conn) { return read_attempt(this, conn, fn); });
 }
 
 Status PgStore::write(const std::function<Status(WriteTxn&)>& fn) {
-  if (in_callback_of(this)) return Status(Code::kInternal, "store: write() called from inside a callback of the same store");
+  if (CallbackScope::inside(this)) return nested_call("write");
   if (waiting_forbidden()) return refused_wait();
   const std::string txn_id = new_write_id();
   bool retry = false;

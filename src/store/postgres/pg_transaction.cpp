@@ -4,39 +4,10 @@
 #include <random>
 
 #include "common/failpoint.hpp"
+#include "store/callback_scope.hpp"
 #include "store/postgres/pg_txn.hpp"
 
 namespace coffer::store::postgres {
-namespace {
-
-thread_local const void* t_inside = nullptr;
-
-class InsideScope {
- public:
-  explicit InsideScope(const void* owner) : saved_(t_inside) { t_inside = owner; }
-  ~InsideScope() { t_inside = saved_; }
-  InsideScope(const InsideScope&) = delete;
-  InsideScope& operator=(const InsideScope&) = delete;
-
- private:
-  const void* saved_;
-};
-
-template <typename Fn, typename Txn>
-Status run_callback(const void* owner, const Fn& fn, Txn& txn) {
-  InsideScope inside(owner);
-  try {
-    return fn(txn);
-  } catch (const std::exception& e) {
-    return Status(Code::kInternal, std::string("store: callback threw: ") + e.what());
-  } catch (...) {
-    return Status(Code::kInternal, "store: callback threw");
-  }
-}
-
-}  // namespace
-
-bool in_callback_of(const void* owner) { return t_inside == owner; }
 
 std::string new_write_id() {
   thread_local std::mt19937_64 gen(std::random_device{}());

@@ -10,7 +10,7 @@
 //   earlier attempt of the same write may have committed, so the id is
 //   checked before the callback runs.
 //   read_attempt: BEGIN REPEATABLE READ READ ONLY; the callback; COMMIT.
-// `owner` identifies the store for the nested-call guard (in_callback_of).
+// `owner` identifies the store for the nested-call guard (callback_scope.hpp).
 #pragma once
 
 #include <functional>
@@ -30,8 +30,6 @@ struct Attempt {
 Attempt write_attempt(const void* owner, PgConnection& conn, const std::function<Status(WriteTxn&)>& fn,
                       const std::string& txn_id, bool retry, const std::string& fence = {});
 Attempt read_attempt(const void* owner, PgConnection& conn, const std::function<Status(ReadTxn&)>& fn);
-// True while a callback of `owner` runs on this thread.
-bool in_callback_of(const void* owner);
 // A random UUID (text): the id of one write().
 std::string new_write_id();
 

@@ -4,6 +4,7 @@
 #include <exception>
 #include <string>
 
+#include "store/callback_scope.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sqlite_txn.hpp"
 
@@ -19,24 +20,6 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
 
 namespace coffer::store::sqlite {
 namespace {
-
-// The store whose read() callback is running on this thread, if any.
-thread_local const SqliteStore* t_reading = nullptr;
-
-class ReadingScope {
- public:
-  explicit ReadingScope(const SqliteStore* store) : saved_(t_reading) { t_reading = store; }
-  ~ReadingScope() { t_reading = saved_; }
-  ReadingScope(const ReadingScope&) = delete;
-  ReadingScope& operator=(const ReadingScope&) = delete;
-
- private:
-  const SqliteStore* saved_;
-};
-
-Status nested_call(const char* what) {
-  return Status(Code::kInternal, std::string("store: ") + what + "() called from inside a callback of the same store");
-}
 
 int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -64,7 +47,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
 SqliteStore::~SqliteStore() = default;
 
 Status SqliteStore::read(const std::function<Status(ReadTxn&)>& fn) {
-  if (t_reading == this || writer_->on_writer_thread()) return nested_call("read");
+  if (CallbackScope::inside(this) || writer_->on_writer_thread()) return nested_call("read");
   try {
     return read_snapshot(fn);
   } catch (const std::exception& e) {  // allocation or std::mutex failure
@@ -76,25 +59,15 @@ Status SqliteStore::read_snapshot(const std::function<Status(ReadTxn&)>& fn) {
   ReaderPool::Lease lease = readers_->acquire();
   Connection& conn = *lease;
   COFFER_RETURN_IF_ERROR(conn.run("BEGIN"));
-  Status st;
-  {
-    ReadingScope scope(this);
-    SqliteReadTxn txn(conn);
-    try {
-      st = fn(txn);
-    } catch (const std::exception& e) {
-      st = Status(Code::kInternal, std::string("store: read callback threw: ") + e.what());
-    } catch (...) {
-      st = Status(Code::kInternal, "store: read callback threw");
-    }
-  }
+  SqliteReadTxn txn(conn);
+  Status st = run_callback(this, fn, txn);
   Status end = conn.run(st.ok() ? "COMMIT" : "ROLLBACK");
   if (conn.in_transaction()) (void)conn.run("ROLLBACK");
   return st.ok() ? end : st;
 }
 
 Status SqliteStore::write(const std::function<Status(WriteTxn&)>& fn) {
-  if (t_reading == this || writer_->on_writer_thread()) return nested_call("write");
+  if (CallbackScope::inside(this) || writer_->on_writer_thread()) return nested_call("write");
   try {
     return writer_->submit(fn);
   } catch (const std::exception& e) {  // allocation or std::mutex failure (before queuing)

@@ -41,6 +41,21 @@ TEST_P(BasicTest, PutGetErase) {
   EXPECT_TRUE(s->write([](WriteTxn& txn) { return txn.erase("never-there"); }).ok());
 }
 
+TEST_P(BasicTest, ReadValueAndPutOnceKeepTheFirstValue) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  auto absent = read_value(*s, "config/x");
+  ASSERT_TRUE(absent.ok());
+  EXPECT_FALSE(absent->has_value());
+  auto first = put_once(*s, "config/x", "one");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, "one");
+  auto second = put_once(*s, "config/x", "two");  // a later writer gets the stored value back
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, "one");
+  EXPECT_EQ(read_value(*s, "config/x")->value_or(""), "one");
+}
+
 TEST_P(BasicTest, BinaryKeysAndEmptyValues) {
   auto s = open();
   ASSERT_TRUE(s);

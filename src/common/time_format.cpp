@@ -1,9 +1,9 @@
-#include "cli/time_format.hpp"
+#include "common/time_format.hpp"
 
 #include <cctype>
 #include <cstdio>
 
-namespace coffer::cli {
+namespace coffer {
 namespace {
 
 // Days since 1970-01-01 for a proleptic Gregorian date (Hinnant's algorithm).
@@ -62,7 +62,7 @@ bool expect(std::string_view s, std::size_t& pos, char c) {
 
 }  // namespace
 
-std::string to_iso8601(int64_t t) {
+std::string to_iso8601(int64_t t, UtcSuffix suffix) {
   int64_t days = t / 86400;
   int64_t secs = t % 86400;
   if (secs < 0) {
@@ -71,8 +71,9 @@ std::string to_iso8601(int64_t t) {
   }
   const Civil c = civil_from_days(days);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u+00:00", static_cast<long long>(c.year), c.month,
-                c.day, unsigned(secs / 3600), unsigned(secs / 60 % 60), unsigned(secs % 60));
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u%s", static_cast<long long>(c.year), c.month,
+                c.day, unsigned(secs / 3600), unsigned(secs / 60 % 60), unsigned(secs % 60),
+                suffix == UtcSuffix::kZ ? "Z" : "+00:00");
   return buf;
 }
 
@@ -115,4 +116,4 @@ std::optional<int64_t> parse_iso8601(std::string_view s) {
   return days_from_civil(year, month, day) * 86400 + int64_t(hour) * 3600 + int64_t(minute) * 60 + second - offset;
 }
 
-}  // namespace coffer::cli
+}  // namespace coffer

@@ -1,8 +1,8 @@
-#include "cli/time_format.hpp"
+#include "common/time_format.hpp"
 
 #include <gtest/gtest.h>
 
-namespace coffer::cli {
+namespace coffer {
 namespace {
 
 TEST(TimeFormat, FormatsUtcLikeAz) {
@@ -10,6 +10,7 @@ TEST(TimeFormat, FormatsUtcLikeAz) {
   EXPECT_EQ(to_iso8601(1795806094), "2026-11-27T19:01:34+00:00");
   EXPECT_EQ(to_iso8601(951782400), "2000-02-29T00:00:00+00:00");
   EXPECT_EQ(to_iso8601(-1), "1969-12-31T23:59:59+00:00");
+  EXPECT_EQ(to_iso8601(1795806094, UtcSuffix::kZ), "2026-11-27T19:01:34Z");
 }
 
 TEST(TimeFormat, ParsesCommonForms) {
@@ -39,4 +40,4 @@ TEST(TimeFormat, RejectsBadInput) {
 }
 
 }  // namespace
-}  // namespace coffer::cli
+}  // namespace coffer

@@ -1,0 +1,41 @@
+// The free helpers of store.hpp: current_revision(), read_value(), put_once().
+#include "store/store.hpp"
+
+namespace coffer::store {
+
+Result<int64_t> current_revision(Store& store, std::string_view key) {
+  if (auto watched = store.watched_revision(key)) return *watched;
+  int64_t revision = 0;
+  COFFER_RETURN_IF_ERROR(store.read([&](ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto e, txn.get(key));
+    revision = e ? e->revision : 0;
+    return Status::Ok();
+  }));
+  return revision;
+}
+
+Result<std::optional<std::string>> read_value(Store& store, std::string_view key) {
+  std::optional<std::string> out;
+  COFFER_RETURN_IF_ERROR(store.read([&](ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto e, txn.get(key));
+    if (e) out = std::move(e->value);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::string> put_once(Store& store, std::string_view key, const std::string& value) {
+  std::string winner = value;
+  COFFER_RETURN_IF_ERROR(store.write([&](WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto e, txn.get(key));
+    if (e) {
+      winner = e->value;
+      return Status::Ok();
+    }
+    winner = value;
+    return txn.put(key, value);
+  }));
+  return winner;
+}
+
+}  // namespace coffer::store
