@@ -23,6 +23,7 @@
 #include "common/base64.hpp"
 #include "crypto/digest.hpp"
 #include "crypto/random.hpp"
+#include "http/deferral.hpp"
 #include "vault/store_keys.hpp"
 
 namespace coffer::api {
@@ -87,22 +88,9 @@ Result<auth::Principal> Api::authenticate(const http::Request& req, const std::v
   return s_.tokens.verify(auth.substr(7), audiences);
 }
 
-bool Api::runs_inline(const http::Request& req) {
-  if (req.method == "GET" || req.method == "HEAD") return true;
-  if (req.method != "POST") return false;
-  std::string path = lower_ascii(std::string_view(req.target).substr(0, req.target.find('?')));
-  if (path == "/rng") return true;
-  // /keys/{name}/{operation} or /keys/{name}/{version}/{operation}
-  if (!path.starts_with("/keys/")) return false;
-  const auto segments = std::count(path.begin(), path.end(), '/');
-  if (segments != 3 && segments != 4) return false;
-  const std::string_view op = std::string_view(path).substr(path.rfind('/') + 1);
-  return op == "sign" || op == "verify" || op == "encrypt" || op == "decrypt" || op == "wrapkey" ||
-         op == "unwrapkey";
-}
-
 http::Response Api::handle(http::Request& req) {
   Outcome outcome = prepare(req);
+  if (outcome.response.offload) return std::move(outcome.response);  // not begun, nothing to record
   const Status audited = s_.audit.write(outcome.record);
   return finish(std::move(outcome), audited);
 }
@@ -143,7 +131,8 @@ http::Response Api::perform(const http::Request& req, Call& call, const Operatio
   call.record.operation_name = op.name;
   call.record.object_id = op.object_id;
   if (Status st = s_.authorizer.authorize(principal, op.action, op.scope); !st.ok()) return error_response(st);
-  if (!runs_inline(req)) {
+  if (!runs_inline(op, req)) {
+    if (http::can_defer()) return http::Response::offloaded();  // on an I/O thread: run again on a worker
     audit::AuditRecord requested = call.record;
     requested.result_type = "Requested";
     requested.result_signature = "Requested";
@@ -217,6 +206,7 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
   IdentityContext identity{config_.authority, config_.tenant_id, s_.principals, s_.tokens, s_.assertions,
                            s_.sign_in_throttle};
   if (auto op = route_identity(req, *target, identity, call.record.caller_app_id)) {
+    if (!runs_inline(*op, req) && http::can_defer()) return http::Response::offloaded();  // a sign-in hashes
     call.record.operation_name = op->name;
     return op->run();
   }
@@ -288,11 +278,6 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
   if (is_rbac_path(*target)) return rbac(req, call, *target, "/vaults/" + vault->name, *principal);
 
   VaultRequest vreq{req, *target, *vault, "https://" + lower_ascii(req.host), {}};
-  if (std::string_view client_request = req.header("x-ms-client-request-id");
-      !client_request.empty() && !runs_inline(req)) {  // writes only
-    vreq.idempotency_key = hex_encode(crypto::sha256(principal->object_id + "\n" + std::string(client_request.substr(0, 256)) +
-                                              "\n" + req.method + " " + lower_ascii(target->path)));
-  }
   auto op = route_secret_operation(vreq, s_.secrets);
   if (!op && s_.keys) op = route_key_operation(vreq, *s_.keys);
   if (!op && s_.certificate_issuers) op = route_certificate_issuer_operation(vreq, *s_.certificate_issuers);
@@ -300,6 +285,11 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
   if (!op) {
     return error_response(Status(Code::kBadParameter, "The operation " + req.method + " " + target->path +
                                                            " is not supported by this vault."));
+  }
+  if (std::string_view client_request = req.header("x-ms-client-request-id");
+      !client_request.empty() && !runs_inline(*op, req)) {
+    vreq.idempotency_key = hex_encode(crypto::sha256(principal->object_id + "\n" + std::string(client_request.substr(0, 256)) +
+                                              "\n" + req.method + " " + lower_ascii(target->path)));
   }
   return perform(req, call, *op, *principal);
 }

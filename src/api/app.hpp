@@ -5,8 +5,11 @@
 //   authenticate (bearer JWT; none → 401 with the AKV challenge, before the
 //   body is even looked at), check api-version, resolve the vault,
 //   authorize(principal, action, scope), run the operation, and write one
-//   audit record of the outcome. A request that may change state (anything
-//   not runs_inline()) is recorded before it runs as well — a record with
+//   audit record of the outcome. Reached on a connection's I/O thread, an
+//   operation that does not run inline (operation.hpp runs_inline()) is not
+//   begun: the response asks the server to run the request on a worker
+//   (Response::offload), unrecorded. A request that may change state (not
+//   runs_inline()) is recorded before it runs as well — a record with
 //   resultType "Requested" and the same requestId — and refused with 503,
 //   unapplied, when that record cannot be written: no change is ever applied
 //   without a record of it, even if the process dies before the outcome is
@@ -80,11 +83,6 @@ class Api {
   // The response to send once the record was written (`audited` OK) or
   // could not be (503: the outcome is never reported unrecorded).
   static http::Response finish(Outcome outcome, const Status& audited);
-  // True for requests whose handling waits on nothing but the CPU and
-  // in-memory state: reads (GET, HEAD) and the key operations and /rng
-  // (POST), which never commit to the store. The HTTP layer runs those on
-  // the connection's thread instead of handing them to a worker.
-  static bool runs_inline(const http::Request& request);
 
  private:
   struct Call;

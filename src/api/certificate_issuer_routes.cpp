@@ -17,7 +17,7 @@ std::optional<Operation> route_certificate_issuer_operation(const VaultRequest& 
   const std::string scope = "/vaults/" + req.vault.name;
   auto& vault = req.vault;
   const std::string base = req.base;
-  const std::string body = req.http.body;
+  const std::string& body = req.http.body;  // captured by reference: the request outlives the operation
 
   if (seg[1] == "contacts" && seg.size() == 2) {
     const std::string url = base + "/certificates/contacts";
@@ -27,7 +27,7 @@ std::optional<Operation> route_certificate_issuer_operation(const VaultRequest& 
                   [&, out] { return respond(issuers.get_contacts(vault), out); });
     }
     if (method == "PUT") {
-      return data_operation("CertificateContactsSet", "certificatecontacts/write", scope, url, [&, body, out] {
+      return data_operation("CertificateContactsSet", "certificatecontacts/write", scope, url, [&, out] {
         auto contacts = parse_contacts(body);
         if (!contacts.ok()) return error_response(contacts.status());
         return respond(issuers.set_contacts(vault, std::move(*contacts)), out);
@@ -58,14 +58,14 @@ std::optional<Operation> route_certificate_issuer_operation(const VaultRequest& 
                 [&, name, out] { return respond(issuers.get(vault, name), out); });
   }
   if (method == "PUT") {
-    return data_operation("CertificateIssuerSet", "certificatecas/write", scope, url, [&, body, name, out] {
+    return data_operation("CertificateIssuerSet", "certificatecas/write", scope, url, [&, name, out] {
       auto issuer = parse_issuer_set(body);
       if (!issuer.ok()) return error_response(issuer.status());
       return respond(issuers.set(vault, name, std::move(*issuer)), out);
     });
   }
   if (method == "PATCH") {
-    return data_operation("CertificateIssuerUpdate", "certificatecas/write", scope, url, [&, body, name, out] {
+    return data_operation("CertificateIssuerUpdate", "certificatecas/write", scope, url, [&, name, out] {
       auto patch = parse_issuer_update(body);
       if (!patch.ok()) return error_response(patch.status());
       return respond(issuers.update(vault, name, *patch), out);

@@ -22,7 +22,7 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
   auto& vault = req.vault;
   const std::string base = req.base;
   const ParsedTarget& target = req.target;
-  const std::string body = req.http.body;
+  const std::string& body = req.http.body;  // captured by reference: the request outlives the operation
 
   if (seg[0] == "certificates") {
     if (seg.size() == 1 && method == "GET") {
@@ -40,7 +40,7 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
     }
     if (seg.size() == 2 && seg[1] == "restore" && method == "POST") {
       return data_operation("CertificateRestore", "certificates/restore/action", vault_scope, base + "/certificates",
-                  [&, base, body] {
+                  [&, base] {
                     auto value = parse_value_body(body);
                     if (!value.ok()) return error_response(value.status());
                     auto blob = base64url_decode(*value);
@@ -64,10 +64,10 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
     }
     if (seg.size() == 3 && seg[2] == "create" && method == "POST") {
       return data_operation("CertificateCreate", "certificates/create/action", object_scope(name), url,
-                            [&, base, body, name, idem = req.idempotency_key] {
+                            [&, base, name] {
         auto draft = parse_certificate_create(body);
         if (!draft.ok()) return error_response(draft.status());
-        draft->idempotency_key = idem;
+        draft->idempotency_key = req.idempotency_key;
         return respond(
             certs.create(vault, name, *draft),
             [&](const vault::CertificateOperation& op) { return certificate_operation_json(base, name, op, true); },
@@ -76,17 +76,17 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
     }
     if (seg.size() == 3 && seg[2] == "import" && method == "POST") {
       return data_operation("CertificateImport", "certificates/import/action", object_scope(name), url,
-                            [&, base, body, name, idem = req.idempotency_key] {
+                            [&, base, name] {
         auto im = parse_certificate_import(body);
         if (!im.ok()) return error_response(im.status());
-        im->idempotency_key = idem;
+        im->idempotency_key = req.idempotency_key;
         return respond(certs.import(vault, name, *im),
                        [&](const vault::Certificate& c) { return certificate_bundle(base, vault, c); });
       });
     }
     if (seg.size() == 4 && seg[2] == "pending" && seg[3] == "merge" && method == "POST") {
       return data_operation("CertificateMerge", "certificates/create/action", object_scope(name), url + "/pending/merge",
-                  [&, base, body, name] {
+                  [&, base, name] {
                     auto merge = parse_certificate_merge(body);
                     if (!merge.ok()) return error_response(merge.status());
                     return respond(
@@ -97,7 +97,7 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
     if (seg.size() == 3 && seg[2] == "pending" && (method == "PATCH" || method == "DELETE")) {
       const bool cancel = method == "PATCH";
       return data_operation(cancel ? "CertificatePendingUpdate" : "CertificatePendingDelete", "certificates/update/action",
-                  object_scope(name), url + "/pending", [&, base, body, name, cancel] {
+                  object_scope(name), url + "/pending", [&, base, name, cancel] {
                     if (cancel) {
                       auto o = parse_json_object(body);
                       if (!o.ok()) return error_response(o.status());
@@ -116,7 +116,7 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
     }
     if (seg.size() == 3 && seg[2] == "policy" && method == "PATCH") {
       return data_operation("CertificatePolicyUpdate", "certificates/update/action", object_scope(name), url + "/policy",
-                  [&, base, body, name] {
+                  [&, base, name] {
                     auto current = certs.get_policy(vault, name);
                     if (!current.ok()) return error_response(current.status());
                     auto policy = parse_certificate_policy_update(body, *current);
@@ -164,7 +164,7 @@ std::optional<Operation> route_certificate_operation(const VaultRequest& req, va
     if (seg.size() <= 3 && method == "PATCH") {
       const std::string version = seg.size() == 3 ? seg[2] : std::string();
       return data_operation("CertificateUpdate", "certificates/update/action", object_scope(name),
-                  url + (version.empty() ? "" : "/" + version), [&, base, body, name, version] {
+                  url + (version.empty() ? "" : "/" + version), [&, base, name, version] {
                     auto patch = parse_certificate_update(body);
                     if (!patch.ok()) return error_response(patch.status());
                     // The update body may carry a policy too (az set-attributes --policy): it replaces

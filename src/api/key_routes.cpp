@@ -58,15 +58,17 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
   auto& vault = req.vault;
   const std::string base = req.base;
   const ParsedTarget& target = req.target;
-  const std::string body = req.http.body;
+  const std::string& body = req.http.body;  // captured by reference: the request outlives the operation
 
   if (seg[0] == "rng" && seg.size() == 1 && method == "POST") {
-    return data_operation("GetRandomBytes", "rng/action", vault_scope, req.base + "/rng", [body] {
+    Operation rng = data_operation("GetRandomBytes", "rng/action", vault_scope, req.base + "/rng", [&] {
       auto count = parse_rng(body);
       if (!count.ok()) return error_response(count.status());
       SecureString bytes = crypto::random_bytes(static_cast<std::size_t>(*count));
       return json_response(200, json::object{{"value", base64url_encode(bytes.view())}});
     });
+    rng.computes_only = true;
+    return rng;
   }
 
   if (seg[0] == "keys") {
@@ -82,7 +84,7 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
       });
     }
     if (seg.size() == 2 && seg[1] == "restore" && method == "POST") {
-      return data_operation("KeyRestore", "keys/restore/action", vault_scope, req.base + "/keys", [&, base, body] {
+      return data_operation("KeyRestore", "keys/restore/action", vault_scope, req.base + "/keys", [&, base] {
         auto value = parse_value_body(body);
         if (!value.ok()) return error_response(value.status());
         auto blob = base64url_decode(*value);
@@ -97,10 +99,10 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
 
     if (seg.size() == 2 && method == "PUT") {
       return data_operation("KeyImport", "keys/import/action", object_scope(name), object_url(name),
-                            [&, body, name, bundle, idem = req.idempotency_key] {
+                            [&, name, bundle] {
         auto im = parse_key_import(body);
         if (!im.ok()) return error_response(im.status());
-        im->idempotency_key = idem;
+        im->idempotency_key = req.idempotency_key;
         return respond(keys.import(vault, name, *im), bundle);
       });
     }
@@ -112,16 +114,16 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
     }
     if (seg.size() == 3 && method == "POST" && seg[2] == "create") {
       return data_operation("KeyCreate", "keys/create/action", object_scope(name), object_url(name),
-                            [&, body, name, bundle, idem = req.idempotency_key] {
+                            [&, name, bundle] {
         auto draft = parse_key_create(body);
         if (!draft.ok()) return error_response(draft.status());
-        draft->idempotency_key = idem;
+        draft->idempotency_key = req.idempotency_key;
         return respond(keys.create(vault, name, *draft), bundle);
       });
     }
     if (seg.size() == 3 && method == "POST" && seg[2] == "rotate") {
       return data_operation("KeyRotate", "keys/rotate/action", object_scope(name), object_url(name),
-                  [&, name, bundle, idem = req.idempotency_key] { return respond(keys.rotate(vault, name, idem), bundle); });
+                  [&, name, bundle] { return respond(keys.rotate(vault, name, req.idempotency_key), bundle); });
     }
     if (seg.size() == 3 && method == "POST" && seg[2] == "backup") {
       return data_operation("KeyBackup", "keys/backup/action", object_scope(name), object_url(name), [&, name] {
@@ -151,7 +153,7 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
       }
       if (method == "PUT") {
         return data_operation("KeyRotationPolicyUpdate", "keyrotationpolicies/write", object_scope(name), url,
-                    [&, base, body, name] {
+                    [&, base, name] {
                       auto policy = parse_rotation_policy(body);
                       if (!policy.ok()) return error_response(policy.status());
                       return respond(keys.set_rotation_policy(vault, name, *policy), [&](const vault::RotationPolicy& p) {
@@ -178,8 +180,10 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
       for (const auto& r : kCryptoRoutes) {
         if (op_word != r.path) continue;
         const std::string_view op = r.path;
-        return data_operation(std::string(r.operation), r.action, object_scope(name), url,
-                    [&, op, body, base, name, version] { return run_crypto(op, body, base, vault, name, version, keys); });
+        Operation crypto = data_operation(std::string(r.operation), r.action, object_scope(name), url,
+                    [&, op, base, name, version] { return run_crypto(op, body, base, vault, name, version, keys); });
+        crypto.computes_only = true;
+        return crypto;
       }
       return std::nullopt;
     }
@@ -202,7 +206,7 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
                     [&, name, version, bundle] { return respond(keys.get(vault, name, version), bundle); });
       }
       if (method == "PATCH") {
-        return data_operation("KeyUpdate", "keys/update/action", object_scope(name), url, [&, body, name, version, bundle] {
+        return data_operation("KeyUpdate", "keys/update/action", object_scope(name), url, [&, name, version, bundle] {
           auto patch = parse_key_update(body);
           if (!patch.ok()) return error_response(patch.status());
           return respond(keys.update(vault, name, version, *patch), bundle);

@@ -17,7 +17,19 @@ struct Operation {
   std::string scope;      // "/vaults/<v>", "/vaults/<v>/secrets/<n>", "/" …
   std::string object_id;  // URL of the object acted on, for the audit record
   std::function<http::Response()> run;
+  // A POST that only reads and computes (key sign/verify/encrypt/decrypt/
+  // wrap/unwrap, random bytes): it runs inline like a GET (runs_inline()).
+  bool computes_only = false;
 };
+
+// Whether `op` runs on the connection's I/O thread: GET, HEAD and the
+// computes_only POSTs, which never wait on a durable commit or a password
+// hash. Every other operation may change stored state: it runs on a worker,
+// is recorded in the audit log before it runs and, with an
+// x-ms-client-request-id, is keyed for idempotency.
+inline bool runs_inline(const Operation& op, const http::Request& request) {
+  return op.computes_only || request.method == "GET" || request.method == "HEAD";
+}
 
 // A data-plane request addressed to one vault.
 struct VaultRequest {
@@ -27,8 +39,9 @@ struct VaultRequest {
   std::string base;  // "https://<host as sent>" — the prefix of every id
   // The request's identity for idempotent writes: hex SHA-256 of the
   // caller's object id, its x-ms-client-request-id (which the Azure SDKs keep
-  // across retries of one operation) and the method and path; empty when the
-  // request carries no client request id.
+  // across retries of one operation) and the method and path; set after
+  // routing, for operations that do not run inline; empty when the request
+  // carries no client request id. (Operations read it when they run.)
   std::string idempotency_key;
 };
 

@@ -29,7 +29,7 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
   auto& vault = req.vault;
   const std::string base = req.base;
   const ParsedTarget& target = req.target;
-  const std::string body = req.http.body;
+  const std::string& body = req.http.body;  // captured by reference: the request outlives the operation
 
   if (seg[0] == "secrets") {
     if (seg.size() == 1 && method == "GET") {
@@ -44,7 +44,7 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
       });
     }
     if (seg.size() == 2 && seg[1] == "restore" && method == "POST") {
-      return data_operation("SecretRestore", "secrets/restore/action", vault_scope, req.base + "/secrets", [&, base, body] {
+      return data_operation("SecretRestore", "secrets/restore/action", vault_scope, req.base + "/secrets", [&, base] {
         auto value = parse_value_body(body);
         if (!value.ok()) return error_response(value.status());
         auto blob = base64url_decode(*value);
@@ -58,10 +58,10 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
     const std::string name = seg[1];
     if (seg.size() == 2 && method == "PUT") {
       return data_operation("SecretSet", "secrets/setSecret/action", object_scope(name), object_url(name),
-                  [&, base, body, name, idempotency_key = req.idempotency_key] {
+                  [&, base, name] {
                     auto draft = parse_secret_set(body);
                     if (!draft.ok()) return error_response(draft.status());
-                    draft->idempotency_key = idempotency_key;
+                    draft->idempotency_key = req.idempotency_key;
                     auto set = secrets.set(vault, name, *draft);
                     if (!set.ok()) return error_response(set.status());
                     return secret_value_response(base, vault, *set);
@@ -110,7 +110,7 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
       }
       if (method == "PATCH") {
         return data_operation("SecretUpdate", "secrets/update/action", object_scope(name), url,
-                    [&, base, body, name, version] {
+                    [&, base, name, version] {
                       auto patch = parse_secret_update(body);
                       if (!patch.ok()) return error_response(patch.status());
                       return respond(secrets.update(vault, name, version, *patch),

@@ -1,7 +1,7 @@
 // Status and Result<T>: the one error type that crosses every module edge.
 // A Status is OK or carries a Code, a human message and an optional reason
 // (AKV's innererror code, e.g. "ObjectIsDeletedButRecoverable"). api/ maps
-// each Code to exactly one HTTP status and AKV error code (api/errors.cpp);
+// each Code to exactly one HTTP status and AKV error code (api/responses.cpp);
 // no other layer knows HTTP.
 #pragma once
 

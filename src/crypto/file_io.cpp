@@ -44,11 +44,15 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-void sync_parent_dir(const std::string& path) {
+Status sync_parent_dir(const std::string& path) {
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (parent.empty()) parent = ".";
   Fd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() >= 0) (void)::fsync(dir.get());
+  if (dir.get() < 0 || ::fsync(dir.get()) != 0) {
+    const int e = errno;
+    return Status(Code::kInternal, "cannot sync directory " + parent.string() + " (for " + path + "): " + errno_text(e));
+  }
+  return Status::Ok();
 }
 
 Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
@@ -74,8 +78,7 @@ Status write_file_atomic(const std::string& path, std::string_view data, mode_t 
     ::unlink(tmp.c_str());
     return Status(Code::kInternal, "cannot write " + path + ": " + errno_text(e));
   }
-  sync_parent_dir(path);
-  return Status::Ok();
+  return sync_parent_dir(path);
 }
 
 Result<SecureString> read_file(const std::string& path) {

@@ -33,8 +33,8 @@ bool write_full(int fd, const char* buf, std::size_t n);
 
 std::string errno_text(int e);
 bool exists(const std::string& path);
-// fsyncs the directory holding `path`, so a new entry survives a crash. Best effort.
-void sync_parent_dir(const std::string& path);
+// fsyncs the directory holding `path`, so a new entry survives a crash.
+Status sync_parent_dir(const std::string& path);
 
 // Replaces `path` atomically (temp file, fsync, rename) with `data`, mode `mode`.
 Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode);

@@ -126,7 +126,7 @@ Result<bool> create_root_key_file(const std::string& path) {
     ::unlink(path.c_str());
     return Status(Code::kInternal, "cannot write root key file " + path + ": " + errno_text(e));
   }
-  fileio::sync_parent_dir(path);
+  COFFER_RETURN_IF_ERROR(fileio::sync_parent_dir(path));
   return true;
 }
 

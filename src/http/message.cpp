@@ -20,6 +20,12 @@ std::string_view Request::header(std::string_view name) const {
   return {};
 }
 
+Response Response::offloaded() {
+  Response r;
+  r.offload = true;
+  return r;
+}
+
 void Response::set_header(std::string name, std::string value) {
   for (auto& [k, v] : headers) {
     if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) {

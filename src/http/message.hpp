@@ -55,6 +55,8 @@ struct Response {
   // not have acted on the request.
   bool offload = false;
   void set_header(std::string name, std::string value);
+  // A response with only `offload` set.
+  static Response offloaded();
 };
 
 // Produces the response for a request. Must not throw; runs concurrently.

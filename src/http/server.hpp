@@ -51,10 +51,12 @@ struct ServerOptions {
   unsigned first_request_timeout_seconds = 10;  // handshake done → first request complete
   std::size_t max_connections = 10000;
   unsigned drain_timeout_seconds = 30;
-  // Which requests the handler answers without waiting on anything but the
-  // CPU (no durable commit, no password hash): those run on the
-  // connection's I/O thread, the rest on the worker pool. Unset: GET, HEAD.
-  std::function<bool(const Request&)> runs_inline;
+  // Which requests run on the connection's I/O thread first: kReads (GET
+  // and HEAD; every other method on the worker pool) or kAll (the handler
+  // itself answers Response::offload for what must wait — a durable
+  // commit, a password hash — and that request runs again on a worker).
+  enum class Inline { kReads, kAll };
+  Inline inline_requests = Inline::kReads;
 };
 
 // File descriptors start() keeps out of max_connections' reach.

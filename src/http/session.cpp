@@ -258,7 +258,7 @@ void Session::dispatch() {
   const bool read_method = msg.method() == bhttp::verb::get || request_head_;
   Request request = to_request(std::move(msg), remote_address_);
   parser_.reset();
-  if (env_.options.runs_inline ? env_.options.runs_inline(request) : read_method) {
+  if (env_.options.inline_requests == ServerOptions::Inline::kAll || read_method) {
     // Kept until answered: a handler may still hand it to a worker (offload).
     inline_request_ = std::move(request);
     Response response = call_handler(env_.handler, *inline_request_);

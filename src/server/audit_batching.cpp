@@ -8,15 +8,6 @@
 #include "http/deferral.hpp"
 
 namespace coffer::server {
-namespace {
-
-http::Response offloaded() {
-  http::Response r;
-  r.offload = true;
-  return r;
-}
-
-}  // namespace
 
 std::vector<AuditBatching::Pending>& AuditBatching::group() {
   thread_local std::vector<Pending> pending;
@@ -40,6 +31,7 @@ http::Response AuditBatching::handle(http::Request& request) {
     return deferred;
   }
   auto outcome = std::make_shared<api::Api::Outcome>(api_.prepare(request));
+  if (outcome->response.offload) return std::move(outcome->response);  // not begun: the worker runs it
   http::Response deferred;
   deferred.later = [this, outcome](http::Respond respond) {
     std::vector<Pending>& pending = group();
@@ -64,14 +56,14 @@ void AuditBatching::run_held(std::vector<Held> batch, bool observed, std::chrono
   std::vector<Pending>& pending = group();
   for (auto& h : batch) {
     if (!observed) {
-      h.respond(offloaded());
+      h.respond(http::Response::offloaded());
       continue;
     }
     FreshnessScope freshness(floor);
     NoWaitScope no_wait;
     api::Api::Outcome outcome = api_.prepare(*h.request);
-    if (no_wait.refused()) {
-      h.respond(offloaded());  // nothing acted on, nothing recorded: the worker runs it again
+    if (no_wait.refused() || outcome.response.offload) {
+      h.respond(http::Response::offloaded());  // nothing acted on, nothing recorded: the worker runs it again
       continue;
     }
     pending.push_back({std::move(outcome), std::move(h.respond)});

@@ -13,7 +13,8 @@
 // arrived (Store::when_observed(), one for the whole pass, made off the
 // loop); then they run on the loop under a NoWaitScope — served from memory
 // — and any that would have to wait on the database after all (a cache
-// miss, the database unreachable) is handed to the worker pool
+// miss, the database unreachable, an operation that does not run inline)
+// is handed to the worker pool
 // (Response::offload) instead, untouched.
 #pragma once
 

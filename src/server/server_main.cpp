@@ -55,6 +55,9 @@ int run_server(ServerConfig config) {
   fs::create_directories(config.data_dir, ec);
   if (ec) return fail(Status(Code::kUnavailable, "cannot create data directory " + config.data_dir + ": " + ec.message()));
   fs::permissions(config.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec) {
+    return fail(Status(Code::kUnavailable, "cannot restrict data directory " + config.data_dir + " to its owner: " + ec.message()));
+  }
   auto data_dir_lock = DataDirLock::acquire(config.data_dir);
   if (!data_dir_lock.ok()) return fail(data_dir_lock.status());
   if (config.dev) {
@@ -138,7 +141,7 @@ int run_server(ServerConfig config) {
   // Reads run on the I/O thread; on PostgreSQL they are served from memory
   // after a shared observation and anything that would wait on the database
   // goes to the worker pool (AuditBatching), so no event loop blocks on it.
-  options.runs_inline = &api::Api::runs_inline;
+  options.inline_requests = http::ServerOptions::Inline::kAll;  // the Api offloads what must wait
   std::unique_ptr<AuditBatching> batching;
   http::HttpsServer server(options, [&batching](http::Request& req) { return batching->handle(req); });
   if (Status st = server.start(); !st.ok()) return fail(st);

@@ -1,5 +1,5 @@
 // ObjectCollection: the store layout and lifecycle every versioned object
-// kind shares (secrets, keys; certificates next). Per name there is one
+// kind shares (secrets, keys, certificates). Per name there is one
 // head (stored spelling, latest version, deletion state while soft-deleted,
 // whether a certificate manages it) and one record per version, under the
 // kind's prefixes (store_keys.hpp). Soft delete sets the head's deletion
