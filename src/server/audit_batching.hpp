@@ -14,8 +14,7 @@
 // loop); then they run on the loop under a NoWaitScope — served from memory
 // — and any that would have to wait on the database after all (a cache
 // miss, the database unreachable, an operation that does not run inline)
-// is handed to the worker pool
-// (Response::offload) instead, untouched.
+// is handed to the worker pool (Response::offload) instead, untouched.
 #pragma once
 
 #include <chrono>
