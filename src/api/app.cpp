@@ -1,7 +1,6 @@
 #include "api/app.hpp"
 
 #include <spdlog/spdlog.h>
-#include <strings.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,6 +17,7 @@
 #include "api/responses.hpp"
 #include "api/secret_routes.hpp"
 #include "api/target.hpp"
+#include "common/ascii.hpp"
 #include "common/freshness.hpp"
 #include "common/secure_memory.hpp"
 #include "common/base64.hpp"
@@ -82,7 +82,7 @@ http::Response Api::challenge(const http::Request& req, const Status& why) const
 Result<auth::Principal> Api::authenticate(const http::Request& req, const std::vector<std::string>& audiences) {
   std::string_view auth = req.header("Authorization");
   if (auth.empty()) return Status(Code::kUnauthorized, "AKV10000: Request is missing a Bearer or PoP token.");
-  if (auth.size() < 7 || strncasecmp(auth.data(), "Bearer ", 7) != 0) {
+  if (!istarts_with_ascii(auth, "Bearer ")) {
     return Status(Code::kUnauthorized, "AKV10000: Request is missing a Bearer or PoP token.");
   }
   return s_.tokens.verify(auth.substr(7), audiences);

@@ -1,9 +1,9 @@
 #include "api/identity_routes.hpp"
 
 #include <boost/json.hpp>
-#include <strings.h>
 
 #include "api/responses.hpp"
+#include "common/ascii.hpp"
 #include "common/base64.hpp"
 
 namespace coffer::api {
@@ -76,7 +76,7 @@ http::Response discovery(const std::string& authority, const std::string& path_t
 // client_id/client_secret from the form, or from HTTP Basic authentication.
 void credentials_from_basic(const http::Request& req, std::string& id, std::string& secret) {
   std::string_view auth = req.header("Authorization");
-  if (auth.size() < 6 || strncasecmp(auth.data(), "Basic ", 6) != 0) return;
+  if (!istarts_with_ascii(auth, "Basic ")) return;
   auto decoded = base64_decode(auth.substr(6));
   if (!decoded) return;
   auto colon = decoded->find(':');

@@ -1,12 +1,12 @@
 #include "api/rbac_routes.hpp"
 
 #include <boost/json.hpp>
-#include <strings.h>
 
 #include "api/json_body.hpp"
 #include "api/responses.hpp"
 #include "auth/operation_actions.hpp"
 #include "auth/role_definition.hpp"
+#include "common/ascii.hpp"
 
 namespace coffer::api {
 namespace json = boost::json;
@@ -14,10 +14,6 @@ namespace {
 
 constexpr std::string_view kDefinitionsPath = "/providers/Microsoft.Authorization/roleDefinitions/";
 constexpr std::string_view kAssignmentsPath = "/providers/Microsoft.Authorization/roleAssignments/";
-
-bool ieq(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
 
 // AKV-style errors for role management: the reason ("RoleAssignmentNotFound")
 // is the top-level code, as the service sends it.
@@ -120,11 +116,11 @@ Result<Filter> parse_filter(std::optional<std::string_view> text) {
     rest = rest.substr(pos + 5);
   }
   for (const auto& t : terms) {
-    if (ieq(t, "atScope()")) {
+    if (iequals_ascii(t, "atScope()")) {
       f.at_scope = true;
       continue;
     }
-    if (ieq(t, "atScopeAndBelow()")) {
+    if (iequals_ascii(t, "atScopeAndBelow()")) {
       f.and_below = true;
       continue;
     }
@@ -133,9 +129,9 @@ Result<Filter> parse_filter(std::optional<std::string_view> text) {
     const std::string field = trim(std::string_view(t).substr(0, eq));
     std::string value = trim(std::string_view(t).substr(eq + 4));
     if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') value = value.substr(1, value.size() - 2);
-    if (ieq(field, "principalId")) {
+    if (iequals_ascii(field, "principalId")) {
       f.principal_id = lower_ascii(value);
-    } else if (ieq(field, "roleName")) {
+    } else if (iequals_ascii(field, "roleName")) {
       f.role_name = value;
     } else {
       return bad;
@@ -166,7 +162,7 @@ http::Response put_definition(const http::Request& req, const std::string& name,
   for (const Status& st : {role_name.status(), description.status(), type.status(), scopes.status()}) {
     if (!st.ok()) return rbac_error(st);
   }
-  if (*type && !ieq(**type, "CustomRole")) {
+  if (*type && !iequals_ascii(**type, "CustomRole")) {
     return rbac_error(Status(Code::kBadParameter, "Only roles of type 'CustomRole' can be created."));
   }
   def.role_name = role_name->value_or("");
@@ -245,7 +241,7 @@ bool related(const std::string& assignment_scope, const std::string& scope) {
 bool is_rbac_path(const ParsedTarget& target) {
   const auto& s = target.segments;
   for (std::size_t i = 0; i + 2 < s.size(); ++i) {
-    if (ieq(s[i], "providers") && ieq(s[i + 1], "Microsoft.Authorization")) return true;
+    if (iequals_ascii(s[i], "providers") && iequals_ascii(s[i + 1], "Microsoft.Authorization")) return true;
   }
   return false;
 }
@@ -254,15 +250,15 @@ std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget
                                     const std::string& prefix, const RbacContext& ctx) {
   const auto& s = target.segments;
   std::size_t i = 0;
-  while (i + 2 < s.size() && !(ieq(s[i], "providers") && ieq(s[i + 1], "Microsoft.Authorization"))) ++i;
+  while (i + 2 < s.size() && !(iequals_ascii(s[i], "providers") && iequals_ascii(s[i + 1], "Microsoft.Authorization"))) ++i;
   if (i + 2 >= s.size() || s.size() > i + 4) return std::nullopt;
   std::string written;
   for (std::size_t k = 0; k < i; ++k) written += "/" + s[k];
   const std::string collection = s[i + 2];
   const std::string name = s.size() == i + 4 ? s[i + 3] : "";
   const std::string& m = req.method;
-  const bool definitions = ieq(collection, "roleDefinitions");
-  if (!definitions && !ieq(collection, "roleAssignments")) return std::nullopt;
+  const bool definitions = iequals_ascii(collection, "roleDefinitions");
+  if (!definitions && !iequals_ascii(collection, "roleAssignments")) return std::nullopt;
 
   auto scope_r = absolute_scope(written, prefix);
   if (!scope_r.ok()) {
@@ -281,7 +277,7 @@ std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget
         if (!filter.ok()) return rbac_error(filter.status());
         json::array items;
         for (const auto& r : rbac.list_roles()) {
-          if (filter->role_name && !ieq(*filter->role_name, r.role_name)) continue;
+          if (filter->role_name && !iequals_ascii(*filter->role_name, r.role_name)) continue;
           bool visible = false;
           for (const auto& a : r.assignable_scopes) {
             visible = visible || auth::scope_covers(a, scope) || auth::scope_covers(scope, a);

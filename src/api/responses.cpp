@@ -118,4 +118,21 @@ http::Response error_response(const Status& status) {
   return r;
 }
 
+http::Response failure_response(http::Failure failure) {
+  using F = http::Failure;
+  const auto akv = [&](const char* code, const char* message) {
+    return json_response(http::status_of(failure), json::object{{"error", json::object{{"code", code}, {"message", message}}}});
+  };
+  switch (failure) {
+    case F::kHeaderTooLarge: return akv("BadParameter", "The request header block is too large.");
+    case F::kBodyTooLarge: return akv("RequestEntityTooLarge", "The request body is too large.");
+    case F::kMalformed: return akv("BadParameter", "The request is not valid HTTP/1.1.");
+    case F::kNoHost: return akv("BadParameter", "The request has no Host header (required in HTTP/1.1).");
+    case F::kRepeatedHost: return akv("BadParameter", "The request has more than one Host header.");
+    case F::kHandlerFailed: return akv("InternalServerError", "The server encountered an internal error.");
+    case F::kInvalidResponse: return akv("InternalServerError", "The server produced an invalid response.");
+  }
+  return akv("InternalServerError", "The server encountered an internal error.");
+}
+
 }  // namespace coffer::api

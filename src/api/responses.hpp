@@ -17,6 +17,9 @@ http::Response empty_response(int status);
 // The one Status → (HTTP status, AKV error code) mapping. Internal errors
 // get a generic message so nothing about internals leaks to clients.
 http::Response error_response(const Status& status);
+// The AKV error the HTTP layer sends for a request it refused itself
+// (http::ServerOptions::failure_response): same shape, its own status.
+http::Response failure_response(http::Failure failure);
 // A kThrottled Status's Retry-After value (its reason; "1" when unusable).
 std::string retry_after_seconds(const Status& throttled);
 // The AKV error code string for a Status (e.g. "SecretNotFound").

@@ -1,8 +1,8 @@
 #include "cli/response_errors.hpp"
 
-#include <strings.h>
-
 #include <boost/json.hpp>
+
+#include "common/ascii.hpp"
 
 namespace coffer::cli {
 namespace json = boost::json;
@@ -43,11 +43,19 @@ std::string text_of(const json::value* v) {
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
+// "(label) text", the CLI's form of an error.
+std::string labelled(std::string_view label, std::string_view text) {
+  std::string out;
+  out.reserve(label.size() + text.size() + 3);
+  out.append("(").append(label).append(") ").append(text);
+  return out;
+}
+
 }  // namespace
 
 std::string_view response_header(const http::Response& response, std::string_view name) {
   for (const auto& [k, v] : response.headers) {
-    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;
+    if (iequals_ascii(k, name)) return v;
   }
   return {};
 }
@@ -61,14 +69,14 @@ Status status_from_response(const http::Response& r) {
     if (const auto* err = o.if_contains("error"); err && err->is_object()) {
       const std::string c = text_of(err->get_object().if_contains("code"));
       const std::string m = text_of(err->get_object().if_contains("message"));
-      if (!c.empty() || !m.empty()) return Status(code, "(" + (c.empty() ? "Error" : c) + ") " + m);
+      if (!c.empty() || !m.empty()) return Status(code, labelled(c.empty() ? "Error" : c, m));
     }
     if (const auto* err = o.if_contains("error"); err && err->is_string()) {
       const std::string d = text_of(o.if_contains("error_description"));
-      return Status(code, "(" + std::string(err->get_string()) + ") " + (d.empty() ? reason_for(r.status) : d));
+      return Status(code, labelled(err->get_string(), d.empty() ? reason_for(r.status) : d));
     }
   }
-  return Status(code, "(HTTP " + std::to_string(r.status) + ") " + reason_for(r.status));
+  return Status(code, labelled("HTTP " + std::to_string(r.status), reason_for(r.status)));
 }
 
 }  // namespace coffer::cli

@@ -22,6 +22,11 @@ constexpr bool iequals_ascii(std::string_view a, std::string_view b) {
   return true;
 }
 
+// True when s begins with prefix, ignoring the case of A-Z.
+constexpr bool istarts_with_ascii(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals_ascii(s.substr(0, prefix.size()), prefix);
+}
+
 inline void lower_ascii_in_place(std::string& s) {
   for (char& c : s) c = ascii_lower(c);
 }

@@ -58,7 +58,7 @@ bool encode_response(Response&& r, unsigned version, bool head_request, bool kee
   try {
     if (r.status < 200 || r.status > 599) {
       spdlog::error("http: handler returned invalid status {}; answering 500", r.status);
-      r = json_error(500, "InternalServerError", "The server produced an invalid response.");
+      r = Response{500, {}, {}};
     }
     if (body_forbidden(r.status)) r.body.clear();
     const auto length = r.body.size();
@@ -87,27 +87,14 @@ bool encode_response(Response&& r, unsigned version, bool head_request, bool kee
   } catch (const std::exception& e) {
     spdlog::error("http: cannot encode a response: {}", e.what());
   }
-  constexpr std::string_view kBody =
-      R"({"error":{"code":"InternalServerError","message":"The server produced an invalid response."}})";
   out.clear();
   out.append(version == 10 ? "HTTP/1.0" : "HTTP/1.1");
-  out.append(" 500 Internal Server Error\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ");
-  out.append(head_request ? "0" : std::to_string(kBody.size()));
-  out.append(version >= 11 ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n");
-  if (!head_request) out.append(kBody);
+  out.append(" 500 Internal Server Error\r\nContent-Length: 0\r\n");
+  out.append(version >= 11 ? "Connection: close\r\n\r\n" : "\r\n");
   return false;
 }
 
-Response json_error(int status, std::string_view code, std::string_view message) {
-  Response r;
-  r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-  r.body.reserve(48 + code.size() + message.size());
-  r.body.append(R"({"error":{"code":")").append(code).append(R"(","message":")").append(message).append(R"("}})");
-  return r;
-}
-
-Response call_handler(const Handler& handler, Request& request) noexcept {
+Response call_handler(const Handler& handler, Request& request, const FailureResponder& failure) noexcept {
   try {
     return handler(request);
   } catch (const std::exception& e) {
@@ -115,11 +102,7 @@ Response call_handler(const Handler& handler, Request& request) noexcept {
   } catch (...) {
     spdlog::error("http: handler threw a non-standard exception on {} request", request.method);
   }
-  try {
-    return json_error(500, "InternalServerError", "The server encountered an internal error.");
-  } catch (...) {
-    return Response{500, {}, {}};
-  }
+  return failure_response(failure, Failure::kHandlerFailed);
 }
 
 }  // namespace coffer::http

@@ -1,6 +1,6 @@
 // Conversion between Beast messages and the plain http::Request/Response
-// values handed to the application, plus the server's own fallback
-// responses. Never throws.
+// values handed to the application. Never throws. (Error bodies are the
+// application's: message.hpp FailureResponder.)
 #pragma once
 
 #include <string>
@@ -24,18 +24,14 @@ Request to_request(BeastRequest&& msg, std::string remote_address);
 // Content-Length matching the body, and Connection per `keep_alive` (HTTP/1.1:
 // "close" when not kept alive; HTTP/1.0: "keep-alive" when kept alive). For a
 // HEAD request the body is omitted but Content-Length still describes it.
-// A status outside 200..599 becomes a 500. A sensitive response's body is
-// wiped in `r` once copied (the caller wipes `out` after sending). Returns
-// whether the response announces keep-alive (false when encoding failed and
-// a 500 went out instead).
+// A status outside 200..599 becomes a bare 500 (the session checks for it
+// first). A sensitive response's body is wiped in `r` once copied (the
+// caller wipes `out` after sending). Returns whether the response announces
+// keep-alive (false when encoding failed and a bare 500 went out instead).
 bool encode_response(Response&& r, unsigned version, bool head_request, bool keep_alive, std::string& out);
 
-// {"error":{"code":…,"message":…}} with Content-Type application/json.
-// `code` and `message` must not need JSON escaping.
-Response json_error(int status, std::string_view code, std::string_view message);
-
-// Calls `handler`; an escaping exception becomes a 500 (and is logged
-// without the request body or headers).
-Response call_handler(const Handler& handler, Request& request) noexcept;
+// Calls `handler`; an escaping exception becomes failure(kHandlerFailed)
+// (and is logged without the request body or headers).
+Response call_handler(const Handler& handler, Request& request, const FailureResponder& failure) noexcept;
 
 }  // namespace coffer::http

@@ -1,7 +1,6 @@
 #include "http/message.hpp"
 
-#include <strings.h>
-
+#include "common/ascii.hpp"
 #include "common/secure_memory.hpp"
 
 namespace coffer::http {
@@ -9,15 +8,40 @@ namespace coffer::http {
 Request::~Request() {
   secure_wipe(body.data(), body.capacity());
   for (auto& [k, v] : headers) {
-    if (k.size() == 13 && strncasecmp(k.data(), "authorization", 13) == 0) secure_wipe(v.data(), v.capacity());
+    if (iequals_ascii(k, "authorization")) secure_wipe(v.data(), v.capacity());
   }
 }
 
 std::string_view Request::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
-    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;
+    if (iequals_ascii(k, name)) return v;
   }
   return {};
+}
+
+int status_of(Failure failure) {
+  switch (failure) {
+    case Failure::kHeaderTooLarge: return 431;
+    case Failure::kBodyTooLarge: return 413;
+    case Failure::kMalformed:
+    case Failure::kNoHost:
+    case Failure::kRepeatedHost: return 400;
+    case Failure::kHandlerFailed:
+    case Failure::kInvalidResponse: break;
+  }
+  return 500;
+}
+
+Response failure_response(const FailureResponder& responder, Failure failure) noexcept {
+  try {
+    if (responder) {
+      Response r = responder(failure);
+      r.status = status_of(failure);
+      return r;
+    }
+  } catch (...) {  // allocation failure: the bare status below
+  }
+  return Response{status_of(failure), {}, {}};
 }
 
 Response Response::offloaded() {
@@ -28,7 +52,7 @@ Response Response::offloaded() {
 
 void Response::set_header(std::string name, std::string value) {
   for (auto& [k, v] : headers) {
-    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) {
+    if (iequals_ascii(k, name)) {
       v = std::move(value);
       return;
     }

@@ -62,4 +62,22 @@ struct Response {
 // Produces the response for a request. Must not throw; runs concurrently.
 using Handler = std::function<Response(Request&)>;
 
+// What the HTTP layer answers itself, before or instead of the handler.
+enum class Failure {
+  kHeaderTooLarge,   // 431: the header block is over the limit
+  kBodyTooLarge,     // 413: the body is over the limit
+  kMalformed,        // 400: not valid HTTP/1.x
+  kNoHost,           // 400: HTTP/1.1 without a Host header
+  kRepeatedHost,     // 400: more than one Host header
+  kHandlerFailed,    // 500: the handler threw
+  kInvalidResponse,  // 500: the handler's response has no valid status
+};
+int status_of(Failure failure);
+// The application's answer to a Failure (the body in its error shape, with
+// status_of(failure)); runs concurrently, must not throw. Unset: the status
+// with an empty body.
+using FailureResponder = std::function<Response(Failure)>;
+// responder(failure), or the bare status when it is unset or throws.
+Response failure_response(const FailureResponder& responder, Failure failure) noexcept;
+
 }  // namespace coffer::http

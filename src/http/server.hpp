@@ -57,6 +57,8 @@ struct ServerOptions {
   // commit, a password hash — and that request runs again on a worker).
   enum class Inline { kReads, kAll };
   Inline inline_requests = Inline::kReads;
+  // The bodies of the errors the HTTP layer answers itself (message.hpp).
+  FailureResponder failure_response;
 };
 
 // File descriptors start() keeps out of max_connections' reach.

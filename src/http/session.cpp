@@ -225,13 +225,13 @@ void Session::parse_buffered() {
 
 void Session::on_parse_error(error_code ec) {
   if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
-    return write_error(431, "BadParameter", "The request header block is too large.");
+    return write_error(Failure::kHeaderTooLarge);
   }
   if (ec == bhttp::error::body_limit) {
-    return write_error(413, "RequestEntityTooLarge", "The request body is too large.");
+    return write_error(Failure::kBodyTooLarge);
   }
   if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
-    return write_error(400, "BadParameter", "The request is not valid HTTP/1.1.");
+    return write_error(Failure::kMalformed);
   }
   close_now();
 }
@@ -244,9 +244,7 @@ void Session::dispatch() {
   // one is never valid. (Which vault is meant must not be a guess.)
   const std::size_t hosts = msg.count(bhttp::field::host);
   if (hosts > 1 || (hosts == 0 && msg.version() >= 11)) {
-    return write_error(400, "BadParameter",
-                       hosts == 0 ? "The request has no Host header (required in HTTP/1.1)."
-                                  : "The request has more than one Host header.");
+    return write_error(hosts == 0 ? Failure::kNoHost : Failure::kRepeatedHost);
   }
   phase_ = Phase::kHandling;
   ++requests_;
@@ -261,7 +259,7 @@ void Session::dispatch() {
   if (env_.options.inline_requests == ServerOptions::Inline::kAll || read_method) {
     // Kept until answered: a handler may still hand it to a worker (offload).
     inline_request_ = std::move(request);
-    Response response = call_handler(env_.handler, *inline_request_);
+    Response response = call_handler(env_.handler, *inline_request_, env_.options.failure_response);
     if (!response.later) return write_response(std::move(response));
     // The handler answers at the end of this pass of the loop (deferral.hpp).
     auto later = std::move(response.later);
@@ -273,7 +271,7 @@ void Session::dispatch() {
 
 void Session::run_on_worker(Request request) {
   asio::post(env_.workers, [self = shared_from_this(), request = std::move(request)]() mutable {
-    Response response = call_handler(self->env_.handler, request);  // never deferred: not an I/O thread
+    Response response = call_handler(self->env_.handler, request, self->env_.options.failure_response);  // never deferred: not an I/O thread
     auto ex = self->stream_.get_executor();
     asio::post(ex, [self = std::move(self), response = std::move(response)]() mutable {
       self->write_response(std::move(response));
@@ -292,6 +290,10 @@ void Session::write_response(Response r) {
   }
   inline_request_.reset();
   if (closed_) return;
+  if (r.status < 200 || r.status > 599) {
+    spdlog::error("http: handler returned invalid status {}", r.status);
+    r = failure_response(env_.options.failure_response, Failure::kInvalidResponse);
+  }
   const bool keep_alive = request_keep_alive_ && !registry_.stopping();
   out_sensitive_ = r.sensitive;
   const bool kept = encode_response(std::move(r), request_version_, request_head_, keep_alive, out_);
@@ -299,12 +301,12 @@ void Session::write_response(Response r) {
   start_write();
 }
 
-void Session::write_error(int status, const char* code, const char* message) {
+void Session::write_error(Failure failure) {
   parser_.reset();
   request_version_ = 11;
   request_head_ = false;
   request_keep_alive_ = false;
-  encode_response(json_error(status, code, message), 11, false, false, out_);
+  encode_response(failure_response(env_.options.failure_response, failure), 11, false, false, out_);
   after_write_ = After::kDrainThenClose;
   start_write();
 }

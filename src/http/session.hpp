@@ -1,10 +1,13 @@
 // Session: one accepted TLS connection of HttpsServer. It runs the TLS
 // handshake, then reads requests one after another (HTTP/1.1 keep-alive),
-// hands each to the handler — inline for GET and HEAD, on the worker pool
-// for every other method — and writes the response with Content-Length.
+// hands each to the handler — on the connection's own thread for GET and
+// HEAD (or every request: ServerOptions::inline_requests), on the worker
+// pool otherwise or when the inline handler answers Response::offload — and
+// writes the response with Content-Length.
 //   - Limits: a header block over max_header_bytes gets 431, a body over
-//     max_body_bytes gets 413, a malformed request gets 400; each of these
-//     closes the connection after the answer.
+//     max_body_bytes gets 413, a malformed request or a missing or repeated
+//     Host gets 400, each with the body of ServerOptions::failure_response;
+//     each of these closes the connection after the answer.
 //   - Timeouts: handshake, idle (waiting for the first byte of the next
 //     request), read (the rest of the request), write; on expiry the
 //     connection is closed without an answer. Until a connection has
@@ -103,7 +106,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void write_response(Response r);
   // Wipes out_ when it holds a sensitive response (after the write, or at the end).
   void wipe_sensitive_output();
-  void write_error(int status, const char* code, const char* message);
+  void write_error(Failure failure);
   void start_write();
   void on_write(error_code ec);
   void linger_close();

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "api/app.hpp"
+#include "api/responses.hpp"
 #include "audit/audit_sink.hpp"
 #include "server/audit_batching.hpp"
 #include "server/audit_setup.hpp"
@@ -142,6 +143,7 @@ int run_server(ServerConfig config) {
   // after a shared observation and anything that would wait on the database
   // goes to the worker pool (AuditBatching), so no event loop blocks on it.
   options.inline_requests = http::ServerOptions::Inline::kAll;  // the Api offloads what must wait
+  options.failure_response = &api::failure_response;
   std::unique_ptr<AuditBatching> batching;
   http::HttpsServer server(options, [&batching](http::Request& req) { return batching->handle(req); });
   if (Status st = server.start(); !st.ok()) return fail(st);

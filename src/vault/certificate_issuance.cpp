@@ -310,7 +310,7 @@ Result<Certificate> CertificateService::import(const VaultInfo& vault, const std
   COFFER_ASSIGN_OR_RETURN(v.key, key_record(keyring_, vault, name, cp.version, *bundle.key, policy, cp.attributes));
   COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(keyring_, vault, name, cp.version, *bundle.key, bundle.chain, policy,
                                                   cp.attributes));
-  CertificateOperation op{cp.version, policy.issuer, "", false, "completed", "", crypto::new_version_id()};
+  CertificateOperation op{cp.version, policy.issuer, "", false, "completed", "", crypto::new_version_id(), std::nullopt};
   std::optional<Certificate> replayed;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     replayed.reset();

@@ -5,8 +5,8 @@
 #include <cctype>
 #include <cstdlib>
 #include <functional>
-#include <strings.h>
 
+#include "common/ascii.hpp"
 #include "crypto/random.hpp"
 #include "vault/key_records.hpp"
 #include "vault/object_backup.hpp"
@@ -68,10 +68,6 @@ std::vector<std::string> default_ops(crypto::KeyKind kind) {
 }
 
 bool ends_with_hsm(const std::string& kty) { return kty.size() > 4 && kty.compare(kty.size() - 4, 4, "-HSM") == 0; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
 
 }  // namespace
 
@@ -441,17 +437,17 @@ Result<RotationPolicy> KeyService::set_rotation_policy(const VaultInfo& vault, c
   }
   int rotate_actions = 0;
   for (const auto& a : policy.lifetime_actions) {
-    if (!iequals(a.action, "Rotate") && !iequals(a.action, "Notify")) {
+    if (!iequals_ascii(a.action, "Rotate") && !iequals_ascii(a.action, "Notify")) {
       return bad("A lifetime action's type must be Rotate or Notify.");
     }
     if (a.time_after_create.has_value() == a.time_before_expiry.has_value()) {
       return bad("A lifetime action's trigger needs exactly one of timeAfterCreate and timeBeforeExpiry.");
     }
-    if (a.time_before_expiry && !policy.expiry_time && iequals(a.action, "Rotate")) {
+    if (a.time_before_expiry && !policy.expiry_time && iequals_ascii(a.action, "Rotate")) {
       return bad("A timeBeforeExpiry trigger needs the policy's expiryTime.");
     }
     if (a.after_create_seconds < 0 || a.before_expiry_seconds < 0) return bad("Trigger durations must be positive.");
-    if (iequals(a.action, "Rotate")) ++rotate_actions;
+    if (iequals_ascii(a.action, "Rotate")) ++rotate_actions;
   }
   if (rotate_actions > 1) return bad("A rotation policy can have at most one Rotate action.");
   RotationPolicy out = policy;
@@ -530,7 +526,7 @@ Result<std::size_t> KeyService::rotate_due(const std::vector<VaultInfo>& vaults,
         COFFER_ASSIGN_OR_RETURN(RotationPolicy policy, decode_rotation_policy(e.value));
         const LifetimeAction* rot = nullptr;
         for (const auto& a : policy.lifetime_actions) {
-          if (iequals(a.action, "Rotate")) rot = &a;
+          if (iequals_ascii(a.action, "Rotate")) rot = &a;
         }
         if (!rot) return Status::Ok();
         const std::string name = e.key.substr(keys::key_policy_prefix(vault.id).size());

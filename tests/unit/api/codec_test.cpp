@@ -135,5 +135,28 @@ TEST(Responses, MapsEveryCodeOnce) {
   EXPECT_EQ(error_response(Status(Code::kUnauthorized, "x")).status, 401);
 }
 
+// What the HTTP layer refuses by itself reaches clients in AKV's error shape.
+TEST(Responses, HttpRefusalsHaveAkvErrorBodies) {
+  using F = http::Failure;
+  const std::pair<F, const char*> cases[] = {
+      {F::kHeaderTooLarge, "BadParameter"},  {F::kBodyTooLarge, "RequestEntityTooLarge"},
+      {F::kMalformed, "BadParameter"},       {F::kNoHost, "BadParameter"},
+      {F::kRepeatedHost, "BadParameter"},    {F::kHandlerFailed, "InternalServerError"},
+      {F::kInvalidResponse, "InternalServerError"}};
+  for (const auto& [failure, code] : cases) {
+    const http::Response r = failure_response(failure);
+    EXPECT_EQ(r.status, http::status_of(failure));
+    ASSERT_FALSE(r.headers.empty());
+    EXPECT_EQ(r.headers.front(), (std::pair<std::string, std::string>{"Content-Type", "application/json; charset=utf-8"}));
+    auto error = boost::json::parse(r.body).as_object().at("error").as_object();
+    EXPECT_EQ(error.at("code").as_string(), code);
+    EXPECT_FALSE(error.at("message").as_string().empty());
+  }
+  EXPECT_EQ(http::status_of(F::kHeaderTooLarge), 431);
+  EXPECT_EQ(http::status_of(F::kBodyTooLarge), 413);
+  EXPECT_EQ(http::status_of(F::kNoHost), 400);
+  EXPECT_EQ(http::status_of(F::kHandlerFailed), 500);
+}
+
 }  // namespace
 }  // namespace coffer::api

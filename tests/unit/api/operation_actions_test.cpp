@@ -84,7 +84,7 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
     req.method = method;
     req.target = std::string(path) + "?api-version=7.4";
     auto target = parse_target(req.target).value();
-    VaultRequest vreq{req, target, v, "https://app.vault.localhost"};
+    VaultRequest vreq{req, target, v, "https://app.vault.localhost", {}};
     const std::string p(path);
     const bool object = p.find("/s/") != std::string::npos || p.ends_with("/s");
     check(route_secret_operation(vreq, *secrets_), std::string(method) + " " + path,
@@ -107,7 +107,7 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
     req.method = method;
     req.target = std::string(path) + "?api-version=7.4";
     auto target = parse_target(req.target).value();
-    VaultRequest vreq{req, target, v, "https://app.vault.localhost"};
+    VaultRequest vreq{req, target, v, "https://app.vault.localhost", {}};
     const std::string p(path);
     const bool object = p.find("/k/") != std::string::npos || p.ends_with("/k");
     check(route_key_operation(vreq, *keys_), std::string(method) + " " + path,

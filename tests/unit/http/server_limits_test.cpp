@@ -28,7 +28,7 @@ TEST(HttpsServerLimitsTest, BodyOverLimitIs413) {
   auto over = client.request("PUT", "/s", {}, std::string(1025, 'a'));
   ASSERT_TRUE(over.ok()) << over.status().message();
   EXPECT_EQ(over->status, 413);
-  EXPECT_NE(over->body.find(R"({"error":{"code":")"), std::string::npos) << over->body;
+  EXPECT_EQ(over->body, testing::failure_body(Failure::kBodyTooLarge));
   auto after = client.request("PUT", "/s", {}, "small");  // reconnects: the server closed
   ASSERT_TRUE(after.ok()) << after.status().message();
   EXPECT_EQ(after->status, 200);
@@ -71,7 +71,7 @@ TEST(HttpsServerLimitsTest, HeadersOverLimitAre431) {
   auto r = client.request("GET", "/s", {{"X-Big", std::string(20000, 'y')}}, "");
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->status, 431);
-  EXPECT_NE(r->body.find("BadParameter"), std::string::npos) << r->body;
+  EXPECT_EQ(r->body, testing::failure_body(Failure::kHeaderTooLarge));
   auto fine = client.request("GET", "/s", {{"X-Small", std::string(1000, 'y')}}, "");
   ASSERT_TRUE(fine.ok());
   EXPECT_EQ(fine->status, 200);
@@ -90,6 +90,7 @@ TEST(HttpsServerLimitsTest, MalformedRequestIs400) {
     const std::string all = raw.read_until_close(std::chrono::seconds(5), &timed_out);
     EXPECT_FALSE(timed_out);
     EXPECT_EQ(all.rfind("HTTP/1.1 400 ", 0), 0u) << bad << " → " << all;
+    EXPECT_TRUE(all.ends_with(testing::failure_body(Failure::kMalformed))) << bad << " → " << all;
   }
   HttpsClient client(srv.url(), testing::localhost_tls().cert);
   ASSERT_TRUE(client.request("GET", "/", {}, "").ok());
@@ -180,13 +181,17 @@ using testing::RunningServer;
 TEST(HttpsServerLimitsTest, MissingOrRepeatedHostIs400) {
   RunningServer srv(testing::test_options(), testing::echo_handler());
   ASSERT_TRUE(srv.ok());
-  for (const std::string bad : {"GET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",
-                                "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"}) {
+  const std::pair<std::string, Failure> cases[] = {
+      {"GET / HTTP/1.1\r\n\r\n", Failure::kNoHost},
+      {"GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", Failure::kRepeatedHost},
+      {"GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", Failure::kRepeatedHost}};
+  for (const auto& [bad, failure] : cases) {
     RawTlsClient raw(TLS1_2_VERSION, TLS1_3_VERSION);
     ASSERT_FALSE(raw.connect(srv.port()));
     ASSERT_FALSE(raw.write(bad));
     const std::string all = raw.read_until_close(std::chrono::seconds(5));
     EXPECT_EQ(all.rfind("HTTP/1.1 400 ", 0), 0u) << bad << " → " << all;
+    EXPECT_TRUE(all.ends_with("\r\n\r\n" + testing::failure_body(failure))) << bad << " → " << all;
   }
   RawTlsClient ok(TLS1_2_VERSION, TLS1_3_VERSION);
   ASSERT_FALSE(ok.connect(srv.port()));

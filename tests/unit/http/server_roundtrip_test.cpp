@@ -191,12 +191,12 @@ TEST(HttpsServerTest, HandlerExceptionBecomes500) {
     auto r = client.request(method, "/boom", {}, "");
     ASSERT_TRUE(r.ok()) << r.status().message();
     EXPECT_EQ(r->status, 500);
-    EXPECT_NE(r->body.find(R"("code":"InternalServerError")"), std::string::npos) << r->body;
-    EXPECT_EQ(r->body.find("kaput"), std::string::npos);
+    EXPECT_EQ(r->body, testing::failure_body(Failure::kHandlerFailed));
   }
   auto bad_status = client.request("GET", "/bad-status", {}, "");
   ASSERT_TRUE(bad_status.ok());
   EXPECT_EQ(bad_status->status, 500);
+  EXPECT_EQ(bad_status->body, testing::failure_body(Failure::kInvalidResponse));
   auto bad_header = client.request("GET", "/bad-header", {}, "");
   ASSERT_TRUE(bad_header.ok());
   EXPECT_EQ(bad_header->status, 200);
@@ -206,6 +206,31 @@ TEST(HttpsServerTest, HandlerExceptionBecomes500) {
   auto fine = client.request("GET", "/", {}, "");
   ASSERT_TRUE(fine.ok());
   EXPECT_EQ(fine->status, 200);
+}
+
+// Without a responder (or when it throws) a refusal is the bare status: the
+// HTTP layer knows no application error shape.
+TEST(HttpsServerTest, RefusalsAreBareWithoutAResponder) {
+  for (const bool throwing : {false, true}) {
+    auto options = testing::test_options();
+    options.max_body_bytes = 10;
+    if (throwing) {
+      options.failure_response = [](Failure) -> Response { throw std::runtime_error("responder broke"); };
+    } else {
+      options.failure_response = nullptr;
+    }
+    RunningServer srv(options, [](Request&) -> Response { throw std::runtime_error("kaput"); });
+    ASSERT_TRUE(srv.ok());
+    HttpsClient client(srv.url(), testing::localhost_tls().cert);
+    auto boom = client.request("GET", "/", {}, "");
+    ASSERT_TRUE(boom.ok()) << boom.status().message();
+    EXPECT_EQ(boom->status, 500);
+    EXPECT_EQ(boom->body, "");
+    auto big = client.request("PUT", "/", {}, std::string(11, 'a'));
+    ASSERT_TRUE(big.ok()) << big.status().message();
+    EXPECT_EQ(big->status, 413);
+    EXPECT_EQ(big->body, "");
+  }
 }
 
 }  // namespace

@@ -61,6 +61,23 @@ const TlsFiles& localhost_tls() {
   return files;
 }
 
+std::string failure_body(Failure failure) {
+  switch (failure) {
+    case Failure::kHeaderTooLarge: return "refused: header-too-large";
+    case Failure::kBodyTooLarge: return "refused: body-too-large";
+    case Failure::kMalformed: return "refused: malformed";
+    case Failure::kNoHost: return "refused: no-host";
+    case Failure::kRepeatedHost: return "refused: repeated-host";
+    case Failure::kHandlerFailed: return "refused: handler-failed";
+    case Failure::kInvalidResponse: return "refused: invalid-response";
+  }
+  return "refused: unknown";
+}
+
+FailureResponder failure_naming_responder() {
+  return [](Failure failure) { return Response{status_of(failure), {{"Content-Type", "text/plain"}}, failure_body(failure)}; };
+}
+
 ServerOptions test_options() {
   // Quiet logs; also creates spdlog's registry on this thread before any
   // server thread logs (ThreadSanitizer cannot see the uninstrumented
@@ -72,6 +89,7 @@ ServerOptions test_options() {
   o.private_key_file = localhost_tls().key;
   o.io_threads = 2;
   o.worker_threads = 4;
+  o.failure_response = failure_naming_responder();
   return o;
 }
 

@@ -36,7 +36,13 @@ const TlsFiles& localhost_tls();
 // A path inside the per-process temp directory.
 std::string temp_path(const std::string& name);
 
-// localhost:0, the localhost certificate, 2 I/O and 4 worker threads.
+// The body failure_naming_responder() answers a Failure with, e.g.
+// "refused: body-too-large", so a test sees which refusal the server chose.
+std::string failure_body(Failure failure);
+FailureResponder failure_naming_responder();
+
+// localhost:0, the localhost certificate, 2 I/O and 4 worker threads, and
+// failure_naming_responder().
 ServerOptions test_options();
 
 // Answers "<METHOD> <target>\n<body>" with 200, the Host header as X-Host
