@@ -51,30 +51,22 @@ Result<std::string> CertificateService::backup(const VaultInfo& vault, const std
     RecordWriter w;
     w.bytes(kBCertificate, encode_certificate_version(versions[i]));
     if (auto& k = key_versions[i]) {
-      COFFER_ASSIGN_OR_RETURN(SecureString priv, keyring_.open(vault.id, vault.wrapped_kek, k->sealed_key,
-                                                               keys::key_ad(vault.id, name, version)));
-      k->sealed_key = priv.str();  // in clear inside the backup, sealed as a whole
-      std::string encoded = encode_key_version(*k);
-      w.bytes(kBKey, encoded);
-      secure_wipe(encoded.data(), encoded.size());
-      secure_wipe(k->sealed_key.data(), k->sealed_key.size());
+      COFFER_ASSIGN_OR_RETURN(SecureString priv,
+                              barrier_.open(vault, ObjectPlace::key_version(name, version), k->sealed_key));
+      w.bytes(kBKey, encode_key_version_in_clear({std::move(k->properties), std::move(priv)}).view());
     }
     if (auto& sv = secret_versions[i]) {
-      COFFER_ASSIGN_OR_RETURN(SecureString value, keyring_.open(vault.id, vault.wrapped_kek, sv->sealed_value,
-                                                                keys::secret_ad(vault.id, name, version)));
-      sv->sealed_value = value.str();
-      std::string encoded = encode_version(*sv);
-      w.bytes(kBSecret, encoded);
-      secure_wipe(encoded.data(), encoded.size());
-      secure_wipe(sv->sealed_value.data(), sv->sealed_value.size());
+      COFFER_ASSIGN_OR_RETURN(SecureString value,
+                              barrier_.open(vault, ObjectPlace::secret_version(name, version), sv->sealed_value));
+      w.bytes(kBSecret, encode_version_in_clear({std::move(sv->properties), std::move(value)}).view());
     }
     b.versions[version] = w.take();
   }
-  return seal_backup(keyring_, "certificate", b);
+  return seal_backup(barrier_, "certificate", b);
 }
 
 Result<Certificate> CertificateService::restore(const VaultInfo& vault, const std::string& blob) {
-  COFFER_ASSIGN_OR_RETURN(ObjectBackup b, open_backup(keyring_, "certificate", blob));
+  COFFER_ASSIGN_OR_RETURN(ObjectBackup b, open_backup(barrier_, "certificate", blob));
   if (!valid_name(b.name) || !b.extra) return bad("Backup blob contains invalid or corrupt version.");
   COFFER_ASSIGN_OR_RETURN(CertificatePolicy policy, decode_certificate_policy(*b.extra));
   std::vector<LinkedVersion> versions;
@@ -85,24 +77,20 @@ Result<Certificate> CertificateService::restore(const VaultInfo& vault, const st
     COFFER_ASSIGN_OR_RETURN(v.certificate, decode_certificate_version(r->bytes(kBCertificate)));
     if (v.certificate.properties.version != version) return bad("Backup blob is corrupt.");
     if (r->has(kBKey)) {
-      std::string plain = r->bytes(kBKey);
-      auto key = decode_key_version(plain);
-      secure_wipe(plain.data(), plain.size());
+      const SecureString plain(r->bytes(kBKey));
+      auto key = decode_key_version_in_clear(plain.view());
       if (!key.ok()) return bad("Backup blob is corrupt.");
-      SecureString priv(std::move(key->sealed_key));
-      COFFER_ASSIGN_OR_RETURN(key->sealed_key, keyring_.seal(vault.id, vault.wrapped_kek, priv.view(),
-                                                             keys::key_ad(vault.id, b.name, version)));
-      v.key = std::move(*key);
+      COFFER_ASSIGN_OR_RETURN(Sealed sealed, barrier_.seal(vault, ObjectPlace::key_version(b.name, version),
+                                                           key->private_key.view()));
+      v.key = KeyVersionRecord{std::move(key->properties), std::move(sealed)};
     }
     if (r->has(kBSecret)) {
-      std::string plain = r->bytes(kBSecret);
-      auto secret = decode_version(plain);
-      secure_wipe(plain.data(), plain.size());
+      const SecureString plain(r->bytes(kBSecret));
+      auto secret = decode_version_in_clear(plain.view());
       if (!secret.ok()) return bad("Backup blob is corrupt.");
-      SecureString value(std::move(secret->sealed_value));
-      COFFER_ASSIGN_OR_RETURN(secret->sealed_value, keyring_.seal(vault.id, vault.wrapped_kek, value.view(),
-                                                                  keys::secret_ad(vault.id, b.name, version)));
-      v.secret = std::move(*secret);
+      COFFER_ASSIGN_OR_RETURN(Sealed sealed, barrier_.seal(vault, ObjectPlace::secret_version(b.name, version),
+                                                           secret->value.view()));
+      v.secret = SecretVersionRecord{std::move(secret->properties), std::move(sealed)};
     }
     versions.push_back(std::move(v));
   }

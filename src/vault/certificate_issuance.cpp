@@ -70,7 +70,7 @@ struct CofferSigner {
 // nullopt when `issuer` names an issuer object of another provider (no CA
 // integration: the request stays pending); kBadParameter when it names no
 // issuer, or a Coffer issuer whose CA certificate cannot sign.
-Result<std::optional<CofferSigner>> load_signer(store::Store& store, crypto::Keyring& keyring, const VaultInfo& vault,
+Result<std::optional<CofferSigner>> load_signer(store::Store& store, const Barrier& barrier, const VaultInfo& vault,
                                                const std::string& issuer_name, int64_t now) {
   std::optional<CertificateIssuer> issuer;
   std::optional<CertificateVersionRecord> ca;
@@ -107,15 +107,13 @@ Result<std::optional<CofferSigner>> load_signer(store::Store& store, crypto::Key
   if (!certificate.is_ca()) {
     return bad("The certificate '" + issuer->account_id + "' is not a CA (its policy needs basic constraints CA).");
   }
-  COFFER_ASSIGN_OR_RETURN(SecureString priv, keyring.open(vault.id, vault.wrapped_kek, ca_key->sealed_key,
-                                                          keys::key_ad(vault.id, cp.name, cp.version)));
+  COFFER_ASSIGN_OR_RETURN(SecureString priv, barrier.open(vault, ObjectPlace::key_version(cp.name, cp.version), ca_key->sealed_key));
   COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial key, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
   // The CA's own chain (in its secret) goes after it, so an intermediate's
   // leaves carry the full chain.
   std::vector<crypto::Certificate> chain{certificate};
   if (ca_secret) {
-    COFFER_ASSIGN_OR_RETURN(SecureString value, keyring.open(vault.id, vault.wrapped_kek, ca_secret->sealed_value,
-                                                             keys::secret_ad(vault.id, cp.name, cp.version)));
+    COFFER_ASSIGN_OR_RETURN(SecureString value, barrier.open(vault, ObjectPlace::secret_version(cp.name, cp.version), ca_secret->sealed_value));
     Result<crypto::KeyAndChain> stored = Status(Code::kInternal, "unreadable CA secret");
     if (ca_secret->properties.content_type == kPkcs12ContentType) {
       auto der = base64_decode(value.view());
@@ -188,7 +186,7 @@ Result<CertificateOperation> CertificateService::issue_version(const VaultInfo& 
   std::vector<crypto::Certificate> chain;
   std::optional<CofferSigner> signer;
   if (policy.issuer != kSelfIssuer && policy.issuer != kUnknownIssuer) {
-    COFFER_ASSIGN_OR_RETURN(signer, load_signer(store_, keyring_, vault, policy.issuer, now));
+    COFFER_ASSIGN_OR_RETURN(signer, load_signer(store_, barrier_, vault, policy.issuer, now));
   }
   if (policy.issuer == kSelfIssuer || signer) {
     COFFER_ASSIGN_OR_RETURN(issued, crypto::issue_certificate(material, policy.x509, now,
@@ -205,9 +203,9 @@ Result<CertificateOperation> CertificateService::issue_version(const VaultInfo& 
     cp.attributes.enabled = false;  // nothing to use until issued
   }
 
-  COFFER_ASSIGN_OR_RETURN(v.key, key_record(keyring_, vault, name, cp.version, material, policy, cp.attributes));
+  COFFER_ASSIGN_OR_RETURN(v.key, key_record(barrier_, vault, name, cp.version, material, policy, cp.attributes));
   if (issued) {
-    COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(keyring_, vault, name, cp.version, material, chain, policy,
+    COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(barrier_, vault, name, cp.version, material, chain, policy,
                                                     cp.attributes));
   }
   std::optional<CertificateOperation> replayed;
@@ -266,8 +264,7 @@ Result<CertificateOperation> CertificateService::renew(const VaultInfo& vault, c
     return Status::Ok();
   }));
   if (key) {
-    COFFER_ASSIGN_OR_RETURN(SecureString priv, keyring_.open(vault.id, vault.wrapped_kek, key->sealed_key,
-                                                             keys::key_ad(vault.id, name, latest.properties.version)));
+    COFFER_ASSIGN_OR_RETURN(SecureString priv, barrier_.open(vault, ObjectPlace::key_version(name, latest.properties.version), key->sealed_key));
     COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial material, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
     return issue_version(vault, latest.properties.name, policy, true, latest.properties.tags,
                          latest.properties.preserve_cert_order, std::move(material));
@@ -307,8 +304,8 @@ Result<Certificate> CertificateService::import(const VaultInfo& vault, const std
   cp.attributes.created = now;
   cp.attributes.updated = now;
   set_issued(cp, leaf, im.enabled);
-  COFFER_ASSIGN_OR_RETURN(v.key, key_record(keyring_, vault, name, cp.version, *bundle.key, policy, cp.attributes));
-  COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(keyring_, vault, name, cp.version, *bundle.key, bundle.chain, policy,
+  COFFER_ASSIGN_OR_RETURN(v.key, key_record(barrier_, vault, name, cp.version, *bundle.key, policy, cp.attributes));
+  COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(barrier_, vault, name, cp.version, *bundle.key, bundle.chain, policy,
                                                   cp.attributes));
   CertificateOperation op{cp.version, policy.issuer, "", false, "completed", "", crypto::new_version_id(), std::nullopt};
   std::optional<Certificate> replayed;
@@ -351,8 +348,7 @@ Result<Certificate> CertificateService::merge(const VaultInfo& vault, const std:
     COFFER_ASSIGN_OR_RETURN(ObjectHead key_head, kKeys.live_head(txn, vault, name));
     COFFER_ASSIGN_OR_RETURN(auto key, kKeys.load_version(txn, vault, key_head, op.version));
     if (!key) return Status(Code::kInternal, "certificate " + name + " has no key for its pending version");
-    COFFER_ASSIGN_OR_RETURN(SecureString priv, keyring_.open(vault.id, vault.wrapped_kek, key->sealed_key,
-                                                             keys::key_ad(vault.id, name, op.version)));
+    COFFER_ASSIGN_OR_RETURN(SecureString priv, barrier_.open(vault, ObjectPlace::key_version(name, op.version), key->sealed_key));
     COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial material, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
     if (!chain.front().public_key_matches(material)) {
       return bad("The public key of the merged certificate does not match the key of the pending request.");
@@ -366,7 +362,7 @@ Result<Certificate> CertificateService::merge(const VaultInfo& vault, const std:
     set_issued(cp, chain.front(), patch.enabled.value_or(true));
     v.key = std::move(*key);
     v.key.properties.attributes = cp.attributes;
-    COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(keyring_, vault, name, op.version, material, chain, policy,
+    COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(barrier_, vault, name, op.version, material, chain, policy,
                                                     cp.attributes));
     op.status = "completed";
     op.status_details.clear();

@@ -40,16 +40,15 @@ Status check_issuer(const CertificateIssuer& i) {
 }  // namespace
 
 CertificateIssuerService::CertificateIssuerService(store::Store& store, crypto::Keyring& keyring, const Clock& clock)
-    : store_(store), keyring_(keyring), clock_(clock) {}
+    : store_(store), barrier_(keyring), clock_(clock) {}
 
 Result<CertificateIssuer> CertificateIssuerService::set(const VaultInfo& vault, const std::string& name,
                                                         CertificateIssuer issuer) {
   COFFER_RETURN_IF_ERROR(check_issuer_name(name));
   COFFER_RETURN_IF_ERROR(check_issuer(issuer));
-  std::string sealed;
+  Sealed sealed;
   if (issuer.password) {
-    COFFER_ASSIGN_OR_RETURN(sealed, keyring_.seal(vault.id, vault.wrapped_kek, issuer.password->view(),
-                                                  keys::cert_issuer_ad(vault.id, name)));
+    COFFER_ASSIGN_OR_RETURN(sealed, barrier_.seal(vault, ObjectPlace::issuer_password(name), issuer.password->view()));
   }
   const int64_t now = clock_.now();
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
@@ -69,16 +68,15 @@ Result<CertificateIssuer> CertificateIssuerService::set(const VaultInfo& vault, 
 
 Result<CertificateIssuer> CertificateIssuerService::update(const VaultInfo& vault, const std::string& name,
                                                            const CertificateIssuerPatch& patch) {
-  std::string new_sealed;
+  Sealed new_sealed;
   if (patch.password) {
-    COFFER_ASSIGN_OR_RETURN(new_sealed, keyring_.seal(vault.id, vault.wrapped_kek, patch.password->view(),
-                                                      keys::cert_issuer_ad(vault.id, name)));
+    COFFER_ASSIGN_OR_RETURN(new_sealed, barrier_.seal(vault, ObjectPlace::issuer_password(name), patch.password->view()));
   }
   CertificateIssuer out;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(keys::cert_issuer(vault.id, name)));
     if (!entry) return issuer_not_found();
-    std::string sealed;
+    Sealed sealed;
     COFFER_ASSIGN_OR_RETURN(out, decode_certificate_issuer(entry->value, &sealed));
     if (patch.provider) out.provider = *patch.provider;
     if (patch.account_id) out.account_id = *patch.account_id;

@@ -11,7 +11,7 @@
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
-#include "crypto/keyring.hpp"
+#include "vault/barrier.hpp"
 #include "store/store.hpp"
 #include "vault/certificate_types.hpp"
 
@@ -47,7 +47,7 @@ class CertificateIssuerService {
 
  private:
   store::Store& store_;
-  crypto::Keyring& keyring_;
+  Barrier barrier_;
   const Clock& clock_;
 };
 

@@ -113,7 +113,7 @@ Result<CertificateOperation> load_operation(store::ReadTxn& txn, const VaultInfo
 }
 
 // The backing key of a version: sealed like any key, attributes mirrored.
-Result<KeyVersionRecord> key_record(crypto::Keyring& keyring, const VaultInfo& vault, const std::string& name,
+Result<KeyVersionRecord> key_record(const Barrier& barrier, const VaultInfo& vault, const std::string& name,
                                     const std::string& version, const crypto::KeyMaterial& material,
                                     const CertificatePolicy& policy, const Attributes& attributes) {
   KeyVersionRecord k;
@@ -125,14 +125,13 @@ Result<KeyVersionRecord> key_record(crypto::Keyring& keyring, const VaultInfo& v
   kp.public_key = material.public_jwk();
   kp.key_size = material.kind() == crypto::KeyKind::kEc ? 0 : material.bits();
   COFFER_ASSIGN_OR_RETURN(SecureString priv, material.seal_bytes());
-  COFFER_ASSIGN_OR_RETURN(k.sealed_key, keyring.seal(vault.id, vault.wrapped_kek, priv.view(),
-                                                     keys::key_ad(vault.id, name, version)));
+  COFFER_ASSIGN_OR_RETURN(k.sealed_key, barrier.seal(vault, ObjectPlace::key_version(name, version), priv.view()));
   return k;
 }
 
 // The backing secret of a version: the private key (when the policy lets
 // it be exported) and the chain, as PKCS#12 (base64) or PEM.
-Result<SecretVersionRecord> secret_record(crypto::Keyring& keyring, const VaultInfo& vault, const std::string& name,
+Result<SecretVersionRecord> secret_record(const Barrier& barrier, const VaultInfo& vault, const std::string& name,
                                           const std::string& version, const crypto::KeyMaterial& material,
                                           const std::vector<crypto::Certificate>& chain,
                                           const CertificatePolicy& policy, const Attributes& attributes) {
@@ -150,8 +149,7 @@ Result<SecretVersionRecord> secret_record(crypto::Keyring& keyring, const VaultI
   s.properties.version = version;
   s.properties.attributes = attributes;
   s.properties.content_type = policy.content_type;
-  COFFER_ASSIGN_OR_RETURN(s.sealed_value, keyring.seal(vault.id, vault.wrapped_kek, value.view(),
-                                                       keys::secret_ad(vault.id, name, version)));
+  COFFER_ASSIGN_OR_RETURN(s.sealed_value, barrier.seal(vault, ObjectPlace::secret_version(name, version), value.view()));
   return s;
 }
 

@@ -12,7 +12,7 @@
 
 #include "crypto/certificate.hpp"
 #include "crypto/key_material.hpp"
-#include "crypto/keyring.hpp"
+#include "vault/barrier.hpp"
 #include "store/store.hpp"
 #include "vault/certificate_types.hpp"
 #include "vault/object_kinds.hpp"
@@ -63,13 +63,13 @@ Result<CertificatePolicy> load_policy(store::ReadTxn& txn, const VaultInfo& vaul
 Result<CertificateOperation> load_operation(store::ReadTxn& txn, const VaultInfo& vault, const std::string& name);
 
 // The backing key of a version: sealed like any key, attributes mirrored.
-Result<KeyVersionRecord> key_record(crypto::Keyring& keyring, const VaultInfo& vault, const std::string& name,
+Result<KeyVersionRecord> key_record(const Barrier& barrier, const VaultInfo& vault, const std::string& name,
                                     const std::string& version, const crypto::KeyMaterial& material,
                                     const CertificatePolicy& policy, const Attributes& attributes);
 
 // The backing secret of a version: the private key (when the policy lets
 // it be exported) and the chain, as PKCS#12 (base64) or PEM.
-Result<SecretVersionRecord> secret_record(crypto::Keyring& keyring, const VaultInfo& vault, const std::string& name,
+Result<SecretVersionRecord> secret_record(const Barrier& barrier, const VaultInfo& vault, const std::string& name,
                                           const std::string& version, const crypto::KeyMaterial& material,
                                           const std::vector<crypto::Certificate>& chain,
                                           const CertificatePolicy& policy, const Attributes& attributes);

@@ -26,7 +26,7 @@ enum OperationField : uint8_t {
 // A list of strings as a map "0000"→item, "0001"→item, … (order kept).
 std::map<std::string, std::string> list_map(const std::vector<std::string>& items) {
   std::map<std::string, std::string> out;
-  char key[16];
+  char key[24];  // room for any size_t
   for (std::size_t i = 0; i < items.size(); ++i) {
     std::snprintf(key, sizeof key, "%06zu", i);
     out.emplace(key, items[i]);
@@ -156,10 +156,10 @@ Result<CertificateOperation> decode_certificate_operation(std::string_view data)
   return op;
 }
 
-std::string encode_certificate_issuer(const CertificateIssuer& issuer, const std::string& sealed_password) {
+std::string encode_certificate_issuer(const CertificateIssuer& issuer, const Sealed& sealed_password) {
   RecordWriter w;
   w.bytes(kIName, issuer.name).bytes(kIProvider, issuer.provider).bytes(kIAccount, issuer.account_id);
-  if (!sealed_password.empty()) w.bytes(kIPassword, sealed_password);
+  if (!sealed_password.empty()) w.bytes(kIPassword, sealed_password.bytes());
   w.bytes(kIOrg, issuer.organization_id);
   std::vector<std::string> admins;
   for (const auto& a : issuer.admins) {
@@ -172,14 +172,14 @@ std::string encode_certificate_issuer(const CertificateIssuer& issuer, const std
   return w.take();
 }
 
-Result<CertificateIssuer> decode_certificate_issuer(std::string_view data, std::string* sealed_password) {
+Result<CertificateIssuer> decode_certificate_issuer(std::string_view data, Sealed* sealed_password) {
   auto r = RecordReader::parse(data);
   if (!r) return corrupt("issuer record");
   CertificateIssuer out;
   out.name = r->bytes(kIName);
   out.provider = r->bytes(kIProvider);
   out.account_id = r->bytes(kIAccount);
-  if (sealed_password) *sealed_password = r->bytes(kIPassword);
+  if (sealed_password) *sealed_password = Sealed::from_stored(r->bytes(kIPassword));
   out.organization_id = r->bytes(kIOrg);
   for (const auto& encoded : map_list(r->map(kIAdmins))) {
     auto ar = RecordReader::parse(encoded);

@@ -11,6 +11,7 @@
 
 #include "common/status.hpp"
 #include "vault/certificate_types.hpp"
+#include "vault/sealed.hpp"
 
 namespace coffer::vault {
 
@@ -25,8 +26,8 @@ Result<CertificatePolicy> decode_certificate_policy(std::string_view data);
 std::string encode_certificate_operation(const CertificateOperation& op);
 Result<CertificateOperation> decode_certificate_operation(std::string_view data);
 // The password travels already sealed (`sealed_password`); the record holds no secret in clear.
-std::string encode_certificate_issuer(const CertificateIssuer& issuer, const std::string& sealed_password);
-Result<CertificateIssuer> decode_certificate_issuer(std::string_view data, std::string* sealed_password);
+std::string encode_certificate_issuer(const CertificateIssuer& issuer, const Sealed& sealed_password);
+Result<CertificateIssuer> decode_certificate_issuer(std::string_view data, Sealed* sealed_password);
 std::string encode_certificate_contacts(const std::vector<CertificateContact>& contacts);
 Result<std::vector<CertificateContact>> decode_certificate_contacts(std::string_view data);
 

@@ -12,7 +12,7 @@ namespace coffer::vault {
 using namespace certificate_links;
 
 CertificateService::CertificateService(store::Store& store, crypto::Keyring& keyring, const Clock& clock)
-    : store_(store), keyring_(keyring), clock_(clock) {}
+    : store_(store), barrier_(keyring), clock_(clock) {}
 
 bool CertificateService::valid_name(const std::string& name) {
   if (name.empty() || name.size() > 127) return false;

@@ -23,7 +23,7 @@
 #include "common/clock.hpp"
 #include "common/status.hpp"
 #include "crypto/key_material.hpp"
-#include "crypto/keyring.hpp"
+#include "vault/barrier.hpp"
 #include "store/store.hpp"
 #include "vault/certificate_types.hpp"
 #include "vault/types.hpp"
@@ -100,7 +100,7 @@ class CertificateService {
   Result<CertificateOperation> renew(const VaultInfo& vault, const std::string& name);
 
   store::Store& store_;
-  crypto::Keyring& keyring_;
+  Barrier barrier_;
   const Clock& clock_;
 };
 

@@ -36,13 +36,12 @@ std::vector<std::string> split(const std::string& s) {
   return out;
 }
 
-}  // namespace
-
-std::string encode_key_version(const KeyVersionRecord& v) {
-  const auto& p = v.properties;
+// One encoding for both forms: `payload` is the sealed private key in the
+// store, the private key itself in a backup.
+std::string encode(const KeyProperties& p, std::string_view payload) {
   RecordWriter w;
   write_version_fields(w, p.version, p.attributes);
-  w.map(kVTags, p.tags).bytes(kVSealed, v.sealed_key).boolean(kVExportable, p.exportable);
+  w.map(kVTags, p.tags).bytes(kVSealed, payload).boolean(kVExportable, p.exportable);
   w.bytes(kVKty, p.kty).bytes(kVOps, join(p.key_ops)).i64(kVSize, p.key_size);
   if (p.release_policy) {
     w.bytes(kVRpContentType, p.release_policy->content_type)
@@ -54,14 +53,13 @@ std::string encode_key_version(const KeyVersionRecord& v) {
   return w.take();
 }
 
-Result<KeyVersionRecord> decode_key_version(std::string_view data) {
+Result<KeyProperties> decode(std::string_view data, std::string& payload) {
   auto r = RecordReader::parse(data);
   if (!r) return Status(Code::kInternal, "corrupt key version record");
-  KeyVersionRecord v;
-  auto& p = v.properties;
+  KeyProperties p;
   read_version_fields(*r, p.version, p.attributes);
   p.tags = r->map(kVTags);
-  v.sealed_key = r->bytes(kVSealed);
+  payload = r->bytes(kVSealed);
   p.exportable = r->boolean(kVExportable);
   p.kty = r->bytes(kVKty);
   p.key_ops = split(r->bytes(kVOps));
@@ -76,8 +74,31 @@ Result<KeyVersionRecord> decode_key_version(std::string_view data) {
   j.e = r->bytes(kVE);
   j.x = r->bytes(kVX);
   j.y = r->bytes(kVY);
-  return v;
+  return p;
 }
+
+}  // namespace
+
+std::string encode_key_version(const KeyVersionRecord& v) { return encode(v.properties, v.sealed_key.bytes()); }
+
+Result<KeyVersionRecord> decode_key_version(std::string_view data) {
+  std::string sealed;
+  COFFER_ASSIGN_OR_RETURN(KeyProperties p, decode(data, sealed));
+  return KeyVersionRecord{std::move(p), Sealed::from_stored(std::move(sealed))};
+}
+
+SecureString encode_key_version_in_clear(const KeyVersionInClear& v) {
+  return SecureString(encode(v.properties, v.private_key.view()));
+}
+
+Result<KeyVersionInClear> decode_key_version_in_clear(std::string_view data) {
+  std::string private_key;
+  auto p = decode(data, private_key);
+  SecureString wiped(std::move(private_key));
+  if (!p.ok()) return p.status();
+  return KeyVersionInClear{std::move(*p), std::move(wiped)};
+}
+
 
 std::string encode_rotation_policy(const RotationPolicy& p) {
   std::map<std::string, std::string> actions;

@@ -72,7 +72,7 @@ bool ends_with_hsm(const std::string& kty) { return kty.size() > 4 && kty.compar
 }  // namespace
 
 KeyService::KeyService(store::Store& store, crypto::Keyring& keyring, const Clock& clock, KeyServiceOptions options)
-    : store_(store), keyring_(keyring), clock_(clock), options_(options), read_cache_(store) {}
+    : store_(store), barrier_(keyring), clock_(clock), options_(options), read_cache_(store) {}
 
 bool KeyService::valid_name(const std::string& name) {
   if (name.empty() || name.size() > 127) return false;
@@ -100,8 +100,7 @@ Result<KeyProperties> KeyService::add_version(const VaultInfo& vault, const std:
   p.public_key = material.public_jwk();
   p.key_size = material.kind() == crypto::KeyKind::kEc ? 0 : material.bits();
   COFFER_ASSIGN_OR_RETURN(SecureString priv, material.seal_bytes());
-  COFFER_ASSIGN_OR_RETURN(std::string sealed, keyring_.seal(vault.id, vault.wrapped_kek, priv.view(),
-                                                            keys::key_ad(vault.id, name, p.version)));
+  COFFER_ASSIGN_OR_RETURN(Sealed sealed, barrier_.seal(vault, ObjectPlace::key_version(name, p.version), priv.view()));
   std::optional<KeyProperties> replayed;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     replayed.reset();
@@ -341,26 +340,24 @@ Result<std::string> KeyService::backup(const VaultInfo& vault, const std::string
   b.name = head.name;
   b.latest_version = head.latest_version;
   for (auto& rec : versions) {
-    COFFER_ASSIGN_OR_RETURN(SecureString priv, keyring_.open(vault.id, vault.wrapped_kek, rec.sealed_key,
-                                                             keys::key_ad(vault.id, name, rec.properties.version)));
-    rec.sealed_key = priv.str();  // plaintext inside the backup, sealed as a whole
-    b.versions[rec.properties.version] = encode_key_version(rec);
-    secure_wipe(rec.sealed_key.data(), rec.sealed_key.size());
+    const std::string& version = rec.properties.version;
+    COFFER_ASSIGN_OR_RETURN(SecureString priv,
+                            barrier_.open(vault, ObjectPlace::key_version(name, version), rec.sealed_key));
+    b.versions[version] = encode_key_version_in_clear({rec.properties, std::move(priv)}).str();
   }
-  return seal_backup(keyring_, kKind, b);
+  return seal_backup(barrier_, kKind, b);
 }
 
 Result<KeyProperties> KeyService::restore(const VaultInfo& vault, const std::string& blob) {
-  COFFER_ASSIGN_OR_RETURN(ObjectBackup b, open_backup(keyring_, kKind, blob));
+  COFFER_ASSIGN_OR_RETURN(ObjectBackup b, open_backup(barrier_, kKind, blob));
   if (!valid_name(b.name)) return bad("Backup blob names an invalid key.");
   std::vector<KeyVersionRecord> versions;
   for (auto& [version, encoded] : b.versions) {
-    COFFER_ASSIGN_OR_RETURN(KeyVersionRecord rec, decode_key_version(encoded));
-    SecureString priv(std::move(rec.sealed_key));
-    if (!valid_version_id(rec.properties.version)) return bad("Backup blob is corrupt.");
-    COFFER_ASSIGN_OR_RETURN(rec.sealed_key, keyring_.seal(vault.id, vault.wrapped_kek, priv.view(),
-                                                          keys::key_ad(vault.id, b.name, rec.properties.version)));
-    versions.push_back(std::move(rec));
+    COFFER_ASSIGN_OR_RETURN(KeyVersionInClear in_clear, decode_key_version_in_clear(encoded));
+    if (!valid_version_id(in_clear.properties.version)) return bad("Backup blob is corrupt.");
+    const ObjectPlace place = ObjectPlace::key_version(b.name, in_clear.properties.version);
+    COFFER_ASSIGN_OR_RETURN(Sealed sealed, barrier_.seal(vault, place, in_clear.private_key.view()));
+    versions.push_back(KeyVersionRecord{std::move(in_clear.properties), std::move(sealed)});
   }
   KeyProperties out;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
@@ -506,8 +503,7 @@ Result<KeyService::Loaded> KeyService::load_for_operation(const VaultInfo& vault
   const std::string cache_id = vault.id + "/" + lower_ascii(name) + "/" + p.version;
   auto material = material_cache_.find(cache_id);
   if (!material) {
-    COFFER_ASSIGN_OR_RETURN(SecureString priv, keyring_.open(vault.id, vault.wrapped_kek, rec->sealed_key,
-                                                             keys::key_ad(vault.id, name, p.version)));
+    COFFER_ASSIGN_OR_RETURN(SecureString priv, barrier_.open(vault, ObjectPlace::key_version(name, p.version), rec->sealed_key));
     COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial parsed, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
     material = std::make_shared<const crypto::KeyMaterial>(std::move(parsed));
     material_cache_.insert(cache_id, material);

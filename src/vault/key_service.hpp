@@ -24,7 +24,7 @@
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
-#include "crypto/keyring.hpp"
+#include "vault/barrier.hpp"
 #include "store/store.hpp"
 #include "vault/key_material_cache.hpp"
 #include "vault/key_records.hpp"
@@ -117,7 +117,7 @@ class KeyService {
                                     const std::string& idempotency_key);
 
   store::Store& store_;
-  crypto::Keyring& keyring_;
+  Barrier barrier_;
   const Clock& clock_;
   KeyServiceOptions options_;
   KeyMaterialCache material_cache_;

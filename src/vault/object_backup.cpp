@@ -9,7 +9,6 @@ namespace {
 enum BackupField : uint8_t { kBMagic = 1, kBName, kBLatest, kBVersions, kBExtra };
 
 std::string magic(std::string_view kind) { return "coffer-" + std::string(kind) + "-backup-v1"; }
-std::string associated_data(std::string_view kind) { return "backup/" + std::string(kind) + "s"; }
 
 Status corrupt() { return Status(Code::kBadParameter, "Backup blob contains invalid or corrupt version."); }
 
@@ -19,17 +18,17 @@ ObjectBackup::~ObjectBackup() {
   for (auto& [version, record] : versions) secure_wipe(record.data(), record.size());
 }
 
-Result<std::string> seal_backup(crypto::Keyring& keyring, std::string_view kind, const ObjectBackup& backup) {
+Result<std::string> seal_backup(const Barrier& barrier, std::string_view kind, const ObjectBackup& backup) {
   RecordWriter w;
   w.bytes(kBMagic, magic(kind)).bytes(kBName, backup.name).bytes(kBLatest, backup.latest_version);
   w.map(kBVersions, backup.versions);
   if (backup.extra) w.bytes(kBExtra, *backup.extra);
   SecureString plain(w.take());
-  return keyring.seal_system(plain.view(), associated_data(kind));
+  return barrier.seal_backup(kind, plain.view());
 }
 
-Result<ObjectBackup> open_backup(crypto::Keyring& keyring, std::string_view kind, std::string_view blob) {
-  auto opened = keyring.open_system(blob, associated_data(kind));
+Result<ObjectBackup> open_backup(const Barrier& barrier, std::string_view kind, std::string_view blob) {
+  auto opened = barrier.open_backup(kind, blob);
   if (!opened.ok()) return corrupt();
   auto r = RecordReader::parse(opened->view());
   if (!r || r->bytes(kBMagic) != magic(kind)) return corrupt();

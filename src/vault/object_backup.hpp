@@ -1,7 +1,7 @@
 // Backup blobs of one versioned object: its name, latest version, every
 // version's record (encoded, the payload in clear) and, for kinds that have
 // one, an extra record (a key's rotation policy). The whole is sealed under
-// the root key (Keyring::seal_system) with associated data naming the kind,
+// the root key (Barrier::seal_backup) with associated data naming the kind,
 // so only a Coffer holding the same root of trust can open it, and a secret
 // backup cannot be restored as a key. Format v1, shared by every kind.
 #pragma once
@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "common/status.hpp"
-#include "crypto/keyring.hpp"
+#include "vault/barrier.hpp"
 
 namespace coffer::vault {
 
@@ -28,9 +28,9 @@ struct ObjectBackup {
 };
 
 // `kind`: "secret", "key".
-Result<std::string> seal_backup(crypto::Keyring& keyring, std::string_view kind, const ObjectBackup& backup);
+Result<std::string> seal_backup(const Barrier& barrier, std::string_view kind, const ObjectBackup& backup);
 // kBadParameter "Backup blob contains invalid or corrupt version." for
 // anything that is not a blob of this kind sealed by this root key.
-Result<ObjectBackup> open_backup(crypto::Keyring& keyring, std::string_view kind, std::string_view blob);
+Result<ObjectBackup> open_backup(const Barrier& barrier, std::string_view kind, std::string_view blob);
 
 }  // namespace coffer::vault

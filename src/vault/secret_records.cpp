@@ -8,29 +8,49 @@ namespace {
 
 enum SecretField : uint8_t { kVContentType = kFirstKindField, kVTags, kVSealed, kVPrevious };
 
-}  // namespace
-
-std::string encode_version(const SecretVersionRecord& v) {
-  const auto& p = v.properties;
+// One encoding for both forms: `payload` is the sealed value in the store,
+// the value itself in a backup.
+std::string encode(const SecretProperties& p, std::string_view payload) {
   RecordWriter w;
   write_version_fields(w, p.version, p.attributes);
   if (p.content_type) w.bytes(kVContentType, *p.content_type);
-  w.map(kVTags, p.tags).bytes(kVSealed, v.sealed_value);
+  w.map(kVTags, p.tags).bytes(kVSealed, payload);
   if (!p.previous_version.empty()) w.bytes(kVPrevious, p.previous_version);
   return w.take();
 }
 
-Result<SecretVersionRecord> decode_version(std::string_view data) {
+Result<SecretProperties> decode(std::string_view data, std::string& payload) {
   auto r = RecordReader::parse(data);
   if (!r) return Status(Code::kInternal, "corrupt secret version record");
-  SecretVersionRecord v;
-  auto& p = v.properties;
+  SecretProperties p;
   read_version_fields(*r, p.version, p.attributes);
   if (r->has(kVContentType)) p.content_type = r->bytes(kVContentType);
   p.tags = r->map(kVTags);
-  v.sealed_value = r->bytes(kVSealed);
+  payload = r->bytes(kVSealed);
   p.previous_version = r->bytes(kVPrevious);
-  return v;
+  return p;
+}
+
+}  // namespace
+
+std::string encode_version(const SecretVersionRecord& v) { return encode(v.properties, v.sealed_value.bytes()); }
+
+Result<SecretVersionRecord> decode_version(std::string_view data) {
+  std::string sealed;
+  COFFER_ASSIGN_OR_RETURN(SecretProperties p, decode(data, sealed));
+  return SecretVersionRecord{std::move(p), Sealed::from_stored(std::move(sealed))};
+}
+
+SecureString encode_version_in_clear(const SecretVersionInClear& v) {
+  return SecureString(encode(v.properties, v.value.view()));
+}
+
+Result<SecretVersionInClear> decode_version_in_clear(std::string_view data) {
+  std::string value;
+  auto p = decode(data, value);
+  SecureString wiped(std::move(value));
+  if (!p.ok()) return p.status();
+  return SecretVersionInClear{std::move(*p), std::move(wiped)};
 }
 
 }  // namespace coffer::vault

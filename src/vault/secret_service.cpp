@@ -43,7 +43,7 @@ Status check_draft(const SecretDraft& d) {
 }  // namespace
 
 SecretService::SecretService(store::Store& store, crypto::Keyring& keyring, const Clock& clock)
-    : store_(store), keyring_(keyring), clock_(clock), read_cache_(store) {}
+    : store_(store), barrier_(keyring), clock_(clock), read_cache_(store) {}
 
 bool SecretService::valid_name(const std::string& name) {
   if (name.empty() || name.size() > 127) return false;
@@ -67,9 +67,8 @@ Result<Secret> SecretService::set(const VaultInfo& vault, const std::string& nam
   p.attributes = Attributes{draft.enabled, draft.not_before, draft.expires, now, now};
   p.content_type = draft.content_type;
   p.tags = draft.tags;
-  COFFER_ASSIGN_OR_RETURN(std::string sealed,
-                          keyring_.seal(vault.id, vault.wrapped_kek, draft.value.view(),
-                                        keys::secret_ad(vault.id, name, p.version)));
+  COFFER_ASSIGN_OR_RETURN(Sealed sealed,
+                          barrier_.seal(vault, ObjectPlace::secret_version(name, p.version), draft.value.view()));
   std::optional<SecretVersionRecord> replayed;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     replayed.reset();
@@ -95,8 +94,7 @@ Result<Secret> SecretService::set(const VaultInfo& vault, const std::string& nam
   }));
   if (replayed) {
     out.properties = std::move(replayed->properties);
-    COFFER_ASSIGN_OR_RETURN(out.value, keyring_.open(vault.id, vault.wrapped_kek, replayed->sealed_value,
-                                                     keys::secret_ad(vault.id, name, out.properties.version)));
+    COFFER_ASSIGN_OR_RETURN(out.value, barrier_.open(vault, ObjectPlace::secret_version(name, out.properties.version), replayed->sealed_value));
     return out;
   }
   out.value = draft.value;
@@ -122,8 +120,7 @@ Result<Secret> SecretService::get(const VaultInfo& vault, const std::string& nam
   }
   Secret out;
   out.properties = std::move(rec->properties);
-  COFFER_ASSIGN_OR_RETURN(out.value, keyring_.open(vault.id, vault.wrapped_kek, rec->sealed_value,
-                                                   keys::secret_ad(vault.id, name, out.properties.version)));
+  COFFER_ASSIGN_OR_RETURN(out.value, barrier_.open(vault, ObjectPlace::secret_version(name, out.properties.version), rec->sealed_value));
   return out;
 }
 
@@ -257,28 +254,24 @@ Result<std::string> SecretService::backup(const VaultInfo& vault, const std::str
   b.name = head.name;
   b.latest_version = head.latest_version;
   for (auto& rec : versions) {
+    const std::string& version = rec.properties.version;
     COFFER_ASSIGN_OR_RETURN(SecureString value,
-                            keyring_.open(vault.id, vault.wrapped_kek, rec.sealed_value,
-                                          keys::secret_ad(vault.id, name, rec.properties.version)));
-    rec.sealed_value = value.str();  // plaintext inside the backup, sealed as a whole
-    b.versions[rec.properties.version] = encode_version(rec);
-    secure_wipe(rec.sealed_value.data(), rec.sealed_value.size());
+                            barrier_.open(vault, ObjectPlace::secret_version(name, version), rec.sealed_value));
+    b.versions[version] = encode_version_in_clear({rec.properties, std::move(value)}).str();
   }
-  return seal_backup(keyring_, kKind, b);
+  return seal_backup(barrier_, kKind, b);
 }
 
 Result<SecretProperties> SecretService::restore(const VaultInfo& vault, const std::string& blob) {
-  COFFER_ASSIGN_OR_RETURN(ObjectBackup b, open_backup(keyring_, kKind, blob));
+  COFFER_ASSIGN_OR_RETURN(ObjectBackup b, open_backup(barrier_, kKind, blob));
   if (!valid_name(b.name)) return Status(Code::kBadParameter, "Backup blob names an invalid secret.");
   std::vector<SecretVersionRecord> versions;
   for (auto& [version, encoded] : b.versions) {
-    COFFER_ASSIGN_OR_RETURN(SecretVersionRecord rec, decode_version(encoded));
-    SecureString value(std::move(rec.sealed_value));
-    if (!valid_version_id(rec.properties.version)) return Status(Code::kBadParameter, "Backup blob is corrupt.");
-    COFFER_ASSIGN_OR_RETURN(rec.sealed_value,
-                            keyring_.seal(vault.id, vault.wrapped_kek, value.view(),
-                                          keys::secret_ad(vault.id, b.name, rec.properties.version)));
-    versions.push_back(std::move(rec));
+    COFFER_ASSIGN_OR_RETURN(SecretVersionInClear in_clear, decode_version_in_clear(encoded));
+    if (!valid_version_id(in_clear.properties.version)) return Status(Code::kBadParameter, "Backup blob is corrupt.");
+    const ObjectPlace place = ObjectPlace::secret_version(b.name, in_clear.properties.version);
+    COFFER_ASSIGN_OR_RETURN(Sealed sealed, barrier_.seal(vault, place, in_clear.value.view()));
+    versions.push_back(SecretVersionRecord{std::move(in_clear.properties), std::move(sealed)});
   }
   SecretProperties out;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {

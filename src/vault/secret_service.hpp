@@ -18,7 +18,7 @@
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
-#include "crypto/keyring.hpp"
+#include "vault/barrier.hpp"
 #include "store/store.hpp"
 #include "vault/read_cache.hpp"
 #include "vault/secret_records.hpp"
@@ -69,7 +69,7 @@ class SecretService {
 
  private:
   store::Store& store_;
-  crypto::Keyring& keyring_;
+  Barrier barrier_;
   const Clock& clock_;
   ReadCache<SecretVersionRecord> read_cache_;  // get()'s records by "vault-id/name/version"
 };

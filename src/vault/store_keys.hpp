@@ -75,21 +75,9 @@ inline std::string cert_issuer(std::string_view vault_id, std::string_view name)
   return cert_issuer_prefix(vault_id) + lower_ascii(name);
 }
 inline std::string cert_contacts(std::string_view vault_id) { return "certcontacts/" + std::string(vault_id); }
-inline std::string cert_issuer_ad(std::string_view vault_id, std::string_view name) {
-  return std::string(vault_id) + "/certificateissuers/" + lower_ascii(name);
-}
 
 inline std::string purge_queue_prefix() { return "purgeq/"; }
 std::string purge_queue_entry(int64_t when, std::string_view collection, std::string_view vault_id,
                               std::string_view name);
-
-// Associated data binding a sealed value to its place.
-inline std::string secret_ad(std::string_view vault_id, std::string_view name, std::string_view version) {
-  return std::string(vault_id) + "/secrets/" + lower_ascii(name) + "/" + std::string(version);
-}
-
-inline std::string key_ad(std::string_view vault_id, std::string_view name, std::string_view version) {
-  return std::string(vault_id) + "/keys/" + lower_ascii(name) + "/" + std::string(version);
-}
 
 }  // namespace coffer::vault::keys

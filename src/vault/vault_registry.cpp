@@ -42,7 +42,7 @@ Status not_found(const std::string& name) {
 }  // namespace
 
 VaultRegistry::VaultRegistry(store::Store& store, crypto::Keyring& keyring, const Clock& clock)
-    : store_(store), keyring_(keyring), clock_(clock) {
+    : store_(store), barrier_(keyring), clock_(clock) {
   store_.watch(kMarker);
 }
 
@@ -74,7 +74,7 @@ Result<VaultInfo> VaultRegistry::create(const std::string& name, const VaultSett
   v.retention_days = settings.retention_days;
   v.purge_protection = settings.purge_protection;
   v.created = clock_.now();
-  COFFER_ASSIGN_OR_RETURN(v.wrapped_kek, keyring_.new_wrapped_kek(v.id));
+  COFFER_ASSIGN_OR_RETURN(v.wrapped_kek, barrier_.new_vault_kek(v.id));
   std::string record = encode(v);
   Status st = store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_RETURN_IF_ERROR(txn.put_if(keys::vault(name), record, 0));

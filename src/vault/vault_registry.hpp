@@ -16,7 +16,7 @@
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
-#include "crypto/keyring.hpp"
+#include "vault/barrier.hpp"
 #include "store/store.hpp"
 #include "vault/types.hpp"
 
@@ -44,7 +44,7 @@ class VaultRegistry {
 
  private:
   store::Store& store_;
-  crypto::Keyring& keyring_;
+  Barrier barrier_;
   const Clock& clock_;
   std::mutex mu_;
   std::map<std::string, VaultInfo> cache_;  // by lower-case name, valid at cache_marker_
