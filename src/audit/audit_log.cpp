@@ -70,10 +70,10 @@ struct AuditLog::Sink {
     std::shared_ptr<Ticket> ticket;
   };
 
-  Sink(AuditSinkSetup setup, std::shared_ptr<const crypto::Ed25519Key> signer, const AuditLogOptions& options)
+  Sink(AuditSinkSetup setup, std::shared_ptr<const crypto::Ed25519Key> signer, const AuditLogOptions& log_options)
       : output(std::move(setup.output)),
         formatter(std::move(setup.hmac_key), std::move(signer)),
-        options(options),
+        options(log_options),
         id(output->id()) {}
 
   std::unique_ptr<AuditOutput> output;

@@ -149,18 +149,18 @@ void add_import(CLI::App* key, CliContext& ctx) {
   on_run(
       cmd, ctx,
       [&ctx, a]() -> Status {
-        json::object key;
+        json::object private_jwk;
         if (!a->pem_file.empty()) {
-          COFFER_ASSIGN_OR_RETURN(key, jwk_from_pem(a->pem_file));
+          COFFER_ASSIGN_OR_RETURN(private_jwk, jwk_from_pem(a->pem_file));
         } else {
           COFFER_ASSIGN_OR_RETURN(std::string text, read_file(a->jwk_file));
           boost::system::error_code ec;
           json::value v = json::parse(text, ec);
           secure_wipe(text.data(), text.size());
           if (ec || !v.is_object()) return Status(Code::kBadParameter, a->jwk_file + " is not a JSON object.");
-          key = std::move(v.get_object());
+          private_jwk = std::move(v.get_object());
         }
-        json::object body{{"key", std::move(key)}};
+        json::object body{{"key", std::move(private_jwk)}};
         apply_metadata(a->meta, body);
         json::value request = std::move(body);
         return call_and_print(ctx, a->ref.vault_name, "PUT", key_path(a->ref.name), &request);
@@ -242,8 +242,8 @@ void add_rotation_policy(CLI::App* key, CliContext& ctx) {
   add_ref(update, u->ref);
   update->add_option("--value", u->value, "The policy: a JSON file path, or JSON text.")->required();
   on_run(update, ctx, [&ctx, u]() -> Status {
-    COFFER_ASSIGN_OR_RETURN(json::object policy, json_object_argument(u->value, "--value"));
-    json::value request = std::move(policy);
+    COFFER_ASSIGN_OR_RETURN(json::object policy_document, json_object_argument(u->value, "--value"));
+    json::value request = std::move(policy_document);
     return call_and_print(ctx, u->ref.vault_name, "PUT", key_path(u->ref.name) + "/rotationpolicy", &request);
   });
 }

@@ -164,7 +164,7 @@ void add_assignment_commands(CLI::App* role, CliContext& ctx) {
       create, ctx,
       [&ctx, a]() -> Status {
         COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_admin(ctx));
-        COFFER_ASSIGN_OR_RETURN(json::value role, resolve_role(client, a->role));
+        COFFER_ASSIGN_OR_RETURN(json::value role_definition, resolve_role(client, a->role));
         std::string oid = lower_ascii(a->assignee_object_id);
         if (oid.empty()) {
           COFFER_ASSIGN_OR_RETURN(oid, resolve_assignee(client, a->assignee));
@@ -173,9 +173,9 @@ void add_assignment_commands(CLI::App* role, CliContext& ctx) {
         COFFER_ASSIGN_OR_RETURN(std::string path,
                                 rbac_path(a->scope.empty() ? "/" : a->scope, "roleAssignments", name));
         json::value body =
-            json::object{{"properties", json::object{{"roleDefinitionId", str(role, {"id"})}, {"principalId", oid}}}};
+            json::object{{"properties", json::object{{"roleDefinitionId", str(role_definition, {"id"})}, {"principalId", oid}}}};
         COFFER_ASSIGN_OR_RETURN(json::value created, client.call("PUT", with_query(path), &body));
-        print_result(ctx, assignment_view(created, json::array{role}));
+        print_result(ctx, assignment_view(created, json::array{role_definition}));
         return Status::Ok();
       },
       [a] {
@@ -330,8 +330,8 @@ void add_definition_commands(CLI::App* role, CliContext& ctx) {
   show->add_option("--name,-n", *name, "Role name or GUID.")->required();
   on_run(show, ctx, [&ctx, name]() -> Status {
     COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_admin(ctx));
-    COFFER_ASSIGN_OR_RETURN(json::value role, resolve_role(client, *name));
-    print_result(ctx, role);
+    COFFER_ASSIGN_OR_RETURN(json::value role_definition, resolve_role(client, *name));
+    print_result(ctx, role_definition);
     return Status::Ok();
   });
 
@@ -358,8 +358,8 @@ void add_definition_commands(CLI::App* role, CliContext& ctx) {
   del->add_option("--name,-n", *name, "Role name or GUID.")->required();
   on_run(del, ctx, [&ctx, name]() -> Status {
     COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_admin(ctx));
-    COFFER_ASSIGN_OR_RETURN(json::value role, resolve_role(client, *name));
-    COFFER_ASSIGN_OR_RETURN(std::string path, rbac_path("/", "roleDefinitions", str(role, {"name"})));
+    COFFER_ASSIGN_OR_RETURN(json::value role_definition, resolve_role(client, *name));
+    COFFER_ASSIGN_OR_RETURN(std::string path, rbac_path("/", "roleDefinitions", str(role_definition, {"name"})));
     return client.call("DELETE", with_query(path)).status();
   });
 }

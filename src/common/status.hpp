@@ -77,18 +77,20 @@ class [[nodiscard]] Result {
 }  // namespace coffer
 
 // Propagate a non-OK Status (or the Status of a failed Result) to the caller.
-#define COFFER_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    ::coffer::Status coffer_st_ = (expr);       \
-    if (!coffer_st_.ok()) return coffer_st_;    \
-  } while (0)
-
+// (Each expansion names its temporary apart, so a nested use inside `expr`
+// — a lambda passed to a store transaction — shadows nothing.)
 #define COFFER_CONCAT_INNER(a, b) a##b
 #define COFFER_CONCAT(a, b) COFFER_CONCAT_INNER(a, b)
+#define COFFER_RETURN_IF_ERROR_IMPL(st, expr) \
+  do {                                        \
+    ::coffer::Status st = (expr);             \
+    if (!st.ok()) return st;                  \
+  } while (0)
+#define COFFER_RETURN_IF_ERROR(expr) COFFER_RETURN_IF_ERROR_IMPL(COFFER_CONCAT(coffer_st_, __COUNTER__), expr)
 #define COFFER_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                 \
   if (!tmp.ok()) return tmp.status();                \
   lhs = std::move(tmp).value()
 // COFFER_ASSIGN_OR_RETURN(auto x, f()) — binds x or returns f()'s Status.
 #define COFFER_ASSIGN_OR_RETURN(lhs, expr) \
-  COFFER_ASSIGN_OR_RETURN_IMPL(COFFER_CONCAT(coffer_res_, __LINE__), lhs, expr)
+  COFFER_ASSIGN_OR_RETURN_IMPL(COFFER_CONCAT(coffer_res_, __COUNTER__), lhs, expr)
