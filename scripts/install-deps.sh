@@ -11,6 +11,7 @@ BUILD_PKGS=(
 )
 TEST_PKGS=(
   python3-azure python3-yaml azure-cli libnss-myhostname openssl curl procps postgresql-15
+  clang-14 libclang-rt-14-dev clang-format-14  # `make sanitize` (ASan+UBSan, libFuzzer, lock analysis), `make format-check`
 )
 BENCH_PKGS=(nginx-light wrk)
 

@@ -20,10 +20,8 @@ json::object vault_json(const vault::VaultInfo& v, const AdminContext& ctx) {
 }
 
 json::object principal_json(const auth::Principal& p) {
-  return json::object{{"clientId", p.app_id},
-                      {"objectId", p.object_id},
-                      {"displayName", p.display_name},
-                      {"tenantId", p.tenant_id}};
+  return json::object{
+      {"clientId", p.app_id}, {"objectId", p.object_id}, {"displayName", p.display_name}, {"tenantId", p.tenant_id}};
 }
 
 Operation op(std::string name, std::string action, std::string scope, std::function<http::Response()> run) {

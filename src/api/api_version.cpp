@@ -9,9 +9,8 @@ namespace {
 
 // 2026-04-01 is the default of @azure/keyvault-secrets 4.12; on the wire it
 // is 2025-07-01 (docs/akv-wire-facts.md).
-constexpr std::array<std::string_view, 11> kVersions = {"2016-10-01", "7.0",        "7.1",       "7.2",
-                                                        "7.3",        "7.4",        "7.5",       "7.6",
-                                                        "2025-06-01", "2025-07-01", "2026-04-01"};
+constexpr std::array<std::string_view, 11> kVersions = {
+    "2016-10-01", "7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2025-06-01", "2025-07-01", "2026-04-01"};
 
 bool preview_suffix_ok(std::string_view rest) {
   if (rest.empty()) return true;

@@ -6,9 +6,9 @@
 #include <chrono>
 
 #include "api/admin_routes.hpp"
+#include "api/api_version.hpp"
 #include "api/certificate_issuer_routes.hpp"
 #include "api/certificate_routes.hpp"
-#include "api/api_version.hpp"
 #include "api/credential_routes.hpp"
 #include "api/group_routes.hpp"
 #include "api/identity_routes.hpp"
@@ -18,9 +18,9 @@
 #include "api/secret_routes.hpp"
 #include "api/target.hpp"
 #include "common/ascii.hpp"
+#include "common/base64.hpp"
 #include "common/freshness.hpp"
 #include "common/secure_memory.hpp"
-#include "common/base64.hpp"
 #include "crypto/digest.hpp"
 #include "crypto/random.hpp"
 #include "http/deferral.hpp"
@@ -120,8 +120,8 @@ Api::Outcome Api::prepare(http::Request& req) {
   rec.http_status = resp.status;
   rec.result_type = resp.status < 400 ? "Success" : "Failure";
   rec.result_signature = reason_phrase(resp.status);
-  rec.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                          call.started).count();
+  rec.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - call.started).count();
   if (rec.operation_name.empty()) rec.operation_name = "Unknown";
   return Outcome{std::move(resp), std::move(call.record), call.request_recorded};
 }
@@ -137,8 +137,8 @@ http::Response Api::perform(const http::Request& req, Call& call, const Operatio
     requested.result_type = "Requested";
     requested.result_signature = "Requested";
     requested.http_status = 0;
-    requested.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                                  call.started).count();
+    requested.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - call.started).count();
     if (Status st = s_.audit.write(requested); !st.ok()) {
       spdlog::error("audit sink failed, request {} ({}) refused before it ran: {}", requested.request_id, op.name,
                     st.message());
@@ -203,8 +203,8 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
     }
     return json_response(200, boost::json::object{{"status", "ok"}});
   }
-  IdentityContext identity{config_.authority, config_.tenant_id, s_.principals, s_.tokens, s_.assertions,
-                           s_.sign_in_throttle};
+  IdentityContext identity{config_.authority, config_.tenant_id, s_.principals,
+                           s_.tokens,         s_.assertions,     s_.sign_in_throttle};
   if (auto op = route_identity(req, *target, identity, call.record.caller_app_id)) {
     if (!runs_inline(*op, req) && http::can_defer()) return http::Response::offloaded();  // a sign-in hashes
     call.record.operation_name = op->name;
@@ -244,7 +244,14 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
   call.record.caller_object_id = principal->object_id;
   call.record.caller_app_id = principal->app_id;
   const std::string port = split_host(req.host).port;
-  AdminContext ctx{s_.vaults, s_.secrets, s_.keys, s_.certificates, s_.maintenance, s_.principals, s_.rbac, s_.test_clock,
+  AdminContext ctx{s_.vaults,
+                   s_.secrets,
+                   s_.keys,
+                   s_.certificates,
+                   s_.maintenance,
+                   s_.principals,
+                   s_.rbac,
+                   s_.test_clock,
                    [this, port](const std::string& name) {
                      return "https://" + lower_ascii(name) + "." + config_.dns_suffix + port_suffix(port);
                    }};
@@ -283,13 +290,14 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
   if (!op && s_.certificate_issuers) op = route_certificate_issuer_operation(vreq, *s_.certificate_issuers);
   if (!op && s_.certificates) op = route_certificate_operation(vreq, *s_.certificates);
   if (!op) {
-    return error_response(Status(Code::kBadParameter, "The operation " + req.method + " " + target->path +
-                                                           " is not supported by this vault."));
+    return error_response(Status(
+        Code::kBadParameter, "The operation " + req.method + " " + target->path + " is not supported by this vault."));
   }
   if (std::string_view client_request = req.header("x-ms-client-request-id");
       !client_request.empty() && !runs_inline(*op, req)) {
-    vreq.idempotency_key = hex_encode(crypto::sha256(principal->object_id + "\n" + std::string(client_request.substr(0, 256)) +
-                                              "\n" + req.method + " " + lower_ascii(target->path)));
+    vreq.idempotency_key =
+        hex_encode(crypto::sha256(principal->object_id + "\n" + std::string(client_request.substr(0, 256)) + "\n" +
+                                  req.method + " " + lower_ascii(target->path)));
   }
   return perform(req, call, *op, *principal);
 }
@@ -303,8 +311,8 @@ http::Response Api::rbac(http::Request& req, Call& call, const ParsedTarget& tar
   RbacContext ctx{s_.rbac, s_.authorizer, principal};
   auto op = route_rbac(req, target, scope_prefix, ctx);
   if (!op) {
-    return error_response(Status(Code::kBadParameter, "The operation " + req.method + " " + target.path +
-                                                           " is not supported."));
+    return error_response(
+        Status(Code::kBadParameter, "The operation " + req.method + " " + target.path + " is not supported."));
   }
   return perform(req, call, *op, principal);
 }

@@ -55,16 +55,16 @@ struct ApiServices {
   auth::Authorizer& authorizer;
   audit::AuditSink& audit;
   const Clock& clock;
-  ManualClock* test_clock;  // non-null only with --test-clock
-  auth::RbacRegistry& rbac;  // role definitions, assignments, groups
-  vault::KeyService* keys = nullptr;  // the AKV keys surface; null = keys routes off
-  vault::CertificateService* certificates = nullptr;  // the certificates surface; null = off
+  ManualClock* test_clock;                                         // non-null only with --test-clock
+  auth::RbacRegistry& rbac;                                        // role definitions, assignments, groups
+  vault::KeyService* keys = nullptr;                               // the AKV keys surface; null = keys routes off
+  vault::CertificateService* certificates = nullptr;               // the certificates surface; null = off
   vault::CertificateIssuerService* certificate_issuers = nullptr;  // issuers and contacts; null = off
   // Workload identity (federated and certificate credentials); null = client secrets only.
   auth::WorkloadCredentialRegistry* workload_credentials = nullptr;
   auth::ClientAssertionVerifier* assertions = nullptr;
   auth::SignInThrottle* sign_in_throttle = nullptr;  // failed sign-ins per address and client id; null = none
-  store::Store* storage = nullptr;  // checked by /healthz; null = not checked
+  store::Store* storage = nullptr;                   // checked by /healthz; null = not checked
 };
 
 class Api {

@@ -25,9 +25,9 @@ Result<std::string> canonical(std::string_view value, const std::array<std::stri
   return bad("'" + std::string(value) + "' is not a valid " + std::string(what) + " (use " + list + ").");
 }
 
-constexpr std::array<std::string_view, 9> kKeyUsages = {
-    "digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement",
-    "keyCertSign",      "cRLSign",        "encipherOnly",    "decipherOnly"};
+constexpr std::array<std::string_view, 9> kKeyUsages = {"digitalSignature", "nonRepudiation", "keyEncipherment",
+                                                        "dataEncipherment", "keyAgreement",   "keyCertSign",
+                                                        "cRLSign",          "encipherOnly",   "decipherOnly"};
 constexpr std::array<std::string_view, 4> kKeyTypes = {"RSA", "RSA-HSM", "EC", "EC-HSM"};
 constexpr std::array<std::string_view, 3> kCurves = {"P-256", "P-384", "P-521"};
 constexpr std::array<std::string_view, 2> kContentTypes = {"application/x-pkcs12", "application/x-pem-file"};
@@ -148,7 +148,8 @@ Result<vault::CertificatePolicy> parse_policy(const json::object& o, vault::Cert
   }
   COFFER_ASSIGN_OR_RETURN(auto x509, opt_object(o, "x509_props"));
   if (x509) COFFER_RETURN_IF_ERROR(parse_x509_props(*x509, p));
-  if (auto it = o.find("lifetime_actions"); it != o.end()) COFFER_RETURN_IF_ERROR(parse_lifetime_actions(it->value(), p));
+  if (auto it = o.find("lifetime_actions"); it != o.end())
+    COFFER_RETURN_IF_ERROR(parse_lifetime_actions(it->value(), p));
   COFFER_ASSIGN_OR_RETURN(auto issuer, opt_object(o, "issuer"));
   if (issuer) {
     COFFER_ASSIGN_OR_RETURN(auto name, opt_string(*issuer, "name"));
@@ -156,7 +157,7 @@ Result<vault::CertificatePolicy> parse_policy(const json::object& o, vault::Cert
       // Self and Unknown are AKV's reserved issuer names, matched as AKV does.
       p.issuer = iequals_ascii(*name, vault::kSelfIssuer)      ? std::string(vault::kSelfIssuer)
                  : iequals_ascii(*name, vault::kUnknownIssuer) ? std::string(vault::kUnknownIssuer)
-                                                         : *name;
+                                                               : *name;
     }
     COFFER_ASSIGN_OR_RETURN(p.certificate_type, opt_string(*issuer, "cty"));
     COFFER_ASSIGN_OR_RETURN(p.certificate_transparency, opt_bool(*issuer, "cert_transparency"));
@@ -272,8 +273,9 @@ Result<vault::CertificateImport> parse_certificate_import(std::string_view body)
   } else {
     auto decoded = lenient_base64(*value);
     if (!decoded) {
-      return bad("The specified PEM X.509 certificate content can not be read. Please check if certificate is in "
-                 "valid PEM format. Accepted formats: PEM content or Base64 encoded PEM content.");
+      return bad(
+          "The specified PEM X.509 certificate content can not be read. Please check if certificate is in "
+          "valid PEM format. Accepted formats: PEM content or Base64 encoded PEM content.");
     }
     im.pem = holds_pem(*decoded);
     im.value = SecureString(std::string_view(*decoded));
@@ -339,7 +341,9 @@ Result<vault::CertificatePolicy> parse_certificate_policy_update(std::string_vie
 
 json::object certificate_policy_json(const std::string& base, const std::string& name,
                                      const vault::CertificatePolicy& p) {
-  json::object key{{"exportable", p.key.exportable}, {"kty", p.key.kty}, {"key_size", p.key.key_size},
+  json::object key{{"exportable", p.key.exportable},
+                   {"kty", p.key.kty},
+                   {"key_size", p.key.key_size},
                    {"reuse_key", p.key.reuse_key}};
   if (!p.key.crv.empty()) key["crv"] = p.key.crv;
   json::object sans;
@@ -357,18 +361,20 @@ json::object certificate_policy_json(const std::string& base, const std::string&
     json::object trigger;
     if (a.lifetime_percentage) trigger["lifetime_percentage"] = *a.lifetime_percentage;
     if (a.days_before_expiry) trigger["days_before_expiry"] = *a.days_before_expiry;
-    actions.push_back(json::object{{"trigger", std::move(trigger)}, {"action", json::object{{"action_type", a.action}}}});
+    actions.push_back(
+        json::object{{"trigger", std::move(trigger)}, {"action", json::object{{"action_type", a.action}}}});
   }
   json::object issuer{{"name", p.issuer}};
   if (p.certificate_type) issuer["cty"] = *p.certificate_type;
   if (p.certificate_transparency) issuer["cert_transparency"] = *p.certificate_transparency;
-  return json::object{{"id", base + "/certificates/" + name + "/policy"},
-                      {"key_props", std::move(key)},
-                      {"secret_props", json::object{{"contentType", p.content_type}}},
-                      {"x509_props", std::move(x509)},
-                      {"lifetime_actions", std::move(actions)},
-                      {"issuer", std::move(issuer)},
-                      {"attributes", json::object{{"enabled", p.enabled}, {"created", p.created}, {"updated", p.updated}}}};
+  return json::object{
+      {"id", base + "/certificates/" + name + "/policy"},
+      {"key_props", std::move(key)},
+      {"secret_props", json::object{{"contentType", p.content_type}}},
+      {"x509_props", std::move(x509)},
+      {"lifetime_actions", std::move(actions)},
+      {"issuer", std::move(issuer)},
+      {"attributes", json::object{{"enabled", p.enabled}, {"created", p.created}, {"updated", p.updated}}}};
 }
 
 json::object certificate_bundle(const std::string& base, const vault::VaultInfo& vault, const vault::Certificate& c) {

@@ -74,18 +74,19 @@ Result<vault::CertificateIssuer> parse_issuer_set(std::string_view body) {
 json::object issuer_json(const std::string& base, const vault::CertificateIssuer& i) {
   json::array admins;
   for (const auto& a : i.admins) {
-    admins.push_back(json::object{
-        {"first_name", a.first_name}, {"last_name", a.last_name}, {"email", a.email}, {"phone", a.phone}});
+    admins.push_back(
+        json::object{{"first_name", a.first_name}, {"last_name", a.last_name}, {"email", a.email}, {"phone", a.phone}});
   }
   json::object org{{"admin_details", std::move(admins)}};
   if (!i.organization_id.empty()) org["id"] = i.organization_id;
   json::object credentials;
   if (!i.account_id.empty()) credentials["account_id"] = i.account_id;
-  return json::object{{"id", base + "/certificates/issuers/" + i.name},
-                      {"provider", i.provider},
-                      {"credentials", std::move(credentials)},
-                      {"org_details", std::move(org)},
-                      {"attributes", json::object{{"enabled", i.enabled}, {"created", i.created}, {"updated", i.updated}}}};
+  return json::object{
+      {"id", base + "/certificates/issuers/" + i.name},
+      {"provider", i.provider},
+      {"credentials", std::move(credentials)},
+      {"org_details", std::move(org)},
+      {"attributes", json::object{{"enabled", i.enabled}, {"created", i.created}, {"updated", i.updated}}}};
 }
 
 json::object issuer_item(const std::string& base, const vault::CertificateIssuer& i) {

@@ -24,7 +24,7 @@ std::optional<Operation> route_certificate_issuer_operation(const VaultRequest& 
     const auto out = [base](const std::vector<vault::CertificateContact>& c) { return contacts_json(base, c); };
     if (method == "GET") {
       return data_operation("CertificateContactsGet", "certificatecontacts/write", scope, url,
-                  [&, out] { return respond(issuers.get_contacts(vault), out); });
+                            [&, out] { return respond(issuers.get_contacts(vault), out); });
     }
     if (method == "PUT") {
       return data_operation("CertificateContactsSet", "certificatecontacts/write", scope, url, [&, out] {
@@ -35,19 +35,20 @@ std::optional<Operation> route_certificate_issuer_operation(const VaultRequest& 
     }
     if (method == "DELETE") {
       return data_operation("CertificateContactsDelete", "certificatecontacts/write", scope, url,
-                  [&, out] { return respond(issuers.delete_contacts(vault), out); });
+                            [&, out] { return respond(issuers.delete_contacts(vault), out); });
     }
     return std::nullopt;
   }
   if (seg[1] != "issuers") return std::nullopt;
   if (seg.size() == 2 && method == "GET") {
-    return data_operation("CertificateIssuerList", "certificatecas/read", scope, base + "/certificates/issuers", [&, base] {
-      return respond(issuers.list(vault), [&](const std::vector<vault::CertificateIssuer>& all) {
-        json::array items;
-        for (const auto& i : all) items.push_back(issuer_item(base, i));
-        return json::object{{"value", std::move(items)}, {"nextLink", nullptr}};
-      });
-    });
+    return data_operation("CertificateIssuerList", "certificatecas/read", scope, base + "/certificates/issuers",
+                          [&, base] {
+                            return respond(issuers.list(vault), [&](const std::vector<vault::CertificateIssuer>& all) {
+                              json::array items;
+                              for (const auto& i : all) items.push_back(issuer_item(base, i));
+                              return json::object{{"value", std::move(items)}, {"nextLink", nullptr}};
+                            });
+                          });
   }
   if (seg.size() != 3 || seg[2].empty()) return std::nullopt;
   const std::string name = seg[2];
@@ -55,7 +56,7 @@ std::optional<Operation> route_certificate_issuer_operation(const VaultRequest& 
   const auto out = [base](const vault::CertificateIssuer& i) { return issuer_json(base, i); };
   if (method == "GET") {
     return data_operation("CertificateIssuerGet", "certificatecas/read", scope, url,
-                [&, name, out] { return respond(issuers.get(vault, name), out); });
+                          [&, name, out] { return respond(issuers.get(vault, name), out); });
   }
   if (method == "PUT") {
     return data_operation("CertificateIssuerSet", "certificatecas/write", scope, url, [&, name, out] {
@@ -73,7 +74,7 @@ std::optional<Operation> route_certificate_issuer_operation(const VaultRequest& 
   }
   if (method == "DELETE") {
     return data_operation("CertificateIssuerDelete", "certificatecas/delete", scope, url,
-                [&, name, out] { return respond(issuers.remove(vault, name), out); });
+                          [&, name, out] { return respond(issuers.remove(vault, name), out); });
   }
   return std::nullopt;
 }

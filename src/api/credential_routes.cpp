@@ -16,7 +16,7 @@ namespace {
 json::object federated_json(const auth::FederatedCredential& c) {
   json::array audiences;
   for (const auto& a : c.audiences) audiences.emplace_back(a);
-  return json::object{{"name", c.name},       {"issuer", c.issuer},           {"subject", c.subject},
+  return json::object{{"name", c.name},         {"issuer", c.issuer},           {"subject", c.subject},
                       {"audiences", audiences}, {"description", c.description}, {"created", c.created}};
 }
 

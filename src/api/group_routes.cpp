@@ -43,7 +43,9 @@ std::optional<Operation> route_groups(const http::Request& req, const std::vecto
                                       const GroupContext& ctx) {
   const std::string& m = req.method;
   if (s.empty() || s[0] != "groups") return std::nullopt;
-  auto& rbac = ctx.rbac;
+  // The operations run after this returns: they hold the registries, never `ctx` (often a temporary).
+  auth::RbacRegistry& rbac = ctx.rbac;
+  auth::ServicePrincipalRegistry& principals = ctx.principals;
   if (s.size() == 1 && m == "GET") {
     return op("GroupList", [&] {
       json::array items;
@@ -75,14 +77,14 @@ std::optional<Operation> route_groups(const http::Request& req, const std::vecto
     if (m == "PUT") {
       return op("GroupMemberAdd", [&, id, member] {
         if (auto g = rbac.get_group(id); !g.ok()) return error_response(g.status());
-        auto oid = member_object_id(member, ctx.principals);
+        auto oid = member_object_id(member, principals);
         if (!oid.ok()) return error_response(oid.status());
         return group_result(rbac.add_member(id, *oid));
       });
     }
     return op("GroupMemberRemove", [&, id, member] {
       // A deleted principal can still be removed by its object id.
-      auto oid = member_object_id(member, ctx.principals);
+      auto oid = member_object_id(member, principals);
       return group_result(rbac.remove_member(id, oid.ok() ? *oid : member));
     });
   }

@@ -42,23 +42,20 @@ http::Response throttled(const Status& st) {
 // Answers a failed client assertion as Azure AD does (see auth/client_assertion.hpp).
 http::Response assertion_error(const Status& st) {
   switch (st.code()) {
-    case Code::kThrottled:
-      return throttled(st);
+    case Code::kThrottled: return throttled(st);
     case Code::kBadParameter:
       return oauth_error(400, st.reason().empty() ? "invalid_request" : st.reason(), st.message());
     case Code::kUnauthorized:
       return oauth_error(401, st.reason().empty() ? "invalid_client" : st.reason(), st.message());
-    case Code::kUnavailable:
-      return oauth_error(503, "temporarily_unavailable", st.message());
-    default:
-      return error_response(st);
+    case Code::kUnavailable: return oauth_error(503, "temporarily_unavailable", st.message());
+    default: return error_response(st);
   }
 }
 
 http::Response discovery(const std::string& authority, const std::string& path_tenant, bool v2) {
   const std::string root = authority + "/" + path_tenant;
-  const std::string token = path_tenant == "adfs" ? root + "/oauth2/token"
-                                                  : root + (v2 ? "/oauth2/v2.0/token" : "/oauth2/token");
+  const std::string token =
+      path_tenant == "adfs" ? root + "/oauth2/token" : root + (v2 ? "/oauth2/v2.0/token" : "/oauth2/token");
   json::object doc{{"issuer", root + (v2 ? "/v2.0" : "")},
                    {"authorization_endpoint", root + (v2 ? "/oauth2/v2.0/authorize" : "/oauth2/authorize")},
                    {"token_endpoint", token},
@@ -138,9 +135,9 @@ http::Response token(const http::Request& req, const IdentityContext& ctx, bool 
                          "client_assertion.");
     }
     if (assertion_type != auth::kJwtBearerAssertionType) {
-      return oauth_error(400, "invalid_request",
-                         "AADSTS90014: client_assertion_type must be " + std::string(auth::kJwtBearerAssertionType) +
-                             ".");
+      return oauth_error(
+          400, "invalid_request",
+          "AADSTS90014: client_assertion_type must be " + std::string(auth::kJwtBearerAssertionType) + ".");
     }
     if (assertion_guard.empty()) {
       return oauth_error(400, "invalid_request",
@@ -152,8 +149,9 @@ http::Response token(const http::Request& req, const IdentityContext& ctx, bool 
     const std::string throttle_id = client_id.substr(0, 64);
     if (ctx.throttle) {
       if (const int64_t wait = ctx.throttle->begin(req.remote_address, throttle_id); wait > 0) {
-        return throttled(Status(Code::kThrottled, "Too many failed sign-ins; retry after " + std::to_string(wait) +
-                                                      " seconds.", std::to_string(wait)));
+        return throttled(Status(Code::kThrottled,
+                                "Too many failed sign-ins; retry after " + std::to_string(wait) + " seconds.",
+                                std::to_string(wait)));
       }
     }
     principal = ctx.assertions->authenticate(client_id, assertion_guard.view(), token_endpoints(ctx));
@@ -215,8 +213,9 @@ std::optional<Operation> route_identity(const http::Request& req, const ParsedTa
     return op("OidcDiscovery", [&, tenant] { return discovery(ctx.authority, tenant, true); });
   }
   if (m == "GET" && (is({"discovery", "v2.0", "keys"}) || is({"discovery", "keys"}))) {
-    return op("Jwks", [&] { return http::Response{200, {{"Content-Type", "application/json; charset=utf-8"}},
-                                                  ctx.tokens.jwks_json()}; });
+    return op("Jwks", [&] {
+      return http::Response{200, {{"Content-Type", "application/json; charset=utf-8"}}, ctx.tokens.jwks_json()};
+    });
   }
   if (m == "POST" && (is({"oauth2", "v2.0", "token"}) || is({"oauth2", "token"}))) {
     const bool v1 = s.size() == 3;

@@ -25,7 +25,7 @@ struct IdentityContext {
   auth::ServicePrincipalRegistry& principals;
   auth::TokenService& tokens;
   auth::ClientAssertionVerifier* assertions = nullptr;  // null: client secrets only
-  auth::SignInThrottle* throttle = nullptr;              // null: no throttling of client assertions
+  auth::SignInThrottle* throttle = nullptr;             // null: no throttling of client assertions
 };
 
 // nullopt when the path is not an identity endpoint. The Operation's run()

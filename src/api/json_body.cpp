@@ -1,5 +1,7 @@
 #include "api/json_body.hpp"
 
+#include <cmath>
+
 #include "common/secure_memory.hpp"
 
 namespace coffer::api {
@@ -62,8 +64,9 @@ Result<std::optional<int64_t>> opt_int(const json::object& o, std::string_view k
   if (!v) return std::optional<int64_t>();
   if (v->is_int64()) return std::optional<int64_t>(v->get_int64());
   if (v->is_uint64() && v->get_uint64() <= uint64_t(INT64_MAX)) return std::optional<int64_t>(int64_t(v->get_uint64()));
-  if (v->is_double() && v->get_double() == double(int64_t(v->get_double()))) {
-    return std::optional<int64_t>(int64_t(v->get_double()));
+  if (v->is_double()) {  // 1.7e9 is an integer too; converted only when in range (else undefined)
+    const double d = v->get_double();
+    if (d >= -0x1p63 && d < 0x1p63 && d == std::trunc(d)) return std::optional<int64_t>(static_cast<int64_t>(d));
   }
   return wrong_type(key, "an integer (Unix seconds)");
 }
@@ -75,8 +78,7 @@ Result<std::optional<json::object>> opt_object(const json::object& o, std::strin
   return std::optional<json::object>(v->get_object());
 }
 
-Result<std::optional<std::map<std::string, std::string>>> opt_string_map(const json::object& o,
-                                                                         std::string_view key) {
+Result<std::optional<std::map<std::string, std::string>>> opt_string_map(const json::object& o, std::string_view key) {
   COFFER_ASSIGN_OR_RETURN(auto obj, opt_object(o, key));
   if (!obj) return std::optional<std::map<std::string, std::string>>();
   std::map<std::string, std::string> out;

@@ -201,7 +201,9 @@ Result<KeyOperationRequest> parse_key_operation(std::string_view body, bool veri
 }
 
 Result<int64_t> parse_iso_duration(std::string_view text) {
-  const auto invalid = [&] { return bad("'" + std::string(text.substr(0, 64)) + "' is not an ISO-8601 duration (e.g. P90D)."); };
+  const auto invalid = [&] {
+    return bad("'" + std::string(text.substr(0, 64)) + "' is not an ISO-8601 duration (e.g. P90D).");
+  };
   if (text.size() < 3 || text[0] != 'P') return invalid();
   int64_t total = 0;
   bool time = false;
@@ -331,8 +333,8 @@ json::object deleted_key_bundle(const std::string& base, const vault::VaultInfo&
   return o;
 }
 
-json::object key_operation_result(const std::string& base, const std::string& name,
-                                  const vault::KeyOperationResult& r, bool with_cipher_extras) {
+json::object key_operation_result(const std::string& base, const std::string& name, const vault::KeyOperationResult& r,
+                                  bool with_cipher_extras) {
   json::object o{{"kid", base + "/keys/" + name + "/" + r.version}, {"value", base64url_encode(r.value.view())}};
   if (with_cipher_extras) {
     if (!r.iv.empty()) o["iv"] = base64url_encode(r.iv);

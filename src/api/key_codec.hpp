@@ -45,10 +45,9 @@ Result<int> parse_rng(std::string_view body);
 
 // kid of a key version: <base>/keys/<name>/<version>.
 std::string key_id(const std::string& base, const vault::KeyProperties& p);
-boost::json::object key_bundle(const std::string& base, const vault::VaultInfo& vault,
-                               const vault::KeyProperties& p);
-boost::json::object key_item(const std::string& base, const vault::VaultInfo& vault,
-                             const vault::KeyProperties& p, bool versioned_id);
+boost::json::object key_bundle(const std::string& base, const vault::VaultInfo& vault, const vault::KeyProperties& p);
+boost::json::object key_item(const std::string& base, const vault::VaultInfo& vault, const vault::KeyProperties& p,
+                             bool versioned_id);
 boost::json::object deleted_key_bundle(const std::string& base, const vault::VaultInfo& vault,
                                        const vault::DeletedKey& d, bool item);
 boost::json::object key_operation_result(const std::string& base, const std::string& name,

@@ -42,8 +42,9 @@ http::Response run_crypto(std::string_view op, const std::string& body, const st
   if (op == "wrapkey") return respond(keys.wrap(vault, name, version, r.alg, r.value), out(false));
   if (op == "unwrapkey") return respond(keys.unwrap(vault, name, version, r.alg, r.value), out(false));
   if (op == "sign") return respond(keys.sign(vault, name, version, r.alg, r.value), out(false));
-  return respond(keys.verify(vault, name, version, r.alg, r.digest, r.value),
-                 [](const vault::KeyOperationResult& res) { return json::object{{"value", res.verified}}; });
+  return respond(keys.verify(vault, name, version, r.alg, r.digest, r.value), [](const vault::KeyOperationResult& res) {
+    return json::object{{"value", res.verified}};
+  });
 }
 
 }  // namespace
@@ -98,8 +99,7 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
     const auto bundle = [&, base](const vault::KeyProperties& p) { return key_bundle(base, vault, p); };
 
     if (seg.size() == 2 && method == "PUT") {
-      return data_operation("KeyImport", "keys/import/action", object_scope(name), object_url(name),
-                            [&, name, bundle] {
+      return data_operation("KeyImport", "keys/import/action", object_scope(name), object_url(name), [&, name, bundle] {
         auto im = parse_key_import(body);
         if (!im.ok()) return error_response(im.status());
         im->idempotency_key = req.idempotency_key;
@@ -113,8 +113,7 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
       });
     }
     if (seg.size() == 3 && method == "POST" && seg[2] == "create") {
-      return data_operation("KeyCreate", "keys/create/action", object_scope(name), object_url(name),
-                            [&, name, bundle] {
+      return data_operation("KeyCreate", "keys/create/action", object_scope(name), object_url(name), [&, name, bundle] {
         auto draft = parse_key_create(body);
         if (!draft.ok()) return error_response(draft.status());
         draft->idempotency_key = req.idempotency_key;
@@ -122,13 +121,15 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
       });
     }
     if (seg.size() == 3 && method == "POST" && seg[2] == "rotate") {
-      return data_operation("KeyRotate", "keys/rotate/action", object_scope(name), object_url(name),
-                  [&, name, bundle] { return respond(keys.rotate(vault, name, req.idempotency_key), bundle); });
+      return data_operation("KeyRotate", "keys/rotate/action", object_scope(name), object_url(name), [&, name, bundle] {
+        return respond(keys.rotate(vault, name, req.idempotency_key), bundle);
+      });
     }
     if (seg.size() == 3 && method == "POST" && seg[2] == "backup") {
       return data_operation("KeyBackup", "keys/backup/action", object_scope(name), object_url(name), [&, name] {
-        return respond(keys.backup(vault, name),
-                       [](const std::string& blob) { return json::object{{"value", base64url_encode(blob)}}; });
+        return respond(keys.backup(vault, name), [](const std::string& blob) {
+          return json::object{{"value", base64url_encode(blob)}};
+        });
       });
     }
     if (seg.size() == 3 && method == "GET" && seg[2] == "versions") {
@@ -146,27 +147,27 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
     if (seg.size() == 3 && seg[2] == "rotationpolicy") {
       const std::string url = object_url(name) + "/rotationpolicy";
       if (method == "GET") {
-        return data_operation("KeyRotationPolicyGet", "keyrotationpolicies/read", object_scope(name), url, [&, base, name] {
-          return respond(keys.get_rotation_policy(vault, name),
-                         [&](const vault::RotationPolicy& p) { return rotation_policy_json(base, name, p); });
-        });
+        return data_operation(
+            "KeyRotationPolicyGet", "keyrotationpolicies/read", object_scope(name), url, [&, base, name] {
+              return respond(keys.get_rotation_policy(vault, name),
+                             [&](const vault::RotationPolicy& p) { return rotation_policy_json(base, name, p); });
+            });
       }
       if (method == "PUT") {
-        return data_operation("KeyRotationPolicyUpdate", "keyrotationpolicies/write", object_scope(name), url,
-                    [&, base, name] {
-                      auto policy = parse_rotation_policy(body);
-                      if (!policy.ok()) return error_response(policy.status());
-                      return respond(keys.set_rotation_policy(vault, name, *policy), [&](const vault::RotationPolicy& p) {
-                        return rotation_policy_json(base, name, p);
-                      });
-                    });
+        return data_operation(
+            "KeyRotationPolicyUpdate", "keyrotationpolicies/write", object_scope(name), url, [&, base, name] {
+              auto policy = parse_rotation_policy(body);
+              if (!policy.ok()) return error_response(policy.status());
+              return respond(keys.set_rotation_policy(vault, name, *policy),
+                             [&](const vault::RotationPolicy& p) { return rotation_policy_json(base, name, p); });
+            });
       }
       return std::nullopt;
     }
     // POST /keys/{n}/{version}/{op}; az sends "/keys/{n}//{op}" for the latest version, which
     // arrives here as /keys/{n}/{op} (repeated slashes collapse).
-    const bool latest_op = seg.size() == 3 && method == "POST" && seg[2] != "create" && seg[2] != "rotate" &&
-                           seg[2] != "backup";
+    const bool latest_op =
+        seg.size() == 3 && method == "POST" && seg[2] != "create" && seg[2] != "rotate" && seg[2] != "backup";
     if ((seg.size() == 4 || latest_op) && method == "POST") {
       const std::string version = seg.size() == 4 ? seg[2] : std::string();
       const std::string& op_word = seg.back();
@@ -180,8 +181,9 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
       for (const auto& r : kCryptoRoutes) {
         if (op_word != r.path) continue;
         const std::string_view op = r.path;
-        Operation crypto = data_operation(std::string(r.operation), r.action, object_scope(name), url,
-                    [&, op, base, name, version] { return run_crypto(op, body, base, vault, name, version, keys); });
+        Operation crypto = data_operation(
+            std::string(r.operation), r.action, object_scope(name), url,
+            [&, op, base, name, version] { return run_crypto(op, body, base, vault, name, version, keys); });
         crypto.computes_only = true;
         return crypto;
       }
@@ -203,7 +205,7 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
       const std::string url = object_url(name) + (version.empty() ? "" : "/" + version);
       if (method == "GET") {
         return data_operation("KeyGet", "keys/read", object_scope(name), url,
-                    [&, name, version, bundle] { return respond(keys.get(vault, name, version), bundle); });
+                              [&, name, version, bundle] { return respond(keys.get(vault, name, version), bundle); });
       }
       if (method == "PATCH") {
         return data_operation("KeyUpdate", "keys/update/action", object_scope(name), url, [&, name, version, bundle] {

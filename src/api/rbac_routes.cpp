@@ -57,13 +57,13 @@ json::object definition_json(const auth::RoleDefinition& r) {
 
 json::object assignment_json(const auth::RoleAssignment& a) {
   const std::string scope_part = a.scope == "/" ? "" : a.scope;
-  return json::object{{"id", scope_part + std::string(kAssignmentsPath) + a.name},
-                      {"name", a.name},
-                      {"type", "Microsoft.Authorization/roleAssignments"},
-                      {"properties", json::object{{"scope", a.scope},
-                                                  {"roleDefinitionId", std::string(kDefinitionsPath) +
-                                                                           a.role_definition_id},
-                                                  {"principalId", a.principal_id}}}};
+  return json::object{
+      {"id", scope_part + std::string(kAssignmentsPath) + a.name},
+      {"name", a.name},
+      {"type", "Microsoft.Authorization/roleAssignments"},
+      {"properties", json::object{{"scope", a.scope},
+                                  {"roleDefinitionId", std::string(kDefinitionsPath) + a.role_definition_id},
+                                  {"principalId", a.principal_id}}}};
 }
 
 Result<std::optional<std::vector<std::string>>> opt_strings(const json::object& o, std::string_view key) {
@@ -191,8 +191,8 @@ http::Response put_definition(const http::Request& req, const std::string& name,
     auto abs = absolute_scope(s, prefix);
     if (!abs.ok()) return rbac_error(abs.status());
     if (!auth::scope_covers(scope, *abs)) {
-      return rbac_error(Status(Code::kBadParameter, "Assignable scope '" + *abs + "' is outside the request scope '" +
-                                                        scope + "'."));
+      return rbac_error(
+          Status(Code::kBadParameter, "Assignable scope '" + *abs + "' is outside the request scope '" + scope + "'."));
     }
     def.assignable_scopes.push_back(*abs);
   }
@@ -217,8 +217,8 @@ http::Response put_assignment(const http::Request& req, const std::string& name,
     return rbac_error(Status(Code::kBadParameter, "Properties 'roleDefinitionId' and 'principalId' are required."));
   }
   const std::string role_id = role_id_from(**role);
-  if (Status st = ctx.authorizer.authorize_assignment(ctx.caller, auth::action_of("RoleAssignmentCreate"), scope,
-                                                      role_id);
+  if (Status st =
+          ctx.authorizer.authorize_assignment(ctx.caller, auth::action_of("RoleAssignmentCreate"), scope, role_id);
       !st.ok()) {
     return rbac_error(st);
   }
@@ -246,11 +246,12 @@ bool is_rbac_path(const ParsedTarget& target) {
   return false;
 }
 
-std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget& target,
-                                    const std::string& prefix, const RbacContext& ctx) {
+std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget& target, const std::string& prefix,
+                                    const RbacContext& ctx) {
   const auto& s = target.segments;
   std::size_t i = 0;
-  while (i + 2 < s.size() && !(iequals_ascii(s[i], "providers") && iequals_ascii(s[i + 1], "Microsoft.Authorization"))) ++i;
+  while (i + 2 < s.size() && !(iequals_ascii(s[i], "providers") && iequals_ascii(s[i + 1], "Microsoft.Authorization")))
+    ++i;
   if (i + 2 >= s.size() || s.size() > i + 4) return std::nullopt;
   std::string written;
   for (std::size_t k = 0; k < i; ++k) written += "/" + s[k];
@@ -338,8 +339,8 @@ std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget
       auto a = rbac.get_assignment(name);
       if (!a.ok()) return rbac_error(a.status());
       if (!auth::scope_covers(scope, a->scope)) return rbac_error(assignment_not_found());
-      if (Status st = ctx.authorizer.authorize_assignment(ctx.caller, auth::action_of("RoleAssignmentDelete"),
-                                                          scope, a->role_definition_id);
+      if (Status st = ctx.authorizer.authorize_assignment(ctx.caller, auth::action_of("RoleAssignmentDelete"), scope,
+                                                          a->role_definition_id);
           !st.ok()) {
         return rbac_error(st);
       }

@@ -1,7 +1,7 @@
 #include "api/responses.hpp"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 #include "common/utf8.hpp"
 
@@ -121,7 +121,8 @@ http::Response error_response(const Status& status) {
 http::Response failure_response(http::Failure failure) {
   using F = http::Failure;
   const auto akv = [&](const char* code, const char* message) {
-    return json_response(http::status_of(failure), json::object{{"error", json::object{{"code", code}, {"message", message}}}});
+    return json_response(http::status_of(failure),
+                         json::object{{"error", json::object{{"code", code}, {"message", message}}}});
   };
   switch (failure) {
     case F::kHeaderTooLarge: return akv("BadParameter", "The request header block is too large.");

@@ -123,8 +123,7 @@ json::object secret_item(const std::string& base, const vault::VaultInfo& vault,
 
 json::object deleted_secret_bundle(const std::string& base, const vault::VaultInfo& vault,
                                    const vault::DeletedSecret& d, bool item) {
-  json::object o = item ? secret_item(base, vault, d.properties, false)
-                        : secret_bundle(base, vault, d.properties);
+  json::object o = item ? secret_item(base, vault, d.properties, false) : secret_bundle(base, vault, d.properties);
   o["recoveryId"] = base + "/deletedsecrets/" + d.properties.name;
   o["deletedDate"] = d.deletion.deleted_date;
   o["scheduledPurgeDate"] = d.deletion.scheduled_purge_date;

@@ -26,7 +26,7 @@ boost::json::object secret_bundle(const std::string& base, const vault::VaultInf
 // (the HTTP layer wipes it and its copies once sent).
 http::Response secret_value_response(const std::string& base, const vault::VaultInfo& vault, const vault::Secret& s);
 boost::json::object secret_item(const std::string& base, const vault::VaultInfo& vault,
-                                 const vault::SecretProperties& p, bool versioned_id);
+                                const vault::SecretProperties& p, bool versioned_id);
 boost::json::object deleted_secret_bundle(const std::string& base, const vault::VaultInfo& vault,
                                           const vault::DeletedSecret& d, bool item);
 

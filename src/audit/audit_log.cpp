@@ -91,14 +91,14 @@ struct AuditLog::Sink {
   std::condition_variable cv;
   std::condition_variable done_cv;
   bool worker_owns = false;
-  std::deque<Entry> queue;             // records waiting for the worker
-  std::string carry;                   // the unwritten end of a batch written in part without blocking
+  std::deque<Entry> queue;  // records waiting for the worker
+  std::string carry;        // the unwritten end of a batch written in part without blocking
   std::shared_ptr<Ticket> carry_ticket;
   std::optional<Anchor> carry_anchor;  // a checkpoint in the carry, anchored once it is written
   std::optional<Anchor> anchor_due;    // a checkpoint written inline, to be anchored by the worker
   bool stopping = false;
   bool done = false;
-  std::string last_error;  // empty while healthy
+  std::string last_error;              // empty while healthy
   std::atomic<int64_t> busy_since{0};  // steady ms of the worker's write in progress, 0 = idle
 
   bool stalled() const {
@@ -288,8 +288,8 @@ struct AuditLog::Sink {
     if (!options.anchor) return;
     Status st = options.anchor(id, anchor);
     if (!st.ok()) {
-      spdlog::error("audit sink {}: cannot record the anchor of checkpoint {} (retried at the next checkpoint): {}",
-                    id, anchor.sequence, st.message());
+      spdlog::error("audit sink {}: cannot record the anchor of checkpoint {} (retried at the next checkpoint): {}", id,
+                    anchor.sequence, st.message());
     }
   }
 
@@ -360,15 +360,12 @@ Status AuditLog::write_batch(std::span<const AuditRecord* const> records) {
   for (auto& sink : sinks_) {
     std::string error;
     switch (sink->offer(records, ticket, error)) {
-      case Sink::Offer::kAccepted:
-        ++accepted;
-        break;
+      case Sink::Offer::kAccepted: ++accepted; break;
       case Sink::Offer::kFailed:
         ++failed;
         errors += (errors.empty() ? "" : "; ") + error;
         break;
-      case Sink::Offer::kQueued:
-        break;
+      case Sink::Offer::kQueued: break;
     }
   }
   bool decided = accepted >= need || failed > n - need;
@@ -385,8 +382,9 @@ Status AuditLog::write_batch(std::span<const AuditRecord* const> records) {
     std::lock_guard lock(ticket->mu);
     ticket->abandoned = true;
   }
-  if (!decided) errors += (errors.empty() ? "" : "; ") + std::string("timed out after ") +
-                          std::to_string(options_.write_timeout.count()) + " ms";
+  if (!decided)
+    errors += (errors.empty() ? "" : "; ") + std::string("timed out after ") +
+              std::to_string(options_.write_timeout.count()) + " ms";
   return Status(Code::kUnavailable, "audit record not accepted by " +
                                         std::string(options_.require_all ? "every sink" : "any sink") + ": " + errors);
 }

@@ -13,9 +13,7 @@
 namespace coffer::audit {
 namespace {
 
-Status io_error(const std::string& what) {
-  return Status(Code::kUnavailable, what + ": " + std::strerror(errno));
-}
+Status io_error(const std::string& what) { return Status(Code::kUnavailable, what + ": " + std::strerror(errno)); }
 
 // How a destination's descriptor can be written without blocking.
 enum class FdKind {
@@ -176,7 +174,8 @@ class FileOutput final : public AuditOutput {
     }
     tail.pop_back();
     auto prev_nl = tail.rfind('\n');
-    std::string_view last = prev_nl == std::string::npos ? std::string_view(tail) : std::string_view(tail).substr(prev_nl + 1);
+    std::string_view last =
+        prev_nl == std::string::npos ? std::string_view(tail) : std::string_view(tail).substr(prev_nl + 1);
     auto head = head_after(last);
     if (!head.ok()) return std::optional<ChainHead>();  // not a chained log: start a chain after it
     return std::optional<ChainHead>(*head);

@@ -1,7 +1,7 @@
 #include "audit/verify.hpp"
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -87,14 +87,13 @@ VerifyReport verify_logs(const std::vector<std::string>& files, const VerifyOpti
         chain_first = seq;
       } else if (seq != prev->sequence + 1) {
         if (seq <= prev->sequence) {
-          return fail(here + ": out of order or duplicated (expected sequence " +
-                      std::to_string(prev->sequence + 1) + "): a record was inserted or reordered");
+          return fail(here + ": out of order or duplicated (expected sequence " + std::to_string(prev->sequence + 1) +
+                      "): a record was inserted or reordered");
         }
         return fail(here + ": sequence jumps from " + std::to_string(prev->sequence) + " to " + std::to_string(seq) +
                     ": " + std::to_string(seq - prev->sequence - 1) + " record(s) deleted before it");
       } else if (*prevh != prev->hash) {
-        return fail(prev_where + ": altered (its hash does not match previousHash of the next record, " + here +
-                    ")");
+        return fail(prev_where + ": altered (its hash does not match previousHash of the next record, " + here + ")");
       }
       const json::string* category = str_field(*o, "category");
       last_is_checkpoint = category && *category == "AuditCheckpoint";
@@ -106,10 +105,9 @@ VerifyReport verify_logs(const std::vector<std::string>& files, const VerifyOpti
         if (options.public_key_pem.empty()) return fail("no audit public key: give --public-key");
         auto raw_sig = base64url_decode(*sig);
         std::string key_id;
-        const bool good =
-            raw_sig && crypto::ed25519_verify(options.public_key_pem,
-                                              checkpoint_message(seq, *prevh, tms->get_int64(), *kid), *raw_sig,
-                                              &key_id);
+        const bool good = raw_sig && crypto::ed25519_verify(options.public_key_pem,
+                                                            checkpoint_message(seq, *prevh, tms->get_int64(), *kid),
+                                                            *raw_sig, &key_id);
         if (!key_id.empty() && key_id != *kid) {
           return fail(here + ": checkpoint signed by key " + std::string(*kid) + ", not by the given key " + key_id);
         }
@@ -133,11 +131,11 @@ VerifyReport verify_logs(const std::vector<std::string>& files, const VerifyOpti
     }
   }
   if (!last_is_checkpoint) {
-    std::string msg = "the log ends at " + last_where + " without a checkpoint: " +
-                      std::to_string(prev->sequence - r.last_checkpoint) + " line(s) after " +
-                      (r.last_checkpoint ? "the last checkpoint (sequence " + std::to_string(r.last_checkpoint) + ")"
-                                         : "the start") +
-                      " are not signed (truncated, or a live log)";
+    std::string msg =
+        "the log ends at " + last_where +
+        " without a checkpoint: " + std::to_string(prev->sequence - r.last_checkpoint) + " line(s) after " +
+        (r.last_checkpoint ? "the last checkpoint (sequence " + std::to_string(r.last_checkpoint) + ")" : "the start") +
+        " are not signed (truncated, or a live log)";
     if (!options.allow_unsigned_tail) return fail(msg);
     r.notes.push_back(msg);
   }

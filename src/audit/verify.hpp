@@ -37,10 +37,10 @@ struct VerifyOptions {
 
 struct VerifyReport {
   bool ok = false;
-  std::string error;             // the first problem: "<file>:<line> (sequence N): why"
+  std::string error;  // the first problem: "<file>:<line> (sequence N): why"
   std::vector<std::string> notes;
-  uint64_t records = 0;          // request records seen
-  uint64_t checkpoints = 0;      // checkpoints verified
+  uint64_t records = 0;      // request records seen
+  uint64_t checkpoints = 0;  // checkpoints verified
   uint64_t first_sequence = 0;
   uint64_t last_sequence = 0;
   uint64_t last_checkpoint = 0;  // sequence of the last verified checkpoint

@@ -44,9 +44,9 @@ class AccessIndex {
   bool check(std::string_view object_id, std::string_view action, std::string_view scope,
              const std::string* role_id) const;
 
-  std::unordered_map<std::string, RoleDefinition> roles_;               // role GUID → role
-  std::unordered_map<std::string, std::vector<Grant>> grants_;          // principal or group id → grants
-  std::unordered_map<std::string, std::vector<std::string>> groups_of_; // member id → group ids
+  std::unordered_map<std::string, RoleDefinition> roles_;                // role GUID → role
+  std::unordered_map<std::string, std::vector<Grant>> grants_;           // principal or group id → grants
+  std::unordered_map<std::string, std::vector<std::string>> groups_of_;  // member id → group ids
   std::size_t assignments_ = 0;
 };
 

@@ -73,10 +73,9 @@ Result<std::string> normalize_scope(std::string_view scope) {
     if (slash > i) parts.push_back(lower_ascii(scope.substr(i, slash - i)));
     i = slash + 1;
   }
-  const Status bad(Code::kBadParameter,
-                   "The scope '" + std::string(scope.substr(0, 300)) +
-                       "' is not valid. Use '/', '/vaults/{vault}' or "
-                       "'/vaults/{vault}/secrets|keys|certificates/{name}'.");
+  const Status bad(Code::kBadParameter, "The scope '" + std::string(scope.substr(0, 300)) +
+                                            "' is not valid. Use '/', '/vaults/{vault}' or "
+                                            "'/vaults/{vault}/secrets|keys|certificates/{name}'.");
   if (parts.empty()) return std::string("/");
   if (parts[0] != "vaults" || (parts.size() != 2 && parts.size() != 4) || !valid_scope_name(parts[1])) return bad;
   std::string out = "/vaults/" + parts[1];

@@ -12,9 +12,12 @@ Status Authorizer::denied(const Principal& principal, std::string_view action, s
   return Status(Code::kForbidden,
                 "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny "
                 "assignments or role definitions were changed recently, please observe propagation time.\r\n"
-                "Caller: appid=" + principal.app_id + ";oid=" + principal.object_id + "\r\nAction: '" + std::string(action) + "'\r\nResource: '" + resource +
+                "Caller: appid=" +
+                    principal.app_id + ";oid=" + principal.object_id + "\r\nAction: '" + std::string(action) +
+                    "'\r\nResource: '" + resource +
                     "'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: "
-                    "'DeniedWithNoValidRBAC' \r\n" + vault_line,
+                    "'DeniedWithNoValidRBAC' \r\n" +
+                    vault_line,
                 "ForbiddenByRbac");
 }
 

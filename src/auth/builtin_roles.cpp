@@ -30,8 +30,8 @@ std::vector<std::string> v(std::initializer_list<const char*> tails) {
   return out;
 }
 
-RoleDefinition role(std::string_view guid, std::string name, std::string description,
-                    std::vector<std::string> actions, std::vector<std::string> data_actions) {
+RoleDefinition role(std::string_view guid, std::string name, std::string description, std::vector<std::string> actions,
+                    std::vector<std::string> data_actions) {
   RoleDefinition r;
   r.name = std::string(guid);
   r.role_name = std::move(name);
@@ -47,11 +47,13 @@ std::vector<RoleDefinition> make_builtin_roles() {
   roles.push_back(role(kKeyVaultAdministratorRoleId, "Key Vault Administrator",
                        "Perform all data plane operations on a key vault and all objects in it, including "
                        "certificates, keys, and secrets. Cannot manage key vault resources or manage role "
-                       "assignments." + kRbacOnly,
+                       "assignments." +
+                           kRbacOnly,
                        kvstd(), v({"*"})));
   roles.push_back(role("21090545-7ca7-4776-b22c-e363652d74d2", "Key Vault Reader",
                        "Read metadata of key vaults and its certificates, keys, and secrets. Cannot read sensitive "
-                       "values such as secret contents or key material." + kRbacOnly,
+                       "values such as secret contents or key material." +
+                           kRbacOnly,
                        kvstd(), v({"*/read", "secrets/readMetadata/action"})));
   roles.push_back(role("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", "Key Vault Secrets Officer",
                        "Perform any action on the secrets of a key vault, except manage permissions." + kRbacOnly,
@@ -59,13 +61,13 @@ std::vector<RoleDefinition> make_builtin_roles() {
   roles.push_back(role(kKeyVaultSecretsUserRoleId, "Key Vault Secrets User", "Read secret contents." + kRbacOnly, {},
                        v({"secrets/getSecret/action", "secrets/readMetadata/action"})));
   roles.push_back(role("14b46e9e-c2b7-41b4-b07b-48a6ebf60603", "Key Vault Crypto Officer",
-                       "Perform any action on the keys of a key vault, except manage permissions." + kRbacOnly,
-                       kvstd(), v({"keys/*", "keyrotationpolicies/*"})));
-  roles.push_back(role("12338af0-0e69-4776-bea7-57ae8d297424", "Key Vault Crypto User",
-                       "Perform cryptographic operations using keys." + kRbacOnly, {},
-                       v({"keys/read", "keys/update/action", "keys/backup/action", "keys/encrypt/action",
-                          "keys/decrypt/action", "keys/wrap/action", "keys/unwrap/action", "keys/sign/action",
-                          "keys/verify/action"})));
+                       "Perform any action on the keys of a key vault, except manage permissions." + kRbacOnly, kvstd(),
+                       v({"keys/*", "keyrotationpolicies/*"})));
+  roles.push_back(
+      role("12338af0-0e69-4776-bea7-57ae8d297424", "Key Vault Crypto User",
+           "Perform cryptographic operations using keys." + kRbacOnly, {},
+           v({"keys/read", "keys/update/action", "keys/backup/action", "keys/encrypt/action", "keys/decrypt/action",
+              "keys/wrap/action", "keys/unwrap/action", "keys/sign/action", "keys/verify/action"})));
   roles.push_back(role("e147488a-f6f5-4113-8e2d-b22465e65bf6", "Key Vault Crypto Service Encryption User",
                        "Read metadata of keys and perform wrap/unwrap operations." + kRbacOnly,
                        {"Microsoft.EventGrid/eventSubscriptions/write", "Microsoft.EventGrid/eventSubscriptions/read",
@@ -76,10 +78,9 @@ std::vector<RoleDefinition> make_builtin_roles() {
   roles.push_back(role("a4417e6f-fecd-4de8-b567-7b0420556985", "Key Vault Certificates Officer",
                        "Perform any action on the certificates of a key vault, except manage permissions." + kRbacOnly,
                        kvstd(), v({"certificatecas/*", "certificates/*", "certificatecontacts/write"})));
-  roles.push_back(role("db79e9a7-68ee-4b58-9aeb-b90e7c24fcba", "Key Vault Certificate User",
-                       "Read certificate contents." + kRbacOnly, {},
-                       v({"certificates/read", "secrets/getSecret/action", "secrets/readMetadata/action",
-                          "keys/read"})));
+  roles.push_back(role(
+      "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba", "Key Vault Certificate User", "Read certificate contents." + kRbacOnly,
+      {}, v({"certificates/read", "secrets/getSecret/action", "secrets/readMetadata/action", "keys/read"})));
   RoleDefinition daa = role(
       kKeyVaultDataAccessAdministratorRoleId, "Key Vault Data Access Administrator",
       "Manage access to Azure Key Vault by adding or removing role assignments for the Key Vault Administrator, Key "
@@ -92,14 +93,10 @@ std::vector<RoleDefinition> make_builtin_roles() {
        "Microsoft.Management/managementGroups/read", "Microsoft.Resources/deployments/*", "Microsoft.Support/*",
        "Microsoft.KeyVault/vaults/*/read"},
       {});
-  daa.assignable_role_ids = {std::string(kKeyVaultAdministratorRoleId),
-                             "a4417e6f-fecd-4de8-b567-7b0420556985",
-                             "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
-                             "e147488a-f6f5-4113-8e2d-b22465e65bf6",
-                             "12338af0-0e69-4776-bea7-57ae8d297424",
-                             "21090545-7ca7-4776-b22c-e363652d74d2",
-                             "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
-                             std::string(kKeyVaultSecretsUserRoleId)};
+  daa.assignable_role_ids = {std::string(kKeyVaultAdministratorRoleId), "a4417e6f-fecd-4de8-b567-7b0420556985",
+                             "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",    "e147488a-f6f5-4113-8e2d-b22465e65bf6",
+                             "12338af0-0e69-4776-bea7-57ae8d297424",    "21090545-7ca7-4776-b22c-e363652d74d2",
+                             "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",    std::string(kKeyVaultSecretsUserRoleId)};
   roles.push_back(std::move(daa));
   roles.push_back(role(kCofferAdministratorRoleId, "Coffer Administrator",
                        "Manage a Coffer server: vaults, service principals, groups, role definitions and role "

@@ -37,8 +37,8 @@ std::string trim_slash(std::string s) {
 }  // namespace
 
 ClientAssertionVerifier::ClientAssertionVerifier(ServicePrincipalRegistry& principals,
-                                                 WorkloadCredentialRegistry& credentials,
-                                                 IssuerKeyCache& issuer_keys, const Clock& clock)
+                                                 WorkloadCredentialRegistry& credentials, IssuerKeyCache& issuer_keys,
+                                                 const Clock& clock)
     : principals_(principals), credentials_(credentials), issuer_keys_(issuer_keys), clock_(clock) {}
 
 Result<Principal> ClientAssertionVerifier::authenticate(const std::string& client_id, std::string_view assertion,
@@ -71,7 +71,8 @@ Status ClientAssertionVerifier::check_times(const CompactJws& jws) const {
   const int64_t now = clock_.now();
   if (*exp + kSkewSeconds <= now || (nbf && *nbf > now + kSkewSeconds)) {
     return invalid_client("AADSTS700024: Client assertion is not within its valid time range. Current time: " +
-                          to_iso8601(now, UtcSuffix::kZ) + ", assertion valid from " + (nbf ? to_iso8601(*nbf, UtcSuffix::kZ) : std::string("(unset)")) +
+                          to_iso8601(now, UtcSuffix::kZ) + ", assertion valid from " +
+                          (nbf ? to_iso8601(*nbf, UtcSuffix::kZ) : std::string("(unset)")) +
                           ", expiry time of assertion " + to_iso8601(*exp, UtcSuffix::kZ) + ".");
   }
   return Status::Ok();
@@ -103,15 +104,19 @@ Result<Principal> ClientAssertionVerifier::federated(const std::string& client_i
   auto key = issuer_keys_.find(match->issuer, kid);
   if (!key.ok()) {
     if (key.status().code() == Code::kUnavailable) {
-      return Status(Code::kUnavailable, "AADSTS50166: Request to External OIDC endpoint failed. " +
-                                            key.status().message(), "temporarily_unavailable");
+      return Status(Code::kUnavailable,
+                    "AADSTS50166: Request to External OIDC endpoint failed. " + key.status().message(),
+                    "temporarily_unavailable");
     }
-    return invalid_client("AADSTS50013: Assertion failed signature validation. [Reason - The key was not found., "
-                          "Key id of the assertion: " + quoted(kid.substr(0, 128)) + "]");
+    return invalid_client(
+        "AADSTS50013: Assertion failed signature validation. [Reason - The key was not found., "
+        "Key id of the assertion: " +
+        quoted(kid.substr(0, 128)) + "]");
   }
   if (!key->supports(alg) || !key->verify(alg, jws.signing_input, jws.signature)) {
-    return invalid_client("AADSTS50013: Assertion failed signature validation. [Reason - The provided signature "
-                          "value did not match the expected signature value.]");
+    return invalid_client(
+        "AADSTS50013: Assertion failed signature validation. [Reason - The provided signature "
+        "value did not match the expected signature value.]");
   }
   COFFER_RETURN_IF_ERROR(check_times(jws));
   auto principal = principals_.find(client_id);
@@ -149,9 +154,11 @@ Result<Principal> ClientAssertionVerifier::certificate(const std::string& client
     }
   }
   if (!aud_ok) {
-    return invalid_client("AADSTS50013: Assertion audience does not match the token endpoint. The audience in the "
-                          "assertion was " + quoted(join(aud)) + " and the expected audience is " +
-                          quoted(token_endpoints.empty() ? std::string() : token_endpoints.front()) + ".");
+    return invalid_client(
+        "AADSTS50013: Assertion audience does not match the token endpoint. The audience in the "
+        "assertion was " +
+        quoted(join(aud)) + " and the expected audience is " +
+        quoted(token_endpoints.empty() ? std::string() : token_endpoints.front()) + ".");
   }
   const auto jti = string_member(jws.claims, "jti");
   if (!jti || jti->empty()) return malformed("The 'jti' claim is required.");
@@ -159,14 +166,16 @@ Result<Principal> ClientAssertionVerifier::certificate(const std::string& client
   auto info = crypto::parse_certificate(cert->der);
   if (!info.ok()) return Status(Code::kInternal, "stored certificate credential cannot be parsed");
   if (!info->key.supports(alg) || !info->key.verify(alg, jws.signing_input, jws.signature)) {
-    return invalid_client("AADSTS700027: Client assertion failed signature validation. [Reason - The provided "
-                          "signature value did not match the expected signature value.]");
+    return invalid_client(
+        "AADSTS700027: Client assertion failed signature validation. [Reason - The provided "
+        "signature value did not match the expected signature value.]");
   }
   const int64_t now = clock_.now();
   if (now + kSkewSeconds < cert->not_before || now >= cert->not_after) {
-    return invalid_client("AADSTS700027: Client assertion failed signature validation. [Reason - The certificate "
-                          "credential is outside its validity period (" + to_iso8601(cert->not_before, UtcSuffix::kZ) + " to " +
-                          to_iso8601(cert->not_after, UtcSuffix::kZ) + ").]");
+    return invalid_client(
+        "AADSTS700027: Client assertion failed signature validation. [Reason - The certificate "
+        "credential is outside its validity period (" +
+        to_iso8601(cert->not_before, UtcSuffix::kZ) + " to " + to_iso8601(cert->not_after, UtcSuffix::kZ) + ").]");
   }
   COFFER_RETURN_IF_ERROR(check_times(jws));
   auto principal = principals_.find(client_id);

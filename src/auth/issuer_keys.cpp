@@ -57,10 +57,12 @@ Result<std::string> OidcDiscoveryKeySource::fetch_jwks(const std::string& issuer
   if (!get_) return unavailable("no JWKS file is configured for the issuer '" + issuer + "'");
   const std::string discovery_url = base + "/.well-known/openid-configuration";
   auto discovery = get_(discovery_url);
-  if (!discovery.ok()) return unavailable("OpenID discovery at " + discovery_url + " failed: " + discovery.status().message());
+  if (!discovery.ok())
+    return unavailable("OpenID discovery at " + discovery_url + " failed: " + discovery.status().message());
   boost::system::error_code ec;
   json::value doc = json::parse(*discovery, ec);
-  if (ec || !doc.is_object()) return unavailable("the OpenID configuration at " + discovery_url + " is not a JSON object");
+  if (ec || !doc.is_object())
+    return unavailable("the OpenID configuration at " + discovery_url + " is not a JSON object");
   auto stated = string_member(doc.get_object(), "issuer");
   if (!stated || trim_slash(*stated) != base) {
     return unavailable("the OpenID configuration at " + discovery_url + " names another issuer");
@@ -78,7 +80,7 @@ IssuerKeyCache::IssuerKeyCache(OidcKeySource& source, IssuerKeyOptions options, 
     : source_(source), options_(options), clock_(clock) {}
 
 std::shared_ptr<IssuerKeyCache::Entry> IssuerKeyCache::entry(const std::string& issuer) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto& e = entries_[issuer];
   if (!e) e = std::make_shared<Entry>();
   return e;
@@ -102,7 +104,7 @@ Status IssuerKeyCache::refresh(const std::string& issuer, Entry& e, int64_t now)
 
 Result<crypto::JwsPublicKey> IssuerKeyCache::find(const std::string& issuer, const std::string& kid) {
   auto e = entry(issuer);
-  std::lock_guard lock(e->mu);
+  MutexLock lock(e->mu);
   const int64_t now = clock_.now();
   const bool may_fetch = e->attempted_at == 0 || now - e->attempted_at >= options_.refresh_interval_seconds;
   bool fetched = false;
@@ -111,15 +113,16 @@ Result<crypto::JwsPublicKey> IssuerKeyCache::find(const std::string& issuer, con
     fetched = true;
   }
   if (!e->keys) {
-    return Status(Code::kUnavailable, "The signing keys of issuer '" + issuer + "' are unavailable: " +
-                                          (e->last_error.ok() ? std::string("not fetched yet") : e->last_error.message()));
+    return Status(Code::kUnavailable,
+                  "The signing keys of issuer '" + issuer + "' are unavailable: " +
+                      (e->last_error.ok() ? std::string("not fetched yet") : e->last_error.message()));
   }
   if (auto key = pick(*e->keys, kid)) return *key;
   if (!fetched && may_fetch && refresh(issuer, *e, now).ok()) {
     if (auto key = pick(*e->keys, kid)) return *key;
   }
-  return Status(Code::kUnauthorized, "The key '" + kid.substr(0, 128) + "' was not found in the key set of issuer '" +
-                                         issuer + "'.");
+  return Status(Code::kUnauthorized,
+                "The key '" + kid.substr(0, 128) + "' was not found in the key set of issuer '" + issuer + "'.");
 }
 
 }  // namespace coffer::auth

@@ -23,12 +23,12 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "auth/jwt.hpp"
 #include "common/clock.hpp"
 #include "common/status.hpp"
+#include "common/thread_annotations.hpp"
 
 namespace coffer::auth {
 
@@ -55,8 +55,8 @@ class OidcDiscoveryKeySource final : public OidcKeySource {
 };
 
 struct IssuerKeyOptions {
-  int64_t cache_seconds = 3600;          // refetch a set this old before using it
-  int64_t refresh_interval_seconds = 30; // least time between two fetches for one issuer
+  int64_t cache_seconds = 3600;           // refetch a set this old before using it
+  int64_t refresh_interval_seconds = 30;  // least time between two fetches for one issuer
 };
 
 class IssuerKeyCache {
@@ -71,21 +71,21 @@ class IssuerKeyCache {
 
  private:
   struct Entry {
-    std::mutex mu;
-    std::shared_ptr<const JwkSet> keys;  // null until a fetch succeeded
-    int64_t fetched_at = 0;              // time of the last successful fetch
-    int64_t attempted_at = 0;            // time of the last fetch attempt
-    Status last_error;
+    Mutex mu;
+    std::shared_ptr<const JwkSet> keys COFFER_GUARDED_BY(mu);  // null until a fetch succeeded
+    int64_t fetched_at COFFER_GUARDED_BY(mu) = 0;              // time of the last successful fetch
+    int64_t attempted_at COFFER_GUARDED_BY(mu) = 0;            // time of the last fetch attempt
+    Status last_error COFFER_GUARDED_BY(mu);
   };
   std::shared_ptr<Entry> entry(const std::string& issuer);
   // Fetches the set into `e` (e.mu held). OK unless the fetch failed.
-  Status refresh(const std::string& issuer, Entry& e, int64_t now);
+  Status refresh(const std::string& issuer, Entry& e, int64_t now) COFFER_REQUIRES(e.mu);
 
   OidcKeySource& source_;
   IssuerKeyOptions options_;
   const Clock& clock_;
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<Entry>> entries_;
+  Mutex mu_;
+  std::map<std::string, std::shared_ptr<Entry>> entries_ COFFER_GUARDED_BY(mu_);
 };
 
 }  // namespace coffer::auth

@@ -10,10 +10,10 @@
 namespace coffer::auth {
 
 enum class ScopeKind {
-  kRoot,    // "/"
-  kVault,   // "/vaults/{v}"
-  kObject,  // "/vaults/{v}/secrets/{n}"
-  kRequest, // the scope named in the request (role management)
+  kRoot,     // "/"
+  kVault,    // "/vaults/{v}"
+  kObject,   // "/vaults/{v}/secrets/{n}"
+  kRequest,  // the scope named in the request (role management)
 };
 
 struct OperationAction {

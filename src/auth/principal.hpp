@@ -6,9 +6,9 @@
 namespace coffer::auth {
 
 struct Principal {
-  std::string tenant_id;   // tid
-  std::string object_id;   // oid
-  std::string app_id;      // appid (the client id)
+  std::string tenant_id;  // tid
+  std::string object_id;  // oid
+  std::string app_id;     // appid (the client id)
   std::string display_name;
 };
 

@@ -149,13 +149,14 @@ Status load_prefix(store::ReadTxn& txn, std::string_view prefix, Decode decode, 
 }  // namespace
 
 RbacRegistry::RbacRegistry(store::Store& store)
-    : store_(store), index_(std::make_shared<const AccessIndex>(std::vector<RoleDefinition>{},
-                                                                std::vector<RoleAssignment>{}, std::vector<Group>{})) {
+    : store_(store),
+      index_(std::make_shared<const AccessIndex>(std::vector<RoleDefinition>{}, std::vector<RoleAssignment>{},
+                                                 std::vector<Group>{})) {
   store_.watch(std::string(kMarkerKey));
 }
 
 Status RbacRegistry::load() {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   const std::uint64_t generation = store_.generation();
   COFFER_RETURN_IF_ERROR(load_locked());
   checked_at_.store(generation);
@@ -189,9 +190,10 @@ Status RbacRegistry::refresh_locked(std::uint64_t generation) const {
 
 Status RbacRegistry::commit_locked(const std::function<Status(store::WriteTxn&)>& mutation) {
   int64_t next_marker = -1;
+  const int64_t loaded_at = marker_revision_;  // (read under write_mu_, which the callback runs within)
   Status st = store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto m, txn.get(kMarkerKey));
-    if ((m ? m->revision : 0) != marker_revision_) {
+    if ((m ? m->revision : 0) != loaded_at) {
       return Status(Code::kConflict, "Role management changed on another server meanwhile; retry the request.",
                     "RoleManagementConflict");
     }
@@ -211,14 +213,14 @@ Status RbacRegistry::commit_locked(const std::function<Status(store::WriteTxn&)>
 }
 
 std::shared_ptr<const AccessIndex> RbacRegistry::index() const {
-  std::lock_guard lock(index_mu_);
+  MutexLock lock(index_mu_);
   return index_;
 }
 
 Result<std::shared_ptr<const AccessIndex>> RbacRegistry::fresh_index() const {
   const std::uint64_t generation = store_.generation();
   if (checked_at_.load() != generation) {
-    std::lock_guard lock(write_mu_);
+    MutexLock lock(write_mu_);
     if (Status st = refresh_locked(generation); !st.ok()) {
       return Status(Code::kUnavailable, "Role assignments cannot be checked right now: " + st.message());
     }
@@ -234,7 +236,7 @@ void RbacRegistry::publish_locked() const {
   std::vector<Group> groups;
   for (const auto& [id, g] : state_.groups) groups.push_back(g);
   auto next = std::make_shared<const AccessIndex>(roles, assignments, groups);
-  std::lock_guard lock(index_mu_);
+  MutexLock lock(index_mu_);
   index_ = std::move(next);
 }
 
@@ -247,7 +249,7 @@ const RoleDefinition* RbacRegistry::role_locked(const std::string& id) const {
 // ---- role definitions ----------------------------------------------------
 
 std::vector<RoleDefinition> RbacRegistry::list_roles() const {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   (void)refresh_locked(store_.generation());  // on failure: what this server knows
   std::vector<RoleDefinition> out = builtin_roles();
   std::vector<RoleDefinition> custom;
@@ -259,7 +261,7 @@ std::vector<RoleDefinition> RbacRegistry::list_roles() const {
 }
 
 Result<RoleDefinition> RbacRegistry::get_role(std::string_view id) const {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   (void)refresh_locked(store_.generation());  // on failure: what this server knows
   const RoleDefinition* r = role_locked(lower_ascii(id));
   if (!r) return role_not_found(id);
@@ -301,7 +303,7 @@ Result<RoleDefinition> RbacRegistry::put_role(RoleDefinition def) {
     COFFER_ASSIGN_OR_RETURN(s, normalize_scope(s));
   }
 
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   if (state_.roles.size() >= kMaxListEntries && !state_.roles.count(def.name)) {
     return bad("This server holds the maximum number of custom roles.");
@@ -328,16 +330,16 @@ Result<RoleDefinition> RbacRegistry::put_role(RoleDefinition def) {
 Result<RoleDefinition> RbacRegistry::delete_role(std::string_view id_in) {
   const std::string id = lower_ascii(id_in);
   if (find_builtin_role(id)) return bad("Built-in roles cannot be deleted.");
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   auto it = state_.roles.find(id);
   if (it == state_.roles.end()) return role_not_found(id_in);
   for (const auto& [name, a] : state_.assignments) {
     if (a.role_definition_id == id) {
-      return Status(Code::kConflict,
-                    "There are existing role assignments referencing role '" + it->second.role_name +
-                        "'; delete them first.",
-                    "RoleDefinitionHasAssignments");
+      return Status(
+          Code::kConflict,
+          "There are existing role assignments referencing role '" + it->second.role_name + "'; delete them first.",
+          "RoleDefinitionHasAssignments");
     }
   }
   COFFER_RETURN_IF_ERROR(commit_locked([&](store::WriteTxn& txn) { return txn.erase(key(kRolePrefix, id)); }));
@@ -350,7 +352,7 @@ Result<RoleDefinition> RbacRegistry::delete_role(std::string_view id_in) {
 // ---- role assignments ----------------------------------------------------
 
 Result<RoleAssignment> RbacRegistry::create_assignment(RoleAssignment a) {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   return create_assignment_locked(std::move(a));
 }
@@ -375,28 +377,28 @@ Result<RoleAssignment> RbacRegistry::create_assignment_locked(RoleAssignment a) 
     if (old.scope == a.scope && old.principal_id == a.principal_id && old.role_definition_id == a.role_definition_id) {
       return old;
     }
-    return Status(Code::kConflict, "A role assignment named '" + a.name + "' already exists; assignments cannot be updated.",
+    return Status(Code::kConflict,
+                  "A role assignment named '" + a.name + "' already exists; assignments cannot be updated.",
                   "RoleAssignmentUpdateNotPermitted");
   }
   for (const auto& [name, old] : state_.assignments) {
     if (old.scope == a.scope && old.principal_id == a.principal_id && old.role_definition_id == a.role_definition_id) {
-      return Status(Code::kConflict, "The role assignment already exists (as '" + name + "').",
-                    "RoleAssignmentExists");
+      return Status(Code::kConflict, "The role assignment already exists (as '" + name + "').", "RoleAssignmentExists");
     }
   }
   if (state_.assignments.size() >= 100 * kMaxListEntries) {
     return bad("This server holds the maximum number of role assignments.");
   }
   const std::string record = encode_assignment(a);
-  COFFER_RETURN_IF_ERROR(commit_locked(
-      [&](store::WriteTxn& txn) { return txn.put_if(key(kAssignmentPrefix, a.name), record, 0); }));
+  COFFER_RETURN_IF_ERROR(
+      commit_locked([&](store::WriteTxn& txn) { return txn.put_if(key(kAssignmentPrefix, a.name), record, 0); }));
   state_.assignments[a.name] = a;
   publish_locked();
   return a;
 }
 
 Result<RoleAssignment> RbacRegistry::get_assignment(std::string_view name) const {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   (void)refresh_locked(store_.generation());  // on failure: what this server knows
   auto it = state_.assignments.find(lower_ascii(name));
   if (it == state_.assignments.end()) return assignment_not_found();
@@ -404,7 +406,7 @@ Result<RoleAssignment> RbacRegistry::get_assignment(std::string_view name) const
 }
 
 std::vector<RoleAssignment> RbacRegistry::list_assignments() const {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   (void)refresh_locked(store_.generation());  // on failure: what this server knows
   std::vector<RoleAssignment> out;
   for (const auto& [name, a] : state_.assignments) out.push_back(a);
@@ -413,12 +415,11 @@ std::vector<RoleAssignment> RbacRegistry::list_assignments() const {
 
 Result<RoleAssignment> RbacRegistry::delete_assignment(std::string_view name_in) {
   const std::string name = lower_ascii(name_in);
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   auto it = state_.assignments.find(name);
   if (it == state_.assignments.end()) return assignment_not_found();
-  COFFER_RETURN_IF_ERROR(
-      commit_locked([&](store::WriteTxn& txn) { return txn.erase(key(kAssignmentPrefix, name)); }));
+  COFFER_RETURN_IF_ERROR(commit_locked([&](store::WriteTxn& txn) { return txn.erase(key(kAssignmentPrefix, name)); }));
   RoleAssignment removed = std::move(it->second);
   state_.assignments.erase(it);
   publish_locked();
@@ -428,7 +429,7 @@ Result<RoleAssignment> RbacRegistry::delete_assignment(std::string_view name_in)
 Result<std::size_t> RbacRegistry::delete_assignments_within(std::string_view scope_in) {
   COFFER_ASSIGN_OR_RETURN(std::string scope, normalize_scope(scope_in));
   const std::string below = scope == "/" ? "/" : scope + "/";
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   std::vector<std::string> names;
   for (const auto& [name, a] : state_.assignments) {
@@ -448,7 +449,7 @@ Status RbacRegistry::ensure_assignment(std::string_view principal_id, std::strin
                                        std::string_view scope_in) {
   COFFER_ASSIGN_OR_RETURN(std::string scope, normalize_scope(scope_in));
   const std::string pid = lower_ascii(principal_id), rid = lower_ascii(role_id);
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   for (const auto& [name, a] : state_.assignments) {
     if (a.principal_id == pid && a.role_definition_id == rid && a.scope == scope) return Status::Ok();
@@ -461,7 +462,7 @@ Status RbacRegistry::ensure_assignment(std::string_view principal_id, std::strin
 Result<Group> RbacRegistry::create_group(const std::string& display_name) {
   COFFER_RETURN_IF_ERROR(validate_display_name(display_name, "displayName", 120));
   Group g{crypto::new_guid(), display_name, {}};
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   if (state_.groups.size() >= kMaxListEntries) return bad("This server holds the maximum number of groups.");
   const std::string record = encode_group(g);
@@ -473,7 +474,7 @@ Result<Group> RbacRegistry::create_group(const std::string& display_name) {
 }
 
 std::vector<Group> RbacRegistry::list_groups() const {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   (void)refresh_locked(store_.generation());  // on failure: what this server knows
   std::vector<Group> out;
   for (const auto& [id, g] : state_.groups) out.push_back(g);
@@ -481,7 +482,7 @@ std::vector<Group> RbacRegistry::list_groups() const {
 }
 
 Result<Group> RbacRegistry::get_group(std::string_view object_id) const {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   (void)refresh_locked(store_.generation());  // on failure: what this server knows
   auto it = state_.groups.find(lower_ascii(object_id));
   if (it == state_.groups.end()) return group_not_found(object_id);
@@ -490,7 +491,7 @@ Result<Group> RbacRegistry::get_group(std::string_view object_id) const {
 
 Status RbacRegistry::delete_group(std::string_view object_id) {
   const std::string id = lower_ascii(object_id);
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   auto it = state_.groups.find(id);
   if (it == state_.groups.end()) return group_not_found(object_id);
@@ -511,7 +512,7 @@ Status RbacRegistry::delete_group(std::string_view object_id) {
 Result<Group> RbacRegistry::add_member(std::string_view group_id, std::string_view member_id) {
   const std::string member = lower_ascii(member_id);
   if (!is_guid(member)) return bad("A member must be named by its object id (a GUID).");
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   auto it = state_.groups.find(lower_ascii(group_id));
   if (it == state_.groups.end()) return group_not_found(group_id);
@@ -531,7 +532,7 @@ Result<Group> RbacRegistry::add_member(std::string_view group_id, std::string_vi
 
 Result<Group> RbacRegistry::remove_member(std::string_view group_id, std::string_view member_id) {
   const std::string member = lower_ascii(member_id);
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   auto it = state_.groups.find(lower_ascii(group_id));
   if (it == state_.groups.end()) return group_not_found(group_id);

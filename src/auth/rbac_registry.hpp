@@ -28,7 +28,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +35,7 @@
 #include "auth/access_index.hpp"
 #include "auth/role_definition.hpp"
 #include "common/status.hpp"
+#include "common/thread_annotations.hpp"
 #include "store/store.hpp"
 
 namespace coffer::auth {
@@ -104,25 +104,25 @@ class RbacRegistry {
     std::map<std::string, RoleAssignment> assignments;  // by GUID
     std::map<std::string, Group> groups;                // by object id
   };
-  const RoleDefinition* role_locked(const std::string& id) const;
-  void publish_locked() const;
-  Result<RoleAssignment> create_assignment_locked(RoleAssignment a);
+  const RoleDefinition* role_locked(const std::string& id) const COFFER_REQUIRES(write_mu_);
+  void publish_locked() const COFFER_REQUIRES(write_mu_);
+  Result<RoleAssignment> create_assignment_locked(RoleAssignment a) COFFER_REQUIRES(write_mu_);
   // Reads everything (and the marker's revision) into state_ and publishes.
-  Status load_locked() const;
+  Status load_locked() const COFFER_REQUIRES(write_mu_);
   // Reloads when the marker moved since state_ was loaded; `generation` is
   // the store's, taken before the check.
-  Status refresh_locked(std::uint64_t generation) const;
+  Status refresh_locked(std::uint64_t generation) const COFFER_REQUIRES(write_mu_);
   // Writes `mutation` and bumps the marker, if the marker is where state_
   // was loaded at; afterwards state_'s marker revision is the new one.
-  Status commit_locked(const std::function<Status(store::WriteTxn&)>& mutation);
+  Status commit_locked(const std::function<Status(store::WriteTxn&)>& mutation) COFFER_REQUIRES(write_mu_);
 
   store::Store& store_;
-  mutable std::mutex write_mu_;  // serializes writers and reloads; guards state_ and the marker fields
-  mutable State state_;
-  mutable int64_t marker_revision_ = -1;             // of state_; -1 = never loaded
+  mutable Mutex write_mu_;  // serializes writers and reloads; guards state_ and the marker fields
+  mutable State state_ COFFER_GUARDED_BY(write_mu_);
+  mutable int64_t marker_revision_ COFFER_GUARDED_BY(write_mu_) = -1;  // of state_; -1 = never loaded
   mutable std::atomic<std::uint64_t> checked_at_{0};  // store generation when state_ was last known current
-  mutable std::mutex index_mu_;  // guards index_ (the pointer only)
-  mutable std::shared_ptr<const AccessIndex> index_;
+  mutable Mutex index_mu_;                            // guards index_ (the pointer only)
+  mutable std::shared_ptr<const AccessIndex> index_ COFFER_GUARDED_BY(index_mu_);
 };
 
 // Makes `object_id` a server administrator: Key Vault Administrator and

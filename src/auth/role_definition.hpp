@@ -32,8 +32,8 @@ struct Permission {
 };
 
 struct RoleDefinition {
-  std::string name;         // GUID, lower case: the role's id
-  std::string role_name;    // "Key Vault Secrets User"
+  std::string name;       // GUID, lower case: the role's id
+  std::string role_name;  // "Key Vault Secrets User"
   std::string description;
   bool built_in = false;
   std::vector<Permission> permissions;

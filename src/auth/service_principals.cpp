@@ -59,14 +59,14 @@ ServicePrincipalRegistry::ServicePrincipalRegistry(store::Store& store, const Cl
 
 bool ServicePrincipalRegistry::recently_verified(const std::string& client_id, const std::string& secret_hash,
                                                  const std::string& mac) {
-  std::lock_guard lock(verified_mu_);
+  MutexLock lock(verified_mu_);
   auto it = verified_.find(client_id);
   return it != verified_.end() && it->second.secret_hash == secret_hash && constant_time_equal(it->second.mac, mac);
 }
 
 void ServicePrincipalRegistry::remember_verified(const std::string& client_id, const std::string& secret_hash,
                                                  std::string mac) {
-  std::lock_guard lock(verified_mu_);
+  MutexLock lock(verified_mu_);
   if (verified_.size() >= kMaxVerified && !verified_.contains(client_id)) verified_.erase(verified_.begin());
   verified_[client_id] = Verified{secret_hash, std::move(mac)};
 }

@@ -16,7 +16,6 @@
 // Thread-safe.
 #pragma once
 
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -26,9 +25,10 @@
 #include "auth/sign_in_throttle.hpp"
 #include "common/clock.hpp"
 #include "common/concurrency_gate.hpp"
-#include "crypto/digest.hpp"
 #include "common/secure_memory.hpp"
 #include "common/status.hpp"
+#include "common/thread_annotations.hpp"
+#include "crypto/digest.hpp"
 #include "store/store.hpp"
 
 namespace coffer::auth {
@@ -81,8 +81,8 @@ class ServicePrincipalRegistry {
   SignInThrottle* throttle_;
   ConcurrencyGate hash_gate_;
   const crypto::HmacSha256 verified_mac_;
-  std::mutex verified_mu_;
-  std::unordered_map<std::string, Verified> verified_;  // by client id, bounded
+  Mutex verified_mu_;
+  std::unordered_map<std::string, Verified> verified_ COFFER_GUARDED_BY(verified_mu_);  // by client id, bounded
 };
 
 }  // namespace coffer::auth

@@ -55,7 +55,7 @@ void SignInThrottle::adjust(Kind& kind, std::string_view key, double delta, Stea
 
 int64_t SignInThrottle::begin(std::string_view address, std::string_view client_id) {
   const auto now = now_();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const int64_t wait =
       std::max(wait_for(addresses_, address, now), client_id.empty() ? 0 : wait_for(clients_, client_id, now));
   if (wait > 0) return wait;
@@ -66,7 +66,7 @@ int64_t SignInThrottle::begin(std::string_view address, std::string_view client_
 
 void SignInThrottle::succeeded(std::string_view address, std::string_view client_id) {
   const auto now = now_();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   adjust(addresses_, address, 1.0, now);
   if (!client_id.empty()) adjust(clients_, client_id, 1.0, now);
 }

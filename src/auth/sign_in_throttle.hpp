@@ -16,10 +16,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include "common/thread_annotations.hpp"
 
 namespace coffer::auth {
 
@@ -27,7 +27,7 @@ struct SignInThrottleOptions {
   unsigned address_burst = 20;
   std::chrono::milliseconds address_refill{3000};  // 20 failures per minute once the burst is spent
   unsigned client_burst = 10;
-  std::chrono::milliseconds client_refill{6000};   // 10 per minute
+  std::chrono::milliseconds client_refill{6000};  // 10 per minute
   std::size_t max_keys = 10000;
 };
 
@@ -61,9 +61,9 @@ class SignInThrottle {
 
   const std::size_t max_keys_;
   const Now now_;
-  std::mutex mu_;
-  Kind addresses_;
-  Kind clients_;
+  Mutex mu_;
+  Kind addresses_ COFFER_GUARDED_BY(mu_);
+  Kind clients_ COFFER_GUARDED_BY(mu_);
 };
 
 }  // namespace coffer::auth

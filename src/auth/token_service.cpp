@@ -114,7 +114,7 @@ Result<Principal> TokenService::verify(std::string_view token, const std::vector
   const std::string cache_key = crypto::sha256(token);  // empty if hashing failed: no caching then
   std::optional<Verified> verified;
   if (!cache_key.empty()) {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     auto it = cache_.find(cache_key);
     if (it != cache_.end()) verified = it->second;
   }
@@ -122,7 +122,7 @@ Result<Principal> TokenService::verify(std::string_view token, const std::vector
     COFFER_ASSIGN_OR_RETURN(Verified v, verify_uncached(token));
     verified = v;
     if (!cache_key.empty()) {
-      std::unique_lock lock(mu_);
+      WriterLock lock(mu_);
       if (cache_.size() >= kMaxCachedTokens) cache_.clear();
       cache_.emplace(cache_key, std::move(v));
     }

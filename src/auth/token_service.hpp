@@ -8,7 +8,6 @@
 // lookup instead of an RSA verification. Thread-safe.
 #pragma once
 
-#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -17,12 +16,13 @@
 #include "common/clock.hpp"
 #include "common/secure_memory.hpp"
 #include "common/status.hpp"
+#include "common/thread_annotations.hpp"
 #include "crypto/signing_key.hpp"
 
 namespace coffer::auth {
 
 struct TokenServiceOptions {
-  std::string issuer;     // e.g. https://localhost:8443/<tenant>/v2.0
+  std::string issuer;  // e.g. https://localhost:8443/<tenant>/v2.0
   std::string tenant_id;
   int64_t lifetime_seconds = 3600;
 };
@@ -55,8 +55,8 @@ class TokenService {
   crypto::SigningKey key_;
   TokenServiceOptions options_;
   const Clock& clock_;
-  std::shared_mutex mu_;
-  std::unordered_map<std::string, Verified> cache_;  // sha256(token) → claims
+  SharedMutex mu_;
+  std::unordered_map<std::string, Verified> cache_ COFFER_GUARDED_BY(mu_);  // sha256(token) → claims
 };
 
 }  // namespace coffer::auth

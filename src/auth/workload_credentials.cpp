@@ -39,12 +39,11 @@ Status principal_not_found(const std::string& client_id) {
 
 Status validate_name(const std::string& name) {
   const bool ok = name.size() >= 3 && name.size() <= 120 && ascii_alnum(name[0]) &&
-                  std::all_of(name.begin(), name.end(), [](char c) {
-                    return ascii_alnum(c) || c == '-' || c == '_';
-                  });
+                  std::all_of(name.begin(), name.end(), [](char c) { return ascii_alnum(c) || c == '-' || c == '_'; });
   if (!ok) {
-    return bad("The federated credential name must be 3-120 characters: letters, digits, '-' and '_', starting "
-               "with a letter or digit.");
+    return bad(
+        "The federated credential name must be 3-120 characters: letters, digits, '-' and '_', starting "
+        "with a letter or digit.");
   }
   return Status::Ok();
 }
@@ -61,7 +60,8 @@ Status validate(FederatedCredential& c) {
   if (c.audiences.empty()) c.audiences.push_back(kTokenExchangeAudience);
   if (c.audiences.size() > kMaxAudiences) return bad("At most 10 audiences may be given.");
   for (const auto& a : c.audiences) {
-    if (a.empty() || a.size() > kMaxUrl || has_control(a)) return bad("Each audience must be 1-600 printable characters.");
+    if (a.empty() || a.size() > kMaxUrl || has_control(a))
+      return bad("Each audience must be 1-600 printable characters.");
   }
   if (c.description.size() > kMaxUrl || has_control(c.description)) {
     return bad("The description must be at most 600 printable characters.");
@@ -175,8 +175,8 @@ Result<FederatedCredential> WorkloadCredentialRegistry::add_federated(const std:
         return Status(Code::kConflict, "A federated credential named '" + c.name + "' already exists.");
       }
       if (other.issuer == c.issuer && other.subject == c.subject) {
-        return Status(Code::kConflict, "The federated credential '" + other.name +
-                                           "' already has this issuer and subject.");
+        return Status(Code::kConflict,
+                      "The federated credential '" + other.name + "' already has this issuer and subject.");
       }
     }
     if (existing.size() >= kMaxFederatedCredentials) {
@@ -285,7 +285,8 @@ Status WorkloadCredentialRegistry::remove_certificate(const std::string& client_
     for (const auto& e : existing) {
       COFFER_ASSIGN_OR_RETURN(CertificateCredential c, decode_cert(e.value));
       std::string key_id = c.key_id;
-      std::transform(key_id.begin(), key_id.end(), key_id.begin(), [](unsigned char ch) { return char(std::toupper(ch)); });
+      std::transform(key_id.begin(), key_id.end(), key_id.begin(),
+                     [](unsigned char ch) { return char(std::toupper(ch)); });
       if (key_id == wanted || c.thumbprint == wanted) return txn.erase(e.key);
     }
     return Status(Code::kNotFound, "Certificate credential '" + id.substr(0, 64) + "' was not found.");

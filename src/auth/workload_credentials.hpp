@@ -22,28 +22,28 @@
 namespace coffer::auth {
 
 inline constexpr const char* kTokenExchangeAudience = "api://AzureADTokenExchange";
-inline constexpr std::size_t kMaxFederatedCredentials = 20;   // Azure's limit per application
+inline constexpr std::size_t kMaxFederatedCredentials = 20;  // Azure's limit per application
 inline constexpr std::size_t kMaxCertificateCredentials = 20;
 
 struct FederatedCredential {
-  std::string name;         // 3-120 chars: letters, digits, '-', '_'; starts with a letter or digit
-  std::string issuer;       // https URL, ≤ 600 chars, matched exactly against "iss"
-  std::string subject;      // ≤ 600 chars, matched exactly against "sub"
+  std::string name;                    // 3-120 chars: letters, digits, '-', '_'; starts with a letter or digit
+  std::string issuer;                  // https URL, ≤ 600 chars, matched exactly against "iss"
+  std::string subject;                 // ≤ 600 chars, matched exactly against "sub"
   std::vector<std::string> audiences;  // 1-10 values; empty on input = [kTokenExchangeAudience]
-  std::string description;  // optional, ≤ 600 chars
+  std::string description;             // optional, ≤ 600 chars
   int64_t created = 0;
 };
 
 struct CertificateCredential {
-  std::string key_id;        // GUID assigned when added
-  std::string thumbprint;    // SHA-1 of the DER, upper-case hex (as Azure shows customKeyIdentifier)
-  std::string x5t;           // base64url SHA-1
-  std::string x5t_s256;      // base64url SHA-256
+  std::string key_id;      // GUID assigned when added
+  std::string thumbprint;  // SHA-1 of the DER, upper-case hex (as Azure shows customKeyIdentifier)
+  std::string x5t;         // base64url SHA-1
+  std::string x5t_s256;    // base64url SHA-256
   std::string subject;
   int64_t not_before = 0;
   int64_t not_after = 0;
   int64_t created = 0;
-  std::string der;           // the certificate
+  std::string der;  // the certificate
 };
 
 // The principal's record key (see service_principals.cpp), checked inside

@@ -36,8 +36,8 @@ json::value list_view(const json::value& answer, bool vaults) {
 }
 
 // Runs one admin request and prints its answer through `view` (nothing for an empty answer).
-Status admin_call(const CliContext& ctx, const std::string& method, const std::string& path,
-                  const json::value* body, json::value (*view)(const json::value&)) {
+Status admin_call(const CliContext& ctx, const std::string& method, const std::string& path, const json::value* body,
+                  json::value (*view)(const json::value&)) {
   COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_admin(ctx));
   COFFER_ASSIGN_OR_RETURN(json::value answer, client.call(method, path, body));
   if (!answer.is_null()) print_result(ctx, view ? view(answer) : answer);
@@ -73,18 +73,16 @@ void add_vault_commands(CLI::App& app, CliContext& ctx) {
   auto name = std::make_shared<std::string>();
   auto* show = vault->add_subcommand("show", "Show a vault.");
   show->add_option("--name,-n", *name, "Vault name.")->required();
-  on_run(show, ctx, [&ctx, name] {
-    return admin_call(ctx, "GET", kVaults + "/" + percent_encode(*name), nullptr, show_vault);
-  });
+  on_run(show, ctx,
+         [&ctx, name] { return admin_call(ctx, "GET", kVaults + "/" + percent_encode(*name), nullptr, show_vault); });
 
   auto* list = vault->add_subcommand("list", "List vaults.");
   on_run(list, ctx, [&ctx] { return admin_call(ctx, "GET", kVaults, nullptr, show_vault_list); });
 
   auto* del = vault->add_subcommand("delete", "Delete a vault and everything in it, at once and for good.");
   del->add_option("--name,-n", *name, "Vault name.")->required();
-  on_run(del, ctx, [&ctx, name] {
-    return admin_call(ctx, "DELETE", kVaults + "/" + percent_encode(*name), nullptr, nullptr);
-  });
+  on_run(del, ctx,
+         [&ctx, name] { return admin_call(ctx, "DELETE", kVaults + "/" + percent_encode(*name), nullptr, nullptr); });
 }
 
 void add_principal_commands(CLI::App& app, CliContext& ctx) {
@@ -105,15 +103,13 @@ void add_principal_commands(CLI::App& app, CliContext& ctx) {
   auto id = std::make_shared<std::string>();
   auto* show = sp->add_subcommand("show", "Show a service principal.");
   show->add_option("--id", *id, "Client (application) id.")->required();
-  on_run(show, ctx, [&ctx, id] {
-    return admin_call(ctx, "GET", kPrincipals + "/" + percent_encode(*id), nullptr, nullptr);
-  });
+  on_run(show, ctx,
+         [&ctx, id] { return admin_call(ctx, "GET", kPrincipals + "/" + percent_encode(*id), nullptr, nullptr); });
 
   auto* del = sp->add_subcommand("delete", "Delete a service principal.");
   del->add_option("--id", *id, "Client (application) id.")->required();
-  on_run(del, ctx, [&ctx, id] {
-    return admin_call(ctx, "DELETE", kPrincipals + "/" + percent_encode(*id), nullptr, nullptr);
-  });
+  on_run(del, ctx,
+         [&ctx, id] { return admin_call(ctx, "DELETE", kPrincipals + "/" + percent_encode(*id), nullptr, nullptr); });
 
   auto* credential = sp->add_subcommand("credential", "Manage a service principal's credential.");
   credential->require_subcommand(1);

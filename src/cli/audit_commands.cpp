@@ -14,14 +14,14 @@
 
 #include "audit/chain.hpp"
 #include "audit/verify.hpp"
-#include "common/ascii.hpp"
 #include "cli/commands.hpp"
+#include "common/ascii.hpp"
 #include "common/time_format.hpp"
 #include "crypto/keyring.hpp"
 #include "crypto/root_key.hpp"
 #include "server/audit_setup.hpp"
-#include "server/storage.hpp"
 #include "server/server_config.hpp"
+#include "server/storage.hpp"
 #include "store/store.hpp"
 
 namespace coffer::cli {
@@ -47,17 +47,18 @@ bool same_file(const std::string& a, const std::string& b) {
 // an error, never a note: a copy of a log cut back to an earlier checkpoint
 // would otherwise pass (skipping the check takes --no-anchor).
 Result<audit::Anchor> find_anchor(const std::string& dir, const std::string& log, const std::string& sink) {
-  const std::string skip = " (or give --no-anchor to skip the anchor check, which cannot see a log cut back to a checkpoint)";
+  const std::string skip =
+      " (or give --no-anchor to skip the anchor check, which cannot see a log cut back to a checkpoint)";
   const std::string db = "the records of " + dir;
   auto opened = server::open_offline_store(dir);
   if (!opened.ok()) {
-    return Status(Code::kNotFound, opened.status().message() +
-                                       " No records to hold the log's anchor: give --data-dir of the server that wrote it" +
-                                       skip + ".");
+    return Status(Code::kNotFound,
+                  opened.status().message() +
+                      " No records to hold the log's anchor: give --data-dir of the server that wrote it" + skip + ".");
   }
   auto store = std::move(*opened);
   const std::string replica = server::recorded_replica_id(dir);  // "" for a server alone on its store
-  std::string path = log;  // the file sink to match
+  std::string path = log;                                        // the file sink to match
   if (sink == "file") {
     path = (fs::path(dir) / "audit.log").string();
   } else if (sink.starts_with("file:")) {
@@ -87,8 +88,8 @@ Result<audit::Anchor> find_anchor(const std::string& dir, const std::string& log
                                      skip + ".");
 }
 
-Status run_verify(const CliContext& ctx, const std::vector<std::string>& files, const std::string& key_file,
-                  bool live, const std::string& own_dir, const std::string& sink, bool no_anchor) {
+Status run_verify(const CliContext& ctx, const std::vector<std::string>& files, const std::string& key_file, bool live,
+                  const std::string& own_dir, const std::string& sink, bool no_anchor) {
   audit::VerifyOptions options;
   options.allow_unsigned_tail = live;
   std::optional<audit::Anchor> anchor;
@@ -117,8 +118,8 @@ Status run_verify(const CliContext& ctx, const std::vector<std::string>& files, 
   for (const auto& note : r.notes) std::cerr << "note: " << note << "\n";
   if (!r.ok) return Status(Code::kBadParameter, "audit log NOT intact: " + r.error);
   std::cout << "audit log intact: " << r.records << " records, sequences " << r.first_sequence << ".."
-            << r.last_sequence << ", " << r.checkpoints << " signed checkpoints (last at sequence "
-            << r.last_checkpoint << ")" << std::endl;
+            << r.last_sequence << ", " << r.checkpoints << " signed checkpoints (last at sequence " << r.last_checkpoint
+            << ")" << std::endl;
   return Status::Ok();
 }
 
@@ -195,7 +196,7 @@ bool matches(const Filter& f, const json::object& o) {
   if (!f.vault.empty() && !iequals_ascii(text_at(o, {"resourceId"}), f.vault)) return false;
   if (!f.principal.empty() &&
       !iequals_ascii(text_at(o, {"identity", "claim", "http://schemas.microsoft.com/identity/claims/objectidentifier"}),
-              f.principal) &&
+                     f.principal) &&
       !iequals_ascii(text_at(o, {"identity", "claim", "appid"}), f.principal)) {
     return false;
   }
@@ -228,7 +229,8 @@ Status check_filter(Filter& f) {
 }
 
 // Calls `emit` with each matching line of `files`, in order.
-Status scan(const std::vector<std::string>& files, const Filter& f, const std::function<void(const std::string&)>& emit) {
+Status scan(const std::vector<std::string>& files, const Filter& f,
+            const std::function<void(const std::string&)>& emit) {
   for (const auto& file : files) {
     std::ifstream in(file);
     if (!in) return Status(Code::kBadParameter, "Cannot read " + file + ".");
@@ -273,15 +275,16 @@ void add_audit_commands(CLI::App& app, CliContext& ctx) {
   verify->add_option("--public-key", v->public_key,
                      "PEM public key of the audit signing key (default: audit-signing-key.pub next to the log).");
   verify->add_flag("--live", v->live, "Accept records after the last checkpoint (a log still being written).");
-  verify->add_option("--data-dir", v->data_dir,
-                     "Data directory of the server whose records hold the log's anchor, its latest checkpoint (default: the "
-                     "log's directory). Without an anchor, verify fails unless --no-anchor is given.");
-  verify->add_option("--sink", v->sink, "Sink id of the anchor, e.g. file:/var/log/coffer/audit.log or stdout "
-                                        "(default: the file sink writing the last file given).");
+  verify->add_option(
+      "--data-dir", v->data_dir,
+      "Data directory of the server whose records hold the log's anchor, its latest checkpoint (default: the "
+      "log's directory). Without an anchor, verify fails unless --no-anchor is given.");
+  verify->add_option("--sink", v->sink,
+                     "Sink id of the anchor, e.g. file:/var/log/coffer/audit.log or stdout "
+                     "(default: the file sink writing the last file given).");
   verify->add_flag("--no-anchor", v->no_anchor, "Do not compare with the anchor (cannot see a cut at a checkpoint).");
-  on_run(verify, ctx, [&ctx, v] {
-    return run_verify(ctx, v->files, v->public_key, v->live, v->data_dir, v->sink, v->no_anchor);
-  });
+  on_run(verify, ctx,
+         [&ctx, v] { return run_verify(ctx, v->files, v->public_key, v->live, v->data_dir, v->sink, v->no_anchor); });
 
   struct HashArgs {
     std::string value, config, data_dir, sink;

@@ -24,8 +24,7 @@ struct CliContext {
 // parsed. Its Status becomes the exit code through finish(). `check`, when
 // given, runs as soon as the command's own arguments are parsed and may throw
 // a CLI::ParseError (a usage error, exit code 2).
-void on_run(CLI::App* command, CliContext& ctx, std::function<Status()> run,
-            std::function<void()> check = nullptr);
+void on_run(CLI::App* command, CliContext& ctx, std::function<Status()> run, std::function<void()> check = nullptr);
 
 // Prints `result` (after --query) to stdout in the --output format.
 void print_result(const CliContext& ctx, const boost::json::value& result);

@@ -19,9 +19,7 @@ namespace coffer::cli {
 namespace json = boost::json;
 namespace {
 
-std::string principal_path(const std::string& id) {
-  return "/coffer/admin/service-principals/" + percent_encode(id);
-}
+std::string principal_path(const std::string& id) { return "/coffer/admin/service-principals/" + percent_encode(id); }
 
 Status call_and_print(const CliContext& ctx, const std::string& method, const std::string& path,
                       const json::value* body) {
@@ -29,8 +27,8 @@ Status call_and_print(const CliContext& ctx, const std::string& method, const st
   COFFER_ASSIGN_OR_RETURN(json::value answer, client.call(method, path, body));
   if (answer.is_null()) return Status::Ok();
   // Lists print as arrays, like every other `coffer … list`.
-  if (const json::object* o = answer.if_object(); o && o->size() == 1 && o->contains("value") &&
-                                                  o->at("value").is_array()) {
+  if (const json::object* o = answer.if_object();
+      o && o->size() == 1 && o->contains("value") && o->at("value").is_array()) {
     print_result(ctx, o->at("value"));
   } else {
     print_result(ctx, answer);
@@ -81,8 +79,7 @@ void add_sp_credential_commands(CLI::App* sp, CLI::App* credential, CliContext& 
   create->add_option("--name,-n", a->name, "Credential name (3-120: letters, digits, '-', '_').")->required();
   create->add_option("--issuer", a->issuer, "Token issuer URL (https), e.g. the cluster's service-account issuer.")
       ->required();
-  create->add_option("--subject", a->subject, "Token subject, e.g. system:serviceaccount:NAMESPACE:NAME.")
-      ->required();
+  create->add_option("--subject", a->subject, "Token subject, e.g. system:serviceaccount:NAMESPACE:NAME.")->required();
   create->add_option("--audiences", a->audiences, "Accepted token audiences (default: api://AzureADTokenExchange).");
   create->add_option("--description", a->description, "Free text.");
   on_run(create, ctx, [&ctx, a] {
@@ -97,9 +94,8 @@ void add_sp_credential_commands(CLI::App* sp, CLI::App* credential, CliContext& 
 
   auto* list = fic->add_subcommand("list", "List federated identity credentials.");
   list->add_option("--id", a->id, "Client (application) id.")->required();
-  on_run(list, ctx, [&ctx, a] {
-    return call_and_print(ctx, "GET", principal_path(a->id) + "/federated-credentials", nullptr);
-  });
+  on_run(list, ctx,
+         [&ctx, a] { return call_and_print(ctx, "GET", principal_path(a->id) + "/federated-credentials", nullptr); });
 
   auto* show = fic->add_subcommand("show", "Show a federated identity credential.");
   show->add_option("--id", a->id, "Client (application) id.")->required();
@@ -113,15 +109,15 @@ void add_sp_credential_commands(CLI::App* sp, CLI::App* credential, CliContext& 
   del->add_option("--id", a->id, "Client (application) id.")->required();
   del->add_option("--name,-n", a->name, "Credential name.")->required();
   on_run(del, ctx, [&ctx, a] {
-    return call_and_print(ctx, "DELETE",
-                          principal_path(a->id) + "/federated-credentials/" + percent_encode(a->name), nullptr);
+    return call_and_print(ctx, "DELETE", principal_path(a->id) + "/federated-credentials/" + percent_encode(a->name),
+                          nullptr);
   });
 
-  auto* add = credential->add_subcommand("add", "Register a certificate: client assertions signed by its key "
-                                                "authenticate the principal.");
+  auto* add = credential->add_subcommand("add",
+                                         "Register a certificate: client assertions signed by its key "
+                                         "authenticate the principal.");
   add->add_option("--id", a->id, "Client (application) id.")->required();
-  add->add_option("--cert", a->cert_file, "Certificate file, PEM or DER (only the certificate is sent).")
-      ->required();
+  add->add_option("--cert", a->cert_file, "Certificate file, PEM or DER (only the certificate is sent).")->required();
   on_run(add, ctx, [&ctx, a] {
     COFFER_ASSIGN_OR_RETURN(std::string file, read_file(a->cert_file, 1u << 20));
     COFFER_ASSIGN_OR_RETURN(std::string cert, certificate_for_upload(file));
@@ -131,16 +127,14 @@ void add_sp_credential_commands(CLI::App* sp, CLI::App* credential, CliContext& 
 
   auto* cert_list = credential->add_subcommand("list", "List registered certificates.");
   cert_list->add_option("--id", a->id, "Client (application) id.")->required();
-  on_run(cert_list, ctx, [&ctx, a] {
-    return call_and_print(ctx, "GET", principal_path(a->id) + "/certificates", nullptr);
-  });
+  on_run(cert_list, ctx,
+         [&ctx, a] { return call_and_print(ctx, "GET", principal_path(a->id) + "/certificates", nullptr); });
 
   auto* cert_del = credential->add_subcommand("delete", "Remove a registered certificate.");
   cert_del->add_option("--id", a->id, "Client (application) id.")->required();
   cert_del->add_option("--key-id", a->key_id, "The certificate's keyId or SHA-1 thumbprint (hex).")->required();
   on_run(cert_del, ctx, [&ctx, a] {
-    return call_and_print(ctx, "DELETE", principal_path(a->id) + "/certificates/" + percent_encode(a->key_id),
-                          nullptr);
+    return call_and_print(ctx, "DELETE", principal_path(a->id) + "/certificates/" + percent_encode(a->key_id), nullptr);
   });
 }
 

@@ -52,8 +52,9 @@ Result<Credentials> from_environment(const std::string& data_dir) {
   c.client_secret = SecureString(env("AZURE_CLIENT_SECRET"));
   const std::string authority = env("AZURE_AUTHORITY_HOST");
   if (authority.empty()) {
-    return bad("AZURE_AUTHORITY_HOST must be set (e.g. https://localhost:8443) when AZURE_CLIENT_ID and "
-               "AZURE_CLIENT_SECRET are.");
+    return bad(
+        "AZURE_AUTHORITY_HOST must be set (e.g. https://localhost:8443) when AZURE_CLIENT_ID and "
+        "AZURE_CLIENT_SECRET are.");
   }
   COFFER_ASSIGN_OR_RETURN(c.authority, normalize_authority(authority, "AZURE_AUTHORITY_HOST"));
   c.tenant_id = env("AZURE_TENANT_ID");
@@ -84,9 +85,10 @@ Result<Credentials> from_dev_json(const std::string& data_dir) {
   const std::string path = (std::filesystem::path(resolve_data_dir(data_dir)) / "dev.json").string();
   auto text = read_file(path, 1u << 20);
   if (!text.ok()) {
-    return bad("No credentials: set AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_AUTHORITY_HOST, or point "
-               "--data-dir (or COFFER_DATA_DIR) at the data directory of `coffer server --dev` (" +
-               text.status().message() + ")");
+    return bad(
+        "No credentials: set AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_AUTHORITY_HOST, or point "
+        "--data-dir (or COFFER_DATA_DIR) at the data directory of `coffer server --dev` (" +
+        text.status().message() + ")");
   }
   boost::system::error_code ec;
   json::value doc = json::parse(*text, ec);
@@ -132,8 +134,9 @@ Result<Credentials> load_credentials(const std::string& data_dir) {
 
 Result<std::string> require_vault_suffix(const Credentials& creds) {
   if (!creds.vault_suffix.empty()) return creds.vault_suffix;
-  return bad("The vault DNS suffix is unknown: set COFFER_VAULT_DNS_SUFFIX (e.g. vault.localhost:8443) or "
-             "COFFER_VAULT_URL, or use --id with a full secret id.");
+  return bad(
+      "The vault DNS suffix is unknown: set COFFER_VAULT_DNS_SUFFIX (e.g. vault.localhost:8443) or "
+      "COFFER_VAULT_URL, or use --id with a full secret id.");
 }
 
 }  // namespace coffer::cli

@@ -19,7 +19,7 @@
 namespace coffer::cli {
 
 struct Credentials {
-  std::string tenant_id;     // GUID or "adfs"
+  std::string tenant_id;  // GUID or "adfs"
   std::string client_id;
   SecureString client_secret;
   std::string authority;     // "https://localhost:8443": no trailing slash, may carry a path

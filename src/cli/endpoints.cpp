@@ -88,8 +88,8 @@ std::string name_from_id(std::string_view id) {
   if (!parts.ok()) return {};
   std::string_view path = parts->target;
   path = path.substr(0, path.find('?'));
-  static constexpr std::string_view kCollections[] = {"/secrets/", "/deletedsecrets/", "/keys/", "/deletedkeys/",
-                                                      "/certificates/", "/deletedcertificates/"};
+  static constexpr std::string_view kCollections[] = {"/secrets/",     "/deletedsecrets/", "/keys/",
+                                                      "/deletedkeys/", "/certificates/",   "/deletedcertificates/"};
   for (std::string_view c : kCollections) {
     if (path.rfind(c, 0) == 0) {
       std::string_view rest = path.substr(c.size());
@@ -115,8 +115,8 @@ Result<std::string> next_link_target(std::string_view next_link, std::string_vie
   std::size_t start = 0;
   while (start <= query.size() && !query.empty()) {
     const auto amp = query.find('&', start);
-    std::string_view param = std::string_view(query).substr(start, amp == std::string::npos ? std::string::npos
-                                                                                              : amp - start);
+    std::string_view param =
+        std::string_view(query).substr(start, amp == std::string::npos ? std::string::npos : amp - start);
     if (param.rfind("api-version=", 0) == 0) has_version = true;
     if (amp == std::string::npos) break;
     start = amp + 1;

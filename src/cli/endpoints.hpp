@@ -48,7 +48,6 @@ std::string name_from_id(std::string_view id);
 
 // The request target for a nextLink on `origin`: it must be on the same origin;
 // `api-version` is appended when the link lacks it.
-Result<std::string> next_link_target(std::string_view next_link, std::string_view origin,
-                                     std::string_view api_version);
+Result<std::string> next_link_target(std::string_view next_link, std::string_view origin, std::string_view api_version);
 
 }  // namespace coffer::cli

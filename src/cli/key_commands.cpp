@@ -176,8 +176,9 @@ void add_read_commands(CLI::App* key, CliContext& ctx) {
   auto show_ref = std::make_shared<ObjectRef>();
   auto* show = key->add_subcommand("show", "Show a key's public part and attributes.");
   add_version_ref(show, *show_ref);
-  on_run(show, ctx, [&ctx, show_ref] { return call_version_and_print(ctx, *show_ref, "GET", ""); },
-         [show_ref] { require_object_ref(*show_ref); });
+  on_run(
+      show, ctx, [&ctx, show_ref] { return call_version_and_print(ctx, *show_ref, "GET", ""); },
+      [show_ref] { require_object_ref(*show_ref); });
 
   struct ListArgs {
     ObjectRef ref;
@@ -230,9 +231,8 @@ void add_rotation_policy(CLI::App* key, CliContext& ctx) {
   auto s = std::make_shared<ObjectRef>();
   auto* show = policy->add_subcommand("show", "Show the rotation policy.");
   add_ref(show, *s);
-  on_run(show, ctx, [&ctx, s] {
-    return call_and_print(ctx, s->vault_name, "GET", key_path(s->name) + "/rotationpolicy");
-  });
+  on_run(show, ctx,
+         [&ctx, s] { return call_and_print(ctx, s->vault_name, "GET", key_path(s->name) + "/rotationpolicy"); });
   struct UpdateArgs {
     ObjectRef ref;
     std::string value;
@@ -274,7 +274,8 @@ Status run_crypto(const CliContext& ctx, const CryptoArgs& a, const std::string&
   if (op == "encrypt" && a.data_type == "plaintext") {
     value = a.value;
   } else if (op == "sign" || op == "verify") {
-    COFFER_ASSIGN_OR_RETURN(value, decode_b64(op == "sign" ? a.digest : a.signature, op == "sign" ? "--digest" : "--signature"));
+    COFFER_ASSIGN_OR_RETURN(
+        value, decode_b64(op == "sign" ? a.digest : a.signature, op == "sign" ? "--digest" : "--signature"));
   } else {
     COFFER_ASSIGN_OR_RETURN(value, decode_b64(a.value, "--value"));
   }
@@ -302,7 +303,8 @@ Status run_crypto(const CliContext& ctx, const CryptoArgs& a, const std::string&
   } else if (v && v->is_string()) {
     auto bytes = base64url_decode(v->get_string());
     if (!bytes) return Status(Code::kInternal, "The server's answer is not base64url.");
-    out["result"] = op == "decrypt" && a.data_type == "plaintext" ? json::value(*bytes) : json::value(base64_encode(*bytes));
+    out["result"] =
+        op == "decrypt" && a.data_type == "plaintext" ? json::value(*bytes) : json::value(base64_encode(*bytes));
     secure_wipe(bytes->data(), bytes->size());
     for (const char* extra : {"iv", "tag", "aad"}) {
       const json::value* e = o->if_contains(extra);
@@ -335,7 +337,8 @@ void add_crypto(CLI::App* key, CliContext& ctx) {
       cmd->add_option("--digest", a->digest, "The digest, base64.")->required();
       if (op == "verify") cmd->add_option("--signature", a->signature, "The signature, base64.")->required();
     }
-    on_run(cmd, ctx, [&ctx, a, op] { return run_crypto(ctx, *a, op); }, [a] { require_object_ref(a->ref); });
+    on_run(
+        cmd, ctx, [&ctx, a, op] { return run_crypto(ctx, *a, op); }, [a] { require_object_ref(a->ref); });
   }
 }
 

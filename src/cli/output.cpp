@@ -13,8 +13,7 @@ std::vector<const json::key_value_pair*> sorted_members(const json::object& o) {
   std::vector<const json::key_value_pair*> members;
   members.reserve(o.size());
   for (const auto& kv : o) members.push_back(&kv);
-  std::sort(members.begin(), members.end(),
-            [](const auto* a, const auto* b) { return a->key() < b->key(); });
+  std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) { return a->key() < b->key(); });
   return members;
 }
 
@@ -71,16 +70,12 @@ void write_pretty(std::string& out, const json::value& v, std::size_t indent) {
 // A scalar as table/tsv text; nested values and null are empty.
 std::string cell(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::string:
-      return std::string(v.get_string());
-    case json::kind::bool_:
-      return v.get_bool() ? "true" : "false";
+    case json::kind::string: return std::string(v.get_string());
+    case json::kind::bool_: return v.get_bool() ? "true" : "false";
     case json::kind::null:
     case json::kind::object:
-    case json::kind::array:
-      return "";
-    default:
-      return scalar_json(v);
+    case json::kind::array: return "";
+    default: return scalar_json(v);
   }
 }
 
@@ -201,12 +196,9 @@ std::string pretty_json(const json::value& v) {
 
 std::string render(const json::value& result, OutputFormat format) {
   switch (format) {
-    case OutputFormat::kTable:
-      return render_table(result);
-    case OutputFormat::kTsv:
-      return render_tsv(result);
-    case OutputFormat::kJson:
-      break;
+    case OutputFormat::kTable: return render_table(result);
+    case OutputFormat::kTsv: return render_tsv(result);
+    case OutputFormat::kJson: break;
   }
   return pretty_json(result) + "\n";
 }

@@ -172,8 +172,8 @@ void add_assignment_commands(CLI::App* role, CliContext& ctx) {
         const std::string name = a->name.empty() ? crypto::new_guid() : a->name;
         COFFER_ASSIGN_OR_RETURN(std::string path,
                                 rbac_path(a->scope.empty() ? "/" : a->scope, "roleAssignments", name));
-        json::value body =
-            json::object{{"properties", json::object{{"roleDefinitionId", str(role_definition, {"id"})}, {"principalId", oid}}}};
+        json::value body = json::object{
+            {"properties", json::object{{"roleDefinitionId", str(role_definition, {"id"})}, {"principalId", oid}}}};
         COFFER_ASSIGN_OR_RETURN(json::value created, client.call("PUT", with_query(path), &body));
         print_result(ctx, assignment_view(created, json::array{role_definition}));
         return Status::Ok();
@@ -196,7 +196,8 @@ void add_assignment_commands(CLI::App* role, CliContext& ctx) {
     return Status::Ok();
   });
 
-  auto* del = assignment->add_subcommand("delete", "Delete role assignments by --ids, or by --assignee/--role/--scope.");
+  auto* del =
+      assignment->add_subcommand("delete", "Delete role assignments by --ids, or by --assignee/--role/--scope.");
   del->add_option("--ids", a->ids, "Assignment ids or names (GUIDs).");
   del->add_option("--role", a->role, "Role name or GUID.");
   del->add_option("--assignee", a->assignee, "Client id or object id of a principal, or a group's object id.");
@@ -337,9 +338,10 @@ void add_definition_commands(CLI::App* role, CliContext& ctx) {
 
   auto body_text = std::make_shared<std::string>();
   auto* create = definition->add_subcommand("create", "Create (or update) a custom role.");
-  create->add_option("--role-definition", *body_text,
-                     "JSON as for az ({\"Name\",\"Description\",\"DataActions\",\"NotDataActions\",…}) or "
-                     "@file holding it.")
+  create
+      ->add_option("--role-definition", *body_text,
+                   "JSON as for az ({\"Name\",\"Description\",\"DataActions\",\"NotDataActions\",…}) or "
+                   "@file holding it.")
       ->required();
   on_run(create, ctx, [&ctx, body_text]() -> Status {
     std::string text = *body_text;
@@ -405,8 +407,8 @@ void add_group_commands(CLI::App& app, CliContext& ctx) {
   add->add_option("--group,-g", *id, "Group object id.")->required();
   add->add_option("--member-id", *member, "Client id or object id of the service principal.")->required();
   on_run(add, ctx, [&ctx, id, member] {
-    return group_call(ctx, "PUT", kGroups + "/" + percent_encode(*id) + "/members/" + percent_encode(*member),
-                      nullptr, false);
+    return group_call(ctx, "PUT", kGroups + "/" + percent_encode(*id) + "/members/" + percent_encode(*member), nullptr,
+                      false);
   });
   auto* remove = members->add_subcommand("remove", "Remove a member from a group.");
   remove->add_option("--group,-g", *id, "Group object id.")->required();

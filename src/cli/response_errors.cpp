@@ -39,9 +39,7 @@ std::string reason_for(int status) {
   }
 }
 
-std::string text_of(const json::value* v) {
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
+std::string text_of(const json::value* v) { return v && v->is_string() ? std::string(v->get_string()) : std::string(); }
 
 // "(label) text", the CLI's form of an error.
 std::string labelled(std::string_view label, std::string_view text) {

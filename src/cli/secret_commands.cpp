@@ -76,11 +76,12 @@ void add_set(CLI::App* secret, CliContext& ctx) {
       ->check(iso8601_validator());
   cmd->add_option("--expires", a->expires, "Expires at this time (ISO-8601, UTC by default).")
       ->check(iso8601_validator());
-  on_run(cmd, ctx, [&ctx, a] { return run_set(ctx, *a); },
-         [a] {
-           require_object_ref(a->ref);
-           if (!a->value_opt->count() && !a->file_opt->count()) throw CLI::RequiredError("--value or --file");
-         });
+  on_run(
+      cmd, ctx, [&ctx, a] { return run_set(ctx, *a); },
+      [a] {
+        require_object_ref(a->ref);
+        if (!a->value_opt->count() && !a->file_opt->count()) throw CLI::RequiredError("--value or --file");
+      });
 }
 
 // ---- show / download ----
@@ -121,16 +122,19 @@ void add_show_and_download(CLI::App* secret, CliContext& ctx) {
   auto ref = std::make_shared<ObjectRef>();
   auto* show = secret->add_subcommand("show", "Show a secret, value included.");
   add_object_ref_options(show, *ref, RefOptions::kNameVersionId, kSecretObject);
-  on_run(show, ctx, [&ctx, ref] { return run_show(ctx, *ref); }, [ref] { require_object_ref(*ref); });
+  on_run(
+      show, ctx, [&ctx, ref] { return run_show(ctx, *ref); }, [ref] { require_object_ref(*ref); });
 
   auto d = std::make_shared<DownloadArgs>();
   auto* download = secret->add_subcommand("download", "Write a secret's value to a new file.");
   add_object_ref_options(download, d->ref, RefOptions::kNameVersionId, kSecretObject);
   download->add_option("--file,-f", d->file, "File to create; it must not exist.")->required();
-  download->add_option("--encoding,-e", d->encoding,
-                       "How to decode the value into bytes; default: the secret's file-encoding tag, else utf-8.")
+  download
+      ->add_option("--encoding,-e", d->encoding,
+                   "How to decode the value into bytes; default: the secret's file-encoding tag, else utf-8.")
       ->check(CLI::IsMember(kEncodings));
-  on_run(download, ctx, [&ctx, d] { return run_download(ctx, *d); }, [d] { require_object_ref(d->ref); });
+  on_run(
+      download, ctx, [&ctx, d] { return run_download(ctx, *d); }, [d] { require_object_ref(d->ref); });
 }
 
 // ---- list / list-versions ----
@@ -162,8 +166,7 @@ void add_lists(CLI::App* secret, CliContext& ctx) {
   auto a = std::make_shared<ListArgs>();
   auto* list = secret->add_subcommand("list", "List the secrets of a vault (latest versions, no values).");
   list->add_option("--vault-name", a->vault_name, "Name of the vault.")->required();
-  list->add_option("--maxresults", a->max_results, "Return at most this many secrets.")
-      ->check(CLI::Range(1, 1000000));
+  list->add_option("--maxresults", a->max_results, "Return at most this many secrets.")->check(CLI::Range(1, 1000000));
   list->add_flag("--include-managed", a->include_managed, "Include secrets that back certificates.");
   on_run(list, ctx, [&ctx, a] { return run_list(ctx, *a, false); });
 
@@ -213,10 +216,10 @@ void add_set_attributes(CLI::App* secret, CliContext& ctx) {
       ->check(CLI::IsMember({"true", "false"}, CLI::ignore_case));
   a->content_type_opt = cmd->add_option("--content-type", a->content_type, "Content type of the value.");
   a->tags_opt = add_tags_option(cmd, a->tags, "Space-separated tags: key[=value] ... (replaces all; '' clears)");
-  cmd->add_option("--not-before", a->not_before, "Not valid before this time (ISO-8601).")
-      ->check(iso8601_validator());
+  cmd->add_option("--not-before", a->not_before, "Not valid before this time (ISO-8601).")->check(iso8601_validator());
   cmd->add_option("--expires", a->expires, "Expires at this time (ISO-8601).")->check(iso8601_validator());
-  on_run(cmd, ctx, [&ctx, a] { return run_update(ctx, *a); }, [a] { require_object_ref(a->ref); });
+  on_run(
+      cmd, ctx, [&ctx, a] { return run_update(ctx, *a); }, [a] { require_object_ref(a->ref); });
 }
 
 }  // namespace

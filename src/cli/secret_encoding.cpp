@@ -15,8 +15,7 @@ std::string without_whitespace(std::string_view s) {
 }
 
 Status unknown_encoding(std::string_view encoding) {
-  return Status(Code::kBadParameter,
-                "Unsupported encoding '" + std::string(encoding) + "'; use utf-8, base64 or hex.");
+  return Status(Code::kBadParameter, "Unsupported encoding '" + std::string(encoding) + "'; use utf-8, base64 or hex.");
 }
 
 }  // namespace

@@ -62,26 +62,30 @@ CLI::App* named(CLI::App* secret, CliContext& ctx, const char* name, const char*
 
 void add_secret_lifecycle_commands(CLI::App* secret, CliContext& ctx) {
   std::shared_ptr<NameArgs> a;
-  named(secret, ctx, "delete", "Delete a secret, all versions (soft delete: recoverable until purged).",
-        [](const CliContext& c, const NameArgs& n) {
-          return simple_call(c, n, "DELETE", secret_path(n.ref.name), SecretShape::kDeletedBundle);
-        },
-        a);
-  named(secret, ctx, "recover", "Recover a deleted secret.",
-        [](const CliContext& c, const NameArgs& n) {
-          return simple_call(c, n, "POST", deleted_secret_path(n.ref.name) + "/recover", SecretShape::kBundle);
-        },
-        a);
-  named(secret, ctx, "purge", "Permanently remove a deleted secret.",
-        [](const CliContext& c, const NameArgs& n) {
-          return simple_call(c, n, "DELETE", deleted_secret_path(n.ref.name), SecretShape::kDeletedBundle);
-        },
-        a);
-  named(secret, ctx, "show-deleted", "Show a deleted secret (no value).",
-        [](const CliContext& c, const NameArgs& n) {
-          return simple_call(c, n, "GET", deleted_secret_path(n.ref.name), SecretShape::kDeletedBundle);
-        },
-        a);
+  named(
+      secret, ctx, "delete", "Delete a secret, all versions (soft delete: recoverable until purged).",
+      [](const CliContext& c, const NameArgs& n) {
+        return simple_call(c, n, "DELETE", secret_path(n.ref.name), SecretShape::kDeletedBundle);
+      },
+      a);
+  named(
+      secret, ctx, "recover", "Recover a deleted secret.",
+      [](const CliContext& c, const NameArgs& n) {
+        return simple_call(c, n, "POST", deleted_secret_path(n.ref.name) + "/recover", SecretShape::kBundle);
+      },
+      a);
+  named(
+      secret, ctx, "purge", "Permanently remove a deleted secret.",
+      [](const CliContext& c, const NameArgs& n) {
+        return simple_call(c, n, "DELETE", deleted_secret_path(n.ref.name), SecretShape::kDeletedBundle);
+      },
+      a);
+  named(
+      secret, ctx, "show-deleted", "Show a deleted secret (no value).",
+      [](const CliContext& c, const NameArgs& n) {
+        return simple_call(c, n, "GET", deleted_secret_path(n.ref.name), SecretShape::kDeletedBundle);
+      },
+      a);
   named(secret, ctx, "backup", "Write a secret's backup blob (all versions) to a file.", run_backup, a)
       ->add_option("--file,-f", a->file, "File to write (replaced if it exists).")
       ->required();
@@ -95,8 +99,7 @@ void add_secret_lifecycle_commands(CLI::App* secret, CliContext& ctx) {
   auto l = std::make_shared<NameArgs>();
   auto* list = secret->add_subcommand("list-deleted", "List deleted secrets.");
   list->add_option("--vault-name", l->ref.vault_name, "Name of the vault.")->required();
-  list->add_option("--maxresults", l->max_results, "Return at most this many.")
-      ->check(CLI::Range(1, 1000000));
+  list->add_option("--maxresults", l->max_results, "Return at most this many.")->check(CLI::Range(1, 1000000));
   on_run(list, ctx, [&ctx, l] { return run_list_deleted(ctx, *l); });
 }
 

@@ -14,7 +14,9 @@ json::value timestamp(const json::value* v) {
   if (!v) return nullptr;
   if (v->is_int64()) return json::value(to_iso8601(v->get_int64()));
   if (v->is_uint64()) return json::value(to_iso8601(int64_t(v->get_uint64())));
-  if (v->is_double()) return json::value(to_iso8601(int64_t(v->get_double())));
+  if (v->is_double() && v->get_double() >= -0x1p63 && v->get_double() < 0x1p63) {
+    return json::value(to_iso8601(static_cast<int64_t>(v->get_double())));
+  }
   return *v;
 }
 

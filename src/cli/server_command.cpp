@@ -30,9 +30,10 @@ void add_server_command(CLI::App& app, CliContext& ctx) {
   auto* data_dir = cmd->add_option("--data-dir", a->data_dir, "Data directory (default: ./coffer-data).");
   auto* listen = cmd->add_option("--listen", a->listen, "Address to listen on, HOST:PORT (default: localhost:8443).");
   cmd->add_option("--config", a->config_file, "JSON config file (keys as in README.md).");
-  auto* storage = cmd->add_option("--storage", a->storage,
-                                  "Where records live: empty = DATA_DIR/coffer.db (SQLite), or a PostgreSQL URL "
-                                  "(postgresql://user@host:port/db?target_session_attrs=read-write) shared by replicas.");
+  auto* storage =
+      cmd->add_option("--storage", a->storage,
+                      "Where records live: empty = DATA_DIR/coffer.db (SQLite), or a PostgreSQL URL "
+                      "(postgresql://user@host:port/db?target_session_attrs=read-write) shared by replicas.");
   cmd->add_flag("--test-clock", a->test_clock,
                 "Start a manual clock that only moves through the admin API (dev only).");
   cmd->add_flag("--emulate-hsm", a->emulate_hsm,
@@ -49,8 +50,10 @@ void add_server_command(CLI::App& app, CliContext& ctx) {
       if (a->dev) config.dev = true;
       if (a->test_clock) config.test_clock = true;
       if (a->emulate_hsm) config.emulate_hsm = true;
-      if (data_dir_given) config.data_dir = a->data_dir;
-      else if (!ctx.data_dir.empty()) config.data_dir = ctx.data_dir;  // the global --data-dir
+      if (data_dir_given)
+        config.data_dir = a->data_dir;
+      else if (!ctx.data_dir.empty())
+        config.data_dir = ctx.data_dir;  // the global --data-dir
       if (listen_given) config.listen = a->listen;
       if (storage_given) config.storage = a->storage;
       return server::run_server(std::move(config));

@@ -51,13 +51,12 @@ ServiceClient::~ServiceClient() = default;
 ServiceClient::ServiceClient(ServiceClient&&) noexcept = default;
 ServiceClient& ServiceClient::operator=(ServiceClient&&) noexcept = default;
 
-Result<json::value> ServiceClient::call(const std::string& method, const std::string& target,
-                                        const json::value* body) {
+Result<json::value> ServiceClient::call(const std::string& method, const std::string& target, const json::value* body) {
   return send(method, target, body ? json::serialize(*body) : std::string(), body != nullptr);
 }
 
-Result<json::value> ServiceClient::send(const std::string& method, const std::string& target,
-                                        const std::string& body, bool has_body) {
+Result<json::value> ServiceClient::send(const std::string& method, const std::string& target, const std::string& body,
+                                        bool has_body) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     COFFER_ASSIGN_OR_RETURN(SecureString token, tokens_.token_for(resource_));
     if (!http_) http_ = std::make_unique<http::HttpsClient>(origin_, tokens_.credentials().ca_file);

@@ -27,8 +27,8 @@ Status migrate(const std::string& from_dir, const std::string& to_url) {
   COFFER_ASSIGN_OR_RETURN(auto target, store::open_postgres_store({to_url}));
   std::cerr << "copying " << db.string() << " to " << server::without_password(to_url) << "\n";
   COFFER_ASSIGN_OR_RETURN(auto report, server::copy_store(*source, *target, 500, [](std::uint64_t n) {
-    std::cerr << "  " << n << " entries\r" << std::flush;
-  }));
+                            std::cerr << "  " << n << " entries\r" << std::flush;
+                          }));
   // From now on the data directory's records are the target's.
   COFFER_ASSIGN_OR_RETURN(auto reopened, server::open_server_store(from_dir, to_url));
   std::cout << "copied " << report.entries << " entries, checksum " << report.checksum
@@ -48,8 +48,9 @@ void add_storage_commands(CLI::App& app, CliContext& ctx) {
   };
   auto a = std::make_shared<Args>();
   auto* m = storage->add_subcommand(
-      "migrate", "Copy a stopped server's SQLite records (DATA_DIR/coffer.db) into an empty PostgreSQL database, "
-                 "sealed records as ciphertext, verified by count and checksum.");
+      "migrate",
+      "Copy a stopped server's SQLite records (DATA_DIR/coffer.db) into an empty PostgreSQL database, "
+      "sealed records as ciphertext, verified by count and checksum.");
   m->add_option("--from", a->from, "Data directory of the stopped server (holding coffer.db).")->required();
   m->add_option("--to", a->to, "Target PostgreSQL URL; its database must be empty of Coffer records.")->required();
   on_run(m, ctx, [a] { return migrate(a->from, a->to); });

@@ -38,11 +38,11 @@ Result<SecureString> TokenSource::token_for(const std::string& resource) {
                                  {"client_id", creds_.client_id},
                                  {"client_secret", creds_.client_secret.str()},
                                  {"scope", resource + "/.default"}}));
-  auto response = client_->request(
-      "POST", path,
-      {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"},
-       {"User-Agent", "coffer-cli"}},
-      body.str());
+  auto response = client_->request("POST", path,
+                                   {{"Content-Type", "application/x-www-form-urlencoded"},
+                                    {"Accept", "application/json"},
+                                    {"User-Agent", "coffer-cli"}},
+                                   body.str());
   if (!response.ok()) {
     return Status(Code::kUnavailable,
                   "Cannot reach the authority " + authority.origin + ": " + response.status().message());
@@ -66,8 +66,10 @@ Result<SecureString> TokenSource::token_for(const std::string& resource) {
   }
   int64_t expires_in = 300;
   if (const json::value* e = o->if_contains("expires_in")) {
-    if (e->is_int64()) expires_in = e->get_int64();
-    else if (e->is_string()) expires_in = std::atoll(e->get_string().c_str());
+    if (e->is_int64())
+      expires_in = e->get_int64();
+    else if (e->is_string())
+      expires_in = std::atoll(e->get_string().c_str());
   }
   Cached cached{SecureString(std::string_view(token->get_string())),
                 steady_seconds() + std::max<int64_t>(expires_in - 60, 0)};

@@ -4,7 +4,7 @@ namespace coffer {
 namespace {
 
 thread_local std::chrono::steady_clock::time_point t_floor{};  // epoch = no scope
-thread_local int t_no_wait = 0;                                  // NoWaitScopes alive
+thread_local int t_no_wait = 0;                                // NoWaitScopes alive
 thread_local bool t_refused = false;
 
 }  // namespace

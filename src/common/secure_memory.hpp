@@ -25,11 +25,18 @@ class SecureString {
   SecureString(const SecureString& o) : s_(o.s_) {}
   SecureString(SecureString&& o) noexcept : s_(std::move(o.s_)) { o.clear(); }
   SecureString& operator=(const SecureString& o) {
-    if (this != &o) { clear(); s_ = o.s_; }
+    if (this != &o) {
+      clear();
+      s_ = o.s_;
+    }
     return *this;
   }
   SecureString& operator=(SecureString&& o) noexcept {
-    if (this != &o) { clear(); s_ = std::move(o.s_); o.clear(); }
+    if (this != &o) {
+      clear();
+      s_ = std::move(o.s_);
+      o.clear();
+    }
     return *this;
   }
   ~SecureString() { clear(); }

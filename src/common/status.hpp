@@ -15,19 +15,19 @@ namespace coffer {
 
 enum class Code {
   kOk,
-  kBadParameter,        // malformed or out-of-range input
-  kUnauthorized,        // missing or invalid credentials
-  kForbidden,           // authenticated, but not allowed (also: disabled object)
-  kNotFound,            // generic: no such route / principal / record
+  kBadParameter,  // malformed or out-of-range input
+  kUnauthorized,  // missing or invalid credentials
+  kForbidden,     // authenticated, but not allowed (also: disabled object)
+  kNotFound,      // generic: no such route / principal / record
   kVaultNotFound,
   kSecretNotFound,
   kKeyNotFound,
   kCertificateNotFound,
-  kConflict,            // name in use, deleted-but-recoverable, CAS failure
+  kConflict,  // name in use, deleted-but-recoverable, CAS failure
   kPayloadTooLarge,
   kMethodNotAllowed,
-  kUnavailable,         // shutting down, audit sink down, store busy
-  kThrottled,           // too many attempts: the reason is the seconds to wait (Retry-After)
+  kUnavailable,  // shutting down, audit sink down, store busy
+  kThrottled,    // too many attempts: the reason is the seconds to wait (Retry-After)
   kInternal,
 };
 

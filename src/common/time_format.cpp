@@ -71,8 +71,8 @@ std::string to_iso8601(int64_t t, UtcSuffix suffix) {
   }
   const Civil c = civil_from_days(days);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u%s", static_cast<long long>(c.year), c.month,
-                c.day, unsigned(secs / 3600), unsigned(secs / 60 % 60), unsigned(secs % 60),
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u%s", static_cast<long long>(c.year), c.month, c.day,
+                unsigned(secs / 3600), unsigned(secs / 60 % 60), unsigned(secs % 60),
                 suffix == UtcSuffix::kZ ? "Z" : "+00:00");
   return buf;
 }

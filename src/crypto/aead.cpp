@@ -21,16 +21,13 @@ Status decryption_failed() {
   return Status(Code::kInternal, "decryption failed");
 }
 
-const unsigned char* bytes(std::string_view s) {
-  return reinterpret_cast<const unsigned char*>(s.data());
-}
+const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
 bool fits_int(std::string_view s) { return s.size() <= static_cast<std::size_t>(INT_MAX - 64); }
 
 }  // namespace
 
-Result<std::string> aead_seal(const SecureString& key, std::string_view plaintext,
-                              std::string_view associated_data) {
+Result<std::string> aead_seal(const SecureString& key, std::string_view plaintext, std::string_view associated_data) {
   if (key.size() != kAeadKeySize) return Status(Code::kInternal, "AEAD key must be 32 bytes");
   if (!fits_int(plaintext) || !fits_int(associated_data)) {
     return Status(Code::kInternal, "AEAD input too large");
@@ -49,15 +46,13 @@ Result<std::string> aead_seal(const SecureString& key, std::string_view plaintex
   if (EVP_EncryptInit_ex2(ctx.get(), ossl::aes_256_gcm(), bytes(key.view()), o, nullptr) != 1) {
     return ossl::error("AES-GCM init");
   }
-  if (!associated_data.empty() &&
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes(associated_data),
-                        static_cast<int>(associated_data.size())) != 1) {
+  if (!associated_data.empty() && EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes(associated_data),
+                                                    static_cast<int>(associated_data.size())) != 1) {
     return ossl::error("AES-GCM associated data");
   }
   int ct_len = 0;
   if (!plaintext.empty()) {
-    if (EVP_EncryptUpdate(ctx.get(), o + kNonceSize, &len, bytes(plaintext),
-                          static_cast<int>(plaintext.size())) != 1) {
+    if (EVP_EncryptUpdate(ctx.get(), o + kNonceSize, &len, bytes(plaintext), static_cast<int>(plaintext.size())) != 1) {
       return ossl::error("AES-GCM encrypt");
     }
     ct_len = len;
@@ -69,15 +64,13 @@ Result<std::string> aead_seal(const SecureString& key, std::string_view plaintex
   if (static_cast<std::size_t>(ct_len) != plaintext.size()) {
     return Status(Code::kInternal, "AES-GCM produced an unexpected length");
   }
-  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize, o + kNonceSize + ct_len) !=
-      1) {
+  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize, o + kNonceSize + ct_len) != 1) {
     return ossl::error("AES-GCM tag");
   }
   return out;
 }
 
-Result<SecureString> aead_open(const SecureString& key, std::string_view blob,
-                               std::string_view associated_data) {
+Result<SecureString> aead_open(const SecureString& key, std::string_view blob, std::string_view associated_data) {
   if (key.size() != kAeadKeySize) return Status(Code::kInternal, "AEAD key must be 32 bytes");
   if (blob.size() < kNonceSize + kTagSize || !fits_int(blob) || !fits_int(associated_data)) {
     return decryption_failed();
@@ -92,9 +85,8 @@ Result<SecureString> aead_open(const SecureString& key, std::string_view blob,
   if (EVP_DecryptInit_ex2(ctx.get(), ossl::aes_256_gcm(), bytes(key.view()), bytes(nonce), nullptr) != 1) {
     return ossl::error("AES-GCM init");
   }
-  if (!associated_data.empty() &&
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes(associated_data),
-                        static_cast<int>(associated_data.size())) != 1) {
+  if (!associated_data.empty() && EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes(associated_data),
+                                                    static_cast<int>(associated_data.size())) != 1) {
     return decryption_failed();
   }
   SecureString out;

@@ -17,9 +17,7 @@ namespace coffer::crypto {
 constexpr std::size_t kAeadKeySize = 32;
 
 // `key` must be kAeadKeySize bytes.
-Result<std::string> aead_seal(const SecureString& key, std::string_view plaintext,
-                              std::string_view associated_data);
-Result<SecureString> aead_open(const SecureString& key, std::string_view blob,
-                               std::string_view associated_data);
+Result<std::string> aead_seal(const SecureString& key, std::string_view plaintext, std::string_view associated_data);
+Result<SecureString> aead_open(const SecureString& key, std::string_view blob, std::string_view associated_data);
 
 }  // namespace coffer::crypto

@@ -16,24 +16,22 @@ Result<ossl::X509Ptr> new_certificate(EVP_PKEY* key, const char* cn, long days) 
   if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1) return ossl::error("X509_new");
 
   SecureString serial = random_bytes(16);
-  serial.data()[0] =
-      static_cast<char>((static_cast<unsigned char>(serial.data()[0]) & 0x7f) | 0x40);
-  ossl::BigNum bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(serial.data()),
-                            static_cast<int>(serial.size()), nullptr));
+  serial.data()[0] = static_cast<char>((static_cast<unsigned char>(serial.data()[0]) & 0x7f) | 0x40);
+  ossl::BigNum bn(
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(serial.data()), static_cast<int>(serial.size()), nullptr));
   if (!bn || BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get())) == nullptr) {
     return ossl::error("certificate serial");
   }
 
   if (X509_gmtime_adj(X509_getm_notBefore(cert.get()), -kBackdateSeconds) == nullptr ||
-      X509_time_adj_ex(X509_getm_notAfter(cert.get()), static_cast<int>(days), -kBackdateSeconds,
-                       nullptr) == nullptr) {
+      X509_time_adj_ex(X509_getm_notAfter(cert.get()), static_cast<int>(days), -kBackdateSeconds, nullptr) == nullptr) {
     return ossl::error("certificate validity");
   }
 
   ossl::X509NamePtr name(X509_NAME_new());
   if (!name ||
-      X509_NAME_add_entry_by_txt(name.get(), "CN", MBSTRING_UTF8,
-                                 reinterpret_cast<const unsigned char*>(cn), -1, -1, 0) != 1 ||
+      X509_NAME_add_entry_by_txt(name.get(), "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn), -1, -1,
+                                 0) != 1 ||
       X509_set_subject_name(cert.get(), name.get()) != 1) {
     return ossl::error("certificate subject");
   }
@@ -64,8 +62,7 @@ Result<ossl::PKey> generate_p256_key() {
 }
 
 Result<ossl::X509Ptr> make_ca_certificate(EVP_PKEY* ca_key) {
-  COFFER_ASSIGN_OR_RETURN(ossl::X509Ptr cert,
-                          new_certificate(ca_key, "Coffer dev CA", kCaValidityDays));
+  COFFER_ASSIGN_OR_RETURN(ossl::X509Ptr cert, new_certificate(ca_key, "Coffer dev CA", kCaValidityDays));
   X509* c = cert.get();
   if (X509_set_issuer_name(c, X509_get_subject_name(c)) != 1) return ossl::error("issuer name");
   COFFER_RETURN_IF_ERROR(add_extension(c, c, NID_basic_constraints, "critical,CA:TRUE"));
@@ -77,8 +74,7 @@ Result<ossl::X509Ptr> make_ca_certificate(EVP_PKEY* ca_key) {
 
 Result<ossl::X509Ptr> make_server_certificate(EVP_PKEY* server_key, X509* ca_cert, EVP_PKEY* ca_key,
                                               const std::vector<std::string>& subject_alt_names) {
-  COFFER_ASSIGN_OR_RETURN(ossl::X509Ptr cert,
-                          new_certificate(server_key, "localhost", kServerValidityDays));
+  COFFER_ASSIGN_OR_RETURN(ossl::X509Ptr cert, new_certificate(server_key, "localhost", kServerValidityDays));
   X509* c = cert.get();
   if (X509_set_issuer_name(c, X509_get_subject_name(ca_cert)) != 1) {
     return ossl::error("issuer name");

@@ -53,7 +53,8 @@ Result<std::vector<Certificate>> order_chain(std::vector<Certificate> certs) {
 Status check_key_and_chain(const KeyMaterial* key, const std::vector<Certificate>& chain) {
   if (chain.empty()) return bad("A certificate is needed.");
   if (key == nullptr) return Status::Ok();
-  if (key->kind() == KeyKind::kOct) return bad("A certificate's key must be an RSA or EC key, not a symmetric (oct) key.");
+  if (key->kind() == KeyKind::kOct)
+    return bad("A certificate's key must be an RSA or EC key, not a symmetric (oct) key.");
   if (!chain.front().public_key_matches(*key)) {
     return bad("The private key does not match the certificate's public key.");
   }

@@ -154,8 +154,9 @@ Status add_key_identifiers(X509* cert, X509* signer) {
   }
   Owned<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free> ski(ASN1_OCTET_STRING_new());
   Owned<AUTHORITY_KEYID, AUTHORITY_KEYID_free> akid(AUTHORITY_KEYID_new());
-  if (!ski || !akid || ASN1_OCTET_STRING_set(ski.get(), reinterpret_cast<const unsigned char*>(own.data()),
-                                             static_cast<int>(own.size())) != 1) {
+  if (!ski || !akid ||
+      ASN1_OCTET_STRING_set(ski.get(), reinterpret_cast<const unsigned char*>(own.data()),
+                            static_cast<int>(own.size())) != 1) {
     return ossl::error("key identifiers");
   }
   akid->keyid = ASN1_OCTET_STRING_new();
@@ -175,8 +176,8 @@ Status add_key_identifiers(X509* cert, X509* signer) {
 Status set_random_serial(X509* cert) {
   SecureString bytes = random_bytes(16);
   auto* b = reinterpret_cast<unsigned char*>(bytes.data());
-  b[0] &= 0x7f;              // positive
-  if (b[0] == 0) b[0] = 1;   // and 16 bytes long in DER
+  b[0] &= 0x7f;             // positive
+  if (b[0] == 0) b[0] = 1;  // and 16 bytes long in DER
   ossl::BigNum bn(BN_bin2bn(b, 16, nullptr));
   if (!bn || BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert)) == nullptr) return ossl::error("serial");
   return Status::Ok();

@@ -59,8 +59,9 @@ std::optional<int> key_usage_bit(std::string_view akv_name) {
 
 Status validate_profile(const CertificateProfile& p) {
   if (p.subject.empty() && p.dns_names.empty() && p.emails.empty() && p.upns.empty()) {
-    return bad("The certificate needs a subject or at least one subject alternative name "
-               "(DNS name, email or UPN).");
+    return bad(
+        "The certificate needs a subject or at least one subject alternative name "
+        "(DNS name, email or UPN).");
   }
   if (!p.subject.empty()) {
     auto name = x509name::parse_distinguished_name(p.subject);
@@ -71,7 +72,8 @@ Status validate_profile(const CertificateProfile& p) {
   }
   for (const std::string& d : p.dns_names) {
     if (!valid_dns_name(d, true)) {
-      return bad("The DNS name '" + d + "' is not valid: use letters, digits and hyphens in dot-separated labels "
+      return bad("The DNS name '" + d +
+                 "' is not valid: use letters, digits and hyphens in dot-separated labels "
                  "of at most 63 characters, optionally starting with '*.'.");
     }
   }
@@ -80,13 +82,15 @@ Status validate_profile(const CertificateProfile& p) {
   }
   for (const std::string& u : p.upns) {
     if (u.empty() || u.size() > 1024 || !x509name::utf8_text_length(u)) {
-      return bad("The user principal name '" + u + "' is not valid: it must be non-empty UTF-8 text without "
+      return bad("The user principal name '" + u +
+                 "' is not valid: it must be non-empty UTF-8 text without "
                  "control characters.");
     }
   }
   for (const std::string& k : p.key_usage) {
     if (!key_usage_bit(k)) {
-      return bad("The key usage '" + k + "' is not valid; use digitalSignature, nonRepudiation, keyEncipherment, "
+      return bad("The key usage '" + k +
+                 "' is not valid; use digitalSignature, nonRepudiation, keyEncipherment, "
                  "dataEncipherment, keyAgreement, keyCertSign, cRLSign, encipherOnly or decipherOnly.");
     }
   }

@@ -50,7 +50,8 @@ Status sync_parent_dir(const std::string& path) {
   Fd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir.get() < 0 || ::fsync(dir.get()) != 0) {
     const int e = errno;
-    return Status(Code::kInternal, "cannot sync directory " + parent.string() + " (for " + path + "): " + errno_text(e));
+    return Status(Code::kInternal,
+                  "cannot sync directory " + parent.string() + " (for " + path + "): " + errno_text(e));
   }
   return Status::Ok();
 }
@@ -63,8 +64,7 @@ Status write_file_atomic(const std::string& path, std::string_view data, mode_t 
     int e = errno;
     return Status(Code::kInternal, "cannot create " + tmp + ": " + errno_text(e));
   }
-  bool ok = ::fchmod(fd.get(), mode) == 0 && write_full(fd.get(), data.data(), data.size()) &&
-            ::fsync(fd.get()) == 0;
+  bool ok = ::fchmod(fd.get(), mode) == 0 && write_full(fd.get(), data.data(), data.size()) && ::fsync(fd.get()) == 0;
   int e = errno;
   if (::close(fd.release()) != 0 && ok) {
     ok = false;

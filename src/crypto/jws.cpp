@@ -8,9 +8,9 @@
 #include <openssl/rsa.h>
 
 #include <climits>
-#include <optional>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 #include "common/base64.hpp"
 #include "crypto/openssl_util.hpp"
@@ -19,8 +19,8 @@ namespace coffer::crypto {
 
 struct JwsPublicKey::Impl {
   ossl::PKey key;
-  int rsa_bits = 0;        // RSA keys
-  std::string curve;       // EC keys: "P-256" or "P-384"
+  int rsa_bits = 0;   // RSA keys
+  std::string curve;  // EC keys: "P-256" or "P-384"
 };
 
 // Builds JwsPublicKey objects from an EVP_PKEY (private to this file).
@@ -162,9 +162,12 @@ Result<JwsPublicKey> KeyAccess::make(ossl::PKey key) {
       return bad("The EC key has no named curve.");
     }
     const std::string name(group, len);
-    if (name == "prime256v1" || name == "P-256") impl->curve = "P-256";
-    else if (name == "secp384r1" || name == "P-384") impl->curve = "P-384";
-    else return bad("EC curve '" + name + "' is not supported (P-256, P-384).");
+    if (name == "prime256v1" || name == "P-256")
+      impl->curve = "P-256";
+    else if (name == "secp384r1" || name == "P-384")
+      impl->curve = "P-384";
+    else
+      return bad("EC curve '" + name + "' is not supported (P-256, P-384).");
     out.type_ = "EC";
   } else {
     return bad("Only RSA and EC keys can verify signatures.");
@@ -213,8 +216,7 @@ bool JwsPublicKey::verify(std::string_view alg, std::string_view signing_input, 
     if (ok && spec.pss) ok = EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
   }
   ok = ok && EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                              reinterpret_cast<const unsigned char*>(signing_input.data()),
-                              signing_input.size()) == 1;
+                              reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size()) == 1;
   ERR_clear_error();
   return ok;
 }

@@ -65,11 +65,11 @@ class JwsPublicKey {
 // A parsed X.509 certificate, as registered on a service principal.
 struct CertificateInfo {
   JwsPublicKey key;
-  std::string der;          // the certificate itself
-  std::string sha1;         // raw SHA-1 of the DER: the "x5t" thumbprint
-  std::string sha256;       // raw SHA-256 of the DER: "x5t#S256"
-  std::string subject;      // RFC 2253 one-line subject
-  int64_t not_before = 0;   // Unix seconds
+  std::string der;         // the certificate itself
+  std::string sha1;        // raw SHA-1 of the DER: the "x5t" thumbprint
+  std::string sha256;      // raw SHA-256 of the DER: "x5t#S256"
+  std::string subject;     // RFC 2253 one-line subject
+  int64_t not_before = 0;  // Unix seconds
   int64_t not_after = 0;
 };
 

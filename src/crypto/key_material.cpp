@@ -78,10 +78,14 @@ struct AesAlg {
 AesAlg aes_alg(std::string_view a) {
   if (a.size() < 5 || a[0] != 'A') return {};
   int bits = 0;
-  if (a.substr(1, 3) == "128") bits = 128;
-  else if (a.substr(1, 3) == "192") bits = 192;
-  else if (a.substr(1, 3) == "256") bits = 256;
-  else return {};
+  if (a.substr(1, 3) == "128")
+    bits = 128;
+  else if (a.substr(1, 3) == "192")
+    bits = 192;
+  else if (a.substr(1, 3) == "256")
+    bits = 256;
+  else
+    return {};
   const std::string_view rest = a.substr(4);
   if (rest == "GCM") return {AesMode::kGcm, bits};
   if (rest == "CBC") return {AesMode::kCbc, bits};
@@ -92,11 +96,13 @@ AesAlg aes_alg(std::string_view a) {
 
 const EVP_CIPHER* aes_cipher(AesAlg a) {
   switch (a.mode) {
-    case AesMode::kGcm: return a.bits == 128 ? EVP_aes_128_gcm() : a.bits == 192 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
+    case AesMode::kGcm:
+      return a.bits == 128 ? EVP_aes_128_gcm() : a.bits == 192 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
     case AesMode::kCbc:
     case AesMode::kCbcPad:
       return a.bits == 128 ? EVP_aes_128_cbc() : a.bits == 192 ? EVP_aes_192_cbc() : EVP_aes_256_cbc();
-    case AesMode::kKw: return a.bits == 128 ? EVP_aes_128_wrap() : a.bits == 192 ? EVP_aes_192_wrap() : EVP_aes_256_wrap();
+    case AesMode::kKw:
+      return a.bits == 128 ? EVP_aes_128_wrap() : a.bits == 192 ? EVP_aes_192_wrap() : EVP_aes_256_wrap();
     case AesMode::kNone: break;
   }
   return nullptr;
@@ -138,8 +144,7 @@ Result<ossl::PKeyCtx> sign_context(EVP_PKEY* pkey, int padding, const EVP_MD* md
   if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) return ossl::error("sign init");
   if (padding != 0) {
     if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), padding) != 1) return ossl::error("sign padding");
-    if (padding == RSA_PKCS1_PSS_PADDING &&
-        EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) != 1) {
+    if (padding == RSA_PKCS1_PSS_PADDING && EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) != 1) {
       return ossl::error("sign salt length");
     }
   }
@@ -245,7 +250,7 @@ Result<SecureString> aes_crypt(AesAlg a, bool encrypt, const SecureString& key, 
 }  // namespace
 
 struct KeyMaterial::Impl {
-  ossl::PKey pkey;  // RSA, EC
+  ossl::PKey pkey;   // RSA, EC
   SecureString oct;  // oct
 
   // Signing contexts set up once per algorithm; each signature works on a
@@ -350,7 +355,8 @@ Result<KeyMaterial> KeyMaterial::from_jwk(const Jwk& jwk) {
     COFFER_RETURN_IF_ERROR(push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_EXPONENT2, dq.get()));
     COFFER_RETURN_IF_ERROR(push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qi.get()));
     COFFER_ASSIGN_OR_RETURN(impl->pkey, from_params("RSA", bld.get()));
-    return KeyMaterial(KeyKind::kRsa, std::move(impl), EVP_PKEY_get_bits(impl->pkey.get()), {});
+    const int rsa_bits = EVP_PKEY_get_bits(impl->pkey.get());  // before impl moves (argument order is unspecified)
+    return KeyMaterial(KeyKind::kRsa, std::move(impl), rsa_bits, {});
   }
   if (jwk.kty == "EC") {
     const Curve* c = find_curve(jwk.crv);
@@ -359,7 +365,8 @@ Result<KeyMaterial> KeyMaterial::from_jwk(const Jwk& jwk) {
     if (jwk.x.empty() || jwk.y.empty() || jwk.x.size() > fb || jwk.y.size() > fb) {
       return bad("The EC key members 'x' and 'y' must be present and at most " + std::to_string(fb) + " bytes.");
     }
-    std::string point = "\x04" + std::string(fb - jwk.x.size(), '\0') + jwk.x + std::string(fb - jwk.y.size(), '\0') + jwk.y;
+    std::string point =
+        "\x04" + std::string(fb - jwk.x.size(), '\0') + jwk.x + std::string(fb - jwk.y.size(), '\0') + jwk.y;
     COFFER_ASSIGN_OR_RETURN(SecretBn d, to_bn(jwk.d.view(), "d"));
     if (OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, c->openssl, 0) != 1 ||
         OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
@@ -367,7 +374,8 @@ Result<KeyMaterial> KeyMaterial::from_jwk(const Jwk& jwk) {
     }
     COFFER_RETURN_IF_ERROR(push_bn(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get()));
     COFFER_ASSIGN_OR_RETURN(impl->pkey, from_params("EC", bld.get()));
-    return KeyMaterial(KeyKind::kEc, std::move(impl), EVP_PKEY_get_bits(impl->pkey.get()), std::string(c->jwk));
+    const int ec_bits = EVP_PKEY_get_bits(impl->pkey.get());  // before impl moves (argument order is unspecified)
+    return KeyMaterial(KeyKind::kEc, std::move(impl), ec_bits, std::string(c->jwk));
   }
   return bad("The key type (kty) '" + jwk.kty + "' is not supported; use RSA, EC or oct.");
 }
@@ -546,8 +554,8 @@ Result<bool> KeyMaterial::verify(std::string_view alg, std::string_view digest, 
     return bad("The digest must be " + std::to_string(EVP_MD_get_size(md)) + " bytes for " + std::string(alg) + ".");
   }
   if (kind_ == KeyKind::kRsa) {
-    return pkey_verify(impl_->pkey.get(), digest, signature,
-                       alg[0] == 'P' ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING, md);
+    return pkey_verify(impl_->pkey.get(), digest, signature, alg[0] == 'P' ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING,
+                       md);
   }
   const auto fb = static_cast<std::size_t>(find_curve(crv_)->field_bytes);
   if (signature.size() != 2 * fb) return false;

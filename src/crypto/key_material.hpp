@@ -29,10 +29,10 @@ namespace coffer::crypto {
 enum class KeyKind { kRsa, kEc, kOct };
 
 struct Jwk {
-  std::string kty;  // "RSA", "EC", "oct" (the -HSM suffix is the caller's business)
-  std::string crv;  // EC: "P-256", "P-384", "P-521", "P-256K"
-  std::string n, e, x, y;                   // public members, raw big-endian bytes
-  SecureString d, p, q, dp, dq, qi, k;      // private members
+  std::string kty;                      // "RSA", "EC", "oct" (the -HSM suffix is the caller's business)
+  std::string crv;                      // EC: "P-256", "P-384", "P-521", "P-256K"
+  std::string n, e, x, y;               // public members, raw big-endian bytes
+  SecureString d, p, q, dp, dq, qi, k;  // private members
 };
 
 // Result of encrypt(): ciphertext and, for AES-GCM/CBC, the iv and tag used.
@@ -69,7 +69,7 @@ class KeyMaterial {
   Result<std::string> public_pem() const;
 
   KeyKind kind() const { return kind_; }
-  int bits() const { return bits_; }                // RSA modulus / oct key bits / EC field bits
+  int bits() const { return bits_; }                 // RSA modulus / oct key bits / EC field bits
   const std::string& curve() const { return crv_; }  // EC only
 
   // Whether `alg` belongs to this key's type for the operation family.

@@ -42,10 +42,10 @@ Result<std::string> Keyring::new_wrapped_kek(std::string_view owner) {
 Result<SecureString> Keyring::kek(std::string_view owner, std::string_view wrapped_kek) {
   const std::string key = cache_key(owner, wrapped_kek);
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     if (auto it = keks_.find(key); it != keks_.end()) return it->second;
   }
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   if (auto it = keks_.find(key); it != keks_.end()) return it->second;
   Result<SecureString> unwrapped = aead_open(root_, wrapped_kek, kek_ad(owner));
   if (!unwrapped.ok() || unwrapped->size() != kAeadKeySize) return decryption_failed();
@@ -53,12 +53,11 @@ Result<SecureString> Keyring::kek(std::string_view owner, std::string_view wrapp
   return unwrapped;
 }
 
-Result<std::string> Keyring::seal(std::string_view owner, std::string_view wrapped_kek,
-                                  std::string_view plaintext, std::string_view associated_data) {
+Result<std::string> Keyring::seal(std::string_view owner, std::string_view wrapped_kek, std::string_view plaintext,
+                                  std::string_view associated_data) {
   COFFER_ASSIGN_OR_RETURN(SecureString vault_kek, kek(owner, wrapped_kek));
   SecureString dek = random_bytes(kAeadKeySize);
-  COFFER_ASSIGN_OR_RETURN(std::string wrapped_dek,
-                          aead_seal(vault_kek, dek.view(), dek_ad(owner, associated_data)));
+  COFFER_ASSIGN_OR_RETURN(std::string wrapped_dek, aead_seal(vault_kek, dek.view(), dek_ad(owner, associated_data)));
   COFFER_ASSIGN_OR_RETURN(std::string payload, aead_seal(dek, plaintext, associated_data));
   if (wrapped_dek.size() > UINT16_MAX) return Status(Code::kInternal, "wrapped data key too long");
   std::string out;
@@ -71,11 +70,11 @@ Result<std::string> Keyring::seal(std::string_view owner, std::string_view wrapp
   return out;
 }
 
-Result<SecureString> Keyring::open(std::string_view owner, std::string_view wrapped_kek,
-                                   std::string_view sealed, std::string_view associated_data) {
+Result<SecureString> Keyring::open(std::string_view owner, std::string_view wrapped_kek, std::string_view sealed,
+                                   std::string_view associated_data) {
   if (sealed.size() < kHeaderSize || sealed[0] != kFormatV1) return decryption_failed();
-  const std::size_t dek_len = (static_cast<std::size_t>(static_cast<uint8_t>(sealed[1])) << 8) |
-                              static_cast<uint8_t>(sealed[2]);
+  const std::size_t dek_len =
+      (static_cast<std::size_t>(static_cast<uint8_t>(sealed[1])) << 8) | static_cast<uint8_t>(sealed[2]);
   if (sealed.size() - kHeaderSize < dek_len) return decryption_failed();
   std::string_view wrapped_dek = sealed.substr(kHeaderSize, dek_len);
   std::string_view payload = sealed.substr(kHeaderSize + dek_len);
@@ -89,7 +88,7 @@ Result<SecureString> Keyring::open(std::string_view owner, std::string_view wrap
     dek_key += part;
   }
   {
-    std::shared_lock lock(dek_mu_);
+    ReaderLock lock(dek_mu_);
     if (auto it = deks_.find(dek_key); it != deks_.end()) {
       Result<SecureString> plaintext = aead_open(it->second, payload, associated_data);
       if (!plaintext.ok()) return decryption_failed();
@@ -103,20 +102,18 @@ Result<SecureString> Keyring::open(std::string_view owner, std::string_view wrap
   Result<SecureString> plaintext = aead_open(*dek, payload, associated_data);
   if (!plaintext.ok()) return decryption_failed();
   {
-    std::unique_lock lock(dek_mu_);
+    WriterLock lock(dek_mu_);
     if (deks_.size() >= kMaxCachedDeks) deks_.clear();  // SecureString wipes each key
     deks_.emplace(std::move(dek_key), std::move(*dek));
   }
   return plaintext;
 }
 
-Result<std::string> Keyring::seal_system(std::string_view plaintext,
-                                         std::string_view associated_data) {
+Result<std::string> Keyring::seal_system(std::string_view plaintext, std::string_view associated_data) {
   return aead_seal(root_, plaintext, system_ad(associated_data));
 }
 
-Result<SecureString> Keyring::open_system(std::string_view sealed,
-                                          std::string_view associated_data) {
+Result<SecureString> Keyring::open_system(std::string_view sealed, std::string_view associated_data) {
   Result<SecureString> plaintext = aead_open(root_, sealed, system_ad(associated_data));
   if (!plaintext.ok()) return decryption_failed();
   return plaintext;

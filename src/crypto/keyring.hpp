@@ -14,14 +14,13 @@
 #pragma once
 
 #include <map>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "common/secure_memory.hpp"
 #include "common/status.hpp"
+#include "common/thread_annotations.hpp"
 
 namespace coffer::crypto {
 
@@ -37,11 +36,11 @@ class Keyring {
   Result<std::string> new_wrapped_kek(std::string_view owner);
 
   // Envelope-encrypts `plaintext` under the KEK `wrapped_kek` of `owner`.
-  Result<std::string> seal(std::string_view owner, std::string_view wrapped_kek,
-                           std::string_view plaintext, std::string_view associated_data);
+  Result<std::string> seal(std::string_view owner, std::string_view wrapped_kek, std::string_view plaintext,
+                           std::string_view associated_data);
   // Reverses seal(); kInternal if anything (owner, KEK, blob, AD) differs.
-  Result<SecureString> open(std::string_view owner, std::string_view wrapped_kek,
-                            std::string_view sealed, std::string_view associated_data);
+  Result<SecureString> open(std::string_view owner, std::string_view wrapped_kek, std::string_view sealed,
+                            std::string_view associated_data);
 
   // Encrypts directly under the root key, for server-wide material (the
   // token-signing key). Associated data names the item.
@@ -52,10 +51,11 @@ class Keyring {
   Result<SecureString> kek(std::string_view owner, std::string_view wrapped_kek);
 
   SecureString root_;
-  std::shared_mutex mu_;  // shared for lookups (every open), exclusive to add a KEK
-  std::map<std::string, SecureString, std::less<>> keks_;  // wrapped KEK → KEK
-  std::shared_mutex dek_mu_;
-  std::unordered_map<std::string, SecureString> deks_;  // owner, KEK, AD and wrapped DEK → DEK
+  SharedMutex mu_;  // shared for lookups (every open), exclusive to add a KEK
+  std::map<std::string, SecureString, std::less<>> keks_ COFFER_GUARDED_BY(mu_);  // wrapped KEK → KEK
+  SharedMutex dek_mu_;
+  std::unordered_map<std::string, SecureString> deks_
+      COFFER_GUARDED_BY(dek_mu_);  // owner, KEK, AD and wrapped DEK → DEK
 };
 
 }  // namespace coffer::crypto

@@ -29,8 +29,8 @@ Result<PKey> pkey_from_params(const char* type, OSSL_PARAM_BLD* bld, int selecti
   }
   PKey pkey(raw);
   PKeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
-  const bool ok = check && (selection == EVP_PKEY_KEYPAIR ? EVP_PKEY_check(check.get())
-                                                          : EVP_PKEY_public_check(check.get())) == 1;
+  const bool ok =
+      check && (selection == EVP_PKEY_KEYPAIR ? EVP_PKEY_check(check.get()) : EVP_PKEY_public_check(check.get())) == 1;
   if (!ok) {
     ERR_clear_error();
     return Status(Code::kBadParameter, std::string(invalid));

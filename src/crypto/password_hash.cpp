@@ -26,11 +26,9 @@ constexpr uint32_t kHashSize = 32;
 
 Result<std::string> hash_password(std::string_view password) {
   SecureString salt = random_bytes(kSaltSize);
-  std::string encoded(
-      argon2_encodedlen(kTimeCost, kMemoryKiB, kLanes, kSaltSize, kHashSize, Argon2_id), '\0');
-  int rc =
-      argon2id_hash_encoded(kTimeCost, kMemoryKiB, kLanes, password.data(), password.size(),
-                            salt.data(), salt.size(), kHashSize, encoded.data(), encoded.size());
+  std::string encoded(argon2_encodedlen(kTimeCost, kMemoryKiB, kLanes, kSaltSize, kHashSize, Argon2_id), '\0');
+  int rc = argon2id_hash_encoded(kTimeCost, kMemoryKiB, kLanes, password.data(), password.size(), salt.data(),
+                                 salt.size(), kHashSize, encoded.data(), encoded.size());
   if (rc != ARGON2_OK) {
     return Status(Code::kInternal, std::string("argon2id failed: ") + argon2_error_message(rc));
   }
@@ -87,8 +85,7 @@ bool verify_password(std::string_view password, const std::string& encoded) {
   if (dollar == std::string_view::npos) return false;
   auto salt = unpadded_base64(s.substr(0, dollar));
   auto hash = unpadded_base64(s.substr(dollar + 1));
-  if (!salt || !hash || hash->empty() || hash->size() > 64 || m > (1u << 20) || t == 0 || t > 64 || p == 0 ||
-      p > 16) {
+  if (!salt || !hash || hash->empty() || hash->size() > 64 || m > (1u << 20) || t == 0 || t > 64 || p == 0 || p > 16) {
     return false;
   }
   std::string out(hash->size(), '\0');

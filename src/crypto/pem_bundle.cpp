@@ -20,9 +20,7 @@ Status bad(std::string msg) {
   return Status(Code::kBadParameter, std::move(msg));
 }
 
-Status unreadable(std::string_view why) {
-  return bad(std::string(kUnreadable) + " Reason: " + std::string(why));
-}
+Status unreadable(std::string_view why) { return bad(std::string(kUnreadable) + " Reason: " + std::string(why)); }
 
 bool is_key_label(std::string_view label) {
   return label == "PRIVATE KEY" || label == "RSA PRIVATE KEY" || label == "EC PRIVATE KEY" ||

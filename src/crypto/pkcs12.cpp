@@ -205,8 +205,8 @@ Result<SecureString> make_pkcs12(const KeyMaterial* key, const std::vector<Certi
   }
   EVP_PKEY* pkey = key != nullptr ? KeyMaterialAccess::pkey(*key) : nullptr;
   // nid 0: PBES2/AES-256-CBC for key and certificates; iter 0: 2048; mac_iter -1: MAC added below.
-  Pkcs12Ptr p12(PKCS12_create_ex("", nullptr, pkey, CertificateAccess::x509(chain.front()), extra.get(), 0, 0, 0,
-                                 -1, 0, nullptr, nullptr));
+  Pkcs12Ptr p12(PKCS12_create_ex("", nullptr, pkey, CertificateAccess::x509(chain.front()), extra.get(), 0, 0, 0, -1, 0,
+                                 nullptr, nullptr));
   if (!p12) return ossl::error("PKCS12_create");
   if (PKCS12_set_mac(p12.get(), "", 0, nullptr, 0, PKCS12_DEFAULT_ITER, EVP_sha256()) != 1) {
     return ossl::error("PKCS12_set_mac");

@@ -58,8 +58,8 @@ Result<ossl::PKey> ec_public(const Jwk& jwk) {
   if (jwk.x.empty() || jwk.y.empty() || jwk.x.size() > fb || jwk.y.size() > fb) {
     return bad("The EC key members 'x' and 'y' must be present and at most " + std::to_string(fb) + " bytes.");
   }
-  const std::string point = "\x04" + std::string(fb - jwk.x.size(), '\0') + jwk.x +
-                            std::string(fb - jwk.y.size(), '\0') + jwk.y;
+  const std::string point =
+      "\x04" + std::string(fb - jwk.x.size(), '\0') + jwk.x + std::string(fb - jwk.y.size(), '\0') + jwk.y;
   ParamBld bld(OSSL_PARAM_BLD_new());
   if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve->openssl, 0) != 1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
@@ -82,7 +82,8 @@ Result<std::string> public_key_pem(const Jwk& jwk) {
   unsigned char* der = nullptr;
   const int len = i2d_PUBKEY(pkey.get(), &der);
   if (len <= 0) return ossl::error("i2d_PUBKEY");
-  std::string out = pem::encode_block("PUBLIC KEY", std::string_view(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len)));
+  std::string out = pem::encode_block(
+      "PUBLIC KEY", std::string_view(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len)));
   OPENSSL_free(der);
   return out;
 }

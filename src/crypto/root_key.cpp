@@ -53,8 +53,8 @@ class FileRootKey final : public RootKeySource {
       return Status(Code::kInternal, where + ": cannot read: " + errno_text(e));
     }
     if (static_cast<std::size_t>(n) != kRootKeySize) {
-      return Status(Code::kInternal, where + " must hold exactly 32 raw bytes (size is " +
-                                         std::to_string(st.st_size) + " bytes)");
+      return Status(Code::kInternal,
+                    where + " must hold exactly 32 raw bytes (size is " + std::to_string(st.st_size) + " bytes)");
     }
     key.resize(kRootKeySize);
     return key;

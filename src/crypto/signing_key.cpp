@@ -82,8 +82,7 @@ struct SigningKey::Impl {
   KeyParts parts;
 };
 
-SigningKey::SigningKey(std::shared_ptr<Impl> impl)
-    : impl_(std::move(impl)), kid_(impl_->parts.kid) {}
+SigningKey::SigningKey(std::shared_ptr<Impl> impl) : impl_(std::move(impl)), kid_(impl_->parts.kid) {}
 
 Result<SigningKey> SigningKey::generate() {
   ossl::PKey key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(kRsaBits)));
@@ -111,8 +110,7 @@ Result<std::string> SigningKey::sign(std::string_view data) const {
     return ossl::error("EVP_DigestSign");
   }
   std::string sig(len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, in,
-                     data.size()) != 1) {
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, in, data.size()) != 1) {
     return ossl::error("EVP_DigestSign");
   }
   sig.resize(len);
@@ -122,9 +120,8 @@ Result<std::string> SigningKey::sign(std::string_view data) const {
 bool SigningKey::verify(std::string_view data, std::string_view signature) const {
   Result<ossl::MdCtx> ctx = rs256_context(impl_->parts.key.get(), false);
   if (!ctx.ok()) return false;
-  int rc = EVP_DigestVerify(ctx->get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                            signature.size(), reinterpret_cast<const unsigned char*>(data.data()),
-                            data.size());
+  int rc = EVP_DigestVerify(ctx->get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                            reinterpret_cast<const unsigned char*>(data.data()), data.size());
   ERR_clear_error();
   return rc == 1;
 }

@@ -17,15 +17,14 @@ constexpr mode_t kCertMode = 0644;
 bool valid_dns_name(std::string_view name) {
   if (name.empty() || name.size() > 253) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '-' || c == '*' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+           c == '*' || c == '_';
   });
 }
 
 // The SAN entries of the server certificate, without duplicates.
 Result<std::vector<std::string>> subject_alt_names(const std::vector<std::string>& extra) {
-  std::vector<std::string> sans = {"DNS:localhost", "DNS:*.vault.localhost", "IP:127.0.0.1",
-                                   "IP:::1"};
+  std::vector<std::string> sans = {"DNS:localhost", "DNS:*.vault.localhost", "IP:127.0.0.1", "IP:::1"};
   for (const std::string& name : extra) {
     if (!valid_dns_name(name)) {
       return Status(Code::kBadParameter, "invalid DNS name for the dev TLS certificate: " + name);
@@ -69,8 +68,8 @@ Result<ossl::PKey> load_or_create_key(const std::string& path, bool fresh, bool&
 
 Status ensure_dev_tls(const DevTlsPaths& paths, const std::vector<std::string>& extra_dns_names) {
   COFFER_ASSIGN_OR_RETURN(std::vector<std::string> sans, subject_alt_names(extra_dns_names));
-  if (fileio::exists(paths.ca_key) && fileio::exists(paths.ca_cert) &&
-      fileio::exists(paths.server_key) && fileio::exists(paths.server_cert)) {
+  if (fileio::exists(paths.ca_key) && fileio::exists(paths.ca_cert) && fileio::exists(paths.server_key) &&
+      fileio::exists(paths.server_cert)) {
     return Status::Ok();
   }
 
@@ -82,8 +81,8 @@ Status ensure_dev_tls(const DevTlsPaths& paths, const std::vector<std::string>& 
     COFFER_ASSIGN_OR_RETURN(ca_cert, load_cert(paths.ca_cert));
     if (X509_check_private_key(ca_cert.get(), ca_key.get()) != 1) {
       ERR_clear_error();
-      return Status(Code::kInternal, paths.ca_cert + " does not match " + paths.ca_key +
-                                         "; remove the dev TLS files to recreate them");
+      return Status(Code::kInternal,
+                    paths.ca_cert + " does not match " + paths.ca_key + "; remove the dev TLS files to recreate them");
     }
   } else {
     COFFER_ASSIGN_OR_RETURN(ca_cert, certs::make_ca_certificate(ca_key.get()));
@@ -93,13 +92,11 @@ Status ensure_dev_tls(const DevTlsPaths& paths, const std::vector<std::string>& 
   }
 
   bool server_key_new = false;
-  COFFER_ASSIGN_OR_RETURN(ossl::PKey server_key,
-                          load_or_create_key(paths.server_key, ca_new, server_key_new));
+  COFFER_ASSIGN_OR_RETURN(ossl::PKey server_key, load_or_create_key(paths.server_key, ca_new, server_key_new));
   if (!ca_new && !server_key_new && fileio::exists(paths.server_cert)) return Status::Ok();
 
-  COFFER_ASSIGN_OR_RETURN(
-      ossl::X509Ptr leaf,
-      certs::make_server_certificate(server_key.get(), ca_cert.get(), ca_key.get(), sans));
+  COFFER_ASSIGN_OR_RETURN(ossl::X509Ptr leaf,
+                          certs::make_server_certificate(server_key.get(), ca_cert.get(), ca_key.get(), sans));
   COFFER_ASSIGN_OR_RETURN(std::string leaf_pem, pem::write_certificate(leaf.get()));
   COFFER_ASSIGN_OR_RETURN(std::string ca_pem, pem::write_certificate(ca_cert.get()));
   return fileio::write_file_atomic(paths.server_cert, leaf_pem + ca_pem, kCertMode);

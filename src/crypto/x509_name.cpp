@@ -262,8 +262,9 @@ class Parser {
       value.resize(keep);
     }
     COFFER_ASSIGN_OR_RETURN(const int type_code, string_type(*attr->info, type, value));
-    if (X509_NAME_add_entry_by_OBJ(name, attr->obj.get(), type_code, reinterpret_cast<const unsigned char*>(value.data()),
-                                   static_cast<int>(value.size()), -1, new_rdn ? 0 : -1) != 1) {
+    if (X509_NAME_add_entry_by_OBJ(name, attr->obj.get(), type_code,
+                                   reinterpret_cast<const unsigned char*>(value.data()), static_cast<int>(value.size()),
+                                   -1, new_rdn ? 0 : -1) != 1) {
       return ossl::error("X509_NAME_add_entry_by_OBJ");
     }
     return Status::Ok();
@@ -278,8 +279,8 @@ std::string escaped(std::string_view v) {
   for (std::size_t k = 0; k < v.size(); ++k) {
     const char c = v[k];
     const auto u = static_cast<unsigned char>(c);
-    if (std::string_view(",+\"\\<>;").find(c) != std::string_view::npos ||
-        ((k == 0) && (c == '#' || c == ' ')) || (k + 1 == v.size() && c == ' ')) {
+    if (std::string_view(",+\"\\<>;").find(c) != std::string_view::npos || ((k == 0) && (c == '#' || c == ' ')) ||
+        (k + 1 == v.size() && c == ' ')) {
       out += '\\';
       out += c;
     } else if (u < 0x20 || u == 0x7f) {
@@ -348,7 +349,7 @@ std::string format_distinguished_name(const X509_NAME* name) {
       ERR_clear_error();
       out += '#';
       out += hex_encode(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
-                                               static_cast<std::size_t>(ASN1_STRING_length(data))));
+                                         static_cast<std::size_t>(ASN1_STRING_length(data))));
     }
   }
   return out;

@@ -124,12 +124,13 @@ Result<http::Response> CofferClient::send(const Endpoint& endpoint, const std::s
     last = Status(Code::kUnavailable, "HTTP " + std::to_string(response->status));
     last_answer = std::move(*response);  // an error body: no secret in it
   }
-  return errors::fail(errors::kVaultUnavailable,
-                      "Cannot reach " + endpoint.origin + " (retried for " +
-                          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                             std::chrono::steady_clock::now() - started).count()) +
-                          " s): " + last.message(),
-                      Code::kUnavailable);
+  return errors::fail(
+      errors::kVaultUnavailable,
+      "Cannot reach " + endpoint.origin + " (retried for " +
+          std::to_string(
+              std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count()) +
+          " s): " + last.message(),
+      Code::kUnavailable);
 }
 
 }  // namespace coffer::csi

@@ -57,8 +57,7 @@ class CofferClient {
   // The final answer (any status, after retries), or kUnavailable with
   // reason VaultUnavailable when no answer came.
   Result<http::Response> send(const Endpoint& endpoint, const std::string& method, const std::string& target,
-                              const std::vector<std::pair<std::string, std::string>>& headers,
-                              const std::string& body);
+                              const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body);
 
  private:
   struct Idle {

@@ -19,7 +19,8 @@ Status check_file_path(std::string_view path) {
   std::size_t start = 0;
   while (true) {
     const std::size_t slash = path.find('/', start);
-    const std::string_view part = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    const std::string_view part =
+        path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (part.empty()) return bad(slash == std::string_view::npos ? "it ends with '/'" : "it holds '//'");
     if (part == ".") return bad("it holds a '.' component");
     if (part == "..") return bad("it holds a '..' component");

@@ -36,8 +36,7 @@ std::string number(double v) {
 
 }  // namespace
 
-void Metrics::observe(std::map<std::string, Histogram>& family, std::string labels, double seconds) {
-  std::lock_guard<std::mutex> lock(mu_);
+void Metrics::observe_locked(std::map<std::string, Histogram>& family, std::string labels, double seconds) {
   auto it = family.find(labels);
   if (it == family.end()) {
     if (family.size() >= kMaxSeries) return;
@@ -56,20 +55,20 @@ void Metrics::observe_vault_request(std::string_view object_type, std::string_vi
   const std::string type = label("object_type", object_type) + ",";
   const std::string rest = "," + label("error", error);
   std::string labels = type + label("object_name", object_name) + rest;
-  {
-    // Only new series fold into "other": one counted before the bound keeps counting.
-    std::lock_guard<std::mutex> lock(mu_);
-    if (vault_.size() >= kMaxSeries / 2 && vault_.find(labels) == vault_.end()) {
-      labels = type + label("object_name", "other") + rest;
-    }
+  MutexLock lock(mu_);
+  // Only new series fold into "other": one counted before the bound keeps counting.
+  if (vault_.size() >= kMaxSeries / 2 && vault_.find(labels) == vault_.end()) {
+    labels = type + label("object_name", "other") + rest;
   }
-  observe(vault_, std::move(labels), seconds);
+  observe_locked(vault_, std::move(labels), seconds);
 }
 
 void Metrics::observe_grpc_request(std::string_view method, std::string_view code, std::string_view message,
                                    double seconds) {
-  observe(grpc_, label("grpc_method", method) + "," + label("grpc_code", code) + "," + label("grpc_message", message),
-          seconds);
+  std::string labels =
+      label("grpc_method", method) + "," + label("grpc_code", code) + "," + label("grpc_message", message);
+  MutexLock lock(mu_);
+  observe_locked(grpc_, std::move(labels), seconds);
 }
 
 std::string Metrics::prometheus_text() const {
@@ -89,7 +88,7 @@ std::string Metrics::prometheus_text() const {
       out += std::string(name) + "_count{" + all + "} " + std::to_string(h.count) + "\n";
     }
   };
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   family("keyvault_request", "Duration of requests to the vault, in seconds.", vault_);
   family("grpc_request", "Duration of gRPC requests from the driver, in seconds.", grpc_);
   return out;

@@ -9,9 +9,9 @@
 
 #include <array>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
+#include "common/thread_annotations.hpp"
 
 namespace coffer::csi {
 
@@ -33,12 +33,13 @@ class Metrics {
     uint64_t count = 0;
     double sum = 0;
   };
-  void observe(std::map<std::string, Histogram>& family, std::string labels, double seconds);
+  void observe_locked(std::map<std::string, Histogram>& family, std::string labels, double seconds)
+      COFFER_REQUIRES(mu_);
 
   std::string provider_;
-  mutable std::mutex mu_;
-  std::map<std::string, Histogram> vault_;
-  std::map<std::string, Histogram> grpc_;
+  mutable Mutex mu_;
+  std::map<std::string, Histogram> vault_ COFFER_GUARDED_BY(mu_);
+  std::map<std::string, Histogram> grpc_ COFFER_GUARDED_BY(mu_);
 };
 
 }  // namespace coffer::csi

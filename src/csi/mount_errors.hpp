@@ -12,15 +12,19 @@
 
 namespace coffer::csi::errors {
 
-inline constexpr std::string_view kInvalidRequest = "InvalidRequest";          // attributes/secrets/permission not as the driver sends them
-inline constexpr std::string_view kInvalidParameters = "InvalidParameters";    // a SecretProviderClass parameter is wrong
-inline constexpr std::string_view kInvalidObjects = "InvalidObjects";          // the `objects` YAML or one of its entries is wrong
-inline constexpr std::string_view kUnsupportedAuthMode = "UnsupportedAuthMode";  // pod identity, VM identity, token proxy
-inline constexpr std::string_view kMissingCredentials = "MissingCredentials";  // no clientid/clientsecret, no token for the audience
+inline constexpr std::string_view kInvalidRequest =
+    "InvalidRequest";  // attributes/secrets/permission not as the driver sends them
+inline constexpr std::string_view kInvalidParameters = "InvalidParameters";  // a SecretProviderClass parameter is wrong
+inline constexpr std::string_view kInvalidObjects =
+    "InvalidObjects";  // the `objects` YAML or one of its entries is wrong
+inline constexpr std::string_view kUnsupportedAuthMode =
+    "UnsupportedAuthMode";  // pod identity, VM identity, token proxy
+inline constexpr std::string_view kMissingCredentials =
+    "MissingCredentials";  // no clientid/clientsecret, no token for the audience
 inline constexpr std::string_view kAuthenticationFailed = "AuthenticationFailed";
 inline constexpr std::string_view kForbidden = "Forbidden";
 inline constexpr std::string_view kObjectNotFound = "ObjectNotFound";
-inline constexpr std::string_view kUnsupportedObject = "UnsupportedObject";    // oct key, unknown content type, …
+inline constexpr std::string_view kUnsupportedObject = "UnsupportedObject";  // oct key, unknown content type, …
 inline constexpr std::string_view kInvalidPath = "InvalidPath";
 inline constexpr std::string_view kFileTooLarge = "FileTooLarge";
 inline constexpr std::string_view kResponseTooLarge = "ResponseTooLarge";

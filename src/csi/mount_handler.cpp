@@ -89,21 +89,21 @@ Result<SecureString> MountHandler::get_ok(Session& s, const ObjectSpec& spec, co
     const std::string what = describe(spec) + " in " + s.vault.origin;
     switch (fetched->status) {
       case 401:
-        status = errors::fail(errors::kAuthenticationFailed, "The vault refused the access token for " + what + ": " + why,
-                              Code::kUnauthorized);
+        status = errors::fail(errors::kAuthenticationFailed,
+                              "The vault refused the access token for " + what + ": " + why, Code::kUnauthorized);
         break;
       case 403:
         status = errors::fail(errors::kForbidden, "Access to " + what + " is denied: " + why, Code::kForbidden);
         break;
       case 404:
-        status = errors::fail(errors::kObjectNotFound, describe(spec) + " was not found in " + s.vault.origin + ": " + why,
-                              Code::kNotFound);
+        status = errors::fail(errors::kObjectNotFound,
+                              describe(spec) + " was not found in " + s.vault.origin + ": " + why, Code::kNotFound);
         break;
       default:
-        status = errors::fail(fetched->status >= 500 || fetched->status == 429 ? errors::kVaultUnavailable
-                                                                               : errors::kInvalidObjects,
-                              "The vault answered HTTP " + std::to_string(fetched->status) + " for " + what + ": " + why,
-                              fetched->status >= 500 ? Code::kUnavailable : Code::kBadParameter);
+        status = errors::fail(
+            fetched->status >= 500 || fetched->status == 429 ? errors::kVaultUnavailable : errors::kInvalidObjects,
+            "The vault answered HTTP " + std::to_string(fetched->status) + " for " + what + ": " + why,
+            fetched->status >= 500 ? Code::kUnavailable : Code::kBadParameter);
     }
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -153,7 +153,8 @@ Result<std::vector<std::string>> MountHandler::history_versions(Session& s, cons
   for (std::size_t i = start; i < all.size() && out.size() < static_cast<std::size_t>(spec.version_history); ++i) {
     out.push_back(all[i].version);
   }
-  if (out.empty()) return errors::fail(errors::kObjectNotFound, describe(spec) + " has no enabled version.", Code::kNotFound);
+  if (out.empty())
+    return errors::fail(errors::kObjectNotFound, describe(spec) + " has no enabled version.", Code::kNotFound);
   return out;
 }
 
@@ -198,7 +199,8 @@ Result<MountOutput> MountHandler::mount(std::string_view attributes_json, std::s
   s.vault = Endpoint{params.vault_url, params.ca_bundle, settings_.ca_file};
   const auto [authority_origin, authority_path] = split_authority(params.authority);
   if (!http::parse_origin(authority_origin).ok()) {
-    return errors::fail(errors::kInvalidParameters, "The token authority '" + params.authority + "' is not an https URL.");
+    return errors::fail(errors::kInvalidParameters,
+                        "The token authority '" + params.authority + "' is not an https URL.");
   }
   ClientCredential& c = s.credential;
   c.authority = Endpoint{authority_origin, params.ca_bundle, settings_.ca_file};

@@ -27,13 +27,13 @@ inline constexpr std::string_view kTokenExchangeAudience = "api://AzureADTokenEx
 
 struct MountSettings {
   ProviderDefaults defaults;
-  std::string ca_file;              // CA for Coffer's TLS when the SPC has no caBundle; empty = system store
+  std::string ca_file;  // CA for Coffer's TLS when the SPC has no caBundle; empty = system store
   bool separate_cert_and_key = false;
   std::size_t max_file_bytes = 1024 * 1024;
 };
 
 struct ObjectVersionEntry {
-  std::string id;       // "secret/name" or "secret/name/<i>"
+  std::string id;  // "secret/name" or "secret/name/<i>"
   std::string version;
 };
 

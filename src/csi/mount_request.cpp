@@ -91,7 +91,8 @@ Result<std::optional<SecureString>> service_account_token(const Attributes& attr
   }
   for (auto& [k, v] : tokens) {
     if (auto* o = v.if_object()) {
-      if (auto* t = o->if_contains("token"); t && t->is_string()) secure_wipe(t->as_string().data(), t->as_string().size());
+      if (auto* t = o->if_contains("token"); t && t->is_string())
+        secure_wipe(t->as_string().data(), t->as_string().size());
     }
   }
   return found;

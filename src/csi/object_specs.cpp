@@ -79,7 +79,8 @@ Result<ObjectSpec> parse_entry(const std::string& text, std::size_t index) {
   spec.name = field("objectName");
   if (spec.name.empty()) return invalid(where + ": objectName is required.");
   if (!valid_object_name(spec.name)) {
-    return invalid(where + ": objectName '" + spec.name.substr(0, 130) + "' must be 1-127 letters, digits and hyphens.");
+    return invalid(where + ": objectName '" + spec.name.substr(0, 130) +
+                   "' must be 1-127 letters, digits and hyphens.");
   }
   const std::string what = where + " (" + spec.name + ")";
   const std::string type = field("objectType");
@@ -184,7 +185,8 @@ Result<std::vector<ObjectSpec>> parse_objects(std::string_view yaml) {
   std::vector<ObjectSpec> out;
   std::set<std::string> files;
   for (std::size_t i = 0; i < array.size(); ++i) {
-    if (!array[i].IsScalar()) return invalid("objects entry " + std::to_string(i) + " must be a YAML string (use '- |').");
+    if (!array[i].IsScalar())
+      return invalid("objects entry " + std::to_string(i) + " must be a YAML string (use '- |').");
     COFFER_ASSIGN_OR_RETURN(ObjectSpec spec, parse_entry(array[i].Scalar(), i));
     if (!files.insert(spec.file_name()).second) {
       return invalid("Two objects would be written to the same file '" + spec.file_name() +

@@ -40,8 +40,7 @@ bool valid_vault_name(std::string_view name) {
 bool valid_suffix(std::string_view suffix) {
   if (suffix.empty() || suffix.size() > 253) return false;
   for (char c : suffix) {
-    const bool ok = ascii_alnum(c) || c == '-' ||
-                    c == '.' || c == ':';
+    const bool ok = ascii_alnum(c) || c == '-' || c == '.' || c == ':';
     if (!ok) return false;
   }
   return true;
@@ -76,8 +75,8 @@ Result<CloudEnvironment> read_cloud_environment(const std::string& path) {
   return env;
 }
 
-constexpr std::array<std::string_view, 5> kCloudNames = {"AzurePublicCloud", "AzureUSGovernmentCloud", "AzureChinaCloud",
-                                                         "AzureGermanCloud", "AzureStackCloud"};
+constexpr std::array<std::string_view, 5> kCloudNames = {"AzurePublicCloud", "AzureUSGovernmentCloud",
+                                                         "AzureChinaCloud", "AzureGermanCloud", "AzureStackCloud"};
 
 }  // namespace
 
@@ -110,8 +109,9 @@ Result<MountParameters> parse_parameters(const Attributes& a, const ProviderDefa
   }
   if (modes == 1) {
     return errors::fail(errors::kUnsupportedAuthMode,
-                        mode_name + " is not supported by Coffer: use workload identity (clientID) or a service "
-                                    "principal in nodePublishSecretRef.");
+                        mode_name +
+                            " is not supported by Coffer: use workload identity (clientID) or a service "
+                            "principal in nodePublishSecretRef.");
   }
 
   MountParameters p;
@@ -130,8 +130,9 @@ Result<MountParameters> parse_parameters(const Attributes& a, const ProviderDefa
   }
   p.authority = trim_trailing_slashes(p.authority);
   if (p.authority.empty()) {
-    return invalid("No token authority: start the provider with --authority-host or name one in cloudEnvFileName "
-                   "(activeDirectoryEndpoint).");
+    return invalid(
+        "No token authority: start the provider with --authority-host or name one in cloudEnvFileName "
+        "(activeDirectoryEndpoint).");
   }
   if (p.authority.rfind("https://", 0) != 0) {
     return invalid("The token authority '" + p.authority + "' is not an https URL.");
@@ -149,11 +150,13 @@ Result<MountParameters> parse_parameters(const Attributes& a, const ProviderDefa
       return invalid("The keyvaultName '" + name.substr(0, 64) + "' must be 3-24 letters, digits and hyphens.");
     }
     if (suffix.empty()) {
-      return invalid("No vault DNS suffix: start the provider with --vault-dns-suffix, name one in cloudEnvFileName "
-                     "(keyVaultDNSSuffix) or set vaultUrl.");
+      return invalid(
+          "No vault DNS suffix: start the provider with --vault-dns-suffix, name one in cloudEnvFileName "
+          "(keyVaultDNSSuffix) or set vaultUrl.");
     }
     while (!suffix.empty() && suffix.front() == '.') suffix.erase(0, 1);
-    if (!valid_suffix(suffix)) return invalid("The vault DNS suffix '" + suffix.substr(0, 64) + "' is not a host name.");
+    if (!valid_suffix(suffix))
+      return invalid("The vault DNS suffix '" + suffix.substr(0, 64) + "' is not a host name.");
     p.vault_url = "https://" + name + "." + suffix;
     if (!http::parse_origin(p.vault_url).ok()) return invalid("The vault URL '" + p.vault_url + "' is not valid.");
   }

@@ -31,12 +31,12 @@ struct ProviderDefaults {
 };
 
 struct MountParameters {
-  std::string vault_url;        // "https://name.suffix[:port]", no trailing slash
-  std::string authority;        // no trailing slash
+  std::string vault_url;  // "https://name.suffix[:port]", no trailing slash
+  std::string authority;  // no trailing slash
   std::string tenant_id;
-  std::string client_id;        // non-empty → workload identity
-  std::string ca_bundle;        // PEM text from `caBundle`; empty = the provider's CA file
-  std::string objects;          // the `objects` YAML text
+  std::string client_id;  // non-empty → workload identity
+  std::string ca_bundle;  // PEM text from `caBundle`; empty = the provider's CA file
+  std::string objects;    // the `objects` YAML text
 };
 
 Result<MountParameters> parse_parameters(const Attributes& attributes, const ProviderDefaults& defaults);

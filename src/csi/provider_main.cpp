@@ -86,18 +86,22 @@ std::string listen_spec(const std::string& address, int port) {
 Result<std::string> socket_path(const ProviderConfig& config) {
   static const std::regex kName("^[a-zA-Z0-9_-]{0,30}$");
   if (config.provider_name.empty() || !std::regex_match(config.provider_name, kName)) {
-    return bad("--provider-name must be 1-30 letters, digits, '_' or '-' (it is the SecretProviderClass's "
-               "spec.provider).");
+    return bad(
+        "--provider-name must be 1-30 letters, digits, '_' or '-' (it is the SecretProviderClass's "
+        "spec.provider).");
   }
-  std::string path = config.endpoint.empty() ? std::string(kDefaultDir) + config.provider_name + ".sock"
-                                             : config.endpoint;
-  if (path.rfind("unix://", 0) == 0) path = path.substr(7);
-  else if (path.rfind("unix:", 0) == 0) path = path.substr(5);
+  std::string path =
+      config.endpoint.empty() ? std::string(kDefaultDir) + config.provider_name + ".sock" : config.endpoint;
+  if (path.rfind("unix://", 0) == 0)
+    path = path.substr(7);
+  else if (path.rfind("unix:", 0) == 0)
+    path = path.substr(5);
   if (path.empty() || path.front() != '/') return bad("--endpoint must be unix:///absolute/path/<provider-name>.sock.");
   if (path.size() > kMaxUnixPath) return bad("--endpoint's path is longer than 107 bytes, too long for a unix socket.");
   const std::string file = path.substr(path.rfind('/') + 1);
   if (file != config.provider_name + ".sock") {
-    return bad("--endpoint must end in '" + config.provider_name + ".sock': the driver looks for <provider>.sock, "
+    return bad("--endpoint must end in '" + config.provider_name +
+               ".sock': the driver looks for <provider>.sock, "
                "<provider> being --provider-name.");
   }
   return path;
@@ -134,7 +138,8 @@ int run_provider(const ProviderConfig& config) {
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 8);
   // Above the driver's limit, so an oversized answer is reported by ResponseTooLarge, not by gRPC.
-  builder.SetMaxSendMessageSize(static_cast<int>(std::max<std::size_t>(config.max_response_bytes, kMaxReceiveBytes)) + 65536);
+  builder.SetMaxSendMessageSize(static_cast<int>(std::max<std::size_t>(config.max_response_bytes, kMaxReceiveBytes)) +
+                                65536);
   const mode_t old_umask = umask(077);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   umask(old_umask);

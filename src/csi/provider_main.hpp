@@ -19,14 +19,14 @@
 namespace coffer::csi {
 
 struct ProviderConfig {
-  std::string endpoint;                 // empty = unix:///var/run/secrets-store-csi-providers/<name>.sock
+  std::string endpoint;  // empty = unix:///var/run/secrets-store-csi-providers/<name>.sock
   std::string provider_name = "coffer";
   MountSettings mount;
   std::string http_address = "0.0.0.0";  // where /healthz and /metrics listen
   int healthz_port = 8989;               // 0 = off
   std::string healthz_path = "/healthz";
   std::chrono::milliseconds healthz_timeout{5000};
-  int prometheus_port = 8898;            // 0 = off
+  int prometheus_port = 8898;  // 0 = off
   std::size_t max_response_bytes = 4 * 1024 * 1024;
 };
 

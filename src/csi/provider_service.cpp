@@ -62,8 +62,8 @@ grpc::Status ProviderService::Mount(grpc::ServerContext*, const v1alpha1::MountR
     response->mutable_error()->set_code(code);
     spdlog::warn("csi: mount for pod {} failed ({}): {}", pod, code, failure.message());
   } else {
-    spdlog::info("csi: mounted {} objects, {} files for pod {}", response->object_version_size(), response->files_size(),
-                 pod);
+    spdlog::info("csi: mounted {} objects, {} files for pod {}", response->object_version_size(),
+                 response->files_size(), pod);
   }
   metrics_.observe_grpc_request("/v1alpha1.CSIDriverProvider/Mount", "OK", code, since(started));
   return grpc::Status::OK;

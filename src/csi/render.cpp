@@ -53,8 +53,8 @@ Result<SecureString> decode(const ObjectSpec& spec, SecureString text) {
   const bool base64 = spec.encoding == ObjectEncoding::kBase64;
   auto bytes = base64 ? go_base64_decode(text.view()) : hex_decode(text.view());
   if (!bytes) {
-    return unsupported(spec, std::string("its value is not ") +
-                                 (base64 ? "padded base64" : "hex") + " (objectEncoding).");
+    return unsupported(spec,
+                       std::string("its value is not ") + (base64 ? "padded base64" : "hex") + " (objectEncoding).");
   }
   return SecureString(std::move(*bytes));
 }
@@ -76,7 +76,8 @@ Result<std::pair<SecureString, SecureString>> split_pem(const ObjectSpec& spec, 
   if (!blocks.ok()) return unsupported(spec, "its PEM value cannot be split: " + blocks.status().message());
   std::vector<SecureString> certs, others;
   for (const auto& block : *blocks) {
-    (block.label == "CERTIFICATE" ? certs : others).emplace_back(crypto::pem::encode_block(block.label, block.der.view()));
+    (block.label == "CERTIFICATE" ? certs : others)
+        .emplace_back(crypto::pem::encode_block(block.label, block.der.view()));
   }
   return std::make_pair(join(certs), join(others));
 }

@@ -16,9 +16,9 @@ constexpr std::size_t kMaxCachedTokens = 4096;
 
 std::string identity_of(const ClientCredential& c) {
   std::string material;
-  for (std::string_view part : {std::string_view(c.authority.origin), std::string_view(c.path),
-                                std::string_view(c.client_id), std::string_view(c.scope), c.secret.view(),
-                                c.assertion.view(), std::string_view(c.authority.ca_pem)}) {
+  for (std::string_view part :
+       {std::string_view(c.authority.origin), std::string_view(c.path), std::string_view(c.client_id),
+        std::string_view(c.scope), c.secret.view(), c.assertion.view(), std::string_view(c.authority.ca_pem)}) {
     material += std::to_string(part.size());
     material += ':';
     material += part;
@@ -38,7 +38,8 @@ std::string oauth_error(const std::string& body) {
   if (auto* e = o.if_contains("error"); e && e->is_string()) {
     out.append("(").append(e->as_string().data(), e->as_string().size()).append(") ");
   }
-  if (auto* d = o.if_contains("error_description"); d && d->is_string()) out += std::string(d->as_string()).substr(0, 512);
+  if (auto* d = o.if_contains("error_description"); d && d->is_string())
+    out += std::string(d->as_string()).substr(0, 512);
   return out;
 }
 
@@ -60,9 +61,9 @@ Result<TokenSource::Cached> TokenSource::fetch(const ClientCredential& c) {
   }
   SecureString body(http::form_encode(fields));
   for (auto& f : fields) secure_wipe(f.second.data(), f.second.size());
-  auto response = client_.send(c.authority, "POST", c.path,
-                               {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}},
-                               body.str());
+  auto response =
+      client_.send(c.authority, "POST", c.path,
+                   {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}}, body.str());
   if (!response.ok()) return response.status();
   SecureString answer(std::move(response->body));
   if (response->status != 200) {

@@ -21,8 +21,8 @@
 namespace coffer::csi {
 
 struct ClientCredential {
-  Endpoint authority;      // origin of the token authority + its CA
-  std::string path;        // "<authority path>/<tenant>/oauth2/v2.0/token" or ".../adfs/oauth2/token"
+  Endpoint authority;  // origin of the token authority + its CA
+  std::string path;    // "<authority path>/<tenant>/oauth2/v2.0/token" or ".../adfs/oauth2/token"
   std::string client_id;
   std::string scope;       // "https://vault.example/.default"
   SecureString secret;     // client secret, or

@@ -4,9 +4,9 @@
 #include <charconv>
 #include <exception>
 
+#include <spdlog/spdlog.h>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/status.hpp>
-#include <spdlog/spdlog.h>
 
 #include "common/secure_memory.hpp"
 

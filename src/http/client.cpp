@@ -3,6 +3,8 @@
 #include <chrono>
 #include <optional>
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,8 +19,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include "http/origin.hpp"
 
@@ -216,8 +216,7 @@ Result<Response> HttpsClient::Impl::request(const std::string& method, const std
   if (method.empty() || has_control_chars(method) || method.find(' ') != std::string::npos) {
     return Status(Code::kBadParameter, "invalid HTTP method");
   }
-  if (target.empty() || target.front() != '/' || has_control_chars(target) ||
-      target.find(' ') != std::string::npos) {
+  if (target.empty() || target.front() != '/' || has_control_chars(target) || target.find(' ') != std::string::npos) {
     return Status(Code::kBadParameter, "the request target must be a path starting with '/'");
   }
   bhttp::request<bhttp::string_body> req;

@@ -23,8 +23,7 @@ class HttpsClient {
   // `target` is path + query. Returns the response, or kUnavailable when
   // the connection or TLS handshake fails (message says why).
   Result<Response> request(const std::string& method, const std::string& target,
-                           const std::vector<std::pair<std::string, std::string>>& headers,
-                           const std::string& body);
+                           const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body);
 
  private:
   struct Impl;

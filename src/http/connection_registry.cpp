@@ -8,19 +8,19 @@ ConnectionRegistry::ConnectionRegistry(std::function<void()> on_drained, std::si
     : on_drained_(std::move(on_drained)), limit_(limit) {}
 
 void ConnectionRegistry::set_limit(std::size_t limit) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   limit_ = limit;
 }
 
 std::size_t ConnectionRegistry::size() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return live_.size();
 }
 
 bool ConnectionRegistry::add(const std::shared_ptr<Connection>& c) {
   std::shared_ptr<Connection> victim;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_.load(std::memory_order_relaxed)) return false;
     if (live_.size() >= limit_) {
       Connection::ShedRank best;
@@ -45,7 +45,7 @@ bool ConnectionRegistry::add(const std::shared_ptr<Connection>& c) {
 void ConnectionRegistry::remove(const Connection* c) {
   bool drained = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (live_.erase(c) == 0) return;
     drained = stopping_.load(std::memory_order_relaxed) && live_.empty();
   }
@@ -56,7 +56,7 @@ std::vector<std::shared_ptr<Connection>> ConnectionRegistry::stop() {
   std::vector<std::shared_ptr<Connection>> alive;
   bool drained = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_.store(true, std::memory_order_release);
     alive.reserve(live_.size());
     for (const auto& [key, weak] : live_) {

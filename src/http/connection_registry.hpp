@@ -20,9 +20,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
 #include <vector>
+#include "common/thread_annotations.hpp"
 
 namespace coffer::http {
 
@@ -77,8 +77,8 @@ class ConnectionRegistry {
   std::size_t limit_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> drained_notified_{false};
-  mutable std::mutex mu_;
-  std::unordered_map<const Connection*, std::weak_ptr<Connection>> live_;
+  mutable Mutex mu_;
+  std::unordered_map<const Connection*, std::weak_ptr<Connection>> live_ COFFER_GUARDED_BY(mu_);
 };
 
 }  // namespace coffer::http

@@ -1,8 +1,8 @@
 #include "http/listen_address.hpp"
 
+#include <strings.h>
 #include <algorithm>
 #include <charconv>
-#include <strings.h>
 
 #include <boost/asio/io_context.hpp>
 
@@ -60,8 +60,8 @@ Result<ListenPlan> plan_listen(const std::string& listen) {
   asio::io_context ioc;
   tcp::resolver resolver(ioc);
   boost::system::error_code resolve_ec;
-  const auto results = resolver.resolve(host, port_text, tcp::resolver::passive | tcp::resolver::numeric_service,
-                                        resolve_ec);
+  const auto results =
+      resolver.resolve(host, port_text, tcp::resolver::passive | tcp::resolver::numeric_service, resolve_ec);
   if (resolve_ec) return bad(listen, "cannot resolve '" + host + "': " + resolve_ec.message());
   for (const auto& entry : results) {
     const tcp::endpoint ep = entry.endpoint();

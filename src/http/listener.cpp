@@ -3,9 +3,9 @@
 #include <chrono>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/v6_only.hpp>
-#include <spdlog/spdlog.h>
 
 namespace coffer::http {
 namespace {
@@ -61,9 +61,8 @@ void Listener::close() {
 void Listener::accept() {
   if (!acceptor_.is_open()) return;
   const IoExecutor& target = io_pool_[next_++ % io_pool_.size()];
-  acceptor_.async_accept(target, [self = shared_from_this()](error_code ec, TcpSocket socket) {
-    self->on_accept(ec, std::move(socket));
-  });
+  acceptor_.async_accept(
+      target, [self = shared_from_this()](error_code ec, TcpSocket socket) { self->on_accept(ec, std::move(socket)); });
 }
 
 void Listener::on_accept(error_code ec, TcpSocket socket) {

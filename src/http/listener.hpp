@@ -13,9 +13,9 @@
 #include <memory>
 #include <vector>
 
+#include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/status.hpp"
@@ -29,8 +29,7 @@ class Listener final : public std::enable_shared_from_this<Listener> {
   // kUnavailable with the endpoint and the reason on failure.
   // `ioc` runs the accept loop; accepted connections go to `io_pool` in
   // turn (the vector must outlive the listener).
-  static Result<std::shared_ptr<Listener>> bind(boost::asio::io_context& ioc,
-                                                const std::vector<IoExecutor>& io_pool,
+  static Result<std::shared_ptr<Listener>> bind(boost::asio::io_context& ioc, const std::vector<IoExecutor>& io_pool,
                                                 const boost::asio::ip::tcp::endpoint& endpoint, bool v6_only,
                                                 const SessionEnv& env);
 

@@ -12,9 +12,9 @@
 namespace coffer::http {
 
 struct Request {
-  std::string method;   // "GET", "PUT", … (upper case, as sent)
-  std::string target;   // origin-form: path and query, undecoded
-  std::string host;     // Host header value, may include ":port"
+  std::string method;  // "GET", "PUT", … (upper case, as sent)
+  std::string target;  // origin-form: path and query, undecoded
+  std::string host;    // Host header value, may include ":port"
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string remote_address;  // peer IP, for audit

@@ -23,16 +23,13 @@ Result<Origin> parse_origin(const std::string& url) {
 
   Origin o;
   switch (u.host_type()) {
-    case boost::urls::host_type::name:
-      o.host = u.host_address();
-      break;
+    case boost::urls::host_type::name: o.host = u.host_address(); break;
     case boost::urls::host_type::ipv4:
     case boost::urls::host_type::ipv6:
       o.host = u.host_address();
       o.host_is_address = true;
       break;
-    default:
-      return bad(url, "the host must be a name or an IP address");
+    default: return bad(url, "the host must be a name or an IP address");
   }
   if (o.host.empty()) return bad(url, "the host is missing");
   if (u.has_port() && u.port().empty()) return bad(url, "the port is empty");

@@ -9,9 +9,9 @@
 namespace coffer::http {
 
 struct Origin {
-  std::string host;         // name or address, IPv6 without brackets
-  std::string port;         // decimal, "443" when the URL has none
-  std::string host_header;  // value for the Host header, e.g. "[::1]:8443"
+  std::string host;              // name or address, IPv6 without brackets
+  std::string port;              // decimal, "443" when the URL has none
+  std::string host_header;       // value for the Host header, e.g. "[::1]:8443"
   bool host_is_address = false;  // no SNI for IP literals
 };
 

@@ -39,9 +39,9 @@ struct ServerOptions {
   // "host:port". "localhost" binds both 127.0.0.1 and ::1 on the same port;
   // port 0 picks a free port (the same one for both loopbacks).
   std::string listen = "localhost:8443";
-  std::string cert_chain_file;  // PEM, leaf first
-  std::string private_key_file; // PEM
-  unsigned io_threads = 0;      // 0 = std::thread::hardware_concurrency()
+  std::string cert_chain_file;   // PEM, leaf first
+  std::string private_key_file;  // PEM
+  unsigned io_threads = 0;       // 0 = std::thread::hardware_concurrency()
   unsigned worker_threads = 32;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;

@@ -7,13 +7,13 @@
 #include <string_view>
 #include <utility>
 
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
-#include <openssl/ssl.h>
-#include <spdlog/spdlog.h>
 
 #include "common/secure_memory.hpp"
 
@@ -66,8 +66,7 @@ Session::~Session() {
 void Session::start() {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
     self->set_deadline(seconds(self->env_.options.handshake_timeout_seconds));
-    self->stream_.async_handshake(asio::ssl::stream_base::server,
-                                  [self](error_code ec) { self->on_handshake(ec); });
+    self->stream_.async_handshake(asio::ssl::stream_base::server, [self](error_code ec) { self->on_handshake(ec); });
   });
 }
 
@@ -148,8 +147,8 @@ void Session::on_handshake(error_code ec) {
 void Session::next_request() {
   if (registry_.stopping()) return close_politely();
   parser_.emplace();
-  const auto header_limit = std::min<std::size_t>(env_.options.max_header_bytes,
-                                                  std::numeric_limits<std::uint32_t>::max());
+  const auto header_limit =
+      std::min<std::size_t>(env_.options.max_header_bytes, std::numeric_limits<std::uint32_t>::max());
   parser_->header_limit(static_cast<std::uint32_t>(header_limit));
   parser_->body_limit(static_cast<std::uint64_t>(env_.options.max_body_bytes));
   header_checked_ = false;
@@ -161,8 +160,8 @@ void Session::next_request() {
   }
   phase_ = Phase::kIdle;
   if (requests_ > 0) set_idleness(Idleness::kBetweenRequests);  // a new one keeps its kNoRequestYet
-  set_deadline(seconds(requests_ == 0 ? env_.options.first_request_timeout_seconds
-                                      : env_.options.idle_timeout_seconds));
+  set_deadline(
+      seconds(requests_ == 0 ? env_.options.first_request_timeout_seconds : env_.options.idle_timeout_seconds));
   read_more();
 }
 
@@ -271,7 +270,8 @@ void Session::dispatch() {
 
 void Session::run_on_worker(Request request) {
   asio::post(env_.workers, [self = shared_from_this(), request = std::move(request)]() mutable {
-    Response response = call_handler(self->env_.handler, request, self->env_.options.failure_response);  // never deferred: not an I/O thread
+    Response response = call_handler(self->env_.handler, request,
+                                     self->env_.options.failure_response);  // never deferred: not an I/O thread
     auto ex = self->stream_.get_executor();
     asio::post(ex, [self = std::move(self), response = std::move(response)]() mutable {
       self->write_response(std::move(response));
@@ -362,13 +362,13 @@ void Session::linger_close() {
 
 void Session::drain_input() {
   set_deadline(std::min<Clock::duration>(kDrainIdleTime, drain_until_ - Clock::now()));
-  stream_.next_layer().async_read_some(
-      asio::buffer(drain_buffer_), [self = shared_from_this()](error_code ec, std::size_t n) {
-        if (self->closed_) return;
-        self->drained_bytes_ += n;
-        if (ec || self->drained_bytes_ >= kDrainLimitBytes) return self->close_now();
-        self->drain_input();
-      });
+  stream_.next_layer().async_read_some(asio::buffer(drain_buffer_),
+                                       [self = shared_from_this()](error_code ec, std::size_t n) {
+                                         if (self->closed_) return;
+                                         self->drained_bytes_ += n;
+                                         if (ec || self->drained_bytes_ >= kDrainLimitBytes) return self->close_now();
+                                         self->drain_input();
+                                       });
 }
 
 // Sends close_notify without waiting for the peer's (marking it as already

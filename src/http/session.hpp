@@ -138,7 +138,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::size_t drained_bytes_ = 0;
   Clock::time_point drain_until_{};
   std::optional<Request> inline_request_;  // the request an inline handler is answering
-  uint64_t requests_ = 0;  // complete requests read so far
+  uint64_t requests_ = 0;                  // complete requests read so far
   std::atomic<int> idleness_{static_cast<int>(Idleness::kNoRequestYet)};
   std::atomic<int64_t> idle_since_{0};
 };

@@ -30,8 +30,8 @@ Result<SecureString> sealed_once(store::Store& store, crypto::Keyring& keyring, 
   }
   auto plain = keyring.open_system(*sealed, key);
   if (!plain.ok()) {
-    return Status(Code::kUnavailable, "cannot unseal " + std::string(key) +
-                                          ": the root key does not belong to this data directory");
+    return Status(Code::kUnavailable,
+                  "cannot unseal " + std::string(key) + ": the root key does not belong to this data directory");
   }
   return std::move(*plain);
 }

@@ -41,7 +41,9 @@ Status prepare_dev_files(ServerConfig& config) {
                "  ************************************************************************\n"
                "  *  DEV MODE: NOT FOR PRODUCTION.                                       *\n"
                "  *  The root key sits unprotected in a file next to the data it guards: *\n"
-               "  *  " << root_key << (created ? "  (created now)" : "") << "\n"
+               "  *  "
+            << root_key << (created ? "  (created now)" : "")
+            << "\n"
                "  *  Anyone who can read the data directory can read every secret.       *\n"
                "  ************************************************************************\n\n";
   fs::create_directories(dir / "tls");
@@ -62,7 +64,8 @@ Result<DevCredentials> ensure_dev_objects(const ServerConfig& config, vault::Vau
   if (auto v = vaults.find(kDevVault); !v.ok()) {
     if (v.status().code() != Code::kVaultNotFound) return v.status();
     // Another replica starting on the same database may create it first.
-    if (Status st = vaults.create(kDevVault, vault::VaultSettings{}).status(); !st.ok() && st.code() != Code::kConflict) {
+    if (Status st = vaults.create(kDevVault, vault::VaultSettings{}).status();
+        !st.ok() && st.code() != Code::kConflict) {
       return st;
     }
   }
@@ -94,10 +97,10 @@ Status write_dev_json(const ServerConfig& config, const std::string& tenant_id, 
                       uint16_t port) {
   const std::string authority = "https://localhost:" + std::to_string(port);
   const std::string ca_file = (fs::path(config.data_dir) / "tls/ca.crt").string();
-  const std::string vault_url = "https://" + std::string(kDevVault) + "." + config.dns_suffix + ":" + std::to_string(port);
-  json::object doc{{"tenantId", tenant_id},         {"clientId", creds.client_id},
-                   {"clientSecret", creds.client_secret}, {"authorityHost", authority},
-                   {"caFile", ca_file},             {"vaultUrl", vault_url}};
+  const std::string vault_url =
+      "https://" + std::string(kDevVault) + "." + config.dns_suffix + ":" + std::to_string(port);
+  json::object doc{{"tenantId", tenant_id},      {"clientId", creds.client_id}, {"clientSecret", creds.client_secret},
+                   {"authorityHost", authority}, {"caFile", ca_file},           {"vaultUrl", vault_url}};
   COFFER_RETURN_IF_ERROR(write_private_file(dev_json_path(config), json::serialize(doc) + "\n"));
   std::cout << "Coffer dev server on " << authority << " — credentials in " << dev_json_path(config) << "\n"
             << "# The Azure SDK's EnvironmentCredential talks to Coffer as an ADFS-style authority:\n"

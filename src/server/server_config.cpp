@@ -28,9 +28,12 @@ Status parse_unsigned(const std::string& key, const std::string& text, uint64_t 
 }
 
 Status parse_bool(const std::string& key, const std::string& text, bool& out) {
-  if (text == "true" || text == "1") out = true;
-  else if (text == "false" || text == "0") out = false;
-  else return Status(Code::kBadParameter, "Option " + key + " must be true or false.");
+  if (text == "true" || text == "1")
+    out = true;
+  else if (text == "false" || text == "0")
+    out = false;
+  else
+    return Status(Code::kBadParameter, "Option " + key + " must be true or false.");
   return Status::Ok();
 }
 
@@ -79,8 +82,7 @@ const std::vector<Option>& options() {
       {"auditWriteTimeoutMs", "COFFER_AUDIT_WRITE_TIMEOUT_MS",
        number("auditWriteTimeoutMs", &ServerConfig::audit_write_timeout_ms, 600000)},
       {"maxBodyBytes", "COFFER_MAX_BODY_BYTES", number("maxBodyBytes", &ServerConfig::max_body_bytes, 64u << 20)},
-      {"maxConnections", "COFFER_MAX_CONNECTIONS",
-       number("maxConnections", &ServerConfig::max_connections, 1000000)},
+      {"maxConnections", "COFFER_MAX_CONNECTIONS", number("maxConnections", &ServerConfig::max_connections, 1000000)},
       {"firstRequestTimeoutSeconds", "COFFER_FIRST_REQUEST_TIMEOUT_SECONDS",
        number("firstRequestTimeoutSeconds", &ServerConfig::first_request_timeout_seconds, 3600)},
       {"ioThreads", "COFFER_IO_THREADS", number("ioThreads", &ServerConfig::io_threads, 256)},
@@ -115,10 +117,14 @@ Status apply_config_file(const std::string& path, ServerConfig& config) {
     }
     if (!opt) return Status(Code::kBadParameter, "Unknown option '" + std::string(kv.key()) + "' in " + path + ".");
     std::string text;
-    if (kv.value().is_string()) text = std::string(kv.value().get_string());
-    else if (kv.value().is_bool()) text = kv.value().get_bool() ? "true" : "false";
-    else if (kv.value().is_int64()) text = std::to_string(kv.value().get_int64());
-    else return Status(Code::kBadParameter, "Option '" + std::string(kv.key()) + "' has an unsupported type.");
+    if (kv.value().is_string())
+      text = std::string(kv.value().get_string());
+    else if (kv.value().is_bool())
+      text = kv.value().get_bool() ? "true" : "false";
+    else if (kv.value().is_int64())
+      text = std::to_string(kv.value().get_int64());
+    else
+      return Status(Code::kBadParameter, "Option '" + std::string(kv.key()) + "' has an unsupported type.");
     COFFER_RETURN_IF_ERROR(opt->set(config, text));
   }
   return Status::Ok();

@@ -15,37 +15,37 @@ namespace coffer::server {
 
 struct ServerConfig {
   bool dev = false;
-  std::string data_dir = "./coffer-data";     // dataDir / COFFER_DATA_DIR
-  std::string storage;                        // storage / COFFER_STORAGE_URL: empty = DIR/coffer.db, or a PostgreSQL URL
-  std::string replica_id;                     // replicaId / COFFER_REPLICA_ID: this replica's name (PostgreSQL; default: DIR/replica-id)
-  unsigned storage_pool = 8;                  // storagePool / COFFER_STORAGE_POOL: PostgreSQL connections for transactions
-  std::string listen = "localhost:8443";      // listen / COFFER_LISTEN
-  std::string tls_cert_file;                  // tlsCertFile / COFFER_TLS_CERT_FILE (chain, leaf first)
-  std::string tls_key_file;                   // tlsKeyFile / COFFER_TLS_KEY_FILE
-  std::string root_key_file;                  // rootKeyFile / COFFER_ROOT_KEY_FILE
-  std::string root_key_env;                   // rootKeyEnv / COFFER_ROOT_KEY_ENV: name of a variable holding base64
-  std::string dns_suffix = "vault.localhost"; // dnsSuffix / COFFER_DNS_SUFFIX
-  std::string default_vault;                  // defaultVault / COFFER_DEFAULT_VAULT ("dev" in dev mode)
-  std::string authority;                      // authority / COFFER_AUTHORITY (default https://localhost:<port>)
-  std::string audit_log;                      // auditLog / COFFER_AUDIT_LOG (default <dataDir>/audit.log)
+  std::string data_dir = "./coffer-data";  // dataDir / COFFER_DATA_DIR
+  std::string storage;                     // storage / COFFER_STORAGE_URL: empty = DIR/coffer.db, or a PostgreSQL URL
+  std::string replica_id;  // replicaId / COFFER_REPLICA_ID: this replica's name (PostgreSQL; default: DIR/replica-id)
+  unsigned storage_pool = 8;              // storagePool / COFFER_STORAGE_POOL: PostgreSQL connections for transactions
+  std::string listen = "localhost:8443";  // listen / COFFER_LISTEN
+  std::string tls_cert_file;              // tlsCertFile / COFFER_TLS_CERT_FILE (chain, leaf first)
+  std::string tls_key_file;               // tlsKeyFile / COFFER_TLS_KEY_FILE
+  std::string root_key_file;              // rootKeyFile / COFFER_ROOT_KEY_FILE
+  std::string root_key_env;               // rootKeyEnv / COFFER_ROOT_KEY_ENV: name of a variable holding base64
+  std::string dns_suffix = "vault.localhost";  // dnsSuffix / COFFER_DNS_SUFFIX
+  std::string default_vault;                   // defaultVault / COFFER_DEFAULT_VAULT ("dev" in dev mode)
+  std::string authority;                       // authority / COFFER_AUTHORITY (default https://localhost:<port>)
+  std::string audit_log;                       // auditLog / COFFER_AUDIT_LOG (default <dataDir>/audit.log)
   // Audit (README "Audit"):
-  std::string audit_sinks = "file";           // auditSinks / COFFER_AUDIT_SINKS: file|file:PATH|stdout|unix:PATH[,…]
-  bool audit_require_all = false;             // auditRequireAll / COFFER_AUDIT_REQUIRE_ALL
-  unsigned audit_checkpoint_records = 1000;   // auditCheckpointRecords / COFFER_AUDIT_CHECKPOINT_RECORDS
-  unsigned audit_checkpoint_seconds = 60;     // auditCheckpointSeconds / COFFER_AUDIT_CHECKPOINT_SECONDS
-  unsigned audit_write_timeout_ms = 2000;     // auditWriteTimeoutMs / COFFER_AUDIT_WRITE_TIMEOUT_MS
-  std::size_t max_body_bytes = 1024 * 1024;   // maxBodyBytes / COFFER_MAX_BODY_BYTES
-  std::size_t max_connections = 10000;        // maxConnections / COFFER_MAX_CONNECTIONS
-  unsigned first_request_timeout_seconds = 10; // firstRequestTimeoutSeconds / COFFER_FIRST_REQUEST_TIMEOUT_SECONDS
-  unsigned io_threads = 0;                    // ioThreads / COFFER_IO_THREADS (0 = one per core)
-  unsigned worker_threads = 32;               // workerThreads / COFFER_WORKER_THREADS
-  unsigned maintenance_interval_seconds = 60; // maintenanceIntervalSeconds / COFFER_MAINTENANCE_INTERVAL_SECONDS
-  bool test_clock = false;                    // testClock / COFFER_TEST_CLOCK (dev mode only)
-  bool emulate_hsm = false;                   // emulateHsm / COFFER_EMULATE_HSM: accept -HSM key types with software keys
+  std::string audit_sinks = "file";          // auditSinks / COFFER_AUDIT_SINKS: file|file:PATH|stdout|unix:PATH[,…]
+  bool audit_require_all = false;            // auditRequireAll / COFFER_AUDIT_REQUIRE_ALL
+  unsigned audit_checkpoint_records = 1000;  // auditCheckpointRecords / COFFER_AUDIT_CHECKPOINT_RECORDS
+  unsigned audit_checkpoint_seconds = 60;    // auditCheckpointSeconds / COFFER_AUDIT_CHECKPOINT_SECONDS
+  unsigned audit_write_timeout_ms = 2000;    // auditWriteTimeoutMs / COFFER_AUDIT_WRITE_TIMEOUT_MS
+  std::size_t max_body_bytes = 1024 * 1024;  // maxBodyBytes / COFFER_MAX_BODY_BYTES
+  std::size_t max_connections = 10000;       // maxConnections / COFFER_MAX_CONNECTIONS
+  unsigned first_request_timeout_seconds = 10;  // firstRequestTimeoutSeconds / COFFER_FIRST_REQUEST_TIMEOUT_SECONDS
+  unsigned io_threads = 0;                      // ioThreads / COFFER_IO_THREADS (0 = one per core)
+  unsigned worker_threads = 32;                 // workerThreads / COFFER_WORKER_THREADS
+  unsigned maintenance_interval_seconds = 60;   // maintenanceIntervalSeconds / COFFER_MAINTENANCE_INTERVAL_SECONDS
+  bool test_clock = false;                      // testClock / COFFER_TEST_CLOCK (dev mode only)
+  bool emulate_hsm = false;  // emulateHsm / COFFER_EMULATE_HSM: accept -HSM key types with software keys
   // Workload identity (README "Workload identity"):
-  std::string oidc_ca_file;                   // oidcCaFile / COFFER_OIDC_CA_FILE (default: system store)
-  std::string oidc_jwks_files;                // oidcJwksFiles / COFFER_OIDC_JWKS_FILES: ISSUER=PATH[,…]
-  unsigned oidc_jwks_cache_seconds = 3600;    // oidcJwksCacheSeconds / COFFER_OIDC_JWKS_CACHE_SECONDS
+  std::string oidc_ca_file;                 // oidcCaFile / COFFER_OIDC_CA_FILE (default: system store)
+  std::string oidc_jwks_files;              // oidcJwksFiles / COFFER_OIDC_JWKS_FILES: ISSUER=PATH[,…]
+  unsigned oidc_jwks_cache_seconds = 3600;  // oidcJwksCacheSeconds / COFFER_OIDC_JWKS_CACHE_SECONDS
 };
 
 // Applies the JSON file at `path` (no-op when empty) onto `config`.

@@ -11,17 +11,17 @@
 #include "api/app.hpp"
 #include "api/responses.hpp"
 #include "audit/audit_sink.hpp"
-#include "server/audit_batching.hpp"
-#include "server/audit_setup.hpp"
 #include "auth/authorizer.hpp"
 #include "auth/rbac_registry.hpp"
 #include "auth/server_identity.hpp"
 #include "crypto/root_key.hpp"
 #include "http/server.hpp"
+#include "server/audit_batching.hpp"
+#include "server/audit_setup.hpp"
 #include "server/data_dir_lock.hpp"
-#include "server/storage.hpp"
 #include "server/dev_bootstrap.hpp"
 #include "server/initial_admin.hpp"
+#include "server/storage.hpp"
 #include "server/workload_identity.hpp"
 #include "store/store.hpp"
 #include "vault/scheduler.hpp"
@@ -54,10 +54,12 @@ int run_server(ServerConfig config) {
   if (Status st = validate(config); !st.ok()) return fail(st);
   std::error_code ec;
   fs::create_directories(config.data_dir, ec);
-  if (ec) return fail(Status(Code::kUnavailable, "cannot create data directory " + config.data_dir + ": " + ec.message()));
+  if (ec)
+    return fail(Status(Code::kUnavailable, "cannot create data directory " + config.data_dir + ": " + ec.message()));
   fs::permissions(config.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   if (ec) {
-    return fail(Status(Code::kUnavailable, "cannot restrict data directory " + config.data_dir + " to its owner: " + ec.message()));
+    return fail(Status(Code::kUnavailable,
+                       "cannot restrict data directory " + config.data_dir + " to its owner: " + ec.message()));
   }
   auto data_dir_lock = DataDirLock::acquire(config.data_dir);
   if (!data_dir_lock.ok()) return fail(data_dir_lock.status());
@@ -157,8 +159,7 @@ int run_server(ServerConfig config) {
       api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id},
       api::ApiServices{vaults, secrets, maintenance, principals, tokens, authorizer, **audit_sink, clock,
                        config.test_clock ? &manual_clock : nullptr, rbac, &keys, &certificates, &certificate_issuers,
-                       (*workload)->credentials.get(), (*workload)->verifier.get(), &sign_in_throttle,
-                       store->get()});
+                       (*workload)->credentials.get(), (*workload)->verifier.get(), &sign_in_throttle, store->get()});
   batching = std::make_unique<AuditBatching>(*app, **audit_sink, (*store)->waits() ? store->get() : nullptr);
 
   if (config.dev) {

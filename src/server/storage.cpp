@@ -34,8 +34,10 @@ Status record_storage(const std::string& data_dir, const std::string& url) {
 
 Result<std::string> resolve_replica_id(const std::string& data_dir, const std::string& configured) {
   auto valid = [](const std::string& id) {
-    return !id.empty() && id.size() <= 63 && id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                                   "0123456789._-") == std::string::npos;
+    return !id.empty() && id.size() <= 63 &&
+           id.find_first_not_of(
+               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+               "0123456789._-") == std::string::npos;
   };
   const fs::path path = fs::path(data_dir) / "replica-id";
   std::string id = configured.empty() ? recorded_replica_id(data_dir) : configured;
@@ -100,9 +102,10 @@ Result<std::unique_ptr<store::Store>> open_server_store(const std::string& data_
     return store::open_sqlite_store({(fs::path(data_dir) / "coffer.db").string()});
   }
   if (!is_postgres_url(storage)) {
-    return Status(Code::kBadParameter, "storage must be empty (SQLite in the data directory) or a PostgreSQL URL "
-                                       "(postgresql://user@host:port/db?…); got '" +
-                                           without_password(storage) + "'");
+    return Status(Code::kBadParameter,
+                  "storage must be empty (SQLite in the data directory) or a PostgreSQL URL "
+                  "(postgresql://user@host:port/db?…); got '" +
+                      without_password(storage) + "'");
   }
   store::PostgresOptions options;
   options.url = storage;
@@ -130,7 +133,11 @@ Result<std::unique_ptr<store::Store>> open_offline_store(const std::string& data
   }
   const fs::path db = fs::path(data_dir) / "coffer.db";
   if (!fs::exists(db)) return Status(Code::kNotFound, "No database at " + db.string() + ".");
-  return store::open_sqlite_store({db.string()});
+  store::SqliteOptions options;
+  options.path = db.string();
+  options.readers = 1;
+  options.read_only = true;
+  return store::open_sqlite_store(options);
 }
 
 }  // namespace coffer::server

@@ -20,8 +20,8 @@
 namespace coffer::server {
 
 struct WorkloadIdentityOptions {
-  std::string oidc_ca_file;     // empty: the system trust store
-  std::string jwks_files;       // "ISSUER=PATH[,ISSUER=PATH…]"
+  std::string oidc_ca_file;  // empty: the system trust store
+  std::string jwks_files;    // "ISSUER=PATH[,ISSUER=PATH…]"
   int64_t jwks_cache_seconds = 3600;
 };
 

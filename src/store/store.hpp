@@ -47,8 +47,7 @@ class ReadTxn {
   virtual Result<std::optional<Entry>> get(std::string_view key) = 0;
   // Entries whose key starts with `prefix` and sorts strictly after
   // `start_after` (empty = from the beginning), in key order, at most `limit`.
-  virtual Result<std::vector<Entry>> scan(std::string_view prefix, std::string_view start_after,
-                                          std::size_t limit) = 0;
+  virtual Result<std::vector<Entry>> scan(std::string_view prefix, std::string_view start_after, std::size_t limit) = 0;
 };
 
 class WriteTxn : public ReadTxn {
@@ -142,14 +141,18 @@ class Leadership {
 std::unique_ptr<Leadership> sole_leadership(Store& store);
 
 struct SqliteOptions {
-  std::string path;            // database file; created if absent
-  std::size_t readers = 8;     // pooled read connections
-  std::size_t max_batch = 256; // most write() calls folded into one commit
+  std::string path;             // database file; created if absent
+  std::size_t readers = 8;      // pooled read connections
+  std::size_t max_batch = 256;  // most write() calls folded into one commit
+  // For offline readers of a server's file (`coffer audit`): no creation, no
+  // migration (a schema other than this build's is refused), no writer;
+  // write() is refused with kInternal.
+  bool read_only = false;
 };
 
 struct PostgresOptions {
-  std::string url;             // libpq URI or conninfo (multi-host, target_session_attrs=read-write)
-  std::size_t pool = 8;        // connections for transactions
+  std::string url;                                // libpq URI or conninfo (multi-host, target_session_attrs=read-write)
+  std::size_t pool = 8;                           // connections for transactions
   std::chrono::milliseconds retry_budget{15000};  // how long a transaction is retried before kUnavailable
 };
 

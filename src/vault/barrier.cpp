@@ -37,7 +37,9 @@ std::string ObjectPlace::associated_data(std::string_view vault_id) const {
   return ad;
 }
 
-Result<std::string> Barrier::new_vault_kek(std::string_view vault_id) const { return keyring_->new_wrapped_kek(vault_id); }
+Result<std::string> Barrier::new_vault_kek(std::string_view vault_id) const {
+  return keyring_->new_wrapped_kek(vault_id);
+}
 
 Result<Sealed> Barrier::seal(const VaultInfo& vault, const ObjectPlace& place, std::string_view plaintext) const {
   COFFER_ASSIGN_OR_RETURN(std::string sealed,

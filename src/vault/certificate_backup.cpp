@@ -80,16 +80,16 @@ Result<Certificate> CertificateService::restore(const VaultInfo& vault, const st
       const SecureString plain(r->bytes(kBKey));
       auto key = decode_key_version_in_clear(plain.view());
       if (!key.ok()) return bad("Backup blob is corrupt.");
-      COFFER_ASSIGN_OR_RETURN(Sealed sealed, barrier_.seal(vault, ObjectPlace::key_version(b.name, version),
-                                                           key->private_key.view()));
+      COFFER_ASSIGN_OR_RETURN(Sealed sealed,
+                              barrier_.seal(vault, ObjectPlace::key_version(b.name, version), key->private_key.view()));
       v.key = KeyVersionRecord{std::move(key->properties), std::move(sealed)};
     }
     if (r->has(kBSecret)) {
       const SecureString plain(r->bytes(kBSecret));
       auto secret = decode_version_in_clear(plain.view());
       if (!secret.ok()) return bad("Backup blob is corrupt.");
-      COFFER_ASSIGN_OR_RETURN(Sealed sealed, barrier_.seal(vault, ObjectPlace::secret_version(b.name, version),
-                                                           secret->value.view()));
+      COFFER_ASSIGN_OR_RETURN(Sealed sealed,
+                              barrier_.seal(vault, ObjectPlace::secret_version(b.name, version), secret->value.view()));
       v.secret = SecretVersionRecord{std::move(secret->properties), std::move(sealed)};
     }
     versions.push_back(std::move(v));

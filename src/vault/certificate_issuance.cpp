@@ -11,9 +11,9 @@
 #include "crypto/random.hpp"
 #include "vault/certificate_links.hpp"
 #include "vault/certificate_records.hpp"
+#include "vault/idempotency.hpp"
 #include "vault/record_scan.hpp"
 #include "vault/store_keys.hpp"
-#include "vault/idempotency.hpp"
 #include "vault/version_ids.hpp"
 
 namespace coffer::vault {
@@ -71,7 +71,7 @@ struct CofferSigner {
 // integration: the request stays pending); kBadParameter when it names no
 // issuer, or a Coffer issuer whose CA certificate cannot sign.
 Result<std::optional<CofferSigner>> load_signer(store::Store& store, const Barrier& barrier, const VaultInfo& vault,
-                                               const std::string& issuer_name, int64_t now) {
+                                                const std::string& issuer_name, int64_t now) {
   std::optional<CertificateIssuer> issuer;
   std::optional<CertificateVersionRecord> ca;
   std::optional<KeyVersionRecord> ca_key;
@@ -107,13 +107,15 @@ Result<std::optional<CofferSigner>> load_signer(store::Store& store, const Barri
   if (!certificate.is_ca()) {
     return bad("The certificate '" + issuer->account_id + "' is not a CA (its policy needs basic constraints CA).");
   }
-  COFFER_ASSIGN_OR_RETURN(SecureString priv, barrier.open(vault, ObjectPlace::key_version(cp.name, cp.version), ca_key->sealed_key));
+  COFFER_ASSIGN_OR_RETURN(SecureString priv,
+                          barrier.open(vault, ObjectPlace::key_version(cp.name, cp.version), ca_key->sealed_key));
   COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial key, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
   // The CA's own chain (in its secret) goes after it, so an intermediate's
   // leaves carry the full chain.
   std::vector<crypto::Certificate> chain{certificate};
   if (ca_secret) {
-    COFFER_ASSIGN_OR_RETURN(SecureString value, barrier.open(vault, ObjectPlace::secret_version(cp.name, cp.version), ca_secret->sealed_value));
+    COFFER_ASSIGN_OR_RETURN(SecureString value, barrier.open(vault, ObjectPlace::secret_version(cp.name, cp.version),
+                                                             ca_secret->sealed_value));
     Result<crypto::KeyAndChain> stored = Status(Code::kInternal, "unreadable CA secret");
     if (ca_secret->properties.content_type == kPkcs12ContentType) {
       auto der = base64_decode(value.view());
@@ -161,11 +163,9 @@ Result<CertificateOperation> CertificateService::create(const VaultInfo& vault, 
                        draft.idempotency_key);
 }
 
-Result<CertificateOperation> CertificateService::issue_version(const VaultInfo& vault, const std::string& name,
-                                                               const CertificatePolicy& policy, bool enabled,
-                                                               const Tags& tags, std::optional<bool> preserve_cert_order,
-                                                               crypto::KeyMaterial material,
-                                                               const std::string& idempotency_key) {
+Result<CertificateOperation> CertificateService::issue_version(
+    const VaultInfo& vault, const std::string& name, const CertificatePolicy& policy, bool enabled, const Tags& tags,
+    std::optional<bool> preserve_cert_order, crypto::KeyMaterial material, const std::string& idempotency_key) {
   const int64_t now = clock_.now();
   LinkedVersion v;
   auto& cp = v.certificate.properties;
@@ -189,9 +189,9 @@ Result<CertificateOperation> CertificateService::issue_version(const VaultInfo& 
     COFFER_ASSIGN_OR_RETURN(signer, load_signer(store_, barrier_, vault, policy.issuer, now));
   }
   if (policy.issuer == kSelfIssuer || signer) {
-    COFFER_ASSIGN_OR_RETURN(issued, crypto::issue_certificate(material, policy.x509, now,
-                                                              signer ? &signer->certificate : nullptr,
-                                                              signer ? &signer->key : nullptr));
+    COFFER_ASSIGN_OR_RETURN(
+        issued, crypto::issue_certificate(material, policy.x509, now, signer ? &signer->certificate : nullptr,
+                                          signer ? &signer->key : nullptr));
     chain.push_back(*issued);
     if (signer) chain.insert(chain.end(), signer->chain.begin(), signer->chain.end());
     op.status = "completed";
@@ -205,8 +205,8 @@ Result<CertificateOperation> CertificateService::issue_version(const VaultInfo& 
 
   COFFER_ASSIGN_OR_RETURN(v.key, key_record(barrier_, vault, name, cp.version, material, policy, cp.attributes));
   if (issued) {
-    COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(barrier_, vault, name, cp.version, material, chain, policy,
-                                                    cp.attributes));
+    COFFER_ASSIGN_OR_RETURN(v.secret,
+                            secret_record(barrier_, vault, name, cp.version, material, chain, policy, cp.attributes));
   }
   std::optional<CertificateOperation> replayed;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
@@ -264,7 +264,9 @@ Result<CertificateOperation> CertificateService::renew(const VaultInfo& vault, c
     return Status::Ok();
   }));
   if (key) {
-    COFFER_ASSIGN_OR_RETURN(SecureString priv, barrier_.open(vault, ObjectPlace::key_version(name, latest.properties.version), key->sealed_key));
+    COFFER_ASSIGN_OR_RETURN(
+        SecureString priv,
+        barrier_.open(vault, ObjectPlace::key_version(name, latest.properties.version), key->sealed_key));
     COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial material, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
     return issue_version(vault, latest.properties.name, policy, true, latest.properties.tags,
                          latest.properties.preserve_cert_order, std::move(material));
@@ -281,9 +283,9 @@ Result<Certificate> CertificateService::import(const VaultInfo& vault, const std
                ". Certificate names may contain only 0-9, a-z, A-Z and -, up to 127 characters.");
   }
   if (im.tags.size() > kMaxCertificateTags) return bad("A certificate can have at most 15 tags.");
-  COFFER_ASSIGN_OR_RETURN(crypto::KeyAndChain bundle,
-                          im.pem ? crypto::parse_pem_bundle(im.value.view())
-                                 : crypto::parse_pkcs12(im.value.view(), im.password.view()));
+  COFFER_ASSIGN_OR_RETURN(crypto::KeyAndChain bundle, im.pem
+                                                          ? crypto::parse_pem_bundle(im.value.view())
+                                                          : crypto::parse_pkcs12(im.value.view(), im.password.view()));
   if (!bundle.key) return bad("The certificate to import must contain its private key.");
   const crypto::Certificate& leaf = bundle.chain.front();
   CertificatePolicy policy = im.policy ? *im.policy : derived_policy(leaf, *bundle.key);
@@ -305,9 +307,10 @@ Result<Certificate> CertificateService::import(const VaultInfo& vault, const std
   cp.attributes.updated = now;
   set_issued(cp, leaf, im.enabled);
   COFFER_ASSIGN_OR_RETURN(v.key, key_record(barrier_, vault, name, cp.version, *bundle.key, policy, cp.attributes));
-  COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(barrier_, vault, name, cp.version, *bundle.key, bundle.chain, policy,
-                                                  cp.attributes));
-  CertificateOperation op{cp.version, policy.issuer, "", false, "completed", "", crypto::new_version_id(), std::nullopt};
+  COFFER_ASSIGN_OR_RETURN(
+      v.secret, secret_record(barrier_, vault, name, cp.version, *bundle.key, bundle.chain, policy, cp.attributes));
+  CertificateOperation op{cp.version,  policy.issuer, "", false, "completed", "", crypto::new_version_id(),
+                          std::nullopt};
   std::optional<Certificate> replayed;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     replayed.reset();
@@ -348,7 +351,8 @@ Result<Certificate> CertificateService::merge(const VaultInfo& vault, const std:
     COFFER_ASSIGN_OR_RETURN(ObjectHead key_head, kKeys.live_head(txn, vault, name));
     COFFER_ASSIGN_OR_RETURN(auto key, kKeys.load_version(txn, vault, key_head, op.version));
     if (!key) return Status(Code::kInternal, "certificate " + name + " has no key for its pending version");
-    COFFER_ASSIGN_OR_RETURN(SecureString priv, barrier_.open(vault, ObjectPlace::key_version(name, op.version), key->sealed_key));
+    COFFER_ASSIGN_OR_RETURN(SecureString priv,
+                            barrier_.open(vault, ObjectPlace::key_version(name, op.version), key->sealed_key));
     COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial material, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
     if (!chain.front().public_key_matches(material)) {
       return bad("The public key of the merged certificate does not match the key of the pending request.");
@@ -362,8 +366,8 @@ Result<Certificate> CertificateService::merge(const VaultInfo& vault, const std:
     set_issued(cp, chain.front(), patch.enabled.value_or(true));
     v.key = std::move(*key);
     v.key.properties.attributes = cp.attributes;
-    COFFER_ASSIGN_OR_RETURN(v.secret, secret_record(barrier_, vault, name, op.version, material, chain, policy,
-                                                    cp.attributes));
+    COFFER_ASSIGN_OR_RETURN(v.secret,
+                            secret_record(barrier_, vault, name, op.version, material, chain, policy, cp.attributes));
     op.status = "completed";
     op.status_details.clear();
     COFFER_RETURN_IF_ERROR(write_linked(txn, vault, head.name, v, policy, op));

@@ -18,10 +18,9 @@ Status contacts_not_found() { return Status(Code::kNotFound, "Contacts not found
 Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
 
 Status check_issuer_name(const std::string& name) {
-  const bool shape = !name.empty() && name.size() <= 127 &&
-                     std::all_of(name.begin(), name.end(), [](char c) {
-                       return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
-                     });
+  const bool shape = !name.empty() && name.size() <= 127 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
+  });
   if (!shape) return bad("Issuer names may contain only 0-9, a-z, A-Z and -, up to 127 characters.");
   std::string lower = lower_ascii(name);
   if (lower == "self" || lower == "unknown") return bad("'" + name + "' is a built-in issuer name.");
@@ -70,7 +69,8 @@ Result<CertificateIssuer> CertificateIssuerService::update(const VaultInfo& vaul
                                                            const CertificateIssuerPatch& patch) {
   Sealed new_sealed;
   if (patch.password) {
-    COFFER_ASSIGN_OR_RETURN(new_sealed, barrier_.seal(vault, ObjectPlace::issuer_password(name), patch.password->view()));
+    COFFER_ASSIGN_OR_RETURN(new_sealed,
+                            barrier_.seal(vault, ObjectPlace::issuer_password(name), patch.password->view()));
   }
   CertificateIssuer out;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
@@ -136,8 +136,8 @@ Result<std::vector<CertificateContact>> CertificateIssuerService::get_contacts(c
   return out;
 }
 
-Result<std::vector<CertificateContact>> CertificateIssuerService::set_contacts(const VaultInfo& vault,
-                                                                               std::vector<CertificateContact> contacts) {
+Result<std::vector<CertificateContact>> CertificateIssuerService::set_contacts(
+    const VaultInfo& vault, std::vector<CertificateContact> contacts) {
   if (contacts.size() > 50) return bad("A vault can have at most 50 certificate contacts.");
   for (const auto& c : contacts) {
     if (c.email.empty() || c.email.find('@') == std::string::npos || c.email.size() > 254) {

@@ -11,8 +11,8 @@
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
-#include "vault/barrier.hpp"
 #include "store/store.hpp"
+#include "vault/barrier.hpp"
 #include "vault/certificate_types.hpp"
 
 namespace coffer::vault {
@@ -34,7 +34,8 @@ class CertificateIssuerService {
   // Creates or replaces (PUT). kBadParameter for a reserved or invalid name
   // or an empty provider.
   Result<CertificateIssuer> set(const VaultInfo& vault, const std::string& name, CertificateIssuer issuer);
-  Result<CertificateIssuer> update(const VaultInfo& vault, const std::string& name, const CertificateIssuerPatch& patch);
+  Result<CertificateIssuer> update(const VaultInfo& vault, const std::string& name,
+                                   const CertificateIssuerPatch& patch);
   // kNotFound (CertificateIssuerNotFound) when absent.
   Result<CertificateIssuer> get(const VaultInfo& vault, const std::string& name);
   Result<std::vector<CertificateIssuer>> list(const VaultInfo& vault);
@@ -42,7 +43,8 @@ class CertificateIssuerService {
 
   // kNotFound (ContactsNotFound) when none are set.
   Result<std::vector<CertificateContact>> get_contacts(const VaultInfo& vault);
-  Result<std::vector<CertificateContact>> set_contacts(const VaultInfo& vault, std::vector<CertificateContact> contacts);
+  Result<std::vector<CertificateContact>> set_contacts(const VaultInfo& vault,
+                                                       std::vector<CertificateContact> contacts);
   Result<std::vector<CertificateContact>> delete_contacts(const VaultInfo& vault);
 
  private:

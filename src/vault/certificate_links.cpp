@@ -38,7 +38,8 @@ std::vector<std::string> key_ops_for(const CertificatePolicy& p, crypto::KeyKind
       kind == crypto::KeyKind::kRsa && (has_usage(p, "keyEncipherment") || has_usage(p, "dataEncipherment"));
   if (signs) ops.insert(ops.end(), {"sign", "verify"});
   if (enciphers) ops.insert(ops.end(), {"encrypt", "decrypt", "wrapKey", "unwrapKey"});
-  if (ops.empty() && kind == crypto::KeyKind::kRsa) ops = {"sign", "verify", "encrypt", "decrypt", "wrapKey", "unwrapKey"};
+  if (ops.empty() && kind == crypto::KeyKind::kRsa)
+    ops = {"sign", "verify", "encrypt", "decrypt", "wrapKey", "unwrapKey"};
   if (ops.empty()) ops = {"sign", "verify"};
   return ops;
 }
@@ -149,7 +150,8 @@ Result<SecretVersionRecord> secret_record(const Barrier& barrier, const VaultInf
   s.properties.version = version;
   s.properties.attributes = attributes;
   s.properties.content_type = policy.content_type;
-  COFFER_ASSIGN_OR_RETURN(s.sealed_value, barrier.seal(vault, ObjectPlace::secret_version(name, version), value.view()));
+  COFFER_ASSIGN_OR_RETURN(s.sealed_value,
+                          barrier.seal(vault, ObjectPlace::secret_version(name, version), value.view()));
   return s;
 }
 

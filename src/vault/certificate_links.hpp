@@ -12,8 +12,8 @@
 
 #include "crypto/certificate.hpp"
 #include "crypto/key_material.hpp"
-#include "vault/barrier.hpp"
 #include "store/store.hpp"
+#include "vault/barrier.hpp"
 #include "vault/certificate_types.hpp"
 #include "vault/object_kinds.hpp"
 

@@ -10,17 +10,51 @@ namespace {
 
 enum VersionField : uint8_t { kVTags = kFirstKindField, kVCer, kVX5t, kVContentType, kVPreserveOrder, kVPrevious };
 enum PolicyField : uint8_t {
-  kPExportable = 1, kPKty, kPKeySize, kPCrv, kPReuseKey, kPContentType, kPSubject, kPDns, kPEmails, kPUpns,
-  kPEkus, kPKeyUsage, kPValidity, kPCa, kPPathLength, kPActions, kPIssuer, kPCertType, kPTransparency,
-  kPEnabled, kPCreated, kPUpdated
+  kPExportable = 1,
+  kPKty,
+  kPKeySize,
+  kPCrv,
+  kPReuseKey,
+  kPContentType,
+  kPSubject,
+  kPDns,
+  kPEmails,
+  kPUpns,
+  kPEkus,
+  kPKeyUsage,
+  kPValidity,
+  kPCa,
+  kPPathLength,
+  kPActions,
+  kPIssuer,
+  kPCertType,
+  kPTransparency,
+  kPEnabled,
+  kPCreated,
+  kPUpdated
 };
 enum ActionField : uint8_t { kAAction = 1, kAPercentage, kADays };
 enum IssuerField : uint8_t {
-  kIName = 1, kIProvider, kIAccount, kIPassword, kIOrg, kIAdmins, kIEnabled, kICreated, kIUpdated
+  kIName = 1,
+  kIProvider,
+  kIAccount,
+  kIPassword,
+  kIOrg,
+  kIAdmins,
+  kIEnabled,
+  kICreated,
+  kIUpdated
 };
 enum PersonField : uint8_t { kPFirst = 1, kPLast, kPEmail, kPPhone, kPName };
 enum OperationField : uint8_t {
-  kOVersion = 1, kOIssuer, kOCsr, kOCancel, kOStatus, kODetails, kORequestId, kOPreserveOrder
+  kOVersion = 1,
+  kOIssuer,
+  kOCsr,
+  kOCancel,
+  kOStatus,
+  kODetails,
+  kORequestId,
+  kOPreserveOrder
 };
 
 // A list of strings as a map "0000"→item, "0001"→item, … (order kept).

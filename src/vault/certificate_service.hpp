@@ -23,8 +23,8 @@
 #include "common/clock.hpp"
 #include "common/status.hpp"
 #include "crypto/key_material.hpp"
-#include "vault/barrier.hpp"
 #include "store/store.hpp"
+#include "vault/barrier.hpp"
 #include "vault/certificate_types.hpp"
 #include "vault/types.hpp"
 

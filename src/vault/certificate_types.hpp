@@ -58,11 +58,11 @@ Status check_certificate_policy(const CertificatePolicy& policy);
 
 struct CertificateProperties {
   std::string name;
-  std::string version;  // 32 hex; the backing key and secret have the same
+  std::string version;    // 32 hex; the backing key and secret have the same
   Attributes attributes;  // nbf/exp mirror the X.509 validity once issued
   Tags tags;
-  std::string cer;        // DER of the leaf; empty while the version is pending
-  std::string x5t;        // base64url SHA-1 of cer; empty while pending
+  std::string cer;           // DER of the leaf; empty while the version is pending
+  std::string x5t;           // base64url SHA-1 of cer; empty while pending
   std::string content_type;  // of the backing secret
   // AKV 7.6+ preserveCertOrder as the create or import request gave it;
   // nullopt when the request did not name it (then responses leave it out).
@@ -84,9 +84,9 @@ struct DeletedCertificate {
 struct CertificateOperation {
   std::string version;  // the version being issued
   std::string issuer;
-  std::string csr;      // DER
+  std::string csr;  // DER
   bool cancellation_requested = false;
-  std::string status;   // "inProgress", "completed", "cancelled", "failed"
+  std::string status;  // "inProgress", "completed", "cancelled", "failed"
   std::string status_details;
   std::string request_id;
   std::optional<bool> preserve_cert_order;  // as the create request gave it

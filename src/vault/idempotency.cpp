@@ -16,8 +16,8 @@ Result<std::optional<std::string>> recorded_version(store::WriteTxn& txn, const 
   return std::optional<std::string>(done->value.substr(0, done->value.find(' ')));
 }
 
-Status record_version(store::WriteTxn& txn, const VaultInfo& vault, const std::string& key,
-                      const std::string& version, int64_t now) {
+Status record_version(store::WriteTxn& txn, const VaultInfo& vault, const std::string& key, const std::string& version,
+                      int64_t now) {
   if (key.empty()) return Status::Ok();
   return txn.put(keys::idempotency(vault.id, key), version + " " + std::to_string(now));
 }

@@ -23,8 +23,8 @@ inline constexpr int64_t kIdempotencySeconds = 86400;
 // The version an earlier request with `key` made (nullopt: none, or no key).
 Result<std::optional<std::string>> recorded_version(store::WriteTxn& txn, const VaultInfo& vault,
                                                     const std::string& key);
-Status record_version(store::WriteTxn& txn, const VaultInfo& vault, const std::string& key,
-                      const std::string& version, int64_t now);
+Status record_version(store::WriteTxn& txn, const VaultInfo& vault, const std::string& key, const std::string& version,
+                      int64_t now);
 // Erases the records made before `before` (all vaults).
 Status forget_idempotency(store::Store& store, int64_t before);
 

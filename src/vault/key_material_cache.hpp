@@ -9,10 +9,10 @@
 #pragma once
 
 #include <memory>
-#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 
+#include "common/thread_annotations.hpp"
 #include "crypto/key_material.hpp"
 
 namespace coffer::vault {
@@ -22,21 +22,21 @@ class KeyMaterialCache {
   explicit KeyMaterialCache(std::size_t capacity = 4096) : capacity_(capacity) {}
 
   std::shared_ptr<const crypto::KeyMaterial> find(const std::string& id) const {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     auto it = entries_.find(id);
     return it == entries_.end() ? nullptr : it->second;
   }
 
   void insert(const std::string& id, std::shared_ptr<const crypto::KeyMaterial> material) {
-    std::unique_lock lock(mu_);
+    WriterLock lock(mu_);
     if (entries_.size() >= capacity_) entries_.clear();
     entries_[id] = std::move(material);
   }
 
  private:
   std::size_t capacity_;
-  mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const crypto::KeyMaterial>> entries_;
+  mutable SharedMutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const crypto::KeyMaterial>> entries_ COFFER_GUARDED_BY(mu_);
 };
 
 }  // namespace coffer::vault

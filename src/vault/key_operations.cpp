@@ -30,9 +30,8 @@ Result<KeyOperationResult> KeyService::decrypt(const VaultInfo& vault, const std
   return out;
 }
 
-Result<KeyOperationResult> KeyService::sign(const VaultInfo& vault, const std::string& name,
-                                            const std::string& version, const std::string& alg,
-                                            std::string_view digest) {
+Result<KeyOperationResult> KeyService::sign(const VaultInfo& vault, const std::string& name, const std::string& version,
+                                            const std::string& alg, std::string_view digest) {
   COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "sign"));
   COFFER_ASSIGN_OR_RETURN(std::string sig, k.material->sign(alg, digest));
   KeyOperationResult out;
@@ -51,8 +50,8 @@ Result<KeyOperationResult> KeyService::verify(const VaultInfo& vault, const std:
   return out;
 }
 
-Result<KeyOperationResult> KeyService::wrap(const VaultInfo& vault, const std::string& name,
-                                            const std::string& version, const std::string& alg, std::string_view key) {
+Result<KeyOperationResult> KeyService::wrap(const VaultInfo& vault, const std::string& name, const std::string& version,
+                                            const std::string& alg, std::string_view key) {
   COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "wrapKey"));
   COFFER_ASSIGN_OR_RETURN(std::string wrapped, k.material->wrap(alg, key));
   KeyOperationResult out;

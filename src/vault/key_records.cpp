@@ -9,8 +9,21 @@ namespace coffer::vault {
 namespace {
 
 enum KeyField : uint8_t {
-  kVTags = kFirstKindField, kVSealed, kVExportable, kVKty, kVOps, kVRpContentType, kVRpImmutable, kVRpData,
-  kVJwkKty, kVCrv, kVN, kVE, kVX, kVY, kVSize
+  kVTags = kFirstKindField,
+  kVSealed,
+  kVExportable,
+  kVKty,
+  kVOps,
+  kVRpContentType,
+  kVRpImmutable,
+  kVRpData,
+  kVJwkKty,
+  kVCrv,
+  kVN,
+  kVE,
+  kVX,
+  kVY,
+  kVSize
 };
 enum PolicyField : uint8_t { kPActions = 1, kPExpiry, kPExpirySeconds, kPCreated, kPUpdated };
 enum ActionField : uint8_t { kAAction = 1, kAAfterCreate, kABeforeExpiry, kAAfterSeconds, kABeforeSeconds };
@@ -99,13 +112,14 @@ Result<KeyVersionInClear> decode_key_version_in_clear(std::string_view data) {
   return KeyVersionInClear{std::move(*p), std::move(wiped)};
 }
 
-
 std::string encode_rotation_policy(const RotationPolicy& p) {
   std::map<std::string, std::string> actions;
   for (std::size_t i = 0; i < p.lifetime_actions.size(); ++i) {
     const auto& a = p.lifetime_actions[i];
     RecordWriter w;
-    w.bytes(kAAction, a.action).i64(kAAfterSeconds, a.after_create_seconds).i64(kABeforeSeconds, a.before_expiry_seconds);
+    w.bytes(kAAction, a.action)
+        .i64(kAAfterSeconds, a.after_create_seconds)
+        .i64(kABeforeSeconds, a.before_expiry_seconds);
     if (a.time_after_create) w.bytes(kAAfterCreate, *a.time_after_create);
     if (a.time_before_expiry) w.bytes(kABeforeExpiry, *a.time_before_expiry);
     char idx[16];

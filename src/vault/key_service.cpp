@@ -8,13 +8,13 @@
 
 #include "common/ascii.hpp"
 #include "crypto/random.hpp"
+#include "vault/idempotency.hpp"
 #include "vault/key_records.hpp"
 #include "vault/object_backup.hpp"
 #include "vault/object_collection.hpp"
 #include "vault/object_kinds.hpp"
 #include "vault/record_scan.hpp"
 #include "vault/store_keys.hpp"
-#include "vault/idempotency.hpp"
 #include "vault/version_ids.hpp"
 
 namespace coffer::vault {
@@ -22,7 +22,7 @@ namespace {
 
 constexpr int64_t kDay = 86400;
 
-constexpr std::array<std::string_view, 8> kKnownOps = {"encrypt", "decrypt", "sign",   "verify",
+constexpr std::array<std::string_view, 8> kKnownOps = {"encrypt", "decrypt",   "sign",   "verify",
                                                        "wrapKey", "unwrapKey", "import", "export"};
 
 Status bad(std::string msg, std::string reason = {}) {
@@ -503,7 +503,8 @@ Result<KeyService::Loaded> KeyService::load_for_operation(const VaultInfo& vault
   const std::string cache_id = vault.id + "/" + lower_ascii(name) + "/" + p.version;
   auto material = material_cache_.find(cache_id);
   if (!material) {
-    COFFER_ASSIGN_OR_RETURN(SecureString priv, barrier_.open(vault, ObjectPlace::key_version(name, p.version), rec->sealed_key));
+    COFFER_ASSIGN_OR_RETURN(SecureString priv,
+                            barrier_.open(vault, ObjectPlace::key_version(name, p.version), rec->sealed_key));
     COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial parsed, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
     material = std::make_shared<const crypto::KeyMaterial>(std::move(parsed));
     material_cache_.insert(cache_id, material);
@@ -530,8 +531,7 @@ Result<std::size_t> KeyService::rotate_due(const std::vector<VaultInfo>& vaults,
         if (!head || head->deletion) return Status::Ok();
         COFFER_ASSIGN_OR_RETURN(auto rec, kKeys.latest(txn, vault, *head));
         const auto& attrs = rec.properties.attributes;
-        const bool due_after_create =
-            rot->time_after_create && now >= attrs.created + rot->after_create_seconds;
+        const bool due_after_create = rot->time_after_create && now >= attrs.created + rot->after_create_seconds;
         const bool due_before_expiry =
             rot->time_before_expiry && attrs.expires && now >= *attrs.expires - rot->before_expiry_seconds;
         if (due_after_create || due_before_expiry) names.push_back(head->name);
@@ -549,7 +549,6 @@ Result<std::size_t> KeyService::rotate_due(const std::vector<VaultInfo>& vaults,
   }
   return rotated;
 }
-
 
 Status KeyService::erase_all(const VaultInfo& vault) {
   return store_.write([&](store::WriteTxn& txn) -> Status { return kKeys.erase_all(txn, vault, erase_key); });

@@ -24,12 +24,12 @@
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
-#include "vault/barrier.hpp"
 #include "store/store.hpp"
+#include "vault/barrier.hpp"
 #include "vault/key_material_cache.hpp"
 #include "vault/key_records.hpp"
-#include "vault/read_cache.hpp"
 #include "vault/key_types.hpp"
+#include "vault/read_cache.hpp"
 
 namespace coffer::vault {
 
@@ -54,8 +54,7 @@ class KeyService {
   Result<KeyProperties> update(const VaultInfo& vault, const std::string& name, const std::string& version,
                                const KeyPatch& patch);
   Result<Page<KeyProperties>> list(const VaultInfo& vault, const PageRequest& page);
-  Result<Page<KeyProperties>> list_versions(const VaultInfo& vault, const std::string& name,
-                                            const PageRequest& page);
+  Result<Page<KeyProperties>> list_versions(const VaultInfo& vault, const std::string& name, const PageRequest& page);
 
   Result<DeletedKey> remove(const VaultInfo& vault, const std::string& name);
   Result<DeletedKey> get_deleted(const VaultInfo& vault, const std::string& name);

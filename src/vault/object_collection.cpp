@@ -46,7 +46,8 @@ Status ObjectHeads::deleted_conflict(const std::string& name) const {
   return Status(Code::kConflict,
                 std::string(spec_.title) + " " + name +
                     " is currently in a deleted but recoverable state, and its name cannot be reused; in this "
-                    "state, the " + std::string(spec_.kind) + " can only be recovered or purged.",
+                    "state, the " +
+                    std::string(spec_.kind) + " can only be recovered or purged.",
                 "ObjectIsDeletedButRecoverable");
 }
 
@@ -56,10 +57,10 @@ Status ObjectHeads::already_exists(const std::string& name) const {
 }
 
 Status ObjectHeads::managed_refusal(std::string_view operation) const {
-  return Status(Code::kForbidden,
-                "Operation \"" + std::string(operation) +
-                    "\" is not allowed as this object's lifetime is managed by Key Vault.",
-                std::string(spec_.title) + "ManagedByKeyVault");
+  return Status(
+      Code::kForbidden,
+      "Operation \"" + std::string(operation) + "\" is not allowed as this object's lifetime is managed by Key Vault.",
+      std::string(spec_.title) + "ManagedByKeyVault");
 }
 
 Status ObjectHeads::purge_protected() {
@@ -89,8 +90,7 @@ Result<std::optional<ObjectHead>> ObjectHeads::load_head(store::ReadTxn& txn, co
   return std::optional<ObjectHead>(std::move(head));
 }
 
-Result<ObjectHead> ObjectHeads::live_head(store::ReadTxn& txn, const VaultInfo& vault,
-                                          const std::string& name) const {
+Result<ObjectHead> ObjectHeads::live_head(store::ReadTxn& txn, const VaultInfo& vault, const std::string& name) const {
   COFFER_ASSIGN_OR_RETURN(auto head, load_head(txn, vault, name));
   if (!head || head->deletion) return not_found(name);
   return std::move(*head);

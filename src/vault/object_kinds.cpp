@@ -5,8 +5,8 @@
 namespace coffer::vault {
 
 const SecretObjects& secret_objects() {
-  static const SecretObjects objects(CollectionSpec{"secret", "Secret", Code::kSecretNotFound, &keys::secret_prefix,
-                                                    &keys::secret_versions_prefix});
+  static const SecretObjects objects(
+      CollectionSpec{"secret", "Secret", Code::kSecretNotFound, &keys::secret_prefix, &keys::secret_versions_prefix});
   return objects;
 }
 

@@ -12,12 +12,11 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 
 #include "common/status.hpp"
+#include "common/thread_annotations.hpp"
 #include "store/store.hpp"
 
 namespace coffer::vault {
@@ -33,7 +32,7 @@ class ReadCache {
   Result<Record> get(const std::string& key, Load&& load) {
     const std::uint64_t generation = store_.generation();
     {
-      std::shared_lock lock(mu_);
+      ReaderLock lock(mu_);
       if (generation_ == generation) {
         auto it = entries_.find(key);
         if (it != entries_.end()) return it->second;
@@ -41,7 +40,7 @@ class ReadCache {
     }
     Result<Record> loaded = load();
     if (loaded.ok() && store_.generation() == generation) {
-      std::unique_lock lock(mu_);
+      WriterLock lock(mu_);
       if (generation_ != generation || entries_.size() >= capacity_) {
         entries_.clear();
         generation_ = generation;
@@ -54,9 +53,9 @@ class ReadCache {
  private:
   const store::Store& store_;
   const std::size_t capacity_;
-  mutable std::shared_mutex mu_;
-  std::uint64_t generation_ = 0;  // of every entry
-  std::unordered_map<std::string, Record> entries_;
+  mutable SharedMutex mu_;
+  std::uint64_t generation_ COFFER_GUARDED_BY(mu_) = 0;  // of every entry
+  std::unordered_map<std::string, Record> entries_ COFFER_GUARDED_BY(mu_);
 };
 
 }  // namespace coffer::vault

@@ -32,9 +32,9 @@ Status erase_prefix(store::WriteTxn& txn, const std::string& prefix);
 // A purge-queue entry (purgeq/<time>/<collection>/<vault-id>/<name-lc>)
 // whose time has come.
 struct DuePurge {
-  std::string entry;     // the queue key itself
+  std::string entry;  // the queue key itself
   std::string vault_id;
-  std::string name;      // lower case
+  std::string name;  // lower case
 };
 
 // Every queue entry of `collection` ("secret", "key") due at or before `now`.

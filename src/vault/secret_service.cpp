@@ -4,13 +4,13 @@
 #include <cstdlib>
 
 #include "crypto/random.hpp"
+#include "vault/idempotency.hpp"
 #include "vault/object_backup.hpp"
 #include "vault/object_collection.hpp"
 #include "vault/object_kinds.hpp"
 #include "vault/record_scan.hpp"
 #include "vault/secret_records.hpp"
 #include "vault/store_keys.hpp"
-#include "vault/idempotency.hpp"
 #include "vault/version_ids.hpp"
 
 namespace coffer::vault {
@@ -30,8 +30,7 @@ Status check_draft(const SecretDraft& d) {
   if (d.tags.size() > kMaxTags) return Status(Code::kBadParameter, "A secret can have at most 15 tags.");
   for (const auto& [k, v] : d.tags) {
     if (k.empty() || k.size() > kMaxTagNameBytes || v.size() > kMaxTagValueBytes) {
-      return Status(Code::kBadParameter,
-                    "Tag names must be 1-512 characters and tag values at most 256 characters.");
+      return Status(Code::kBadParameter, "Tag names must be 1-512 characters and tag values at most 256 characters.");
     }
   }
   if (d.content_type && d.content_type->size() > 255) {
@@ -94,7 +93,8 @@ Result<Secret> SecretService::set(const VaultInfo& vault, const std::string& nam
   }));
   if (replayed) {
     out.properties = std::move(replayed->properties);
-    COFFER_ASSIGN_OR_RETURN(out.value, barrier_.open(vault, ObjectPlace::secret_version(name, out.properties.version), replayed->sealed_value));
+    COFFER_ASSIGN_OR_RETURN(out.value, barrier_.open(vault, ObjectPlace::secret_version(name, out.properties.version),
+                                                     replayed->sealed_value));
     return out;
   }
   out.value = draft.value;
@@ -120,7 +120,8 @@ Result<Secret> SecretService::get(const VaultInfo& vault, const std::string& nam
   }
   Secret out;
   out.properties = std::move(rec->properties);
-  COFFER_ASSIGN_OR_RETURN(out.value, barrier_.open(vault, ObjectPlace::secret_version(name, out.properties.version), rec->sealed_value));
+  COFFER_ASSIGN_OR_RETURN(
+      out.value, barrier_.open(vault, ObjectPlace::secret_version(name, out.properties.version), rec->sealed_value));
   return out;
 }
 

@@ -18,8 +18,8 @@
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
-#include "vault/barrier.hpp"
 #include "store/store.hpp"
+#include "vault/barrier.hpp"
 #include "vault/read_cache.hpp"
 #include "vault/secret_records.hpp"
 #include "vault/types.hpp"
@@ -41,8 +41,8 @@ class SecretService {
   Result<Secret> set(const VaultInfo& vault, const std::string& name, const SecretDraft& draft);
   // `version` empty = latest. A disabled version → kForbidden (SecretDisabled).
   Result<Secret> get(const VaultInfo& vault, const std::string& name, const std::string& version);
-  Result<SecretProperties> update(const VaultInfo& vault, const std::string& name,
-                                  const std::string& version, const SecretPatch& patch);
+  Result<SecretProperties> update(const VaultInfo& vault, const std::string& name, const std::string& version,
+                                  const SecretPatch& patch);
   // Latest properties of each live secret, by name.
   Result<Page<SecretProperties>> list(const VaultInfo& vault, const PageRequest& page);
   Result<Page<SecretProperties>> list_versions(const VaultInfo& vault, const std::string& name,

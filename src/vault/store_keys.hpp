@@ -37,8 +37,7 @@ inline std::string secret_head(std::string_view vault_id, std::string_view name)
 inline std::string secret_versions_prefix(std::string_view vault_id, std::string_view name) {
   return "secretver/" + std::string(vault_id) + "/" + lower_ascii(name) + "/";
 }
-inline std::string secret_version(std::string_view vault_id, std::string_view name,
-                                  std::string_view version) {
+inline std::string secret_version(std::string_view vault_id, std::string_view name, std::string_view version) {
   return secret_versions_prefix(vault_id, name) + std::string(version);
 }
 
@@ -68,9 +67,7 @@ inline std::string cert_operation(std::string_view vault_id, std::string_view na
   return "certop/" + std::string(vault_id) + "/" + lower_ascii(name);
 }
 
-inline std::string cert_issuer_prefix(std::string_view vault_id) {
-  return "certissuer/" + std::string(vault_id) + "/";
-}
+inline std::string cert_issuer_prefix(std::string_view vault_id) { return "certissuer/" + std::string(vault_id) + "/"; }
 inline std::string cert_issuer(std::string_view vault_id, std::string_view name) {
   return cert_issuer_prefix(vault_id) + lower_ascii(name);
 }

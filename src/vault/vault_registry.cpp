@@ -91,7 +91,7 @@ Result<VaultInfo> VaultRegistry::find(const std::string& name) {
   const std::uint64_t generation = store_.generation();
   bool checked;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     checked = checked_at_ == generation && cache_marker_ >= 0;
     if (checked) {
       if (auto it = cache_.find(lc); it != cache_.end()) return it->second;
@@ -99,7 +99,7 @@ Result<VaultInfo> VaultRegistry::find(const std::string& name) {
   }
   if (!checked) {
     COFFER_ASSIGN_OR_RETURN(int64_t marker, store::current_revision(store_, kMarker));
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (marker != cache_marker_) {
       cache_.clear();
       cache_marker_ = marker;
@@ -114,7 +114,7 @@ Result<VaultInfo> VaultRegistry::find(const std::string& name) {
   }));
   if (!entry) return not_found(name);
   COFFER_ASSIGN_OR_RETURN(VaultInfo v, decode(entry->value));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   cache_[lc] = v;  // read after the marker check: at least as new as what the cache stands for
   return v;
 }

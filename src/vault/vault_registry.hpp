@@ -10,14 +10,14 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
-#include "vault/barrier.hpp"
+#include "common/thread_annotations.hpp"
 #include "store/store.hpp"
+#include "vault/barrier.hpp"
 #include "vault/types.hpp"
 
 namespace coffer::vault {
@@ -46,10 +46,10 @@ class VaultRegistry {
   store::Store& store_;
   Barrier barrier_;
   const Clock& clock_;
-  std::mutex mu_;
-  std::map<std::string, VaultInfo> cache_;  // by lower-case name, valid at cache_marker_
-  int64_t cache_marker_ = -1;               // -1: not checked yet
-  std::uint64_t checked_at_ = 0;            // store generation when the marker was last checked
+  Mutex mu_;
+  std::map<std::string, VaultInfo> cache_ COFFER_GUARDED_BY(mu_);  // by lower-case name, valid at cache_marker_
+  int64_t cache_marker_ COFFER_GUARDED_BY(mu_) = -1;               // -1: not checked yet
+  std::uint64_t checked_at_ COFFER_GUARDED_BY(mu_) = 0;            // store generation when the marker was last checked
 };
 
 }  // namespace coffer::vault

@@ -33,13 +33,13 @@
 #include <string>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <grpcpp/grpcpp.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
+#include <boost/json.hpp>
 
 #include "health.grpc.pb.h"
 #include "provider.grpc.pb.h"
@@ -238,10 +238,14 @@ int main(int argc, char** argv) {
   std::string socket, command, write_dir, tls_path;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--socket" && i + 1 < argc) socket = argv[++i];
-    else if (a == "--write-dir" && i + 1 < argc) write_dir = argv[++i];
-    else if (a == "--tls-secret" && i + 1 < argc) tls_path = argv[++i];
-    else command = a;
+    if (a == "--socket" && i + 1 < argc)
+      socket = argv[++i];
+    else if (a == "--write-dir" && i + 1 < argc)
+      write_dir = argv[++i];
+    else if (a == "--tls-secret" && i + 1 < argc)
+      tls_path = argv[++i];
+    else
+      command = a;
   }
   if (socket.empty() || (command != "version" && command != "health" && command != "mount")) {
     std::cerr << "usage: csi_fake_driver --socket PATH version|health|mount [--write-dir DIR] [--tls-secret PATH]\n";
@@ -261,7 +265,8 @@ int main(int argc, char** argv) {
     grpc::health::v1::HealthCheckResponse resp;
     grpc::Status st = grpc::health::v1::Health::NewStub(channel)->Check(&ctx, req, &resp);
     if (!st.ok()) {
-      std::cout << json::serialize(json::object{{"grpc_error", st.error_message()}, {"grpc_code", int(st.error_code())}});
+      std::cout << json::serialize(
+          json::object{{"grpc_error", st.error_message()}, {"grpc_code", int(st.error_code())}});
       return 1;
     }
     std::cout << json::serialize(json::object{{"status", int(resp.status())}});
@@ -275,7 +280,8 @@ int main(int argc, char** argv) {
     v1alpha1::VersionResponse resp;
     grpc::Status st = stub->Version(&ctx, req, &resp);
     if (!st.ok()) {
-      std::cout << json::serialize(json::object{{"grpc_error", st.error_message()}, {"grpc_code", int(st.error_code())}});
+      std::cout << json::serialize(
+          json::object{{"grpc_error", st.error_message()}, {"grpc_code", int(st.error_code())}});
       return 1;
     }
     std::cout << json::serialize(json::object{{"version", resp.version()},

@@ -90,7 +90,8 @@ class CofferServer:
                     ready.set()
             ready.set()
 
-        threading.Thread(target=pump, daemon=True).start()
+        self.pump = threading.Thread(target=pump, daemon=True)
+        self.pump.start()
         if not ready.wait(timeout) or self.port is None:
             self.stop()
             raise RuntimeError("coffer server did not start:\n" + "".join(self.output))
@@ -122,10 +123,24 @@ class CofferServer:
     def kill(self):
         return self.stop(signal.SIGKILL)
 
+    def sanitizer_report(self):
+        """What AddressSanitizer, UBSan or LeakSanitizer reported in a sanitizer build (`make asan`), or None."""
+        if self.proc and self.proc.poll() is not None and getattr(self, "pump", None):
+            self.pump.join(10)  # the last lines (a leak report at exit) are still in the pipe
+        out = "".join(self.output)
+        for marker in ("==ERROR: ", "runtime error: ", "WARNING: ThreadSanitizer"):
+            at = out.find(marker)
+            if at >= 0:
+                return out[max(0, out.rfind("\n", 0, at)):][:20000]
+        return None
+
     def cleanup(self):
         self.stop()
         if self.owns_dir:
             remove_dir(self.data_dir)
+        report = self.sanitizer_report()
+        if report:
+            raise AssertionError("the server's sanitizer reported:\n" + report)
 
     def __enter__(self):
         return self.start()

@@ -68,8 +68,9 @@ PgConnection::~PgConnection() { PQfinish(conn_); }
 std::variant<std::unique_ptr<PgConnection>, PgError> PgConnection::connect(const std::string& conninfo,
                                                                            const std::string& session_sql) {
   // Defaults first: whatever the URI or conninfo says overrides them.
-  const char* keywords[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
-                            "keepalives_count", "tcp_user_timeout", "application_name", "dbname", nullptr};
+  const char* keywords[] = {"connect_timeout",     "keepalives",       "keepalives_idle",
+                            "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                            "application_name",    "dbname",           nullptr};
   const char* values[] = {"5", "1", "10", "5", "3", "15000", "coffer", conninfo.c_str(), nullptr};
   PGconn* raw = PQconnectdbParams(keywords, values, 1);
   if (!raw || PQstatus(raw) != CONNECTION_OK) {
@@ -116,8 +117,8 @@ std::variant<PgResult, PgError> PgConnection::exec_prepared(const char* name, co
   }
   std::vector<const char*> values(params.values_.size());
   for (std::size_t i = 0; i < values.size(); ++i) values[i] = params.storage_[i].data();
-  return result_of(PQexecPrepared(conn_, name, static_cast<int>(values.size()), values.data(),
-                                  params.lengths_.data(), params.formats_.data(), 1));
+  return result_of(PQexecPrepared(conn_, name, static_cast<int>(values.size()), values.data(), params.lengths_.data(),
+                                  params.formats_.data(), 1));
 }
 
 Status PgConnection::prepare(const char* name, const char* sql) {

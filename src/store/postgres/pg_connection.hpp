@@ -116,7 +116,7 @@ class PgConnection {
 
   PGconn* conn_;
   std::vector<std::string> prepared_;
-  std::size_t queued_ = 0;  // statements sent in pipeline mode since the last sync()
+  std::size_t queued_ = 0;     // statements sent in pipeline mode since the last sync()
   bool queue_failed_ = false;  // a send failed: sync() reports the connection error
 };
 

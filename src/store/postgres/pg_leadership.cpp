@@ -39,8 +39,9 @@ class PgLeadership::Fenced final : public Store {
       if (!owner_.session_ || owner_.epoch_.load() == 0) {
         return Status(Code::kUnavailable, "store: this server does not lead the background jobs");
       }
-      const std::string fence = "SELECT 1 FROM coffer_lease WHERE name = 'jobs' AND epoch = " +
-                                std::to_string(owner_.epoch_.load()) + " FOR SHARE";
+      const std::string fence =
+          "SELECT 1 FROM coffer_lease WHERE name = 'jobs' AND epoch = " + std::to_string(owner_.epoch_.load()) +
+          " FOR SHARE";
       Attempt a = write_attempt(this, *owner_.session_, fn, txn_id, attempt > 0, fence);
       if (!a.error) {
         if (a.status.code() == Code::kUnavailable) owner_.step_down_locked("fenced out by a newer epoch");

@@ -22,8 +22,9 @@ constexpr std::array<Step, 5> kSteps = {{
     {2, "CREATE TABLE coffer_kv (key bytea PRIMARY KEY, value bytea NOT NULL, revision bigint NOT NULL)"},
     {3, "CREATE SEQUENCE coffer_revision"},
     {4, "CREATE TABLE coffer_commits (txn uuid PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())"},
-    {5, "CREATE TABLE coffer_lease (name text PRIMARY KEY, holder text NOT NULL, epoch bigint NOT NULL, "
-        "acquired_at timestamptz NOT NULL)"},
+    {5,
+     "CREATE TABLE coffer_lease (name text PRIMARY KEY, holder text NOT NULL, epoch bigint NOT NULL, "
+     "acquired_at timestamptz NOT NULL)"},
 }};
 
 Result<std::string> single_text(PgConnection& conn, const char* sql) {
@@ -99,8 +100,9 @@ const char* session_settings() {
 Status migrate(PgConnection& conn) {
   COFFER_ASSIGN_OR_RETURN(std::string recovery, single_text(conn, "SELECT pg_is_in_recovery()::text"));
   if (recovery != "false") {
-    return Status(Code::kUnavailable, "postgres: the server is a standby (in recovery); Coffer needs the primary "
-                                      "(target_session_attrs=read-write)");
+    return Status(Code::kUnavailable,
+                  "postgres: the server is a standby (in recovery); Coffer needs the primary "
+                  "(target_session_attrs=read-write)");
   }
   COFFER_RETURN_IF_ERROR(check_durability(conn));
   if (auto e = conn.run(kLockMigrations)) return to_status(*e, "taking the migration lock");

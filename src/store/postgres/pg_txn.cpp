@@ -18,13 +18,15 @@ constexpr Statement kScanBounded{
     "coffer_scan_bounded",
     "SELECT key, value, revision FROM coffer_kv WHERE key >= $1 AND key > $2 AND key < $3 ORDER BY key LIMIT $4"};
 constexpr Statement kScanOpen{
-    "coffer_scan_open", "SELECT key, value, revision FROM coffer_kv WHERE key >= $1 AND key > $2 ORDER BY key LIMIT $3"};
+    "coffer_scan_open",
+    "SELECT key, value, revision FROM coffer_kv WHERE key >= $1 AND key > $2 ORDER BY key LIMIT $3"};
 constexpr Statement kPut{"coffer_put",
                          "INSERT INTO coffer_kv (key, value, revision) VALUES ($1, $2, nextval('coffer_revision')) "
                          "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, revision = EXCLUDED.revision"};
-constexpr Statement kInsertNew{"coffer_insert_new",
-                               "INSERT INTO coffer_kv (key, value, revision) VALUES ($1, $2, nextval('coffer_revision')) "
-                               "ON CONFLICT (key) DO NOTHING"};
+constexpr Statement kInsertNew{
+    "coffer_insert_new",
+    "INSERT INTO coffer_kv (key, value, revision) VALUES ($1, $2, nextval('coffer_revision')) "
+    "ON CONFLICT (key) DO NOTHING"};
 constexpr Statement kUpdateIf{
     "coffer_update_if",
     "UPDATE coffer_kv SET value = $2, revision = nextval('coffer_revision') WHERE key = $1 AND revision = $3"};

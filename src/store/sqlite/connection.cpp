@@ -22,10 +22,8 @@ Status sqlite_status(int rc, std::string_view what, sqlite3* db) {
     case SQLITE_CANTOPEN:
     case SQLITE_PROTOCOL:
     case SQLITE_NOMEM:
-    case SQLITE_READONLY:
-      return Status(Code::kUnavailable, std::move(message));
-    default:
-      return Status(Code::kInternal, std::move(message));
+    case SQLITE_READONLY: return Status(Code::kUnavailable, std::move(message));
+    default: return Status(Code::kInternal, std::move(message));
   }
 }
 

@@ -51,8 +51,8 @@ Result<std::vector<Entry>> scan_entries(Connection& conn, std::string_view prefi
   const std::optional<std::string> upper = prefix_end(prefix);
   if (upper && lower >= *upper) return out;
 
-  const int64_t max_rows = static_cast<int64_t>(
-      std::min<std::size_t>(limit, static_cast<std::size_t>(std::numeric_limits<int64_t>::max())));
+  const int64_t max_rows =
+      static_cast<int64_t>(std::min<std::size_t>(limit, static_cast<std::size_t>(std::numeric_limits<int64_t>::max())));
   COFFER_ASSIGN_OR_RETURN(
       Statement stmt,
       conn.prepare(upper ? "SELECT key, value, revision FROM entries WHERE key >= ?1 AND key < ?2 ORDER BY key LIMIT ?3"
@@ -77,10 +77,9 @@ Result<int64_t> entry_revision(Connection& conn, std::string_view key) {
 
 Status put_entry(Connection& conn, std::string_view key, std::string_view value) {
   COFFER_ASSIGN_OR_RETURN(const int64_t revision, next_revision(conn));
-  COFFER_ASSIGN_OR_RETURN(Statement stmt,
-                          conn.prepare("INSERT INTO entries(key, value, revision) VALUES (?1, ?2, ?3) "
-                                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
-                                       "revision = excluded.revision"));
+  COFFER_ASSIGN_OR_RETURN(Statement stmt, conn.prepare("INSERT INTO entries(key, value, revision) VALUES (?1, ?2, ?3) "
+                                                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
+                                                       "revision = excluded.revision"));
   COFFER_RETURN_IF_ERROR(stmt.bind_blob(1, key));
   COFFER_RETURN_IF_ERROR(stmt.bind_blob(2, value));
   COFFER_RETURN_IF_ERROR(stmt.bind_int64(3, revision));

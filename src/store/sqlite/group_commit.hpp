@@ -58,7 +58,7 @@ class GroupCommitWriter {
   std::condition_variable wake_;  // work queued, or stopping
   std::condition_variable idle_;  // no caller left inside submit()
   std::deque<Request*> queue_;
-  std::size_t callers_ = 0;       // inside submit(), queued or waiting
+  std::size_t callers_ = 0;  // inside submit(), queued or waiting
   bool stopping_ = false;
   std::atomic<std::uint64_t> commits_{0};
   std::thread thread_;  // last: starts after everything above exists

@@ -4,8 +4,7 @@
 
 namespace coffer::store::sqlite {
 
-Result<std::unique_ptr<ReaderPool>> ReaderPool::open(const std::string& path, std::size_t count,
-                                                     int busy_timeout_ms) {
+Result<std::unique_ptr<ReaderPool>> ReaderPool::open(const std::string& path, std::size_t count, int busy_timeout_ms) {
   std::unique_ptr<ReaderPool> pool(new ReaderPool());
   count = std::max<std::size_t>(count, 1);
   for (std::size_t i = 0; i < count; ++i) {

@@ -22,8 +22,7 @@ namespace coffer::store::sqlite {
 namespace {
 
 int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -33,8 +32,18 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     return Status(Code::kBadParameter, "store: SQLite store needs a database file path");
   }
   try {
-    COFFER_ASSIGN_OR_RETURN(auto conn,
-                            Connection::open(options.path, Connection::Mode::kReadWrite, busy_timeout_ms));
+    if (options.read_only) {
+      COFFER_ASSIGN_OR_RETURN(auto probe, Connection::open(options.path, Connection::Mode::kReadOnly, busy_timeout_ms));
+      COFFER_ASSIGN_OR_RETURN(int64_t version, schema_version(*probe));
+      if (version != latest_schema_version()) {
+        return Status(Code::kBadParameter, "store: " + options.path + " has schema version " + std::to_string(version) +
+                                               "; this coffer reads version " +
+                                               std::to_string(latest_schema_version()) + " (start its server first)");
+      }
+      COFFER_ASSIGN_OR_RETURN(auto readers, ReaderPool::open(options.path, options.readers, busy_timeout_ms));
+      return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(readers), nullptr));
+    }
+    COFFER_ASSIGN_OR_RETURN(auto conn, Connection::open(options.path, Connection::Mode::kReadWrite, busy_timeout_ms));
     COFFER_RETURN_IF_ERROR(apply_migrations(*conn, unix_now()));
     COFFER_ASSIGN_OR_RETURN(auto readers, ReaderPool::open(options.path, options.readers, busy_timeout_ms));
     auto writer = std::make_unique<GroupCommitWriter>(std::move(conn), options.max_batch);
@@ -47,7 +56,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
 SqliteStore::~SqliteStore() = default;
 
 Status SqliteStore::read(const std::function<Status(ReadTxn&)>& fn) {
-  if (CallbackScope::inside(this) || writer_->on_writer_thread()) return nested_call("read");
+  if (CallbackScope::inside(this) || (writer_ && writer_->on_writer_thread())) return nested_call("read");
   try {
     return read_snapshot(fn);
   } catch (const std::exception& e) {  // allocation or std::mutex failure
@@ -67,6 +76,7 @@ Status SqliteStore::read_snapshot(const std::function<Status(ReadTxn&)>& fn) {
 }
 
 Status SqliteStore::write(const std::function<Status(WriteTxn&)>& fn) {
+  if (!writer_) return Status(Code::kInternal, "store: opened read-only; writes are refused");
   if (CallbackScope::inside(this) || writer_->on_writer_thread()) return nested_call("write");
   try {
     return writer_->submit(fn);

@@ -22,7 +22,8 @@ class SqliteStore final : public Store {
  public:
   static constexpr int kDefaultBusyTimeoutMs = 5000;
 
-  // Opens, creating and migrating as needed; refuses a newer schema.
+  // Opens, creating and migrating as needed; refuses a newer schema
+  // (read_only: store.hpp's SqliteOptions).
   // busy_timeout_ms: how long to wait for a lock held by another process
   // before failing with kUnavailable.
   static Result<std::unique_ptr<SqliteStore>> open(const SqliteOptions& options,
@@ -31,12 +32,12 @@ class SqliteStore final : public Store {
 
   Status read(const std::function<Status(ReadTxn&)>& fn) override;
   Status write(const std::function<Status(WriteTxn&)>& fn) override;
-  std::uint64_t generation() const override { return writer_->commit_count(); }
+  std::uint64_t generation() const override { return commit_count(); }
 
   // Successful batch COMMITs so far (for tests and metrics).
-  std::uint64_t commit_count() const { return writer_->commit_count(); }
+  std::uint64_t commit_count() const { return writer_ ? writer_->commit_count() : 0; }
   // write() calls waiting for the writer thread (for tests and metrics).
-  std::size_t queued_writes() const { return writer_->queued(); }
+  std::size_t queued_writes() const { return writer_ ? writer_->queued() : 0; }
 
  private:
   SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<GroupCommitWriter> writer)
@@ -47,7 +48,7 @@ class SqliteStore final : public Store {
 
   // Declared before writer_ so the writer (which drains) is destroyed first.
   std::unique_ptr<ReaderPool> readers_;
-  std::unique_ptr<GroupCommitWriter> writer_;
+  std::unique_ptr<GroupCommitWriter> writer_;  // null when opened read-only
 };
 
 }  // namespace coffer::store::sqlite

@@ -23,9 +23,7 @@ Result<std::vector<Entry>> SqliteWriteTxn::scan(std::string_view prefix, std::st
   return track(scan_entries(conn_, prefix, start_after, limit));
 }
 
-Status SqliteWriteTxn::put(std::string_view key, std::string_view value) {
-  return track(put_entry(conn_, key, value));
-}
+Status SqliteWriteTxn::put(std::string_view key, std::string_view value) { return track(put_entry(conn_, key, value)); }
 
 Status SqliteWriteTxn::put_if(std::string_view key, std::string_view value, int64_t expected_revision) {
   Result<int64_t> current = track(entry_revision(conn_, key));

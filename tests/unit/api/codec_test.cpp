@@ -40,7 +40,8 @@ TEST(Form, DecodesPlusAndPercent) {
 }
 
 TEST(ApiVersion, AcceptsKnownAndPreviewRejectsOthers) {
-  for (const char* v : {"2016-10-01", "7.0", "7.3", "7.4-preview.1", "7.5-preview", "7.6", "2025-06-01", "2025-07-01", "2026-04-01"}) {
+  for (const char* v :
+       {"2016-10-01", "7.0", "7.3", "7.4-preview.1", "7.5-preview", "7.6", "2025-06-01", "2025-07-01", "2026-04-01"}) {
     EXPECT_TRUE(check_api_version(std::string_view(v)).ok()) << v;
   }
   for (const char* v : {"7.7", "6.0", "7.4-beta", "7.4-preview.x", "2025-07-02", "", "7.40"}) {
@@ -68,7 +69,8 @@ TEST(Paging, ValidatesMaxResultsAndSkipToken) {
 
 TEST(SecretCodec, ParsesSetBody) {
   auto d = parse_secret_set(R"({"value":"v","contentType":"ct","tags":{"a":"b"},
-                               "attributes":{"enabled":false,"nbf":10,"exp":20},"unknown":1})").value();
+                               "attributes":{"enabled":false,"nbf":10,"exp":20},"unknown":1})")
+               .value();
   EXPECT_EQ(d.value.view(), "v");
   EXPECT_EQ(d.content_type.value(), "ct");
   EXPECT_EQ(d.tags.at("a"), "b");
@@ -78,10 +80,10 @@ TEST(SecretCodec, ParsesSetBody) {
 }
 
 TEST(SecretCodec, RejectsBadSetBodies) {
-  for (const char* bad : {"", "not json", "[]", "{}", R"({"value":1})", R"({"value":"v","tags":{"a":1}})",
-                          R"({"value":"v","attributes":{"enabled":"yes"}})",
-                          R"({"value":"v","attributes":{"exp":"tomorrow"}})",
-                          R"({"value":"v","attributes":{"nbf":20,"exp":10}})", R"({"value":"v")"}) {
+  for (const char* bad :
+       {"", "not json", "[]", "{}", R"({"value":1})", R"({"value":"v","tags":{"a":1}})",
+        R"({"value":"v","attributes":{"enabled":"yes"}})", R"({"value":"v","attributes":{"exp":"tomorrow"}})",
+        R"({"value":"v","attributes":{"nbf":20,"exp":10}})", R"({"value":"v")"}) {
     auto r = parse_secret_set(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), Code::kBadParameter) << bad;
@@ -138,16 +140,19 @@ TEST(Responses, MapsEveryCodeOnce) {
 // What the HTTP layer refuses by itself reaches clients in AKV's error shape.
 TEST(Responses, HttpRefusalsHaveAkvErrorBodies) {
   using F = http::Failure;
-  const std::pair<F, const char*> cases[] = {
-      {F::kHeaderTooLarge, "BadParameter"},  {F::kBodyTooLarge, "RequestEntityTooLarge"},
-      {F::kMalformed, "BadParameter"},       {F::kNoHost, "BadParameter"},
-      {F::kRepeatedHost, "BadParameter"},    {F::kHandlerFailed, "InternalServerError"},
-      {F::kInvalidResponse, "InternalServerError"}};
+  const std::pair<F, const char*> cases[] = {{F::kHeaderTooLarge, "BadParameter"},
+                                             {F::kBodyTooLarge, "RequestEntityTooLarge"},
+                                             {F::kMalformed, "BadParameter"},
+                                             {F::kNoHost, "BadParameter"},
+                                             {F::kRepeatedHost, "BadParameter"},
+                                             {F::kHandlerFailed, "InternalServerError"},
+                                             {F::kInvalidResponse, "InternalServerError"}};
   for (const auto& [failure, code] : cases) {
     const http::Response r = failure_response(failure);
     EXPECT_EQ(r.status, http::status_of(failure));
     ASSERT_FALSE(r.headers.empty());
-    EXPECT_EQ(r.headers.front(), (std::pair<std::string, std::string>{"Content-Type", "application/json; charset=utf-8"}));
+    EXPECT_EQ(r.headers.front(),
+              (std::pair<std::string, std::string>{"Content-Type", "application/json; charset=utf-8"}));
     auto error = boost::json::parse(r.body).as_object().at("error").as_object();
     EXPECT_EQ(error.at("code").as_string(), code);
     EXPECT_FALSE(error.at("message").as_string().empty());

@@ -28,7 +28,8 @@ TEST(KeyCodec, BundleCarriesOnlyPublicMembersWithoutPadding) {
   EXPECT_EQ(key.at("kid").as_string(), "https://v.vault.localhost:8443/keys/Signer/0123456789abcdef0123456789abcdef");
   EXPECT_EQ(key.at("kty").as_string(), "RSA");
   EXPECT_EQ(key.at("key_ops").as_array().size(), 2u);
-  for (const char* priv : {"d", "p", "q", "dp", "dq", "qi", "k"}) EXPECT_FALSE(key.contains(priv)) << priv;  // …never written
+  for (const char* priv : {"d", "p", "q", "dp", "dq", "qi", "k"})
+    EXPECT_FALSE(key.contains(priv)) << priv;  // …never written
   EXPECT_EQ(std::string(key.at("n").as_string()).find('='), std::string::npos);
   EXPECT_EQ(base64url_decode(key.at("n").as_string()).value(), p.public_key.n);
   EXPECT_EQ(key.at("e").as_string(), "AQAB");

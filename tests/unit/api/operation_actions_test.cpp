@@ -73,12 +73,19 @@ class OperationActionsTest : public ::testing::Test {
 TEST_F(OperationActionsTest, RoutesUseTheTable) {
   vault::VaultInfo v;
   v.name = "app";
-  const std::pair<const char*, const char*> secret_requests[] = {
-      {"GET", "/secrets"},          {"POST", "/secrets/restore"},   {"PUT", "/secrets/s"},
-      {"DELETE", "/secrets/s"},     {"GET", "/secrets/s/versions"}, {"POST", "/secrets/s/backup"},
-      {"GET", "/secrets/s/"},       {"GET", "/secrets/s/0123"},     {"PATCH", "/secrets/s/0123"},
-      {"GET", "/deletedsecrets"},   {"GET", "/deletedsecrets/s"},   {"DELETE", "/deletedsecrets/s"},
-      {"POST", "/deletedsecrets/s/recover"}};
+  const std::pair<const char*, const char*> secret_requests[] = {{"GET", "/secrets"},
+                                                                 {"POST", "/secrets/restore"},
+                                                                 {"PUT", "/secrets/s"},
+                                                                 {"DELETE", "/secrets/s"},
+                                                                 {"GET", "/secrets/s/versions"},
+                                                                 {"POST", "/secrets/s/backup"},
+                                                                 {"GET", "/secrets/s/"},
+                                                                 {"GET", "/secrets/s/0123"},
+                                                                 {"PATCH", "/secrets/s/0123"},
+                                                                 {"GET", "/deletedsecrets"},
+                                                                 {"GET", "/deletedsecrets/s"},
+                                                                 {"DELETE", "/deletedsecrets/s"},
+                                                                 {"POST", "/deletedsecrets/s/recover"}};
   for (const auto& [method, path] : secret_requests) {
     http::Request req;
     req.method = method;
@@ -91,17 +98,34 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
           object ? "/vaults/app/secrets/s" : "/vaults/app");
   }
 
-  const std::pair<const char*, const char*> key_requests[] = {
-      {"GET", "/keys"},                 {"POST", "/keys/restore"},          {"PUT", "/keys/k"},
-      {"DELETE", "/keys/k"},            {"POST", "/keys/k/create"},         {"POST", "/keys/k/rotate"},
-      {"POST", "/keys/k/backup"},       {"GET", "/keys/k/versions"},        {"GET", "/keys/k/rotationpolicy"},
-      {"PUT", "/keys/k/rotationpolicy"}, {"GET", "/keys/k/"},               {"GET", "/keys/k/0123"},
-      {"PATCH", "/keys/k/0123"},        {"POST", "/keys/k/0123/encrypt"},   {"POST", "/keys/k/0123/decrypt"},
-      {"POST", "/keys/k/0123/wrapkey"}, {"POST", "/keys/k/0123/unwrapkey"}, {"POST", "/keys/k/0123/sign"},
-      {"POST", "/keys/k/0123/verify"},  {"POST", "/keys/k/0123/release"},   {"GET", "/deletedkeys"},
-      {"GET", "/deletedkeys/k"},        {"DELETE", "/deletedkeys/k"},       {"POST", "/deletedkeys/k/recover"},
-      {"POST", "/keys/k//sign"},         {"POST", "/rng"},                   {"GET", "/keys/k/attestation"},
-      {"GET", "/keys/k/0123/attestation"}};
+  const std::pair<const char*, const char*> key_requests[] = {{"GET", "/keys"},
+                                                              {"POST", "/keys/restore"},
+                                                              {"PUT", "/keys/k"},
+                                                              {"DELETE", "/keys/k"},
+                                                              {"POST", "/keys/k/create"},
+                                                              {"POST", "/keys/k/rotate"},
+                                                              {"POST", "/keys/k/backup"},
+                                                              {"GET", "/keys/k/versions"},
+                                                              {"GET", "/keys/k/rotationpolicy"},
+                                                              {"PUT", "/keys/k/rotationpolicy"},
+                                                              {"GET", "/keys/k/"},
+                                                              {"GET", "/keys/k/0123"},
+                                                              {"PATCH", "/keys/k/0123"},
+                                                              {"POST", "/keys/k/0123/encrypt"},
+                                                              {"POST", "/keys/k/0123/decrypt"},
+                                                              {"POST", "/keys/k/0123/wrapkey"},
+                                                              {"POST", "/keys/k/0123/unwrapkey"},
+                                                              {"POST", "/keys/k/0123/sign"},
+                                                              {"POST", "/keys/k/0123/verify"},
+                                                              {"POST", "/keys/k/0123/release"},
+                                                              {"GET", "/deletedkeys"},
+                                                              {"GET", "/deletedkeys/k"},
+                                                              {"DELETE", "/deletedkeys/k"},
+                                                              {"POST", "/deletedkeys/k/recover"},
+                                                              {"POST", "/keys/k//sign"},
+                                                              {"POST", "/rng"},
+                                                              {"GET", "/keys/k/attestation"},
+                                                              {"GET", "/keys/k/0123/attestation"}};
   for (const auto& [method, path] : key_requests) {
     http::Request req;
     req.method = method;
@@ -114,8 +138,9 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
           object ? "/vaults/app/keys/k" : "/vaults/app");
   }
 
-  AdminContext admin{*vaults_, *secrets_, nullptr, nullptr, *maintenance_, *principals_, *rbac_, &clock_,
-                     [](const std::string& n) { return "https://" + n; }};
+  AdminContext admin{*vaults_, *secrets_,     nullptr,
+                     nullptr,  *maintenance_, *principals_,
+                     *rbac_,   &clock_,       [](const std::string& n) { return "https://" + n; }};
   GroupContext groups{*rbac_, *principals_};
   const std::tuple<const char*, std::vector<std::string>, const char*> admin_requests[] = {
       {"GET", {"vaults"}, "/"},
@@ -150,10 +175,8 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
       {"PUT", "//providers/Microsoft.Authorization/roleDefinitions/x", "", "/"},
       {"DELETE", "//providers/Microsoft.Authorization/roleDefinitions/x", "", "/"},
       {"GET", "///providers/Microsoft.Authorization/roleAssignments", "/vaults/app", "/vaults/app"},
-      {"GET", "/secrets/s/providers/Microsoft.Authorization/roleAssignments/x", "/vaults/app",
-       "/vaults/app/secrets/s"},
-      {"PUT", "/vaults/app/secrets/s/providers/Microsoft.Authorization/roleAssignments/x", "",
-       "/vaults/app/secrets/s"},
+      {"GET", "/secrets/s/providers/Microsoft.Authorization/roleAssignments/x", "/vaults/app", "/vaults/app/secrets/s"},
+      {"PUT", "/vaults/app/secrets/s/providers/Microsoft.Authorization/roleAssignments/x", "", "/vaults/app/secrets/s"},
       {"DELETE", "//providers/Microsoft.Authorization/roleAssignments/x", "", "/"}};
   for (const auto& [method, path, prefix, scope] : rbac_requests) {
     http::Request req;

@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
+#include <boost/json.hpp>
+#include "../support/mutation.hpp"
 #include "api/certificate_codec.hpp"
 #include "api/certificate_issuer_codec.hpp"
 #include "api/key_codec.hpp"
 #include "api/secret_codec.hpp"
 #include "api/target.hpp"
-#include <boost/json.hpp>
-#include "../support/mutation.hpp"
 
 namespace coffer::api {
 namespace {
@@ -49,7 +49,8 @@ std::vector<Case> cases() {
       {"key create",
        R"({"kty":"RSA","key_size":2048,"public_exponent":65537,"key_ops":["sign","verify"],"attributes":{"enabled":true,"exportable":false},"tags":{"t":"v"}})",
        status_of(parse_key_create)},
-      {"key import", R"({"key":{"kty":"oct","k":"AAAAAAAAAAAAAAAAAAAAAA","key_ops":["encrypt"]},"Hsm":false,"tags":{}})",
+      {"key import",
+       R"({"key":{"kty":"oct","k":"AAAAAAAAAAAAAAAAAAAAAA","key_ops":["encrypt"]},"Hsm":false,"tags":{}})",
        status_of(parse_key_import)},
       {"key update", R"({"key_ops":["sign"],"attributes":{"enabled":true,"exp":1900000000}})",
        status_of(parse_key_update)},
@@ -66,7 +67,8 @@ std::vector<Case> cases() {
        status_of(parse_certificate_create)},
       {"certificate import", R"({"value":"MIIBAAAA","pwd":"x","policy":)" + kPolicy + "}",
        status_of(parse_certificate_import)},
-      {"certificate merge", R"({"x5c":["MIIBAAAA"],"attributes":{"enabled":true}})", status_of(parse_certificate_merge)},
+      {"certificate merge", R"({"x5c":["MIIBAAAA"],"attributes":{"enabled":true}})",
+       status_of(parse_certificate_merge)},
       {"certificate update", R"({"attributes":{"enabled":true},"tags":{"a":"b"},"policy":)" + kPolicy + "}",
        status_of(parse_certificate_update)},
       {"policy update", kPolicy,
@@ -78,8 +80,7 @@ std::vector<Case> cases() {
        status_of(parse_issuer_set)},
       {"contacts", R"({"contacts":[{"email":"a@b.c","name":"n","phone":"1"}]})", status_of(parse_contacts)},
       {"target", "/secrets/a/0123abcd?api-version=7.4&maxresults=25&$skiptoken=x%20y", status_of(parse_target)},
-      {"form", "grant_type=client_credentials&client_id=a&scope=https%3A%2F%2Fv%2F.default+x",
-       status_of(parse_form)},
+      {"form", "grant_type=client_credentials&client_id=a&scope=https%3A%2F%2Fv%2F.default+x", status_of(parse_form)},
   };
 }
 
@@ -89,8 +90,8 @@ void swap_one_value(boost::json::value& v, std::mt19937& rng, bool& done) {
   namespace json = boost::json;
   static const std::vector<json::value> kReplacements = [] {
     std::vector<json::value> r;
-    for (const char* text : {"null", "true", "-1", "0", "2147483648", "1e308", "-9223372036854775807", "\"\"",
-                             "\"x\"", "[]", "[1,\"a\",null]", "{}", "{\"k\":\"v\"}", "\"P-1D\"", "\"0x10\""}) {
+    for (const char* text : {"null", "true", "-1", "0", "2147483648", "1e308", "-9223372036854775807", "\"\"", "\"x\"",
+                             "[]", "[1,\"a\",null]", "{}", "{\"k\":\"v\"}", "\"P-1D\"", "\"0x10\""}) {
       r.push_back(json::parse(text));
     }
     r.emplace_back(std::string(5000, 'a'));

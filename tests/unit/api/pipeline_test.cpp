@@ -7,9 +7,9 @@
 #include <filesystem>
 
 #include "api/app.hpp"
-#include "http/deferral.hpp"
 #include "auth/server_identity.hpp"
 #include "crypto/random.hpp"
+#include "http/deferral.hpp"
 
 namespace coffer::api {
 namespace {
@@ -47,9 +47,9 @@ class PipelineTest : public ::testing::Test {
     rbac_ = std::make_unique<auth::RbacRegistry>(*store_);
     ASSERT_TRUE(rbac_->load().ok());
     authorizer_ = std::make_unique<auth::Authorizer>(tenant_, *rbac_);
-    tokens_ = std::make_unique<auth::TokenService>(std::move(identity.signing_key),
-                                                   auth::TokenServiceOptions{kAuthority + "/" + tenant_ + "/v2.0", tenant_, 3600},
-                                                   clock_);
+    tokens_ = std::make_unique<auth::TokenService>(
+        std::move(identity.signing_key), auth::TokenServiceOptions{kAuthority + "/" + tenant_ + "/v2.0", tenant_, 3600},
+        clock_);
     api_ = std::make_unique<Api>(ApiConfig{"vault.localhost", "dev", kAuthority, tenant_},
                                  ApiServices{*vaults_, *secrets_, *maintenance_, *principals_, *tokens_, *authorizer_,
                                              sink_, clock_, &clock_, *rbac_});
@@ -72,8 +72,8 @@ class PipelineTest : public ::testing::Test {
 
   std::string token_for(const std::string& resource) {
     auto r = call("POST", "localhost:8443", "/adfs/oauth2/token",
-                  "grant_type=client_credentials&client_id=" + cred_.principal.app_id + "&client_secret=" +
-                      std::string(cred_.client_secret.view()) + "&scope=" + resource + "/.default");
+                  "grant_type=client_credentials&client_id=" + cred_.principal.app_id +
+                      "&client_secret=" + std::string(cred_.client_secret.view()) + "&scope=" + resource + "/.default");
     EXPECT_EQ(r.status, 200) << r.body;
     return std::string(json::parse(r.body).as_object()["access_token"].as_string());
   }
@@ -165,8 +165,8 @@ TEST_F(PipelineTest, TokenEndpointErrors) {
   EXPECT_EQ(json::parse(bad_secret.body).as_object()["error"].as_string(), "invalid_client");
   auto bad_grant = call("POST", "localhost:8443", "/" + tenant_ + "/oauth2/v2.0/token", "grant_type=password");
   EXPECT_EQ(bad_grant.status, 400);
-  auto no_scope = call("POST", "localhost:8443", "/adfs/oauth2/token",
-                       "grant_type=client_credentials&client_id=a&client_secret=b");
+  auto no_scope =
+      call("POST", "localhost:8443", "/adfs/oauth2/token", "grant_type=client_credentials&client_id=a&client_secret=b");
   EXPECT_EQ(no_scope.status, 400);
   auto v1 = call("POST", "localhost:8443", "/" + tenant_ + "/oauth2/token",
                  "grant_type=client_credentials&client_id=" + cred_.principal.app_id + "&client_secret=" +
@@ -277,7 +277,10 @@ TEST_F(PipelineTest, NamesThatAreNotUtf8GiveValidJson) {
   auto r = call("GET", "dev.vault.localhost:8443", "/secrets/a%FFb?api-version=7.4", "", tok);
   EXPECT_EQ(r.status, 404);
   auto body = json::parse(r.body);  // throws on invalid UTF-8
-  EXPECT_NE(json::serialize(body).find("a\xEF\xBF\xBD" "b"), std::string::npos) << r.body;
+  EXPECT_NE(json::serialize(body).find("a\xEF\xBF\xBD"
+                                       "b"),
+            std::string::npos)
+      << r.body;
   r = call("GET", "dev.vault.localhost:8443", "/secrets/x?api-version=%FF%FE", "", tok);
   EXPECT_EQ(r.status, 400);
   EXPECT_NO_THROW(json::parse(r.body)) << r.body;
@@ -305,7 +308,8 @@ TEST_F(PipelineTest, AdminApiNeedsAuthorityAudience) {
 TEST_F(PipelineTest, OnAnIoThreadOnlyReadsRunAndWritesAreOffloadedUntouched) {
   const std::string tok = token_for("https://vault.localhost:8443");
   const std::string admin_tok = token_for(kAuthority);
-  ASSERT_EQ(call("PUT", "dev.vault.localhost:8443", "/secrets/s?api-version=7.4", R"({"value":"one"})", tok).status, 200);
+  ASSERT_EQ(call("PUT", "dev.vault.localhost:8443", "/secrets/s?api-version=7.4", R"({"value":"one"})", tok).status,
+            200);
   const std::size_t records = sink_.records.size();
 
   boost::asio::io_context loop;

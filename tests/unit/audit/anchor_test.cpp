@@ -34,8 +34,7 @@ TEST(AnchorTest, Comparison) {
   EXPECT_EQ(check_anchor({10, kHashB}, cps, 1), "");  // the anchor is the last checkpoint
   EXPECT_EQ(check_anchor({5, kHashA}, cps, 1), "");   // an older anchor (not yet updated)
   const std::string cut = check_anchor({15, kHashA}, cps, 1);
-  EXPECT_NE(cut.find("log ends at checkpoint sequence 10, but sequence 15 was checkpointed"), std::string::npos)
-      << cut;
+  EXPECT_NE(cut.find("log ends at checkpoint sequence 10, but sequence 15 was checkpointed"), std::string::npos) << cut;
   EXPECT_NE(check_anchor({10, kHashA}, cps, 1).find("does not match the anchor"), std::string::npos);
   EXPECT_NE(check_anchor({7, kHashA}, cps, 1).find("has none there"), std::string::npos);
   EXPECT_EQ(check_anchor({3, kHashA}, cps, 4), "");  // before the chain part given: not checkable

@@ -15,8 +15,8 @@
 #include <thread>
 
 #include <fcntl.h>
-#include <time.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "audit/audit_log.hpp"
 #include "audit/verify.hpp"
@@ -321,7 +321,7 @@ TEST(AuditLog, AnIdleOrFailingSinkDoesNotSpin) {
   options.checkpoint_interval = 200ms;
   auto failing = make_log({b}, options);
   ASSERT_TRUE(failing->write(sample_record(2)).ok());
-  b->set(true, false);                 // the checkpoint covering record 2, due in 200 ms, cannot be written
+  b->set(true, false);  // the checkpoint covering record 2, due in 200 ms, cannot be written
   std::this_thread::sleep_for(300ms);
   before = process_cpu();
   std::this_thread::sleep_for(500ms);

@@ -48,11 +48,15 @@ TEST(AuditChain, CheckpointSignatureVerifiesAndCoversTheChain) {
   EXPECT_EQ(o["keyId"].as_string(), test_signer()->key_id());
   auto sig = base64url_decode(o["signature"].as_string()).value();
   const std::string pem = test_signer()->public_pem();
-  EXPECT_TRUE(crypto::ed25519_verify(pem, checkpoint_message(2, before, 1'700'000'000'999, test_signer()->key_id()), sig));
-  EXPECT_FALSE(crypto::ed25519_verify(pem, checkpoint_message(2, kGenesisHash, 1'700'000'000'999, test_signer()->key_id()), sig));
-  EXPECT_FALSE(crypto::ed25519_verify(pem, checkpoint_message(2, before, 1'700'000'000'998, test_signer()->key_id()), sig));
+  EXPECT_TRUE(
+      crypto::ed25519_verify(pem, checkpoint_message(2, before, 1'700'000'000'999, test_signer()->key_id()), sig));
+  EXPECT_FALSE(crypto::ed25519_verify(
+      pem, checkpoint_message(2, kGenesisHash, 1'700'000'000'999, test_signer()->key_id()), sig));
+  EXPECT_FALSE(
+      crypto::ed25519_verify(pem, checkpoint_message(2, before, 1'700'000'000'998, test_signer()->key_id()), sig));
   auto other = crypto::Ed25519Key::generate().value();
-  EXPECT_FALSE(crypto::ed25519_verify(other.public_pem(), checkpoint_message(2, before, 1'700'000'000'999, test_signer()->key_id()), sig));
+  EXPECT_FALSE(crypto::ed25519_verify(other.public_pem(),
+                                      checkpoint_message(2, before, 1'700'000'000'999, test_signer()->key_id()), sig));
   RecordFormatter unsigned_fmt(SecureString("k"), nullptr);
   EXPECT_FALSE(unsigned_fmt.checkpoint(1, head).ok());
 }

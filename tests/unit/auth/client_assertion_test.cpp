@@ -77,8 +77,8 @@ class AssertionTest : public ::testing::Test {
 
   json::object claims(int64_t exp_in = 600) const {
     const int64_t now = clock_.now();
-    return json::object{{"iss", kIssuer},        {"sub", kSubject},        {"aud", json::array{kTokenExchangeAudience}},
-                        {"iat", now},            {"nbf", now},             {"exp", now + exp_in}};
+    return json::object{{"iss", kIssuer}, {"sub", kSubject}, {"aud", json::array{kTokenExchangeAudience}},
+                        {"iat", now},     {"nbf", now},      {"exp", now + exp_in}};
   }
   static std::string sign(const TestKey& key, const std::string& alg, const std::string& kid, const json::object& c) {
     json::object header{{"alg", alg}, {"typ", "JWT"}};
@@ -125,8 +125,8 @@ TEST_F(AssertionTest, FederatedCredentialsAreValidatedAndLimited) {
   bad({"-leading", kIssuer, kSubject, {}, "", 0}, Code::kBadParameter, "leading dash");
   bad({"has/slash", kIssuer, kSubject, {}, "", 0}, Code::kBadParameter, "slash");
   bad({"ok-name", kIssuer, kSubject, {""}, "", 0}, Code::kBadParameter, "empty audience");
-  auto missing = creds_->add_federated("00000000-0000-4000-8000-000000000000",
-                                       {"ok-name", kIssuer, kSubject, {}, "", 0});
+  auto missing =
+      creds_->add_federated("00000000-0000-4000-8000-000000000000", {"ok-name", kIssuer, kSubject, {}, "", 0});
   EXPECT_EQ(missing.status().code(), Code::kNotFound);
 
   auto first = creds_->add_federated(app_.app_id, {"fic-0", kIssuer, kSubject, {}, "", 0});
@@ -135,8 +135,11 @@ TEST_F(AssertionTest, FederatedCredentialsAreValidatedAndLimited) {
   bad({"fic-0", kIssuer, "other", {}, "", 0}, Code::kConflict, "name in use");
   bad({"fic-x", kIssuer, kSubject, {}, "", 0}, Code::kConflict, "same issuer and subject");
   for (int i = 1; i < 20; ++i) {
-    ASSERT_TRUE(creds_->add_federated(app_.app_id, {"fic-" + std::to_string(i), kIssuer, "s" + std::to_string(i),
-                                                   {"aud-a", "aud-b"}, "", 0}).ok());
+    ASSERT_TRUE(
+        creds_
+            ->add_federated(app_.app_id,
+                            {"fic-" + std::to_string(i), kIssuer, "s" + std::to_string(i), {"aud-a", "aud-b"}, "", 0})
+            .ok());
   }
   bad({"fic-20", kIssuer, "s20", {}, "", 0}, Code::kBadParameter, "21st credential");
   auto list = creds_->list_federated(app_.app_id);
@@ -151,11 +154,13 @@ TEST_F(AssertionTest, FederatedCredentialsAreValidatedAndLimited) {
   ASSERT_TRUE(principals_->remove(app_.app_id).ok());
   EXPECT_EQ(creds_->list_federated(app_.app_id).status().code(), Code::kNotFound);
   int left = 0;
-  ASSERT_TRUE(store_->read([&](store::ReadTxn& txn) -> Status {
-    auto entries = txn.scan("spcred/", "", 100);
-    left = entries.ok() ? int(entries->size()) : -1;
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->read([&](store::ReadTxn& txn) -> Status {
+                    auto entries = txn.scan("spcred/", "", 100);
+                    left = entries.ok() ? int(entries->size()) : -1;
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_EQ(left, 0);
 }
 
@@ -226,8 +231,8 @@ TEST_F(AssertionTest, BadSignaturesAndUnknownKeysAreRefused) {
   std::string good = federated_token(claims());
   json::object c = claims();
   c["exp"] = clock_.now() + 999999;
-  const std::string forged = good.substr(0, good.find('.') + 1) + base64url_encode(json::serialize(c)) +
-                             good.substr(good.rfind('.'));
+  const std::string forged =
+      good.substr(0, good.find('.') + 1) + base64url_encode(json::serialize(c)) + good.substr(good.rfind('.'));
   expect_refused(present(forged), Code::kUnauthorized, "AADSTS50013", "tampered");
   // An RSA kid with an ECDSA algorithm (algorithm confusion).
   expect_refused(present(sign(issuer_ec(), "ES256", "rsa-1", claims())), Code::kUnauthorized, "AADSTS50013",
@@ -243,8 +248,8 @@ TEST_F(AssertionTest, NoneAndHmacAreRefused) {
   const std::string none_sig = base64url_encode(R"({"alg":"none","kid":"rsa-1"})") + "." + body + ".c2ln";
   expect_refused(present(none_sig), Code::kBadParameter, "AADSTS50027", "alg none");
   // HS256 "signed" with the issuer's public key as the HMAC secret.
-  const std::string hs = base64url_encode(R"({"alg":"HS256","kid":"rsa-1"})") + "." + body + "." +
-                         base64url_encode(std::string(32, 'x'));
+  const std::string hs =
+      base64url_encode(R"({"alg":"HS256","kid":"rsa-1"})") + "." + body + "." + base64url_encode(std::string(32, 'x'));
   expect_refused(present(hs), Code::kBadParameter, "AADSTS50027", "HS256");
   EXPECT_EQ(source_.calls, 0);
 }
@@ -282,15 +287,17 @@ class CertificateAssertionTest : public AssertionTest {
   }
   json::object cert_claims() const {
     const int64_t now = clock_.now();
-    return json::object{{"iss", app_.app_id}, {"sub", app_.app_id}, {"aud", kEndpoints[1]},
+    return json::object{{"iss", app_.app_id},  {"sub", app_.app_id}, {"aud", kEndpoints[1]},
                         {"jti", "8f3e0d6a-1"}, {"nbf", now},         {"exp", now + 600}};
   }
   std::string cert_token(const json::object& c, const std::string& alg = "RS256", bool s256 = false,
                          const TestKey* key = nullptr) const {
     auto info = crypto::parse_certificate(cert_pem_).value();
     json::object header{{"alg", alg}, {"typ", "JWT"}};
-    if (s256) header["x5t#S256"] = base64url_encode(info.sha256);
-    else header["x5t"] = base64url_encode(info.sha1);
+    if (s256)
+      header["x5t#S256"] = base64url_encode(info.sha256);
+    else
+      header["x5t"] = base64url_encode(info.sha1);
     return (key ? *key : client_key_).token(alg, json::serialize(header), json::serialize(c));
   }
 
@@ -334,8 +341,8 @@ TEST_F(CertificateAssertionTest, EveryBadAssertionIsRefused) {
   c["exp"] = clock_.now() - 400;
   expect_refused(present_cert(cert_token(c)), Code::kUnauthorized, "AADSTS700024", "expired");
   TestKey other = TestKey::rsa();
-  expect_refused(present_cert(cert_token(cert_claims(), "RS256", false, &other)), Code::kUnauthorized,
-                 "AADSTS700027", "signed by another key");
+  expect_refused(present_cert(cert_token(cert_claims(), "RS256", false, &other)), Code::kUnauthorized, "AADSTS700027",
+                 "signed by another key");
   TestKey unregistered = TestKey::rsa();
   auto info = crypto::parse_certificate(unregistered.self_signed_pem("stranger")).value();
   json::object header{{"alg", "RS256"}, {"x5t", base64url_encode(info.sha1)}};

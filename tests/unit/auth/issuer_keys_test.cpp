@@ -147,9 +147,7 @@ TEST(OidcDiscoveryKeySource, RefusesForeignIssuerAndPlainHttpKeys) {
 TEST(OidcDiscoveryKeySource, ConfiguredFileReplacesTheNetwork) {
   TestKey k = TestKey::ec();
   const auto path = std::filesystem::temp_directory_path() / ("coffer-jwks-" + std::to_string(::getpid()) + ".json");
-  {
-    std::ofstream(path) << jwks({{&k, "file-key"}});
-  }
+  { std::ofstream(path) << jwks({{&k, "file-key"}}); }
   int network = 0;
   OidcDiscoveryKeySource source(
       [&](const std::string&) -> Result<std::string> {

@@ -17,8 +17,8 @@ using crypto::testing::TestKey;
 std::string b64(const std::string& s) { return base64url_encode(s); }
 
 TEST(CompactJws, SplitsAWellFormedToken) {
-  const std::string token = b64(R"({"alg":"RS256","kid":"k1"})") + "." + b64(R"({"iss":"i","aud":["a","b"],"exp":5})") +
-                            "." + b64("sig");
+  const std::string token =
+      b64(R"({"alg":"RS256","kid":"k1"})") + "." + b64(R"({"iss":"i","aud":["a","b"],"exp":5})") + "." + b64("sig");
   auto jws = parse_compact_jws(token);
   ASSERT_TRUE(jws.ok()) << jws.status().message();
   EXPECT_EQ(string_member(jws->header, "kid"), "k1");
@@ -36,10 +36,10 @@ TEST(CompactJws, RefusesMalformedTokens) {
   const std::vector<std::string> bad = {
       "",
       "abc",
-      h + "." + c,                             // two parts
-      h + "." + c + "." + b64("s") + ".x.y",   // JWE-like five parts
-      h + "." + c + ".",                       // unsigned
-      h + "." + c + ".!!",                     // signature not base64url
+      h + "." + c,                            // two parts
+      h + "." + c + "." + b64("s") + ".x.y",  // JWE-like five parts
+      h + "." + c + ".",                      // unsigned
+      h + "." + c + ".!!",                    // signature not base64url
       b64("not json") + "." + c + "." + b64("s"),
       h + "." + b64("[1,2]") + "." + b64("s"),  // claims not an object
       "%%%." + c + "." + b64("s"),
@@ -81,7 +81,7 @@ TEST(Jwks, ParsesKeysAndSkipsWhatCannotVerify) {
 
 TEST(Jwks, RefusesDocumentsWithoutUsableKeys) {
   for (const std::string doc : {"", "[]", "{}", R"({"keys":{}})", R"({"keys":[]})",
-                                R"({"keys":[{"kty":"oct","k":"c2VjcmV0"}]})", "{\"keys\":[" }) {
+                                R"({"keys":[{"kty":"oct","k":"c2VjcmV0"}]})", "{\"keys\":["}) {
     auto r = parse_jwks(doc);
     EXPECT_FALSE(r.ok()) << doc;
     if (!r.ok()) {

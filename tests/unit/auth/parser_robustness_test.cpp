@@ -5,10 +5,10 @@
 
 #include <string>
 
+#include "../support/mutation.hpp"
 #include "auth/jwt.hpp"
 #include "common/base64.hpp"
 #include "crypto/key_material.hpp"
-#include "../support/mutation.hpp"
 
 namespace coffer::auth {
 namespace {
@@ -18,12 +18,14 @@ constexpr int kRounds = 3000;
 bool bad_parameter(const Status& st) { return st.code() == Code::kBadParameter; }
 
 TEST(TokenParserRobustness, CompactJwsAndJwkSet) {
-  const std::string jws = base64url_encode(R"({"alg":"RS256","typ":"JWT","kid":"k1"})") + "." +
-                          base64url_encode(R"({"iss":"https://issuer","sub":"system:serviceaccount:a:b","aud":["api://AzureADTokenExchange"],"exp":1900000000,"nbf":1700000000})") +
-                          "." + base64url_encode("signature-bytes");
+  const std::string jws =
+      base64url_encode(R"({"alg":"RS256","typ":"JWT","kid":"k1"})") + "." +
+      base64url_encode(
+          R"({"iss":"https://issuer","sub":"system:serviceaccount:a:b","aud":["api://AzureADTokenExchange"],"exp":1900000000,"nbf":1700000000})") +
+      "." + base64url_encode("signature-bytes");
   coffer::testing::expect_robust(
-      "parse_compact_jws", jws, [](const std::string& s) { return parse_compact_jws(s).status(); }, bad_parameter,
-      11, kRounds);
+      "parse_compact_jws", jws, [](const std::string& s) { return parse_compact_jws(s).status(); }, bad_parameter, 11,
+      kRounds);
 
   auto rsa = crypto::KeyMaterial::generate_rsa(2048).value().public_jwk();
   auto ec = crypto::KeyMaterial::generate_ec("P-256").value().public_jwk();

@@ -18,8 +18,8 @@ namespace {
 const std::string kCaller = "11111111-2222-4333-8444-555555555555";
 
 std::set<std::string> secret_ops() {
-  return {"SecretList",   "SecretRestore",     "SecretSet",        "SecretDelete",
-          "SecretListVersions", "SecretBackup", "SecretGet",       "SecretUpdate",
+  return {"SecretList",         "SecretRestore",    "SecretSet",   "SecretDelete",
+          "SecretListVersions", "SecretBackup",     "SecretGet",   "SecretUpdate",
           "SecretListDeleted",  "SecretGetDeleted", "SecretPurge", "SecretRecover"};
 }
 std::set<std::string> secret_metadata_ops() {
@@ -29,17 +29,37 @@ std::set<std::string> key_read_ops() {
   return {"KeyList", "KeyListVersions", "KeyGet", "KeyGetAttestation", "KeyListDeleted", "KeyGetDeleted"};
 }
 std::set<std::string> key_ops() {
-  return {"KeyList",    "KeyRestore", "KeyListDeleted", "KeyCreate",  "KeyImport",  "KeyGet", "KeyGetAttestation",
-          "KeyUpdate",  "KeyDelete",  "KeyListVersions", "KeyBackup", "KeyGetDeleted", "KeyRecover",
-          "KeyPurge",   "KeyRotate",  "KeyRelease",     "KeyEncrypt", "KeyDecrypt", "KeyWrap",
-          "KeyUnwrap",  "KeySign",    "KeyVerify",      "KeyRotationPolicyGet", "KeyRotationPolicyUpdate"};
+  return {"KeyList",
+          "KeyRestore",
+          "KeyListDeleted",
+          "KeyCreate",
+          "KeyImport",
+          "KeyGet",
+          "KeyGetAttestation",
+          "KeyUpdate",
+          "KeyDelete",
+          "KeyListVersions",
+          "KeyBackup",
+          "KeyGetDeleted",
+          "KeyRecover",
+          "KeyPurge",
+          "KeyRotate",
+          "KeyRelease",
+          "KeyEncrypt",
+          "KeyDecrypt",
+          "KeyWrap",
+          "KeyUnwrap",
+          "KeySign",
+          "KeyVerify",
+          "KeyRotationPolicyGet",
+          "KeyRotationPolicyUpdate"};
 }
 std::set<std::string> certificate_read_ops() {
-  return {"CertificateList", "CertificateListDeleted", "CertificateGet", "CertificateListVersions",
-          "CertificatePolicyGet", "CertificatePendingGet", "CertificateGetDeleted"};
+  return {"CertificateList",      "CertificateListDeleted", "CertificateGet",       "CertificateListVersions",
+          "CertificatePolicyGet", "CertificatePendingGet",  "CertificateGetDeleted"};
 }
 std::set<std::string> certificate_issuer_ops() {
-  return {"CertificateIssuerList", "CertificateIssuerGet", "CertificateIssuerSet", "CertificateIssuerUpdate",
+  return {"CertificateIssuerList",   "CertificateIssuerGet",   "CertificateIssuerSet",   "CertificateIssuerUpdate",
           "CertificateIssuerDelete", "CertificateContactsGet", "CertificateContactsSet", "CertificateContactsDelete"};
 }
 std::set<std::string> certificate_ops() {
@@ -50,13 +70,29 @@ std::set<std::string> certificate_ops() {
   return s;
 }
 std::set<std::string> admin_ops() {
-  return {"VaultList",          "VaultCreate",         "VaultDelete",        "VaultGet",
-          "ServicePrincipalList", "ServicePrincipalCreate", "ServicePrincipalDelete", "ServicePrincipalGet",
-          "ServicePrincipalResetCredential", "TestClockAdvance", "GroupList", "GroupGet",
-          "GroupCreate",        "GroupDelete",         "GroupMemberAdd",     "GroupMemberRemove",
-          "ServicePrincipalFederatedCredentialList", "ServicePrincipalFederatedCredentialGet",
-          "ServicePrincipalFederatedCredentialCreate", "ServicePrincipalFederatedCredentialDelete",
-          "ServicePrincipalCertificateList", "ServicePrincipalCertificateAdd", "ServicePrincipalCertificateDelete"};
+  return {"VaultList",
+          "VaultCreate",
+          "VaultDelete",
+          "VaultGet",
+          "ServicePrincipalList",
+          "ServicePrincipalCreate",
+          "ServicePrincipalDelete",
+          "ServicePrincipalGet",
+          "ServicePrincipalResetCredential",
+          "TestClockAdvance",
+          "GroupList",
+          "GroupGet",
+          "GroupCreate",
+          "GroupDelete",
+          "GroupMemberAdd",
+          "GroupMemberRemove",
+          "ServicePrincipalFederatedCredentialList",
+          "ServicePrincipalFederatedCredentialGet",
+          "ServicePrincipalFederatedCredentialCreate",
+          "ServicePrincipalFederatedCredentialDelete",
+          "ServicePrincipalCertificateList",
+          "ServicePrincipalCertificateAdd",
+          "ServicePrincipalCertificateDelete"};
 }
 std::set<std::string> rbac_read_ops() {
   return {"RoleDefinitionList", "RoleDefinitionGet", "RoleAssignmentList", "RoleAssignmentGet"};
@@ -78,19 +114,24 @@ std::set<std::string> expected_ops(const std::string& role_name) {
   const std::set<std::string> get = {"SecretGet"};
   const std::set<std::string> assign = {"RoleAssignmentCreate", "RoleAssignmentDelete"};
   if (role_name == "Key Vault Administrator") {
-    return join({secret_ops(), key_ops(), certificate_ops(), certificate_issuer_ops(), {"GetRandomBytes"},
-                 rbac_read_ops()});
+    return join(
+        {secret_ops(), key_ops(), certificate_ops(), certificate_issuer_ops(), {"GetRandomBytes"}, rbac_read_ops()});
   }
   if (role_name == "Key Vault Reader") {
-    return join({secret_metadata_ops(), key_read_ops(), certificate_read_ops(), {"KeyRotationPolicyGet"},
-                 {"CertificateIssuerList", "CertificateIssuerGet"}, rbac_read_ops()});
+    return join({secret_metadata_ops(),
+                 key_read_ops(),
+                 certificate_read_ops(),
+                 {"KeyRotationPolicyGet"},
+                 {"CertificateIssuerList", "CertificateIssuerGet"},
+                 rbac_read_ops()});
   }
   if (role_name == "Key Vault Secrets Officer") return join({secret_ops(), rbac_read_ops()});
   if (role_name == "Key Vault Secrets User") return join({secret_metadata_ops(), get});
   if (role_name == "Key Vault Crypto Officer") return join({key_ops(), rbac_read_ops()});
   if (role_name == "Key Vault Crypto User") {
-    return join({key_read_ops(), {"KeyUpdate", "KeyBackup", "KeyEncrypt", "KeyDecrypt", "KeyWrap", "KeyUnwrap",
-                                  "KeySign", "KeyVerify"}});
+    return join(
+        {key_read_ops(),
+         {"KeyUpdate", "KeyBackup", "KeyEncrypt", "KeyDecrypt", "KeyWrap", "KeyUnwrap", "KeySign", "KeyVerify"}});
   }
   if (role_name == "Key Vault Crypto Service Encryption User") return join({key_read_ops(), {"KeyWrap", "KeyUnwrap"}});
   if (role_name == "Key Vault Crypto Service Release User") return {"KeyRelease"};
@@ -155,8 +196,8 @@ TEST(RbacTable, EveryOperationTimesEveryBuiltInRoleTimesScope) {
           const std::string scope = request_scope(op.scope, target);
           const bool expected = allowed_ops.count(std::string(op.operation)) && expected_cover(assigned, scope);
           EXPECT_EQ(index.allows(kCaller, op.action, scope), expected)
-              << role.role_name << " at " << assigned << ": " << op.operation << " (" << op.action << ") on "
-              << scope << " [" << target.label << "]";
+              << role.role_name << " at " << assigned << ": " << op.operation << " (" << op.action << ") on " << scope
+              << " [" << target.label << "]";
           // Nobody else gains anything from this assignment.
           EXPECT_FALSE(index.allows("99999999-2222-4333-8444-555555555555", op.action, scope));
           ++checked;

@@ -26,8 +26,8 @@ TEST(ActionMatch, AzureWildcards) {
   EXPECT_TRUE(action_matches("microsoft.keyvault/VAULTS/secrets/*", kGetSecret));
   EXPECT_TRUE(action_matches("Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/vaults/keys/read"));
   EXPECT_TRUE(action_matches("Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/vaults/storageaccounts/sas/read"));
-  EXPECT_FALSE(action_matches("Microsoft.KeyVault/vaults/*/read",
-                              "Microsoft.KeyVault/vaults/secrets/readMetadata/action"));
+  EXPECT_FALSE(
+      action_matches("Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"));
   EXPECT_TRUE(action_matches("Microsoft.Authorization/*/read", "Microsoft.Authorization/roleAssignments/read"));
   EXPECT_FALSE(action_matches("Microsoft.Authorization/*/read", "Microsoft.Authorization/roleAssignments/write"));
   EXPECT_TRUE(action_matches("a*b*c", "aXXbYYc"));
@@ -52,7 +52,9 @@ TEST(ActionMatch, NotDataActionsSubtractWithinTheSameRole) {
 TEST(ActionMatch, ActionsGrantOnlyRoleManagement) {
   RoleDefinition r;
   r.permissions.push_back(Permission{{"Microsoft.KeyVault/vaults/*", "Microsoft.Authorization/*"},
-                                     {"Microsoft.Authorization/roleDefinitions/*"}, {}, {}});
+                                     {"Microsoft.Authorization/roleDefinitions/*"},
+                                     {},
+                                     {}});
   EXPECT_FALSE(role_grants(r, kGetSecret));  // ARM actions never reach the data plane
   EXPECT_TRUE(role_grants(r, "Microsoft.Authorization/roleAssignments/write"));
   EXPECT_FALSE(role_grants(r, "Microsoft.Authorization/roleDefinitions/write"));
@@ -152,9 +154,11 @@ TEST_F(RbacRegistryTest, AnotherServersChangesHoldAtTheNextCheck) {
   ASSERT_TRUE(store_->write([](store::WriteTxn& txn) { return txn.put("secret/x", "y"); }).ok());
   EXPECT_FALSE(fresh_allows(*rbac_, alice_));
   // Both servers create the same grant: one assignment, the second is told it exists.
-  auto first = rbac_->create_assignment(RoleAssignment{crypto::new_guid(), "/vaults/app", std::string(kKeyVaultSecretsUserRoleId), bob_});
+  auto first = rbac_->create_assignment(
+      RoleAssignment{crypto::new_guid(), "/vaults/app", std::string(kKeyVaultSecretsUserRoleId), bob_});
   ASSERT_TRUE(first.ok());
-  auto second = other.create_assignment(RoleAssignment{crypto::new_guid(), "/vaults/app", std::string(kKeyVaultSecretsUserRoleId), bob_});
+  auto second = other.create_assignment(
+      RoleAssignment{crypto::new_guid(), "/vaults/app", std::string(kKeyVaultSecretsUserRoleId), bob_});
   EXPECT_EQ(second.status().reason(), "RoleAssignmentExists");
   EXPECT_EQ(other.list_assignments().size(), 1u);
 }
@@ -255,8 +259,7 @@ TEST_F(RbacRegistryTest, GroupMembershipGrantsAndRevokes) {
   EXPECT_FALSE(allows(bob_, kGetSecret, "/vaults/app/secrets/x"));
   EXPECT_EQ(rbac_->get_assignment(a.name).status().code(), Code::kNotFound);  // went with the group
   EXPECT_EQ(rbac_->add_member(group.object_id, bob_).status().reason(), "GroupNotFound");
-  EXPECT_EQ(rbac_->add_member(rbac_->create_group("g2")->object_id, "not-a-guid").status().code(),
-            Code::kBadParameter);
+  EXPECT_EQ(rbac_->add_member(rbac_->create_group("g2")->object_id, "not-a-guid").status().code(), Code::kBadParameter);
 }
 
 TEST_F(RbacRegistryTest, AssignmentValidationAndConflicts) {

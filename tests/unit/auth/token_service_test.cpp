@@ -11,8 +11,7 @@ namespace {
 
 class TokenServiceTest : public ::testing::Test {
  protected:
-  TokenServiceTest()
-      : tokens_(crypto::SigningKey::generate().value(), {"https://issuer/t/v2.0", "t", 3600}, clock_) {}
+  TokenServiceTest() : tokens_(crypto::SigningKey::generate().value(), {"https://issuer/t/v2.0", "t", 3600}, clock_) {}
   ManualClock clock_{1'700'000'000};
   TokenService tokens_;
   Principal p_{"t", "oid-1", "app-1", "name"};
@@ -59,7 +58,8 @@ TEST_F(TokenServiceTest, TamperedOrForeignTokensAreRejected) {
   auto foreign = other.issue(p_, "https://a").value();
   EXPECT_FALSE(tokens_.verify(foreign.access_token.view(), {"https://a"}).ok());
   // Other issuer / tenant with the same key is impossible to forge; check shapes.
-  for (const std::string& bad : std::vector<std::string>{"", "abc", "a.b", "a.b.c.d", "e30.e30.", std::string(9000, 'a')}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "abc", "a.b", "a.b.c.d", "e30.e30.", std::string(9000, 'a')}) {
     EXPECT_EQ(tokens_.verify(bad, {"https://a"}).status().code(), Code::kUnauthorized) << bad;
   }
 }

@@ -30,7 +30,8 @@ TEST(Endpoints, Encoding) {
 }
 
 TEST(Endpoints, SecretIds) {
-  auto id = parse_object_id("https://Dev.vault.localhost:8443/secrets/db-password/0123456789abcdef0123456789abcdef", "secrets");
+  auto id = parse_object_id("https://Dev.vault.localhost:8443/secrets/db-password/0123456789abcdef0123456789abcdef",
+                            "secrets");
   ASSERT_TRUE(id.ok());
   EXPECT_EQ(id->origin, "https://dev.vault.localhost:8443");
   EXPECT_EQ(id->host, "dev.vault.localhost:8443");

@@ -22,7 +22,8 @@ TEST(HexDecode, RoundTripsEveryByte) {
 }
 
 TEST(HexDecode, RefusesOddLengthAndNonHex) {
-  for (const std::string bad : {"0", "abc", "0g", "g0", "zz", "0x00", " 00", "00 ", "0 0", "00\n", "-1", "+1", "\xc3\xa9"}) {
+  for (const std::string bad :
+       {"0", "abc", "0g", "g0", "zz", "0x00", " 00", "00 ", "0 0", "00\n", "-1", "+1", "\xc3\xa9"}) {
     EXPECT_EQ(hex_decode(bad), std::nullopt) << bad;
   }
   EXPECT_EQ(hex_decode(std::string("\0\0", 2)), std::nullopt);

@@ -27,13 +27,13 @@ TEST(Utf8, EachBadByteBecomesOneReplacement) {
     std::string in, out;
   } cases[] = {
       {"x\xFF\xFEy", "x" + kFffd + kFffd + "y"},
-      {"\x80", kFffd},                                  // stray continuation
-      {"\xC0\xAF", kFffd + kFffd},                      // overlong '/'
-      {"\xE0\x80\xAF", kFffd + kFffd + kFffd},          // overlong 3-byte
-      {"\xED\xA0\x80", kFffd + kFffd + kFffd},          // surrogate U+D800
+      {"\x80", kFffd},                                      // stray continuation
+      {"\xC0\xAF", kFffd + kFffd},                          // overlong '/'
+      {"\xE0\x80\xAF", kFffd + kFffd + kFffd},              // overlong 3-byte
+      {"\xED\xA0\x80", kFffd + kFffd + kFffd},              // surrogate U+D800
       {"\xF4\x90\x80\x80", kFffd + kFffd + kFffd + kFffd},  // above U+10FFFF
       {"\xF5\x80", kFffd + kFffd},
-      {"\xE2\x82", kFffd + kFffd},                      // truncated at the end
+      {"\xE2\x82", kFffd + kFffd},  // truncated at the end
       {"\xE2\x82x", kFffd + kFffd + "x"},
       {"\xC3\xA9\xA9", "\xC3\xA9" + kFffd},
   };
@@ -51,7 +51,9 @@ TEST(Utf8, RandomBytesAlwaysRepairToValidText) {
     for (char& c : s) c = static_cast<char>(rng());
     const std::string r = repaired(s);
     EXPECT_TRUE(is_valid(r));
-    if (is_valid(s)) EXPECT_EQ(r, s);
+    if (is_valid(s)) {
+      EXPECT_EQ(r, s);
+    }
   }
 }
 

@@ -62,9 +62,10 @@ TEST(CertificateProfile, NeedsSubjectOrSan) {
 }
 
 TEST(CertificateProfile, RefusesMalformedSubjects) {
-  for (const char* bad : {"foo", "CN", "CN=", "CN=a,", "CN=a,,O=b", ",CN=a", "XX=a", "=a", "C=USA", "C=1A",
-                          "CN=\"abc", "CN=a\\", "E=\xc3\xbc@x", "CN=a\x01", "CN=\xff\xfe", "SERIALNUMBER=a_b",
-                          "CN=\"a\" b", "1.=a", "0.40=a", "OID.x=a"}) {
+  for (const char* bad :
+       {"foo",        "CN",   "CN=",      "CN=a,",  "CN=a,,O=b",    ",CN=a",    "XX=a",        "=a",
+        "C=USA",      "C=1A", "CN=\"abc", "CN=a\\", "E=\xc3\xbc@x", "CN=a\x01", "CN=\xff\xfe", "SERIALNUMBER=a_b",
+        "CN=\"a\" b", "1.=a", "0.40=a",   "OID.x=a"}) {
     CertificateProfile p = valid();
     p.subject = bad;
     EXPECT_TRUE(contains(refused(p), "subject name is not valid")) << bad;
@@ -126,8 +127,8 @@ TEST(CertificateProfile, DnsNames) {
 }
 
 TEST(CertificateProfile, EmailsAndUpns) {
-  for (const char* bad : {"no-at", "@x.example", "a@", "a b@x.example", "a@b..example", ".a@x", "a.@x", "a@@x",
-                          "a@*.x", "\xc3\xa4@x"}) {
+  for (const char* bad :
+       {"no-at", "@x.example", "a@", "a b@x.example", "a@b..example", ".a@x", "a.@x", "a@@x", "a@*.x", "\xc3\xa4@x"}) {
     CertificateProfile p = valid();
     p.emails = {bad};
     EXPECT_TRUE(contains(refused(p), "email")) << bad;
@@ -166,8 +167,8 @@ TEST(DistinguishedName, ParseAndFormat) {
             "ST=Bavaria, E=a@b, E=c@d, CN=n, T=t, G=g, SN=s");
   EXPECT_EQ(roundtrip("CN=Smith\\, John, O=X"), "CN=Smith\\, John, O=X");
   EXPECT_EQ(roundtrip("CN=\"Smith, John\", O=X"), "CN=Smith\\, John, O=X");
-  EXPECT_EQ(roundtrip("CN=\\53mith"), "CN=Smith");  // \HH escape
-  EXPECT_EQ(roundtrip("CN=a+O=b, C=US"), "CN=a+O=b, C=US");    // multi-valued RDN
+  EXPECT_EQ(roundtrip("CN=\\53mith"), "CN=Smith");           // \HH escape
+  EXPECT_EQ(roundtrip("CN=a+O=b, C=US"), "CN=a+O=b, C=US");  // multi-valued RDN
   EXPECT_EQ(roundtrip("CN=a + O=b, C=US"), "CN=a+O=b, C=US");
   EXPECT_EQ(roundtrip("CN=C++ developers"), "CN=C\\+\\+ developers");  // '+' not before NAME= is text
   EXPECT_EQ(roundtrip("CN=a=b"), "CN=a=b");

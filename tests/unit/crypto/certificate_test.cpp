@@ -46,8 +46,10 @@ bool contains(const std::string& s, const std::string& part) {
     std::string out;
     for (char c : in) {
       const bool space = c == ' ' || c == '\n' || c == '\t';
-      if (!space) out += c;
-      else if (out.empty() || out.back() != ' ') out += ' ';
+      if (!space)
+        out += c;
+      else if (out.empty() || out.back() != ' ')
+        out += ' ';
     }
     return out;
   };
@@ -98,11 +100,11 @@ TEST(CertificateIssue, SelfSignedRsa2048) {
   EXPECT_TRUE(contains(text, "Version: 3 (0x2)")) << text;
   EXPECT_TRUE(contains(text, "Signature Algorithm: sha256WithRSAEncryption")) << text;
   EXPECT_TRUE(contains(text, "Public-Key: (2048 bit)")) << text;
-  EXPECT_TRUE(contains(text, "X509v3 Key Usage: critical\n                Digital Signature, Key Encipherment")) << text;
+  EXPECT_TRUE(contains(text, "X509v3 Key Usage: critical\n                Digital Signature, Key Encipherment"))
+      << text;
   EXPECT_TRUE(contains(text, "X509v3 Basic Constraints: \n                CA:FALSE")) << text;
   EXPECT_TRUE(contains(text, "TLS Web Server Authentication, TLS Web Client Authentication")) << text;
-  EXPECT_TRUE(contains(text, "DNS:a.example, DNS:*.b.example, email:e@x.example, othername: UPN::u@x.example"))
-      << text;
+  EXPECT_TRUE(contains(text, "DNS:a.example, DNS:*.b.example, email:e@x.example, othername: UPN::u@x.example")) << text;
   EXPECT_TRUE(contains(text, "X509v3 Subject Key Identifier")) << text;
   EXPECT_TRUE(contains(text, "X509v3 Authority Key Identifier")) << text;
   EXPECT_TRUE(contains(text, "Not Before: Jan 31 09:20:00 2024 GMT")) << text;
@@ -196,8 +198,7 @@ TEST(CertificateIssue, OpensslVerifiesSelfSigned) {
 
 TEST(CertificateIssue, RefusesBadInput) {
   auto oct = KeyMaterial::generate_oct(256).value();
-  EXPECT_EQ(issue_certificate(oct, leaf_profile("CN=x"), now(), nullptr, nullptr).status().code(),
-            Code::kBadParameter);
+  EXPECT_EQ(issue_certificate(oct, leaf_profile("CN=x"), now(), nullptr, nullptr).status().code(), Code::kBadParameter);
   CertificateProfile bad = leaf_profile("CN=x");
   bad.key_usage = {"everything"};
   EXPECT_EQ(issue_certificate(ec_key(0), bad, now(), nullptr, nullptr).status().code(), Code::kBadParameter);
@@ -234,8 +235,7 @@ TEST(CertificateIssue, CofferCaIssuesLeaf) {
   EXPECT_NE(ca->der().find(std::string("\x30\x03\x01\x01\xff", 5)), std::string::npos);
   // The leaf's AKI is the CA's SKI; signed by the CA's RSA key.
   const std::string ca_ski = output_of("openssl x509 -noout -ext subjectKeyIdentifier -in " + dir.file("ca.pem"));
-  const std::string leaf_aki =
-      output_of("openssl x509 -noout -ext authorityKeyIdentifier -in " + dir.file("leaf.pem"));
+  const std::string leaf_aki = output_of("openssl x509 -noout -ext authorityKeyIdentifier -in " + dir.file("leaf.pem"));
   const std::string ski_hex = ca_ski.substr(ca_ski.find('\n') + 1);
   EXPECT_TRUE(contains(leaf_aki, ski_hex.substr(ski_hex.find_first_not_of(' ')))) << ca_ski << leaf_aki;
   EXPECT_TRUE(contains(openssl_text(dir.file("leaf.pem")), "Signature Algorithm: sha256WithRSAEncryption"));
@@ -333,8 +333,9 @@ TEST(CertificateParse, DerAndPem) {
     if (c == '\n') crlf += '\r';
     crlf += c;
   }
-  auto from_pem = Certificate::from_pem("-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n" +
-                                        crlf + make_chain().root.pem());
+  auto from_pem =
+      Certificate::from_pem("-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n" + crlf +
+                            make_chain().root.pem());
   ASSERT_TRUE(from_pem.ok()) << from_pem.status().message();
   EXPECT_EQ(*from_pem, cert);  // the first CERTIFICATE block
   // openssl's own PEM parses the same.
@@ -406,8 +407,8 @@ TEST(CertificateChain, RefusesWhatIsNotOneChain) {
   auto other = issue_certificate(ec_key(4), lp, now(), nullptr, nullptr).value();
   EXPECT_EQ(order_chain({c.leaf, c.inter, other}).status().code(), Code::kBadParameter);
   // A certificate whose issuer name matches but whose signature does not.
-  auto impostor = issue_certificate(rsa_key(11), ca_profile("CN=Test Intermediate, O=Coffer", 0), now(), nullptr,
-                                    nullptr).value();
+  auto impostor =
+      issue_certificate(rsa_key(11), ca_profile("CN=Test Intermediate, O=Coffer", 0), now(), nullptr, nullptr).value();
   EXPECT_FALSE(c.leaf.issued_by(impostor));
   EXPECT_EQ(order_chain({c.leaf, impostor}).status().code(), Code::kBadParameter);
   std::vector<Certificate> many(51, c.leaf);

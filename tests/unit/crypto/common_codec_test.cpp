@@ -61,8 +61,7 @@ TEST(Hex, Encode) {
 }
 
 TEST(RecordCodec, RoundTrip) {
-  const std::map<std::string, std::string> tags = {
-      {"env", "prod"}, {"", ""}, {"k", std::string("v\0x", 3)}};
+  const std::map<std::string, std::string> tags = {{"env", "prod"}, {"", ""}, {"k", std::string("v\0x", 3)}};
   RecordWriter w;
   w.bytes(1, "value").i64(2, -42).boolean(3, true).map(4, tags).bytes(5, std::string("\0\1", 2));
   auto r = RecordReader::parse(w.data());
@@ -101,8 +100,7 @@ TEST(RecordCodec, TruncatedInputIsRejected) {
   const std::size_t boundaries[] = {0, 11, 24, 32};
   ASSERT_EQ(data.size(), 32u);
   for (std::size_t n = 0; n <= data.size(); ++n) {
-    bool boundary =
-        std::find(std::begin(boundaries), std::end(boundaries), n) != std::end(boundaries);
+    bool boundary = std::find(std::begin(boundaries), std::end(boundaries), n) != std::end(boundaries);
     EXPECT_EQ(RecordReader::parse(data.substr(0, n)).has_value(), boundary) << "prefix " << n;
   }
 }

@@ -55,8 +55,10 @@ class TestKey {
     JwkParams p = jwk();
     std::string out = "{\"kty\":\"" + p.kty + "\",\"use\":\"sig\"";
     if (!kid.empty()) out += ",\"kid\":\"" + kid + "\"";
-    if (is_ec()) out += ",\"crv\":\"" + p.crv + "\",\"x\":\"" + p.x + "\",\"y\":\"" + p.y + "\"";
-    else out += ",\"n\":\"" + p.n + "\",\"e\":\"" + p.e + "\"";
+    if (is_ec())
+      out += ",\"crv\":\"" + p.crv + "\",\"x\":\"" + p.x + "\",\"y\":\"" + p.y + "\"";
+    else
+      out += ",\"n\":\"" + p.n + "\",\"e\":\"" + p.e + "\"";
     return out + "}";
   }
 
@@ -102,8 +104,7 @@ class TestKey {
     X509_set_version(cert.get(), 2);
     ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 4711);
     X509_NAME* name = X509_get_subject_name(cert.get());
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
-                               0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
     X509_set_issuer_name(cert.get(), name);
     X509_gmtime_adj(X509_getm_notBefore(cert.get()), from);
     X509_gmtime_adj(X509_getm_notAfter(cert.get()), to);

@@ -242,8 +242,7 @@ TEST(KeyMaterial, RsaEncryptionAlgorithmsRoundTripAndOpenSslDecrypts) {
                          " -out " + dir.file("ct") +
                          " -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256 -pkeyopt rsa_mgf1_md:sha256"),
             0);
-  EXPECT_EQ(rsa.decrypt("RSA-OAEP-256", testing::read_file(dir.file("ct")), {}, {}, {}).value().view(),
-            "from openssl");
+  EXPECT_EQ(rsa.decrypt("RSA-OAEP-256", testing::read_file(dir.file("ct")), {}, {}, {}).value().view(), "from openssl");
 }
 
 TEST(KeyMaterial, AesGcmKnownAnswerAndErrors) {
@@ -276,8 +275,7 @@ TEST(KeyMaterial, AesCbcAndCbcPad) {
   auto ct = k.encrypt("A128CBC", unhex("6bc1bee22e409f96e93d7e117393172a"), iv, {});
   ASSERT_TRUE(ct.ok()) << ct.status().message();
   EXPECT_EQ(hex_encode(ct->value), "7649abac8119b246cee98e9b12e9197d");
-  EXPECT_EQ(hex_encode(k.decrypt("A128CBC", ct->value, iv, {}, {}).value().view()),
-            "6bc1bee22e409f96e93d7e117393172a");
+  EXPECT_EQ(hex_encode(k.decrypt("A128CBC", ct->value, iv, {}, {}).value().view()), "6bc1bee22e409f96e93d7e117393172a");
   EXPECT_EQ(k.encrypt("A128CBC", "not a block", iv, {}).status().code(), Code::kBadParameter);
   auto padded = k.encrypt("A128CBCPAD", "not a block", {}, {});
   ASSERT_TRUE(padded.ok());
@@ -326,11 +324,13 @@ namespace {
 TEST(KeyMaterial, PrivatePemImportsRsaAndEcAndRefusesOthers) {
   if (!testing::openssl_available()) GTEST_SKIP() << "openssl not installed";
   testing::TempDir dir;
-  ASSERT_EQ(testing::run("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out " + dir.file("ec.pem")), 0);
+  ASSERT_EQ(testing::run("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out " + dir.file("ec.pem")),
+            0);
   auto ec = KeyMaterial::from_private_pem(testing::read_file(dir.file("ec.pem")));
   ASSERT_TRUE(ec.ok()) << ec.status().message();
   EXPECT_EQ(ec->curve(), "P-384");
-  ASSERT_EQ(testing::run("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + dir.file("rsa.pem")), 0);
+  ASSERT_EQ(testing::run("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + dir.file("rsa.pem")),
+            0);
   auto rsa = KeyMaterial::from_private_pem(testing::read_file(dir.file("rsa.pem")));
   ASSERT_TRUE(rsa.ok()) << rsa.status().message();
   EXPECT_EQ(rsa->kind(), KeyKind::kRsa);

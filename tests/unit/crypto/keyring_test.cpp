@@ -133,8 +133,7 @@ TEST(Keyring, WrongRootKeySizeIsAnError) {
 TEST_F(KeyringTest, ConcurrentUse) {
   std::vector<std::string> keks;
   keks.reserve(4);
-  for (int i = 0; i < 4; ++i)
-    keks.push_back(keyring_.new_wrapped_kek("v" + std::to_string(i)).value());
+  for (int i = 0; i < 4; ++i) keks.push_back(keyring_.new_wrapped_kek("v" + std::to_string(i)).value());
   std::vector<std::thread> threads;
   threads.reserve(4);
   std::atomic<int> failures{0};
@@ -145,8 +144,7 @@ TEST_F(KeyringTest, ConcurrentUse) {
         const std::string& kek = keks[(t + i) % 4];
         const std::string ad = owner + "/" + std::to_string(i);
         auto sealed = keyring_.seal(owner, kek, "data" + ad, ad);
-        auto opened = sealed.ok() ? keyring_.open(owner, kek, *sealed, ad)
-                                  : Result<SecureString>(sealed.status());
+        auto opened = sealed.ok() ? keyring_.open(owner, kek, *sealed, ad) : Result<SecureString>(sealed.status());
         if (!opened.ok() || opened->view() != "data" + ad) ++failures;
       }
     });

@@ -6,11 +6,11 @@
 
 #include <string>
 
+#include "../support/mutation.hpp"
 #include "cert_test_util.hpp"
 #include "crypto/pem_bundle.hpp"
 #include "crypto/pkcs12.hpp"
 #include "crypto/x509_name.hpp"
-#include "../support/mutation.hpp"
 
 namespace coffer::crypto {
 namespace {
@@ -34,12 +34,17 @@ TEST(CryptoParserRobustness, PemBundlePkcs12CertificateAndName) {
   const std::vector<Certificate> certs = {chain.leaf, chain.inter, chain.root};
   const std::string pem = make_pem_bundle(&rsa_key(11), certs).value().str();
   const std::string pfx = make_pkcs12(&rsa_key(11), certs).value().str();
-  expect_robust("parse_pem_bundle", pem, [](const std::string& s) { return parse_pem_bundle(s); }, 1);
-  expect_robust("parse_pkcs12", pfx, [](const std::string& s) { return parse_pkcs12(s, ""); }, 2);
-  expect_robust("Certificate::from_der", chain.leaf.der(), [](const std::string& s) { return Certificate::from_der(s); }, 3);
-  expect_robust("Certificate::from_pem", chain.leaf.pem(), [](const std::string& s) { return Certificate::from_pem(s); }, 4);
-  expect_robust("parse_distinguished_name", std::string("CN=leaf.example, O=Coffer, OU=Ops, C=US, E=a@b.c"),
-                [](const std::string& s) { return x509name::parse_distinguished_name(s); }, 5);
+  expect_robust(
+      "parse_pem_bundle", pem, [](const std::string& s) { return parse_pem_bundle(s); }, 1);
+  expect_robust(
+      "parse_pkcs12", pfx, [](const std::string& s) { return parse_pkcs12(s, ""); }, 2);
+  expect_robust(
+      "Certificate::from_der", chain.leaf.der(), [](const std::string& s) { return Certificate::from_der(s); }, 3);
+  expect_robust(
+      "Certificate::from_pem", chain.leaf.pem(), [](const std::string& s) { return Certificate::from_pem(s); }, 4);
+  expect_robust(
+      "parse_distinguished_name", std::string("CN=leaf.example, O=Coffer, OU=Ops, C=US, E=a@b.c"),
+      [](const std::string& s) { return x509name::parse_distinguished_name(s); }, 5);
 }
 
 }  // namespace

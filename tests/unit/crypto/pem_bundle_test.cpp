@@ -101,9 +101,9 @@ TEST(PemBundle, ReadsPkcs1AndSec1KeysFromOpenssl) {
     std::string convert;  // openssl command turning k.pem (PKCS#8) into the traditional form
     std::string label;
   };
-  for (const Case& k : {Case{&rsa_key(0), "openssl rsa -traditional", "RSA PRIVATE KEY"},
-                        Case{&ec_key(0), "openssl ec", "EC PRIVATE KEY"},
-                        Case{&ec_key(0, "P-384"), "openssl pkey", "PRIVATE KEY"}}) {
+  for (const Case& k :
+       {Case{&rsa_key(0), "openssl rsa -traditional", "RSA PRIVATE KEY"},
+        Case{&ec_key(0), "openssl ec", "EC PRIVATE KEY"}, Case{&ec_key(0, "P-384"), "openssl pkey", "PRIVATE KEY"}}) {
     auto cert = issue_certificate(*k.key, testing::leaf_profile("CN=k"), t, nullptr, nullptr).value();
     write_file(dir.file("k.pem"), key_block(*k.key, cert));
     const std::string key = output_of(k.convert + " -in " + dir.file("k.pem"));
@@ -117,8 +117,8 @@ TEST(PemBundle, ReadsPkcs1AndSec1KeysFromOpenssl) {
   // An encrypted key is refused with a clear message, never a password prompt.
   auto cert = issue_certificate(ec_key(0), testing::leaf_profile("CN=k"), t, nullptr, nullptr).value();
   write_file(dir.file("k.pem"), key_block(ec_key(0), cert));
-  for (const std::string cmd : {"openssl pkcs8 -topk8 -v2 aes-256-cbc -passout pass:pw",
-                                "openssl ec -aes256 -passout pass:pw"}) {
+  for (const std::string cmd :
+       {"openssl pkcs8 -topk8 -v2 aes-256-cbc -passout pass:pw", "openssl ec -aes256 -passout pass:pw"}) {
     const std::string enc = output_of(cmd + " -in " + dir.file("k.pem"));
     ASSERT_TRUE(contains(enc, "ENCRYPTED")) << enc;
     auto parsed = parse_pem_bundle(cert.pem() + enc);
@@ -149,8 +149,7 @@ TEST(PemBundle, RefusesWhatItCannotRead) {
   for (const std::string& bad : {
            std::string(), std::string("hello"), std::string("\x30\x82\x01\x00 binary", 12), key_only,
            std::string("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
-           std::string("-----BEGIN CERTIFICATE-----\nMIIB\n"),
-           c.leaf.pem().substr(0, 200),
+           std::string("-----BEGIN CERTIFICATE-----\nMIIB\n"), c.leaf.pem().substr(0, 200),
            std::string("-----BEGIN CERTIFICATE-----\n%%%%\n-----END CERTIFICATE-----\n"),
            std::string("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n") + c.leaf.pem(),
            key_only + key_only + c.leaf.pem(),

@@ -99,9 +99,9 @@ TEST(Pkcs12, OpensslReadsOurs) {
   write_file(dir.file("leaf.pem"), c.leaf.pem());
   const std::string leaf_key = output_of("openssl x509 -noout -pubkey -in " + dir.file("leaf.pem"));
   EXPECT_FALSE(leaf_key.empty());
-  EXPECT_EQ(output_of("openssl pkcs12 -nodes -nocerts -passin pass: -in " + dir.file("k.pfx") +
-                      " | openssl pkey -pubout"),
-            leaf_key);
+  EXPECT_EQ(
+      output_of("openssl pkcs12 -nodes -nocerts -passin pass: -in " + dir.file("k.pfx") + " | openssl pkey -pubout"),
+      leaf_key);
 
   write_file(dir.file("c.pfx"), std::string(make_pkcs12(nullptr, {c.leaf}).value().view()));
   EXPECT_EQ(run("openssl pkcs12 -info -nodes -passin pass: -in " + dir.file("c.pfx")), 0);
@@ -169,8 +169,9 @@ TEST(Pkcs12, ReadsOpensslExports) {
   EXPECT_EQ(parse_pkcs12(no_mac, "nope").status().code(), Code::kBadParameter);
 
   // 3DES, as AKV's own PFX files use (default provider).
-  const std::string triple_des = openssl_export(dir, "-passout pass:pw -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES "
-                                                     "-macalg sha1");
+  const std::string triple_des = openssl_export(dir,
+                                                "-passout pass:pw -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES "
+                                                "-macalg sha1");
   parsed = parse_pkcs12(triple_des, "pw");
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
   EXPECT_EQ(parsed->chain, expected);
@@ -191,8 +192,8 @@ TEST(Pkcs12, ReadsLegacyRc2Exports) {
 
 TEST(Pkcs12, RefusesBadInput) {
   testing::TestChain c = make_chain();
-  for (const std::string& junk : {std::string(), std::string("hello"), std::string(1, '\x30'),
-                                  std::string(4096, '\0'), c.leaf.der(), c.leaf.pem()}) {
+  for (const std::string& junk : {std::string(), std::string("hello"), std::string(1, '\x30'), std::string(4096, '\0'),
+                                  c.leaf.der(), c.leaf.pem()}) {
     auto r = parse_pkcs12(junk, "");
     EXPECT_EQ(r.status().code(), Code::kBadParameter) << junk.size();
   }

@@ -45,8 +45,7 @@ TEST(FileRootKey, RefusesGroupOrOtherPermissions) {
     write_key_file(dir.file("root.key"), key_bytes(), mode);
     auto key = file_root_key(dir.file("root.key"))->load();
     ASSERT_FALSE(key.ok()) << std::oct << mode;
-    EXPECT_NE(key.status().message().find("chmod 600"), std::string::npos)
-        << key.status().message();
+    EXPECT_NE(key.status().message().find("chmod 600"), std::string::npos) << key.status().message();
   }
 }
 

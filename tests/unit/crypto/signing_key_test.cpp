@@ -98,9 +98,7 @@ TEST(SigningKey, RejectsBadPem) {
 TEST(SigningKey, RejectsNonRsaAndEncryptedKeys) {
   if (!testing::openssl_available()) GTEST_SKIP() << "openssl command not found";
   TempDir dir;
-  ASSERT_EQ(run("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " +
-                dir.file("ec.pem")),
-            0);
+  ASSERT_EQ(run("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " + dir.file("ec.pem")), 0);
   auto ec = SigningKey::from_private_pem(SecureString(testing::read_file(dir.file("ec.pem"))));
   ASSERT_FALSE(ec.ok());
   EXPECT_NE(ec.status().message().find("RSA"), std::string::npos);
@@ -112,11 +110,8 @@ TEST(SigningKey, RejectsNonRsaAndEncryptedKeys) {
   auto enc = SigningKey::from_private_pem(SecureString(testing::read_file(dir.file("enc.pem"))));
   EXPECT_FALSE(enc.ok());
 
-  ASSERT_EQ(run("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out " +
-                dir.file("small.pem")),
-            0);
-  EXPECT_FALSE(
-      SigningKey::from_private_pem(SecureString(testing::read_file(dir.file("small.pem")))).ok());
+  ASSERT_EQ(run("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out " + dir.file("small.pem")), 0);
+  EXPECT_FALSE(SigningKey::from_private_pem(SecureString(testing::read_file(dir.file("small.pem")))).ok());
 }
 
 TEST(SigningKey, OpensslCommandLineAgrees) {
@@ -124,27 +119,24 @@ TEST(SigningKey, OpensslCommandLineAgrees) {
   const SigningKey& key = shared_key();
   TempDir dir;
   testing::write_file(dir.file("priv.pem"), key.private_pem().str());
-  ASSERT_EQ(
-      run("openssl pkey -in " + dir.file("priv.pem") + " -pubout -out " + dir.file("pub.pem")), 0);
+  ASSERT_EQ(run("openssl pkey -in " + dir.file("priv.pem") + " -pubout -out " + dir.file("pub.pem")), 0);
   const std::string data = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0";
   auto sig = key.sign(data);
   ASSERT_TRUE(sig.ok());
   testing::write_file(dir.file("data"), data);
   testing::write_file(dir.file("sig"), *sig);
-  EXPECT_EQ(run("openssl dgst -sha256 -verify " + dir.file("pub.pem") + " -signature " +
-                dir.file("sig") + " " + dir.file("data")),
+  EXPECT_EQ(run("openssl dgst -sha256 -verify " + dir.file("pub.pem") + " -signature " + dir.file("sig") + " " +
+                dir.file("data")),
             0);
   testing::write_file(dir.file("data"), data + ".");
-  EXPECT_NE(run("openssl dgst -sha256 -verify " + dir.file("pub.pem") + " -signature " +
-                dir.file("sig") + " " + dir.file("data")),
+  EXPECT_NE(run("openssl dgst -sha256 -verify " + dir.file("pub.pem") + " -signature " + dir.file("sig") + " " +
+                dir.file("data")),
             0);
 
   // The modulus and the key id match what openssl computes.
   EXPECT_EQ(output_of("openssl rsa -pubin -in " + dir.file("pub.pem") + " -noout -modulus"),
             "Modulus=" + upper(hex_encode(key.modulus())) + "\n");
-  ASSERT_EQ(run("openssl pkey -pubin -in " + dir.file("pub.pem") + " -outform DER -out " +
-                dir.file("pub.der")),
-            0);
+  ASSERT_EQ(run("openssl pkey -pubin -in " + dir.file("pub.pem") + " -outform DER -out " + dir.file("pub.der")), 0);
   const std::string digest = output_of("openssl dgst -sha256 -binary " + dir.file("pub.der"));
   ASSERT_EQ(digest.size(), 32u);
   EXPECT_EQ(key.key_id(), base64url_encode(digest).substr(0, 16));

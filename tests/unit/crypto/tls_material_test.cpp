@@ -25,18 +25,15 @@ unsigned mode_of(const std::string& path) {
 
 std::size_t count(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;
-  for (auto pos = haystack.find(needle); pos != std::string::npos;
-       pos = haystack.find(needle, pos + 1)) {
+  for (auto pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + 1)) {
     ++n;
   }
   return n;
 }
 
 TEST(Sha256, KnownAnswers) {
-  EXPECT_EQ(hex_encode(sha256("")),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(hex_encode(sha256("abc")),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hex_encode(sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(hex_encode(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(DevTls, CreatesFilesAndKeepsThem) {
@@ -93,8 +90,7 @@ TEST(DevTls, RejectsBadNamesAndMismatchedCa) {
   ASSERT_TRUE(ensure_dev_tls(p, {}).ok());
   TempDir other;
   ASSERT_TRUE(ensure_dev_tls(paths_in(other), {}).ok());
-  std::filesystem::copy_file(other.file("ca.crt"), p.ca_cert,
-                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(other.file("ca.crt"), p.ca_cert, std::filesystem::copy_options::overwrite_existing);
   std::filesystem::remove(p.server_cert);
   Status mismatch = ensure_dev_tls(p, {});
   EXPECT_FALSE(mismatch.ok());
@@ -112,8 +108,8 @@ TEST(DevTls, OpensslAcceptsTheChain) {
   EXPECT_NE(run("openssl verify -CAfile " + leaf + " " + p.ca_cert), 0);
 
   const std::string san = output_of("openssl x509 -in " + leaf + " -noout -ext subjectAltName");
-  for (const char* want : {"DNS:localhost", "DNS:*.vault.localhost", "IP Address:127.0.0.1",
-                           "DNS:coffer.example.test"}) {
+  for (const char* want :
+       {"DNS:localhost", "DNS:*.vault.localhost", "IP Address:127.0.0.1", "DNS:coffer.example.test"}) {
     EXPECT_NE(san.find(want), std::string::npos) << want << " not in " << san;
   }
   EXPECT_TRUE(san.find("IP Address:0:0:0:0:0:0:0:1") != std::string::npos ||
@@ -138,13 +134,9 @@ TEST(DevTls, OpensslAcceptsTheChain) {
   EXPECT_EQ(output_of("openssl x509 -in " + leaf + " -noout -pubkey"),
             output_of("openssl pkey -in " + p.server_key + " -pubout"));
   // Validity: ten years for the CA, at most 825 days for the leaf.
-  EXPECT_EQ(
-      run("openssl x509 -in " + p.ca_cert + " -noout -checkend " + std::to_string(3649L * 86400)),
-      0);
-  EXPECT_EQ(run("openssl x509 -in " + leaf + " -noout -checkend " + std::to_string(824L * 86400)),
-            0);
-  EXPECT_NE(run("openssl x509 -in " + leaf + " -noout -checkend " + std::to_string(826L * 86400)),
-            0);
+  EXPECT_EQ(run("openssl x509 -in " + p.ca_cert + " -noout -checkend " + std::to_string(3649L * 86400)), 0);
+  EXPECT_EQ(run("openssl x509 -in " + leaf + " -noout -checkend " + std::to_string(824L * 86400)), 0);
+  EXPECT_NE(run("openssl x509 -in " + leaf + " -noout -checkend " + std::to_string(826L * 86400)), 0);
 }
 
 }  // namespace

@@ -154,7 +154,8 @@ TEST(CofferClientTest, PoolReusesConnectionsAndBoundsIdleOnes) {
   EXPECT_EQ(client.idle_connections(), 1u);  // sequential calls share one connection
 
   std::vector<std::thread> threads;
-  for (int i = 0; i < 16; ++i) threads.emplace_back([&] { EXPECT_TRUE(client.send(one, "GET", "/slow", {}, "").ok()); });
+  for (int i = 0; i < 16; ++i)
+    threads.emplace_back([&] { EXPECT_TRUE(client.send(one, "GET", "/slow", {}, "").ok()); });
   for (auto& t : threads) t.join();
   EXPECT_LE(client.idle_connections(), 8u);  // at most 8 kept per endpoint
   EXPECT_GE(client.idle_connections(), 2u);
@@ -303,9 +304,8 @@ TEST(MountHandlerTest, IdenticalConcurrentFetchesAreOneRequest) {
   CofferClient client(fast_retries());
   TokenSource tokens(client);
   MountHandler handler(settings, client, tokens, metrics);
-  const std::string attributes =
-      R"({"keyvaultName":"dev","tenantID":"11111111-2222-3333-4444-555555555555",)"
-      R"("objects":"array:\n  - |\n    objectName: db\n    objectType: secret\n"})";
+  const std::string attributes = R"({"keyvaultName":"dev","tenantID":"11111111-2222-3333-4444-555555555555",)"
+                                 R"("objects":"array:\n  - |\n    objectName: db\n    objectType: secret\n"})";
   const std::string secrets = R"({"clientid":"app","clientsecret":"s3cret"})";
 
   std::vector<std::thread> threads;
@@ -359,9 +359,8 @@ TEST(MountHandlerTest, RefusedTokenIsReplacedOnce) {
   CofferClient client(fast_retries());
   TokenSource tokens(client);
   MountHandler handler(settings, client, tokens, metrics);
-  const std::string attributes =
-      R"({"keyvaultName":"dev","tenantID":"11111111-2222-3333-4444-555555555555",)"
-      R"("objects":"array:\n  - |\n    objectName: db\n    objectType: secret\n"})";
+  const std::string attributes = R"({"keyvaultName":"dev","tenantID":"11111111-2222-3333-4444-555555555555",)"
+                                 R"("objects":"array:\n  - |\n    objectName: db\n    objectType: secret\n"})";
   const std::string secrets = R"({"clientid":"app","clientsecret":"s3cret"})";
 
   auto ok = handler.mount(attributes, secrets, "420");

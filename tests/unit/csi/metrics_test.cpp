@@ -49,12 +49,11 @@ TEST(Metrics, VaultHistogramBucketsAreCumulative) {
   const std::string text = m.prometheus_text();
   const std::string labels = R"(object_type="secret",object_name="db",error="",)" + kCommon;
   const std::pair<const char*, const char*> expected[] = {
-      {"0.1", "2"}, {"0.2", "2"}, {"0.3", "3"}, {"0.4", "3"}, {"0.5", "3"}, {"1", "3"},  {"1.5", "3"},
-      {"2", "4"},   {"2.5", "4"}, {"3", "4"},   {"5", "4"},   {"10", "4"},  {"15", "4"}, {"30", "4"},
-      {"+Inf", "5"}};
+      {"0.1", "2"}, {"0.2", "2"}, {"0.3", "3"}, {"0.4", "3"}, {"0.5", "3"}, {"1", "3"},  {"1.5", "3"}, {"2", "4"},
+      {"2.5", "4"}, {"3", "4"},   {"5", "4"},   {"10", "4"},  {"15", "4"},  {"30", "4"}, {"+Inf", "5"}};
   for (const auto& [le, count] : expected) {
     EXPECT_EQ(sample(text, "keyvault_request_bucket{" + labels + ",le=\"" + le + "\"}"), count) << "le=" << le << "\n"
-                                                                                                   << text;
+                                                                                                << text;
   }
   EXPECT_EQ(sample(text, "keyvault_request_count{" + labels + "}"), "5");
   EXPECT_DOUBLE_EQ(std::stod(sample(text, "keyvault_request_sum{" + labels + "}")), 102.4);
@@ -68,7 +67,8 @@ TEST(Metrics, SeriesAreKeptApartByLabels) {
   m.observe_vault_request("secret", "a", "ObjectNotFound", 0.01);
   m.observe_vault_request("key", "a", "", 0.01);
   const std::string text = m.prometheus_text();
-  EXPECT_EQ(sample(text, R"(keyvault_request_count{object_type="secret",object_name="a",error="",)" + kCommon + "}"), "2");
+  EXPECT_EQ(sample(text, R"(keyvault_request_count{object_type="secret",object_name="a",error="",)" + kCommon + "}"),
+            "2");
   EXPECT_EQ(sample(text, R"(keyvault_request_count{object_type="secret",object_name="a",error="ObjectNotFound",)" +
                              kCommon + "}"),
             "1");
@@ -140,8 +140,9 @@ TEST(Metrics, ManyObjectNamesFoldIntoOther) {
   m.observe_vault_request("secret", "late-2", "", 0.1);
   const std::string text = m.prometheus_text();
   EXPECT_EQ(text.find("late-"), std::string::npos);
-  EXPECT_EQ(sample(text, R"(keyvault_request_count{object_type="secret",object_name="other",error="",)" + kCommon + "}"),
-            "2");
+  EXPECT_EQ(
+      sample(text, R"(keyvault_request_count{object_type="secret",object_name="other",error="",)" + kCommon + "}"),
+      "2");
   EXPECT_EQ(sample(text, R"(keyvault_request_count{object_type="secret",object_name="s0",error="",)" + kCommon + "}"),
             "1");
 }
@@ -154,8 +155,8 @@ TEST(Metrics, ExistingSeriesKeepCountingAfterTheBound) {
   const std::string text = m.prometheus_text();
   EXPECT_EQ(sample(text, R"(keyvault_request_count{object_type="secret",object_name="s0",error="",)" + kCommon + "}"),
             "2");
-  EXPECT_EQ(sample(text, R"(keyvault_request_count{object_type="secret",object_name="other",error="",)" + kCommon + "}"),
-            "");
+  EXPECT_EQ(
+      sample(text, R"(keyvault_request_count{object_type="secret",object_name="other",error="",)" + kCommon + "}"), "");
 }
 
 TEST(Metrics, ConcurrentObservationsAreAllCounted) {

@@ -84,7 +84,8 @@ TEST(ParseObjects, ReadsBlockScalarEntries) {
 
 TEST(ParseObjects, AcceptsQuotedStringEntries) {
   // Entries need only be YAML strings; block scalars are just the usual spelling.
-  auto r = parse_objects("array:\n  - \"objectName: s1\\nobjectType: secret\"\n  - 'objectName: s2\n\n    objectType: secret'\n");
+  auto r = parse_objects(
+      "array:\n  - \"objectName: s1\\nobjectType: secret\"\n  - 'objectName: s2\n\n    objectType: secret'\n");
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r->size(), 2u);
   EXPECT_EQ((*r)[0].name, "s1");
@@ -92,8 +93,9 @@ TEST(ParseObjects, AcceptsQuotedStringEntries) {
 }
 
 TEST(ParseObjects, UnknownKeysIgnoredAndValuesTrimmed) {
-  auto s = one("objectName:   padded   \nobjectType: \"  secret \"\nobjectAlias: ' dir/file '\n"
-               "somethingNew: whatever\nobjectVersion: \" v1 \"\nnested_unknown: 5");
+  auto s =
+      one("objectName:   padded   \nobjectType: \"  secret \"\nobjectAlias: ' dir/file '\n"
+          "somethingNew: whatever\nobjectVersion: \" v1 \"\nnested_unknown: 5");
   ASSERT_TRUE(s.ok()) << s.status().message();
   EXPECT_EQ(s->name, "padded");
   EXPECT_EQ(s->type, ObjectType::kSecret);
@@ -157,8 +159,8 @@ TEST(ParseObjects, EncodingOnlyForSecrets) {
 }
 
 TEST(ParseObjects, FilePermissionIsOctal) {
-  const std::pair<const char*, int> cases[] = {
-      {"0755", 493}, {"755", 493}, {"0644", 0644}, {"0400", 0400}, {"0", 0}, {"0777", 0777}, {"00600", 0600}};
+  const std::pair<const char*, int> cases[] = {{"0755", 493}, {"755", 493},   {"0644", 0644}, {"0400", 0400},
+                                               {"0", 0},      {"0777", 0777}, {"00600", 0600}};
   for (const auto& [text, mode] : cases) {
     auto s = one(std::string("objectName: s\nobjectType: secret\nfilePermission: \"") + text + "\"");
     ASSERT_TRUE(s.ok()) << text << ": " << s.status().message();
@@ -174,8 +176,7 @@ TEST(ParseObjects, FilePermissionIsOctal) {
 TEST(ParseObjects, BadFilePermissionIsRefused) {
   for (const char* bad : {"0999", "8", "abc", "-1", "+644", "1000", "07777", "0x1ff", "0644x", "6 44", "0o644",
                           "99999999999999999999999"}) {
-    expect_invalid_objects(one(std::string("objectName: s\nobjectType: secret\nfilePermission: \"") + bad + "\""),
-                           bad);
+    expect_invalid_objects(one(std::string("objectName: s\nobjectType: secret\nfilePermission: \"") + bad + "\""), bad);
   }
 }
 
@@ -245,15 +246,15 @@ TEST(ParseObjects, DuplicateFileNamesAreRefused) {
 }
 
 TEST(ParseObjects, EmptyOrMissingObjectsAreRefused) {
-  for (const std::string bad : {"", "  \n\t ", "array: []", "array:", "array: ~", "other: []", "[]", "- a",
-                                "just text", "array: text", "array: {a: b}", "42"}) {
+  for (const std::string bad : {"", "  \n\t ", "array: []", "array:", "array: ~", "other: []", "[]", "- a", "just text",
+                                "array: text", "array: {a: b}", "42"}) {
     expect_invalid_objects(parse_objects(bad), "'" + bad + "'");
   }
 }
 
 TEST(ParseObjects, InvalidYamlIsRefused) {
-  for (const std::string bad : {"array: [", "array:\n  - |\n    objectName: s\n  bad: [", "{array: [}",
-                                "array: ['unterminated]"}) {
+  for (const std::string bad :
+       {"array: [", "array:\n  - |\n    objectName: s\n  bad: [", "{array: [}", "array: ['unterminated]"}) {
     expect_invalid_objects(parse_objects(bad), bad);
   }
   // An entry that is not itself valid YAML.
@@ -283,7 +284,8 @@ TEST(ParseObjects, ErrorNamesTheEntry) {
 
 TEST(ParseObjects, ManyObjects) {
   std::vector<std::string> entries;
-  for (std::size_t i = 0; i < kMaxObjects; ++i) entries.push_back("objectName: s" + std::to_string(i) + "\nobjectType: secret");
+  for (std::size_t i = 0; i < kMaxObjects; ++i)
+    entries.push_back("objectName: s" + std::to_string(i) + "\nobjectType: secret");
   auto r = parse_objects(objects_yaml(entries));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->size(), kMaxObjects);

@@ -144,8 +144,8 @@ TEST(ParseParameters, KeyvaultNameRules) {
     ASSERT_TRUE(p.ok()) << good << ": " << p.status().message();
     EXPECT_EQ(p->vault_url, "https://" + good + ".vault.coffer.example:8443");
   }
-  for (const std::string& bad : std::vector<std::string>{"", "ab", std::string(25, 'z'), "a_b", "a.bc", "kv/x", "kv 1", "kv:1", "kv@x",
-                                "k\xc3\xa9y"}) {
+  for (const std::string& bad : std::vector<std::string>{"", "ab", std::string(25, 'z'), "a_b", "a.bc", "kv/x", "kv 1",
+                                                         "kv:1", "kv@x", "k\xc3\xa9y"}) {
     a["keyvaultName"] = bad;
     expect_reason(parse_parameters(a, kDefaults), errors::kInvalidParameters, "'" + bad + "'");
   }
@@ -165,8 +165,8 @@ TEST(ParseParameters, NoSuffixNeedsVaultUrl) {
 
 TEST(ParseParameters, BadSuffixIsRefused) {
   for (const std::string bad : {"vault example", "vault.example/path", "vault.example?x", "."}) {
-    expect_reason(parse_parameters(base(), ProviderDefaults{bad, "https://auth.example"}),
-                  errors::kInvalidParameters, bad);
+    expect_reason(parse_parameters(base(), ProviderDefaults{bad, "https://auth.example"}), errors::kInvalidParameters,
+                  bad);
   }
 }
 
@@ -186,8 +186,8 @@ TEST(ParseParameters, VaultUrlOverridesNameAndSuffix) {
 TEST(ParseParameters, VaultUrlMustBeAnHttpsOrigin) {
   Attributes a = base();
   for (const std::string bad : {"http://vault.example", "https://vault.example/secrets", "https://vault.example/a/",
-                                "https://vault.example?x=1", "https://user@vault.example", "vault.example",
-                                "https://", "ftp://vault.example"}) {
+                                "https://vault.example?x=1", "https://user@vault.example", "vault.example", "https://",
+                                "ftp://vault.example"}) {
     a["vaultUrl"] = bad;
     expect_reason(parse_parameters(a, kDefaults), errors::kInvalidParameters, bad);
   }
@@ -348,7 +348,8 @@ TEST(ParseParameters, AuthorityMustBeHttps) {
 
 TEST(ParseParameters, CaBundleMustBePem) {
   Attributes a = base();
-  for (const std::string bad : {"not a pem", "MIIBIjANBgkqh", "-----BEGIN PUBLIC KEY-----\nMII\n-----END PUBLIC KEY-----\n"}) {
+  for (const std::string bad :
+       {"not a pem", "MIIBIjANBgkqh", "-----BEGIN PUBLIC KEY-----\nMII\n-----END PUBLIC KEY-----\n"}) {
     a["caBundle"] = bad;
     expect_reason(parse_parameters(a, kDefaults), errors::kInvalidParameters, bad);
   }

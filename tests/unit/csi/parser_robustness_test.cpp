@@ -8,12 +8,12 @@
 #include <random>
 #include <string>
 
+#include "../support/mutation.hpp"
 #include "csi/mount_errors.hpp"
 #include "csi/mount_request.hpp"
 #include "csi/object_specs.hpp"
 #include "csi/parameters.hpp"
 #include "csi/vault_objects.hpp"
-#include "../support/mutation.hpp"
 
 namespace coffer::csi {
 namespace {
@@ -67,10 +67,12 @@ TEST(ParserRobustness, AttributesSecretsPermissionAndParameters) {
 }
 
 TEST(ParserRobustness, VaultBodies) {
-  const std::string secret = R"({"value":"hunter2","id":"https://v.vault.localhost/secrets/a/0123","contentType":"text/plain","kid":"https://v/keys/a/0123"})";
+  const std::string secret =
+      R"({"value":"hunter2","id":"https://v.vault.localhost/secrets/a/0123","contentType":"text/plain","kid":"https://v/keys/a/0123"})";
   const std::string key = R"({"key":{"kid":"https://v/keys/k/01","kty":"RSA","n":"AQAB","e":"AQAB"}})";
   const std::string cert = R"({"id":"https://v/certificates/c/01","cer":"MIIB"})";
-  const std::string page = R"({"value":[{"id":"https://v/secrets/a/01","attributes":{"enabled":true,"created":1700000000}}],"nextLink":null})";
+  const std::string page =
+      R"({"value":[{"id":"https://v/secrets/a/01","attributes":{"enabled":true,"created":1700000000}}],"nextLink":null})";
   std::mt19937 rng(42);
   for (int i = 0; i < kRounds; ++i) {
     try {

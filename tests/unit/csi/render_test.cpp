@@ -85,8 +85,7 @@ std::string pem_bundle() {
   return std::string(crypto::make_pem_bundle(&pki().leaf_key, {pki().leaf, pki().root}).value().view());
 }
 
-Result<std::vector<MountedFile>> render(const ObjectSpec& spec, const VaultObject& object,
-                                        RenderOptions options = {}) {
+Result<std::vector<MountedFile>> render(const ObjectSpec& spec, const VaultObject& object, RenderOptions options = {}) {
   return render_object(spec, object, "dir/file", options);
 }
 
@@ -154,8 +153,8 @@ TEST(RenderSecret, Base64IsDecoded) {
 }
 
 TEST(RenderSecret, Base64IsStrictLikeGo) {
-  for (const std::string bad : {"hunter2", "aHVudGVyMg", "aHVudGVyMg=", "aGVsbG8", "a", "Zm9v!", "Zm 9v", "aGk=aGk=",
-                                "-_-_", "Zg==Zg==", "Zm9v====", "Zg===", "===="}) {
+  for (const std::string bad : {"hunter2", "aHVudGVyMg", "aHVudGVyMg=", "aGVsbG8", "a", "Zm9v!", "Zm 9v",
+                                "aGk=aGk=", "-_-_", "Zg==Zg==", "Zm9v====", "Zg===", "===="}) {
     expect_unsupported(render(secret_spec(ObjectEncoding::kBase64), plain_secret(bad)), bad);
   }
 }
@@ -217,8 +216,7 @@ TEST(RenderCertificateSecret, Pkcs12BecomesKeyThenChain) {
 }
 
 TEST(RenderCertificateSecret, Pkcs12WithoutKeyGivesCertificatesOnly) {
-  const std::string out =
-      single(render(secret_spec(), certificate_secret(pfx_base64(false), "application/x-pkcs12")));
+  const std::string out = single(render(secret_spec(), certificate_secret(pfx_base64(false), "application/x-pkcs12")));
   EXPECT_EQ(out, pki().leaf.pem() + pki().root.pem());
 }
 
@@ -244,8 +242,8 @@ TEST(RenderCertificateSecret, PfxFormatOfAPemCertificateIsThePem) {
 }
 
 TEST(RenderCertificateSecret, OtherContentTypesAreUnsupported) {
-  for (const std::string type : {"", "application/json", "application/x-pem", "APPLICATION/X-PKCS12", "text/plain",
-                                 "application/x-pkcs12 "}) {
+  for (const std::string type :
+       {"", "application/json", "application/x-pem", "APPLICATION/X-PKCS12", "text/plain", "application/x-pkcs12 "}) {
     expect_unsupported(render(secret_spec(), certificate_secret(pfx_base64(), type)), "content type '" + type + "'");
   }
 }
@@ -268,8 +266,9 @@ TEST(RenderCertificateSecret, EncodingAppliesToTheCertificateOutputToo) {
       "base64 of a PEM");
   // hex of the PEM bundle's hex is the bundle.
   const std::string pem = pem_bundle();
-  EXPECT_EQ(single(render(secret_spec(ObjectEncoding::kHex), certificate_secret(hex_encode(pem), "application/x-pem-file"))),
-            pem);
+  EXPECT_EQ(
+      single(render(secret_spec(ObjectEncoding::kHex), certificate_secret(hex_encode(pem), "application/x-pem-file"))),
+      pem);
 }
 
 // ---- separate .crt and .key ----
@@ -321,8 +320,8 @@ TEST(RenderSeparateFiles, OnlyForCertificatePemOutput) {
   const std::string b64 = pfx_base64();
   EXPECT_EQ(single(render(pfx, certificate_secret(b64, "application/x-pkcs12"), options)), b64);
   const std::string pem = pem_bundle();
-  EXPECT_EQ(single(render(secret_spec(ObjectEncoding::kHex), certificate_secret(hex_encode(pem), "application/x-pem-file"),
-                          options)),
+  EXPECT_EQ(single(render(secret_spec(ObjectEncoding::kHex),
+                          certificate_secret(hex_encode(pem), "application/x-pem-file"), options)),
             pem);
 }
 

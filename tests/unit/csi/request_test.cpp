@@ -44,9 +44,9 @@ TEST(ParseAttributes, KeysAreCaseSensitive) {
 }
 
 TEST(ParseAttributes, RefusesWhatIsNotAnObjectOfStrings) {
-  for (const std::string bad : {"", "null", "[]", "[{\"a\":\"b\"}]", "\"text\"", "42", "{", "{\"a\":\"b\"",
-                                "{\"a\":1}", "{\"a\":true}", "{\"a\":null}", "{\"a\":{\"b\":\"c\"}}",
-                                "{\"a\":[\"b\"]}", "{\"ok\":\"x\",\"bad\":1.5}", "not json"}) {
+  for (const std::string bad :
+       {"", "null", "[]", "[{\"a\":\"b\"}]", "\"text\"", "42", "{", "{\"a\":\"b\"", "{\"a\":1}", "{\"a\":true}",
+        "{\"a\":null}", "{\"a\":{\"b\":\"c\"}}", "{\"a\":[\"b\"]}", "{\"ok\":\"x\",\"bad\":1.5}", "not json"}) {
     expect_invalid_request(parse_attributes(bad), bad);
   }
 }
@@ -109,8 +109,8 @@ TEST(FindSecret, MatchesKeysCaseInsensitively) {
   const SecureString* secret = find_secret(*s, "ClientSecret");
   ASSERT_NE(secret, nullptr);
   EXPECT_EQ(secret->view(), "pw");
-  EXPECT_EQ(find_secret(*s, "client"), nullptr);      // a prefix is not a match
-  EXPECT_EQ(find_secret(*s, "clientidx"), nullptr);   // nor is a longer key
+  EXPECT_EQ(find_secret(*s, "client"), nullptr);     // a prefix is not a match
+  EXPECT_EQ(find_secret(*s, "clientidx"), nullptr);  // nor is a longer key
   EXPECT_EQ(find_secret(*s, ""), nullptr);
   EXPECT_EQ(find_secret(SecretValues{}, "clientid"), nullptr);
 }
@@ -132,8 +132,8 @@ TEST(ParsePermission, EmptyMeansTheDriversDefault) {
 }
 
 TEST(ParsePermission, RefusesOutOfRangeAndNonNumbers) {
-  for (const std::string bad : {"-1", "512", "4294967296", "18446744073709551615", "99999999999999999999999",
-                                "\"x\"", "\"420\"", "1.5", "420.0", "null", "true", "[420]", "{}", "0644x", "abc"}) {
+  for (const std::string bad : {"-1", "512", "4294967296", "18446744073709551615", "99999999999999999999999", "\"x\"",
+                                "\"420\"", "1.5", "420.0", "null", "true", "[420]", "{}", "0644x", "abc"}) {
     expect_invalid_request(parse_permission(bad), bad);
   }
 }
@@ -209,12 +209,11 @@ TEST(ServiceAccountToken, NoTokensOrNoAudienceIsNullopt) {
 }
 
 TEST(ServiceAccountToken, MalformedJsonIsInvalidRequest) {
-  for (const std::string bad : {"{", "[]", "\"x\"", "null", "not json",
-                                R"({"api://AzureADTokenExchange":"jwt"})",
-                                R"({"api://AzureADTokenExchange":{"expirationTimestamp":"x"}})",
-                                R"({"api://AzureADTokenExchange":{"token":42}})",
-                                R"({"api://AzureADTokenExchange":{"token":null}})",
-                                R"({"api://AzureADTokenExchange":null})"}) {
+  for (const std::string bad :
+       {"{", "[]", "\"x\"", "null", "not json", R"({"api://AzureADTokenExchange":"jwt"})",
+        R"({"api://AzureADTokenExchange":{"expirationTimestamp":"x"}})",
+        R"({"api://AzureADTokenExchange":{"token":42}})", R"({"api://AzureADTokenExchange":{"token":null}})",
+        R"({"api://AzureADTokenExchange":null})"}) {
     Attributes a{{std::string(kTokensAttribute), bad}};
     expect_invalid_request(service_account_token(a, {}, kAudience), bad);
     SecretValues s{{std::string(kTokensAttribute), SecureString(bad)}};

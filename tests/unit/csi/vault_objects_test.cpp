@@ -41,15 +41,16 @@ TEST(ParseVaultObject, SecretWithoutContentTypeAndEmptyValue) {
 }
 
 TEST(ParseVaultObject, SecretValueEscapesAreDecoded) {
-  auto o = parse_vault_object(ObjectType::kSecret, R"({"value":"a\"b\\c\n\u00e9\u0000","id":"https://kv/secrets/s/v"})");
+  auto o =
+      parse_vault_object(ObjectType::kSecret, R"({"value":"a\"b\\c\n\u00e9\u0000","id":"https://kv/secrets/s/v"})");
   ASSERT_TRUE(o.ok()) << o.status().message();
   EXPECT_EQ(o->value.view(), std::string("a\"b\\c\n\xc3\xa9\0", 9));
 }
 
 TEST(ParseVaultObject, CertificateSecretCarriesKid) {
-  auto o = parse_vault_object(ObjectType::kSecret,
-                              R"({"value":"MIIK","id":"https://kv/secrets/web/abc","contentType":"application/x-pkcs12",)"
-                              R"("kid":"https://kv/keys/web/abc","managed":true})");
+  auto o = parse_vault_object(
+      ObjectType::kSecret, R"({"value":"MIIK","id":"https://kv/secrets/web/abc","contentType":"application/x-pkcs12",)"
+                           R"("kid":"https://kv/keys/web/abc","managed":true})");
   ASSERT_TRUE(o.ok()) << o.status().message();
   EXPECT_TRUE(o->certificate_backed);
   EXPECT_EQ(o->content_type, "application/x-pkcs12");
@@ -73,12 +74,11 @@ TEST(ParseVaultObject, VersionIsTheLastPathSegment) {
 }
 
 TEST(ParseVaultObject, MalformedSecretBodies) {
-  for (const std::string bad : {"", "not json", "[]", "null", "\"x\"", "{", R"({"id":"https://kv/secrets/s/v"})",
-                                R"({"value":5,"id":"https://kv/secrets/s/v"})",
-                                R"({"value":null,"id":"https://kv/secrets/s/v"})",
-                                R"({"value":{"a":"b"},"id":"https://kv/secrets/s/v"})", R"({"value":"x"})",
-                                R"({"value":"x","id":""})", R"({"value":"x","id":"///"})",
-                                R"({"value":"x","id":7})"}) {
+  for (const std::string bad :
+       {"", "not json", "[]", "null", "\"x\"", "{", R"({"id":"https://kv/secrets/s/v"})",
+        R"({"value":5,"id":"https://kv/secrets/s/v"})", R"({"value":null,"id":"https://kv/secrets/s/v"})",
+        R"({"value":{"a":"b"},"id":"https://kv/secrets/s/v"})", R"({"value":"x"})", R"({"value":"x","id":""})",
+        R"({"value":"x","id":"///"})", R"({"value":"x","id":7})"}) {
     expect_malformed(parse_vault_object(ObjectType::kSecret, bad), bad);
   }
 }
@@ -123,7 +123,8 @@ TEST(ParseVaultObject, EcKey) {
 }
 
 TEST(ParseVaultObject, KeyVersionComesFromKidNotId) {
-  auto o = parse_vault_object(ObjectType::kKey, R"({"id":"https://kv/keys/k/wrong","key":{"kid":"https://kv/keys/k/right","kty":"oct"}})");
+  auto o = parse_vault_object(
+      ObjectType::kKey, R"({"id":"https://kv/keys/k/wrong","key":{"kid":"https://kv/keys/k/right","kty":"oct"}})");
   ASSERT_TRUE(o.ok()) << o.status().message();
   EXPECT_EQ(o->version, "right");
   EXPECT_EQ(o->public_key.kty, "oct");
@@ -133,20 +134,21 @@ TEST(ParseVaultObject, KeyVersionComesFromKidNotId) {
 }
 
 TEST(ParseVaultObject, PrivateMembersAreNotRead) {
-  auto o = parse_vault_object(ObjectType::kKey,
-                              R"({"key":{"kid":"https://kv/keys/k/v","kty":"RSA","n":"AQAB","e":"AQAB","d":"AQAB","p":"AQAB"}})");
+  auto o = parse_vault_object(
+      ObjectType::kKey,
+      R"({"key":{"kid":"https://kv/keys/k/v","kty":"RSA","n":"AQAB","e":"AQAB","d":"AQAB","p":"AQAB"}})");
   ASSERT_TRUE(o.ok()) << o.status().message();
   EXPECT_TRUE(o->public_key.d.empty());
   EXPECT_TRUE(o->public_key.p.empty());
 }
 
 TEST(ParseVaultObject, MalformedKeyBodies) {
-  for (const std::string bad : {"{}", R"({"key":"x"})", R"({"key":null})", R"({"key":[]})",
-                                R"({"key":{"kid":"https://kv/keys/k/v","kty":"RSA","n":"not base64url!","e":"AQAB"}})",
-                                R"({"key":{"kid":"https://kv/keys/k/v","kty":"RSA","n":"AQAB","e":"A+/B"}})",
-                                R"({"key":{"kid":"https://kv/keys/k/v","kty":"EC","crv":"P-256","x":"A","y":"AQAB"}})",
-                                R"({"key":{"kid":"https://kv/keys/k/v","kty":"EC","crv":"P-256","x":"AQAB","y":"**"}})",
-                                "[1]", "nope"}) {
+  for (const std::string bad :
+       {"{}", R"({"key":"x"})", R"({"key":null})", R"({"key":[]})",
+        R"({"key":{"kid":"https://kv/keys/k/v","kty":"RSA","n":"not base64url!","e":"AQAB"}})",
+        R"({"key":{"kid":"https://kv/keys/k/v","kty":"RSA","n":"AQAB","e":"A+/B"}})",
+        R"({"key":{"kid":"https://kv/keys/k/v","kty":"EC","crv":"P-256","x":"A","y":"AQAB"}})",
+        R"({"key":{"kid":"https://kv/keys/k/v","kty":"EC","crv":"P-256","x":"AQAB","y":"**"}})", "[1]", "nope"}) {
     expect_malformed(parse_vault_object(ObjectType::kKey, bad), bad);
   }
 }
@@ -155,9 +157,10 @@ TEST(ParseVaultObject, MalformedKeyBodies) {
 
 TEST(ParseVaultObject, Certificate) {
   const std::string der("\x30\x82\x01\x0a\x00\xff", 6);
-  auto o = parse_vault_object(ObjectType::kCert, R"({"id":"https://kv/certificates/c1/cv1","kid":"https://kv/keys/c1/cv1",)"
-                                                  R"("sid":"https://kv/secrets/c1/cv1","x5t":"abc","cer":")" +
-                                                      base64_encode(der) + R"("})");
+  auto o =
+      parse_vault_object(ObjectType::kCert, R"({"id":"https://kv/certificates/c1/cv1","kid":"https://kv/keys/c1/cv1",)"
+                                            R"("sid":"https://kv/secrets/c1/cv1","x5t":"abc","cer":")" +
+                                                base64_encode(der) + R"("})");
   ASSERT_TRUE(o.ok()) << o.status().message();
   EXPECT_EQ(o->version, "cv1");
   EXPECT_EQ(o->certificate_der, der);
@@ -166,12 +169,10 @@ TEST(ParseVaultObject, Certificate) {
 }
 
 TEST(ParseVaultObject, MalformedCertificateBodies) {
-  for (const std::string bad : {R"({"id":"https://kv/certificates/c/v"})",
-                                R"({"id":"https://kv/certificates/c/v","cer":""})",
-                                R"({"id":"https://kv/certificates/c/v","cer":5})",
-                                R"({"id":"https://kv/certificates/c/v","cer":"MII!"})",
-                                R"({"id":"https://kv/certificates/c/v","cer":"-_-_"})",
-                                R"({"cer":"MIIB"})", "[]", ""}) {
+  for (const std::string bad :
+       {R"({"id":"https://kv/certificates/c/v"})", R"({"id":"https://kv/certificates/c/v","cer":""})",
+        R"({"id":"https://kv/certificates/c/v","cer":5})", R"({"id":"https://kv/certificates/c/v","cer":"MII!"})",
+        R"({"id":"https://kv/certificates/c/v","cer":"-_-_"})", R"({"cer":"MIIB"})", "[]", ""}) {
     expect_malformed(parse_vault_object(ObjectType::kCert, bad), bad);
   }
 }
@@ -179,13 +180,14 @@ TEST(ParseVaultObject, MalformedCertificateBodies) {
 // ---- version pages ----
 
 TEST(ParseVersionPage, SecretVersions) {
-  auto p = parse_version_page(ObjectType::kSecret,
-                              R"({"value":[)"
-                              R"({"id":"https://kv/secrets/s/v1","attributes":{"enabled":true,"created":1700000000,"updated":1}},)"
-                              R"({"id":"https://kv/secrets/s/v2","attributes":{"enabled":false,"created":1600000000}},)"
-                              R"({"id":"https://kv/secrets/s/v3"},)"
-                              R"({"id":"https://kv/secrets/s/v4","attributes":{"enabled":"yes","created":"soon"}})"
-                              R"(],"nextLink":"https://kv/secrets/s/versions?api-version=7.4&$skiptoken=abc"})");
+  auto p = parse_version_page(
+      ObjectType::kSecret,
+      R"({"value":[)"
+      R"({"id":"https://kv/secrets/s/v1","attributes":{"enabled":true,"created":1700000000,"updated":1}},)"
+      R"({"id":"https://kv/secrets/s/v2","attributes":{"enabled":false,"created":1600000000}},)"
+      R"({"id":"https://kv/secrets/s/v3"},)"
+      R"({"id":"https://kv/secrets/s/v4","attributes":{"enabled":"yes","created":"soon"}})"
+      R"(],"nextLink":"https://kv/secrets/s/versions?api-version=7.4&$skiptoken=abc"})");
   ASSERT_TRUE(p.ok()) << p.status().message();
   ASSERT_EQ(p->items.size(), 4u);
   EXPECT_EQ(p->items[0].version, "v1");
@@ -229,9 +231,8 @@ TEST(ParseVersionPage, KeysUseKid) {
 }
 
 TEST(ParseVersionPage, CreatedAcceptsWholeNumbers) {
-  auto p = parse_version_page(ObjectType::kSecret,
-                              R"({"value":[{"id":"a/v","attributes":{"created":1700000000.0}},)"
-                              R"({"id":"a/w","attributes":{"created":-5}}]})");
+  auto p = parse_version_page(ObjectType::kSecret, R"({"value":[{"id":"a/v","attributes":{"created":1700000000.0}},)"
+                                                   R"({"id":"a/w","attributes":{"created":-5}}]})");
   ASSERT_TRUE(p.ok()) << p.status().message();
   EXPECT_EQ(p->items[0].created, 1700000000);
   EXPECT_EQ(p->items[1].created, -5);
@@ -247,10 +248,10 @@ TEST(ParseVersionPage, NonIntegralCreatedIsAnErrorNotACrash) {
 }
 
 TEST(ParseVersionPage, MalformedPages) {
-  for (const std::string bad : {"", "[]", "{}", R"({"value":null})", R"({"value":{}})", R"({"value":"x"})",
-                                R"({"value":[1]})", R"({"value":["https://kv/secrets/s/v"]})", R"({"value":[{}]})",
-                                R"({"value":[{"id":""}]})", R"({"value":[{"id":5}]})", R"({"value":[{"id":"a/v"},null]})",
-                                "{\"value\":["}) {
+  for (const std::string bad :
+       {"", "[]", "{}", R"({"value":null})", R"({"value":{}})", R"({"value":"x"})", R"({"value":[1]})",
+        R"({"value":["https://kv/secrets/s/v"]})", R"({"value":[{}]})", R"({"value":[{"id":""}]})",
+        R"({"value":[{"id":5}]})", R"({"value":[{"id":"a/v"},null]})", "{\"value\":["}) {
     expect_malformed(parse_version_page(ObjectType::kSecret, bad), bad);
   }
 }

@@ -37,7 +37,7 @@ TEST(ConnectionRegistry, UnderTheLimitNobodyIsShed) {
 TEST(ConnectionRegistry, ShedsNoRequestYetOldestFirstThenLongestIdle) {
   ConnectionRegistry reg(nullptr, 4);
   auto busy = std::make_shared<FakeConnection>(Idle::kBusy, 0);
-  auto client = std::make_shared<FakeConnection>(Idle::kBetweenRequests, 5);   // idle since 5
+  auto client = std::make_shared<FakeConnection>(Idle::kBetweenRequests, 5);  // idle since 5
   auto fresh_old = std::make_shared<FakeConnection>(Idle::kNoRequestYet, 10);
   auto fresh_new = std::make_shared<FakeConnection>(Idle::kNoRequestYet, 20);
   for (auto& c : {busy, client, fresh_old, fresh_new}) ASSERT_TRUE(reg.add(c));

@@ -22,7 +22,8 @@ TEST(EncodeResponse, SensitiveBodyIsWipedFromTheResponse) {
   std::string out;
   encode_response(std::move(r), 11, false, false, out);
   EXPECT_NE(out.find("the secret value"), std::string::npos);
-  EXPECT_TRUE(std::all_of(r.body.begin(), r.body.end(), [](char c) { return c == '\0'; }))  // NOLINT: moved-from by design
+  EXPECT_TRUE(
+      std::all_of(r.body.begin(), r.body.end(), [](char c) { return c == '\0'; }))  // NOLINT: moved-from by design
       << "the Response's own copy is zeroed";
   EXPECT_NE(out.find("Connection: close"), std::string::npos);
 }

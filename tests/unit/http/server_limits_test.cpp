@@ -2,10 +2,10 @@
 // documented status (or closes), and keeps serving afterwards.
 #include <gtest/gtest.h>
 
+#include <openssl/ssl.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
-#include <openssl/ssl.h>
 
 #include "http/client.hpp"
 #include "test_support.hpp"
@@ -55,8 +55,10 @@ TEST(HttpsServerLimitsTest, ChunkedBodyOverLimitIs413) {
   ASSERT_TRUE(srv.ok());
   RawTlsClient raw(TLS1_2_VERSION, TLS1_3_VERSION);
   ASSERT_FALSE(raw.connect(srv.port()));
-  ASSERT_FALSE(raw.write("POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                         "40\r\n" + std::string(64, 'x') + "\r\n40\r\n" + std::string(64, 'y') + "\r\n0\r\n\r\n"));
+  ASSERT_FALSE(
+      raw.write("POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "40\r\n" +
+                std::string(64, 'x') + "\r\n40\r\n" + std::string(64, 'y') + "\r\n0\r\n\r\n"));
   boost::system::error_code ec;
   auto res = raw.read_response(ec);
   ASSERT_FALSE(ec) << ec.message();

@@ -87,8 +87,9 @@ TEST(HttpsServerTest, KeepAliveServesManyRequestsOnOneConnection) {
     EXPECT_TRUE(res.keep_alive());
   }
   // Pipelined: both requests in one write.
-  ASSERT_FALSE(raw.write("PUT /p1 HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nA"
-                         "PUT /p2 HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nB"));
+  ASSERT_FALSE(
+      raw.write("PUT /p1 HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nA"
+                "PUT /p2 HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nB"));
   boost::system::error_code ec;
   EXPECT_EQ(raw.read_response(ec).body(), "PUT /p1\nA");
   EXPECT_EQ(raw.read_response(ec).body(), "PUT /p2\nB");

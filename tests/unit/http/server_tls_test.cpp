@@ -4,9 +4,9 @@
 
 #include <fstream>
 
+#include <openssl/ssl.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <openssl/ssl.h>
 
 #include "http/client.hpp"
 #include "http/server.hpp"

@@ -5,12 +5,12 @@
 #include <future>
 #include <stdexcept>
 
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
-#include <openssl/ssl.h>
-#include <spdlog/spdlog.h>
 
 namespace coffer::http::testing {
 namespace {
@@ -49,9 +49,10 @@ std::string temp_path(const std::string& name) { return temp_root().path() + "/"
 
 TlsFiles make_self_signed(const std::string& label, const std::string& dns_name) {
   TlsFiles f{temp_path(label + ".crt"), temp_path(label + ".key")};
-  const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=" +
-                          dns_name + " -addext subjectAltName=DNS:" + dns_name + ",IP:127.0.0.1 -keyout '" + f.key +
-                          "' -out '" + f.cert + "' >/dev/null 2>&1";
+  const std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=" + dns_name +
+      " -addext subjectAltName=DNS:" + dns_name + ",IP:127.0.0.1 -keyout '" + f.key + "' -out '" + f.cert +
+      "' >/dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0) throw std::runtime_error("openssl req failed: " + cmd);
   return f;
 }
@@ -75,7 +76,9 @@ std::string failure_body(Failure failure) {
 }
 
 FailureResponder failure_naming_responder() {
-  return [](Failure failure) { return Response{status_of(failure), {{"Content-Type", "text/plain"}}, failure_body(failure)}; };
+  return [](Failure failure) {
+    return Response{status_of(failure), {{"Content-Type", "text/plain"}}, failure_body(failure)};
+  };
 }
 
 ServerOptions test_options() {
@@ -105,8 +108,7 @@ Handler echo_handler() {
   };
 }
 
-RunningServer::RunningServer(ServerOptions options, Handler handler)
-    : server_(std::move(options), std::move(handler)) {
+RunningServer::RunningServer(ServerOptions options, Handler handler) : server_(std::move(options), std::move(handler)) {
   start_status_ = server_.start();
   if (start_status_.ok()) run_thread_ = std::thread([this] { server_.run(); });
 }

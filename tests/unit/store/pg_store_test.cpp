@@ -61,6 +61,7 @@ TEST_F(PgStoreTest, ReadModifyWriteAcrossReplicasLosesNothing) {
       for (int i = 0; i < 25; ++i) {
         Status st = s.write([](WriteTxn& txn) -> Status {
           COFFER_ASSIGN_OR_RETURN(auto e, txn.get("counter"));
+          if (!e) return Status(Code::kNotFound, "counter missing");
           const int n = std::stoi(e->value);
           return txn.put("counter", std::to_string(n + 1));  // plain put: SERIALIZABLE must catch the race
         });
@@ -82,6 +83,7 @@ TEST_F(PgStoreTest, LostCommitAnswerIsAppliedExactlyOnce) {
   Status st = s->write([&](WriteTxn& txn) -> Status {
     ++runs;
     COFFER_ASSIGN_OR_RETURN(auto e, txn.get("n"));
+    if (!e) return Status(Code::kNotFound, "n missing");
     COFFER_RETURN_IF_ERROR(txn.put("n", std::to_string(std::stoi(e->value) + 1)));
     return txn.put("log/" + std::to_string(runs), "x");
   });

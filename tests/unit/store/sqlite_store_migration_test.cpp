@@ -1,4 +1,5 @@
 // Persistence across reopen and the versioned schema.
+#include <filesystem>
 #include <string>
 
 #include "store/sqlite/migrations.hpp"
@@ -18,8 +19,7 @@ TEST_F(MigrationTest, ReopenKeepsDataAndDoesNotReapplyMigrations) {
     rev = get(*s, "k")->revision;
   }
   const int64_t latest = sqlite::latest_schema_version();
-  EXPECT_EQ(raw_ints("SELECT version FROM schema_migrations ORDER BY version").size(),
-            sqlite::migrations().size());
+  EXPECT_EQ(raw_ints("SELECT version FROM schema_migrations ORDER BY version").size(), sqlite::migrations().size());
   EXPECT_EQ(raw_ints("SELECT MAX(version) FROM schema_migrations"), std::vector<int64_t>{latest});
   raw_exec("UPDATE schema_migrations SET applied_at = 42");
 

@@ -164,8 +164,8 @@ TEST_P(BasicTest, ScanPrefixStartAfterLimit) {
 TEST_P(BasicTest, ScanPrefixEndingInFF) {
   auto s = open();
   ASSERT_TRUE(s);
-  const Keys all = {"p\xfe", "p\xfe\xff", "p\xff", "p\xff\0"s, "p\xff\xff\x01", "q", "\xff", "\xff\xff",
-                    "\xff\xff\xff", "\xff\xfe"};
+  const Keys all = {"p\xfe", "p\xfe\xff", "p\xff",    "p\xff\0"s,     "p\xff\xff\x01",
+                    "q",     "\xff",      "\xff\xff", "\xff\xff\xff", "\xff\xfe"};
   for (const auto& k : all) ASSERT_TRUE(put(*s, k, "v").ok());
   EXPECT_EQ(keys(scan(*s, "p\xff")), (Keys{"p\xff", "p\xff\0"s, "p\xff\xff\x01"}));
   EXPECT_EQ(keys(scan(*s, "p\xfe")), (Keys{"p\xfe", "p\xfe\xff"}));

@@ -24,12 +24,8 @@ inline std::string mutate(std::string s, std::mt19937& rng) {
       case 0:
         if (!s.empty()) s[at] = static_cast<char>(rng() % 256);
         break;
-      case 1:
-        s.insert(at, 1, kMeta[rng() % kMeta.size()]);
-        break;
-      case 2:
-        s.resize(at);
-        break;
+      case 1: s.insert(at, 1, kMeta[rng() % kMeta.size()]); break;
+      case 2: s.resize(at); break;
       default:
         if (!s.empty()) s.erase(at, 1 + rng() % 8);
         break;
@@ -42,8 +38,8 @@ inline std::string mutate(std::string s, std::mt19937& rng) {
 // mutations of it: a failure must satisfy `acceptable` (e.g. "a client
 // error"); an exception is a test failure.
 template <typename Parse, typename Acceptable>
-void expect_robust(const std::string& what, const std::string& valid, Parse parse, Acceptable acceptable,
-                   uint32_t seed, int rounds) {
+void expect_robust(const std::string& what, const std::string& valid, Parse parse, Acceptable acceptable, uint32_t seed,
+                   int rounds) {
   const Status seed_status = parse(valid);
   ASSERT_TRUE(seed_status.ok()) << what << ": the seed input must be valid: " << seed_status.message();
   std::mt19937 rng(seed);

@@ -35,8 +35,9 @@ TEST_F(BarrierTest, OpensOnlyForTheSameVaultAndPlace) {
   EXPECT_EQ(barrier.open(vault_, place, sealed).value().view(), "hunter2");
   // Names are case-insensitive: the same object.
   EXPECT_EQ(barrier.open(vault_, ObjectPlace::secret_version("DB-PASSWORD", "v1"), sealed).value().view(), "hunter2");
-  for (const auto& wrong : {ObjectPlace::secret_version("db-password", "v2"), ObjectPlace::secret_version("other", "v1"),
-                            ObjectPlace::key_version("db-password", "v1"), ObjectPlace::issuer_password("db-password")}) {
+  for (const auto& wrong :
+       {ObjectPlace::secret_version("db-password", "v2"), ObjectPlace::secret_version("other", "v1"),
+        ObjectPlace::key_version("db-password", "v1"), ObjectPlace::issuer_password("db-password")}) {
     EXPECT_EQ(barrier.open(vault_, wrong, sealed).status().code(), Code::kInternal);
   }
   EXPECT_EQ(barrier.open(other_, place, sealed).status().code(), Code::kInternal);

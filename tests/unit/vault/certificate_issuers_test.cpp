@@ -52,11 +52,13 @@ TEST_F(CertificateIssuersTest, CrudKeepsThePasswordSealedAndOutOfAnswers) {
   EXPECT_EQ(issuers_->remove(vault_, "ext").status().reason(), "CertificateIssuerNotFound");
   // No clear password anywhere in the store.
   bool leaked = false;
-  ASSERT_TRUE(store_->read([&](store::ReadTxn& txn) -> Status {
-                       COFFER_ASSIGN_OR_RETURN(auto all, txn.scan("", "", 100000));
-                       for (const auto& e : all) leaked |= e.value.find("hunter2") != std::string::npos;
-                       return Status::Ok();
-                     }).ok());
+  ASSERT_TRUE(store_
+                  ->read([&](store::ReadTxn& txn) -> Status {
+                    COFFER_ASSIGN_OR_RETURN(auto all, txn.scan("", "", 100000));
+                    for (const auto& e : all) leaked |= e.value.find("hunter2") != std::string::npos;
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_FALSE(leaked);
 }
 

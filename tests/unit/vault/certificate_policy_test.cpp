@@ -42,7 +42,12 @@ TEST(CertificatePolicy, RefusesWhatCannotBeIssued) {
   refused([](CertificatePolicy& p) { p.key.key_size = 1024; }, "2048, 3072 or 4096");
   refused([](CertificatePolicy& p) { p.key.kty = "oct"; }, "not supported");
   refused([](CertificatePolicy& p) { p.key.kty = "EC"; }, "P-256, P-384 or P-521");
-  refused([](CertificatePolicy& p) { p.key.kty = "EC"; p.key.crv = "P-256K"; }, "P-256, P-384 or P-521");
+  refused(
+      [](CertificatePolicy& p) {
+        p.key.kty = "EC";
+        p.key.crv = "P-256K";
+      },
+      "P-256, P-384 or P-521");
   refused([](CertificatePolicy& p) { p.content_type = "application/json"; }, "content type");
   refused([](CertificatePolicy& p) { p.lifetime_actions[0].action = "autoRenew"; }, "AutoRenew or EmailContacts");
   refused([](CertificatePolicy& p) { p.lifetime_actions[0].days_before_expiry = 30; }, "exactly one");

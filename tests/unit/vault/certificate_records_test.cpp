@@ -78,8 +78,14 @@ TEST(CertificateRecords, PolicyRoundTripKeepsListOrder) {
 }
 
 TEST(CertificateRecords, OperationRoundTripAndGarbage) {
-  CertificateOperation op{"0123456789abcdef0123456789abcdef", "Unknown", std::string("\x30\x01\x00", 3), true,
-                          "inProgress", "Please Perform Merge to complete the request.", "req", std::nullopt};
+  CertificateOperation op{"0123456789abcdef0123456789abcdef",
+                          "Unknown",
+                          std::string("\x30\x01\x00", 3),
+                          true,
+                          "inProgress",
+                          "Please Perform Merge to complete the request.",
+                          "req",
+                          std::nullopt};
   auto b = decode_certificate_operation(encode_certificate_operation(op)).value();
   EXPECT_EQ(b.version, op.version);
   EXPECT_EQ(b.issuer, "Unknown");

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <openssl/evp.h>
+#include <filesystem>
 
 #include <fstream>
 #include <sstream>
@@ -39,7 +39,6 @@ class KeyServiceTest : public testing::VaultTest {
     keys_.reset();
     VaultTest::TearDown();
   }
-
 
   static KeyDraft draft(std::string kty, std::optional<int> size = std::nullopt) {
     KeyDraft d;

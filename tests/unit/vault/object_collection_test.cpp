@@ -37,13 +37,15 @@ class ObjectCollectionTest : public testing::VaultTest {
 
   // Marks an existing object's head as managed by a certificate.
   void mark_managed(const std::string& head_key) {
-    ASSERT_TRUE(store_->write([&](store::WriteTxn& txn) -> Status {
-                        COFFER_ASSIGN_OR_RETURN(auto e, txn.get(head_key));
-                        if (!e) return Status(Code::kNotFound, "no head");
-                        COFFER_ASSIGN_OR_RETURN(ObjectHead h, decode_head(e->value));
-                        h.managed = true;
-                        return txn.put(head_key, encode_head(h));
-                      }).ok());
+    ASSERT_TRUE(store_
+                    ->write([&](store::WriteTxn& txn) -> Status {
+                      COFFER_ASSIGN_OR_RETURN(auto e, txn.get(head_key));
+                      if (!e) return Status(Code::kNotFound, "no head");
+                      COFFER_ASSIGN_OR_RETURN(ObjectHead h, decode_head(e->value));
+                      h.managed = true;
+                      return txn.put(head_key, encode_head(h));
+                    })
+                    .ok());
   }
 
   std::unique_ptr<SecretService> secrets_;

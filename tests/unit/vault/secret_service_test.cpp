@@ -33,7 +33,6 @@ class SecretServiceTest : public testing::VaultTest {
     VaultTest::TearDown();
   }
 
-
   SecretDraft draft(const std::string& value) {
     SecretDraft d;
     d.value = SecureString(value);
@@ -58,8 +57,7 @@ TEST_F(SecretServiceTest, RejectsBadNamesSizesAndTags) {
   EXPECT_EQ(secrets_->set(vault_, "bad_name", draft("x")).status().code(), Code::kBadParameter);
   EXPECT_EQ(secrets_->set(vault_, std::string(128, 'a'), draft("x")).status().code(), Code::kBadParameter);
   EXPECT_TRUE(secrets_->set(vault_, std::string(127, 'a'), draft("x")).ok());
-  EXPECT_EQ(secrets_->set(vault_, "big", draft(std::string(25 * 1024 + 1, 'x'))).status().code(),
-            Code::kBadParameter);
+  EXPECT_EQ(secrets_->set(vault_, "big", draft(std::string(25 * 1024 + 1, 'x'))).status().code(), Code::kBadParameter);
   EXPECT_TRUE(secrets_->set(vault_, "big", draft(std::string(25 * 1024, 'x'))).ok());
   auto d = draft("x");
   for (int i = 0; i < 16; ++i) d.tags["t" + std::to_string(i)] = "v";
@@ -183,12 +181,14 @@ TEST_F(SecretServiceTest, CiphertextSwappedBetweenRowsFailsToDecrypt) {
   auto b = secrets_->set(vault_, "b", draft("value-of-b")).value();
   const std::string ka = keys::secret_version(vault_.id, "a", a.properties.version);
   const std::string kb = keys::secret_version(vault_.id, "b", b.properties.version);
-  ASSERT_TRUE(store_->write([&](store::WriteTxn& txn) -> Status {
-    auto ea = txn.get(ka).value();
-    auto eb = txn.get(kb).value();
-    COFFER_RETURN_IF_ERROR(txn.put(ka, eb->value));
-    return txn.put(kb, ea->value);
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->write([&](store::WriteTxn& txn) -> Status {
+                    auto ea = txn.get(ka).value();
+                    auto eb = txn.get(kb).value();
+                    COFFER_RETURN_IF_ERROR(txn.put(ka, eb->value));
+                    return txn.put(kb, ea->value);
+                  })
+                  .ok());
   auto got = secrets_->get(vault_, "a", a.properties.version);
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.status().code(), Code::kInternal);

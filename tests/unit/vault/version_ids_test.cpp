@@ -18,8 +18,9 @@ TEST(VersionIds, ThirtyTwoLowerHexInTheOrderMade) {
   for (int i = 0; i < 10000; ++i) {  // many per millisecond
     const std::string id = new_object_version_id();
     ASSERT_EQ(id.size(), 32u);
-    ASSERT_TRUE(std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
-        << id;
+    ASSERT_TRUE(std::all_of(id.begin(), id.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    })) << id;
     ASSERT_GT(id, previous);
     previous = id;
   }
