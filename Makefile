@@ -63,10 +63,10 @@ tsan: deps
 # The C++ sources in clang-format-14's house style (.clang-format); CI runs format-check first.
 FORMAT_FILES = $(shell git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp')
 format: deps
-	clang-format-14 -i $(FORMAT_FILES)
+	@clang-format-14 -i $(FORMAT_FILES)
 
 format-check: deps
-	clang-format-14 --dry-run --Werror $(FORMAT_FILES)
+	@clang-format-14 --dry-run --Werror $(FORMAT_FILES)
 
 bench: build
 	@bash scripts/install-deps.sh --bench
