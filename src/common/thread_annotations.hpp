@@ -18,14 +18,11 @@
 #define COFFER_CAPABILITY(name) COFFER_THREAD_ANNOTATION(capability(name))
 #define COFFER_SCOPED_CAPABILITY COFFER_THREAD_ANNOTATION(scoped_lockable)
 #define COFFER_GUARDED_BY(mu) COFFER_THREAD_ANNOTATION(guarded_by(mu))
-#define COFFER_PT_GUARDED_BY(mu) COFFER_THREAD_ANNOTATION(pt_guarded_by(mu))
 #define COFFER_REQUIRES(...) COFFER_THREAD_ANNOTATION(requires_capability(__VA_ARGS__))
-#define COFFER_REQUIRES_SHARED(...) COFFER_THREAD_ANNOTATION(requires_shared_capability(__VA_ARGS__))
 #define COFFER_ACQUIRE(...) COFFER_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #define COFFER_ACQUIRE_SHARED(...) COFFER_THREAD_ANNOTATION(acquire_shared_capability(__VA_ARGS__))
 #define COFFER_RELEASE(...) COFFER_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
 #define COFFER_RELEASE_SHARED(...) COFFER_THREAD_ANNOTATION(release_shared_capability(__VA_ARGS__))
-#define COFFER_EXCLUDES(...) COFFER_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
 
 namespace coffer {
 
@@ -50,27 +47,19 @@ class COFFER_CAPABILITY("shared_mutex") SharedMutex {
 };
 
 // Holds a Mutex, or a SharedMutex exclusively, for its scope.
-class COFFER_SCOPED_CAPABILITY MutexLock {
+template <typename M>
+class COFFER_SCOPED_CAPABILITY ExclusiveLock {
  public:
-  explicit MutexLock(Mutex& m) COFFER_ACQUIRE(m) : m_(&m) { m.lock(); }
-  ~MutexLock() COFFER_RELEASE() { m_->unlock(); }
-  MutexLock(const MutexLock&) = delete;
-  MutexLock& operator=(const MutexLock&) = delete;
+  explicit ExclusiveLock(M& m) COFFER_ACQUIRE(m) : m_(&m) { m.lock(); }
+  ~ExclusiveLock() COFFER_RELEASE() { m_->unlock(); }
+  ExclusiveLock(const ExclusiveLock&) = delete;
+  ExclusiveLock& operator=(const ExclusiveLock&) = delete;
 
  private:
-  Mutex* m_;
+  M* m_;
 };
-
-class COFFER_SCOPED_CAPABILITY WriterLock {
- public:
-  explicit WriterLock(SharedMutex& m) COFFER_ACQUIRE(m) : m_(&m) { m.lock(); }
-  ~WriterLock() COFFER_RELEASE() { m_->unlock(); }
-  WriterLock(const WriterLock&) = delete;
-  WriterLock& operator=(const WriterLock&) = delete;
-
- private:
-  SharedMutex* m_;
-};
+using MutexLock = ExclusiveLock<Mutex>;
+using WriterLock = ExclusiveLock<SharedMutex>;
 
 // Holds a SharedMutex shared (readers) for its scope.
 class COFFER_SCOPED_CAPABILITY ReaderLock {

@@ -21,7 +21,6 @@ class Sealed {
 
   std::string_view bytes() const { return bytes_; }
   bool empty() const { return bytes_.empty(); }
-  friend bool operator==(const Sealed&, const Sealed&) = default;
 
  private:
   friend class Barrier;

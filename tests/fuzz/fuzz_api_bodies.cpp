@@ -15,10 +15,7 @@ namespace {
 
 using namespace coffer::api;
 
-template <typename R>
-void check(const R& result, const char* parser) {
-  if (!result.ok()) coffer::fuzz::expect_client_error(result.status(), parser);
-}
+using coffer::fuzz::expect_value_or_client_error;
 
 }  // namespace
 
@@ -26,29 +23,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 20) {
-    case 0: check(parse_secret_set(body), "parse_secret_set"); break;
-    case 1: check(parse_secret_update(body), "parse_secret_update"); break;
-    case 2: check(parse_value_body(body), "parse_value_body"); break;
-    case 3: check(parse_key_create(body), "parse_key_create"); break;
-    case 4: check(parse_key_import(body), "parse_key_import"); break;
-    case 5: check(parse_key_update(body), "parse_key_update"); break;
-    case 6: check(parse_key_operation(body, false), "parse_key_operation"); break;
-    case 7: check(parse_key_operation(body, true), "parse_key_operation(verify)"); break;
-    case 8: check(parse_rotation_policy(body), "parse_rotation_policy"); break;
-    case 9: check(parse_iso_duration(body), "parse_iso_duration"); break;
-    case 10: check(parse_rng(body), "parse_rng"); break;
-    case 11: check(parse_certificate_create(body), "parse_certificate_create"); break;
-    case 12: check(parse_certificate_import(body), "parse_certificate_import"); break;
-    case 13: check(parse_certificate_merge(body), "parse_certificate_merge"); break;
-    case 14: check(parse_certificate_update(body), "parse_certificate_update"); break;
+    case 0: expect_value_or_client_error(parse_secret_set(body), "parse_secret_set"); break;
+    case 1: expect_value_or_client_error(parse_secret_update(body), "parse_secret_update"); break;
+    case 2: expect_value_or_client_error(parse_value_body(body), "parse_value_body"); break;
+    case 3: expect_value_or_client_error(parse_key_create(body), "parse_key_create"); break;
+    case 4: expect_value_or_client_error(parse_key_import(body), "parse_key_import"); break;
+    case 5: expect_value_or_client_error(parse_key_update(body), "parse_key_update"); break;
+    case 6: expect_value_or_client_error(parse_key_operation(body, false), "parse_key_operation"); break;
+    case 7: expect_value_or_client_error(parse_key_operation(body, true), "parse_key_operation(verify)"); break;
+    case 8: expect_value_or_client_error(parse_rotation_policy(body), "parse_rotation_policy"); break;
+    case 9: expect_value_or_client_error(parse_iso_duration(body), "parse_iso_duration"); break;
+    case 10: expect_value_or_client_error(parse_rng(body), "parse_rng"); break;
+    case 11: expect_value_or_client_error(parse_certificate_create(body), "parse_certificate_create"); break;
+    case 12: expect_value_or_client_error(parse_certificate_import(body), "parse_certificate_import"); break;
+    case 13: expect_value_or_client_error(parse_certificate_merge(body), "parse_certificate_merge"); break;
+    case 14: expect_value_or_client_error(parse_certificate_update(body), "parse_certificate_update"); break;
     case 15:
-      check(parse_certificate_policy_update(body, coffer::vault::default_certificate_policy()),
-            "parse_certificate_policy_update");
+      expect_value_or_client_error(parse_certificate_policy_update(body, coffer::vault::default_certificate_policy()),
+                                   "parse_certificate_policy_update");
       break;
-    case 16: check(parse_issuer_set(body), "parse_issuer_set"); break;
-    case 17: check(parse_issuer_update(body), "parse_issuer_update"); break;
-    case 18: check(parse_contacts(body), "parse_contacts"); break;
-    case 19: check(parse_form(body), "parse_form"); break;
+    case 16: expect_value_or_client_error(parse_issuer_set(body), "parse_issuer_set"); break;
+    case 17: expect_value_or_client_error(parse_issuer_update(body), "parse_issuer_update"); break;
+    case 18: expect_value_or_client_error(parse_contacts(body), "parse_contacts"); break;
+    case 19: expect_value_or_client_error(parse_form(body), "parse_form"); break;
   }
   return 0;
 }

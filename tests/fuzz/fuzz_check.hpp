@@ -17,4 +17,10 @@ inline void expect_client_error(const Status& st, const char* parser) {
   }
 }
 
+// A parser's Result: a value, or a client error.
+template <typename R>
+void expect_value_or_client_error(const R& result, const char* parser) {
+  if (!result.ok()) expect_client_error(result.status(), parser);
+}
+
 }  // namespace coffer::fuzz

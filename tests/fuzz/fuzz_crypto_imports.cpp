@@ -13,10 +13,7 @@
 
 namespace {
 
-template <typename R>
-void check(const R& result, const char* parser) {
-  if (!result.ok()) coffer::fuzz::expect_client_error(result.status(), parser);
-}
+using coffer::fuzz::expect_value_or_client_error;
 
 }  // namespace
 
@@ -25,12 +22,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 6) {
-    case 0: check(parse_pem_bundle(in), "parse_pem_bundle"); break;
-    case 1: check(parse_pkcs12(in, ""), "parse_pkcs12"); break;
-    case 2: check(parse_pkcs12(in, "password"), "parse_pkcs12(password)"); break;
-    case 3: check(Certificate::from_der(in), "Certificate::from_der"); break;
-    case 4: check(Certificate::from_pem(in), "Certificate::from_pem"); break;
-    case 5: check(x509name::parse_distinguished_name(in), "parse_distinguished_name"); break;
+    case 0: expect_value_or_client_error(parse_pem_bundle(in), "parse_pem_bundle"); break;
+    case 1: expect_value_or_client_error(parse_pkcs12(in, ""), "parse_pkcs12"); break;
+    case 2: expect_value_or_client_error(parse_pkcs12(in, "password"), "parse_pkcs12(password)"); break;
+    case 3: expect_value_or_client_error(Certificate::from_der(in), "Certificate::from_der"); break;
+    case 4: expect_value_or_client_error(Certificate::from_pem(in), "Certificate::from_pem"); break;
+    case 5: expect_value_or_client_error(x509name::parse_distinguished_name(in), "parse_distinguished_name"); break;
   }
   return 0;
 }

@@ -29,8 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   }
   if (!ec && parser.is_done()) {
     coffer::http::Request request = coffer::http::to_request(parser.release(), "127.0.0.1");
-    auto target = coffer::api::parse_target(request.target);
-    if (!target.ok()) coffer::fuzz::expect_client_error(target.status(), "parse_target");
+    coffer::fuzz::expect_value_or_client_error(coffer::api::parse_target(request.target), "parse_target");
   }
   return 0;
 }

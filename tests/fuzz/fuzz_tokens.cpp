@@ -13,16 +13,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 2) {
-    case 0: {
-      auto jws = coffer::auth::parse_compact_jws(text);
-      if (!jws.ok()) coffer::fuzz::expect_client_error(jws.status(), "parse_compact_jws");
+    case 0:
+      coffer::fuzz::expect_value_or_client_error(coffer::auth::parse_compact_jws(text), "parse_compact_jws");
       break;
-    }
-    case 1: {
-      auto jwks = coffer::auth::parse_jwks(text);
-      if (!jwks.ok()) coffer::fuzz::expect_client_error(jwks.status(), "parse_jwks");
-      break;
-    }
+    case 1: coffer::fuzz::expect_value_or_client_error(coffer::auth::parse_jwks(text), "parse_jwks"); break;
   }
   return 0;
 }

@@ -77,13 +77,17 @@ TEST(SecretCodec, ParsesSetBody) {
   EXPECT_FALSE(d.enabled);
   EXPECT_EQ(d.not_before.value(), 10);
   EXPECT_EQ(d.expires.value(), 20);
+  // A whole number written as a double is still an integer.
+  EXPECT_EQ(parse_secret_set(R"({"value":"v","attributes":{"exp":1.7e9}})").value().expires.value(), 1700000000);
 }
 
 TEST(SecretCodec, RejectsBadSetBodies) {
   for (const char* bad :
        {"", "not json", "[]", "{}", R"({"value":1})", R"({"value":"v","tags":{"a":1}})",
         R"({"value":"v","attributes":{"enabled":"yes"}})", R"({"value":"v","attributes":{"exp":"tomorrow"}})",
-        R"({"value":"v","attributes":{"nbf":20,"exp":10}})", R"({"value":"v")"}) {
+        R"({"value":"v","attributes":{"nbf":20,"exp":10}})", R"({"value":"v")",
+        R"({"value":"v","attributes":{"exp":1e308}})", R"({"value":"v","attributes":{"exp":-1e19}})",
+        R"({"value":"v","attributes":{"exp":1.5}})"}) {
     auto r = parse_secret_set(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), Code::kBadParameter) << bad;

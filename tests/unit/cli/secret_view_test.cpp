@@ -39,6 +39,16 @@ TEST(SecretView, DeletedItemAndExtras) {
   EXPECT_EQ(o.at("attributes").at("recoveryLevel"), json::value(nullptr));
 }
 
+// A time no ISO date can hold is shown as the server sent it, not converted.
+TEST(SecretView, OutOfRangeTimesAreKeptAsSent) {
+  json::value akv = json::parse(R"({"id":"https://v.vault.localhost:8443/secrets/s3/0123",
+    "attributes":{"enabled":true,"created":1e300,"updated":1.7e9}})");
+  const json::value view = secret_view(akv, SecretShape::kBundle);
+  const json::object& attributes = view.at("attributes").get_object();
+  EXPECT_EQ(attributes.at("created"), json::value(1e300));
+  EXPECT_EQ(attributes.at("updated"), json::value("2023-11-14T22:13:20+00:00"));
+}
+
 TEST(SecretEncoding, FileEncodingsRoundTrip) {
   const std::string bytes("\x00\x01\xfe\xff hello", 10);
   for (const char* enc : {"base64", "hex"}) {
