@@ -337,7 +337,7 @@ AuditLog::AuditLog(AuditLogOptions options, std::vector<AuditSinkSetup> sinks,
   for (auto& s : sinks) {
     auto sink = std::make_shared<Sink>(std::move(s), signer, options_);
     sinks_.push_back(sink);
-    std::thread([sink] { sink->run(); }).detach();  // close() waits for it (bounded)
+    workers_.emplace_back([sink] { sink->run(); });  // close() joins it (bounded)
   }
 }
 
@@ -430,10 +430,18 @@ void AuditLog::close() {
     sink->cv.notify_all();
   }
   const auto deadline = Steady::now() + options_.write_timeout;
-  for (auto& sink : sinks_) {
-    std::unique_lock lock(sink->mu);
-    if (!sink->done_cv.wait_until(lock, deadline, [&] { return sink->done; })) {
-      spdlog::error("audit sink {} did not finish its final checkpoint in time", sink->id);
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    Sink& sink = *sinks_[i];
+    bool finished;
+    {
+      std::unique_lock lock(sink.mu);
+      finished = sink.done_cv.wait_until(lock, deadline, [&] { return sink.done; });
+    }
+    if (finished) {
+      workers_[i].join();  // returns at once: run() is past its last step
+    } else {
+      spdlog::error("audit sink {} did not finish its final checkpoint in time", sink.id);
+      workers_[i].detach();  // a hung destination must not hang shutdown; it owns its Sink
     }
   }
 }

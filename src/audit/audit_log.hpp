@@ -28,6 +28,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "audit/anchor.hpp"
@@ -71,7 +72,8 @@ class AuditLog final : public AuditSink {
   // Reopens every sink before its next batch (SIGHUP, log rotation).
   void reopen();
   // Writes the final checkpoints and stops the workers; waits at most
-  // write_timeout for a hung sink. Idempotent; write() fails afterwards.
+  // write_timeout for a hung sink, joins every worker that finished and
+  // leaves only a hung one behind. Idempotent; write() fails afterwards.
   void close();
 
  private:
@@ -79,6 +81,7 @@ class AuditLog final : public AuditSink {
   struct Sink;
   AuditLogOptions options_;
   std::vector<std::shared_ptr<Sink>> sinks_;
+  std::vector<std::thread> workers_;  // workers_[i] runs sinks_[i]
   std::atomic<bool> closed_{false};
 };
 
