@@ -115,10 +115,22 @@ Result<std::unique_ptr<store::Store>> open_server_store(const std::string& data_
   return store;
 }
 
+namespace {
+
+Result<std::unique_ptr<store::Store>> open_postgres_read_only(std::string url) {
+  store::PostgresOptions options;
+  options.url = std::move(url);
+  options.pool = 1;
+  options.read_only = true;
+  return store::open_postgres_store(options);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<store::Store>> open_offline_store(const std::string& data_dir, const std::string& storage) {
   if (!storage.empty() && storage != "sqlite") {
     if (!is_postgres_url(storage)) return Status(Code::kBadParameter, "storage must be a PostgreSQL URL");
-    return store::open_postgres_store({storage});
+    return open_postgres_read_only(storage);
   }
   const fs::path recorded = fs::path(data_dir) / kStorageFile;
   if (storage.empty() && fs::exists(recorded)) {
@@ -129,7 +141,7 @@ Result<std::unique_ptr<store::Store>> open_offline_store(const std::string& data
     auto doc = json::parse(ss.str(), ec);
     const auto* url = !ec && doc.is_object() ? doc.as_object().if_contains("storage") : nullptr;
     if (!url || !url->is_string()) return Status(Code::kBadParameter, recorded.string() + " is malformed");
-    return store::open_postgres_store({std::string(url->as_string())});
+    return open_postgres_read_only(std::string(url->as_string()));
   }
   const fs::path db = fs::path(data_dir) / "coffer.db";
   if (!fs::exists(db)) return Status(Code::kNotFound, "No database at " + db.string() + ".");

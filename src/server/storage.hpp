@@ -32,9 +32,9 @@ Result<std::unique_ptr<store::Store>> open_server_store(const std::string& data_
                                                         std::size_t pool = 8);
 // Opens the records of the server whose data directory is `data_dir`, for
 // offline commands: `storage` when given, else what DIR/storage.json names,
-// else DIR/coffer.db, read-only (SQLite: no migration, no writer, so a
-// running server's file is never touched). kNotFound when there is no
-// database there.
+// else DIR/coffer.db, read-only: no migration, no writer (PostgreSQL:
+// read-only sessions, a standby will do), so the records a server owns are
+// never touched. kNotFound when there is no database there.
 Result<std::unique_ptr<store::Store>> open_offline_store(const std::string& data_dir, const std::string& storage = {});
 
 }  // namespace coffer::server

@@ -154,6 +154,10 @@ struct PostgresOptions {
   std::string url;                                // libpq URI or conninfo (multi-host, target_session_attrs=read-write)
   std::size_t pool = 8;                           // connections for transactions
   std::chrono::milliseconds retry_budget{15000};  // how long a transaction is retried before kUnavailable
+  // For offline readers (`coffer audit`): no migration (a schema other than
+  // this build's is refused), a standby is accepted, every session is
+  // read-only and write() is refused with kInternal.
+  bool read_only = false;
 };
 
 // Connects to PostgreSQL (the primary; a standby is refused), migrates the

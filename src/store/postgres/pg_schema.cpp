@@ -92,9 +92,22 @@ Status apply(PgConnection& conn) {
 
 int64_t latest_schema_version() { return kSteps.back().version; }
 
-const char* session_settings() {
-  return "SET synchronous_commit = on; SET statement_timeout = '30s'; SET lock_timeout = '10s'; "
-         "SET idle_in_transaction_session_timeout = '60s'";
+Status check_schema_current(PgConnection& conn) {
+  COFFER_ASSIGN_OR_RETURN(int64_t version, current_version(conn));
+  if (version != latest_schema_version()) {
+    return Status(Code::kBadParameter, "postgres: the database has schema version " + std::to_string(version) +
+                                           "; this coffer reads version " + std::to_string(latest_schema_version()) +
+                                           " (start its server first)");
+  }
+  return Status::Ok();
+}
+
+std::string session_settings(bool read_only) {
+  std::string settings =
+      "SET synchronous_commit = on; SET statement_timeout = '30s'; SET lock_timeout = '10s'; "
+      "SET idle_in_transaction_session_timeout = '60s'";
+  if (read_only) settings += "; SET default_transaction_read_only = on";
+  return settings;
 }
 
 Status migrate(PgConnection& conn) {

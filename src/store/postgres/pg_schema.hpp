@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "common/status.hpp"
 #include "store/postgres/pg_connection.hpp"
@@ -22,7 +23,10 @@ namespace coffer::store::postgres {
 
 int64_t latest_schema_version();
 Status migrate(PgConnection& conn);
-// The session settings every connection runs first.
-const char* session_settings();
+// For a read-only store: the database's schema is exactly this build's.
+Status check_schema_current(PgConnection& conn);
+// The session settings every connection runs first (read_only: every
+// transaction of the session is read-only, enforced by the database).
+std::string session_settings(bool read_only = false);
 
 }  // namespace coffer::store::postgres

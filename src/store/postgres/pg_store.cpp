@@ -43,7 +43,8 @@ std::chrono::milliseconds backoff(int attempt) {
 // after its connection broke.
 class PgStore::Pool {
  public:
-  Pool(std::string url, std::size_t size) : url_(std::move(url)), slots_(std::max<std::size_t>(1, size)) {
+  Pool(std::string url, std::string settings, std::size_t size)
+      : url_(std::move(url)), settings_(std::move(settings)), slots_(std::max<std::size_t>(1, size)) {
     for (std::size_t i = 0; i < slots_.size(); ++i) free_.push_back(i);
   }
 
@@ -74,7 +75,7 @@ class PgStore::Pool {
     auto& conn = slots_[slot];
     if (!conn || !conn->ok() || conn->in_transaction()) {
       conn.reset();
-      auto made = PgConnection::connect(url_, session_settings());
+      auto made = PgConnection::connect(url_, settings_);
       if (auto* e = std::get_if<PgError>(&made)) return *e;
       conn = std::move(std::get<std::unique_ptr<PgConnection>>(made));
     }
@@ -91,6 +92,7 @@ class PgStore::Pool {
   }
 
   const std::string url_;
+  const std::string settings_;
   std::vector<std::unique_ptr<PgConnection>> slots_;  // a slot is touched only by its lease holder
   std::mutex mu_;
   std::condition_variable cv_;
@@ -103,7 +105,7 @@ class PgStore::Pool {
 // its request: common/freshness.hpp), so one request's reads share one fetch.
 class PgStore::Snapshots {
  public:
-  explicit Snapshots(std::string url) : url_(std::move(url)) {}
+  Snapshots(std::string url, std::string settings) : url_(std::move(url)), settings_(std::move(settings)) {}
   ~Snapshots() {
     {
       std::lock_guard lock(mu_);
@@ -213,7 +215,7 @@ class PgStore::Snapshots {
   std::optional<std::string> fetch(const std::vector<std::string>& keys, std::vector<int64_t>& revisions) {
     if (!conn_ || !conn_->ok()) {
       conn_.reset();
-      auto made = PgConnection::connect(url_, session_settings());
+      auto made = PgConnection::connect(url_, settings_);
       if (std::holds_alternative<PgError>(made)) return std::nullopt;
       conn_ = std::move(std::get<std::unique_ptr<PgConnection>>(made));
     }
@@ -236,6 +238,7 @@ class PgStore::Snapshots {
   }
 
   const std::string url_;
+  const std::string settings_;
   std::unique_ptr<PgConnection> conn_;  // used by the fetching caller only
   std::mutex mu_;
   std::condition_variable cv_;
@@ -254,17 +257,17 @@ class PgStore::Snapshots {
 
 PgStore::PgStore(const PostgresOptions& options)
     : options_(options),
-      pool_(std::make_unique<Pool>(options.url, options.pool)),
-      snapshots_(std::make_unique<Snapshots>(options.url)) {}
+      pool_(std::make_unique<Pool>(options.url, session_settings(options.read_only), options.pool)),
+      snapshots_(std::make_unique<Snapshots>(options.url, session_settings(options.read_only))) {}
 
 PgStore::~PgStore() = default;
 
 Result<std::unique_ptr<PgStore>> PgStore::open(const PostgresOptions& options) {
   if (options.url.empty()) return Status(Code::kBadParameter, "postgres: no storage URL");
-  auto made = PgConnection::connect(options.url, session_settings());
+  auto made = PgConnection::connect(options.url, session_settings(options.read_only));
   if (auto* e = std::get_if<PgError>(&made)) return to_status(*e, "connecting");
   auto& conn = *std::get<std::unique_ptr<PgConnection>>(made);
-  COFFER_RETURN_IF_ERROR(migrate(conn));
+  COFFER_RETURN_IF_ERROR(options.read_only ? check_schema_current(conn) : migrate(conn));
   return std::unique_ptr<PgStore>(new PgStore(options));
 }
 
@@ -307,6 +310,7 @@ Status PgStore::read(const std::function<Status(ReadTxn&)>& fn) {
 }
 
 Status PgStore::write(const std::function<Status(WriteTxn&)>& fn) {
+  if (options_.read_only) return Status(Code::kInternal, "store: opened read-only; writes are refused");
   if (CallbackScope::inside(this)) return nested_call("write");
   if (waiting_forbidden()) return refused_wait();
   const std::string txn_id = new_write_id();

@@ -1,8 +1,9 @@
 // What only the PostgreSQL store promises: several stores (replicas) on one
 // database see each other's commits at once (generation and reads),
 // concurrent read-modify-write transactions across replicas lose nothing,
-// a COMMIT whose answer is lost is applied exactly once, and a schema newer
-// than the binary is refused.
+// a COMMIT whose answer is lost is applied exactly once, a schema newer
+// than the binary is refused, and a read-only store (offline commands)
+// neither migrates nor writes.
 #include <libpq-fe.h>
 
 #include <atomic>
@@ -102,6 +103,36 @@ TEST_F(PgStoreTest, ASchemaNewerThanTheBinaryIsRefused) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), Code::kBadParameter);
   EXPECT_NE(refused.status().message().find("newer than this binary"), std::string::npos);
+}
+
+TEST_F(PgStoreTest, ReadOnlyStoreNeitherMigratesNorWrites) {
+  PostgresOptions options{url_};
+  options.read_only = true;
+  auto before_server = open_postgres_store(options);
+  ASSERT_FALSE(before_server.ok());
+  EXPECT_EQ(before_server.status().code(), Code::kBadParameter);
+  EXPECT_NE(before_server.status().message().find("start its server first"), std::string::npos)
+      << before_server.status().message();
+  EXPECT_EQ(sql("SELECT coalesce(to_regclass('coffer_meta')::text, '')"), "") << "nothing was created";
+
+  auto server = replica();
+  ASSERT_TRUE(server);
+  ASSERT_TRUE(put(*server, "k", "v").ok());
+  auto reader = open_postgres_store(options);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  auto got = get(**reader, "k");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->value, "v");
+  Status refused = put(**reader, "k", "w");
+  EXPECT_EQ(refused.code(), Code::kInternal);
+  EXPECT_NE(refused.message().find("read-only"), std::string::npos) << refused.message();
+  EXPECT_EQ(get(*server, "k")->value, "v");
+
+  sql("UPDATE coffer_meta SET value = '4' WHERE name = 'schema_version'");
+  auto older = open_postgres_store(options);
+  ASSERT_FALSE(older.ok());
+  EXPECT_EQ(older.status().code(), Code::kBadParameter);
+  EXPECT_EQ(sql("SELECT value FROM coffer_meta WHERE name = 'schema_version'"), "4") << "not migrated";
 }
 
 TEST_F(PgStoreTest, UnreachableDatabaseIsUnavailable) {
