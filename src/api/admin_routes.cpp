@@ -24,7 +24,8 @@ json::object principal_json(const auth::Principal& p) {
       {"clientId", p.app_id}, {"objectId", p.object_id}, {"displayName", p.display_name}, {"tenantId", p.tenant_id}};
 }
 
-Operation op(std::string name, std::string action, std::string scope, std::function<http::Response()> run) {
+Operation admin_operation(std::string name, std::string action, std::string scope,
+                          std::function<http::Response()> run) {
   return Operation{std::move(name), "Coffer/" + std::move(action), std::move(scope), "", std::move(run)};
 }
 
@@ -111,7 +112,7 @@ std::optional<Operation> route_admin(const http::Request& req, const std::vector
   if (s.empty()) return std::nullopt;
   if (s[0] == "vaults") {
     if (s.size() == 1 && m == "GET") {
-      return op("VaultList", "vaults/read", "/", [&] {
+      return admin_operation("VaultList", "vaults/read", "/", [&] {
         auto list = ctx.vaults.list();
         if (!list.ok()) return error_response(list.status());
         json::array items;
@@ -122,10 +123,12 @@ std::optional<Operation> route_admin(const http::Request& req, const std::vector
     if (s.size() != 2 || s[1].empty()) return std::nullopt;
     const std::string name = s[1];
     const std::string scope = "/vaults/" + name;
-    if (m == "PUT") return op("VaultCreate", "vaults/write", scope, [&, name] { return create_vault(req, name, ctx); });
-    if (m == "DELETE") return op("VaultDelete", "vaults/delete", scope, [&, name] { return delete_vault(name, ctx); });
+    if (m == "PUT")
+      return admin_operation("VaultCreate", "vaults/write", scope, [&, name] { return create_vault(req, name, ctx); });
+    if (m == "DELETE")
+      return admin_operation("VaultDelete", "vaults/delete", scope, [&, name] { return delete_vault(name, ctx); });
     if (m == "GET") {
-      return op("VaultGet", "vaults/read", scope, [&, name] {
+      return admin_operation("VaultGet", "vaults/read", scope, [&, name] {
         auto v = ctx.vaults.find(name);
         return v.ok() ? json_response(200, vault_json(*v, ctx)) : error_response(v.status());
       });
@@ -134,7 +137,7 @@ std::optional<Operation> route_admin(const http::Request& req, const std::vector
   }
   if (s[0] == "service-principals") {
     if (s.size() == 1 && m == "GET") {
-      return op("ServicePrincipalList", "servicePrincipals/read", "/", [&] {
+      return admin_operation("ServicePrincipalList", "servicePrincipals/read", "/", [&] {
         auto list = ctx.principals.list();
         if (!list.ok()) return error_response(list.status());
         json::array items;
@@ -143,24 +146,25 @@ std::optional<Operation> route_admin(const http::Request& req, const std::vector
       });
     }
     if (s.size() == 1 && m == "POST") {
-      return op("ServicePrincipalCreate", "servicePrincipals/write", "/", [&] { return create_principal(req, ctx); });
+      return admin_operation("ServicePrincipalCreate", "servicePrincipals/write", "/",
+                             [&] { return create_principal(req, ctx); });
     }
     if (s.size() < 2 || s[1].empty()) return std::nullopt;
     const std::string id = s[1];
     if (s.size() == 2 && m == "DELETE") {
-      return op("ServicePrincipalDelete", "servicePrincipals/delete", "/", [&, id] {
+      return admin_operation("ServicePrincipalDelete", "servicePrincipals/delete", "/", [&, id] {
         Status st = ctx.principals.remove(id);
         return st.ok() ? empty_response(204) : error_response(st);
       });
     }
     if (s.size() == 2 && m == "GET") {
-      return op("ServicePrincipalGet", "servicePrincipals/read", "/", [&, id] {
+      return admin_operation("ServicePrincipalGet", "servicePrincipals/read", "/", [&, id] {
         auto p = ctx.principals.find(id);
         return p.ok() ? json_response(200, principal_json(*p)) : error_response(p.status());
       });
     }
     if (s.size() == 3 && s[2] == "reset-credential" && m == "POST") {
-      return op("ServicePrincipalResetCredential", "servicePrincipals/write", "/", [&, id] {
+      return admin_operation("ServicePrincipalResetCredential", "servicePrincipals/write", "/", [&, id] {
         auto p = ctx.principals.find(id);
         if (!p.ok()) return error_response(p.status());
         auto secret = ctx.principals.reset_secret(id);
@@ -173,7 +177,7 @@ std::optional<Operation> route_admin(const http::Request& req, const std::vector
     return std::nullopt;
   }
   if (s[0] == "clock" && s.size() == 2 && s[1] == "advance" && m == "POST" && ctx.test_clock) {
-    return op("TestClockAdvance", "maintenance/action", "/", [&] { return advance_clock(req, ctx); });
+    return admin_operation("TestClockAdvance", "maintenance/action", "/", [&] { return advance_clock(req, ctx); });
   }
   return std::nullopt;
 }

@@ -11,8 +11,6 @@ namespace coffer::api {
 namespace json = boost::json;
 namespace {
 
-Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
-
 // `value` in the canonical spelling of `allowed`, matched case-insensitively.
 template <std::size_t N>
 Result<std::string> canonical(std::string_view value, const std::array<std::string_view, N>& allowed,
@@ -22,7 +20,7 @@ Result<std::string> canonical(std::string_view value, const std::array<std::stri
   }
   std::string list;
   for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-  return bad("'" + std::string(value) + "' is not a valid " + std::string(what) + " (use " + list + ").");
+  return bad_parameter("'" + std::string(value) + "' is not a valid " + std::string(what) + " (use " + list + ").");
 }
 
 constexpr std::array<std::string_view, 9> kKeyUsages = {"digitalSignature", "nonRepudiation", "keyEncipherment",
@@ -36,7 +34,7 @@ constexpr std::array<std::string_view, 2> kActions = {"AutoRenew", "EmailContact
 Result<std::optional<int>> opt_small_int(const json::object& o, std::string_view key) {
   COFFER_ASSIGN_OR_RETURN(auto v, opt_int(o, key));
   if (!v) return std::optional<int>();
-  if (*v < -1'000'000 || *v > 1'000'000) return bad("Property '" + std::string(key) + "' is out of range.");
+  if (*v < -1'000'000 || *v > 1'000'000) return bad_parameter("Property '" + std::string(key) + "' is out of range.");
   return std::optional<int>(static_cast<int>(*v));
 }
 
@@ -64,12 +62,12 @@ Status parse_key_props(const json::object& o, vault::CertificatePolicy& p) {
     } else if (*size == 521) {
       p.key.crv = "P-521";
     } else {
-      return bad("An EC certificate key size must be 256, 384 or 521 bits.");
+      return bad_parameter("An EC certificate key size must be 256, 384 or 521 bits.");
     }
     p.key.key_size = p.key.crv == "P-256" ? 256 : p.key.crv == "P-384" ? 384 : 521;
-    if (size && *size != p.key.key_size) return bad("key_size does not match the curve " + p.key.crv + ".");
+    if (size && *size != p.key.key_size) return bad_parameter("key_size does not match the curve " + p.key.crv + ".");
   } else {
-    if (crv) return bad("An RSA certificate key takes no curve (crv).");
+    if (crv) return bad_parameter("An RSA certificate key takes no curve (crv).");
     if (size) p.key.key_size = *size;
   }
   return Status::Ok();
@@ -111,10 +109,10 @@ Status parse_x509_props(const json::object& o, vault::CertificatePolicy& p) {
 
 Status parse_lifetime_actions(const json::value& v, vault::CertificatePolicy& p) {
   if (v.is_null()) return Status::Ok();
-  if (!v.is_array()) return bad("Property 'lifetime_actions' must be an array.");
+  if (!v.is_array()) return bad_parameter("Property 'lifetime_actions' must be an array.");
   p.lifetime_actions.clear();
   for (const auto& item : v.get_array()) {
-    if (!item.is_object()) return bad("Each lifetime action must be an object.");
+    if (!item.is_object()) return bad_parameter("Each lifetime action must be an object.");
     const auto& a = item.get_object();
     vault::CertificateLifetimeAction out;
     COFFER_ASSIGN_OR_RETURN(auto trigger, opt_object(a, "trigger"));
@@ -127,7 +125,7 @@ Status parse_lifetime_actions(const json::value& v, vault::CertificatePolicy& p)
     if (action) {
       COFFER_ASSIGN_OR_RETURN(type, opt_string(*action, "action_type"));
     }
-    if (!type) return bad("A lifetime action needs action.action_type (AutoRenew or EmailContacts).");
+    if (!type) return bad_parameter("A lifetime action needs action.action_type (AutoRenew or EmailContacts).");
     COFFER_ASSIGN_OR_RETURN(out.action, canonical(*type, kActions, "lifetime action type"));
     p.lifetime_actions.push_back(std::move(out));
   }
@@ -235,7 +233,7 @@ Result<vault::CertificateDraft> parse_certificate_create(std::string_view body) 
   COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
   vault::CertificateDraft d;
   COFFER_ASSIGN_OR_RETURN(auto policy, opt_object(o, "policy"));
-  if (!policy) return bad("Property 'policy' is required.");
+  if (!policy) return bad_parameter("Property 'policy' is required.");
   vault::CertificatePolicy defaults = vault::default_certificate_policy();
   if (!has_key_usage(*policy)) {
     // AKV's default usage for an EC key is digitalSignature alone.
@@ -266,14 +264,14 @@ Result<vault::CertificateImport> parse_certificate_import(std::string_view body)
   WipeOnExit wipe(o);  // the PFX/PEM with its private key, the password
   vault::CertificateImport im;
   COFFER_ASSIGN_OR_RETURN(auto value, opt_string(o, "value"));
-  if (!value || value->empty()) return bad("Property 'value' (the PFX or PEM to import) is required.");
+  if (!value || value->empty()) return bad_parameter("Property 'value' (the PFX or PEM to import) is required.");
   if (holds_pem(*value)) {
     im.pem = true;
     im.value = SecureString(std::string_view(*value));
   } else {
     auto decoded = lenient_base64(*value);
     if (!decoded) {
-      return bad(
+      return bad_parameter(
           "The specified PEM X.509 certificate content can not be read. Please check if certificate is in "
           "valid PEM format. Accepted formats: PEM content or Base64 encoded PEM content.");
     }
@@ -318,10 +316,11 @@ Result<CertificateMergeBody> parse_certificate_merge(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
   CertificateMergeBody out;
   COFFER_ASSIGN_OR_RETURN(auto x5c, opt_string_array(o, "x5c"));
-  if (!x5c || x5c->empty()) return bad("Property 'x5c' (the signed certificate and its chain) is required.");
+  if (!x5c || x5c->empty()) return bad_parameter("Property 'x5c' (the signed certificate and its chain) is required.");
   for (const auto& entry : *x5c) {
     auto der = x5c_entry_der(entry);
-    if (!der) return bad("Each x5c entry must be a base64 DER certificate (or base64 of its base64 or PEM text).");
+    if (!der)
+      return bad_parameter("Each x5c entry must be a base64 DER certificate (or base64 of its base64 or PEM text).");
     out.x5c_der.push_back(std::move(*der));
   }
   COFFER_ASSIGN_OR_RETURN(out.patch, parse_patch(o));

@@ -8,15 +8,13 @@ namespace coffer::api {
 namespace json = boost::json;
 namespace {
 
-Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
-
 Result<std::optional<std::vector<vault::IssuerAdmin>>> parse_admins(const json::object& org) {
   auto it = org.find("admin_details");
   if (it == org.end() || it->value().is_null()) return std::optional<std::vector<vault::IssuerAdmin>>();
-  if (!it->value().is_array()) return bad("org_details.admin_details must be an array.");
+  if (!it->value().is_array()) return bad_parameter("org_details.admin_details must be an array.");
   std::vector<vault::IssuerAdmin> out;
   for (const auto& v : it->value().get_array()) {
-    if (!v.is_object()) return bad("Each admin_details entry must be an object.");
+    if (!v.is_object()) return bad_parameter("Each admin_details entry must be an object.");
     const auto& a = v.get_object();
     vault::IssuerAdmin admin;
     COFFER_ASSIGN_OR_RETURN(auto first, opt_string(a, "first_name"));
@@ -60,7 +58,7 @@ Result<vault::CertificateIssuerPatch> parse_issuer_update(std::string_view body)
 
 Result<vault::CertificateIssuer> parse_issuer_set(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(vault::CertificateIssuerPatch p, parse_issuer_update(body));
-  if (!p.provider) return bad("Property 'provider' is required.");
+  if (!p.provider) return bad_parameter("Property 'provider' is required.");
   vault::CertificateIssuer out;
   out.provider = *p.provider;
   out.account_id = p.account_id.value_or("");
@@ -96,10 +94,10 @@ json::object issuer_item(const std::string& base, const vault::CertificateIssuer
 Result<std::vector<vault::CertificateContact>> parse_contacts(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
   auto it = o.find("contacts");
-  if (it == o.end() || !it->value().is_array()) return bad("Property 'contacts' must be an array.");
+  if (it == o.end() || !it->value().is_array()) return bad_parameter("Property 'contacts' must be an array.");
   std::vector<vault::CertificateContact> out;
   for (const auto& v : it->value().get_array()) {
-    if (!v.is_object()) return bad("Each contact must be an object.");
+    if (!v.is_object()) return bad_parameter("Each contact must be an object.");
     const auto& c = v.get_object();
     COFFER_ASSIGN_OR_RETURN(auto email, opt_string(c, "email"));
     COFFER_ASSIGN_OR_RETURN(auto name, opt_string(c, "name"));

@@ -5,6 +5,7 @@
 
 #include "api/json_body.hpp"
 #include "api/responses.hpp"
+#include "api/route_support.hpp"
 #include "auth/operation_actions.hpp"
 #include "common/base64.hpp"
 #include "common/time_format.hpp"
@@ -30,11 +31,6 @@ json::object certificate_json(const auth::CertificateCredential& c) {
                       {"endDateTime", to_iso8601(c.not_after, UtcSuffix::kZ)},
                       {"x5t", c.x5t},
                       {"x5t#S256", c.x5t_s256}};
-}
-
-// The operation `name` with its action from the one table (auth/operation_actions.hpp).
-Operation op(const char* name, std::function<http::Response()> run) {
-  return Operation{name, std::string(auth::action_of(name)), "/", "", std::move(run)};
 }
 
 http::Response create_federated(const http::Request& req, const std::string& id,
@@ -98,7 +94,7 @@ std::optional<Operation> route_credentials(const http::Request& req, const std::
   const std::string& m = req.method;
   if (s[2] == "federated-credentials") {
     if (s.size() == 3 && m == "GET") {
-      return op("ServicePrincipalFederatedCredentialList", [&creds, id] {
+      return coffer_operation("ServicePrincipalFederatedCredentialList", "/", [&creds, id] {
         auto list = creds.list_federated(id);
         if (!list.ok()) return error_response(list.status());
         json::array items;
@@ -107,19 +103,19 @@ std::optional<Operation> route_credentials(const http::Request& req, const std::
       });
     }
     if (s.size() == 3 && m == "POST") {
-      return op("ServicePrincipalFederatedCredentialCreate",
-                [&req, &creds, id] { return create_federated(req, id, creds); });
+      return coffer_operation("ServicePrincipalFederatedCredentialCreate", "/",
+                              [&req, &creds, id] { return create_federated(req, id, creds); });
     }
     if (s.size() == 4 && !s[3].empty()) {
       const std::string name = s[3];
       if (m == "GET") {
-        return op("ServicePrincipalFederatedCredentialGet", [&creds, id, name] {
+        return coffer_operation("ServicePrincipalFederatedCredentialGet", "/", [&creds, id, name] {
           auto c = creds.find_federated(id, name);
           return c.ok() ? json_response(200, federated_json(*c)) : error_response(c.status());
         });
       }
       if (m == "DELETE") {
-        return op("ServicePrincipalFederatedCredentialDelete", [&creds, id, name] {
+        return coffer_operation("ServicePrincipalFederatedCredentialDelete", "/", [&creds, id, name] {
           Status st = creds.remove_federated(id, name);
           return st.ok() ? empty_response(204) : error_response(st);
         });
@@ -129,7 +125,7 @@ std::optional<Operation> route_credentials(const http::Request& req, const std::
   }
   if (s[2] == "certificates") {
     if (s.size() == 3 && m == "GET") {
-      return op("ServicePrincipalCertificateList", [&creds, id] {
+      return coffer_operation("ServicePrincipalCertificateList", "/", [&creds, id] {
         auto list = creds.list_certificates(id);
         if (!list.ok()) return error_response(list.status());
         json::array items;
@@ -138,11 +134,12 @@ std::optional<Operation> route_credentials(const http::Request& req, const std::
       });
     }
     if (s.size() == 3 && m == "POST") {
-      return op("ServicePrincipalCertificateAdd", [&req, &creds, id] { return add_certificate(req, id, creds); });
+      return coffer_operation("ServicePrincipalCertificateAdd", "/",
+                              [&req, &creds, id] { return add_certificate(req, id, creds); });
     }
     if (s.size() == 4 && !s[3].empty() && m == "DELETE") {
       const std::string key = s[3];
-      return op("ServicePrincipalCertificateDelete", [&creds, id, key] {
+      return coffer_operation("ServicePrincipalCertificateDelete", "/", [&creds, id, key] {
         Status st = creds.remove_certificate(id, key);
         return st.ok() ? empty_response(204) : error_response(st);
       });

@@ -4,6 +4,7 @@
 
 #include "api/json_body.hpp"
 #include "api/responses.hpp"
+#include "api/route_support.hpp"
 #include "auth/operation_actions.hpp"
 
 namespace coffer::api {
@@ -14,11 +15,6 @@ json::object group_json(const auth::Group& g) {
   json::array members;
   for (const auto& m : g.members) members.emplace_back(m);
   return json::object{{"objectId", g.object_id}, {"displayName", g.display_name}, {"members", members}};
-}
-
-Operation op(std::string name, std::function<http::Response()> run) {
-  std::string action(auth::action_of(name));
-  return Operation{std::move(name), std::move(action), "/", "", std::move(run)};
 }
 
 http::Response group_result(const Result<auth::Group>& g, int status = 200) {
@@ -47,14 +43,14 @@ std::optional<Operation> route_groups(const http::Request& req, const std::vecto
   auth::RbacRegistry& rbac = ctx.rbac;
   auth::ServicePrincipalRegistry& principals = ctx.principals;
   if (s.size() == 1 && m == "GET") {
-    return op("GroupList", [&] {
+    return coffer_operation("GroupList", "/", [&] {
       json::array items;
       for (const auto& g : rbac.list_groups()) items.push_back(group_json(g));
       return json_response(200, json::object{{"value", items}});
     });
   }
   if (s.size() == 1 && m == "POST") {
-    return op("GroupCreate", [&] {
+    return coffer_operation("GroupCreate", "/", [&] {
       auto body = parse_json_object(req.body);
       if (!body.ok()) return error_response(body.status());
       auto name = opt_string(*body, "displayName");
@@ -65,9 +61,10 @@ std::optional<Operation> route_groups(const http::Request& req, const std::vecto
   }
   if (s.size() < 2 || s[1].empty()) return std::nullopt;
   const std::string id = s[1];
-  if (s.size() == 2 && m == "GET") return op("GroupGet", [&, id] { return group_result(rbac.get_group(id)); });
+  if (s.size() == 2 && m == "GET")
+    return coffer_operation("GroupGet", "/", [&, id] { return group_result(rbac.get_group(id)); });
   if (s.size() == 2 && m == "DELETE") {
-    return op("GroupDelete", [&, id] {
+    return coffer_operation("GroupDelete", "/", [&, id] {
       Status st = rbac.delete_group(id);
       return st.ok() ? empty_response(204) : error_response(st);
     });
@@ -75,14 +72,14 @@ std::optional<Operation> route_groups(const http::Request& req, const std::vecto
   if (s.size() == 4 && s[2] == "members" && !s[3].empty() && (m == "PUT" || m == "DELETE")) {
     const std::string member = s[3];
     if (m == "PUT") {
-      return op("GroupMemberAdd", [&, id, member] {
+      return coffer_operation("GroupMemberAdd", "/", [&, id, member] {
         if (auto g = rbac.get_group(id); !g.ok()) return error_response(g.status());
         auto oid = member_object_id(member, principals);
         if (!oid.ok()) return error_response(oid.status());
         return group_result(rbac.add_member(id, *oid));
       });
     }
-    return op("GroupMemberRemove", [&, id, member] {
+    return coffer_operation("GroupMemberRemove", "/", [&, id, member] {
       // A deleted principal can still be removed by its object id.
       auto oid = member_object_id(member, principals);
       return group_result(rbac.remove_member(id, oid.ok() ? *oid : member));

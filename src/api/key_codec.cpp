@@ -10,41 +10,13 @@ namespace coffer::api {
 namespace json = boost::json;
 namespace {
 
-Status bad(std::string msg) { return Status(Code::kBadParameter, std::move(msg)); }
-
-bool is_null_member(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_null();
-}
-
 // A base64url member decoded to bytes; absent → nullopt.
 Result<std::optional<std::string>> opt_bytes(const json::object& o, std::string_view key) {
   COFFER_ASSIGN_OR_RETURN(auto text, opt_string(o, key));
   if (!text) return std::optional<std::string>();
   auto bytes = base64url_decode(*text);
-  if (!bytes) return bad("Property '" + std::string(key) + "' must be base64url.");
+  if (!bytes) return bad_parameter("Property '" + std::string(key) + "' must be base64url.");
   return std::optional<std::string>(std::move(*bytes));
-}
-
-struct ParsedKeyAttributes {
-  std::optional<bool> enabled;
-  std::optional<std::optional<int64_t>> not_before;
-  std::optional<std::optional<int64_t>> expires;
-  std::optional<bool> exportable;
-};
-
-Result<ParsedKeyAttributes> parse_attributes(const json::object& body) {
-  ParsedKeyAttributes out;
-  COFFER_ASSIGN_OR_RETURN(auto attrs, opt_object(body, "attributes"));
-  if (!attrs) return out;
-  COFFER_ASSIGN_OR_RETURN(out.enabled, opt_bool(*attrs, "enabled"));
-  COFFER_ASSIGN_OR_RETURN(out.exportable, opt_bool(*attrs, "exportable"));
-  COFFER_ASSIGN_OR_RETURN(auto nbf, opt_int(*attrs, "nbf"));
-  COFFER_ASSIGN_OR_RETURN(auto exp, opt_int(*attrs, "exp"));
-  if (nbf || is_null_member(*attrs, "nbf")) out.not_before = nbf;
-  if (exp || is_null_member(*attrs, "exp")) out.expires = exp;
-  if (nbf && exp && *nbf > *exp) return bad("The 'nbf' attribute must not be later than the 'exp' attribute.");
-  return out;
 }
 
 Result<std::optional<vault::ReleasePolicy>> parse_release_policy(const json::object& body) {
@@ -56,7 +28,7 @@ Result<std::optional<vault::ReleasePolicy>> parse_release_policy(const json::obj
   COFFER_ASSIGN_OR_RETURN(auto immutable, opt_bool(*rp, "immutable"));
   out.immutable = immutable.value_or(false);
   COFFER_ASSIGN_OR_RETURN(auto data, opt_bytes(*rp, "data"));
-  if (!data || data->empty()) return bad("A release_policy needs its 'data' (base64url).");
+  if (!data || data->empty()) return bad_parameter("A release_policy needs its 'data' (base64url).");
   out.data = std::move(*data);
   return std::optional<vault::ReleasePolicy>(std::move(out));
 }
@@ -64,7 +36,7 @@ Result<std::optional<vault::ReleasePolicy>> parse_release_policy(const json::obj
 Result<crypto::Jwk> parse_jwk(const json::object& o) {
   crypto::Jwk j;
   COFFER_ASSIGN_OR_RETURN(auto kty, opt_string(o, "kty"));
-  if (!kty) return bad("The JSON web key needs 'kty'.");
+  if (!kty) return bad_parameter("The JSON web key needs 'kty'.");
   j.kty = *kty;
   COFFER_ASSIGN_OR_RETURN(auto crv, opt_string(o, "crv"));
   j.crv = crv.value_or("");
@@ -103,7 +75,7 @@ json::object key_attributes_json(const vault::VaultInfo& vault, const vault::Key
   return o;
 }
 
-void add_metadata(json::object& o, const vault::VaultInfo& vault, const vault::KeyProperties& p) {
+void add_key_metadata(json::object& o, const vault::VaultInfo& vault, const vault::KeyProperties& p) {
   o["attributes"] = key_attributes_json(vault, p);
   add_tags(o, p.tags);
   if (p.managed) o["managed"] = true;
@@ -115,23 +87,23 @@ Result<vault::KeyDraft> parse_key_create(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
   vault::KeyDraft d;
   COFFER_ASSIGN_OR_RETURN(auto kty, opt_string(o, "kty"));
-  if (!kty || kty->empty()) return bad("Property 'kty' is required: RSA, EC or oct.");
+  if (!kty || kty->empty()) return bad_parameter("Property 'kty' is required: RSA, EC or oct.");
   d.kty = *kty;
   COFFER_ASSIGN_OR_RETURN(auto size, opt_int(o, "key_size"));
   if (size) {
-    if (*size <= 0 || *size > 16384) return bad("Property 'key_size' is out of range.");
+    if (*size <= 0 || *size > 16384) return bad_parameter("Property 'key_size' is out of range.");
     d.key_size = static_cast<int>(*size);
   }
   COFFER_ASSIGN_OR_RETURN(auto exponent, opt_int(o, "public_exponent"));
   if (exponent) {
-    if (*exponent <= 0) return bad("Property 'public_exponent' must be positive.");
+    if (*exponent <= 0) return bad_parameter("Property 'public_exponent' must be positive.");
     d.public_exponent = static_cast<uint64_t>(*exponent);
   }
   COFFER_ASSIGN_OR_RETURN(d.crv, opt_string(o, "crv"));
   COFFER_ASSIGN_OR_RETURN(d.key_ops, opt_string_array(o, "key_ops"));
   COFFER_ASSIGN_OR_RETURN(auto tags, opt_string_map(o, "tags"));
   if (tags) d.tags = std::move(*tags);
-  COFFER_ASSIGN_OR_RETURN(ParsedKeyAttributes a, parse_attributes(o));
+  COFFER_ASSIGN_OR_RETURN(RequestAttributes a, parse_request_attributes(o, /*with_exportable=*/true));
   d.enabled = a.enabled.value_or(true);
   d.exportable = a.exportable.value_or(false);
   if (a.not_before) d.not_before = *a.not_before;
@@ -145,7 +117,7 @@ Result<vault::KeyImport> parse_key_import(std::string_view body) {
   WipeOnExit wipe(o);  // private key members
   vault::KeyImport im;
   COFFER_ASSIGN_OR_RETURN(auto key, opt_object(o, "key"));
-  if (!key) return bad("Property 'key' (a JSON web key) is required.");
+  if (!key) return bad_parameter("Property 'key' (a JSON web key) is required.");
   WipeOnExit wipe_copy(*key);
   COFFER_ASSIGN_OR_RETURN(im.jwk, parse_jwk(*key));
   COFFER_ASSIGN_OR_RETURN(im.key_ops, opt_string_array(*key, "key_ops"));
@@ -153,7 +125,7 @@ Result<vault::KeyImport> parse_key_import(std::string_view body) {
   im.hsm = hsm.value_or(false);
   COFFER_ASSIGN_OR_RETURN(auto tags, opt_string_map(o, "tags"));
   if (tags) im.tags = std::move(*tags);
-  COFFER_ASSIGN_OR_RETURN(ParsedKeyAttributes a, parse_attributes(o));
+  COFFER_ASSIGN_OR_RETURN(RequestAttributes a, parse_request_attributes(o, /*with_exportable=*/true));
   im.enabled = a.enabled.value_or(true);
   im.exportable = a.exportable.value_or(false);
   if (a.not_before) im.not_before = *a.not_before;
@@ -167,7 +139,7 @@ Result<vault::KeyPatch> parse_key_update(std::string_view body) {
   vault::KeyPatch p;
   COFFER_ASSIGN_OR_RETURN(p.key_ops, opt_string_array(o, "key_ops"));
   COFFER_ASSIGN_OR_RETURN(p.tags, opt_string_map(o, "tags"));
-  COFFER_ASSIGN_OR_RETURN(ParsedKeyAttributes a, parse_attributes(o));
+  COFFER_ASSIGN_OR_RETURN(RequestAttributes a, parse_request_attributes(o, /*with_exportable=*/true));
   p.enabled = a.enabled;
   p.not_before = a.not_before;
   p.expires = a.expires;
@@ -181,14 +153,14 @@ Result<KeyOperationRequest> parse_key_operation(std::string_view body, bool veri
   WipeOnExit wipe(o);  // an encrypt or wrap request carries plaintext
   KeyOperationRequest r;
   COFFER_ASSIGN_OR_RETURN(auto alg, opt_string(o, "alg"));
-  if (!alg || alg->empty()) return bad("Property 'alg' is required.");
+  if (!alg || alg->empty()) return bad_parameter("Property 'alg' is required.");
   r.alg = *alg;
   COFFER_ASSIGN_OR_RETURN(auto value, opt_bytes(o, "value"));
-  if (!value) return bad("Property 'value' (base64url) is required.");
+  if (!value) return bad_parameter("Property 'value' (base64url) is required.");
   r.value = std::move(*value);
   if (verify) {
     COFFER_ASSIGN_OR_RETURN(auto digest, opt_bytes(o, "digest"));
-    if (!digest) return bad("Property 'digest' (base64url) is required.");
+    if (!digest) return bad_parameter("Property 'digest' (base64url) is required.");
     r.digest = std::move(*digest);
   }
   COFFER_ASSIGN_OR_RETURN(auto iv, opt_bytes(o, "iv"));
@@ -202,7 +174,7 @@ Result<KeyOperationRequest> parse_key_operation(std::string_view body, bool veri
 
 Result<int64_t> parse_iso_duration(std::string_view text) {
   const auto invalid = [&] {
-    return bad("'" + std::string(text.substr(0, 64)) + "' is not an ISO-8601 duration (e.g. P90D).");
+    return bad_parameter("'" + std::string(text.substr(0, 64)) + "' is not an ISO-8601 duration (e.g. P90D).");
   };
   if (text.size() < 3 || text[0] != 'P') return invalid();
   int64_t total = 0;
@@ -254,16 +226,16 @@ Result<vault::RotationPolicy> parse_rotation_policy(std::string_view body) {
   vault::RotationPolicy p;
   auto it = o.find("lifetimeActions");
   if (it != o.end() && !it->value().is_null()) {
-    if (!it->value().is_array()) return bad("Property 'lifetimeActions' must be an array.");
+    if (!it->value().is_array()) return bad_parameter("Property 'lifetimeActions' must be an array.");
     for (const auto& v : it->value().get_array()) {
-      if (!v.is_object()) return bad("Each lifetime action must be an object.");
+      if (!v.is_object()) return bad_parameter("Each lifetime action must be an object.");
       const auto& la = v.get_object();
       vault::LifetimeAction a;
       COFFER_ASSIGN_OR_RETURN(auto trigger, opt_object(la, "trigger"));
       COFFER_ASSIGN_OR_RETURN(auto action, opt_object(la, "action"));
-      if (!trigger || !action) return bad("A lifetime action needs 'trigger' and 'action'.");
+      if (!trigger || !action) return bad_parameter("A lifetime action needs 'trigger' and 'action'.");
       COFFER_ASSIGN_OR_RETURN(auto type, opt_string(*action, "type"));
-      if (!type) return bad("A lifetime action needs action.type (Rotate or Notify).");
+      if (!type) return bad_parameter("A lifetime action needs action.type (Rotate or Notify).");
       a.action = *type;
       COFFER_ASSIGN_OR_RETURN(a.time_after_create, opt_string(*trigger, "timeAfterCreate"));
       COFFER_ASSIGN_OR_RETURN(a.time_before_expiry, opt_string(*trigger, "timeBeforeExpiry"));
@@ -289,7 +261,7 @@ Result<vault::RotationPolicy> parse_rotation_policy(std::string_view body) {
 Result<int> parse_rng(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
   COFFER_ASSIGN_OR_RETURN(auto count, opt_int(o, "count"));
-  if (!count || *count < 1 || *count > 128) return bad("Property 'count' must be an integer from 1 to 128.");
+  if (!count || *count < 1 || *count > 128) return bad_parameter("Property 'count' must be an integer from 1 to 128.");
   return static_cast<int>(*count);
 }
 
@@ -308,7 +280,7 @@ json::object key_bundle(const std::string& base, const vault::VaultInfo& vault, 
   if (!j.x.empty()) key["x"] = base64url_encode(j.x);
   if (!j.y.empty()) key["y"] = base64url_encode(j.y);
   json::object o{{"key", std::move(key)}};
-  add_metadata(o, vault, p);
+  add_key_metadata(o, vault, p);
   if (p.release_policy) {
     o["release_policy"] = json::object{{"contentType", p.release_policy->content_type},
                                        {"immutable", p.release_policy->immutable},
@@ -320,7 +292,7 @@ json::object key_bundle(const std::string& base, const vault::VaultInfo& vault, 
 json::object key_item(const std::string& base, const vault::VaultInfo& vault, const vault::KeyProperties& p,
                       bool versioned_id) {
   json::object o{{"kid", versioned_id ? key_id(base, p) : base + "/keys/" + p.name}};
-  add_metadata(o, vault, p);
+  add_key_metadata(o, vault, p);
   return o;
 }
 

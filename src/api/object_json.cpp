@@ -1,5 +1,7 @@
 #include "api/object_json.hpp"
 
+#include "api/json_body.hpp"
+
 namespace coffer::api {
 namespace json = boost::json;
 
@@ -19,6 +21,27 @@ void add_tags(json::object& o, const vault::Tags& tags) {
   json::object t;
   for (const auto& [k, v] : tags) t[k] = v;
   o["tags"] = std::move(t);
+}
+
+Result<RequestAttributes> parse_request_attributes(const json::object& body, bool with_exportable) {
+  RequestAttributes out;
+  COFFER_ASSIGN_OR_RETURN(auto attrs, opt_object(body, "attributes"));
+  if (!attrs) return out;
+  COFFER_ASSIGN_OR_RETURN(out.enabled, opt_bool(*attrs, "enabled"));
+  if (with_exportable) {
+    COFFER_ASSIGN_OR_RETURN(out.exportable, opt_bool(*attrs, "exportable"));
+  }
+  COFFER_ASSIGN_OR_RETURN(auto nbf, opt_int(*attrs, "nbf"));
+  COFFER_ASSIGN_OR_RETURN(auto exp, opt_int(*attrs, "exp"));
+  const auto sent_null = [&](std::string_view key) {
+    auto it = attrs->find(key);
+    return it != attrs->end() && it->value().is_null();
+  };
+  if (nbf || sent_null("nbf")) out.not_before = nbf;
+  if (exp || sent_null("exp")) out.expires = exp;
+  if (nbf && exp && *nbf > *exp)
+    return bad_parameter("The 'nbf' attribute must not be later than the 'exp' attribute.");
+  return out;
 }
 
 }  // namespace coffer::api

@@ -4,6 +4,7 @@
 
 #include "api/json_body.hpp"
 #include "api/responses.hpp"
+#include "api/route_support.hpp"
 #include "auth/operation_actions.hpp"
 #include "auth/role_definition.hpp"
 #include "common/ascii.hpp"
@@ -140,11 +141,6 @@ Result<Filter> parse_filter(std::optional<std::string_view> text) {
   return f;
 }
 
-Operation op(std::string name, std::string scope, std::function<http::Response()> run) {
-  std::string action(auth::action_of(name));
-  return Operation{std::move(name), std::move(action), std::move(scope), "", std::move(run)};
-}
-
 http::Response put_definition(const http::Request& req, const std::string& name, const std::string& scope,
                               const std::string& prefix, const RbacContext& ctx) {
   auto body = parse_json_object(req.body);
@@ -265,15 +261,15 @@ std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget
   if (!scope_r.ok()) {
     // Authorize at the host's own scope, then explain what is wrong with the URL.
     const Status why = scope_r.status();
-    return op(definitions ? "RoleDefinitionList" : "RoleAssignmentList", prefix.empty() ? "/" : prefix,
-              [why] { return rbac_error(why); });
+    return coffer_operation(definitions ? "RoleDefinitionList" : "RoleAssignmentList", prefix.empty() ? "/" : prefix,
+                            [why] { return rbac_error(why); });
   }
   const std::string scope = *scope_r;
   auto& rbac = ctx.rbac;
 
   if (definitions) {
     if (name.empty() && m == "GET") {
-      return op("RoleDefinitionList", scope, [&, scope] {
+      return coffer_operation("RoleDefinitionList", scope, [&, scope] {
         auto filter = parse_filter(target.param("$filter"));
         if (!filter.ok()) return rbac_error(filter.status());
         json::array items;
@@ -290,17 +286,17 @@ std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget
     }
     if (name.empty()) return std::nullopt;
     if (m == "GET") {
-      return op("RoleDefinitionGet", scope, [&, name] {
+      return coffer_operation("RoleDefinitionGet", scope, [&, name] {
         auto r = rbac.get_role(name);
         return r.ok() ? json_response(200, definition_json(*r)) : rbac_error(r.status());
       });
     }
     if (m == "PUT") {
-      return op("RoleDefinitionCreateOrUpdate", scope,
-                [&, name, scope, prefix] { return put_definition(req, name, scope, prefix, ctx); });
+      return coffer_operation("RoleDefinitionCreateOrUpdate", scope,
+                              [&, name, scope, prefix] { return put_definition(req, name, scope, prefix, ctx); });
     }
     if (m == "DELETE") {
-      return op("RoleDefinitionDelete", scope, [&, name] {
+      return coffer_operation("RoleDefinitionDelete", scope, [&, name] {
         auto r = rbac.delete_role(name);
         return r.ok() ? json_response(200, definition_json(*r)) : rbac_error(r.status());
       });
@@ -309,7 +305,7 @@ std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget
   }
 
   if (name.empty() && m == "GET") {
-    return op("RoleAssignmentList", scope, [&, scope] {
+    return coffer_operation("RoleAssignmentList", scope, [&, scope] {
       auto filter = parse_filter(target.param("$filter"));
       if (!filter.ok()) return rbac_error(filter.status());
       json::array items;
@@ -324,7 +320,7 @@ std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget
   }
   if (name.empty()) return std::nullopt;
   if (m == "GET") {
-    return op("RoleAssignmentGet", scope, [&, name, scope] {
+    return coffer_operation("RoleAssignmentGet", scope, [&, name, scope] {
       auto a = rbac.get_assignment(name);
       if (!a.ok()) return rbac_error(a.status());
       if (!related(a->scope, scope)) return rbac_error(assignment_not_found());  // not visible from here
@@ -332,10 +328,11 @@ std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget
     });
   }
   if (m == "PUT") {
-    return op("RoleAssignmentCreate", scope, [&, name, scope] { return put_assignment(req, name, scope, ctx); });
+    return coffer_operation("RoleAssignmentCreate", scope,
+                            [&, name, scope] { return put_assignment(req, name, scope, ctx); });
   }
   if (m == "DELETE") {
-    return op("RoleAssignmentDelete", scope, [&, name, scope] {
+    return coffer_operation("RoleAssignmentDelete", scope, [&, name, scope] {
       auto a = rbac.get_assignment(name);
       if (!a.ok()) return rbac_error(a.status());
       if (!auth::scope_covers(scope, a->scope)) return rbac_error(assignment_not_found());

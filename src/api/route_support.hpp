@@ -1,6 +1,6 @@
-// What every data-plane route file shares: an Operation on one of AKV's
-// vault data actions, and a service result answered as JSON or as the AKV
-// error it carries.
+// What every route file shares: an Operation on one of AKV's vault data
+// actions or on Coffer's own objects, and a service result answered as JSON
+// or as the AKV error it carries.
 #pragma once
 
 #include <functional>
@@ -9,6 +9,7 @@
 
 #include "api/operation.hpp"
 #include "api/responses.hpp"
+#include "auth/operation_actions.hpp"
 #include "common/status.hpp"
 
 namespace coffer::api {
@@ -18,6 +19,13 @@ inline Operation data_operation(std::string name, std::string_view action, std::
                                 std::function<http::Response()> run) {
   return Operation{std::move(name), "Microsoft.KeyVault/vaults/" + std::string(action), std::move(scope),
                    std::move(object_id), std::move(run)};
+}
+
+// An operation on Coffer's own objects (principals, credentials, groups, role
+// assignments): its data action is the one auth::action_of maps its name to.
+inline Operation coffer_operation(std::string name, std::string scope, std::function<http::Response()> run) {
+  std::string action(auth::action_of(name));
+  return Operation{std::move(name), std::move(action), std::move(scope), "", std::move(run)};
 }
 
 template <typename T, typename F>

@@ -10,39 +10,13 @@ namespace coffer::api {
 namespace json = boost::json;
 namespace {
 
-struct ParsedAttributes {
-  std::optional<bool> enabled;
-  std::optional<std::optional<int64_t>> not_before;
-  std::optional<std::optional<int64_t>> expires;
-};
-
-bool is_null_member(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_null();
-}
-
-Result<ParsedAttributes> parse_attributes(const json::object& body) {
-  ParsedAttributes out;
-  COFFER_ASSIGN_OR_RETURN(auto attrs, opt_object(body, "attributes"));
-  if (!attrs) return out;
-  COFFER_ASSIGN_OR_RETURN(out.enabled, opt_bool(*attrs, "enabled"));
-  COFFER_ASSIGN_OR_RETURN(auto nbf, opt_int(*attrs, "nbf"));
-  COFFER_ASSIGN_OR_RETURN(auto exp, opt_int(*attrs, "exp"));
-  if (nbf || is_null_member(*attrs, "nbf")) out.not_before = nbf;
-  if (exp || is_null_member(*attrs, "exp")) out.expires = exp;
-  if (nbf && exp && *nbf > *exp) {
-    return Status(Code::kBadParameter, "The 'nbf' attribute must not be later than the 'exp' attribute.");
-  }
-  return out;
-}
-
 std::string secret_id(const std::string& base, const vault::SecretProperties& p, bool versioned) {
   std::string id = base + "/secrets/" + p.name;
   if (versioned) id += "/" + p.version;
   return id;
 }
 
-void add_metadata(json::object& o, const vault::VaultInfo& vault, const vault::SecretProperties& p) {
+void add_secret_metadata(json::object& o, const vault::VaultInfo& vault, const vault::SecretProperties& p) {
   o["attributes"] = attributes_json(vault, p.attributes);
   add_tags(o, p.tags);
   if (p.content_type) o["contentType"] = *p.content_type;
@@ -61,7 +35,7 @@ Result<vault::SecretDraft> parse_secret_set(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(d.content_type, opt_string(o, "contentType"));
   COFFER_ASSIGN_OR_RETURN(auto tags, opt_string_map(o, "tags"));
   if (tags) d.tags = std::move(*tags);
-  COFFER_ASSIGN_OR_RETURN(ParsedAttributes a, parse_attributes(o));
+  COFFER_ASSIGN_OR_RETURN(RequestAttributes a, parse_request_attributes(o));
   d.enabled = a.enabled.value_or(true);
   if (a.not_before) d.not_before = *a.not_before;
   if (a.expires) d.expires = *a.expires;
@@ -73,7 +47,7 @@ Result<vault::SecretPatch> parse_secret_update(std::string_view body) {
   vault::SecretPatch p;
   COFFER_ASSIGN_OR_RETURN(p.content_type, opt_string(o, "contentType"));
   COFFER_ASSIGN_OR_RETURN(p.tags, opt_string_map(o, "tags"));
-  COFFER_ASSIGN_OR_RETURN(ParsedAttributes a, parse_attributes(o));
+  COFFER_ASSIGN_OR_RETURN(RequestAttributes a, parse_request_attributes(o));
   p.enabled = a.enabled;
   p.not_before = a.not_before;
   p.expires = a.expires;
@@ -90,7 +64,7 @@ Result<std::string> parse_value_body(std::string_view body) {
 json::object secret_bundle(const std::string& base, const vault::VaultInfo& vault, const vault::SecretProperties& p) {
   json::object o;
   o["id"] = secret_id(base, p, true);
-  add_metadata(o, vault, p);
+  add_secret_metadata(o, vault, p);
   // A certificate's secret names its key (same name and version), as AKV does.
   if (p.managed) o["kid"] = base + "/keys/" + p.name + "/" + p.version;
   // 2025-07-01+: the version of the previous certificate (bundles only, not list items).
@@ -117,7 +91,7 @@ http::Response secret_value_response(const std::string& base, const vault::Vault
 json::object secret_item(const std::string& base, const vault::VaultInfo& vault, const vault::SecretProperties& p,
                          bool versioned_id) {
   json::object o{{"id", secret_id(base, p, versioned_id)}};
-  add_metadata(o, vault, p);
+  add_secret_metadata(o, vault, p);
   return o;
 }
 

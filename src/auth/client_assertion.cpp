@@ -2,13 +2,12 @@
 
 #include <ctime>
 
+#include "auth/jwt.hpp"
 #include "common/base64.hpp"
 #include "common/time_format.hpp"
 
 namespace coffer::auth {
 namespace {
-
-constexpr int64_t kSkewSeconds = 300;
 
 Status invalid_request(std::string description) {
   return Status(Code::kBadParameter, std::move(description), "invalid_request");
@@ -16,7 +15,7 @@ Status invalid_request(std::string description) {
 Status invalid_client(std::string description) {
   return Status(Code::kUnauthorized, std::move(description), "invalid_client");
 }
-Status malformed(const std::string& why) {
+Status malformed_assertion(const std::string& why) {
   return invalid_request("AADSTS50027: JWT token is invalid or malformed. " + why);
 }
 
@@ -29,11 +28,6 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
-std::string trim_slash(std::string s) {
-  while (!s.empty() && s.back() == '/') s.pop_back();
-  return s;
-}
-
 }  // namespace
 
 ClientAssertionVerifier::ClientAssertionVerifier(ServicePrincipalRegistry& principals,
@@ -44,17 +38,19 @@ ClientAssertionVerifier::ClientAssertionVerifier(ServicePrincipalRegistry& princ
 Result<Principal> ClientAssertionVerifier::authenticate(const std::string& client_id, std::string_view assertion,
                                                         const std::vector<std::string>& token_endpoints) {
   auto jws = parse_compact_jws(assertion);
-  if (!jws.ok()) return malformed(jws.status().message());
+  if (!jws.ok()) return malformed_assertion(jws.status().message());
   const std::string alg = string_member(jws->header, "alg").value_or("");
-  if (alg.empty()) return malformed("The header has no 'alg'.");
+  if (alg.empty()) return malformed_assertion("The header has no 'alg'.");
   if (!crypto::is_accepted_jws_algorithm(alg)) {
-    return malformed("The signing algorithm " + quoted(alg.substr(0, 32)) +
-                     " is not accepted (RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384).");
+    return malformed_assertion("The signing algorithm " + quoted(alg.substr(0, 32)) +
+                               " is not accepted (RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384).");
   }
-  if (jws->header.contains("crit")) return malformed("The header has critical extensions, which are not supported.");
+  if (jws->header.contains("crit"))
+    return malformed_assertion("The header has critical extensions, which are not supported.");
   const auto iss = string_member(jws->claims, "iss");
   const auto sub = string_member(jws->claims, "sub");
-  if (!iss || iss->empty() || !sub || sub->empty()) return malformed("The 'iss' and 'sub' claims are required.");
+  if (!iss || iss->empty() || !sub || sub->empty())
+    return malformed_assertion("The 'iss' and 'sub' claims are required.");
   if (*iss == *sub && (client_id.empty() || client_id == *iss)) {
     return certificate(*iss, *jws, alg, token_endpoints);
   }
@@ -66,10 +62,10 @@ Result<Principal> ClientAssertionVerifier::authenticate(const std::string& clien
 
 Status ClientAssertionVerifier::check_times(const CompactJws& jws) const {
   const auto exp = time_member(jws.claims, "exp");
-  if (!exp) return malformed("The 'exp' claim is required.");
+  if (!exp) return malformed_assertion("The 'exp' claim is required.");
   const auto nbf = time_member(jws.claims, "nbf");
   const int64_t now = clock_.now();
-  if (*exp + kSkewSeconds <= now || (nbf && *nbf > now + kSkewSeconds)) {
+  if (*exp + kClockSkewSeconds <= now || (nbf && *nbf > now + kClockSkewSeconds)) {
     return invalid_client("AADSTS700024: Client assertion is not within its valid time range. Current time: " +
                           to_iso8601(now, UtcSuffix::kZ) + ", assertion valid from " +
                           (nbf ? to_iso8601(*nbf, UtcSuffix::kZ) : std::string("(unset)")) +
@@ -129,7 +125,7 @@ Result<Principal> ClientAssertionVerifier::certificate(const std::string& client
                                                        const std::vector<std::string>& token_endpoints) {
   const auto x5t_s256 = string_member(jws.header, "x5t#S256");
   const auto x5t = string_member(jws.header, "x5t");
-  if (!x5t_s256 && !x5t) return malformed("The header must name the certificate with 'x5t' or 'x5t#S256'.");
+  if (!x5t_s256 && !x5t) return malformed_assertion("The header must name the certificate with 'x5t' or 'x5t#S256'.");
   // MSAL pads the base64url thumbprint ("…="); compare the decoded bytes.
   const auto raw_thumbprint = base64url_decode(x5t_s256 ? *x5t_s256 : *x5t);
   const std::string thumbprint = raw_thumbprint ? base64url_encode(*raw_thumbprint) : std::string();
@@ -150,7 +146,7 @@ Result<Principal> ClientAssertionVerifier::certificate(const std::string& client
   bool aud_ok = false;
   for (const auto& a : aud) {
     for (const auto& e : token_endpoints) {
-      if (trim_slash(a) == trim_slash(e)) aud_ok = true;
+      if (without_trailing_slashes(a) == without_trailing_slashes(e)) aud_ok = true;
     }
   }
   if (!aud_ok) {
@@ -161,7 +157,7 @@ Result<Principal> ClientAssertionVerifier::certificate(const std::string& client
         quoted(token_endpoints.empty() ? std::string() : token_endpoints.front()) + ".");
   }
   const auto jti = string_member(jws.claims, "jti");
-  if (!jti || jti->empty()) return malformed("The 'jti' claim is required.");
+  if (!jti || jti->empty()) return malformed_assertion("The 'jti' claim is required.");
 
   auto info = crypto::parse_certificate(cert->der);
   if (!info.ok()) return Status(Code::kInternal, "stored certificate credential cannot be parsed");
@@ -171,7 +167,7 @@ Result<Principal> ClientAssertionVerifier::certificate(const std::string& client
         "signature value did not match the expected signature value.]");
   }
   const int64_t now = clock_.now();
-  if (now + kSkewSeconds < cert->not_before || now >= cert->not_after) {
+  if (now + kClockSkewSeconds < cert->not_before || now >= cert->not_after) {
     return invalid_client(
         "AADSTS700027: Client assertion failed signature validation. [Reason - The certificate "
         "credential is outside its validity period (" +

@@ -6,16 +6,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "auth/jwt.hpp"
+
 namespace coffer::auth {
 namespace json = boost::json;
 namespace {
 
 constexpr std::streamsize kMaxFileBytes = 512 * 1024;
-
-std::string trim_slash(std::string s) {
-  while (!s.empty() && s.back() == '/') s.pop_back();
-  return s;
-}
 
 Status unavailable(std::string message) { return Status(Code::kUnavailable, std::move(message)); }
 
@@ -47,11 +44,11 @@ std::optional<crypto::JwsPublicKey> pick(const JwkSet& set, const std::string& k
 
 OidcDiscoveryKeySource::OidcDiscoveryKeySource(HttpsGet get, std::map<std::string, std::string> jwks_files)
     : get_(std::move(get)) {
-  for (auto& [issuer, path] : jwks_files) files_.emplace(trim_slash(issuer), std::move(path));
+  for (auto& [issuer, path] : jwks_files) files_.emplace(without_trailing_slashes(issuer), std::move(path));
 }
 
 Result<std::string> OidcDiscoveryKeySource::fetch_jwks(const std::string& issuer) {
-  const std::string base = trim_slash(issuer);
+  const std::string base = without_trailing_slashes(issuer);
   if (auto it = files_.find(base); it != files_.end()) return read_small_file(it->second);
   if (base.rfind("https://", 0) != 0) return unavailable("the issuer '" + issuer + "' is not an https URL");
   if (!get_) return unavailable("no JWKS file is configured for the issuer '" + issuer + "'");
@@ -64,7 +61,7 @@ Result<std::string> OidcDiscoveryKeySource::fetch_jwks(const std::string& issuer
   if (ec || !doc.is_object())
     return unavailable("the OpenID configuration at " + discovery_url + " is not a JSON object");
   auto stated = string_member(doc.get_object(), "issuer");
-  if (!stated || trim_slash(*stated) != base) {
+  if (!stated || without_trailing_slashes(*stated) != base) {
     return unavailable("the OpenID configuration at " + discovery_url + " names another issuer");
   }
   auto jwks_uri = string_member(doc.get_object(), "jwks_uri");

@@ -12,8 +12,6 @@ namespace {
 constexpr std::size_t kMaxJwksBytes = 512 * 1024;
 constexpr std::size_t kMaxJwksKeys = 100;
 
-Status malformed(std::string why) { return Status(Code::kBadParameter, std::move(why)); }
-
 std::optional<json::object> decode_object(std::string_view part) {
   auto raw = base64url_decode(part);
   if (!raw) return std::nullopt;
@@ -26,19 +24,19 @@ std::optional<json::object> decode_object(std::string_view part) {
 }  // namespace
 
 Result<CompactJws> parse_compact_jws(std::string_view token) {
-  if (token.empty()) return malformed("The assertion is empty.");
-  if (token.size() > kMaxAssertionBytes) return malformed("The assertion is too large.");
+  if (token.empty()) return bad_parameter("The assertion is empty.");
+  if (token.size() > kMaxAssertionBytes) return bad_parameter("The assertion is too large.");
   const auto dot1 = token.find('.');
   const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
-    return malformed("The assertion is not a compact JWS (three dot-separated parts).");
+    return bad_parameter("The assertion is not a compact JWS (three dot-separated parts).");
   }
   auto header = decode_object(token.substr(0, dot1));
   auto claims = decode_object(token.substr(dot1 + 1, dot2 - dot1 - 1));
-  if (!header || !claims) return malformed("The assertion's header or payload is not base64url-encoded JSON.");
+  if (!header || !claims) return bad_parameter("The assertion's header or payload is not base64url-encoded JSON.");
   auto sig = base64url_decode(token.substr(dot2 + 1));
-  if (!sig) return malformed("The assertion's signature is not base64url.");
-  if (sig->empty()) return malformed("The assertion is not signed.");
+  if (!sig) return bad_parameter("The assertion's signature is not base64url.");
+  if (sig->empty()) return bad_parameter("The assertion is not signed.");
   CompactJws out;
   out.header = std::move(*header);
   out.claims = std::move(*claims);
@@ -80,13 +78,13 @@ std::vector<std::string> audience_claim(const json::object& claims) {
 }
 
 Result<JwkSet> parse_jwks(std::string_view text) {
-  if (text.size() > kMaxJwksBytes) return malformed("The JWK Set document is too large.");
+  if (text.size() > kMaxJwksBytes) return bad_parameter("The JWK Set document is too large.");
   boost::system::error_code ec;
   json::value doc = json::parse(text, ec);
-  if (ec || !doc.is_object()) return malformed("The JWK Set document is not a JSON object.");
+  if (ec || !doc.is_object()) return bad_parameter("The JWK Set document is not a JSON object.");
   const json::value* keys = doc.get_object().if_contains("keys");
-  if (!keys || !keys->is_array()) return malformed("The JWK Set document has no 'keys' array.");
-  if (keys->get_array().size() > kMaxJwksKeys) return malformed("The JWK Set document holds too many keys.");
+  if (!keys || !keys->is_array()) return bad_parameter("The JWK Set document has no 'keys' array.");
+  if (keys->get_array().size() > kMaxJwksKeys) return bad_parameter("The JWK Set document holds too many keys.");
   JwkSet out;
   for (const auto& k : keys->get_array()) {
     if (!k.is_object()) {
@@ -117,7 +115,7 @@ Result<JwkSet> parse_jwks(std::string_view text) {
       out.without_kid.push_back(std::move(*key));
     }
   }
-  if (out.empty()) return malformed("The JWK Set document has no usable signature key.");
+  if (out.empty()) return bad_parameter("The JWK Set document has no usable signature key.");
   return out;
 }
 

@@ -18,6 +18,14 @@
 namespace coffer::auth {
 
 inline constexpr std::size_t kMaxAssertionBytes = 16 * 1024;
+// How far a token's or certificate's times may be off our clock (as Entra ID allows).
+inline constexpr int64_t kClockSkewSeconds = 300;
+
+// An issuer or audience URL compared as Entra ID does: trailing slashes do not count.
+inline std::string without_trailing_slashes(std::string s) {
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  return s;
+}
 
 // A compact JWS split into its parts. The signature is not checked.
 struct CompactJws {

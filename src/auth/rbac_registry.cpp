@@ -100,20 +100,18 @@ std::string key(std::string_view prefix, const std::string& id) { return std::st
 
 // ---- validation ----------------------------------------------------------
 
-Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
-
 Status validate_display_name(const std::string& name, std::string_view what, std::size_t max) {
   if (name.empty() || name.size() > max) {
-    return bad(std::string(what) + " must be 1-" + std::to_string(max) + " characters.");
+    return bad_parameter(std::string(what) + " must be 1-" + std::to_string(max) + " characters.");
   }
   for (unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f) return bad(std::string(what) + " contains control characters.");
+    if (c < 0x20 || c == 0x7f) return bad_parameter(std::string(what) + " contains control characters.");
   }
   return Status::Ok();
 }
 
 Status validate_patterns(std::vector<std::string>& patterns) {
-  if (patterns.size() > 200) return bad("A permission may list at most 200 actions.");
+  if (patterns.size() > 200) return bad_parameter("A permission may list at most 200 actions.");
   for (const auto& p : patterns) COFFER_RETURN_IF_ERROR(validate_action_pattern(p));
   return Status::Ok();
 }
@@ -281,13 +279,13 @@ Result<RoleDefinition> RbacRegistry::put_role(RoleDefinition def) {
   def.name = lower_ascii(def.name);
   def.built_in = false;
   def.assignable_role_ids.clear();
-  if (!is_guid(def.name)) return bad("The role definition name must be a GUID.");
+  if (!is_guid(def.name)) return bad_parameter("The role definition name must be a GUID.");
   if (find_builtin_role(def.name)) {
-    return bad("Cannot re-use the name/GUID matching that of a built-in role. Please use a unique role ID.");
+    return bad_parameter("Cannot re-use the name/GUID matching that of a built-in role. Please use a unique role ID.");
   }
   COFFER_RETURN_IF_ERROR(validate_display_name(def.role_name, "roleName", 512));
-  if (def.description.size() > 2048) return bad("description must be at most 2048 characters.");
-  if (def.permissions.empty() || def.permissions.size() > 10) return bad("A role needs 1-10 permissions.");
+  if (def.description.size() > 2048) return bad_parameter("description must be at most 2048 characters.");
+  if (def.permissions.empty() || def.permissions.size() > 10) return bad_parameter("A role needs 1-10 permissions.");
   bool grants_something = false;
   for (auto& p : def.permissions) {
     COFFER_RETURN_IF_ERROR(validate_patterns(p.actions));
@@ -296,9 +294,9 @@ Result<RoleDefinition> RbacRegistry::put_role(RoleDefinition def) {
     COFFER_RETURN_IF_ERROR(validate_patterns(p.not_data_actions));
     grants_something = grants_something || !p.actions.empty() || !p.data_actions.empty();
   }
-  if (!grants_something) return bad("A role must grant at least one action or data action.");
+  if (!grants_something) return bad_parameter("A role must grant at least one action or data action.");
   if (def.assignable_scopes.empty()) def.assignable_scopes = {"/"};
-  if (def.assignable_scopes.size() > 50) return bad("A role may list at most 50 assignable scopes.");
+  if (def.assignable_scopes.size() > 50) return bad_parameter("A role may list at most 50 assignable scopes.");
   for (auto& s : def.assignable_scopes) {
     COFFER_ASSIGN_OR_RETURN(s, normalize_scope(s));
   }
@@ -306,7 +304,7 @@ Result<RoleDefinition> RbacRegistry::put_role(RoleDefinition def) {
   MutexLock lock(write_mu_);
   COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   if (state_.roles.size() >= kMaxListEntries && !state_.roles.count(def.name)) {
-    return bad("This server holds the maximum number of custom roles.");
+    return bad_parameter("This server holds the maximum number of custom roles.");
   }
   const std::string wanted = lower_ascii(def.role_name);
   for (const auto& r : builtin_roles()) {
@@ -329,7 +327,7 @@ Result<RoleDefinition> RbacRegistry::put_role(RoleDefinition def) {
 
 Result<RoleDefinition> RbacRegistry::delete_role(std::string_view id_in) {
   const std::string id = lower_ascii(id_in);
-  if (find_builtin_role(id)) return bad("Built-in roles cannot be deleted.");
+  if (find_builtin_role(id)) return bad_parameter("Built-in roles cannot be deleted.");
   MutexLock lock(write_mu_);
   COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   auto it = state_.roles.find(id);
@@ -361,16 +359,16 @@ Result<RoleAssignment> RbacRegistry::create_assignment_locked(RoleAssignment a) 
   a.name = lower_ascii(a.name);
   a.principal_id = lower_ascii(a.principal_id);
   a.role_definition_id = lower_ascii(a.role_definition_id);
-  if (!is_guid(a.name)) return bad("The role assignment name must be a GUID.");
-  if (!is_guid(a.principal_id)) return bad("principalId must be an object id (a GUID).");
-  if (!is_guid(a.role_definition_id)) return bad("roleDefinitionId must name a role definition by its GUID.");
+  if (!is_guid(a.name)) return bad_parameter("The role assignment name must be a GUID.");
+  if (!is_guid(a.principal_id)) return bad_parameter("principalId must be an object id (a GUID).");
+  if (!is_guid(a.role_definition_id)) return bad_parameter("roleDefinitionId must name a role definition by its GUID.");
   COFFER_ASSIGN_OR_RETURN(a.scope, normalize_scope(a.scope));
   const RoleDefinition* role = role_locked(a.role_definition_id);
   if (!role) return role_not_found(a.role_definition_id);
   const bool assignable = std::any_of(role->assignable_scopes.begin(), role->assignable_scopes.end(),
                                       [&](const std::string& s) { return scope_covers(s, a.scope); });
   if (!assignable) {
-    return bad("The role '" + role->role_name + "' is not assignable at scope '" + a.scope + "'.");
+    return bad_parameter("The role '" + role->role_name + "' is not assignable at scope '" + a.scope + "'.");
   }
   if (auto it = state_.assignments.find(a.name); it != state_.assignments.end()) {
     const RoleAssignment& old = it->second;
@@ -387,7 +385,7 @@ Result<RoleAssignment> RbacRegistry::create_assignment_locked(RoleAssignment a) 
     }
   }
   if (state_.assignments.size() >= 100 * kMaxListEntries) {
-    return bad("This server holds the maximum number of role assignments.");
+    return bad_parameter("This server holds the maximum number of role assignments.");
   }
   const std::string record = encode_assignment(a);
   COFFER_RETURN_IF_ERROR(
@@ -464,7 +462,7 @@ Result<Group> RbacRegistry::create_group(const std::string& display_name) {
   Group g{crypto::new_guid(), display_name, {}};
   MutexLock lock(write_mu_);
   COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
-  if (state_.groups.size() >= kMaxListEntries) return bad("This server holds the maximum number of groups.");
+  if (state_.groups.size() >= kMaxListEntries) return bad_parameter("This server holds the maximum number of groups.");
   const std::string record = encode_group(g);
   COFFER_RETURN_IF_ERROR(
       commit_locked([&](store::WriteTxn& txn) { return txn.put_if(key(kGroupPrefix, g.object_id), record, 0); }));
@@ -511,16 +509,16 @@ Status RbacRegistry::delete_group(std::string_view object_id) {
 
 Result<Group> RbacRegistry::add_member(std::string_view group_id, std::string_view member_id) {
   const std::string member = lower_ascii(member_id);
-  if (!is_guid(member)) return bad("A member must be named by its object id (a GUID).");
+  if (!is_guid(member)) return bad_parameter("A member must be named by its object id (a GUID).");
   MutexLock lock(write_mu_);
   COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   auto it = state_.groups.find(lower_ascii(group_id));
   if (it == state_.groups.end()) return group_not_found(group_id);
-  if (state_.groups.count(member)) return bad("Groups cannot be members of groups.");
+  if (state_.groups.count(member)) return bad_parameter("Groups cannot be members of groups.");
   Group g = it->second;
   auto pos = std::lower_bound(g.members.begin(), g.members.end(), member);
   if (pos != g.members.end() && *pos == member) return g;
-  if (g.members.size() >= kMaxListEntries) return bad("A group has at most 1000 members.");
+  if (g.members.size() >= kMaxListEntries) return bad_parameter("A group has at most 1000 members.");
   g.members.insert(pos, member);
   const std::string record = encode_group(g);
   COFFER_RETURN_IF_ERROR(

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <mutex>
 
+#include "auth/jwt.hpp"
 #include "common/base64.hpp"
 #include "crypto/tls_material.hpp"
 
@@ -10,14 +11,8 @@ namespace coffer::auth {
 namespace json = boost::json;
 namespace {
 
-constexpr int64_t kSkewSeconds = 300;
 constexpr std::size_t kMaxCachedTokens = 10000;
 constexpr std::size_t kMaxTokenBytes = 8192;
-
-std::string trim_slash(std::string s) {
-  while (!s.empty() && s.back() == '/') s.pop_back();
-  return s;
-}
 
 Status unauthorized(std::string message) { return Status(Code::kUnauthorized, std::move(message)); }
 
@@ -53,7 +48,7 @@ Result<IssuedToken> TokenService::issue(const Principal& principal, const std::s
   const int64_t lifetime = std::min<int64_t>(options_.lifetime_seconds, 3600);
   json::object header{{"alg", "RS256"}, {"typ", "JWT"}, {"kid", key_.key_id()}};
   json::object claims{{"iss", options_.issuer},
-                      {"aud", trim_slash(audience)},
+                      {"aud", without_trailing_slashes(audience)},
                       {"tid", principal.tenant_id},
                       {"oid", principal.object_id},
                       {"sub", principal.object_id},
@@ -103,7 +98,7 @@ Result<TokenService::Verified> TokenService::verify_uncached(std::string_view to
   if (const auto* appid = get_string(*claims, "appid")) v.principal.app_id = std::string(*appid);
   v.audience = std::string(*aud);
   v.expires = *exp;
-  if (nbf && *nbf > clock_.now() + kSkewSeconds) return unauthorized("AKV10013: The token is not yet valid.");
+  if (nbf && *nbf > clock_.now() + kClockSkewSeconds) return unauthorized("AKV10013: The token is not yet valid.");
   return v;
 }
 
@@ -128,12 +123,12 @@ Result<Principal> TokenService::verify(std::string_view token, const std::vector
     }
   }
   const int64_t now = clock_.now();
-  if (verified->expires + kSkewSeconds <= now) return unauthorized("AKV10013: Token expired.");
-  const std::string aud = trim_slash(verified->audience);
+  if (verified->expires + kClockSkewSeconds <= now) return unauthorized("AKV10013: Token expired.");
+  const std::string aud = without_trailing_slashes(verified->audience);
   for (const auto& a : audiences) {
-    if (trim_slash(a) == aud) return verified->principal;
+    if (without_trailing_slashes(a) == aud) return verified->principal;
   }
-  std::string expected = audiences.empty() ? std::string() : trim_slash(audiences.front());
+  std::string expected = audiences.empty() ? std::string() : without_trailing_slashes(audiences.front());
   return unauthorized("AKV10022: Invalid audience. Expected " + expected + ", found: " + aud + ".");
 }
 

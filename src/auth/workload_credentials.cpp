@@ -22,8 +22,6 @@ constexpr std::size_t kScanPage = 100;
 std::string fic_prefix(const std::string& client_id) { return credential_prefix(client_id) + "fic/"; }
 std::string cert_prefix(const std::string& client_id) { return credential_prefix(client_id) + "cert/"; }
 
-Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
-
 bool has_control(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
@@ -41,7 +39,7 @@ Status validate_name(const std::string& name) {
   const bool ok = name.size() >= 3 && name.size() <= 120 && ascii_alnum(name[0]) &&
                   std::all_of(name.begin(), name.end(), [](char c) { return ascii_alnum(c) || c == '-' || c == '_'; });
   if (!ok) {
-    return bad(
+    return bad_parameter(
         "The federated credential name must be 3-120 characters: letters, digits, '-' and '_', starting "
         "with a letter or digit.");
   }
@@ -52,19 +50,19 @@ Status validate(FederatedCredential& c) {
   COFFER_RETURN_IF_ERROR(validate_name(c.name));
   if (c.issuer.rfind("https://", 0) != 0 || c.issuer.size() <= 8 || c.issuer.size() > kMaxUrl ||
       has_control(c.issuer) || c.issuer.find_first_of(" ?#") != std::string::npos) {
-    return bad("The issuer must be an https URL of at most 600 characters, without query or fragment.");
+    return bad_parameter("The issuer must be an https URL of at most 600 characters, without query or fragment.");
   }
   if (c.subject.empty() || c.subject.size() > kMaxUrl || has_control(c.subject)) {
-    return bad("The subject must be 1-600 printable characters.");
+    return bad_parameter("The subject must be 1-600 printable characters.");
   }
   if (c.audiences.empty()) c.audiences.push_back(kTokenExchangeAudience);
-  if (c.audiences.size() > kMaxAudiences) return bad("At most 10 audiences may be given.");
+  if (c.audiences.size() > kMaxAudiences) return bad_parameter("At most 10 audiences may be given.");
   for (const auto& a : c.audiences) {
     if (a.empty() || a.size() > kMaxUrl || has_control(a))
-      return bad("Each audience must be 1-600 printable characters.");
+      return bad_parameter("Each audience must be 1-600 printable characters.");
   }
   if (c.description.size() > kMaxUrl || has_control(c.description)) {
-    return bad("The description must be at most 600 printable characters.");
+    return bad_parameter("The description must be at most 600 printable characters.");
   }
   return Status::Ok();
 }
@@ -180,7 +178,7 @@ Result<FederatedCredential> WorkloadCredentialRegistry::add_federated(const std:
       }
     }
     if (existing.size() >= kMaxFederatedCredentials) {
-      return bad("A service principal can have at most 20 federated identity credentials.");
+      return bad_parameter("A service principal can have at most 20 federated identity credentials.");
     }
     return txn.put_if(fic_prefix(client_id) + c.name, record, 0);
   }));
@@ -229,7 +227,7 @@ Result<CertificateCredential> WorkloadCredentialRegistry::add_certificate(const 
                                                                           std::string_view pem_or_der) {
   COFFER_ASSIGN_OR_RETURN(crypto::CertificateInfo info, crypto::parse_certificate(pem_or_der));
   const int64_t now = clock_.now();
-  if (info.not_after <= now) return bad("The certificate has expired.");
+  if (info.not_after <= now) return bad_parameter("The certificate has expired.");
   CertificateCredential c;
   c.key_id = crypto::new_guid();
   c.der = info.der;
@@ -254,7 +252,7 @@ Result<CertificateCredential> WorkloadCredentialRegistry::add_certificate(const 
       }
     }
     if (existing.size() >= kMaxCertificateCredentials) {
-      return bad("A service principal can have at most 20 certificate credentials.");
+      return bad_parameter("A service principal can have at most 20 certificate credentials.");
     }
     return txn.put_if(cert_prefix(client_id) + c.key_id, record, 0);
   }));

@@ -45,7 +45,7 @@ std::string_view operation_status(const json::value& op) {
 
 // ---- create / get-default-policy ----
 
-struct CreateArgs {
+struct CertificateCreateArgs {
   ObjectRef ref;
   std::string policy;
   bool disabled = false;
@@ -71,7 +71,7 @@ Result<json::value> wait_for_operation(ServiceClient& client, const std::string&
   return op;
 }
 
-Status run_create(const CliContext& ctx, const CreateArgs& a) {
+Status run_create(const CliContext& ctx, const CertificateCreateArgs& a) {
   COFFER_ASSIGN_OR_RETURN(json::object given, json_object_argument(a.policy, "--policy"));
   json::object policy = wire_certificate_policy(given);
   if (a.validity > 0) {
@@ -97,8 +97,8 @@ Status run_create(const CliContext& ctx, const CreateArgs& a) {
   return Status::Ok();
 }
 
-void add_create(CLI::App* certificate, CliContext& ctx) {
-  auto a = std::make_shared<CreateArgs>();
+void add_certificate_create(CLI::App* certificate, CliContext& ctx) {
+  auto a = std::make_shared<CertificateCreateArgs>();
   auto* cmd = certificate->add_subcommand(
       "create",
       "Create a certificate (or a new version) and wait (up to a minute) for its operation; prints the operation.");
@@ -119,7 +119,7 @@ void add_create(CLI::App* certificate, CliContext& ctx) {
 
 // ---- import ----
 
-struct ImportArgs {
+struct CertificateImportArgs {
   ObjectRef ref;
   std::string file;
   std::string password;
@@ -131,7 +131,7 @@ struct ImportArgs {
   CLI::Option* tags_opt = nullptr;
 };
 
-Status run_import(const CliContext& ctx, const ImportArgs& a) {
+Status run_import(const CliContext& ctx, const CertificateImportArgs& a) {
   json::object policy;
   if (a.policy_opt->count()) {
     COFFER_ASSIGN_OR_RETURN(json::object given, json_object_argument(a.policy, "--policy"));
@@ -154,8 +154,8 @@ Status run_import(const CliContext& ctx, const ImportArgs& a) {
                         &request);
 }
 
-void add_import(CLI::App* certificate, CliContext& ctx) {
-  auto a = std::make_shared<ImportArgs>();
+void add_certificate_import(CLI::App* certificate, CliContext& ctx) {
+  auto a = std::make_shared<CertificateImportArgs>();
   auto* cmd = certificate->add_subcommand(
       "import", "Import a certificate with its private key (a PFX/PKCS#12 file, or PEM) as a new version.");
   add_required_name_options(cmd, a->ref, kCertificateObject);
@@ -175,13 +175,13 @@ Result<json::value> get_certificate(const CliContext& ctx, const ObjectRef& ref)
   return c.client.call("GET", object_version_path(kCertificateObject, c.name, c.version) + api_query());
 }
 
-struct DownloadArgs {
+struct CertificateDownloadArgs {
   ObjectRef ref;
   std::string file;
   std::string encoding = "PEM";
 };
 
-Status run_download(const CliContext& ctx, const DownloadArgs& a) {
+Status run_certificate_download(const CliContext& ctx, const CertificateDownloadArgs& a) {
   COFFER_RETURN_IF_ERROR(require_absent(a.file));
   COFFER_ASSIGN_OR_RETURN(json::value bundle, get_certificate(ctx, a.ref));
   const json::value* cer = bundle.is_object() ? bundle.get_object().if_contains("cer") : nullptr;
@@ -192,7 +192,7 @@ Status run_download(const CliContext& ctx, const DownloadArgs& a) {
   return write_private_file(a.file, bytes, Overwrite::kRefuse);
 }
 
-void add_show_and_download(CLI::App* certificate, CliContext& ctx) {
+void add_certificate_show_and_download(CLI::App* certificate, CliContext& ctx) {
   auto ref = std::make_shared<ObjectRef>();
   auto* show = certificate->add_subcommand("show", "Show a certificate version with its policy.");
   add_object_ref_options(show, *ref, RefOptions::kNameVersionId, kCertificateObject);
@@ -205,7 +205,7 @@ void add_show_and_download(CLI::App* certificate, CliContext& ctx) {
       },
       [ref] { require_object_ref(*ref); });
 
-  auto d = std::make_shared<DownloadArgs>();
+  auto d = std::make_shared<CertificateDownloadArgs>();
   auto* download = certificate->add_subcommand("download", "Write a certificate's public part to a new file.");
   add_object_ref_options(download, d->ref, RefOptions::kNameVersionId, kCertificateObject);
   download->add_option("--file,-f", d->file, "File to create; it must not exist.")->required();
@@ -213,12 +213,12 @@ void add_show_and_download(CLI::App* certificate, CliContext& ctx) {
       ->check(CLI::IsMember({"PEM", "DER"}))
       ->capture_default_str();
   on_run(
-      download, ctx, [&ctx, d] { return run_download(ctx, *d); }, [d] { require_object_ref(d->ref); });
+      download, ctx, [&ctx, d] { return run_certificate_download(ctx, *d); }, [d] { require_object_ref(d->ref); });
 }
 
 // ---- list / list-versions / set-attributes ----
 
-void add_lists(CLI::App* certificate, CliContext& ctx) {
+void add_certificate_lists(CLI::App* certificate, CliContext& ctx) {
   struct ListArgs {
     ObjectRef ref;
     std::size_t max_results = 0;
@@ -244,7 +244,7 @@ void add_lists(CLI::App* certificate, CliContext& ctx) {
   }
 }
 
-void add_set_attributes(CLI::App* certificate, CliContext& ctx) {
+void add_certificate_set_attributes(CLI::App* certificate, CliContext& ctx) {
   struct SetArgs {
     ObjectRef ref;
     std::string enabled;
@@ -278,11 +278,11 @@ void add_certificate_commands(CLI::App& app, CliContext& ctx) {
   auto* certificate = keyvault->add_subcommand(
       "certificate", "Manage certificates, their operations, issuers and contacts, as `az keyvault certificate` does.");
   certificate->require_subcommand(1);
-  add_create(certificate, ctx);
-  add_import(certificate, ctx);
-  add_show_and_download(certificate, ctx);
-  add_lists(certificate, ctx);
-  add_set_attributes(certificate, ctx);
+  add_certificate_create(certificate, ctx);
+  add_certificate_import(certificate, ctx);
+  add_certificate_show_and_download(certificate, ctx);
+  add_certificate_lists(certificate, ctx);
+  add_certificate_set_attributes(certificate, ctx);
   add_certificate_lifecycle_commands(certificate, ctx);
   add_certificate_pending_commands(certificate, ctx);
   add_certificate_issuer_commands(certificate, ctx);

@@ -21,8 +21,8 @@ namespace {
 
 std::string principal_path(const std::string& id) { return "/coffer/admin/service-principals/" + percent_encode(id); }
 
-Status call_and_print(const CliContext& ctx, const std::string& method, const std::string& path,
-                      const json::value* body) {
+Status call_admin_and_print(const CliContext& ctx, const std::string& method, const std::string& path,
+                            const json::value* body) {
   COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_admin(ctx));
   COFFER_ASSIGN_OR_RETURN(json::value answer, client.call(method, path, body));
   if (answer.is_null()) return Status::Ok();
@@ -89,28 +89,29 @@ void add_sp_credential_commands(CLI::App* sp, CLI::App* credential, CliContext& 
     if (!audiences.empty()) body["audiences"] = audiences;
     if (!a->description.empty()) body["description"] = a->description;
     json::value v = body;
-    return call_and_print(ctx, "POST", principal_path(a->id) + "/federated-credentials", &v);
+    return call_admin_and_print(ctx, "POST", principal_path(a->id) + "/federated-credentials", &v);
   });
 
   auto* list = fic->add_subcommand("list", "List federated identity credentials.");
   list->add_option("--id", a->id, "Client (application) id.")->required();
-  on_run(list, ctx,
-         [&ctx, a] { return call_and_print(ctx, "GET", principal_path(a->id) + "/federated-credentials", nullptr); });
+  on_run(list, ctx, [&ctx, a] {
+    return call_admin_and_print(ctx, "GET", principal_path(a->id) + "/federated-credentials", nullptr);
+  });
 
   auto* show = fic->add_subcommand("show", "Show a federated identity credential.");
   show->add_option("--id", a->id, "Client (application) id.")->required();
   show->add_option("--name,-n", a->name, "Credential name.")->required();
   on_run(show, ctx, [&ctx, a] {
-    return call_and_print(ctx, "GET", principal_path(a->id) + "/federated-credentials/" + percent_encode(a->name),
-                          nullptr);
+    return call_admin_and_print(ctx, "GET", principal_path(a->id) + "/federated-credentials/" + percent_encode(a->name),
+                                nullptr);
   });
 
   auto* del = fic->add_subcommand("delete", "Delete a federated identity credential.");
   del->add_option("--id", a->id, "Client (application) id.")->required();
   del->add_option("--name,-n", a->name, "Credential name.")->required();
   on_run(del, ctx, [&ctx, a] {
-    return call_and_print(ctx, "DELETE", principal_path(a->id) + "/federated-credentials/" + percent_encode(a->name),
-                          nullptr);
+    return call_admin_and_print(ctx, "DELETE",
+                                principal_path(a->id) + "/federated-credentials/" + percent_encode(a->name), nullptr);
   });
 
   auto* add = credential->add_subcommand("add",
@@ -122,19 +123,20 @@ void add_sp_credential_commands(CLI::App* sp, CLI::App* credential, CliContext& 
     COFFER_ASSIGN_OR_RETURN(std::string file, read_file(a->cert_file, 1u << 20));
     COFFER_ASSIGN_OR_RETURN(std::string cert, certificate_for_upload(file));
     json::value body = json::object{{"certificate", cert}};
-    return call_and_print(ctx, "POST", principal_path(a->id) + "/certificates", &body);
+    return call_admin_and_print(ctx, "POST", principal_path(a->id) + "/certificates", &body);
   });
 
   auto* cert_list = credential->add_subcommand("list", "List registered certificates.");
   cert_list->add_option("--id", a->id, "Client (application) id.")->required();
   on_run(cert_list, ctx,
-         [&ctx, a] { return call_and_print(ctx, "GET", principal_path(a->id) + "/certificates", nullptr); });
+         [&ctx, a] { return call_admin_and_print(ctx, "GET", principal_path(a->id) + "/certificates", nullptr); });
 
   auto* cert_del = credential->add_subcommand("delete", "Remove a registered certificate.");
   cert_del->add_option("--id", a->id, "Client (application) id.")->required();
   cert_del->add_option("--key-id", a->key_id, "The certificate's keyId or SHA-1 thumbprint (hex).")->required();
   on_run(cert_del, ctx, [&ctx, a] {
-    return call_and_print(ctx, "DELETE", principal_path(a->id) + "/certificates/" + percent_encode(a->key_id), nullptr);
+    return call_admin_and_print(ctx, "DELETE", principal_path(a->id) + "/certificates/" + percent_encode(a->key_id),
+                                nullptr);
   });
 }
 

@@ -21,15 +21,14 @@ std::string trim_trailing_slashes(std::string s) {
   return s;
 }
 
-Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
-
 // The authority must be an https URL; its host is lower-cased like the server's own.
 Result<std::string> normalize_authority(const std::string& raw, const std::string& where) {
   const std::string trimmed = trim_trailing_slashes(raw);
   auto parts = split_https_url(trimmed);
-  if (!parts.ok()) return bad("The authority host from " + where + " is invalid: " + parts.status().message());
+  if (!parts.ok())
+    return bad_parameter("The authority host from " + where + " is invalid: " + parts.status().message());
   if (parts->target.find('?') != std::string::npos) {
-    return bad("The authority host from " + where + " must not carry a query.");
+    return bad_parameter("The authority host from " + where + " must not carry a query.");
   }
   return parts->origin + parts->target;
 }
@@ -41,7 +40,7 @@ Result<std::string> suffix_from_env_or(const std::string& fallback_vault_url, co
   }
   if (fallback_vault_url.empty()) return std::string();
   auto suffix = suffix_from_vault_url(fallback_vault_url);
-  if (!suffix.ok()) return bad("The vault URL from " + where + " is unusable: " + suffix.status().message());
+  if (!suffix.ok()) return bad_parameter("The vault URL from " + where + " is unusable: " + suffix.status().message());
   return suffix;
 }
 
@@ -52,7 +51,7 @@ Result<Credentials> from_environment(const std::string& data_dir) {
   c.client_secret = SecureString(env("AZURE_CLIENT_SECRET"));
   const std::string authority = env("AZURE_AUTHORITY_HOST");
   if (authority.empty()) {
-    return bad(
+    return bad_parameter(
         "AZURE_AUTHORITY_HOST must be set (e.g. https://localhost:8443) when AZURE_CLIENT_ID and "
         "AZURE_CLIENT_SECRET are.");
   }
@@ -85,7 +84,7 @@ Result<Credentials> from_dev_json(const std::string& data_dir) {
   const std::string path = (std::filesystem::path(resolve_data_dir(data_dir)) / "dev.json").string();
   auto text = read_file(path, 1u << 20);
   if (!text.ok()) {
-    return bad(
+    return bad_parameter(
         "No credentials: set AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_AUTHORITY_HOST, or point "
         "--data-dir (or COFFER_DATA_DIR) at the data directory of `coffer server --dev` (" +
         text.status().message() + ")");
@@ -93,12 +92,12 @@ Result<Credentials> from_dev_json(const std::string& data_dir) {
   boost::system::error_code ec;
   json::value doc = json::parse(*text, ec);
   secure_wipe(text->data(), text->size());  // it holds the client secret
-  if (ec || !doc.is_object()) return bad(path + " is not a JSON object.");
+  if (ec || !doc.is_object()) return bad_parameter(path + " is not a JSON object.");
   const json::object& o = doc.get_object();
   auto field = [&](const char* key, bool required) -> Result<std::string> {
     const json::value* v = o.if_contains(key);
     if (v && v->is_string() && !v->get_string().empty()) return std::string(v->get_string());
-    if (required) return bad(path + " has no string '" + std::string(key) + "'.");
+    if (required) return bad_parameter(path + " has no string '" + std::string(key) + "'.");
     return std::string();
   };
   Credentials c;
@@ -134,7 +133,7 @@ Result<Credentials> load_credentials(const std::string& data_dir) {
 
 Result<std::string> require_vault_suffix(const Credentials& creds) {
   if (!creds.vault_suffix.empty()) return creds.vault_suffix;
-  return bad(
+  return bad_parameter(
       "The vault DNS suffix is unknown: set COFFER_VAULT_DNS_SUFFIX (e.g. vault.localhost:8443) or "
       "COFFER_VAULT_URL, or use --id with a full secret id.");
 }

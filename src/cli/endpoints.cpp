@@ -12,17 +12,15 @@ bool ends_with(std::string_view s, std::string_view tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
-
 }  // namespace
 
 Result<UrlParts> split_https_url(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) return bad("'" + std::string(url) + "' is not an absolute URL.");
+  if (!parsed) return bad_parameter("'" + std::string(url) + "' is not an absolute URL.");
   const boost::urls::url_view& u = *parsed;
-  if (lower_ascii(u.scheme()) != "https") return bad("'" + std::string(url) + "' is not an https URL.");
-  if (!u.has_authority() || u.encoded_host().empty()) return bad("'" + std::string(url) + "' has no host.");
-  if (u.has_userinfo()) return bad("'" + std::string(url) + "' must not carry user information.");
+  if (lower_ascii(u.scheme()) != "https") return bad_parameter("'" + std::string(url) + "' is not an https URL.");
+  if (!u.has_authority() || u.encoded_host().empty()) return bad_parameter("'" + std::string(url) + "' has no host.");
+  if (u.has_userinfo()) return bad_parameter("'" + std::string(url) + "' must not carry user information.");
   UrlParts out;
   out.host = lower_ascii(u.encoded_host_and_port());
   out.origin = "https://" + out.host;
@@ -35,8 +33,8 @@ Result<std::string> suffix_from_vault_url(std::string_view vault_url) {
   COFFER_ASSIGN_OR_RETURN(UrlParts parts, split_https_url(vault_url));
   const auto dot = parts.host.find('.');
   if (dot == std::string::npos || dot == 0 || dot + 1 >= parts.host.size() || parts.host[dot + 1] == ':') {
-    return bad("Cannot derive a vault DNS suffix from '" + std::string(vault_url) +
-               "': its host has a single label. Set COFFER_VAULT_DNS_SUFFIX.");
+    return bad_parameter("Cannot derive a vault DNS suffix from '" + std::string(vault_url) +
+                         "': its host has a single label. Set COFFER_VAULT_DNS_SUFFIX.");
   }
   return parts.host.substr(dot + 1);
 }
@@ -60,8 +58,8 @@ Result<ObjectId> parse_object_id(std::string_view id, std::string_view collectio
   COFFER_ASSIGN_OR_RETURN(UrlParts parts, split_https_url(id));
   auto invalid = [&] {
     std::string noun(collection.substr(0, collection.size() - 1));  // "secrets" -> "secret"
-    return bad("'" + std::string(id) + "' is not a " + noun + " id (https://<vault-host>/" + std::string(collection) +
-               "/<name>[/<version>]).");
+    return bad_parameter("'" + std::string(id) + "' is not a " + noun + " id (https://<vault-host>/" +
+                         std::string(collection) + "/<name>[/<version>]).");
   };
   std::string path = parts.target.substr(0, parts.target.find('?'));
   std::vector<std::string> segments;
@@ -106,7 +104,7 @@ Result<std::string> next_link_target(std::string_view next_link, std::string_vie
   // "https://host:443" and "https://host" name the same origin.
   auto strip_443 = [](std::string s) { return ends_with(s, ":443") ? s.substr(0, s.size() - 4) : s; };
   if (strip_443(parts.origin) != strip_443(want)) {
-    return bad("The server's nextLink points at another host (" + parts.origin + "); refusing to follow it.");
+    return bad_parameter("The server's nextLink points at another host (" + parts.origin + "); refusing to follow it.");
   }
   std::string target = parts.target.empty() ? "/" : parts.target;
   const auto q = target.find('?');

@@ -81,7 +81,7 @@ void apply_metadata(const Metadata& m, json::object& body) {
 
 // ---- create / import ----
 
-struct CreateArgs {
+struct KeyCreateArgs {
   ObjectRef ref;
   std::string kty = "RSA";
   int size = 0;
@@ -89,8 +89,8 @@ struct CreateArgs {
   Metadata meta;
 };
 
-void add_create(CLI::App* key, CliContext& ctx) {
-  auto a = std::make_shared<CreateArgs>();
+void add_key_create(CLI::App* key, CliContext& ctx) {
+  auto a = std::make_shared<KeyCreateArgs>();
   auto* cmd = key->add_subcommand("create", "Create a key, or a new version of it.");
   add_ref(cmd, a->ref);
   cmd->add_option("--kty", a->kty, "Key type: RSA, EC or oct.")->capture_default_str();
@@ -132,15 +132,15 @@ Result<json::object> jwk_from_pem(const std::string& file) {
   return o;
 }
 
-struct ImportArgs {
+struct KeyImportArgs {
   ObjectRef ref;
   std::string pem_file;
   std::string jwk_file;
   Metadata meta;
 };
 
-void add_import(CLI::App* key, CliContext& ctx) {
-  auto a = std::make_shared<ImportArgs>();
+void add_key_import(CLI::App* key, CliContext& ctx) {
+  auto a = std::make_shared<KeyImportArgs>();
   auto* cmd = key->add_subcommand("import", "Import a private key (PEM, or a JSON web key) as a new version.");
   add_ref(cmd, a->ref);
   auto* pem = cmd->add_option("--pem-file", a->pem_file, "PEM file with an RSA or EC private key (unencrypted).");
@@ -348,8 +348,8 @@ void add_key_commands(CLI::App& app, CliContext& ctx) {
   CLI::App* keyvault = app.get_subcommand("keyvault");
   auto* key = keyvault->add_subcommand("key", "Manage keys and use them, as `az keyvault key` does.");
   key->require_subcommand(1);
-  add_create(key, ctx);
-  add_import(key, ctx);
+  add_key_create(key, ctx);
+  add_key_import(key, ctx);
   add_read_commands(key, ctx);
   add_backup_restore_commands(key, ctx, kKeyObject, "Save an encrypted backup of every version of a key to a file.");
   add_rotation_policy(key, ctx);

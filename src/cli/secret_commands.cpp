@@ -94,13 +94,13 @@ Status run_show(const CliContext& ctx, const ObjectRef& ref) {
   return Status::Ok();
 }
 
-struct DownloadArgs {
+struct SecretDownloadArgs {
   ObjectRef ref;
   std::string file;
   std::string encoding;
 };
 
-Status run_download(const CliContext& ctx, const DownloadArgs& a) {
+Status run_secret_download(const CliContext& ctx, const SecretDownloadArgs& a) {
   COFFER_RETURN_IF_ERROR(require_absent(a.file));
   COFFER_ASSIGN_OR_RETURN(OpenedObject s, open_object(ctx, a.ref, kSecretObject));
   COFFER_ASSIGN_OR_RETURN(json::value answer,
@@ -118,14 +118,14 @@ Status run_download(const CliContext& ctx, const DownloadArgs& a) {
   return write_private_file(a.file, bytes, Overwrite::kRefuse);
 }
 
-void add_show_and_download(CLI::App* secret, CliContext& ctx) {
+void add_secret_show_and_download(CLI::App* secret, CliContext& ctx) {
   auto ref = std::make_shared<ObjectRef>();
   auto* show = secret->add_subcommand("show", "Show a secret, value included.");
   add_object_ref_options(show, *ref, RefOptions::kNameVersionId, kSecretObject);
   on_run(
       show, ctx, [&ctx, ref] { return run_show(ctx, *ref); }, [ref] { require_object_ref(*ref); });
 
-  auto d = std::make_shared<DownloadArgs>();
+  auto d = std::make_shared<SecretDownloadArgs>();
   auto* download = secret->add_subcommand("download", "Write a secret's value to a new file.");
   add_object_ref_options(download, d->ref, RefOptions::kNameVersionId, kSecretObject);
   download->add_option("--file,-f", d->file, "File to create; it must not exist.")->required();
@@ -134,7 +134,7 @@ void add_show_and_download(CLI::App* secret, CliContext& ctx) {
                    "How to decode the value into bytes; default: the secret's file-encoding tag, else utf-8.")
       ->check(CLI::IsMember(kEncodings));
   on_run(
-      download, ctx, [&ctx, d] { return run_download(ctx, *d); }, [d] { require_object_ref(d->ref); });
+      download, ctx, [&ctx, d] { return run_secret_download(ctx, *d); }, [d] { require_object_ref(d->ref); });
 }
 
 // ---- list / list-versions ----
@@ -162,7 +162,7 @@ Status run_list(const CliContext& ctx, const ListArgs& a, bool versions) {
   return Status::Ok();
 }
 
-void add_lists(CLI::App* secret, CliContext& ctx) {
+void add_secret_lists(CLI::App* secret, CliContext& ctx) {
   auto a = std::make_shared<ListArgs>();
   auto* list = secret->add_subcommand("list", "List the secrets of a vault (latest versions, no values).");
   list->add_option("--vault-name", a->vault_name, "Name of the vault.")->required();
@@ -208,7 +208,7 @@ Status run_update(const CliContext& ctx, const UpdateArgs& a) {
   return Status::Ok();
 }
 
-void add_set_attributes(CLI::App* secret, CliContext& ctx) {
+void add_secret_set_attributes(CLI::App* secret, CliContext& ctx) {
   auto a = std::make_shared<UpdateArgs>();
   auto* cmd = secret->add_subcommand("set-attributes", "Change a secret version's attributes, content type or tags.");
   add_object_ref_options(cmd, a->ref, RefOptions::kNameVersionId, kSecretObject);
@@ -230,9 +230,9 @@ void add_secret_commands(CLI::App& app, CliContext& ctx) {
   auto* secret = keyvault->add_subcommand("secret", "Manage secrets, as `az keyvault secret` does.");
   secret->require_subcommand(1);
   add_set(secret, ctx);
-  add_show_and_download(secret, ctx);
-  add_lists(secret, ctx);
-  add_set_attributes(secret, ctx);
+  add_secret_show_and_download(secret, ctx);
+  add_secret_lists(secret, ctx);
+  add_secret_set_attributes(secret, ctx);
   add_secret_lifecycle_commands(secret, ctx);
 }
 

@@ -50,6 +50,9 @@ class [[nodiscard]] Status {
   std::string reason_;
 };
 
+// The most common refusal: the caller sent something malformed or out of range.
+inline Status bad_parameter(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
+
 // A value or the Status explaining why there is none. Never holds an OK Status.
 template <typename T>
 class [[nodiscard]] Result {

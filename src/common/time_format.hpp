@@ -11,6 +11,8 @@
 
 namespace coffer {
 
+inline constexpr int64_t kSecondsPerDay = 86400;
+
 enum class UtcSuffix { kOffset, kZ };  // "+00:00" or "Z"
 
 // 0 → "1970-01-01T00:00:00+00:00" (kOffset) or "1970-01-01T00:00:00Z" (kZ).

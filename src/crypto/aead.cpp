@@ -15,21 +15,17 @@ namespace {
 constexpr int kNonceSize = 12;
 constexpr int kTagSize = 16;
 
-// One answer for every mismatch, so a caller learns nothing about which part was wrong.
-Status decryption_failed() {
-  ERR_clear_error();
-  return Status(Code::kInternal, "decryption failed");
-}
+using ossl::decryption_failed;
 
 const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
-bool fits_int(std::string_view s) { return s.size() <= static_cast<std::size_t>(INT_MAX - 64); }
+bool fits_evp_int(std::string_view s) { return s.size() <= static_cast<std::size_t>(INT_MAX - 64); }
 
 }  // namespace
 
 Result<std::string> aead_seal(const SecureString& key, std::string_view plaintext, std::string_view associated_data) {
   if (key.size() != kAeadKeySize) return Status(Code::kInternal, "AEAD key must be 32 bytes");
-  if (!fits_int(plaintext) || !fits_int(associated_data)) {
+  if (!fits_evp_int(plaintext) || !fits_evp_int(associated_data)) {
     return Status(Code::kInternal, "AEAD input too large");
   }
   ossl::CipherCtx ctx(EVP_CIPHER_CTX_new());
@@ -72,7 +68,7 @@ Result<std::string> aead_seal(const SecureString& key, std::string_view plaintex
 
 Result<SecureString> aead_open(const SecureString& key, std::string_view blob, std::string_view associated_data) {
   if (key.size() != kAeadKeySize) return Status(Code::kInternal, "AEAD key must be 32 bytes");
-  if (blob.size() < kNonceSize + kTagSize || !fits_int(blob) || !fits_int(associated_data)) {
+  if (blob.size() < kNonceSize + kTagSize || !fits_evp_int(blob) || !fits_evp_int(associated_data)) {
     return decryption_failed();
   }
   std::string_view nonce = blob.substr(0, kNonceSize);

@@ -7,7 +7,7 @@ namespace {
 
 constexpr long kCaValidityDays = 3650;
 constexpr long kServerValidityDays = 825;
-constexpr long kBackdateSeconds = 3600;  // tolerate a little clock skew
+constexpr long kSelfSignedBackdateSeconds = 3600;  // tolerate a little clock skew
 
 // A v3 certificate with a random positive 128-bit serial, subject CN=`cn`,
 // the public key of `key` and the validity window.
@@ -23,8 +23,9 @@ Result<ossl::X509Ptr> new_certificate(EVP_PKEY* key, const char* cn, long days) 
     return ossl::error("certificate serial");
   }
 
-  if (X509_gmtime_adj(X509_getm_notBefore(cert.get()), -kBackdateSeconds) == nullptr ||
-      X509_time_adj_ex(X509_getm_notAfter(cert.get()), static_cast<int>(days), -kBackdateSeconds, nullptr) == nullptr) {
+  if (X509_gmtime_adj(X509_getm_notBefore(cert.get()), -kSelfSignedBackdateSeconds) == nullptr ||
+      X509_time_adj_ex(X509_getm_notAfter(cert.get()), static_cast<int>(days), -kSelfSignedBackdateSeconds, nullptr) ==
+          nullptr) {
     return ossl::error("certificate validity");
   }
 

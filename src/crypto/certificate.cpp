@@ -29,11 +29,6 @@ namespace {
 
 constexpr std::size_t kMaxDerSize = 1 << 20;
 
-Status bad(std::string msg) {
-  ERR_clear_error();
-  return Status(Code::kBadParameter, std::move(msg));
-}
-
 std::string digest(std::string_view data, const EVP_MD* md) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
@@ -119,16 +114,16 @@ void read_extensions(X509* x, Impl& impl) {
 
 Result<Certificate> Certificate::from_der(std::string_view der) {
   if (der.empty() || der.size() > kMaxDerSize) {
-    return bad("The certificate is not a valid DER-encoded X.509 certificate.");
+    return ossl::bad_parameter("The certificate is not a valid DER-encoded X.509 certificate.");
   }
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   ossl::X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!x || p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
-    return bad("The certificate is not a valid DER-encoded X.509 certificate.");
+    return ossl::bad_parameter("The certificate is not a valid DER-encoded X.509 certificate.");
   }
   const uint32_t flags = X509_get_extension_flags(x.get());  // also caches the extensions
   if ((flags & EXFLAG_INVALID) != 0) {
-    return bad("The certificate has a malformed or duplicated extension.");
+    return ossl::bad_parameter("The certificate has a malformed or duplicated extension.");
   }
   auto impl = std::make_shared<Impl>();
   impl->der = std::string(der);
@@ -140,12 +135,12 @@ Result<Certificate> Certificate::from_der(std::string_view der) {
   impl->serial_hex = serial_text(X509_get0_serialNumber(x.get()));
   const std::optional<int64_t> nb = unix_time(X509_get0_notBefore(x.get()));
   const std::optional<int64_t> na = unix_time(X509_get0_notAfter(x.get()));
-  if (!nb || !na) return bad("The certificate's validity period is malformed.");
+  if (!nb || !na) return ossl::bad_parameter("The certificate's validity period is malformed.");
   impl->not_before = *nb;
   impl->not_after = *na;
   impl->self_issued = X509_NAME_cmp(X509_get_subject_name(x.get()), X509_get_issuer_name(x.get())) == 0;
   if (X509_get0_pubkey(x.get()) == nullptr) {
-    return bad("The certificate's public key is malformed or of an unsupported type.");
+    return ossl::bad_parameter("The certificate's public key is malformed or of an unsupported type.");
   }
   read_extensions(x.get(), *impl);
   impl->x509 = std::move(x);
@@ -155,11 +150,11 @@ Result<Certificate> Certificate::from_der(std::string_view der) {
 
 Result<Certificate> Certificate::from_pem(std::string_view text) {
   auto blocks = pem::read_blocks(text);
-  if (!blocks.ok()) return bad("The certificate PEM can not be read: " + blocks.status().message());
+  if (!blocks.ok()) return ossl::bad_parameter("The certificate PEM can not be read: " + blocks.status().message());
   for (const pem::Block& b : *blocks) {
     if (b.label == "CERTIFICATE") return from_der(b.der.view());
   }
-  return bad("The text holds no PEM CERTIFICATE block.");
+  return ossl::bad_parameter("The text holds no PEM CERTIFICATE block.");
 }
 
 const std::string& Certificate::der() const { return impl_->der; }

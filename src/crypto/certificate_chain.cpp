@@ -7,8 +7,6 @@ namespace {
 
 constexpr std::size_t kMaxChain = 50;
 
-Status bad(std::string msg) { return Status(Code::kBadParameter, std::move(msg)); }
-
 }  // namespace
 
 Result<std::vector<Certificate>> order_chain(std::vector<Certificate> certs) {
@@ -17,8 +15,9 @@ Result<std::vector<Certificate>> order_chain(std::vector<Certificate> certs) {
     if (std::find(unique.begin(), unique.end(), c) == unique.end()) unique.push_back(std::move(c));
   }
   const std::size_t n = unique.size();
-  if (n == 0) return bad("The certificate chain is empty.");
-  if (n > kMaxChain) return bad("The certificate chain has more than " + std::to_string(kMaxChain) + " certificates.");
+  if (n == 0) return bad_parameter("The certificate chain is empty.");
+  if (n > kMaxChain)
+    return bad_parameter("The certificate chain has more than " + std::to_string(kMaxChain) + " certificates.");
 
   // parent[i]: the index of the certificate that issued unique[i], or n for none in the set.
   std::vector<std::size_t> parent(n, n);
@@ -33,10 +32,10 @@ Result<std::vector<Certificate>> order_chain(std::vector<Certificate> certs) {
     }
   }
   const auto leaves = static_cast<std::size_t>(std::count(is_issuer.begin(), is_issuer.end(), false));
-  if (leaves == 0) return bad("The certificates do not form a chain: they issue each other in a loop.");
+  if (leaves == 0) return bad_parameter("The certificates do not form a chain: they issue each other in a loop.");
   if (leaves > 1) {
-    return bad("The certificates do not form one chain: " + std::to_string(leaves) +
-               " of them issued no other (several leaf certificates, or one missing between them).");
+    return bad_parameter("The certificates do not form one chain: " + std::to_string(leaves) +
+                         " of them issued no other (several leaf certificates, or one missing between them).");
   }
   std::size_t at = static_cast<std::size_t>(std::find(is_issuer.begin(), is_issuer.end(), false) - is_issuer.begin());
   std::vector<bool> taken(n, false);
@@ -46,17 +45,17 @@ Result<std::vector<Certificate>> order_chain(std::vector<Certificate> certs) {
     ordered.push_back(unique[at]);
     at = parent[at];
   }
-  if (ordered.size() != n) return bad("The certificates do not form one chain from the leaf certificate.");
+  if (ordered.size() != n) return bad_parameter("The certificates do not form one chain from the leaf certificate.");
   return ordered;
 }
 
 Status check_key_and_chain(const KeyMaterial* key, const std::vector<Certificate>& chain) {
-  if (chain.empty()) return bad("A certificate is needed.");
+  if (chain.empty()) return bad_parameter("A certificate is needed.");
   if (key == nullptr) return Status::Ok();
   if (key->kind() == KeyKind::kOct)
-    return bad("A certificate's key must be an RSA or EC key, not a symmetric (oct) key.");
+    return bad_parameter("A certificate's key must be an RSA or EC key, not a symmetric (oct) key.");
   if (!chain.front().public_key_matches(*key)) {
-    return bad("The private key does not match the certificate's public key.");
+    return bad_parameter("The private key does not match the certificate's public key.");
   }
   return Status::Ok();
 }

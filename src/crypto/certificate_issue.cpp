@@ -16,25 +16,20 @@
 namespace coffer::crypto {
 namespace {
 
-constexpr int64_t kBackdateSeconds = 600;  // AKV: notBefore = creation − 10 min
+constexpr int64_t kNotBeforeBackdateSeconds = 600;  // AKV: notBefore = creation − 10 min
 
-template <typename T, void (*Free)(T*)>
-using Owned = std::unique_ptr<T, ossl::Deleter<T, Free>>;
+using ossl::Owned;
 
 void free_ext_stack(STACK_OF(X509_EXTENSION) * s) { sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free); }
 using ExtStack = Owned<STACK_OF(X509_EXTENSION), free_ext_stack>;
 using ReqPtr = Owned<X509_REQ, X509_REQ_free>;
 
-Status bad(std::string msg) {
-  ERR_clear_error();
-  return Status(Code::kBadParameter, std::move(msg));
-}
-
 // The key's EVP_PKEY, or kBadParameter for a key that cannot be in a certificate.
 Result<EVP_PKEY*> certificate_key(const KeyMaterial& key, std::string_view role) {
   EVP_PKEY* pkey = KeyMaterialAccess::pkey(key);
   if (pkey == nullptr) {
-    return bad("The " + std::string(role) + " key is a symmetric (oct) key; certificates need an RSA or EC key.");
+    return ossl::bad_parameter("The " + std::string(role) +
+                               " key is a symmetric (oct) key; certificates need an RSA or EC key.");
   }
   return pkey;
 }
@@ -105,7 +100,7 @@ Result<ExtStack> profile_extensions(const CertificateProfile& p) {
     if (!eku) return ossl::error("sk_ASN1_OBJECT_new_null");
     for (const std::string& oid : p.ekus) {
       ASN1_OBJECT* obj = OBJ_txt2obj(oid.c_str(), 1);
-      if (obj == nullptr) return bad("The extended key usage '" + oid + "' is not a valid OID.");
+      if (obj == nullptr) return ossl::bad_parameter("The extended key usage '" + oid + "' is not a valid OID.");
       if (sk_ASN1_OBJECT_push(eku.get(), obj) <= 0) {
         ASN1_OBJECT_free(obj);
         return ossl::error("sk_ASN1_OBJECT_push");
@@ -185,16 +180,19 @@ Status set_random_serial(X509* cert) {
 
 Status check_issuer(const CertificateProfile& profile, const Certificate& cert, const KeyMaterial& key) {
   if (!cert.is_ca()) {
-    return bad("The issuer certificate is not a CA certificate (its basic constraints do not say CA:TRUE).");
+    return ossl::bad_parameter(
+        "The issuer certificate is not a CA certificate (its basic constraints do not say CA:TRUE).");
   }
   const auto& ku = cert.key_usage();
   if (!ku.empty() && std::find(ku.begin(), ku.end(), "keyCertSign") == ku.end()) {
-    return bad("The issuer certificate's key usage does not allow signing certificates (keyCertSign).");
+    return ossl::bad_parameter("The issuer certificate's key usage does not allow signing certificates (keyCertSign).");
   }
   if (profile.ca && cert.path_length() == 0) {
-    return bad("The issuer certificate's path length constraint (0) does not allow issuing a CA certificate.");
+    return ossl::bad_parameter(
+        "The issuer certificate's path length constraint (0) does not allow issuing a CA certificate.");
   }
-  if (!cert.public_key_matches(key)) return bad("The issuer key does not match the issuer certificate.");
+  if (!cert.public_key_matches(key))
+    return ossl::bad_parameter("The issuer key does not match the issuer certificate.");
   return Status::Ok();
 }
 
@@ -217,15 +215,15 @@ Result<Certificate> issue_certificate(const KeyMaterial& subject_key, const Cert
   COFFER_RETURN_IF_ERROR(validate_profile(profile));
   COFFER_ASSIGN_OR_RETURN(EVP_PKEY * subject_pkey, certificate_key(subject_key, "subject"));
   if ((issuer_cert == nullptr) != (issuer_key == nullptr)) {
-    return bad("An issuer needs both its certificate and its private key.");
+    return ossl::bad_parameter("An issuer needs both its certificate and its private key.");
   }
   const KeyMaterial& signer = issuer_key != nullptr ? *issuer_key : subject_key;
   COFFER_ASSIGN_OR_RETURN(EVP_PKEY * signer_pkey, certificate_key(signer, "issuer"));
   if (issuer_cert != nullptr) COFFER_RETURN_IF_ERROR(check_issuer(profile, *issuer_cert, *issuer_key));
 
   const std::optional<int64_t> not_after = add_calendar_months(now, profile.validity_months);
-  const std::optional<int64_t> not_before = add_calendar_months(now - kBackdateSeconds, 0);
-  if (!not_after || !not_before) return bad("The validity period does not fit an X.509 certificate.");
+  const std::optional<int64_t> not_before = add_calendar_months(now - kNotBeforeBackdateSeconds, 0);
+  if (!not_after || !not_before) return ossl::bad_parameter("The validity period does not fit an X.509 certificate.");
 
   COFFER_ASSIGN_OR_RETURN(ossl::X509NamePtr subject, x509name::parse_distinguished_name(profile.subject));
   ossl::X509Ptr cert(X509_new());

@@ -7,8 +7,6 @@
 namespace coffer::crypto {
 namespace {
 
-Status bad(std::string msg) { return Status(Code::kBadParameter, std::move(msg)); }
-
 bool ldh_label(std::string_view l) {
   if (l.empty() || l.size() > 63 || l.front() == '-' || l.back() == '-') return false;
   for (char c : l) {
@@ -59,7 +57,7 @@ std::optional<int> key_usage_bit(std::string_view akv_name) {
 
 Status validate_profile(const CertificateProfile& p) {
   if (p.subject.empty() && p.dns_names.empty() && p.emails.empty() && p.upns.empty()) {
-    return bad(
+    return bad_parameter(
         "The certificate needs a subject or at least one subject alternative name "
         "(DNS name, email or UPN).");
   }
@@ -67,44 +65,45 @@ Status validate_profile(const CertificateProfile& p) {
     auto name = x509name::parse_distinguished_name(p.subject);
     if (!name.ok()) return name.status();
     if (X509_NAME_entry_count(name->get()) == 0) {
-      return bad("The subject name is not valid: it holds no attribute; write it as 'CN=name'.");
+      return bad_parameter("The subject name is not valid: it holds no attribute; write it as 'CN=name'.");
     }
   }
   for (const std::string& d : p.dns_names) {
     if (!valid_dns_name(d, true)) {
-      return bad("The DNS name '" + d +
-                 "' is not valid: use letters, digits and hyphens in dot-separated labels "
-                 "of at most 63 characters, optionally starting with '*.'.");
+      return bad_parameter("The DNS name '" + d +
+                           "' is not valid: use letters, digits and hyphens in dot-separated labels "
+                           "of at most 63 characters, optionally starting with '*.'.");
     }
   }
   for (const std::string& e : p.emails) {
-    if (!valid_email(e)) return bad("The email address '" + e + "' is not valid.");
+    if (!valid_email(e)) return bad_parameter("The email address '" + e + "' is not valid.");
   }
   for (const std::string& u : p.upns) {
     if (u.empty() || u.size() > 1024 || !x509name::utf8_text_length(u)) {
-      return bad("The user principal name '" + u +
-                 "' is not valid: it must be non-empty UTF-8 text without "
-                 "control characters.");
+      return bad_parameter("The user principal name '" + u +
+                           "' is not valid: it must be non-empty UTF-8 text without "
+                           "control characters.");
     }
   }
   for (const std::string& k : p.key_usage) {
     if (!key_usage_bit(k)) {
-      return bad("The key usage '" + k +
-                 "' is not valid; use digitalSignature, nonRepudiation, keyEncipherment, "
-                 "dataEncipherment, keyAgreement, keyCertSign, cRLSign, encipherOnly or decipherOnly.");
+      return bad_parameter("The key usage '" + k +
+                           "' is not valid; use digitalSignature, nonRepudiation, keyEncipherment, "
+                           "dataEncipherment, keyAgreement, keyCertSign, cRLSign, encipherOnly or decipherOnly.");
     }
   }
   for (const std::string& oid : p.ekus) {
     if (!x509name::is_dotted_oid(oid)) {
-      return bad("The extended key usage '" + oid + "' is not a dotted OID such as 1.3.6.1.5.5.7.3.1.");
+      return bad_parameter("The extended key usage '" + oid + "' is not a dotted OID such as 1.3.6.1.5.5.7.3.1.");
     }
   }
   if (p.validity_months < 1 || p.validity_months > 1200) {
-    return bad("The validity in months must be between 1 and 1200, not " + std::to_string(p.validity_months) + ".");
+    return bad_parameter("The validity in months must be between 1 and 1200, not " + std::to_string(p.validity_months) +
+                         ".");
   }
   if (p.path_length) {
-    if (!p.ca) return bad("A path length constraint is only valid for a CA certificate.");
-    if (*p.path_length < 0) return bad("The path length constraint must be 0 or more.");
+    if (!p.ca) return bad_parameter("A path length constraint is only valid for a CA certificate.");
+    if (*p.path_length < 0) return bad_parameter("The path length constraint must be 0 or more.");
   }
   return Status::Ok();
 }

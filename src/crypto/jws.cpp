@@ -33,30 +33,25 @@ namespace {
 constexpr int kMinRsaBits = 2048;
 constexpr std::size_t kMaxJwkMember = 2048;  // base64url chars: 8192-bit RSA needs 1366
 
+using ossl::EcdsaSig;
 using ossl::ParamBld;
-using EcdsaSig = std::unique_ptr<ECDSA_SIG, ossl::Deleter<ECDSA_SIG, ECDSA_SIG_free>>;
-
-Status bad(std::string message) {
-  ERR_clear_error();
-  return Status(Code::kBadParameter, std::move(message));
-}
 
 Result<std::string> decode_member(const std::string& value, const char* name) {
-  if (value.empty()) return bad(std::string("JWK member '") + name + "' is missing.");
-  if (value.size() > kMaxJwkMember) return bad(std::string("JWK member '") + name + "' is too long.");
+  if (value.empty()) return ossl::bad_parameter(std::string("JWK member '") + name + "' is missing.");
+  if (value.size() > kMaxJwkMember) return ossl::bad_parameter(std::string("JWK member '") + name + "' is too long.");
   auto raw = base64url_decode(value);
-  if (!raw || raw->empty()) return bad(std::string("JWK member '") + name + "' is not base64url.");
+  if (!raw || raw->empty()) return ossl::bad_parameter(std::string("JWK member '") + name + "' is not base64url.");
   return std::move(*raw);
 }
 
 Result<ossl::PKey> rsa_from_jwk(const JwkParams& jwk) {
   COFFER_ASSIGN_OR_RETURN(std::string n, decode_member(jwk.n, "n"));
   COFFER_ASSIGN_OR_RETURN(std::string e, decode_member(jwk.e, "e"));
-  if (e.size() > 8) return bad("JWK member 'e' is too large.");
+  if (e.size() > 8) return ossl::bad_parameter("JWK member 'e' is too large.");
   ossl::BigNum bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), int(n.size()), nullptr));
   ossl::BigNum bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), int(e.size()), nullptr));
   if (!bn_n || !bn_e) return ossl::error("BN_bin2bn");
-  if (BN_num_bits(bn_n.get()) < kMinRsaBits) return bad("RSA keys must have at least 2048 bits.");
+  if (BN_num_bits(bn_n.get()) < kMinRsaBits) return ossl::bad_parameter("RSA keys must have at least 2048 bits.");
   ParamBld bld(OSSL_PARAM_BLD_new());
   if (!bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
@@ -75,11 +70,12 @@ Result<ossl::PKey> ec_from_jwk(const JwkParams& jwk) {
     coord = 48;
     group = "secp384r1";
   } else {
-    return bad("JWK curve '" + jwk.crv.substr(0, 32) + "' is not supported (P-256, P-384).");
+    return ossl::bad_parameter("JWK curve '" + jwk.crv.substr(0, 32) + "' is not supported (P-256, P-384).");
   }
   COFFER_ASSIGN_OR_RETURN(std::string x, decode_member(jwk.x, "x"));
   COFFER_ASSIGN_OR_RETURN(std::string y, decode_member(jwk.y, "y"));
-  if (x.size() != coord || y.size() != coord) return bad("JWK members 'x' and 'y' have the wrong length.");
+  if (x.size() != coord || y.size() != coord)
+    return ossl::bad_parameter("JWK members 'x' and 'y' have the wrong length.");
   std::string point = "\x04" + x + y;  // uncompressed SEC1 point
   ParamBld bld(OSSL_PARAM_BLD_new());
   if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
@@ -153,13 +149,13 @@ Result<JwsPublicKey> KeyAccess::make(ossl::PKey key) {
   JwsPublicKey out;
   if (EVP_PKEY_is_a(key.get(), "RSA") == 1) {
     impl->rsa_bits = EVP_PKEY_get_bits(key.get());
-    if (impl->rsa_bits < kMinRsaBits) return bad("RSA keys must have at least 2048 bits.");
+    if (impl->rsa_bits < kMinRsaBits) return ossl::bad_parameter("RSA keys must have at least 2048 bits.");
     out.type_ = "RSA";
   } else if (EVP_PKEY_is_a(key.get(), "EC") == 1) {
     char group[64] = {0};
     std::size_t len = 0;
     if (EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) != 1) {
-      return bad("The EC key has no named curve.");
+      return ossl::bad_parameter("The EC key has no named curve.");
     }
     const std::string name(group, len);
     if (name == "prime256v1" || name == "P-256")
@@ -167,10 +163,10 @@ Result<JwsPublicKey> KeyAccess::make(ossl::PKey key) {
     else if (name == "secp384r1" || name == "P-384")
       impl->curve = "P-384";
     else
-      return bad("EC curve '" + name + "' is not supported (P-256, P-384).");
+      return ossl::bad_parameter("EC curve '" + name + "' is not supported (P-256, P-384).");
     out.type_ = "EC";
   } else {
-    return bad("Only RSA and EC keys can verify signatures.");
+    return ossl::bad_parameter("Only RSA and EC keys can verify signatures.");
   }
   impl->key = std::move(key);
   out.impl_ = std::move(impl);
@@ -188,7 +184,7 @@ Result<JwsPublicKey> JwsPublicKey::from_jwk(const JwkParams& jwk) {
     COFFER_ASSIGN_OR_RETURN(ossl::PKey key, ec_from_jwk(jwk));
     return KeyAccess::make(std::move(key));
   }
-  return bad("JWK key type '" + jwk.kty.substr(0, 32) + "' is not supported (RSA, EC).");
+  return ossl::bad_parameter("JWK key type '" + jwk.kty.substr(0, 32) + "' is not supported (RSA, EC).");
 }
 
 bool JwsPublicKey::supports(std::string_view alg) const {
@@ -222,7 +218,8 @@ bool JwsPublicKey::verify(std::string_view alg, std::string_view signing_input, 
 }
 
 Result<CertificateInfo> parse_certificate(std::string_view input) {
-  if (input.empty() || input.size() > 64 * 1024) return bad("The certificate must be 1 byte to 64 KiB of PEM or DER.");
+  if (input.empty() || input.size() > 64 * 1024)
+    return ossl::bad_parameter("The certificate must be 1 byte to 64 KiB of PEM or DER.");
   ossl::X509Ptr cert;
   if (input.find("-----BEGIN CERTIFICATE-----") != std::string_view::npos) {
     ossl::Bio bio(BIO_new_mem_buf(input.data(), int(input.size())));
@@ -232,9 +229,9 @@ Result<CertificateInfo> parse_certificate(std::string_view input) {
     const auto* p = reinterpret_cast<const unsigned char*>(input.data());
     cert.reset(d2i_X509(nullptr, &p, long(input.size())));
   }
-  if (!cert) return bad("The input holds no readable X.509 certificate (PEM or DER).");
+  if (!cert) return ossl::bad_parameter("The input holds no readable X.509 certificate (PEM or DER).");
   ossl::PKey pub(X509_get_pubkey(cert.get()));
-  if (!pub) return bad("The certificate's public key cannot be read.");
+  if (!pub) return ossl::bad_parameter("The certificate's public key cannot be read.");
   CertificateInfo info;
   COFFER_ASSIGN_OR_RETURN(info.key, KeyAccess::make(std::move(pub)));
   int len = i2d_X509(cert.get(), nullptr);
@@ -247,7 +244,7 @@ Result<CertificateInfo> parse_certificate(std::string_view input) {
   if (info.sha1.empty() || info.sha256.empty()) return Status(Code::kInternal, "certificate digest failed");
   auto nb = asn1_time(X509_get0_notBefore(cert.get()));
   auto na = asn1_time(X509_get0_notAfter(cert.get()));
-  if (!nb || !na) return bad("The certificate's validity period cannot be read.");
+  if (!nb || !na) return ossl::bad_parameter("The certificate's validity period cannot be read.");
   info.not_before = *nb;
   info.not_after = *na;
   ossl::Bio name(BIO_new(BIO_s_mem()));

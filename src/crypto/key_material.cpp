@@ -20,43 +20,17 @@ namespace coffer::crypto {
 namespace {
 
 using SecretBn = std::unique_ptr<BIGNUM, ossl::Deleter<BIGNUM, BN_clear_free>>;
+using ossl::EcdsaSig;
 using ossl::ParamBld;
-using EcdsaSig = std::unique_ptr<ECDSA_SIG, ossl::Deleter<ECDSA_SIG, ECDSA_SIG_free>>;
-using Pkcs8 = std::unique_ptr<PKCS8_PRIV_KEY_INFO, ossl::Deleter<PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free>>;
+using ossl::Pkcs8;
+using ossl::u8;
+using EcCurve = ossl::EcCurve;
 
 constexpr char kTagRsa = 'R';
 constexpr char kTagEc = 'E';
 constexpr char kTagOct = 'O';
 
-struct Curve {
-  std::string_view jwk;
-  const char* openssl;
-  int field_bytes;
-  std::string_view alg;  // the ES* algorithm of this curve
-};
-
-constexpr std::array<Curve, 4> kCurves = {{
-    {"P-256", "prime256v1", 32, "ES256"},
-    {"P-384", "secp384r1", 48, "ES384"},
-    {"P-521", "secp521r1", 66, "ES512"},
-    {"P-256K", "secp256k1", 32, "ES256K"},
-}};
-
-const Curve* find_curve(std::string_view crv) {
-  for (const auto& c : kCurves) {
-    if (c.jwk == crv) return &c;
-  }
-  return nullptr;
-}
-
-Status bad(std::string msg) {
-  ERR_clear_error();
-  return Status(Code::kBadParameter, std::move(msg));
-}
-
-const unsigned char* u8(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
-
-bool fits_int(std::string_view s) { return s.size() <= static_cast<std::size_t>(INT_MAX / 2); }
+bool fits_openssl_int(std::string_view s) { return s.size() <= static_cast<std::size_t>(INT_MAX / 2); }
 
 const EVP_MD* signature_md(std::string_view alg) {
   if (alg == "RS256" || alg == "PS256" || alg == "ES256" || alg == "ES256K") return EVP_sha256();
@@ -109,8 +83,10 @@ const EVP_CIPHER* aes_cipher(AesAlg a) {
 }
 
 Result<SecretBn> to_bn(std::string_view bytes, const char* member) {
-  if (bytes.empty()) return bad(std::string("The JSON web key is missing the '") + member + "' member.");
-  if (!fits_int(bytes)) return bad(std::string("The JSON web key member '") + member + "' is too large.");
+  if (bytes.empty())
+    return ossl::bad_parameter(std::string("The JSON web key is missing the '") + member + "' member.");
+  if (!fits_openssl_int(bytes))
+    return ossl::bad_parameter(std::string("The JSON web key member '") + member + "' is too large.");
   SecretBn bn(BN_bin2bn(u8(bytes), static_cast<int>(bytes.size()), nullptr));
   if (!bn) return ossl::error("BN_bin2bn");
   return bn;
@@ -195,12 +171,12 @@ Result<std::string> rsa_encrypt(EVP_PKEY* pkey, std::string_view alg, std::strin
   COFFER_RETURN_IF_ERROR(set_rsa_cipher_padding(ctx.get(), alg));
   std::size_t len = 0;
   if (EVP_PKEY_encrypt(ctx.get(), nullptr, &len, u8(plaintext), plaintext.size()) != 1) {
-    return bad("The value is too long to be encrypted with " + std::string(alg) + " under this key.");
+    return ossl::bad_parameter("The value is too long to be encrypted with " + std::string(alg) + " under this key.");
   }
   std::string out(len, '\0');
   if (EVP_PKEY_encrypt(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, u8(plaintext),
                        plaintext.size()) != 1) {
-    return bad("The value is too long to be encrypted with " + std::string(alg) + " under this key.");
+    return ossl::bad_parameter("The value is too long to be encrypted with " + std::string(alg) + " under this key.");
   }
   out.resize(len);
   return out;
@@ -212,12 +188,12 @@ Result<SecureString> rsa_decrypt(EVP_PKEY* pkey, std::string_view alg, std::stri
   COFFER_RETURN_IF_ERROR(set_rsa_cipher_padding(ctx.get(), alg));
   std::size_t len = 0;
   if (EVP_PKEY_decrypt(ctx.get(), nullptr, &len, u8(ciphertext), ciphertext.size()) != 1) {
-    return bad("The ciphertext could not be decrypted with " + std::string(alg) + ".");
+    return ossl::bad_parameter("The ciphertext could not be decrypted with " + std::string(alg) + ".");
   }
   SecureString out(std::string(len, '\0'));
   if (EVP_PKEY_decrypt(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, u8(ciphertext),
                        ciphertext.size()) != 1) {
-    return bad("The ciphertext could not be decrypted with " + std::string(alg) + ".");
+    return ossl::bad_parameter("The ciphertext could not be decrypted with " + std::string(alg) + ".");
   }
   out.resize(len);
   return out;
@@ -240,8 +216,9 @@ Result<SecureString> aes_crypt(AesAlg a, bool encrypt, const SecureString& key, 
   auto* o = reinterpret_cast<unsigned char*>(out.data());
   if (EVP_CipherUpdate(ctx.get(), o, &len, u8(in), static_cast<int>(in.size())) != 1 ||
       EVP_CipherFinal_ex(ctx.get(), o + len, &fin) != 1) {
-    return bad(encrypt ? "The value could not be encrypted: its length does not suit the algorithm."
-                       : "The ciphertext could not be decrypted: it is corrupt, or was made with another key.");
+    return ossl::bad_parameter(
+        encrypt ? "The value could not be encrypted: its length does not suit the algorithm."
+                : "The ciphertext could not be decrypted: it is corrupt, or was made with another key.");
   }
   out.resize(static_cast<std::size_t>(len + fin));
   return out;
@@ -286,10 +263,10 @@ std::size_t signature_digest_size(std::string_view alg) {
 
 Result<KeyMaterial> KeyMaterial::generate_rsa(int bits, uint64_t public_exponent) {
   if (bits != 2048 && bits != 3072 && bits != 4096) {
-    return bad("The RSA key size must be 2048, 3072 or 4096 bits.");
+    return ossl::bad_parameter("The RSA key size must be 2048, 3072 or 4096 bits.");
   }
   if (public_exponent < 3 || public_exponent % 2 == 0 || public_exponent > 0xFFFFFFFFull) {
-    return bad("The RSA public exponent must be an odd number from 3 to 2^32-1.");
+    return ossl::bad_parameter("The RSA public exponent must be an odd number from 3 to 2^32-1.");
   }
   SecretBn e(BN_new());
   if (!e || BN_set_word(e.get(), static_cast<BN_ULONG>(public_exponent)) != 1) return ossl::error("BN_set_word");
@@ -305,8 +282,10 @@ Result<KeyMaterial> KeyMaterial::generate_rsa(int bits, uint64_t public_exponent
 }
 
 Result<KeyMaterial> KeyMaterial::generate_ec(std::string_view crv) {
-  const Curve* c = find_curve(crv);
-  if (!c) return bad("The curve '" + std::string(crv) + "' is not supported; use P-256, P-384, P-521 or P-256K.");
+  const EcCurve* c = ossl::find_ec_curve(crv);
+  if (!c)
+    return ossl::bad_parameter("The curve '" + std::string(crv) +
+                               "' is not supported; use P-256, P-384, P-521 or P-256K.");
   ossl::PKeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
   EVP_PKEY* raw = nullptr;
   if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_group_name(ctx.get(), c->openssl) != 1 ||
@@ -319,7 +298,8 @@ Result<KeyMaterial> KeyMaterial::generate_ec(std::string_view crv) {
 }
 
 Result<KeyMaterial> KeyMaterial::generate_oct(int bits) {
-  if (bits != 128 && bits != 192 && bits != 256) return bad("The oct key size must be 128, 192 or 256 bits.");
+  if (bits != 128 && bits != 192 && bits != 256)
+    return ossl::bad_parameter("The oct key size must be 128, 192 or 256 bits.");
   auto impl = std::make_unique<Impl>();
   impl->oct = random_bytes(static_cast<std::size_t>(bits / 8));
   return KeyMaterial(KeyKind::kOct, std::move(impl), bits, {});
@@ -329,7 +309,7 @@ Result<KeyMaterial> KeyMaterial::from_jwk(const Jwk& jwk) {
   auto impl = std::make_unique<Impl>();
   if (jwk.kty == "oct") {
     const std::size_t n = jwk.k.size();
-    if (n != 16 && n != 24 && n != 32) return bad("The oct key 'k' must be 128, 192 or 256 bits.");
+    if (n != 16 && n != 24 && n != 32) return ossl::bad_parameter("The oct key 'k' must be 128, 192 or 256 bits.");
     impl->oct = jwk.k;
     return KeyMaterial(KeyKind::kOct, std::move(impl), static_cast<int>(n * 8), {});
   }
@@ -345,7 +325,7 @@ Result<KeyMaterial> KeyMaterial::from_jwk(const Jwk& jwk) {
     COFFER_ASSIGN_OR_RETURN(SecretBn dq, to_bn(jwk.dq.view(), "dq"));
     COFFER_ASSIGN_OR_RETURN(SecretBn qi, to_bn(jwk.qi.view(), "qi"));
     const int bits = BN_num_bits(n.get());
-    if (bits < 1024 || bits > 16384) return bad("The RSA modulus must be 1024 to 16384 bits.");
+    if (bits < 1024 || bits > 16384) return ossl::bad_parameter("The RSA modulus must be 1024 to 16384 bits.");
     COFFER_RETURN_IF_ERROR(push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()));
     COFFER_RETURN_IF_ERROR(push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()));
     COFFER_RETURN_IF_ERROR(push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_D, d.get()));
@@ -359,11 +339,13 @@ Result<KeyMaterial> KeyMaterial::from_jwk(const Jwk& jwk) {
     return KeyMaterial(KeyKind::kRsa, std::move(impl), rsa_bits, {});
   }
   if (jwk.kty == "EC") {
-    const Curve* c = find_curve(jwk.crv);
-    if (!c) return bad("The curve '" + jwk.crv + "' is not supported; use P-256, P-384, P-521 or P-256K.");
+    const EcCurve* c = ossl::find_ec_curve(jwk.crv);
+    if (!c)
+      return ossl::bad_parameter("The curve '" + jwk.crv + "' is not supported; use P-256, P-384, P-521 or P-256K.");
     const auto fb = static_cast<std::size_t>(c->field_bytes);
     if (jwk.x.empty() || jwk.y.empty() || jwk.x.size() > fb || jwk.y.size() > fb) {
-      return bad("The EC key members 'x' and 'y' must be present and at most " + std::to_string(fb) + " bytes.");
+      return ossl::bad_parameter("The EC key members 'x' and 'y' must be present and at most " + std::to_string(fb) +
+                                 " bytes.");
     }
     std::string point =
         "\x04" + std::string(fb - jwk.x.size(), '\0') + jwk.x + std::string(fb - jwk.y.size(), '\0') + jwk.y;
@@ -377,7 +359,7 @@ Result<KeyMaterial> KeyMaterial::from_jwk(const Jwk& jwk) {
     const int ec_bits = EVP_PKEY_get_bits(impl->pkey.get());  // before impl moves (argument order is unspecified)
     return KeyMaterial(KeyKind::kEc, std::move(impl), ec_bits, std::string(c->jwk));
   }
-  return bad("The key type (kty) '" + jwk.kty + "' is not supported; use RSA, EC or oct.");
+  return ossl::bad_parameter("The key type (kty) '" + jwk.kty + "' is not supported; use RSA, EC or oct.");
 }
 
 Result<SecureString> KeyMaterial::seal_bytes() const {
@@ -412,11 +394,11 @@ Result<KeyMaterial> KeyMaterial::from_sealed_bytes(std::string_view bytes) {
 }
 
 Result<KeyMaterial> KeyMaterial::from_private_pem(std::string_view pem) {
-  if (!fits_int(pem)) return bad("The PEM file is too large.");
+  if (!fits_openssl_int(pem)) return ossl::bad_parameter("The PEM file is too large.");
   ossl::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return ossl::error("BIO_new_mem_buf");
   ossl::PKey pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!pkey) return bad("The file holds no unencrypted PEM private key.");
+  if (!pkey) return ossl::bad_parameter("The file holds no unencrypted PEM private key.");
   return from_pkey(pkey.release());
 }
 
@@ -426,18 +408,17 @@ Result<KeyMaterial> KeyMaterial::from_pkey(evp_pkey_st* owned) {
   EVP_PKEY* k = impl->pkey.get();
   const int bits = EVP_PKEY_get_bits(k);
   if (EVP_PKEY_is_a(k, "RSA")) return KeyMaterial(KeyKind::kRsa, std::move(impl), bits, {});
-  if (!EVP_PKEY_is_a(k, "EC")) return bad("Only RSA and EC private keys are supported.");
+  if (!EVP_PKEY_is_a(k, "EC")) return ossl::bad_parameter("Only RSA and EC private keys are supported.");
   char group[64] = {};
   std::size_t glen = 0;
   if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &glen) != 1) {
     return ossl::error("EC group");
   }
-  for (const auto& c : kCurves) {
-    if (std::string_view(group, glen) == c.openssl) {
-      return KeyMaterial(KeyKind::kEc, std::move(impl), bits, std::string(c.jwk));
-    }
+  if (const EcCurve* c = ossl::find_ec_curve_by_group(std::string_view(group, glen))) {
+    return KeyMaterial(KeyKind::kEc, std::move(impl), bits, std::string(c->jwk));
   }
-  return bad("The EC curve " + std::string(group, glen) + " is not supported; use P-256, P-384, P-521 or P-256K.");
+  return ossl::bad_parameter("The EC curve " + std::string(group, glen) +
+                             " is not supported; use P-256, P-384, P-521 or P-256K.");
 }
 
 Jwk KeyMaterial::public_jwk() const {
@@ -455,7 +436,7 @@ Jwk KeyMaterial::public_jwk() const {
     case KeyKind::kEc: {
       j.kty = "EC";
       j.crv = crv_;
-      const int fb = find_curve(crv_)->field_bytes;
+      const int fb = ossl::find_ec_curve(crv_)->field_bytes;
       auto x = bn_param(impl_->pkey.get(), OSSL_PKEY_PARAM_EC_PUB_X, fb);
       auto y = bn_param(impl_->pkey.get(), OSSL_PKEY_PARAM_EC_PUB_Y, fb);
       if (x.ok()) j.x = x->str();
@@ -471,7 +452,8 @@ Result<Jwk> KeyMaterial::private_jwk() const {
   if (kind_ == KeyKind::kOct) {
     j.k = impl_->oct;
   } else if (kind_ == KeyKind::kEc) {
-    COFFER_ASSIGN_OR_RETURN(j.d, bn_param(impl_->pkey.get(), OSSL_PKEY_PARAM_PRIV_KEY, find_curve(crv_)->field_bytes));
+    COFFER_ASSIGN_OR_RETURN(
+        j.d, bn_param(impl_->pkey.get(), OSSL_PKEY_PARAM_PRIV_KEY, ossl::find_ec_curve(crv_)->field_bytes));
   } else {
     EVP_PKEY* k = impl_->pkey.get();
     COFFER_ASSIGN_OR_RETURN(j.d, bn_param(k, OSSL_PKEY_PARAM_RSA_D));
@@ -485,7 +467,7 @@ Result<Jwk> KeyMaterial::private_jwk() const {
 }
 
 Result<std::string> KeyMaterial::public_pem() const {
-  if (kind_ == KeyKind::kOct) return bad("A symmetric key has no public part.");
+  if (kind_ == KeyKind::kOct) return ossl::bad_parameter("A symmetric key has no public part.");
   ossl::Bio bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_PUBKEY(bio.get(), impl_->pkey.get()) != 1) return ossl::error("PEM_write_bio_PUBKEY");
   return ossl::bio_contents(bio.get());
@@ -493,7 +475,7 @@ Result<std::string> KeyMaterial::public_pem() const {
 
 bool KeyMaterial::fits_signature(std::string_view alg) const {
   if (kind_ == KeyKind::kRsa) return is_rsa_sig(alg);
-  if (kind_ == KeyKind::kEc) return find_curve(crv_)->alg == alg;
+  if (kind_ == KeyKind::kEc) return ossl::find_ec_curve(crv_)->alg == alg;
   return false;
 }
 
@@ -517,7 +499,8 @@ bool KeyMaterial::fits_wrap(std::string_view alg) const {
 
 namespace {
 Status alg_mismatch(std::string_view alg, std::string_view what) {
-  return bad("The algorithm '" + std::string(alg) + "' is not valid for " + std::string(what) + " with this key.");
+  return ossl::bad_parameter("The algorithm '" + std::string(alg) + "' is not valid for " + std::string(what) +
+                             " with this key.");
 }
 }  // namespace
 
@@ -525,7 +508,8 @@ Result<std::string> KeyMaterial::sign(std::string_view alg, std::string_view dig
   if (!fits_signature(alg)) return alg_mismatch(alg, "signing");
   const EVP_MD* md = signature_md(alg);
   if (digest.size() != static_cast<std::size_t>(EVP_MD_get_size(md))) {
-    return bad("The digest must be " + std::to_string(EVP_MD_get_size(md)) + " bytes for " + std::string(alg) + ".");
+    return ossl::bad_parameter("The digest must be " + std::to_string(EVP_MD_get_size(md)) + " bytes for " +
+                               std::string(alg) + ".");
   }
   if (kind_ == KeyKind::kRsa) {
     COFFER_ASSIGN_OR_RETURN(ossl::PKeyCtx ctx,
@@ -540,7 +524,7 @@ Result<std::string> KeyMaterial::sign(std::string_view alg, std::string_view dig
   const BIGNUM* r = nullptr;
   const BIGNUM* s = nullptr;
   ECDSA_SIG_get0(sig.get(), &r, &s);
-  const int fb = find_curve(crv_)->field_bytes;
+  const int fb = ossl::find_ec_curve(crv_)->field_bytes;
   std::string out(static_cast<std::size_t>(2 * fb), '\0');
   auto* o = reinterpret_cast<unsigned char*>(out.data());
   if (BN_bn2binpad(r, o, fb) != fb || BN_bn2binpad(s, o + fb, fb) != fb) return ossl::error("ECDSA r||s");
@@ -551,13 +535,14 @@ Result<bool> KeyMaterial::verify(std::string_view alg, std::string_view digest, 
   if (!fits_signature(alg)) return alg_mismatch(alg, "verification");
   const EVP_MD* md = signature_md(alg);
   if (digest.size() != static_cast<std::size_t>(EVP_MD_get_size(md))) {
-    return bad("The digest must be " + std::to_string(EVP_MD_get_size(md)) + " bytes for " + std::string(alg) + ".");
+    return ossl::bad_parameter("The digest must be " + std::to_string(EVP_MD_get_size(md)) + " bytes for " +
+                               std::string(alg) + ".");
   }
   if (kind_ == KeyKind::kRsa) {
     return pkey_verify(impl_->pkey.get(), digest, signature, alg[0] == 'P' ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING,
                        md);
   }
-  const auto fb = static_cast<std::size_t>(find_curve(crv_)->field_bytes);
+  const auto fb = static_cast<std::size_t>(ossl::find_ec_curve(crv_)->field_bytes);
   if (signature.size() != 2 * fb) return false;
   EcdsaSig sig(ECDSA_SIG_new());
   BIGNUM* r = BN_bin2bn(u8(signature), static_cast<int>(fb), nullptr);
@@ -578,7 +563,7 @@ Result<bool> KeyMaterial::verify(std::string_view alg, std::string_view digest, 
 Result<CipherResult> KeyMaterial::encrypt(std::string_view alg, std::string_view plaintext, std::string_view iv,
                                           std::string_view aad) const {
   if (!fits_encryption(alg)) return alg_mismatch(alg, "encryption");
-  if (!fits_int(plaintext) || !fits_int(aad)) return bad("The value is too large.");
+  if (!fits_openssl_int(plaintext) || !fits_openssl_int(aad)) return ossl::bad_parameter("The value is too large.");
   CipherResult out;
   if (kind_ == KeyKind::kRsa) {
     COFFER_ASSIGN_OR_RETURN(out.value, rsa_encrypt(impl_->pkey.get(), alg, plaintext));
@@ -586,7 +571,7 @@ Result<CipherResult> KeyMaterial::encrypt(std::string_view alg, std::string_view
   }
   const AesAlg a = aes_alg(alg);
   if (a.mode == AesMode::kGcm) {
-    if (!iv.empty() && iv.size() != 12) return bad("The iv for AES-GCM must be 12 bytes.");
+    if (!iv.empty() && iv.size() != 12) return ossl::bad_parameter("The iv for AES-GCM must be 12 bytes.");
     out.iv = iv.empty() ? random_bytes(12).str() : std::string(iv);
     ossl::CipherCtx ctx(EVP_CIPHER_CTX_new());
     out.value.assign(plaintext.size(), '\0');
@@ -605,10 +590,10 @@ Result<CipherResult> KeyMaterial::encrypt(std::string_view alg, std::string_view
     }
     return out;
   }
-  if (!iv.empty() && iv.size() != 16) return bad("The iv for AES-CBC must be 16 bytes.");
+  if (!iv.empty() && iv.size() != 16) return ossl::bad_parameter("The iv for AES-CBC must be 16 bytes.");
   if (a.mode == AesMode::kCbc && (plaintext.empty() || plaintext.size() % 16 != 0)) {
-    return bad("The value for " + std::string(alg) + " must be a non-empty multiple of 16 bytes; use " +
-               std::string(alg) + "PAD for other lengths.");
+    return ossl::bad_parameter("The value for " + std::string(alg) + " must be a non-empty multiple of 16 bytes; use " +
+                               std::string(alg) + "PAD for other lengths.");
   }
   out.iv = iv.empty() ? random_bytes(16).str() : std::string(iv);
   COFFER_ASSIGN_OR_RETURN(SecureString ct, aes_crypt(a, true, impl_->oct, out.iv, plaintext));
@@ -619,12 +604,12 @@ Result<CipherResult> KeyMaterial::encrypt(std::string_view alg, std::string_view
 Result<SecureString> KeyMaterial::decrypt(std::string_view alg, std::string_view ciphertext, std::string_view iv,
                                           std::string_view aad, std::string_view tag) const {
   if (!fits_encryption(alg)) return alg_mismatch(alg, "decryption");
-  if (!fits_int(ciphertext) || !fits_int(aad)) return bad("The value is too large.");
+  if (!fits_openssl_int(ciphertext) || !fits_openssl_int(aad)) return ossl::bad_parameter("The value is too large.");
   if (kind_ == KeyKind::kRsa) return rsa_decrypt(impl_->pkey.get(), alg, ciphertext);
   const AesAlg a = aes_alg(alg);
   if (a.mode == AesMode::kGcm) {
-    if (iv.size() != 12) return bad("Decryption with AES-GCM needs the 12-byte iv.");
-    if (tag.size() != 16) return bad("Decryption with AES-GCM needs the 16-byte authentication tag.");
+    if (iv.size() != 12) return ossl::bad_parameter("Decryption with AES-GCM needs the 12-byte iv.");
+    if (tag.size() != 16) return ossl::bad_parameter("Decryption with AES-GCM needs the 16-byte authentication tag.");
     ossl::CipherCtx ctx(EVP_CIPHER_CTX_new());
     SecureString out(std::string(ciphertext.size() + 16, '\0'));
     int len = 0;
@@ -640,14 +625,14 @@ Result<SecureString> KeyMaterial::decrypt(std::string_view alg, std::string_view
         EVP_DecryptUpdate(ctx.get(), o, &len, u8(ciphertext), static_cast<int>(ciphertext.size())) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, 16, tag_copy.data()) != 1 ||
         EVP_DecryptFinal_ex(ctx.get(), o + len, &fin) != 1) {
-      return bad("The ciphertext could not be decrypted: the iv, aad, tag or key does not match.");
+      return ossl::bad_parameter("The ciphertext could not be decrypted: the iv, aad, tag or key does not match.");
     }
     out.resize(static_cast<std::size_t>(len + fin));
     return out;
   }
-  if (iv.size() != 16) return bad("Decryption with AES-CBC needs the 16-byte iv.");
+  if (iv.size() != 16) return ossl::bad_parameter("Decryption with AES-CBC needs the 16-byte iv.");
   if (ciphertext.empty() || ciphertext.size() % 16 != 0) {
-    return bad("The ciphertext for " + std::string(alg) + " must be a non-empty multiple of 16 bytes.");
+    return ossl::bad_parameter("The ciphertext for " + std::string(alg) + " must be a non-empty multiple of 16 bytes.");
   }
   return aes_crypt(a, false, impl_->oct, iv, ciphertext);
 }
@@ -655,8 +640,9 @@ Result<SecureString> KeyMaterial::decrypt(std::string_view alg, std::string_view
 Result<std::string> KeyMaterial::wrap(std::string_view alg, std::string_view key) const {
   if (!fits_wrap(alg)) return alg_mismatch(alg, "key wrapping");
   if (kind_ == KeyKind::kRsa) return rsa_encrypt(impl_->pkey.get(), alg, key);
-  if (key.size() < 16 || key.size() % 8 != 0 || !fits_int(key)) {
-    return bad("The key to wrap with " + std::string(alg) + " must be at least 16 bytes and a multiple of 8.");
+  if (key.size() < 16 || key.size() % 8 != 0 || !fits_openssl_int(key)) {
+    return ossl::bad_parameter("The key to wrap with " + std::string(alg) +
+                               " must be at least 16 bytes and a multiple of 8.");
   }
   COFFER_ASSIGN_OR_RETURN(SecureString out, aes_crypt(aes_alg(alg), true, impl_->oct, {}, key));
   return out.str();
@@ -665,8 +651,9 @@ Result<std::string> KeyMaterial::wrap(std::string_view alg, std::string_view key
 Result<SecureString> KeyMaterial::unwrap(std::string_view alg, std::string_view wrapped) const {
   if (!fits_wrap(alg)) return alg_mismatch(alg, "key unwrapping");
   if (kind_ == KeyKind::kRsa) return rsa_decrypt(impl_->pkey.get(), alg, wrapped);
-  if (wrapped.size() < 24 || wrapped.size() % 8 != 0 || !fits_int(wrapped)) {
-    return bad("The wrapped key for " + std::string(alg) + " must be at least 24 bytes and a multiple of 8.");
+  if (wrapped.size() < 24 || wrapped.size() % 8 != 0 || !fits_openssl_int(wrapped)) {
+    return ossl::bad_parameter("The wrapped key for " + std::string(alg) +
+                               " must be at least 24 bytes and a multiple of 8.");
   }
   return aes_crypt(aes_alg(alg), false, impl_->oct, {}, wrapped);
 }

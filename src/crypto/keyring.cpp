@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "crypto/aead.hpp"
+#include "crypto/openssl_util.hpp"
 #include "crypto/random.hpp"
 
 namespace coffer::crypto {
@@ -13,7 +14,7 @@ namespace {
 constexpr char kFormatV1 = 0x01;
 constexpr std::size_t kHeaderSize = 3;
 
-Status decryption_failed() { return Status(Code::kInternal, "decryption failed"); }
+using ossl::decryption_failed;
 
 // Associated data for each level. The owner is length-prefixed so that no
 // (owner, ad) pair can be spelled like another.

@@ -2,6 +2,8 @@
 
 #include <openssl/err.h>
 
+#include <array>
+
 namespace coffer::crypto::ossl {
 
 Status error(std::string_view what) {
@@ -15,6 +17,41 @@ Status error(std::string_view what) {
   }
   ERR_clear_error();
   return Status(Code::kInternal, std::move(msg));
+}
+
+namespace {
+
+constexpr std::array<EcCurve, 4> kEcCurves = {{
+    {"P-256", "prime256v1", 32, "ES256"},
+    {"P-384", "secp384r1", 48, "ES384"},
+    {"P-521", "secp521r1", 66, "ES512"},
+    {"P-256K", "secp256k1", 32, "ES256K"},
+}};
+
+}  // namespace
+
+const EcCurve* find_ec_curve(std::string_view jwk_name) {
+  for (const auto& c : kEcCurves) {
+    if (c.jwk == jwk_name) return &c;
+  }
+  return nullptr;
+}
+
+const EcCurve* find_ec_curve_by_group(std::string_view openssl_group) {
+  for (const auto& c : kEcCurves) {
+    if (c.openssl == openssl_group) return &c;
+  }
+  return nullptr;
+}
+
+Status decryption_failed() {
+  ERR_clear_error();
+  return Status(Code::kInternal, "decryption failed");
+}
+
+Status bad_parameter(std::string message) {
+  ERR_clear_error();
+  return Status(Code::kBadParameter, std::move(message));
 }
 
 Result<PKey> pkey_from_params(const char* type, OSSL_PARAM_BLD* bld, int selection, std::string_view invalid) {

@@ -13,14 +13,11 @@ constexpr std::string_view kUnreadable =
     "The specified PEM X.509 certificate content can not be read. Please check if certificate is in valid PEM "
     "format. Accepted formats: PEM content or Base64 encoded PEM content.";
 
-using Pkcs8 = std::unique_ptr<PKCS8_PRIV_KEY_INFO, ossl::Deleter<PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free>>;
+using ossl::Pkcs8;
 
-Status bad(std::string msg) {
-  ERR_clear_error();
-  return Status(Code::kBadParameter, std::move(msg));
+Status unreadable_pem(std::string_view why) {
+  return ossl::bad_parameter(std::string(kUnreadable) + " Reason: " + std::string(why));
 }
-
-Status unreadable(std::string_view why) { return bad(std::string(kUnreadable) + " Reason: " + std::string(why)); }
 
 bool is_key_label(std::string_view label) {
   return label == "PRIVATE KEY" || label == "RSA PRIVATE KEY" || label == "EC PRIVATE KEY" ||
@@ -30,7 +27,7 @@ bool is_key_label(std::string_view label) {
 // The private key of a key block (DER already base64-decoded).
 Result<KeyMaterial> decode_key(const pem::Block& block) {
   if (block.label == "ENCRYPTED PRIVATE KEY" || block.has_headers) {
-    return unreadable("the private key is encrypted; only unencrypted private keys are accepted.");
+    return unreadable_pem("the private key is encrypted; only unencrypted private keys are accepted.");
   }
   const auto* p = reinterpret_cast<const unsigned char*>(block.der.data());
   const long len = static_cast<long>(block.der.size());
@@ -42,9 +39,9 @@ Result<KeyMaterial> decode_key(const pem::Block& block) {
     pkey.reset(d2i_PrivateKey(block.label == "RSA PRIVATE KEY" ? EVP_PKEY_RSA : EVP_PKEY_EC, nullptr, &p, len));
   }
   ERR_clear_error();
-  if (!pkey) return unreadable("the " + block.label + " block is not a valid private key.");
+  if (!pkey) return unreadable_pem("the " + block.label + " block is not a valid private key.");
   auto key = KeyMaterialAccess::from_pkey(std::move(pkey));
-  if (!key.ok()) return unreadable(key.status().message());
+  if (!key.ok()) return unreadable_pem(key.status().message());
   return key;
 }
 
@@ -52,22 +49,22 @@ Result<KeyMaterial> decode_key(const pem::Block& block) {
 
 Result<KeyAndChain> parse_pem_bundle(std::string_view text) {
   auto blocks = pem::read_blocks(text);
-  if (!blocks.ok()) return unreadable(blocks.status().message());
+  if (!blocks.ok()) return unreadable_pem(blocks.status().message());
   KeyAndChain out;
   std::vector<Certificate> certs;
   for (const pem::Block& block : *blocks) {
     if (block.label == "CERTIFICATE") {
       auto cert = Certificate::from_der(block.der.view());
       if (!cert.ok()) {
-        return unreadable("certificate " + std::to_string(certs.size() + 1) + ": " + cert.status().message());
+        return unreadable_pem("certificate " + std::to_string(certs.size() + 1) + ": " + cert.status().message());
       }
       certs.push_back(std::move(*cert));
     } else if (is_key_label(block.label)) {
-      if (out.key) return unreadable("it holds more than one private key.");
+      if (out.key) return unreadable_pem("it holds more than one private key.");
       COFFER_ASSIGN_OR_RETURN(out.key, decode_key(block));
     }
   }
-  if (certs.empty()) return unreadable("it holds no CERTIFICATE block.");
+  if (certs.empty()) return unreadable_pem("it holds no CERTIFICATE block.");
   COFFER_ASSIGN_OR_RETURN(out.chain, order_chain(std::move(certs)));
   COFFER_RETURN_IF_ERROR(check_key_and_chain(out.key ? &*out.key : nullptr, out.chain));
   return out;

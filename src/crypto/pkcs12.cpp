@@ -14,10 +14,9 @@ namespace {
 constexpr std::size_t kMaxPfxSize = 16 << 20;
 constexpr int kMaxBagDepth = 4;  // nesting of safeContents bags
 
-template <typename T, void (*Free)(T*)>
-using Owned = std::unique_ptr<T, ossl::Deleter<T, Free>>;
+using ossl::Owned;
 using Pkcs12Ptr = Owned<PKCS12, PKCS12_free>;
-using Pkcs8 = Owned<PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free>;
+using ossl::Pkcs8;
 void free_p7_stack(STACK_OF(PKCS7) * s) { sk_PKCS7_pop_free(s, PKCS7_free); }
 void free_bag_stack(STACK_OF(PKCS12_SAFEBAG) * s) { sk_PKCS12_SAFEBAG_pop_free(s, PKCS12_SAFEBAG_free); }
 using P7Stack = Owned<STACK_OF(PKCS7), free_p7_stack>;
@@ -25,13 +24,8 @@ using BagStack = Owned<STACK_OF(PKCS12_SAFEBAG), free_bag_stack>;
 void free_x509_stack_only(STACK_OF(X509) * s) { sk_X509_free(s); }  // not the certificates: borrowed
 using BorrowedX509s = Owned<STACK_OF(X509), free_x509_stack_only>;
 
-Status bad(std::string msg) {
-  ERR_clear_error();
-  return Status(Code::kBadParameter, std::move(msg));
-}
-
-Status unreadable(std::string_view why) {
-  return bad("The PKCS#12 (PFX) content can not be read: " + std::string(why));
+Status unreadable_pfx(std::string_view why) {
+  return ossl::bad_parameter("The PKCS#12 (PFX) content can not be read: " + std::string(why));
 }
 
 // A library context with the default and legacy providers, made once, for
@@ -131,12 +125,12 @@ Walk read_contents(const PKCS12* p12, Password pw, OSSL_LIB_CTX* ctx, Contents& 
 }  // namespace
 
 Result<KeyAndChain> parse_pkcs12(std::string_view der, std::string_view password) {
-  if (der.empty() || der.size() > kMaxPfxSize) return unreadable("it is empty or larger than 16 MiB.");
+  if (der.empty() || der.size() > kMaxPfxSize) return unreadable_pfx("it is empty or larger than 16 MiB.");
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   Pkcs12Ptr p12(d2i_PKCS12(nullptr, &p, static_cast<long>(der.size())));
-  if (!p12) return unreadable("it is not a PKCS#12 file.");
+  if (!p12) return unreadable_pfx("it is not a PKCS#12 file.");
   const SecureString pass(password);  // NUL-terminated copy, wiped
-  if (pass.size() > 1024) return unreadable("the password is longer than 1024 characters.");
+  if (pass.size() > 1024) return unreadable_pfx("the password is longer than 1024 characters.");
   const Password given{pass.data(), static_cast<int>(pass.size())};
 
   // The candidate passwords: the one given, or for "" both no password and "".
@@ -155,11 +149,12 @@ Result<KeyAndChain> parse_pkcs12(std::string_view der, std::string_view password
         verified.push_back(pw);
         break;
       }
-      if (ERR_peek_error() != 0) return unreadable("its integrity check (MAC) uses an unsupported algorithm.");
+      if (ERR_peek_error() != 0) return unreadable_pfx("its integrity check (MAC) uses an unsupported algorithm.");
     }
     if (verified.empty()) {
-      return bad(password.empty() ? "The PKCS#12 (PFX) content is protected by a password; none was given."
-                                  : "The password for the PKCS#12 (PFX) content is not correct.");
+      return ossl::bad_parameter(password.empty()
+                                     ? "The PKCS#12 (PFX) content is protected by a password; none was given."
+                                     : "The password for the PKCS#12 (PFX) content is not correct.");
     }
     candidates = verified;
   }
@@ -177,19 +172,19 @@ Result<KeyAndChain> parse_pkcs12(std::string_view der, std::string_view password
     }
   }
   ERR_clear_error();
-  if (walk == Walk::kMalformed) return unreadable("its content is malformed or of an unsupported kind.");
+  if (walk == Walk::kMalformed) return unreadable_pfx("its content is malformed or of an unsupported kind.");
   if (walk == Walk::kDecryptFailed) {
-    return unreadable(has_mac ? "it is encrypted with an unsupported algorithm."
-                              : "the password is not correct, or it is encrypted with an unsupported algorithm.");
+    return unreadable_pfx(has_mac ? "it is encrypted with an unsupported algorithm."
+                                  : "the password is not correct, or it is encrypted with an unsupported algorithm.");
   }
-  if (contents.keys.size() > 1) return unreadable("it holds more than one private key.");
-  if (contents.certs.empty()) return unreadable("it holds no X.509 certificate.");
+  if (contents.keys.size() > 1) return unreadable_pfx("it holds more than one private key.");
+  if (contents.certs.empty()) return unreadable_pfx("it holds no X.509 certificate.");
 
   KeyAndChain out;
   COFFER_ASSIGN_OR_RETURN(out.chain, order_chain(std::move(contents.certs)));
   if (!contents.keys.empty()) {
     auto key = KeyMaterialAccess::from_pkey(std::move(contents.keys.front()));
-    if (!key.ok()) return unreadable(key.status().message());
+    if (!key.ok()) return unreadable_pfx(key.status().message());
     out.key = std::move(*key);
   }
   COFFER_RETURN_IF_ERROR(check_key_and_chain(out.key ? &*out.key : nullptr, out.chain));

@@ -14,21 +14,7 @@ namespace coffer::crypto {
 namespace {
 
 using ossl::ParamBld;
-
-struct Curve {
-  std::string_view jwk;
-  const char* openssl;
-  std::size_t field_bytes;
-};
-constexpr std::array<Curve, 3> kCurves = {{
-    {"P-256", "prime256v1", 32},
-    {"P-384", "secp384r1", 48},
-    {"P-521", "secp521r1", 66},
-}};
-
-Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
-
-const unsigned char* u8(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+using ossl::u8;
 
 Result<ossl::PKey> from_public_params(const char* type, OSSL_PARAM_BLD* bld) {
   return ossl::pkey_from_params(type, bld, EVP_PKEY_PUBLIC_KEY, "The key's public members do not form a valid key.");
@@ -36,7 +22,7 @@ Result<ossl::PKey> from_public_params(const char* type, OSSL_PARAM_BLD* bld) {
 
 Result<ossl::PKey> rsa_public(const Jwk& jwk) {
   if (jwk.n.empty() || jwk.e.empty() || jwk.n.size() > 2048 || jwk.e.size() > 8) {
-    return bad("The RSA key lacks a usable 'n' or 'e'.");
+    return bad_parameter("The RSA key lacks a usable 'n' or 'e'.");
   }
   ossl::BigNum n(BN_bin2bn(u8(jwk.n), static_cast<int>(jwk.n.size()), nullptr));
   ossl::BigNum e(BN_bin2bn(u8(jwk.e), static_cast<int>(jwk.e.size()), nullptr));
@@ -49,14 +35,14 @@ Result<ossl::PKey> rsa_public(const Jwk& jwk) {
 }
 
 Result<ossl::PKey> ec_public(const Jwk& jwk) {
-  const Curve* curve = nullptr;
-  for (const auto& c : kCurves) {
-    if (c.jwk == jwk.crv) curve = &c;
-  }
-  if (!curve) return bad("The EC curve '" + jwk.crv + "' has no public-key PEM form here; use P-256, P-384 or P-521.");
+  // P-256K has no PEM form here (public_key_pem.hpp).
+  const ossl::EcCurve* curve = jwk.crv == "P-256K" ? nullptr : ossl::find_ec_curve(jwk.crv);
+  if (!curve)
+    return bad_parameter("The EC curve '" + jwk.crv + "' has no public-key PEM form here; use P-256, P-384 or P-521.");
   const std::size_t fb = curve->field_bytes;
   if (jwk.x.empty() || jwk.y.empty() || jwk.x.size() > fb || jwk.y.size() > fb) {
-    return bad("The EC key members 'x' and 'y' must be present and at most " + std::to_string(fb) + " bytes.");
+    return bad_parameter("The EC key members 'x' and 'y' must be present and at most " + std::to_string(fb) +
+                         " bytes.");
   }
   const std::string point =
       "\x04" + std::string(fb - jwk.x.size(), '\0') + jwk.x + std::string(fb - jwk.y.size(), '\0') + jwk.y;
@@ -77,7 +63,7 @@ Result<std::string> public_key_pem(const Jwk& jwk) {
   } else if (jwk.kty == "EC" || jwk.kty == "EC-HSM") {
     COFFER_ASSIGN_OR_RETURN(pkey, ec_public(jwk));
   } else {
-    return bad("A key of type '" + jwk.kty.substr(0, 16) + "' has no public-key PEM form.");
+    return bad_parameter("A key of type '" + jwk.kty.substr(0, 16) + "' has no public-key PEM form.");
   }
   unsigned char* der = nullptr;
   const int len = i2d_PUBKEY(pkey.get(), &der);

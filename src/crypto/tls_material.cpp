@@ -14,7 +14,7 @@ namespace {
 constexpr mode_t kKeyMode = 0600;
 constexpr mode_t kCertMode = 0644;
 
-bool valid_dns_name(std::string_view name) {
+bool acceptable_san_name(std::string_view name) {
   if (name.empty() || name.size() > 253) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
@@ -26,7 +26,7 @@ bool valid_dns_name(std::string_view name) {
 Result<std::vector<std::string>> subject_alt_names(const std::vector<std::string>& extra) {
   std::vector<std::string> sans = {"DNS:localhost", "DNS:*.vault.localhost", "IP:127.0.0.1", "IP:::1"};
   for (const std::string& name : extra) {
-    if (!valid_dns_name(name)) {
+    if (!acceptable_san_name(name)) {
       return Status(Code::kBadParameter, "invalid DNS name for the dev TLS certificate: " + name);
     }
     std::string san = "DNS:" + name;

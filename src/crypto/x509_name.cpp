@@ -52,7 +52,7 @@ constexpr std::array<AttrInfo, 17> kAttrs = {{
 
 constexpr AttrInfo kOther = {NID_undef, "", {}, Kind::kText, 1024};
 
-Status bad(std::string msg) {
+Status bad_name(std::string msg) {
   ERR_clear_error();
   return Status(Code::kBadParameter, "The subject name is not valid: " + std::move(msg));
 }
@@ -142,24 +142,25 @@ int hex_value(char c) {
 // The ASN.1 string type for `value` of attribute `a`, or why it is refused.
 Result<int> string_type(const AttrInfo& a, std::string_view type_name, std::string_view value) {
   const std::string what = std::string("'").append(type_name).append("'");
-  if (value.empty()) return bad("the value of " + what + " is empty.");
+  if (value.empty()) return bad_name("the value of " + what + " is empty.");
   const std::optional<std::size_t> chars = utf8_text_length(value);
-  if (!chars) return bad("the value of " + what + " is not valid UTF-8 text or holds control characters.");
+  if (!chars) return bad_name("the value of " + what + " is not valid UTF-8 text or holds control characters.");
   if (*chars > a.max_chars) {
-    return bad("the value of " + what + " is longer than " + std::to_string(a.max_chars) + " characters.");
+    return bad_name("the value of " + what + " is longer than " + std::to_string(a.max_chars) + " characters.");
   }
   switch (a.kind) {
     case Kind::kCountry:
       if (value.size() != 2 || !std::isalpha(static_cast<unsigned char>(value[0])) ||
           !std::isalpha(static_cast<unsigned char>(value[1]))) {
-        return bad("the country (C) must be a two-letter code.");
+        return bad_name("the country (C) must be a two-letter code.");
       }
       return V_ASN1_PRINTABLESTRING;
     case Kind::kPrintable:
-      if (!printable(value)) return bad("the value of " + what + " may hold only letters, digits and ' ()+,-./:=?.");
+      if (!printable(value))
+        return bad_name("the value of " + what + " may hold only letters, digits and ' ()+,-./:=?.");
       return V_ASN1_PRINTABLESTRING;
     case Kind::kIa5:
-      if (!ascii(value)) return bad("the value of " + what + " must be ASCII.");
+      if (!ascii(value)) return bad_name("the value of " + what + " must be ASCII.");
       return V_ASN1_IA5STRING;
     case Kind::kText: break;
   }
@@ -182,7 +183,7 @@ class Parser {
       new_rdn = s_[i_] == ',';
       ++i_;  // ',' or '+'
       skip_spaces();
-      if (i_ == s_.size()) return bad(std::string("it ends with '") + (new_rdn ? ',' : '+') + "'.");
+      if (i_ == s_.size()) return bad_name(std::string("it ends with '") + (new_rdn ? ',' : '+') + "'.");
     }
     return name;
   }
@@ -210,7 +211,7 @@ class Parser {
       i_ += 2;
       return Status::Ok();
     }
-    if (i_ == s_.size()) return bad("it ends with a lone '\\'.");
+    if (i_ == s_.size()) return bad_name("it ends with a lone '\\'.");
     out += s_[i_++];
     return Status::Ok();
   }
@@ -220,15 +221,15 @@ class Parser {
     while (i_ < s_.size() && s_[i_] != '=' && s_[i_] != ',' && s_[i_] != '+') ++i_;
     const std::string type(trim(s_.substr(start, i_ - start)));
     if (i_ == s_.size() || s_[i_] != '=') {
-      if (type.empty()) return bad("it has an empty part; write attributes as 'CN=name, O=organisation'.");
-      return bad("'" + type + "' is not of the form NAME=value (as in 'CN=name, O=organisation').");
+      if (type.empty()) return bad_name("it has an empty part; write attributes as 'CN=name, O=organisation'.");
+      return bad_name("'" + type + "' is not of the form NAME=value (as in 'CN=name, O=organisation').");
     }
-    if (type.empty()) return bad("a value at position " + std::to_string(start + 1) + " has no attribute name.");
+    if (type.empty()) return bad_name("a value at position " + std::to_string(start + 1) + " has no attribute name.");
     std::optional<Attr> attr = lookup(type);
     if (!attr) {
-      return bad("the attribute '" + type +
-                 "' is not known; use CN, O, OU, L, ST, C, E, DC, SERIALNUMBER, STREET, T, G, SN, "
-                 "POSTALCODE, UID or a dotted OID.");
+      return bad_name("the attribute '" + type +
+                      "' is not known; use CN, O, OU, L, ST, C, E, DC, SERIALNUMBER, STREET, T, G, SN, "
+                      "POSTALCODE, UID or a dotted OID.");
     }
     ++i_;  // '='
     skip_spaces();
@@ -242,11 +243,11 @@ class Parser {
           value += s_[i_++];
         }
       }
-      if (i_ == s_.size()) return bad("a quoted value of '" + type + "' has no closing quote.");
+      if (i_ == s_.size()) return bad_name("a quoted value of '" + type + "' has no closing quote.");
       ++i_;
       skip_spaces();
       if (i_ < s_.size() && s_[i_] != ',' && s_[i_] != '+') {
-        return bad("text follows the quoted value of '" + type + "'.");
+        return bad_name("text follows the quoted value of '" + type + "'.");
       }
     } else {
       std::size_t keep = 0;  // length without trailing unescaped spaces
@@ -325,7 +326,7 @@ bool is_dotted_oid(std::string_view s) {
 }
 
 Result<ossl::X509NamePtr> parse_distinguished_name(std::string_view text) {
-  if (text.size() > 4096) return bad("it is longer than 4096 characters.");
+  if (text.size() > 4096) return bad_name("it is longer than 4096 characters.");
   return Parser(text).run();
 }
 

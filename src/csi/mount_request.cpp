@@ -10,13 +10,13 @@ namespace {
 
 namespace json = boost::json;
 
-Status invalid(std::string message) { return errors::fail(errors::kInvalidRequest, std::move(message)); }
+Status invalid_request(std::string message) { return errors::fail(errors::kInvalidRequest, std::move(message)); }
 
 Result<json::object> parse_object(std::string_view text, std::string_view what) {
-  if (text.size() > kMaxRequestFieldBytes) return invalid(std::string(what) + " is larger than 1 MiB.");
+  if (text.size() > kMaxRequestFieldBytes) return invalid_request(std::string(what) + " is larger than 1 MiB.");
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return invalid(std::string(what) + " is not a JSON object.");
+  if (ec || !v.is_object()) return invalid_request(std::string(what) + " is not a JSON object.");
   return std::move(v.as_object());
 }
 
@@ -26,7 +26,7 @@ Result<Attributes> parse_attributes(std::string_view text) {
   COFFER_ASSIGN_OR_RETURN(json::object obj, parse_object(text, "The attributes field"));
   Attributes out;
   for (auto& [key, value] : obj) {
-    if (!value.is_string()) return invalid("The attribute '" + std::string(key) + "' is not a string.");
+    if (!value.is_string()) return invalid_request("The attribute '" + std::string(key) + "' is not a string.");
     out.emplace(std::string(key), std::string(value.as_string()));
     if (key == kTokensAttribute) secure_wipe(value.as_string().data(), value.as_string().size());  // credentials
   }
@@ -39,7 +39,7 @@ Result<SecretValues> parse_secrets(std::string_view text) {
   auto obj = parse_object(text, "The secrets field");
   if (!obj.ok()) return obj.status();
   for (auto& [key, value] : *obj) {
-    if (!value.is_string()) return invalid("The secret '" + std::string(key) + "' is not a string.");
+    if (!value.is_string()) return invalid_request("The secret '" + std::string(key) + "' is not a string.");
     json::string& s = value.as_string();
     out.emplace(std::string(key), SecureString(std::string_view(s)));
     secure_wipe(s.data(), s.size());
@@ -51,14 +51,14 @@ Result<int> parse_permission(std::string_view text) {
   if (text.empty()) return 0644;
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
-  if (ec) return invalid("The permission field is not a JSON number.");
+  if (ec) return invalid_request("The permission field is not a JSON number.");
   int64_t mode = -1;
   if (v.is_int64()) {
     mode = v.as_int64();
   } else if (v.is_uint64()) {
     mode = v.as_uint64() > 0777 ? -1 : static_cast<int64_t>(v.as_uint64());
   }
-  if (mode < 0 || mode > 0777) return invalid("The permission field must be a file mode from 0 to 511 (0777).");
+  if (mode < 0 || mode > 0777) return invalid_request("The permission field must be a file mode from 0 to 511 (0777).");
   return static_cast<int>(mode);
 }
 
@@ -85,7 +85,8 @@ Result<std::optional<SecureString>> service_account_token(const Attributes& attr
     const json::object* o = entry->if_object();
     const json::value* token = o ? o->if_contains("token") : nullptr;
     if (!token || !token->is_string()) {
-      return invalid("The service-account token for audience '" + std::string(audience) + "' has no token string.");
+      return invalid_request("The service-account token for audience '" + std::string(audience) +
+                             "' has no token string.");
     }
     found = SecureString(std::string_view(token->as_string()));
   }

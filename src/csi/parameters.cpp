@@ -16,7 +16,7 @@ namespace {
 
 constexpr std::size_t kMaxCloudEnvFileBytes = 64 * 1024;
 
-Status invalid(std::string message) { return errors::fail(errors::kInvalidParameters, std::move(message)); }
+Status invalid_parameters(std::string message) { return errors::fail(errors::kInvalidParameters, std::move(message)); }
 
 std::string get(const Attributes& a, const std::string& key) {
   auto it = a.find(key);
@@ -53,19 +53,20 @@ struct CloudEnvironment {
 
 Result<CloudEnvironment> read_cloud_environment(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return invalid("The cloudEnvFileName '" + path + "' cannot be read.");
+  if (!in) return invalid_parameters("The cloudEnvFileName '" + path + "' cannot be read.");
   std::string text(kMaxCloudEnvFileBytes + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMaxCloudEnvFileBytes) return invalid("The cloudEnvFileName '" + path + "' is larger than 64 KiB.");
+  if (text.size() > kMaxCloudEnvFileBytes)
+    return invalid_parameters("The cloudEnvFileName '" + path + "' is larger than 64 KiB.");
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(text, ec);
-  if (ec || !v.is_object()) return invalid("The cloudEnvFileName '" + path + "' is not a JSON object.");
+  if (ec || !v.is_object()) return invalid_parameters("The cloudEnvFileName '" + path + "' is not a JSON object.");
   CloudEnvironment env;
   const auto& o = v.as_object();
   auto read = [&](std::string_view key, std::string& out) -> Status {
     if (const auto* f = o.if_contains(key)) {
-      if (!f->is_string()) return invalid("'" + std::string(key) + "' in '" + path + "' is not a string.");
+      if (!f->is_string()) return invalid_parameters("'" + std::string(key) + "' in '" + path + "' is not a string.");
       out = std::string(f->as_string());
     }
     return Status::Ok();
@@ -89,8 +90,8 @@ Result<bool> parse_go_bool(std::string_view text, std::string_view parameter) {
   for (auto f : kFalse) {
     if (text == f) return false;
   }
-  return invalid("The parameter '" + std::string(parameter) + "' must be true or false, not '" +
-                 std::string(text.substr(0, 64)) + "'.");
+  return invalid_parameters("The parameter '" + std::string(parameter) + "' must be true or false, not '" +
+                            std::string(text.substr(0, 64)) + "'.");
 }
 
 Result<MountParameters> parse_parameters(const Attributes& a, const ProviderDefaults& defaults) {
@@ -105,7 +106,8 @@ Result<MountParameters> parse_parameters(const Attributes& a, const ProviderDefa
     }
   }
   if (modes > 1) {
-    return invalid("At most one of usePodIdentity, useVMManagedIdentity and useAzureTokenProxy may be true.");
+    return invalid_parameters(
+        "At most one of usePodIdentity, useVMManagedIdentity and useAzureTokenProxy may be true.");
   }
   if (modes == 1) {
     return errors::fail(errors::kUnsupportedAuthMode,
@@ -119,7 +121,7 @@ Result<MountParameters> parse_parameters(const Attributes& a, const ProviderDefa
   if (!cloud.empty()) {
     bool known = false;
     for (auto name : kCloudNames) known |= strcasecmp(std::string(name).c_str(), cloud.c_str()) == 0;
-    if (!known) return invalid("The cloudName '" + cloud.substr(0, 64) + "' is not a known Azure cloud.");
+    if (!known) return invalid_parameters("The cloudName '" + cloud.substr(0, 64) + "' is not a known Azure cloud.");
   }
   std::string suffix = defaults.vault_dns_suffix;
   p.authority = defaults.authority_host;
@@ -130,48 +132,50 @@ Result<MountParameters> parse_parameters(const Attributes& a, const ProviderDefa
   }
   p.authority = trim_trailing_slashes(p.authority);
   if (p.authority.empty()) {
-    return invalid(
+    return invalid_parameters(
         "No token authority: start the provider with --authority-host or name one in cloudEnvFileName "
         "(activeDirectoryEndpoint).");
   }
   if (p.authority.rfind("https://", 0) != 0) {
-    return invalid("The token authority '" + p.authority + "' is not an https URL.");
+    return invalid_parameters("The token authority '" + p.authority + "' is not an https URL.");
   }
 
   if (std::string url = trim_trailing_slashes(get(a, "vaultUrl")); !url.empty()) {
     if (auto origin = http::parse_origin(url); !origin.ok()) {
-      return invalid("The vaultUrl '" + url.substr(0, 256) + "' is not an https URL without a path.");
+      return invalid_parameters("The vaultUrl '" + url.substr(0, 256) + "' is not an https URL without a path.");
     }
     p.vault_url = std::move(url);
   } else {
     const std::string name = get(a, "keyvaultName");
-    if (name.empty()) return invalid("The keyvaultName parameter is required.");
+    if (name.empty()) return invalid_parameters("The keyvaultName parameter is required.");
     if (!valid_vault_name(name)) {
-      return invalid("The keyvaultName '" + name.substr(0, 64) + "' must be 3-24 letters, digits and hyphens.");
+      return invalid_parameters("The keyvaultName '" + name.substr(0, 64) +
+                                "' must be 3-24 letters, digits and hyphens.");
     }
     if (suffix.empty()) {
-      return invalid(
+      return invalid_parameters(
           "No vault DNS suffix: start the provider with --vault-dns-suffix, name one in cloudEnvFileName "
           "(keyVaultDNSSuffix) or set vaultUrl.");
     }
     while (!suffix.empty() && suffix.front() == '.') suffix.erase(0, 1);
     if (!valid_suffix(suffix))
-      return invalid("The vault DNS suffix '" + suffix.substr(0, 64) + "' is not a host name.");
+      return invalid_parameters("The vault DNS suffix '" + suffix.substr(0, 64) + "' is not a host name.");
     p.vault_url = "https://" + name + "." + suffix;
-    if (!http::parse_origin(p.vault_url).ok()) return invalid("The vault URL '" + p.vault_url + "' is not valid.");
+    if (!http::parse_origin(p.vault_url).ok())
+      return invalid_parameters("The vault URL '" + p.vault_url + "' is not valid.");
   }
 
   p.tenant_id = get(a, "tenantID");
   if (p.tenant_id.empty()) p.tenant_id = get(a, "tenantId");
-  if (p.tenant_id.empty()) return invalid("The tenantID parameter is required.");
+  if (p.tenant_id.empty()) return invalid_parameters("The tenantID parameter is required.");
   for (char c : p.tenant_id) {
     const bool ok = ascii_alnum(c) || c == '-' || c == '.';
-    if (!ok || p.tenant_id.size() > 128) return invalid("The tenantID must be a GUID or a domain name.");
+    if (!ok || p.tenant_id.size() > 128) return invalid_parameters("The tenantID must be a GUID or a domain name.");
   }
   p.client_id = get(a, "clientID");
   p.ca_bundle = get(a, "caBundle");
   if (!p.ca_bundle.empty() && p.ca_bundle.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
-    return invalid("The caBundle parameter must hold PEM certificates.");
+    return invalid_parameters("The caBundle parameter must hold PEM certificates.");
   }
   p.objects = get(a, "objects");
   return p;

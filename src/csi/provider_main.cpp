@@ -24,14 +24,12 @@ constexpr std::size_t kMaxUnixPath = 107;  // sun_path is 108 bytes with the NUL
 // The driver's request is a few KiB of attributes; leave room for large objects YAML.
 constexpr int kMaxReceiveBytes = 4 * 1024 * 1024;
 
-Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
-
 // Removes a socket left by a previous run; any other file at the path is an error.
 Status remove_stale_socket(const std::string& path) {
   struct stat st {};
   if (lstat(path.c_str(), &st) != 0) return Status::Ok();
-  if (!S_ISSOCK(st.st_mode)) return bad("'" + path + "' exists and is not a socket; refusing to replace it.");
-  if (unlink(path.c_str()) != 0) return bad("cannot remove the stale socket '" + path + "'.");
+  if (!S_ISSOCK(st.st_mode)) return bad_parameter("'" + path + "' exists and is not a socket; refusing to replace it.");
+  if (unlink(path.c_str()) != 0) return bad_parameter("cannot remove the stale socket '" + path + "'.");
   return Status::Ok();
 }
 
@@ -86,7 +84,7 @@ std::string listen_spec(const std::string& address, int port) {
 Result<std::string> socket_path(const ProviderConfig& config) {
   static const std::regex kName("^[a-zA-Z0-9_-]{0,30}$");
   if (config.provider_name.empty() || !std::regex_match(config.provider_name, kName)) {
-    return bad(
+    return bad_parameter(
         "--provider-name must be 1-30 letters, digits, '_' or '-' (it is the SecretProviderClass's "
         "spec.provider).");
   }
@@ -96,13 +94,15 @@ Result<std::string> socket_path(const ProviderConfig& config) {
     path = path.substr(7);
   else if (path.rfind("unix:", 0) == 0)
     path = path.substr(5);
-  if (path.empty() || path.front() != '/') return bad("--endpoint must be unix:///absolute/path/<provider-name>.sock.");
-  if (path.size() > kMaxUnixPath) return bad("--endpoint's path is longer than 107 bytes, too long for a unix socket.");
+  if (path.empty() || path.front() != '/')
+    return bad_parameter("--endpoint must be unix:///absolute/path/<provider-name>.sock.");
+  if (path.size() > kMaxUnixPath)
+    return bad_parameter("--endpoint's path is longer than 107 bytes, too long for a unix socket.");
   const std::string file = path.substr(path.rfind('/') + 1);
   if (file != config.provider_name + ".sock") {
-    return bad("--endpoint must end in '" + config.provider_name +
-               ".sock': the driver looks for <provider>.sock, "
-               "<provider> being --provider-name.");
+    return bad_parameter("--endpoint must end in '" + config.provider_name +
+                         ".sock': the driver looks for <provider>.sock, "
+                         "<provider> being --provider-name.");
   }
   return path;
 }

@@ -29,7 +29,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
-using error_code = boost::system::error_code;
+using boost::system::error_code;
 
 constexpr std::chrono::seconds kTimeout{30};
 constexpr std::uint32_t kMaxResponseHeader = 64 * 1024;

@@ -12,7 +12,7 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-Status bad(const std::string& listen, const std::string& why) {
+Status bad_listen_address(const std::string& listen, const std::string& why) {
   return Status(Code::kBadParameter, "invalid listen address '" + listen + "': " + why);
 }
 
@@ -23,22 +23,24 @@ Result<ListenPlan> plan_listen(const std::string& listen) {
   std::string port_text;
   if (!listen.empty() && listen.front() == '[') {
     const auto close = listen.find(']');
-    if (close == std::string::npos) return bad(listen, "missing ']'");
+    if (close == std::string::npos) return bad_listen_address(listen, "missing ']'");
     host = listen.substr(1, close - 1);
-    if (close + 1 >= listen.size() || listen[close + 1] != ':') return bad(listen, "expected ':port' after ']'");
+    if (close + 1 >= listen.size() || listen[close + 1] != ':')
+      return bad_listen_address(listen, "expected ':port' after ']'");
     port_text = listen.substr(close + 2);
   } else {
     const auto colon = listen.rfind(':');
-    if (colon == std::string::npos) return bad(listen, "expected host:port");
+    if (colon == std::string::npos) return bad_listen_address(listen, "expected host:port");
     host = listen.substr(0, colon);
-    if (host.find(':') != std::string::npos) return bad(listen, "write IPv6 addresses in brackets, e.g. [::1]:8443");
+    if (host.find(':') != std::string::npos)
+      return bad_listen_address(listen, "write IPv6 addresses in brackets, e.g. [::1]:8443");
     port_text = listen.substr(colon + 1);
   }
   unsigned port = 0;
   const auto* end = port_text.data() + port_text.size();
   auto [ptr, ec] = std::from_chars(port_text.data(), end, port);
   if (port_text.empty() || ec != std::errc() || ptr != end || port > 65535) {
-    return bad(listen, "the port must be a number from 0 to 65535");
+    return bad_listen_address(listen, "the port must be a number from 0 to 65535");
   }
   const auto p = static_cast<unsigned short>(port);
 
@@ -62,14 +64,14 @@ Result<ListenPlan> plan_listen(const std::string& listen) {
   boost::system::error_code resolve_ec;
   const auto results =
       resolver.resolve(host, port_text, tcp::resolver::passive | tcp::resolver::numeric_service, resolve_ec);
-  if (resolve_ec) return bad(listen, "cannot resolve '" + host + "': " + resolve_ec.message());
+  if (resolve_ec) return bad_listen_address(listen, "cannot resolve '" + host + "': " + resolve_ec.message());
   for (const auto& entry : results) {
     const tcp::endpoint ep = entry.endpoint();
     if (std::find(plan.endpoints.begin(), plan.endpoints.end(), ep) == plan.endpoints.end()) {
       plan.endpoints.push_back(ep);
     }
   }
-  if (plan.endpoints.empty()) return bad(listen, "'" + host + "' resolves to no address");
+  if (plan.endpoints.empty()) return bad_listen_address(listen, "'" + host + "' resolves to no address");
   return plan;
 }
 

@@ -24,9 +24,9 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class PlainConnection : public std::enable_shared_from_this<PlainConnection> {
  public:
-  Connection(tcp::socket socket, const Handler& handler) : stream_(std::move(socket)), handler_(handler) {
+  PlainConnection(tcp::socket socket, const Handler& handler) : stream_(std::move(socket)), handler_(handler) {
     parser_.header_limit(8 * 1024);
     parser_.body_limit(0);
   }
@@ -77,7 +77,7 @@ struct PlainHttpServer::Impl {
   void accept(tcp::acceptor& acceptor) {
     acceptor.async_accept([this, &acceptor](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) std::make_shared<Connection>(std::move(socket), handler)->start();
+      if (!ec) std::make_shared<PlainConnection>(std::move(socket), handler)->start();
       accept(acceptor);
     });
   }

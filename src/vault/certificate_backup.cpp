@@ -67,19 +67,19 @@ Result<std::string> CertificateService::backup(const VaultInfo& vault, const std
 
 Result<Certificate> CertificateService::restore(const VaultInfo& vault, const std::string& blob) {
   COFFER_ASSIGN_OR_RETURN(ObjectBackup b, open_backup(barrier_, "certificate", blob));
-  if (!valid_name(b.name) || !b.extra) return bad("Backup blob contains invalid or corrupt version.");
+  if (!valid_name(b.name) || !b.extra) return bad_parameter("Backup blob contains invalid or corrupt version.");
   COFFER_ASSIGN_OR_RETURN(CertificatePolicy policy, decode_certificate_policy(*b.extra));
   std::vector<LinkedVersion> versions;
   for (auto& [version, encoded] : b.versions) {
     auto r = RecordReader::parse(encoded);
-    if (!r || !valid_version_id(version)) return bad("Backup blob is corrupt.");
+    if (!r || !valid_version_id(version)) return bad_parameter("Backup blob is corrupt.");
     LinkedVersion v;
     COFFER_ASSIGN_OR_RETURN(v.certificate, decode_certificate_version(r->bytes(kBCertificate)));
-    if (v.certificate.properties.version != version) return bad("Backup blob is corrupt.");
+    if (v.certificate.properties.version != version) return bad_parameter("Backup blob is corrupt.");
     if (r->has(kBKey)) {
       const SecureString plain(r->bytes(kBKey));
       auto key = decode_key_version_in_clear(plain.view());
-      if (!key.ok()) return bad("Backup blob is corrupt.");
+      if (!key.ok()) return bad_parameter("Backup blob is corrupt.");
       COFFER_ASSIGN_OR_RETURN(Sealed sealed,
                               barrier_.seal(vault, ObjectPlace::key_version(b.name, version), key->private_key.view()));
       v.key = KeyVersionRecord{std::move(key->properties), std::move(sealed)};
@@ -87,7 +87,7 @@ Result<Certificate> CertificateService::restore(const VaultInfo& vault, const st
     if (r->has(kBSecret)) {
       const SecureString plain(r->bytes(kBSecret));
       auto secret = decode_version_in_clear(plain.view());
-      if (!secret.ok()) return bad("Backup blob is corrupt.");
+      if (!secret.ok()) return bad_parameter("Backup blob is corrupt.");
       COFFER_ASSIGN_OR_RETURN(Sealed sealed,
                               barrier_.seal(vault, ObjectPlace::secret_version(b.name, version), secret->value.view()));
       v.secret = SecretVersionRecord{std::move(secret->properties), std::move(sealed)};
@@ -118,7 +118,7 @@ Result<Certificate> CertificateService::restore(const VaultInfo& vault, const st
         has_latest = true;
       }
     }
-    if (!has_latest) return bad("Backup blob is corrupt.");
+    if (!has_latest) return bad_parameter("Backup blob is corrupt.");
     out.properties.name = b.name;
     out.policy = policy;
     COFFER_RETURN_IF_ERROR(kCerts.put_head(txn, vault, ObjectHead{b.name, b.latest_version, std::nullopt, false}));

@@ -78,12 +78,13 @@ Result<std::optional<CofferSigner>> load_signer(store::Store& store, const Barri
   std::optional<SecretVersionRecord> ca_secret;
   COFFER_RETURN_IF_ERROR(store.read([&](store::ReadTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(keys::cert_issuer(vault.id, issuer_name)));
-    if (!entry) return bad("The issuer '" + issuer_name + "' does not exist in this vault.");
+    if (!entry) return bad_parameter("The issuer '" + issuer_name + "' does not exist in this vault.");
     COFFER_ASSIGN_OR_RETURN(issuer, decode_certificate_issuer(entry->value, nullptr));
     if (issuer->provider != kCofferIssuerProvider) return Status::Ok();
     auto rec = kCerts.live_version(txn, vault, issuer->account_id, "");
     if (!rec.ok()) {
-      return bad("The CA certificate '" + issuer->account_id + "' of issuer '" + issuer_name + "' does not exist.");
+      return bad_parameter("The CA certificate '" + issuer->account_id + "' of issuer '" + issuer_name +
+                           "' does not exist.");
     }
     ca = std::move(*rec);
     COFFER_ASSIGN_OR_RETURN(ObjectHead key_head, kKeys.live_head(txn, vault, issuer->account_id));
@@ -95,17 +96,18 @@ Result<std::optional<CofferSigner>> load_signer(store::Store& store, const Barri
     return Status::Ok();
   }));
   if (issuer->provider != kCofferIssuerProvider) return std::optional<CofferSigner>();
-  if (!issuer->enabled) return bad("The issuer '" + issuer_name + "' is disabled.");
+  if (!issuer->enabled) return bad_parameter("The issuer '" + issuer_name + "' is disabled.");
   const auto& cp = ca->properties;
   if (cp.cer.empty() || !cp.attributes.enabled || !ca_key) {
-    return bad("The CA certificate '" + issuer->account_id + "' is not issued or not enabled.");
+    return bad_parameter("The CA certificate '" + issuer->account_id + "' is not issued or not enabled.");
   }
   if (cp.attributes.expires && now >= *cp.attributes.expires) {
-    return bad("The CA certificate '" + issuer->account_id + "' has expired.");
+    return bad_parameter("The CA certificate '" + issuer->account_id + "' has expired.");
   }
   COFFER_ASSIGN_OR_RETURN(crypto::Certificate certificate, crypto::Certificate::from_der(cp.cer));
   if (!certificate.is_ca()) {
-    return bad("The certificate '" + issuer->account_id + "' is not a CA (its policy needs basic constraints CA).");
+    return bad_parameter("The certificate '" + issuer->account_id +
+                         "' is not a CA (its policy needs basic constraints CA).");
   }
   COFFER_ASSIGN_OR_RETURN(SecureString priv,
                           barrier.open(vault, ObjectPlace::key_version(cp.name, cp.version), ca_key->sealed_key));
@@ -150,11 +152,11 @@ bool renewal_due(const CertificateProperties& p, const CertificatePolicy& policy
 Result<CertificateOperation> CertificateService::create(const VaultInfo& vault, const std::string& name,
                                                         const CertificateDraft& draft) {
   if (!valid_name(name)) {
-    return bad("The request URI contains an invalid name: " + name +
-               ". Certificate names may contain only 0-9, a-z, A-Z and -, up to 127 characters.");
+    return bad_parameter("The request URI contains an invalid name: " + name +
+                         ". Certificate names may contain only 0-9, a-z, A-Z and -, up to 127 characters.");
   }
   COFFER_RETURN_IF_ERROR(check_certificate_policy(draft.policy));
-  if (draft.tags.size() > kMaxCertificateTags) return bad("A certificate can have at most 15 tags.");
+  if (draft.tags.size() > kMaxCertificateTags) return bad_parameter("A certificate can have at most 15 tags.");
   CertificatePolicy policy = draft.policy;
   policy.created = clock_.now();
   policy.updated = policy.created;
@@ -279,14 +281,14 @@ Result<CertificateOperation> CertificateService::renew(const VaultInfo& vault, c
 Result<Certificate> CertificateService::import(const VaultInfo& vault, const std::string& name,
                                                const CertificateImport& im) {
   if (!valid_name(name)) {
-    return bad("The request URI contains an invalid name: " + name +
-               ". Certificate names may contain only 0-9, a-z, A-Z and -, up to 127 characters.");
+    return bad_parameter("The request URI contains an invalid name: " + name +
+                         ". Certificate names may contain only 0-9, a-z, A-Z and -, up to 127 characters.");
   }
-  if (im.tags.size() > kMaxCertificateTags) return bad("A certificate can have at most 15 tags.");
+  if (im.tags.size() > kMaxCertificateTags) return bad_parameter("A certificate can have at most 15 tags.");
   COFFER_ASSIGN_OR_RETURN(crypto::KeyAndChain bundle, im.pem
                                                           ? crypto::parse_pem_bundle(im.value.view())
                                                           : crypto::parse_pkcs12(im.value.view(), im.password.view()));
-  if (!bundle.key) return bad("The certificate to import must contain its private key.");
+  if (!bundle.key) return bad_parameter("The certificate to import must contain its private key.");
   const crypto::Certificate& leaf = bundle.chain.front();
   CertificatePolicy policy = im.policy ? *im.policy : derived_policy(leaf, *bundle.key);
   if (!im.policy) {
@@ -334,14 +336,15 @@ Result<Certificate> CertificateService::import(const VaultInfo& vault, const std
 Result<Certificate> CertificateService::merge(const VaultInfo& vault, const std::string& name,
                                               const std::vector<std::string>& x5c_der, const CertificatePatch& patch) {
   if (!valid_name(name)) return pending_not_found(name);
-  if (x5c_der.empty()) return bad("Property 'x5c' must hold the signed certificate (and its chain).");
+  if (x5c_der.empty()) return bad_parameter("Property 'x5c' must hold the signed certificate (and its chain).");
   std::vector<crypto::Certificate> certs;
   for (const auto& der : x5c_der) {
     COFFER_ASSIGN_OR_RETURN(crypto::Certificate c, crypto::Certificate::from_der(der));
     certs.push_back(std::move(c));
   }
   COFFER_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> chain, crypto::order_chain(std::move(certs)));
-  if (patch.tags && patch.tags->size() > kMaxCertificateTags) return bad("A certificate can have at most 15 tags.");
+  if (patch.tags && patch.tags->size() > kMaxCertificateTags)
+    return bad_parameter("A certificate can have at most 15 tags.");
   Certificate out;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(CertificateOperation op, load_operation(txn, vault, name));
@@ -355,7 +358,7 @@ Result<Certificate> CertificateService::merge(const VaultInfo& vault, const std:
                             barrier_.open(vault, ObjectPlace::key_version(name, op.version), key->sealed_key));
     COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial material, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
     if (!chain.front().public_key_matches(material)) {
-      return bad("The public key of the merged certificate does not match the key of the pending request.");
+      return bad_parameter("The public key of the merged certificate does not match the key of the pending request.");
     }
     COFFER_ASSIGN_OR_RETURN(CertificatePolicy policy, load_policy(txn, vault, head.name));
     LinkedVersion v;

@@ -15,24 +15,23 @@ Status issuer_not_found() {
   return Status(Code::kNotFound, "Issuer not found", "CertificateIssuerNotFound");
 }
 Status contacts_not_found() { return Status(Code::kNotFound, "Contacts not found", "ContactsNotFound"); }
-Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
-
 Status check_issuer_name(const std::string& name) {
   const bool shape = !name.empty() && name.size() <= 127 && std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
   });
-  if (!shape) return bad("Issuer names may contain only 0-9, a-z, A-Z and -, up to 127 characters.");
+  if (!shape) return bad_parameter("Issuer names may contain only 0-9, a-z, A-Z and -, up to 127 characters.");
   std::string lower = lower_ascii(name);
-  if (lower == "self" || lower == "unknown") return bad("'" + name + "' is a built-in issuer name.");
+  if (lower == "self" || lower == "unknown") return bad_parameter("'" + name + "' is a built-in issuer name.");
   return Status::Ok();
 }
 
 Status check_issuer(const CertificateIssuer& i) {
-  if (i.provider.empty() || i.provider.size() > 128) return bad("An issuer needs a provider (at most 128 characters).");
+  if (i.provider.empty() || i.provider.size() > 128)
+    return bad_parameter("An issuer needs a provider (at most 128 characters).");
   if (i.provider == kCofferIssuerProvider && i.account_id.empty()) {
-    return bad("A Coffer issuer names its CA certificate in credentials.account_id.");
+    return bad_parameter("A Coffer issuer names its CA certificate in credentials.account_id.");
   }
-  if (i.admins.size() > 10) return bad("An issuer can have at most 10 administrators.");
+  if (i.admins.size() > 10) return bad_parameter("An issuer can have at most 10 administrators.");
   return Status::Ok();
 }
 
@@ -138,10 +137,10 @@ Result<std::vector<CertificateContact>> CertificateIssuerService::get_contacts(c
 
 Result<std::vector<CertificateContact>> CertificateIssuerService::set_contacts(
     const VaultInfo& vault, std::vector<CertificateContact> contacts) {
-  if (contacts.size() > 50) return bad("A vault can have at most 50 certificate contacts.");
+  if (contacts.size() > 50) return bad_parameter("A vault can have at most 50 certificate contacts.");
   for (const auto& c : contacts) {
     if (c.email.empty() || c.email.find('@') == std::string::npos || c.email.size() > 254) {
-      return bad("Each contact needs a valid email address.");
+      return bad_parameter("Each contact needs a valid email address.");
     }
   }
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) {

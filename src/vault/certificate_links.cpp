@@ -46,8 +46,6 @@ std::vector<std::string> key_ops_for(const CertificatePolicy& p, crypto::KeyKind
 
 }  // namespace
 
-Status bad(std::string message) { return Status(Code::kBadParameter, std::move(message)); }
-
 Status pending_not_found(const std::string& name) {
   return Status(Code::kNotFound, "Pending certificate not found: " + name, "PendingCertificateNotFound");
 }

@@ -19,13 +19,8 @@
 
 namespace coffer::vault::certificate_links {
 
-inline const CertificateObjects& kCerts = certificate_objects();
-inline const KeyObjects& kKeys = key_objects();
-inline const SecretObjects& kSecrets = secret_objects();
-
 inline constexpr std::size_t kMaxCertificateTags = 15;
 
-Status bad(std::string message);
 Status pending_not_found(const std::string& name);
 
 // A name a certificate cannot take because a secret or key of its own holds it.

@@ -8,8 +8,15 @@
 namespace coffer::vault {
 namespace {
 
-enum VersionField : uint8_t { kVTags = kFirstKindField, kVCer, kVX5t, kVContentType, kVPreserveOrder, kVPrevious };
-enum PolicyField : uint8_t {
+enum CertificateVersionField : uint8_t {
+  kVTags = kFirstKindField,
+  kVCer,
+  kVX5t,
+  kVContentType,
+  kVPreserveOrder,
+  kVPrevious
+};
+enum CertificatePolicyField : uint8_t {
   kPExportable = 1,
   kPKty,
   kPKeySize,
@@ -33,7 +40,7 @@ enum PolicyField : uint8_t {
   kPCreated,
   kPUpdated
 };
-enum ActionField : uint8_t { kAAction = 1, kAPercentage, kADays };
+enum CertificateActionField : uint8_t { kAAction = 1, kAPercentage, kADays };
 enum IssuerField : uint8_t {
   kIName = 1,
   kIProvider,
@@ -75,7 +82,9 @@ std::vector<std::string> map_list(const std::map<std::string, std::string>& m) {
   return out;
 }
 
-Status corrupt(const char* what) { return Status(Code::kInternal, std::string("corrupt certificate ") + what); }
+Status corrupt_certificate_record(const char* what) {
+  return Status(Code::kInternal, std::string("corrupt certificate ") + what);
+}
 
 }  // namespace
 
@@ -91,7 +100,7 @@ std::string encode_certificate_version(const CertificateVersionRecord& v) {
 
 Result<CertificateVersionRecord> decode_certificate_version(std::string_view data) {
   auto r = RecordReader::parse(data);
-  if (!r) return corrupt("version record");
+  if (!r) return corrupt_certificate_record("version record");
   CertificateVersionRecord v;
   auto& p = v.properties;
   read_version_fields(*r, p.version, p.attributes);
@@ -130,7 +139,7 @@ std::string encode_certificate_policy(const CertificatePolicy& p) {
 
 Result<CertificatePolicy> decode_certificate_policy(std::string_view data) {
   auto r = RecordReader::parse(data);
-  if (!r) return corrupt("policy record");
+  if (!r) return corrupt_certificate_record("policy record");
   CertificatePolicy p;
   p.key.exportable = r->boolean(kPExportable, true);
   p.key.kty = r->bytes(kPKty);
@@ -150,7 +159,7 @@ Result<CertificatePolicy> decode_certificate_policy(std::string_view data) {
   if (r->has(kPPathLength)) x.path_length = static_cast<int>(r->i64(kPPathLength));
   for (const auto& encoded : map_list(r->map(kPActions))) {
     auto ar = RecordReader::parse(encoded);
-    if (!ar) return corrupt("policy lifetime action");
+    if (!ar) return corrupt_certificate_record("policy lifetime action");
     CertificateLifetimeAction a;
     a.action = ar->bytes(kAAction);
     if (ar->has(kAPercentage)) a.lifetime_percentage = static_cast<int>(ar->i64(kAPercentage));
@@ -177,7 +186,7 @@ std::string encode_certificate_operation(const CertificateOperation& op) {
 
 Result<CertificateOperation> decode_certificate_operation(std::string_view data) {
   auto r = RecordReader::parse(data);
-  if (!r) return corrupt("operation record");
+  if (!r) return corrupt_certificate_record("operation record");
   CertificateOperation op;
   op.version = r->bytes(kOVersion);
   op.issuer = r->bytes(kOIssuer);
@@ -208,7 +217,7 @@ std::string encode_certificate_issuer(const CertificateIssuer& issuer, const Sea
 
 Result<CertificateIssuer> decode_certificate_issuer(std::string_view data, Sealed* sealed_password) {
   auto r = RecordReader::parse(data);
-  if (!r) return corrupt("issuer record");
+  if (!r) return corrupt_certificate_record("issuer record");
   CertificateIssuer out;
   out.name = r->bytes(kIName);
   out.provider = r->bytes(kIProvider);
@@ -217,7 +226,7 @@ Result<CertificateIssuer> decode_certificate_issuer(std::string_view data, Seale
   out.organization_id = r->bytes(kIOrg);
   for (const auto& encoded : map_list(r->map(kIAdmins))) {
     auto ar = RecordReader::parse(encoded);
-    if (!ar) return corrupt("issuer admin");
+    if (!ar) return corrupt_certificate_record("issuer admin");
     out.admins.push_back({ar->bytes(kPFirst), ar->bytes(kPLast), ar->bytes(kPEmail), ar->bytes(kPPhone)});
   }
   out.enabled = r->boolean(kIEnabled, true);
@@ -240,11 +249,11 @@ std::string encode_certificate_contacts(const std::vector<CertificateContact>& c
 
 Result<std::vector<CertificateContact>> decode_certificate_contacts(std::string_view data) {
   auto r = RecordReader::parse(data);
-  if (!r) return corrupt("contacts record");
+  if (!r) return corrupt_certificate_record("contacts record");
   std::vector<CertificateContact> out;
   for (const auto& encoded : map_list(r->map(1))) {
     auto cr = RecordReader::parse(encoded);
-    if (!cr) return corrupt("contact");
+    if (!cr) return corrupt_certificate_record("contact");
     out.push_back({cr->bytes(kPEmail), cr->bytes(kPName), cr->bytes(kPPhone)});
   }
   return out;

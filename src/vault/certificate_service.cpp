@@ -25,7 +25,8 @@ Result<Certificate> CertificateService::update(const VaultInfo& vault, const std
   if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
     return kCerts.not_found(version.empty() ? name : name + "/" + version);
   }
-  if (patch.tags && patch.tags->size() > kMaxCertificateTags) return bad("A certificate can have at most 15 tags.");
+  if (patch.tags && patch.tags->size() > kMaxCertificateTags)
+    return bad_parameter("A certificate can have at most 15 tags.");
   Certificate out;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(CertificateVersionRecord rec, kCerts.live_version(txn, vault, name, version));
@@ -33,7 +34,8 @@ Result<Certificate> CertificateService::update(const VaultInfo& vault, const std
     const int64_t now = clock_.now();
     if (patch.tags) cp.tags = *patch.tags;
     if (patch.enabled) {
-      if (*patch.enabled && cp.cer.empty()) return bad("A certificate that is not issued yet cannot be enabled.");
+      if (*patch.enabled && cp.cer.empty())
+        return bad_parameter("A certificate that is not issued yet cannot be enabled.");
       cp.attributes.enabled = *patch.enabled;
     }
     cp.attributes.updated = now;

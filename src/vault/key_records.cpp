@@ -9,24 +9,30 @@ namespace coffer::vault {
 namespace {
 
 enum KeyField : uint8_t {
-  kVTags = kFirstKindField,
-  kVSealed,
-  kVExportable,
-  kVKty,
-  kVOps,
-  kVRpContentType,
-  kVRpImmutable,
-  kVRpData,
-  kVJwkKty,
-  kVCrv,
-  kVN,
-  kVE,
-  kVX,
-  kVY,
-  kVSize
+  kKeyVTags = kFirstKindField,
+  kKeyVSealed,
+  kKeyVExportable,
+  kKeyVKty,
+  kKeyVOps,
+  kKeyVRpContentType,
+  kKeyVRpImmutable,
+  kKeyVRpData,
+  kKeyVJwkKty,
+  kKeyVCrv,
+  kKeyVN,
+  kKeyVE,
+  kKeyVX,
+  kKeyVY,
+  kKeyVSize
 };
-enum PolicyField : uint8_t { kPActions = 1, kPExpiry, kPExpirySeconds, kPCreated, kPUpdated };
-enum ActionField : uint8_t { kAAction = 1, kAAfterCreate, kABeforeExpiry, kAAfterSeconds, kABeforeSeconds };
+enum KeyPolicyField : uint8_t { kKeyPActions = 1, kKeyPExpiry, kKeyPExpirySeconds, kKeyPCreated, kKeyPUpdated };
+enum KeyActionField : uint8_t {
+  kKeyAAction = 1,
+  kKeyAAfterCreate,
+  kKeyABeforeExpiry,
+  kKeyAAfterSeconds,
+  kKeyABeforeSeconds
+};
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -54,39 +60,44 @@ std::vector<std::string> split(const std::string& s) {
 std::string encode(const KeyProperties& p, std::string_view payload) {
   RecordWriter w;
   write_version_fields(w, p.version, p.attributes);
-  w.map(kVTags, p.tags).bytes(kVSealed, payload).boolean(kVExportable, p.exportable);
-  w.bytes(kVKty, p.kty).bytes(kVOps, join(p.key_ops)).i64(kVSize, p.key_size);
+  w.map(kKeyVTags, p.tags).bytes(kKeyVSealed, payload).boolean(kKeyVExportable, p.exportable);
+  w.bytes(kKeyVKty, p.kty).bytes(kKeyVOps, join(p.key_ops)).i64(kKeyVSize, p.key_size);
   if (p.release_policy) {
-    w.bytes(kVRpContentType, p.release_policy->content_type)
-        .boolean(kVRpImmutable, p.release_policy->immutable)
-        .bytes(kVRpData, p.release_policy->data);
+    w.bytes(kKeyVRpContentType, p.release_policy->content_type)
+        .boolean(kKeyVRpImmutable, p.release_policy->immutable)
+        .bytes(kKeyVRpData, p.release_policy->data);
   }
   const auto& j = p.public_key;
-  w.bytes(kVJwkKty, j.kty).bytes(kVCrv, j.crv).bytes(kVN, j.n).bytes(kVE, j.e).bytes(kVX, j.x).bytes(kVY, j.y);
+  w.bytes(kKeyVJwkKty, j.kty)
+      .bytes(kKeyVCrv, j.crv)
+      .bytes(kKeyVN, j.n)
+      .bytes(kKeyVE, j.e)
+      .bytes(kKeyVX, j.x)
+      .bytes(kKeyVY, j.y);
   return w.take();
 }
 
-Result<KeyProperties> decode(std::string_view data, std::string& payload) {
+Result<KeyProperties> decode_key_properties(std::string_view data, std::string& payload) {
   auto r = RecordReader::parse(data);
   if (!r) return Status(Code::kInternal, "corrupt key version record");
   KeyProperties p;
   read_version_fields(*r, p.version, p.attributes);
-  p.tags = r->map(kVTags);
-  payload = r->bytes(kVSealed);
-  p.exportable = r->boolean(kVExportable);
-  p.kty = r->bytes(kVKty);
-  p.key_ops = split(r->bytes(kVOps));
-  p.key_size = static_cast<int>(r->i64(kVSize));
-  if (r->has(kVRpData)) {
-    p.release_policy = ReleasePolicy{r->bytes(kVRpContentType), r->boolean(kVRpImmutable), r->bytes(kVRpData)};
+  p.tags = r->map(kKeyVTags);
+  payload = r->bytes(kKeyVSealed);
+  p.exportable = r->boolean(kKeyVExportable);
+  p.kty = r->bytes(kKeyVKty);
+  p.key_ops = split(r->bytes(kKeyVOps));
+  p.key_size = static_cast<int>(r->i64(kKeyVSize));
+  if (r->has(kKeyVRpData)) {
+    p.release_policy = ReleasePolicy{r->bytes(kKeyVRpContentType), r->boolean(kKeyVRpImmutable), r->bytes(kKeyVRpData)};
   }
   auto& j = p.public_key;
-  j.kty = r->bytes(kVJwkKty);
-  j.crv = r->bytes(kVCrv);
-  j.n = r->bytes(kVN);
-  j.e = r->bytes(kVE);
-  j.x = r->bytes(kVX);
-  j.y = r->bytes(kVY);
+  j.kty = r->bytes(kKeyVJwkKty);
+  j.crv = r->bytes(kKeyVCrv);
+  j.n = r->bytes(kKeyVN);
+  j.e = r->bytes(kKeyVE);
+  j.x = r->bytes(kKeyVX);
+  j.y = r->bytes(kKeyVY);
   return p;
 }
 
@@ -96,7 +107,7 @@ std::string encode_key_version(const KeyVersionRecord& v) { return encode(v.prop
 
 Result<KeyVersionRecord> decode_key_version(std::string_view data) {
   std::string sealed;
-  COFFER_ASSIGN_OR_RETURN(KeyProperties p, decode(data, sealed));
+  COFFER_ASSIGN_OR_RETURN(KeyProperties p, decode_key_properties(data, sealed));
   return KeyVersionRecord{std::move(p), Sealed::from_stored(std::move(sealed))};
 }
 
@@ -106,7 +117,7 @@ SecureString encode_key_version_in_clear(const KeyVersionInClear& v) {
 
 Result<KeyVersionInClear> decode_key_version_in_clear(std::string_view data) {
   std::string private_key;
-  auto p = decode(data, private_key);
+  auto p = decode_key_properties(data, private_key);
   SecureString wiped(std::move(private_key));
   if (!p.ok()) return p.status();
   return KeyVersionInClear{std::move(*p), std::move(wiped)};
@@ -117,18 +128,21 @@ std::string encode_rotation_policy(const RotationPolicy& p) {
   for (std::size_t i = 0; i < p.lifetime_actions.size(); ++i) {
     const auto& a = p.lifetime_actions[i];
     RecordWriter w;
-    w.bytes(kAAction, a.action)
-        .i64(kAAfterSeconds, a.after_create_seconds)
-        .i64(kABeforeSeconds, a.before_expiry_seconds);
-    if (a.time_after_create) w.bytes(kAAfterCreate, *a.time_after_create);
-    if (a.time_before_expiry) w.bytes(kABeforeExpiry, *a.time_before_expiry);
+    w.bytes(kKeyAAction, a.action)
+        .i64(kKeyAAfterSeconds, a.after_create_seconds)
+        .i64(kKeyABeforeSeconds, a.before_expiry_seconds);
+    if (a.time_after_create) w.bytes(kKeyAAfterCreate, *a.time_after_create);
+    if (a.time_before_expiry) w.bytes(kKeyABeforeExpiry, *a.time_before_expiry);
     char idx[16];
     std::snprintf(idx, sizeof idx, "%04u", static_cast<unsigned>(i));
     actions[idx] = w.take();
   }
   RecordWriter w;
-  w.map(kPActions, actions).i64(kPExpirySeconds, p.expiry_seconds).i64(kPCreated, p.created).i64(kPUpdated, p.updated);
-  if (p.expiry_time) w.bytes(kPExpiry, *p.expiry_time);
+  w.map(kKeyPActions, actions)
+      .i64(kKeyPExpirySeconds, p.expiry_seconds)
+      .i64(kKeyPCreated, p.created)
+      .i64(kKeyPUpdated, p.updated);
+  if (p.expiry_time) w.bytes(kKeyPExpiry, *p.expiry_time);
   return w.take();
 }
 
@@ -137,21 +151,21 @@ Result<RotationPolicy> decode_rotation_policy(std::string_view data) {
   if (!r) return Status(Code::kInternal, "corrupt rotation policy record");
   RotationPolicy p;
   p.stored = true;
-  for (const auto& [idx, enc] : r->map(kPActions)) {
+  for (const auto& [idx, enc] : r->map(kKeyPActions)) {
     auto a = RecordReader::parse(enc);
     if (!a) return Status(Code::kInternal, "corrupt rotation policy action");
     LifetimeAction la;
-    la.action = a->bytes(kAAction);
-    la.after_create_seconds = a->i64(kAAfterSeconds);
-    la.before_expiry_seconds = a->i64(kABeforeSeconds);
-    if (a->has(kAAfterCreate)) la.time_after_create = a->bytes(kAAfterCreate);
-    if (a->has(kABeforeExpiry)) la.time_before_expiry = a->bytes(kABeforeExpiry);
+    la.action = a->bytes(kKeyAAction);
+    la.after_create_seconds = a->i64(kKeyAAfterSeconds);
+    la.before_expiry_seconds = a->i64(kKeyABeforeSeconds);
+    if (a->has(kKeyAAfterCreate)) la.time_after_create = a->bytes(kKeyAAfterCreate);
+    if (a->has(kKeyABeforeExpiry)) la.time_before_expiry = a->bytes(kKeyABeforeExpiry);
     p.lifetime_actions.push_back(std::move(la));
   }
-  if (r->has(kPExpiry)) p.expiry_time = r->bytes(kPExpiry);
-  p.expiry_seconds = r->i64(kPExpirySeconds);
-  p.created = r->i64(kPCreated);
-  p.updated = r->i64(kPUpdated);
+  if (r->has(kKeyPExpiry)) p.expiry_time = r->bytes(kKeyPExpiry);
+  p.expiry_seconds = r->i64(kKeyPExpirySeconds);
+  p.created = r->i64(kKeyPCreated);
+  p.updated = r->i64(kKeyPUpdated);
   return p;
 }
 

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "common/ascii.hpp"
+#include "common/time_format.hpp"
 #include "crypto/random.hpp"
 #include "vault/idempotency.hpp"
 #include "vault/key_records.hpp"
@@ -20,8 +21,6 @@
 namespace coffer::vault {
 namespace {
 
-constexpr int64_t kDay = 86400;
-
 constexpr std::array<std::string_view, 8> kKnownOps = {"encrypt", "decrypt",   "sign",   "verify",
                                                        "wrapKey", "unwrapKey", "import", "export"};
 
@@ -29,7 +28,6 @@ Status bad(std::string msg, std::string reason = {}) {
   return Status(Code::kBadParameter, std::move(msg), std::move(reason));
 }
 
-const KeyObjects& kKeys = key_objects();
 constexpr std::string_view kKind = "key";
 
 // A key's versions, purge-queue entry and head, and its rotation policy.
@@ -419,7 +417,7 @@ Result<RotationPolicy> KeyService::get_rotation_policy(const VaultInfo& vault, c
       COFFER_ASSIGN_OR_RETURN(out, decode_rotation_policy(pol->value));
     } else {
       // AKV's default: notify 30 days before expiry, nothing stored yet.
-      out.lifetime_actions.push_back(LifetimeAction{"Notify", std::nullopt, "P30D", 0, 30 * kDay});
+      out.lifetime_actions.push_back(LifetimeAction{"Notify", std::nullopt, "P30D", 0, 30 * kSecondsPerDay});
     }
     return Status::Ok();
   }));

@@ -10,7 +10,7 @@ enum BackupField : uint8_t { kBMagic = 1, kBName, kBLatest, kBVersions, kBExtra 
 
 std::string magic(std::string_view kind) { return "coffer-" + std::string(kind) + "-backup-v1"; }
 
-Status corrupt() { return Status(Code::kBadParameter, "Backup blob contains invalid or corrupt version."); }
+Status corrupt_backup() { return Status(Code::kBadParameter, "Backup blob contains invalid or corrupt version."); }
 
 }  // namespace
 
@@ -29,9 +29,9 @@ Result<std::string> seal_backup(const Barrier& barrier, std::string_view kind, c
 
 Result<ObjectBackup> open_backup(const Barrier& barrier, std::string_view kind, std::string_view blob) {
   auto opened = barrier.open_backup(kind, blob);
-  if (!opened.ok()) return corrupt();
+  if (!opened.ok()) return corrupt_backup();
   auto r = RecordReader::parse(opened->view());
-  if (!r || r->bytes(kBMagic) != magic(kind)) return corrupt();
+  if (!r || r->bytes(kBMagic) != magic(kind)) return corrupt_backup();
   ObjectBackup out;
   out.name = r->bytes(kBName);
   out.latest_version = r->bytes(kBLatest);

@@ -2,11 +2,10 @@
 
 #include "common/ascii.hpp"
 #include "common/record_codec.hpp"
+#include "common/time_format.hpp"
 
 namespace coffer::vault {
 namespace {
-
-constexpr int64_t kDay = 86400;
 
 enum HeadField : uint8_t { kHName = 1, kHLatest, kHDeleted, kHPurge, kHManaged };
 
@@ -115,7 +114,7 @@ Status ObjectHeads::put_head(store::WriteTxn& txn, const VaultInfo& vault, const
 }
 
 Status ObjectHeads::soft_delete(store::WriteTxn& txn, const VaultInfo& vault, ObjectHead& head, int64_t now) const {
-  head.deletion = DeletionInfo{now, now + int64_t(vault.retention_days) * kDay};
+  head.deletion = DeletionInfo{now, now + int64_t(vault.retention_days) * kSecondsPerDay};
   COFFER_RETURN_IF_ERROR(put_head(txn, vault, head));
   return txn.put(keys::purge_queue_entry(head.deletion->scheduled_purge_date, spec_.kind, vault.id, head.name), "");
 }

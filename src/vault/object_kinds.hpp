@@ -20,4 +20,8 @@ const SecretObjects& secret_objects();
 const KeyObjects& key_objects();
 const CertificateObjects& certificate_objects();
 
+inline const SecretObjects& kSecrets = secret_objects();
+inline const KeyObjects& kKeys = key_objects();
+inline const CertificateObjects& kCerts = certificate_objects();
+
 }  // namespace coffer::vault

@@ -16,7 +16,6 @@
 namespace coffer::vault {
 namespace {
 
-const SecretObjects& kSecrets = secret_objects();
 constexpr std::string_view kKind = "secret";
 
 Status erase_secret(store::WriteTxn& txn, const VaultInfo& vault, const ObjectHead& head) {

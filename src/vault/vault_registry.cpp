@@ -10,25 +10,34 @@
 namespace coffer::vault {
 namespace {
 
-enum Field : uint8_t { kName = 1, kId, kRetention, kPurgeProtection, kCreated, kWrappedKek };
+enum VaultField : uint8_t {
+  kVaultName = 1,
+  kVaultId,
+  kVaultRetention,
+  kVaultPurgeProtection,
+  kVaultCreated,
+  kVaultWrappedKek
+};
 
 std::string encode(const VaultInfo& v) {
   RecordWriter w;
-  w.bytes(kName, v.name).bytes(kId, v.id).i64(kRetention, v.retention_days);
-  w.boolean(kPurgeProtection, v.purge_protection).i64(kCreated, v.created).bytes(kWrappedKek, v.wrapped_kek);
+  w.bytes(kVaultName, v.name).bytes(kVaultId, v.id).i64(kVaultRetention, v.retention_days);
+  w.boolean(kVaultPurgeProtection, v.purge_protection)
+      .i64(kVaultCreated, v.created)
+      .bytes(kVaultWrappedKek, v.wrapped_kek);
   return w.take();
 }
 
-Result<VaultInfo> decode(std::string_view data) {
+Result<VaultInfo> decode_vault_info(std::string_view data) {
   auto r = RecordReader::parse(data);
   if (!r) return Status(Code::kInternal, "corrupt vault record");
   VaultInfo v;
-  v.name = r->bytes(kName);
-  v.id = r->bytes(kId);
-  v.retention_days = int(r->i64(kRetention, 90));
-  v.purge_protection = r->boolean(kPurgeProtection);
-  v.created = r->i64(kCreated);
-  v.wrapped_kek = r->bytes(kWrappedKek);
+  v.name = r->bytes(kVaultName);
+  v.id = r->bytes(kVaultId);
+  v.retention_days = int(r->i64(kVaultRetention, 90));
+  v.purge_protection = r->boolean(kVaultPurgeProtection);
+  v.created = r->i64(kVaultCreated);
+  v.wrapped_kek = r->bytes(kVaultWrappedKek);
   return v;
 }
 
@@ -113,7 +122,7 @@ Result<VaultInfo> VaultRegistry::find(const std::string& name) {
     return Status::Ok();
   }));
   if (!entry) return not_found(name);
-  COFFER_ASSIGN_OR_RETURN(VaultInfo v, decode(entry->value));
+  COFFER_ASSIGN_OR_RETURN(VaultInfo v, decode_vault_info(entry->value));
   MutexLock lock(mu_);
   cache_[lc] = v;  // read after the marker check: at least as new as what the cache stands for
   return v;
@@ -126,7 +135,7 @@ Result<std::vector<VaultInfo>> VaultRegistry::list() {
     while (true) {
       COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(keys::vault_prefix(), after, 100));
       for (const auto& e : entries) {
-        COFFER_ASSIGN_OR_RETURN(VaultInfo v, decode(e.value));
+        COFFER_ASSIGN_OR_RETURN(VaultInfo v, decode_vault_info(e.value));
         out.push_back(std::move(v));
       }
       if (entries.size() < 100) return Status::Ok();

@@ -2,7 +2,7 @@
 
 namespace coffer::vault {
 namespace {
-enum VersionField : uint8_t { kVersion = 1, kEnabled, kNbf, kExp, kCreated, kUpdated };
+enum CommonVersionField : uint8_t { kVersion = 1, kEnabled, kNbf, kExp, kCreated, kUpdated };
 static_assert(kUpdated + 1 == kFirstKindField);
 }  // namespace
 

@@ -24,7 +24,7 @@ const std::string kSubject = "system:serviceaccount:payments:api";
 const std::vector<std::string> kEndpoints = {"https://localhost:8443/tenant/oauth2/v2.0/token",
                                              "https://localhost:8443/adfs/oauth2/token"};
 
-class FakeSource : public OidcKeySource {
+class FakeKeySource : public OidcKeySource {
  public:
   Result<std::string> fetch_jwks(const std::string&) override {
     ++calls;
@@ -102,7 +102,7 @@ class AssertionTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ServicePrincipalRegistry> principals_;
   std::unique_ptr<WorkloadCredentialRegistry> creds_;
-  FakeSource source_;
+  FakeKeySource source_;
   std::unique_ptr<IssuerKeyCache> keys_;
   std::unique_ptr<ClientAssertionVerifier> verifier_;
   Principal app_;

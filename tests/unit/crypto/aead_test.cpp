@@ -14,11 +14,7 @@ SecureString key() { return random_bytes(kAeadKeySize); }
 
 void flip(std::string& s, std::size_t i) { s[i] = static_cast<char>(s[i] ^ 0x01); }
 
-void expect_decryption_failed(const Result<SecureString>& r) {
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), Code::kInternal);
-  EXPECT_EQ(r.status().message(), "decryption failed");
-}
+using testing::expect_decryption_failed;
 
 TEST(Aead, RoundTrip) {
   SecureString k = key();

@@ -26,7 +26,7 @@ std::string refused(const CertificateProfile& p) {
   return s.message();
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using testing::contains;
 
 // parse → format, or the error message prefixed by "error: ".
 std::string roundtrip(const std::string& dn) {

@@ -41,7 +41,7 @@ std::string digest(std::string_view data, const EVP_MD* md) {
 }
 
 // Whether `part` occurs in `s`, comparing runs of whitespace as one space.
-bool contains(const std::string& s, const std::string& part) {
+bool contains_squashed(const std::string& s, const std::string& part) {
   auto squash = [](const std::string& in) {
     std::string out;
     for (char c : in) {
@@ -97,27 +97,30 @@ TEST(CertificateIssue, SelfSignedRsa2048) {
   TempDir dir;
   write_file(dir.file("c.pem"), cert->pem());
   const std::string text = openssl_text(dir.file("c.pem"));
-  EXPECT_TRUE(contains(text, "Version: 3 (0x2)")) << text;
-  EXPECT_TRUE(contains(text, "Signature Algorithm: sha256WithRSAEncryption")) << text;
-  EXPECT_TRUE(contains(text, "Public-Key: (2048 bit)")) << text;
-  EXPECT_TRUE(contains(text, "X509v3 Key Usage: critical\n                Digital Signature, Key Encipherment"))
+  EXPECT_TRUE(contains_squashed(text, "Version: 3 (0x2)")) << text;
+  EXPECT_TRUE(contains_squashed(text, "Signature Algorithm: sha256WithRSAEncryption")) << text;
+  EXPECT_TRUE(contains_squashed(text, "Public-Key: (2048 bit)")) << text;
+  EXPECT_TRUE(
+      contains_squashed(text, "X509v3 Key Usage: critical\n                Digital Signature, Key Encipherment"))
       << text;
-  EXPECT_TRUE(contains(text, "X509v3 Basic Constraints: \n                CA:FALSE")) << text;
-  EXPECT_TRUE(contains(text, "TLS Web Server Authentication, TLS Web Client Authentication")) << text;
-  EXPECT_TRUE(contains(text, "DNS:a.example, DNS:*.b.example, email:e@x.example, othername: UPN::u@x.example")) << text;
-  EXPECT_TRUE(contains(text, "X509v3 Subject Key Identifier")) << text;
-  EXPECT_TRUE(contains(text, "X509v3 Authority Key Identifier")) << text;
-  EXPECT_TRUE(contains(text, "Not Before: Jan 31 09:20:00 2024 GMT")) << text;
-  EXPECT_TRUE(contains(text, "Not After : Jan 31 09:30:00 2025 GMT")) << text;
+  EXPECT_TRUE(contains_squashed(text, "X509v3 Basic Constraints: \n                CA:FALSE")) << text;
+  EXPECT_TRUE(contains_squashed(text, "TLS Web Server Authentication, TLS Web Client Authentication")) << text;
+  EXPECT_TRUE(contains_squashed(text, "DNS:a.example, DNS:*.b.example, email:e@x.example, othername: UPN::u@x.example"))
+      << text;
+  EXPECT_TRUE(contains_squashed(text, "X509v3 Subject Key Identifier")) << text;
+  EXPECT_TRUE(contains_squashed(text, "X509v3 Authority Key Identifier")) << text;
+  EXPECT_TRUE(contains_squashed(text, "Not Before: Jan 31 09:20:00 2024 GMT")) << text;
+  EXPECT_TRUE(contains_squashed(text, "Not After : Jan 31 09:30:00 2025 GMT")) << text;
   // AKI = SKI for a self-signed certificate.
   const std::string ski = output_of("openssl x509 -noout -ext subjectKeyIdentifier -in " + dir.file("c.pem"));
   const std::string aki = output_of("openssl x509 -noout -ext authorityKeyIdentifier -in " + dir.file("c.pem"));
   const std::string ski_hex = ski.substr(ski.find('\n') + 1);
   EXPECT_FALSE(ski_hex.empty());
-  EXPECT_TRUE(contains(aki, ski_hex.substr(ski_hex.find_first_not_of(' ')))) << ski << aki;
+  EXPECT_TRUE(contains_squashed(aki, ski_hex.substr(ski_hex.find_first_not_of(' ')))) << ski << aki;
   // The subject in the certificate's order, as openssl prints it.
-  EXPECT_TRUE(contains(output_of("openssl x509 -noout -subject -nameopt oneline,-esc_msb -in " + dir.file("c.pem")),
-                       "subject=CN = Coffer Test, O = Example Org, OU = Unit, L = Zürich, ST = ZH, C = CH"));
+  EXPECT_TRUE(
+      contains_squashed(output_of("openssl x509 -noout -subject -nameopt oneline,-esc_msb -in " + dir.file("c.pem")),
+                        "subject=CN = Coffer Test, O = Example Org, OU = Unit, L = Zürich, ST = ZH, C = CH"));
 }
 
 TEST(CertificateIssue, SelfSignedEcP256) {
@@ -135,8 +138,8 @@ TEST(CertificateIssue, SelfSignedEcP256) {
   TempDir dir;
   write_file(dir.file("c.pem"), cert->pem());
   const std::string text = openssl_text(dir.file("c.pem"));
-  EXPECT_TRUE(contains(text, "Signature Algorithm: ecdsa-with-SHA256")) << text;
-  EXPECT_TRUE(contains(text, "NIST CURVE: P-256")) << text;
+  EXPECT_TRUE(contains_squashed(text, "Signature Algorithm: ecdsa-with-SHA256")) << text;
+  EXPECT_TRUE(contains_squashed(text, "NIST CURVE: P-256")) << text;
 }
 
 TEST(CertificateIssue, EcDigestFollowsTheCurve) {
@@ -145,7 +148,7 @@ TEST(CertificateIssue, EcDigestFollowsTheCurve) {
     auto cert = issue_certificate(ec_key(0, crv), leaf_profile("CN=ec"), now(), nullptr, nullptr);
     ASSERT_TRUE(cert.ok()) << cert.status().message();
     write_file(dir.file("c.pem"), cert->pem());
-    EXPECT_TRUE(contains(openssl_text(dir.file("c.pem")), std::string("Signature Algorithm: ") + alg)) << crv;
+    EXPECT_TRUE(contains_squashed(openssl_text(dir.file("c.pem")), std::string("Signature Algorithm: ") + alg)) << crv;
   }
 }
 
@@ -182,7 +185,7 @@ TEST(CertificateIssue, SubjectOnlyOrSanOnly) {
   EXPECT_EQ(cert->dns_names(), (Strings{"only.example"}));
   TempDir dir;
   write_file(dir.file("c.pem"), cert->pem());
-  EXPECT_TRUE(contains(openssl_text(dir.file("c.pem")), "X509v3 Subject Alternative Name: critical"));
+  EXPECT_TRUE(contains_squashed(openssl_text(dir.file("c.pem")), "X509v3 Subject Alternative Name: critical"));
 }
 
 TEST(CertificateIssue, OpensslVerifiesSelfSigned) {
@@ -229,7 +232,7 @@ TEST(CertificateIssue, CofferCaIssuesLeaf) {
   write_file(dir.file("leaf.pem"), leaf->pem());
   EXPECT_EQ(run("openssl verify -CAfile " + dir.file("ca.pem") + " " + dir.file("leaf.pem")), 0);
   const std::string ca_text = openssl_text(dir.file("ca.pem"));
-  EXPECT_TRUE(contains(ca_text, "X509v3 Basic Constraints: critical\n                CA:TRUE")) << ca_text;
+  EXPECT_TRUE(contains_squashed(ca_text, "X509v3 Basic Constraints: critical\n                CA:TRUE")) << ca_text;
   // DER, not just BER: the BasicConstraints value is SEQUENCE { BOOLEAN 0xFF } (strict parsers,
   // such as Python's cryptography, refuse a TRUE encoded as 0x01).
   EXPECT_NE(ca->der().find(std::string("\x30\x03\x01\x01\xff", 5)), std::string::npos);
@@ -237,8 +240,8 @@ TEST(CertificateIssue, CofferCaIssuesLeaf) {
   const std::string ca_ski = output_of("openssl x509 -noout -ext subjectKeyIdentifier -in " + dir.file("ca.pem"));
   const std::string leaf_aki = output_of("openssl x509 -noout -ext authorityKeyIdentifier -in " + dir.file("leaf.pem"));
   const std::string ski_hex = ca_ski.substr(ca_ski.find('\n') + 1);
-  EXPECT_TRUE(contains(leaf_aki, ski_hex.substr(ski_hex.find_first_not_of(' ')))) << ca_ski << leaf_aki;
-  EXPECT_TRUE(contains(openssl_text(dir.file("leaf.pem")), "Signature Algorithm: sha256WithRSAEncryption"));
+  EXPECT_TRUE(contains_squashed(leaf_aki, ski_hex.substr(ski_hex.find_first_not_of(' ')))) << ca_ski << leaf_aki;
+  EXPECT_TRUE(contains_squashed(openssl_text(dir.file("leaf.pem")), "Signature Algorithm: sha256WithRSAEncryption"));
 }
 
 TEST(CertificateIssue, IntermediateWithPathLength) {
@@ -253,11 +256,11 @@ TEST(CertificateIssue, IntermediateWithPathLength) {
                 dir.file("leaf.pem")),
             0);
   EXPECT_NE(run("openssl verify -CAfile " + dir.file("root.pem") + " " + dir.file("leaf.pem")), 0);
-  EXPECT_TRUE(contains(openssl_text(dir.file("inter.pem")), "CA:TRUE, pathlen:0"));
+  EXPECT_TRUE(contains_squashed(openssl_text(dir.file("inter.pem")), "CA:TRUE, pathlen:0"));
   // pathlen 0 forbids another CA below the intermediate.
   auto sub_ca = issue_certificate(ec_key(3), ca_profile("CN=Sub CA"), now(), &chain.inter, &ec_key(10));
   EXPECT_EQ(sub_ca.status().code(), Code::kBadParameter);
-  EXPECT_TRUE(contains(sub_ca.status().message(), "path length")) << sub_ca.status().message();
+  EXPECT_TRUE(contains_squashed(sub_ca.status().message(), "path length")) << sub_ca.status().message();
 }
 
 TEST(CertificateIssue, RefusesUnusableIssuers) {
@@ -265,19 +268,19 @@ TEST(CertificateIssue, RefusesUnusableIssuers) {
   auto not_ca = issue_certificate(rsa_key(3), leaf_profile("CN=not a CA"), t, nullptr, nullptr).value();
   auto r = issue_certificate(ec_key(3), leaf_profile("CN=x"), t, &not_ca, &rsa_key(3));
   EXPECT_EQ(r.status().code(), Code::kBadParameter);
-  EXPECT_TRUE(contains(r.status().message(), "not a CA")) << r.status().message();
+  EXPECT_TRUE(contains_squashed(r.status().message(), "not a CA")) << r.status().message();
 
   auto ca = issue_certificate(rsa_key(2), ca_profile("CN=CA"), t, nullptr, nullptr).value();
   r = issue_certificate(ec_key(3), leaf_profile("CN=x"), t, &ca, &rsa_key(3));  // wrong key
   EXPECT_EQ(r.status().code(), Code::kBadParameter);
-  EXPECT_TRUE(contains(r.status().message(), "does not match")) << r.status().message();
+  EXPECT_TRUE(contains_squashed(r.status().message(), "does not match")) << r.status().message();
 
   CertificateProfile no_cert_sign = ca_profile("CN=CA without keyCertSign");
   no_cert_sign.key_usage = {"digitalSignature"};
   auto weak_ca = issue_certificate(rsa_key(2), no_cert_sign, t, nullptr, nullptr).value();
   r = issue_certificate(ec_key(3), leaf_profile("CN=x"), t, &weak_ca, &rsa_key(2));
   EXPECT_EQ(r.status().code(), Code::kBadParameter);
-  EXPECT_TRUE(contains(r.status().message(), "keyCertSign")) << r.status().message();
+  EXPECT_TRUE(contains_squashed(r.status().message(), "keyCertSign")) << r.status().message();
 
   r = issue_certificate(ec_key(3), leaf_profile("CN=x"), t, &ca, nullptr);
   EXPECT_EQ(r.status().code(), Code::kBadParameter);
@@ -296,22 +299,25 @@ TEST(Csr, OpensslShowsTheExtensions) {
     const std::string cmd = "openssl req -in " + dir.file("csr.der") + " -inform DER -verify -noout -text";
     EXPECT_EQ(run(cmd), 0);
     const std::string text = output_of("(" + cmd + " 2>&1)");
-    EXPECT_TRUE(contains(text, "verify OK")) << text;
-    EXPECT_TRUE(contains(text, "Subject: CN = Coffer Test, O = Example Org")) << text;
-    EXPECT_TRUE(contains(text, "Requested Extensions:")) << text;
-    EXPECT_TRUE(contains(text, "X509v3 Key Usage: critical\n                Digital Signature, Key Encipherment"))
+    EXPECT_TRUE(contains_squashed(text, "verify OK")) << text;
+    EXPECT_TRUE(contains_squashed(text, "Subject: CN = Coffer Test, O = Example Org")) << text;
+    EXPECT_TRUE(contains_squashed(text, "Requested Extensions:")) << text;
+    EXPECT_TRUE(
+        contains_squashed(text, "X509v3 Key Usage: critical\n                Digital Signature, Key Encipherment"))
         << text;
-    EXPECT_TRUE(contains(text, "TLS Web Server Authentication, TLS Web Client Authentication")) << text;
-    EXPECT_TRUE(contains(text, "DNS:a.example, DNS:*.b.example, email:e@x.example, othername: UPN::u@x.example"))
+    EXPECT_TRUE(contains_squashed(text, "TLS Web Server Authentication, TLS Web Client Authentication")) << text;
+    EXPECT_TRUE(
+        contains_squashed(text, "DNS:a.example, DNS:*.b.example, email:e@x.example, othername: UPN::u@x.example"))
         << text;
-    EXPECT_TRUE(contains(text, "X509v3 Basic Constraints: \n                CA:FALSE")) << text;
+    EXPECT_TRUE(contains_squashed(text, "X509v3 Basic Constraints: \n                CA:FALSE")) << text;
   }
   CertificateProfile ca = ca_profile("CN=CA", 2);
   auto csr = make_csr_der(ec_key(0), ca);
   ASSERT_TRUE(csr.ok());
   write_file(dir.file("ca.der"), *csr);
   const std::string text = output_of("openssl req -in " + dir.file("ca.der") + " -inform DER -noout -text");
-  EXPECT_TRUE(contains(text, "X509v3 Basic Constraints: critical\n                CA:TRUE, pathlen:2")) << text;
+  EXPECT_TRUE(contains_squashed(text, "X509v3 Basic Constraints: critical\n                CA:TRUE, pathlen:2"))
+      << text;
 }
 
 TEST(CertificateParse, DerAndPem) {
@@ -324,7 +330,7 @@ TEST(CertificateParse, DerAndPem) {
   const std::string& pem = cert.pem();
   EXPECT_EQ(pem.rfind("-----BEGIN CERTIFICATE-----\n", 0), 0u);
   EXPECT_EQ(pem.back(), '\n');
-  EXPECT_FALSE(contains(pem, "\r"));
+  EXPECT_FALSE(contains_squashed(pem, "\r"));
   for (std::size_t pos = 0, next; (next = pem.find('\n', pos)) != std::string::npos; pos = next + 1) {
     EXPECT_LE(next - pos, 64u);
   }
@@ -398,7 +404,7 @@ TEST(CertificateChain, RefusesWhatIsNotOneChain) {
   // A gap in the middle: leaf and root without the intermediate.
   auto gap = order_chain({c.leaf, c.root});
   EXPECT_EQ(gap.status().code(), Code::kBadParameter);
-  EXPECT_TRUE(contains(gap.status().message(), "one chain")) << gap.status().message();
+  EXPECT_TRUE(contains_squashed(gap.status().message(), "one chain")) << gap.status().message();
   // Two leaves of one issuer.
   CertificateProfile lp = leaf_profile("CN=second.example");
   auto second = issue_certificate(ec_key(4), lp, now(), &c.inter, &ec_key(10)).value();

@@ -8,15 +8,12 @@
 
 #include "crypto/aead.hpp"
 #include "crypto/random.hpp"
+#include "test_util.hpp"
 
 namespace coffer::crypto {
 namespace {
 
-void expect_decryption_failed(const Result<SecureString>& r) {
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), Code::kInternal);
-  EXPECT_EQ(r.status().message(), "decryption failed");
-}
+using testing::expect_decryption_failed;
 
 class KeyringTest : public ::testing::Test {
  protected:

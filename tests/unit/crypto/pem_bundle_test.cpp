@@ -17,7 +17,7 @@ using testing::run;
 using testing::TempDir;
 using testing::write_file;
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using testing::contains;
 
 constexpr const char* kAkvMessage = "The specified PEM X.509 certificate content can not be read.";
 

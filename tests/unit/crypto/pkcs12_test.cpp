@@ -19,7 +19,7 @@ using testing::run;
 using testing::TempDir;
 using testing::write_file;
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using testing::contains;
 
 bool python_cryptography_available() {
   return run("/usr/bin/python3 -c 'from cryptography.hazmat.primitives.serialization import pkcs12'") == 0;

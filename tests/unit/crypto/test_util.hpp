@@ -11,7 +11,21 @@
 #include <stdexcept>
 #include <string>
 
+#include <gtest/gtest.h>
+
+#include "common/secure_memory.hpp"
+#include "common/status.hpp"
+
 namespace coffer::crypto::testing {
+
+inline bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// The one answer every failed open gives (no hint which part was wrong).
+inline void expect_decryption_failed(const Result<SecureString>& r) {
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInternal);
+  EXPECT_EQ(r.status().message(), "decryption failed");
+}
 
 // A fresh directory under $TMPDIR, removed with everything in it.
 class TempDir {
