@@ -1,23 +1,44 @@
 # The two commands: `make run` (dev server) and `make test` (every test).
-BUILD_DIR ?= build
+#
+# SANITIZE=address builds in build-asan/ with clang-14, ASan+UBSan (-O1 -g1, warnings as errors,
+# which also checks the lock annotations), and the libFuzzer targets, which `make test` then runs
+# for FUZZ_SECONDS each besides every other test: what CI runs (docs/design.md, "Checks beyond the
+# tests").
+SANITIZE ?=
 BUILD_TYPE ?= Release
+FUZZ_SECONDS ?= 30
 JOBS ?= $(shell nproc)
 ARGS ?=
 CMAKE_ARGS ?=
+SANITIZE_CMAKE = -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g1" -DCOFFER_WERROR=ON
+ifeq ($(SANITIZE),address)
+BUILD_DIR ?= build-asan
+CONFIGURE = $(SANITIZE_CMAKE) -DCMAKE_CXX_COMPILER=clang++-14 -DCOFFER_SANITIZE=address -DCOFFER_FUZZ=ON \
+  -DCOFFER_FUZZ_SECONDS=$(FUZZ_SECONDS)
+else ifeq ($(SANITIZE),)
+BUILD_DIR ?= build
+CONFIGURE = -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+else
+$(error SANITIZE must be empty or address (TSan has its own target: make tsan))
+endif
+export ASAN_OPTIONS ?= detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
 
-.PHONY: deps build run test unit integration sanitize asan tsan format format-check bench clean
+.PHONY: deps configure build run test unit integration sanitize asan tsan format format-check bench clean
 
 deps:
 	@bash scripts/install-deps.sh
 
-$(BUILD_DIR)/build.ninja:
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
+# Configuring an existing tree again takes a second and picks up changed options.
+configure: deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja $(CONFIGURE) $(CMAKE_ARGS)
 
-build: deps $(BUILD_DIR)/build.ninja
+build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # Builds only the server it runs (the test binaries come with `make test`).
-run: deps $(BUILD_DIR)/build.ninja
+run: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target coffer
 	./$(BUILD_DIR)/coffer server --dev $(ARGS)
 
@@ -32,32 +53,21 @@ unit: build
 integration: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L integration
 
-# Sanitizer builds (CI runs `make sanitize` after `make test`; docs/design.md, "Checks beyond
-# the tests"): -O1 with line tables, warnings as errors. asan: clang-14 with ASan+UBSan, which also
-# checks the lock annotations and links the libFuzzer targets; every unit test and the SQLite
-# integration suite run against the instrumented server, then each fuzz target for
-# FUZZ_SECONDS. tsan: the unit tests of the layers that share state between threads.
-SANITIZE_CMAKE = -G Ninja -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g1" -DCOFFER_WERROR=ON
+# Sanitizer runs (docs/design.md, "Checks beyond the tests"). asan: every test and the fuzz
+# targets under ASan+UBSan (above). tsan: GCC's ThreadSanitizer (-O1 -g1, warnings as errors) over
+# the unit tests of the layers that share state between threads; it also builds the server, so
+# GCC's warnings cover all of the production code.
 TSAN_LAYERS = common store audit vault http api
-FUZZ_SECONDS ?= 30
-export ASAN_OPTIONS ?= detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
-export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
-export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
 
 sanitize: asan tsan
 
-asan: deps
-	cmake -S . -B build-asan $(SANITIZE_CMAKE) -DCMAKE_CXX_COMPILER=clang++-14 -DCOFFER_SANITIZE=address \
-	  -DCOFFER_FUZZ=ON -DCOFFER_FUZZ_SECONDS=$(FUZZ_SECONDS)
-	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ctest --output-on-failure -j $(JOBS) -L unit
-	cd build-asan && ctest --output-on-failure -j $(JOBS) -R '^integration\.'
-	cd build-asan && ctest --output-on-failure -L fuzz
+asan:
+	$(MAKE) test SANITIZE=address
 
 tsan: deps
-	cmake -S . -B build-tsan $(SANITIZE_CMAKE) -DCOFFER_SANITIZE=thread \
+	cmake -S . -B build-tsan -G Ninja $(SANITIZE_CMAKE) -DCOFFER_SANITIZE=thread \
 	  -DCOFFER_TEST_LAYERS="$(subst $(eval) ,;,$(TSAN_LAYERS))"
-	cmake --build build-tsan -j $(JOBS) --target $(addprefix test_,$(TSAN_LAYERS))
+	cmake --build build-tsan -j $(JOBS) --target coffer $(addprefix test_,$(TSAN_LAYERS))
 	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L unit
 
 # The C++ sources in clang-format-14's house style (.clang-format); CI runs format-check first.

@@ -185,6 +185,7 @@ TEST_F(SecretServiceTest, CiphertextSwappedBetweenRowsFailsToDecrypt) {
                   ->write([&](store::WriteTxn& txn) -> Status {
                     auto ea = txn.get(ka).value();
                     auto eb = txn.get(kb).value();
+                    if (!ea || !eb) return Status(Code::kInternal, "a version row is missing");
                     COFFER_RETURN_IF_ERROR(txn.put(ka, eb->value));
                     return txn.put(kb, ea->value);
                   })
