@@ -20,31 +20,8 @@ curl -s --cacert "$ca" -H "Authorization: Bearer $tok" -X PUT -H 'Content-Type: 
 curl -s --cacert "$ca" -H "Authorization: Bearer $tok" "$url" > "$work/secret.json"
 
 # nginx: the same JSON body, TLS with Coffer's own certificate and key, same protocols.
-nport=$(free_port)
-mkdir -p "$work/nginx/www"
-cp "$work/secret.json" "$work/nginx/www/secret.json"
-cat > "$work/nginx/nginx.conf" <<CONF
-user root;
-worker_processes $(nproc);
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/tmp;
-  server {
-    listen 127.0.0.1:$nport ssl;
-    ssl_certificate $work/data/tls/server.crt;
-    ssl_certificate_key $work/data/tls/server.key;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    keepalive_requests 1000000;
-    location / { root $work/nginx/www; default_type application/json; try_files /secret.json =404; }
-  }
-}
-CONF
-nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' &
-nginx_pid=$!
-sleep 0.5
+nginx_body="$work/secret.json"
+source "$(dirname "$0")/nginx.sh"
 
 rps() { awk '/Requests\/sec/ {print $2}'; }
 # A run with error responses measures nothing: refuse it.
