@@ -55,9 +55,9 @@ integration: build
 
 # Sanitizer runs (docs/design.md, "Checks beyond the tests"). asan: every test and the fuzz
 # targets under ASan+UBSan (above). tsan: GCC's ThreadSanitizer (-O1 -g1, warnings as errors) over
-# the unit tests of the layers that share state between threads; it also builds the server, so
-# GCC's warnings cover all of the production code.
-TSAN_LAYERS = common store audit vault http api
+# the unit tests of every layer but the single-threaded CLI; it also builds the server, so GCC's
+# warnings cover all of the production code.
+TSAN_LAYERS = common crypto store audit vault auth http api server csi
 
 sanitize: asan tsan
 
