@@ -7,6 +7,7 @@
 
 #include "api/admin_routes.hpp"
 #include "api/api_version.hpp"
+#include "api/arm_routes.hpp"
 #include "api/certificate_issuer_routes.hpp"
 #include "api/certificate_routes.hpp"
 #include "api/credential_routes.hpp"
@@ -213,13 +214,17 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
   if (seg.size() >= 2 && seg[0] == "coffer" && seg[1] == "admin") {
     return admin(req, call, std::vector<std::string>(seg.begin() + 2, seg.end()));
   }
-  if (seg.size() == 1 && seg[0] == "subscriptions" && req.method == "GET") {
-    // `az login` lists subscriptions; Coffer has none (use --allow-no-subscriptions).
-    call.record.operation_name = "SubscriptionList";
+  if (is_arm_path(*target)) {
+    const ArmContext arm{config_.authority, config_.tenant_id};
+    const Operation op = route_arm(req, *target, arm);
+    call.record.operation_name = op.name;
+    if (is_public_arm_path(*target)) return op.run();
     auto principal = authenticate(req, {config_.authority});
     if (!principal.ok()) return challenge(req, principal.status());
+    call.record.caller_tenant_id = principal->tenant_id;
+    call.record.caller_object_id = principal->object_id;
     call.record.caller_app_id = principal->app_id;
-    return json_response(200, boost::json::object{{"value", boost::json::array{}}});
+    return op.run();  // reads of the cloud and its subscription: every principal of the tenant may
   }
   if (is_rbac_path(*target)) {
     // Role management on the bare host: absolute scopes; tokens for the authority or the vaults.

@@ -1,0 +1,122 @@
+#include "api/arm_routes.hpp"
+
+#include <boost/json.hpp>
+#include <cctype>
+
+#include "api/responses.hpp"
+#include "common/ascii.hpp"
+#include "common/base64.hpp"
+#include "crypto/digest.hpp"
+
+namespace coffer::api {
+namespace json = boost::json;
+namespace {
+
+// ARM's api-version: a date, optionally "-preview" or another suffix ("2022-07-01",
+// "2021-04-01-preview"). Each resource provider knows its own versions; these routes
+// serve every one az and the SDKs send, so only the shape is checked.
+std::optional<http::Response> refuse_api_version(const ParsedTarget& target) {
+  const auto v = target.param("api-version");
+  if (!v || v->empty()) {
+    return arm_error(400, "MissingApiVersionParameter",
+                     "The api-version query parameter (?api-version=) is required for all requests.");
+  }
+  const std::string_view s = *v;
+  const auto digits = [&](std::size_t from, std::size_t n) {
+    for (std::size_t i = from; i < from + n; ++i) {
+      if (i >= s.size() || std::isdigit(static_cast<unsigned char>(s[i])) == 0) return false;
+    }
+    return true;
+  };
+  const bool shape = s.size() <= 40 && digits(0, 4) && s.size() >= 10 && s[4] == '-' && digits(5, 2) && s[7] == '-' &&
+                     digits(8, 2) && (s.size() == 10 || s[10] == '-');
+  if (!shape) {
+    return arm_error(400, "InvalidApiVersionParameter",
+                     "The api-version '" + std::string(s.substr(0, 60)) +
+                         "' is invalid. The supported versions are dates such as '2022-07-01'.");
+  }
+  return std::nullopt;
+}
+
+json::object subscription_json(const ArmContext& ctx) {
+  const std::string id = subscription_id_of(ctx.tenant_id);
+  return json::object{{"id", "/subscriptions/" + id},
+                      {"authorizationSource", "RoleBased"},
+                      {"managedByTenants", json::array{}},
+                      {"subscriptionId", id},
+                      {"tenantId", ctx.tenant_id},
+                      {"displayName", "Coffer"},
+                      {"state", "Enabled"},
+                      {"subscriptionPolicies", json::object{{"locationPlacementId", "Public_2014-09-01"},
+                                                            {"quotaId", "PayAsYouGo_2014-09-01"},
+                                                            {"spendingLimit", "Off"}}}};
+}
+
+Operation arm_operation(std::string name, std::function<http::Response()> run) {
+  return Operation{std::move(name), "", "/", "", std::move(run)};
+}
+
+}  // namespace
+
+std::string subscription_id_of(std::string_view tenant_id) {
+  std::string bytes = crypto::sha256("coffer subscription of tenant " + std::string(tenant_id)).substr(0, 16);
+  bytes[6] = static_cast<char>((static_cast<unsigned char>(bytes[6]) & 0x0f) | 0x80);  // version 8
+  bytes[8] = static_cast<char>((static_cast<unsigned char>(bytes[8]) & 0x3f) | 0x80);  // RFC 9562 variant
+  const std::string hex = hex_encode(bytes);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
+         hex.substr(20);
+}
+
+bool is_public_arm_path(const ParsedTarget& target) {
+  const auto& s = target.segments;
+  return s.size() == 2 && iequals_ascii(s[0], "metadata") && iequals_ascii(s[1], "endpoints");
+}
+
+bool is_arm_path(const ParsedTarget& target) {
+  return is_public_arm_path(target) || (!target.segments.empty() && iequals_ascii(target.segments[0], "subscriptions"));
+}
+
+Operation route_arm(const http::Request& req, const ParsedTarget& target, const ArmContext& ctx) {
+  const auto& s = target.segments;
+  const bool read = req.method == "GET" || req.method == "HEAD";
+  if (auto refused = refuse_api_version(target)) {
+    return arm_operation("ArmRequest", [r = std::move(*refused)] { return r; });
+  }
+  if (is_public_arm_path(target)) {
+    if (!read) return arm_operation("ArmRequest", [] { return arm_error(405, "MethodNotAllowed", "Use GET."); });
+    return arm_operation("CloudMetadata", [ctx] {
+      return json_response(
+          200, json::object{{"galleryEndpoint", ""},
+                            {"graphEndpoint", ctx.authority + "/"},
+                            {"portalEndpoint", ""},
+                            {"authentication", json::object{{"loginEndpoint", ctx.authority + "/adfs"},
+                                                            {"audiences", json::array{ctx.authority + "/"}}}}});
+    });
+  }
+  if (s.size() == 1) {
+    if (!read) return arm_operation("ArmRequest", [] { return arm_error(405, "MethodNotAllowed", "Use GET."); });
+    return arm_operation("SubscriptionList", [ctx] {
+      return json_response(200, json::object{{"value", json::array{subscription_json(ctx)}},
+                                             {"count", json::object{{"type", "Total"}, {"value", 1}}}});
+    });
+  }
+  if (!iequals_ascii(s[1], subscription_id_of(ctx.tenant_id))) {
+    return arm_operation("ArmRequest", [id = s[1].substr(0, 100)] {
+      return arm_error(404, "SubscriptionNotFound", "The subscription '" + id + "' could not be found.");
+    });
+  }
+  if (s.size() == 2) {
+    if (!read) return arm_operation("ArmRequest", [] { return arm_error(405, "MethodNotAllowed", "Use GET."); });
+    return arm_operation("SubscriptionGet", [ctx] { return json_response(200, subscription_json(ctx)); });
+  }
+  return arm_operation("ArmRequest", [path = target.path.substr(0, 300)] {
+    return arm_error(404, "InvalidResourceType", "No resource provider of this server serves '" + path + "'.");
+  });
+}
+
+http::Response arm_error(int status, std::string_view code, std::string_view message) {
+  return json_response(
+      status, json::object{{"error", json::object{{"code", json::string(code)}, {"message", json::string(message)}}}});
+}
+
+}  // namespace coffer::api

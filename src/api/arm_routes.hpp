@@ -1,0 +1,41 @@
+// The part of Azure Resource Manager that az and the management SDKs call on
+// a cloud before any resource exists: the cloud's metadata endpoints
+// (`az cloud register --endpoint-resource-manager`) and the one subscription
+// that stands for this server's tenant (`az login`, `az account show`).
+// Answers and errors in ARM's shapes. Routes are served on the authority's
+// host; everything under /subscriptions needs a token for the authority
+// audience (the cloud's activeDirectoryResourceId), /metadata/endpoints none.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/operation.hpp"
+#include "api/target.hpp"
+#include "http/message.hpp"
+
+namespace coffer::api {
+
+struct ArmContext {
+  std::string authority;  // "https://localhost:8443": login, ARM and Graph endpoints
+  std::string tenant_id;
+};
+
+// The subscription id of `tenant_id`: a GUID derived from it (RFC 9562
+// version 8), so every replica and every restart names the same one.
+std::string subscription_id_of(std::string_view tenant_id);
+
+// Whether `target` is on ARM's surface (/metadata/endpoints, /subscriptions…).
+bool is_arm_path(const ParsedTarget& target);
+// Whether the ARM request needs no token (the cloud metadata).
+bool is_public_arm_path(const ParsedTarget& target);
+
+// The operation for an ARM request (is_arm_path); its action is empty: any
+// principal of the tenant may read the cloud and its subscription.
+Operation route_arm(const http::Request& req, const ParsedTarget& target, const ArmContext& ctx);
+
+// ARM's error body: {"error": {"code", "message"}}.
+http::Response arm_error(int status, std::string_view code, std::string_view message);
+
+}  // namespace coffer::api

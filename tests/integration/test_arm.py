@@ -1,0 +1,110 @@
+"""Debian's az against a real `coffer server --dev` as Azure Resource Manager
+(issue 14, CLIENT-FLOWS.md §5): a custom cloud registered from the server's
+metadata endpoint, a service-principal login that finds the tenant's one
+subscription, and ARM's answers and errors through `az rest`."""
+import hashlib
+import json
+import os
+import ssl
+import subprocess
+import tempfile
+import unittest
+import urllib.error
+import urllib.request
+import uuid
+
+from coffer_server import CofferServer, token
+
+
+def subscription_of(tenant):
+    """The derivation arm_routes.hpp documents: SHA-256, RFC 9562 version 8."""
+    b = bytearray(hashlib.sha256(b"coffer subscription of tenant " + tenant.encode()).digest()[:16])
+    b[6] = (b[6] & 0x0F) | 0x80
+    b[8] = (b[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(b)))
+
+
+class ArmTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = CofferServer().start()
+        cls.cfg = tempfile.mkdtemp(prefix="coffer-arm-")
+        cls.env = dict(os.environ, AZURE_CONFIG_DIR=cls.cfg, REQUESTS_CA_BUNDLE=cls.server.ca_file,
+                       AZURE_CORE_COLLECT_TELEMETRY="false", AZURE_CORE_NO_COLOR="true")
+        cls.base = f"https://localhost:{cls.server.port}"
+        # Only the ARM endpoint and the Key Vault suffix: az reads the rest from
+        # GET /metadata/endpoints, which needs no token.
+        cls.az("cloud", "register", "-n", "CofferArm", "--endpoint-resource-manager", cls.base + "/",
+               "--suffix-keyvault-dns", f".vault.localhost:{cls.server.port}")
+        cls.az("cloud", "set", "-n", "CofferArm")
+        # No --allow-no-subscriptions: the login must find the tenant's subscription.
+        cls.az("login", "--service-principal", "-u", cls.server.dev["clientId"], "-p",
+               cls.server.dev["clientSecret"], "--tenant", cls.server.dev["tenantId"])
+        cls.subscription = subscription_of(cls.server.dev["tenantId"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    @classmethod
+    def az(cls, *args, check=True):
+        p = subprocess.run(["az", *args], env=cls.env, capture_output=True, text=True, timeout=180)
+        if check and p.returncode != 0:
+            raise AssertionError(f"az {' '.join(args[:3])} failed ({p.returncode}):\n{p.stderr}")
+        return p
+
+    def test_cloud_endpoints_come_from_the_metadata(self):
+        cloud = json.loads(self.az("cloud", "show", "-n", "CofferArm").stdout)
+        self.assertEqual(cloud["endpoints"]["activeDirectory"], self.base + "/adfs")
+        self.assertEqual(cloud["endpoints"]["activeDirectoryResourceId"], self.base + "/")
+
+    def test_login_finds_the_tenants_subscription(self):
+        account = json.loads(self.az("account", "show").stdout)
+        self.assertEqual(account["id"], self.subscription)
+        self.assertEqual(account["tenantId"], self.server.dev["tenantId"])
+        self.assertEqual(account["state"], "Enabled")
+        listed = json.loads(self.az("account", "list").stdout)
+        self.assertEqual([a["id"] for a in listed], [self.subscription])
+
+    def arm_get(self, path, bearer=None):
+        """(status, JSON body) of a GET with a token for the authority (ARM's audience)."""
+        bearer = bearer or token(self.server, self.server.authority)
+        req = urllib.request.Request(self.base + path, headers={"Authorization": "Bearer " + bearer})
+        ctx = ssl.create_default_context(cafile=self.server.ca_file)
+        try:
+            with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+                return r.status, json.load(r)
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"{}")
+
+    def test_subscription_get_and_arm_errors(self):
+        url = f"{self.base}/subscriptions/{self.subscription}?api-version=2022-12-01"
+        got = json.loads(self.az("rest", "--method", "get", "--url", url).stdout)
+        self.assertEqual(got["subscriptionId"], self.subscription)
+        # (az refuses a subscription it did not list before sending anything: asked directly.)
+        status, body = self.arm_get(f"/subscriptions/{uuid.uuid4()}?api-version=2022-12-01")
+        self.assertEqual((status, body["error"]["code"]), (404, "SubscriptionNotFound"))
+        status, body = self.arm_get(f"/subscriptions/{self.subscription}")
+        self.assertEqual((status, body["error"]["code"]), (400, "MissingApiVersionParameter"))
+        status, body = self.arm_get(f"/subscriptions/{self.subscription}/resourceGroups/x/providers/"
+                                    "Microsoft.Nothing/things/y?api-version=2022-12-01")
+        self.assertEqual((status, body["error"]["code"]), (404, "InvalidResourceType"))
+
+    def test_arm_needs_a_token_for_the_authority(self):
+        ctx = ssl.create_default_context(cafile=self.server.ca_file)
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{self.base}/subscriptions?api-version=2019-11-01", context=ctx, timeout=10)
+        self.assertEqual(refused.exception.code, 401)
+        # A token for the vaults is not one for ARM.
+        vault_token = token(self.server, f"https://vault.localhost:{self.server.port}")
+        status, _ = self.arm_get("/subscriptions?api-version=2019-11-01", bearer=vault_token)
+        self.assertEqual(status, 401)
+        status, listed = self.arm_get("/subscriptions?api-version=2019-11-01")
+        self.assertEqual((status, [s["subscriptionId"] for s in listed["value"]]), (200, [self.subscription]))
+        with urllib.request.urlopen(f"{self.base}/metadata/endpoints?api-version=2015-01-01", context=ctx,
+                                    timeout=10) as r:
+            self.assertEqual(json.load(r)["authentication"]["loginEndpoint"], self.base + "/adfs")
+
+
+if __name__ == "__main__":
+    unittest.main()
