@@ -215,7 +215,7 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
     return admin(req, call, std::vector<std::string>(seg.begin() + 2, seg.end()));
   }
   if (is_arm_path(*target)) {
-    const ArmContext arm{config_.authority, config_.tenant_id};
+    const ArmContext arm{config_.authority, config_.tenant_id, s_.resource_groups};
     const Operation op = route_arm(req, *target, arm);
     call.record.operation_name = op.name;
     if (is_public_arm_path(*target)) return op.run();
@@ -224,7 +224,8 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
     call.record.caller_tenant_id = principal->tenant_id;
     call.record.caller_object_id = principal->object_id;
     call.record.caller_app_id = principal->app_id;
-    return op.run();  // reads of the cloud and its subscription: every principal of the tenant may
+    if (op.action.empty()) return op.run();  // the cloud and its subscription: every principal of the tenant
+    return perform(req, call, op, *principal);
   }
   if (is_rbac_path(*target)) {
     // Role management on the bare host: absolute scopes; tokens for the authority or the vaults.

@@ -33,6 +33,7 @@
 #include "vault/certificate_issuers.hpp"
 #include "vault/certificate_service.hpp"
 #include "vault/key_service.hpp"
+#include "vault/resource_groups.hpp"
 #include "vault/scheduler.hpp"
 #include "vault/secret_service.hpp"
 #include "vault/vault_registry.hpp"
@@ -63,8 +64,9 @@ struct ApiServices {
   // Workload identity (federated and certificate credentials); null = client secrets only.
   auth::WorkloadCredentialRegistry* workload_credentials = nullptr;
   auth::ClientAssertionVerifier* assertions = nullptr;
-  auth::SignInThrottle* sign_in_throttle = nullptr;  // failed sign-ins per address and client id; null = none
-  store::Store* storage = nullptr;                   // checked by /healthz; null = not checked
+  auth::SignInThrottle* sign_in_throttle = nullptr;         // failed sign-ins per address and client id; null = none
+  store::Store* storage = nullptr;                          // checked by /healthz; null = not checked
+  vault::ResourceGroupRegistry* resource_groups = nullptr;  // ARM's resource groups; null = those routes off
 };
 
 class Api {

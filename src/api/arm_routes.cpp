@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 
+#include "api/json_body.hpp"
 #include "api/responses.hpp"
 #include "common/ascii.hpp"
 #include "common/base64.hpp"
@@ -54,6 +55,89 @@ json::object subscription_json(const ArmContext& ctx) {
 
 Operation arm_operation(std::string name, std::function<http::Response()> run) {
   return Operation{std::move(name), "", "/", "", std::move(run)};
+}
+
+Operation group_operation(std::string name, const char* verb, std::function<http::Response()> run) {
+  return Operation{std::move(name), std::string("Microsoft.Resources/subscriptions/resourceGroups/") + verb, "/", "",
+                   std::move(run)};
+}
+
+// A refusal of the resource layer in ARM's shape: its reason is ARM's code where it has one.
+http::Response arm_failure(const Status& st) {
+  const int status = http_status_of(st.code());
+  if (st.code() == Code::kInternal || st.code() == Code::kUnavailable) return error_response(st);
+  const char* fallback = st.code() == Code::kBadParameter ? "InvalidParameter"
+                         : st.code() == Code::kConflict   ? "Conflict"
+                         : st.code() == Code::kNotFound   ? "ResourceNotFound"
+                                                          : akv_error_code(st.code());
+  return arm_error(status, st.reason().empty() ? std::string_view(fallback) : std::string_view(st.reason()),
+                   st.message());
+}
+
+json::object group_json(const std::string& subscription, const vault::ResourceGroup& g) {
+  json::object o{{"id", "/subscriptions/" + subscription + "/resourceGroups/" + g.name},
+                 {"name", g.name},
+                 {"type", "Microsoft.Resources/resourceGroups"},
+                 {"location", g.location},
+                 {"properties", json::object{{"provisioningState", "Succeeded"}}}};
+  if (!g.tags.empty()) {
+    json::object tags;
+    for (const auto& [k, v] : g.tags) tags[k] = v;
+    o["tags"] = std::move(tags);
+  }
+  return o;
+}
+
+http::Response put_group(const http::Request& req, const std::string& name, const ArmContext& ctx) {
+  auto body = parse_json_object(req.body);
+  if (!body.ok()) return arm_error(400, "InvalidRequestContent", body.status().message());
+  auto location = opt_string(*body, "location");
+  if (!location.ok()) return arm_error(400, "InvalidRequestContent", location.status().message());
+  if (!*location || (*location)->empty()) {
+    return arm_error(400, "LocationRequired", "The location property is required for this definition.");
+  }
+  auto tags = opt_string_map(*body, "tags");
+  if (!tags.ok()) return arm_error(400, "InvalidRequestContent", tags.status().message());
+  auto put = ctx.groups->put(name, **location, tags->value_or(vault::Tags{}));
+  if (!put.ok()) return arm_failure(put.status());
+  return json_response(put->created ? 201 : 200, group_json(subscription_id_of(ctx.tenant_id), put->group));
+}
+
+std::optional<Operation> route_resource_groups(const http::Request& req, const std::vector<std::string>& s,
+                                               const ArmContext& ctx) {
+  if (s.size() < 3 || !iequals_ascii(s[2], "resourcegroups") || s.size() > 4 || !ctx.groups) return std::nullopt;
+  const std::string sub = subscription_id_of(ctx.tenant_id);
+  const std::string& m = req.method;
+  if (s.size() == 3) {
+    if (m != "GET") return std::nullopt;
+    return group_operation("ResourceGroupList", "read", [ctx, sub] {
+      auto groups = ctx.groups->list();
+      if (!groups.ok()) return arm_failure(groups.status());
+      json::array value;
+      for (const auto& g : *groups) value.push_back(group_json(sub, g));
+      return json_response(200, json::object{{"value", std::move(value)}});
+    });
+  }
+  const std::string name = s[3];
+  if (m == "PUT") {
+    return group_operation("ResourceGroupWrite", "write", [&req, ctx, name] { return put_group(req, name, ctx); });
+  }
+  if (m == "GET" || m == "HEAD") {
+    const bool head = m == "HEAD";
+    return group_operation("ResourceGroupRead", "read", [ctx, sub, name, head] {
+      auto g = ctx.groups->find(name);
+      if (head) return empty_response(g.ok() ? 204 : g.status().code() == Code::kNotFound ? 404 : 503);
+      if (!g.ok()) return arm_failure(g.status());
+      return json_response(200, group_json(sub, *g));
+    });
+  }
+  if (m == "DELETE") {
+    return group_operation("ResourceGroupDelete", "delete", [ctx, name] {
+      Status st = ctx.groups->remove(name);
+      return st.ok() ? empty_response(200) : arm_failure(st);
+    });
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -109,6 +193,7 @@ Operation route_arm(const http::Request& req, const ParsedTarget& target, const 
     if (!read) return arm_operation("ArmRequest", [] { return arm_error(405, "MethodNotAllowed", "Use GET."); });
     return arm_operation("SubscriptionGet", [ctx] { return json_response(200, subscription_json(ctx)); });
   }
+  if (auto op = route_resource_groups(req, s, ctx)) return std::move(*op);
   return arm_operation("ArmRequest", [path = target.path.substr(0, 300)] {
     return arm_error(404, "InvalidResourceType", "No resource provider of this server serves '" + path + "'.");
   });

@@ -1,10 +1,11 @@
 // The part of Azure Resource Manager that az and the management SDKs call on
-// a cloud before any resource exists: the cloud's metadata endpoints
-// (`az cloud register --endpoint-resource-manager`) and the one subscription
-// that stands for this server's tenant (`az login`, `az account show`).
-// Answers and errors in ARM's shapes. Routes are served on the authority's
-// host; everything under /subscriptions needs a token for the authority
-// audience (the cloud's activeDirectoryResourceId), /metadata/endpoints none.
+// a cloud: the cloud's metadata endpoints (`az cloud register
+// --endpoint-resource-manager`), the one subscription that stands for this
+// server's tenant (`az login`, `az account show`) and its resource groups
+// (`az group create|show|exists|list|delete`). Answers and errors in ARM's
+// shapes. Routes are served on the authority's host; everything under
+// /subscriptions needs a token for the authority audience (the cloud's
+// activeDirectoryResourceId), /metadata/endpoints none.
 #pragma once
 
 #include <optional>
@@ -14,12 +15,14 @@
 #include "api/operation.hpp"
 #include "api/target.hpp"
 #include "http/message.hpp"
+#include "vault/resource_groups.hpp"
 
 namespace coffer::api {
 
 struct ArmContext {
   std::string authority;  // "https://localhost:8443": login, ARM and Graph endpoints
   std::string tenant_id;
+  vault::ResourceGroupRegistry* groups;
 };
 
 // The subscription id of `tenant_id`: a GUID derived from it (RFC 9562
@@ -31,8 +34,9 @@ bool is_arm_path(const ParsedTarget& target);
 // Whether the ARM request needs no token (the cloud metadata).
 bool is_public_arm_path(const ParsedTarget& target);
 
-// The operation for an ARM request (is_arm_path); its action is empty: any
-// principal of the tenant may read the cloud and its subscription.
+// The operation for an ARM request (is_arm_path). Its action is empty for
+// the cloud and its subscription, which any principal of the tenant may
+// read; resource groups take ARM's actions (Microsoft.Resources/…) at "/".
 Operation route_arm(const http::Request& req, const ParsedTarget& target, const ArmContext& ctx);
 
 // ARM's error body: {"error": {"code", "message"}}.

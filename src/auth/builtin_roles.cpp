@@ -99,9 +99,9 @@ std::vector<RoleDefinition> make_builtin_roles() {
                              "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",    std::string(kKeyVaultSecretsUserRoleId)};
   roles.push_back(std::move(daa));
   roles.push_back(role(kCofferAdministratorRoleId, "Coffer Administrator",
-                       "Manage a Coffer server: vaults, service principals, groups, role definitions and role "
-                       "assignments. Grants no access to the contents of vaults.",
-                       {}, {"Coffer/*", "Microsoft.Authorization/*"}));
+                       "Manage a Coffer server: vaults, resource groups, service principals, groups, role "
+                       "definitions and role assignments. Grants no access to the contents of vaults.",
+                       {}, {"Coffer/*", "Microsoft.Authorization/*", "Microsoft.Resources/*"}));
   return roles;
 }
 

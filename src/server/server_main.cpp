@@ -24,6 +24,7 @@
 #include "server/storage.hpp"
 #include "server/workload_identity.hpp"
 #include "store/store.hpp"
+#include "vault/resource_groups.hpp"
 #include "vault/scheduler.hpp"
 
 namespace coffer::server {
@@ -93,6 +94,7 @@ int run_server(ServerConfig config) {
   const Clock& clock = config.test_clock ? static_cast<const Clock&>(manual_clock) : system_clock;
 
   vault::VaultRegistry vaults(**store, keyring, clock);
+  vault::ResourceGroupRegistry resource_groups(**store, clock);
   vault::SecretService secrets(**store, keyring, clock);
   vault::KeyService keys(**store, keyring, clock, vault::KeyServiceOptions{config.emulate_hsm});
   vault::CertificateService certificates(**store, keyring, clock);
@@ -159,7 +161,8 @@ int run_server(ServerConfig config) {
       api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id},
       api::ApiServices{vaults, secrets, maintenance, principals, tokens, authorizer, **audit_sink, clock,
                        config.test_clock ? &manual_clock : nullptr, rbac, &keys, &certificates, &certificate_issuers,
-                       (*workload)->credentials.get(), (*workload)->verifier.get(), &sign_in_throttle, store->get()});
+                       (*workload)->credentials.get(), (*workload)->verifier.get(), &sign_in_throttle, store->get(),
+                       &resource_groups});
   batching = std::make_unique<AuditBatching>(*app, **audit_sink, (*store)->waits() ? store->get() : nullptr);
 
   if (config.dev) {

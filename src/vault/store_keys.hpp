@@ -1,5 +1,6 @@
 // The store key layout of the vault layer, in one place:
 //   vault/<name-lc>                                  VaultInfo
+//   rg/<name-lc>                                     ResourceGroup (ARM)
 //   secret/<vault-id>/<name-lc>                      SecretHead (latest version, deletion state)
 //   secretver/<vault-id>/<name-lc>/<version>         one secret version (value sealed)
 //   key/<vault-id>/<name-lc>                         KeyHead (same shape as SecretHead)
@@ -24,6 +25,8 @@ namespace coffer::vault::keys {
 
 inline std::string vault(std::string_view name) { return "vault/" + lower_ascii(name); }
 inline std::string vault_prefix() { return "vault/"; }
+inline std::string resource_group(std::string_view name) { return "rg/" + lower_ascii(name); }
+inline std::string resource_group_prefix() { return "rg/"; }
 // A write's idempotency record: "<version> <unix time>" (secret_service.cpp).
 inline std::string idempotency(std::string_view vault_id, std::string_view key) {
   return "idem/" + std::string(vault_id) + "/" + std::string(key);

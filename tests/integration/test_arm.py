@@ -1,7 +1,8 @@
 """Debian's az against a real `coffer server --dev` as Azure Resource Manager
 (issue 14, CLIENT-FLOWS.md §5): a custom cloud registered from the server's
 metadata endpoint, a service-principal login that finds the tenant's one
-subscription, and ARM's answers and errors through `az rest`."""
+subscription, `az group` on its resource groups, and ARM's answers and errors
+through `az rest` and plain requests."""
 import hashlib
 import json
 import os
@@ -13,7 +14,9 @@ import urllib.error
 import urllib.request
 import uuid
 
-from coffer_server import CofferServer, token
+import requests
+
+from coffer_server import CofferServer, admin, canary, token
 
 
 def subscription_of(tenant):
@@ -89,6 +92,55 @@ class ArmTest(unittest.TestCase):
         status, body = self.arm_get(f"/subscriptions/{self.subscription}/resourceGroups/x/providers/"
                                     "Microsoft.Nothing/things/y?api-version=2022-12-01")
         self.assertEqual((status, body["error"]["code"]), (404, "InvalidResourceType"))
+
+    def test_resource_groups_through_az_group(self):
+        made = json.loads(self.az("group", "create", "-n", "myResourceGroup", "-l", "eastus",
+                                  "--tags", "env=dev").stdout)
+        self.assertEqual(made["id"], f"/subscriptions/{self.subscription}/resourceGroups/myResourceGroup")
+        self.assertEqual((made["name"], made["location"], made["tags"]), ("myResourceGroup", "eastus", {"env": "dev"}))
+        self.assertEqual(made["properties"]["provisioningState"], "Succeeded")
+        shown = json.loads(self.az("group", "show", "-n", "MYRESOURCEGROUP").stdout)
+        self.assertEqual(shown["name"], "myResourceGroup")
+        self.assertEqual(self.az("group", "exists", "-n", "myResourceGroup").stdout.strip(), "true")
+        self.assertEqual(self.az("group", "exists", "-n", "noSuchGroup").stdout.strip(), "false")
+        names = [g["name"] for g in json.loads(self.az("group", "list").stdout)]
+        self.assertIn("myResourceGroup", names)
+        # The location is fixed at creation, as ARM has it.
+        moved = self.az("group", "create", "-n", "myResourceGroup", "-l", "westeurope", check=False)
+        self.assertNotEqual(moved.returncode, 0)
+        self.assertIn("InvalidResourceGroupLocation", moved.stderr)
+        missing = self.az("group", "show", "-n", "noSuchGroup", check=False)
+        self.assertNotEqual(missing.returncode, 0)
+        self.assertIn("ResourceGroupNotFound", missing.stderr)
+        self.az("group", "delete", "-n", "myResourceGroup", "--yes")
+        self.assertEqual(self.az("group", "exists", "-n", "myResourceGroup").stdout.strip(), "false")
+
+    def test_resource_group_refusals(self):
+        base = f"/subscriptions/{self.subscription}/resourcegroups"
+        status, body = self.arm_put(f"{base}/bad%20name?api-version=2021-04-01", {"location": "eastus"})
+        self.assertEqual((status, body["error"]["code"]), (400, "InvalidParameter"))
+        status, body = self.arm_put(f"{base}/g?api-version=2021-04-01", {"tags": {}})
+        self.assertEqual((status, body["error"]["code"]), (400, "LocationRequired"))
+        status, body = self.arm_put(f"{base}/g?api-version=2021-04-01", "not json")
+        self.assertEqual((status, body["error"]["code"]), (400, "InvalidRequestContent"))
+        # Writing needs a role that allows Microsoft.Resources/…: a new principal has none.
+        sp = admin(self.server, "POST", "/service-principals", {"displayName": "arm-reader"}).json()
+        canary(sp["clientSecret"])
+        r = requests.post(f"{self.base}/adfs/oauth2/token", verify=self.server.ca_file, data={
+            "grant_type": "client_credentials", "client_id": sp["clientId"], "client_secret": sp["clientSecret"],
+            "scope": self.server.authority + "/.default"})
+        status, body = self.arm_put(f"{base}/g?api-version=2021-04-01", {"location": "eastus"},
+                                    bearer=r.json()["access_token"])
+        self.assertEqual(status, 403, body)
+        status, _ = self.arm_get(f"{base}/g?api-version=2021-04-01")
+        self.assertEqual(status, 404, "a refused write leaves nothing behind")
+
+    def arm_put(self, path, body, bearer=None):
+        bearer = bearer or token(self.server, self.server.authority)
+        data = body if isinstance(body, str) else json.dumps(body)
+        r = requests.put(self.base + path, data=data, verify=self.server.ca_file,
+                         headers={"Authorization": "Bearer " + bearer, "Content-Type": "application/json"})
+        return r.status_code, (r.json() if r.content else {})
 
     def test_arm_needs_a_token_for_the_authority(self):
         ctx = ssl.create_default_context(cafile=self.server.ca_file)

@@ -15,7 +15,7 @@ namespace {
 
 constexpr int kRounds = 3000;
 
-bool bad_parameter(const Status& st) { return st.code() == Code::kBadParameter; }
+bool is_bad_parameter(const Status& st) { return st.code() == Code::kBadParameter; }
 
 TEST(TokenParserRobustness, CompactJwsAndJwkSet) {
   const std::string jws =
@@ -24,8 +24,8 @@ TEST(TokenParserRobustness, CompactJwsAndJwkSet) {
           R"({"iss":"https://issuer","sub":"system:serviceaccount:a:b","aud":["api://AzureADTokenExchange"],"exp":1900000000,"nbf":1700000000})") +
       "." + base64url_encode("signature-bytes");
   coffer::testing::expect_robust(
-      "parse_compact_jws", jws, [](const std::string& s) { return parse_compact_jws(s).status(); }, bad_parameter, 11,
-      kRounds);
+      "parse_compact_jws", jws, [](const std::string& s) { return parse_compact_jws(s).status(); }, is_bad_parameter,
+      11, kRounds);
 
   auto rsa = crypto::KeyMaterial::generate_rsa(2048).value().public_jwk();
   auto ec = crypto::KeyMaterial::generate_ec("P-256").value().public_jwk();
@@ -34,7 +34,7 @@ TEST(TokenParserRobustness, CompactJwsAndJwkSet) {
                            R"("},{"kty":"EC","use":"sig","crv":"P-256","kid":"e1","x":")" + base64url_encode(ec.x) +
                            R"(","y":")" + base64url_encode(ec.y) + R"("}]})";
   coffer::testing::expect_robust(
-      "parse_jwks", jwks, [](const std::string& s) { return parse_jwks(s).status(); }, bad_parameter, 12, kRounds);
+      "parse_jwks", jwks, [](const std::string& s) { return parse_jwks(s).status(); }, is_bad_parameter, 12, kRounds);
 }
 
 }  // namespace
