@@ -31,6 +31,7 @@ int run_app(int argc, char** argv) {
   add_rbac_commands(app, ctx);
   add_audit_commands(app, ctx);
   add_storage_commands(app, ctx);
+  add_cloud_config_command(app, ctx);
   add_csi_provider_command(app, ctx);
 
   try {

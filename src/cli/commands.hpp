@@ -28,6 +28,9 @@ void add_secret_lifecycle_commands(CLI::App* secret, CliContext& ctx);
 // coffer csi-provider [--endpoint unix://…] [--provider-name coffer] … (cli/csi_command.cpp)
 void add_csi_provider_command(CLI::App& app, CliContext& ctx);
 
+// coffer cloud-config [--port N]: the JSON for `az cloud register --cloud-config` (cli/cloud_config_command.cpp)
+void add_cloud_config_command(CLI::App& app, CliContext& ctx);
+
 // coffer storage migrate --from DIR --to URL (cli/storage_commands.cpp)
 void add_storage_commands(CLI::App& app, CliContext& ctx);
 

@@ -16,7 +16,7 @@ import uuid
 
 import requests
 
-from coffer_server import CofferServer, admin, canary, token
+from coffer_server import COFFER_BIN, CofferServer, admin, canary, token
 
 
 def subscription_of(tenant):
@@ -60,6 +60,26 @@ class ArmTest(unittest.TestCase):
         cloud = json.loads(self.az("cloud", "show", "-n", "CofferArm").stdout)
         self.assertEqual(cloud["endpoints"]["activeDirectory"], self.base + "/adfs")
         self.assertEqual(cloud["endpoints"]["activeDirectoryResourceId"], self.base + "/")
+
+    def test_coffer_cloud_config_registers_as_is(self):
+        p = subprocess.run([COFFER_BIN, "cloud-config", "--data-dir", self.server.data_dir],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(f"subscription {self.subscription}", p.stderr)
+        path = os.path.join(self.cfg, "coffer-cloud.json")
+        with open(path, "w") as f:
+            f.write(p.stdout)
+        self.az("cloud", "register", "-n", "CofferCfg", "--cloud-config", "@" + path)
+        cloud = json.loads(self.az("cloud", "show", "-n", "CofferCfg").stdout)
+        self.assertEqual(cloud["endpoints"]["resourceManager"], self.base + "/")
+        self.assertEqual(cloud["endpoints"]["microsoftGraphResourceId"], self.base + "/")
+        self.assertEqual(cloud["suffixes"]["keyvaultDns"], f".vault.localhost:{self.server.port}")
+        by_port = subprocess.run([COFFER_BIN, "cloud-config", "--port", "9443", "--data-dir", self.cfg],
+                                 capture_output=True, text=True, timeout=30)
+        self.assertEqual(by_port.returncode, 0, by_port.stderr)
+        self.assertEqual(json.loads(by_port.stdout)["suffixes"]["keyvaultDns"], ".vault.localhost:9443")
+        bad = subprocess.run([COFFER_BIN, "cloud-config", "--port", "0"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(bad.returncode, 2, bad.stderr)
 
     def test_login_finds_the_tenants_subscription(self):
         account = json.loads(self.az("account", "show").stdout)
