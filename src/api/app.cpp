@@ -11,6 +11,7 @@
 #include "api/certificate_issuer_routes.hpp"
 #include "api/certificate_routes.hpp"
 #include "api/credential_routes.hpp"
+#include "api/graph_routes.hpp"
 #include "api/group_routes.hpp"
 #include "api/identity_routes.hpp"
 #include "api/key_routes.hpp"
@@ -226,6 +227,16 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
     call.record.caller_app_id = principal->app_id;
     if (op.action.empty()) return op.run();  // the cloud and its subscription: every principal of the tenant
     return perform(req, call, op, *principal);
+  }
+  if (is_graph_path(*target)) {
+    auto principal = authenticate(req, {config_.authority});
+    if (!principal.ok()) return challenge(req, principal.status());
+    call.record.caller_tenant_id = principal->tenant_id;
+    call.record.caller_object_id = principal->object_id;
+    call.record.caller_app_id = principal->app_id;
+    const Operation op = route_graph(req, *target, GraphContext{config_.authority, &s_.principals});
+    call.record.operation_name = op.name;
+    return op.run();  // reads of the directory: every principal of the tenant
   }
   if (is_rbac_path(*target)) {
     // Role management on the bare host: absolute scopes; tokens for the authority or the vaults.

@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -154,6 +155,33 @@ class ArmTest(unittest.TestCase):
         self.assertEqual(status, 403, body)
         status, _ = self.arm_get(f"{base}/g?api-version=2021-04-01")
         self.assertEqual(status, 404, "a refused write leaves nothing behind")
+
+    def test_graph_lookups_az_makes(self):
+        client_id = self.server.dev["clientId"]
+        me = admin(self.server, "GET", f"/service-principals/{client_id}").json()
+        status, body = self.arm_get("/v1.0/me")
+        self.assertEqual((status, body["error"]["code"]), (400, "BadRequest"))
+        for f in (f"servicePrincipalNames/any(c:c eq '{client_id}')", f"appId eq '{client_id}'"):
+            status, body = self.arm_get("/v1.0/servicePrincipals?$filter=" + urllib.parse.quote(f))
+            self.assertEqual(status, 200, body)
+            self.assertEqual([(p["id"], p["appId"]) for p in body["value"]], [(me["objectId"], client_id)], f)
+        status, body = self.arm_get("/v1.0/servicePrincipals?$filter=" + urllib.parse.quote("appId eq 'nobody'"))
+        self.assertEqual((status, body["value"]), (200, []))
+        status, body = self.arm_get("/v1.0/servicePrincipals?$filter=" + urllib.parse.quote("startswith(appId,'a')"))
+        self.assertEqual((status, body["error"]["code"]), (400, "Request_UnsupportedQuery"))
+        status, body = self.arm_get(f"/v1.0/servicePrincipals/{me['objectId']}")
+        self.assertEqual((status, body["appId"]), (200, client_id))
+        status, body = self.arm_get(f"/v1.0/servicePrincipals/{uuid.uuid4()}")
+        self.assertEqual((status, body["error"]["code"]), (404, "Request_ResourceNotFound"))
+        # az's Graph client needs microsoftGraphResourceId, which only --cloud-config can set.
+        p = subprocess.run([COFFER_BIN, "cloud-config", "--data-dir", self.server.data_dir],
+                           capture_output=True, text=True, timeout=30)
+        path = os.path.join(self.cfg, "graph-cloud.json")
+        with open(path, "w") as f:
+            f.write(p.stdout)
+        self.az("cloud", "update", "-n", "CofferArm", "--cloud-config", "@" + path)
+        shown = json.loads(self.az("ad", "sp", "show", "--id", client_id).stdout)
+        self.assertEqual((shown["id"], shown["appId"]), (me["objectId"], client_id))
 
     def arm_put(self, path, body, bearer=None):
         bearer = bearer or token(self.server, self.server.authority)

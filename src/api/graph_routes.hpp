@@ -1,0 +1,31 @@
+// The part of Microsoft Graph that az asks before it grants or assigns:
+// `/v1.0/me` (a service principal is not a user: 400, as Graph answers an
+// app-only token, after which az looks the principal up) and
+// `/v1.0/servicePrincipals`, filtered by `servicePrincipalNames/any(c:c eq
+// '<app id>')`, `appId eq '…'` or `displayName eq '…'`, or one by object id —
+// backed by Coffer's service principals. Graph's shapes and error codes;
+// served on the authority's host for tokens of the authority audience (the
+// cloud's microsoftGraphResourceId). Reads only: every principal of the
+// tenant may read the directory.
+#pragma once
+
+#include <string>
+
+#include "api/operation.hpp"
+#include "api/target.hpp"
+#include "auth/service_principals.hpp"
+#include "http/message.hpp"
+
+namespace coffer::api {
+
+struct GraphContext {
+  std::string authority;
+  auth::ServicePrincipalRegistry* principals;
+};
+
+// Whether `target` is on Graph's surface (/v1.0/…).
+bool is_graph_path(const ParsedTarget& target);
+
+Operation route_graph(const http::Request& req, const ParsedTarget& target, const GraphContext& ctx);
+
+}  // namespace coffer::api
