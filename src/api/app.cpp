@@ -31,6 +31,13 @@
 namespace coffer::api {
 namespace {
 
+// Who made the request, for its audit record.
+void record_caller(audit::AuditRecord& record, const auth::Principal& principal) {
+  record.caller_tenant_id = principal.tenant_id;
+  record.caller_object_id = principal.object_id;
+  record.caller_app_id = principal.app_id;
+}
+
 struct HostParts {
   std::string name;  // lower case, without port
   std::string port;  // empty when absent
@@ -222,18 +229,14 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
     if (is_public_arm_path(*target)) return op.run();
     auto principal = authenticate(req, {config_.authority});
     if (!principal.ok()) return challenge(req, principal.status());
-    call.record.caller_tenant_id = principal->tenant_id;
-    call.record.caller_object_id = principal->object_id;
-    call.record.caller_app_id = principal->app_id;
+    record_caller(call.record, *principal);
     if (op.action.empty()) return op.run();  // the cloud and its subscription: every principal of the tenant
     return perform(req, call, op, *principal);
   }
   if (is_graph_path(*target)) {
     auto principal = authenticate(req, {config_.authority});
     if (!principal.ok()) return challenge(req, principal.status());
-    call.record.caller_tenant_id = principal->tenant_id;
-    call.record.caller_object_id = principal->object_id;
-    call.record.caller_app_id = principal->app_id;
+    record_caller(call.record, *principal);
     const Operation op = route_graph(req, *target, GraphContext{config_.authority, &s_.principals});
     call.record.operation_name = op.name;
     return op.run();  // reads of the directory: every principal of the tenant
@@ -257,9 +260,7 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
   call.record.operation_name = "Admin";
   auto principal = authenticate(req, {config_.authority});
   if (!principal.ok()) return challenge(req, principal.status());
-  call.record.caller_tenant_id = principal->tenant_id;
-  call.record.caller_object_id = principal->object_id;
-  call.record.caller_app_id = principal->app_id;
+  record_caller(call.record, *principal);
   const std::string port = split_host(req.host).port;
   AdminContext ctx{s_.vaults,
                    s_.secrets,
@@ -289,9 +290,7 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
     call.record.operation_name = "Authentication";
     return challenge(req, principal.status());
   }
-  call.record.caller_tenant_id = principal->tenant_id;
-  call.record.caller_object_id = principal->object_id;
-  call.record.caller_app_id = principal->app_id;
+  record_caller(call.record, *principal);
 
   auto target = parse_target(req.target);
   if (!target.ok()) return error_response(target.status());
@@ -321,9 +320,7 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
 
 http::Response Api::rbac(http::Request& req, Call& call, const ParsedTarget& target, const std::string& scope_prefix,
                          const auth::Principal& principal) {
-  call.record.caller_tenant_id = principal.tenant_id;
-  call.record.caller_object_id = principal.object_id;
-  call.record.caller_app_id = principal.app_id;
+  record_caller(call.record, principal);
   if (Status st = check_api_version(target.param("api-version")); !st.ok()) return error_response(st);
   RbacContext ctx{s_.rbac, s_.authorizer, principal};
   auto op = route_rbac(req, target, scope_prefix, ctx);

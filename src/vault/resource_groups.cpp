@@ -2,6 +2,7 @@
 
 #include "common/ascii.hpp"
 #include "common/record_codec.hpp"
+#include "vault/record_scan.hpp"
 #include "vault/store_keys.hpp"
 
 namespace coffer::vault {
@@ -109,16 +110,11 @@ Result<ResourceGroup> ResourceGroupRegistry::find(const std::string& name) {
 Result<std::vector<ResourceGroup>> ResourceGroupRegistry::list() {
   std::vector<ResourceGroup> out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    std::string after;
-    while (true) {
-      COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(keys::resource_group_prefix(), after, 100));
-      for (const auto& e : entries) {
-        COFFER_ASSIGN_OR_RETURN(ResourceGroup g, decode(e.value));
-        out.push_back(std::move(g));
-      }
-      if (entries.size() < 100) return Status::Ok();
-      after = entries.back().key;
-    }
+    return for_each_entry(txn, keys::resource_group_prefix(), [&](const store::Entry& e) -> Status {
+      COFFER_ASSIGN_OR_RETURN(ResourceGroup g, decode(e.value));
+      out.push_back(std::move(g));
+      return Status::Ok();
+    });
   }));
   return out;
 }

@@ -170,6 +170,21 @@ def token(server, resource):
     return r.json()["access_token"]
 
 
+class AzCli:
+    """Debian's az with a fresh AZURE_CONFIG_DIR of its own, trusting `server`'s CA, telemetry off."""
+
+    def __init__(self, server, prefix="coffer-az-"):
+        self.config_dir = tempfile.mkdtemp(prefix=prefix)
+        self.env = dict(os.environ, AZURE_CONFIG_DIR=self.config_dir, REQUESTS_CA_BUNDLE=server.ca_file,
+                        AZURE_CORE_COLLECT_TELEMETRY="false", AZURE_CORE_NO_COLOR="true")
+
+    def __call__(self, *args, check=True):
+        p = subprocess.run(["az", *args], env=self.env, capture_output=True, text=True, timeout=180)
+        if check and p.returncode != 0:
+            raise AssertionError(f"az {' '.join(args[:3])} failed ({p.returncode}):\n{p.stderr}")
+        return p
+
+
 def admin(server, method, path, body=None):
     import requests
     t = token(server, server.authority)

@@ -8,7 +8,6 @@ import json
 import os
 import ssl
 import subprocess
-import tempfile
 import unittest
 import urllib.error
 import urllib.parse
@@ -17,7 +16,7 @@ import uuid
 
 import requests
 
-from coffer_server import COFFER_BIN, CofferServer, admin, canary, token
+from coffer_server import COFFER_BIN, AzCli, CofferServer, admin, canary, token
 
 
 def subscription_of(tenant):
@@ -32,9 +31,8 @@ class ArmTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = CofferServer().start()
-        cls.cfg = tempfile.mkdtemp(prefix="coffer-arm-")
-        cls.env = dict(os.environ, AZURE_CONFIG_DIR=cls.cfg, REQUESTS_CA_BUNDLE=cls.server.ca_file,
-                       AZURE_CORE_COLLECT_TELEMETRY="false", AZURE_CORE_NO_COLOR="true")
+        cls.az = AzCli(cls.server, prefix="coffer-arm-")
+        cls.cfg = cls.az.config_dir
         cls.base = f"https://localhost:{cls.server.port}"
         # Only the ARM endpoint and the Key Vault suffix: az reads the rest from
         # GET /metadata/endpoints, which needs no token.
@@ -49,13 +47,6 @@ class ArmTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.cleanup()
-
-    @classmethod
-    def az(cls, *args, check=True):
-        p = subprocess.run(["az", *args], env=cls.env, capture_output=True, text=True, timeout=180)
-        if check and p.returncode != 0:
-            raise AssertionError(f"az {' '.join(args[:3])} failed ({p.returncode}):\n{p.stderr}")
-        return p
 
     def test_cloud_endpoints_come_from_the_metadata(self):
         cloud = json.loads(self.az("cloud", "show", "-n", "CofferArm").stdout)

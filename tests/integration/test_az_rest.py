@@ -3,20 +3,17 @@ the ADFS-style authority of a custom cloud, then `az rest` set and get of a
 secret on the vault host (CLIENT-FLOWS.md §5)."""
 import json
 import os
-import subprocess
-import tempfile
 import unittest
 
-from coffer_server import CofferServer, canary
+from coffer_server import AzCli, CofferServer, canary
 
 
 class AzRestTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = CofferServer().start()
-        cls.cfg = tempfile.mkdtemp(prefix="coffer-az-")
-        cls.env = dict(os.environ, AZURE_CONFIG_DIR=cls.cfg, REQUESTS_CA_BUNDLE=cls.server.ca_file,
-                       AZURE_CORE_COLLECT_TELEMETRY="false", AZURE_CORE_NO_COLOR="true")
+        cls.az = AzCli(cls.server, prefix="coffer-az-")
+        cls.cfg = cls.az.config_dir
         port = cls.server.port
         cloud = {"endpoints": {"resourceManager": f"https://localhost:{port}/",
                                "activeDirectory": f"https://localhost:{port}/adfs",
@@ -35,13 +32,6 @@ class AzRestTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.cleanup()
-
-    @classmethod
-    def az(cls, *args, check=True):
-        p = subprocess.run(["az", *args], env=cls.env, capture_output=True, text=True, timeout=180)
-        if check and p.returncode != 0:
-            raise AssertionError(f"az {' '.join(args[:3])} failed ({p.returncode}):\n{p.stderr}")
-        return p
 
     def test_rest_set_and_get(self):
         canary("super-secret-value")
