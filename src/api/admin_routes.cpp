@@ -54,20 +54,8 @@ http::Response create_vault(const http::Request& req, const std::string& name, c
 http::Response delete_vault(const std::string& name, const AdminContext& ctx) {
   auto v = ctx.vaults.find(name);
   if (!v.ok()) return error_response(v.status());
-  // Each erase_all refuses, erasing nothing, when purge protection is on and
-  // it holds objects, so a protected vault loses nothing here.
-  if (ctx.certificates) {  // first: it takes its managed keys and secrets along
-    if (Status st = ctx.certificates->erase_all(*v); !st.ok()) return error_response(st);
-  }
-  if (ctx.keys) {
-    if (Status st = ctx.keys->erase_all(*v); !st.ok()) return error_response(st);
-  }
-  if (Status st = ctx.secrets.erase_all(*v); !st.ok()) return error_response(st);
-  // Before the vault itself: a failure in between leaves less access, never more.
-  if (auto gone = ctx.rbac.delete_assignments_within("/vaults/" + v->name); !gone.ok()) {
-    return error_response(gone.status());
-  }
-  if (Status st = ctx.vaults.remove(v->name); !st.ok()) return error_response(st);
+  // Refused, erasing nothing, when purge protection is on and the vault holds objects.
+  if (Status st = ctx.removal.erase(*v); !st.ok()) return error_response(st);
   return empty_response(204);
 }
 
@@ -101,6 +89,7 @@ http::Response advance_clock(const http::Request& req, const AdminContext& ctx) 
                                          {"keysRotated", report->keys_rotated},
                                          {"certificatesPurged", report->certificates_purged},
                                          {"certificatesRenewed", report->certificates_renewed},
+                                         {"vaultsPurged", report->vaults_purged},
                                          {"leader", report->leader}});
 }
 

@@ -15,25 +15,20 @@
 #include <optional>
 
 #include "api/operation.hpp"
-#include "auth/rbac_registry.hpp"
 #include "auth/service_principals.hpp"
 #include "common/clock.hpp"
-#include "vault/key_service.hpp"
 #include "vault/scheduler.hpp"
-#include "vault/secret_service.hpp"
 #include "vault/vault_registry.hpp"
+#include "vault/vault_removal.hpp"
 
 namespace coffer::api {
 
 struct AdminContext {
   vault::VaultRegistry& vaults;
-  vault::SecretService& secrets;
-  vault::KeyService* keys;                  // null when the keys surface is off
-  vault::CertificateService* certificates;  // null when the certificates surface is off
+  vault::VaultRemoval& removal;  // deletes a vault with its objects and the access granted on it
   vault::MaintenanceScheduler& maintenance;
   auth::ServicePrincipalRegistry& principals;
-  auth::RbacRegistry& rbac;  // a deleted vault's role assignments go with it
-  ManualClock* test_clock;   // null unless the server runs with --test-clock
+  ManualClock* test_clock;  // null unless the server runs with --test-clock
   // https://<name>.<suffix>[:port] for a vault name.
   std::function<std::string(const std::string&)> vault_url;
 };

@@ -62,6 +62,11 @@ HostParts split_host(std::string_view host) {
 
 std::string port_suffix(const std::string& port) { return port.empty() || port == "443" ? "" : ":" + port; }
 
+// https://<vault>.<suffix>[:port], the vault's URL as its callers reach it.
+std::string vault_origin(const std::string& name, const std::string& dns_suffix, const std::string& port) {
+  return "https://" + lower_ascii(name) + "." + dns_suffix + port_suffix(port);
+}
+
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -135,11 +140,15 @@ Api::Outcome Api::prepare(http::Request& req) {
   return Outcome{std::move(resp), std::move(call.record), call.request_recorded};
 }
 
-http::Response Api::perform(const http::Request& req, Call& call, const Operation& op,
-                            const auth::Principal& principal) {
+http::Response Api::perform(const http::Request& req, Call& call, const Operation& op, const auth::Principal& principal,
+                            const vault::VaultInfo* vault) {
   call.record.operation_name = op.name;
   call.record.object_id = op.object_id;
-  if (Status st = s_.authorizer.authorize(principal, op.action, op.scope); !st.ok()) return error_response(st);
+  const Status allowed = vault != nullptr && !vault->rbac_authorization
+                             ? s_.authorizer.authorize_by_access_policy(principal, op.name, vault->id,
+                                                                        vault->name + ";location=" + vault->location)
+                             : s_.authorizer.authorize(principal, op.action, op.scope);
+  if (!allowed.ok()) return error_response(allowed);
   if (!runs_inline(op, req)) {
     if (http::can_defer()) return http::Response::offloaded();  // on an I/O thread: run again on a worker
     audit::AuditRecord requested = call.record;
@@ -223,7 +232,15 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
     return admin(req, call, std::vector<std::string>(seg.begin() + 2, seg.end()));
   }
   if (is_arm_path(*target)) {
-    const ArmContext arm{config_.authority, config_.tenant_id, s_.resource_groups};
+    const std::string port = split_host(req.host).port;
+    const ArmContext arm{
+        config_.authority,
+        config_.tenant_id,
+        s_.resource_groups,
+        &s_.vaults,
+        &s_.vault_removal,
+        &s_.rbac,
+        [this, port](const std::string& name) { return vault_origin(name, config_.dns_suffix, port) + "/"; }};
     const Operation op = route_arm(req, *target, arm);
     call.record.operation_name = op.name;
     if (is_public_arm_path(*target)) return op.run();
@@ -262,17 +279,11 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
   if (!principal.ok()) return challenge(req, principal.status());
   record_caller(call.record, *principal);
   const std::string port = split_host(req.host).port;
-  AdminContext ctx{s_.vaults,
-                   s_.secrets,
-                   s_.keys,
-                   s_.certificates,
-                   s_.maintenance,
-                   s_.principals,
-                   s_.rbac,
-                   s_.test_clock,
-                   [this, port](const std::string& name) {
-                     return "https://" + lower_ascii(name) + "." + config_.dns_suffix + port_suffix(port);
-                   }};
+  AdminContext ctx{
+      s_.vaults,      s_.vault_removal,
+      s_.maintenance, s_.principals,
+      s_.test_clock,  [this, port](const std::string& name) {
+                     return vault_origin(name, config_.dns_suffix, port); }};
   auto op = route_admin(req, segments, ctx);
   if (!op) op = route_groups(req, segments, GroupContext{s_.rbac, s_.principals});
   if (!op && s_.workload_credentials) op = route_credentials(req, segments, *s_.workload_credentials);
@@ -315,7 +326,7 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
         hex_encode(crypto::sha256(principal->object_id + "\n" + std::string(client_request.substr(0, 256)) + "\n" +
                                   req.method + " " + lower_ascii(target->path)));
   }
-  return perform(req, call, *op, *principal);
+  return perform(req, call, *op, *principal, &*vault);
 }
 
 http::Response Api::rbac(http::Request& req, Call& call, const ParsedTarget& target, const std::string& scope_prefix,

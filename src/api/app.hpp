@@ -56,10 +56,11 @@ struct ApiServices {
   auth::Authorizer& authorizer;
   audit::AuditSink& audit;
   const Clock& clock;
-  ManualClock* test_clock;                                         // non-null only with --test-clock
-  auth::RbacRegistry& rbac;                                        // role definitions, assignments, groups
-  vault::KeyService* keys = nullptr;                               // the AKV keys surface; null = keys routes off
-  vault::CertificateService* certificates = nullptr;               // the certificates surface; null = off
+  ManualClock* test_clock;                            // non-null only with --test-clock
+  auth::RbacRegistry& rbac;                           // role definitions, assignments, groups, access policies
+  vault::VaultRemoval& vault_removal;                 // deletes a vault for good
+  vault::KeyService* keys = nullptr;                  // the AKV keys surface; null = keys routes off
+  vault::CertificateService* certificates = nullptr;  // the certificates surface; null = off
   vault::CertificateIssuerService* certificate_issuers = nullptr;  // issuers and contacts; null = off
   // Workload identity (federated and certificate credentials); null = client secrets only.
   auth::WorkloadCredentialRegistry* workload_credentials = nullptr;
@@ -91,7 +92,10 @@ class Api {
   http::Response dispatch(http::Request& req, Call& call);
   // Authorizes `op` for `principal` and runs it; a state-changing request is
   // recorded first and refused unapplied if that record cannot be written.
-  http::Response perform(const http::Request& req, Call& call, const Operation& op, const auth::Principal& principal);
+  // Authorizes `op` (by RBAC, or by the access policies of `vault` when it
+  // does not use RBAC), then runs it.
+  http::Response perform(const http::Request& req, Call& call, const Operation& op, const auth::Principal& principal,
+                         const vault::VaultInfo* vault = nullptr);
   http::Response data_plane(http::Request& req, Call& call, const std::string& vault_name);
   http::Response admin(http::Request& req, Call& call, std::vector<std::string> segments);
   // Role management (api/rbac_routes.hpp); `scope_prefix` "" on the bare host.

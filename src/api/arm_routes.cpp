@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 
+#include "api/arm_vault_routes.hpp"
 #include "api/json_body.hpp"
 #include "api/responses.hpp"
 #include "common/ascii.hpp"
@@ -60,18 +61,6 @@ Operation arm_operation(std::string name, std::function<http::Response()> run) {
 Operation group_operation(std::string name, const char* verb, std::function<http::Response()> run) {
   return Operation{std::move(name), std::string("Microsoft.Resources/subscriptions/resourceGroups/") + verb, "/", "",
                    std::move(run)};
-}
-
-// A refusal of the resource layer in ARM's shape: its reason is ARM's code where it has one.
-http::Response arm_failure(const Status& st) {
-  const int status = http_status_of(st.code());
-  if (st.code() == Code::kInternal || st.code() == Code::kUnavailable) return error_response(st);
-  const char* fallback = st.code() == Code::kBadParameter ? "InvalidParameter"
-                         : st.code() == Code::kConflict   ? "Conflict"
-                         : st.code() == Code::kNotFound   ? "ResourceNotFound"
-                                                          : akv_error_code(st.code());
-  return arm_error(status, st.reason().empty() ? std::string_view(fallback) : std::string_view(st.reason()),
-                   st.message());
 }
 
 json::object group_json(const std::string& subscription, const vault::ResourceGroup& g) {
@@ -133,6 +122,16 @@ std::optional<Operation> route_resource_groups(const http::Request& req, const s
   }
   if (m == "DELETE") {
     return group_operation("ResourceGroupDelete", "delete", [ctx, name] {
+      if (auto g = ctx.groups->find(name); !g.ok()) return arm_failure(g.status());
+      // As in ARM, the group's resources go with it: its vaults are soft-deleted first.
+      if (ctx.vaults && !vault::ResourceGroupRegistry::is_built_in(name)) {
+        auto vaults = ctx.vaults->list();
+        if (!vaults.ok()) return arm_failure(vaults.status());
+        for (const auto& v : *vaults) {
+          if (!iequals_ascii(v.resource_group, name)) continue;
+          if (auto gone = ctx.vaults->soft_delete(v.name); !gone.ok()) return arm_failure(gone.status());
+        }
+      }
       Status st = ctx.groups->remove(name);
       return st.ok() ? empty_response(200) : arm_failure(st);
     });
@@ -194,9 +193,27 @@ Operation route_arm(const http::Request& req, const ParsedTarget& target, const 
     return arm_operation("SubscriptionGet", [ctx] { return json_response(200, subscription_json(ctx)); });
   }
   if (auto op = route_resource_groups(req, s, ctx)) return std::move(*op);
+  if (auto op = route_arm_vaults(req, target, ctx)) return std::move(*op);
   return arm_operation("ArmRequest", [path = target.path.substr(0, 300)] {
     return arm_error(404, "InvalidResourceType", "No resource provider of this server serves '" + path + "'.");
   });
+}
+
+http::Response arm_failure(const Status& st) {
+  const int status = http_status_of(st.code());
+  if (st.code() == Code::kInternal || st.code() == Code::kUnavailable) return error_response(st);
+  const char* fallback = st.code() == Code::kBadParameter    ? "InvalidParameter"
+                         : st.code() == Code::kConflict      ? "Conflict"
+                         : st.code() == Code::kNotFound      ? "ResourceNotFound"
+                         : st.code() == Code::kVaultNotFound ? "ResourceNotFound"
+                                                             : akv_error_code(st.code());
+  return arm_error(status, st.reason().empty() ? std::string_view(fallback) : std::string_view(st.reason()),
+                   st.message());
+}
+
+std::string arm_vault_id(const ArmContext& ctx, const vault::VaultInfo& v) {
+  return "/subscriptions/" + subscription_id_of(ctx.tenant_id) + "/resourceGroups/" + v.resource_group +
+         "/providers/Microsoft.KeyVault/vaults/" + v.name;
 }
 
 http::Response arm_error(int status, std::string_view code, std::string_view message) {

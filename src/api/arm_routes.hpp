@@ -8,14 +8,18 @@
 // activeDirectoryResourceId), /metadata/endpoints none.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "api/operation.hpp"
 #include "api/target.hpp"
+#include "auth/rbac_registry.hpp"
 #include "http/message.hpp"
 #include "vault/resource_groups.hpp"
+#include "vault/vault_registry.hpp"
+#include "vault/vault_removal.hpp"
 
 namespace coffer::api {
 
@@ -23,6 +27,11 @@ struct ArmContext {
   std::string authority;  // "https://localhost:8443": login, ARM and Graph endpoints
   std::string tenant_id;
   vault::ResourceGroupRegistry* groups;
+  vault::VaultRegistry* vaults;
+  vault::VaultRemoval* removal;  // purges deleted vaults
+  auth::RbacRegistry* rbac;      // the vaults' access policies
+  // https://<name>.<suffix>[:port]/ for a vault name.
+  std::function<std::string(const std::string&)> vault_url;
 };
 
 // The subscription id of `tenant_id`: a GUID derived from it (RFC 9562
@@ -41,5 +50,10 @@ Operation route_arm(const http::Request& req, const ParsedTarget& target, const 
 
 // ARM's error body: {"error": {"code", "message"}}.
 http::Response arm_error(int status, std::string_view code, std::string_view message);
+// A refusal of a lower layer in ARM's shape: its reason is the code where it
+// has one (else ARM's generic code for the status); 500 and 503 keep AKV's.
+http::Response arm_failure(const Status& st);
+// The resource path of a vault: /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{name}.
+std::string arm_vault_id(const ArmContext& ctx, const vault::VaultInfo& v);
 
 }  // namespace coffer::api

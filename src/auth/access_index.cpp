@@ -5,7 +5,9 @@
 namespace coffer::auth {
 
 AccessIndex::AccessIndex(const std::vector<RoleDefinition>& custom_roles,
-                         const std::vector<RoleAssignment>& assignments, const std::vector<Group>& groups) {
+                         const std::vector<RoleAssignment>& assignments, const std::vector<Group>& groups,
+                         std::unordered_map<std::string, std::vector<AccessPolicy>> access_policies)
+    : policies_(std::move(access_policies)) {
   for (const auto& r : builtin_roles()) roles_.emplace(r.name, r);
   for (const auto& r : custom_roles) roles_.emplace(r.name, r);
   for (const auto& a : assignments) {
@@ -49,6 +51,24 @@ bool AccessIndex::check(std::string_view object_id, std::string_view action, std
   auto groups = groups_of_.find(oid);
   if (groups == groups_of_.end()) return false;
   return std::any_of(groups->second.begin(), groups->second.end(), grants_allow);
+}
+
+bool AccessIndex::policy_allows(std::string_view vault_id, std::string_view object_id,
+                                std::string_view permission) const {
+  auto policies = policies_.find(std::string(vault_id));
+  if (policies == policies_.end()) return false;
+  const std::string oid = lower_ascii(object_id);
+  const auto groups = groups_of_.find(oid);
+  const auto holder_is_caller = [&](const std::string& holder) {
+    if (holder == oid) return true;
+    return groups != groups_of_.end() &&
+           std::find(groups->second.begin(), groups->second.end(), holder) != groups->second.end();
+  };
+  return std::any_of(policies->second.begin(), policies->second.end(), [&](const AccessPolicy& p) {
+    // A compound policy (applicationId set) holds only for that application acting for the user;
+    // Coffer's tokens carry no such pair, so it grants nothing.
+    return p.application_id.empty() && holder_is_caller(p.object_id) && policy_grants(p, permission);
+  });
 }
 
 }  // namespace coffer::auth

@@ -43,11 +43,24 @@ bool action_matches(std::string_view pattern, std::string_view action) {
   return p == pattern.size();
 }
 
+bool is_data_action(std::string_view action) {
+  if (istarts_with_ascii(action, "Coffer/")) return true;
+  constexpr std::string_view kVaults = "Microsoft.KeyVault/vaults/";
+  if (!istarts_with_ascii(action, kVaults)) return false;
+  const std::string_view rest = action.substr(kVaults.size());
+  const std::string_view kind = rest.substr(0, rest.find('/'));
+  for (std::string_view k : {"secrets", "keys", "certificates", "certificatecas", "certificatecontacts",
+                             "keyrotationpolicies", "rng", "storageaccounts", "deletedstorageaccounts"}) {
+    if (iequals_ascii(kind, k) && kind.size() < rest.size()) return true;
+  }
+  return false;
+}
+
 bool role_grants(const RoleDefinition& role, std::string_view action) {
-  const bool control_plane = action.size() >= 24 && iequals_ascii(action.substr(0, 24), "Microsoft.Authorization/");
+  const bool data = is_data_action(action);
   for (const auto& perm : role.permissions) {
-    if (any_matches(perm.data_actions, action) && !any_matches(perm.not_data_actions, action)) return true;
-    if (control_plane && any_matches(perm.actions, action) && !any_matches(perm.not_actions, action)) return true;
+    if (data && any_matches(perm.data_actions, action) && !any_matches(perm.not_data_actions, action)) return true;
+    if (!data && any_matches(perm.actions, action) && !any_matches(perm.not_actions, action)) return true;
   }
   return false;
 }

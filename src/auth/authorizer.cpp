@@ -36,4 +36,21 @@ Status Authorizer::authorize_assignment(const Principal& principal, std::string_
   return denied(principal, action, scope);
 }
 
+Status Authorizer::authorize_by_access_policy(const Principal& principal, std::string_view operation,
+                                              std::string_view vault_id, std::string_view vault_label) const {
+  const std::string_view permission = access_policy_permission_of(operation);
+  if (principal.tenant_id == tenant_id_ && !permission.empty()) {
+    COFFER_ASSIGN_OR_RETURN(auto index, rbac_.fresh_index());
+    if (index->policy_allows(vault_id, principal.object_id, permission)) return Status::Ok();
+  }
+  // "secrets/get" → "secrets get"
+  std::string wording(permission.empty() ? std::string_view("this") : permission);
+  if (auto slash = wording.find('/'); slash != std::string::npos) wording[slash] = ' ';
+  return Status(Code::kForbidden,
+                "The user, group or application 'appid=" + principal.app_id + ";oid=" + principal.object_id +
+                    "' does not have " + wording + " permission on key vault '" + std::string(vault_label) +
+                    "'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
+                "AccessDenied");
+}
+
 }  // namespace coffer::auth

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/operation_actions.hpp"
 #include "auth/principal.hpp"
 #include "auth/rbac_registry.hpp"
 #include "common/status.hpp"
@@ -31,6 +32,13 @@ class Authorizer {
   // hand out).
   Status authorize_assignment(const Principal& principal, std::string_view action, std::string_view scope,
                               std::string_view role_id) const;
+  // For a vault whose access policies authorize its data plane: OK when a
+  // policy of vault `vault_id` for the caller (or one of its groups) holds
+  // the permission `operation` takes (operation_actions.hpp), else kForbidden
+  // (reason "AccessDenied") with AKV's access-policy message naming
+  // `vault_label` ("name;location=eastus").
+  Status authorize_by_access_policy(const Principal& principal, std::string_view operation, std::string_view vault_id,
+                                    std::string_view vault_label) const;
   // The 403 Status AKV sends when no assignment grants `action`.
   static Status denied(const Principal& principal, std::string_view action, std::string_view scope);
 

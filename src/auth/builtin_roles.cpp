@@ -1,6 +1,7 @@
 // The built-in roles: Azure's Key Vault roles exactly as ARM publishes them
 // (../shared/akv-api/RBAC-ROLES.md §1.1: names, GUIDs, descriptions, actions,
-// dataActions), plus Coffer Administrator.
+// dataActions), Azure's Owner, Contributor and Reader, plus Coffer
+// Administrator.
 #include <algorithm>
 
 #include "auth/role_definition.hpp"
@@ -98,10 +99,40 @@ std::vector<RoleDefinition> make_builtin_roles() {
                              "12338af0-0e69-4776-bea7-57ae8d297424",    "21090545-7ca7-4776-b22c-e363652d74d2",
                              "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",    std::string(kKeyVaultSecretsUserRoleId)};
   roles.push_back(std::move(daa));
+  // Azure's general roles and Key Vault Contributor: the control plane (ARM) only.
+  roles.push_back(role("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner",
+                       "Grants full access to manage all resources, including the ability to assign roles in Azure "
+                       "RBAC.",
+                       {"*"}, {}));
+  RoleDefinition contributor =
+      role("b24988ac-6180-42a0-ab88-20f7382dd24c", "Contributor",
+           "Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC, manage "
+           "assignments in Azure Blueprints, or share image galleries.",
+           {"*"}, {});
+  contributor.permissions[0].not_actions = {"Microsoft.Authorization/*/Delete",
+                                            "Microsoft.Authorization/*/Write",
+                                            "Microsoft.Authorization/elevateAccess/Action",
+                                            "Microsoft.Blueprint/blueprintAssignments/write",
+                                            "Microsoft.Blueprint/blueprintAssignments/delete",
+                                            "Microsoft.Compute/galleries/share/action",
+                                            "Microsoft.Purview/consents/write",
+                                            "Microsoft.Purview/consents/delete"};
+  roles.push_back(std::move(contributor));
+  roles.push_back(role("acdd72a7-3385-48ef-bd42-f606fba81ae7", "Reader",
+                       "View all resources, but does not allow you to make any changes.", {"*/read"}, {}));
+  RoleDefinition kv_contributor =
+      role(kKeyVaultContributorRoleId, "Key Vault Contributor", "Lets you manage key vaults, but not access to them.",
+           {"Microsoft.Authorization/*/read", "Microsoft.Insights/alertRules/*", "Microsoft.KeyVault/*",
+            "Microsoft.Resources/deployments/*", "Microsoft.Resources/subscriptions/resourceGroups/read",
+            "Microsoft.Support/*"},
+           {});
+  kv_contributor.permissions[0].not_actions = {"Microsoft.KeyVault/locations/deletedVaults/purge/action",
+                                               "Microsoft.KeyVault/hsmPools/*", "Microsoft.KeyVault/managedHsms/*"};
+  roles.push_back(std::move(kv_contributor));
   roles.push_back(role(kCofferAdministratorRoleId, "Coffer Administrator",
                        "Manage a Coffer server: vaults, resource groups, service principals, groups, role "
                        "definitions and role assignments. Grants no access to the contents of vaults.",
-                       {}, {"Coffer/*", "Microsoft.Authorization/*", "Microsoft.Resources/*"}));
+                       {"Microsoft.Authorization/*", "Microsoft.Resources/*", "Microsoft.KeyVault/*"}, {"Coffer/*"}));
   return roles;
 }
 

@@ -1,7 +1,6 @@
 #include "auth/rbac_registry.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "common/record_codec.hpp"
 #include "crypto/random.hpp"
@@ -12,29 +11,12 @@ namespace {
 constexpr std::string_view kRolePrefix = "rbac/role/";
 constexpr std::string_view kAssignmentPrefix = "rbac/assignment/";
 constexpr std::string_view kGroupPrefix = "rbac/group/";
+constexpr std::string_view kPolicyPrefix = "rbac/policies/";  // + vault id
 // Bumped by every write, in its transaction: another server's change shows as a new revision.
 constexpr std::string_view kMarkerKey = "rbac/marker";
 constexpr std::size_t kMaxListEntries = 1000;
 
 // ---- records -------------------------------------------------------------
-// Lists are stored as maps keyed by zero-padded position.
-
-std::map<std::string, std::string> list_map(const std::vector<std::string>& v) {
-  std::map<std::string, std::string> m;
-  char key[24];
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    std::snprintf(key, sizeof key, "%06zu", i);
-    m.emplace(key, v[i]);
-  }
-  return m;
-}
-
-std::vector<std::string> map_list(const std::map<std::string, std::string>& m) {
-  std::vector<std::string> v;
-  for (const auto& [k, val] : m) v.push_back(val);
-  return v;
-}
-
 enum PermissionField : uint8_t { kActions = 1, kNotActions, kDataActions, kNotDataActions };
 enum RoleField : uint8_t { kRoleId = 1, kRoleName, kRoleDescription, kRolePermissions, kRoleScopes };
 enum AssignmentField : uint8_t { kAsgName = 1, kAsgScope, kAsgRole, kAsgPrincipal };
@@ -44,13 +26,13 @@ std::string encode_role(const RoleDefinition& r) {
   std::vector<std::string> perms;
   for (const auto& p : r.permissions) {
     RecordWriter w;
-    w.map(kActions, list_map(p.actions)).map(kNotActions, list_map(p.not_actions));
-    w.map(kDataActions, list_map(p.data_actions)).map(kNotDataActions, list_map(p.not_data_actions));
+    w.list(kActions, p.actions).list(kNotActions, p.not_actions);
+    w.list(kDataActions, p.data_actions).list(kNotDataActions, p.not_data_actions);
     perms.push_back(w.take());
   }
   RecordWriter w;
   w.bytes(kRoleId, r.name).bytes(kRoleName, r.role_name).bytes(kRoleDescription, r.description);
-  w.map(kRolePermissions, list_map(perms)).map(kRoleScopes, list_map(r.assignable_scopes));
+  w.list(kRolePermissions, perms).list(kRoleScopes, r.assignable_scopes);
   return w.take();
 }
 
@@ -61,13 +43,13 @@ std::optional<RoleDefinition> decode_role(std::string_view data) {
   out.name = r->bytes(kRoleId);
   out.role_name = r->bytes(kRoleName);
   out.description = r->bytes(kRoleDescription);
-  for (const auto& enc : map_list(r->map(kRolePermissions))) {
+  for (const auto& enc : r->list(kRolePermissions)) {
     auto p = RecordReader::parse(enc);
     if (!p) return std::nullopt;
-    out.permissions.push_back(Permission{map_list(p->map(kActions)), map_list(p->map(kNotActions)),
-                                         map_list(p->map(kDataActions)), map_list(p->map(kNotDataActions))});
+    out.permissions.push_back(
+        Permission{p->list(kActions), p->list(kNotActions), p->list(kDataActions), p->list(kNotDataActions)});
   }
-  out.assignable_scopes = map_list(r->map(kRoleScopes));
+  out.assignable_scopes = r->list(kRoleScopes);
   return out;
 }
 
@@ -86,14 +68,14 @@ std::optional<RoleAssignment> decode_assignment(std::string_view data) {
 
 std::string encode_group(const Group& g) {
   RecordWriter w;
-  w.bytes(kGroupId, g.object_id).bytes(kGroupName, g.display_name).map(kGroupMembers, list_map(g.members));
+  w.bytes(kGroupId, g.object_id).bytes(kGroupName, g.display_name).list(kGroupMembers, g.members);
   return w.take();
 }
 
 std::optional<Group> decode_group(std::string_view data) {
   auto r = RecordReader::parse(data);
   if (!r) return std::nullopt;
-  return Group{r->bytes(kGroupId), r->bytes(kGroupName), map_list(r->map(kGroupMembers))};
+  return Group{r->bytes(kGroupId), r->bytes(kGroupName), r->list(kGroupMembers)};
 }
 
 std::string key(std::string_view prefix, const std::string& id) { return std::string(prefix) + id; }
@@ -170,7 +152,18 @@ Status RbacRegistry::load_locked() const {
     COFFER_RETURN_IF_ERROR(load_prefix(txn, kRolePrefix, decode_role, loaded.roles, &RoleDefinition::name));
     COFFER_RETURN_IF_ERROR(
         load_prefix(txn, kAssignmentPrefix, decode_assignment, loaded.assignments, &RoleAssignment::name));
-    return load_prefix(txn, kGroupPrefix, decode_group, loaded.groups, &Group::object_id);
+    COFFER_RETURN_IF_ERROR(load_prefix(txn, kGroupPrefix, decode_group, loaded.groups, &Group::object_id));
+    std::string after;
+    while (true) {
+      COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(kPolicyPrefix, after, 200));
+      for (const auto& e : entries) {
+        auto policies = decode_access_policies(e.value);
+        if (!policies) return Status(Code::kInternal, "corrupt RBAC record " + e.key);
+        loaded.policies.emplace(e.key.substr(kPolicyPrefix.size()), std::move(*policies));
+      }
+      if (entries.size() < 200) return Status::Ok();
+      after = entries.back().key;
+    }
   }));
   state_ = std::move(loaded);
   marker_revision_ = marker;
@@ -233,7 +226,8 @@ void RbacRegistry::publish_locked() const {
   for (const auto& [id, a] : state_.assignments) assignments.push_back(a);
   std::vector<Group> groups;
   for (const auto& [id, g] : state_.groups) groups.push_back(g);
-  auto next = std::make_shared<const AccessIndex>(roles, assignments, groups);
+  std::unordered_map<std::string, std::vector<AccessPolicy>> policies(state_.policies.begin(), state_.policies.end());
+  auto next = std::make_shared<const AccessIndex>(roles, assignments, groups, std::move(policies));
   MutexLock lock(index_mu_);
   index_ = std::move(next);
 }
@@ -505,6 +499,36 @@ Status RbacRegistry::delete_group(std::string_view object_id) {
   state_.groups.erase(it);
   publish_locked();
   return Status::Ok();
+}
+
+Result<std::vector<AccessPolicy>> RbacRegistry::access_policies(std::string_view vault_id) const {
+  MutexLock lock(write_mu_);
+  COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
+  auto it = state_.policies.find(lower_ascii(vault_id));
+  if (it == state_.policies.end()) return std::vector<AccessPolicy>{};
+  return it->second;
+}
+
+Result<std::vector<AccessPolicy>> RbacRegistry::set_access_policies(std::string_view vault_id,
+                                                                    std::vector<AccessPolicy> policies) {
+  const std::string id = lower_ascii(vault_id);
+  if (!is_guid(id)) return bad_parameter("A vault id must be a GUID.");
+  if (policies.size() > kMaxAccessPolicies) return bad_parameter("A vault takes at most 1024 access policies.");
+  for (auto& p : policies) COFFER_RETURN_IF_ERROR(normalise_access_policy(p));
+  MutexLock lock(write_mu_);
+  COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
+  const std::string record_key = key(kPolicyPrefix, id);
+  COFFER_RETURN_IF_ERROR(commit_locked([&](store::WriteTxn& txn) -> Status {
+    if (policies.empty()) return txn.erase(record_key);
+    return txn.put(record_key, encode_access_policies(policies));
+  }));
+  if (policies.empty()) {
+    state_.policies.erase(id);
+  } else {
+    state_.policies[id] = policies;
+  }
+  publish_locked();
+  return policies;
 }
 
 Result<Group> RbacRegistry::add_member(std::string_view group_id, std::string_view member_id) {

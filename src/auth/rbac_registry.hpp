@@ -1,5 +1,6 @@
-// RbacRegistry: custom role definitions, role assignments and groups, kept in
-// the store (keys "rbac/role/", "rbac/assignment/", "rbac/group/") and
+// RbacRegistry: custom role definitions, role assignments, groups and the
+// access policies of vaults that do not use RBAC, kept in the store (keys
+// "rbac/role/", "rbac/assignment/", "rbac/group/", "rbac/policies/") and
 // mirrored in memory. Every write goes to the store first; only when it is
 // durable does the registry update its copy and publish a new AccessIndex,
 // so the index never grants what the store does not hold. The built-in roles
@@ -33,6 +34,7 @@
 #include <vector>
 
 #include "auth/access_index.hpp"
+#include "auth/access_policy.hpp"
 #include "auth/role_definition.hpp"
 #include "common/status.hpp"
 #include "common/thread_annotations.hpp"
@@ -98,11 +100,19 @@ class RbacRegistry {
   Result<Group> add_member(std::string_view group_id, std::string_view member_id);
   Result<Group> remove_member(std::string_view group_id, std::string_view member_id);
 
+  // The access policies of the vault with id `vault_id` (access_policy.hpp),
+  // in the order set.
+  Result<std::vector<AccessPolicy>> access_policies(std::string_view vault_id) const;
+  // Replaces them (validated, at most kMaxAccessPolicies); none removes the
+  // record. Returns what is stored.
+  Result<std::vector<AccessPolicy>> set_access_policies(std::string_view vault_id, std::vector<AccessPolicy> policies);
+
  private:
   struct State {
-    std::map<std::string, RoleDefinition> roles;        // custom roles by GUID
-    std::map<std::string, RoleAssignment> assignments;  // by GUID
-    std::map<std::string, Group> groups;                // by object id
+    std::map<std::string, RoleDefinition> roles;                // custom roles by GUID
+    std::map<std::string, RoleAssignment> assignments;          // by GUID
+    std::map<std::string, Group> groups;                        // by object id
+    std::map<std::string, std::vector<AccessPolicy>> policies;  // by vault id
   };
   const RoleDefinition* role_locked(const std::string& id) const COFFER_REQUIRES(write_mu_);
   void publish_locked() const COFFER_REQUIRES(write_mu_);

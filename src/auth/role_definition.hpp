@@ -60,6 +60,7 @@ struct Group {
 // GUIDs of the built-in roles used by Coffer itself.
 inline constexpr std::string_view kKeyVaultAdministratorRoleId = "00482a5a-887f-4fb3-b363-3b7fe8e74483";
 inline constexpr std::string_view kKeyVaultSecretsUserRoleId = "4633458b-17de-408a-b874-0445c86b69e6";
+inline constexpr std::string_view kKeyVaultContributorRoleId = "f25e0fa2-a7c8-4377-a976-54943a77a395";
 inline constexpr std::string_view kKeyVaultDataAccessAdministratorRoleId = "8b54135c-b56d-4d72-a534-26097cfdc8d8";
 // Coffer's own built-in role for its admin API and role management
 // (dataActions "Coffer/*" and "Microsoft.Authorization/*"). A fixed GUID,
@@ -74,7 +75,14 @@ const RoleDefinition* find_builtin_role(std::string_view guid);
 // Azure's wildcard match: `*` matches any run of characters (including '/'),
 // everything else compares case-insensitively.
 bool action_matches(std::string_view pattern, std::string_view action);
-// True when some permission of `role` grants `action` (see Permission).
+// Whether `action` acts on a vault's contents (Microsoft.KeyVault/vaults/
+// secrets|keys|certificates|…/…) or on Coffer's own admin surface (Coffer/…):
+// granted by dataActions. Every other action is Azure Resource Manager's
+// control plane (Microsoft.KeyVault/vaults/write, Microsoft.Resources/…,
+// Microsoft.Authorization/…): granted by actions.
+bool is_data_action(std::string_view action);
+// True when some permission of `role` grants `action`: a data action by its
+// dataActions less notDataActions, any other by its actions less notActions.
 bool role_grants(const RoleDefinition& role, std::string_view action);
 
 // "8-4-4-4-12" hex digits.

@@ -1,5 +1,6 @@
 #include "common/record_codec.hpp"
 
+#include <cstdio>
 #include <cstring>
 
 namespace coffer {
@@ -89,6 +90,26 @@ std::map<std::string, std::string> RecordReader::map(uint8_t tag) const {
     d.remove_prefix(vl);
   }
   return m;
+}
+
+}  // namespace coffer
+
+namespace coffer {
+
+RecordWriter& RecordWriter::list(uint8_t tag, const std::vector<std::string>& items) {
+  std::map<std::string, std::string> m;
+  char key[24];  // room for any size_t
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::snprintf(key, sizeof key, "%06zu", i);
+    m.emplace(key, items[i]);
+  }
+  return map(tag, m);
+}
+
+std::vector<std::string> RecordReader::list(uint8_t tag) const {
+  std::vector<std::string> out;
+  for (auto& [k, v] : map(tag)) out.push_back(std::move(v));
+  return out;
 }
 
 }  // namespace coffer

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace coffer {
 
@@ -19,6 +20,8 @@ class RecordWriter {
   RecordWriter& boolean(uint8_t tag, bool v) { return i64(tag, v ? 1 : 0); }
   // A string→string map, stored as one field.
   RecordWriter& map(uint8_t tag, const std::map<std::string, std::string>& m);
+  // A list of strings, order kept: a map "000000"→item, "000001"→item, ….
+  RecordWriter& list(uint8_t tag, const std::vector<std::string>& items);
   const std::string& data() const { return out_; }
   std::string take() { return std::move(out_); }
 
@@ -37,6 +40,7 @@ class RecordReader {
   std::optional<int64_t> opt_i64(uint8_t tag) const;
   bool boolean(uint8_t tag, bool dflt = false) const { return i64(tag, dflt ? 1 : 0) != 0; }
   std::map<std::string, std::string> map(uint8_t tag) const;
+  std::vector<std::string> list(uint8_t tag) const;
 
  private:
   std::map<uint8_t, std::string_view> fields_;

@@ -107,14 +107,24 @@ int run_server(ServerConfig config) {
   vault::SecretService job_secrets(leadership->fenced(), keyring, clock);
   vault::KeyService job_keys(leadership->fenced(), keyring, clock, vault::KeyServiceOptions{config.emulate_hsm});
   vault::CertificateService job_certificates(leadership->fenced(), keyring, clock);
+  vault::VaultRegistry job_vaults(leadership->fenced(), keyring, clock);
+  auth::RbacRegistry rbac(**store);
+  if (Status st = rbac.load(); !st.ok()) return fail(st);
+  // A vault removed for good takes the access granted on it along: role
+  // assignments at or below it and its access policies.
+  const auto revoke_vault_access = [&rbac](const vault::VaultInfo& v) -> Status {
+    COFFER_RETURN_IF_ERROR(rbac.delete_assignments_within("/vaults/" + v.name).status());
+    return rbac.set_access_policies(v.id, {}).status();
+  };
+  vault::VaultRemoval vault_removal(vaults, secrets, &keys, &certificates, revoke_vault_access);
+  vault::VaultRemoval job_vault_removal(job_vaults, job_secrets, &job_keys, &job_certificates, revoke_vault_access);
   vault::MaintenanceScheduler maintenance(job_secrets, clock, std::chrono::seconds(config.maintenance_interval_seconds),
                                           leadership.get());
   maintenance.attach_keys(job_keys, vaults);
   maintenance.attach_certificates(job_certificates);
+  maintenance.attach_vault_removal(job_vault_removal);
   auth::SignInThrottle sign_in_throttle;
   auth::ServicePrincipalRegistry principals(**store, clock, identity->tenant_id, &sign_in_throttle);
-  auth::RbacRegistry rbac(**store);
-  if (Status st = rbac.load(); !st.ok()) return fail(st);
   auth::Authorizer authorizer(identity->tenant_id, rbac);
 
   DevCredentials dev_creds;
@@ -160,9 +170,9 @@ int run_server(ServerConfig config) {
   app = std::make_unique<api::Api>(
       api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id},
       api::ApiServices{vaults, secrets, maintenance, principals, tokens, authorizer, **audit_sink, clock,
-                       config.test_clock ? &manual_clock : nullptr, rbac, &keys, &certificates, &certificate_issuers,
-                       (*workload)->credentials.get(), (*workload)->verifier.get(), &sign_in_throttle, store->get(),
-                       &resource_groups});
+                       config.test_clock ? &manual_clock : nullptr, rbac, vault_removal, &keys, &certificates,
+                       &certificate_issuers, (*workload)->credentials.get(), (*workload)->verifier.get(),
+                       &sign_in_throttle, store->get(), &resource_groups});
   batching = std::make_unique<AuditBatching>(*app, **audit_sink, (*store)->waits() ? store->get() : nullptr);
 
   if (config.dev) {

@@ -1,7 +1,5 @@
 #include "vault/certificate_records.hpp"
 
-#include <cstdio>
-
 #include "common/record_codec.hpp"
 #include "vault/version_fields.hpp"
 
@@ -64,24 +62,6 @@ enum OperationField : uint8_t {
   kOPreserveOrder
 };
 
-// A list of strings as a map "0000"→item, "0001"→item, … (order kept).
-std::map<std::string, std::string> list_map(const std::vector<std::string>& items) {
-  std::map<std::string, std::string> out;
-  char key[24];  // room for any size_t
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    std::snprintf(key, sizeof key, "%06zu", i);
-    out.emplace(key, items[i]);
-  }
-  return out;
-}
-
-std::vector<std::string> map_list(const std::map<std::string, std::string>& m) {
-  std::vector<std::string> out;
-  out.reserve(m.size());
-  for (const auto& [k, v] : m) out.push_back(v);
-  return out;
-}
-
 Status corrupt_certificate_record(const char* what) {
   return Status(Code::kInternal, std::string("corrupt certificate ") + what);
 }
@@ -118,8 +98,8 @@ std::string encode_certificate_policy(const CertificatePolicy& p) {
   w.boolean(kPExportable, p.key.exportable).bytes(kPKty, p.key.kty).i64(kPKeySize, p.key.key_size);
   w.bytes(kPCrv, p.key.crv).boolean(kPReuseKey, p.key.reuse_key).bytes(kPContentType, p.content_type);
   const auto& x = p.x509;
-  w.bytes(kPSubject, x.subject).map(kPDns, list_map(x.dns_names)).map(kPEmails, list_map(x.emails));
-  w.map(kPUpns, list_map(x.upns)).map(kPEkus, list_map(x.ekus)).map(kPKeyUsage, list_map(x.key_usage));
+  w.bytes(kPSubject, x.subject).list(kPDns, x.dns_names).list(kPEmails, x.emails);
+  w.list(kPUpns, x.upns).list(kPEkus, x.ekus).list(kPKeyUsage, x.key_usage);
   w.i64(kPValidity, x.validity_months).boolean(kPCa, x.ca);
   if (x.path_length) w.i64(kPPathLength, *x.path_length);
   std::vector<std::string> actions;
@@ -130,7 +110,7 @@ std::string encode_certificate_policy(const CertificatePolicy& p) {
     if (a.days_before_expiry) aw.i64(kADays, *a.days_before_expiry);
     actions.push_back(aw.take());
   }
-  w.map(kPActions, list_map(actions)).bytes(kPIssuer, p.issuer);
+  w.list(kPActions, actions).bytes(kPIssuer, p.issuer);
   if (p.certificate_type) w.bytes(kPCertType, *p.certificate_type);
   if (p.certificate_transparency) w.boolean(kPTransparency, *p.certificate_transparency);
   w.boolean(kPEnabled, p.enabled).i64(kPCreated, p.created).i64(kPUpdated, p.updated);
@@ -149,15 +129,15 @@ Result<CertificatePolicy> decode_certificate_policy(std::string_view data) {
   p.content_type = r->bytes(kPContentType);
   auto& x = p.x509;
   x.subject = r->bytes(kPSubject);
-  x.dns_names = map_list(r->map(kPDns));
-  x.emails = map_list(r->map(kPEmails));
-  x.upns = map_list(r->map(kPUpns));
-  x.ekus = map_list(r->map(kPEkus));
-  x.key_usage = map_list(r->map(kPKeyUsage));
+  x.dns_names = r->list(kPDns);
+  x.emails = r->list(kPEmails);
+  x.upns = r->list(kPUpns);
+  x.ekus = r->list(kPEkus);
+  x.key_usage = r->list(kPKeyUsage);
   x.validity_months = static_cast<int>(r->i64(kPValidity, 12));
   x.ca = r->boolean(kPCa);
   if (r->has(kPPathLength)) x.path_length = static_cast<int>(r->i64(kPPathLength));
-  for (const auto& encoded : map_list(r->map(kPActions))) {
+  for (const auto& encoded : r->list(kPActions)) {
     auto ar = RecordReader::parse(encoded);
     if (!ar) return corrupt_certificate_record("policy lifetime action");
     CertificateLifetimeAction a;
@@ -210,7 +190,7 @@ std::string encode_certificate_issuer(const CertificateIssuer& issuer, const Sea
     aw.bytes(kPFirst, a.first_name).bytes(kPLast, a.last_name).bytes(kPEmail, a.email).bytes(kPPhone, a.phone);
     admins.push_back(aw.take());
   }
-  w.map(kIAdmins, list_map(admins)).boolean(kIEnabled, issuer.enabled).i64(kICreated, issuer.created);
+  w.list(kIAdmins, admins).boolean(kIEnabled, issuer.enabled).i64(kICreated, issuer.created);
   w.i64(kIUpdated, issuer.updated);
   return w.take();
 }
@@ -224,7 +204,7 @@ Result<CertificateIssuer> decode_certificate_issuer(std::string_view data, Seale
   out.account_id = r->bytes(kIAccount);
   if (sealed_password) *sealed_password = Sealed::from_stored(r->bytes(kIPassword));
   out.organization_id = r->bytes(kIOrg);
-  for (const auto& encoded : map_list(r->map(kIAdmins))) {
+  for (const auto& encoded : r->list(kIAdmins)) {
     auto ar = RecordReader::parse(encoded);
     if (!ar) return corrupt_certificate_record("issuer admin");
     out.admins.push_back({ar->bytes(kPFirst), ar->bytes(kPLast), ar->bytes(kPEmail), ar->bytes(kPPhone)});
@@ -243,7 +223,7 @@ std::string encode_certificate_contacts(const std::vector<CertificateContact>& c
     items.push_back(cw.take());
   }
   RecordWriter w;
-  w.map(1, list_map(items));
+  w.list(1, items);
   return w.take();
 }
 
@@ -251,7 +231,7 @@ Result<std::vector<CertificateContact>> decode_certificate_contacts(std::string_
   auto r = RecordReader::parse(data);
   if (!r) return corrupt_certificate_record("contacts record");
   std::vector<CertificateContact> out;
-  for (const auto& encoded : map_list(r->map(1))) {
+  for (const auto& encoded : r->list(1)) {
     auto cr = RecordReader::parse(encoded);
     if (!cr) return corrupt_certificate_record("contact");
     out.push_back({cr->bytes(kPEmail), cr->bytes(kPName), cr->bytes(kPPhone)});

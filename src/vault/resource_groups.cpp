@@ -10,9 +10,9 @@ namespace {
 
 enum ResourceGroupField : uint8_t { kGroupName = 1, kGroupLocation, kGroupTags, kGroupCreated };
 
-constexpr std::size_t kMaxGroupTags = 50;
-constexpr std::size_t kMaxGroupTagName = 512;
-constexpr std::size_t kMaxGroupTagValue = 256;
+constexpr std::size_t kMaxResourceTags = 50;
+constexpr std::size_t kMaxResourceTagName = 512;
+constexpr std::size_t kMaxResourceTagValue = 256;
 
 std::string encode(const ResourceGroup& g) {
   RecordWriter w;
@@ -31,17 +31,28 @@ Status group_not_found(const std::string& name) {
                 "ResourceGroupNotFound");
 }
 
-Status check_tags(const Tags& tags) {
-  if (tags.size() > kMaxGroupTags) return bad_parameter("A resource group takes at most 50 tags.");
+ResourceGroup built_in_group() { return ResourceGroup{kBuiltInGroup, kBuiltInLocation, {}, 0}; }
+
+Status built_in_refused() {
+  return Status(Code::kConflict,
+                std::string("The resource group '") + kBuiltInGroup +
+                    "' is built in: it holds the vaults made by Coffer's admin API and cannot be changed or deleted.",
+                "ResourceGroupBuiltIn");
+}
+
+}  // namespace
+
+Status ResourceGroupRegistry::check_tags(const Tags& tags) {
+  if (tags.size() > kMaxResourceTags) return bad_parameter("A resource takes at most 50 tags.");
   for (const auto& [k, v] : tags) {
-    if (k.empty() || k.size() > kMaxGroupTagName || v.size() > kMaxGroupTagValue) {
+    if (k.empty() || k.size() > kMaxResourceTagName || v.size() > kMaxResourceTagValue) {
       return bad_parameter("Tag names must be 1-512 characters and tag values at most 256.");
     }
   }
   return Status::Ok();
 }
 
-}  // namespace
+bool ResourceGroupRegistry::is_built_in(const std::string& name) { return iequals_ascii(name, kBuiltInGroup); }
 
 ResourceGroupRegistry::ResourceGroupRegistry(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
 
@@ -74,6 +85,7 @@ Result<ResourceGroupRegistry::Put> ResourceGroupRegistry::put(const std::string&
   const std::string where = normal_location(location);
   if (where.empty()) return bad_parameter("Location '" + location.substr(0, 100) + "' is not a location name.");
   COFFER_RETURN_IF_ERROR(check_tags(tags));
+  if (is_built_in(name)) return built_in_refused();
   Put out;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto existing, txn.get(keys::resource_group(name)));
@@ -98,6 +110,7 @@ Result<ResourceGroupRegistry::Put> ResourceGroupRegistry::put(const std::string&
 
 Result<ResourceGroup> ResourceGroupRegistry::find(const std::string& name) {
   if (!valid_name(name)) return group_not_found(name);
+  if (is_built_in(name)) return built_in_group();
   std::optional<store::Entry> entry;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(entry, txn.get(keys::resource_group(name)));
@@ -108,7 +121,7 @@ Result<ResourceGroup> ResourceGroupRegistry::find(const std::string& name) {
 }
 
 Result<std::vector<ResourceGroup>> ResourceGroupRegistry::list() {
-  std::vector<ResourceGroup> out;
+  std::vector<ResourceGroup> out{built_in_group()};
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
     return for_each_entry(txn, keys::resource_group_prefix(), [&](const store::Entry& e) -> Status {
       COFFER_ASSIGN_OR_RETURN(ResourceGroup g, decode(e.value));
@@ -121,6 +134,7 @@ Result<std::vector<ResourceGroup>> ResourceGroupRegistry::list() {
 
 Status ResourceGroupRegistry::remove(const std::string& name) {
   if (!valid_name(name)) return group_not_found(name);
+  if (is_built_in(name)) return built_in_refused();
   return store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto existing, txn.get(keys::resource_group(name)));
     if (!existing) return group_not_found(name);

@@ -2,8 +2,10 @@
 // containers `az group create` makes and every vault's ARM id names. Names
 // keep their case and are matched without it; a group's location is fixed
 // at creation (ARM's rule) and written in ARM's normal form ("East US" →
-// "eastus"). Every call reads or writes the store, so all replicas agree at
-// once. Thread-safe.
+// "eastus"). One group is built in and always there: kBuiltInGroup, in
+// kBuiltInLocation, home of the vaults made by Coffer's own admin API; it
+// cannot be changed or deleted. Every call reads or writes the store, so all
+// replicas agree at once. Thread-safe.
 #pragma once
 
 #include <string>
@@ -15,6 +17,9 @@
 #include "vault/types.hpp"
 
 namespace coffer::vault {
+
+inline constexpr const char* kBuiltInGroup = "coffer";
+inline constexpr const char* kBuiltInLocation = "local";
 
 struct ResourceGroup {
   std::string name;      // as created
@@ -37,7 +42,9 @@ class ResourceGroupRegistry {
   Result<Put> put(const std::string& name, const std::string& location, const Tags& tags);
   // kNotFound, reason "ResourceGroupNotFound", when absent.
   Result<ResourceGroup> find(const std::string& name);
+  // The built-in group first, then the others by name.
   Result<std::vector<ResourceGroup>> list();
+  // kConflict for the built-in group. The caller has deleted its vaults.
   Status remove(const std::string& name);
 
   // 1–90 of ASCII letters, digits, '_', '-', '.', '(' and ')', not ending in
@@ -45,6 +52,10 @@ class ResourceGroupRegistry {
   static bool valid_name(const std::string& name);
   // "East US 2" → "eastus2"; empty when nothing usable is left.
   static std::string normal_location(const std::string& location);
+  // ARM's limits for a resource's tags: at most 50, names 1–512 characters,
+  // values at most 256 (kBadParameter otherwise).
+  static Status check_tags(const Tags& tags);
+  static bool is_built_in(const std::string& name);
 
  private:
   store::Store& store_;

@@ -41,6 +41,8 @@ void MaintenanceScheduler::stop() {
 
 void MaintenanceScheduler::attach_certificates(CertificateService& certificates) { certificates_ = &certificates; }
 
+void MaintenanceScheduler::attach_vault_removal(VaultRemoval& removal) { removal_ = &removal; }
+
 Result<MaintenanceReport> MaintenanceScheduler::run_once() {
   std::lock_guard lock(run_mu_);
   MaintenanceReport report;
@@ -67,6 +69,10 @@ Result<MaintenanceReport> MaintenanceScheduler::run_once() {
       COFFER_ASSIGN_OR_RETURN(report.certificates_renewed, certificates_->renew_due(vaults, clock_.now()));
       if (report.certificates_renewed > 0) spdlog::info("renewed {} certificate(s)", report.certificates_renewed);
     }
+  }
+  if (removal_ != nullptr) {
+    COFFER_ASSIGN_OR_RETURN(report.vaults_purged, removal_->purge_expired(clock_.now()));
+    if (report.vaults_purged > 0) spdlog::info("purged {} soft-deleted vault(s)", report.vaults_purged);
   }
   return report;
 }

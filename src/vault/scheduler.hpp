@@ -1,6 +1,6 @@
 // MaintenanceScheduler: runs the vault layer's time-driven jobs (purging
-// soft-deleted secrets, keys and certificates whose retention has passed, rotating keys
-// whose rotation policy is due) against the
+// soft-deleted secrets, keys, certificates and vaults whose retention has
+// passed, rotating keys whose rotation policy is due) against the
 // injected Clock. A background thread calls run_once() every `period` of
 // real time; tests and `--test-clock` servers advance a ManualClock and
 // call run_once() directly, so nothing waits on wall time.
@@ -21,6 +21,7 @@
 #include "vault/key_service.hpp"
 #include "vault/secret_service.hpp"
 #include "vault/vault_registry.hpp"
+#include "vault/vault_removal.hpp"
 
 namespace coffer::vault {
 
@@ -30,6 +31,7 @@ struct MaintenanceReport {
   std::size_t keys_rotated = 0;
   std::size_t certificates_purged = 0;
   std::size_t certificates_renewed = 0;
+  std::size_t vaults_purged = 0;
   bool leader = true;  // false: another server leads the jobs; nothing was done here
 };
 
@@ -44,6 +46,8 @@ class MaintenanceScheduler {
   // Adds the certificate jobs (purge, renewal by lifetime action; renewal
   // needs attach_keys() for the vault list). Call before start().
   void attach_certificates(CertificateService& certificates);
+  // Adds the purge of soft-deleted vaults. Call before start().
+  void attach_vault_removal(VaultRemoval& removal);
 
   void start();
   void stop();
@@ -55,6 +59,7 @@ class MaintenanceScheduler {
   KeyService* keys_ = nullptr;
   CertificateService* certificates_ = nullptr;
   VaultRegistry* vaults_ = nullptr;
+  VaultRemoval* removal_ = nullptr;
   const Clock& clock_;
   std::chrono::seconds period_;
   store::Leadership* leadership_;

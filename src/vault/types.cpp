@@ -1,5 +1,7 @@
 #include "vault/types.hpp"
 
+#include "common/time_format.hpp"
+
 namespace coffer::vault {
 
 std::string VaultInfo::recovery_level() const {
@@ -7,5 +9,7 @@ std::string VaultInfo::recovery_level() const {
   if (!purge_protection) level += "+Purgeable";
   return level;
 }
+
+int64_t VaultInfo::scheduled_purge() const { return deleted + int64_t(retention_days) * kSecondsPerDay; }
 
 }  // namespace coffer::vault

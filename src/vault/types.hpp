@@ -21,9 +21,21 @@ struct VaultInfo {
   bool purge_protection = false;
   int64_t created = 0;
   std::string wrapped_kek;  // the vault KEK, wrapped by the root key
+  // Azure Resource Manager's view of the vault. Vaults made by Coffer's own
+  // admin API live in the built-in group (resource_groups.hpp).
+  std::string resource_group;
+  std::string location;  // ARM normal form ("eastus")
+  Tags tags;
+  std::string sku = "standard";  // "standard" or "premium"
+  // true: role assignments authorize the data plane; false: the vault's
+  // access policies do (AKV's enableRbacAuthorization).
+  bool rbac_authorization = true;
+  int64_t deleted = 0;  // when it was soft-deleted; 0 while it is live
 
   // AKV's recoveryLevel for objects in this vault.
   std::string recovery_level() const;
+  // When a soft-deleted vault is purged by the server.
+  int64_t scheduled_purge() const;
 };
 
 // Timestamps are Unix seconds (UTC).

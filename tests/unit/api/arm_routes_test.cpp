@@ -14,7 +14,8 @@ namespace {
 
 namespace json = boost::json;
 
-const ArmContext kCtx{"https://localhost:8443", "72f988bf-86f1-41af-91ab-2d7cd011db47", nullptr};
+const ArmContext kCtx{
+    "https://localhost:8443", "72f988bf-86f1-41af-91ab-2d7cd011db47", nullptr, nullptr, nullptr, nullptr, nullptr};
 
 http::Response answer(const std::string& method, const std::string& target) {
   http::Request req;

@@ -138,9 +138,9 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
           object ? "/vaults/app/keys/k" : "/vaults/app");
   }
 
-  AdminContext admin{*vaults_, *secrets_,     nullptr,
-                     nullptr,  *maintenance_, *principals_,
-                     *rbac_,   &clock_,       [](const std::string& n) { return "https://" + n; }};
+  vault::VaultRemoval removal(*vaults_, *secrets_, nullptr, nullptr, nullptr);
+  AdminContext admin{*vaults_,     removal, *maintenance_,
+                     *principals_, &clock_, [](const std::string& n) { return "https://" + n; }};
   GroupContext groups{*rbac_, *principals_};
   const std::tuple<const char*, std::vector<std::string>, const char*> admin_requests[] = {
       {"GET", {"vaults"}, "/"},

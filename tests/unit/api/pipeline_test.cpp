@@ -47,12 +47,13 @@ class PipelineTest : public ::testing::Test {
     rbac_ = std::make_unique<auth::RbacRegistry>(*store_);
     ASSERT_TRUE(rbac_->load().ok());
     authorizer_ = std::make_unique<auth::Authorizer>(tenant_, *rbac_);
+    removal_ = std::make_unique<vault::VaultRemoval>(*vaults_, *secrets_, nullptr, nullptr, nullptr);
     tokens_ = std::make_unique<auth::TokenService>(
         std::move(identity.signing_key), auth::TokenServiceOptions{kAuthority + "/" + tenant_ + "/v2.0", tenant_, 3600},
         clock_);
     api_ = std::make_unique<Api>(ApiConfig{"vault.localhost", "dev", kAuthority, tenant_},
                                  ApiServices{*vaults_, *secrets_, *maintenance_, *principals_, *tokens_, *authorizer_,
-                                             sink_, clock_, &clock_, *rbac_});
+                                             sink_, clock_, &clock_, *rbac_, *removal_});
     vaults_->create("dev", {}).value();
     cred_ = principals_->create("tester").value();
     ASSERT_TRUE(auth::grant_administrator(*rbac_, cred_.principal.object_id).ok());
@@ -95,6 +96,7 @@ class PipelineTest : public ::testing::Test {
   std::unique_ptr<auth::ServicePrincipalRegistry> principals_;
   std::unique_ptr<auth::RbacRegistry> rbac_;
   std::unique_ptr<auth::Authorizer> authorizer_;
+  std::unique_ptr<vault::VaultRemoval> removal_;
   std::unique_ptr<auth::TokenService> tokens_;
   std::unique_ptr<Api> api_;
   auth::NewCredential cred_;

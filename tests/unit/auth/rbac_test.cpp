@@ -1,6 +1,6 @@
 // RBAC building blocks: wildcard matching, notDataActions, control-plane
-// actions, scopes, and the registry (persistence, validation, and the index
-// staying coherent with every write).
+// actions, scopes, the registry (persistence, validation, and the index
+// staying coherent with every write), and vault access policies.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -49,44 +49,31 @@ TEST(ActionMatch, NotDataActionsSubtractWithinTheSameRole) {
   EXPECT_TRUE(role_grants(r, kPurgeSecret));
 }
 
-TEST(ActionMatch, ActionsGrantOnlyRoleManagement) {
+TEST(ActionMatch, ActionsGrantTheControlPlaneAndDataActionsTheContents) {
   RoleDefinition r;
-  r.permissions.push_back(Permission{{"Microsoft.KeyVault/vaults/*", "Microsoft.Authorization/*"},
+  r.permissions.push_back(Permission{{"Microsoft.KeyVault/vaults/*", "Microsoft.Authorization/*", "Coffer/*"},
                                      {"Microsoft.Authorization/roleDefinitions/*"},
                                      {},
                                      {}});
   EXPECT_FALSE(role_grants(r, kGetSecret));  // ARM actions never reach the data plane
+  EXPECT_FALSE(role_grants(r, "Coffer/vaults/write")) << "Coffer's admin surface takes data actions";
+  EXPECT_TRUE(role_grants(r, "Microsoft.KeyVault/vaults/write"));
+  EXPECT_TRUE(role_grants(r, "Microsoft.KeyVault/vaults/accessPolicies/write"));
   EXPECT_TRUE(role_grants(r, "Microsoft.Authorization/roleAssignments/write"));
   EXPECT_FALSE(role_grants(r, "Microsoft.Authorization/roleDefinitions/write"));
-}
-
-TEST(Scope, NormalizeAndCover) {
-  EXPECT_EQ(normalize_scope("").value(), "/");
-  EXPECT_EQ(normalize_scope("//").value(), "/");
-  EXPECT_EQ(normalize_scope("/Vaults/MyVault/").value(), "/vaults/myvault");
-  EXPECT_EQ(normalize_scope("/vaults/v/Secrets/DB").value(), "/vaults/v/secrets/db");
-  EXPECT_EQ(normalize_scope("/vaults/v/keys/k").value(), "/vaults/v/keys/k");
-  EXPECT_EQ(normalize_scope("/vaults/v/certificates/c").value(), "/vaults/v/certificates/c");
-  for (const char* bad : {"/keys", "/vaults", "/vaults/v/secrets", "/vaults/v/blobs/x", "/vaults/v w",
-                          "/subscriptions/s", "/vaults/v/secrets/a/b"}) {
-    EXPECT_EQ(normalize_scope(bad).status().code(), Code::kBadParameter) << bad;
+  RoleDefinition data;
+  data.permissions.push_back(Permission{{}, {}, {"*"}, {}});
+  EXPECT_TRUE(role_grants(data, kGetSecret));
+  EXPECT_TRUE(role_grants(data, "Coffer/vaults/write"));
+  EXPECT_FALSE(role_grants(data, "Microsoft.KeyVault/vaults/write")) << "data actions never manage the vault";
+  EXPECT_FALSE(role_grants(data, "Microsoft.Resources/subscriptions/resourceGroups/write"));
+  for (const char* a : {"Microsoft.KeyVault/vaults/keys/read", "Microsoft.KeyVault/vaults/rng/action",
+                        "microsoft.keyvault/VAULTS/secrets/getSecret/action", "Coffer/groups/read"}) {
+    EXPECT_TRUE(is_data_action(a)) << a;
   }
-  EXPECT_TRUE(scope_covers("/", "/vaults/a/secrets/b"));
-  EXPECT_TRUE(scope_covers("/vaults/a", "/vaults/A"));
-  EXPECT_TRUE(scope_covers("/vaults/a", "/vaults/A/secrets/x"));
-  EXPECT_FALSE(scope_covers("/vaults/a", "/vaults/ab"));
-  EXPECT_FALSE(scope_covers("/vaults/a", "/"));
-  EXPECT_FALSE(scope_covers("/vaults/a/secrets/x", "/vaults/a/secrets/xy"));
-  EXPECT_FALSE(scope_covers("/vaults/a/secrets/x", "/vaults/a"));
-}
-
-TEST(BuiltinRoles, RealNamesAndGuids) {
-  EXPECT_EQ(find_builtin_role("4633458B-17DE-408A-B874-0445C86B69E6")->role_name, "Key Vault Secrets User");
-  EXPECT_EQ(find_builtin_role(kKeyVaultAdministratorRoleId)->role_name, "Key Vault Administrator");
-  EXPECT_EQ(find_builtin_role(kCofferAdministratorRoleId)->role_name, "Coffer Administrator");
-  for (const auto& r : builtin_roles()) {
-    EXPECT_TRUE(is_guid(r.name)) << r.role_name;
-    EXPECT_TRUE(r.built_in);
+  for (const char* a : {"Microsoft.KeyVault/vaults/read", "Microsoft.KeyVault/vaults/secrets",
+                        "Microsoft.KeyVault/deletedVaults/read", "Microsoft.Resources/subscriptions/read"}) {
+    EXPECT_FALSE(is_data_action(a)) << a;
   }
 }
 
@@ -395,6 +382,166 @@ TEST_F(RbacRegistryTest, DecisionsDuringWritesSeeWholeSnapshots) {
   for (auto& t : readers) t.join();
   EXPECT_GT(decisions.load(), 0);
   EXPECT_EQ(rbac_->index()->assignment_count(), 0u);
+}
+
+}  // namespace
+}  // namespace coffer::auth
+
+namespace coffer::auth {
+namespace {
+
+AccessPolicy policy(const std::string& tenant, const std::string& object, std::vector<std::string> secrets,
+                    std::vector<std::string> keys = {}) {
+  AccessPolicy p;
+  p.tenant_id = tenant;
+  p.object_id = object;
+  p.secrets = std::move(secrets);
+  p.keys = std::move(keys);
+  return p;
+}
+
+const std::string kTenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+TEST(AccessPolicy, PermissionsAreAkvsMatchedWithoutCase) {
+  AccessPolicy p = policy(kTenant, "AAAAAAAA-0000-4000-8000-000000000001", {"Get", "LIST"}, {"wrapKey"});
+  ASSERT_TRUE(normalise_access_policy(p).ok());
+  EXPECT_EQ(p.object_id, "aaaaaaaa-0000-4000-8000-000000000001");
+  EXPECT_EQ(p.secrets, (std::vector<std::string>{"Get", "LIST"})) << "names are kept as given";
+  EXPECT_TRUE(policy_grants(p, "secrets/get"));
+  EXPECT_TRUE(policy_grants(p, "secrets/list"));
+  EXPECT_FALSE(policy_grants(p, "secrets/set"));
+  EXPECT_TRUE(policy_grants(p, "keys/wrapKey"));
+  EXPECT_FALSE(policy_grants(p, "keys/unwrapKey"));
+  EXPECT_FALSE(policy_grants(p, "certificates/get"));
+  EXPECT_FALSE(policy_grants(p, "get")) << "a permission names its kind";
+  AccessPolicy all = policy(kTenant, crypto::new_guid(), {"all"});
+  EXPECT_TRUE(policy_grants(all, "secrets/purge"));
+  EXPECT_FALSE(policy_grants(all, "keys/get")) << "'all' covers its own kind only";
+}
+
+TEST(AccessPolicy, MalformedPoliciesAreRefusedNamingTheFault) {
+  auto refused = [](AccessPolicy p) {
+    Status st = normalise_access_policy(p);
+    EXPECT_EQ(st.code(), Code::kBadParameter);
+    return st.message();
+  };
+  EXPECT_NE(refused(policy("tenant", crypto::new_guid(), {"get"})).find("tenantId"), std::string::npos);
+  EXPECT_NE(refused(policy(kTenant, "me", {"get"})).find("objectId"), std::string::npos);
+  EXPECT_NE(refused(policy(kTenant, crypto::new_guid(), {"fly"})).find("'fly' is not a secret permission"),
+            std::string::npos);
+  EXPECT_NE(refused(policy(kTenant, crypto::new_guid(), {}, {"set"})).find("not a key permission"), std::string::npos);
+  AccessPolicy compound = policy(kTenant, crypto::new_guid(), {"get"});
+  compound.application_id = "app";
+  EXPECT_NE(refused(compound).find("applicationId"), std::string::npos);
+}
+
+TEST(AccessPolicy, RecordsRoundTrip) {
+  AccessPolicy a = policy(kTenant, crypto::new_guid(), {"get", "list"}, {"sign"});
+  a.certificates = {"managecontacts"};
+  a.storage = {"getsas"};
+  AccessPolicy b = policy(kTenant, crypto::new_guid(), {});
+  b.application_id = crypto::new_guid();
+  auto back = decode_access_policies(encode_access_policies({a, b}));
+  ASSERT_TRUE(back.has_value());
+  ASSERT_EQ(back->size(), 2u);
+  EXPECT_EQ((*back)[0].object_id, a.object_id);
+  EXPECT_EQ((*back)[0].secrets, a.secrets);
+  EXPECT_EQ((*back)[0].keys, a.keys);
+  EXPECT_EQ((*back)[0].certificates, a.certificates);
+  EXPECT_EQ((*back)[0].storage, a.storage);
+  EXPECT_EQ((*back)[1].application_id, b.application_id);
+  EXPECT_FALSE(decode_access_policies("\x01garbage").has_value());
+}
+
+// Every data-plane operation of a vault takes one access-policy permission,
+// and every one of those is a permission AKV knows; only /rng has none.
+TEST(AccessPolicy, EveryVaultOperationTakesAKnownPermission) {
+  int mapped = 0;
+  for (const auto& op : operation_actions()) {
+    if (!is_data_action(op.action) || op.action.starts_with("Coffer/")) continue;
+    if (op.operation == "GetRandomBytes") {
+      EXPECT_TRUE(op.access_policy_permission.empty());
+      continue;
+    }
+    ASSERT_FALSE(op.access_policy_permission.empty()) << op.operation;
+    const std::string perm(op.access_policy_permission);
+    const std::string kind = perm.substr(0, perm.find('/'));
+    AccessPolicy p = policy(kTenant, crypto::new_guid(), {});
+    std::vector<std::string> one{perm.substr(perm.find('/') + 1)};
+    if (kind == "secrets")
+      p.secrets = one;
+    else if (kind == "keys")
+      p.keys = one;
+    else if (kind == "certificates")
+      p.certificates = one;
+    else
+      ADD_FAILURE() << op.operation << ": " << perm;
+    EXPECT_TRUE(normalise_access_policy(p).ok()) << op.operation << ": " << perm;
+    EXPECT_TRUE(policy_grants(p, perm)) << op.operation;
+    // The kind agrees with the action's collection.
+    EXPECT_NE(op.action.find(kind == "certificates" ? "/certificate"
+                             : kind == "keys"       ? "/key"
+                                                    : "/secrets/"),
+              std::string_view::npos)
+        << op.operation;
+    ++mapped;
+  }
+  EXPECT_GT(mapped, 60);
+  EXPECT_EQ(access_policy_permission_of("SecretGet"), "secrets/get");
+  EXPECT_EQ(access_policy_permission_of("SecretGetDeleted"), "secrets/list");  // AKV: "requires secrets/list"
+  EXPECT_EQ(access_policy_permission_of("KeyWrap"), "keys/wrapKey");
+  EXPECT_EQ(access_policy_permission_of("VaultList"), "");
+}
+
+TEST_F(RbacRegistryTest, AccessPoliciesAreStoredIndexedAndSharedAcrossServers) {
+  const std::string vault = crypto::new_guid();
+  auto set = rbac_->set_access_policies(vault, {policy(kTenant, alice_, {"get"})});
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_TRUE(rbac_->index()->policy_allows(vault, alice_, "secrets/get"));
+  EXPECT_FALSE(rbac_->index()->policy_allows(vault, alice_, "secrets/set"));
+  EXPECT_FALSE(rbac_->index()->policy_allows(vault, bob_, "secrets/get"));
+  EXPECT_FALSE(rbac_->index()->policy_allows(crypto::new_guid(), alice_, "secrets/get")) << "other vaults: nothing";
+  // A policy for a group holds for its members; a compound one (application on behalf of a user) for no token.
+  auto group = rbac_->create_group("readers").value();
+  ASSERT_TRUE(rbac_->add_member(group.object_id, bob_).ok());
+  AccessPolicy compound = policy(kTenant, alice_, {"set"});
+  compound.application_id = crypto::new_guid();
+  ASSERT_TRUE(rbac_->set_access_policies(vault, {policy(kTenant, group.object_id, {"list"}), compound}).ok());
+  EXPECT_TRUE(rbac_->index()->policy_allows(vault, bob_, "secrets/list"));
+  EXPECT_FALSE(rbac_->index()->policy_allows(vault, alice_, "secrets/get")) << "replaced, not merged";
+  EXPECT_FALSE(rbac_->index()->policy_allows(vault, alice_, "secrets/set"));
+  // Another server sees them at its next check, and after a reload.
+  RbacRegistry other(*store_);
+  ASSERT_TRUE(other.load().ok());
+  EXPECT_EQ(other.access_policies(vault)->size(), 2u);
+  ASSERT_TRUE(other.set_access_policies(vault, {}).ok());
+  auto fresh = rbac_->fresh_index();
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_FALSE((*fresh)->policy_allows(vault, bob_, "secrets/list")) << "removed on one server, gone on the other";
+  EXPECT_TRUE(rbac_->access_policies(vault)->empty());
+  // Bad input changes nothing.
+  EXPECT_EQ(rbac_->set_access_policies("not-a-guid", {}).status().code(), Code::kBadParameter);
+  EXPECT_EQ(rbac_->set_access_policies(vault, {policy(kTenant, alice_, {"fly"})}).status().code(), Code::kBadParameter);
+  EXPECT_TRUE(rbac_->access_policies(vault)->empty());
+}
+
+TEST_F(RbacRegistryTest, AuthorizerAppliesAccessPoliciesWithAkvsRefusal) {
+  const std::string vault = crypto::new_guid();
+  ASSERT_TRUE(rbac_->set_access_policies(vault, {policy(kTenant, alice_, {"get"})}).ok());
+  Authorizer authorizer(kTenant, *rbac_);
+  const Principal alice{kTenant, alice_, "app-a", "alice"};
+  EXPECT_TRUE(authorizer.authorize_by_access_policy(alice, "SecretGet", vault, "kv;location=eastus").ok());
+  Status denied = authorizer.authorize_by_access_policy(alice, "SecretSet", vault, "kv;location=eastus");
+  EXPECT_EQ(denied.code(), Code::kForbidden);
+  EXPECT_EQ(denied.reason(), "AccessDenied");
+  EXPECT_EQ(denied.message(),
+            "The user, group or application 'appid=app-a;oid=" + alice_ +
+                "' does not have secrets set permission on key vault 'kv;location=eastus'. For help resolving this "
+                "issue, please see https://go.microsoft.com/fwlink/?linkid=2125287");
+  const Principal stranger{"11111111-2222-4333-8444-555555555555", alice_, "app-a", "alice"};
+  EXPECT_EQ(authorizer.authorize_by_access_policy(stranger, "SecretGet", vault, "kv").code(), Code::kForbidden)
+      << "another tenant's token never matches";
+  EXPECT_EQ(authorizer.authorize_by_access_policy(alice, "GetRandomBytes", vault, "kv").code(), Code::kForbidden);
 }
 
 }  // namespace

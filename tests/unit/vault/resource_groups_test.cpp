@@ -40,8 +40,21 @@ TEST_F(ResourceGroupsTest, CreateThenReplaceTagsKeepingNameCaseAndLocation) {
   EXPECT_EQ(found->tags, (Tags{{"team", "a"}}));
   auto all = groups_->list();
   ASSERT_TRUE(all.ok());
-  ASSERT_EQ(all->size(), 1u);
-  EXPECT_EQ((*all)[0].name, "myResourceGroup");
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, kBuiltInGroup) << "the built-in group comes first";
+  EXPECT_EQ((*all)[1].name, "myResourceGroup");
+}
+
+TEST_F(ResourceGroupsTest, TheBuiltInGroupIsAlwaysThereAndFixed) {
+  auto found = groups_->find("COFFER");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->name, kBuiltInGroup);
+  EXPECT_EQ(found->location, kBuiltInLocation);
+  for (const Status& st : {groups_->put("coffer", "local", {{"a", "b"}}).status(), groups_->remove("Coffer")}) {
+    EXPECT_EQ(st.code(), Code::kConflict);
+    EXPECT_EQ(st.reason(), "ResourceGroupBuiltIn");
+  }
+  EXPECT_TRUE(groups_->find("coffer").ok());
 }
 
 TEST_F(ResourceGroupsTest, TheLocationCannotChange) {
@@ -60,7 +73,7 @@ TEST_F(ResourceGroupsTest, RemoveAndAbsentGroups) {
     EXPECT_EQ(st.code(), Code::kNotFound);
     EXPECT_EQ(st.reason(), "ResourceGroupNotFound");
   }
-  EXPECT_TRUE(groups_->list()->empty());
+  EXPECT_EQ(groups_->list()->size(), 1u) << "only the built-in group is left";
 }
 
 TEST_F(ResourceGroupsTest, MalformedInputIsRefused) {

@@ -133,7 +133,10 @@ TEST_F(SecretServiceTest, SoftDeleteReservesNameUntilRecoverOrPurge) {
 }
 
 TEST_F(SecretServiceTest, PurgeDueHonoursRetentionAndPurgeProtectionForbidsEarlyPurge) {
-  auto protected_vault = registry_->create("guarded", VaultSettings{7, true}).value();
+  VaultSettings guarded;
+  guarded.retention_days = 7;
+  guarded.purge_protection = true;
+  auto protected_vault = registry_->create("guarded", guarded).value();
   secrets_->set(protected_vault, "x", draft("v")).value();
   secrets_->remove(protected_vault, "x").value();
   EXPECT_EQ(secrets_->purge(protected_vault, "x").code(), Code::kForbidden);
