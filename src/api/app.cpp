@@ -86,6 +86,11 @@ std::string Api::data_resource(const http::Request& req) const {
   return "https://" + config_.dns_suffix + port_suffix(split_host(req.host).port);
 }
 
+http::Response Api::arm_unauthorized(const http::Request& req, const Status& why) const {
+  return api::arm_unauthorized(config_.authority + "/" + config_.tenant_id, req.header("Authorization").empty(),
+                               why.message());
+}
+
 http::Response Api::challenge(const http::Request& req, const Status& why) const {
   http::Response r = error_response(why);
   r.set_header("WWW-Authenticate", "Bearer authorization=\"" + config_.authority + "/" + config_.tenant_id +
@@ -241,20 +246,26 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
         &s_.vault_removal,
         &s_.rbac,
         [this, port](const std::string& name) { return vault_origin(name, config_.dns_suffix, port) + "/"; }};
+    if (is_rbac_path(*target)) {  // Microsoft.Authorization at ARM's scopes
+      auto principal = authenticate(req, {config_.authority});
+      if (!principal.ok()) return arm_unauthorized(req, principal.status());
+      if (auto refused = refuse_arm_api_version(*target)) return std::move(*refused);
+      return rbac(req, call, *target, arm_scope_form(arm), *principal);
+    }
     const Operation op = route_arm(req, *target, arm);
     call.record.operation_name = op.name;
     if (is_public_arm_path(*target)) return op.run();
     auto principal = authenticate(req, {config_.authority});
-    if (!principal.ok()) return challenge(req, principal.status());
+    if (!principal.ok()) return arm_unauthorized(req, principal.status());
     record_caller(call.record, *principal);
     if (op.action.empty()) return op.run();  // the cloud and its subscription: every principal of the tenant
     return perform(req, call, op, *principal);
   }
   if (is_graph_path(*target)) {
     auto principal = authenticate(req, {config_.authority});
-    if (!principal.ok()) return challenge(req, principal.status());
+    if (!principal.ok()) return arm_unauthorized(req, principal.status());
     record_caller(call.record, *principal);
-    const Operation op = route_graph(req, *target, GraphContext{config_.authority, &s_.principals});
+    const Operation op = route_graph(req, *target, GraphContext{config_.authority, &s_.principals, &s_.rbac});
     call.record.operation_name = op.name;
     return op.run();  // reads of the directory: every principal of the tenant
   }
@@ -265,7 +276,7 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
       call.record.operation_name = "Authentication";
       return challenge(req, principal.status());
     }
-    return rbac(req, call, *target, "", *principal);
+    return rbac(req, call, *target, coffer_scope_form(""), *principal);
   }
   if (config_.default_vault.empty()) {
     return error_response(Status(Code::kNotFound, "No such endpoint, and this server has no default vault."));
@@ -309,7 +320,7 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
   auto vault = s_.vaults.find(vault_name);
   if (!vault.ok()) return error_response(vault.status());
 
-  if (is_rbac_path(*target)) return rbac(req, call, *target, "/vaults/" + vault->name, *principal);
+  if (is_rbac_path(*target)) return rbac(req, call, *target, coffer_scope_form("/vaults/" + vault->name), *principal);
 
   VaultRequest vreq{req, *target, *vault, "https://" + lower_ascii(req.host), {}};
   auto op = route_secret_operation(vreq, s_.secrets);
@@ -329,12 +340,14 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
   return perform(req, call, *op, *principal, &*vault);
 }
 
-http::Response Api::rbac(http::Request& req, Call& call, const ParsedTarget& target, const std::string& scope_prefix,
+http::Response Api::rbac(http::Request& req, Call& call, const ParsedTarget& target, const ScopeForm& form,
                          const auth::Principal& principal) {
   record_caller(call.record, principal);
-  if (Status st = check_api_version(target.param("api-version")); !st.ok()) return error_response(st);
-  RbacContext ctx{s_.rbac, s_.authorizer, principal};
-  auto op = route_rbac(req, target, scope_prefix, ctx);
+  if (!form.arm) {  // ARM's api-versions were checked by the caller
+    if (Status st = check_api_version(target.param("api-version")); !st.ok()) return error_response(st);
+  }
+  RbacContext ctx{s_.rbac, s_.authorizer, principal, form};
+  auto op = route_rbac(req, target, ctx);
   if (!op) {
     return error_response(
         Status(Code::kBadParameter, "The operation " + req.method + " " + target.path + " is not supported."));

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "api/operation.hpp"
+#include "api/rbac_routes.hpp"
 #include "api/target.hpp"
 #include "audit/audit_sink.hpp"
 #include "auth/authorizer.hpp"
@@ -98,11 +99,13 @@ class Api {
                          const vault::VaultInfo* vault = nullptr);
   http::Response data_plane(http::Request& req, Call& call, const std::string& vault_name);
   http::Response admin(http::Request& req, Call& call, std::vector<std::string> segments);
-  // Role management (api/rbac_routes.hpp); `scope_prefix` "" on the bare host.
-  http::Response rbac(http::Request& req, Call& call, const ParsedTarget& target, const std::string& scope_prefix,
+  // Role management (api/rbac_routes.hpp), scopes written in `form`.
+  http::Response rbac(http::Request& req, Call& call, const ParsedTarget& target, const ScopeForm& form,
                       const auth::Principal& principal);
   Result<auth::Principal> authenticate(const http::Request& req, const std::vector<std::string>& audiences);
   http::Response challenge(const http::Request& req, const Status& why) const;
+  // The 401 of ARM and Graph routes (their shape, not AKV's).
+  http::Response arm_unauthorized(const http::Request& req, const Status& why) const;
   std::string data_resource(const http::Request& req) const;
 
   ApiConfig config_;

@@ -6,6 +6,7 @@
 #include "api/arm_vault_routes.hpp"
 #include "api/json_body.hpp"
 #include "api/responses.hpp"
+#include "auth/role_definition.hpp"
 #include "common/ascii.hpp"
 #include "common/base64.hpp"
 #include "crypto/digest.hpp"
@@ -17,7 +18,9 @@ namespace {
 // ARM's api-version: a date, optionally "-preview" or another suffix ("2022-07-01",
 // "2021-04-01-preview"). Each resource provider knows its own versions; these routes
 // serve every one az and the SDKs send, so only the shape is checked.
-std::optional<http::Response> refuse_api_version(const ParsedTarget& target) {
+}  // namespace
+
+std::optional<http::Response> refuse_arm_api_version(const ParsedTarget& target) {
   const auto v = target.param("api-version");
   if (!v || v->empty()) {
     return arm_error(400, "MissingApiVersionParameter",
@@ -39,6 +42,8 @@ std::optional<http::Response> refuse_api_version(const ParsedTarget& target) {
   }
   return std::nullopt;
 }
+
+namespace {
 
 json::object subscription_json(const ArmContext& ctx) {
   const std::string id = subscription_id_of(ctx.tenant_id);
@@ -132,6 +137,11 @@ std::optional<Operation> route_resource_groups(const http::Request& req, const s
           if (auto gone = ctx.vaults->soft_delete(v.name); !gone.ok()) return arm_failure(gone.status());
         }
       }
+      if (ctx.rbac) {  // and the access granted on it
+        if (auto gone = ctx.rbac->delete_assignments_within("/resourcegroups/" + lower_ascii(name)); !gone.ok()) {
+          return arm_failure(gone.status());
+        }
+      }
       Status st = ctx.groups->remove(name);
       return st.ok() ? empty_response(200) : arm_failure(st);
     });
@@ -162,7 +172,7 @@ bool is_arm_path(const ParsedTarget& target) {
 Operation route_arm(const http::Request& req, const ParsedTarget& target, const ArmContext& ctx) {
   const auto& s = target.segments;
   const bool read = req.method == "GET" || req.method == "HEAD";
-  if (auto refused = refuse_api_version(target)) {
+  if (auto refused = refuse_arm_api_version(target)) {
     return arm_operation("ArmRequest", [r = std::move(*refused)] { return r; });
   }
   if (is_public_arm_path(target)) {
@@ -214,6 +224,67 @@ http::Response arm_failure(const Status& st) {
 std::string arm_vault_id(const ArmContext& ctx, const vault::VaultInfo& v) {
   return "/subscriptions/" + subscription_id_of(ctx.tenant_id) + "/resourceGroups/" + v.resource_group +
          "/providers/Microsoft.KeyVault/vaults/" + v.name;
+}
+
+ScopeForm arm_scope_form(const ArmContext& ctx) {
+  const std::string subscription = subscription_id_of(ctx.tenant_id);
+  ScopeForm form;
+  form.arm = true;
+  form.definitions_prefix = "/subscriptions/" + subscription;
+  form.parse = [subscription](std::string_view written) -> Result<std::string> {
+    std::vector<std::string> s;
+    for (std::size_t i = 0; i < written.size();) {
+      std::size_t slash = written.find('/', i);
+      if (slash == std::string_view::npos) slash = written.size();
+      if (slash > i) s.emplace_back(written.substr(i, slash - i));
+      i = slash + 1;
+    }
+    if (s.size() < 2 || !iequals_ascii(s[0], "subscriptions") || !iequals_ascii(s[1], subscription)) {
+      return Status(Code::kNotFound,
+                    "The subscription of scope '" + std::string(written.substr(0, 300)) + "' could not be found.",
+                    "SubscriptionNotFound");
+    }
+    if (s.size() == 2) return std::string("/");
+    if (iequals_ascii(s[2], "resourceGroups")) {
+      if (s.size() == 4) return auth::normalize_scope("/resourcegroups/" + s[3]);
+      if ((s.size() == 8 || s.size() == 10) && iequals_ascii(s[4], "providers") &&
+          iequals_ascii(s[5], "Microsoft.KeyVault") && iequals_ascii(s[6], "vaults")) {
+        return auth::normalize_scope("/vaults/" + s[7] + (s.size() == 10 ? "/" + s[8] + "/" + s[9] : ""));
+      }
+    }
+    return Status(Code::kBadParameter,
+                  "The scope '" + std::string(written.substr(0, 300)) +
+                      "' is not one this server manages: use the subscription, a resource group, a vault "
+                      "(…/providers/Microsoft.KeyVault/vaults/{name}) or an object in one.",
+                  "InvalidScope");
+  };
+  form.show = [ctx, subscription](const std::string& scope) {
+    const std::string sub = "/subscriptions/" + subscription;
+    if (scope == "/") return sub;
+    constexpr std::string_view kGroups = "/resourcegroups/";
+    if (scope.starts_with(kGroups)) return sub + "/resourceGroups/" + scope.substr(kGroups.size());
+    constexpr std::string_view kVaults = "/vaults/";
+    if (!scope.starts_with(kVaults)) return sub + scope;
+    const std::string rest = scope.substr(kVaults.size());
+    const std::size_t slash = rest.find('/');
+    const std::string name = rest.substr(0, slash);
+    auto v = ctx.vaults ? ctx.vaults->find(name) : Result<vault::VaultInfo>(Status(Code::kVaultNotFound, ""));
+    const std::string group = v.ok() ? v->resource_group : std::string(vault::kBuiltInGroup);
+    return sub + "/resourceGroups/" + group + "/providers/Microsoft.KeyVault/vaults/" + (v.ok() ? v->name : name) +
+           (slash == std::string::npos ? "" : rest.substr(slash));
+  };
+  return form;
+}
+
+http::Response arm_unauthorized(std::string_view authorization_uri, bool token_missing, std::string_view why) {
+  const std::string description = token_missing ? "The authentication failed because of missing 'Authorization' header."
+                                                : "The access token is invalid: " + std::string(why.substr(0, 300));
+  http::Response r =
+      arm_error(401, token_missing ? "AuthenticationFailed" : "InvalidAuthenticationToken",
+                token_missing ? "Authentication failed. The 'Authorization' header is missing." : description);
+  r.set_header("WWW-Authenticate", "Bearer authorization_uri=\"" + std::string(authorization_uri) +
+                                       "\", error=\"invalid_token\", error_description=\"" + description + "\"");
+  return r;
 }
 
 http::Response arm_error(int status, std::string_view code, std::string_view message) {

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "api/operation.hpp"
+#include "api/rbac_routes.hpp"
 #include "api/target.hpp"
 #include "auth/rbac_registry.hpp"
 #include "http/message.hpp"
@@ -43,10 +44,23 @@ bool is_arm_path(const ParsedTarget& target);
 // Whether the ARM request needs no token (the cloud metadata).
 bool is_public_arm_path(const ParsedTarget& target);
 
+// ARM's api-version check (a date, optionally with a suffix); the refusal in ARM's shape.
+std::optional<http::Response> refuse_arm_api_version(const ParsedTarget& target);
+
+// How ARM writes role-management scopes: /subscriptions/{s} ↔ "/",
+// …/resourceGroups/{g} ↔ "/resourcegroups/{g}", …/providers/Microsoft.KeyVault/
+// vaults/{v}[/secrets|keys|certificates/{n}] ↔ "/vaults/{v}[/…]"; role
+// definition ids under /subscriptions/{s}.
+ScopeForm arm_scope_form(const ArmContext& ctx);
+
 // The operation for an ARM request (is_arm_path). Its action is empty for
 // the cloud and its subscription, which any principal of the tenant may
 // read; resource groups take ARM's actions (Microsoft.Resources/…) at "/".
 Operation route_arm(const http::Request& req, const ParsedTarget& target, const ArmContext& ctx);
+
+// ARM's and Graph's 401: AuthenticationFailed when no token came, else
+// InvalidAuthenticationToken, with a Bearer challenge naming `authorization_uri`.
+http::Response arm_unauthorized(std::string_view authorization_uri, bool token_missing, std::string_view why);
 
 // ARM's error body: {"error": {"code", "message"}}.
 http::Response arm_error(int status, std::string_view code, std::string_view message);

@@ -86,9 +86,10 @@ Result<std::vector<auth::AccessPolicy>> parse_policies(const json::value& v) {
     p.tenant_id = *tenant;
     p.object_id = *object;
     p.application_id = application.value_or("");
-    for (auto [key, field] : {std::pair{"keys", &auth::AccessPolicy::keys}, std::pair{"secrets", &auth::AccessPolicy::secrets},
-                              std::pair{"certificates", &auth::AccessPolicy::certificates},
-                              std::pair{"storage", &auth::AccessPolicy::storage}}) {
+    for (auto [key, field] :
+         {std::pair{"keys", &auth::AccessPolicy::keys}, std::pair{"secrets", &auth::AccessPolicy::secrets},
+          std::pair{"certificates", &auth::AccessPolicy::certificates},
+          std::pair{"storage", &auth::AccessPolicy::storage}}) {
       COFFER_ASSIGN_OR_RETURN(auto names, opt_string_array(*permissions, key));
       p.*field = names.value_or(std::vector<std::string>{});
     }
@@ -112,12 +113,9 @@ json::object vault_json(const ArmContext& ctx, const vault::VaultInfo& v,
                      {"provisioningState", "Succeeded"},
                      {"publicNetworkAccess", "Enabled"}};
   if (v.purge_protection) props["enablePurgeProtection"] = true;  // ARM leaves it out until it is on
-  return json::object{{"id", arm_vault_id(ctx, v)},
-                      {"name", v.name},
-                      {"type", kVaultType},
-                      {"location", v.location},
-                      {"tags", tags_json(v.tags)},
-                      {"properties", std::move(props)}};
+  return json::object{{"id", arm_vault_id(ctx, v)}, {"name", v.name},
+                      {"type", kVaultType},         {"location", v.location},
+                      {"tags", tags_json(v.tags)},  {"properties", std::move(props)}};
 }
 
 http::Response vault_response(int status, const ArmContext& ctx, const vault::VaultInfo& v) {
@@ -127,16 +125,15 @@ http::Response vault_response(int status, const ArmContext& ctx, const vault::Va
 }
 
 json::object deleted_vault_json(const ArmContext& ctx, const vault::VaultInfo& v) {
-  json::object o{
-      {"id", "/subscriptions/" + subscription_id_of(ctx.tenant_id) + "/providers/Microsoft.KeyVault/locations/" +
-                 v.location + "/deletedVaults/" + v.name},
-      {"name", v.name},
-      {"type", "Microsoft.KeyVault/deletedVaults"},
-      {"properties", json::object{{"vaultId", arm_vault_id(ctx, v)},
-                                  {"location", v.location},
-                                  {"deletionDate", to_iso8601(v.deleted, UtcSuffix::kZ)},
-                                  {"scheduledPurgeDate", to_iso8601(v.scheduled_purge(), UtcSuffix::kZ)},
-                                  {"tags", tags_json(v.tags)}}}};
+  json::object o{{"id", "/subscriptions/" + subscription_id_of(ctx.tenant_id) +
+                            "/providers/Microsoft.KeyVault/locations/" + v.location + "/deletedVaults/" + v.name},
+                 {"name", v.name},
+                 {"type", "Microsoft.KeyVault/deletedVaults"},
+                 {"properties", json::object{{"vaultId", arm_vault_id(ctx, v)},
+                                             {"location", v.location},
+                                             {"deletionDate", to_iso8601(v.deleted, UtcSuffix::kZ)},
+                                             {"scheduledPurgeDate", to_iso8601(v.scheduled_purge(), UtcSuffix::kZ)},
+                                             {"tags", tags_json(v.tags)}}}};
   if (v.purge_protection) o["properties"].as_object()["purgeProtectionEnabled"] = true;  // ARM leaves out false
   return o;
 }
@@ -194,10 +191,10 @@ Result<VaultChanges> parse_changes(const std::string& body) {
 // Refusals that hold for both create and update.
 Status check_changes(const VaultChanges& c, const ArmContext& ctx) {
   if (c.tenant_id && !iequals_ascii(*c.tenant_id, ctx.tenant_id)) {
-    return Status(Code::kBadParameter,
-                  "The tenant '" + c.tenant_id->substr(0, 40) + "' is not the tenant of this server (" +
-                      ctx.tenant_id + ").",
-                  "BadRequest");
+    return Status(
+        Code::kBadParameter,
+        "The tenant '" + c.tenant_id->substr(0, 40) + "' is not the tenant of this server (" + ctx.tenant_id + ").",
+        "BadRequest");
   }
   if (c.purge_protection && !*c.purge_protection) {
     return Status(Code::kBadParameter,
@@ -267,12 +264,15 @@ http::Response put_vault(const http::Request& req, const std::string& group, con
     });
     if (!updated.ok()) return arm_failure(updated.status());
     if (c->policies) {
-      if (auto set = ctx.rbac->set_access_policies(updated->id, *c->policies); !set.ok()) return arm_failure(set.status());
+      if (auto set = ctx.rbac->set_access_policies(updated->id, *c->policies); !set.ok())
+        return arm_failure(set.status());
     }
     return vault_response(200, ctx, *updated);
   }
   if (existing.status().code() != Code::kVaultNotFound) return arm_failure(existing.status());
-  if (!c->sku) return arm_error(400, "BadRequest", "The property \"sku\" is required: {\"family\": \"A\", \"name\": \"standard\"}.");
+  if (!c->sku)
+    return arm_error(400, "BadRequest",
+                     "The property \"sku\" is required: {\"family\": \"A\", \"name\": \"standard\"}.");
   vault::VaultSettings settings;
   settings.resource_group = g->name;
   settings.location = *c->location;
@@ -309,7 +309,8 @@ http::Response patch_vault(const http::Request& req, const std::string& group, c
   auto updated = ctx.vaults->update(name, [&](vault::VaultInfo& info) { return apply_changes(*c, info); });
   if (!updated.ok()) return arm_failure(updated.status());
   if (c->policies) {
-    if (auto set = ctx.rbac->set_access_policies(updated->id, *c->policies); !set.ok()) return arm_failure(set.status());
+    if (auto set = ctx.rbac->set_access_policies(updated->id, *c->policies); !set.ok())
+      return arm_failure(set.status());
   }
   return vault_response(200, ctx, *updated);
 }
@@ -400,14 +401,14 @@ http::Response list_vaults(const ArmContext& ctx, const std::optional<std::strin
 
 // GET …/resources: every resource of the subscription (or group) is a vault;
 // the one filter az sends, resourceType eq '…', is honoured, others refused.
-http::Response list_resources(const ParsedTarget& target, const ArmContext& ctx, const std::optional<std::string>& group) {
+http::Response list_resources(const ParsedTarget& target, const ArmContext& ctx,
+                              const std::optional<std::string>& group) {
   bool vaults_wanted = true;
   if (auto filter = target.param("$filter"); filter && !filter->empty()) {
     const std::string f(*filter);
     const std::string prefix = "resourceType eq '";
     if (!istarts_with_ascii(f, prefix) || f.back() != '\'' || f.size() < prefix.size() + 1) {
-      return arm_error(400, "InvalidFilterInQueryString",
-                       "Only $filter=resourceType eq '<type>' is supported here.");
+      return arm_error(400, "InvalidFilterInQueryString", "Only $filter=resourceType eq '<type>' is supported here.");
     }
     vaults_wanted = iequals_ascii(f.substr(prefix.size(), f.size() - prefix.size() - 1), kVaultType);
   }
@@ -433,20 +434,21 @@ http::Response check_name(const http::Request& req, const ArmContext& ctx) {
   auto name = opt_string(*body, "name");
   auto type = opt_string(*body, "type");
   if (!name.ok() || !type.ok() || !*name || !*type) {
-    return arm_error(400, "InvalidRequestContent", "The body must be {\"name\": \"…\", \"type\": \"" +
-                                                       std::string(kVaultType) + "\"}.");
+    return arm_error(400, "InvalidRequestContent",
+                     "The body must be {\"name\": \"…\", \"type\": \"" + std::string(kVaultType) + "\"}.");
   }
   if (!iequals_ascii(**type, kVaultType)) {
     return arm_error(400, "InvalidResourceType", "Only the type '" + std::string(kVaultType) + "' is checked here.");
   }
   const std::string& n = **name;
   if (!vault::VaultRegistry::valid_name(n)) {
-    return json_response(
-        200, json::object{{"nameAvailable", false},
-                          {"reason", "AccountNameInvalid"},
-                          {"message", "Vault name must be between 3-24 alphanumeric characters. The name must begin "
-                                      "with a letter, end with a letter or digit, and not contain consecutive "
-                                      "hyphens."}});
+    return json_response(200,
+                         json::object{{"nameAvailable", false},
+                                      {"reason", "AccountNameInvalid"},
+                                      {"message",
+                                       "Vault name must be between 3-24 alphanumeric characters. The name must begin "
+                                       "with a letter, end with a letter or digit, and not contain consecutive "
+                                       "hyphens."}});
   }
   auto live = ctx.vaults->find(n);
   if (!live.ok() && live.status().code() != Code::kVaultNotFound) return arm_failure(live.status());
@@ -484,12 +486,14 @@ std::optional<Operation> route_provider(const http::Request& req, const std::vec
   }
   // Coffer serves no Managed HSMs; az lists them next to vaults (list-deleted fails without the deleted ones).
   if (p.size() == 1 && iequals_ascii(p[0], "managedHSMs") && m == "GET") {
-    return vault_operation("ManagedHsms_ListBySubscription", "managedHSMs/read", "/",
-                           [] { return json_response(200, json::object{{"value", json::array{}}}); });
+    return vault_operation("ManagedHsms_ListBySubscription", "managedHSMs/read", "/", [] {
+      return json_response(200, json::object{{"value", json::array{}}});
+    });
   }
   if (p.size() == 1 && iequals_ascii(p[0], "deletedManagedHSMs") && m == "GET") {
-    return vault_operation("ManagedHsms_ListDeleted", "deletedManagedHSMs/read", "/",
-                           [] { return json_response(200, json::object{{"value", json::array{}}}); });
+    return vault_operation("ManagedHsms_ListDeleted", "deletedManagedHSMs/read", "/", [] {
+      return json_response(200, json::object{{"value", json::array{}}});
+    });
   }
   if (p.size() == 1 && iequals_ascii(p[0], "checkNameAvailability") && m == "POST") {
     return vault_operation("Vaults_CheckNameAvailability", "checkNameAvailability/read", "/",
@@ -511,7 +515,8 @@ std::optional<Operation> route_provider(const http::Request& req, const std::vec
     const auto in_location = [ctx, location, name]() -> Result<vault::VaultInfo> {
       auto v = ctx.vaults->find_deleted(name);
       if (v.ok() && v->location != location) {
-        return Status(Code::kNotFound, "No deleted vault named '" + name + "' was found in location '" + location + "'.",
+        return Status(Code::kNotFound,
+                      "No deleted vault named '" + name + "' was found in location '" + location + "'.",
                       "DeletedVaultNotFound");
       }
       return v;
@@ -535,8 +540,7 @@ std::optional<Operation> route_provider(const http::Request& req, const std::vec
 
 }  // namespace
 
-std::optional<Operation> route_arm_vaults(const http::Request& req, const ParsedTarget& target,
-                                          const ArmContext& ctx) {
+std::optional<Operation> route_arm_vaults(const http::Request& req, const ParsedTarget& target, const ArmContext& ctx) {
   const auto& s = target.segments;
   if (!ctx.vaults || !ctx.groups || !ctx.rbac || !ctx.removal || s.size() < 3) return std::nullopt;
   const std::string& m = req.method;
@@ -565,8 +569,9 @@ std::optional<Operation> route_arm_vaults(const http::Request& req, const Parsed
     return std::nullopt;
   }
   if (s.size() == 7 && iequals_ascii(s[6], "managedHSMs") && m == "GET") {
-    return vault_operation("ManagedHsms_ListByResourceGroup", "managedHSMs/read", "/",
-                           [] { return json_response(200, json::object{{"value", json::array{}}}); });
+    return vault_operation("ManagedHsms_ListByResourceGroup", "managedHSMs/read", "/", [] {
+      return json_response(200, json::object{{"value", json::array{}}});
+    });
   }
   if (!iequals_ascii(s[6], "vaults")) return std::nullopt;
   if (s.size() == 7) {
@@ -582,8 +587,9 @@ std::optional<Operation> route_arm_vaults(const http::Request& req, const Parsed
   if (s.size() == 10 && iequals_ascii(s[8], "accessPolicies") && m == "PUT") {
     const std::string kind = lower_ascii(s[9]);
     if (kind != "add" && kind != "replace" && kind != "remove") return std::nullopt;
-    return vault_operation("Vaults_UpdateAccessPolicy", "vaults/accessPolicies/write", scope,
-                           [&req, ctx, group, name, kind] { return update_access_policies(req, group, name, kind, ctx); });
+    return vault_operation(
+        "Vaults_UpdateAccessPolicy", "vaults/accessPolicies/write", scope,
+        [&req, ctx, group, name, kind] { return update_access_policies(req, group, name, kind, ctx); });
   }
   if (s.size() != 8) return std::nullopt;
   if (m == "GET") {

@@ -28,7 +28,6 @@ namespace coffer::api {
 
 // `target`'s segments start "subscriptions", "{subscription}" (checked by
 // the caller). The operation refers to `req` and `target`.
-std::optional<Operation> route_arm_vaults(const http::Request& req, const ParsedTarget& target,
-                                          const ArmContext& ctx);
+std::optional<Operation> route_arm_vaults(const http::Request& req, const ParsedTarget& target, const ArmContext& ctx);
 
 }  // namespace coffer::api

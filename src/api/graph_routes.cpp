@@ -1,8 +1,10 @@
 #include "api/graph_routes.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <optional>
 
+#include "api/json_body.hpp"
 #include "api/responses.hpp"
 #include "common/ascii.hpp"
 
@@ -20,13 +22,66 @@ Operation graph_operation(std::string name, std::function<http::Response()> run)
 }
 
 json::object graph_principal_json(const auth::Principal& p) {
-  return json::object{{"id", p.object_id},
+  return json::object{{"@odata.type", "#microsoft.graph.servicePrincipal"},
+                      {"id", p.object_id},
                       {"appId", p.app_id},
                       {"displayName", p.display_name},
                       {"appOwnerOrganizationId", p.tenant_id},
                       {"servicePrincipalNames", json::array{json::string(p.app_id)}},
                       {"servicePrincipalType", "Application"},
                       {"accountEnabled", true}};
+}
+
+json::object graph_group_json(const auth::Group& g) {
+  return json::object{{"@odata.type", "#microsoft.graph.group"},
+                      {"id", g.object_id},
+                      {"displayName", g.display_name},
+                      {"securityEnabled", true},
+                      {"mailEnabled", false},
+                      {"mailNickname", g.object_id},
+                      {"groupTypes", json::array{}}};
+}
+
+http::Response not_found(std::string_view id) {
+  return graph_error(404, "Request_ResourceNotFound",
+                     "Resource '" + std::string(id.substr(0, 100)) +
+                         "' does not exist or one of its queried reference-property objects are not present.");
+}
+
+// POST /v1.0/directoryObjects/getByIds {"ids": [...], "types": [...]?}: the
+// objects found, in no particular order; ids that name nothing are left out.
+http::Response get_by_ids(const http::Request& req, const GraphContext& ctx) {
+  auto body = parse_json_object(req.body);
+  if (!body.ok()) return graph_error(400, "Request_BadRequest", body.status().message());
+  auto ids = opt_string_array(*body, "ids");
+  auto types = opt_string_array(*body, "types");
+  if (!ids.ok() || !*ids || !types.ok()) {
+    return graph_error(400, "Request_BadRequest", "The body must be {\"ids\": [\"...\"], \"types\": [...]}.");
+  }
+  if ((*ids)->size() > 1000) return graph_error(400, "Request_BadRequest", "At most 1000 ids per request.");
+  const auto wanted = [&](std::string_view type) {
+    if (!*types || (*types)->empty()) return true;
+    return std::any_of((*types)->begin(), (*types)->end(),
+                       [&](const std::string& t) { return iequals_ascii(t, type); });
+  };
+  const auto asked = [&](const std::string& id) {
+    return std::any_of((*ids)->begin(), (*ids)->end(), [&](const std::string& i) { return iequals_ascii(i, id); });
+  };
+  json::array value;
+  if (wanted("servicePrincipal")) {
+    auto all = ctx.principals->list();
+    if (!all.ok()) return error_response(all.status());
+    for (const auto& p : *all) {
+      if (asked(p.object_id)) value.push_back(graph_principal_json(p));
+    }
+  }
+  if (wanted("group") && ctx.groups) {
+    for (const auto& g : ctx.groups->list_groups()) {
+      if (asked(g.object_id)) value.push_back(graph_group_json(g));
+    }
+  }
+  return json_response(200, json::object{{"@odata.context", ctx.authority + "/v1.0/$metadata#directoryObjects"},
+                                         {"value", std::move(value)}});
 }
 
 // The OData string literal that starts `s` ('…' with '' for a quote) and what follows it.
@@ -103,6 +158,10 @@ bool is_graph_path(const ParsedTarget& target) { return !target.segments.empty()
 
 Operation route_graph(const http::Request& req, const ParsedTarget& target, const GraphContext& ctx) {
   const auto& s = target.segments;
+  if (req.method == "POST" && s.size() == 3 && iequals_ascii(s[1], "directoryObjects") &&
+      iequals_ascii(s[2], "getByIds")) {
+    return graph_operation("DirectoryObjectsGetByIds", [&req, ctx] { return get_by_ids(req, ctx); });
+  }
   if (req.method != "GET") {
     return graph_operation("GraphRequest", [] {
       return graph_error(405, "Request_BadRequest", "Only reads of the directory are served here.");
@@ -128,9 +187,28 @@ Operation route_graph(const http::Request& req, const ParsedTarget& target, cons
       for (const auto& p : *all) {
         if (iequals_ascii(p.object_id, id)) return json_response(200, graph_principal_json(p));
       }
-      return graph_error(404, "Request_ResourceNotFound",
-                         "Resource '" + id.substr(0, 100) +
-                             "' does not exist or one of its queried reference-property objects are not present.");
+      return not_found(id);
+    });
+  }
+  if (s.size() == 2 && iequals_ascii(s[1], "groups") && ctx.groups) {
+    const auto filter = parse_filter(target.param("$filter").value_or(""));
+    if (!filter || filter->field == Filter::Field::kAppId) {
+      return graph_operation("GroupList",
+                             [] { return graph_error(400, "Request_UnsupportedQuery", "Unsupported Query."); });
+    }
+    return graph_operation("GroupList", [ctx, f = *filter] {
+      json::array value;
+      for (const auto& g : ctx.groups->list_groups()) {
+        if (f.field == Filter::Field::kAll || g.display_name == f.value) value.push_back(graph_group_json(g));
+      }
+      return json_response(
+          200, json::object{{"@odata.context", ctx.authority + "/v1.0/$metadata#groups"}, {"value", std::move(value)}});
+    });
+  }
+  if (s.size() == 3 && iequals_ascii(s[1], "groups") && ctx.groups) {
+    return graph_operation("GroupGet", [ctx, id = s[2]] {
+      auto g = ctx.groups->get_group(id);
+      return g.ok() ? json_response(200, graph_group_json(*g)) : not_found(id);
     });
   }
   return graph_operation("GraphRequest", [path = target.path.substr(0, 200)] {

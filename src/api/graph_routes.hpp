@@ -2,8 +2,11 @@
 // `/v1.0/me` (a service principal is not a user: 400, as Graph answers an
 // app-only token, after which az looks the principal up) and
 // `/v1.0/servicePrincipals`, filtered by `servicePrincipalNames/any(c:c eq
-// '<app id>')`, `appId eq '…'` or `displayName eq '…'`, or one by object id —
-// backed by Coffer's service principals. Graph's shapes and error codes;
+// '<app id>')`, `appId eq '…'` or `displayName eq '…'`, or one by object id;
+// `/v1.0/groups` (all, `displayName eq '…'`, or one by id) and
+// `POST /v1.0/directoryObjects/getByIds` (what az resolves assignees and
+// role-assignment principals with) — backed by Coffer's service principals
+// and groups. Graph's shapes and error codes;
 // served on the authority's host for tokens of the authority audience (the
 // cloud's microsoftGraphResourceId). Reads only: every principal of the
 // tenant may read the directory.
@@ -13,6 +16,7 @@
 
 #include "api/operation.hpp"
 #include "api/target.hpp"
+#include "auth/rbac_registry.hpp"
 #include "auth/service_principals.hpp"
 #include "http/message.hpp"
 
@@ -21,6 +25,7 @@ namespace coffer::api {
 struct GraphContext {
   std::string authority;
   auth::ServicePrincipalRegistry* principals;
+  auth::RbacRegistry* groups;  // null: no groups
 };
 
 // Whether `target` is on Graph's surface (/v1.0/…).

@@ -24,12 +24,10 @@ http::Response rbac_error(const Status& st) {
                        json::object{{"error", json::object{{"code", st.reason()}, {"message", st.message()}}}});
 }
 
-// Maps a scope as the client wrote it to a canonical absolute scope.
-Result<std::string> absolute_scope(std::string_view written, const std::string& prefix) {
-  if (prefix.empty()) return auth::normalize_scope(written);
-  std::string rel(written);
-  while (!rel.empty() && rel.front() == '/') rel.erase(0, 1);
-  return auth::normalize_scope(prefix + (rel.empty() ? "" : "/" + rel));
+// A scope as properties show it: "/" stays "/" (ids write it as "").
+std::string shown_scope(const std::string& scope, const ScopeForm& form) {
+  const std::string shown = form.show(scope);
+  return shown.empty() ? "/" : shown;
 }
 
 json::array strings(const std::vector<std::string>& v) {
@@ -38,7 +36,7 @@ json::array strings(const std::vector<std::string>& v) {
   return a;
 }
 
-json::object definition_json(const auth::RoleDefinition& r) {
+json::object definition_json(const auth::RoleDefinition& r, const ScopeForm& form) {
   json::array perms;
   for (const auto& p : r.permissions) {
     perms.push_back(json::object{{"actions", strings(p.actions)},
@@ -46,25 +44,35 @@ json::object definition_json(const auth::RoleDefinition& r) {
                                  {"dataActions", strings(p.data_actions)},
                                  {"notDataActions", strings(p.not_data_actions)}});
   }
-  return json::object{{"id", std::string(kDefinitionsPath) + r.name},
+  json::array scopes;
+  for (const auto& a : r.assignable_scopes) scopes.emplace_back(shown_scope(a, form));
+  json::object props{{"roleName", r.role_name},
+                     {"description", r.description},
+                     {"type", !r.built_in ? "CustomRole"
+                              : form.arm  ? "BuiltInRole"
+                                          : "AKVBuiltInRole"},
+                     {"permissions", perms},
+                     {"assignableScopes", std::move(scopes)}};
+  if (form.arm) {
+    for (const char* k : {"createdOn", "updatedOn", "createdBy", "updatedBy"}) props[k] = nullptr;
+  }
+  return json::object{{"id", form.definitions_prefix + std::string(kDefinitionsPath) + r.name},
                       {"name", r.name},
                       {"type", "Microsoft.Authorization/roleDefinitions"},
-                      {"properties", json::object{{"roleName", r.role_name},
-                                                  {"description", r.description},
-                                                  {"type", r.built_in ? "AKVBuiltInRole" : "CustomRole"},
-                                                  {"permissions", perms},
-                                                  {"assignableScopes", strings(r.assignable_scopes)}}}};
+                      {"properties", std::move(props)}};
 }
 
-json::object assignment_json(const auth::RoleAssignment& a) {
-  const std::string scope_part = a.scope == "/" ? "" : a.scope;
-  return json::object{
-      {"id", scope_part + std::string(kAssignmentsPath) + a.name},
-      {"name", a.name},
-      {"type", "Microsoft.Authorization/roleAssignments"},
-      {"properties", json::object{{"scope", a.scope},
-                                  {"roleDefinitionId", std::string(kDefinitionsPath) + a.role_definition_id},
-                                  {"principalId", a.principal_id}}}};
+json::object assignment_json(const auth::RoleAssignment& a, const RbacContext& ctx) {
+  const std::string scope = ctx.form.show(a.scope);
+  json::object props{
+      {"scope", shown_scope(a.scope, ctx.form)},
+      {"roleDefinitionId", ctx.form.definitions_prefix + std::string(kDefinitionsPath) + a.role_definition_id},
+      {"principalId", a.principal_id}};
+  if (ctx.form.arm) props["principalType"] = ctx.rbac.get_group(a.principal_id).ok() ? "Group" : "ServicePrincipal";
+  return json::object{{"id", scope + std::string(kAssignmentsPath) + a.name},
+                      {"name", a.name},
+                      {"type", "Microsoft.Authorization/roleAssignments"},
+                      {"properties", std::move(props)}};
 }
 
 Result<std::optional<std::vector<std::string>>> opt_strings(const json::object& o, std::string_view key) {
@@ -142,7 +150,7 @@ Result<Filter> parse_filter(std::optional<std::string_view> text) {
 }
 
 http::Response put_definition(const http::Request& req, const std::string& name, const std::string& scope,
-                              const std::string& prefix, const RbacContext& ctx) {
+                              const RbacContext& ctx) {
   auto body = parse_json_object(req.body);
   if (!body.ok()) return rbac_error(body.status());
   auto props = opt_object(*body, "properties");
@@ -184,7 +192,7 @@ http::Response put_definition(const http::Request& req, const std::string& name,
   }
   // Absent: assignable at the scope the role is defined at.
   for (const auto& s : scopes->value_or(std::vector<std::string>{})) {
-    auto abs = absolute_scope(s, prefix);
+    auto abs = ctx.form.parse(s);
     if (!abs.ok()) return rbac_error(abs.status());
     if (!auth::scope_covers(scope, *abs)) {
       return rbac_error(
@@ -195,7 +203,7 @@ http::Response put_definition(const http::Request& req, const std::string& name,
   if (def.assignable_scopes.empty()) def.assignable_scopes.push_back(scope);
   auto stored = ctx.rbac.put_role(std::move(def));
   if (!stored.ok()) return rbac_error(stored.status());
-  return json_response(201, definition_json(*stored));
+  return json_response(201, definition_json(*stored, ctx.form));
 }
 
 http::Response put_assignment(const http::Request& req, const std::string& name, const std::string& scope,
@@ -220,7 +228,7 @@ http::Response put_assignment(const http::Request& req, const std::string& name,
   }
   auto created = ctx.rbac.create_assignment(auth::RoleAssignment{name, scope, role_id, **principal});
   if (!created.ok()) return rbac_error(created.status());
-  return json_response(201, assignment_json(*created));
+  return json_response(201, assignment_json(*created, ctx));
 }
 
 Status assignment_not_found() {
@@ -234,6 +242,18 @@ bool related(const std::string& assignment_scope, const std::string& scope) {
 
 }  // namespace
 
+ScopeForm coffer_scope_form(std::string vault_prefix) {
+  ScopeForm form;
+  form.parse = [vault_prefix](std::string_view written) -> Result<std::string> {
+    if (vault_prefix.empty()) return auth::normalize_scope(written);
+    std::string rel(written);
+    while (!rel.empty() && rel.front() == '/') rel.erase(0, 1);
+    return auth::normalize_scope(vault_prefix + (rel.empty() ? "" : "/" + rel));
+  };
+  form.show = [](const std::string& scope) { return scope == "/" ? std::string() : scope; };
+  return form;
+}
+
 bool is_rbac_path(const ParsedTarget& target) {
   const auto& s = target.segments;
   for (std::size_t i = 0; i + 2 < s.size(); ++i) {
@@ -242,8 +262,7 @@ bool is_rbac_path(const ParsedTarget& target) {
   return false;
 }
 
-std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget& target, const std::string& prefix,
-                                    const RbacContext& ctx) {
+std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget& target, const RbacContext& ctx) {
   const auto& s = target.segments;
   std::size_t i = 0;
   while (i + 2 < s.size() && !(iequals_ascii(s[i], "providers") && iequals_ascii(s[i + 1], "Microsoft.Authorization")))
@@ -257,11 +276,12 @@ std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget
   const bool definitions = iequals_ascii(collection, "roleDefinitions");
   if (!definitions && !iequals_ascii(collection, "roleAssignments")) return std::nullopt;
 
-  auto scope_r = absolute_scope(written, prefix);
+  auto scope_r = ctx.form.parse(written);
   if (!scope_r.ok()) {
     // Authorize at the host's own scope, then explain what is wrong with the URL.
     const Status why = scope_r.status();
-    return coffer_operation(definitions ? "RoleDefinitionList" : "RoleAssignmentList", prefix.empty() ? "/" : prefix,
+    auto own = ctx.form.parse("/");
+    return coffer_operation(definitions ? "RoleDefinitionList" : "RoleAssignmentList", own.ok() ? *own : "/",
                             [why] { return rbac_error(why); });
   }
   const std::string scope = *scope_r;
@@ -279,7 +299,7 @@ std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget
           for (const auto& a : r.assignable_scopes) {
             visible = visible || auth::scope_covers(a, scope) || auth::scope_covers(scope, a);
           }
-          if (visible) items.push_back(definition_json(r));
+          if (visible) items.push_back(definition_json(r, ctx.form));
         }
         return json_response(200, json::object{{"value", items}, {"nextLink", nullptr}});
       });
@@ -288,17 +308,17 @@ std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget
     if (m == "GET") {
       return coffer_operation("RoleDefinitionGet", scope, [&, name] {
         auto r = rbac.get_role(name);
-        return r.ok() ? json_response(200, definition_json(*r)) : rbac_error(r.status());
+        return r.ok() ? json_response(200, definition_json(*r, ctx.form)) : rbac_error(r.status());
       });
     }
     if (m == "PUT") {
       return coffer_operation("RoleDefinitionCreateOrUpdate", scope,
-                              [&, name, scope, prefix] { return put_definition(req, name, scope, prefix, ctx); });
+                              [&, name, scope] { return put_definition(req, name, scope, ctx); });
     }
     if (m == "DELETE") {
       return coffer_operation("RoleDefinitionDelete", scope, [&, name] {
         auto r = rbac.delete_role(name);
-        return r.ok() ? json_response(200, definition_json(*r)) : rbac_error(r.status());
+        return r.ok() ? json_response(200, definition_json(*r, ctx.form)) : rbac_error(r.status());
       });
     }
     return std::nullopt;
@@ -313,7 +333,7 @@ std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget
         const bool at_or_above = auth::scope_covers(a.scope, scope);
         if (filter->at_scope ? !at_or_above : !related(a.scope, scope)) continue;
         if (filter->principal_id && *filter->principal_id != a.principal_id) continue;
-        items.push_back(assignment_json(a));
+        items.push_back(assignment_json(a, ctx));
       }
       return json_response(200, json::object{{"value", items}, {"nextLink", nullptr}});
     });
@@ -324,7 +344,7 @@ std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget
       auto a = rbac.get_assignment(name);
       if (!a.ok()) return rbac_error(a.status());
       if (!related(a->scope, scope)) return rbac_error(assignment_not_found());  // not visible from here
-      return json_response(200, assignment_json(*a));
+      return json_response(200, assignment_json(*a, ctx));
     });
   }
   if (m == "PUT") {
@@ -342,7 +362,7 @@ std::optional<Operation> route_rbac(const http::Request& req, const ParsedTarget
         return rbac_error(st);
       }
       auto removed = rbac.delete_assignment(name);
-      return removed.ok() ? json_response(200, assignment_json(*removed)) : rbac_error(removed.status());
+      return removed.ok() ? json_response(200, assignment_json(*removed, ctx)) : rbac_error(removed.status());
     });
   }
   return std::nullopt;

@@ -11,19 +11,36 @@ namespace {
 
 // AKV's permission enumerations (Microsoft.KeyVault 2022-07-01 KeyPermissions,
 // SecretPermissions, CertificatePermissions, StoragePermissions).
-constexpr std::array<std::string_view, 21> kKeyPermissions = {
-    "all",     "encrypt", "decrypt", "wrapkey", "unwrapkey", "sign",    "verify",  "get",
-    "list",    "create",  "update",  "import",  "delete",    "backup",  "restore", "recover",
-    "purge",   "release", "rotate",  "getrotationpolicy",    "setrotationpolicy"};
+constexpr std::array<std::string_view, 21> kKeyPermissions = {"all",
+                                                              "encrypt",
+                                                              "decrypt",
+                                                              "wrapkey",
+                                                              "unwrapkey",
+                                                              "sign",
+                                                              "verify",
+                                                              "get",
+                                                              "list",
+                                                              "create",
+                                                              "update",
+                                                              "import",
+                                                              "delete",
+                                                              "backup",
+                                                              "restore",
+                                                              "recover",
+                                                              "purge",
+                                                              "release",
+                                                              "rotate",
+                                                              "getrotationpolicy",
+                                                              "setrotationpolicy"};
 constexpr std::array<std::string_view, 9> kSecretPermissions = {"all",    "get",     "list",    "set",  "delete",
                                                                 "backup", "restore", "recover", "purge"};
 constexpr std::array<std::string_view, 17> kCertificatePermissions = {
-    "all",        "get",         "list",          "delete",        "create",  "import",
-    "update",     "managecontacts", "getissuers", "listissuers",   "setissuers", "deleteissuers",
-    "manageissuers", "recover",  "purge",         "backup",        "restore"};
+    "all",        "get",         "list",       "delete",        "create",        "import",  "update", "managecontacts",
+    "getissuers", "listissuers", "setissuers", "deleteissuers", "manageissuers", "recover", "purge",  "backup",
+    "restore"};
 constexpr std::array<std::string_view, 15> kStoragePermissions = {
-    "all",     "get",    "list",   "delete", "set",    "update", "regeneratekey", "recover",
-    "purge",   "backup", "restore", "setsas", "listsas", "getsas", "deletesas"};
+    "all",   "get",    "list",    "delete", "set",     "update", "regeneratekey", "recover",
+    "purge", "backup", "restore", "setsas", "listsas", "getsas", "deletesas"};
 
 template <std::size_t N>
 Status check_names(const std::vector<std::string>& names, const std::array<std::string_view, N>& allowed,
@@ -96,8 +113,7 @@ std::optional<std::vector<AccessPolicy>> decode_access_policies(std::string_view
     auto p = RecordReader::parse(enc);
     if (!p) return std::nullopt;
     out.push_back(AccessPolicy{p->bytes(kTenant), p->bytes(kObject), p->bytes(kApplication), p->list(kKeys),
-                               p->list(kSecrets), p->list(kCertificates),
-                               p->list(kStorage)});
+                               p->list(kSecrets), p->list(kCertificates), p->list(kStorage)});
   }
   return out;
 }

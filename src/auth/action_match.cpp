@@ -87,9 +87,16 @@ Result<std::string> normalize_scope(std::string_view scope) {
     i = slash + 1;
   }
   const Status bad(Code::kBadParameter, "The scope '" + std::string(scope.substr(0, 300)) +
-                                            "' is not valid. Use '/', '/vaults/{vault}' or "
+                                            "' is not valid. Use '/', '/resourceGroups/{group}', '/vaults/{vault}' or "
                                             "'/vaults/{vault}/secrets|keys|certificates/{name}'.");
   if (parts.empty()) return std::string("/");
+  if (parts[0] == "resourcegroups") {
+    if (parts.size() != 2 || parts[1].size() > 90 || parts[1].back() == '.') return bad;
+    for (char c : parts[1]) {
+      if (!ascii_alnum(c) && c != '-' && c != '_' && c != '.' && c != '(' && c != ')') return bad;
+    }
+    return "/resourcegroups/" + parts[1];
+  }
   if (parts[0] != "vaults" || (parts.size() != 2 && parts.size() != 4) || !valid_scope_name(parts[1])) return bad;
   std::string out = "/vaults/" + parts[1];
   if (parts.size() == 4) {

@@ -1,5 +1,7 @@
 #include "auth/authorizer.hpp"
 
+#include "common/ascii.hpp"
+
 namespace coffer::auth {
 
 Status Authorizer::denied(const Principal& principal, std::string_view action, std::string_view scope) {
@@ -21,10 +23,23 @@ Status Authorizer::denied(const Principal& principal, std::string_view action, s
                 "ForbiddenByRbac");
 }
 
+std::string Authorizer::group_scope(std::string_view scope) const {
+  constexpr std::string_view kVaults = "/vaults/";
+  if (!group_of_ || !istarts_with_ascii(scope, kVaults)) return {};
+  const std::string_view rest = scope.substr(kVaults.size());
+  const std::string group = group_of_(rest.substr(0, rest.find('/')));
+  return group.empty() ? std::string() : "/resourcegroups/" + lower_ascii(group);
+}
+
 Status Authorizer::authorize(const Principal& principal, std::string_view action, std::string_view scope) const {
   if (principal.tenant_id != tenant_id_) return denied(principal, action, scope);
   COFFER_ASSIGN_OR_RETURN(auto index, rbac_.fresh_index());
   if (index->allows(principal.object_id, action, scope)) return Status::Ok();
+  // Only then the vault's resource group (a lookup the common case never makes).
+  if (const std::string group = group_scope(scope);
+      !group.empty() && index->allows(principal.object_id, action, group)) {
+    return Status::Ok();
+  }
   return denied(principal, action, scope);
 }
 
@@ -33,6 +48,10 @@ Status Authorizer::authorize_assignment(const Principal& principal, std::string_
   if (principal.tenant_id != tenant_id_) return denied(principal, action, scope);
   COFFER_ASSIGN_OR_RETURN(auto index, rbac_.fresh_index());
   if (index->allows_assignment(principal.object_id, action, scope, role_id)) return Status::Ok();
+  if (const std::string group = group_scope(scope);
+      !group.empty() && index->allows_assignment(principal.object_id, action, group, role_id)) {
+    return Status::Ok();
+  }
   return denied(principal, action, scope);
 }
 

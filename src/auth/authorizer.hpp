@@ -11,6 +11,7 @@
 // cannot (fail closed). Thread-safe.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -23,7 +24,12 @@ namespace coffer::auth {
 
 class Authorizer {
  public:
-  Authorizer(std::string tenant_id, const RbacRegistry& rbac) : tenant_id_(std::move(tenant_id)), rbac_(rbac) {}
+  // The resource group of a live vault, "" when there is no such vault.
+  using VaultGroupOf = std::function<std::string(std::string_view vault_name)>;
+  // With `group_of`, an assignment at "/resourcegroups/{g}" also covers the
+  // vaults in group g and everything in them.
+  Authorizer(std::string tenant_id, const RbacRegistry& rbac, VaultGroupOf group_of = {})
+      : tenant_id_(std::move(tenant_id)), rbac_(rbac), group_of_(std::move(group_of)) {}
   // OK, or kForbidden (reason "ForbiddenByRbac") with AKV's message naming
   // the caller, the action and the resource.
   Status authorize(const Principal& principal, std::string_view action, std::string_view scope) const;
@@ -43,8 +49,12 @@ class Authorizer {
   static Status denied(const Principal& principal, std::string_view action, std::string_view scope);
 
  private:
+  // The scope of the resource group holding the vault `scope` is in; "" when none.
+  std::string group_scope(std::string_view scope) const;
+
   std::string tenant_id_;
   const RbacRegistry& rbac_;
+  VaultGroupOf group_of_;
 };
 
 }  // namespace coffer::auth

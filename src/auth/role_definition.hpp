@@ -89,7 +89,10 @@ bool role_grants(const RoleDefinition& role, std::string_view action);
 bool is_guid(std::string_view s);
 
 // Canonical scope for `scope` ("" and repeated or trailing slashes are
-// tolerated; names lower-cased), or kBadParameter naming the accepted forms.
+// tolerated; names lower-cased), or kBadParameter naming the accepted forms:
+// "/", "/resourcegroups/{group}" (ARM's resource groups: it covers the
+// vaults in that group, which the Authorizer looks up), "/vaults/{vault}",
+// "/vaults/{vault}/secrets|keys|certificates/{name}".
 Result<std::string> normalize_scope(std::string_view scope);
 // True when an assignment at `assigned` (canonical) covers `requested`
 // (any case; normalized with the same rules).

@@ -125,7 +125,10 @@ int run_server(ServerConfig config) {
   maintenance.attach_vault_removal(job_vault_removal);
   auth::SignInThrottle sign_in_throttle;
   auth::ServicePrincipalRegistry principals(**store, clock, identity->tenant_id, &sign_in_throttle);
-  auth::Authorizer authorizer(identity->tenant_id, rbac);
+  auth::Authorizer authorizer(identity->tenant_id, rbac, [&vaults](std::string_view name) {
+    auto v = vaults.find(std::string(name));
+    return v.ok() ? v->resource_group : std::string();
+  });
 
   DevCredentials dev_creds;
   if (config.dev) {

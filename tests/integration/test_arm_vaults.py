@@ -254,6 +254,96 @@ class ArmVaultTest(unittest.TestCase):
                          headers={"Authorization": "Bearer " + t})
         self.assertEqual(r.status_code, 403, r.text)
 
+    def test_role_management_at_arm_scopes(self):
+        sub = f"/subscriptions/{self.subscription}"
+        secrets_user = "4633458b-17de-408a-b874-0445c86b69e6"
+        role_id = f"{sub}/providers/Microsoft.Authorization/roleDefinitions/{secrets_user}"
+        # What `az role definition list --name` would send (Debian's az fails client-side; az rest sends it).
+        found = json.loads(self.az("rest", "--method", "get", "--url",
+                                   f"{sub}/providers/Microsoft.Authorization/roleDefinitions",
+                                   "--url-parameters", "api-version=2022-04-01",
+                                   "$filter=roleName eq 'Key Vault Secrets User'").stdout)["value"]
+        self.assertEqual([(d["id"], d["properties"]["type"]) for d in found], [(role_id, "BuiltInRole")])
+        self.az("keyvault", "create", "-n", "roleVault", "-g", "myResourceGroup", "-l", "eastus",
+                "--enable-rbac-authorization", "true")
+        self.rest("put", self.secret_url("roleVault", "s"), {"value": "x"})
+        self.rest("put", self.secret_url("roleVault", "other"), {"value": "y"})
+        sp, bearer = self.principal("role-user")
+        self.assertEqual(self.data("GET", "roleVault", "s", bearer)[0], 403)
+        vault_id = f"{sub}/resourceGroups/myResourceGroup/providers/Microsoft.KeyVault/vaults/roleVault"
+
+        def assign(scope):
+            name = str(uuid.uuid4())
+            url = f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version=2022-04-01"
+            body = {"properties": {"roleDefinitionId": role_id, "principalId": sp["objectId"],
+                                   "principalType": "ServicePrincipal"}}
+            return json.loads(self.az("rest", "--method", "put", "--url", url, "--body", json.dumps(body)).stdout)
+
+        # At the vault: its secrets, as the data-plane rbac.json API of the vault shows too.
+        at_vault = assign(vault_id)
+        self.assertEqual(at_vault["properties"]["scope"], vault_id)
+        self.assertEqual(at_vault["id"], f"{vault_id}/providers/Microsoft.Authorization/roleAssignments/"
+                                         f"{at_vault['name']}")
+        self.assertEqual(at_vault["properties"]["principalType"], "ServicePrincipal")
+        self.assertEqual(self.data("GET", "roleVault", "s", bearer)[0], 200)
+        shown = requests.get(f"https://rolevault.{self.vault_suffix}/providers/Microsoft.Authorization/"
+                             "roleAssignments?api-version=7.4", verify=self.server.ca_file,
+                             headers={"Authorization": "Bearer " + self.server_token()}).json()["value"]
+        self.assertIn(at_vault["name"], [a["name"] for a in shown])
+        listed = json.loads(self.az("rest", "--method", "get", "--url",
+                                    f"{vault_id}/providers/Microsoft.Authorization/roleAssignments"
+                                    "?api-version=2022-04-01&$filter=atScope()").stdout)["value"]
+        self.assertIn(at_vault["id"], [a["id"] for a in listed])
+        # az itself can delete by id.
+        self.az("role", "assignment", "delete", "--ids", at_vault["id"])
+        self.assertEqual(self.data("GET", "roleVault", "s", bearer)[0], 403)
+        # At one secret: that secret only.
+        at_secret = assign(f"{vault_id}/secrets/s")
+        self.assertEqual(self.data("GET", "roleVault", "s", bearer)[0], 200)
+        self.assertEqual(self.data("GET", "roleVault", "other", bearer)[0], 403)
+        self.az("rest", "--method", "delete", "--url", at_secret["id"] + "?api-version=2022-04-01")
+        # At the resource group: every vault in it, none elsewhere.
+        at_group = assign(f"{sub}/resourceGroups/myResourceGroup")
+        self.assertEqual(at_group["properties"]["scope"], f"{sub}/resourceGroups/myresourcegroup")
+        self.assertEqual(self.data("GET", "roleVault", "other", bearer)[0], 200)
+        self.rest("put", self.secret_url("dev", "outside"), {"value": "z"})
+        self.assertEqual(self.data("GET", "dev", "outside", bearer)[0], 403, "dev is in the built-in group")
+        self.az("rest", "--method", "delete", "--url", at_group["id"] + "?api-version=2022-04-01")
+        self.assertEqual(self.data("GET", "roleVault", "other", bearer)[0], 403)
+        # Scopes outside Coffer's model are refused in ARM's shape.
+        bad = self.az("rest", "--method", "get", "--url",
+                      f"{sub}/resourceGroups/g/providers/Microsoft.Web/sites/x/providers/Microsoft.Authorization"
+                      "/roleAssignments?api-version=2022-04-01", check=False)
+        self.assertIn("InvalidScope", bad.stderr)
+
+    def test_management_sdks(self):
+        """Debian's azure-mgmt-keyvault and azure-mgmt-authorization against the same surface."""
+        from azure.mgmt.authorization import AuthorizationManagementClient
+        from azure.mgmt.keyvault import KeyVaultManagementClient
+        from coffer_server import credential
+        cred = credential(self.server)
+        scopes = [self.server.authority + "/.default"]
+        kv = KeyVaultManagementClient(cred, self.subscription, base_url=self.base, credential_scopes=scopes,
+                                      connection_verify=self.server.ca_file)
+        made = kv.vaults.begin_create_or_update("myResourceGroup", "sdkVault", {
+            "location": "eastus", "properties": {"tenant_id": self.server.dev["tenantId"],
+                                                 "sku": {"family": "A", "name": "premium"},
+                                                 "enable_rbac_authorization": True}}).result()
+        self.assertEqual((made.name, made.properties.sku.name), ("sdkVault", "premium"))
+        self.assertEqual(made.properties.vault_uri, f"https://sdkvault.{self.vault_suffix}/")
+        self.assertIn("sdkVault", [v.name for v in kv.vaults.list_by_resource_group("myResourceGroup")])
+        kv.vaults.delete("myResourceGroup", "sdkVault")
+        self.assertEqual([v.name for v in kv.vaults.list_deleted() if v.name == "sdkVault"], ["sdkVault"])
+        kv.vaults.begin_purge_deleted("sdkVault", "eastus").result()
+        self.assertEqual(kv.vaults.check_name_availability({"name": "sdkVault"}).name_available, True)
+        auth = AuthorizationManagementClient(cred, self.subscription, base_url=self.base, credential_scopes=scopes,
+                                             connection_verify=self.server.ca_file)
+        roles = list(auth.role_definitions.list(f"/subscriptions/{self.subscription}",
+                                                filter="roleName eq 'Key Vault Contributor'"))
+        self.assertEqual([r.role_name for r in roles], ["Key Vault Contributor"])
+        kv.close()
+        auth.close()
+
 
 if __name__ == "__main__":
     unittest.main()

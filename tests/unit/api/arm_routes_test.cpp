@@ -1,5 +1,6 @@
 // The ARM routes served before any resource exists: the cloud metadata, the
-// tenant's one subscription, and ARM's errors for what is refused.
+// tenant's one subscription, ARM's errors for what is refused, and how ARM
+// writes role-management scopes.
 #include "api/arm_routes.hpp"
 
 #include <gtest/gtest.h>
@@ -105,6 +106,36 @@ TEST(ArmRoutes, OnlyArmPathsAreClaimedAndOnlyTheMetadataIsPublic) {
   EXPECT_FALSE(is_arm_path(t("/coffer/admin/vaults")));
   EXPECT_TRUE(is_public_arm_path(t("/metadata/endpoints")));
   EXPECT_FALSE(is_public_arm_path(t("/subscriptions")));
+}
+
+TEST(ArmRoutes, RoleManagementScopesMapBothWays) {
+  const ScopeForm form = arm_scope_form(kCtx);
+  const std::string sub = "/subscriptions/" + subscription_id_of(kCtx.tenant_id);
+  const std::pair<std::string, std::string> both_ways[] = {
+      {sub, "/"},
+      {sub + "/resourceGroups/my-group", "/resourcegroups/my-group"},
+      // With no vault registry, a vault shows in the built-in group.
+      {sub + "/resourceGroups/coffer/providers/Microsoft.KeyVault/vaults/app", "/vaults/app"},
+      {sub + "/resourceGroups/coffer/providers/Microsoft.KeyVault/vaults/app/secrets/db", "/vaults/app/secrets/db"},
+  };
+  for (const auto& [arm, coffer] : both_ways) {
+    auto parsed = form.parse(arm);
+    ASSERT_TRUE(parsed.ok()) << arm << ": " << parsed.status().message();
+    EXPECT_EQ(*parsed, coffer);
+    EXPECT_EQ(form.show(coffer), arm);
+  }
+  EXPECT_EQ(*form.parse(sub + "/RESOURCEGROUPS/G/providers/microsoft.keyvault/VAULTS/App/Keys/K"),
+            "/vaults/app/keys/k");
+  EXPECT_EQ(form.definitions_prefix, sub);
+  EXPECT_EQ(form.parse("/subscriptions/00000000-0000-0000-0000-000000000000").status().reason(),
+            "SubscriptionNotFound");
+  EXPECT_EQ(form.parse("/").status().reason(), "SubscriptionNotFound");
+  for (const std::string& other : {sub + "/resourceGroups/g/providers/Microsoft.Web/sites/x",
+                                   sub + "/resourceGroups/g/providers/Microsoft.KeyVault/vaults/v/storage/s",
+                                   sub + "/providers/Microsoft.KeyVault"}) {
+    EXPECT_EQ(form.parse(other).status().code(), Code::kBadParameter) << other;
+  }
+  EXPECT_EQ(form.parse(sub + "/resourceGroups/bad%20name").status().code(), Code::kBadParameter);
 }
 
 }  // namespace

@@ -1,12 +1,14 @@
 // The Graph reads az makes, on a real store: /me for a service principal,
-// the $filter forms (with OData quoting) and refusals for anything else —
-// malformed filters get Graph's 400, never a crash.
+// the $filter forms (with OData quoting), groups, directoryObjects/getByIds,
+// and refusals for anything else — malformed filters and bodies get Graph's
+// 400, never a crash.
 #include "api/graph_routes.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <set>
 
 #include "common/clock.hpp"
 #include "crypto/random.hpp"
@@ -27,8 +29,12 @@ class GraphRoutesTest : public ::testing::Test {
     principals_ = std::make_unique<auth::ServicePrincipalRegistry>(*store_, clock_, "tenant-1");
     alice_ = principals_->create("alice").value().principal;
     quoted_ = principals_->create("o'brien").value().principal;
+    rbac_ = std::make_unique<auth::RbacRegistry>(*store_);
+    ASSERT_TRUE(rbac_->load().ok());
+    readers_ = rbac_->create_group("readers").value();
   }
   void TearDown() override {
+    rbac_.reset();
     principals_.reset();
     store_.reset();
     fs::remove_all(dir_);
@@ -39,7 +45,16 @@ class GraphRoutesTest : public ::testing::Test {
     req.target = target;
     auto parsed = parse_target(target);
     EXPECT_TRUE(parsed.ok()) << target;
-    return route_graph(req, *parsed, GraphContext{"https://localhost:8443", principals_.get()}).run();
+    return route_graph(req, *parsed, GraphContext{"https://localhost:8443", principals_.get(), rbac_.get()}).run();
+  }
+  http::Response post(const std::string& target, const std::string& body) {
+    http::Request req;
+    req.method = "POST";
+    req.target = target;
+    req.body = body;
+    auto parsed = parse_target(target);
+    EXPECT_TRUE(parsed.ok()) << target;
+    return route_graph(req, *parsed, GraphContext{"https://localhost:8443", principals_.get(), rbac_.get()}).run();
   }
   std::vector<std::string> app_ids(const std::string& filter) {
     auto r = get("/v1.0/servicePrincipals?$filter=" + filter);
@@ -58,6 +73,8 @@ class GraphRoutesTest : public ::testing::Test {
   ManualClock clock_{1'700'000'000};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<auth::ServicePrincipalRegistry> principals_;
+  std::unique_ptr<auth::RbacRegistry> rbac_;
+  auth::Group readers_;
   auth::Principal alice_, quoted_;
 };
 
@@ -101,8 +118,48 @@ TEST_F(GraphRoutesTest, ByObjectIdAndRefusals) {
   http::Request post;
   post.method = "POST";
   post.target = "/v1.0/servicePrincipals";
-  auto refused = route_graph(post, parse_target(post.target).value(), GraphContext{"x", principals_.get()}).run();
+  auto refused =
+      route_graph(post, parse_target(post.target).value(), GraphContext{"x", principals_.get(), nullptr}).run();
   EXPECT_EQ(refused.status, 405);
+}
+
+TEST_F(GraphRoutesTest, GroupsByFilterAndId) {
+  ASSERT_TRUE(rbac_->create_group("writers").ok());
+  auto all = get("/v1.0/groups");
+  ASSERT_EQ(all.status, 200);
+  EXPECT_EQ(json::parse(all.body).at("value").as_array().size(), 2u);
+  auto one = get("/v1.0/groups?$filter=displayName%20eq%20'readers'");
+  ASSERT_EQ(one.status, 200) << one.body;
+  const json::value found = json::parse(one.body);
+  ASSERT_EQ(found.at("value").as_array().size(), 1u);
+  EXPECT_EQ(found.at("value").at(0).at("id").as_string(), readers_.object_id);
+  EXPECT_EQ(found.at("value").at(0).at("@odata.type").as_string(), "#microsoft.graph.group");
+  EXPECT_EQ(json::parse(get("/v1.0/groups/" + readers_.object_id).body).at("displayName").as_string(), "readers");
+  EXPECT_EQ(error_code(get("/v1.0/groups/" + alice_.object_id)), "Request_ResourceNotFound");
+  EXPECT_EQ(error_code(get("/v1.0/groups?$filter=appId%20eq%20'x'")), "Request_UnsupportedQuery");
+}
+
+TEST_F(GraphRoutesTest, GetByIdsFindsPrincipalsAndGroupsOfTheAskedTypes) {
+  auto ids_of = [&](const http::Response& r) {
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::set<std::string> out;
+    if (r.status != 200) return out;
+    const json::value body = json::parse(r.body);
+    for (const auto& v : body.at("value").as_array()) out.emplace(v.at("id").as_string());
+    return out;
+  };
+  const std::string nobody = "00000000-0000-4000-8000-000000000000";
+  const std::string ids = "[\"" + alice_.object_id + "\", \"" + readers_.object_id + "\", \"" + nobody + "\"]";
+  EXPECT_EQ(ids_of(post("/v1.0/directoryObjects/getByIds", "{\"ids\": " + ids + "}")),
+            (std::set<std::string>{alice_.object_id, readers_.object_id}));
+  EXPECT_EQ(
+      ids_of(post("/v1.0/directoryObjects/getByIds", "{\"ids\": " + ids + ", \"types\": [\"servicePrincipal\"]}")),
+      (std::set<std::string>{alice_.object_id}));
+  EXPECT_EQ(ids_of(post("/v1.0/directoryObjects/getByIds", "{\"ids\": []}")), std::set<std::string>{});
+  for (const char* bad : {"", "[]", "{\"ids\": \"x\"}", "{\"types\": []}", "{\"ids\": [1]}"}) {
+    auto r = post("/v1.0/directoryObjects/getByIds", bad);
+    EXPECT_EQ(r.status, 400) << bad;
+  }
 }
 
 }  // namespace

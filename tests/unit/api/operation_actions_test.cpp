@@ -168,7 +168,6 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
   }
 
   auth::Principal caller{"tenant", "oid", "appid", ""};
-  RbacContext rctx{*rbac_, *authorizer_, caller};
   const std::tuple<const char*, const char*, const char*, const char*> rbac_requests[] = {
       {"GET", "//providers/Microsoft.Authorization/roleDefinitions", "", "/"},
       {"GET", "/vaults/App/providers/Microsoft.Authorization/roleDefinitions/x", "", "/vaults/app"},
@@ -184,7 +183,9 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
     req.target = std::string(path) + "?api-version=7.4";
     auto target = parse_target(req.target).value();
     ASSERT_TRUE(is_rbac_path(target)) << path;
-    check(route_rbac(req, target, prefix, rctx), std::string(method) + " " + path, scope);
+    const ScopeForm form = coffer_scope_form(prefix);
+    RbacContext rctx{*rbac_, *authorizer_, caller, form};
+    check(route_rbac(req, target, rctx), std::string(method) + " " + path, scope);
   }
 
   // Every secret, key, vault, group and role operation of the table has a route.

@@ -525,6 +525,31 @@ TEST_F(RbacRegistryTest, AccessPoliciesAreStoredIndexedAndSharedAcrossServers) {
   EXPECT_TRUE(rbac_->access_policies(vault)->empty());
 }
 
+TEST_F(RbacRegistryTest, AResourceGroupAssignmentCoversTheVaultsInTheGroup) {
+  EXPECT_EQ(*normalize_scope("/resourceGroups/My(Group).1"), "/resourcegroups/my(group).1");
+  EXPECT_FALSE(normalize_scope("/resourceGroups/a/b").ok());
+  EXPECT_FALSE(normalize_scope("/resourceGroups/ends.").ok());
+  assign(alice_, kKeyVaultSecretsUserRoleId, "/resourceGroups/Team");
+  int lookups = 0;
+  Authorizer authorizer(kTenant, *rbac_, [&](std::string_view vault) {
+    ++lookups;
+    return vault == "app" ? std::string("team") : vault == "elsewhere" ? std::string("other") : std::string();
+  });
+  const Principal alice{kTenant, alice_, "app-a", "alice"};
+  EXPECT_TRUE(authorizer.authorize(alice, kGetSecret, "/vaults/app/secrets/db").ok());
+  EXPECT_FALSE(authorizer.authorize(alice, kGetSecret, "/vaults/elsewhere/secrets/db").ok());
+  EXPECT_FALSE(authorizer.authorize(alice, kGetSecret, "/vaults/gone/secrets/db").ok());
+  EXPECT_FALSE(authorizer.authorize(alice, kSetSecret, "/vaults/app/secrets/db").ok()) << "the role still decides";
+  EXPECT_EQ(lookups, 4);
+  assign(alice_, kKeyVaultSecretsUserRoleId, "/");
+  EXPECT_TRUE(authorizer.authorize(alice, kGetSecret, "/vaults/elsewhere/secrets/db").ok());
+  EXPECT_EQ(lookups, 4) << "no lookup when the scope itself is covered";
+  Authorizer without_groups(kTenant, *rbac_);
+  ASSERT_TRUE(rbac_->delete_assignments_within("/").ok());
+  assign(alice_, kKeyVaultSecretsUserRoleId, "/resourceGroups/Team");
+  EXPECT_FALSE(without_groups.authorize(alice, kGetSecret, "/vaults/app/secrets/db").ok());
+}
+
 TEST_F(RbacRegistryTest, AuthorizerAppliesAccessPoliciesWithAkvsRefusal) {
   const std::string vault = crypto::new_guid();
   ASSERT_TRUE(rbac_->set_access_policies(vault, {policy(kTenant, alice_, {"get"})}).ok());

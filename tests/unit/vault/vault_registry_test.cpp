@@ -72,10 +72,11 @@ TEST_F(VaultRegistryTest, RecordsWrittenBeforeTheArmFieldsReadAsAdminVaults) {
   RecordWriter w;  // the fields of a record as earlier servers wrote it
   w.bytes(1, "old").bytes(2, "0f1e2d3c-0000-4000-8000-000000000001").i64(3, 30).boolean(4, true).i64(5, 1);
   w.bytes(6, "kek");
-  ASSERT_TRUE(store_->write([&](store::WriteTxn& txn) {
-                      COFFER_RETURN_IF_ERROR(txn.put(keys::vault("old"), w.data()));
-                      return txn.put("meta/vault-marker", "");
-                    })
+  ASSERT_TRUE(store_
+                  ->write([&](store::WriteTxn& txn) {
+                    COFFER_RETURN_IF_ERROR(txn.put(keys::vault("old"), w.data()));
+                    return txn.put("meta/vault-marker", "");
+                  })
                   .ok());
   auto v = registry_->find("old");
   ASSERT_TRUE(v.ok()) << v.status().message();
@@ -116,10 +117,8 @@ TEST_F(VaultRegistryTest, UpdatesFollowAkvsRules) {
   EXPECT_TRUE(registry_->find("upd")->rbac_authorization);
   const std::vector<std::function<void(VaultInfo&)>> refused = {
       [](VaultInfo& v) { v.purge_protection = false; },  // irreversible
-      [](VaultInfo& v) { v.retention_days = 91; },
-      [](VaultInfo& v) { v.sku = "free"; },
-      [](VaultInfo& v) { v.location = "westeurope"; },
-      [](VaultInfo& v) { v.resource_group = "elsewhere"; },
+      [](VaultInfo& v) { v.retention_days = 91; },      [](VaultInfo& v) { v.sku = "free"; },
+      [](VaultInfo& v) { v.location = "westeurope"; },  [](VaultInfo& v) { v.resource_group = "elsewhere"; },
   };
   for (const auto& edit : refused) {
     auto r = registry_->update("upd", [&](VaultInfo& v) {
@@ -143,8 +142,7 @@ TEST_F(VaultRegistryTest, UpdatesFollowAkvsRules) {
   EXPECT_EQ(same->name, "upd");
   EXPECT_EQ(same->id, kept->id);
   EXPECT_EQ(same->wrapped_kek, kept->wrapped_kek);
-  EXPECT_EQ(registry_->update("nope", [](VaultInfo&) { return Status::Ok(); }).status().code(),
-            Code::kVaultNotFound);
+  EXPECT_EQ(registry_->update("nope", [](VaultInfo&) { return Status::Ok(); }).status().code(), Code::kVaultNotFound);
 }
 
 TEST_F(VaultRegistryTest, SoftDeleteHidesTheVaultKeepsItsNameAndRecovers) {
