@@ -16,7 +16,10 @@ json::object vault_json(const vault::VaultInfo& v, const AdminContext& ctx) {
                       {"retentionDays", v.retention_days},
                       {"purgeProtection", v.purge_protection},
                       {"recoveryLevel", v.recovery_level()},
-                      {"created", v.created}};
+                      {"created", v.created},
+                      {"resourceGroup", v.resource_group},
+                      {"location", v.location},
+                      {"enableRbacAuthorization", v.rbac_authorization}};
 }
 
 json::object principal_json(const auth::Principal& p) {

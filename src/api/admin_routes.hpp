@@ -2,7 +2,8 @@
 // token for the authority audience, authorized like every other request):
 //   GET    /coffer/admin/vaults                      list vaults
 //   PUT    /coffer/admin/vaults/{name}               create {retentionDays?, purgeProtection?} → 201
-//   GET    /coffer/admin/vaults/{name}               show
+//   GET    /coffer/admin/vaults/{name}               show (with its ARM resource group and location,
+//                                                    and whether RBAC or access policies authorize it)
 //   DELETE /coffer/admin/vaults/{name}               delete the vault and all its objects → 204
 //                                                    (403 under purge protection while it holds any)
 //   GET    /coffer/admin/service-principals          list

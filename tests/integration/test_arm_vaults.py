@@ -80,6 +80,9 @@ class ArmVaultTest(unittest.TestCase):
         self.assertEqual(props["softDeleteRetentionInDays"], 90)
         self.assertEqual([(p["objectId"], p["permissions"]["secrets"]) for p in props["accessPolicies"]],
                          [(self.me, ["all"])])
+        shown = admin(self.server, "GET", "/vaults/myKeyVault").json()  # Coffer's admin API sees the same vault
+        self.assertEqual((shown["resourceGroup"], shown["location"], shown["enableRbacAuthorization"]),
+                         ("myResourceGroup", "eastus", False))
         # The data plane of the new vault, by the policy az wrote.
         self.rest("put", self.secret_url("myKeyVault", "my-secret"), {"value": "super-secret-value"})
         got = json.loads(self.rest("get", self.secret_url("myKeyVault", "my-secret")).stdout)
