@@ -57,7 +57,7 @@ integration: build
 # targets under ASan+UBSan (above). tsan: GCC's ThreadSanitizer (-O1 -g1, warnings as errors) over
 # the unit tests of every layer but the single-threaded CLI; it also builds the server, so GCC's
 # warnings cover all of the production code.
-TSAN_LAYERS = common crypto store audit vault auth http api server csi
+TSAN_LAYERS = common crypto store seal audit vault auth http api server csi
 
 sanitize: asan tsan
 

@@ -38,9 +38,9 @@ std::string check_of(std::string_view bytes) { return sha256(bytes).substr(0, kC
 std::uint8_t gf_mul(std::uint8_t a, std::uint8_t b) {
   std::uint8_t product = 0;
   for (int i = 0; i < 8; ++i) {
-    product ^= static_cast<std::uint8_t>(-(b & 1) & a);                  // add a when b's low bit is set
-    const std::uint8_t carry = static_cast<std::uint8_t>(-(a >> 7));      // 0xff when a's top bit is set
-    a = static_cast<std::uint8_t>((a << 1) ^ (carry & 0x1b));            // a·x mod x^8+x^4+x^3+x+1
+    product ^= static_cast<std::uint8_t>(-(b & 1) & a);               // add a when b's low bit is set
+    const std::uint8_t carry = static_cast<std::uint8_t>(-(a >> 7));  // 0xff when a's top bit is set
+    a = static_cast<std::uint8_t>((a << 1) ^ (carry & 0x1b));         // a·x mod x^8+x^4+x^3+x+1
     b >>= 1;
   }
   return product;
@@ -49,7 +49,7 @@ std::uint8_t gf_mul(std::uint8_t a, std::uint8_t b) {
 std::uint8_t gf_inverse(std::uint8_t a) {
   // a^254 = a^-1 in GF(2^8) (and 0 for 0): a fixed sequence of multiplications.
   std::uint8_t result = 1;
-  std::uint8_t power = a;  // a^(2^i)
+  std::uint8_t power = a;        // a^(2^i)
   for (int i = 1; i < 8; ++i) {  // 254 = 0b11111110: the powers a^2 … a^128
     power = gf_mul(power, power);
     result = gf_mul(result, power);

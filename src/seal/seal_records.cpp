@@ -1,0 +1,102 @@
+#include "seal/seal_records.hpp"
+
+#include "common/record_codec.hpp"
+#include "crypto/aead.hpp"
+
+namespace coffer::seal {
+namespace {
+
+constexpr std::string_view kConfigKey = "seal/config";
+constexpr std::string_view kRootKey = "seal/root";
+
+enum ConfigField : uint8_t { kVersion = 1, kClusterId, kType, kShares, kThreshold, kKeysetId, kGeneration };
+
+std::string encode_config(const SealConfig& c) {
+  RecordWriter w;
+  w.i64(kVersion, 1).bytes(kClusterId, c.cluster_id).bytes(kType, seal_type_name(c.type));
+  w.i64(kShares, c.shares).i64(kThreshold, c.threshold).i64(kKeysetId, c.keyset_id);
+  w.i64(kGeneration, c.active_generation);
+  return w.take();
+}
+
+Result<SealConfig> decode_config(std::string_view data) {
+  auto r = RecordReader::parse(data);
+  if (!r || r->i64(kVersion) != 1) return Status(Code::kInternal, "seal/config is corrupt or of a newer format");
+  SealConfig c;
+  c.cluster_id = r->bytes(kClusterId);
+  const std::string type = r->bytes(kType);
+  if (type == "keyfile") {
+    c.type = SealType::kKeyfile;
+  } else if (type == "shamir") {
+    c.type = SealType::kShamir;
+  } else {
+    return Status(Code::kInternal, "seal/config names an unknown seal type '" + type.substr(0, 20) + "'");
+  }
+  c.shares = int(r->i64(kShares));
+  c.threshold = int(r->i64(kThreshold));
+  c.keyset_id = std::uint32_t(r->i64(kKeysetId));
+  c.active_generation = int(r->i64(kGeneration, 1));
+  return c;
+}
+
+std::string root_ad(const std::string& cluster_id) { return "coffer/seal/v1/" + cluster_id + "/seal/root"; }
+
+}  // namespace
+
+const char* seal_type_name(SealType type) { return type == SealType::kShamir ? "shamir" : "keyfile"; }
+
+Result<std::optional<SealRecords>> read_seal_records(store::Store& store) {
+  std::optional<SealRecords> out;
+  COFFER_RETURN_IF_ERROR(store.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto config, txn.get(kConfigKey));
+    if (!config) return Status::Ok();
+    COFFER_ASSIGN_OR_RETURN(auto root, txn.get(kRootKey));
+    if (!root) return Status(Code::kInternal, "seal/config exists without seal/root");
+    COFFER_ASSIGN_OR_RETURN(SealConfig c, decode_config(config->value));
+    out = SealRecords{std::move(c), std::move(root->value), config->revision};
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status write_seal_records(store::Store& store, const SealConfig& config, std::string_view root_blob,
+                          int64_t expected_revision) {
+  Status st = store.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.put_if(kConfigKey, encode_config(config), expected_revision));
+    return txn.put(kRootKey, root_blob);
+  });
+  if (st.code() == Code::kConflict) {
+    return Status(Code::kConflict, "The seal was changed meanwhile (by another server?); nothing was written.",
+                  "SealChanged");
+  }
+  return st;
+}
+
+Result<std::string> seal_root_keys(const SecureString& unseal_key, const std::string& cluster_id,
+                                   const RootKeys& keys) {
+  std::map<std::string, std::string> entries;
+  for (const auto& [generation, key] : keys) entries[std::to_string(generation)] = key.str();
+  RecordWriter w;
+  w.map(1, entries);
+  SecureString plain(w.take());
+  for (auto& [g, k] : entries) secure_wipe(k.data(), k.size());
+  return crypto::aead_seal(unseal_key, plain.view(), root_ad(cluster_id));
+}
+
+Result<RootKeys> open_root_keys(const SecureString& unseal_key, const std::string& cluster_id,
+                                std::string_view blob) {
+  auto plain = crypto::aead_open(unseal_key, blob, root_ad(cluster_id));
+  if (!plain.ok()) {
+    return Status(Code::kBadParameter, "The unseal key does not open this server's root keys.", "UnsealKeyWrong");
+  }
+  auto r = RecordReader::parse(plain->view());
+  if (!r) return Status(Code::kInternal, "seal/root decrypted to a corrupt record");
+  RootKeys keys;
+  for (auto& [g, k] : r->map(1)) {
+    keys.emplace(std::stoi(g), SecureString(std::move(k)));
+    secure_wipe(k.data(), k.size());
+  }
+  return keys;
+}
+
+}  // namespace coffer::seal

@@ -1,0 +1,58 @@
+// The records of the seal, kept in the store outside the barrier
+// (SEAL-SPEC.md §1.1): "seal/config", plaintext — which model protects the
+// root keys and its parameters — and "seal/root", the root keys (generation
+// → 32-byte key) encrypted with AES-256-GCM under the unseal key U with
+// associated data "coffer/seal/v1/<cluster_id>/seal/root", so a blob copied
+// from another cluster or record never opens. Neither holds a key in clear.
+// Both are written together, compare-and-set on the config's revision, so a
+// crash or a racing replica leaves the old pair or the new one, never a mix.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "common/secure_memory.hpp"
+#include "common/status.hpp"
+#include "store/store.hpp"
+
+namespace coffer::seal {
+
+enum class SealType { kKeyfile, kShamir };
+
+const char* seal_type_name(SealType type);  // "keyfile", "shamir"
+
+struct SealConfig {
+  std::string cluster_id;  // GUID drawn at initialization
+  SealType type = SealType::kKeyfile;
+  int shares = 0;               // shamir: N
+  int threshold = 0;            // shamir: K
+  std::uint32_t keyset_id = 0;  // shamir: the set the current shares belong to
+  int active_generation = 1;
+};
+
+// Generation → root key (32 bytes). Wiped when dropped.
+using RootKeys = std::map<int, SecureString>;
+
+struct SealRecords {
+  SealConfig config;
+  std::string root_blob;  // AEAD(U, encoded RootKeys)
+  int64_t revision = 0;   // of seal/config, for compare-and-set
+};
+
+// nullopt when the store was never initialized.
+Result<std::optional<SealRecords>> read_seal_records(store::Store& store);
+// Writes both records if seal/config is still at `expected_revision` (0: absent);
+// kConflict (reason "SealChanged") otherwise, writing nothing.
+Status write_seal_records(store::Store& store, const SealConfig& config, std::string_view root_blob,
+                          int64_t expected_revision);
+
+// Encrypts / decrypts the root keys under `unseal_key` (32 bytes) for `cluster_id`.
+// open: kBadParameter (reason "UnsealKeyWrong") when the key does not open the blob.
+Result<std::string> seal_root_keys(const SecureString& unseal_key, const std::string& cluster_id,
+                                   const RootKeys& keys);
+Result<RootKeys> open_root_keys(const SecureString& unseal_key, const std::string& cluster_id,
+                                std::string_view blob);
+
+}  // namespace coffer::seal

@@ -1,0 +1,182 @@
+#include "seal/seal_state.hpp"
+
+#include "crypto/random.hpp"
+
+namespace coffer::seal {
+namespace {
+
+constexpr std::size_t kKeySize = 32;
+constexpr int64_t kProgressTimeoutSeconds = 15 * 60;
+
+std::uint32_t random_u32() {
+  const SecureString b = crypto::random_bytes(4);
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<std::uint8_t>(b.data()[i]);
+  return v;
+}
+
+}  // namespace
+
+SealState::SealState(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+Status SealState::load() {
+  COFFER_ASSIGN_OR_RETURN(auto records, read_seal_records(store_));
+  MutexLock lock(mu_);
+  records_ = std::move(records);
+  return Status::Ok();
+}
+
+SealStatus SealState::status() const {
+  MutexLock lock(mu_);
+  SealStatus s;
+  s.initialized = records_.has_value();
+  s.sealed = keys_.empty();
+  s.last_error = last_error_;
+  if (!records_) return s;
+  s.type = records_->config.type;
+  s.shares = records_->config.shares;
+  s.threshold = records_->config.threshold;
+  s.keyset_id = records_->config.keyset_id;
+  s.cluster_id = records_->config.cluster_id;
+  const bool expired = !parts_.empty() && clock_.now() - last_part_at_ > kProgressTimeoutSeconds;
+  s.progress = expired ? 0 : int(parts_.size());
+  s.nonce = expired ? "" : nonce_;
+  return s;
+}
+
+Status SealState::open_locked(const SecureString& unseal_key) {
+  auto keys = open_root_keys(unseal_key, records_->config.cluster_id, records_->root_blob);
+  if (!keys.ok()) return keys.status();
+  if (keys->count(records_->config.active_generation) == 0) {
+    return Status(Code::kInternal, "seal/root lacks the active root key generation");
+  }
+  keys_ = std::move(*keys);
+  last_error_.clear();
+  return Status::Ok();
+}
+
+Status SealState::unseal_with_key(const SecureString& file_key) {
+  if (file_key.size() != kKeySize) return bad_parameter("The key file must hold exactly 32 bytes.");
+  MutexLock lock(mu_);
+  if (!records_) {
+    SealConfig config;
+    config.cluster_id = crypto::new_guid();
+    RootKeys keys;
+    keys.emplace(1, file_key);  // today's stores: the file key is the root key, generation 1
+    COFFER_ASSIGN_OR_RETURN(std::string blob, seal_root_keys(file_key, config.cluster_id, keys));
+    Status st = write_seal_records(store_, config, blob, 0);
+    if (st.code() == Code::kConflict) {  // another server initialized it meanwhile: use what it wrote
+      COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+    } else {
+      COFFER_RETURN_IF_ERROR(st);
+      records_ = SealRecords{config, blob, 0};
+      COFFER_ASSIGN_OR_RETURN(auto written, read_seal_records(store_));
+      records_ = std::move(written);
+    }
+  }
+  if (records_->config.type != SealType::kKeyfile) {
+    return Status(Code::kConflict,
+                  std::string("This store is sealed with '") + seal_type_name(records_->config.type) +
+                      "', not with a key file: unseal it with 'coffer operator unseal'.",
+                  "SealTypeMismatch");
+  }
+  Status st = open_locked(file_key);
+  if (!st.ok()) last_error_ = st.message();
+  return st;
+}
+
+Result<std::vector<SecureString>> SealState::init_shamir(int shares, int threshold) {
+  const SecureString unseal_key = crypto::random_bytes(kKeySize);
+  COFFER_ASSIGN_OR_RETURN(auto parts, crypto::shamir::split(unseal_key.view(), shares, threshold));
+  MutexLock lock(mu_);
+  SealConfig config;
+  RootKeys keys;
+  int64_t expected = 0;
+  if (!records_) {
+    config.cluster_id = crypto::new_guid();
+    keys.emplace(1, crypto::random_bytes(kKeySize));
+  } else if (records_->config.type == SealType::kKeyfile && !keys_.empty()) {
+    config = records_->config;  // a migration: the same cluster and root keys
+    keys = keys_;
+    expected = records_->revision;
+  } else {
+    return Status(Code::kConflict,
+                  records_->config.type == SealType::kShamir
+                      ? "This server is already initialized with Shamir shares; use rekey for new ones."
+                      : "Unseal the key-file store before moving it to Shamir shares.",
+                  "AlreadyInitialized");
+  }
+  config.type = SealType::kShamir;
+  config.shares = shares;
+  config.threshold = threshold;
+  config.keyset_id = random_u32();
+  COFFER_ASSIGN_OR_RETURN(std::string blob, seal_root_keys(unseal_key, config.cluster_id, keys));
+  COFFER_RETURN_IF_ERROR(write_seal_records(store_, config, blob, expected));
+  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+  keys_ = std::move(keys);
+  drop_progress_locked();
+  std::vector<SecureString> out;
+  for (const auto& p : parts) out.push_back(crypto::shamir::encode(config.keyset_id, p));
+  return out;
+}
+
+Status SealState::submit_share(std::string_view share_text) {
+  MutexLock lock(mu_);
+  if (!records_) {
+    return Status(Code::kConflict, "This server is not initialized: run 'coffer operator init'.", "NotInitialized");
+  }
+  if (records_->config.type != SealType::kShamir) {
+    return Status(Code::kConflict, "This server is not sealed with Shamir shares.", "SealTypeMismatch");
+  }
+  if (!keys_.empty()) return Status::Ok();  // already unsealed: nothing to do
+  if (!parts_.empty() && clock_.now() - last_part_at_ > kProgressTimeoutSeconds) drop_progress_locked();
+  COFFER_ASSIGN_OR_RETURN(auto decoded, crypto::shamir::decode(share_text, kKeySize));
+  if (decoded.keyset_id != records_->config.keyset_id) {
+    return bad_parameter("That share belongs to key set " + std::to_string(decoded.keyset_id) +
+                         "; the current key set is " + std::to_string(records_->config.keyset_id) + ".");
+  }
+  for (const auto& p : parts_) {
+    if (p.x == decoded.share.x && constant_time_equal(p.y.view(), decoded.share.y.view())) return Status::Ok();
+  }
+  if (parts_.empty()) nonce_ = crypto::new_guid();
+  parts_.push_back(std::move(decoded.share));
+  last_part_at_ = clock_.now();
+  if (int(parts_.size()) < records_->config.threshold) return Status::Ok();
+  // At the threshold the parts are dropped whether they work or not.
+  auto unseal_key = crypto::shamir::combine(parts_);
+  drop_progress_locked();
+  Status st = unseal_key.ok() ? open_locked(*unseal_key) : unseal_key.status();
+  if (!st.ok()) {
+    last_error_ = "invalid shares: they do not open the root keys";
+    return Status(Code::kBadParameter, "Invalid shares: the combined key does not open the root keys; progress "
+                                       "is back to 0.", "InvalidShares");
+  }
+  return Status::Ok();
+}
+
+void SealState::reset() {
+  MutexLock lock(mu_);
+  drop_progress_locked();
+}
+
+void SealState::drop_progress_locked() {
+  parts_.clear();  // each Share's y wipes itself
+  nonce_.clear();
+  last_part_at_ = 0;
+}
+
+void SealState::seal() {
+  MutexLock lock(mu_);
+  keys_.clear();  // SecureStrings wipe themselves
+  drop_progress_locked();
+}
+
+Result<SecureString> SealState::root_key() const {
+  MutexLock lock(mu_);
+  if (keys_.empty() || !records_) return Status(Code::kUnavailable, "Coffer is sealed.");
+  auto it = keys_.find(records_->config.active_generation);
+  if (it == keys_.end()) return Status(Code::kInternal, "the active root key generation is missing");
+  return it->second;
+}
+
+}  // namespace coffer::seal

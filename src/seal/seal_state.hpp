@@ -1,0 +1,96 @@
+// SealState: whether this server holds the root keys, and how it comes to
+// (SEAL-SPEC.md §1.2–§1.5). Three states: uninitialized (no seal/config),
+// sealed, unsealed. Two models so far:
+//  - keyfile: the unseal key U is the server's key file. A store that was
+//    never initialized is initialized at the first unseal with the file key
+//    as root key generation 1, so stores made before seals existed carry on
+//    unchanged.
+//  - shamir: U is random and split into N shares, threshold K; init returns
+//    the shares once (uninitialized store, or an unsealed keyfile store,
+//    whose root keys are kept — a migration). Operators hand shares in one at
+//    a time; progress lives in memory only, under a nonce: a duplicate share
+//    is not counted, a malformed one is refused at once, reset() or 15
+//    minutes without a share drop it, and at K the combined key must open
+//    seal/root — if not, progress returns to 0 ("invalid shares").
+// seal() wipes the keys. Shares and keys are kept in wiping buffers and never
+// logged. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/secure_memory.hpp"
+#include "common/status.hpp"
+#include "common/thread_annotations.hpp"
+#include "crypto/shamir.hpp"
+#include "seal/seal_records.hpp"
+#include "store/store.hpp"
+
+namespace coffer::seal {
+
+struct SealStatus {
+  bool initialized = false;
+  bool sealed = true;
+  SealType type = SealType::kKeyfile;
+  int shares = 0;     // N (shamir)
+  int threshold = 0;  // K (shamir)
+  int progress = 0;   // shares handed in so far
+  std::string nonce;  // of the unseal attempt in progress; empty when none
+  std::uint32_t keyset_id = 0;
+  std::string cluster_id;
+  std::string last_error;  // why the last attempt failed; never a secret
+};
+
+class SealState {
+ public:
+  SealState(store::Store& store, const Clock& clock);
+  SealState(const SealState&) = delete;
+  SealState& operator=(const SealState&) = delete;
+
+  // Reads seal/config (call at start, and again to see another server's init).
+  Status load();
+  SealStatus status() const;
+
+  // keyfile: opens the root keys with the file key (32 bytes), initializing a
+  // new store first. kConflict (reason "SealTypeMismatch") for a store of another model;
+  // kBadParameter (reason "UnsealKeyWrong") for a key that does not open it.
+  Status unseal_with_key(const SecureString& file_key);
+
+  // shamir: initializes an uninitialized store (new root key), or migrates an
+  // unsealed keyfile store (same root keys). Returns the N shares as text —
+  // the only time they are ever shown. 2 ≤ K ≤ N ≤ 255 or 1 of 1.
+  Result<std::vector<SecureString>> init_shamir(int shares, int threshold);
+
+  // shamir: hands in one share. kBadParameter for a malformed share, a share of
+  // another key set (named), or — at the threshold — shares that do not open
+  // the root keys (progress back to 0). OK when counted (or a duplicate) or
+  // when it completed the unseal; status() tells which.
+  Status submit_share(std::string_view share_text);
+  // Drops the shares handed in so far.
+  void reset();
+
+  // Wipes the root keys; the server is sealed until unsealed again.
+  void seal();
+
+  // The active generation's root key; kUnavailable while sealed.
+  Result<SecureString> root_key() const;
+
+ private:
+  void drop_progress_locked() COFFER_REQUIRES(mu_);
+  Status open_locked(const SecureString& unseal_key) COFFER_REQUIRES(mu_);
+
+  store::Store& store_;
+  const Clock& clock_;
+  mutable Mutex mu_;
+  std::optional<SealRecords> records_ COFFER_GUARDED_BY(mu_);
+  RootKeys keys_ COFFER_GUARDED_BY(mu_);  // empty while sealed
+  std::vector<crypto::shamir::Share> parts_ COFFER_GUARDED_BY(mu_);
+  std::string nonce_ COFFER_GUARDED_BY(mu_);
+  int64_t last_part_at_ COFFER_GUARDED_BY(mu_) = 0;
+  std::string last_error_ COFFER_GUARDED_BY(mu_);
+};
+
+}  // namespace coffer::seal

@@ -1,0 +1,174 @@
+// SealState on a real store (SEAL-SPEC.md §1.2–§1.5, the unit part of S4):
+// a key-file store initializes itself at the first unseal with the file key
+// as root key; Shamir init returns N shares once; K shares unseal in any
+// order, duplicates are not counted, malformed shares are refused at once,
+// shares of another key set are named, wrong shares reset progress at K;
+// sealing wipes the keys; a second server sees the first one's init.
+#include "seal/seal_state.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "crypto/random.hpp"
+
+namespace coffer::seal {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SealStateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("coffer-seal-test-" + crypto::new_version_id());
+    fs::create_directories(dir_);
+    store_ = std::move(store::open_sqlite_store({(dir_ / "db").string()}).value());
+    seal_ = std::make_unique<SealState>(*store_, clock_);
+    ASSERT_TRUE(seal_->load().ok());
+  }
+  void TearDown() override {
+    seal_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  // A second server on the same store.
+  std::unique_ptr<SealState> other() {
+    auto s = std::make_unique<SealState>(*store_, clock_);
+    EXPECT_TRUE(s->load().ok());
+    return s;
+  }
+
+  fs::path dir_;
+  ManualClock clock_{1'700'000'000};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<SealState> seal_;
+};
+
+TEST_F(SealStateTest, AKeyFileStoreKeepsTheFileKeyAsItsRootKey) {
+  EXPECT_FALSE(seal_->status().initialized);
+  EXPECT_TRUE(seal_->status().sealed);
+  EXPECT_EQ(seal_->root_key().status().code(), Code::kUnavailable);
+  const SecureString file_key = crypto::random_bytes(32);
+  ASSERT_TRUE(seal_->unseal_with_key(file_key).ok());
+  EXPECT_TRUE(seal_->status().initialized);
+  EXPECT_FALSE(seal_->status().sealed);
+  EXPECT_EQ(seal_->root_key()->view(), file_key.view()) << "stores made before seals carry on unchanged";
+  auto second = other();
+  EXPECT_TRUE(second->status().initialized);
+  EXPECT_EQ(second->status().cluster_id, seal_->status().cluster_id);
+  auto wrong = second->unseal_with_key(crypto::random_bytes(32));
+  EXPECT_EQ(wrong.reason(), "UnsealKeyWrong");
+  EXPECT_TRUE(second->status().sealed);
+  EXPECT_FALSE(second->status().last_error.empty());
+  ASSERT_TRUE(second->unseal_with_key(file_key).ok());
+  seal_->seal();
+  EXPECT_TRUE(seal_->status().sealed);
+  EXPECT_EQ(seal_->root_key().status().code(), Code::kUnavailable);
+  EXPECT_EQ(seal_->unseal_with_key(SecureString("short")).code(), Code::kBadParameter);
+}
+
+TEST_F(SealStateTest, ShamirSharesUnsealInAnyOrderAndWrongOnesAreCaught) {
+  auto shares = seal_->init_shamir(5, 3);
+  ASSERT_TRUE(shares.ok()) << shares.status().message();
+  ASSERT_EQ(shares->size(), 5u);
+  const SecureString root = seal_->root_key().value();
+  EXPECT_FALSE(seal_->status().sealed) << "init leaves the server unsealed";
+  EXPECT_EQ(seal_->init_shamir(5, 3).status().reason(), "AlreadyInitialized");
+
+  for (const std::vector<int>& order : {std::vector<int>{0, 1, 2}, {4, 2, 0}, {3, 1, 4}}) {
+    auto server = other();
+    EXPECT_TRUE(server->status().sealed);
+    EXPECT_EQ(server->status().threshold, 3);
+    ASSERT_TRUE(server->submit_share((*shares)[order[0]].view()).ok());
+    ASSERT_TRUE(server->submit_share((*shares)[order[0]].view()).ok());
+    EXPECT_EQ(server->status().progress, 1) << "a duplicate is not counted";
+    const std::string nonce = server->status().nonce;
+    EXPECT_FALSE(nonce.empty());
+    ASSERT_TRUE(server->submit_share((*shares)[order[1]].view()).ok());
+    EXPECT_EQ(server->status().progress, 2);
+    EXPECT_EQ(server->status().nonce, nonce);
+    EXPECT_TRUE(server->status().sealed);
+    ASSERT_TRUE(server->submit_share((*shares)[order[2]].view()).ok());
+    EXPECT_FALSE(server->status().sealed);
+    EXPECT_EQ(server->root_key()->view(), root.view());
+    EXPECT_EQ(server->status().progress, 0);
+  }
+
+  auto server = other();
+  std::string typo((*shares)[0].view());
+  typo[10] = typo[10] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(server->submit_share(typo).code(), Code::kBadParameter);
+  EXPECT_EQ(server->status().progress, 0) << "refused at once, not counted";
+  // A share of another key set is named as such.
+  auto foreign = crypto::shamir::decode((*shares)[1].view(), 32).value();
+  const SecureString foreign_text = crypto::shamir::encode(foreign.keyset_id + 1, foreign.share);
+  auto refused = server->submit_share(foreign_text.view());
+  EXPECT_NE(refused.message().find("belongs to key set"), std::string::npos) << refused.message();
+  // Well-formed but wrong: caught at the threshold, progress back to 0.
+  auto tampered = crypto::shamir::decode((*shares)[2].view(), 32).value();
+  tampered.share.y.data()[0] ^= 1;
+  const SecureString tampered_text = crypto::shamir::encode(tampered.keyset_id, tampered.share);
+  ASSERT_TRUE(server->submit_share((*shares)[0].view()).ok());
+  ASSERT_TRUE(server->submit_share((*shares)[1].view()).ok());
+  auto invalid = server->submit_share(tampered_text.view());
+  EXPECT_EQ(invalid.reason(), "InvalidShares");
+  EXPECT_TRUE(server->status().sealed);
+  EXPECT_EQ(server->status().progress, 0);
+  EXPECT_FALSE(server->status().last_error.empty());
+  // Reset, and 15 minutes without a share, drop the progress.
+  ASSERT_TRUE(server->submit_share((*shares)[0].view()).ok());
+  server->reset();
+  EXPECT_EQ(server->status().progress, 0);
+  ASSERT_TRUE(server->submit_share((*shares)[0].view()).ok());
+  ASSERT_TRUE(server->submit_share((*shares)[1].view()).ok());
+  clock_.advance(15 * 60 + 1);
+  EXPECT_EQ(server->status().progress, 0);
+  ASSERT_TRUE(server->submit_share((*shares)[2].view()).ok());
+  EXPECT_TRUE(server->status().sealed) << "the stale parts were dropped: this is share 1 of a new attempt";
+  EXPECT_EQ(server->status().progress, 1);
+  // A key-file unseal does not open a Shamir store.
+  EXPECT_EQ(server->unseal_with_key(crypto::random_bytes(32)).reason(), "SealTypeMismatch");
+}
+
+TEST_F(SealStateTest, EdgeThresholdsAndParameters) {
+  for (auto [n, k] : {std::pair{1, 1}, std::pair{2, 2}, std::pair{5, 5}}) {
+    TearDown();
+    SetUp();
+    auto shares = seal_->init_shamir(n, k);
+    ASSERT_TRUE(shares.ok()) << n << "/" << k;
+    auto server = other();
+    for (int i = 0; i < k; ++i) ASSERT_TRUE(server->submit_share((*shares)[i].view()).ok());
+    EXPECT_FALSE(server->status().sealed) << n << "/" << k;
+  }
+  TearDown();
+  SetUp();
+  for (auto [n, k] : {std::pair{3, 1}, std::pair{2, 3}, std::pair{256, 2}}) {
+    EXPECT_EQ(seal_->init_shamir(n, k).status().code(), Code::kBadParameter);
+  }
+  EXPECT_FALSE(seal_->status().initialized) << "refused parameters write nothing";
+  EXPECT_EQ(seal_->submit_share("cfs1-x").reason(), "NotInitialized");
+}
+
+TEST_F(SealStateTest, AnUnsealedKeyFileStoreMovesToSharesKeepingItsRootKey) {
+  const SecureString file_key = crypto::random_bytes(32);
+  ASSERT_TRUE(seal_->unseal_with_key(file_key).ok());
+  const std::string cluster = seal_->status().cluster_id;
+  auto shares = seal_->init_shamir(3, 2);
+  ASSERT_TRUE(shares.ok()) << shares.status().message();
+  EXPECT_EQ(seal_->status().type, SealType::kShamir);
+  EXPECT_EQ(seal_->status().cluster_id, cluster);
+  auto server = other();
+  EXPECT_EQ(server->unseal_with_key(file_key).reason(), "SealTypeMismatch") << "the key file no longer unseals";
+  ASSERT_TRUE(server->submit_share((*shares)[2].view()).ok());
+  ASSERT_TRUE(server->submit_share((*shares)[0].view()).ok());
+  EXPECT_EQ(server->root_key()->view(), file_key.view()) << "the data stays readable: same root key";
+  // A sealed key-file store cannot be moved (its keys are needed).
+  TearDown();
+  SetUp();
+  ASSERT_TRUE(seal_->unseal_with_key(file_key).ok());
+  seal_->seal();
+  EXPECT_EQ(seal_->init_shamir(3, 2).status().reason(), "AlreadyInitialized");
+}
+
+}  // namespace
+}  // namespace coffer::seal
