@@ -8,9 +8,11 @@ BUILD_PKGS=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libargon2-dev
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libyaml-cpp-dev libpq-dev
+  libp11-kit-dev  # pkcs11.h for the HSM seal (the module is dlopen'ed, never linked)
 )
 TEST_PKGS=(
   python3-azure python3-yaml azure-cli libnss-myhostname openssl curl procps postgresql-15
+  softhsm2  # a PKCS#11 token for the HSM seal's tests
   clang-14 libclang-rt-14-dev clang-format-14  # `make sanitize` (ASan+UBSan, libFuzzer, lock analysis), `make format-check`
 )
 BENCH_PKGS=(nginx-light wrk)

@@ -32,6 +32,7 @@ int run_app(int argc, char** argv) {
   add_audit_commands(app, ctx);
   add_storage_commands(app, ctx);
   add_cloud_config_command(app, ctx);
+  add_operator_commands(app, ctx);
   add_csi_provider_command(app, ctx);
 
   try {

@@ -31,6 +31,9 @@ void add_csi_provider_command(CLI::App& app, CliContext& ctx);
 // coffer cloud-config [--port N]: the JSON for `az cloud register --cloud-config` (cli/cloud_config_command.cpp)
 void add_cloud_config_command(CLI::App& app, CliContext& ctx);
 
+// coffer operator init|unseal|seal-status: the seal of a running server (cli/operator_commands.cpp)
+void add_operator_commands(CLI::App& app, CliContext& ctx);
+
 // coffer storage migrate --from DIR --to URL (cli/storage_commands.cpp)
 void add_storage_commands(CLI::App& app, CliContext& ctx);
 

@@ -17,6 +17,7 @@ struct ServerArgs {
   std::string listen;
   std::string config_file;
   std::string storage;
+  std::string seal;
 };
 
 }  // namespace
@@ -34,16 +35,21 @@ void add_server_command(CLI::App& app, CliContext& ctx) {
       cmd->add_option("--storage", a->storage,
                       "Where records live: empty = DATA_DIR/coffer.db (SQLite), or a PostgreSQL URL "
                       "(postgresql://user@host:port/db?target_session_attrs=read-write) shared by replicas.");
+  auto* seal = cmd->add_option("--seal", a->seal,
+                               "What protects the root keys: keyfile (the default: a key file or variable) or shamir "
+                               "(shares handed in with 'coffer operator unseal' after every start).")
+                   ->check(CLI::IsMember({"keyfile", "shamir"}));
   cmd->add_flag("--test-clock", a->test_clock,
                 "Start a manual clock that only moves through the admin API (dev only).");
   cmd->add_flag("--emulate-hsm", a->emulate_hsm,
                 "Accept the -HSM key types (RSA-HSM, EC-HSM, oct-HSM) with software keys, for test set-ups; "
                 "their attributes say they are software-protected.");
-  cmd->callback([&ctx, a, data_dir, listen, storage] {
+  cmd->callback([&ctx, a, data_dir, listen, storage, seal] {
+    const bool seal_given = seal->count() > 0;
     const bool data_dir_given = data_dir->count() > 0;
     const bool listen_given = listen->count() > 0;
     const bool storage_given = storage->count() > 0;
-    ctx.action = [&ctx, a, data_dir_given, listen_given, storage_given] {
+    ctx.action = [&ctx, a, data_dir_given, listen_given, storage_given, seal_given] {
       server::ServerConfig config;
       if (Status st = server::apply_config_file(a->config_file, config); !st.ok()) return finish(st);
       if (Status st = server::apply_environment(config); !st.ok()) return finish(st);
@@ -56,6 +62,7 @@ void add_server_command(CLI::App& app, CliContext& ctx) {
         config.data_dir = ctx.data_dir;  // the global --data-dir
       if (listen_given) config.listen = a->listen;
       if (storage_given) config.storage = a->storage;
+      if (seal_given) config.seal = a->seal;
       return server::run_server(std::move(config));
     };
   });

@@ -83,8 +83,7 @@ Result<std::string> seal_root_keys(const SecureString& unseal_key, const std::st
   return crypto::aead_seal(unseal_key, plain.view(), root_ad(cluster_id));
 }
 
-Result<RootKeys> open_root_keys(const SecureString& unseal_key, const std::string& cluster_id,
-                                std::string_view blob) {
+Result<RootKeys> open_root_keys(const SecureString& unseal_key, const std::string& cluster_id, std::string_view blob) {
   auto plain = crypto::aead_open(unseal_key, blob, root_ad(cluster_id));
   if (!plain.ok()) {
     return Status(Code::kBadParameter, "The unseal key does not open this server's root keys.", "UnsealKeyWrong");

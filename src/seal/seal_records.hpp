@@ -50,9 +50,7 @@ Status write_seal_records(store::Store& store, const SealConfig& config, std::st
 
 // Encrypts / decrypts the root keys under `unseal_key` (32 bytes) for `cluster_id`.
 // open: kBadParameter (reason "UnsealKeyWrong") when the key does not open the blob.
-Result<std::string> seal_root_keys(const SecureString& unseal_key, const std::string& cluster_id,
-                                   const RootKeys& keys);
-Result<RootKeys> open_root_keys(const SecureString& unseal_key, const std::string& cluster_id,
-                                std::string_view blob);
+Result<std::string> seal_root_keys(const SecureString& unseal_key, const std::string& cluster_id, const RootKeys& keys);
+Result<RootKeys> open_root_keys(const SecureString& unseal_key, const std::string& cluster_id, std::string_view blob);
 
 }  // namespace coffer::seal

@@ -148,8 +148,10 @@ Status SealState::submit_share(std::string_view share_text) {
   Status st = unseal_key.ok() ? open_locked(*unseal_key) : unseal_key.status();
   if (!st.ok()) {
     last_error_ = "invalid shares: they do not open the root keys";
-    return Status(Code::kBadParameter, "Invalid shares: the combined key does not open the root keys; progress "
-                                       "is back to 0.", "InvalidShares");
+    return Status(Code::kBadParameter,
+                  "Invalid shares: the combined key does not open the root keys; progress "
+                  "is back to 0.",
+                  "InvalidShares");
   }
   return Status::Ok();
 }

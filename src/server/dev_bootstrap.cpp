@@ -35,24 +35,26 @@ Status write_private_file(const std::string& path, const std::string& content) {
 Status prepare_dev_files(ServerConfig& config) {
   const fs::path dir = fs::absolute(config.data_dir);
   config.data_dir = dir.string();
-  const std::string root_key = (dir / "root.key").string();
-  COFFER_ASSIGN_OR_RETURN(bool created, crypto::create_root_key_file(root_key));
-  std::cerr << "\n"
-               "  ************************************************************************\n"
-               "  *  DEV MODE: NOT FOR PRODUCTION.                                       *\n"
-               "  *  The root key sits unprotected in a file next to the data it guards: *\n"
-               "  *  "
-            << root_key << (created ? "  (created now)" : "")
-            << "\n"
-               "  *  Anyone who can read the data directory can read every secret.       *\n"
-               "  ************************************************************************\n\n";
+  if (config.seal == "keyfile") {
+    const std::string root_key = (dir / "root.key").string();
+    COFFER_ASSIGN_OR_RETURN(bool created, crypto::create_root_key_file(root_key));
+    std::cerr << "\n"
+                 "  ************************************************************************\n"
+                 "  *  DEV MODE: NOT FOR PRODUCTION.                                       *\n"
+                 "  *  The root key sits unprotected in a file next to the data it guards: *\n"
+                 "  *  "
+              << root_key << (created ? "  (created now)" : "")
+              << "\n"
+                 "  *  Anyone who can read the data directory can read every secret.       *\n"
+                 "  ************************************************************************\n\n";
+    config.root_key_file = root_key;
+    config.root_key_env.clear();
+  }
   fs::create_directories(dir / "tls");
   fs::permissions(dir / "tls", fs::perms::owner_all, fs::perm_options::replace);
   crypto::DevTlsPaths tls{(dir / "tls/ca.crt").string(), (dir / "tls/ca.key").string(),
                           (dir / "tls/server.crt").string(), (dir / "tls/server.key").string()};
   COFFER_RETURN_IF_ERROR(crypto::ensure_dev_tls(tls, {"*." + config.dns_suffix}));
-  config.root_key_file = root_key;
-  config.root_key_env.clear();
   config.tls_cert_file = tls.server_cert;
   config.tls_key_file = tls.server_key;
   if (config.default_vault.empty()) config.default_vault = kDevVault;

@@ -67,6 +67,7 @@ const std::vector<Option>& options() {
       {"listen", "COFFER_LISTEN", text(&ServerConfig::listen)},
       {"tlsCertFile", "COFFER_TLS_CERT_FILE", text(&ServerConfig::tls_cert_file)},
       {"tlsKeyFile", "COFFER_TLS_KEY_FILE", text(&ServerConfig::tls_key_file)},
+      {"seal", "COFFER_SEAL", text(&ServerConfig::seal)},
       {"rootKeyFile", "COFFER_ROOT_KEY_FILE", text(&ServerConfig::root_key_file)},
       {"rootKeyEnv", "COFFER_ROOT_KEY_ENV", text(&ServerConfig::root_key_env)},
       {"dnsSuffix", "COFFER_DNS_SUFFIX", text(&ServerConfig::dns_suffix)},
@@ -148,13 +149,20 @@ Status validate(const ServerConfig& c) {
     return Status(Code::kBadParameter,
                   "auditCheckpointRecords, auditCheckpointSeconds and auditWriteTimeoutMs must be positive.");
   }
+  if (c.seal != "keyfile" && c.seal != "shamir") {
+    return Status(Code::kBadParameter, "seal must be 'keyfile' or 'shamir', not '" + c.seal.substr(0, 40) + "'.");
+  }
+  if (c.seal == "shamir" && (!c.root_key_file.empty() || !c.root_key_env.empty())) {
+    return Status(Code::kBadParameter,
+                  "rootKeyFile and rootKeyEnv belong to the keyfile seal; a shamir seal keeps no root key source.");
+  }
   if (c.dev) return Status::Ok();
   if (c.tls_cert_file.empty() || c.tls_key_file.empty()) {
     return Status(Code::kBadParameter,
                   "Refusing to start: TLS material is required outside dev mode (tlsCertFile and tlsKeyFile, or "
                   "COFFER_TLS_CERT_FILE and COFFER_TLS_KEY_FILE).");
   }
-  if (c.root_key_file.empty() == c.root_key_env.empty()) {
+  if (c.seal == "keyfile" && c.root_key_file.empty() == c.root_key_env.empty()) {
     return Status(Code::kBadParameter,
                   "Refusing to start: exactly one root key source is required outside dev mode (rootKeyFile or "
                   "rootKeyEnv).");

@@ -22,6 +22,7 @@ struct ServerConfig {
   std::string listen = "localhost:8443";  // listen / COFFER_LISTEN
   std::string tls_cert_file;              // tlsCertFile / COFFER_TLS_CERT_FILE (chain, leaf first)
   std::string tls_key_file;               // tlsKeyFile / COFFER_TLS_KEY_FILE
+  std::string seal = "keyfile";           // seal / COFFER_SEAL: keyfile | shamir (README "Seal")
   std::string root_key_file;              // rootKeyFile / COFFER_ROOT_KEY_FILE
   std::string root_key_env;               // rootKeyEnv / COFFER_ROOT_KEY_ENV: name of a variable holding base64
   std::string dns_suffix = "vault.localhost";  // dnsSuffix / COFFER_DNS_SUFFIX
@@ -52,8 +53,9 @@ struct ServerConfig {
 Status apply_config_file(const std::string& path, ServerConfig& config);
 // Applies the COFFER_* environment variables onto `config`.
 Status apply_environment(ServerConfig& config);
-// Checks the combination: production mode needs TLS material and a root key
-// source; the test clock is refused outside dev mode.
+// Checks the combination: production mode needs TLS material, and a root key
+// source exactly when the seal is the key file; the test clock is refused
+// outside dev mode.
 Status validate(const ServerConfig& config);
 
 }  // namespace coffer::server

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -16,11 +17,13 @@
 #include "auth/server_identity.hpp"
 #include "crypto/root_key.hpp"
 #include "http/server.hpp"
+#include "seal/seal_state.hpp"
 #include "server/audit_batching.hpp"
 #include "server/audit_setup.hpp"
 #include "server/data_dir_lock.hpp"
 #include "server/dev_bootstrap.hpp"
 #include "server/initial_admin.hpp"
+#include "server/seal_gate.hpp"
 #include "server/storage.hpp"
 #include "server/workload_identity.hpp"
 #include "store/store.hpp"
@@ -48,6 +51,58 @@ sigset_t block_shutdown_signals() {
   return set;
 }
 
+// The server's event loops on a thread of their own from start on (the gate
+// answers until the application is published), and the signal waiter:
+// SIGHUP reopens the audit log once there is one, SIGINT/SIGTERM stop the
+// gate and the server. The destructor stops and joins both, so no return
+// leaves anything running.
+class Serving {
+ public:
+  Serving(http::HttpsServer& server, SealGate& gate, const sigset_t& signals) : server_(server), gate_(gate) {
+    waiter_ = std::thread([this, signals] {
+      int sig = 0;
+      while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+        if (audit::AuditLog* log = audit_log_.load()) {
+          spdlog::info("SIGHUP received: reopening the audit log");
+          log->reopen();
+        }
+      }
+      if (sig != 0 && !stopping_.load()) spdlog::info("signal {} received: finishing in-flight requests", sig);
+      gate_.stop();
+      server_.stop();
+    });
+    runner_ = std::thread([this] { server_.run(); });
+  }
+  Serving(const Serving&) = delete;
+  Serving& operator=(const Serving&) = delete;
+  ~Serving() { shutdown(); }
+
+  void set_audit_log(audit::AuditLog* log) { audit_log_.store(log); }
+  // Blocks until the server has stopped and drained its requests.
+  void wait() {
+    if (runner_.joinable()) runner_.join();
+  }
+  // Stops the server, drains it, and ends the waiter.
+  void shutdown() {
+    stopping_.store(true);
+    gate_.stop();
+    server_.stop();
+    wait();
+    if (waiter_.joinable()) {
+      pthread_kill(waiter_.native_handle(), SIGTERM);
+      waiter_.join();
+    }
+  }
+
+ private:
+  http::HttpsServer& server_;
+  SealGate& gate_;
+  std::atomic<audit::AuditLog*> audit_log_{nullptr};
+  std::atomic<bool> stopping_{false};
+  std::thread waiter_;
+  std::thread runner_;
+};
+
 }  // namespace
 
 int run_server(ServerConfig config) {
@@ -69,12 +124,6 @@ int run_server(ServerConfig config) {
   }
   if (config.audit_log.empty()) config.audit_log = (fs::path(config.data_dir) / "audit.log").string();
 
-  auto root_source = config.root_key_file.empty() ? crypto::env_root_key(config.root_key_env)
-                                                  : crypto::file_root_key(config.root_key_file);
-  auto root = root_source->load();
-  if (!root.ok()) return fail(root.status());
-  crypto::Keyring keyring(std::move(*root));
-
   if (is_postgres_url(config.storage) || !config.replica_id.empty()) {
     auto replica = resolve_replica_id(config.data_dir, config.replica_id);
     if (!replica.ok()) return fail(replica.status());
@@ -82,14 +131,67 @@ int run_server(ServerConfig config) {
   }
   auto store = open_server_store(config.data_dir, config.storage, config.storage_pool);
   if (!store.ok()) return fail(store.status());
+
+  // The seal (SEAL-SPEC.md): the root keys come from the key file now, or
+  // from Shamir shares handed in once the server listens.
+  SystemClock system_clock;
+  seal::SealState seal_state(**store, system_clock);
+  if (Status st = seal_state.load(); !st.ok()) return fail(st);
+  const seal::SealType configured = config.seal == "shamir" ? seal::SealType::kShamir : seal::SealType::kKeyfile;
+  if (const seal::SealStatus s = seal_state.status(); s.initialized && s.type != configured) {
+    return fail(Status(Code::kBadParameter, std::string("seal type mismatch: the store is sealed with '") +
+                                                seal::seal_type_name(s.type) + "' but the configuration names '" +
+                                                config.seal + "'."));
+  }
+  if (configured == seal::SealType::kKeyfile) {
+    auto root_source = config.root_key_file.empty() ? crypto::env_root_key(config.root_key_env)
+                                                    : crypto::file_root_key(config.root_key_file);
+    auto file_key = root_source->load();
+    if (!file_key.ok()) return fail(file_key.status());
+    if (Status st = seal_state.unseal_with_key(*file_key); !st.ok()) return fail(st);
+  }
+  SealGate gate(seal_state, configured);
+
+  http::ServerOptions options;
+  options.listen = config.listen;
+  options.cert_chain_file = config.tls_cert_file;
+  options.private_key_file = config.tls_key_file;
+  options.io_threads = config.io_threads;
+  options.worker_threads = config.worker_threads;
+  options.max_body_bytes = config.max_body_bytes;
+  options.max_connections = config.max_connections;
+  options.first_request_timeout_seconds = config.first_request_timeout_seconds;
+  // Reads run on the I/O thread; on PostgreSQL they are served from memory
+  // after a shared observation and anything that would wait on the database
+  // goes to the worker pool (AuditBatching), so no event loop blocks on it.
+  options.inline_requests = http::ServerOptions::Inline::kAll;  // the Api offloads what must wait
+  options.failure_response = &api::failure_response;
+  http::HttpsServer server(options, [&gate](http::Request& req) { return gate.handle(req); });
+  if (Status st = server.start(); !st.ok()) return fail(st);
+  const uint16_t port = server.port();
+  if (config.authority.empty()) config.authority = "https://localhost:" + std::to_string(port);
+  Serving serving(server, gate, signals);
+  if (seal_state.status().sealed) {
+    spdlog::warn("coffer server listening on {} (port {}), SEALED: {}", config.listen, port,
+                 seal_state.status().initialized ? "hand in unseal shares with 'coffer operator unseal'"
+                                                 : "initialize it with 'coffer operator init'");
+    if (!gate.wait_unsealed()) {
+      spdlog::info("coffer server stopped while sealed");
+      return 0;
+    }
+  }
+  auto root_key = seal_state.root_key();
+  if (!root_key.ok()) return fail(root_key.status());
+  crypto::Keyring keyring(std::move(*root_key));
+
   auto identity = auth::load_or_create_server_identity(**store, keyring);
   if (!identity.ok()) return fail(identity.status());
   auto audit_keys = load_or_create_audit_keys(**store, keyring);
   if (!audit_keys.ok()) return fail(audit_keys.status());
   auto audit_sink = open_audit_log(config, *audit_keys, store->get());
   if (!audit_sink.ok()) return fail(audit_sink.status());
+  serving.set_audit_log(audit_sink->get());
 
-  SystemClock system_clock;
   ManualClock manual_clock;
   const Clock& clock = config.test_clock ? static_cast<const Clock&>(manual_clock) : system_clock;
 
@@ -147,25 +249,7 @@ int run_server(ServerConfig config) {
   if (!workload.ok()) return fail(workload.status());
 
   std::unique_ptr<api::Api> app;
-  http::ServerOptions options;
-  options.listen = config.listen;
-  options.cert_chain_file = config.tls_cert_file;
-  options.private_key_file = config.tls_key_file;
-  options.io_threads = config.io_threads;
-  options.worker_threads = config.worker_threads;
-  options.max_body_bytes = config.max_body_bytes;
-  options.max_connections = config.max_connections;
-  options.first_request_timeout_seconds = config.first_request_timeout_seconds;
-  // Reads run on the I/O thread; on PostgreSQL they are served from memory
-  // after a shared observation and anything that would wait on the database
-  // goes to the worker pool (AuditBatching), so no event loop blocks on it.
-  options.inline_requests = http::ServerOptions::Inline::kAll;  // the Api offloads what must wait
-  options.failure_response = &api::failure_response;
   std::unique_ptr<AuditBatching> batching;
-  http::HttpsServer server(options, [&batching](http::Request& req) { return batching->handle(req); });
-  if (Status st = server.start(); !st.ok()) return fail(st);
-  const uint16_t port = server.port();
-  if (config.authority.empty()) config.authority = "https://localhost:" + std::to_string(port);
 
   auth::TokenService tokens(std::move(identity->signing_key),
                             {config.authority + "/" + identity->tenant_id + "/v2.0", identity->tenant_id, 3600},
@@ -177,29 +261,22 @@ int run_server(ServerConfig config) {
                        &certificate_issuers, (*workload)->credentials.get(), (*workload)->verifier.get(),
                        &sign_in_throttle, store->get(), &resource_groups});
   batching = std::make_unique<AuditBatching>(*app, **audit_sink, (*store)->waits() ? store->get() : nullptr);
+  const http::Handler application = [&batching](http::Request& req) { return batching->handle(req); };
+  gate.publish(&application);
 
   if (config.dev) {
-    if (Status st = write_dev_json(config, identity->tenant_id, dev_creds, port); !st.ok()) return fail(st);
+    if (Status st = write_dev_json(config, identity->tenant_id, dev_creds, port); !st.ok()) {
+      serving.shutdown();  // drain before the application goes
+      return fail(st);
+    }
   }
   spdlog::info("coffer server listening on {} (port {}), data in {}", config.listen, port, config.data_dir);
 
-  audit::AuditLog& audit_log = **audit_sink;
-  std::thread signal_waiter([&server, &audit_log, signals] {
-    int sig = 0;
-    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
-      spdlog::info("SIGHUP received: reopening the audit log");
-      audit_log.reopen();
-    }
-    if (sig != 0) spdlog::info("signal {} received: finishing in-flight requests", sig);
-    server.stop();
-  });
   maintenance.start();
-  server.run();
+  serving.wait();
   maintenance.stop();
-  // Wake the waiter if the server stopped for another reason.
-  pthread_kill(signal_waiter.native_handle(), SIGTERM);
-  signal_waiter.join();
-  audit_log.close();  // final signed checkpoints
+  serving.shutdown();
+  (*audit_sink)->close();  // final signed checkpoints
   spdlog::info("coffer server stopped");
   return 0;
 }

@@ -1,0 +1,130 @@
+// coffer operator init|unseal|seal-status: the seal of a running server
+// (SEAL-SPEC.md §1.4), over its unauthenticated /coffer/v1/sys routes —
+// they work while the server is sealed, when no credential can be checked.
+// The server is --address (default $COFFER_ADDR or https://localhost:8443),
+// trusted through --ca-file (default $COFFER_CA_FILE, else the data
+// directory's tls/ca.crt when there is one, else the system store). A share
+// is read from the argument, or from standard input when it is "-" or
+// absent, so it need not appear in the shell's history or the process list.
+#include <boost/json.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/credentials.hpp"
+#include "cli/response_errors.hpp"
+#include "common/secure_memory.hpp"
+#include "http/client.hpp"
+
+namespace coffer::cli {
+namespace json = boost::json;
+namespace {
+
+struct OperatorArgs {
+  std::string address;
+  std::string ca_file;
+  int shares = 5;
+  int threshold = 3;
+  std::string key;
+  bool reset = false;
+};
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : std::move(fallback);
+}
+
+Result<json::value> sys_call(const CliContext& ctx, const OperatorArgs& a, const std::string& method,
+                             const std::string& route, const std::string& body) {
+  const std::string address = a.address.empty() ? env_or("COFFER_ADDR", "https://localhost:8443") : a.address;
+  std::string ca = a.ca_file.empty() ? env_or("COFFER_CA_FILE", "") : a.ca_file;
+  if (ca.empty()) {
+    const auto dev_ca = std::filesystem::path(resolve_data_dir(ctx.data_dir)) / "tls" / "ca.crt";
+    std::error_code ec;
+    if (std::filesystem::exists(dev_ca, ec)) ca = dev_ca.string();
+  }
+  http::HttpsClient client(address, ca);
+  COFFER_ASSIGN_OR_RETURN(http::Response r, client.request(method, "/coffer/v1/sys/" + route,
+                                                           {{"Content-Type", "application/json"}}, body));
+  if (r.status < 200 || r.status >= 300) return status_from_response(r);
+  boost::system::error_code ec;
+  json::value v = json::parse(r.body, ec);
+  if (ec) return Status(Code::kInternal, "The server's answer is not JSON.");
+  return v;
+}
+
+Status run_status(const CliContext& ctx, const OperatorArgs& a) {
+  COFFER_ASSIGN_OR_RETURN(json::value v, sys_call(ctx, a, "GET", "seal-status", ""));
+  print_result(ctx, v);
+  return Status::Ok();
+}
+
+Status run_init(const CliContext& ctx, const OperatorArgs& a) {
+  const std::string body = json::serialize(json::object{{"secretShares", a.shares}, {"secretThreshold", a.threshold}});
+  COFFER_ASSIGN_OR_RETURN(json::value v, sys_call(ctx, a, "POST", "init", body));
+  print_result(ctx, v);
+  std::cerr << "# These " << a.shares << " shares are shown once. Hand them to " << a.shares
+            << " different people; any " << a.threshold << " of them unseal the server." << std::endl;
+  return Status::Ok();
+}
+
+Status run_unseal(const CliContext& ctx, const OperatorArgs& a) {
+  json::object body;
+  if (a.reset) {
+    body["reset"] = true;
+  } else {
+    SecureString key(a.key);
+    if (a.key.empty() || a.key == "-") {
+      std::string line;
+      std::getline(std::cin, line);
+      key = SecureString(std::move(line));
+    }
+    while (!key.empty() && (key.view().back() == '\n' || key.view().back() == '\r' || key.view().back() == ' ')) {
+      key.resize(key.size() - 1);
+    }
+    if (key.empty()) return bad_parameter("No share given: pass it as an argument or on standard input.");
+    body["key"] = key.view();
+  }
+  SecureString text(json::serialize(body));
+  if (auto* k = body.if_contains("key")) {
+    auto& s = k->as_string();
+    secure_wipe(s.data(), s.size());
+  }
+  COFFER_ASSIGN_OR_RETURN(json::value v, sys_call(ctx, a, "POST", "unseal", std::string(text.view())));
+  print_result(ctx, v);
+  return Status::Ok();
+}
+
+void add_target_options(CLI::App* cmd, OperatorArgs& a) {
+  cmd->add_option("--address", a.address, "The server, https://HOST:PORT (default: $COFFER_ADDR or https://localhost:8443).");
+  cmd->add_option("--ca-file", a.ca_file,
+                  "CA certificate to trust (default: $COFFER_CA_FILE, else <data-dir>/tls/ca.crt, else the system "
+                  "store).");
+}
+
+}  // namespace
+
+void add_operator_commands(CLI::App& app, CliContext& ctx) {
+  auto args = std::make_shared<OperatorArgs>();
+  CLI::App* op = app.add_subcommand("operator", "Initialize and unseal a server's seal.");
+  op->require_subcommand(1);
+
+  CLI::App* status = op->add_subcommand("seal-status", "Show whether the server is initialized and sealed.");
+  add_target_options(status, *args);
+  on_run(status, ctx, [&ctx, args] { return run_status(ctx, *args); });
+
+  CLI::App* init = op->add_subcommand("init", "Initialize a server whose seal is 'shamir': prints the unseal shares once.");
+  add_target_options(init, *args);
+  init->add_option("--key-shares", args->shares, "How many shares to make (default 5).")->check(CLI::Range(1, 255));
+  init->add_option("--key-threshold", args->threshold, "How many shares unseal (default 3).")
+      ->check(CLI::Range(1, 255));
+  on_run(init, ctx, [&ctx, args] { return run_init(ctx, *args); });
+
+  CLI::App* unseal = op->add_subcommand("unseal", "Hand in one unseal share (or reset the progress).");
+  add_target_options(unseal, *args);
+  unseal->add_option("key", args->key, "The share, or '-' (the default) to read it from standard input.");
+  unseal->add_flag("--reset", args->reset, "Drop the shares handed in so far.");
+  on_run(unseal, ctx, [&ctx, args] { return run_unseal(ctx, *args); });
+}
+
+}  // namespace coffer::cli

@@ -1,0 +1,145 @@
+#include "server/seal_gate.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "api/json_body.hpp"
+#include "api/responses.hpp"
+
+namespace coffer::server {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kSysPrefix = "/coffer/v1/sys/";
+
+std::string path_of(const std::string& target) { return target.substr(0, target.find('?')); }
+
+json::object status_json(const seal::SealStatus& s) {
+  return json::object{{"type", seal::seal_type_name(s.type)},
+                      {"initialized", s.initialized},
+                      {"sealed", s.sealed},
+                      {"t", s.threshold},
+                      {"n", s.shares},
+                      {"progress", s.progress},
+                      {"nonce", s.nonce},
+                      {"keysetId", s.keyset_id},
+                      {"clusterId", s.cluster_id},
+                      {"lastError", s.last_error}};
+}
+
+}  // namespace
+
+http::Response SealGate::handle(http::Request& request) {
+  const std::string path = path_of(request.target);
+  if (path.rfind(kSysPrefix, 0) == 0) return sys(request, path.substr(kSysPrefix.size()));
+  if (const http::Handler* app = app_.load()) return (*app)(request);
+  return closed(request);
+}
+
+http::Response SealGate::closed(const http::Request& request) const {
+  const seal::SealStatus s = seal_.status();
+  if (path_of(request.target) == "/healthz") {
+    return api::json_response(s.initialized ? 503 : 501,
+                              json::object{{"status", s.initialized ? (s.sealed ? "sealed" : "starting") : "uninitialized"}});
+  }
+  Status why = !s.initialized ? Status(Code::kUnavailable,
+                                       "Coffer is not initialized: initialize it with 'coffer operator init'.",
+                                       "NotInitialized")
+               : s.sealed     ? Status(Code::kUnavailable,
+                                       "Coffer is sealed: " + std::to_string(s.progress) + " of " +
+                                           std::to_string(s.threshold) +
+                                           " unseal shares provided; unseal with 'coffer operator unseal'.",
+                                       "VaultSealed")
+                              : Status(Code::kUnavailable, "Coffer is unsealed and starting; retry shortly.",
+                                       "ServerStarting");
+  http::Response r = api::error_response(why);
+  r.set_header("Retry-After", "5");
+  return r;
+}
+
+http::Response SealGate::sys(http::Request& request, const std::string& route) {
+  const std::string& m = request.method;
+  if (route == "seal-status" && m == "GET") return api::json_response(200, status_json(seal_.status()));
+  if (route == "init" && m == "POST") {
+    if (configured_ != seal::SealType::kShamir) {
+      return api::error_response(Status(Code::kBadParameter,
+                                        "This server's seal is the key file: it initializes itself. Configure "
+                                        "\"seal\": \"shamir\" to initialize with shares."));
+    }
+    auto body = api::parse_json_object(request.body);
+    if (!body.ok()) return api::error_response(body.status());
+    auto shares = api::opt_int(*body, "secretShares");
+    auto threshold = api::opt_int(*body, "secretThreshold");
+    if (!shares.ok() || !threshold.ok() || !*shares || !*threshold) {
+      return api::error_response(
+          Status(Code::kBadParameter, "The body must be {\"secretShares\": N, \"secretThreshold\": K}."));
+    }
+    if (**shares < 1 || **shares > 255 || **threshold < 1 || **threshold > 255) {
+      return api::error_response(bad_parameter("Shares must satisfy 2 <= threshold <= shares <= 255 (or 1 of 1)."));
+    }
+    auto keys = seal_.init_shamir(int(**shares), int(**threshold));
+    if (!keys.ok()) return api::error_response(keys.status());
+    spdlog::warn("seal initialized with {} Shamir shares, threshold {}: the shares were returned once",
+                 **shares, **threshold);
+    json::array out;
+    for (const auto& k : *keys) out.emplace_back(k.view());
+    http::Response r = api::json_response(200, json::object{{"keys", std::move(out)},
+                                                            {"keysetId", seal_.status().keyset_id},
+                                                            {"sealed", false}});
+    r.sensitive = true;
+    wake();
+    return r;
+  }
+  if (route == "unseal" && m == "POST") {
+    auto body = api::parse_json_object(request.body);
+    if (!body.ok()) return api::error_response(body.status());
+    auto reset = api::opt_bool(*body, "reset");
+    auto key = api::opt_string(*body, "key");
+    if (!reset.ok() || !key.ok()) return api::error_response(bad_parameter("The body must be {\"key\": \"cfs1-...\"} or {\"reset\": true}."));
+    if (reset->value_or(false)) {
+      seal_.reset();
+      spdlog::info("unseal progress reset by {}", request.remote_address);
+    } else if (*key) {
+      const bool was_sealed = seal_.status().sealed;
+      Status st = seal_.submit_share(SecureString(std::move(**key)).view());
+      if (!st.ok()) {
+        spdlog::warn("unseal share from {} refused: {}", request.remote_address, st.message());
+        return api::error_response(st);
+      }
+      const seal::SealStatus after = seal_.status();
+      if (was_sealed && !after.sealed) {
+        spdlog::info("unsealed by a share from {}", request.remote_address);
+        wake();
+      } else {
+        spdlog::info("unseal share from {} accepted: {} of {}", request.remote_address, after.progress,
+                     after.threshold);
+      }
+    } else {
+      return api::error_response(bad_parameter("The body must be {\"key\": \"cfs1-...\"} or {\"reset\": true}."));
+    }
+    return api::json_response(200, status_json(seal_.status()));
+  }
+  return api::error_response(Status(Code::kNotFound, "No such sys endpoint."));
+}
+
+bool SealGate::wait_unsealed() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return stopping_ || !seal_.status().sealed; });
+  return !stopping_;
+}
+
+void SealGate::wake() {
+  std::lock_guard lock(mu_);
+  cv_.notify_all();
+}
+
+void SealGate::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+}
+
+}  // namespace coffer::server

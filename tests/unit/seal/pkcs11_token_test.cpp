@@ -1,0 +1,97 @@
+// Pkcs11Token against SoftHSM2 (SEAL-SPEC.md §3: the fixture, S1 in part):
+// a token in a temporary directory of its own, the seal key generated
+// through Coffer, AES-GCM inside the token with associated data, and clear
+// refusals for a wrong PIN, an absent token, key or module. Skipped when
+// SoftHSM2 is not installed (scripts/install-deps.sh installs it).
+#include "seal/pkcs11_token.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "crypto/random.hpp"
+
+namespace coffer::seal {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kModule = "/usr/lib/softhsm/libsofthsm2.so";
+
+class Pkcs11TokenTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(kModule) || std::system("command -v softhsm2-util >/dev/null 2>&1") != 0) {
+      GTEST_SKIP() << "SoftHSM2 is not installed";
+    }
+    dir_ = fs::temp_directory_path() / ("coffer-hsm-test-" + crypto::new_version_id());
+    fs::create_directories(dir_ / "tokens");
+    const std::string conf = (dir_ / "softhsm2.conf").string();
+    std::ofstream(conf) << "directories.tokendir = " << (dir_ / "tokens").string()
+                        << "\nobjectstore.backend = file\nlog.level = ERROR\n";
+    ::setenv("SOFTHSM2_CONF", conf.c_str(), 1);
+    const std::string init = "softhsm2-util --init-token --free --label coffer-test --so-pin 87654321 --pin 1234 "
+                             ">/dev/null 2>&1";
+    ASSERT_EQ(std::system(init.c_str()), 0);
+    options_ = Pkcs11Options{kModule, "coffer-test", SecureString("1234"), "coffer-seal"};
+  }
+  void TearDown() override {
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  fs::path dir_;
+  Pkcs11Options options_;
+};
+
+TEST_F(Pkcs11TokenTest, TheSealKeyEncryptsInsideTheToken) {
+  ASSERT_TRUE(Pkcs11Token::generate_key(options_).ok());
+  EXPECT_EQ(Pkcs11Token::generate_key(options_).reason(), "HsmKeyExists");
+  auto token = Pkcs11Token::open(options_);
+  ASSERT_TRUE(token.ok()) << token.status().message();
+  const std::string plain = "the root keys";
+  auto sealed = (*token)->encrypt(plain, "coffer/seal/v1/c/seal/root");
+  ASSERT_TRUE(sealed.ok()) << sealed.status().message();
+  EXPECT_EQ(sealed->size(), 12 + plain.size() + 16);
+  EXPECT_EQ(sealed->find(plain), std::string::npos);
+  auto opened = (*token)->decrypt(*sealed, "coffer/seal/v1/c/seal/root");
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  EXPECT_EQ(opened->view(), plain);
+  EXPECT_EQ((*token)->decrypt(*sealed, "coffer/seal/v1/other/seal/root").status().reason(), "UnsealKeyWrong")
+      << (*token)->decrypt(*sealed, "coffer/seal/v1/other/seal/root").status().message();
+  std::string changed = *sealed;
+  changed[20] ^= 1;
+  EXPECT_EQ((*token)->decrypt(changed, "coffer/seal/v1/c/seal/root").status().reason(), "UnsealKeyWrong");
+  EXPECT_EQ((*token)->decrypt("short", "x").status().reason(), "UnsealKeyWrong");
+  EXPECT_NE((*token)->encrypt(plain, "a").value(), (*token)->encrypt(plain, "a").value()) << "a fresh IV each time";
+  // A second handle on the same module (the server and a key service) shares it.
+  auto second = Pkcs11Token::open(options_);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ((*second)->decrypt(*sealed, "coffer/seal/v1/c/seal/root")->view(), plain);
+}
+
+TEST_F(Pkcs11TokenTest, RefusalsNameWhatIsWrong) {
+  ASSERT_TRUE(Pkcs11Token::generate_key(options_).ok());
+  Pkcs11Options wrong_pin = options_;
+  wrong_pin.pin = SecureString("9999");
+  auto pin = Pkcs11Token::open(wrong_pin);
+  EXPECT_EQ(pin.status().reason(), "HsmPinRefused");
+  EXPECT_NE(pin.status().message().find("CKR_PIN_INCORRECT"), std::string::npos);
+  EXPECT_EQ(pin.status().message().find("9999"), std::string::npos) << "the PIN is never in a message";
+  Pkcs11Options no_token = options_;
+  no_token.token_label = "absent";
+  EXPECT_EQ(Pkcs11Token::open(no_token).status().code(), Code::kUnavailable);
+  Pkcs11Options no_key = options_;
+  no_key.key_label = "absent";
+  EXPECT_EQ(Pkcs11Token::open(no_key).status().code(), Code::kUnavailable);
+  Pkcs11Options no_module = options_;
+  no_module.lib = (dir_ / "nothing.so").string();
+  EXPECT_EQ(Pkcs11Token::open(no_module).status().code(), Code::kUnavailable);
+  Pkcs11Options not_a_module = options_;
+  not_a_module.lib = "libc.so.6";
+  EXPECT_EQ(Pkcs11Token::open(not_a_module).status().code(), Code::kUnavailable);
+}
+
+}  // namespace
+}  // namespace coffer::seal

@@ -1,0 +1,143 @@
+// SealGate (SEAL-SPEC.md §1.4, the table of S12): before init and while
+// sealed every route but the sys ones answers AKV's 503 with Retry-After and
+// the right innererror, /healthz 501 or 503; init and unseal through the
+// sys routes; once an application is published it gets every other request.
+#include "server/seal_gate.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <thread>
+
+#include "crypto/random.hpp"
+
+namespace coffer::server {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+class SealGateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("coffer-gate-test-" + crypto::new_version_id());
+    fs::create_directories(dir_);
+    store_ = std::move(store::open_sqlite_store({(dir_ / "db").string()}).value());
+    seal_ = std::make_unique<seal::SealState>(*store_, clock_);
+    ASSERT_TRUE(seal_->load().ok());
+    gate_ = std::make_unique<SealGate>(*seal_, seal::SealType::kShamir);
+  }
+  void TearDown() override {
+    gate_.reset();
+    seal_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  http::Response call(const std::string& method, const std::string& target, const std::string& body = "") {
+    http::Request req;
+    req.method = method;
+    req.target = target;
+    req.body = body;
+    return gate_->handle(req);
+  }
+  static std::string inner(const http::Response& r) {
+    return std::string(json::parse(r.body).at("error").at("innererror").at("code").as_string());
+  }
+  static std::string header(const http::Response& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers) {
+      if (k == name) return v;
+    }
+    return "";
+  }
+
+  fs::path dir_;
+  ManualClock clock_{1'700'000'000};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<seal::SealState> seal_;
+  std::unique_ptr<SealGate> gate_;
+};
+
+TEST_F(SealGateTest, ClosedUntilUnsealedThenTheApplicationAnswers) {
+  for (const char* target : {"/secrets?api-version=7.4", "/adfs/oauth2/token", "/coffer/admin/vaults",
+                             "/subscriptions?api-version=2019-11-01"}) {
+    auto r = call("GET", target);
+    EXPECT_EQ(r.status, 503) << target;
+    EXPECT_EQ(header(r, "Retry-After"), "5") << target;
+    EXPECT_EQ(inner(r), "NotInitialized") << target;
+  }
+  EXPECT_EQ(call("GET", "/healthz").status, 501);
+  auto status = json::parse(call("GET", "/coffer/v1/sys/seal-status").body);
+  EXPECT_FALSE(status.at("initialized").as_bool());
+
+  EXPECT_EQ(call("POST", "/coffer/v1/sys/init", "{\"secretShares\": 2}").status, 400);
+  EXPECT_EQ(call("POST", "/coffer/v1/sys/init", "not json").status, 400);
+  auto init = call("POST", "/coffer/v1/sys/init", "{\"secretShares\": 3, \"secretThreshold\": 2}");
+  ASSERT_EQ(init.status, 200) << init.body;
+  EXPECT_TRUE(init.sensitive) << "the shares are wiped after sending";
+  const json::value made = json::parse(init.body);
+  ASSERT_EQ(made.at("keys").as_array().size(), 3u);
+  const std::string share0(made.at("keys").at(0).as_string());
+  const std::string share1(made.at("keys").at(1).as_string());
+  EXPECT_TRUE(gate_->wait_unsealed()) << "init leaves the seal open";
+  auto starting = call("GET", "/secrets?api-version=7.4");
+  EXPECT_EQ(std::make_pair(starting.status, inner(starting)), std::make_pair(503, std::string("ServerStarting")));
+
+  const http::Handler app = [](http::Request&) {
+    http::Response r;
+    r.status = 299;
+    return r;
+  };
+  gate_->publish(&app);
+  EXPECT_EQ(call("GET", "/secrets?api-version=7.4").status, 299);
+  EXPECT_EQ(call("GET", "/coffer/v1/sys/seal-status").status, 200) << "the sys routes stay the gate's";
+  gate_->publish(nullptr);
+
+  // Another start of the same store: sealed until 2 shares.
+  seal::SealState restarted(*store_, clock_);
+  ASSERT_TRUE(restarted.load().ok());
+  SealGate gate(restarted, seal::SealType::kShamir);
+  http::Request req;
+  req.method = "GET";
+  req.target = "/keys?api-version=7.4";
+  auto sealed = gate.handle(req);
+  EXPECT_EQ(std::make_pair(sealed.status, inner(sealed)), std::make_pair(503, std::string("VaultSealed")));
+  req.target = "/healthz";
+  EXPECT_EQ(gate.handle(req).status, 503);
+  std::thread waiter([&] { EXPECT_TRUE(gate.wait_unsealed()); });
+  req.method = "POST";
+  req.target = "/coffer/v1/sys/unseal";
+  req.body = "{\"key\": \"cfs1-garbage\"}";
+  EXPECT_EQ(gate.handle(req).status, 400);
+  req.body = "{\"key\": \"" + share1 + "\"}";
+  auto progress = gate.handle(req);
+  EXPECT_EQ(json::parse(progress.body).at("progress").as_int64(), 1);
+  req.body = "{\"reset\": true}";
+  EXPECT_EQ(json::parse(gate.handle(req).body).at("progress").as_int64(), 0);
+  req.body = "{\"key\": \"" + share1 + "\"}";
+  gate.handle(req);
+  req.body = "{\"key\": \"" + share0 + "\"}";
+  auto open = gate.handle(req);
+  EXPECT_FALSE(json::parse(open.body).at("sealed").as_bool());
+  waiter.join();
+  req.body = "{}";
+  EXPECT_EQ(gate.handle(req).status, 400);
+}
+
+TEST_F(SealGateTest, AKeyFileServerInitializesItselfAndStopEndsTheWait) {
+  SealGate keyfile(*seal_, seal::SealType::kKeyfile);
+  http::Request req;
+  req.method = "POST";
+  req.target = "/coffer/v1/sys/init";
+  req.body = "{\"secretShares\": 3, \"secretThreshold\": 2}";
+  EXPECT_EQ(keyfile.handle(req).status, 400);
+  EXPECT_FALSE(seal_->status().initialized);
+  std::thread waiter([&] { EXPECT_FALSE(keyfile.wait_unsealed()); });
+  keyfile.stop();
+  waiter.join();
+  req.target = "/coffer/v1/sys/nothing";
+  EXPECT_EQ(keyfile.handle(req).status, 404);
+}
+
+}  // namespace
+}  // namespace coffer::server
