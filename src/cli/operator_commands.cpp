@@ -1,6 +1,8 @@
 // coffer operator init|unseal|seal-status: the seal of a running server
 // (SEAL-SPEC.md §1.4), over its unauthenticated /coffer/v1/sys routes —
 // they work while the server is sealed, when no credential can be checked.
+// coffer operator hsm-keygen: creates the pkcs11 seal's key in a token,
+// directly through the module (no server).
 // The server is --address (default $COFFER_ADDR or https://localhost:8443),
 // trusted through --ca-file (default $COFFER_CA_FILE, else the data
 // directory's tls/ca.crt when there is one, else the system store). A share
@@ -15,6 +17,8 @@
 #include "cli/response_errors.hpp"
 #include "common/secure_memory.hpp"
 #include "http/client.hpp"
+#include "seal/pkcs11_token.hpp"
+#include "server/hsm_unseal.hpp"
 
 namespace coffer::cli {
 namespace json = boost::json;
@@ -27,6 +31,10 @@ struct OperatorArgs {
   int threshold = 3;
   std::string key;
   bool reset = false;
+  std::string hsm_lib;
+  std::string token_label;
+  std::string key_label = "coffer-seal";
+  std::string pin_file;
 };
 
 std::string env_or(const char* name, std::string fallback) {
@@ -95,8 +103,22 @@ Status run_unseal(const CliContext& ctx, const OperatorArgs& a) {
   return Status::Ok();
 }
 
+Status run_hsm_keygen(const OperatorArgs& a) {
+  server::ServerConfig config;
+  config.hsm_lib = a.hsm_lib;
+  config.hsm_token_label = a.token_label;
+  config.hsm_key_label = a.key_label;
+  config.hsm_pin_file = a.pin_file;
+  COFFER_ASSIGN_OR_RETURN(seal::Pkcs11Options options, server::hsm_options(config));
+  COFFER_RETURN_IF_ERROR(seal::Pkcs11Token::generate_key(options));
+  std::cout << "created AES-256 key '" << a.key_label << "' in token '" << a.token_label
+            << "' (sensitive, never extractable)" << std::endl;
+  return Status::Ok();
+}
+
 void add_target_options(CLI::App* cmd, OperatorArgs& a) {
-  cmd->add_option("--address", a.address, "The server, https://HOST:PORT (default: $COFFER_ADDR or https://localhost:8443).");
+  cmd->add_option("--address", a.address,
+                  "The server, https://HOST:PORT (default: $COFFER_ADDR or https://localhost:8443).");
   cmd->add_option("--ca-file", a.ca_file,
                   "CA certificate to trust (default: $COFFER_CA_FILE, else <data-dir>/tls/ca.crt, else the system "
                   "store).");
@@ -113,7 +135,8 @@ void add_operator_commands(CLI::App& app, CliContext& ctx) {
   add_target_options(status, *args);
   on_run(status, ctx, [&ctx, args] { return run_status(ctx, *args); });
 
-  CLI::App* init = op->add_subcommand("init", "Initialize a server whose seal is 'shamir': prints the unseal shares once.");
+  CLI::App* init =
+      op->add_subcommand("init", "Initialize a server whose seal is 'shamir': prints the unseal shares once.");
   add_target_options(init, *args);
   init->add_option("--key-shares", args->shares, "How many shares to make (default 5).")->check(CLI::Range(1, 255));
   init->add_option("--key-threshold", args->threshold, "How many shares unseal (default 3).")
@@ -125,6 +148,13 @@ void add_operator_commands(CLI::App& app, CliContext& ctx) {
   unseal->add_option("key", args->key, "The share, or '-' (the default) to read it from standard input.");
   unseal->add_flag("--reset", args->reset, "Drop the shares handed in so far.");
   on_run(unseal, ctx, [&ctx, args] { return run_unseal(ctx, *args); });
+
+  CLI::App* keygen = op->add_subcommand("hsm-keygen", "Create the pkcs11 seal's AES-256 key in a PKCS#11 token.");
+  keygen->add_option("--lib", args->hsm_lib, "The PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so).")->required();
+  keygen->add_option("--token-label", args->token_label, "The token, by label.")->required();
+  keygen->add_option("--key-label", args->key_label, "The key's label (default coffer-seal).");
+  keygen->add_option("--pin-file", args->pin_file, "A file holding the user PIN (default: $COFFER_HSM_PIN).");
+  on_run(keygen, ctx, [args] { return run_hsm_keygen(*args); });
 }
 
 }  // namespace coffer::cli

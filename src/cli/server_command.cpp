@@ -36,9 +36,10 @@ void add_server_command(CLI::App& app, CliContext& ctx) {
                       "Where records live: empty = DATA_DIR/coffer.db (SQLite), or a PostgreSQL URL "
                       "(postgresql://user@host:port/db?target_session_attrs=read-write) shared by replicas.");
   auto* seal = cmd->add_option("--seal", a->seal,
-                               "What protects the root keys: keyfile (the default: a key file or variable) or shamir "
-                               "(shares handed in with 'coffer operator unseal' after every start).")
-                   ->check(CLI::IsMember({"keyfile", "shamir"}));
+                               "What protects the root keys: keyfile (the default: a key file or variable), shamir "
+                               "(shares handed in with 'coffer operator unseal' after every start) or pkcs11 (an HSM "
+                               "key; hsm* settings).")
+                   ->check(CLI::IsMember({"keyfile", "shamir", "pkcs11"}));
   cmd->add_flag("--test-clock", a->test_clock,
                 "Start a manual clock that only moves through the admin API (dev only).");
   cmd->add_flag("--emulate-hsm", a->emulate_hsm,

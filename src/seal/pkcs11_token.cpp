@@ -96,10 +96,14 @@ Result<std::shared_ptr<Module>> load_module(const std::string& lib) {
   if (auto existing = modules[lib].lock()) return existing;
   auto m = std::make_shared<Module>();
   m->handle = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!m->handle) return Status(Code::kUnavailable, "HSM: cannot load the PKCS#11 module " + lib + ": " + dlerror(), "HsmUnavailable");
+  if (!m->handle)
+    return Status(Code::kUnavailable, "HSM: cannot load the PKCS#11 module " + lib + ": " + dlerror(),
+                  "HsmUnavailable");
   using GetFunctionList = ck_rv_t (*)(struct ck_function_list**);
   auto get = reinterpret_cast<GetFunctionList>(dlsym(m->handle, "C_GetFunctionList"));
-  if (!get) return Status(Code::kUnavailable, "HSM: " + lib + " is not a PKCS#11 module (no C_GetFunctionList).", "HsmUnavailable");
+  if (!get)
+    return Status(Code::kUnavailable, "HSM: " + lib + " is not a PKCS#11 module (no C_GetFunctionList).",
+                  "HsmUnavailable");
   if (ck_rv_t rv = get(&m->f); rv != CKR_OK || !m->f) {
     m->f = nullptr;
     return hsm_error("C_GetFunctionList", rv);
@@ -205,7 +209,9 @@ struct Pkcs11Token::Impl {
     params.aad_ptr = reinterpret_cast<unsigned char*>(const_cast<char*>(aad.data()));
     params.aad_len = aad.size();
     params.tag_bits = kTagSize * 8;
-    struct ck_mechanism mech {CKM_AES_GCM, &params, sizeof params};
+    struct ck_mechanism mech {
+      CKM_AES_GCM, &params, sizeof params
+    };
     auto* in = reinterpret_cast<unsigned char*>(const_cast<char*>(input.data()));
     std::string out(input.size() + kTagSize, '\0');
     unsigned long out_len = out.size();
@@ -275,7 +281,9 @@ Status Pkcs11Token::generate_key(const Pkcs11Options& o) {
                                 {CKA_UNWRAP, &no, 1},
                                 {CKA_LABEL, const_cast<char*>(o.key_label.data()), o.key_label.size()},
                                 {CKA_ID, const_cast<char*>(id.data()), id.size()}};
-  struct ck_mechanism mech {CKM_AES_KEY_GEN, nullptr, 0};
+  struct ck_mechanism mech {
+    CKM_AES_KEY_GEN, nullptr, 0
+  };
   ck_object_handle_t handle = 0;
   if (ck_rv_t rv = impl.module->f->C_GenerateKey(impl.session, &mech, tmpl, sizeof tmpl / sizeof tmpl[0], &handle);
       rv != CKR_OK) {

@@ -29,6 +29,8 @@ Result<SealConfig> decode_config(std::string_view data) {
     c.type = SealType::kKeyfile;
   } else if (type == "shamir") {
     c.type = SealType::kShamir;
+  } else if (type == "pkcs11") {
+    c.type = SealType::kPkcs11;
   } else {
     return Status(Code::kInternal, "seal/config names an unknown seal type '" + type.substr(0, 20) + "'");
   }
@@ -39,11 +41,20 @@ Result<SealConfig> decode_config(std::string_view data) {
   return c;
 }
 
-std::string root_ad(const std::string& cluster_id) { return "coffer/seal/v1/" + cluster_id + "/seal/root"; }
-
 }  // namespace
 
-const char* seal_type_name(SealType type) { return type == SealType::kShamir ? "shamir" : "keyfile"; }
+std::string root_associated_data(const std::string& cluster_id) {
+  return "coffer/seal/v1/" + cluster_id + "/seal/root";
+}
+
+const char* seal_type_name(SealType type) {
+  switch (type) {
+    case SealType::kShamir: return "shamir";
+    case SealType::kPkcs11: return "pkcs11";
+    case SealType::kKeyfile: break;
+  }
+  return "keyfile";
+}
 
 Result<std::optional<SealRecords>> read_seal_records(store::Store& store) {
   std::optional<SealRecords> out;
@@ -72,23 +83,18 @@ Status write_seal_records(store::Store& store, const SealConfig& config, std::st
   return st;
 }
 
-Result<std::string> seal_root_keys(const SecureString& unseal_key, const std::string& cluster_id,
-                                   const RootKeys& keys) {
+SecureString encode_root_keys(const RootKeys& keys) {
   std::map<std::string, std::string> entries;
   for (const auto& [generation, key] : keys) entries[std::to_string(generation)] = key.str();
   RecordWriter w;
   w.map(1, entries);
   SecureString plain(w.take());
   for (auto& [g, k] : entries) secure_wipe(k.data(), k.size());
-  return crypto::aead_seal(unseal_key, plain.view(), root_ad(cluster_id));
+  return plain;
 }
 
-Result<RootKeys> open_root_keys(const SecureString& unseal_key, const std::string& cluster_id, std::string_view blob) {
-  auto plain = crypto::aead_open(unseal_key, blob, root_ad(cluster_id));
-  if (!plain.ok()) {
-    return Status(Code::kBadParameter, "The unseal key does not open this server's root keys.", "UnsealKeyWrong");
-  }
-  auto r = RecordReader::parse(plain->view());
+Result<RootKeys> decode_root_keys(const SecureString& plain) {
+  auto r = RecordReader::parse(plain.view());
   if (!r) return Status(Code::kInternal, "seal/root decrypted to a corrupt record");
   RootKeys keys;
   for (auto& [g, k] : r->map(1)) {
@@ -96,6 +102,19 @@ Result<RootKeys> open_root_keys(const SecureString& unseal_key, const std::strin
     secure_wipe(k.data(), k.size());
   }
   return keys;
+}
+
+Result<std::string> seal_root_keys(const SecureString& unseal_key, const std::string& cluster_id,
+                                   const RootKeys& keys) {
+  return crypto::aead_seal(unseal_key, encode_root_keys(keys).view(), root_associated_data(cluster_id));
+}
+
+Result<RootKeys> open_root_keys(const SecureString& unseal_key, const std::string& cluster_id, std::string_view blob) {
+  auto plain = crypto::aead_open(unseal_key, blob, root_associated_data(cluster_id));
+  if (!plain.ok()) {
+    return Status(Code::kBadParameter, "The unseal key does not open this server's root keys.", "UnsealKeyWrong");
+  }
+  return decode_root_keys(*plain);
 }
 
 }  // namespace coffer::seal

@@ -19,9 +19,9 @@
 
 namespace coffer::seal {
 
-enum class SealType { kKeyfile, kShamir };
+enum class SealType { kKeyfile, kShamir, kPkcs11 };
 
-const char* seal_type_name(SealType type);  // "keyfile", "shamir"
+const char* seal_type_name(SealType type);  // "keyfile", "shamir", "pkcs11"
 
 struct SealConfig {
   std::string cluster_id;  // GUID drawn at initialization
@@ -47,6 +47,12 @@ Result<std::optional<SealRecords>> read_seal_records(store::Store& store);
 // kConflict (reason "SealChanged") otherwise, writing nothing.
 Status write_seal_records(store::Store& store, const SealConfig& config, std::string_view root_blob,
                           int64_t expected_revision);
+
+// The root keys in clear, as the seal encrypts them, and back.
+SecureString encode_root_keys(const RootKeys& keys);
+Result<RootKeys> decode_root_keys(const SecureString& plain);
+// The associated data of seal/root for `cluster_id`.
+std::string root_associated_data(const std::string& cluster_id);
 
 // Encrypts / decrypts the root keys under `unseal_key` (32 bytes) for `cluster_id`.
 // open: kBadParameter (reason "UnsealKeyWrong") when the key does not open the blob.

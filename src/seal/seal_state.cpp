@@ -44,14 +44,31 @@ SealStatus SealState::status() const {
   return s;
 }
 
-Status SealState::open_locked(const SecureString& unseal_key) {
-  auto keys = open_root_keys(unseal_key, records_->config.cluster_id, records_->root_blob);
-  if (!keys.ok()) return keys.status();
-  if (keys->count(records_->config.active_generation) == 0) {
+Status SealState::adopt_locked(RootKeys keys) {
+  if (keys.count(records_->config.active_generation) == 0) {
     return Status(Code::kInternal, "seal/root lacks the active root key generation");
   }
-  keys_ = std::move(*keys);
+  keys_ = std::move(keys);
   last_error_.clear();
+  return Status::Ok();
+}
+
+Status SealState::open_locked(const SecureString& unseal_key) {
+  COFFER_ASSIGN_OR_RETURN(RootKeys keys, open_root_keys(unseal_key, records_->config.cluster_id, records_->root_blob));
+  return adopt_locked(std::move(keys));
+}
+
+Status SealState::initialize_locked(
+    SealType type, RootKeys keys,
+    const std::function<Result<std::string>(const SealConfig&, const RootKeys&)>& seal_keys) {
+  SealConfig config;
+  config.cluster_id = crypto::new_guid();
+  config.type = type;
+  COFFER_ASSIGN_OR_RETURN(std::string blob, seal_keys(config, keys));
+  Status st = write_seal_records(store_, config, blob, 0);
+  if (st.code() != Code::kConflict) COFFER_RETURN_IF_ERROR(st);  // kConflict: another server initialized it: use that
+  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+  if (!records_) return Status(Code::kInternal, "seal/config vanished after initialization");
   return Status::Ok();
 }
 
@@ -59,30 +76,49 @@ Status SealState::unseal_with_key(const SecureString& file_key) {
   if (file_key.size() != kKeySize) return bad_parameter("The key file must hold exactly 32 bytes.");
   MutexLock lock(mu_);
   if (!records_) {
-    SealConfig config;
-    config.cluster_id = crypto::new_guid();
     RootKeys keys;
     keys.emplace(1, file_key);  // today's stores: the file key is the root key, generation 1
-    COFFER_ASSIGN_OR_RETURN(std::string blob, seal_root_keys(file_key, config.cluster_id, keys));
-    Status st = write_seal_records(store_, config, blob, 0);
-    if (st.code() == Code::kConflict) {  // another server initialized it meanwhile: use what it wrote
-      COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
-    } else {
-      COFFER_RETURN_IF_ERROR(st);
-      records_ = SealRecords{config, blob, 0};
-      COFFER_ASSIGN_OR_RETURN(auto written, read_seal_records(store_));
-      records_ = std::move(written);
-    }
+    COFFER_RETURN_IF_ERROR(initialize_locked(
+        SealType::kKeyfile, std::move(keys),
+        [&](const SealConfig& c, const RootKeys& k) { return seal_root_keys(file_key, c.cluster_id, k); }));
   }
-  if (records_->config.type != SealType::kKeyfile) {
-    return Status(Code::kConflict,
-                  std::string("This store is sealed with '") + seal_type_name(records_->config.type) +
-                      "', not with a key file: unseal it with 'coffer operator unseal'.",
-                  "SealTypeMismatch");
-  }
+  if (records_->config.type != SealType::kKeyfile) return mismatch_locked("a key file");
   Status st = open_locked(file_key);
   if (!st.ok()) last_error_ = st.message();
   return st;
+}
+
+Status SealState::unseal_with_token(Pkcs11Token& token) {
+  MutexLock lock(mu_);
+  if (!records_) {
+    RootKeys keys;
+    keys.emplace(1, crypto::random_bytes(kKeySize));
+    COFFER_RETURN_IF_ERROR(
+        initialize_locked(SealType::kPkcs11, std::move(keys), [&](const SealConfig& c, const RootKeys& k) {
+          return token.encrypt(encode_root_keys(k).view(), root_associated_data(c.cluster_id));
+        }));
+  }
+  if (records_->config.type != SealType::kPkcs11) return mismatch_locked("an HSM");
+  Status st = [&]() -> Status {
+    COFFER_ASSIGN_OR_RETURN(SecureString plain,
+                            token.decrypt(records_->root_blob, root_associated_data(records_->config.cluster_id)));
+    COFFER_ASSIGN_OR_RETURN(RootKeys keys, decode_root_keys(plain));
+    return adopt_locked(std::move(keys));
+  }();
+  if (!st.ok()) last_error_ = st.message();
+  return st;
+}
+
+Status SealState::mismatch_locked(const std::string& what) const {
+  return Status(
+      Code::kConflict,
+      std::string("This store is sealed with '") + seal_type_name(records_->config.type) + "', not with " + what + ".",
+      "SealTypeMismatch");
+}
+
+void SealState::note_error(std::string message) {
+  MutexLock lock(mu_);
+  last_error_ = std::move(message);
 }
 
 Result<std::vector<SecureString>> SealState::init_shamir(int shares, int threshold) {

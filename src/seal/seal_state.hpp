@@ -1,6 +1,6 @@
 // SealState: whether this server holds the root keys, and how it comes to
 // (SEAL-SPEC.md §1.2–§1.5). Three states: uninitialized (no seal/config),
-// sealed, unsealed. Two models so far:
+// sealed, unsealed. Three models:
 //  - keyfile: the unseal key U is the server's key file. A store that was
 //    never initialized is initialized at the first unseal with the file key
 //    as root key generation 1, so stores made before seals existed carry on
@@ -12,11 +12,15 @@
 //    is not counted, a malformed one is refused at once, reset() or 15
 //    minutes without a share drop it, and at K the combined key must open
 //    seal/root — if not, progress returns to 0 ("invalid shares").
+//  - pkcs11: the root keys are encrypted by an AES key inside an HSM
+//    (Pkcs11Token); the server unseals itself at start. A store that was
+//    never initialized is initialized then, with a new root key.
 // seal() wipes the keys. Shares and keys are kept in wiping buffers and never
 // logged. Thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +30,7 @@
 #include "common/status.hpp"
 #include "common/thread_annotations.hpp"
 #include "crypto/shamir.hpp"
+#include "seal/pkcs11_token.hpp"
 #include "seal/seal_records.hpp"
 #include "store/store.hpp"
 
@@ -59,6 +64,14 @@ class SealState {
   // kBadParameter (reason "UnsealKeyWrong") for a key that does not open it.
   Status unseal_with_key(const SecureString& file_key);
 
+  // pkcs11: opens the root keys with the token's key, initializing a new
+  // store first. kConflict (reason "SealTypeMismatch") for a store of
+  // another model; kBadParameter (reason "UnsealKeyWrong") when the token's
+  // key does not open it.
+  Status unseal_with_token(Pkcs11Token& token);
+  // Records why the last attempt to unseal failed (shown by status()).
+  void note_error(std::string message);
+
   // shamir: initializes an uninitialized store (new root key), or migrates an
   // unsealed keyfile store (same root keys). Returns the N shares as text —
   // the only time they are ever shown. 2 ≤ K ≤ N ≤ 255 or 1 of 1.
@@ -81,6 +94,15 @@ class SealState {
  private:
   void drop_progress_locked() COFFER_REQUIRES(mu_);
   Status open_locked(const SecureString& unseal_key) COFFER_REQUIRES(mu_);
+  Status mismatch_locked(const std::string& what) const COFFER_REQUIRES(mu_);
+  // Takes `keys` as the open root keys if they hold the active generation.
+  Status adopt_locked(RootKeys keys) COFFER_REQUIRES(mu_);
+  // Writes a new seal of type `type` (uninitialized store) with a fresh
+  // cluster and `blob` made by `seal_keys` from `keys`; adopts another
+  // server's when it won the race.
+  Status initialize_locked(SealType type, RootKeys keys,
+                           const std::function<Result<std::string>(const SealConfig&, const RootKeys&)>& seal_keys)
+      COFFER_REQUIRES(mu_);
 
   store::Store& store_;
   const Clock& clock_;

@@ -40,19 +40,23 @@ http::Response SealGate::handle(http::Request& request) {
 http::Response SealGate::closed(const http::Request& request) const {
   const seal::SealStatus s = seal_.status();
   if (path_of(request.target) == "/healthz") {
-    return api::json_response(s.initialized ? 503 : 501,
-                              json::object{{"status", s.initialized ? (s.sealed ? "sealed" : "starting") : "uninitialized"}});
+    return api::json_response(
+        s.initialized ? 503 : 501,
+        json::object{{"status", s.initialized ? (s.sealed ? "sealed" : "starting") : "uninitialized"}});
   }
-  Status why = !s.initialized ? Status(Code::kUnavailable,
-                                       "Coffer is not initialized: initialize it with 'coffer operator init'.",
-                                       "NotInitialized")
-               : s.sealed     ? Status(Code::kUnavailable,
-                                       "Coffer is sealed: " + std::to_string(s.progress) + " of " +
-                                           std::to_string(s.threshold) +
-                                           " unseal shares provided; unseal with 'coffer operator unseal'.",
-                                       "VaultSealed")
-                              : Status(Code::kUnavailable, "Coffer is unsealed and starting; retry shortly.",
-                                       "ServerStarting");
+  Status why =
+      !s.initialized ? Status(Code::kUnavailable,
+                              "Coffer is not initialized: initialize it with 'coffer operator init'.", "NotInitialized")
+      : s.sealed && configured_ == seal::SealType::kPkcs11
+          ? Status(Code::kUnavailable,
+                   "Coffer is sealed: it unseals itself through its HSM" +
+                       (s.last_error.empty() ? std::string(".") : " (last attempt: " + s.last_error + ")."),
+                   "VaultSealed")
+      : s.sealed ? Status(Code::kUnavailable,
+                          "Coffer is sealed: " + std::to_string(s.progress) + " of " + std::to_string(s.threshold) +
+                              " unseal shares provided; unseal with 'coffer operator unseal'.",
+                          "VaultSealed")
+                 : Status(Code::kUnavailable, "Coffer is unsealed and starting; retry shortly.", "ServerStarting");
   http::Response r = api::error_response(why);
   r.set_header("Retry-After", "5");
   return r;
@@ -63,9 +67,10 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
   if (route == "seal-status" && m == "GET") return api::json_response(200, status_json(seal_.status()));
   if (route == "init" && m == "POST") {
     if (configured_ != seal::SealType::kShamir) {
-      return api::error_response(Status(Code::kBadParameter,
-                                        "This server's seal is the key file: it initializes itself. Configure "
-                                        "\"seal\": \"shamir\" to initialize with shares."));
+      return api::error_response(
+          Status(Code::kBadParameter, std::string("This server's seal is '") + seal::seal_type_name(configured_) +
+                                          "': it initializes itself. Configure \"seal\": \"shamir\" to "
+                                          "initialize with shares."));
     }
     auto body = api::parse_json_object(request.body);
     if (!body.ok()) return api::error_response(body.status());
@@ -80,15 +85,14 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
     }
     auto keys = seal_.init_shamir(int(**shares), int(**threshold));
     if (!keys.ok()) return api::error_response(keys.status());
-    spdlog::warn("seal initialized with {} Shamir shares, threshold {}: the shares were returned once",
-                 **shares, **threshold);
+    spdlog::warn("seal initialized with {} Shamir shares, threshold {}: the shares were returned once", **shares,
+                 **threshold);
     json::array out;
     for (const auto& k : *keys) out.emplace_back(k.view());
-    http::Response r = api::json_response(200, json::object{{"keys", std::move(out)},
-                                                            {"keysetId", seal_.status().keyset_id},
-                                                            {"sealed", false}});
+    http::Response r = api::json_response(
+        200, json::object{{"keys", std::move(out)}, {"keysetId", seal_.status().keyset_id}, {"sealed", false}});
     r.sensitive = true;
-    wake();
+    notify_unsealed();
     return r;
   }
   if (route == "unseal" && m == "POST") {
@@ -96,7 +100,8 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
     if (!body.ok()) return api::error_response(body.status());
     auto reset = api::opt_bool(*body, "reset");
     auto key = api::opt_string(*body, "key");
-    if (!reset.ok() || !key.ok()) return api::error_response(bad_parameter("The body must be {\"key\": \"cfs1-...\"} or {\"reset\": true}."));
+    if (!reset.ok() || !key.ok())
+      return api::error_response(bad_parameter("The body must be {\"key\": \"cfs1-...\"} or {\"reset\": true}."));
     if (reset->value_or(false)) {
       seal_.reset();
       spdlog::info("unseal progress reset by {}", request.remote_address);
@@ -110,7 +115,7 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
       const seal::SealStatus after = seal_.status();
       if (was_sealed && !after.sealed) {
         spdlog::info("unsealed by a share from {}", request.remote_address);
-        wake();
+        notify_unsealed();
       } else {
         spdlog::info("unseal share from {} accepted: {} of {}", request.remote_address, after.progress,
                      after.threshold);
@@ -129,7 +134,7 @@ bool SealGate::wait_unsealed() {
   return !stopping_;
 }
 
-void SealGate::wake() {
+void SealGate::notify_unsealed() {
   std::lock_guard lock(mu_);
   cv_.notify_all();
 }

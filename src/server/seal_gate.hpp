@@ -1,8 +1,8 @@
 // SealGate: the server's front door (SEAL-SPEC.md §1.4), in front of
 // authentication because tokens and credentials are inside the barrier.
 // Always, without a token:
-//   GET  /coffer/v1/sys/seal-status   {type, initialized, sealed, t, n, progress, nonce, keysetId, clusterId, lastError}
-//   POST /coffer/v1/sys/init          {secretShares, secretThreshold} → {keys: [...], keysetId} once, on an
+//   GET  /coffer/v1/sys/seal-status   {type, initialized, sealed, t, n, progress, nonce, keysetId, clusterId,
+//   lastError} POST /coffer/v1/sys/init          {secretShares, secretThreshold} → {keys: [...], keysetId} once, on an
 //                                     uninitialized server whose configured seal is shamir
 //   POST /coffer/v1/sys/unseal        {key} | {reset: true} → the seal status
 // Until the application is published (the root keys are in memory and the
@@ -32,12 +32,13 @@ class SealGate {
 
   // Blocks until the seal is open (true) or stop() was called (false).
   bool wait_unsealed();
+  // Wakes wait_unsealed() after the seal was opened elsewhere (the HSM).
+  void notify_unsealed();
   void stop();
 
  private:
   http::Response sys(http::Request& request, const std::string& path);
   http::Response closed(const http::Request& request) const;
-  void wake();
 
   seal::SealState& seal_;
   seal::SealType configured_;

@@ -68,6 +68,10 @@ const std::vector<Option>& options() {
       {"tlsCertFile", "COFFER_TLS_CERT_FILE", text(&ServerConfig::tls_cert_file)},
       {"tlsKeyFile", "COFFER_TLS_KEY_FILE", text(&ServerConfig::tls_key_file)},
       {"seal", "COFFER_SEAL", text(&ServerConfig::seal)},
+      {"hsmLib", "COFFER_HSM_LIB", text(&ServerConfig::hsm_lib)},
+      {"hsmTokenLabel", "COFFER_HSM_TOKEN_LABEL", text(&ServerConfig::hsm_token_label)},
+      {"hsmKeyLabel", "COFFER_HSM_KEY_LABEL", text(&ServerConfig::hsm_key_label)},
+      {"hsmPinFile", "COFFER_HSM_PIN_FILE", text(&ServerConfig::hsm_pin_file)},
       {"rootKeyFile", "COFFER_ROOT_KEY_FILE", text(&ServerConfig::root_key_file)},
       {"rootKeyEnv", "COFFER_ROOT_KEY_ENV", text(&ServerConfig::root_key_env)},
       {"dnsSuffix", "COFFER_DNS_SUFFIX", text(&ServerConfig::dns_suffix)},
@@ -149,12 +153,16 @@ Status validate(const ServerConfig& c) {
     return Status(Code::kBadParameter,
                   "auditCheckpointRecords, auditCheckpointSeconds and auditWriteTimeoutMs must be positive.");
   }
-  if (c.seal != "keyfile" && c.seal != "shamir") {
-    return Status(Code::kBadParameter, "seal must be 'keyfile' or 'shamir', not '" + c.seal.substr(0, 40) + "'.");
-  }
-  if (c.seal == "shamir" && (!c.root_key_file.empty() || !c.root_key_env.empty())) {
+  if (c.seal != "keyfile" && c.seal != "shamir" && c.seal != "pkcs11") {
     return Status(Code::kBadParameter,
-                  "rootKeyFile and rootKeyEnv belong to the keyfile seal; a shamir seal keeps no root key source.");
+                  "seal must be 'keyfile', 'shamir' or 'pkcs11', not '" + c.seal.substr(0, 40) + "'.");
+  }
+  if (c.seal != "keyfile" && (!c.root_key_file.empty() || !c.root_key_env.empty())) {
+    return Status(Code::kBadParameter,
+                  "rootKeyFile and rootKeyEnv belong to the keyfile seal; the " + c.seal + " seal keeps no root key.");
+  }
+  if (c.seal == "pkcs11" && (c.hsm_lib.empty() || c.hsm_token_label.empty() || c.hsm_key_label.empty())) {
+    return Status(Code::kBadParameter, "The pkcs11 seal needs hsmLib, hsmTokenLabel and hsmKeyLabel.");
   }
   if (c.dev) return Status::Ok();
   if (c.tls_cert_file.empty() || c.tls_key_file.empty()) {

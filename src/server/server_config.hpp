@@ -22,9 +22,14 @@ struct ServerConfig {
   std::string listen = "localhost:8443";  // listen / COFFER_LISTEN
   std::string tls_cert_file;              // tlsCertFile / COFFER_TLS_CERT_FILE (chain, leaf first)
   std::string tls_key_file;               // tlsKeyFile / COFFER_TLS_KEY_FILE
-  std::string seal = "keyfile";           // seal / COFFER_SEAL: keyfile | shamir (README "Seal")
-  std::string root_key_file;              // rootKeyFile / COFFER_ROOT_KEY_FILE
-  std::string root_key_env;               // rootKeyEnv / COFFER_ROOT_KEY_ENV: name of a variable holding base64
+  std::string seal = "keyfile";           // seal / COFFER_SEAL: keyfile | shamir | pkcs11 (README "Seal")
+  // The pkcs11 seal (README "Seal"); the PIN comes from COFFER_HSM_PIN, else hsmPinFile.
+  std::string hsm_lib;                         // hsmLib / COFFER_HSM_LIB: the PKCS#11 module
+  std::string hsm_token_label;                 // hsmTokenLabel / COFFER_HSM_TOKEN_LABEL
+  std::string hsm_key_label;                   // hsmKeyLabel / COFFER_HSM_KEY_LABEL: the seal key (AES-256)
+  std::string hsm_pin_file;                    // hsmPinFile / COFFER_HSM_PIN_FILE
+  std::string root_key_file;                   // rootKeyFile / COFFER_ROOT_KEY_FILE
+  std::string root_key_env;                    // rootKeyEnv / COFFER_ROOT_KEY_ENV: name of a variable holding base64
   std::string dns_suffix = "vault.localhost";  // dnsSuffix / COFFER_DNS_SUFFIX
   std::string default_vault;                   // defaultVault / COFFER_DEFAULT_VAULT ("dev" in dev mode)
   std::string authority;                       // authority / COFFER_AUTHORITY (default https://localhost:<port>)

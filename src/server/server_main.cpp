@@ -22,6 +22,7 @@
 #include "server/audit_setup.hpp"
 #include "server/data_dir_lock.hpp"
 #include "server/dev_bootstrap.hpp"
+#include "server/hsm_unseal.hpp"
 #include "server/initial_admin.hpp"
 #include "server/seal_gate.hpp"
 #include "server/storage.hpp"
@@ -137,7 +138,9 @@ int run_server(ServerConfig config) {
   SystemClock system_clock;
   seal::SealState seal_state(**store, system_clock);
   if (Status st = seal_state.load(); !st.ok()) return fail(st);
-  const seal::SealType configured = config.seal == "shamir" ? seal::SealType::kShamir : seal::SealType::kKeyfile;
+  const seal::SealType configured = config.seal == "shamir"   ? seal::SealType::kShamir
+                                    : config.seal == "pkcs11" ? seal::SealType::kPkcs11
+                                                              : seal::SealType::kKeyfile;
   if (const seal::SealStatus s = seal_state.status(); s.initialized && s.type != configured) {
     return fail(Status(Code::kBadParameter, std::string("seal type mismatch: the store is sealed with '") +
                                                 seal::seal_type_name(s.type) + "' but the configuration names '" +
@@ -171,15 +174,23 @@ int run_server(ServerConfig config) {
   const uint16_t port = server.port();
   if (config.authority.empty()) config.authority = "https://localhost:" + std::to_string(port);
   Serving serving(server, gate, signals);
+  std::unique_ptr<HsmUnsealer> hsm;
+  if (configured == seal::SealType::kPkcs11) {
+    auto hsm_settings = hsm_options(config);
+    if (!hsm_settings.ok()) return fail(hsm_settings.status());
+    hsm = std::make_unique<HsmUnsealer>(seal_state, std::move(*hsm_settings), [&gate] { gate.notify_unsealed(); });
+  }
   if (seal_state.status().sealed) {
     spdlog::warn("coffer server listening on {} (port {}), SEALED: {}", config.listen, port,
-                 seal_state.status().initialized ? "hand in unseal shares with 'coffer operator unseal'"
-                                                 : "initialize it with 'coffer operator init'");
+                 configured == seal::SealType::kPkcs11 ? "unsealing through the HSM"
+                 : seal_state.status().initialized     ? "hand in unseal shares with 'coffer operator unseal'"
+                                                       : "initialize it with 'coffer operator init'");
     if (!gate.wait_unsealed()) {
       spdlog::info("coffer server stopped while sealed");
       return 0;
     }
   }
+  hsm.reset();  // its work is done
   auto root_key = seal_state.root_key();
   if (!root_key.ok()) return fail(root_key.status());
   crypto::Keyring keyring(std::move(*root_key));

@@ -149,6 +149,60 @@ class CofferServer:
         self.cleanup()
 
 
+class SealedServer(CofferServer):
+    """`coffer server --dev --seal SEAL` (shamir by default): ready when it listens, sealed. With `env`,
+    the server runs with those variables added."""
+
+    def __init__(self, seal="shamir", env=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seal = seal
+        self.env = env
+
+    def start(self, port=0, timeout=60):
+        args = [COFFER_BIN, "server", "--dev", "--seal", self.seal, "--data-dir", self.data_dir,
+                "--listen", f"localhost:{port}"] + self.storage + self.extra_args
+        self.output = []
+        env = dict(os.environ, **self.env) if self.env else None
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        ready = threading.Event()
+
+        def pump():
+            for line in self.proc.stdout:
+                self.output.append(line)
+                m = re.search(r"\(port (\d+)\), SEALED", line)
+                if m:
+                    self.port = int(m.group(1))
+                    ready.set()
+            ready.set()
+
+        self.pump = threading.Thread(target=pump, daemon=True)
+        self.pump.start()
+        if not ready.wait(timeout) or self.port is None:
+            self.stop()
+            raise RuntimeError("coffer server did not start sealed:\n" + "".join(self.output))
+        return self
+
+    @property
+    def ca_file(self):
+        return os.path.join(self.data_dir, "tls", "ca.crt")
+
+    def wait_for_dev_json(self, timeout=30):
+        path = os.path.join(self.data_dir, "dev.json")
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if os.path.exists(path):
+                try:
+                    with open(path) as f:
+                        dev = json.load(f)
+                    if dev.get("authorityHost", "").endswith(f":{self.port}"):  # not a file of an earlier start
+                        self.dev = dev
+                        return dev
+                except ValueError:
+                    pass
+            time.sleep(0.1)
+        raise AssertionError("the server did not finish starting after the unseal:\n" + "".join(self.output))
+
+
 def credential(server, tenant="adfs"):
     """A ClientSecretCredential for the server's admin principal."""
     from azure.identity import ClientSecretCredential

@@ -6,62 +6,12 @@ never writes a share anywhere; the data written before a restart reads
 back after the unseal. A store sealed with shares refuses a key-file start."""
 import json
 import os
-import re
 import subprocess
-import threading
-import time
 import unittest
 
 import requests
 
-from coffer_server import COFFER_BIN, CofferServer, canary, credential
-
-
-class SealedServer(CofferServer):
-    """`coffer server --dev --seal shamir`: ready when it listens, sealed."""
-
-    def start(self, port=0, timeout=60):
-        args = [COFFER_BIN, "server", "--dev", "--seal", "shamir", "--data-dir", self.data_dir,
-                "--listen", f"localhost:{port}"] + self.storage + self.extra_args
-        self.output = []
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        ready = threading.Event()
-
-        def pump():
-            for line in self.proc.stdout:
-                self.output.append(line)
-                m = re.search(r"\(port (\d+)\), SEALED", line)
-                if m:
-                    self.port = int(m.group(1))
-                    ready.set()
-            ready.set()
-
-        self.pump = threading.Thread(target=pump, daemon=True)
-        self.pump.start()
-        if not ready.wait(timeout) or self.port is None:
-            self.stop()
-            raise RuntimeError("coffer server did not start sealed:\n" + "".join(self.output))
-        return self
-
-    @property
-    def ca_file(self):
-        return os.path.join(self.data_dir, "tls", "ca.crt")
-
-    def wait_for_dev_json(self, timeout=30):
-        path = os.path.join(self.data_dir, "dev.json")
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if os.path.exists(path):
-                try:
-                    with open(path) as f:
-                        dev = json.load(f)
-                    if dev.get("authorityHost", "").endswith(f":{self.port}"):  # not a file of an earlier start
-                        self.dev = dev
-                        return dev
-                except ValueError:
-                    pass
-            time.sleep(0.1)
-        raise AssertionError("the server did not finish starting after the unseal:\n" + "".join(self.output))
+from coffer_server import COFFER_BIN, SealedServer, canary, credential
 
 
 class SealTest(unittest.TestCase):

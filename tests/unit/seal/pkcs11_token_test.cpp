@@ -32,8 +32,9 @@ class Pkcs11TokenTest : public ::testing::Test {
     std::ofstream(conf) << "directories.tokendir = " << (dir_ / "tokens").string()
                         << "\nobjectstore.backend = file\nlog.level = ERROR\n";
     ::setenv("SOFTHSM2_CONF", conf.c_str(), 1);
-    const std::string init = "softhsm2-util --init-token --free --label coffer-test --so-pin 87654321 --pin 1234 "
-                             ">/dev/null 2>&1";
+    const std::string init =
+        "softhsm2-util --init-token --free --label coffer-test --so-pin 87654321 --pin 1234 "
+        ">/dev/null 2>&1";
     ASSERT_EQ(std::system(init.c_str()), 0);
     options_ = Pkcs11Options{kModule, "coffer-test", SecureString("1234"), "coffer-seal"};
   }

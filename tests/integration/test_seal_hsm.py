@@ -1,0 +1,125 @@
+"""A server sealed by an HSM key (issue 15, SEAL-SPEC.md §1.2, §3 S1/S3 in
+part), with SoftHSM2 in a token directory of the test's own: the seal key
+made by `coffer operator hsm-keygen`, the server unsealing itself at every
+start, staying sealed — with the reason in its seal status and AKV's 503 on
+every route — while the PIN is wrong or the token absent, and unsealing by
+itself once the token is back."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+import requests
+
+from coffer_server import COFFER_BIN, SealedServer, credential
+
+MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+@unittest.skipUnless(os.path.exists(MODULE) and shutil.which("softhsm2-util"), "SoftHSM2 is not installed")
+class HsmSealTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="coffer-hsm-")
+        self.tokens = os.path.join(self.tmp, "tokens")
+        os.makedirs(self.tokens)
+        self.conf = os.path.join(self.tmp, "softhsm2.conf")
+        with open(self.conf, "w") as f:
+            f.write(f"directories.tokendir = {self.tokens}\nobjectstore.backend = file\nlog.level = ERROR\n")
+        self.env = {"SOFTHSM2_CONF": self.conf, "COFFER_HSM_LIB": MODULE, "COFFER_HSM_TOKEN_LABEL": "coffer-test",
+                    "COFFER_HSM_KEY_LABEL": "coffer-seal", "COFFER_HSM_PIN": "1234"}
+        subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "coffer-test", "--so-pin",
+                        "87654321", "--pin", "1234"], env=dict(os.environ, **self.env), check=True,
+                       capture_output=True)
+        keygen = subprocess.run([COFFER_BIN, "operator", "hsm-keygen", "--lib", MODULE, "--token-label",
+                                 "coffer-test"], env=dict(os.environ, **self.env), capture_output=True, text=True)
+        self.assertEqual(keygen.returncode, 0, keygen.stderr)
+        again = subprocess.run([COFFER_BIN, "operator", "hsm-keygen", "--lib", MODULE, "--token-label",
+                                "coffer-test"], env=dict(os.environ, **self.env), capture_output=True, text=True)
+        self.assertNotEqual(again.returncode, 0)
+        self.assertIn("exists already", again.stderr)
+        self.server = SealedServer(seal="pkcs11", env=self.env)
+
+    def tearDown(self):
+        self.server.cleanup()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def status(self):
+        p = subprocess.run([COFFER_BIN, "operator", "seal-status", "--address", self.server.authority,
+                            "--data-dir", self.server.data_dir], capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return json.loads(p.stdout)
+
+    def start_unsealing(self):
+        """Starts the server and waits until it unsealed itself and finished starting."""
+        self.server.start()
+        return self.server.wait_for_dev_json()
+
+    def client(self):
+        from azure.keyvault.secrets import SecretClient
+        return SecretClient(self.server.vault_url(), credential(self.server), connection_verify=self.server.ca_file)
+
+    def wait_status(self, predicate, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            st = self.status()
+            if predicate(st):
+                return st
+            time.sleep(0.3)
+        self.fail("the seal status never got there: " + json.dumps(self.status()))
+
+    def test_unseals_itself_at_every_start(self):
+        self.start_unsealing()
+        st = self.status()
+        self.assertEqual((st["type"], st["initialized"], st["sealed"]), ("pkcs11", True, False))
+        self.client().set_secret("kept", "behind the HSM")
+        self.server.stop()
+        self.start_unsealing()
+        self.assertEqual(self.client().get_secret("kept").value, "behind the HSM")
+
+    def test_stays_sealed_while_the_pin_is_wrong_or_the_token_absent(self):
+        self.start_unsealing()
+        self.client().set_secret("kept", "behind the HSM")
+        self.server.stop()
+        # A wrong PIN: sealed, not retried (PINs lock out), the reason in the status.
+        self.server.env = dict(self.env, COFFER_HSM_PIN="9999")
+        self.server.start()
+        st = self.wait_status(lambda s: "CKR_PIN_INCORRECT" in s["lastError"])
+        self.assertTrue(st["sealed"])
+        self.assertNotIn("9999", json.dumps(st))
+        r = requests.get(self.server.authority + "/secrets/kept?api-version=7.4", verify=self.server.ca_file,
+                         timeout=10)
+        self.assertEqual((r.status_code, r.json()["error"]["innererror"]["code"]), (503, "VaultSealed"))
+        self.assertIn("CKR_PIN_INCORRECT", r.json()["error"]["message"])
+        self.server.stop()
+        # The token away at start: sealed and retrying; back again: unsealed by itself.
+        away = self.tokens + ".away"
+        os.rename(self.tokens, away)
+        os.makedirs(self.tokens)
+        self.server.env = self.env
+        self.server.start()
+        self.wait_status(lambda s: "no token labelled" in s["lastError"])
+        self.assertTrue(self.status()["sealed"])
+        os.rmdir(self.tokens)
+        os.rename(away, self.tokens)
+        self.server.wait_for_dev_json(timeout=90)
+        self.assertFalse(self.status()["sealed"])
+        self.assertEqual(self.client().get_secret("kept").value, "behind the HSM")
+
+    def test_a_key_that_does_not_open_the_store_is_refused(self):
+        self.start_unsealing()
+        self.server.stop()
+        env = dict(os.environ, **self.env)
+        subprocess.run([COFFER_BIN, "operator", "hsm-keygen", "--lib", MODULE, "--token-label", "coffer-test",
+                        "--key-label", "other-key"], env=env, check=True, capture_output=True)
+        self.server.env = dict(self.env, COFFER_HSM_KEY_LABEL="other-key")
+        self.server.start()
+        st = self.wait_status(lambda s: s["lastError"] != "")
+        self.assertTrue(st["sealed"])
+        self.assertIn("does not open", st["lastError"])
+
+
+if __name__ == "__main__":
+    unittest.main()
