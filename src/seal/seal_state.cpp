@@ -99,14 +99,16 @@ Status SealState::unseal_with_token(Pkcs11Token& token) {
         }));
   }
   if (records_->config.type != SealType::kPkcs11) return mismatch_locked("an HSM");
-  Status st = [&]() -> Status {
-    COFFER_ASSIGN_OR_RETURN(SecureString plain,
-                            token.decrypt(records_->root_blob, root_associated_data(records_->config.cluster_id)));
-    COFFER_ASSIGN_OR_RETURN(RootKeys keys, decode_root_keys(plain));
-    return adopt_locked(std::move(keys));
-  }();
+  Status st = open_with_token_locked(token);
   if (!st.ok()) last_error_ = st.message();
   return st;
+}
+
+Status SealState::open_with_token_locked(Pkcs11Token& token) {
+  COFFER_ASSIGN_OR_RETURN(SecureString plain,
+                          token.decrypt(records_->root_blob, root_associated_data(records_->config.cluster_id)));
+  COFFER_ASSIGN_OR_RETURN(RootKeys keys, decode_root_keys(plain));
+  return adopt_locked(std::move(keys));
 }
 
 Status SealState::mismatch_locked(const std::string& what) const {

@@ -94,6 +94,7 @@ class SealState {
  private:
   void drop_progress_locked() COFFER_REQUIRES(mu_);
   Status open_locked(const SecureString& unseal_key) COFFER_REQUIRES(mu_);
+  Status open_with_token_locked(Pkcs11Token& token) COFFER_REQUIRES(mu_);
   Status mismatch_locked(const std::string& what) const COFFER_REQUIRES(mu_);
   // Takes `keys` as the open root keys if they hold the active generation.
   Status adopt_locked(RootKeys keys) COFFER_REQUIRES(mu_);
