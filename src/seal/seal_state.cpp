@@ -15,6 +15,32 @@ std::uint32_t random_u32() {
   return v;
 }
 
+// Whether the store holds records other than the seal's: data written under
+// a key file before seals existed, which a new root key could not open.
+Result<bool> holds_data(store::Store& store) {
+  bool found = false;
+  COFFER_RETURN_IF_ERROR(store.read([&](store::ReadTxn& txn) -> Status {
+    std::string after;
+    while (!found) {
+      COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan("", after, 16));
+      for (const auto& e : entries) found = found || e.key.rfind("seal/", 0) != 0;
+      if (entries.size() < 16) break;
+      after = entries.back().key;
+    }
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Status refuse_if_holds_data(store::Store& store) {
+  COFFER_ASSIGN_OR_RETURN(bool data, holds_data(store));
+  if (!data) return Status::Ok();
+  return Status(Code::kConflict,
+                "This store already holds data sealed by a key file: start it with the keyfile seal (its key file "
+                "becomes root key generation 1), then move it to shares.",
+                "StoreNotEmpty");
+}
+
 }  // namespace
 
 SealState::SealState(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
@@ -61,6 +87,8 @@ Status SealState::open_locked(const SecureString& unseal_key) {
 Status SealState::initialize_locked(
     SealType type, RootKeys keys,
     const std::function<Result<std::string>(const SealConfig&, const RootKeys&)>& seal_keys) {
+  if (type != SealType::kKeyfile)
+    COFFER_RETURN_IF_ERROR(refuse_if_holds_data(store_));  // a new root key would open none of it
   SealConfig config;
   config.cluster_id = crypto::new_guid();
   config.type = type;
@@ -131,6 +159,7 @@ Result<std::vector<SecureString>> SealState::init_shamir(int shares, int thresho
   RootKeys keys;
   int64_t expected = 0;
   if (!records_) {
+    COFFER_RETURN_IF_ERROR(refuse_if_holds_data(store_));  // a new root key would open none of it
     config.cluster_id = crypto::new_guid();
     keys.emplace(1, crypto::random_bytes(kKeySize));
   } else if (records_->config.type == SealType::kKeyfile && !keys_.empty()) {

@@ -73,7 +73,9 @@ class SealState {
   void note_error(std::string message);
 
   // shamir: initializes an uninitialized store (new root key), or migrates an
-  // unsealed keyfile store (same root keys). Returns the N shares as text —
+  // unsealed keyfile store (same root keys). An uninitialized store that
+  // already holds data (written under a key file before seals existed) is
+  // refused, kConflict reason "StoreNotEmpty", as by unseal_with_token(). Returns the N shares as text —
   // the only time they are ever shown. 2 ≤ K ≤ N ≤ 255 or 1 of 1.
   Result<std::vector<SecureString>> init_shamir(int shares, int threshold);
 

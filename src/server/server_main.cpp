@@ -151,6 +151,12 @@ int run_server(ServerConfig config) {
                                                     : crypto::file_root_key(config.root_key_file);
     auto file_key = root_source->load();
     if (!file_key.ok()) return fail(file_key.status());
+    if (!seal_state.status().initialized) {
+      // A store from before seals: the key must open it before the seal names it the root key
+      // (a wrong key file must not lock the right one out). A new store gets its identity here.
+      crypto::Keyring probe(*file_key);
+      if (auto id = auth::load_or_create_server_identity(**store, probe); !id.ok()) return fail(id.status());
+    }
     if (Status st = seal_state.unseal_with_key(*file_key); !st.ok()) return fail(st);
   }
   SealGate gate(seal_state, configured);

@@ -112,6 +112,57 @@ class ProductionModeTest(unittest.TestCase):
         client = SecretClient(f"https://payments.prod.localhost:{port}", cred, connection_verify=self.ca)
         self.assertEqual(client.get_secret("db-password").value, "hunter2")
 
+    def test_a_store_from_before_seals_is_not_locked_by_a_wrong_key(self):
+        """A store written before seals existed has no seal records; the first start writes them with its key
+        file as the root key — only once that key has opened the store, so a wrong key file cannot lock the
+        right one out."""
+        port, lines = self.start(self.root_key)
+        self.assertIsNotNone(port, "".join(lines))
+        self.proc.terminate()
+        self.assertEqual(self.proc.wait(30), 0)
+        if os.environ.get("COFFER_TEST_PG"):
+            self.skipTest("the pre-seal store is made by editing the SQLite file")
+        import sqlite3
+        db = sqlite3.connect(os.path.join(self.dir, "data", "coffer.db"))
+        db.execute("DELETE FROM entries WHERE hex(substr(key, 1, 5)) = hex('seal/')")  # as an earlier Coffer left it
+        db.commit()
+        db.close()
+        port, lines = self.start(base64.b64encode(os.urandom(32)).decode())
+        self.assertIsNone(port)
+        self.assertNotEqual(self.proc.wait(30), 0)
+        self.assertIn("root key does not belong", "".join(lines))
+        port, lines = self.start(self.root_key)
+        self.assertIsNotNone(port, "the right key still opens it:\n" + "".join(lines))
+        self.proc.terminate()
+        self.assertEqual(self.proc.wait(30), 0)
+        # With shares instead, the same store is refused: a new root key would open none of it.
+        db = sqlite3.connect(os.path.join(self.dir, "data", "coffer.db"))
+        db.execute("DELETE FROM entries WHERE hex(substr(key, 1, 5)) = hex('seal/')")
+        db.commit()
+        db.close()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COFFER_")}
+        cfg = json.load(open(self.config))
+        del cfg["rootKeyEnv"]
+        cfg["seal"] = "shamir"
+        with open(self.config, "w") as f:
+            json.dump(cfg, f)
+        self.proc = subprocess.Popen([COFFER_BIN, "server", "--config", self.config], env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            port_line = ""
+            for line in self.proc.stdout:
+                if "SEALED" in line:
+                    port_line = line
+                    break
+            port = int(re.search(r"\(port (\d+)\)", port_line).group(1))
+            r = requests.post(f"https://localhost:{port}/coffer/v1/sys/init", verify=self.ca,
+                              json={"secretShares": 3, "secretThreshold": 2})
+            self.assertEqual(r.status_code, 409, r.text)
+            self.assertEqual(r.json()["error"]["innererror"]["code"], "StoreNotEmpty")
+        finally:
+            self.proc.terminate()
+            self.proc.wait(30)
+
     def test_refuses_bad_root_key_and_unknown_options(self):
         port, lines = self.start("not-base64!")
         self.assertIsNone(port)

@@ -149,6 +149,16 @@ TEST_F(SealStateTest, EdgeThresholdsAndParameters) {
   EXPECT_EQ(seal_->submit_share("cfs1-x").reason(), "NotInitialized");
 }
 
+TEST_F(SealStateTest, AStoreWithDataFromBeforeSealsIsNotGivenANewRootKey) {
+  ASSERT_TRUE(store_->write([](store::WriteTxn& txn) { return txn.put("config/tenant", "t"); }).ok());
+  auto refused = seal_->init_shamir(3, 2);
+  EXPECT_EQ(refused.status().reason(), "StoreNotEmpty");
+  EXPECT_FALSE(seal_->status().initialized) << "nothing written";
+  const SecureString file_key = crypto::random_bytes(32);
+  ASSERT_TRUE(seal_->unseal_with_key(file_key).ok()) << "a key file takes such a store as it is";
+  EXPECT_EQ(seal_->root_key()->view(), file_key.view());
+}
+
 TEST_F(SealStateTest, AnUnsealedKeyFileStoreMovesToSharesKeepingItsRootKey) {
   const SecureString file_key = crypto::random_bytes(32);
   ASSERT_TRUE(seal_->unseal_with_key(file_key).ok());
