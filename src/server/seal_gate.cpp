@@ -107,7 +107,12 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
       spdlog::info("unseal progress reset by {}", request.remote_address);
     } else if (*key) {
       const bool was_sealed = seal_.status().sealed;
-      Status st = seal_.submit_share(SecureString(std::move(**key)).view());
+      const SecureString share(std::move(**key));
+      // The other copies of the share this handler made: the request body and the parsed value.
+      if (auto* v = body->if_contains("key"); v && v->is_string())
+        secure_wipe(v->as_string().data(), v->as_string().size());
+      secure_wipe(request.body.data(), request.body.size());
+      Status st = seal_.submit_share(share.view());
       if (!st.ok()) {
         spdlog::warn("unseal share from {} refused: {}", request.remote_address, st.message());
         return api::error_response(st);

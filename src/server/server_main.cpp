@@ -2,6 +2,8 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -124,6 +126,12 @@ int run_server(ServerConfig config) {
     if (Status st = prepare_dev_files(config); !st.ok()) return fail(st);
   }
   if (config.audit_log.empty()) config.audit_log = (fs::path(config.data_dir) / "audit.log").string();
+  if (!config.dev) {
+    // Root keys and secrets live in this process's memory: no core files, no ptrace by other users.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    const struct rlimit no_core { 0, 0 };
+    ::setrlimit(RLIMIT_CORE, &no_core);
+  }
 
   if (is_postgres_url(config.storage) || !config.replica_id.empty()) {
     auto replica = resolve_replica_id(config.data_dir, config.replica_id);

@@ -90,6 +90,10 @@ class ProductionModeTest(unittest.TestCase):
         client = SecretClient(f"https://payments.prod.localhost:{port}", cred, connection_verify=self.ca)
         client.set_secret("db-password", "hunter2")
         self.assertEqual(client.get_secret("db-password").value, "hunter2")
+        # Keys live in the server's memory: it writes no core file (SEAL-SPEC S13).
+        with open(f"/proc/{self.proc.pid}/limits") as f:
+            core = [l for l in f if l.startswith("Max core file size")][0].split()
+        self.assertEqual(core[4:6], ["0", "0"], core)
         r = requests.get(f"https://localhost:{port}/secrets?api-version=7.4", verify=self.ca,
                          headers={"Authorization": "Bearer " + tok})
         self.assertEqual(r.status_code, 404)  # no default vault outside dev mode

@@ -3,8 +3,15 @@
 // through Coffer, AES-GCM inside the token with associated data, and clear
 // refusals for a wrong PIN, an absent token, key or module. Skipped when
 // SoftHSM2 is not installed (scripts/install-deps.sh installs it).
+// Cryptoki's GNU names, as in src/seal/pkcs11_token.cpp (this file is kept
+// out of unity batches too): the test makes a key the way Coffer never does.
+#define CRYPTOKI_GNU 1
+#include <p11-kit/pkcs11.h>
+#undef CRYPTOKI_GNU
+
 #include "seal/pkcs11_token.hpp"
 
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -19,6 +26,46 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kModule = "/usr/lib/softhsm/libsofthsm2.so";
+
+// An AES key as a careless operator might make it: extractable and not sensitive.
+void make_extractable_key(const std::string& label) {
+  void* handle = dlopen(kModule, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(handle, nullptr);
+  auto get = reinterpret_cast<ck_rv_t (*)(struct ck_function_list**)>(dlsym(handle, "C_GetFunctionList"));
+  struct ck_function_list* f = nullptr;
+  ASSERT_EQ(get(&f), CKR_OK);
+  struct ck_c_initialize_args args {};
+  args.flags = CKF_OS_LOCKING_OK;
+  const ck_rv_t init = f->C_Initialize(&args);
+  ASSERT_TRUE(init == CKR_OK || init == CKR_CRYPTOKI_ALREADY_INITIALIZED);
+  ck_slot_id_t slots[8];
+  unsigned long count = 8;
+  ASSERT_EQ(f->C_GetSlotList(1, slots, &count), CKR_OK);
+  ASSERT_GT(count, 0u);
+  ck_session_handle_t session = 0;
+  ASSERT_EQ(f->C_OpenSession(slots[0], CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session), CKR_OK);
+  unsigned char pin[] = "1234";
+  ASSERT_EQ(f->C_Login(session, CKU_USER, pin, 4), CKR_OK);
+  ck_object_class_t cls = CKO_SECRET_KEY;
+  ck_key_type_t type = CKK_AES;
+  unsigned long len = 32;
+  unsigned char yes = 1, no = 0;
+  struct ck_attribute tmpl[] = {{CKA_CLASS, &cls, sizeof cls},
+                                {CKA_KEY_TYPE, &type, sizeof type},
+                                {CKA_VALUE_LEN, &len, sizeof len},
+                                {CKA_TOKEN, &yes, 1},
+                                {CKA_SENSITIVE, &no, 1},
+                                {CKA_EXTRACTABLE, &yes, 1},
+                                {CKA_ENCRYPT, &yes, 1},
+                                {CKA_DECRYPT, &yes, 1},
+                                {CKA_LABEL, const_cast<char*>(label.data()), label.size()}};
+  struct ck_mechanism mech {
+    CKM_AES_KEY_GEN, nullptr, 0
+  };
+  ck_object_handle_t key = 0;
+  ASSERT_EQ(f->C_GenerateKey(session, &mech, tmpl, sizeof tmpl / sizeof tmpl[0], &key), CKR_OK);
+  f->C_CloseSession(session);  // the module stays initialized; Coffer's handle finalizes it with its last token
+}
 
 class Pkcs11TokenTest : public ::testing::Test {
  protected:
@@ -92,6 +139,16 @@ TEST_F(Pkcs11TokenTest, RefusalsNameWhatIsWrong) {
   Pkcs11Options not_a_module = options_;
   not_a_module.lib = "libc.so.6";
   EXPECT_EQ(Pkcs11Token::open(not_a_module).status().code(), Code::kUnavailable);
+}
+
+TEST_F(Pkcs11TokenTest, AnExtractableOrNonSensitiveKeyIsRefusedForTheSeal) {
+  make_extractable_key("careless");
+  Pkcs11Options careless = options_;
+  careless.key_label = "careless";
+  auto refused = Pkcs11Token::open(careless);
+  EXPECT_EQ(refused.status().code(), Code::kBadParameter);
+  EXPECT_NE(refused.status().message().find("must be sensitive and not extractable"), std::string::npos)
+      << refused.status().message();
 }
 
 }  // namespace
