@@ -1,4 +1,4 @@
-// coffer operator init|unseal|seal-status: the seal of a running server
+// coffer operator init|unseal|seal-status|rekey: the seal of a running server
 // (SEAL-SPEC.md §1.4), over its unauthenticated /coffer/v1/sys routes —
 // they work while the server is sealed, when no credential can be checked.
 // coffer operator hsm-keygen: creates the pkcs11 seal's key in a token,
@@ -30,6 +30,7 @@ struct OperatorArgs {
   int shares = 5;
   int threshold = 3;
   std::string key;
+  std::string nonce;
   bool reset = false;
   std::string hsm_lib;
   std::string token_label;
@@ -76,29 +77,65 @@ Status run_init(const CliContext& ctx, const OperatorArgs& a) {
   return Status::Ok();
 }
 
+// A share from the argument, or from standard input when it is "-" or absent.
+Result<SecureString> read_share(const std::string& given) {
+  SecureString key(given);
+  if (given.empty() || given == "-") {
+    std::string line;
+    std::getline(std::cin, line);
+    key = SecureString(std::move(line));
+  }
+  while (!key.empty() && (key.view().back() == '\n' || key.view().back() == '\r' || key.view().back() == ' ')) {
+    key.resize(key.size() - 1);
+  }
+  if (key.empty()) return bad_parameter("No share given: pass it as an argument or on standard input.");
+  return key;
+}
+
+// POSTs `body` (which holds a share under "key") to `route`, wiping the copies made here.
+Result<json::value> post_share(const CliContext& ctx, const OperatorArgs& a, const std::string& route,
+                               json::object body) {
+  SecureString text(json::serialize(body));
+  if (auto* k = body.if_contains("key"); k && k->is_string()) {
+    auto& s = k->as_string();
+    secure_wipe(s.data(), s.size());
+  }
+  return sys_call(ctx, a, "POST", route, std::string(text.view()));
+}
+
 Status run_unseal(const CliContext& ctx, const OperatorArgs& a) {
   json::object body;
   if (a.reset) {
     body["reset"] = true;
   } else {
-    SecureString key(a.key);
-    if (a.key.empty() || a.key == "-") {
-      std::string line;
-      std::getline(std::cin, line);
-      key = SecureString(std::move(line));
-    }
-    while (!key.empty() && (key.view().back() == '\n' || key.view().back() == '\r' || key.view().back() == ' ')) {
-      key.resize(key.size() - 1);
-    }
-    if (key.empty()) return bad_parameter("No share given: pass it as an argument or on standard input.");
+    COFFER_ASSIGN_OR_RETURN(SecureString key, read_share(a.key));
     body["key"] = key.view();
   }
-  SecureString text(json::serialize(body));
-  if (auto* k = body.if_contains("key")) {
-    auto& s = k->as_string();
-    secure_wipe(s.data(), s.size());
+  COFFER_ASSIGN_OR_RETURN(json::value v, post_share(ctx, a, "unseal", std::move(body)));
+  print_result(ctx, v);
+  return Status::Ok();
+}
+
+Status run_rekey_init(const CliContext& ctx, const OperatorArgs& a) {
+  const std::string body = json::serialize(json::object{{"secretShares", a.shares}, {"secretThreshold", a.threshold}});
+  COFFER_ASSIGN_OR_RETURN(json::value v, sys_call(ctx, a, "POST", "rekey/init", body));
+  print_result(ctx, v);
+  return Status::Ok();
+}
+
+Status run_rekey_update(const CliContext& ctx, const OperatorArgs& a) {
+  COFFER_ASSIGN_OR_RETURN(SecureString key, read_share(a.key));
+  COFFER_ASSIGN_OR_RETURN(json::value v,
+                          post_share(ctx, a, "rekey/update", json::object{{"nonce", a.nonce}, {"key", key.view()}}));
+  print_result(ctx, v);
+  if (v.is_object() && v.as_object().contains("keys")) {
+    std::cerr << "# The new shares are shown once; the old ones no longer unseal this server." << std::endl;
   }
-  COFFER_ASSIGN_OR_RETURN(json::value v, sys_call(ctx, a, "POST", "unseal", std::string(text.view())));
+  return Status::Ok();
+}
+
+Status run_rekey_cancel(const CliContext& ctx, const OperatorArgs& a) {
+  COFFER_ASSIGN_OR_RETURN(json::value v, sys_call(ctx, a, "POST", "rekey/cancel", "{}"));
   print_result(ctx, v);
   return Status::Ok();
 }
@@ -148,6 +185,24 @@ void add_operator_commands(CLI::App& app, CliContext& ctx) {
   unseal->add_option("key", args->key, "The share, or '-' (the default) to read it from standard input.");
   unseal->add_flag("--reset", args->reset, "Drop the shares handed in so far.");
   on_run(unseal, ctx, [&ctx, args] { return run_unseal(ctx, *args); });
+
+  CLI::App* rekey = op->add_subcommand("rekey", "Replace the unseal shares (the quorum of current ones decides).");
+  rekey->require_subcommand(1);
+  CLI::App* rekey_init = rekey->add_subcommand("init", "Start a rekey to N new shares, threshold K: prints its nonce.");
+  add_target_options(rekey_init, *args);
+  rekey_init->add_option("--key-shares", args->shares, "How many new shares (default 5).")->check(CLI::Range(1, 255));
+  rekey_init->add_option("--key-threshold", args->threshold, "How many new shares unseal (default 3).")
+      ->check(CLI::Range(1, 255));
+  on_run(rekey_init, ctx, [&ctx, args] { return run_rekey_init(ctx, *args); });
+  CLI::App* rekey_update =
+      rekey->add_subcommand("update", "Hand in one current share; at the threshold the new shares are printed, once.");
+  add_target_options(rekey_update, *args);
+  rekey_update->add_option("--nonce", args->nonce, "The nonce 'rekey init' printed.")->required();
+  rekey_update->add_option("key", args->key, "The share, or '-' (the default) to read it from standard input.");
+  on_run(rekey_update, ctx, [&ctx, args] { return run_rekey_update(ctx, *args); });
+  CLI::App* rekey_cancel = rekey->add_subcommand("cancel", "Drop the rekey in progress.");
+  add_target_options(rekey_cancel, *args);
+  on_run(rekey_cancel, ctx, [&ctx, args] { return run_rekey_cancel(ctx, *args); });
 
   CLI::App* keygen = op->add_subcommand("hsm-keygen", "Create the pkcs11 seal's AES-256 key in a PKCS#11 token.");
   keygen->add_option("--lib", args->hsm_lib, "The PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so).")->required();

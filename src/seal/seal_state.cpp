@@ -199,6 +199,14 @@ Status SealState::submit_share(std::string_view share_text) {
   if (!parts_.empty() && clock_.now() - last_part_at_ > kProgressTimeoutSeconds) drop_progress_locked();
   COFFER_ASSIGN_OR_RETURN(auto decoded, crypto::shamir::decode(share_text, kKeySize));
   if (decoded.keyset_id != records_->config.keyset_id) {
+    // Another server may have rekeyed since this one read the seal: look again before refusing.
+    COFFER_ASSIGN_OR_RETURN(auto current, read_seal_records(store_));
+    if (current && current->config.keyset_id != records_->config.keyset_id) {
+      records_ = std::move(current);
+      drop_progress_locked();
+    }
+  }
+  if (decoded.keyset_id != records_->config.keyset_id) {
     return bad_parameter("That share belongs to key set " + std::to_string(decoded.keyset_id) +
                          "; the current key set is " + std::to_string(records_->config.keyset_id) + ".");
   }
@@ -221,6 +229,92 @@ Status SealState::submit_share(std::string_view share_text) {
                   "InvalidShares");
   }
   return Status::Ok();
+}
+
+SealState::RekeyStatus SealState::rekey_status() const {
+  MutexLock lock(mu_);
+  RekeyStatus st;
+  st.started = !rekey_nonce_.empty();
+  st.nonce = rekey_nonce_;
+  st.progress = int(rekey_parts_.size());
+  st.threshold = records_ ? records_->config.threshold : 0;
+  st.new_shares = rekey_shares_;
+  st.new_threshold = rekey_threshold_;
+  return st;
+}
+
+Result<SealState::RekeyStatus> SealState::rekey_start(int shares, int threshold) {
+  if (!(shares == 1 && threshold == 1) && (threshold < 2 || shares > 255 || threshold > shares)) {
+    return bad_parameter("Shares must satisfy 2 <= threshold <= shares <= 255 (or 1 of 1).");
+  }
+  {
+    MutexLock lock(mu_);
+    if (!records_ || records_->config.type != SealType::kShamir) {
+      return Status(Code::kConflict, "Only a server sealed with Shamir shares can be rekeyed.", "SealTypeMismatch");
+    }
+    if (keys_.empty()) return Status(Code::kConflict, "Unseal the server before rekeying it.", "Sealed");
+    if (!rekey_nonce_.empty()) {
+      return Status(Code::kConflict, "A rekey is already in progress; cancel it first.", "RekeyInProgress");
+    }
+    rekey_nonce_ = crypto::new_guid();
+    rekey_parts_.clear();
+    rekey_shares_ = shares;
+    rekey_threshold_ = threshold;
+  }
+  return rekey_status();
+}
+
+void SealState::rekey_cancel() {
+  MutexLock lock(mu_);
+  rekey_nonce_.clear();
+  rekey_parts_.clear();
+  rekey_shares_ = rekey_threshold_ = 0;
+}
+
+Result<std::vector<SecureString>> SealState::rekey_submit(std::string_view nonce, std::string_view share_text) {
+  MutexLock lock(mu_);
+  if (rekey_nonce_.empty()) return Status(Code::kConflict, "No rekey is in progress.", "NoRekey");
+  if (!constant_time_equal(nonce, rekey_nonce_)) {
+    return bad_parameter("The nonce does not name the rekey in progress.");
+  }
+  COFFER_ASSIGN_OR_RETURN(auto decoded, crypto::shamir::decode(share_text, kKeySize));
+  if (decoded.keyset_id != records_->config.keyset_id) {
+    return bad_parameter("That share belongs to key set " + std::to_string(decoded.keyset_id) +
+                         "; the current key set is " + std::to_string(records_->config.keyset_id) + ".");
+  }
+  for (const auto& p : rekey_parts_) {
+    if (p.x == decoded.share.x && constant_time_equal(p.y.view(), decoded.share.y.view())) {
+      return std::vector<SecureString>{};
+    }
+  }
+  rekey_parts_.push_back(std::move(decoded.share));
+  if (int(rekey_parts_.size()) < records_->config.threshold) return std::vector<SecureString>{};
+  auto unseal_key = crypto::shamir::combine(rekey_parts_);
+  rekey_parts_.clear();
+  // The quorum is proven when the combined key opens the root keys now stored.
+  auto proven = unseal_key.ok() ? open_root_keys(*unseal_key, records_->config.cluster_id, records_->root_blob)
+                                : Result<RootKeys>(unseal_key.status());
+  if (!proven.ok()) {
+    return Status(Code::kBadParameter,
+                  "Invalid shares: the combined key does not open the root keys; progress "
+                  "is back to 0.",
+                  "InvalidShares");
+  }
+  const SecureString new_key = crypto::random_bytes(kKeySize);
+  COFFER_ASSIGN_OR_RETURN(auto parts, crypto::shamir::split(new_key.view(), rekey_shares_, rekey_threshold_));
+  SealConfig config = records_->config;
+  config.shares = rekey_shares_;
+  config.threshold = rekey_threshold_;
+  config.keyset_id = random_u32();
+  while (config.keyset_id == records_->config.keyset_id) config.keyset_id = random_u32();
+  COFFER_ASSIGN_OR_RETURN(std::string blob, seal_root_keys(new_key, config.cluster_id, *proven));
+  COFFER_RETURN_IF_ERROR(write_seal_records(store_, config, blob, records_->revision));
+  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+  rekey_nonce_.clear();
+  rekey_shares_ = rekey_threshold_ = 0;
+  std::vector<SecureString> out;
+  for (const auto& p : parts) out.push_back(crypto::shamir::encode(config.keyset_id, p));
+  return out;
 }
 
 void SealState::reset() {

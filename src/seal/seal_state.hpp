@@ -87,6 +87,27 @@ class SealState {
   // Drops the shares handed in so far.
   void reset();
 
+  // Shamir rekey (SEAL-SPEC.md §1.7), while unsealed: rekey_start() names the
+  // new N and K and returns the attempt's nonce; K current shares handed in
+  // through rekey_submit() prove the quorum (they must open seal/root); then a
+  // new unseal key and key set re-encrypt the same root keys in one
+  // compare-and-set write, and the new shares are returned — the only time
+  // they are shown. The old shares stop working at once. Wrong shares at the
+  // threshold reset the progress; rekey_cancel() drops the attempt.
+  struct RekeyStatus {
+    bool started = false;
+    std::string nonce;
+    int progress = 0;   // current shares handed in
+    int threshold = 0;  // current K needed
+    int new_shares = 0;
+    int new_threshold = 0;
+  };
+  Result<RekeyStatus> rekey_start(int shares, int threshold);
+  // The new shares once the rekey completed (empty while it is in progress).
+  Result<std::vector<SecureString>> rekey_submit(std::string_view nonce, std::string_view share_text);
+  void rekey_cancel();
+  RekeyStatus rekey_status() const;
+
   // Wipes the root keys; the server is sealed until unsealed again.
   void seal();
 
@@ -116,6 +137,11 @@ class SealState {
   std::string nonce_ COFFER_GUARDED_BY(mu_);
   int64_t last_part_at_ COFFER_GUARDED_BY(mu_) = 0;
   std::string last_error_ COFFER_GUARDED_BY(mu_);
+  // The rekey in progress (nonce empty: none).
+  std::string rekey_nonce_ COFFER_GUARDED_BY(mu_);
+  std::vector<crypto::shamir::Share> rekey_parts_ COFFER_GUARDED_BY(mu_);
+  int rekey_shares_ COFFER_GUARDED_BY(mu_) = 0;
+  int rekey_threshold_ COFFER_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace coffer::seal

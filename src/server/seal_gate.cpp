@@ -28,6 +28,12 @@ json::object status_json(const seal::SealStatus& s) {
                       {"lastError", s.last_error}};
 }
 
+json::object rekey_json(const seal::SealState::RekeyStatus& r) {
+  return json::object{{"started", r.started}, {"nonce", r.nonce},          {"progress", r.progress},
+                      {"t", r.threshold},     {"newShares", r.new_shares}, {"newThreshold", r.new_threshold},
+                      {"complete", false}};
+}
+
 }  // namespace
 
 http::Response SealGate::handle(http::Request& request) {
@@ -129,6 +135,54 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
       return api::error_response(bad_parameter("The body must be {\"key\": \"cfs1-...\"} or {\"reset\": true}."));
     }
     return api::json_response(200, status_json(seal_.status()));
+  }
+  if (route == "rekey/init" && m == "GET") return api::json_response(200, rekey_json(seal_.rekey_status()));
+  if (route == "rekey/init" && m == "POST") {
+    auto body = api::parse_json_object(request.body);
+    if (!body.ok()) return api::error_response(body.status());
+    auto shares = api::opt_int(*body, "secretShares");
+    auto threshold = api::opt_int(*body, "secretThreshold");
+    if (!shares.ok() || !threshold.ok() || !*shares || !*threshold || **shares < 1 || **shares > 255 ||
+        **threshold < 1 || **threshold > 255) {
+      return api::error_response(
+          bad_parameter("The body must be {\"secretShares\": N, \"secretThreshold\": K}, 1 <= K <= N <= 255."));
+    }
+    auto started = seal_.rekey_start(int(**shares), int(**threshold));
+    if (!started.ok()) return api::error_response(started.status());
+    spdlog::warn("rekey to {} shares, threshold {}, started by {}", **shares, **threshold, request.remote_address);
+    return api::json_response(200, rekey_json(*started));
+  }
+  if ((route == "rekey/init" && m == "DELETE") || (route == "rekey/cancel" && m == "POST")) {
+    seal_.rekey_cancel();
+    spdlog::info("rekey cancelled by {}", request.remote_address);
+    return api::json_response(200, rekey_json(seal_.rekey_status()));
+  }
+  if (route == "rekey/update" && m == "POST") {
+    auto body = api::parse_json_object(request.body);
+    if (!body.ok()) return api::error_response(body.status());
+    auto nonce = api::opt_string(*body, "nonce");
+    auto key = api::opt_string(*body, "key");
+    if (!nonce.ok() || !key.ok() || !*nonce || !*key) {
+      return api::error_response(bad_parameter("The body must be {\"nonce\": \"...\", \"key\": \"cfs1-...\"}."));
+    }
+    const SecureString share(std::move(**key));
+    if (auto* v = body->if_contains("key"); v && v->is_string())
+      secure_wipe(v->as_string().data(), v->as_string().size());
+    secure_wipe(request.body.data(), request.body.size());
+    auto result = seal_.rekey_submit(**nonce, share.view());
+    if (!result.ok()) {
+      spdlog::warn("rekey share from {} refused: {}", request.remote_address, result.status().message());
+      return api::error_response(result.status());
+    }
+    if (result->empty()) return api::json_response(200, rekey_json(seal_.rekey_status()));
+    spdlog::warn("rekey completed by {}: new shares returned once; the old shares no longer unseal",
+                 request.remote_address);
+    json::array out;
+    for (const auto& k : *result) out.emplace_back(k.view());
+    http::Response r = api::json_response(
+        200, json::object{{"complete", true}, {"keys", std::move(out)}, {"keysetId", seal_.status().keyset_id}});
+    r.sensitive = true;
+    return r;
   }
   return api::error_response(Status(Code::kNotFound, "No such sys endpoint."));
 }

@@ -120,6 +120,35 @@ class SealTest(unittest.TestCase):
         self.assertFalse(json.loads(self.operator("unseal", shares[1]).stdout)["sealed"])
         self.server.wait_for_dev_json()
 
+    def test_rekey_replaces_the_shares(self):
+        old = json.loads(self.operator("init", "--key-shares", "5", "--key-threshold", "3").stdout)["keys"]
+        for s in old:
+            canary(s)
+        self.server.wait_for_dev_json()
+        from azure.keyvault.secrets import SecretClient
+        SecretClient(self.server.vault_url(), credential(self.server),
+                     connection_verify=self.server.ca_file).set_secret("kept", "across a rekey")
+        nonce = json.loads(self.operator("rekey", "init", "--key-shares", "3", "--key-threshold", "2").stdout)["nonce"]
+        self.assertEqual(json.loads(self.operator("rekey", "update", "--nonce", nonce, old[3]).stdout)["progress"], 1)
+        self.operator("rekey", "update", "--nonce", nonce, stdin=old[0])
+        done = json.loads(self.operator("rekey", "update", "--nonce", nonce, old[4]).stdout)
+        new = done["keys"]
+        self.assertEqual(len(new), 3)
+        for s in new:
+            canary(s)
+        self.restart()
+        self.assertEqual((self.status()["t"], self.status()["n"]), (2, 3))
+        refused = self.operator("unseal", old[0], check=False)
+        self.assertIn("key set", refused.stderr)
+        self.operator("unseal", new[1])
+        self.assertFalse(json.loads(self.operator("unseal", new[2]).stdout)["sealed"])
+        self.server.wait_for_dev_json()
+        client = SecretClient(self.server.vault_url(), credential(self.server), connection_verify=self.server.ca_file)
+        self.assertEqual(client.get_secret("kept").value, "across a rekey")
+        # Cancel, and a rekey needs an unsealed server.
+        self.operator("rekey", "init", "--key-shares", "2", "--key-threshold", "2")
+        self.assertFalse(json.loads(self.operator("rekey", "cancel").stdout)["started"])
+
     def test_a_sealed_store_refuses_a_key_file_start(self):
         shares = json.loads(self.operator("init", "--key-shares", "1", "--key-threshold", "1").stdout)["keys"]
         canary(shares[0])

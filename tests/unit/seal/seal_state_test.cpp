@@ -149,6 +149,60 @@ TEST_F(SealStateTest, EdgeThresholdsAndParameters) {
   EXPECT_EQ(seal_->submit_share("cfs1-x").reason(), "NotInitialized");
 }
 
+TEST_F(SealStateTest, RekeyNeedsTheQuorumAndRetiresTheOldShares) {
+  auto old_shares = seal_->init_shamir(5, 3).value();
+  const SecureString root = seal_->root_key().value();
+  const auto old_keyset = seal_->status().keyset_id;
+  EXPECT_EQ(seal_->rekey_submit("x", old_shares[0].view()).status().reason(), "NoRekey");
+  EXPECT_EQ(seal_->rekey_start(2, 3).status().code(), Code::kBadParameter);
+  auto started = seal_->rekey_start(3, 2);
+  ASSERT_TRUE(started.ok()) << started.status().message();
+  EXPECT_EQ(seal_->rekey_start(3, 2).status().reason(), "RekeyInProgress");
+  const std::string nonce = started->nonce;
+  EXPECT_EQ(seal_->rekey_submit("other", old_shares[0].view()).status().code(), Code::kBadParameter);
+  // Wrong at the threshold: progress back to 0, nothing changed.
+  auto tampered = crypto::shamir::decode(old_shares[2].view(), 32).value();
+  tampered.share.y.data()[0] ^= 1;
+  const SecureString tampered_text = crypto::shamir::encode(tampered.keyset_id, tampered.share);
+  ASSERT_TRUE(seal_->rekey_submit(nonce, old_shares[0].view()).ok());
+  ASSERT_TRUE(seal_->rekey_submit(nonce, old_shares[0].view())->empty()) << "a duplicate is not counted";
+  ASSERT_TRUE(seal_->rekey_submit(nonce, old_shares[1].view()).ok());
+  EXPECT_EQ(seal_->rekey_submit(nonce, tampered_text.view()).status().reason(), "InvalidShares");
+  EXPECT_EQ(seal_->rekey_status().progress, 0);
+  EXPECT_EQ(seal_->status().keyset_id, old_keyset);
+  ASSERT_TRUE(seal_->rekey_submit(nonce, old_shares[4].view())->empty());
+  ASSERT_TRUE(seal_->rekey_submit(nonce, old_shares[3].view())->empty());
+  auto new_shares = seal_->rekey_submit(nonce, old_shares[1].view());
+  ASSERT_TRUE(new_shares.ok()) << new_shares.status().message();
+  ASSERT_EQ(new_shares->size(), 3u);
+  EXPECT_NE(seal_->status().keyset_id, old_keyset);
+  EXPECT_EQ(seal_->status().threshold, 2);
+  EXPECT_FALSE(seal_->rekey_status().started);
+  // Another server: the old shares are refused by key set, two new ones unseal to the same root key.
+  auto server = other();
+  EXPECT_NE(server->submit_share(old_shares[0].view()).message().find("belongs to key set"), std::string::npos);
+  ASSERT_TRUE(server->submit_share((*new_shares)[2].view()).ok());
+  ASSERT_TRUE(server->submit_share((*new_shares)[0].view()).ok());
+  EXPECT_EQ(server->root_key()->view(), root.view()) << "the keyring is untouched";
+  // Cancel drops an attempt; a sealed server cannot be rekeyed.
+  ASSERT_TRUE(seal_->rekey_start(2, 2).ok());
+  seal_->rekey_cancel();
+  EXPECT_FALSE(seal_->rekey_status().started);
+  seal_->seal();
+  EXPECT_EQ(seal_->rekey_start(2, 2).status().reason(), "Sealed");
+}
+
+TEST_F(SealStateTest, ASealedServerSeesAnotherServersRekey) {
+  auto old_shares = seal_->init_shamir(2, 2).value();
+  auto waiting = other();  // sealed, read the seal before the rekey
+  const std::string nonce = seal_->rekey_start(2, 2)->nonce;
+  ASSERT_TRUE(seal_->rekey_submit(nonce, old_shares[0].view()).ok());
+  auto new_shares = seal_->rekey_submit(nonce, old_shares[1].view()).value();
+  ASSERT_TRUE(waiting->submit_share(new_shares[0].view()).ok()) << "it reads the new key set instead of refusing";
+  ASSERT_TRUE(waiting->submit_share(new_shares[1].view()).ok());
+  EXPECT_FALSE(waiting->status().sealed);
+}
+
 TEST_F(SealStateTest, AStoreWithDataFromBeforeSealsIsNotGivenANewRootKey) {
   ASSERT_TRUE(store_->write([](store::WriteTxn& txn) { return txn.put("config/tenant", "t"); }).ok());
   auto refused = seal_->init_shamir(3, 2);
