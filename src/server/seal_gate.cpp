@@ -28,6 +28,17 @@ json::object status_json(const seal::SealStatus& s) {
                       {"lastError", s.last_error}};
 }
 
+// {secretShares: N, secretThreshold: K} of init and rekey/init, each 1..255 (SealState checks K ≤ N).
+Result<std::pair<int, int>> share_counts(const http::Request& request) {
+  COFFER_ASSIGN_OR_RETURN(json::object body, api::parse_json_object(request.body));
+  COFFER_ASSIGN_OR_RETURN(auto shares, api::opt_int(body, "secretShares"));
+  COFFER_ASSIGN_OR_RETURN(auto threshold, api::opt_int(body, "secretThreshold"));
+  if (!shares || !threshold || *shares < 1 || *shares > 255 || *threshold < 1 || *threshold > 255) {
+    return bad_parameter("The body must be {\"secretShares\": N, \"secretThreshold\": K}, 1 <= K <= N <= 255.");
+  }
+  return std::make_pair(int(*shares), int(*threshold));
+}
+
 json::object rekey_json(const seal::SealState::RekeyStatus& r) {
   return json::object{{"started", r.started}, {"nonce", r.nonce},          {"progress", r.progress},
                       {"t", r.threshold},     {"newShares", r.new_shares}, {"newThreshold", r.new_threshold},
@@ -78,21 +89,12 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
                                           "': it initializes itself. Configure \"seal\": \"shamir\" to "
                                           "initialize with shares."));
     }
-    auto body = api::parse_json_object(request.body);
-    if (!body.ok()) return api::error_response(body.status());
-    auto shares = api::opt_int(*body, "secretShares");
-    auto threshold = api::opt_int(*body, "secretThreshold");
-    if (!shares.ok() || !threshold.ok() || !*shares || !*threshold) {
-      return api::error_response(
-          Status(Code::kBadParameter, "The body must be {\"secretShares\": N, \"secretThreshold\": K}."));
-    }
-    if (**shares < 1 || **shares > 255 || **threshold < 1 || **threshold > 255) {
-      return api::error_response(bad_parameter("Shares must satisfy 2 <= threshold <= shares <= 255 (or 1 of 1)."));
-    }
-    auto keys = seal_.init_shamir(int(**shares), int(**threshold));
+    auto counts = share_counts(request);
+    if (!counts.ok()) return api::error_response(counts.status());
+    auto keys = seal_.init_shamir(counts->first, counts->second);
     if (!keys.ok()) return api::error_response(keys.status());
-    spdlog::warn("seal initialized with {} Shamir shares, threshold {}: the shares were returned once", **shares,
-                 **threshold);
+    spdlog::warn("seal initialized with {} Shamir shares, threshold {}: the shares were returned once", counts->first,
+                 counts->second);
     json::array out;
     for (const auto& k : *keys) out.emplace_back(k.view());
     http::Response r = api::json_response(
@@ -138,18 +140,12 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
   }
   if (route == "rekey/init" && m == "GET") return api::json_response(200, rekey_json(seal_.rekey_status()));
   if (route == "rekey/init" && m == "POST") {
-    auto body = api::parse_json_object(request.body);
-    if (!body.ok()) return api::error_response(body.status());
-    auto shares = api::opt_int(*body, "secretShares");
-    auto threshold = api::opt_int(*body, "secretThreshold");
-    if (!shares.ok() || !threshold.ok() || !*shares || !*threshold || **shares < 1 || **shares > 255 ||
-        **threshold < 1 || **threshold > 255) {
-      return api::error_response(
-          bad_parameter("The body must be {\"secretShares\": N, \"secretThreshold\": K}, 1 <= K <= N <= 255."));
-    }
-    auto started = seal_.rekey_start(int(**shares), int(**threshold));
+    auto counts = share_counts(request);
+    if (!counts.ok()) return api::error_response(counts.status());
+    auto started = seal_.rekey_start(counts->first, counts->second);
     if (!started.ok()) return api::error_response(started.status());
-    spdlog::warn("rekey to {} shares, threshold {}, started by {}", **shares, **threshold, request.remote_address);
+    spdlog::warn("rekey to {} shares, threshold {}, started by {}", counts->first, counts->second,
+                 request.remote_address);
     return api::json_response(200, rekey_json(*started));
   }
   if ((route == "rekey/init" && m == "DELETE") || (route == "rekey/cancel" && m == "POST")) {
