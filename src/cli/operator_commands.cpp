@@ -32,6 +32,7 @@ struct OperatorArgs {
   std::string key;
   std::string nonce;
   bool reset = false;
+  bool verify = false;
   std::string hsm_lib;
   std::string token_label;
   std::string key_label = "coffer-seal";
@@ -117,7 +118,8 @@ Status run_unseal(const CliContext& ctx, const OperatorArgs& a) {
 }
 
 Status run_rekey_init(const CliContext& ctx, const OperatorArgs& a) {
-  const std::string body = json::serialize(json::object{{"secretShares", a.shares}, {"secretThreshold", a.threshold}});
+  const std::string body =
+      json::serialize(json::object{{"secretShares", a.shares}, {"secretThreshold", a.threshold}, {"verify", a.verify}});
   COFFER_ASSIGN_OR_RETURN(json::value v, sys_call(ctx, a, "POST", "rekey/init", body));
   print_result(ctx, v);
   return Status::Ok();
@@ -131,6 +133,14 @@ Status run_rekey_update(const CliContext& ctx, const OperatorArgs& a) {
   if (v.is_object() && v.as_object().contains("keys")) {
     std::cerr << "# The new shares are shown once; the old ones no longer unseal this server." << std::endl;
   }
+  return Status::Ok();
+}
+
+Status run_rekey_verify(const CliContext& ctx, const OperatorArgs& a) {
+  COFFER_ASSIGN_OR_RETURN(SecureString key, read_share(a.key));
+  COFFER_ASSIGN_OR_RETURN(json::value v,
+                          post_share(ctx, a, "rekey/verify", json::object{{"nonce", a.nonce}, {"key", key.view()}}));
+  print_result(ctx, v);
   return Status::Ok();
 }
 
@@ -193,6 +203,8 @@ void add_operator_commands(CLI::App& app, CliContext& ctx) {
   rekey_init->add_option("--key-shares", args->shares, "How many new shares (default 5).")->check(CLI::Range(1, 255));
   rekey_init->add_option("--key-threshold", args->threshold, "How many new shares unseal (default 3).")
       ->check(CLI::Range(1, 255));
+  rekey_init->add_flag("--verify", args->verify,
+                       "Put the new shares in force only once K of them come back through 'rekey verify'.");
   on_run(rekey_init, ctx, [&ctx, args] { return run_rekey_init(ctx, *args); });
   CLI::App* rekey_update =
       rekey->add_subcommand("update", "Hand in one current share; at the threshold the new shares are printed, once.");
@@ -200,6 +212,12 @@ void add_operator_commands(CLI::App& app, CliContext& ctx) {
   rekey_update->add_option("--nonce", args->nonce, "The nonce 'rekey init' printed.")->required();
   rekey_update->add_option("key", args->key, "The share, or '-' (the default) to read it from standard input.");
   on_run(rekey_update, ctx, [&ctx, args] { return run_rekey_update(ctx, *args); });
+  CLI::App* rekey_verify = rekey->add_subcommand(
+      "verify", "Hand back one new share (a rekey started with --verify); at K the new shares are in force.");
+  add_target_options(rekey_verify, *args);
+  rekey_verify->add_option("--nonce", args->nonce, "The verification nonce 'rekey update' printed.")->required();
+  rekey_verify->add_option("key", args->key, "The new share, or '-' (the default) to read it from standard input.");
+  on_run(rekey_verify, ctx, [&ctx, args] { return run_rekey_verify(ctx, *args); });
   CLI::App* rekey_cancel = rekey->add_subcommand("cancel", "Drop the rekey in progress.");
   add_target_options(rekey_cancel, *args);
   on_run(rekey_cancel, ctx, [&ctx, args] { return run_rekey_cancel(ctx, *args); });

@@ -237,13 +237,25 @@ SealState::RekeyStatus SealState::rekey_status() const {
   st.started = !rekey_nonce_.empty();
   st.nonce = rekey_nonce_;
   st.progress = int(rekey_parts_.size());
-  st.threshold = records_ ? records_->config.threshold : 0;
+  st.verifying = pending_config_.has_value();
+  st.threshold = st.verifying ? pending_config_->threshold : records_ ? records_->config.threshold : 0;
   st.new_shares = rekey_shares_;
   st.new_threshold = rekey_threshold_;
+  st.verify = rekey_verify_;
   return st;
 }
 
-Result<SealState::RekeyStatus> SealState::rekey_start(int shares, int threshold) {
+void SealState::rekey_clear_locked() {
+  rekey_nonce_.clear();
+  rekey_parts_.clear();
+  rekey_shares_ = rekey_threshold_ = 0;
+  rekey_verify_ = false;
+  pending_key_.clear();
+  pending_config_.reset();
+  pending_blob_.clear();
+}
+
+Result<SealState::RekeyStatus> SealState::rekey_start(int shares, int threshold, bool verify) {
   if (!(shares == 1 && threshold == 1) && (threshold < 2 || shares > 255 || threshold > shares)) {
     return bad_parameter("Shares must satisfy 2 <= threshold <= shares <= 255 (or 1 of 1).");
   }
@@ -256,24 +268,26 @@ Result<SealState::RekeyStatus> SealState::rekey_start(int shares, int threshold)
     if (!rekey_nonce_.empty()) {
       return Status(Code::kConflict, "A rekey is already in progress; cancel it first.", "RekeyInProgress");
     }
+    rekey_clear_locked();
     rekey_nonce_ = crypto::new_guid();
-    rekey_parts_.clear();
     rekey_shares_ = shares;
     rekey_threshold_ = threshold;
+    rekey_verify_ = verify;
   }
   return rekey_status();
 }
 
 void SealState::rekey_cancel() {
   MutexLock lock(mu_);
-  rekey_nonce_.clear();
-  rekey_parts_.clear();
-  rekey_shares_ = rekey_threshold_ = 0;
+  rekey_clear_locked();
 }
 
 Result<std::vector<SecureString>> SealState::rekey_submit(std::string_view nonce, std::string_view share_text) {
   MutexLock lock(mu_);
   if (rekey_nonce_.empty()) return Status(Code::kConflict, "No rekey is in progress.", "NoRekey");
+  if (pending_config_) {
+    return Status(Code::kConflict, "The new shares are out: hand them back through verification.", "RekeyVerifying");
+  }
   if (!constant_time_equal(nonce, rekey_nonce_)) {
     return bad_parameter("The nonce does not name the rekey in progress.");
   }
@@ -300,7 +314,7 @@ Result<std::vector<SecureString>> SealState::rekey_submit(std::string_view nonce
                   "is back to 0.",
                   "InvalidShares");
   }
-  const SecureString new_key = crypto::random_bytes(kKeySize);
+  SecureString new_key = crypto::random_bytes(kKeySize);
   COFFER_ASSIGN_OR_RETURN(auto parts, crypto::shamir::split(new_key.view(), rekey_shares_, rekey_threshold_));
   SealConfig config = records_->config;
   config.shares = rekey_shares_;
@@ -308,13 +322,49 @@ Result<std::vector<SecureString>> SealState::rekey_submit(std::string_view nonce
   config.keyset_id = random_u32();
   while (config.keyset_id == records_->config.keyset_id) config.keyset_id = random_u32();
   COFFER_ASSIGN_OR_RETURN(std::string blob, seal_root_keys(new_key, config.cluster_id, *proven));
-  COFFER_RETURN_IF_ERROR(write_seal_records(store_, config, blob, records_->revision));
-  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
-  rekey_nonce_.clear();
-  rekey_shares_ = rekey_threshold_ = 0;
   std::vector<SecureString> out;
   for (const auto& p : parts) out.push_back(crypto::shamir::encode(config.keyset_id, p));
+  if (rekey_verify_) {  // nothing is written until the new shares come back
+    pending_key_ = std::move(new_key);
+    pending_config_ = config;
+    pending_blob_ = std::move(blob);
+    rekey_nonce_ = crypto::new_guid();
+    return out;
+  }
+  COFFER_RETURN_IF_ERROR(write_seal_records(store_, config, blob, records_->revision));
+  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+  rekey_clear_locked();
   return out;
+}
+
+Result<bool> SealState::rekey_verify(std::string_view nonce, std::string_view share_text) {
+  MutexLock lock(mu_);
+  if (!pending_config_) return Status(Code::kConflict, "No rekey is waiting for verification.", "NoRekey");
+  if (!constant_time_equal(nonce, rekey_nonce_)) {
+    return bad_parameter("The nonce does not name the verification in progress.");
+  }
+  COFFER_ASSIGN_OR_RETURN(auto decoded, crypto::shamir::decode(share_text, kKeySize));
+  if (decoded.keyset_id != pending_config_->keyset_id) {
+    return bad_parameter("Verification takes the new shares (key set " + std::to_string(pending_config_->keyset_id) +
+                         "), not key set " + std::to_string(decoded.keyset_id) + ".");
+  }
+  for (const auto& p : rekey_parts_) {
+    if (p.x == decoded.share.x && constant_time_equal(p.y.view(), decoded.share.y.view())) return false;
+  }
+  rekey_parts_.push_back(std::move(decoded.share));
+  if (int(rekey_parts_.size()) < pending_config_->threshold) return false;
+  auto combined = crypto::shamir::combine(rekey_parts_);
+  rekey_parts_.clear();
+  if (!combined.ok() || !constant_time_equal(combined->view(), pending_key_.view())) {
+    return Status(Code::kBadParameter,
+                  "Invalid shares: they do not rebuild the new unseal key; verification is "
+                  "back to 0.",
+                  "InvalidShares");
+  }
+  COFFER_RETURN_IF_ERROR(write_seal_records(store_, *pending_config_, pending_blob_, records_->revision));
+  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+  rekey_clear_locked();
+  return true;
 }
 
 void SealState::reset() {

@@ -94,17 +94,26 @@ class SealState {
   // compare-and-set write, and the new shares are returned — the only time
   // they are shown. The old shares stop working at once. Wrong shares at the
   // threshold reset the progress; rekey_cancel() drops the attempt.
+  // With `verify` (Vault's -verify), the new shares are returned at the
+  // quorum but nothing is written until K of them come back through
+  // rekey_verify() under the new nonce: a set that was lost in the handing
+  // out never replaces the old one.
   struct RekeyStatus {
     bool started = false;
     std::string nonce;
-    int progress = 0;   // current shares handed in
-    int threshold = 0;  // current K needed
+    int progress = 0;   // current shares handed in (new ones while verifying)
+    int threshold = 0;  // current K needed (new K while verifying)
     int new_shares = 0;
     int new_threshold = 0;
+    bool verify = false;     // asked for verification
+    bool verifying = false;  // the new shares are out; waiting for them to come back
   };
-  Result<RekeyStatus> rekey_start(int shares, int threshold);
-  // The new shares once the rekey completed (empty while it is in progress).
+  Result<RekeyStatus> rekey_start(int shares, int threshold, bool verify = false);
+  // The new shares once the quorum is in (empty while it is not); without
+  // verification they are already in force.
   Result<std::vector<SecureString>> rekey_submit(std::string_view nonce, std::string_view share_text);
+  // Verification: true once K new shares came back and the new set was written.
+  Result<bool> rekey_verify(std::string_view nonce, std::string_view share_text);
   void rekey_cancel();
   RekeyStatus rekey_status() const;
 
@@ -119,6 +128,7 @@ class SealState {
   Status open_locked(const SecureString& unseal_key) COFFER_REQUIRES(mu_);
   Status open_with_token_locked(Pkcs11Token& token) COFFER_REQUIRES(mu_);
   Status mismatch_locked(const std::string& what) const COFFER_REQUIRES(mu_);
+  void rekey_clear_locked() COFFER_REQUIRES(mu_);
   // Takes `keys` as the open root keys if they hold the active generation.
   Status adopt_locked(RootKeys keys) COFFER_REQUIRES(mu_);
   // Writes a new seal of type `type` (uninitialized store) with a fresh
@@ -142,6 +152,11 @@ class SealState {
   std::vector<crypto::shamir::Share> rekey_parts_ COFFER_GUARDED_BY(mu_);
   int rekey_shares_ COFFER_GUARDED_BY(mu_) = 0;
   int rekey_threshold_ COFFER_GUARDED_BY(mu_) = 0;
+  bool rekey_verify_ COFFER_GUARDED_BY(mu_) = false;
+  // Verification: the new unseal key, seal config and blob waiting to be written.
+  SecureString pending_key_ COFFER_GUARDED_BY(mu_);
+  std::optional<SealConfig> pending_config_ COFFER_GUARDED_BY(mu_);
+  std::string pending_blob_ COFFER_GUARDED_BY(mu_);
 };
 
 }  // namespace coffer::seal

@@ -142,7 +142,9 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
   if (route == "rekey/init" && m == "POST") {
     auto counts = share_counts(request);
     if (!counts.ok()) return api::error_response(counts.status());
-    auto started = seal_.rekey_start(counts->first, counts->second);
+    auto verify = api::opt_bool(api::parse_json_object(request.body).value(), "verify");
+    if (!verify.ok()) return api::error_response(verify.status());
+    auto started = seal_.rekey_start(counts->first, counts->second, verify->value_or(false));
     if (!started.ok()) return api::error_response(started.status());
     spdlog::warn("rekey to {} shares, threshold {}, started by {}", counts->first, counts->second,
                  request.remote_address);
@@ -171,14 +173,42 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
       return api::error_response(result.status());
     }
     if (result->empty()) return api::json_response(200, rekey_json(seal_.rekey_status()));
-    spdlog::warn("rekey completed by {}: new shares returned once; the old shares no longer unseal",
-                 request.remote_address);
     json::array out;
     for (const auto& k : *result) out.emplace_back(k.view());
-    http::Response r = api::json_response(
-        200, json::object{{"complete", true}, {"keys", std::move(out)}, {"keysetId", seal_.status().keyset_id}});
+    const seal::SealState::RekeyStatus after = seal_.rekey_status();
+    json::object answer{{"complete", !after.verifying}, {"keys", std::move(out)}};
+    if (after.verifying) {
+      spdlog::warn("rekey quorum reached by {}: new shares returned once, in force once verified",
+                   request.remote_address);
+      answer["verificationRequired"] = true;
+      answer["verificationNonce"] = after.nonce;
+    } else {
+      spdlog::warn("rekey completed by {}: new shares returned once; the old shares no longer unseal",
+                   request.remote_address);
+      answer["keysetId"] = seal_.status().keyset_id;
+    }
+    http::Response r = api::json_response(200, answer);
     r.sensitive = true;
     return r;
+  }
+  if (route == "rekey/verify" && m == "POST") {
+    auto body = api::parse_json_object(request.body);
+    if (!body.ok()) return api::error_response(body.status());
+    auto nonce = api::opt_string(*body, "nonce");
+    auto key = api::opt_string(*body, "key");
+    if (!nonce.ok() || !key.ok() || !*nonce || !*key) {
+      return api::error_response(bad_parameter("The body must be {\"nonce\": \"...\", \"key\": \"cfs1-...\"}."));
+    }
+    const SecureString share(std::move(**key));
+    if (auto* v = body->if_contains("key"); v && v->is_string())
+      secure_wipe(v->as_string().data(), v->as_string().size());
+    secure_wipe(request.body.data(), request.body.size());
+    auto done = seal_.rekey_verify(**nonce, share.view());
+    if (!done.ok()) return api::error_response(done.status());
+    if (!*done) return api::json_response(200, rekey_json(seal_.rekey_status()));
+    spdlog::warn("rekey verified by {}: the new shares are in force, the old ones no longer unseal",
+                 request.remote_address);
+    return api::json_response(200, json::object{{"complete", true}, {"keysetId", seal_.status().keyset_id}});
   }
   return api::error_response(Status(Code::kNotFound, "No such sys endpoint."));
 }

@@ -5,8 +5,9 @@
 //   lastError} POST /coffer/v1/sys/init          {secretShares, secretThreshold} → {keys: [...], keysetId} once, on an
 //                                     uninitialized server whose configured seal is shamir
 //   POST /coffer/v1/sys/unseal        {key} | {reset: true} → the seal status
-//   GET|POST|DELETE /coffer/v1/sys/rekey/init   status | {secretShares, secretThreshold} → nonce | cancel
-//   POST /coffer/v1/sys/rekey/update  {nonce, key} → progress, or at K {complete, keys, keysetId} once
+//   GET|POST|DELETE /coffer/v1/sys/rekey/init   status | {secretShares, secretThreshold, verify?} → nonce | cancel
+//   POST /coffer/v1/sys/rekey/update  {nonce, key} → progress, or at K {complete, keys, …} once
+//   POST /coffer/v1/sys/rekey/verify  {nonce, key}: with verify, K new shares put the new set in force
 // (Vault's rekey: the quorum of current shares is the authority; an admin
 // token on top of it is a later step.)
 // Until the application is published (the root keys are in memory and the

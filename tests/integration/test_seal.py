@@ -145,9 +145,26 @@ class SealTest(unittest.TestCase):
         self.server.wait_for_dev_json()
         client = SecretClient(self.server.vault_url(), credential(self.server), connection_verify=self.server.ca_file)
         self.assertEqual(client.get_secret("kept").value, "across a rekey")
-        # Cancel, and a rekey needs an unsealed server.
+        # Cancel drops an attempt.
         self.operator("rekey", "init", "--key-shares", "2", "--key-threshold", "2")
         self.assertFalse(json.loads(self.operator("rekey", "cancel").stdout)["started"])
+        # With --verify the new set is in force only once it came back.
+        nonce = json.loads(self.operator("rekey", "init", "--key-shares", "2", "--key-threshold", "2",
+                                         "--verify").stdout)["nonce"]
+        self.operator("rekey", "update", "--nonce", nonce, new[0])
+        out = json.loads(self.operator("rekey", "update", "--nonce", nonce, new[2]).stdout)
+        self.assertEqual((out["complete"], out["verificationRequired"]), (False, True))
+        verified = out["keys"]
+        for s in verified:
+            canary(s)
+        self.assertFalse(json.loads(self.operator("rekey", "verify", "--nonce", out["verificationNonce"],
+                                                  verified[1]).stdout)["complete"])
+        self.assertTrue(json.loads(self.operator("rekey", "verify", "--nonce", out["verificationNonce"],
+                                                 verified[0]).stdout)["complete"])
+        self.restart()
+        self.operator("unseal", verified[0])
+        self.assertFalse(json.loads(self.operator("unseal", verified[1]).stdout)["sealed"])
+        self.server.wait_for_dev_json()
 
     def test_a_sealed_store_refuses_a_key_file_start(self):
         shares = json.loads(self.operator("init", "--key-shares", "1", "--key-threshold", "1").stdout)["keys"]

@@ -192,6 +192,42 @@ TEST_F(SealStateTest, RekeyNeedsTheQuorumAndRetiresTheOldShares) {
   EXPECT_EQ(seal_->rekey_start(2, 2).status().reason(), "Sealed");
 }
 
+TEST_F(SealStateTest, AVerifiedRekeyWritesNothingUntilTheNewSharesComeBack) {
+  auto old_shares = seal_->init_shamir(3, 2).value();
+  const std::string nonce = seal_->rekey_start(3, 2, true)->nonce;
+  ASSERT_TRUE(seal_->rekey_submit(nonce, old_shares[0].view()).ok());
+  auto new_shares = seal_->rekey_submit(nonce, old_shares[2].view());
+  ASSERT_TRUE(new_shares.ok()) << new_shares.status().message();
+  ASSERT_EQ(new_shares->size(), 3u);
+  const auto status = seal_->rekey_status();
+  EXPECT_TRUE(status.verifying);
+  EXPECT_NE(status.nonce, nonce) << "verification has a nonce of its own";
+  // Nothing written yet: another server still unseals with the old shares.
+  {
+    auto server = other();
+    ASSERT_TRUE(server->submit_share(old_shares[1].view()).ok());
+    ASSERT_TRUE(server->submit_share(old_shares[0].view()).ok());
+    EXPECT_FALSE(server->status().sealed);
+  }
+  EXPECT_EQ(seal_->rekey_submit(status.nonce, old_shares[1].view()).status().reason(), "RekeyVerifying");
+  EXPECT_NE(seal_->rekey_verify(status.nonce, old_shares[1].view()).status().message().find("new shares"),
+            std::string::npos);
+  // A tampered new share fails at K; two good ones put the set in force.
+  auto tampered = crypto::shamir::decode((*new_shares)[0].view(), 32).value();
+  tampered.share.y.data()[3] ^= 1;
+  const SecureString tampered_text = crypto::shamir::encode(tampered.keyset_id, tampered.share);
+  ASSERT_FALSE(*seal_->rekey_verify(status.nonce, (*new_shares)[1].view()));
+  EXPECT_EQ(seal_->rekey_verify(status.nonce, tampered_text.view()).status().reason(), "InvalidShares");
+  ASSERT_FALSE(*seal_->rekey_verify(status.nonce, (*new_shares)[2].view()));
+  EXPECT_TRUE(*seal_->rekey_verify(status.nonce, (*new_shares)[0].view()));
+  EXPECT_FALSE(seal_->rekey_status().started);
+  auto server = other();
+  EXPECT_NE(server->submit_share(old_shares[0].view()).message().find("belongs to key set"), std::string::npos);
+  ASSERT_TRUE(server->submit_share((*new_shares)[1].view()).ok());
+  ASSERT_TRUE(server->submit_share((*new_shares)[2].view()).ok());
+  EXPECT_FALSE(server->status().sealed);
+}
+
 TEST_F(SealStateTest, ASealedServerSeesAnotherServersRekey) {
   auto old_shares = seal_->init_shamir(2, 2).value();
   auto waiting = other();  // sealed, read the seal before the rekey
