@@ -39,6 +39,33 @@ Result<std::pair<int, int>> share_counts(const http::Request& request) {
   return std::make_pair(int(*shares), int(*threshold));
 }
 
+// A body that hands in a share: {"key": "cfs1-…"} and, for the rekey
+// routes, {"nonce": "…"}. The share leaves in a wiping buffer; the copies
+// made on the way (the request body, the parsed value) are wiped here.
+struct HandedShare {
+  SecureString share;  // empty: none given
+  std::string nonce;
+  bool reset = false;  // {"reset": true} (unseal only)
+};
+Result<HandedShare> take_share(http::Request& request, bool with_nonce) {
+  COFFER_ASSIGN_OR_RETURN(json::object body, api::parse_json_object(request.body));
+  secure_wipe(request.body.data(), request.body.size());
+  HandedShare out;
+  auto key = api::opt_string(body, "key");
+  if (auto* v = body.if_contains("key"); v && v->is_string()) secure_wipe(v->as_string().data(), v->as_string().size());
+  auto nonce = api::opt_string(body, "nonce");
+  auto reset = api::opt_bool(body, "reset");
+  if (!key.ok() || !nonce.ok() || !reset.ok()) return bad_parameter("The body's members must be strings.");
+  if (*key) out.share = SecureString(std::move(**key));
+  out.nonce = nonce->value_or("");
+  out.reset = reset->value_or(false);
+  if (with_nonce ? (out.share.empty() || out.nonce.empty()) : (out.share.empty() && !out.reset)) {
+    return bad_parameter(with_nonce ? "The body must be {\"nonce\": \"...\", \"key\": \"cfs1-...\"}."
+                                    : "The body must be {\"key\": \"cfs1-...\"} or {\"reset\": true}.");
+  }
+  return out;
+}
+
 json::object rekey_json(const seal::SealState::RekeyStatus& r) {
   return json::object{{"started", r.started}, {"nonce", r.nonce},          {"progress", r.progress},
                       {"t", r.threshold},     {"newShares", r.new_shares}, {"newThreshold", r.new_threshold},
@@ -104,23 +131,14 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
     return r;
   }
   if (route == "unseal" && m == "POST") {
-    auto body = api::parse_json_object(request.body);
-    if (!body.ok()) return api::error_response(body.status());
-    auto reset = api::opt_bool(*body, "reset");
-    auto key = api::opt_string(*body, "key");
-    if (!reset.ok() || !key.ok())
-      return api::error_response(bad_parameter("The body must be {\"key\": \"cfs1-...\"} or {\"reset\": true}."));
-    if (reset->value_or(false)) {
+    auto handed = take_share(request, false);
+    if (!handed.ok()) return api::error_response(handed.status());
+    if (handed->reset) {
       seal_.reset();
       spdlog::info("unseal progress reset by {}", request.remote_address);
-    } else if (*key) {
+    } else {
       const bool was_sealed = seal_.status().sealed;
-      const SecureString share(std::move(**key));
-      // The other copies of the share this handler made: the request body and the parsed value.
-      if (auto* v = body->if_contains("key"); v && v->is_string())
-        secure_wipe(v->as_string().data(), v->as_string().size());
-      secure_wipe(request.body.data(), request.body.size());
-      Status st = seal_.submit_share(share.view());
+      Status st = seal_.submit_share(handed->share.view());
       if (!st.ok()) {
         spdlog::warn("unseal share from {} refused: {}", request.remote_address, st.message());
         return api::error_response(st);
@@ -133,8 +151,6 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
         spdlog::info("unseal share from {} accepted: {} of {}", request.remote_address, after.progress,
                      after.threshold);
       }
-    } else {
-      return api::error_response(bad_parameter("The body must be {\"key\": \"cfs1-...\"} or {\"reset\": true}."));
     }
     return api::json_response(200, status_json(seal_.status()));
   }
@@ -156,18 +172,9 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
     return api::json_response(200, rekey_json(seal_.rekey_status()));
   }
   if (route == "rekey/update" && m == "POST") {
-    auto body = api::parse_json_object(request.body);
-    if (!body.ok()) return api::error_response(body.status());
-    auto nonce = api::opt_string(*body, "nonce");
-    auto key = api::opt_string(*body, "key");
-    if (!nonce.ok() || !key.ok() || !*nonce || !*key) {
-      return api::error_response(bad_parameter("The body must be {\"nonce\": \"...\", \"key\": \"cfs1-...\"}."));
-    }
-    const SecureString share(std::move(**key));
-    if (auto* v = body->if_contains("key"); v && v->is_string())
-      secure_wipe(v->as_string().data(), v->as_string().size());
-    secure_wipe(request.body.data(), request.body.size());
-    auto result = seal_.rekey_submit(**nonce, share.view());
+    auto handed = take_share(request, true);
+    if (!handed.ok()) return api::error_response(handed.status());
+    auto result = seal_.rekey_submit(handed->nonce, handed->share.view());
     if (!result.ok()) {
       spdlog::warn("rekey share from {} refused: {}", request.remote_address, result.status().message());
       return api::error_response(result.status());
@@ -192,18 +199,9 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
     return r;
   }
   if (route == "rekey/verify" && m == "POST") {
-    auto body = api::parse_json_object(request.body);
-    if (!body.ok()) return api::error_response(body.status());
-    auto nonce = api::opt_string(*body, "nonce");
-    auto key = api::opt_string(*body, "key");
-    if (!nonce.ok() || !key.ok() || !*nonce || !*key) {
-      return api::error_response(bad_parameter("The body must be {\"nonce\": \"...\", \"key\": \"cfs1-...\"}."));
-    }
-    const SecureString share(std::move(**key));
-    if (auto* v = body->if_contains("key"); v && v->is_string())
-      secure_wipe(v->as_string().data(), v->as_string().size());
-    secure_wipe(request.body.data(), request.body.size());
-    auto done = seal_.rekey_verify(**nonce, share.view());
+    auto handed = take_share(request, true);
+    if (!handed.ok()) return api::error_response(handed.status());
+    auto done = seal_.rekey_verify(handed->nonce, handed->share.view());
     if (!done.ok()) return api::error_response(done.status());
     if (!*done) return api::json_response(200, rekey_json(seal_.rekey_status()));
     spdlog::warn("rekey verified by {}: the new shares are in force, the old ones no longer unseal",

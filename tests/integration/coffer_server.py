@@ -70,6 +70,13 @@ class CofferServer:
     def start(self, port=0, timeout=60):
         args = [COFFER_BIN, "server", "--dev", "--data-dir", self.data_dir,
                 "--listen", f"localhost:{port}"] + self.storage + self.extra_args
+        self.launch(args, r"Coffer dev server on https://localhost:(\d+)", timeout)
+        with open(os.path.join(self.data_dir, "dev.json")) as f:
+            self.dev = json.load(f)
+        return self
+
+    def launch(self, args, ready_pattern, timeout, env=None):
+        """Runs the server; ready once a line of its output matches `ready_pattern` (group 1: the port)."""
         limits = self.open_files
 
         def preexec():
@@ -77,14 +84,14 @@ class CofferServer:
                 import resource
                 resource.setrlimit(resource.RLIMIT_NOFILE, limits)
 
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                                      preexec_fn=preexec if limits else None)
         ready = threading.Event()
 
         def pump():
             for line in self.proc.stdout:
                 self.output.append(line)
-                m = re.search(r"Coffer dev server on https://localhost:(\d+)", line)
+                m = re.search(ready_pattern, line)
                 if m:
                     self.port = int(m.group(1))
                     ready.set()
@@ -95,9 +102,6 @@ class CofferServer:
         if not ready.wait(timeout) or self.port is None:
             self.stop()
             raise RuntimeError("coffer server did not start:\n" + "".join(self.output))
-        with open(os.path.join(self.data_dir, "dev.json")) as f:
-            self.dev = json.load(f)
-        return self
 
     @property
     def authority(self):
@@ -159,27 +163,10 @@ class SealedServer(CofferServer):
         self.env = env
 
     def start(self, port=0, timeout=60):
+        self.port = None
         args = [COFFER_BIN, "server", "--dev", "--seal", self.seal, "--data-dir", self.data_dir,
                 "--listen", f"localhost:{port}"] + self.storage + self.extra_args
-        self.output = []
-        env = dict(os.environ, **self.env) if self.env else None
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-        ready = threading.Event()
-
-        def pump():
-            for line in self.proc.stdout:
-                self.output.append(line)
-                m = re.search(r"\(port (\d+)\), SEALED", line)
-                if m:
-                    self.port = int(m.group(1))
-                    ready.set()
-            ready.set()
-
-        self.pump = threading.Thread(target=pump, daemon=True)
-        self.pump.start()
-        if not ready.wait(timeout) or self.port is None:
-            self.stop()
-            raise RuntimeError("coffer server did not start sealed:\n" + "".join(self.output))
+        self.launch(args, r"\(port (\d+)\), SEALED", timeout, env=dict(os.environ, **self.env) if self.env else None)
         return self
 
     @property
