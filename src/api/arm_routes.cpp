@@ -5,6 +5,7 @@
 
 #include "api/arm_vault_routes.hpp"
 #include "api/json_body.hpp"
+#include "api/object_json.hpp"
 #include "api/responses.hpp"
 #include "auth/role_definition.hpp"
 #include "common/ascii.hpp"
@@ -13,13 +14,11 @@
 
 namespace coffer::api {
 namespace json = boost::json;
-namespace {
+namespace {}  // namespace
 
 // ARM's api-version: a date, optionally "-preview" or another suffix ("2022-07-01",
 // "2021-04-01-preview"). Each resource provider knows its own versions; these routes
 // serve every one az and the SDKs send, so only the shape is checked.
-}  // namespace
-
 std::optional<http::Response> refuse_arm_api_version(const ParsedTarget& target) {
   const auto v = target.param("api-version");
   if (!v || v->empty()) {
@@ -74,11 +73,7 @@ json::object group_json(const std::string& subscription, const vault::ResourceGr
                  {"type", "Microsoft.Resources/resourceGroups"},
                  {"location", g.location},
                  {"properties", json::object{{"provisioningState", "Succeeded"}}}};
-  if (!g.tags.empty()) {
-    json::object tags;
-    for (const auto& [k, v] : g.tags) tags[k] = v;
-    o["tags"] = std::move(tags);
-  }
+  add_tags(o, g.tags);
   return o;
 }
 
@@ -267,11 +262,13 @@ ScopeForm arm_scope_form(const ArmContext& ctx) {
     if (!scope.starts_with(kVaults)) return sub + scope;
     const std::string rest = scope.substr(kVaults.size());
     const std::size_t slash = rest.find('/');
-    const std::string name = rest.substr(0, slash);
-    auto v = ctx.vaults ? ctx.vaults->find(name) : Result<vault::VaultInfo>(Status(Code::kVaultNotFound, ""));
-    const std::string group = v.ok() ? v->resource_group : std::string(vault::kBuiltInGroup);
-    return sub + "/resourceGroups/" + group + "/providers/Microsoft.KeyVault/vaults/" + (v.ok() ? v->name : name) +
-           (slash == std::string::npos ? "" : rest.substr(slash));
+    vault::VaultInfo shown;  // a vault that is gone shows in the built-in group
+    shown.name = rest.substr(0, slash);
+    shown.resource_group = vault::kBuiltInGroup;
+    if (ctx.vaults) {
+      if (auto v = ctx.vaults->find(shown.name); v.ok()) shown = *v;
+    }
+    return arm_vault_id(ctx, shown) + (slash == std::string::npos ? "" : rest.substr(slash));
   };
   return form;
 }

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/json_body.hpp"
+#include "api/object_json.hpp"
 #include "api/responses.hpp"
 #include "common/ascii.hpp"
 #include "common/time_format.hpp"
@@ -41,27 +42,15 @@ Operation vault_operation(std::string name, std::string action, std::string scop
 
 std::string vault_scope(const std::string& name) { return "/vaults/" + name; }
 
-json::object tags_json(const vault::Tags& tags) {
-  json::object o;
-  for (const auto& [k, v] : tags) o[k] = v;
-  return o;
-}
-
-json::array strings_json(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v) a.push_back(json::string(s));
-  return a;
-}
-
 json::array policies_json(const std::vector<auth::AccessPolicy>& policies) {
   json::array out;
   for (const auto& p : policies) {
     json::object o{{"tenantId", p.tenant_id},
                    {"objectId", p.object_id},
-                   {"permissions", json::object{{"keys", strings_json(p.keys)},
-                                                {"secrets", strings_json(p.secrets)},
-                                                {"certificates", strings_json(p.certificates)},
-                                                {"storage", strings_json(p.storage)}}}};
+                   {"permissions", json::object{{"keys", string_array(p.keys)},
+                                                {"secrets", string_array(p.secrets)},
+                                                {"certificates", string_array(p.certificates)},
+                                                {"storage", string_array(p.storage)}}}};
     if (!p.application_id.empty()) o["applicationId"] = p.application_id;
     out.push_back(std::move(o));
   }
@@ -210,6 +199,7 @@ Status check_changes(const VaultChanges& c, const ArmContext& ctx) {
 }
 
 Status apply_changes(const VaultChanges& c, vault::VaultInfo& v) {
+  if (c.location) v.location = *c.location;  // the registry refuses another place
   if (c.tags) v.tags = *c.tags;
   if (c.sku) v.sku = *c.sku;
   if (c.rbac_authorization) v.rbac_authorization = *c.rbac_authorization;
@@ -256,12 +246,7 @@ http::Response put_vault(const http::Request& req, const std::string& group, con
   auto existing = ctx.vaults->find(name);
   if (existing.ok()) {
     if (!iequals_ascii(existing->resource_group, group)) return name_in_use(name);
-    auto updated = ctx.vaults->update(name, [&](vault::VaultInfo& v) -> Status {
-      if (vault::ResourceGroupRegistry::normal_location(*c->location) != v.location) {
-        return Status(Code::kBadParameter, "A vault's location cannot be changed.", "BadRequest");
-      }
-      return apply_changes(*c, v);
-    });
+    auto updated = ctx.vaults->update(name, [&](vault::VaultInfo& v) { return apply_changes(*c, v); });
     if (!updated.ok()) return arm_failure(updated.status());
     if (c->policies) {
       if (auto set = ctx.rbac->set_access_policies(updated->id, *c->policies); !set.ok())
@@ -315,54 +300,6 @@ http::Response patch_vault(const http::Request& req, const std::string& group, c
   return vault_response(200, ctx, *updated);
 }
 
-// accessPolicies/add merges permissions into the entry for the same
-// (tenant, object, application), or appends one; replace sets the entry's
-// permissions; remove takes the named permissions away, and the entry once
-// it holds none.
-Result<std::vector<auth::AccessPolicy>> edit_policies(std::vector<auth::AccessPolicy> current,
-                                                      std::vector<auth::AccessPolicy> changes,
-                                                      const std::string& kind) {
-  using Field = std::vector<std::string> auth::AccessPolicy::*;
-  const Field fields[] = {&auth::AccessPolicy::keys, &auth::AccessPolicy::secrets, &auth::AccessPolicy::certificates,
-                          &auth::AccessPolicy::storage};
-  for (auto& change : changes) {
-    COFFER_RETURN_IF_ERROR(auth::normalise_access_policy(change));
-    auto it = std::find_if(current.begin(), current.end(), [&](const auth::AccessPolicy& p) {
-      return p.tenant_id == change.tenant_id && p.object_id == change.object_id &&
-             p.application_id == change.application_id;
-    });
-    if (kind == "remove") {
-      if (it == current.end()) continue;
-      for (Field f : fields) {
-        std::erase_if((*it).*f, [&](const std::string& held) {
-          return std::any_of((change.*f).begin(), (change.*f).end(),
-                             [&](const std::string& gone) { return iequals_ascii(held, gone); });
-        });
-      }
-      const bool empty = std::all_of(std::begin(fields), std::end(fields), [&](Field f) { return ((*it).*f).empty(); });
-      if (empty) current.erase(it);
-      continue;
-    }
-    if (it == current.end()) {
-      current.push_back(std::move(change));
-      continue;
-    }
-    for (Field f : fields) {
-      if (kind == "replace") {
-        (*it).*f = change.*f;
-        continue;
-      }
-      for (const auto& name : change.*f) {
-        auto& held = (*it).*f;
-        if (std::none_of(held.begin(), held.end(), [&](const std::string& h) { return iequals_ascii(h, name); })) {
-          held.push_back(name);
-        }
-      }
-    }
-  }
-  return current;
-}
-
 http::Response update_access_policies(const http::Request& req, const std::string& group, const std::string& name,
                                       const std::string& kind, const ArmContext& ctx) {
   auto body = parse_json_object(req.body);
@@ -377,7 +314,7 @@ http::Response update_access_policies(const http::Request& req, const std::strin
   if (!v.ok()) return arm_failure(v.status());
   auto current = ctx.rbac->access_policies(v->id);
   if (!current.ok()) return arm_failure(current.status());
-  auto next = edit_policies(std::move(*current), std::move(*changes), kind);
+  auto next = auth::edit_access_policies(std::move(*current), std::move(*changes), *auth::policy_edit_named(kind));
   if (!next.ok()) return arm_failure(next.status());
   auto stored = ctx.rbac->set_access_policies(v->id, std::move(*next));
   if (!stored.ok()) return arm_failure(stored.status());
@@ -463,17 +400,12 @@ http::Response check_name(const http::Request& req, const ArmContext& ctx) {
   return json_response(200, json::object{{"nameAvailable", true}});
 }
 
-http::Response purge_deleted(const std::string& name, const ArmContext& ctx) {
-  auto v = ctx.vaults->find_deleted(name);
-  if (!v.ok()) return arm_failure(v.status());
-  if (v->purge_protection) {
-    return arm_error(405, "MethodNotAllowed",
-                     "Operation 'DeletedVaultPurge' is not allowed. Vault '" + v->name +
-                         "' has purge protection: it is purged on its scheduled purge date (" +
-                         to_iso8601(v->scheduled_purge(), UtcSuffix::kZ) + ") and not before.");
+http::Response purge_deleted(const vault::VaultInfo& deleted, const ArmContext& ctx) {
+  Status st = ctx.removal->purge_deleted(deleted);
+  if (st.reason() == "PurgeProtected") {
+    return arm_error(405, "MethodNotAllowed", "Operation 'DeletedVaultPurge' is not allowed. " + st.message());
   }
-  if (Status st = ctx.removal->erase(*v); !st.ok()) return arm_failure(st);
-  return empty_response(200);
+  return st.ok() ? empty_response(200) : arm_failure(st);
 }
 
 // …/providers/Microsoft.KeyVault/… of the subscription (`p` starts after "Microsoft.KeyVault").
@@ -528,11 +460,10 @@ std::optional<Operation> route_provider(const http::Request& req, const std::vec
       });
     }
     if (p.size() == 5 && iequals_ascii(p[4], "purge") && m == "POST") {
-      return vault_operation("Vaults_PurgeDeleted", "locations/deletedVaults/purge/action", "/",
-                             [ctx, in_location, name] {
-                               auto v = in_location();
-                               return v.ok() ? purge_deleted(name, ctx) : arm_failure(v.status());
-                             });
+      return vault_operation("Vaults_PurgeDeleted", "locations/deletedVaults/purge/action", "/", [ctx, in_location] {
+        auto v = in_location();
+        return v.ok() ? purge_deleted(*v, ctx) : arm_failure(v.status());
+      });
     }
   }
   return std::nullopt;
@@ -586,7 +517,7 @@ std::optional<Operation> route_arm_vaults(const http::Request& req, const Parsed
   const std::string scope = vault_scope(name);
   if (s.size() == 10 && iequals_ascii(s[8], "accessPolicies") && m == "PUT") {
     const std::string kind = lower_ascii(s[9]);
-    if (kind != "add" && kind != "replace" && kind != "remove") return std::nullopt;
+    if (!auth::policy_edit_named(kind)) return std::nullopt;
     return vault_operation(
         "Vaults_UpdateAccessPolicy", "vaults/accessPolicies/write", scope,
         [&req, ctx, group, name, kind] { return update_access_policies(req, group, name, kind, ctx); });

@@ -217,12 +217,6 @@ Result<vault::CertificatePatch> parse_patch(const json::object& o) {
   return patch;
 }
 
-json::array string_array(const std::vector<std::string>& items) {
-  json::array a;
-  for (const auto& s : items) a.emplace_back(s);
-  return a;
-}
-
 std::string certificate_id(const std::string& base, const vault::CertificateProperties& p, bool versioned) {
   return base + "/certificates/" + p.name + (versioned ? "/" + p.version : "");
 }

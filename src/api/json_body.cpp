@@ -89,6 +89,12 @@ Result<std::optional<std::map<std::string, std::string>>> opt_string_map(const j
   return std::optional<std::map<std::string, std::string>>(std::move(out));
 }
 
+json::array string_array(const std::vector<std::string>& items) {
+  json::array a;
+  for (const auto& s : items) a.emplace_back(s);
+  return a;
+}
+
 Result<std::optional<std::vector<std::string>>> opt_string_array(const json::object& o, std::string_view key) {
   auto it = o.find(key);
   if (it == o.end() || it->value().is_null()) return std::optional<std::vector<std::string>>();

@@ -1,5 +1,6 @@
 // Reading request bodies as JSON: the body must be one JSON object; typed
-// accessors report a wrong type as kBadParameter naming the field.
+// accessors report a wrong type as kBadParameter naming the field. And the
+// array of strings an answer writes (string_array).
 #pragma once
 
 #include <boost/json.hpp>
@@ -38,6 +39,8 @@ Result<std::optional<int64_t>> opt_int(const boost::json::object& o, std::string
 Result<std::optional<boost::json::object>> opt_object(const boost::json::object& o, std::string_view key);
 // An array of strings.
 Result<std::optional<std::vector<std::string>>> opt_string_array(const boost::json::object& o, std::string_view key);
+// The JSON array of `items`, for answers.
+boost::json::array string_array(const std::vector<std::string>& items);
 // A flat string→string map (tags).
 Result<std::optional<std::map<std::string, std::string>>> opt_string_map(const boost::json::object& o,
                                                                          std::string_view key);

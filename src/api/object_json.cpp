@@ -16,11 +16,14 @@ json::object attributes_json(const vault::VaultInfo& vault, const vault::Attribu
   return o;
 }
 
-void add_tags(json::object& o, const vault::Tags& tags) {
-  if (tags.empty()) return;
+json::object tags_json(const vault::Tags& tags) {
   json::object t;
   for (const auto& [k, v] : tags) t[k] = v;
-  o["tags"] = std::move(t);
+  return t;
+}
+
+void add_tags(json::object& o, const vault::Tags& tags) {
+  if (!tags.empty()) o["tags"] = tags_json(tags);
 }
 
 Result<RequestAttributes> parse_request_attributes(const json::object& body, bool with_exportable) {

@@ -14,6 +14,8 @@
 namespace coffer::api {
 
 boost::json::object attributes_json(const vault::VaultInfo& vault, const vault::Attributes& a);
+// The tags object ({} when there are none: ARM writes it always).
+boost::json::object tags_json(const vault::Tags& tags);
 // Adds "tags" to `o` unless there are none (AKV leaves it out).
 void add_tags(boost::json::object& o, const vault::Tags& tags);
 

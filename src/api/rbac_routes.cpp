@@ -30,19 +30,13 @@ std::string shown_scope(const std::string& scope, const ScopeForm& form) {
   return shown.empty() ? "/" : shown;
 }
 
-json::array strings(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v) a.emplace_back(s);
-  return a;
-}
-
 json::object definition_json(const auth::RoleDefinition& r, const ScopeForm& form) {
   json::array perms;
   for (const auto& p : r.permissions) {
-    perms.push_back(json::object{{"actions", strings(p.actions)},
-                                 {"notActions", strings(p.not_actions)},
-                                 {"dataActions", strings(p.data_actions)},
-                                 {"notDataActions", strings(p.not_data_actions)}});
+    perms.push_back(json::object{{"actions", string_array(p.actions)},
+                                 {"notActions", string_array(p.not_actions)},
+                                 {"dataActions", string_array(p.data_actions)},
+                                 {"notDataActions", string_array(p.not_data_actions)}});
   }
   json::array scopes;
   for (const auto& a : r.assignable_scopes) scopes.emplace_back(shown_scope(a, form));
@@ -73,19 +67,6 @@ json::object assignment_json(const auth::RoleAssignment& a, const RbacContext& c
                       {"name", a.name},
                       {"type", "Microsoft.Authorization/roleAssignments"},
                       {"properties", std::move(props)}};
-}
-
-Result<std::optional<std::vector<std::string>>> opt_strings(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || it->value().is_null()) return std::optional<std::vector<std::string>>();
-  const Status bad(Code::kBadParameter, "Property '" + std::string(key) + "' must be an array of strings.");
-  if (!it->value().is_array()) return bad;
-  std::vector<std::string> out;
-  for (const auto& v : it->value().get_array()) {
-    if (!v.is_string()) return bad;
-    out.emplace_back(v.get_string());
-  }
-  return std::optional<std::vector<std::string>>(std::move(out));
 }
 
 // "…/roleDefinitions/{guid}" or a bare GUID.
@@ -162,7 +143,7 @@ http::Response put_definition(const http::Request& req, const std::string& name,
   auto role_name = opt_string(p, "roleName");
   auto description = opt_string(p, "description");
   auto type = opt_string(p, "type");
-  auto scopes = opt_strings(p, "assignableScopes");
+  auto scopes = opt_string_array(p, "assignableScopes");
   for (const Status& st : {role_name.status(), description.status(), type.status(), scopes.status()}) {
     if (!st.ok()) return rbac_error(st);
   }
@@ -184,7 +165,7 @@ http::Response put_definition(const http::Request& req, const std::string& name,
                                                                   {"dataActions", &perm.data_actions},
                                                                   {"notDataActions", &perm.not_data_actions}};
     for (auto& [key, dest] : fields) {
-      auto list = opt_strings(o, key);
+      auto list = opt_string_array(o, key);
       if (!list.ok()) return rbac_error(list.status());
       *dest = list->value_or(std::vector<std::string>{});
     }

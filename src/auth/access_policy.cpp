@@ -91,6 +91,51 @@ bool policy_grants(const AccessPolicy& p, std::string_view permission) {
   return false;
 }
 
+std::optional<PolicyEdit> policy_edit_named(std::string_view name) {
+  if (name == "add") return PolicyEdit::kAdd;
+  if (name == "replace") return PolicyEdit::kReplace;
+  if (name == "remove") return PolicyEdit::kRemove;
+  return std::nullopt;
+}
+
+Result<std::vector<AccessPolicy>> edit_access_policies(std::vector<AccessPolicy> current,
+                                                       std::vector<AccessPolicy> changes, PolicyEdit edit) {
+  using Field = std::vector<std::string> AccessPolicy::*;
+  constexpr Field kFields[] = {&AccessPolicy::keys, &AccessPolicy::secrets, &AccessPolicy::certificates,
+                               &AccessPolicy::storage};
+  const auto holds = [](const std::vector<std::string>& names, const std::string& name) {
+    return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return iequals_ascii(n, name); });
+  };
+  for (auto& change : changes) {
+    COFFER_RETURN_IF_ERROR(normalise_access_policy(change));
+    auto it = std::find_if(current.begin(), current.end(), [&](const AccessPolicy& p) {
+      return p.tenant_id == change.tenant_id && p.object_id == change.object_id &&
+             p.application_id == change.application_id;
+    });
+    if (it == current.end()) {
+      if (edit != PolicyEdit::kRemove) current.push_back(std::move(change));
+      continue;
+    }
+    for (Field f : kFields) {
+      auto& held = (*it).*f;
+      switch (edit) {
+        case PolicyEdit::kReplace: held = change.*f; break;
+        case PolicyEdit::kRemove: std::erase_if(held, [&](const std::string& h) { return holds(change.*f, h); }); break;
+        case PolicyEdit::kAdd:
+          for (const auto& name : change.*f) {
+            if (!holds(held, name)) held.push_back(name);
+          }
+          break;
+      }
+    }
+    if (edit == PolicyEdit::kRemove &&
+        std::all_of(std::begin(kFields), std::end(kFields), [&](Field f) { return ((*it).*f).empty(); })) {
+      current.erase(it);
+    }
+  }
+  return current;
+}
+
 std::string encode_access_policies(const std::vector<AccessPolicy>& policies) {
   std::vector<std::string> encoded;
   for (const auto& p : policies) {

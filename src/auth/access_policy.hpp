@@ -36,6 +36,16 @@ Status normalise_access_policy(AccessPolicy& policy);
 // Whether `policy` holds `permission` ("secrets/get"; kind/name).
 bool policy_grants(const AccessPolicy& policy, std::string_view permission);
 
+// ARM's accessPolicies/{add|replace|remove}: add merges the permissions of
+// each change into the policy for the same (tenant, object, application) or
+// appends it; replace sets that policy's permissions; remove takes the named
+// permissions away, and the policy once it holds none. Names match without
+// case. kBadParameter for a malformed change (normalise_access_policy).
+enum class PolicyEdit { kAdd, kReplace, kRemove };
+std::optional<PolicyEdit> policy_edit_named(std::string_view name);  // "add", "replace", "remove"
+Result<std::vector<AccessPolicy>> edit_access_policies(std::vector<AccessPolicy> current,
+                                                       std::vector<AccessPolicy> changes, PolicyEdit edit);
+
 // The record form, for the store.
 std::string encode_access_policies(const std::vector<AccessPolicy>& policies);
 std::optional<std::vector<AccessPolicy>> decode_access_policies(std::string_view data);

@@ -112,18 +112,13 @@ Status group_not_found(std::string_view id) {
 template <typename T, typename Decode>
 Status load_prefix(store::ReadTxn& txn, std::string_view prefix, Decode decode, std::map<std::string, T>& out,
                    std::string T::*id) {
-  std::string after;
-  while (true) {
-    COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(prefix, after, 200));
-    for (const auto& e : entries) {
-      auto v = decode(e.value);
-      if (!v) return Status(Code::kInternal, "corrupt RBAC record " + e.key);
-      std::string k = (*v).*id;
-      out.emplace(std::move(k), std::move(*v));
-    }
-    if (entries.size() < 200) return Status::Ok();
-    after = entries.back().key;
-  }
+  return store::for_each_entry(txn, prefix, [&](const store::Entry& e) -> Status {
+    auto v = decode(e.value);
+    if (!v) return Status(Code::kInternal, "corrupt RBAC record " + e.key);
+    std::string k = (*v).*id;
+    out.emplace(std::move(k), std::move(*v));
+    return Status::Ok();
+  });
 }
 
 }  // namespace
@@ -153,17 +148,12 @@ Status RbacRegistry::load_locked() const {
     COFFER_RETURN_IF_ERROR(
         load_prefix(txn, kAssignmentPrefix, decode_assignment, loaded.assignments, &RoleAssignment::name));
     COFFER_RETURN_IF_ERROR(load_prefix(txn, kGroupPrefix, decode_group, loaded.groups, &Group::object_id));
-    std::string after;
-    while (true) {
-      COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(kPolicyPrefix, after, 200));
-      for (const auto& e : entries) {
-        auto policies = decode_access_policies(e.value);
-        if (!policies) return Status(Code::kInternal, "corrupt RBAC record " + e.key);
-        loaded.policies.emplace(e.key.substr(kPolicyPrefix.size()), std::move(*policies));
-      }
-      if (entries.size() < 200) return Status::Ok();
-      after = entries.back().key;
-    }
+    return store::for_each_entry(txn, kPolicyPrefix, [&](const store::Entry& e) -> Status {
+      auto policies = decode_access_policies(e.value);
+      if (!policies) return Status(Code::kInternal, "corrupt RBAC record " + e.key);
+      loaded.policies.emplace(e.key.substr(kPolicyPrefix.size()), std::move(*policies));  // keyed by vault id
+      return Status::Ok();
+    });
   }));
   state_ = std::move(loaded);
   marker_revision_ = marker;

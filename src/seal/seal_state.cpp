@@ -84,9 +84,8 @@ Status SealState::open_locked(const SecureString& unseal_key) {
   return adopt_locked(std::move(keys));
 }
 
-Status SealState::initialize_locked(
-    SealType type, RootKeys keys,
-    const std::function<Result<std::string>(const SealConfig&, const RootKeys&)>& seal_keys) {
+Status SealState::initialize_locked(SealType type, RootKeys keys,
+                                    const std::function<Result<std::string>(SealConfig&, const RootKeys&)>& seal_keys) {
   if (type != SealType::kKeyfile)
     COFFER_RETURN_IF_ERROR(refuse_if_holds_data(store_));  // a new root key would open none of it
   SealConfig config;
@@ -155,35 +154,28 @@ Result<std::vector<SecureString>> SealState::init_shamir(int shares, int thresho
   const SecureString unseal_key = crypto::random_bytes(kKeySize);
   COFFER_ASSIGN_OR_RETURN(auto parts, crypto::shamir::split(unseal_key.view(), shares, threshold));
   MutexLock lock(mu_);
-  SealConfig config;
-  RootKeys keys;
-  int64_t expected = 0;
-  if (!records_) {
-    COFFER_RETURN_IF_ERROR(refuse_if_holds_data(store_));  // a new root key would open none of it
-    config.cluster_id = crypto::new_guid();
-    keys.emplace(1, crypto::random_bytes(kKeySize));
-  } else if (records_->config.type == SealType::kKeyfile && !keys_.empty()) {
-    config = records_->config;  // a migration: the same cluster and root keys
-    keys = keys_;
-    expected = records_->revision;
-  } else {
+  if (records_) {
     return Status(Code::kConflict,
-                  records_->config.type == SealType::kShamir
-                      ? "This server is already initialized with Shamir shares; use rekey for new ones."
-                      : "Unseal the key-file store before moving it to Shamir shares.",
+                  std::string("This server is already initialized (seal '") + seal_type_name(records_->config.type) +
+                      "'); Shamir shares get new ones through rekey.",
                   "AlreadyInitialized");
   }
-  config.type = SealType::kShamir;
-  config.shares = shares;
-  config.threshold = threshold;
-  config.keyset_id = random_u32();
-  COFFER_ASSIGN_OR_RETURN(std::string blob, seal_root_keys(unseal_key, config.cluster_id, keys));
-  COFFER_RETURN_IF_ERROR(write_seal_records(store_, config, blob, expected));
-  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+  RootKeys keys;
+  keys.emplace(1, crypto::random_bytes(kKeySize));
+  const std::uint32_t keyset_id = random_u32();
+  COFFER_RETURN_IF_ERROR(initialize_locked(SealType::kShamir, keys, [&](SealConfig& c, const RootKeys& k) {
+    c.shares = shares;
+    c.threshold = threshold;
+    c.keyset_id = keyset_id;
+    return seal_root_keys(unseal_key, c.cluster_id, k);
+  }));
+  if (records_->config.keyset_id != keyset_id) {  // another server initialized it first
+    return Status(Code::kConflict, "Another server initialized this store meanwhile.", "AlreadyInitialized");
+  }
   keys_ = std::move(keys);
   drop_progress_locked();
   std::vector<SecureString> out;
-  for (const auto& p : parts) out.push_back(crypto::shamir::encode(config.keyset_id, p));
+  for (const auto& p : parts) out.push_back(crypto::shamir::encode(keyset_id, p));
   return out;
 }
 

@@ -6,8 +6,7 @@
 //    as root key generation 1, so stores made before seals existed carry on
 //    unchanged.
 //  - shamir: U is random and split into N shares, threshold K; init returns
-//    the shares once (uninitialized store, or an unsealed keyfile store,
-//    whose root keys are kept — a migration). Operators hand shares in one at
+//    the shares once (uninitialized store). Operators hand shares in one at
 //    a time; progress lives in memory only, under a nonce: a duplicate share
 //    is not counted, a malformed one is refused at once, reset() or 15
 //    minutes without a share drop it, and at K the combined key must open
@@ -72,11 +71,12 @@ class SealState {
   // Records why the last attempt to unseal failed (shown by status()).
   void note_error(std::string message);
 
-  // shamir: initializes an uninitialized store (new root key), or migrates an
-  // unsealed keyfile store (same root keys). An uninitialized store that
-  // already holds data (written under a key file before seals existed) is
-  // refused, kConflict reason "StoreNotEmpty", as by unseal_with_token(). Returns the N shares as text —
-  // the only time they are ever shown. 2 ≤ K ≤ N ≤ 255 or 1 of 1.
+  // shamir: initializes an uninitialized store with a new root key and
+  // returns the N shares as text — the only time they are ever shown.
+  // 2 ≤ K ≤ N ≤ 255 or 1 of 1. kConflict, reason "AlreadyInitialized", once
+  // the store has a seal (moving between models is a migration, SEAL-SPEC
+  // §1.9, not yet offered), or "StoreNotEmpty" when it already holds data
+  // written under a key file before seals existed.
   Result<std::vector<SecureString>> init_shamir(int shares, int threshold);
 
   // shamir: hands in one share. kBadParameter for a malformed share, a share of
@@ -132,10 +132,11 @@ class SealState {
   // Takes `keys` as the open root keys if they hold the active generation.
   Status adopt_locked(RootKeys keys) COFFER_REQUIRES(mu_);
   // Writes a new seal of type `type` (uninitialized store) with a fresh
-  // cluster and `blob` made by `seal_keys` from `keys`; adopts another
-  // server's when it won the race.
+  // cluster; `seal_keys` fills in the model's parameters of the config and
+  // makes the blob from `keys`. Adopts another server's seal when it won
+  // the race. Refuses a store that holds data for a model other than keyfile.
   Status initialize_locked(SealType type, RootKeys keys,
-                           const std::function<Result<std::string>(const SealConfig&, const RootKeys&)>& seal_keys)
+                           const std::function<Result<std::string>(SealConfig&, const RootKeys&)>& seal_keys)
       COFFER_REQUIRES(mu_);
 
   store::Store& store_;

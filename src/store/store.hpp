@@ -116,6 +116,9 @@ class Store {
 Result<int64_t> current_revision(Store& store, std::string_view key);
 // The value under `key` (nullopt when absent), in a read of its own.
 Result<std::optional<std::string>> read_value(Store& store, std::string_view key);
+// Calls fn for every entry under `prefix`, in key order, scanning in chunks;
+// stops at the first error fn returns.
+Status for_each_entry(ReadTxn& txn, std::string_view prefix, const std::function<Status(const Entry&)>& fn);
 // Stores `value` under `key` unless a value is there already (another
 // writer got there first); returns whichever value is stored afterwards.
 Result<std::string> put_once(Store& store, std::string_view key, const std::string& value);

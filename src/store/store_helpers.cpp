@@ -1,4 +1,4 @@
-// The free helpers of store.hpp: current_revision(), read_value(), put_once().
+// The free helpers of store.hpp: current_revision(), read_value(), for_each_entry(), put_once().
 #include "store/store.hpp"
 
 namespace coffer::store {
@@ -22,6 +22,17 @@ Result<std::optional<std::string>> read_value(Store& store, std::string_view key
     return Status::Ok();
   }));
   return out;
+}
+
+Status for_each_entry(ReadTxn& txn, std::string_view prefix, const std::function<Status(const Entry&)>& fn) {
+  constexpr std::size_t kChunk = 200;
+  std::string after;
+  while (true) {
+    COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(prefix, after, kChunk));
+    for (const auto& e : entries) COFFER_RETURN_IF_ERROR(fn(e));
+    if (entries.size() < kChunk) return Status::Ok();
+    after = entries.back().key;
+  }
 }
 
 Result<std::string> put_once(Store& store, std::string_view key, const std::string& value) {

@@ -11,17 +11,6 @@ bool valid_version_id(const std::string& v) {
          std::all_of(v.begin(), v.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
-Status for_each_entry(store::ReadTxn& txn, const std::string& prefix,
-                      const std::function<Status(const store::Entry&)>& fn) {
-  std::string after;
-  while (true) {
-    COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(prefix, after, kScanChunk));
-    for (const auto& e : entries) COFFER_RETURN_IF_ERROR(fn(e));
-    if (entries.size() < kScanChunk) return Status::Ok();
-    after = entries.back().key;
-  }
-}
-
 Status erase_prefix(store::WriteTxn& txn, const std::string& prefix) {
   std::vector<std::string> doomed;
   COFFER_RETURN_IF_ERROR(for_each_entry(txn, prefix, [&](const store::Entry& e) {

@@ -1,5 +1,5 @@
-// Scanning helpers shared by the object services (secrets, keys): walking
-// every entry under a prefix in chunks, erasing a prefix, paging the heads of
+// Scanning helpers shared by the object services (secrets, keys): erasing a
+// prefix (walking it with store::for_each_entry), paging the heads of
 // live or soft-deleted objects, and the shape of a version id. A Head type
 // has `name` (stored spelling) and `deletion` (set while soft-deleted); the
 // paging cursor is the lower-case name of the last head returned.
@@ -22,9 +22,7 @@ constexpr std::size_t kScanChunk = 200;
 // 32 hex characters.
 bool valid_version_id(const std::string& version);
 
-// Calls fn for every entry under `prefix`, in key order.
-Status for_each_entry(store::ReadTxn& txn, const std::string& prefix,
-                      const std::function<Status(const store::Entry&)>& fn);
+using store::for_each_entry;
 
 // Erases every entry under `prefix`.
 Status erase_prefix(store::WriteTxn& txn, const std::string& prefix);

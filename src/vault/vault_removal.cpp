@@ -1,5 +1,7 @@
 #include "vault/vault_removal.hpp"
 
+#include "common/time_format.hpp"
+
 namespace coffer::vault {
 
 VaultRemoval::VaultRemoval(VaultRegistry& vaults, SecretService& secrets, KeyService* keys,
@@ -16,6 +18,16 @@ Status VaultRemoval::erase(const VaultInfo& vault) {
   COFFER_RETURN_IF_ERROR(secrets_.erase_all(vault));
   if (revoke_access_) COFFER_RETURN_IF_ERROR(revoke_access_(vault));
   return vaults_.remove(vault.name);
+}
+
+Status VaultRemoval::purge_deleted(const VaultInfo& deleted) {
+  if (deleted.purge_protection) {
+    return Status(Code::kForbidden,
+                  "Vault '" + deleted.name + "' has purge protection: it is purged on its scheduled purge date (" +
+                      to_iso8601(deleted.scheduled_purge(), UtcSuffix::kZ) + ") and not before.",
+                  "PurgeProtected");
+  }
+  return erase(deleted);
 }
 
 Result<std::size_t> VaultRemoval::purge_expired(int64_t now) {

@@ -29,6 +29,10 @@ class VaultRemoval {
   // kForbidden, erasing nothing, when the vault has purge protection and
   // holds any object (ObjectHeads::erase_all).
   Status erase(const VaultInfo& vault);
+  // A soft-deleted vault purged on request: kForbidden (reason
+  // "PurgeProtected"), erasing nothing, under purge protection — such a
+  // vault goes only on its scheduled purge date (purge_expired()).
+  Status purge_deleted(const VaultInfo& deleted);
   // Erases every soft-deleted vault whose scheduled purge date ≤ now, purge
   // protection or not (its retention has passed). Returns how many.
   Result<std::size_t> purge_expired(int64_t now);

@@ -186,10 +186,15 @@ class ArmTest(unittest.TestCase):
         with self.assertRaises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{self.base}/subscriptions?api-version=2019-11-01", context=ctx, timeout=10)
         self.assertEqual(refused.exception.code, 401)
+        # ARM's 401, not AKV's: its code and a Bearer challenge naming the authority.
+        self.assertEqual(json.loads(refused.exception.read())["error"]["code"], "AuthenticationFailed")
+        self.assertIn(f'authorization_uri="{self.base}/', refused.exception.headers["WWW-Authenticate"])
         # A token for the vaults is not one for ARM.
         vault_token = token(self.server, f"https://vault.localhost:{self.server.port}")
-        status, _ = self.arm_get("/subscriptions?api-version=2019-11-01", bearer=vault_token)
-        self.assertEqual(status, 401)
+        status, body = self.arm_get("/subscriptions?api-version=2019-11-01", bearer=vault_token)
+        self.assertEqual((status, body["error"]["code"]), (401, "InvalidAuthenticationToken"))
+        status, body = self.arm_get("/v1.0/me", bearer=vault_token)
+        self.assertEqual((status, body["error"]["code"]), (401, "InvalidAuthenticationToken"))
         status, listed = self.arm_get("/subscriptions?api-version=2019-11-01")
         self.assertEqual((status, [s["subscriptionId"] for s in listed["value"]]), (200, [self.subscription]))
         with urllib.request.urlopen(f"{self.base}/metadata/endpoints?api-version=2015-01-01", context=ctx,

@@ -12,7 +12,7 @@ import uuid
 
 import requests
 
-from coffer_server import COFFER_BIN, AzCli, CofferServer, admin, canary
+from coffer_server import COFFER_BIN, AzCli, CofferServer, admin, canary, token
 
 
 class ArmVaultTest(unittest.TestCase):
@@ -119,6 +119,26 @@ class ArmVaultTest(unittest.TestCase):
         self.az("keyvault", "delete-policy", "-n", "policyVault", "--object-id", sp["objectId"])
         status, _ = self.data("GET", "policyVault", "s1", bearer)
         self.assertEqual(status, 403)
+        # ARM's accessPolicies/{add|replace|remove} (not what az sends, but the SDKs and templates do).
+        url = (f"{self.base}/subscriptions/{self.subscription}/resourceGroups/myResourceGroup/providers/"
+               "Microsoft.KeyVault/vaults/policyVault/accessPolicies/{}?api-version=2022-07-01")
+        arm = {"Authorization": "Bearer " + token(self.server, self.server.authority)}
+        entry = {"tenantId": self.server.dev["tenantId"], "objectId": sp["objectId"],
+                 "permissions": {"secrets": ["get"]}}
+        r = requests.put(url.format("add"), json={"properties": {"accessPolicies": [entry]}}, headers=arm,
+                         verify=self.server.ca_file)
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertIn(sp["objectId"], [p["objectId"] for p in r.json()["properties"]["accessPolicies"]])
+        self.assertEqual(self.data("GET", "policyVault", "s1", bearer)[0], 200)
+        r = requests.put(url.format("remove"), json={"properties": {"accessPolicies": [entry]}}, headers=arm,
+                         verify=self.server.ca_file)
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertNotIn(sp["objectId"], [p["objectId"] for p in r.json()["properties"]["accessPolicies"]])
+        self.assertEqual(self.data("GET", "policyVault", "s1", bearer)[0], 403)
+        for kind, body in (("merge", {"properties": {"accessPolicies": []}}), ("add", {"properties": {}}),
+                           ("add", {"properties": {"accessPolicies": [{"objectId": "x"}]}})):
+            r = requests.put(url.format(kind), json=body, headers=arm, verify=self.server.ca_file)
+            self.assertIn(r.status_code, (400, 404), (kind, body, r.text))
         # set-policy refuses what is not a permission, before anything changes.
         bad = self.az("keyvault", "set-policy", "-n", "policyVault", "--object-id", sp["objectId"],
                       "--secret-permissions", "get", "--key-permissions", "fly", check=False)

@@ -453,6 +453,32 @@ TEST(AccessPolicy, RecordsRoundTrip) {
   EXPECT_FALSE(decode_access_policies("\x01garbage").has_value());
 }
 
+TEST(AccessPolicy, EditsMergeReplaceAndRemoveByPrincipal) {
+  const std::string alice = crypto::new_guid(), bob = crypto::new_guid();
+  std::vector<AccessPolicy> current{policy(kTenant, alice, {"get"}, {"sign"})};
+  ASSERT_EQ(policy_edit_named("add"), PolicyEdit::kAdd);
+  EXPECT_FALSE(policy_edit_named("merge").has_value());
+  auto added = edit_access_policies(current, {policy(kTenant, alice, {"GET", "list"}), policy(kTenant, bob, {"set"})},
+                                    PolicyEdit::kAdd);
+  ASSERT_TRUE(added.ok()) << added.status().message();
+  ASSERT_EQ(added->size(), 2u);
+  EXPECT_EQ((*added)[0].secrets, (std::vector<std::string>{"get", "list"})) << "merged without case";
+  EXPECT_EQ((*added)[0].keys, (std::vector<std::string>{"sign"})) << "kinds the change leaves out stay";
+  EXPECT_EQ((*added)[1].object_id, bob);
+  auto replaced = edit_access_policies(*added, {policy(kTenant, alice, {"purge"})}, PolicyEdit::kReplace);
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ((*replaced)[0].secrets, (std::vector<std::string>{"purge"}));
+  EXPECT_TRUE((*replaced)[0].keys.empty()) << "replace sets every kind";
+  auto removed =
+      edit_access_policies(*replaced, {policy(kTenant, alice, {"PURGE"}), policy(kTenant, crypto::new_guid(), {"get"})},
+                           PolicyEdit::kRemove);
+  ASSERT_TRUE(removed.ok());
+  ASSERT_EQ(removed->size(), 1u) << "a policy left with nothing goes; removing from nobody changes nothing";
+  EXPECT_EQ((*removed)[0].object_id, bob);
+  EXPECT_EQ(edit_access_policies(*removed, {policy(kTenant, bob, {"fly"})}, PolicyEdit::kAdd).status().code(),
+            Code::kBadParameter);
+}
+
 // Every data-plane operation of a vault takes one access-policy permission,
 // and every one of those is a permission AKV knows; only /rng has none.
 TEST(AccessPolicy, EveryVaultOperationTakesAKnownPermission) {

@@ -176,7 +176,7 @@ TEST_F(VaultRegistryTest, SoftDeleteHidesTheVaultKeepsItsNameAndRecovers) {
 TEST_F(VaultRegistryTest, RemovalErasesObjectsRevokesAccessThenTheRecord) {
   auto v = registry_->create("gone", arm_settings()).value();
   put_secret(v, "s1");
-  ASSERT_TRUE(removal_->erase(registry_->soft_delete("gone").value()).ok());
+  ASSERT_TRUE(removal_->purge_deleted(registry_->soft_delete("gone").value()).ok());
   EXPECT_EQ(revoked_, (std::vector<std::string>{"gone"}));
   EXPECT_EQ(registry_->find_deleted("gone").status().reason(), "DeletedVaultNotFound");
   auto again = registry_->create("gone", VaultSettings{}).value();
@@ -192,6 +192,8 @@ TEST_F(VaultRegistryTest, TheJobPurgesDeletedVaultsOnlyOnceTheirRetentionHasPass
   ASSERT_TRUE(registry_->soft_delete("guarded").ok());
   // By hand, purge protection refuses while the vault holds objects.
   EXPECT_EQ(removal_->erase(registry_->find_deleted("guarded").value()).code(), Code::kForbidden);
+  auto asked = removal_->purge_deleted(registry_->find_deleted("guarded").value());
+  EXPECT_EQ(asked.reason(), "PurgeProtected") << "asked for, it is refused until its date";
   EXPECT_EQ(removal_->purge_expired(clock_.now()).value(), 0u);
   clock_.advance(7 * kSecondsPerDay - 1);
   EXPECT_EQ(removal_->purge_expired(clock_.now()).value(), 0u);
