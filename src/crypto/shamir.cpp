@@ -146,6 +146,11 @@ Result<Decoded> decode(std::string_view text, std::size_t secret_size) {
   auto raw = base64url_decode(text.substr(kPrefix.size()));
   if (!raw) return bad_parameter("The share is not valid base64url: check for a typo.");
   SecureString bytes(std::move(*raw));
+  // The last character's unused bits must be zero, as encode() writes them:
+  // a typo there changes no byte, but a share has one spelling.
+  if (SecureString(base64url_encode(bytes.view())).view() != text.substr(kPrefix.size())) {
+    return bad_parameter("The share is not valid base64url: check for a typo in its last characters.");
+  }
   if (bytes.size() != 5 + secret_size + kCheckSize) {
     return bad_parameter("The share has the wrong length: check that it was copied whole.");
   }
