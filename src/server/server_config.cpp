@@ -64,6 +64,7 @@ const std::vector<Option>& options() {
       {"storage", "COFFER_STORAGE_URL", text(&ServerConfig::storage)},
       {"replicaId", "COFFER_REPLICA_ID", text(&ServerConfig::replica_id)},
       {"storagePool", "COFFER_STORAGE_POOL", number("storagePool", &ServerConfig::storage_pool, 256)},
+      {"storageWriters", "COFFER_STORAGE_WRITERS", number("storageWriters", &ServerConfig::storage_writers, 16)},
       {"listen", "COFFER_LISTEN", text(&ServerConfig::listen)},
       {"tlsCertFile", "COFFER_TLS_CERT_FILE", text(&ServerConfig::tls_cert_file)},
       {"tlsKeyFile", "COFFER_TLS_KEY_FILE", text(&ServerConfig::tls_key_file)},
@@ -146,6 +147,9 @@ Status validate(const ServerConfig& c) {
   if (c.test_clock && !c.dev) return Status(Code::kBadParameter, "--test-clock is only allowed with --dev.");
   if (c.max_body_bytes < 1024) return Status(Code::kBadParameter, "maxBodyBytes must be at least 1024.");
   if (c.storage_pool == 0) return Status(Code::kBadParameter, "storagePool must be positive.");
+  if (c.storage_writers == 0 || c.storage_writers > c.storage_pool) {
+    return Status(Code::kBadParameter, "storageWriters must be between 1 and storagePool.");
+  }
   if (c.max_connections == 0 || c.first_request_timeout_seconds == 0) {
     return Status(Code::kBadParameter, "maxConnections and firstRequestTimeoutSeconds must be positive.");
   }

@@ -138,7 +138,7 @@ int run_server(ServerConfig config) {
     if (!replica.ok()) return fail(replica.status());
     config.replica_id = *replica;
   }
-  auto store = open_server_store(config.data_dir, config.storage, config.storage_pool);
+  auto store = open_server_store(config.data_dir, config.storage, config.storage_pool, config.storage_writers);
   if (!store.ok()) return fail(store.status());
 
   // The seal (SEAL-SPEC.md): the root keys come from the key file now, or

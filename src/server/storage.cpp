@@ -95,7 +95,7 @@ std::string without_password(const std::string& url) {
 }
 
 Result<std::unique_ptr<store::Store>> open_server_store(const std::string& data_dir, const std::string& storage,
-                                                        std::size_t pool) {
+                                                        std::size_t pool, std::size_t writers) {
   if (storage.empty() || storage == "sqlite") {
     std::error_code ec;
     fs::remove(fs::path(data_dir) / kStorageFile, ec);  // this directory's records are local again
@@ -110,6 +110,7 @@ Result<std::unique_ptr<store::Store>> open_server_store(const std::string& data_
   store::PostgresOptions options;
   options.url = storage;
   options.pool = pool;
+  options.writers = writers;
   COFFER_ASSIGN_OR_RETURN(auto store, store::open_postgres_store(options));
   COFFER_RETURN_IF_ERROR(record_storage(data_dir, storage));
   return store;

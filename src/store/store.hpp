@@ -61,6 +61,9 @@ class WriteTxn : public ReadTxn {
   virtual Status erase(std::string_view key) = 0;
 };
 
+// A write() callback.
+using WriteFn = std::function<Status(WriteTxn&)>;
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -156,6 +159,7 @@ struct SqliteOptions {
 struct PostgresOptions {
   std::string url;                                // libpq URI or conninfo (multi-host, target_session_attrs=read-write)
   std::size_t pool = 8;                           // connections for transactions
+  std::size_t writers = 1;                        // group-commit threads (each leases a pooled connection)
   std::chrono::milliseconds retry_budget{15000};  // how long a transaction is retried before kUnavailable
   // For offline readers (`coffer audit`): no migration (a schema other than
   // this build's is refused), a standby is accepted, every session is

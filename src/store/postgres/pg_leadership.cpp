@@ -42,7 +42,7 @@ class PgLeadership::Fenced final : public Store {
       const std::string fence =
           "SELECT 1 FROM coffer_lease WHERE name = 'jobs' AND epoch = " + std::to_string(owner_.epoch_.load()) +
           " FOR SHARE";
-      Attempt a = write_attempt(this, *owner_.session_, fn, txn_id, attempt > 0, fence);
+      Attempt a = fenced_write_attempt(this, *owner_.session_, fn, txn_id, fence);
       if (!a.error) {
         if (a.status.code() == Code::kUnavailable) owner_.step_down_locked("fenced out by a newer epoch");
         return a.status;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <exception>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -258,7 +259,12 @@ class PgStore::Snapshots {
 PgStore::PgStore(const PostgresOptions& options)
     : options_(options),
       pool_(std::make_unique<Pool>(options.url, session_settings(options.read_only), options.pool)),
-      snapshots_(std::make_unique<Snapshots>(options.url, session_settings(options.read_only))) {}
+      snapshots_(std::make_unique<Snapshots>(options.url, session_settings(options.read_only))),
+      writers_(options.read_only
+                   ? nullptr
+                   : std::make_unique<BatchWriter>(
+                         kMaxBatch, [this](std::span<const WriteFn* const> fns) { return commit_batch(fns); },
+                         std::max<std::size_t>(options.writers, 1) - 1)) {}
 
 PgStore::~PgStore() = default;
 
@@ -310,18 +316,33 @@ Status PgStore::read(const std::function<Status(ReadTxn&)>& fn) {
 }
 
 Status PgStore::write(const std::function<Status(WriteTxn&)>& fn) {
-  if (options_.read_only) return Status(Code::kInternal, "store: opened read-only; writes are refused");
-  if (CallbackScope::inside(this)) return nested_call("write");
+  if (!writers_) return Status(Code::kInternal, "store: opened read-only; writes are refused");
+  if (CallbackScope::inside(this) || writers_->on_writer_thread()) return nested_call("write");
   if (waiting_forbidden()) return refused_wait();
-  const std::string txn_id = new_write_id();
-  bool retry = false;
-  Status st = with_retries("write", [&](PgConnection& conn) {
-    Attempt a = write_attempt(this, conn, fn, txn_id, retry);
-    retry = true;
-    return a;
-  });
-  if (st.ok() && ++writes_ % 1000 == 0) prune_commit_ids();
-  return st;
+  try {
+    return writers_->submit(fn);
+  } catch (const std::exception& e) {  // allocation or std::mutex failure (before queuing)
+    return Status(Code::kInternal, std::string("store: write failed: ") + e.what());
+  }
+}
+
+std::vector<Status> PgStore::commit_batch(std::span<const WriteFn* const> fns) {
+  try {
+    WriteBatch batch(fns);
+    const Status st = with_retries("write", [&](PgConnection& conn) {
+      Attempt a = batch_write_attempt(this, conn, batch);
+      batch.retry = true;
+      return a;
+    });
+    if (!st.ok()) return std::vector<Status>(fns.size(), st);
+    if (++commits_ % 1000 == 0) prune_commit_ids();
+    for (std::size_t i = 0; i < fns.size(); ++i) {
+      if (batch.left_out[i]) batch.results[i] = std::move(commit_batch(fns.subspan(i, 1)).front());
+    }
+    return std::move(batch.results);
+  } catch (...) {  // allocation failure
+    return {};     // the batch writer answers every callback kInternal
+  }
 }
 
 void PgStore::prune_commit_ids() {

@@ -1,19 +1,24 @@
 // PgStore: the Store on PostgreSQL, shared by any number of Coffer processes.
 //
 // - read(): a REPEATABLE READ READ ONLY transaction on a pooled connection
-//   (one snapshot for the whole callback). write(): a SERIALIZABLE
-//   transaction; it commits only what a serial order of all writers would
-//   give, so replicas need no lock of their own.
+//   (one snapshot for the whole callback). write(): group commit — the
+//   calls queued meanwhile run together in one SERIALIZABLE transaction
+//   (at most kMaxBatch calls; `writers` threads, the second and later ones
+//   join under a backlog: batch_writer.hpp; pg_transaction.hpp for how one
+//   caller's failure stays its own); it
+//   commits only what a serial order of all writers would give, so replicas
+//   need no lock of their own.
 // - Retries: a transaction that fails with a retryable SQLSTATE (pg_errors.hpp)
 //   runs again — write callbacks are side-effect free by the Store contract —
 //   after a jittered exponential backoff (50 ms → 2 s), reconnecting when the
 //   connection broke, for at most `retry_budget`; then kUnavailable (503).
-// - Exactly once: a write() has one random id, and every attempt first
+// - Exactly once: a batch has one random id, and every attempt first
 //   inserts it into coffer_commits (primary key). If an earlier attempt did
 //   commit although its COMMIT's answer was lost, the insert fails with a
-//   unique violation (or waits until that attempt ends, then fails) and
-//   write() returns OK without running the callback again; otherwise the
-//   attempt proceeds. Nothing is acknowledged before COMMIT returned.
+//   unique violation (or waits until that attempt ends, then fails) and the
+//   callers get that attempt's results without any callback running again;
+//   otherwise the attempt proceeds. Nothing is acknowledged before COMMIT
+//   returned.
 // - Under a NoWaitScope (an I/O thread, common/freshness.hpp) nothing waits:
 //   read(), write() and an observation older than the caller's floor are
 //   refused (kUnavailable, reason "WouldWait", noted for the scope), and
@@ -34,8 +39,11 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
+#include "store/batch_writer.hpp"
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_transaction.hpp"
 #include "store/store.hpp"
@@ -58,6 +66,8 @@ class PgStore final : public Store {
   // The snapshot query for event-loop callers runs on a thread of its own.
   void when_observed(std::chrono::steady_clock::time_point floor, std::function<void(bool)> done) override;
   bool waits() const override { return true; }
+  // write() calls waiting for a writer thread (for tests and metrics).
+  std::size_t queued_writes() const { return writers_ ? writers_->queued() : 0; }
 
  private:
   class Pool;
@@ -65,12 +75,17 @@ class PgStore final : public Store {
   explicit PgStore(const PostgresOptions& options);
   // Runs `once` on pooled connections until it is done or the budget is spent.
   Status with_retries(const char* what, const std::function<Attempt(PgConnection&)>& once);
+  // The writer threads' work: one Status per callback.
+  std::vector<Status> commit_batch(std::span<const WriteFn* const> fns);
   void prune_commit_ids();
 
+  static constexpr std::size_t kMaxBatch = 64;
+
   const PostgresOptions options_;
-  std::atomic<uint64_t> writes_{0};  // commits so far; every 1000th prunes coffer_commits
+  std::atomic<uint64_t> commits_{0};  // batches committed so far; every 1000th prunes coffer_commits
   std::unique_ptr<Pool> pool_;
   std::unique_ptr<Snapshots> snapshots_;
+  std::unique_ptr<BatchWriter> writers_;  // last: its threads stop before the pool goes
 };
 
 }  // namespace coffer::store::postgres

@@ -1,5 +1,6 @@
 #include "store/postgres/pg_transaction.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -32,73 +33,109 @@ Attempt read_attempt(const void* owner, PgConnection& conn, const std::function<
   return {st, std::nullopt};
 }
 
+WriteBatch::WriteBatch(std::span<const WriteFn* const> callbacks)
+    : fns(callbacks), id(new_write_id()), results(callbacks.size()), left_out(callbacks.size(), false) {}
+
 namespace {
 
-// The pipelined write: BEGIN, the id, the callback's reads with the writes
-// queued before them, then (after checking put_if()s) COMMIT with the writes
-// queued since — a write of a few puts after one read costs two round trips.
-Attempt pipelined_write(const void* owner, PgConnection& conn, const std::function<Status(WriteTxn&)>& fn,
-                        const std::string& txn_id, bool retry) {
+// Ends the transaction: `how` is queued after whatever is still queued.
+void end(PgTxn& txn, const char* how) {
+  txn.queue_sql(how);
+  (void)txn.flush();
+}
+
+// The attempt met a database error: roll back (unless the connection is
+// gone); 23505 on the batch's id means an earlier attempt committed it.
+Attempt failed(PgTxn& txn) {
+  PgError e = *txn.failure();
+  if (e.connection_lost) return {Status(), e};
+  end(txn, "ROLLBACK");
+  if (e.sqlstate == "23505") return {Status::Ok(), std::nullopt};
+  return {Status(), e};
+}
+
+// One transaction over the callbacks not left out. Sets `leave_out` when
+// one of them must not share the transaction (the caller rolls back and
+// runs the batch again without it); otherwise the transaction is ready for
+// COMMIT (or has nothing worth committing: `any_ok` false).
+std::optional<Attempt> run_callbacks(const void* owner, PgTxn& txn, WriteBatch& batch,
+                                     std::optional<std::size_t>& leave_out, bool& any_ok) {
+  for (std::size_t i = 0; i < batch.fns.size() && !leave_out; ++i) {
+    if (batch.left_out[i]) continue;
+    txn.begin_item(i);
+    const std::size_t writes_before = txn.writes();
+    Status st = run_callback(owner, *batch.fns[i], txn);
+    if (txn.failure()) return failed(txn);
+    if (auto k = txn.conflict_item()) {  // an earlier callback's put_if(), seen at this one's read
+      leave_out = *k;
+      break;
+    }
+    if (!st.ok() && txn.writes() != writes_before) leave_out = i;
+    any_ok = any_ok || st.ok();
+    batch.results[i] = std::move(st);
+  }
+  // put_if() answers must be seen before deciding to commit; plain writes
+  // go with the COMMIT.
+  if (!leave_out && txn.has_unchecked()) {
+    (void)txn.flush();
+    if (txn.failure()) return failed(txn);
+    if (auto k = txn.conflict_item()) leave_out = *k;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Attempt batch_write_attempt(const void* owner, PgConnection& conn, WriteBatch& batch) {
   if (Status st = PgTxn::prepare_statements(conn); !st.ok()) return {Status(), PgError{"", st.message(), !conn.ok()}};
   if (!conn.enter_pipeline()) return {Status(), PgError{"", "cannot enter pipeline mode", true}};
   struct Exit {
     PgConnection& conn;
     ~Exit() { conn.exit_pipeline(); }
   } exit{conn};
-  PgTxn txn(conn, PgTxn::Mode::kPipelined);
-  // The id goes in first: an earlier attempt that committed makes it fail
-  // (23505) and nothing after it runs.
-  txn.queue_sql("BEGIN ISOLATION LEVEL SERIALIZABLE");
-  const std::string mark = "INSERT INTO coffer_commits (txn) VALUES ('" + txn_id + "')";
-  txn.queue_sql(mark.c_str());
-  // A retry may follow a commit whose answer was lost: learn that before the
-  // callback runs again (the first attempt's id cannot exist yet).
-  if (retry) (void)txn.flush();
-  auto end = [&](const char* how) {
-    txn.queue_sql(how);
-    (void)txn.flush();
-  };
-  auto failed = [&]() -> Attempt {
-    PgError e = *txn.failure();
-    if (e.connection_lost) return {Status(), e};
-    end("ROLLBACK");
-    if (e.sqlstate == "23505") return {Status::Ok(), std::nullopt};  // committed by an earlier attempt
-    return {Status(), e};
-  };
-  if (txn.failure()) return failed();
-  Status st = run_callback(owner, fn, txn);
-  if (txn.failure()) return failed();
-  if (!st.ok()) {
-    end("ROLLBACK");
-    return {st, std::nullopt};
-  }
-  // put_if() answers must be seen before deciding to commit; plain writes go
-  // with the COMMIT.
-  if (txn.has_unchecked()) {
-    (void)txn.flush();
-    if (txn.failure()) return failed();
-    if (txn.conflict()) {
-      end("ROLLBACK");
-      return {Status(Code::kConflict, "revision mismatch"), std::nullopt};
+  const std::string mark = "INSERT INTO coffer_commits (txn) VALUES ('" + batch.id + "')";  // a UUID: safe inline
+  for (;;) {
+    PgTxn txn(conn, PgTxn::Mode::kPipelined);
+    // The id goes in first: an earlier attempt that committed makes it fail
+    // (23505) and nothing after it runs.
+    txn.queue_sql("BEGIN ISOLATION LEVEL SERIALIZABLE");
+    txn.queue_sql(mark.c_str());
+    // A retry may follow a commit whose answer was lost: learn that before
+    // any callback runs again (the first attempt's id cannot exist yet).
+    if (batch.retry) (void)txn.flush();
+    if (txn.failure()) return failed(txn);
+    std::optional<std::size_t> leave_out;
+    bool any_ok = false;
+    if (auto a = run_callbacks(owner, txn, batch, leave_out, any_ok)) return std::move(*a);
+    if (leave_out) {
+      const std::size_t k = *leave_out;
+      if (txn.conflict_item() == k) batch.results[k] = Status(Code::kConflict, "revision mismatch");
+      end(txn, "ROLLBACK");
+      if (txn.failure()) return {Status(), *txn.failure()};
+      // Alone, its failure is simply its answer: the rollback undid its writes.
+      if (std::count(batch.left_out.begin(), batch.left_out.end(), false) == 1) return {Status::Ok(), std::nullopt};
+      batch.left_out[k] = true;
+      continue;
     }
+    if (!any_ok) {  // every callback refused: nothing to commit
+      end(txn, "ROLLBACK");
+      return {Status::Ok(), std::nullopt};
+    }
+    if (failpoint("drop_after_commit_send")) {
+      // Tests: the COMMIT reaches the server, its answer never reaches us.
+      (void)txn.flush();
+      if (txn.failure()) return failed(txn);
+      conn.exit_pipeline();
+      if (auto e = conn.send_then_drop("COMMIT")) return {Status(), *e};
+    }
+    end(txn, "COMMIT");
+    if (txn.failure()) return failed(txn);  // a lost answer: the next attempt finds out through the id
+    return {Status::Ok(), std::nullopt};
   }
-  if (failpoint("drop_after_commit_send")) {
-    // Tests: the COMMIT reaches the server, its answer never reaches us.
-    (void)txn.flush();
-    if (txn.failure()) return failed();
-    conn.exit_pipeline();
-    if (auto e = conn.send_then_drop("COMMIT")) return {Status(), *e};
-  }
-  end("COMMIT");
-  if (txn.failure()) return failed();  // a lost answer: the next attempt finds out through the id
-  return {Status::Ok(), std::nullopt};
 }
 
-}  // namespace
-
-Attempt write_attempt(const void* owner, PgConnection& conn, const std::function<Status(WriteTxn&)>& fn,
-                      const std::string& txn_id, bool retry, const std::string& fence) {
-  if (fence.empty()) return pipelined_write(owner, conn, fn, txn_id, retry);
+Attempt fenced_write_attempt(const void* owner, PgConnection& conn, const WriteFn& fn, const std::string& txn_id,
+                             const std::string& fence) {
   if (auto e = conn.run("BEGIN ISOLATION LEVEL SERIALIZABLE")) return {Status(), *e};
   auto r = conn.exec(fence.c_str());
   if (auto* e = std::get_if<PgError>(&r)) {

@@ -2,20 +2,30 @@
 // PgStore (pooled connections) and the leader's fenced store (its own
 // session). An attempt either ends (`status` is what write()/read() return)
 // or meets a database error to recover from (`error`, see pg_errors.hpp).
-//   write_attempt: BEGIN SERIALIZABLE; `fence` (a statement that must return
-//   a row, or empty); INSERT the write's id into coffer_commits — a unique
-//   violation means an earlier attempt of this write committed: OK without
-//   running the callback again —; the callback; COMMIT. Without a fence the
-//   statements go in libpq pipeline mode (fewer round trips); `retry` says an
-//   earlier attempt of the same write may have committed, so the id is
-//   checked before the callback runs.
+//   batch_write_attempt: the group commit of PgStore's write() calls, in
+//   libpq pipeline mode: BEGIN SERIALIZABLE; INSERT the batch's id into
+//   coffer_commits — a unique violation means an earlier attempt of this
+//   batch committed: the results of that attempt stand, no callback runs
+//   again —; the callbacks one after another (each one's reads carry the
+//   writes queued before them: about one round trip per callback); COMMIT.
+//   A callback that fails before writing keeps its failure and the others
+//   commit; one that fails after writing (or whose put_if() conflicts) is
+//   left out — the transaction rolls back and the batch runs again without
+//   it — and runs later in a batch of its own, where a failure just rolls
+//   back. `retry` says an earlier attempt of the batch may have committed,
+//   so the id is checked before any callback runs.
+//   fenced_write_attempt: one write, statement by statement: BEGIN
+//   SERIALIZABLE; `fence` (a statement that must return a row); the write's
+//   id as above; the callback; COMMIT.
 //   read_attempt: BEGIN REPEATABLE READ READ ONLY; the callback; COMMIT.
 // `owner` identifies the store for the nested-call guard (callback_scope.hpp).
 #pragma once
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "store/postgres/pg_connection.hpp"
 #include "store/store.hpp"
@@ -27,8 +37,19 @@ struct Attempt {
   std::optional<PgError> error;
 };
 
-Attempt write_attempt(const void* owner, PgConnection& conn, const std::function<Status(WriteTxn&)>& fn,
-                      const std::string& txn_id, bool retry, const std::string& fence = {});
+// The state of one batch across its attempts.
+struct WriteBatch {
+  explicit WriteBatch(std::span<const WriteFn* const> callbacks);
+  std::span<const WriteFn* const> fns;
+  std::string id;               // its row in coffer_commits
+  std::vector<Status> results;  // per callback, from the newest attempt that ran it
+  std::vector<bool> left_out;   // to run in a batch of its own (never in this one's transaction)
+  bool retry = false;           // an earlier attempt may have committed
+};
+
+Attempt batch_write_attempt(const void* owner, PgConnection& conn, WriteBatch& batch);
+Attempt fenced_write_attempt(const void* owner, PgConnection& conn, const WriteFn& fn, const std::string& txn_id,
+                             const std::string& fence);
 Attempt read_attempt(const void* owner, PgConnection& conn, const std::function<Status(ReadTxn&)>& fn);
 // A random UUID (text): the id of one write().
 std::string new_write_id();

@@ -59,7 +59,7 @@ Status PgTxn::fail(PgError e, const char* what) {
 
 void PgTxn::queue_sql(const char* sql) {
   conn_.queue_sql(sql);
-  queued_.push_back(Check::kNone);
+  queued_.push_back({Check::kNone, item_});
 }
 
 std::optional<PgResult> PgTxn::flush() {
@@ -73,7 +73,9 @@ std::optional<PgResult> PgTxn::flush() {
       continue;
     }
     auto& r = std::get<PgResult>(results[i]);
-    if (i < queued_.size() && queued_[i] == Check::kOneRow && r.affected() != 1) conflict_ = true;
+    if (i < queued_.size() && queued_[i].check == Check::kOneRow && r.affected() != 1 && !conflict_item_) {
+      conflict_item_ = queued_[i].item;
+    }
     if (i + 1 == results.size()) last = std::move(r);
   }
   queued_.clear();
@@ -84,7 +86,7 @@ std::optional<PgResult> PgTxn::flush() {
 std::variant<PgResult, PgError> PgTxn::run(const char* name, const char* sql, const PgParams& params) {
   if (mode_ == Mode::kDirect) return conn_.exec_prepared(name, sql, params);
   conn_.queue_prepared(name, params);
-  queued_.push_back(Check::kNone);
+  queued_.push_back({Check::kNone, item_});
   auto r = flush();
   if (r) return std::move(*r);
   if (failure_) return *failure_;
@@ -93,6 +95,7 @@ std::variant<PgResult, PgError> PgTxn::run(const char* name, const char* sql, co
 
 Status PgTxn::queue_write(const char* name, const char* sql, const PgParams& params, Check check, const char* what) {
   if (failure_) return to_status(*failure_, what);
+  ++writes_;
   if (mode_ == Mode::kDirect) {
     auto r = conn_.exec_prepared(name, sql, params);
     if (auto* e = std::get_if<PgError>(&r)) return fail(std::move(*e), what);
@@ -100,7 +103,7 @@ Status PgTxn::queue_write(const char* name, const char* sql, const PgParams& par
     return Status::Ok();
   }
   conn_.queue_prepared(name, params);
-  queued_.push_back(check);
+  queued_.push_back({check, item_});
   return Status::Ok();  // checked at the next flush
 }
 

@@ -5,8 +5,10 @@
 // Direct mode: every statement is one round trip. Pipelined mode (writes):
 // put() and erase() are queued without waiting; a get() or scan() sends what
 // is queued with it in one round trip; put_if() is queued too and its "one
-// row changed" is checked at the next flush — a conflict found then makes
-// conflict() true, and the transaction must not commit. Statements are
+// row changed" is checked at the next flush — a conflict found then names
+// the callback that queued it (conflict_item(); callbacks of a batch are
+// numbered by begin_item()), and that callback's writes must not commit.
+// Statements are
 // prepared once per connection (prepare_statements()). The first database
 // error is remembered (failure()) — in a pipeline the statements after it
 // are not run — so the store can tell a database failure from a callback's
@@ -37,16 +39,26 @@ class PgTxn final : public WriteTxn {
   // last queued statement's result when it succeeded.
   void queue_sql(const char* sql);
   std::optional<PgResult> flush();
-  bool has_queued() const { return !queued_.empty(); }
   // A queued put_if() whose answer is not checked yet.
-  bool has_unchecked() const { return std::find(queued_.begin(), queued_.end(), Check::kOneRow) != queued_.end(); }
-  bool conflict() const { return conflict_; }
+  bool has_unchecked() const {
+    return std::any_of(queued_.begin(), queued_.end(), [](const Queued& q) { return q.check == Check::kOneRow; });
+  }
+  // Statements queued from now on belong to callback `item` of a batch.
+  void begin_item(std::size_t item) { item_ = item; }
+  // Writes (put, put_if, erase) so far, in all items.
+  std::size_t writes() const { return writes_; }
+  // The first callback whose put_if() found another revision.
+  std::optional<std::size_t> conflict_item() const { return conflict_item_; }
   const std::optional<PgError>& failure() const { return failure_; }
 
   static Status prepare_statements(PgConnection& conn);
 
  private:
   enum class Check { kNone, kOneRow };
+  struct Queued {
+    Check check;
+    std::size_t item;
+  };
   Status fail(PgError e, const char* what);
   // Runs a prepared statement: directly, or queued and flushed with the rest.
   std::variant<PgResult, PgError> run(const char* name, const char* sql, const PgParams& params);
@@ -54,8 +66,10 @@ class PgTxn final : public WriteTxn {
 
   PgConnection& conn_;
   const Mode mode_;
-  std::vector<Check> queued_;  // statements sent since the last flush, in order
-  bool conflict_ = false;
+  std::vector<Queued> queued_;  // statements sent since the last flush, in order
+  std::size_t item_ = 0;
+  std::size_t writes_ = 0;
+  std::optional<std::size_t> conflict_item_;
   std::optional<PgError> failure_;
 };
 

@@ -21,8 +21,6 @@
 
 namespace coffer::store::sqlite {
 
-using WriteFn = std::function<Status(WriteTxn&)>;
-
 struct BatchOutcome {
   std::vector<Status> results;  // one per callback, in order
   bool committed = false;       // a COMMIT succeeded

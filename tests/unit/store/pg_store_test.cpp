@@ -1,17 +1,23 @@
 // What only the PostgreSQL store promises: several stores (replicas) on one
 // database see each other's commits at once (generation and reads),
 // concurrent read-modify-write transactions across replicas lose nothing,
-// a COMMIT whose answer is lost is applied exactly once, a schema newer
-// than the binary is refused, and a read-only store (offline commands)
-// neither migrates nor writes.
+// a COMMIT whose answer is lost is applied exactly once, concurrent writes
+// share commits while a failing callback's writes stay out of its batch, a
+// schema newer than the binary is refused, and a read-only store (offline
+// commands) neither migrates nor writes.
 #include <libpq-fe.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <latch>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "store/postgres/pg_schema.hpp"
+#include "store/postgres/pg_store.hpp"
 #include "store_test_util.hpp"
 
 namespace coffer::store::testing {
@@ -94,6 +100,110 @@ TEST_F(PgStoreTest, LostCommitAnswerIsAppliedExactlyOnce) {
   EXPECT_EQ(get(*s, "n")->value, "1");
   EXPECT_EQ(scan(*s, "log/").size(), 1u);
   ASSERT_TRUE(put(*s, "after", "v").ok()) << "the store reconnected";
+}
+
+TEST_F(PgStoreTest, FailingCallbacksLeaveNothingWhileBatchmatesCommit) {
+  auto opened = postgres::PgStore::open({url_, 4});
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  auto& s = **opened;
+  ASSERT_TRUE(put(s, "guarded", "v0").ok());
+  const int64_t guarded_revision = get(s, "guarded")->revision;
+  const std::string batches_before = sql("SELECT count(*) FROM coffer_commits");
+  std::latch running(1), release(1);
+  // Hold the writer busy so the next callbacks queue up and share one batch.
+  std::thread blocker([&] {
+    EXPECT_TRUE(s.write([&](WriteTxn& txn) {
+                   running.count_down();
+                   release.wait();
+                   return txn.put("blocker", "v");
+                 }).ok());
+  });
+  running.wait();
+  Status good, refused, bad, threw, conflict, reader;
+  std::thread writers[] = {std::thread([&] { good = s.write([](WriteTxn& txn) { return txn.put("good", "v"); }); }),
+                           std::thread([&] {  // fails before writing: stays in the batch
+                             refused = s.write([](WriteTxn& txn) -> Status {
+                               COFFER_ASSIGN_OR_RETURN(auto e, txn.get("absent"));
+                               return e ? Status::Ok() : Status(Code::kNotFound, "absent is absent");
+                             });
+                           }),
+                           std::thread([&] {  // fails after writing: left out, then rolled back alone
+                             bad = s.write([](WriteTxn& txn) -> Status {
+                               COFFER_RETURN_IF_ERROR(txn.put("bad/1", "x"));
+                               COFFER_RETURN_IF_ERROR(txn.put("good", "overwritten by bad?"));
+                               COFFER_RETURN_IF_ERROR(txn.erase("blocker"));
+                               return Status(Code::kForbidden, "no thanks");
+                             });
+                           }),
+                           std::thread([&] {
+                             threw = s.write([](WriteTxn& txn) -> Status {
+                               (void)txn.put("thrown/1", "x");
+                               throw std::runtime_error("boom");
+                             });
+                           }),
+                           std::thread([&] {  // its put_if() finds another revision: its other write goes too
+                             conflict = s.write([&](WriteTxn& txn) -> Status {
+                               COFFER_RETURN_IF_ERROR(txn.put("conflict/1", "x"));
+                               return txn.put_if("guarded", "v1", guarded_revision + 1000);
+                             });
+                           }),
+                           std::thread([&] {
+                             reader = s.write([](WriteTxn& txn) -> Status {
+                               COFFER_ASSIGN_OR_RETURN(auto e, txn.get("guarded"));
+                               return txn.put("copy", e ? e->value : "none");
+                             });
+                           })};
+  for (int i = 0; i < 5000 && s.queued_writes() < std::size(writers); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(s.queued_writes(), std::size(writers));
+  release.count_down();
+  blocker.join();
+  for (auto& t : writers) t.join();
+
+  ASSERT_TRUE(good.ok()) << good.message();
+  ASSERT_TRUE(reader.ok()) << reader.message();
+  EXPECT_EQ(refused.code(), Code::kNotFound);
+  EXPECT_EQ(bad.code(), Code::kForbidden);
+  EXPECT_EQ(bad.message(), "no thanks");
+  EXPECT_EQ(threw.code(), Code::kInternal);
+  EXPECT_NE(threw.message().find("boom"), std::string::npos);
+  EXPECT_EQ(conflict.code(), Code::kConflict);
+  EXPECT_EQ(get(s, "good")->value, "v");
+  EXPECT_EQ(get(s, "copy")->value, "v0");
+  EXPECT_EQ(get(s, "guarded")->value, "v0");
+  EXPECT_TRUE(get(s, "blocker").has_value());
+  EXPECT_FALSE(get(s, "bad/1").has_value());
+  EXPECT_FALSE(get(s, "thrown/1").has_value());
+  EXPECT_FALSE(get(s, "conflict/1").has_value());
+  // The blocker's batch, then one for the rest; the left-out callbacks each
+  // rolled back on their own.
+  EXPECT_EQ(std::stoi(sql("SELECT count(*) FROM coffer_commits")) - std::stoi(batches_before), 2);
+}
+
+TEST_F(PgStoreTest, ManyWritersShareCommits) {
+  constexpr int kThreads = 16;
+  constexpr int kWritesPerThread = 25;
+  auto s = replica();
+  ASSERT_TRUE(s);
+  const int batches_before = std::stoi(sql("SELECT count(*) FROM coffer_commits"));
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWritesPerThread; ++i) {
+        const std::string key = "t/" + std::to_string(t) + "/" + std::to_string(i);
+        if (!put(*s, key, "v").ok()) ++failures;
+        if (!get(*s, key).has_value()) ++failures;  // read-your-write
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(scan(*s, "t/", "", 1000).size(), static_cast<std::size_t>(kThreads * kWritesPerThread));
+  const int batches = std::stoi(sql("SELECT count(*) FROM coffer_commits")) - batches_before;
+  std::printf("[ pg group commit ] %d writes in %d transactions\n", kThreads * kWritesPerThread, batches);
+  EXPECT_LT(batches, kThreads * kWritesPerThread / 2);
 }
 
 TEST_F(PgStoreTest, ASchemaNewerThanTheBinaryIsRefused) {
