@@ -168,6 +168,13 @@ std::optional<Operation> route_admin(const http::Request& req, const std::vector
     }
     return std::nullopt;
   }
+  if (s[0] == "seal" && s.size() == 1 && m == "POST" && ctx.request_seal) {
+    // Answered (and audited) first; the server then seals (server/seal_gate.hpp).
+    return admin_operation("Seal", "seal/action", "/", [&] {
+      ctx.request_seal();
+      return empty_response(204);
+    });
+  }
   if (s[0] == "clock" && s.size() == 2 && s[1] == "advance" && m == "POST" && ctx.test_clock) {
     return admin_operation("TestClockAdvance", "maintenance/action", "/", [&] { return advance_clock(req, ctx); });
   }

@@ -32,6 +32,7 @@ struct AdminContext {
   ManualClock* test_clock;  // null unless the server runs with --test-clock
   // https://<name>.<suffix>[:port] for a vault name.
   std::function<std::string(const std::string&)> vault_url;
+  std::function<void()> request_seal;  // empty: the seal route is off
 };
 
 // `segments` start after "coffer", "admin".

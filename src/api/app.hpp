@@ -69,6 +69,8 @@ struct ApiServices {
   auth::SignInThrottle* sign_in_throttle = nullptr;         // failed sign-ins per address and client id; null = none
   store::Store* storage = nullptr;                          // checked by /healthz; null = not checked
   vault::ResourceGroupRegistry* resource_groups = nullptr;  // ARM's resource groups; null = those routes off
+  // Seals the server once this request is answered (POST /coffer/admin/seal); empty = route off.
+  std::function<void()> request_seal = nullptr;
 };
 
 class Api {

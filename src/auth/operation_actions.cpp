@@ -133,6 +133,7 @@ constexpr std::array kTable = {
     OperationAction{"ServicePrincipalCertificateAdd", "Coffer/servicePrincipals/write", ScopeKind::kRoot},
     OperationAction{"ServicePrincipalCertificateDelete", "Coffer/servicePrincipals/write", ScopeKind::kRoot},
     OperationAction{"TestClockAdvance", "Coffer/maintenance/action", ScopeKind::kRoot},
+    OperationAction{"Seal", "Coffer/seal/action", ScopeKind::kRoot},
     OperationAction{"GroupList", "Coffer/groups/read", ScopeKind::kRoot},
     OperationAction{"GroupGet", "Coffer/groups/read", ScopeKind::kRoot},
     OperationAction{"GroupCreate", "Coffer/groups/write", ScopeKind::kRoot},

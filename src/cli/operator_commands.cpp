@@ -1,6 +1,8 @@
 // coffer operator init|unseal|seal-status|rekey: the seal of a running server
 // (SEAL-SPEC.md §1.4), over its unauthenticated /coffer/v1/sys routes —
 // they work while the server is sealed, when no credential can be checked.
+// coffer operator seal: the opposite, so it is authorized like the admin API
+// (POST /coffer/admin/seal with the CLI's credentials; Coffer/seal/action).
 // coffer operator hsm-keygen: creates the pkcs11 seal's key in a token,
 // directly through the module (no server).
 // The server is --address (default $COFFER_ADDR or https://localhost:8443),
@@ -13,6 +15,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/connect.hpp"
 #include "cli/credentials.hpp"
 #include "cli/response_errors.hpp"
 #include "common/secure_memory.hpp"
@@ -66,6 +69,13 @@ Result<json::value> sys_call(const CliContext& ctx, const OperatorArgs& a, const
 Status run_status(const CliContext& ctx, const OperatorArgs& a) {
   COFFER_ASSIGN_OR_RETURN(json::value v, sys_call(ctx, a, "GET", "seal-status", ""));
   print_result(ctx, v);
+  return Status::Ok();
+}
+
+Status run_seal(const CliContext& ctx) {
+  COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_admin(ctx));
+  COFFER_RETURN_IF_ERROR(client.call("POST", "/coffer/admin/seal", nullptr).status());
+  std::cerr << "# The server is sealing: it finishes the requests it has, then forgets its keys." << std::endl;
   return Status::Ok();
 }
 
@@ -175,12 +185,16 @@ void add_target_options(CLI::App* cmd, OperatorArgs& a) {
 
 void add_operator_commands(CLI::App& app, CliContext& ctx) {
   auto args = std::make_shared<OperatorArgs>();
-  CLI::App* op = app.add_subcommand("operator", "Initialize and unseal a server's seal.");
+  CLI::App* op = app.add_subcommand("operator", "Initialize, unseal and seal a server.");
   op->require_subcommand(1);
 
   CLI::App* status = op->add_subcommand("seal-status", "Show whether the server is initialized and sealed.");
   add_target_options(status, *args);
   on_run(status, ctx, [&ctx, args] { return run_status(ctx, *args); });
+
+  CLI::App* seal = op->add_subcommand(
+      "seal", "Seal the server (needs Coffer/seal/action): a shamir seal opens again with shares, others on restart.");
+  on_run(seal, ctx, [&ctx] { return run_seal(ctx); });
 
   CLI::App* init =
       op->add_subcommand("init", "Initialize a server whose seal is 'shamir': prints the unseal shares once.");

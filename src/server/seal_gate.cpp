@@ -77,8 +77,60 @@ json::object rekey_json(const seal::SealState::RekeyStatus& r) {
 http::Response SealGate::handle(http::Request& request) {
   const std::string path = path_of(request.target);
   if (path.rfind(kSysPrefix, 0) == 0) return sys(request, path.substr(kSysPrefix.size()));
-  if (const http::Handler* app = app_.load()) return (*app)(request);
+  // Counted before the application is looked up, both sequentially
+  // consistent: withdraw() clears app_ before it reads the count, so either
+  // this request sees no application or withdraw() sees it running.
+  in_app_.fetch_add(1);
+  if (const http::Handler* app = app_.load()) return to_app(*app, request);
+  release();
   return closed(request);
+}
+
+http::Response SealGate::to_app(const http::Handler& app, http::Request& request) {
+  struct Running {  // released on every way out unless the answer comes later
+    SealGate* gate;
+    ~Running() {
+      if (gate) gate->release();
+    }
+  } running{this};
+  http::Response r = app(request);
+  if (r.later) {
+    running.gate = nullptr;
+    r.later = [this, inner = std::move(r.later)](http::Respond respond) {
+      inner([this, respond = std::move(respond)](http::Response answer) {
+        respond(std::move(answer));
+        release();
+      });
+    };
+  }
+  return r;  // an offloaded request comes back through handle() and is counted again
+}
+
+void SealGate::release() {
+  if (in_app_.fetch_sub(1) == 1) in_app_.notify_all();
+}
+
+void SealGate::withdraw() {
+  app_.store(nullptr);
+  sealed_by_operator_.store(true);
+  seal_.seal();
+  for (long n = in_app_.load(); n != 0; n = in_app_.load()) in_app_.wait(n);
+}
+
+void SealGate::request_seal() {
+  {
+    std::lock_guard lock(mu_);
+    seal_requested_ = true;
+  }
+  cv_.notify_all();
+}
+
+SealGate::Wake SealGate::wait_stop_or_seal() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return stopping_ || seal_requested_; });
+  if (stopping_) return Wake::kStop;
+  seal_requested_ = false;
+  return Wake::kSeal;
 }
 
 http::Response SealGate::closed(const http::Request& request) const {
@@ -91,6 +143,11 @@ http::Response SealGate::closed(const http::Request& request) const {
   Status why =
       !s.initialized ? Status(Code::kUnavailable,
                               "Coffer is not initialized: initialize it with 'coffer operator init'.", "NotInitialized")
+      : s.sealed && configured_ != seal::SealType::kShamir && sealed_by_operator_.load()
+          ? Status(Code::kUnavailable,
+                   "Coffer was sealed by an operator: restart the server to unseal it (its seal is " +
+                       std::string(seal::seal_type_name(configured_)) + ").",
+                   "VaultSealed")
       : s.sealed && configured_ == seal::SealType::kPkcs11
           ? Status(Code::kUnavailable,
                    "Coffer is sealed: it unseals itself through its HSM" +
@@ -214,6 +271,7 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
 bool SealGate::wait_unsealed() {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return stopping_ || !seal_.status().sealed; });
+  if (!stopping_) sealed_by_operator_.store(false);
   return !stopping_;
 }
 

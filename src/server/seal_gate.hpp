@@ -14,7 +14,13 @@
 // server built on them), every other request gets AKV's 503 with
 // Retry-After and innererror VaultSealed (NotInitialized before init), and
 // /healthz answers 503 (501 uninitialized). These requests are logged, not
-// audited: the audit keys are inside the barrier. Thread-safe.
+// audited: the audit keys are inside the barrier.
+// Sealing a running server (POST /coffer/admin/seal, authorized and audited
+// by the application, which calls request_seal()): withdraw() stops handing
+// requests to the application and waits for every one it was given to
+// finish, answers given later included, so the application can be torn down.
+// A shamir seal then opens again with shares; keyfile and pkcs11 seals stay
+// shut until the server restarts (an operator who sealed meant it). Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -32,8 +38,18 @@ class SealGate {
   SealGate(seal::SealState& seal, seal::SealType configured) : seal_(seal), configured_(configured) {}
 
   http::Response handle(http::Request& request);
-  // From now on requests other than the sys routes go to `app` (null: none).
+  // From now on requests other than the sys routes go to `app`.
   void publish(const http::Handler* app) { app_.store(app); }
+  // Seals: no request reaches the application from now on, the seal's keys
+  // are wiped, and the call returns once no request the application was
+  // given is still running (it may then be destroyed).
+  void withdraw();
+
+  // The operator asked to seal (called by the application's seal route).
+  void request_seal();
+  enum class Wake { kStop, kSeal };
+  // Blocks until stop() or request_seal(); a seal request is consumed.
+  Wake wait_stop_or_seal();
 
   // Blocks until the seal is open (true) or stop() was called (false).
   bool wait_unsealed();
@@ -44,13 +60,19 @@ class SealGate {
  private:
   http::Response sys(http::Request& request, const std::string& path);
   http::Response closed(const http::Request& request) const;
+  // The application's requests: one more / one fewer running.
+  http::Response to_app(const http::Handler& app, http::Request& request);
+  void release();
 
   seal::SealState& seal_;
   seal::SealType configured_;
   std::atomic<const http::Handler*> app_{nullptr};
+  std::atomic<long> in_app_{0};  // requests handed to the application and not answered yet
+  std::atomic<bool> sealed_by_operator_{false};
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool seal_requested_ = false;
 };
 
 }  // namespace coffer::server

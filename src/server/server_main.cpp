@@ -106,6 +106,133 @@ class Serving {
   std::thread runner_;
 };
 
+enum class Served { kStopped, kSealed, kFailed };
+
+// The unsealed server: the application built on the root keys, serving until
+// a stop signal or an operator's seal; everything built here (keys, caches,
+// services) is gone when it returns. `first`: the first unseal since start.
+Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState& seal_state, SealGate& gate,
+                      Serving& serving, SystemClock& system_clock, uint16_t port, bool first) {
+  const auto failed = [&](const Status& st) {
+    fail(st);
+    serving.shutdown();  // drains before the application goes
+    return Served::kFailed;
+  };
+  auto root_key = seal_state.root_key();
+  if (!root_key.ok()) return failed(root_key.status());
+  crypto::Keyring keyring(std::move(*root_key));
+
+  auto identity = auth::load_or_create_server_identity(store, keyring);
+  if (!identity.ok()) return failed(identity.status());
+  auto audit_keys = load_or_create_audit_keys(store, keyring);
+  if (!audit_keys.ok()) return failed(audit_keys.status());
+  auto audit_sink = open_audit_log(config, *audit_keys, &store);
+  if (!audit_sink.ok()) return failed(audit_sink.status());
+  serving.set_audit_log(audit_sink->get());
+
+  ManualClock manual_clock;
+  const Clock& clock = config.test_clock ? static_cast<const Clock&>(manual_clock) : system_clock;
+
+  vault::VaultRegistry vaults(store, keyring, clock);
+  vault::ResourceGroupRegistry resource_groups(store, clock);
+  vault::SecretService secrets(store, keyring, clock);
+  vault::KeyService keys(store, keyring, clock, vault::KeyServiceOptions{config.emulate_hsm});
+  vault::CertificateService certificates(store, keyring, clock);
+  vault::CertificateIssuerService certificate_issuers(store, keyring, clock);
+  // Background jobs run on one server at a time and write only through the
+  // leader's fenced store (store.hpp Leadership).
+  auto leadership = is_postgres_url(config.storage)
+                        ? store::postgres_leadership({config.storage}, store, config.replica_id)
+                        : store::sole_leadership(store);
+  vault::SecretService job_secrets(leadership->fenced(), keyring, clock);
+  vault::KeyService job_keys(leadership->fenced(), keyring, clock, vault::KeyServiceOptions{config.emulate_hsm});
+  vault::CertificateService job_certificates(leadership->fenced(), keyring, clock);
+  vault::VaultRegistry job_vaults(leadership->fenced(), keyring, clock);
+  auth::RbacRegistry rbac(store);
+  if (Status st = rbac.load(); !st.ok()) return failed(st);
+  // A vault removed for good takes the access granted on it along: role
+  // assignments at or below it and its access policies.
+  const auto revoke_vault_access = [&rbac](const vault::VaultInfo& v) -> Status {
+    COFFER_RETURN_IF_ERROR(rbac.delete_assignments_within("/vaults/" + v.name).status());
+    return rbac.set_access_policies(v.id, {}).status();
+  };
+  vault::VaultRemoval vault_removal(vaults, secrets, &keys, &certificates, revoke_vault_access);
+  vault::VaultRemoval job_vault_removal(job_vaults, job_secrets, &job_keys, &job_certificates, revoke_vault_access);
+  vault::MaintenanceScheduler maintenance(job_secrets, clock, std::chrono::seconds(config.maintenance_interval_seconds),
+                                          leadership.get());
+  maintenance.attach_keys(job_keys, vaults);
+  maintenance.attach_certificates(job_certificates);
+  maintenance.attach_vault_removal(job_vault_removal);
+  auth::SignInThrottle sign_in_throttle;
+  auth::ServicePrincipalRegistry principals(store, clock, identity->tenant_id, &sign_in_throttle);
+  auth::Authorizer authorizer(identity->tenant_id, rbac, [&vaults](std::string_view name) {
+    auto v = vaults.find(std::string(name));
+    return v.ok() ? v->resource_group : std::string();
+  });
+
+  DevCredentials dev_creds;
+  if (config.dev) {
+    auto creds = ensure_dev_objects(config, vaults, principals, rbac);
+    if (!creds.ok()) return failed(creds.status());
+    dev_creds = std::move(*creds);
+  } else if (auto admin = ensure_initial_admin(config, principals, identity->tenant_id); !admin.ok()) {
+    return failed(admin.status());
+  } else if (admin->has_value()) {
+    if (Status st = auth::grant_administrator(rbac, (*admin)->object_id); !st.ok()) return failed(st);
+  }
+
+  auto workload = make_workload_identity(
+      {config.oidc_ca_file, config.oidc_jwks_files, config.oidc_jwks_cache_seconds}, store, principals,
+      system_clock);  // assertions are minted by real-time issuers, even under --test-clock
+  if (!workload.ok()) return failed(workload.status());
+
+  std::unique_ptr<api::Api> app;
+  std::unique_ptr<AuditBatching> batching;
+
+  auth::TokenService tokens(std::move(identity->signing_key),
+                            {config.authority + "/" + identity->tenant_id + "/v2.0", identity->tenant_id, 3600},
+                            system_clock);  // token lifetimes follow real time, even under --test-clock
+  app = std::make_unique<api::Api>(
+      api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id},
+      api::ApiServices{vaults,
+                       secrets,
+                       maintenance,
+                       principals,
+                       tokens,
+                       authorizer,
+                       **audit_sink,
+                       clock,
+                       config.test_clock ? &manual_clock : nullptr,
+                       rbac,
+                       vault_removal,
+                       &keys,
+                       &certificates,
+                       &certificate_issuers,
+                       (*workload)->credentials.get(),
+                       (*workload)->verifier.get(),
+                       &sign_in_throttle,
+                       &store,
+                       &resource_groups,
+                       [&gate] { gate.request_seal(); }});
+  batching = std::make_unique<AuditBatching>(*app, **audit_sink, store.waits() ? &store : nullptr);
+  const http::Handler application = [&batching](http::Request& req) { return batching->handle(req); };
+  gate.publish(&application);
+
+  if (config.dev && first) {
+    if (Status st = write_dev_json(config, identity->tenant_id, dev_creds, port); !st.ok()) return failed(st);
+  }
+  if (first) spdlog::info("coffer server listening on {} (port {}), data in {}", config.listen, port, config.data_dir);
+
+  maintenance.start();
+  const SealGate::Wake wake = gate.wait_stop_or_seal();
+  if (wake == SealGate::Wake::kSeal) gate.withdraw();  // no request of the application's is left running
+  maintenance.stop();
+  if (wake == SealGate::Wake::kStop) serving.shutdown();  // drains before the application goes
+  serving.set_audit_log(nullptr);
+  (*audit_sink)->close();  // final signed checkpoints
+  return wake == SealGate::Wake::kSeal ? Served::kSealed : Served::kStopped;
+}
+
 }  // namespace
 
 int run_server(ServerConfig config) {
@@ -205,103 +332,16 @@ int run_server(ServerConfig config) {
     }
   }
   hsm.reset();  // its work is done
-  auto root_key = seal_state.root_key();
-  if (!root_key.ok()) return fail(root_key.status());
-  crypto::Keyring keyring(std::move(*root_key));
-
-  auto identity = auth::load_or_create_server_identity(**store, keyring);
-  if (!identity.ok()) return fail(identity.status());
-  auto audit_keys = load_or_create_audit_keys(**store, keyring);
-  if (!audit_keys.ok()) return fail(audit_keys.status());
-  auto audit_sink = open_audit_log(config, *audit_keys, store->get());
-  if (!audit_sink.ok()) return fail(audit_sink.status());
-  serving.set_audit_log(audit_sink->get());
-
-  ManualClock manual_clock;
-  const Clock& clock = config.test_clock ? static_cast<const Clock&>(manual_clock) : system_clock;
-
-  vault::VaultRegistry vaults(**store, keyring, clock);
-  vault::ResourceGroupRegistry resource_groups(**store, clock);
-  vault::SecretService secrets(**store, keyring, clock);
-  vault::KeyService keys(**store, keyring, clock, vault::KeyServiceOptions{config.emulate_hsm});
-  vault::CertificateService certificates(**store, keyring, clock);
-  vault::CertificateIssuerService certificate_issuers(**store, keyring, clock);
-  // Background jobs run on one server at a time and write only through the
-  // leader's fenced store (store.hpp Leadership).
-  auto leadership = is_postgres_url(config.storage)
-                        ? store::postgres_leadership({config.storage}, **store, config.replica_id)
-                        : store::sole_leadership(**store);
-  vault::SecretService job_secrets(leadership->fenced(), keyring, clock);
-  vault::KeyService job_keys(leadership->fenced(), keyring, clock, vault::KeyServiceOptions{config.emulate_hsm});
-  vault::CertificateService job_certificates(leadership->fenced(), keyring, clock);
-  vault::VaultRegistry job_vaults(leadership->fenced(), keyring, clock);
-  auth::RbacRegistry rbac(**store);
-  if (Status st = rbac.load(); !st.ok()) return fail(st);
-  // A vault removed for good takes the access granted on it along: role
-  // assignments at or below it and its access policies.
-  const auto revoke_vault_access = [&rbac](const vault::VaultInfo& v) -> Status {
-    COFFER_RETURN_IF_ERROR(rbac.delete_assignments_within("/vaults/" + v.name).status());
-    return rbac.set_access_policies(v.id, {}).status();
-  };
-  vault::VaultRemoval vault_removal(vaults, secrets, &keys, &certificates, revoke_vault_access);
-  vault::VaultRemoval job_vault_removal(job_vaults, job_secrets, &job_keys, &job_certificates, revoke_vault_access);
-  vault::MaintenanceScheduler maintenance(job_secrets, clock, std::chrono::seconds(config.maintenance_interval_seconds),
-                                          leadership.get());
-  maintenance.attach_keys(job_keys, vaults);
-  maintenance.attach_certificates(job_certificates);
-  maintenance.attach_vault_removal(job_vault_removal);
-  auth::SignInThrottle sign_in_throttle;
-  auth::ServicePrincipalRegistry principals(**store, clock, identity->tenant_id, &sign_in_throttle);
-  auth::Authorizer authorizer(identity->tenant_id, rbac, [&vaults](std::string_view name) {
-    auto v = vaults.find(std::string(name));
-    return v.ok() ? v->resource_group : std::string();
-  });
-
-  DevCredentials dev_creds;
-  if (config.dev) {
-    auto creds = ensure_dev_objects(config, vaults, principals, rbac);
-    if (!creds.ok()) return fail(creds.status());
-    dev_creds = std::move(*creds);
-  } else if (auto admin = ensure_initial_admin(config, principals, identity->tenant_id); !admin.ok()) {
-    return fail(admin.status());
-  } else if (admin->has_value()) {
-    if (Status st = auth::grant_administrator(rbac, (*admin)->object_id); !st.ok()) return fail(st);
+  for (bool first = true;; first = false) {
+    const Served served = serve_unsealed(config, **store, seal_state, gate, serving, system_clock, port, first);
+    if (served == Served::kFailed) return 1;
+    if (served == Served::kStopped) break;
+    spdlog::warn("coffer server SEALED by an operator: {}", configured == seal::SealType::kShamir
+                                                                ? "hand in unseal shares with 'coffer operator unseal'"
+                                                                : "restart it to unseal");
+    if (!gate.wait_unsealed()) break;
+    spdlog::info("coffer server unsealed again");
   }
-
-  auto workload = make_workload_identity(
-      {config.oidc_ca_file, config.oidc_jwks_files, config.oidc_jwks_cache_seconds}, **store, principals,
-      system_clock);  // assertions are minted by real-time issuers, even under --test-clock
-  if (!workload.ok()) return fail(workload.status());
-
-  std::unique_ptr<api::Api> app;
-  std::unique_ptr<AuditBatching> batching;
-
-  auth::TokenService tokens(std::move(identity->signing_key),
-                            {config.authority + "/" + identity->tenant_id + "/v2.0", identity->tenant_id, 3600},
-                            system_clock);  // token lifetimes follow real time, even under --test-clock
-  app = std::make_unique<api::Api>(
-      api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id},
-      api::ApiServices{vaults, secrets, maintenance, principals, tokens, authorizer, **audit_sink, clock,
-                       config.test_clock ? &manual_clock : nullptr, rbac, vault_removal, &keys, &certificates,
-                       &certificate_issuers, (*workload)->credentials.get(), (*workload)->verifier.get(),
-                       &sign_in_throttle, store->get(), &resource_groups});
-  batching = std::make_unique<AuditBatching>(*app, **audit_sink, (*store)->waits() ? store->get() : nullptr);
-  const http::Handler application = [&batching](http::Request& req) { return batching->handle(req); };
-  gate.publish(&application);
-
-  if (config.dev) {
-    if (Status st = write_dev_json(config, identity->tenant_id, dev_creds, port); !st.ok()) {
-      serving.shutdown();  // drain before the application goes
-      return fail(st);
-    }
-  }
-  spdlog::info("coffer server listening on {} (port {}), data in {}", config.listen, port, config.data_dir);
-
-  maintenance.start();
-  serving.wait();
-  maintenance.stop();
-  serving.shutdown();
-  (*audit_sink)->close();  // final signed checkpoints
   spdlog::info("coffer server stopped");
   return 0;
 }

@@ -3,10 +3,14 @@ S4/S12/S13 in part): it starts sealed, answers every AKV route with a 503
 and Retry-After until K shares are handed in through `coffer operator
 unseal`, refuses malformed and wrong shares, forgets progress on reset, and
 never writes a share anywhere; the data written before a restart reads
-back after the unseal. A store sealed with shares refuses a key-file start."""
+back after the unseal. A store sealed with shares refuses a key-file start.
+A running server sealed by an authorized operator (`coffer operator seal`)
+finishes what it was doing, answers 503 from then on, and opens again with
+shares, its data and audit chain intact."""
 import json
 import os
 import subprocess
+import threading
 import unittest
 
 import requests
@@ -165,6 +169,86 @@ class SealTest(unittest.TestCase):
         self.operator("unseal", verified[0])
         self.assertFalse(json.loads(self.operator("unseal", verified[1]).stdout)["sealed"])
         self.server.wait_for_dev_json()
+
+    def test_operator_seal_while_serving(self):
+        shares = json.loads(self.operator("init", "--key-shares", "3", "--key-threshold", "2").stdout)["keys"]
+        for s in shares:
+            canary(s)
+        self.server.wait_for_dev_json()
+        from azure.identity import ClientSecretCredential
+        from azure.keyvault.secrets import SecretClient
+        client = SecretClient(self.server.vault_url(), credential(self.server), connection_verify=self.server.ca_file)
+        client.set_secret("kept", "across an operator's seal")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
+
+        def coffer(*args):
+            return subprocess.run([COFFER_BIN, *args, "--data-dir", self.server.data_dir], capture_output=True,
+                                  text=True, timeout=60, env=env)
+
+        # Without a credential: 401; with one that lacks Coffer/seal/action: 403. Still unsealed.
+        seal_url = self.server.authority + "/coffer/admin/seal"
+        self.assertEqual(requests.post(seal_url, verify=self.server.ca_file, timeout=10).status_code, 401)
+        made = coffer("sp", "create", "--display-name", "no-seal")
+        self.assertEqual(made.returncode, 0, made.stderr)
+        sp = json.loads(made.stdout)
+        canary(sp["clientSecret"])
+        token = ClientSecretCredential("adfs", sp["clientId"], sp["clientSecret"], authority=self.server.authority,
+                                       connection_verify=self.server.ca_file).get_token(
+                                           self.server.authority + "/.default").token
+        denied = requests.post(seal_url, verify=self.server.ca_file, timeout=10,
+                               headers={"Authorization": "Bearer " + token})
+        self.assertEqual(denied.status_code, 403, denied.text)
+        self.assertFalse(self.status()["sealed"])
+
+        # Readers keep going while the server seals: every answer is a 200 or the sealed 503.
+        codes, stop = [], threading.Event()
+        read_token = credential(self.server).get_token(f"https://vault.localhost:{self.server.port}/.default").token
+
+        def read_loop():
+            with requests.Session() as s:
+                while not stop.is_set():
+                    r = s.get(self.server.vault_url() + "/secrets/kept?api-version=7.4", verify=self.server.ca_file,
+                              timeout=10, headers={"Authorization": "Bearer " + read_token})
+                    codes.append(r.status_code)
+                    if r.status_code == 503:
+                        self.assertEqual(r.json()["error"]["innererror"]["code"], "VaultSealed")
+                        stop.set()
+        readers = [threading.Thread(target=read_loop) for _ in range(4)]
+        for t in readers:
+            t.start()
+        sealed = coffer("operator", "seal")
+        self.assertEqual(sealed.returncode, 0, sealed.stderr)
+        for t in readers:
+            t.join(30)
+        stop.set()
+        self.assertIn(200, codes)
+        self.assertTrue(set(codes) <= {200, 503}, codes)
+
+        st = self.status()
+        self.assertEqual((st["sealed"], st["progress"]), (True, 0))
+        refused = self.get("/secrets/kept?api-version=7.4")
+        self.assertEqual(refused.status_code, 503)
+        self.assertEqual(refused.json()["error"]["innererror"]["code"], "VaultSealed")
+        self.assertEqual(self.get("/healthz").status_code, 503)
+        again = coffer("operator", "seal")
+        self.assertNotEqual(again.returncode, 0, "a sealed server cannot be sealed again")
+        self.assertIn("sealed", again.stderr)
+
+        self.operator("unseal", shares[2])
+        self.assertFalse(json.loads(self.operator("unseal", shares[0]).stdout)["sealed"])
+        client = SecretClient(self.server.vault_url(), credential(self.server), connection_verify=self.server.ca_file)
+        self.assertEqual(client.get_secret("kept").value, "across an operator's seal")
+        client.set_secret("after", "the second unseal")
+        self.assertEqual(self.get("/healthz").status_code, 200)
+
+        # The seal was audited, and the log's chain holds across the close and reopen.
+        log_path = os.path.join(self.server.data_dir, "audit.log")
+        with open(log_path) as f:
+            records = [json.loads(line) for line in f if line.strip()]
+        self.assertTrue(any(r.get("operationName") == "Seal" and r.get("httpStatusCode") == 204 for r in records),
+                        [r.get("operationName") for r in records][-10:])
+        verified = coffer("audit", "verify", log_path, "--live")
+        self.assertEqual(verified.returncode, 0, verified.stdout + verified.stderr)
 
     def test_a_sealed_store_refuses_a_key_file_start(self):
         shares = json.loads(self.operator("init", "--key-shares", "1", "--key-threshold", "1").stdout)["keys"]

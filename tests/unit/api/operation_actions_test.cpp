@@ -139,8 +139,14 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
   }
 
   vault::VaultRemoval removal(*vaults_, *secrets_, nullptr, nullptr, nullptr);
-  AdminContext admin{*vaults_,     removal, *maintenance_,
-                     *principals_, &clock_, [](const std::string& n) { return "https://" + n; }};
+  int seal_requests = 0;
+  AdminContext admin{*vaults_,
+                     removal,
+                     *maintenance_,
+                     *principals_,
+                     &clock_,
+                     [](const std::string& n) { return "https://" + n; },
+                     [&seal_requests] { ++seal_requests; }};
   GroupContext groups{*rbac_, *principals_};
   const std::tuple<const char*, std::vector<std::string>, const char*> admin_requests[] = {
       {"GET", {"vaults"}, "/"},
@@ -153,6 +159,7 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
       {"DELETE", {"service-principals", "id"}, "/"},
       {"POST", {"service-principals", "id", "reset-credential"}, "/"},
       {"POST", {"clock", "advance"}, "/"},
+      {"POST", {"seal"}, "/"},
       {"GET", {"groups"}, "/"},
       {"POST", {"groups"}, "/"},
       {"GET", {"groups", "g"}, "/"},
@@ -166,6 +173,7 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
     if (!op) op = route_groups(req, segments, groups);
     check(op, std::string(method) + " admin/" + segments[0], scope);
   }
+  EXPECT_EQ(seal_requests, 0) << "routing does not run the operation";
 
   auth::Principal caller{"tenant", "oid", "appid", ""};
   const std::tuple<const char*, const char*, const char*, const char*> rbac_requests[] = {

@@ -80,6 +80,7 @@ std::set<std::string> admin_ops() {
           "ServicePrincipalGet",
           "ServicePrincipalResetCredential",
           "TestClockAdvance",
+          "Seal",
           "GroupList",
           "GroupGet",
           "GroupCreate",

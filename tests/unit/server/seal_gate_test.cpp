@@ -1,13 +1,18 @@
 // SealGate (SEAL-SPEC.md §1.4, the table of S12): before init and while
 // sealed every route but the sys ones answers AKV's 503 with Retry-After and
 // the right innererror, /healthz 501 or 503; init and unseal through the
-// sys routes; once an application is published it gets every other request.
+// sys routes; once an application is published it gets every other request;
+// withdraw() (an operator's seal) waits for every request the application was
+// given, answers owed later included, and seals.
 #include "server/seal_gate.hpp"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
+#include <chrono>
 #include <filesystem>
+#include <latch>
 #include <thread>
 
 #include "crypto/random.hpp"
@@ -137,6 +142,67 @@ TEST_F(SealGateTest, AKeyFileServerInitializesItselfAndStopEndsTheWait) {
   waiter.join();
   req.target = "/coffer/v1/sys/nothing";
   EXPECT_EQ(keyfile.handle(req).status, 404);
+}
+
+TEST_F(SealGateTest, WithdrawWaitsForTheApplicationsRequestsThenSeals) {
+  ASSERT_EQ(call("POST", "/coffer/v1/sys/init", "{\"secretShares\": 1, \"secretThreshold\": 1}").status, 200);
+  ASSERT_FALSE(seal_->status().sealed);
+  std::latch entered(1), release(1);
+  http::Respond owed;  // the respond of an answer given later, not called yet
+  const http::Handler app = [&](http::Request& req) {
+    http::Response r;
+    if (req.target == "/slow") {
+      entered.count_down();
+      release.wait();
+    } else if (req.target == "/later") {
+      r.later = [&owed](http::Respond respond) { owed = std::move(respond); };
+    }
+    return r;
+  };
+  gate_->publish(&app);
+  http::Response later = call("GET", "/later");
+  ASSERT_TRUE(later.later);
+  int answered = 0;
+  later.later([&](http::Response r) { answered = r.status; });
+  ASSERT_TRUE(owed);
+  std::thread slow([&] { EXPECT_EQ(call("GET", "/slow").status, 200); });
+  entered.wait();
+
+  std::atomic<bool> withdrawn{false};
+  std::thread sealer([&] {
+    gate_->withdraw();
+    withdrawn = true;
+  });
+  int status = 200;
+  for (int i = 0; i < 2000 && status != 503; ++i) {
+    status = call("GET", "/fast").status;
+    if (status != 503) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(status, 503) << "new requests no longer reach the application";
+  EXPECT_EQ(inner(call("GET", "/fast")), "VaultSealed");
+  EXPECT_TRUE(seal_->status().sealed);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(withdrawn.load()) << "a request is still running";
+  release.count_down();
+  slow.join();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(withdrawn.load()) << "an answer is still owed";
+  http::Response last;
+  last.status = 201;
+  owed(std::move(last));
+  sealer.join();
+  EXPECT_TRUE(withdrawn.load());
+  EXPECT_EQ(answered, 201);
+}
+
+TEST_F(SealGateTest, ASealRequestWakesTheWaiterOnceAndStopEndsIt) {
+  std::thread sealed([&] { EXPECT_EQ(gate_->wait_stop_or_seal(), SealGate::Wake::kSeal); });
+  gate_->request_seal();
+  sealed.join();
+  std::thread stopped([&] { EXPECT_EQ(gate_->wait_stop_or_seal(), SealGate::Wake::kStop); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  gate_->stop();
+  stopped.join();
 }
 
 }  // namespace
