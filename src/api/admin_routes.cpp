@@ -175,6 +175,15 @@ std::optional<Operation> route_admin(const http::Request& req, const std::vector
       return empty_response(204);
     });
   }
+  if (s[0] == "rotate-root" && s.size() == 1 && m == "POST" && ctx.rotate_root) {
+    return admin_operation("RootKeyRotate", "rootKey/rotate/action", "/", [&] {
+      auto done = ctx.rotate_root();
+      if (!done.ok()) return error_response(done.status());
+      return json_response(200, json::object{{"activeGeneration", done->generation},
+                                             {"keksRewrapped", done->keks_rewrapped},
+                                             {"recordsResealed", done->records_resealed}});
+    });
+  }
   if (s[0] == "clock" && s.size() == 2 && s[1] == "advance" && m == "POST" && ctx.test_clock) {
     return admin_operation("TestClockAdvance", "maintenance/action", "/", [&] { return advance_clock(req, ctx); });
   }

@@ -24,6 +24,13 @@
 
 namespace coffer::api {
 
+// A root-key rotation's outcome (server/root_rotation.hpp).
+struct RootRotation {
+  int generation = 0;                // now active
+  std::size_t keks_rewrapped = 0;    // vault KEKs
+  std::size_t records_resealed = 0;  // server-wide records sealed under the root key
+};
+
 struct AdminContext {
   vault::VaultRegistry& vaults;
   vault::VaultRemoval& removal;  // deletes a vault with its objects and the access granted on it
@@ -32,7 +39,8 @@ struct AdminContext {
   ManualClock* test_clock;  // null unless the server runs with --test-clock
   // https://<name>.<suffix>[:port] for a vault name.
   std::function<std::string(const std::string&)> vault_url;
-  std::function<void()> request_seal;  // empty: the seal route is off
+  std::function<void()> request_seal;                 // empty: the seal route is off
+  std::function<Result<RootRotation>()> rotate_root;  // empty: the rotation route is off
 };
 
 // `segments` start after "coffer", "admin".

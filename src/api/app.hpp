@@ -20,6 +20,7 @@
 
 #include <string>
 
+#include "api/admin_routes.hpp"
 #include "api/operation.hpp"
 #include "api/rbac_routes.hpp"
 #include "api/target.hpp"
@@ -71,6 +72,8 @@ struct ApiServices {
   vault::ResourceGroupRegistry* resource_groups = nullptr;  // ARM's resource groups; null = those routes off
   // Seals the server once this request is answered (POST /coffer/admin/seal); empty = route off.
   std::function<void()> request_seal = nullptr;
+  // Rotates the root key (POST /coffer/admin/rotate-root); empty = route off.
+  std::function<Result<RootRotation>()> rotate_root = nullptr;
 };
 
 class Api {

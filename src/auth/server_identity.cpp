@@ -6,8 +6,6 @@ namespace coffer::auth {
 namespace {
 
 constexpr std::string_view kTenantKey = "config/tenant";
-constexpr std::string_view kSigningKeyKey = "config/signing-key";
-constexpr std::string_view kSigningKeyAd = "config/signing-key";
 
 }  // namespace
 
@@ -16,15 +14,15 @@ Result<ServerIdentity> load_or_create_server_identity(store::Store& store, crypt
   if (!tenant) {
     COFFER_ASSIGN_OR_RETURN(tenant, store::put_once(store, kTenantKey, crypto::new_guid()));
   }
-  COFFER_ASSIGN_OR_RETURN(auto sealed, store::read_value(store, kSigningKeyKey));
+  COFFER_ASSIGN_OR_RETURN(auto sealed, store::read_value(store, kSigningKeyRecord));
   if (!sealed) {
     COFFER_ASSIGN_OR_RETURN(crypto::SigningKey fresh, crypto::SigningKey::generate());
     SecureString pem = fresh.private_pem();
     if (pem.empty()) return Status(Code::kInternal, "cannot export the new token-signing key");
-    COFFER_ASSIGN_OR_RETURN(std::string sealed_new, keyring.seal_system(pem.view(), kSigningKeyAd));
-    COFFER_ASSIGN_OR_RETURN(sealed, store::put_once(store, kSigningKeyKey, sealed_new));
+    COFFER_ASSIGN_OR_RETURN(std::string sealed_new, keyring.seal_system(pem.view(), kSigningKeyRecord));
+    COFFER_ASSIGN_OR_RETURN(sealed, store::put_once(store, kSigningKeyRecord, sealed_new));
   }
-  auto pem = keyring.open_system(*sealed, kSigningKeyAd);
+  auto pem = keyring.open_system(*sealed, kSigningKeyRecord);
   if (!pem.ok()) {
     return Status(Code::kUnavailable,
                   "cannot unseal the server's signing key: the root key does not belong to this data directory");

@@ -20,5 +20,7 @@ struct ServerIdentity {
 
 // Loads the identity, creating what is missing.
 Result<ServerIdentity> load_or_create_server_identity(store::Store& store, crypto::Keyring& keyring);
+// The record holding the sealed token-signing key; its associated data is its name.
+inline constexpr std::string_view kSigningKeyRecord = "config/signing-key";
 
 }  // namespace coffer::auth

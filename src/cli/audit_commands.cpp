@@ -16,9 +16,11 @@
 #include "audit/verify.hpp"
 #include "cli/commands.hpp"
 #include "common/ascii.hpp"
+#include "common/clock.hpp"
 #include "common/time_format.hpp"
 #include "crypto/keyring.hpp"
 #include "crypto/root_key.hpp"
+#include "seal/seal_state.hpp"
 #include "server/audit_setup.hpp"
 #include "server/server_config.hpp"
 #include "server/storage.hpp"
@@ -135,8 +137,14 @@ Status run_hash(const CliContext& ctx, const std::string& value, const std::stri
   auto source = config.root_key_file.empty() ? crypto::env_root_key(config.root_key_env)
                                              : crypto::file_root_key(config.root_key_file);
   COFFER_ASSIGN_OR_RETURN(auto root, source->load());
-  crypto::Keyring keyring(std::move(root));
   COFFER_ASSIGN_OR_RETURN(auto store, server::open_offline_store(config.data_dir, config.storage));
+  // The key file opens the seal; its root keys (every generation) open the HMAC key.
+  SystemClock clock;
+  seal::SealState seal(*store, clock);
+  COFFER_RETURN_IF_ERROR(seal.load());
+  COFFER_RETURN_IF_ERROR(seal.unseal_with_key(root));
+  COFFER_ASSIGN_OR_RETURN(auto root_keys, seal.root_keys());
+  crypto::Keyring keyring(std::move(root_keys), seal.active_generation());
   COFFER_ASSIGN_OR_RETURN(SecureString secret, server::load_audit_hmac_secret(*store, keyring));
   if (sink.empty()) {
     sink = config.audit_sinks.substr(0, config.audit_sinks.find(','));

@@ -1,8 +1,9 @@
 // coffer operator init|unseal|seal-status|rekey: the seal of a running server
 // (SEAL-SPEC.md §1.4), over its unauthenticated /coffer/v1/sys routes —
 // they work while the server is sealed, when no credential can be checked.
-// coffer operator seal: the opposite, so it is authorized like the admin API
-// (POST /coffer/admin/seal with the CLI's credentials; Coffer/seal/action).
+// coffer operator seal and rotate-root: authorized like the admin API (POST
+// /coffer/admin/seal and /coffer/admin/rotate-root with the CLI's
+// credentials; Coffer/seal/action, Coffer/rootKey/rotate/action).
 // coffer operator hsm-keygen: creates the pkcs11 seal's key in a token,
 // directly through the module (no server).
 // The server is --address (default $COFFER_ADDR or https://localhost:8443),
@@ -76,6 +77,13 @@ Status run_seal(const CliContext& ctx) {
   COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_admin(ctx));
   COFFER_RETURN_IF_ERROR(client.call("POST", "/coffer/admin/seal", nullptr).status());
   std::cerr << "# The server is sealing: it finishes the requests it has, then forgets its keys." << std::endl;
+  return Status::Ok();
+}
+
+Status run_rotate_root(const CliContext& ctx) {
+  COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_admin(ctx));
+  COFFER_ASSIGN_OR_RETURN(json::value answer, client.call("POST", "/coffer/admin/rotate-root", nullptr));
+  print_result(ctx, answer);
   return Status::Ok();
 }
 
@@ -195,6 +203,11 @@ void add_operator_commands(CLI::App& app, CliContext& ctx) {
   CLI::App* seal = op->add_subcommand(
       "seal", "Seal the server (needs Coffer/seal/action): a shamir seal opens again with shares, others on restart.");
   on_run(seal, ctx, [&ctx] { return run_seal(ctx); });
+
+  CLI::App* rotate = op->add_subcommand(
+      "rotate-root",
+      "Make a new root key generation and rewrap every vault key under it (needs Coffer/rootKey/rotate/action).");
+  on_run(rotate, ctx, [&ctx] { return run_rotate_root(ctx); });
 
   CLI::App* init =
       op->add_subcommand("init", "Initialize a server whose seal is 'shamir': prints the unseal shares once.");

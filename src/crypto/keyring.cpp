@@ -1,6 +1,8 @@
 #include "crypto/keyring.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 
 #include "crypto/aead.hpp"
 #include "crypto/openssl_util.hpp"
@@ -24,6 +26,24 @@ std::string dek_ad(std::string_view owner, std::string_view ad) {
 }
 std::string system_ad(std::string_view ad) { return "system:" + std::string(ad); }
 
+// Root-key blobs (wrapped KEKs, system blobs) of a known generation.
+constexpr std::string_view kGenerationTag = "\xC0RK";
+constexpr std::size_t kTaggedHeader = kGenerationTag.size() + 4;
+
+std::string tag_generation(int generation, std::string blob) {
+  std::string out(kGenerationTag);
+  for (int shift : {24, 16, 8, 0}) out += static_cast<char>((static_cast<uint32_t>(generation) >> shift) & 0xff);
+  return out + blob;
+}
+
+// The generation a tag names (0: untagged).
+int tagged_generation(std::string_view wrapped) {
+  if (wrapped.size() <= kTaggedHeader || wrapped.substr(0, kGenerationTag.size()) != kGenerationTag) return 0;
+  uint32_t g = 0;
+  for (std::size_t i = 0; i < 4; ++i) g = (g << 8) | static_cast<uint8_t>(wrapped[kGenerationTag.size() + i]);
+  return g == 0 || g > INT32_MAX ? 0 : static_cast<int>(g);
+}
+
 // Cache key: a KEK is only valid for the owner it was wrapped for.
 std::string cache_key(std::string_view owner, std::string_view wrapped_kek) {
   return std::to_string(owner.size()) + ":" + std::string(owner) + std::string(wrapped_kek);
@@ -33,11 +53,86 @@ std::string cache_key(std::string_view owner, std::string_view wrapped_kek) {
 
 constexpr std::size_t kMaxCachedDeks = 8192;
 
-Keyring::Keyring(SecureString root_key) : root_(std::move(root_key)) {}
+Keyring::Keyring(SecureString root_key) { roots_.emplace(1, std::move(root_key)); }
+
+Keyring::Keyring(RootKeys keys, int active, GenerationLoader load_generation)
+    : roots_(std::move(keys)), active_(active), load_generation_(std::move(load_generation)) {}
+
+int Keyring::generation_of(std::string_view wrapped) {
+  const int g = tagged_generation(wrapped);
+  return g == 0 ? 1 : g;
+}
+
+int Keyring::active_generation() const {
+  ReaderLock lock(roots_mu_);
+  return active_;
+}
+
+Status Keyring::adopt(RootKeys keys, int active) {
+  WriterLock lock(roots_mu_);
+  for (auto& [g, key] : keys) {
+    if (key.size() != kAeadKeySize) return Status(Code::kInternal, "a root key must be 32 bytes");
+    roots_.insert_or_assign(g, std::move(key));
+  }
+  if (roots_.count(active) == 0) return Status(Code::kInternal, "the active root key generation is not loaded");
+  active_ = std::max(active_, active);
+  return Status::Ok();
+}
+
+Result<std::string> Keyring::seal_under_root(std::string_view plaintext, std::string_view associated_data) {
+  ReaderLock lock(roots_mu_);
+  COFFER_ASSIGN_OR_RETURN(std::string blob, aead_seal(roots_.at(active_), plaintext, associated_data));
+  return tag_generation(active_, std::move(blob));
+}
+
+Result<SecureString> Keyring::open_under_root(std::string_view wrapped, std::string_view associated_data) {
+  const int tagged = tagged_generation(wrapped);
+  const int generation = tagged == 0 ? 1 : tagged;
+  const std::string_view blob = tagged == 0 ? wrapped : wrapped.substr(kTaggedHeader);
+  auto open_with = [&](int g, std::string_view b) -> std::optional<Result<SecureString>> {
+    ReaderLock lock(roots_mu_);
+    auto it = roots_.find(g);
+    if (it == roots_.end()) return std::nullopt;
+    return aead_open(it->second, b, associated_data);
+  };
+  auto opened = open_with(generation, blob);
+  if (!opened && load_generation_) {  // rotated elsewhere: load what the seal knows now
+    auto loaded = load_generation_();
+    if (loaded.ok()) {
+      WriterLock lock(roots_mu_);
+      for (auto& [g, key] : *loaded) {
+        if (key.size() == kAeadKeySize) roots_.insert_or_assign(g, std::move(key));
+      }
+      if (!loaded->empty()) active_ = std::max(active_, loaded->rbegin()->first);
+    }
+    opened = open_with(generation, blob);
+  }
+  if ((!opened || !opened->ok()) && tagged != 0) {  // an untagged blob whose nonce happens to start like a tag
+    if (auto legacy = open_with(1, wrapped); legacy && legacy->ok()) return std::move(*legacy);
+  }
+  if (!opened) {
+    return Status(Code::kUnavailable,
+                  "root key generation " + std::to_string(generation) + " is not loaded on this server");
+  }
+  return std::move(*opened);
+}
 
 Result<std::string> Keyring::new_wrapped_kek(std::string_view owner) {
   SecureString kek = random_bytes(kAeadKeySize);
-  return aead_seal(root_, kek.view(), kek_ad(owner));
+  return seal_under_root(kek.view(), kek_ad(owner));
+}
+
+Result<std::string> Keyring::rewrap_kek(std::string_view owner, std::string_view wrapped_kek) {
+  if (generation_of(wrapped_kek) == active_generation() && tagged_generation(wrapped_kek) != 0) {
+    return std::string(wrapped_kek);
+  }
+  COFFER_ASSIGN_OR_RETURN(SecureString vault_kek, kek(owner, wrapped_kek));
+  return seal_under_root(vault_kek.view(), kek_ad(owner));
+}
+
+Result<std::string> Keyring::reseal_system(std::string_view sealed, std::string_view associated_data) {
+  COFFER_ASSIGN_OR_RETURN(SecureString plain, open_system(sealed, associated_data));
+  return seal_system(plain.view(), associated_data);
 }
 
 Result<SecureString> Keyring::kek(std::string_view owner, std::string_view wrapped_kek) {
@@ -48,7 +143,8 @@ Result<SecureString> Keyring::kek(std::string_view owner, std::string_view wrapp
   }
   WriterLock lock(mu_);
   if (auto it = keks_.find(key); it != keks_.end()) return it->second;
-  Result<SecureString> unwrapped = aead_open(root_, wrapped_kek, kek_ad(owner));
+  Result<SecureString> unwrapped = open_under_root(wrapped_kek, kek_ad(owner));
+  if (!unwrapped.ok() && unwrapped.status().code() == Code::kUnavailable) return unwrapped.status();
   if (!unwrapped.ok() || unwrapped->size() != kAeadKeySize) return decryption_failed();
   keks_.emplace(key, *unwrapped);
   return unwrapped;
@@ -97,7 +193,7 @@ Result<SecureString> Keyring::open(std::string_view owner, std::string_view wrap
     }
   }
   Result<SecureString> vault_kek = kek(owner, wrapped_kek);
-  if (!vault_kek.ok()) return decryption_failed();
+  if (!vault_kek.ok()) return vault_kek.status();  // decryption_failed(), or a generation not loaded
   Result<SecureString> dek = aead_open(*vault_kek, wrapped_dek, dek_ad(owner, associated_data));
   if (!dek.ok()) return decryption_failed();
   Result<SecureString> plaintext = aead_open(*dek, payload, associated_data);
@@ -111,11 +207,12 @@ Result<SecureString> Keyring::open(std::string_view owner, std::string_view wrap
 }
 
 Result<std::string> Keyring::seal_system(std::string_view plaintext, std::string_view associated_data) {
-  return aead_seal(root_, plaintext, system_ad(associated_data));
+  return seal_under_root(plaintext, system_ad(associated_data));
 }
 
 Result<SecureString> Keyring::open_system(std::string_view sealed, std::string_view associated_data) {
-  Result<SecureString> plaintext = aead_open(root_, sealed, system_ad(associated_data));
+  Result<SecureString> plaintext = open_under_root(sealed, system_ad(associated_data));
+  if (!plaintext.ok() && plaintext.status().code() == Code::kUnavailable) return plaintext.status();
   if (!plaintext.ok()) return decryption_failed();
   return plaintext;
 }

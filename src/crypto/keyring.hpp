@@ -5,7 +5,15 @@
 // A wrapped KEK is what the store keeps for a vault; a sealed blob is what it
 // keeps for a payload. The same associated data must be given to open() as to
 // seal() (ARCHITECTURE.md: vault/collection/name/version), or open() fails.
-// Rotating the root key rewraps KEKs only; payloads stay untouched.
+//
+// Root key generations (SEAL-SPEC.md §1.8): the keyring holds every loaded
+// generation of the root key and wraps under the active one. A wrapped KEK
+// and a system blob name the generation that made them ("\xC0RK" + u32
+// big-endian generation + the AEAD blob); one without that tag is from
+// before generations and belongs to generation 1. Rotating the root key
+// rewraps KEKs (rewrap_kek()) and system blobs (reseal_system()) only;
+// payloads stay byte-identical. A generation the keyring has not loaded is
+// asked of `load_generation` (another server rotated) before giving up.
 //
 // Thread-safe. Unwrapped KEKs, and the data keys of recently opened blobs
 // (bounded; keyed by the wrapped data key, its owner, KEK and associated
@@ -13,6 +21,7 @@
 // the same blob then costs one AES-GCM operation instead of two.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -26,8 +35,16 @@ namespace coffer::crypto {
 
 class Keyring {
  public:
-  // `root_key` must be 32 bytes.
+  // Generation → root key (32 bytes each).
+  using RootKeys = std::map<int, SecureString>;
+  // Asked for the root keys when a blob names a generation not loaded;
+  // returns every generation it knows (or an error).
+  using GenerationLoader = std::function<Result<RootKeys>()>;
+
+  // `root_key` must be 32 bytes: generation 1, active.
   explicit Keyring(SecureString root_key);
+  // `keys` must hold `active`.
+  Keyring(RootKeys keys, int active, GenerationLoader load_generation = nullptr);
   Keyring(const Keyring&) = delete;
   Keyring& operator=(const Keyring&) = delete;
 
@@ -47,10 +64,27 @@ class Keyring {
   Result<std::string> seal_system(std::string_view plaintext, std::string_view associated_data);
   Result<SecureString> open_system(std::string_view sealed, std::string_view associated_data);
 
+  // The generation a wrapped KEK or system blob names (1 for untagged ones).
+  static int generation_of(std::string_view wrapped);
+  int active_generation() const;
+  // Loads generations (rotation here or on another server) and makes
+  // `active` the one new wraps use; `keys` must hold it unless already loaded.
+  Status adopt(RootKeys keys, int active);
+  // The KEK wrapped under the active generation (the input when it already is).
+  Result<std::string> rewrap_kek(std::string_view owner, std::string_view wrapped_kek);
+  // A system blob sealed again under the active generation.
+  Result<std::string> reseal_system(std::string_view sealed, std::string_view associated_data);
+
  private:
   Result<SecureString> kek(std::string_view owner, std::string_view wrapped_kek);
+  // Opens a tagged or untagged blob under the root key of its generation.
+  Result<SecureString> open_under_root(std::string_view wrapped, std::string_view associated_data);
+  Result<std::string> seal_under_root(std::string_view plaintext, std::string_view associated_data);
 
-  SecureString root_;
+  mutable SharedMutex roots_mu_;
+  RootKeys roots_ COFFER_GUARDED_BY(roots_mu_);
+  int active_ COFFER_GUARDED_BY(roots_mu_) = 1;
+  const GenerationLoader load_generation_;
   SharedMutex mu_;  // shared for lookups (every open), exclusive to add a KEK
   std::map<std::string, SecureString, std::less<>> keks_ COFFER_GUARDED_BY(mu_);  // wrapped KEK → KEK
   SharedMutex dek_mu_;

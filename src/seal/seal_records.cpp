@@ -104,6 +104,47 @@ Result<RootKeys> decode_root_keys(const SecureString& plain) {
   return keys;
 }
 
+namespace {
+
+std::string upgrade_key(int generation) { return "seal/root-upgrade/" + std::to_string(generation); }
+std::string upgrade_associated_data(const std::string& cluster_id, int generation) {
+  return "coffer/seal/v1/" + cluster_id + "/" + upgrade_key(generation);
+}
+
+}  // namespace
+
+Status write_rotation(store::Store& store, const SealConfig& config, std::string_view upgrade_blob,
+                      int64_t expected_revision) {
+  Status st = store.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.put_if(kConfigKey, encode_config(config), expected_revision));
+    return txn.put(upgrade_key(config.active_generation), upgrade_blob);
+  });
+  if (st.code() == Code::kConflict) {
+    return Status(Code::kConflict, "The seal was changed meanwhile (by another server?); nothing was written.",
+                  "SealChanged");
+  }
+  return st;
+}
+
+Result<std::optional<std::string>> read_upgrade(store::Store& store, int generation) {
+  return store::read_value(store, upgrade_key(generation));
+}
+
+Result<std::string> seal_upgrade(const SecureString& previous, const std::string& cluster_id, int generation,
+                                 const SecureString& key) {
+  return crypto::aead_seal(previous, key.view(), upgrade_associated_data(cluster_id, generation));
+}
+
+Result<SecureString> open_upgrade(const SecureString& previous, const std::string& cluster_id, int generation,
+                                  std::string_view blob) {
+  auto key = crypto::aead_open(previous, blob, upgrade_associated_data(cluster_id, generation));
+  if (!key.ok() || key->size() != 32) {
+    return Status(Code::kInternal,
+                  "seal/root-upgrade/" + std::to_string(generation) + " does not open with the generation before it");
+  }
+  return key;
+}
+
 Result<std::string> seal_root_keys(const SecureString& unseal_key, const std::string& cluster_id,
                                    const RootKeys& keys) {
   return crypto::aead_seal(unseal_key, encode_root_keys(keys).view(), root_associated_data(cluster_id));

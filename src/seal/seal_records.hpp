@@ -6,6 +6,10 @@
 // from another cluster or record never opens. Neither holds a key in clear.
 // Both are written together, compare-and-set on the config's revision, so a
 // crash or a racing replica leaves the old pair or the new one, never a mix.
+// A root-key rotation adds "seal/root-upgrade/<g>": generation g encrypted
+// under generation g-1 (associated data naming cluster and record), written
+// with the config that makes g active — so a server holding g-1 reaches g
+// without the unseal key or the HSM (SEAL-SPEC.md §1.8).
 #pragma once
 
 #include <cstdint>
@@ -47,6 +51,18 @@ Result<std::optional<SealRecords>> read_seal_records(store::Store& store);
 // kConflict (reason "SealChanged") otherwise, writing nothing.
 Status write_seal_records(store::Store& store, const SealConfig& config, std::string_view root_blob,
                           int64_t expected_revision);
+
+// A rotation: `config` (its new active generation g) compare-and-set, and
+// seal/root-upgrade/<g>, in one transaction. kConflict "SealChanged" as above.
+Status write_rotation(store::Store& store, const SealConfig& config, std::string_view upgrade_blob,
+                      int64_t expected_revision);
+// seal/root-upgrade/<generation>; nullopt when absent.
+Result<std::optional<std::string>> read_upgrade(store::Store& store, int generation);
+// Generation `generation`'s key encrypted under the one before it, and back.
+Result<std::string> seal_upgrade(const SecureString& previous, const std::string& cluster_id, int generation,
+                                 const SecureString& key);
+Result<SecureString> open_upgrade(const SecureString& previous, const std::string& cluster_id, int generation,
+                                  std::string_view blob);
 
 // The root keys in clear, as the seal encrypts them, and back.
 SecureString encode_root_keys(const RootKeys& keys);

@@ -70,10 +70,25 @@ SealStatus SealState::status() const {
   return s;
 }
 
-Status SealState::adopt_locked(RootKeys keys) {
-  if (keys.count(records_->config.active_generation) == 0) {
-    return Status(Code::kInternal, "seal/root lacks the active root key generation");
+Status SealState::follow_upgrades_locked(RootKeys& keys) {
+  const int active = records_->config.active_generation;
+  while (!keys.empty() && keys.rbegin()->first < active) {
+    const int next = keys.rbegin()->first + 1;
+    COFFER_ASSIGN_OR_RETURN(auto blob, read_upgrade(store_, next));
+    if (!blob) {
+      return Status(Code::kInternal, "root key generation " + std::to_string(next) +
+                                         " is active but seal/root-upgrade/" + std::to_string(next) + " is missing");
+    }
+    COFFER_ASSIGN_OR_RETURN(SecureString key,
+                            open_upgrade(keys.rbegin()->second, records_->config.cluster_id, next, *blob));
+    keys.emplace(next, std::move(key));
   }
+  if (keys.count(active) == 0) return Status(Code::kInternal, "seal/root lacks the active root key generation");
+  return Status::Ok();
+}
+
+Status SealState::adopt_locked(RootKeys keys) {
+  COFFER_RETURN_IF_ERROR(follow_upgrades_locked(keys));
   keys_ = std::move(keys);
   last_error_.clear();
   return Status::Ok();
@@ -374,6 +389,46 @@ void SealState::seal() {
   MutexLock lock(mu_);
   keys_.clear();  // SecureStrings wipe themselves
   drop_progress_locked();
+}
+
+Result<RootKeys> SealState::root_keys() const {
+  MutexLock lock(mu_);
+  if (keys_.empty() || !records_) return Status(Code::kUnavailable, "Coffer is sealed.");
+  return keys_;
+}
+
+int SealState::active_generation() const {
+  MutexLock lock(mu_);
+  return records_ ? records_->config.active_generation : 0;
+}
+
+Result<RootKeys> SealState::rotate_root() {
+  MutexLock lock(mu_);
+  if (keys_.empty() || !records_)
+    return Status(Code::kConflict, "Unseal the server before rotating its root key.", "Sealed");
+  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));  // rotate from the newest generation
+  if (!records_) return Status(Code::kInternal, "seal/config vanished");
+  COFFER_RETURN_IF_ERROR(follow_upgrades_locked(keys_));
+  SealConfig config = records_->config;
+  const int next = config.active_generation + 1;
+  SecureString key = crypto::random_bytes(kKeySize);
+  COFFER_ASSIGN_OR_RETURN(std::string upgrade,
+                          seal_upgrade(keys_.at(config.active_generation), config.cluster_id, next, key));
+  config.active_generation = next;
+  COFFER_RETURN_IF_ERROR(write_rotation(store_, config, upgrade, records_->revision));
+  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+  keys_.emplace(next, std::move(key));
+  return keys_;
+}
+
+Result<RootKeys> SealState::refresh() {
+  MutexLock lock(mu_);
+  if (keys_.empty() || !records_) return Status(Code::kUnavailable, "Coffer is sealed.");
+  COFFER_ASSIGN_OR_RETURN(auto records, read_seal_records(store_));
+  if (!records) return Status(Code::kInternal, "seal/config vanished");
+  records_ = std::move(records);
+  COFFER_RETURN_IF_ERROR(follow_upgrades_locked(keys_));
+  return keys_;
 }
 
 Result<SecureString> SealState::root_key() const {

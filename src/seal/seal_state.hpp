@@ -122,6 +122,22 @@ class SealState {
 
   // The active generation's root key; kUnavailable while sealed.
   Result<SecureString> root_key() const;
+  // Every generation held, and the active one; kUnavailable while sealed.
+  Result<RootKeys> root_keys() const;
+  int active_generation() const;
+
+  // Root-key rotation (SEAL-SPEC.md §1.8), while unsealed: draws generation
+  // g+1, writes it as seal/root-upgrade/<g+1> under generation g together
+  // with seal/config naming it active (compare-and-set: kConflict
+  // "SealChanged" when another server changed the seal meanwhile), and
+  // returns every generation now held. Needs neither shares nor the HSM.
+  // Every unseal follows the upgrade entries from the generations seal/root
+  // holds up to the active one; refresh() does the same for a running
+  // server, so a rotation on one replica reaches the others.
+  Result<RootKeys> rotate_root();
+  // Re-reads seal/config, follows upgrade entries past the generations held,
+  // and returns every generation held (kUnavailable while sealed).
+  Result<RootKeys> refresh();
 
  private:
   void drop_progress_locked() COFFER_REQUIRES(mu_);
@@ -129,8 +145,11 @@ class SealState {
   Status open_with_token_locked(Pkcs11Token& token) COFFER_REQUIRES(mu_);
   Status mismatch_locked(const std::string& what) const COFFER_REQUIRES(mu_);
   void rekey_clear_locked() COFFER_REQUIRES(mu_);
-  // Takes `keys` as the open root keys if they hold the active generation.
+  // Takes `keys` as the open root keys once the upgrade entries lead from
+  // them to the active generation.
   Status adopt_locked(RootKeys keys) COFFER_REQUIRES(mu_);
+  // Adds to `keys` the generations the upgrade entries lead to, up to the active one.
+  Status follow_upgrades_locked(RootKeys& keys) COFFER_REQUIRES(mu_);
   // Writes a new seal of type `type` (uninitialized store) with a fresh
   // cluster; `seal_keys` fills in the model's parameters of the config and
   // makes the blob from `keys`. Adopts another server's seal when it won

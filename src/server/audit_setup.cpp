@@ -15,8 +15,6 @@ namespace coffer::server {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr std::string_view kSigningKey = "config/audit-signing-key";
-constexpr std::string_view kHmacKey = "config/audit-hmac-key";
 
 // The sealed value under `key`, created with `make` (then sealed) if absent;
 // another writer's value wins a race.
@@ -52,7 +50,7 @@ Status write_public_key(const fs::path& path, const std::string& pem) {
 
 Result<AuditKeys> load_or_create_audit_keys(store::Store& store, crypto::Keyring& keyring) {
   AuditKeys keys;
-  COFFER_ASSIGN_OR_RETURN(SecureString pem, sealed_once(store, keyring, kSigningKey, []() -> Result<SecureString> {
+  COFFER_ASSIGN_OR_RETURN(SecureString pem, sealed_once(store, keyring, kAuditSigningKeyRecord, []() -> Result<SecureString> {
                             COFFER_ASSIGN_OR_RETURN(crypto::Ed25519Key k, crypto::Ed25519Key::generate());
                             SecureString p = k.private_pem();
                             if (p.empty()) return Status(Code::kInternal, "cannot export the audit signing key");
@@ -60,16 +58,16 @@ Result<AuditKeys> load_or_create_audit_keys(store::Store& store, crypto::Keyring
                           }));
   COFFER_ASSIGN_OR_RETURN(crypto::Ed25519Key signer, crypto::Ed25519Key::from_private_pem(pem));
   keys.signer = std::make_shared<const crypto::Ed25519Key>(std::move(signer));
-  COFFER_ASSIGN_OR_RETURN(keys.hmac_secret, sealed_once(store, keyring, kHmacKey, []() -> Result<SecureString> {
+  COFFER_ASSIGN_OR_RETURN(keys.hmac_secret, sealed_once(store, keyring, kAuditHmacKeyRecord, []() -> Result<SecureString> {
                             return crypto::random_bytes(32);
                           }));
   return keys;
 }
 
 Result<SecureString> load_audit_hmac_secret(store::Store& store, crypto::Keyring& keyring) {
-  COFFER_ASSIGN_OR_RETURN(auto sealed, store::read_value(store, kHmacKey));
+  COFFER_ASSIGN_OR_RETURN(auto sealed, store::read_value(store, kAuditHmacKeyRecord));
   if (!sealed) return Status(Code::kNotFound, "this data directory has no audit HMAC key yet (start the server once)");
-  auto plain = keyring.open_system(*sealed, kHmacKey);
+  auto plain = keyring.open_system(*sealed, kAuditHmacKeyRecord);
   if (!plain.ok()) return Status(Code::kUnavailable, "cannot unseal the audit HMAC key: wrong root key");
   return std::move(*plain);
 }

@@ -34,6 +34,10 @@ struct AuditKeys {
 
 // Loads the audit keys, creating what is missing.
 Result<AuditKeys> load_or_create_audit_keys(store::Store& store, crypto::Keyring& keyring);
+// The records holding the sealed audit keys (signing key, HMAC secret); the
+// associated data of each is its name.
+inline constexpr std::string_view kAuditSigningKeyRecord = "config/audit-signing-key";
+inline constexpr std::string_view kAuditHmacKeyRecord = "config/audit-hmac-key";
 // Loads the HMAC secret only (for `coffer audit hash`); kNotFound if the
 // server never created it.
 Result<SecureString> load_audit_hmac_secret(store::Store& store, crypto::Keyring& keyring);

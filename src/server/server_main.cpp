@@ -26,6 +26,7 @@
 #include "server/dev_bootstrap.hpp"
 #include "server/hsm_unseal.hpp"
 #include "server/initial_admin.hpp"
+#include "server/root_rotation.hpp"
 #include "server/seal_gate.hpp"
 #include "server/storage.hpp"
 #include "server/workload_identity.hpp"
@@ -118,9 +119,11 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
     serving.shutdown();  // drains before the application goes
     return Served::kFailed;
   };
-  auto root_key = seal_state.root_key();
-  if (!root_key.ok()) return failed(root_key.status());
-  crypto::Keyring keyring(std::move(*root_key));
+  auto root_keys = seal_state.root_keys();
+  if (!root_keys.ok()) return failed(root_keys.status());
+  // A generation made by another server's rotation is loaded when first met.
+  crypto::Keyring keyring(std::move(*root_keys), seal_state.active_generation(),
+                          [&seal_state] { return seal_state.refresh(); });
 
   auto identity = auth::load_or_create_server_identity(store, keyring);
   if (!identity.ok()) return failed(identity.status());
@@ -213,7 +216,8 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                        &sign_in_throttle,
                        &store,
                        &resource_groups,
-                       [&gate] { gate.request_seal(); }});
+                       [&gate] { gate.request_seal(); },
+                       [&] { return rotate_root_key(seal_state, keyring, vaults, store); }});
   batching = std::make_unique<AuditBatching>(*app, **audit_sink, store.waits() ? &store : nullptr);
   const http::Handler application = [&batching](http::Request& req) { return batching->handle(req); };
   gate.publish(&application);

@@ -247,6 +247,22 @@ Result<VaultInfo> VaultRegistry::update(const std::string& name, const std::func
   });
 }
 
+Result<std::size_t> VaultRegistry::rewrap_keks() {
+  COFFER_ASSIGN_OR_RETURN(auto all, list_all());
+  std::size_t rewrapped = 0;
+  for (const VaultInfo& listed : all) {
+    COFFER_ASSIGN_OR_RETURN(auto needed, barrier_.rewrap_vault_kek(listed.id, listed.wrapped_kek));
+    if (!needed) continue;  // already under the active generation
+    COFFER_RETURN_IF_ERROR(rewrite(listed.name, [&](VaultInfo& v) -> Status {
+                             COFFER_ASSIGN_OR_RETURN(auto kek, barrier_.rewrap_vault_kek(v.id, v.wrapped_kek));
+                             if (kek) v.wrapped_kek = std::move(*kek);
+                             return Status::Ok();
+                           }).status());
+    ++rewrapped;
+  }
+  return rewrapped;
+}
+
 Result<VaultInfo> VaultRegistry::soft_delete(const std::string& name) {
   if (!valid_name(name)) return not_found(name);
   return rewrite(name, [&](VaultInfo& v) -> Status {

@@ -62,6 +62,12 @@ class VaultRegistry {
   Result<VaultInfo> soft_delete(const std::string& name);
   // A soft-deleted vault; kNotFound, reason "DeletedVaultNotFound", otherwise.
   Result<VaultInfo> find_deleted(const std::string& name);
+  // Root-key rotation: wraps every vault's KEK (live and soft-deleted) under
+  // the keyring's active root key generation, one compare-and-set write per
+  // vault that needs it; nothing sealed under the KEKs changes. Returns how
+  // many were rewrapped. Safe to run again (a vault made meanwhile on a
+  // server that had not seen the rotation is caught by the next run).
+  Result<std::size_t> rewrap_keks();
   Result<std::vector<VaultInfo>> list_deleted();
   // Makes a soft-deleted vault live again, objects and all.
   Result<VaultInfo> recover(const std::string& name);

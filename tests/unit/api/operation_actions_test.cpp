@@ -146,7 +146,11 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
                      *principals_,
                      &clock_,
                      [](const std::string& n) { return "https://" + n; },
-                     [&seal_requests] { ++seal_requests; }};
+                     [&seal_requests] { ++seal_requests; },
+                     [&seal_requests]() -> Result<RootRotation> {
+                       ++seal_requests;
+                       return RootRotation{};
+                     }};
   GroupContext groups{*rbac_, *principals_};
   const std::tuple<const char*, std::vector<std::string>, const char*> admin_requests[] = {
       {"GET", {"vaults"}, "/"},
@@ -160,6 +164,7 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
       {"POST", {"service-principals", "id", "reset-credential"}, "/"},
       {"POST", {"clock", "advance"}, "/"},
       {"POST", {"seal"}, "/"},
+      {"POST", {"rotate-root"}, "/"},
       {"GET", {"groups"}, "/"},
       {"POST", {"groups"}, "/"},
       {"GET", {"groups", "g"}, "/"},

@@ -81,6 +81,7 @@ std::set<std::string> admin_ops() {
           "ServicePrincipalResetCredential",
           "TestClockAdvance",
           "Seal",
+          "RootKeyRotate",
           "GroupList",
           "GroupGet",
           "GroupCreate",

@@ -176,5 +176,80 @@ TEST(KeyringDataKeyCache, WarmOpensRefuseWhatColdOpensRefuse) {
   EXPECT_EQ(ring.open("vault-a", kek, blob, "vault-a/secrets/s/v1")->view(), "payload");
 }
 
+// Root-key generations: what was wrapped before a rotation keeps opening,
+// rewrapping moves a KEK to the active generation without changing anything
+// sealed under it, and a generation another server made is loaded on demand.
+TEST(KeyringGenerations, RotationRewrapsKeksAndLeavesPayloadsAlone) {
+  const SecureString first = random_bytes(32), second = random_bytes(32);
+  Keyring before(first);  // a keyring of before generations: untagged blobs
+  const std::string legacy_kek = before.new_wrapped_kek("vault-a").value();
+  const std::string payload = before.seal("vault-a", legacy_kek, "v", "vault-a/secrets/s/1").value();
+  const std::string system = before.seal_system("signing key", "config/signing-key").value();
+
+  Keyring::RootKeys keys;
+  keys.emplace(1, first);
+  Keyring ring(std::move(keys), 1);
+  EXPECT_EQ(Keyring::generation_of(legacy_kek), 1);
+  EXPECT_EQ(ring.open("vault-a", legacy_kek, payload, "vault-a/secrets/s/1")->view(), "v");
+
+  Keyring::RootKeys next;
+  next.emplace(2, second);
+  ASSERT_TRUE(ring.adopt(std::move(next), 2).ok());
+  EXPECT_EQ(ring.active_generation(), 2);
+  const std::string kek2 = ring.rewrap_kek("vault-a", legacy_kek).value();
+  EXPECT_NE(kek2, legacy_kek);
+  EXPECT_EQ(Keyring::generation_of(kek2), 2);
+  EXPECT_EQ(ring.rewrap_kek("vault-a", kek2).value(), kek2) << "already current: unchanged";
+  EXPECT_EQ(ring.open("vault-a", kek2, payload, "vault-a/secrets/s/1")->view(), "v")
+      << "the payload sealed before the rotation opens through the rewrapped KEK, unchanged";
+  EXPECT_EQ(Keyring::generation_of(ring.new_wrapped_kek("vault-b").value()), 2);
+  const std::string system2 = ring.reseal_system(system, "config/signing-key").value();
+  EXPECT_EQ(Keyring::generation_of(system2), 2);
+  EXPECT_EQ(ring.open_system(system2, "config/signing-key")->view(), "signing key");
+  EXPECT_FALSE(ring.reseal_system(system, "config/other").ok()) << "still bound to its name";
+
+  // Generation 2 alone opens the rewrapped KEK but not the old one.
+  Keyring::RootKeys only2;
+  only2.emplace(2, second);
+  Keyring later(std::move(only2), 2);
+  EXPECT_EQ(later.open("vault-a", kek2, payload, "vault-a/secrets/s/1")->view(), "v");
+  EXPECT_FALSE(later.open("vault-a", legacy_kek, payload, "vault-a/secrets/s/1").ok());
+}
+
+TEST(KeyringGenerations, AnUnknownGenerationIsAskedForOnce) {
+  const SecureString first = random_bytes(32), second = random_bytes(32);
+  Keyring elsewhere(
+      [&] {
+        Keyring::RootKeys k;
+        k.emplace(1, first);
+        k.emplace(2, second);
+        return k;
+      }(),
+      2);
+  const std::string kek = elsewhere.new_wrapped_kek("vault-a").value();
+  const std::string payload = elsewhere.seal("vault-a", kek, "fresh", "ad").value();
+
+  Keyring::RootKeys one;
+  one.emplace(1, first);
+  Keyring stale(std::move(one), 1);
+  EXPECT_EQ(stale.open("vault-a", kek, payload, "ad").status().code(), Code::kUnavailable)
+      << "no loader: the generation is named as missing";
+
+  int asked = 0;
+  Keyring::RootKeys one_again;
+  one_again.emplace(1, first);
+  Keyring follows(std::move(one_again), 1, [&]() -> Result<Keyring::RootKeys> {
+    ++asked;
+    Keyring::RootKeys k;
+    k.emplace(1, first);
+    k.emplace(2, second);
+    return k;
+  });
+  EXPECT_EQ(follows.open("vault-a", kek, payload, "ad")->view(), "fresh");
+  EXPECT_EQ(follows.open("vault-a", kek, payload, "ad")->view(), "fresh");
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(follows.active_generation(), 2) << "new wraps follow the newest generation";
+}
+
 }  // namespace
 }  // namespace coffer::crypto

@@ -262,5 +262,60 @@ TEST_F(SealStateTest, AKeyFileStoreIsNotInitializedAgainWithShares) {
   ASSERT_TRUE(server->unseal_with_key(file_key).ok()) << "nothing changed";
 }
 
+// Root-key rotation (SEAL-SPEC.md §1.8, S8's seal part): a new generation
+// needs no unseal key, every unseal afterwards holds all generations, and a
+// server that was unsealed before the rotation follows it through refresh().
+TEST_F(SealStateTest, RotationAddsAGenerationThatEveryServerReaches) {
+  const SecureString file_key = crypto::random_bytes(32);
+  ASSERT_TRUE(seal_->unseal_with_key(file_key).ok());
+  auto second = other();
+  ASSERT_TRUE(second->unseal_with_key(file_key).ok());
+  const SecureString first_root = seal_->root_key().value();
+
+  auto rotated = seal_->rotate_root();
+  ASSERT_TRUE(rotated.ok()) << rotated.status().message();
+  ASSERT_EQ(rotated->size(), 2u);
+  EXPECT_EQ(rotated->at(1).view(), first_root.view()) << "the old generation stays";
+  EXPECT_NE(rotated->at(2).view(), first_root.view());
+  EXPECT_EQ(seal_->active_generation(), 2);
+  EXPECT_EQ(seal_->root_key()->view(), rotated->at(2).view());
+
+  // The other server still holds generation 1 only, and follows.
+  EXPECT_EQ(second->root_keys()->size(), 1u);
+  auto followed = second->refresh();
+  ASSERT_TRUE(followed.ok()) << followed.status().message();
+  EXPECT_EQ(followed->at(2).view(), rotated->at(2).view());
+
+  // A rotation from the second server builds on the first one's.
+  auto third = second->rotate_root();
+  ASSERT_TRUE(third.ok()) << third.status().message();
+  EXPECT_EQ(third->size(), 3u);
+
+  // A restart: the key file opens seal/root (generation 1) and the upgrade entries lead to 3.
+  auto restarted = other();
+  ASSERT_TRUE(restarted->unseal_with_key(file_key).ok());
+  EXPECT_EQ(restarted->active_generation(), 3);
+  EXPECT_EQ(restarted->root_key()->view(), third->at(3).view());
+  EXPECT_EQ(restarted->root_keys()->size(), 3u);
+
+  // Sealed servers neither rotate nor refresh; a wrong key still opens nothing.
+  restarted->seal();
+  EXPECT_EQ(restarted->rotate_root().status().reason(), "Sealed");
+  EXPECT_EQ(restarted->refresh().status().code(), Code::kUnavailable);
+  EXPECT_EQ(other()->unseal_with_key(crypto::random_bytes(32)).reason(), "UnsealKeyWrong");
+}
+
+TEST_F(SealStateTest, ShamirSharesStillUnsealAfterARotation) {
+  auto shares = seal_->init_shamir(3, 2);
+  ASSERT_TRUE(shares.ok());
+  ASSERT_TRUE(seal_->rotate_root().ok());
+  auto restarted = other();
+  ASSERT_TRUE(restarted->submit_share((*shares)[0].view()).ok());
+  ASSERT_TRUE(restarted->submit_share((*shares)[2].view()).ok());
+  EXPECT_FALSE(restarted->status().sealed);
+  EXPECT_EQ(restarted->active_generation(), 2);
+  EXPECT_EQ(restarted->root_key()->view(), seal_->root_key()->view());
+}
+
 }  // namespace
 }  // namespace coffer::seal

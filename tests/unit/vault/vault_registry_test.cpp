@@ -1,7 +1,8 @@
 // VaultRegistry's vault life cycle on a real store — ARM's settings kept,
 // updates under AKV's rules, soft delete that hides a vault but keeps it and
 // its name, recovery, and VaultRemoval purging a vault with its objects
-// (by hand, or by the job once its retention has passed).
+// (by hand, or by the job once its retention has passed), and the KEK rewrap
+// of a root-key rotation that leaves every sealed payload byte-identical.
 #include "vault/vault_registry.hpp"
 
 #include "common/record_codec.hpp"
@@ -202,6 +203,47 @@ TEST_F(VaultRegistryTest, TheJobPurgesDeletedVaultsOnlyOnceTheirRetentionHasPass
   EXPECT_EQ(removal_->purge_expired(clock_.now()).value(), 1u) << "protection holds until the scheduled date";
   EXPECT_EQ(registry_->find_deleted("guarded").status().reason(), "DeletedVaultNotFound");
   EXPECT_TRUE(registry_->find("unit").ok()) << "live vaults are never purged";
+}
+
+TEST_F(VaultRegistryTest, RewrapMovesEveryKekToTheNewGenerationAndNoPayload) {
+  auto live = registry_->create("live", {});
+  auto gone = registry_->create("gone", {});
+  ASSERT_TRUE(live.ok() && gone.ok());
+  put_secret(*live, "s");
+  put_secret(*gone, "t");
+  ASSERT_TRUE(registry_->soft_delete("gone").ok());
+  auto secrets_before = [&] {
+    std::map<std::string, std::string> out;
+    EXPECT_TRUE(store_
+                    ->read([&](store::ReadTxn& txn) {
+                      return store::for_each_entry(txn, "secretver/", [&](const store::Entry& e) {
+                        out[e.key] = e.value;
+                        return Status::Ok();
+                      });
+                    })
+                    .ok());
+    return out;
+  };
+  const auto before = secrets_before();
+  ASSERT_FALSE(before.empty());
+
+  crypto::Keyring::RootKeys next;
+  next.emplace(2, crypto::random_bytes(32));
+  ASSERT_TRUE(keyring_->adopt(std::move(next), 2).ok());
+  auto rewrapped = registry_->rewrap_keks();
+  ASSERT_TRUE(rewrapped.ok()) << rewrapped.status().message();
+  EXPECT_EQ(*rewrapped, registry_->list()->size() + registry_->list_deleted()->size())
+      << "every vault, the soft-deleted one too";
+  EXPECT_EQ(*registry_->rewrap_keks(), 0u) << "nothing left to do";
+  auto after = registry_->find("live");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(crypto::Keyring::generation_of(after->wrapped_kek), 2);
+  EXPECT_NE(after->wrapped_kek, live->wrapped_kek);
+  EXPECT_EQ(crypto::Keyring::generation_of(registry_->find_deleted("gone")->wrapped_kek), 2);
+  EXPECT_EQ(secrets_before(), before) << "data keys and payloads are untouched";
+  auto read = secrets_->get(*after, "s", "");
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  EXPECT_EQ(read->value.view(), "value");
 }
 
 }  // namespace

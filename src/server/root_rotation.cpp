@@ -1,0 +1,40 @@
+#include "server/root_rotation.hpp"
+
+#include "auth/server_identity.hpp"
+#include "server/audit_setup.hpp"
+
+namespace coffer::server {
+namespace {
+
+// Seals `record` (its name is its associated data) again under the active
+// generation; false when it is absent or already there.
+Result<bool> reseal_record(store::Store& store, crypto::Keyring& keyring, std::string_view record) {
+  bool changed = false;
+  COFFER_RETURN_IF_ERROR(store.write([&](store::WriteTxn& txn) -> Status {
+    changed = false;
+    COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(record));
+    if (!entry || crypto::Keyring::generation_of(entry->value) == keyring.active_generation()) return Status::Ok();
+    COFFER_ASSIGN_OR_RETURN(std::string resealed, keyring.reseal_system(entry->value, record));
+    changed = true;
+    return txn.put_if(record, resealed, entry->revision);
+  }));
+  return changed;
+}
+
+}  // namespace
+
+Result<api::RootRotation> rotate_root_key(seal::SealState& seal, crypto::Keyring& keyring, vault::VaultRegistry& vaults,
+                                          store::Store& store) {
+  COFFER_ASSIGN_OR_RETURN(seal::RootKeys keys, seal.rotate_root());
+  api::RootRotation out;
+  out.generation = keys.rbegin()->first;
+  COFFER_RETURN_IF_ERROR(keyring.adopt(std::move(keys), out.generation));
+  COFFER_ASSIGN_OR_RETURN(out.keks_rewrapped, vaults.rewrap_keks());
+  for (std::string_view record : {auth::kSigningKeyRecord, kAuditSigningKeyRecord, kAuditHmacKeyRecord}) {
+    COFFER_ASSIGN_OR_RETURN(bool resealed, reseal_record(store, keyring, record));
+    out.records_resealed += resealed ? 1 : 0;
+  }
+  return out;
+}
+
+}  // namespace coffer::server
