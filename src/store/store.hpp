@@ -72,6 +72,11 @@ class Store {
   // Runs `fn` in a transaction. If fn returns non-OK, nothing it wrote is
   // kept and that Status is returned. OK means committed and durable.
   virtual Status write(const std::function<Status(WriteTxn&)>& fn) = 0;
+  // write() of records that no cache keyed by generation() holds (audit
+  // anchors): a backend may leave generation() where it was for this
+  // commit, so it does not empty every read cache. The caller promises it;
+  // the commit is as durable as write()'s.
+  virtual Status write_uncached(const std::function<Status(WriteTxn&)>& fn) { return write(fn); }
   // A number for caches of what reads saw. Promise: every commit that
   // completed before the caller's freshness floor (common/freshness.hpp: the
   // start of its request, else the call) is reflected in the number returned

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <cstdio>
 #include <exception>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -39,6 +41,49 @@ std::chrono::milliseconds backoff(int attempt) {
 }
 
 }  // namespace
+
+// pg_current_snapshot()'s text, "xmin:xmax:xip,…" (xid8 values).
+struct ParsedSnapshot {
+  uint64_t xmin = 0, xmax = 0;
+  std::vector<uint64_t> in_progress;  // sorted, as PostgreSQL prints them
+};
+
+std::optional<ParsedSnapshot> parse_snapshot(std::string_view text) {
+  ParsedSnapshot s;
+  const auto c1 = text.find(':'), c2 = text.find(':', c1 == std::string_view::npos ? c1 : c1 + 1);
+  if (c1 == std::string_view::npos || c2 == std::string_view::npos) return std::nullopt;
+  auto number = [](std::string_view t, uint64_t& out) {
+    const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+    return ec == std::errc() && p == t.data() + t.size();
+  };
+  if (!number(text.substr(0, c1), s.xmin) || !number(text.substr(c1 + 1, c2 - c1 - 1), s.xmax)) return std::nullopt;
+  for (std::string_view rest = text.substr(c2 + 1); !rest.empty();) {
+    const auto comma = rest.find(',');
+    uint64_t x = 0;
+    if (!number(rest.substr(0, comma), x)) return std::nullopt;
+    s.in_progress.push_back(x);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  std::sort(s.in_progress.begin(), s.in_progress.end());
+  return s;
+}
+
+// True when every transaction that completed between snapshots `a` and `b`
+// is in `quiet` (commits of records no cache holds): the data a cache may
+// hold is then the same in both.
+bool only_quiet_commits_between(const ParsedSnapshot& a, const ParsedSnapshot& b, const std::set<uint64_t>& quiet) {
+  constexpr uint64_t kMostToCheck = 4096;
+  if (b.xmax < a.xmax || b.xmax - a.xmax > kMostToCheck) return false;
+  auto running_in_b = [&](uint64_t x) { return std::binary_search(b.in_progress.begin(), b.in_progress.end(), x); };
+  auto completed_loudly = [&](uint64_t x) { return !running_in_b(x) && quiet.count(x) == 0; };
+  for (uint64_t x : a.in_progress) {
+    if (completed_loudly(x)) return false;
+  }
+  for (uint64_t x = a.xmax; x < b.xmax; ++x) {
+    if (completed_loudly(x)) return false;
+  }
+  return true;
+}
 
 // A fixed number of connection slots; a slot connects on first use and again
 // after its connection broke.
@@ -129,6 +174,14 @@ class PgStore::Snapshots {
     cv_.notify_all();
   }
 
+  // `xid` commits only records no cache holds (write_uncached()); called
+  // before its COMMIT is sent, so every observation that sees it committed
+  // knows it.
+  void note_quiet(uint64_t xid) {
+    std::lock_guard lock(mu_);
+    quiet_.insert(xid);
+  }
+
   void watch(std::string key) {
     std::lock_guard lock(mu_);
     if (std::find(watched_.begin(), watched_.end(), key) == watched_.end()) watched_.push_back(std::move(key));
@@ -202,8 +255,14 @@ class PgStore::Snapshots {
       std::optional<std::string> snapshot = fetch(keys, revisions);
       lock.lock();
       fetching_ = false;
-      if (!snapshot || *snapshot != last_) ++generation_;
-      last_ = snapshot.value_or("");
+      std::optional<ParsedSnapshot> parsed;
+      if (snapshot) parsed = parse_snapshot(*snapshot);
+      const bool same_data =
+          parsed && last_ && (*snapshot == last_text_ || only_quiet_commits_between(*last_, *parsed, quiet_));
+      if (!same_data) ++generation_;
+      last_text_ = snapshot.value_or("");
+      last_ = std::move(parsed);
+      if (last_) quiet_.erase(quiet_.begin(), quiet_.lower_bound(last_->xmin));  // all finished: never asked again
       last_ok_ = snapshot.has_value();
       revisions_ = std::move(revisions);
       started_ = start;
@@ -248,8 +307,10 @@ class PgStore::Snapshots {
   bool served_ = false;
   Steady::time_point started_{};  // when the newest completed fetch began
   uint64_t generation_ = 1;
-  std::string last_;
-  std::vector<int64_t> revisions_;  // of watched_, at the newest fetch (empty when it failed)
+  std::string last_text_;
+  std::optional<ParsedSnapshot> last_;  // of the newest fetch; nullopt when it failed
+  std::set<uint64_t> quiet_;            // ids of write_uncached() transactions not yet below every snapshot's xmin
+  std::vector<int64_t> revisions_;      // of watched_, at the newest fetch (empty when it failed)
   bool last_ok_ = false;
   bool stopping_ = false;
   std::vector<Waiter> waiting_;  // when_observed() callers not covered yet
@@ -324,6 +385,21 @@ Status PgStore::write(const std::function<Status(WriteTxn&)>& fn) {
   } catch (const std::exception& e) {  // allocation or std::mutex failure (before queuing)
     return Status(Code::kInternal, std::string("store: write failed: ") + e.what());
   }
+}
+
+Status PgStore::write_uncached(const std::function<Status(WriteTxn&)>& fn) {
+  if (!writers_) return Status(Code::kInternal, "store: opened read-only; writes are refused");
+  if (CallbackScope::inside(this) || writers_->on_writer_thread()) return nested_call("write");
+  if (waiting_forbidden()) return refused_wait();
+  const WriteFn* one[] = {&fn};
+  WriteBatch batch(one);
+  batch.on_xid = [this](uint64_t xid) { snapshots_->note_quiet(xid); };
+  const Status st = with_retries("write", [&](PgConnection& conn) {
+    Attempt a = batch_write_attempt(this, conn, batch);
+    batch.retry = true;
+    return a;
+  });
+  return st.ok() ? batch.results[0] : st;
 }
 
 std::vector<Status> PgStore::commit_batch(std::span<const WriteFn* const> fns) {

@@ -28,7 +28,9 @@
 //   caller's freshness floor — the start of its request (common/freshness.hpp),
 //   else the call itself — so one query serves every request that began
 //   before it, and all the reads of one request share one; the number
-//   changes whenever the snapshot did. Equal snapshots mean no
+//   changes whenever the snapshot did — unless every transaction that
+//   completed in between was this store's own write_uncached() (an audit
+//   anchor), whose ids it noted before committing them. Equal snapshots mean no
 //   transaction of any replica committed in between, so ReadCache entries
 //   stay exact across replicas: a value written on one replica is read back
 //   on another at once. On a database error the number changes (no caching).
@@ -57,6 +59,9 @@ class PgStore final : public Store {
 
   Status read(const std::function<Status(ReadTxn&)>& fn) override;
   Status write(const std::function<Status(WriteTxn&)>& fn) override;
+  // Alone (not group-committed), with its transaction id noted so that
+  // generation() does not move for it.
+  Status write_uncached(const std::function<Status(WriteTxn&)>& fn) override;
   std::uint64_t generation() const override;
   // SELECT 1 on a pooled connection, no retries.
   Status health() override;

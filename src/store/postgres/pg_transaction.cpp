@@ -121,6 +121,13 @@ Attempt batch_write_attempt(const void* owner, PgConnection& conn, WriteBatch& b
       end(txn, "ROLLBACK");
       return {Status::Ok(), std::nullopt};
     }
+    if (batch.on_xid) {
+      txn.queue_sql("SELECT pg_current_xact_id()::text");
+      auto xid = txn.flush();
+      if (txn.failure()) return failed(txn);
+      if (!xid || xid->rows() != 1) return {Status(), PgError{"", "no transaction id", false}};
+      batch.on_xid(std::stoull(std::string(xid->bytes(0, 0))));
+    }
     if (failpoint("drop_after_commit_send")) {
       // Tests: the COMMIT reaches the server, its answer never reaches us.
       (void)txn.flush();

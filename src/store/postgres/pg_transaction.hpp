@@ -21,6 +21,7 @@
 // `owner` identifies the store for the nested-call guard (callback_scope.hpp).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -45,6 +46,9 @@ struct WriteBatch {
   std::vector<Status> results;  // per callback, from the newest attempt that ran it
   std::vector<bool> left_out;   // to run in a batch of its own (never in this one's transaction)
   bool retry = false;           // an earlier attempt may have committed
+  // Told the transaction's id (pg_current_xact_id()) before COMMIT is sent;
+  // null: not asked (one more round trip when set).
+  std::function<void(std::uint64_t)> on_xid;
 };
 
 Attempt batch_write_attempt(const void* owner, PgConnection& conn, WriteBatch& batch);

@@ -206,6 +206,43 @@ TEST_F(PgStoreTest, ManyWritersShareCommits) {
   EXPECT_LT(batches, kThreads * kWritesPerThread / 2);
 }
 
+TEST_F(PgStoreTest, UncachedWritesLeaveTheGenerationWhereItWas) {
+  auto opened = postgres::PgStore::open({url_, 4});
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  auto& s = **opened;
+  auto other = replica();
+  ASSERT_TRUE(other);
+  auto anchor = [](Store& store, int i) {
+    return store.write_uncached([i](WriteTxn& txn) { return txn.put("anchor", std::to_string(i)); });
+  };
+  ASSERT_TRUE(put(s, "k", "v").ok());
+  // The snapshot is the whole cluster's: other tests' databases may commit meanwhile, so the
+  // "unchanged" half is tried a few times; the "changed" halves hold every time.
+  bool unchanged = false;
+  for (int attempt = 0; attempt < 20 && !unchanged; ++attempt) {
+    const auto g = s.generation();
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(anchor(s, i).ok());
+    unchanged = s.generation() == g;
+  }
+  EXPECT_TRUE(unchanged) << "this store's own uncached commits do not move its generation";
+  EXPECT_EQ(get(s, "anchor")->value, "2") << "they are committed all the same";
+
+  const auto before_data = s.generation();
+  ASSERT_TRUE(anchor(s, 7).ok());
+  ASSERT_TRUE(put(s, "k", "w").ok());
+  EXPECT_NE(s.generation(), before_data) << "a data commit moves it, next to an uncached one";
+  EXPECT_EQ(get(s, "k")->value, "w");
+
+  const auto before_other = s.generation();
+  ASSERT_TRUE(anchor(*other, 8).ok());
+  EXPECT_NE(s.generation(), before_other) << "another server's commit moves it, whatever it wrote";
+  const auto before_mix = s.generation();
+  ASSERT_TRUE(anchor(s, 9).ok());
+  ASSERT_TRUE(put(*other, "k", "x").ok());
+  EXPECT_NE(s.generation(), before_mix);
+  EXPECT_EQ(get(s, "k")->value, "x");
+}
+
 TEST_F(PgStoreTest, ASchemaNewerThanTheBinaryIsRefused) {
   ASSERT_TRUE(replica());  // creates the schema
   sql("UPDATE coffer_meta SET value = '999' WHERE name = 'schema_version'");
