@@ -291,9 +291,9 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
   record_caller(call.record, *principal);
   const std::string port = split_host(req.host).port;
   AdminContext ctx{
-      s_.vaults,      s_.vault_removal,
-      s_.maintenance, s_.principals,
-      s_.test_clock,  [this, port](const std::string& name) {
+      s_.vaults,       s_.vault_removal,
+      s_.maintenance,  s_.principals,
+      s_.test_clock,   [this, port](const std::string& name) {
                      return vault_origin(name, config_.dns_suffix, port); },
       s_.request_seal, s_.rotate_root};
   auto op = route_admin(req, segments, ctx);

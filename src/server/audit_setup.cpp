@@ -15,7 +15,6 @@ namespace coffer::server {
 namespace fs = std::filesystem;
 namespace {
 
-
 // The sealed value under `key`, created with `make` (then sealed) if absent;
 // another writer's value wins a race.
 Result<SecureString> sealed_once(store::Store& store, crypto::Keyring& keyring, std::string_view key,
@@ -50,7 +49,8 @@ Status write_public_key(const fs::path& path, const std::string& pem) {
 
 Result<AuditKeys> load_or_create_audit_keys(store::Store& store, crypto::Keyring& keyring) {
   AuditKeys keys;
-  COFFER_ASSIGN_OR_RETURN(SecureString pem, sealed_once(store, keyring, kAuditSigningKeyRecord, []() -> Result<SecureString> {
+  COFFER_ASSIGN_OR_RETURN(SecureString pem,
+                          sealed_once(store, keyring, kAuditSigningKeyRecord, []() -> Result<SecureString> {
                             COFFER_ASSIGN_OR_RETURN(crypto::Ed25519Key k, crypto::Ed25519Key::generate());
                             SecureString p = k.private_pem();
                             if (p.empty()) return Status(Code::kInternal, "cannot export the audit signing key");
@@ -58,9 +58,9 @@ Result<AuditKeys> load_or_create_audit_keys(store::Store& store, crypto::Keyring
                           }));
   COFFER_ASSIGN_OR_RETURN(crypto::Ed25519Key signer, crypto::Ed25519Key::from_private_pem(pem));
   keys.signer = std::make_shared<const crypto::Ed25519Key>(std::move(signer));
-  COFFER_ASSIGN_OR_RETURN(keys.hmac_secret, sealed_once(store, keyring, kAuditHmacKeyRecord, []() -> Result<SecureString> {
-                            return crypto::random_bytes(32);
-                          }));
+  COFFER_ASSIGN_OR_RETURN(keys.hmac_secret,
+                          sealed_once(store, keyring, kAuditHmacKeyRecord,
+                                      []() -> Result<SecureString> { return crypto::random_bytes(32); }));
   return keys;
 }
 
