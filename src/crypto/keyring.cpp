@@ -79,7 +79,24 @@ Status Keyring::adopt(RootKeys keys, int active) {
   return Status::Ok();
 }
 
+void Keyring::load_generations() {
+  if (!load_generation_) return;
+  auto loaded = load_generation_();
+  if (!loaded.ok()) return;  // e.g. on an event loop, where the seal cannot be read: keep what is held
+  WriterLock lock(roots_mu_);
+  for (auto& [g, key] : *loaded) {
+    if (key.size() == kAeadKeySize) roots_.insert_or_assign(g, std::move(key));
+  }
+  if (!loaded->empty()) active_ = std::max(active_, loaded->rbegin()->first);
+}
+
+void Keyring::retire_below(int generation) {
+  WriterLock lock(roots_mu_);
+  roots_.erase(roots_.begin(), roots_.lower_bound(std::min(generation, active_)));
+}
+
 Result<std::string> Keyring::seal_under_root(std::string_view plaintext, std::string_view associated_data) {
+  load_generations();  // wrap under the newest generation, even when another server made it
   ReaderLock lock(roots_mu_);
   COFFER_ASSIGN_OR_RETURN(std::string blob, aead_seal(roots_.at(active_), plaintext, associated_data));
   return tag_generation(active_, std::move(blob));
@@ -97,14 +114,7 @@ Result<SecureString> Keyring::open_under_root(std::string_view wrapped, std::str
   };
   auto opened = open_with(generation, blob);
   if (!opened && load_generation_) {  // rotated elsewhere: load what the seal knows now
-    auto loaded = load_generation_();
-    if (loaded.ok()) {
-      WriterLock lock(roots_mu_);
-      for (auto& [g, key] : *loaded) {
-        if (key.size() == kAeadKeySize) roots_.insert_or_assign(g, std::move(key));
-      }
-      if (!loaded->empty()) active_ = std::max(active_, loaded->rbegin()->first);
-    }
+    load_generations();
     opened = open_with(generation, blob);
   }
   if ((!opened || !opened->ok()) && tagged != 0) {  // an untagged blob whose nonce happens to start like a tag

@@ -13,7 +13,10 @@
 // before generations and belongs to generation 1. Rotating the root key
 // rewraps KEKs (rewrap_kek()) and system blobs (reseal_system()) only;
 // payloads stay byte-identical. A generation the keyring has not loaded is
-// asked of `load_generation` (another server rotated) before giving up.
+// asked of `load_generation` (another server rotated) before giving up, and
+// so is the active generation before every new wrap (cheap: the loader
+// re-reads the seal only when it changed), so no server wraps under a
+// generation another one has retired or is about to.
 //
 // Thread-safe. Unwrapped KEKs, and the data keys of recently opened blobs
 // (bounded; keyed by the wrapped data key, its owner, KEK and associated
@@ -70,6 +73,8 @@ class Keyring {
   // Loads generations (rotation here or on another server) and makes
   // `active` the one new wraps use; `keys` must hold it unless already loaded.
   Status adopt(RootKeys keys, int active);
+  // Forgets the generations below `generation` (they were retired from the seal).
+  void retire_below(int generation);
   // The KEK wrapped under the active generation (the input when it already is).
   Result<std::string> rewrap_kek(std::string_view owner, std::string_view wrapped_kek);
   // A system blob sealed again under the active generation.
@@ -80,6 +85,8 @@ class Keyring {
   // Opens a tagged or untagged blob under the root key of its generation.
   Result<SecureString> open_under_root(std::string_view wrapped, std::string_view associated_data);
   Result<std::string> seal_under_root(std::string_view plaintext, std::string_view associated_data);
+  // Takes what the loader returns (every generation it knows).
+  void load_generations();
 
   mutable SharedMutex roots_mu_;
   RootKeys roots_ COFFER_GUARDED_BY(roots_mu_);

@@ -6,16 +6,16 @@
 namespace coffer::seal {
 namespace {
 
-constexpr std::string_view kConfigKey = "seal/config";
+constexpr std::string_view kConfigKey = kSealConfigKey;
 constexpr std::string_view kRootKey = "seal/root";
 
-enum ConfigField : uint8_t { kVersion = 1, kClusterId, kType, kShares, kThreshold, kKeysetId, kGeneration };
+enum ConfigField : uint8_t { kVersion = 1, kClusterId, kType, kShares, kThreshold, kKeysetId, kGeneration, kRotatedAt };
 
 std::string encode_config(const SealConfig& c) {
   RecordWriter w;
   w.i64(kVersion, 1).bytes(kClusterId, c.cluster_id).bytes(kType, seal_type_name(c.type));
   w.i64(kShares, c.shares).i64(kThreshold, c.threshold).i64(kKeysetId, c.keyset_id);
-  w.i64(kGeneration, c.active_generation);
+  w.i64(kGeneration, c.active_generation).i64(kRotatedAt, c.rotated_at);
   return w.take();
 }
 
@@ -38,6 +38,7 @@ Result<SealConfig> decode_config(std::string_view data) {
   c.threshold = int(r->i64(kThreshold));
   c.keyset_id = std::uint32_t(r->i64(kKeysetId));
   c.active_generation = int(r->i64(kGeneration, 1));
+  c.rotated_at = r->i64(kRotatedAt, 0);
   return c;
 }
 
@@ -118,6 +119,21 @@ Status write_rotation(store::Store& store, const SealConfig& config, std::string
   Status st = store.write([&](store::WriteTxn& txn) -> Status {
     COFFER_RETURN_IF_ERROR(txn.put_if(kConfigKey, encode_config(config), expected_revision));
     return txn.put(upgrade_key(config.active_generation), upgrade_blob);
+  });
+  if (st.code() == Code::kConflict) {
+    return Status(Code::kConflict, "The seal was changed meanwhile (by another server?); nothing was written.",
+                  "SealChanged");
+  }
+  return st;
+}
+
+Status write_retirement(store::Store& store, const SealConfig& config, std::string_view root_blob,
+                        int64_t expected_revision) {
+  Status st = store.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.put_if(kConfigKey, encode_config(config), expected_revision));
+    COFFER_RETURN_IF_ERROR(txn.put(kRootKey, root_blob));
+    for (int g = 2; g <= config.active_generation; ++g) COFFER_RETURN_IF_ERROR(txn.erase(upgrade_key(g)));
+    return Status::Ok();
   });
   if (st.code() == Code::kConflict) {
     return Status(Code::kConflict, "The seal was changed meanwhile (by another server?); nothing was written.",

@@ -34,6 +34,7 @@ struct SealConfig {
   int threshold = 0;            // shamir: K
   std::uint32_t keyset_id = 0;  // shamir: the set the current shares belong to
   int active_generation = 1;
+  int64_t rotated_at = 0;  // Unix seconds of the last root-key rotation (0: never)
 };
 
 // Generation → root key (32 bytes). Wiped when dropped.
@@ -44,6 +45,9 @@ struct SealRecords {
   std::string root_blob;  // AEAD(U, encoded RootKeys)
   int64_t revision = 0;   // of seal/config, for compare-and-set
 };
+
+// The config's key: a server watches it (Store::watch) to notice rotations cheaply.
+inline constexpr std::string_view kSealConfigKey = "seal/config";
 
 // nullopt when the store was never initialized.
 Result<std::optional<SealRecords>> read_seal_records(store::Store& store);
@@ -56,6 +60,11 @@ Status write_seal_records(store::Store& store, const SealConfig& config, std::st
 // seal/root-upgrade/<g>, in one transaction. kConflict "SealChanged" as above.
 Status write_rotation(store::Store& store, const SealConfig& config, std::string_view upgrade_blob,
                       int64_t expected_revision);
+// Retirement of the generations before `config.active_generation`: seal/root
+// becomes `root_blob` (holding the active generation only) and the upgrade
+// entries 2..active go, compare-and-set on the config as above.
+Status write_retirement(store::Store& store, const SealConfig& config, std::string_view root_blob,
+                        int64_t expected_revision);
 // seal/root-upgrade/<generation>; nullopt when absent.
 Result<std::optional<std::string>> read_upgrade(store::Store& store, int generation);
 // Generation `generation`'s key encrypted under the one before it, and back.

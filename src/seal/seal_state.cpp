@@ -96,7 +96,9 @@ Status SealState::adopt_locked(RootKeys keys) {
 
 Status SealState::open_locked(const SecureString& unseal_key) {
   COFFER_ASSIGN_OR_RETURN(RootKeys keys, open_root_keys(unseal_key, records_->config.cluster_id, records_->root_blob));
-  return adopt_locked(std::move(keys));
+  COFFER_RETURN_IF_ERROR(adopt_locked(std::move(keys)));
+  unseal_key_ = unseal_key;
+  return Status::Ok();
 }
 
 Status SealState::initialize_locked(SealType type, RootKeys keys,
@@ -188,6 +190,7 @@ Result<std::vector<SecureString>> SealState::init_shamir(int shares, int thresho
     return Status(Code::kConflict, "Another server initialized this store meanwhile.", "AlreadyInitialized");
   }
   keys_ = std::move(keys);
+  unseal_key_ = unseal_key;
   drop_progress_locked();
   std::vector<SecureString> out;
   for (const auto& p : parts) out.push_back(crypto::shamir::encode(keyset_id, p));
@@ -340,6 +343,7 @@ Result<std::vector<SecureString>> SealState::rekey_submit(std::string_view nonce
   }
   COFFER_RETURN_IF_ERROR(write_seal_records(store_, config, blob, records_->revision));
   COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+  unseal_key_ = std::move(new_key);
   rekey_clear_locked();
   return out;
 }
@@ -370,6 +374,7 @@ Result<bool> SealState::rekey_verify(std::string_view nonce, std::string_view sh
   }
   COFFER_RETURN_IF_ERROR(write_seal_records(store_, *pending_config_, pending_blob_, records_->revision));
   COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+  unseal_key_ = std::move(pending_key_);
   rekey_clear_locked();
   return true;
 }
@@ -388,6 +393,7 @@ void SealState::drop_progress_locked() {
 void SealState::seal() {
   MutexLock lock(mu_);
   keys_.clear();  // SecureStrings wipe themselves
+  unseal_key_.clear();
   drop_progress_locked();
 }
 
@@ -415,6 +421,7 @@ Result<RootKeys> SealState::rotate_root() {
   COFFER_ASSIGN_OR_RETURN(std::string upgrade,
                           seal_upgrade(keys_.at(config.active_generation), config.cluster_id, next, key));
   config.active_generation = next;
+  config.rotated_at = clock_.now();
   COFFER_RETURN_IF_ERROR(write_rotation(store_, config, upgrade, records_->revision));
   COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
   keys_.emplace(next, std::move(key));
@@ -424,11 +431,50 @@ Result<RootKeys> SealState::rotate_root() {
 Result<RootKeys> SealState::refresh() {
   MutexLock lock(mu_);
   if (keys_.empty() || !records_) return Status(Code::kUnavailable, "Coffer is sealed.");
-  COFFER_ASSIGN_OR_RETURN(auto records, read_seal_records(store_));
-  if (!records) return Status(Code::kInternal, "seal/config vanished");
-  records_ = std::move(records);
-  COFFER_RETURN_IF_ERROR(follow_upgrades_locked(keys_));
+  COFFER_ASSIGN_OR_RETURN(int64_t revision, store::current_revision(store_, kSealConfigKey));
+  if (revision != records_->revision) {
+    COFFER_ASSIGN_OR_RETURN(auto records, read_seal_records(store_));
+    if (!records) return Status(Code::kInternal, "seal/config vanished");
+    records_ = std::move(records);
+    COFFER_RETURN_IF_ERROR(follow_upgrades_locked(keys_));
+  }
   return keys_;
+}
+
+int SealState::generations_held() const {
+  MutexLock lock(mu_);
+  return int(keys_.size());
+}
+
+Result<int> SealState::retire_generations(int64_t now, int64_t grace_seconds) {
+  MutexLock lock(mu_);
+  if (keys_.empty() || !records_) return Status(Code::kConflict, "Coffer is sealed.", "Sealed");
+  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+  if (!records_) return Status(Code::kInternal, "seal/config vanished");
+  COFFER_RETURN_IF_ERROR(follow_upgrades_locked(keys_));
+  const SealConfig& config = records_->config;
+  const int active = config.active_generation;
+  if (unseal_key_.empty()) {
+    return Status(Code::kConflict, "Retiring root key generations rewrites seal/root, which takes the unseal key.",
+                  "UnsealKeyNotHeld");
+  }
+  auto stored = open_root_keys(unseal_key_, config.cluster_id, records_->root_blob);
+  if (!stored.ok()) {
+    return Status(Code::kConflict, "The unseal key this server holds no longer opens seal/root (rekeyed elsewhere).",
+                  "UnsealKeyNotHeld");
+  }
+  if (stored->size() == 1 && stored->count(active) == 1) return 0;  // nothing older is left
+  if (now - config.rotated_at < grace_seconds) {
+    return Status(Code::kConflict, "The last rotation is too recent for every server to have followed it.", "NotYet");
+  }
+  RootKeys kept;
+  kept.emplace(active, keys_.at(active));
+  COFFER_ASSIGN_OR_RETURN(std::string blob, seal_root_keys(unseal_key_, config.cluster_id, kept));
+  COFFER_RETURN_IF_ERROR(write_retirement(store_, config, blob, records_->revision));
+  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+  const int dropped = int(keys_.size()) - 1;
+  keys_ = std::move(kept);
+  return dropped;
 }
 
 Result<SecureString> SealState::root_key() const {

@@ -138,6 +138,20 @@ class SealState {
   // Re-reads seal/config, follows upgrade entries past the generations held,
   // and returns every generation held (kUnavailable while sealed).
   Result<RootKeys> refresh();
+  // Retires the generations before the active one (SEAL-SPEC.md §1.8 step
+  // 4): seal/root is written again holding the active generation only, the
+  // upgrade entries go, and this server forgets the old keys. Only once
+  // `grace_seconds` have passed since the last rotation (as of `now`), so
+  // every running server has long wrapped under the active generation; the
+  // caller must have rewrapped everything made under older ones first.
+  // Writing seal/root takes the unseal key, which keyfile and shamir seals
+  // hold while unsealed (checked to still open seal/root: a rekey on another
+  // server makes it stale). Returns how many generations were dropped (0:
+  // nothing to drop); kConflict "NotYet" inside the grace period,
+  // "UnsealKeyNotHeld" for pkcs11 or a stale key, "SealChanged" on a race.
+  Result<int> retire_generations(int64_t now, int64_t grace_seconds);
+  // How many generations this server holds (1 once older ones are retired).
+  int generations_held() const;
 
  private:
   void drop_progress_locked() COFFER_REQUIRES(mu_);
@@ -162,7 +176,8 @@ class SealState {
   const Clock& clock_;
   mutable Mutex mu_;
   std::optional<SealRecords> records_ COFFER_GUARDED_BY(mu_);
-  RootKeys keys_ COFFER_GUARDED_BY(mu_);  // empty while sealed
+  RootKeys keys_ COFFER_GUARDED_BY(mu_);            // empty while sealed
+  SecureString unseal_key_ COFFER_GUARDED_BY(mu_);  // U while unsealed by a key file or shares; else empty
   std::vector<crypto::shamir::Share> parts_ COFFER_GUARDED_BY(mu_);
   std::string nonce_ COFFER_GUARDED_BY(mu_);
   int64_t last_part_at_ COFFER_GUARDED_BY(mu_) = 0;

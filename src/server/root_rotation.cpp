@@ -1,5 +1,7 @@
 #include "server/root_rotation.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "auth/server_identity.hpp"
 #include "server/audit_setup.hpp"
 
@@ -21,7 +23,36 @@ Result<bool> reseal_record(store::Store& store, crypto::Keyring& keyring, std::s
   return changed;
 }
 
+// Everything under the root key, wrapped again under the active generation.
+Status rewrap_all(crypto::Keyring& keyring, vault::VaultRegistry& vaults, store::Store& store, api::RootRotation& out) {
+  COFFER_ASSIGN_OR_RETURN(out.keks_rewrapped, vaults.rewrap_keks());
+  for (std::string_view record : {auth::kSigningKeyRecord, kAuditSigningKeyRecord, kAuditHmacKeyRecord}) {
+    COFFER_ASSIGN_OR_RETURN(bool resealed, reseal_record(store, keyring, record));
+    out.records_resealed += resealed ? 1 : 0;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+Status retire_old_root_generations(seal::SealState& seal, crypto::Keyring& keyring, vault::VaultRegistry& vaults,
+                                   store::Store& store, int64_t now) {
+  if (seal.generations_held() <= 1) return Status::Ok();
+  api::RootRotation caught;
+  COFFER_RETURN_IF_ERROR(rewrap_all(keyring, vaults, store, caught));
+  auto dropped = seal.retire_generations(now, kRootRetirementGraceSeconds);
+  if (!dropped.ok()) {
+    const std::string reason = dropped.status().reason();
+    if (reason == "NotYet" || reason == "UnsealKeyNotHeld") return Status::Ok();  // later, or after a restart
+    return dropped.status();
+  }
+  if (*dropped > 0) {
+    keyring.retire_below(seal.active_generation());
+    spdlog::info("retired {} old root key generation(s); generation {} is the only one left", *dropped,
+                 seal.active_generation());
+  }
+  return Status::Ok();
+}
 
 Result<api::RootRotation> rotate_root_key(seal::SealState& seal, crypto::Keyring& keyring, vault::VaultRegistry& vaults,
                                           store::Store& store) {
@@ -29,11 +60,7 @@ Result<api::RootRotation> rotate_root_key(seal::SealState& seal, crypto::Keyring
   api::RootRotation out;
   out.generation = keys.rbegin()->first;
   COFFER_RETURN_IF_ERROR(keyring.adopt(std::move(keys), out.generation));
-  COFFER_ASSIGN_OR_RETURN(out.keks_rewrapped, vaults.rewrap_keks());
-  for (std::string_view record : {auth::kSigningKeyRecord, kAuditSigningKeyRecord, kAuditHmacKeyRecord}) {
-    COFFER_ASSIGN_OR_RETURN(bool resealed, reseal_record(store, keyring, record));
-    out.records_resealed += resealed ? 1 : 0;
-  }
+  COFFER_RETURN_IF_ERROR(rewrap_all(keyring, vaults, store, out));
   return out;
 }
 

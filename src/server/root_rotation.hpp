@@ -6,8 +6,8 @@
 // write. Payloads and their data keys stay byte-identical. Other servers on
 // the same store load the new generation when they first meet it
 // (Keyring's generation loader → SealState::refresh()). The old generation
-// stays in the seal, so anything still wrapped under it keeps opening;
-// running it again catches what a server made meanwhile under the old one.
+// stays in the seal, so anything still wrapped under it keeps opening,
+// until the maintenance job retires it (retire_old_root_generations).
 #pragma once
 
 #include <cstddef>
@@ -24,5 +24,18 @@ namespace coffer::server {
 // What it did: api::RootRotation (the admin route's answer).
 Result<api::RootRotation> rotate_root_key(seal::SealState& seal, crypto::Keyring& keyring, vault::VaultRegistry& vaults,
                                           store::Store& store);
+
+// How long after a rotation the older generations stay in the seal: every
+// server wraps under the newest generation before each new wrap, so this
+// only has to outlast a request that wrapped just before the rotation.
+inline constexpr int64_t kRootRetirementGraceSeconds = 3600;
+
+// The maintenance job (SEAL-SPEC.md §1.8 step 4): when this server holds
+// older generations, rewraps whatever is still under them (a vault made
+// meanwhile elsewhere) and, once the grace period after the last rotation
+// has passed as of `now`, drops them from the seal and from memory. A seal
+// whose unseal key this server does not hold (pkcs11) keeps them.
+Status retire_old_root_generations(seal::SealState& seal, crypto::Keyring& keyring, vault::VaultRegistry& vaults,
+                                   store::Store& store, int64_t now);
 
 }  // namespace coffer::server

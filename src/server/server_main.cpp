@@ -122,6 +122,7 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   auto root_keys = seal_state.root_keys();
   if (!root_keys.ok()) return failed(root_keys.status());
   // A generation made by another server's rotation is loaded when first met.
+  store.watch(std::string(seal::kSealConfigKey));
   crypto::Keyring keyring(std::move(*root_keys), seal_state.active_generation(),
                           [&seal_state] { return seal_state.refresh(); });
 
@@ -166,6 +167,8 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   maintenance.attach_keys(job_keys, vaults);
   maintenance.attach_certificates(job_certificates);
   maintenance.attach_vault_removal(job_vault_removal);
+  maintenance.attach_job(
+      [&](int64_t now) { return retire_old_root_generations(seal_state, keyring, vaults, store, now); });
   auth::SignInThrottle sign_in_throttle;
   auth::ServicePrincipalRegistry principals(store, clock, identity->tenant_id, &sign_in_throttle);
   auth::Authorizer authorizer(identity->tenant_id, rbac, [&vaults](std::string_view name) {

@@ -74,6 +74,7 @@ Result<MaintenanceReport> MaintenanceScheduler::run_once() {
     COFFER_ASSIGN_OR_RETURN(report.vaults_purged, removal_->purge_expired(clock_.now()));
     if (report.vaults_purged > 0) spdlog::info("purged {} soft-deleted vault(s)", report.vaults_purged);
   }
+  for (const auto& job : extra_jobs_) COFFER_RETURN_IF_ERROR(job(clock_.now()));
   return report;
 }
 

@@ -12,8 +12,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
@@ -48,6 +50,9 @@ class MaintenanceScheduler {
   void attach_certificates(CertificateService& certificates);
   // Adds the purge of soft-deleted vaults. Call before start().
   void attach_vault_removal(VaultRemoval& removal);
+  // Adds a job of a layer above this one, run last with the clock's now
+  // (the retirement of old root key generations). Call before start().
+  void attach_job(std::function<Status(int64_t now)> job) { extra_jobs_.push_back(std::move(job)); }
 
   void start();
   void stop();
@@ -60,6 +65,7 @@ class MaintenanceScheduler {
   CertificateService* certificates_ = nullptr;
   VaultRegistry* vaults_ = nullptr;
   VaultRemoval* removal_ = nullptr;
+  std::vector<std::function<Status(int64_t)>> extra_jobs_;
   const Clock& clock_;
   std::chrono::seconds period_;
   store::Leadership* leadership_;

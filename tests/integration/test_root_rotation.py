@@ -2,8 +2,10 @@
 makes a new root key generation and rewraps every vault KEK and the server-wide sealed records
 under it. Every secret and key payload stays byte-identical in the store, the vault records
 change and name the new generation, the data reads back (also after a restart, and after a second
-rotation), only an authorized caller may rotate, and on PostgreSQL a replica that was running
-before the rotation reads what was written after it."""
+rotation), only an authorized caller may rotate, on PostgreSQL a replica that was running
+before the rotation reads what was written after it, and an hour after the rotation the
+maintenance job retires the older generations (seal/root then holds the active one alone, the
+upgrade entries are gone) while everything still reads — also after a restart."""
 import json
 import os
 import shutil
@@ -13,7 +15,7 @@ import unittest
 
 import requests
 
-from coffer_server import COFFER_BIN, CofferServer, canary, credential
+from coffer_server import COFFER_BIN, CofferServer, admin, canary, credential
 
 # A wrapped KEK of generation g starts with C0 'R' 'K' and g as 4 bytes, big-endian (crypto/keyring.hpp).
 GENERATION_TAG = b"\xc0RK"
@@ -27,7 +29,7 @@ def generation_of(wrapped):
 
 class RootRotationTest(unittest.TestCase):
     def setUp(self):
-        self.server = CofferServer().start()
+        self.server = CofferServer(extra_args=["--test-clock"]).start()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
 
     def tearDown(self):
@@ -134,7 +136,17 @@ class RootRotationTest(unittest.TestCase):
             r_secrets.set_secret("from-replica", "written by the replica")
             replica.stop()
 
-        # A restart unseals with the key file and follows the upgrade entry; a second rotation builds on it.
+        # Inside the hour after the rotation nothing is retired; after it the job drops generation 1.
+        admin(self.server, "POST", "/clock/advance", {"seconds": 600}).raise_for_status()
+        self.assertIn(b"seal/root-upgrade/2", self.records())
+        admin(self.server, "POST", "/clock/advance", {"seconds": 3600}).raise_for_status()
+        retired = self.records()
+        self.assertNotIn(b"seal/root-upgrade/2", retired, "the upgrade entry is gone after the grace period")
+        self.assertEqual({k: retired.get(k) for k in payloads}, payloads)
+        self.assertEqual(secrets.get_secret("kept").value, "sealed before the rotation")
+        self.sign_and_verify(keys, "signer")
+
+        # A restart unseals with the key file (seal/root now holds generation 2 alone); a second rotation builds on it.
         self.server.stop()
         self.server.start()
         secrets, keys = self.clients(self.server)

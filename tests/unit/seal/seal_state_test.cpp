@@ -317,5 +317,58 @@ TEST_F(SealStateTest, ShamirSharesStillUnsealAfterARotation) {
   EXPECT_EQ(restarted->root_key()->view(), seal_->root_key()->view());
 }
 
+// Retiring old generations (§1.8 step 4): not inside the grace period,
+// then seal/root holds the active generation only and the upgrade entries
+// are gone; a server whose unseal key went stale (rekeyed elsewhere) or that
+// holds none (sealed) does not write.
+TEST_F(SealStateTest, OldGenerationsAreRetiredAfterTheGracePeriod) {
+  const SecureString file_key = crypto::random_bytes(32);
+  ASSERT_TRUE(seal_->unseal_with_key(file_key).ok());
+  EXPECT_EQ(seal_->retire_generations(clock_.now(), 60).value(), 0) << "nothing to retire before a rotation";
+  ASSERT_TRUE(seal_->rotate_root().ok());
+  ASSERT_TRUE(seal_->rotate_root().ok());
+  EXPECT_EQ(seal_->generations_held(), 3);
+  EXPECT_EQ(seal_->retire_generations(clock_.now() + 59, 60).status().reason(), "NotYet");
+  auto dropped = seal_->retire_generations(clock_.now() + 60, 60);
+  ASSERT_TRUE(dropped.ok()) << dropped.status().message();
+  EXPECT_EQ(*dropped, 2);
+  EXPECT_EQ(seal_->generations_held(), 1);
+  EXPECT_FALSE(store::read_value(*store_, "seal/root-upgrade/2")->has_value());
+  EXPECT_FALSE(store::read_value(*store_, "seal/root-upgrade/3")->has_value());
+  EXPECT_EQ(seal_->retire_generations(clock_.now() + 120, 60).value(), 0) << "done once";
+
+  auto restarted = other();
+  ASSERT_TRUE(restarted->unseal_with_key(file_key).ok());
+  EXPECT_EQ(restarted->active_generation(), 3);
+  EXPECT_EQ(restarted->generations_held(), 1) << "seal/root holds the active generation alone";
+  EXPECT_EQ(restarted->root_key()->view(), seal_->root_key()->view());
+}
+
+TEST_F(SealStateTest, AStaleUnsealKeyRetiresNothing) {
+  auto shares = seal_->init_shamir(3, 2);
+  ASSERT_TRUE(shares.ok());
+  auto second = other();
+  ASSERT_TRUE(second->submit_share((*shares)[0].view()).ok());
+  ASSERT_TRUE(second->submit_share((*shares)[1].view()).ok());
+  ASSERT_FALSE(second->status().sealed);
+  ASSERT_TRUE(seal_->rotate_root().ok());
+  // The first server rekeys: the second still holds the old unseal key.
+  auto started = seal_->rekey_start(2, 2);
+  ASSERT_TRUE(started.ok());
+  ASSERT_TRUE(seal_->rekey_submit(started->nonce, (*shares)[0].view()).ok());
+  auto fresh = seal_->rekey_submit(started->nonce, (*shares)[2].view());
+  ASSERT_TRUE(fresh.ok() && fresh->size() == 2u);
+  ASSERT_TRUE(second->refresh().ok());
+  EXPECT_EQ(second->retire_generations(clock_.now() + 7200, 60).status().reason(), "UnsealKeyNotHeld");
+  auto dropped = seal_->retire_generations(clock_.now() + 7200, 60);
+  ASSERT_TRUE(dropped.ok()) << dropped.status().message();
+  EXPECT_EQ(*dropped, 1) << "the server that holds the new unseal key does it";
+  auto restarted = other();
+  ASSERT_TRUE(restarted->submit_share((*fresh)[0].view()).ok());
+  ASSERT_TRUE(restarted->submit_share((*fresh)[1].view()).ok());
+  EXPECT_FALSE(restarted->status().sealed);
+  EXPECT_EQ(restarted->active_generation(), 2);
+}
+
 }  // namespace
 }  // namespace coffer::seal
