@@ -226,6 +226,25 @@ class AzCli:
         return p
 
 
+def assert_needs_admin(test, server, method, path):
+    """`method /coffer/admin{path}` answers 401 without a token and 403 to a new service principal
+    that has no role; nothing else is sent to it."""
+    import requests
+    url = server.authority + "/coffer/admin" + path
+    test.assertEqual(requests.request(method, url, verify=server.ca_file, timeout=10).status_code, 401)
+    made = admin(server, "POST", "/service-principals", {"displayName": "no-role"})
+    test.assertEqual(made.status_code, 201, made.text)
+    sp = made.json()
+    canary(sp["clientSecret"])
+    r = requests.post(f"{server.authority}/adfs/oauth2/token", verify=server.ca_file, timeout=10, data={
+        "grant_type": "client_credentials", "client_id": sp["clientId"], "client_secret": sp["clientSecret"],
+        "scope": server.authority + "/.default"})
+    r.raise_for_status()
+    denied = requests.request(method, url, verify=server.ca_file, timeout=10,
+                              headers={"Authorization": "Bearer " + r.json()["access_token"]})
+    test.assertEqual(denied.status_code, 403, denied.text)
+
+
 def admin(server, method, path, body=None):
     import requests
     t = token(server, server.authority)

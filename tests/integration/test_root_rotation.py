@@ -13,9 +13,8 @@ import sqlite3
 import subprocess
 import unittest
 
-import requests
 
-from coffer_server import COFFER_BIN, CofferServer, admin, canary, credential
+from coffer_server import COFFER_BIN, CofferServer, admin, assert_needs_admin, canary, credential
 
 # A wrapped KEK of generation g starts with C0 'R' 'K' and g as 4 bytes, big-endian (crypto/keyring.hpp).
 GENERATION_TAG = b"\xc0RK"
@@ -99,17 +98,7 @@ class RootRotationTest(unittest.TestCase):
         self.assertGreaterEqual(len(payloads), 2)
 
         # Only a caller with Coffer/rootKey/rotate/action may rotate.
-        url = self.server.authority + "/coffer/admin/rotate-root"
-        self.assertEqual(requests.post(url, verify=self.server.ca_file, timeout=10).status_code, 401)
-        sp = json.loads(self.coffer("sp", "create", "--display-name", "no-rotation").stdout)
-        canary(sp["clientSecret"])
-        from azure.identity import ClientSecretCredential
-        token = ClientSecretCredential("adfs", sp["clientId"], sp["clientSecret"], authority=self.server.authority,
-                                       connection_verify=self.server.ca_file).get_token(
-                                           self.server.authority + "/.default").token
-        denied = requests.post(url, verify=self.server.ca_file, timeout=10,
-                               headers={"Authorization": "Bearer " + token})
-        self.assertEqual(denied.status_code, 403, denied.text)
+        assert_needs_admin(self, self.server, "POST", "/rotate-root")
 
         done = json.loads(self.coffer("operator", "rotate-root").stdout)
         self.assertEqual(done["activeGeneration"], 2)

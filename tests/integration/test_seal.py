@@ -15,7 +15,7 @@ import unittest
 
 import requests
 
-from coffer_server import COFFER_BIN, SealedServer, canary, credential
+from coffer_server import COFFER_BIN, SealedServer, assert_needs_admin, canary, credential
 
 
 class SealTest(unittest.TestCase):
@@ -175,7 +175,6 @@ class SealTest(unittest.TestCase):
         for s in shares:
             canary(s)
         self.server.wait_for_dev_json()
-        from azure.identity import ClientSecretCredential
         from azure.keyvault.secrets import SecretClient
         client = SecretClient(self.server.vault_url(), credential(self.server), connection_verify=self.server.ca_file)
         client.set_secret("kept", "across an operator's seal")
@@ -186,18 +185,7 @@ class SealTest(unittest.TestCase):
                                   text=True, timeout=60, env=env)
 
         # Without a credential: 401; with one that lacks Coffer/seal/action: 403. Still unsealed.
-        seal_url = self.server.authority + "/coffer/admin/seal"
-        self.assertEqual(requests.post(seal_url, verify=self.server.ca_file, timeout=10).status_code, 401)
-        made = coffer("sp", "create", "--display-name", "no-seal")
-        self.assertEqual(made.returncode, 0, made.stderr)
-        sp = json.loads(made.stdout)
-        canary(sp["clientSecret"])
-        token = ClientSecretCredential("adfs", sp["clientId"], sp["clientSecret"], authority=self.server.authority,
-                                       connection_verify=self.server.ca_file).get_token(
-                                           self.server.authority + "/.default").token
-        denied = requests.post(seal_url, verify=self.server.ca_file, timeout=10,
-                               headers={"Authorization": "Bearer " + token})
-        self.assertEqual(denied.status_code, 403, denied.text)
+        assert_needs_admin(self, self.server, "POST", "/seal")
         self.assertFalse(self.status()["sealed"])
 
         # Readers keep going while the server seals: every answer is a 200 or the sealed 503.
