@@ -446,7 +446,7 @@ int SealState::generations_held() const {
   return int(keys_.size());
 }
 
-Result<int> SealState::retire_generations(int64_t now, int64_t grace_seconds) {
+Result<int> SealState::retire_generations(int64_t now, int64_t grace_seconds, Pkcs11Token* token) {
   MutexLock lock(mu_);
   if (keys_.empty() || !records_) return Status(Code::kConflict, "Coffer is sealed.", "Sealed");
   COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
@@ -454,23 +454,36 @@ Result<int> SealState::retire_generations(int64_t now, int64_t grace_seconds) {
   COFFER_RETURN_IF_ERROR(follow_upgrades_locked(keys_));
   const SealConfig& config = records_->config;
   const int active = config.active_generation;
-  if (unseal_key_.empty()) {
-    return Status(Code::kConflict, "Retiring root key generations rewrites seal/root, which takes the unseal key.",
-                  "UnsealKeyNotHeld");
-  }
-  auto stored = open_root_keys(unseal_key_, config.cluster_id, records_->root_blob);
-  if (!stored.ok()) {
-    return Status(Code::kConflict, "The unseal key this server holds no longer opens seal/root (rekeyed elsewhere).",
-                  "UnsealKeyNotHeld");
-  }
-  if (stored->size() == 1 && stored->count(active) == 1) return 0;  // nothing older is left
+  if (keys_.size() == 1) return 0;  // nothing older is held
   if (now - config.rotated_at < grace_seconds) {
     return Status(Code::kConflict, "The last rotation is too recent for every server to have followed it.", "NotYet");
   }
+  const std::string ad = root_associated_data(config.cluster_id);
+  const bool by_token = unseal_key_.empty() && token != nullptr && config.type == SealType::kPkcs11;
+  if (unseal_key_.empty() && !by_token) {
+    return Status(Code::kConflict, "Retiring root key generations rewrites seal/root, which takes the unseal key.",
+                  "UnsealKeyNotHeld");
+  }
+  Result<RootKeys> stored = Status(Code::kInternal, "unset");
+  if (by_token) {
+    auto plain = token->decrypt(records_->root_blob, ad);
+    stored = plain.ok() ? decode_root_keys(*plain) : Result<RootKeys>(plain.status());
+  } else {
+    stored = open_root_keys(unseal_key_, config.cluster_id, records_->root_blob);
+  }
+  if (!stored.ok()) {
+    return Status(
+        Code::kConflict,
+        "The unseal key (or HSM key) this server holds no longer opens seal/root: " + stored.status().message(),
+        "UnsealKeyNotHeld");
+  }
+  if (stored->size() == 1 && stored->count(active) == 1) return 0;  // another server retired them
   RootKeys kept;
   kept.emplace(active, keys_.at(active));
-  COFFER_ASSIGN_OR_RETURN(std::string blob, seal_root_keys(unseal_key_, config.cluster_id, kept));
-  COFFER_RETURN_IF_ERROR(write_retirement(store_, config, blob, records_->revision));
+  Result<std::string> blob = by_token ? token->encrypt(encode_root_keys(kept).view(), ad)
+                                      : seal_root_keys(unseal_key_, config.cluster_id, kept);
+  if (!blob.ok()) return blob.status();
+  COFFER_RETURN_IF_ERROR(write_retirement(store_, config, *blob, records_->revision));
   COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
   const int dropped = int(keys_.size()) - 1;
   keys_ = std::move(kept);

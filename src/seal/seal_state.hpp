@@ -146,10 +146,12 @@ class SealState {
   // caller must have rewrapped everything made under older ones first.
   // Writing seal/root takes the unseal key, which keyfile and shamir seals
   // hold while unsealed (checked to still open seal/root: a rekey on another
-  // server makes it stale). Returns how many generations were dropped (0:
-  // nothing to drop); kConflict "NotYet" inside the grace period,
-  // "UnsealKeyNotHeld" for pkcs11 or a stale key, "SealChanged" on a race.
-  Result<int> retire_generations(int64_t now, int64_t grace_seconds);
+  // server makes it stale), or for pkcs11 the HSM: `token`, opened by the
+  // caller, which must decrypt the current seal/root. Returns how many
+  // generations were dropped (0: nothing to drop); kConflict "NotYet" inside
+  // the grace period, "UnsealKeyNotHeld" without a usable key or token,
+  // "SealChanged" on a race.
+  Result<int> retire_generations(int64_t now, int64_t grace_seconds, Pkcs11Token* token = nullptr);
   // How many generations this server holds (1 once older ones are retired).
   int generations_held() const;
 

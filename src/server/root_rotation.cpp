@@ -36,11 +36,19 @@ Status rewrap_all(crypto::Keyring& keyring, vault::VaultRegistry& vaults, store:
 }  // namespace
 
 Status retire_old_root_generations(seal::SealState& seal, crypto::Keyring& keyring, vault::VaultRegistry& vaults,
-                                   store::Store& store, int64_t now) {
+                                   store::Store& store, int64_t now, const TokenOpener& open_token) {
   if (seal.generations_held() <= 1) return Status::Ok();
   api::RootRotation caught;
   COFFER_RETURN_IF_ERROR(rewrap_all(keyring, vaults, store, caught));
   auto dropped = seal.retire_generations(now, kRootRetirementGraceSeconds);
+  if (!dropped.ok() && dropped.status().reason() == "UnsealKeyNotHeld" && open_token) {
+    auto token = open_token();  // the HSM only once the grace period is over
+    if (!token.ok()) {
+      spdlog::warn("cannot retire old root key generations yet: {}", token.status().message());
+      return Status::Ok();
+    }
+    dropped = seal.retire_generations(now, kRootRetirementGraceSeconds, token->get());
+  }
   if (!dropped.ok()) {
     const std::string reason = dropped.status().reason();
     if (reason == "NotYet" || reason == "UnsealKeyNotHeld") return Status::Ok();  // later, or after a restart

@@ -11,10 +11,13 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <memory>
 
 #include "api/admin_routes.hpp"
 #include "common/status.hpp"
 #include "crypto/keyring.hpp"
+#include "seal/pkcs11_token.hpp"
 #include "seal/seal_state.hpp"
 #include "store/store.hpp"
 #include "vault/vault_registry.hpp"
@@ -33,9 +36,12 @@ inline constexpr int64_t kRootRetirementGraceSeconds = 3600;
 // The maintenance job (SEAL-SPEC.md §1.8 step 4): when this server holds
 // older generations, rewraps whatever is still under them (a vault made
 // meanwhile elsewhere) and, once the grace period after the last rotation
-// has passed as of `now`, drops them from the seal and from memory. A seal
-// whose unseal key this server does not hold (pkcs11) keeps them.
+// has passed as of `now`, drops them from the seal and from memory. A pkcs11
+// seal needs its HSM for that: `open_token` opens it (null: keyfile and
+// shamir, whose unseal key the server holds); while it cannot be opened the
+// generations stay, and the next run tries again.
+using TokenOpener = std::function<Result<std::unique_ptr<seal::Pkcs11Token>>()>;
 Status retire_old_root_generations(seal::SealState& seal, crypto::Keyring& keyring, vault::VaultRegistry& vaults,
-                                   store::Store& store, int64_t now);
+                                   store::Store& store, int64_t now, const TokenOpener& open_token = nullptr);
 
 }  // namespace coffer::server

@@ -113,7 +113,8 @@ enum class Served { kStopped, kSealed, kFailed };
 // a stop signal or an operator's seal; everything built here (keys, caches,
 // services) is gone when it returns. `first`: the first unseal since start.
 Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState& seal_state, SealGate& gate,
-                      Serving& serving, SystemClock& system_clock, uint16_t port, bool first) {
+                      Serving& serving, SystemClock& system_clock, uint16_t port, bool first,
+                      const TokenOpener& open_token) {
   const auto failed = [&](const Status& st) {
     fail(st);
     serving.shutdown();  // drains before the application goes
@@ -168,7 +169,7 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   maintenance.attach_certificates(job_certificates);
   maintenance.attach_vault_removal(job_vault_removal);
   maintenance.attach_job(
-      [&](int64_t now) { return retire_old_root_generations(seal_state, keyring, vaults, store, now); });
+      [&](int64_t now) { return retire_old_root_generations(seal_state, keyring, vaults, store, now, open_token); });
   auth::SignInThrottle sign_in_throttle;
   auth::ServicePrincipalRegistry principals(store, clock, identity->tenant_id, &sign_in_throttle);
   auth::Authorizer authorizer(identity->tenant_id, rbac, [&vaults](std::string_view name) {
@@ -323,9 +324,11 @@ int run_server(ServerConfig config) {
   if (config.authority.empty()) config.authority = "https://localhost:" + std::to_string(port);
   Serving serving(server, gate, signals);
   std::unique_ptr<HsmUnsealer> hsm;
+  TokenOpener open_token;  // pkcs11: the HSM again, for the retirement of old root key generations
   if (configured == seal::SealType::kPkcs11) {
     auto hsm_settings = hsm_options(config);
     if (!hsm_settings.ok()) return fail(hsm_settings.status());
+    open_token = [settings = *hsm_settings] { return seal::Pkcs11Token::open(settings); };
     hsm = std::make_unique<HsmUnsealer>(seal_state, std::move(*hsm_settings), [&gate] { gate.notify_unsealed(); });
   }
   if (seal_state.status().sealed) {
@@ -340,7 +343,8 @@ int run_server(ServerConfig config) {
   }
   hsm.reset();  // its work is done
   for (bool first = true;; first = false) {
-    const Served served = serve_unsealed(config, **store, seal_state, gate, serving, system_clock, port, first);
+    const Served served =
+        serve_unsealed(config, **store, seal_state, gate, serving, system_clock, port, first, open_token);
     if (served == Served::kFailed) return 1;
     if (served == Served::kStopped) break;
     spdlog::warn("coffer server SEALED by an operator: {}", configured == seal::SealType::kShamir

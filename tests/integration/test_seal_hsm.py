@@ -3,7 +3,8 @@ part), with SoftHSM2 in a token directory of the test's own: the seal key
 made by `coffer operator hsm-keygen`, the server unsealing itself at every
 start, staying sealed — with the reason in its seal status and AKV's 503 on
 every route — while the PIN is wrong or the token absent, and unsealing by
-itself once the token is back."""
+itself once the token is back. A root-key rotation needs no HSM, and the
+older generation is retired through the HSM an hour later."""
 import json
 import os
 import shutil
@@ -14,7 +15,7 @@ import unittest
 
 import requests
 
-from coffer_server import COFFER_BIN, SealedServer, credential
+from coffer_server import COFFER_BIN, SealedServer, admin, credential
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 
@@ -78,6 +79,25 @@ class HsmSealTest(unittest.TestCase):
         self.server.stop()
         self.start_unsealing()
         self.assertEqual(self.client().get_secret("kept").value, "behind the HSM")
+
+    def test_old_root_generations_are_retired_through_the_hsm(self):
+        self.server.cleanup()
+        self.server = SealedServer(seal="pkcs11", env=self.env, extra_args=["--test-clock"])
+        self.start_unsealing()
+        self.client().set_secret("kept", "across a rotation behind the HSM")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
+        rotated = subprocess.run([COFFER_BIN, "operator", "rotate-root", "--data-dir", self.server.data_dir],
+                                 capture_output=True, text=True, timeout=60, env=env)
+        self.assertEqual(rotated.returncode, 0, rotated.stderr)
+        self.assertEqual(json.loads(rotated.stdout)["activeGeneration"], 2)
+        admin(self.server, "POST", "/clock/advance", {"seconds": 600}).raise_for_status()
+        self.assertNotIn("retired", "".join(self.server.output), "not inside the hour after the rotation")
+        admin(self.server, "POST", "/clock/advance", {"seconds": 3600}).raise_for_status()
+        self.assertIn("retired 1 old root key generation(s)", "".join(self.server.output))
+        self.assertEqual(self.client().get_secret("kept").value, "across a rotation behind the HSM")
+        self.server.stop()
+        self.start_unsealing()  # seal/root, written again through the HSM, holds generation 2 alone
+        self.assertEqual(self.client().get_secret("kept").value, "across a rotation behind the HSM")
 
     def test_stays_sealed_while_the_pin_is_wrong_or_the_token_absent(self):
         self.start_unsealing()
