@@ -68,6 +68,10 @@ int Keyring::active_generation() const {
   return active_;
 }
 
+bool Keyring::under_active_generation(std::string_view wrapped) const {
+  return tagged_generation(wrapped) == active_generation();
+}
+
 Status Keyring::adopt(RootKeys keys, int active) {
   WriterLock lock(roots_mu_);
   for (auto& [g, key] : keys) {
@@ -82,12 +86,8 @@ Status Keyring::adopt(RootKeys keys, int active) {
 void Keyring::load_generations() {
   if (!load_generation_) return;
   auto loaded = load_generation_();
-  if (!loaded.ok()) return;  // e.g. on an event loop, where the seal cannot be read: keep what is held
-  WriterLock lock(roots_mu_);
-  for (auto& [g, key] : *loaded) {
-    if (key.size() == kAeadKeySize) roots_.insert_or_assign(g, std::move(key));
-  }
-  if (!loaded->empty()) active_ = std::max(active_, loaded->rbegin()->first);
+  // On an event loop, where the seal cannot be read, keep what is held.
+  if (loaded.ok() && !loaded->empty()) (void)adopt(std::move(*loaded), loaded->rbegin()->first);
 }
 
 void Keyring::retire_below(int generation) {
@@ -98,7 +98,9 @@ void Keyring::retire_below(int generation) {
 Result<std::string> Keyring::seal_under_root(std::string_view plaintext, std::string_view associated_data) {
   load_generations();  // wrap under the newest generation, even when another server made it
   ReaderLock lock(roots_mu_);
-  COFFER_ASSIGN_OR_RETURN(std::string blob, aead_seal(roots_.at(active_), plaintext, associated_data));
+  auto root = roots_.find(active_);
+  if (root == roots_.end()) return Status(Code::kInternal, "the active root key generation is not loaded");
+  COFFER_ASSIGN_OR_RETURN(std::string blob, aead_seal(root->second, plaintext, associated_data));
   return tag_generation(active_, std::move(blob));
 }
 
@@ -133,9 +135,7 @@ Result<std::string> Keyring::new_wrapped_kek(std::string_view owner) {
 }
 
 Result<std::string> Keyring::rewrap_kek(std::string_view owner, std::string_view wrapped_kek) {
-  if (generation_of(wrapped_kek) == active_generation() && tagged_generation(wrapped_kek) != 0) {
-    return std::string(wrapped_kek);
-  }
+  if (under_active_generation(wrapped_kek)) return std::string(wrapped_kek);
   COFFER_ASSIGN_OR_RETURN(SecureString vault_kek, kek(owner, wrapped_kek));
   return seal_under_root(vault_kek.view(), kek_ad(owner));
 }

@@ -70,6 +70,8 @@ class Keyring {
   // The generation a wrapped KEK or system blob names (1 for untagged ones).
   static int generation_of(std::string_view wrapped);
   int active_generation() const;
+  // True when `wrapped` names the active generation (an untagged blob never does).
+  bool under_active_generation(std::string_view wrapped) const;
   // Loads generations (rotation here or on another server) and makes
   // `active` the one new wraps use; `keys` must hold it unless already loaded.
   Status adopt(RootKeys keys, int active);

@@ -1,5 +1,7 @@
 #include "seal/seal_records.hpp"
 
+#include <functional>
+
 #include "common/record_codec.hpp"
 #include "crypto/aead.hpp"
 
@@ -71,17 +73,29 @@ Result<std::optional<SealRecords>> read_seal_records(store::Store& store) {
   return out;
 }
 
-Status write_seal_records(store::Store& store, const SealConfig& config, std::string_view root_blob,
-                          int64_t expected_revision) {
+namespace {
+
+// One transaction: seal/config compare-and-set at `expected_revision`, then
+// `rest`; a lost compare-and-set is kConflict "SealChanged".
+Status write_with_config(store::Store& store, const SealConfig& config, int64_t expected_revision,
+                         const std::function<Status(store::WriteTxn&)>& rest) {
   Status st = store.write([&](store::WriteTxn& txn) -> Status {
     COFFER_RETURN_IF_ERROR(txn.put_if(kConfigKey, encode_config(config), expected_revision));
-    return txn.put(kRootKey, root_blob);
+    return rest(txn);
   });
   if (st.code() == Code::kConflict) {
     return Status(Code::kConflict, "The seal was changed meanwhile (by another server?); nothing was written.",
                   "SealChanged");
   }
   return st;
+}
+
+}  // namespace
+
+Status write_seal_records(store::Store& store, const SealConfig& config, std::string_view root_blob,
+                          int64_t expected_revision) {
+  return write_with_config(store, config, expected_revision,
+                           [&](store::WriteTxn& txn) { return txn.put(kRootKey, root_blob); });
 }
 
 SecureString encode_root_keys(const RootKeys& keys) {
@@ -116,30 +130,18 @@ std::string upgrade_associated_data(const std::string& cluster_id, int generatio
 
 Status write_rotation(store::Store& store, const SealConfig& config, std::string_view upgrade_blob,
                       int64_t expected_revision) {
-  Status st = store.write([&](store::WriteTxn& txn) -> Status {
-    COFFER_RETURN_IF_ERROR(txn.put_if(kConfigKey, encode_config(config), expected_revision));
+  return write_with_config(store, config, expected_revision, [&](store::WriteTxn& txn) {
     return txn.put(upgrade_key(config.active_generation), upgrade_blob);
   });
-  if (st.code() == Code::kConflict) {
-    return Status(Code::kConflict, "The seal was changed meanwhile (by another server?); nothing was written.",
-                  "SealChanged");
-  }
-  return st;
 }
 
 Status write_retirement(store::Store& store, const SealConfig& config, std::string_view root_blob,
                         int64_t expected_revision) {
-  Status st = store.write([&](store::WriteTxn& txn) -> Status {
-    COFFER_RETURN_IF_ERROR(txn.put_if(kConfigKey, encode_config(config), expected_revision));
+  return write_with_config(store, config, expected_revision, [&](store::WriteTxn& txn) -> Status {
     COFFER_RETURN_IF_ERROR(txn.put(kRootKey, root_blob));
     for (int g = 2; g <= config.active_generation; ++g) COFFER_RETURN_IF_ERROR(txn.erase(upgrade_key(g)));
     return Status::Ok();
   });
-  if (st.code() == Code::kConflict) {
-    return Status(Code::kConflict, "The seal was changed meanwhile (by another server?); nothing was written.",
-                  "SealChanged");
-  }
-  return st;
 }
 
 Result<std::optional<std::string>> read_upgrade(store::Store& store, int generation) {

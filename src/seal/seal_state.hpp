@@ -122,7 +122,7 @@ class SealState {
 
   // The active generation's root key; kUnavailable while sealed.
   Result<SecureString> root_key() const;
-  // Every generation held, and the active one; kUnavailable while sealed.
+  // Every generation held; kUnavailable while sealed.
   Result<RootKeys> root_keys() const;
   int active_generation() const;
 

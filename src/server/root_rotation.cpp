@@ -15,7 +15,7 @@ Result<bool> reseal_record(store::Store& store, crypto::Keyring& keyring, std::s
   COFFER_RETURN_IF_ERROR(store.write([&](store::WriteTxn& txn) -> Status {
     changed = false;
     COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(record));
-    if (!entry || crypto::Keyring::generation_of(entry->value) == keyring.active_generation()) return Status::Ok();
+    if (!entry || keyring.under_active_generation(entry->value)) return Status::Ok();
     COFFER_ASSIGN_OR_RETURN(std::string resealed, keyring.reseal_system(entry->value, record));
     changed = true;
     return txn.put_if(record, resealed, entry->revision);

@@ -41,11 +41,12 @@ Result<std::string> Barrier::new_vault_kek(std::string_view vault_id) const {
   return keyring_->new_wrapped_kek(vault_id);
 }
 
-Result<std::optional<std::string>> Barrier::rewrap_vault_kek(std::string_view vault_id,
-                                                             std::string_view wrapped_kek) const {
-  COFFER_ASSIGN_OR_RETURN(std::string rewrapped, keyring_->rewrap_kek(vault_id, wrapped_kek));
-  if (rewrapped == wrapped_kek) return std::optional<std::string>();
-  return std::optional<std::string>(std::move(rewrapped));
+bool Barrier::vault_kek_current(std::string_view wrapped_kek) const {
+  return keyring_->under_active_generation(wrapped_kek);
+}
+
+Result<std::string> Barrier::rewrap_vault_kek(std::string_view vault_id, std::string_view wrapped_kek) const {
+  return keyring_->rewrap_kek(vault_id, wrapped_kek);
 }
 
 Result<Sealed> Barrier::seal(const VaultInfo& vault, const ObjectPlace& place, std::string_view plaintext) const {

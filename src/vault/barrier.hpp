@@ -43,9 +43,10 @@ class Barrier {
 
   // A fresh key-encryption key for a new vault, wrapped by the root key.
   Result<std::string> new_vault_kek(std::string_view vault_id) const;
-  // The vault's KEK wrapped under the active root key generation; nullopt
-  // when it already is (root-key rotation, crypto/keyring.hpp).
-  Result<std::optional<std::string>> rewrap_vault_kek(std::string_view vault_id, std::string_view wrapped_kek) const;
+  // Root-key rotation (crypto/keyring.hpp): whether a vault's KEK is wrapped
+  // under the active root key generation, and the KEK wrapped under it.
+  bool vault_kek_current(std::string_view wrapped_kek) const;
+  Result<std::string> rewrap_vault_kek(std::string_view vault_id, std::string_view wrapped_kek) const;
 
   Result<Sealed> seal(const VaultInfo& vault, const ObjectPlace& place, std::string_view plaintext) const;
   // kInternal when `sealed` was not sealed for this vault and place.

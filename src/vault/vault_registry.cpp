@@ -251,11 +251,9 @@ Result<std::size_t> VaultRegistry::rewrap_keks() {
   COFFER_ASSIGN_OR_RETURN(auto all, list_all());
   std::size_t rewrapped = 0;
   for (const VaultInfo& listed : all) {
-    COFFER_ASSIGN_OR_RETURN(auto needed, barrier_.rewrap_vault_kek(listed.id, listed.wrapped_kek));
-    if (!needed) continue;  // already under the active generation
+    if (barrier_.vault_kek_current(listed.wrapped_kek)) continue;
     COFFER_RETURN_IF_ERROR(rewrite(listed.name, [&](VaultInfo& v) -> Status {
-                             COFFER_ASSIGN_OR_RETURN(auto kek, barrier_.rewrap_vault_kek(v.id, v.wrapped_kek));
-                             if (kek) v.wrapped_kek = std::move(*kek);
+                             COFFER_ASSIGN_OR_RETURN(v.wrapped_kek, barrier_.rewrap_vault_kek(v.id, v.wrapped_kek));
                              return Status::Ok();
                            }).status());
     ++rewrapped;

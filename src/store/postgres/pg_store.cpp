@@ -40,8 +40,6 @@ std::chrono::milliseconds backoff(int attempt) {
   return std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(0, cap)(gen));
 }
 
-}  // namespace
-
 // pg_current_snapshot()'s text, "xmin:xmax:xip,…" (xid8 values).
 struct ParsedSnapshot {
   uint64_t xmin = 0, xmax = 0;
@@ -84,6 +82,8 @@ bool only_quiet_commits_between(const ParsedSnapshot& a, const ParsedSnapshot& b
   }
   return true;
 }
+
+}  // namespace
 
 // A fixed number of connection slots; a slot connects on first use and again
 // after its connection broke.
@@ -376,10 +376,23 @@ Status PgStore::read(const std::function<Status(ReadTxn&)>& fn) {
   return with_retries("read", [&](PgConnection& conn) { return read_attempt(this, conn, fn); });
 }
 
-Status PgStore::write(const std::function<Status(WriteTxn&)>& fn) {
+std::optional<Status> PgStore::refuse_write() const {
   if (!writers_) return Status(Code::kInternal, "store: opened read-only; writes are refused");
   if (CallbackScope::inside(this) || writers_->on_writer_thread()) return nested_call("write");
   if (waiting_forbidden()) return refused_wait();
+  return std::nullopt;
+}
+
+Status PgStore::run_batch(WriteBatch& batch) {
+  return with_retries("write", [&](PgConnection& conn) {
+    Attempt a = batch_write_attempt(this, conn, batch);
+    batch.retry = true;
+    return a;
+  });
+}
+
+Status PgStore::write(const std::function<Status(WriteTxn&)>& fn) {
+  if (auto refused = refuse_write()) return *refused;
   try {
     return writers_->submit(fn);
   } catch (const std::exception& e) {  // allocation or std::mutex failure (before queuing)
@@ -388,28 +401,18 @@ Status PgStore::write(const std::function<Status(WriteTxn&)>& fn) {
 }
 
 Status PgStore::write_uncached(const std::function<Status(WriteTxn&)>& fn) {
-  if (!writers_) return Status(Code::kInternal, "store: opened read-only; writes are refused");
-  if (CallbackScope::inside(this) || writers_->on_writer_thread()) return nested_call("write");
-  if (waiting_forbidden()) return refused_wait();
+  if (auto refused = refuse_write()) return *refused;
   const WriteFn* one[] = {&fn};
   WriteBatch batch(one);
   batch.on_xid = [this](uint64_t xid) { snapshots_->note_quiet(xid); };
-  const Status st = with_retries("write", [&](PgConnection& conn) {
-    Attempt a = batch_write_attempt(this, conn, batch);
-    batch.retry = true;
-    return a;
-  });
+  const Status st = run_batch(batch);
   return st.ok() ? batch.results[0] : st;
 }
 
 std::vector<Status> PgStore::commit_batch(std::span<const WriteFn* const> fns) {
   try {
     WriteBatch batch(fns);
-    const Status st = with_retries("write", [&](PgConnection& conn) {
-      Attempt a = batch_write_attempt(this, conn, batch);
-      batch.retry = true;
-      return a;
-    });
+    const Status st = run_batch(batch);
     if (!st.ok()) return std::vector<Status>(fns.size(), st);
     if (++commits_ % 1000 == 0) prune_commit_ids();
     for (std::size_t i = 0; i < fns.size(); ++i) {

@@ -80,6 +80,10 @@ class PgStore final : public Store {
   explicit PgStore(const PostgresOptions& options);
   // Runs `once` on pooled connections until it is done or the budget is spent.
   Status with_retries(const char* what, const std::function<Attempt(PgConnection&)>& once);
+  // Why a write() may not start here (read-only, nested, on an event loop); nullopt: it may.
+  std::optional<Status> refuse_write() const;
+  // All attempts at one batch (pg_transaction.hpp) on pooled connections.
+  Status run_batch(WriteBatch& batch);
   // The writer threads' work: one Status per callback.
   std::vector<Status> commit_batch(std::span<const WriteFn* const> fns);
   void prune_commit_ids();

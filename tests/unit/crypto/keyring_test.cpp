@@ -249,6 +249,17 @@ TEST(KeyringGenerations, AnUnknownGenerationIsAskedForOnce) {
   EXPECT_EQ(follows.open("vault-a", kek, payload, "ad")->view(), "fresh");
   EXPECT_EQ(asked, 1);
   EXPECT_EQ(follows.active_generation(), 2) << "new wraps follow the newest generation";
+  EXPECT_TRUE(follows.under_active_generation(kek));
+  EXPECT_FALSE(follows.under_active_generation(stale.seal_system("x", "ad").value().substr(7)))
+      << "an untagged blob is never under the active generation";
+}
+
+TEST(KeyringGenerations, AnActiveGenerationThatIsNotLoadedIsAnErrorNotACrash) {
+  Keyring::RootKeys only1;
+  only1.emplace(1, random_bytes(32));
+  Keyring ring(std::move(only1), 2);
+  EXPECT_EQ(ring.new_wrapped_kek("vault-a").status().code(), Code::kInternal);
+  EXPECT_EQ(ring.seal_system("x", "ad").status().code(), Code::kInternal);
 }
 
 }  // namespace
