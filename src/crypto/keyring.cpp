@@ -87,7 +87,9 @@ void Keyring::load_generations() {
   if (!load_generation_) return;
   auto loaded = load_generation_();
   // On an event loop, where the seal cannot be read, keep what is held.
-  if (loaded.ok() && !loaded->empty()) (void)adopt(std::move(*loaded), loaded->rbegin()->first);
+  if (!loaded.ok() || loaded->empty()) return;
+  const int newest = loaded->rbegin()->first;  // before the keys move
+  (void)adopt(std::move(*loaded), newest);
 }
 
 void Keyring::retire_below(int generation) {
