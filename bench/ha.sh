@@ -5,12 +5,13 @@
 #  3. GET and sets through two PostgreSQL replicas at once.
 # Prints requests/s, the ratios, database statements per request (pg_stat_statements) and CPU
 # per request of Coffer and of PostgreSQL (from /proc). Usage: bench/ha.sh [path/to/coffer]
-# (DURATION, CONNS, THREADS; TOP_STATEMENTS=1 also lists the statements of the PostgreSQL PUT run).
+# (DURATION, CONNS, THREADS, ROUNDS of the GET pair; TOP_STATEMENTS=1 also lists the statements of the PostgreSQL PUT run).
 set -euo pipefail
 COFFER=$(realpath "${1:-build/coffer}")
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
+ROUNDS=${ROUNDS:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/coffer-bench-ha.XXXXXX)
 chmod 711 "$work"
@@ -92,8 +93,16 @@ print(f'$label: {float($last_rps):>10.0f} req/s   coffer {($c1-$c0)/hz/n*1e6:6.1
 }
 
 echo "== wrk -t$THREADS -c$CONNS -d$DURATION"
-run "GET  sqlite" "$pid_sqlite" "$tok_sqlite" "https://dev.vault.localhost:$port_sqlite/secrets/bench?api-version=7.4"; get_sqlite=$last_rps
-run "GET  pg    " "$pid_pg1" "$tok_pg" "https://dev.vault.localhost:$port_pg1/secrets/bench?api-version=7.4"; get_pg=$last_rps
+# GET in ROUNDS alternating pairs: the machine's speed drifts by ±10 % between runs, so the ratio is
+# the median of the pairs' ratios (each pair measured back to back), and the rates are medians too.
+get_ratios=() get_sqlites=() get_pgs=()
+for round in $(seq "$ROUNDS"); do
+  run "GET  sqlite" "$pid_sqlite" "$tok_sqlite" "https://dev.vault.localhost:$port_sqlite/secrets/bench?api-version=7.4"; s=$last_rps
+  run "GET  pg    " "$pid_pg1" "$tok_pg" "https://dev.vault.localhost:$port_pg1/secrets/bench?api-version=7.4"; p=$last_rps
+  get_sqlites+=("$s") get_pgs+=("$p") get_ratios+=("$(/usr/bin/python3 -c "print($p/$s)")")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+get_sqlite=$(median "${get_sqlites[@]}") get_pg=$(median "${get_pgs[@]}") get_ratio=$(median "${get_ratios[@]}")
 run "PUT  sqlite" "$pid_sqlite" "$tok_sqlite" "https://dev.vault.localhost:$port_sqlite" "$here/put.lua"; put_sqlite=$last_rps
 [ -n "${TOP_STATEMENTS:-}" ] && psql -X -q -t "$dburl" -c "SELECT pg_stat_statements_reset()" > /dev/null
 run "PUT  pg    " "$pid_pg1" "$tok_pg" "https://dev.vault.localhost:$port_pg1" "$here/put.lua"; put_pg=$last_rps
@@ -122,6 +131,6 @@ echo "GET  2 replicas: $get_two req/s"
 echo "PUT  2 replicas: $put_two req/s"
 echo
 /usr/bin/python3 -c "
-print(f'GET  pg/sqlite : {$get_pg/$get_sqlite:.2f} x (goal >= 0.8)')
+print(f'GET  pg/sqlite : {$get_ratio:.2f} x (goal >= 0.8; median of $ROUNDS back-to-back pairs: ' + ', '.join(f'{r:.2f}' for r in [$(IFS=,; echo "${get_ratios[*]}")]) + ')')
 print(f'PUT  pg        : {$put_pg:.0f} durable sets/s (goal >= 3000); pg/sqlite {$put_pg/$put_sqlite:.2f} x')
 print(f'2 replicas/1   : GET {$get_two/$get_pg:.2f} x, PUT {$put_two/$put_pg:.2f} x (2 cores: no scaling to show)')"
