@@ -75,6 +75,31 @@ http::Response create_principal(const http::Request& req, const AdminContext& ct
   return json_response(201, o);
 }
 
+http::Response generate_recovery(const http::Request& req, const AdminContext& ctx) {
+  if (!ctx.generate_recovery) {
+    return error_response(Status(Code::kConflict,
+                                 "Recovery shares belong to an HSM (pkcs11) seal; this server's seal has none.",
+                                 "SealTypeMismatch"));
+  }
+  auto body = parse_json_object(req.body);
+  if (!body.ok()) return error_response(body.status());
+  auto shares = opt_int(*body, "secretShares");
+  auto threshold = opt_int(*body, "secretThreshold");
+  if (!shares.ok() || !threshold.ok() || !*shares || !*threshold || **shares < 1 || **shares > 255 || **threshold < 1 ||
+      **threshold > 255) {
+    return error_response(
+        bad_parameter("The body must be {\"secretShares\": N, \"secretThreshold\": K}, 1 <= K <= N <= 255."));
+  }
+  auto made = ctx.generate_recovery(int(**shares), int(**threshold));
+  if (!made.ok()) return error_response(made.status());
+  json::array keys;
+  for (const auto& k : made->keys) keys.emplace_back(k.view());
+  http::Response r = json_response(
+      200, json::object{{"keys", std::move(keys)}, {"keysetId", made->keyset_id}, {"n", **shares}, {"t", **threshold}});
+  r.sensitive = true;
+  return r;
+}
+
 http::Response advance_clock(const http::Request& req, const AdminContext& ctx) {
   auto body = parse_json_object(req.body);
   if (!body.ok()) return error_response(body.status());
@@ -183,6 +208,10 @@ std::optional<Operation> route_admin(const http::Request& req, const std::vector
                                              {"keksRewrapped", done->keks_rewrapped},
                                              {"recordsResealed", done->records_resealed}});
     });
+  }
+  if (s[0] == "recovery-keys" && s.size() == 1 && m == "POST") {
+    return admin_operation("RecoveryKeysGenerate", "recoveryKeys/generate/action", "/",
+                           [&] { return generate_recovery(req, ctx); });
   }
   if (s[0] == "clock" && s.size() == 2 && s[1] == "advance" && m == "POST" && ctx.test_clock) {
     return admin_operation("TestClockAdvance", "maintenance/action", "/", [&] { return advance_clock(req, ctx); });

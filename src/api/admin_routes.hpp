@@ -11,6 +11,10 @@
 //   DELETE /coffer/admin/service-principals/{id}     delete → 204
 //   POST   /coffer/admin/service-principals/{id}/reset-credential → new clientSecret
 //   POST   /coffer/admin/clock/advance {seconds}     test clock only: advance, run maintenance
+//   POST   /coffer/admin/seal                        seal this server → 204
+//   POST   /coffer/admin/rotate-root                 a new root key generation
+//   POST   /coffer/admin/recovery-keys {secretShares, secretThreshold}
+//                                                    pkcs11 seal: recovery shares, once → {keys, keysetId, n, t}
 #pragma once
 
 #include <optional>
@@ -31,6 +35,12 @@ struct RootRotation {
   std::size_t records_resealed = 0;  // server-wide records sealed under the root key
 };
 
+// Recovery shares just generated (seal/seal_state.hpp): shown once.
+struct RecoveryShares {
+  std::vector<SecureString> keys;
+  std::uint32_t keyset_id = 0;
+};
+
 struct AdminContext {
   vault::VaultRegistry& vaults;
   vault::VaultRemoval& removal;  // deletes a vault with its objects and the access granted on it
@@ -41,6 +51,8 @@ struct AdminContext {
   std::function<std::string(const std::string&)> vault_url;
   std::function<void()> request_seal;                 // empty: the seal route is off
   std::function<Result<RootRotation>()> rotate_root;  // empty: the rotation route is off
+  // (shares, threshold); empty: the server's seal has no recovery shares.
+  std::function<Result<RecoveryShares>(int, int)> generate_recovery;
 };
 
 // `segments` start after "coffer", "admin".

@@ -74,6 +74,8 @@ struct ApiServices {
   std::function<void()> request_seal = nullptr;
   // Rotates the root key (POST /coffer/admin/rotate-root); empty = route off.
   std::function<Result<RootRotation>()> rotate_root = nullptr;
+  // Makes a pkcs11 seal's recovery shares (POST /coffer/admin/recovery-keys); empty = none.
+  std::function<Result<RecoveryShares>(int, int)> generate_recovery = nullptr;
 };
 
 class Api {

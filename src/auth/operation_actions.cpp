@@ -135,6 +135,7 @@ constexpr std::array kTable = {
     OperationAction{"TestClockAdvance", "Coffer/maintenance/action", ScopeKind::kRoot},
     OperationAction{"Seal", "Coffer/seal/action", ScopeKind::kRoot},
     OperationAction{"RootKeyRotate", "Coffer/rootKey/rotate/action", ScopeKind::kRoot},
+    OperationAction{"RecoveryKeysGenerate", "Coffer/recoveryKeys/generate/action", ScopeKind::kRoot},
     OperationAction{"GroupList", "Coffer/groups/read", ScopeKind::kRoot},
     OperationAction{"GroupGet", "Coffer/groups/read", ScopeKind::kRoot},
     OperationAction{"GroupCreate", "Coffer/groups/write", ScopeKind::kRoot},

@@ -1,9 +1,10 @@
 // coffer operator init|unseal|seal-status|rekey: the seal of a running server
 // (SEAL-SPEC.md §1.4), over its unauthenticated /coffer/v1/sys routes —
 // they work while the server is sealed, when no credential can be checked.
-// coffer operator seal and rotate-root: authorized like the admin API (POST
-// /coffer/admin/seal and /coffer/admin/rotate-root with the CLI's
-// credentials; Coffer/seal/action, Coffer/rootKey/rotate/action).
+// coffer operator seal, rotate-root and generate-recovery: authorized like
+// the admin API (POST /coffer/admin/seal, /coffer/admin/rotate-root and
+// /coffer/admin/recovery-keys with the CLI's credentials; Coffer/seal/action,
+// Coffer/rootKey/rotate/action, Coffer/recoveryKeys/generate/action).
 // coffer operator hsm-keygen: creates the pkcs11 seal's key in a token,
 // directly through the module (no server).
 // The server is --address (default $COFFER_ADDR or https://localhost:8443),
@@ -84,6 +85,18 @@ Status run_rotate_root(const CliContext& ctx) {
   COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_admin(ctx));
   COFFER_ASSIGN_OR_RETURN(json::value answer, client.call("POST", "/coffer/admin/rotate-root", nullptr));
   print_result(ctx, answer);
+  return Status::Ok();
+}
+
+Status run_generate_recovery(const CliContext& ctx, const OperatorArgs& a) {
+  COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_admin(ctx));
+  json::value body = json::object{{"secretShares", a.shares}, {"secretThreshold", a.threshold}};
+  COFFER_ASSIGN_OR_RETURN(json::value answer, client.call("POST", "/coffer/admin/recovery-keys", &body));
+  print_result(ctx, answer);
+  std::cerr << "# These " << a.shares << " recovery shares are shown once. Any " << a.threshold
+            << " of them unseal the server after an operator sealed it, and rekey them; they never decrypt "
+               "anything without the HSM."
+            << std::endl;
   return Status::Ok();
 }
 
@@ -209,6 +222,14 @@ void add_operator_commands(CLI::App& app, CliContext& ctx) {
       "Make a new root key generation and rewrap every vault key under it (needs Coffer/rootKey/rotate/action).");
   on_run(rotate, ctx, [&ctx] { return run_rotate_root(ctx); });
 
+  CLI::App* recovery = op->add_subcommand(
+      "generate-recovery",
+      "HSM (pkcs11) seal: make its recovery shares, once; prints them (needs Coffer/recoveryKeys/generate/action).");
+  recovery->add_option("--key-shares", args->shares, "How many shares to make (default 5).")->check(CLI::Range(1, 255));
+  recovery->add_option("--key-threshold", args->threshold, "How many shares make a quorum (default 3).")
+      ->check(CLI::Range(1, 255));
+  on_run(recovery, ctx, [&ctx, args] { return run_generate_recovery(ctx, *args); });
+
   CLI::App* init =
       op->add_subcommand("init", "Initialize a server whose seal is 'shamir': prints the unseal shares once.");
   add_target_options(init, *args);
@@ -217,13 +238,15 @@ void add_operator_commands(CLI::App& app, CliContext& ctx) {
       ->check(CLI::Range(1, 255));
   on_run(init, ctx, [&ctx, args] { return run_init(ctx, *args); });
 
-  CLI::App* unseal = op->add_subcommand("unseal", "Hand in one unseal share (or reset the progress).");
+  CLI::App* unseal = op->add_subcommand(
+      "unseal", "Hand in one unseal share, or a recovery share of an HSM seal (or reset the progress).");
   add_target_options(unseal, *args);
   unseal->add_option("key", args->key, "The share, or '-' (the default) to read it from standard input.");
   unseal->add_flag("--reset", args->reset, "Drop the shares handed in so far.");
   on_run(unseal, ctx, [&ctx, args] { return run_unseal(ctx, *args); });
 
-  CLI::App* rekey = op->add_subcommand("rekey", "Replace the unseal shares (the quorum of current ones decides).");
+  CLI::App* rekey = op->add_subcommand(
+      "rekey", "Replace the unseal shares, or an HSM seal's recovery shares (the quorum of current ones decides).");
   rekey->require_subcommand(1);
   CLI::App* rekey_init = rekey->add_subcommand("init", "Start a rekey to N new shares, threshold K: prints its nonce.");
   add_target_options(rekey_init, *args);

@@ -134,11 +134,11 @@ struct Pkcs11Token::Impl {
   std::string key_label;
   std::mutex mu;
 
+  // No C_Logout: the login belongs to the application, not the session, so
+  // it would log out every other Pkcs11Token open on the same token (their
+  // key handles turn invalid). Closing the last session ends the login.
   ~Impl() {
-    if (module && session) {
-      module->f->C_Logout(session);
-      module->f->C_CloseSession(session);
-    }
+    if (module && session) module->f->C_CloseSession(session);
   }
 
   // Opens the token named `label` and logs in.

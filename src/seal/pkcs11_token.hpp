@@ -12,6 +12,7 @@
 // the token a few times per start).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -57,5 +58,9 @@ class Pkcs11Token {
   explicit Pkcs11Token(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Opens the configured token when called (the server's HSM settings); a
+// seal that needs the HSM only now and then opens it for that moment.
+using TokenOpener = std::function<Result<std::unique_ptr<Pkcs11Token>>()>;
 
 }  // namespace coffer::seal

@@ -10,14 +10,29 @@ namespace {
 
 constexpr std::string_view kConfigKey = kSealConfigKey;
 constexpr std::string_view kRootKey = "seal/root";
+constexpr std::string_view kRecoveryKey = "seal/recovery";
 
-enum ConfigField : uint8_t { kVersion = 1, kClusterId, kType, kShares, kThreshold, kKeysetId, kGeneration, kRotatedAt };
+enum ConfigField : uint8_t {
+  kVersion = 1,
+  kClusterId,
+  kType,
+  kShares,
+  kThreshold,
+  kKeysetId,
+  kGeneration,
+  kRotatedAt,
+  kRecoveryShares,
+  kRecoveryThreshold,
+  kRecoveryKeysetId,
+};
 
 std::string encode_config(const SealConfig& c) {
   RecordWriter w;
   w.i64(kVersion, 1).bytes(kClusterId, c.cluster_id).bytes(kType, seal_type_name(c.type));
   w.i64(kShares, c.shares).i64(kThreshold, c.threshold).i64(kKeysetId, c.keyset_id);
   w.i64(kGeneration, c.active_generation).i64(kRotatedAt, c.rotated_at);
+  w.i64(kRecoveryShares, c.recovery_shares).i64(kRecoveryThreshold, c.recovery_threshold);
+  w.i64(kRecoveryKeysetId, c.recovery_keyset_id);
   return w.take();
 }
 
@@ -41,6 +56,9 @@ Result<SealConfig> decode_config(std::string_view data) {
   c.keyset_id = std::uint32_t(r->i64(kKeysetId));
   c.active_generation = int(r->i64(kGeneration, 1));
   c.rotated_at = r->i64(kRotatedAt, 0);
+  c.recovery_shares = int(r->i64(kRecoveryShares, 0));
+  c.recovery_threshold = int(r->i64(kRecoveryThreshold, 0));
+  c.recovery_keyset_id = std::uint32_t(r->i64(kRecoveryKeysetId, 0));
   return c;
 }
 
@@ -48,6 +66,10 @@ Result<SealConfig> decode_config(std::string_view data) {
 
 std::string root_associated_data(const std::string& cluster_id) {
   return "coffer/seal/v1/" + cluster_id + "/seal/root";
+}
+
+std::string recovery_associated_data(const std::string& cluster_id) {
+  return "coffer/seal/v1/" + cluster_id + "/seal/recovery";
 }
 
 const char* seal_type_name(SealType type) {
@@ -66,8 +88,10 @@ Result<std::optional<SealRecords>> read_seal_records(store::Store& store) {
     if (!config) return Status::Ok();
     COFFER_ASSIGN_OR_RETURN(auto root, txn.get(kRootKey));
     if (!root) return Status(Code::kInternal, "seal/config exists without seal/root");
+    COFFER_ASSIGN_OR_RETURN(auto recovery, txn.get(kRecoveryKey));
     COFFER_ASSIGN_OR_RETURN(SealConfig c, decode_config(config->value));
-    out = SealRecords{std::move(c), std::move(root->value), config->revision};
+    out = SealRecords{std::move(c), std::move(root->value), recovery ? std::move(recovery->value) : std::string(),
+                      config->revision};
     return Status::Ok();
   }));
   return out;
@@ -96,6 +120,12 @@ Status write_seal_records(store::Store& store, const SealConfig& config, std::st
                           int64_t expected_revision) {
   return write_with_config(store, config, expected_revision,
                            [&](store::WriteTxn& txn) { return txn.put(kRootKey, root_blob); });
+}
+
+Status write_recovery(store::Store& store, const SealConfig& config, std::string_view recovery_blob,
+                      int64_t expected_revision) {
+  return write_with_config(store, config, expected_revision,
+                           [&](store::WriteTxn& txn) { return txn.put(kRecoveryKey, recovery_blob); });
 }
 
 SecureString encode_root_keys(const RootKeys& keys) {

@@ -6,6 +6,10 @@
 // from another cluster or record never opens. Neither holds a key in clear.
 // Both are written together, compare-and-set on the config's revision, so a
 // crash or a racing replica leaves the old pair or the new one, never a mix.
+// A pkcs11 seal may add "seal/recovery": the recovery key R (32 bytes),
+// encrypted by the HSM with associated data "coffer/seal/v1/<cluster_id>/
+// seal/recovery"; R is split into recovery shares, which authorize (they
+// never decrypt the root keys: SEAL-SPEC.md §1.6).
 // A root-key rotation adds "seal/root-upgrade/<g>": generation g encrypted
 // under generation g-1 (associated data naming cluster and record), written
 // with the config that makes g active — so a server holding g-1 reaches g
@@ -35,6 +39,10 @@ struct SealConfig {
   std::uint32_t keyset_id = 0;  // shamir: the set the current shares belong to
   int active_generation = 1;
   int64_t rotated_at = 0;  // Unix seconds of the last root-key rotation (0: never)
+  // pkcs11: the recovery shares (0 of 0 while none were generated).
+  int recovery_shares = 0;
+  int recovery_threshold = 0;
+  std::uint32_t recovery_keyset_id = 0;
 };
 
 // Generation → root key (32 bytes). Wiped when dropped.
@@ -42,8 +50,9 @@ using RootKeys = std::map<int, SecureString>;
 
 struct SealRecords {
   SealConfig config;
-  std::string root_blob;  // AEAD(U, encoded RootKeys)
-  int64_t revision = 0;   // of seal/config, for compare-and-set
+  std::string root_blob;      // AEAD(U, encoded RootKeys)
+  std::string recovery_blob;  // seal/recovery; empty when absent
+  int64_t revision = 0;       // of seal/config, for compare-and-set
 };
 
 // The config's key: a server watches it (Store::watch) to notice rotations cheaply.
@@ -65,6 +74,12 @@ Status write_rotation(store::Store& store, const SealConfig& config, std::string
 // entries 2..active go, compare-and-set on the config as above.
 Status write_retirement(store::Store& store, const SealConfig& config, std::string_view root_blob,
                         int64_t expected_revision);
+// Recovery shares (re)issued: `config` (its recovery fields) compare-and-set,
+// and seal/recovery, in one transaction. kConflict "SealChanged" as above.
+Status write_recovery(store::Store& store, const SealConfig& config, std::string_view recovery_blob,
+                      int64_t expected_revision);
+// The associated data of seal/recovery for `cluster_id`.
+std::string recovery_associated_data(const std::string& cluster_id);
 // seal/root-upgrade/<generation>; nullopt when absent.
 Result<std::optional<std::string>> read_upgrade(store::Store& store, int generation);
 // Generation `generation`'s key encrypted under the one before it, and back.

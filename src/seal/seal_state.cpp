@@ -32,6 +32,34 @@ Result<bool> holds_data(store::Store& store) {
   return found;
 }
 
+// The share set a seal takes: {threshold, key set}; {0, 0} for none.
+std::pair<int, std::uint32_t> share_set(const SealConfig& c) {
+  if (c.type == SealType::kShamir) return {c.threshold, c.keyset_id};
+  if (c.type == SealType::kPkcs11) return {c.recovery_threshold, c.recovery_keyset_id};
+  return {0, 0};
+}
+
+Status check_counts(int shares, int threshold) {
+  if (!(shares == 1 && threshold == 1) && (threshold < 2 || shares > 255 || threshold > shares)) {
+    return bad_parameter("Shares must satisfy 2 <= threshold <= shares <= 255 (or 1 of 1).");
+  }
+  return Status::Ok();
+}
+
+std::vector<SecureString> encode_shares(std::uint32_t keyset_id, const std::vector<crypto::shamir::Share>& parts) {
+  std::vector<SecureString> out;
+  for (const auto& p : parts) out.push_back(crypto::shamir::encode(keyset_id, p));
+  return out;
+}
+
+Status invalid_shares(SealType type) {
+  return Status(Code::kBadParameter,
+                type == SealType::kPkcs11
+                    ? "Invalid shares: the combined key is not this server's recovery key; progress is back to 0."
+                    : "Invalid shares: the combined key does not open the root keys; progress is back to 0.",
+                "InvalidShares");
+}
+
 Status refuse_if_holds_data(store::Store& store) {
   COFFER_ASSIGN_OR_RETURN(bool data, holds_data(store));
   if (!data) return Status::Ok();
@@ -59,10 +87,12 @@ SealStatus SealState::status() const {
   s.sealed = keys_.empty();
   s.last_error = last_error_;
   if (!records_) return s;
-  s.type = records_->config.type;
-  s.shares = records_->config.shares;
-  s.threshold = records_->config.threshold;
-  s.keyset_id = records_->config.keyset_id;
+  const SealConfig& c = records_->config;
+  s.type = c.type;
+  s.recovery_seal = c.type == SealType::kPkcs11;
+  s.shares = s.recovery_seal ? c.recovery_shares : c.shares;
+  s.threshold = s.recovery_seal ? c.recovery_threshold : c.threshold;
+  s.keyset_id = s.recovery_seal ? c.recovery_keyset_id : c.keyset_id;
   s.cluster_id = records_->config.cluster_id;
   const bool expired = !parts_.empty() && clock_.now() - last_part_at_ > kProgressTimeoutSeconds;
   s.progress = expired ? 0 : int(parts_.size());
@@ -192,53 +222,120 @@ Result<std::vector<SecureString>> SealState::init_shamir(int shares, int thresho
   keys_ = std::move(keys);
   unseal_key_ = unseal_key;
   drop_progress_locked();
-  std::vector<SecureString> out;
-  for (const auto& p : parts) out.push_back(crypto::shamir::encode(keyset_id, p));
-  return out;
+  return encode_shares(keyset_id, parts);
 }
 
-Status SealState::submit_share(std::string_view share_text) {
-  MutexLock lock(mu_);
+Result<std::pair<int, std::uint32_t>> SealState::share_set_locked() const {
   if (!records_) {
     return Status(Code::kConflict, "This server is not initialized: run 'coffer operator init'.", "NotInitialized");
   }
-  if (records_->config.type != SealType::kShamir) {
-    return Status(Code::kConflict, "This server is not sealed with Shamir shares.", "SealTypeMismatch");
+  const auto set = share_set(records_->config);
+  if (set.first > 0) return set;
+  if (records_->config.type == SealType::kPkcs11) {
+    return Status(Code::kConflict,
+                  "This server has no recovery shares: generate them with 'coffer operator generate-recovery'.",
+                  "NoRecoveryKeys");
   }
+  return Status(Code::kConflict, "This server's seal (keyfile) takes no shares.", "SealTypeMismatch");
+}
+
+Result<crypto::shamir::Share> SealState::decode_share(std::string_view share_text, std::uint32_t keyset_id) {
+  COFFER_ASSIGN_OR_RETURN(auto decoded, crypto::shamir::decode(share_text, kKeySize));
+  if (decoded.keyset_id != keyset_id) {
+    return bad_parameter("That share belongs to key set " + std::to_string(decoded.keyset_id) +
+                         "; the current key set is " + std::to_string(keyset_id) + ".");
+  }
+  return std::move(decoded.share);
+}
+
+Status SealState::prove_recovery_locked(const SecureString& recovery_key, Pkcs11Token& token) const {
+  auto stored = token.decrypt(records_->recovery_blob, recovery_associated_data(records_->config.cluster_id));
+  if (!stored.ok()) {
+    return Status(Code::kConflict, "The HSM key does not open seal/recovery: " + stored.status().message(),
+                  "RecoveryUnreadable");
+  }
+  if (!constant_time_equal(stored->view(), recovery_key.view())) return invalid_shares(SealType::kPkcs11);
+  return Status::Ok();
+}
+
+Status SealState::submit_share(std::string_view share_text, const TokenOpener& open_token) {
+  MutexLock lock(mu_);
+  COFFER_ASSIGN_OR_RETURN(auto set, share_set_locked());
   if (!keys_.empty()) return Status::Ok();  // already unsealed: nothing to do
   if (!parts_.empty() && clock_.now() - last_part_at_ > kProgressTimeoutSeconds) drop_progress_locked();
-  COFFER_ASSIGN_OR_RETURN(auto decoded, crypto::shamir::decode(share_text, kKeySize));
-  if (decoded.keyset_id != records_->config.keyset_id) {
+  auto decoded = decode_share(share_text, set.second);
+  if (!decoded.ok() && decoded.status().code() == Code::kBadParameter) {
     // Another server may have rekeyed since this one read the seal: look again before refusing.
     COFFER_ASSIGN_OR_RETURN(auto current, read_seal_records(store_));
-    if (current && current->config.keyset_id != records_->config.keyset_id) {
+    if (current && share_set(current->config) != set) {
       records_ = std::move(current);
       drop_progress_locked();
+      COFFER_ASSIGN_OR_RETURN(set, share_set_locked());
+      decoded = decode_share(share_text, set.second);
     }
   }
-  if (decoded.keyset_id != records_->config.keyset_id) {
-    return bad_parameter("That share belongs to key set " + std::to_string(decoded.keyset_id) +
-                         "; the current key set is " + std::to_string(records_->config.keyset_id) + ".");
-  }
+  if (!decoded.ok()) return decoded.status();
   for (const auto& p : parts_) {
-    if (p.x == decoded.share.x && constant_time_equal(p.y.view(), decoded.share.y.view())) return Status::Ok();
+    if (p.x == decoded->x && constant_time_equal(p.y.view(), decoded->y.view())) return Status::Ok();
   }
   if (parts_.empty()) nonce_ = crypto::new_guid();
-  parts_.push_back(std::move(decoded.share));
+  parts_.push_back(std::move(*decoded));
   last_part_at_ = clock_.now();
-  if (int(parts_.size()) < records_->config.threshold) return Status::Ok();
+  if (int(parts_.size()) < set.first) return Status::Ok();
   // At the threshold the parts are dropped whether they work or not.
-  auto unseal_key = crypto::shamir::combine(parts_);
+  auto combined = crypto::shamir::combine(parts_);
   drop_progress_locked();
-  Status st = unseal_key.ok() ? open_locked(*unseal_key) : unseal_key.status();
-  if (!st.ok()) {
-    last_error_ = "invalid shares: they do not open the root keys";
-    return Status(Code::kBadParameter,
-                  "Invalid shares: the combined key does not open the root keys; progress "
-                  "is back to 0.",
-                  "InvalidShares");
+  const SealType type = records_->config.type;
+  if (type == SealType::kShamir) {
+    if (!combined.ok() || !open_locked(*combined).ok()) {
+      last_error_ = "invalid shares: they do not open the root keys";
+      return invalid_shares(type);
+    }
+    return Status::Ok();
   }
-  return Status::Ok();
+  // pkcs11: the recovery key authorizes; the HSM opens the root keys.
+  auto token = open_token ? open_token() : Result<std::unique_ptr<Pkcs11Token>>(Status(Code::kUnavailable, "none"));
+  if (!token.ok()) {
+    last_error_ = "the HSM cannot be reached: " + token.status().message();
+    return Status(Code::kUnavailable,
+                  "The HSM cannot be reached (" + token.status().message() + "); progress is back to 0.",
+                  "HsmUnavailable");
+  }
+  if (Status proven = combined.ok() ? prove_recovery_locked(*combined, **token) : invalid_shares(type); !proven.ok()) {
+    last_error_ = "invalid recovery shares";
+    return proven;
+  }
+  Status st = open_with_token_locked(**token);
+  if (!st.ok()) last_error_ = st.message();
+  return st;
+}
+
+Result<std::vector<SecureString>> SealState::generate_recovery(int shares, int threshold, Pkcs11Token& token) {
+  COFFER_RETURN_IF_ERROR(check_counts(shares, threshold));
+  const SecureString recovery_key = crypto::random_bytes(kKeySize);
+  COFFER_ASSIGN_OR_RETURN(auto parts, crypto::shamir::split(recovery_key.view(), shares, threshold));
+  MutexLock lock(mu_);
+  if (!records_ || records_->config.type != SealType::kPkcs11) {
+    return Status(Code::kConflict, "Recovery shares belong to an HSM (pkcs11) seal.", "SealTypeMismatch");
+  }
+  if (keys_.empty()) return Status(Code::kConflict, "Unseal the server first.", "Sealed");
+  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));  // another server may have made them
+  if (!records_) return Status(Code::kInternal, "seal/config vanished");
+  if (records_->config.recovery_threshold > 0) {
+    return Status(Code::kConflict,
+                  "This server has recovery shares already; a quorum of them replaces them through "
+                  "'coffer operator rekey'.",
+                  "RecoveryKeysExist");
+  }
+  SealConfig config = records_->config;
+  config.recovery_shares = shares;
+  config.recovery_threshold = threshold;
+  config.recovery_keyset_id = random_u32();
+  COFFER_ASSIGN_OR_RETURN(std::string blob,
+                          token.encrypt(recovery_key.view(), recovery_associated_data(config.cluster_id)));
+  COFFER_RETURN_IF_ERROR(write_recovery(store_, config, blob, records_->revision));
+  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+  return encode_shares(config.recovery_keyset_id, parts);
 }
 
 SealState::RekeyStatus SealState::rekey_status() const {
@@ -248,7 +345,7 @@ SealState::RekeyStatus SealState::rekey_status() const {
   st.nonce = rekey_nonce_;
   st.progress = int(rekey_parts_.size());
   st.verifying = pending_config_.has_value();
-  st.threshold = st.verifying ? pending_config_->threshold : records_ ? records_->config.threshold : 0;
+  st.threshold = share_set(st.verifying ? *pending_config_ : records_ ? records_->config : SealConfig{}).first;
   st.new_shares = rekey_shares_;
   st.new_threshold = rekey_threshold_;
   st.verify = rekey_verify_;
@@ -266,14 +363,10 @@ void SealState::rekey_clear_locked() {
 }
 
 Result<SealState::RekeyStatus> SealState::rekey_start(int shares, int threshold, bool verify) {
-  if (!(shares == 1 && threshold == 1) && (threshold < 2 || shares > 255 || threshold > shares)) {
-    return bad_parameter("Shares must satisfy 2 <= threshold <= shares <= 255 (or 1 of 1).");
-  }
+  COFFER_RETURN_IF_ERROR(check_counts(shares, threshold));
   {
     MutexLock lock(mu_);
-    if (!records_ || records_->config.type != SealType::kShamir) {
-      return Status(Code::kConflict, "Only a server sealed with Shamir shares can be rekeyed.", "SealTypeMismatch");
-    }
+    COFFER_RETURN_IF_ERROR(share_set_locked().status());
     if (keys_.empty()) return Status(Code::kConflict, "Unseal the server before rekeying it.", "Sealed");
     if (!rekey_nonce_.empty()) {
       return Status(Code::kConflict, "A rekey is already in progress; cancel it first.", "RekeyInProgress");
@@ -292,7 +385,8 @@ void SealState::rekey_cancel() {
   rekey_clear_locked();
 }
 
-Result<std::vector<SecureString>> SealState::rekey_submit(std::string_view nonce, std::string_view share_text) {
+Result<std::vector<SecureString>> SealState::rekey_submit(std::string_view nonce, std::string_view share_text,
+                                                          const TokenOpener& open_token) {
   MutexLock lock(mu_);
   if (rekey_nonce_.empty()) return Status(Code::kConflict, "No rekey is in progress.", "NoRekey");
   if (pending_config_) {
@@ -301,51 +395,67 @@ Result<std::vector<SecureString>> SealState::rekey_submit(std::string_view nonce
   if (!constant_time_equal(nonce, rekey_nonce_)) {
     return bad_parameter("The nonce does not name the rekey in progress.");
   }
-  COFFER_ASSIGN_OR_RETURN(auto decoded, crypto::shamir::decode(share_text, kKeySize));
-  if (decoded.keyset_id != records_->config.keyset_id) {
-    return bad_parameter("That share belongs to key set " + std::to_string(decoded.keyset_id) +
-                         "; the current key set is " + std::to_string(records_->config.keyset_id) + ".");
-  }
+  COFFER_ASSIGN_OR_RETURN(auto set, share_set_locked());
+  COFFER_ASSIGN_OR_RETURN(auto decoded, decode_share(share_text, set.second));
   for (const auto& p : rekey_parts_) {
-    if (p.x == decoded.share.x && constant_time_equal(p.y.view(), decoded.share.y.view())) {
-      return std::vector<SecureString>{};
-    }
+    if (p.x == decoded.x && constant_time_equal(p.y.view(), decoded.y.view())) return std::vector<SecureString>{};
   }
-  rekey_parts_.push_back(std::move(decoded.share));
-  if (int(rekey_parts_.size()) < records_->config.threshold) return std::vector<SecureString>{};
-  auto unseal_key = crypto::shamir::combine(rekey_parts_);
+  rekey_parts_.push_back(std::move(decoded));
+  if (int(rekey_parts_.size()) < set.first) return std::vector<SecureString>{};
+  auto combined = crypto::shamir::combine(rekey_parts_);
   rekey_parts_.clear();
-  // The quorum is proven when the combined key opens the root keys now stored.
-  auto proven = unseal_key.ok() ? open_root_keys(*unseal_key, records_->config.cluster_id, records_->root_blob)
-                                : Result<RootKeys>(unseal_key.status());
-  if (!proven.ok()) {
-    return Status(Code::kBadParameter,
-                  "Invalid shares: the combined key does not open the root keys; progress "
-                  "is back to 0.",
-                  "InvalidShares");
-  }
+  SealConfig config = records_->config;
+  const bool recovery = config.type == SealType::kPkcs11;
   SecureString new_key = crypto::random_bytes(kKeySize);
   COFFER_ASSIGN_OR_RETURN(auto parts, crypto::shamir::split(new_key.view(), rekey_shares_, rekey_threshold_));
-  SealConfig config = records_->config;
-  config.shares = rekey_shares_;
-  config.threshold = rekey_threshold_;
-  config.keyset_id = random_u32();
-  while (config.keyset_id == records_->config.keyset_id) config.keyset_id = random_u32();
-  COFFER_ASSIGN_OR_RETURN(std::string blob, seal_root_keys(new_key, config.cluster_id, *proven));
-  std::vector<SecureString> out;
-  for (const auto& p : parts) out.push_back(crypto::shamir::encode(config.keyset_id, p));
+  std::uint32_t keyset_id = random_u32();
+  while (keyset_id == set.second) keyset_id = random_u32();
+  Result<std::string> blob = Status(Code::kInternal, "unset");
+  if (recovery) {
+    // The quorum is proven when the combined key is the recovery key the HSM keeps encrypted.
+    auto token = open_token ? open_token() : Result<std::unique_ptr<Pkcs11Token>>(Status(Code::kUnavailable, "none"));
+    if (!token.ok()) {
+      return Status(Code::kUnavailable,
+                    "The HSM cannot be reached (" + token.status().message() + "); progress is back to 0.",
+                    "HsmUnavailable");
+    }
+    COFFER_RETURN_IF_ERROR(combined.ok() ? prove_recovery_locked(*combined, **token) : invalid_shares(config.type));
+    config.recovery_shares = rekey_shares_;
+    config.recovery_threshold = rekey_threshold_;
+    config.recovery_keyset_id = keyset_id;
+    blob = (*token)->encrypt(new_key.view(), recovery_associated_data(config.cluster_id));
+  } else {
+    // The quorum is proven when the combined key opens the root keys now stored.
+    auto proven = combined.ok() ? open_root_keys(*combined, config.cluster_id, records_->root_blob)
+                                : Result<RootKeys>(combined.status());
+    if (!proven.ok()) return invalid_shares(config.type);
+    config.shares = rekey_shares_;
+    config.threshold = rekey_threshold_;
+    config.keyset_id = keyset_id;
+    blob = seal_root_keys(new_key, config.cluster_id, *proven);
+  }
+  if (!blob.ok()) return blob.status();
+  std::vector<SecureString> out = encode_shares(keyset_id, parts);
   if (rekey_verify_) {  // nothing is written until the new shares come back
     pending_key_ = std::move(new_key);
     pending_config_ = config;
-    pending_blob_ = std::move(blob);
+    pending_blob_ = std::move(*blob);
     rekey_nonce_ = crypto::new_guid();
     return out;
   }
-  COFFER_RETURN_IF_ERROR(write_seal_records(store_, config, blob, records_->revision));
-  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
-  unseal_key_ = std::move(new_key);
+  COFFER_RETURN_IF_ERROR(write_rekeyed_locked(config, *blob));
+  if (!recovery) unseal_key_ = std::move(new_key);
   rekey_clear_locked();
   return out;
+}
+
+Status SealState::write_rekeyed_locked(const SealConfig& config, const std::string& blob) {
+  COFFER_RETURN_IF_ERROR(config.type == SealType::kPkcs11
+                             ? write_recovery(store_, config, blob, records_->revision)
+                             : write_seal_records(store_, config, blob, records_->revision));
+  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+  if (!records_) return Status(Code::kInternal, "seal/config vanished");
+  return Status::Ok();
 }
 
 Result<bool> SealState::rekey_verify(std::string_view nonce, std::string_view share_text) {
@@ -354,27 +464,27 @@ Result<bool> SealState::rekey_verify(std::string_view nonce, std::string_view sh
   if (!constant_time_equal(nonce, rekey_nonce_)) {
     return bad_parameter("The nonce does not name the verification in progress.");
   }
+  const auto set = share_set(*pending_config_);
   COFFER_ASSIGN_OR_RETURN(auto decoded, crypto::shamir::decode(share_text, kKeySize));
-  if (decoded.keyset_id != pending_config_->keyset_id) {
-    return bad_parameter("Verification takes the new shares (key set " + std::to_string(pending_config_->keyset_id) +
+  if (decoded.keyset_id != set.second) {
+    return bad_parameter("Verification takes the new shares (key set " + std::to_string(set.second) +
                          "), not key set " + std::to_string(decoded.keyset_id) + ".");
   }
   for (const auto& p : rekey_parts_) {
     if (p.x == decoded.share.x && constant_time_equal(p.y.view(), decoded.share.y.view())) return false;
   }
   rekey_parts_.push_back(std::move(decoded.share));
-  if (int(rekey_parts_.size()) < pending_config_->threshold) return false;
+  if (int(rekey_parts_.size()) < set.first) return false;
   auto combined = crypto::shamir::combine(rekey_parts_);
   rekey_parts_.clear();
   if (!combined.ok() || !constant_time_equal(combined->view(), pending_key_.view())) {
     return Status(Code::kBadParameter,
-                  "Invalid shares: they do not rebuild the new unseal key; verification is "
+                  "Invalid shares: they do not rebuild the new key; verification is "
                   "back to 0.",
                   "InvalidShares");
   }
-  COFFER_RETURN_IF_ERROR(write_seal_records(store_, *pending_config_, pending_blob_, records_->revision));
-  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
-  unseal_key_ = std::move(pending_key_);
+  COFFER_RETURN_IF_ERROR(write_rekeyed_locked(*pending_config_, pending_blob_));
+  if (records_->config.type != SealType::kPkcs11) unseal_key_ = std::move(pending_key_);
   rekey_clear_locked();
   return true;
 }

@@ -13,7 +13,11 @@
 //    seal/root — if not, progress returns to 0 ("invalid shares").
 //  - pkcs11: the root keys are encrypted by an AES key inside an HSM
 //    (Pkcs11Token); the server unseals itself at start. A store that was
-//    never initialized is initialized then, with a new root key.
+//    never initialized is initialized then, with a new root key. Recovery
+//    shares (SEAL-SPEC.md §1.6), once generated, split a recovery key kept
+//    encrypted by the HSM: they never open the root keys, but a quorum of
+//    them unseals a server sealed by an operator (with the HSM) and rekeys
+//    them. Shares are handed in as for shamir.
 // seal() wipes the keys. Shares and keys are kept in wiping buffers and never
 // logged. Thread-safe.
 #pragma once
@@ -39,10 +43,11 @@ struct SealStatus {
   bool initialized = false;
   bool sealed = true;
   SealType type = SealType::kKeyfile;
-  int shares = 0;     // N (shamir)
-  int threshold = 0;  // K (shamir)
-  int progress = 0;   // shares handed in so far
-  std::string nonce;  // of the unseal attempt in progress; empty when none
+  bool recovery_seal = false;  // pkcs11: shares, threshold and keyset_id are the recovery shares'
+  int shares = 0;              // N (shamir, or recovery shares; 0: none)
+  int threshold = 0;           // K
+  int progress = 0;            // shares handed in so far
+  std::string nonce;           // of the unseal attempt in progress; empty when none
   std::uint32_t keyset_id = 0;
   std::string cluster_id;
   std::string last_error;  // why the last attempt failed; never a secret
@@ -79,21 +84,34 @@ class SealState {
   // written under a key file before seals existed.
   Result<std::vector<SecureString>> init_shamir(int shares, int threshold);
 
-  // shamir: hands in one share. kBadParameter for a malformed share, a share of
-  // another key set (named), or — at the threshold — shares that do not open
-  // the root keys (progress back to 0). OK when counted (or a duplicate) or
-  // when it completed the unseal; status() tells which.
-  Status submit_share(std::string_view share_text);
+  // pkcs11, while unsealed: draws a recovery key, stores it encrypted by
+  // `token` (seal/recovery) and returns its N shares — the only time they are
+  // shown. kConflict "RecoveryKeysExist" once there are some (a recovery
+  // rekey replaces them), "SealTypeMismatch" for another model, "Sealed".
+  Result<std::vector<SecureString>> generate_recovery(int shares, int threshold, Pkcs11Token& token);
+
+  // Hands in one share: an unseal share (shamir) or a recovery share
+  // (pkcs11, after an operator sealed the server; `open_token` reaches the
+  // HSM at the threshold, where the recovery key must match seal/recovery
+  // and the HSM then opens the root keys). kBadParameter for a malformed
+  // share, a share of another key set (named), or — at the threshold —
+  // shares that do not prove the quorum (progress back to 0). OK when
+  // counted (or a duplicate) or when it completed the unseal; status()
+  // tells which.
+  Status submit_share(std::string_view share_text, const TokenOpener& open_token = nullptr);
   // Drops the shares handed in so far.
   void reset();
 
-  // Shamir rekey (SEAL-SPEC.md §1.7), while unsealed: rekey_start() names the
+  // Rekey (SEAL-SPEC.md §1.7), while unsealed: rekey_start() names the
   // new N and K and returns the attempt's nonce; K current shares handed in
   // through rekey_submit() prove the quorum (they must open seal/root); then a
   // new unseal key and key set re-encrypt the same root keys in one
   // compare-and-set write, and the new shares are returned — the only time
   // they are shown. The old shares stop working at once. Wrong shares at the
   // threshold reset the progress; rekey_cancel() drops the attempt.
+  // pkcs11 (recovery rekey): the current recovery shares must rebuild the
+  // recovery key in seal/recovery, and a new recovery key, encrypted by the
+  // HSM (`open_token`), replaces it; the root keys are not touched.
   // With `verify` (Vault's -verify), the new shares are returned at the
   // quorum but nothing is written until K of them come back through
   // rekey_verify() under the new nonce: a set that was lost in the handing
@@ -111,7 +129,8 @@ class SealState {
   Result<RekeyStatus> rekey_start(int shares, int threshold, bool verify = false);
   // The new shares once the quorum is in (empty while it is not); without
   // verification they are already in force.
-  Result<std::vector<SecureString>> rekey_submit(std::string_view nonce, std::string_view share_text);
+  Result<std::vector<SecureString>> rekey_submit(std::string_view nonce, std::string_view share_text,
+                                                 const TokenOpener& open_token = nullptr);
   // Verification: true once K new shares came back and the new set was written.
   Result<bool> rekey_verify(std::string_view nonce, std::string_view share_text);
   void rekey_cancel();
@@ -160,6 +179,15 @@ class SealState {
   Status open_locked(const SecureString& unseal_key) COFFER_REQUIRES(mu_);
   Status open_with_token_locked(Pkcs11Token& token) COFFER_REQUIRES(mu_);
   Status mismatch_locked(const std::string& what) const COFFER_REQUIRES(mu_);
+  // The shares this seal takes (shamir: unseal shares; pkcs11: recovery
+  // shares), as {threshold, key set}; kConflict when it takes none.
+  Result<std::pair<int, std::uint32_t>> share_set_locked() const COFFER_REQUIRES(mu_);
+  // Decodes a share of the set `keyset_id` (kBadParameter, naming both sets, for another).
+  static Result<crypto::shamir::Share> decode_share(std::string_view share_text, std::uint32_t keyset_id);
+  // pkcs11: whether `recovery_key` is the one seal/recovery holds (kBadParameter "InvalidShares" if not).
+  Status prove_recovery_locked(const SecureString& recovery_key, Pkcs11Token& token) const COFFER_REQUIRES(mu_);
+  // Writes the new share set of a rekey (pending_* of a verified one, or given).
+  Status write_rekeyed_locked(const SealConfig& config, const std::string& blob) COFFER_REQUIRES(mu_);
   void rekey_clear_locked() COFFER_REQUIRES(mu_);
   // Takes `keys` as the open root keys once the upgrade entries lead from
   // them to the active generation.

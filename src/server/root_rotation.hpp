@@ -40,7 +40,7 @@ inline constexpr int64_t kRootRetirementGraceSeconds = 3600;
 // seal needs its HSM for that: `open_token` opens it (null: keyfile and
 // shamir, whose unseal key the server holds); while it cannot be opened the
 // generations stay, and the next run tries again.
-using TokenOpener = std::function<Result<std::unique_ptr<seal::Pkcs11Token>>()>;
+using seal::TokenOpener;
 Status retire_old_root_generations(seal::SealState& seal, crypto::Keyring& keyring, vault::VaultRegistry& vaults,
                                    store::Store& store, int64_t now, const TokenOpener& open_token = nullptr);
 

@@ -19,6 +19,7 @@ json::object status_json(const seal::SealStatus& s) {
   return json::object{{"type", seal::seal_type_name(s.type)},
                       {"initialized", s.initialized},
                       {"sealed", s.sealed},
+                      {"recoverySeal", s.recovery_seal},
                       {"t", s.threshold},
                       {"n", s.shares},
                       {"progress", s.progress},
@@ -143,6 +144,12 @@ http::Response SealGate::closed(const http::Request& request) const {
   Status why =
       !s.initialized ? Status(Code::kUnavailable,
                               "Coffer is not initialized: initialize it with 'coffer operator init'.", "NotInitialized")
+      : s.sealed && configured_ == seal::SealType::kPkcs11 && sealed_by_operator_.load() && s.threshold > 0
+          ? Status(Code::kUnavailable,
+                   "Coffer was sealed by an operator: " + std::to_string(s.progress) + " of " +
+                       std::to_string(s.threshold) +
+                       " recovery shares provided; unseal with 'coffer operator unseal', or restart the server.",
+                   "VaultSealed")
       : s.sealed && configured_ != seal::SealType::kShamir && sealed_by_operator_.load()
           ? Status(Code::kUnavailable,
                    "Coffer was sealed by an operator: restart the server to unseal it (its seal is " +
@@ -195,7 +202,7 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
       spdlog::info("unseal progress reset by {}", request.remote_address);
     } else {
       const bool was_sealed = seal_.status().sealed;
-      Status st = seal_.submit_share(handed->share.view());
+      Status st = seal_.submit_share(handed->share.view(), open_token_);
       if (!st.ok()) {
         spdlog::warn("unseal share from {} refused: {}", request.remote_address, st.message());
         return api::error_response(st);
@@ -231,7 +238,7 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
   if (route == "rekey/update" && m == "POST") {
     auto handed = take_share(request, true);
     if (!handed.ok()) return api::error_response(handed.status());
-    auto result = seal_.rekey_submit(handed->nonce, handed->share.view());
+    auto result = seal_.rekey_submit(handed->nonce, handed->share.view(), open_token_);
     if (!result.ok()) {
       spdlog::warn("rekey share from {} refused: {}", request.remote_address, result.status().message());
       return api::error_response(result.status());

@@ -19,8 +19,11 @@
 // by the application, which calls request_seal()): withdraw() stops handing
 // requests to the application and waits for every one it was given to
 // finish, answers given later included, so the application can be torn down.
-// A shamir seal then opens again with shares; keyfile and pkcs11 seals stay
-// shut until the server restarts (an operator who sealed meant it). Thread-safe.
+// A shamir seal then opens again with shares, a pkcs11 seal with a quorum
+// of its recovery shares (and the HSM); a keyfile seal, or a pkcs11 seal
+// without recovery shares, stays shut until the server restarts (an
+// operator who sealed meant it). The unseal and rekey routes take recovery
+// shares on a pkcs11 server (SEAL-SPEC.md §1.6). Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -34,8 +37,10 @@ namespace coffer::server {
 
 class SealGate {
  public:
-  // `configured`: the seal the server's configuration names (what init makes).
-  SealGate(seal::SealState& seal, seal::SealType configured) : seal_(seal), configured_(configured) {}
+  // `configured`: the seal the server's configuration names (what init makes);
+  // `open_token`: its HSM (pkcs11), which recovery shares need at the threshold.
+  SealGate(seal::SealState& seal, seal::SealType configured, seal::TokenOpener open_token = nullptr)
+      : seal_(seal), configured_(configured), open_token_(std::move(open_token)) {}
 
   http::Response handle(http::Request& request);
   // From now on requests other than the sys routes go to `app`.
@@ -66,6 +71,7 @@ class SealGate {
 
   seal::SealState& seal_;
   seal::SealType configured_;
+  seal::TokenOpener open_token_;
   std::atomic<const http::Handler*> app_{nullptr};
   std::atomic<long> in_app_{0};  // requests handed to the application and not answered yet
   std::atomic<bool> sealed_by_operator_{false};

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "api/app.hpp"
@@ -221,7 +222,16 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                        &store,
                        &resource_groups,
                        [&gate] { gate.request_seal(); },
-                       [&] { return rotate_root_key(seal_state, keyring, vaults, store); }});
+                       [&] { return rotate_root_key(seal_state, keyring, vaults, store); },
+                       open_token
+                           ? std::function<Result<api::RecoveryShares>(int, int)>(
+                                 [&](int shares, int threshold) -> Result<api::RecoveryShares> {
+                                   COFFER_ASSIGN_OR_RETURN(auto token, open_token());
+                                   COFFER_ASSIGN_OR_RETURN(auto shares_made,
+                                                           seal_state.generate_recovery(shares, threshold, *token));
+                                   return api::RecoveryShares{std::move(shares_made), seal_state.status().keyset_id};
+                                 })
+                           : nullptr});
   batching = std::make_unique<AuditBatching>(*app, **audit_sink, store.waits() ? &store : nullptr);
   const http::Handler application = [&batching](http::Request& req) { return batching->handle(req); };
   gate.publish(&application);
@@ -302,7 +312,15 @@ int run_server(ServerConfig config) {
     }
     if (Status st = seal_state.unseal_with_key(*file_key); !st.ok()) return fail(st);
   }
-  SealGate gate(seal_state, configured);
+  TokenOpener open_token;  // pkcs11: the HSM again (recovery shares, retirement of old root key generations)
+  std::optional<seal::Pkcs11Options> hsm_settings;
+  if (configured == seal::SealType::kPkcs11) {
+    auto settings = hsm_options(config);
+    if (!settings.ok()) return fail(settings.status());
+    hsm_settings = *settings;
+    open_token = [settings = *settings] { return seal::Pkcs11Token::open(settings); };
+  }
+  SealGate gate(seal_state, configured, open_token);
 
   http::ServerOptions options;
   options.listen = config.listen;
@@ -324,11 +342,7 @@ int run_server(ServerConfig config) {
   if (config.authority.empty()) config.authority = "https://localhost:" + std::to_string(port);
   Serving serving(server, gate, signals);
   std::unique_ptr<HsmUnsealer> hsm;
-  TokenOpener open_token;  // pkcs11: the HSM again, for the retirement of old root key generations
-  if (configured == seal::SealType::kPkcs11) {
-    auto hsm_settings = hsm_options(config);
-    if (!hsm_settings.ok()) return fail(hsm_settings.status());
-    open_token = [settings = *hsm_settings] { return seal::Pkcs11Token::open(settings); };
+  if (hsm_settings) {
     hsm = std::make_unique<HsmUnsealer>(seal_state, std::move(*hsm_settings), [&gate] { gate.notify_unsealed(); });
   }
   if (seal_state.status().sealed) {
@@ -347,9 +361,11 @@ int run_server(ServerConfig config) {
         serve_unsealed(config, **store, seal_state, gate, serving, system_clock, port, first, open_token);
     if (served == Served::kFailed) return 1;
     if (served == Served::kStopped) break;
-    spdlog::warn("coffer server SEALED by an operator: {}", configured == seal::SealType::kShamir
-                                                                ? "hand in unseal shares with 'coffer operator unseal'"
-                                                                : "restart it to unseal");
+    spdlog::warn("coffer server SEALED by an operator: {}",
+                 configured == seal::SealType::kShamir ? "hand in unseal shares with 'coffer operator unseal'"
+                 : seal_state.status().threshold > 0
+                     ? "hand in recovery shares with 'coffer operator unseal', or restart it"
+                     : "restart it to unseal");
     if (!gate.wait_unsealed()) break;
     spdlog::info("coffer server unsealed again");
   }

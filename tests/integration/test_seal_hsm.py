@@ -4,7 +4,9 @@ made by `coffer operator hsm-keygen`, the server unsealing itself at every
 start, staying sealed — with the reason in its seal status and AKV's 503 on
 every route — while the PIN is wrong or the token absent, and unsealing by
 itself once the token is back. A root-key rotation needs no HSM, and the
-older generation is retired through the HSM an hour later."""
+older generation is retired through the HSM an hour later. Recovery shares
+(§1.6): generated once by an admin, a quorum of them unseals the server
+after an operator sealed it, and a quorum rekeys them."""
 import json
 import os
 import shutil
@@ -15,7 +17,7 @@ import unittest
 
 import requests
 
-from coffer_server import COFFER_BIN, SealedServer, admin, credential
+from coffer_server import COFFER_BIN, SealedServer, admin, assert_needs_admin, canary, credential
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 
@@ -101,6 +103,66 @@ class HsmSealTest(unittest.TestCase):
         self.server.stop()
         self.start_unsealing()  # seal/root, written again through the HSM, holds generation 2 alone
         self.assertEqual(self.client().get_secret("kept").value, "across a rotation behind the HSM")
+
+    def operator(self, *args, admin_credentials=False, check=True):
+        """`coffer operator ...`: the sys routes through --address, or the admin routes with the data
+        directory's credentials (admin_credentials)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
+        target = [] if admin_credentials else ["--address", self.server.authority]
+        p = subprocess.run([COFFER_BIN, "operator", *args, *target, "--data-dir", self.server.data_dir],
+                           capture_output=True, text=True, timeout=60, env=env)
+        if check:
+            self.assertEqual(p.returncode, 0, f"coffer operator {args[0]}: {p.stderr}")
+        return p
+
+    def test_recovery_shares_unseal_after_an_operators_seal_and_rekey(self):
+        self.start_unsealing()
+        self.client().set_secret("kept", "behind the HSM")
+        st = self.status()
+        self.assertEqual((st["recoverySeal"], st["n"], st["t"]), (True, 0, 0))
+        assert_needs_admin(self, self.server, "POST", "/recovery-keys")
+        made = json.loads(self.operator("generate-recovery", "--key-shares", "3", "--key-threshold", "2",
+                                        admin_credentials=True).stdout)
+        shares = made["keys"]
+        self.assertEqual((len(shares), made["n"], made["t"]), (3, 3, 2))
+        for s in shares:
+            canary(s)
+        again = self.operator("generate-recovery", admin_credentials=True, check=False)
+        self.assertNotEqual(again.returncode, 0)
+        self.assertIn("recovery shares already", again.stderr)
+        st = self.status()
+        self.assertEqual((st["n"], st["t"], st["keysetId"]), (3, 2, made["keysetId"]))
+
+        self.operator("seal", admin_credentials=True)
+        self.wait_status(lambda s: s["sealed"])
+        r = requests.get(self.server.authority + "/secrets/kept?api-version=7.4", verify=self.server.ca_file,
+                         timeout=10)
+        self.assertEqual((r.status_code, r.json()["error"]["innererror"]["code"]), (503, "VaultSealed"))
+        self.assertIn("recovery shares", r.json()["error"]["message"])
+        self.assertEqual(json.loads(self.operator("unseal", shares[2]).stdout)["progress"], 1)
+        self.assertFalse(json.loads(self.operator("unseal", shares[0]).stdout)["sealed"])
+        self.assertEqual(self.client().get_secret("kept").value, "behind the HSM")
+
+        # A recovery rekey: the quorum of current shares, new shares out once, the old ones refused.
+        nonce = json.loads(self.operator("rekey", "init", "--key-shares", "2", "--key-threshold", "2").stdout)["nonce"]
+        self.operator("rekey", "update", "--nonce", nonce, shares[1])
+        done = json.loads(self.operator("rekey", "update", "--nonce", nonce, shares[2]).stdout)
+        self.assertTrue(done["complete"])
+        fresh = done["keys"]
+        for s in fresh:
+            canary(s)
+        self.operator("seal", admin_credentials=True)
+        self.wait_status(lambda s: s["sealed"])
+        refused = self.operator("unseal", shares[0], check=False)
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("key set", refused.stderr)
+        self.operator("unseal", fresh[1])
+        self.assertFalse(json.loads(self.operator("unseal", fresh[0]).stdout)["sealed"])
+        self.assertEqual(self.client().get_secret("kept").value, "behind the HSM")
+        # A restart unseals through the HSM alone, as before.
+        self.server.stop()
+        self.start_unsealing()
+        self.assertEqual(self.client().get_secret("kept").value, "behind the HSM")
 
     def test_stays_sealed_while_the_pin_is_wrong_or_the_token_absent(self):
         self.start_unsealing()

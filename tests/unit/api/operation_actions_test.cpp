@@ -150,6 +150,10 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
                      [&seal_requests]() -> Result<RootRotation> {
                        ++seal_requests;
                        return RootRotation{};
+                     },
+                     [&seal_requests](int, int) -> Result<RecoveryShares> {
+                       ++seal_requests;
+                       return RecoveryShares{};
                      }};
   GroupContext groups{*rbac_, *principals_};
   const std::tuple<const char*, std::vector<std::string>, const char*> admin_requests[] = {
@@ -165,6 +169,7 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
       {"POST", {"clock", "advance"}, "/"},
       {"POST", {"seal"}, "/"},
       {"POST", {"rotate-root"}, "/"},
+      {"POST", {"recovery-keys"}, "/"},
       {"GET", {"groups"}, "/"},
       {"POST", {"groups"}, "/"},
       {"GET", {"groups", "g"}, "/"},

@@ -10,6 +10,7 @@
 #undef CRYPTOKI_GNU
 
 #include "seal/pkcs11_token.hpp"
+#include "softhsm_token.hpp"
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>
@@ -25,7 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kModule = "/usr/lib/softhsm/libsofthsm2.so";
+constexpr const char* kModule = testing::kSoftHsmModule;
 
 // An AES key as a careless operator might make it: extractable and not sensitive.
 void make_extractable_key(const std::string& label) {
@@ -70,25 +71,13 @@ void make_extractable_key(const std::string& label) {
 class Pkcs11TokenTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kModule) || std::system("command -v softhsm2-util >/dev/null 2>&1") != 0) {
-      GTEST_SKIP() << "SoftHSM2 is not installed";
-    }
-    dir_ = fs::temp_directory_path() / ("coffer-hsm-test-" + crypto::new_version_id());
-    fs::create_directories(dir_ / "tokens");
-    const std::string conf = (dir_ / "softhsm2.conf").string();
-    std::ofstream(conf) << "directories.tokendir = " << (dir_ / "tokens").string()
-                        << "\nobjectstore.backend = file\nlog.level = ERROR\n";
-    ::setenv("SOFTHSM2_CONF", conf.c_str(), 1);
-    const std::string init =
-        "softhsm2-util --init-token --free --label coffer-test --so-pin 87654321 --pin 1234 "
-        ">/dev/null 2>&1";
-    ASSERT_EQ(std::system(init.c_str()), 0);
-    options_ = Pkcs11Options{kModule, "coffer-test", SecureString("1234"), "coffer-seal"};
-  }
-  void TearDown() override {
-    if (!dir_.empty()) fs::remove_all(dir_);
+    if (!testing::SoftHsmToken::available()) GTEST_SKIP() << "SoftHSM2 is not installed";
+    ASSERT_TRUE(hsm_.init());
+    dir_ = hsm_.dir();
+    options_ = testing::SoftHsmToken::options();
   }
 
+  testing::SoftHsmToken hsm_;
   fs::path dir_;
   Pkcs11Options options_;
 };
@@ -117,6 +106,10 @@ TEST_F(Pkcs11TokenTest, TheSealKeyEncryptsInsideTheToken) {
   auto second = Pkcs11Token::open(options_);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ((*second)->decrypt(*sealed, "coffer/seal/v1/c/seal/root")->view(), plain);
+  second->reset();  // closing one handle leaves the other logged in
+  auto after = (*token)->decrypt(*sealed, "coffer/seal/v1/c/seal/root");
+  ASSERT_TRUE(after.ok()) << after.status().message();
+  EXPECT_EQ(after->view(), plain);
 }
 
 TEST_F(Pkcs11TokenTest, RefusalsNameWhatIsWrong) {

@@ -1,0 +1,138 @@
+// Recovery shares of an HSM seal (SEAL-SPEC.md §1.6), against SoftHSM2: they
+// are generated once while unsealed, the recovery key is kept only encrypted
+// by the HSM, a quorum of them (with the HSM) unseals a server an operator
+// sealed — a wrong set, or a share of another set, does not — and a recovery
+// rekey replaces them without touching the root keys. Skipped when SoftHSM2
+// is not installed.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "crypto/random.hpp"
+#include "seal/seal_state.hpp"
+#include "softhsm_token.hpp"
+
+namespace coffer::seal {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RecoverySharesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!testing::SoftHsmToken::available()) GTEST_SKIP() << "SoftHSM2 is not installed";
+    ASSERT_TRUE(hsm_.init());
+    ASSERT_TRUE(Pkcs11Token::generate_key(testing::SoftHsmToken::options()).ok());
+    token_ = std::move(Pkcs11Token::open(testing::SoftHsmToken::options()).value());
+    store_ = std::move(store::open_sqlite_store({(hsm_.dir() / "db").string()}).value());
+    seal_ = std::make_unique<SealState>(*store_, clock_);
+    ASSERT_TRUE(seal_->load().ok());
+    ASSERT_TRUE(seal_->unseal_with_token(*token_).ok());
+  }
+  void TearDown() override {
+    seal_.reset();
+    store_.reset();
+    token_.reset();
+  }
+  TokenOpener opener() {
+    return [] { return Pkcs11Token::open(testing::SoftHsmToken::options()); };
+  }
+
+  testing::SoftHsmToken hsm_;
+  ManualClock clock_{1'700'000'000};
+  std::unique_ptr<Pkcs11Token> token_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<SealState> seal_;
+};
+
+TEST_F(RecoverySharesTest, AQuorumUnsealsAServerAnOperatorSealed) {
+  const SecureString root = seal_->root_key().value();
+  EXPECT_TRUE(seal_->status().recovery_seal);
+  EXPECT_EQ(seal_->status().threshold, 0) << "none until generated";
+  EXPECT_EQ(seal_->submit_share("cfs1-x", opener()).reason(), "NoRecoveryKeys");
+  EXPECT_EQ(seal_->generate_recovery(2, 3, *token_).status().code(), Code::kBadParameter);
+  auto shares = seal_->generate_recovery(5, 3, *token_);
+  ASSERT_TRUE(shares.ok()) << shares.status().message();
+  ASSERT_EQ(shares->size(), 5u);
+  EXPECT_EQ(seal_->generate_recovery(5, 3, *token_).status().reason(), "RecoveryKeysExist") << "shown once";
+  EXPECT_EQ(seal_->status().shares, 5);
+  EXPECT_EQ(seal_->status().threshold, 3);
+  // The recovery key is in the store only encrypted by the HSM.
+  auto stored = read_seal_records(*store_).value();
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->recovery_blob.size(), 12u + 32u + 16u);
+  EXPECT_EQ(stored->config.recovery_keyset_id, seal_->status().keyset_id);
+
+  seal_->seal();
+  // No HSM at the threshold: progress back to 0, still sealed.
+  ASSERT_TRUE(seal_->submit_share((*shares)[0].view(), opener()).ok());
+  ASSERT_TRUE(seal_->submit_share((*shares)[1].view(), opener()).ok());
+  EXPECT_EQ(seal_->submit_share((*shares)[2].view()).reason(), "HsmUnavailable");
+  EXPECT_TRUE(seal_->status().sealed);
+  EXPECT_EQ(seal_->status().progress, 0);
+  // A tampered share (valid check, wrong y) is caught at the threshold.
+  auto tampered = crypto::shamir::decode((*shares)[3].view(), 32).value();
+  tampered.share.y.data()[5] ^= 0x40;
+  const SecureString tampered_text = crypto::shamir::encode(tampered.keyset_id, tampered.share);
+  ASSERT_TRUE(seal_->submit_share((*shares)[0].view(), opener()).ok());
+  ASSERT_TRUE(seal_->submit_share((*shares)[4].view(), opener()).ok());
+  EXPECT_EQ(seal_->submit_share(tampered_text.view(), opener()).reason(), "InvalidShares");
+  EXPECT_TRUE(seal_->status().sealed);
+  // A duplicate is not counted; three good shares in any order unseal to the same root key.
+  ASSERT_TRUE(seal_->submit_share((*shares)[4].view(), opener()).ok());
+  ASSERT_TRUE(seal_->submit_share((*shares)[4].view(), opener()).ok());
+  EXPECT_EQ(seal_->status().progress, 1);
+  ASSERT_TRUE(seal_->submit_share((*shares)[2].view(), opener()).ok());
+  ASSERT_TRUE(seal_->submit_share((*shares)[0].view(), opener()).ok());
+  EXPECT_FALSE(seal_->status().sealed);
+  EXPECT_EQ(seal_->root_key()->view(), root.view());
+}
+
+TEST_F(RecoverySharesTest, ARecoveryRekeyReplacesTheSharesAndNotTheRootKeys) {
+  auto shares = seal_->generate_recovery(3, 2, *token_).value();
+  const auto old_keyset = seal_->status().keyset_id;
+  const std::string root_blob = read_seal_records(*store_).value()->root_blob;
+  const std::string nonce = seal_->rekey_start(4, 3, true)->nonce;
+  EXPECT_EQ(seal_->rekey_status().threshold, 2) << "the current recovery quorum";
+  ASSERT_TRUE(seal_->rekey_submit(nonce, shares[1].view(), opener())->empty());
+  auto fresh = seal_->rekey_submit(nonce, shares[2].view(), opener());
+  ASSERT_TRUE(fresh.ok()) << fresh.status().message();
+  ASSERT_EQ(fresh->size(), 4u);
+  EXPECT_EQ(seal_->status().keyset_id, old_keyset) << "nothing in force before verification";
+  const std::string verify_nonce = seal_->rekey_status().nonce;
+  for (int i = 0; i < 2; ++i) EXPECT_FALSE(seal_->rekey_verify(verify_nonce, (*fresh)[i].view()).value());
+  EXPECT_TRUE(seal_->rekey_verify(verify_nonce, (*fresh)[3].view()).value());
+  EXPECT_NE(seal_->status().keyset_id, old_keyset);
+  EXPECT_EQ(seal_->status().threshold, 3);
+  EXPECT_EQ(read_seal_records(*store_).value()->root_blob, root_blob) << "the root keys are not touched";
+
+  // The old shares are refused by key set; the new ones unseal another server sealed by its operator.
+  auto server = std::make_unique<SealState>(*store_, clock_);
+  ASSERT_TRUE(server->load().ok());
+  const Status opened = server->unseal_with_token(*token_);
+  ASSERT_TRUE(opened.ok()) << opened.message();
+  server->seal();
+  EXPECT_NE(server->submit_share(shares[0].view(), opener()).message().find("belongs to key set"), std::string::npos);
+  for (int i : {0, 1, 2}) ASSERT_TRUE(server->submit_share((*fresh)[i].view(), opener()).ok());
+  EXPECT_FALSE(server->status().sealed);
+  EXPECT_EQ(server->root_key()->view(), seal_->root_key()->view());
+}
+
+TEST_F(RecoverySharesTest, OnlyAnHsmSealHasRecoveryShares) {
+  // A shamir store: no recovery shares, and its unseal shares do not count as any.
+  auto dir = hsm_.dir() / "shamir";
+  fs::create_directories(dir);
+  auto other_store = std::move(store::open_sqlite_store({(dir / "db").string()}).value());
+  SealState shamir(*other_store, clock_);
+  ASSERT_TRUE(shamir.load().ok());
+  ASSERT_TRUE(shamir.init_shamir(1, 1).ok());
+  EXPECT_EQ(shamir.generate_recovery(3, 2, *token_).status().reason(), "SealTypeMismatch");
+  EXPECT_FALSE(shamir.status().recovery_seal);
+  // Sealed, an HSM server cannot generate them.
+  seal_->seal();
+  EXPECT_EQ(seal_->generate_recovery(3, 2, *token_).status().reason(), "Sealed");
+  EXPECT_EQ(seal_->rekey_start(3, 2).status().reason(), "NoRecoveryKeys");
+}
+
+}  // namespace
+}  // namespace coffer::seal
