@@ -309,6 +309,8 @@ Result<SecureString> Pkcs11Token::decrypt(std::string_view blob, std::string_vie
   return SecureString(std::move(plain));
 }
 
+const std::string& Pkcs11Token::key_label() const { return impl_->key_label; }
+
 std::string Pkcs11Token::describe() const {
   return "token '" + impl_->token_label + "', key '" + impl_->key_label + "'";
 }

@@ -52,6 +52,8 @@ class Pkcs11Token {
 
   // "token 'X', key 'Y'" for logs.
   std::string describe() const;
+  // The label of the key this handle uses.
+  const std::string& key_label() const;
 
  private:
   struct Impl;
@@ -62,5 +64,8 @@ class Pkcs11Token {
 // Opens the configured token when called (the server's HSM settings); a
 // seal that needs the HSM only now and then opens it for that moment.
 using TokenOpener = std::function<Result<std::unique_ptr<Pkcs11Token>>()>;
+// Opens the same token with the key labelled as given (a seal written by an
+// earlier key, SEAL-SPEC.md §1.7).
+using KeyOpener = std::function<Result<std::unique_ptr<Pkcs11Token>>(const std::string& key_label)>;
 
 }  // namespace coffer::seal

@@ -24,6 +24,7 @@ enum ConfigField : uint8_t {
   kRecoveryShares,
   kRecoveryThreshold,
   kRecoveryKeysetId,
+  kHsmKeyLabel,
 };
 
 std::string encode_config(const SealConfig& c) {
@@ -32,7 +33,7 @@ std::string encode_config(const SealConfig& c) {
   w.i64(kShares, c.shares).i64(kThreshold, c.threshold).i64(kKeysetId, c.keyset_id);
   w.i64(kGeneration, c.active_generation).i64(kRotatedAt, c.rotated_at);
   w.i64(kRecoveryShares, c.recovery_shares).i64(kRecoveryThreshold, c.recovery_threshold);
-  w.i64(kRecoveryKeysetId, c.recovery_keyset_id);
+  w.i64(kRecoveryKeysetId, c.recovery_keyset_id).bytes(kHsmKeyLabel, c.hsm_key_label);
   return w.take();
 }
 
@@ -59,6 +60,7 @@ Result<SealConfig> decode_config(std::string_view data) {
   c.recovery_shares = int(r->i64(kRecoveryShares, 0));
   c.recovery_threshold = int(r->i64(kRecoveryThreshold, 0));
   c.recovery_keyset_id = std::uint32_t(r->i64(kRecoveryKeysetId, 0));
+  c.hsm_key_label = r->bytes(kHsmKeyLabel);
   return c;
 }
 
@@ -117,9 +119,12 @@ Status write_with_config(store::Store& store, const SealConfig& config, int64_t 
 }  // namespace
 
 Status write_seal_records(store::Store& store, const SealConfig& config, std::string_view root_blob,
-                          int64_t expected_revision) {
-  return write_with_config(store, config, expected_revision,
-                           [&](store::WriteTxn& txn) { return txn.put(kRootKey, root_blob); });
+                          int64_t expected_revision, std::optional<std::string_view> recovery_blob) {
+  return write_with_config(store, config, expected_revision, [&](store::WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.put(kRootKey, root_blob));
+    if (recovery_blob) COFFER_RETURN_IF_ERROR(txn.put(kRecoveryKey, *recovery_blob));
+    return Status::Ok();
+  });
 }
 
 Status write_recovery(store::Store& store, const SealConfig& config, std::string_view recovery_blob,

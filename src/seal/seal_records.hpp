@@ -43,6 +43,9 @@ struct SealConfig {
   int recovery_shares = 0;
   int recovery_threshold = 0;
   std::uint32_t recovery_keyset_id = 0;
+  // pkcs11: the label of the HSM key that encrypted seal/root and
+  // seal/recovery (empty in stores from before it was recorded).
+  std::string hsm_key_label;
 };
 
 // Generation → root key (32 bytes). Wiped when dropped.
@@ -60,10 +63,11 @@ inline constexpr std::string_view kSealConfigKey = "seal/config";
 
 // nullopt when the store was never initialized.
 Result<std::optional<SealRecords>> read_seal_records(store::Store& store);
-// Writes both records if seal/config is still at `expected_revision` (0: absent);
-// kConflict (reason "SealChanged") otherwise, writing nothing.
+// Writes both records — and seal/recovery when `recovery_blob` is given — if
+// seal/config is still at `expected_revision` (0: absent); kConflict (reason
+// "SealChanged") otherwise, writing nothing.
 Status write_seal_records(store::Store& store, const SealConfig& config, std::string_view root_blob,
-                          int64_t expected_revision);
+                          int64_t expected_revision, std::optional<std::string_view> recovery_blob = std::nullopt);
 
 // A rotation: `config` (its new active generation g) compare-and-set, and
 // seal/root-upgrade/<g>, in one transaction. kConflict "SealChanged" as above.

@@ -94,6 +94,7 @@ SealStatus SealState::status() const {
   s.threshold = s.recovery_seal ? c.recovery_threshold : c.threshold;
   s.keyset_id = s.recovery_seal ? c.recovery_keyset_id : c.keyset_id;
   s.cluster_id = records_->config.cluster_id;
+  s.hsm_key_label = records_->config.hsm_key_label;
   const bool expired = !parts_.empty() && clock_.now() - last_part_at_ > kProgressTimeoutSeconds;
   s.progress = expired ? 0 : int(parts_.size());
   s.nonce = expired ? "" : nonce_;
@@ -162,20 +163,77 @@ Status SealState::unseal_with_key(const SecureString& file_key) {
   return st;
 }
 
-Status SealState::unseal_with_token(Pkcs11Token& token) {
+Status SealState::unseal_with_token(Pkcs11Token& token, const KeyOpener& open_key) {
   MutexLock lock(mu_);
   if (!records_) {
     RootKeys keys;
     keys.emplace(1, crypto::random_bytes(kKeySize));
     COFFER_RETURN_IF_ERROR(
-        initialize_locked(SealType::kPkcs11, std::move(keys), [&](const SealConfig& c, const RootKeys& k) {
+        initialize_locked(SealType::kPkcs11, std::move(keys), [&](SealConfig& c, const RootKeys& k) {
+          c.hsm_key_label = token.key_label();
           return token.encrypt(encode_root_keys(k).view(), root_associated_data(c.cluster_id));
         }));
   }
   if (records_->config.type != SealType::kPkcs11) return mismatch_locked("an HSM");
-  Status st = open_with_token_locked(token);
+  const std::string& recorded = records_->config.hsm_key_label;
+  Status st = recorded.empty() || recorded == token.key_label() ? open_with_token_locked(token)
+                                                                 : move_seal_key_locked(token, open_key);
+  if (st.ok() && records_->config.hsm_key_label.empty()) {
+    // A store from before the key was recorded: record it, so a later key change finds this one.
+    SealConfig config = records_->config;
+    config.hsm_key_label = token.key_label();
+    Status recorded_now = write_seal_records(store_, config, records_->root_blob, records_->revision);
+    if (recorded_now.code() != Code::kConflict) st = recorded_now;  // kConflict: another server did
+    if (st.ok()) {
+      auto reread = read_seal_records(store_);
+      if (!reread.ok()) st = reread.status();
+      else records_ = std::move(*reread);
+    }
+  }
   if (!st.ok()) last_error_ = st.message();
   return st;
+}
+
+Status SealState::move_seal_key_locked(Pkcs11Token& token, const KeyOpener& open_key) {
+  const std::string earlier = records_->config.hsm_key_label;
+  if (!open_key) {
+    return Status(Code::kConflict,
+                  "The seal is written with HSM key '" + earlier + "', not with '" + token.key_label() + "'.",
+                  "SealKeyChanged");
+  }
+  auto old_key = open_key(earlier);
+  if (!old_key.ok()) {
+    return Status(old_key.status().code(),
+                  "The seal is written with HSM key '" + earlier + "', which is needed once to move it to '" +
+                      token.key_label() + "': " + old_key.status().message(),
+                  old_key.status().reason());
+  }
+  const SealConfig& current = records_->config;
+  COFFER_ASSIGN_OR_RETURN(SecureString root_plain,
+                          (*old_key)->decrypt(records_->root_blob, root_associated_data(current.cluster_id)));
+  COFFER_ASSIGN_OR_RETURN(RootKeys keys, decode_root_keys(root_plain));
+  std::optional<std::string> recovery_blob;
+  if (!records_->recovery_blob.empty()) {
+    const std::string ad = recovery_associated_data(current.cluster_id);
+    COFFER_ASSIGN_OR_RETURN(SecureString recovery_plain, (*old_key)->decrypt(records_->recovery_blob, ad));
+    COFFER_ASSIGN_OR_RETURN(recovery_blob, token.encrypt(recovery_plain.view(), ad));
+  }
+  COFFER_ASSIGN_OR_RETURN(std::string root_blob,
+                          token.encrypt(root_plain.view(), root_associated_data(current.cluster_id)));
+  SealConfig config = current;
+  config.hsm_key_label = token.key_label();
+  Status written = write_seal_records(store_, config, root_blob, records_->revision,
+                                      recovery_blob ? std::optional<std::string_view>(*recovery_blob) : std::nullopt);
+  if (written.code() == Code::kConflict) {  // another server moved it (or changed the seal) meanwhile: look again
+    COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+    if (!records_) return Status(Code::kInternal, "seal/config vanished");
+    if (records_->config.hsm_key_label == token.key_label()) return open_with_token_locked(token);
+    return written;
+  }
+  COFFER_RETURN_IF_ERROR(written);
+  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+  if (!records_) return Status(Code::kInternal, "seal/config vanished");
+  return adopt_locked(std::move(keys));
 }
 
 Status SealState::open_with_token_locked(Pkcs11Token& token) {
@@ -183,6 +241,15 @@ Status SealState::open_with_token_locked(Pkcs11Token& token) {
                           token.decrypt(records_->root_blob, root_associated_data(records_->config.cluster_id)));
   COFFER_ASSIGN_OR_RETURN(RootKeys keys, decode_root_keys(plain));
   return adopt_locked(std::move(keys));
+}
+
+Status SealState::check_seal_key_locked(const Pkcs11Token& token) const {
+  const std::string& recorded = records_->config.hsm_key_label;
+  if (recorded.empty() || recorded == token.key_label()) return Status::Ok();
+  return Status(Code::kConflict,
+                "The seal is written with HSM key '" + recorded + "', not with the configured '" + token.key_label() +
+                    "': restart the server to move it to the configured key.",
+                "SealKeyChanged");
 }
 
 Status SealState::mismatch_locked(const std::string& what) const {
@@ -321,6 +388,7 @@ Result<std::vector<SecureString>> SealState::generate_recovery(int shares, int t
   if (keys_.empty()) return Status(Code::kConflict, "Unseal the server first.", "Sealed");
   COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));  // another server may have made them
   if (!records_) return Status(Code::kInternal, "seal/config vanished");
+  COFFER_RETURN_IF_ERROR(check_seal_key_locked(token));
   if (records_->config.recovery_threshold > 0) {
     return Status(Code::kConflict,
                   "This server has recovery shares already; a quorum of them replaces them through "
@@ -419,6 +487,7 @@ Result<std::vector<SecureString>> SealState::rekey_submit(std::string_view nonce
                     "The HSM cannot be reached (" + token.status().message() + "); progress is back to 0.",
                     "HsmUnavailable");
     }
+    COFFER_RETURN_IF_ERROR(check_seal_key_locked(**token));
     COFFER_RETURN_IF_ERROR(combined.ok() ? prove_recovery_locked(*combined, **token) : invalid_shares(config.type));
     config.recovery_shares = rekey_shares_;
     config.recovery_threshold = rekey_threshold_;
@@ -576,6 +645,7 @@ Result<int> SealState::retire_generations(int64_t now, int64_t grace_seconds, Pk
   }
   Result<RootKeys> stored = Status(Code::kInternal, "unset");
   if (by_token) {
+    COFFER_RETURN_IF_ERROR(check_seal_key_locked(*token));
     auto plain = token->decrypt(records_->root_blob, ad);
     stored = plain.ok() ? decode_root_keys(*plain) : Result<RootKeys>(plain.status());
   } else {

@@ -50,7 +50,8 @@ struct SealStatus {
   std::string nonce;           // of the unseal attempt in progress; empty when none
   std::uint32_t keyset_id = 0;
   std::string cluster_id;
-  std::string last_error;  // why the last attempt failed; never a secret
+  std::string hsm_key_label;  // pkcs11: the HSM key the seal is written with
+  std::string last_error;     // why the last attempt failed; never a secret
 };
 
 class SealState {
@@ -71,8 +72,14 @@ class SealState {
   // pkcs11: opens the root keys with the token's key, initializing a new
   // store first. kConflict (reason "SealTypeMismatch") for a store of
   // another model; kBadParameter (reason "UnsealKeyWrong") when the token's
-  // key does not open it.
-  Status unseal_with_token(Pkcs11Token& token);
+  // key does not open it. Seal-key rotation (SEAL-SPEC.md §1.7): when the
+  // seal records name another key than the token's (the operator made a
+  // new key and configured its label), `open_key` opens that earlier key,
+  // which decrypts seal/root and seal/recovery once; both are encrypted
+  // again under the token's key in one compare-and-set write, and from then
+  // on the earlier key is not needed (status().hsm_key_label tells which key
+  // the seal is written with). Without `open_key`: kConflict "SealKeyChanged".
+  Status unseal_with_token(Pkcs11Token& token, const KeyOpener& open_key = nullptr);
   // Records why the last attempt to unseal failed (shown by status()).
   void note_error(std::string message);
 
@@ -178,6 +185,10 @@ class SealState {
   void drop_progress_locked() COFFER_REQUIRES(mu_);
   Status open_locked(const SecureString& unseal_key) COFFER_REQUIRES(mu_);
   Status open_with_token_locked(Pkcs11Token& token) COFFER_REQUIRES(mu_);
+  // Re-encrypts the seal's blobs from the key that wrote them (`open_key`) to `token`'s.
+  Status move_seal_key_locked(Pkcs11Token& token, const KeyOpener& open_key) COFFER_REQUIRES(mu_);
+  // kConflict "SealKeyChanged" when `token`'s key is not the one the seal is written with.
+  Status check_seal_key_locked(const Pkcs11Token& token) const COFFER_REQUIRES(mu_);
   Status mismatch_locked(const std::string& what) const COFFER_REQUIRES(mu_);
   // The shares this seal takes (shamir: unseal shares; pkcs11: recovery
   // shares), as {threshold, key set}; kConflict when it takes none.

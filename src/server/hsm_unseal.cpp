@@ -53,11 +53,21 @@ void HsmUnsealer::stop() {
 void HsmUnsealer::run() {
   std::chrono::seconds backoff(1);
   while (true) {
+    const std::string written_with = seal_.status().hsm_key_label;
     Status st = [&]() -> Status {
       COFFER_ASSIGN_OR_RETURN(auto token, seal::Pkcs11Token::open(options_));
-      return seal_.unseal_with_token(*token);  // the token closes here: the keys are in memory now
+      // A seal written with an earlier key moves to the configured one (SEAL-SPEC.md §1.7).
+      return seal_.unseal_with_token(*token, [this](const std::string& key_label) {
+        seal::Pkcs11Options earlier = options_;
+        earlier.key_label = key_label;
+        return seal::Pkcs11Token::open(earlier);
+      });  // the tokens close here: the keys are in memory now
     }();
     if (st.ok()) {
+      if (!written_with.empty() && written_with != options_.key_label) {
+        spdlog::warn("the seal moved from HSM key '{}' to '{}': destroy '{}' once every server runs with '{}'",
+                     written_with, options_.key_label, written_with, options_.key_label);
+      }
       spdlog::info("unsealed through the HSM (token '{}', key '{}')", options_.token_label, options_.key_label);
       unsealed_();
       return;

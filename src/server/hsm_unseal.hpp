@@ -1,7 +1,9 @@
 // The pkcs11 seal at start (SEAL-SPEC.md §1.2): the module, token, PIN and
 // key from the configuration, and HsmUnsealer, which opens the token and
 // unseals the server on a thread of its own, retrying with backoff (1 s,
-// doubling to 60 s) while the module, token or key cannot be reached. A
+// doubling to 60 s) while the module, token or key cannot be reached. A seal
+// written with another key of the token than the configured one (seal-key
+// rotation) is moved to the configured key on the way. A
 // refused PIN or a key that does not open the store stops the retries: an
 // operator must act (PINs lock out). Every failure is noted in the seal
 // status; nothing secret is logged.

@@ -26,6 +26,7 @@ json::object status_json(const seal::SealStatus& s) {
                       {"nonce", s.nonce},
                       {"keysetId", s.keyset_id},
                       {"clusterId", s.cluster_id},
+                      {"hsmKeyLabel", s.hsm_key_label},
                       {"lastError", s.last_error}};
 }
 

@@ -6,7 +6,8 @@ every route — while the PIN is wrong or the token absent, and unsealing by
 itself once the token is back. A root-key rotation needs no HSM, and the
 older generation is retired through the HSM an hour later. Recovery shares
 (§1.6): generated once by an admin, a quorum of them unseals the server
-after an operator sealed it, and a quorum rekeys them."""
+after an operator sealed it, and a quorum rekeys them. Seal-key rotation
+(§1.7): a new key made and configured takes the seal over at the next start."""
 import json
 import os
 import shutil
@@ -164,6 +165,30 @@ class HsmSealTest(unittest.TestCase):
         self.start_unsealing()
         self.assertEqual(self.client().get_secret("kept").value, "behind the HSM")
 
+    def test_a_new_seal_key_takes_over_at_the_next_start(self):
+        self.start_unsealing()
+        self.client().set_secret("kept", "across a seal-key rotation")
+        shares = json.loads(self.operator("generate-recovery", "--key-shares", "2", "--key-threshold", "2",
+                                          admin_credentials=True).stdout)["keys"]
+        for s in shares:
+            canary(s)
+        self.assertEqual(self.status()["hsmKeyLabel"], "coffer-seal")
+        self.server.stop()
+        subprocess.run([COFFER_BIN, "operator", "hsm-keygen", "--lib", MODULE, "--token-label", "coffer-test",
+                        "--key-label", "coffer-seal-2"], env=dict(os.environ, **self.env), check=True,
+                       capture_output=True)
+        self.server.env = dict(self.env, COFFER_HSM_KEY_LABEL="coffer-seal-2")
+        self.start_unsealing()
+        self.assertEqual(self.status()["hsmKeyLabel"], "coffer-seal-2")
+        self.assertIn("the seal moved from HSM key 'coffer-seal' to 'coffer-seal-2'", "".join(self.server.output))
+        self.assertEqual(self.client().get_secret("kept").value, "across a seal-key rotation")
+        # The recovery shares went along: they reopen the server after an operator's seal.
+        self.operator("seal", admin_credentials=True)
+        self.wait_status(lambda s: s["sealed"])
+        self.operator("unseal", shares[1])
+        self.assertFalse(json.loads(self.operator("unseal", shares[0]).stdout)["sealed"])
+        self.assertEqual(self.client().get_secret("kept").value, "across a seal-key rotation")
+
     def test_stays_sealed_while_the_pin_is_wrong_or_the_token_absent(self):
         self.start_unsealing()
         self.client().set_secret("kept", "behind the HSM")
@@ -196,10 +221,14 @@ class HsmSealTest(unittest.TestCase):
     def test_a_key_that_does_not_open_the_store_is_refused(self):
         self.start_unsealing()
         self.server.stop()
+        # The seal key lost: the token made again, with a new key under the same label.
         env = dict(os.environ, **self.env)
-        subprocess.run([COFFER_BIN, "operator", "hsm-keygen", "--lib", MODULE, "--token-label", "coffer-test",
-                        "--key-label", "other-key"], env=env, check=True, capture_output=True)
-        self.server.env = dict(self.env, COFFER_HSM_KEY_LABEL="other-key")
+        shutil.rmtree(self.tokens)
+        os.makedirs(self.tokens)
+        subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "coffer-test", "--so-pin",
+                        "87654321", "--pin", "1234"], env=env, check=True, capture_output=True)
+        subprocess.run([COFFER_BIN, "operator", "hsm-keygen", "--lib", MODULE, "--token-label", "coffer-test"],
+                       env=env, check=True, capture_output=True)
         self.server.start()
         st = self.wait_status(lambda s: s["lastError"] != "")
         self.assertTrue(st["sealed"])

@@ -1,9 +1,11 @@
-// Recovery shares of an HSM seal (SEAL-SPEC.md §1.6), against SoftHSM2: they
-// are generated once while unsealed, the recovery key is kept only encrypted
-// by the HSM, a quorum of them (with the HSM) unseals a server an operator
-// sealed — a wrong set, or a share of another set, does not — and a recovery
-// rekey replaces them without touching the root keys. Skipped when SoftHSM2
-// is not installed.
+// The HSM seal's state against SoftHSM2. Recovery shares (SEAL-SPEC.md
+// §1.6): they are generated once while unsealed, the recovery key is kept
+// only encrypted by the HSM, a quorum of them (with the HSM) unseals a
+// server an operator sealed — a wrong set, or a share of another set, does
+// not — and a recovery rekey replaces them without touching the root keys.
+// Seal-key rotation (§1.7): a new key configured takes the seal over at the
+// next unseal, after which the earlier key opens nothing. Skipped when
+// SoftHSM2 is not installed.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -17,7 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class RecoverySharesTest : public ::testing::Test {
+class Pkcs11SealTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!testing::SoftHsmToken::available()) GTEST_SKIP() << "SoftHSM2 is not installed";
@@ -34,8 +36,16 @@ class RecoverySharesTest : public ::testing::Test {
     store_.reset();
     token_.reset();
   }
-  TokenOpener opener() {
-    return [] { return Pkcs11Token::open(testing::SoftHsmToken::options()); };
+  static TokenOpener opener(std::string key_label = "coffer-seal") {
+    return [key_label] { return Pkcs11Token::open(testing::SoftHsmToken::options(key_label)); };
+  }
+  static KeyOpener key_opener() {
+    return [](const std::string& label) { return Pkcs11Token::open(testing::SoftHsmToken::options(label)); };
+  }
+  std::unique_ptr<SealState> restarted() {
+    auto s = std::make_unique<SealState>(*store_, clock_);
+    EXPECT_TRUE(s->load().ok());
+    return s;
   }
 
   testing::SoftHsmToken hsm_;
@@ -45,7 +55,7 @@ class RecoverySharesTest : public ::testing::Test {
   std::unique_ptr<SealState> seal_;
 };
 
-TEST_F(RecoverySharesTest, AQuorumUnsealsAServerAnOperatorSealed) {
+TEST_F(Pkcs11SealTest, AQuorumUnsealsAServerAnOperatorSealed) {
   const SecureString root = seal_->root_key().value();
   EXPECT_TRUE(seal_->status().recovery_seal);
   EXPECT_EQ(seal_->status().threshold, 0) << "none until generated";
@@ -88,7 +98,7 @@ TEST_F(RecoverySharesTest, AQuorumUnsealsAServerAnOperatorSealed) {
   EXPECT_EQ(seal_->root_key()->view(), root.view());
 }
 
-TEST_F(RecoverySharesTest, ARecoveryRekeyReplacesTheSharesAndNotTheRootKeys) {
+TEST_F(Pkcs11SealTest, ARecoveryRekeyReplacesTheSharesAndNotTheRootKeys) {
   auto shares = seal_->generate_recovery(3, 2, *token_).value();
   const auto old_keyset = seal_->status().keyset_id;
   const std::string root_blob = read_seal_records(*store_).value()->root_blob;
@@ -118,7 +128,7 @@ TEST_F(RecoverySharesTest, ARecoveryRekeyReplacesTheSharesAndNotTheRootKeys) {
   EXPECT_EQ(server->root_key()->view(), seal_->root_key()->view());
 }
 
-TEST_F(RecoverySharesTest, OnlyAnHsmSealHasRecoveryShares) {
+TEST_F(Pkcs11SealTest, OnlyAnHsmSealHasRecoveryShares) {
   // A shamir store: no recovery shares, and its unseal shares do not count as any.
   auto dir = hsm_.dir() / "shamir";
   fs::create_directories(dir);
@@ -132,6 +142,64 @@ TEST_F(RecoverySharesTest, OnlyAnHsmSealHasRecoveryShares) {
   seal_->seal();
   EXPECT_EQ(seal_->generate_recovery(3, 2, *token_).status().reason(), "Sealed");
   EXPECT_EQ(seal_->rekey_start(3, 2).status().reason(), "NoRecoveryKeys");
+}
+
+TEST_F(Pkcs11SealTest, ANewSealKeyTakesOverAtTheNextUnseal) {
+  const SecureString root = seal_->root_key().value();
+  EXPECT_EQ(seal_->status().hsm_key_label, "coffer-seal");
+  auto shares = seal_->generate_recovery(3, 2, *token_).value();
+  ASSERT_TRUE(Pkcs11Token::generate_key(testing::SoftHsmToken::options("coffer-seal-2")).ok());
+  auto new_key = std::move(Pkcs11Token::open(testing::SoftHsmToken::options("coffer-seal-2")).value());
+
+  // Without a way to the earlier key the seal cannot move: refused, still sealed.
+  auto server = restarted();
+  EXPECT_EQ(server->unseal_with_token(*new_key).reason(), "SealKeyChanged");
+  EXPECT_TRUE(server->status().sealed);
+  // The earlier key gone: the error says which key is needed, and the server may retry.
+  const Status gone = server->unseal_with_token(*new_key, [](const std::string&) {
+    return Pkcs11Token::open(testing::SoftHsmToken::options("destroyed-too-early"));
+  });
+  EXPECT_EQ(gone.code(), Code::kUnavailable);
+  EXPECT_NE(gone.message().find("'coffer-seal', which is needed once"), std::string::npos) << gone.message();
+  EXPECT_TRUE(server->status().sealed);
+
+  const Status moved = server->unseal_with_token(*new_key, key_opener());
+  ASSERT_TRUE(moved.ok()) << moved.message();
+  EXPECT_EQ(server->root_key()->view(), root.view()) << "the root keys do not change";
+  EXPECT_EQ(server->status().hsm_key_label, "coffer-seal-2");
+  // Both blobs are now under the new key and no longer under the earlier one.
+  auto records = read_seal_records(*store_).value();
+  const std::string root_ad = root_associated_data(records->config.cluster_id);
+  const std::string recovery_ad = recovery_associated_data(records->config.cluster_id);
+  EXPECT_TRUE(new_key->decrypt(records->root_blob, root_ad).ok());
+  EXPECT_TRUE(new_key->decrypt(records->recovery_blob, recovery_ad).ok());
+  EXPECT_EQ(token_->decrypt(records->root_blob, root_ad).status().reason(), "UnsealKeyWrong");
+  EXPECT_EQ(token_->decrypt(records->recovery_blob, recovery_ad).status().reason(), "UnsealKeyWrong");
+
+  // The next start needs only the new key; the recovery shares still work, through it.
+  auto next = restarted();
+  ASSERT_TRUE(next->unseal_with_token(*new_key).ok());
+  next->seal();
+  ASSERT_TRUE(next->submit_share(shares[0].view(), opener("coffer-seal-2")).ok());
+  ASSERT_TRUE(next->submit_share(shares[2].view(), opener("coffer-seal-2")).ok());
+  EXPECT_FALSE(next->status().sealed);
+  // The earlier key alone no longer opens the seal: it is named as the one to configure.
+  auto stale = restarted();
+  const Status refused = stale->unseal_with_token(*token_);
+  EXPECT_EQ(refused.reason(), "SealKeyChanged");
+  EXPECT_NE(refused.message().find("'coffer-seal-2'"), std::string::npos) << refused.message();
+}
+
+TEST_F(Pkcs11SealTest, AStoreFromBeforeTheKeyWasRecordedRecordsIt) {
+  auto records = read_seal_records(*store_).value();
+  SealConfig legacy = records->config;
+  legacy.hsm_key_label.clear();
+  ASSERT_TRUE(write_seal_records(*store_, legacy, records->root_blob, records->revision).ok());
+  auto server = restarted();
+  EXPECT_EQ(server->status().hsm_key_label, "");
+  ASSERT_TRUE(server->unseal_with_token(*token_).ok());
+  EXPECT_EQ(server->status().hsm_key_label, "coffer-seal");
+  EXPECT_EQ(read_seal_records(*store_).value()->config.hsm_key_label, "coffer-seal");
 }
 
 }  // namespace
