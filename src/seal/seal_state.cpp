@@ -168,16 +168,15 @@ Status SealState::unseal_with_token(Pkcs11Token& token, const KeyOpener& open_ke
   if (!records_) {
     RootKeys keys;
     keys.emplace(1, crypto::random_bytes(kKeySize));
-    COFFER_RETURN_IF_ERROR(
-        initialize_locked(SealType::kPkcs11, std::move(keys), [&](SealConfig& c, const RootKeys& k) {
-          c.hsm_key_label = token.key_label();
-          return token.encrypt(encode_root_keys(k).view(), root_associated_data(c.cluster_id));
-        }));
+    COFFER_RETURN_IF_ERROR(initialize_locked(SealType::kPkcs11, std::move(keys), [&](SealConfig& c, const RootKeys& k) {
+      c.hsm_key_label = token.key_label();
+      return token.encrypt(encode_root_keys(k).view(), root_associated_data(c.cluster_id));
+    }));
   }
   if (records_->config.type != SealType::kPkcs11) return mismatch_locked("an HSM");
   const std::string& recorded = records_->config.hsm_key_label;
   Status st = recorded.empty() || recorded == token.key_label() ? open_with_token_locked(token)
-                                                                 : move_seal_key_locked(token, open_key);
+                                                                : move_seal_key_locked(token, open_key);
   if (st.ok() && records_->config.hsm_key_label.empty()) {
     // A store from before the key was recorded: record it, so a later key change finds this one.
     SealConfig config = records_->config;
@@ -186,8 +185,10 @@ Status SealState::unseal_with_token(Pkcs11Token& token, const KeyOpener& open_ke
     if (recorded_now.code() != Code::kConflict) st = recorded_now;  // kConflict: another server did
     if (st.ok()) {
       auto reread = read_seal_records(store_);
-      if (!reread.ok()) st = reread.status();
-      else records_ = std::move(*reread);
+      if (!reread.ok())
+        st = reread.status();
+      else
+        records_ = std::move(*reread);
     }
   }
   if (!st.ok()) last_error_ = st.message();
