@@ -76,26 +76,21 @@ http::Response create_principal(const http::Request& req, const AdminContext& ct
 }
 
 http::Response generate_recovery(const http::Request& req, const AdminContext& ctx) {
-  if (!ctx.generate_recovery) {
+  if (!ctx.seal.generate_recovery) {
     return error_response(Status(Code::kConflict,
                                  "Recovery shares belong to an HSM (pkcs11) seal; this server's seal has none.",
                                  "SealTypeMismatch"));
   }
-  auto body = parse_json_object(req.body);
-  if (!body.ok()) return error_response(body.status());
-  auto shares = opt_int(*body, "secretShares");
-  auto threshold = opt_int(*body, "secretThreshold");
-  if (!shares.ok() || !threshold.ok() || !*shares || !*threshold || **shares < 1 || **shares > 255 || **threshold < 1 ||
-      **threshold > 255) {
-    return error_response(
-        bad_parameter("The body must be {\"secretShares\": N, \"secretThreshold\": K}, 1 <= K <= N <= 255."));
-  }
-  auto made = ctx.generate_recovery(int(**shares), int(**threshold));
+  auto counts = parse_share_counts(req.body);
+  if (!counts.ok()) return error_response(counts.status());
+  auto made = ctx.seal.generate_recovery(counts->shares, counts->threshold);
   if (!made.ok()) return error_response(made.status());
   json::array keys;
   for (const auto& k : made->keys) keys.emplace_back(k.view());
   http::Response r = json_response(
-      200, json::object{{"keys", std::move(keys)}, {"keysetId", made->keyset_id}, {"n", **shares}, {"t", **threshold}});
+      200,
+      json::object{
+          {"keys", std::move(keys)}, {"keysetId", made->keyset_id}, {"n", counts->shares}, {"t", counts->threshold}});
   r.sensitive = true;
   return r;
 }
@@ -122,6 +117,23 @@ http::Response advance_clock(const http::Request& req, const AdminContext& ctx) 
 }
 
 }  // namespace
+
+json::object rekey_progress_json(const RekeyProgress& p) {
+  return json::object{{"started", p.started}, {"nonce", p.nonce},          {"progress", p.progress},
+                      {"t", p.threshold},     {"newShares", p.new_shares}, {"newThreshold", p.new_threshold},
+                      {"verify", p.verify},   {"complete", false}};
+}
+
+Result<ShareCounts> parse_share_counts(std::string_view body) {
+  COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
+  COFFER_ASSIGN_OR_RETURN(auto shares, opt_int(o, "secretShares"));
+  COFFER_ASSIGN_OR_RETURN(auto threshold, opt_int(o, "secretThreshold"));
+  COFFER_ASSIGN_OR_RETURN(auto verify, opt_bool(o, "verify"));
+  if (!shares || !threshold || *shares < 1 || *shares > 255 || *threshold < 1 || *threshold > 255) {
+    return bad_parameter("The body must be {\"secretShares\": N, \"secretThreshold\": K}, 1 <= K <= N <= 255.");
+  }
+  return ShareCounts{int(*shares), int(*threshold), verify.value_or(false)};
+}
 
 std::optional<Operation> route_admin(const http::Request& req, const std::vector<std::string>& s,
                                      const AdminContext& ctx) {
@@ -193,16 +205,28 @@ std::optional<Operation> route_admin(const http::Request& req, const std::vector
     }
     return std::nullopt;
   }
-  if (s[0] == "seal" && s.size() == 1 && m == "POST" && ctx.request_seal) {
+  if (s[0] == "seal" && s.size() == 1 && m == "POST" && ctx.seal.request_seal) {
     // Answered (and audited) first; the server then seals (server/seal_gate.hpp).
     return admin_operation("Seal", "seal/action", "/", [&] {
-      ctx.request_seal();
+      ctx.seal.request_seal();
       return empty_response(204);
     });
   }
-  if (s[0] == "rotate-root" && s.size() == 1 && m == "POST" && ctx.rotate_root) {
+  if (s[0] == "rekey" && s.size() == 1 && m == "POST" && ctx.seal.start_rekey) {
+    return admin_operation("RekeyStart", "rekey/action", "/", [&] {
+      auto counts = parse_share_counts(req.body);
+      if (!counts.ok()) return error_response(counts.status());
+      auto started = ctx.seal.start_rekey(*counts);
+      return started.ok() ? json_response(200, rekey_progress_json(*started)) : error_response(started.status());
+    });
+  }
+  if (s[0] == "rekey" && s.size() == 1 && m == "DELETE" && ctx.seal.cancel_rekey) {
+    return admin_operation("RekeyCancel", "rekey/action", "/",
+                           [&] { return json_response(200, rekey_progress_json(ctx.seal.cancel_rekey())); });
+  }
+  if (s[0] == "rotate-root" && s.size() == 1 && m == "POST" && ctx.seal.rotate_root) {
     return admin_operation("RootKeyRotate", "rootKey/rotate/action", "/", [&] {
-      auto done = ctx.rotate_root();
+      auto done = ctx.seal.rotate_root();
       if (!done.ok()) return error_response(done.status());
       return json_response(200, json::object{{"activeGeneration", done->generation},
                                              {"keksRewrapped", done->keks_rewrapped},

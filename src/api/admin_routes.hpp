@@ -15,8 +15,13 @@
 //   POST   /coffer/admin/rotate-root                 a new root key generation
 //   POST   /coffer/admin/recovery-keys {secretShares, secretThreshold}
 //                                                    pkcs11 seal: recovery shares, once → {keys, keysetId, n, t}
+//   POST   /coffer/admin/rekey {secretShares, secretThreshold, verify?}
+//                                                    start a rekey (its quorum then comes through the sys
+//                                                    routes: server/seal_gate.hpp) → the rekey's progress
+//   DELETE /coffer/admin/rekey                       cancel the rekey in progress → its progress
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <optional>
 
 #include "api/operation.hpp"
@@ -41,6 +46,37 @@ struct RecoveryShares {
   std::uint32_t keyset_id = 0;
 };
 
+// A rekey's progress (seal/seal_state.hpp), as the admin and sys routes show it.
+struct RekeyProgress {
+  bool started = false;
+  std::string nonce;
+  int progress = 0;   // shares handed in
+  int threshold = 0;  // shares needed
+  int new_shares = 0;
+  int new_threshold = 0;
+  bool verify = false;
+};
+boost::json::object rekey_progress_json(const RekeyProgress& p);
+
+// {secretShares: N, secretThreshold: K, verify?} of init, rekey and recovery
+// shares, each 1..255 (the seal checks K ≤ N and the other limits).
+struct ShareCounts {
+  int shares = 0;
+  int threshold = 0;
+  bool verify = false;
+};
+Result<ShareCounts> parse_share_counts(std::string_view body);
+
+// The seal's operations offered by the admin API (server/ provides them);
+// an empty one turns its route off.
+struct SealAdmin {
+  std::function<void()> request_seal;
+  std::function<Result<RootRotation>()> rotate_root;
+  std::function<Result<RecoveryShares>(int shares, int threshold)> generate_recovery;  // pkcs11 only
+  std::function<Result<RekeyProgress>(const ShareCounts&)> start_rekey;
+  std::function<RekeyProgress()> cancel_rekey;
+};
+
 struct AdminContext {
   vault::VaultRegistry& vaults;
   vault::VaultRemoval& removal;  // deletes a vault with its objects and the access granted on it
@@ -49,10 +85,7 @@ struct AdminContext {
   ManualClock* test_clock;  // null unless the server runs with --test-clock
   // https://<name>.<suffix>[:port] for a vault name.
   std::function<std::string(const std::string&)> vault_url;
-  std::function<void()> request_seal;                 // empty: the seal route is off
-  std::function<Result<RootRotation>()> rotate_root;  // empty: the rotation route is off
-  // (shares, threshold); empty: the server's seal has no recovery shares.
-  std::function<Result<RecoveryShares>(int, int)> generate_recovery;
+  const SealAdmin& seal;
 };
 
 // `segments` start after "coffer", "admin".

@@ -290,16 +290,12 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
   if (!principal.ok()) return challenge(req, principal.status());
   record_caller(call.record, *principal);
   const std::string port = split_host(req.host).port;
-  AdminContext ctx{s_.vaults,
-                   s_.vault_removal,
-                   s_.maintenance,
-                   s_.principals,
-                   s_.test_clock,
-                   [this, port](const std::string& name) {
+  AdminContext ctx{
+      s_.vaults,      s_.vault_removal,
+      s_.maintenance, s_.principals,
+      s_.test_clock,  [this, port](const std::string& name) {
                      return vault_origin(name, config_.dns_suffix, port); },
-                   s_.request_seal,
-                   s_.rotate_root,
-                   s_.generate_recovery};
+      s_.seal_admin};
   auto op = route_admin(req, segments, ctx);
   if (!op) op = route_groups(req, segments, GroupContext{s_.rbac, s_.principals});
   if (!op && s_.workload_credentials) op = route_credentials(req, segments, *s_.workload_credentials);

@@ -70,12 +70,8 @@ struct ApiServices {
   auth::SignInThrottle* sign_in_throttle = nullptr;         // failed sign-ins per address and client id; null = none
   store::Store* storage = nullptr;                          // checked by /healthz; null = not checked
   vault::ResourceGroupRegistry* resource_groups = nullptr;  // ARM's resource groups; null = those routes off
-  // Seals the server once this request is answered (POST /coffer/admin/seal); empty = route off.
-  std::function<void()> request_seal = nullptr;
-  // Rotates the root key (POST /coffer/admin/rotate-root); empty = route off.
-  std::function<Result<RootRotation>()> rotate_root = nullptr;
-  // Makes a pkcs11 seal's recovery shares (POST /coffer/admin/recovery-keys); empty = none.
-  std::function<Result<RecoveryShares>(int, int)> generate_recovery = nullptr;
+  // Seal, rekey, root rotation, recovery shares (admin_routes.hpp); empty ones are off.
+  SealAdmin seal_admin = {};
 };
 
 class Api {

@@ -136,6 +136,8 @@ constexpr std::array kTable = {
     OperationAction{"Seal", "Coffer/seal/action", ScopeKind::kRoot},
     OperationAction{"RootKeyRotate", "Coffer/rootKey/rotate/action", ScopeKind::kRoot},
     OperationAction{"RecoveryKeysGenerate", "Coffer/recoveryKeys/generate/action", ScopeKind::kRoot},
+    OperationAction{"RekeyStart", "Coffer/rekey/action", ScopeKind::kRoot},
+    OperationAction{"RekeyCancel", "Coffer/rekey/action", ScopeKind::kRoot},
     OperationAction{"GroupList", "Coffer/groups/read", ScopeKind::kRoot},
     OperationAction{"GroupGet", "Coffer/groups/read", ScopeKind::kRoot},
     OperationAction{"GroupCreate", "Coffer/groups/write", ScopeKind::kRoot},

@@ -1,10 +1,12 @@
-// coffer operator init|unseal|seal-status|rekey: the seal of a running server
-// (SEAL-SPEC.md §1.4), over its unauthenticated /coffer/v1/sys routes —
-// they work while the server is sealed, when no credential can be checked.
-// coffer operator seal, rotate-root and generate-recovery: authorized like
-// the admin API (POST /coffer/admin/seal, /coffer/admin/rotate-root and
-// /coffer/admin/recovery-keys with the CLI's credentials; Coffer/seal/action,
-// Coffer/rootKey/rotate/action, Coffer/recoveryKeys/generate/action).
+// coffer operator init|unseal|seal-status|rekey update|rekey verify: the
+// seal of a running server (SEAL-SPEC.md §1.4), over its unauthenticated
+// /coffer/v1/sys routes — they work while the server is sealed, when no
+// credential can be checked, and shares are their authority.
+// coffer operator seal, rotate-root, generate-recovery and rekey init|cancel:
+// authorized like the admin API (POST /coffer/admin/seal, rotate-root,
+// recovery-keys, POST|DELETE rekey, with the CLI's credentials;
+// Coffer/seal/action, Coffer/rootKey/rotate/action,
+// Coffer/recoveryKeys/generate/action, Coffer/rekey/action).
 // coffer operator hsm-keygen: creates the pkcs11 seal's key in a token,
 // directly through the module (no server).
 // The server is --address (default $COFFER_ADDR or https://localhost:8443),
@@ -149,9 +151,9 @@ Status run_unseal(const CliContext& ctx, const OperatorArgs& a) {
 }
 
 Status run_rekey_init(const CliContext& ctx, const OperatorArgs& a) {
-  const std::string body =
-      json::serialize(json::object{{"secretShares", a.shares}, {"secretThreshold", a.threshold}, {"verify", a.verify}});
-  COFFER_ASSIGN_OR_RETURN(json::value v, sys_call(ctx, a, "POST", "rekey/init", body));
+  COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_admin(ctx));
+  json::value body = json::object{{"secretShares", a.shares}, {"secretThreshold", a.threshold}, {"verify", a.verify}};
+  COFFER_ASSIGN_OR_RETURN(json::value v, client.call("POST", "/coffer/admin/rekey", &body));
   print_result(ctx, v);
   return Status::Ok();
 }
@@ -175,8 +177,9 @@ Status run_rekey_verify(const CliContext& ctx, const OperatorArgs& a) {
   return Status::Ok();
 }
 
-Status run_rekey_cancel(const CliContext& ctx, const OperatorArgs& a) {
-  COFFER_ASSIGN_OR_RETURN(json::value v, sys_call(ctx, a, "POST", "rekey/cancel", "{}"));
+Status run_rekey_cancel(const CliContext& ctx) {
+  COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_admin(ctx));
+  COFFER_ASSIGN_OR_RETURN(json::value v, client.call("DELETE", "/coffer/admin/rekey", nullptr));
   print_result(ctx, v);
   return Status::Ok();
 }
@@ -248,8 +251,8 @@ void add_operator_commands(CLI::App& app, CliContext& ctx) {
   CLI::App* rekey = op->add_subcommand(
       "rekey", "Replace the unseal shares, or an HSM seal's recovery shares (the quorum of current ones decides).");
   rekey->require_subcommand(1);
-  CLI::App* rekey_init = rekey->add_subcommand("init", "Start a rekey to N new shares, threshold K: prints its nonce.");
-  add_target_options(rekey_init, *args);
+  CLI::App* rekey_init = rekey->add_subcommand(
+      "init", "Start a rekey to N new shares, threshold K (needs Coffer/rekey/action): prints its nonce.");
   rekey_init->add_option("--key-shares", args->shares, "How many new shares (default 5).")->check(CLI::Range(1, 255));
   rekey_init->add_option("--key-threshold", args->threshold, "How many new shares unseal (default 3).")
       ->check(CLI::Range(1, 255));
@@ -268,9 +271,8 @@ void add_operator_commands(CLI::App& app, CliContext& ctx) {
   rekey_verify->add_option("--nonce", args->nonce, "The verification nonce 'rekey update' printed.")->required();
   rekey_verify->add_option("key", args->key, "The new share, or '-' (the default) to read it from standard input.");
   on_run(rekey_verify, ctx, [&ctx, args] { return run_rekey_verify(ctx, *args); });
-  CLI::App* rekey_cancel = rekey->add_subcommand("cancel", "Drop the rekey in progress.");
-  add_target_options(rekey_cancel, *args);
-  on_run(rekey_cancel, ctx, [&ctx, args] { return run_rekey_cancel(ctx, *args); });
+  CLI::App* rekey_cancel = rekey->add_subcommand("cancel", "Drop the rekey in progress (needs Coffer/rekey/action).");
+  on_run(rekey_cancel, ctx, [&ctx] { return run_rekey_cancel(ctx); });
 
   CLI::App* keygen = op->add_subcommand("hsm-keygen", "Create the pkcs11 seal's AES-256 key in a PKCS#11 token.");
   keygen->add_option("--lib", args->hsm_lib, "The PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so).")->required();

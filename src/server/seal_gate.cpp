@@ -30,17 +30,6 @@ json::object status_json(const seal::SealStatus& s) {
                       {"lastError", s.last_error}};
 }
 
-// {secretShares: N, secretThreshold: K} of init and rekey/init, each 1..255 (SealState checks K ≤ N).
-Result<std::pair<int, int>> share_counts(const http::Request& request) {
-  COFFER_ASSIGN_OR_RETURN(json::object body, api::parse_json_object(request.body));
-  COFFER_ASSIGN_OR_RETURN(auto shares, api::opt_int(body, "secretShares"));
-  COFFER_ASSIGN_OR_RETURN(auto threshold, api::opt_int(body, "secretThreshold"));
-  if (!shares || !threshold || *shares < 1 || *shares > 255 || *threshold < 1 || *threshold > 255) {
-    return bad_parameter("The body must be {\"secretShares\": N, \"secretThreshold\": K}, 1 <= K <= N <= 255.");
-  }
-  return std::make_pair(int(*shares), int(*threshold));
-}
-
 // A body that hands in a share: {"key": "cfs1-…"} and, for the rekey
 // routes, {"nonce": "…"}. The share leaves in a wiping buffer; the copies
 // made on the way (the request body, the parsed value) are wiped here.
@@ -68,13 +57,11 @@ Result<HandedShare> take_share(http::Request& request, bool with_nonce) {
   return out;
 }
 
-json::object rekey_json(const seal::SealState::RekeyStatus& r) {
-  return json::object{{"started", r.started}, {"nonce", r.nonce},          {"progress", r.progress},
-                      {"t", r.threshold},     {"newShares", r.new_shares}, {"newThreshold", r.new_threshold},
-                      {"complete", false}};
-}
-
 }  // namespace
+
+api::RekeyProgress rekey_progress(const seal::SealState::RekeyStatus& r) {
+  return api::RekeyProgress{r.started, r.nonce, r.progress, r.threshold, r.new_shares, r.new_threshold, r.verify};
+}
 
 http::Response SealGate::handle(http::Request& request) {
   const std::string path = path_of(request.target);
@@ -181,12 +168,12 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
                                           "': it initializes itself. Configure \"seal\": \"shamir\" to "
                                           "initialize with shares."));
     }
-    auto counts = share_counts(request);
+    auto counts = api::parse_share_counts(request.body);
     if (!counts.ok()) return api::error_response(counts.status());
-    auto keys = seal_.init_shamir(counts->first, counts->second);
+    auto keys = seal_.init_shamir(counts->shares, counts->threshold);
     if (!keys.ok()) return api::error_response(keys.status());
-    spdlog::warn("seal initialized with {} Shamir shares, threshold {}: the shares were returned once", counts->first,
-                 counts->second);
+    spdlog::warn("seal initialized with {} Shamir shares, threshold {}: the shares were returned once", counts->shares,
+                 counts->threshold);
     json::array out;
     for (const auto& k : *keys) out.emplace_back(k.view());
     http::Response r = api::json_response(
@@ -219,22 +206,16 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
     }
     return api::json_response(200, status_json(seal_.status()));
   }
-  if (route == "rekey/init" && m == "GET") return api::json_response(200, rekey_json(seal_.rekey_status()));
-  if (route == "rekey/init" && m == "POST") {
-    auto counts = share_counts(request);
-    if (!counts.ok()) return api::error_response(counts.status());
-    auto verify = api::opt_bool(api::parse_json_object(request.body).value(), "verify");
-    if (!verify.ok()) return api::error_response(verify.status());
-    auto started = seal_.rekey_start(counts->first, counts->second, verify->value_or(false));
-    if (!started.ok()) return api::error_response(started.status());
-    spdlog::warn("rekey to {} shares, threshold {}, started by {}", counts->first, counts->second,
-                 request.remote_address);
-    return api::json_response(200, rekey_json(*started));
+  if (route == "rekey/init" && m == "GET") {
+    return api::json_response(200, api::rekey_progress_json(rekey_progress(seal_.rekey_status())));
   }
-  if ((route == "rekey/init" && m == "DELETE") || (route == "rekey/cancel" && m == "POST")) {
-    seal_.rekey_cancel();
-    spdlog::info("rekey cancelled by {}", request.remote_address);
-    return api::json_response(200, rekey_json(seal_.rekey_status()));
+  if (route == "rekey/init" || route == "rekey/cancel") {
+    // Starting or dropping a rekey takes an admin (SEAL-SPEC.md §1.7, authenticated rekey).
+    return api::error_response(Status(Code::kForbidden,
+                                      "Starting or cancelling a rekey takes an admin: POST or DELETE "
+                                      "/coffer/admin/rekey ('coffer operator rekey init|cancel', "
+                                      "Coffer/rekey/action); the shares then come through rekey/update.",
+                                      "Forbidden"));
   }
   if (route == "rekey/update" && m == "POST") {
     auto handed = take_share(request, true);
@@ -244,7 +225,9 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
       spdlog::warn("rekey share from {} refused: {}", request.remote_address, result.status().message());
       return api::error_response(result.status());
     }
-    if (result->empty()) return api::json_response(200, rekey_json(seal_.rekey_status()));
+    if (result->empty()) {
+      return api::json_response(200, api::rekey_progress_json(rekey_progress(seal_.rekey_status())));
+    }
     json::array out;
     for (const auto& k : *result) out.emplace_back(k.view());
     const seal::SealState::RekeyStatus after = seal_.rekey_status();
@@ -268,7 +251,7 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
     if (!handed.ok()) return api::error_response(handed.status());
     auto done = seal_.rekey_verify(handed->nonce, handed->share.view());
     if (!done.ok()) return api::error_response(done.status());
-    if (!*done) return api::json_response(200, rekey_json(seal_.rekey_status()));
+    if (!*done) return api::json_response(200, api::rekey_progress_json(rekey_progress(seal_.rekey_status())));
     spdlog::warn("rekey verified by {}: the new shares are in force, the old ones no longer unseal",
                  request.remote_address);
     return api::json_response(200, json::object{{"complete", true}, {"keysetId", seal_.status().keyset_id}});

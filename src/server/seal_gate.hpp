@@ -5,11 +5,13 @@
 //   lastError} POST /coffer/v1/sys/init          {secretShares, secretThreshold} → {keys: [...], keysetId} once, on an
 //                                     uninitialized server whose configured seal is shamir
 //   POST /coffer/v1/sys/unseal        {key} | {reset: true} → the seal status
-//   GET|POST|DELETE /coffer/v1/sys/rekey/init   status | {secretShares, secretThreshold, verify?} → nonce | cancel
+//   GET  /coffer/v1/sys/rekey/init    the rekey's progress
 //   POST /coffer/v1/sys/rekey/update  {nonce, key} → progress, or at K {complete, keys, …} once
 //   POST /coffer/v1/sys/rekey/verify  {nonce, key}: with verify, K new shares put the new set in force
-// (Vault's rekey: the quorum of current shares is the authority; an admin
-// token on top of it is a later step.)
+// A rekey is started and cancelled by an authenticated admin (POST/DELETE
+// /coffer/admin/rekey, api/admin_routes.hpp: OpenBao's authenticated
+// rekey), and completed by the quorum of current shares; POST or DELETE
+// rekey/init here answers 403 naming that route.
 // Until the application is published (the root keys are in memory and the
 // server built on them), every other request gets AKV's 503 with
 // Retry-After and innererror VaultSealed (NotInitialized before init), and
@@ -30,10 +32,14 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "api/admin_routes.hpp"
 #include "http/message.hpp"
 #include "seal/seal_state.hpp"
 
 namespace coffer::server {
+
+// The rekey's progress as the admin and sys routes show it.
+api::RekeyProgress rekey_progress(const seal::SealState::RekeyStatus& status);
 
 class SealGate {
  public:

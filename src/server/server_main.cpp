@@ -113,6 +113,32 @@ enum class Served { kStopped, kSealed, kFailed };
 // The unsealed server: the application built on the root keys, serving until
 // a stop signal or an operator's seal; everything built here (keys, caches,
 // services) is gone when it returns. `first`: the first unseal since start.
+// What the admin API may do to the seal (api::SealAdmin).
+api::SealAdmin seal_admin(SealGate& gate, seal::SealState& seal_state, crypto::Keyring& keyring,
+                          vault::VaultRegistry& vaults, store::Store& store, const TokenOpener& open_token) {
+  api::SealAdmin admin;
+  admin.request_seal = [&gate] { gate.request_seal(); };
+  admin.rotate_root = [&] { return rotate_root_key(seal_state, keyring, vaults, store); };
+  if (open_token) {
+    admin.generate_recovery = [&](int shares, int threshold) -> Result<api::RecoveryShares> {
+      COFFER_ASSIGN_OR_RETURN(auto token, open_token());
+      COFFER_ASSIGN_OR_RETURN(auto made, seal_state.generate_recovery(shares, threshold, *token));
+      return api::RecoveryShares{std::move(made), seal_state.status().keyset_id};
+    };
+  }
+  admin.start_rekey = [&seal_state](const api::ShareCounts& c) -> Result<api::RekeyProgress> {
+    COFFER_ASSIGN_OR_RETURN(auto started, seal_state.rekey_start(c.shares, c.threshold, c.verify));
+    spdlog::warn("rekey to {} shares, threshold {}, started by an admin", c.shares, c.threshold);
+    return rekey_progress(started);
+  };
+  admin.cancel_rekey = [&seal_state] {
+    seal_state.rekey_cancel();
+    spdlog::info("rekey cancelled by an admin");
+    return rekey_progress(seal_state.rekey_status());
+  };
+  return admin;
+}
+
 Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState& seal_state, SealGate& gate,
                       Serving& serving, SystemClock& system_clock, uint16_t port, bool first,
                       const TokenOpener& open_token) {
@@ -221,17 +247,7 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                        &sign_in_throttle,
                        &store,
                        &resource_groups,
-                       [&gate] { gate.request_seal(); },
-                       [&] { return rotate_root_key(seal_state, keyring, vaults, store); },
-                       open_token
-                           ? std::function<Result<api::RecoveryShares>(int, int)>(
-                                 [&](int shares, int threshold) -> Result<api::RecoveryShares> {
-                                   COFFER_ASSIGN_OR_RETURN(auto token, open_token());
-                                   COFFER_ASSIGN_OR_RETURN(auto shares_made,
-                                                           seal_state.generate_recovery(shares, threshold, *token));
-                                   return api::RecoveryShares{std::move(shares_made), seal_state.status().keyset_id};
-                                 })
-                           : nullptr});
+                       seal_admin(gate, seal_state, keyring, vaults, store, open_token)});
   batching = std::make_unique<AuditBatching>(*app, **audit_sink, store.waits() ? &store : nullptr);
   const http::Handler application = [&batching](http::Request& req) { return batching->handle(req); };
   gate.publish(&application);

@@ -32,6 +32,15 @@ class SealTest(unittest.TestCase):
             raise AssertionError(f"coffer operator {args[0]} failed ({p.returncode}): {p.stderr}")
         return p
 
+    def admin_operator(self, *args):
+        """`coffer operator ...` for the admin routes, with the data directory's admin credentials."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
+        p = subprocess.run([COFFER_BIN, "operator", *args, "--data-dir", self.server.data_dir], capture_output=True,
+                           text=True, timeout=60, env=env)
+        if p.returncode != 0:
+            raise AssertionError(f"coffer operator {args[0]} failed ({p.returncode}): {p.stderr}")
+        return p
+
     def status(self):
         return json.loads(self.operator("seal-status").stdout)
 
@@ -132,7 +141,18 @@ class SealTest(unittest.TestCase):
         from azure.keyvault.secrets import SecretClient
         SecretClient(self.server.vault_url(), credential(self.server),
                      connection_verify=self.server.ca_file).set_secret("kept", "across a rekey")
-        nonce = json.loads(self.operator("rekey", "init", "--key-shares", "3", "--key-threshold", "2").stdout)["nonce"]
+        # Starting a rekey takes an admin (authenticated rekey); the shares then complete it.
+        refused = requests.post(self.server.authority + "/coffer/v1/sys/rekey/init", verify=self.server.ca_file,
+                                timeout=10, json={"secretShares": 3, "secretThreshold": 2})
+        self.assertEqual(refused.status_code, 403)
+        self.assertIn("/coffer/admin/rekey", refused.json()["error"]["message"])
+        assert_needs_admin(self, self.server, "POST", "/rekey")
+        assert_needs_admin(self, self.server, "DELETE", "/rekey")
+        self.assertFalse(self.status()["sealed"])
+        self.assertFalse(self.get("/coffer/v1/sys/rekey/init").json()["started"])
+        nonce = json.loads(self.admin_operator("rekey", "init", "--key-shares", "3",
+                                               "--key-threshold", "2").stdout)["nonce"]
+        self.assertEqual(self.get("/coffer/v1/sys/rekey/init").json()["nonce"], nonce)
         self.assertEqual(json.loads(self.operator("rekey", "update", "--nonce", nonce, old[3]).stdout)["progress"], 1)
         self.operator("rekey", "update", "--nonce", nonce, stdin=old[0])
         done = json.loads(self.operator("rekey", "update", "--nonce", nonce, old[4]).stdout)
@@ -150,11 +170,11 @@ class SealTest(unittest.TestCase):
         client = SecretClient(self.server.vault_url(), credential(self.server), connection_verify=self.server.ca_file)
         self.assertEqual(client.get_secret("kept").value, "across a rekey")
         # Cancel drops an attempt.
-        self.operator("rekey", "init", "--key-shares", "2", "--key-threshold", "2")
-        self.assertFalse(json.loads(self.operator("rekey", "cancel").stdout)["started"])
+        self.admin_operator("rekey", "init", "--key-shares", "2", "--key-threshold", "2")
+        self.assertFalse(json.loads(self.admin_operator("rekey", "cancel").stdout)["started"])
         # With --verify the new set is in force only once it came back.
-        nonce = json.loads(self.operator("rekey", "init", "--key-shares", "2", "--key-threshold", "2",
-                                         "--verify").stdout)["nonce"]
+        nonce = json.loads(self.admin_operator("rekey", "init", "--key-shares", "2", "--key-threshold", "2",
+                                               "--verify").stdout)["nonce"]
         self.operator("rekey", "update", "--nonce", nonce, new[0])
         out = json.loads(self.operator("rekey", "update", "--nonce", nonce, new[2]).stdout)
         self.assertEqual((out["complete"], out["verificationRequired"]), (False, True))

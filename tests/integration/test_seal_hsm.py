@@ -145,7 +145,8 @@ class HsmSealTest(unittest.TestCase):
         self.assertEqual(self.client().get_secret("kept").value, "behind the HSM")
 
         # A recovery rekey: the quorum of current shares, new shares out once, the old ones refused.
-        nonce = json.loads(self.operator("rekey", "init", "--key-shares", "2", "--key-threshold", "2").stdout)["nonce"]
+        nonce = json.loads(self.operator("rekey", "init", "--key-shares", "2", "--key-threshold", "2",
+                                         admin_credentials=True).stdout)["nonce"]
         self.operator("rekey", "update", "--nonce", nonce, shares[1])
         done = json.loads(self.operator("rekey", "update", "--nonce", nonce, shares[2]).stdout)
         self.assertTrue(done["complete"])

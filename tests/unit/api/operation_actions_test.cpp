@@ -140,21 +140,26 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
 
   vault::VaultRemoval removal(*vaults_, *secrets_, nullptr, nullptr, nullptr);
   int seal_requests = 0;
-  AdminContext admin{*vaults_,
-                     removal,
-                     *maintenance_,
-                     *principals_,
-                     &clock_,
-                     [](const std::string& n) { return "https://" + n; },
-                     [&seal_requests] { ++seal_requests; },
-                     [&seal_requests]() -> Result<RootRotation> {
-                       ++seal_requests;
-                       return RootRotation{};
-                     },
-                     [&seal_requests](int, int) -> Result<RecoveryShares> {
-                       ++seal_requests;
-                       return RecoveryShares{};
-                     }};
+  SealAdmin seal_admin{[&seal_requests] { ++seal_requests; },
+                       [&seal_requests]() -> Result<RootRotation> {
+                         ++seal_requests;
+                         return RootRotation{};
+                       },
+                       [&seal_requests](int, int) -> Result<RecoveryShares> {
+                         ++seal_requests;
+                         return RecoveryShares{};
+                       },
+                       [&seal_requests](const ShareCounts&) -> Result<RekeyProgress> {
+                         ++seal_requests;
+                         return RekeyProgress{};
+                       },
+                       [&seal_requests] {
+                         ++seal_requests;
+                         return RekeyProgress{};
+                       }};
+  AdminContext admin{*vaults_,     removal, *maintenance_,
+                     *principals_, &clock_, [](const std::string& n) { return "https://" + n; },
+                     seal_admin};
   GroupContext groups{*rbac_, *principals_};
   const std::tuple<const char*, std::vector<std::string>, const char*> admin_requests[] = {
       {"GET", {"vaults"}, "/"},
@@ -170,6 +175,8 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
       {"POST", {"seal"}, "/"},
       {"POST", {"rotate-root"}, "/"},
       {"POST", {"recovery-keys"}, "/"},
+      {"POST", {"rekey"}, "/"},
+      {"DELETE", {"rekey"}, "/"},
       {"GET", {"groups"}, "/"},
       {"POST", {"groups"}, "/"},
       {"GET", {"groups", "g"}, "/"},
