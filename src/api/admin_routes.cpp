@@ -95,6 +95,32 @@ http::Response generate_recovery(const http::Request& req, const AdminContext& c
   return r;
 }
 
+http::Response migrate_seal(const http::Request& req, const AdminContext& ctx) {
+  auto body = parse_json_object(req.body);
+  if (!body.ok()) return error_response(body.status());
+  auto target = opt_string(*body, "seal");
+  if (!target.ok()) return error_response(target.status());
+  if (!*target || (**target != "keyfile" && **target != "shamir" && **target != "pkcs11")) {
+    return error_response(bad_parameter("Property 'seal' must be \"keyfile\", \"shamir\" or \"pkcs11\"."));
+  }
+  std::optional<ShareCounts> counts;
+  if (body->contains("secretShares") || body->contains("secretThreshold")) {
+    auto parsed = parse_share_counts(req.body);
+    if (!parsed.ok()) return error_response(parsed.status());
+    counts = *parsed;
+  }
+  auto done = ctx.seal.migrate(**target, counts);
+  if (!done.ok()) return error_response(done.status());
+  if (!done->complete) return json_response(200, rekey_progress_json(done->progress));
+  json::array keys;
+  for (const auto& k : done->keys) keys.emplace_back(k.view());
+  http::Response r = json_response(
+      200,
+      json::object{{"complete", true}, {"seal", **target}, {"keys", std::move(keys)}, {"keysetId", done->keyset_id}});
+  r.sensitive = true;
+  return r;
+}
+
 http::Response advance_clock(const http::Request& req, const AdminContext& ctx) {
   auto body = parse_json_object(req.body);
   if (!body.ok()) return error_response(body.status());
@@ -119,9 +145,15 @@ http::Response advance_clock(const http::Request& req, const AdminContext& ctx) 
 }  // namespace
 
 json::object rekey_progress_json(const RekeyProgress& p) {
-  return json::object{{"started", p.started}, {"nonce", p.nonce},          {"progress", p.progress},
-                      {"t", p.threshold},     {"newShares", p.new_shares}, {"newThreshold", p.new_threshold},
-                      {"verify", p.verify},   {"complete", false}};
+  return json::object{{"started", p.started},
+                      {"nonce", p.nonce},
+                      {"progress", p.progress},
+                      {"t", p.threshold},
+                      {"newShares", p.new_shares},
+                      {"newThreshold", p.new_threshold},
+                      {"verify", p.verify},
+                      {"complete", false},
+                      {"migrateTo", p.migrate_to.empty() ? json::value(nullptr) : json::value(p.migrate_to)}};
 }
 
 Result<ShareCounts> parse_share_counts(std::string_view body) {
@@ -211,6 +243,9 @@ std::optional<Operation> route_admin(const http::Request& req, const std::vector
       ctx.seal.request_seal();
       return empty_response(204);
     });
+  }
+  if (s[0] == "seal" && s.size() == 2 && s[1] == "migrate" && m == "POST" && ctx.seal.migrate) {
+    return admin_operation("SealMigrate", "seal/migrate/action", "/", [&] { return migrate_seal(req, ctx); });
   }
   if (s[0] == "rekey" && s.size() == 1 && m == "POST" && ctx.seal.start_rekey) {
     return admin_operation("RekeyStart", "rekey/action", "/", [&] {

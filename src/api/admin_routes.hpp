@@ -19,6 +19,10 @@
 //                                                    start a rekey (its quorum then comes through the sys
 //                                                    routes: server/seal_gate.hpp) → the rekey's progress
 //   DELETE /coffer/admin/rekey                       cancel the rekey in progress → its progress
+//   POST   /coffer/admin/seal/migrate {seal, secretShares?, secretThreshold?}
+//                                                    move the seal to another model: from keyfile at once
+//                                                    → {complete, seal, keys, keysetId}; else a rekey the
+//                                                    quorum completes → its progress (migrateTo)
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -55,6 +59,7 @@ struct RekeyProgress {
   int new_shares = 0;
   int new_threshold = 0;
   bool verify = false;
+  std::string migrate_to;  // a seal migration: the model it moves to; empty for a rekey
 };
 boost::json::object rekey_progress_json(const RekeyProgress& p);
 
@@ -67,6 +72,15 @@ struct ShareCounts {
 };
 Result<ShareCounts> parse_share_counts(std::string_view body);
 
+// A seal migration's answer: done at once (from keyfile, with the new
+// shares), or a rekey begun that a quorum of shares completes.
+struct SealMigration {
+  bool complete = false;
+  std::vector<SecureString> keys;  // complete: the new unseal or recovery shares
+  std::uint32_t keyset_id = 0;
+  RekeyProgress progress;  // not complete
+};
+
 // The seal's operations offered by the admin API (server/ provides them);
 // an empty one turns its route off.
 struct SealAdmin {
@@ -75,6 +89,8 @@ struct SealAdmin {
   std::function<Result<RecoveryShares>(int shares, int threshold)> generate_recovery;  // pkcs11 only
   std::function<Result<RekeyProgress>(const ShareCounts&)> start_rekey;
   std::function<RekeyProgress()> cancel_rekey;
+  // (target model "keyfile" | "shamir" | "pkcs11", share counts when given).
+  std::function<Result<SealMigration>(const std::string&, const std::optional<ShareCounts>&)> migrate;
 };
 
 struct AdminContext {

@@ -138,6 +138,7 @@ constexpr std::array kTable = {
     OperationAction{"RecoveryKeysGenerate", "Coffer/recoveryKeys/generate/action", ScopeKind::kRoot},
     OperationAction{"RekeyStart", "Coffer/rekey/action", ScopeKind::kRoot},
     OperationAction{"RekeyCancel", "Coffer/rekey/action", ScopeKind::kRoot},
+    OperationAction{"SealMigrate", "Coffer/seal/migrate/action", ScopeKind::kRoot},
     OperationAction{"GroupList", "Coffer/groups/read", ScopeKind::kRoot},
     OperationAction{"GroupGet", "Coffer/groups/read", ScopeKind::kRoot},
     OperationAction{"GroupCreate", "Coffer/groups/write", ScopeKind::kRoot},

@@ -2,11 +2,12 @@
 // seal of a running server (SEAL-SPEC.md §1.4), over its unauthenticated
 // /coffer/v1/sys routes — they work while the server is sealed, when no
 // credential can be checked, and shares are their authority.
-// coffer operator seal, rotate-root, generate-recovery and rekey init|cancel:
-// authorized like the admin API (POST /coffer/admin/seal, rotate-root,
-// recovery-keys, POST|DELETE rekey, with the CLI's credentials;
-// Coffer/seal/action, Coffer/rootKey/rotate/action,
-// Coffer/recoveryKeys/generate/action, Coffer/rekey/action).
+// coffer operator seal, rotate-root, generate-recovery, migrate and rekey
+// init|cancel: authorized like the admin API (POST /coffer/admin/seal,
+// rotate-root, recovery-keys, seal/migrate, POST|DELETE rekey, with the
+// CLI's credentials; Coffer/seal/action, Coffer/rootKey/rotate/action,
+// Coffer/recoveryKeys/generate/action, Coffer/seal/migrate/action,
+// Coffer/rekey/action).
 // coffer operator hsm-keygen: creates the pkcs11 seal's key in a token,
 // directly through the module (no server).
 // The server is --address (default $COFFER_ADDR or https://localhost:8443),
@@ -44,6 +45,7 @@ struct OperatorArgs {
   std::string token_label;
   std::string key_label = "coffer-seal";
   std::string pin_file;
+  std::string migrate_to;
 };
 
 std::string env_or(const char* name, std::string fallback) {
@@ -99,6 +101,29 @@ Status run_generate_recovery(const CliContext& ctx, const OperatorArgs& a) {
             << " of them unseal the server after an operator sealed it, and rekey them; they never decrypt "
                "anything without the HSM."
             << std::endl;
+  return Status::Ok();
+}
+
+Status run_migrate(const CliContext& ctx, const OperatorArgs& a, bool counts_given) {
+  COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_admin(ctx));
+  json::object body{{"seal", a.migrate_to}};
+  if (counts_given) {
+    body["secretShares"] = a.shares;
+    body["secretThreshold"] = a.threshold;
+  }
+  json::value v = std::move(body);
+  COFFER_ASSIGN_OR_RETURN(json::value answer, client.call("POST", "/coffer/admin/seal/migrate", &v));
+  print_result(ctx, answer);
+  const bool complete = answer.is_object() && answer.as_object().contains("complete") &&
+                        answer.as_object().at("complete").is_bool() && answer.as_object().at("complete").as_bool();
+  if (complete) {
+    std::cerr << "# The seal is now '" << a.migrate_to << "': name it in the configuration before the next start. "
+              << "The shares above are shown once." << std::endl;
+  } else {
+    std::cerr << "# K holders of the current shares complete the migration with 'coffer operator rekey update "
+                 "--nonce <nonce>'."
+              << std::endl;
+  }
   return Status::Ok();
 }
 
@@ -232,6 +257,24 @@ void add_operator_commands(CLI::App& app, CliContext& ctx) {
   recovery->add_option("--key-threshold", args->threshold, "How many shares make a quorum (default 3).")
       ->check(CLI::Range(1, 255));
   on_run(recovery, ctx, [&ctx, args] { return run_generate_recovery(ctx, *args); });
+
+  CLI::App* migrate = op->add_subcommand(
+      "migrate",
+      "Move the seal to another model (needs Coffer/seal/migrate/action): from keyfile at once, printing the new "
+      "shares; from shares, a quorum of them completes it through 'rekey update'.");
+  migrate->add_option("--to", args->migrate_to, "keyfile, shamir or pkcs11.")
+      ->required()
+      ->check(CLI::IsMember({"keyfile", "shamir", "pkcs11"}));
+  auto* migrate_shares = migrate
+                             ->add_option("--key-shares", args->shares,
+                                          "From keyfile: how many shares (unseal, or recovery for pkcs11) to make.")
+                             ->check(CLI::Range(1, 255));
+  auto* migrate_threshold =
+      migrate->add_option("--key-threshold", args->threshold, "From keyfile: how many of them make a quorum.")
+          ->check(CLI::Range(1, 255));
+  on_run(migrate, ctx, [&ctx, args, migrate_shares, migrate_threshold] {
+    return run_migrate(ctx, *args, migrate_shares->count() > 0 || migrate_threshold->count() > 0);
+  });
 
   CLI::App* init =
       op->add_subcommand("init", "Initialize a server whose seal is 'shamir': prints the unseal shares once.");

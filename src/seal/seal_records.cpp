@@ -122,7 +122,9 @@ Status write_seal_records(store::Store& store, const SealConfig& config, std::st
                           int64_t expected_revision, std::optional<std::string_view> recovery_blob) {
   return write_with_config(store, config, expected_revision, [&](store::WriteTxn& txn) -> Status {
     COFFER_RETURN_IF_ERROR(txn.put(kRootKey, root_blob));
-    if (recovery_blob) COFFER_RETURN_IF_ERROR(txn.put(kRecoveryKey, *recovery_blob));
+    if (recovery_blob) {
+      COFFER_RETURN_IF_ERROR(recovery_blob->empty() ? txn.erase(kRecoveryKey) : txn.put(kRecoveryKey, *recovery_blob));
+    }
     return Status::Ok();
   });
 }

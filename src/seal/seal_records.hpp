@@ -63,9 +63,10 @@ inline constexpr std::string_view kSealConfigKey = "seal/config";
 
 // nullopt when the store was never initialized.
 Result<std::optional<SealRecords>> read_seal_records(store::Store& store);
-// Writes both records — and seal/recovery when `recovery_blob` is given — if
-// seal/config is still at `expected_revision` (0: absent); kConflict (reason
-// "SealChanged") otherwise, writing nothing.
+// Writes both records — and seal/recovery when `recovery_blob` is given
+// (empty: seal/recovery is deleted) — if seal/config is still at
+// `expected_revision` (0: absent); kConflict (reason "SealChanged")
+// otherwise, writing nothing.
 Status write_seal_records(store::Store& store, const SealConfig& config, std::string_view root_blob,
                           int64_t expected_revision, std::optional<std::string_view> recovery_blob = std::nullopt);
 

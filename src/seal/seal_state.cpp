@@ -418,6 +418,7 @@ SealState::RekeyStatus SealState::rekey_status() const {
   st.new_shares = rekey_shares_;
   st.new_threshold = rekey_threshold_;
   st.verify = rekey_verify_;
+  st.migrate_to = migrate_to_;
   return st;
 }
 
@@ -426,6 +427,8 @@ void SealState::rekey_clear_locked() {
   rekey_parts_.clear();
   rekey_shares_ = rekey_threshold_ = 0;
   rekey_verify_ = false;
+  migrate_to_.reset();
+  migrate_file_key_.clear();
   pending_key_.clear();
   pending_config_.reset();
   pending_blob_.clear();
@@ -475,34 +478,48 @@ Result<std::vector<SecureString>> SealState::rekey_submit(std::string_view nonce
   rekey_parts_.clear();
   SealConfig config = records_->config;
   const bool recovery = config.type == SealType::kPkcs11;
+  std::unique_ptr<Pkcs11Token> token;
+  if (recovery || migrate_to_ == SealType::kPkcs11) {
+    auto opened = open_token ? open_token() : Result<std::unique_ptr<Pkcs11Token>>(Status(Code::kUnavailable, "none"));
+    if (!opened.ok()) {
+      return Status(Code::kUnavailable,
+                    "The HSM cannot be reached (" + opened.status().message() + "); progress is back to 0.",
+                    "HsmUnavailable");
+    }
+    token = std::move(*opened);
+    COFFER_RETURN_IF_ERROR(check_seal_key_locked(*token));
+  }
+  // The quorum is proven when the combined key is the recovery key the HSM
+  // keeps encrypted (pkcs11), or opens the root keys now stored (shamir).
+  if (!combined.ok()) return invalid_shares(config.type);
+  std::optional<RootKeys> stored;
+  if (recovery) {
+    COFFER_RETURN_IF_ERROR(prove_recovery_locked(*combined, *token));
+  } else {
+    auto opened = open_root_keys(*combined, config.cluster_id, records_->root_blob);
+    if (!opened.ok()) return invalid_shares(config.type);
+    stored = std::move(*opened);
+  }
+  if (migrate_to_) {
+    COFFER_RETURN_IF_ERROR(complete_migration_locked(*combined, token.get()));
+    rekey_clear_locked();
+    return std::vector<SecureString>{};
+  }
   SecureString new_key = crypto::random_bytes(kKeySize);
   COFFER_ASSIGN_OR_RETURN(auto parts, crypto::shamir::split(new_key.view(), rekey_shares_, rekey_threshold_));
   std::uint32_t keyset_id = random_u32();
   while (keyset_id == set.second) keyset_id = random_u32();
   Result<std::string> blob = Status(Code::kInternal, "unset");
   if (recovery) {
-    // The quorum is proven when the combined key is the recovery key the HSM keeps encrypted.
-    auto token = open_token ? open_token() : Result<std::unique_ptr<Pkcs11Token>>(Status(Code::kUnavailable, "none"));
-    if (!token.ok()) {
-      return Status(Code::kUnavailable,
-                    "The HSM cannot be reached (" + token.status().message() + "); progress is back to 0.",
-                    "HsmUnavailable");
-    }
-    COFFER_RETURN_IF_ERROR(check_seal_key_locked(**token));
-    COFFER_RETURN_IF_ERROR(combined.ok() ? prove_recovery_locked(*combined, **token) : invalid_shares(config.type));
     config.recovery_shares = rekey_shares_;
     config.recovery_threshold = rekey_threshold_;
     config.recovery_keyset_id = keyset_id;
-    blob = (*token)->encrypt(new_key.view(), recovery_associated_data(config.cluster_id));
+    blob = token->encrypt(new_key.view(), recovery_associated_data(config.cluster_id));
   } else {
-    // The quorum is proven when the combined key opens the root keys now stored.
-    auto proven = combined.ok() ? open_root_keys(*combined, config.cluster_id, records_->root_blob)
-                                : Result<RootKeys>(combined.status());
-    if (!proven.ok()) return invalid_shares(config.type);
     config.shares = rekey_shares_;
     config.threshold = rekey_threshold_;
     config.keyset_id = keyset_id;
-    blob = seal_root_keys(new_key, config.cluster_id, *proven);
+    blob = seal_root_keys(new_key, config.cluster_id, *stored);
   }
   if (!blob.ok()) return blob.status();
   std::vector<SecureString> out = encode_shares(keyset_id, parts);
@@ -526,6 +543,124 @@ Status SealState::write_rekeyed_locked(const SealConfig& config, const std::stri
   COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
   if (!records_) return Status(Code::kInternal, "seal/config vanished");
   return Status::Ok();
+}
+
+Result<SealState::RekeyStatus> SealState::migration_start(SealType target, SecureString file_key) {
+  {
+    MutexLock lock(mu_);
+    COFFER_ASSIGN_OR_RETURN(auto set, share_set_locked());  // keyfile: SealTypeMismatch; pkcs11: NoRecoveryKeys
+    (void)set;
+    if (target == records_->config.type) {
+      return bad_parameter(std::string("The seal is '") + seal_type_name(target) +
+                           "' already; new shares of the same model come from a rekey.");
+    }
+    if (target == SealType::kKeyfile && file_key.size() != kKeySize) {
+      return bad_parameter("The key file must hold exactly 32 bytes.");
+    }
+    if (keys_.empty()) return Status(Code::kConflict, "Unseal the server before migrating its seal.", "Sealed");
+    if (!rekey_nonce_.empty()) {
+      return Status(Code::kConflict, "A rekey is already in progress; cancel it first.", "RekeyInProgress");
+    }
+    rekey_clear_locked();
+    rekey_nonce_ = crypto::new_guid();
+    migrate_to_ = target;
+    migrate_file_key_ = std::move(file_key);
+  }
+  return rekey_status();
+}
+
+Status SealState::write_migrated_locked(const SealConfig& config, const std::string& root_blob,
+                                        const std::string& recovery_blob) {
+  COFFER_RETURN_IF_ERROR(write_seal_records(store_, config, root_blob, records_->revision, recovery_blob));
+  COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
+  if (!records_) return Status(Code::kInternal, "seal/config vanished");
+  return Status::Ok();
+}
+
+Status SealState::complete_migration_locked(const SecureString& proven_key, Pkcs11Token* token) {
+  const SealConfig old = records_->config;
+  SealConfig config = old;
+  config.type = *migrate_to_;
+  config.shares = config.threshold = 0;
+  config.keyset_id = 0;
+  config.recovery_shares = config.recovery_threshold = 0;
+  config.recovery_keyset_id = 0;
+  config.hsm_key_label.clear();
+  const SecureString plain = encode_root_keys(keys_);
+  std::string root_blob;
+  std::string recovery_blob;
+  SecureString unseal_key;
+  if (config.type == SealType::kPkcs11) {  // from shamir: U becomes the recovery key
+    COFFER_ASSIGN_OR_RETURN(root_blob, token->encrypt(plain.view(), root_associated_data(config.cluster_id)));
+    COFFER_ASSIGN_OR_RETURN(recovery_blob,
+                            token->encrypt(proven_key.view(), recovery_associated_data(config.cluster_id)));
+    config.recovery_shares = old.shares;
+    config.recovery_threshold = old.threshold;
+    config.recovery_keyset_id = old.keyset_id;
+    config.hsm_key_label = token->key_label();
+  } else if (config.type == SealType::kShamir) {  // from pkcs11: the recovery key becomes U
+    unseal_key = proven_key;
+    COFFER_ASSIGN_OR_RETURN(root_blob, seal_root_keys(unseal_key, config.cluster_id, keys_));
+    config.shares = old.recovery_shares;
+    config.threshold = old.recovery_threshold;
+    config.keyset_id = old.recovery_keyset_id;
+  } else {  // to keyfile
+    unseal_key = migrate_file_key_;
+    COFFER_ASSIGN_OR_RETURN(root_blob, seal_root_keys(unseal_key, config.cluster_id, keys_));
+  }
+  COFFER_RETURN_IF_ERROR(write_migrated_locked(config, root_blob, recovery_blob));
+  unseal_key_ = std::move(unseal_key);
+  return Status::Ok();
+}
+
+Result<std::vector<SecureString>> SealState::migrate_from_keyfile(SealType target, int shares, int threshold,
+                                                                  Pkcs11Token* token) {
+  COFFER_RETURN_IF_ERROR(check_counts(shares, threshold));
+  if (target == SealType::kKeyfile) return bad_parameter("The seal is 'keyfile' already.");
+  if (target == SealType::kPkcs11 && !token) {
+    return Status(Code::kConflict, "Moving the seal to an HSM takes the HSM's settings in the configuration.",
+                  "HsmNotConfigured");
+  }
+  const SecureString new_key = crypto::random_bytes(kKeySize);
+  COFFER_ASSIGN_OR_RETURN(auto parts, crypto::shamir::split(new_key.view(), shares, threshold));
+  MutexLock lock(mu_);
+  if (!records_ || records_->config.type != SealType::kKeyfile) {
+    return Status(Code::kConflict,
+                  "Only a keyfile seal moves on an admin's word; other seals move with a quorum of their shares.",
+                  "SealTypeMismatch");
+  }
+  if (keys_.empty() || unseal_key_.empty()) {
+    return Status(Code::kConflict, "Unseal the server before migrating its seal.", "Sealed");
+  }
+  if (!rekey_nonce_.empty()) {
+    return Status(Code::kConflict, "A rekey is in progress; cancel it first.", "RekeyInProgress");
+  }
+  SealConfig config = records_->config;
+  config.type = target;
+  std::uint32_t keyset_id = random_u32();
+  std::string root_blob;
+  std::string recovery_blob;
+  if (target == SealType::kShamir) {
+    config.shares = shares;
+    config.threshold = threshold;
+    config.keyset_id = keyset_id;
+    COFFER_ASSIGN_OR_RETURN(root_blob, seal_root_keys(new_key, config.cluster_id, keys_));
+  } else {
+    COFFER_ASSIGN_OR_RETURN(root_blob,
+                            token->encrypt(encode_root_keys(keys_).view(), root_associated_data(config.cluster_id)));
+    COFFER_ASSIGN_OR_RETURN(recovery_blob, token->encrypt(new_key.view(), recovery_associated_data(config.cluster_id)));
+    config.recovery_shares = shares;
+    config.recovery_threshold = threshold;
+    config.recovery_keyset_id = keyset_id;
+    config.hsm_key_label = token->key_label();
+  }
+  COFFER_RETURN_IF_ERROR(write_migrated_locked(config, root_blob, recovery_blob));
+  if (target == SealType::kShamir) {
+    unseal_key_ = new_key;
+  } else {
+    unseal_key_.clear();  // the HSM holds the key now
+  }
+  return encode_shares(keyset_id, parts);
 }
 
 Result<bool> SealState::rekey_verify(std::string_view nonce, std::string_view share_text) {

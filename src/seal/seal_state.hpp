@@ -130,11 +130,13 @@ class SealState {
     int threshold = 0;  // current K needed (new K while verifying)
     int new_shares = 0;
     int new_threshold = 0;
-    bool verify = false;     // asked for verification
-    bool verifying = false;  // the new shares are out; waiting for them to come back
+    bool verify = false;                 // asked for verification
+    bool verifying = false;              // the new shares are out; waiting for them to come back
+    std::optional<SealType> migrate_to;  // a migration (below): the model the quorum moves the seal to
   };
   Result<RekeyStatus> rekey_start(int shares, int threshold, bool verify = false);
-  // The new shares once the quorum is in (empty while it is not); without
+  // The new shares once the quorum is in (empty while it is not, and when a
+  // migration completed: rekey_status().started is then false); without
   // verification they are already in force.
   Result<std::vector<SecureString>> rekey_submit(std::string_view nonce, std::string_view share_text,
                                                  const TokenOpener& open_token = nullptr);
@@ -142,6 +144,26 @@ class SealState {
   Result<bool> rekey_verify(std::string_view nonce, std::string_view share_text);
   void rekey_cancel();
   RekeyStatus rekey_status() const;
+
+  // Seal migration (SEAL-SPEC.md §1.9), while unsealed; the root keys and
+  // the data are not touched, only seal/root, seal/recovery and seal/config,
+  // in one compare-and-set write. The server's configuration must name the
+  // new model before its next start.
+  // From keyfile, the key file held since the start is the authority (the
+  // caller is an admin): migrate_from_keyfile() moves the seal at once, to
+  // shamir (a new unseal key; its N shares are returned) or to pkcs11
+  // (through `token`; N recovery shares are returned).
+  Result<std::vector<SecureString>> migrate_from_keyfile(SealType target, int shares, int threshold,
+                                                         Pkcs11Token* token = nullptr);
+  // From shamir or pkcs11, a quorum of the current shares (unseal shares, or
+  // recovery shares) is the authority: migration_start() begins a rekey
+  // whose completion moves the seal instead of issuing shares: shamir →
+  // pkcs11 makes U the recovery key (the unseal shares become the recovery
+  // shares, as in Vault); pkcs11 → shamir makes the recovery key U (the
+  // recovery shares now unseal); either → keyfile encrypts seal/root under
+  // `file_key` (32 bytes). rekey_submit() needs `open_token` whenever the
+  // HSM is on either side.
+  Result<RekeyStatus> migration_start(SealType target, SecureString file_key = SecureString());
 
   // Wipes the root keys; the server is sealed until unsealed again.
   void seal();
@@ -199,6 +221,11 @@ class SealState {
   Status prove_recovery_locked(const SecureString& recovery_key, Pkcs11Token& token) const COFFER_REQUIRES(mu_);
   // Writes the new share set of a rekey (pending_* of a verified one, or given).
   Status write_rekeyed_locked(const SealConfig& config, const std::string& blob) COFFER_REQUIRES(mu_);
+  // The end of a migration proven by `proven_key` (U or the recovery key).
+  Status complete_migration_locked(const SecureString& proven_key, Pkcs11Token* token) COFFER_REQUIRES(mu_);
+  // Writes a migrated seal: `config` with `root_blob`, and `recovery_blob` (empty: none).
+  Status write_migrated_locked(const SealConfig& config, const std::string& root_blob, const std::string& recovery_blob)
+      COFFER_REQUIRES(mu_);
   void rekey_clear_locked() COFFER_REQUIRES(mu_);
   // Takes `keys` as the open root keys once the upgrade entries lead from
   // them to the active generation.
@@ -229,6 +256,8 @@ class SealState {
   int rekey_shares_ COFFER_GUARDED_BY(mu_) = 0;
   int rekey_threshold_ COFFER_GUARDED_BY(mu_) = 0;
   bool rekey_verify_ COFFER_GUARDED_BY(mu_) = false;
+  std::optional<SealType> migrate_to_ COFFER_GUARDED_BY(mu_);
+  SecureString migrate_file_key_ COFFER_GUARDED_BY(mu_);  // a migration to keyfile: its key
   // Verification: the new unseal key, seal config and blob waiting to be written.
   SecureString pending_key_ COFFER_GUARDED_BY(mu_);
   std::optional<SealConfig> pending_config_ COFFER_GUARDED_BY(mu_);

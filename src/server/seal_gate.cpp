@@ -60,7 +60,9 @@ Result<HandedShare> take_share(http::Request& request, bool with_nonce) {
 }  // namespace
 
 api::RekeyProgress rekey_progress(const seal::SealState::RekeyStatus& r) {
-  return api::RekeyProgress{r.started, r.nonce, r.progress, r.threshold, r.new_shares, r.new_threshold, r.verify};
+  return api::RekeyProgress{
+      r.started,    r.nonce,         r.progress, r.threshold,
+      r.new_shares, r.new_threshold, r.verify,   r.migrate_to ? seal::seal_type_name(*r.migrate_to) : ""};
 }
 
 http::Response SealGate::handle(http::Request& request) {
@@ -225,8 +227,15 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
       spdlog::warn("rekey share from {} refused: {}", request.remote_address, result.status().message());
       return api::error_response(result.status());
     }
-    if (result->empty()) {
-      return api::json_response(200, api::rekey_progress_json(rekey_progress(seal_.rekey_status())));
+    const seal::SealState::RekeyStatus now = seal_.rekey_status();
+    if (result->empty() && now.started) return api::json_response(200, api::rekey_progress_json(rekey_progress(now)));
+    if (result->empty()) {  // a migration's quorum: the seal moved
+      const char* model = seal::seal_type_name(seal_.status().type);
+      spdlog::warn(
+          "the seal migrated to '{}' by a quorum of shares from {}: name \"seal\": \"{}\" in the "
+          "configuration before the next start",
+          model, request.remote_address, model);
+      return api::json_response(200, json::object{{"complete", true}, {"seal", model}});
     }
     json::array out;
     for (const auto& k : *result) out.emplace_back(k.view());

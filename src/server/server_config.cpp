@@ -161,9 +161,8 @@ Status validate(const ServerConfig& c) {
     return Status(Code::kBadParameter,
                   "seal must be 'keyfile', 'shamir' or 'pkcs11', not '" + c.seal.substr(0, 40) + "'.");
   }
-  if (c.seal != "keyfile" && (!c.root_key_file.empty() || !c.root_key_env.empty())) {
-    return Status(Code::kBadParameter,
-                  "rootKeyFile and rootKeyEnv belong to the keyfile seal; the " + c.seal + " seal keeps no root key.");
+  if (!c.root_key_file.empty() && !c.root_key_env.empty()) {
+    return Status(Code::kBadParameter, "rootKeyFile and rootKeyEnv exclude each other: name one key source.");
   }
   if (c.seal == "pkcs11" && (c.hsm_lib.empty() || c.hsm_token_label.empty() || c.hsm_key_label.empty())) {
     return Status(Code::kBadParameter, "The pkcs11 seal needs hsmLib, hsmTokenLabel and hsmKeyLabel.");

@@ -113,10 +113,64 @@ enum class Served { kStopped, kSealed, kFailed };
 // The unsealed server: the application built on the root keys, serving until
 // a stop signal or an operator's seal; everything built here (keys, caches,
 // services) is gone when it returns. `first`: the first unseal since start.
+// The key file the configuration names (rootKeyFile, else the environment variable).
+Result<SecureString> configured_key_file(const ServerConfig& config) {
+  auto source = config.root_key_file.empty() ? crypto::env_root_key(config.root_key_env)
+                                             : crypto::file_root_key(config.root_key_file);
+  return source->load();
+}
+
+// A seal migration (seal/seal_state.hpp): from keyfile at once, else begun for a quorum to complete.
+Result<api::SealMigration> migrate_seal(seal::SealState& seal_state, const ServerConfig& config,
+                                        const TokenOpener& open_token, const std::string& target_name,
+                                        const std::optional<api::ShareCounts>& counts) {
+  const seal::SealType target = target_name == "shamir"   ? seal::SealType::kShamir
+                                : target_name == "pkcs11" ? seal::SealType::kPkcs11
+                                                          : seal::SealType::kKeyfile;
+  if (target == seal::SealType::kPkcs11 && !open_token) {
+    return Status(Code::kConflict,
+                  "Moving the seal to an HSM takes the HSM's settings (hsmLib, …) in the configuration.",
+                  "HsmNotConfigured");
+  }
+  if (seal_state.status().type == seal::SealType::kKeyfile) {
+    if (!counts)
+      return bad_parameter("Moving a keyfile seal takes secretShares and secretThreshold for the new shares.");
+    std::unique_ptr<seal::Pkcs11Token> token;
+    if (target == seal::SealType::kPkcs11) {
+      COFFER_ASSIGN_OR_RETURN(token, open_token());
+    }
+    COFFER_ASSIGN_OR_RETURN(auto shares,
+                            seal_state.migrate_from_keyfile(target, counts->shares, counts->threshold, token.get()));
+    spdlog::warn(
+        "the seal migrated from 'keyfile' to '{}' by an admin: name \"seal\": \"{}\" in the configuration "
+        "before the next start, rotate the root key, and delete the key file once the old generation is retired",
+        target_name, target_name);
+    return api::SealMigration{true, std::move(shares), seal_state.status().keyset_id, {}};
+  }
+  if (counts)
+    return bad_parameter("A migration from shares carries them over: give no secretShares or secretThreshold.");
+  SecureString file_key;
+  if (target == seal::SealType::kKeyfile) {
+    if (config.root_key_file.empty() && config.root_key_env.empty()) {
+      return Status(Code::kConflict, "Moving the seal to a key file takes that file: set rootKeyFile (or rootKeyEnv).",
+                    "KeyFileNotConfigured");
+    }
+    COFFER_ASSIGN_OR_RETURN(file_key, configured_key_file(config));
+  }
+  COFFER_ASSIGN_OR_RETURN(auto started, seal_state.migration_start(target, std::move(file_key)));
+  spdlog::warn("a migration of the seal to '{}' was started by an admin; a quorum of shares completes it", target_name);
+  return api::SealMigration{false, {}, 0, rekey_progress(started)};
+}
+
 // What the admin API may do to the seal (api::SealAdmin).
 api::SealAdmin seal_admin(SealGate& gate, seal::SealState& seal_state, crypto::Keyring& keyring,
-                          vault::VaultRegistry& vaults, store::Store& store, const TokenOpener& open_token) {
+                          vault::VaultRegistry& vaults, store::Store& store, const TokenOpener& open_token,
+                          const ServerConfig& config) {
   api::SealAdmin admin;
+  admin.migrate = [&seal_state, &config, &open_token](const std::string& target,
+                                                      const std::optional<api::ShareCounts>& counts) {
+    return migrate_seal(seal_state, config, open_token, target, counts);
+  };
   admin.request_seal = [&gate] { gate.request_seal(); };
   admin.rotate_root = [&] { return rotate_root_key(seal_state, keyring, vaults, store); };
   if (open_token) {
@@ -247,7 +301,7 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                        &sign_in_throttle,
                        &store,
                        &resource_groups,
-                       seal_admin(gate, seal_state, keyring, vaults, store, open_token)});
+                       seal_admin(gate, seal_state, keyring, vaults, store, open_token, config)});
   batching = std::make_unique<AuditBatching>(*app, **audit_sink, store.waits() ? &store : nullptr);
   const http::Handler application = [&batching](http::Request& req) { return batching->handle(req); };
   gate.publish(&application);
@@ -316,9 +370,7 @@ int run_server(ServerConfig config) {
                                                 config.seal + "'."));
   }
   if (configured == seal::SealType::kKeyfile) {
-    auto root_source = config.root_key_file.empty() ? crypto::env_root_key(config.root_key_env)
-                                                    : crypto::file_root_key(config.root_key_file);
-    auto file_key = root_source->load();
+    auto file_key = configured_key_file(config);
     if (!file_key.ok()) return fail(file_key.status());
     if (!seal_state.status().initialized) {
       // A store from before seals: the key must open it before the seal names it the root key
@@ -328,12 +380,14 @@ int run_server(ServerConfig config) {
     }
     if (Status st = seal_state.unseal_with_key(*file_key); !st.ok()) return fail(st);
   }
-  TokenOpener open_token;  // pkcs11: the HSM again (recovery shares, retirement of old root key generations)
+  // The HSM when one is configured: the pkcs11 seal's (recovery shares, retirement of old root key
+  // generations), or the one a migration moves the seal to.
+  TokenOpener open_token;
   std::optional<seal::Pkcs11Options> hsm_settings;
-  if (configured == seal::SealType::kPkcs11) {
+  if (configured == seal::SealType::kPkcs11 || !config.hsm_lib.empty()) {
     auto settings = hsm_options(config);
     if (!settings.ok()) return fail(settings.status());
-    hsm_settings = *settings;
+    if (configured == seal::SealType::kPkcs11) hsm_settings = *settings;
     open_token = [settings = *settings] { return seal::Pkcs11Token::open(settings); };
   }
   SealGate gate(seal_state, configured, open_token);

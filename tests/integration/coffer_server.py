@@ -154,8 +154,8 @@ class CofferServer:
 
 
 class SealedServer(CofferServer):
-    """`coffer server --dev --seal SEAL` (shamir by default): ready when it listens, sealed. With `env`,
-    the server runs with those variables added."""
+    """`coffer server --dev --seal SEAL` (shamir by default): ready when it listens, sealed (or, for
+    keyfile, unsealed at once). With `env`, the server runs with those variables added."""
 
     def __init__(self, seal="shamir", env=None, **kwargs):
         super().__init__(**kwargs)
@@ -166,7 +166,9 @@ class SealedServer(CofferServer):
         self.port = None
         args = [COFFER_BIN, "server", "--dev", "--seal", self.seal, "--data-dir", self.data_dir,
                 "--listen", f"localhost:{port}"] + self.storage + self.extra_args
-        self.launch(args, r"\(port (\d+)\), SEALED", timeout, env=dict(os.environ, **self.env) if self.env else None)
+        # A sealed start says SEALED; a keyfile seal unseals itself and says where its data is.
+        self.launch(args, r"\(port (\d+)\), (?:SEALED|data in)", timeout,
+                    env=dict(os.environ, **self.env) if self.env else None)
         return self
 
     @property

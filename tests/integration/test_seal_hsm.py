@@ -7,7 +7,9 @@ itself once the token is back. A root-key rotation needs no HSM, and the
 older generation is retired through the HSM an hour later. Recovery shares
 (§1.6): generated once by an admin, a quorum of them unseals the server
 after an operator sealed it, and a quorum rekeys them. Seal-key rotation
-(§1.7): a new key made and configured takes the seal over at the next start."""
+(§1.7): a new key made and configured takes the seal over at the next start.
+Migrations (§1.9): keyfile → pkcs11 (an admin), pkcs11 → shamir and shamir →
+keyfile (a quorum of shares), with the data read back after each restart."""
 import json
 import os
 import shutil
@@ -189,6 +191,57 @@ class HsmSealTest(unittest.TestCase):
         self.operator("unseal", shares[1])
         self.assertFalse(json.loads(self.operator("unseal", shares[0]).stdout)["sealed"])
         self.assertEqual(self.client().get_secret("kept").value, "across a seal-key rotation")
+
+    def test_migrations_from_a_key_file_into_the_hsm_to_shares_and_back(self):
+        self.server.cleanup()
+        self.server = SealedServer(seal="keyfile", env=self.env)
+        self.server.start()
+        self.server.wait_for_dev_json()
+        root_key = os.path.join(self.server.data_dir, "root.key")
+        self.client().set_secret("kept", "across every seal")
+        assert_needs_admin(self, self.server, "POST", "/seal/migrate")
+        # keyfile → pkcs11: the admin's word; new recovery shares, shown once.
+        moved = json.loads(self.operator("migrate", "--to", "pkcs11", "--key-shares", "3", "--key-threshold", "2",
+                                         admin_credentials=True).stdout)
+        self.assertEqual((moved["complete"], moved["seal"], len(moved["keys"])), (True, "pkcs11", 3))
+        shares = moved["keys"]
+        for s in shares:
+            canary(s)
+        self.assertEqual(self.client().get_secret("kept").value, "across every seal", "the running server goes on")
+        self.server.stop()
+        self.server.seal = "pkcs11"
+        self.start_unsealing()
+        self.assertEqual(self.status()["type"], "pkcs11")
+        self.assertEqual(self.client().get_secret("kept").value, "across every seal")
+
+        # pkcs11 → shamir: an admin starts it, a quorum of recovery shares completes it; they now unseal.
+        started = json.loads(self.operator("migrate", "--to", "shamir", admin_credentials=True).stdout)
+        self.assertEqual((started["started"], started["migrateTo"], started["t"]), (True, "shamir", 2))
+        self.operator("rekey", "update", "--nonce", started["nonce"], shares[0])
+        done = json.loads(self.operator("rekey", "update", "--nonce", started["nonce"], shares[2]).stdout)
+        self.assertEqual((done["complete"], done["seal"]), (True, "shamir"))
+        self.server.stop()
+        self.server.seal = "shamir"
+        self.server.env = dict(self.env, COFFER_ROOT_KEY_FILE=root_key)  # the key file a migration back takes
+        self.server.start()
+        self.assertTrue(self.status()["sealed"])
+        self.operator("unseal", shares[1])
+        self.assertFalse(json.loads(self.operator("unseal", shares[2]).stdout)["sealed"])
+        self.server.wait_for_dev_json()
+        self.assertEqual(self.client().get_secret("kept").value, "across every seal")
+
+        # shamir → keyfile: a quorum of the unseal shares.
+        started = json.loads(self.operator("migrate", "--to", "keyfile", admin_credentials=True).stdout)
+        self.operator("rekey", "update", "--nonce", started["nonce"], shares[2])
+        done = json.loads(self.operator("rekey", "update", "--nonce", started["nonce"], shares[0]).stdout)
+        self.assertEqual((done["complete"], done["seal"]), (True, "keyfile"))
+        self.server.stop()
+        self.server.seal = "keyfile"
+        self.server.env = self.env
+        self.server.start()
+        self.server.wait_for_dev_json()
+        self.assertEqual(self.status()["type"], "keyfile")
+        self.assertEqual(self.client().get_secret("kept").value, "across every seal")
 
     def test_stays_sealed_while_the_pin_is_wrong_or_the_token_absent(self):
         self.start_unsealing()

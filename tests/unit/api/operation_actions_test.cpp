@@ -140,23 +140,28 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
 
   vault::VaultRemoval removal(*vaults_, *secrets_, nullptr, nullptr, nullptr);
   int seal_requests = 0;
-  SealAdmin seal_admin{[&seal_requests] { ++seal_requests; },
-                       [&seal_requests]() -> Result<RootRotation> {
-                         ++seal_requests;
-                         return RootRotation{};
-                       },
-                       [&seal_requests](int, int) -> Result<RecoveryShares> {
-                         ++seal_requests;
-                         return RecoveryShares{};
-                       },
-                       [&seal_requests](const ShareCounts&) -> Result<RekeyProgress> {
-                         ++seal_requests;
-                         return RekeyProgress{};
-                       },
-                       [&seal_requests] {
-                         ++seal_requests;
-                         return RekeyProgress{};
-                       }};
+  SealAdmin seal_admin{
+      [&seal_requests] { ++seal_requests; },
+      [&seal_requests]() -> Result<RootRotation> {
+        ++seal_requests;
+        return RootRotation{};
+      },
+      [&seal_requests](int, int) -> Result<RecoveryShares> {
+        ++seal_requests;
+        return RecoveryShares{};
+      },
+      [&seal_requests](const ShareCounts&) -> Result<RekeyProgress> {
+        ++seal_requests;
+        return RekeyProgress{};
+      },
+      [&seal_requests] {
+        ++seal_requests;
+        return RekeyProgress{};
+      },
+      [&seal_requests](const std::string&, const std::optional<ShareCounts>&) -> Result<SealMigration> {
+        ++seal_requests;
+        return SealMigration{};
+      }};
   AdminContext admin{*vaults_,     removal, *maintenance_,
                      *principals_, &clock_, [](const std::string& n) { return "https://" + n; },
                      seal_admin};
@@ -177,6 +182,7 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
       {"POST", {"recovery-keys"}, "/"},
       {"POST", {"rekey"}, "/"},
       {"DELETE", {"rekey"}, "/"},
+      {"POST", {"seal", "migrate"}, "/"},
       {"GET", {"groups"}, "/"},
       {"POST", {"groups"}, "/"},
       {"GET", {"groups", "g"}, "/"},

@@ -191,15 +191,75 @@ TEST_F(Pkcs11SealTest, ANewSealKeyTakesOverAtTheNextUnseal) {
 }
 
 TEST_F(Pkcs11SealTest, AStoreFromBeforeTheKeyWasRecordedRecordsIt) {
-  auto records = read_seal_records(*store_).value();
-  SealConfig legacy = records->config;
+  const SealRecords records = read_seal_records(*store_).value().value();
+  SealConfig legacy = records.config;
   legacy.hsm_key_label.clear();
-  ASSERT_TRUE(write_seal_records(*store_, legacy, records->root_blob, records->revision).ok());
+  ASSERT_TRUE(write_seal_records(*store_, legacy, records.root_blob, records.revision).ok());
   auto server = restarted();
   EXPECT_EQ(server->status().hsm_key_label, "");
   ASSERT_TRUE(server->unseal_with_token(*token_).ok());
   EXPECT_EQ(server->status().hsm_key_label, "coffer-seal");
   EXPECT_EQ(read_seal_records(*store_).value()->config.hsm_key_label, "coffer-seal");
+}
+
+TEST_F(Pkcs11SealTest, HsmAndShamirSealsMigrateBothWaysWithTheirShares) {
+  const SecureString root = seal_->root_key().value();
+  EXPECT_EQ(seal_->migration_start(SealType::kShamir).status().reason(), "NoRecoveryKeys");
+  auto shares = seal_->generate_recovery(3, 2, *token_).value();
+  // pkcs11 → shamir: the recovery key becomes U, so the recovery shares now unseal.
+  auto started = seal_->migration_start(SealType::kShamir);
+  ASSERT_TRUE(started.ok()) << started.status().message();
+  ASSERT_TRUE(seal_->rekey_submit(started->nonce, shares[0].view(), opener())->empty());
+  EXPECT_EQ(seal_->rekey_submit(started->nonce, shares[1].view()).status().reason(), "HsmUnavailable")
+      << "the recovery quorum is proven through the HSM";
+  ASSERT_TRUE(seal_->rekey_submit(started->nonce, shares[0].view(), opener())->empty());
+  auto done = seal_->rekey_submit(started->nonce, shares[1].view(), opener());
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(seal_->status().type, SealType::kShamir);
+  EXPECT_TRUE(read_seal_records(*store_).value()->recovery_blob.empty()) << "seal/recovery is gone";
+  auto shamir = restarted();
+  EXPECT_EQ(shamir->unseal_with_token(*token_).reason(), "SealTypeMismatch");
+  ASSERT_TRUE(shamir->submit_share(shares[2].view()).ok());
+  ASSERT_TRUE(shamir->submit_share(shares[1].view()).ok());
+  EXPECT_EQ(shamir->root_key()->view(), root.view());
+
+  // shamir → pkcs11: U becomes the recovery key, so the same shares are the recovery shares.
+  started = shamir->migration_start(SealType::kPkcs11);
+  ASSERT_TRUE(started.ok()) << started.status().message();
+  ASSERT_TRUE(shamir->rekey_submit(started->nonce, shares[0].view(), opener())->empty());
+  done = shamir->rekey_submit(started->nonce, shares[2].view(), opener());
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(shamir->status().type, SealType::kPkcs11);
+  EXPECT_EQ(shamir->status().threshold, 2);
+  auto hsm = restarted();
+  ASSERT_TRUE(hsm->unseal_with_token(*token_).ok());
+  EXPECT_EQ(hsm->root_key()->view(), root.view());
+  hsm->seal();
+  ASSERT_TRUE(hsm->submit_share(shares[1].view(), opener()).ok());
+  ASSERT_TRUE(hsm->submit_share(shares[0].view(), opener()).ok());
+  EXPECT_FALSE(hsm->status().sealed);
+}
+
+TEST_F(Pkcs11SealTest, AKeyFileSealMovesIntoTheHsmWithNewRecoveryShares) {
+  fs::create_directories(hsm_.dir() / "keyfile");
+  auto keyfile_store = std::move(store::open_sqlite_store({(hsm_.dir() / "keyfile" / "db").string()}).value());
+  SealState keyfile(*keyfile_store, clock_);
+  ASSERT_TRUE(keyfile.load().ok());
+  const SecureString file_key = crypto::random_bytes(32);
+  ASSERT_TRUE(keyfile.unseal_with_key(file_key).ok());
+  auto shares = keyfile.migrate_from_keyfile(SealType::kPkcs11, 3, 2, token_.get());
+  ASSERT_TRUE(shares.ok()) << shares.status().message();
+  EXPECT_EQ(keyfile.status().type, SealType::kPkcs11);
+  EXPECT_EQ(keyfile.status().hsm_key_label, "coffer-seal");
+  SealState hsm(*keyfile_store, clock_);
+  ASSERT_TRUE(hsm.load().ok());
+  EXPECT_EQ(hsm.unseal_with_key(file_key).reason(), "SealTypeMismatch");
+  ASSERT_TRUE(hsm.unseal_with_token(*token_).ok());
+  EXPECT_EQ(hsm.root_key()->view(), file_key.view()) << "generation 1 of a keyfile store is its file key";
+  hsm.seal();
+  ASSERT_TRUE(hsm.submit_share((*shares)[0].view(), opener()).ok());
+  ASSERT_TRUE(hsm.submit_share((*shares)[2].view(), opener()).ok());
+  EXPECT_FALSE(hsm.status().sealed);
 }
 
 }  // namespace

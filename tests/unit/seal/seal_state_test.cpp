@@ -370,5 +370,55 @@ TEST_F(SealStateTest, AStaleUnsealKeyRetiresNothing) {
   EXPECT_EQ(restarted->active_generation(), 2);
 }
 
+TEST_F(SealStateTest, AKeyFileSealMovesToSharesAndSharesBackToAKeyFile) {
+  const SecureString file_key = crypto::random_bytes(32);
+  ASSERT_TRUE(seal_->unseal_with_key(file_key).ok());
+  const SecureString root = seal_->root_key().value();
+  EXPECT_EQ(seal_->migration_start(SealType::kShamir).status().reason(), "SealTypeMismatch")
+      << "a keyfile seal moves on an admin's word, not through a quorum";
+  EXPECT_EQ(seal_->migrate_from_keyfile(SealType::kPkcs11, 3, 2).status().reason(), "HsmNotConfigured");
+  EXPECT_EQ(seal_->migrate_from_keyfile(SealType::kShamir, 2, 3).status().code(), Code::kBadParameter);
+  auto shares = seal_->migrate_from_keyfile(SealType::kShamir, 3, 2);
+  ASSERT_TRUE(shares.ok()) << shares.status().message();
+  ASSERT_EQ(shares->size(), 3u);
+  EXPECT_EQ(seal_->status().type, SealType::kShamir);
+  EXPECT_EQ(seal_->migrate_from_keyfile(SealType::kShamir, 3, 2).status().reason(), "SealTypeMismatch");
+  // After a restart the key file no longer opens it; two shares do, to the same root keys.
+  auto restarted = other();
+  EXPECT_EQ(restarted->unseal_with_key(file_key).reason(), "SealTypeMismatch");
+  ASSERT_TRUE(restarted->submit_share((*shares)[2].view()).ok());
+  ASSERT_TRUE(restarted->submit_share((*shares)[0].view()).ok());
+  EXPECT_EQ(restarted->root_key()->view(), root.view());
+
+  // Back to a (new) key file, proven by a quorum of the shares.
+  EXPECT_EQ(restarted->migration_start(SealType::kShamir).status().code(), Code::kBadParameter);
+  EXPECT_EQ(restarted->migration_start(SealType::kKeyfile, SecureString("short")).status().code(), Code::kBadParameter);
+  const SecureString new_file_key = crypto::random_bytes(32);
+  auto started = restarted->migration_start(SealType::kKeyfile, new_file_key);
+  ASSERT_TRUE(started.ok()) << started.status().message();
+  EXPECT_EQ(started->migrate_to, SealType::kKeyfile);
+  EXPECT_EQ(started->threshold, 2);
+  // A wrong set at the threshold changes nothing.
+  auto tampered = crypto::shamir::decode((*shares)[1].view(), 32).value();
+  tampered.share.y.data()[0] ^= 1;
+  ASSERT_TRUE(restarted->rekey_submit(started->nonce, (*shares)[0].view()).ok());
+  EXPECT_EQ(restarted->rekey_submit(started->nonce, crypto::shamir::encode(tampered.keyset_id, tampered.share).view())
+                .status()
+                .reason(),
+            "InvalidShares");
+  EXPECT_EQ(restarted->status().type, SealType::kShamir);
+  ASSERT_TRUE(restarted->rekey_submit(started->nonce, (*shares)[1].view())->empty());
+  auto done = restarted->rekey_submit(started->nonce, (*shares)[2].view());
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_TRUE(done->empty()) << "a migration hands out no shares";
+  EXPECT_FALSE(restarted->rekey_status().started);
+  EXPECT_EQ(restarted->status().type, SealType::kKeyfile);
+  auto last = other();
+  EXPECT_EQ(last->submit_share((*shares)[0].view()).reason(), "SealTypeMismatch");
+  EXPECT_EQ(last->unseal_with_key(file_key).reason(), "UnsealKeyWrong");
+  ASSERT_TRUE(last->unseal_with_key(new_file_key).ok());
+  EXPECT_EQ(last->root_key()->view(), root.view()) << "the root keys never change in a migration";
+}
+
 }  // namespace
 }  // namespace coffer::seal
