@@ -1,5 +1,8 @@
 #include "seal/seal_state.hpp"
 
+#include <csignal>
+
+#include "common/failpoint.hpp"
 #include "crypto/random.hpp"
 
 namespace coffer::seal {
@@ -537,9 +540,12 @@ Result<std::vector<SecureString>> SealState::rekey_submit(std::string_view nonce
 }
 
 Status SealState::write_rekeyed_locked(const SealConfig& config, const std::string& blob) {
+  // Fault injection (SEAL-SPEC.md §3 S6): the process killed on either side of the commit.
+  if (failpoint("rekey_kill_before_commit")) std::raise(SIGKILL);
   COFFER_RETURN_IF_ERROR(config.type == SealType::kPkcs11
                              ? write_recovery(store_, config, blob, records_->revision)
                              : write_seal_records(store_, config, blob, records_->revision));
+  if (failpoint("rekey_kill_after_commit")) std::raise(SIGKILL);
   COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
   if (!records_) return Status(Code::kInternal, "seal/config vanished");
   return Status::Ok();

@@ -6,9 +6,12 @@ never writes a share anywhere; the data written before a restart reads
 back after the unseal. A store sealed with shares refuses a key-file start.
 A running server sealed by an authorized operator (`coffer operator seal`)
 finishes what it was doing, answers 503 from then on, and opens again with
-shares, its data and audit chain intact."""
+shares, its data and audit chain intact. A rekey killed (SIGKILL, by
+failpoint) just before or just after its commit leaves exactly one share set
+that unseals (S6)."""
 import json
 import os
+import signal
 import subprocess
 import threading
 import unittest
@@ -189,6 +192,57 @@ class SealTest(unittest.TestCase):
         self.operator("unseal", verified[0])
         self.assertFalse(json.loads(self.operator("unseal", verified[1]).stdout)["sealed"])
         self.server.wait_for_dev_json()
+
+    def start_with(self, env):
+        """Restarts the server with `env` added (None: none) and unseals it with `shares`."""
+        self.server.stop()
+        self.server.env = env
+        self.server.start()
+
+    def unseal_with(self, shares):
+        for s in shares[:-1]:
+            self.operator("unseal", s)
+        self.assertFalse(json.loads(self.operator("unseal", shares[-1]).stdout)["sealed"])
+        self.server.wait_for_dev_json()
+
+    def test_a_rekey_killed_at_its_commit_leaves_exactly_one_share_set(self):
+        """SEAL-SPEC §3 S6: the server SIGKILLed just before, or just after, the rekey's commit."""
+        old = json.loads(self.operator("init", "--key-shares", "3", "--key-threshold", "2").stdout)["keys"]
+        for s in old:
+            canary(s)
+        self.server.wait_for_dev_json()
+
+        # Killed before the commit: the new shares never existed; the old ones unseal.
+        self.start_with({"COFFER_FAILPOINT": "rekey_kill_before_commit"})
+        self.unseal_with([old[0], old[1]])
+        nonce = json.loads(self.admin_operator("rekey", "init", "--key-shares", "2",
+                                               "--key-threshold", "2").stdout)["nonce"]
+        self.operator("rekey", "update", "--nonce", nonce, old[0])
+        killed = self.operator("rekey", "update", "--nonce", nonce, old[2], check=False)
+        self.assertNotEqual(killed.returncode, 0)
+        self.assertEqual(self.server.proc.wait(30), -signal.SIGKILL)
+        self.start_with(None)
+        self.unseal_with([old[2], old[1]])
+
+        # Killed just after the commit of a verified rekey: the new shares, already handed out, are
+        # the only ones that unseal.
+        self.start_with({"COFFER_FAILPOINT": "rekey_kill_after_commit"})
+        self.unseal_with([old[1], old[0]])
+        nonce = json.loads(self.admin_operator("rekey", "init", "--key-shares", "3", "--key-threshold", "2",
+                                               "--verify").stdout)["nonce"]
+        self.operator("rekey", "update", "--nonce", nonce, old[1])
+        out = json.loads(self.operator("rekey", "update", "--nonce", nonce, old[2]).stdout)
+        new = out["keys"]
+        for s in new:
+            canary(s)
+        self.operator("rekey", "verify", "--nonce", out["verificationNonce"], new[2])
+        killed = self.operator("rekey", "verify", "--nonce", out["verificationNonce"], new[0], check=False)
+        self.assertNotEqual(killed.returncode, 0)
+        self.assertEqual(self.server.proc.wait(30), -signal.SIGKILL)
+        self.start_with(None)
+        refused = self.operator("unseal", old[0], check=False)
+        self.assertIn("key set", refused.stderr)
+        self.unseal_with([new[1], new[2]])
 
     def test_operator_seal_while_serving(self):
         shares = json.loads(self.operator("init", "--key-shares", "3", "--key-threshold", "2").stdout)["keys"]
