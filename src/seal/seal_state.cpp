@@ -437,17 +437,22 @@ void SealState::rekey_clear_locked() {
   pending_blob_.clear();
 }
 
+Status SealState::begin_rekey_locked() {
+  if (keys_.empty()) return Status(Code::kConflict, "Unseal the server first.", "Sealed");
+  if (!rekey_nonce_.empty()) {
+    return Status(Code::kConflict, "A rekey is already in progress; cancel it first.", "RekeyInProgress");
+  }
+  rekey_clear_locked();
+  rekey_nonce_ = crypto::new_guid();
+  return Status::Ok();
+}
+
 Result<SealState::RekeyStatus> SealState::rekey_start(int shares, int threshold, bool verify) {
   COFFER_RETURN_IF_ERROR(check_counts(shares, threshold));
   {
     MutexLock lock(mu_);
     COFFER_RETURN_IF_ERROR(share_set_locked().status());
-    if (keys_.empty()) return Status(Code::kConflict, "Unseal the server before rekeying it.", "Sealed");
-    if (!rekey_nonce_.empty()) {
-      return Status(Code::kConflict, "A rekey is already in progress; cancel it first.", "RekeyInProgress");
-    }
-    rekey_clear_locked();
-    rekey_nonce_ = crypto::new_guid();
+    COFFER_RETURN_IF_ERROR(begin_rekey_locked());
     rekey_shares_ = shares;
     rekey_threshold_ = threshold;
     rekey_verify_ = verify;
@@ -563,12 +568,7 @@ Result<SealState::RekeyStatus> SealState::migration_start(SealType target, Secur
     if (target == SealType::kKeyfile && file_key.size() != kKeySize) {
       return bad_parameter("The key file must hold exactly 32 bytes.");
     }
-    if (keys_.empty()) return Status(Code::kConflict, "Unseal the server before migrating its seal.", "Sealed");
-    if (!rekey_nonce_.empty()) {
-      return Status(Code::kConflict, "A rekey is already in progress; cancel it first.", "RekeyInProgress");
-    }
-    rekey_clear_locked();
-    rekey_nonce_ = crypto::new_guid();
+    COFFER_RETURN_IF_ERROR(begin_rekey_locked());
     migrate_to_ = target;
     migrate_file_key_ = std::move(file_key);
   }

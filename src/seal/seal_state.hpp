@@ -227,6 +227,8 @@ class SealState {
   Status write_migrated_locked(const SealConfig& config, const std::string& root_blob, const std::string& recovery_blob)
       COFFER_REQUIRES(mu_);
   void rekey_clear_locked() COFFER_REQUIRES(mu_);
+  // A new rekey attempt (nonce drawn); kConflict "Sealed" or "RekeyInProgress".
+  Status begin_rekey_locked() COFFER_REQUIRES(mu_);
   // Takes `keys` as the open root keys once the upgrade entries lead from
   // them to the active generation.
   Status adopt_locked(RootKeys keys) COFFER_REQUIRES(mu_);
