@@ -23,6 +23,7 @@ import requests
 from coffer_server import COFFER_BIN, SealedServer, admin, assert_needs_admin, canary, credential
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+PIN = "coffer-pin-5e1d7a93c4"  # long enough to be found if it were ever written or logged
 
 
 @unittest.skipUnless(os.path.exists(MODULE) and shutil.which("softhsm2-util"), "SoftHSM2 is not installed")
@@ -35,9 +36,9 @@ class HsmSealTest(unittest.TestCase):
         with open(self.conf, "w") as f:
             f.write(f"directories.tokendir = {self.tokens}\nobjectstore.backend = file\nlog.level = ERROR\n")
         self.env = {"SOFTHSM2_CONF": self.conf, "COFFER_HSM_LIB": MODULE, "COFFER_HSM_TOKEN_LABEL": "coffer-test",
-                    "COFFER_HSM_KEY_LABEL": "coffer-seal", "COFFER_HSM_PIN": "1234"}
+                    "COFFER_HSM_KEY_LABEL": "coffer-seal", "COFFER_HSM_PIN": PIN}
         subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "coffer-test", "--so-pin",
-                        "87654321", "--pin", "1234"], env=dict(os.environ, **self.env), check=True,
+                        "87654321", "--pin", PIN], env=dict(os.environ, **self.env), check=True,
                        capture_output=True)
         keygen = subprocess.run([COFFER_BIN, "operator", "hsm-keygen", "--lib", MODULE, "--token-label",
                                  "coffer-test"], env=dict(os.environ, **self.env), capture_output=True, text=True)
@@ -47,8 +48,10 @@ class HsmSealTest(unittest.TestCase):
         self.assertNotEqual(again.returncode, 0)
         self.assertIn("exists already", again.stderr)
         self.server = SealedServer(seal="pkcs11", env=self.env)
+        canary(PIN)
 
     def tearDown(self):
+        self.assertNotIn(PIN, "".join(self.server.output), "the PIN is never logged")
         self.server.cleanup()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -280,7 +283,7 @@ class HsmSealTest(unittest.TestCase):
         shutil.rmtree(self.tokens)
         os.makedirs(self.tokens)
         subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "coffer-test", "--so-pin",
-                        "87654321", "--pin", "1234"], env=env, check=True, capture_output=True)
+                        "87654321", "--pin", PIN], env=env, check=True, capture_output=True)
         subprocess.run([COFFER_BIN, "operator", "hsm-keygen", "--lib", MODULE, "--token-label", "coffer-test"],
                        env=env, check=True, capture_output=True)
         self.server.start()

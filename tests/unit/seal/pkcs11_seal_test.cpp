@@ -12,6 +12,7 @@
 
 #include "crypto/random.hpp"
 #include "seal/seal_state.hpp"
+#include "secret_scan.hpp"
 #include "softhsm_token.hpp"
 
 namespace coffer::seal {
@@ -260,6 +261,28 @@ TEST_F(Pkcs11SealTest, AKeyFileSealMovesIntoTheHsmWithNewRecoveryShares) {
   ASSERT_TRUE(hsm.submit_share((*shares)[0].view(), opener()).ok());
   ASSERT_TRUE(hsm.submit_share((*shares)[2].view(), opener()).ok());
   EXPECT_FALSE(hsm.status().sealed);
+}
+
+TEST_F(Pkcs11SealTest, NoRootKeyOrRecoveryKeyLandsInAnyFile) {
+  // S2/S13: every root key generation and the recovery key, in no form, in the store's files
+  // (database, WAL) or the token's.
+  auto shares = seal_->generate_recovery(3, 2, *token_).value();
+  ASSERT_TRUE(seal_->rotate_root().ok());
+  std::vector<crypto::shamir::Share> parts;
+  for (int i : {0, 2}) parts.push_back(crypto::shamir::decode(shares[i].view(), 32).value().share);
+  const SecureString recovery_key = crypto::shamir::combine(parts).value();
+  auto keys = seal_->root_keys().value();
+  ASSERT_EQ(keys.size(), 2u);
+  for (const auto& [generation, key] : keys) {
+    EXPECT_EQ(testing::files_holding(hsm_.dir(), key.view()), std::vector<std::string>{})
+        << "root key generation " << generation;
+  }
+  EXPECT_EQ(testing::files_holding(hsm_.dir(), recovery_key.view()), std::vector<std::string>{});
+  // The scan finds what is there: a share's text is in no file either, a written canary is.
+  EXPECT_EQ(testing::files_holding(hsm_.dir(), shares[1].view()), std::vector<std::string>{});
+  const SecureString canary = crypto::random_bytes(32);
+  ASSERT_TRUE(store_->write([&](store::WriteTxn& txn) { return txn.put("canary", hex_encode(canary.view())); }).ok());
+  EXPECT_FALSE(testing::files_holding(hsm_.dir(), canary.view()).empty());
 }
 
 }  // namespace

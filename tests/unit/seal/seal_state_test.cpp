@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "crypto/random.hpp"
+#include "secret_scan.hpp"
 
 namespace coffer::seal {
 namespace {
@@ -418,6 +419,27 @@ TEST_F(SealStateTest, AKeyFileSealMovesToSharesAndSharesBackToAKeyFile) {
   EXPECT_EQ(last->unseal_with_key(file_key).reason(), "UnsealKeyWrong");
   ASSERT_TRUE(last->unseal_with_key(new_file_key).ok());
   EXPECT_EQ(last->root_key()->view(), root.view()) << "the root keys never change in a migration";
+}
+
+TEST_F(SealStateTest, NoRootKeyOrUnsealKeyLandsInAnyFile) {
+  // S2/S13 for shamir: the unseal key U (rebuilt from the shares here), every root key generation
+  // and the shares themselves, in no form, in the store's files — also after a rekey and a rotation.
+  auto shares = seal_->init_shamir(3, 2).value();
+  ASSERT_TRUE(seal_->rotate_root().ok());
+  const std::string nonce = seal_->rekey_start(2, 2)->nonce;
+  ASSERT_TRUE(seal_->rekey_submit(nonce, shares[0].view()).ok());
+  auto fresh = seal_->rekey_submit(nonce, shares[1].view()).value();
+  for (const auto* set : {&shares, &fresh}) {
+    std::vector<crypto::shamir::Share> parts;
+    for (int i : {0, 1}) parts.push_back(crypto::shamir::decode((*set)[i].view(), 32).value().share);
+    const SecureString unseal_key = crypto::shamir::combine(parts).value();
+    EXPECT_EQ(testing::files_holding(dir_, unseal_key.view()), std::vector<std::string>{});
+    for (const auto& share : *set) EXPECT_EQ(testing::files_holding(dir_, share.view()), std::vector<std::string>{});
+  }
+  const RootKeys keys = seal_->root_keys().value();
+  for (const auto& [generation, key] : keys) {
+    EXPECT_EQ(testing::files_holding(dir_, key.view()), std::vector<std::string>{}) << "generation " << generation;
+  }
 }
 
 }  // namespace
