@@ -40,8 +40,8 @@ class ArmTest(unittest.TestCase):
                "--suffix-keyvault-dns", f".vault.localhost:{cls.server.port}")
         cls.az("cloud", "set", "-n", "CofferArm")
         # No --allow-no-subscriptions: the login must find the tenant's subscription.
-        cls.az("login", "--service-principal", "-u", cls.server.dev["clientId"], "-p",
-               cls.server.dev["clientSecret"], "--tenant", cls.server.dev["tenantId"])
+        cls.az("login", "--service-principal", "-u", cls.server.dev["clientId"],
+               "--password=" + cls.server.dev["clientSecret"], "--tenant", cls.server.dev["tenantId"])
         cls.subscription = subscription_of(cls.server.dev["tenantId"])
 
     @classmethod

@@ -31,8 +31,8 @@ class ArmVaultTest(unittest.TestCase):
             f.write(p.stdout)
         cls.az("cloud", "register", "-n", "Coffer", "--cloud-config", "@" + path)
         cls.az("cloud", "set", "-n", "Coffer")
-        cls.az("login", "--service-principal", "-u", cls.server.dev["clientId"], "-p",
-               cls.server.dev["clientSecret"], "--tenant", cls.server.dev["tenantId"])
+        cls.az("login", "--service-principal", "-u", cls.server.dev["clientId"],
+               "--password=" + cls.server.dev["clientSecret"], "--tenant", cls.server.dev["tenantId"])
         cls.subscription = json.loads(cls.az("account", "show").stdout)["id"]
         cls.me = admin(cls.server, "GET", f"/service-principals/{cls.server.dev['clientId']}").json()["objectId"]
         cls.az("group", "create", "-n", "myResourceGroup", "-l", "eastus")

@@ -26,8 +26,8 @@ class AzRestTest(unittest.TestCase):
             json.dump(cloud, f)
         cls.az("cloud", "register", "-n", "Coffer", "--cloud-config", "@" + path)
         cls.az("cloud", "set", "-n", "Coffer")
-        cls.az("login", "--service-principal", "-u", cls.server.dev["clientId"], "-p",
-               cls.server.dev["clientSecret"], "--tenant", cls.server.dev["tenantId"], "--allow-no-subscriptions")
+        cls.az("login", "--service-principal", "-u", cls.server.dev["clientId"],
+               "--password=" + cls.server.dev["clientSecret"], "--tenant", cls.server.dev["tenantId"], "--allow-no-subscriptions")
 
     @classmethod
     def tearDownClass(cls):
