@@ -134,18 +134,18 @@ http::Response SealGate::closed(const http::Request& request) const {
   Status why =
       !s.initialized ? Status(Code::kUnavailable,
                               "Coffer is not initialized: initialize it with 'coffer operator init'.", "NotInitialized")
-      : s.sealed && configured_ == seal::SealType::kPkcs11 && sealed_by_operator_.load() && s.threshold > 0
+      : s.sealed && s.type == seal::SealType::kPkcs11 && sealed_by_operator_.load() && s.threshold > 0
           ? Status(Code::kUnavailable,
                    "Coffer was sealed by an operator: " + std::to_string(s.progress) + " of " +
                        std::to_string(s.threshold) +
                        " recovery shares provided; unseal with 'coffer operator unseal', or restart the server.",
                    "VaultSealed")
-      : s.sealed && configured_ != seal::SealType::kShamir && sealed_by_operator_.load()
+      : s.sealed && s.type != seal::SealType::kShamir && sealed_by_operator_.load()
           ? Status(Code::kUnavailable,
                    "Coffer was sealed by an operator: restart the server to unseal it (its seal is " +
-                       std::string(seal::seal_type_name(configured_)) + ").",
+                       std::string(seal::seal_type_name(s.type)) + ").",
                    "VaultSealed")
-      : s.sealed && configured_ == seal::SealType::kPkcs11
+      : s.sealed && s.type == seal::SealType::kPkcs11
           ? Status(Code::kUnavailable,
                    "Coffer is sealed: it unseals itself through its HSM" +
                        (s.last_error.empty() ? std::string(".") : " (last attempt: " + s.last_error + ")."),

@@ -43,7 +43,9 @@ api::RekeyProgress rekey_progress(const seal::SealState::RekeyStatus& status);
 
 class SealGate {
  public:
-  // `configured`: the seal the server's configuration names (what init makes);
+  // `configured`: the seal the server's configuration names (what init makes;
+  // once initialized, the messages follow the store's seal, which a
+  // migration may have changed while the server runs);
   // `open_token`: its HSM (pkcs11), which recovery shares need at the threshold.
   SealGate(seal::SealState& seal, seal::SealType configured, seal::TokenOpener open_token = nullptr)
       : seal_(seal), configured_(configured), open_token_(std::move(open_token)) {}

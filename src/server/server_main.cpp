@@ -431,11 +431,11 @@ int run_server(ServerConfig config) {
         serve_unsealed(config, **store, seal_state, gate, serving, system_clock, port, first, open_token);
     if (served == Served::kFailed) return 1;
     if (served == Served::kStopped) break;
-    spdlog::warn("coffer server SEALED by an operator: {}",
-                 configured == seal::SealType::kShamir ? "hand in unseal shares with 'coffer operator unseal'"
-                 : seal_state.status().threshold > 0
-                     ? "hand in recovery shares with 'coffer operator unseal', or restart it"
-                     : "restart it to unseal");
+    spdlog::warn(
+        "coffer server SEALED by an operator: {}",
+        seal_state.status().type == seal::SealType::kShamir ? "hand in unseal shares with 'coffer operator unseal'"
+        : seal_state.status().threshold > 0 ? "hand in recovery shares with 'coffer operator unseal', or restart it"
+                                            : "restart it to unseal");
     if (!gate.wait_unsealed()) break;
     spdlog::info("coffer server unsealed again");
   }

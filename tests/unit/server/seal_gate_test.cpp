@@ -205,5 +205,25 @@ TEST_F(SealGateTest, ASealRequestWakesTheWaiterOnceAndStopEndsIt) {
   stopped.join();
 }
 
+TEST_F(SealGateTest, AfterAMigrationTheSealedAnswersFollowTheStoresSeal) {
+  // Configured shamir, moved to a key file by a quorum while running, then sealed by an operator:
+  // the 503 names the key file (no shares would open it), and the rekey start is an admin's.
+  auto init = call("POST", "/coffer/v1/sys/init", "{\"secretShares\": 2, \"secretThreshold\": 2}");
+  ASSERT_EQ(init.status, 200);
+  const auto keys = json::parse(init.body).at("keys").as_array();
+  EXPECT_EQ(call("POST", "/coffer/v1/sys/rekey/init", "{\"secretShares\": 2, \"secretThreshold\": 2}").status, 403);
+  const std::string nonce = seal_->migration_start(seal::SealType::kKeyfile, crypto::random_bytes(32))->nonce;
+  for (const auto& k : keys) {
+    auto r = call("POST", "/coffer/v1/sys/rekey/update",
+                  json::serialize(json::object{{"nonce", nonce}, {"key", k.as_string()}}));
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  EXPECT_EQ(json::parse(call("GET", "/coffer/v1/sys/seal-status").body).at("type").as_string(), "keyfile");
+  gate_->withdraw();
+  auto r = call("GET", "/secrets?api-version=7.4");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("restart the server to unseal it (its seal is keyfile)"), std::string::npos) << r.body;
+}
+
 }  // namespace
 }  // namespace coffer::server
