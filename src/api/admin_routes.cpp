@@ -81,16 +81,16 @@ http::Response generate_recovery(const http::Request& req, const AdminContext& c
                                  "Recovery shares belong to an HSM (pkcs11) seal; this server's seal has none.",
                                  "SealTypeMismatch"));
   }
-  auto counts = parse_share_counts(req.body);
+  auto body = parse_json_object(req.body);
+  if (!body.ok()) return error_response(body.status());
+  auto counts = parse_share_counts(*body);
   if (!counts.ok()) return error_response(counts.status());
   auto made = ctx.seal.generate_recovery(counts->shares, counts->threshold);
   if (!made.ok()) return error_response(made.status());
-  json::array keys;
-  for (const auto& k : made->keys) keys.emplace_back(k.view());
-  http::Response r = json_response(
-      200,
-      json::object{
-          {"keys", std::move(keys)}, {"keysetId", made->keyset_id}, {"n", counts->shares}, {"t", counts->threshold}});
+  http::Response r = json_response(200, json::object{{"keys", shares_json(made->keys)},
+                                                     {"keysetId", made->keyset_id},
+                                                     {"n", counts->shares},
+                                                     {"t", counts->threshold}});
   r.sensitive = true;
   return r;
 }
@@ -105,18 +105,17 @@ http::Response migrate_seal(const http::Request& req, const AdminContext& ctx) {
   }
   std::optional<ShareCounts> counts;
   if (body->contains("secretShares") || body->contains("secretThreshold")) {
-    auto parsed = parse_share_counts(req.body);
+    auto parsed = parse_share_counts(*body);
     if (!parsed.ok()) return error_response(parsed.status());
     counts = *parsed;
   }
   auto done = ctx.seal.migrate(**target, counts);
   if (!done.ok()) return error_response(done.status());
   if (!done->complete) return json_response(200, rekey_progress_json(done->progress));
-  json::array keys;
-  for (const auto& k : done->keys) keys.emplace_back(k.view());
   http::Response r = json_response(
       200,
-      json::object{{"complete", true}, {"seal", **target}, {"keys", std::move(keys)}, {"keysetId", done->keyset_id}});
+      json::object{
+          {"complete", true}, {"seal", **target}, {"keys", shares_json(done->keys)}, {"keysetId", done->keyset_id}});
   r.sensitive = true;
   return r;
 }
@@ -156,8 +155,13 @@ json::object rekey_progress_json(const RekeyProgress& p) {
                       {"migrateTo", p.migrate_to.empty() ? json::value(nullptr) : json::value(p.migrate_to)}};
 }
 
-Result<ShareCounts> parse_share_counts(std::string_view body) {
-  COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
+json::array shares_json(const std::vector<SecureString>& shares) {
+  json::array out;
+  for (const auto& k : shares) out.emplace_back(k.view());
+  return out;
+}
+
+Result<ShareCounts> parse_share_counts(const json::object& o) {
   COFFER_ASSIGN_OR_RETURN(auto shares, opt_int(o, "secretShares"));
   COFFER_ASSIGN_OR_RETURN(auto threshold, opt_int(o, "secretThreshold"));
   COFFER_ASSIGN_OR_RETURN(auto verify, opt_bool(o, "verify"));
@@ -249,7 +253,9 @@ std::optional<Operation> route_admin(const http::Request& req, const std::vector
   }
   if (s[0] == "rekey" && s.size() == 1 && m == "POST" && ctx.seal.start_rekey) {
     return admin_operation("RekeyStart", "rekey/action", "/", [&] {
-      auto counts = parse_share_counts(req.body);
+      auto body = parse_json_object(req.body);
+      if (!body.ok()) return error_response(body.status());
+      auto counts = parse_share_counts(*body);
       if (!counts.ok()) return error_response(counts.status());
       auto started = ctx.seal.start_rekey(*counts);
       return started.ok() ? json_response(200, rekey_progress_json(*started)) : error_response(started.status());

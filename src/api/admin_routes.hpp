@@ -25,6 +25,7 @@
 //                                                    quorum completes → its progress (migrateTo)
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <optional>
 
@@ -70,7 +71,9 @@ struct ShareCounts {
   int threshold = 0;
   bool verify = false;
 };
-Result<ShareCounts> parse_share_counts(std::string_view body);
+Result<ShareCounts> parse_share_counts(const boost::json::object& body);
+// Shares as the JSON array of their texts (answers carrying them are sensitive).
+boost::json::array shares_json(const std::vector<SecureString>& shares);
 
 // A seal migration's answer: done at once (from keyfile, with the new
 // shares), or a rekey begun that a quorum of shares completes.

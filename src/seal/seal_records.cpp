@@ -43,15 +43,9 @@ Result<SealConfig> decode_config(std::string_view data) {
   SealConfig c;
   c.cluster_id = r->bytes(kClusterId);
   const std::string type = r->bytes(kType);
-  if (type == "keyfile") {
-    c.type = SealType::kKeyfile;
-  } else if (type == "shamir") {
-    c.type = SealType::kShamir;
-  } else if (type == "pkcs11") {
-    c.type = SealType::kPkcs11;
-  } else {
-    return Status(Code::kInternal, "seal/config names an unknown seal type '" + type.substr(0, 20) + "'");
-  }
+  const auto parsed = parse_seal_type(type);
+  if (!parsed) return Status(Code::kInternal, "seal/config names an unknown seal type '" + type.substr(0, 20) + "'");
+  c.type = *parsed;
   c.shares = int(r->i64(kShares));
   c.threshold = int(r->i64(kThreshold));
   c.keyset_id = std::uint32_t(r->i64(kKeysetId));
@@ -72,6 +66,13 @@ std::string root_associated_data(const std::string& cluster_id) {
 
 std::string recovery_associated_data(const std::string& cluster_id) {
   return "coffer/seal/v1/" + cluster_id + "/seal/recovery";
+}
+
+std::optional<SealType> parse_seal_type(std::string_view name) {
+  for (SealType t : {SealType::kKeyfile, SealType::kShamir, SealType::kPkcs11}) {
+    if (name == seal_type_name(t)) return t;
+  }
+  return std::nullopt;
 }
 
 const char* seal_type_name(SealType type) {

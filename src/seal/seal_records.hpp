@@ -29,7 +29,8 @@ namespace coffer::seal {
 
 enum class SealType { kKeyfile, kShamir, kPkcs11 };
 
-const char* seal_type_name(SealType type);  // "keyfile", "shamir", "pkcs11"
+const char* seal_type_name(SealType type);                       // "keyfile", "shamir", "pkcs11"
+std::optional<SealType> parse_seal_type(std::string_view name);  // the reverse; nullopt for another name
 
 struct SealConfig {
   std::string cluster_id;  // GUID drawn at initialization

@@ -40,7 +40,8 @@ inline Status check_counts(int shares, int threshold) {
   return Status::Ok();
 }
 
-inline std::vector<SecureString> encode_shares(std::uint32_t keyset_id, const std::vector<crypto::shamir::Share>& parts) {
+inline std::vector<SecureString> encode_shares(std::uint32_t keyset_id,
+                                               const std::vector<crypto::shamir::Share>& parts) {
   std::vector<SecureString> out;
   for (const auto& p : parts) out.push_back(crypto::shamir::encode(keyset_id, p));
   return out;

@@ -170,16 +170,17 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
                                           "': it initializes itself. Configure \"seal\": \"shamir\" to "
                                           "initialize with shares."));
     }
-    auto counts = api::parse_share_counts(request.body);
+    auto body = api::parse_json_object(request.body);
+    if (!body.ok()) return api::error_response(body.status());
+    auto counts = api::parse_share_counts(*body);
     if (!counts.ok()) return api::error_response(counts.status());
     auto keys = seal_.init_shamir(counts->shares, counts->threshold);
     if (!keys.ok()) return api::error_response(keys.status());
     spdlog::warn("seal initialized with {} Shamir shares, threshold {}: the shares were returned once", counts->shares,
                  counts->threshold);
-    json::array out;
-    for (const auto& k : *keys) out.emplace_back(k.view());
     http::Response r = api::json_response(
-        200, json::object{{"keys", std::move(out)}, {"keysetId", seal_.status().keyset_id}, {"sealed", false}});
+        200,
+        json::object{{"keys", api::shares_json(*keys)}, {"keysetId", seal_.status().keyset_id}, {"sealed", false}});
     r.sensitive = true;
     notify_unsealed();
     return r;
@@ -237,10 +238,8 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
           model, request.remote_address, model);
       return api::json_response(200, json::object{{"complete", true}, {"seal", model}});
     }
-    json::array out;
-    for (const auto& k : *result) out.emplace_back(k.view());
     const seal::SealState::RekeyStatus after = seal_.rekey_status();
-    json::object answer{{"complete", !after.verifying}, {"keys", std::move(out)}};
+    json::object answer{{"complete", !after.verifying}, {"keys", api::shares_json(*result)}};
     if (after.verifying) {
       spdlog::warn("rekey quorum reached by {}: new shares returned once, in force once verified",
                    request.remote_address);

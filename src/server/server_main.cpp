@@ -110,9 +110,6 @@ class Serving {
 
 enum class Served { kStopped, kSealed, kFailed };
 
-// The unsealed server: the application built on the root keys, serving until
-// a stop signal or an operator's seal; everything built here (keys, caches,
-// services) is gone when it returns. `first`: the first unseal since start.
 // The key file the configuration names (rootKeyFile, else the environment variable).
 Result<SecureString> configured_key_file(const ServerConfig& config) {
   auto source = config.root_key_file.empty() ? crypto::env_root_key(config.root_key_env)
@@ -124,9 +121,7 @@ Result<SecureString> configured_key_file(const ServerConfig& config) {
 Result<api::SealMigration> migrate_seal(seal::SealState& seal_state, const ServerConfig& config,
                                         const TokenOpener& open_token, const std::string& target_name,
                                         const std::optional<api::ShareCounts>& counts) {
-  const seal::SealType target = target_name == "shamir"   ? seal::SealType::kShamir
-                                : target_name == "pkcs11" ? seal::SealType::kPkcs11
-                                                          : seal::SealType::kKeyfile;
+  const seal::SealType target = seal::parse_seal_type(target_name).value_or(seal::SealType::kKeyfile);
   if (target == seal::SealType::kPkcs11 && !open_token) {
     return Status(Code::kConflict,
                   "Moving the seal to an HSM takes the HSM's settings (hsmLib, …) in the configuration.",
@@ -193,6 +188,9 @@ api::SealAdmin seal_admin(SealGate& gate, seal::SealState& seal_state, crypto::K
   return admin;
 }
 
+// The unsealed server: the application built on the root keys, serving until
+// a stop signal or an operator's seal; everything built here (keys, caches,
+// services) is gone when it returns. `first`: the first unseal since start.
 Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState& seal_state, SealGate& gate,
                       Serving& serving, SystemClock& system_clock, uint16_t port, bool first,
                       const TokenOpener& open_token) {
@@ -361,9 +359,7 @@ int run_server(ServerConfig config) {
   SystemClock system_clock;
   seal::SealState seal_state(**store, system_clock);
   if (Status st = seal_state.load(); !st.ok()) return fail(st);
-  const seal::SealType configured = config.seal == "shamir"   ? seal::SealType::kShamir
-                                    : config.seal == "pkcs11" ? seal::SealType::kPkcs11
-                                                              : seal::SealType::kKeyfile;
+  const seal::SealType configured = seal::parse_seal_type(config.seal).value_or(seal::SealType::kKeyfile);
   if (const seal::SealStatus s = seal_state.status(); s.initialized && s.type != configured) {
     return fail(Status(Code::kBadParameter, std::string("seal type mismatch: the store is sealed with '") +
                                                 seal::seal_type_name(s.type) + "' but the configuration names '" +

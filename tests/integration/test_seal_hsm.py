@@ -127,6 +127,9 @@ class HsmSealTest(unittest.TestCase):
         st = self.status()
         self.assertEqual((st["recoverySeal"], st["n"], st["t"]), (True, 0, 0))
         assert_needs_admin(self, self.server, "POST", "/recovery-keys")
+        for bad in ({"secretShares": 3}, {"secretShares": 3, "secretThreshold": 0}, {"secretShares": "3"}):
+            r = admin(self.server, "POST", "/recovery-keys", bad)
+            self.assertEqual((r.status_code, r.json()["error"]["code"]), (400, "BadParameter"), bad)
         made = json.loads(self.operator("generate-recovery", "--key-shares", "3", "--key-threshold", "2",
                                         admin_credentials=True).stdout)
         shares = made["keys"]
@@ -203,6 +206,10 @@ class HsmSealTest(unittest.TestCase):
         root_key = os.path.join(self.server.data_dir, "root.key")
         self.client().set_secret("kept", "across every seal")
         assert_needs_admin(self, self.server, "POST", "/seal/migrate")
+        for bad in ({}, {"seal": "vault"}, {"seal": "shamir"}, {"seal": "shamir", "secretShares": 300}):
+            r = admin(self.server, "POST", "/seal/migrate", bad)
+            self.assertEqual((r.status_code, r.json()["error"]["code"]), (400, "BadParameter"), bad)
+        self.assertEqual(self.status()["type"], "keyfile", "nothing moved")
         # keyfile → pkcs11: the admin's word; new recovery shares, shown once.
         moved = json.loads(self.operator("migrate", "--to", "pkcs11", "--key-shares", "3", "--key-threshold", "2",
                                          admin_credentials=True).stdout)
