@@ -402,6 +402,12 @@ Result<KeyMaterial> KeyMaterial::from_private_pem(std::string_view pem) {
   return from_pkey(pkey.release());
 }
 
+Result<KeyMaterial> KeyMaterial::from_public_jwk(const Jwk& jwk) {
+  if (jwk.kty != "RSA" && jwk.kty != "EC") return ossl::bad_parameter("Only RSA and EC keys have a public half.");
+  COFFER_ASSIGN_OR_RETURN(ossl::PKey pkey, public_pkey_from_jwk(jwk));
+  return from_pkey(pkey.release());
+}
+
 Result<KeyMaterial> KeyMaterial::from_pkey(evp_pkey_st* owned) {
   auto impl = std::make_unique<Impl>();
   impl->pkey.reset(owned);
@@ -473,28 +479,33 @@ Result<std::string> KeyMaterial::public_pem() const {
   return ossl::bio_contents(bio.get());
 }
 
-bool KeyMaterial::fits_signature(std::string_view alg) const {
-  if (kind_ == KeyKind::kRsa) return is_rsa_sig(alg);
-  if (kind_ == KeyKind::kEc) return ossl::find_ec_curve(crv_)->alg == alg;
+bool algorithm_fits(KeyKind kind, int bits, std::string_view crv, KeyUse use, std::string_view alg) {
+  switch (kind) {
+    case KeyKind::kRsa: return use == KeyUse::kSignature ? is_rsa_sig(alg) : is_rsa_enc(alg);
+    case KeyKind::kEc: {
+      const EcCurve* c = ossl::find_ec_curve(crv);
+      return use == KeyUse::kSignature && c && c->alg == alg;
+    }
+    case KeyKind::kOct: {
+      if (use == KeyUse::kSignature) return false;
+      const AesAlg a = aes_alg(alg);
+      return a.bits == bits &&
+             (use == KeyUse::kWrap ? a.mode == AesMode::kKw : a.mode != AesMode::kNone && a.mode != AesMode::kKw);
+    }
+  }
   return false;
+}
+
+bool KeyMaterial::fits_signature(std::string_view alg) const {
+  return algorithm_fits(kind_, bits_, crv_, KeyUse::kSignature, alg);
 }
 
 bool KeyMaterial::fits_encryption(std::string_view alg) const {
-  if (kind_ == KeyKind::kRsa) return is_rsa_enc(alg);
-  if (kind_ == KeyKind::kOct) {
-    const AesAlg a = aes_alg(alg);
-    return a.mode != AesMode::kNone && a.mode != AesMode::kKw && a.bits == bits_;
-  }
-  return false;
+  return algorithm_fits(kind_, bits_, crv_, KeyUse::kEncryption, alg);
 }
 
 bool KeyMaterial::fits_wrap(std::string_view alg) const {
-  if (kind_ == KeyKind::kRsa) return is_rsa_enc(alg);
-  if (kind_ == KeyKind::kOct) {
-    const AesAlg a = aes_alg(alg);
-    return a.mode == AesMode::kKw && a.bits == bits_;
-  }
-  return false;
+  return algorithm_fits(kind_, bits_, crv_, KeyUse::kWrap, alg);
 }
 
 namespace {

@@ -56,6 +56,11 @@ class KeyMaterial {
   // A private JWK (import). kBadParameter when a member is missing or the key is inconsistent.
   static Result<KeyMaterial> from_jwk(const Jwk& jwk);
   static Result<KeyMaterial> from_sealed_bytes(std::string_view bytes);
+  // The public half of an RSA or EC key (n, e / crv, x, y): verify,
+  // encrypt and wrap only — the private operations, seal_bytes() and
+  // private_jwk() fail. For keys whose private half is in a token
+  // (hardware_keys.hpp).
+  static Result<KeyMaterial> from_public_jwk(const Jwk& jwk);
   // An unencrypted PEM private key (PKCS#8, PKCS#1 or SEC1), RSA or EC.
   static Result<KeyMaterial> from_private_pem(std::string_view pem);
 
@@ -99,6 +104,11 @@ class KeyMaterial {
   int bits_ = 0;
   std::string crv_;
 };
+
+enum class KeyUse { kSignature, kEncryption, kWrap };
+// Whether the AKV algorithm `alg` belongs to a key of this kind and size
+// (RSA modulus or AES bits; EC: the curve) for the use.
+bool algorithm_fits(KeyKind kind, int bits, std::string_view crv, KeyUse use, std::string_view alg);
 
 // The digest length (bytes) a signature algorithm signs, 0 if unknown.
 std::size_t signature_digest_size(std::string_view alg);

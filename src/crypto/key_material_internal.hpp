@@ -21,4 +21,8 @@ struct KeyMaterialAccess {
   static Result<KeyMaterial> from_pkey(ossl::PKey private_key);
 };
 
+// The public key of an RSA (n, e) or EC (crv P-256/384/521, x, y) JWK;
+// kBadParameter for members that do not form a valid key (public_key_pem.cpp).
+Result<ossl::PKey> public_pkey_from_jwk(const Jwk& jwk);
+
 }  // namespace coffer::crypto

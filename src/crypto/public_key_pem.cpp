@@ -7,6 +7,7 @@
 
 #include <array>
 
+#include "crypto/key_material_internal.hpp"
 #include "crypto/openssl_util.hpp"
 #include "crypto/pem.hpp"
 
@@ -56,15 +57,14 @@ Result<ossl::PKey> ec_public(const Jwk& jwk) {
 
 }  // namespace
 
+Result<ossl::PKey> public_pkey_from_jwk(const Jwk& jwk) {
+  if (jwk.kty == "RSA" || jwk.kty == "RSA-HSM") return rsa_public(jwk);
+  if (jwk.kty == "EC" || jwk.kty == "EC-HSM") return ec_public(jwk);
+  return bad_parameter("A key of type '" + jwk.kty.substr(0, 16) + "' has no public-key PEM form.");
+}
+
 Result<std::string> public_key_pem(const Jwk& jwk) {
-  ossl::PKey pkey;
-  if (jwk.kty == "RSA" || jwk.kty == "RSA-HSM") {
-    COFFER_ASSIGN_OR_RETURN(pkey, rsa_public(jwk));
-  } else if (jwk.kty == "EC" || jwk.kty == "EC-HSM") {
-    COFFER_ASSIGN_OR_RETURN(pkey, ec_public(jwk));
-  } else {
-    return bad_parameter("A key of type '" + jwk.kty.substr(0, 16) + "' has no public-key PEM form.");
-  }
+  COFFER_ASSIGN_OR_RETURN(ossl::PKey pkey, public_pkey_from_jwk(jwk));
   unsigned char* der = nullptr;
   const int len = i2d_PUBKEY(pkey.get(), &der);
   if (len <= 0) return ossl::error("i2d_PUBKEY");
