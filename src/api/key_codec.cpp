@@ -70,8 +70,13 @@ Result<crypto::Jwk> parse_jwk(const json::object& o) {
 json::object key_attributes_json(const vault::VaultInfo& vault, const vault::KeyProperties& p) {
   json::object o = attributes_json(vault, p.attributes);
   o["exportable"] = p.exportable;
-  // An -HSM key exists only under --emulate-hsm: say so wherever the key is shown.
-  if (p.kty.ends_with("-HSM")) o["hsmPlatform"] = std::string(kEmulatedHsmPlatform);
+  // A key in the token shows AKV's platform of HSM-protected keys; an -HSM key made in
+  // software (--emulate-hsm) says so wherever it is shown.
+  if (!p.hsm_token.empty()) {
+    o["hsmPlatform"] = std::string(kTokenHsmPlatform);
+  } else if (p.kty.ends_with("-HSM")) {
+    o["hsmPlatform"] = std::string(kEmulatedHsmPlatform);
+  }
   return o;
 }
 

@@ -16,8 +16,11 @@
 
 namespace coffer::api {
 
-// attributes.hsmPlatform of a key whose kty ends in -HSM: such keys are
-// software keys accepted only with --emulate-hsm, and their JSON says so.
+// attributes.hsmPlatform of a key held in the PKCS#11 token: AKV answers "2"
+// for the HSM-protected keys of a Premium vault.
+inline constexpr std::string_view kTokenHsmPlatform = "2";
+// attributes.hsmPlatform of an -HSM key made in software (--emulate-hsm
+// without a token): its JSON says so.
 inline constexpr std::string_view kEmulatedHsmPlatform =
     "none: software-protected key (emulated HSM, coffer server --emulate-hsm)";
 

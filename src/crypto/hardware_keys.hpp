@@ -24,10 +24,10 @@
 namespace coffer::crypto {
 
 struct HardwareKeyRef {
-  std::string id;     // the object id (CKA_ID): the AKV version's 16 bytes
+  std::string id;  // the object id (CKA_ID): the AKV version's 16 bytes
   KeyKind kind = KeyKind::kRsa;
-  int bits = 0;       // RSA modulus / AES key bits (EC: 0)
-  std::string crv;    // EC: P-256, P-384, P-521
+  int bits = 0;     // RSA modulus / AES key bits (EC: 0)
+  std::string crv;  // EC: P-256, P-384, P-521
 };
 
 class HardwareKeys {

@@ -56,7 +56,9 @@ class TokenSessions {
   TokenSessions(const TokenSessions&) = delete;
   TokenSessions& operator=(const TokenSessions&) = delete;
 
-  struct ck_function_list* f() const { return module_->f; }
+  struct ck_function_list* f() const {
+    return module_->f;
+  }
   // The logged-in anchor: for the seal's few calls, under the caller's own lock.
   ck_session_handle_t anchor() const { return anchor_; }
   const std::string& token_label() const { return token_label_; }

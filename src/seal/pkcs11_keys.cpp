@@ -167,12 +167,19 @@ Result<crypto::Jwk> Pkcs11Keys::generate(const HardwareKeyRef& ref, std::string_
     ck_object_class_t cls = CKO_SECRET_KEY;
     ck_key_type_t type = CKK_AES;
     unsigned long len = static_cast<unsigned long>(ref.bits / 8);
-    struct ck_attribute tmpl[] = {
-        {CKA_CLASS, &cls, sizeof cls},    {CKA_KEY_TYPE, &type, sizeof type}, {CKA_VALUE_LEN, &len, sizeof len},
-        {CKA_TOKEN, &yes, 1},             {CKA_PRIVATE, &yes, 1},             {CKA_SENSITIVE, &yes, 1},
-        {CKA_EXTRACTABLE, &no, 1},        {CKA_ENCRYPT, &yes, 1},             {CKA_DECRYPT, &yes, 1},
-        {CKA_WRAP, &yes, 1},              {CKA_UNWRAP, &yes, 1},              {CKA_ID, bytes_of(id), id.size()},
-        {CKA_LABEL, bytes_of(label), label.size()}};
+    struct ck_attribute tmpl[] = {{CKA_CLASS, &cls, sizeof cls},
+                                  {CKA_KEY_TYPE, &type, sizeof type},
+                                  {CKA_VALUE_LEN, &len, sizeof len},
+                                  {CKA_TOKEN, &yes, 1},
+                                  {CKA_PRIVATE, &yes, 1},
+                                  {CKA_SENSITIVE, &yes, 1},
+                                  {CKA_EXTRACTABLE, &no, 1},
+                                  {CKA_ENCRYPT, &yes, 1},
+                                  {CKA_DECRYPT, &yes, 1},
+                                  {CKA_WRAP, &yes, 1},
+                                  {CKA_UNWRAP, &yes, 1},
+                                  {CKA_ID, bytes_of(id), id.size()},
+                                  {CKA_LABEL, bytes_of(label), label.size()}};
     struct ck_mechanism mech {
       CKM_AES_KEY_GEN, nullptr, 0
     };
@@ -190,20 +197,28 @@ Result<crypto::Jwk> Pkcs11Keys::generate(const HardwareKeyRef& ref, std::string_
     }
     unsigned long modulus_bits = static_cast<unsigned long>(ref.bits);
     unsigned char exponent[] = {0x01, 0x00, 0x01};
-    struct ck_attribute pub[] = {{CKA_TOKEN, &yes, 1},          {CKA_MODULUS_BITS, &modulus_bits, sizeof modulus_bits},
+    struct ck_attribute pub[] = {{CKA_TOKEN, &yes, 1},
+                                 {CKA_MODULUS_BITS, &modulus_bits, sizeof modulus_bits},
                                  {CKA_PUBLIC_EXPONENT, exponent, sizeof exponent},
-                                 {CKA_VERIFY, &yes, 1},         {CKA_ENCRYPT, &yes, 1},
-                                 {CKA_WRAP, &yes, 1},           {CKA_ID, bytes_of(id), id.size()},
+                                 {CKA_VERIFY, &yes, 1},
+                                 {CKA_ENCRYPT, &yes, 1},
+                                 {CKA_WRAP, &yes, 1},
+                                 {CKA_ID, bytes_of(id), id.size()},
                                  {CKA_LABEL, bytes_of(label), label.size()}};
-    struct ck_attribute priv[] = {{CKA_TOKEN, &yes, 1},   {CKA_PRIVATE, &yes, 1},           {CKA_SENSITIVE, &yes, 1},
-                                  {CKA_EXTRACTABLE, &no, 1}, {CKA_SIGN, &yes, 1},           {CKA_DECRYPT, &yes, 1},
-                                  {CKA_UNWRAP, &yes, 1},  {CKA_ID, bytes_of(id), id.size()},
+    struct ck_attribute priv[] = {{CKA_TOKEN, &yes, 1},
+                                  {CKA_PRIVATE, &yes, 1},
+                                  {CKA_SENSITIVE, &yes, 1},
+                                  {CKA_EXTRACTABLE, &no, 1},
+                                  {CKA_SIGN, &yes, 1},
+                                  {CKA_DECRYPT, &yes, 1},
+                                  {CKA_UNWRAP, &yes, 1},
+                                  {CKA_ID, bytes_of(id), id.size()},
                                   {CKA_LABEL, bytes_of(label), label.size()}};
     struct ck_mechanism mech {
       CKM_RSA_PKCS_KEY_PAIR_GEN, nullptr, 0
     };
-    if (ck_rv_t rv = f->C_GenerateKeyPair(s, &mech, pub, sizeof pub / sizeof pub[0], priv,
-                                          sizeof priv / sizeof priv[0], &public_key, &private_key);
+    if (ck_rv_t rv = f->C_GenerateKeyPair(s, &mech, pub, sizeof pub / sizeof pub[0], priv, sizeof priv / sizeof priv[0],
+                                          &public_key, &private_key);
         rv != CKR_OK) {
       return hsm_error("C_GenerateKeyPair", rv);
     }
@@ -219,9 +234,14 @@ Result<crypto::Jwk> Pkcs11Keys::generate(const HardwareKeyRef& ref, std::string_
                                {CKA_VERIFY, &yes, 1},
                                {CKA_ID, bytes_of(id), id.size()},
                                {CKA_LABEL, bytes_of(label), label.size()}};
-  struct ck_attribute priv[] = {{CKA_TOKEN, &yes, 1},   {CKA_PRIVATE, &yes, 1},       {CKA_SENSITIVE, &yes, 1},
-                                {CKA_EXTRACTABLE, &no, 1}, {CKA_SIGN, &yes, 1},       {CKA_DERIVE, &no, 1},
-                                {CKA_ID, bytes_of(id), id.size()}, {CKA_LABEL, bytes_of(label), label.size()}};
+  struct ck_attribute priv[] = {{CKA_TOKEN, &yes, 1},
+                                {CKA_PRIVATE, &yes, 1},
+                                {CKA_SENSITIVE, &yes, 1},
+                                {CKA_EXTRACTABLE, &no, 1},
+                                {CKA_SIGN, &yes, 1},
+                                {CKA_DERIVE, &no, 1},
+                                {CKA_ID, bytes_of(id), id.size()},
+                                {CKA_LABEL, bytes_of(label), label.size()}};
   struct ck_mechanism mech {
     CKM_EC_KEY_PAIR_GEN, nullptr, 0
   };
@@ -282,9 +302,8 @@ Result<std::string> Pkcs11Keys::sign(const HardwareKeyRef& key, std::string_view
   });
 }
 
-Result<SecureString> Pkcs11Keys::decrypt(const HardwareKeyRef& key, std::string_view alg,
-                                         std::string_view ciphertext, std::string_view iv, std::string_view aad,
-                                         std::string_view tag) {
+Result<SecureString> Pkcs11Keys::decrypt(const HardwareKeyRef& key, std::string_view alg, std::string_view ciphertext,
+                                         std::string_view iv, std::string_view aad, std::string_view tag) {
   if (!crypto::algorithm_fits(key.kind, key.bits, key.crv, KeyUse::kEncryption, alg)) {
     return alg_mismatch(alg, "decryption");
   }
@@ -303,7 +322,8 @@ Result<SecureString> Pkcs11Keys::decrypt(const HardwareKeyRef& key, std::string_
     }
     return retrying(*sessions_, [&]() -> Result<SecureString> {
       COFFER_ASSIGN_OR_RETURN(Lease lease, sessions_->borrow());
-      COFFER_ASSIGN_OR_RETURN(ck_object_handle_t handle, find_key(*sessions_, objects_mu_, lease.get(), key, CKO_PRIVATE_KEY));
+      COFFER_ASSIGN_OR_RETURN(ck_object_handle_t handle,
+                              find_key(*sessions_, objects_mu_, lease.get(), key, CKO_PRIVATE_KEY));
       auto out = crypt(sessions_->f(), lease, handle, &mech, true, ciphertext);
       if (!out.ok()) {
         // One answer for every ciphertext that does not decrypt: no padding oracle.
@@ -343,7 +363,8 @@ Result<SecureString> Pkcs11Keys::decrypt(const HardwareKeyRef& key, std::string_
   }
   return retrying(*sessions_, [&]() -> Result<SecureString> {
     COFFER_ASSIGN_OR_RETURN(Lease lease, sessions_->borrow());
-    COFFER_ASSIGN_OR_RETURN(ck_object_handle_t handle, find_key(*sessions_, objects_mu_, lease.get(), key, CKO_SECRET_KEY));
+    COFFER_ASSIGN_OR_RETURN(ck_object_handle_t handle,
+                            find_key(*sessions_, objects_mu_, lease.get(), key, CKO_SECRET_KEY));
     auto out = crypt(sessions_->f(), lease, handle, &mech, true, input);
     if (!out.ok()) {
       if (out.status().code() == Code::kBadParameter && mode == "GCM" &&
@@ -388,8 +409,9 @@ Result<crypto::CipherResult> Pkcs11Keys::encrypt(const HardwareKeyRef& key, std:
   }
   COFFER_ASSIGN_OR_RETURN(std::string sealed, retrying(*sessions_, [&]() -> Result<std::string> {
                             COFFER_ASSIGN_OR_RETURN(Lease lease, sessions_->borrow());
-                            COFFER_ASSIGN_OR_RETURN(ck_object_handle_t handle,
-                                                    find_key(*sessions_, objects_mu_, lease.get(), key, CKO_SECRET_KEY));
+                            COFFER_ASSIGN_OR_RETURN(
+                                ck_object_handle_t handle,
+                                find_key(*sessions_, objects_mu_, lease.get(), key, CKO_SECRET_KEY));
                             return crypt(sessions_->f(), lease, handle, &mech, false, plaintext);
                           }));
   if (mode == "GCM") {
@@ -406,8 +428,7 @@ Result<std::string> Pkcs11Keys::wrap(const HardwareKeyRef& key, std::string_view
     return alg_mismatch(alg, "key wrapping in the HSM");
   }
   if (key_bytes.size() < 16 || key_bytes.size() % 8 != 0 || key_bytes.size() > 1024) {
-    return bad_parameter("The key to wrap with " + std::string(alg) +
-                         " must be 16 to 1024 bytes and a multiple of 8.");
+    return bad_parameter("The key to wrap with " + std::string(alg) + " must be 16 to 1024 bytes and a multiple of 8.");
   }
   return retrying(*sessions_, [&]() -> Result<std::string> {
     COFFER_ASSIGN_OR_RETURN(Lease lease, sessions_->borrow());
@@ -418,9 +439,12 @@ Result<std::string> Pkcs11Keys::wrap(const HardwareKeyRef& key, std::string_view
     ck_object_class_t cls = CKO_SECRET_KEY;
     ck_key_type_t type = CKK_GENERIC_SECRET;
     unsigned char yes = 1, no = 0;
-    struct ck_attribute tmpl[] = {{CKA_CLASS, &cls, sizeof cls},  {CKA_KEY_TYPE, &type, sizeof type},
-                                  {CKA_TOKEN, &no, 1},            {CKA_PRIVATE, &yes, 1},
-                                  {CKA_SENSITIVE, &no, 1},        {CKA_EXTRACTABLE, &yes, 1},
+    struct ck_attribute tmpl[] = {{CKA_CLASS, &cls, sizeof cls},
+                                  {CKA_KEY_TYPE, &type, sizeof type},
+                                  {CKA_TOKEN, &no, 1},
+                                  {CKA_PRIVATE, &yes, 1},
+                                  {CKA_SENSITIVE, &no, 1},
+                                  {CKA_EXTRACTABLE, &yes, 1},
                                   {CKA_VALUE, bytes_of(key_bytes), key_bytes.size()}};
     ck_object_handle_t inner = 0;
     if (ck_rv_t rv = f->C_CreateObject(s, tmpl, sizeof tmpl / sizeof tmpl[0], &inner); rv != CKR_OK) {
@@ -450,8 +474,7 @@ Result<SecureString> Pkcs11Keys::unwrap(const HardwareKeyRef& key, std::string_v
     return alg_mismatch(alg, "key unwrapping");
   }
   if (wrapped.size() < 24 || wrapped.size() % 8 != 0 || wrapped.size() > 1032) {
-    return bad_parameter("The wrapped key for " + std::string(alg) +
-                         " must be 24 to 1032 bytes and a multiple of 8.");
+    return bad_parameter("The wrapped key for " + std::string(alg) + " must be 24 to 1032 bytes and a multiple of 8.");
   }
   return retrying(*sessions_, [&]() -> Result<SecureString> {
     COFFER_ASSIGN_OR_RETURN(Lease lease, sessions_->borrow());
@@ -485,20 +508,21 @@ Result<SecureString> Pkcs11Keys::unwrap(const HardwareKeyRef& key, std::string_v
 
 Status Pkcs11Keys::destroy(std::string_view id) {
   std::unique_lock lock(objects_mu_);
-  return retrying(*sessions_, [&]() -> Result<bool> {
-           COFFER_ASSIGN_OR_RETURN(Lease lease, sessions_->borrow());
-           auto* f = sessions_->f();
-           struct ck_attribute tmpl[] = {{CKA_ID, bytes_of(id), id.size()}};
-           while (true) {
-             COFFER_ASSIGN_OR_RETURN(auto found, p11::find_objects(f, lease.get(), tmpl, 1, 4));
-             if (found.empty()) return true;
-             for (ck_object_handle_t h : found) {
-               if (ck_rv_t rv = f->C_DestroyObject(lease.get(), h); rv != CKR_OK) {
-                 return hsm_error("C_DestroyObject", rv);
-               }
-             }
-           }
-         })
+  return retrying(*sessions_,
+                  [&]() -> Result<bool> {
+                    COFFER_ASSIGN_OR_RETURN(Lease lease, sessions_->borrow());
+                    auto* f = sessions_->f();
+                    struct ck_attribute tmpl[] = {{CKA_ID, bytes_of(id), id.size()}};
+                    while (true) {
+                      COFFER_ASSIGN_OR_RETURN(auto found, p11::find_objects(f, lease.get(), tmpl, 1, 4));
+                      if (found.empty()) return true;
+                      for (ck_object_handle_t h : found) {
+                        if (ck_rv_t rv = f->C_DestroyObject(lease.get(), h); rv != CKR_OK) {
+                          return hsm_error("C_DestroyObject", rv);
+                        }
+                      }
+                    }
+                  })
       .status();
 }
 

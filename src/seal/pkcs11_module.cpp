@@ -182,8 +182,7 @@ Result<TokenSessions::Lease> TokenSessions::borrow() {
   ++opened_;
   lock.unlock();
   ck_session_handle_t s = 0;
-  if (ck_rv_t rv = f()->C_OpenSession(slot_, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &s);
-      rv != CKR_OK) {
+  if (ck_rv_t rv = f()->C_OpenSession(slot_, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &s); rv != CKR_OK) {
     lock.lock();
     if (generation == generation_) --opened_;
     cv_.notify_one();

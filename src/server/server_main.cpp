@@ -20,11 +20,13 @@
 #include "auth/server_identity.hpp"
 #include "crypto/root_key.hpp"
 #include "http/server.hpp"
+#include "seal/pkcs11_keys.hpp"
 #include "seal/seal_state.hpp"
 #include "server/audit_batching.hpp"
 #include "server/audit_setup.hpp"
 #include "server/data_dir_lock.hpp"
 #include "server/dev_bootstrap.hpp"
+#include "server/hsm_keys.hpp"
 #include "server/hsm_unseal.hpp"
 #include "server/initial_admin.hpp"
 #include "server/root_rotation.hpp"
@@ -193,7 +195,7 @@ api::SealAdmin seal_admin(SealGate& gate, seal::SealState& seal_state, crypto::K
 // services) is gone when it returns. `first`: the first unseal since start.
 Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState& seal_state, SealGate& gate,
                       Serving& serving, SystemClock& system_clock, uint16_t port, bool first,
-                      const TokenOpener& open_token) {
+                      const TokenOpener& open_token, crypto::HardwareKeys* hsm_keys) {
   const auto failed = [&](const Status& st) {
     fail(st);
     serving.shutdown();  // drains before the application goes
@@ -220,7 +222,7 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   vault::VaultRegistry vaults(store, keyring, clock);
   vault::ResourceGroupRegistry resource_groups(store, clock);
   vault::SecretService secrets(store, keyring, clock);
-  vault::KeyService keys(store, keyring, clock, vault::KeyServiceOptions{config.emulate_hsm});
+  vault::KeyService keys(store, keyring, clock, vault::KeyServiceOptions{config.emulate_hsm, hsm_keys});
   vault::CertificateService certificates(store, keyring, clock);
   vault::CertificateIssuerService certificate_issuers(store, keyring, clock);
   // Background jobs run on one server at a time and write only through the
@@ -229,7 +231,8 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                         ? store::postgres_leadership({config.storage}, store, config.replica_id)
                         : store::sole_leadership(store);
   vault::SecretService job_secrets(leadership->fenced(), keyring, clock);
-  vault::KeyService job_keys(leadership->fenced(), keyring, clock, vault::KeyServiceOptions{config.emulate_hsm});
+  vault::KeyService job_keys(leadership->fenced(), keyring, clock,
+                             vault::KeyServiceOptions{config.emulate_hsm, hsm_keys});
   vault::CertificateService job_certificates(leadership->fenced(), keyring, clock);
   vault::VaultRegistry job_vaults(leadership->fenced(), keyring, clock);
   auth::RbacRegistry rbac(store);
@@ -386,6 +389,17 @@ int run_server(ServerConfig config) {
     if (configured == seal::SealType::kPkcs11) hsm_settings = *settings;
     open_token = [settings = *settings] { return seal::Pkcs11Token::open(settings); };
   }
+  // RSA-HSM, EC-HSM and oct-HSM keys live in the configured token, whatever the seal.
+  std::unique_ptr<HsmKeys> hsm_keys;
+  if (!config.hsm_lib.empty()) {
+    auto settings = hsm_options(config);
+    if (!settings.ok()) return fail(settings.status());
+    hsm_keys = std::make_unique<HsmKeys>(settings->token_label,
+                                         [settings = *settings]() -> Result<std::unique_ptr<crypto::HardwareKeys>> {
+                                           COFFER_ASSIGN_OR_RETURN(auto keys, seal::Pkcs11Keys::open(settings));
+                                           return std::unique_ptr<crypto::HardwareKeys>(std::move(keys));
+                                         });
+  }
   SealGate gate(seal_state, configured, open_token);
 
   http::ServerOptions options;
@@ -423,8 +437,8 @@ int run_server(ServerConfig config) {
   }
   hsm.reset();  // its work is done
   for (bool first = true;; first = false) {
-    const Served served =
-        serve_unsealed(config, **store, seal_state, gate, serving, system_clock, port, first, open_token);
+    const Served served = serve_unsealed(config, **store, seal_state, gate, serving, system_clock, port, first,
+                                         open_token, hsm_keys.get());
     if (served == Served::kFailed) return 1;
     if (served == Served::kStopped) break;
     spdlog::warn(

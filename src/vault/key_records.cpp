@@ -23,7 +23,8 @@ enum KeyField : uint8_t {
   kKeyVE,
   kKeyVX,
   kKeyVY,
-  kKeyVSize
+  kKeyVSize,
+  kKeyVHsmToken
 };
 enum KeyPolicyField : uint8_t { kKeyPActions = 1, kKeyPExpiry, kKeyPExpirySeconds, kKeyPCreated, kKeyPUpdated };
 enum KeyActionField : uint8_t {
@@ -74,6 +75,7 @@ std::string encode(const KeyProperties& p, std::string_view payload) {
       .bytes(kKeyVE, j.e)
       .bytes(kKeyVX, j.x)
       .bytes(kKeyVY, j.y);
+  if (!p.hsm_token.empty()) w.bytes(kKeyVHsmToken, p.hsm_token);
   return w.take();
 }
 
@@ -98,6 +100,7 @@ Result<KeyProperties> decode_key_properties(std::string_view data, std::string& 
   j.e = r->bytes(kKeyVE);
   j.x = r->bytes(kKeyVX);
   j.y = r->bytes(kKeyVY);
+  p.hsm_token = r->bytes(kKeyVHsmToken);
   return p;
 }
 

@@ -6,7 +6,10 @@
 #include <cstdlib>
 #include <functional>
 
+#include <spdlog/spdlog.h>
+
 #include "common/ascii.hpp"
+#include "common/base64.hpp"
 #include "common/time_format.hpp"
 #include "crypto/random.hpp"
 #include "vault/idempotency.hpp"
@@ -65,6 +68,21 @@ std::vector<std::string> default_ops(crypto::KeyKind kind) {
   return {};
 }
 
+// What every new version's metadata must satisfy.
+Status check_new_version(const std::string& name, const KeyProperties& p) {
+  if (!KeyService::valid_name(name)) {
+    return bad("The request URI contains an invalid name: " + name +
+               ". Key names may contain only 0-9, a-z, A-Z and -, up to 127 characters.");
+  }
+  COFFER_RETURN_IF_ERROR(check_tags(p.tags));
+  COFFER_RETURN_IF_ERROR(check_ops(p.key_ops));
+  if (p.attributes.not_before && p.attributes.expires && *p.attributes.not_before > *p.attributes.expires) {
+    return bad("The 'nbf' attribute must not be later than the 'exp' attribute.");
+  }
+  if (p.exportable && !p.release_policy) return bad("An exportable key must have a release policy.");
+  return Status::Ok();
+}
+
 bool ends_with_hsm(const std::string& kty) { return kty.size() > 4 && kty.compare(kty.size() - 4, 4, "-HSM") == 0; }
 
 }  // namespace
@@ -78,27 +96,59 @@ bool KeyService::valid_name(const std::string& name) {
                      [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-'; });
 }
 
-Result<KeyProperties> KeyService::add_version(const VaultInfo& vault, const std::string& name, KeyProperties p,
-                                              const crypto::KeyMaterial& material, bool must_exist,
-                                              const std::string& idempotency_key) {
-  if (!valid_name(name)) {
-    return bad("The request URI contains an invalid name: " + name +
-               ". Key names may contain only 0-9, a-z, A-Z and -, up to 127 characters.");
+Result<KeyProperties> KeyService::make_version(const VaultInfo& vault, const std::string& name, KeyProperties p,
+                                               const KeySpec& spec, bool in_hardware, bool must_exist,
+                                               const std::string& idempotency_key) {
+  COFFER_RETURN_IF_ERROR(check_new_version(name, p));
+  if (!in_hardware) {
+    auto material = spec.kind == crypto::KeyKind::kRsa
+                        ? crypto::KeyMaterial::generate_rsa(spec.bits, spec.public_exponent)
+                    : spec.kind == crypto::KeyKind::kEc ? crypto::KeyMaterial::generate_ec(spec.crv)
+                                                        : crypto::KeyMaterial::generate_oct(spec.bits);
+    if (!material.ok()) return material.status();
+    return add_software_version(vault, name, std::move(p), *material, must_exist, idempotency_key);
   }
-  COFFER_RETURN_IF_ERROR(check_tags(p.tags));
-  COFFER_RETURN_IF_ERROR(check_ops(p.key_ops));
-  if (p.attributes.not_before && p.attributes.expires && *p.attributes.not_before > *p.attributes.expires) {
-    return bad("The 'nbf' attribute must not be later than the 'exp' attribute.");
+  if (!options_.hardware) {
+    return Status(Code::kUnavailable, "The key " + name + " is held in an HSM, and this server has none configured.",
+                  "HsmUnavailable");
   }
-  if (p.exportable && !p.release_policy) return bad("An exportable key must have a release policy.");
-  const int64_t now = clock_.now();
+  if (p.exportable || p.release_policy) {
+    return bad(
+        "A key made in the HSM cannot be exported: exportable keys and release policies are not available "
+        "for RSA-HSM, EC-HSM and oct-HSM keys on this server.");
+  }
+  if (spec.kind == crypto::KeyKind::kRsa && spec.public_exponent != 65537) {
+    return bad("The HSM makes RSA keys with the public exponent 65537 only.");
+  }
   p.version = new_object_version_id();
-  p.attributes.created = now;
-  p.attributes.updated = now;
+  const crypto::HardwareKeyRef ref{*hex_decode(p.version), spec.kind, spec.bits, spec.crv};
+  COFFER_ASSIGN_OR_RETURN(p.public_key,
+                          options_.hardware->generate(ref, "coffer:" + vault.name + "/" + name + "/" + p.version));
+  p.key_size = spec.kind == crypto::KeyKind::kEc ? 0 : spec.bits;
+  p.hsm_token = options_.hardware->token();
+  auto stored = add_version(vault, name, p, Sealed{}, must_exist, idempotency_key);
+  // Refused, or answered with the version an earlier attempt made: the new object is nobody's.
+  if (!stored.ok() || stored->version != p.version) destroy_token_objects({ref.id});
+  return stored;
+}
+
+Result<KeyProperties> KeyService::add_software_version(const VaultInfo& vault, const std::string& name, KeyProperties p,
+                                                       const crypto::KeyMaterial& material, bool must_exist,
+                                                       const std::string& idempotency_key) {
+  p.version = new_object_version_id();
   p.public_key = material.public_jwk();
   p.key_size = material.kind() == crypto::KeyKind::kEc ? 0 : material.bits();
   COFFER_ASSIGN_OR_RETURN(SecureString priv, material.seal_bytes());
   COFFER_ASSIGN_OR_RETURN(Sealed sealed, barrier_.seal(vault, ObjectPlace::key_version(name, p.version), priv.view()));
+  return add_version(vault, name, std::move(p), sealed, must_exist, idempotency_key);
+}
+
+Result<KeyProperties> KeyService::add_version(const VaultInfo& vault, const std::string& name, KeyProperties p,
+                                              const Sealed& sealed, bool must_exist,
+                                              const std::string& idempotency_key) {
+  const int64_t now = clock_.now();
+  p.attributes.created = now;
+  p.attributes.updated = now;
   std::optional<KeyProperties> replayed;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     replayed.reset();
@@ -127,51 +177,62 @@ Result<KeyProperties> KeyService::add_version(const VaultInfo& vault, const std:
 
 Result<KeyProperties> KeyService::create(const VaultInfo& vault, const std::string& name, const KeyDraft& d) {
   std::string base = d.kty;
-  if (ends_with_hsm(base)) {
-    if (!options_.emulate_hsm) {
+  const bool hsm = ends_with_hsm(base);
+  if (hsm) {
+    if (!options_.hardware && !options_.emulate_hsm) {
       return bad("The key type " + d.kty +
                  " needs a hardware security module, and this server has none configured. Use " +
                  base.substr(0, base.size() - 4) + ".");
     }
     base.resize(base.size() - 4);
   }
-  auto material = [&]() -> Result<crypto::KeyMaterial> {
-    if (base == "RSA") {
-      return crypto::KeyMaterial::generate_rsa(d.key_size.value_or(2048), d.public_exponent.value_or(65537));
-    }
-    if (base == "EC") {
-      if (d.key_size && !d.crv) {
-        switch (*d.key_size) {
-          case 256: return crypto::KeyMaterial::generate_ec("P-256");
-          case 384: return crypto::KeyMaterial::generate_ec("P-384");
-          case 521: return crypto::KeyMaterial::generate_ec("P-521");
-          default: return bad("The EC key size must be 256, 384 or 521 bits; or give crv.");
-        }
+  KeySpec spec;
+  if (base == "RSA") {
+    spec.bits = d.key_size.value_or(2048);
+    spec.public_exponent = d.public_exponent.value_or(65537);
+  } else if (base == "EC") {
+    spec.kind = crypto::KeyKind::kEc;
+    spec.crv = d.crv.value_or("P-256");
+    if (d.key_size && !d.crv) {
+      switch (*d.key_size) {
+        case 256: spec.crv = "P-256"; break;
+        case 384: spec.crv = "P-384"; break;
+        case 521: spec.crv = "P-521"; break;
+        default: return bad("The EC key size must be 256, 384 or 521 bits; or give crv.");
       }
-      return crypto::KeyMaterial::generate_ec(d.crv.value_or("P-256"));
     }
-    if (base == "oct") return crypto::KeyMaterial::generate_oct(d.key_size.value_or(256));
+  } else if (base == "oct") {
+    spec.kind = crypto::KeyKind::kOct;
+    spec.bits = d.key_size.value_or(256);
+  } else {
     return bad("The key type (kty) '" + d.kty + "' is not supported; use RSA, EC or oct.");
-  }();
-  if (!material.ok()) return material.status();
+  }
   KeyProperties p;
   p.kty = d.kty;
-  p.key_ops = d.key_ops.value_or(default_ops(material->kind()));
+  p.key_ops = d.key_ops.value_or(default_ops(spec.kind));
   p.attributes.enabled = d.enabled;
   p.attributes.not_before = d.not_before;
   p.attributes.expires = d.expires;
   p.exportable = d.exportable;
   p.tags = d.tags;
   p.release_policy = d.release_policy;
-  return add_version(vault, name, std::move(p), *material, false, d.idempotency_key);
+  return make_version(vault, name, std::move(p), spec, hsm && options_.hardware, false, d.idempotency_key);
 }
 
 Result<KeyProperties> KeyService::import(const VaultInfo& vault, const std::string& name, const KeyImport& im) {
   crypto::Jwk jwk = im.jwk;
   const std::string requested = jwk.kty;
   if (ends_with_hsm(jwk.kty)) jwk.kty.resize(jwk.kty.size() - 4);
-  if ((im.hsm || ends_with_hsm(requested)) && !options_.emulate_hsm) {
-    return bad("Importing into a hardware security module needs an HSM backend, and this server has none configured.");
+  if (im.hsm || ends_with_hsm(requested)) {
+    if (options_.hardware) {
+      return bad(
+          "Importing a key into the HSM is not supported by this server: create the key in the HSM "
+          "(kty RSA-HSM, EC-HSM or oct-HSM) instead.");
+    }
+    if (!options_.emulate_hsm) {
+      return bad(
+          "Importing into a hardware security module needs an HSM backend, and this server has none configured.");
+    }
   }
   COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial material, crypto::KeyMaterial::from_jwk(jwk));
   KeyProperties p;
@@ -183,7 +244,8 @@ Result<KeyProperties> KeyService::import(const VaultInfo& vault, const std::stri
   p.exportable = im.exportable;
   p.tags = im.tags;
   p.release_policy = im.release_policy;
-  return add_version(vault, name, std::move(p), material, false, im.idempotency_key);
+  COFFER_RETURN_IF_ERROR(check_new_version(name, p));
+  return add_software_version(vault, name, std::move(p), material, false, im.idempotency_key);
 }
 
 Result<KeyProperties> KeyService::get(const VaultInfo& vault, const std::string& name, const std::string& version) {
@@ -315,11 +377,35 @@ Result<KeyProperties> KeyService::recover(const VaultInfo& vault, const std::str
 Status KeyService::purge(const VaultInfo& vault, const std::string& name) {
   if (vault.purge_protection) return ObjectHeads::purge_protected();
   if (!valid_name(name)) return kKeys.deleted_not_found(name);
-  return store_.write([&](store::WriteTxn& txn) -> Status {
+  std::vector<std::string> in_token;
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(ObjectHead head, kKeys.deleted_head(txn, vault, name));
     if (head.managed) return kKeys.managed_refusal("purge");
+    COFFER_ASSIGN_OR_RETURN(in_token, token_objects(txn, vault, head));
     return erase_key(txn, vault, head);
-  });
+  }));
+  destroy_token_objects(in_token);
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> KeyService::token_objects(store::ReadTxn& txn, const VaultInfo& vault,
+                                                           const ObjectHead& head) {
+  std::vector<std::string> ids;
+  COFFER_ASSIGN_OR_RETURN(auto versions, kKeys.all_versions(txn, vault, head));
+  for (const auto& rec : versions) {
+    if (!rec.properties.hsm_token.empty()) ids.push_back(*hex_decode(rec.properties.version));
+  }
+  return ids;
+}
+
+void KeyService::destroy_token_objects(const std::vector<std::string>& ids) {
+  for (const auto& id : ids) {
+    Status st = options_.hardware ? options_.hardware->destroy(id)
+                                  : Status(Code::kUnavailable, "no HSM is configured", "HsmUnavailable");
+    if (!st.ok()) {
+      spdlog::warn("HSM: the token object {} of a purged key is left in the token: {}", hex_encode(id), st.message());
+    }
+  }
 }
 
 Result<std::string> KeyService::backup(const VaultInfo& vault, const std::string& name) {
@@ -335,6 +421,12 @@ Result<std::string> KeyService::backup(const VaultInfo& vault, const std::string
     return Status::Ok();
   }));
   if (head.managed) return kKeys.managed_refusal("backup");
+  for (const auto& rec : versions) {
+    if (!rec.properties.hsm_token.empty()) {
+      return bad("The key " + head.name + " is held in the HSM token '" + rec.properties.hsm_token +
+                 "', which does not export keys under wrap: it cannot be backed up.");
+    }
+  }
   b.name = head.name;
   b.latest_version = head.latest_version;
   for (auto& rec : versions) {
@@ -391,12 +483,12 @@ Result<KeyProperties> KeyService::rotate(const VaultInfo& vault, const std::stri
     }
     return Status::Ok();
   }));
-  std::string base = last.kty;
-  if (ends_with_hsm(base)) base.resize(base.size() - 4);
-  auto material = base == "RSA"  ? crypto::KeyMaterial::generate_rsa(last.key_size)
-                  : base == "EC" ? crypto::KeyMaterial::generate_ec(last.public_key.crv)
-                                 : crypto::KeyMaterial::generate_oct(last.key_size);
-  if (!material.ok()) return material.status();
+  KeySpec spec;
+  spec.kind = last.public_key.kty == "EC"    ? crypto::KeyKind::kEc
+              : last.public_key.kty == "oct" ? crypto::KeyKind::kOct
+                                             : crypto::KeyKind::kRsa;
+  spec.bits = last.key_size;
+  spec.crv = last.public_key.crv;
   KeyProperties p;
   p.kty = last.kty;
   p.key_ops = last.key_ops;
@@ -404,7 +496,7 @@ Result<KeyProperties> KeyService::rotate(const VaultInfo& vault, const std::stri
   p.exportable = last.exportable;
   p.release_policy = last.release_policy;
   if (policy.expiry_seconds > 0) p.attributes.expires = clock_.now() + policy.expiry_seconds;
-  return add_version(vault, name, std::move(p), *material, true, idempotency_key);
+  return make_version(vault, name, std::move(p), spec, !last.hsm_token.empty(), true, idempotency_key);
 }
 
 Result<RotationPolicy> KeyService::get_rotation_policy(const VaultInfo& vault, const std::string& name) {
@@ -500,6 +592,24 @@ Result<KeyService::Loaded> KeyService::load_for_operation(const VaultInfo& vault
   }
   const std::string cache_id = vault.id + "/" + lower_ascii(name) + "/" + p.version;
   auto material = material_cache_.find(cache_id);
+  if (!p.hsm_token.empty()) {
+    if (!options_.hardware) {
+      return Status(
+          Code::kUnavailable,
+          "The key " + name + " is held in the HSM token '" + p.hsm_token + "', and this server has no HSM configured.",
+          "HsmUnavailable");
+    }
+    const crypto::KeyKind kind = p.public_key.kty == "EC"    ? crypto::KeyKind::kEc
+                                 : p.public_key.kty == "oct" ? crypto::KeyKind::kOct
+                                                             : crypto::KeyKind::kRsa;
+    if (!material && kind != crypto::KeyKind::kOct) {
+      COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial pub, crypto::KeyMaterial::from_public_jwk(p.public_key));
+      material = std::make_shared<const crypto::KeyMaterial>(std::move(pub));
+      material_cache_.insert(cache_id, material);
+    }
+    crypto::HardwareKeyRef ref{*hex_decode(p.version), kind, p.key_size, p.public_key.crv};
+    return Loaded{std::move(rec->properties), std::move(material), std::move(ref)};
+  }
   if (!material) {
     COFFER_ASSIGN_OR_RETURN(SecureString priv,
                             barrier_.open(vault, ObjectPlace::key_version(name, p.version), rec->sealed_key));
@@ -507,10 +617,19 @@ Result<KeyService::Loaded> KeyService::load_for_operation(const VaultInfo& vault
     material = std::make_shared<const crypto::KeyMaterial>(std::move(parsed));
     material_cache_.insert(cache_id, material);
   }
-  return Loaded{std::move(rec->properties), std::move(material)};
+  return Loaded{std::move(rec->properties), std::move(material), std::nullopt};
 }
 
-Result<std::size_t> KeyService::purge_due(int64_t now) { return kKeys.purge_due(store_, now, erase_key); }
+Result<std::size_t> KeyService::purge_due(int64_t now) {
+  std::vector<std::string> in_token;  // of the key the last transaction erased
+  return kKeys.purge_due(
+      store_, now,
+      [&](store::WriteTxn& txn, const VaultInfo& vault, const ObjectHead& head) -> Status {
+        COFFER_ASSIGN_OR_RETURN(in_token, token_objects(txn, vault, head));
+        return erase_key(txn, vault, head);
+      },
+      [&] { destroy_token_objects(in_token); });
+}
 
 Result<std::size_t> KeyService::rotate_due(const std::vector<VaultInfo>& vaults, int64_t now) {
   std::size_t rotated = 0;
@@ -549,7 +668,17 @@ Result<std::size_t> KeyService::rotate_due(const std::vector<VaultInfo>& vaults,
 }
 
 Status KeyService::erase_all(const VaultInfo& vault) {
-  return store_.write([&](store::WriteTxn& txn) -> Status { return kKeys.erase_all(txn, vault, erase_key); });
+  std::vector<std::string> in_token;
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    in_token.clear();
+    return kKeys.erase_all(txn, vault, [&](store::WriteTxn& t, const VaultInfo& v, const ObjectHead& head) -> Status {
+      COFFER_ASSIGN_OR_RETURN(auto ids, token_objects(t, v, head));
+      in_token.insert(in_token.end(), ids.begin(), ids.end());
+      return erase_key(t, v, head);
+    });
+  }));
+  destroy_token_objects(in_token);
+  return Status::Ok();
 }
 
 }  // namespace coffer::vault

@@ -15,20 +15,33 @@
 //   SecretService exactly (names reserved while deleted, purge protection).
 // - Rotation policies are stored per key; rotate_due() rotates every key
 //   whose policy has a Rotate action that is due at `now`.
+// - HSM keys: with options.hardware, RSA-HSM/EC-HSM/oct-HSM keys (and their
+//   rotations) are made in the token (crypto/hardware_keys.hpp) and their
+//   records keep the public JWK and the token's name, nothing private.
+//   Private and secret operations run in the token; verify and RSA
+//   encrypt/wrap use the stored public half. Purge destroys the token
+//   objects once the purge committed; backup is refused (the token does not
+//   export keys under wrap); exportable keys, release policies and imports
+//   are refused for them. Without options.hardware, -HSM types are refused
+//   unless options.emulate_hsm (software keys), and a key held in a token
+//   answers kUnavailable.
 // Names are matched case-insensitively and echoed as first stored.
 // Thread-safe; every mutation is one store transaction.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
+#include "crypto/hardware_keys.hpp"
 #include "store/store.hpp"
 #include "vault/barrier.hpp"
 #include "vault/key_material_cache.hpp"
 #include "vault/key_records.hpp"
 #include "vault/key_types.hpp"
+#include "vault/object_collection.hpp"
 #include "vault/read_cache.hpp"
 
 namespace coffer::vault {
@@ -36,6 +49,8 @@ namespace coffer::vault {
 struct KeyServiceOptions {
   // Accept the -HSM key types with software keys (test set-ups only).
   bool emulate_hsm = false;
+  // Where -HSM keys are made and used (not owned); nullptr: no HSM.
+  crypto::HardwareKeys* hardware = nullptr;
 };
 
 class KeyService {
@@ -105,15 +120,36 @@ class KeyService {
   // can live in key_operations.cpp).
   struct Loaded {
     KeyProperties properties;
+    // Software keys: the whole key. HSM keys: the public half (RSA, EC) or nullptr (oct).
     std::shared_ptr<const crypto::KeyMaterial> material;
+    std::optional<crypto::HardwareKeyRef> hardware;  // set for a key held in the token
   };
   Result<Loaded> load_for_operation(const VaultInfo& vault, const std::string& name, const std::string& version,
                                     std::string_view op);
-  // Makes a version, or — for a request whose idempotency key already made
-  // one — answers with that version.
+  // What a new version is: a software key or a token object of this kind.
+  struct KeySpec {
+    crypto::KeyKind kind = crypto::KeyKind::kRsa;
+    int bits = 0;     // RSA / oct
+    std::string crv;  // EC
+    uint64_t public_exponent = 65537;
+  };
+  // Makes the key of `spec` (in the token when `in_hardware`) and stores it
+  // as a new version with `props`' metadata: add_version().
+  Result<KeyProperties> make_version(const VaultInfo& vault, const std::string& name, KeyProperties props,
+                                     const KeySpec& spec, bool in_hardware, bool must_exist,
+                                     const std::string& idempotency_key);
+  // Seals `material` and stores it as a new version with `props`' metadata.
+  Result<KeyProperties> add_software_version(const VaultInfo& vault, const std::string& name, KeyProperties props,
+                                             const crypto::KeyMaterial& material, bool must_exist,
+                                             const std::string& idempotency_key);
+  // Stores a version (props complete; `sealed` empty for a token key), or —
+  // for a request whose idempotency key already made one — answers with that version.
   Result<KeyProperties> add_version(const VaultInfo& vault, const std::string& name, KeyProperties props,
-                                    const crypto::KeyMaterial& material, bool must_exist,
-                                    const std::string& idempotency_key);
+                                    const Sealed& sealed, bool must_exist, const std::string& idempotency_key);
+  // The token objects of a key's versions (read inside the purge's transaction).
+  Result<std::vector<std::string>> token_objects(store::ReadTxn& txn, const VaultInfo& vault, const ObjectHead& head);
+  // Destroys token objects whose records are gone (after the commit); a failure is logged.
+  void destroy_token_objects(const std::vector<std::string>& ids);
 
   store::Store& store_;
   Barrier barrier_;

@@ -31,6 +31,9 @@ struct KeyProperties {
   std::optional<ReleasePolicy> release_policy;
   crypto::Jwk public_key;  // public members only (never d, p, q, dp, dq, qi, k)
   int key_size = 0;        // RSA / oct bits (EC: 0)
+  // The HSM token holding the private or secret half (RSA-HSM, EC-HSM,
+  // oct-HSM made in a token); empty: the key is sealed in the store.
+  std::string hsm_token;
 };
 
 struct DeletedKey {

@@ -157,7 +157,8 @@ Status ObjectHeads::erase_all(store::WriteTxn& txn, const VaultInfo& vault, cons
   return Status::Ok();
 }
 
-Result<std::size_t> ObjectHeads::purge_due(store::Store& store, int64_t now, const EraseFn& erase_object) const {
+Result<std::size_t> ObjectHeads::purge_due(store::Store& store, int64_t now, const EraseFn& erase_object,
+                                           const std::function<void()>& committed) const {
   COFFER_ASSIGN_OR_RETURN(auto due, due_purges(store, now, spec_.kind));
   std::size_t purged = 0;
   for (const auto& d : due) {
@@ -171,7 +172,10 @@ Result<std::size_t> ObjectHeads::purge_due(store::Store& store, int64_t now, con
       erased = true;
       return erase_object(txn, owner, *head);
     }));
-    if (erased) ++purged;
+    if (erased) {
+      ++purged;
+      if (committed) committed();
+    }
   }
   return purged;
 }

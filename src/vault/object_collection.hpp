@@ -94,9 +94,11 @@ class ObjectHeads {
   Status erase_all(store::WriteTxn& txn, const VaultInfo& vault, const EraseFn& erase) const;
 
   // Soft-deleted objects (all vaults) whose purge date ≤ now: `erase` runs
-  // for each in its own transaction (it may remove more than erase() does).
+  // for each in its own transaction (it may remove more than erase() does),
+  // and `committed`, when given, after each such transaction committed.
   // Returns how many were purged.
-  Result<std::size_t> purge_due(store::Store& store, int64_t now, const EraseFn& erase) const;
+  Result<std::size_t> purge_due(store::Store& store, int64_t now, const EraseFn& erase,
+                                const std::function<void()>& committed = {}) const;
 
  protected:
   const CollectionSpec& spec() const { return spec_; }

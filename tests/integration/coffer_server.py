@@ -56,8 +56,9 @@ def canary(value):
 
 
 class CofferServer:
-    def __init__(self, data_dir=None, extra_args=(), open_files=None, storage=None):
+    def __init__(self, data_dir=None, extra_args=(), open_files=None, storage=None, env=None):
         self.owns_dir = data_dir is None
+        self.env = env  # variables added to the server's environment
         self.data_dir = data_dir or new_data_dir()
         # A database of its own under the PostgreSQL parameter, kept across restarts of this server.
         self.storage = storage if storage is not None else storage_args()
@@ -70,7 +71,8 @@ class CofferServer:
     def start(self, port=0, timeout=60):
         args = [COFFER_BIN, "server", "--dev", "--data-dir", self.data_dir,
                 "--listen", f"localhost:{port}"] + self.storage + self.extra_args
-        self.launch(args, r"Coffer dev server on https://localhost:(\d+)", timeout)
+        self.launch(args, r"Coffer dev server on https://localhost:(\d+)", timeout,
+                    env=dict(os.environ, **self.env) if self.env else None)
         with open(os.path.join(self.data_dir, "dev.json")) as f:
             self.dev = json.load(f)
         return self
@@ -158,9 +160,8 @@ class SealedServer(CofferServer):
     keyfile, unsealed at once). With `env`, the server runs with those variables added."""
 
     def __init__(self, seal="shamir", env=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(env=env, **kwargs)
         self.seal = seal
-        self.env = env
 
     def start(self, port=0, timeout=60):
         self.port = None

@@ -48,8 +48,7 @@ class RawToken {
   ~RawToken() { f_->C_CloseSession(session_); }
   // Every object with CKA_ID `id` and class `cls`.
   std::vector<ck_object_handle_t> find(const std::string& id, ck_object_class_t cls) {
-    struct ck_attribute tmpl[] = {{CKA_CLASS, &cls, sizeof cls},
-                                  {CKA_ID, const_cast<char*>(id.data()), id.size()}};
+    struct ck_attribute tmpl[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_ID, const_cast<char*>(id.data()), id.size()}};
     f_->C_FindObjectsInit(session_, tmpl, 2);
     ck_object_handle_t found[4];
     unsigned long n = 0;
