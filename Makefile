@@ -80,6 +80,7 @@ format-check: deps
 
 bench: build
 	@bash scripts/install-deps.sh --bench
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target pkcs11_speed
 	bash bench/run.sh $(BUILD_DIR)/coffer
 	bash bench/keys.sh $(BUILD_DIR)/coffer
 

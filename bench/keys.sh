@@ -5,16 +5,33 @@
 # Prints both ratios, and the ceiling this machine puts on them: nginx serving a
 # sign answer over TLS with the same wrk settings, divided by openssl's rate (no
 # request, however cheap, can sign faster than a static answer is served).
+# HSM row (issue 15), when SoftHSM2 is installed and pkcs11_speed is built
+# next to coffer (`make bench` builds it): RSA-2048 sign with an RSA-HSM key
+# through the API against SoftHSM2's own rate (pkcs11_speed: raw C_Sign on a
+# token key in <cores> threads), in ROUNDS (default 3) back-to-back pairs —
+# SoftHSM's own rate alone moves by ±10% from one run to the next — and the
+# median ratio; goal >= 0.8.
 # Usage: bench/keys.sh [path/to/coffer]
 set -euo pipefail
 COFFER=${1:-build/coffer}
+SOFTHSM=/usr/lib/softhsm/libsofthsm2.so
+PKCS11_SPEED=$(dirname "$COFFER")/pkcs11_speed
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-32}
 THREADS=${THREADS:-2}
+ROUNDS=${ROUNDS:-3}
 work=$(mktemp -d /tmp/coffer-keybench.XXXXXX)
 cleanup() { kill "$coffer_pid" "${nginx_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
+hsm=0
+if [[ -e $SOFTHSM && -x $PKCS11_SPEED ]] && command -v softhsm2-util > /dev/null; then
+  hsm=1
+  mkdir -p "$work/tokens"
+  printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$work/tokens" > "$work/softhsm2.conf"
+  export SOFTHSM2_CONF=$work/softhsm2.conf COFFER_HSM_LIB=$SOFTHSM COFFER_HSM_TOKEN_LABEL=coffer-bench COFFER_HSM_PIN=1234
+  softhsm2-util --init-token --free --label coffer-bench --so-pin 87654321 --pin 1234 > /dev/null
+fi
 source "$(dirname "$0")/dev_server.sh"
 create() {  # name, body → versioned kid path
   curl -s --cacert "$ca" -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' -X POST \
@@ -43,6 +60,7 @@ cat "$work/rsa.txt"; check "$work/rsa.txt"
 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$(sign_script "$ec_path" ES256)" -H "Authorization: Bearer $tok" "$vault" > "$work/ec.txt"
 cat "$work/ec.txt"; check "$work/ec.txt"
 
+
 echo "== nginx: a P-256 sign answer as a static file, same wrk settings"
 curl -s --cacert "$ca" -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' -X POST \
   -d "{\"alg\":\"ES256\",\"value\":\"$digest\"}" "$vault$ec_path/sign?api-version=7.4" > "$work/sign-answer.json"
@@ -64,3 +82,21 @@ echo "RSA-2048 sign: API $api_rsa/s, openssl $ossl_rsa/s, ratio $(/usr/bin/pytho
 echo "P-256 sign   : API $api_ec/s, openssl $ossl_ec/s, ratio $(/usr/bin/python3 -c "print(f'{$api_ec/$ossl_ec:.2f}')") (goal >= 0.6)"
 echo "ceiling      : nginx $nginx_rps answers/s over TLS; / openssl RSA $(/usr/bin/python3 -c "print(f'{min(1, $nginx_rps/$ossl_rsa):.2f}')"), / openssl P-256 $(/usr/bin/python3 -c "print(f'{min(1, $nginx_rps/$ossl_ec):.2f}')")"
 echo "               API P-256 sign / nginx: $(/usr/bin/python3 -c "print(f'{$api_ec/$nginx_rps:.2f}')")"
+if [[ $hsm == 1 ]]; then
+  echo "== RSA-HSM: $ROUNDS pairs of (wrk on an RSA-HSM key, pkcs11_speed with $(nproc) threads), $DURATION each"
+  hsm_path=$(create bench-rsa-hsm '{"kty":"RSA-HSM","key_size":2048}')
+  hsm_script=$(sign_script "$hsm_path" RS256)
+  ratios=()
+  for round in $(seq "$ROUNDS"); do
+    wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$hsm_script" -H "Authorization: Bearer $tok" "$vault" > "$work/hsm.txt"
+    check "$work/hsm.txt"
+    api_hsm=$(rps "$work/hsm.txt")
+    hsm_own=$("$PKCS11_SPEED" "$SOFTHSM" coffer-bench 1234 "$(nproc)" "${DURATION%s}")
+    ratio=$(/usr/bin/python3 -c "print(f'{$api_hsm/$hsm_own:.2f}')")
+    ratios+=("$ratio")
+    echo "round $round: API $api_hsm/s, SoftHSM2 itself $hsm_own/s, ratio $ratio"
+  done
+  echo "RSA-HSM sign : median ratio $(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') of ${ratios[*]} (goal >= 0.8)"
+else
+  echo "RSA-HSM sign : skipped (SoftHSM2 or $PKCS11_SPEED missing)"
+fi

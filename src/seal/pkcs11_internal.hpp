@@ -29,7 +29,8 @@ namespace coffer::seal::p11 {
 std::string ckr_name(ck_rv_t rv);
 // kUnavailable naming the call and the CKR_ code: reason "HsmSessionLost"
 // when the token lost its sessions or login (retried once after a new
-// login), "HsmUnavailable" otherwise; a refused PIN is kBadParameter
+// login), "HsmHandleStale" for a handle that names no object any more
+// (searched again), "HsmUnavailable" otherwise; a refused PIN is kBadParameter
 // "HsmPinRefused" (never retried in a loop: tokens lock PINs out).
 Status hsm_error(const char* what, ck_rv_t rv);
 

@@ -3,6 +3,8 @@
 #include "seal/pkcs11_keys.hpp"
 
 #include <map>
+#include <mutex>
+#include <shared_mutex>
 
 #include "crypto/random.hpp"
 #include "seal/pkcs11_internal.hpp"
@@ -32,16 +34,6 @@ Status key_missing(const HardwareKeyRef& key, const std::string& token) {
 bool bad_input(ck_rv_t rv) {
   return rv == CKR_DATA_INVALID || rv == CKR_DATA_LEN_RANGE || rv == CKR_ENCRYPTED_DATA_INVALID ||
          rv == CKR_ENCRYPTED_DATA_LEN_RANGE || rv == CKR_WRAPPED_KEY_INVALID || rv == CKR_WRAPPED_KEY_LEN_RANGE;
-}
-
-// The object of `cls` with CKA_ID `id` (searched under `objects_mu` shared).
-Result<ck_object_handle_t> find_key(p11::TokenSessions& t, std::shared_mutex& objects_mu, ck_session_handle_t on,
-                                    const HardwareKeyRef& key, ck_object_class_t cls) {
-  struct ck_attribute tmpl[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_ID, bytes_of(key.id), key.id.size()}};
-  std::shared_lock lock(objects_mu);
-  COFFER_ASSIGN_OR_RETURN(auto found, p11::find_objects(t.f(), on, tmpl, 2));
-  if (found.size() != 1) return key_missing(key, t.token_label());
-  return found[0];
 }
 
 struct SignAlgorithm {
@@ -97,15 +89,6 @@ const std::map<std::string_view, std::string>& curve_oids() {
 // The AES mode an algorithm that fits the key names (A128GCM → "GCM").
 std::string_view aes_mode(std::string_view alg) { return alg.substr(4); }
 
-// Runs `op`; when the token lost its sessions, logs in again and runs it once more.
-template <class Op>
-auto retrying(p11::TokenSessions& t, Op op) -> decltype(op()) {
-  auto r = op();
-  if (r.ok() || r.status().reason() != "HsmSessionLost") return r;
-  if (Status s = t.relogin(); !s.ok()) return s;
-  return op();
-}
-
 // Single-part C_Encrypt / C_Decrypt with `mech` (output sized by asking first).
 Result<std::string> crypt(struct ck_function_list* f, Lease& lease, ck_object_handle_t key, struct ck_mechanism* mech,
                           bool decrypting, std::string_view input) {
@@ -142,7 +125,71 @@ Result<std::string> crypt(struct ck_function_list* f, Lease& lease, ck_object_ha
 
 }  // namespace
 
-Pkcs11Keys::Pkcs11Keys(std::unique_ptr<p11::TokenSessions> sessions) : sessions_(std::move(sessions)) {}
+// The handles of the key objects found so far, by class and CKA_ID. Objects
+// are made and destroyed one at a time, and not while an operation searches
+// for its key: SoftHSM 2.6 (file store) fails a C_GenerateKeyPair that races
+// a search (CKR_GENERAL_ERROR).
+struct Pkcs11Keys::ObjectIndex {
+  std::shared_mutex mu;  // shared: searches; exclusive: making and destroying objects
+  std::mutex handles_mu;
+  std::map<std::string, ck_object_handle_t, std::less<>> handles;
+
+  static std::string slot(const HardwareKeyRef& key, ck_object_class_t cls) {
+    return std::to_string(cls) + ':' + key.id;
+  }
+  // The object of `cls` with the key's CKA_ID: the handle found before, or a search on `on`.
+  Result<ck_object_handle_t> find(p11::TokenSessions& t, ck_session_handle_t on, const HardwareKeyRef& key,
+                                  ck_object_class_t cls) {
+    const std::string k = slot(key, cls);
+    {
+      std::lock_guard lock(handles_mu);
+      if (auto it = handles.find(k); it != handles.end()) return it->second;
+    }
+    struct ck_attribute tmpl[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_ID, bytes_of(key.id), key.id.size()}};
+    std::shared_lock search(mu);
+    COFFER_ASSIGN_OR_RETURN(auto found, p11::find_objects(t.f(), on, tmpl, 2));
+    if (found.size() != 1) return key_missing(key, t.token_label());
+    std::lock_guard lock(handles_mu);
+    handles[k] = found[0];
+    return found[0];
+  }
+  // Forgets the handles of `id` (destroyed, or found stale).
+  void forget(std::string_view id) {
+    std::lock_guard lock(handles_mu);
+    for (auto it = handles.begin(); it != handles.end();) {
+      const std::string_view k = it->first;
+      it = k.substr(k.find(':') + 1) == id ? handles.erase(it) : std::next(it);
+    }
+  }
+  void forget_all() {
+    std::lock_guard lock(handles_mu);
+    handles.clear();
+  }
+};
+
+namespace {
+
+// Runs `op`; when the token lost its sessions, logs in again, or when a kept
+// handle went stale, searches again; then runs it once more.
+template <class Op>
+auto retrying(p11::TokenSessions& t, Pkcs11Keys::ObjectIndex& objects, std::string_view id, Op op) -> decltype(op()) {
+  auto r = op();
+  if (r.ok()) return r;
+  if (r.status().reason() == "HsmSessionLost") {
+    objects.forget_all();
+    if (Status s = t.relogin(); !s.ok()) return s;
+  } else if (r.status().reason() == "HsmHandleStale") {
+    objects.forget(id);
+  } else {
+    return r;
+  }
+  return op();
+}
+
+}  // namespace
+
+Pkcs11Keys::Pkcs11Keys(std::unique_ptr<p11::TokenSessions> sessions)
+    : sessions_(std::move(sessions)), objects_(std::make_unique<ObjectIndex>()) {}
 Pkcs11Keys::~Pkcs11Keys() = default;
 
 Result<std::unique_ptr<Pkcs11Keys>> Pkcs11Keys::open(const Pkcs11Options& o) {
@@ -153,7 +200,7 @@ Result<std::unique_ptr<Pkcs11Keys>> Pkcs11Keys::open(const Pkcs11Options& o) {
 const std::string& Pkcs11Keys::token() const { return sessions_->token_label(); }
 
 Result<crypto::Jwk> Pkcs11Keys::generate(const HardwareKeyRef& ref, std::string_view label) {
-  std::unique_lock lock(objects_mu_);
+  std::unique_lock lock(objects_->mu);
   COFFER_ASSIGN_OR_RETURN(Lease lease, sessions_->borrow());
   auto* f = sessions_->f();
   const ck_session_handle_t s = lease.get();
@@ -273,7 +320,7 @@ Result<std::string> Pkcs11Keys::sign(const HardwareKeyRef& key, std::string_view
                          ".");
   }
   const std::string input = std::string(a->digest_info) + std::string(digest);
-  return retrying(*sessions_, [&]() -> Result<std::string> {
+  return retrying(*sessions_, *objects_, key.id, [&]() -> Result<std::string> {
     struct ck_rsa_pkcs_pss_params pss {
       a->hash, a->mgf, a->digest_size
     };
@@ -284,14 +331,11 @@ Result<std::string> Pkcs11Keys::sign(const HardwareKeyRef& key, std::string_view
     COFFER_ASSIGN_OR_RETURN(Lease lease, sessions_->borrow());
     auto* f = sessions_->f();
     const ck_session_handle_t s = lease.get();
-    COFFER_ASSIGN_OR_RETURN(ck_object_handle_t handle, find_key(*sessions_, objects_mu_, s, key, CKO_PRIVATE_KEY));
+    COFFER_ASSIGN_OR_RETURN(ck_object_handle_t handle, objects_->find(*sessions_, s, key, CKO_PRIVATE_KEY));
     if (ck_rv_t rv = f->C_SignInit(s, &mech, handle); rv != CKR_OK) return hsm_error("C_SignInit", rv);
-    lease.set_broken(true);  // until the operation completes: a session left mid-operation is closed
-    unsigned long len = 0;
-    if (ck_rv_t rv = f->C_Sign(s, bytes_of(input), input.size(), nullptr, &len); rv != CKR_OK) {
-      return hsm_error("C_Sign", rv);
-    }
-    std::string sig(len, '\0');
+    lease.set_broken(true);       // until the operation completes: a session left mid-operation is closed
+    std::string sig(1024, '\0');  // RSA-8192 at most: no round trip to ask the length
+    unsigned long len = sig.size();
     if (ck_rv_t rv = f->C_Sign(s, bytes_of(input), input.size(), reinterpret_cast<unsigned char*>(sig.data()), &len);
         rv != CKR_OK) {
       return hsm_error("C_Sign", rv);
@@ -320,10 +364,9 @@ Result<SecureString> Pkcs11Keys::decrypt(const HardwareKeyRef& key, std::string_
       oaep.hash_alg = CKM_SHA256;
       oaep.mgf = CKG_MGF1_SHA256;
     }
-    return retrying(*sessions_, [&]() -> Result<SecureString> {
+    return retrying(*sessions_, *objects_, key.id, [&]() -> Result<SecureString> {
       COFFER_ASSIGN_OR_RETURN(Lease lease, sessions_->borrow());
-      COFFER_ASSIGN_OR_RETURN(ck_object_handle_t handle,
-                              find_key(*sessions_, objects_mu_, lease.get(), key, CKO_PRIVATE_KEY));
+      COFFER_ASSIGN_OR_RETURN(ck_object_handle_t handle, objects_->find(*sessions_, lease.get(), key, CKO_PRIVATE_KEY));
       auto out = crypt(sessions_->f(), lease, handle, &mech, true, ciphertext);
       if (!out.ok()) {
         // One answer for every ciphertext that does not decrypt: no padding oracle.
@@ -361,10 +404,9 @@ Result<SecureString> Pkcs11Keys::decrypt(const HardwareKeyRef& key, std::string_
     }
     mech = {mode == "CBC" ? CKM_AES_CBC : CKM_AES_CBC_PAD, const_cast<char*>(iv.data()), iv.size()};
   }
-  return retrying(*sessions_, [&]() -> Result<SecureString> {
+  return retrying(*sessions_, *objects_, key.id, [&]() -> Result<SecureString> {
     COFFER_ASSIGN_OR_RETURN(Lease lease, sessions_->borrow());
-    COFFER_ASSIGN_OR_RETURN(ck_object_handle_t handle,
-                            find_key(*sessions_, objects_mu_, lease.get(), key, CKO_SECRET_KEY));
+    COFFER_ASSIGN_OR_RETURN(ck_object_handle_t handle, objects_->find(*sessions_, lease.get(), key, CKO_SECRET_KEY));
     auto out = crypt(sessions_->f(), lease, handle, &mech, true, input);
     if (!out.ok()) {
       if (out.status().code() == Code::kBadParameter && mode == "GCM" &&
@@ -407,11 +449,10 @@ Result<crypto::CipherResult> Pkcs11Keys::encrypt(const HardwareKeyRef& key, std:
     out.iv = iv.empty() ? crypto::random_bytes(16).str() : std::string(iv);
     mech = {mode == "CBC" ? CKM_AES_CBC : CKM_AES_CBC_PAD, out.iv.data(), out.iv.size()};
   }
-  COFFER_ASSIGN_OR_RETURN(std::string sealed, retrying(*sessions_, [&]() -> Result<std::string> {
+  COFFER_ASSIGN_OR_RETURN(std::string sealed, retrying(*sessions_, *objects_, key.id, [&]() -> Result<std::string> {
                             COFFER_ASSIGN_OR_RETURN(Lease lease, sessions_->borrow());
-                            COFFER_ASSIGN_OR_RETURN(
-                                ck_object_handle_t handle,
-                                find_key(*sessions_, objects_mu_, lease.get(), key, CKO_SECRET_KEY));
+                            COFFER_ASSIGN_OR_RETURN(ck_object_handle_t handle,
+                                                    objects_->find(*sessions_, lease.get(), key, CKO_SECRET_KEY));
                             return crypt(sessions_->f(), lease, handle, &mech, false, plaintext);
                           }));
   if (mode == "GCM") {
@@ -430,11 +471,11 @@ Result<std::string> Pkcs11Keys::wrap(const HardwareKeyRef& key, std::string_view
   if (key_bytes.size() < 16 || key_bytes.size() % 8 != 0 || key_bytes.size() > 1024) {
     return bad_parameter("The key to wrap with " + std::string(alg) + " must be 16 to 1024 bytes and a multiple of 8.");
   }
-  return retrying(*sessions_, [&]() -> Result<std::string> {
+  return retrying(*sessions_, *objects_, key.id, [&]() -> Result<std::string> {
     COFFER_ASSIGN_OR_RETURN(Lease lease, sessions_->borrow());
     auto* f = sessions_->f();
     const ck_session_handle_t s = lease.get();
-    COFFER_ASSIGN_OR_RETURN(ck_object_handle_t wrapping, find_key(*sessions_, objects_mu_, s, key, CKO_SECRET_KEY));
+    COFFER_ASSIGN_OR_RETURN(ck_object_handle_t wrapping, objects_->find(*sessions_, s, key, CKO_SECRET_KEY));
     // The key to wrap as a session object, destroyed at once (SoftHSM wraps only objects).
     ck_object_class_t cls = CKO_SECRET_KEY;
     ck_key_type_t type = CKK_GENERIC_SECRET;
@@ -476,11 +517,11 @@ Result<SecureString> Pkcs11Keys::unwrap(const HardwareKeyRef& key, std::string_v
   if (wrapped.size() < 24 || wrapped.size() % 8 != 0 || wrapped.size() > 1032) {
     return bad_parameter("The wrapped key for " + std::string(alg) + " must be 24 to 1032 bytes and a multiple of 8.");
   }
-  return retrying(*sessions_, [&]() -> Result<SecureString> {
+  return retrying(*sessions_, *objects_, key.id, [&]() -> Result<SecureString> {
     COFFER_ASSIGN_OR_RETURN(Lease lease, sessions_->borrow());
     auto* f = sessions_->f();
     const ck_session_handle_t s = lease.get();
-    COFFER_ASSIGN_OR_RETURN(ck_object_handle_t unwrapping, find_key(*sessions_, objects_mu_, s, key, CKO_SECRET_KEY));
+    COFFER_ASSIGN_OR_RETURN(ck_object_handle_t unwrapping, objects_->find(*sessions_, s, key, CKO_SECRET_KEY));
     ck_object_class_t cls = CKO_SECRET_KEY;
     ck_key_type_t type = CKK_GENERIC_SECRET;
     unsigned char yes = 1, no = 0;
@@ -507,8 +548,9 @@ Result<SecureString> Pkcs11Keys::unwrap(const HardwareKeyRef& key, std::string_v
 }
 
 Status Pkcs11Keys::destroy(std::string_view id) {
-  std::unique_lock lock(objects_mu_);
-  return retrying(*sessions_,
+  std::unique_lock lock(objects_->mu);
+  objects_->forget(id);
+  return retrying(*sessions_, *objects_, id,
                   [&]() -> Result<bool> {
                     COFFER_ASSIGN_OR_RETURN(Lease lease, sessions_->borrow());
                     auto* f = sessions_->f();

@@ -1,8 +1,9 @@
 // Pkcs11Keys: AKV's RSA-HSM, EC-HSM and oct-HSM keys as objects of a PKCS#11
 // token (crypto::HardwareKeys; SEAL-SPEC.md §2.3–§2.6). Private and secret
 // halves are token objects, private, sensitive and never extractable, found
-// by CKA_ID and class for each operation (handles are never kept); the
-// flags allow everything the key type allows and Coffer enforces key_ops.
+// by CKA_ID and class; the handles found are kept in memory as hints (a
+// stale one is searched again, and the operation retried once); the flags
+// allow everything the key type allows and Coffer enforces key_ops.
 // Operations borrow pooled sessions; one that finds the token's sessions
 // lost logs in again and retries once (generation is not retried).
 // Objects are made and destroyed one at a time, never during a search
@@ -16,7 +17,6 @@
 #pragma once
 
 #include <memory>
-#include <shared_mutex>
 
 #include "crypto/hardware_keys.hpp"
 #include "seal/pkcs11_token.hpp"
@@ -46,13 +46,12 @@ class Pkcs11Keys final : public crypto::HardwareKeys {
   Status destroy(std::string_view id) override;
   const std::string& token() const override;
 
+  struct ObjectIndex;  // pkcs11_keys.cpp's
+
  private:
   explicit Pkcs11Keys(std::unique_ptr<p11::TokenSessions> sessions);
   std::unique_ptr<p11::TokenSessions> sessions_;
-  // Token objects are made and destroyed one at a time, and not while an
-  // operation searches for its key: SoftHSM 2.6 (file store) fails a
-  // C_GenerateKeyPair that races a search (CKR_GENERAL_ERROR).
-  std::shared_mutex objects_mu_;
+  std::unique_ptr<ObjectIndex> objects_;
 };
 
 }  // namespace coffer::seal

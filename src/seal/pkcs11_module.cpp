@@ -85,6 +85,9 @@ Status hsm_error(const char* what, ck_rv_t rv) {
   if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_EXPIRED) {
     return Status(Code::kBadParameter, message, "HsmPinRefused");
   }
+  if (rv == CKR_KEY_HANDLE_INVALID || rv == CKR_OBJECT_HANDLE_INVALID) {
+    return Status(Code::kUnavailable, message, "HsmHandleStale");
+  }
   return Status(Code::kUnavailable, message, session_lost(rv) ? "HsmSessionLost" : "HsmUnavailable");
 }
 

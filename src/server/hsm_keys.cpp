@@ -54,8 +54,7 @@ Result<crypto::CipherResult> HsmKeys::encrypt(const crypto::HardwareKeyRef& key,
   return k->encrypt(key, alg, plaintext, iv, aad);
 }
 
-Result<std::string> HsmKeys::wrap(const crypto::HardwareKeyRef& key, std::string_view alg,
-                                  std::string_view key_bytes) {
+Result<std::string> HsmKeys::wrap(const crypto::HardwareKeyRef& key, std::string_view alg, std::string_view key_bytes) {
   COFFER_ASSIGN_OR_RETURN(crypto::HardwareKeys * k, keys());
   return k->wrap(key, alg, key_bytes);
 }

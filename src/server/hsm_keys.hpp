@@ -27,8 +27,7 @@ class HsmKeys final : public crypto::HardwareKeys {
   Result<SecureString> decrypt(const crypto::HardwareKeyRef& key, std::string_view alg, std::string_view ciphertext,
                                std::string_view iv, std::string_view aad, std::string_view tag) override;
   Result<crypto::CipherResult> encrypt(const crypto::HardwareKeyRef& key, std::string_view alg,
-                                       std::string_view plaintext, std::string_view iv,
-                                       std::string_view aad) override;
+                                       std::string_view plaintext, std::string_view iv, std::string_view aad) override;
   Result<std::string> wrap(const crypto::HardwareKeyRef& key, std::string_view alg,
                            std::string_view key_bytes) override;
   Result<SecureString> unwrap(const crypto::HardwareKeyRef& key, std::string_view alg,

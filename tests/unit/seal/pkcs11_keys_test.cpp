@@ -79,6 +79,7 @@ class RawToken {
     unsigned long len = sizeof out;
     return f_->C_WrapKey(session_, &mech, wrapping, o, out, &len);
   }
+  void destroy(ck_object_handle_t o) { f_->C_DestroyObject(session_, o); }
   // What a token removed and put back does to every session of this application.
   void close_all_sessions() { f_->C_CloseAllSessions(slots_[0]); }
 
@@ -332,6 +333,19 @@ TEST_F(Pkcs11KeysTest, ATokenThatLostItsSessionsIsLoggedInAgain) {
   auto sig = keys_->sign(ec, "ES256", std::string(32, 'd'));
   ASSERT_TRUE(sig.ok()) << sig.status().message();
   EXPECT_TRUE(keys_->sign(ec, "ES256", std::string(32, 'e')).ok());
+}
+
+TEST_F(Pkcs11KeysTest, AKeyRemovedBehindCoffersBackIsMissingNotAStaleHandle) {
+  const HardwareKeyRef rsa{"removed-rsa-0001", KeyKind::kRsa, 2048, ""};
+  ASSERT_TRUE(keys_->generate(rsa, "coffer:v/r/1").ok());
+  ASSERT_TRUE(keys_->sign(rsa, "RS256", std::string(32, 'd')).ok());  // its handle is now kept
+  RawToken raw;
+  auto priv = raw.find(rsa.id, CKO_PRIVATE_KEY);
+  ASSERT_EQ(priv.size(), 1u);
+  raw.destroy(priv[0]);  // an operator with pkcs11-tool
+  auto sig = keys_->sign(rsa, "RS256", std::string(32, 'd'));
+  EXPECT_EQ(sig.status().code(), Code::kUnavailable);
+  EXPECT_EQ(sig.status().reason(), "HsmKeyMissing") << sig.status().message();
 }
 
 TEST_F(Pkcs11KeysTest, ManyThreadsSignWhileOthersMakeKeys) {
