@@ -128,6 +128,8 @@ Result<SecureString> Pkcs11Token::decrypt(std::string_view blob, std::string_vie
 
 const std::string& Pkcs11Token::key_label() const { return impl_->key_label; }
 
+const std::string& Pkcs11Token::token_label() const { return impl_->sessions->token_label(); }
+
 std::string Pkcs11Token::describe() const {
   return "token '" + impl_->sessions->token_label() + "', key '" + impl_->key_label + "'";
 }

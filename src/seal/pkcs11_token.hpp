@@ -52,8 +52,9 @@ class Pkcs11Token {
 
   // "token 'X', key 'Y'" for logs.
   std::string describe() const;
-  // The label of the key this handle uses.
+  // The label of the key this handle uses, and of its token.
   const std::string& key_label() const;
+  const std::string& token_label() const;
 
  private:
   struct Impl;
@@ -64,8 +65,10 @@ class Pkcs11Token {
 // Opens the configured token when called (the server's HSM settings); a
 // seal that needs the HSM only now and then opens it for that moment.
 using TokenOpener = std::function<Result<std::unique_ptr<Pkcs11Token>>()>;
-// Opens the same token with the key labelled as given (a seal written by an
-// earlier key, SEAL-SPEC.md §1.7).
-using KeyOpener = std::function<Result<std::unique_ptr<Pkcs11Token>>(const std::string& key_label)>;
+// Opens the key labelled `key_label` in the token labelled `token_label`: a
+// seal written by an earlier key of the same token (SEAL-SPEC.md §1.7) or of
+// another token or module (§1.9, pkcs11 A → pkcs11 B).
+using KeyOpener =
+    std::function<Result<std::unique_ptr<Pkcs11Token>>(const std::string& token_label, const std::string& key_label)>;
 
 }  // namespace coffer::seal

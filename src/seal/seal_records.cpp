@@ -25,6 +25,7 @@ enum ConfigField : uint8_t {
   kRecoveryThreshold,
   kRecoveryKeysetId,
   kHsmKeyLabel,
+  kHsmTokenLabel,
 };
 
 std::string encode_config(const SealConfig& c) {
@@ -34,6 +35,7 @@ std::string encode_config(const SealConfig& c) {
   w.i64(kGeneration, c.active_generation).i64(kRotatedAt, c.rotated_at);
   w.i64(kRecoveryShares, c.recovery_shares).i64(kRecoveryThreshold, c.recovery_threshold);
   w.i64(kRecoveryKeysetId, c.recovery_keyset_id).bytes(kHsmKeyLabel, c.hsm_key_label);
+  w.bytes(kHsmTokenLabel, c.hsm_token_label);
   return w.take();
 }
 
@@ -55,6 +57,7 @@ Result<SealConfig> decode_config(std::string_view data) {
   c.recovery_threshold = int(r->i64(kRecoveryThreshold, 0));
   c.recovery_keyset_id = std::uint32_t(r->i64(kRecoveryKeysetId, 0));
   c.hsm_key_label = r->bytes(kHsmKeyLabel);
+  c.hsm_token_label = r->bytes(kHsmTokenLabel);
   return c;
 }
 

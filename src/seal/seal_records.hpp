@@ -44,9 +44,11 @@ struct SealConfig {
   int recovery_shares = 0;
   int recovery_threshold = 0;
   std::uint32_t recovery_keyset_id = 0;
-  // pkcs11: the label of the HSM key that encrypted seal/root and
-  // seal/recovery (empty in stores from before it was recorded).
+  // pkcs11: the HSM key that encrypted seal/root and seal/recovery — its
+  // label, and the label of its token (either empty in stores from before
+  // it was recorded).
   std::string hsm_key_label;
+  std::string hsm_token_label;
 };
 
 // Generation → root key (32 bytes). Wiped when dropped.

@@ -187,6 +187,7 @@ Status SealState::complete_migration_locked(const SecureString& proven_key, Pkcs
   config.recovery_shares = config.recovery_threshold = 0;
   config.recovery_keyset_id = 0;
   config.hsm_key_label.clear();
+  config.hsm_token_label.clear();
   const SecureString plain = encode_root_keys(keys_);
   std::string root_blob;
   std::string recovery_blob;
@@ -198,7 +199,7 @@ Status SealState::complete_migration_locked(const SecureString& proven_key, Pkcs
     config.recovery_shares = old.shares;
     config.recovery_threshold = old.threshold;
     config.recovery_keyset_id = old.keyset_id;
-    config.hsm_key_label = token->key_label();
+    record_hsm_key(config, *token);
   } else if (config.type == SealType::kShamir) {  // from pkcs11: the recovery key becomes U
     unseal_key = proven_key;
     COFFER_ASSIGN_OR_RETURN(root_blob, seal_root_keys(unseal_key, config.cluster_id, keys_));
@@ -253,7 +254,7 @@ Result<std::vector<SecureString>> SealState::migrate_from_keyfile(SealType targe
     config.recovery_shares = shares;
     config.recovery_threshold = threshold;
     config.recovery_keyset_id = keyset_id;
-    config.hsm_key_label = token->key_label();
+    record_hsm_key(config, *token);
   }
   COFFER_RETURN_IF_ERROR(write_migrated_locked(config, root_blob, recovery_blob));
   if (target == SealType::kShamir) {

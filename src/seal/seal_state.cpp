@@ -63,6 +63,7 @@ SealStatus SealState::status() const {
   s.keyset_id = s.recovery_seal ? c.recovery_keyset_id : c.keyset_id;
   s.cluster_id = records_->config.cluster_id;
   s.hsm_key_label = records_->config.hsm_key_label;
+  s.hsm_token_label = records_->config.hsm_token_label;
   const bool expired = !parts_.empty() && clock_.now() - last_part_at_ > kProgressTimeoutSeconds;
   s.progress = expired ? 0 : int(parts_.size());
   s.nonce = expired ? "" : nonce_;
@@ -137,18 +138,17 @@ Status SealState::unseal_with_token(Pkcs11Token& token, const KeyOpener& open_ke
     RootKeys keys;
     keys.emplace(1, crypto::random_bytes(kKeySize));
     COFFER_RETURN_IF_ERROR(initialize_locked(SealType::kPkcs11, std::move(keys), [&](SealConfig& c, const RootKeys& k) {
-      c.hsm_key_label = token.key_label();
+      record_hsm_key(c, token);
       return token.encrypt(encode_root_keys(k).view(), root_associated_data(c.cluster_id));
     }));
   }
   if (records_->config.type != SealType::kPkcs11) return mismatch_locked("an HSM");
-  const std::string& recorded = records_->config.hsm_key_label;
-  Status st = recorded.empty() || recorded == token.key_label() ? open_with_token_locked(token)
-                                                                : move_seal_key_locked(token, open_key);
-  if (st.ok() && records_->config.hsm_key_label.empty()) {
-    // A store from before the key was recorded: record it, so a later key change finds this one.
+  Status st =
+      written_with(records_->config, token) ? open_with_token_locked(token) : move_seal_key_locked(token, open_key);
+  if (st.ok() && (records_->config.hsm_key_label.empty() || records_->config.hsm_token_label.empty())) {
+    // A store from before the key (or its token) was recorded: record it, so a later change finds this one.
     SealConfig config = records_->config;
-    config.hsm_key_label = token.key_label();
+    record_hsm_key(config, token);
     Status recorded_now = write_seal_records(store_, config, records_->root_blob, records_->revision);
     if (recorded_now.code() != Code::kConflict) st = recorded_now;  // kConflict: another server did
     if (st.ok()) {
@@ -164,20 +164,22 @@ Status SealState::unseal_with_token(Pkcs11Token& token, const KeyOpener& open_ke
 }
 
 Status SealState::move_seal_key_locked(Pkcs11Token& token, const KeyOpener& open_key) {
-  const std::string earlier = records_->config.hsm_key_label;
+  const SealConfig& current = records_->config;
+  // A store that recorded no token was written in the configured one.
+  const std::string earlier_token = current.hsm_token_label.empty() ? token.token_label() : current.hsm_token_label;
+  const std::string earlier = hsm_key_name(earlier_token, current.hsm_key_label);
+  const std::string configured = hsm_key_name(token.token_label(), token.key_label());
   if (!open_key) {
-    return Status(Code::kConflict,
-                  "The seal is written with HSM key '" + earlier + "', not with '" + token.key_label() + "'.",
+    return Status(Code::kConflict, "The seal is written with HSM " + earlier + ", not with " + configured + ".",
                   "SealKeyChanged");
   }
-  auto old_key = open_key(earlier);
+  auto old_key = open_key(earlier_token, current.hsm_key_label);
   if (!old_key.ok()) {
     return Status(old_key.status().code(),
-                  "The seal is written with HSM key '" + earlier + "', which is needed once to move it to '" +
-                      token.key_label() + "': " + old_key.status().message(),
+                  "The seal is written with HSM " + earlier + ", which is needed once to move it to " + configured +
+                      ": " + old_key.status().message(),
                   old_key.status().reason());
   }
-  const SealConfig& current = records_->config;
   COFFER_ASSIGN_OR_RETURN(SecureString root_plain,
                           (*old_key)->decrypt(records_->root_blob, root_associated_data(current.cluster_id)));
   COFFER_ASSIGN_OR_RETURN(RootKeys keys, decode_root_keys(root_plain));
@@ -190,13 +192,13 @@ Status SealState::move_seal_key_locked(Pkcs11Token& token, const KeyOpener& open
   COFFER_ASSIGN_OR_RETURN(std::string root_blob,
                           token.encrypt(root_plain.view(), root_associated_data(current.cluster_id)));
   SealConfig config = current;
-  config.hsm_key_label = token.key_label();
+  record_hsm_key(config, token);
   Status written = write_seal_records(store_, config, root_blob, records_->revision,
                                       recovery_blob ? std::optional<std::string_view>(*recovery_blob) : std::nullopt);
   if (written.code() == Code::kConflict) {  // another server moved it (or changed the seal) meanwhile: look again
     COFFER_ASSIGN_OR_RETURN(records_, read_seal_records(store_));
     if (!records_) return Status(Code::kInternal, "seal/config vanished");
-    if (records_->config.hsm_key_label == token.key_label()) return open_with_token_locked(token);
+    if (written_with(records_->config, token)) return open_with_token_locked(token);
     return written;
   }
   COFFER_RETURN_IF_ERROR(written);
@@ -213,11 +215,12 @@ Status SealState::open_with_token_locked(Pkcs11Token& token) {
 }
 
 Status SealState::check_seal_key_locked(const Pkcs11Token& token) const {
-  const std::string& recorded = records_->config.hsm_key_label;
-  if (recorded.empty() || recorded == token.key_label()) return Status::Ok();
+  const SealConfig& c = records_->config;
+  if (written_with(c, token)) return Status::Ok();
   return Status(Code::kConflict,
-                "The seal is written with HSM key '" + recorded + "', not with the configured '" + token.key_label() +
-                    "': restart the server to move it to the configured key.",
+                "The seal is written with HSM " + hsm_key_name(c.hsm_token_label, c.hsm_key_label) +
+                    ", not with the configured " + hsm_key_name(token.token_label(), token.key_label()) +
+                    ": restart the server to move it to the configured key.",
                 "SealKeyChanged");
 }
 

@@ -50,8 +50,9 @@ struct SealStatus {
   std::string nonce;           // of the unseal attempt in progress; empty when none
   std::uint32_t keyset_id = 0;
   std::string cluster_id;
-  std::string hsm_key_label;  // pkcs11: the HSM key the seal is written with
-  std::string last_error;     // why the last attempt failed; never a secret
+  std::string hsm_key_label;    // pkcs11: the HSM key the seal is written with
+  std::string hsm_token_label;  // pkcs11: and its token
+  std::string last_error;       // why the last attempt failed; never a secret
 };
 
 class SealState {
@@ -72,13 +73,14 @@ class SealState {
   // pkcs11: opens the root keys with the token's key, initializing a new
   // store first. kConflict (reason "SealTypeMismatch") for a store of
   // another model; kBadParameter (reason "UnsealKeyWrong") when the token's
-  // key does not open it. Seal-key rotation (SEAL-SPEC.md §1.7): when the
-  // seal records name another key than the token's (the operator made a
-  // new key and configured its label), `open_key` opens that earlier key,
-  // which decrypts seal/root and seal/recovery once; both are encrypted
-  // again under the token's key in one compare-and-set write, and from then
-  // on the earlier key is not needed (status().hsm_key_label tells which key
-  // the seal is written with). Without `open_key`: kConflict "SealKeyChanged".
+  // key does not open it. Seal-key rotation (SEAL-SPEC.md §1.7) and moves
+  // between tokens or modules (§1.9): when the seal records name another
+  // key or token than `token`'s (the operator configured a new key, or a
+  // new token with the earlier one as the previous HSM), `open_key` opens
+  // that earlier key, which decrypts seal/root and seal/recovery once; both
+  // are encrypted again under the token's key in one compare-and-set write,
+  // and from then on the earlier key is not needed (status() tells which
+  // key and token write the seal). Without `open_key`: kConflict "SealKeyChanged".
   Status unseal_with_token(Pkcs11Token& token, const KeyOpener& open_key = nullptr);
   // Records why the last attempt to unseal failed (shown by status()).
   void note_error(std::string message);

@@ -67,4 +67,21 @@ inline Result<std::unique_ptr<Pkcs11Token>> open_hsm(const TokenOpener& open_tok
   return Status(Code::kUnavailable, "No HSM is configured; progress is back to 0.", "HsmUnavailable");
 }
 
+// Records in `config` that `token`'s key writes the seal.
+inline void record_hsm_key(SealConfig& config, const Pkcs11Token& token) {
+  config.hsm_key_label = token.key_label();
+  config.hsm_token_label = token.token_label();
+}
+
+// Whether `config` says `token`'s key wrote the seal (what was not recorded yet matches).
+inline bool written_with(const SealConfig& config, const Pkcs11Token& token) {
+  return (config.hsm_key_label.empty() || config.hsm_key_label == token.key_label()) &&
+         (config.hsm_token_label.empty() || config.hsm_token_label == token.token_label());
+}
+
+// "key 'K' in token 'T'" for messages (the token left out while unrecorded).
+inline std::string hsm_key_name(const std::string& token_label, const std::string& key_label) {
+  return "key '" + key_label + "'" + (token_label.empty() ? "" : " in token '" + token_label + "'");
+}
+
 }  // namespace coffer::seal::detail

@@ -27,6 +27,7 @@ json::object status_json(const seal::SealStatus& s) {
                       {"keysetId", s.keyset_id},
                       {"clusterId", s.cluster_id},
                       {"hsmKeyLabel", s.hsm_key_label},
+                      {"hsmTokenLabel", s.hsm_token_label},
                       {"lastError", s.last_error}};
 }
 

@@ -73,6 +73,9 @@ const std::vector<Option>& options() {
       {"hsmTokenLabel", "COFFER_HSM_TOKEN_LABEL", text(&ServerConfig::hsm_token_label)},
       {"hsmKeyLabel", "COFFER_HSM_KEY_LABEL", text(&ServerConfig::hsm_key_label)},
       {"hsmPinFile", "COFFER_HSM_PIN_FILE", text(&ServerConfig::hsm_pin_file)},
+      {"hsmPreviousLib", "COFFER_HSM_PREVIOUS_LIB", text(&ServerConfig::hsm_previous_lib)},
+      {"hsmPreviousTokenLabel", "COFFER_HSM_PREVIOUS_TOKEN_LABEL", text(&ServerConfig::hsm_previous_token_label)},
+      {"hsmPreviousPinFile", "COFFER_HSM_PREVIOUS_PIN_FILE", text(&ServerConfig::hsm_previous_pin_file)},
       {"rootKeyFile", "COFFER_ROOT_KEY_FILE", text(&ServerConfig::root_key_file)},
       {"rootKeyEnv", "COFFER_ROOT_KEY_ENV", text(&ServerConfig::root_key_env)},
       {"dnsSuffix", "COFFER_DNS_SUFFIX", text(&ServerConfig::dns_suffix)},
@@ -166,6 +169,9 @@ Status validate(const ServerConfig& c) {
   }
   if (c.seal == "pkcs11" && (c.hsm_lib.empty() || c.hsm_token_label.empty() || c.hsm_key_label.empty())) {
     return Status(Code::kBadParameter, "The pkcs11 seal needs hsmLib, hsmTokenLabel and hsmKeyLabel.");
+  }
+  if (c.hsm_previous_lib.empty() != c.hsm_previous_token_label.empty()) {
+    return Status(Code::kBadParameter, "The previous HSM needs both hsmPreviousLib and hsmPreviousTokenLabel.");
   }
   if (c.dev) return Status::Ok();
   if (c.tls_cert_file.empty() || c.tls_key_file.empty()) {

@@ -25,10 +25,15 @@ struct ServerConfig {
   std::string tls_key_file;               // tlsKeyFile / COFFER_TLS_KEY_FILE
   std::string seal = "keyfile";           // seal / COFFER_SEAL: keyfile | shamir | pkcs11 (README "Seal")
   // The pkcs11 seal (README "Seal"); the PIN comes from COFFER_HSM_PIN, else hsmPinFile.
-  std::string hsm_lib;                         // hsmLib / COFFER_HSM_LIB: the PKCS#11 module
-  std::string hsm_token_label;                 // hsmTokenLabel / COFFER_HSM_TOKEN_LABEL
-  std::string hsm_key_label;                   // hsmKeyLabel / COFFER_HSM_KEY_LABEL: the seal key (AES-256)
-  std::string hsm_pin_file;                    // hsmPinFile / COFFER_HSM_PIN_FILE
+  std::string hsm_lib;          // hsmLib / COFFER_HSM_LIB: the PKCS#11 module
+  std::string hsm_token_label;  // hsmTokenLabel / COFFER_HSM_TOKEN_LABEL
+  std::string hsm_key_label;    // hsmKeyLabel / COFFER_HSM_KEY_LABEL: the seal key (AES-256)
+  std::string hsm_pin_file;     // hsmPinFile / COFFER_HSM_PIN_FILE
+  // The HSM a pkcs11 seal moves from (README "Seal"); the key is the one the
+  // seal records; the PIN comes from COFFER_HSM_PREVIOUS_PIN, else hsmPreviousPinFile.
+  std::string hsm_previous_lib;                // hsmPreviousLib / COFFER_HSM_PREVIOUS_LIB
+  std::string hsm_previous_token_label;        // hsmPreviousTokenLabel / COFFER_HSM_PREVIOUS_TOKEN_LABEL
+  std::string hsm_previous_pin_file;           // hsmPreviousPinFile / COFFER_HSM_PREVIOUS_PIN_FILE
   std::string root_key_file;                   // rootKeyFile / COFFER_ROOT_KEY_FILE
   std::string root_key_env;                    // rootKeyEnv / COFFER_ROOT_KEY_ENV: name of a variable holding base64
   std::string dns_suffix = "vault.localhost";  // dnsSuffix / COFFER_DNS_SUFFIX

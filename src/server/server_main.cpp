@@ -423,7 +423,10 @@ int run_server(ServerConfig config) {
   Serving serving(server, gate, signals);
   std::unique_ptr<HsmUnsealer> hsm;
   if (hsm_settings) {
-    hsm = std::make_unique<HsmUnsealer>(seal_state, std::move(*hsm_settings), [&gate] { gate.notify_unsealed(); });
+    auto previous = previous_hsm_options(config);
+    if (!previous.ok()) return fail(previous.status());
+    hsm = std::make_unique<HsmUnsealer>(seal_state, std::move(*hsm_settings), std::move(*previous),
+                                        [&gate] { gate.notify_unsealed(); });
   }
   if (seal_state.status().sealed) {
     spdlog::warn("coffer server listening on {} (port {}), SEALED: {}", config.listen, port,

@@ -7,7 +7,9 @@ itself once the token is back. A root-key rotation needs no HSM, and the
 older generation is retired through the HSM an hour later. Recovery shares
 (§1.6): generated once by an admin, a quorum of them unseals the server
 after an operator sealed it, and a quorum rekeys them. Seal-key rotation
-(§1.7): a new key made and configured takes the seal over at the next start.
+(§1.7): a new key made and configured takes the seal over at the next start;
+a move to another token (§1.9, pkcs11 A → pkcs11 B) with the previous token
+configured for one start.
 Migrations (§1.9): keyfile → pkcs11 (an admin), pkcs11 → shamir and shamir →
 keyfile (a quorum of shares), with the data read back after each restart."""
 import json
@@ -189,7 +191,8 @@ class HsmSealTest(unittest.TestCase):
         self.server.env = dict(self.env, COFFER_HSM_KEY_LABEL="coffer-seal-2")
         self.start_unsealing()
         self.assertEqual(self.status()["hsmKeyLabel"], "coffer-seal-2")
-        self.assertIn("the seal moved from HSM key 'coffer-seal' to 'coffer-seal-2'", "".join(self.server.output))
+        self.assertIn("the seal moved from HSM key 'coffer-seal' in token 'coffer-test' to key 'coffer-seal-2' in "
+                      "token 'coffer-test'", "".join(self.server.output))
         self.assertEqual(self.client().get_secret("kept").value, "across a seal-key rotation")
         # The recovery shares went along: they reopen the server after an operator's seal.
         self.operator("seal", admin_credentials=True)
@@ -197,6 +200,50 @@ class HsmSealTest(unittest.TestCase):
         self.operator("unseal", shares[1])
         self.assertFalse(json.loads(self.operator("unseal", shares[0]).stdout)["sealed"])
         self.assertEqual(self.client().get_secret("kept").value, "across a seal-key rotation")
+
+    def test_the_seal_moves_to_another_token_with_the_previous_one_configured_once(self):
+        self.start_unsealing()
+        self.client().set_secret("kept", "across a token move")
+        shares = json.loads(self.operator("generate-recovery", "--key-shares", "2", "--key-threshold", "2",
+                                          admin_credentials=True).stdout)["keys"]
+        for s in shares:
+            canary(s)
+        self.assertEqual(self.status()["hsmTokenLabel"], "coffer-test")
+        self.server.stop()
+        env = dict(os.environ, **self.env)
+        subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "coffer-other", "--so-pin", "87654321",
+                        "--pin", PIN], env=env, check=True, capture_output=True)
+        subprocess.run([COFFER_BIN, "operator", "hsm-keygen", "--lib", MODULE, "--token-label", "coffer-other",
+                        "--key-label", "seal-b"], env=env, check=True, capture_output=True)
+        token_b = dict(self.env, COFFER_HSM_TOKEN_LABEL="coffer-other", COFFER_HSM_KEY_LABEL="seal-b")
+        # Only the new token configured: the server stays sealed and says what it needs.
+        self.server.env = token_b
+        self.server.start()
+        st = self.wait_status(lambda s: "hsmPreviousTokenLabel" in s["lastError"])
+        self.assertTrue(st["sealed"])
+        self.assertIn("token 'coffer-test'", st["lastError"])
+        self.server.stop()
+        # The previous token configured for one start: the seal moves to token B.
+        self.server.env = dict(token_b, COFFER_HSM_PREVIOUS_LIB=MODULE, COFFER_HSM_PREVIOUS_TOKEN_LABEL="coffer-test",
+                               COFFER_HSM_PREVIOUS_PIN=PIN)
+        self.start_unsealing()
+        st = self.status()
+        self.assertEqual((st["hsmTokenLabel"], st["hsmKeyLabel"]), ("coffer-other", "seal-b"))
+        self.assertIn("the seal moved from HSM key 'coffer-seal' in token 'coffer-test' to key 'seal-b' in token "
+                      "'coffer-other'", "".join(self.server.output))
+        self.assertEqual(self.client().get_secret("kept").value, "across a token move")
+        self.server.stop()
+        # Token A gone for good: token B alone unseals, and the recovery shares work through it.
+        subprocess.run(["softhsm2-util", "--delete-token", "--token", "coffer-test"], env=env, check=True,
+                       capture_output=True)
+        self.server.env = token_b
+        self.start_unsealing()
+        self.assertEqual(self.client().get_secret("kept").value, "across a token move")
+        self.operator("seal", admin_credentials=True)
+        self.wait_status(lambda s: s["sealed"])
+        self.operator("unseal", shares[0])
+        self.assertFalse(json.loads(self.operator("unseal", shares[1]).stdout)["sealed"])
+        self.assertEqual(self.client().get_secret("kept").value, "across a token move")
 
     def test_migrations_from_a_key_file_into_the_hsm_to_shares_and_back(self):
         self.server.cleanup()

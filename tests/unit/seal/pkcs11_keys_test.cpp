@@ -349,33 +349,27 @@ TEST_F(Pkcs11KeysTest, AKeyRemovedBehindCoffersBackIsMissingNotAStaleHandle) {
 }
 
 TEST_F(Pkcs11KeysTest, ManyThreadsSignWhileOthersMakeKeys) {
+  // SEAL-SPEC.md §3 S11: 32 threads × 500 signatures while 8 threads make (and destroy) keys; no CKR error.
   const HardwareKeyRef ec{"threads-ec-00001", KeyKind::kEc, 0, "P-256"};
   ASSERT_TRUE(keys_->generate(ec, "coffer:v/p/1").ok());
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
-  for (int t = 0; t < 16; ++t) {
+  for (int t = 0; t < 32; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < 100; ++i) {
+      for (int i = 0; i < 500; ++i) {
         auto sig = keys_->sign(ec, "ES256", std::string(32, char('a' + i % 26)));
-        if (!sig.ok()) {
-          ++failures;
-          ADD_FAILURE() << sig.status().message();
-        }
-        if (keys_->sign(ec, "ES256", std::string(31, 'x')).status().code() != Code::kBadParameter) ++failures;
+        if (!sig.ok() && failures++ < 5) ADD_FAILURE() << sig.status().message();
       }
     });
   }
-  for (int t = 0; t < 4; ++t) {
+  for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 3; ++i) {
         const HardwareKeyRef made{"made-" + std::to_string(t) + "-" + std::to_string(i) + "-00000", KeyKind::kEc, 0,
                                   "P-256"};
         auto jwk = keys_->generate(made, "coffer:v/m/1");
         Status gone = jwk.ok() ? keys_->destroy(made.id) : jwk.status();
-        if (!gone.ok()) {
-          ++failures;
-          ADD_FAILURE() << gone.message();
-        }
+        if (!gone.ok() && failures++ < 5) ADD_FAILURE() << gone.message();
       }
     });
   }

@@ -41,7 +41,11 @@ class Pkcs11SealTest : public ::testing::Test {
     return [key_label] { return Pkcs11Token::open(testing::SoftHsmToken::options(key_label)); };
   }
   static KeyOpener key_opener() {
-    return [](const std::string& label) { return Pkcs11Token::open(testing::SoftHsmToken::options(label)); };
+    return [](const std::string& token_label, const std::string& key_label) {
+      Pkcs11Options o = testing::SoftHsmToken::options(key_label);
+      o.token_label = token_label;
+      return Pkcs11Token::open(o);
+    };
   }
   std::unique_ptr<SealState> restarted() {
     auto s = std::make_unique<SealState>(*store_, clock_);
@@ -157,11 +161,12 @@ TEST_F(Pkcs11SealTest, ANewSealKeyTakesOverAtTheNextUnseal) {
   EXPECT_EQ(server->unseal_with_token(*new_key).reason(), "SealKeyChanged");
   EXPECT_TRUE(server->status().sealed);
   // The earlier key gone: the error says which key is needed, and the server may retry.
-  const Status gone = server->unseal_with_token(*new_key, [](const std::string&) {
+  const Status gone = server->unseal_with_token(*new_key, [](const std::string&, const std::string&) {
     return Pkcs11Token::open(testing::SoftHsmToken::options("destroyed-too-early"));
   });
   EXPECT_EQ(gone.code(), Code::kUnavailable);
-  EXPECT_NE(gone.message().find("'coffer-seal', which is needed once"), std::string::npos) << gone.message();
+  EXPECT_NE(gone.message().find("key 'coffer-seal' in token 'coffer-test', which is needed once"), std::string::npos)
+      << gone.message();
   EXPECT_TRUE(server->status().sealed);
 
   const Status moved = server->unseal_with_token(*new_key, key_opener());
@@ -191,16 +196,62 @@ TEST_F(Pkcs11SealTest, ANewSealKeyTakesOverAtTheNextUnseal) {
   EXPECT_NE(refused.message().find("'coffer-seal-2'"), std::string::npos) << refused.message();
 }
 
+TEST_F(Pkcs11SealTest, ASealMovesToAnotherTokenOnceThePreviousOneIsReachable) {
+  // SEAL-SPEC.md §1.9, pkcs11 A → pkcs11 B (two tokens here; two modules work the same way).
+  const SecureString root = seal_->root_key().value();
+  auto shares = seal_->generate_recovery(3, 2, *token_).value();
+  EXPECT_EQ(seal_->status().hsm_token_label, "coffer-test");
+  token_.reset();  // the module unloads: a token made now is found when it loads again
+  ASSERT_TRUE(hsm_.add_token("coffer-other"));
+  Pkcs11Options other = testing::SoftHsmToken::options("seal-b");
+  other.token_label = "coffer-other";
+  ASSERT_TRUE(Pkcs11Token::generate_key(other).ok());
+  auto b = std::move(Pkcs11Token::open(other).value());
+
+  auto server = restarted();
+  const Status refused = server->unseal_with_token(*b);
+  EXPECT_EQ(refused.reason(), "SealKeyChanged");
+  EXPECT_NE(refused.message().find("key 'coffer-seal' in token 'coffer-test'"), std::string::npos) << refused.message();
+  std::string asked;
+  const Status moved = server->unseal_with_token(*b, [&](const std::string& token_label, const std::string& key) {
+    asked = token_label + "/" + key;
+    return key_opener()(token_label, key);
+  });
+  ASSERT_TRUE(moved.ok()) << moved.message();
+  EXPECT_EQ(asked, "coffer-test/coffer-seal") << "the earlier key is opened in the token the seal records";
+  EXPECT_EQ(server->root_key()->view(), root.view()) << "the root keys do not change";
+  EXPECT_EQ(server->status().hsm_token_label, "coffer-other");
+  EXPECT_EQ(server->status().hsm_key_label, "seal-b");
+  auto records = read_seal_records(*store_).value();
+  auto a = std::move(Pkcs11Token::open(testing::SoftHsmToken::options()).value());
+  EXPECT_EQ(a->decrypt(records->root_blob, root_associated_data(records->config.cluster_id)).status().reason(),
+            "UnsealKeyWrong");
+  EXPECT_EQ(a->decrypt(records->recovery_blob, recovery_associated_data(records->config.cluster_id)).status().reason(),
+            "UnsealKeyWrong");
+
+  // From now on token B alone unseals, and the recovery shares work through it.
+  auto next = restarted();
+  ASSERT_TRUE(next->unseal_with_token(*b).ok());
+  next->seal();
+  const TokenOpener open_b = [other] { return Pkcs11Token::open(other); };
+  ASSERT_TRUE(next->submit_share(shares[1].view(), open_b).ok());
+  ASSERT_TRUE(next->submit_share(shares[2].view(), open_b).ok());
+  EXPECT_FALSE(next->status().sealed);
+  EXPECT_EQ(restarted()->unseal_with_token(*a).reason(), "SealKeyChanged") << "token A no longer writes the seal";
+}
+
 TEST_F(Pkcs11SealTest, AStoreFromBeforeTheKeyWasRecordedRecordsIt) {
   const SealRecords records = read_seal_records(*store_).value().value();
   SealConfig legacy = records.config;
   legacy.hsm_key_label.clear();
+  legacy.hsm_token_label.clear();
   ASSERT_TRUE(write_seal_records(*store_, legacy, records.root_blob, records.revision).ok());
   auto server = restarted();
   EXPECT_EQ(server->status().hsm_key_label, "");
   ASSERT_TRUE(server->unseal_with_token(*token_).ok());
   EXPECT_EQ(server->status().hsm_key_label, "coffer-seal");
   EXPECT_EQ(read_seal_records(*store_).value()->config.hsm_key_label, "coffer-seal");
+  EXPECT_EQ(read_seal_records(*store_).value()->config.hsm_token_label, "coffer-test");
 }
 
 TEST_F(Pkcs11SealTest, HsmAndShamirSealsMigrateBothWaysWithTheirShares) {

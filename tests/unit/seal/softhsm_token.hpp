@@ -35,6 +35,12 @@ class SoftHsmToken {
                "softhsm2-util --init-token --free --label coffer-test --so-pin 87654321 --pin 1234 "
                ">/dev/null 2>&1") == 0;
   }
+  // Another token in the same directory, same PINs (seen by a module loaded after this).
+  bool add_token(const std::string& label) {
+    return std::system(
+               ("softhsm2-util --init-token --free --label " + label + " --so-pin 87654321 --pin 1234 >/dev/null 2>&1")
+                   .c_str()) == 0;
+  }
   ~SoftHsmToken() {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
