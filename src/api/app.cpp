@@ -11,6 +11,7 @@
 #include "api/certificate_issuer_routes.hpp"
 #include "api/certificate_routes.hpp"
 #include "api/credential_routes.hpp"
+#include "api/event_subscription_routes.hpp"
 #include "api/graph_routes.hpp"
 #include "api/group_routes.hpp"
 #include "api/identity_routes.hpp"
@@ -62,17 +63,16 @@ HostParts split_host(std::string_view host) {
 
 std::string port_suffix(const std::string& port) { return port.empty() || port == "443" ? "" : ":" + port; }
 
-// https://<vault>.<suffix>[:port], the vault's URL as its callers reach it.
-std::string vault_origin(const std::string& name, const std::string& dns_suffix, const std::string& port) {
-  return "https://" + lower_ascii(name) + "." + dns_suffix + port_suffix(port);
-}
-
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
+
+std::string vault_origin(const std::string& name, const std::string& dns_suffix, const std::string& port) {
+  return "https://" + lower_ascii(name) + "." + dns_suffix + port_suffix(port);
+}
 
 struct Api::Call {
   audit::AuditRecord record;
@@ -299,6 +299,7 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
   auto op = route_admin(req, segments, ctx);
   if (!op) op = route_groups(req, segments, GroupContext{s_.rbac, s_.principals});
   if (!op && s_.workload_credentials) op = route_credentials(req, segments, *s_.workload_credentials);
+  if (!op && s_.events) op = route_event_subscriptions(req, segments, s_.vaults, *s_.events);
   if (!op) return error_response(Status(Code::kNotFound, "No such admin endpoint."));
   return perform(req, call, *op, *principal);
 }

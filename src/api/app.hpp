@@ -21,6 +21,7 @@
 #include <string>
 
 #include "api/admin_routes.hpp"
+#include "api/event_subscription_routes.hpp"
 #include "api/operation.hpp"
 #include "api/rbac_routes.hpp"
 #include "api/target.hpp"
@@ -49,6 +50,9 @@ struct ApiConfig {
   std::string tenant_id;
 };
 
+// https://<vault>.<suffix>[:port], the vault's URL as its callers reach it (port "" or "443": none).
+std::string vault_origin(const std::string& name, const std::string& dns_suffix, const std::string& port);
+
 struct ApiServices {
   vault::VaultRegistry& vaults;
   vault::SecretService& secrets;
@@ -72,6 +76,7 @@ struct ApiServices {
   vault::ResourceGroupRegistry* resource_groups = nullptr;  // ARM's resource groups; null = those routes off
   // Seal, rekey, root rotation, recovery shares (admin_routes.hpp); empty ones are off.
   SealAdmin seal_admin = {};
+  const EventServices* events = nullptr;  // event subscriptions (event_subscription_routes.hpp); null = off
 };
 
 class Api {

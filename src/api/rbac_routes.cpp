@@ -77,7 +77,7 @@ std::string role_id_from(std::string_view ref) {
 
 // The terms of a $filter joined by "and": atScope(), atScopeAndBelow(),
 // principalId eq '…', roleName eq '…'.
-struct Filter {
+struct AssignmentFilter {
   bool at_scope = false;
   bool and_below = false;
   std::optional<std::string> principal_id;
@@ -90,8 +90,8 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-Result<Filter> parse_filter(std::optional<std::string_view> text) {
-  Filter f;
+Result<AssignmentFilter> parse_filter(std::optional<std::string_view> text) {
+  AssignmentFilter f;
   if (!text || text->empty()) return f;
   std::string rest(*text);
   const Status bad(Code::kBadParameter, "The $filter '" + rest.substr(0, 200) +

@@ -139,6 +139,12 @@ constexpr std::array kTable = {
     OperationAction{"RekeyStart", "Coffer/rekey/action", ScopeKind::kRoot},
     OperationAction{"RekeyCancel", "Coffer/rekey/action", ScopeKind::kRoot},
     OperationAction{"SealMigrate", "Coffer/seal/migrate/action", ScopeKind::kRoot},
+    // A vault's event subscriptions (api/event_subscription_routes.cpp).
+    OperationAction{"EventSubscriptionList", "Coffer/eventSubscriptions/read", ScopeKind::kVault},
+    OperationAction{"EventSubscriptionGet", "Coffer/eventSubscriptions/read", ScopeKind::kVault},
+    OperationAction{"EventSubscriptionDeadLetterList", "Coffer/eventSubscriptions/read", ScopeKind::kVault},
+    OperationAction{"EventSubscriptionCreateOrUpdate", "Coffer/eventSubscriptions/write", ScopeKind::kVault},
+    OperationAction{"EventSubscriptionDelete", "Coffer/eventSubscriptions/delete", ScopeKind::kVault},
     OperationAction{"GroupList", "Coffer/groups/read", ScopeKind::kRoot},
     OperationAction{"GroupGet", "Coffer/groups/read", ScopeKind::kRoot},
     OperationAction{"GroupCreate", "Coffer/groups/write", ScopeKind::kRoot},

@@ -33,6 +33,12 @@ inline void lower_ascii_in_place(std::string& s) {
   for (char& c : s) c = ascii_lower(c);
 }
 
+inline std::string upper_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - ('a' - 'A')) : c;
+  return out;
+}
+
 inline std::string lower_ascii(std::string_view s) {
   std::string out(s);
   lower_ascii_in_place(out);

@@ -31,11 +31,12 @@ struct ServerConfig {
   std::string hsm_pin_file;     // hsmPinFile / COFFER_HSM_PIN_FILE
   // The HSM a pkcs11 seal moves from (README "Seal"); the key is the one the
   // seal records; the PIN comes from COFFER_HSM_PREVIOUS_PIN, else hsmPreviousPinFile.
-  std::string hsm_previous_lib;                // hsmPreviousLib / COFFER_HSM_PREVIOUS_LIB
-  std::string hsm_previous_token_label;        // hsmPreviousTokenLabel / COFFER_HSM_PREVIOUS_TOKEN_LABEL
-  std::string hsm_previous_pin_file;           // hsmPreviousPinFile / COFFER_HSM_PREVIOUS_PIN_FILE
-  std::string root_key_file;                   // rootKeyFile / COFFER_ROOT_KEY_FILE
-  std::string root_key_env;                    // rootKeyEnv / COFFER_ROOT_KEY_ENV: name of a variable holding base64
+  std::string hsm_previous_lib;          // hsmPreviousLib / COFFER_HSM_PREVIOUS_LIB
+  std::string hsm_previous_token_label;  // hsmPreviousTokenLabel / COFFER_HSM_PREVIOUS_TOKEN_LABEL
+  std::string hsm_previous_pin_file;     // hsmPreviousPinFile / COFFER_HSM_PREVIOUS_PIN_FILE
+  std::string events_ca_file;  // eventsCaFile / COFFER_EVENTS_CA_FILE: trust for webhook receivers (else the system's)
+  std::string root_key_file;   // rootKeyFile / COFFER_ROOT_KEY_FILE
+  std::string root_key_env;    // rootKeyEnv / COFFER_ROOT_KEY_ENV: name of a variable holding base64
   std::string dns_suffix = "vault.localhost";  // dnsSuffix / COFFER_DNS_SUFFIX
   std::string default_vault;                   // defaultVault / COFFER_DEFAULT_VAULT ("dev" in dev mode)
   std::string authority;                       // authority / COFFER_AUTHORITY (default https://localhost:<port>)

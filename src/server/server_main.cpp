@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "api/app.hpp"
+#include "api/arm_routes.hpp"
 #include "api/responses.hpp"
 #include "audit/audit_sink.hpp"
 #include "auth/authorizer.hpp"
@@ -26,6 +27,7 @@
 #include "server/audit_setup.hpp"
 #include "server/data_dir_lock.hpp"
 #include "server/dev_bootstrap.hpp"
+#include "server/event_delivery.hpp"
 #include "server/hsm_keys.hpp"
 #include "server/hsm_unseal.hpp"
 #include "server/initial_admin.hpp"
@@ -259,6 +261,25 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
     return v.ok() ? v->resource_group : std::string();
   });
 
+  // Events: subscriptions on the admin API, delivery while this server leads.
+  vault::EventSubscriptions event_subscriptions(store, clock);
+  vault::EventQueue event_queue(store, clock);
+  EventDelivery event_delivery(
+      *leadership, vaults, clock,
+      EventDeliveryOptions{config.events_ca_file,
+                           [tenant = identity->tenant_id](const vault::VaultInfo& v) {
+                             return "/subscriptions/" + api::subscription_id_of(tenant) + "/resourceGroups/" +
+                                    v.resource_group + "/providers/Microsoft.KeyVault/vaults/" + v.name;
+                           },
+                           [&config, port](const std::string& name) {
+                             return api::vault_origin(name, config.dns_suffix, std::to_string(port));
+                           }});
+  const api::EventServices event_services{
+      event_subscriptions, event_queue,
+      [&event_delivery](const vault::VaultInfo& v, const vault::EventSubscription& s) {
+        return event_delivery.handshake(v, s);
+      }};
+
   DevCredentials dev_creds;
   if (config.dev) {
     auto creds = ensure_dev_objects(config, vaults, principals, rbac);
@@ -302,7 +323,8 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                        &sign_in_throttle,
                        &store,
                        &resource_groups,
-                       seal_admin(gate, seal_state, keyring, vaults, store, open_token, config)});
+                       seal_admin(gate, seal_state, keyring, vaults, store, open_token, config),
+                       &event_services});
   batching = std::make_unique<AuditBatching>(*app, **audit_sink, store.waits() ? &store : nullptr);
   const http::Handler application = [&batching](http::Request& req) { return batching->handle(req); };
   gate.publish(&application);
@@ -313,8 +335,10 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   if (first) spdlog::info("coffer server listening on {} (port {}), data in {}", config.listen, port, config.data_dir);
 
   maintenance.start();
+  event_delivery.start();
   const SealGate::Wake wake = gate.wait_stop_or_seal();
   if (wake == SealGate::Wake::kSeal) gate.withdraw();  // no request of the application's is left running
+  event_delivery.stop();
   maintenance.stop();
   if (wake == SealGate::Wake::kStop) serving.shutdown();  // drains before the application goes
   serving.set_audit_log(nullptr);

@@ -5,6 +5,7 @@
 #include "common/base64.hpp"
 #include "crypto/pem_bundle.hpp"
 #include "crypto/pkcs12.hpp"
+#include "vault/events.hpp"
 #include "vault/store_keys.hpp"
 
 namespace coffer::vault::certificate_links {
@@ -78,6 +79,11 @@ Status write_linked(store::WriteTxn& txn, const VaultInfo& vault, const std::str
     COFFER_RETURN_IF_ERROR(kSecrets.put_version(txn, vault, name, *v.secret));
   }
   COFFER_RETURN_IF_ERROR(txn.put(keys::cert_policy(vault.id, name), encode_certificate_policy(policy)));
+  const auto& cp = v.certificate.properties;
+  if (!cp.cer.empty()) {  // issued: a pending version is announced when its certificate arrives
+    COFFER_RETURN_IF_ERROR(append_event(
+        txn, new_version_event("Certificate", vault, h.name, version, cp.attributes, cp.attributes.updated)));
+  }
   return txn.put(keys::cert_operation(vault.id, name), encode_certificate_operation(op));
 }
 

@@ -12,6 +12,7 @@
 #include "common/base64.hpp"
 #include "common/time_format.hpp"
 #include "crypto/random.hpp"
+#include "vault/events.hpp"
 #include "vault/idempotency.hpp"
 #include "vault/key_records.hpp"
 #include "vault/object_backup.hpp"
@@ -31,7 +32,7 @@ Status bad(std::string msg, std::string reason = {}) {
   return Status(Code::kBadParameter, std::move(msg), std::move(reason));
 }
 
-constexpr std::string_view kKind = "key";
+constexpr std::string_view kBackupKindKey = "key";
 
 // A key's versions, purge-queue entry and head, and its rotation policy.
 Status erase_key(store::WriteTxn& txn, const VaultInfo& vault, const ObjectHead& head) {
@@ -169,6 +170,7 @@ Result<KeyProperties> KeyService::add_version(const VaultInfo& vault, const std:
     p.name = h.name;
     COFFER_RETURN_IF_ERROR(kKeys.put_version(txn, vault, name, KeyVersionRecord{p, sealed}));
     COFFER_RETURN_IF_ERROR(record_version(txn, vault, idempotency_key, p.version, now));
+    COFFER_RETURN_IF_ERROR(append_event(txn, new_version_event("Key", vault, h.name, p.version, p.attributes, now)));
     return kKeys.put_head(txn, vault, h);
   }));
   if (replayed) return std::move(*replayed);
@@ -435,11 +437,11 @@ Result<std::string> KeyService::backup(const VaultInfo& vault, const std::string
                             barrier_.open(vault, ObjectPlace::key_version(name, version), rec.sealed_key));
     b.versions[version] = encode_key_version_in_clear({rec.properties, std::move(priv)}).str();
   }
-  return seal_backup(barrier_, kKind, b);
+  return seal_backup(barrier_, kBackupKindKey, b);
 }
 
 Result<KeyProperties> KeyService::restore(const VaultInfo& vault, const std::string& blob) {
-  COFFER_ASSIGN_OR_RETURN(ObjectBackup b, open_backup(barrier_, kKind, blob));
+  COFFER_ASSIGN_OR_RETURN(ObjectBackup b, open_backup(barrier_, kBackupKindKey, blob));
   if (!valid_name(b.name)) return bad("Backup blob names an invalid key.");
   std::vector<KeyVersionRecord> versions;
   for (auto& [version, encoded] : b.versions) {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "crypto/random.hpp"
+#include "vault/events.hpp"
 #include "vault/idempotency.hpp"
 #include "vault/object_backup.hpp"
 #include "vault/object_collection.hpp"
@@ -16,7 +17,7 @@
 namespace coffer::vault {
 namespace {
 
-constexpr std::string_view kKind = "secret";
+constexpr std::string_view kBackupKindSecret = "secret";
 
 Status erase_secret(store::WriteTxn& txn, const VaultInfo& vault, const ObjectHead& head) {
   return kSecrets.erase(txn, vault, head);
@@ -88,6 +89,7 @@ Result<Secret> SecretService::set(const VaultInfo& vault, const std::string& nam
     p.name = h.name;
     COFFER_RETURN_IF_ERROR(kSecrets.put_version(txn, vault, name, SecretVersionRecord{p, sealed}));
     COFFER_RETURN_IF_ERROR(record_version(txn, vault, draft.idempotency_key, p.version, now));
+    COFFER_RETURN_IF_ERROR(append_event(txn, new_version_event("Secret", vault, h.name, p.version, p.attributes, now)));
     return kSecrets.put_head(txn, vault, h);
   }));
   if (replayed) {
@@ -259,11 +261,11 @@ Result<std::string> SecretService::backup(const VaultInfo& vault, const std::str
                             barrier_.open(vault, ObjectPlace::secret_version(name, version), rec.sealed_value));
     b.versions[version] = encode_version_in_clear({rec.properties, std::move(value)}).str();
   }
-  return seal_backup(barrier_, kKind, b);
+  return seal_backup(barrier_, kBackupKindSecret, b);
 }
 
 Result<SecretProperties> SecretService::restore(const VaultInfo& vault, const std::string& blob) {
-  COFFER_ASSIGN_OR_RETURN(ObjectBackup b, open_backup(barrier_, kKind, blob));
+  COFFER_ASSIGN_OR_RETURN(ObjectBackup b, open_backup(barrier_, kBackupKindSecret, blob));
   if (!valid_name(b.name)) return Status(Code::kBadParameter, "Backup blob names an invalid secret.");
   std::vector<SecretVersionRecord> versions;
   for (auto& [version, encoded] : b.versions) {

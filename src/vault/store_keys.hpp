@@ -13,6 +13,10 @@
 //   certissuer/<vault-id>/<name-lc>                  a certificate issuer object (password sealed)
 //   certcontacts/<vault-id>                          the vault's certificate contacts
 //   purgeq/<20-digit purge time>/<secret|key|certificate>/<vault-id>/<name-lc>   soft-deleted, due for purge
+//   outbox/<order>/<event-id>                        an event not yet fanned out to subscriptions (events.hpp)
+//   evsub/<vault-id>/<name-lc>                       an event subscription (event_subscriptions.hpp)
+//   evq/<vault-id>/<subscription-lc>/<order>/<event-id>   an event queued for a subscription (event_queue.hpp)
+//   evdead/<vault-id>/<subscription-lc>/<event-id>   an event its subscription gave up on (dead letter)
 #pragma once
 
 #include <cstdint>
@@ -32,6 +36,25 @@ inline std::string idempotency(std::string_view vault_id, std::string_view key) 
   return "idem/" + std::string(vault_id) + "/" + std::string(key);
 }
 inline std::string idempotency_prefix() { return "idem/"; }
+
+inline std::string outbox_prefix() { return "outbox/"; }
+inline std::string outbox_entry(std::string_view order, std::string_view event_id) {
+  return outbox_prefix() + std::string(order) + "/" + std::string(event_id);
+}
+inline std::string event_subscription_prefix(std::string_view vault_id) {
+  return "evsub/" + std::string(vault_id) + "/";
+}
+inline std::string event_subscription(std::string_view vault_id, std::string_view name) {
+  return event_subscription_prefix(vault_id) + lower_ascii(name);
+}
+
+inline std::string event_queue_prefix() { return "evq/"; }
+inline std::string event_deliveries_prefix(std::string_view vault_id, std::string_view subscription) {
+  return event_queue_prefix() + std::string(vault_id) + "/" + lower_ascii(subscription) + "/";
+}
+inline std::string event_dead_letters_prefix(std::string_view vault_id, std::string_view subscription) {
+  return "evdead/" + std::string(vault_id) + "/" + lower_ascii(subscription) + "/";
+}
 
 inline std::string secret_prefix(std::string_view vault_id) { return "secret/" + std::string(vault_id) + "/"; }
 inline std::string secret_head(std::string_view vault_id, std::string_view name) {

@@ -1,0 +1,34 @@
+// The admin API for a vault's event subscriptions (EVENTS-SPEC.md §3), under
+// /coffer/admin/vaults/{vault}/eventSubscriptions:
+//   GET                          list → {"value":[…]}
+//   PUT    {name}                create or replace (the endpoint's validation
+//                                handshake runs first; 400 when it fails) → 200
+//   GET    {name}                show
+//   DELETE {name}                → 204 (its undelivered events go with it)
+//   GET    {name}/deadLetters    events it gave up on → {"value":[…]}
+// Bodies: api/event_codec.hpp. Authorized as Coffer/eventSubscriptions/read|write|delete on the vault.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/operation.hpp"
+#include "vault/event_queue.hpp"
+#include "vault/event_subscriptions.hpp"
+#include "vault/vault_registry.hpp"
+
+namespace coffer::api {
+
+struct EventServices {
+  vault::EventSubscriptions& subscriptions;
+  vault::EventQueue& queue;
+  vault::EventSubscriptions::Handshake handshake;
+};
+
+// `segments` start after "coffer", "admin"; nullopt unless they are
+// "vaults", vault, "eventSubscriptions"[, name[, "deadLetters"]].
+std::optional<Operation> route_event_subscriptions(const http::Request& req, const std::vector<std::string>& segments,
+                                                   vault::VaultRegistry& vaults, const EventServices& events);
+
+}  // namespace coffer::api

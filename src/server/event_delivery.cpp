@@ -1,0 +1,238 @@
+#include "server/event_delivery.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/json/parse.hpp>
+
+#include "api/event_codec.hpp"
+#include "common/ascii.hpp"
+#include "crypto/random.hpp"
+#include "http/client.hpp"
+
+namespace coffer::server {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Event Grid's retry schedule, in seconds after each failed attempt; then every 12 h.
+constexpr std::array<int64_t, 9> kSchedule = {10, 30, 60, 300, 600, 1800, 3600, 10800, 21600};
+
+int64_t retry_delay(int attempts_so_far) {
+  return attempts_so_far < static_cast<int>(kSchedule.size()) ? kSchedule[static_cast<std::size_t>(attempts_so_far)]
+                                                              : 43200;
+}
+
+// "https://host[:port]/path?q" → origin and target.
+std::pair<std::string, std::string> split_endpoint(const std::string& url) {
+  const auto slash = url.find('/', 8);  // after "https://"
+  if (slash == std::string::npos) return {url, "/"};
+  return {url.substr(0, slash), url.substr(slash)};
+}
+
+std::string outcome_of(int status) {
+  switch (status) {
+    case 400: return "BadRequest";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "NotFound";
+    case 410: return "Gone";
+    case 413: return "RequestEntityTooLarge";
+    case 429: case 503: return "Busy";
+    default: return "GenericError";
+  }
+}
+
+struct Post {
+  int status = 0;              // 0: no answer
+  std::string outcome;         // for the queue
+  std::string body;
+  int64_t retry_after = 0;     // seconds
+};
+
+Post post(const std::string& ca_file, const std::string& url, const std::string& content_type,
+          const std::string& body, std::vector<std::pair<std::string, std::string>> headers) {
+  const auto [origin, target] = split_endpoint(url);
+  http::HttpsClient client(origin, ca_file);
+  headers.emplace_back("Content-Type", content_type);
+  auto r = client.request("POST", target, headers, body);
+  Post p;
+  if (!r.ok()) {
+    const std::string& m = r.status().message();
+    p.outcome = m.find("timed out") != std::string::npos || m.find("timeout") != std::string::npos ? "TimedOut"
+                                                                                                    : "SocketError";
+    p.body = m;
+    return p;
+  }
+  p.status = r->status;
+  p.outcome = outcome_of(r->status);
+  p.body = std::move(r->body);
+  for (const auto& [k, v] : r->headers) {
+    if (iequals_ascii(k, "Retry-After")) p.retry_after = std::clamp<int64_t>(std::atoll(v.c_str()), 0, 86400);
+  }
+  return p;
+}
+
+}  // namespace
+
+EventDelivery::EventDelivery(store::Leadership& leadership, vault::VaultRegistry& vaults, const Clock& clock,
+                             EventDeliveryOptions options)
+    : leadership_(leadership),
+      vaults_(vaults),
+      clock_(clock),
+      options_(std::move(options)),
+      queue_(leadership.fenced(), clock) {}
+
+EventDelivery::~EventDelivery() { stop(); }
+
+void EventDelivery::start() { thread_ = std::thread([this] { run(); }); }
+
+void EventDelivery::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::map<std::string, std::thread> senders;
+  {
+    std::lock_guard lock(mu_);
+    senders.swap(senders_);
+  }
+  for (auto& [id, t] : senders) t.join();
+}
+
+bool EventDelivery::pause(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  return !cv_.wait_for(lock, d, [&] { return stopping_; });
+}
+
+void EventDelivery::run() {
+  do {
+    // Senders that finished are joined here; a queue that fills again gets a new one.
+    std::vector<std::thread> finished;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& id : finished_) {
+        auto it = senders_.find(id);
+        if (it == senders_.end()) continue;
+        finished.push_back(std::move(it->second));
+        senders_.erase(it);
+      }
+      finished_.clear();
+    }
+    for (auto& t : finished) t.join();
+    if (!leadership_.lead()) continue;
+    auto moved = queue_.fan_out();
+    if (!moved.ok()) spdlog::warn("events: fan-out failed: {}", moved.status().message());
+    auto pending = queue_.pending();
+    if (!pending.ok()) {
+      spdlog::warn("events: reading the queues failed: {}", pending.status().message());
+      continue;
+    }
+    std::lock_guard lock(mu_);
+    for (auto& ref : *pending) {
+      const std::string id = ref.vault_id + "/" + ref.name;
+      if (stopping_ || senders_.count(id)) continue;
+      senders_.emplace(id, std::thread([this, ref, id] {
+                         send_queue(ref);
+                         std::lock_guard done(mu_);
+                         finished_.insert(id);
+                       }));
+    }
+  } while (pause(500ms));
+}
+
+void EventDelivery::send_queue(vault::SubscriptionRef ref) {
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    auto head = queue_.head(ref);
+    if (!head.ok()) {
+      spdlog::warn("events: reading queue {} failed: {}", ref.name, head.status().message());
+      if (!pause(1s)) return;
+      continue;
+    }
+    if (!*head) return;  // empty: the dispatcher starts a sender again when events arrive
+    vault::QueuedEvent& q = **head;
+    if (q.next_try > clock_.now()) {
+      if (!pause(200ms)) return;
+      continue;
+    }
+    auto v = vaults_.find(q.event.vault_name);
+    std::optional<vault::EventSubscription> sub;
+    if (v.ok()) {
+      vault::EventSubscriptions subscriptions(leadership_.fenced(), clock_);
+      auto found = subscriptions.get(*v, ref.name);
+      if (found.ok()) sub = std::move(*found);
+    }
+    if (!sub || v->id != ref.vault_id) {  // the subscription or its vault went: its queue goes with it
+      Status st = queue_.delivered(q);
+      if (!st.ok() && !pause(1s)) return;
+      continue;
+    }
+    if (clock_.now() - q.queued_at > int64_t{sub->event_ttl_minutes} * 60) {
+      Status st = queue_.dead_letter(q, "TimeToLiveExceeded", q.last_outcome);
+      if (!st.ok() && !pause(1s)) return;
+      continue;
+    }
+    const api::EventBody body =
+        api::event_body(q.event, sub->delivery_schema, options_.topic(*v), options_.vault_url(v->name));
+    const bool cloud = sub->delivery_schema == "CloudEventSchemaV1_0";
+    const Post p = post(options_.ca_file, sub->endpoint_url, body.content_type, body.json,
+                        {{"aeg-event-type", "Notification"},
+                         {"aeg-subscription-name", upper_ascii(sub->name)},
+                         {"aeg-delivery-count", std::to_string(q.attempts)},
+                         {"aeg-data-version", "1"},
+                         {"aeg-metadata-version", cloud ? "1.0" : "1"}});
+    Status st;
+    if (p.status >= 200 && p.status <= 204) {
+      st = queue_.delivered(q);
+    } else if (p.status == 400 || p.status == 401 || p.status == 413 || p.status == 410) {
+      st = queue_.dead_letter(q, p.outcome, p.outcome);
+    } else if (q.attempts + 1 >= sub->max_delivery_attempts) {
+      st = queue_.dead_letter(q, "MaxDeliveryAttemptsExceeded", p.outcome);
+    } else {
+      const int64_t delay = std::max(retry_delay(q.attempts), p.retry_after);
+      st = queue_.retry_later(q, clock_.now() + delay, p.outcome);
+      spdlog::info("events: {} to subscription {} failed ({}); attempt {} in {} s", q.event.id, sub->name,
+                   p.status ? std::to_string(p.status) : p.outcome, q.attempts + 2, delay);
+    }
+    if (!st.ok()) {
+      spdlog::warn("events: recording a delivery to {} failed: {}", sub->name, st.message());
+      if (!pause(1s)) return;
+    }
+  }
+}
+
+Status EventDelivery::handshake(const vault::VaultInfo& vault, const vault::EventSubscription& subscription) {
+  const std::string code = crypto::new_guid();
+  const std::string body = api::validation_body(crypto::new_guid(), code, options_.topic(vault));
+  const Post p = post(options_.ca_file, subscription.endpoint_url, "application/json", body,
+                      {{"aeg-event-type", "SubscriptionValidation"},
+                       {"aeg-subscription-name", upper_ascii(subscription.name)},
+                       {"aeg-delivery-count", "0"},
+                       {"aeg-data-version", "2"},
+                       {"aeg-metadata-version", "1"}});
+  if (p.status != 200) {
+    return bad_parameter("The endpoint did not complete the validation handshake: " +
+                         (p.status ? "it answered " + std::to_string(p.status) + " (200 is expected)"
+                                   : p.outcome + " (" + p.body.substr(0, 200) + ")") +
+                         ".");
+  }
+  boost::system::error_code ec;
+  const auto answer = boost::json::parse(p.body, ec);
+  const auto* o = ec ? nullptr : answer.if_object();
+  const auto* response = o ? o->if_contains("validationResponse") : nullptr;
+  if (!response || !response->is_string() || response->get_string() != code) {
+    return bad_parameter(
+        "The endpoint did not complete the validation handshake: its answer lacks {\"validationResponse\": "
+        "<the validationCode sent>}.");
+  }
+  return Status::Ok();
+}
+
+}  // namespace coffer::server

@@ -1,0 +1,73 @@
+// EventDelivery: the server's webhook sender (EVENTS-SPEC.md §2–§3). While
+// this server leads (store::Leadership), a thread fans the outbox out to the
+// subscriptions' queues every second and keeps one sender thread per
+// subscription with queued events, so a webhook that answers slowly or never
+// holds up only its own queue. A sender posts its queue's head (Event Grid
+// or CloudEvents schema, aeg-* headers, 30 s timeout, TLS verified against
+// eventsCaFile or the system store), then: 200–204 → delivered; 400, 401,
+// 413 → dead letter at once; 410 → dead letter ("Gone"); anything else →
+// retried on Event Grid's schedule (10 s, 30 s, 1 min, 5 min, 10 min, 30
+// min, 1 h, 3 h, 6 h, then every 12 h; a longer Retry-After wins) until the
+// subscription's maxDeliveryAttempts or eventTimeToLiveInMinutes ends it as
+// a dead letter. Times follow the server's clock (--test-clock moves them).
+// handshake() is Event Grid's validation: the endpoint must answer 200 with
+// {"validationResponse": <the code sent>} within 30 s.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "common/clock.hpp"
+#include "store/store.hpp"
+#include "vault/event_queue.hpp"
+#include "vault/event_subscriptions.hpp"
+#include "vault/vault_registry.hpp"
+
+namespace coffer::server {
+
+struct EventDeliveryOptions {
+  std::string ca_file;  // trust for receivers; empty: the system store
+  // The vault's ARM id (events' topic) and its https://<vault>.<suffix>[:port] URL.
+  std::function<std::string(const vault::VaultInfo&)> topic;
+  std::function<std::string(const std::string& vault_name)> vault_url;
+};
+
+class EventDelivery {
+ public:
+  EventDelivery(store::Leadership& leadership, vault::VaultRegistry& vaults, const Clock& clock,
+                EventDeliveryOptions options);
+  ~EventDelivery();  // stop()
+  EventDelivery(const EventDelivery&) = delete;
+  EventDelivery& operator=(const EventDelivery&) = delete;
+
+  void start();
+  void stop();
+  // For EventSubscriptions::put.
+  Status handshake(const vault::VaultInfo& vault, const vault::EventSubscription& subscription);
+
+ private:
+  void run();
+  void send_queue(vault::SubscriptionRef ref);
+  // Waits up to `d` (less when stopping); false once stopping.
+  bool pause(std::chrono::milliseconds d);
+
+  store::Leadership& leadership_;
+  vault::VaultRegistry& vaults_;
+  const Clock& clock_;
+  EventDeliveryOptions options_;
+  vault::EventQueue queue_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::map<std::string, std::thread> senders_;  // by "<vault-id>/<subscription>"
+  std::set<std::string> finished_;              // senders that returned, to be joined
+  std::thread thread_;
+};
+
+}  // namespace coffer::server

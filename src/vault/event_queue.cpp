@@ -1,0 +1,172 @@
+#include "vault/event_queue.hpp"
+
+#include <set>
+
+#include "common/record_codec.hpp"
+#include "vault/event_subscriptions.hpp"
+#include "vault/store_keys.hpp"
+
+namespace coffer::vault {
+namespace {
+
+enum QueueField : uint8_t { kEvent = 1, kAttempts, kNextTry, kQueuedAt, kLastOutcome, kReason, kLastAttempt };
+
+std::string encode_queued(const QueuedEvent& q) {
+  RecordWriter w;
+  w.bytes(kEvent, encode_event(q.event)).i64(kAttempts, q.attempts).i64(kNextTry, q.next_try);
+  w.i64(kQueuedAt, q.queued_at).bytes(kLastOutcome, q.last_outcome);
+  return w.take();
+}
+
+Result<QueuedEvent> decode_queued(const store::Entry& e) {
+  auto r = RecordReader::parse(e.value);
+  if (!r) return Status(Code::kInternal, "corrupt queued event");
+  QueuedEvent q;
+  q.key = e.key;
+  COFFER_ASSIGN_OR_RETURN(q.event, decode_event(r->bytes(kEvent)));
+  q.attempts = static_cast<int>(r->i64(kAttempts));
+  q.next_try = r->i64(kNextTry);
+  q.queued_at = r->i64(kQueuedAt);
+  q.last_outcome = r->bytes(kLastOutcome);
+  return q;
+}
+
+// "evq/<vault-id>/<subscription>/<order>/<id>" → its subscription.
+std::optional<SubscriptionRef> subscription_of(std::string_view key) {
+  key.remove_prefix(keys::event_queue_prefix().size());
+  const auto a = key.find('/');
+  if (a == std::string_view::npos) return std::nullopt;
+  const auto b = key.find('/', a + 1);
+  if (b == std::string_view::npos) return std::nullopt;
+  return SubscriptionRef{std::string(key.substr(0, a)), std::string(key.substr(a + 1, b - a - 1))};
+}
+
+// The order part of an outbox key ("outbox/<order>/<id>").
+std::string_view order_of(std::string_view outbox_key) {
+  outbox_key.remove_prefix(keys::outbox_prefix().size());
+  return outbox_key.substr(0, outbox_key.find('/'));
+}
+
+}  // namespace
+
+EventQueue::EventQueue(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+Result<std::size_t> EventQueue::fan_out(std::size_t limit) {
+  std::vector<std::string> outbox;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(keys::outbox_prefix(), "", limit));
+    outbox.clear();
+    for (auto& e : entries) outbox.push_back(std::move(e.key));
+    return Status::Ok();
+  }));
+  std::size_t moved = 0;
+  for (const auto& key : outbox) {
+    COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+      COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(key));
+      if (!entry) return Status::Ok();  // another server fanned it out
+      COFFER_ASSIGN_OR_RETURN(Event event, decode_event(entry->value));
+      COFFER_ASSIGN_OR_RETURN(auto subscriptions, EventSubscriptions::in_vault(txn, event.vault_id));
+      for (const auto& s : subscriptions) {
+        if (!EventSubscriptions::matches(s, event)) continue;
+        QueuedEvent q;
+        q.event = event;
+        q.queued_at = clock_.now();
+        const std::string queue_key = keys::event_deliveries_prefix(event.vault_id, s.name) +
+                                      std::string(order_of(key)) + "/" + event.id;
+        COFFER_RETURN_IF_ERROR(txn.put(queue_key, encode_queued(q)));
+      }
+      return txn.erase(key);
+    }));
+    ++moved;
+  }
+  return moved;
+}
+
+Result<std::vector<SubscriptionRef>> EventQueue::pending() {
+  std::vector<SubscriptionRef> out;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    out.clear();
+    std::string after;
+    while (true) {
+      COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(keys::event_queue_prefix(), after, 1));
+      if (entries.empty()) return Status::Ok();
+      auto ref = subscription_of(entries[0].key);
+      if (!ref) return Status(Code::kInternal, "corrupt event queue key");
+      // Skip the rest of this subscription's queue: '0' sorts right after '/'.
+      after = keys::event_deliveries_prefix(ref->vault_id, ref->name);
+      after.back() = '0';
+      out.push_back(std::move(*ref));
+    }
+  }));
+  return out;
+}
+
+Result<std::optional<QueuedEvent>> EventQueue::head(const SubscriptionRef& s) {
+  std::optional<QueuedEvent> out;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(keys::event_deliveries_prefix(s.vault_id, s.name), "", 1));
+    if (entries.empty()) {
+      out.reset();
+      return Status::Ok();
+    }
+    COFFER_ASSIGN_OR_RETURN(out, decode_queued(entries[0]));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status EventQueue::delivered(const QueuedEvent& q) {
+  return store_.write([&](store::WriteTxn& txn) -> Status { return txn.erase(q.key); });
+}
+
+Status EventQueue::retry_later(const QueuedEvent& q, int64_t next_try, const std::string& outcome) {
+  QueuedEvent next = q;
+  next.attempts = q.attempts + 1;
+  next.next_try = next_try;
+  next.last_outcome = outcome;
+  return store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(q.key));
+    if (!entry) return Status::Ok();  // its subscription went meanwhile
+    return txn.put(q.key, encode_queued(next));
+  });
+}
+
+Status EventQueue::dead_letter(const QueuedEvent& q, const std::string& reason, const std::string& outcome) {
+  auto ref = subscription_of(q.key);
+  if (!ref) return Status(Code::kInternal, "corrupt event queue key");
+  RecordWriter w;
+  w.bytes(kEvent, encode_event(q.event)).i64(kAttempts, q.attempts + 1).i64(kQueuedAt, q.queued_at);
+  w.bytes(kLastOutcome, outcome).bytes(kReason, reason).i64(kLastAttempt, clock_.now());
+  const std::string record = w.take();
+  return store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(q.key));
+    if (!entry) return Status::Ok();
+    COFFER_RETURN_IF_ERROR(txn.erase(q.key));
+    return txn.put(keys::event_dead_letters_prefix(ref->vault_id, ref->name) + q.event.id, record);
+  });
+}
+
+Result<std::vector<DeadLetter>> EventQueue::dead_letters(const std::string& vault_id,
+                                                         const std::string& subscription) {
+  std::vector<DeadLetter> out;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    out.clear();
+    return store::for_each_entry(
+        txn, keys::event_dead_letters_prefix(vault_id, subscription), [&](const store::Entry& e) -> Status {
+          auto r = RecordReader::parse(e.value);
+          if (!r) return Status(Code::kInternal, "corrupt dead letter");
+          DeadLetter d;
+          COFFER_ASSIGN_OR_RETURN(d.event, decode_event(r->bytes(kEvent)));
+          d.reason = r->bytes(kReason);
+          d.attempts = static_cast<int>(r->i64(kAttempts));
+          d.last_outcome = r->bytes(kLastOutcome);
+          d.queued_at = r->i64(kQueuedAt);
+          d.last_attempt = r->i64(kLastAttempt);
+          out.push_back(std::move(d));
+          return Status::Ok();
+        });
+  }));
+  return out;
+}
+
+}  // namespace coffer::vault

@@ -1,0 +1,180 @@
+#include "vault/event_subscriptions.hpp"
+
+#include <algorithm>
+
+#include "common/ascii.hpp"
+#include "common/record_codec.hpp"
+#include "vault/record_scan.hpp"
+#include "vault/store_keys.hpp"
+
+namespace coffer::vault {
+namespace {
+
+enum SubscriptionField : uint8_t {
+  kName = 1,
+  kEndpoint,
+  kTypes,
+  kBeginsWith,
+  kEndsWith,
+  kCaseSensitive,
+  kSchema,
+  kMaxAttempts,
+  kTtlMinutes,
+  kState,
+  kCreated,
+  kUpdated,
+};
+
+bool valid_name(const std::string& name) {
+  return name.size() >= 3 && name.size() <= 64 &&
+         std::all_of(name.begin(), name.end(), [](char c) { return ascii_alnum(c) || c == '-'; });
+}
+
+Status check(const EventSubscription& s) {
+  if (!valid_name(s.name)) {
+    return bad_parameter("An event subscription's name has 3 to 64 characters: letters, digits and '-'.");
+  }
+  if (!s.endpoint_url.starts_with("https://") || s.endpoint_url.size() > 2048 || s.endpoint_url.size() < 9) {
+    return bad_parameter("The endpoint must be an https:// URL of at most 2048 characters.");
+  }
+  if (s.included_event_types.size() > 25) return bad_parameter("At most 25 event types can be included.");
+  for (const auto& t : s.included_event_types) {
+    const auto& all = event_types::all();
+    if (std::find(all.begin(), all.end(), t) == all.end()) {
+      return bad_parameter("Unknown event type '" + t.substr(0, 100) + "'; use the Microsoft.KeyVault.* types.");
+    }
+  }
+  if (s.subject_begins_with.size() > 1024 || s.subject_ends_with.size() > 1024) {
+    return bad_parameter("A subject filter has at most 1024 characters.");
+  }
+  if (s.delivery_schema != "EventGridSchema" && s.delivery_schema != "CloudEventSchemaV1_0") {
+    return bad_parameter("eventDeliverySchema must be EventGridSchema or CloudEventSchemaV1_0.");
+  }
+  if (s.max_delivery_attempts < 1 || s.max_delivery_attempts > 30) {
+    return bad_parameter("maxDeliveryAttempts must be 1 to 30.");
+  }
+  if (s.event_ttl_minutes < 1 || s.event_ttl_minutes > 1440) {
+    return bad_parameter("eventTimeToLiveInMinutes must be 1 to 1440.");
+  }
+  return Status::Ok();
+}
+
+Status not_found(const std::string& name) {
+  return Status(Code::kNotFound, "Event subscription " + name.substr(0, 64) + " not found.", "NotFound");
+}
+
+bool affix(std::string_view subject, std::string_view part, bool prefix, bool case_sensitive) {
+  if (part.size() > subject.size()) return false;
+  const std::string_view piece = prefix ? subject.substr(0, part.size()) : subject.substr(subject.size() - part.size());
+  return case_sensitive ? piece == part : iequals_ascii(piece, part);
+}
+
+}  // namespace
+
+std::string encode_event_subscription(const EventSubscription& s) {
+  RecordWriter w;
+  w.bytes(kName, s.name).bytes(kEndpoint, s.endpoint_url).list(kTypes, s.included_event_types);
+  w.bytes(kBeginsWith, s.subject_begins_with).bytes(kEndsWith, s.subject_ends_with);
+  w.boolean(kCaseSensitive, s.subject_case_sensitive).bytes(kSchema, s.delivery_schema);
+  w.i64(kMaxAttempts, s.max_delivery_attempts).i64(kTtlMinutes, s.event_ttl_minutes);
+  w.bytes(kState, s.provisioning_state).i64(kCreated, s.created).i64(kUpdated, s.updated);
+  return w.take();
+}
+
+Result<EventSubscription> decode_event_subscription(std::string_view data) {
+  auto r = RecordReader::parse(data);
+  if (!r) return Status(Code::kInternal, "corrupt event subscription record");
+  EventSubscription s;
+  s.name = r->bytes(kName);
+  s.endpoint_url = r->bytes(kEndpoint);
+  s.included_event_types = r->list(kTypes);
+  s.subject_begins_with = r->bytes(kBeginsWith);
+  s.subject_ends_with = r->bytes(kEndsWith);
+  s.subject_case_sensitive = r->boolean(kCaseSensitive);
+  s.delivery_schema = r->bytes(kSchema);
+  s.max_delivery_attempts = static_cast<int>(r->i64(kMaxAttempts, 30));
+  s.event_ttl_minutes = static_cast<int>(r->i64(kTtlMinutes, 1440));
+  s.provisioning_state = r->bytes(kState);
+  s.created = r->i64(kCreated);
+  s.updated = r->i64(kUpdated);
+  return s;
+}
+
+EventSubscriptions::EventSubscriptions(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+Result<EventSubscription> EventSubscriptions::put(const VaultInfo& vault, EventSubscription s,
+                                                  const Handshake& handshake) {
+  COFFER_RETURN_IF_ERROR(check(s));
+  COFFER_RETURN_IF_ERROR(handshake(vault, s));
+  const int64_t now = clock_.now();
+  s.provisioning_state = "Succeeded";
+  s.updated = now;
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto existing, txn.get(keys::event_subscription(vault.id, s.name)));
+    s.created = now;
+    if (existing) {
+      COFFER_ASSIGN_OR_RETURN(EventSubscription old, decode_event_subscription(existing->value));
+      s.created = old.created;
+      s.name = old.name;  // the stored spelling stays
+    }
+    return txn.put(keys::event_subscription(vault.id, s.name), encode_event_subscription(s));
+  }));
+  return s;
+}
+
+Result<EventSubscription> EventSubscriptions::get(const VaultInfo& vault, const std::string& name) {
+  if (!valid_name(name)) return not_found(name);
+  std::optional<EventSubscription> out;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto rec, txn.get(keys::event_subscription(vault.id, name)));
+    if (!rec) return not_found(name);
+    COFFER_ASSIGN_OR_RETURN(out, decode_event_subscription(rec->value));
+    return Status::Ok();
+  }));
+  return std::move(*out);
+}
+
+Result<std::vector<EventSubscription>> EventSubscriptions::list(const VaultInfo& vault) {
+  std::vector<EventSubscription> out;
+  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(out, in_vault(txn, vault.id));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status EventSubscriptions::remove(const VaultInfo& vault, const std::string& name) {
+  if (!valid_name(name)) return not_found(name);
+  return store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto rec, txn.get(keys::event_subscription(vault.id, name)));
+    if (!rec) return not_found(name);
+    std::vector<std::string> queued;
+    COFFER_RETURN_IF_ERROR(
+        for_each_entry(txn, keys::event_deliveries_prefix(vault.id, name), [&](const store::Entry& e) -> Status {
+          queued.push_back(e.key);
+          return Status::Ok();
+        }));
+    for (const auto& k : queued) COFFER_RETURN_IF_ERROR(txn.erase(k));
+    return txn.erase(keys::event_subscription(vault.id, name));
+  });
+}
+
+Result<std::vector<EventSubscription>> EventSubscriptions::in_vault(store::ReadTxn& txn, const std::string& vault_id) {
+  std::vector<EventSubscription> out;
+  COFFER_RETURN_IF_ERROR(
+      for_each_entry(txn, keys::event_subscription_prefix(vault_id), [&](const store::Entry& e) -> Status {
+        COFFER_ASSIGN_OR_RETURN(EventSubscription s, decode_event_subscription(e.value));
+        out.push_back(std::move(s));
+        return Status::Ok();
+      }));
+  return out;
+}
+
+bool EventSubscriptions::matches(const EventSubscription& s, const Event& e) {
+  const auto& types = s.included_event_types;
+  if (!types.empty() && std::find(types.begin(), types.end(), e.type) == types.end()) return false;
+  return affix(e.object_name, s.subject_begins_with, true, s.subject_case_sensitive) &&
+         affix(e.object_name, s.subject_ends_with, false, s.subject_case_sensitive);
+}
+
+}  // namespace coffer::vault

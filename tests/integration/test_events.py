@@ -1,0 +1,178 @@
+"""Events to webhooks (issue 16, EVENTS-SPEC.md §1–§3), first part: event
+subscriptions on the admin API with Event Grid's validation handshake; the
+NewVersionCreated events of secrets, keys and certificates written with
+their change and delivered to a loopback HTTPS receiver in the Event Grid
+schema and in CloudEvents 1.0, parsed by Debian's azure-eventgrid; filters;
+order per object; retries on Event Grid's schedule (moved by --test-clock)
+with the same event id; dead letters; and an event that survives a kill -9
+of the server while its receiver is away."""
+import os
+import time
+import unittest
+
+import requests
+from azure.core.messaging import CloudEvent
+from azure.eventgrid import EventGridEvent
+from azure.keyvault.keys import KeyClient
+from azure.keyvault.secrets import SecretClient
+
+from coffer_server import CofferServer, admin, credential
+from webhook_receiver import WebhookReceiver
+
+TYPES = "Microsoft.KeyVault."
+
+
+class EventsTest(unittest.TestCase):
+    def setUp(self):
+        self.hook = WebhookReceiver()
+        self.server = CofferServer(extra_args=["--test-clock"], env={"COFFER_EVENTS_CA_FILE": self.hook.cert}).start()
+        self.secrets = SecretClient(self.server.vault_url(), credential(self.server),
+                                    connection_verify=self.server.ca_file)
+
+    def tearDown(self):
+        self.server.cleanup()
+        self.hook.close()
+
+    def subscribe(self, name, **properties):
+        body = {"properties": dict({"destination": {"endpointType": "WebHook",
+                                                    "properties": {"endpointUrl": self.hook.url()}}}, **properties)}
+        return admin(self.server, "PUT", f"/vaults/dev/eventSubscriptions/{name}", body)
+
+    def test_the_handshake_is_required_and_the_subscription_is_shown(self):
+        r = self.subscribe("all-events")
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(r.json()["properties"]["provisioningState"], "Succeeded")
+        handshake = self.hook.requests[0]
+        self.assertEqual(handshake["headers"]["aeg-event-type"], "SubscriptionValidation")
+        self.assertEqual(handshake["headers"]["aeg-subscription-name"], "ALL-EVENTS")
+        self.assertEqual(handshake["body"][0]["eventType"], "Microsoft.EventGrid.SubscriptionValidationEvent")
+        listed = admin(self.server, "GET", "/vaults/dev/eventSubscriptions").json()["value"]
+        self.assertEqual([s["name"] for s in listed], ["all-events"])
+        # An endpoint that does not echo the code is refused, and nothing is stored.
+        self.hook.echo_validation = False
+        r = self.subscribe("deaf")
+        self.assertEqual(r.status_code, 400, r.text)
+        self.assertIn("validation handshake", r.json()["error"]["message"])
+        self.assertEqual(admin(self.server, "GET", "/vaults/dev/eventSubscriptions/deaf").status_code, 404)
+        # Bad shapes are 400 BadParameter, never 500.
+        self.hook.echo_validation = True
+        for bad in ({"properties": {}},
+                    {"properties": {"destination": {"properties": {"endpointUrl": "http://plain.example/"}}}},
+                    {"properties": {"destination": {"properties": {"endpointUrl": self.hook.url()}},
+                                    "filter": {"includedEventTypes": ["Microsoft.KeyVault.Nope"]}}},
+                    {"properties": {"destination": {"properties": {"endpointUrl": self.hook.url()}},
+                                    "retryPolicy": {"maxDeliveryAttempts": 0}}}):
+            r = admin(self.server, "PUT", "/vaults/dev/eventSubscriptions/bad-shape", bad)
+            self.assertEqual(r.status_code, 400, r.text)
+            self.assertEqual(r.json()["error"]["code"], "BadParameter", r.text)
+        self.assertEqual(admin(self.server, "DELETE", "/vaults/dev/eventSubscriptions/all-events").status_code, 204)
+        self.assertEqual(admin(self.server, "DELETE", "/vaults/dev/eventSubscriptions/all-events").status_code, 404)
+
+    def test_new_versions_arrive_in_the_event_grid_schema_in_order(self):
+        self.assertEqual(self.subscribe("grid").status_code, 200)
+        versions = [self.secrets.set_secret("db-password", f"v{i}").properties.version for i in range(3)]
+        exp = self.secrets.update_secret_properties("db-password", versions[-1]).expires_on
+        self.assertIsNone(exp)
+        posts = self.hook.wait_events(3)
+        self.assertEqual([p["body"][0]["data"]["Version"] for p in posts], versions, "in the order of the changes")
+        first = posts[0]
+        self.assertEqual(first["headers"]["content-type"], "application/json")
+        self.assertEqual(first["headers"]["aeg-delivery-count"], "0")
+        self.assertEqual(len(first["body"]), 1)
+        event = EventGridEvent.from_dict(first["body"][0])
+        self.assertEqual(event.event_type, TYPES + "SecretNewVersionCreated")
+        self.assertEqual(event.subject, "db-password")
+        self.assertTrue(event.topic.endswith("/providers/Microsoft.KeyVault/vaults/dev"), event.topic)
+        self.assertEqual(event.data["Id"], f"{self.server.vault_url()}/secrets/db-password/{versions[0]}")
+        self.assertEqual(event.data["VaultName"], "dev")
+        self.assertEqual(event.data["ObjectType"], "Secret")
+        self.assertNotIn("EXP", event.data)
+        self.assertRegex(first["body"][0]["eventTime"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$")
+        self.assertNotIn("v0", str(posts), "no secret value travels in an event")
+        # Keys and certificates too, with EXP when set.
+        keys = KeyClient(self.server.vault_url(), credential(self.server), connection_verify=self.server.ca_file)
+        key = keys.create_ec_key("signing", curve="P-256", expires_on=None)
+        posts = self.hook.wait_events(4)
+        self.assertEqual(posts[3]["body"][0]["eventType"], TYPES + "KeyNewVersionCreated")
+        self.assertEqual(posts[3]["body"][0]["data"]["Id"], key.id)
+
+    def test_cloud_events_and_filters(self):
+        self.assertEqual(self.subscribe("cloud", eventDeliverySchema="CloudEventSchemaV1_0",
+                                        filter={"includedEventTypes": [TYPES + "SecretNewVersionCreated"],
+                                                "subjectBeginsWith": "db-"}).status_code, 200)
+        self.secrets.set_secret("web-token", "ignored by the prefix")
+        expires = int(time.time()) + 86400 * 60
+        s = self.secrets.set_secret("db-user", "x", expires_on=__import__("datetime").datetime.fromtimestamp(
+            expires, __import__("datetime").timezone.utc))
+        KeyClient(self.server.vault_url(), credential(self.server),
+                  connection_verify=self.server.ca_file).create_ec_key("db-key", curve="P-256")
+        posts = self.hook.wait_events(1)
+        time.sleep(2)  # nothing else may come
+        posts = self.hook.events()
+        self.assertEqual(len(posts), 1, posts)
+        post = posts[0]
+        self.assertEqual(post["headers"]["content-type"], "application/cloudevents+json; charset=utf-8")
+        event = CloudEvent.from_dict(post["body"])
+        self.assertEqual(event.type, TYPES + "SecretNewVersionCreated")
+        self.assertEqual(event.subject, "db-user")
+        self.assertEqual(event.specversion, "1.0")
+        self.assertEqual(event.data["Version"], s.properties.version)
+        self.assertEqual(event.data["EXP"], expires)
+
+    def test_failed_deliveries_retry_with_the_same_id_then_dead_letter(self):
+        self.assertEqual(self.subscribe("flaky", retryPolicy={"maxDeliveryAttempts": 3,
+                                                              "eventTimeToLiveInMinutes": 1440}).status_code, 200)
+        self.hook.answers = [500, 503]
+        self.secrets.set_secret("retried", "x")
+        self.hook.wait_events(1)
+        for seconds, count in ((10, 2), (30, 3)):
+            time.sleep(0.5)
+            self.assertEqual(len(self.hook.events()), count - 1, "not before the schedule says")
+            admin(self.server, "POST", "/clock/advance", {"seconds": seconds})
+            self.hook.wait_events(count)
+        posts = self.hook.events()
+        self.assertEqual(len({p["body"][0]["id"] for p in posts}), 1, "one event id across the attempts")
+        self.assertEqual([p["headers"]["aeg-delivery-count"] for p in posts], ["0", "1", "2"])
+        # A receiver that refuses an event (400) sends it to the dead letters at once.
+        self.hook.answers = [400]
+        self.secrets.set_secret("refused", "x")
+        self.hook.wait_events(4)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            dead = admin(self.server, "GET", "/vaults/dev/eventSubscriptions/flaky/deadLetters").json()["value"]
+            if dead:
+                break
+            time.sleep(0.2)
+        self.assertEqual(len(dead), 1, dead)
+        self.assertEqual(dead[0]["deadLetterReason"], "BadRequest")
+        self.assertEqual(dead[0]["subject"], "refused")
+        # Three failures in a row end at maxDeliveryAttempts.
+        self.hook.answers = [500, 500, 500]
+        self.secrets.set_secret("given-up", "x")
+        self.hook.wait_events(5)
+        for seconds, count in ((10, 6), (30, 7)):
+            admin(self.server, "POST", "/clock/advance", {"seconds": seconds})
+            self.hook.wait_events(count)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            dead = admin(self.server, "GET", "/vaults/dev/eventSubscriptions/flaky/deadLetters").json()["value"]
+            if len(dead) == 2:
+                break
+            time.sleep(0.2)
+        self.assertEqual(sorted(d["deadLetterReason"] for d in dead), ["BadRequest", "MaxDeliveryAttemptsExceeded"])
+
+    def test_an_event_survives_a_kill_while_its_receiver_is_away(self):
+        self.assertEqual(self.subscribe("durable").status_code, 200)
+        self.hook.answers = [503]
+        version = self.secrets.set_secret("survivor", "x").properties.version
+        self.hook.wait_events(1)
+        self.server.kill()
+        self.server.start()
+        admin(self.server, "POST", "/clock/advance", {"seconds": 60})
+        posts = self.hook.wait_events(2)
+        self.assertEqual(posts[1]["body"][0]["data"]["Version"], version)
+        self.assertEqual(posts[1]["body"][0]["id"], posts[0]["body"][0]["id"])
+
+
+if __name__ == "__main__":
+    unittest.main()

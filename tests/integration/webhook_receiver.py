@@ -1,0 +1,107 @@
+"""A loopback HTTPS webhook receiver for the event tests (EVENTS-SPEC.md §3
+test plan): a self-signed certificate for localhost (its PEM is what the
+server trusts through eventsCaFile), every request recorded (method, path,
+headers, parsed JSON body), and scripted answers — it echoes Event Grid's
+validation code unless told not to, and answers events with the statuses
+queued in `answers` (200 once the queue is empty)."""
+import datetime
+import json
+import os
+import ssl
+import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+
+def self_signed(directory):
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = os.path.join(directory, "hook.crt"), os.path.join(directory, "hook.key")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+class WebhookReceiver:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="coffer-hook-")
+        self.cert, key = self_signed(self.dir)
+        self.requests = []
+        self.answers = []          # statuses for the next event posts (then 200)
+        self.echo_validation = True
+        self.lock = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", "0"))
+                raw = self.rfile.read(length)
+                body = json.loads(raw) if raw else None
+                with receiver.lock:
+                    receiver.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in
+                                                                             self.headers.items()}, "body": body})
+                    receiver.lock.notify_all()
+                    validation = self.headers.get("aeg-event-type") == "SubscriptionValidation"
+                    status = 200 if validation or not receiver.answers else receiver.answers.pop(0)
+                    echo = receiver.echo_validation
+                if validation and echo:
+                    answer = json.dumps({"validationResponse": body[0]["data"]["validationCode"]}).encode()
+                else:
+                    answer = b""
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(self.cert, key)
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path="/hook"):
+        return f"https://localhost:{self.port}{path}"
+
+    def events(self):
+        """The event posts received so far (not the handshakes)."""
+        with self.lock:
+            return [r for r in self.requests if r["headers"].get("aeg-event-type") == "Notification"]
+
+    def wait_events(self, count, timeout=20):
+        import time
+        deadline = time.time() + timeout
+        with self.lock:
+            while True:
+                got = [r for r in self.requests if r["headers"].get("aeg-event-type") == "Notification"]
+                if len(got) >= count:
+                    return got
+                left = deadline - time.time()
+                if left <= 0:
+                    raise AssertionError(f"{len(got)} event posts arrived, {count} expected: {got}")
+                self.lock.wait(left)
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        import shutil
+        shutil.rmtree(self.dir, ignore_errors=True)
