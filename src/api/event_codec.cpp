@@ -43,8 +43,12 @@ json::object event_data(const vault::Event& e, std::string_view vault_url) {
 EventBody event_body(const vault::Event& e, std::string_view schema, std::string_view topic,
                      std::string_view vault_url) {
   if (schema == "CloudEventSchemaV1_0") {
-    json::object o{{"specversion", "1.0"},       {"id", e.id},           {"source", topic},
-                   {"subject", e.object_name},    {"type", e.type},       {"time", event_time(e.time)},
+    json::object o{{"specversion", "1.0"},
+                   {"id", e.id},
+                   {"source", topic},
+                   {"subject", e.object_name},
+                   {"type", e.type},
+                   {"time", event_time(e.time)},
                    {"data", event_data(e, vault_url)}};
     return {"application/cloudevents+json; charset=utf-8", json::serialize(o)};
   }
@@ -120,19 +124,18 @@ json::object event_subscription_json(const vault::EventSubscription& s, std::str
       {"name", s.name},
       {"type", "Microsoft.EventGrid/eventSubscriptions"},
       {"properties",
-       json::object{
-           {"destination", json::object{{"endpointType", "WebHook"},
-                                        {"properties", json::object{{"endpointBaseUrl", s.endpoint_url}}}}},
-           {"filter", json::object{{"includedEventTypes", types},
-                                   {"subjectBeginsWith", s.subject_begins_with},
-                                   {"subjectEndsWith", s.subject_ends_with},
-                                   {"isSubjectCaseSensitive", s.subject_case_sensitive}}},
-           {"eventDeliverySchema", s.delivery_schema},
-           {"retryPolicy", json::object{{"maxDeliveryAttempts", s.max_delivery_attempts},
-                                        {"eventTimeToLiveInMinutes", s.event_ttl_minutes}}},
-           {"provisioningState", s.provisioning_state},
-           {"createdOn", to_iso8601(s.created, UtcSuffix::kZ)},
-           {"updatedOn", to_iso8601(s.updated, UtcSuffix::kZ)}}}};
+       json::object{{"destination", json::object{{"endpointType", "WebHook"},
+                                                 {"properties", json::object{{"endpointBaseUrl", s.endpoint_url}}}}},
+                    {"filter", json::object{{"includedEventTypes", types},
+                                            {"subjectBeginsWith", s.subject_begins_with},
+                                            {"subjectEndsWith", s.subject_ends_with},
+                                            {"isSubjectCaseSensitive", s.subject_case_sensitive}}},
+                    {"eventDeliverySchema", s.delivery_schema},
+                    {"retryPolicy", json::object{{"maxDeliveryAttempts", s.max_delivery_attempts},
+                                                 {"eventTimeToLiveInMinutes", s.event_ttl_minutes}}},
+                    {"provisioningState", s.provisioning_state},
+                    {"createdOn", to_iso8601(s.created, UtcSuffix::kZ)},
+                    {"updatedOn", to_iso8601(s.updated, UtcSuffix::kZ)}}}};
 }
 
 json::object dead_letter_json(const vault::DeadLetter& d) {

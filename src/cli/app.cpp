@@ -29,6 +29,7 @@ int run_app(int argc, char** argv) {
   add_key_commands(app, ctx);
   add_certificate_commands(app, ctx);
   add_rbac_commands(app, ctx);
+  add_event_subscription_commands(app, ctx);
   add_audit_commands(app, ctx);
   add_storage_commands(app, ctx);
   add_cloud_config_command(app, ctx);

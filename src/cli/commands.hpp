@@ -40,6 +40,9 @@ void add_storage_commands(CLI::App& app, CliContext& ctx);
 // coffer audit verify|hash|tail|search (offline, see cli/audit_commands.cpp)
 void add_audit_commands(CLI::App& app, CliContext& ctx);
 
+// coffer event-subscription create|list|show|delete|dead-letters (cli/event_subscription_commands.cpp)
+void add_event_subscription_commands(CLI::App& app, CliContext& ctx);
+
 // coffer role definition list|show|create|delete, coffer role assignment
 // create|list|delete, coffer group create|list|show|delete|member add|remove|list
 void add_rbac_commands(CLI::App& app, CliContext& ctx);

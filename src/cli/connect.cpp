@@ -25,4 +25,18 @@ Result<ServiceClient> connect_admin(const CliContext& ctx) {
   return ServiceClient(TokenSource(std::move(creds)), authority.origin, std::move(resource));
 }
 
+Status call_admin_and_print(const CliContext& ctx, const std::string& method, const std::string& path,
+                            const boost::json::value* body) {
+  COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_admin(ctx));
+  COFFER_ASSIGN_OR_RETURN(boost::json::value answer, client.call(method, path, body));
+  if (answer.is_null()) return Status::Ok();
+  if (const boost::json::object* o = answer.if_object();
+      o && o->size() == 1 && o->contains("value") && o->at("value").is_array()) {
+    print_result(ctx, o->at("value"));
+  } else {
+    print_result(ctx, answer);
+  }
+  return Status::Ok();
+}
+
 }  // namespace coffer::cli

@@ -18,5 +18,9 @@ Result<ServiceClient> connect_vault(const CliContext& ctx, const std::string& va
 Result<ServiceClient> connect_vault_id(const CliContext& ctx, const ObjectId& id);
 // The authority's origin; audience = the authority.
 Result<ServiceClient> connect_admin(const CliContext& ctx);
+// One request to the admin API, its answer printed (a {"value": [...]} list
+// as its array; nothing for an empty answer).
+Status call_admin_and_print(const CliContext& ctx, const std::string& method, const std::string& path,
+                            const boost::json::value* body);
 
 }  // namespace coffer::cli

@@ -21,21 +21,6 @@ namespace {
 
 std::string principal_path(const std::string& id) { return "/coffer/admin/service-principals/" + percent_encode(id); }
 
-Status call_admin_and_print(const CliContext& ctx, const std::string& method, const std::string& path,
-                            const json::value* body) {
-  COFFER_ASSIGN_OR_RETURN(ServiceClient client, connect_admin(ctx));
-  COFFER_ASSIGN_OR_RETURN(json::value answer, client.call(method, path, body));
-  if (answer.is_null()) return Status::Ok();
-  // Lists print as arrays, like every other `coffer … list`.
-  if (const json::object* o = answer.if_object();
-      o && o->size() == 1 && o->contains("value") && o->at("value").is_array()) {
-    print_result(ctx, o->at("value"));
-  } else {
-    print_result(ctx, answer);
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 // The first PEM CERTIFICATE block of `file` (with its markers), or the

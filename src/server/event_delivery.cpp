@@ -39,20 +39,21 @@ std::string outcome_of(int status) {
     case 404: return "NotFound";
     case 410: return "Gone";
     case 413: return "RequestEntityTooLarge";
-    case 429: case 503: return "Busy";
+    case 429:
+    case 503: return "Busy";
     default: return "GenericError";
   }
 }
 
 struct Post {
-  int status = 0;              // 0: no answer
-  std::string outcome;         // for the queue
+  int status = 0;       // 0: no answer
+  std::string outcome;  // for the queue
   std::string body;
-  int64_t retry_after = 0;     // seconds
+  int64_t retry_after = 0;  // seconds
 };
 
-Post post(const std::string& ca_file, const std::string& url, const std::string& content_type,
-          const std::string& body, std::vector<std::pair<std::string, std::string>> headers) {
+Post post(const std::string& ca_file, const std::string& url, const std::string& content_type, const std::string& body,
+          std::vector<std::pair<std::string, std::string>> headers) {
   const auto [origin, target] = split_endpoint(url);
   http::HttpsClient client(origin, ca_file);
   headers.emplace_back("Content-Type", content_type);
@@ -60,8 +61,8 @@ Post post(const std::string& ca_file, const std::string& url, const std::string&
   Post p;
   if (!r.ok()) {
     const std::string& m = r.status().message();
-    p.outcome = m.find("timed out") != std::string::npos || m.find("timeout") != std::string::npos ? "TimedOut"
-                                                                                                    : "SocketError";
+    p.outcome =
+        m.find("timed out") != std::string::npos || m.find("timeout") != std::string::npos ? "TimedOut" : "SocketError";
     p.body = m;
     return p;
   }
@@ -86,7 +87,9 @@ EventDelivery::EventDelivery(store::Leadership& leadership, vault::VaultRegistry
 
 EventDelivery::~EventDelivery() { stop(); }
 
-void EventDelivery::start() { thread_ = std::thread([this] { run(); }); }
+void EventDelivery::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void EventDelivery::stop() {
   {
@@ -124,8 +127,12 @@ void EventDelivery::run() {
     }
     for (auto& t : finished) t.join();
     if (!leadership_.lead()) continue;
-    auto moved = queue_.fan_out();
-    if (!moved.ok()) spdlog::warn("events: fan-out failed: {}", moved.status().message());
+    constexpr std::size_t kBatch = 256;
+    for (std::size_t i = 0; i < 64; ++i) {  // drain the outbox, a batch per transaction
+      auto moved = queue_.fan_out(kBatch);
+      if (!moved.ok()) spdlog::warn("events: fan-out failed: {}", moved.status().message());
+      if (!moved.ok() || *moved < kBatch) break;
+    }
     auto pending = queue_.pending();
     if (!pending.ok()) {
       spdlog::warn("events: reading the queues failed: {}", pending.status().message());

@@ -1,6 +1,6 @@
 #include "vault/event_queue.hpp"
 
-#include <set>
+#include <map>
 
 #include "common/record_codec.hpp"
 #include "vault/event_subscriptions.hpp"
@@ -52,33 +52,34 @@ std::string_view order_of(std::string_view outbox_key) {
 EventQueue::EventQueue(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
 
 Result<std::size_t> EventQueue::fan_out(std::size_t limit) {
-  std::vector<std::string> outbox;
-  COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-    COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(keys::outbox_prefix(), "", limit));
-    outbox.clear();
-    for (auto& e : entries) outbox.push_back(std::move(e.key));
-    return Status::Ok();
-  }));
   std::size_t moved = 0;
-  for (const auto& key : outbox) {
-    COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
-      COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(key));
-      if (!entry) return Status::Ok();  // another server fanned it out
-      COFFER_ASSIGN_OR_RETURN(Event event, decode_event(entry->value));
-      COFFER_ASSIGN_OR_RETURN(auto subscriptions, EventSubscriptions::in_vault(txn, event.vault_id));
-      for (const auto& s : subscriptions) {
+  // One transaction for the whole batch: the events leave the outbox and enter their queues together.
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    moved = 0;
+    COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(keys::outbox_prefix(), "", limit));
+    std::map<std::string, std::vector<EventSubscription>> by_vault;
+    const int64_t now = clock_.now();
+    for (const auto& entry : entries) {
+      COFFER_ASSIGN_OR_RETURN(Event event, decode_event(entry.value));
+      auto it = by_vault.find(event.vault_id);
+      if (it == by_vault.end()) {
+        COFFER_ASSIGN_OR_RETURN(auto subscriptions, EventSubscriptions::in_vault(txn, event.vault_id));
+        it = by_vault.emplace(event.vault_id, std::move(subscriptions)).first;
+      }
+      for (const auto& s : it->second) {
         if (!EventSubscriptions::matches(s, event)) continue;
         QueuedEvent q;
         q.event = event;
-        q.queued_at = clock_.now();
-        const std::string queue_key = keys::event_deliveries_prefix(event.vault_id, s.name) +
-                                      std::string(order_of(key)) + "/" + event.id;
+        q.queued_at = now;
+        const std::string queue_key =
+            keys::event_deliveries_prefix(event.vault_id, s.name) + std::string(order_of(entry.key)) + "/" + event.id;
         COFFER_RETURN_IF_ERROR(txn.put(queue_key, encode_queued(q)));
       }
-      return txn.erase(key);
-    }));
-    ++moved;
-  }
+      COFFER_RETURN_IF_ERROR(txn.erase(entry.key));
+      ++moved;
+    }
+    return Status::Ok();
+  }));
   return moved;
 }
 
@@ -146,25 +147,24 @@ Status EventQueue::dead_letter(const QueuedEvent& q, const std::string& reason, 
   });
 }
 
-Result<std::vector<DeadLetter>> EventQueue::dead_letters(const std::string& vault_id,
-                                                         const std::string& subscription) {
+Result<std::vector<DeadLetter>> EventQueue::dead_letters(const std::string& vault_id, const std::string& subscription) {
   std::vector<DeadLetter> out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
     out.clear();
-    return store::for_each_entry(
-        txn, keys::event_dead_letters_prefix(vault_id, subscription), [&](const store::Entry& e) -> Status {
-          auto r = RecordReader::parse(e.value);
-          if (!r) return Status(Code::kInternal, "corrupt dead letter");
-          DeadLetter d;
-          COFFER_ASSIGN_OR_RETURN(d.event, decode_event(r->bytes(kEvent)));
-          d.reason = r->bytes(kReason);
-          d.attempts = static_cast<int>(r->i64(kAttempts));
-          d.last_outcome = r->bytes(kLastOutcome);
-          d.queued_at = r->i64(kQueuedAt);
-          d.last_attempt = r->i64(kLastAttempt);
-          out.push_back(std::move(d));
-          return Status::Ok();
-        });
+    return store::for_each_entry(txn, keys::event_dead_letters_prefix(vault_id, subscription),
+                                 [&](const store::Entry& e) -> Status {
+                                   auto r = RecordReader::parse(e.value);
+                                   if (!r) return Status(Code::kInternal, "corrupt dead letter");
+                                   DeadLetter d;
+                                   COFFER_ASSIGN_OR_RETURN(d.event, decode_event(r->bytes(kEvent)));
+                                   d.reason = r->bytes(kReason);
+                                   d.attempts = static_cast<int>(r->i64(kAttempts));
+                                   d.last_outcome = r->bytes(kLastOutcome);
+                                   d.queued_at = r->i64(kQueuedAt);
+                                   d.last_attempt = r->i64(kLastAttempt);
+                                   out.push_back(std::move(d));
+                                   return Status::Ok();
+                                 });
   }));
   return out;
 }

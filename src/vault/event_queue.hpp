@@ -1,8 +1,8 @@
 // EventQueue: the way from the outbox to the webhooks (EVENTS-SPEC.md §3).
-// fan_out() moves each outbox event, in commit order, into the queue of
-// every subscription of its vault whose filters it passes — one transaction
-// per event, so a crash leaves it in the outbox or in the queues, never
-// lost and never queued twice. A subscription's queue is delivered in order
+// fan_out() moves outbox events, in commit order, into the queue of every
+// subscription of their vault whose filters they pass — a batch per
+// transaction, so a crash leaves each event in the outbox or in the queues,
+// never lost and never queued twice. A subscription's queue is delivered in order
 // (the events of one object arrive in the order they happened): its head
 // is sent, then removed (delivered), rescheduled (retry_later) or moved to
 // the dead letters (dead_letter), each one transaction; a crash after
@@ -24,9 +24,9 @@ namespace coffer::vault {
 struct QueuedEvent {
   std::string key;  // its queue record
   Event event;
-  int attempts = 0;        // deliveries tried so far
-  int64_t next_try = 0;    // Unix seconds; 0 = now
-  int64_t queued_at = 0;   // when it was fanned out (its time to live counts from there)
+  int attempts = 0;          // deliveries tried so far
+  int64_t next_try = 0;      // Unix seconds; 0 = now
+  int64_t queued_at = 0;     // when it was fanned out (its time to live counts from there)
   std::string last_outcome;  // of the last attempt: "", "Busy", "TimedOut", "NotFound", …
 };
 
@@ -49,7 +49,7 @@ class EventQueue {
  public:
   EventQueue(store::Store& store, const Clock& clock);
 
-  // Fans out up to `limit` outbox events; returns how many.
+  // Fans out up to `limit` outbox events in one transaction; returns how many.
   Result<std::size_t> fan_out(std::size_t limit = 256);
   // The subscriptions whose queues hold events.
   Result<std::vector<SubscriptionRef>> pending();

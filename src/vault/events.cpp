@@ -30,9 +30,10 @@ std::atomic<uint64_t> sequence{0};
 
 const std::vector<std::string_view>& event_types::all() {
   static const std::vector<std::string_view> types = {
-      kSecretNewVersionCreated,      kSecretNearExpiry,      kSecretExpired,       kKeyNewVersionCreated,
-      kKeyNearExpiry,                kKeyExpired,            kCertificateNewVersionCreated,
-      kCertificateNearExpiry,        kCertificateExpired,    kVaultAccessPolicyChanged};
+      kSecretNewVersionCreated,      kSecretNearExpiry,      kSecretExpired,
+      kKeyNewVersionCreated,         kKeyNearExpiry,         kKeyExpired,
+      kCertificateNewVersionCreated, kCertificateNearExpiry, kCertificateExpired,
+      kVaultAccessPolicyChanged};
   return types;
 }
 

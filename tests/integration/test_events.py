@@ -4,9 +4,11 @@ NewVersionCreated events of secrets, keys and certificates written with
 their change and delivered to a loopback HTTPS receiver in the Event Grid
 schema and in CloudEvents 1.0, parsed by Debian's azure-eventgrid; filters;
 order per object; retries on Event Grid's schedule (moved by --test-clock)
-with the same event id; dead letters; and an event that survives a kill -9
-of the server while its receiver is away."""
+with the same event id; dead letters; an event that survives a kill -9 of
+the server while its receiver is away; and `coffer event-subscription`."""
+import json
 import os
+import subprocess
 import time
 import unittest
 
@@ -16,7 +18,7 @@ from azure.eventgrid import EventGridEvent
 from azure.keyvault.keys import KeyClient
 from azure.keyvault.secrets import SecretClient
 
-from coffer_server import CofferServer, admin, credential
+from coffer_server import COFFER_BIN, CofferServer, admin, credential
 from webhook_receiver import WebhookReceiver
 
 TYPES = "Microsoft.KeyVault."
@@ -172,6 +174,32 @@ class EventsTest(unittest.TestCase):
         posts = self.hook.wait_events(2)
         self.assertEqual(posts[1]["body"][0]["data"]["Version"], version)
         self.assertEqual(posts[1]["body"][0]["id"], posts[0]["body"][0]["id"])
+
+    def test_the_coffer_cli_manages_subscriptions(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
+
+        def coffer(*args, check=True):
+            p = subprocess.run([COFFER_BIN, *args, "--data-dir", self.server.data_dir], capture_output=True,
+                               text=True, timeout=120, env=env)
+            if check:
+                self.assertEqual(p.returncode, 0, p.stderr)
+            return p
+
+        made = json.loads(coffer("event-subscription", "create", "--vault-name", "dev", "-n", "from-cli",
+                                 "--endpoint", self.hook.url(), "--included-event-types",
+                                 TYPES + "SecretNewVersionCreated", "--subject-begins-with", "cli-").stdout)
+        self.assertEqual(made["properties"]["provisioningState"], "Succeeded")
+        self.assertEqual(made["properties"]["filter"]["subjectBeginsWith"], "cli-")
+        listed = json.loads(coffer("event-subscription", "list", "--vault-name", "dev").stdout)
+        self.assertEqual([s["name"] for s in listed], ["from-cli"])
+        self.secrets.set_secret("cli-secret", "x")
+        self.hook.wait_events(1)
+        self.assertEqual(json.loads(coffer("event-subscription", "dead-letters", "--vault-name", "dev", "-n",
+                                           "from-cli").stdout), [])
+        coffer("event-subscription", "delete", "--vault-name", "dev", "-n", "from-cli")
+        missing = coffer("event-subscription", "show", "--vault-name", "dev", "-n", "from-cli", check=False)
+        self.assertNotEqual(missing.returncode, 0)
+        self.assertIn("not found", missing.stderr)
 
 
 if __name__ == "__main__":

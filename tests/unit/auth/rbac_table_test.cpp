@@ -98,7 +98,12 @@ std::set<std::string> admin_ops() {
           "ServicePrincipalFederatedCredentialDelete",
           "ServicePrincipalCertificateList",
           "ServicePrincipalCertificateAdd",
-          "ServicePrincipalCertificateDelete"};
+          "ServicePrincipalCertificateDelete",
+          "EventSubscriptionList",
+          "EventSubscriptionGet",
+          "EventSubscriptionDeadLetterList",
+          "EventSubscriptionCreateOrUpdate",
+          "EventSubscriptionDelete"};
 }
 std::set<std::string> rbac_read_ops() {
   return {"RoleDefinitionList", "RoleDefinitionGet", "RoleAssignmentList", "RoleAssignmentGet"};
