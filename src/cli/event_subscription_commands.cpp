@@ -42,8 +42,9 @@ void add_event_subscription_commands(CLI::App& app, CliContext& ctx) {
     cmd->add_option("--name,-n", a->name, "Subscription name (3-64: letters, digits, '-').")->required();
   };
 
-  auto* create = events->add_subcommand("create", "Create or replace a subscription (the endpoint must answer the "
-                                                  "validation handshake).");
+  auto* create = events->add_subcommand("create",
+                                        "Create or replace a subscription (the endpoint must answer the "
+                                        "validation handshake).");
   name_options(create);
   create->add_option("--endpoint", a->endpoint, "Webhook URL (https).")->required();
   create->add_option("--included-event-types", a->types,
@@ -61,16 +62,15 @@ void add_event_subscription_commands(CLI::App& app, CliContext& ctx) {
     for (const auto& t : a->types) types.emplace_back(t);
     json::value body = json::object{
         {"properties",
-         json::object{
-             {"destination",
-              json::object{{"endpointType", "WebHook"}, {"properties", json::object{{"endpointUrl", a->endpoint}}}}},
-             {"filter", json::object{{"includedEventTypes", types},
-                                     {"subjectBeginsWith", a->begins_with},
-                                     {"subjectEndsWith", a->ends_with},
-                                     {"isSubjectCaseSensitive", a->case_sensitive}}},
-             {"eventDeliverySchema", a->schema},
-             {"retryPolicy", json::object{{"maxDeliveryAttempts", a->max_attempts},
-                                          {"eventTimeToLiveInMinutes", a->ttl_minutes}}}}}};
+         json::object{{"destination", json::object{{"endpointType", "WebHook"},
+                                                   {"properties", json::object{{"endpointUrl", a->endpoint}}}}},
+                      {"filter", json::object{{"includedEventTypes", types},
+                                              {"subjectBeginsWith", a->begins_with},
+                                              {"subjectEndsWith", a->ends_with},
+                                              {"isSubjectCaseSensitive", a->case_sensitive}}},
+                      {"eventDeliverySchema", a->schema},
+                      {"retryPolicy", json::object{{"maxDeliveryAttempts", a->max_attempts},
+                                                   {"eventTimeToLiveInMinutes", a->ttl_minutes}}}}}};
     return call_admin_and_print(ctx, "PUT", subscriptions_path(a->vault) + "/" + percent_encode(a->name), &body);
   });
 
@@ -93,8 +93,8 @@ void add_event_subscription_commands(CLI::App& app, CliContext& ctx) {
   auto* dead = events->add_subcommand("dead-letters", "List the events a subscription gave up on.");
   name_options(dead);
   on_run(dead, ctx, [&ctx, a] {
-    return call_admin_and_print(
-        ctx, "GET", subscriptions_path(a->vault) + "/" + percent_encode(a->name) + "/deadLetters", nullptr);
+    return call_admin_and_print(ctx, "GET",
+                                subscriptions_path(a->vault) + "/" + percent_encode(a->name) + "/deadLetters", nullptr);
   });
 }
 

@@ -36,6 +36,7 @@
 #include "server/storage.hpp"
 #include "server/workload_identity.hpp"
 #include "store/store.hpp"
+#include "vault/event_schedule.hpp"
 #include "vault/resource_groups.hpp"
 #include "vault/scheduler.hpp"
 
@@ -254,6 +255,8 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   maintenance.attach_vault_removal(job_vault_removal);
   maintenance.attach_job(
       [&](int64_t now) { return retire_old_root_generations(seal_state, keyring, vaults, store, now, open_token); });
+  vault::EventSchedule event_schedule(leadership->fenced(), clock);
+  maintenance.attach_job([&event_schedule](int64_t now) { return event_schedule.fire_due(now).status(); });
   auth::SignInThrottle sign_in_throttle;
   auth::ServicePrincipalRegistry principals(store, clock, identity->tenant_id, &sign_in_throttle);
   auth::Authorizer authorizer(identity->tenant_id, rbac, [&vaults](std::string_view name) {

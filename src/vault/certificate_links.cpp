@@ -5,6 +5,7 @@
 #include "common/base64.hpp"
 #include "crypto/pem_bundle.hpp"
 #include "crypto/pkcs12.hpp"
+#include "vault/event_schedule.hpp"
 #include "vault/events.hpp"
 #include "vault/store_keys.hpp"
 
@@ -83,6 +84,8 @@ Status write_linked(store::WriteTxn& txn, const VaultInfo& vault, const std::str
   if (!cp.cer.empty()) {  // issued: a pending version is announced when its certificate arrives
     COFFER_RETURN_IF_ERROR(append_event(
         txn, new_version_event("Certificate", vault, h.name, version, cp.attributes, cp.attributes.updated)));
+    COFFER_RETURN_IF_ERROR(
+        schedule_expiry_events(txn, vault, "Certificate", h.name, version, cp.attributes, cp.attributes.updated));
   }
   return txn.put(keys::cert_operation(vault.id, name), encode_certificate_operation(op));
 }

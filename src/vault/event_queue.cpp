@@ -9,12 +9,20 @@
 namespace coffer::vault {
 namespace {
 
-enum QueueField : uint8_t { kEvent = 1, kAttempts, kNextTry, kQueuedAt, kLastOutcome, kReason, kLastAttempt };
+enum QueueField : uint8_t {
+  kQueueEvent = 1,
+  kQueueAttempts,
+  kQueueNextTry,
+  kQueueQueuedAt,
+  kQueueLastOutcome,
+  kQueueReason,
+  kQueueLastAttempt
+};
 
 std::string encode_queued(const QueuedEvent& q) {
   RecordWriter w;
-  w.bytes(kEvent, encode_event(q.event)).i64(kAttempts, q.attempts).i64(kNextTry, q.next_try);
-  w.i64(kQueuedAt, q.queued_at).bytes(kLastOutcome, q.last_outcome);
+  w.bytes(kQueueEvent, encode_event(q.event)).i64(kQueueAttempts, q.attempts).i64(kQueueNextTry, q.next_try);
+  w.i64(kQueueQueuedAt, q.queued_at).bytes(kQueueLastOutcome, q.last_outcome);
   return w.take();
 }
 
@@ -23,11 +31,11 @@ Result<QueuedEvent> decode_queued(const store::Entry& e) {
   if (!r) return Status(Code::kInternal, "corrupt queued event");
   QueuedEvent q;
   q.key = e.key;
-  COFFER_ASSIGN_OR_RETURN(q.event, decode_event(r->bytes(kEvent)));
-  q.attempts = static_cast<int>(r->i64(kAttempts));
-  q.next_try = r->i64(kNextTry);
-  q.queued_at = r->i64(kQueuedAt);
-  q.last_outcome = r->bytes(kLastOutcome);
+  COFFER_ASSIGN_OR_RETURN(q.event, decode_event(r->bytes(kQueueEvent)));
+  q.attempts = static_cast<int>(r->i64(kQueueAttempts));
+  q.next_try = r->i64(kQueueNextTry);
+  q.queued_at = r->i64(kQueueQueuedAt);
+  q.last_outcome = r->bytes(kQueueLastOutcome);
   return q;
 }
 
@@ -136,8 +144,8 @@ Status EventQueue::dead_letter(const QueuedEvent& q, const std::string& reason, 
   auto ref = subscription_of(q.key);
   if (!ref) return Status(Code::kInternal, "corrupt event queue key");
   RecordWriter w;
-  w.bytes(kEvent, encode_event(q.event)).i64(kAttempts, q.attempts + 1).i64(kQueuedAt, q.queued_at);
-  w.bytes(kLastOutcome, outcome).bytes(kReason, reason).i64(kLastAttempt, clock_.now());
+  w.bytes(kQueueEvent, encode_event(q.event)).i64(kQueueAttempts, q.attempts + 1).i64(kQueueQueuedAt, q.queued_at);
+  w.bytes(kQueueLastOutcome, outcome).bytes(kQueueReason, reason).i64(kQueueLastAttempt, clock_.now());
   const std::string record = w.take();
   return store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(q.key));
@@ -156,12 +164,12 @@ Result<std::vector<DeadLetter>> EventQueue::dead_letters(const std::string& vaul
                                    auto r = RecordReader::parse(e.value);
                                    if (!r) return Status(Code::kInternal, "corrupt dead letter");
                                    DeadLetter d;
-                                   COFFER_ASSIGN_OR_RETURN(d.event, decode_event(r->bytes(kEvent)));
-                                   d.reason = r->bytes(kReason);
-                                   d.attempts = static_cast<int>(r->i64(kAttempts));
-                                   d.last_outcome = r->bytes(kLastOutcome);
-                                   d.queued_at = r->i64(kQueuedAt);
-                                   d.last_attempt = r->i64(kLastAttempt);
+                                   COFFER_ASSIGN_OR_RETURN(d.event, decode_event(r->bytes(kQueueEvent)));
+                                   d.reason = r->bytes(kQueueReason);
+                                   d.attempts = static_cast<int>(r->i64(kQueueAttempts));
+                                   d.last_outcome = r->bytes(kQueueLastOutcome);
+                                   d.queued_at = r->i64(kQueueQueuedAt);
+                                   d.last_attempt = r->i64(kQueueLastAttempt);
                                    out.push_back(std::move(d));
                                    return Status::Ok();
                                  });

@@ -11,18 +11,18 @@ namespace coffer::vault {
 namespace {
 
 enum SubscriptionField : uint8_t {
-  kName = 1,
-  kEndpoint,
-  kTypes,
-  kBeginsWith,
-  kEndsWith,
-  kCaseSensitive,
-  kSchema,
-  kMaxAttempts,
-  kTtlMinutes,
-  kState,
-  kCreated,
-  kUpdated,
+  kSubName = 1,
+  kSubEndpoint,
+  kSubTypes,
+  kSubBeginsWith,
+  kSubEndsWith,
+  kSubCaseSensitive,
+  kSubSchema,
+  kSubMaxAttempts,
+  kSubTtlMinutes,
+  kSubState,
+  kSubCreated,
+  kSubUpdated,
 };
 
 bool valid_name(const std::string& name) {
@@ -73,11 +73,11 @@ bool affix(std::string_view subject, std::string_view part, bool prefix, bool ca
 
 std::string encode_event_subscription(const EventSubscription& s) {
   RecordWriter w;
-  w.bytes(kName, s.name).bytes(kEndpoint, s.endpoint_url).list(kTypes, s.included_event_types);
-  w.bytes(kBeginsWith, s.subject_begins_with).bytes(kEndsWith, s.subject_ends_with);
-  w.boolean(kCaseSensitive, s.subject_case_sensitive).bytes(kSchema, s.delivery_schema);
-  w.i64(kMaxAttempts, s.max_delivery_attempts).i64(kTtlMinutes, s.event_ttl_minutes);
-  w.bytes(kState, s.provisioning_state).i64(kCreated, s.created).i64(kUpdated, s.updated);
+  w.bytes(kSubName, s.name).bytes(kSubEndpoint, s.endpoint_url).list(kSubTypes, s.included_event_types);
+  w.bytes(kSubBeginsWith, s.subject_begins_with).bytes(kSubEndsWith, s.subject_ends_with);
+  w.boolean(kSubCaseSensitive, s.subject_case_sensitive).bytes(kSubSchema, s.delivery_schema);
+  w.i64(kSubMaxAttempts, s.max_delivery_attempts).i64(kSubTtlMinutes, s.event_ttl_minutes);
+  w.bytes(kSubState, s.provisioning_state).i64(kSubCreated, s.created).i64(kSubUpdated, s.updated);
   return w.take();
 }
 
@@ -85,18 +85,18 @@ Result<EventSubscription> decode_event_subscription(std::string_view data) {
   auto r = RecordReader::parse(data);
   if (!r) return Status(Code::kInternal, "corrupt event subscription record");
   EventSubscription s;
-  s.name = r->bytes(kName);
-  s.endpoint_url = r->bytes(kEndpoint);
-  s.included_event_types = r->list(kTypes);
-  s.subject_begins_with = r->bytes(kBeginsWith);
-  s.subject_ends_with = r->bytes(kEndsWith);
-  s.subject_case_sensitive = r->boolean(kCaseSensitive);
-  s.delivery_schema = r->bytes(kSchema);
-  s.max_delivery_attempts = static_cast<int>(r->i64(kMaxAttempts, 30));
-  s.event_ttl_minutes = static_cast<int>(r->i64(kTtlMinutes, 1440));
-  s.provisioning_state = r->bytes(kState);
-  s.created = r->i64(kCreated);
-  s.updated = r->i64(kUpdated);
+  s.name = r->bytes(kSubName);
+  s.endpoint_url = r->bytes(kSubEndpoint);
+  s.included_event_types = r->list(kSubTypes);
+  s.subject_begins_with = r->bytes(kSubBeginsWith);
+  s.subject_ends_with = r->bytes(kSubEndsWith);
+  s.subject_case_sensitive = r->boolean(kSubCaseSensitive);
+  s.delivery_schema = r->bytes(kSubSchema);
+  s.max_delivery_attempts = static_cast<int>(r->i64(kSubMaxAttempts, 30));
+  s.event_ttl_minutes = static_cast<int>(r->i64(kSubTtlMinutes, 1440));
+  s.provisioning_state = r->bytes(kSubState);
+  s.created = r->i64(kSubCreated);
+  s.updated = r->i64(kSubUpdated);
   return s;
 }
 

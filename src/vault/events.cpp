@@ -11,16 +11,16 @@ namespace coffer::vault {
 namespace {
 
 enum EventField : uint8_t {
-  kId = 1,
-  kType,
-  kTime,
-  kVaultId,
-  kVaultName,
-  kObjectType,
-  kObjectName,
-  kVersion,
-  kNotBefore,
-  kExpires,
+  kEventId = 1,
+  kEventType,
+  kEventTime,
+  kEventVaultId,
+  kEventVaultName,
+  kEventObjectType,
+  kEventObjectName,
+  kEventVersion,
+  kEventNotBefore,
+  kEventExpires,
 };
 
 // Orders the events appended by this process within one second of the clock.
@@ -55,11 +55,11 @@ Event new_version_event(std::string_view object_type, const VaultInfo& vault, co
 
 std::string encode_event(const Event& e) {
   RecordWriter w;
-  w.bytes(kId, e.id).bytes(kType, e.type).i64(kTime, e.time).bytes(kVaultId, e.vault_id);
-  w.bytes(kVaultName, e.vault_name).bytes(kObjectType, e.object_type).bytes(kObjectName, e.object_name);
-  w.bytes(kVersion, e.version);
-  if (e.not_before) w.i64(kNotBefore, *e.not_before);
-  if (e.expires) w.i64(kExpires, *e.expires);
+  w.bytes(kEventId, e.id).bytes(kEventType, e.type).i64(kEventTime, e.time).bytes(kEventVaultId, e.vault_id);
+  w.bytes(kEventVaultName, e.vault_name).bytes(kEventObjectType, e.object_type).bytes(kEventObjectName, e.object_name);
+  w.bytes(kEventVersion, e.version);
+  if (e.not_before) w.i64(kEventNotBefore, *e.not_before);
+  if (e.expires) w.i64(kEventExpires, *e.expires);
   return w.take();
 }
 
@@ -67,16 +67,16 @@ Result<Event> decode_event(std::string_view data) {
   auto r = RecordReader::parse(data);
   if (!r) return Status(Code::kInternal, "corrupt event record");
   Event e;
-  e.id = r->bytes(kId);
-  e.type = r->bytes(kType);
-  e.time = r->i64(kTime);
-  e.vault_id = r->bytes(kVaultId);
-  e.vault_name = r->bytes(kVaultName);
-  e.object_type = r->bytes(kObjectType);
-  e.object_name = r->bytes(kObjectName);
-  e.version = r->bytes(kVersion);
-  e.not_before = r->opt_i64(kNotBefore);
-  e.expires = r->opt_i64(kExpires);
+  e.id = r->bytes(kEventId);
+  e.type = r->bytes(kEventType);
+  e.time = r->i64(kEventTime);
+  e.vault_id = r->bytes(kEventVaultId);
+  e.vault_name = r->bytes(kEventVaultName);
+  e.object_type = r->bytes(kEventObjectType);
+  e.object_name = r->bytes(kEventObjectName);
+  e.version = r->bytes(kEventVersion);
+  e.not_before = r->opt_i64(kEventNotBefore);
+  e.expires = r->opt_i64(kEventExpires);
   return e;
 }
 

@@ -12,6 +12,7 @@
 #include "common/base64.hpp"
 #include "common/time_format.hpp"
 #include "crypto/random.hpp"
+#include "vault/event_schedule.hpp"
 #include "vault/events.hpp"
 #include "vault/idempotency.hpp"
 #include "vault/key_records.hpp"
@@ -171,6 +172,7 @@ Result<KeyProperties> KeyService::add_version(const VaultInfo& vault, const std:
     COFFER_RETURN_IF_ERROR(kKeys.put_version(txn, vault, name, KeyVersionRecord{p, sealed}));
     COFFER_RETURN_IF_ERROR(record_version(txn, vault, idempotency_key, p.version, now));
     COFFER_RETURN_IF_ERROR(append_event(txn, new_version_event("Key", vault, h.name, p.version, p.attributes, now)));
+    COFFER_RETURN_IF_ERROR(schedule_expiry_events(txn, vault, "Key", h.name, p.version, p.attributes, now));
     return kKeys.put_head(txn, vault, h);
   }));
   if (replayed) return std::move(*replayed);
@@ -293,6 +295,9 @@ Result<KeyProperties> KeyService::update(const VaultInfo& vault, const std::stri
     }
     p.attributes.updated = clock_.now();
     out = p;
+    if (patch.expires) {  // an exp moved: its events follow it (the old entries find it changed)
+      COFFER_RETURN_IF_ERROR(schedule_expiry_events(txn, vault, "Key", p.name, p.version, p.attributes, clock_.now()));
+    }
     return kKeys.put_version(txn, vault, name, rec);
   }));
   return out;
@@ -371,7 +376,7 @@ Result<KeyProperties> KeyService::recover(const VaultInfo& vault, const std::str
     COFFER_RETURN_IF_ERROR(kKeys.recover(txn, vault, head));
     COFFER_ASSIGN_OR_RETURN(auto rec, kKeys.latest(txn, vault, head));
     out = rec.properties;
-    return Status::Ok();
+    return schedule_expiry_events(txn, vault, "Key", head.name, out.version, out.attributes, clock_.now());
   }));
   return out;
 }

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "crypto/random.hpp"
+#include "vault/event_schedule.hpp"
 #include "vault/events.hpp"
 #include "vault/idempotency.hpp"
 #include "vault/object_backup.hpp"
@@ -90,6 +91,7 @@ Result<Secret> SecretService::set(const VaultInfo& vault, const std::string& nam
     COFFER_RETURN_IF_ERROR(kSecrets.put_version(txn, vault, name, SecretVersionRecord{p, sealed}));
     COFFER_RETURN_IF_ERROR(record_version(txn, vault, draft.idempotency_key, p.version, now));
     COFFER_RETURN_IF_ERROR(append_event(txn, new_version_event("Secret", vault, h.name, p.version, p.attributes, now)));
+    COFFER_RETURN_IF_ERROR(schedule_expiry_events(txn, vault, "Secret", h.name, p.version, p.attributes, now));
     return kSecrets.put_head(txn, vault, h);
   }));
   if (replayed) {
@@ -149,6 +151,10 @@ Result<SecretProperties> SecretService::update(const VaultInfo& vault, const std
     if (patch.expires) p.attributes.expires = *patch.expires;
     p.attributes.updated = clock_.now();
     out = p;
+    if (patch.expires) {  // an exp moved: its events follow it (the old entries find it changed)
+      COFFER_RETURN_IF_ERROR(
+          schedule_expiry_events(txn, vault, "Secret", p.name, p.version, p.attributes, clock_.now()));
+    }
     return kSecrets.put_version(txn, vault, name, rec);
   }));
   return out;
@@ -227,7 +233,7 @@ Result<SecretProperties> SecretService::recover(const VaultInfo& vault, const st
     COFFER_RETURN_IF_ERROR(kSecrets.recover(txn, vault, head));
     COFFER_ASSIGN_OR_RETURN(auto rec, kSecrets.latest(txn, vault, head));
     out = rec.properties;
-    return Status::Ok();
+    return schedule_expiry_events(txn, vault, "Secret", head.name, out.version, out.attributes, clock_.now());
   }));
   return out;
 }

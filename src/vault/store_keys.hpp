@@ -17,6 +17,8 @@
 //   evsub/<vault-id>/<name-lc>                       an event subscription (event_subscriptions.hpp)
 //   evq/<vault-id>/<subscription-lc>/<order>/<event-id>   an event queued for a subscription (event_queue.hpp)
 //   evdead/<vault-id>/<subscription-lc>/<event-id>   an event its subscription gave up on (dead letter)
+//   evsched/<due>/<1near|2expired>/<vault-id>/<type>/<name-lc>/<version>   a scheduled expiry event
+//   (event_schedule.hpp)
 #pragma once
 
 #include <cstdint>

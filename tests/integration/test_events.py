@@ -1,11 +1,12 @@
-"""Events to webhooks (issue 16, EVENTS-SPEC.md §1–§3), first part: event
+"""Events to webhooks (issue 16, EVENTS-SPEC.md §1–§3): event
 subscriptions on the admin API with Event Grid's validation handshake; the
 NewVersionCreated events of secrets, keys and certificates written with
 their change and delivered to a loopback HTTPS receiver in the Event Grid
 schema and in CloudEvents 1.0, parsed by Debian's azure-eventgrid; filters;
 order per object; retries on Event Grid's schedule (moved by --test-clock)
 with the same event id; dead letters; an event that survives a kill -9 of
-the server while its receiver is away; and `coffer event-subscription`."""
+the server while its receiver is away; NearExpiry and Expired by the test
+clock; and `coffer event-subscription`."""
 import json
 import os
 import subprocess
@@ -174,6 +175,42 @@ class EventsTest(unittest.TestCase):
         posts = self.hook.wait_events(2)
         self.assertEqual(posts[1]["body"][0]["data"]["Version"], version)
         self.assertEqual(posts[1]["body"][0]["id"], posts[0]["body"][0]["id"])
+
+    def test_near_expiry_and_expired_follow_the_servers_clock(self):
+        self.assertEqual(self.subscribe("expiry", filter={"includedEventTypes": [
+            TYPES + "SecretNearExpiry", TYPES + "SecretExpired", TYPES + "KeyNearExpiry"]}).status_code, 200)
+        now = admin(self.server, "POST", "/clock/advance", {"seconds": 0}).json().get("now")
+        start = int(now) if now else int(time.time())
+        import datetime
+        at = lambda t: datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+        kept = self.secrets.set_secret("cert-password", "x", expires_on=at(start + 40 * 86400))
+        # A version superseded before its time, and one whose exp moves later, say nothing of the old dates.
+        self.secrets.set_secret("rotated", "old", expires_on=at(start + 35 * 86400))
+        self.secrets.set_secret("rotated", "new")
+        moved = self.secrets.set_secret("moved", "x", expires_on=at(start + 35 * 86400))
+        self.secrets.update_secret_properties("moved", moved.properties.version, expires_on=at(start + 100 * 86400))
+        # Already within 30 days: NearExpiry at once.
+        soon = self.secrets.set_secret("soon", "x", expires_on=at(start + 5 * 86400))
+        admin(self.server, "POST", "/clock/advance", {"seconds": 1})
+        posts = self.hook.wait_events(1)
+        self.assertEqual([(p["body"][0]["eventType"], p["body"][0]["subject"]) for p in posts],
+                         [(TYPES + "SecretNearExpiry", "soon")])
+        self.assertEqual(posts[0]["body"][0]["data"]["EXP"], start + 5 * 86400)
+        admin(self.server, "POST", "/clock/advance", {"seconds": 10 * 86400})  # day 10: soon expired, cert-password near
+        posts = self.hook.wait_events(3)
+        got = sorted((p["body"][0]["eventType"][len(TYPES):], p["body"][0]["subject"]) for p in posts[1:])
+        self.assertEqual(got, [("SecretExpired", "soon"), ("SecretNearExpiry", "cert-password")])
+        near = [p["body"][0] for p in posts if p["body"][0]["subject"] == "cert-password"]
+        self.assertEqual(near[0]["data"]["Version"], kept.properties.version)
+        admin(self.server, "POST", "/clock/advance", {"seconds": 30 * 86400})  # day 40
+        posts = self.hook.wait_events(4)
+        self.assertEqual((posts[3]["body"][0]["eventType"], posts[3]["body"][0]["subject"]),
+                         (TYPES + "SecretExpired", "cert-password"))
+        time.sleep(1.5)
+        subjects = [p["body"][0]["subject"] for p in self.hook.events()]
+        self.assertNotIn("rotated", subjects)
+        self.assertNotIn("moved", subjects, "its exp moved to day 100")
+        self.assertEqual(subjects.count("soon"), 2, soon.name)
 
     def test_the_coffer_cli_manages_subscriptions(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "vault/event_queue.hpp"
+#include "vault/event_schedule.hpp"
 #include "vault/event_subscriptions.hpp"
 #include "vault/secret_service.hpp"
 #include "vault_test_env.hpp"
@@ -115,6 +116,32 @@ TEST_F(EventQueueTest, RetriesKeepTheEventAndDeadLettersEndIt) {
   ASSERT_TRUE(subscriptions_->remove(vault_, "FLAKY").ok());
   EXPECT_FALSE(queue_->head(ref).value().has_value());
   EXPECT_EQ(subscriptions_->remove(vault_, "flaky").code(), Code::kNotFound);
+}
+
+TEST_F(EventQueueTest, ExpiryEventsFireWhenDueForTheCurrentVersionOnly) {
+  ASSERT_TRUE(subscriptions_->put(vault_, subscription("all"), accept).ok());
+  EventSchedule schedule(*store_, clock_);
+  const int64_t start = clock_.now();
+  SecretDraft d;
+  d.value = SecureString("v");
+  d.expires = start + 40 * 86400;
+  const std::string kept = secrets_->set(vault_, "kept", d).value().properties.version;
+  secrets_->set(vault_, "replaced", d).value();
+  d.expires.reset();
+  secrets_->set(vault_, "replaced", d).value();  // the version with the exp is no longer current
+  ASSERT_EQ(queue_->fan_out().value(), 3u);      // the NewVersionCreated events
+  drain("all");
+  EXPECT_EQ(schedule.fire_due(start + 10 * 86400 - 1).value(), 0u) << "not before exp - 30 days";
+  EXPECT_EQ(schedule.fire_due(start + 10 * 86400).value(), 1u) << "NearExpiry of 'kept'; 'replaced' stays silent";
+  EXPECT_EQ(schedule.fire_due(start + 10 * 86400).value(), 0u) << "each entry fires once";
+  ASSERT_TRUE(secrets_->remove(vault_, "kept").ok());
+  EXPECT_EQ(schedule.fire_due(start + 40 * 86400).value(), 0u) << "a deleted secret expires silently";
+  queue_->fan_out().value();
+  auto events = drain("all");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].event.type, event_types::kSecretNearExpiry);
+  EXPECT_EQ(events[0].event.version, kept);
+  EXPECT_EQ(events[0].event.expires, start + 40 * 86400);
 }
 
 TEST_F(EventQueueTest, SubscriptionsAreCheckedAndNeedTheirHandshake) {
