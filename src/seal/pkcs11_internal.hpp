@@ -119,6 +119,14 @@ Result<std::vector<ck_object_handle_t>> find_objects(struct ck_function_list* f,
 Result<std::string> attribute(struct ck_function_list* f, ck_session_handle_t session, ck_object_handle_t object,
                               ck_attribute_type_t type);
 
+// The attributes every key object gets, after `own` (SEAL-SPEC.md §2.4:
+// set explicitly, SoftHSM's defaults differ): a token object with its
+// CKA_ID and label; a private or secret half (`secret_half`) is also
+// private, sensitive and never extractable. The values point into `id`,
+// `label` and static storage.
+std::vector<struct ck_attribute> key_template(std::vector<struct ck_attribute> own, bool secret_half,
+                                              std::string_view id, std::string_view label);
+
 // AES-GCM with the secret key `key` on `session`, 128-bit tag: encrypting
 // gives ciphertext ‖ tag, decrypting takes it. A blob that does not open is
 // kBadParameter, reason "GcmTagMismatch" (SoftHSM 2.6 reports a failed tag

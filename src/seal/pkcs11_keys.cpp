@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <shared_mutex>
+#include <vector>
 
 #include "crypto/random.hpp"
 #include "seal/pkcs11_internal.hpp"
@@ -199,13 +200,32 @@ Result<std::unique_ptr<Pkcs11Keys>> Pkcs11Keys::open(const Pkcs11Options& o) {
 
 const std::string& Pkcs11Keys::token() const { return sessions_->token_label(); }
 
+namespace {
+
+// A key pair of `mechanism` made in the token; its public half's handle.
+Result<ck_object_handle_t> generate_pair(struct ck_function_list* f, ck_session_handle_t s,
+                                         ck_mechanism_type_t mechanism, std::vector<struct ck_attribute> pub,
+                                         std::vector<struct ck_attribute> priv) {
+  struct ck_mechanism mech {
+    mechanism, nullptr, 0
+  };
+  ck_object_handle_t public_key = 0, private_key = 0;
+  if (ck_rv_t rv =
+          f->C_GenerateKeyPair(s, &mech, pub.data(), pub.size(), priv.data(), priv.size(), &public_key, &private_key);
+      rv != CKR_OK) {
+    return hsm_error("C_GenerateKeyPair", rv);
+  }
+  return public_key;
+}
+
+}  // namespace
+
 Result<crypto::Jwk> Pkcs11Keys::generate(const HardwareKeyRef& ref, std::string_view label) {
   std::unique_lock lock(objects_->mu);
   COFFER_ASSIGN_OR_RETURN(Lease lease, sessions_->borrow());
   auto* f = sessions_->f();
   const ck_session_handle_t s = lease.get();
   unsigned char yes = 1, no = 0;
-  const std::string_view id = ref.id;
   crypto::Jwk out;
   if (ref.kind == KeyKind::kOct) {
     if (ref.bits != 128 && ref.bits != 192 && ref.bits != 256) {
@@ -214,61 +234,41 @@ Result<crypto::Jwk> Pkcs11Keys::generate(const HardwareKeyRef& ref, std::string_
     ck_object_class_t cls = CKO_SECRET_KEY;
     ck_key_type_t type = CKK_AES;
     unsigned long len = static_cast<unsigned long>(ref.bits / 8);
-    struct ck_attribute tmpl[] = {{CKA_CLASS, &cls, sizeof cls},
-                                  {CKA_KEY_TYPE, &type, sizeof type},
-                                  {CKA_VALUE_LEN, &len, sizeof len},
-                                  {CKA_TOKEN, &yes, 1},
-                                  {CKA_PRIVATE, &yes, 1},
-                                  {CKA_SENSITIVE, &yes, 1},
-                                  {CKA_EXTRACTABLE, &no, 1},
-                                  {CKA_ENCRYPT, &yes, 1},
-                                  {CKA_DECRYPT, &yes, 1},
-                                  {CKA_WRAP, &yes, 1},
-                                  {CKA_UNWRAP, &yes, 1},
-                                  {CKA_ID, bytes_of(id), id.size()},
-                                  {CKA_LABEL, bytes_of(label), label.size()}};
+    auto tmpl = p11::key_template({{CKA_CLASS, &cls, sizeof cls},
+                                   {CKA_KEY_TYPE, &type, sizeof type},
+                                   {CKA_VALUE_LEN, &len, sizeof len},
+                                   {CKA_ENCRYPT, &yes, 1},
+                                   {CKA_DECRYPT, &yes, 1},
+                                   {CKA_WRAP, &yes, 1},
+                                   {CKA_UNWRAP, &yes, 1}},
+                                  true, ref.id, label);
     struct ck_mechanism mech {
       CKM_AES_KEY_GEN, nullptr, 0
     };
     ck_object_handle_t handle = 0;
-    if (ck_rv_t rv = f->C_GenerateKey(s, &mech, tmpl, sizeof tmpl / sizeof tmpl[0], &handle); rv != CKR_OK) {
+    if (ck_rv_t rv = f->C_GenerateKey(s, &mech, tmpl.data(), tmpl.size(), &handle); rv != CKR_OK) {
       return hsm_error("C_GenerateKey", rv);
     }
     out.kty = "oct";
     return out;
   }
-  ck_object_handle_t public_key = 0, private_key = 0;
   if (ref.kind == KeyKind::kRsa) {
     if (ref.bits != 2048 && ref.bits != 3072 && ref.bits != 4096) {
       return bad_parameter("The RSA-HSM key size must be 2048, 3072 or 4096 bits.");
     }
     unsigned long modulus_bits = static_cast<unsigned long>(ref.bits);
     unsigned char exponent[] = {0x01, 0x00, 0x01};
-    struct ck_attribute pub[] = {{CKA_TOKEN, &yes, 1},
-                                 {CKA_MODULUS_BITS, &modulus_bits, sizeof modulus_bits},
-                                 {CKA_PUBLIC_EXPONENT, exponent, sizeof exponent},
-                                 {CKA_VERIFY, &yes, 1},
-                                 {CKA_ENCRYPT, &yes, 1},
-                                 {CKA_WRAP, &yes, 1},
-                                 {CKA_ID, bytes_of(id), id.size()},
-                                 {CKA_LABEL, bytes_of(label), label.size()}};
-    struct ck_attribute priv[] = {{CKA_TOKEN, &yes, 1},
-                                  {CKA_PRIVATE, &yes, 1},
-                                  {CKA_SENSITIVE, &yes, 1},
-                                  {CKA_EXTRACTABLE, &no, 1},
-                                  {CKA_SIGN, &yes, 1},
-                                  {CKA_DECRYPT, &yes, 1},
-                                  {CKA_UNWRAP, &yes, 1},
-                                  {CKA_ID, bytes_of(id), id.size()},
-                                  {CKA_LABEL, bytes_of(label), label.size()}};
-    struct ck_mechanism mech {
-      CKM_RSA_PKCS_KEY_PAIR_GEN, nullptr, 0
-    };
-    if (ck_rv_t rv = f->C_GenerateKeyPair(s, &mech, pub, sizeof pub / sizeof pub[0], priv, sizeof priv / sizeof priv[0],
-                                          &public_key, &private_key);
-        rv != CKR_OK) {
-      return hsm_error("C_GenerateKeyPair", rv);
-    }
+    COFFER_ASSIGN_OR_RETURN(
+        ck_object_handle_t public_key,
+        generate_pair(f, s, CKM_RSA_PKCS_KEY_PAIR_GEN,
+                      p11::key_template({{CKA_MODULUS_BITS, &modulus_bits, sizeof modulus_bits},
+                                         {CKA_PUBLIC_EXPONENT, exponent, sizeof exponent},
+                                         {CKA_VERIFY, &yes, 1},
+                                         {CKA_ENCRYPT, &yes, 1},
+                                         {CKA_WRAP, &yes, 1}},
+                                        false, ref.id, label),
+                      p11::key_template({{CKA_SIGN, &yes, 1}, {CKA_DECRYPT, &yes, 1}, {CKA_UNWRAP, &yes, 1}}, true,
+                                        ref.id, label)));
     out.kty = "RSA";
     COFFER_ASSIGN_OR_RETURN(out.n, p11::attribute(f, s, public_key, CKA_MODULUS));
     COFFER_ASSIGN_OR_RETURN(out.e, p11::attribute(f, s, public_key, CKA_PUBLIC_EXPONENT));
@@ -276,27 +276,13 @@ Result<crypto::Jwk> Pkcs11Keys::generate(const HardwareKeyRef& ref, std::string_
   }
   auto oid = curve_oids().find(ref.crv);
   if (oid == curve_oids().end()) return bad_parameter("The HSM makes EC keys on P-256, P-384 and P-521.");
-  struct ck_attribute pub[] = {{CKA_TOKEN, &yes, 1},
-                               {CKA_EC_PARAMS, bytes_of(oid->second), oid->second.size()},
-                               {CKA_VERIFY, &yes, 1},
-                               {CKA_ID, bytes_of(id), id.size()},
-                               {CKA_LABEL, bytes_of(label), label.size()}};
-  struct ck_attribute priv[] = {{CKA_TOKEN, &yes, 1},
-                                {CKA_PRIVATE, &yes, 1},
-                                {CKA_SENSITIVE, &yes, 1},
-                                {CKA_EXTRACTABLE, &no, 1},
-                                {CKA_SIGN, &yes, 1},
-                                {CKA_DERIVE, &no, 1},
-                                {CKA_ID, bytes_of(id), id.size()},
-                                {CKA_LABEL, bytes_of(label), label.size()}};
-  struct ck_mechanism mech {
-    CKM_EC_KEY_PAIR_GEN, nullptr, 0
-  };
-  if (ck_rv_t rv = f->C_GenerateKeyPair(s, &mech, pub, sizeof pub / sizeof pub[0], priv, sizeof priv / sizeof priv[0],
-                                        &public_key, &private_key);
-      rv != CKR_OK) {
-    return hsm_error("C_GenerateKeyPair", rv);
-  }
+  COFFER_ASSIGN_OR_RETURN(
+      ck_object_handle_t public_key,
+      generate_pair(
+          f, s, CKM_EC_KEY_PAIR_GEN,
+          p11::key_template({{CKA_EC_PARAMS, bytes_of(oid->second), oid->second.size()}, {CKA_VERIFY, &yes, 1}}, false,
+                            ref.id, label),
+          p11::key_template({{CKA_SIGN, &yes, 1}, {CKA_DERIVE, &no, 1}}, true, ref.id, label)));
   COFFER_ASSIGN_OR_RETURN(std::string der, p11::attribute(f, s, public_key, CKA_EC_POINT));
   const std::string point = unwrap_ec_point(der);
   const std::size_t coord = (point.size() - 1) / 2;

@@ -256,6 +256,20 @@ Result<std::string> attribute(struct ck_function_list* f, ck_session_handle_t se
 }  // namespace coffer::seal::p11
 namespace coffer::seal::p11 {
 
+std::vector<struct ck_attribute> key_template(std::vector<struct ck_attribute> own, bool secret_half,
+                                              std::string_view id, std::string_view label) {
+  static unsigned char yes = 1, no = 0;
+  own.push_back({CKA_TOKEN, &yes, 1});
+  own.push_back({CKA_ID, bytes_of(id), id.size()});
+  own.push_back({CKA_LABEL, bytes_of(label), label.size()});
+  if (secret_half) {
+    own.push_back({CKA_PRIVATE, &yes, 1});
+    own.push_back({CKA_SENSITIVE, &yes, 1});
+    own.push_back({CKA_EXTRACTABLE, &no, 1});
+  }
+  return own;
+}
+
 Result<std::string> aes_gcm(struct ck_function_list* f, ck_session_handle_t session, ck_object_handle_t key,
                             bool decrypting, std::string_view iv, std::string_view input, std::string_view aad) {
   struct ck_gcm_params params {};

@@ -80,24 +80,19 @@ Status Pkcs11Token::generate_key(const Pkcs11Options& o) {
   unsigned long len = 32;
   unsigned char yes = 1, no = 0;
   const std::string id = crypto::new_version_id().substr(0, 16);
-  struct ck_attribute tmpl[] = {{CKA_CLASS, &cls, sizeof cls},
-                                {CKA_KEY_TYPE, &type, sizeof type},
-                                {CKA_VALUE_LEN, &len, sizeof len},
-                                {CKA_TOKEN, &yes, 1},
-                                {CKA_PRIVATE, &yes, 1},
-                                {CKA_SENSITIVE, &yes, 1},
-                                {CKA_EXTRACTABLE, &no, 1},
-                                {CKA_ENCRYPT, &yes, 1},
-                                {CKA_DECRYPT, &yes, 1},
-                                {CKA_WRAP, &no, 1},
-                                {CKA_UNWRAP, &no, 1},
-                                {CKA_LABEL, p11::bytes_of(o.key_label), o.key_label.size()},
-                                {CKA_ID, p11::bytes_of(id), id.size()}};
+  auto tmpl = p11::key_template({{CKA_CLASS, &cls, sizeof cls},
+                                 {CKA_KEY_TYPE, &type, sizeof type},
+                                 {CKA_VALUE_LEN, &len, sizeof len},
+                                 {CKA_ENCRYPT, &yes, 1},
+                                 {CKA_DECRYPT, &yes, 1},
+                                 {CKA_WRAP, &no, 1},
+                                 {CKA_UNWRAP, &no, 1}},
+                                true, id, o.key_label);
   struct ck_mechanism mech {
     CKM_AES_KEY_GEN, nullptr, 0
   };
   ck_object_handle_t handle = 0;
-  if (ck_rv_t rv = sessions->f()->C_GenerateKey(sessions->anchor(), &mech, tmpl, sizeof tmpl / sizeof tmpl[0], &handle);
+  if (ck_rv_t rv = sessions->f()->C_GenerateKey(sessions->anchor(), &mech, tmpl.data(), tmpl.size(), &handle);
       rv != CKR_OK) {
     return hsm_error("C_GenerateKey", rv);
   }

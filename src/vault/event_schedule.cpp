@@ -13,7 +13,15 @@ namespace coffer::vault {
 namespace {
 
 constexpr std::string_view kPrefix = "evsched/";
-enum EntryField : uint8_t { kSchedVaultId = 1, kSchedVaultName, kSchedType, kSchedName, kSchedVersion, kSchedExpires, kSchedWhich };
+enum EntryField : uint8_t {
+  kSchedVaultId = 1,
+  kSchedVaultName,
+  kSchedType,
+  kSchedName,
+  kSchedVersion,
+  kSchedExpires,
+  kSchedWhich
+};
 
 // "evsched/<due:012x>/<1near|2expired>/<vault-id>/<type>/<name-lc>/<version>": due order, Near first.
 std::string entry_key(int64_t due, std::string_view which, const std::string& vault_id, std::string_view type,
@@ -53,10 +61,14 @@ Status schedule_expiry_events(store::WriteTxn& txn, const VaultInfo& vault, std:
                               int64_t now) {
   if (!attributes.expires) return Status::Ok();
   const int64_t exp = *attributes.expires;
-  for (const auto& [which, due] : {std::pair<std::string_view, int64_t>{"1near", std::max(now, exp - kNearExpirySeconds)},
-                                   std::pair<std::string_view, int64_t>{"2expired", std::max(now, exp)}}) {
+  for (const auto& [which, due] :
+       {std::pair<std::string_view, int64_t>{"1near", std::max(now, exp - kNearExpirySeconds)},
+        std::pair<std::string_view, int64_t>{"2expired", std::max(now, exp)}}) {
     RecordWriter w;
-    w.bytes(kSchedVaultId, vault.id).bytes(kSchedVaultName, vault.name).bytes(kSchedType, object_type).bytes(kSchedName, name);
+    w.bytes(kSchedVaultId, vault.id)
+        .bytes(kSchedVaultName, vault.name)
+        .bytes(kSchedType, object_type)
+        .bytes(kSchedName, name);
     w.bytes(kSchedVersion, version).i64(kSchedExpires, exp).bytes(kSchedWhich, which);
     COFFER_RETURN_IF_ERROR(txn.put(entry_key(due, which, vault.id, object_type, name, version), w.take()));
   }
