@@ -52,10 +52,10 @@ struct Post {
   int64_t retry_after = 0;  // seconds
 };
 
-Post post(const std::string& ca_file, const std::string& url, const std::string& content_type, const std::string& body,
+// One POST to `url` on `client` (kept open between posts to the same origin).
+Post post(http::HttpsClient& client, const std::string& url, const std::string& content_type, const std::string& body,
           std::vector<std::pair<std::string, std::string>> headers) {
-  const auto [origin, target] = split_endpoint(url);
-  http::HttpsClient client(origin, ca_file);
+  const std::string target = split_endpoint(url).second;
   headers.emplace_back("Content-Type", content_type);
   auto r = client.request("POST", target, headers, body);
   Post p;
@@ -152,6 +152,9 @@ void EventDelivery::run() {
 }
 
 void EventDelivery::send_queue(vault::SubscriptionRef ref) {
+  // One connection per sender, kept alive between its posts (a new one when the endpoint moves).
+  std::unique_ptr<http::HttpsClient> client;
+  std::string client_origin;
   while (true) {
     {
       std::lock_guard lock(mu_);
@@ -189,7 +192,12 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
     const api::EventBody body =
         api::event_body(q.event, sub->delivery_schema, options_.topic(*v), options_.vault_url(v->name));
     const bool cloud = sub->delivery_schema == "CloudEventSchemaV1_0";
-    const Post p = post(options_.ca_file, sub->endpoint_url, body.content_type, body.json,
+    const std::string origin = split_endpoint(sub->endpoint_url).first;
+    if (!client || origin != client_origin) {
+      client = std::make_unique<http::HttpsClient>(origin, options_.ca_file);
+      client_origin = origin;
+    }
+    const Post p = post(*client, sub->endpoint_url, body.content_type, body.json,
                         {{"aeg-event-type", "Notification"},
                          {"aeg-subscription-name", upper_ascii(sub->name)},
                          {"aeg-delivery-count", std::to_string(q.attempts)},
@@ -218,7 +226,8 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
 Status EventDelivery::handshake(const vault::VaultInfo& vault, const vault::EventSubscription& subscription) {
   const std::string code = crypto::new_guid();
   const std::string body = api::validation_body(crypto::new_guid(), code, options_.topic(vault));
-  const Post p = post(options_.ca_file, subscription.endpoint_url, "application/json", body,
+  http::HttpsClient client(split_endpoint(subscription.endpoint_url).first, options_.ca_file);
+  const Post p = post(client, subscription.endpoint_url, "application/json", body,
                       {{"aeg-event-type", "SubscriptionValidation"},
                        {"aeg-subscription-name", upper_ascii(subscription.name)},
                        {"aeg-delivery-count", "0"},
