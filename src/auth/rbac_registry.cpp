@@ -372,8 +372,10 @@ Result<RoleAssignment> RbacRegistry::create_assignment_locked(RoleAssignment a) 
     return bad_parameter("This server holds the maximum number of role assignments.");
   }
   const std::string record = encode_assignment(a);
-  COFFER_RETURN_IF_ERROR(
-      commit_locked([&](store::WriteTxn& txn) { return txn.put_if(key(kAssignmentPrefix, a.name), record, 0); }));
+  COFFER_RETURN_IF_ERROR(commit_locked([&](store::WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.put_if(key(kAssignmentPrefix, a.name), record, 0));
+    return access_changed_ ? access_changed_(txn, a.scope, {}) : Status::Ok();
+  }));
   state_.assignments[a.name] = a;
   publish_locked();
   return a;
@@ -401,7 +403,10 @@ Result<RoleAssignment> RbacRegistry::delete_assignment(std::string_view name_in)
   COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   auto it = state_.assignments.find(name);
   if (it == state_.assignments.end()) return assignment_not_found();
-  COFFER_RETURN_IF_ERROR(commit_locked([&](store::WriteTxn& txn) { return txn.erase(key(kAssignmentPrefix, name)); }));
+  COFFER_RETURN_IF_ERROR(commit_locked([&](store::WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.erase(key(kAssignmentPrefix, name)));
+    return access_changed_ ? access_changed_(txn, it->second.scope, {}) : Status::Ok();
+  }));
   RoleAssignment removed = std::move(it->second);
   state_.assignments.erase(it);
   publish_locked();
@@ -509,8 +514,9 @@ Result<std::vector<AccessPolicy>> RbacRegistry::set_access_policies(std::string_
   COFFER_RETURN_IF_ERROR(refresh_locked(store_.generation()));
   const std::string record_key = key(kPolicyPrefix, id);
   COFFER_RETURN_IF_ERROR(commit_locked([&](store::WriteTxn& txn) -> Status {
-    if (policies.empty()) return txn.erase(record_key);
-    return txn.put(record_key, encode_access_policies(policies));
+    COFFER_RETURN_IF_ERROR(policies.empty() ? txn.erase(record_key)
+                                            : txn.put(record_key, encode_access_policies(policies)));
+    return access_changed_ ? access_changed_(txn, {}, id) : Status::Ok();
   }));
   if (policies.empty()) {
     state_.policies.erase(id);

@@ -46,6 +46,15 @@ class RbacRegistry {
  public:
   explicit RbacRegistry(store::Store& store);
   RbacRegistry(const RbacRegistry&) = delete;
+
+  // Who may use a vault changed: a role assignment was made or removed at
+  // `scope` (normalized; at or below a vault, or above it), or the access
+  // policies of the vault `vault_id` were set (scope empty). Runs inside the
+  // change's transaction (its error undoes the change): the events outbox
+  // (VaultAccessPolicyChanged) hooks in here. Set before serving.
+  using AccessChanged =
+      std::function<Status(store::WriteTxn& txn, const std::string& scope, const std::string& vault_id)>;
+  void on_access_changed(AccessChanged hook) { access_changed_ = std::move(hook); }
   RbacRegistry& operator=(const RbacRegistry&) = delete;
 
   // Reads everything from the store and publishes the first index. Until it
@@ -127,6 +136,7 @@ class RbacRegistry {
   Status commit_locked(const std::function<Status(store::WriteTxn&)>& mutation) COFFER_REQUIRES(write_mu_);
 
   store::Store& store_;
+  AccessChanged access_changed_;
   mutable Mutex write_mu_;  // serializes writers and reloads; guards state_ and the marker fields
   mutable State state_ COFFER_GUARDED_BY(write_mu_);
   mutable int64_t marker_revision_ COFFER_GUARDED_BY(write_mu_) = -1;  // of state_; -1 = never loaded

@@ -19,6 +19,7 @@
 #include "auth/authorizer.hpp"
 #include "auth/rbac_registry.hpp"
 #include "auth/server_identity.hpp"
+#include "common/ascii.hpp"
 #include "crypto/root_key.hpp"
 #include "http/server.hpp"
 #include "seal/pkcs11_keys.hpp"
@@ -37,6 +38,7 @@
 #include "server/workload_identity.hpp"
 #include "store/store.hpp"
 #include "vault/event_schedule.hpp"
+#include "vault/events.hpp"
 #include "vault/resource_groups.hpp"
 #include "vault/scheduler.hpp"
 
@@ -239,6 +241,16 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   vault::CertificateService job_certificates(leadership->fenced(), keyring, clock);
   vault::VaultRegistry job_vaults(leadership->fenced(), keyring, clock);
   auth::RbacRegistry rbac(store);
+  // A change of who may use a vault is an event of that vault (VaultAccessPolicyChanged).
+  rbac.on_access_changed(
+      [&clock](store::WriteTxn& txn, const std::string& scope, const std::string& vault_id) -> Status {
+        std::string name;  // from a scope at or below a vault: "/vaults/<name>[/…]"
+        if (vault_id.empty() && scope.starts_with("/vaults/")) name = scope.substr(8, scope.find('/', 8) - 8);
+        if (vault_id.empty() && name.empty()) return Status::Ok();  // above every vault: the root, a resource group
+        COFFER_ASSIGN_OR_RETURN(auto changed, vault::VaultRegistry::live_in(txn, name, vault_id));
+        if (!changed) return Status::Ok();  // a vault now gone
+        return vault::append_event(txn, vault::vault_access_event(*changed, clock.now()));
+      });
   if (Status st = rbac.load(); !st.ok()) return failed(st);
   // A vault removed for good takes the access granted on it along: role
   // assignments at or below it and its access policies.

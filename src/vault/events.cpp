@@ -53,6 +53,18 @@ Event new_version_event(std::string_view object_type, const VaultInfo& vault, co
   return e;
 }
 
+Event vault_access_event(const VaultInfo& vault, int64_t now) {
+  Event e;
+  e.id = crypto::new_guid();
+  e.type = std::string(event_types::kVaultAccessPolicyChanged);
+  e.time = now;
+  e.vault_id = vault.id;
+  e.vault_name = vault.name;
+  e.object_type = "Vault";
+  e.object_name = vault.name;
+  return e;
+}
+
 std::string encode_event(const Event& e) {
   RecordWriter w;
   w.bytes(kEventId, e.id).bytes(kEventType, e.type).i64(kEventTime, e.time).bytes(kEventVaultId, e.vault_id);

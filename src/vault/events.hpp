@@ -55,6 +55,10 @@ struct Event {
 Event new_version_event(std::string_view object_type, const VaultInfo& vault, const std::string& name,
                         const std::string& version, const Attributes& attributes, int64_t now);
 
+// VaultAccessPolicyChanged for `vault` (its role assignments or access
+// policies changed), with a new id: ObjectType "Vault", no version.
+Event vault_access_event(const VaultInfo& vault, int64_t now);
+
 std::string encode_event(const Event& e);
 Result<Event> decode_event(std::string_view data);
 

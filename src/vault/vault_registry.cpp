@@ -185,6 +185,25 @@ Result<VaultInfo> VaultRegistry::find(const std::string& name) {
   return v;
 }
 
+Result<std::optional<VaultInfo>> VaultRegistry::live_in(store::ReadTxn& txn, const std::string& name,
+                                                        const std::string& id) {
+  std::optional<VaultInfo> out;
+  if (!name.empty()) {
+    if (!valid_name(name)) return out;
+    COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(keys::vault(name)));
+    if (!entry) return out;
+    COFFER_ASSIGN_OR_RETURN(VaultInfo v, decode_vault_info(entry->value));
+    if (v.deleted == 0) out = std::move(v);
+    return out;
+  }
+  COFFER_RETURN_IF_ERROR(for_each_entry(txn, keys::vault_prefix(), [&](const store::Entry& e) -> Status {
+    COFFER_ASSIGN_OR_RETURN(VaultInfo v, decode_vault_info(e.value));
+    if (v.deleted == 0 && iequals_ascii(v.id, id)) out = std::move(v);
+    return Status::Ok();
+  }));
+  return out;
+}
+
 Result<std::vector<VaultInfo>> VaultRegistry::list_all() {
   std::vector<VaultInfo> out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {

@@ -51,6 +51,10 @@ class VaultRegistry {
   Result<VaultInfo> find(const std::string& name);
   // Live vaults, by name.
   Result<std::vector<VaultInfo>> list();
+  // Inside another transaction of the store: the live vault named `name`,
+  // or — with `name` empty — the live vault whose id is `id`; nullopt when none.
+  static Result<std::optional<VaultInfo>> live_in(store::ReadTxn& txn, const std::string& name,
+                                                  const std::string& id = {});
 
   // Changes a live vault in one transaction: `change` edits the stored
   // record, which is then checked (retention 7–90, sku, tags, resource group

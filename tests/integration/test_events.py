@@ -6,12 +6,14 @@ schema and in CloudEvents 1.0, parsed by Debian's azure-eventgrid; filters;
 order per object; retries on Event Grid's schedule (moved by --test-clock)
 with the same event id; dead letters; an event that survives a kill -9 of
 the server while its receiver is away; NearExpiry and Expired by the test
-clock; and `coffer event-subscription`."""
+clock; VaultAccessPolicyChanged on role assignments; and `coffer
+event-subscription`."""
 import json
 import os
 import subprocess
 import time
 import unittest
+import uuid
 
 import requests
 from azure.core.messaging import CloudEvent
@@ -19,7 +21,7 @@ from azure.eventgrid import EventGridEvent
 from azure.keyvault.keys import KeyClient
 from azure.keyvault.secrets import SecretClient
 
-from coffer_server import COFFER_BIN, CofferServer, admin, credential
+from coffer_server import COFFER_BIN, CofferServer, admin, credential, token
 from webhook_receiver import WebhookReceiver
 
 TYPES = "Microsoft.KeyVault."
@@ -211,6 +213,28 @@ class EventsTest(unittest.TestCase):
         self.assertNotIn("rotated", subjects)
         self.assertNotIn("moved", subjects, "its exp moved to day 100")
         self.assertEqual(subjects.count("soon"), 2, soon.name)
+
+    def test_role_assignments_at_a_vault_raise_vault_access_policy_changed(self):
+        self.assertEqual(self.subscribe("access", filter={"includedEventTypes": [
+            TYPES + "VaultAccessPolicyChanged"]}).status_code, 200)
+        principal = admin(self.server, "POST", "/service-principals", {"displayName": "reader"}).json()
+        name = str(uuid.uuid4())
+        url = (f"{self.server.authority}/vaults/dev/providers/Microsoft.Authorization/roleAssignments/{name}"
+               "?api-version=7.4")
+        headers = {"Authorization": "Bearer " + token(self.server, self.server.authority)}
+        r = requests.put(url, json={"properties": {
+            "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6",
+            "principalId": principal["objectId"]}}, headers=headers, verify=self.server.ca_file)
+        self.assertEqual(r.status_code, 201, r.text)
+        self.assertEqual(requests.delete(url, headers=headers, verify=self.server.ca_file).status_code, 200)
+        posts = self.hook.wait_events(2)
+        for post in posts:
+            event = EventGridEvent.from_dict(post["body"][0])
+            self.assertEqual(event.event_type, TYPES + "VaultAccessPolicyChanged")
+            self.assertEqual(event.subject, "dev")
+            self.assertEqual(event.data["ObjectType"], "Vault")
+            self.assertEqual(event.data["Id"], self.server.vault_url())
+        self.assertNotEqual(posts[0]["body"][0]["id"], posts[1]["body"][0]["id"])
 
     def test_the_coffer_cli_manages_subscriptions(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
