@@ -124,8 +124,11 @@ json::object event_subscription_json(const vault::EventSubscription& s, std::str
       {"name", s.name},
       {"type", "Microsoft.EventGrid/eventSubscriptions"},
       {"properties",
-       json::object{{"destination", json::object{{"endpointType", "WebHook"},
-                                                 {"properties", json::object{{"endpointBaseUrl", s.endpoint_url}}}}},
+       json::object{{"destination",
+                     json::object{{"endpointType", "WebHook"},
+                                  // As Event Grid: the URL without its query, which may hold a secret.
+                                  {"properties", json::object{{"endpointBaseUrl",
+                                                               s.endpoint_url.substr(0, s.endpoint_url.find('?'))}}}}},
                     {"filter", json::object{{"includedEventTypes", types},
                                             {"subjectBeginsWith", s.subject_begins_with},
                                             {"subjectEndsWith", s.subject_ends_with},

@@ -11,7 +11,9 @@
 //   {destination: {endpointType: "WebHook", endpointUrl}, filter:
 //   {includedEventTypes, subjectBeginsWith, subjectEndsWith,
 //   isSubjectCaseSensitive}, eventDeliverySchema, retryPolicy:
-//   {maxDeliveryAttempts, eventTimeToLiveInMinutes}, provisioningState}.
+//   {maxDeliveryAttempts, eventTimeToLiveInMinutes}, provisioningState};
+//   shown, the endpoint is endpointBaseUrl: without its query, which may
+//   hold a secret (?code=…), as Event Grid shows it.
 #pragma once
 
 #include <boost/json/object.hpp>

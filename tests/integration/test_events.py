@@ -53,6 +53,15 @@ class EventsTest(unittest.TestCase):
         self.assertEqual(handshake["body"][0]["eventType"], "Microsoft.EventGrid.SubscriptionValidationEvent")
         listed = admin(self.server, "GET", "/vaults/dev/eventSubscriptions").json()["value"]
         self.assertEqual([s["name"] for s in listed], ["all-events"])
+        # A secret in the endpoint's query is never shown back.
+        body = {"properties": {"destination": {"endpointType": "WebHook", "properties": {
+            "endpointUrl": self.hook.url("/hook?code=webhook-secret-1234")}}}}
+        r = admin(self.server, "PUT", "/vaults/dev/eventSubscriptions/with-code", body)
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertNotIn("webhook-secret-1234", r.text)
+        self.assertEqual(r.json()["properties"]["destination"]["properties"]["endpointBaseUrl"], self.hook.url("/hook"))
+        self.assertEqual(self.hook.requests[-1]["path"], "/hook?code=webhook-secret-1234", "but it is used")
+        self.assertEqual(admin(self.server, "DELETE", "/vaults/dev/eventSubscriptions/with-code").status_code, 204)
         # An endpoint that does not echo the code is refused, and nothing is stored.
         self.hook.echo_validation = False
         r = self.subscribe("deaf")
