@@ -7,7 +7,9 @@
 #include "common/record_codec.hpp"
 #include "crypto/random.hpp"
 #include "vault/events.hpp"
+#include "vault/key_records.hpp"
 #include "vault/object_kinds.hpp"
+#include "vault/store_keys.hpp"
 
 namespace coffer::vault {
 namespace {
@@ -20,7 +22,8 @@ enum EntryField : uint8_t {
   kSchedName,
   kSchedVersion,
   kSchedExpires,
-  kSchedWhich
+  kSchedWhich,
+  kSchedNearOffset
 };
 
 // "evsched/<due:012x>/<1near|2expired>/<vault-id>/<type>/<name-lc>/<version>": due order, Near first.
@@ -56,20 +59,34 @@ Result<std::optional<Current>> current_of(store::ReadTxn& txn, const Collection&
 
 }  // namespace
 
+Result<int64_t> key_near_expiry_offset(store::ReadTxn& txn, const std::string& vault_id, const std::string& name) {
+  COFFER_ASSIGN_OR_RETURN(auto stored, txn.get(keys::key_policy(vault_id, name)));
+  if (!stored) return kNearExpirySeconds;
+  COFFER_ASSIGN_OR_RETURN(RotationPolicy policy, decode_rotation_policy(stored->value));
+  for (const auto& a : policy.lifetime_actions) {
+    if (iequals_ascii(a.action, "Notify") && a.time_before_expiry) return a.before_expiry_seconds;
+  }
+  return kNearExpirySeconds;
+}
+
 Status schedule_expiry_events(store::WriteTxn& txn, const VaultInfo& vault, std::string_view object_type,
                               const std::string& name, const std::string& version, const Attributes& attributes,
                               int64_t now) {
   if (!attributes.expires) return Status::Ok();
   const int64_t exp = *attributes.expires;
-  for (const auto& [which, due] :
-       {std::pair<std::string_view, int64_t>{"1near", std::max(now, exp - kNearExpirySeconds)},
-        std::pair<std::string_view, int64_t>{"2expired", std::max(now, exp)}}) {
+  int64_t near_offset = kNearExpirySeconds;
+  if (object_type == "Key") {
+    COFFER_ASSIGN_OR_RETURN(near_offset, key_near_expiry_offset(txn, vault.id, name));
+  }
+  for (const auto& [which, due] : {std::pair<std::string_view, int64_t>{"1near", std::max(now, exp - near_offset)},
+                                   std::pair<std::string_view, int64_t>{"2expired", std::max(now, exp)}}) {
     RecordWriter w;
     w.bytes(kSchedVaultId, vault.id)
         .bytes(kSchedVaultName, vault.name)
         .bytes(kSchedType, object_type)
         .bytes(kSchedName, name);
     w.bytes(kSchedVersion, version).i64(kSchedExpires, exp).bytes(kSchedWhich, which);
+    w.i64(kSchedNearOffset, near_offset);
     COFFER_RETURN_IF_ERROR(txn.put(entry_key(due, which, vault.id, object_type, name, version), w.take()));
   }
   return Status::Ok();
@@ -114,9 +131,14 @@ Result<std::size_t> EventSchedule::fire_due(int64_t now) {
       } else if (type == "Certificate") {
         COFFER_ASSIGN_OR_RETURN(current, current_of(txn, kCerts, vault, name));
       }
-      // Superseded, deleted or given another exp since: nothing to say any more.
-      if (current && current->version == r->bytes(kSchedVersion) && current->attributes.expires &&
-          *current->attributes.expires == r->i64(kSchedExpires)) {
+      // Superseded, deleted, given another exp or (a key) another Notify offset since: nothing to say any more.
+      bool still = current && current->version == r->bytes(kSchedVersion) && current->attributes.expires &&
+                   *current->attributes.expires == r->i64(kSchedExpires);
+      if (still && type == "Key" && r->bytes(kSchedWhich) == "1near") {
+        COFFER_ASSIGN_OR_RETURN(int64_t offset, key_near_expiry_offset(txn, vault.id, name));
+        still = offset == r->i64(kSchedNearOffset, kNearExpirySeconds);
+      }
+      if (still) {
         Event e;
         e.id = crypto::new_guid();
         e.type = "Microsoft.KeyVault." + type + (r->bytes(kSchedWhich) == "1near" ? "NearExpiry" : "Expired");

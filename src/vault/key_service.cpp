@@ -556,7 +556,12 @@ Result<RotationPolicy> KeyService::set_rotation_policy(const VaultInfo& vault, c
       out.created = prev.created;
     }
     out.updated = now;
-    return txn.put(keys::key_policy(vault.id, name), encode_rotation_policy(out));
+    COFFER_RETURN_IF_ERROR(txn.put(keys::key_policy(vault.id, name), encode_rotation_policy(out)));
+    // The Notify offset may have moved: the latest version's expiry events follow it.
+    COFFER_ASSIGN_OR_RETURN(ObjectHead head, kKeys.live_head(txn, vault, name));
+    COFFER_ASSIGN_OR_RETURN(auto latest, kKeys.latest(txn, vault, head));
+    return schedule_expiry_events(txn, vault, "Key", head.name, latest.properties.version, latest.properties.attributes,
+                                  now);
   }));
   return out;
 }

@@ -7,6 +7,7 @@
 #include "vault/event_queue.hpp"
 #include "vault/event_schedule.hpp"
 #include "vault/event_subscriptions.hpp"
+#include "vault/key_service.hpp"
 #include "vault/secret_service.hpp"
 #include "vault_test_env.hpp"
 
@@ -142,6 +143,32 @@ TEST_F(EventQueueTest, ExpiryEventsFireWhenDueForTheCurrentVersionOnly) {
   EXPECT_EQ(events[0].event.type, event_types::kSecretNearExpiry);
   EXPECT_EQ(events[0].event.version, kept);
   EXPECT_EQ(events[0].event.expires, start + 40 * 86400);
+}
+
+TEST_F(EventQueueTest, AKeysNotifyOffsetMovesItsNearExpiry) {
+  ASSERT_TRUE(subscriptions_->put(vault_, subscription("all"), accept).ok());
+  KeyService keys(*store_, *keyring_, clock_);
+  EventSchedule schedule(*store_, clock_);
+  const int64_t start = clock_.now();
+  KeyDraft d;
+  d.kty = "EC";
+  d.expires = start + 40 * 86400;
+  const std::string version = keys.create(vault_, "signing", d).value().version;
+  RotationPolicy policy;
+  policy.lifetime_actions.push_back(LifetimeAction{"Notify", std::nullopt, "P10D", 0, 10 * 86400});
+  ASSERT_TRUE(keys.set_rotation_policy(vault_, "signing", policy).ok());
+  queue_->fan_out().value();
+  drain("all");
+  EXPECT_EQ(schedule.fire_due(start + 10 * 86400).value(), 0u) << "the default 30 days no longer apply";
+  EXPECT_EQ(schedule.fire_due(start + 30 * 86400 - 1).value(), 0u);
+  EXPECT_EQ(schedule.fire_due(start + 30 * 86400).value(), 1u) << "10 days before exp, as the policy says";
+  EXPECT_EQ(schedule.fire_due(start + 40 * 86400).value(), 1u) << "then Expired";
+  queue_->fan_out().value();
+  auto events = drain("all");
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].event.type, event_types::kKeyNearExpiry);
+  EXPECT_EQ(events[0].event.version, version);
+  EXPECT_EQ(events[1].event.type, event_types::kKeyExpired);
 }
 
 TEST_F(EventQueueTest, SubscriptionsAreCheckedAndNeedTheirHandshake) {
