@@ -1,6 +1,7 @@
 #include "api/event_codec.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "api/json_body.hpp"
@@ -73,6 +74,14 @@ std::string validation_body(std::string_view event_id, std::string_view validati
                  {"dataVersion", "2"},
                  {"metadataVersion", "1"}};
   return json::serialize(json::array{o});
+}
+
+bool validation_answered(std::string_view answer, std::string_view validation_code) {
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(answer, ec);
+  const json::object* o = ec ? nullptr : parsed.if_object();
+  const json::value* response = o ? o->if_contains("validationResponse") : nullptr;
+  return response && response->is_string() && response->get_string() == validation_code;
 }
 
 Result<vault::EventSubscription> parse_event_subscription(std::string_view body, const std::string& name) {

@@ -36,6 +36,8 @@ EventBody event_body(const vault::Event& event, std::string_view schema, std::st
                      std::string_view vault_url);
 // The handshake's event: {validationCode, validationUrl?} in an Event Grid array.
 std::string validation_body(std::string_view event_id, std::string_view validation_code, std::string_view topic);
+// Whether a receiver's answer to it is {"validationResponse": `validation_code`}.
+bool validation_answered(std::string_view answer, std::string_view validation_code);
 
 Result<vault::EventSubscription> parse_event_subscription(std::string_view body, const std::string& name);
 boost::json::object event_subscription_json(const vault::EventSubscription& s, std::string_view id);

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/json/parse.hpp>
 
 #include "api/event_codec.hpp"
 #include "common/ascii.hpp"
@@ -83,7 +82,8 @@ EventDelivery::EventDelivery(store::Leadership& leadership, vault::VaultRegistry
       vaults_(vaults),
       clock_(clock),
       options_(std::move(options)),
-      queue_(leadership.fenced(), clock) {}
+      queue_(leadership.fenced(), clock),
+      subscriptions_(leadership.fenced(), clock) {}
 
 EventDelivery::~EventDelivery() { stop(); }
 
@@ -175,8 +175,7 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
     auto v = vaults_.find(q.event.vault_name);
     std::optional<vault::EventSubscription> sub;
     if (v.ok()) {
-      vault::EventSubscriptions subscriptions(leadership_.fenced(), clock_);
-      auto found = subscriptions.get(*v, ref.name);
+      auto found = subscriptions_.get(*v, ref.name);
       if (found.ok()) sub = std::move(*found);
     }
     if (!sub || v->id != ref.vault_id) {  // the subscription or its vault went: its queue goes with it
@@ -239,11 +238,7 @@ Status EventDelivery::handshake(const vault::VaultInfo& vault, const vault::Even
                                    : p.outcome + " (" + p.body.substr(0, 200) + ")") +
                          ".");
   }
-  boost::system::error_code ec;
-  const auto answer = boost::json::parse(p.body, ec);
-  const auto* o = ec ? nullptr : answer.if_object();
-  const auto* response = o ? o->if_contains("validationResponse") : nullptr;
-  if (!response || !response->is_string() || response->get_string() != code) {
+  if (!api::validation_answered(p.body, code)) {
     return bad_parameter(
         "The endpoint did not complete the validation handshake: its answer lacks {\"validationResponse\": "
         "<the validationCode sent>}.");

@@ -62,6 +62,7 @@ class EventDelivery {
   const Clock& clock_;
   EventDeliveryOptions options_;
   vault::EventQueue queue_;
+  vault::EventSubscriptions subscriptions_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

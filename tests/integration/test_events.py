@@ -68,6 +68,11 @@ class EventsTest(unittest.TestCase):
         self.assertEqual(r.status_code, 400, r.text)
         self.assertIn("validation handshake", r.json()["error"]["message"])
         self.assertEqual(admin(self.server, "GET", "/vaults/dev/eventSubscriptions/deaf").status_code, 404)
+        # An endpoint nobody answers at is refused the same way (a clear 400, not a 500).
+        unreachable = {"properties": {"destination": {"properties": {"endpointUrl": "https://localhost:1/hook"}}}}
+        r = admin(self.server, "PUT", "/vaults/dev/eventSubscriptions/nobody", unreachable)
+        self.assertEqual(r.status_code, 400, r.text)
+        self.assertIn("validation handshake", r.json()["error"]["message"])
         # Bad shapes are 400 BadParameter, never 500.
         self.hook.echo_validation = True
         for bad in ({"properties": {}},
