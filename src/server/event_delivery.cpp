@@ -59,7 +59,7 @@ Post post(http::HttpsClient& client, const std::string& url, const std::string& 
   auto r = client.request("POST", target, headers, body);
   Post p;
   if (!r.ok()) {
-    const std::string& m = r.status().message();
+    const std::string m = r.status().message();  // status() is a copy: keep the text, not a reference into it
     p.outcome =
         m.find("timed out") != std::string::npos || m.find("timeout") != std::string::npos ? "TimedOut" : "SocketError";
     p.body = m;

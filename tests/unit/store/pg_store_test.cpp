@@ -216,10 +216,12 @@ TEST_F(PgStoreTest, UncachedWritesLeaveTheGenerationWhereItWas) {
     return store.write_uncached([i](WriteTxn& txn) { return txn.put("anchor", std::to_string(i)); });
   };
   ASSERT_TRUE(put(s, "k", "v").ok());
-  // The snapshot is the whole cluster's: other tests' databases may commit meanwhile, so the
-  // "unchanged" half is tried a few times; the "changed" halves hold every time.
+  // The snapshot is the whole cluster's: other tests' databases may commit meanwhile (a test
+  // running alongside can commit for a second or more), so the "unchanged" half is tried again
+  // for up to 20 s; the "changed" halves hold every time.
   bool unchanged = false;
-  for (int attempt = 0; attempt < 20 && !unchanged; ++attempt) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!unchanged && std::chrono::steady_clock::now() < give_up) {
     const auto g = s.generation();
     for (int i = 0; i < 3; ++i) ASSERT_TRUE(anchor(s, i).ok());
     unchanged = s.generation() == g;
