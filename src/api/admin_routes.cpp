@@ -133,6 +133,7 @@ http::Response advance_clock(const http::Request& req, const AdminContext& ctx) 
   if (!report.ok()) return error_response(report.status());
   return json_response(200, json::object{{"now", ctx.test_clock->now()},
                                          {"secretsPurged", report->secrets_purged},
+                                         {"secretsRotated", report->secrets_rotated},
                                          {"keysPurged", report->keys_purged},
                                          {"keysRotated", report->keys_rotated},
                                          {"certificatesPurged", report->certificates_purged},

@@ -325,7 +325,7 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
   if (is_rbac_path(*target)) return rbac(req, call, *target, coffer_scope_form("/vaults/" + vault->name), *principal);
 
   VaultRequest vreq{req, *target, *vault, "https://" + lower_ascii(req.host), {}};
-  auto op = route_secret_operation(vreq, s_.secrets);
+  auto op = route_secret_operation(vreq, s_.secrets, s_.secret_rotation);
   if (!op && s_.keys) op = route_key_operation(vreq, *s_.keys);
   if (!op && s_.certificate_issuers) op = route_certificate_issuer_operation(vreq, *s_.certificate_issuers);
   if (!op && s_.certificates) op = route_certificate_operation(vreq, *s_.certificates);

@@ -38,6 +38,7 @@
 #include "vault/key_service.hpp"
 #include "vault/resource_groups.hpp"
 #include "vault/scheduler.hpp"
+#include "vault/secret_rotation.hpp"
 #include "vault/secret_service.hpp"
 #include "vault/vault_registry.hpp"
 
@@ -76,7 +77,8 @@ struct ApiServices {
   vault::ResourceGroupRegistry* resource_groups = nullptr;  // ARM's resource groups; null = those routes off
   // Seal, rekey, root rotation, recovery shares (admin_routes.hpp); empty ones are off.
   SealAdmin seal_admin = {};
-  const EventServices* events = nullptr;  // event subscriptions (event_subscription_routes.hpp); null = off
+  const EventServices* events = nullptr;             // event subscriptions (event_subscription_routes.hpp); null = off
+  vault::SecretRotation* secret_rotation = nullptr;  // secret rotation policies and rotate; null = those routes off
 };
 
 class Api {

@@ -228,6 +228,10 @@ Result<int64_t> parse_iso_duration(std::string_view text) {
 
 Result<vault::RotationPolicy> parse_rotation_policy(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
+  return parse_rotation_policy_fields(o);
+}
+
+Result<vault::RotationPolicy> parse_rotation_policy_fields(const json::object& o) {
   vault::RotationPolicy p;
   auto it = o.find("lifetimeActions");
   if (it != o.end() && !it->value().is_null()) {
@@ -321,7 +325,7 @@ json::object key_operation_result(const std::string& base, const std::string& na
   return o;
 }
 
-json::object rotation_policy_json(const std::string& base, const std::string& name, const vault::RotationPolicy& p) {
+json::object rotation_policy_json(const std::string& object_url, const vault::RotationPolicy& p) {
   json::array actions;
   for (const auto& a : p.lifetime_actions) {
     json::object trigger;
@@ -335,7 +339,7 @@ json::object rotation_policy_json(const std::string& base, const std::string& na
     attrs["created"] = p.created;
     attrs["updated"] = p.updated;
   }
-  return json::object{{"id", base + "/keys/" + name + "/rotationpolicy"},
+  return json::object{{"id", object_url + "/rotationpolicy"},
                       {"lifetimeActions", std::move(actions)},
                       {"attributes", std::move(attrs)}};
 }

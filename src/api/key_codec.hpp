@@ -41,6 +41,8 @@ struct KeyOperationRequest {
 Result<KeyOperationRequest> parse_key_operation(std::string_view body, bool verify);
 
 Result<vault::RotationPolicy> parse_rotation_policy(std::string_view body);
+// The lifetimeActions and attributes.expiryTime of a rotation policy object (keys' and secrets').
+Result<vault::RotationPolicy> parse_rotation_policy_fields(const boost::json::object& o);
 // "P1Y2M3DT4H5M6S", "P2W" → seconds (a month counts 30 days, a year 365).
 Result<int64_t> parse_iso_duration(std::string_view text);
 // {"count": 1..128}
@@ -55,7 +57,7 @@ boost::json::object deleted_key_bundle(const std::string& base, const vault::Vau
                                        const vault::DeletedKey& d, bool item);
 boost::json::object key_operation_result(const std::string& base, const std::string& name,
                                          const vault::KeyOperationResult& r, bool with_cipher_extras);
-boost::json::object rotation_policy_json(const std::string& base, const std::string& name,
-                                         const vault::RotationPolicy& p);
+// {id: <object_url>/rotationpolicy, lifetimeActions, attributes}; `object_url` is the key's or secret's URL.
+boost::json::object rotation_policy_json(const std::string& object_url, const vault::RotationPolicy& p);
 
 }  // namespace coffer::api

@@ -149,8 +149,9 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
       if (method == "GET") {
         return data_operation(
             "KeyRotationPolicyGet", "keyrotationpolicies/read", object_scope(name), url, [&, base, name] {
-              return respond(keys.get_rotation_policy(vault, name),
-                             [&](const vault::RotationPolicy& p) { return rotation_policy_json(base, name, p); });
+              return respond(keys.get_rotation_policy(vault, name), [&](const vault::RotationPolicy& p) {
+                return rotation_policy_json(base + "/keys/" + name, p);
+              });
             });
       }
       if (method == "PUT") {
@@ -158,8 +159,9 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
             "KeyRotationPolicyUpdate", "keyrotationpolicies/write", object_scope(name), url, [&, base, name] {
               auto policy = parse_rotation_policy(body);
               if (!policy.ok()) return error_response(policy.status());
-              return respond(keys.set_rotation_policy(vault, name, *policy),
-                             [&](const vault::RotationPolicy& p) { return rotation_policy_json(base, name, p); });
+              return respond(keys.set_rotation_policy(vault, name, *policy), [&](const vault::RotationPolicy& p) {
+                return rotation_policy_json(base + "/keys/" + name, p);
+              });
             });
       }
       return std::nullopt;

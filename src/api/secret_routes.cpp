@@ -6,6 +6,7 @@
 #include "api/responses.hpp"
 #include "api/route_support.hpp"
 #include "api/secret_codec.hpp"
+#include "api/secret_rotation_codec.hpp"
 #include "common/base64.hpp"
 #include "vault/secret_conversion.hpp"
 
@@ -19,7 +20,8 @@ http::Response or_error(const Status& st, int ok_status = 200) {
 
 }  // namespace
 
-std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::SecretService& secrets) {
+std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::SecretService& secrets,
+                                                vault::SecretRotation* rotation) {
   const auto& seg = req.target.segments;
   const std::string& method = req.http.method;
   if (seg.empty()) return std::nullopt;
@@ -93,6 +95,38 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
           return json::object{{"value", base64url_encode(blob)}};
         });
       });
+    }
+    if (rotation && seg.size() == 3 && seg[2] == "rotationpolicy") {
+      const std::string url = object_url(name) + "/rotationpolicy";
+      if (method == "GET") {
+        return data_operation("SecretRotationPolicyGet", "secrets/readMetadata/action", object_scope(name), url,
+                              [&, rotation, base, name] {
+                                return respond(rotation->get_policy(vault, name),
+                                               [&](const vault::SecretRotationPolicy& p) {
+                                                 return secret_rotation_policy_json(base + "/secrets/" + name, p);
+                                               });
+                              });
+      }
+      if (method == "PUT") {
+        return data_operation("SecretRotationPolicyUpdate", "secrets/setSecret/action", object_scope(name), url,
+                              [&, rotation, base, name] {
+                                auto policy = parse_secret_rotation_policy(body);
+                                if (!policy.ok()) return error_response(policy.status());
+                                return respond(rotation->set_policy(vault, name, *policy),
+                                               [&](const vault::SecretRotationPolicy& p) {
+                                                 return secret_rotation_policy_json(base + "/secrets/" + name, p);
+                                               });
+                              });
+      }
+      return std::nullopt;
+    }
+    if (rotation && seg.size() == 3 && seg[2] == "rotate" && method == "POST") {
+      return data_operation("SecretRotate", "secrets/setSecret/action", object_scope(name),
+                            object_url(name) + "/rotate", [&, rotation, base, name] {
+                              auto rotated = rotation->rotate(vault, name, req.idempotency_key);
+                              if (!rotated.ok()) return error_response(rotated.status());
+                              return secret_value_response(base, vault, *rotated);
+                            });
     }
     if (seg.size() <= 3) {
       const std::string version = seg.size() == 3 ? seg[2] : std::string();

@@ -30,6 +30,14 @@ constexpr std::array kTable = {
                     "secrets/purge"},
     OperationAction{"SecretRecover", "Microsoft.KeyVault/vaults/secrets/recover/action", ScopeKind::kObject,
                     "secrets/recover"},
+    // Coffer's secret rotation (EVENTS-SPEC.md §4): reading a policy is reading metadata; setting one or
+    // rotating makes new versions, as SetSecret does.
+    OperationAction{"SecretRotationPolicyGet", "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+                    ScopeKind::kObject, "secrets/list"},
+    OperationAction{"SecretRotationPolicyUpdate", "Microsoft.KeyVault/vaults/secrets/setSecret/action",
+                    ScopeKind::kObject, "secrets/set"},
+    OperationAction{"SecretRotate", "Microsoft.KeyVault/vaults/secrets/setSecret/action", ScopeKind::kObject,
+                    "secrets/set"},
     // Certificates (AKV data plane; RBAC-ROLES.md §2.3, api/certificate_routes.cpp).
     OperationAction{"CertificateList", "Microsoft.KeyVault/vaults/certificates/read", ScopeKind::kVault,
                     "certificates/list"},

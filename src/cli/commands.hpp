@@ -24,6 +24,8 @@ void add_secret_commands(CLI::App& app, CliContext& ctx);
 // the soft-delete and backup half of `coffer keyvault secret` (delete, recover,
 // purge, list-deleted, show-deleted, backup, restore), added to `secret`.
 void add_secret_lifecycle_commands(CLI::App* secret, CliContext& ctx);
+// rotation-policy show|set and rotate (Coffer's secret rotation), added to `secret`.
+void add_secret_rotation_commands(CLI::App* secret, CliContext& ctx);
 
 // coffer csi-provider [--endpoint unix://…] [--provider-name coffer] … (cli/csi_command.cpp)
 void add_csi_provider_command(CLI::App& app, CliContext& ctx);

@@ -234,6 +234,7 @@ void add_secret_commands(CLI::App& app, CliContext& ctx) {
   add_secret_lists(secret, ctx);
   add_secret_set_attributes(secret, ctx);
   add_secret_lifecycle_commands(secret, ctx);
+  add_secret_rotation_commands(secret, ctx);
 }
 
 }  // namespace coffer::cli

@@ -236,6 +236,8 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                         ? store::postgres_leadership({config.storage}, store, config.replica_id)
                         : store::sole_leadership(store);
   vault::SecretService job_secrets(leadership->fenced(), keyring, clock);
+  vault::SecretRotation secret_rotation(store, secrets, clock);
+  vault::SecretRotation job_secret_rotation(leadership->fenced(), job_secrets, clock);
   vault::KeyService job_keys(leadership->fenced(), keyring, clock,
                              vault::KeyServiceOptions{config.emulate_hsm, hsm_keys});
   vault::CertificateService job_certificates(leadership->fenced(), keyring, clock);
@@ -263,6 +265,7 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   vault::MaintenanceScheduler maintenance(job_secrets, clock, std::chrono::seconds(config.maintenance_interval_seconds),
                                           leadership.get());
   maintenance.attach_keys(job_keys, vaults);
+  maintenance.attach_secret_rotation(job_secret_rotation, vaults);
   maintenance.attach_certificates(job_certificates);
   maintenance.attach_vault_removal(job_vault_removal);
   maintenance.attach_job(
@@ -339,7 +342,8 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                        &store,
                        &resource_groups,
                        seal_admin(gate, seal_state, keyring, vaults, store, open_token, config),
-                       &event_services});
+                       &event_services,
+                       &secret_rotation});
   batching = std::make_unique<AuditBatching>(*app, **audit_sink, store.waits() ? &store : nullptr);
   const http::Handler application = [&batching](http::Request& req) { return batching->handle(req); };
   gate.publish(&application);

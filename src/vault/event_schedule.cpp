@@ -8,7 +8,9 @@
 #include "crypto/random.hpp"
 #include "vault/events.hpp"
 #include "vault/key_records.hpp"
+#include "vault/lifetime_actions.hpp"
 #include "vault/object_kinds.hpp"
+#include "vault/secret_rotation_policy.hpp"
 #include "vault/store_keys.hpp"
 
 namespace coffer::vault {
@@ -59,14 +61,23 @@ Result<std::optional<Current>> current_of(store::ReadTxn& txn, const Collection&
 
 }  // namespace
 
-Result<int64_t> key_near_expiry_offset(store::ReadTxn& txn, const std::string& vault_id, const std::string& name) {
-  COFFER_ASSIGN_OR_RETURN(auto stored, txn.get(keys::key_policy(vault_id, name)));
-  if (!stored) return kNearExpirySeconds;
-  COFFER_ASSIGN_OR_RETURN(RotationPolicy policy, decode_rotation_policy(stored->value));
-  for (const auto& a : policy.lifetime_actions) {
-    if (iequals_ascii(a.action, "Notify") && a.time_before_expiry) return a.before_expiry_seconds;
+Result<int64_t> near_expiry_offset(store::ReadTxn& txn, const std::string& vault_id, std::string_view object_type,
+                                   const std::string& name) {
+  std::optional<int64_t> notify;
+  if (object_type == "Key") {
+    COFFER_ASSIGN_OR_RETURN(auto stored, txn.get(keys::key_policy(vault_id, name)));
+    if (stored) {
+      COFFER_ASSIGN_OR_RETURN(RotationPolicy policy, decode_rotation_policy(stored->value));
+      notify = notify_before_expiry(policy);
+    }
+  } else if (object_type == "Secret") {
+    COFFER_ASSIGN_OR_RETURN(auto stored, txn.get(keys::secret_policy(vault_id, name)));
+    if (stored) {
+      COFFER_ASSIGN_OR_RETURN(SecretRotationPolicy policy, decode_secret_rotation_policy(stored->value));
+      notify = notify_before_expiry(policy.schedule);
+    }
   }
-  return kNearExpirySeconds;
+  return notify.value_or(kNearExpirySeconds);
 }
 
 Status schedule_expiry_events(store::WriteTxn& txn, const VaultInfo& vault, std::string_view object_type,
@@ -74,10 +85,7 @@ Status schedule_expiry_events(store::WriteTxn& txn, const VaultInfo& vault, std:
                               int64_t now) {
   if (!attributes.expires) return Status::Ok();
   const int64_t exp = *attributes.expires;
-  int64_t near_offset = kNearExpirySeconds;
-  if (object_type == "Key") {
-    COFFER_ASSIGN_OR_RETURN(near_offset, key_near_expiry_offset(txn, vault.id, name));
-  }
+  COFFER_ASSIGN_OR_RETURN(const int64_t near_offset, near_expiry_offset(txn, vault.id, object_type, name));
   for (const auto& [which, due] : {std::pair<std::string_view, int64_t>{"1near", std::max(now, exp - near_offset)},
                                    std::pair<std::string_view, int64_t>{"2expired", std::max(now, exp)}}) {
     RecordWriter w;
@@ -131,11 +139,11 @@ Result<std::size_t> EventSchedule::fire_due(int64_t now) {
       } else if (type == "Certificate") {
         COFFER_ASSIGN_OR_RETURN(current, current_of(txn, kCerts, vault, name));
       }
-      // Superseded, deleted, given another exp or (a key) another Notify offset since: nothing to say any more.
+      // Superseded, deleted, given another exp or another Notify offset since: nothing to say any more.
       bool still = current && current->version == r->bytes(kSchedVersion) && current->attributes.expires &&
                    *current->attributes.expires == r->i64(kSchedExpires);
-      if (still && type == "Key" && r->bytes(kSchedWhich) == "1near") {
-        COFFER_ASSIGN_OR_RETURN(int64_t offset, key_near_expiry_offset(txn, vault.id, name));
+      if (still && r->bytes(kSchedWhich) == "1near") {
+        COFFER_ASSIGN_OR_RETURN(int64_t offset, near_expiry_offset(txn, vault.id, type, name));
         still = offset == r->i64(kSchedNearOffset, kNearExpirySeconds);
       }
       if (still) {

@@ -16,6 +16,7 @@
 #include "vault/events.hpp"
 #include "vault/idempotency.hpp"
 #include "vault/key_records.hpp"
+#include "vault/lifetime_actions.hpp"
 #include "vault/object_backup.hpp"
 #include "vault/object_collection.hpp"
 #include "vault/object_kinds.hpp"
@@ -529,21 +530,7 @@ Result<RotationPolicy> KeyService::set_rotation_policy(const VaultInfo& vault, c
   if (policy.expiry_time && policy.expiry_seconds < kMinPolicyExpirySeconds) {
     return bad("The rotation policy's expiryTime must be at least 28 days.");
   }
-  int rotate_actions = 0;
-  for (const auto& a : policy.lifetime_actions) {
-    if (!iequals_ascii(a.action, "Rotate") && !iequals_ascii(a.action, "Notify")) {
-      return bad("A lifetime action's type must be Rotate or Notify.");
-    }
-    if (a.time_after_create.has_value() == a.time_before_expiry.has_value()) {
-      return bad("A lifetime action's trigger needs exactly one of timeAfterCreate and timeBeforeExpiry.");
-    }
-    if (a.time_before_expiry && !policy.expiry_time && iequals_ascii(a.action, "Rotate")) {
-      return bad("A timeBeforeExpiry trigger needs the policy's expiryTime.");
-    }
-    if (a.after_create_seconds < 0 || a.before_expiry_seconds < 0) return bad("Trigger durations must be positive.");
-    if (iequals_ascii(a.action, "Rotate")) ++rotate_actions;
-  }
-  if (rotate_actions > 1) return bad("A rotation policy can have at most one Rotate action.");
+  COFFER_RETURN_IF_ERROR(check_lifetime_actions(policy));
   RotationPolicy out = policy;
   out.stored = true;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
@@ -650,20 +637,14 @@ Result<std::size_t> KeyService::rotate_due(const std::vector<VaultInfo>& vaults,
     COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
       return for_each_entry(txn, keys::key_policy_prefix(vault.id), [&](const store::Entry& e) -> Status {
         COFFER_ASSIGN_OR_RETURN(RotationPolicy policy, decode_rotation_policy(e.value));
-        const LifetimeAction* rot = nullptr;
-        for (const auto& a : policy.lifetime_actions) {
-          if (iequals_ascii(a.action, "Rotate")) rot = &a;
-        }
+        const LifetimeAction* rot = rotate_action(policy);
         if (!rot) return Status::Ok();
         const std::string name = e.key.substr(keys::key_policy_prefix(vault.id).size());
         COFFER_ASSIGN_OR_RETURN(auto head, kKeys.load_head(txn, vault, name));
         if (!head || head->deletion) return Status::Ok();
         COFFER_ASSIGN_OR_RETURN(auto rec, kKeys.latest(txn, vault, *head));
         const auto& attrs = rec.properties.attributes;
-        const bool due_after_create = rot->time_after_create && now >= attrs.created + rot->after_create_seconds;
-        const bool due_before_expiry =
-            rot->time_before_expiry && attrs.expires && now >= *attrs.expires - rot->before_expiry_seconds;
-        if (due_after_create || due_before_expiry) names.push_back(head->name);
+        if (rotation_due(*rot, attrs.created, attrs.expires, now)) names.push_back(head->name);
         return Status::Ok();
       });
     }));

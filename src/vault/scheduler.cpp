@@ -39,6 +39,11 @@ void MaintenanceScheduler::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void MaintenanceScheduler::attach_secret_rotation(SecretRotation& rotation, VaultRegistry& vaults) {
+  secret_rotation_ = &rotation;
+  vaults_ = &vaults;
+}
+
 void MaintenanceScheduler::attach_certificates(CertificateService& certificates) { certificates_ = &certificates; }
 
 void MaintenanceScheduler::attach_vault_removal(VaultRemoval& removal) { removal_ = &removal; }
@@ -52,6 +57,13 @@ Result<MaintenanceReport> MaintenanceScheduler::run_once() {
   }
   COFFER_ASSIGN_OR_RETURN(report.secrets_purged, secrets_.purge_due(clock_.now()));
   if (report.secrets_purged > 0) spdlog::info("purged {} soft-deleted secret(s)", report.secrets_purged);
+  if (secret_rotation_ != nullptr) {
+    COFFER_ASSIGN_OR_RETURN(auto vaults, vaults_->list());
+    COFFER_ASSIGN_OR_RETURN(report.secrets_rotated, secret_rotation_->rotate_due(vaults, clock_.now()));
+    if (report.secrets_rotated > 0) {
+      spdlog::info("rotated {} secret(s) by their rotation policy", report.secrets_rotated);
+    }
+  }
   if (keys_ != nullptr) {
     COFFER_ASSIGN_OR_RETURN(report.keys_purged, keys_->purge_due(clock_.now()));
     if (report.keys_purged > 0) spdlog::info("purged {} soft-deleted key(s)", report.keys_purged);

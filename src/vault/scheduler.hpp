@@ -1,6 +1,6 @@
 // MaintenanceScheduler: runs the vault layer's time-driven jobs (purging
 // soft-deleted secrets, keys, certificates and vaults whose retention has
-// passed, rotating keys whose rotation policy is due) against the
+// passed, rotating keys and secrets whose rotation policy is due) against the
 // injected Clock. A background thread calls run_once() every `period` of
 // real time; tests and `--test-clock` servers advance a ManualClock and
 // call run_once() directly, so nothing waits on wall time.
@@ -21,6 +21,7 @@
 #include "common/status.hpp"
 #include "vault/certificate_service.hpp"
 #include "vault/key_service.hpp"
+#include "vault/secret_rotation.hpp"
 #include "vault/secret_service.hpp"
 #include "vault/vault_registry.hpp"
 #include "vault/vault_removal.hpp"
@@ -29,6 +30,7 @@ namespace coffer::vault {
 
 struct MaintenanceReport {
   std::size_t secrets_purged = 0;
+  std::size_t secrets_rotated = 0;
   std::size_t keys_purged = 0;
   std::size_t keys_rotated = 0;
   std::size_t certificates_purged = 0;
@@ -45,6 +47,8 @@ class MaintenanceScheduler {
 
   // Adds the key jobs (purge, scheduled rotation). Call before start().
   void attach_keys(KeyService& keys, VaultRegistry& vaults);
+  // Adds the rotation of plain secrets whose rotation policy is due. Call before start().
+  void attach_secret_rotation(SecretRotation& rotation, VaultRegistry& vaults);
   // Adds the certificate jobs (purge, renewal by lifetime action; renewal
   // needs attach_keys() for the vault list). Call before start().
   void attach_certificates(CertificateService& certificates);
@@ -62,6 +66,7 @@ class MaintenanceScheduler {
  private:
   SecretService& secrets_;
   KeyService* keys_ = nullptr;
+  SecretRotation* secret_rotation_ = nullptr;
   CertificateService* certificates_ = nullptr;
   VaultRegistry* vaults_ = nullptr;
   VaultRemoval* removal_ = nullptr;

@@ -20,8 +20,10 @@ namespace {
 
 constexpr std::string_view kBackupKindSecret = "secret";
 
+// A secret gone for good takes its rotation policy along.
 Status erase_secret(store::WriteTxn& txn, const VaultInfo& vault, const ObjectHead& head) {
-  return kSecrets.erase(txn, vault, head);
+  COFFER_RETURN_IF_ERROR(kSecrets.erase(txn, vault, head));
+  return txn.erase(keys::secret_policy(vault.id, head.name));
 }
 
 Status check_draft(const SecretDraft& d) {
@@ -244,7 +246,7 @@ Status SecretService::purge(const VaultInfo& vault, const std::string& name) {
   return store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(ObjectHead head, kSecrets.deleted_head(txn, vault, name));
     if (head.managed) return kSecrets.managed_refusal("purge");
-    return kSecrets.erase(txn, vault, head);
+    return erase_secret(txn, vault, head);
   });
 }
 

@@ -3,6 +3,7 @@
 //   rg/<name-lc>                                     ResourceGroup (ARM)
 //   secret/<vault-id>/<name-lc>                      SecretHead (latest version, deletion state)
 //   secretver/<vault-id>/<name-lc>/<version>         one secret version (value sealed)
+//   secretpolicy/<vault-id>/<name-lc>                the secret's rotation policy (secret_rotation_policy.hpp)
 //   key/<vault-id>/<name-lc>                         KeyHead (same shape as SecretHead)
 //   keyver/<vault-id>/<name-lc>/<version>            one key version (private key sealed)
 //   keypolicy/<vault-id>/<name-lc>                   the key's rotation policy
@@ -72,6 +73,12 @@ inline std::string secret_version(std::string_view vault_id, std::string_view na
 inline std::string key_prefix(std::string_view vault_id) { return "key/" + std::string(vault_id) + "/"; }
 inline std::string key_head(std::string_view vault_id, std::string_view name) {
   return key_prefix(vault_id) + lower_ascii(name);
+}
+inline std::string secret_policy_prefix(std::string_view vault_id) {
+  return "secretpolicy/" + std::string(vault_id) + "/";
+}
+inline std::string secret_policy(std::string_view vault_id, std::string_view name) {
+  return secret_policy_prefix(vault_id) + lower_ascii(name);
 }
 inline std::string key_versions_prefix(std::string_view vault_id, std::string_view name) {
   return "keyver/" + std::string(vault_id) + "/" + lower_ascii(name) + "/";

@@ -8,6 +8,7 @@
 #include "api/certificate_issuer_codec.hpp"
 #include "api/key_codec.hpp"
 #include "api/secret_codec.hpp"
+#include "api/secret_rotation_codec.hpp"
 #include "api/target.hpp"
 #include "fuzz_check.hpp"
 
@@ -22,7 +23,7 @@ using coffer::fuzz::expect_value_or_client_error;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 20) {
+  switch (data[0] % 21) {
     case 0: expect_value_or_client_error(parse_secret_set(body), "parse_secret_set"); break;
     case 1: expect_value_or_client_error(parse_secret_update(body), "parse_secret_update"); break;
     case 2: expect_value_or_client_error(parse_value_body(body), "parse_value_body"); break;
@@ -46,6 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     case 17: expect_value_or_client_error(parse_issuer_update(body), "parse_issuer_update"); break;
     case 18: expect_value_or_client_error(parse_contacts(body), "parse_contacts"); break;
     case 19: expect_value_or_client_error(parse_form(body), "parse_form"); break;
+    case 20: expect_value_or_client_error(parse_secret_rotation_policy(body), "parse_secret_rotation_policy"); break;
   }
   return 0;
 }

@@ -91,7 +91,7 @@ TEST(KeyCodec, IsoDurationsAndRotationPolicy) {
   EXPECT_EQ(p->lifetime_actions[0].action, "notify");
   EXPECT_EQ(p->lifetime_actions[0].before_expiry_seconds, 7 * 86400);
   EXPECT_EQ(p->expiry_seconds, 30 * 86400);
-  json::object out = rotation_policy_json("https://h", "k", *p);
+  json::object out = rotation_policy_json("https://h/keys/k", *p);
   EXPECT_EQ(out.at("id").as_string(), "https://h/keys/k/rotationpolicy");
   EXPECT_EQ(out.at("lifetimeActions").at(0).at("trigger").at("timeBeforeExpiry").as_string(), "P7D");
   EXPECT_EQ(out.at("attributes").at("expiryTime").as_string(), "P30D");

@@ -28,6 +28,7 @@ class OperationActionsTest : public ::testing::Test {
     keyring_ = std::make_unique<crypto::Keyring>(crypto::random_bytes(32));
     vaults_ = std::make_unique<vault::VaultRegistry>(*store_, *keyring_, clock_);
     secrets_ = std::make_unique<vault::SecretService>(*store_, *keyring_, clock_);
+    secret_rotation_ = std::make_unique<vault::SecretRotation>(*store_, *secrets_, clock_);
     keys_ = std::make_unique<vault::KeyService>(*store_, *keyring_, clock_);
     maintenance_ = std::make_unique<vault::MaintenanceScheduler>(*secrets_, clock_, std::chrono::seconds(3600));
     principals_ = std::make_unique<auth::ServicePrincipalRegistry>(*store_, clock_, "tenant");
@@ -62,6 +63,7 @@ class OperationActionsTest : public ::testing::Test {
   std::unique_ptr<crypto::Keyring> keyring_;
   std::unique_ptr<vault::VaultRegistry> vaults_;
   std::unique_ptr<vault::SecretService> secrets_;
+  std::unique_ptr<vault::SecretRotation> secret_rotation_;
   std::unique_ptr<vault::KeyService> keys_;
   std::unique_ptr<vault::MaintenanceScheduler> maintenance_;
   std::unique_ptr<auth::ServicePrincipalRegistry> principals_;
@@ -82,6 +84,9 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
                                                                  {"GET", "/secrets/s/"},
                                                                  {"GET", "/secrets/s/0123"},
                                                                  {"PATCH", "/secrets/s/0123"},
+                                                                 {"GET", "/secrets/s/rotationpolicy"},
+                                                                 {"PUT", "/secrets/s/rotationpolicy"},
+                                                                 {"POST", "/secrets/s/rotate"},
                                                                  {"GET", "/deletedsecrets"},
                                                                  {"GET", "/deletedsecrets/s"},
                                                                  {"DELETE", "/deletedsecrets/s"},
@@ -94,7 +99,7 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
     VaultRequest vreq{req, target, v, "https://app.vault.localhost", {}};
     const std::string p(path);
     const bool object = p.find("/s/") != std::string::npos || p.ends_with("/s");
-    check(route_secret_operation(vreq, *secrets_), std::string(method) + " " + path,
+    check(route_secret_operation(vreq, *secrets_, secret_rotation_.get()), std::string(method) + " " + path,
           object ? "/vaults/app/secrets/s" : "/vaults/app");
   }
 

@@ -14,6 +14,7 @@
 #include "api/certificate_issuer_codec.hpp"
 #include "api/key_codec.hpp"
 #include "api/secret_codec.hpp"
+#include "api/secret_rotation_codec.hpp"
 #include "api/target.hpp"
 
 namespace coffer::api {
@@ -61,6 +62,9 @@ std::vector<Case> cases() {
       {"rotation policy",
        R"({"lifetimeActions":[{"trigger":{"timeAfterCreate":"P90D"},"action":{"type":"Rotate"}},{"trigger":{"timeBeforeExpiry":"P30D"},"action":{"type":"Notify"}}],"attributes":{"expiryTime":"P1Y"}})",
        status_of(parse_rotation_policy)},
+      {"secret rotation policy",
+       R"({"lifetimeActions":[{"trigger":{"timeAfterCreate":"P30D"},"action":{"type":"Rotate"}}],"attributes":{"expiryTime":"P45D","contentType":"text/plain"},"generator":{"type":"password","length":32,"excludeCharacters":"x","includeSpace":true}})",
+       status_of(parse_secret_rotation_policy)},
       {"iso duration", "P1Y2M3DT4H5M6S", status_of(parse_iso_duration)},
       {"rng", R"({"count":32})", status_of(parse_rng)},
       {"certificate create", R"({"policy":)" + kPolicy + R"(,"attributes":{"enabled":true},"tags":{"a":"b"}})",

@@ -18,12 +18,24 @@ namespace {
 const std::string kCaller = "11111111-2222-4333-8444-555555555555";
 
 std::set<std::string> secret_ops() {
-  return {"SecretList",         "SecretRestore",    "SecretSet",   "SecretDelete",
-          "SecretListVersions", "SecretBackup",     "SecretGet",   "SecretUpdate",
-          "SecretListDeleted",  "SecretGetDeleted", "SecretPurge", "SecretRecover"};
+  return {"SecretList",
+          "SecretRestore",
+          "SecretSet",
+          "SecretDelete",
+          "SecretListVersions",
+          "SecretBackup",
+          "SecretGet",
+          "SecretUpdate",
+          "SecretListDeleted",
+          "SecretGetDeleted",
+          "SecretPurge",
+          "SecretRecover",
+          "SecretRotationPolicyGet",
+          "SecretRotationPolicyUpdate",
+          "SecretRotate"};
 }
 std::set<std::string> secret_metadata_ops() {
-  return {"SecretList", "SecretListVersions", "SecretListDeleted", "SecretGetDeleted"};
+  return {"SecretList", "SecretListVersions", "SecretListDeleted", "SecretGetDeleted", "SecretRotationPolicyGet"};
 }
 std::set<std::string> key_read_ops() {
   return {"KeyList", "KeyListVersions", "KeyGet", "KeyGetAttestation", "KeyListDeleted", "KeyGetDeleted"};
