@@ -8,8 +8,10 @@
 #include "api/admin_routes.hpp"
 #include "api/api_version.hpp"
 #include "api/arm_routes.hpp"
+#include "api/batch_get.hpp"
 #include "api/certificate_issuer_routes.hpp"
 #include "api/certificate_routes.hpp"
+#include "api/change_feed_routes.hpp"
 #include "api/credential_routes.hpp"
 #include "api/event_subscription_routes.hpp"
 #include "api/graph_routes.hpp"
@@ -325,7 +327,17 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
   if (is_rbac_path(*target)) return rbac(req, call, *target, coffer_scope_form("/vaults/" + vault->name), *principal);
 
   VaultRequest vreq{req, *target, *vault, "https://" + lower_ascii(req.host), {}};
+  if (target->segments.size() == 2 && target->segments[0] == "coffer" && target->segments[1] == "batchget" &&
+      req.method == "POST") {
+    // No check of its own: each object is read by a GET of its own, authorized and audited (batch_get.hpp).
+    if (http::can_defer()) return http::Response::offloaded();
+    call.record.operation_name = "ObjectBatchGet";
+    call.record.object_id = vreq.base + "/coffer/batchget";
+    return batch_get(req, target->param("api-version").value_or(""),
+                     [this](http::Request& one) { return handle(one); });
+  }
   auto op = route_secret_operation(vreq, s_.secrets, s_.secret_rotation);
+  if (!op && s_.change_feed) op = route_change_feed_operation(vreq, *s_.change_feed, change_waiters_);
   if (!op && s_.keys) op = route_key_operation(vreq, *s_.keys);
   if (!op && s_.certificate_issuers) op = route_certificate_issuer_operation(vreq, *s_.certificate_issuers);
   if (!op && s_.certificates) op = route_certificate_operation(vreq, *s_.certificates);

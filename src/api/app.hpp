@@ -32,9 +32,11 @@
 #include "auth/service_principals.hpp"
 #include "auth/token_service.hpp"
 #include "common/clock.hpp"
+#include "common/concurrency_gate.hpp"
 #include "http/message.hpp"
 #include "vault/certificate_issuers.hpp"
 #include "vault/certificate_service.hpp"
+#include "vault/change_feed.hpp"
 #include "vault/key_service.hpp"
 #include "vault/resource_groups.hpp"
 #include "vault/scheduler.hpp"
@@ -79,6 +81,7 @@ struct ApiServices {
   SealAdmin seal_admin = {};
   const EventServices* events = nullptr;             // event subscriptions (event_subscription_routes.hpp); null = off
   vault::SecretRotation* secret_rotation = nullptr;  // secret rotation policies and rotate; null = those routes off
+  vault::ChangeFeed* change_feed = nullptr;          // GET /coffer/changes on vaults; null = off
 };
 
 class Api {
@@ -120,6 +123,7 @@ class Api {
 
   ApiConfig config_;
   ApiServices s_;
+  ConcurrencyGate change_waiters_{8, 0};  // long polls of the change feed waiting at once
 };
 
 }  // namespace coffer::api

@@ -31,20 +31,6 @@ Result<json::object> parse_json_object(std::string_view body) {
   return std::move(v.get_object());
 }
 
-void wipe_strings(json::value& v) {
-  if (v.is_string()) {
-    secure_wipe(v.get_string().data(), v.get_string().size());
-  } else if (v.is_object()) {
-    wipe_strings(v.get_object());
-  } else if (v.is_array()) {
-    for (auto& item : v.get_array()) wipe_strings(item);
-  }
-}
-
-void wipe_strings(json::object& o) {
-  for (auto& kv : o) wipe_strings(kv.value());
-}
-
 Result<std::optional<std::string>> opt_string(const json::object& o, std::string_view key) {
   const json::value* v = find(o, key);
   if (!v) return std::optional<std::string>();

@@ -1,6 +1,7 @@
 // Reading request bodies as JSON: the body must be one JSON object; typed
-// accessors report a wrong type as kBadParameter naming the field. And the
-// array of strings an answer writes (string_array).
+// accessors report a wrong type as kBadParameter naming the field; WipeOnExit
+// zeroes a body's strings (common/json_wipe.hpp). And the array of strings an
+// answer writes (string_array).
 #pragma once
 
 #include <boost/json.hpp>
@@ -9,16 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "common/json_wipe.hpp"
 #include "common/status.hpp"
 
 namespace coffer::api {
 
 Result<boost::json::object> parse_json_object(std::string_view body);
-
-// Zeroes every string in a JSON tree (values, not keys). For bodies that
-// carry secret values, private keys, PFX files, passwords or plaintexts.
-void wipe_strings(boost::json::value& v);
-void wipe_strings(boost::json::object& o);
 
 // Wipes the strings of `o` when the scope ends, early returns included.
 class WipeOnExit {

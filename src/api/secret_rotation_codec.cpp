@@ -26,12 +26,10 @@ Result<vault::SecretGenerator> parse_generator(const json::object& o) {
   if (encoding) g.encoding = *encoding;
   COFFER_ASSIGN_OR_RETURN(auto exclude, opt_string(o, "excludeCharacters"));
   if (exclude) g.exclude_characters = *exclude;
-  const std::pair<const char*, bool*> flags[] = {{"excludeNumbers", &g.exclude_numbers},
-                                                 {"excludePunctuation", &g.exclude_punctuation},
-                                                 {"excludeUppercase", &g.exclude_uppercase},
-                                                 {"excludeLowercase", &g.exclude_lowercase},
-                                                 {"includeSpace", &g.include_space},
-                                                 {"requireEachIncludedType", &g.require_each_included_type}};
+  const std::pair<const char*, bool*> flags[] = {
+      {"excludeNumbers", &g.exclude_numbers},     {"excludePunctuation", &g.exclude_punctuation},
+      {"excludeUppercase", &g.exclude_uppercase}, {"excludeLowercase", &g.exclude_lowercase},
+      {"includeSpace", &g.include_space},         {"requireEachIncludedType", &g.require_each_included_type}};
   for (const auto& [name, field] : flags) {
     COFFER_ASSIGN_OR_RETURN(auto v, opt_bool(o, name));
     if (v) *field = *v;

@@ -38,6 +38,12 @@ constexpr std::array kTable = {
                     ScopeKind::kObject, "secrets/set"},
     OperationAction{"SecretRotate", "Microsoft.KeyVault/vaults/secrets/setSecret/action", ScopeKind::kObject,
                     "secrets/set"},
+    // Coffer's change feed (api/change_feed_routes.hpp): reading it is listing that object type.
+    OperationAction{"SecretChangesRead", "Microsoft.KeyVault/vaults/secrets/readMetadata/action", ScopeKind::kVault,
+                    "secrets/list"},
+    OperationAction{"KeyChangesRead", "Microsoft.KeyVault/vaults/keys/read", ScopeKind::kVault, "keys/list"},
+    OperationAction{"CertificateChangesRead", "Microsoft.KeyVault/vaults/certificates/read", ScopeKind::kVault,
+                    "certificates/list"},
     // Certificates (AKV data plane; RBAC-ROLES.md §2.3, api/certificate_routes.cpp).
     OperationAction{"CertificateList", "Microsoft.KeyVault/vaults/certificates/read", ScopeKind::kVault,
                     "certificates/list"},

@@ -302,8 +302,10 @@ Result<RoleDefinition> RbacRegistry::put_role(RoleDefinition def) {
     }
   }
   const std::string record = encode_role(def);
-  COFFER_RETURN_IF_ERROR(
-      commit_locked([&](store::WriteTxn& txn) { return txn.put(key(kRolePrefix, def.name), record); }));
+  COFFER_RETURN_IF_ERROR(commit_locked([&](store::WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.put(key(kRolePrefix, def.name), record));
+    return changed_everywhere(txn);
+  }));
   state_.roles[def.name] = def;
   publish_locked();
   return def;
@@ -324,7 +326,10 @@ Result<RoleDefinition> RbacRegistry::delete_role(std::string_view id_in) {
           "RoleDefinitionHasAssignments");
     }
   }
-  COFFER_RETURN_IF_ERROR(commit_locked([&](store::WriteTxn& txn) { return txn.erase(key(kRolePrefix, id)); }));
+  COFFER_RETURN_IF_ERROR(commit_locked([&](store::WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.erase(key(kRolePrefix, id)));
+    return changed_everywhere(txn);
+  }));
   RoleDefinition removed = std::move(it->second);
   state_.roles.erase(it);
   publish_locked();
@@ -488,7 +493,8 @@ Status RbacRegistry::delete_group(std::string_view object_id) {
   }
   COFFER_RETURN_IF_ERROR(commit_locked([&](store::WriteTxn& txn) -> Status {
     for (const auto& name : doomed) COFFER_RETURN_IF_ERROR(txn.erase(key(kAssignmentPrefix, name)));
-    return txn.erase(key(kGroupPrefix, id));
+    COFFER_RETURN_IF_ERROR(txn.erase(key(kGroupPrefix, id)));
+    return changed_everywhere(txn);
   }));
   for (const auto& name : doomed) state_.assignments.erase(name);
   state_.groups.erase(it);
@@ -541,8 +547,10 @@ Result<Group> RbacRegistry::add_member(std::string_view group_id, std::string_vi
   if (g.members.size() >= kMaxListEntries) return bad_parameter("A group has at most 1000 members.");
   g.members.insert(pos, member);
   const std::string record = encode_group(g);
-  COFFER_RETURN_IF_ERROR(
-      commit_locked([&](store::WriteTxn& txn) { return txn.put(key(kGroupPrefix, g.object_id), record); }));
+  COFFER_RETURN_IF_ERROR(commit_locked([&](store::WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.put(key(kGroupPrefix, g.object_id), record));
+    return changed_everywhere(txn);
+  }));
   it->second = g;
   publish_locked();
   return g;
@@ -559,8 +567,10 @@ Result<Group> RbacRegistry::remove_member(std::string_view group_id, std::string
   if (pos == g.members.end()) return g;
   g.members.erase(pos);
   const std::string record = encode_group(g);
-  COFFER_RETURN_IF_ERROR(
-      commit_locked([&](store::WriteTxn& txn) { return txn.put(key(kGroupPrefix, g.object_id), record); }));
+  COFFER_RETURN_IF_ERROR(commit_locked([&](store::WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.put(key(kGroupPrefix, g.object_id), record));
+    return changed_everywhere(txn);
+  }));
   it->second = g;
   publish_locked();
   return g;

@@ -49,9 +49,11 @@ class RbacRegistry {
 
   // Who may use a vault changed: a role assignment was made or removed at
   // `scope` (normalized; at or below a vault, or above it), or the access
-  // policies of the vault `vault_id` were set (scope empty). Runs inside the
-  // change's transaction (its error undoes the change): the events outbox
-  // (VaultAccessPolicyChanged) hooks in here. Set before serving.
+  // policies of the vault `vault_id` were set (scope empty), or a custom role
+  // definition, a group or a group's members changed (scope "/": anywhere).
+  // Runs inside the change's transaction (its error undoes the change): the
+  // events outbox (VaultAccessPolicyChanged) and the change feed hook in
+  // here. Set before serving.
   using AccessChanged =
       std::function<Status(store::WriteTxn& txn, const std::string& scope, const std::string& vault_id)>;
   void on_access_changed(AccessChanged hook) { access_changed_ = std::move(hook); }
@@ -134,6 +136,10 @@ class RbacRegistry {
   // Writes `mutation` and bumps the marker, if the marker is where state_
   // was loaded at; afterwards state_'s marker revision is the new one.
   Status commit_locked(const std::function<Status(store::WriteTxn&)>& mutation) COFFER_REQUIRES(write_mu_);
+  // The hook for a change that may alter access anywhere (scope "/").
+  Status changed_everywhere(store::WriteTxn& txn) const {
+    return access_changed_ ? access_changed_(txn, "/", {}) : Status::Ok();
+  }
 
   store::Store& store_;
   AccessChanged access_changed_;

@@ -1,7 +1,11 @@
 #include "csi/mount_handler.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <map>
+#include <set>
+#include <span>
 
 #include <boost/json.hpp>
 
@@ -18,6 +22,8 @@ namespace {
 
 constexpr const char* kApiVersion = "7.4";
 constexpr int kMaxVersionPages = 100;
+constexpr int kMaxFeedPages = 20;           // then the rest is read as if the feed had not answered
+constexpr std::size_t kBatchObjects = 100;  // the server's limit per batch read
 
 // "https://a.b.c:8443" → "https://b.c:8443": the audience Coffer's vaults accept.
 std::string vault_resource(const std::string& vault_url) {
@@ -48,6 +54,43 @@ std::string describe(const ObjectSpec& spec) {
   std::string out = std::string(type_name(spec.type)) + " '" + spec.name + "'";
   if (!spec.version.empty()) out += " version '" + spec.version + "'";
   return out;
+}
+
+// OK for a 200, else the mount error the vault's answer to a read of `spec` means.
+Status answer_status(int status, std::string_view body, const ObjectSpec& spec, const std::string& origin) {
+  if (status == 200) return Status::Ok();
+  const std::string why = akv_message(body);
+  const std::string what = describe(spec) + " in " + origin;
+  switch (status) {
+    case 401:
+      return errors::fail(errors::kAuthenticationFailed, "The vault refused the access token for " + what + ": " + why,
+                          Code::kUnauthorized);
+    case 403: return errors::fail(errors::kForbidden, "Access to " + what + " is denied: " + why, Code::kForbidden);
+    case 404:
+      return errors::fail(errors::kObjectNotFound, describe(spec) + " was not found in " + origin + ": " + why,
+                          Code::kNotFound);
+    default:
+      return errors::fail(status >= 500 || status == 429 ? errors::kVaultUnavailable : errors::kInvalidObjects,
+                          "The vault answered HTTP " + std::to_string(status) + " for " + what + ": " + why,
+                          status >= 500 ? Code::kUnavailable : Code::kBadParameter);
+  }
+}
+
+// The change feed's and the batch read's name of an object type.
+std::string_view feed_type(ObjectType type) {
+  switch (type) {
+    case ObjectType::kSecret: return "secret";
+    case ObjectType::kKey: return "key";
+    case ObjectType::kCert: return "certificate";
+  }
+  return "secret";
+}
+
+// The cache's name of an object read at one version: "<type>/<name lower case>/<version>".
+std::string cached_name(const ObjectSpec& spec) {
+  std::string out = std::string(feed_type(spec.type)) + "/";
+  for (char c : spec.name) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out + "/" + (spec.version == "latest" ? std::string() : spec.version);
 }
 
 }  // namespace
@@ -81,31 +124,8 @@ Result<MountHandler::Fetched> MountHandler::get(Session& s, const std::string& t
 Result<SecureString> MountHandler::get_ok(Session& s, const ObjectSpec& spec, const std::string& target) {
   const auto started = std::chrono::steady_clock::now();
   auto fetched = get(s, target);
-  Status status;
-  if (!fetched.ok()) {
-    status = fetched.status();
-  } else if (fetched->status != 200) {
-    const std::string why = akv_message(fetched->body.view());
-    const std::string what = describe(spec) + " in " + s.vault.origin;
-    switch (fetched->status) {
-      case 401:
-        status = errors::fail(errors::kAuthenticationFailed,
-                              "The vault refused the access token for " + what + ": " + why, Code::kUnauthorized);
-        break;
-      case 403:
-        status = errors::fail(errors::kForbidden, "Access to " + what + " is denied: " + why, Code::kForbidden);
-        break;
-      case 404:
-        status = errors::fail(errors::kObjectNotFound,
-                              describe(spec) + " was not found in " + s.vault.origin + ": " + why, Code::kNotFound);
-        break;
-      default:
-        status = errors::fail(
-            fetched->status >= 500 || fetched->status == 429 ? errors::kVaultUnavailable : errors::kInvalidObjects,
-            "The vault answered HTTP " + std::to_string(fetched->status) + " for " + what + ": " + why,
-            fetched->status >= 500 ? Code::kUnavailable : Code::kBadParameter);
-    }
-  }
+  const Status status =
+      !fetched.ok() ? fetched.status() : answer_status(fetched->status, fetched->body.view(), spec, s.vault.origin);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   metrics_.observe_vault_request(type_name(spec.type), spec.name, status.ok() ? "" : errors::code_of(status), seconds);
   if (!status.ok()) return status;
@@ -158,24 +178,149 @@ Result<std::vector<std::string>> MountHandler::history_versions(Session& s, cons
   return out;
 }
 
-Status MountHandler::add_object(Session& s, const ObjectSpec& spec, int default_mode, MountOutput& out) {
-  const RenderOptions options{default_mode, settings_.separate_cert_and_key};
+Status MountHandler::add_answer(const ObjectSpec& spec, std::string_view body, const std::string& path,
+                                const std::string& object_id, int default_mode, MountOutput& out) const {
+  COFFER_ASSIGN_OR_RETURN(VaultObject object, parse_vault_object(spec.type, body));
+  COFFER_ASSIGN_OR_RETURN(
+      std::vector<MountedFile> files,
+      render_object(spec, object, path, RenderOptions{default_mode, settings_.separate_cert_and_key}));
+  for (auto& f : files) out.files.push_back(std::move(f));
+  out.versions.push_back({object_id, object.version});
+  return Status::Ok();
+}
+
+Status MountHandler::add_history(Session& s, const ObjectSpec& spec, int default_mode, MountOutput& out) {
   const std::string base = "/" + std::string(collection_of(spec.type)) + "/" + spec.name + "/";
   const std::string id = std::string(type_name(spec.type)) + "/" + spec.name;
-  auto add_version = [&](const std::string& version, const std::string& path, const std::string& object_id) -> Status {
-    COFFER_ASSIGN_OR_RETURN(SecureString body,
-                            get_ok(s, spec, base + http::percent_encode(version) + "?api-version=" + kApiVersion));
-    COFFER_ASSIGN_OR_RETURN(VaultObject object, parse_vault_object(spec.type, body.view()));
-    COFFER_ASSIGN_OR_RETURN(std::vector<MountedFile> files, render_object(spec, object, path, options));
-    for (auto& f : files) out.files.push_back(std::move(f));
-    out.versions.push_back({object_id, object.version});
-    return Status::Ok();
-  };
-  if (spec.version_history <= 1) return add_version(spec.version, spec.file_name(), id);
   COFFER_ASSIGN_OR_RETURN(std::vector<std::string> versions, history_versions(s, spec));
   for (std::size_t i = 0; i < versions.size(); ++i) {
     const std::string index = std::to_string(i);
-    COFFER_RETURN_IF_ERROR(add_version(versions[i], spec.file_name() + "/" + index, id + "/" + index));
+    COFFER_ASSIGN_OR_RETURN(SecureString body,
+                            get_ok(s, spec, base + http::percent_encode(versions[i]) + "?api-version=" + kApiVersion));
+    COFFER_RETURN_IF_ERROR(
+        add_answer(spec, body.view(), spec.file_name() + "/" + index, id + "/" + index, default_mode, out));
+  }
+  return Status::Ok();
+}
+
+Result<MountHandler::Fetched> MountHandler::post(Session& s, const std::string& target, const std::string& body) {
+  for (int attempt = 0;; ++attempt) {
+    std::vector<std::pair<std::string, std::string>> headers = {{"Authorization", "Bearer " + s.token.token.str()},
+                                                                {"Accept", "application/json"},
+                                                                {"Content-Type", "application/json"}};
+    auto response = client_.send(s.vault, "POST", target, headers, body);
+    secure_wipe(headers[0].second.data(), headers[0].second.size());
+    if (!response.ok()) return response.status();
+    if (response->status != 401 || attempt > 0)
+      return Fetched{response->status, SecureString(std::move(response->body))};
+    tokens_.forget(s.token.identity);  // refused: get a fresh token once
+    COFFER_ASSIGN_OR_RETURN(s.token, tokens_.token(s.credential));
+  }
+}
+
+Status MountHandler::read_current(Session& s, const std::vector<const ObjectSpec*>& specs,
+                                  std::vector<SecureString>& answers) {
+  answers.assign(specs.size(), SecureString());
+  const std::string key = s.token.identity + '\n' + s.vault.origin;
+  const ObjectCache::Cursors seen = cache_.cursors(key);
+  ObjectCache::Cursors next;
+  bool drop_all = false;
+  std::vector<std::string> stale;
+  std::set<std::string> changed;        // cached names of objects the feed reports, without the version
+  std::set<std::string_view> followed;  // types whose feed answered from a cursor we had
+  std::set<std::string_view> types;
+  for (const ObjectSpec* spec : specs) types.insert(feed_type(spec->type));
+  for (std::string_view type : types) {
+    auto had = seen.find(std::string(type));
+    std::string cursor = had == seen.end() ? std::string() : had->second;
+    bool answered = false;
+    for (int page = 0; page < kMaxFeedPages; ++page) {
+      std::string target =
+          "/coffer/changes?api-version=" + std::string(kApiVersion) + "&objectType=" + std::string(type);
+      if (!cursor.empty()) target += "&cursor=" + http::percent_encode(cursor);
+      auto fetched = get(s, target);
+      if (!fetched.ok() || fetched->status != 200) break;  // no feed for this identity: read every object
+      auto feed = parse_feed_page(fetched->body.view());
+      if (!feed.ok()) break;
+      drop_all = drop_all || feed->reset || feed->access_changed;
+      for (const auto& name : feed->names) {
+        stale.push_back(std::string(type) + "/" + name + "/");
+        changed.insert(stale.back());
+      }
+      cursor = feed->cursor;
+      if (!feed->more) {
+        answered = true;
+        break;
+      }
+    }
+    if (!answered) continue;
+    next[std::string(type)] = cursor;
+    if (had != seen.end()) followed.insert(type);
+  }
+
+  std::vector<std::size_t> to_read;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const std::string name = cached_name(*specs[i]);
+    const std::string object = name.substr(0, name.rfind('/') + 1);
+    std::optional<SecureString> cached;
+    if (!drop_all && followed.count(feed_type(specs[i]->type)) && !changed.count(object)) {
+      cached = cache_.find(key, name);
+    }
+    if (cached) {
+      answers[i] = std::move(*cached);
+    } else {
+      to_read.push_back(i);
+    }
+  }
+  std::map<std::string, SecureString> fetched;
+  for (std::size_t from = 0; from < to_read.size(); from += kBatchObjects) {
+    const std::size_t n = std::min(kBatchObjects, to_read.size() - from);
+    COFFER_RETURN_IF_ERROR(read_batch(s, specs, std::span(to_read).subspan(from, n), answers));
+    for (std::size_t j = from; j < from + n; ++j) {
+      if (next.count(std::string(feed_type(specs[to_read[j]]->type)))) {
+        fetched.emplace(cached_name(*specs[to_read[j]]), answers[to_read[j]]);
+      }
+    }
+  }
+  cache_.commit(key, seen, next, drop_all, stale, std::move(fetched));
+  return Status::Ok();
+}
+
+Status MountHandler::read_batch(Session& s, const std::vector<const ObjectSpec*>& specs,
+                                std::span<const std::size_t> which, std::vector<SecureString>& answers) {
+  const auto started = std::chrono::steady_clock::now();
+  boost::json::array objects;
+  for (std::size_t i : which) {
+    boost::json::object o{{"objectType", feed_type(specs[i]->type)}, {"name", specs[i]->name}};
+    if (!specs[i]->version.empty() && specs[i]->version != "latest") o["version"] = specs[i]->version;
+    objects.push_back(std::move(o));
+  }
+  auto batch = post(s, "/coffer/batchget?api-version=" + std::string(kApiVersion),
+                    boost::json::serialize(boost::json::object{{"objects", std::move(objects)}}));
+  std::optional<std::vector<BatchResult>> results;
+  if (batch.ok() && batch->status == 200) {
+    auto parsed = parse_batch_results(batch->body.view(), which.size());
+    if (parsed.ok()) results = std::move(*parsed);
+  }
+  if (!results) {  // a server without batch reads: one GET per object
+    for (std::size_t i : which) {
+      const ObjectSpec& spec = *specs[i];
+      const std::string version = spec.version == "latest" ? std::string() : spec.version;
+      COFFER_ASSIGN_OR_RETURN(answers[i], get_ok(s, spec,
+                                                 "/" + std::string(collection_of(spec.type)) + "/" + spec.name + "/" +
+                                                     http::percent_encode(version) + "?api-version=" + kApiVersion));
+    }
+    return Status::Ok();
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  for (std::size_t j = 0; j < which.size(); ++j) {
+    const ObjectSpec& spec = *specs[which[j]];
+    const Status status = answer_status((*results)[j].status, (*results)[j].body.view(), spec, s.vault.origin);
+    metrics_.observe_vault_request(type_name(spec.type), spec.name, status.ok() ? "" : errors::code_of(status),
+                                   seconds);
+    if (!status.ok())
+      return Status(status.code(), "Cannot mount " + describe(spec) + ": " + status.message(), status.reason());
+    answers[which[j]] = std::move((*results)[j].body);
   }
   return Status::Ok();
 }
@@ -232,11 +377,21 @@ Result<MountOutput> MountHandler::mount(std::string_view attributes_json, std::s
   }
   COFFER_ASSIGN_OR_RETURN(s.token, tokens_.token(c));
 
-  MountOutput out;
+  // Objects read at one version come from the cache or batch reads; a version history is read GET by GET.
+  std::vector<const ObjectSpec*> current;
   for (const auto& spec : objects) {
-    if (Status st = add_object(s, spec, default_mode, out); !st.ok()) {
-      return Status(st.code(), "Cannot mount " + describe(spec) + ": " + st.message(), st.reason());
-    }
+    if (spec.version_history <= 1) current.push_back(&spec);
+  }
+  std::vector<SecureString> answers;
+  COFFER_RETURN_IF_ERROR(read_current(s, current, answers));
+  MountOutput out;
+  std::size_t next_answer = 0;
+  for (const auto& spec : objects) {
+    const Status st = spec.version_history <= 1
+                          ? add_answer(spec, answers[next_answer++].view(), spec.file_name(),
+                                       std::string(type_name(spec.type)) + "/" + spec.name, default_mode, out)
+                          : add_history(s, spec, default_mode, out);
+    if (!st.ok()) return Status(st.code(), "Cannot mount " + describe(spec) + ": " + st.message(), st.reason());
   }
   for (const auto& f : out.files) {
     COFFER_RETURN_IF_ERROR(check_file_path(f.path));

@@ -2,12 +2,16 @@
 // file set and the object versions (PROVIDER-SPEC §2-§4): parse the
 // attributes, secrets and permission; read the SecretProviderClass
 // parameters and objects; get an access token (workload identity or service
-// principal); fetch every object (and its version history) from Coffer;
-// render files; check every path and file size. Any object failing fails
+// principal); fetch the objects from Coffer — those read at one version from
+// a cache kept valid by Coffer's change feed (an object the feed reports
+// changed, or any access change, is read again) and the rest in batch reads
+// of up to 100, version histories GET by GET; render files; check every path
+// and file size. Any object failing fails
 // the whole Mount. Identical concurrent fetches for one identity are made
 // once. Thread-safe: many Mounts run at once on the gRPC threads.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,6 +20,7 @@
 #include "common/status.hpp"
 #include "csi/coffer_client.hpp"
 #include "csi/metrics.hpp"
+#include "csi/object_cache.hpp"
 #include "csi/parameters.hpp"
 #include "csi/render.hpp"
 #include "csi/single_flight.hpp"
@@ -64,14 +69,28 @@ class MountHandler {
   // fetch_once, then once more with a fresh token if the vault answered 401.
   Result<Fetched> get(Session& session, const std::string& target);
   Result<SecureString> get_ok(Session& session, const ObjectSpec& spec, const std::string& target);
+  // One POST (not shared), once more with a fresh token if the vault answered 401.
+  Result<Fetched> post(Session& session, const std::string& target, const std::string& body);
   Result<std::vector<std::string>> history_versions(Session& session, const ObjectSpec& spec);
-  Status add_object(Session& session, const ObjectSpec& spec, int default_mode, MountOutput& out);
+  // The answers for `specs` (objects read at one version), in order: from the
+  // cache for what the change feed says is unchanged, the rest by batch reads.
+  Status read_current(Session& session, const std::vector<const ObjectSpec*>& specs,
+                      std::vector<SecureString>& answers);
+  // One batch read of specs[which[…]] into answers (GET by GET if the server has no batch reads).
+  Status read_batch(Session& session, const std::vector<const ObjectSpec*>& specs, std::span<const std::size_t> which,
+                    std::vector<SecureString>& answers);
+  // The files and version of one object's answer.
+  Status add_answer(const ObjectSpec& spec, std::string_view body, const std::string& path,
+                    const std::string& object_id, int default_mode, MountOutput& out) const;
+  // Every version of a version history, GET by GET.
+  Status add_history(Session& session, const ObjectSpec& spec, int default_mode, MountOutput& out);
 
   MountSettings settings_;
   CofferClient& client_;
   TokenSource& tokens_;
   Metrics& metrics_;
   SingleFlight<Result<Fetched>> fetches_;
+  ObjectCache cache_;
 };
 
 }  // namespace coffer::csi

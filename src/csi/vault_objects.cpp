@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "common/base64.hpp"
+#include "common/json_wipe.hpp"
 #include "csi/mount_errors.hpp"
 
 namespace coffer::csi {
@@ -106,6 +107,54 @@ Result<VersionPage> parse_version_page(ObjectType type, std::string_view body) {
     page.items.push_back(std::move(v));
   }
   return page;
+}
+
+Result<FeedPage> parse_feed_page(std::string_view body) {
+  boost::system::error_code ec;
+  json::value root = json::parse(body, ec);
+  if (ec || !root.is_object()) return malformed("a change feed page that is not a JSON object");
+  const json::object& o = root.as_object();
+  FeedPage page;
+  page.cursor = string_member(o, "cursor");
+  if (page.cursor.empty()) return malformed("a change feed page without a cursor");
+  const auto flag = [&](const char* name) {
+    const auto* v = o.if_contains(name);
+    return v && v->is_bool() && v->as_bool();
+  };
+  page.reset = flag("reset");
+  page.more = flag("more");
+  const json::value* changes = o.if_contains("changes");
+  if (!changes || !changes->is_array()) return malformed("a change feed page without 'changes'");
+  for (const auto& c : changes->as_array()) {
+    if (!c.is_object()) return malformed("a change that is not an object");
+    if (string_member(c.as_object(), "objectType") == "access") {
+      page.access_changed = true;
+    } else {
+      page.names.push_back(string_member(c.as_object(), "name"));
+    }
+  }
+  return page;
+}
+
+Result<std::vector<BatchResult>> parse_batch_results(std::string_view body, std::size_t expected) {
+  boost::system::error_code ec;
+  json::value root = json::parse(body, ec);
+  if (ec || !root.is_object()) return malformed("a batch answer that is not a JSON object");
+  const json::value* results = root.as_object().if_contains("results");
+  if (!results || !results->is_array() || results->as_array().size() != expected) {
+    return malformed("a batch answer without one result per object");
+  }
+  std::vector<BatchResult> out;
+  for (auto& r : results->as_array()) {
+    const auto* status = r.is_object() ? r.as_object().if_contains("status") : nullptr;
+    if (!status || !status->is_int64()) return malformed("a batch result without a status");
+    BatchResult item;
+    item.status = static_cast<int>(status->as_int64());
+    if (const auto* b = r.as_object().if_contains("body")) item.body = SecureString(json::serialize(*b));
+    out.push_back(std::move(item));
+  }
+  wipe_strings(root);
+  return out;
 }
 
 }  // namespace coffer::csi

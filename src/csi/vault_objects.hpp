@@ -2,8 +2,9 @@
 // one object version (a secret bundle, a key bundle or a certificate
 // bundle) and a page of an object's versions. The version of an object is
 // the last path segment of its `id` (`key.kid` for keys). Secret values are
-// moved into SecureStrings. Failures: kInternal with reason VaultUnavailable
-// for bodies that are not what AKV sends.
+// moved into SecureStrings. Also Coffer's change feed page and batch read
+// answer. Failures: kInternal with reason VaultUnavailable for bodies that
+// are not what the server sends.
 #pragma once
 
 #include <cstdint>
@@ -43,5 +44,25 @@ struct VersionPage {
   std::string next_link;  // empty on the last page
 };
 Result<VersionPage> parse_version_page(ObjectType type, std::string_view body);
+
+// A page of Coffer's change feed (GET /coffer/changes): `names` of the
+// objects of the asked type that changed (lower case), whether access
+// changed, and whether the cursor had to be reset.
+struct FeedPage {
+  std::string cursor;
+  bool reset = false;
+  bool more = false;
+  bool access_changed = false;
+  std::vector<std::string> names;
+};
+Result<FeedPage> parse_feed_page(std::string_view body);
+
+// The answer of POST /coffer/batchget: one (status, body) per object asked
+// for, in order; bodies hold secret values.
+struct BatchResult {
+  int status = 0;
+  SecureString body;  // the object's JSON (or its AKV error)
+};
+Result<std::vector<BatchResult>> parse_batch_results(std::string_view body, std::size_t expected);
 
 }  // namespace coffer::csi

@@ -37,6 +37,7 @@
 #include "server/storage.hpp"
 #include "server/workload_identity.hpp"
 #include "store/store.hpp"
+#include "vault/change_feed.hpp"
 #include "vault/event_schedule.hpp"
 #include "vault/events.hpp"
 #include "vault/resource_groups.hpp"
@@ -243,14 +244,16 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   vault::CertificateService job_certificates(leadership->fenced(), keyring, clock);
   vault::VaultRegistry job_vaults(leadership->fenced(), keyring, clock);
   auth::RbacRegistry rbac(store);
-  // A change of who may use a vault is an event of that vault (VaultAccessPolicyChanged).
+  // A change of who may use a vault is an event of that vault (VaultAccessPolicyChanged) and an entry of its
+  // change feed; one above every vault (the root, a resource group, roles, groups) counts for all of them.
   rbac.on_access_changed(
       [&clock](store::WriteTxn& txn, const std::string& scope, const std::string& vault_id) -> Status {
         std::string name;  // from a scope at or below a vault: "/vaults/<name>[/…]"
         if (vault_id.empty() && scope.starts_with("/vaults/")) name = scope.substr(8, scope.find('/', 8) - 8);
-        if (vault_id.empty() && name.empty()) return Status::Ok();  // above every vault: the root, a resource group
+        if (vault_id.empty() && name.empty()) return vault::record_global_access_change(txn);
         COFFER_ASSIGN_OR_RETURN(auto changed, vault::VaultRegistry::live_in(txn, name, vault_id));
         if (!changed) return Status::Ok();  // a vault now gone
+        COFFER_RETURN_IF_ERROR(vault::record_access_change(txn, changed->id));
         return vault::append_event(txn, vault::vault_access_event(*changed, clock.now()));
       });
   if (Status st = rbac.load(); !st.ok()) return failed(st);
@@ -270,6 +273,9 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   maintenance.attach_vault_removal(job_vault_removal);
   maintenance.attach_job(
       [&](int64_t now) { return retire_old_root_generations(seal_state, keyring, vaults, store, now, open_token); });
+  vault::ChangeFeed change_feed(store);
+  vault::ChangeFeed job_change_feed(leadership->fenced());
+  maintenance.attach_job([&job_change_feed](int64_t) { return job_change_feed.trim().status(); });
   vault::EventSchedule event_schedule(leadership->fenced(), clock);
   maintenance.attach_job([&event_schedule](int64_t now) { return event_schedule.fire_due(now).status(); });
   auth::SignInThrottle sign_in_throttle;
@@ -343,7 +349,8 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                        &resource_groups,
                        seal_admin(gate, seal_state, keyring, vaults, store, open_token, config),
                        &event_services,
-                       &secret_rotation});
+                       &secret_rotation,
+                       &change_feed});
   batching = std::make_unique<AuditBatching>(*app, **audit_sink, store.waits() ? &store : nullptr);
   const http::Handler application = [&batching](http::Request& req) { return batching->handle(req); };
   gate.publish(&application);

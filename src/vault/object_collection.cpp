@@ -3,6 +3,7 @@
 #include "common/ascii.hpp"
 #include "common/record_codec.hpp"
 #include "common/time_format.hpp"
+#include "vault/change_feed.hpp"
 
 namespace coffer::vault {
 namespace {
@@ -110,6 +111,7 @@ Status ObjectHeads::check_name_free(store::ReadTxn& txn, const VaultInfo& vault,
 }
 
 Status ObjectHeads::put_head(store::WriteTxn& txn, const VaultInfo& vault, const ObjectHead& head) const {
+  COFFER_RETURN_IF_ERROR(record_change(txn, vault.id, spec_.kind, head.name));
   return txn.put(head_key(vault, head.name), encode_head(head));
 }
 
@@ -134,6 +136,7 @@ Status ObjectHeads::erase(store::WriteTxn& txn, const VaultInfo& vault, const Ob
     COFFER_RETURN_IF_ERROR(
         txn.erase(keys::purge_queue_entry(head.deletion->scheduled_purge_date, spec_.kind, vault.id, head.name)));
   }
+  COFFER_RETURN_IF_ERROR(record_change(txn, vault.id, spec_.kind, head.name));
   return txn.erase(head_key(vault, head.name));
 }
 

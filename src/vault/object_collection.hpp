@@ -4,7 +4,8 @@
 // whether a certificate manages it) and one record per version, under the
 // kind's prefixes (store_keys.hpp). Soft delete sets the head's deletion
 // dates and files the name in the purge queue; recover takes it out again;
-// erase removes versions, queue entry and head. The AKV error a missing,
+// erase removes versions, queue entry and head. Every write of a head or a
+// version is recorded in the vault's change feed (change_feed.hpp). The AKV error a missing,
 // deleted or managed object gets is built here, once, from the kind's
 // nouns. Stateless besides its spec: every call works inside the caller's
 // transaction.
@@ -20,6 +21,7 @@
 
 #include "common/status.hpp"
 #include "store/store.hpp"
+#include "vault/change_feed.hpp"
 #include "vault/record_scan.hpp"
 #include "vault/store_keys.hpp"
 #include "vault/types.hpp"
@@ -143,6 +145,7 @@ class ObjectCollection : public ObjectHeads {
   }
 
   Status put_version(store::WriteTxn& txn, const VaultInfo& vault, const std::string& name, const Record& rec) const {
+    COFFER_RETURN_IF_ERROR(record_change(txn, vault.id, spec().kind, name));
     return txn.put(version_key(vault, name, rec.properties.version), Encode(rec));
   }
 

@@ -66,8 +66,8 @@ Status check_generator(const SecretGenerator& g) {
   const auto classes = password_classes(g);
   if (classes.empty()) return bad("The generator's options exclude every character: nothing is left to draw from.");
   if (g.require_each_included_type && static_cast<std::size_t>(g.length) < classes.size()) {
-    return bad("generator.length is " + std::to_string(g.length) + ", less than the " +
-               std::to_string(classes.size()) + " character types requireEachIncludedType asks for.");
+    return bad("generator.length is " + std::to_string(g.length) + ", less than the " + std::to_string(classes.size()) +
+               " character types requireEachIncludedType asks for.");
   }
   return Status::Ok();
 }

@@ -6,6 +6,7 @@
 #include "common/ascii.hpp"
 #include "common/record_codec.hpp"
 #include "crypto/random.hpp"
+#include "vault/change_feed.hpp"
 #include "vault/record_scan.hpp"
 #include "vault/store_keys.hpp"
 
@@ -234,7 +235,9 @@ Result<VaultInfo> VaultRegistry::rewrite(const std::string& name, const std::fun
     COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(keys::vault(name)));
     if (!entry) return not_found(name);
     COFFER_ASSIGN_OR_RETURN(out, decode_vault_info(entry->value));
+    const bool rbac_before = out.rbac_authorization;
     COFFER_RETURN_IF_ERROR(change(out));
+    if (out.rbac_authorization != rbac_before) COFFER_RETURN_IF_ERROR(record_access_change(txn, out.id));
     COFFER_RETURN_IF_ERROR(txn.put_if(keys::vault(name), encode(out), entry->revision));
     return txn.put(kMarker, "");
   }));
@@ -315,6 +318,11 @@ Result<VaultInfo> VaultRegistry::recover(const std::string& name) {
 
 Status VaultRegistry::remove(const std::string& name) {
   return store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(keys::vault(name)));
+    if (entry) {
+      COFFER_ASSIGN_OR_RETURN(VaultInfo gone, decode_vault_info(entry->value));
+      COFFER_RETURN_IF_ERROR(erase_change_log(txn, gone.id));
+    }
     COFFER_RETURN_IF_ERROR(txn.erase(keys::vault(name)));
     return txn.put(kMarker, "");
   });

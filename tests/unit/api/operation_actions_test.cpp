@@ -7,6 +7,7 @@
 #include <set>
 
 #include "api/admin_routes.hpp"
+#include "api/change_feed_routes.hpp"
 #include "api/group_routes.hpp"
 #include "api/key_routes.hpp"
 #include "api/rbac_routes.hpp"
@@ -141,6 +142,17 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
     const bool object = p.find("/k/") != std::string::npos || p.ends_with("/k");
     check(route_key_operation(vreq, *keys_), std::string(method) + " " + path,
           object ? "/vaults/app/keys/k" : "/vaults/app");
+  }
+
+  vault::ChangeFeed feed(*store_);
+  ConcurrencyGate waiters(1, 0);
+  for (const char* type : {"secret", "key", "certificate"}) {
+    http::Request req;
+    req.method = "GET";
+    req.target = std::string("/coffer/changes?api-version=7.4&objectType=") + type;
+    auto target = parse_target(req.target).value();
+    VaultRequest vreq{req, target, v, "https://app.vault.localhost", {}};
+    check(route_change_feed_operation(vreq, feed, waiters), req.target, "/vaults/app");
   }
 
   vault::VaultRemoval removal(*vaults_, *secrets_, nullptr, nullptr, nullptr);

@@ -32,13 +32,16 @@ std::set<std::string> secret_ops() {
           "SecretRecover",
           "SecretRotationPolicyGet",
           "SecretRotationPolicyUpdate",
-          "SecretRotate"};
+          "SecretRotate",
+          "SecretChangesRead"};
 }
 std::set<std::string> secret_metadata_ops() {
-  return {"SecretList", "SecretListVersions", "SecretListDeleted", "SecretGetDeleted", "SecretRotationPolicyGet"};
+  return {"SecretList",       "SecretListVersions",      "SecretListDeleted",
+          "SecretGetDeleted", "SecretRotationPolicyGet", "SecretChangesRead"};
 }
 std::set<std::string> key_read_ops() {
-  return {"KeyList", "KeyListVersions", "KeyGet", "KeyGetAttestation", "KeyListDeleted", "KeyGetDeleted"};
+  return {"KeyList",        "KeyListVersions", "KeyGet",        "KeyGetAttestation",
+          "KeyListDeleted", "KeyGetDeleted",   "KeyChangesRead"};
 }
 std::set<std::string> key_ops() {
   return {"KeyList",
@@ -64,11 +67,12 @@ std::set<std::string> key_ops() {
           "KeySign",
           "KeyVerify",
           "KeyRotationPolicyGet",
-          "KeyRotationPolicyUpdate"};
+          "KeyRotationPolicyUpdate",
+          "KeyChangesRead"};
 }
 std::set<std::string> certificate_read_ops() {
-  return {"CertificateList",      "CertificateListDeleted", "CertificateGet",       "CertificateListVersions",
-          "CertificatePolicyGet", "CertificatePendingGet",  "CertificateGetDeleted"};
+  return {"CertificateList",      "CertificateListDeleted", "CertificateGet",        "CertificateListVersions",
+          "CertificatePolicyGet", "CertificatePendingGet",  "CertificateGetDeleted", "CertificateChangesRead"};
 }
 std::set<std::string> certificate_issuer_ops() {
   return {"CertificateIssuerList",   "CertificateIssuerGet",   "CertificateIssuerSet",   "CertificateIssuerUpdate",
