@@ -77,30 +77,33 @@ std::optional<Operation> route_change_feed_operation(const VaultRequest& req, va
   }
   const vault::VaultInfo& vault = req.vault;
   const ParsedTarget& target = req.target;
-  return data_operation(
-      std::string(kind->operation), kind->action, scope, req.base + "/coffer/changes",
-      [&feed, &waiters, &vault, &target, type = std::string(kind->type)]() -> http::Response {
-        auto max = int_param(target, "maxResults", 1, static_cast<int>(vault::kMaxChangesPerRead),
-                             static_cast<int>(vault::kMaxChangesPerRead));
-        if (!max.ok()) return error_response(max.status());
-        auto wait = int_param(target, "maxWaitSeconds", 0, kMaxWaitSeconds, 0);
-        if (!wait.ok()) return error_response(wait.status());
-        const std::string cursor(target.param("cursor").value_or(""));
-        auto page = feed.read(vault, cursor, static_cast<std::size_t>(*max));
-        if (!page.ok()) return error_response(page.status());
-        if (*wait == 0 || worth_answering(*page, type)) return json_response(200, page_json(*page, type));
-        if (http::can_defer()) return http::Response::offloaded();  // waits on a worker, not on the event loop
-        auto pass = waiters.enter(std::chrono::milliseconds(0));
-        if (!pass) return json_response(200, page_json(*page, type));  // every waiting slot is taken: answer now
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(*wait);
-        while (std::chrono::steady_clock::now() + kPollEvery < deadline) {
-          std::this_thread::sleep_for(kPollEvery);
-          page = feed.read(vault, cursor, static_cast<std::size_t>(*max));
-          if (!page.ok()) return error_response(page.status());
-          if (worth_answering(*page, type)) break;
-        }
-        return json_response(200, page_json(*page, type));
-      });
+  return data_operation(std::string(kind->operation), kind->action, scope, req.base + "/coffer/changes",
+                        [&feed, &waiters, &vault, &target, type = std::string(kind->type)]() -> http::Response {
+                          auto max = int_param(target, "maxResults", 1, static_cast<int>(vault::kMaxChangesPerRead),
+                                               static_cast<int>(vault::kMaxChangesPerRead));
+                          if (!max.ok()) return error_response(max.status());
+                          auto wait = int_param(target, "maxWaitSeconds", 0, kMaxWaitSeconds, 0);
+                          if (!wait.ok()) return error_response(wait.status());
+                          const std::string cursor(target.param("cursor").value_or(""));
+                          auto page = feed.read(vault, cursor, static_cast<std::size_t>(*max));
+                          if (!page.ok()) return error_response(page.status());
+                          if (*wait == 0 || worth_answering(*page, type))
+                            return json_response(200, page_json(*page, type));
+                          if (http::can_defer())
+                            return http::Response::offloaded();  // waits on a worker, not on the event loop
+                          auto pass = waiters.enter(std::chrono::milliseconds(0));
+                          if (!pass)
+                            return json_response(200,
+                                                 page_json(*page, type));  // every waiting slot is taken: answer now
+                          const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(*wait);
+                          while (std::chrono::steady_clock::now() + kPollEvery < deadline) {
+                            std::this_thread::sleep_for(kPollEvery);
+                            page = feed.read(vault, cursor, static_cast<std::size_t>(*max));
+                            if (!page.ok()) return error_response(page.status());
+                            if (worth_answering(*page, type)) break;
+                          }
+                          return json_response(200, page_json(*page, type));
+                        });
 }
 
 }  // namespace coffer::api

@@ -4,6 +4,7 @@
 
 #include "api/event_codec.hpp"
 #include "api/responses.hpp"
+#include "api/route_support.hpp"
 
 namespace coffer::api {
 namespace json = boost::json;
@@ -23,7 +24,7 @@ std::string subscription_id(const vault::VaultInfo& v, const std::string& name) 
 
 std::optional<Operation> route_event_subscriptions(const http::Request& req, const std::vector<std::string>& s,
                                                    vault::VaultRegistry& vaults, const EventServices& events) {
-  if (s.size() < 3 || s.size() > 5 || s[0] != "vaults" || s[2] != "eventSubscriptions" || s[1].empty()) {
+  if (s.size() < 3 || s.size() > 6 || s[0] != "vaults" || s[2] != "eventSubscriptions" || s[1].empty()) {
     return std::nullopt;
   }
   const std::string& m = req.method;
@@ -43,6 +44,28 @@ std::optional<Operation> route_event_subscriptions(const http::Request& req, con
   }
   const std::string name = s[3];
   if (name.empty()) return std::nullopt;
+  if (s.size() == 6 && s[4] == "deadLetters" && s[5] == "replay" && m == "POST") {
+    return events_operation("EventSubscriptionDeadLetterReplay", "write", scope, [&, vault_name, name] {
+      auto v = vaults.find(vault_name);
+      if (!v.ok()) return error_response(v.status());
+      auto sub = events.subscriptions.get(*v, name);
+      if (!sub.ok()) return error_response(sub.status());
+      return respond(events.queue.replay_dead_letters(v->id, sub->name), [](std::size_t n) {
+        return json::object{{"replayed", n}};
+      });
+    });
+  }
+  if (s.size() == 5 && s[4] == "deadLetters" && m == "DELETE") {
+    return events_operation("EventSubscriptionDeadLetterPurge", "delete", scope, [&, vault_name, name] {
+      auto v = vaults.find(vault_name);
+      if (!v.ok()) return error_response(v.status());
+      auto sub = events.subscriptions.get(*v, name);
+      if (!sub.ok()) return error_response(sub.status());
+      return respond(events.queue.purge_dead_letters(v->id, sub->name), [](std::size_t n) {
+        return json::object{{"purged", n}};
+      });
+    });
+  }
   if (s.size() == 5) {
     if (s[4] != "deadLetters" || m != "GET") return std::nullopt;
     return events_operation("EventSubscriptionDeadLetterList", "read", scope, [&, vault_name, name] {

@@ -27,7 +27,10 @@ struct EventServices {
 };
 
 // `segments` start after "coffer", "admin"; nullopt unless they are
-// "vaults", vault, "eventSubscriptions"[, name[, "deadLetters"]].
+// "vaults", vault, "eventSubscriptions"[, name[, "deadLetters"[, "replay"]]]:
+// GET list, PUT/GET/DELETE one, GET its dead letters, DELETE them (purge:
+// {"purged": n}), POST …/deadLetters/replay (back to the end of the queue,
+// attempts afresh: {"replayed": n}).
 std::optional<Operation> route_event_subscriptions(const http::Request& req, const std::vector<std::string>& segments,
                                                    vault::VaultRegistry& vaults, const EventServices& events);
 

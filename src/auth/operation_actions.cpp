@@ -157,6 +157,8 @@ constexpr std::array kTable = {
     OperationAction{"EventSubscriptionList", "Coffer/eventSubscriptions/read", ScopeKind::kVault},
     OperationAction{"EventSubscriptionGet", "Coffer/eventSubscriptions/read", ScopeKind::kVault},
     OperationAction{"EventSubscriptionDeadLetterList", "Coffer/eventSubscriptions/read", ScopeKind::kVault},
+    OperationAction{"EventSubscriptionDeadLetterReplay", "Coffer/eventSubscriptions/write", ScopeKind::kVault},
+    OperationAction{"EventSubscriptionDeadLetterPurge", "Coffer/eventSubscriptions/delete", ScopeKind::kVault},
     OperationAction{"EventSubscriptionCreateOrUpdate", "Coffer/eventSubscriptions/write", ScopeKind::kVault},
     OperationAction{"EventSubscriptionDelete", "Coffer/eventSubscriptions/delete", ScopeKind::kVault},
     OperationAction{"GroupList", "Coffer/groups/read", ScopeKind::kRoot},

@@ -1,6 +1,7 @@
 // A vault's event subscriptions (src/api/event_subscription_routes.hpp), as
 // `az eventgrid event-subscription …` spells them:
-//   coffer event-subscription create|list|show|delete|dead-letters --vault-name V [-n NAME]
+//   coffer event-subscription create|list|show|delete|dead-letters|replay-dead-letters|purge-dead-letters
+//     --vault-name V [-n NAME]
 // `create` sends the subscription resource; the server runs the endpoint's
 // validation handshake before it answers.
 #include <boost/json.hpp>
@@ -90,12 +91,22 @@ void add_event_subscription_commands(CLI::App& app, CliContext& ctx) {
     return call_admin_and_print(ctx, "DELETE", subscriptions_path(a->vault) + "/" + percent_encode(a->name), nullptr);
   });
 
+  const auto dead_letters = [a] {
+    return subscriptions_path(a->vault) + "/" + percent_encode(a->name) + "/deadLetters";
+  };
   auto* dead = events->add_subcommand("dead-letters", "List the events a subscription gave up on.");
   name_options(dead);
-  on_run(dead, ctx, [&ctx, a] {
-    return call_admin_and_print(ctx, "GET",
-                                subscriptions_path(a->vault) + "/" + percent_encode(a->name) + "/deadLetters", nullptr);
-  });
+  on_run(dead, ctx, [&ctx, dead_letters] { return call_admin_and_print(ctx, "GET", dead_letters(), nullptr); });
+
+  auto* replay = events->add_subcommand("replay-dead-letters",
+                                        "Send a subscription's dead letters again (back to the end of its queue).");
+  name_options(replay);
+  on_run(replay, ctx,
+         [&ctx, dead_letters] { return call_admin_and_print(ctx, "POST", dead_letters() + "/replay", nullptr); });
+
+  auto* purge = events->add_subcommand("purge-dead-letters", "Remove a subscription's dead letters for good.");
+  name_options(purge);
+  on_run(purge, ctx, [&ctx, dead_letters] { return call_admin_and_print(ctx, "DELETE", dead_letters(), nullptr); });
 }
 
 }  // namespace coffer::cli

@@ -101,29 +101,33 @@ struct MountHandler::Session {
   AccessToken token;
 };
 
-Result<MountHandler::Fetched> MountHandler::fetch_once(Session& s, const std::string& target) {
-  return fetches_.run(s.token.identity + '\n' + s.vault.origin + target, [&]() -> Result<Fetched> {
-    std::vector<std::pair<std::string, std::string>> headers = {{"Authorization", "Bearer " + s.token.token.str()},
-                                                                {"Accept", "application/json"}};
-    auto response = client_.send(s.vault, "GET", target, headers, "");
-    secure_wipe(headers[0].second.data(), headers[0].second.size());
-    if (!response.ok()) return response.status();
-    return Fetched{response->status, SecureString(std::move(response->body))};
-  });
+Result<MountHandler::Fetched> MountHandler::fetch_once(Session& s, const std::string& method, const std::string& target,
+                                                       const std::string& body) {
+  return fetches_.run(s.token.identity + '\n' + s.vault.origin + '\n' + method + ' ' + target + '\n' + body,
+                      [&]() -> Result<Fetched> {
+                        std::vector<std::pair<std::string, std::string>> headers = {
+                            {"Authorization", "Bearer " + s.token.token.str()}, {"Accept", "application/json"}};
+                        if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
+                        auto response = client_.send(s.vault, method, target, headers, body);
+                        secure_wipe(headers[0].second.data(), headers[0].second.size());
+                        if (!response.ok()) return response.status();
+                        return Fetched{response->status, SecureString(std::move(response->body))};
+                      });
 }
 
-Result<MountHandler::Fetched> MountHandler::get(Session& s, const std::string& target) {
-  auto fetched = fetch_once(s, target);
+Result<MountHandler::Fetched> MountHandler::fetch(Session& s, const std::string& method, const std::string& target,
+                                                  const std::string& body) {
+  auto fetched = fetch_once(s, method, target, body);
   if (!fetched.ok() || fetched->status != 401) return fetched;
   // The vault refused the token (revoked, or signed before a key rotation): get a fresh one once.
   tokens_.forget(s.token.identity);
   COFFER_ASSIGN_OR_RETURN(s.token, tokens_.token(s.credential));
-  return fetch_once(s, target);
+  return fetch_once(s, method, target, body);
 }
 
 Result<SecureString> MountHandler::get_ok(Session& s, const ObjectSpec& spec, const std::string& target) {
   const auto started = std::chrono::steady_clock::now();
-  auto fetched = get(s, target);
+  auto fetched = fetch(s, "GET", target);
   const Status status =
       !fetched.ok() ? fetched.status() : answer_status(fetched->status, fetched->body.view(), spec, s.vault.origin);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -203,21 +207,6 @@ Status MountHandler::add_history(Session& s, const ObjectSpec& spec, int default
   return Status::Ok();
 }
 
-Result<MountHandler::Fetched> MountHandler::post(Session& s, const std::string& target, const std::string& body) {
-  for (int attempt = 0;; ++attempt) {
-    std::vector<std::pair<std::string, std::string>> headers = {{"Authorization", "Bearer " + s.token.token.str()},
-                                                                {"Accept", "application/json"},
-                                                                {"Content-Type", "application/json"}};
-    auto response = client_.send(s.vault, "POST", target, headers, body);
-    secure_wipe(headers[0].second.data(), headers[0].second.size());
-    if (!response.ok()) return response.status();
-    if (response->status != 401 || attempt > 0)
-      return Fetched{response->status, SecureString(std::move(response->body))};
-    tokens_.forget(s.token.identity);  // refused: get a fresh token once
-    COFFER_ASSIGN_OR_RETURN(s.token, tokens_.token(s.credential));
-  }
-}
-
 Status MountHandler::read_current(Session& s, const std::vector<const ObjectSpec*>& specs,
                                   std::vector<SecureString>& answers) {
   answers.assign(specs.size(), SecureString());
@@ -238,7 +227,7 @@ Status MountHandler::read_current(Session& s, const std::vector<const ObjectSpec
       std::string target =
           "/coffer/changes?api-version=" + std::string(kApiVersion) + "&objectType=" + std::string(type);
       if (!cursor.empty()) target += "&cursor=" + http::percent_encode(cursor);
-      auto fetched = get(s, target);
+      auto fetched = fetch(s, "GET", target);
       if (!fetched.ok() || fetched->status != 200) break;  // no feed for this identity: read every object
       auto feed = parse_feed_page(fetched->body.view());
       if (!feed.ok()) break;
@@ -295,8 +284,8 @@ Status MountHandler::read_batch(Session& s, const std::vector<const ObjectSpec*>
     if (!specs[i]->version.empty() && specs[i]->version != "latest") o["version"] = specs[i]->version;
     objects.push_back(std::move(o));
   }
-  auto batch = post(s, "/coffer/batchget?api-version=" + std::string(kApiVersion),
-                    boost::json::serialize(boost::json::object{{"objects", std::move(objects)}}));
+  auto batch = fetch(s, "POST", "/coffer/batchget?api-version=" + std::string(kApiVersion),
+                     boost::json::serialize(boost::json::object{{"objects", std::move(objects)}}));
   std::optional<std::vector<BatchResult>> results;
   if (batch.ok() && batch->status == 200) {
     auto parsed = parse_batch_results(batch->body.view(), which.size());

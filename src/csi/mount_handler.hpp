@@ -64,13 +64,14 @@ class MountHandler {
   };
   struct Session;  // one Mount's vault, token and identity
 
-  // One GET, shared with identical concurrent ones of the same identity.
-  Result<Fetched> fetch_once(Session& session, const std::string& target);
+  // One request (a GET, or the POST of a batch read), shared with identical
+  // concurrent ones of the same identity.
+  Result<Fetched> fetch_once(Session& session, const std::string& method, const std::string& target,
+                             const std::string& body);
   // fetch_once, then once more with a fresh token if the vault answered 401.
-  Result<Fetched> get(Session& session, const std::string& target);
+  Result<Fetched> fetch(Session& session, const std::string& method, const std::string& target,
+                        const std::string& body = {});
   Result<SecureString> get_ok(Session& session, const ObjectSpec& spec, const std::string& target);
-  // One POST (not shared), once more with a fresh token if the vault answered 401.
-  Result<Fetched> post(Session& session, const std::string& target, const std::string& body);
   Result<std::vector<std::string>> history_versions(Session& session, const ObjectSpec& spec);
   // The answers for `specs` (objects read at one version), in order: from the
   // cache for what the change feed says is unchanged, the rest by batch reads.

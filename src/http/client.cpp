@@ -21,6 +21,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "http/origin.hpp"
+#include "http/public_address.hpp"
 
 namespace coffer::http {
 namespace {
@@ -59,6 +60,7 @@ struct HttpsClient::Impl {
   Impl(const std::string& base_url, const std::string& ca_file, const std::string& ca_pem);
   Result<Response> request(const std::string& method, const std::string& target,
                            const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body);
+  bool public_only = false;
 
  private:
   // Result of one write+read on the current connection.
@@ -131,6 +133,15 @@ Status HttpsClient::Impl::connect() {
   });
   wait();
   if (ec) return unavailable("cannot resolve " + origin_.host, ec);
+  std::vector<tcp::endpoint> allowed;
+  for (const auto& e : endpoints) {
+    if (!public_only || is_public_address(e.endpoint().address().to_string())) allowed.push_back(e.endpoint());
+  }
+  if (allowed.empty()) {
+    return Status(Code::kUnavailable, "refused to connect to " + origin_.host +
+                                          ": it is not a public address (loopback, private and link-local "
+                                          "addresses are refused)");
+  }
 
   stream_.emplace(ioc_, tls_);
   SSL* ssl = stream_->native_handle();
@@ -142,7 +153,7 @@ Status HttpsClient::Impl::connect() {
 
   auto& tcp_layer = beast::get_lowest_layer(*stream_);
   tcp_layer.expires_after(kTimeout);
-  tcp_layer.async_connect(endpoints, [&](error_code e, const tcp::endpoint&) { ec = e; });
+  tcp_layer.async_connect(allowed, [&](error_code e, const tcp::endpoint&) { ec = e; });
   wait();
   if (ec) {
     disconnect();
@@ -264,6 +275,8 @@ HttpsClient::HttpsClient(std::string base_url, std::string ca_file, std::string 
     : impl_(std::make_unique<Impl>(base_url, ca_file, ca_pem)) {}
 
 HttpsClient::~HttpsClient() = default;
+
+void HttpsClient::public_addresses_only() { impl_->public_only = true; }
 
 Result<Response> HttpsClient::request(const std::string& method, const std::string& target,
                                       const std::vector<std::pair<std::string, std::string>>& headers,

@@ -1,7 +1,7 @@
 // HttpsClient: a small synchronous HTTPS/1.1 client for the `coffer` CLI and
 // tests. Verifies the server certificate against `ca_pem` (PEM text) when
 // given, else `ca_file`, else the system store, and the host name. One connection, kept alive between
-// calls, reconnected when the server closed it. Not thread-safe.
+// calls, reconnected when the server closed it. Optionally public addresses only. Not thread-safe.
 #pragma once
 
 #include <memory>
@@ -19,6 +19,10 @@ class HttpsClient {
   // `base_url` like "https://dev.vault.localhost:8443" (no path).
   HttpsClient(std::string base_url, std::string ca_file, std::string ca_pem = {});
   ~HttpsClient();
+
+  // From now on, connects only to public addresses (is_public_address): a
+  // host that resolves to none is refused with kUnavailable (webhooks: SSRF).
+  void public_addresses_only();
 
   // `target` is path + query. Returns the response, or kUnavailable when
   // the connection or TLS handshake fails (message says why).

@@ -194,6 +194,7 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
     const std::string origin = split_endpoint(sub->endpoint_url).first;
     if (!client || origin != client_origin) {
       client = std::make_unique<http::HttpsClient>(origin, options_.ca_file);
+      if (!options_.allow_private_endpoints) client->public_addresses_only();
       client_origin = origin;
     }
     const Post p = post(*client, sub->endpoint_url, body.content_type, body.json,
@@ -226,6 +227,7 @@ Status EventDelivery::handshake(const vault::VaultInfo& vault, const vault::Even
   const std::string code = crypto::new_guid();
   const std::string body = api::validation_body(crypto::new_guid(), code, options_.topic(vault));
   http::HttpsClient client(split_endpoint(subscription.endpoint_url).first, options_.ca_file);
+  if (!options_.allow_private_endpoints) client.public_addresses_only();
   const Post p = post(client, subscription.endpoint_url, "application/json", body,
                       {{"aeg-event-type", "SubscriptionValidation"},
                        {"aeg-subscription-name", upper_ascii(subscription.name)},

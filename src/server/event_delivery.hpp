@@ -4,7 +4,8 @@
 // subscription with queued events, so a webhook that answers slowly or never
 // holds up only its own queue. A sender posts its queue's head (Event Grid
 // or CloudEvents schema, aeg-* headers, 30 s timeout, TLS verified against
-// eventsCaFile or the system store), then: 200–204 → delivered; 400, 401,
+// eventsCaFile or the system store, public addresses only unless
+// eventsAllowPrivateEndpoints), then: 200–204 → delivered; 400, 401,
 // 413 → dead letter at once; 410 → dead letter ("Gone"); anything else →
 // retried on Event Grid's schedule (10 s, 30 s, 1 min, 5 min, 10 min, 30
 // min, 1 h, 3 h, 6 h, then every 12 h; a longer Retry-After wins) until the
@@ -33,6 +34,8 @@ namespace coffer::server {
 
 struct EventDeliveryOptions {
   std::string ca_file;  // trust for receivers; empty: the system store
+  // eventsAllowPrivateEndpoints: false = receivers on loopback, private or link-local addresses are refused (SSRF).
+  bool allow_private_endpoints = false;
   // The vault's ARM id (events' topic) and its https://<vault>.<suffix>[:port] URL.
   std::function<std::string(const vault::VaultInfo&)> topic;
   std::function<std::string(const std::string& vault_name)> vault_url;

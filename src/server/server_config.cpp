@@ -77,6 +77,8 @@ const std::vector<Option>& options() {
       {"hsmPreviousTokenLabel", "COFFER_HSM_PREVIOUS_TOKEN_LABEL", text(&ServerConfig::hsm_previous_token_label)},
       {"hsmPreviousPinFile", "COFFER_HSM_PREVIOUS_PIN_FILE", text(&ServerConfig::hsm_previous_pin_file)},
       {"eventsCaFile", "COFFER_EVENTS_CA_FILE", text(&ServerConfig::events_ca_file)},
+      {"eventsAllowPrivateEndpoints", "COFFER_EVENTS_ALLOW_PRIVATE_ENDPOINTS",
+       flag("eventsAllowPrivateEndpoints", &ServerConfig::events_allow_private_endpoints)},
       {"rootKeyFile", "COFFER_ROOT_KEY_FILE", text(&ServerConfig::root_key_file)},
       {"rootKeyEnv", "COFFER_ROOT_KEY_ENV", text(&ServerConfig::root_key_env)},
       {"dnsSuffix", "COFFER_DNS_SUFFIX", text(&ServerConfig::dns_suffix)},

@@ -290,7 +290,7 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   vault::EventQueue event_queue(store, clock);
   EventDelivery event_delivery(
       *leadership, vaults, clock,
-      EventDeliveryOptions{config.events_ca_file,
+      EventDeliveryOptions{config.events_ca_file, config.events_allow_private_endpoints,
                            [tenant = identity->tenant_id](const vault::VaultInfo& v) {
                              return "/subscriptions/" + api::subscription_id_of(tenant) + "/resourceGroups/" +
                                     v.resource_group + "/providers/Microsoft.KeyVault/vaults/" + v.name;

@@ -177,4 +177,39 @@ Result<std::vector<DeadLetter>> EventQueue::dead_letters(const std::string& vaul
   return out;
 }
 
+Result<std::size_t> EventQueue::replay_dead_letters(const std::string& vault_id, const std::string& subscription) {
+  std::size_t moved = 0;
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    moved = 0;
+    const int64_t now = clock_.now();
+    return store::for_each_entry(
+        txn, keys::event_dead_letters_prefix(vault_id, subscription), [&](const store::Entry& e) -> Status {
+          auto r = RecordReader::parse(e.value);
+          if (!r) return Status(Code::kInternal, "corrupt dead letter");
+          QueuedEvent q;
+          COFFER_ASSIGN_OR_RETURN(q.event, decode_event(r->bytes(kQueueEvent)));
+          q.queued_at = now;
+          COFFER_RETURN_IF_ERROR(
+              txn.put(keys::event_deliveries_prefix(vault_id, subscription) + event_order(now) + "/" + q.event.id,
+                      encode_queued(q)));
+          ++moved;
+          return txn.erase(e.key);
+        });
+  }));
+  return moved;
+}
+
+Result<std::size_t> EventQueue::purge_dead_letters(const std::string& vault_id, const std::string& subscription) {
+  std::size_t removed = 0;
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    removed = 0;
+    return store::for_each_entry(txn, keys::event_dead_letters_prefix(vault_id, subscription),
+                                 [&](const store::Entry& e) -> Status {
+                                   ++removed;
+                                   return txn.erase(e.key);
+                                 });
+  }));
+  return removed;
+}
+
 }  // namespace coffer::vault

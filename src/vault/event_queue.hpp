@@ -59,6 +59,12 @@ class EventQueue {
   Status retry_later(const QueuedEvent& q, int64_t next_try, const std::string& outcome);
   Status dead_letter(const QueuedEvent& q, const std::string& reason, const std::string& outcome);
   Result<std::vector<DeadLetter>> dead_letters(const std::string& vault_id, const std::string& subscription);
+  // Moves every dead letter back to the end of its subscription's queue, in
+  // one transaction: same event id, attempts and time to live afresh. Returns
+  // how many.
+  Result<std::size_t> replay_dead_letters(const std::string& vault_id, const std::string& subscription);
+  // Removes every dead letter of the subscription; returns how many.
+  Result<std::size_t> purge_dead_letters(const std::string& vault_id, const std::string& subscription);
 
  private:
   store::Store& store_;

@@ -92,11 +92,15 @@ Result<Event> decode_event(std::string_view data) {
   return e;
 }
 
-Status append_event(store::WriteTxn& txn, const Event& event) {
+std::string event_order(int64_t time) {
   char order[40];
-  std::snprintf(order, sizeof order, "%012llx-%016llx", static_cast<unsigned long long>(event.time),
+  std::snprintf(order, sizeof order, "%012llx-%016llx", static_cast<unsigned long long>(time),
                 static_cast<unsigned long long>(sequence.fetch_add(1)));
-  return txn.put(keys::outbox_entry(order, event.id), encode_event(event));
+  return order;
+}
+
+Status append_event(store::WriteTxn& txn, const Event& event) {
+  return txn.put(keys::outbox_entry(event_order(event.time), event.id), encode_event(event));
 }
 
 }  // namespace coffer::vault

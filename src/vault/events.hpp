@@ -63,6 +63,10 @@ std::string encode_event(const Event& e);
 Result<Event> decode_event(std::string_view data);
 
 // Writes `event` into the outbox within `txn` (the transaction of its change).
+// An order key ("<time:012x>-<counter:016x>") that sorts after every key made
+// before it in this process at that time or earlier.
+std::string event_order(int64_t time);
+
 Status append_event(store::WriteTxn& txn, const Event& event);
 
 }  // namespace coffer::vault

@@ -20,6 +20,7 @@
 #include "vault/object_backup.hpp"
 #include "vault/object_collection.hpp"
 #include "vault/object_kinds.hpp"
+#include "vault/policy_rotation.hpp"
 #include "vault/record_scan.hpp"
 #include "vault/store_keys.hpp"
 #include "vault/version_ids.hpp"
@@ -631,33 +632,10 @@ Result<std::size_t> KeyService::purge_due(int64_t now) {
 }
 
 Result<std::size_t> KeyService::rotate_due(const std::vector<VaultInfo>& vaults, int64_t now) {
-  std::size_t rotated = 0;
-  for (const auto& vault : vaults) {
-    std::vector<std::string> names;
-    COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-      return for_each_entry(txn, keys::key_policy_prefix(vault.id), [&](const store::Entry& e) -> Status {
-        COFFER_ASSIGN_OR_RETURN(RotationPolicy policy, decode_rotation_policy(e.value));
-        const LifetimeAction* rot = rotate_action(policy);
-        if (!rot) return Status::Ok();
-        const std::string name = e.key.substr(keys::key_policy_prefix(vault.id).size());
-        COFFER_ASSIGN_OR_RETURN(auto head, kKeys.load_head(txn, vault, name));
-        if (!head || head->deletion) return Status::Ok();
-        COFFER_ASSIGN_OR_RETURN(auto rec, kKeys.latest(txn, vault, *head));
-        const auto& attrs = rec.properties.attributes;
-        if (rotation_due(*rot, attrs.created, attrs.expires, now)) names.push_back(head->name);
-        return Status::Ok();
-      });
-    }));
-    for (const auto& name : names) {
-      auto r = rotate(vault, name);
-      if (r.ok()) {
-        ++rotated;
-      } else if (r.status().code() != Code::kKeyNotFound && r.status().code() != Code::kConflict) {
-        return r.status();
-      }
-    }
-  }
-  return rotated;
+  return rotate_due_by_policy(
+      store_, vaults, kKeys, now, &keys::key_policy_prefix, decode_rotation_policy,
+      [this](const VaultInfo& vault, const std::string& name) { return rotate(vault, name).status(); },
+      Code::kKeyNotFound);
 }
 
 Status KeyService::erase_all(const VaultInfo& vault) {

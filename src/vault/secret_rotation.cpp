@@ -3,6 +3,7 @@
 #include "vault/event_schedule.hpp"
 #include "vault/lifetime_actions.hpp"
 #include "vault/object_kinds.hpp"
+#include "vault/policy_rotation.hpp"
 #include "vault/record_scan.hpp"
 #include "vault/secret_generator.hpp"
 #include "vault/secret_records.hpp"
@@ -92,34 +93,14 @@ Result<Secret> SecretRotation::rotate(const VaultInfo& vault, const std::string&
 }
 
 Result<std::size_t> SecretRotation::rotate_due(const std::vector<VaultInfo>& vaults, int64_t now) {
-  std::size_t rotated = 0;
-  for (const auto& vault : vaults) {
-    std::vector<std::string> names;
-    COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-      names.clear();
-      const std::string prefix = keys::secret_policy_prefix(vault.id);
-      return for_each_entry(txn, prefix, [&](const store::Entry& e) -> Status {
-        COFFER_ASSIGN_OR_RETURN(SecretRotationPolicy policy, decode_secret_rotation_policy(e.value));
-        const LifetimeAction* rot = rotate_action(policy.schedule);
-        if (!rot) return Status::Ok();
-        COFFER_ASSIGN_OR_RETURN(auto head, kSecrets.load_head(txn, vault, e.key.substr(prefix.size())));
-        if (!head || head->deletion || head->managed) return Status::Ok();
-        COFFER_ASSIGN_OR_RETURN(auto rec, kSecrets.latest(txn, vault, *head));
-        const auto& attrs = rec.properties.attributes;
-        if (rotation_due(*rot, attrs.created, attrs.expires, now)) names.push_back(head->name);
-        return Status::Ok();
-      });
-    }));
-    for (const auto& name : names) {
-      auto r = rotate(vault, name);
-      if (r.ok()) {
-        ++rotated;
-      } else if (r.status().code() != Code::kSecretNotFound && r.status().code() != Code::kConflict) {
-        return r.status();
-      }
-    }
-  }
-  return rotated;
+  return rotate_due_by_policy(
+      store_, vaults, kSecrets, now, &keys::secret_policy_prefix,
+      [](std::string_view record) -> Result<RotationPolicy> {
+        COFFER_ASSIGN_OR_RETURN(SecretRotationPolicy policy, decode_secret_rotation_policy(record));
+        return policy.schedule;
+      },
+      [this](const VaultInfo& vault, const std::string& name) { return rotate(vault, name).status(); },
+      Code::kSecretNotFound);
 }
 
 }  // namespace coffer::vault

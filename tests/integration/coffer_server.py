@@ -248,6 +248,13 @@ def assert_needs_admin(test, server, method, path):
     test.assertEqual(denied.status_code, 403, denied.text)
 
 
+def coffer_cli(server, *args, timeout=120):
+    """The `coffer` CLI run against `server` through --data-dir, without the caller's AZURE_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
+    return subprocess.run([COFFER_BIN, *args, "--data-dir", server.data_dir], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
 def admin(server, method, path, body=None):
     import requests
     t = token(server, server.authority)

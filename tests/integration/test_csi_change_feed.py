@@ -16,7 +16,7 @@ import requests
 from azure.keyvault.secrets import SecretClient
 
 from coffer_server import CofferServer, admin, canary, credential, token
-from test_csi_provider import Provider, driver, files_of, objects_yaml
+from test_csi_provider import Provider, driver, files_of, objects_yaml, pointed_at
 
 API = "api-version=7.4"
 COUNT = 100
@@ -34,9 +34,7 @@ class CsiChangeFeedTest(unittest.TestCase):
         cls.secrets = SecretClient(s.vault_url(), credential(s), connection_verify=s.ca_file)
         for i in range(COUNT):
             cls.secrets.set_secret(f"obj-{i}", f"value-{i}")
-        cls.provider = Provider(cls.tmp, name="feed", args=[
-            "--vault-dns-suffix", f"vault.localhost:{s.port}", "--authority-host", s.authority,
-            "--ca-file", s.ca_file])
+        cls.provider = Provider(cls.tmp, name="feed", args=pointed_at(s))
 
     @classmethod
     def tearDownClass(cls):

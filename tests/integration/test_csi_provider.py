@@ -12,7 +12,6 @@ replayed on the answers; size limits; health, metrics, socket handling."""
 import base64
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -40,6 +39,12 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def pointed_at(server, *extra):
+    """The provider flags that point it at `server`'s vaults and authority, then `extra`."""
+    return ["--vault-dns-suffix", f"vault.localhost:{server.port}", "--authority-host", server.authority,
+            "--ca-file", server.ca_file, *extra]
 
 
 def objects_yaml(*entries):
@@ -165,9 +170,7 @@ class CsiProviderTest(unittest.TestCase):
                                          content_type=CertificateContentType.pem)).result()
 
         cls.make_example_vault()
-        cls.provider = Provider(cls.tmp, args=[
-            "--vault-dns-suffix", f"vault.localhost:{s.port}", "--authority-host", s.authority,
-            "--ca-file", s.ca_file])
+        cls.provider = Provider(cls.tmp, args=pointed_at(s))
 
     @classmethod
     def make_example_vault(cls):
@@ -436,9 +439,8 @@ class CsiProviderTest(unittest.TestCase):
                                                      "objectVersion": "0" * 32})), "ObjectNotFound")
 
     def test_separate_cert_and_key_files(self):
-        provider = Provider(self.tmp, name="split", args=[
-            "--vault-dns-suffix", f"vault.localhost:{self.server.port}", "--authority-host", self.server.authority,
-            "--ca-file", self.server.ca_file, "--write-cert-and-key-in-separate-files", "true"])
+        provider = Provider(self.tmp, name="split",
+                            args=pointed_at(self.server, "--write-cert-and-key-in-separate-files", "true"))
         try:
             files = self.assertMounted(self.mount(self.parameters(
                 {"objectName": "web-pfx", "objectType": "secret", "objectAlias": "tls"}), sock=provider.socket))
@@ -580,9 +582,8 @@ class CsiProviderTest(unittest.TestCase):
     # -- limits ----------------------------------------------------------------------------
 
     def test_size_limits(self):
-        provider = Provider(self.tmp, name="small", args=[
-            "--vault-dns-suffix", f"vault.localhost:{self.server.port}", "--authority-host", self.server.authority,
-            "--ca-file", self.server.ca_file, "--max-file-bytes", "100", "--max-response-bytes", "3000"])
+        provider = Provider(self.tmp, name="small", args=pointed_at(self.server, "--max-file-bytes", "100",
+                                                                    "--max-response-bytes", "3000"))
         try:
             self.assertMounted(self.mount(self.parameters({"objectName": "db-password", "objectType": "secret"}),
                                           sock=provider.socket))
@@ -629,9 +630,7 @@ class CsiProviderTest(unittest.TestCase):
     def test_documented_examples_mount(self):
         classes = self.example_classes()
         self.assertEqual(len(classes), 4, list(classes))
-        azure = Provider(self.tmp, name="azure", args=[
-            "--vault-dns-suffix", f"vault.localhost:{self.server.port}", "--authority-host", self.server.authority,
-            "--ca-file", self.server.ca_file])
+        azure = Provider(self.tmp, name="azure", args=pointed_at(self.server))
         try:
             for name, (spc, secret) in classes.items():
                 with self.subTest(example=name):

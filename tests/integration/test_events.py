@@ -9,8 +9,6 @@ the server while its receiver is away; NearExpiry and Expired by the test
 clock; VaultAccessPolicyChanged on role assignments; and `coffer
 event-subscription`."""
 import json
-import os
-import subprocess
 import time
 import unittest
 import uuid
@@ -21,7 +19,7 @@ from azure.eventgrid import EventGridEvent
 from azure.keyvault.keys import KeyClient
 from azure.keyvault.secrets import SecretClient
 
-from coffer_server import COFFER_BIN, CofferServer, admin, credential, token
+from coffer_server import CofferServer, admin, coffer_cli, credential, token
 from webhook_receiver import WebhookReceiver
 
 TYPES = "Microsoft.KeyVault."
@@ -30,7 +28,8 @@ TYPES = "Microsoft.KeyVault."
 class EventsTest(unittest.TestCase):
     def setUp(self):
         self.hook = WebhookReceiver()
-        self.server = CofferServer(extra_args=["--test-clock"], env={"COFFER_EVENTS_CA_FILE": self.hook.cert}).start()
+        self.server = CofferServer(extra_args=["--test-clock"], env={
+            "COFFER_EVENTS_CA_FILE": self.hook.cert, "COFFER_EVENTS_ALLOW_PRIVATE_ENDPOINTS": "true"}).start()
         self.secrets = SecretClient(self.server.vault_url(), credential(self.server),
                                     connection_verify=self.server.ca_file)
 
@@ -179,6 +178,44 @@ class EventsTest(unittest.TestCase):
                 break
             time.sleep(0.2)
         self.assertEqual(sorted(d["deadLetterReason"] for d in dead), ["BadRequest", "MaxDeliveryAttemptsExceeded"])
+        # Replayed: sent again (same ids, attempts afresh), gone from the dead letters.
+        dead_ids = {d["id"] for d in dead}
+        r = admin(self.server, "POST", "/vaults/dev/eventSubscriptions/flaky/deadLetters/replay")
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(r.json(), {"replayed": 2})
+        posts = self.hook.wait_events(9)
+        self.assertEqual({p["body"][0]["id"] for p in posts[7:]}, dead_ids)
+        self.assertEqual([p["headers"]["aeg-delivery-count"] for p in posts[7:]], ["0", "0"])
+        self.assertEqual(admin(self.server, "GET", "/vaults/dev/eventSubscriptions/flaky/deadLetters").json()["value"],
+                         [])
+        # Purged: dead letters removed for good.
+        self.hook.answers = [400]
+        self.secrets.set_secret("purged", "x")
+        self.hook.wait_events(10)
+        deadline = time.time() + 10
+        while time.time() < deadline and not admin(
+                self.server, "GET", "/vaults/dev/eventSubscriptions/flaky/deadLetters").json()["value"]:
+            time.sleep(0.2)
+        r = admin(self.server, "DELETE", "/vaults/dev/eventSubscriptions/flaky/deadLetters")
+        self.assertEqual(r.json(), {"purged": 1})
+        self.assertEqual(admin(self.server, "GET", "/vaults/dev/eventSubscriptions/flaky/deadLetters").json()["value"],
+                         [])
+        self.assertEqual(admin(self.server, "POST", "/vaults/dev/eventSubscriptions/nobody/deadLetters/replay")
+                         .status_code, 404)
+
+    def test_receivers_on_private_addresses_are_refused_unless_allowed(self):
+        strict = CofferServer(env={"COFFER_EVENTS_CA_FILE": self.hook.cert}).start()
+        try:
+            for url in (self.hook.url(), f"https://127.0.0.1:{self.hook.port}/hook", "https://169.254.169.254/hook",
+                        "https://10.0.0.1/hook"):
+                body = {"properties": {"destination": {"endpointType": "WebHook", "properties": {"endpointUrl": url}}}}
+                r = admin(strict, "PUT", "/vaults/dev/eventSubscriptions/inside", body)
+                self.assertEqual(r.status_code, 400, f"{url}: {r.text}")
+                self.assertIn("not a public address", r.json()["error"]["message"])
+            self.assertEqual(admin(strict, "GET", "/vaults/dev/eventSubscriptions/inside").status_code, 404)
+            self.assertEqual([r for r in self.hook.requests], [], "nothing was sent to the receiver")
+        finally:
+            strict.cleanup()
 
     def test_an_event_survives_a_kill_while_its_receiver_is_away(self):
         self.assertEqual(self.subscribe("durable").status_code, 200)
@@ -251,11 +288,8 @@ class EventsTest(unittest.TestCase):
         self.assertNotEqual(posts[0]["body"][0]["id"], posts[1]["body"][0]["id"])
 
     def test_the_coffer_cli_manages_subscriptions(self):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
-
         def coffer(*args, check=True):
-            p = subprocess.run([COFFER_BIN, *args, "--data-dir", self.server.data_dir], capture_output=True,
-                               text=True, timeout=120, env=env)
+            p = coffer_cli(self.server, *args)
             if check:
                 self.assertEqual(p.returncode, 0, p.stderr)
             return p

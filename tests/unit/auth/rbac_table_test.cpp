@@ -118,6 +118,8 @@ std::set<std::string> admin_ops() {
           "EventSubscriptionList",
           "EventSubscriptionGet",
           "EventSubscriptionDeadLetterList",
+          "EventSubscriptionDeadLetterReplay",
+          "EventSubscriptionDeadLetterPurge",
           "EventSubscriptionCreateOrUpdate",
           "EventSubscriptionDelete"};
 }

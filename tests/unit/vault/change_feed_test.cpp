@@ -101,10 +101,12 @@ TEST_F(ChangeFeedTest, AccessChangesAtTheVaultAndEverywhere) {
   EXPECT_EQ(changes(cursor), Names{"access:"});
   EXPECT_EQ(feed_->read(other, other_cursor).value().changes.size(), 1u) << "a change above every vault is everyone's";
   EXPECT_EQ(changes(cursor), Names{});
-  ASSERT_TRUE(registry_->update("unit", [](VaultInfo& v) {
-                        v.rbac_authorization = !v.rbac_authorization;
-                        return Status::Ok();
-                      })
+  ASSERT_TRUE(registry_
+                  ->update("unit",
+                           [](VaultInfo& v) {
+                             v.rbac_authorization = !v.rbac_authorization;
+                             return Status::Ok();
+                           })
                   .ok());
   EXPECT_EQ(changes(cursor), Names{"access:"}) << "switching the permission model";
 }

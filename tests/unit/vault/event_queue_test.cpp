@@ -113,6 +113,21 @@ TEST_F(EventQueueTest, RetriesKeepTheEventAndDeadLettersEndIt) {
   EXPECT_EQ(dead[0].event.id, head.event.id);
   EXPECT_EQ(dead[0].attempts, 2);
   EXPECT_EQ(queue_->head(ref).value()->event.object_name, "two");
+  // A replay puts the dead letter back at the end of the queue, same id, attempts afresh.
+  clock_.advance(60);
+  EXPECT_EQ(queue_->replay_dead_letters(vault_.id, "flaky").value(), 1u);
+  EXPECT_TRUE(queue_->dead_letters(vault_.id, "flaky").value().empty());
+  auto second = queue_->head(ref).value().value();
+  EXPECT_EQ(second.event.object_name, "two") << "behind what was queued already";
+  ASSERT_TRUE(queue_->delivered(second).ok());
+  auto replayed = queue_->head(ref).value().value();
+  EXPECT_EQ(replayed.event.id, head.event.id);
+  EXPECT_EQ(replayed.attempts, 0);
+  EXPECT_EQ(replayed.queued_at, clock_.now()) << "its time to live starts again";
+  ASSERT_TRUE(queue_->dead_letter(replayed, "BadRequest", "BadRequest").ok());
+  EXPECT_EQ(queue_->purge_dead_letters(vault_.id, "flaky").value(), 1u);
+  EXPECT_TRUE(queue_->dead_letters(vault_.id, "flaky").value().empty());
+  EXPECT_EQ(queue_->replay_dead_letters(vault_.id, "flaky").value(), 0u);
   // Deleting the subscription drops its queue.
   ASSERT_TRUE(subscriptions_->remove(vault_, "FLAKY").ok());
   EXPECT_FALSE(queue_->head(ref).value().has_value());
