@@ -76,17 +76,19 @@ Status erase_change_log(store::WriteTxn& txn, const std::string& vault_id) {
 }
 
 Result<ChangePage> ChangeFeed::read(const VaultInfo& vault, std::string_view cursor, std::size_t max) {
-  std::optional<int64_t> from, access_from;
-  if (!cursor.empty()) {
+  const bool continued = !cursor.empty();
+  int64_t from = 0;
+  int64_t access_from = 0;
+  if (continued) {
     const auto dot = cursor.find('.');
-    if (dot != std::string_view::npos) {
-      from = parse_i64(cursor.substr(0, dot));
-      access_from = parse_i64(cursor.substr(dot + 1));
-    }
-    if (!from || !access_from) {
+    const auto a = dot == std::string_view::npos ? std::nullopt : parse_i64(cursor.substr(0, dot));
+    const auto b = dot == std::string_view::npos ? std::nullopt : parse_i64(cursor.substr(dot + 1));
+    if (!a || !b) {
       return bad_parameter("The cursor '" + std::string(cursor.substr(0, 64)) +
                            "' is not one this feed gave out; read without a cursor to start afresh.");
     }
+    from = *a;
+    access_from = *b;
   }
   max = std::clamp<std::size_t>(max, 1, kMaxChangesPerRead);
   ChangePage page;
@@ -96,14 +98,14 @@ Result<ChangePage> ChangeFeed::read(const VaultInfo& vault, std::string_view cur
     COFFER_ASSIGN_OR_RETURN(const int64_t access, read_counter(txn, std::string(kGlobalAccessKey)));
     COFFER_ASSIGN_OR_RETURN(const int64_t floor, read_counter(txn, floor_key(vault.id)));
     page.cursor = cursor_text(current, access);
-    if (!from || *from > current || *access_from > access || *from < floor) {
+    if (!continued || from > current || access_from > access || from < floor) {
       page.reset = true;
       return Status::Ok();
     }
     std::vector<Change> in_order;
-    if (*access_from < access) in_order.push_back(Change{"access", ""});
-    COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(log_prefix(vault.id), change_key(vault.id, *from), max + 1));
-    int64_t last = *from;
+    if (access_from < access) in_order.push_back(Change{"access", ""});
+    COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan(log_prefix(vault.id), change_key(vault.id, from), max + 1));
+    int64_t last = from;
     for (std::size_t i = 0; i < entries.size() && i < max; ++i) {
       auto r = RecordReader::parse(entries[i].value);
       if (!r) return Status(Code::kInternal, "corrupt change entry " + entries[i].key);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "api/batch_get.hpp"
 #include "api/certificate_codec.hpp"
 #include "api/certificate_issuer_codec.hpp"
 #include "api/key_codec.hpp"
@@ -23,7 +24,7 @@ using coffer::fuzz::expect_value_or_client_error;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 21) {
+  switch (data[0] % 22) {
     case 0: expect_value_or_client_error(parse_secret_set(body), "parse_secret_set"); break;
     case 1: expect_value_or_client_error(parse_secret_update(body), "parse_secret_update"); break;
     case 2: expect_value_or_client_error(parse_value_body(body), "parse_value_body"); break;

@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 #include "../support/mutation.hpp"
+#include "api/batch_get.hpp"
 #include "api/certificate_codec.hpp"
 #include "api/certificate_issuer_codec.hpp"
 #include "api/key_codec.hpp"
@@ -65,6 +66,9 @@ std::vector<Case> cases() {
       {"secret rotation policy",
        R"({"lifetimeActions":[{"trigger":{"timeAfterCreate":"P30D"},"action":{"type":"Rotate"}}],"attributes":{"expiryTime":"P45D","contentType":"text/plain"},"generator":{"type":"password","length":32,"excludeCharacters":"x","includeSpace":true}})",
        status_of(parse_secret_rotation_policy)},
+      {"batch get",
+       R"({"objects":[{"objectType":"secret","name":"a"},{"objectType":"key","name":"k","version":"0123"}]})",
+       [](std::string_view b) { return parse_batch_get(b, "7.4").status(); }},
       {"iso duration", "P1Y2M3DT4H5M6S", status_of(parse_iso_duration)},
       {"rng", R"({"count":32})", status_of(parse_rng)},
       {"certificate create", R"({"policy":)" + kPolicy + R"(,"attributes":{"enabled":true},"tags":{"a":"b"}})",

@@ -74,12 +74,18 @@ TEST(ParserRobustness, VaultBodies) {
   const std::string page =
       R"({"value":[{"id":"https://v/secrets/a/01","attributes":{"enabled":true,"created":1700000000}}],"nextLink":null})";
   std::mt19937 rng(42);
+  const std::string feed =
+      R"({"cursor":"12.3","reset":false,"more":true,"changes":[{"objectType":"secret","name":"db"},{"objectType":"access"}]})";
+  const std::string batch = R"({"results":[{"status":200,"body":{"value":"v","id":"https://v/secrets/a/01"}},)"
+                            R"({"status":404,"body":{"error":{"code":"SecretNotFound","message":"m"}}}]})";
   for (int i = 0; i < kRounds; ++i) {
     try {
       expect_value_or_coded_error(parse_vault_object(ObjectType::kSecret, mutate(secret, rng)));
       expect_value_or_coded_error(parse_vault_object(ObjectType::kKey, mutate(key, rng)));
       expect_value_or_coded_error(parse_vault_object(ObjectType::kCert, mutate(cert, rng)));
       expect_value_or_coded_error(parse_version_page(ObjectType::kSecret, mutate(page, rng)));
+      expect_value_or_coded_error(parse_feed_page(mutate(feed, rng)));
+      expect_value_or_coded_error(parse_batch_results(mutate(batch, rng), 2));
     } catch (...) {
       ADD_FAILURE() << "a vault body parser threw";
     }
