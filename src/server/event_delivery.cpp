@@ -183,6 +183,11 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
       if (!st.ok() && !pause(1s)) return;
       continue;
     }
+    if (sub->provisioning_state == vault::kSubscriptionDisabled) {  // its endpoint is gone: nothing is sent
+      Status st = queue_.dead_letter(q, "SubscriptionDisabled", q.last_outcome);
+      if (!st.ok() && !pause(1s)) return;
+      continue;
+    }
     if (clock_.now() - q.queued_at > int64_t{sub->event_ttl_minutes} * 60) {
       Status st = queue_.dead_letter(q, "TimeToLiveExceeded", q.last_outcome);
       if (!st.ok() && !pause(1s)) return;
@@ -206,7 +211,14 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
     Status st;
     if (p.status >= 200 && p.status <= 204) {
       st = queue_.delivered(q);
-    } else if (p.status == 400 || p.status == 401 || p.status == 413 || p.status == 410) {
+    } else if (p.status == 410) {  // Gone: the subscription stops until it is PUT again
+      st = queue_.dead_letter(q, p.outcome, p.outcome);
+      if (st.ok()) st = subscriptions_.disable(ref.vault_id, ref.name);
+      spdlog::warn(
+          "events: the endpoint of subscription {} answered 410 Gone: the subscription is disabled until "
+          "it is put again",
+          sub->name);
+    } else if (p.status == 400 || p.status == 401 || p.status == 413) {
       st = queue_.dead_letter(q, p.outcome, p.outcome);
     } else if (q.attempts + 1 >= sub->max_delivery_attempts) {
       st = queue_.dead_letter(q, "MaxDeliveryAttemptsExceeded", p.outcome);

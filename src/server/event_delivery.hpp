@@ -6,7 +6,9 @@
 // or CloudEvents schema, aeg-* headers, 30 s timeout, TLS verified against
 // eventsCaFile or the system store, public addresses only unless
 // eventsAllowPrivateEndpoints), then: 200–204 → delivered; 400, 401,
-// 413 → dead letter at once; 410 → dead letter ("Gone"); anything else →
+// 413 → dead letter at once; 410 → dead letter ("Gone") and the
+// subscription disabled (its queue then goes to the dead letters as
+// "SubscriptionDisabled"; a PUT enables it again); anything else →
 // retried on Event Grid's schedule (10 s, 30 s, 1 min, 5 min, 10 min, 30
 // min, 1 h, 3 h, 6 h, then every 12 h; a longer Retry-After wins) until the
 // subscription's maxDeliveryAttempts or eventTimeToLiveInMinutes ends it as

@@ -159,6 +159,17 @@ Status EventSubscriptions::remove(const VaultInfo& vault, const std::string& nam
   });
 }
 
+Status EventSubscriptions::disable(const std::string& vault_id, const std::string& name) {
+  return store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto rec, txn.get(keys::event_subscription(vault_id, name)));
+    if (!rec) return Status::Ok();  // deleted meanwhile
+    COFFER_ASSIGN_OR_RETURN(EventSubscription sub, decode_event_subscription(rec->value));
+    sub.provisioning_state = std::string(kSubscriptionDisabled);
+    sub.updated = clock_.now();
+    return txn.put(keys::event_subscription(vault_id, name), encode_event_subscription(sub));
+  });
+}
+
 Result<std::vector<EventSubscription>> EventSubscriptions::in_vault(store::ReadTxn& txn, const std::string& vault_id) {
   std::vector<EventSubscription> out;
   COFFER_RETURN_IF_ERROR(
@@ -171,6 +182,7 @@ Result<std::vector<EventSubscription>> EventSubscriptions::in_vault(store::ReadT
 }
 
 bool EventSubscriptions::matches(const EventSubscription& s, const Event& e) {
+  if (s.provisioning_state == kSubscriptionDisabled) return false;
   const auto& types = s.included_event_types;
   if (!types.empty() && std::find(types.begin(), types.end(), e.type) == types.end()) return false;
   return affix(e.object_name, s.subject_begins_with, true, s.subject_case_sensitive) &&

@@ -21,6 +21,11 @@
 
 namespace coffer::vault {
 
+// The state of a subscription whose endpoint answered 410 Gone: it receives
+// nothing (no event is queued for it) until it is PUT again, with a new
+// handshake.
+inline constexpr std::string_view kSubscriptionDisabled = "Disabled";
+
 struct EventSubscription {
   std::string name;  // stored spelling
   std::string endpoint_url;
@@ -31,7 +36,7 @@ struct EventSubscription {
   std::string delivery_schema = "EventGridSchema";  // or "CloudEventSchemaV1_0"
   int max_delivery_attempts = 30;                   // 1–30
   int event_ttl_minutes = 1440;                     // 1–1440
-  std::string provisioning_state;                   // "Succeeded" once stored
+  std::string provisioning_state;                   // "Succeeded" once stored; kSubscriptionDisabled
   int64_t created = 0;
   int64_t updated = 0;
 };
@@ -50,10 +55,12 @@ class EventSubscriptions {
   Result<std::vector<EventSubscription>> list(const VaultInfo& vault);
   // kNotFound when there is none; its undelivered events go with it.
   Status remove(const VaultInfo& vault, const std::string& name);
+  // Sets kSubscriptionDisabled (the endpoint answered 410); nothing if it is gone.
+  Status disable(const std::string& vault_id, const std::string& name);
 
   // The subscriptions of the vault `vault_id`, read in `txn` (fan-out).
   static Result<std::vector<EventSubscription>> in_vault(store::ReadTxn& txn, const std::string& vault_id);
-  // Whether `event` passes the subscription's filters.
+  // Whether `event` passes the subscription's filters (never for a disabled one).
   static bool matches(const EventSubscription& subscription, const Event& event);
 
  private:

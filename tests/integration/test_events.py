@@ -203,6 +203,28 @@ class EventsTest(unittest.TestCase):
         self.assertEqual(admin(self.server, "POST", "/vaults/dev/eventSubscriptions/nobody/deadLetters/replay")
                          .status_code, 404)
 
+    def test_an_endpoint_that_is_gone_disables_its_subscription(self):
+        self.assertEqual(self.subscribe("gone").status_code, 200)
+        self.hook.answers = [410]
+        self.secrets.set_secret("first", "x")
+        self.hook.wait_events(1)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            shown = admin(self.server, "GET", "/vaults/dev/eventSubscriptions/gone").json()
+            if shown["properties"]["provisioningState"] == "Disabled":
+                break
+            time.sleep(0.2)
+        self.assertEqual(shown["properties"]["provisioningState"], "Disabled")
+        dead = admin(self.server, "GET", "/vaults/dev/eventSubscriptions/gone/deadLetters").json()["value"]
+        self.assertEqual([d["deadLetterReason"] for d in dead], ["Gone"])
+        self.secrets.set_secret("second", "x")
+        time.sleep(2.5)
+        self.assertEqual(len(self.hook.events()), 1, "a disabled subscription is sent nothing")
+        self.assertEqual(self.subscribe("gone").status_code, 200, "put again (a new handshake): enabled")
+        self.secrets.set_secret("third", "x")
+        posts = self.hook.wait_events(2)
+        self.assertEqual(posts[1]["body"][0]["subject"], "third")
+
     def test_receivers_on_private_addresses_are_refused_unless_allowed(self):
         strict = CofferServer(env={"COFFER_EVENTS_CA_FILE": self.hook.cert}).start()
         try:

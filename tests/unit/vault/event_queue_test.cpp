@@ -128,6 +128,16 @@ TEST_F(EventQueueTest, RetriesKeepTheEventAndDeadLettersEndIt) {
   EXPECT_EQ(queue_->purge_dead_letters(vault_.id, "flaky").value(), 1u);
   EXPECT_TRUE(queue_->dead_letters(vault_.id, "flaky").value().empty());
   EXPECT_EQ(queue_->replay_dead_letters(vault_.id, "flaky").value(), 0u);
+  // A disabled subscription (its endpoint answered 410) gets nothing queued until it is put again.
+  ASSERT_TRUE(subscriptions_->disable(vault_.id, "flaky").ok());
+  EXPECT_EQ(subscriptions_->get(vault_, "flaky").value().provisioning_state, kSubscriptionDisabled);
+  set("while-disabled");
+  ASSERT_EQ(queue_->fan_out().value(), 1u);
+  EXPECT_FALSE(queue_->head(ref).value().has_value()) << "fanned out to nobody";
+  ASSERT_TRUE(subscriptions_->put(vault_, subscription("flaky"), accept).ok());
+  set("enabled-again");
+  ASSERT_EQ(queue_->fan_out().value(), 1u);
+  EXPECT_EQ(queue_->head(ref).value()->event.object_name, "enabled-again");
   // Deleting the subscription drops its queue.
   ASSERT_TRUE(subscriptions_->remove(vault_, "FLAKY").ok());
   EXPECT_FALSE(queue_->head(ref).value().has_value());
