@@ -491,15 +491,10 @@ Result<std::string> Pkcs11Keys::wrap(const HardwareKeyRef& key, std::string_view
 }
 
 Result<SecureString> Pkcs11Keys::unwrap(const HardwareKeyRef& key, std::string_view alg, std::string_view wrapped) {
-  if (key.kind == KeyKind::kRsa) {
-    if (!crypto::algorithm_fits(key.kind, key.bits, key.crv, KeyUse::kWrap, alg)) {
-      return alg_mismatch(alg, "key unwrapping");
-    }
-    return decrypt(key, alg, wrapped, {}, {}, {});
-  }
   if (!crypto::algorithm_fits(key.kind, key.bits, key.crv, KeyUse::kWrap, alg)) {
     return alg_mismatch(alg, "key unwrapping");
   }
+  if (key.kind == KeyKind::kRsa) return decrypt(key, alg, wrapped, {}, {}, {});
   if (wrapped.size() < 24 || wrapped.size() % 8 != 0 || wrapped.size() > 1032) {
     return bad_parameter("The wrapped key for " + std::string(alg) + " must be 24 to 1032 bytes and a multiple of 8.");
   }

@@ -1,10 +1,8 @@
 #include "vault/secret_rotation.hpp"
 
 #include "vault/event_schedule.hpp"
-#include "vault/lifetime_actions.hpp"
 #include "vault/object_kinds.hpp"
 #include "vault/policy_rotation.hpp"
-#include "vault/record_scan.hpp"
 #include "vault/secret_generator.hpp"
 #include "vault/secret_records.hpp"
 #include "vault/store_keys.hpp"

@@ -16,7 +16,7 @@ import requests
 from azure.keyvault.secrets import SecretClient
 
 from coffer_server import CofferServer, admin, canary, credential, token
-from test_csi_provider import Provider, driver, files_of, objects_yaml, pointed_at
+from test_csi_provider import Provider, attributes_16, driver, files_of, objects_yaml, pointed_at
 
 API = "api-version=7.4"
 COUNT = 100
@@ -57,11 +57,8 @@ class CsiChangeFeedTest(unittest.TestCase):
         params = {"keyvaultName": "dev", "tenantID": self.server.dev["tenantId"],
                   "objects": objects_yaml(*({"objectName": f"obj-{i}", "objectType": "secret"}
                                             for i in range(COUNT)))}
-        params.update({"secretProviderClass": "many", "csi.storage.k8s.io/pod.name": "api-0",
-                       "csi.storage.k8s.io/pod.namespace": "payments", "csi.storage.k8s.io/pod.uid": "0c8e",
-                       "csi.storage.k8s.io/serviceAccount.name": "api"})
         return driver(self.provider.socket, "mount", {
-            "attributes": params, "permission": "420",
+            "attributes": attributes_16(params), "permission": "420",
             "secrets": {"clientid": self.sp["clientId"], "clientsecret": self.sp["clientSecret"]}})
 
     def audit_ops(self):

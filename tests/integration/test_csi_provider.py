@@ -47,6 +47,17 @@ def pointed_at(server, *extra):
             "--ca-file", server.ca_file, *extra]
 
 
+def attributes_16(params, tokens=None):
+    """What driver 1.6 sends on NodePublish: SPC parameters + the volume context."""
+    a = dict(params)
+    a.update({"secretProviderClass": "app-secrets", "csi.storage.k8s.io/pod.name": "api-0",
+              "csi.storage.k8s.io/pod.namespace": "payments", "csi.storage.k8s.io/pod.uid": "0c8e-uid",
+              "csi.storage.k8s.io/serviceAccount.name": "api", "csi.storage.k8s.io/ephemeral": "true"})
+    if tokens is not None:
+        a["csi.storage.k8s.io/serviceAccount.tokens"] = json.dumps(tokens)
+    return a
+
+
 def objects_yaml(*entries):
     """The SecretProviderClass `objects` text: an `array` of YAML block strings."""
     lines = ["array:"]
@@ -213,14 +224,7 @@ class CsiProviderTest(unittest.TestCase):
         return p
 
     def attributes_16(self, params, tokens=None):
-        """What driver 1.6 sends on NodePublish: SPC parameters + the volume context."""
-        a = dict(params)
-        a.update({"secretProviderClass": "app-secrets", "csi.storage.k8s.io/pod.name": "api-0",
-                  "csi.storage.k8s.io/pod.namespace": "payments", "csi.storage.k8s.io/pod.uid": "0c8e-uid",
-                  "csi.storage.k8s.io/serviceAccount.name": "api", "csi.storage.k8s.io/ephemeral": "true"})
-        if tokens is not None:
-            a["csi.storage.k8s.io/serviceAccount.tokens"] = json.dumps(tokens)
-        return a
+        return attributes_16(params, tokens)
 
     def sp_secrets(self):
         return {"clientid": self.sp["clientId"], "clientsecret": self.sp["clientSecret"]}

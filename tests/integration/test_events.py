@@ -20,7 +20,7 @@ from azure.keyvault.keys import KeyClient
 from azure.keyvault.secrets import SecretClient
 
 from coffer_server import CofferServer, admin, coffer_cli, credential, token
-from webhook_receiver import WebhookReceiver
+from webhook_receiver import WebhookReceiver, server_for
 
 TYPES = "Microsoft.KeyVault."
 
@@ -28,8 +28,7 @@ TYPES = "Microsoft.KeyVault."
 class EventsTest(unittest.TestCase):
     def setUp(self):
         self.hook = WebhookReceiver()
-        self.server = CofferServer(extra_args=["--test-clock"], env={
-            "COFFER_EVENTS_CA_FILE": self.hook.cert, "COFFER_EVENTS_ALLOW_PRIVATE_ENDPOINTS": "true"}).start()
+        self.server = server_for(self.hook)
         self.secrets = SecretClient(self.server.vault_url(), credential(self.server),
                                     connection_verify=self.server.ca_file)
 

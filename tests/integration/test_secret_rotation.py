@@ -13,8 +13,8 @@ import uuid
 import requests
 from azure.keyvault.secrets import SecretClient
 
-from coffer_server import CofferServer, admin, canary, coffer_cli, credential, token
-from webhook_receiver import WebhookReceiver
+from coffer_server import admin, canary, coffer_cli, credential, token
+from webhook_receiver import WebhookReceiver, server_for
 
 API = "api-version=7.4"
 DAY = 86400
@@ -23,8 +23,7 @@ DAY = 86400
 class SecretRotationTest(unittest.TestCase):
     def setUp(self):
         self.hook = WebhookReceiver()
-        self.server = CofferServer(extra_args=["--test-clock"], env={
-            "COFFER_EVENTS_CA_FILE": self.hook.cert, "COFFER_EVENTS_ALLOW_PRIVATE_ENDPOINTS": "true"}).start()
+        self.server = server_for(self.hook)
         self.secrets = SecretClient(self.server.vault_url(), credential(self.server),
                                     connection_verify=self.server.ca_file)
         self.session = requests.Session()

@@ -105,3 +105,11 @@ class WebhookReceiver:
         self.httpd.server_close()
         import shutil
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def server_for(hook, **kwargs):
+    """A started dev server with the test clock that trusts `hook`'s certificate and may send to its loopback
+    address (eventsAllowPrivateEndpoints)."""
+    from coffer_server import CofferServer
+    return CofferServer(extra_args=["--test-clock"], env={
+        "COFFER_EVENTS_CA_FILE": hook.cert, "COFFER_EVENTS_ALLOW_PRIVATE_ENDPOINTS": "true"}, **kwargs).start()
