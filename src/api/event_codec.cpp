@@ -36,6 +36,7 @@ json::object event_data(const vault::Event& e, std::string_view vault_url) {
   d["Version"] = e.version;
   if (e.not_before) d["NBF"] = *e.not_before;
   if (e.expires) d["EXP"] = *e.expires;
+  if (!e.reason.empty()) d["Reason"] = e.reason;
   return d;
 }
 

@@ -2,6 +2,7 @@
 
 #include "api/json_body.hpp"
 #include "api/key_codec.hpp"
+#include "common/json_wipe.hpp"
 
 namespace coffer::api {
 namespace json = boost::json;
@@ -14,8 +15,12 @@ Result<vault::SecretGenerator> parse_generator(const json::object& o) {
     g.type = vault::SecretGenerator::Type::kPassword;
   } else if (*type == "randomBytes") {
     g.type = vault::SecretGenerator::Type::kRandomBytes;
+  } else if (*type == "none") {
+    g.type = vault::SecretGenerator::Type::kNone;
+    if (o.size() > 1) return bad_parameter("A generator of type none takes no options.");
+    return g;
   } else {
-    return bad_parameter("generator.type must be password or randomBytes, not '" + type->substr(0, 64) + "'.");
+    return bad_parameter("generator.type must be password, randomBytes or none, not '" + type->substr(0, 64) + "'.");
   }
   COFFER_ASSIGN_OR_RETURN(auto length, opt_int(o, "length"));
   if (length) {
@@ -47,6 +52,7 @@ Result<vault::SecretGenerator> parse_generator(const json::object& o) {
 }
 
 json::object generator_json(const vault::SecretGenerator& g) {
+  if (g.type == vault::SecretGenerator::Type::kNone) return json::object{{"type", "none"}};
   if (g.type == vault::SecretGenerator::Type::kRandomBytes) {
     return json::object{{"type", "randomBytes"}, {"length", g.length}, {"encoding", g.encoding}};
   }
@@ -59,6 +65,30 @@ json::object generator_json(const vault::SecretGenerator& g) {
                       {"excludeLowercase", g.exclude_lowercase},
                       {"includeSpace", g.include_space},
                       {"requireEachIncludedType", g.require_each_included_type}};
+}
+
+// 21600 → "PT6H": the largest whole unit.
+std::string duration_text(int64_t seconds) {
+  if (seconds % 86400 == 0) return "P" + std::to_string(seconds / 86400) + "D";
+  if (seconds % 3600 == 0) return "PT" + std::to_string(seconds / 3600) + "H";
+  if (seconds % 60 == 0) return "PT" + std::to_string(seconds / 60) + "M";
+  return "PT" + std::to_string(seconds) + "S";
+}
+
+Result<vault::SecretRotator> parse_rotator(const json::object& o) {
+  vault::SecretRotator r;
+  COFFER_ASSIGN_OR_RETURN(auto url, opt_string(o, "endpointUrl"));
+  if (!url) return bad_parameter("Property 'rotator.endpointUrl' is required.");
+  r.endpoint_url = *url;
+  COFFER_ASSIGN_OR_RETURN(auto strategy, opt_string(o, "strategy"));
+  if (strategy) r.strategy = *strategy;
+  COFFER_ASSIGN_OR_RETURN(auto timeout, opt_string(o, "rotationTimeout"));
+  if (timeout) {
+    auto seconds = parse_iso_duration(*timeout);
+    if (!seconds.ok()) return bad_parameter("rotator.rotationTimeout is not an ISO-8601 duration (like PT6H).");
+    r.timeout_seconds = *seconds;
+  }
+  return r;
 }
 
 }  // namespace
@@ -75,6 +105,10 @@ Result<vault::SecretRotationPolicy> parse_secret_rotation_policy(std::string_vie
   if (generator) {
     COFFER_ASSIGN_OR_RETURN(p.generator, parse_generator(*generator));
   }
+  COFFER_ASSIGN_OR_RETURN(auto rotator, opt_object(o, "rotator"));
+  if (rotator) {
+    COFFER_ASSIGN_OR_RETURN(p.rotator, parse_rotator(*rotator));
+  }
   return p;
 }
 
@@ -82,7 +116,54 @@ json::object secret_rotation_policy_json(const std::string& secret_url, const va
   json::object o = rotation_policy_json(secret_url, p.schedule);
   if (p.content_type) o["attributes"].as_object()["contentType"] = *p.content_type;
   o["generator"] = generator_json(p.generator);
+  if (p.rotator) {
+    o["rotator"] = json::object{{"endpointUrl", p.rotator->endpoint_url},
+                                {"strategy", p.rotator->strategy},
+                                {"rotationTimeout", duration_text(p.rotator->timeout_seconds)}};
+  }
   return o;
+}
+
+json::object rotation_status_json(const std::string& secret_url, const vault::RotationStatus& s) {
+  json::object stages{{"CURRENT", s.current}};
+  if (!s.pending.empty()) stages["PENDING"] = s.pending;
+  if (!s.previous.empty()) stages["PREVIOUS"] = s.previous;
+  json::object o{{"id", secret_url + "/rotation"}, {"status", s.state}, {"stages", stages}};
+  if (!s.pending.empty()) {
+    o["step"] = s.step;
+    o["attempts"] = s.attempts;
+    o["started"] = s.started;
+    o["nextTry"] = s.next_try;
+    o["deadline"] = s.deadline;
+    if (!s.last_error.empty()) o["lastError"] = s.last_error;
+  }
+  return o;
+}
+
+std::string rotator_step_body(const vault::RotatorCall& call, const std::string& secret_url) {
+  json::object o{{"Step", vault::rotation_step_name(call.step)},
+                 {"SecretId", secret_url},
+                 {"ClientRequestToken", call.token},
+                 {"Strategy", call.rotator.strategy},
+                 {"CurrentVersion", call.current}};
+  if (!call.previous.empty()) o["PreviousVersion"] = call.previous;
+  if (!call.credential_id.empty()) o["CredentialId"] = call.credential_id;
+  return json::serialize(o);
+}
+
+Result<vault::RotatorAnswer> parse_rotator_answer(std::string_view body) {
+  vault::RotatorAnswer a;
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return a;  // no body: done, nothing to add
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  if (ec || !parsed.is_object()) return a;  // an answer that is not a JSON object carries nothing for Coffer
+  json::object& o = parsed.as_object();
+  COFFER_ASSIGN_OR_RETURN(auto value, opt_string(o, "value"));
+  if (value) a.value = SecureString(std::move(*value));
+  COFFER_ASSIGN_OR_RETURN(auto tags, opt_string_map(o, "tags"));
+  if (tags) a.tags = vault::Tags(tags->begin(), tags->end());
+  wipe_strings(parsed);
+  return a;
 }
 
 }  // namespace coffer::api

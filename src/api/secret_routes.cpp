@@ -121,11 +121,24 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
       return std::nullopt;
     }
     if (rotation && seg.size() == 3 && seg[2] == "rotate" && method == "POST") {
-      return data_operation("SecretRotate", "secrets/setSecret/action", object_scope(name),
-                            object_url(name) + "/rotate", [&, rotation, base, name] {
-                              auto rotated = rotation->rotate(vault, name, req.idempotency_key);
-                              if (!rotated.ok()) return error_response(rotated.status());
-                              return secret_value_response(base, vault, *rotated);
+      return data_operation(
+          "SecretRotate", "secrets/setSecret/action", object_scope(name), object_url(name) + "/rotate",
+          [&, rotation, base, name] {
+            const auto force = target.param("force");
+            auto rotated =
+                rotation->rotate(vault, name, req.idempotency_key, force && (*force == "true" || *force == "1"));
+            if (!rotated.ok()) return error_response(rotated.status());
+            if (rotated->rotated) return secret_value_response(base, vault, *rotated->rotated);
+            // An external rotator takes it from here: 202 and where it stands.
+            return json_response(202, rotation_status_json(base + "/secrets/" + name, rotated->status));
+          });
+    }
+    if (rotation && seg.size() == 3 && seg[2] == "rotation" && method == "GET") {
+      return data_operation("SecretRotationGet", "secrets/readMetadata/action", object_scope(name),
+                            object_url(name) + "/rotation", [&, rotation, base, name] {
+                              return respond(rotation->status(vault, name), [&](const vault::RotationStatus& s) {
+                                return rotation_status_json(base + "/secrets/" + name, s);
+                              });
                             });
     }
     if (seg.size() <= 3) {

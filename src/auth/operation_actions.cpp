@@ -38,6 +38,8 @@ constexpr std::array kTable = {
                     ScopeKind::kObject, "secrets/set"},
     OperationAction{"SecretRotate", "Microsoft.KeyVault/vaults/secrets/setSecret/action", ScopeKind::kObject,
                     "secrets/set"},
+    OperationAction{"SecretRotationGet", "Microsoft.KeyVault/vaults/secrets/readMetadata/action", ScopeKind::kObject,
+                    "secrets/list"},
     // Coffer's change feed (api/change_feed_routes.hpp): reading it is listing that object type.
     OperationAction{"SecretChangesRead", "Microsoft.KeyVault/vaults/secrets/readMetadata/action", ScopeKind::kVault,
                     "secrets/list"},

@@ -3,76 +3,18 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
 
 #include "api/event_codec.hpp"
 #include "common/ascii.hpp"
 #include "crypto/random.hpp"
 #include "http/client.hpp"
+#include "server/webhook_post.hpp"
+#include "vault/webhook_retry.hpp"
 
 namespace coffer::server {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Event Grid's retry schedule, in seconds after each failed attempt; then every 12 h.
-constexpr std::array<int64_t, 9> kSchedule = {10, 30, 60, 300, 600, 1800, 3600, 10800, 21600};
-
-int64_t retry_delay(int attempts_so_far) {
-  return attempts_so_far < static_cast<int>(kSchedule.size()) ? kSchedule[static_cast<std::size_t>(attempts_so_far)]
-                                                              : 43200;
-}
-
-// "https://host[:port]/path?q" → origin and target.
-std::pair<std::string, std::string> split_endpoint(const std::string& url) {
-  const auto slash = url.find('/', 8);  // after "https://"
-  if (slash == std::string::npos) return {url, "/"};
-  return {url.substr(0, slash), url.substr(slash)};
-}
-
-std::string outcome_of(int status) {
-  switch (status) {
-    case 400: return "BadRequest";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "NotFound";
-    case 410: return "Gone";
-    case 413: return "RequestEntityTooLarge";
-    case 429:
-    case 503: return "Busy";
-    default: return "GenericError";
-  }
-}
-
-struct Post {
-  int status = 0;       // 0: no answer
-  std::string outcome;  // for the queue
-  std::string body;
-  int64_t retry_after = 0;  // seconds
-};
-
-// One POST to `url` on `client` (kept open between posts to the same origin).
-Post post(http::HttpsClient& client, const std::string& url, const std::string& content_type, const std::string& body,
-          std::vector<std::pair<std::string, std::string>> headers) {
-  const std::string target = split_endpoint(url).second;
-  headers.emplace_back("Content-Type", content_type);
-  auto r = client.request("POST", target, headers, body);
-  Post p;
-  if (!r.ok()) {
-    const std::string m = r.status().message();  // status() is a copy: keep the text, not a reference into it
-    p.outcome =
-        m.find("timed out") != std::string::npos || m.find("timeout") != std::string::npos ? "TimedOut" : "SocketError";
-    p.body = m;
-    return p;
-  }
-  p.status = r->status;
-  p.outcome = outcome_of(r->status);
-  p.body = std::move(r->body);
-  for (const auto& [k, v] : r->headers) {
-    if (iequals_ascii(k, "Retry-After")) p.retry_after = std::clamp<int64_t>(std::atoll(v.c_str()), 0, 86400);
-  }
-  return p;
-}
 
 }  // namespace
 
@@ -98,12 +40,12 @@ void EventDelivery::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  std::map<std::string, std::thread> senders;
-  {
-    std::lock_guard lock(mu_);
-    senders.swap(senders_);
-  }
-  for (auto& [id, t] : senders) t.join();
+  senders_.join_all();
+}
+
+bool EventDelivery::stopping() {
+  std::lock_guard lock(mu_);
+  return stopping_;
 }
 
 bool EventDelivery::pause(std::chrono::milliseconds d) {
@@ -113,19 +55,7 @@ bool EventDelivery::pause(std::chrono::milliseconds d) {
 
 void EventDelivery::run() {
   do {
-    // Senders that finished are joined here; a queue that fills again gets a new one.
-    std::vector<std::thread> finished;
-    {
-      std::lock_guard lock(mu_);
-      for (const auto& id : finished_) {
-        auto it = senders_.find(id);
-        if (it == senders_.end()) continue;
-        finished.push_back(std::move(it->second));
-        senders_.erase(it);
-      }
-      finished_.clear();
-    }
-    for (auto& t : finished) t.join();
+    senders_.reap();  // a queue that fills again gets a new sender
     if (!leadership_.lead()) continue;
     constexpr std::size_t kBatch = 256;
     for (std::size_t i = 0; i < 64; ++i) {  // drain the outbox, a batch per transaction
@@ -138,15 +68,9 @@ void EventDelivery::run() {
       spdlog::warn("events: reading the queues failed: {}", pending.status().message());
       continue;
     }
-    std::lock_guard lock(mu_);
     for (auto& ref : *pending) {
-      const std::string id = ref.vault_id + "/" + ref.name;
-      if (stopping_ || senders_.count(id)) continue;
-      senders_.emplace(id, std::thread([this, ref, id] {
-                         send_queue(ref);
-                         std::lock_guard done(mu_);
-                         finished_.insert(id);
-                       }));
+      if (stopping()) break;
+      senders_.spawn(ref.vault_id + "/" + ref.name, [this, ref] { send_queue(ref); });
     }
   } while (pause(500ms));
 }
@@ -156,10 +80,7 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
   std::unique_ptr<http::HttpsClient> client;
   std::string client_origin;
   while (true) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-    }
+    if (stopping()) return;
     auto head = queue_.head(ref);
     if (!head.ok()) {
       spdlog::warn("events: reading queue {} failed: {}", ref.name, head.status().message());
@@ -202,14 +123,14 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
       if (!options_.allow_private_endpoints) client->public_addresses_only();
       client_origin = origin;
     }
-    const Post p = post(*client, sub->endpoint_url, body.content_type, body.json,
-                        {{"aeg-event-type", "Notification"},
-                         {"aeg-subscription-name", upper_ascii(sub->name)},
-                         {"aeg-delivery-count", std::to_string(q.attempts)},
-                         {"aeg-data-version", "1"},
-                         {"aeg-metadata-version", cloud ? "1.0" : "1"}});
+    const WebhookPost p = post_webhook(*client, sub->endpoint_url, body.content_type, body.json,
+                                       {{"aeg-event-type", "Notification"},
+                                        {"aeg-subscription-name", upper_ascii(sub->name)},
+                                        {"aeg-delivery-count", std::to_string(q.attempts)},
+                                        {"aeg-data-version", "1"},
+                                        {"aeg-metadata-version", cloud ? "1.0" : "1"}});
     Status st;
-    if (p.status >= 200 && p.status <= 204) {
+    if (p.succeeded()) {
       st = queue_.delivered(q);
     } else if (p.status == 410) {  // Gone: the subscription stops until it is PUT again
       st = queue_.dead_letter(q, p.outcome, p.outcome);
@@ -223,7 +144,7 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
     } else if (q.attempts + 1 >= sub->max_delivery_attempts) {
       st = queue_.dead_letter(q, "MaxDeliveryAttemptsExceeded", p.outcome);
     } else {
-      const int64_t delay = std::max(retry_delay(q.attempts), p.retry_after);
+      const int64_t delay = std::max(vault::webhook_retry_delay(q.attempts), p.retry_after);
       st = queue_.retry_later(q, clock_.now() + delay, p.outcome);
       spdlog::info("events: {} to subscription {} failed ({}); attempt {} in {} s", q.event.id, sub->name,
                    p.status ? std::to_string(p.status) : p.outcome, q.attempts + 2, delay);
@@ -240,12 +161,12 @@ Status EventDelivery::handshake(const vault::VaultInfo& vault, const vault::Even
   const std::string body = api::validation_body(crypto::new_guid(), code, options_.topic(vault));
   http::HttpsClient client(split_endpoint(subscription.endpoint_url).first, options_.ca_file);
   if (!options_.allow_private_endpoints) client.public_addresses_only();
-  const Post p = post(client, subscription.endpoint_url, "application/json", body,
-                      {{"aeg-event-type", "SubscriptionValidation"},
-                       {"aeg-subscription-name", upper_ascii(subscription.name)},
-                       {"aeg-delivery-count", "0"},
-                       {"aeg-data-version", "2"},
-                       {"aeg-metadata-version", "1"}});
+  const WebhookPost p = post_webhook(client, subscription.endpoint_url, "application/json", body,
+                                     {{"aeg-event-type", "SubscriptionValidation"},
+                                      {"aeg-subscription-name", upper_ascii(subscription.name)},
+                                      {"aeg-delivery-count", "0"},
+                                      {"aeg-data-version", "2"},
+                                      {"aeg-metadata-version", "1"}});
   if (p.status != 200) {
     return bad_parameter("The endpoint did not complete the validation handshake: " +
                          (p.status ? "it answered " + std::to_string(p.status) + " (200 is expected)"

@@ -19,14 +19,13 @@
 
 #include <condition_variable>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <thread>
 
 #include "common/clock.hpp"
+#include "server/keyed_threads.hpp"
 #include "store/store.hpp"
 #include "vault/event_queue.hpp"
 #include "vault/event_subscriptions.hpp"
@@ -59,6 +58,7 @@ class EventDelivery {
  private:
   void run();
   void send_queue(vault::SubscriptionRef ref);
+  bool stopping();
   // Waits up to `d` (less when stopping); false once stopping.
   bool pause(std::chrono::milliseconds d);
 
@@ -71,8 +71,7 @@ class EventDelivery {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
-  std::map<std::string, std::thread> senders_;  // by "<vault-id>/<subscription>"
-  std::set<std::string> finished_;              // senders that returned, to be joined
+  KeyedThreads senders_;  // by "<vault-id>/<subscription>"
   std::thread thread_;
 };
 

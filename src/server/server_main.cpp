@@ -29,6 +29,7 @@
 #include "server/data_dir_lock.hpp"
 #include "server/dev_bootstrap.hpp"
 #include "server/event_delivery.hpp"
+#include "server/external_rotator.hpp"
 #include "server/hsm_keys.hpp"
 #include "server/hsm_unseal.hpp"
 #include "server/initial_admin.hpp"
@@ -298,6 +299,13 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                            [&config, port](const std::string& name) {
                              return api::vault_origin(name, config.dns_suffix, std::to_string(port));
                            }});
+  // Secret rotations by external rotators: driven while this server leads, like event delivery.
+  ExternalRotator external_rotator(*leadership, vaults, job_secret_rotation, clock,
+                                   ExternalRotatorOptions{config.events_ca_file, config.events_allow_private_endpoints,
+                                                          [&config, port](const std::string& name) {
+                                                            return api::vault_origin(name, config.dns_suffix,
+                                                                                     std::to_string(port));
+                                                          }});
   const api::EventServices event_services{
       event_subscriptions, event_queue,
       [&event_delivery](const vault::VaultInfo& v, const vault::EventSubscription& s) {
@@ -362,8 +370,10 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
 
   maintenance.start();
   event_delivery.start();
+  external_rotator.start();
   const SealGate::Wake wake = gate.wait_stop_or_seal();
   if (wake == SealGate::Wake::kSeal) gate.withdraw();  // no request of the application's is left running
+  external_rotator.stop();
   event_delivery.stop();
   maintenance.stop();
   if (wake == SealGate::Wake::kStop) serving.shutdown();  // drains before the application goes

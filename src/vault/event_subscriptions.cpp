@@ -40,8 +40,11 @@ Status check(const EventSubscription& s) {
   if (s.included_event_types.size() > 25) return bad_parameter("At most 25 event types can be included.");
   for (const auto& t : s.included_event_types) {
     const auto& all = event_types::all();
-    if (std::find(all.begin(), all.end(), t) == all.end()) {
-      return bad_parameter("Unknown event type '" + t.substr(0, 100) + "'; use the Microsoft.KeyVault.* types.");
+    const auto& coffer = event_types::coffer();
+    if (std::find(all.begin(), all.end(), t) == all.end() &&
+        std::find(coffer.begin(), coffer.end(), t) == coffer.end()) {
+      return bad_parameter("Unknown event type '" + t.substr(0, 100) +
+                           "'; use the Microsoft.KeyVault.* types or Coffer.KeyVault.SecretRotationStarted|Failed.");
     }
   }
   if (s.subject_begins_with.size() > 1024 || s.subject_ends_with.size() > 1024) {
@@ -184,7 +187,10 @@ Result<std::vector<EventSubscription>> EventSubscriptions::in_vault(store::ReadT
 bool EventSubscriptions::matches(const EventSubscription& s, const Event& e) {
   if (s.provisioning_state == kSubscriptionDisabled) return false;
   const auto& types = s.included_event_types;
-  if (!types.empty() && std::find(types.begin(), types.end(), e.type) == types.end()) return false;
+  if (types.empty() ? e.type.starts_with("Coffer.")  // Coffer's own types go only where named
+                    : std::find(types.begin(), types.end(), e.type) == types.end()) {
+    return false;
+  }
   return affix(e.object_name, s.subject_begins_with, true, s.subject_case_sensitive) &&
          affix(e.object_name, s.subject_ends_with, false, s.subject_case_sensitive);
 }

@@ -29,7 +29,7 @@ inline constexpr std::string_view kSubscriptionDisabled = "Disabled";
 struct EventSubscription {
   std::string name;  // stored spelling
   std::string endpoint_url;
-  std::vector<std::string> included_event_types;  // empty: every type
+  std::vector<std::string> included_event_types;  // empty: every Microsoft.KeyVault.* type
   std::string subject_begins_with;
   std::string subject_ends_with;
   bool subject_case_sensitive = false;

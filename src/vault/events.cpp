@@ -21,6 +21,7 @@ enum EventField : uint8_t {
   kEventVersion,
   kEventNotBefore,
   kEventExpires,
+  kEventReason,
 };
 
 // Orders the events appended by this process within one second of the clock.
@@ -37,6 +38,11 @@ const std::vector<std::string_view>& event_types::all() {
   return types;
 }
 
+const std::vector<std::string_view>& event_types::coffer() {
+  static const std::vector<std::string_view> types = {kSecretRotationStarted, kSecretRotationFailed};
+  return types;
+}
+
 Event new_version_event(std::string_view object_type, const VaultInfo& vault, const std::string& name,
                         const std::string& version, const Attributes& attributes, int64_t now) {
   Event e;
@@ -50,6 +56,21 @@ Event new_version_event(std::string_view object_type, const VaultInfo& vault, co
   e.version = version;
   e.not_before = attributes.not_before;
   e.expires = attributes.expires;
+  return e;
+}
+
+Event secret_rotation_event(std::string_view type, const VaultInfo& vault, const std::string& name,
+                            const std::string& version, std::string reason, int64_t now) {
+  Event e;
+  e.id = crypto::new_guid();
+  e.type = std::string(type);
+  e.time = now;
+  e.vault_id = vault.id;
+  e.vault_name = vault.name;
+  e.object_type = "Secret";
+  e.object_name = name;
+  e.version = version;
+  e.reason = std::move(reason);
   return e;
 }
 
@@ -72,6 +93,7 @@ std::string encode_event(const Event& e) {
   w.bytes(kEventVersion, e.version);
   if (e.not_before) w.i64(kEventNotBefore, *e.not_before);
   if (e.expires) w.i64(kEventExpires, *e.expires);
+  if (!e.reason.empty()) w.bytes(kEventReason, e.reason);
   return w.take();
 }
 
@@ -89,6 +111,7 @@ Result<Event> decode_event(std::string_view data) {
   e.version = r->bytes(kEventVersion);
   e.not_before = r->opt_i64(kEventNotBefore);
   e.expires = r->opt_i64(kEventExpires);
+  e.reason = r->bytes(kEventReason);
   return e;
 }
 

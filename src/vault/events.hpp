@@ -35,6 +35,11 @@ inline constexpr std::string_view kCertificateExpired = "Microsoft.KeyVault.Cert
 inline constexpr std::string_view kVaultAccessPolicyChanged = "Microsoft.KeyVault.VaultAccessPolicyChanged";
 // Every type above, in that order.
 const std::vector<std::string_view>& all();
+// Coffer's own types (secret rotation by an external rotator), delivered only
+// to subscriptions that include them by name.
+inline constexpr std::string_view kSecretRotationStarted = "Coffer.KeyVault.SecretRotationStarted";
+inline constexpr std::string_view kSecretRotationFailed = "Coffer.KeyVault.SecretRotationFailed";
+const std::vector<std::string_view>& coffer();
 }  // namespace event_types
 
 struct Event {
@@ -48,12 +53,18 @@ struct Event {
   std::string version;      // 32 hex (empty for Vault events)
   std::optional<int64_t> not_before;
   std::optional<int64_t> expires;
+  std::string reason;  // Coffer's rotation events: why it failed, or which step ran
 };
 
 // A NewVersionCreated event of `object_type` ("Secret", "Key", "Certificate")
 // for a version just written, with a new id.
 Event new_version_event(std::string_view object_type, const VaultInfo& vault, const std::string& name,
                         const std::string& version, const Attributes& attributes, int64_t now);
+
+// A Coffer rotation event (`type` one of event_types::coffer()) of the
+// secret's PENDING version `version`, with a new id.
+Event secret_rotation_event(std::string_view type, const VaultInfo& vault, const std::string& name,
+                            const std::string& version, std::string reason, int64_t now);
 
 // VaultAccessPolicyChanged for `vault` (its role assignments or access
 // policies changed), with a new id: ObjectType "Vault", no version.

@@ -50,6 +50,7 @@ uint32_t uniform_below(uint32_t n) {
 
 Status check_generator(const SecretGenerator& g) {
   const auto bad = [](std::string m) { return bad_parameter(std::move(m)); };
+  if (g.type == SecretGenerator::Type::kNone) return Status::Ok();
   if (g.type == SecretGenerator::Type::kRandomBytes) {
     if (g.length < 1 || g.length > kMaxRandomBytes) {
       return bad("generator.length must be from 1 to " + std::to_string(kMaxRandomBytes) + " bytes.");

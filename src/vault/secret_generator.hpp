@@ -5,6 +5,7 @@
 //   CSPRNG and rejection sampling; requireEachIncludedType places one of each
 //   class that is left, then shuffles.
 // - kRandomBytes: `length` random bytes as base64, base64url or hex.
+// - kNone: no value here; an external rotator supplies it (only with one).
 // check() refuses a spec that cannot produce a value (empty alphabet, fewer
 // characters than required classes, sizes out of range) with kBadParameter,
 // so a policy is refused when it is set, never when it is due.
@@ -21,7 +22,7 @@ inline constexpr int kMaxPasswordLength = 4096;
 inline constexpr int kMaxRandomBytes = 4096;
 
 struct SecretGenerator {
-  enum class Type { kPassword, kRandomBytes };
+  enum class Type { kPassword, kRandomBytes, kNone };
   Type type = Type::kPassword;
   int length = 32;  // characters (password) or bytes (random bytes)
   // Password options.
@@ -37,7 +38,7 @@ struct SecretGenerator {
 };
 
 Status check_generator(const SecretGenerator& g);
-// A fresh value; `g` must have passed check_generator().
+// A fresh value; `g` must have passed check_generator() and not be kNone.
 SecureString generate_secret(const SecretGenerator& g);
 
 }  // namespace coffer::vault

@@ -6,7 +6,13 @@
 namespace coffer::vault {
 namespace {
 
-enum SecretField : uint8_t { kSecretVContentType = kFirstKindField, kSecretVTags, kSecretVSealed, kSecretVPrevious };
+enum SecretField : uint8_t {
+  kSecretVContentType = kFirstKindField,
+  kSecretVTags,
+  kSecretVSealed,
+  kSecretVPrevious,
+  kSecretVPending
+};
 
 // One encoding for both forms: `payload` is the sealed value in the store,
 // the value itself in a backup.
@@ -16,6 +22,7 @@ std::string encode(const SecretProperties& p, std::string_view payload) {
   if (p.content_type) w.bytes(kSecretVContentType, *p.content_type);
   w.map(kSecretVTags, p.tags).bytes(kSecretVSealed, payload);
   if (!p.previous_version.empty()) w.bytes(kSecretVPrevious, p.previous_version);
+  if (p.pending) w.boolean(kSecretVPending, true);
   return w.take();
 }
 
@@ -28,6 +35,7 @@ Result<SecretProperties> decode_secret_properties(std::string_view data, std::st
   p.tags = r->map(kSecretVTags);
   payload = r->bytes(kSecretVSealed);
   p.previous_version = r->bytes(kSecretVPrevious);
+  p.pending = r->boolean(kSecretVPending);
   return p;
 }
 

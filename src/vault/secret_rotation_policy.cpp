@@ -19,7 +19,10 @@ enum SecretPolicyField : uint8_t {
   kSecPolGenNoLower,
   kSecPolGenSpace,
   kSecPolGenEachType,
-  kSecPolGenEncoding
+  kSecPolGenEncoding,
+  kSecPolRotatorUrl,
+  kSecPolRotatorStrategy,
+  kSecPolRotatorTimeout,
 };
 
 }  // namespace
@@ -39,6 +42,20 @@ Status check_secret_rotation_policy(const SecretRotationPolicy& p) {
     }
   }
   if (p.content_type && p.content_type->size() > 255) return bad("contentType must be at most 255 characters.");
+  if (p.rotator) {
+    const SecretRotator& r = *p.rotator;
+    if (!r.endpoint_url.starts_with("https://") || r.endpoint_url.size() < 9 || r.endpoint_url.size() > 2048) {
+      return bad("rotator.endpointUrl must be an https:// URL of at most 2048 characters.");
+    }
+    if (r.strategy != "single" && r.strategy != "alternating") {
+      return bad("rotator.strategy must be single or alternating.");
+    }
+    if (r.timeout_seconds < kMinRotationTimeoutSeconds || r.timeout_seconds > kMaxRotationTimeoutSeconds) {
+      return bad("rotator.rotationTimeout must be from five minutes (PT5M) to seven days (P7D).");
+    }
+  } else if (p.generator.type == SecretGenerator::Type::kNone) {
+    return bad("A generator of type none needs a rotator: it supplies the new value.");
+  }
   return check_generator(p.generator);
 }
 
@@ -47,7 +64,7 @@ std::string encode_secret_rotation_policy(const SecretRotationPolicy& p) {
   RecordWriter w;
   w.bytes(kSecPolSchedule, encode_rotation_policy(p.schedule));
   if (p.content_type) w.bytes(kSecPolContentType, *p.content_type);
-  w.i64(kSecPolGenType, g.type == SecretGenerator::Type::kRandomBytes ? 1 : 0)
+  w.i64(kSecPolGenType, static_cast<int64_t>(g.type))
       .i64(kSecPolGenLength, g.length)
       .bytes(kSecPolGenExclude, g.exclude_characters)
       .boolean(kSecPolGenNoNumbers, g.exclude_numbers)
@@ -57,6 +74,11 @@ std::string encode_secret_rotation_policy(const SecretRotationPolicy& p) {
       .boolean(kSecPolGenSpace, g.include_space)
       .boolean(kSecPolGenEachType, g.require_each_included_type)
       .bytes(kSecPolGenEncoding, g.encoding);
+  if (p.rotator) {
+    w.bytes(kSecPolRotatorUrl, p.rotator->endpoint_url)
+        .bytes(kSecPolRotatorStrategy, p.rotator->strategy)
+        .i64(kSecPolRotatorTimeout, p.rotator->timeout_seconds);
+  }
   return w.take();
 }
 
@@ -67,7 +89,11 @@ Result<SecretRotationPolicy> decode_secret_rotation_policy(std::string_view data
   COFFER_ASSIGN_OR_RETURN(p.schedule, decode_rotation_policy(r->bytes(kSecPolSchedule)));
   if (r->has(kSecPolContentType)) p.content_type = r->bytes(kSecPolContentType);
   SecretGenerator& g = p.generator;
-  g.type = r->i64(kSecPolGenType) == 1 ? SecretGenerator::Type::kRandomBytes : SecretGenerator::Type::kPassword;
+  const int64_t type = r->i64(kSecPolGenType);
+  if (type < 0 || type > static_cast<int64_t>(SecretGenerator::Type::kNone)) {
+    return Status(Code::kInternal, "corrupt secret rotation policy record (generator type)");
+  }
+  g.type = static_cast<SecretGenerator::Type>(type);
   g.length = static_cast<int>(r->i64(kSecPolGenLength, 32));
   g.exclude_characters = r->bytes(kSecPolGenExclude);
   g.exclude_numbers = r->boolean(kSecPolGenNoNumbers);
@@ -77,6 +103,10 @@ Result<SecretRotationPolicy> decode_secret_rotation_policy(std::string_view data
   g.include_space = r->boolean(kSecPolGenSpace);
   g.require_each_included_type = r->boolean(kSecPolGenEachType, true);
   g.encoding = r->bytes(kSecPolGenEncoding);
+  if (r->has(kSecPolRotatorUrl)) {
+    p.rotator =
+        SecretRotator{r->bytes(kSecPolRotatorUrl), r->bytes(kSecPolRotatorStrategy), r->i64(kSecPolRotatorTimeout)};
+  }
   return p;
 }
 

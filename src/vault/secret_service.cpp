@@ -12,6 +12,7 @@
 #include "vault/object_kinds.hpp"
 #include "vault/record_scan.hpp"
 #include "vault/secret_records.hpp"
+#include "vault/secret_rotation_run.hpp"
 #include "vault/store_keys.hpp"
 #include "vault/version_ids.hpp"
 
@@ -20,9 +21,10 @@ namespace {
 
 constexpr std::string_view kBackupKindSecret = "secret";
 
-// A secret gone for good takes its rotation policy along.
+// A secret gone for good takes its rotation policy and rotation state along.
 Status erase_secret(store::WriteTxn& txn, const VaultInfo& vault, const ObjectHead& head) {
   COFFER_RETURN_IF_ERROR(kSecrets.erase(txn, vault, head));
+  COFFER_RETURN_IF_ERROR(txn.erase(keys::secret_rotation_run(vault.id, head.name)));
   return txn.erase(keys::secret_policy(vault.id, head.name));
 }
 
@@ -90,6 +92,9 @@ Result<Secret> SecretService::set(const VaultInfo& vault, const std::string& nam
     ObjectHead h = head.value_or(ObjectHead{name, {}, std::nullopt, false});
     h.latest_version = p.version;
     p.name = h.name;
+    if (head) {  // a client's new version wins over a rotation in flight
+      COFFER_RETURN_IF_ERROR(abort_rotation_run(txn, vault, h.name, "A client set a new version of the secret.", now));
+    }
     COFFER_RETURN_IF_ERROR(kSecrets.put_version(txn, vault, name, SecretVersionRecord{p, sealed}));
     COFFER_RETURN_IF_ERROR(record_version(txn, vault, draft.idempotency_key, p.version, now));
     COFFER_RETURN_IF_ERROR(append_event(txn, new_version_event("Secret", vault, h.name, p.version, p.attributes, now)));
@@ -104,6 +109,50 @@ Result<Secret> SecretService::set(const VaultInfo& vault, const std::string& nam
   }
   out.value = draft.value;
   return out;
+}
+
+Status SecretService::put_pending(const VaultInfo& vault, const std::string& name, const std::string& version,
+                                  const SecretDraft& draft, const PendingWrite& also) {
+  COFFER_RETURN_IF_ERROR(check_draft(draft));
+  COFFER_ASSIGN_OR_RETURN(Sealed sealed,
+                          barrier_.seal(vault, ObjectPlace::secret_version(name, version), draft.value.view()));
+  const int64_t now = clock_.now();
+  return store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(ObjectHead head, kSecrets.live_head(txn, vault, name));
+    if (head.managed) return kSecrets.managed_refusal("rotate");
+    SecretProperties p;
+    p.name = head.name;
+    p.version = version;
+    p.attributes = Attributes{true, draft.not_before, draft.expires, now, now};
+    p.content_type = draft.content_type;
+    p.tags = draft.tags;
+    p.pending = true;
+    COFFER_RETURN_IF_ERROR(kSecrets.put_version(txn, vault, head.name, SecretVersionRecord{p, sealed}));
+    return also(txn, head);
+  });
+}
+
+Status SecretService::promote(const VaultInfo& vault, const std::string& name, const std::string& version,
+                              std::optional<int64_t> expires, const PendingWrite& also) {
+  const int64_t now = clock_.now();
+  return store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(ObjectHead head, kSecrets.live_head(txn, vault, name));
+    COFFER_ASSIGN_OR_RETURN(auto rec, kSecrets.load_version(txn, vault, head, version));
+    if (!rec || !rec->properties.pending) {
+      return Status(Code::kConflict, "The rotation's pending version " + version + " of " + head.name + " is gone.");
+    }
+    auto& p = rec->properties;
+    p.pending = false;
+    p.attributes.created = p.attributes.updated = now;  // the next rotation counts from here
+    if (expires) p.attributes.expires = expires;
+    COFFER_RETURN_IF_ERROR(kSecrets.put_version(txn, vault, head.name, *rec));
+    COFFER_RETURN_IF_ERROR(also(txn, head));  // sees the head as it was: latest_version is still the old current
+    COFFER_RETURN_IF_ERROR(
+        append_event(txn, new_version_event("Secret", vault, head.name, version, p.attributes, now)));
+    COFFER_RETURN_IF_ERROR(schedule_expiry_events(txn, vault, "Secret", head.name, version, p.attributes, now));
+    head.latest_version = version;
+    return kSecrets.put_head(txn, vault, head);
+  });
 }
 
 Result<Secret> SecretService::get(const VaultInfo& vault, const std::string& name, const std::string& version) {
@@ -179,7 +228,9 @@ Result<Page<SecretProperties>> SecretService::list_versions(const VaultInfo& vau
   Page<SecretProperties> out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto versions, kSecrets.page_versions(txn, vault, name, page));
-    for (auto& rec : versions.items) out.items.push_back(std::move(rec.properties));
+    for (auto& rec : versions.items) {
+      if (!rec.properties.pending) out.items.push_back(std::move(rec.properties));
+    }
     out.next = versions.next;
     return Status::Ok();
   }));
@@ -264,6 +315,7 @@ Result<std::string> SecretService::backup(const VaultInfo& vault, const std::str
   b.name = head.name;
   b.latest_version = head.latest_version;
   for (auto& rec : versions) {
+    if (rec.properties.pending) continue;  // a rotation's unfinished version stays here
     const std::string& version = rec.properties.version;
     COFFER_ASSIGN_OR_RETURN(SecureString value,
                             barrier_.open(vault, ObjectPlace::secret_version(name, version), rec.sealed_value));

@@ -10,16 +10,22 @@
 // - A set with an idempotency key records (in its transaction) the version
 //   it made; the same key again returns that version (vault/idempotency.hpp;
 //   purge_due() also forgets records older than a day, of every kind).
+// - Rotations by an external rotator write a PENDING version (put_pending:
+//   readable by version id only, never latest, listed or backed up) and
+//   later make it current (promote). A set while one is in flight aborts it.
 // Names are matched case-insensitively and echoed as first stored.
 // Thread-safe; every mutation is one store transaction.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
 #include "store/store.hpp"
 #include "vault/barrier.hpp"
+#include "vault/object_collection.hpp"
 #include "vault/read_cache.hpp"
 #include "vault/secret_records.hpp"
 #include "vault/types.hpp"
@@ -39,6 +45,19 @@ class SecretService {
   static bool valid_name(const std::string& name);
 
   Result<Secret> set(const VaultInfo& vault, const std::string& name, const SecretDraft& draft);
+
+  // More writes in the same transaction, given the live secret's head.
+  using PendingWrite = std::function<Status(store::WriteTxn&, const ObjectHead&)>;
+  // Writes (or rewrites) version `version` of the live secret `name` as
+  // PENDING with the draft's value, tags, contentType and dates.
+  Status put_pending(const VaultInfo& vault, const std::string& name, const std::string& version,
+                     const SecretDraft& draft, const PendingWrite& also);
+  // Makes PENDING version `version` the latest (created = now, exp = `expires`
+  // when given): NewVersionCreated and its expiry events in the same
+  // transaction. kConflict when it is not PENDING (any more). `also` sees the
+  // head before the change (its latest_version is the old current).
+  Status promote(const VaultInfo& vault, const std::string& name, const std::string& version,
+                 std::optional<int64_t> expires, const PendingWrite& also);
   // `version` empty = latest. A disabled version → kForbidden (SecretDisabled).
   Result<Secret> get(const VaultInfo& vault, const std::string& name, const std::string& version);
   Result<SecretProperties> update(const VaultInfo& vault, const std::string& name, const std::string& version,

@@ -80,6 +80,11 @@ inline std::string secret_policy_prefix(std::string_view vault_id) {
 inline std::string secret_policy(std::string_view vault_id, std::string_view name) {
   return secret_policy_prefix(vault_id) + lower_ascii(name);
 }
+// A secret's rotation by an external rotator (secret_rotation_run.hpp).
+inline constexpr std::string_view kSecretRotationRunRoot = "secretrot/";
+inline std::string secret_rotation_run(std::string_view vault_id, std::string_view name) {
+  return std::string(kSecretRotationRunRoot) + std::string(vault_id) + "/" + lower_ascii(name);
+}
 inline std::string key_versions_prefix(std::string_view vault_id, std::string_view name) {
   return "keyver/" + std::string(vault_id) + "/" + lower_ascii(name) + "/";
 }

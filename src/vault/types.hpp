@@ -57,6 +57,9 @@ struct SecretProperties {
   // Of a certificate's secret: the version its certificate version followed
   // (AKV's previousVersion); empty for the first and for plain secrets.
   std::string previous_version;
+  // Made by a rotation still in flight (EVENTS-SPEC.md §4 PENDING): readable by
+  // its version id only, never the latest, never listed or backed up.
+  bool pending = false;
 };
 
 struct Secret {

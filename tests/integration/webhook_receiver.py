@@ -3,7 +3,9 @@ test plan): a self-signed certificate for localhost (its PEM is what the
 server trusts through eventsCaFile), every request recorded (method, path,
 headers, parsed JSON body), and scripted answers — it echoes Event Grid's
 validation code unless told not to, and answers events with the statuses
-queued in `answers` (200 once the queue is empty)."""
+queued in `answers` (200 once the queue is empty), or, when `respond` is
+set, with what it returns for each post: (status, JSON-able answer or None)
+— the external rotator of the rotation tests."""
 import datetime
 import json
 import os
@@ -44,6 +46,7 @@ class WebhookReceiver:
         self.requests = []
         self.answers = []          # statuses for the next event posts (then 200)
         self.echo_validation = True
+        self.respond = None        # body -> (status, answer); called under the lock
         self.lock = threading.Condition()
         receiver = self
 
@@ -60,9 +63,12 @@ class WebhookReceiver:
                                                                              self.headers.items()}, "body": body})
                     receiver.lock.notify_all()
                     validation = self.headers.get("aeg-event-type") == "SubscriptionValidation"
+                    scripted = None if validation or not receiver.respond else receiver.respond(body)
                     status = 200 if validation or not receiver.answers else receiver.answers.pop(0)
                     echo = receiver.echo_validation
-                if validation and echo:
+                if scripted:
+                    status, answer = scripted[0], (json.dumps(scripted[1]).encode() if scripted[1] else b"")
+                elif validation and echo:
                     answer = json.dumps({"validationResponse": body[0]["data"]["validationCode"]}).encode()
                 else:
                     answer = b""

@@ -33,11 +33,12 @@ std::set<std::string> secret_ops() {
           "SecretRotationPolicyGet",
           "SecretRotationPolicyUpdate",
           "SecretRotate",
+          "SecretRotationGet",
           "SecretChangesRead"};
 }
 std::set<std::string> secret_metadata_ops() {
-  return {"SecretList",       "SecretListVersions",      "SecretListDeleted",
-          "SecretGetDeleted", "SecretRotationPolicyGet", "SecretChangesRead"};
+  return {"SecretList",        "SecretListVersions", "SecretListDeleted", "SecretGetDeleted", "SecretRotationPolicyGet",
+          "SecretRotationGet", "SecretChangesRead"};
 }
 std::set<std::string> key_read_ops() {
   return {"KeyList",        "KeyListVersions", "KeyGet",        "KeyGetAttestation",

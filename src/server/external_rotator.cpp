@@ -1,0 +1,87 @@
+#include "server/external_rotator.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "api/secret_rotation_codec.hpp"
+#include "server/webhook_post.hpp"
+
+namespace coffer::server {
+
+ExternalRotator::ExternalRotator(store::Leadership& leadership, vault::VaultRegistry& vaults,
+                                 vault::SecretRotation& rotation, const Clock& clock, ExternalRotatorOptions options)
+    : leadership_(leadership), vaults_(vaults), rotation_(rotation), clock_(clock), options_(std::move(options)) {}
+
+ExternalRotator::~ExternalRotator() { stop(); }
+
+void ExternalRotator::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void ExternalRotator::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  workers_.join_all();
+}
+
+bool ExternalRotator::stopping() {
+  std::lock_guard lock(mu_);
+  return stopping_;
+}
+
+void ExternalRotator::run() {
+  using namespace std::chrono_literals;
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      if (cv_.wait_for(lock, 500ms, [&] { return stopping_; })) return;
+    }
+    workers_.reap();
+    if (!leadership_.lead()) continue;
+    auto vaults = vaults_.list();
+    if (!vaults.ok()) {
+      spdlog::warn("secret rotation: listing the vaults failed: {}", vaults.status().message());
+      continue;
+    }
+    auto calls = rotation_.claim_due_steps(*vaults, clock_.now());
+    if (!calls.ok()) {
+      spdlog::warn("secret rotation: reading the due steps failed: {}", calls.status().message());
+      continue;
+    }
+    for (auto& call : *calls) {
+      if (stopping()) break;
+      // A claimed step whose secret's worker still runs waits for the claim to lapse.
+      workers_.spawn(call.vault.id + "/" + call.name, [this, call] { post_step(call); });
+    }
+  }
+}
+
+void ExternalRotator::post_step(const vault::RotatorCall& call) {
+  const std::string step(vault::rotation_step_name(call.step));
+  const std::string secret_url = options_.vault_url(call.vault.name) + "/secrets/" + call.name;
+  http::HttpsClient client(split_endpoint(call.rotator.endpoint_url).first, options_.ca_file);
+  if (!options_.allow_private_endpoints) client.public_addresses_only();
+  const WebhookPost p = post_webhook(client, call.rotator.endpoint_url, "application/json",
+                                     api::rotator_step_body(call, secret_url), {{"coffer-rotation-step", step}});
+  Status recorded;
+  if (p.succeeded()) {
+    auto answer = api::parse_rotator_answer(p.body);
+    recorded = answer.ok() ? rotation_.step_succeeded(call, *answer)
+                           : rotation_.step_failed(call, step + "'s answer is malformed: " + answer.status().message(),
+                                                   0);
+    if (recorded.ok()) spdlog::info("secret rotation: {} of {} done", step, call.name);
+  } else {
+    const std::string why = p.status ? "the rotator answered " + std::to_string(p.status) + " " + p.outcome
+                                     : p.outcome + " (" + p.body.substr(0, 200) + ")";
+    spdlog::info("secret rotation: {} of {} failed: {}", step, call.name, why);
+    recorded = rotation_.step_failed(call, why, p.retry_after);
+  }
+  if (!recorded.ok()) {  // moved on meanwhile (aborted, restarted), or the store failed: the claim lapses
+    spdlog::warn("secret rotation: recording {} of {} failed: {}", step, call.name, recorded.message());
+  }
+}
+
+}  // namespace coffer::server
