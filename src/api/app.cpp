@@ -235,6 +235,12 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
     call.record.operation_name = op->name;
     return op->run();
   }
+  if (s_.events && req.method == "GET" && is_event_validation_path(*target)) {
+    if (http::can_defer()) return http::Response::offloaded();  // a GET that writes: on a worker
+    const Operation op = route_event_validation(*target, s_.vaults, *s_.events);
+    call.record.operation_name = op.name;
+    return op.run();  // public: the link's one-time token is the credential
+  }
   if (seg.size() >= 2 && seg[0] == "coffer" && seg[1] == "admin") {
     return admin(req, call, std::vector<std::string>(seg.begin() + 2, seg.end()));
   }

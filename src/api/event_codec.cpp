@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/json_body.hpp"
+#include "api/webhook_signing_codec.hpp"
 #include "common/time_format.hpp"
 
 namespace coffer::api {
@@ -65,13 +66,14 @@ EventBody event_body(const vault::Event& e, std::string_view schema, std::string
   return {"application/json", json::serialize(json::array{o})};
 }
 
-std::string validation_body(std::string_view event_id, std::string_view validation_code, std::string_view topic) {
+std::string validation_body(std::string_view event_id, std::string_view validation_code,
+                            std::string_view validation_url, std::string_view topic) {
   json::object o{{"id", event_id},
                  {"topic", topic},
                  {"subject", ""},
                  {"eventType", "Microsoft.EventGrid.SubscriptionValidationEvent"},
                  {"eventTime", event_time(0)},
-                 {"data", json::object{{"validationCode", validation_code}}},
+                 {"data", json::object{{"validationCode", validation_code}, {"validationUrl", validation_url}}},
                  {"dataVersion", "2"},
                  {"metadataVersion", "1"}};
   return json::serialize(json::array{o});
@@ -103,6 +105,7 @@ Result<vault::EventSubscription> parse_event_subscription(std::string_view body,
   COFFER_ASSIGN_OR_RETURN(auto url, opt_string(dp, "endpointUrl"));
   if (!url) return bad_parameter("Property 'destination.endpointUrl' is required.");
   s.endpoint_url = *url;
+  COFFER_ASSIGN_OR_RETURN(s.signing, parse_webhook_signing(dp));
   COFFER_ASSIGN_OR_RETURN(auto filter, opt_object(p, "filter"));
   if (filter) {
     COFFER_ASSIGN_OR_RETURN(auto types, opt_string_array(*filter, "includedEventTypes"));
@@ -129,16 +132,15 @@ Result<vault::EventSubscription> parse_event_subscription(std::string_view body,
 json::object event_subscription_json(const vault::EventSubscription& s, std::string_view id) {
   json::array types;
   for (const auto& t : s.included_event_types) types.emplace_back(t);
+  // As Event Grid: the URL without its query, which may hold a secret.
+  json::object destination{{"endpointBaseUrl", s.endpoint_url.substr(0, s.endpoint_url.find('?'))}};
+  add_webhook_signing_json(destination, s.signing);
   return json::object{
       {"id", id},
       {"name", s.name},
       {"type", "Microsoft.EventGrid/eventSubscriptions"},
       {"properties",
-       json::object{{"destination",
-                     json::object{{"endpointType", "WebHook"},
-                                  // As Event Grid: the URL without its query, which may hold a secret.
-                                  {"properties", json::object{{"endpointBaseUrl",
-                                                               s.endpoint_url.substr(0, s.endpoint_url.find('?'))}}}}},
+       json::object{{"destination", json::object{{"endpointType", "WebHook"}, {"properties", destination}}},
                     {"filter", json::object{{"includedEventTypes", types},
                                             {"subjectBeginsWith", s.subject_begins_with},
                                             {"subjectEndsWith", s.subject_ends_with},

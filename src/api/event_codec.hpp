@@ -34,8 +34,9 @@ struct EventBody {
 // `topic`: the vault's ARM id; `vault_url`: https://<vault>.<suffix>[:port].
 EventBody event_body(const vault::Event& event, std::string_view schema, std::string_view topic,
                      std::string_view vault_url);
-// The handshake's event: {validationCode, validationUrl?} in an Event Grid array.
-std::string validation_body(std::string_view event_id, std::string_view validation_code, std::string_view topic);
+// The handshake's event: {validationCode, validationUrl} in an Event Grid array.
+std::string validation_body(std::string_view event_id, std::string_view validation_code,
+                            std::string_view validation_url, std::string_view topic);
 // Whether a receiver's answer to it is {"validationResponse": `validation_code`}.
 bool validation_answered(std::string_view answer, std::string_view validation_code);
 

@@ -88,7 +88,8 @@ std::optional<Operation> route_event_subscriptions(const http::Request& req, con
       if (!parsed.ok()) return error_response(parsed.status());
       auto stored = events.subscriptions.put(*v, std::move(*parsed), events.handshake);
       if (!stored.ok()) return error_response(stored.status());
-      return json_response(200, event_subscription_json(*stored, subscription_id(*v, stored->name)));
+      return revealing_response(event_subscription_json(*stored, subscription_id(*v, stored->name)),
+                                stored->signing.revealed.has_value());
     });
   }
   if (m == "GET") {
@@ -109,6 +110,32 @@ std::optional<Operation> route_event_subscriptions(const http::Request& req, con
     });
   }
   return std::nullopt;
+}
+
+std::string event_validation_url(const std::string& authority, const std::string& vault,
+                                 const std::string& subscription, const std::string& token) {
+  return authority + "/coffer/eventvalidation?vault=" + vault + "&subscription=" + subscription + "&token=" + token;
+}
+
+bool is_event_validation_path(const ParsedTarget& target) {
+  const auto& seg = target.segments;
+  return seg.size() == 2 && seg[0] == "coffer" && seg[1] == "eventvalidation";
+}
+
+Operation route_event_validation(const ParsedTarget& target, vault::VaultRegistry& vaults,
+                                 const EventServices& events) {
+  const std::string vault_name(target.param("vault").value_or(""));
+  const std::string name(target.param("subscription").value_or(""));
+  const std::string token(target.param("token").value_or(""));
+  return Operation{"EventSubscriptionValidate", "", "/vaults/" + vault_name, "", [&, vault_name, name, token] {
+                     auto v = vaults.find(vault_name);
+                     if (!v.ok()) {  // as for any bad link: nothing said about which part was wrong
+                       return error_response(bad_parameter("This validation link is not valid, or it has expired."));
+                     }
+                     auto validated = events.subscriptions.validate(*v, name, token);
+                     if (!validated.ok()) return error_response(validated.status());
+                     return json_response(200, json::object{{"provisioningState", validated->provisioning_state}});
+                   }};
 }
 
 }  // namespace coffer::api

@@ -7,6 +7,11 @@
 //   DELETE {name}                → 204 (its undelivered events go with it)
 //   GET    {name}/deadLetters    events it gave up on → {"value":[…]}
 // Bodies: api/event_codec.hpp. Authorized as Coffer/eventSubscriptions/read|write|delete on the vault.
+// And the manual validation link a handshake sends (Event Grid's
+// validationUrl), public because the receiver has no Coffer identity — the
+// one-time token in it is the credential:
+//   GET /coffer/eventvalidation?vault=V&subscription=S&token=T → 200 {"provisioningState": "Succeeded"}
+//   (400 BadParameter for a wrong, used or expired link).
 #pragma once
 
 #include <optional>
@@ -14,6 +19,7 @@
 #include <vector>
 
 #include "api/operation.hpp"
+#include "api/target.hpp"
 #include "vault/event_queue.hpp"
 #include "vault/event_subscriptions.hpp"
 #include "vault/vault_registry.hpp"
@@ -33,5 +39,13 @@ struct EventServices {
 // attempts afresh: {"replayed": n}).
 std::optional<Operation> route_event_subscriptions(const http::Request& req, const std::vector<std::string>& segments,
                                                    vault::VaultRegistry& vaults, const EventServices& events);
+
+// `authority` (https://host[:port]) + the link above.
+std::string event_validation_url(const std::string& authority, const std::string& vault,
+                                 const std::string& subscription, const std::string& token);
+// Whether `target` is the validation link's path.
+bool is_event_validation_path(const ParsedTarget& target);
+// Runs the validation the link names.
+Operation route_event_validation(const ParsedTarget& target, vault::VaultRegistry& vaults, const EventServices& events);
 
 }  // namespace coffer::api

@@ -1,8 +1,10 @@
 #include "api/responses.hpp"
 
 #include <spdlog/spdlog.h>
+
 #include <boost/json.hpp>
 
+#include "common/json_wipe.hpp"
 #include "common/utf8.hpp"
 
 namespace coffer::api {
@@ -18,6 +20,15 @@ http::Response json_response(int status, const json::value& body) {
   // it is not valid UTF-8 — outside strings it is ASCII, so this only ever
   // touches string contents.
   if (!utf8::is_valid(r.body)) r.body = utf8::repaired(r.body);
+  return r;
+}
+
+http::Response revealing_response(json::object body, bool holds_secret) {
+  http::Response r = json_response(200, body);
+  if (holds_secret) {
+    r.sensitive = true;
+    wipe_strings(body);
+  }
   return r;
 }
 

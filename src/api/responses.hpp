@@ -3,6 +3,7 @@
 // AKV error body {"error":{"code","message","innererror":{"code"}}}.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include "common/status.hpp"
@@ -12,6 +13,10 @@ namespace coffer::api {
 
 // The body is always valid UTF-8 (invalid bytes in strings become U+FFFD).
 http::Response json_response(int status, const boost::json::value& body);
+// 200 with `body`; when `holds_secret` (a signing secret shown once), the
+// response is marked sensitive (wiped once sent) and `body`'s strings are
+// wiped here.
+http::Response revealing_response(boost::json::object body, bool holds_secret);
 // 204 / empty-body responses.
 http::Response empty_response(int status);
 // The one Status → (HTTP status, AKV error code) mapping. Internal errors

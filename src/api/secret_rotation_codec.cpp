@@ -2,6 +2,7 @@
 
 #include "api/json_body.hpp"
 #include "api/key_codec.hpp"
+#include "api/webhook_signing_codec.hpp"
 #include "common/json_wipe.hpp"
 
 namespace coffer::api {
@@ -88,6 +89,7 @@ Result<vault::SecretRotator> parse_rotator(const json::object& o) {
     if (!seconds.ok()) return bad_parameter("rotator.rotationTimeout is not an ISO-8601 duration (like PT6H).");
     r.timeout_seconds = *seconds;
   }
+  COFFER_ASSIGN_OR_RETURN(r.signing, parse_webhook_signing(o));
   return r;
 }
 
@@ -117,9 +119,11 @@ json::object secret_rotation_policy_json(const std::string& secret_url, const va
   if (p.content_type) o["attributes"].as_object()["contentType"] = *p.content_type;
   o["generator"] = generator_json(p.generator);
   if (p.rotator) {
-    o["rotator"] = json::object{{"endpointUrl", p.rotator->endpoint_url},
-                                {"strategy", p.rotator->strategy},
-                                {"rotationTimeout", duration_text(p.rotator->timeout_seconds)}};
+    json::object rotator{{"endpointUrl", p.rotator->endpoint_url},
+                         {"strategy", p.rotator->strategy},
+                         {"rotationTimeout", duration_text(p.rotator->timeout_seconds)}};
+    add_webhook_signing_json(rotator, p.rotator->signing);
+    o["rotator"] = std::move(rotator);
   }
   return o;
 }

@@ -112,10 +112,11 @@ std::optional<Operation> route_secret_operation(const VaultRequest& req, vault::
                               [&, rotation, base, name] {
                                 auto policy = parse_secret_rotation_policy(body);
                                 if (!policy.ok()) return error_response(policy.status());
-                                return respond(rotation->set_policy(vault, name, *policy),
-                                               [&](const vault::SecretRotationPolicy& p) {
-                                                 return secret_rotation_policy_json(base + "/secrets/" + name, p);
-                                               });
+                                auto stored = rotation->set_policy(vault, name, *policy);
+                                if (!stored.ok()) return error_response(stored.status());
+                                return revealing_response(
+                                    secret_rotation_policy_json(base + "/secrets/" + name, *stored),
+                                    stored->rotator && stored->rotator->signing.revealed);
                               });
       }
       return std::nullopt;

@@ -18,14 +18,14 @@ using namespace std::chrono_literals;
 
 }  // namespace
 
-EventDelivery::EventDelivery(store::Leadership& leadership, vault::VaultRegistry& vaults, const Clock& clock,
-                             EventDeliveryOptions options)
+EventDelivery::EventDelivery(store::Leadership& leadership, vault::VaultRegistry& vaults, crypto::Keyring& keyring,
+                             const Clock& clock, EventDeliveryOptions options)
     : leadership_(leadership),
       vaults_(vaults),
       clock_(clock),
       options_(std::move(options)),
       queue_(leadership.fenced(), clock),
-      subscriptions_(leadership.fenced(), clock) {}
+      subscriptions_(leadership.fenced(), keyring, clock) {}
 
 EventDelivery::~EventDelivery() { stop(); }
 
@@ -123,12 +123,29 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
       if (!options_.allow_private_endpoints) client->public_addresses_only();
       client_origin = origin;
     }
-    const WebhookPost p = post_webhook(*client, sub->endpoint_url, body.content_type, body.json,
-                                       {{"aeg-event-type", "Notification"},
-                                        {"aeg-subscription-name", upper_ascii(sub->name)},
-                                        {"aeg-delivery-count", std::to_string(q.attempts)},
-                                        {"aeg-data-version", "1"},
-                                        {"aeg-metadata-version", cloud ? "1.0" : "1"}});
+    std::vector<std::pair<std::string, std::string>> headers = {{"aeg-event-type", "Notification"},
+                                                                {"aeg-subscription-name", upper_ascii(sub->name)},
+                                                                {"aeg-delivery-count", std::to_string(q.attempts)},
+                                                                {"aeg-data-version", "1"},
+                                                                {"aeg-metadata-version", cloud ? "1.0" : "1"}};
+    Status signing = Status::Ok();
+    auto secret = subscriptions_.signing_secret(*v, *sub);
+    if (!secret.ok()) {
+      signing = secret.status();
+    } else if (*secret) {
+      auto signed_headers = webhook_signature_headers((*secret)->view(), q.event.id, clock_.now(), body.json);
+      if (signed_headers.ok()) {
+        headers.insert(headers.end(), signed_headers->begin(), signed_headers->end());
+      } else {
+        signing = signed_headers.status();
+      }
+    }
+    if (!signing.ok()) {  // never send unsigned what the receiver expects signed
+      spdlog::warn("events: cannot sign for subscription {}: {}", sub->name, signing.message());
+      if (!pause(1s)) return;
+      continue;
+    }
+    const WebhookPost p = post_webhook(*client, sub->endpoint_url, body.content_type, body.json, std::move(headers));
     Status st;
     if (p.succeeded()) {
       st = queue_.delivered(q);
@@ -156,9 +173,10 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
   }
 }
 
-Status EventDelivery::handshake(const vault::VaultInfo& vault, const vault::EventSubscription& subscription) {
+Result<bool> EventDelivery::handshake(const vault::VaultInfo& vault, const vault::EventSubscription& subscription,
+                                      const std::string& validation_url) {
   const std::string code = crypto::new_guid();
-  const std::string body = api::validation_body(crypto::new_guid(), code, options_.topic(vault));
+  const std::string body = api::validation_body(crypto::new_guid(), code, validation_url, options_.topic(vault));
   http::HttpsClient client(split_endpoint(subscription.endpoint_url).first, options_.ca_file);
   if (!options_.allow_private_endpoints) client.public_addresses_only();
   const WebhookPost p = post_webhook(client, subscription.endpoint_url, "application/json", body,
@@ -173,12 +191,8 @@ Status EventDelivery::handshake(const vault::VaultInfo& vault, const vault::Even
                                    : p.outcome + " (" + p.body.substr(0, 200) + ")") +
                          ".");
   }
-  if (!api::validation_answered(p.body, code)) {
-    return bad_parameter(
-        "The endpoint did not complete the validation handshake: its answer lacks {\"validationResponse\": "
-        "<the validationCode sent>}.");
-  }
-  return Status::Ok();
+  // 200 without the code: the receiver may still validate by hand (GET validationUrl).
+  return api::validation_answered(p.body, code);
 }
 
 }  // namespace coffer::server

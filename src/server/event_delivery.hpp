@@ -3,7 +3,8 @@
 // subscriptions' queues every second and keeps one sender thread per
 // subscription with queued events, so a webhook that answers slowly or never
 // holds up only its own queue. A sender posts its queue's head (Event Grid
-// or CloudEvents schema, aeg-* headers, 30 s timeout, TLS verified against
+// or CloudEvents schema, aeg-* headers, Standard Webhooks signature headers
+// when the subscription is signed, 30 s timeout, TLS verified against
 // eventsCaFile or the system store, public addresses only unless
 // eventsAllowPrivateEndpoints), then: 200–204 → delivered; 400, 401,
 // 413 → dead letter at once; 410 → dead letter ("Gone") and the
@@ -13,8 +14,9 @@
 // min, 1 h, 3 h, 6 h, then every 12 h; a longer Retry-After wins) until the
 // subscription's maxDeliveryAttempts or eventTimeToLiveInMinutes ends it as
 // a dead letter. Times follow the server's clock (--test-clock moves them).
-// handshake() is Event Grid's validation: the endpoint must answer 200 with
-// {"validationResponse": <the code sent>} within 30 s.
+// handshake() is Event Grid's validation: the endpoint must answer 200 within
+// 30 s, with {"validationResponse": <the code sent>} (true) or without it
+// (false: it may still GET the validationUrl sent along).
 #pragma once
 
 #include <condition_variable>
@@ -44,16 +46,18 @@ struct EventDeliveryOptions {
 
 class EventDelivery {
  public:
-  EventDelivery(store::Leadership& leadership, vault::VaultRegistry& vaults, const Clock& clock,
-                EventDeliveryOptions options);
+  // `keyring` opens the subscriptions' signing secrets.
+  EventDelivery(store::Leadership& leadership, vault::VaultRegistry& vaults, crypto::Keyring& keyring,
+                const Clock& clock, EventDeliveryOptions options);
   ~EventDelivery();  // stop()
   EventDelivery(const EventDelivery&) = delete;
   EventDelivery& operator=(const EventDelivery&) = delete;
 
   void start();
   void stop();
-  // For EventSubscriptions::put.
-  Status handshake(const vault::VaultInfo& vault, const vault::EventSubscription& subscription);
+  // For EventSubscriptions::put; `validation_url` is the manual validation link.
+  Result<bool> handshake(const vault::VaultInfo& vault, const vault::EventSubscription& subscription,
+                         const std::string& validation_url);
 
  private:
   void run();

@@ -64,14 +64,24 @@ void ExternalRotator::post_step(const vault::RotatorCall& call) {
   const std::string secret_url = options_.vault_url(call.vault.name) + "/secrets/" + call.name;
   http::HttpsClient client(split_endpoint(call.rotator.endpoint_url).first, options_.ca_file);
   if (!options_.allow_private_endpoints) client.public_addresses_only();
-  const WebhookPost p = post_webhook(client, call.rotator.endpoint_url, "application/json",
-                                     api::rotator_step_body(call, secret_url), {{"coffer-rotation-step", step}});
+  const std::string body = api::rotator_step_body(call, secret_url);
+  std::vector<std::pair<std::string, std::string>> headers = {{"coffer-rotation-step", step}};
+  if (call.signing_secret) {  // webhook-id: the same for every try of this step
+    auto signed_headers =
+        webhook_signature_headers(call.signing_secret->view(), call.token + "." + step, clock_.now(), body);
+    if (!signed_headers.ok()) {  // never unsigned when the rotator expects a signature: the claim lapses
+      spdlog::warn("secret rotation: cannot sign {} of {}: {}", step, call.name, signed_headers.status().message());
+      return;
+    }
+    headers.insert(headers.end(), signed_headers->begin(), signed_headers->end());
+  }
+  const WebhookPost p = post_webhook(client, call.rotator.endpoint_url, "application/json", body, std::move(headers));
   Status recorded;
   if (p.succeeded()) {
     auto answer = api::parse_rotator_answer(p.body);
-    recorded = answer.ok() ? rotation_.step_succeeded(call, *answer)
-                           : rotation_.step_failed(call, step + "'s answer is malformed: " + answer.status().message(),
-                                                   0);
+    recorded = answer.ok()
+                   ? rotation_.step_succeeded(call, *answer)
+                   : rotation_.step_failed(call, step + "'s answer is malformed: " + answer.status().message(), 0);
     if (recorded.ok()) spdlog::info("secret rotation: {} of {} done", step, call.name);
   } else {
     const std::string why = p.status ? "the rotator answered " + std::to_string(p.status) + " " + p.outcome

@@ -3,7 +3,9 @@
 // this server leads (store::Leadership), a thread claims the due steps every
 // half second and posts each on its own worker (one per secret, so a slow
 // rotator holds up only its secret): JSON {"Step", "SecretId",
-// "ClientRequestToken", …} to the policy's endpointUrl, 30 s timeout, TLS
+// "ClientRequestToken", …} to the policy's endpointUrl (Standard Webhooks
+// signature headers when the rotator is signed, webhook-id
+// "<token>.<step>"), 30 s timeout, TLS
 // verified against eventsCaFile or the system store, public addresses only
 // unless eventsAllowPrivateEndpoints. 2xx = the step is done (createSecret's
 // answer may carry the value); anything else is retried on Event Grid's

@@ -238,8 +238,8 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                         ? store::postgres_leadership({config.storage}, store, config.replica_id)
                         : store::sole_leadership(store);
   vault::SecretService job_secrets(leadership->fenced(), keyring, clock);
-  vault::SecretRotation secret_rotation(store, secrets, clock);
-  vault::SecretRotation job_secret_rotation(leadership->fenced(), job_secrets, clock);
+  vault::SecretRotation secret_rotation(store, secrets, keyring, clock);
+  vault::SecretRotation job_secret_rotation(leadership->fenced(), job_secrets, keyring, clock);
   vault::KeyService job_keys(leadership->fenced(), keyring, clock,
                              vault::KeyServiceOptions{config.emulate_hsm, hsm_keys});
   vault::CertificateService job_certificates(leadership->fenced(), keyring, clock);
@@ -287,10 +287,10 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   });
 
   // Events: subscriptions on the admin API, delivery while this server leads.
-  vault::EventSubscriptions event_subscriptions(store, clock);
+  vault::EventSubscriptions event_subscriptions(store, keyring, clock);
   vault::EventQueue event_queue(store, clock);
   EventDelivery event_delivery(
-      *leadership, vaults, clock,
+      *leadership, vaults, keyring, clock,
       EventDeliveryOptions{config.events_ca_file, config.events_allow_private_endpoints,
                            [tenant = identity->tenant_id](const vault::VaultInfo& v) {
                              return "/subscriptions/" + api::subscription_id_of(tenant) + "/resourceGroups/" +
@@ -308,8 +308,10 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                                                           }});
   const api::EventServices event_services{
       event_subscriptions, event_queue,
-      [&event_delivery](const vault::VaultInfo& v, const vault::EventSubscription& s) {
-        return event_delivery.handshake(v, s);
+      [&event_delivery, &config](const vault::VaultInfo& v, const vault::EventSubscription& s,
+                                 const std::string& validation_token) {
+        return event_delivery.handshake(v, s,
+                                        api::event_validation_url(config.authority, v.name, s.name, validation_token));
       }};
 
   DevCredentials dev_creds;

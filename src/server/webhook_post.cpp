@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "common/ascii.hpp"
+#include "crypto/webhook_signature.hpp"
 
 namespace coffer::server {
 namespace {
@@ -28,6 +29,14 @@ std::pair<std::string, std::string> split_endpoint(const std::string& url) {
   const auto slash = url.find('/', 8);  // after "https://"
   if (slash == std::string::npos) return {url, "/"};
   return {url.substr(0, slash), url.substr(slash)};
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> webhook_signature_headers(std::string_view secret,
+                                                                                   const std::string& id, int64_t now,
+                                                                                   const std::string& body) {
+  COFFER_ASSIGN_OR_RETURN(std::string signature, crypto::webhook_signature(secret, id, now, body));
+  return std::vector<std::pair<std::string, std::string>>{
+      {"webhook-id", id}, {"webhook-timestamp", std::to_string(now)}, {"webhook-signature", std::move(signature)}};
 }
 
 WebhookPost post_webhook(http::HttpsClient& client, const std::string& url, const std::string& content_type,

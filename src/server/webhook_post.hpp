@@ -7,9 +7,11 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "common/status.hpp"
 #include "http/client.hpp"
 
 namespace coffer::server {
@@ -25,6 +27,12 @@ struct WebhookPost {
 
 // "https://host[:port]/path?q" → {"https://host[:port]", "/path?q"}.
 std::pair<std::string, std::string> split_endpoint(const std::string& url);
+
+// Standard Webhooks headers for `body`: webhook-id `id` (the same on every
+// retry), webhook-timestamp `now`, webhook-signature under `secret` ("whsec_…").
+Result<std::vector<std::pair<std::string, std::string>>> webhook_signature_headers(std::string_view secret,
+                                                                                   const std::string& id, int64_t now,
+                                                                                   const std::string& body);
 
 // POSTs `body` to `url` on `client` (connected to url's origin, kept open between posts).
 WebhookPost post_webhook(http::HttpsClient& client, const std::string& url, const std::string& content_type,

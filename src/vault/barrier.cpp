@@ -30,6 +30,14 @@ ObjectPlace ObjectPlace::issuer_password(std::string_view issuer_name) {
   return ObjectPlace("certificateissuers", issuer_name, {});
 }
 
+ObjectPlace ObjectPlace::event_subscription_secret(std::string_view subscription_name) {
+  return ObjectPlace("eventsubscriptions", subscription_name, "signing");
+}
+
+ObjectPlace ObjectPlace::rotator_secret(std::string_view secret_name) {
+  return ObjectPlace("secretrotators", secret_name, "signing");
+}
+
 std::string ObjectPlace::associated_data(std::string_view vault_id) const {
   std::string ad;
   ad.reserve(vault_id.size() + path_.size());

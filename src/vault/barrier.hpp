@@ -28,6 +28,9 @@ class ObjectPlace {
   static ObjectPlace secret_version(std::string_view name, std::string_view version);
   static ObjectPlace key_version(std::string_view name, std::string_view version);
   static ObjectPlace issuer_password(std::string_view issuer_name);
+  // Webhook signing secrets: an event subscription's, a secret's rotator's.
+  static ObjectPlace event_subscription_secret(std::string_view subscription_name);
+  static ObjectPlace rotator_secret(std::string_view secret_name);
 
   // "<vault id>/<collection>/<lowercased name>[/<version>]"
   std::string associated_data(std::string_view vault_id) const;

@@ -3,7 +3,11 @@
 #include <algorithm>
 
 #include "common/ascii.hpp"
+#include "common/base64.hpp"
 #include "common/record_codec.hpp"
+#include "common/secure_memory.hpp"
+#include "crypto/digest.hpp"
+#include "crypto/random.hpp"
 #include "vault/record_scan.hpp"
 #include "vault/store_keys.hpp"
 
@@ -23,11 +27,25 @@ enum SubscriptionField : uint8_t {
   kSubState,
   kSubCreated,
   kSubUpdated,
+  kSubValidationToken,
+  kSubValidationExpires,
+  kSubSigningScheme,
+  kSubSigningSecret,
 };
 
 bool valid_name(const std::string& name) {
   return name.size() >= 3 && name.size() <= 64 &&
          std::all_of(name.begin(), name.end(), [](char c) { return ascii_alnum(c) || c == '-'; });
+}
+
+// A manual validation token is kept as its SHA-256 (hex): the store never holds the link itself.
+std::string token_digest(std::string_view token) { return hex_encode(crypto::sha256(token)); }
+
+// A manual validation not done in time shows as Failed (it never receives events either way).
+void show_expiry(EventSubscription& s, int64_t now) {
+  if (s.provisioning_state == kSubscriptionAwaitingManualAction && now > s.validation_expires) {
+    s.provisioning_state = std::string(kSubscriptionFailed);
+  }
 }
 
 Status check(const EventSubscription& s) {
@@ -81,6 +99,12 @@ std::string encode_event_subscription(const EventSubscription& s) {
   w.boolean(kSubCaseSensitive, s.subject_case_sensitive).bytes(kSubSchema, s.delivery_schema);
   w.i64(kSubMaxAttempts, s.max_delivery_attempts).i64(kSubTtlMinutes, s.event_ttl_minutes);
   w.bytes(kSubState, s.provisioning_state).i64(kSubCreated, s.created).i64(kSubUpdated, s.updated);
+  if (!s.validation_token_sha256.empty()) {
+    w.bytes(kSubValidationToken, s.validation_token_sha256).i64(kSubValidationExpires, s.validation_expires);
+  }
+  if (!s.signing.scheme.empty()) {
+    w.bytes(kSubSigningScheme, s.signing.scheme).bytes(kSubSigningSecret, s.signing.secret.bytes());
+  }
   return w.take();
 }
 
@@ -100,29 +124,67 @@ Result<EventSubscription> decode_event_subscription(std::string_view data) {
   s.provisioning_state = r->bytes(kSubState);
   s.created = r->i64(kSubCreated);
   s.updated = r->i64(kSubUpdated);
+  s.validation_token_sha256 = r->bytes(kSubValidationToken);
+  s.validation_expires = r->i64(kSubValidationExpires);
+  s.signing.scheme = r->bytes(kSubSigningScheme);
+  s.signing.secret = Sealed::from_stored(r->bytes(kSubSigningSecret));
   return s;
 }
 
-EventSubscriptions::EventSubscriptions(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+EventSubscriptions::EventSubscriptions(store::Store& store, crypto::Keyring& keyring, const Clock& clock)
+    : store_(store), barrier_(keyring), clock_(clock) {}
 
 Result<EventSubscription> EventSubscriptions::put(const VaultInfo& vault, EventSubscription s,
                                                   const Handshake& handshake) {
   COFFER_RETURN_IF_ERROR(check(s));
-  COFFER_RETURN_IF_ERROR(handshake(vault, s));
+  COFFER_RETURN_IF_ERROR(check_webhook_signing(s.signing));
+  const WebhookSigning wanted = s.signing;  // the transaction may run again: settle from the request each time
+  const SecureString token = crypto::random_token(32);
+  COFFER_ASSIGN_OR_RETURN(const bool validated, handshake(vault, s, token.str()));
   const int64_t now = clock_.now();
-  s.provisioning_state = "Succeeded";
+  s.provisioning_state = std::string(validated ? kSubscriptionSucceeded : kSubscriptionAwaitingManualAction);
+  s.validation_token_sha256 = validated ? std::string() : token_digest(token.view());
+  s.validation_expires = validated ? 0 : now + kManualValidationSeconds;
   s.updated = now;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto existing, txn.get(keys::event_subscription(vault.id, s.name)));
     s.created = now;
+    std::optional<EventSubscription> old;
     if (existing) {
-      COFFER_ASSIGN_OR_RETURN(EventSubscription old, decode_event_subscription(existing->value));
-      s.created = old.created;
-      s.name = old.name;  // the stored spelling stays
+      COFFER_ASSIGN_OR_RETURN(old, decode_event_subscription(existing->value));
+      s.created = old->created;
+      s.name = old->name;  // the stored spelling stays
     }
+    COFFER_ASSIGN_OR_RETURN(
+        s.signing, settle_webhook_signing(barrier_, vault, ObjectPlace::event_subscription_secret(s.name), wanted,
+                                          old ? &old->signing : nullptr));
     return txn.put(keys::event_subscription(vault.id, s.name), encode_event_subscription(s));
   }));
   return s;
+}
+
+Result<EventSubscription> EventSubscriptions::validate(const VaultInfo& vault, const std::string& name,
+                                                       const std::string& token) {
+  const Status refused = bad_parameter("This validation link is not valid, or it has expired.");
+  if (!valid_name(name) || token.empty() || token.size() > 256) return refused;
+  std::optional<EventSubscription> out;
+  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(auto rec, txn.get(keys::event_subscription(vault.id, name)));
+    if (!rec) return refused;
+    COFFER_ASSIGN_OR_RETURN(EventSubscription s, decode_event_subscription(rec->value));
+    if (s.provisioning_state != kSubscriptionAwaitingManualAction || clock_.now() > s.validation_expires ||
+        !constant_time_equal(token_digest(token), s.validation_token_sha256)) {
+      return refused;
+    }
+    s.provisioning_state = std::string(kSubscriptionSucceeded);
+    s.validation_token_sha256.clear();
+    s.validation_expires = 0;
+    s.updated = clock_.now();
+    COFFER_RETURN_IF_ERROR(txn.put(keys::event_subscription(vault.id, s.name), encode_event_subscription(s)));
+    out = std::move(s);
+    return Status::Ok();
+  }));
+  return std::move(*out);
 }
 
 Result<EventSubscription> EventSubscriptions::get(const VaultInfo& vault, const std::string& name) {
@@ -134,6 +196,7 @@ Result<EventSubscription> EventSubscriptions::get(const VaultInfo& vault, const 
     COFFER_ASSIGN_OR_RETURN(out, decode_event_subscription(rec->value));
     return Status::Ok();
   }));
+  show_expiry(*out, clock_.now());
   return std::move(*out);
 }
 
@@ -143,6 +206,7 @@ Result<std::vector<EventSubscription>> EventSubscriptions::list(const VaultInfo&
     COFFER_ASSIGN_OR_RETURN(out, in_vault(txn, vault.id));
     return Status::Ok();
   }));
+  for (auto& s : out) show_expiry(s, clock_.now());
   return out;
 }
 
@@ -160,6 +224,11 @@ Status EventSubscriptions::remove(const VaultInfo& vault, const std::string& nam
     for (const auto& k : queued) COFFER_RETURN_IF_ERROR(txn.erase(k));
     return txn.erase(keys::event_subscription(vault.id, name));
   });
+}
+
+Result<std::optional<SecureString>> EventSubscriptions::signing_secret(const VaultInfo& vault,
+                                                                       const EventSubscription& s) const {
+  return open_webhook_secret(barrier_, vault, ObjectPlace::event_subscription_secret(s.name), s.signing);
 }
 
 Status EventSubscriptions::disable(const std::string& vault_id, const std::string& name) {
@@ -185,7 +254,7 @@ Result<std::vector<EventSubscription>> EventSubscriptions::in_vault(store::ReadT
 }
 
 bool EventSubscriptions::matches(const EventSubscription& s, const Event& e) {
-  if (s.provisioning_state == kSubscriptionDisabled) return false;
+  if (s.provisioning_state != kSubscriptionSucceeded) return false;
   const auto& types = s.included_event_types;
   if (types.empty() ? e.type.starts_with("Coffer.")  // Coffer's own types go only where named
                     : std::find(types.begin(), types.end(), e.type) == types.end()) {

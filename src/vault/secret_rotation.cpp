@@ -24,8 +24,9 @@ SecretRotationPolicy default_policy() {
 
 }  // namespace
 
-SecretRotation::SecretRotation(store::Store& store, SecretService& secrets, const Clock& clock)
-    : store_(store), secrets_(secrets), clock_(clock) {}
+SecretRotation::SecretRotation(store::Store& store, SecretService& secrets, crypto::Keyring& keyring,
+                               const Clock& clock)
+    : store_(store), secrets_(secrets), barrier_(keyring), clock_(clock) {}
 
 Result<SecretRotationPolicy> SecretRotation::get_policy(const VaultInfo& vault, const std::string& name) {
   if (!SecretService::valid_name(name)) return kSecrets.not_found(name);
@@ -53,9 +54,16 @@ Result<SecretRotationPolicy> SecretRotation::set_policy(const VaultInfo& vault, 
     COFFER_ASSIGN_OR_RETURN(auto old, txn.get(keys::secret_policy(vault.id, name)));
     const int64_t now = clock_.now();
     out.schedule.created = now;
+    std::optional<SecretRotationPolicy> prev;
     if (old) {
-      COFFER_ASSIGN_OR_RETURN(SecretRotationPolicy prev, decode_secret_rotation_policy(old->value));
-      out.schedule.created = prev.schedule.created;
+      COFFER_ASSIGN_OR_RETURN(prev, decode_secret_rotation_policy(old->value));
+      out.schedule.created = prev->schedule.created;
+    }
+    if (policy.rotator) {  // settled from the request each time (the transaction may run again)
+      const WebhookSigning* kept = prev && prev->rotator ? &prev->rotator->signing : nullptr;
+      COFFER_ASSIGN_OR_RETURN(out.rotator->signing,
+                              settle_webhook_signing(barrier_, vault, ObjectPlace::rotator_secret(head.name),
+                                                     policy.rotator->signing, kept));
     }
     out.schedule.updated = now;
     COFFER_RETURN_IF_ERROR(txn.put(keys::secret_policy(vault.id, name), encode_secret_rotation_policy(out)));
@@ -259,7 +267,10 @@ Result<std::vector<RotatorCall>> SecretRotation::claim_due_steps(const std::vect
         run->claim_until = now + kRotatorClaimSeconds;
         COFFER_RETURN_IF_ERROR(put_rotation_run(txn, vault.id, name, *run));
         RotatorCall c{vault,         head->name, run->token, run->step, *policy->rotator, head->latest_version,
-                      run->previous, {}};
+                      run->previous, {},         {}};
+        COFFER_ASSIGN_OR_RETURN(
+            c.signing_secret,
+            open_webhook_secret(barrier_, vault, ObjectPlace::rotator_secret(head->name), policy->rotator->signing));
         if (c.rotator.strategy == "alternating" && !run->previous.empty()) {
           COFFER_ASSIGN_OR_RETURN(auto prev, kSecrets.load_version(txn, vault, *head, run->previous));
           if (prev) {

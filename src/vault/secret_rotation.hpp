@@ -2,7 +2,9 @@
 // drive (EVENTS-SPEC.md §4).
 // - A policy is kept per secret name next to the secret; setting one needs a
 //   live secret that no certificate manages, and reschedules the current
-//   version's expiry events (its Notify offset may have moved). Without a
+//   version's expiry events (its Notify offset may have moved). A signed
+//   rotator keeps its secret across sets unless a new one is asked for (the
+//   answer's rotator->signing.revealed shows a new one once). Without a
 //   stored policy, get_policy() answers the default (Notify 30 days before
 //   expiry, no Rotate, the default password generator; stored = false).
 // - Without a rotator, rotate() makes a new version with a freshly generated
@@ -73,7 +75,8 @@ struct RotatorCall {
   int step = kCreateSecret;
   SecretRotator rotator;
   std::string current, previous;
-  std::string credential_id;  // alternating: PREVIOUS's CredentialId tag
+  std::string credential_id;                   // alternating: PREVIOUS's CredentialId tag
+  std::optional<SecureString> signing_secret;  // when the rotator's requests are signed
 };
 
 // What a rotator's createSecret answer may carry.
@@ -84,7 +87,8 @@ struct RotatorAnswer {
 
 class SecretRotation {
  public:
-  SecretRotation(store::Store& store, SecretService& secrets, const Clock& clock);
+  // `keyring` seals and opens the rotators' signing secrets.
+  SecretRotation(store::Store& store, SecretService& secrets, crypto::Keyring& keyring, const Clock& clock);
 
   Result<SecretRotationPolicy> get_policy(const VaultInfo& vault, const std::string& name);
   Result<SecretRotationPolicy> set_policy(const VaultInfo& vault, const std::string& name,
@@ -112,6 +116,7 @@ class SecretRotation {
 
   store::Store& store_;
   SecretService& secrets_;
+  Barrier barrier_;
   const Clock& clock_;
 };
 

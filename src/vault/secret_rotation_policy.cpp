@@ -23,6 +23,8 @@ enum SecretPolicyField : uint8_t {
   kSecPolRotatorUrl,
   kSecPolRotatorStrategy,
   kSecPolRotatorTimeout,
+  kSecPolRotatorSigningScheme,
+  kSecPolRotatorSigningSecret,
 };
 
 }  // namespace
@@ -53,6 +55,7 @@ Status check_secret_rotation_policy(const SecretRotationPolicy& p) {
     if (r.timeout_seconds < kMinRotationTimeoutSeconds || r.timeout_seconds > kMaxRotationTimeoutSeconds) {
       return bad("rotator.rotationTimeout must be from five minutes (PT5M) to seven days (P7D).");
     }
+    COFFER_RETURN_IF_ERROR(check_webhook_signing(r.signing));
   } else if (p.generator.type == SecretGenerator::Type::kNone) {
     return bad("A generator of type none needs a rotator: it supplies the new value.");
   }
@@ -78,6 +81,10 @@ std::string encode_secret_rotation_policy(const SecretRotationPolicy& p) {
     w.bytes(kSecPolRotatorUrl, p.rotator->endpoint_url)
         .bytes(kSecPolRotatorStrategy, p.rotator->strategy)
         .i64(kSecPolRotatorTimeout, p.rotator->timeout_seconds);
+    if (!p.rotator->signing.scheme.empty()) {
+      w.bytes(kSecPolRotatorSigningScheme, p.rotator->signing.scheme)
+          .bytes(kSecPolRotatorSigningSecret, p.rotator->signing.secret.bytes());
+    }
   }
   return w.take();
 }
@@ -105,7 +112,9 @@ Result<SecretRotationPolicy> decode_secret_rotation_policy(std::string_view data
   g.encoding = r->bytes(kSecPolGenEncoding);
   if (r->has(kSecPolRotatorUrl)) {
     p.rotator =
-        SecretRotator{r->bytes(kSecPolRotatorUrl), r->bytes(kSecPolRotatorStrategy), r->i64(kSecPolRotatorTimeout)};
+        SecretRotator{r->bytes(kSecPolRotatorUrl), r->bytes(kSecPolRotatorStrategy), r->i64(kSecPolRotatorTimeout), {}};
+    p.rotator->signing.scheme = r->bytes(kSecPolRotatorSigningScheme);
+    p.rotator->signing.secret = Sealed::from_stored(r->bytes(kSecPolRotatorSigningSecret));
   }
   return p;
 }

@@ -15,6 +15,7 @@
 #include "common/status.hpp"
 #include "vault/key_types.hpp"
 #include "vault/secret_generator.hpp"
+#include "vault/webhook_signing.hpp"
 
 namespace coffer::vault {
 
@@ -29,6 +30,7 @@ struct SecretRotator {
   std::string endpoint_url;            // https://…
   std::string strategy = "single";     // or "alternating": the rotator rewrites PREVIOUS's credential
   int64_t timeout_seconds = 6 * 3600;  // from the start until the rotation gives up (failed)
+  WebhookSigning signing;              // Standard Webhooks signatures on the steps, when asked for
 };
 
 struct SecretRotationPolicy {

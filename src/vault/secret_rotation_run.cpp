@@ -85,9 +85,9 @@ Status abort_rotation_run(store::WriteTxn& txn, const VaultInfo& vault, const st
       COFFER_RETURN_IF_ERROR(kSecrets.put_version(txn, vault, head->name, *pending));
     }
   }
-  COFFER_RETURN_IF_ERROR(append_event(txn, secret_rotation_event(event_types::kSecretRotationFailed, vault,
-                                                                 head ? head->name : name, run->token,
-                                                                 std::string(reason), now)));
+  COFFER_RETURN_IF_ERROR(
+      append_event(txn, secret_rotation_event(event_types::kSecretRotationFailed, vault, head ? head->name : name,
+                                              run->token, std::string(reason), now)));
   RotationRun ended;
   ended.previous = run->previous;
   return put_rotation_run(txn, vault.id, name, ended);

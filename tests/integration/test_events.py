@@ -20,7 +20,7 @@ from azure.keyvault.keys import KeyClient
 from azure.keyvault.secrets import SecretClient
 
 from coffer_server import CofferServer, admin, coffer_cli, credential, token
-from webhook_receiver import WebhookReceiver, server_for
+from webhook_receiver import WebhookReceiver, server_for, verify_signature
 
 TYPES = "Microsoft.KeyVault."
 
@@ -60,12 +60,38 @@ class EventsTest(unittest.TestCase):
         self.assertEqual(r.json()["properties"]["destination"]["properties"]["endpointBaseUrl"], self.hook.url("/hook"))
         self.assertEqual(self.hook.requests[-1]["path"], "/hook?code=webhook-secret-1234", "but it is used")
         self.assertEqual(admin(self.server, "DELETE", "/vaults/dev/eventSubscriptions/with-code").status_code, 204)
-        # An endpoint that does not echo the code is refused, and nothing is stored.
+        # An endpoint that answers 200 without the code may validate by hand (validationUrl) within 5 minutes.
         self.hook.echo_validation = False
-        r = self.subscribe("deaf")
-        self.assertEqual(r.status_code, 400, r.text)
-        self.assertIn("validation handshake", r.json()["error"]["message"])
-        self.assertEqual(admin(self.server, "GET", "/vaults/dev/eventSubscriptions/deaf").status_code, 404)
+        r = self.subscribe("by-hand")
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(r.json()["properties"]["provisioningState"], "AwaitingManualAction")
+        link = self.hook.requests[-1]["body"][0]["data"]["validationUrl"]
+        self.assertTrue(link.startswith(f"https://localhost:{self.server.port}/coffer/eventvalidation?"), link)
+        self.secrets.set_secret("unseen", "x")  # before validation: not for it
+        time.sleep(1.5)  # fanned out meanwhile (every 0.5 s), to the validated subscriptions only
+        plain = requests.Session()
+        plain.trust_env = False
+        self.assertEqual(plain.get(link + "x", verify=self.server.ca_file).status_code, 400, "a wrong token")
+        got = plain.get(link, verify=self.server.ca_file)  # no Coffer identity: the link is the credential
+        self.assertEqual((got.status_code, got.json()), (200, {"provisioningState": "Succeeded"}), got.text)
+        self.assertEqual(plain.get(link, verify=self.server.ca_file).status_code, 400, "used once")
+        shown = admin(self.server, "GET", "/vaults/dev/eventSubscriptions/by-hand").json()
+        self.assertEqual(shown["properties"]["provisioningState"], "Succeeded")
+        self.secrets.set_secret("seen", "x")
+        deadline = time.time() + 20
+        by_hand = lambda: [p["body"][0]["subject"] for p in self.hook.events()
+                           if p["headers"]["aeg-subscription-name"] == "BY-HAND"]
+        while not by_hand() and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(by_hand(), ["seen"])
+        self.assertEqual(admin(self.server, "DELETE", "/vaults/dev/eventSubscriptions/by-hand").status_code, 204)
+        self.assertEqual(self.subscribe("too-late").status_code, 200)
+        link = self.hook.requests[-1]["body"][0]["data"]["validationUrl"]
+        admin(self.server, "POST", "/clock/advance", {"seconds": 301})
+        shown = admin(self.server, "GET", "/vaults/dev/eventSubscriptions/too-late").json()
+        self.assertEqual(shown["properties"]["provisioningState"], "Failed")
+        self.assertEqual(plain.get(link, verify=self.server.ca_file).status_code, 400, "expired")
+        self.assertEqual(admin(self.server, "DELETE", "/vaults/dev/eventSubscriptions/too-late").status_code, 204)
         # An endpoint nobody answers at is refused the same way (a clear 400, not a 500).
         unreachable = {"properties": {"destination": {"properties": {"endpointUrl": "https://localhost:1/hook"}}}}
         r = admin(self.server, "PUT", "/vaults/dev/eventSubscriptions/nobody", unreachable)
@@ -237,6 +263,33 @@ class EventsTest(unittest.TestCase):
             self.assertEqual([r for r in self.hook.requests], [], "nothing was sent to the receiver")
         finally:
             strict.cleanup()
+
+    def test_a_signed_subscription_signs_every_delivery(self):
+        signing = {"scheme": "standard-webhooks"}
+        body = {"properties": {"destination": {"endpointType": "WebHook", "properties": {
+            "endpointUrl": self.hook.url(), "signing": signing}}}}
+        r = admin(self.server, "PUT", "/vaults/dev/eventSubscriptions/signed", body)
+        self.assertEqual(r.status_code, 200, r.text)
+        secret = r.json()["properties"]["destination"]["properties"]["signing"]["secret"]
+        shown = admin(self.server, "GET", "/vaults/dev/eventSubscriptions/signed").json()
+        self.assertEqual(shown["properties"]["destination"]["properties"]["signing"], signing, "shown once")
+        self.hook.answers = [500]
+        version = self.secrets.set_secret("signed-secret", "x").properties.version
+        self.hook.wait_events(1)
+        admin(self.server, "POST", "/clock/advance", {"seconds": 11})
+        first, retry = self.hook.wait_events(2)
+        for post in (first, retry):
+            self.assertTrue(verify_signature(post, secret), post["headers"])
+            self.assertEqual(post["headers"]["webhook-id"], post["body"][0]["id"])
+        self.assertEqual(retry["body"][0]["data"]["Version"], version)
+        self.assertEqual(first["headers"]["webhook-id"], retry["headers"]["webhook-id"], "stable across retries")
+        self.assertFalse(verify_signature(first, "whsec_" + "QUFB" * 8))
+        r = admin(self.server, "PUT", "/vaults/dev/eventSubscriptions/signed", body)
+        self.assertNotIn("secret", r.json()["properties"]["destination"]["properties"]["signing"],
+                         "a new put keeps the secret the receiver knows")
+        bad = {"properties": {"destination": {"properties": {"endpointUrl": self.hook.url(),
+                                                             "signing": {"scheme": "md5"}}}}}
+        self.assertEqual(admin(self.server, "PUT", "/vaults/dev/eventSubscriptions/bad-signing", bad).status_code, 400)
 
     def test_an_event_survives_a_kill_while_its_receiver_is_away(self):
         self.assertEqual(self.subscribe("durable").status_code, 200)

@@ -15,7 +15,7 @@ import requests
 from azure.keyvault.secrets import SecretClient
 
 from coffer_server import admin, canary, coffer_cli, credential, token
-from webhook_receiver import WebhookReceiver, server_for
+from webhook_receiver import WebhookReceiver, server_for, verify_signature
 
 API = "api-version=7.4"
 STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"]
@@ -269,6 +269,39 @@ class ExternalRotatorTest(unittest.TestCase):
                          [("testSecret", token), ("finishSecret", token)])
         self.assertEqual(self.secrets.get_secret("db-admin").value, "chosen-by-the-target")
 
+    def test_signed_steps_carry_standard_webhooks_signatures(self):
+        self.secrets.set_secret("signed", "old-value")
+        stored = self.set_policy("signed", signing={"scheme": "standard-webhooks"})
+        secret = stored["rotator"]["signing"]["secret"]
+        self.assertTrue(secret.startswith("whsec_"), stored)
+        shown = self.rest("GET", "/secrets/signed/rotationpolicy").json()
+        self.assertEqual(shown["rotator"]["signing"], {"scheme": "standard-webhooks"}, "shown once, when made")
+        again = self.set_policy("signed", signing={"scheme": "standard-webhooks"})
+        self.assertNotIn("secret", again["rotator"]["signing"], "a new put keeps the secret")
+        self.rotator.failures["setSecret"] = 1
+        self.rest("POST", "/secrets/signed/rotate")
+        self.wait_status("signed", lambda s: s.get("attempts") == 1, "setSecret failed once")
+        self.advance(11)
+        self.wait_status("signed", lambda s: s["status"] == "Idle", "the signed rotation finished")
+        steps = [r for r in self.hook.requests if isinstance(r["body"], dict) and "Step" in r["body"]]
+        self.assertEqual([r["body"]["Step"] for r in steps], ["createSecret", "setSecret", "setSecret",
+                                                               "testSecret", "finishSecret"])
+        for r in steps:
+            self.assertTrue(verify_signature(r, secret), r["headers"])
+            self.assertEqual(r["headers"]["webhook-id"], f"{r['body']['ClientRequestToken']}.{r['body']['Step']}")
+        self.assertEqual(steps[1]["headers"]["webhook-id"], steps[2]["headers"]["webhook-id"], "stable on retry")
+        self.assertFalse(verify_signature(steps[0], "whsec_" + "QUFB" * 8), "another secret does not verify")
+        # A new secret on request; the old one no longer verifies.
+        rotated = self.set_policy("signed", signing={"scheme": "standard-webhooks", "rotateSecret": True})
+        new_secret = rotated["rotator"]["signing"]["secret"]
+        self.assertNotEqual(new_secret, secret)
+        before = len(self.hook.requests)
+        token = self.rest("POST", "/secrets/signed/rotate").json()["stages"]["PENDING"]
+        self.wait_status("signed", lambda s: s["stages"]["CURRENT"] == token, "the second rotation finished")
+        latest = self.hook.requests[before]
+        self.assertTrue(verify_signature(latest, new_secret))
+        self.assertFalse(verify_signature(latest, secret))
+
     def test_bad_rotator_policies_are_refused(self):
         self.secrets.set_secret("s", "x")
         bad = [
@@ -281,6 +314,9 @@ class ExternalRotatorTest(unittest.TestCase):
             {"rotator": "https://r.example/"},
             {"generator": {"type": "none"}},
             {"generator": {"type": "none", "length": 3}, "rotator": {"endpointUrl": "https://r.example/"}},
+            {"rotator": {"endpointUrl": "https://r.example/", "signing": {"scheme": "hmac-please"}}},
+            {"rotator": {"endpointUrl": "https://r.example/", "signing": {}}},
+            {"rotator": {"endpointUrl": "https://r.example/", "signing": "yes"}},
         ]
         for policy in bad:
             r = self.rest("PUT", "/secrets/s/rotationpolicy", policy)

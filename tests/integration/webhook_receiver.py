@@ -60,7 +60,8 @@ class WebhookReceiver:
                 body = json.loads(raw) if raw else None
                 with receiver.lock:
                     receiver.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in
-                                                                             self.headers.items()}, "body": body})
+                                                                             self.headers.items()}, "body": body,
+                                              "raw": raw})
                     receiver.lock.notify_all()
                     validation = self.headers.get("aeg-event-type") == "SubscriptionValidation"
                     scripted = None if validation or not receiver.respond else receiver.respond(body)
@@ -111,6 +112,18 @@ class WebhookReceiver:
         self.httpd.server_close()
         import shutil
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def verify_signature(request, secret):
+    """Checks a request's Standard Webhooks headers against `secret` ("whsec_…") as a receiver would."""
+    import base64
+    import hashlib
+    import hmac
+    h = request["headers"]
+    key = base64.b64decode(secret[len("whsec_"):])
+    content = f"{h['webhook-id']}.{h['webhook-timestamp']}.".encode() + request["raw"]
+    expected = "v1," + base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
+    return any(hmac.compare_digest(expected, s) for s in h["webhook-signature"].split(" "))
 
 
 def server_for(hook, **kwargs):

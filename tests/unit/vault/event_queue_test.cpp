@@ -19,7 +19,7 @@ class EventQueueTest : public testing::VaultTest {
   void SetUp() override {
     VaultTest::SetUp();
     secrets_ = std::make_unique<SecretService>(*store_, *keyring_, clock_);
-    subscriptions_ = std::make_unique<EventSubscriptions>(*store_, clock_);
+    subscriptions_ = std::make_unique<EventSubscriptions>(*store_, *keyring_, clock_);
     queue_ = std::make_unique<EventQueue>(*store_, clock_);
   }
   void TearDown() override {
@@ -28,7 +28,7 @@ class EventQueueTest : public testing::VaultTest {
     secrets_.reset();
     VaultTest::TearDown();
   }
-  static Status accept(const VaultInfo&, const EventSubscription&) { return Status::Ok(); }
+  static Result<bool> accept(const VaultInfo&, const EventSubscription&, const std::string&) { return true; }
   EventSubscription subscription(std::string name) {
     EventSubscription s;
     s.name = std::move(name);
@@ -197,7 +197,7 @@ TEST_F(EventQueueTest, AKeysNotifyOffsetMovesItsNearExpiry) {
 }
 
 TEST_F(EventQueueTest, SubscriptionsAreCheckedAndNeedTheirHandshake) {
-  const auto refused = [](const VaultInfo&, const EventSubscription&) {
+  const auto refused = [](const VaultInfo&, const EventSubscription&, const std::string&) -> Result<bool> {
     return bad_parameter("The endpoint did not complete the validation handshake.");
   };
   EXPECT_EQ(subscriptions_->put(vault_, subscription("deaf"), refused).status().code(), Code::kBadParameter);
@@ -224,6 +224,32 @@ TEST_F(EventQueueTest, SubscriptionsAreCheckedAndNeedTheirHandshake) {
   EXPECT_EQ(replaced.created, made.created);
   EXPECT_EQ(replaced.updated, made.created + 60);
   EXPECT_EQ(subscriptions_->list(vault_).value().size(), 1u);
+}
+
+TEST_F(EventQueueTest, AManualValidationOpensDeliveryWithinFiveMinutes) {
+  std::string link;
+  const auto by_hand = [&](const VaultInfo&, const EventSubscription&, const std::string& token) -> Result<bool> {
+    link = token;
+    return false;  // answered 200 without the code
+  };
+  auto made = subscriptions_->put(vault_, subscription("manual"), by_hand).value();
+  EXPECT_EQ(made.provisioning_state, kSubscriptionAwaitingManualAction);
+  EXPECT_GE(link.size(), 40u) << "a token of 32 random bytes";
+  set("before");
+  ASSERT_TRUE(queue_->fan_out(100).ok());
+  EXPECT_EQ(queue_->pending().value().size(), 0u) << "nothing flows before validation";
+  EXPECT_EQ(subscriptions_->validate(vault_, "manual", link + "x").status().code(), Code::kBadParameter);
+  EXPECT_EQ(subscriptions_->validate(vault_, "other", link).status().code(), Code::kBadParameter);
+  EXPECT_EQ(subscriptions_->validate(vault_, "manual", link).value().provisioning_state, kSubscriptionSucceeded);
+  EXPECT_EQ(subscriptions_->validate(vault_, "manual", link).status().code(), Code::kBadParameter) << "used once";
+  set("after");
+  ASSERT_TRUE(queue_->fan_out(100).ok());
+  EXPECT_EQ(queue_->pending().value().size(), 1u);
+
+  ASSERT_TRUE(subscriptions_->put(vault_, subscription("too-late"), by_hand).ok());
+  clock_.advance(kManualValidationSeconds + 1);
+  EXPECT_EQ(subscriptions_->get(vault_, "too-late").value().provisioning_state, kSubscriptionFailed);
+  EXPECT_EQ(subscriptions_->validate(vault_, "too-late", link).status().code(), Code::kBadParameter);
 }
 
 }  // namespace

@@ -1,12 +1,15 @@
 // SecretRotation over a real SQLite store: policies (default, refused, kept
 // with the secret's life), manual rotation, rotation by the scheduler under a
-// manual clock, the NewVersionCreated event of a rotation, and a Notify
-// action moving the secret's NearExpiry.
+// manual clock, the NewVersionCreated event of a rotation, a Notify action
+// moving the secret's NearExpiry, and rotations by an external rotator driven
+// step by step as the server's driver does (claims, retries, deadline,
+// aborts, promotion).
 #include "vault/secret_rotation.hpp"
 
 #include <gtest/gtest.h>
 
 #include "vault/event_schedule.hpp"
+#include "vault/events.hpp"
 #include "vault/scheduler.hpp"
 #include "vault/secret_service.hpp"
 #include "vault_test_env.hpp"
@@ -21,7 +24,7 @@ class SecretRotationTest : public testing::VaultTest {
   void SetUp() override {
     VaultTest::SetUp();
     secrets_ = std::make_unique<SecretService>(*store_, *keyring_, clock_);
-    rotation_ = std::make_unique<SecretRotation>(*store_, *secrets_, clock_);
+    rotation_ = std::make_unique<SecretRotation>(*store_, *secrets_, *keyring_, clock_);
   }
   void TearDown() override {
     rotation_.reset();
@@ -110,7 +113,7 @@ TEST_F(SecretRotationTest, RotateMakesAGeneratedVersionWithTheCurrentTags) {
   ASSERT_TRUE(rotation_->set_policy(vault_, "api-key", p).ok());
   const std::size_t events_before = count("outbox/");
   clock_.advance(100);
-  const auto rotated = rotation_->rotate(vault_, "api-key").value();
+  const auto rotated = *rotation_->rotate(vault_, "api-key").value().rotated;
   EXPECT_NE(rotated.properties.version, v0.properties.version);
   EXPECT_EQ(rotated.value.size(), 24u);
   EXPECT_NE(rotated.value.str(), "handwritten");
@@ -124,8 +127,9 @@ TEST_F(SecretRotationTest, RotateMakesAGeneratedVersionWithTheCurrentTags) {
       << "the old version is kept";
   EXPECT_EQ(count("outbox/"), events_before + 1) << "one SecretNewVersionCreated";
 
-  const auto same = rotation_->rotate(vault_, "api-key", "request-1").value();
-  EXPECT_EQ(rotation_->rotate(vault_, "api-key", "request-1").value().properties.version, same.properties.version)
+  const auto same = *rotation_->rotate(vault_, "api-key", "request-1").value().rotated;
+  EXPECT_EQ(rotation_->rotate(vault_, "api-key", "request-1").value().rotated->properties.version,
+            same.properties.version)
       << "a retried request makes no second version";
 }
 
@@ -190,6 +194,229 @@ TEST_F(SecretRotationTest, ANotifyActionMovesTheNearExpiryEvent) {
   EXPECT_EQ(schedule.fire_due(clock_.now()).value(), 0u);
   clock_.advance(120);
   EXPECT_EQ(schedule.fire_due(clock_.now()).value(), 1u) << "NearExpiry 7 days before exp";
+}
+
+class ExternalRotationTest : public SecretRotationTest {
+ protected:
+  SecretRotationPolicy rotator_policy(int64_t timeout = 6 * 3600) {
+    SecretRotationPolicy p = policy("P1D");
+    p.rotator = SecretRotator{"https://rotator.example/pg", "alternating", timeout};
+    return p;
+  }
+
+  // The due steps at the clock's now (claimed).
+  std::vector<RotatorCall> due() { return rotation_->claim_due_steps({vault_}, clock_.now()).value(); }
+
+  // Claims and completes the next step.
+  void succeed(const RotatorAnswer& answer = {}) {
+    auto calls = due();
+    ASSERT_EQ(calls.size(), 1u);
+    ASSERT_TRUE(rotation_->step_succeeded(calls[0], answer).ok());
+  }
+
+  std::size_t events_of(std::string_view type) {
+    std::size_t n = 0;
+    EXPECT_TRUE(store_
+                    ->read([&](store::ReadTxn& txn) -> Status {
+                      COFFER_ASSIGN_OR_RETURN(auto entries, txn.scan("outbox/", "", 10000));
+                      for (const auto& e : entries) n += decode_event(e.value).value().type == type;
+                      return Status::Ok();
+                    })
+                    .ok());
+    return n;
+  }
+};
+
+TEST_F(ExternalRotationTest, FourClaimedStepsThenPendingBecomesCurrentOnce) {
+  const auto v0 = set("db", "v0", {{"CredentialId", "user1"}});
+  ASSERT_TRUE(rotation_->set_policy(vault_, "db", rotator_policy()).ok());
+  EXPECT_TRUE(due().empty()) << "nothing runs before a rotation starts";
+  const auto started = rotation_->rotate(vault_, "db").value();
+  EXPECT_FALSE(started.rotated) << "a rotator's rotation makes nothing current at once";
+  const std::string token = started.status.pending;
+  EXPECT_EQ(started.status.state, "InProgress");
+  EXPECT_EQ(started.status.current, v0.properties.version);
+  EXPECT_EQ(events_of(event_types::kSecretRotationStarted), 1u);
+
+  // PENDING: by version id only.
+  const auto pending = secrets_->get(vault_, "db", token).value();
+  EXPECT_EQ(pending.value.size(), 24u);
+  EXPECT_EQ(secrets_->get(vault_, "db", "").value().value.str(), "v0");
+  EXPECT_EQ(secrets_->list_versions(vault_, "db", {}).value().items.size(), 1u);
+  EXPECT_EQ(secrets_->list(vault_, {}).value().items[0].version, v0.properties.version);
+
+  auto calls = due();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].step, kCreateSecret);
+  EXPECT_EQ(calls[0].token, token);
+  EXPECT_EQ(calls[0].current, v0.properties.version);
+  EXPECT_TRUE(due().empty()) << "claimed: no second driver posts the same step";
+  clock_.advance(kRotatorClaimSeconds + 1);
+  calls = due();
+  ASSERT_EQ(calls.size(), 1u) << "a claim lapses (a driver died)";
+  ASSERT_TRUE(rotation_->step_succeeded(calls[0], {}).ok());
+  EXPECT_EQ(rotation_->step_succeeded(calls[0], {}).code(), Code::kConflict) << "a step is recorded once";
+  succeed();  // setSecret
+  succeed();  // testSecret
+  const std::size_t created_before = events_of(event_types::kSecretNewVersionCreated);
+  clock_.advance(500);
+  succeed();  // finishSecret
+  const auto current = secrets_->get(vault_, "db", "").value();
+  EXPECT_EQ(current.properties.version, token);
+  EXPECT_EQ(current.value.str(), pending.value.str());
+  EXPECT_EQ(current.properties.attributes.created, clock_.now()) << "the next rotation counts from the finish";
+  EXPECT_EQ(events_of(event_types::kSecretNewVersionCreated), created_before + 1);
+  const auto status = rotation_->status(vault_, "db").value();
+  EXPECT_EQ(status.state, "Idle");
+  EXPECT_EQ(status.current, token);
+  EXPECT_EQ(status.previous, v0.properties.version);
+  EXPECT_EQ(secrets_->list_versions(vault_, "db", {}).value().items.size(), 2u);
+
+  // The next rotation tells the rotator PREVIOUS's credential (alternating).
+  ASSERT_TRUE(rotation_->rotate(vault_, "db").ok());
+  calls = due();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].previous, v0.properties.version);
+  EXPECT_EQ(calls[0].credential_id, "user1");
+}
+
+TEST_F(ExternalRotationTest, FailuresRetryOnTheScheduleUntilTheDeadlineThenResume) {
+  set("api", "v0");
+  ASSERT_TRUE(rotation_->set_policy(vault_, "api", rotator_policy(kMinRotationTimeoutSeconds)).ok());
+  const std::string token = rotation_->rotate(vault_, "api").value().status.pending;
+  succeed();
+  auto calls = due();
+  ASSERT_EQ(calls.size(), 1u);
+  ASSERT_TRUE(rotation_->step_failed(calls[0], "answered 500", 0).ok());
+  EXPECT_TRUE(due().empty()) << "not before 10 s";
+  clock_.advance(10);
+  calls = due();
+  ASSERT_EQ(calls.size(), 1u);
+  ASSERT_TRUE(rotation_->step_failed(calls[0], "answered 429", 100).ok());
+  clock_.advance(99);
+  EXPECT_TRUE(due().empty()) << "a longer Retry-After wins over 30 s";
+  clock_.advance(1);
+  calls = due();
+  ASSERT_EQ(calls.size(), 1u);
+  ASSERT_TRUE(rotation_->step_failed(calls[0], "answered 503", 0).ok());  // next in 60 s: t+170 < 300
+  clock_.advance(60);
+  calls = due();
+  ASSERT_EQ(calls.size(), 1u);
+  ASSERT_TRUE(rotation_->step_failed(calls[0], "answered 503", 0).ok());  // next in 300 s: past the deadline
+  auto status = rotation_->status(vault_, "api").value();
+  EXPECT_EQ(status.state, "Failed");
+  EXPECT_EQ(status.step, "setSecret");
+  EXPECT_EQ(status.last_error, "answered 503");
+  EXPECT_EQ(events_of(event_types::kSecretRotationFailed), 1u);
+  EXPECT_EQ(secrets_->get(vault_, "api", "").value().value.str(), "v0") << "the old value stays current";
+
+  MaintenanceScheduler sched(*secrets_, clock_, std::chrono::seconds(3600));
+  sched.attach_secret_rotation(*rotation_, *registry_);
+  clock_.advance(2 * kDay);  // the policy's Rotate is due, but a Failed rotation waits 12 h from its failure…
+  EXPECT_TRUE(due().empty());
+  EXPECT_EQ(sched.run_once().value().secrets_rotated, 1u) << "…which has passed: resumed";
+  status = rotation_->status(vault_, "api").value();
+  EXPECT_EQ(status.state, "InProgress");
+  EXPECT_EQ(status.pending, token) << "resumed with the same token";
+  EXPECT_EQ(sched.run_once().value().secrets_rotated, 0u) << "one in flight is not started again";
+  succeed();
+  succeed();
+  succeed();
+  EXPECT_EQ(secrets_->get(vault_, "api", "").value().properties.version, token);
+}
+
+TEST_F(ExternalRotationTest, ASetAbortsAndForceRestarts) {
+  set("tok", "v0");
+  ASSERT_TRUE(rotation_->set_policy(vault_, "tok", rotator_policy()).ok());
+  const std::string first = rotation_->rotate(vault_, "tok").value().status.pending;
+  auto calls = due();
+  ASSERT_EQ(calls.size(), 1u);
+  const std::string second = rotation_->rotate(vault_, "tok", {}, true).value().status.pending;
+  EXPECT_NE(second, first);
+  EXPECT_EQ(secrets_->get(vault_, "tok", first).status().code(), Code::kForbidden) << "the old PENDING is disabled";
+  EXPECT_EQ(rotation_->step_succeeded(calls[0], {}).code(), Code::kConflict) << "a step of the old rotation is stale";
+  EXPECT_EQ(rotation_->rotate(vault_, "tok").value().status.pending, second) << "without force: resumed";
+
+  const auto by_client = set("tok", "typed");
+  const auto status = rotation_->status(vault_, "tok").value();
+  EXPECT_EQ(status.state, "Idle");
+  EXPECT_EQ(status.current, by_client.properties.version);
+  EXPECT_EQ(secrets_->get(vault_, "tok", second).status().code(), Code::kForbidden);
+  EXPECT_TRUE(due().empty());
+  EXPECT_EQ(events_of(event_types::kSecretRotationFailed), 2u) << "one per aborted rotation";
+  EXPECT_EQ(secrets_->list_versions(vault_, "tok", {}).value().items.size(), 2u) << "aborted PENDINGs stay unlisted";
+}
+
+TEST_F(ExternalRotationTest, GeneratorNoneTakesTheValueFromTheRotatorsAnswer) {
+  set("admin", "v0", {{"CredentialId", "a1"}});
+  auto p = rotator_policy();
+  p.generator.type = SecretGenerator::Type::kNone;
+  ASSERT_TRUE(rotation_->set_policy(vault_, "admin", p).ok());
+  p.rotator.reset();
+  EXPECT_EQ(rotation_->set_policy(vault_, "admin", p).status().code(), Code::kBadParameter) << "none needs a rotator";
+  const std::string token = rotation_->rotate(vault_, "admin").value().status.pending;
+  EXPECT_EQ(secrets_->get(vault_, "admin", token).status().code(), Code::kSecretNotFound) << "no value yet";
+  auto calls = due();
+  ASSERT_EQ(calls.size(), 1u);
+  ASSERT_TRUE(rotation_->step_succeeded(calls[0], {}).ok()) << "recorded as a failure of the step";
+  EXPECT_EQ(rotation_->status(vault_, "admin").value().step, "createSecret");
+  EXPECT_NE(rotation_->status(vault_, "admin").value().last_error.find("without a value"), std::string::npos);
+  clock_.advance(10);
+  RotatorAnswer answer;
+  answer.value = SecureString("from-the-target");
+  answer.tags = Tags{{"CredentialId", "a2"}};
+  succeed(answer);
+  const auto pending = secrets_->get(vault_, "admin", token).value();
+  EXPECT_EQ(pending.value.str(), "from-the-target");
+  EXPECT_EQ(pending.properties.tags, (Tags{{"CredentialId", "a2"}}));
+  succeed();
+  succeed();
+  succeed();
+  EXPECT_EQ(secrets_->get(vault_, "admin", "").value().value.str(), "from-the-target");
+}
+
+TEST_F(ExternalRotationTest, ASignedRotatorKeepsItsSecretUntilANewOneIsAskedFor) {
+  set("signed", "v0");
+  auto p = rotator_policy();
+  p.rotator->signing.scheme = std::string(kStandardWebhooks);
+  const auto made = rotation_->set_policy(vault_, "signed", p).value();
+  ASSERT_TRUE(made.rotator->signing.revealed);
+  const std::string secret = made.rotator->signing.revealed->str();
+  EXPECT_TRUE(secret.starts_with("whsec_"));
+  EXPECT_EQ(count("secretpolicy/"), 1u);
+  EXPECT_FALSE(rotation_->get_policy(vault_, "signed").value().rotator->signing.revealed) << "shown once";
+  EXPECT_FALSE(rotation_->set_policy(vault_, "signed", p).value().rotator->signing.revealed) << "kept";
+  ASSERT_TRUE(rotation_->rotate(vault_, "signed").ok());
+  auto calls = due();
+  ASSERT_EQ(calls.size(), 1u);
+  ASSERT_TRUE(calls[0].signing_secret);
+  EXPECT_EQ(calls[0].signing_secret->str(), secret);
+
+  p.rotator->signing.rotate_secret = true;
+  const auto rotated = rotation_->set_policy(vault_, "signed", p).value();
+  ASSERT_TRUE(rotated.rotator->signing.revealed);
+  EXPECT_NE(rotated.rotator->signing.revealed->str(), secret);
+  p.rotator->signing = {};
+  p.rotator->signing.rotate_secret = true;
+  EXPECT_EQ(rotation_->set_policy(vault_, "signed", p).status().code(), Code::kBadParameter)
+      << "rotateSecret without a scheme";
+  p.rotator->signing.scheme = "hmac-md5";
+  p.rotator->signing.rotate_secret = false;
+  EXPECT_EQ(rotation_->set_policy(vault_, "signed", p).status().code(), Code::kBadParameter);
+}
+
+TEST_F(ExternalRotationTest, DeletionSuspendsAndPurgeForgets) {
+  set("gone", "v0");
+  ASSERT_TRUE(rotation_->set_policy(vault_, "gone", rotator_policy()).ok());
+  ASSERT_TRUE(rotation_->rotate(vault_, "gone").ok());
+  ASSERT_TRUE(secrets_->remove(vault_, "gone").ok());
+  EXPECT_TRUE(due().empty()) << "soft-deleted: suspended";
+  ASSERT_TRUE(secrets_->recover(vault_, "gone").ok());
+  EXPECT_EQ(due().size(), 1u) << "recovered: resumed";
+  ASSERT_TRUE(secrets_->remove(vault_, "gone").ok());
+  ASSERT_TRUE(secrets_->purge(vault_, "gone").ok());
+  EXPECT_EQ(count("secretrot/"), 0u);
+  EXPECT_EQ(count("secretpolicy/"), 0u);
 }
 
 }  // namespace
