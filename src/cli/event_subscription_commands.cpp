@@ -3,7 +3,7 @@
 //   coffer event-subscription create|list|show|delete|dead-letters|replay-dead-letters|purge-dead-letters
 //     --vault-name V [-n NAME]
 // `create` sends the subscription resource; the server runs the endpoint's
-// validation handshake before it answers.
+// validation handshake before it answers (and shows a new signing secret once).
 #include <boost/json.hpp>
 #include <memory>
 #include <vector>
@@ -34,6 +34,8 @@ void add_event_subscription_commands(CLI::App& app, CliContext& ctx) {
     std::string schema = "EventGridSchema";
     int max_attempts = 30;
     int ttl_minutes = 1440;
+    std::string signing;  // "standard-webhooks"
+    bool rotate_secret = false;
   };
   auto a = std::make_shared<Args>();
   auto* events = app.add_subcommand("event-subscription", "Manage a vault's event subscriptions (webhooks).");
@@ -58,13 +60,21 @@ void add_event_subscription_commands(CLI::App& app, CliContext& ctx) {
   create->add_option("--max-delivery-attempts", a->max_attempts, "1-30 (default 30).")->check(CLI::Range(1, 30));
   create->add_option("--event-ttl", a->ttl_minutes, "Minutes an event is retried, 1-1440 (default 1440).")
       ->check(CLI::Range(1, 1440));
+  create
+      ->add_option("--signing", a->signing,
+                   "standard-webhooks: sign every delivery (the secret is printed once, when it is made).")
+      ->check(CLI::IsMember({"standard-webhooks"}));
+  create->add_flag("--rotate-signing-secret", a->rotate_secret, "Replace the signing secret with a new one.");
   on_run(create, ctx, [&ctx, a] {
     json::array types;
     for (const auto& t : a->types) types.emplace_back(t);
+    json::object destination{{"endpointUrl", a->endpoint}};
+    if (!a->signing.empty()) {
+      destination["signing"] = json::object{{"scheme", a->signing}, {"rotateSecret", a->rotate_secret}};
+    }
     json::value body = json::object{
         {"properties",
-         json::object{{"destination", json::object{{"endpointType", "WebHook"},
-                                                   {"properties", json::object{{"endpointUrl", a->endpoint}}}}},
+         json::object{{"destination", json::object{{"endpointType", "WebHook"}, {"properties", destination}}},
                       {"filter", json::object{{"includedEventTypes", types},
                                               {"subjectBeginsWith", a->begins_with},
                                               {"subjectEndsWith", a->ends_with},

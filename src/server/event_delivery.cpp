@@ -145,6 +145,7 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
       if (!pause(1s)) return;
       continue;
     }
+    if (cloud) headers.emplace_back("WebHook-Request-Origin", std::string(kEventGridOrigin));
     const WebhookPost p = post_webhook(*client, sub->endpoint_url, body.content_type, body.json, std::move(headers));
     Status st;
     if (p.succeeded()) {
@@ -175,6 +176,7 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
 
 Result<bool> EventDelivery::handshake(const vault::VaultInfo& vault, const vault::EventSubscription& subscription,
                                       const std::string& validation_url) {
+  if (subscription.delivery_schema == "CloudEventSchemaV1_0") return abuse_protection(subscription);
   const std::string code = crypto::new_guid();
   const std::string body = api::validation_body(crypto::new_guid(), code, validation_url, options_.topic(vault));
   http::HttpsClient client(split_endpoint(subscription.endpoint_url).first, options_.ca_file);
@@ -193,6 +195,28 @@ Result<bool> EventDelivery::handshake(const vault::VaultInfo& vault, const vault
   }
   // 200 without the code: the receiver may still validate by hand (GET validationUrl).
   return api::validation_answered(p.body, code);
+}
+
+Result<bool> EventDelivery::abuse_protection(const vault::EventSubscription& subscription) {
+  const auto [origin, target] = split_endpoint(subscription.endpoint_url);
+  http::HttpsClient client(origin, options_.ca_file);
+  if (!options_.allow_private_endpoints) client.public_addresses_only();
+  auto r = client.request("OPTIONS", target, {{"WebHook-Request-Origin", std::string(kEventGridOrigin)}}, "");
+  if (!r.ok()) {
+    const std::string why = r.status().message();
+    return bad_parameter("The endpoint did not answer the CloudEvents abuse-protection request (OPTIONS): " +
+                         why.substr(0, 200) + ".");
+  }
+  // Consent is the header, never the status alone.
+  for (const auto& [name, value] : r->headers) {
+    if (iequals_ascii(name, "WebHook-Allowed-Origin") && (value == "*" || iequals_ascii(value, kEventGridOrigin)) &&
+        r->status >= 200 && r->status <= 204) {
+      return true;
+    }
+  }
+  return bad_parameter("The endpoint did not grant the CloudEvents abuse-protection request: OPTIONS answered " +
+                       std::to_string(r->status) + " without WebHook-Allowed-Origin: " + std::string(kEventGridOrigin) +
+                       " (or *).");
 }
 
 }  // namespace coffer::server

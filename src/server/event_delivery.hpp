@@ -16,7 +16,11 @@
 // a dead letter. Times follow the server's clock (--test-clock moves them).
 // handshake() is Event Grid's validation: the endpoint must answer 200 within
 // 30 s, with {"validationResponse": <the code sent>} (true) or without it
-// (false: it may still GET the validationUrl sent along).
+// (false: it may still GET the validationUrl sent along). A CloudEvents
+// subscription gets the CloudEvents webhook abuse protection instead:
+// OPTIONS with WebHook-Request-Origin: eventgrid.azure.net, granted by a 2xx
+// with WebHook-Allowed-Origin naming it (or *); its deliveries carry that
+// WebHook-Request-Origin too.
 #pragma once
 
 #include <condition_variable>
@@ -34,6 +38,9 @@
 #include "vault/vault_registry.hpp"
 
 namespace coffer::server {
+
+// The origin Event Grid names in CloudEvents webhook requests (receivers compare to it).
+inline constexpr std::string_view kEventGridOrigin = "eventgrid.azure.net";
 
 struct EventDeliveryOptions {
   std::string ca_file;  // trust for receivers; empty: the system store
@@ -62,6 +69,7 @@ class EventDelivery {
  private:
   void run();
   void send_queue(vault::SubscriptionRef ref);
+  Result<bool> abuse_protection(const vault::EventSubscription& subscription);
   bool stopping();
   // Waits up to `d` (less when stopping); false once stopping.
   bool pause(std::chrono::milliseconds d);

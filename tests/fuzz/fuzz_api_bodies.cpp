@@ -7,6 +7,7 @@
 #include "api/batch_get.hpp"
 #include "api/certificate_codec.hpp"
 #include "api/certificate_issuer_codec.hpp"
+#include "api/event_codec.hpp"
 #include "api/key_codec.hpp"
 #include "api/secret_codec.hpp"
 #include "api/secret_rotation_codec.hpp"
@@ -24,7 +25,7 @@ using coffer::fuzz::expect_value_or_client_error;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 22) {
+  switch (data[0] % 24) {
     case 0: expect_value_or_client_error(parse_secret_set(body), "parse_secret_set"); break;
     case 1: expect_value_or_client_error(parse_secret_update(body), "parse_secret_update"); break;
     case 2: expect_value_or_client_error(parse_value_body(body), "parse_value_body"); break;
@@ -49,6 +50,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     case 18: expect_value_or_client_error(parse_contacts(body), "parse_contacts"); break;
     case 19: expect_value_or_client_error(parse_form(body), "parse_form"); break;
     case 20: expect_value_or_client_error(parse_secret_rotation_policy(body), "parse_secret_rotation_policy"); break;
+    case 21: expect_value_or_client_error(parse_batch_get(body, "7.4"), "parse_batch_get"); break;
+    case 22: expect_value_or_client_error(parse_rotator_answer(body), "parse_rotator_answer"); break;
+    case 23: expect_value_or_client_error(parse_event_subscription(body, "fuzzed"), "parse_event_subscription"); break;
   }
   return 0;
 }

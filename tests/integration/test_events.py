@@ -140,9 +140,22 @@ class EventsTest(unittest.TestCase):
         self.assertEqual(posts[3]["body"][0]["data"]["Id"], key.id)
 
     def test_cloud_events_and_filters(self):
+        # CloudEvents subscriptions do the CloudEvents webhook abuse protection, not Event Grid's validation event.
+        self.hook.allowed_origin = None  # 405: no consent
+        r = self.subscribe("cloud", eventDeliverySchema="CloudEventSchemaV1_0")
+        self.assertEqual(r.status_code, 400, r.text)
+        self.assertIn("abuse-protection", r.json()["error"]["message"])
+        self.hook.allowed_origin = "someone-else.example"
+        self.assertEqual(self.subscribe("cloud", eventDeliverySchema="CloudEventSchemaV1_0").status_code, 400)
+        self.hook.allowed_origin = "eventgrid.azure.net"
         self.assertEqual(self.subscribe("cloud", eventDeliverySchema="CloudEventSchemaV1_0",
                                         filter={"includedEventTypes": [TYPES + "SecretNewVersionCreated"],
                                                 "subjectBeginsWith": "db-"}).status_code, 200)
+        probe = self.hook.requests[-1]
+        self.assertEqual((probe["method"], probe["headers"]["webhook-request-origin"]),
+                         ("OPTIONS", "eventgrid.azure.net"))
+        self.assertFalse([r for r in self.hook.requests if r["headers"].get("aeg-event-type") ==
+                          "SubscriptionValidation"], "no Event Grid validation event for CloudEvents")
         self.secrets.set_secret("web-token", "ignored by the prefix")
         expires = int(time.time()) + 86400 * 60
         s = self.secrets.set_secret("db-user", "x", expires_on=__import__("datetime").datetime.fromtimestamp(
@@ -155,6 +168,7 @@ class EventsTest(unittest.TestCase):
         self.assertEqual(len(posts), 1, posts)
         post = posts[0]
         self.assertEqual(post["headers"]["content-type"], "application/cloudevents+json; charset=utf-8")
+        self.assertEqual(post["headers"]["webhook-request-origin"], "eventgrid.azure.net")
         event = CloudEvent.from_dict(post["body"])
         self.assertEqual(event.type, TYPES + "SecretNewVersionCreated")
         self.assertEqual(event.subject, "db-user")
@@ -290,6 +304,11 @@ class EventsTest(unittest.TestCase):
         bad = {"properties": {"destination": {"properties": {"endpointUrl": self.hook.url(),
                                                              "signing": {"scheme": "md5"}}}}}
         self.assertEqual(admin(self.server, "PUT", "/vaults/dev/eventSubscriptions/bad-signing", bad).status_code, 400)
+        out = coffer_cli(self.server, "event-subscription", "create", "--vault-name", "dev", "-n", "signed-by-cli",
+                         "--endpoint", self.hook.url(), "--signing", "standard-webhooks")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        made = json.loads(out.stdout)["properties"]["destination"]["properties"]["signing"]
+        self.assertTrue(made["secret"].startswith("whsec_"), made)
 
     def test_an_event_survives_a_kill_while_its_receiver_is_away(self):
         self.assertEqual(self.subscribe("durable").status_code, 200)

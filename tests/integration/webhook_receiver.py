@@ -2,7 +2,8 @@
 test plan): a self-signed certificate for localhost (its PEM is what the
 server trusts through eventsCaFile), every request recorded (method, path,
 headers, parsed JSON body), and scripted answers — it echoes Event Grid's
-validation code unless told not to, and answers events with the statuses
+validation code unless told not to, grants CloudEvents' OPTIONS abuse
+protection to `allowed_origin`, and answers events with the statuses
 queued in `answers` (200 once the queue is empty), or, when `respond` is
 set, with what it returns for each post: (status, JSON-able answer or None)
 — the external rotator of the rotation tests."""
@@ -47,12 +48,25 @@ class WebhookReceiver:
         self.answers = []          # statuses for the next event posts (then 200)
         self.echo_validation = True
         self.respond = None        # body -> (status, answer); called under the lock
+        self.allowed_origin = "eventgrid.azure.net"  # CloudEvents abuse protection: the OPTIONS grant (None: 405)
         self.lock = threading.Condition()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
                 pass
+
+            def do_OPTIONS(self):
+                with receiver.lock:
+                    receiver.requests.append({"method": "OPTIONS", "path": self.path, "body": None, "raw": b"",
+                                              "headers": {k.lower(): v for k, v in self.headers.items()}})
+                    allowed = receiver.allowed_origin
+                self.send_response(200 if allowed else 405)
+                if allowed:
+                    self.send_header("WebHook-Allowed-Origin", allowed)
+                    self.send_header("Allow", "POST")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", "0"))

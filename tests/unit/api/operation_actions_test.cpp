@@ -29,7 +29,7 @@ class OperationActionsTest : public ::testing::Test {
     keyring_ = std::make_unique<crypto::Keyring>(crypto::random_bytes(32));
     vaults_ = std::make_unique<vault::VaultRegistry>(*store_, *keyring_, clock_);
     secrets_ = std::make_unique<vault::SecretService>(*store_, *keyring_, clock_);
-    secret_rotation_ = std::make_unique<vault::SecretRotation>(*store_, *secrets_, clock_);
+    secret_rotation_ = std::make_unique<vault::SecretRotation>(*store_, *secrets_, *keyring_, clock_);
     keys_ = std::make_unique<vault::KeyService>(*store_, *keyring_, clock_);
     maintenance_ = std::make_unique<vault::MaintenanceScheduler>(*secrets_, clock_, std::chrono::seconds(3600));
     principals_ = std::make_unique<auth::ServicePrincipalRegistry>(*store_, clock_, "tenant");
@@ -88,6 +88,7 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
                                                                  {"GET", "/secrets/s/rotationpolicy"},
                                                                  {"PUT", "/secrets/s/rotationpolicy"},
                                                                  {"POST", "/secrets/s/rotate"},
+                                                                 {"GET", "/secrets/s/rotation"},
                                                                  {"GET", "/deletedsecrets"},
                                                                  {"GET", "/deletedsecrets/s"},
                                                                  {"DELETE", "/deletedsecrets/s"},

@@ -200,7 +200,7 @@ class ExternalRotationTest : public SecretRotationTest {
  protected:
   SecretRotationPolicy rotator_policy(int64_t timeout = 6 * 3600) {
     SecretRotationPolicy p = policy("P1D");
-    p.rotator = SecretRotator{"https://rotator.example/pg", "alternating", timeout};
+    p.rotator = SecretRotator{"https://rotator.example/pg", "alternating", timeout, {}};
     return p;
   }
 
