@@ -204,8 +204,8 @@ Result<bool> EventDelivery::abuse_protection(const vault::EventSubscription& sub
   auto r = client.request("OPTIONS", target, {{"WebHook-Request-Origin", std::string(kEventGridOrigin)}}, "");
   if (!r.ok()) {
     const std::string why = r.status().message();
-    return bad_parameter("The endpoint did not answer the CloudEvents abuse-protection request (OPTIONS): " +
-                         why.substr(0, 200) + ".");
+    return bad_parameter(
+        "The endpoint did not answer the CloudEvents abuse-protection request (OPTIONS): " + why.substr(0, 200) + ".");
   }
   // Consent is the header, never the status alone.
   for (const auto& [name, value] : r->headers) {

@@ -11,13 +11,9 @@ value (generator none), and a kill -9 of the server between steps."""
 import time
 import unittest
 
-import requests
-from azure.keyvault.secrets import SecretClient
+from coffer_server import admin, canary, coffer_cli
+from webhook_receiver import HookedServerTest, verify_signature
 
-from coffer_server import admin, canary, coffer_cli, credential, token
-from webhook_receiver import WebhookReceiver, server_for, verify_signature
-
-API = "api-version=7.4"
 STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"]
 CREATED = "Microsoft.KeyVault.SecretNewVersionCreated"
 STARTED = "Coffer.KeyVault.SecretRotationStarted"
@@ -47,30 +43,11 @@ class Rotator:
         return 200, self.create_answer if step == "createSecret" else None
 
 
-class ExternalRotatorTest(unittest.TestCase):
+class ExternalRotatorTest(HookedServerTest):
     def setUp(self):
-        self.hook = WebhookReceiver()
+        super().setUp()
         self.rotator = Rotator()
         self.hook.respond = self.rotator
-        self.server = server_for(self.hook)
-        self.secrets = SecretClient(self.server.vault_url(), credential(self.server),
-                                    connection_verify=self.server.ca_file)
-        self.session = requests.Session()
-        self.session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
-        self.session.verify = self.server.ca_file
-        self.session.headers["Authorization"] = "Bearer " + token(self.server,
-                                                                  f"https://vault.localhost:{self.server.port}")
-
-    def tearDown(self):
-        self.server.cleanup()
-        self.hook.close()
-
-    def rest(self, method, path, body=None, query=""):
-        return self.session.request(method, f"{self.server.vault_url()}{path}?{API}{query}", json=body)
-
-    def advance(self, seconds):
-        r = admin(self.server, "POST", "/clock/advance", {"seconds": seconds})
-        self.assertEqual(r.status_code, 200, r.text)
 
     def subscribe(self):
         body = {"properties": {"destination": {"endpointType": "WebHook",

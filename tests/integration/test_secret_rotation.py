@@ -11,39 +11,15 @@ import unittest
 import uuid
 
 import requests
-from azure.keyvault.secrets import SecretClient
 
-from coffer_server import admin, canary, coffer_cli, credential, token
-from webhook_receiver import WebhookReceiver, server_for
+from coffer_server import admin, canary, coffer_cli, token
+from webhook_receiver import HookedServerTest
 
 API = "api-version=7.4"
 DAY = 86400
 
 
-class SecretRotationTest(unittest.TestCase):
-    def setUp(self):
-        self.hook = WebhookReceiver()
-        self.server = server_for(self.hook)
-        self.secrets = SecretClient(self.server.vault_url(), credential(self.server),
-                                    connection_verify=self.server.ca_file)
-        self.session = requests.Session()
-        self.session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
-        self.session.verify = self.server.ca_file
-        self.session.headers["Authorization"] = "Bearer " + token(self.server,
-                                                                  f"https://vault.localhost:{self.server.port}")
-
-    def tearDown(self):
-        self.server.cleanup()
-        self.hook.close()
-
-    def rest(self, method, path, body=None, session=None):
-        return (session or self.session).request(method, f"{self.server.vault_url()}{path}?{API}", json=body)
-
-    def advance(self, seconds):
-        r = admin(self.server, "POST", "/clock/advance", {"seconds": seconds})
-        self.assertEqual(r.status_code, 200, r.text)
-        return r.json()
-
+class SecretRotationTest(HookedServerTest):
     def test_a_policy_rotates_on_schedule_and_on_demand(self):
         self.assertEqual(self.subscribe(), 200)
         first = self.secrets.set_secret("db-password", "typed-by-hand", tags={"CredentialId": "user1"})

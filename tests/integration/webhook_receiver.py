@@ -13,8 +13,10 @@ import os
 import ssl
 import tempfile
 import threading
+import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -146,3 +148,37 @@ def server_for(hook, **kwargs):
     from coffer_server import CofferServer
     return CofferServer(extra_args=["--test-clock"], env={
         "COFFER_EVENTS_CA_FILE": hook.cert, "COFFER_EVENTS_ALLOW_PRIVATE_ENDPOINTS": "true"}, **kwargs).start()
+
+
+class HookedServerTest(unittest.TestCase):
+    """A test with a loopback receiver (`hook`), a dev server with the test clock that may post to it
+    (`server`), the SDK's SecretClient (`secrets`) and a plain HTTPS session with a vault token (`rest`)."""
+    API = "api-version=7.4"
+
+    def setUp(self):
+        from azure.keyvault.secrets import SecretClient
+        from coffer_server import credential, token
+        self.hook = WebhookReceiver()
+        self.server = server_for(self.hook)
+        self.secrets = SecretClient(self.server.vault_url(), credential(self.server),
+                                    connection_verify=self.server.ca_file)
+        self.session = requests.Session()
+        self.session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
+        self.session.verify = self.server.ca_file
+        self.session.headers["Authorization"] = "Bearer " + token(self.server,
+                                                                  f"https://vault.localhost:{self.server.port}")
+
+    def tearDown(self):
+        self.server.cleanup()
+        self.hook.close()
+
+    def rest(self, method, path, body=None, session=None, query=""):
+        return (session or self.session).request(method, f"{self.server.vault_url()}{path}?{self.API}{query}",
+                                                 json=body)
+
+    def advance(self, seconds):
+        from coffer_server import admin
+        r = admin(self.server, "POST", "/clock/advance", {"seconds": seconds})
+        self.assertEqual(r.status_code, 200, r.text)
+        return r.json()
+
