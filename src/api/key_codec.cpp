@@ -5,6 +5,7 @@
 #include "api/json_body.hpp"
 #include "api/object_json.hpp"
 #include "common/base64.hpp"
+#include "common/time_format.hpp"
 
 namespace coffer::api {
 namespace json = boost::json;
@@ -226,6 +227,23 @@ Result<int64_t> parse_iso_duration(std::string_view text) {
   return total;
 }
 
+Status parse_repeat(std::string_view text, int64_t& anchor, int64_t& period) {
+  const auto invalid = [&] {
+    return bad_parameter("'" + std::string(text.substr(0, 64)) +
+                         "' is not a repeating interval R/<start>/<period> (e.g. R/2026-01-01T02:00:00Z/P30D).");
+  };
+  if (!text.starts_with("R/")) return invalid();
+  const auto slash = text.find('/', 2);
+  if (slash == std::string_view::npos) return invalid();
+  const auto start = parse_iso8601(text.substr(2, slash - 2));
+  if (!start) return invalid();
+  auto seconds = parse_iso_duration(text.substr(slash + 1));
+  if (!seconds.ok()) return invalid();
+  anchor = *start;
+  period = *seconds;
+  return Status::Ok();
+}
+
 Result<vault::RotationPolicy> parse_rotation_policy(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(json::object o, parse_json_object(body));
   return parse_rotation_policy_fields(o);
@@ -253,6 +271,10 @@ Result<vault::RotationPolicy> parse_rotation_policy_fields(const json::object& o
       }
       if (a.time_before_expiry) {
         COFFER_ASSIGN_OR_RETURN(a.before_expiry_seconds, parse_iso_duration(*a.time_before_expiry));
+      }
+      COFFER_ASSIGN_OR_RETURN(a.repeat, opt_string(*trigger, "repeat"));
+      if (a.repeat) {
+        COFFER_RETURN_IF_ERROR(parse_repeat(*a.repeat, a.repeat_anchor, a.repeat_period));
       }
       p.lifetime_actions.push_back(std::move(a));
     }
@@ -331,6 +353,7 @@ json::object rotation_policy_json(const std::string& object_url, const vault::Ro
     json::object trigger;
     if (a.time_after_create) trigger["timeAfterCreate"] = *a.time_after_create;
     if (a.time_before_expiry) trigger["timeBeforeExpiry"] = *a.time_before_expiry;
+    if (a.repeat) trigger["repeat"] = *a.repeat;
     actions.push_back(json::object{{"trigger", std::move(trigger)}, {"action", json::object{{"type", a.action}}}});
   }
   json::object attrs;

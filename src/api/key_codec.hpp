@@ -45,6 +45,9 @@ Result<vault::RotationPolicy> parse_rotation_policy(std::string_view body);
 Result<vault::RotationPolicy> parse_rotation_policy_fields(const boost::json::object& o);
 // "P1Y2M3DT4H5M6S", "P2W" → seconds (a month counts 30 days, a year 365).
 Result<int64_t> parse_iso_duration(std::string_view text);
+// "R/<ISO-8601 time>/<ISO-8601 duration>" into its start (Unix seconds) and
+// period (seconds); kBadParameter otherwise.
+Status parse_repeat(std::string_view text, int64_t& anchor, int64_t& period);
 // {"count": 1..128}
 Result<int> parse_rng(std::string_view body);
 

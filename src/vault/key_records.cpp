@@ -32,7 +32,10 @@ enum KeyActionField : uint8_t {
   kKeyAAfterCreate,
   kKeyABeforeExpiry,
   kKeyAAfterSeconds,
-  kKeyABeforeSeconds
+  kKeyABeforeSeconds,
+  kKeyARepeat,
+  kKeyARepeatAnchor,
+  kKeyARepeatPeriod,
 };
 
 std::string join(const std::vector<std::string>& v) {
@@ -136,6 +139,9 @@ std::string encode_rotation_policy(const RotationPolicy& p) {
         .i64(kKeyABeforeSeconds, a.before_expiry_seconds);
     if (a.time_after_create) w.bytes(kKeyAAfterCreate, *a.time_after_create);
     if (a.time_before_expiry) w.bytes(kKeyABeforeExpiry, *a.time_before_expiry);
+    if (a.repeat) {
+      w.bytes(kKeyARepeat, *a.repeat).i64(kKeyARepeatAnchor, a.repeat_anchor).i64(kKeyARepeatPeriod, a.repeat_period);
+    }
     char idx[16];
     std::snprintf(idx, sizeof idx, "%04u", static_cast<unsigned>(i));
     actions[idx] = w.take();
@@ -163,6 +169,11 @@ Result<RotationPolicy> decode_rotation_policy(std::string_view data) {
     la.before_expiry_seconds = a->i64(kKeyABeforeSeconds);
     if (a->has(kKeyAAfterCreate)) la.time_after_create = a->bytes(kKeyAAfterCreate);
     if (a->has(kKeyABeforeExpiry)) la.time_before_expiry = a->bytes(kKeyABeforeExpiry);
+    if (a->has(kKeyARepeat)) {
+      la.repeat = a->bytes(kKeyARepeat);
+      la.repeat_anchor = a->i64(kKeyARepeatAnchor);
+      la.repeat_period = a->i64(kKeyARepeatPeriod);
+    }
     p.lifetime_actions.push_back(std::move(la));
   }
   if (r->has(kKeyPExpiry)) p.expiry_time = r->bytes(kKeyPExpiry);

@@ -518,7 +518,8 @@ Result<RotationPolicy> KeyService::get_rotation_policy(const VaultInfo& vault, c
       COFFER_ASSIGN_OR_RETURN(out, decode_rotation_policy(pol->value));
     } else {
       // AKV's default: notify 30 days before expiry, nothing stored yet.
-      out.lifetime_actions.push_back(LifetimeAction{"Notify", std::nullopt, "P30D", 0, 30 * kSecondsPerDay});
+      out.lifetime_actions.push_back(
+          LifetimeAction{"Notify", std::nullopt, "P30D", 0, 30 * kSecondsPerDay, std::nullopt, 0, 0});
     }
     return Status::Ok();
   }));

@@ -100,6 +100,11 @@ struct LifetimeAction {
   std::optional<std::string> time_before_expiry;
   int64_t after_create_seconds = 0;
   int64_t before_expiry_seconds = 0;
+  // Coffer's secret rotation only: "R/<anchor>/<period>" (ISO-8601), due at
+  // anchor + k × period (EVENTS-SPEC.md §4), read into Unix seconds.
+  std::optional<std::string> repeat;
+  int64_t repeat_anchor = 0;
+  int64_t repeat_period = 0;
 };
 
 struct RotationPolicy {

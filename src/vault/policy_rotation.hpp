@@ -39,7 +39,9 @@ Result<std::size_t> rotate_due_by_policy(
         if (!head || head->deletion || head->managed) return Status::Ok();
         COFFER_ASSIGN_OR_RETURN(auto rec, objects.latest(txn, vault, *head));
         const auto& attrs = rec.properties.attributes;
-        if (rotation_due(*rot, attrs.created, attrs.expires, now)) names.push_back(head->name);
+        if (rotation_due(*rot, attrs.created, attrs.expires, now, repeat_jitter(*rot, head->name))) {
+          names.push_back(head->name);
+        }
         return Status::Ok();
       });
     }));

@@ -18,7 +18,8 @@ namespace {
 
 SecretRotationPolicy default_policy() {
   SecretRotationPolicy p;
-  p.schedule.lifetime_actions.push_back(LifetimeAction{"Notify", std::nullopt, "P30D", 0, kNearExpirySeconds});
+  p.schedule.lifetime_actions.push_back(
+      LifetimeAction{"Notify", std::nullopt, "P30D", 0, kNearExpirySeconds, std::nullopt, 0, 0});
   return p;
 }
 

@@ -31,13 +31,16 @@ enum SecretPolicyField : uint8_t {
 
 Status check_secret_rotation_policy(const SecretRotationPolicy& p) {
   const auto bad = [](const char* m) { return bad_parameter(m); };
-  COFFER_RETURN_IF_ERROR(check_lifetime_actions(p.schedule));
+  COFFER_RETURN_IF_ERROR(check_lifetime_actions(p.schedule, /*allow_repeat=*/true));
   if (p.schedule.expiry_time && p.schedule.expiry_seconds < kMinSecretRotationSeconds) {
     return bad("The rotation policy's expiryTime must be at least one hour (PT1H).");
   }
   if (const LifetimeAction* rot = rotate_action(p.schedule)) {
     if (rot->time_after_create && rot->after_create_seconds < kMinSecretRotationSeconds) {
       return bad("A Rotate action's timeAfterCreate must be at least one hour (PT1H).");
+    }
+    if (rot->repeat && rot->repeat_period < kMinSecretRotationSeconds) {
+      return bad("A Rotate action's repeat period must be at least one hour (PT1H).");
     }
     if (rot->time_before_expiry && rot->before_expiry_seconds >= p.schedule.expiry_seconds) {
       return bad("A Rotate action's timeBeforeExpiry must be shorter than the policy's expiryTime.");

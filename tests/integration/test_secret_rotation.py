@@ -102,12 +102,28 @@ class SecretRotationTest(HookedServerTest):
                     {"lifetimeActions": [{"trigger": {"timeBeforeExpiry": "P7D"}, "action": {"type": "Rotate"}}]},
                     {"lifetimeActions": [{"trigger": {"timeAfterCreate": "thirty days"},
                                           "action": {"type": "Rotate"}}]},
-                    {"attributes": {"expiryTime": "PT1M"}}):
+                    {"attributes": {"expiryTime": "PT1M"}},
+                    {"lifetimeActions": [{"trigger": {"repeat": "R/tomorrow/P1D"}, "action": {"type": "Rotate"}}]},
+                    {"lifetimeActions": [{"trigger": {"repeat": "R/2026-01-01T02:00:00Z/PT30M"},
+                                          "action": {"type": "Rotate"}}]},
+                    {"lifetimeActions": [{"trigger": {"repeat": "2026-01-01T02:00:00Z/P1D"},
+                                          "action": {"type": "Rotate"}}]},
+                    {"lifetimeActions": [{"trigger": {"repeat": "R/2026-01-01T02:00:00Z/P1D"},
+                                          "action": {"type": "Notify"}}]}):
             r = self.rest("PUT", "/secrets/hmac-key/rotationpolicy", bad)
             self.assertEqual(r.status_code, 400, f"{bad}: {r.text}")
             self.assertEqual(r.json()["error"]["code"], "BadParameter", r.text)
         self.assertEqual(self.rest("GET", "/secrets/hmac-key/rotationpolicy").json()["generator"]["encoding"], "hex",
                          "nothing refused replaced the policy")
+        # A repeating interval at a wall-clock anchor (Coffer's extension of the trigger), shown as given.
+        nightly = {"lifetimeActions": [{"trigger": {"repeat": "R/2026-01-01T02:00:00Z/P1D"},
+                                        "action": {"type": "Rotate"}}]}
+        r = self.rest("PUT", "/secrets/hmac-key/rotationpolicy", nightly)
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(r.json()["lifetimeActions"], nightly["lifetimeActions"])
+        self.assertEqual(self.rest("POST", "/keys/signer/create", {"kty": "EC", "crv": "P-256"}).status_code, 200)
+        keys_policy = self.rest("PUT", "/keys/signer/rotationpolicy", nightly)
+        self.assertEqual(keys_policy.status_code, 400, "keys' AKV policies have no repeat: " + keys_policy.text)
         self.assertEqual(self.rest("PUT", "/secrets/missing/rotationpolicy", {}).status_code, 404)
         self.assertEqual(self.rest("POST", "/secrets/missing/rotate").status_code, 404)
         self.secrets.begin_delete_secret("hmac-key").wait()

@@ -180,7 +180,7 @@ TEST_F(EventQueueTest, AKeysNotifyOffsetMovesItsNearExpiry) {
   d.expires = start + 40 * 86400;
   const std::string version = keys.create(vault_, "signing", d).value().version;
   RotationPolicy policy;
-  policy.lifetime_actions.push_back(LifetimeAction{"Notify", std::nullopt, "P10D", 0, 10 * 86400});
+  policy.lifetime_actions.push_back(LifetimeAction{"Notify", std::nullopt, "P10D", 0, 10 * 86400, std::nullopt, 0, 0});
   ASSERT_TRUE(keys.set_rotation_policy(vault_, "signing", policy).ok());
   queue_->fan_out().value();
   drain("all");

@@ -272,7 +272,7 @@ TEST_F(KeyServiceTest, RotationPolicyAndScheduledRotation) {
   RotationPolicy p;
   p.expiry_time = "P90D";
   p.expiry_seconds = 90 * 86400;
-  p.lifetime_actions.push_back(LifetimeAction{"rotate", "P30D", std::nullopt, 30 * 86400, 0});
+  p.lifetime_actions.push_back(LifetimeAction{"rotate", "P30D", std::nullopt, 30 * 86400, 0, std::nullopt, 0, 0});
   auto stored = keys_->set_rotation_policy(vault_, "r", p);
   ASSERT_TRUE(stored.ok()) << stored.status().message();
   EXPECT_TRUE(keys_->get_rotation_policy(vault_, "r").value().stored);

@@ -10,6 +10,7 @@
 
 #include "vault/event_schedule.hpp"
 #include "vault/events.hpp"
+#include "vault/lifetime_actions.hpp"
 #include "vault/scheduler.hpp"
 #include "vault/secret_service.hpp"
 #include "vault_test_env.hpp"
@@ -43,7 +44,8 @@ class SecretRotationTest : public testing::VaultTest {
   static SecretRotationPolicy policy(std::optional<std::string> after_create, std::optional<std::string> expiry = {}) {
     SecretRotationPolicy p;
     if (after_create) {
-      p.schedule.lifetime_actions.push_back(LifetimeAction{"Rotate", after_create, std::nullopt, kDay, 0});
+      p.schedule.lifetime_actions.push_back(
+          LifetimeAction{"Rotate", after_create, std::nullopt, kDay, 0, std::nullopt, 0, 0});
     }
     if (expiry) {
       p.schedule.expiry_time = expiry;
@@ -86,7 +88,7 @@ TEST_F(SecretRotationTest, APolicyNeedsALiveSecretAndSoundRules) {
   EXPECT_EQ(rotation_->set_policy(vault_, "db", short_expiry).status().code(), Code::kBadParameter);
   auto before_expiry_without_expiry = policy(std::nullopt);
   before_expiry_without_expiry.schedule.lifetime_actions.push_back(
-      LifetimeAction{"Rotate", std::nullopt, "P7D", 0, 7 * kDay});
+      LifetimeAction{"Rotate", std::nullopt, "P7D", 0, 7 * kDay, std::nullopt, 0, 0});
   EXPECT_EQ(rotation_->set_policy(vault_, "db", before_expiry_without_expiry).status().code(), Code::kBadParameter);
   auto nothing_to_draw = policy("P1D");
   nothing_to_draw.generator.exclude_lowercase = nothing_to_draw.generator.exclude_uppercase = true;
@@ -165,7 +167,7 @@ TEST_F(SecretRotationTest, TheSchedulerRotatesOncePerPeriodAndSkipsDeletedSecret
 
 TEST_F(SecretRotationTest, RotationBeforeExpiry) {
   auto p = policy(std::nullopt, "P30D");
-  p.schedule.lifetime_actions.push_back(LifetimeAction{"Rotate", std::nullopt, "P7D", 0, 7 * kDay});
+  p.schedule.lifetime_actions.push_back(LifetimeAction{"Rotate", std::nullopt, "P7D", 0, 7 * kDay, std::nullopt, 0, 0});
   set("cert-pass", "v0");
   ASSERT_TRUE(rotation_->set_policy(vault_, "cert-pass", p).ok());
   MaintenanceScheduler sched(*secrets_, clock_, std::chrono::seconds(3600));
@@ -179,13 +181,58 @@ TEST_F(SecretRotationTest, RotationBeforeExpiry) {
   EXPECT_EQ(sched.run_once().value().secrets_rotated, 1u) << "7 days before exp";
 }
 
+TEST_F(SecretRotationTest, ARepeatingIntervalRotatesAtItsWallClockTimesWithAStableJitter) {
+  set("nightly", "v0");
+  SecretRotationPolicy p;
+  LifetimeAction every_day{"Rotate", std::nullopt, std::nullopt, 0, 0, std::nullopt, 0, 0};
+  every_day.repeat = "R/…/P1D";
+  every_day.repeat_anchor = clock_.now() + 3600;  // the first occurrence, an hour from now
+  every_day.repeat_period = kDay;
+  p.schedule.lifetime_actions.push_back(every_day);
+  ASSERT_TRUE(rotation_->set_policy(vault_, "nightly", p).ok());
+  const int64_t jitter = repeat_jitter(every_day, "NIGHTLY");
+  EXPECT_EQ(jitter, repeat_jitter(every_day, "nightly")) << "the same for a name, whatever its case";
+  EXPECT_LT(jitter, kDay / 10);
+  EXPECT_GE(jitter, 0);
+  MaintenanceScheduler sched(*secrets_, clock_, std::chrono::seconds(3600));
+  sched.attach_secret_rotation(*rotation_, *registry_);
+  clock_.advance(3600 + jitter - 1);
+  EXPECT_EQ(sched.run_once().value().secrets_rotated, 0u) << "a second before its occurrence";
+  clock_.advance(1);
+  EXPECT_EQ(sched.run_once().value().secrets_rotated, 1u) << "at anchor + jitter";
+  clock_.advance(kDay - 2);
+  EXPECT_EQ(sched.run_once().value().secrets_rotated, 0u);
+  clock_.advance(2);
+  EXPECT_EQ(sched.run_once().value().secrets_rotated, 1u) << "one period later, not counted from the rotation";
+  clock_.advance(10 * kDay);
+  EXPECT_EQ(sched.run_once().value().secrets_rotated, 1u) << "after downtime: once";
+  EXPECT_EQ(sched.run_once().value().secrets_rotated, 0u);
+
+  auto hourly = p;
+  hourly.schedule.lifetime_actions[0].repeat_period = 1800;
+  EXPECT_EQ(rotation_->set_policy(vault_, "nightly", hourly).status().code(), Code::kBadParameter) << "under PT1H";
+  auto notify = p;
+  notify.schedule.lifetime_actions[0].action = "Notify";
+  EXPECT_EQ(rotation_->set_policy(vault_, "nightly", notify).status().code(), Code::kBadParameter);
+  auto two_triggers = p;
+  two_triggers.schedule.lifetime_actions[0].time_after_create = "P1D";
+  two_triggers.schedule.lifetime_actions[0].after_create_seconds = kDay;
+  EXPECT_EQ(rotation_->set_policy(vault_, "nightly", two_triggers).status().code(), Code::kBadParameter);
+  EXPECT_EQ(check_lifetime_actions(p.schedule).code(), Code::kBadParameter) << "keys' policies have no repeat";
+  EXPECT_EQ(decode_secret_rotation_policy(encode_secret_rotation_policy(p))
+                .value()
+                .schedule.lifetime_actions[0]
+                .repeat_anchor,
+            every_day.repeat_anchor);
+}
+
 TEST_F(SecretRotationTest, ANotifyActionMovesTheNearExpiryEvent) {
   SecretDraft d;
   d.value = SecureString("v0");
   d.expires = clock_.now() + 20 * kDay;
   secrets_->set(vault_, "expiring", d).value();
   auto p = policy(std::nullopt);
-  p.schedule.lifetime_actions.push_back(LifetimeAction{"Notify", std::nullopt, "P7D", 0, 7 * kDay});
+  p.schedule.lifetime_actions.push_back(LifetimeAction{"Notify", std::nullopt, "P7D", 0, 7 * kDay, std::nullopt, 0, 0});
   ASSERT_TRUE(rotation_->set_policy(vault_, "expiring", p).ok());
   EventSchedule schedule(*store_, clock_);
   EXPECT_EQ(schedule.fire_due(clock_.now()).value(), 0u)
