@@ -82,7 +82,14 @@ struct Api::Call {
   bool request_recorded = false;  // a "Requested" record was written before the operation ran
 };
 
-Api::Api(ApiConfig config, ApiServices services) : config_(std::move(config)), s_(services) {}
+Api::Api(ApiConfig config, ApiServices services) : config_(std::move(config)), s_(services) {
+  if (s_.metrics) {
+    request_seconds_ = &s_.metrics->histogram(
+        "coffer_request_duration_seconds",
+        "Requests by operation (the audit record's operationName) and HTTP status, from arrival to the answer.",
+        prometheus::latency_buckets());
+  }
+}
 
 std::string Api::data_resource(const http::Request& req) const {
   return "https://" + config_.dns_suffix + port_suffix(split_host(req.host).port);
@@ -144,7 +151,7 @@ Api::Outcome Api::prepare(http::Request& req) {
   rec.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - call.started).count();
   if (rec.operation_name.empty()) rec.operation_name = "Unknown";
-  return Outcome{std::move(resp), std::move(call.record), call.request_recorded};
+  return Outcome{std::move(resp), std::move(call.record), call.request_recorded, call.started};
 }
 
 http::Response Api::perform(const http::Request& req, Call& call, const Operation& op, const auth::Principal& principal,
@@ -193,6 +200,11 @@ http::Response Api::finish(Outcome outcome, const Status& audited) {
   }
   resp.set_header("x-ms-request-id", rec.request_id);
   if (!rec.correlation_id.empty()) resp.set_header("x-ms-client-request-id", rec.correlation_id);
+  if (request_seconds_) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - outcome.started).count();
+    request_seconds_->observe(
+        prometheus::label_set({{"operation", rec.operation_name}, {"status", std::to_string(resp.status)}}), seconds);
+  }
   return resp;
 }
 

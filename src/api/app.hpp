@@ -18,6 +18,7 @@
 // Thread-safe; handle() never throws.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "api/admin_routes.hpp"
@@ -33,6 +34,7 @@
 #include "auth/token_service.hpp"
 #include "common/clock.hpp"
 #include "common/concurrency_gate.hpp"
+#include "common/prometheus.hpp"
 #include "http/message.hpp"
 #include "vault/certificate_issuers.hpp"
 #include "vault/certificate_service.hpp"
@@ -82,6 +84,8 @@ struct ApiServices {
   const EventServices* events = nullptr;             // event subscriptions (event_subscription_routes.hpp); null = off
   vault::SecretRotation* secret_rotation = nullptr;  // secret rotation policies and rotate; null = those routes off
   vault::ChangeFeed* change_feed = nullptr;          // GET /coffer/changes on vaults; null = off
+  // Where request metrics go (coffer_request_duration_seconds{operation, status}); null = none.
+  prometheus::Registry* metrics = nullptr;
 };
 
 class Api {
@@ -95,11 +99,13 @@ class Api {
     http::Response response;
     audit::AuditRecord record;
     bool request_recorded = false;  // a "Requested" record was written before the operation ran
+    std::chrono::steady_clock::time_point started;
   };
   Outcome prepare(http::Request& request);
   // The response to send once the record was written (`audited` OK) or
-  // could not be (503: the outcome is never reported unrecorded).
-  static http::Response finish(Outcome outcome, const Status& audited);
+  // could not be (503: the outcome is never reported unrecorded); counted
+  // in the request metrics with the status actually sent.
+  http::Response finish(Outcome outcome, const Status& audited);
 
  private:
   struct Call;
@@ -123,7 +129,8 @@ class Api {
 
   ApiConfig config_;
   ApiServices s_;
-  ConcurrencyGate change_waiters_{8, 0};  // long polls of the change feed waiting at once
+  ConcurrencyGate change_waiters_{8, 0};               // long polls of the change feed waiting at once
+  prometheus::Histograms* request_seconds_ = nullptr;  // from s_.metrics
 };
 
 }  // namespace coffer::api

@@ -86,7 +86,7 @@ void AuditBatching::flush() {
   for (auto& p : pending) {
     const std::string request_id = p.outcome.record.request_id;
     try {
-      p.respond(api::Api::finish(std::move(p.outcome), audited));
+      p.respond(api_.finish(std::move(p.outcome), audited));
     } catch (const std::exception& e) {
       spdlog::error("http: answering request {} failed: {}", request_id, e.what());
     }

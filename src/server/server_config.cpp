@@ -79,6 +79,7 @@ const std::vector<Option>& options() {
       {"eventsCaFile", "COFFER_EVENTS_CA_FILE", text(&ServerConfig::events_ca_file)},
       {"eventsAllowPrivateEndpoints", "COFFER_EVENTS_ALLOW_PRIVATE_ENDPOINTS",
        flag("eventsAllowPrivateEndpoints", &ServerConfig::events_allow_private_endpoints)},
+      {"metricsListen", "COFFER_METRICS_LISTEN", text(&ServerConfig::metrics_listen)},
       {"rootKeyFile", "COFFER_ROOT_KEY_FILE", text(&ServerConfig::root_key_file)},
       {"rootKeyEnv", "COFFER_ROOT_KEY_ENV", text(&ServerConfig::root_key_env)},
       {"dnsSuffix", "COFFER_DNS_SUFFIX", text(&ServerConfig::dns_suffix)},

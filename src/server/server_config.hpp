@@ -36,12 +36,14 @@ struct ServerConfig {
   std::string hsm_previous_pin_file;     // hsmPreviousPinFile / COFFER_HSM_PREVIOUS_PIN_FILE
   std::string events_ca_file;  // eventsCaFile / COFFER_EVENTS_CA_FILE: trust for webhook receivers (else the system's)
   bool events_allow_private_endpoints = false;  // eventsAllowPrivateEndpoints: webhooks on loopback/private addresses
-  std::string root_key_file;                    // rootKeyFile / COFFER_ROOT_KEY_FILE
-  std::string root_key_env;                     // rootKeyEnv / COFFER_ROOT_KEY_ENV: name of a variable holding base64
-  std::string dns_suffix = "vault.localhost";   // dnsSuffix / COFFER_DNS_SUFFIX
-  std::string default_vault;                    // defaultVault / COFFER_DEFAULT_VAULT ("dev" in dev mode)
-  std::string authority;                        // authority / COFFER_AUTHORITY (default https://localhost:<port>)
-  std::string audit_log;                        // auditLog / COFFER_AUDIT_LOG (default <dataDir>/audit.log)
+  // metricsListen / COFFER_METRICS_LISTEN: "host:port" of the plain-HTTP /metrics listener; empty = off.
+  std::string metrics_listen;
+  std::string root_key_file;                   // rootKeyFile / COFFER_ROOT_KEY_FILE
+  std::string root_key_env;                    // rootKeyEnv / COFFER_ROOT_KEY_ENV: name of a variable holding base64
+  std::string dns_suffix = "vault.localhost";  // dnsSuffix / COFFER_DNS_SUFFIX
+  std::string default_vault;                   // defaultVault / COFFER_DEFAULT_VAULT ("dev" in dev mode)
+  std::string authority;                       // authority / COFFER_AUTHORITY (default https://localhost:<port>)
+  std::string audit_log;                       // auditLog / COFFER_AUDIT_LOG (default <dataDir>/audit.log)
   // Audit (README "Audit"):
   std::string audit_sinks = "file";          // auditSinks / COFFER_AUDIT_SINKS: file|file:PATH|stdout|unix:PATH[,…]
   bool audit_require_all = false;            // auditRequireAll / COFFER_AUDIT_REQUIRE_ALL

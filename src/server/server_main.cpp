@@ -20,7 +20,9 @@
 #include "auth/rbac_registry.hpp"
 #include "auth/server_identity.hpp"
 #include "common/ascii.hpp"
+#include "common/prometheus.hpp"
 #include "crypto/root_key.hpp"
+#include "http/plain_server.hpp"
 #include "http/server.hpp"
 #include "seal/pkcs11_keys.hpp"
 #include "seal/seal_state.hpp"
@@ -33,6 +35,7 @@
 #include "server/hsm_keys.hpp"
 #include "server/hsm_unseal.hpp"
 #include "server/initial_admin.hpp"
+#include "server/metered_audit_sink.hpp"
 #include "server/root_rotation.hpp"
 #include "server/seal_gate.hpp"
 #include "server/storage.hpp"
@@ -202,7 +205,7 @@ api::SealAdmin seal_admin(SealGate& gate, seal::SealState& seal_state, crypto::K
 // services) is gone when it returns. `first`: the first unseal since start.
 Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState& seal_state, SealGate& gate,
                       Serving& serving, SystemClock& system_clock, uint16_t port, bool first,
-                      const TokenOpener& open_token, crypto::HardwareKeys* hsm_keys) {
+                      const TokenOpener& open_token, crypto::HardwareKeys* hsm_keys, prometheus::Registry& metrics) {
   const auto failed = [&](const Status& st) {
     fail(st);
     serving.shutdown();  // drains before the application goes
@@ -222,6 +225,7 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   auto audit_sink = open_audit_log(config, *audit_keys, &store);
   if (!audit_sink.ok()) return failed(audit_sink.status());
   serving.set_audit_log(audit_sink->get());
+  MeteredAuditSink metered_audit(**audit_sink, metrics);  // what the application writes through
 
   ManualClock manual_clock;
   const Clock& clock = config.test_clock ? static_cast<const Clock&>(manual_clock) : system_clock;
@@ -344,7 +348,7 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                        principals,
                        tokens,
                        authorizer,
-                       **audit_sink,
+                       metered_audit,
                        clock,
                        config.test_clock ? &manual_clock : nullptr,
                        rbac,
@@ -360,8 +364,9 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                        seal_admin(gate, seal_state, keyring, vaults, store, open_token, config),
                        &event_services,
                        &secret_rotation,
-                       &change_feed});
-  batching = std::make_unique<AuditBatching>(*app, **audit_sink, store.waits() ? &store : nullptr);
+                       &change_feed,
+                       &metrics});
+  batching = std::make_unique<AuditBatching>(*app, metered_audit, store.waits() ? &store : nullptr);
   const http::Handler application = [&batching](http::Request& req) { return batching->handle(req); };
   gate.publish(&application);
 
@@ -483,6 +488,26 @@ int run_server(ServerConfig config) {
   const uint16_t port = server.port();
   if (config.authority.empty()) config.authority = "https://localhost:" + std::to_string(port);
   Serving serving(server, gate, signals);
+  // /metrics on a listener of its own (plain HTTP; meant for loopback or a scrape-only network), sealed or not.
+  prometheus::Registry metrics;
+  std::unique_ptr<http::PlainHttpServer> metrics_listener;
+  if (!config.metrics_listen.empty()) {
+    auto started = http::PlainHttpServer::start(config.metrics_listen, [&metrics](http::Request& req) {
+      http::Response r;
+      if (req.method != "GET" || req.target.substr(0, req.target.find('?')) != "/metrics") {
+        r.status = 404;
+        r.body = "not found\n";
+        r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+        return r;
+      }
+      r.body = metrics.text();
+      r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+      return r;
+    });
+    if (!started.ok()) return fail(Status(started.status().code(), "metricsListen: " + started.status().message()));
+    metrics_listener = std::move(*started);
+    spdlog::info("coffer metrics on http://{} (port {})", config.metrics_listen, metrics_listener->port());
+  }
   std::unique_ptr<HsmUnsealer> hsm;
   if (hsm_settings) {
     auto previous = previous_hsm_options(config);
@@ -503,7 +528,7 @@ int run_server(ServerConfig config) {
   hsm.reset();  // its work is done
   for (bool first = true;; first = false) {
     const Served served = serve_unsealed(config, **store, seal_state, gate, serving, system_clock, port, first,
-                                         open_token, hsm_keys.get());
+                                         open_token, hsm_keys.get(), metrics);
     if (served == Served::kFailed) return 1;
     if (served == Served::kStopped) break;
     spdlog::warn(

@@ -1,0 +1,113 @@
+"""The server's Prometheus metrics (issue 17): with metricsListen set, a
+plain-HTTP listener answers GET /metrics in the text exposition format.
+After a known mix of SDK requests the request histogram counts each
+operation and status exactly, buckets are cumulative and end at the count,
+audit writes are counted, and no secret value appears; other paths get 404;
+the Grafana dashboard in deploy/ reads only families the server exports."""
+import re
+import unittest
+import urllib.request
+from urllib.error import HTTPError
+
+from azure.core.exceptions import ResourceNotFoundError
+from azure.keyvault.secrets import SecretClient
+
+from coffer_server import CofferServer, credential
+
+LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse(text):
+    """{(name, frozenset(labels)): value}, and {name: type} from the # TYPE lines."""
+    samples, types = {}, {}
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            types[name] = kind
+            continue
+        if not line or line.startswith("#"):
+            continue
+        m = LINE.match(line)
+        assert m, f"not a sample line: {line!r}"
+        labels = frozenset(LABEL.findall(m.group(3) or ""))
+        samples[(m.group(1), labels)] = float(m.group(4))
+    return samples, types
+
+
+class MetricsTest(unittest.TestCase):
+    def setUp(self):
+        self.server = CofferServer(env={"COFFER_METRICS_LISTEN": "127.0.0.1:0"}).start()
+        ports = [re.search(r"coffer metrics on http://\S+ \(port (\d+)\)", line) for line in self.server.output]
+        self.port = next(int(m.group(1)) for m in ports if m)
+        self.secrets = SecretClient(self.server.vault_url(), credential(self.server),
+                                    connection_verify=self.server.ca_file)
+
+    def tearDown(self):
+        self.server.cleanup()
+
+    def scrape(self, path="/metrics"):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as r:
+            self.assertEqual(r.headers["Content-Type"], "text/plain; version=0.0.4; charset=utf-8")
+            return r.read().decode()
+
+    def test_a_known_request_mix_is_counted_exactly(self):
+        for i in range(3):
+            self.secrets.set_secret(f"metric-{i}", f"value-never-in-metrics-{i}")
+        self.secrets.get_secret("metric-0")
+        self.secrets.get_secret("metric-1")
+        with self.assertRaises(ResourceNotFoundError):
+            self.secrets.get_secret("absent")
+        text = self.scrape()
+        self.assertNotIn("value-never-in-metrics", text)
+        samples, types = parse(text)
+        self.assertEqual(types["coffer_request_duration_seconds"], "histogram")
+        count = lambda op, status: samples.get(("coffer_request_duration_seconds_count",
+                                                frozenset({("operation", op), ("status", status)})), 0)
+        self.assertEqual(count("SecretSet", "200"), 3)
+        self.assertEqual(count("SecretGet", "200"), 2)
+        self.assertEqual(count("SecretGet", "404"), 1)
+        self.assertGreaterEqual(count("Authentication", "401"), 1, "the SDK's challenge probe")
+        # Buckets are cumulative and end at the count.
+        labels = {("operation", "SecretSet"), ("status", "200")}
+        buckets = sorted((float("inf") if dict(k[1])["le"] == "+Inf" else float(dict(k[1])["le"]), v)
+                         for k, v in samples.items()
+                         if k[0] == "coffer_request_duration_seconds_bucket" and labels <= k[1])
+        self.assertGreater(len(buckets), 10)
+        self.assertEqual([v for _, v in buckets], sorted(v for _, v in buckets), "cumulative")
+        self.assertEqual(buckets[-1], (float("inf"), 3))
+        self.assertGreater(samples[("coffer_request_duration_seconds_sum", frozenset(labels))], 0)
+        # Every request was audited; nothing failed.
+        audited = samples[("coffer_audit_records_total", frozenset())]
+        self.assertGreaterEqual(audited, 6 + 3, "the six requests, their challenges and tokens' sign-ins")
+        self.assertEqual(samples.get(("coffer_audit_write_failures_total", frozenset()), 0), 0)
+        self.assertEqual(types["coffer_audit_write_duration_seconds"], "histogram")
+        # Counts only grow.
+        self.secrets.get_secret("metric-2")
+        again, _ = parse(self.scrape())
+        self.assertEqual(again[("coffer_request_duration_seconds_count",
+                                frozenset({("operation", "SecretGet"), ("status", "200")}))], 3)
+
+    def test_the_grafana_dashboard_reads_metrics_the_server_exports(self):
+        import json
+        import os
+        path = os.path.join(os.path.dirname(__file__), "../../deploy/grafana/coffer-dashboard.json")
+        with open(path) as f:
+            dashboard = json.load(f)
+        self.secrets.set_secret("dashboard", "x")  # so the families have series
+        _, types = parse(self.scrape())
+        exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+        self.assertTrue(exprs)
+        for expr in exprs:
+            for name in re.findall(r"coffer_[a-z_]+", expr):
+                family = re.sub(r"_(bucket|count|sum)$", "", name)
+                self.assertIn(family, types, f"{expr} reads {name}, which /metrics does not have")
+
+    def test_only_metrics_is_served(self):
+        with self.assertRaises(HTTPError) as refused:
+            self.scrape("/healthz")
+        self.assertEqual(refused.exception.code, 404)
+
+
+if __name__ == "__main__":
+    unittest.main()

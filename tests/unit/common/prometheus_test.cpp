@@ -1,0 +1,62 @@
+// The Prometheus text format pieces: escaping, cumulative buckets, the
+// series bound, families found again by name, and the registry's output.
+#include "common/prometheus.hpp"
+
+#include <gtest/gtest.h>
+
+namespace coffer::prometheus {
+namespace {
+
+TEST(PrometheusTest, LabelValuesAreEscapedAndBounded) {
+  EXPECT_EQ(label_set({{"a", "x"}, {"b", "say \"hi\"\\\n"}}), R"(a="x",b="say \"hi\"\\\n")");
+  EXPECT_EQ(label_set({{"long", std::string(1000, 'x')}}).size(), std::string("long=\"\"").size() + 256);
+  EXPECT_EQ(number(0.25), "0.25");
+  EXPECT_EQ(number(1.0 / 0.0), "+Inf");
+}
+
+TEST(PrometheusTest, HistogramsRenderCumulativeBucketsEndingAtTheCount) {
+  Registry registry(label_set({{"service", "test"}}));
+  Histograms& h = registry.histogram("op_seconds", "Operations.", {0.1, 1});
+  h.observe(label_set({{"op", "get"}}), 0.05);
+  h.observe(label_set({{"op", "get"}}), 0.5);
+  h.observe(label_set({{"op", "get"}}), 5);
+  EXPECT_EQ(registry.text(),
+            "# HELP op_seconds Operations.\n"
+            "# TYPE op_seconds histogram\n"
+            "op_seconds_bucket{op=\"get\",service=\"test\",le=\"0.1\"} 1\n"
+            "op_seconds_bucket{op=\"get\",service=\"test\",le=\"1\"} 2\n"
+            "op_seconds_bucket{op=\"get\",service=\"test\",le=\"+Inf\"} 3\n"
+            "op_seconds_sum{op=\"get\",service=\"test\"} 5.55\n"
+            "op_seconds_count{op=\"get\",service=\"test\"} 3\n");
+}
+
+TEST(PrometheusTest, CountersAndTheSeriesBound) {
+  Registry registry;
+  Counters& c = registry.counter("things_total", "Things.");
+  c.add({});
+  c.add({}, 2);
+  EXPECT_EQ(c.value({}), 3);
+  EXPECT_EQ(registry.text(), "# HELP things_total Things.\n# TYPE things_total counter\nthings_total 3\n");
+  Counters bounded(2);
+  bounded.add("a=\"1\"");
+  bounded.add("a=\"2\"");
+  bounded.add("a=\"3\"");
+  EXPECT_EQ(bounded.value("a=\"3\""), 0) << "beyond the bound: dropped";
+  bounded.add("a=\"1\"");
+  EXPECT_EQ(bounded.value("a=\"1\""), 2) << "known series keep counting";
+}
+
+TEST(PrometheusTest, AFamilyAskedForAgainIsTheSameFamily) {
+  Registry registry;
+  Counters& a = registry.counter("x_total", "X.");
+  Counters& b = registry.counter("x_total", "X.");
+  EXPECT_EQ(&a, &b);
+  Histograms& h1 = registry.histogram("y_seconds", "Y.", latency_buckets());
+  EXPECT_EQ(&h1, &registry.histogram("y_seconds", "Y.", latency_buckets()));
+  a.add({});
+  const std::string text = registry.text();
+  EXPECT_EQ(text.find("# TYPE x_total"), text.rfind("# TYPE x_total")) << "one family in the output";
+}
+
+}  // namespace
+}  // namespace coffer::prometheus
