@@ -88,6 +88,8 @@ Api::Api(ApiConfig config, ApiServices services) : config_(std::move(config)), s
         "coffer_request_duration_seconds",
         "Requests by operation (the audit record's operationName) and HTTP status, from arrival to the answer.",
         prometheus::latency_buckets());
+    tokens_issued_ = &s_.metrics->counter("coffer_tokens_issued_total",
+                                          "Access tokens issued by the token endpoint, by the client's credential.");
   }
 }
 
@@ -240,8 +242,8 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
     }
     return json_response(200, boost::json::object{{"status", "ok"}});
   }
-  IdentityContext identity{config_.authority, config_.tenant_id, s_.principals,
-                           s_.tokens,         s_.assertions,     s_.sign_in_throttle};
+  IdentityContext identity{config_.authority, config_.tenant_id,   s_.principals, s_.tokens,
+                           s_.assertions,     s_.sign_in_throttle, tokens_issued_};
   if (auto op = route_identity(req, *target, identity, call.record.caller_app_id)) {
     if (!runs_inline(*op, req) && http::can_defer()) return http::Response::offloaded();  // a sign-in hashes
     call.record.operation_name = op->name;

@@ -131,6 +131,7 @@ class Api {
   ApiServices s_;
   ConcurrencyGate change_waiters_{8, 0};               // long polls of the change feed waiting at once
   prometheus::Histograms* request_seconds_ = nullptr;  // from s_.metrics
+  prometheus::Counters* tokens_issued_ = nullptr;
 };
 
 }  // namespace coffer::api

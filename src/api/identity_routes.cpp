@@ -175,6 +175,9 @@ http::Response token(const http::Request& req, const IdentityContext& ctx, bool 
   }
   auto issued = ctx.tokens.issue(*principal, resource);
   if (!issued.ok()) return error_response(issued.status());
+  if (ctx.tokens_issued) {
+    ctx.tokens_issued->add(prometheus::label_set({{"credential", secret_guard.empty() ? "assertion" : "secret"}}));
+  }
   json::object body{{"token_type", "Bearer"},
                     {"expires_in", issued->expires_in},
                     {"ext_expires_in", issued->expires_in},

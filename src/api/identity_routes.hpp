@@ -16,6 +16,7 @@
 #include "auth/client_assertion.hpp"
 #include "auth/service_principals.hpp"
 #include "auth/token_service.hpp"
+#include "common/prometheus.hpp"
 
 namespace coffer::api {
 
@@ -26,6 +27,8 @@ struct IdentityContext {
   auth::TokenService& tokens;
   auth::ClientAssertionVerifier* assertions = nullptr;  // null: client secrets only
   auth::SignInThrottle* throttle = nullptr;             // null: no throttling of client assertions
+  // Tokens issued, by credential ("secret", "assertion"); null: not counted.
+  prometheus::Counters* tokens_issued = nullptr;
 };
 
 // nullopt when the path is not an identity endpoint. The Operation's run()

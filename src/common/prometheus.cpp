@@ -108,8 +108,7 @@ bool Histograms::contains(const std::string& labels) const {
   return series_.count(labels) > 0;
 }
 
-void Histograms::render(std::string& out, std::string_view name, std::string_view help,
-                        std::string_view common) const {
+void Histograms::render(std::string& out, std::string_view name, std::string_view help, std::string_view common) const {
   header(out, name, help, "histogram");
   const std::string bucket = std::string(name) + "_bucket";
   MutexLock lock(mu_);
@@ -151,18 +150,57 @@ Histograms& Registry::histogram(std::string name, std::string help, std::vector<
   return h;
 }
 
+Observed Registry::observed_counter(std::string name, std::string help, std::string labels,
+                                    std::function<double()> read) {
+  MutexLock lock(mu_);
+  bool known = false;
+  for (const auto& f : families_) known = known || (f.name == name && !f.counters && !f.histograms);
+  if (!known) families_.push_back(Family{name, std::move(help), nullptr, nullptr});
+  const uint64_t id = next_observed_++;
+  observed_.emplace(id, ObservedSeries{std::move(name), std::move(labels), std::move(read)});
+  return Observed(this, id);
+}
+
+void Registry::forget(uint64_t id) {
+  MutexLock lock(mu_);
+  observed_.erase(id);
+}
+
 std::string Registry::text() const {
-  std::vector<Family> families;
-  {
-    MutexLock lock(mu_);
-    families = families_;
-  }
   std::string out;
-  for (const auto& f : families) {
+  MutexLock lock(mu_);  // the families' own locks are taken inside; nothing takes them in the other order
+  for (const auto& f : families_) {
     if (f.counters) f.counters->render(out, f.name, f.help, common_);
     if (f.histograms) f.histograms->render(out, f.name, f.help, common_);
+    if (f.counters || f.histograms) continue;
+    header(out, f.name, f.help, "counter");
+    std::map<std::string, double> summed;  // several sources with one label set (two caches of a kind) add up
+    for (const auto& [id, series] : observed_) {
+      if (series.family == f.name) summed[series.labels] += series.read();
+    }
+    for (const auto& [labels, v] : summed) {
+      out.append(f.name).append(braces(labels, common_)).append(" ").append(number(v)).append("\n");
+    }
   }
   return out;
+}
+
+Observed::Observed(Observed&& other) noexcept : registry_(other.registry_), id_(other.id_) {
+  other.registry_ = nullptr;
+}
+
+Observed& Observed::operator=(Observed&& other) noexcept {
+  if (this != &other) {
+    if (registry_) registry_->forget(id_);
+    registry_ = other.registry_;
+    id_ = other.id_;
+    other.registry_ = nullptr;
+  }
+  return *this;
+}
+
+Observed::~Observed() {
+  if (registry_) registry_->forget(id_);
 }
 
 }  // namespace coffer::prometheus

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <string>
@@ -67,26 +68,56 @@ class Histograms {
 // Latency buckets in seconds for requests served from memory up to slow commits.
 std::vector<double> latency_buckets();
 
+class Registry;
+
+// A series read at each scrape from where it is kept (atomics of a cache),
+// listed while this handle lives; series of one family with the same labels
+// are shown as their sum. Movable; the registry must outlive it.
+class Observed {
+ public:
+  Observed() = default;
+  Observed(Observed&& other) noexcept;
+  Observed& operator=(Observed&& other) noexcept;
+  ~Observed();
+
+ private:
+  friend class Registry;
+  Observed(Registry* registry, uint64_t id) : registry_(registry), id_(id) {}
+  Registry* registry_ = nullptr;
+  uint64_t id_ = 0;
+};
+
 class Registry {
  public:
   // `common` labels are added to every series of every family.
   explicit Registry(std::string common = {}) : common_(std::move(common)) {}
   Counters& counter(std::string name, std::string help);
   Histograms& histogram(std::string name, std::string help, std::vector<double> buckets);
+  // A counter series of family `name` whose value `read` gives at each scrape.
+  [[nodiscard]] Observed observed_counter(std::string name, std::string help, std::string labels,
+                                          std::function<double()> read);
   // Every family, in registration order.
   std::string text() const;
 
  private:
+  friend class Observed;
   struct Family {
     std::string name, help;
     Counters* counters = nullptr;
-    Histograms* histograms = nullptr;
+    Histograms* histograms = nullptr;  // neither: observed series of that name
   };
+  struct ObservedSeries {
+    std::string family, labels;
+    std::function<double()> read;
+  };
+  void forget(uint64_t id);
   const std::string common_;
   mutable Mutex mu_;
   std::deque<Counters> counters_ COFFER_GUARDED_BY(mu_);  // deque: references stay valid
   std::deque<Histograms> histograms_ COFFER_GUARDED_BY(mu_);
   std::vector<Family> families_ COFFER_GUARDED_BY(mu_);
+  std::map<uint64_t, ObservedSeries> observed_ COFFER_GUARDED_BY(mu_);
+  uint64_t next_observed_ COFFER_GUARDED_BY(mu_) = 1;
 };
 
 }  // namespace coffer::prometheus

@@ -205,7 +205,7 @@ api::SealAdmin seal_admin(SealGate& gate, seal::SealState& seal_state, crypto::K
 // services) is gone when it returns. `first`: the first unseal since start.
 Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState& seal_state, SealGate& gate,
                       Serving& serving, SystemClock& system_clock, uint16_t port, bool first,
-                      const TokenOpener& open_token, crypto::HardwareKeys* hsm_keys, prometheus::Registry& metrics) {
+                      const TokenOpener& open_token, crypto::HardwareKeys* hsm_keys, prometheus::Registry* metrics) {
   const auto failed = [&](const Status& st) {
     fail(st);
     serving.shutdown();  // drains before the application goes
@@ -225,7 +225,9 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   auto audit_sink = open_audit_log(config, *audit_keys, &store);
   if (!audit_sink.ok()) return failed(audit_sink.status());
   serving.set_audit_log(audit_sink->get());
-  MeteredAuditSink metered_audit(**audit_sink, metrics);  // what the application writes through
+  std::optional<MeteredAuditSink> metered;
+  audit::AuditSink& application_audit =
+      metrics ? static_cast<audit::AuditSink&>(metered.emplace(**audit_sink, *metrics)) : **audit_sink;
 
   ManualClock manual_clock;
   const Clock& clock = config.test_clock ? static_cast<const Clock&>(manual_clock) : system_clock;
@@ -272,6 +274,7 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   vault::VaultRemoval job_vault_removal(job_vaults, job_secrets, &job_keys, &job_certificates, revoke_vault_access);
   vault::MaintenanceScheduler maintenance(job_secrets, clock, std::chrono::seconds(config.maintenance_interval_seconds),
                                           leadership.get());
+  if (metrics) maintenance.attach_metrics(*metrics);
   maintenance.attach_keys(job_keys, vaults);
   maintenance.attach_secret_rotation(job_secret_rotation, vaults);
   maintenance.attach_certificates(job_certificates);
@@ -348,7 +351,7 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                        principals,
                        tokens,
                        authorizer,
-                       metered_audit,
+                       application_audit,
                        clock,
                        config.test_clock ? &manual_clock : nullptr,
                        rbac,
@@ -365,8 +368,8 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                        &event_services,
                        &secret_rotation,
                        &change_feed,
-                       &metrics});
-  batching = std::make_unique<AuditBatching>(*app, metered_audit, store.waits() ? &store : nullptr);
+                       metrics});
+  batching = std::make_unique<AuditBatching>(*app, application_audit, store.waits() ? &store : nullptr);
   const http::Handler application = [&batching](http::Request& req) { return batching->handle(req); };
   gate.publish(&application);
 
@@ -421,7 +424,12 @@ int run_server(ServerConfig config) {
     if (!replica.ok()) return fail(replica.status());
     config.replica_id = *replica;
   }
-  auto store = open_server_store(config.data_dir, config.storage, config.storage_pool, config.storage_writers);
+  // Metrics live as long as the process (sealed or not); served on metricsListen once the server listens.
+  prometheus::Registry metrics;
+  prometheus::Registry* const measured =
+      config.metrics_listen.empty() ? nullptr : &metrics;  // nothing counted when off
+  auto store =
+      open_server_store(config.data_dir, config.storage, config.storage_pool, config.storage_writers, measured);
   if (!store.ok()) return fail(store.status());
 
   // The seal (SEAL-SPEC.md): the root keys come from the key file now, or
@@ -489,7 +497,6 @@ int run_server(ServerConfig config) {
   if (config.authority.empty()) config.authority = "https://localhost:" + std::to_string(port);
   Serving serving(server, gate, signals);
   // /metrics on a listener of its own (plain HTTP; meant for loopback or a scrape-only network), sealed or not.
-  prometheus::Registry metrics;
   std::unique_ptr<http::PlainHttpServer> metrics_listener;
   if (!config.metrics_listen.empty()) {
     auto started = http::PlainHttpServer::start(config.metrics_listen, [&metrics](http::Request& req) {
@@ -528,7 +535,7 @@ int run_server(ServerConfig config) {
   hsm.reset();  // its work is done
   for (bool first = true;; first = false) {
     const Served served = serve_unsealed(config, **store, seal_state, gate, serving, system_clock, port, first,
-                                         open_token, hsm_keys.get(), metrics);
+                                         open_token, hsm_keys.get(), measured);
     if (served == Served::kFailed) return 1;
     if (served == Served::kStopped) break;
     spdlog::warn(

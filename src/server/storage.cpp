@@ -95,11 +95,15 @@ std::string without_password(const std::string& url) {
 }
 
 Result<std::unique_ptr<store::Store>> open_server_store(const std::string& data_dir, const std::string& storage,
-                                                        std::size_t pool, std::size_t writers) {
+                                                        std::size_t pool, std::size_t writers,
+                                                        prometheus::Registry* metrics) {
   if (storage.empty() || storage == "sqlite") {
     std::error_code ec;
     fs::remove(fs::path(data_dir) / kStorageFile, ec);  // this directory's records are local again
-    return store::open_sqlite_store({(fs::path(data_dir) / "coffer.db").string()});
+    store::SqliteOptions options;
+    options.path = (fs::path(data_dir) / "coffer.db").string();
+    options.metrics = metrics;
+    return store::open_sqlite_store(options);
   }
   if (!is_postgres_url(storage)) {
     return Status(Code::kBadParameter,
@@ -111,6 +115,7 @@ Result<std::unique_ptr<store::Store>> open_server_store(const std::string& data_
   options.url = storage;
   options.pool = pool;
   options.writers = writers;
+  options.metrics = metrics;
   COFFER_ASSIGN_OR_RETURN(auto store, store::open_postgres_store(options));
   COFFER_RETURN_IF_ERROR(record_storage(data_dir, storage));
   return store;

@@ -1,11 +1,22 @@
 #include "store/batch_writer.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace coffer::store {
 
-BatchWriter::BatchWriter(std::size_t max_batch, BatchRunner run, std::size_t extra_writers)
-    : max_batch_(std::max<std::size_t>(max_batch, 1)), run_(std::move(run)) {
+BatchWriter::BatchWriter(std::size_t max_batch, BatchRunner run, std::size_t extra_writers,
+                         prometheus::Registry* metrics, std::string_view backend)
+    : max_batch_(std::max<std::size_t>(max_batch, 1)),
+      run_(std::move(run)),
+      backend_labels_(prometheus::label_set({{"backend", backend}})) {
+  if (metrics) {
+    commit_seconds_ = &metrics->histogram("coffer_store_commit_duration_seconds",
+                                          "Group commits of write transactions, from the batch's start to its commit.",
+                                          prometheus::latency_buckets());
+    batch_sizes_ = &metrics->histogram("coffer_store_commit_batch_size", "Writes committed together in one batch.",
+                                       {1, 2, 4, 8, 16, 32, 64, 128, 256});
+  }
   threads_.reserve(1 + extra_writers);
   threads_.emplace_back([this] { loop(false); });
   for (std::size_t i = 0; i < extra_writers; ++i) threads_.emplace_back([this] { loop(true); });
@@ -74,7 +85,13 @@ void BatchWriter::finish(std::span<Request* const> batch) {
     std::vector<const WriteFn*> fns;
     fns.reserve(batch.size());
     for (Request* r : batch) fns.push_back(r->fn);
+    const auto started = std::chrono::steady_clock::now();
     results = run_(fns);
+    if (commit_seconds_) {
+      commit_seconds_->observe(backend_labels_,
+                               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      batch_sizes_->observe(backend_labels_, static_cast<double>(batch.size()));
+    }
   } catch (...) {  // allocation failure around the runner (which itself does not throw)
     results.clear();
   }

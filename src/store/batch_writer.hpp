@@ -9,6 +9,9 @@
 // `extra_writers` takes work only while kBacklog or more callbacks wait —
 // when one writer's batches cannot keep up (a database far away: each
 // batch costs round trips), not when it merely batches.
+// With `metrics`, each batch's run is timed and its size recorded
+// (coffer_store_commit_duration_seconds, coffer_store_commit_batch_size,
+// labelled with the backend).
 // Thread-safe. Destruction answers everything already queued, joins the
 // threads and waits until every submit() has returned; submit() after
 // destruction has begun returns kUnavailable.
@@ -20,9 +23,12 @@
 #include <functional>
 #include <mutex>
 #include <span>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "common/prometheus.hpp"
 #include "store/store.hpp"
 
 namespace coffer::store {
@@ -33,7 +39,8 @@ class BatchWriter {
  public:
   static constexpr std::size_t kBacklog = 16;
 
-  BatchWriter(std::size_t max_batch, BatchRunner run, std::size_t extra_writers = 0);
+  BatchWriter(std::size_t max_batch, BatchRunner run, std::size_t extra_writers = 0,
+              prometheus::Registry* metrics = nullptr, std::string_view backend = {});
   ~BatchWriter();
   BatchWriter(const BatchWriter&) = delete;
   BatchWriter& operator=(const BatchWriter&) = delete;
@@ -63,6 +70,9 @@ class BatchWriter {
 
   const std::size_t max_batch_;
   const BatchRunner run_;
+  prometheus::Histograms* commit_seconds_ = nullptr;
+  prometheus::Histograms* batch_sizes_ = nullptr;
+  const std::string backend_labels_;
   mutable std::mutex mu_;
   std::condition_variable wake_;        // work queued, or stopping
   std::condition_variable wake_extra_;  // kBacklog queued, or stopping

@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/prometheus.hpp"
 #include "common/status.hpp"
 
 namespace coffer::store {
@@ -104,6 +105,9 @@ class Store {
   // True when generation() and every read may wait on the network (so the
   // server keeps such work off its event loops, common/freshness.hpp).
   virtual bool waits() const { return false; }
+  // The registry the store was opened with (its options' metrics), for the
+  // caches built on it; null = none.
+  virtual prometheus::Registry* metrics() const { return nullptr; }
 
   // Marker keys: entries whose revision tells a cache of a whole area
   // (roles, vaults) whether anything in it changed. watch() registers one
@@ -152,9 +156,10 @@ class Leadership {
 std::unique_ptr<Leadership> sole_leadership(Store& store);
 
 struct SqliteOptions {
-  std::string path;             // database file; created if absent
-  std::size_t readers = 8;      // pooled read connections
-  std::size_t max_batch = 256;  // most write() calls folded into one commit
+  std::string path;                         // database file; created if absent
+  std::size_t readers = 8;                  // pooled read connections
+  std::size_t max_batch = 256;              // most write() calls folded into one commit
+  prometheus::Registry* metrics = nullptr;  // commit latency and batch sizes (batch_writer.hpp); null = none
   // For offline readers of a server's file (`coffer audit`): no creation, no
   // migration (a schema other than this build's is refused), no writer;
   // write() is refused with kInternal.
@@ -166,6 +171,7 @@ struct PostgresOptions {
   std::size_t pool = 8;                           // connections for transactions
   std::size_t writers = 1;                        // group-commit threads (each leases a pooled connection)
   std::chrono::milliseconds retry_budget{15000};  // how long a transaction is retried before kUnavailable
+  prometheus::Registry* metrics = nullptr;        // commit latency and batch sizes (batch_writer.hpp); null = none
   // For offline readers (`coffer audit`): no migration (a schema other than
   // this build's is refused), a standby is accepted, every session is
   // read-only and write() is refused with kInternal.

@@ -92,7 +92,7 @@ bool ends_with_hsm(const std::string& kty) { return kty.size() > 4 && kty.compar
 }  // namespace
 
 KeyService::KeyService(store::Store& store, crypto::Keyring& keyring, const Clock& clock, KeyServiceOptions options)
-    : store_(store), barrier_(keyring), clock_(clock), options_(options), read_cache_(store) {}
+    : store_(store), barrier_(keyring), clock_(clock), options_(options), read_cache_(store, "keys") {}
 
 bool KeyService::valid_name(const std::string& name) {
   if (name.empty() || name.size() > 127) return false;

@@ -8,13 +8,19 @@
 // start of the caller's request or later. Records hold what the
 // store holds (sealed values), never plaintext. Bounded: a full cache, or
 // one whose entries went stale, is emptied before the next insert.
+// Lookups are counted (hit: answered from memory; miss: read from the
+// store) and, when the store has a metrics registry, shown as
+// coffer_read_cache_lookups_total{cache, result}.
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
+#include "common/prometheus.hpp"
 #include "common/status.hpp"
 #include "common/thread_annotations.hpp"
 #include "store/store.hpp"
@@ -24,7 +30,19 @@ namespace coffer::vault {
 template <typename Record>
 class ReadCache {
  public:
-  explicit ReadCache(const store::Store& store, std::size_t capacity = 4096) : store_(store), capacity_(capacity) {}
+  // `name` labels its metrics ("secrets", "keys").
+  ReadCache(const store::Store& store, std::string_view name, std::size_t capacity = 4096)
+      : store_(store), capacity_(capacity) {
+    if (prometheus::Registry* metrics = store.metrics()) {
+      const char* help = "Lookups in the read caches: hit (answered from memory) or miss (read from the store).";
+      hits_seen_ = metrics->observed_counter(
+          "coffer_read_cache_lookups_total", help, prometheus::label_set({{"cache", name}, {"result", "hit"}}),
+          [this] { return static_cast<double>(hits_.load(std::memory_order_relaxed)); });
+      misses_seen_ = metrics->observed_counter(
+          "coffer_read_cache_lookups_total", help, prometheus::label_set({{"cache", name}, {"result", "miss"}}),
+          [this] { return static_cast<double>(misses_.load(std::memory_order_relaxed)); });
+    }
+  }
 
   // The record cached under `key`, or load()'s (a Result<Record> read from
   // the store), cached when the store did not change meanwhile.
@@ -35,9 +53,13 @@ class ReadCache {
       ReaderLock lock(mu_);
       if (generation_ == generation) {
         auto it = entries_.find(key);
-        if (it != entries_.end()) return it->second;
+        if (it != entries_.end()) {
+          hits_.fetch_add(1, std::memory_order_relaxed);
+          return it->second;
+        }
       }
     }
+    misses_.fetch_add(1, std::memory_order_relaxed);
     Result<Record> loaded = load();
     if (loaded.ok() && store_.generation() == generation) {
       WriterLock lock(mu_);
@@ -56,6 +78,10 @@ class ReadCache {
   mutable SharedMutex mu_;
   std::uint64_t generation_ COFFER_GUARDED_BY(mu_) = 0;  // of every entry
   std::unordered_map<std::string, Record> entries_ COFFER_GUARDED_BY(mu_);
+  std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> misses_{0};
+  prometheus::Observed hits_seen_;  // after the counters: unlisted before they go
+  prometheus::Observed misses_seen_;
 };
 
 }  // namespace coffer::vault

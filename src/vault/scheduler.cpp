@@ -48,8 +48,43 @@ void MaintenanceScheduler::attach_certificates(CertificateService& certificates)
 
 void MaintenanceScheduler::attach_vault_removal(VaultRemoval& removal) { removal_ = &removal; }
 
+void MaintenanceScheduler::attach_metrics(prometheus::Registry& metrics) {
+  std::lock_guard lock(run_mu_);
+  runs_ = &metrics.counter("coffer_maintenance_runs_total",
+                           "Runs of the maintenance jobs: ok, failed, or not_leader (another server runs them).");
+  run_seconds_ = &metrics.histogram("coffer_maintenance_duration_seconds", "Runs of the maintenance jobs.",
+                                    prometheus::latency_buckets());
+  objects_ = &metrics.counter("coffer_maintenance_objects_total",
+                              "Objects the maintenance jobs purged, rotated or renewed, by job.");
+}
+
 Result<MaintenanceReport> MaintenanceScheduler::run_once() {
   std::lock_guard lock(run_mu_);
+  const auto started = std::chrono::steady_clock::now();
+  auto report = run_jobs();
+  record(report, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return report;
+}
+
+void MaintenanceScheduler::record(const Result<MaintenanceReport>& report, double seconds) {
+  if (!runs_) return;
+  const char* result = !report.ok() ? "failed" : report->leader ? "ok" : "not_leader";
+  runs_->add(prometheus::label_set({{"result", result}}));
+  run_seconds_->observe({}, seconds);
+  if (!report.ok()) return;
+  const std::pair<const char*, std::size_t> done[] = {{"secrets_purged", report->secrets_purged},
+                                                      {"secrets_rotated", report->secrets_rotated},
+                                                      {"keys_purged", report->keys_purged},
+                                                      {"keys_rotated", report->keys_rotated},
+                                                      {"certificates_purged", report->certificates_purged},
+                                                      {"certificates_renewed", report->certificates_renewed},
+                                                      {"vaults_purged", report->vaults_purged}};
+  for (const auto& [job, n] : done) {
+    if (n > 0) objects_->add(prometheus::label_set({{"job", job}}), static_cast<double>(n));
+  }
+}
+
+Result<MaintenanceReport> MaintenanceScheduler::run_jobs() {
   MaintenanceReport report;
   if (leadership_ && !leadership_->lead()) {
     report.leader = false;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/prometheus.hpp"
 #include "common/status.hpp"
 #include "vault/certificate_service.hpp"
 #include "vault/key_service.hpp"
@@ -57,6 +58,10 @@ class MaintenanceScheduler {
   // Adds a job of a layer above this one, run last with the clock's now
   // (the retirement of old root key generations). Call before start().
   void attach_job(std::function<Status(int64_t now)> job) { extra_jobs_.push_back(std::move(job)); }
+  // Counts runs (coffer_maintenance_runs_total{result}), times them
+  // (coffer_maintenance_duration_seconds) and adds up what they did
+  // (coffer_maintenance_objects_total{job}). Call before start().
+  void attach_metrics(prometheus::Registry& metrics);
 
   void start();
   void stop();
@@ -64,6 +69,9 @@ class MaintenanceScheduler {
   Result<MaintenanceReport> run_once();
 
  private:
+  Result<MaintenanceReport> run_jobs();
+  void record(const Result<MaintenanceReport>& report, double seconds);
+
   SecretService& secrets_;
   KeyService* keys_ = nullptr;
   SecretRotation* secret_rotation_ = nullptr;
@@ -79,6 +87,9 @@ class MaintenanceScheduler {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::thread thread_;
+  prometheus::Counters* runs_ = nullptr;
+  prometheus::Histograms* run_seconds_ = nullptr;
+  prometheus::Counters* objects_ = nullptr;
 };
 
 }  // namespace coffer::vault

@@ -47,7 +47,7 @@ Status check_draft(const SecretDraft& d) {
 }  // namespace
 
 SecretService::SecretService(store::Store& store, crypto::Keyring& keyring, const Clock& clock)
-    : store_(store), barrier_(keyring), clock_(clock), read_cache_(store) {}
+    : store_(store), barrier_(keyring), clock_(clock), read_cache_(store, "secrets") {}
 
 bool SecretService::valid_name(const std::string& name) {
   if (name.empty() || name.size() > 127) return false;

@@ -2,9 +2,11 @@
 plain-HTTP listener answers GET /metrics in the text exposition format.
 After a known mix of SDK requests the request histogram counts each
 operation and status exactly, buckets are cumulative and end at the count,
-audit writes are counted, and no secret value appears; other paths get 404;
+audit writes, commits, cache lookups, tokens and maintenance runs are
+counted, and no secret value appears; other paths get 404;
 the Grafana dashboard in deploy/ reads only families the server exports."""
 import re
+import time
 import unittest
 import urllib.request
 from urllib.error import HTTPError
@@ -12,7 +14,7 @@ from urllib.error import HTTPError
 from azure.core.exceptions import ResourceNotFoundError
 from azure.keyvault.secrets import SecretClient
 
-from coffer_server import CofferServer, credential
+from coffer_server import PG_CLUSTER, CofferServer, credential
 
 LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
@@ -37,7 +39,8 @@ def parse(text):
 
 class MetricsTest(unittest.TestCase):
     def setUp(self):
-        self.server = CofferServer(env={"COFFER_METRICS_LISTEN": "127.0.0.1:0"}).start()
+        self.server = CofferServer(env={"COFFER_METRICS_LISTEN": "127.0.0.1:0",
+                                        "COFFER_MAINTENANCE_INTERVAL_SECONDS": "1"}).start()
         ports = [re.search(r"coffer metrics on http://\S+ \(port (\d+)\)", line) for line in self.server.output]
         self.port = next(int(m.group(1)) for m in ports if m)
         self.secrets = SecretClient(self.server.vault_url(), credential(self.server),
@@ -82,6 +85,22 @@ class MetricsTest(unittest.TestCase):
         self.assertGreaterEqual(audited, 6 + 3, "the six requests, their challenges and tokens' sign-ins")
         self.assertEqual(samples.get(("coffer_audit_write_failures_total", frozenset()), 0), 0)
         self.assertEqual(types["coffer_audit_write_duration_seconds"], "histogram")
+        # Commits, cache lookups, tokens and maintenance runs.
+        backend = "postgresql" if PG_CLUSTER else "sqlite"
+        self.assertGreaterEqual(samples[("coffer_store_commit_batch_size_count",
+                                         frozenset({("backend", backend)}))], 3, "three sets committed")
+        self.assertEqual(types["coffer_store_commit_duration_seconds"], "histogram")
+        lookups = {r: samples.get(("coffer_read_cache_lookups_total",
+                                   frozenset({("cache", "secrets"), ("result", r)})), 0) for r in ("hit", "miss")}
+        self.assertGreaterEqual(lookups["hit"] + lookups["miss"], 3, "every SecretGet looks in the cache")
+        self.assertGreaterEqual(samples[("coffer_tokens_issued_total", frozenset({("credential", "secret")}))], 1)
+        deadline = time.time() + 10
+        while True:
+            runs = parse(self.scrape())[0].get(("coffer_maintenance_runs_total", frozenset({("result", "ok")})), 0)
+            if runs >= 1 or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertGreaterEqual(runs, 1, "the maintenance job runs every second here")
         # Counts only grow.
         self.secrets.get_secret("metric-2")
         again, _ = parse(self.scrape())

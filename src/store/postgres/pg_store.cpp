@@ -325,7 +325,7 @@ PgStore::PgStore(const PostgresOptions& options)
                    ? nullptr
                    : std::make_unique<BatchWriter>(
                          kMaxBatch, [this](std::span<const WriteFn* const> fns) { return commit_batch(fns); },
-                         std::max<std::size_t>(options.writers, 1) - 1)) {}
+                         std::max<std::size_t>(options.writers, 1) - 1, options.metrics, "postgresql")) {}
 
 PgStore::~PgStore() = default;
 

@@ -71,6 +71,7 @@ class PgStore final : public Store {
   // The snapshot query for event-loop callers runs on a thread of its own.
   void when_observed(std::chrono::steady_clock::time_point floor, std::function<void(bool)> done) override;
   bool waits() const override { return true; }
+  prometheus::Registry* metrics() const override { return options_.metrics; }
   // write() calls waiting for a writer thread (for tests and metrics).
   std::size_t queued_writes() const { return writers_ ? writers_->queued() : 0; }
 

@@ -4,9 +4,11 @@
 
 namespace coffer::store::sqlite {
 
-GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> conn, std::size_t max_batch)
+GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> conn, std::size_t max_batch,
+                                     prometheus::Registry* metrics)
     : conn_(std::move(conn)),
-      batches_(max_batch, [this](std::span<const WriteFn* const> fns) { return commit(fns); }) {}
+      batches_(
+          max_batch, [this](std::span<const WriteFn* const> fns) { return commit(fns); }, 0, metrics, "sqlite") {}
 
 std::vector<Status> GroupCommitWriter::commit(std::span<const WriteFn* const> fns) {
   try {

@@ -17,7 +17,7 @@ namespace coffer::store::sqlite {
 
 class GroupCommitWriter {
  public:
-  GroupCommitWriter(std::unique_ptr<Connection> conn, std::size_t max_batch);
+  GroupCommitWriter(std::unique_ptr<Connection> conn, std::size_t max_batch, prometheus::Registry* metrics = nullptr);
 
   // Runs fn in the next batch; returns its outcome once that batch is done.
   Status submit(const WriteFn& fn) { return batches_.submit(fn); }

@@ -41,13 +41,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
                                                std::to_string(latest_schema_version()) + " (start its server first)");
       }
       COFFER_ASSIGN_OR_RETURN(auto readers, ReaderPool::open(options.path, options.readers, busy_timeout_ms));
-      return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(readers), nullptr));
+      return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(readers), nullptr, nullptr));
     }
     COFFER_ASSIGN_OR_RETURN(auto conn, Connection::open(options.path, Connection::Mode::kReadWrite, busy_timeout_ms));
     COFFER_RETURN_IF_ERROR(apply_migrations(*conn, unix_now()));
     COFFER_ASSIGN_OR_RETURN(auto readers, ReaderPool::open(options.path, options.readers, busy_timeout_ms));
-    auto writer = std::make_unique<GroupCommitWriter>(std::move(conn), options.max_batch);
-    return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(readers), std::move(writer)));
+    auto writer = std::make_unique<GroupCommitWriter>(std::move(conn), options.max_batch, options.metrics);
+    return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(readers), std::move(writer), options.metrics));
   } catch (const std::exception& e) {
     return Status(Code::kInternal, std::string("store: cannot open SQLite store: ") + e.what());
   }

@@ -38,14 +38,17 @@ class SqliteStore final : public Store {
   std::uint64_t commit_count() const { return writer_ ? writer_->commit_count() : 0; }
   // write() calls waiting for the writer thread (for tests and metrics).
   std::size_t queued_writes() const { return writer_ ? writer_->queued() : 0; }
+  prometheus::Registry* metrics() const override { return metrics_; }
 
  private:
-  SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<GroupCommitWriter> writer)
-      : readers_(std::move(readers)), writer_(std::move(writer)) {}
+  SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<GroupCommitWriter> writer,
+              prometheus::Registry* metrics)
+      : metrics_(metrics), readers_(std::move(readers)), writer_(std::move(writer)) {}
 
   // One snapshot: BEGIN on a pooled reader, fn, COMMIT.
   Status read_snapshot(const std::function<Status(ReadTxn&)>& fn);
 
+  prometheus::Registry* const metrics_;
   // Declared before writer_ so the writer (which drains) is destroyed first.
   std::unique_ptr<ReaderPool> readers_;
   std::unique_ptr<GroupCommitWriter> writer_;  // null when opened read-only

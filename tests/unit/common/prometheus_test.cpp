@@ -58,5 +58,20 @@ TEST(PrometheusTest, AFamilyAskedForAgainIsTheSameFamily) {
   EXPECT_EQ(text.find("# TYPE x_total"), text.rfind("# TYPE x_total")) << "one family in the output";
 }
 
+TEST(PrometheusTest, ObservedSeriesAreReadAtEachScrapeSummedAndForgotten) {
+  Registry registry;
+  double a = 1, b = 2;
+  {
+    Observed first = registry.observed_counter("reads_total", "Reads.", label_set({{"cache", "x"}}), [&] { return a; });
+    Observed second =
+        registry.observed_counter("reads_total", "Reads.", label_set({{"cache", "x"}}), [&] { return b; });
+    EXPECT_EQ(registry.text(), "# HELP reads_total Reads.\n# TYPE reads_total counter\nreads_total{cache=\"x\"} 3\n");
+    a = 10;
+    EXPECT_NE(registry.text().find("reads_total{cache=\"x\"} 12\n"), std::string::npos) << "read at each scrape";
+    Observed moved = std::move(second);
+  }
+  EXPECT_EQ(registry.text(), "# HELP reads_total Reads.\n# TYPE reads_total counter\n") << "handles gone: unlisted";
+}
+
 }  // namespace
 }  // namespace coffer::prometheus

@@ -1,13 +1,15 @@
 // ReadCache over a real SQLite store: a repeated read is served from memory
 // only while nothing committed; any commit, or a commit during the read that
 // filled an entry, sends the next read to the store again. And the services
-// that use it answer with what the store holds after every kind of change.
+// that use it answer with what the store holds after every kind of change,
+// and its lookups are counted in the store's metrics registry.
 #include "vault/read_cache.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
+#include "common/prometheus.hpp"
 #include "crypto/keyring.hpp"
 #include "crypto/random.hpp"
 #include "store/store.hpp"
@@ -62,7 +64,7 @@ TEST_F(ReadCacheTest, GenerationAdvancesOnCommitsNotReads) {
 }
 
 TEST_F(ReadCacheTest, ServesRepeatedReadsUntilAnyCommit) {
-  ReadCache<std::string> cache(*store_);
+  ReadCache<std::string> cache(*store_, "test");
   ASSERT_TRUE(put("a", "1").ok());
   EXPECT_EQ(cache.get("a", [&] { return read("a"); }).value(), "1");
   EXPECT_EQ(cache.get("a", [&] { return read("a"); }).value(), "1");
@@ -76,14 +78,14 @@ TEST_F(ReadCacheTest, ServesRepeatedReadsUntilAnyCommit) {
 }
 
 TEST_F(ReadCacheTest, ErrorsAreNotCached) {
-  ReadCache<std::string> cache(*store_);
+  ReadCache<std::string> cache(*store_, "test");
   EXPECT_EQ(cache.get("a", [&] { return read("a"); }).status().code(), Code::kNotFound);
   EXPECT_EQ(cache.get("a", [&] { return read("a"); }).status().code(), Code::kNotFound);
   EXPECT_EQ(loads_, 2);
 }
 
 TEST_F(ReadCacheTest, AReadOverlappingACommitIsNotCached) {
-  ReadCache<std::string> cache(*store_);
+  ReadCache<std::string> cache(*store_, "test");
   ASSERT_TRUE(put("a", "1").ok());
   auto loaded = cache.get("a", [&]() -> Result<std::string> {
     auto r = read("a");
@@ -96,7 +98,7 @@ TEST_F(ReadCacheTest, AReadOverlappingACommitIsNotCached) {
 }
 
 TEST_F(ReadCacheTest, BoundedByCapacity) {
-  ReadCache<std::string> cache(*store_, 2);
+  ReadCache<std::string> cache(*store_, "test", 2);
   for (const char* k : {"a", "b", "c"}) ASSERT_TRUE(put(k, k).ok());
   for (const char* k : {"a", "b", "c"}) EXPECT_EQ(cache.get(k, [&] { return read(k); }).value(), k);
   EXPECT_EQ(loads_, 3);
@@ -128,6 +130,33 @@ TEST_F(ReadCacheTest, SecretGetSeesEveryChange) {
   ASSERT_TRUE(secrets.remove(vault, "s").ok());
   EXPECT_EQ(secrets.get(vault, "s", "").status().code(), Code::kSecretNotFound);
   EXPECT_EQ(secrets.get(vault, "s", v1.properties.version).status().code(), Code::kSecretNotFound);
+}
+
+TEST(ReadCacheMetricsTest, LookupsAreCountedAndListedWhileTheCacheLives) {
+  const fs::path dir = fs::temp_directory_path() / ("coffer-read-cache-metrics-" + crypto::new_version_id());
+  fs::create_directories(dir);
+  prometheus::Registry metrics;
+  store::SqliteOptions options;
+  options.path = (dir / "db").string();
+  options.metrics = &metrics;
+  auto store = std::move(store::open_sqlite_store(options).value());
+  ASSERT_TRUE(store->write([](store::WriteTxn& txn) { return txn.put("k", "v"); }).ok());
+  {
+    ReadCache<std::string> cache(*store, "secrets");
+    const auto load = [] { return Result<std::string>(std::string("v")); };
+    ASSERT_TRUE(cache.get("k", load).ok());  // miss
+    ASSERT_TRUE(cache.get("k", load).ok());  // hit
+    ASSERT_TRUE(cache.get("k", load).ok());  // hit
+    const std::string text = metrics.text();
+    EXPECT_NE(text.find("coffer_read_cache_lookups_total{cache=\"secrets\",result=\"hit\"} 2\n"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("coffer_read_cache_lookups_total{cache=\"secrets\",result=\"miss\"} 1\n"), std::string::npos);
+    EXPECT_NE(text.find("coffer_store_commit_batch_size_count{backend=\"sqlite\"} 1\n"), std::string::npos)
+        << "the store's commits are counted too";
+  }
+  EXPECT_EQ(metrics.text().find("cache=\"secrets\""), std::string::npos) << "a cache gone is no longer listed";
+  store.reset();
+  fs::remove_all(dir);
 }
 
 }  // namespace
