@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
 namespace coffer::prometheus {
 namespace {
 
@@ -71,6 +76,35 @@ TEST(PrometheusTest, ObservedSeriesAreReadAtEachScrapeSummedAndForgotten) {
     Observed moved = std::move(second);
   }
   EXPECT_EQ(registry.text(), "# HELP reads_total Reads.\n# TYPE reads_total counter\n") << "handles gone: unlisted";
+}
+
+TEST(PrometheusTest, ObservationsFromManyThreadsWhileScraping) {
+  Registry registry;
+  Histograms& h = registry.histogram("work_seconds", "Work.", latency_buckets());
+  Counters& c = registry.counter("work_total", "Work.");
+  std::atomic<uint64_t> reads{0};
+  Observed observed = registry.observed_counter("reads_total", "Reads.", {}, [&] { return double(reads.load()); });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 1000; ++i) {
+        h.observe(label_set({{"thread", std::to_string(t % 2)}}), 0.001 * i);
+        c.add({});
+        reads.fetch_add(1);
+      }
+    });
+  }
+  std::size_t scrapes = 0;
+  while (c.value({}) < 4000) {
+    EXPECT_FALSE(registry.text().empty());
+    ++scrapes;
+  }
+  for (auto& t : threads) t.join();
+  const std::string text = registry.text();
+  EXPECT_NE(text.find("work_total 4000\n"), std::string::npos);
+  EXPECT_NE(text.find("work_seconds_count{thread=\"0\"} 2000\n"), std::string::npos);
+  EXPECT_NE(text.find("reads_total 4000\n"), std::string::npos);
+  EXPECT_GT(scrapes, 0u);
 }
 
 }  // namespace
