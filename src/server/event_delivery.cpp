@@ -25,7 +25,20 @@ EventDelivery::EventDelivery(store::Leadership& leadership, vault::VaultRegistry
       clock_(clock),
       options_(std::move(options)),
       queue_(leadership.fenced(), clock),
-      subscriptions_(leadership.fenced(), keyring, clock) {}
+      subscriptions_(leadership.fenced(), keyring, clock) {
+  if (options_.metrics) {
+    delivered_ = &options_.metrics->counter("coffer_events_delivered_total", "Events a webhook acknowledged (2xx).");
+    dead_lettered_ = &options_.metrics->counter("coffer_events_dead_lettered_total",
+                                                "Events given up on and kept as dead letters, by reason.");
+    retried_ = &options_.metrics->counter("coffer_events_retried_total",
+                                          "Deliveries that failed and were scheduled again, by outcome.");
+  }
+}
+
+void EventDelivery::tally(const Status& recorded, prometheus::Counters* family, std::string_view reason) {
+  if (!family || !recorded.ok()) return;
+  family->add(reason.empty() ? std::string() : prometheus::label_set({{"reason", reason}}));
+}
 
 EventDelivery::~EventDelivery() { stop(); }
 
@@ -106,11 +119,13 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
     }
     if (sub->provisioning_state == vault::kSubscriptionDisabled) {  // its endpoint is gone: nothing is sent
       Status st = queue_.dead_letter(q, "SubscriptionDisabled", q.last_outcome);
+      tally(st, dead_lettered_, "SubscriptionDisabled");
       if (!st.ok() && !pause(1s)) return;
       continue;
     }
     if (clock_.now() - q.queued_at > int64_t{sub->event_ttl_minutes} * 60) {
       Status st = queue_.dead_letter(q, "TimeToLiveExceeded", q.last_outcome);
+      tally(st, dead_lettered_, "TimeToLiveExceeded");
       if (!st.ok() && !pause(1s)) return;
       continue;
     }
@@ -150,8 +165,10 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
     Status st;
     if (p.succeeded()) {
       st = queue_.delivered(q);
+      tally(st, delivered_, {});
     } else if (p.status == 410) {  // Gone: the subscription stops until it is PUT again
       st = queue_.dead_letter(q, p.outcome, p.outcome);
+      tally(st, dead_lettered_, p.outcome);
       if (st.ok()) st = subscriptions_.disable(ref.vault_id, ref.name);
       spdlog::warn(
           "events: the endpoint of subscription {} answered 410 Gone: the subscription is disabled until "
@@ -159,11 +176,14 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
           sub->name);
     } else if (p.status == 400 || p.status == 401 || p.status == 413) {
       st = queue_.dead_letter(q, p.outcome, p.outcome);
+      tally(st, dead_lettered_, p.outcome);
     } else if (q.attempts + 1 >= sub->max_delivery_attempts) {
       st = queue_.dead_letter(q, "MaxDeliveryAttemptsExceeded", p.outcome);
+      tally(st, dead_lettered_, "MaxDeliveryAttemptsExceeded");
     } else {
       const int64_t delay = std::max(vault::webhook_retry_delay(q.attempts), p.retry_after);
       st = queue_.retry_later(q, clock_.now() + delay, p.outcome);
+      tally(st, retried_, p.outcome);
       spdlog::info("events: {} to subscription {} failed ({}); attempt {} in {} s", q.event.id, sub->name,
                    p.status ? std::to_string(p.status) : p.outcome, q.attempts + 2, delay);
     }

@@ -28,9 +28,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "common/clock.hpp"
+#include "common/prometheus.hpp"
 #include "server/keyed_threads.hpp"
 #include "store/store.hpp"
 #include "vault/event_queue.hpp"
@@ -49,6 +51,8 @@ struct EventDeliveryOptions {
   // The vault's ARM id (events' topic) and its https://<vault>.<suffix>[:port] URL.
   std::function<std::string(const vault::VaultInfo&)> topic;
   std::function<std::string(const std::string& vault_name)> vault_url;
+  // coffer_events_delivered_total, …_dead_lettered_total{reason}, …_retried_total{reason}; null = none.
+  prometheus::Registry* metrics = nullptr;
 };
 
 class EventDelivery {
@@ -71,6 +75,8 @@ class EventDelivery {
   void send_queue(vault::SubscriptionRef ref);
   Result<bool> abuse_protection(const vault::EventSubscription& subscription);
   bool stopping();
+  // Counts one queue transition in `family` once it is recorded.
+  void tally(const Status& recorded, prometheus::Counters* family, std::string_view reason);
   // Waits up to `d` (less when stopping); false once stopping.
   bool pause(std::chrono::milliseconds d);
 
@@ -83,6 +89,9 @@ class EventDelivery {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  prometheus::Counters* delivered_ = nullptr;
+  prometheus::Counters* dead_lettered_ = nullptr;
+  prometheus::Counters* retried_ = nullptr;
   KeyedThreads senders_;  // by "<vault-id>/<subscription>"
   std::thread thread_;
 };

@@ -9,7 +9,12 @@ namespace coffer::server {
 
 ExternalRotator::ExternalRotator(store::Leadership& leadership, vault::VaultRegistry& vaults,
                                  vault::SecretRotation& rotation, const Clock& clock, ExternalRotatorOptions options)
-    : leadership_(leadership), vaults_(vaults), rotation_(rotation), clock_(clock), options_(std::move(options)) {}
+    : leadership_(leadership), vaults_(vaults), rotation_(rotation), clock_(clock), options_(std::move(options)) {
+  if (options_.metrics) {
+    steps_ = &options_.metrics->counter("coffer_secret_rotation_steps_total",
+                                        "Steps posted to external secret rotators, by step and result.");
+  }
+}
 
 ExternalRotator::~ExternalRotator() { stop(); }
 
@@ -88,6 +93,9 @@ void ExternalRotator::post_step(const vault::RotatorCall& call) {
                                      : p.outcome + " (" + p.body.substr(0, 200) + ")";
     spdlog::info("secret rotation: {} of {} failed: {}", step, call.name, why);
     recorded = rotation_.step_failed(call, why, p.retry_after);
+  }
+  if (steps_ && recorded.ok()) {
+    steps_->add(prometheus::label_set({{"step", step}, {"result", p.succeeded() ? "done" : "failed"}}));
   }
   if (!recorded.ok()) {  // moved on meanwhile (aborted, restarted), or the store failed: the claim lapses
     spdlog::warn("secret rotation: recording {} of {} failed: {}", step, call.name, recorded.message());

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "common/clock.hpp"
+#include "common/prometheus.hpp"
 #include "server/keyed_threads.hpp"
 #include "store/store.hpp"
 #include "vault/secret_rotation.hpp"
@@ -32,6 +33,8 @@ struct ExternalRotatorOptions {
   bool allow_private_endpoints = false;  // eventsAllowPrivateEndpoints
   // The vault's https://<vault>.<suffix>[:port] URL (SecretId).
   std::function<std::string(const std::string& vault_name)> vault_url;
+  // coffer_secret_rotation_steps_total{step, result="done"|"failed"}; null = none.
+  prometheus::Registry* metrics = nullptr;
 };
 
 class ExternalRotator {
@@ -59,6 +62,7 @@ class ExternalRotator {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  prometheus::Counters* steps_ = nullptr;
   KeyedThreads workers_;  // by "<vault-id>/<secret>"
   std::thread thread_;
 };

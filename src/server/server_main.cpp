@@ -305,14 +305,16 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                            },
                            [&config, port](const std::string& name) {
                              return api::vault_origin(name, config.dns_suffix, std::to_string(port));
-                           }});
+                           },
+                           metrics});
   // Secret rotations by external rotators: driven while this server leads, like event delivery.
   ExternalRotator external_rotator(*leadership, vaults, job_secret_rotation, clock,
                                    ExternalRotatorOptions{config.events_ca_file, config.events_allow_private_endpoints,
                                                           [&config, port](const std::string& name) {
                                                             return api::vault_origin(name, config.dns_suffix,
                                                                                      std::to_string(port));
-                                                          }});
+                                                          },
+                                                          metrics});
   const api::EventServices event_services{
       event_subscriptions, event_queue,
       [&event_delivery, &config](const vault::VaultInfo& v, const vault::EventSubscription& s,

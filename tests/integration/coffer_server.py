@@ -288,3 +288,46 @@ class CofferCliTest(unittest.TestCase):
 
     def js(self, *args):
         return json.loads(self.coffer(*args).stdout)
+
+
+METRIC_LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+METRIC_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse_metrics(text):
+    """Prometheus text: ({(name, frozenset(labels)): value}, {name: type from the # TYPE lines})."""
+    samples, types = {}, {}
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            types[name] = kind
+            continue
+        if not line or line.startswith("#"):
+            continue
+        m = METRIC_LINE.match(line)
+        assert m, f"not a sample line: {line!r}"
+        samples[(m.group(1), frozenset(METRIC_LABEL.findall(m.group(3) or "")))] = float(m.group(4))
+    return samples, types
+
+
+def metrics_port(server):
+    """The port of `server`'s /metrics listener (metricsListen with port 0), from its log."""
+    for line in server.output:
+        m = re.search(r"coffer metrics on http://\S+ \(port (\d+)\)", line)
+        if m:
+            return int(m.group(1))
+    raise AssertionError("the server logged no metrics listener")
+
+
+def scrape_metrics(server, path="/metrics"):
+    """GET /metrics of `server` (plain HTTP on loopback): (text, content type)."""
+    import urllib.request
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port(server)}{path}", timeout=10) as r:
+        return r.read().decode(), r.headers["Content-Type"]
+
+
+def metric(server, name, **labels):
+    """One sample of `server`'s /metrics now (0 when the series does not exist)."""
+    samples, _ = parse_metrics(scrape_metrics(server)[0])
+    return samples.get((name, frozenset(labels.items())), 0)
+

@@ -19,7 +19,7 @@ from azure.eventgrid import EventGridEvent
 from azure.keyvault.keys import KeyClient
 from azure.keyvault.secrets import SecretClient
 
-from coffer_server import CofferServer, admin, coffer_cli, credential, token
+from coffer_server import CofferServer, admin, coffer_cli, credential, metric, token
 from webhook_receiver import WebhookReceiver, server_for, verify_signature
 
 TYPES = "Microsoft.KeyVault."
@@ -297,6 +297,11 @@ class EventsTest(unittest.TestCase):
             self.assertEqual(post["headers"]["webhook-id"], post["body"][0]["id"])
         self.assertEqual(retry["body"][0]["data"]["Version"], version)
         self.assertEqual(first["headers"]["webhook-id"], retry["headers"]["webhook-id"], "stable across retries")
+        self.assertEqual(metric(self.server, "coffer_events_retried_total", reason="GenericError"), 1)
+        deadline = time.time() + 10
+        while metric(self.server, "coffer_events_delivered_total") < 1 and time.time() < deadline:
+            time.sleep(0.1)  # the acknowledgement is recorded just after the receiver answered
+        self.assertEqual(metric(self.server, "coffer_events_delivered_total"), 1)
         self.assertFalse(verify_signature(first, "whsec_" + "QUFB" * 8))
         r = admin(self.server, "PUT", "/vaults/dev/eventSubscriptions/signed", body)
         self.assertNotIn("secret", r.json()["properties"]["destination"]["properties"]["signing"],

@@ -11,7 +11,7 @@ value (generator none), and a kill -9 of the server between steps."""
 import time
 import unittest
 
-from coffer_server import admin, canary, coffer_cli
+from coffer_server import admin, canary, coffer_cli, metric
 from webhook_receiver import HookedServerTest, verify_signature
 
 STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"]
@@ -121,6 +121,9 @@ class ExternalRotatorTest(HookedServerTest):
                 self.wait_status("db-password", lambda s, i=i: s.get("step") == STEPS[i + 1], f"{step} done")
         s = self.wait_status("db-password", lambda s: s["status"] == "Idle", "the rotation finished")
         self.assertEqual(s["stages"], {"CURRENT": token, "PREVIOUS": old.properties.version})
+        for step in STEPS:
+            self.assertEqual(metric(self.server, "coffer_secret_rotation_steps_total", step=step, result="failed"), 1)
+            self.assertEqual(metric(self.server, "coffer_secret_rotation_steps_total", step=step, result="done"), 1)
 
         current = self.secrets.get_secret("db-password")
         self.assertEqual(current.properties.version, token)

@@ -8,41 +8,17 @@ the Grafana dashboard in deploy/ reads only families the server exports."""
 import re
 import time
 import unittest
-import urllib.request
 from urllib.error import HTTPError
 
 from azure.core.exceptions import ResourceNotFoundError
 from azure.keyvault.secrets import SecretClient
 
-from coffer_server import PG_CLUSTER, CofferServer, credential
-
-LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
-LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
-
-
-def parse(text):
-    """{(name, frozenset(labels)): value}, and {name: type} from the # TYPE lines."""
-    samples, types = {}, {}
-    for line in text.splitlines():
-        if line.startswith("# TYPE "):
-            _, _, name, kind = line.split(" ")
-            types[name] = kind
-            continue
-        if not line or line.startswith("#"):
-            continue
-        m = LINE.match(line)
-        assert m, f"not a sample line: {line!r}"
-        labels = frozenset(LABEL.findall(m.group(3) or ""))
-        samples[(m.group(1), labels)] = float(m.group(4))
-    return samples, types
-
+from coffer_server import PG_CLUSTER, CofferServer, credential, parse_metrics, scrape_metrics
 
 class MetricsTest(unittest.TestCase):
     def setUp(self):
         self.server = CofferServer(env={"COFFER_METRICS_LISTEN": "127.0.0.1:0",
                                         "COFFER_MAINTENANCE_INTERVAL_SECONDS": "1"}).start()
-        ports = [re.search(r"coffer metrics on http://\S+ \(port (\d+)\)", line) for line in self.server.output]
-        self.port = next(int(m.group(1)) for m in ports if m)
         self.secrets = SecretClient(self.server.vault_url(), credential(self.server),
                                     connection_verify=self.server.ca_file)
 
@@ -50,9 +26,9 @@ class MetricsTest(unittest.TestCase):
         self.server.cleanup()
 
     def scrape(self, path="/metrics"):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as r:
-            self.assertEqual(r.headers["Content-Type"], "text/plain; version=0.0.4; charset=utf-8")
-            return r.read().decode()
+        text, content_type = scrape_metrics(self.server, path)
+        self.assertEqual(content_type, "text/plain; version=0.0.4; charset=utf-8")
+        return text
 
     def test_a_known_request_mix_is_counted_exactly(self):
         for i in range(3):
@@ -63,7 +39,7 @@ class MetricsTest(unittest.TestCase):
             self.secrets.get_secret("absent")
         text = self.scrape()
         self.assertNotIn("value-never-in-metrics", text)
-        samples, types = parse(text)
+        samples, types = parse_metrics(text)
         self.assertEqual(types["coffer_request_duration_seconds"], "histogram")
         count = lambda op, status: samples.get(("coffer_request_duration_seconds_count",
                                                 frozenset({("operation", op), ("status", status)})), 0)
@@ -96,14 +72,14 @@ class MetricsTest(unittest.TestCase):
         self.assertGreaterEqual(samples[("coffer_tokens_issued_total", frozenset({("credential", "secret")}))], 1)
         deadline = time.time() + 10
         while True:
-            runs = parse(self.scrape())[0].get(("coffer_maintenance_runs_total", frozenset({("result", "ok")})), 0)
+            runs = parse_metrics(self.scrape())[0].get(("coffer_maintenance_runs_total", frozenset({("result", "ok")})), 0)
             if runs >= 1 or time.time() > deadline:
                 break
             time.sleep(0.2)
         self.assertGreaterEqual(runs, 1, "the maintenance job runs every second here")
         # Counts only grow.
         self.secrets.get_secret("metric-2")
-        again, _ = parse(self.scrape())
+        again, _ = parse_metrics(self.scrape())
         self.assertEqual(again[("coffer_request_duration_seconds_count",
                                 frozenset({("operation", "SecretGet"), ("status", "200")}))], 3)
 
@@ -114,7 +90,7 @@ class MetricsTest(unittest.TestCase):
         with open(path) as f:
             dashboard = json.load(f)
         self.secrets.set_secret("dashboard", "x")  # so the families have series
-        _, types = parse(self.scrape())
+        _, types = parse_metrics(self.scrape())
         exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
         self.assertTrue(exprs)
         for expr in exprs:

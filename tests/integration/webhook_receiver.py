@@ -144,10 +144,11 @@ def verify_signature(request, secret):
 
 def server_for(hook, **kwargs):
     """A started dev server with the test clock that trusts `hook`'s certificate and may send to its loopback
-    address (eventsAllowPrivateEndpoints)."""
+    address (eventsAllowPrivateEndpoints), with /metrics on a loopback port (coffer_server.metric)."""
     from coffer_server import CofferServer
     return CofferServer(extra_args=["--test-clock"], env={
-        "COFFER_EVENTS_CA_FILE": hook.cert, "COFFER_EVENTS_ALLOW_PRIVATE_ENDPOINTS": "true"}, **kwargs).start()
+        "COFFER_EVENTS_CA_FILE": hook.cert, "COFFER_EVENTS_ALLOW_PRIVATE_ENDPOINTS": "true",
+        "COFFER_METRICS_LISTEN": "127.0.0.1:0"}, **kwargs).start()
 
 
 class HookedServerTest(unittest.TestCase):
