@@ -134,8 +134,7 @@ void EventDelivery::send_queue(vault::SubscriptionRef ref) {
     const bool cloud = sub->delivery_schema == "CloudEventSchemaV1_0";
     const std::string origin = split_endpoint(sub->endpoint_url).first;
     if (!client || origin != client_origin) {
-      client = std::make_unique<http::HttpsClient>(origin, options_.ca_file);
-      if (!options_.allow_private_endpoints) client->public_addresses_only();
+      client = webhook_client(sub->endpoint_url, options_.ca_file, options_.allow_private_endpoints);
       client_origin = origin;
     }
     std::vector<std::pair<std::string, std::string>> headers = {{"aeg-event-type", "Notification"},
@@ -199,9 +198,8 @@ Result<bool> EventDelivery::handshake(const vault::VaultInfo& vault, const vault
   if (subscription.delivery_schema == "CloudEventSchemaV1_0") return abuse_protection(subscription);
   const std::string code = crypto::new_guid();
   const std::string body = api::validation_body(crypto::new_guid(), code, validation_url, options_.topic(vault));
-  http::HttpsClient client(split_endpoint(subscription.endpoint_url).first, options_.ca_file);
-  if (!options_.allow_private_endpoints) client.public_addresses_only();
-  const WebhookPost p = post_webhook(client, subscription.endpoint_url, "application/json", body,
+  const auto client = webhook_client(subscription.endpoint_url, options_.ca_file, options_.allow_private_endpoints);
+  const WebhookPost p = post_webhook(*client, subscription.endpoint_url, "application/json", body,
                                      {{"aeg-event-type", "SubscriptionValidation"},
                                       {"aeg-subscription-name", upper_ascii(subscription.name)},
                                       {"aeg-delivery-count", "0"},
@@ -218,10 +216,9 @@ Result<bool> EventDelivery::handshake(const vault::VaultInfo& vault, const vault
 }
 
 Result<bool> EventDelivery::abuse_protection(const vault::EventSubscription& subscription) {
-  const auto [origin, target] = split_endpoint(subscription.endpoint_url);
-  http::HttpsClient client(origin, options_.ca_file);
-  if (!options_.allow_private_endpoints) client.public_addresses_only();
-  auto r = client.request("OPTIONS", target, {{"WebHook-Request-Origin", std::string(kEventGridOrigin)}}, "");
+  const auto client = webhook_client(subscription.endpoint_url, options_.ca_file, options_.allow_private_endpoints);
+  auto r = client->request("OPTIONS", split_endpoint(subscription.endpoint_url).second,
+                           {{"WebHook-Request-Origin", std::string(kEventGridOrigin)}}, "");
   if (!r.ok()) {
     const std::string why = r.status().message();
     return bad_parameter(

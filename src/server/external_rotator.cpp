@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/secret_rotation_codec.hpp"
+#include "common/secure_memory.hpp"
 #include "server/webhook_post.hpp"
 
 namespace coffer::server {
@@ -67,8 +68,7 @@ void ExternalRotator::run() {
 void ExternalRotator::post_step(const vault::RotatorCall& call) {
   const std::string step(vault::rotation_step_name(call.step));
   const std::string secret_url = options_.vault_url(call.vault.name) + "/secrets/" + call.name;
-  http::HttpsClient client(split_endpoint(call.rotator.endpoint_url).first, options_.ca_file);
-  if (!options_.allow_private_endpoints) client.public_addresses_only();
+  const auto client = webhook_client(call.rotator.endpoint_url, options_.ca_file, options_.allow_private_endpoints);
   const std::string body = api::rotator_step_body(call, secret_url);
   std::vector<std::pair<std::string, std::string>> headers = {{"coffer-rotation-step", step}};
   if (call.signing_secret) {  // webhook-id: the same for every try of this step
@@ -80,10 +80,11 @@ void ExternalRotator::post_step(const vault::RotatorCall& call) {
     }
     headers.insert(headers.end(), signed_headers->begin(), signed_headers->end());
   }
-  const WebhookPost p = post_webhook(client, call.rotator.endpoint_url, "application/json", body, std::move(headers));
+  WebhookPost p = post_webhook(*client, call.rotator.endpoint_url, "application/json", body, std::move(headers));
   Status recorded;
   if (p.succeeded()) {
     auto answer = api::parse_rotator_answer(p.body);
+    secure_wipe(p.body.data(), p.body.size());  // it may hold the new value (createSecret)
     recorded = answer.ok()
                    ? rotation_.step_succeeded(call, *answer)
                    : rotation_.step_failed(call, step + "'s answer is malformed: " + answer.status().message(), 0);

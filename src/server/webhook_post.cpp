@@ -31,6 +31,13 @@ std::pair<std::string, std::string> split_endpoint(const std::string& url) {
   return {url.substr(0, slash), url.substr(slash)};
 }
 
+std::unique_ptr<http::HttpsClient> webhook_client(const std::string& url, const std::string& ca_file,
+                                                  bool allow_private_endpoints) {
+  auto client = std::make_unique<http::HttpsClient>(split_endpoint(url).first, ca_file);
+  if (!allow_private_endpoints) client->public_addresses_only();
+  return client;
+}
+
 Result<std::vector<std::pair<std::string, std::string>>> webhook_signature_headers(std::string_view secret,
                                                                                    const std::string& id, int64_t now,
                                                                                    const std::string& body) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,6 +28,12 @@ struct WebhookPost {
 
 // "https://host[:port]/path?q" → {"https://host[:port]", "/path?q"}.
 std::pair<std::string, std::string> split_endpoint(const std::string& url);
+
+// A client for the origin of webhook `url` ("https://host[:port]/…"),
+// trusting `ca_file` (empty: the system store) and, unless
+// `allow_private_endpoints`, connecting to public addresses only (SSRF).
+std::unique_ptr<http::HttpsClient> webhook_client(const std::string& url, const std::string& ca_file,
+                                                  bool allow_private_endpoints);
 
 // Standard Webhooks headers for `body`: webhook-id `id` (the same on every
 // retry), webhook-timestamp `now`, webhook-signature under `secret` ("whsec_…").

@@ -23,6 +23,27 @@ SecretRotationPolicy default_policy() {
   return p;
 }
 
+// The secret's stored policy, if any.
+Result<std::optional<SecretRotationPolicy>> load_policy(store::ReadTxn& txn, std::string_view vault_id,
+                                                        std::string_view name) {
+  COFFER_ASSIGN_OR_RETURN(auto stored, txn.get(keys::secret_policy(vault_id, name)));
+  if (!stored) return std::optional<SecretRotationPolicy>();
+  COFFER_ASSIGN_OR_RETURN(SecretRotationPolicy policy, decode_secret_rotation_policy(stored->value));
+  return std::optional<SecretRotationPolicy>(std::move(policy));
+}
+
+// A rotation's next version with `value`: the policy's contentType (else
+// `base`'s), `base`'s tags, exp = now + expiryTime when the policy has one.
+SecretDraft next_version(const SecretRotationPolicy& policy, const SecretProperties& base, SecureString value,
+                         int64_t now) {
+  SecretDraft draft;
+  draft.value = std::move(value);
+  draft.content_type = policy.content_type ? policy.content_type : base.content_type;
+  draft.tags = base.tags;
+  if (policy.schedule.expiry_time) draft.expires = now + policy.schedule.expiry_seconds;
+  return draft;
+}
+
 }  // namespace
 
 SecretRotation::SecretRotation(store::Store& store, SecretService& secrets, crypto::Keyring& keyring,
@@ -34,10 +55,8 @@ Result<SecretRotationPolicy> SecretRotation::get_policy(const VaultInfo& vault, 
   SecretRotationPolicy out = default_policy();
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
     COFFER_RETURN_IF_ERROR(kSecrets.live_head(txn, vault, name).status());
-    COFFER_ASSIGN_OR_RETURN(auto stored, txn.get(keys::secret_policy(vault.id, name)));
-    if (stored) {
-      COFFER_ASSIGN_OR_RETURN(out, decode_secret_rotation_policy(stored->value));
-    }
+    COFFER_ASSIGN_OR_RETURN(auto stored, load_policy(txn, vault.id, name));
+    if (stored) out = std::move(*stored);
     return Status::Ok();
   }));
   return out;
@@ -52,14 +71,9 @@ Result<SecretRotationPolicy> SecretRotation::set_policy(const VaultInfo& vault, 
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(ObjectHead head, kSecrets.live_head(txn, vault, name));
     if (head.managed) return kSecrets.managed_refusal("set rotation policy");
-    COFFER_ASSIGN_OR_RETURN(auto old, txn.get(keys::secret_policy(vault.id, name)));
+    COFFER_ASSIGN_OR_RETURN(auto prev, load_policy(txn, vault.id, name));
     const int64_t now = clock_.now();
-    out.schedule.created = now;
-    std::optional<SecretRotationPolicy> prev;
-    if (old) {
-      COFFER_ASSIGN_OR_RETURN(prev, decode_secret_rotation_policy(old->value));
-      out.schedule.created = prev->schedule.created;
-    }
+    out.schedule.created = prev ? prev->schedule.created : now;
     if (policy.rotator) {  // settled from the request each time (the transaction may run again)
       const WebhookSigning* kept = prev && prev->rotator ? &prev->rotator->signing : nullptr;
       COFFER_ASSIGN_OR_RETURN(out.rotator->signing,
@@ -85,9 +99,8 @@ Result<RotateResult> SecretRotation::rotate(const VaultInfo& vault, const std::s
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(ObjectHead head, kSecrets.live_head(txn, vault, name));
     if (head.managed) return kSecrets.managed_refusal("rotate");
-    COFFER_ASSIGN_OR_RETURN(auto stored, txn.get(keys::secret_policy(vault.id, name)));
-    if (!stored) return Status::Ok();
-    COFFER_ASSIGN_OR_RETURN(policy, decode_secret_rotation_policy(stored->value));
+    COFFER_ASSIGN_OR_RETURN(policy, load_policy(txn, vault.id, name));
+    if (!policy) return Status::Ok();
     COFFER_ASSIGN_OR_RETURN(run, load_rotation_run(txn, vault.id, name));
     COFFER_ASSIGN_OR_RETURN(auto rec, kSecrets.latest(txn, vault, head));
     current = std::move(rec.properties);
@@ -107,11 +120,7 @@ Result<RotateResult> SecretRotation::rotate(const VaultInfo& vault, const std::s
     }
     return out;
   }
-  SecretDraft draft;
-  draft.value = generate_secret(policy->generator);
-  draft.content_type = policy->content_type ? policy->content_type : current.content_type;
-  draft.tags = current.tags;
-  if (policy->schedule.expiry_time) draft.expires = clock_.now() + policy->schedule.expiry_seconds;
+  SecretDraft draft = next_version(*policy, current, generate_secret(policy->generator), clock_.now());
   draft.idempotency_key = idempotency_key;
   COFFER_ASSIGN_OR_RETURN(out.rotated, secrets_.set(vault, name, draft));
   out.status.current = out.rotated->properties.version;
@@ -148,12 +157,8 @@ Result<RotationStatus> SecretRotation::start(const VaultInfo& vault, const std::
       return begin(txn, head);
     }));
   } else {
-    SecretDraft draft;
-    draft.value = generate_secret(policy.generator);
-    draft.content_type = policy.content_type ? policy.content_type : current.content_type;
-    draft.tags = current.tags;
-    if (policy.schedule.expiry_time) draft.expires = now + policy.schedule.expiry_seconds;
-    COFFER_RETURN_IF_ERROR(secrets_.put_pending(vault, name, token, draft, begin));
+    COFFER_RETURN_IF_ERROR(secrets_.put_pending(
+        vault, name, token, next_version(policy, current, generate_secret(policy.generator), now), begin));
   }
   return status(vault, name);
 }
@@ -247,11 +252,7 @@ Result<std::vector<RotatorCall>> SecretRotation::claim_due_steps(const std::vect
         }
         COFFER_ASSIGN_OR_RETURN(auto head, kSecrets.load_head(txn, vault, name));
         if (!head || head->deletion) return Status::Ok();  // soft-deleted: suspended until recovered
-        COFFER_ASSIGN_OR_RETURN(auto stored, txn.get(keys::secret_policy(vault.id, name)));
-        std::optional<SecretRotationPolicy> policy;
-        if (stored) {
-          COFFER_ASSIGN_OR_RETURN(policy, decode_secret_rotation_policy(stored->value));
-        }
+        COFFER_ASSIGN_OR_RETURN(auto policy, load_policy(txn, vault.id, name));
         if (!policy || !policy->rotator) {
           return abort_rotation_run(txn, vault, head->name, "The rotation policy no longer names a rotator.", now);
         }
@@ -311,10 +312,8 @@ Status SecretRotation::step_succeeded(const RotatorCall& call, const RotatorAnsw
   if (call.step == kFinishSecret) {
     std::optional<int64_t> expires;
     COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-      COFFER_ASSIGN_OR_RETURN(auto stored, txn.get(keys::secret_policy(call.vault.id, call.name)));
-      if (!stored) return Status::Ok();
-      COFFER_ASSIGN_OR_RETURN(SecretRotationPolicy policy, decode_secret_rotation_policy(stored->value));
-      if (policy.schedule.expiry_time) expires = now + policy.schedule.expiry_seconds;
+      COFFER_ASSIGN_OR_RETURN(auto policy, load_policy(txn, call.vault.id, call.name));
+      if (policy && policy->schedule.expiry_time) expires = now + policy->schedule.expiry_seconds;
       return Status::Ok();
     }));
     return secrets_.promote(call.vault, call.name, call.token, expires,
@@ -337,10 +336,7 @@ Status SecretRotation::step_succeeded(const RotatorCall& call, const RotatorAnsw
     COFFER_ASSIGN_OR_RETURN(pending, kSecrets.load_version(txn, call.vault, head, call.token));
     COFFER_ASSIGN_OR_RETURN(auto rec, kSecrets.latest(txn, call.vault, head));
     current = std::move(rec.properties);
-    COFFER_ASSIGN_OR_RETURN(auto stored, txn.get(keys::secret_policy(call.vault.id, call.name)));
-    if (stored) {
-      COFFER_ASSIGN_OR_RETURN(policy, decode_secret_rotation_policy(stored->value));
-    }
+    COFFER_ASSIGN_OR_RETURN(policy, load_policy(txn, call.vault.id, call.name));
     return Status::Ok();
   }));
   if (!answer.value) {
@@ -350,12 +346,9 @@ Status SecretRotation::step_succeeded(const RotatorCall& call, const RotatorAnsw
                        "be {\"value\": \"<the new secret value>\"}.",
                        0);
   }
-  SecretDraft draft;
-  draft.value = *answer.value;
-  const SecretProperties& base = pending ? pending->properties : current;
-  draft.content_type = policy && policy->content_type ? policy->content_type : base.content_type;
-  draft.tags = answer.tags ? *answer.tags : (pending ? pending->properties.tags : current.tags);
-  if (policy && policy->schedule.expiry_time) draft.expires = now + policy->schedule.expiry_seconds;
+  if (!policy) return step_failed(call, "The secret's rotation policy is gone.", 0);
+  SecretDraft draft = next_version(*policy, pending ? pending->properties : current, *answer.value, now);
+  if (answer.tags) draft.tags = *answer.tags;
   const Status written = secrets_.put_pending(call.vault, call.name, call.token, draft, advance);
   if (written.code() == Code::kBadParameter) {  // a value or tags the secret cannot take
     return step_failed(call, "createSecret's answer was refused: " + written.message(), 0);

@@ -66,6 +66,8 @@ std::vector<Case> cases() {
       {"secret rotation policy",
        R"({"lifetimeActions":[{"trigger":{"timeAfterCreate":"P30D"},"action":{"type":"Rotate"}}],"attributes":{"expiryTime":"P45D","contentType":"text/plain"},"generator":{"type":"password","length":32,"excludeCharacters":"x","includeSpace":true}})",
        status_of(parse_secret_rotation_policy)},
+      {"rotator answer", R"({"value":"from-the-target","tags":{"CredentialId":"a2"}})",
+       status_of(parse_rotator_answer)},
       {"batch get",
        R"({"objects":[{"objectType":"secret","name":"a"},{"objectType":"key","name":"k","version":"0123"}]})",
        [](std::string_view b) { return parse_batch_get(b, "7.4").status(); }},
@@ -147,6 +149,21 @@ TEST(ApiParserRobustness, MutatedBodiesAreValuesOrClientErrors) {
   for (const auto& c : cases()) {
     coffer::testing::expect_robust(
         c.name, c.valid, c.parse, [](const Status& st) { return st.code() != Code::kInternal; }, seed++, kRounds);
+  }
+}
+
+TEST(RotatorAnswer, CarriesAValueAndTagsOrNothingAndRefusesWrongTypes) {
+  auto full = parse_rotator_answer(R"({"value":"v1","tags":{"CredentialId":"a2"}})").value();
+  ASSERT_TRUE(full.value);
+  EXPECT_EQ(full.value->str(), "v1");
+  EXPECT_EQ(full.tags, (vault::Tags{{"CredentialId", "a2"}}));
+  for (std::string_view nothing : {"", "  \r\n", "OK", "[1,2]", "{}", "{\"value\":null}", "{\"status\":\"done\"}"}) {
+    auto a = parse_rotator_answer(nothing).value();
+    EXPECT_FALSE(a.value) << nothing;
+    EXPECT_FALSE(a.tags) << nothing;
+  }
+  for (std::string_view bad : {R"({"value":5})", R"({"tags":{"a":1}})", R"({"tags":"x"})"}) {
+    EXPECT_EQ(parse_rotator_answer(bad).status().code(), Code::kBadParameter) << bad;
   }
 }
 
