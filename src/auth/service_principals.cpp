@@ -35,7 +35,7 @@ Result<SpRecord> decode(std::string_view data, const std::string& tenant) {
   auto r = RecordReader::parse(data);
   if (!r) return Status(Code::kInternal, "corrupt service principal record");
   SpRecord out;
-  out.principal = Principal{tenant, r->bytes(kObjectId), r->bytes(kClientId), r->bytes(kDisplayName)};
+  out.principal = Principal{tenant, r->bytes(kObjectId), r->bytes(kClientId), r->bytes(kDisplayName), ""};
   out.secret_hash = r->bytes(kSecretHash);
   out.created = r->i64(kCreated);
   return out;
@@ -89,7 +89,7 @@ Result<std::optional<NewCredential>> ServicePrincipalRegistry::create_if(const s
     if (c < 0x20 || c == 0x7f) return Status(Code::kBadParameter, "displayName contains control characters.");
   }
   NewCredential out;
-  out.principal = Principal{tenant_id_, crypto::new_guid(), crypto::new_guid(), display_name};
+  out.principal = Principal{tenant_id_, crypto::new_guid(), crypto::new_guid(), display_name, ""};
   out.client_secret = crypto::random_token(kSecretBytes);
   COFFER_ASSIGN_OR_RETURN(std::string hash, crypto::hash_password(out.client_secret.view()));
   const std::string record = encode(SpRecord{out.principal, hash, clock_.now()});
@@ -158,8 +158,7 @@ Result<Principal> ServicePrincipalRegistry::authenticate(const std::string& clie
   if (!rec) {
     // Spend the same time as a real check so response time does not reveal
     // whether the client id exists.
-    static const std::string dummy = crypto::hash_password("coffer-timing-equaliser").value();
-    (void)crypto::verify_password(client_secret, dummy);
+    crypto::spend_password_check(client_secret);
     return denied;
   }
   if (!crypto::verify_password(client_secret, rec->secret_hash)) return denied;

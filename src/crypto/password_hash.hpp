@@ -13,5 +13,8 @@ namespace coffer::crypto {
 Result<std::string> hash_password(std::string_view password);
 // false for a wrong password or a malformed encoded hash.
 bool verify_password(std::string_view password, const std::string& encoded);
+// Spends the time of one verify_password, for a sign-in whose account does
+// not exist: response times then do not tell which names exist.
+void spend_password_check(std::string_view password);
 
 }  // namespace coffer::crypto

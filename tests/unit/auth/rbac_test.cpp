@@ -336,7 +336,8 @@ TEST_F(RbacRegistryTest, AuthorizerDeniesWithAkvBody) {
   assign(alice_, kKeyVaultSecretsUserRoleId, "/vaults/app/secrets/db");
   EXPECT_TRUE(authz.authorize(p, kGetSecret, "/vaults/App/secrets/DB").ok());
   // Another tenant's token never passes, whatever the assignments.
-  EXPECT_FALSE(authz.authorize(Principal{"other", alice_, "app-id", ""}, kGetSecret, "/vaults/app/secrets/db").ok());
+  EXPECT_FALSE(
+      authz.authorize(Principal{"other", alice_, "app-id", "", ""}, kGetSecret, "/vaults/app/secrets/db").ok());
 }
 
 TEST_F(RbacRegistryTest, DataAccessAdministratorConditionLimitsAssignableRoles) {
