@@ -77,7 +77,9 @@ struct UserRegistry::Stored {
 
   std::string encode() const {
     RecordWriter w;
-    w.bytes(kUserObjectId, user.object_id).bytes(kUserFieldName, user.user_name).bytes(kUserDisplayName, user.display_name);
+    w.bytes(kUserObjectId, user.object_id)
+        .bytes(kUserFieldName, user.user_name)
+        .bytes(kUserDisplayName, user.display_name);
     w.bytes(kUserPasswordHash, password_hash).i64(kUserCreated, user.created).i64(kUserFailed, user.failed_sign_ins);
     w.i64(kUserLockedUntil, user.locked_until).i64(kUserGeneration, user.generation);
     if (!totp_sealed.empty()) w.bytes(kUserTotpSealed, totp_sealed).i64(kUserTotpLastStep, totp_last_step);
@@ -258,6 +260,13 @@ Status UserRegistry::unlock(std::string_view name_or_object_id) {
   });
 }
 
+Status UserRegistry::revoke_sign_ins(std::string_view name_or_object_id) {
+  return update(name_or_object_id, [&](Stored& s) {
+    s.user.generation += 1;
+    return Status::Ok();
+  });
+}
+
 Status UserRegistry::record_failure(const std::string& key) {
   const int64_t now = clock_.now();
   return store_.write([&](store::WriteTxn& txn) -> Status {
@@ -274,8 +283,7 @@ Result<User> UserRegistry::authenticate(std::string_view user_name, std::string_
                                         std::string_view totp_code, std::string_view source_address) {
   const Status denied(Code::kUnauthorized, "The user name or password is incorrect.");
   auto throttled = [](int64_t wait, std::string what) {
-    return Status(Code::kThrottled, what + "; retry after " + std::to_string(wait) + " seconds.",
-                  std::to_string(wait));
+    return Status(Code::kThrottled, what + "; retry after " + std::to_string(wait) + " seconds.", std::to_string(wait));
   };
   const std::string throttle_key = "user:" + lower_ascii(user_name.substr(0, 64));
   if (throttle_) {
@@ -311,12 +319,11 @@ Result<User> UserRegistry::authenticate(std::string_view user_name, std::string_
   if (!stored->totp_sealed.empty()) {
     if (totp_code.empty()) {
       if (throttle_) throttle_->succeeded(source_address, throttle_key);
-      return Status(Code::kUnauthorized, "A verification code from the authenticator app is required.",
-                    "MfaRequired");
+      return Status(Code::kUnauthorized, "A verification code from the authenticator app is required.", "MfaRequired");
     }
-    COFFER_ASSIGN_OR_RETURN(SecureString secret,
-                            keyring_.open_system(stored->totp_sealed,
-                                                 totp_associated_data(stored->key, stored->user.object_id)));
+    COFFER_ASSIGN_OR_RETURN(
+        SecureString secret,
+        keyring_.open_system(stored->totp_sealed, totp_associated_data(stored->key, stored->user.object_id)));
     step = crypto::totp_match(secret.view(), totp_code, now, stored->totp_last_step);
     if (!step) {
       COFFER_RETURN_IF_ERROR(record_failure(stored->key));
@@ -331,8 +338,7 @@ Result<User> UserRegistry::authenticate(std::string_view user_name, std::string_
       COFFER_ASSIGN_OR_RETURN(Stored s, Stored::decode(*entry));
       if (step) {
         if (*step <= s.totp_last_step) {
-          return Status(Code::kUnauthorized, "The verification code is incorrect or was used already.",
-                        "InvalidCode");
+          return Status(Code::kUnauthorized, "The verification code is incorrect or was used already.", "InvalidCode");
         }
         s.totp_last_step = *step;
       }
@@ -361,8 +367,8 @@ Result<int> UserRegistry::reseal_totp_secrets() {
       for (const auto& e : page) {
         COFFER_ASSIGN_OR_RETURN(Stored s, Stored::decode(e));
         if (s.totp_sealed.empty() || keyring_.under_active_generation(s.totp_sealed)) continue;
-        COFFER_ASSIGN_OR_RETURN(
-            s.totp_sealed, keyring_.reseal_system(s.totp_sealed, totp_associated_data(s.key, s.user.object_id)));
+        COFFER_ASSIGN_OR_RETURN(s.totp_sealed,
+                                keyring_.reseal_system(s.totp_sealed, totp_associated_data(s.key, s.user.object_id)));
         COFFER_RETURN_IF_ERROR(txn.put_if(s.key, s.encode(), s.revision));
         ++resealed;
       }

@@ -12,8 +12,8 @@
 // shared store, so every replica enforces it. A SignInThrottle (optional)
 // also limits failures per source address.
 //
-// A user's credential generation rises whenever a password is reset or TOTP
-// is enrolled or removed: sessions
+// A user's credential generation rises whenever a password is reset, TOTP
+// is enrolled or removed, or sign-ins are revoked: sessions
 // and refresh tokens minted under an older generation stop working
 // (user_sessions.hpp). Thread-safe.
 #pragma once
@@ -80,6 +80,9 @@ class UserRegistry {
   Result<SecureString> enroll_totp(std::string_view name_or_object_id);
   Status disable_totp(std::string_view name_or_object_id);
   Status unlock(std::string_view name_or_object_id);
+  // Voids every session and refresh token of the user (Entra's "revoke
+  // sessions"); the password stays.
+  Status revoke_sign_ins(std::string_view name_or_object_id);
 
   // The sign-in check. kUnauthorized without saying which part was wrong;
   // kUnauthorized with reason "MfaRequired" when the password is right and

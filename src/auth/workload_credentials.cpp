@@ -12,8 +12,8 @@
 namespace coffer::auth {
 namespace {
 
-enum FicField : uint8_t { kName = 1, kIssuer, kSubject, kAudiences, kDescription, kCreated };
-enum CertField : uint8_t { kKeyId = 1, kDer, kCertCreated };
+enum FicField : uint8_t { kCredName = 1, kCredIssuer, kCredSubject, kCredAudiences, kCredDescription, kCredCreated };
+enum CertField : uint8_t { kCredKeyId = 1, kCredDer, kCredCertCreated };
 
 constexpr std::size_t kMaxUrl = 600;
 constexpr std::size_t kMaxAudiences = 10;
@@ -90,8 +90,8 @@ std::vector<std::string> split_lines(const std::string& s) {
 
 std::string encode(const FederatedCredential& c) {
   RecordWriter w;
-  w.bytes(kName, c.name).bytes(kIssuer, c.issuer).bytes(kSubject, c.subject);
-  w.bytes(kAudiences, join_lines(c.audiences)).bytes(kDescription, c.description).i64(kCreated, c.created);
+  w.bytes(kCredName, c.name).bytes(kCredIssuer, c.issuer).bytes(kCredSubject, c.subject);
+  w.bytes(kCredAudiences, join_lines(c.audiences)).bytes(kCredDescription, c.description).i64(kCredCreated, c.created);
   return w.take();
 }
 
@@ -99,12 +99,12 @@ Result<FederatedCredential> decode_fic(std::string_view data) {
   auto r = RecordReader::parse(data);
   if (!r) return Status(Code::kInternal, "corrupt federated credential record");
   FederatedCredential c;
-  c.name = r->bytes(kName);
-  c.issuer = r->bytes(kIssuer);
-  c.subject = r->bytes(kSubject);
-  c.audiences = split_lines(r->bytes(kAudiences));
-  c.description = r->bytes(kDescription);
-  c.created = r->i64(kCreated);
+  c.name = r->bytes(kCredName);
+  c.issuer = r->bytes(kCredIssuer);
+  c.subject = r->bytes(kCredSubject);
+  c.audiences = split_lines(r->bytes(kCredAudiences));
+  c.description = r->bytes(kCredDescription);
+  c.created = r->i64(kCredCreated);
   return c;
 }
 
@@ -118,9 +118,9 @@ Result<CertificateCredential> decode_cert(std::string_view data) {
   auto r = RecordReader::parse(data);
   if (!r) return Status(Code::kInternal, "corrupt certificate credential record");
   CertificateCredential c;
-  c.key_id = r->bytes(kKeyId);
-  c.der = r->bytes(kDer);
-  c.created = r->i64(kCertCreated);
+  c.key_id = r->bytes(kCredKeyId);
+  c.der = r->bytes(kCredDer);
+  c.created = r->i64(kCredCertCreated);
   auto info = crypto::parse_certificate(c.der);
   if (!info.ok()) return Status(Code::kInternal, "stored certificate credential cannot be parsed");
   c.thumbprint = upper_hex(info->sha1);
@@ -239,7 +239,7 @@ Result<CertificateCredential> WorkloadCredentialRegistry::add_certificate(const 
   c.not_before = info.not_before;
   c.not_after = info.not_after;
   RecordWriter w;
-  w.bytes(kKeyId, c.key_id).bytes(kDer, c.der).i64(kCertCreated, c.created);
+  w.bytes(kCredKeyId, c.key_id).bytes(kCredDer, c.der).i64(kCredCertCreated, c.created);
   const std::string record = w.take();
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_RETURN_IF_ERROR(require_principal(txn, client_id));
@@ -247,8 +247,8 @@ Result<CertificateCredential> WorkloadCredentialRegistry::add_certificate(const 
     COFFER_RETURN_IF_ERROR(scan_all(txn, cert_prefix(client_id), existing));
     for (const auto& e : existing) {
       auto r = RecordReader::parse(e.value);
-      if (r && r->bytes(kDer) == c.der) {
-        return Status(Code::kConflict, "This certificate is already registered (keyId " + r->bytes(kKeyId) + ").");
+      if (r && r->bytes(kCredDer) == c.der) {
+        return Status(Code::kConflict, "This certificate is already registered (keyId " + r->bytes(kCredKeyId) + ").");
       }
     }
     if (existing.size() >= kMaxCertificateCredentials) {

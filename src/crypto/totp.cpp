@@ -48,8 +48,7 @@ std::string totp_code(std::string_view secret, int64_t step) {
   return std::string(kDigits - code.size(), '0') + code;
 }
 
-std::optional<int64_t> totp_match(std::string_view secret, std::string_view code, int64_t now,
-                                  int64_t last_used_step) {
+std::optional<int64_t> totp_match(std::string_view secret, std::string_view code, int64_t now, int64_t last_used_step) {
   if (code.size() != kDigits) return std::nullopt;
   const int64_t current = now / kTotpStepSeconds;
   std::optional<int64_t> matched;

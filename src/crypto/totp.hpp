@@ -23,8 +23,7 @@ std::string totp_code(std::string_view secret, int64_t step);
 // The time step, within one step of `now`'s and later than
 // `last_used_step` (a code is accepted once), whose code is `code`; nullopt
 // when none is. Every candidate is compared in constant time.
-std::optional<int64_t> totp_match(std::string_view secret, std::string_view code, int64_t now,
-                                  int64_t last_used_step);
+std::optional<int64_t> totp_match(std::string_view secret, std::string_view code, int64_t now, int64_t last_used_step);
 
 // RFC 4648 base32 without padding, as otpauth:// URIs carry secrets.
 SecureString base32_encode(std::string_view bytes);

@@ -216,7 +216,7 @@ TEST_F(OperationActionsTest, RoutesUseTheTable) {
   }
   EXPECT_EQ(seal_requests, 0) << "routing does not run the operation";
 
-  auth::Principal caller{"tenant", "oid", "appid", ""};
+  auth::Principal caller{"tenant", "oid", "appid", "", ""};
   const std::tuple<const char*, const char*, const char*, const char*> rbac_requests[] = {
       {"GET", "//providers/Microsoft.Authorization/roleDefinitions", "", "/"},
       {"GET", "/vaults/App/providers/Microsoft.Authorization/roleDefinitions/x", "", "/vaults/app"},

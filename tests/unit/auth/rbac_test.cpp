@@ -324,7 +324,7 @@ TEST_F(RbacRegistryTest, CustomRoles) {
 
 TEST_F(RbacRegistryTest, AuthorizerDeniesWithAkvBody) {
   Authorizer authz("tenant", *rbac_);
-  Principal p{"tenant", alice_, "app-id", "alice"};
+  Principal p{"tenant", alice_, "app-id", "alice", ""};
   Status st = authz.authorize(p, kGetSecret, "/vaults/App/secrets/DB");
   EXPECT_EQ(st.code(), Code::kForbidden);
   EXPECT_EQ(st.reason(), "ForbiddenByRbac");
@@ -342,7 +342,7 @@ TEST_F(RbacRegistryTest, AuthorizerDeniesWithAkvBody) {
 
 TEST_F(RbacRegistryTest, DataAccessAdministratorConditionLimitsAssignableRoles) {
   Authorizer authz("tenant", *rbac_);
-  Principal p{"tenant", alice_, "app-id", "alice"};
+  Principal p{"tenant", alice_, "app-id", "alice", ""};
   assign(alice_, kKeyVaultDataAccessAdministratorRoleId, "/vaults/app");
   const std::string write = "Microsoft.Authorization/roleAssignments/write";
   EXPECT_TRUE(authz.authorize(p, write, "/vaults/app").ok());
@@ -352,7 +352,7 @@ TEST_F(RbacRegistryTest, DataAccessAdministratorConditionLimitsAssignableRoles) 
   EXPECT_FALSE(authz.authorize_assignment(p, write, "/vaults/other", kKeyVaultSecretsUserRoleId).ok());
   // Coffer Administrator has no condition.
   assign(bob_, kCofferAdministratorRoleId, "/");
-  Principal b{"tenant", bob_, "b", "bob"};
+  Principal b{"tenant", bob_, "b", "bob", ""};
   EXPECT_TRUE(authz.authorize_assignment(b, write, "/", kCofferAdministratorRoleId).ok());
 }
 
@@ -562,7 +562,7 @@ TEST_F(RbacRegistryTest, AResourceGroupAssignmentCoversTheVaultsInTheGroup) {
     ++lookups;
     return vault == "app" ? std::string("team") : vault == "elsewhere" ? std::string("other") : std::string();
   });
-  const Principal alice{kTenant, alice_, "app-a", "alice"};
+  const Principal alice{kTenant, alice_, "app-a", "alice", ""};
   EXPECT_TRUE(authorizer.authorize(alice, kGetSecret, "/vaults/app/secrets/db").ok());
   EXPECT_FALSE(authorizer.authorize(alice, kGetSecret, "/vaults/elsewhere/secrets/db").ok());
   EXPECT_FALSE(authorizer.authorize(alice, kGetSecret, "/vaults/gone/secrets/db").ok());
@@ -581,7 +581,7 @@ TEST_F(RbacRegistryTest, AuthorizerAppliesAccessPoliciesWithAkvsRefusal) {
   const std::string vault = crypto::new_guid();
   ASSERT_TRUE(rbac_->set_access_policies(vault, {policy(kTenant, alice_, {"get"})}).ok());
   Authorizer authorizer(kTenant, *rbac_);
-  const Principal alice{kTenant, alice_, "app-a", "alice"};
+  const Principal alice{kTenant, alice_, "app-a", "alice", ""};
   EXPECT_TRUE(authorizer.authorize_by_access_policy(alice, "SecretGet", vault, "kv;location=eastus").ok());
   Status denied = authorizer.authorize_by_access_policy(alice, "SecretSet", vault, "kv;location=eastus");
   EXPECT_EQ(denied.code(), Code::kForbidden);
@@ -590,7 +590,7 @@ TEST_F(RbacRegistryTest, AuthorizerAppliesAccessPoliciesWithAkvsRefusal) {
             "The user, group or application 'appid=app-a;oid=" + alice_ +
                 "' does not have secrets set permission on key vault 'kv;location=eastus'. For help resolving this "
                 "issue, please see https://go.microsoft.com/fwlink/?linkid=2125287");
-  const Principal stranger{"11111111-2222-4333-8444-555555555555", alice_, "app-a", "alice"};
+  const Principal stranger{"11111111-2222-4333-8444-555555555555", alice_, "app-a", "alice", ""};
   EXPECT_EQ(authorizer.authorize_by_access_policy(stranger, "SecretGet", vault, "kv").code(), Code::kForbidden)
       << "another tenant's token never matches";
   EXPECT_EQ(authorizer.authorize_by_access_policy(alice, "GetRandomBytes", vault, "kv").code(), Code::kForbidden);

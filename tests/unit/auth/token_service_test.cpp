@@ -14,7 +14,7 @@ class TokenServiceTest : public ::testing::Test {
   TokenServiceTest() : tokens_(crypto::SigningKey::generate().value(), {"https://issuer/t/v2.0", "t", 3600}, clock_) {}
   ManualClock clock_{1'700'000'000};
   TokenService tokens_;
-  Principal p_{"t", "oid-1", "app-1", "name"};
+  Principal p_{"t", "oid-1", "app-1", "name", ""};
 };
 
 TEST_F(TokenServiceTest, IssuedTokenVerifiesForItsAudience) {
@@ -65,7 +65,7 @@ TEST_F(TokenServiceTest, TamperedOrForeignTokensAreRejected) {
 }
 
 TEST_F(TokenServiceTest, TokenForAnotherTenantIsRejected) {
-  Principal stranger{"other-tenant", "o", "a", "n"};
+  Principal stranger{"other-tenant", "o", "a", "n", ""};
   auto tok = tokens_.issue(stranger, "https://a").value();
   EXPECT_EQ(tokens_.verify(tok.access_token.view(), {"https://a"}).status().code(), Code::kUnauthorized);
 }
