@@ -86,8 +86,7 @@ std::string pkce_s256_challenge(std::string_view code_verifier) {
 AuthorizationGrants::AuthorizationGrants(store::Store& store, UserRegistry& users, const Clock& clock)
     : store_(store), users_(users), clock_(clock) {}
 
-Result<SecureString> AuthorizationGrants::issue_code(const AuthorizationRequest& request,
-                                                     const SignedIn& signed_in) {
+Result<SecureString> AuthorizationGrants::issue_code(const AuthorizationRequest& request, const SignedIn& signed_in) {
   if (request.code_challenge.size() != 43 || !base64url_decode(request.code_challenge)) {
     return Status(Code::kBadParameter, "code_challenge must be the base64url SHA-256 of the verifier (S256).");
   }
@@ -133,9 +132,8 @@ Result<GrantedSignIn> AuthorizationGrants::redeem_code(std::string_view code, st
   }
   auto user = users_.find(r->bytes(kCodeObjectId));
   if (!user.ok() || user->generation != r->i64(kCodeGeneration)) {
-    return user.ok() || user.status().code() == Code::kNotFound
-               ? refused("AADSTS50173: The sign-in was revoked.")
-               : user.status();
+    return user.ok() || user.status().code() == Code::kNotFound ? refused("AADSTS50173: The sign-in was revoked.")
+                                                                : user.status();
   }
   return GrantedSignIn{SignedIn{std::move(*user), r->bytes(kCodeSessionId)}, std::string(client_id),
                        r->bytes(kCodeScope), r->bytes(kCodeNonce)};
@@ -258,7 +256,7 @@ Result<GrantedSignIn> AuthorizationGrants::poll_device(std::string_view device_c
   auto user = users_.find(object_id);
   if (!user.ok() || user->generation != generation) {
     return user.ok() || user.status().code() == Code::kNotFound ? refused("AADSTS50173: The sign-in was revoked.")
-                                                                  : user.status();
+                                                                : user.status();
   }
   granted->signed_in.user = std::move(*user);
   return std::move(*granted);

@@ -43,10 +43,21 @@ std::optional<json::object> parse_object(std::string_view b64) {
 TokenService::TokenService(crypto::SigningKey key, TokenServiceOptions options, const Clock& clock)
     : key_(std::move(key)), options_(std::move(options)), clock_(clock) {}
 
+Result<IssuedToken> TokenService::sign(const json::object& claims, int64_t lifetime) {
+  json::object header{{"alg", "RS256"}, {"typ", "JWT"}, {"kid", key_.key_id()}};
+  std::string signing_input =
+      base64url_encode(json::serialize(header)) + "." + base64url_encode(json::serialize(claims));
+  COFFER_ASSIGN_OR_RETURN(std::string sig, key_.sign(signing_input));
+  IssuedToken out;
+  out.access_token = SecureString(signing_input + "." + base64url_encode(sig));
+  out.expires_in = lifetime - 1;
+  return out;
+}
+
 Result<IssuedToken> TokenService::issue(const Principal& principal, const std::string& audience) {
   const int64_t now = clock_.now();
-  const int64_t lifetime = std::min<int64_t>(options_.lifetime_seconds, 3600);
-  json::object header{{"alg", "RS256"}, {"typ", "JWT"}, {"kid", key_.key_id()}};
+  const bool person = !principal.user_name.empty();
+  const int64_t lifetime = std::min<int64_t>(person ? options_.user_lifetime_seconds : options_.lifetime_seconds, 3600);
   json::object claims{{"iss", options_.issuer},
                       {"aud", without_trailing_slashes(audience)},
                       {"tid", principal.tenant_id},
@@ -56,13 +67,33 @@ Result<IssuedToken> TokenService::issue(const Principal& principal, const std::s
                       {"iat", now},
                       {"nbf", now},
                       {"exp", now + lifetime}};
-  std::string signing_input =
-      base64url_encode(json::serialize(header)) + "." + base64url_encode(json::serialize(claims));
-  COFFER_ASSIGN_OR_RETURN(std::string sig, key_.sign(signing_input));
-  IssuedToken out;
-  out.access_token = SecureString(signing_input + "." + base64url_encode(sig));
-  out.expires_in = lifetime - 1;
-  return out;
+  if (person) {
+    claims["idtyp"] = "user";
+    claims["upn"] = principal.user_name;
+    claims["preferred_username"] = principal.user_name;
+    claims["name"] = principal.display_name;
+  }
+  return sign(claims, lifetime);
+}
+
+Result<IssuedToken> TokenService::issue_id_token(const Principal& principal, std::string_view issuer,
+                                                 std::string_view nonce) {
+  const int64_t now = clock_.now();
+  constexpr int64_t kLifetime = 3600;
+  json::object claims{{"iss", issuer},
+                      {"aud", principal.app_id},
+                      {"tid", principal.tenant_id},
+                      {"oid", principal.object_id},
+                      {"sub", principal.object_id},
+                      {"preferred_username", principal.user_name},
+                      {"upn", principal.user_name},
+                      {"name", principal.display_name},
+                      {"ver", "2.0"},
+                      {"iat", now},
+                      {"nbf", now},
+                      {"exp", now + kLifetime}};
+  if (!nonce.empty()) claims["nonce"] = nonce;
+  return sign(claims, kLifetime);
 }
 
 Result<TokenService::Verified> TokenService::verify_uncached(std::string_view token) {
@@ -92,10 +123,14 @@ Result<TokenService::Verified> TokenService::verify_uncached(std::string_view to
   auto exp = get_int(*claims, "exp");
   auto nbf = get_int(*claims, "nbf");
   if (!aud || !exp) return unauthorized("AKV10000: The token lacks the aud or exp claim.");
+  // Every access token names its client; an ID token (aud = the client) does not.
+  if (!get_string(*claims, "appid")) return unauthorized("AKV10000: The token is not an access token.");
   Verified v;
   v.principal.tenant_id = std::string(*tid);
   if (const auto* oid = get_string(*claims, "oid")) v.principal.object_id = std::string(*oid);
-  if (const auto* appid = get_string(*claims, "appid")) v.principal.app_id = std::string(*appid);
+  v.principal.app_id = std::string(*get_string(*claims, "appid"));
+  if (const auto* upn = get_string(*claims, "upn")) v.principal.user_name = std::string(*upn);
+  if (const auto* name = get_string(*claims, "name")) v.principal.display_name = std::string(*name);
   v.audience = std::string(*aud);
   v.expires = *exp;
   if (nbf && *nbf > clock_.now() + kClockSkewSeconds) return unauthorized("AKV10013: The token is not yet valid.");

@@ -173,8 +173,8 @@ Result<Refreshed> UserSessions::redeem_refresh(std::string_view refresh_token, s
   COFFER_ASSIGN_OR_RETURN(User user, current_user(object_id, generation));
   Refreshed out;
   out.signed_in = SignedIn{std::move(user), std::string(parts->session_id)};
-  out.refresh_token = SecureString(std::string(parts->session_id) + "." + std::string(parts->family) + "." +
-                                   std::string(next.view()));
+  out.refresh_token =
+      SecureString(std::string(parts->session_id) + "." + std::string(parts->family) + "." + std::string(next.view()));
   return out;
 }
 

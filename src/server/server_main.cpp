@@ -343,7 +343,7 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   std::unique_ptr<AuditBatching> batching;
 
   auth::TokenService tokens(std::move(identity->signing_key),
-                            {config.authority + "/" + identity->tenant_id + "/v2.0", identity->tenant_id, 3600},
+                            {config.authority + "/" + identity->tenant_id + "/v2.0", identity->tenant_id, 3600, 900},
                             system_clock);  // token lifetimes follow real time, even under --test-clock
   app = std::make_unique<api::Api>(
       api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id},

@@ -49,8 +49,8 @@ class PipelineTest : public ::testing::Test {
     authorizer_ = std::make_unique<auth::Authorizer>(tenant_, *rbac_);
     removal_ = std::make_unique<vault::VaultRemoval>(*vaults_, *secrets_, nullptr, nullptr, nullptr);
     tokens_ = std::make_unique<auth::TokenService>(
-        std::move(identity.signing_key), auth::TokenServiceOptions{kAuthority + "/" + tenant_ + "/v2.0", tenant_, 3600},
-        clock_);
+        std::move(identity.signing_key),
+        auth::TokenServiceOptions{kAuthority + "/" + tenant_ + "/v2.0", tenant_, 3600, 900}, clock_);
     api_ = std::make_unique<Api>(ApiConfig{"vault.localhost", "dev", kAuthority, tenant_},
                                  ApiServices{*vaults_, *secrets_, *maintenance_, *principals_, *tokens_, *authorizer_,
                                              sink_, clock_, &clock_, *rbac_, *removal_});

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/authorization_grants.hpp"
+#include "auth/public_clients.hpp"
 #include "auth/user_sessions.hpp"
 #include "users_test_env.hpp"
 
@@ -154,6 +155,28 @@ TEST_F(SignInTest, DeviceCodesArePendingUntilApprovedAndRedeemOnce) {
   clock_.advance(kDeviceCodeSeconds);
   EXPECT_EQ(grants_->purge_expired().value(), 1);  // the abandoned device code (its user code with it)
   EXPECT_EQ(stored_bytes().find("udev"), std::string::npos);
+}
+
+TEST(PublicClients, KnownClientsAndTheirRedirects) {
+  const PublicClient* cli = find_public_client("04B07795-8DDB-461A-BBEE-02F9E1BF7B46");
+  ASSERT_NE(cli, nullptr);
+  EXPECT_EQ(find_public_client("00000000-0000-0000-0000-000000000000"), nullptr);
+  EXPECT_EQ(find_public_client(""), nullptr);
+  for (const char* ok :
+       {"http://localhost:8400", "http://localhost", "http://127.0.0.1:50123/cb", "http://LOCALHOST:1/?x=1"}) {
+    EXPECT_TRUE(redirect_allowed(*cli, ok, "https://coffer:8443")) << ok;
+  }
+  for (const char* bad :
+       {"https://localhost:8400", "http://localhost.evil.com", "http://evil.com/http://localhost",
+        "http://localhost@evil.com", "http://localhost:80800", "http://localhost:x", "http://localhost/#frag",
+        "http://localhost/a b", "http://127.0.0.2", "javascript:alert(1)", "", "https://coffer:8443/console/"}) {
+    EXPECT_FALSE(redirect_allowed(*cli, bad, "https://coffer:8443")) << bad;
+  }
+  const PublicClient* console = find_public_client(kConsoleClientId);
+  ASSERT_NE(console, nullptr);
+  EXPECT_TRUE(redirect_allowed(*console, "https://coffer:8443/console/", "https://coffer:8443"));
+  EXPECT_FALSE(redirect_allowed(*console, "https://coffer:8443/console/x", "https://coffer:8443"));
+  EXPECT_FALSE(redirect_allowed(*console, "http://localhost:8400", "https://coffer:8443"));
 }
 
 }  // namespace
