@@ -39,6 +39,7 @@ void record_caller(audit::AuditRecord& record, const auth::Principal& principal)
   record.caller_tenant_id = principal.tenant_id;
   record.caller_object_id = principal.object_id;
   record.caller_app_id = principal.app_id;
+  record.caller_upn = principal.user_name;
 }
 
 struct HostParts {
@@ -90,6 +91,10 @@ Api::Api(ApiConfig config, ApiServices services) : config_(std::move(config)), s
         prometheus::latency_buckets());
     tokens_issued_ = &s_.metrics->counter("coffer_tokens_issued_total",
                                           "Access tokens issued by the token endpoint, by the client's credential.");
+  }
+  if (s_.users && s_.user_sessions && s_.authorization_grants) {
+    people_.emplace(UserSignIn{config_.authority, config_.tenant_id, *s_.users, *s_.user_sessions,
+                               *s_.authorization_grants, s_.tokens, tokens_issued_});
   }
 }
 
@@ -242,9 +247,9 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
     }
     return json_response(200, boost::json::object{{"status", "ok"}});
   }
-  IdentityContext identity{config_.authority, config_.tenant_id,   s_.principals, s_.tokens,
-                           s_.assertions,     s_.sign_in_throttle, tokens_issued_};
-  if (auto op = route_identity(req, *target, identity, call.record.caller_app_id)) {
+  IdentityContext identity{config_.authority, config_.tenant_id,   s_.principals,  s_.tokens,
+                           s_.assertions,     s_.sign_in_throttle, tokens_issued_, people_ ? &*people_ : nullptr};
+  if (auto op = route_identity(req, *target, identity, call.record)) {
     if (!runs_inline(*op, req) && http::can_defer()) return http::Response::offloaded();  // a sign-in hashes
     call.record.operation_name = op->name;
     return op->run();

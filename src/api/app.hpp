@@ -19,6 +19,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "api/admin_routes.hpp"
@@ -26,6 +27,7 @@
 #include "api/operation.hpp"
 #include "api/rbac_routes.hpp"
 #include "api/target.hpp"
+#include "api/user_token_grants.hpp"
 #include "audit/audit_sink.hpp"
 #include "auth/authorizer.hpp"
 #include "auth/client_assertion.hpp"
@@ -86,6 +88,10 @@ struct ApiServices {
   vault::ChangeFeed* change_feed = nullptr;          // GET /coffer/changes on vaults; null = off
   // Where request metrics go (coffer_request_duration_seconds{operation, status}); null = none.
   prometheus::Registry* metrics = nullptr;
+  // People: users, their sessions and sign-in grants (sign_in_routes.hpp); any null = applications only.
+  auth::UserRegistry* users = nullptr;
+  auth::UserSessions* user_sessions = nullptr;
+  auth::AuthorizationGrants* authorization_grants = nullptr;
 };
 
 class Api {
@@ -132,6 +138,7 @@ class Api {
   ConcurrencyGate change_waiters_{8, 0};               // long polls of the change feed waiting at once
   prometheus::Histograms* request_seconds_ = nullptr;  // from s_.metrics
   prometheus::Counters* tokens_issued_ = nullptr;
+  std::optional<UserSignIn> people_;  // when users, sessions and grants are all set
 };
 
 }  // namespace coffer::api

@@ -2,7 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include "api/oauth_responses.hpp"
 #include "api/responses.hpp"
+#include "api/sign_in_routes.hpp"
 #include "common/ascii.hpp"
 #include "common/base64.hpp"
 
@@ -10,39 +12,16 @@ namespace coffer::api {
 namespace json = boost::json;
 namespace {
 
-http::Response oauth_error(int status, const std::string& error, const std::string& description) {
-  json::object body{{"error", error}, {"error_description", description}};
-  // Azure AD also lists the AADSTS number(s); some clients branch on them.
-  if (description.rfind("AADSTS", 0) == 0) {
-    int64_t code = 0;
-    std::size_t i = 6;
-    while (i < description.size() && i < 16 && description[i] >= '0' && description[i] <= '9') {
-      code = code * 10 + (description[i++] - '0');
-    }
-    if (i > 6) body["error_codes"] = json::array{code};
-  }
-  auto r = json_response(status, body);
-  r.set_header("Cache-Control", "no-store");
-  return r;
-}
-
 // The token endpoints of this authority: what a certificate assertion's aud may name.
 std::vector<std::string> token_endpoints(const IdentityContext& ctx) {
   const std::string tenant = ctx.authority + "/" + ctx.tenant_id;
   return {tenant + "/oauth2/v2.0/token", tenant + "/oauth2/token", ctx.authority + "/adfs/oauth2/token"};
 }
 
-// 429 as Azure AD throttles (AADSTS90055), with Retry-After.
-http::Response throttled(const Status& st) {
-  http::Response r = oauth_error(429, "temporarily_unavailable", "AADSTS90055: " + st.message());
-  r.set_header("Retry-After", retry_after_seconds(st));
-  return r;
-}
-
 // Answers a failed client assertion as Azure AD does (see auth/client_assertion.hpp).
 http::Response assertion_error(const Status& st) {
   switch (st.code()) {
-    case Code::kThrottled: return throttled(st);
+    case Code::kThrottled: return oauth_throttled(st);
     case Code::kBadParameter:
       return oauth_error(400, st.reason().empty() ? "invalid_request" : st.reason(), st.message());
     case Code::kUnauthorized:
@@ -52,21 +31,35 @@ http::Response assertion_error(const Status& st) {
   }
 }
 
-http::Response discovery(const std::string& authority, const std::string& path_tenant, bool v2) {
-  const std::string root = authority + "/" + path_tenant;
-  const std::string token =
-      path_tenant == "adfs" ? root + "/oauth2/token" : root + (v2 ? "/oauth2/v2.0/token" : "/oauth2/token");
-  json::object doc{{"issuer", root + (v2 ? "/v2.0" : "")},
-                   {"authorization_endpoint", root + (v2 ? "/oauth2/v2.0/authorize" : "/oauth2/authorize")},
-                   {"token_endpoint", token},
+http::Response discovery(const IdentityContext& ctx, const std::string& path_tenant, bool v2) {
+  const std::string root = ctx.authority + "/" + path_tenant;
+  const std::string oauth2 = root + (v2 && path_tenant != "adfs" ? "/oauth2/v2.0" : "/oauth2");
+  json::array grants{"client_credentials"};
+  if (ctx.people) {
+    for (const char* g :
+         {"authorization_code", "refresh_token", "password", "urn:ietf:params:oauth:grant-type:device_code"}) {
+      grants.emplace_back(g);
+    }
+  }
+  json::object doc{{"issuer", discovery_issuer(ctx.authority, path_tenant, v2)},
+                   {"authorization_endpoint", oauth2 + "/authorize"},
+                   {"token_endpoint", oauth2 + "/token"},
                    {"jwks_uri", root + (path_tenant == "adfs" ? "/discovery/keys" : "/discovery/v2.0/keys")},
-                   {"response_types_supported", json::array{"token"}},
-                   {"grant_types_supported", json::array{"client_credentials"}},
+                   {"response_types_supported", ctx.people ? json::array{"code", "token"} : json::array{"token"}},
+                   {"grant_types_supported", grants},
                    {"subject_types_supported", json::array{"pairwise"}},
                    {"id_token_signing_alg_values_supported", json::array{"RS256"}},
                    {"token_endpoint_auth_methods_supported",
                     json::array{"client_secret_post", "client_secret_basic", "private_key_jwt"}},
                    {"token_endpoint_auth_signing_alg_values_supported", json::array{"RS256", "PS256", "ES256"}}};
+  if (ctx.people) {
+    doc["device_authorization_endpoint"] = oauth2 + "/devicecode";
+    doc["end_session_endpoint"] = oauth2 + "/logout";
+    doc["code_challenge_methods_supported"] = json::array{"S256"};
+    doc["scopes_supported"] = json::array{"openid", "profile", "offline_access"};
+    doc["claims_supported"] = json::array{
+        "sub", "oid", "tid", "iss", "aud", "exp", "iat", "nbf", "name", "preferred_username", "upn", "nonce"};
+  }
   return json_response(200, doc);
 }
 
@@ -82,16 +75,23 @@ void credentials_from_basic(const http::Request& req, std::string& id, std::stri
   if (secret.empty()) secret = decoded->substr(colon + 1);
 }
 
-http::Response token(const http::Request& req, const IdentityContext& ctx, bool v1, std::string& caller) {
+http::Response token(const http::Request& req, const IdentityContext& ctx, const std::string& path_tenant, bool v1,
+                     audit::AuditRecord& record) {
+  std::string& caller = record.caller_app_id;
   auto form = parse_form(req.body);
   if (!form.ok()) return oauth_error(400, "invalid_request", form.status().message());
+  const FormWipe wipe(*form);
   auto field = [&](const char* k) {
     auto it = form->find(k);
     return it == form->end() ? std::string() : it->second;
   };
   if (field("grant_type") != "client_credentials") {
+    if (ctx.people) {
+      if (auto answer = user_token_grant(req, *form, *ctx.people, path_tenant, !v1, record)) return std::move(*answer);
+    }
     return oauth_error(400, "unsupported_grant_type",
-                       "AADSTS70003: The grant type is not supported; use client_credentials.");
+                       ctx.people ? "AADSTS70003: The grant type is not supported."
+                                  : "AADSTS70003: The grant type is not supported; use client_credentials.");
   }
   std::string client_id = field("client_id");
   std::string secret = field("client_secret");
@@ -103,30 +103,9 @@ http::Response token(const http::Request& req, const IdentityContext& ctx, bool 
   SecureString assertion_guard(assertion);
   secure_wipe(assertion.data(), assertion.size());
   caller = client_id.substr(0, 64);
-  std::string resource;
-  if (std::string scope = field("scope"); !scope.empty()) {
-    constexpr std::string_view kDefault = "/.default";
-    // MSAL may append openid/profile/offline_access; the resource scope is the one ending in /.default.
-    std::size_t start = 0;
-    while (start < scope.size()) {
-      std::size_t end = scope.find(' ', start);
-      std::string one = scope.substr(start, end == std::string::npos ? std::string::npos : end - start);
-      if (one.size() > kDefault.size() && one.compare(one.size() - kDefault.size(), kDefault.size(), kDefault) == 0) {
-        resource = one.substr(0, one.size() - kDefault.size());
-      }
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
-    if (resource.empty()) {
-      return oauth_error(400, "invalid_scope", "AADSTS70011: The scope must be '<resource>/.default'.");
-    }
-  } else if (v1) {
-    resource = field("resource");
-  }
-  if (resource.empty() || resource.size() > 512 || resource.rfind("https://", 0) != 0) {
-    return oauth_error(400, "invalid_request",
-                       "AADSTS900144: The request must name an https resource in 'scope' (v2) or 'resource' (v1).");
-  }
+  auto requested = requested_resource(*form, v1);
+  if (auto* refused = std::get_if<http::Response>(&requested)) return std::move(*refused);
+  const std::string resource = std::get<RequestedResource>(requested).resource;
   Result<auth::Principal> principal = Status(Code::kUnauthorized, "");
   if (!assertion_type.empty() || !assertion_guard.empty()) {
     if (!secret_guard.empty()) {
@@ -149,9 +128,9 @@ http::Response token(const http::Request& req, const IdentityContext& ctx, bool 
     const std::string throttle_id = client_id.substr(0, 64);
     if (ctx.throttle) {
       if (const int64_t wait = ctx.throttle->begin(req.remote_address, throttle_id); wait > 0) {
-        return throttled(Status(Code::kThrottled,
-                                "Too many failed sign-ins; retry after " + std::to_string(wait) + " seconds.",
-                                std::to_string(wait)));
+        return oauth_throttled(Status(Code::kThrottled,
+                                      "Too many failed sign-ins; retry after " + std::to_string(wait) + " seconds.",
+                                      std::to_string(wait)));
       }
     }
     principal = ctx.assertions->authenticate(client_id, assertion_guard.view(), token_endpoints(ctx));
@@ -166,7 +145,7 @@ http::Response token(const http::Request& req, const IdentityContext& ctx, bool 
     }
     principal = ctx.principals.authenticate(client_id, secret_guard.view(), req.remote_address);
     if (!principal.ok()) {
-      if (principal.status().code() == Code::kThrottled) return throttled(principal.status());
+      if (principal.status().code() == Code::kThrottled) return oauth_throttled(principal.status());
       if (principal.status().code() != Code::kUnauthorized) return error_response(principal.status());
       return oauth_error(401, "invalid_client",
                          "AADSTS7000215: Invalid client secret provided, or the application '" + caller +
@@ -191,7 +170,7 @@ http::Response token(const http::Request& req, const IdentityContext& ctx, bool 
 }  // namespace
 
 std::optional<Operation> route_identity(const http::Request& req, const ParsedTarget& target,
-                                        const IdentityContext& ctx, std::string& caller) {
+                                        const IdentityContext& ctx, audit::AuditRecord& record) {
   const auto& s = target.segments;
   if (s.empty()) return std::nullopt;
   const bool adfs = s[0] == "adfs";
@@ -210,10 +189,10 @@ std::optional<Operation> route_identity(const http::Request& req, const ParsedTa
     return true;
   };
   if (m == "GET" && is({".well-known", "openid-configuration"})) {
-    return op("OidcDiscovery", [&, tenant] { return discovery(ctx.authority, tenant, false); });
+    return op("OidcDiscovery", [&, tenant] { return discovery(ctx, tenant, false); });
   }
   if (m == "GET" && !adfs && is({"v2.0", ".well-known", "openid-configuration"})) {
-    return op("OidcDiscovery", [&, tenant] { return discovery(ctx.authority, tenant, true); });
+    return op("OidcDiscovery", [&, tenant] { return discovery(ctx, tenant, true); });
   }
   if (m == "GET" && (is({"discovery", "v2.0", "keys"}) || is({"discovery", "keys"}))) {
     return op("Jwks", [&] {
@@ -222,7 +201,13 @@ std::optional<Operation> route_identity(const http::Request& req, const ParsedTa
   }
   if (m == "POST" && (is({"oauth2", "v2.0", "token"}) || is({"oauth2", "token"}))) {
     const bool v1 = s.size() == 3;
-    return op("Authentication", [&, v1] { return token(req, ctx, v1, caller); });
+    return op("Authentication", [&, v1, tenant] { return token(req, ctx, tenant, v1, record); });
+  }
+  if (ctx.people) {
+    if (m == "POST" && (is({"oauth2", "v2.0", "devicecode"}) || is({"oauth2", "devicecode"}))) {
+      return op("DeviceAuthorization", [&, tenant] { return device_authorization(req, *ctx.people, tenant); });
+    }
+    if (auto page = route_sign_in(req, target, tenant, *ctx.people, record)) return page;
   }
   return std::nullopt;
 }

@@ -5,6 +5,8 @@
 // authenticate with client_secret (form or HTTP Basic) or, when
 // `assertions` is set, with a JWT client assertion (a federated token or
 // one signed by a registered certificate: auth/client_assertion.hpp).
+// With `people`, also the sign-in of people: the authorization and device
+// endpoints and their pages, and the grants of user_token_grants.hpp.
 // Failed sign-ins are throttled per source address and client id (`throttle`,
 // auth/sign_in_throttle.hpp): past the limit the endpoint answers 429 with
 // Retry-After and error "temporarily_unavailable" without checking anything.
@@ -13,6 +15,8 @@
 #include <optional>
 
 #include "api/operation.hpp"
+#include "api/user_token_grants.hpp"
+#include "audit/audit_record.hpp"
 #include "auth/client_assertion.hpp"
 #include "auth/service_principals.hpp"
 #include "auth/token_service.hpp"
@@ -29,11 +33,14 @@ struct IdentityContext {
   auth::SignInThrottle* throttle = nullptr;             // null: no throttling of client assertions
   // Tokens issued, by credential ("secret", "assertion"); null: not counted.
   prometheus::Counters* tokens_issued = nullptr;
+  // People's sign-in (sign_in_routes.hpp, user_token_grants.hpp); null: applications only.
+  const UserSignIn* people = nullptr;
 };
 
 // nullopt when the path is not an identity endpoint. The Operation's run()
-// fills `caller_app_id` with the client id that asked for a token.
+// fills the audit record's caller: the client id that asked for a token,
+// and the person who signed in.
 std::optional<Operation> route_identity(const http::Request& req, const ParsedTarget& target,
-                                        const IdentityContext& ctx, std::string& caller_app_id);
+                                        const IdentityContext& ctx, audit::AuditRecord& record);
 
 }  // namespace coffer::api

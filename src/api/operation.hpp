@@ -20,6 +20,9 @@ struct Operation {
   // A POST that only reads and computes (key sign/verify/encrypt/decrypt/
   // wrap/unwrap, random bytes): it runs inline like a GET (runs_inline()).
   bool computes_only = false;
+  // A GET that changes stored state (the sign-in pages issue codes and end
+  // sessions): it runs on a worker like a write.
+  bool writes = false;
 };
 
 // Whether `op` runs on the connection's I/O thread: GET, HEAD and the
@@ -28,6 +31,7 @@ struct Operation {
 // is recorded in the audit log before it runs and, with an
 // x-ms-client-request-id, is keyed for idempotency.
 inline bool runs_inline(const Operation& op, const http::Request& request) {
+  if (op.writes) return false;
   return op.computes_only || request.method == "GET" || request.method == "HEAD";
 }
 

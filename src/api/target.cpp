@@ -1,5 +1,7 @@
 #include "api/target.hpp"
 
+#include "common/secure_memory.hpp"
+
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
@@ -79,6 +81,10 @@ Result<std::map<std::string, std::string>> parse_form(std::string_view body) {
     out.emplace(std::move(*key), std::move(*value));
   }
   return out;
+}
+
+FormWipe::~FormWipe() {
+  for (auto& [name, value] : form_) secure_wipe(value.data(), value.size());
 }
 
 }  // namespace coffer::api

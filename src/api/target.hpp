@@ -26,4 +26,17 @@ Result<ParsedTarget> parse_target(std::string_view target);
 // application/x-www-form-urlencoded ("+" is a space); the first value wins.
 Result<std::map<std::string, std::string>> parse_form(std::string_view body);
 
+// Wipes every value of a parsed form when it goes out of scope: forms carry
+// passwords, client secrets, codes and refresh tokens.
+class FormWipe {
+ public:
+  explicit FormWipe(std::map<std::string, std::string>& form) : form_(form) {}
+  FormWipe(const FormWipe&) = delete;
+  FormWipe& operator=(const FormWipe&) = delete;
+  ~FormWipe();
+
+ private:
+  std::map<std::string, std::string>& form_;
+};
+
 }  // namespace coffer::api

@@ -19,6 +19,7 @@ struct AuditRecord {
   std::string caller_tenant_id;
   std::string caller_object_id;
   std::string caller_app_id;
+  std::string caller_upn;  // a person's user name; empty for applications
   std::string caller_ip;
   std::string client_info;  // User-Agent
   std::string request_uri;  // https://host/path?query

@@ -44,6 +44,7 @@ std::string to_json(const AuditRecord& r) {
   field(out, "http://schemas.microsoft.com/identity/claims/tenantid", r.caller_tenant_id);
   field(out, "http://schemas.microsoft.com/identity/claims/objectidentifier", r.caller_object_id);
   field(out, "appid", r.caller_app_id);
+  if (!r.caller_upn.empty()) field(out, "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", r.caller_upn);
   out.back() = '}';
   out += "},\"properties\":{";
   field(out, "clientInfo", r.client_info);

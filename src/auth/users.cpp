@@ -127,16 +127,14 @@ Result<std::optional<UserRegistry::Stored>> UserRegistry::load(store::ReadTxn& t
     }
   }
   // An object id: people are few, so a scan is enough.
-  std::string after;
-  while (true) {
-    COFFER_ASSIGN_OR_RETURN(auto page, txn.scan(kUserPrefix, after, 100));
-    for (const auto& e : page) {
-      COFFER_ASSIGN_OR_RETURN(Stored s, Stored::decode(e));
-      if (iequals_ascii(s.user.object_id, name_or_object_id)) return std::optional<Stored>(std::move(s));
-    }
-    if (page.size() < 100) return std::optional<Stored>();
-    after = page.back().key;
-  }
+  std::optional<Stored> found;
+  COFFER_RETURN_IF_ERROR(store::for_each_entry(txn, kUserPrefix, [&](const store::Entry& e) -> Status {
+    if (found) return Status::Ok();
+    COFFER_ASSIGN_OR_RETURN(Stored s, Stored::decode(e));
+    if (iequals_ascii(s.user.object_id, name_or_object_id)) found = std::move(s);
+    return Status::Ok();
+  }));
+  return found;
 }
 
 Status UserRegistry::update(std::string_view name_or_object_id, const std::function<Status(Stored&)>& change) {
@@ -181,16 +179,11 @@ Result<std::vector<User>> UserRegistry::list() {
   std::vector<User> out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
     out.clear();
-    std::string after;
-    while (true) {
-      COFFER_ASSIGN_OR_RETURN(auto page, txn.scan(kUserPrefix, after, 100));
-      for (const auto& e : page) {
-        COFFER_ASSIGN_OR_RETURN(Stored s, Stored::decode(e));
-        out.push_back(std::move(s.user));
-      }
-      if (page.size() < 100) return Status::Ok();
-      after = page.back().key;
-    }
+    return store::for_each_entry(txn, kUserPrefix, [&](const store::Entry& e) -> Status {
+      COFFER_ASSIGN_OR_RETURN(Stored s, Stored::decode(e));
+      out.push_back(std::move(s.user));
+      return Status::Ok();
+    });
   }));
   return out;
 }
@@ -357,24 +350,24 @@ Principal UserRegistry::principal(const User& user, std::string_view client_id) 
   return Principal{tenant_id_, user.object_id, std::string(client_id), user.display_name, user.user_name};
 }
 
-Result<int> UserRegistry::reseal_totp_secrets() {
+Result<int> reseal_totp_secrets(store::Store& store, crypto::Keyring& keyring) {
+  using Stored = UserRegistry::Stored;
   int resealed = 0;
-  COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
+  COFFER_RETURN_IF_ERROR(store.write([&](store::WriteTxn& txn) -> Status {
     resealed = 0;
-    std::string after;
-    while (true) {
-      COFFER_ASSIGN_OR_RETURN(auto page, txn.scan(kUserPrefix, after, 100));
-      for (const auto& e : page) {
-        COFFER_ASSIGN_OR_RETURN(Stored s, Stored::decode(e));
-        if (s.totp_sealed.empty() || keyring_.under_active_generation(s.totp_sealed)) continue;
-        COFFER_ASSIGN_OR_RETURN(s.totp_sealed,
-                                keyring_.reseal_system(s.totp_sealed, totp_associated_data(s.key, s.user.object_id)));
-        COFFER_RETURN_IF_ERROR(txn.put_if(s.key, s.encode(), s.revision));
-        ++resealed;
-      }
-      if (page.size() < 100) return Status::Ok();
-      after = page.back().key;
+    std::vector<Stored> stale;
+    COFFER_RETURN_IF_ERROR(store::for_each_entry(txn, kUserPrefix, [&](const store::Entry& e) -> Status {
+      COFFER_ASSIGN_OR_RETURN(Stored s, Stored::decode(e));
+      if (!s.totp_sealed.empty() && !keyring.under_active_generation(s.totp_sealed)) stale.push_back(std::move(s));
+      return Status::Ok();
+    }));
+    for (Stored& s : stale) {
+      COFFER_ASSIGN_OR_RETURN(s.totp_sealed,
+                              keyring.reseal_system(s.totp_sealed, totp_associated_data(s.key, s.user.object_id)));
+      COFFER_RETURN_IF_ERROR(txn.put_if(s.key, s.encode(), s.revision));
+      ++resealed;
     }
+    return Status::Ok();
   }));
   return resealed;
 }

@@ -95,11 +95,9 @@ class UserRegistry {
 
   // The principal a user's tokens carry, signed in through `client_id`.
   Principal principal(const User& user, std::string_view client_id) const;
-  // Seals every TOTP secret again under the active root key generation;
-  // the number resealed (root-key rotation, crypto/keyring.hpp).
-  Result<int> reseal_totp_secrets();
 
  private:
+  friend Result<int> reseal_totp_secrets(store::Store& store, crypto::Keyring& keyring);
   struct Stored;
   Result<std::optional<Stored>> load(store::ReadTxn& txn, std::string_view name_or_object_id);
   // Reads, changes and writes one user by compare-and-set.
@@ -113,5 +111,9 @@ class UserRegistry {
   SignInThrottle* throttle_;
   ConcurrencyGate hash_gate_;
 };
+
+// Seals every user's TOTP secret again under the active root key
+// generation; the number resealed (root-key rotation, crypto/keyring.hpp).
+Result<int> reseal_totp_secrets(store::Store& store, crypto::Keyring& keyring);
 
 }  // namespace coffer::auth

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/server_identity.hpp"
+#include "auth/users.hpp"
 #include "server/audit_setup.hpp"
 
 namespace coffer::server {
@@ -30,6 +31,8 @@ Status rewrap_all(crypto::Keyring& keyring, vault::VaultRegistry& vaults, store:
     COFFER_ASSIGN_OR_RETURN(bool resealed, reseal_record(store, keyring, record));
     out.records_resealed += resealed ? 1 : 0;
   }
+  COFFER_ASSIGN_OR_RETURN(const int totp_secrets, auth::reseal_totp_secrets(store, keyring));
+  out.records_resealed += totp_secrets;
   return Status::Ok();
 }
 

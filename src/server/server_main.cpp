@@ -16,9 +16,12 @@
 #include "api/arm_routes.hpp"
 #include "api/responses.hpp"
 #include "audit/audit_sink.hpp"
+#include "auth/authorization_grants.hpp"
 #include "auth/authorizer.hpp"
 #include "auth/rbac_registry.hpp"
 #include "auth/server_identity.hpp"
+#include "auth/user_sessions.hpp"
+#include "auth/users.hpp"
 #include "common/ascii.hpp"
 #include "common/prometheus.hpp"
 #include "crypto/root_key.hpp"
@@ -288,6 +291,16 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   maintenance.attach_job([&event_schedule](int64_t now) { return event_schedule.fire_due(now).status(); });
   auth::SignInThrottle sign_in_throttle;
   auth::ServicePrincipalRegistry principals(store, clock, identity->tenant_id, &sign_in_throttle);
+  // People: their sign-in state follows real time, like token lifetimes, even under --test-clock.
+  auth::UserRegistry users(store, keyring, system_clock, identity->tenant_id, &sign_in_throttle);
+  auth::UserSessions user_sessions(store, users, system_clock);
+  auth::AuthorizationGrants authorization_grants(store, users, system_clock);
+  auth::UserSessions job_user_sessions(leadership->fenced(), users, system_clock);
+  auth::AuthorizationGrants job_authorization_grants(leadership->fenced(), users, system_clock);
+  maintenance.attach_job([&](int64_t) -> Status {
+    COFFER_RETURN_IF_ERROR(job_user_sessions.purge_expired().status());
+    return job_authorization_grants.purge_expired().status();
+  });
   auth::Authorizer authorizer(identity->tenant_id, rbac, [&vaults](std::string_view name) {
     auto v = vaults.find(std::string(name));
     return v.ok() ? v->resource_group : std::string();
@@ -370,7 +383,10 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                        &event_services,
                        &secret_rotation,
                        &change_feed,
-                       metrics});
+                       metrics,
+                       &users,
+                       &user_sessions,
+                       &authorization_grants});
   batching = std::make_unique<AuditBatching>(*app, application_audit, store.waits() ? &store : nullptr);
   const http::Handler application = [&batching](http::Request& req) { return batching->handle(req); };
   gate.publish(&application);

@@ -98,8 +98,8 @@ TEST_F(UsersTest, TotpCodesWorkOnceAndCountFailures) {
   crypto::Keyring::RootKeys second;
   second.emplace(2, crypto::random_bytes(32));
   ASSERT_TRUE(keyring_->adopt(std::move(second), 2).ok());
-  EXPECT_EQ(users_->reseal_totp_secrets().value(), 1);
-  EXPECT_EQ(users_->reseal_totp_secrets().value(), 0);
+  EXPECT_EQ(reseal_totp_secrets(*store_, *keyring_).value(), 1);
+  EXPECT_EQ(reseal_totp_secrets(*store_, *keyring_).value(), 0);
   clock_.advance(crypto::kTotpStepSeconds);
   EXPECT_TRUE(
       sign_in("dave", kPassword, crypto::totp_code(secret.view(), clock_.now() / crypto::kTotpStepSeconds)).ok());
