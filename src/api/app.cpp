@@ -22,6 +22,7 @@
 #include "api/responses.hpp"
 #include "api/secret_routes.hpp"
 #include "api/target.hpp"
+#include "api/user_routes.hpp"
 #include "common/ascii.hpp"
 #include "common/base64.hpp"
 #include "common/freshness.hpp"
@@ -292,7 +293,8 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
     auto principal = authenticate(req, {config_.authority});
     if (!principal.ok()) return arm_unauthorized(req, principal.status());
     record_caller(call.record, *principal);
-    const Operation op = route_graph(req, *target, GraphContext{config_.authority, &s_.principals, &s_.rbac});
+    const Operation op =
+        route_graph(req, *target, GraphContext{config_.authority, &s_.principals, &s_.rbac, s_.users, *principal});
     call.record.operation_name = op.name;
     return op.run();  // reads of the directory: every principal of the tenant
   }
@@ -324,8 +326,9 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
                      return vault_origin(name, config_.dns_suffix, port); },
       s_.seal_admin};
   auto op = route_admin(req, segments, ctx);
-  if (!op) op = route_groups(req, segments, GroupContext{s_.rbac, s_.principals});
+  if (!op) op = route_groups(req, segments, GroupContext{s_.rbac, s_.principals, s_.users});
   if (!op && s_.workload_credentials) op = route_credentials(req, segments, *s_.workload_credentials);
+  if (!op && s_.users) op = route_users(req, segments, *s_.users, "Coffer (" + split_host(req.host).name + ")");
   if (!op && s_.events) op = route_event_subscriptions(req, segments, s_.vaults, *s_.events);
   if (!op) return error_response(Status(Code::kNotFound, "No such admin endpoint."));
   return perform(req, call, *op, *principal);

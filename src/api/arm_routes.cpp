@@ -161,7 +161,9 @@ bool is_public_arm_path(const ParsedTarget& target) {
 }
 
 bool is_arm_path(const ParsedTarget& target) {
-  return is_public_arm_path(target) || (!target.segments.empty() && iequals_ascii(target.segments[0], "subscriptions"));
+  const auto& s = target.segments;
+  return is_public_arm_path(target) || (!s.empty() && iequals_ascii(s[0], "subscriptions")) ||
+         (s.size() == 1 && iequals_ascii(s[0], "tenants"));
 }
 
 Operation route_arm(const http::Request& req, const ParsedTarget& target, const ArmContext& ctx) {
@@ -179,6 +181,16 @@ Operation route_arm(const http::Request& req, const ParsedTarget& target, const 
                             {"portalEndpoint", ""},
                             {"authentication", json::object{{"loginEndpoint", ctx.authority + "/adfs"},
                                                             {"audiences", json::array{ctx.authority + "/"}}}}});
+    });
+  }
+  if (s.size() == 1 && iequals_ascii(s[0], "tenants")) {
+    // What `az login` asks for a person who names no tenant: the one tenant of this server.
+    if (!read) return arm_operation("ArmRequest", [] { return arm_error(405, "MethodNotAllowed", "Use GET."); });
+    return arm_operation("TenantList", [ctx] {
+      const json::object tenant{{"id", "/tenants/" + ctx.tenant_id}, {"tenantId", ctx.tenant_id},
+                                {"tenantCategory", "Home"},          {"displayName", "Coffer"},
+                                {"defaultDomain", "coffer.local"},   {"domains", json::array{"coffer.local"}}};
+      return json_response(200, json::object{{"value", json::array{tenant}}});
     });
   }
   if (s.size() == 1) {

@@ -39,7 +39,7 @@ struct ArmContext {
 // version 8), so every replica and every restart names the same one.
 std::string subscription_id_of(std::string_view tenant_id);
 
-// Whether `target` is on ARM's surface (/metadata/endpoints, /subscriptions…).
+// Whether `target` is on ARM's surface (/metadata/endpoints, /tenants, /subscriptions…).
 bool is_arm_path(const ParsedTarget& target);
 // Whether the ARM request needs no token (the cloud metadata).
 bool is_public_arm_path(const ParsedTarget& target);

@@ -32,6 +32,14 @@ json::object graph_principal_json(const auth::Principal& p) {
                       {"accountEnabled", true}};
 }
 
+json::object graph_user_json(const auth::User& u) {
+  return json::object{{"@odata.type", "#microsoft.graph.user"},
+                      {"id", u.object_id},
+                      {"displayName", u.display_name},
+                      {"userPrincipalName", u.user_name},
+                      {"accountEnabled", true}};
+}
+
 json::object graph_group_json(const auth::Group& g) {
   return json::object{{"@odata.type", "#microsoft.graph.group"},
                       {"id", g.object_id},
@@ -73,6 +81,13 @@ http::Response get_by_ids(const http::Request& req, const GraphContext& ctx) {
     if (!all.ok()) return error_response(all.status());
     for (const auto& p : *all) {
       if (asked(p.object_id)) value.push_back(graph_principal_json(p));
+    }
+  }
+  if (wanted("user") && ctx.users) {
+    auto all = ctx.users->list();
+    if (!all.ok()) return error_response(all.status());
+    for (const auto& u : *all) {
+      if (asked(u.object_id)) value.push_back(graph_user_json(u));
     }
   }
   if (wanted("group") && ctx.groups) {
@@ -168,8 +183,19 @@ Operation route_graph(const http::Request& req, const ParsedTarget& target, cons
     });
   }
   if (s.size() == 2 && iequals_ascii(s[1], "me")) {
-    return graph_operation("GraphMe", [] {
-      return graph_error(400, "BadRequest", "/me request is only valid with delegated authentication flow.");
+    return graph_operation("GraphMe", [ctx] {
+      if (ctx.caller.user_name.empty() || !ctx.users) {
+        return graph_error(400, "BadRequest", "/me request is only valid with delegated authentication flow.");
+      }
+      auto user = ctx.users->find(ctx.caller.object_id);
+      return user.ok() ? json_response(200, graph_user_json(*user)) : not_found(ctx.caller.object_id);
+    });
+  }
+  if (s.size() == 3 && iequals_ascii(s[1], "users") && ctx.users) {
+    return graph_operation("UserGet", [ctx, id = s[2]] {
+      auto user = ctx.users->find(id);
+      if (!user.ok()) return user.status().code() == Code::kNotFound ? not_found(id) : error_response(user.status());
+      return json_response(200, graph_user_json(*user));
     });
   }
   if (s.size() == 2 && iequals_ascii(s[1], "servicePrincipals")) {

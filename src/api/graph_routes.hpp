@@ -1,6 +1,7 @@
 // The part of Microsoft Graph that az asks before it grants or assigns:
-// `/v1.0/me` (a service principal is not a user: 400, as Graph answers an
-// app-only token, after which az looks the principal up) and
+// `/v1.0/me` (the signed-in user; a service principal is not a user: 400,
+// as Graph answers an app-only token, after which az looks the principal
+// up), `/v1.0/users/{id or userPrincipalName}` and
 // `/v1.0/servicePrincipals`, filtered by `servicePrincipalNames/any(c:c eq
 // '<app id>')`, `appId eq '…'` or `displayName eq '…'`, or one by object id;
 // `/v1.0/groups` (all, `displayName eq '…'`, or one by id) and
@@ -18,6 +19,7 @@
 #include "api/target.hpp"
 #include "auth/rbac_registry.hpp"
 #include "auth/service_principals.hpp"
+#include "auth/users.hpp"
 #include "http/message.hpp"
 
 namespace coffer::api {
@@ -25,7 +27,9 @@ namespace coffer::api {
 struct GraphContext {
   std::string authority;
   auth::ServicePrincipalRegistry* principals;
-  auth::RbacRegistry* groups;  // null: no groups
+  auth::RbacRegistry* groups;           // null: no groups
+  auth::UserRegistry* users = nullptr;  // null: no users
+  auth::Principal caller = {};          // who asks (/me)
 };
 
 // Whether `target` is on Graph's surface (/v1.0/…).

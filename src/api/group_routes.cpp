@@ -21,8 +21,9 @@ http::Response group_result(const Result<auth::Group>& g, int status = 200) {
   return g.ok() ? json_response(status, group_json(*g)) : error_response(g.status());
 }
 
-// A principal's object id from its object id or client id.
-Result<std::string> member_object_id(const std::string& id, auth::ServicePrincipalRegistry& principals) {
+// A member's object id from a service principal's object id or client id, or a user's object id or name.
+Result<std::string> member_object_id(const std::string& id, auth::ServicePrincipalRegistry& principals,
+                                     auth::UserRegistry* users) {
   const std::string wanted = lower_ascii(id);
   COFFER_ASSIGN_OR_RETURN(auto all, principals.list());
   for (const auto& p : all) {
@@ -30,7 +31,13 @@ Result<std::string> member_object_id(const std::string& id, auth::ServicePrincip
       return lower_ascii(p.object_id);
     }
   }
-  return Status(Code::kNotFound, "No service principal has the object id or client id '" + id.substr(0, 64) + "'.");
+  if (users) {
+    auto user = users->find(id);
+    if (user.ok()) return lower_ascii(user->object_id);
+    if (user.status().code() != Code::kNotFound) return user.status();
+  }
+  return Status(Code::kNotFound,
+                "No service principal or user has the object id, client id or name '" + id.substr(0, 64) + "'.");
 }
 
 }  // namespace
@@ -42,6 +49,7 @@ std::optional<Operation> route_groups(const http::Request& req, const std::vecto
   // The operations run after this returns: they hold the registries, never `ctx` (often a temporary).
   auth::RbacRegistry& rbac = ctx.rbac;
   auth::ServicePrincipalRegistry& principals = ctx.principals;
+  auth::UserRegistry* const users = ctx.users;
   if (s.size() == 1 && m == "GET") {
     return coffer_operation("GroupList", "/", [&] {
       json::array items;
@@ -72,16 +80,16 @@ std::optional<Operation> route_groups(const http::Request& req, const std::vecto
   if (s.size() == 4 && s[2] == "members" && !s[3].empty() && (m == "PUT" || m == "DELETE")) {
     const std::string member = s[3];
     if (m == "PUT") {
-      return coffer_operation("GroupMemberAdd", "/", [&, id, member] {
+      return coffer_operation("GroupMemberAdd", "/", [&, users, id, member] {
         if (auto g = rbac.get_group(id); !g.ok()) return error_response(g.status());
-        auto oid = member_object_id(member, principals);
+        auto oid = member_object_id(member, principals, users);
         if (!oid.ok()) return error_response(oid.status());
         return group_result(rbac.add_member(id, *oid));
       });
     }
-    return coffer_operation("GroupMemberRemove", "/", [&, id, member] {
+    return coffer_operation("GroupMemberRemove", "/", [&, users, id, member] {
       // A deleted principal can still be removed by its object id.
-      auto oid = member_object_id(member, principals);
+      auto oid = member_object_id(member, principals, users);
       return group_result(rbac.remove_member(id, oid.ok() ? *oid : member));
     });
   }

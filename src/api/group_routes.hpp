@@ -17,12 +17,14 @@
 #include "api/operation.hpp"
 #include "auth/rbac_registry.hpp"
 #include "auth/service_principals.hpp"
+#include "auth/users.hpp"
 
 namespace coffer::api {
 
 struct GroupContext {
   auth::RbacRegistry& rbac;
   auth::ServicePrincipalRegistry& principals;
+  auth::UserRegistry* users = nullptr;  // null: members are service principals only
 };
 
 // `segments` start after "coffer", "admin"; nullopt unless they start with "groups".

@@ -29,7 +29,7 @@ http::Response oauth_throttled(const Status& st) {
 }
 
 std::variant<RequestedResource, http::Response> requested_resource(const std::map<std::string, std::string>& form,
-                                                                  bool v1, std::string_view fallback) {
+                                                                   bool v1, std::string_view fallback) {
   auto field = [&](const char* k) {
     auto it = form.find(k);
     return it == form.end() ? std::string() : it->second;

@@ -28,6 +28,6 @@ struct RequestedResource {
   std::string scope;     // as the answer names it
 };
 std::variant<RequestedResource, http::Response> requested_resource(const std::map<std::string, std::string>& form,
-                                                                  bool v1, std::string_view fallback = {});
+                                                                   bool v1, std::string_view fallback = {});
 
 }  // namespace coffer::api

@@ -4,19 +4,21 @@ namespace coffer::api {
 namespace {
 
 void head(std::string& out, std::string_view title) {
-  out += "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-         "<title>";
+  out +=
+      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<title>";
   out += html_escape(title);
-  out += " · Coffer</title><link rel=\"stylesheet\" href=\"/ui/sign-in.css\"></head>\n<body><main>"
-         "<div class=\"brand\">COFFER</div>";
+  out +=
+      " · Coffer</title><link rel=\"stylesheet\" href=\"/ui/sign-in.css\"></head>\n<body><main>"
+      "<div class=\"brand\">COFFER</div>";
 }
 
 void text_input(std::string& out, std::string_view name, std::string_view label, std::string_view type,
                 std::string_view value, std::string_view autocomplete, bool autofocus, std::string_view extra = {}) {
-  out += "<label for=\"" + std::string(name) + "\">" + html_escape(label) + "</label><input id=\"" +
-         std::string(name) + "\" name=\"" + std::string(name) + "\" type=\"" + std::string(type) + "\" value=\"" +
-         html_escape(value) + "\" autocomplete=\"" + std::string(autocomplete) + "\" required";
+  out += "<label for=\"" + std::string(name) + "\">" + html_escape(label) + "</label><input id=\"" + std::string(name) +
+         "\" name=\"" + std::string(name) + "\" type=\"" + std::string(type) + "\" value=\"" + html_escape(value) +
+         "\" autocomplete=\"" + std::string(autocomplete) + "\" required";
   if (autofocus) out += " autofocus";
   if (!extra.empty()) out += " " + std::string(extra);
   out += ">";
@@ -61,8 +63,8 @@ std::string render_sign_in_form(const SignInForm& f) {
     out += "<p class=\"note\">Signed in as <strong>" + html_escape(f.continue_as) + "</strong>.</p>";
     out += "<button type=\"submit\" name=\"continue\" value=\"1\">Continue as " + html_escape(f.continue_as) +
            "</button></form>";
-    out += "<p class=\"note\">Or sign in as someone else:</p><form method=\"post\" action=\"" +
-           html_escape(f.action) + "\">";
+    out += "<p class=\"note\">Or sign in as someone else:</p><form method=\"post\" action=\"" + html_escape(f.action) +
+           "\">";
     out += "<input type=\"hidden\" name=\"csrf\" value=\"" + html_escape(f.csrf) + "\">";
     for (const auto& [name, value] : f.hidden) {
       out += "<input type=\"hidden\" name=\"" + html_escape(name) + "\" value=\"" + html_escape(value) + "\">";

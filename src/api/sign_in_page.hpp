@@ -14,15 +14,15 @@ namespace coffer::api {
 
 struct SignInForm {
   std::string heading = "Sign in";
-  std::string subheading;  // e.g. "to continue to Microsoft Azure CLI"
-  std::string action;      // where the form posts (a path of this server)
+  std::string subheading;                                   // e.g. "to continue to Microsoft Azure CLI"
+  std::string action;                                       // where the form posts (a path of this server)
   std::vector<std::pair<std::string, std::string>> hidden;  // carried through the POST
   std::string csrf;
-  std::string user_name;           // prefilled
-  bool ask_user_code = false;      // a device's code (the device flow)
-  std::string user_code;           // prefilled
-  bool ask_code = false;           // a TOTP code, after the right password
-  std::string continue_as;         // a live session's user: offer to continue as them
+  std::string user_name;       // prefilled
+  bool ask_user_code = false;  // a device's code (the device flow)
+  std::string user_code;       // prefilled
+  bool ask_code = false;       // a TOTP code, after the right password
+  std::string continue_as;     // a live session's user: offer to continue as them
   std::string error;
 };
 

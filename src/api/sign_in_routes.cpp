@@ -83,22 +83,28 @@ struct AuthorizeParams {
       login_hint;
 
   static AuthorizeParams from(const Fields& f) {
-    return AuthorizeParams{field_of(f, "client_id"),     field_of(f, "redirect_uri"),  field_of(f, "response_type"),
-                           field_of(f, "response_mode"), field_of(f, "scope"),         field_of(f, "state"),
-                           field_of(f, "nonce"),         field_of(f, "code_challenge"), field_of(f, "code_challenge_method"),
-                           field_of(f, "prompt"),        field_of(f, "login_hint")};
+    return AuthorizeParams{
+        field_of(f, "client_id"),     field_of(f, "redirect_uri"),   field_of(f, "response_type"),
+        field_of(f, "response_mode"), field_of(f, "scope"),          field_of(f, "state"),
+        field_of(f, "nonce"),         field_of(f, "code_challenge"), field_of(f, "code_challenge_method"),
+        field_of(f, "prompt"),        field_of(f, "login_hint")};
   }
   std::vector<std::pair<std::string, std::string>> hidden() const {
-    return {{"client_id", client_id}, {"redirect_uri", redirect_uri}, {"response_type", response_type},
-            {"response_mode", response_mode}, {"scope", scope}, {"state", state}, {"nonce", nonce},
-            {"code_challenge", challenge}, {"code_challenge_method", method}};
+    return {{"client_id", client_id},
+            {"redirect_uri", redirect_uri},
+            {"response_type", response_type},
+            {"response_mode", response_mode},
+            {"scope", scope},
+            {"state", state},
+            {"nonce", nonce},
+            {"code_challenge", challenge},
+            {"code_challenge_method", method}};
   }
 };
 
 class SignInPages {
  public:
-  SignInPages(const http::Request& req, std::string_view path_tenant, const UserSignIn& ctx,
-              audit::AuditRecord& record)
+  SignInPages(const http::Request& req, std::string_view path_tenant, const UserSignIn& ctx, audit::AuditRecord& record)
       : req_(req), path_tenant_(path_tenant), ctx_(ctx), record_(record) {}
 
   http::Response authorize(const Fields& fields, bool posted);
@@ -170,8 +176,8 @@ std::optional<auth::SignedIn> SignInPages::sign_in(const Fields& form, SignInFor
   const std::string user_name = field_of(form, "username");
   page.user_name = user_name.substr(0, 64);
   record_.caller_upn = page.user_name;
-  auto user = ctx_.users.authenticate(user_name, field_of(form, "password"), field_of(form, "totp"),
-                                      req_.remote_address);
+  auto user =
+      ctx_.users.authenticate(user_name, field_of(form, "password"), field_of(form, "totp"), req_.remote_address);
   if (!user.ok()) {
     const Status& st = user.status();
     if (st.code() == Code::kThrottled) {
@@ -231,8 +237,7 @@ http::Response SignInPages::authorize(const Fields& fields, bool posted) {
   const std::string targets = origin_of(p.redirect_uri);
   auto answer_with_code = [&](const auth::SignedIn& who, const std::string& new_cookie) {
     auto code = ctx_.grants.issue_code(
-        auth::AuthorizationRequest{std::string(client->client_id), p.redirect_uri, p.challenge, p.scope, p.nonce},
-        who);
+        auth::AuthorizationRequest{std::string(client->client_id), p.redirect_uri, p.challenge, p.scope, p.nonce}, who);
     if (!code.ok()) return refuse("invalid_request", code.status().message());
     record_.caller_object_id = who.user.object_id;
     record_.caller_upn = who.user.user_name;
@@ -243,8 +248,8 @@ http::Response SignInPages::authorize(const Fields& fields, bool posted) {
   };
   SignInForm page;
   page.subheading = "to continue to " + std::string(client->display_name);
-  page.action = action(req_.target.find("/v2.0/") != std::string::npos ? "/oauth2/v2.0/authorize"
-                                                                         : "/oauth2/authorize");
+  page.action =
+      action(req_.target.find("/v2.0/") != std::string::npos ? "/oauth2/v2.0/authorize" : "/oauth2/authorize");
   page.hidden = p.hidden();
   page.user_name = p.login_hint.substr(0, 64);
   if (!posted) {
@@ -336,8 +341,7 @@ std::optional<Operation> route_sign_in(const http::Request& req, const ParsedTar
   const std::string& leaf = s.back();
   const bool get = req.method == "GET", post = req.method == "POST";
   auto op = [&](const char* name, std::function<http::Response(SignInPages&)> run) {
-    Operation o{name, "", "/", "",
-                [&req, &ctx, &record, path_tenant = std::string(path_tenant), run = std::move(run)] {
+    Operation o{name, "", "/", "", [&req, &ctx, &record, path_tenant = std::string(path_tenant), run = std::move(run)] {
                   SignInPages pages(req, path_tenant, ctx, record);
                   return run(pages);
                 }};
@@ -363,9 +367,8 @@ std::optional<Operation> route_sign_in(const http::Request& req, const ParsedTar
     });
   }
   if (leaf == "logout" && get) {
-    return op("SignOut", [&target](SignInPages& pages) {
-      return pages.logout(Fields(target.query.begin(), target.query.end()));
-    });
+    return op("SignOut",
+              [&target](SignInPages& pages) { return pages.logout(Fields(target.query.begin(), target.query.end())); });
   }
   return std::nullopt;
 }

@@ -27,7 +27,6 @@ namespace coffer::api {
 // nullopt when the request is not for one of these pages. `s` are the
 // path's segments after the tenant segment (`path_tenant`).
 std::optional<Operation> route_sign_in(const http::Request& req, const ParsedTarget& target,
-                                       std::string_view path_tenant, const UserSignIn& ctx,
-                                       audit::AuditRecord& record);
+                                       std::string_view path_tenant, const UserSignIn& ctx, audit::AuditRecord& record);
 
 }  // namespace coffer::api

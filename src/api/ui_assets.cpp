@@ -61,17 +61,17 @@ std::optional<Operation> route_ui_asset(const http::Request& req, const ParsedTa
     return std::nullopt;
   }
   const bool page = asset->path == kConsolePage;
-  return Operation{page ? "ConsolePage" : "UiAsset", "", "/", "", [asset, page] {
-                     http::Response r{200, {{"Content-Type", std::string(content_type_of(asset->path))}},
-                                      std::string(asset->body)};
-                     if (page) {
-                       set_page_security_headers(r);
-                     } else {
-                       r.set_header("X-Content-Type-Options", "nosniff");
-                       r.set_header("Cache-Control", "no-cache");
-                     }
-                     return r;
-                   }};
+  return Operation{
+      page ? "ConsolePage" : "UiAsset", "", "/", "", [asset, page] {
+        http::Response r{200, {{"Content-Type", std::string(content_type_of(asset->path))}}, std::string(asset->body)};
+        if (page) {
+          set_page_security_headers(r);
+        } else {
+          r.set_header("X-Content-Type-Options", "nosniff");
+          r.set_header("Cache-Control", "no-cache");
+        }
+        return r;
+      }};
 }
 
 }  // namespace coffer::api

@@ -27,6 +27,7 @@ http::Response tokens_for(const UserSignIn& ctx, const auth::SignedIn& signed_in
                           const RequestedResource& resource, std::string_view issuer, std::string_view nonce,
                           audit::AuditRecord& record, const SecureString* rotated = nullptr) {
   const auth::Principal principal = ctx.users.principal(signed_in.user, client_id);
+  record.caller_tenant_id = principal.tenant_id;
   record.caller_object_id = principal.object_id;
   record.caller_upn = principal.user_name;
   auto access = ctx.tokens.issue(principal, resource.resource);
@@ -36,15 +37,16 @@ http::Response tokens_for(const UserSignIn& ctx, const auth::SignedIn& signed_in
   Result<SecureString> refresh = rotated ? Result<SecureString>(*rotated)
                                          : ctx.sessions.issue_refresh(signed_in.user, client_id, signed_in.session_id);
   if (!refresh.ok()) return error_response(refresh.status());
-  json::object body{{"token_type", "Bearer"},
-                    {"scope", resource.scope},
-                    {"expires_in", access->expires_in},
-                    {"ext_expires_in", access->expires_in},
-                    {"access_token", access->access_token.view()},
-                    {"refresh_token", refresh->view()},
-                    {"id_token", id->access_token.view()},
-                    {"client_info", base64url_encode(json::serialize(
-                                        json::object{{"uid", principal.object_id}, {"utid", principal.tenant_id}}))}};
+  json::object body{
+      {"token_type", "Bearer"},
+      {"scope", resource.scope},
+      {"expires_in", access->expires_in},
+      {"ext_expires_in", access->expires_in},
+      {"access_token", access->access_token.view()},
+      {"refresh_token", refresh->view()},
+      {"id_token", id->access_token.view()},
+      {"client_info",
+       base64url_encode(json::serialize(json::object{{"uid", principal.object_id}, {"utid", principal.tenant_id}}))}};
   auto r = json_response(200, body);
   r.set_header("Cache-Control", "no-store");
   r.sensitive = true;
@@ -117,7 +119,7 @@ std::optional<http::Response> user_token_grant(const http::Request& req, const s
                                           form_field(form, "code_verifier"));
     if (!granted.ok()) {
       return granted.status().code() == Code::kUnauthorized ? invalid_grant(granted.status())
-                                                             : error_response(granted.status());
+                                                            : error_response(granted.status());
     }
     count_issued(ctx, grant);
     return tokens_for(ctx, granted->signed_in, client_id, resource, issuer, granted->nonce, record);
@@ -126,11 +128,10 @@ std::optional<http::Response> user_token_grant(const http::Request& req, const s
     auto refreshed = ctx.sessions.redeem_refresh(form_field(form, "refresh_token"), client_id);
     if (!refreshed.ok()) {
       return refreshed.status().code() == Code::kUnauthorized ? invalid_grant(refreshed.status())
-                                                               : error_response(refreshed.status());
+                                                              : error_response(refreshed.status());
     }
     count_issued(ctx, grant);
-    return tokens_for(ctx, refreshed->signed_in, client_id, resource, issuer, "", record,
-                      &refreshed->refresh_token);
+    return tokens_for(ctx, refreshed->signed_in, client_id, resource, issuer, "", record, &refreshed->refresh_token);
   }
   // The device code grant: RFC 8628 §3.5's errors are the error field itself.
   auto granted = ctx.grants.poll_device(form_field(form, "device_code"), client_id);

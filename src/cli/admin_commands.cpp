@@ -1,13 +1,15 @@
 // Coffer's own admin API (src/api/admin_routes.hpp) on the authority:
-// vaults, service principals and the test clock. Results print as the
+// vaults, service principals, users and the test clock. Results print as the
 // server sends them, except that lists print as arrays and the vault's
 // "created" (Unix seconds) prints as ISO-8601 UTC.
 #include <boost/json.hpp>
+#include <iostream>
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/connect.hpp"
 #include "cli/endpoints.hpp"
+#include "common/json_wipe.hpp"
 #include "common/time_format.hpp"
 
 namespace coffer::cli {
@@ -16,6 +18,7 @@ namespace {
 
 const std::string kVaults = "/coffer/admin/vaults";
 const std::string kPrincipals = "/coffer/admin/service-principals";
+const std::string kUsers = "/coffer/admin/users";
 
 json::value vault_view(json::value v) {
   if (auto* o = v.if_object()) {
@@ -121,6 +124,89 @@ void add_principal_commands(CLI::App& app, CliContext& ctx) {
   add_sp_credential_commands(sp, credential, ctx);
 }
 
+// The first line of standard input, without its line end: a password never goes on a command line.
+SecureString read_password_line() {
+  std::string line;
+  std::getline(std::cin, line);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  return SecureString(std::move(line));
+}
+
+// POSTs {userName?, displayName?, password?} and prints the answer; the password is read from stdin when asked.
+Status user_call(const CliContext& ctx, const std::string& method, const std::string& path, json::object body,
+                 bool password_from_stdin) {
+  SecureString password;
+  if (password_from_stdin) {
+    password = read_password_line();
+    if (password.empty()) return bad_parameter("--password-stdin: standard input held no password.");
+    body["password"] = password.view();
+  }
+  json::value value(std::move(body));
+  Status st = admin_call(ctx, method, path, &value, nullptr);
+  wipe_strings(value);
+  return st;
+}
+
+void add_user_commands(CLI::App& app, CliContext& ctx) {
+  auto* user = app.add_subcommand("user", "Manage people who sign in to Coffer (Coffer admin API).");
+  user->require_subcommand(1);
+  struct UserArgs {
+    std::string name, display_name;
+    bool password_stdin = false;
+  };
+  auto a = std::make_shared<UserArgs>();
+  auto path = [a] { return kUsers + "/" + percent_encode(a->name); };
+
+  auto* create = user->add_subcommand(
+      "create", "Create a user; without --password-stdin a password is generated and printed once.");
+  create->add_option("--name", a->name, "User name (letters, digits, . _ @ -), e.g. alice@example.com.")->required();
+  create->add_option("--display-name", a->display_name, "Display name (default: the user name).");
+  create->add_flag("--password-stdin", a->password_stdin, "Read the password (12-256 characters) from stdin.");
+  on_run(create, ctx, [&ctx, a] {
+    json::object body{{"userName", a->name}};
+    if (!a->display_name.empty()) body["displayName"] = a->display_name;
+    return user_call(ctx, "POST", kUsers, std::move(body), a->password_stdin);
+  });
+
+  auto* list = user->add_subcommand("list", "List users.");
+  on_run(list, ctx, [&ctx] { return admin_call(ctx, "GET", kUsers, nullptr, show_principal_list); });
+
+  const struct {
+    const char* name;
+    const char* help;
+    const char* method;
+    const char* suffix;
+  } simple[] = {
+      {"show", "Show a user (lockout state, TOTP enrolment).", "GET", ""},
+      {"delete", "Delete a user; their sessions and refresh tokens stop working.", "DELETE", ""},
+      {"unlock", "End a lockout after failed sign-ins.", "POST", "/unlock"},
+      {"revoke-sign-ins", "Void every session and refresh token of the user.", "POST", "/revoke-sign-ins"},
+  };
+  for (const auto& c : simple) {
+    auto* cmd = user->add_subcommand(c.name, c.help);
+    cmd->add_option("--name", a->name, "User name or object id.")->required();
+    on_run(cmd, ctx, [&ctx, a, path, method = std::string(c.method), suffix = std::string(c.suffix)] {
+      return admin_call(ctx, method, path() + suffix, nullptr, nullptr);
+    });
+  }
+
+  auto* reset = user->add_subcommand(
+      "reset-password", "Set a new password (generated and printed without --password-stdin); ends sessions.");
+  reset->add_option("--name", a->name, "User name or object id.")->required();
+  reset->add_flag("--password-stdin", a->password_stdin, "Read the new password from stdin.");
+  on_run(reset, ctx,
+         [&ctx, a, path] { return user_call(ctx, "POST", path() + "/reset-password", {}, a->password_stdin); });
+
+  auto* totp = user->add_subcommand("totp", "Manage a user's authenticator app (TOTP).");
+  totp->require_subcommand(1);
+  auto* enable = totp->add_subcommand("enable", "Enrol a new TOTP secret; prints it and its otpauth:// URI once.");
+  enable->add_option("--name", a->name, "User name or object id.")->required();
+  on_run(enable, ctx, [&ctx, path] { return admin_call(ctx, "POST", path() + "/totp", nullptr, nullptr); });
+  auto* disable = totp->add_subcommand("disable", "Remove the user's TOTP secret.");
+  disable->add_option("--name", a->name, "User name or object id.")->required();
+  on_run(disable, ctx, [&ctx, path] { return admin_call(ctx, "DELETE", path() + "/totp", nullptr, nullptr); });
+}
+
 void add_test_clock_commands(CLI::App& app, CliContext& ctx) {
   auto* clock = app.add_subcommand("test-clock", "Drive the clock of a server started with --dev --test-clock.");
   clock->require_subcommand(1);
@@ -138,6 +224,7 @@ void add_test_clock_commands(CLI::App& app, CliContext& ctx) {
 void add_admin_commands(CLI::App& app, CliContext& ctx) {
   add_vault_commands(app, ctx);
   add_principal_commands(app, ctx);
+  add_user_commands(app, ctx);
   add_test_clock_commands(app, ctx);
 }
 

@@ -2,7 +2,7 @@
 // role-based access control through the server's rbac.json routes (on the
 // authority, with absolute scopes) and the admin API's groups, shaped like
 // `az role …` and `az ad group …`:
-//   coffer role assignment create --role "Key Vault Secrets User" --assignee <appId|objectId|groupId>
+//   coffer role assignment create --role "Key Vault Secrets User" --assignee <appId|objectId|groupId|userName>
 //                                 --scope /vaults/<vault>[/secrets/<name>]
 // Roles are named by roleName or GUID; assignees by a service principal's
 // client id or object id, or a group's object id.
@@ -72,7 +72,7 @@ Result<json::value> resolve_role(ServiceClient& client, const std::string& role)
   return Status(Code::kNotFound, "Role '" + role + "' doesn't exist.");
 }
 
-// An object id from a group object id, a principal's client id or object id.
+// An object id from a group object id, a principal's client id or object id, a user's name or object id.
 Result<std::string> resolve_assignee(ServiceClient& client, const std::string& assignee) {
   const std::string wanted = lower_ascii(assignee);
   COFFER_ASSIGN_OR_RETURN(json::value groups, client.call("GET", kGroups));
@@ -86,6 +86,14 @@ Result<std::string> resolve_assignee(ServiceClient& client, const std::string& a
     for (const auto& p : *items) {
       if (lower_ascii(str(p, {"clientId"})) == wanted || lower_ascii(str(p, {"objectId"})) == wanted) {
         return lower_ascii(str(p, {"objectId"}));
+      }
+    }
+  }
+  COFFER_ASSIGN_OR_RETURN(json::value users, client.call("GET", "/coffer/admin/users"));
+  if (const json::array* items = value_array(users)) {
+    for (const auto& u : *items) {
+      if (lower_ascii(str(u, {"userName"})) == wanted || lower_ascii(str(u, {"objectId"})) == wanted) {
+        return lower_ascii(str(u, {"objectId"}));
       }
     }
   }
