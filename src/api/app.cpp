@@ -22,6 +22,7 @@
 #include "api/responses.hpp"
 #include "api/secret_routes.hpp"
 #include "api/target.hpp"
+#include "api/ui_assets.hpp"
 #include "api/user_routes.hpp"
 #include "common/ascii.hpp"
 #include "common/base64.hpp"
@@ -247,6 +248,10 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
       }
     }
     return json_response(200, boost::json::object{{"status", "ok"}});
+  }
+  if (auto op = route_ui_asset(req, *target)) {  // public, like any static file
+    call.record.operation_name = op->name;
+    return op->run();
   }
   IdentityContext identity{config_.authority, config_.tenant_id,   s_.principals,  s_.tokens,
                            s_.assertions,     s_.sign_in_throttle, tokens_issued_, people_ ? &*people_ : nullptr};

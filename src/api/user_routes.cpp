@@ -13,12 +13,9 @@ namespace json = boost::json;
 namespace {
 
 json::object user_json(const auth::User& u, int64_t now) {
-  json::object o{{"objectId", u.object_id},
-                 {"userName", u.user_name},
-                 {"displayName", u.display_name},
-                 {"created", u.created},
-                 {"totpEnrolled", u.totp_enrolled},
-                 {"failedSignIns", u.failed_sign_ins},
+  json::object o{{"objectId", u.object_id},         {"userName", u.user_name},
+                 {"displayName", u.display_name},   {"created", u.created},
+                 {"totpEnrolled", u.totp_enrolled}, {"failedSignIns", u.failed_sign_ins},
                  {"locked", u.locked_until > now}};
   if (u.locked_until > now) o["lockedUntil"] = u.locked_until;
   return o;
@@ -117,9 +114,8 @@ std::optional<Operation> route_users(const http::Request& req, const std::vector
       const SecureString uri("otpauth://totp/" + http::percent_encode(issuer) + ":" +
                              http::percent_encode(user->user_name) + "?secret=" + std::string(text.view()) +
                              "&issuer=" + http::percent_encode(issuer) + "&algorithm=SHA1&digits=6&period=30");
-      http::Response r = json_response(200, json::object{{"userName", user->user_name},
-                                                         {"secret", text.view()},
-                                                         {"otpauthUri", uri.view()}});
+      http::Response r = json_response(
+          200, json::object{{"userName", user->user_name}, {"secret", text.view()}, {"otpauthUri", uri.view()}});
       r.sensitive = true;
       return r;
     });

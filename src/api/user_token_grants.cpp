@@ -139,8 +139,13 @@ std::optional<http::Response> user_token_grant(const http::Request& req, const s
     if (granted.status().code() != Code::kUnauthorized) return error_response(granted.status());
     return oauth_error(400, granted.status().reason(), granted.status().message());
   }
+  // The token request need not repeat the scope: the device authorization named it.
+  auto asked = form_field(form, "scope").empty()
+                   ? requested_resource({{"scope", granted->scope}}, false, ctx.authority + "/")
+                   : std::variant<RequestedResource, http::Response>(resource);
+  if (auto* refused = std::get_if<http::Response>(&asked)) return std::move(*refused);
   count_issued(ctx, "device_code");
-  return tokens_for(ctx, granted->signed_in, client_id, resource, issuer, "", record);
+  return tokens_for(ctx, granted->signed_in, client_id, std::get<RequestedResource>(asked), issuer, "", record);
 }
 
 http::Response device_authorization(const http::Request& req, const UserSignIn& ctx, std::string_view path_tenant) {
