@@ -1,8 +1,12 @@
 #include "api/admin_routes.hpp"
 
 #include <boost/json.hpp>
+#include <ctime>
+#include <deque>
 
 #include "api/json_body.hpp"
+#include "api/target.hpp"
+#include "audit/search.hpp"
 #include "api/responses.hpp"
 
 namespace coffer::api {
@@ -142,6 +146,43 @@ http::Response advance_clock(const http::Request& req, const AdminContext& ctx) 
                                          {"leader", report->leader}});
 }
 
+// GET audit?vault&principal&operation&result&since&until&top: the newest `top` (≤ 1000,
+// default 100) matching records of this server's audit file, newest first.
+http::Response search_audit(const http::Request& req, const AdminContext& ctx) {
+  if (ctx.audit_file.empty()) {
+    return error_response(Status(Code::kNotFound, "This server keeps no audit log file (auditSinks has no file sink)."));
+  }
+  auto target = parse_target(req.target);
+  if (!target.ok()) return error_response(target.status());
+  auto param = [&](const char* k) { return std::string(target->param(k).value_or("")); };
+  const int64_t now_ms = std::time(nullptr) * int64_t(1000);
+  audit::AuditFilter filter{param("vault"), param("principal"), param("operation"), param("result")};
+  for (auto [name, field] : {std::pair{"since", &filter.since_ms}, std::pair{"until", &filter.until_ms}}) {
+    if (const std::string text = param(name); !text.empty()) {
+      auto t = audit::parse_audit_time(text, now_ms);
+      if (!t) return error_response(bad_parameter(std::string(name) + ": use ISO-8601 or a span such as 15m, 2h, 7d."));
+      *field = *t;
+    }
+  }
+  std::size_t top = 100;
+  if (const std::string text = param("top"); !text.empty()) {
+    if (text.size() > 4 || text.find_first_not_of("0123456789") != std::string::npos || std::stoul(text) == 0 ||
+        std::stoul(text) > 1000) {
+      return error_response(bad_parameter("top must be 1-1000."));
+    }
+    top = std::stoul(text);
+  }
+  std::deque<std::string> newest;
+  Status st = audit::search_audit_files({ctx.audit_file}, filter, [&](const std::string& line) {
+    newest.push_back(line);
+    if (newest.size() > top) newest.pop_front();
+  });
+  if (!st.ok()) return error_response(Status(Code::kUnavailable, "The audit log cannot be read now."));
+  json::array value;
+  for (auto it = newest.rbegin(); it != newest.rend(); ++it) value.push_back(json::parse(*it));
+  return json_response(200, json::object{{"value", std::move(value)}});
+}
+
 }  // namespace
 
 json::object rekey_progress_json(const RekeyProgress& p) {
@@ -200,6 +241,9 @@ std::optional<Operation> route_admin(const http::Request& req, const std::vector
       });
     }
     return std::nullopt;
+  }
+  if (s[0] == "audit" && s.size() == 1 && m == "GET") {
+    return admin_operation("AuditSearch", "audit/read", "/", [&] { return search_audit(req, ctx); });
   }
   if (s[0] == "service-principals") {
     if (s.size() == 1 && m == "GET") {

@@ -105,6 +105,7 @@ struct AdminContext {
   // https://<name>.<suffix>[:port] for a vault name.
   std::function<std::string(const std::string&)> vault_url;
   const SealAdmin& seal;
+  std::string audit_file = {};  // searched by GET audit; empty: this server keeps no audit file
 };
 
 // `segments` start after "coffer", "admin".

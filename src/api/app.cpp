@@ -329,7 +329,8 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
       s_.maintenance, s_.principals,
       s_.test_clock,  [this, port](const std::string& name) {
                      return vault_origin(name, config_.dns_suffix, port); },
-      s_.seal_admin};
+      s_.seal_admin,
+      config_.audit_file};
   auto op = route_admin(req, segments, ctx);
   if (!op) op = route_groups(req, segments, GroupContext{s_.rbac, s_.principals, s_.users});
   if (!op && s_.workload_credentials) op = route_credentials(req, segments, *s_.workload_credentials);

@@ -55,6 +55,7 @@ struct ApiConfig {
   std::string default_vault;                   // served on bare hosts; empty = none
   std::string authority;                       // https://localhost:8443 — identity + admin audience
   std::string tenant_id;
+  std::string audit_file = {};  // the file sink's log, searched by GET /coffer/admin/audit; empty = none
 };
 
 // https://<vault>.<suffix>[:port], the vault's URL as its callers reach it (port "" or "443": none).

@@ -135,6 +135,7 @@ constexpr std::array kTable = {
     OperationAction{"VaultCreate", "Coffer/vaults/write", ScopeKind::kVault},
     OperationAction{"VaultDelete", "Coffer/vaults/delete", ScopeKind::kVault},
     OperationAction{"VaultGet", "Coffer/vaults/read", ScopeKind::kVault},
+    OperationAction{"AuditSearch", "Coffer/audit/read", ScopeKind::kRoot},
     OperationAction{"UserList", "Coffer/users/read", ScopeKind::kRoot},
     OperationAction{"UserGet", "Coffer/users/read", ScopeKind::kRoot},
     OperationAction{"UserCreate", "Coffer/users/write", ScopeKind::kRoot},

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "audit/chain.hpp"
+#include "audit/search.hpp"
 #include "audit/verify.hpp"
 #include "cli/commands.hpp"
 #include "common/ascii.hpp"
@@ -159,103 +160,29 @@ Status run_hash(const CliContext& ctx, const std::string& value, const std::stri
 struct Filter {
   std::string vault, principal, operation, result, since, until;
   bool checkpoints = false;
-  int64_t since_ms = INT64_MIN, until_ms = INT64_MAX;
 };
 
-// "2026-11-27T20:00:00Z" (any ISO-8601 that parse_iso8601 takes) or a span
-// back from now: "30s", "15m", "2h", "7d".
-std::optional<int64_t> parse_when(const std::string& text) {
-  if (auto t = parse_iso8601(text)) return *t * 1000;
-  if (text.size() < 2) return std::nullopt;
-  int64_t n = 0;
-  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
-    n = n * 10 + (text[i] - '0');
-  }
-  int64_t unit = 0;
-  switch (text.back()) {
-    case 's': unit = 1000; break;
-    case 'm': unit = 60'000; break;
-    case 'h': unit = 3'600'000; break;
-    case 'd': unit = 86'400'000; break;
-    default: return std::nullopt;
-  }
+// The options as an audit::AuditFilter; the times as given or as spans back from now.
+Result<audit::AuditFilter> check_filter(const Filter& f) {
   using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() - n * unit;
-}
-
-std::string text_at(const json::object& o, std::initializer_list<std::string_view> path) {
-  const json::object* cur = &o;
-  const json::value* v = nullptr;
-  for (auto key : path) {
-    if (!cur) return "";
-    v = cur->if_contains(key);
-    if (!v) return "";
-    cur = v->if_object();
-  }
-  if (const auto* s = v->if_string()) return std::string(*s);
-  if (v->is_int64()) return std::to_string(v->get_int64());
-  return "";
-}
-
-bool matches(const Filter& f, const json::object& o) {
-  const bool checkpoint = text_at(o, {"category"}) == "AuditCheckpoint";
-  if (checkpoint) return f.checkpoints;
-  if (!f.vault.empty() && !iequals_ascii(text_at(o, {"resourceId"}), f.vault)) return false;
-  if (!f.principal.empty() &&
-      !iequals_ascii(text_at(o, {"identity", "claim", "http://schemas.microsoft.com/identity/claims/objectidentifier"}),
-                     f.principal) &&
-      !iequals_ascii(text_at(o, {"identity", "claim", "appid"}), f.principal)) {
-    return false;
-  }
-  if (!f.operation.empty() && !iequals_ascii(text_at(o, {"operationName"}), f.operation)) return false;
-  if (!f.result.empty() && !iequals_ascii(text_at(o, {"resultType"}), f.result) &&
-      text_at(o, {"httpStatusCode"}) != f.result) {
-    return false;
-  }
-  if (f.since_ms != INT64_MIN || f.until_ms != INT64_MAX) {
-    auto t = parse_iso8601(text_at(o, {"time"}));
-    if (!t) return false;
-    // Record times carry milliseconds; parse_iso8601 drops them, so compare at second precision.
-    if (*t * 1000 + 999 < f.since_ms || *t * 1000 > f.until_ms) return false;
-  }
-  return true;
-}
-
-Status check_filter(Filter& f) {
+  const int64_t now_ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  audit::AuditFilter out{f.vault, f.principal, f.operation, f.result, INT64_MIN, INT64_MAX, f.checkpoints};
   if (!f.since.empty()) {
-    auto t = parse_when(f.since);
+    auto t = audit::parse_audit_time(f.since, now_ms);
     if (!t) return Status(Code::kBadParameter, "--since: use ISO-8601 or a span such as 15m, 2h, 7d.");
-    f.since_ms = *t;
+    out.since_ms = *t;
   }
   if (!f.until.empty()) {
-    auto t = parse_when(f.until);
+    auto t = audit::parse_audit_time(f.until, now_ms);
     if (!t) return Status(Code::kBadParameter, "--until: use ISO-8601 or a span such as 15m, 2h, 7d.");
-    f.until_ms = *t;
+    out.until_ms = *t;
   }
-  return Status::Ok();
-}
-
-// Calls `emit` with each matching line of `files`, in order.
-Status scan(const std::vector<std::string>& files, const Filter& f,
-            const std::function<void(const std::string&)>& emit) {
-  for (const auto& file : files) {
-    std::ifstream in(file);
-    if (!in) return Status(Code::kBadParameter, "Cannot read " + file + ".");
-    std::string line;
-    while (std::getline(in, line)) {
-      boost::system::error_code ec;
-      json::value v = json::parse(line, ec);
-      if (ec || !v.is_object()) continue;
-      if (matches(f, v.get_object())) emit(line);
-    }
-  }
-  return Status::Ok();
+  return out;
 }
 
 void add_filter_options(CLI::App* cmd, Filter& f) {
   cmd->add_option("--vault", f.vault, "Only records of this vault.");
-  cmd->add_option("--principal", f.principal, "Only records of this caller (object id or app id).");
+  cmd->add_option("--principal", f.principal, "Only records of this caller (object id, app id or user name).");
   cmd->add_option("--operation", f.operation, "Only this operationName, e.g. SecretGet.");
   cmd->add_option("--result", f.result, "Success, Failure, or an HTTP status code.");
   cmd->add_option("--since", f.since, "Not before: ISO-8601, or a span back from now (15m, 2h, 7d).");
@@ -317,9 +244,9 @@ void add_audit_commands(CLI::App& app, CliContext& ctx) {
   tail->add_option("-n,--lines", t->lines, "How many records (default 20).");
   add_filter_options(tail, t->filter);
   on_run(tail, ctx, [t] {
-    COFFER_RETURN_IF_ERROR(check_filter(t->filter));
+    COFFER_ASSIGN_OR_RETURN(const audit::AuditFilter filter, check_filter(t->filter));
     std::deque<std::string> last;
-    COFFER_RETURN_IF_ERROR(scan(t->files, t->filter, [&](const std::string& line) {
+    COFFER_RETURN_IF_ERROR(audit::search_audit_files(t->files, filter, [&](const std::string& line) {
       last.push_back(line);
       if (last.size() > t->lines) last.pop_front();
     }));
@@ -333,8 +260,9 @@ void add_audit_commands(CLI::App& app, CliContext& ctx) {
   search->add_option("files", s->files, "Audit log files, oldest first.")->required();
   add_filter_options(search, s->filter);
   on_run(search, ctx, [s] {
-    COFFER_RETURN_IF_ERROR(check_filter(s->filter));
-    COFFER_RETURN_IF_ERROR(scan(s->files, s->filter, [](const std::string& line) { std::cout << line << "\n"; }));
+    COFFER_ASSIGN_OR_RETURN(const audit::AuditFilter filter, check_filter(s->filter));
+    COFFER_RETURN_IF_ERROR(
+        audit::search_audit_files(s->files, filter, [](const std::string& line) { std::cout << line << "\n"; }));
     std::cout << std::flush;
     return Status::Ok();
   });

@@ -15,6 +15,20 @@ namespace coffer::server {
 namespace fs = std::filesystem;
 namespace {
 
+// The sink specs of auditSinks ("file,stdout,…"), trimmed, empty ones left out.
+std::vector<std::string_view> sink_specs(std::string_view specs) {
+  std::vector<std::string_view> out;
+  while (!specs.empty()) {
+    const auto comma = specs.find(',');
+    std::string_view spec = specs.substr(0, comma);
+    specs = comma == std::string_view::npos ? std::string_view() : specs.substr(comma + 1);
+    while (!spec.empty() && spec.front() == ' ') spec.remove_prefix(1);
+    while (!spec.empty() && spec.back() == ' ') spec.remove_suffix(1);
+    if (!spec.empty()) out.push_back(spec);
+  }
+  return out;
+}
+
 // The sealed value under `key`, created with `make` (then sealed) if absent;
 // another writer's value wins a race.
 Result<SecureString> sealed_once(store::Store& store, crypto::Keyring& keyring, std::string_view key,
@@ -81,18 +95,19 @@ Result<std::optional<audit::Anchor>> read_audit_anchor(store::Store& store, std:
   return anchor;
 }
 
+std::string audit_file_path(const ServerConfig& config) {
+  for (std::string_view spec : sink_specs(config.audit_sinks)) {
+    if (spec == "file") return config.audit_log;
+    if (spec.starts_with("file:") && spec.size() > 5) return std::string(spec.substr(5));
+  }
+  return {};
+}
+
 Result<std::unique_ptr<audit::AuditLog>> open_audit_log(const ServerConfig& config, const AuditKeys& keys,
                                                         store::Store* anchors) {
   std::vector<audit::AuditSinkSetup> sinks;
   std::set<fs::path> key_dirs{fs::path(config.data_dir)};
-  std::string_view specs = config.audit_sinks;
-  while (!specs.empty()) {
-    auto comma = specs.find(',');
-    std::string_view spec = specs.substr(0, comma);
-    specs = comma == std::string_view::npos ? std::string_view() : specs.substr(comma + 1);
-    while (!spec.empty() && spec.front() == ' ') spec.remove_prefix(1);
-    while (!spec.empty() && spec.back() == ' ') spec.remove_suffix(1);
-    if (spec.empty()) continue;
+  for (std::string_view spec : sink_specs(config.audit_sinks)) {
     COFFER_ASSIGN_OR_RETURN(auto output, audit::make_output(spec, config.audit_log));
     if (output->id().starts_with("file:")) {
       // Next to regular log files only (not next to /dev/full or a FIFO).

@@ -46,6 +46,9 @@ Result<SecureString> load_audit_hmac_secret(store::Store& store, crypto::Keyring
 // public key files. `config.audit_log` must already be resolved. With
 // `anchors`, every sink's latest checkpoint is recorded there under
 // audit::anchor_key(sink id, config.replica_id); `anchors` must outlive the log.
+// The file the first file sink of auditSinks writes ("file" or "file:PATH"); empty when none.
+std::string audit_file_path(const ServerConfig& config);
+
 Result<std::unique_ptr<audit::AuditLog>> open_audit_log(const ServerConfig& config, const AuditKeys& keys,
                                                         store::Store* anchors = nullptr);
 

@@ -359,7 +359,8 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
                             {config.authority + "/" + identity->tenant_id + "/v2.0", identity->tenant_id, 3600, 900},
                             system_clock);  // token lifetimes follow real time, even under --test-clock
   app = std::make_unique<api::Api>(
-      api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id},
+      api::ApiConfig{config.dns_suffix, config.default_vault, config.authority, identity->tenant_id,
+                     audit_file_path(config)},
       api::ApiServices{vaults,
                        secrets,
                        maintenance,
