@@ -13,6 +13,7 @@ BUILD_PKGS=(
 TEST_PKGS=(
   python3-azure python3-yaml azure-cli libnss-myhostname openssl curl procps postgresql-15
   softhsm2  # a PKCS#11 token for the HSM seal's tests
+  chromium   # the web console's browser tests (driven by npm's playwright-core, tests/integration/test_console.py)
   clang-14 libclang-rt-14-dev clang-format-14  # `make sanitize` (ASan+UBSan, libFuzzer, lock analysis), `make format-check`
 )
 BENCH_PKGS=(nginx-light wrk)

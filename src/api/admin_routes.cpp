@@ -5,9 +5,9 @@
 #include <deque>
 
 #include "api/json_body.hpp"
+#include "api/responses.hpp"
 #include "api/target.hpp"
 #include "audit/search.hpp"
-#include "api/responses.hpp"
 
 namespace coffer::api {
 namespace json = boost::json;
@@ -150,7 +150,8 @@ http::Response advance_clock(const http::Request& req, const AdminContext& ctx) 
 // default 100) matching records of this server's audit file, newest first.
 http::Response search_audit(const http::Request& req, const AdminContext& ctx) {
   if (ctx.audit_file.empty()) {
-    return error_response(Status(Code::kNotFound, "This server keeps no audit log file (auditSinks has no file sink)."));
+    return error_response(
+        Status(Code::kNotFound, "This server keeps no audit log file (auditSinks has no file sink)."));
   }
   auto target = parse_target(req.target);
   if (!target.ok()) return error_response(target.status());

@@ -24,6 +24,7 @@
 #include "api/target.hpp"
 #include "api/ui_assets.hpp"
 #include "api/user_routes.hpp"
+#include "auth/public_clients.hpp"
 #include "common/ascii.hpp"
 #include "common/base64.hpp"
 #include "common/freshness.hpp"
@@ -71,6 +72,13 @@ std::string port_suffix(const std::string& port) { return port.empty() || port =
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// CORS for the console's calls to the vault hosts (Api::from_console).
+void allow_console(http::Response& r, std::string_view origin) {
+  r.set_header("Access-Control-Allow-Origin", std::string(origin));
+  r.set_header("Access-Control-Expose-Headers", "WWW-Authenticate, x-ms-request-id, Retry-After");
+  r.set_header("Vary", "Origin");
 }
 
 }  // namespace
@@ -132,6 +140,11 @@ http::Response Api::handle(http::Request& req) {
   return finish(std::move(outcome), audited);
 }
 
+bool Api::from_console(const http::Request& req) const {
+  // The console (served by this server at the authority) calls the vault hosts: another origin.
+  return req.header("Origin") == config_.authority && split_host(req.host).name != split_host(config_.authority).name;
+}
+
 Api::Outcome Api::prepare(http::Request& req) {
   // Every read of this request reflects what committed before it began, on
   // any server sharing the store (store generation tokens: freshness.hpp).
@@ -154,6 +167,7 @@ Api::Outcome Api::prepare(http::Request& req) {
     spdlog::error("request {} failed: {}", rec.request_id, e.what());
     resp = error_response(Status(Code::kInternal, e.what()));
   }
+  if (!resp.offload && from_console(req)) allow_console(resp, config_.authority);
   rec.http_status = resp.status;
   rec.result_type = resp.status < 400 ? "Success" : "Failure";
   rec.result_signature = reason_phrase(resp.status);
@@ -222,6 +236,15 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
   const std::string dotted_suffix = "." + config_.dns_suffix;
   if (host.name.size() > dotted_suffix.size() &&
       host.name.compare(host.name.size() - dotted_suffix.size(), dotted_suffix.size(), dotted_suffix) == 0) {
+    if (req.method == "OPTIONS" && from_console(req)) {
+      // A CORS preflight of the console: answered before anything else, authorizes nothing.
+      call.record.operation_name = "CorsPreflight";
+      http::Response r{204, {}, ""};
+      r.set_header("Access-Control-Allow-Methods", "GET, PUT, POST, PATCH, DELETE");
+      r.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, x-ms-client-request-id");
+      r.set_header("Access-Control-Max-Age", "600");
+      return r;
+    }
     std::string vault_name = host.name.substr(0, host.name.size() - dotted_suffix.size());
     if (vault_name.find('.') != std::string::npos) {
       return error_response(Status(Code::kVaultNotFound, "No vault is served at host " + host.name + "."));
@@ -248,6 +271,13 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
       }
     }
     return json_response(200, boost::json::object{{"status", "ok"}});
+  }
+  if (seg.size() == 2 && seg[0] == "console" && seg[1] == "config" && req.method == "GET") {
+    // What the console needs before it signs in (public): its client id and where vaults live.
+    call.record.operation_name = "ConsoleConfig";
+    return json_response(200, boost::json::object{{"clientId", std::string(auth::kConsoleClientId)},
+                                                  {"tenantId", config_.tenant_id},
+                                                  {"vaultSuffix", "." + config_.dns_suffix + port_suffix(host.port)}});
   }
   if (auto op = route_ui_asset(req, *target)) {  // public, like any static file
     call.record.operation_name = op->name;
@@ -329,8 +359,7 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
       s_.maintenance, s_.principals,
       s_.test_clock,  [this, port](const std::string& name) {
                      return vault_origin(name, config_.dns_suffix, port); },
-      s_.seal_admin,
-      config_.audit_file};
+      s_.seal_admin,  config_.audit_file};
   auto op = route_admin(req, segments, ctx);
   if (!op) op = route_groups(req, segments, GroupContext{s_.rbac, s_.principals, s_.users});
   if (!op && s_.workload_credentials) op = route_credentials(req, segments, *s_.workload_credentials);

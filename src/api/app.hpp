@@ -133,6 +133,8 @@ class Api {
   // The 401 of ARM and Graph routes (their shape, not AKV's).
   http::Response arm_unauthorized(const http::Request& req, const Status& why) const;
   std::string data_resource(const http::Request& req) const;
+  // A request of the console (its Origin is the authority) to another host: CORS applies.
+  bool from_console(const http::Request& req) const;
 
   ApiConfig config_;
   ApiServices s_;

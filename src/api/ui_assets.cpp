@@ -36,7 +36,8 @@ void set_page_security_headers(http::Response& r, std::string_view form_targets)
   r.set_header("Content-Security-Policy", csp);
   r.set_header("X-Frame-Options", "DENY");
   r.set_header("X-Content-Type-Options", "nosniff");
-  r.set_header("Referrer-Policy", "no-referrer");
+  // same-origin: a form's POST then carries its real Origin (no-referrer makes it "null").
+  r.set_header("Referrer-Policy", "same-origin");
   r.set_header("Cache-Control", "no-store");
 }
 

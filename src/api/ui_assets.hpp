@@ -28,7 +28,7 @@ std::optional<Operation> route_ui_asset(const http::Request& req, const ParsedTa
 
 // The security headers of every page the server renders: a strict
 // Content-Security-Policy (scripts and styles from the server only, no
-// inline code), no framing, no sniffing, no referrer. `form_targets` are
+// inline code), no framing, no sniffing, no referrer to other sites. `form_targets` are
 // origins besides the server's own that forms may send to (a redirect after
 // a form counts).
 void set_page_security_headers(http::Response& r, std::string_view form_targets = {});
