@@ -15,6 +15,8 @@ std::string sha256(std::string_view data);
 
 // HMAC-SHA256(key, data), 32 raw bytes.
 std::string hmac_sha256(std::string_view key, std::string_view data);
+// HMAC-SHA1(key, data), 20 raw bytes (TOTP, crypto/totp.hpp; nothing else).
+std::string hmac_sha1(std::string_view key, std::string_view data);
 
 // HMAC-SHA256 under one key, set up once: mac() only copies a keyed context.
 class HmacSha256 {

@@ -1,34 +1,11 @@
 #include "crypto/totp.hpp"
 
-#include <openssl/core_names.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-
-#include "crypto/algorithms.hpp"
+#include "crypto/digest.hpp"
 
 namespace coffer::crypto {
 namespace {
 
 constexpr int kDigits = 6;
-
-std::string hmac_sha1(std::string_view key, const unsigned char* data, std::size_t size) {
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(ossl::hmac_mac());
-  char digest[] = "SHA1";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_END};
-  static const unsigned char kEmpty[1] = {0};
-  const auto* k = key.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(key.data());
-  std::string out(20, '\0');
-  std::size_t len = 0;
-  const bool ok = ctx && EVP_MAC_init(ctx, k, key.size(), params) == 1 && EVP_MAC_update(ctx, data, size) == 1 &&
-                  EVP_MAC_final(ctx, reinterpret_cast<unsigned char*>(out.data()), &len, out.size()) == 1 &&
-                  len == out.size();
-  EVP_MAC_CTX_free(ctx);
-  if (!ok) {
-    ERR_clear_error();
-    return {};
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -38,7 +15,7 @@ std::string totp_code(std::string_view secret, int64_t step) {
     counter[i] = static_cast<unsigned char>(step & 0xff);
     step >>= 8;
   }
-  const std::string mac = hmac_sha1(secret, counter, sizeof counter);
+  const std::string mac = hmac_sha1(secret, std::string_view(reinterpret_cast<const char*>(counter), sizeof counter));
   if (mac.size() != 20) return {};
   const auto* h = reinterpret_cast<const unsigned char*>(mac.data());
   const int offset = h[19] & 0x0f;  // RFC 4226 §5.3, dynamic truncation

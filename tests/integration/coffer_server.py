@@ -228,6 +228,21 @@ class AzCli:
             raise AssertionError(f"az {' '.join(args[:3])} failed ({p.returncode}):\n{p.stderr}")
         return p
 
+    def use_cloud_of(self, server):
+        """Registers `server` as the cloud "Coffer" (ADFS-style authority, CLIENT-FLOWS.md §5.1) and selects it."""
+        port = server.port
+        cloud = {"endpoints": {"resourceManager": f"https://localhost:{port}/",
+                               "activeDirectory": f"https://localhost:{port}/adfs",
+                               "activeDirectoryResourceId": f"https://localhost:{port}/",
+                               "activeDirectoryGraphResourceId": f"https://localhost:{port}/",
+                               "microsoftGraphResourceId": f"https://localhost:{port}/"},
+                 "suffixes": {"keyvaultDns": f".vault.localhost:{port}"}}
+        path = os.path.join(self.config_dir, "cloud.json")
+        with open(path, "w") as f:
+            json.dump(cloud, f)
+        self("cloud", "register", "-n", "Coffer", "--cloud-config", "@" + path)
+        self("cloud", "set", "-n", "Coffer")
+
 
 def assert_needs_admin(test, server, method, path):
     """`method /coffer/admin{path}` answers 401 without a token and 403 to a new service principal

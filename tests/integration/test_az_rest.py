@@ -14,18 +14,7 @@ class AzRestTest(unittest.TestCase):
         cls.server = CofferServer().start()
         cls.az = AzCli(cls.server, prefix="coffer-az-")
         cls.cfg = cls.az.config_dir
-        port = cls.server.port
-        cloud = {"endpoints": {"resourceManager": f"https://localhost:{port}/",
-                               "activeDirectory": f"https://localhost:{port}/adfs",
-                               "activeDirectoryResourceId": f"https://localhost:{port}/",
-                               "activeDirectoryGraphResourceId": f"https://localhost:{port}/",
-                               "microsoftGraphResourceId": f"https://localhost:{port}/"},
-                 "suffixes": {"keyvaultDns": f".vault.localhost:{port}"}}
-        path = os.path.join(cls.cfg, "cloud.json")
-        with open(path, "w") as f:
-            json.dump(cloud, f)
-        cls.az("cloud", "register", "-n", "Coffer", "--cloud-config", "@" + path)
-        cls.az("cloud", "set", "-n", "Coffer")
+        cls.az.use_cloud_of(cls.server)
         cls.az("login", "--service-principal", "-u", cls.server.dev["clientId"],
                "--password=" + cls.server.dev["clientSecret"], "--tenant", cls.server.dev["tenantId"], "--allow-no-subscriptions")
 

@@ -15,7 +15,7 @@ const API_VERSION = "7.4";
 const PENDING = "coffer.console.pending"; // sessionStorage: the PKCE verifier and state, only across the redirect
 const EXPIRING_DAYS = 30;
 
-const state = { config: null, refreshToken: null, tokens: new Map(), user: null, chain: Promise.resolve() };
+const state = { config: null, refreshToken: null, tokens: new Map(), user: null, chain: Promise.resolve(), notice: null };
 
 // --- sign-in -------------------------------------------------------------------------------------
 
@@ -181,12 +181,14 @@ function table(headings, rows) {
   return h("table", {}, h("thead", {}, h("tr", {}, headings.map((x) => h("th", {}, x)))), h("tbody", {}, rows));
 }
 
-// Runs `action` and re-renders the current page; a refusal is shown above it.
+// Runs `action`, then renders the page it leaves the console on (the same page again, or the one
+// it moved to, which the hashchange renders) with `done` above it; a refusal is shown instead.
 async function act(action, done) {
+  const before = location.hash;
   try {
     await action();
-    await route();
-    if (done) main().prepend(h("div", { class: "notice", role: "status" }, done));
+    state.notice = done;
+    if (location.hash === before) await route();
   } catch (e) {
     main().prepend(errorBox(e));
   }
@@ -388,6 +390,14 @@ async function route() {
   for (const a of document.querySelectorAll("#nav a")) {
     a.classList.toggle("active", a.getAttribute("href") === "#/" + (path[0] === "vault" ? "" : path[0] || ""));
   }
+  await render(path);
+  if (state.notice) {
+    main().prepend(h("div", { class: "notice", role: "status" }, state.notice));
+    state.notice = null;
+  }
+}
+
+async function render(path) {
   try {
     if (path[0] === "vault" && path[1]) {
       const vault = path[1];
