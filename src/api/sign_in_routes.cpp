@@ -21,6 +21,12 @@ std::string field_of(const Fields& f, const char* name) {
   return it == f.end() ? std::string() : it->second.substr(0, kMaxParam);
 }
 
+// A credential of the form (password, code) in place: no copy outlives the form's wipe.
+std::string_view secret_of(const Fields& f, const char* name) {
+  auto it = f.find(name);
+  return it == f.end() ? std::string_view() : std::string_view(it->second);
+}
+
 // The value of cookie `name` in the request's Cookie header, or empty.
 std::string_view cookie(const http::Request& req, std::string_view name) {
   std::string_view header = req.header("Cookie");
@@ -121,7 +127,7 @@ class SignInPages {
   // Signs in from the form's fields: the session (when "continue" is asked and live) or the
   // credentials, opening a session. On failure, `refusal` is the page to answer.
   std::optional<auth::SignedIn> sign_in(const Fields& form, SignInForm& page, std::optional<http::Response>& refusal,
-                                        std::string& new_session_cookie, std::string_view form_targets = {});
+                                        SecureString& new_session_cookie, std::string_view form_targets = {});
   std::string action(std::string_view rest) const { return "/" + std::string(path_tenant_) + std::string(rest); }
 
   const http::Request& req_;
@@ -166,7 +172,7 @@ http::Response SignInPages::form_page(int status, SignInForm form, std::string_v
 
 std::optional<auth::SignedIn> SignInPages::sign_in(const Fields& form, SignInForm& page,
                                                    std::optional<http::Response>& refusal,
-                                                   std::string& new_session_cookie, std::string_view form_targets) {
+                                                   SecureString& new_session_cookie, std::string_view form_targets) {
   if (field_of(form, "continue") == "1") {
     if (auto live = session()) return live;
     page.error = "Your session has ended; sign in again.";
@@ -177,7 +183,7 @@ std::optional<auth::SignedIn> SignInPages::sign_in(const Fields& form, SignInFor
   page.user_name = user_name.substr(0, 64);
   record_.caller_upn = page.user_name;
   auto user =
-      ctx_.users.authenticate(user_name, field_of(form, "password"), field_of(form, "totp"), req_.remote_address);
+      ctx_.users.authenticate(user_name, secret_of(form, "password"), secret_of(form, "totp"), req_.remote_address);
   if (!user.ok()) {
     const Status& st = user.status();
     if (st.code() == Code::kThrottled) {
@@ -199,7 +205,7 @@ std::optional<auth::SignedIn> SignInPages::sign_in(const Fields& form, SignInFor
     refusal = message(503, "Sign-in is not available", opened.status().message());
     return std::nullopt;
   }
-  new_session_cookie = std::string(opened->cookie.view());
+  new_session_cookie = std::move(opened->cookie);
   return auth::SignedIn{std::move(*user), opened->session_id};
 }
 
@@ -235,7 +241,7 @@ http::Response SignInPages::authorize(const Fields& fields, bool posted) {
                   "required.");
   }
   const std::string targets = origin_of(p.redirect_uri);
-  auto answer_with_code = [&](const auth::SignedIn& who, const std::string& new_cookie) {
+  auto answer_with_code = [&](const auth::SignedIn& who, const SecureString& new_cookie) {
     auto code = ctx_.grants.issue_code(
         auth::AuthorizationRequest{std::string(client->client_id), p.redirect_uri, p.challenge, p.scope, p.nonce}, who);
     if (!code.ok()) return refuse("invalid_request", code.status().message());
@@ -243,7 +249,7 @@ http::Response SignInPages::authorize(const Fields& fields, bool posted) {
     record_.caller_upn = who.user.user_name;
     http::Response r = redirect(with_query(p.redirect_uri, {{"code", std::string(code->view())}, {"state", p.state}}));
     set_page_security_headers(r, targets);
-    if (!new_cookie.empty()) add_cookie(r, kSessionCookie, new_cookie, "Lax", auth::kBrowserSessionSeconds);
+    if (!new_cookie.empty()) add_cookie(r, kSessionCookie, new_cookie.view(), "Lax", auth::kBrowserSessionSeconds);
     return r;
   };
   SignInForm page;
@@ -254,7 +260,7 @@ http::Response SignInPages::authorize(const Fields& fields, bool posted) {
   page.user_name = p.login_hint.substr(0, 64);
   if (!posted) {
     auto live = session();
-    if (live && p.prompt != "login" && p.prompt != "select_account") return answer_with_code(*live, "");
+    if (live && p.prompt != "login" && p.prompt != "select_account") return answer_with_code(*live, SecureString());
     if (p.prompt == "none") {
       return refuse("login_required", "AADSTS50058: A silent sign-in was asked, but no user is signed in.");
     }
@@ -266,7 +272,7 @@ http::Response SignInPages::authorize(const Fields& fields, bool posted) {
                    "The sign-in form expired or came from another site. Go back to the application and try again.");
   }
   std::optional<http::Response> refusal;
-  std::string new_cookie;
+  SecureString new_cookie;
   auto who = sign_in(fields, page, refusal, new_cookie, targets);
   if (!who) return std::move(*refusal);
   return answer_with_code(*who, new_cookie);
@@ -293,7 +299,7 @@ http::Response SignInPages::device(const Fields& fields, bool posted) {
   record_.caller_app_id = pending->client_id;
   const auth::PublicClient* client = auth::find_public_client(pending->client_id);
   std::optional<http::Response> refusal;
-  std::string new_cookie;
+  SecureString new_cookie;
   auto who = sign_in(fields, page, refusal, new_cookie);
   if (!who) return std::move(*refusal);
   if (Status st = ctx_.grants.approve_device(page.user_code, *who); !st.ok()) {
@@ -306,7 +312,7 @@ http::Response SignInPages::device(const Fields& fields, bool posted) {
                              "You have signed in to " +
                                  std::string(client ? client->display_name : std::string_view("the application")) +
                                  " on your device as " + who->user.user_name + ". You may now close this window.");
-  if (!new_cookie.empty()) add_cookie(r, kSessionCookie, new_cookie, "Lax", auth::kBrowserSessionSeconds);
+  if (!new_cookie.empty()) add_cookie(r, kSessionCookie, new_cookie.view(), "Lax", auth::kBrowserSessionSeconds);
   return r;
 }
 

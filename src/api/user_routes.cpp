@@ -4,6 +4,7 @@
 
 #include "api/json_body.hpp"
 #include "api/route_support.hpp"
+#include "common/json_wipe.hpp"
 #include "common/time_format.hpp"
 #include "crypto/totp.hpp"
 #include "http/form_encoding.hpp"
@@ -27,9 +28,11 @@ int64_t now_seconds() { return std::time(nullptr); }
 Result<std::string> body_string(const http::Request& req, const char* key) {
   if (req.body.empty()) return std::string();
   COFFER_ASSIGN_OR_RETURN(auto body, parse_json_object(req.body));
-  COFFER_ASSIGN_OR_RETURN(auto value, opt_string(body, key));
-  std::string out = value.value_or("");
-  if (value) secure_wipe(value->data(), value->size());
+  auto value = opt_string(body, key);
+  wipe_strings(body);
+  if (!value.ok()) return value.status();
+  std::string out = value->value_or("");
+  if (*value) secure_wipe((*value)->data(), (*value)->size());
   return out;
 }
 
@@ -45,6 +48,7 @@ http::Response create_user(const http::Request& req, auth::UserRegistry& users) 
   if (!*name) return error_response(Status(Code::kBadParameter, "Property 'userName' is required."));
   SecureString given((*password).value_or(""));
   if (*password) secure_wipe((*password)->data(), (*password)->size());
+  wipe_strings(*body);  // the password's copy in the parsed body
   auto made = users.create(**name, (*display).value_or(""), given.view());
   if (!made.ok()) return error_response(made.status());
   json::object o = user_json(made->user, now_seconds());

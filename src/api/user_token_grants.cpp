@@ -19,6 +19,12 @@ std::string form_field(const std::map<std::string, std::string>& form, const cha
   return it == form.end() ? std::string() : it->second;
 }
 
+// A credential of the form (password, code, refresh token) in place: no copy outlives the form's wipe.
+std::string_view form_secret(const std::map<std::string, std::string>& form, const char* name) {
+  auto it = form.find(name);
+  return it == form.end() ? std::string_view() : std::string_view(it->second);
+}
+
 http::Response invalid_grant(const Status& st) { return oauth_error(400, "invalid_grant", st.message()); }
 
 // The answer of a successful grant: tokens for `signed_in.user` through `client_id`, with
@@ -109,14 +115,14 @@ std::optional<http::Response> user_token_grant(const http::Request& req, const s
   if (grant == "password") {
     const std::string user_name = form_field(form, "username");
     record.caller_upn = user_name.substr(0, 64);
-    auto user = ctx.users.authenticate(user_name, form_field(form, "password"), "", req.remote_address);
+    auto user = ctx.users.authenticate(user_name, form_secret(form, "password"), "", req.remote_address);
     if (!user.ok()) return password_refused(user.status(), resource.resource);
     count_issued(ctx, grant);
     return tokens_for(ctx, auth::SignedIn{std::move(*user), ""}, client_id, resource, issuer, "", record);
   }
   if (grant == "authorization_code") {
-    auto granted = ctx.grants.redeem_code(form_field(form, "code"), client_id, form_field(form, "redirect_uri"),
-                                          form_field(form, "code_verifier"));
+    auto granted = ctx.grants.redeem_code(form_secret(form, "code"), client_id, form_field(form, "redirect_uri"),
+                                          form_secret(form, "code_verifier"));
     if (!granted.ok()) {
       return granted.status().code() == Code::kUnauthorized ? invalid_grant(granted.status())
                                                             : error_response(granted.status());
@@ -125,7 +131,7 @@ std::optional<http::Response> user_token_grant(const http::Request& req, const s
     return tokens_for(ctx, granted->signed_in, client_id, resource, issuer, granted->nonce, record);
   }
   if (grant == "refresh_token") {
-    auto refreshed = ctx.sessions.redeem_refresh(form_field(form, "refresh_token"), client_id);
+    auto refreshed = ctx.sessions.redeem_refresh(form_secret(form, "refresh_token"), client_id);
     if (!refreshed.ok()) {
       return refreshed.status().code() == Code::kUnauthorized ? invalid_grant(refreshed.status())
                                                               : error_response(refreshed.status());
@@ -134,7 +140,7 @@ std::optional<http::Response> user_token_grant(const http::Request& req, const s
     return tokens_for(ctx, refreshed->signed_in, client_id, resource, issuer, "", record, &refreshed->refresh_token);
   }
   // The device code grant: RFC 8628 §3.5's errors are the error field itself.
-  auto granted = ctx.grants.poll_device(form_field(form, "device_code"), client_id);
+  auto granted = ctx.grants.poll_device(form_secret(form, "device_code"), client_id);
   if (!granted.ok()) {
     if (granted.status().code() != Code::kUnauthorized) return error_response(granted.status());
     return oauth_error(400, granted.status().reason(), granted.status().message());
