@@ -423,7 +423,7 @@ http::Response Api::rbac(http::Request& req, Call& call, const ParsedTarget& tar
   if (!form.arm) {  // ARM's api-versions were checked by the caller
     if (Status st = check_api_version(target.param("api-version")); !st.ok()) return error_response(st);
   }
-  RbacContext ctx{s_.rbac, s_.authorizer, principal, form};
+  RbacContext ctx{s_.rbac, s_.authorizer, principal, form, s_.users};
   auto op = route_rbac(req, target, ctx);
   if (!op) {
     return error_response(

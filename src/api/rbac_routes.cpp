@@ -62,7 +62,11 @@ json::object assignment_json(const auth::RoleAssignment& a, const RbacContext& c
       {"scope", shown_scope(a.scope, ctx.form)},
       {"roleDefinitionId", ctx.form.definitions_prefix + std::string(kDefinitionsPath) + a.role_definition_id},
       {"principalId", a.principal_id}};
-  if (ctx.form.arm) props["principalType"] = ctx.rbac.get_group(a.principal_id).ok() ? "Group" : "ServicePrincipal";
+  if (ctx.form.arm) {
+    props["principalType"] = ctx.rbac.get_group(a.principal_id).ok()             ? "Group"
+                             : ctx.users && ctx.users->find(a.principal_id).ok() ? "User"
+                                                                                 : "ServicePrincipal";
+  }
   return json::object{{"id", scope + std::string(kAssignmentsPath) + a.name},
                       {"name", a.name},
                       {"type", "Microsoft.Authorization/roleAssignments"},

@@ -23,6 +23,7 @@
 #include "auth/authorizer.hpp"
 #include "auth/principal.hpp"
 #include "auth/rbac_registry.hpp"
+#include "auth/users.hpp"
 
 namespace coffer::api {
 
@@ -46,6 +47,7 @@ struct RbacContext {
   const auth::Authorizer& authorizer;
   const auth::Principal& caller;
   const ScopeForm& form;
+  auth::UserRegistry* users = nullptr;  // tells users from service principals in ARM's principalType
 };
 
 // True when the path goes through ".../providers/Microsoft.Authorization/…".

@@ -25,7 +25,7 @@ import urllib.parse
 
 import requests
 
-from coffer_server import COFFER_BIN, AzCli, CofferServer, admin, assert_needs_admin, canary, coffer_cli
+from coffer_server import COFFER_BIN, AzCli, CofferServer, admin, assert_needs_admin, canary, coffer_cli, token
 
 AZ_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 REDIRECT = "http://localhost:9/callback"
@@ -184,6 +184,14 @@ class UserSignInTest(unittest.TestCase):
                            headers={"Authorization": "Bearer " + body["access_token"]})
         self.assertEqual(put.status_code, 200, put.text)
         self.assertEqual(self.get_secret(body["access_token"]).json()["value"], "people-secret")
+        # ARM names the assignee's kind.
+        admin_token = token(self.server, self.base)
+        sub = requests.get(f"{self.base}/subscriptions?api-version=2020-01-01", verify=self.ca, timeout=30,
+                           headers={"Authorization": "Bearer " + admin_token}).json()["value"][0]["subscriptionId"]
+        listed = requests.get(f"{self.base}/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments",
+                              params={"api-version": "2022-04-01", "$filter": f"principalId eq '{user['objectId']}'"},
+                              verify=self.ca, timeout=30, headers={"Authorization": "Bearer " + admin_token}).json()
+        self.assertEqual({a["properties"]["principalType"] for a in listed["value"]}, {"User"})
         # Graph: /me is the user (a service principal gets 400 there).
         graph = requests.post(f"{self.base}/adfs/oauth2/token", verify=self.ca, timeout=30, data={
             "grant_type": "password", "client_id": AZ_CLI, "username": "reader@example.com", "password": PASSWORD,
