@@ -149,6 +149,14 @@ class ObjectCollection : public ObjectHeads {
     return txn.put(version_key(vault, name, rec.properties.version), Encode(rec));
   }
 
+  // A new version and the head naming it, in one transaction: the change feed gets one entry for
+  // both (every set pays for each entry with a counter read and two writes).
+  Status put_version_and_head(store::WriteTxn& txn, const VaultInfo& vault, const ObjectHead& head,
+                              const Record& rec) const {
+    COFFER_RETURN_IF_ERROR(txn.put(version_key(vault, head.name, rec.properties.version), Encode(rec)));
+    return put_head(txn, vault, head);
+  }
+
   // Heads with their latest records, live or soft-deleted, one page.
   Result<Page<std::pair<ObjectHead, Record>>> page_latest(store::ReadTxn& txn, const VaultInfo& vault,
                                                           const PageRequest& request, bool deleted) const {

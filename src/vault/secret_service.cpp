@@ -95,11 +95,10 @@ Result<Secret> SecretService::set(const VaultInfo& vault, const std::string& nam
     if (head) {  // a client's new version wins over a rotation in flight
       COFFER_RETURN_IF_ERROR(abort_rotation_run(txn, vault, h.name, "A client set a new version of the secret.", now));
     }
-    COFFER_RETURN_IF_ERROR(kSecrets.put_version(txn, vault, name, SecretVersionRecord{p, sealed}));
     COFFER_RETURN_IF_ERROR(record_version(txn, vault, draft.idempotency_key, p.version, now));
     COFFER_RETURN_IF_ERROR(append_event(txn, new_version_event("Secret", vault, h.name, p.version, p.attributes, now)));
     COFFER_RETURN_IF_ERROR(schedule_expiry_events(txn, vault, "Secret", h.name, p.version, p.attributes, now));
-    return kSecrets.put_head(txn, vault, h);
+    return kSecrets.put_version_and_head(txn, vault, h, SecretVersionRecord{p, sealed});
   }));
   if (replayed) {
     out.properties = std::move(replayed->properties);
