@@ -110,8 +110,9 @@ struct AuthorizeParams {
 
 class SignInPages {
  public:
-  SignInPages(const http::Request& req, std::string_view path_tenant, const UserSignIn& ctx, audit::AuditRecord& record)
-      : req_(req), path_tenant_(path_tenant), ctx_(ctx), record_(record) {}
+  SignInPages(const http::Request& req, std::string_view path_tenant, bool v2, const UserSignIn& ctx,
+              audit::AuditRecord& record)
+      : req_(req), path_tenant_(path_tenant), v2_(v2), ctx_(ctx), record_(record) {}
 
   http::Response authorize(const Fields& fields, bool posted);
   http::Response device(const Fields& fields, bool posted);
@@ -132,6 +133,7 @@ class SignInPages {
 
   const http::Request& req_;
   std::string_view path_tenant_;
+  const bool v2_;  // asked on /oauth2/v2.0/
   const UserSignIn& ctx_;
   audit::AuditRecord& record_;
 };
@@ -254,8 +256,7 @@ http::Response SignInPages::authorize(const Fields& fields, bool posted) {
   };
   SignInForm page;
   page.subheading = "to continue to " + std::string(client->display_name);
-  page.action =
-      action(req_.target.find("/v2.0/") != std::string::npos ? "/oauth2/v2.0/authorize" : "/oauth2/authorize");
+  page.action = action(v2_ ? "/oauth2/v2.0/authorize" : "/oauth2/authorize");
   page.hidden = p.hidden();
   page.user_name = p.login_hint.substr(0, 64);
   if (!posted) {
@@ -347,34 +348,33 @@ std::optional<Operation> route_sign_in(const http::Request& req, const ParsedTar
   const std::string& leaf = s.back();
   const bool get = req.method == "GET", post = req.method == "POST";
   auto op = [&](const char* name, std::function<http::Response(SignInPages&)> run) {
-    Operation o{name, "", "/", "", [&req, &ctx, &record, path_tenant = std::string(path_tenant), run = std::move(run)] {
-                  SignInPages pages(req, path_tenant, ctx, record);
+    Operation o{name, "", "/", "",
+                [&req, &ctx, &record, path_tenant = std::string(path_tenant), v2, run = std::move(run)] {
+                  SignInPages pages(req, path_tenant, v2, ctx, record);
                   return run(pages);
                 }};
     o.writes = true;
     return o;
   };
-  if (leaf == "authorize" && (get || post)) {
-    return op(post ? "SignIn" : "SignInPage", [&req, &target, post](SignInPages& pages) {
-      if (!post) return pages.authorize(Fields(target.query.begin(), target.query.end()), false);
+  // A page's fields: the query of a GET, the form of a POST (wiped once the page is done).
+  using Page = http::Response (SignInPages::*)(const Fields&, bool);
+  auto with_fields = [&req, &target, post](Page page) {
+    return [&req, &target, post, page](SignInPages& pages) {
+      if (!post) return (pages.*page)(target.query, false);
       auto form = parse_form(req.body);
       if (!form.ok()) return message(400, "Sign-in failed", form.status().message());
       const FormWipe wipe(*form);
-      return pages.authorize(*form, true);
-    });
+      return (pages.*page)(*form, true);
+    };
+  };
+  if (leaf == "authorize" && (get || post)) {
+    return op(post ? "SignIn" : "SignInPage", with_fields(&SignInPages::authorize));
   }
   if (leaf == "deviceauth" && !v2 && (get || post)) {
-    return op(post ? "DeviceSignIn" : "DeviceSignInPage", [&req, &target, post](SignInPages& pages) {
-      if (!post) return pages.device(Fields(target.query.begin(), target.query.end()), false);
-      auto form = parse_form(req.body);
-      if (!form.ok()) return message(400, "Sign-in failed", form.status().message());
-      const FormWipe wipe(*form);
-      return pages.device(*form, true);
-    });
+    return op(post ? "DeviceSignIn" : "DeviceSignInPage", with_fields(&SignInPages::device));
   }
   if (leaf == "logout" && get) {
-    return op("SignOut",
-              [&target](SignInPages& pages) { return pages.logout(Fields(target.query.begin(), target.query.end())); });
+    return op("SignOut", [&target](SignInPages& pages) { return pages.logout(target.query); });
   }
   return std::nullopt;
 }

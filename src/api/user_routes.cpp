@@ -5,7 +5,6 @@
 #include "api/json_body.hpp"
 #include "api/route_support.hpp"
 #include "common/json_wipe.hpp"
-#include "common/time_format.hpp"
 #include "crypto/totp.hpp"
 #include "http/form_encoding.hpp"
 
@@ -13,16 +12,14 @@ namespace coffer::api {
 namespace json = boost::json;
 namespace {
 
-json::object user_json(const auth::User& u, int64_t now) {
-  json::object o{{"objectId", u.object_id},         {"userName", u.user_name},
-                 {"displayName", u.display_name},   {"created", u.created},
-                 {"totpEnrolled", u.totp_enrolled}, {"failedSignIns", u.failed_sign_ins},
-                 {"locked", u.locked_until > now}};
-  if (u.locked_until > now) o["lockedUntil"] = u.locked_until;
+json::object user_json(const auth::User& u, const auth::UserRegistry& users) {
+  const bool locked = users.is_locked(u);
+  json::object o{{"objectId", u.object_id}, {"userName", u.user_name},         {"displayName", u.display_name},
+                 {"created", u.created},    {"totpEnrolled", u.totp_enrolled}, {"failedSignIns", u.failed_sign_ins},
+                 {"locked", locked}};
+  if (locked) o["lockedUntil"] = u.locked_until;
   return o;
 }
-
-int64_t now_seconds() { return std::time(nullptr); }
 
 // The optional string `key` of a JSON body (an empty body has none).
 Result<std::string> body_string(const http::Request& req, const char* key) {
@@ -51,7 +48,7 @@ http::Response create_user(const http::Request& req, auth::UserRegistry& users) 
   wipe_strings(*body);  // the password's copy in the parsed body
   auto made = users.create(**name, (*display).value_or(""), given.view());
   if (!made.ok()) return error_response(made.status());
-  json::object o = user_json(made->user, now_seconds());
+  json::object o = user_json(made->user, users);
   http::Response r = json_response(201, o);
   if (!made->password.empty()) {
     o["password"] = made->password.view();
@@ -69,9 +66,9 @@ std::optional<Operation> route_users(const http::Request& req, const std::vector
   const std::string& m = req.method;
   if (s.size() == 1 && m == "GET") {
     return coffer_operation("UserList", "/", [&users] {
-      return respond(users.list(), [](const std::vector<auth::User>& list) {
+      return respond(users.list(), [&users](const std::vector<auth::User>& list) {
         json::array items;
-        for (const auto& u : list) items.push_back(user_json(u, now_seconds()));
+        for (const auto& u : list) items.push_back(user_json(u, users));
         return json::object{{"value", items}};
       });
     });
@@ -83,7 +80,7 @@ std::optional<Operation> route_users(const http::Request& req, const std::vector
   const std::string who = s[1];
   const std::string sub = s.size() == 3 ? s[2] : "";
   auto answer_user = [&users, who] {
-    return respond(users.find(who), [](const auth::User& u) { return user_json(u, now_seconds()); });
+    return respond(users.find(who), [&users](const auth::User& u) { return user_json(u, users); });
   };
   if (sub.empty() && m == "GET") return coffer_operation("UserGet", "/", answer_user);
   if (sub.empty() && m == "DELETE") {
@@ -101,7 +98,7 @@ std::optional<Operation> route_users(const http::Request& req, const std::vector
       if (!generated.ok()) return error_response(generated.status());
       auto user = users.find(who);
       if (!user.ok()) return error_response(user.status());
-      json::object o = user_json(*user, now_seconds());
+      json::object o = user_json(*user, users);
       if (!generated->empty()) o["password"] = generated->view();
       http::Response r = json_response(200, o);
       r.sensitive = !generated->empty();

@@ -71,7 +71,7 @@ std::string iso_time_ms(int64_t ms) {
   return out;
 }
 
-std::string line_hash(std::string_view line) { return hex_encode(crypto::sha256(line)); }
+std::string line_hash(std::string_view line) { return crypto::sha256_hex(line); }
 
 Result<ChainHead> head_after(std::string_view line) {
   boost::system::error_code ec;

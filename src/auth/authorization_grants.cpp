@@ -36,8 +36,6 @@ constexpr std::string_view kUserCodePrefix = "udevuser/";
 constexpr std::string_view kUserCodeAlphabet = "BCDFGHJKLMNPQRSTVWXZ";  // RFC 8628 §6.1: no vowels
 constexpr std::size_t kCodeBytes = 32;
 
-std::string grant_digest_hex(std::string_view secret) { return hex_encode(crypto::sha256(secret)); }
-
 Status refused(std::string message, std::string reason = "invalid_grant") {
   return Status(Code::kUnauthorized, std::move(message), std::move(reason));
 }
@@ -96,7 +94,7 @@ Result<SecureString> AuthorizationGrants::issue_code(const AuthorizationRequest&
   w.bytes(kCodeChallenge, request.code_challenge).bytes(kCodeScope, request.scope).bytes(kCodeNonce, request.nonce);
   w.bytes(kCodeObjectId, signed_in.user.object_id).i64(kCodeGeneration, signed_in.user.generation);
   w.bytes(kCodeSessionId, signed_in.session_id).i64(kCodeExpires, clock_.now() + kAuthorizationCodeSeconds);
-  const std::string key = std::string(kCodePrefix) + grant_digest_hex(code.view());
+  const std::string key = std::string(kCodePrefix) + crypto::sha256_hex(code.view());
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) { return txn.put_if(key, w.data(), 0); }));
   return code;
 }
@@ -104,7 +102,7 @@ Result<SecureString> AuthorizationGrants::issue_code(const AuthorizationRequest&
 Result<GrantedSignIn> AuthorizationGrants::redeem_code(std::string_view code, std::string_view client_id,
                                                        std::string_view redirect_uri, std::string_view code_verifier) {
   if (code.empty() || code.size() > 128) return refused("AADSTS9002313: The authorization code is malformed.");
-  const std::string key = std::string(kCodePrefix) + grant_digest_hex(code);
+  const std::string key = std::string(kCodePrefix) + crypto::sha256_hex(code);
   std::optional<std::string> record;
   // Erased as it is read: a code works once, even when two requests race with it.
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
@@ -142,7 +140,7 @@ Result<GrantedSignIn> AuthorizationGrants::redeem_code(std::string_view code, st
 Result<DeviceAuthorization> AuthorizationGrants::start_device(std::string_view client_id, std::string_view scope) {
   DeviceAuthorization out;
   out.device_code = crypto::random_token(kCodeBytes);
-  const std::string key = std::string(kDevicePrefix) + grant_digest_hex(out.device_code.view());
+  const std::string key = std::string(kDevicePrefix) + crypto::sha256_hex(out.device_code.view());
   RecordWriter w;
   w.bytes(kDeviceClientId, client_id).bytes(kDeviceScope, scope);
   w.i64(kDeviceExpires, clock_.now() + kDeviceCodeSeconds).i64(kDeviceLastPoll, 0);
@@ -211,7 +209,7 @@ Result<GrantedSignIn> AuthorizationGrants::poll_device(std::string_view device_c
   if (device_code.empty() || device_code.size() > 128) {
     return refused("AADSTS70000: The device code is not valid.", "bad_verification_code");
   }
-  const std::string key = std::string(kDevicePrefix) + grant_digest_hex(device_code);
+  const std::string key = std::string(kDevicePrefix) + crypto::sha256_hex(device_code);
   const int64_t now = clock_.now();
   Status answer;
   std::optional<GrantedSignIn> granted;

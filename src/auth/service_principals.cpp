@@ -1,7 +1,5 @@
 #include "auth/service_principals.hpp"
 
-#include <thread>
-
 #include "auth/workload_credentials.hpp"
 #include "common/record_codec.hpp"
 #include "crypto/password_hash.hpp"
@@ -53,8 +51,7 @@ ServicePrincipalRegistry::ServicePrincipalRegistry(store::Store& store, const Cl
       clock_(clock),
       tenant_id_(std::move(tenant_id)),
       throttle_(throttle),
-      hash_gate_(hash_slots ? hash_slots : std::max(1u, std::thread::hardware_concurrency()),
-                 2 * (hash_slots ? hash_slots : std::max(1u, std::thread::hardware_concurrency()))),
+      hash_gate_(ConcurrencyGate::slots_or_cores(hash_slots), 2 * ConcurrencyGate::slots_or_cores(hash_slots)),
       verified_mac_(crypto::random_bytes(32).view()) {}
 
 bool ServicePrincipalRegistry::recently_verified(const std::string& client_id, const std::string& secret_hash,

@@ -21,8 +21,7 @@ constexpr std::string_view kSessionPrefix = "usession/";
 constexpr std::string_view kRefreshPrefix = "urefresh/";
 constexpr std::size_t kSessionSecretBytes = 32;
 
-std::string digest_hex(std::string_view secret) { return hex_encode(crypto::sha256(secret)); }
-std::string session_key(std::string_view cookie) { return std::string(kSessionPrefix) + digest_hex(cookie); }
+std::string session_key(std::string_view cookie) { return std::string(kSessionPrefix) + crypto::sha256_hex(cookie); }
 std::string family_key(std::string_view session_id, std::string_view family) {
   return std::string(kRefreshPrefix) + std::string(session_id) + "/" + std::string(family);
 }
@@ -122,7 +121,7 @@ Result<SecureString> UserSessions::issue_refresh(const User& user, std::string_v
   const int64_t now = clock_.now();
   RecordWriter w;
   w.bytes(kRefreshObjectId, user.object_id).i64(kRefreshGeneration, user.generation);
-  w.bytes(kRefreshClientId, client_id).bytes(kRefreshSecretHash, digest_hex(secret.view()));
+  w.bytes(kRefreshClientId, client_id).bytes(kRefreshSecretHash, crypto::sha256_hex(secret.view()));
   w.i64(kRefreshExpires, now + kRefreshIdleSeconds).i64(kRefreshFamilyEnds, now + kRefreshLongestSeconds);
   const std::string key = family_key(sid, family);
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) { return txn.put_if(key, w.data(), 0); }));
@@ -147,7 +146,7 @@ Result<Refreshed> UserSessions::redeem_refresh(std::string_view refresh_token, s
     auto r = RecordReader::parse(entry->value);
     if (!r) return Status(Code::kInternal, "corrupt refresh token record");
     const int64_t now = clock_.now();
-    if (!constant_time_equal(r->bytes(kRefreshSecretHash), digest_hex(parts->secret))) {
+    if (!constant_time_equal(r->bytes(kRefreshSecretHash), crypto::sha256_hex(parts->secret))) {
       // A voided token came back: it leaked. The family ends here (committed).
       refused = invalid_grant("AADSTS50173: The refresh token was already used; its sign-in is revoked.");
       return txn.erase(key);
@@ -164,7 +163,7 @@ Result<Refreshed> UserSessions::redeem_refresh(std::string_view refresh_token, s
     generation = r->i64(kRefreshGeneration);
     RecordWriter w;
     w.bytes(kRefreshObjectId, object_id).i64(kRefreshGeneration, generation);
-    w.bytes(kRefreshClientId, client_id).bytes(kRefreshSecretHash, digest_hex(next.view()));
+    w.bytes(kRefreshClientId, client_id).bytes(kRefreshSecretHash, crypto::sha256_hex(next.view()));
     w.i64(kRefreshExpires, std::min(now + kRefreshIdleSeconds, r->i64(kRefreshFamilyEnds)));
     w.i64(kRefreshFamilyEnds, r->i64(kRefreshFamilyEnds));
     return txn.put_if(key, w.data(), entry->revision);

@@ -1,7 +1,6 @@
 #include "auth/users.hpp"
 
 #include <algorithm>
-#include <thread>
 
 #include "common/ascii.hpp"
 #include "common/record_codec.hpp"
@@ -114,8 +113,7 @@ UserRegistry::UserRegistry(store::Store& store, crypto::Keyring& keyring, const 
       clock_(clock),
       tenant_id_(std::move(tenant_id)),
       throttle_(throttle),
-      hash_gate_(hash_slots ? hash_slots : std::max(1u, std::thread::hardware_concurrency()),
-                 2 * (hash_slots ? hash_slots : std::max(1u, std::thread::hardware_concurrency()))) {}
+      hash_gate_(ConcurrencyGate::slots_or_cores(hash_slots), 2 * ConcurrencyGate::slots_or_cores(hash_slots)) {}
 
 Result<std::optional<UserRegistry::Stored>> UserRegistry::load(store::ReadTxn& txn,
                                                                std::string_view name_or_object_id) {
@@ -345,6 +343,8 @@ Result<User> UserRegistry::authenticate(std::string_view user_name, std::string_
   if (throttle_) throttle_->succeeded(source_address, throttle_key);
   return stored->user;
 }
+
+bool UserRegistry::is_locked(const User& user) const { return user.locked_until > clock_.now(); }
 
 Principal UserRegistry::principal(const User& user, std::string_view client_id) const {
   return Principal{tenant_id_, user.object_id, std::string(client_id), user.display_name, user.user_name};

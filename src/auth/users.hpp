@@ -93,6 +93,8 @@ class UserRegistry {
   Result<User> authenticate(std::string_view user_name, std::string_view password, std::string_view totp_code,
                             std::string_view source_address);
 
+  // Whether the user's sign-ins are refused now for failures (lockout).
+  bool is_locked(const User& user) const;
   // The principal a user's tokens carry, signed in through `client_id`.
   Principal principal(const User& user, std::string_view client_id) const;
 

@@ -1,8 +1,13 @@
 #include "common/concurrency_gate.hpp"
 
 #include <algorithm>
+#include <thread>
 
 namespace coffer {
+
+std::size_t ConcurrencyGate::slots_or_cores(unsigned slots) {
+  return slots ? slots : std::max(1u, std::thread::hardware_concurrency());
+}
 
 ConcurrencyGate::ConcurrencyGate(std::size_t slots, std::size_t max_waiting)
     : slots_(std::max<std::size_t>(1, slots)), max_waiting_(max_waiting) {}

@@ -17,6 +17,9 @@ namespace coffer {
 
 class ConcurrencyGate {
  public:
+  // `slots`, or one per core when it is 0: how password-hash gates are sized.
+  static std::size_t slots_or_cores(unsigned slots);
+
   ConcurrencyGate(std::size_t slots, std::size_t max_waiting);
   ConcurrencyGate(const ConcurrencyGate&) = delete;
   ConcurrencyGate& operator=(const ConcurrencyGate&) = delete;

@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "common/base64.hpp"
 #include "crypto/algorithms.hpp"
 
 namespace coffer::crypto {
@@ -19,6 +20,8 @@ std::string sha256(std::string_view data) {
   }
   return out;
 }
+
+std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data)); }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) { return HmacSha256(key).mac(data); }
 

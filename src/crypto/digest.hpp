@@ -12,6 +12,8 @@ namespace coffer::crypto {
 
 // SHA-256 of data (raw bytes).
 std::string sha256(std::string_view data);
+// The same as 64 lowercase hex characters: how digests of tokens and log lines are stored.
+std::string sha256_hex(std::string_view data);
 
 // HMAC-SHA256(key, data), 32 raw bytes.
 std::string hmac_sha256(std::string_view key, std::string_view data);

@@ -38,9 +38,6 @@ bool valid_name(const std::string& name) {
          std::all_of(name.begin(), name.end(), [](char c) { return ascii_alnum(c) || c == '-'; });
 }
 
-// A manual validation token is kept as its SHA-256 (hex): the store never holds the link itself.
-std::string token_digest(std::string_view token) { return hex_encode(crypto::sha256(token)); }
-
 // A manual validation not done in time shows as Failed (it never receives events either way).
 void show_expiry(EventSubscription& s, int64_t now) {
   if (s.provisioning_state == kSubscriptionAwaitingManualAction && now > s.validation_expires) {
@@ -143,7 +140,7 @@ Result<EventSubscription> EventSubscriptions::put(const VaultInfo& vault, EventS
   COFFER_ASSIGN_OR_RETURN(const bool validated, handshake(vault, s, token.str()));
   const int64_t now = clock_.now();
   s.provisioning_state = std::string(validated ? kSubscriptionSucceeded : kSubscriptionAwaitingManualAction);
-  s.validation_token_sha256 = validated ? std::string() : token_digest(token.view());
+  s.validation_token_sha256 = validated ? std::string() : crypto::sha256_hex(token.view());
   s.validation_expires = validated ? 0 : now + kManualValidationSeconds;
   s.updated = now;
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
@@ -173,7 +170,7 @@ Result<EventSubscription> EventSubscriptions::validate(const VaultInfo& vault, c
     if (!rec) return refused;
     COFFER_ASSIGN_OR_RETURN(EventSubscription s, decode_event_subscription(rec->value));
     if (s.provisioning_state != kSubscriptionAwaitingManualAction || clock_.now() > s.validation_expires ||
-        !constant_time_equal(token_digest(token), s.validation_token_sha256)) {
+        !constant_time_equal(crypto::sha256_hex(token), s.validation_token_sha256)) {
       return refused;
     }
     s.provisioning_state = std::string(kSubscriptionSucceeded);

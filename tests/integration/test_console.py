@@ -124,7 +124,10 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(pre.status_code, 204)
         self.assertEqual(pre.headers["Access-Control-Allow-Origin"], self.server.authority)
         self.assertIn("Authorization", pre.headers["Access-Control-Allow-Headers"])
-        # Any other origin gets no CORS answer: the browser keeps its pages out.
+        # The console's own host needs none; any other origin gets none: the browser keeps its pages out.
+        same = requests.get(self.server.authority + "/console/config", verify=self.server.ca_file,
+                            headers={"Origin": self.server.authority})
+        self.assertNotIn("Access-Control-Allow-Origin", same.headers)
         other = requests.options(url, verify=self.server.ca_file, headers={
             "Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
         self.assertNotIn("Access-Control-Allow-Origin", other.headers)

@@ -155,6 +155,16 @@ class UserSignInTest(unittest.TestCase):
         listed = json.loads(coffer_cli(self.server, "user", "list").stdout)
         self.assertTrue({"gen@example.com", "cli@example.com"} <= {u["userName"] for u in listed})
         self.assertEqual(self.password_grant("cli@example.com").status_code, 200)
+        # Bad input on the other user routes: AKV's error shapes, nothing changed.
+        for method, path, body, status in (("POST", "/users/cli@example.com/reset-password", {"password": "short"}, 400),
+                                           ("POST", "/users/cli@example.com/reset-password", {"password": 5}, 400),
+                                           ("POST", "/users/nobody@example.com/totp", None, 404),
+                                           ("POST", "/users/nobody@example.com/unlock", None, 404),
+                                           ("DELETE", "/users/nobody@example.com", None, 404)):
+            r = admin(self.server, method, path, body)
+            self.assertEqual(r.status_code, status, (path, r.text))
+            self.assertIn("code", r.json()["error"])
+        self.assertEqual(self.password_grant("cli@example.com").status_code, 200)  # the password stayed
         p = coffer_cli(self.server, "user", "delete", "--name", "cli@example.com")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(admin(self.server, "GET", "/users/cli@example.com").status_code, 404)
