@@ -60,6 +60,13 @@ class WriteTxn : public ReadTxn {
   virtual Status put_if(std::string_view key, std::string_view value, int64_t expected_revision) = 0;
   // Removes the key; OK if it was absent.
   virtual Status erase(std::string_view key) = 0;
+  // Adds one to the counter under `key` (a decimal number, absent = 0) and
+  // returns the new value. A backend may keep the count in the transaction
+  // and write it once before the commit, so the writers of one counter that
+  // share a transaction (a batch) read and write it once; any other use of
+  // the key in the transaction sees the count. kInternal when the stored
+  // value is not a counter.
+  virtual Result<int64_t> increment(std::string_view key);
 };
 
 // A write() callback.
@@ -128,6 +135,8 @@ class Store {
 Result<int64_t> current_revision(Store& store, std::string_view key);
 // The value under `key` (nullopt when absent), in a read of its own.
 Result<std::optional<std::string>> read_value(Store& store, std::string_view key);
+// The counter under `key` (see WriteTxn::increment; 0 when absent).
+Result<int64_t> read_counter(ReadTxn& txn, std::string_view key);
 // Calls fn for every entry under `prefix`, in key order, scanning in chunks;
 // stops at the first error fn returns.
 Status for_each_entry(ReadTxn& txn, std::string_view prefix, const std::function<Status(const Entry&)>& fn);

@@ -1,7 +1,28 @@
-// The free helpers of store.hpp: current_revision(), read_value(), for_each_entry(), put_once().
+// The free helpers of store.hpp (current_revision(), read_value(), read_counter(), for_each_entry(),
+// put_once()) and WriteTxn::increment()'s plain form.
+#include <charconv>
+
 #include "store/store.hpp"
 
 namespace coffer::store {
+
+Result<int64_t> read_counter(ReadTxn& txn, std::string_view key) {
+  COFFER_ASSIGN_OR_RETURN(auto stored, txn.get(key));
+  if (!stored) return int64_t{0};
+  int64_t v = 0;
+  const std::string& text = stored->value;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 0) {
+    return Status(Code::kInternal, "store: the entry " + std::string(key) + " is not a counter");
+  }
+  return v;
+}
+
+Result<int64_t> WriteTxn::increment(std::string_view key) {
+  COFFER_ASSIGN_OR_RETURN(const int64_t n, read_counter(*this, key));
+  COFFER_RETURN_IF_ERROR(put(key, std::to_string(n + 1)));
+  return n + 1;
+}
 
 Result<int64_t> current_revision(Store& store, std::string_view key) {
   if (auto watched = store.watched_revision(key)) return *watched;

@@ -34,20 +34,6 @@ std::optional<int64_t> parse_i64(std::string_view text) {
   return v;
 }
 
-Result<int64_t> read_counter(store::ReadTxn& txn, const std::string& key) {
-  COFFER_ASSIGN_OR_RETURN(auto stored, txn.get(key));
-  if (!stored) return int64_t{0};
-  auto v = parse_i64(stored->value);
-  if (!v) return Status(Code::kInternal, "corrupt change counter " + key);
-  return *v;
-}
-
-Result<int64_t> bump_counter(store::WriteTxn& txn, const std::string& key) {
-  COFFER_ASSIGN_OR_RETURN(int64_t n, read_counter(txn, key));
-  COFFER_RETURN_IF_ERROR(txn.put(key, std::to_string(n + 1)));
-  return n + 1;
-}
-
 std::string cursor_text(int64_t vault_seq, int64_t access_seq) {
   return std::to_string(vault_seq) + "." + std::to_string(access_seq);
 }
@@ -55,7 +41,7 @@ std::string cursor_text(int64_t vault_seq, int64_t access_seq) {
 }  // namespace
 
 Status record_change(store::WriteTxn& txn, const std::string& vault_id, std::string_view type, std::string_view name) {
-  COFFER_ASSIGN_OR_RETURN(int64_t seq, bump_counter(txn, seq_key(vault_id)));
+  COFFER_ASSIGN_OR_RETURN(int64_t seq, txn.increment(seq_key(vault_id)));
   RecordWriter w;
   w.bytes(kChangeType, type).bytes(kChangeName, lower_ascii(name));
   return txn.put(change_key(vault_id, seq), w.take());
@@ -65,9 +51,7 @@ Status record_access_change(store::WriteTxn& txn, const std::string& vault_id) {
   return record_change(txn, vault_id, "access", "");
 }
 
-Status record_global_access_change(store::WriteTxn& txn) {
-  return bump_counter(txn, std::string(kGlobalAccessKey)).status();
-}
+Status record_global_access_change(store::WriteTxn& txn) { return txn.increment(kGlobalAccessKey).status(); }
 
 Status erase_change_log(store::WriteTxn& txn, const std::string& vault_id) {
   COFFER_RETURN_IF_ERROR(erase_prefix(txn, log_prefix(vault_id)));
@@ -94,9 +78,9 @@ Result<ChangePage> ChangeFeed::read(const VaultInfo& vault, std::string_view cur
   ChangePage page;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
     page = ChangePage{};
-    COFFER_ASSIGN_OR_RETURN(const int64_t current, read_counter(txn, seq_key(vault.id)));
-    COFFER_ASSIGN_OR_RETURN(const int64_t access, read_counter(txn, std::string(kGlobalAccessKey)));
-    COFFER_ASSIGN_OR_RETURN(const int64_t floor, read_counter(txn, floor_key(vault.id)));
+    COFFER_ASSIGN_OR_RETURN(const int64_t current, store::read_counter(txn, seq_key(vault.id)));
+    COFFER_ASSIGN_OR_RETURN(const int64_t access, store::read_counter(txn, std::string(kGlobalAccessKey)));
+    COFFER_ASSIGN_OR_RETURN(const int64_t floor, store::read_counter(txn, floor_key(vault.id)));
     page.cursor = cursor_text(current, access);
     if (!continued || from > current || access_from > access || from < floor) {
       page.reset = true;
@@ -144,7 +128,7 @@ Result<std::size_t> ChangeFeed::trim() {
       std::size_t erased = 0;
       COFFER_RETURN_IF_ERROR(store_.write([&, id = vault_id](store::WriteTxn& txn) -> Status {
         erased = 0;
-        COFFER_ASSIGN_OR_RETURN(const int64_t floor, read_counter(txn, floor_key(id)));
+        COFFER_ASSIGN_OR_RETURN(const int64_t floor, store::read_counter(txn, floor_key(id)));
         if (floor >= cut) {
           done = true;
           return Status::Ok();

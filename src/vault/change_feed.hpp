@@ -9,10 +9,10 @@
 //   policies or permission model changed; record_global_access_change()
 //   counts a change above every vault (root or resource-group assignments,
 //   role definitions, groups).
-// - Sequence numbers come from one counter per vault read and written in the
-//   same transaction, so they are assigned in commit order on every backend
-//   (concurrent writers of one vault serialize on the counter): a reader
-//   that has seen N has seen every change numbered up to N.
+// - Sequence numbers come from one counter per vault, incremented in the
+//   same transaction (WriteTxn::increment), so they are assigned in commit
+//   order on every backend (concurrent writers of one vault serialize on the
+//   counter): a reader that has seen N has seen every change numbered up to N.
 // - read(cursor) answers the changes after the cursor (each (type, name)
 //   once, at its last position), the cursor to continue from, and `reset`
 //   when the cursor cannot be continued (none given, trimmed away, or not

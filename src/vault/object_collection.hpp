@@ -150,7 +150,7 @@ class ObjectCollection : public ObjectHeads {
   }
 
   // A new version and the head naming it, in one transaction: the change feed gets one entry for
-  // both (every set pays for each entry with a counter read and two writes).
+  // both (each entry is a write of its own and a step of the vault's change counter).
   Status put_version_and_head(store::WriteTxn& txn, const VaultInfo& vault, const ObjectHead& head,
                               const Record& rec) const {
     COFFER_RETURN_IF_ERROR(txn.put(version_key(vault, head.name, rec.properties.version), Encode(rec)));

@@ -74,6 +74,9 @@ std::optional<Attempt> run_callbacks(const void* owner, PgTxn& txn, WriteBatch& 
     any_ok = any_ok || st.ok();
     batch.results[i] = std::move(st);
   }
+  // The kept counters are written once for the whole batch.
+  if (!leave_out) (void)txn.write_counters();
+  if (txn.failure()) return failed(txn);
   // put_if() answers must be seen before deciding to commit; plain writes
   // go with the COMMIT.
   if (!leave_out && txn.has_unchecked()) {
@@ -172,6 +175,11 @@ Attempt fenced_write_attempt(const void* owner, PgConnection& conn, const WriteF
   if (!st.ok()) {
     if (auto e = conn.run("ROLLBACK")) return {Status(), *e};
     return {st, std::nullopt};
+  }
+  (void)txn.write_counters();
+  if (txn.failure()) {
+    (void)conn.run("ROLLBACK");
+    return {Status(), *txn.failure()};
   }
   if (auto e = conn.run("COMMIT")) return {Status(), *e};
   return {Status::Ok(), std::nullopt};

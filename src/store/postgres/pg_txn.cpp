@@ -107,8 +107,30 @@ Status PgTxn::queue_write(const char* name, const char* sql, const PgParams& par
   return Status::Ok();  // checked at the next flush
 }
 
+Status PgTxn::settle_counters(std::string_view prefix, bool exact) {
+  for (auto it = counters_.lower_bound(prefix); it != counters_.end() && it->first.starts_with(prefix);) {
+    if (exact && it->first.size() != prefix.size()) break;
+    const auto node = counters_.extract(it++);
+    COFFER_RETURN_IF_ERROR(put(node.key(), std::to_string(node.mapped())));
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> PgTxn::increment(std::string_view key) {
+  auto it = counters_.find(key);
+  if (it == counters_.end()) {
+    COFFER_ASSIGN_OR_RETURN(const int64_t stored, read_counter(*this, key));
+    it = counters_.emplace(std::string(key), stored).first;
+  }
+  ++writes_;  // a write of the callback's, for the batch's bookkeeping, though the put comes later
+  return ++it->second;
+}
+
+Status PgTxn::write_counters() { return settle_counters("", false); }
+
 Result<std::optional<Entry>> PgTxn::get(std::string_view key) {
   if (failure_) return to_status(*failure_, "get");
+  COFFER_RETURN_IF_ERROR(settle_counters(key, true));
   auto r = run(kGet.name, kGet.sql, PgParams().bytes(key));
   if (auto* e = std::get_if<PgError>(&r)) return fail(std::move(*e), "get");
   const auto& res = std::get<PgResult>(r);
@@ -120,6 +142,7 @@ Result<std::vector<Entry>> PgTxn::scan(std::string_view prefix, std::string_view
   std::vector<Entry> out;
   if (limit == 0) return out;
   if (failure_) return to_status(*failure_, "scan");
+  COFFER_RETURN_IF_ERROR(settle_counters(prefix, false));
   const auto upper = prefix_successor(prefix);
   PgParams params;
   params.bytes(prefix).bytes(start_after);
@@ -136,10 +159,12 @@ Result<std::vector<Entry>> PgTxn::scan(std::string_view prefix, std::string_view
 }
 
 Status PgTxn::put(std::string_view key, std::string_view value) {
+  COFFER_RETURN_IF_ERROR(settle_counters(key, true));
   return queue_write(kPut.name, kPut.sql, PgParams().bytes(key).bytes(value), Check::kNone, "put");
 }
 
 Status PgTxn::put_if(std::string_view key, std::string_view value, int64_t expected_revision) {
+  COFFER_RETURN_IF_ERROR(settle_counters(key, true));
   if (expected_revision == 0) {
     return queue_write(kInsertNew.name, kInsertNew.sql, PgParams().bytes(key).bytes(value), Check::kOneRow, "put_if");
   }
@@ -148,6 +173,7 @@ Status PgTxn::put_if(std::string_view key, std::string_view value, int64_t expec
 }
 
 Status PgTxn::erase(std::string_view key) {
+  COFFER_RETURN_IF_ERROR(settle_counters(key, true));
   return queue_write(kErase.name, kErase.sql, PgParams().bytes(key), Check::kNone, "erase");
 }
 

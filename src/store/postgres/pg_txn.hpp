@@ -13,10 +13,17 @@
 // error is remembered (failure()) — in a pipeline the statements after it
 // are not run — so the store can tell a database failure from a callback's
 // own refusal, even when a callback ignored it.
+// increment() reads a counter once per transaction and keeps the count:
+// write_counters() writes each kept counter once, before COMMIT; a get(),
+// scan(), put(), put_if() or erase() that touches a kept counter's key
+// writes it out first, so every statement sees the count.
 #pragma once
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "store/postgres/pg_connection.hpp"
@@ -33,6 +40,10 @@ class PgTxn final : public WriteTxn {
   Status put(std::string_view key, std::string_view value) override;
   Status put_if(std::string_view key, std::string_view value, int64_t expected_revision) override;
   Status erase(std::string_view key) override;
+  Result<int64_t> increment(std::string_view key) override;
+  // Writes the counters increment() keeps (queued in pipelined mode); call
+  // it before COMMIT.
+  Status write_counters();
 
   // Pipelined mode: queue a parameterless statement (BEGIN, COMMIT …) /
   // send everything queued and process the answers. flush() returns the
@@ -63,6 +74,8 @@ class PgTxn final : public WriteTxn {
   // Runs a prepared statement: directly, or queued and flushed with the rest.
   std::variant<PgResult, PgError> run(const char* name, const char* sql, const PgParams& params);
   Status queue_write(const char* name, const char* sql, const PgParams& params, Check check, const char* what);
+  // Writes out the kept counters under `prefix` (a whole key: `exact`).
+  Status settle_counters(std::string_view prefix, bool exact);
 
   PgConnection& conn_;
   const Mode mode_;
@@ -71,6 +84,7 @@ class PgTxn final : public WriteTxn {
   std::size_t writes_ = 0;
   std::optional<std::size_t> conflict_item_;
   std::optional<PgError> failure_;
+  std::map<std::string, int64_t, std::less<>> counters_;  // kept by increment(), not written yet
 };
 
 // The smallest byte string greater than every string starting with

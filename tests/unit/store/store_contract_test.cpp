@@ -88,6 +88,59 @@ TEST_P(BasicTest, WriteTxnSeesItsOwnWrites) {
   EXPECT_EQ(keys(scan(*s, "x/")), Keys{"x/2"});
 }
 
+TEST_P(BasicTest, CountersCountInsideTheTransaction) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  auto counter = [&](std::string_view key) -> int64_t {
+    int64_t n = -1;
+    EXPECT_TRUE(s->read([&](ReadTxn& txn) -> Status {
+                   COFFER_ASSIGN_OR_RETURN(n, read_counter(txn, key));
+                   return Status::Ok();
+                 }).ok());
+    return n;
+  };
+  EXPECT_EQ(counter("c"), 0);
+  Status st = s->write([](WriteTxn& txn) -> Status {
+    for (int64_t expected : {1, 2}) {
+      COFFER_ASSIGN_OR_RETURN(int64_t n, txn.increment("c"));
+      if (n != expected) return Status(Code::kInternal, "increment gave " + std::to_string(n));
+    }
+    COFFER_ASSIGN_OR_RETURN(auto got, txn.get("c"));  // the kept count is what the transaction sees
+    if (!got || got->value != "2") return Status(Code::kInternal, "get after increment");
+    COFFER_ASSIGN_OR_RETURN(int64_t third, txn.increment("c"));
+    if (third != 3) return Status(Code::kInternal, "increment after get gave " + std::to_string(third));
+    COFFER_ASSIGN_OR_RETURN(auto listed, txn.scan("", "", 10));
+    if (listed.size() != 1 || listed[0].value != "3") return Status(Code::kInternal, "scan after increment");
+    return txn.increment("c").status();
+  });
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(counter("c"), 4);
+  EXPECT_EQ(get(*s, "c")->value, "4");
+
+  EXPECT_EQ(s->write([](WriteTxn& txn) -> Status {
+               COFFER_RETURN_IF_ERROR(txn.increment("c").status());
+               return Status(Code::kForbidden, "changed my mind");
+             }).code(),
+            Code::kForbidden);
+  EXPECT_EQ(counter("c"), 4) << "a failed write's increments are not kept";
+
+  ASSERT_TRUE(s->write([](WriteTxn& txn) -> Status {  // a later erase or put wins over the count
+                 COFFER_RETURN_IF_ERROR(txn.increment("c").status());
+                 COFFER_RETURN_IF_ERROR(txn.erase("c"));
+                 COFFER_RETURN_IF_ERROR(txn.increment("d").status());
+                 return txn.put("d", "10");
+               })
+                  .ok());
+  EXPECT_FALSE(get(*s, "c").has_value());
+  EXPECT_EQ(counter("d"), 10);
+  ASSERT_TRUE(s->write([](WriteTxn& txn) { return txn.increment("d").status(); }).ok());
+  EXPECT_EQ(counter("d"), 11);
+
+  ASSERT_TRUE(put(*s, "text", "eleven").ok());
+  EXPECT_EQ(s->write([](WriteTxn& txn) { return txn.increment("text").status(); }).code(), Code::kInternal);
+  EXPECT_EQ(get(*s, "text")->value, "eleven");
+}
+
 TEST_P(BasicTest, PutIf) {
   auto s = open();
   ASSERT_TRUE(s);
