@@ -135,7 +135,10 @@ class Store {
 Result<int64_t> current_revision(Store& store, std::string_view key);
 // The value under `key` (nullopt when absent), in a read of its own.
 Result<std::optional<std::string>> read_value(Store& store, std::string_view key);
-// The counter under `key` (see WriteTxn::increment; 0 when absent).
+// The count a counter's stored text holds (WriteTxn::increment); kInternal
+// naming `key` when the text is not a count.
+Result<int64_t> counter_value(std::string_view key, std::string_view text);
+// The counter under `key` (0 when absent).
 Result<int64_t> read_counter(ReadTxn& txn, std::string_view key);
 // Calls fn for every entry under `prefix`, in key order, scanning in chunks;
 // stops at the first error fn returns.

@@ -1,4 +1,4 @@
-// The free helpers of store.hpp (current_revision(), read_value(), read_counter(), for_each_entry(),
+// The free helpers of store.hpp (current_revision(), read_value(), counter_value(), read_counter(), for_each_entry(),
 // put_once()) and WriteTxn::increment()'s plain form.
 #include <charconv>
 
@@ -6,16 +6,19 @@
 
 namespace coffer::store {
 
-Result<int64_t> read_counter(ReadTxn& txn, std::string_view key) {
-  COFFER_ASSIGN_OR_RETURN(auto stored, txn.get(key));
-  if (!stored) return int64_t{0};
+Result<int64_t> counter_value(std::string_view key, std::string_view text) {
   int64_t v = 0;
-  const std::string& text = stored->value;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size() || v < 0) {
     return Status(Code::kInternal, "store: the entry " + std::string(key) + " is not a counter");
   }
   return v;
+}
+
+Result<int64_t> read_counter(ReadTxn& txn, std::string_view key) {
+  COFFER_ASSIGN_OR_RETURN(auto stored, txn.get(key));
+  if (!stored) return int64_t{0};
+  return counter_value(key, stored->value);
 }
 
 Result<int64_t> WriteTxn::increment(std::string_view key) {

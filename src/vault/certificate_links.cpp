@@ -71,8 +71,7 @@ Status write_linked(store::WriteTxn& txn, const VaultInfo& vault, const std::str
   if (v.secret) v.secret->properties.previous_version = previous;
   ObjectHead h = head.value_or(ObjectHead{name, {}, std::nullopt, false});
   h.latest_version = version;
-  COFFER_RETURN_IF_ERROR(kCerts.put_version(txn, vault, name, v.certificate));
-  COFFER_RETURN_IF_ERROR(kCerts.put_head(txn, vault, h));
+  COFFER_RETURN_IF_ERROR(kCerts.put_version_and_head(txn, vault, h, v.certificate));
   COFFER_RETURN_IF_ERROR(advance_managed_head(txn, kKeys, vault, name, version, "key"));
   COFFER_RETURN_IF_ERROR(kKeys.put_version(txn, vault, name, v.key));
   if (v.secret) {

@@ -171,11 +171,10 @@ Result<KeyProperties> KeyService::add_version(const VaultInfo& vault, const std:
     ObjectHead h = head.value_or(ObjectHead{name, {}, std::nullopt, false});
     h.latest_version = p.version;
     p.name = h.name;
-    COFFER_RETURN_IF_ERROR(kKeys.put_version(txn, vault, name, KeyVersionRecord{p, sealed}));
     COFFER_RETURN_IF_ERROR(record_version(txn, vault, idempotency_key, p.version, now));
     COFFER_RETURN_IF_ERROR(append_event(txn, new_version_event("Key", vault, h.name, p.version, p.attributes, now)));
     COFFER_RETURN_IF_ERROR(schedule_expiry_events(txn, vault, "Key", h.name, p.version, p.attributes, now));
-    return kKeys.put_head(txn, vault, h);
+    return kKeys.put_version_and_head(txn, vault, h, KeyVersionRecord{p, sealed});
   }));
   if (replayed) return std::move(*replayed);
   return p;

@@ -63,6 +63,31 @@ PgParams& PgParams::int8(int64_t v) {
   return *this;
 }
 
+PgParams& PgParams::bytea_array(const std::vector<std::string_view>& items) {
+  constexpr uint32_t kByteaOid = 17;
+  std::string out;
+  std::size_t size = 20;
+  for (auto item : items) size += 4 + item.size();
+  out.reserve(size);
+  auto put32 = [&out](uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  };
+  put32(1);  // dimensions
+  put32(0);  // no nulls
+  put32(kByteaOid);
+  put32(static_cast<uint32_t>(items.size()));
+  put32(1);  // lower bound
+  for (auto item : items) {
+    put32(static_cast<uint32_t>(item.size()));
+    out.append(item);
+  }
+  lengths_.push_back(static_cast<int>(out.size()));
+  storage_.push_back(std::move(out));
+  values_.push_back(nullptr);
+  formats_.push_back(1);
+  return *this;
+}
+
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
 std::variant<std::unique_ptr<PgConnection>, PgError> PgConnection::connect(const std::string& conninfo,

@@ -54,6 +54,8 @@ class PgParams {
   PgParams& bytes(std::string_view v);
   PgParams& text(std::string_view v);  // sent as text (for text/uuid columns)
   PgParams& int8(int64_t v);
+  // A bytea[] in binary form (the statement casts it: $n::bytea[]); not empty.
+  PgParams& bytea_array(const std::vector<std::string_view>& items);
   std::size_t size() const { return values_.size(); }
 
  private:

@@ -74,8 +74,8 @@ std::optional<Attempt> run_callbacks(const void* owner, PgTxn& txn, WriteBatch& 
     any_ok = any_ok || st.ok();
     batch.results[i] = std::move(st);
   }
-  // The kept counters are written once for the whole batch.
-  if (!leave_out) (void)txn.write_counters();
+  // What the callbacks held back is written once for the whole batch.
+  if (!leave_out) (void)txn.write_pending();
   if (txn.failure()) return failed(txn);
   // put_if() answers must be seen before deciding to commit; plain writes
   // go with the COMMIT.
@@ -176,7 +176,7 @@ Attempt fenced_write_attempt(const void* owner, PgConnection& conn, const WriteF
     if (auto e = conn.run("ROLLBACK")) return {Status(), *e};
     return {st, std::nullopt};
   }
-  (void)txn.write_counters();
+  (void)txn.write_pending();
   if (txn.failure()) {
     (void)conn.run("ROLLBACK");
     return {Status(), *txn.failure()};

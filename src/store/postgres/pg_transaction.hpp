@@ -7,8 +7,9 @@
 //   coffer_commits — a unique violation means an earlier attempt of this
 //   batch committed: the results of that attempt stand, no callback runs
 //   again —; the callbacks one after another (each one's reads carry the
-//   writes queued before them: about one round trip per callback); the
-//   counters the callbacks incremented, once each; COMMIT.
+//   writes queued before them: about one round trip per callback); what
+//   the callbacks' puts and erases held back, in one INSERT and one DELETE;
+//   COMMIT.
 //   A callback that fails before writing keeps its failure and the others
 //   commit; one that fails after writing (or whose put_if() conflicts) is
 //   left out — the transaction rolls back and the batch runs again without
@@ -17,7 +18,7 @@
 //   so the id is checked before any callback runs.
 //   fenced_write_attempt: one write, statement by statement: BEGIN
 //   SERIALIZABLE; `fence` (a statement that must return a row); the write's
-//   id as above; the callback; its counters; COMMIT.
+//   id as above; the callback; its held-back writes; COMMIT.
 //   read_attempt: BEGIN REPEATABLE READ READ ONLY; the callback; COMMIT.
 // `owner` identifies the store for the nested-call guard (callback_scope.hpp).
 #pragma once

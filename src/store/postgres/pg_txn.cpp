@@ -20,9 +20,6 @@ constexpr Statement kScanBounded{
 constexpr Statement kScanOpen{
     "coffer_scan_open",
     "SELECT key, value, revision FROM coffer_kv WHERE key >= $1 AND key > $2 ORDER BY key LIMIT $3"};
-constexpr Statement kPut{"coffer_put",
-                         "INSERT INTO coffer_kv (key, value, revision) VALUES ($1, $2, nextval('coffer_revision')) "
-                         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, revision = EXCLUDED.revision"};
 constexpr Statement kInsertNew{
     "coffer_insert_new",
     "INSERT INTO coffer_kv (key, value, revision) VALUES ($1, $2, nextval('coffer_revision')) "
@@ -30,9 +27,17 @@ constexpr Statement kInsertNew{
 constexpr Statement kUpdateIf{
     "coffer_update_if",
     "UPDATE coffer_kv SET value = $2, revision = nextval('coffer_revision') WHERE key = $1 AND revision = $3"};
-constexpr Statement kErase{"coffer_erase", "DELETE FROM coffer_kv WHERE key = $1"};
+// Rows in array order, so revisions follow key order within one statement.
+constexpr Statement kPutMany{"coffer_put_many",
+                             "INSERT INTO coffer_kv (key, value, revision) "
+                             "SELECT k, v, nextval('coffer_revision') FROM unnest($1::bytea[], $2::bytea[]) AS t(k, v) "
+                             "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, revision = EXCLUDED.revision"};
+constexpr Statement kEraseMany{"coffer_erase_many", "DELETE FROM coffer_kv WHERE key = ANY($1::bytea[])"};
 
-constexpr std::array<Statement, 7> kAll = {kGet, kScanBounded, kScanOpen, kPut, kInsertNew, kUpdateIf, kErase};
+constexpr std::array<Statement, 7> kAll = {kGet, kScanBounded, kScanOpen, kInsertNew, kUpdateIf, kPutMany, kEraseMany};
+
+// More held-back writes than this are written at once (bounds one statement's parameters).
+constexpr std::size_t kMaxPending = 1000;
 
 Status conflict_status() { return Status(Code::kConflict, "revision mismatch"); }
 
@@ -95,7 +100,6 @@ std::variant<PgResult, PgError> PgTxn::run(const char* name, const char* sql, co
 
 Status PgTxn::queue_write(const char* name, const char* sql, const PgParams& params, Check check, const char* what) {
   if (failure_) return to_status(*failure_, what);
-  ++writes_;
   if (mode_ == Mode::kDirect) {
     auto r = conn_.exec_prepared(name, sql, params);
     if (auto* e = std::get_if<PgError>(&r)) return fail(std::move(*e), what);
@@ -107,30 +111,62 @@ Status PgTxn::queue_write(const char* name, const char* sql, const PgParams& par
   return Status::Ok();  // checked at the next flush
 }
 
-Status PgTxn::settle_counters(std::string_view prefix, bool exact) {
-  for (auto it = counters_.lower_bound(prefix); it != counters_.end() && it->first.starts_with(prefix);) {
-    if (exact && it->first.size() != prefix.size()) break;
-    const auto node = counters_.extract(it++);
-    COFFER_RETURN_IF_ERROR(put(node.key(), std::to_string(node.mapped())));
+Status PgTxn::write_pending() {
+  if (pending_.empty()) return Status::Ok();
+  std::vector<std::string_view> put_keys, put_values, erase_keys;
+  for (const auto& [key, value] : pending_) {
+    if (value) {
+      put_keys.push_back(key);
+      put_values.push_back(*value);
+    } else {
+      erase_keys.push_back(key);
+    }
   }
+  Status st = Status::Ok();
+  if (!put_keys.empty()) {
+    st = queue_write(kPutMany.name, kPutMany.sql, PgParams().bytea_array(put_keys).bytea_array(put_values),
+                     Check::kNone, "put");
+  }
+  if (st.ok() && !erase_keys.empty()) {
+    st = queue_write(kEraseMany.name, kEraseMany.sql, PgParams().bytea_array(erase_keys), Check::kNone, "erase");
+  }
+  pending_.clear();
+  return st;
+}
+
+Status PgTxn::write_pending_if_held(std::string_view prefix, bool exact) {
+  const auto it = pending_.lower_bound(prefix);
+  if (it == pending_.end() || !it->first.starts_with(prefix)) return Status::Ok();
+  if (exact && it->first.size() != prefix.size()) return Status::Ok();
+  return write_pending();
+}
+
+Status PgTxn::hold(std::string_view key, std::optional<std::string_view> value) {
+  if (failure_) return to_status(*failure_, value ? "put" : "erase");
+  ++writes_;
+  auto it = pending_.find(key);
+  if (it == pending_.end()) it = pending_.emplace(std::string(key), std::nullopt).first;
+  it->second = value ? std::optional<std::string>(std::string(*value)) : std::nullopt;
+  if (pending_.size() > kMaxPending) return write_pending();
   return Status::Ok();
 }
 
 Result<int64_t> PgTxn::increment(std::string_view key) {
-  auto it = counters_.find(key);
-  if (it == counters_.end()) {
-    COFFER_ASSIGN_OR_RETURN(const int64_t stored, read_counter(*this, key));
-    it = counters_.emplace(std::string(key), stored).first;
+  int64_t n = 0;
+  if (auto it = pending_.find(key); it != pending_.end()) {
+    if (it->second) {
+      COFFER_ASSIGN_OR_RETURN(n, counter_value(key, *it->second));
+    }
+  } else {
+    COFFER_ASSIGN_OR_RETURN(n, read_counter(*this, key));
   }
-  ++writes_;  // a write of the callback's, for the batch's bookkeeping, though the put comes later
-  return ++it->second;
+  COFFER_RETURN_IF_ERROR(hold(key, std::to_string(n + 1)));
+  return n + 1;
 }
-
-Status PgTxn::write_counters() { return settle_counters("", false); }
 
 Result<std::optional<Entry>> PgTxn::get(std::string_view key) {
   if (failure_) return to_status(*failure_, "get");
-  COFFER_RETURN_IF_ERROR(settle_counters(key, true));
+  COFFER_RETURN_IF_ERROR(write_pending_if_held(key, true));
   auto r = run(kGet.name, kGet.sql, PgParams().bytes(key));
   if (auto* e = std::get_if<PgError>(&r)) return fail(std::move(*e), "get");
   const auto& res = std::get<PgResult>(r);
@@ -142,7 +178,7 @@ Result<std::vector<Entry>> PgTxn::scan(std::string_view prefix, std::string_view
   std::vector<Entry> out;
   if (limit == 0) return out;
   if (failure_) return to_status(*failure_, "scan");
-  COFFER_RETURN_IF_ERROR(settle_counters(prefix, false));
+  COFFER_RETURN_IF_ERROR(write_pending_if_held(prefix, false));
   const auto upper = prefix_successor(prefix);
   PgParams params;
   params.bytes(prefix).bytes(start_after);
@@ -158,13 +194,11 @@ Result<std::vector<Entry>> PgTxn::scan(std::string_view prefix, std::string_view
   return out;
 }
 
-Status PgTxn::put(std::string_view key, std::string_view value) {
-  COFFER_RETURN_IF_ERROR(settle_counters(key, true));
-  return queue_write(kPut.name, kPut.sql, PgParams().bytes(key).bytes(value), Check::kNone, "put");
-}
+Status PgTxn::put(std::string_view key, std::string_view value) { return hold(key, value); }
 
 Status PgTxn::put_if(std::string_view key, std::string_view value, int64_t expected_revision) {
-  COFFER_RETURN_IF_ERROR(settle_counters(key, true));
+  COFFER_RETURN_IF_ERROR(write_pending_if_held(key, true));
+  ++writes_;
   if (expected_revision == 0) {
     return queue_write(kInsertNew.name, kInsertNew.sql, PgParams().bytes(key).bytes(value), Check::kOneRow, "put_if");
   }
@@ -172,9 +206,6 @@ Status PgTxn::put_if(std::string_view key, std::string_view value, int64_t expec
                      Check::kOneRow, "put_if");
 }
 
-Status PgTxn::erase(std::string_view key) {
-  COFFER_RETURN_IF_ERROR(settle_counters(key, true));
-  return queue_write(kErase.name, kErase.sql, PgParams().bytes(key), Check::kNone, "erase");
-}
+Status PgTxn::erase(std::string_view key) { return hold(key, std::nullopt); }
 
 }  // namespace coffer::store::postgres

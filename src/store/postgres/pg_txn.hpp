@@ -2,25 +2,27 @@
 // transaction (pg_transaction.cpp begins and ends it): one class serves
 // read() (handed out as a ReadTxn) and write().
 //
+// put() and erase() are held back in the transaction (the last one per key
+// wins) and written together, one multi-row INSERT and one DELETE, by
+// write_pending() before COMMIT — or earlier, when a get(), scan() or
+// put_if() touches a key held back, so every statement sees the
+// transaction's own writes (and a get() a stored revision). increment()
+// counts on the held-back value, so the writers of one counter in a batch
+// read it once and write it once.
+//
 // Direct mode: every statement is one round trip. Pipelined mode (writes):
-// put() and erase() are queued without waiting; a get() or scan() sends what
-// is queued with it in one round trip; put_if() is queued too and its "one
+// statements are queued without waiting; a get() or scan() sends what is
+// queued with it in one round trip; put_if() is queued too and its "one
 // row changed" is checked at the next flush — a conflict found then names
 // the callback that queued it (conflict_item(); callbacks of a batch are
 // numbered by begin_item()), and that callback's writes must not commit.
-// Statements are
-// prepared once per connection (prepare_statements()). The first database
-// error is remembered (failure()) — in a pipeline the statements after it
-// are not run — so the store can tell a database failure from a callback's
-// own refusal, even when a callback ignored it.
-// increment() reads a counter once per transaction and keeps the count:
-// write_counters() writes each kept counter once, before COMMIT; a get(),
-// scan(), put(), put_if() or erase() that touches a kept counter's key
-// writes it out first, so every statement sees the count.
+// Statements are prepared once per connection (prepare_statements()). The
+// first database error is remembered (failure()) — in a pipeline the
+// statements after it are not run — so the store can tell a database
+// failure from a callback's own refusal, even when a callback ignored it.
 #pragma once
 
 #include <algorithm>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -41,9 +43,9 @@ class PgTxn final : public WriteTxn {
   Status put_if(std::string_view key, std::string_view value, int64_t expected_revision) override;
   Status erase(std::string_view key) override;
   Result<int64_t> increment(std::string_view key) override;
-  // Writes the counters increment() keeps (queued in pipelined mode); call
-  // it before COMMIT.
-  Status write_counters();
+  // Writes what is held back (queued in pipelined mode); call it before
+  // COMMIT.
+  Status write_pending();
 
   // Pipelined mode: queue a parameterless statement (BEGIN, COMMIT …) /
   // send everything queued and process the answers. flush() returns the
@@ -56,7 +58,7 @@ class PgTxn final : public WriteTxn {
   }
   // Statements queued from now on belong to callback `item` of a batch.
   void begin_item(std::size_t item) { item_ = item; }
-  // Writes (put, put_if, erase) so far, in all items.
+  // Calls of put, put_if, erase and increment so far, in all items.
   std::size_t writes() const { return writes_; }
   // The first callback whose put_if() found another revision.
   std::optional<std::size_t> conflict_item() const { return conflict_item_; }
@@ -74,8 +76,11 @@ class PgTxn final : public WriteTxn {
   // Runs a prepared statement: directly, or queued and flushed with the rest.
   std::variant<PgResult, PgError> run(const char* name, const char* sql, const PgParams& params);
   Status queue_write(const char* name, const char* sql, const PgParams& params, Check check, const char* what);
-  // Writes out the kept counters under `prefix` (a whole key: `exact`).
-  Status settle_counters(std::string_view prefix, bool exact);
+  // Holds back a put (`value`) or an erase (nullopt) of `key`.
+  Status hold(std::string_view key, std::optional<std::string_view> value);
+  // Writes what is held back when a key under `prefix` (a whole key:
+  // `exact`) is among it.
+  Status write_pending_if_held(std::string_view prefix, bool exact);
 
   PgConnection& conn_;
   const Mode mode_;
@@ -84,7 +89,8 @@ class PgTxn final : public WriteTxn {
   std::size_t writes_ = 0;
   std::optional<std::size_t> conflict_item_;
   std::optional<PgError> failure_;
-  std::map<std::string, int64_t, std::less<>> counters_;  // kept by increment(), not written yet
+  // Held back: key → value to put, or nullopt to erase.
+  std::map<std::string, std::optional<std::string>, std::less<>> pending_;
 };
 
 // The smallest byte string greater than every string starting with

@@ -88,6 +88,38 @@ TEST_P(BasicTest, WriteTxnSeesItsOwnWrites) {
   EXPECT_EQ(keys(scan(*s, "x/")), Keys{"x/2"});
 }
 
+TEST_P(BasicTest, ATransactionsLastWriteOfAKeyWinsAndIsSeenWithItsRevision) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(put(*s, "gone", "v").ok());
+  Status st = s->write([](WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.put("k", "1"));
+    COFFER_RETURN_IF_ERROR(txn.erase("k"));
+    COFFER_RETURN_IF_ERROR(txn.put("k", "2"));
+    COFFER_RETURN_IF_ERROR(txn.put("gone", "again"));
+    COFFER_RETURN_IF_ERROR(txn.erase("gone"));
+    COFFER_ASSIGN_OR_RETURN(auto got, txn.get("k"));
+    if (!got || got->value != "2" || got->revision <= 0) return Status(Code::kInternal, "get after put");
+    COFFER_RETURN_IF_ERROR(txn.put_if("k", "3", got->revision));  // the revision read is the stored one
+    COFFER_RETURN_IF_ERROR(txn.put("k", "4"));
+    return txn.put_if("fresh", "x", 0);
+  });
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(get(*s, "k")->value, "4");
+  EXPECT_FALSE(get(*s, "gone").has_value());
+  EXPECT_EQ(get(*s, "fresh")->value, "x");
+
+  // More writes than a backend may hold back at once, with erases among them.
+  ASSERT_TRUE(s->write([](WriteTxn& txn) -> Status {
+                 for (int i = 0; i < 2500; ++i) COFFER_RETURN_IF_ERROR(txn.put("many/" + std::to_string(i), "v"));
+                 for (int i = 0; i < 2500; i += 2) COFFER_RETURN_IF_ERROR(txn.erase("many/" + std::to_string(i)));
+                 COFFER_ASSIGN_OR_RETURN(auto listed, txn.scan("many/", "", 5000));
+                 if (listed.size() != 1250) return Status(Code::kInternal, "scan saw " + std::to_string(listed.size()));
+                 return Status::Ok();
+               }).ok());
+  EXPECT_EQ(scan(*s, "many/", "", 5000).size(), 1250u);
+}
+
 TEST_P(BasicTest, CountersCountInsideTheTransaction) {
   auto s = open();
   ASSERT_TRUE(s);
