@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "api/admin_routes.hpp"
 #include "api/api_version.hpp"
@@ -147,8 +148,12 @@ bool Api::from_console(const http::Request& req) const {
 }
 
 Api::Outcome Api::prepare(http::Request& req) {
-  // Every read of this request reflects what committed before it began, on
-  // any server sharing the store (store generation tokens: freshness.hpp).
+  // Every read of this request reflects what committed before it arrived, on
+  // any server sharing the store (store generation tokens: freshness.hpp) —
+  // so a write handed to a worker after the I/O thread's observation does
+  // not wait for another one.
+  std::optional<FreshnessScope> arrived;
+  if (req.received != std::chrono::steady_clock::time_point{}) arrived.emplace(req.received);
   FreshnessScope freshness;
   Call call;
   auto& rec = call.record;

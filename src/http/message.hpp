@@ -3,6 +3,7 @@
 // types cross this edge, so api/ stays testable without sockets.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,10 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string remote_address;  // peer IP, for audit
+  // When the server had read the whole request (unset: not from a
+  // connection). Everything committed before it is what the request's reads
+  // must reflect (common/freshness.hpp).
+  std::chrono::steady_clock::time_point received{};
 
   Request() = default;
   Request(const Request&) = default;

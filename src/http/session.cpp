@@ -254,6 +254,7 @@ void Session::dispatch() {
   request_keep_alive_ = msg.keep_alive();
   const bool read_method = msg.method() == bhttp::verb::get || request_head_;
   Request request = to_request(std::move(msg), remote_address_);
+  request.received = Clock::now();
   parser_.reset();
   if (env_.options.inline_requests == ServerOptions::Inline::kAll || read_method) {
     // Kept until answered: a handler may still hand it to a worker (offload).
