@@ -50,6 +50,7 @@ def canary(value):
     """Registers a secret value (str or bytes) that must never be stored in clear."""
     if ARTIFACTS:
         raw = value.encode() if isinstance(value, str) else bytes(value)
+        os.makedirs(ARTIFACTS, exist_ok=True)  # a module may register canaries before any server made it
         with open(os.path.join(ARTIFACTS, "canaries.txt"), "a") as f:
             f.write(raw.hex() + "\n")
     return value
