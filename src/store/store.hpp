@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,13 @@ class ReadTxn {
   // Entries whose key starts with `prefix` and sorts strictly after
   // `start_after` (empty = from the beginning), in key order, at most `limit`.
   virtual Result<std::vector<Entry>> scan(std::string_view prefix, std::string_view start_after, std::size_t limit) = 0;
+  // A hint: the caller will get() these keys next. A backend may fetch them
+  // together (PostgreSQL: one round trip) and answer those get()s from what
+  // it fetched; nothing any read returns changes.
+  virtual Status prefetch(std::span<const std::string> keys) {
+    (void)keys;
+    return Status::Ok();
+  }
 };
 
 class WriteTxn : public ReadTxn {

@@ -74,8 +74,11 @@ Result<Secret> SecretService::set(const VaultInfo& vault, const std::string& nam
   COFFER_ASSIGN_OR_RETURN(Sealed sealed,
                           barrier_.seal(vault, ObjectPlace::secret_version(name, p.version), draft.value.view()));
   std::optional<SecretVersionRecord> replayed;
+  // The reads a set makes before it writes: the head and, when it exists, a rotation in flight.
+  const std::string read_first[] = {kSecrets.head_key(vault, name), keys::secret_rotation_run(vault.id, name)};
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     replayed.reset();
+    COFFER_RETURN_IF_ERROR(txn.prefetch(read_first));
     COFFER_ASSIGN_OR_RETURN(auto made, recorded_version(txn, vault, draft.idempotency_key));
     if (made) {  // this request already made its version: answer with that one
       COFFER_ASSIGN_OR_RETURN(auto head, kSecrets.load_head(txn, vault, name));

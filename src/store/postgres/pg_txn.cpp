@@ -68,9 +68,15 @@ void PgTxn::queue_sql(const char* sql) {
 }
 
 std::optional<PgResult> PgTxn::flush() {
+  auto last = flush_last(1);
+  if (!last || last->empty()) return std::nullopt;
+  return std::move(last->back());
+}
+
+std::optional<std::vector<PgResult>> PgTxn::flush_last(std::size_t n) {
   if (queued_.empty()) return std::nullopt;
   auto results = conn_.sync();
-  std::optional<PgResult> last;
+  std::vector<PgResult> last;
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (auto* e = std::get_if<PgError>(&results[i])) {
       if (!failure_ && !PgConnection::aborted(*e)) failure_ = *e;
@@ -81,7 +87,7 @@ std::optional<PgResult> PgTxn::flush() {
     if (i < queued_.size() && queued_[i].check == Check::kOneRow && r.affected() != 1 && !conflict_item_) {
       conflict_item_ = queued_[i].item;
     }
-    if (i + 1 == results.size()) last = std::move(r);
+    if (i + n >= results.size()) last.push_back(std::move(r));
   }
   queued_.clear();
   if (failure_) return std::nullopt;
@@ -144,6 +150,7 @@ Status PgTxn::write_pending_if_held(std::string_view prefix, bool exact) {
 Status PgTxn::hold(std::string_view key, std::optional<std::string_view> value) {
   if (failure_) return to_status(*failure_, value ? "put" : "erase");
   ++writes_;
+  forget_prefetched(key);
   auto it = pending_.find(key);
   if (it == pending_.end()) it = pending_.emplace(std::string(key), std::nullopt).first;
   it->second = value ? std::optional<std::string>(std::string(*value)) : std::nullopt;
@@ -164,8 +171,42 @@ Result<int64_t> PgTxn::increment(std::string_view key) {
   return n + 1;
 }
 
+void PgTxn::forget_prefetched(std::string_view key) {
+  if (auto it = prefetched_.find(key); it != prefetched_.end()) prefetched_.erase(it);
+}
+
+Status PgTxn::prefetch(std::span<const std::string> keys) {
+  if (mode_ == Mode::kDirect) return Status::Ok();  // a round trip per key either way
+  if (failure_) return to_status(*failure_, "get");
+  for (const auto& key : keys) COFFER_RETURN_IF_ERROR(write_pending_if_held(key, true));  // queued before the reads
+  std::vector<std::string_view> asked;
+  for (const auto& key : keys) {
+    if (prefetched_.contains(key) || std::find(asked.begin(), asked.end(), key) != asked.end()) continue;
+    conn_.queue_prepared(kGet.name, PgParams().bytes(key));
+    queued_.push_back({Check::kNone, item_});
+    asked.push_back(key);
+  }
+  if (asked.empty()) return Status::Ok();
+  auto results = flush_last(asked.size());
+  if (!results || results->size() != asked.size()) {
+    return failure_ ? fail(*failure_, "get") : Status(Code::kInternal, "store: a prefetch lost its answers");
+  }
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    const PgResult& res = (*results)[i];
+    prefetched_[std::string(asked[i])] =
+        res.rows() == 0
+            ? std::nullopt
+            : std::optional<Entry>(Entry{std::string(asked[i]), std::string(res.bytes(0, 0)), res.int8(0, 1)});
+  }
+  return Status::Ok();
+}
+
 Result<std::optional<Entry>> PgTxn::get(std::string_view key) {
   if (failure_) return to_status(*failure_, "get");
+  if (auto it = prefetched_.find(key); it != prefetched_.end()) {
+    auto node = prefetched_.extract(it);
+    return std::move(node.mapped());
+  }
   COFFER_RETURN_IF_ERROR(write_pending_if_held(key, true));
   auto r = run(kGet.name, kGet.sql, PgParams().bytes(key));
   if (auto* e = std::get_if<PgError>(&r)) return fail(std::move(*e), "get");
@@ -199,6 +240,7 @@ Status PgTxn::put(std::string_view key, std::string_view value) { return hold(ke
 Status PgTxn::put_if(std::string_view key, std::string_view value, int64_t expected_revision) {
   COFFER_RETURN_IF_ERROR(write_pending_if_held(key, true));
   ++writes_;
+  forget_prefetched(key);
   if (expected_revision == 0) {
     return queue_write(kInsertNew.name, kInsertNew.sql, PgParams().bytes(key).bytes(value), Check::kOneRow, "put_if");
   }

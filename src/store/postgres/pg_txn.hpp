@@ -8,7 +8,9 @@
 // put_if() touches a key held back, so every statement sees the
 // transaction's own writes (and a get() a stored revision). increment()
 // counts on the held-back value, so the writers of one counter in a batch
-// read it once and write it once.
+// read it once and write it once. prefetch() (pipelined mode) reads several
+// keys in one round trip; a get() of one of them is answered from that,
+// once, unless the transaction wrote the key since.
 //
 // Direct mode: every statement is one round trip. Pipelined mode (writes):
 // statements are queued without waiting; a get() or scan() sends what is
@@ -43,6 +45,7 @@ class PgTxn final : public WriteTxn {
   Status put_if(std::string_view key, std::string_view value, int64_t expected_revision) override;
   Status erase(std::string_view key) override;
   Result<int64_t> increment(std::string_view key) override;
+  Status prefetch(std::span<const std::string> keys) override;
   // Writes what is held back (queued in pipelined mode); call it before
   // COMMIT.
   Status write_pending();
@@ -52,6 +55,9 @@ class PgTxn final : public WriteTxn {
   // last queued statement's result when it succeeded.
   void queue_sql(const char* sql);
   std::optional<PgResult> flush();
+  // flush(), answering the results of the last `n` statements (nullopt
+  // after a failure).
+  std::optional<std::vector<PgResult>> flush_last(std::size_t n);
   // A queued put_if() whose answer is not checked yet.
   bool has_unchecked() const {
     return std::any_of(queued_.begin(), queued_.end(), [](const Queued& q) { return q.check == Check::kOneRow; });
@@ -76,6 +82,8 @@ class PgTxn final : public WriteTxn {
   // Runs a prepared statement: directly, or queued and flushed with the rest.
   std::variant<PgResult, PgError> run(const char* name, const char* sql, const PgParams& params);
   Status queue_write(const char* name, const char* sql, const PgParams& params, Check check, const char* what);
+  // A write of `key`: what prefetch() fetched of it is stale.
+  void forget_prefetched(std::string_view key);
   // Holds back a put (`value`) or an erase (nullopt) of `key`.
   Status hold(std::string_view key, std::optional<std::string_view> value);
   // Writes what is held back when a key under `prefix` (a whole key:
@@ -91,6 +99,8 @@ class PgTxn final : public WriteTxn {
   std::optional<PgError> failure_;
   // Held back: key → value to put, or nullopt to erase.
   std::map<std::string, std::optional<std::string>, std::less<>> pending_;
+  // Fetched by prefetch() and not asked for yet: key → entry, or nullopt when absent.
+  std::map<std::string, std::optional<Entry>, std::less<>> prefetched_;
 };
 
 // The smallest byte string greater than every string starting with

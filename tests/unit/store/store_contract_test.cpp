@@ -120,6 +120,46 @@ TEST_P(BasicTest, ATransactionsLastWriteOfAKeyWinsAndIsSeenWithItsRevision) {
   EXPECT_EQ(scan(*s, "many/", "", 5000).size(), 1250u);
 }
 
+TEST_P(BasicTest, PrefetchedKeysReadAsTheyStandInTheTransaction) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(put(*s, "a", "1").ok());
+  ASSERT_TRUE(put(*s, "b", "2").ok());
+  const int64_t a_revision = get(*s, "a")->revision;
+  Status st = s->write([&](WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(txn.put("held", "h"));
+    const std::string keys[] = {"a", "b", "absent", "a", "held"};
+    COFFER_RETURN_IF_ERROR(txn.prefetch(keys));
+    COFFER_ASSIGN_OR_RETURN(auto a, txn.get("a"));
+    if (!a || a->value != "1" || a->revision != a_revision) return Status(Code::kInternal, "a");
+    COFFER_ASSIGN_OR_RETURN(auto absent, txn.get("absent"));
+    if (absent) return Status(Code::kInternal, "absent");
+    COFFER_ASSIGN_OR_RETURN(auto held, txn.get("held"));  // the transaction's own write
+    if (!held || held->value != "h" || held->revision <= 0) return Status(Code::kInternal, "held");
+    COFFER_RETURN_IF_ERROR(txn.put("b", "3"));  // written after the prefetch: the get sees the write
+    COFFER_ASSIGN_OR_RETURN(auto b, txn.get("b"));
+    if (!b || b->value != "3") return Status(Code::kInternal, "b after put");
+    COFFER_ASSIGN_OR_RETURN(auto again, txn.get("a"));  // asked twice: read twice
+    if (!again || again->value != "1") return Status(Code::kInternal, "a again");
+    COFFER_RETURN_IF_ERROR(txn.prefetch(keys));
+    COFFER_RETURN_IF_ERROR(txn.erase("a"));
+    COFFER_ASSIGN_OR_RETURN(auto erased, txn.get("a"));
+    if (erased) return Status(Code::kInternal, "a after erase");
+    return txn.put_if("absent", "now", 0);
+  });
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_FALSE(get(*s, "a").has_value());
+  EXPECT_EQ(get(*s, "b")->value, "3");
+  EXPECT_EQ(get(*s, "absent")->value, "now");
+  EXPECT_TRUE(s->read([](ReadTxn& txn) -> Status {  // reads may prefetch too
+                 const std::string keys[] = {"b", "held"};
+                 COFFER_RETURN_IF_ERROR(txn.prefetch(keys));
+                 COFFER_ASSIGN_OR_RETURN(auto b, txn.get("b"));
+                 return b && b->value == "3" ? Status::Ok() : Status(Code::kInternal, "read b");
+               })
+                  .ok());
+}
+
 TEST_P(BasicTest, CountersCountInsideTheTransaction) {
   auto s = open();
   ASSERT_TRUE(s);
