@@ -35,16 +35,16 @@ BatchWriter::~BatchWriter() {
 }
 
 Status BatchWriter::submit(const WriteFn& fn) {
-  auto request = std::make_shared<Request>(&fn);
+  Request request(&fn);
   std::unique_lock lock(mu_);
   if (stopping_) return Status(Code::kUnavailable, "store: closing");
-  queue_.push_back(request);
+  queue_.push_back(&request);
   ++callers_;
   wake_.notify_one();
   if (queue_.size() >= kBacklog) wake_extra_.notify_one();
-  request->answered.wait(lock, [&] { return request->done; });
+  request.answered.wait(lock, [&] { return request.done; });
   if (--callers_ == 0 && stopping_) idle_.notify_all();
-  return std::move(request->result);
+  return std::move(request.result);
 }
 
 bool BatchWriter::on_writer_thread() const {
@@ -58,7 +58,7 @@ std::size_t BatchWriter::queued() const {
 }
 
 void BatchWriter::loop(bool extra) {
-  std::vector<std::shared_ptr<Request>> batch;
+  std::vector<Request*> batch;
   for (;;) {
     batch.clear();
     {
@@ -71,7 +71,7 @@ void BatchWriter::loop(bool extra) {
         if (queue_.empty()) return;  // stopping, and everything queued is answered
       }
       while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(std::move(queue_.front()));
+        batch.push_back(queue_.front());
         queue_.pop_front();
       }
     }
@@ -79,12 +79,12 @@ void BatchWriter::loop(bool extra) {
   }
 }
 
-void BatchWriter::finish(std::span<const std::shared_ptr<Request>> batch) {
+void BatchWriter::finish(std::span<Request* const> batch) {
   std::vector<Status> results;
   try {
     std::vector<const WriteFn*> fns;
     fns.reserve(batch.size());
-    for (const auto& r : batch) fns.push_back(r->fn);
+    for (Request* r : batch) fns.push_back(r->fn);
     const auto started = std::chrono::steady_clock::now();
     results = run_(fns);
     if (commit_seconds_) {
@@ -98,14 +98,14 @@ void BatchWriter::finish(std::span<const std::shared_ptr<Request>> batch) {
   if (results.size() != batch.size()) {
     results.assign(batch.size(), Status(Code::kInternal, "store: write batch failed (out of memory)"));
   }
-  {
-    std::lock_guard lock(mu_);
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      batch[i]->result = std::move(results[i]);
-      batch[i]->done = true;
-    }
+  // Notify under the lock: a caller can only leave submit() (and free its
+  // Request) after we release mu_, and we never touch a Request after that.
+  std::lock_guard lock(mu_);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i]->result = std::move(results[i]);
+    batch[i]->done = true;
+    batch[i]->answered.notify_one();
   }
-  for (const auto& r : batch) r->answered.notify_one();
 }
 
 }  // namespace coffer::store

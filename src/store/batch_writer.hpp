@@ -21,7 +21,6 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -56,10 +55,8 @@ class BatchWriter {
   std::size_t queued() const;
 
  private:
-  // Shared by the submitting caller and the writer: `result` and `done` are
-  // written under mu_, and the writer wakes the caller after releasing mu_
-  // (a caller woken under it would only block on it again), which its
-  // share of the Request keeps safe after the caller has left.
+  // Lives on the submitting caller's stack; touched by a writer only under
+  // mu_, and never after `done` is set.
   struct Request {
     explicit Request(const WriteFn* f) : fn(f) {}
     const WriteFn* fn;
@@ -69,7 +66,7 @@ class BatchWriter {
   };
 
   void loop(bool extra);
-  void finish(std::span<const std::shared_ptr<Request>> batch);
+  void finish(std::span<Request* const> batch);
 
   const std::size_t max_batch_;
   const BatchRunner run_;
@@ -80,7 +77,7 @@ class BatchWriter {
   std::condition_variable wake_;        // work queued, or stopping
   std::condition_variable wake_extra_;  // kBacklog queued, or stopping
   std::condition_variable idle_;        // no caller left inside submit()
-  std::deque<std::shared_ptr<Request>> queue_;
+  std::deque<Request*> queue_;
   std::size_t callers_ = 0;  // inside submit(), queued or waiting
   bool stopping_ = false;
   std::vector<std::thread> threads_;  // last: they start after everything above exists
