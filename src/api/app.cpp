@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <optional>
 
 #include "api/admin_routes.hpp"
 #include "api/api_version.hpp"
@@ -152,9 +151,7 @@ Api::Outcome Api::prepare(http::Request& req) {
   // any server sharing the store (store generation tokens: freshness.hpp) —
   // so a write handed to a worker after the I/O thread's observation does
   // not wait for another one.
-  std::optional<FreshnessScope> arrived;
-  if (req.received != std::chrono::steady_clock::time_point{}) arrived.emplace(req.received);
-  FreshnessScope freshness;
+  FreshnessScope freshness(req.received != std::chrono::steady_clock::time_point{} ? req.received : freshness_floor());
   Call call;
   auto& rec = call.record;
   rec.time_ms = now_ms();

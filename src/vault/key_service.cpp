@@ -154,8 +154,12 @@ Result<KeyProperties> KeyService::add_version(const VaultInfo& vault, const std:
   p.attributes.created = now;
   p.attributes.updated = now;
   std::optional<KeyProperties> replayed;
+  // The head and the request's idempotency record, in one round trip.
+  std::vector<std::string> read_first = {kKeys.head_key(vault, name)};
+  if (!idempotency_key.empty()) read_first.push_back(keys::idempotency(vault.id, idempotency_key));
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     replayed.reset();
+    COFFER_RETURN_IF_ERROR(txn.prefetch(read_first));
     COFFER_ASSIGN_OR_RETURN(auto head, kKeys.load_head(txn, vault, name));
     COFFER_ASSIGN_OR_RETURN(auto made, recorded_version(txn, vault, idempotency_key));
     if (made && head) {  // this request already made its version: answer with that one

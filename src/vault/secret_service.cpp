@@ -74,8 +74,10 @@ Result<Secret> SecretService::set(const VaultInfo& vault, const std::string& nam
   COFFER_ASSIGN_OR_RETURN(Sealed sealed,
                           barrier_.seal(vault, ObjectPlace::secret_version(name, p.version), draft.value.view()));
   std::optional<SecretVersionRecord> replayed;
-  // The reads a set makes before it writes: the head and, when it exists, a rotation in flight.
-  const std::string read_first[] = {kSecrets.head_key(vault, name), keys::secret_rotation_run(vault.id, name)};
+  // The reads a set makes before it writes, in one round trip: the head, a rotation in flight (when
+  // the head exists) and the request's idempotency record.
+  std::vector<std::string> read_first = {kSecrets.head_key(vault, name), keys::secret_rotation_run(vault.id, name)};
+  if (!draft.idempotency_key.empty()) read_first.push_back(keys::idempotency(vault.id, draft.idempotency_key));
   COFFER_RETURN_IF_ERROR(store_.write([&](store::WriteTxn& txn) -> Status {
     replayed.reset();
     COFFER_RETURN_IF_ERROR(txn.prefetch(read_first));
