@@ -3,6 +3,7 @@
 // above U+10FFFF, truncated) becomes U+FFFD, so the result is always valid.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <random>
 
 #include "common/json_string.hpp"
@@ -63,6 +64,47 @@ TEST(JsonString, InvalidBytesAreEscapedAsReplacement) {
   EXPECT_EQ(out, "\"a\\ufffd\xC3\xA9\\\"b\\ufffd\\ufffd\"");
   EXPECT_TRUE(is_valid(out));
   EXPECT_LE(out.size(), json_string_max_size("a\xFF\xC3\xA9\"b\xE2\x82"));
+}
+
+// Each ASCII byte alone, and between plain text on both sides (the runs of
+// bytes that stand for themselves are copied whole): the escape JSON asks.
+TEST(JsonString, EveryAsciiByteIsEscapedAsJsonAsks) {
+  for (int b = 0; b < 0x80; ++b) {
+    const char c = static_cast<char>(b);
+    std::string expected;
+    switch (c) {
+      case '"': expected = "\\\""; break;
+      case '\\': expected = "\\\\"; break;
+      case '\n': expected = "\\n"; break;
+      case '\r': expected = "\\r"; break;
+      case '\t': expected = "\\t"; break;
+      case '\b': expected = "\\b"; break;
+      case '\f': expected = "\\f"; break;
+      default: {
+        if (b < 0x20) {
+          char hex[8];
+          std::snprintf(hex, sizeof hex, "\\u%04x", b);
+          expected = hex;
+        } else {
+          expected = std::string(1, c);
+        }
+      }
+    }
+    std::string alone;
+    append_json_string(alone, std::string(1, c));
+    EXPECT_EQ(alone, "\"" + expected + "\"") << b;
+    std::string between = "{";
+    append_json_string(between, "plain " + std::string(1, c) + std::string(2, c) + " text");
+    EXPECT_EQ(between, "{\"plain " + expected + expected + expected + " text\"") << b;
+  }
+}
+
+TEST(JsonString, MixedTextKeepsItsOrder) {
+  std::string out = "x";
+  append_json_string(out, "");
+  append_json_string(out, "a \xC3\xA9\"\x01\xF0\x9F\x94\x91z\xFF\\end");
+  EXPECT_EQ(out, "x\"\"\"a \xC3\xA9\\\"\\u0001\xF0\x9F\x94\x91z\\ufffd\\\\end\"");
+  EXPECT_TRUE(is_valid(out));
 }
 
 }  // namespace
