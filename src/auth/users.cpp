@@ -24,12 +24,16 @@ enum UserField : uint8_t {
   kUserGeneration,
 };
 constexpr std::string_view kUserPrefix = "user/";
+// The index by object id: user-id/<object id, lower case> -> the user's record key.
+constexpr std::string_view kUserIdPrefix = "user-id/";
+constexpr std::size_t kMaxObjectIdSize = 64;         // ours are GUIDs (36)
 constexpr std::size_t kGeneratedPasswordBytes = 18;  // 24 base64url characters
 constexpr std::chrono::milliseconds kUserHashWait{2000};
 constexpr int64_t kFirstLockSeconds = 30;
 constexpr int64_t kLongestLockSeconds = 15 * 60;
 
 std::string key_of_name(std::string_view user_name) { return std::string(kUserPrefix) + lower_ascii(user_name); }
+std::string key_of_object_id(std::string_view object_id) { return std::string(kUserIdPrefix) + lower_ascii(object_id); }
 
 // The associated data of a user's TOTP secret: its record and object id, so
 // a sealed secret copied to another user does not open.
@@ -124,7 +128,17 @@ Result<std::optional<UserRegistry::Stored>> UserRegistry::load(store::ReadTxn& t
       return std::optional<Stored>(std::move(s));
     }
   }
-  // An object id: people are few, so a scan is enough.
+  if (name_or_object_id.size() > kMaxObjectIdSize) return std::optional<Stored>();
+  COFFER_ASSIGN_OR_RETURN(auto indexed, txn.get(key_of_object_id(name_or_object_id)));
+  if (indexed) {
+    COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(indexed->value));
+    if (entry) {
+      COFFER_ASSIGN_OR_RETURN(Stored s, Stored::decode(*entry));
+      if (iequals_ascii(s.user.object_id, name_or_object_id)) return std::optional<Stored>(std::move(s));
+    }
+  }
+  // Not in the index: a user made before it existed, or by an older
+  // replica (index_user_object_ids() adds them), or no such user.
   std::optional<Stored> found;
   COFFER_RETURN_IF_ERROR(store::for_each_entry(txn, kUserPrefix, [&](const store::Entry& e) -> Status {
     if (found) return Status::Ok();
@@ -167,7 +181,8 @@ Result<NewUser> UserRegistry::create(std::string_view user_name, std::string_vie
     if (existing) {
       return Status(Code::kConflict, "User '" + std::string(user_name) + "' already exists.", "UserExists");
     }
-    return txn.put_if(s.key, s.encode(), 0);
+    COFFER_RETURN_IF_ERROR(txn.put_if(s.key, s.encode(), 0));
+    return txn.put_if(key_of_object_id(s.user.object_id), s.key, 0);
   }));
   out.user = s.user;
   return out;
@@ -200,6 +215,7 @@ Status UserRegistry::remove(std::string_view name_or_object_id) {
   return store_.write([&](store::WriteTxn& txn) -> Status {
     COFFER_ASSIGN_OR_RETURN(auto stored, load(txn, name_or_object_id));
     if (!stored) return user_not_found(name_or_object_id);
+    COFFER_RETURN_IF_ERROR(txn.erase(key_of_object_id(stored->user.object_id)));
     return txn.erase(stored->key);
   });
 }
@@ -348,6 +364,29 @@ bool UserRegistry::is_locked(const User& user) const { return user.locked_until 
 
 Principal UserRegistry::principal(const User& user, std::string_view client_id) const {
   return Principal{tenant_id_, user.object_id, std::string(client_id), user.display_name, user.user_name};
+}
+
+Result<int> index_user_object_ids(store::Store& store) {
+  using Stored = UserRegistry::Stored;
+  int indexed = 0;
+  COFFER_RETURN_IF_ERROR(store.write([&](store::WriteTxn& txn) -> Status {
+    indexed = 0;
+    std::vector<Stored> users;
+    COFFER_RETURN_IF_ERROR(store::for_each_entry(txn, kUserPrefix, [&](const store::Entry& e) -> Status {
+      COFFER_ASSIGN_OR_RETURN(Stored s, Stored::decode(e));
+      users.push_back(std::move(s));
+      return Status::Ok();
+    }));
+    for (const Stored& s : users) {
+      const std::string key = key_of_object_id(s.user.object_id);
+      COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(key));
+      if (entry && entry->value == s.key) continue;
+      COFFER_RETURN_IF_ERROR(txn.put(key, s.key));
+      ++indexed;
+    }
+    return Status::Ok();
+  }));
+  return indexed;
 }
 
 Result<int> reseal_totp_secrets(store::Store& store, crypto::Keyring& keyring) {

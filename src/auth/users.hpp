@@ -100,6 +100,7 @@ class UserRegistry {
 
  private:
   friend Result<int> reseal_totp_secrets(store::Store& store, crypto::Keyring& keyring);
+  friend Result<int> index_user_object_ids(store::Store& store);
   struct Stored;
   Result<std::optional<Stored>> load(store::ReadTxn& txn, std::string_view name_or_object_id);
   // Reads, changes and writes one user by compare-and-set.
@@ -113,6 +114,11 @@ class UserRegistry {
   SignInThrottle* throttle_;
   ConcurrencyGate hash_gate_;
 };
+
+// Gives every user its entry in the index by object id (the lookups of
+// sessions, refresh tokens and codes) when it has none or a stale one —
+// users made before the index existed; the number written. Idempotent.
+Result<int> index_user_object_ids(store::Store& store);
 
 // Seals every user's TOTP secret again under the active root key
 // generation; the number resealed (root-key rotation, crypto/keyring.hpp).

@@ -293,6 +293,13 @@ Served serve_unsealed(ServerConfig& config, store::Store& store, seal::SealState
   auth::ServicePrincipalRegistry principals(store, clock, identity->tenant_id, &sign_in_throttle);
   // People: their sign-in state follows real time, like token lifetimes, even under --test-clock.
   auth::UserRegistry users(store, keyring, system_clock, identity->tenant_id, &sign_in_throttle);
+  // Users made before the index by object id (an upgrade) get their entries;
+  // until then their lookups fall back to a scan, so a failure only slows them.
+  if (auto indexed = auth::index_user_object_ids(store); !indexed.ok()) {
+    spdlog::warn("indexing users by object id: {}", indexed.status().message());
+  } else if (*indexed > 0) {
+    spdlog::info("indexed {} users by object id", *indexed);
+  }
   auth::UserSessions user_sessions(store, users, system_clock);
   auth::AuthorizationGrants authorization_grants(store, users, system_clock);
   auth::UserSessions job_user_sessions(leadership->fenced(), users, system_clock);

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/ascii.hpp"
 #include "crypto/totp.hpp"
 #include "users_test_env.hpp"
 
@@ -119,6 +120,51 @@ TEST_F(UsersTest, ResetPasswordVoidsTheOldOneAndRaisesTheGeneration) {
   EXPECT_TRUE(users_->reset_password("erin", "another long password").value().empty());
   EXPECT_TRUE(sign_in("erin", "another long password").ok());
   EXPECT_EQ(users_->reset_password("nobody", "").status().code(), Code::kNotFound);
+}
+
+// Sessions, refresh tokens and codes find their user by object id, through
+// the index user-id/<object id>: one user's record is read, not all of them.
+// A corrupt record elsewhere shows it — a scan would stop at it.
+TEST_F(UsersTest, LooksUpAnObjectIdThroughTheIndexAlone) {
+  const User alice = users_->create("alice", "", kPassword).value().user;
+  const User bob = users_->create("bob", "", kPassword).value().user;
+  put("user/bob", "not a user record");
+  EXPECT_EQ(users_->find(alice.object_id).value().user_name, "alice");
+  EXPECT_EQ(users_->find(lower_ascii(alice.object_id)).value().user_name, "alice");
+  EXPECT_EQ(users_->find(bob.object_id).status().code(), Code::kInternal);
+  // Longer than any object id: no lookup, no scan.
+  EXPECT_EQ(users_->find(std::string(65, 'a')).status().code(), Code::kNotFound);
+}
+
+TEST_F(UsersTest, RemovingAUserRemovesItsIndexEntry) {
+  const User alice = users_->create("alice", "", kPassword).value().user;
+  EXPECT_TRUE(get("user-id/" + lower_ascii(alice.object_id)).has_value());
+  ASSERT_TRUE(users_->remove(alice.object_id).ok());
+  EXPECT_EQ(stored_bytes(), "");
+  EXPECT_EQ(users_->find(alice.object_id).status().code(), Code::kNotFound);
+}
+
+// Users made before the index (or by an older replica) are still found, by
+// a scan, and index_user_object_ids() gives them their entries; an entry
+// that names another user's record is not believed, and is mended.
+TEST_F(UsersTest, UsersWithoutAnIndexEntryAreFoundAndIndexed) {
+  const User alice = users_->create("alice", "", kPassword).value().user;
+  const User bob = users_->create("bob", "", kPassword).value().user;
+  const std::string alice_index = "user-id/" + lower_ascii(alice.object_id);
+  const std::string bob_index = "user-id/" + lower_ascii(bob.object_id);
+  erase(alice_index);
+  put(bob_index, "user/alice");
+  EXPECT_EQ(users_->find(alice.object_id).value().user_name, "alice");
+  EXPECT_EQ(users_->find(bob.object_id).value().user_name, "bob");
+
+  EXPECT_EQ(index_user_object_ids(*store_).value(), 2);
+  EXPECT_EQ(get(alice_index).value(), "user/alice");
+  EXPECT_EQ(get(bob_index).value(), "user/bob");
+  EXPECT_EQ(index_user_object_ids(*store_).value(), 0);
+  put("user/carol", "not a user record");  // now only the index can find them
+  EXPECT_EQ(users_->find(alice.object_id).value().user_name, "alice");
+  EXPECT_EQ(users_->find(bob.object_id).value().user_name, "bob");
+  EXPECT_EQ(index_user_object_ids(*store_).status().code(), Code::kInternal);  // a corrupt record is not skipped
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "auth/users.hpp"
 #include "crypto/random.hpp"
@@ -42,6 +44,24 @@ class UsersTest : public ::testing::Test {
                     })
                     .ok());
     return all;
+  }
+
+  void put(const std::string& key, const std::string& value) {
+    ASSERT_TRUE(store_->write([&](store::WriteTxn& txn) { return txn.put(key, value); }).ok());
+  }
+  void erase(const std::string& key) {
+    ASSERT_TRUE(store_->write([&](store::WriteTxn& txn) { return txn.erase(key); }).ok());
+  }
+  std::optional<std::string> get(const std::string& key) {
+    std::optional<std::string> value;
+    EXPECT_TRUE(store_
+                    ->read([&](store::ReadTxn& txn) -> Status {
+                      COFFER_ASSIGN_OR_RETURN(auto e, txn.get(key));
+                      if (e) value = e->value;
+                      return Status::Ok();
+                    })
+                    .ok());
+    return value;
   }
 
   std::filesystem::path dir_;
