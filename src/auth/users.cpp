@@ -1,6 +1,7 @@
 #include "auth/users.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "common/ascii.hpp"
 #include "common/record_codec.hpp"
@@ -368,25 +369,36 @@ Principal UserRegistry::principal(const User& user, std::string_view client_id) 
 
 Result<int> index_user_object_ids(store::Store& store) {
   using Stored = UserRegistry::Stored;
-  int indexed = 0;
+  int changed = 0;
   COFFER_RETURN_IF_ERROR(store.write([&](store::WriteTxn& txn) -> Status {
-    indexed = 0;
-    std::vector<Stored> users;
+    changed = 0;
+    std::map<std::string, std::string> missing;  // index key -> the record's key, until found in the index
     COFFER_RETURN_IF_ERROR(store::for_each_entry(txn, kUserPrefix, [&](const store::Entry& e) -> Status {
       COFFER_ASSIGN_OR_RETURN(Stored s, Stored::decode(e));
-      users.push_back(std::move(s));
+      missing.emplace(key_of_object_id(s.user.object_id), s.key);
       return Status::Ok();
     }));
-    for (const Stored& s : users) {
-      const std::string key = key_of_object_id(s.user.object_id);
-      COFFER_ASSIGN_OR_RETURN(auto entry, txn.get(key));
-      if (entry && entry->value == s.key) continue;
-      COFFER_RETURN_IF_ERROR(txn.put(key, s.key));
-      ++indexed;
+    std::vector<std::string> stale;  // entries of users that are gone
+    COFFER_RETURN_IF_ERROR(store::for_each_entry(txn, kUserIdPrefix, [&](const store::Entry& e) -> Status {
+      const auto it = missing.find(e.key);
+      if (it == missing.end()) {
+        stale.push_back(e.key);
+      } else if (it->second == e.value) {
+        missing.erase(it);  // right already; a wrong one is written again below
+      }
+      return Status::Ok();
+    }));
+    for (const std::string& key : stale) {
+      COFFER_RETURN_IF_ERROR(txn.erase(key));
+      ++changed;
+    }
+    for (const auto& [key, record] : missing) {
+      COFFER_RETURN_IF_ERROR(txn.put(key, record));
+      ++changed;
     }
     return Status::Ok();
   }));
-  return indexed;
+  return changed;
 }
 
 Result<int> reseal_totp_secrets(store::Store& store, crypto::Keyring& keyring) {

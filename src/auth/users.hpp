@@ -115,9 +115,11 @@ class UserRegistry {
   ConcurrencyGate hash_gate_;
 };
 
-// Gives every user its entry in the index by object id (the lookups of
-// sessions, refresh tokens and codes) when it has none or a stale one —
-// users made before the index existed; the number written. Idempotent.
+// Makes the index by object id (the lookups of sessions, refresh tokens and
+// codes) match the users: writes the entry of each user that has none or a
+// wrong one (users made before the index existed, or by an older replica)
+// and erases the entries of users that are gone; the number of entries
+// written or erased. Idempotent.
 Result<int> index_user_object_ids(store::Store& store);
 
 // Seals every user's TOTP secret again under the active root key

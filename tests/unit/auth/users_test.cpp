@@ -146,7 +146,8 @@ TEST_F(UsersTest, RemovingAUserRemovesItsIndexEntry) {
 
 // Users made before the index (or by an older replica) are still found, by
 // a scan, and index_user_object_ids() gives them their entries; an entry
-// that names another user's record is not believed, and is mended.
+// that names another user's record is not believed, and is mended; an
+// entry of a user that is gone (removed by an older replica) is erased.
 TEST_F(UsersTest, UsersWithoutAnIndexEntryAreFoundAndIndexed) {
   const User alice = users_->create("alice", "", kPassword).value().user;
   const User bob = users_->create("bob", "", kPassword).value().user;
@@ -154,12 +155,16 @@ TEST_F(UsersTest, UsersWithoutAnIndexEntryAreFoundAndIndexed) {
   const std::string bob_index = "user-id/" + lower_ascii(bob.object_id);
   erase(alice_index);
   put(bob_index, "user/alice");
+  const std::string ghost_index = "user-id/5d3c6e4a-0000-4000-8000-000000000001";
+  put(ghost_index, "user/ghost");
   EXPECT_EQ(users_->find(alice.object_id).value().user_name, "alice");
   EXPECT_EQ(users_->find(bob.object_id).value().user_name, "bob");
+  EXPECT_EQ(users_->find("5d3c6e4a-0000-4000-8000-000000000001").status().code(), Code::kNotFound);
 
-  EXPECT_EQ(index_user_object_ids(*store_).value(), 2);
+  EXPECT_EQ(index_user_object_ids(*store_).value(), 3);
   EXPECT_EQ(get(alice_index).value(), "user/alice");
   EXPECT_EQ(get(bob_index).value(), "user/bob");
+  EXPECT_FALSE(get(ghost_index).has_value());
   EXPECT_EQ(index_user_object_ids(*store_).value(), 0);
   put("user/carol", "not a user record");  // now only the index can find them
   EXPECT_EQ(users_->find(alice.object_id).value().user_name, "alice");
