@@ -9,6 +9,7 @@ BUILD_PKGS=(
   libssl-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libargon2-dev
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libyaml-cpp-dev libpq-dev
   libp11-kit-dev  # pkcs11.h for the HSM seal (the module is dlopen'ed, never linked)
+  libjemalloc-dev  # the server's allocator (release builds: docs/design.md, "Allocator")
 )
 TEST_PKGS=(
   python3-azure python3-yaml azure-cli libnss-myhostname openssl curl procps postgresql-15
