@@ -191,6 +191,10 @@ struct PostgresOptions {
   std::size_t pool = 8;                           // connections for transactions
   std::size_t writers = 1;                        // group-commit threads (each leases a pooled connection)
   std::chrono::milliseconds retry_budget{15000};  // how long a transaction is retried before kUnavailable
+  // How long a replica may answer from memory without renewing its lease
+  // (store/postgres/pg_coherence.hpp): also the longest a write waits for
+  // a replica that stopped answering.
+  std::chrono::milliseconds lease{2000};
   prometheus::Registry* metrics = nullptr;        // commit latency and batch sizes (batch_writer.hpp); null = none
   // For offline readers (`coffer audit`): no migration (a schema other than
   // this build's is refused), a standby is accepted, every session is

@@ -10,7 +10,9 @@
 namespace coffer::store {
 
 std::unique_ptr<Leadership> postgres_leadership(const PostgresOptions& options, Store& shared, std::string holder) {
-  return std::make_unique<postgres::PgLeadership>(options.url, shared, std::move(holder));
+  // `shared` is the store open_postgres_store() made (std::bad_cast otherwise).
+  return std::make_unique<postgres::PgLeadership>(options.url, dynamic_cast<postgres::PgStore&>(shared),
+                                                  std::move(holder));
 }
 
 }  // namespace coffer::store
@@ -33,8 +35,19 @@ class PgLeadership::Fenced final : public Store {
 
   Status write(const std::function<Status(WriteTxn&)>& fn) override {
     if (CallbackScope::inside(this)) return nested_call("write");
-    std::lock_guard lock(owner_.mu_);
     const std::string txn_id = new_write_id();
+    CommitStatements around = owner_.shared_.around_commit(txn_id);
+    Status st = commit(fn, txn_id, around);
+    if (!st.ok()) return st;
+    // Committed: the other replicas hear of it before the job goes on.
+    owner_.shared_.coherence()->note_own_change();
+    const auto& awaited = around.after_result;
+    return owner_.shared_.settle(txn_id, awaited ? PgCoherence::parse_awaited(*awaited) : std::nullopt);
+  }
+
+ private:
+  Status commit(const WriteFn& fn, const std::string& txn_id, CommitStatements& around) {
+    std::lock_guard lock(owner_.mu_);
     for (int attempt = 0; attempt < 5; ++attempt) {
       if (!owner_.session_ || owner_.epoch_.load() == 0) {
         return Status(Code::kUnavailable, "store: this server does not lead the background jobs");
@@ -42,7 +55,7 @@ class PgLeadership::Fenced final : public Store {
       const std::string fence =
           "SELECT 1 FROM coffer_lease WHERE name = 'jobs' AND epoch = " + std::to_string(owner_.epoch_.load()) +
           " FOR SHARE";
-      Attempt a = fenced_write_attempt(this, *owner_.session_, fn, txn_id, fence);
+      Attempt a = fenced_write_attempt(this, *owner_.session_, fn, txn_id, fence, around);
       if (!a.error) {
         if (a.status.code() == Code::kUnavailable) owner_.step_down_locked("fenced out by a newer epoch");
         return a.status;
@@ -55,11 +68,10 @@ class PgLeadership::Fenced final : public Store {
     return Status(Code::kUnavailable, "store: a job transaction kept conflicting; it runs again next time");
   }
 
- private:
   PgLeadership& owner_;
 };
 
-PgLeadership::PgLeadership(std::string url, Store& shared, std::string holder, std::chrono::milliseconds heartbeat)
+PgLeadership::PgLeadership(std::string url, PgStore& shared, std::string holder, std::chrono::milliseconds heartbeat)
     : url_(std::move(url)),
       shared_(shared),
       holder_(std::move(holder)),

@@ -9,6 +9,8 @@
 //     finds nothing and commits nothing; and a new leader's epoch bump waits
 //     for job transactions in flight. Since COMMIT is only possible on the
 //     session that holds the lock, a leader whose session died cannot commit.
+//   - A committed job transaction is announced to the other replicas like
+//     any write (pg_coherence.hpp) and returns once they heard of it.
 //   - A heartbeat thread checks the session every `heartbeat` (SELECT 1);
 //     the session runs with idle_session_timeout = 5 heartbeats, so the
 //     server itself ends the session of a frozen leader and its lock passes
@@ -26,13 +28,14 @@
 #include <thread>
 
 #include "store/postgres/pg_connection.hpp"
+#include "store/postgres/pg_store.hpp"
 #include "store/store.hpp"
 
 namespace coffer::store::postgres {
 
 class PgLeadership final : public Leadership {
  public:
-  PgLeadership(std::string url, Store& shared, std::string holder,
+  PgLeadership(std::string url, PgStore& shared, std::string holder,
                std::chrono::milliseconds heartbeat = std::chrono::milliseconds(2000));
   ~PgLeadership() override;
 
@@ -47,7 +50,7 @@ class PgLeadership final : public Leadership {
   void step_down_locked(const std::string& why);
 
   const std::string url_;
-  Store& shared_;
+  PgStore& shared_;
   const std::string holder_;
   const std::chrono::milliseconds heartbeat_;
   std::unique_ptr<Fenced> fenced_;

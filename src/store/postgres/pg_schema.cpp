@@ -17,7 +17,7 @@ struct Step {
   const char* sql;
 };
 
-constexpr std::array<Step, 5> kSteps = {{
+constexpr std::array<Step, 7> kSteps = {{
     {1, "CREATE TABLE coffer_meta (name text PRIMARY KEY, value text NOT NULL)"},
     {2, "CREATE TABLE coffer_kv (key bytea PRIMARY KEY, value bytea NOT NULL, revision bigint NOT NULL)"},
     {3, "CREATE SEQUENCE coffer_revision"},
@@ -25,6 +25,12 @@ constexpr std::array<Step, 5> kSteps = {{
     {5,
      "CREATE TABLE coffer_lease (name text PRIMARY KEY, holder text NOT NULL, epoch bigint NOT NULL, "
      "acquired_at timestamptz NOT NULL)"},
+    // Replicas that answer from memory, and the transaction id of each
+    // write, for the invalidation protocol (pg_coherence.hpp).
+    {6,
+     "CREATE TABLE coffer_replicas (id uuid PRIMARY KEY, since pg_snapshot NOT NULL, "
+     "lease_until timestamptz NOT NULL)"},
+    {7, "ALTER TABLE coffer_commits ADD COLUMN xid xid8 DEFAULT pg_current_xact_id()"},
 }};
 
 Result<std::string> single_text(PgConnection& conn, const char* sql) {

@@ -148,10 +148,13 @@ class PgStore::Pool {
 // generation(): the snapshot token, fetched on a connection of its own by
 // one caller at a time for everyone waiting. A caller is served by the
 // newest fetch that started at or after its freshness floor (the start of
-// its request: common/freshness.hpp), so one request's reads share one fetch.
+// its request: common/freshness.hpp), so one request's reads share one fetch
+// — or by the newest fetch at all while the coherence token it started
+// with still holds (no change acknowledged since: pg_coherence.hpp).
 class PgStore::Snapshots {
  public:
-  Snapshots(std::string url, std::string settings) : url_(std::move(url)), settings_(std::move(settings)) {}
+  Snapshots(std::string url, std::string settings, const PgCoherence* coherence)
+      : url_(std::move(url)), settings_(std::move(settings)), coherence_(coherence) {}
   ~Snapshots() {
     {
       std::lock_guard lock(mu_);
@@ -163,7 +166,7 @@ class PgStore::Snapshots {
 
   void when_observed(Steady::time_point floor, std::function<void(bool)> done) {
     std::unique_lock lock(mu_);
-    if (served_ && started_ >= floor) {
+    if (covers(floor)) {
       const bool ok = last_ok_;
       lock.unlock();
       done(ok);
@@ -189,7 +192,7 @@ class PgStore::Snapshots {
 
   uint64_t current() {
     std::unique_lock lock(mu_);
-    if (waiting_forbidden() && !(served_ && started_ >= freshness_floor())) {
+    if (waiting_forbidden() && !covers(freshness_floor())) {
       note_refused_wait();
       return ++generation_;  // a number no cache holds: nothing is served from memory
     }
@@ -205,6 +208,11 @@ class PgStore::Snapshots {
     const auto i = static_cast<std::size_t>(it - watched_.begin());
     if (i >= revisions_.size()) return std::nullopt;  // the last fetch failed: read it instead
     return revisions_[i];
+  }
+
+  std::uint64_t queries() {
+    std::lock_guard lock(mu_);
+    return queries_;
   }
 
  private:
@@ -223,7 +231,7 @@ class PgStore::Snapshots {
       observe(lock);  // this thread's floor is now: after every waiter's
       std::vector<Waiter> covered;
       for (auto it = waiting_.begin(); it != waiting_.end();) {
-        if (it->floor <= started_) {
+        if (covers(it->floor)) {
           covered.push_back(std::move(*it));
           it = waiting_.erase(it);
         } else {
@@ -239,15 +247,26 @@ class PgStore::Snapshots {
     waiting_.clear();
   }
 
-  // Makes sure the newest observation began at or after the caller's floor.
+  // Under mu_: the newest observation holds for a caller whose request
+  // began at `floor`.
+  bool covers(Steady::time_point floor) const {
+    if (!served_) return false;
+    if (started_ >= floor) return true;
+    return last_ok_ && started_token_ && coherence_ && coherence_->token() == started_token_;
+  }
+
+  // Makes sure the newest observation holds for the caller's floor.
   void observe(std::unique_lock<std::mutex>& lock) {
     const auto floor = freshness_floor();
-    while (!(served_ && started_ >= floor)) {
+    while (!covers(floor)) {
       if (fetching_) {
         cv_.wait(lock);
         continue;
       }
       fetching_ = true;
+      // Taken before the query is sent: a change acknowledged after this
+      // moves the token.
+      const std::optional<uint64_t> token = coherence_ ? coherence_->token() : std::nullopt;
       const auto start = Steady::now();
       const std::vector<std::string> keys = watched_;
       lock.unlock();
@@ -266,7 +285,9 @@ class PgStore::Snapshots {
       last_ok_ = snapshot.has_value();
       revisions_ = std::move(revisions);
       started_ = start;
+      started_token_ = token;
       served_ = true;
+      ++queries_;
       cv_.notify_all();
     }
   }
@@ -299,6 +320,7 @@ class PgStore::Snapshots {
 
   const std::string url_;
   const std::string settings_;
+  const PgCoherence* coherence_;        // null: every observation is a query
   std::unique_ptr<PgConnection> conn_;  // used by the fetching caller only
   std::mutex mu_;
   std::condition_variable cv_;
@@ -306,6 +328,8 @@ class PgStore::Snapshots {
   bool fetching_ = false;
   bool served_ = false;
   Steady::time_point started_{};  // when the newest completed fetch began
+  std::optional<uint64_t> started_token_;  // the coherence token then
+  uint64_t queries_ = 0;
   uint64_t generation_ = 1;
   std::string last_text_;
   std::optional<ParsedSnapshot> last_;  // of the newest fetch; nullopt when it failed
@@ -320,7 +344,9 @@ class PgStore::Snapshots {
 PgStore::PgStore(const PostgresOptions& options)
     : options_(options),
       pool_(std::make_unique<Pool>(options.url, session_settings(options.read_only), options.pool)),
-      snapshots_(std::make_unique<Snapshots>(options.url, session_settings(options.read_only))),
+      coherence_(options.read_only ? nullptr
+                                   : std::make_unique<PgCoherence>(options.url, session_settings(false), options.lease)),
+      snapshots_(std::make_unique<Snapshots>(options.url, session_settings(options.read_only), coherence_.get())),
       writers_(options.read_only
                    ? nullptr
                    : std::make_unique<BatchWriter>(
@@ -394,10 +420,45 @@ Status PgStore::run_batch(WriteBatch& batch) {
 Status PgStore::write(const std::function<Status(WriteTxn&)>& fn) {
   if (auto refused = refuse_write()) return *refused;
   try {
-    return writers_->submit(fn);
-  } catch (const std::exception& e) {  // allocation or std::mutex failure (before queuing)
+    const Status st = writers_->submit(fn);
+    auto committed = take_committed(&fn);
+    if (st.ok() && committed) {
+      if (Status settled = settle(committed->txn_id, committed->awaited); !settled.ok()) return settled;
+    }
+    return st;
+  } catch (const std::exception& e) {  // allocation or std::mutex failure
     return Status(Code::kInternal, std::string("store: write failed: ") + e.what());
   }
+}
+
+CommitStatements PgStore::around_commit(const std::string& txn_id) const {
+  CommitStatements around;
+  around.before = coherence_->announce_sql(txn_id);
+  around.after = coherence_->awaited_sql(txn_id);
+  return around;
+}
+
+Status PgStore::settle(const std::string& txn_id, std::optional<std::vector<AwaitedReplica>> replicas) {
+  if (!replicas) {  // the answer after COMMIT went missing: asked again (any time after COMMIT will do)
+    const std::string sql = coherence_->awaited_sql(txn_id);
+    Status st = with_retries("asking which replicas must hear of a write", [&](PgConnection& conn) -> Attempt {
+      auto r = conn.exec(sql.c_str());
+      if (auto* e = std::get_if<PgError>(&r)) return {Status(), *e};
+      replicas = PgCoherence::parse_awaited(std::get<PgResult>(r));
+      return {Status::Ok(), std::nullopt};
+    });
+    if (!st.ok()) return st;
+    if (!replicas) return Status(Code::kUnavailable, "postgres: the replicas' leases could not be read");
+  }
+  coherence_->await(txn_id, *replicas, Steady::now());
+  return Status::Ok();
+}
+
+std::optional<PgStore::Committed> PgStore::take_committed(const WriteFn* fn) {
+  std::lock_guard lock(committed_mu_);
+  auto node = committed_.extract(fn);
+  if (node.empty()) return std::nullopt;
+  return std::move(node.mapped());
 }
 
 Status PgStore::write_uncached(const std::function<Status(WriteTxn&)>& fn) {
@@ -412,8 +473,18 @@ Status PgStore::write_uncached(const std::function<Status(WriteTxn&)>& fn) {
 std::vector<Status> PgStore::commit_batch(std::span<const WriteFn* const> fns) {
   try {
     WriteBatch batch(fns);
+    batch.around_commit = around_commit(batch.id);
     const Status st = run_batch(batch);
     if (!st.ok()) return std::vector<Status>(fns.size(), st);
+    coherence_->note_own_change();  // before any caller hears of the commit
+    const auto& awaited = batch.around_commit.after_result;
+    const Committed committed{batch.id, awaited ? PgCoherence::parse_awaited(*awaited) : std::nullopt};
+    {
+      std::lock_guard lock(committed_mu_);
+      for (std::size_t i = 0; i < fns.size(); ++i) {
+        if (!batch.left_out[i] && batch.results[i].ok()) committed_[fns[i]] = committed;
+      }
+    }
     if (++commits_ % 1000 == 0) prune_commit_ids();
     for (std::size_t i = 0; i < fns.size(); ++i) {
       if (batch.left_out[i]) batch.results[i] = std::move(commit_batch(fns.subspan(i, 1)).front());
@@ -433,6 +504,8 @@ void PgStore::prune_commit_ids() {
 }
 
 std::uint64_t PgStore::generation() const { return snapshots_->current(); }
+
+std::uint64_t PgStore::snapshot_queries() const { return snapshots_->queries(); }
 
 void PgStore::watch(std::string key) { snapshots_->watch(std::move(key)); }
 

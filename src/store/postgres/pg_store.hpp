@@ -23,8 +23,13 @@
 //   read(), write() and an observation older than the caller's floor are
 //   refused (kUnavailable, reason "WouldWait", noted for the scope), and
 //   when_observed() gets observations made on the store's own thread.
+// - Invalidation (pg_coherence.hpp): every write() announces its batch and
+//   returns only when every other replica holding a lease acknowledged it
+//   (or the lease ran out); a replica that heard of no change since its
+//   newest snapshot query, and holds its lease, answers generation() from
+//   memory, with no round trip.
 // - generation(): one snapshot token for the whole cluster. A call is
-//   answered by a `SELECT pg_current_snapshot()` that started after the
+//   answered from memory as above, else by a `SELECT pg_current_snapshot()` that started after the
 //   caller's freshness floor — the start of its request (common/freshness.hpp),
 //   else the call itself — so one query serves every request that began
 //   before it, and all the reads of one request share one; the number
@@ -39,13 +44,16 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "store/batch_writer.hpp"
+#include "store/postgres/pg_coherence.hpp"
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_transaction.hpp"
 #include "store/store.hpp"
@@ -74,6 +82,16 @@ class PgStore final : public Store {
   prometheus::Registry* metrics() const override { return options_.metrics; }
   // write() calls waiting for a writer thread (for tests and metrics).
   std::size_t queued_writes() const { return writers_ ? writers_->queued() : 0; }
+  // Snapshot queries made so far (for tests and benchmarks).
+  std::uint64_t snapshot_queries() const;
+  // The invalidation protocol's statements around the COMMIT of write
+  // `txn_id`, and what a committed write then waits for: every other replica
+  // that must hear of it (pg_coherence.hpp). For the leader's fenced writes.
+  CommitStatements around_commit(const std::string& txn_id) const;
+  // `awaited`: parsed from CommitStatements::after_result; nullopt: asked here.
+  Status settle(const std::string& txn_id, std::optional<std::vector<AwaitedReplica>> awaited);
+  // Null for a read-only store.
+  PgCoherence* coherence() { return coherence_.get(); }
 
  private:
   class Pool;
@@ -88,13 +106,22 @@ class PgStore final : public Store {
   // The writer threads' work: one Status per callback.
   std::vector<Status> commit_batch(std::span<const WriteFn* const> fns);
   void prune_commit_ids();
+  // What write() waits for after its batch committed (see settle()).
+  struct Committed {
+    std::string txn_id;
+    std::optional<std::vector<AwaitedReplica>> awaited;
+  };
+  std::optional<Committed> take_committed(const WriteFn* fn);
 
   static constexpr std::size_t kMaxBatch = 64;
 
   const PostgresOptions options_;
   std::atomic<uint64_t> commits_{0};  // batches committed so far; every 1000th prunes coffer_commits
   std::unique_ptr<Pool> pool_;
+  std::unique_ptr<PgCoherence> coherence_;  // before the users of its token
   std::unique_ptr<Snapshots> snapshots_;
+  std::mutex committed_mu_;
+  std::map<const WriteFn*, Committed> committed_;  // batches committed, their callers not yet settled
   std::unique_ptr<BatchWriter> writers_;  // last: its threads stop before the pool goes
 };
 

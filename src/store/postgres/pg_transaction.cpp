@@ -138,14 +138,19 @@ Attempt batch_write_attempt(const void* owner, PgConnection& conn, WriteBatch& b
       conn.exit_pipeline();
       if (auto e = conn.send_then_drop("COMMIT")) return {Status(), *e};
     }
-    end(txn, "COMMIT");
+    auto& around = batch.around_commit;
+    if (!around.before.empty()) txn.queue_sql(around.before.c_str());
+    txn.queue_sql("COMMIT");
+    if (!around.after.empty()) txn.queue_sql(around.after.c_str());
+    auto last = txn.flush();
     if (txn.failure()) return failed(txn);  // a lost answer: the next attempt finds out through the id
+    if (!around.after.empty()) around.after_result = std::move(last);
     return {Status::Ok(), std::nullopt};
   }
 }
 
 Attempt fenced_write_attempt(const void* owner, PgConnection& conn, const WriteFn& fn, const std::string& txn_id,
-                             const std::string& fence) {
+                             const std::string& fence, CommitStatements& around_commit) {
   if (auto e = conn.run("BEGIN ISOLATION LEVEL SERIALIZABLE")) return {Status(), *e};
   auto r = conn.exec(fence.c_str());
   if (auto* e = std::get_if<PgError>(&r)) {
@@ -181,7 +186,18 @@ Attempt fenced_write_attempt(const void* owner, PgConnection& conn, const WriteF
     (void)conn.run("ROLLBACK");
     return {Status(), *txn.failure()};
   }
+  if (!around_commit.before.empty()) {
+    if (auto e = conn.run(around_commit.before.c_str())) {
+      (void)conn.run("ROLLBACK");
+      return {Status(), *e};
+    }
+  }
   if (auto e = conn.run("COMMIT")) return {Status(), *e};
+  if (!around_commit.after.empty()) {
+    // Committed already: a failure here only leaves the answer missing.
+    auto after = conn.exec(around_commit.after.c_str());
+    if (auto* answer = std::get_if<PgResult>(&after)) around_commit.after_result = std::move(*answer);
+  }
   return {Status::Ok(), std::nullopt};
 }
 

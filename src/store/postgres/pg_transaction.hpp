@@ -19,6 +19,11 @@
 //   fenced_write_attempt: one write, statement by statement: BEGIN
 //   SERIALIZABLE; `fence` (a statement that must return a row); the write's
 //   id as above; the callback; its held-back writes; COMMIT.
+//   Both run the statements of CommitStatements (the invalidation protocol,
+//   pg_coherence.hpp) just before COMMIT and right after it (pipelined with
+//   the COMMIT in a batch). A failure of the one after COMMIT leaves its
+//   answer missing: the batch's next attempt finds itself committed, a
+//   fenced write is done.
 //   read_attempt: BEGIN REPEATABLE READ READ ONLY; the callback; COMMIT.
 // `owner` identifies the store for the nested-call guard (callback_scope.hpp).
 #pragma once
@@ -40,6 +45,14 @@ struct Attempt {
   std::optional<PgError> error;
 };
 
+// Parameterless statements around a write's COMMIT (empty: none), and the
+// answer of the one after it when it ran.
+struct CommitStatements {
+  std::string before;
+  std::string after;
+  std::optional<PgResult> after_result;
+};
+
 // The state of one batch across its attempts.
 struct WriteBatch {
   explicit WriteBatch(std::span<const WriteFn* const> callbacks);
@@ -51,11 +64,12 @@ struct WriteBatch {
   // Told the transaction's id (pg_current_xact_id()) before COMMIT is sent;
   // null: not asked (one more round trip when set).
   std::function<void(std::uint64_t)> on_xid;
+  CommitStatements around_commit;
 };
 
 Attempt batch_write_attempt(const void* owner, PgConnection& conn, WriteBatch& batch);
 Attempt fenced_write_attempt(const void* owner, PgConnection& conn, const WriteFn& fn, const std::string& txn_id,
-                             const std::string& fence);
+                             const std::string& fence, CommitStatements& around_commit);
 Attempt read_attempt(const void* owner, PgConnection& conn, const std::function<Status(ReadTxn&)>& fn);
 // A random UUID (text): the id of one write().
 std::string new_write_id();
