@@ -195,7 +195,7 @@ struct PostgresOptions {
   // (store/postgres/pg_coherence.hpp): also the longest a write waits for
   // a replica that stopped answering.
   std::chrono::milliseconds lease{2000};
-  prometheus::Registry* metrics = nullptr;        // commit latency and batch sizes (batch_writer.hpp); null = none
+  prometheus::Registry* metrics = nullptr;  // commit latency and batch sizes (batch_writer.hpp); null = none
   // For offline readers (`coffer audit`): no migration (a schema other than
   // this build's is refused), a standby is accepted, every session is
   // read-only and write() is refused with kInternal.

@@ -149,10 +149,12 @@ void PgCoherence::run() {
       lose("the listener session broke");
       continue;
     }
-    auto now = Clock::now();
+    const auto now = Clock::now();
     if (now >= renew_at_) {
-      if (!renew()) continue;
-      now = Clock::now();
+      // What arrived with the renewal's answer sits in libpq, not on the
+      // socket: drained at the top before waiting.
+      (void)renew();
+      continue;
     }
     prune(now);
     pollfd fds[2] = {{conn_->socket(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
@@ -280,9 +282,8 @@ void PgCoherence::unregister() {
 
 void PgCoherence::prune(Clock::time_point now) {
   std::lock_guard lock(mu_);
-  std::erase_if(batches_, [&](const auto& entry) {
-    return entry.second.waiters == 0 && now - entry.second.seen > kForgetAfter;
-  });
+  std::erase_if(batches_,
+                [&](const auto& entry) { return entry.second.waiters == 0 && now - entry.second.seen > kForgetAfter; });
 }
 
 void PgCoherence::sleep_interruptibly(std::chrono::milliseconds d) {

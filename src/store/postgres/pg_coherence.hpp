@@ -85,8 +85,8 @@ class PgCoherence {
  private:
   struct Batch {
     Clock::time_point seen;
-    bool announced = false;   // this store's own announcement came back on the channel
-    int waiters = 0;          // callers in await() (every caller of a batch waits)
+    bool announced = false;      // this store's own announcement came back on the channel
+    int waiters = 0;             // callers in await() (every caller of a batch waits)
     std::set<std::string> done;  // replicas that acknowledged it or registered again since
   };
 
@@ -107,7 +107,7 @@ class PgCoherence {
   std::unique_ptr<PgConnection> conn_;  // the listener session; the thread's alone
   Clock::time_point renew_at_{};
 
-  std::atomic<std::uint64_t> state_{1};  // moves on every change and (re)registration
+  std::atomic<std::uint64_t> state_{1};       // moves on every change and (re)registration
   std::atomic<std::int64_t> valid_until_{0};  // Clock ticks; 0: not registered
 
   mutable std::mutex mu_;

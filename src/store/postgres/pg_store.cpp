@@ -327,7 +327,7 @@ class PgStore::Snapshots {
   std::vector<std::string> watched_;
   bool fetching_ = false;
   bool served_ = false;
-  Steady::time_point started_{};  // when the newest completed fetch began
+  Steady::time_point started_{};           // when the newest completed fetch began
   std::optional<uint64_t> started_token_;  // the coherence token then
   uint64_t queries_ = 0;
   uint64_t generation_ = 1;
@@ -344,8 +344,9 @@ class PgStore::Snapshots {
 PgStore::PgStore(const PostgresOptions& options)
     : options_(options),
       pool_(std::make_unique<Pool>(options.url, session_settings(options.read_only), options.pool)),
-      coherence_(options.read_only ? nullptr
-                                   : std::make_unique<PgCoherence>(options.url, session_settings(false), options.lease)),
+      coherence_(options.read_only
+                     ? nullptr
+                     : std::make_unique<PgCoherence>(options.url, session_settings(false), options.lease)),
       snapshots_(std::make_unique<Snapshots>(options.url, session_settings(options.read_only), coherence_.get())),
       writers_(options.read_only
                    ? nullptr
@@ -423,7 +424,9 @@ Status PgStore::write(const std::function<Status(WriteTxn&)>& fn) {
     const Status st = writers_->submit(fn);
     auto committed = take_committed(&fn);
     if (st.ok() && committed) {
-      if (Status settled = settle(committed->txn_id, committed->awaited); !settled.ok()) return settled;
+      std::call_once(committed->once,
+                     [&] { committed->settled = settle(committed->txn_id, std::move(committed->awaited)); });
+      if (!committed->settled.ok()) return committed->settled;
     }
     return st;
   } catch (const std::exception& e) {  // allocation or std::mutex failure
@@ -454,11 +457,10 @@ Status PgStore::settle(const std::string& txn_id, std::optional<std::vector<Awai
   return Status::Ok();
 }
 
-std::optional<PgStore::Committed> PgStore::take_committed(const WriteFn* fn) {
+std::shared_ptr<PgStore::Committed> PgStore::take_committed(const WriteFn* fn) {
   std::lock_guard lock(committed_mu_);
   auto node = committed_.extract(fn);
-  if (node.empty()) return std::nullopt;
-  return std::move(node.mapped());
+  return node.empty() ? nullptr : std::move(node.mapped());
 }
 
 Status PgStore::write_uncached(const std::function<Status(WriteTxn&)>& fn) {
@@ -478,7 +480,9 @@ std::vector<Status> PgStore::commit_batch(std::span<const WriteFn* const> fns) {
     if (!st.ok()) return std::vector<Status>(fns.size(), st);
     coherence_->note_own_change();  // before any caller hears of the commit
     const auto& awaited = batch.around_commit.after_result;
-    const Committed committed{batch.id, awaited ? PgCoherence::parse_awaited(*awaited) : std::nullopt};
+    auto committed = std::make_shared<Committed>();
+    committed->txn_id = batch.id;
+    if (awaited) committed->awaited = PgCoherence::parse_awaited(*awaited);
     {
       std::lock_guard lock(committed_mu_);
       for (std::size_t i = 0; i < fns.size(); ++i) {

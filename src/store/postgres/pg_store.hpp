@@ -106,12 +106,15 @@ class PgStore final : public Store {
   // The writer threads' work: one Status per callback.
   std::vector<Status> commit_batch(std::span<const WriteFn* const> fns);
   void prune_commit_ids();
-  // What write() waits for after its batch committed (see settle()).
+  // What the callers of one committed batch wait for (see settle()): the
+  // first of them settles the batch, the others wait for that.
   struct Committed {
     std::string txn_id;
     std::optional<std::vector<AwaitedReplica>> awaited;
+    std::once_flag once;
+    Status settled;
   };
-  std::optional<Committed> take_committed(const WriteFn* fn);
+  std::shared_ptr<Committed> take_committed(const WriteFn* fn);
 
   static constexpr std::size_t kMaxBatch = 64;
 
@@ -121,8 +124,8 @@ class PgStore final : public Store {
   std::unique_ptr<PgCoherence> coherence_;  // before the users of its token
   std::unique_ptr<Snapshots> snapshots_;
   std::mutex committed_mu_;
-  std::map<const WriteFn*, Committed> committed_;  // batches committed, their callers not yet settled
-  std::unique_ptr<BatchWriter> writers_;  // last: its threads stop before the pool goes
+  std::map<const WriteFn*, std::shared_ptr<Committed>> committed_;  // batches committed, their callers not yet settled
+  std::unique_ptr<BatchWriter> writers_;                            // last: its threads stop before the pool goes
 };
 
 }  // namespace coffer::store::postgres

@@ -324,6 +324,18 @@ TEST_F(PgStoreTest, AReplicaHoldingItsLeaseAnswersFromMemoryUntilAnotherCommits)
     ASSERT_TRUE(put(*a, "own", std::to_string(round)).ok());
     EXPECT_NE(a->generation(), own) << "a store's own commit moves its generation";
   }
+
+  // Concurrent writers share batches; every caller of a batch returns once b acknowledged it.
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 8; ++t) {
+    writers.emplace_back([&a, t] {
+      for (int i = 0; i < 20; ++i) EXPECT_TRUE(put(*a, "w" + std::to_string(t), std::to_string(i)).ok());
+    });
+  }
+  for (auto& w : writers) w.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(60)) << "no caller waited for b's lease";
+  EXPECT_EQ(get(*b, "w7")->value, "19");
 }
 
 TEST_F(PgStoreTest, AWriteWaitsForAReplicaThatStoppedListeningUntilItsLeaseRanOut) {
