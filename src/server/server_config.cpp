@@ -65,6 +65,7 @@ const std::vector<Option>& options() {
       {"replicaId", "COFFER_REPLICA_ID", text(&ServerConfig::replica_id)},
       {"storagePool", "COFFER_STORAGE_POOL", number("storagePool", &ServerConfig::storage_pool, 256)},
       {"storageWriters", "COFFER_STORAGE_WRITERS", number("storageWriters", &ServerConfig::storage_writers, 16)},
+      {"storageLeaseMs", "COFFER_STORAGE_LEASE_MS", number("storageLeaseMs", &ServerConfig::storage_lease_ms, 60000)},
       {"listen", "COFFER_LISTEN", text(&ServerConfig::listen)},
       {"tlsCertFile", "COFFER_TLS_CERT_FILE", text(&ServerConfig::tls_cert_file)},
       {"tlsKeyFile", "COFFER_TLS_KEY_FILE", text(&ServerConfig::tls_key_file)},
@@ -157,6 +158,7 @@ Status validate(const ServerConfig& c) {
   if (c.storage_writers == 0 || c.storage_writers > c.storage_pool) {
     return Status(Code::kBadParameter, "storageWriters must be between 1 and storagePool.");
   }
+  if (c.storage_lease_ms < 100) return Status(Code::kBadParameter, "storageLeaseMs must be between 100 and 60000.");
   if (c.max_connections == 0 || c.first_request_timeout_seconds == 0) {
     return Status(Code::kBadParameter, "maxConnections and firstRequestTimeoutSeconds must be positive.");
   }

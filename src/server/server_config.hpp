@@ -18,8 +18,9 @@ struct ServerConfig {
   std::string data_dir = "./coffer-data";  // dataDir / COFFER_DATA_DIR
   std::string storage;                     // storage / COFFER_STORAGE_URL: empty = DIR/coffer.db, or a PostgreSQL URL
   std::string replica_id;  // replicaId / COFFER_REPLICA_ID: this replica's name (PostgreSQL; default: DIR/replica-id)
-  unsigned storage_pool = 8;              // storagePool / COFFER_STORAGE_POOL: PostgreSQL connections for transactions
-  unsigned storage_writers = 1;           // storageWriters / COFFER_STORAGE_WRITERS: PostgreSQL group-commit threads
+  unsigned storage_pool = 8;         // storagePool / COFFER_STORAGE_POOL: PostgreSQL connections for transactions
+  unsigned storage_writers = 1;      // storageWriters / COFFER_STORAGE_WRITERS: PostgreSQL group-commit threads
+  unsigned storage_lease_ms = 2000;  // storageLeaseMs / COFFER_STORAGE_LEASE_MS: PostgreSQL answer-from-memory lease
   std::string listen = "localhost:8443";  // listen / COFFER_LISTEN
   std::string tls_cert_file;              // tlsCertFile / COFFER_TLS_CERT_FILE (chain, leaf first)
   std::string tls_key_file;               // tlsKeyFile / COFFER_TLS_KEY_FILE

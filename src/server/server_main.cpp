@@ -454,8 +454,8 @@ int run_server(ServerConfig config) {
   prometheus::Registry metrics;
   prometheus::Registry* const measured =
       config.metrics_listen.empty() ? nullptr : &metrics;  // nothing counted when off
-  auto store =
-      open_server_store(config.data_dir, config.storage, config.storage_pool, config.storage_writers, measured);
+  auto store = open_server_store(config.data_dir, config.storage, config.storage_pool, config.storage_writers,
+                                 std::chrono::milliseconds(config.storage_lease_ms), measured);
   if (!store.ok()) return fail(store.status());
 
   // The seal (SEAL-SPEC.md): the root keys come from the key file now, or

@@ -96,6 +96,7 @@ std::string without_password(const std::string& url) {
 
 Result<std::unique_ptr<store::Store>> open_server_store(const std::string& data_dir, const std::string& storage,
                                                         std::size_t pool, std::size_t writers,
+                                                        std::chrono::milliseconds lease,
                                                         prometheus::Registry* metrics) {
   if (storage.empty() || storage == "sqlite") {
     std::error_code ec;
@@ -115,6 +116,7 @@ Result<std::unique_ptr<store::Store>> open_server_store(const std::string& data_
   options.url = storage;
   options.pool = pool;
   options.writers = writers;
+  options.lease = lease;
   options.metrics = metrics;
   COFFER_ASSIGN_OR_RETURN(auto store, store::open_postgres_store(options));
   COFFER_RETURN_IF_ERROR(record_storage(data_dir, storage));

@@ -7,6 +7,7 @@
 // verify`, `coffer audit hash`) open the same records.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -29,11 +30,12 @@ std::string recorded_replica_id(const std::string& data_dir);
 
 // Opens the store of a server with data directory `data_dir` and setting
 // `storage`, and (PostgreSQL) records it in DIR/storage.json.
-// `pool` and `writers`: PostgreSQL's connections and group-commit threads;
-// `metrics`: where commit latency and batch sizes go (null = nowhere).
-Result<std::unique_ptr<store::Store>> open_server_store(const std::string& data_dir, const std::string& storage,
-                                                        std::size_t pool = 8, std::size_t writers = 1,
-                                                        prometheus::Registry* metrics = nullptr);
+// `pool`, `writers` and `lease`: PostgreSQL's connections, group-commit
+// threads and answer-from-memory lease (store::PostgresOptions); `metrics`:
+// where commit latency and batch sizes go (null = nowhere).
+Result<std::unique_ptr<store::Store>> open_server_store(
+    const std::string& data_dir, const std::string& storage, std::size_t pool = 8, std::size_t writers = 1,
+    std::chrono::milliseconds lease = std::chrono::milliseconds(2000), prometheus::Registry* metrics = nullptr);
 // Opens the records of the server whose data directory is `data_dir`, for
 // offline commands: `storage` when given, else what DIR/storage.json names,
 // else DIR/coffer.db, read-only: no migration, no writer (PostgreSQL:

@@ -244,13 +244,22 @@ class HaTest(unittest.TestCase):
         def reads(replica):
             return c.call("GET", "/secrets/watched?api-version=7.4", token=tok, replica=replica).status_code
 
-        for round_ in ("plain", "listener-killed", "postgres-restarted"):
+        for round_ in ("plain", "listener-killed", "postgres-restarted", "replica-frozen"):
             assignment = str(uuid.uuid4())
-            r = c.call("PUT", f"/secrets/watched/providers/Microsoft.Authorization/roleAssignments/{assignment}"
-                       "?api-version=7.4", replica=a, body={"properties": {
-                           "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/"
-                                               "4633458b-17de-408a-b874-0445c86b69e6",
-                           "principalId": sp["objectId"]}})
+            started = time.monotonic()
+            try:
+                r = c.call("PUT", f"/secrets/watched/providers/Microsoft.Authorization/roleAssignments/{assignment}"
+                           "?api-version=7.4", replica=a, body={"properties": {
+                               "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/"
+                                                   "4633458b-17de-408a-b874-0445c86b69e6",
+                               "principalId": sp["objectId"]}})
+            finally:
+                if round_ == "replica-frozen":
+                    os.kill(b.proc.pid, signal.SIGCONT)
+            if round_ == "replica-frozen":
+                # A frozen replica holds the others' writes for the rest of its lease (2 s), no longer;
+                # thawed, it answers nothing from memory that the grant made stale.
+                self.assertLess(time.monotonic() - started, 20)
             self.assertIn(r.status_code, (200, 201), r.text)
             self.assertEqual(reads(b), 200, round_)
             r = c.call("DELETE", f"/secrets/watched/providers/Microsoft.Authorization/roleAssignments/{assignment}"
@@ -270,6 +279,9 @@ class HaTest(unittest.TestCase):
                           f"WHERE application_name = 'coffer' AND datname = '{c.dbname}'")
             elif round_ == "listener-killed":
                 c.pg.restart("fast")
+            elif round_ == "postgres-restarted":
+                self.assertEqual(reads(b), 403)  # b holds the grant-less state in memory...
+                os.kill(b.proc.pid, signal.SIGSTOP)  # ...and freezes with it
 
     # 7 -------------------------------------------------------------------------------------------
     def test_7_a_commit_whose_answer_is_lost_is_applied_once(self):
