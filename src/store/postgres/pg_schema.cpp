@@ -30,7 +30,12 @@ constexpr std::array<Step, 7> kSteps = {{
     {6,
      "CREATE TABLE coffer_replicas (id uuid PRIMARY KEY, since pg_snapshot NOT NULL, "
      "lease_until timestamptz NOT NULL)"},
-    {7, "ALTER TABLE coffer_commits ADD COLUMN xid xid8 DEFAULT pg_current_xact_id()"},
+    // Writers name their transaction's id themselves: a binary from before
+    // the protocol, which would commit without announcing, cannot commit
+    // (rows from before it get 0: seen by every replica).
+    {7,
+     "ALTER TABLE coffer_commits ADD COLUMN xid xid8 NOT NULL DEFAULT '0'; "
+     "ALTER TABLE coffer_commits ALTER COLUMN xid DROP DEFAULT"},
 }};
 
 Result<std::string> single_text(PgConnection& conn, const char* sql) {

@@ -38,6 +38,13 @@ WriteBatch::WriteBatch(std::span<const WriteFn* const> callbacks)
 
 namespace {
 
+// The write's row in coffer_commits, with its transaction id (for the
+// replicas' `since` snapshots, pg_coherence.hpp). The id is a UUID: safe
+// inline.
+std::string commit_mark(const std::string& id) {
+  return "INSERT INTO coffer_commits (txn, xid) VALUES ('" + id + "', pg_current_xact_id())";
+}
+
 // Ends the transaction: `how` is queued after whatever is still queued.
 void end(PgTxn& txn, const char* how) {
   txn.queue_sql(how);
@@ -96,7 +103,7 @@ Attempt batch_write_attempt(const void* owner, PgConnection& conn, WriteBatch& b
     PgConnection& conn;
     ~Exit() { conn.exit_pipeline(); }
   } exit{conn};
-  const std::string mark = "INSERT INTO coffer_commits (txn) VALUES ('" + batch.id + "')";  // a UUID: safe inline
+  const std::string mark = commit_mark(batch.id);
   for (;;) {
     PgTxn txn(conn, PgTxn::Mode::kPipelined);
     // The id goes in first: an earlier attempt that committed makes it fail
@@ -165,7 +172,7 @@ Attempt fenced_write_attempt(const void* owner, PgConnection& conn, const WriteF
   // The id goes in first: an earlier attempt that committed makes this
   // insert fail, before the callback runs again. (The id is a UUID: hex and
   // dashes only, safe to inline.)
-  const std::string mark = "INSERT INTO coffer_commits (txn) VALUES ('" + txn_id + "')";
+  const std::string mark = commit_mark(txn_id);
   if (auto e = conn.run(mark.c_str())) {
     (void)conn.run("ROLLBACK");
     if (e->sqlstate == "23505") return {Status::Ok(), std::nullopt};  // committed by an earlier attempt

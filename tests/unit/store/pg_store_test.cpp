@@ -9,7 +9,8 @@
 // (pg_coherence.hpp): a replica holding its lease answers from memory until
 // another commits; a write waits for a replica that stopped listening until
 // its lease ran out, and that replica no longer answers from memory by then;
-// replicas whose listeners were cut register again and miss nothing.
+// replicas whose listeners were cut register again and miss nothing; a
+// writer from before the protocol cannot commit.
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -375,6 +376,19 @@ TEST_F(PgStoreTest, ReplicasWhoseListenersWereCutRegisterAgainAndMissNothing) {
   EXPECT_EQ(sql("SELECT count(*) FROM coffer_replicas"), "2") << "one row per store";
   b.reset();
   EXPECT_EQ(sql("SELECT count(*) FROM coffer_replicas"), "1") << "a store that closes leaves";
+}
+
+TEST_F(PgStoreTest, AWriterThatWouldNotAnnounceItsCommitCannotCommit) {
+  auto s = replica();
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(put(*s, "k", "v").ok());
+  // A binary from before the invalidation protocol marks its writes without a transaction id.
+  PGconn* c = PQconnectdb(url_.c_str());
+  PGresult* r = PQexec(c, "INSERT INTO coffer_commits (txn) VALUES ('00000000-0000-4000-8000-000000000001')");
+  EXPECT_EQ(PQresultStatus(r), PGRES_FATAL_ERROR);
+  EXPECT_STREQ(PQresultErrorField(r, PG_DIAG_SQLSTATE), "23502") << "not_null_violation";
+  PQclear(r);
+  PQfinish(c);
 }
 
 TEST_F(PgStoreTest, ASchemaNewerThanTheBinaryIsRefused) {
