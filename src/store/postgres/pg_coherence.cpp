@@ -46,7 +46,13 @@ std::pair<std::string_view, std::string_view> split_word(std::string_view text) 
 }  // namespace
 
 PgCoherence::PgCoherence(std::string url, std::string settings, std::chrono::milliseconds lease)
-    : url_(std::move(url)), settings_(std::move(settings)), lease_(lease), id_(new_write_id()) {
+    : url_(std::move(url)),
+      // A listener that stops renewing (a frozen process) is ended by the
+      // server, so its place in the notification queue does not hold the
+      // queue (8 GB) from being trimmed.
+      settings_(std::move(settings) + "; SET idle_session_timeout = '" + std::to_string(4 * lease.count()) + "ms'"),
+      lease_(lease),
+      id_(new_write_id()) {
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   thread_ = std::thread([this] { run(); });
 }
@@ -193,6 +199,7 @@ bool PgCoherence::register_here() {
   state_.fetch_add(1);
   valid_until_.store((sent + lease_ * 9 / 10).time_since_epoch().count());
   renew_at_ = sent + lease_ / 4;
+  listener_pid_.store(PQbackendPID(conn_->raw()));
   return true;
 }
 

@@ -22,6 +22,9 @@
 //     lease_until, which writers go by.
 //   - Listener loss, a failed renewal or a lapsed lease: no token until the
 //     store registered again (its token never returns to an earlier value).
+//     The listener session ends itself after four leases idle
+//     (idle_session_timeout), so a frozen process does not keep PostgreSQL's
+//     notification queue from being trimmed.
 // Thread-safe.
 #pragma once
 
@@ -77,9 +80,11 @@ class PgCoherence {
   // acknowledged `batch_id` or its lease ran out.
   void await(const std::string& batch_id, const std::vector<AwaitedReplica>& awaited, Clock::time_point received);
 
-  // Tests: whether the store holds its lease now; freeze() stops the
-  // listener from reading (it neither acknowledges nor renews) until thaw().
+  // Tests: whether the store holds its lease now; the listener session's
+  // server process id (0: none); freeze(true) stops the listener from
+  // reading (it neither acknowledges nor renews) until freeze(false).
   bool registered() const { return token().has_value(); }
+  int listener_pid() const { return listener_pid_.load(); }
   void freeze(bool frozen);
 
  private:
@@ -109,6 +114,7 @@ class PgCoherence {
 
   std::atomic<std::uint64_t> state_{1};       // moves on every change and (re)registration
   std::atomic<std::int64_t> valid_until_{0};  // Clock ticks; 0: not registered
+  std::atomic<int> listener_pid_{0};
 
   mutable std::mutex mu_;
   std::condition_variable cv_;  // acknowledgments and stop

@@ -351,6 +351,12 @@ TEST_F(PgStoreTest, AWriteWaitsForAReplicaThatStoppedListeningUntilItsLeaseRanOu
   EXPECT_FALSE(b->coherence()->registered()) << "by the time the write returns, b no longer answers from memory";
   EXPECT_NE(b->generation(), g);
   EXPECT_EQ(get(*b, "k")->value, "new");
+  // Its listener session, idle, is ended by the server (four leases): it holds no notifications back.
+  ASSERT_NE(b->coherence()->listener_pid(), 0);
+  ASSERT_EQ(sql("SELECT count(*) FROM pg_stat_activity WHERE pid = " + std::to_string(b->coherence()->listener_pid())),
+            "1");
+  const std::string listener = std::to_string(b->coherence()->listener_pid());
+  EXPECT_TRUE(eventually([&] { return sql("SELECT count(*) FROM pg_stat_activity WHERE pid = " + listener) == "0"; }));
   b->coherence()->freeze(false);
   ASSERT_TRUE(eventually([&] { return b->coherence()->registered(); })) << "b registers again";
   ASSERT_TRUE(put(*a, "k", "newer").ok());
