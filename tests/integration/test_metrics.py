@@ -66,6 +66,11 @@ class MetricsTest(unittest.TestCase):
         self.assertGreaterEqual(samples[("coffer_store_commit_batch_size_count",
                                          frozenset({("backend", backend)}))], 3, "three sets committed")
         self.assertEqual(types["coffer_store_commit_duration_seconds"], "histogram")
+        if PG_CLUSTER:  # the invalidation protocol: every committed write settled, snapshot queries counted
+            self.assertGreaterEqual(samples[("coffer_store_acknowledgment_wait_duration_seconds_count", frozenset())], 3)
+            self.assertGreaterEqual(samples[("coffer_store_snapshot_queries_total", frozenset())], 1)
+        else:
+            self.assertNotIn("coffer_store_snapshot_queries_total", types)
         lookups = {r: samples.get(("coffer_read_cache_lookups_total",
                                    frozenset({("cache", "secrets"), ("result", r)})), 0) for r in ("hit", "miss")}
         self.assertGreaterEqual(lookups["hit"] + lookups["miss"], 3, "every SecretGet looks in the cache")

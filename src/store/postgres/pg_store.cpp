@@ -352,7 +352,18 @@ PgStore::PgStore(const PostgresOptions& options)
                    ? nullptr
                    : std::make_unique<BatchWriter>(
                          kMaxBatch, [this](std::span<const WriteFn* const> fns) { return commit_batch(fns); },
-                         std::max<std::size_t>(options.writers, 1) - 1, options.metrics, "postgresql")) {}
+                         std::max<std::size_t>(options.writers, 1) - 1, options.metrics, "postgresql")) {
+  if (options.metrics) {
+    acknowledgment_seconds_ = &options_.metrics->histogram(
+        "coffer_store_acknowledgment_wait_duration_seconds",
+        "Committed writes' wait until every other replica answering from memory heard of them.",
+        prometheus::latency_buckets());
+    snapshot_queries_seen_ =
+        options_.metrics->observed_counter("coffer_store_snapshot_queries_total",
+                                           "Snapshot queries made because this replica could not answer from memory.",
+                                           "", [this] { return static_cast<double>(snapshot_queries()); });
+  }
+}
 
 PgStore::~PgStore() = default;
 
@@ -442,6 +453,7 @@ CommitStatements PgStore::around_commit(const std::string& txn_id) const {
 }
 
 Status PgStore::settle(const std::string& txn_id, std::optional<std::vector<AwaitedReplica>> replicas) {
+  const auto started = Steady::now();
   if (!replicas) {  // the answer after COMMIT went missing: asked again (any time after COMMIT will do)
     const std::string sql = coherence_->awaited_sql(txn_id);
     Status st = with_retries("asking which replicas must hear of a write", [&](PgConnection& conn) -> Attempt {
@@ -454,6 +466,9 @@ Status PgStore::settle(const std::string& txn_id, std::optional<std::vector<Awai
     if (!replicas) return Status(Code::kUnavailable, "postgres: the replicas' leases could not be read");
   }
   coherence_->await(txn_id, *replicas, Steady::now());
+  if (acknowledgment_seconds_) {
+    acknowledgment_seconds_->observe({}, std::chrono::duration<double>(Steady::now() - started).count());
+  }
   return Status::Ok();
 }
 
