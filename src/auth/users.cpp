@@ -141,13 +141,18 @@ Result<std::optional<UserRegistry::Stored>> UserRegistry::load(store::ReadTxn& t
   // Not in the index: a user made before it existed, or by an older
   // replica (index_user_object_ids() adds them), or no such user.
   std::optional<Stored> found;
-  COFFER_RETURN_IF_ERROR(store::for_each_entry(txn, kUserPrefix, [&](const store::Entry& e) -> Status {
-    if (found) return Status::Ok();
-    COFFER_ASSIGN_OR_RETURN(Stored s, Stored::decode(e));
-    if (iequals_ascii(s.user.object_id, name_or_object_id)) found = std::move(s);
+  COFFER_RETURN_IF_ERROR(for_each_stored(txn, [&](Stored&& s) -> Status {
+    if (!found && iequals_ascii(s.user.object_id, name_or_object_id)) found = std::move(s);
     return Status::Ok();
   }));
   return found;
+}
+
+Status UserRegistry::for_each_stored(store::ReadTxn& txn, const std::function<Status(Stored&&)>& fn) {
+  return store::for_each_entry(txn, kUserPrefix, [&](const store::Entry& e) -> Status {
+    COFFER_ASSIGN_OR_RETURN(Stored s, Stored::decode(e));
+    return fn(std::move(s));
+  });
 }
 
 Status UserRegistry::update(std::string_view name_or_object_id, const std::function<Status(Stored&)>& change) {
@@ -193,8 +198,7 @@ Result<std::vector<User>> UserRegistry::list() {
   std::vector<User> out;
   COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
     out.clear();
-    return store::for_each_entry(txn, kUserPrefix, [&](const store::Entry& e) -> Status {
-      COFFER_ASSIGN_OR_RETURN(Stored s, Stored::decode(e));
+    return for_each_stored(txn, [&](Stored&& s) -> Status {
       out.push_back(std::move(s.user));
       return Status::Ok();
     });
@@ -367,38 +371,48 @@ Principal UserRegistry::principal(const User& user, std::string_view client_id) 
   return Principal{tenant_id_, user.object_id, std::string(client_id), user.display_name, user.user_name};
 }
 
+namespace {
+
+// What index_user_object_ids() changes: index entries of users that are
+// gone, and missing or wrong ones (index key → the record's key).
+struct IndexRepair {
+  std::vector<std::string> stale;
+  std::map<std::string, std::string> missing;
+  bool empty() const { return stale.empty() && missing.empty(); }
+};
+
+}  // namespace
+
 Result<int> index_user_object_ids(store::Store& store) {
   using Stored = UserRegistry::Stored;
-  int changed = 0;
-  COFFER_RETURN_IF_ERROR(store.write([&](store::WriteTxn& txn) -> Status {
-    changed = 0;
-    std::map<std::string, std::string> missing;  // index key -> the record's key, until found in the index
-    COFFER_RETURN_IF_ERROR(store::for_each_entry(txn, kUserPrefix, [&](const store::Entry& e) -> Status {
-      COFFER_ASSIGN_OR_RETURN(Stored s, Stored::decode(e));
-      missing.emplace(key_of_object_id(s.user.object_id), s.key);
+  auto plan = [](store::ReadTxn& txn, IndexRepair& repair) -> Status {
+    repair = IndexRepair();
+    COFFER_RETURN_IF_ERROR(UserRegistry::for_each_stored(txn, [&](Stored&& s) -> Status {
+      repair.missing.emplace(key_of_object_id(s.user.object_id), s.key);
       return Status::Ok();
     }));
-    std::vector<std::string> stale;  // entries of users that are gone
-    COFFER_RETURN_IF_ERROR(store::for_each_entry(txn, kUserIdPrefix, [&](const store::Entry& e) -> Status {
-      const auto it = missing.find(e.key);
-      if (it == missing.end()) {
-        stale.push_back(e.key);
+    return store::for_each_entry(txn, kUserIdPrefix, [&](const store::Entry& e) -> Status {
+      const auto it = repair.missing.find(e.key);
+      if (it == repair.missing.end()) {
+        repair.stale.push_back(e.key);
       } else if (it->second == e.value) {
-        missing.erase(it);  // right already; a wrong one is written again below
+        repair.missing.erase(it);  // right already; a wrong one is written again below
       }
       return Status::Ok();
-    }));
-    for (const std::string& key : stale) {
-      COFFER_RETURN_IF_ERROR(txn.erase(key));
-      ++changed;
-    }
-    for (const auto& [key, record] : missing) {
-      COFFER_RETURN_IF_ERROR(txn.put(key, record));
-      ++changed;
-    }
+    });
+  };
+  // Looked at first: a store whose index is whole is not written to (on
+  // PostgreSQL a write is a commit every replica hears of).
+  IndexRepair repair;
+  COFFER_RETURN_IF_ERROR(store.read([&](store::ReadTxn& txn) { return plan(txn, repair); }));
+  if (repair.empty()) return 0;
+  COFFER_RETURN_IF_ERROR(store.write([&](store::WriteTxn& txn) -> Status {
+    COFFER_RETURN_IF_ERROR(plan(txn, repair));
+    for (const std::string& key : repair.stale) COFFER_RETURN_IF_ERROR(txn.erase(key));
+    for (const auto& [key, record] : repair.missing) COFFER_RETURN_IF_ERROR(txn.put(key, record));
     return Status::Ok();
   }));
-  return changed;
+  return static_cast<int>(repair.stale.size() + repair.missing.size());
 }
 
 Result<int> reseal_totp_secrets(store::Store& store, crypto::Keyring& keyring) {
@@ -407,8 +421,7 @@ Result<int> reseal_totp_secrets(store::Store& store, crypto::Keyring& keyring) {
   COFFER_RETURN_IF_ERROR(store.write([&](store::WriteTxn& txn) -> Status {
     resealed = 0;
     std::vector<Stored> stale;
-    COFFER_RETURN_IF_ERROR(store::for_each_entry(txn, kUserPrefix, [&](const store::Entry& e) -> Status {
-      COFFER_ASSIGN_OR_RETURN(Stored s, Stored::decode(e));
+    COFFER_RETURN_IF_ERROR(UserRegistry::for_each_stored(txn, [&](Stored&& s) -> Status {
       if (!s.totp_sealed.empty() && !keyring.under_active_generation(s.totp_sealed)) stale.push_back(std::move(s));
       return Status::Ok();
     }));

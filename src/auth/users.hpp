@@ -102,6 +102,9 @@ class UserRegistry {
   friend Result<int> reseal_totp_secrets(store::Store& store, crypto::Keyring& keyring);
   friend Result<int> index_user_object_ids(store::Store& store);
   struct Stored;
+  // Calls `fn` with every user's record, decoded, in key order; stops at the
+  // first error.
+  static Status for_each_stored(store::ReadTxn& txn, const std::function<Status(Stored&&)>& fn);
   Result<std::optional<Stored>> load(store::ReadTxn& txn, std::string_view name_or_object_id);
   // Reads, changes and writes one user by compare-and-set.
   Status update(std::string_view name_or_object_id, const std::function<Status(Stored&)>& change);
@@ -119,7 +122,7 @@ class UserRegistry {
 // codes) match the users: writes the entry of each user that has none or a
 // wrong one (users made before the index existed, or by an older replica)
 // and erases the entries of users that are gone; the number of entries
-// written or erased. Idempotent.
+// written or erased. Idempotent; writes nothing when the index is whole.
 Result<int> index_user_object_ids(store::Store& store);
 
 // Seals every user's TOTP secret again under the active root key

@@ -147,7 +147,8 @@ TEST_F(UsersTest, RemovingAUserRemovesItsIndexEntry) {
 // Users made before the index (or by an older replica) are still found, by
 // a scan, and index_user_object_ids() gives them their entries; an entry
 // that names another user's record is not believed, and is mended; an
-// entry of a user that is gone (removed by an older replica) is erased.
+// entry of a user that is gone (removed by an older replica) is erased; a
+// whole index is left as it is, without a commit.
 TEST_F(UsersTest, UsersWithoutAnIndexEntryAreFoundAndIndexed) {
   const User alice = users_->create("alice", "", kPassword).value().user;
   const User bob = users_->create("bob", "", kPassword).value().user;
@@ -165,7 +166,9 @@ TEST_F(UsersTest, UsersWithoutAnIndexEntryAreFoundAndIndexed) {
   EXPECT_EQ(get(alice_index).value(), "user/alice");
   EXPECT_EQ(get(bob_index).value(), "user/bob");
   EXPECT_FALSE(get(ghost_index).has_value());
+  const auto generation = store_->generation();
   EXPECT_EQ(index_user_object_ids(*store_).value(), 0);
+  EXPECT_EQ(store_->generation(), generation) << "a whole index: nothing committed";
   put("user/carol", "not a user record");  // now only the index can find them
   EXPECT_EQ(users_->find(alice.object_id).value().user_name, "alice");
   EXPECT_EQ(users_->find(bob.object_id).value().user_name, "bob");
