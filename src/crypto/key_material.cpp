@@ -129,8 +129,11 @@ Result<ossl::PKeyCtx> sign_context(EVP_PKEY* pkey, int padding, const EVP_MD* md
 }
 
 Result<std::string> sign_with(EVP_PKEY_CTX* ctx, std::string_view digest) {
-  std::size_t len = 0;
-  if (EVP_PKEY_sign(ctx, nullptr, &len, u8(digest), digest.size()) != 1) return ossl::error("sign size");
+  // The key's largest signature (a DER ECDSA signature may come out shorter),
+  // without asking the provider through a second EVP_PKEY_sign().
+  const int most = EVP_PKEY_get_size(EVP_PKEY_CTX_get0_pkey(ctx));
+  if (most <= 0) return ossl::error("sign size");
+  std::size_t len = static_cast<std::size_t>(most);
   std::string sig(len, '\0');
   if (EVP_PKEY_sign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, u8(digest), digest.size()) != 1) {
     return ossl::error("sign");
