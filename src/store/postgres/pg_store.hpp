@@ -20,12 +20,13 @@
 //   otherwise the attempt proceeds. Nothing is acknowledged before COMMIT
 //   returned.
 // - Under a NoWaitScope (an I/O thread, common/freshness.hpp) nothing waits:
-//   read(), write() and an observation older than the caller's floor are
-//   refused (kUnavailable, reason "WouldWait", noted for the scope), and
+//   read(), write() and an observation that does not hold for the caller's
+//   floor are refused (kUnavailable, reason "WouldWait", noted for the scope), and
 //   when_observed() gets observations made on the store's own thread.
 // - Invalidation (pg_coherence.hpp): every write() announces its batch and
 //   returns only when every other replica holding a lease acknowledged it
-//   (or the lease ran out); a replica that heard of no change since its
+//   (or the lease ran out) — write_uncached() neither, it writes nothing a
+//   cache holds; a replica that heard of no change since its
 //   newest snapshot query, and holds its lease, answers generation() from
 //   memory, with no round trip.
 // - generation(): one snapshot token for the whole cluster. A call is
