@@ -1,6 +1,7 @@
 #include "store_test_util.hpp"
 
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 #include <fstream>
 #include <random>
@@ -8,6 +9,9 @@
 namespace coffer::store::testing {
 
 std::string fresh_postgres_database() {
+  // Creates spdlog's registry on this thread before any store thread logs
+  // (ThreadSanitizer cannot see the uninstrumented library's own guard).
+  (void)spdlog::default_logger_raw();
   const char* dir = std::getenv("COFFER_TEST_PG");
   if (!dir || !*dir) {
     ADD_FAILURE() << "no $COFFER_TEST_PG: run the store tests through ctest, which starts a PostgreSQL cluster "
