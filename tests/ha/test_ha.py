@@ -14,7 +14,7 @@ import uuid
 
 from ha_cluster import HaCluster, available
 
-POOL = 8  # PostgresOptions::pool's default; + the snapshot connection + the jobs session
+POOL = 8  # PostgresOptions::pool's default; + the snapshot connection, the listener and the jobs session
 
 
 @unittest.skipUnless(available(), "PostgreSQL 15 (postgresql-15) or runuser is missing: run scripts/install-deps.sh")
@@ -45,7 +45,7 @@ class HaTest(unittest.TestCase):
     def finish(self, c):
         self.assertGreater(c.check_ledger(self), 0)
         c.check_at_rest(self)
-        self.assertLessEqual(c.coffer_sessions(), len(c.replicas) * (POOL + 2))
+        self.assertLessEqual(c.coffer_sessions(), len(c.replicas) * (POOL + 3))
         c.check_audit(self)
 
     # 1 -------------------------------------------------------------------------------------------
