@@ -17,8 +17,10 @@ constexpr const char* kChannel = "coffer_coherence";
 // Acknowledgments go out in notifications of at most this many bytes (the
 // limit is 8000).
 constexpr std::size_t kMostAckBytes = 7000;
-// A batch nobody waits for is forgotten after this long.
-constexpr auto kForgetAfter = std::chrono::seconds(30);
+// A batch nobody waits for is forgotten after this long (its writer awaits
+// it milliseconds after COMMIT; forgetting it early only makes that writer
+// wait for acknowledgments instead of a re-registration notice).
+constexpr auto kForgetAfter = std::chrono::seconds(5);
 
 // Full jitter between reconnections: uniform in [0, min(5 s, 100 ms × 2^n)].
 std::chrono::milliseconds reconnect_pause(int failures) {
@@ -162,7 +164,6 @@ void PgCoherence::run() {
       (void)renew();
       continue;
     }
-    prune(now);
     pollfd fds[2] = {{conn_->socket(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(renew_at_ - now).count();
     if (::poll(fds, 2, static_cast<int>(std::clamp<int64_t>(wait + 1, 0, 60000))) < 0) continue;
@@ -184,12 +185,11 @@ bool PgCoherence::register_here() {
   // LISTEN commits first: every transaction that commits after the
   // snapshot below is announced to this session.
   const std::string listen = std::string("LISTEN ") + kChannel;
-  const auto ms = std::to_string(lease_.count());
   const std::string enter =
       "BEGIN; DELETE FROM coffer_replicas WHERE lease_until < clock_timestamp() - interval '1 minute'; "
       "INSERT INTO coffer_replicas (id, since, lease_until) VALUES ('" +
-      id_ + "', pg_current_snapshot(), clock_timestamp() + interval '" + ms +
-      " milliseconds') ON CONFLICT (id) DO UPDATE SET since = EXCLUDED.since, lease_until = EXCLUDED.lease_until; " +
+      id_ + "', pg_current_snapshot(), " + lease_end_sql() +
+      ") ON CONFLICT (id) DO UPDATE SET since = EXCLUDED.since, lease_until = EXCLUDED.lease_until; " +
       notify_sql("r " + id_) + "; COMMIT";
   const auto sent = Clock::now();
   if (conn_->run(listen.c_str()) || conn_->run(enter.c_str())) {
@@ -197,10 +197,18 @@ bool PgCoherence::register_here() {
     return false;
   }
   state_.fetch_add(1);
-  valid_until_.store((sent + lease_ * 9 / 10).time_since_epoch().count());
-  renew_at_ = sent + lease_ / 4;
+  hold_lease_from(sent);
   listener_pid_.store(PQbackendPID(conn_->raw()));
   return true;
+}
+
+std::string PgCoherence::lease_end_sql() const {
+  return "clock_timestamp() + interval '" + std::to_string(lease_.count()) + " milliseconds'";
+}
+
+void PgCoherence::hold_lease_from(Clock::time_point sent) {
+  valid_until_.store((sent + lease_ * 9 / 10).time_since_epoch().count());
+  renew_at_ = sent + lease_ / 4;
 }
 
 bool PgCoherence::renew() {
@@ -209,16 +217,15 @@ bool PgCoherence::renew() {
     lose("its lease lapsed");  // never revived: a lapsed lease registers again
     return false;
   }
-  const std::string sql = "UPDATE coffer_replicas SET lease_until = clock_timestamp() + interval '" +
-                          std::to_string(lease_.count()) + " milliseconds' WHERE id = '" + id_ +
+  const std::string sql = "UPDATE coffer_replicas SET lease_until = " + lease_end_sql() + " WHERE id = '" + id_ +
                           "' AND lease_until > clock_timestamp()";
   auto r = conn_->exec(sql.c_str());
   if (std::holds_alternative<PgError>(r) || std::get<PgResult>(r).affected() != 1) {
     lose("its lease could not be renewed");
     return false;
   }
-  valid_until_.store((sent + lease_ * 9 / 10).time_since_epoch().count());
-  renew_at_ = sent + lease_ / 4;
+  hold_lease_from(sent);
+  prune(sent);
   return true;
 }
 

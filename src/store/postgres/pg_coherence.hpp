@@ -97,6 +97,11 @@ class PgCoherence {
 
   void run();
   bool register_here();
+  // `lease_until` a lease from now, in SQL.
+  std::string lease_end_sql() const;
+  // The lease holds locally from a registration or renewal sent at `sent`.
+  void hold_lease_from(Clock::time_point sent);
+  // Renews the lease (and forgets old batches): false when it could not.
   bool renew();
   // Reads what arrived on the channel; false when the session broke.
   bool drain();
