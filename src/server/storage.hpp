@@ -34,8 +34,9 @@ std::string recorded_replica_id(const std::string& data_dir);
 // threads and answer-from-memory lease (store::PostgresOptions); `metrics`:
 // where commit latency and batch sizes go (null = nowhere).
 Result<std::unique_ptr<store::Store>> open_server_store(
-    const std::string& data_dir, const std::string& storage, std::size_t pool = 8, std::size_t writers = 1,
-    std::chrono::milliseconds lease = std::chrono::milliseconds(2000), prometheus::Registry* metrics = nullptr);
+    const std::string& data_dir, const std::string& storage, std::size_t pool = store::PostgresOptions{}.pool,
+    std::size_t writers = store::PostgresOptions{}.writers,
+    std::chrono::milliseconds lease = store::PostgresOptions{}.lease, prometheus::Registry* metrics = nullptr);
 // Opens the records of the server whose data directory is `data_dir`, for
 // offline commands: `storage` when given, else what DIR/storage.json names,
 // else DIR/coffer.db, read-only: no migration, no writer (PostgreSQL:

@@ -40,9 +40,7 @@ class PgLeadership::Fenced final : public Store {
     Status st = commit(fn, txn_id, around);
     if (!st.ok()) return st;
     // Committed: the other replicas hear of it before the job goes on.
-    owner_.shared_.coherence()->note_own_change();
-    const auto& awaited = around.after_result;
-    return owner_.shared_.settle(txn_id, awaited ? PgCoherence::parse_awaited(*awaited) : std::nullopt);
+    return owner_.shared_.settle(txn_id, owner_.shared_.after_commit(around));
   }
 
  private:

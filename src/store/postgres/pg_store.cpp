@@ -452,6 +452,12 @@ CommitStatements PgStore::around_commit(const std::string& txn_id) const {
   return around;
 }
 
+std::optional<std::vector<AwaitedReplica>> PgStore::after_commit(const CommitStatements& around) {
+  coherence_->note_own_change();
+  if (!around.after_result) return std::nullopt;
+  return PgCoherence::parse_awaited(*around.after_result);
+}
+
 Status PgStore::settle(const std::string& txn_id, std::optional<std::vector<AwaitedReplica>> replicas) {
   const auto started = Steady::now();
   if (!replicas) {  // the answer after COMMIT went missing: asked again (any time after COMMIT will do)
@@ -493,11 +499,9 @@ std::vector<Status> PgStore::commit_batch(std::span<const WriteFn* const> fns) {
     batch.around_commit = around_commit(batch.id);
     const Status st = run_batch(batch);
     if (!st.ok()) return std::vector<Status>(fns.size(), st);
-    coherence_->note_own_change();  // before any caller hears of the commit
-    const auto& awaited = batch.around_commit.after_result;
     auto committed = std::make_shared<Committed>();
     committed->txn_id = batch.id;
-    if (awaited) committed->awaited = PgCoherence::parse_awaited(*awaited);
+    committed->awaited = after_commit(batch.around_commit);
     {
       std::lock_guard lock(committed_mu_);
       for (std::size_t i = 0; i < fns.size(); ++i) {

@@ -89,9 +89,12 @@ class PgStore final : public Store {
   // `txn_id`, and what a committed write then waits for: every other replica
   // that must hear of it (pg_coherence.hpp). For the leader's fenced writes.
   CommitStatements around_commit(const std::string& txn_id) const;
+  // Right after that COMMIT, before anyone hears of it: this store's own
+  // token moves; the replicas to wait for, when the answer after COMMIT came.
+  std::optional<std::vector<AwaitedReplica>> after_commit(const CommitStatements& around);
   // `awaited`: parsed from CommitStatements::after_result; nullopt: asked here.
   Status settle(const std::string& txn_id, std::optional<std::vector<AwaitedReplica>> awaited);
-  // Null for a read-only store.
+  // The invalidation protocol's state (tests); null for a read-only store.
   PgCoherence* coherence() { return coherence_.get(); }
 
  private:
