@@ -91,7 +91,7 @@ class PgCoherence {
   struct Batch {
     Clock::time_point seen;
     bool announced = false;      // this store's own announcement came back on the channel
-    int waiters = 0;             // callers in await() (every caller of a batch waits)
+    int waiters = 0;             // callers in await() (one per batch from PgStore; fenced writes have their own)
     std::set<std::string> done;  // replicas that acknowledged it or registered again since
   };
 
