@@ -83,6 +83,7 @@ bench: build
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target pkcs11_speed
 	bash bench/run.sh $(BUILD_DIR)/coffer
 	bash bench/keys.sh $(BUILD_DIR)/coffer
+	bash bench/allocs.sh $(BUILD_DIR)/coffer
 
 clean:
 	rm -rf $(BUILD_DIR)

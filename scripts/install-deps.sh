@@ -17,7 +17,7 @@ TEST_PKGS=(
   chromium   # the web console's browser tests (driven by npm's playwright-core, tests/integration/test_console.py)
   clang-14 libclang-rt-14-dev clang-format-14  # `make sanitize` (ASan+UBSan, libFuzzer, lock analysis), `make format-check`
 )
-BENCH_PKGS=(nginx-light wrk)
+BENCH_PKGS=(nginx-light wrk linux-perf)
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 [[ "${1:-}" == "--bench" ]] && want+=("${BENCH_PKGS[@]}")
