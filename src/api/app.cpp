@@ -45,29 +45,31 @@ void record_caller(audit::AuditRecord& record, const auth::Principal& principal)
   record.caller_upn = principal.user_name;
 }
 
+// Views into the Host header.
 struct HostParts {
-  std::string name;  // lower case, without port
-  std::string port;  // empty when absent
+  std::string_view name;  // as sent (compare ignoring case), without port
+  std::string_view port;  // empty when absent
 };
 
 HostParts split_host(std::string_view host) {
   HostParts out;
   if (!host.empty() && host.front() == '[') {  // [v6]:port
     auto close = host.find(']');
-    out.name = std::string(host.substr(0, close == std::string_view::npos ? host.size() : close + 1));
+    out.name = host.substr(0, close == std::string_view::npos ? host.size() : close + 1);
     if (close != std::string_view::npos && close + 2 <= host.size() && host[close + 1] == ':') {
-      out.port = std::string(host.substr(close + 2));
+      out.port = host.substr(close + 2);
     }
   } else {
     auto colon = host.rfind(':');
-    out.name = std::string(host.substr(0, colon));
-    if (colon != std::string_view::npos) out.port = std::string(host.substr(colon + 1));
+    out.name = host.substr(0, colon);
+    if (colon != std::string_view::npos) out.port = host.substr(colon + 1);
   }
-  out.name = lower_ascii(out.name);
   return out;
 }
 
-std::string port_suffix(const std::string& port) { return port.empty() || port == "443" ? "" : ":" + port; }
+std::string port_suffix(std::string_view port) {
+  return port.empty() || port == "443" ? std::string() : ":" + std::string(port);
+}
 
 int64_t now_ms() {
   using namespace std::chrono;
@@ -109,7 +111,14 @@ Api::Api(ApiConfig config, ApiServices services) : config_(std::move(config)), s
 }
 
 std::string Api::data_resource(const http::Request& req) const {
-  return "https://" + config_.dns_suffix + port_suffix(split_host(req.host).port);
+  const std::string_view port = split_host(req.host).port;
+  if (port.empty() || port == "443") return suffix_audience_;
+  std::string out;
+  out.reserve(suffix_audience_.size() + 1 + port.size());
+  out += suffix_audience_;
+  out += ':';
+  out += port;
+  return out;
 }
 
 http::Response Api::arm_unauthorized(const http::Request& req, const Status& why) const {
@@ -124,7 +133,8 @@ http::Response Api::challenge(const http::Request& req, const Status& why) const
   return r;
 }
 
-Result<auth::Principal> Api::authenticate(const http::Request& req, const std::vector<std::string>& audiences) {
+Result<std::shared_ptr<const auth::Principal>> Api::authenticate(const http::Request& req,
+                                                                 std::initializer_list<std::string_view> audiences) {
   std::string_view auth = req.header("Authorization");
   if (auth.empty()) return Status(Code::kUnauthorized, "AKV10000: Request is missing a Bearer or PoP token.");
   if (!istarts_with_ascii(auth, "Bearer ")) {
@@ -236,9 +246,7 @@ http::Response Api::finish(Outcome outcome, const Status& audited) {
 
 http::Response Api::dispatch(http::Request& req, Call& call) {
   const HostParts host = split_host(req.host);
-  const std::string dotted_suffix = "." + config_.dns_suffix;
-  if (host.name.size() > dotted_suffix.size() &&
-      host.name.compare(host.name.size() - dotted_suffix.size(), dotted_suffix.size(), dotted_suffix) == 0) {
+  if (host.name.size() > dotted_suffix_.size() && iends_with_ascii(host.name, dotted_suffix_)) {
     if (req.method == "OPTIONS" && from_console(req)) {
       // A CORS preflight of the console: answered before anything else, authorizes nothing.
       call.record.operation_name = "CorsPreflight";
@@ -248,13 +256,13 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
       r.set_header("Access-Control-Max-Age", "600");
       return r;
     }
-    std::string vault_name = host.name.substr(0, host.name.size() - dotted_suffix.size());
+    const std::string vault_name = lower_ascii(host.name.substr(0, host.name.size() - dotted_suffix_.size()));
     if (vault_name.find('.') != std::string::npos) {
-      return error_response(Status(Code::kVaultNotFound, "No vault is served at host " + host.name + "."));
+      return error_response(Status(Code::kVaultNotFound, "No vault is served at host " + lower_ascii(host.name) + "."));
     }
     return data_plane(req, call, vault_name);
   }
-  if (host.name == config_.dns_suffix) {
+  if (iequals_ascii(host.name, config_.dns_suffix)) {
     return error_response(Status(Code::kVaultNotFound, "Name a vault: https://<vault>." + config_.dns_suffix + "."));
   }
 
@@ -303,7 +311,7 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
     return admin(req, call, std::vector<std::string>(seg.begin() + 2, seg.end()));
   }
   if (is_arm_path(*target)) {
-    const std::string port = split_host(req.host).port;
+    const std::string port(host.port);
     const ArmContext arm{
         config_.authority,
         config_.tenant_id,
@@ -316,34 +324,34 @@ http::Response Api::dispatch(http::Request& req, Call& call) {
       auto principal = authenticate(req, {config_.authority});
       if (!principal.ok()) return arm_unauthorized(req, principal.status());
       if (auto refused = refuse_arm_api_version(*target)) return std::move(*refused);
-      return rbac(req, call, *target, arm_scope_form(arm), *principal);
+      return rbac(req, call, *target, arm_scope_form(arm), **principal);
     }
     const Operation op = route_arm(req, *target, arm);
     call.record.operation_name = op.name;
     if (is_public_arm_path(*target)) return op.run();
     auto principal = authenticate(req, {config_.authority});
     if (!principal.ok()) return arm_unauthorized(req, principal.status());
-    record_caller(call.record, *principal);
+    record_caller(call.record, **principal);
     if (op.action.empty()) return op.run();  // the cloud and its subscription: every principal of the tenant
-    return perform(req, call, op, *principal);
+    return perform(req, call, op, **principal);
   }
   if (is_graph_path(*target)) {
     auto principal = authenticate(req, {config_.authority});
     if (!principal.ok()) return arm_unauthorized(req, principal.status());
-    record_caller(call.record, *principal);
+    record_caller(call.record, **principal);
     const Operation op =
-        route_graph(req, *target, GraphContext{config_.authority, &s_.principals, &s_.rbac, s_.users, *principal});
+        route_graph(req, *target, GraphContext{config_.authority, &s_.principals, &s_.rbac, s_.users, **principal});
     call.record.operation_name = op.name;
     return op.run();  // reads of the directory: every principal of the tenant
   }
   if (is_rbac_path(*target)) {
     // Role management on the bare host: absolute scopes; tokens for the authority or the vaults.
-    auto principal = authenticate(req, {config_.authority, data_resource(req), "https://" + config_.dns_suffix});
+    auto principal = authenticate(req, {config_.authority, data_resource(req), suffix_audience_});
     if (!principal.ok()) {
       call.record.operation_name = "Authentication";
       return challenge(req, principal.status());
     }
-    return rbac(req, call, *target, coffer_scope_form(""), *principal);
+    return rbac(req, call, *target, coffer_scope_form(""), **principal);
   }
   if (config_.default_vault.empty()) {
     return error_response(Status(Code::kNotFound, "No such endpoint, and this server has no default vault."));
@@ -355,8 +363,8 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
   call.record.operation_name = "Admin";
   auto principal = authenticate(req, {config_.authority});
   if (!principal.ok()) return challenge(req, principal.status());
-  record_caller(call.record, *principal);
-  const std::string port = split_host(req.host).port;
+  record_caller(call.record, **principal);
+  const std::string port(split_host(req.host).port);
   AdminContext ctx{
       s_.vaults,      s_.vault_removal,
       s_.maintenance, s_.principals,
@@ -366,10 +374,11 @@ http::Response Api::admin(http::Request& req, Call& call, std::vector<std::strin
   auto op = route_admin(req, segments, ctx);
   if (!op) op = route_groups(req, segments, GroupContext{s_.rbac, s_.principals, s_.users});
   if (!op && s_.workload_credentials) op = route_credentials(req, segments, *s_.workload_credentials);
-  if (!op && s_.users) op = route_users(req, segments, *s_.users, "Coffer (" + split_host(req.host).name + ")");
+  if (!op && s_.users)
+    op = route_users(req, segments, *s_.users, "Coffer (" + lower_ascii(split_host(req.host).name) + ")");
   if (!op && s_.events) op = route_event_subscriptions(req, segments, s_.vaults, *s_.events);
   if (!op) return error_response(Status(Code::kNotFound, "No such admin endpoint."));
-  return perform(req, call, *op, *principal);
+  return perform(req, call, *op, **principal);
 }
 
 http::Response Api::data_plane(http::Request& req, Call& call, const std::string& vault_name) {
@@ -377,12 +386,12 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
   // A request without credentials is the SDK's body-stripped probe: answer
   // the challenge before looking at anything else, and never act on it.
   const std::string resource = data_resource(req);
-  auto principal = authenticate(req, {resource, "https://" + config_.dns_suffix});
+  auto principal = authenticate(req, {resource, suffix_audience_});
   if (!principal.ok()) {
     call.record.operation_name = "Authentication";
     return challenge(req, principal.status());
   }
-  record_caller(call.record, *principal);
+  record_caller(call.record, **principal);
 
   auto target = parse_target(req.target);
   if (!target.ok()) return error_response(target.status());
@@ -390,9 +399,14 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
   auto vault = s_.vaults.find(vault_name);
   if (!vault.ok()) return error_response(vault.status());
 
-  if (is_rbac_path(*target)) return rbac(req, call, *target, coffer_scope_form("/vaults/" + vault->name), *principal);
+  if (is_rbac_path(*target)) return rbac(req, call, *target, coffer_scope_form("/vaults/" + vault->name), **principal);
 
-  VaultRequest vreq{req, *target, *vault, "https://" + lower_ascii(req.host), {}};
+  std::string base;  // https://<host as sent, lower case>
+  base.reserve(8 + req.host.size());
+  base += "https://";
+  base += req.host;
+  lower_ascii_in_place(base);
+  VaultRequest vreq{req, *target, *vault, std::move(base), {}};
   if (target->segments.size() == 2 && target->segments[0] == "coffer" && target->segments[1] == "batchget" &&
       req.method == "POST") {
     // No check of its own: each object is read by a GET of its own, authorized and audited (batch_get.hpp).
@@ -414,10 +428,10 @@ http::Response Api::data_plane(http::Request& req, Call& call, const std::string
   if (std::string_view client_request = req.header("x-ms-client-request-id");
       !client_request.empty() && !runs_inline(*op, req)) {
     vreq.idempotency_key =
-        hex_encode(crypto::sha256(principal->object_id + "\n" + std::string(client_request.substr(0, 256)) + "\n" +
+        hex_encode(crypto::sha256((*principal)->object_id + "\n" + std::string(client_request.substr(0, 256)) + "\n" +
                                   req.method + " " + lower_ascii(target->path)));
   }
-  return perform(req, call, *op, *principal, &*vault);
+  return perform(req, call, *op, **principal, &*vault);
 }
 
 http::Response Api::rbac(http::Request& req, Call& call, const ParsedTarget& target, const ScopeForm& form,

@@ -128,7 +128,8 @@ class Api {
   // Role management (api/rbac_routes.hpp), scopes written in `form`.
   http::Response rbac(http::Request& req, Call& call, const ParsedTarget& target, const ScopeForm& form,
                       const auth::Principal& principal);
-  Result<auth::Principal> authenticate(const http::Request& req, const std::vector<std::string>& audiences);
+  Result<std::shared_ptr<const auth::Principal>> authenticate(const http::Request& req,
+                                                              std::initializer_list<std::string_view> audiences);
   http::Response challenge(const http::Request& req, const Status& why) const;
   // The 401 of ARM and Graph routes (their shape, not AKV's).
   http::Response arm_unauthorized(const http::Request& req, const Status& why) const;
@@ -137,6 +138,9 @@ class Api {
   bool from_console(const http::Request& req) const;
 
   ApiConfig config_;
+  const std::string suffix_audience_ = "https://" + config_.dns_suffix;  // a vault token's audience without a port
+  // "." + dns_suffix: a vault host ends with it.
+  const std::string dotted_suffix_ = "." + config_.dns_suffix;
   ApiServices s_;
   ConcurrencyGate change_waiters_{8, 0};               // long polls of the change feed waiting at once
   prometheus::Histograms* request_seconds_ = nullptr;  // from s_.metrics

@@ -5,25 +5,28 @@
 namespace coffer::api {
 namespace json = boost::json;
 
-json::object attributes_json(const vault::VaultInfo& vault, const vault::Attributes& a) {
-  json::object o{{"enabled", a.enabled}};
-  if (a.not_before) o["nbf"] = *a.not_before;
-  if (a.expires) o["exp"] = *a.expires;
-  o["created"] = a.created;
-  o["updated"] = a.updated;
-  o["recoveryLevel"] = vault.recovery_level();
-  o["recoverableDays"] = vault.retention_days;
+json::object attributes_json(const vault::VaultInfo& vault, const vault::Attributes& a, json::storage_ptr sp) {
+  json::object o(std::move(sp));
+  o.reserve(7);
+  o.emplace("enabled", a.enabled);
+  if (a.not_before) o.emplace("nbf", *a.not_before);
+  if (a.expires) o.emplace("exp", *a.expires);
+  o.emplace("created", a.created);
+  o.emplace("updated", a.updated);
+  o.emplace("recoveryLevel", vault.recovery_level());
+  o.emplace("recoverableDays", vault.retention_days);
   return o;
 }
 
-json::object tags_json(const vault::Tags& tags) {
-  json::object t;
+json::object tags_json(const vault::Tags& tags, json::storage_ptr sp) {
+  json::object t(std::move(sp));
+  t.reserve(tags.size());
   for (const auto& [k, v] : tags) t[k] = v;
   return t;
 }
 
 void add_tags(json::object& o, const vault::Tags& tags) {
-  if (!tags.empty()) o["tags"] = tags_json(tags);
+  if (!tags.empty()) o["tags"] = tags_json(tags, o.storage());
 }
 
 Result<RequestAttributes> parse_request_attributes(const json::object& body, bool with_exportable) {

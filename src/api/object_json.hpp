@@ -13,9 +13,11 @@
 
 namespace coffer::api {
 
-boost::json::object attributes_json(const vault::VaultInfo& vault, const vault::Attributes& a);
+// `sp`: where the object's memory comes from (an answer's arena, or the heap).
+boost::json::object attributes_json(const vault::VaultInfo& vault, const vault::Attributes& a,
+                                    boost::json::storage_ptr sp = {});
 // The tags object ({} when there are none: ARM writes it always).
-boost::json::object tags_json(const vault::Tags& tags);
+boost::json::object tags_json(const vault::Tags& tags, boost::json::storage_ptr sp = {});
 // Adds "tags" to `o` unless there are none (AKV leaves it out).
 void add_tags(boost::json::object& o, const vault::Tags& tags);
 

@@ -1,5 +1,8 @@
 #include "api/secret_codec.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/serialize.hpp>
+
 #include "common/secure_memory.hpp"
 
 #include "api/json_body.hpp"
@@ -10,14 +13,17 @@ namespace coffer::api {
 namespace json = boost::json;
 namespace {
 
-std::string secret_id(const std::string& base, const vault::SecretProperties& p, bool versioned) {
-  std::string id = base + "/secrets/" + p.name;
-  if (versioned) id += "/" + p.version;
+json::string secret_id(const std::string& base, const vault::SecretProperties& p, bool versioned,
+                       const json::storage_ptr& sp) {
+  json::string id(sp);
+  id.reserve(base.size() + 9 + p.name.size() + 1 + p.version.size());
+  id.append(base).append("/secrets/").append(p.name);
+  if (versioned) id.append("/").append(p.version);
   return id;
 }
 
 void add_secret_metadata(json::object& o, const vault::VaultInfo& vault, const vault::SecretProperties& p) {
-  o["attributes"] = attributes_json(vault, p.attributes);
+  o.emplace("attributes", attributes_json(vault, p.attributes, o.storage()));
   add_tags(o, p.tags);
   if (p.content_type) o["contentType"] = *p.content_type;
   if (p.managed) o["managed"] = true;
@@ -61,9 +67,11 @@ Result<std::string> parse_value_body(std::string_view body) {
   return std::move(*value);
 }
 
-json::object secret_bundle(const std::string& base, const vault::VaultInfo& vault, const vault::SecretProperties& p) {
-  json::object o;
-  o["id"] = secret_id(base, p, true);
+json::object secret_bundle(const std::string& base, const vault::VaultInfo& vault, const vault::SecretProperties& p,
+                           json::storage_ptr sp) {
+  json::object o(std::move(sp));
+  o.reserve(8);
+  o.emplace("id", secret_id(base, p, true, o.storage()));
   add_secret_metadata(o, vault, p);
   // A certificate's secret names its key (same name and version), as AKV does.
   if (p.managed) o["kid"] = base + "/keys/" + p.name + "/" + p.version;
@@ -74,8 +82,11 @@ json::object secret_bundle(const std::string& base, const vault::VaultInfo& vaul
 
 http::Response secret_value_response(const std::string& base, const vault::VaultInfo& vault, const vault::Secret& s) {
   // Everything but the value through Boost.JSON, then the value spliced in
-  // directly, so no unwiped JSON tree ever holds it.
-  const std::string rest = json::serialize(secret_bundle(base, vault, s.properties));
+  // directly, so no unwiped JSON tree ever holds it. The tree lives in an
+  // arena on the stack: this answer is the hot path of every secret read.
+  unsigned char arena_buffer[4096];
+  json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
+  const std::string rest = json::serialize(secret_bundle(base, vault, s.properties, &arena));
   http::Response r;
   r.status = 200;
   r.sensitive = true;
@@ -90,7 +101,8 @@ http::Response secret_value_response(const std::string& base, const vault::Vault
 
 json::object secret_item(const std::string& base, const vault::VaultInfo& vault, const vault::SecretProperties& p,
                          bool versioned_id) {
-  json::object o{{"id", secret_id(base, p, versioned_id)}};
+  json::object o;
+  o.emplace("id", secret_id(base, p, versioned_id, o.storage()));
   add_secret_metadata(o, vault, p);
   return o;
 }

@@ -18,9 +18,10 @@ Result<vault::SecretPatch> parse_secret_update(std::string_view body);
 // The `value` of a restore or similar {"value": "..."} body.
 Result<std::string> parse_value_body(std::string_view body);
 
-// A SecretBundle without the value (update answers, deleted bundles).
+// A SecretBundle without the value (update answers, deleted bundles); `sp`
+// as in attributes_json().
 boost::json::object secret_bundle(const std::string& base, const vault::VaultInfo& vault,
-                                  const vault::SecretProperties& p);
+                                  const vault::SecretProperties& p, boost::json::storage_ptr sp = {});
 // The 200 answer carrying a secret's value: the SecretBundle written so that
 // the value exists only in the response body, which is marked sensitive
 // (the HTTP layer wipes it and its copies once sent).

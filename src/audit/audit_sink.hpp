@@ -34,5 +34,13 @@ class AuditSink {
 // Serialises a record as one JSON object (no trailing newline), with AKV's
 // AuditEvent field names (record_json.cpp).
 std::string to_json(const AuditRecord& record);
+// The same with three properties taken from elsewhere: the redacted forms a
+// sink writes (RecordFormatter::body), without copying the whole record.
+struct RedactedFields {
+  std::string_view client_info;
+  std::string_view correlation_id;
+  std::string_view request_uri;
+};
+std::string to_json(const AuditRecord& record, const RedactedFields& redacted);
 
 }  // namespace coffer::audit

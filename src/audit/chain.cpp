@@ -20,9 +20,11 @@ bool clear_query_param(std::string_view name) {
 }
 
 // `uri` with every query value outside the clear list replaced by its HMAC.
+// `uri` with the values of its query parameters replaced by their HMACs
+// (but those clear_query_param() names); empty when it has no query.
 std::string redact_query(const crypto::HmacSha256& key, const std::string& uri) {
   auto q = uri.find('?');
-  if (q == std::string::npos) return uri;
+  if (q == std::string::npos) return {};
   std::string out = uri.substr(0, q + 1);
   std::string_view rest = std::string_view(uri).substr(q + 1);
   bool first = true;
@@ -60,14 +62,20 @@ std::string chain_prefix(uint64_t sequence, const std::string& previous, std::st
 
 }  // namespace
 
-std::string iso_time_ms(int64_t ms) {
+void append_iso_time_ms(std::string& out, int64_t ms) {
   std::time_t secs = std::time_t(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[40];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[64];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, int(ms % 1000));
+  char text[64];
+  const int n = std::snprintf(text, sizeof text, "%s.%03dZ", buf, int(ms % 1000));
+  out.append(text, n > 0 ? static_cast<std::size_t>(n) : 0);
+}
+
+std::string iso_time_ms(int64_t ms) {
+  std::string out;
+  append_iso_time_ms(out, ms);
   return out;
 }
 
@@ -106,19 +114,18 @@ std::string hash_value(const crypto::HmacSha256& key, std::string_view value) {
   return std::string(kHashPrefix) + hex_encode(key.mac(value));
 }
 
-AuditRecord RecordFormatter::redact(const AuditRecord& record) const {
-  AuditRecord r = record;
-  if (!r.client_info.empty()) r.client_info = hash_value(hmac_, r.client_info);
-  if (!r.correlation_id.empty()) r.correlation_id = hash_value(hmac_, r.correlation_id);
-  r.request_uri = redact_query(hmac_, r.request_uri);
-  return r;
-}
-
 std::string RecordFormatter::record(const AuditRecord& record, ChainHead& head) const {
   return link(body(record), head);
 }
 
-std::string RecordFormatter::body(const AuditRecord& record) const { return to_json(redact(record)); }
+std::string RecordFormatter::body(const AuditRecord& record) const {
+  // The sensitive fields replaced by their HMACs; a URI without a query is written as it is.
+  const std::string client_info = record.client_info.empty() ? std::string() : hash_value(hmac_, record.client_info);
+  const std::string correlation_id =
+      record.correlation_id.empty() ? std::string() : hash_value(hmac_, record.correlation_id);
+  std::string request_uri = redact_query(hmac_, record.request_uri);
+  return to_json(record, {client_info, correlation_id, request_uri.empty() ? record.request_uri : request_uri});
+}
 
 std::string RecordFormatter::link(std::string_view body, ChainHead& head) {
   std::string line = chain_prefix(head.sequence + 1, head.hash, body);

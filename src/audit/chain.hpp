@@ -75,8 +75,6 @@ class RecordFormatter {
   static std::string link(std::string_view body, ChainHead& head);
   // A signed checkpoint line after `head`; advances `head`.
   Result<std::string> checkpoint(int64_t time_ms, ChainHead& head) const;
-  // The record with its sensitive fields replaced by their HMACs.
-  AuditRecord redact(const AuditRecord& record) const;
 
  private:
   crypto::HmacSha256 hmac_;  // keyed with the sink's HMAC key
@@ -85,5 +83,6 @@ class RecordFormatter {
 
 // ISO-8601 UTC with milliseconds, as in the records' "time".
 std::string iso_time_ms(int64_t ms);
+void append_iso_time_ms(std::string& out, int64_t ms);
 
 }  // namespace coffer::audit

@@ -1,5 +1,6 @@
 // to_json(): the AuditEvent JSON of a record, written directly into one
 // string (this runs for every request).
+#include <charconv>
 #include <string_view>
 
 #include "audit/audit_sink.hpp"
@@ -21,23 +22,28 @@ void field(std::string& out, std::string_view name, int64_t value) {
   out += '"';
   out += name;
   out += "\":";
-  out += std::to_string(value);
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, end);
   out += ',';
 }
 
 }  // namespace
 
-std::string to_json(const AuditRecord& r) {
+std::string to_json(const AuditRecord& r) { return to_json(r, {r.client_info, r.correlation_id, r.request_uri}); }
+
+std::string to_json(const AuditRecord& r, const RedactedFields& redacted) {
   std::string out;
-  out.reserve(512 + r.request_uri.size() + r.client_info.size() + r.object_id.size());
-  out += '{';
-  field(out, "time", iso_time_ms(r.time_ms));
+  out.reserve(512 + redacted.request_uri.size() + redacted.client_info.size() + r.object_id.size());
+  out += "{\"time\":\"";
+  append_iso_time_ms(out, r.time_ms);
+  out += "\",";
   field(out, "category", "AuditEvent");
   field(out, "operationName", r.operation_name);
   field(out, "resultType", r.result_type);
   field(out, "resultSignature", r.result_signature);
   field(out, "httpStatusCode", r.http_status);
-  field(out, "correlationId", r.correlation_id);
+  field(out, "correlationId", redacted.correlation_id);
   field(out, "requestId", r.request_id);
   field(out, "callerIpAddress", r.caller_ip);
   out += "\"identity\":{\"claim\":{";
@@ -47,8 +53,8 @@ std::string to_json(const AuditRecord& r) {
   if (!r.caller_upn.empty()) field(out, "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", r.caller_upn);
   out.back() = '}';
   out += "},\"properties\":{";
-  field(out, "clientInfo", r.client_info);
-  field(out, "requestUri", r.request_uri);
+  field(out, "clientInfo", redacted.client_info);
+  field(out, "requestUri", redacted.request_uri);
   field(out, "id", r.object_id);
   out.back() = '}';
   out += ',';

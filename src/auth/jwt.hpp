@@ -22,10 +22,11 @@ inline constexpr std::size_t kMaxAssertionBytes = 16 * 1024;
 inline constexpr int64_t kClockSkewSeconds = 300;
 
 // An issuer or audience URL compared as Entra ID does: trailing slashes do not count.
-inline std::string without_trailing_slashes(std::string s) {
-  while (!s.empty() && s.back() == '/') s.pop_back();
+inline std::string_view trimmed_trailing_slashes(std::string_view s) {
+  while (!s.empty() && s.back() == '/') s.remove_suffix(1);
   return s;
 }
+inline std::string without_trailing_slashes(std::string_view s) { return std::string(trimmed_trailing_slashes(s)); }
 
 // A compact JWS split into its parts. The signature is not checked.
 struct CompactJws {

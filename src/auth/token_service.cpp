@@ -137,34 +137,36 @@ Result<TokenService::Verified> TokenService::verify_uncached(std::string_view to
   return v;
 }
 
-Result<Principal> TokenService::verify(std::string_view token, const std::vector<std::string>& audiences) {
+Result<std::shared_ptr<const Principal>> TokenService::verify(std::string_view token,
+                                                              std::initializer_list<std::string_view> audiences) {
   if (token.empty() || token.size() > kMaxTokenBytes) {
     return unauthorized("AKV10000: Request is missing a Bearer or PoP token.");
   }
-  const std::string cache_key = crypto::sha256(token);  // empty if hashing failed: no caching then
-  std::optional<Verified> verified;
-  if (!cache_key.empty()) {
+  const auto cache_key = crypto::sha256_digest(token);  // none if hashing failed: no caching then
+  std::shared_ptr<const Verified> verified;
+  if (cache_key) {
     ReaderLock lock(mu_);
-    auto it = cache_.find(cache_key);
+    auto it = cache_.find(*cache_key);
     if (it != cache_.end()) verified = it->second;
   }
   if (!verified) {
     COFFER_ASSIGN_OR_RETURN(Verified v, verify_uncached(token));
-    verified = v;
-    if (!cache_key.empty()) {
+    verified = std::make_shared<const Verified>(std::move(v));
+    if (cache_key) {
       WriterLock lock(mu_);
       if (cache_.size() >= kMaxCachedTokens) cache_.clear();
-      cache_.emplace(cache_key, std::move(v));
+      cache_.emplace(*cache_key, verified);
     }
   }
   const int64_t now = clock_.now();
   if (verified->expires + kClockSkewSeconds <= now) return unauthorized("AKV10013: Token expired.");
-  const std::string aud = without_trailing_slashes(verified->audience);
-  for (const auto& a : audiences) {
-    if (without_trailing_slashes(a) == aud) return verified->principal;
+  const std::string_view aud = trimmed_trailing_slashes(verified->audience);
+  for (std::string_view a : audiences) {
+    if (trimmed_trailing_slashes(a) == aud) return std::shared_ptr<const Principal>(verified, &verified->principal);
   }
-  std::string expected = audiences.empty() ? std::string() : without_trailing_slashes(audiences.front());
-  return unauthorized("AKV10022: Invalid audience. Expected " + expected + ", found: " + aud + ".");
+  const std::string_view expected = audiences.size() == 0 ? std::string_view() : *audiences.begin();
+  return unauthorized("AKV10022: Invalid audience. Expected " + std::string(trimmed_trailing_slashes(expected)) +
+                      ", found: " + std::string(aud) + ".");
 }
 
 std::string TokenService::jwks_json() const {

@@ -13,15 +13,19 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstring>
+#include <initializer_list>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
-#include <vector>
 
 #include "auth/principal.hpp"
 #include "common/clock.hpp"
 #include "common/secure_memory.hpp"
 #include "common/status.hpp"
 #include "common/thread_annotations.hpp"
+#include "crypto/digest.hpp"
 #include "crypto/signing_key.hpp"
 
 namespace coffer::auth {
@@ -47,8 +51,10 @@ class TokenService {
   // one of the discovery document the client used; `nonce` is echoed.
   Result<IssuedToken> issue_id_token(const Principal& principal, std::string_view issuer, std::string_view nonce);
   // `audiences`: accepted aud values (compared without a trailing "/").
-  // Failure is kUnauthorized with a message naming the failed check.
-  Result<Principal> verify(std::string_view token, const std::vector<std::string>& audiences);
+  // Failure is kUnauthorized with a message naming the failed check. The
+  // principal is shared with the cache: a known token costs no copy.
+  Result<std::shared_ptr<const Principal>> verify(std::string_view token,
+                                                  std::initializer_list<std::string_view> audiences);
   // The JWKS document ({"keys":[{kty,use,kid,alg,n,e}]}).
   std::string jwks_json() const;
   const TokenServiceOptions& options() const { return options_; }
@@ -59,6 +65,14 @@ class TokenService {
     std::string audience;
     int64_t expires = 0;
   };
+  // The digest is already uniform: its first bytes are a good hash.
+  struct DigestHash {
+    std::size_t operator()(const crypto::Sha256Digest& d) const {
+      std::size_t h;
+      std::memcpy(&h, d.data(), sizeof h);
+      return h;
+    }
+  };
   Result<Verified> verify_uncached(std::string_view token);
   Result<IssuedToken> sign(const boost::json::object& claims, int64_t lifetime);
 
@@ -66,7 +80,8 @@ class TokenService {
   TokenServiceOptions options_;
   const Clock& clock_;
   SharedMutex mu_;
-  std::unordered_map<std::string, Verified> cache_ COFFER_GUARDED_BY(mu_);  // sha256(token) → claims
+  std::unordered_map<crypto::Sha256Digest, std::shared_ptr<const Verified>, DigestHash> cache_
+      COFFER_GUARDED_BY(mu_);  // sha256(token) → claims
 };
 
 }  // namespace coffer::auth

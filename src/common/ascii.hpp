@@ -29,6 +29,11 @@ constexpr bool istarts_with_ascii(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals_ascii(s.substr(0, prefix.size()), prefix);
 }
 
+// True when s ends with suffix, ignoring the case of A-Z.
+constexpr bool iends_with_ascii(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && iequals_ascii(s.substr(s.size() - suffix.size()), suffix);
+}
+
 inline void lower_ascii_in_place(std::string& s) {
   for (char& c : s) c = ascii_lower(c);
 }

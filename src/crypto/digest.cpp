@@ -9,16 +9,29 @@
 
 namespace coffer::crypto {
 
-std::string sha256(std::string_view data) {
-  std::string out(32, '\0');
+std::optional<Sha256Digest> sha256_digest(std::string_view data) {
+  // EVP_Digest() allocates a context and its provider state on every call;
+  // re-initialising a thread's own context for the same digest does not.
+  struct ThreadContext {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~ThreadContext() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local ThreadContext thread;
+  Sha256Digest out;
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len, ossl::sha256_md(),
-                 nullptr) != 1 ||
-      len != out.size()) {
+  if (!thread.ctx || EVP_DigestInit_ex2(thread.ctx, ossl::sha256_md(), nullptr) != 1 ||
+      EVP_DigestUpdate(thread.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(thread.ctx, out.data(), &len) != 1 || len != out.size()) {
     ERR_clear_error();
-    return {};
+    return std::nullopt;
   }
   return out;
+}
+
+std::string sha256(std::string_view data) {
+  const auto digest = sha256_digest(data);
+  if (!digest) return {};
+  return std::string(reinterpret_cast<const char*>(digest->data()), digest->size());
 }
 
 std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data)); }

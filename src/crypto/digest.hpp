@@ -4,14 +4,21 @@
 // Thread-safe.
 #pragma once
 
+#include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace coffer::crypto {
 
+using Sha256Digest = std::array<unsigned char, 32>;
+
 // SHA-256 of data (raw bytes).
 std::string sha256(std::string_view data);
+// The same without a heap allocation (a context reused per thread), for
+// per-request lookups; nullopt only if OpenSSL fails.
+std::optional<Sha256Digest> sha256_digest(std::string_view data);
 // The same as 64 lowercase hex characters: how digests of tokens and log lines are stored.
 std::string sha256_hex(std::string_view data);
 

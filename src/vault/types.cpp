@@ -4,10 +4,9 @@
 
 namespace coffer::vault {
 
-std::string VaultInfo::recovery_level() const {
-  std::string level = retention_days < 90 ? "CustomizedRecoverable" : "Recoverable";
-  if (!purge_protection) level += "+Purgeable";
-  return level;
+std::string_view VaultInfo::recovery_level() const {
+  if (retention_days < 90) return purge_protection ? "CustomizedRecoverable" : "CustomizedRecoverable+Purgeable";
+  return purge_protection ? "Recoverable" : "Recoverable+Purgeable";
 }
 
 int64_t VaultInfo::scheduled_purge() const { return deleted + int64_t(retention_days) * kSecondsPerDay; }

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/secure_memory.hpp"
@@ -33,7 +34,7 @@ struct VaultInfo {
   int64_t deleted = 0;  // when it was soft-deleted; 0 while it is live
 
   // AKV's recoveryLevel for objects in this vault.
-  std::string recovery_level() const;
+  std::string_view recovery_level() const;
   // When a soft-deleted vault is purged by the server.
   int64_t scheduled_purge() const;
 };

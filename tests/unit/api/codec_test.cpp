@@ -128,6 +128,39 @@ TEST(SecretCodec, BundleShape) {
   EXPECT_FALSE(item.contains("value"));
 }
 
+TEST(SecretCodec, AValueAnswerLargerThanItsArenaIsWhole) {
+  // The bundle is built in a 4 KiB arena on the stack; tags beyond it spill to the heap.
+  vault::VaultInfo v;
+  v.retention_days = 7;
+  v.purge_protection = true;
+  vault::SecretProperties p;
+  p.name = "big";
+  p.version = std::string(32, 'b');
+  for (int i = 0; i < 15; ++i) p.tags["tag-" + std::to_string(i)] = std::string(256, char('a' + i));
+  p.content_type = "text/plain";
+  vault::Secret secret{p, SecureString("v")};
+  http::Response r = secret_value_response("https://v.vault.localhost", v, secret);
+  ASSERT_GT(r.body.size(), 4096u);
+  auto o = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(o["value"].as_string(), "v");
+  EXPECT_EQ(o["contentType"].as_string(), "text/plain");
+  ASSERT_EQ(o["tags"].as_object().size(), 15u);
+  EXPECT_EQ(o["tags"].as_object()["tag-14"].as_string(), std::string(256, 'o'));
+  EXPECT_EQ(o["attributes"].as_object()["recoveryLevel"].as_string(), "CustomizedRecoverable");
+}
+
+TEST(VaultInfo, RecoveryLevelFollowsRetentionAndPurgeProtection) {
+  vault::VaultInfo v;
+  v.retention_days = 90;
+  EXPECT_EQ(v.recovery_level(), "Recoverable+Purgeable");
+  v.purge_protection = true;
+  EXPECT_EQ(v.recovery_level(), "Recoverable");
+  v.retention_days = 89;
+  EXPECT_EQ(v.recovery_level(), "CustomizedRecoverable");
+  v.purge_protection = false;
+  EXPECT_EQ(v.recovery_level(), "CustomizedRecoverable+Purgeable");
+}
+
 TEST(Responses, MapsEveryCodeOnce) {
   auto r = error_response(Status(Code::kConflict, "msg", "ObjectIsDeletedButRecoverable"));
   EXPECT_EQ(r.status, 409);

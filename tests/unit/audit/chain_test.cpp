@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "audit/audit_sink.hpp"
 #include "audit/chain.hpp"
 #include "audit_test_util.hpp"
 #include "common/base64.hpp"
@@ -84,6 +85,21 @@ TEST(AuditChain, SensitiveFieldsAreHmacedWithTheSinkKey) {
   EXPECT_NE(hash_value(sink_hmac_key("server-secret", "stdout").view(), "corr-1"), hash_value(key.view(), "corr-1"));
   EXPECT_EQ(hash_value(key.view(), "x").rfind("hmac-sha256:", 0), 0u);
   EXPECT_EQ(hash_value(key.view(), "x").size(), 12u + 64u);
+}
+
+TEST(AuditChain, AUriWithoutQueryAndEmptyFieldsAreWrittenAsTheyAre) {
+  const SecureString key = sink_hmac_key("server-secret", "file");
+  RecordFormatter fmt(key, test_signer());
+  AuditRecord r = sample_record(1);
+  r.request_uri = "https://dev.vault.localhost/secrets/name";
+  r.client_info.clear();
+  r.correlation_id.clear();
+  auto o = json::parse(fmt.body(r)).as_object();
+  EXPECT_EQ(o["properties"].as_object()["requestUri"].as_string(), "https://dev.vault.localhost/secrets/name");
+  EXPECT_EQ(o["properties"].as_object()["clientInfo"].as_string(), "");
+  EXPECT_EQ(o["correlationId"].as_string(), "");
+  // The same record as to_json() writes it, but for what redaction replaces (nothing here).
+  EXPECT_EQ(fmt.body(r), to_json(r));
 }
 
 TEST(AuditChain, HmacMatchesRfc4231Vector) {

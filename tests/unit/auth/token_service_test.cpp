@@ -22,9 +22,9 @@ TEST_F(TokenServiceTest, IssuedTokenVerifiesForItsAudience) {
   auto tok = tokens_.issue(p_, "https://vault.localhost:8443/").value();
   EXPECT_EQ(tok.expires_in, 3599);
   auto who = tokens_.verify(tok.access_token.view(), {"https://vault.localhost:8443"}).value();
-  EXPECT_EQ(who.object_id, "oid-1");
-  EXPECT_EQ(who.app_id, "app-1");
-  EXPECT_EQ(who.tenant_id, "t");
+  EXPECT_EQ(who->object_id, "oid-1");
+  EXPECT_EQ(who->app_id, "app-1");
+  EXPECT_EQ(who->tenant_id, "t");
 }
 
 TEST_F(TokenServiceTest, APersonsTokenNamesTheUserAndIsShortLived) {
@@ -32,14 +32,14 @@ TEST_F(TokenServiceTest, APersonsTokenNamesTheUserAndIsShortLived) {
   auto tok = tokens_.issue(alice, "https://vault.localhost:8443").value();
   EXPECT_EQ(tok.expires_in, 899);
   auto who = tokens_.verify(tok.access_token.view(), {"https://vault.localhost:8443"}).value();
-  EXPECT_EQ(who.user_name, "alice@example.com");
-  EXPECT_EQ(who.display_name, "Alice A.");
-  EXPECT_EQ(who.app_id, alice.app_id);
+  EXPECT_EQ(who->user_name, "alice@example.com");
+  EXPECT_EQ(who->display_name, "Alice A.");
+  EXPECT_EQ(who->app_id, alice.app_id);
   clock_.advance(900 + 301);
   EXPECT_FALSE(tokens_.verify(tok.access_token.view(), {"https://vault.localhost:8443"}).ok());
   // An application's token names no user.
   auto app = tokens_.issue(p_, "https://a").value();
-  EXPECT_EQ(tokens_.verify(app.access_token.view(), {"https://a"}).value().user_name, "");
+  EXPECT_EQ(tokens_.verify(app.access_token.view(), {"https://a"}).value()->user_name, "");
 }
 
 TEST_F(TokenServiceTest, IdTokensAreForTheClientAndNeverAccessTokens) {
@@ -66,6 +66,20 @@ TEST_F(TokenServiceTest, WrongAudienceIsRejected) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kUnauthorized);
   EXPECT_NE(r.status().message().find("audience"), std::string::npos);
+}
+
+TEST_F(TokenServiceTest, AKnownTokenSharesItsPrincipalAndStillChecksTheAudience) {
+  auto tok = tokens_.issue(p_, "https://vault.localhost:8443/").value();
+  auto first = tokens_.verify(tok.access_token.view(), {"https://other", "https://vault.localhost:8443//"}).value();
+  auto again = tokens_.verify(tok.access_token.view(), {"https://vault.localhost:8443"}).value();
+  EXPECT_EQ(first.get(), again.get()) << "the cache's principal, not a copy";
+  EXPECT_EQ(again->object_id, "oid-1");
+  // Cached or not, the audience is checked on every call, trailing slashes aside.
+  auto wrong = tokens_.verify(tok.access_token.view(), {"https://vault.localhost:9443/", "https://a"});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().message(),
+            "AKV10022: Invalid audience. Expected https://vault.localhost:9443, found: https://vault.localhost:8443.");
+  EXPECT_FALSE(tokens_.verify(tok.access_token.view(), {}).ok());
 }
 
 TEST_F(TokenServiceTest, ExpiredTokenIsRejectedEvenWhenCached) {

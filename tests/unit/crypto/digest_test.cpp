@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -16,6 +18,30 @@ namespace {
 TEST(Digest, Sha256Vectors) {
   EXPECT_EQ(hex_encode(sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(hex_encode(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Digest, Sha256DigestMatchesTheStringFormOnEveryThread) {
+  // The digest reuses one context per thread: consecutive and concurrent
+  // calls must not see each other's input.
+  const auto abc = sha256_digest("abc");
+  ASSERT_TRUE(abc.has_value());
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(abc->data()), abc->size()), sha256("abc"));
+  EXPECT_EQ(hex_encode(std::string(reinterpret_cast<const char*>(sha256_digest("")->data()), 32)),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string input = "thread-" + std::to_string(t);
+      const std::string expected = sha256(input);
+      for (int i = 0; i < 500; ++i) {
+        const auto d = sha256_digest(input);
+        mismatches += !d || std::string(reinterpret_cast<const char*>(d->data()), d->size()) != expected;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST(Digest, HmacSha256Vectors) {
