@@ -217,7 +217,7 @@ http::Response Api::perform(const http::Request& req, Call& call, const Operatio
   return op.run();
 }
 
-http::Response Api::finish(Outcome outcome, const Status& audited) {
+http::Response Api::finish(Outcome&& outcome, const Status& audited) {
   const audit::AuditRecord& rec = outcome.record;
   http::Response resp = std::move(outcome.response);
   if (!audited.ok()) {

@@ -112,7 +112,8 @@ class Api {
   // The response to send once the record was written (`audited` OK) or
   // could not be (503: the outcome is never reported unrecorded); counted
   // in the request metrics with the status actually sent.
-  http::Response finish(Outcome outcome, const Status& audited);
+  // Takes the response out of `outcome`; its record is left as it was.
+  http::Response finish(Outcome&& outcome, const Status& audited);
 
  private:
   struct Call;

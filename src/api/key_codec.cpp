@@ -5,6 +5,7 @@
 #include "api/json_body.hpp"
 #include "api/object_json.hpp"
 #include "common/base64.hpp"
+#include "common/json_string.hpp"
 #include "common/time_format.hpp"
 
 namespace coffer::api {
@@ -336,15 +337,51 @@ json::object deleted_key_bundle(const std::string& base, const vault::VaultInfo&
   return o;
 }
 
-json::object key_operation_result(const std::string& base, const std::string& name, const vault::KeyOperationResult& r,
-                                  bool with_cipher_extras) {
-  json::object o{{"kid", base + "/keys/" + name + "/" + r.version}, {"value", base64url_encode(r.value.view())}};
+http::Response key_operation_response(const std::string& base, const std::string& name,
+                                      const vault::KeyOperationResult& r, bool with_cipher_extras, bool plaintext) {
+  const std::string_view extras[][2] = {{"iv", r.iv}, {"tag", r.tag}, {"aad", r.aad}};
+  http::Response resp;
+  resp.status = 200;
+  resp.sensitive = plaintext;
+  resp.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  std::string& body = resp.body;
+  std::size_t size =
+      32 + json_string_max_size(base) + json_string_max_size(name) + r.version.size() + base64url_size(r.value.size());
+  for (const auto& [member, bytes] : extras) size += 8 + base64url_size(bytes.size());
+  body.reserve(size);  // no reallocation below: it would leave a copy of a plaintext behind
+  body += "{\"kid\":\"";
+  append_json_string_contents(body, base);
+  body += "/keys/";
+  append_json_string_contents(body, name);
+  body += '/';
+  body += r.version;  // hex
+  body += "\",\"value\":\"";
+  append_base64url(body, r.value.view());
+  body += '"';
   if (with_cipher_extras) {
-    if (!r.iv.empty()) o["iv"] = base64url_encode(r.iv);
-    if (!r.tag.empty()) o["tag"] = base64url_encode(r.tag);
-    if (!r.aad.empty()) o["aad"] = base64url_encode(r.aad);
+    for (const auto& [member, bytes] : extras) {
+      if (bytes.empty()) continue;
+      body += ",\"";
+      body += member;
+      body += "\":\"";
+      append_base64url(body, bytes);
+      body += '"';
+    }
   }
-  return o;
+  body += '}';
+  return resp;
+}
+
+http::Response random_bytes_response(std::string_view bytes) {
+  http::Response resp;
+  resp.status = 200;
+  resp.sensitive = true;
+  resp.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  resp.body.reserve(16 + base64url_size(bytes.size()));  // no reallocation: no copy left behind
+  resp.body += "{\"value\":\"";
+  append_base64url(resp.body, bytes);
+  resp.body += "\"}";
+  return resp;
 }
 
 json::object rotation_policy_json(const std::string& object_url, const vault::RotationPolicy& p) {

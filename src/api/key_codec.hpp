@@ -58,8 +58,15 @@ boost::json::object key_item(const std::string& base, const vault::VaultInfo& va
                              bool versioned_id);
 boost::json::object deleted_key_bundle(const std::string& base, const vault::VaultInfo& vault,
                                        const vault::DeletedKey& d, bool item);
-boost::json::object key_operation_result(const std::string& base, const std::string& name,
-                                         const vault::KeyOperationResult& r, bool with_cipher_extras);
+// The 200 answer of a key operation: {"kid", "value"} and, with
+// `with_cipher_extras` (encrypt), "iv", "tag" and "aad" when set. Written
+// directly into the body; a `plaintext` answer (decrypt, unwrapkey) is
+// marked sensitive, and no other copy of its value is made.
+http::Response key_operation_response(const std::string& base, const std::string& name,
+                                      const vault::KeyOperationResult& r, bool with_cipher_extras, bool plaintext);
+// The 200 answer of GetRandomBytes, {"value"}: marked sensitive like a
+// plaintext (callers make keys of it), written directly into the body.
+http::Response random_bytes_response(std::string_view bytes);
 // {id: <object_url>/rotationpolicy, lifetimeActions, attributes}; `object_url` is the key's or secret's URL.
 boost::json::object rotation_policy_json(const std::string& object_url, const vault::RotationPolicy& p);
 

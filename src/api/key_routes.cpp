@@ -32,16 +32,18 @@ http::Response run_crypto(std::string_view op, const std::string& body, const st
   auto req = parse_key_operation(body, op == "verify");
   if (!req.ok()) return error_response(req.status());
   const auto& r = *req;
-  const auto out = [&](bool extras) {
-    return [&, extras](const vault::KeyOperationResult& res) { return key_operation_result(base, name, res, extras); };
+  // Encrypt answers with its iv, tag and aad; decrypt and unwrapkey answer a plaintext.
+  const auto answer = [&](const Result<vault::KeyOperationResult>& res, bool extras, bool plaintext) {
+    if (!res.ok()) return error_response(res.status());
+    return key_operation_response(base, name, *res, extras, plaintext);
   };
-  if (op == "encrypt") return respond(keys.encrypt(vault, name, version, r.alg, r.value, r.iv, r.aad), out(true));
+  if (op == "encrypt") return answer(keys.encrypt(vault, name, version, r.alg, r.value, r.iv, r.aad), true, false);
   if (op == "decrypt") {
-    return respond(keys.decrypt(vault, name, version, r.alg, r.value, r.iv, r.aad, r.tag), out(false));
+    return answer(keys.decrypt(vault, name, version, r.alg, r.value, r.iv, r.aad, r.tag), false, true);
   }
-  if (op == "wrapkey") return respond(keys.wrap(vault, name, version, r.alg, r.value), out(false));
-  if (op == "unwrapkey") return respond(keys.unwrap(vault, name, version, r.alg, r.value), out(false));
-  if (op == "sign") return respond(keys.sign(vault, name, version, r.alg, r.value), out(false));
+  if (op == "wrapkey") return answer(keys.wrap(vault, name, version, r.alg, r.value), false, false);
+  if (op == "unwrapkey") return answer(keys.unwrap(vault, name, version, r.alg, r.value), false, true);
+  if (op == "sign") return answer(keys.sign(vault, name, version, r.alg, r.value), false, false);
   return respond(keys.verify(vault, name, version, r.alg, r.digest, r.value), [](const vault::KeyOperationResult& res) {
     return json::object{{"value", res.verified}};
   });
@@ -66,7 +68,7 @@ std::optional<Operation> route_key_operation(const VaultRequest& req, vault::Key
       auto count = parse_rng(body);
       if (!count.ok()) return error_response(count.status());
       SecureString bytes = crypto::random_bytes(static_cast<std::size_t>(*count));
-      return json_response(200, json::object{{"value", base64url_encode(bytes.view())}});
+      return random_bytes_response(bytes.view());
     });
     rng.computes_only = true;
     return rng;

@@ -124,6 +124,9 @@ struct AuditLog::Sink {
   std::string format_batch(const std::vector<std::string_view>& bodies, ChainHead& h, uint64_t& since,
                            bool final_checkpoint, std::optional<Anchor>& anchor) const {
     std::string batch;
+    std::size_t size = 0;
+    for (std::string_view body : bodies) size += body.size() + 120;  // + the chain's prefix and a newline
+    batch.reserve(size);
     auto add_checkpoint = [&] {
       auto cp = formatter.checkpoint(now_ms(), h);
       if (!cp.ok()) {
@@ -136,7 +139,7 @@ struct AuditLog::Sink {
       anchor = Anchor(h);
     };
     for (std::string_view body : bodies) {
-      batch += RecordFormatter::link(body, h);
+      RecordFormatter::append_link(batch, body, h);
       batch += '\n';
       if (++since >= options.checkpoint_records) add_checkpoint();
     }

@@ -1,6 +1,7 @@
 #include "audit/chain.hpp"
 
 #include <boost/json.hpp>
+#include <charconv>
 #include <ctime>
 
 #include "audit/audit_sink.hpp"
@@ -46,18 +47,17 @@ std::string redact_query(const crypto::HmacSha256& key, const std::string& uri) 
   return out;
 }
 
-// `{"sequence":N,"previousHash":"H",` + the rest of `object_json` after its '{'.
-std::string chain_prefix(uint64_t sequence, const std::string& previous, std::string_view object_json) {
-  std::string line;
-  line.reserve(object_json.size() + 110);
-  line += "{\"sequence\":";
-  line += std::to_string(sequence);
-  line += ",\"previousHash\":\"";
-  line += previous;
-  line += '"';
-  if (object_json.size() > 2) line += ',';
-  line += object_json.substr(1);
-  return line;
+// Appends `{"sequence":N,"previousHash":"H",` + the rest of `object_json` after its '{'.
+void append_chained(std::string& out, uint64_t sequence, const std::string& previous, std::string_view object_json) {
+  out.reserve(out.size() + object_json.size() + 110);
+  out += "{\"sequence\":";
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, sequence).ptr);
+  out += ",\"previousHash\":\"";
+  out += previous;
+  out += '"';
+  if (object_json.size() > 2) out += ',';
+  out += object_json.substr(1);
 }
 
 }  // namespace
@@ -128,9 +128,15 @@ std::string RecordFormatter::body(const AuditRecord& record) const {
 }
 
 std::string RecordFormatter::link(std::string_view body, ChainHead& head) {
-  std::string line = chain_prefix(head.sequence + 1, head.hash, body);
-  head = ChainHead{head.sequence + 1, line_hash(line)};
+  std::string line;
+  append_link(line, body, head);
   return line;
+}
+
+void RecordFormatter::append_link(std::string& out, std::string_view body, ChainHead& head) {
+  const std::size_t start = out.size();
+  append_chained(out, head.sequence + 1, head.hash, body);
+  head = ChainHead{head.sequence + 1, line_hash(std::string_view(out).substr(start))};
 }
 
 Result<std::string> RecordFormatter::checkpoint(int64_t time_ms, ChainHead& head) const {
@@ -143,7 +149,8 @@ Result<std::string> RecordFormatter::checkpoint(int64_t time_ms, ChainHead& head
                  {"timeMs", time_ms},
                  {"keyId", signer_->key_id()},
                  {"signature", base64url_encode(sig)}};
-  std::string line = chain_prefix(seq, head.hash, json::serialize(o));
+  std::string line;
+  append_chained(line, seq, head.hash, json::serialize(o));
   head = ChainHead{seq, line_hash(line)};
   return line;
 }

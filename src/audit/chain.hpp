@@ -73,6 +73,8 @@ class RecordFormatter {
   // lock), and the line that links such a body after `head` (advances it).
   std::string body(const AuditRecord& record) const;
   static std::string link(std::string_view body, ChainHead& head);
+  // link() appended to `out` (a batch of lines) instead of returned.
+  static void append_link(std::string& out, std::string_view body, ChainHead& head);
   // A signed checkpoint line after `head`; advances `head`.
   Result<std::string> checkpoint(int64_t time_ms, ChainHead& head) const;
 

@@ -9,9 +9,8 @@ namespace {
 constexpr char kStd[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr char kUrl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-std::string encode(std::string_view in, const char* alphabet, bool pad) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
+void encode_into(std::string& out, std::string_view in, const char* alphabet, bool pad) {
+  out.reserve(out.size() + (in.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
     uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
@@ -33,6 +32,11 @@ std::string encode(std::string_view in, const char* alphabet, bool pad) {
     out += alphabet[(v >> 6) & 63];
     if (pad) out += '=';
   }
+}
+
+std::string encode(std::string_view in, const char* alphabet, bool pad) {
+  std::string out;
+  encode_into(out, in, alphabet, pad);
   return out;
 }
 
@@ -63,6 +67,7 @@ std::optional<std::string> decode(std::string_view in, const char* alphabet) {
 
 std::string base64_encode(std::string_view b) { return encode(b, kStd, true); }
 std::string base64url_encode(std::string_view b) { return encode(b, kUrl, false); }
+void append_base64url(std::string& out, std::string_view b) { encode_into(out, b, kUrl, false); }
 std::optional<std::string> base64_decode(std::string_view t) { return decode(t, kStd); }
 std::optional<std::string> base64url_decode(std::string_view t) { return decode(t, kUrl); }
 

@@ -12,8 +12,13 @@ bool stands_for_itself(unsigned char u) { return u >= 0x20 && u < 0x80 && u != '
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
+  append_json_string_contents(out, s);
+  out += '"';
+}
+
+void append_json_string_contents(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
   std::size_t i = 0;
   while (i < s.size()) {
     std::size_t run = i;  // plain bytes go out as one append, not one by one
@@ -49,7 +54,6 @@ void append_json_string(std::string& out, std::string_view s) {
     }
     ++i;
   }
-  out += '"';
 }
 
 }  // namespace coffer

@@ -12,6 +12,8 @@
 namespace coffer {
 
 void append_json_string(std::string& out, std::string_view s);
+// The same without the quotes: for a literal written in pieces.
+void append_json_string_contents(std::string& out, std::string_view s);
 // The most bytes append_json_string() can add for `s` (for reserving).
 inline std::size_t json_string_max_size(std::string_view s) { return 2 + 6 * s.size(); }
 

@@ -34,7 +34,11 @@ std::string sha256(std::string_view data) {
   return std::string(reinterpret_cast<const char*>(digest->data()), digest->size());
 }
 
-std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data)); }
+std::string sha256_hex(std::string_view data) {
+  const auto digest = sha256_digest(data);
+  if (!digest) return {};
+  return hex_encode(std::string_view(reinterpret_cast<const char*>(digest->data()), digest->size()));
+}
 
 std::string hmac_sha256(std::string_view key, std::string_view data) { return HmacSha256(key).mac(data); }
 

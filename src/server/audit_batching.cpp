@@ -72,10 +72,13 @@ void AuditBatching::run_held(std::vector<Held> batch, bool observed, std::chrono
 }
 
 void AuditBatching::flush() {
-  std::vector<Pending> pending = std::move(group());
-  group().clear();
-  std::vector<const audit::AuditRecord*> records;
-  records.reserve(pending.size());
+  // The group is taken whole (an answer may start the next one) and its
+  // storage handed back afterwards, so a busy loop does not allocate it anew
+  // for every pass.
+  std::vector<Pending> pending;
+  pending.swap(group());
+  thread_local std::vector<const audit::AuditRecord*> records;
+  records.clear();
   for (const auto& p : pending) records.push_back(&p.outcome.record);
   Status audited;
   try {
@@ -84,13 +87,14 @@ void AuditBatching::flush() {
     audited = Status(Code::kUnavailable, std::string("audit batch failed: ") + e.what());
   }
   for (auto& p : pending) {
-    const std::string request_id = p.outcome.record.request_id;
     try {
       p.respond(api_.finish(std::move(p.outcome), audited));
     } catch (const std::exception& e) {
-      spdlog::error("http: answering request {} failed: {}", request_id, e.what());
+      spdlog::error("http: answering request {} failed: {}", p.outcome.record.request_id, e.what());
     }
   }
+  pending.clear();
+  if (group().empty()) pending.swap(group());
 }
 
 }  // namespace coffer::server

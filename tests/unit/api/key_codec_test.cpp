@@ -1,5 +1,6 @@
 // key_codec: AKV key JSON shapes — public members only, base64url without
-// padding, request parsing errors as kBadParameter, ISO-8601 durations.
+// padding, request parsing errors as kBadParameter, ISO-8601 durations, and
+// key operation answers (plaintexts marked sensitive).
 #include "api/key_codec.hpp"
 
 #include <gtest/gtest.h>
@@ -74,6 +75,43 @@ TEST(KeyCodec, CreateImportAndOperationBodies) {
   EXPECT_EQ(parse_key_operation("[]", false).status().code(), Code::kBadParameter);
   EXPECT_EQ(parse_rng(R"({"count":128})").value(), 128);
   EXPECT_EQ(parse_rng(R"({"count":129})").status().code(), Code::kBadParameter);
+}
+
+TEST(KeyCodec, OperationAnswers) {
+  vault::KeyOperationResult r;
+  r.version = std::string(32, 'c');
+  r.value = SecureString(std::string("\x00\xff plaintext", 12));
+  r.iv = "0123456789ab";
+  r.tag = "tag-bytes-16....";
+  const std::string kid = "https://h/keys/k/" + r.version;
+
+  http::Response signed_answer = key_operation_response("https://h", "k", r, false, false);
+  EXPECT_EQ(signed_answer.status, 200);
+  EXPECT_FALSE(signed_answer.sensitive) << "a signature or ciphertext is not secret";
+  auto o = json::parse(signed_answer.body).as_object();
+  EXPECT_EQ(o.at("kid").as_string(), kid);
+  EXPECT_EQ(*base64url_decode(o.at("value").as_string()), std::string(r.value.view()));
+  EXPECT_EQ(o.size(), 2u) << "no iv, tag or aad without the cipher extras";
+
+  auto encrypted = json::parse(key_operation_response("https://h", "k", r, true, false).body).as_object();
+  EXPECT_EQ(*base64url_decode(encrypted.at("iv").as_string()), r.iv);
+  EXPECT_EQ(*base64url_decode(encrypted.at("tag").as_string()), r.tag);
+  EXPECT_FALSE(encrypted.contains("aad")) << "an empty member is left out";
+
+  http::Response plaintext = key_operation_response("https://h", "k", r, false, true);
+  EXPECT_TRUE(plaintext.sensitive) << "decrypt and unwrapkey answers are wiped once sent";
+  EXPECT_EQ(plaintext.body, signed_answer.body);
+  EXPECT_LE(plaintext.body.size(), plaintext.body.capacity());
+
+  // A host as sent that needs escaping still gives valid JSON.
+  auto odd = json::parse(key_operation_response("https://h\"x", "k", r, false, false).body).as_object();
+  EXPECT_EQ(odd.at("kid").as_string(), "https://h\"x/keys/k/" + r.version);
+
+  for (std::size_t n : {0u, 1u, 2u, 3u, 31u, 128u}) {
+    http::Response random = random_bytes_response(std::string(n, '\x7f'));
+    EXPECT_TRUE(random.sensitive);
+    EXPECT_EQ(*base64url_decode(json::parse(random.body).at("value").as_string()), std::string(n, '\x7f'));
+  }
 }
 
 TEST(KeyCodec, IsoDurationsAndRotationPolicy) {

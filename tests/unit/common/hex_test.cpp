@@ -1,4 +1,5 @@
-// hex_encode / hex_decode (common/base64.hpp).
+// hex_encode / hex_decode, and base64url written into an existing string
+// (common/base64.hpp).
 #include <gtest/gtest.h>
 
 #include "common/base64.hpp"
@@ -39,6 +40,17 @@ TEST(HexDecode, RefusesOddLengthAndNonHex) {
 TEST(HexEncode, IsLowerCase) {
   EXPECT_EQ(hex_encode("\xab\xcd\xef"), "abcdef");
   EXPECT_EQ(hex_encode(""), "");
+}
+
+TEST(Base64Url, AppendedAndSizedAsEncoded) {
+  std::string bytes;
+  for (int n = 0; n < 40; ++n) {
+    std::string out = "prefix:";
+    append_base64url(out, bytes);
+    EXPECT_EQ(out, "prefix:" + base64url_encode(bytes)) << n;
+    EXPECT_EQ(base64url_size(bytes.size()), base64url_encode(bytes).size()) << n;
+    bytes += static_cast<char>(n * 37);
+  }
 }
 
 }  // namespace

@@ -107,5 +107,15 @@ TEST(JsonString, MixedTextKeepsItsOrder) {
   EXPECT_TRUE(is_valid(out));
 }
 
+TEST(JsonString, ContentsAreTheLiteralWithoutItsQuotes) {
+  for (std::string_view s : {"", "plain", "a \"b\" \\ \n", "\xFF\xC3\xA9"}) {
+    std::string literal;
+    append_json_string(literal, s);
+    std::string contents = "[";
+    append_json_string_contents(contents, s);
+    EXPECT_EQ(contents, "[" + literal.substr(1, literal.size() - 2)) << s;
+  }
+}
+
 }  // namespace
 }  // namespace coffer::utf8
