@@ -162,7 +162,8 @@ http::Response token(const http::Request& req, const IdentityContext& ctx, const
                     {"ext_expires_in", issued->expires_in},
                     {"access_token", issued->access_token.view()}};
   if (v1) body["resource"] = resource;
-  auto r = json_response(200, body);
+  // The token is a credential: the tree's copy is wiped, the body once sent.
+  auto r = revealing_response(std::move(body), true);
   r.set_header("Cache-Control", "no-store");
   return r;
 }

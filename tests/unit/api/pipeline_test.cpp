@@ -174,6 +174,8 @@ TEST_F(PipelineTest, TokenEndpointErrors) {
                  "grant_type=client_credentials&client_id=" + cred_.principal.app_id + "&client_secret=" +
                      std::string(cred_.client_secret.view()) + "&resource=https://vault.localhost:8443");
   EXPECT_EQ(v1.status, 200) << v1.body;
+  EXPECT_TRUE(v1.sensitive) << "an access token is a credential: its body is wiped once sent";
+  EXPECT_FALSE(bad_secret.sensitive);
 }
 
 TEST_F(PipelineTest, DiscoveryDocuments) {
