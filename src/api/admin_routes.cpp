@@ -76,7 +76,7 @@ http::Response create_principal(const http::Request& req, const AdminContext& ct
   if (!created.ok()) return error_response(created.status());
   json::object o = principal_json(created->principal);
   o["clientSecret"] = created->client_secret.view();
-  return json_response(201, o);
+  return sensitive_json_response(201, std::move(o));
 }
 
 http::Response generate_recovery(const http::Request& req, const AdminContext& ctx) {
@@ -91,12 +91,10 @@ http::Response generate_recovery(const http::Request& req, const AdminContext& c
   if (!counts.ok()) return error_response(counts.status());
   auto made = ctx.seal.generate_recovery(counts->shares, counts->threshold);
   if (!made.ok()) return error_response(made.status());
-  http::Response r = json_response(200, json::object{{"keys", shares_json(made->keys)},
-                                                     {"keysetId", made->keyset_id},
-                                                     {"n", counts->shares},
-                                                     {"t", counts->threshold}});
-  r.sensitive = true;
-  return r;
+  return sensitive_json_response(200, json::object{{"keys", shares_json(made->keys)},
+                                                   {"keysetId", made->keyset_id},
+                                                   {"n", counts->shares},
+                                                   {"t", counts->threshold}});
 }
 
 http::Response migrate_seal(const http::Request& req, const AdminContext& ctx) {
@@ -116,12 +114,10 @@ http::Response migrate_seal(const http::Request& req, const AdminContext& ctx) {
   auto done = ctx.seal.migrate(**target, counts);
   if (!done.ok()) return error_response(done.status());
   if (!done->complete) return json_response(200, rekey_progress_json(done->progress));
-  http::Response r = json_response(
+  return sensitive_json_response(
       200,
       json::object{
           {"complete", true}, {"seal", **target}, {"keys", shares_json(done->keys)}, {"keysetId", done->keyset_id}});
-  r.sensitive = true;
-  return r;
 }
 
 http::Response advance_clock(const http::Request& req, const AdminContext& ctx) {
@@ -282,7 +278,7 @@ std::optional<Operation> route_admin(const http::Request& req, const std::vector
         if (!secret.ok()) return error_response(secret.status());
         json::object o = principal_json(*p);
         o["clientSecret"] = secret->view();
-        return json_response(200, o);
+        return sensitive_json_response(200, std::move(o));
       });
     }
     return std::nullopt;

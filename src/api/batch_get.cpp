@@ -62,11 +62,7 @@ http::Response batch_get(const http::Request& req, std::string_view api_version,
     if (ec) body = json::value();
     results.push_back(json::object{{"status", answer.status}, {"body", std::move(body)}});
   }
-  json::object answer{{"results", std::move(results)}};
-  http::Response out = json_response(200, answer);
-  wipe_strings(answer);
-  out.sensitive = true;
-  return out;
+  return sensitive_json_response(200, json::object{{"results", std::move(results)}});
 }
 
 }  // namespace coffer::api

@@ -5,31 +5,69 @@
 #include <boost/json.hpp>
 
 #include "common/json_wipe.hpp"
+#include "common/secure_memory.hpp"
 #include "common/utf8.hpp"
 
 namespace coffer::api {
 namespace json = boost::json;
 
-http::Response json_response(int status, const json::value& body) {
+namespace {
+
+// json::serialize() grows its string by doubling and frees each smaller
+// buffer as it is. For a body holding secrets, each step copies into a
+// buffer twice the size and wipes the one it leaves.
+std::string serialize_wiping(const json::value& v) {
+  json::serializer sr;
+  sr.reset(&v);
+  std::string out;
+  out.reserve(4096);
+  while (!sr.done()) {
+    if (out.size() == out.capacity()) {
+      std::string bigger;
+      bigger.reserve(2 * out.capacity());
+      bigger.append(out);
+      secure_wipe(out.data(), out.size());
+      out.swap(bigger);
+    }
+    const std::size_t used = out.size();
+    out.resize(out.capacity());  // within the capacity: no reallocation
+    const std::size_t added = sr.read(out.data() + used, out.size() - used).size();
+    out.resize(used + added);
+  }
+  return out;
+}
+
+http::Response json_body_response(int status, const json::value& body, bool sensitive) {
   http::Response r;
   r.status = status;
+  r.sensitive = sensitive;
   r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-  r.body = json::serialize(body);
+  r.body = sensitive ? serialize_wiping(body) : json::serialize(body);
   // Boost.JSON copies bytes as they are; names and messages can carry
   // percent-decoded request bytes, so the body is repaired (utf8.hpp) when
   // it is not valid UTF-8 — outside strings it is ASCII, so this only ever
   // touches string contents.
-  if (!utf8::is_valid(r.body)) r.body = utf8::repaired(r.body);
+  if (!utf8::is_valid(r.body)) {
+    std::string repaired = utf8::repaired(r.body);
+    if (sensitive) secure_wipe(r.body.data(), r.body.size());
+    r.body = std::move(repaired);
+  }
+  return r;
+}
+
+}  // namespace
+
+http::Response json_response(int status, const json::value& body) { return json_body_response(status, body, false); }
+
+http::Response sensitive_json_response(int status, json::object body) {
+  http::Response r = json_body_response(status, body, true);
+  wipe_strings(body);
   return r;
 }
 
 http::Response revealing_response(json::object body, bool holds_secret) {
-  http::Response r = json_response(200, body);
-  if (holds_secret) {
-    r.sensitive = true;
-    wipe_strings(body);
-  }
-  return r;
+  if (holds_secret) return sensitive_json_response(200, std::move(body));
+  return json_response(200, body);
 }
 
 http::Response empty_response(int status) {

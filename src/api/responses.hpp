@@ -13,9 +13,13 @@ namespace coffer::api {
 
 // The body is always valid UTF-8 (invalid bytes in strings become U+FFFD).
 http::Response json_response(int status, const boost::json::value& body);
-// 200 with `body`; when `holds_secret` (a signing secret shown once), the
-// response is marked sensitive (wiped once sent) and `body`'s strings are
+// An answer whose JSON holds a secret (a client secret, a password, tokens,
+// seal shares, secret values): marked sensitive (wiped once sent),
+// serialized without leaving partial copies behind, and `body`'s strings
 // wiped here.
+http::Response sensitive_json_response(int status, boost::json::object body);
+// 200 with `body`, through sensitive_json_response() when `holds_secret`
+// (a signing secret shown once).
 http::Response revealing_response(boost::json::object body, bool holds_secret);
 // 204 / empty-body responses.
 http::Response empty_response(int status);

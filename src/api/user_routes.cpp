@@ -49,13 +49,9 @@ http::Response create_user(const http::Request& req, auth::UserRegistry& users) 
   auto made = users.create(**name, (*display).value_or(""), given.view());
   if (!made.ok()) return error_response(made.status());
   json::object o = user_json(made->user, users);
-  http::Response r = json_response(201, o);
-  if (!made->password.empty()) {
-    o["password"] = made->password.view();
-    r = json_response(201, o);
-    r.sensitive = true;
-  }
-  return r;
+  if (made->password.empty()) return json_response(201, o);
+  o["password"] = made->password.view();
+  return sensitive_json_response(201, std::move(o));
 }
 
 }  // namespace
@@ -99,10 +95,9 @@ std::optional<Operation> route_users(const http::Request& req, const std::vector
       auto user = users.find(who);
       if (!user.ok()) return error_response(user.status());
       json::object o = user_json(*user, users);
-      if (!generated->empty()) o["password"] = generated->view();
-      http::Response r = json_response(200, o);
-      r.sensitive = !generated->empty();
-      return r;
+      if (generated->empty()) return json_response(200, o);
+      o["password"] = generated->view();
+      return sensitive_json_response(200, std::move(o));
     });
   }
   if (sub == "totp" && m == "POST") {
@@ -112,13 +107,16 @@ std::optional<Operation> route_users(const http::Request& req, const std::vector
       auto secret = users.enroll_totp(who);
       if (!secret.ok()) return error_response(secret.status());
       const SecureString text = crypto::base32_encode(secret->view());
-      const SecureString uri("otpauth://totp/" + http::percent_encode(issuer) + ":" +
-                             http::percent_encode(user->user_name) + "?secret=" + std::string(text.view()) +
-                             "&issuer=" + http::percent_encode(issuer) + "&algorithm=SHA1&digits=6&period=30");
-      http::Response r = json_response(
-          200, json::object{{"userName", user->user_name}, {"secret", text.view()}, {"otpauthUri", uri.view()}});
-      r.sensitive = true;
-      return r;
+      // The URI is assembled in one buffer reserved up front: no temporary holds the seed.
+      const std::string label = http::percent_encode(issuer) + ":" + http::percent_encode(user->user_name);
+      const std::string params = "&issuer=" + http::percent_encode(issuer) + "&algorithm=SHA1&digits=6&period=30";
+      std::string uri;
+      uri.reserve(15 + label.size() + 8 + text.size() + params.size());
+      uri.append("otpauth://totp/").append(label).append("?secret=").append(text.view()).append(params);
+      const SecureString otpauth_uri(std::move(uri));
+      return sensitive_json_response(
+          200,
+          json::object{{"userName", user->user_name}, {"secret", text.view()}, {"otpauthUri", otpauth_uri.view()}});
     });
   }
   if (sub == "totp" && m == "DELETE") {

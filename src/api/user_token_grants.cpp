@@ -53,9 +53,8 @@ http::Response tokens_for(const UserSignIn& ctx, const auth::SignedIn& signed_in
       {"id_token", id->access_token.view()},
       {"client_info",
        base64url_encode(json::serialize(json::object{{"uid", principal.object_id}, {"utid", principal.tenant_id}}))}};
-  auto r = json_response(200, body);
+  auto r = sensitive_json_response(200, std::move(body));
   r.set_header("Cache-Control", "no-store");
-  r.sensitive = true;
   return r;
 }
 
@@ -177,9 +176,8 @@ http::Response device_authorization(const http::Request& req, const UserSignIn& 
                     {"interval", device->interval},
                     {"message", "To sign in, use a web browser to open the page " + uri + " and enter the code " +
                                     device->user_code + " to authenticate."}};
-  auto r = json_response(200, body);
+  auto r = sensitive_json_response(200, std::move(body));
   r.set_header("Cache-Control", "no-store");
-  r.sensitive = true;
   return r;
 }
 

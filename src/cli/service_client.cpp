@@ -60,11 +60,13 @@ Result<json::value> ServiceClient::send(const std::string& method, const std::st
   for (int attempt = 0; attempt < 2; ++attempt) {
     COFFER_ASSIGN_OR_RETURN(SecureString token, tokens_.token_for(resource_));
     if (!http_) http_ = std::make_unique<http::HttpsClient>(origin_, tokens_.credentials().ca_file);
-    std::vector<std::pair<std::string, std::string>> headers = {
-        {"Accept", "application/json"}, {"User-Agent", "coffer-cli"}, {"Authorization", "Bearer " + token.str()}};
+    std::vector<std::pair<std::string, std::string>> headers = {{"Accept", "application/json"},
+                                                                {"User-Agent", "coffer-cli"}};
+    headers.reserve(4);
+    const std::size_t bearer = http::add_bearer_header(headers, token.view());
     if (has_body) headers.emplace_back("Content-Type", "application/json");
     auto response = http_->request(method, target, headers, body);
-    secure_wipe(headers[2].second.data(), headers[2].second.size());
+    secure_wipe(headers[bearer].second.data(), headers[bearer].second.size());
     if (!response.ok()) {
       return Status(Code::kUnavailable,
                     "Cannot reach " + origin_ + ": " + response.status().message() + unreachable_hint(origin_));

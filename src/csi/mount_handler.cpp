@@ -14,6 +14,7 @@
 #include "csi/mount_errors.hpp"
 #include "csi/object_specs.hpp"
 #include "csi/vault_objects.hpp"
+#include "http/client.hpp"
 #include "http/form_encoding.hpp"
 #include "http/origin.hpp"
 
@@ -105,11 +106,12 @@ Result<MountHandler::Fetched> MountHandler::fetch_once(Session& s, const std::st
                                                        const std::string& body) {
   return fetches_.run(s.token.identity + '\n' + s.vault.origin + '\n' + method + ' ' + target + '\n' + body,
                       [&]() -> Result<Fetched> {
-                        std::vector<std::pair<std::string, std::string>> headers = {
-                            {"Authorization", "Bearer " + s.token.token.str()}, {"Accept", "application/json"}};
+                        std::vector<std::pair<std::string, std::string>> headers = {{"Accept", "application/json"}};
+                        headers.reserve(3);
+                        const std::size_t bearer = http::add_bearer_header(headers, s.token.token.view());
                         if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
                         auto response = client_.send(s.vault, method, target, headers, body);
-                        secure_wipe(headers[0].second.data(), headers[0].second.size());
+                        secure_wipe(headers[bearer].second.data(), headers[bearer].second.size());
                         if (!response.ok()) return response.status();
                         return Fetched{response->status, SecureString(std::move(response->body))};
                       });

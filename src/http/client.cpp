@@ -284,4 +284,12 @@ Result<Response> HttpsClient::request(const std::string& method, const std::stri
   return impl_->request(method, target, headers, body);
 }
 
+std::size_t add_bearer_header(std::vector<std::pair<std::string, std::string>>& headers, std::string_view token) {
+  std::string value;
+  value.reserve(7 + token.size());
+  value.append("Bearer ").append(token);
+  headers.emplace_back("Authorization", std::move(value));  // moved: the buffer travels, no copy is left
+  return headers.size() - 1;
+}
+
 }  // namespace coffer::http

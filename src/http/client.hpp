@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -33,5 +34,10 @@ class HttpsClient {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Adds ("Authorization", "Bearer <token>") to `headers`, written in place so
+// that no temporary holds the token. Returns its index: the caller wipes
+// that value once the request is sent.
+std::size_t add_bearer_header(std::vector<std::pair<std::string, std::string>>& headers, std::string_view token);
 
 }  // namespace coffer::http

@@ -179,10 +179,9 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
     if (!keys.ok()) return api::error_response(keys.status());
     spdlog::warn("seal initialized with {} Shamir shares, threshold {}: the shares were returned once", counts->shares,
                  counts->threshold);
-    http::Response r = api::json_response(
+    http::Response r = api::sensitive_json_response(
         200,
         json::object{{"keys", api::shares_json(*keys)}, {"keysetId", seal_.status().keyset_id}, {"sealed", false}});
-    r.sensitive = true;
     notify_unsealed();
     return r;
   }
@@ -251,9 +250,7 @@ http::Response SealGate::sys(http::Request& request, const std::string& route) {
                    request.remote_address);
       answer["keysetId"] = seal_.status().keyset_id;
     }
-    http::Response r = api::json_response(200, answer);
-    r.sensitive = true;
-    return r;
+    return api::sensitive_json_response(200, std::move(answer));
   }
   if (route == "rekey/verify" && m == "POST") {
     auto handed = take_share(request, true);

@@ -161,6 +161,24 @@ TEST(VaultInfo, RecoveryLevelFollowsRetentionAndPurgeProtection) {
   EXPECT_EQ(v.recovery_level(), "CustomizedRecoverable+Purgeable");
 }
 
+TEST(Responses, SensitiveJsonIsWholeAtEverySize) {
+  // serialize_wiping() grows its buffer itself (wiping what it leaves): the
+  // body must be what json::serialize() gives, across several growths.
+  for (std::size_t n : {0u, 10u, 4000u, 4100u, 9000u, 70000u}) {
+    boost::json::object o{{"clientSecret", std::string(n, 's')}, {"n", n}, {"utf8", "\xC3\xA9"}};
+    const std::string expected = boost::json::serialize(o);
+    http::Response r = sensitive_json_response(201, o);
+    EXPECT_EQ(r.status, 201);
+    EXPECT_TRUE(r.sensitive);
+    EXPECT_EQ(r.body, expected) << n;
+  }
+  // Invalid UTF-8 in a sensitive answer is repaired as in any other.
+  http::Response bad = sensitive_json_response(200, boost::json::object{{"v", "\xFF"}});
+  EXPECT_EQ(bad.body, "{\"v\":\"\xEF\xBF\xBD\"}");
+  EXPECT_FALSE(revealing_response(boost::json::object{{"a", 1}}, false).sensitive);
+  EXPECT_TRUE(revealing_response(boost::json::object{{"a", 1}}, true).sensitive);
+}
+
 TEST(Responses, MapsEveryCodeOnce) {
   auto r = error_response(Status(Code::kConflict, "msg", "ObjectIsDeletedButRecoverable"));
   EXPECT_EQ(r.status, 409);

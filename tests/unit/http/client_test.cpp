@@ -78,5 +78,16 @@ TEST(HttpsClientTest, BadConfigurationAndArguments) {
   EXPECT_EQ(client.request("GET", "/", {{"X-Bad", "a\r\nb"}}, "").status().code(), Code::kBadParameter);
 }
 
+TEST(BearerHeader, IsAddedWholeAndItsIndexReturned) {
+  std::vector<std::pair<std::string, std::string>> headers = {{"Accept", "application/json"}};
+  const std::string token(900, 't');
+  const std::size_t at = add_bearer_header(headers, token);
+  ASSERT_EQ(at, 1u);
+  EXPECT_EQ(headers[at].first, "Authorization");
+  EXPECT_EQ(headers[at].second, "Bearer " + token);
+  EXPECT_EQ(add_bearer_header(headers, ""), 2u);
+  EXPECT_EQ(headers[2].second, "Bearer ");
+}
+
 }  // namespace
 }  // namespace coffer::http
