@@ -265,6 +265,7 @@ Result<vault::CertificateImport> parse_certificate_import(std::string_view body)
   } else {
     auto decoded = lenient_base64(*value);
     if (!decoded) {
+      secure_wipe(value->data(), value->size());
       return bad_parameter(
           "The specified PEM X.509 certificate content can not be read. Please check if certificate is in "
           "valid PEM format. Accepted formats: PEM content or Base64 encoded PEM content.");

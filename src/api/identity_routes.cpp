@@ -7,6 +7,7 @@
 #include "api/sign_in_routes.hpp"
 #include "common/ascii.hpp"
 #include "common/base64.hpp"
+#include "common/secure_memory.hpp"
 
 namespace coffer::api {
 namespace json = boost::json;
@@ -69,10 +70,12 @@ void credentials_from_basic(const http::Request& req, std::string& id, std::stri
   if (!istarts_with_ascii(auth, "Basic ")) return;
   auto decoded = base64_decode(auth.substr(6));
   if (!decoded) return;
-  auto colon = decoded->find(':');
-  if (colon == std::string::npos) return;
-  if (id.empty()) id = decoded->substr(0, colon);
-  if (secret.empty()) secret = decoded->substr(colon + 1);
+  const SecureString pair(std::move(*decoded));  // "id:secret", wiped when done
+  const std::string_view text = pair.view();
+  auto colon = text.find(':');
+  if (colon == std::string_view::npos) return;
+  if (id.empty()) id = std::string(text.substr(0, colon));
+  if (secret.empty()) secret = std::string(text.substr(colon + 1));  // the caller wipes it
 }
 
 http::Response token(const http::Request& req, const IdentityContext& ctx, const std::string& path_tenant, bool v1,

@@ -3,7 +3,6 @@
 #include "api/json_body.hpp"
 #include "api/key_codec.hpp"
 #include "api/webhook_signing_codec.hpp"
-#include "common/json_wipe.hpp"
 
 namespace coffer::api {
 namespace json = boost::json;
@@ -162,11 +161,11 @@ Result<vault::RotatorAnswer> parse_rotator_answer(std::string_view body) {
   json::value parsed = json::parse(body, ec);
   if (ec || !parsed.is_object()) return a;  // an answer that is not a JSON object carries nothing for Coffer
   json::object& o = parsed.as_object();
+  WipeOnExit wipe(o);  // the new value, on every return
   COFFER_ASSIGN_OR_RETURN(auto value, opt_string(o, "value"));
   if (value) a.value = SecureString(std::move(*value));
   COFFER_ASSIGN_OR_RETURN(auto tags, opt_string_map(o, "tags"));
   if (tags) a.tags = vault::Tags(tags->begin(), tags->end());
-  wipe_strings(parsed);
   return a;
 }
 

@@ -41,11 +41,17 @@ std::string_view cookie(const http::Request& req, std::string_view name) {
   return {};
 }
 
+// The cookie is written into one reserved string (no temporary holds its
+// value), and a response that sets a value is sensitive: its copies are wiped.
 void add_cookie(http::Response& r, std::string_view name, std::string_view value, std::string_view same_site,
                 int64_t max_age) {
-  r.headers.emplace_back("Set-Cookie", std::string(name) + "=" + std::string(value) +
-                                           "; Path=/; Secure; HttpOnly; SameSite=" + std::string(same_site) +
-                                           "; Max-Age=" + std::to_string(max_age));
+  const std::string age = std::to_string(max_age);
+  std::string cookie;
+  cookie.reserve(name.size() + 1 + value.size() + 40 + same_site.size() + 10 + age.size());
+  cookie.append(name).append("=").append(value).append("; Path=/; Secure; HttpOnly; SameSite=").append(same_site);
+  cookie.append("; Max-Age=").append(age);
+  r.headers.emplace_back("Set-Cookie", std::move(cookie));
+  if (!value.empty()) r.sensitive = true;
 }
 
 http::Response html(int status, std::string body, std::string_view form_targets = {}) {
@@ -250,6 +256,7 @@ http::Response SignInPages::authorize(const Fields& fields, bool posted) {
     record_.caller_object_id = who.user.object_id;
     record_.caller_upn = who.user.user_name;
     http::Response r = redirect(with_query(p.redirect_uri, {{"code", std::string(code->view())}, {"state", p.state}}));
+    r.sensitive = true;  // the code in Location: its copies are wiped once sent
     set_page_security_headers(r, targets);
     if (!new_cookie.empty()) add_cookie(r, kSessionCookie, new_cookie.view(), "Lax", auth::kBrowserSessionSeconds);
     return r;

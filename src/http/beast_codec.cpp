@@ -45,7 +45,7 @@ Request to_request(BeastRequest&& msg, std::string remote_address) {
   r.remote_address = std::move(remote_address);
   // The parser's copy of the credentials goes with the parser: wipe it first.
   for (auto& field : msg) {
-    if (field.name() == bhttp::field::authorization) {
+    if (field.name() == bhttp::field::authorization || field.name() == bhttp::field::cookie) {
       const auto value = field.value();
       secure_wipe(const_cast<char*>(value.data()), value.size());
     }
@@ -62,6 +62,10 @@ bool encode_response(Response&& r, unsigned version, bool head_request, bool kee
     }
     if (body_forbidden(r.status)) r.body.clear();
     const auto length = r.body.size();
+    // One reservation: a growth midway would leave a sensitive answer's first part behind.
+    std::size_t size = 128 + length;
+    for (const auto& [name, value] : r.headers) size += name.size() + value.size() + 4;
+    out.reserve(size);
     char number[24];
     out.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
     out.append(number, std::to_chars(number, number + sizeof number, r.status).ptr);
@@ -82,7 +86,10 @@ bool encode_response(Response&& r, unsigned version, bool head_request, bool kee
     if (version < 11 && keep_alive) out.append("Connection: keep-alive\r\n");
     out.append("\r\n");
     if (!head_request) out.append(r.body);
-    if (r.sensitive) secure_wipe(r.body.data(), r.body.size());
+    if (r.sensitive) {
+      secure_wipe(r.body.data(), r.body.size());
+      for (auto& [name, value] : r.headers) secure_wipe(value.data(), value.size());
+    }
     return keep_alive;
   } catch (const std::exception& e) {
     spdlog::error("http: cannot encode a response: {}", e.what());

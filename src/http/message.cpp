@@ -8,7 +8,7 @@ namespace coffer::http {
 Request::~Request() {
   secure_wipe(body.data(), body.capacity());
   for (auto& [k, v] : headers) {
-    if (iequals_ascii(k, "authorization")) secure_wipe(v.data(), v.capacity());
+    if (iequals_ascii(k, "authorization") || iequals_ascii(k, "cookie")) secure_wipe(v.data(), v.capacity());
   }
 }
 

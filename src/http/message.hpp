@@ -29,8 +29,8 @@ struct Request {
   Request& operator=(const Request&) = default;
   Request(Request&&) noexcept = default;
   Request& operator=(Request&&) noexcept = default;
-  // Wipes the body and the Authorization header: they carry secret values
-  // and bearer tokens.
+  // Wipes the body and the Authorization and Cookie headers: they carry
+  // secret values, bearer tokens and the console's session cookie.
   ~Request();
 
   // First header with this name (case-insensitive), or empty.
@@ -50,8 +50,8 @@ struct Response {
   // this Response and calls later(respond); respond must be called exactly
   // once, on that same thread, with the response to send.
   std::function<void(Respond)> later = nullptr;
-  // The body holds a secret: the session wipes every copy it makes of it
-  // (and this body) once the response is written.
+  // The body or a header (a session cookie) holds a secret: the session
+  // wipes every copy it makes of them (and these) once the response is written.
   bool sensitive = false;
   // Only from a handler running on the I/O thread (directly or through
   // later): nothing is sent; the session hands the same request to the

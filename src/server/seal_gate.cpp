@@ -45,10 +45,10 @@ Result<HandedShare> take_share(http::Request& request, bool with_nonce) {
   HandedShare out;
   auto key = api::opt_string(body, "key");
   if (auto* v = body.if_contains("key"); v && v->is_string()) secure_wipe(v->as_string().data(), v->as_string().size());
+  if (key.ok() && *key) out.share = SecureString(std::move(**key));  // before any early return
   auto nonce = api::opt_string(body, "nonce");
   auto reset = api::opt_bool(body, "reset");
   if (!key.ok() || !nonce.ok() || !reset.ok()) return bad_parameter("The body's members must be strings.");
-  if (*key) out.share = SecureString(std::move(**key));
   out.nonce = nonce->value_or("");
   out.reset = reset->value_or(false);
   if (with_nonce ? (out.share.empty() || out.nonce.empty()) : (out.share.empty() && !out.reset)) {
