@@ -1,6 +1,6 @@
 // Reading request bodies as JSON: the body must be one JSON object; typed
 // accessors report a wrong type as kBadParameter naming the field; WipeOnExit
-// zeroes a body's strings (common/json_wipe.hpp). And the array of strings an
+// (common/json_wipe.hpp) zeroes a body's strings. And the array of strings an
 // answer writes (string_array).
 #pragma once
 
@@ -16,18 +16,6 @@
 namespace coffer::api {
 
 Result<boost::json::object> parse_json_object(std::string_view body);
-
-// Wipes the strings of `o` when the scope ends, early returns included.
-class WipeOnExit {
- public:
-  explicit WipeOnExit(boost::json::object& o) : o_(o) {}
-  ~WipeOnExit() { wipe_strings(o_); }
-  WipeOnExit(const WipeOnExit&) = delete;
-  WipeOnExit& operator=(const WipeOnExit&) = delete;
-
- private:
-  boost::json::object& o_;
-};
 
 // Absent (or null) → nullopt; present with another type → kBadParameter.
 Result<std::optional<std::string>> opt_string(const boost::json::object& o, std::string_view key);

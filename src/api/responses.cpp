@@ -13,30 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-// json::serialize() grows its string by doubling and frees each smaller
-// buffer as it is. For a body holding secrets, each step copies into a
-// buffer twice the size and wipes the one it leaves.
-std::string serialize_wiping(const json::value& v) {
-  json::serializer sr;
-  sr.reset(&v);
-  std::string out;
-  out.reserve(4096);
-  while (!sr.done()) {
-    if (out.size() == out.capacity()) {
-      std::string bigger;
-      bigger.reserve(2 * out.capacity());
-      bigger.append(out);
-      secure_wipe(out.data(), out.size());
-      out.swap(bigger);
-    }
-    const std::size_t used = out.size();
-    out.resize(out.capacity());  // within the capacity: no reallocation
-    const std::size_t added = sr.read(out.data() + used, out.size() - used).size();
-    out.resize(used + added);
-  }
-  return out;
-}
-
 http::Response json_body_response(int status, const json::value& body, bool sensitive) {
   http::Response r;
   r.status = status;

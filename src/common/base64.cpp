@@ -68,6 +68,7 @@ std::optional<std::string> decode(std::string_view in, const char* alphabet) {
 std::string base64_encode(std::string_view b) { return encode(b, kStd, true); }
 std::string base64url_encode(std::string_view b) { return encode(b, kUrl, false); }
 void append_base64url(std::string& out, std::string_view b) { encode_into(out, b, kUrl, false); }
+void append_base64(std::string& out, std::string_view b) { encode_into(out, b, kStd, true); }
 std::optional<std::string> base64_decode(std::string_view t) { return decode(t, kStd); }
 std::optional<std::string> base64url_decode(std::string_view t) { return decode(t, kUrl); }
 

@@ -11,6 +11,8 @@
 namespace coffer {
 
 std::string base64_encode(std::string_view bytes);
+// base64_encode() appended to `out`, with no other copy of the bytes made.
+void append_base64(std::string& out, std::string_view bytes);
 std::string base64url_encode(std::string_view bytes);
 // base64url_encode() appended to `out`, with no other copy of the bytes made.
 void append_base64url(std::string& out, std::string_view bytes);

@@ -110,10 +110,14 @@ Result<std::vector<Block>> read_blocks(std::string_view text) {
 }
 
 std::string encode_block(std::string_view label, std::string_view der) {
-  const std::string b64 = base64_encode(der);
-  std::string out = std::string("-----BEGIN ").append(label).append("-----\n");
-  for (std::size_t i = 0; i < b64.size(); i += 64) {
-    out += b64.substr(i, 64);
+  // Written into one buffer reserved for all of it (a private key's block
+  // leaves no temporary or outgrown buffer behind): 48 bytes make a line of 64.
+  const std::size_t lines = (der.size() + 47) / 48;
+  std::string out;
+  out.reserve(2 * (label.size() + 16) + (der.size() + 2) / 3 * 4 + lines);
+  out.append("-----BEGIN ").append(label).append("-----\n");
+  for (std::size_t i = 0; i < der.size(); i += 48) {
+    append_base64(out, der.substr(i, 48));
     out += '\n';
   }
   out.append("-----END ").append(label).append("-----\n");

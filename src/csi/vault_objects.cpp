@@ -139,6 +139,7 @@ Result<FeedPage> parse_feed_page(std::string_view body) {
 Result<std::vector<BatchResult>> parse_batch_results(std::string_view body, std::size_t expected) {
   boost::system::error_code ec;
   json::value root = json::parse(body, ec);
+  WipeOnExit wipe(root);  // the answers' secret values, on every return
   if (ec || !root.is_object()) return malformed("a batch answer that is not a JSON object");
   const json::value* results = root.as_object().if_contains("results");
   if (!results || !results->is_array() || results->as_array().size() != expected) {
@@ -150,10 +151,9 @@ Result<std::vector<BatchResult>> parse_batch_results(std::string_view body, std:
     if (!status || !status->is_int64()) return malformed("a batch result without a status");
     BatchResult item;
     item.status = static_cast<int>(status->as_int64());
-    if (const auto* b = r.as_object().if_contains("body")) item.body = SecureString(json::serialize(*b));
+    if (const auto* b = r.as_object().if_contains("body")) item.body = SecureString(serialize_wiping(*b));
     out.push_back(std::move(item));
   }
-  wipe_strings(root);
   return out;
 }
 

@@ -20,6 +20,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "common/secure_memory.hpp"
 #include "http/origin.hpp"
 #include "http/public_address.hpp"
 
@@ -76,6 +77,9 @@ struct HttpsClient::Impl {
   // Runs the private io_context until the started operation completes;
   // the tcp_stream deadline bounds it.
   void wait();
+  // Zeroes the read buffer's storage once the response left it: it held the
+  // decrypted answer (secret values, tokens).
+  void wipe_read_buffer();
   std::string where() const { return origin_.host_header; }
 
   Status config_error_;
@@ -184,6 +188,13 @@ void HttpsClient::Impl::disconnect() {
     stream_.reset();
   }
   buffer_.clear();
+  wipe_read_buffer();
+}
+
+void HttpsClient::Impl::wipe_read_buffer() {
+  if (buffer_.size() != 0) return;  // unread bytes (none between exchanges): left for the next read
+  const auto storage = buffer_.prepare(buffer_.capacity());  // all of it: nothing is readable
+  secure_wipe(storage.data(), storage.size());
 }
 
 HttpsClient::Impl::Attempt HttpsClient::Impl::exchange(bhttp::request<bhttp::string_body>& req, bool head) {
@@ -215,7 +226,11 @@ HttpsClient::Impl::Attempt HttpsClient::Impl::exchange(bhttp::request<bhttp::str
   r.status = static_cast<int>(msg.result_int());
   for (const auto& field : msg) r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   r.body = std::move(msg.body());
-  if (!msg.keep_alive() || msg.need_eof()) disconnect();
+  if (!msg.keep_alive() || msg.need_eof()) {
+    disconnect();
+  } else {
+    wipe_read_buffer();
+  }
   a.response = std::move(r);
   return a;
 }
@@ -231,6 +246,20 @@ Result<Response> HttpsClient::Impl::request(const std::string& method, const std
     return Status(Code::kBadParameter, "the request target must be a path starting with '/'");
   }
   bhttp::request<bhttp::string_body> req;
+  // The request's copies of a bearer token, a cookie and the body (a client
+  // secret, an assertion, a secret value) are wiped however this returns.
+  struct WipeRequest {
+    bhttp::request<bhttp::string_body>& req;
+    ~WipeRequest() {
+      secure_wipe(req.body().data(), req.body().size());
+      for (auto& field : req) {
+        if (field.name() == bhttp::field::authorization || field.name() == bhttp::field::cookie) {
+          const auto value = field.value();
+          secure_wipe(const_cast<char*>(value.data()), value.size());
+        }
+      }
+    }
+  } wipe_request{req};
   try {
     req.version(11);
     req.method_string(method);

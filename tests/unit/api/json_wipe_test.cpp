@@ -45,6 +45,17 @@ TEST(JsonWipe, WipeOnExitRunsOnEveryPathOut) {
   };
   EXPECT_FALSE(early_return(true));
   EXPECT_TRUE(all_zero(o->at("value").as_string()));
+  // A whole parsed value (an answer that may not be an object) as well.
+  json::value v = json::parse(R"({"results":[{"body":{"value":"s3cret"}}]})");
+  { WipeOnExit wipe(v); }
+  EXPECT_TRUE(all_zero(v.at("results").at(0).at("body").at("value").as_string()));
+}
+
+TEST(JsonWipe, SerializeWipingGivesWhatSerializeGives) {
+  for (std::size_t n : {0u, 5000u, 20000u}) {
+    json::value v = {{"value", std::string(n, 'v')}, {"list", {1, "two", nullptr}}};
+    EXPECT_EQ(serialize_wiping(v), json::serialize(v)) << n;
+  }
 }
 
 }  // namespace

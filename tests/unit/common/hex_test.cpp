@@ -42,13 +42,16 @@ TEST(HexEncode, IsLowerCase) {
   EXPECT_EQ(hex_encode(""), "");
 }
 
-TEST(Base64Url, AppendedAndSizedAsEncoded) {
+TEST(Base64, AppendedAndSizedAsEncoded) {
   std::string bytes;
   for (int n = 0; n < 40; ++n) {
     std::string out = "prefix:";
     append_base64url(out, bytes);
     EXPECT_EQ(out, "prefix:" + base64url_encode(bytes)) << n;
     EXPECT_EQ(base64url_size(bytes.size()), base64url_encode(bytes).size()) << n;
+    std::string padded = "prefix:";
+    append_base64(padded, bytes);
+    EXPECT_EQ(padded, "prefix:" + base64_encode(bytes)) << n;
     bytes += static_cast<char>(n * 37);
   }
 }

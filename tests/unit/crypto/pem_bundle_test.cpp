@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "cert_test_util.hpp"
+#include "common/base64.hpp"
+#include "crypto/pem.hpp"
 
 namespace coffer::crypto {
 namespace {
@@ -34,6 +36,18 @@ std::string crlf(const std::string& lf) {
 std::string key_block(const KeyMaterial& key, const Certificate& cert) {
   const std::string bundle(make_pem_bundle(&key, {cert}).value().view());
   return bundle.substr(0, bundle.find("-----BEGIN CERTIFICATE-----"));
+}
+
+TEST(PemBlock, LinesOf64AtEverySize) {
+  std::string der;
+  for (std::size_t n = 0; n < 200; ++n) {
+    const std::string b64 = base64_encode(der);
+    std::string expected = "-----BEGIN PRIVATE KEY-----\n";
+    for (std::size_t i = 0; i < b64.size(); i += 64) expected += b64.substr(i, 64) + "\n";
+    expected += "-----END PRIVATE KEY-----\n";
+    EXPECT_EQ(pem::encode_block("PRIVATE KEY", der), expected) << n;
+    der += static_cast<char>(n * 131);
+  }
 }
 
 TEST(PemBundle, MakeWritesKeyThenChain) {
