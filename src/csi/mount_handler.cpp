@@ -319,6 +319,15 @@ Status MountHandler::read_batch(Session& s, const std::vector<const ObjectSpec*>
 Result<MountOutput> MountHandler::mount(std::string_view attributes_json, std::string_view secrets_json,
                                         std::string_view permission_json, std::string* pod) {
   COFFER_ASSIGN_OR_RETURN(Attributes attributes, parse_attributes(attributes_json));
+  // The service-account tokens attribute holds credentials: wiped however the mount returns.
+  struct WipeTokens {
+    Attributes& attributes;
+    ~WipeTokens() {
+      if (auto it = attributes.find(std::string(kTokensAttribute)); it != attributes.end()) {
+        secure_wipe(it->second.data(), it->second.size());
+      }
+    }
+  } wipe_tokens{attributes};
   if (pod) {
     auto value = [&](const char* key) {
       auto it = attributes.find(key);
@@ -362,9 +371,6 @@ Result<MountOutput> MountHandler::mount(std::string_view attributes_json, std::s
     }
     c.client_id = id->str();
     c.secret = *secret;
-  }
-  if (auto it = attributes.find(std::string(kTokensAttribute)); it != attributes.end()) {
-    secure_wipe(it->second.data(), it->second.size());
   }
   COFFER_ASSIGN_OR_RETURN(s.token, tokens_.token(c));
 

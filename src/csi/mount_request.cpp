@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "common/ascii.hpp"
+#include "common/json_wipe.hpp"
 #include "csi/mount_errors.hpp"
 
 namespace coffer::csi {
@@ -24,12 +25,12 @@ Result<json::object> parse_object(std::string_view text, std::string_view what) 
 
 Result<Attributes> parse_attributes(std::string_view text) {
   COFFER_ASSIGN_OR_RETURN(json::object obj, parse_object(text, "The attributes field"));
-  Attributes out;
-  for (auto& [key, value] : obj) {
+  WipeOnExit wipe(obj);                   // the service-account tokens are credentials
+  for (const auto& [key, value] : obj) {  // all checked before any is copied: no copy of a token on an error
     if (!value.is_string()) return invalid_request("The attribute '" + std::string(key) + "' is not a string.");
-    out.emplace(std::string(key), std::string(value.as_string()));
-    if (key == kTokensAttribute) secure_wipe(value.as_string().data(), value.as_string().size());  // credentials
   }
+  Attributes out;
+  for (const auto& [key, value] : obj) out.emplace(std::string(key), std::string(value.as_string()));
   return out;
 }
 
@@ -80,6 +81,7 @@ Result<std::optional<SecureString>> service_account_token(const Attributes& attr
     return std::optional<SecureString>();
   }
   COFFER_ASSIGN_OR_RETURN(json::object tokens, parse_object(tokens_json, "The service-account tokens attribute"));
+  WipeOnExit wipe(tokens);  // on every return
   std::optional<SecureString> found;
   if (const json::value* entry = tokens.if_contains(audience)) {
     const json::object* o = entry->if_object();
@@ -89,12 +91,6 @@ Result<std::optional<SecureString>> service_account_token(const Attributes& attr
                              "' has no token string.");
     }
     found = SecureString(std::string_view(token->as_string()));
-  }
-  for (auto& [k, v] : tokens) {
-    if (auto* o = v.if_object()) {
-      if (auto* t = o->if_contains("token"); t && t->is_string())
-        secure_wipe(t->as_string().data(), t->as_string().size());
-    }
   }
   return found;
 }
