@@ -305,6 +305,24 @@ TEST_F(PipelineTest, AdminApiNeedsAuthorityAudience) {
   EXPECT_EQ(call("GET", "localhost:8443", "/coffer/admin/vaults/team1", "", tok).status, 404);
 }
 
+TEST_F(PipelineTest, AClientSecretIsAnsweredSensitiveAndOnlyWhenMade) {
+  auto tok = token_for(kAuthority);
+  auto created = call("POST", "localhost:8443", "/coffer/admin/service-principals", R"({"displayName":"ci"})", tok);
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_TRUE(created.sensitive) << "the client secret is shown once and wiped once sent";
+  const auto o = json::parse(created.body).as_object();
+  ASSERT_TRUE(o.contains("clientSecret"));
+  const std::string id(o.at("clientId").as_string());
+  auto reset = call("POST", "localhost:8443", "/coffer/admin/service-principals/" + id + "/reset-credential", "", tok);
+  ASSERT_EQ(reset.status, 200) << reset.body;
+  EXPECT_TRUE(reset.sensitive);
+  EXPECT_NE(json::parse(reset.body).as_object().at("clientSecret"), o.at("clientSecret"));
+  auto listed = call("GET", "localhost:8443", "/coffer/admin/service-principals", "", tok);
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_FALSE(listed.sensitive);
+  EXPECT_EQ(listed.body.find("clientSecret"), std::string::npos);
+}
+
 // On a connection's I/O thread (http::can_defer()), only reads and the
 // operations that compute without committing run; anything that may wait on
 // a durable commit or a password hash is answered with Response::offload,
