@@ -40,31 +40,19 @@ probe _Znam new_array
 probe _ZnwmRKSt9nothrow_t new_nothrow
 
 source "$(dirname "$0")/dev_server.sh"
-create() {  # name, body → versioned kid path
-  curl -s --cacert "$ca" -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' -X POST \
-    -d "$2" "$vault/keys/$1/create?api-version=7.4" |
-    /usr/bin/python3 -c 'import json,sys,urllib.parse; print(urllib.parse.urlparse(json.load(sys.stdin)["key"]["kid"]).path)'
-}
+source "$(dirname "$0")/sign_keys.sh"
 curl -s --cacert "$ca" -H "Authorization: Bearer $tok" -X PUT -H 'Content-Type: application/json' \
   -d '{"value":"benchmark-secret-value-0123456789"}' "$vault/secrets/bench?api-version=7.4" > /dev/null
-digest=$(/usr/bin/python3 -c 'import base64,hashlib; print(base64.urlsafe_b64encode(hashlib.sha256(b"coffer").digest()).rstrip(b"=").decode())')
-echo 'wrk.path = "/secrets/bench?api-version=7.4"' > "$work/GET.lua"
-for kind in ES256:'{"kty":"EC","crv":"P-256"}' RS256:'{"kty":"RSA","key_size":2048}'; do
-  alg=${kind%%:*}
-  path=$(create "bench-$alg" "${kind#*:}")
-  cat > "$work/$alg.lua" <<LUA
-wrk.method = "POST"
-wrk.path = "$path/sign?api-version=7.4"
-wrk.body = '{"alg":"$alg","value":"$digest"}'
-wrk.headers["Content-Type"] = "application/json"
-LUA
-done
+declare -A script=([GET]="$work/get.lua")
+echo 'wrk.path = "/secrets/bench?api-version=7.4"' > "${script[GET]}"
+script[ES256]=$(sign_script "$(create bench-ec '{"kty":"EC","crv":"P-256"}')" ES256)
+script[RS256]=$(sign_script "$(create bench-rsa '{"kty":"RSA","key_size":2048}')" RS256)
 
 list=$(IFS=,; echo "${events[*]}")
 printf '%-8s %9s %9s   %s\n' request requests allocs/req "by entry point"
 for kind in GET ES256 RS256; do
   perf stat -x, -e "$list" -p "$coffer_pid" -o "$work/stat.txt" -- \
-    wrk -t1 -c4 -d"$DURATION" -s "$work/$kind.lua" -H "Authorization: Bearer $tok" "$vault" > "$work/wrk.txt"
+    wrk -t1 -c4 -d"$DURATION" -s "${script[$kind]}" -H "Authorization: Bearer $tok" "$vault" > "$work/wrk.txt"
   if grep -q "Non-2xx" "$work/wrk.txt"; then echo "ERROR: non-2xx responses" >&2; cat "$work/wrk.txt" >&2; exit 1; fi
   n=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
   awk -F, -v n="$n" -v kind="$kind" '

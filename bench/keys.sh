@@ -33,24 +33,10 @@ if [[ -e $SOFTHSM && -x $PKCS11_SPEED ]] && command -v softhsm2-util > /dev/null
   softhsm2-util --init-token --free --label coffer-bench --so-pin 87654321 --pin 1234 > /dev/null
 fi
 source "$(dirname "$0")/dev_server.sh"
-create() {  # name, body → versioned kid path
-  curl -s --cacert "$ca" -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' -X POST \
-    -d "$2" "$vault/keys/$1/create?api-version=7.4" |
-    /usr/bin/python3 -c 'import json,sys,urllib.parse; print(urllib.parse.urlparse(json.load(sys.stdin)["key"]["kid"]).path)'
-}
+source "$(dirname "$0")/sign_keys.sh"
 rsa_path=$(create bench-rsa '{"kty":"RSA","key_size":2048}')
 ec_path=$(create bench-ec '{"kty":"EC","crv":"P-256"}')
-digest=$(/usr/bin/python3 -c 'import base64,hashlib; print(base64.urlsafe_b64encode(hashlib.sha256(b"coffer").digest()).rstrip(b"=").decode())')
 
-sign_script() {  # path, alg
-  cat > "$work/sign-$2.lua" <<LUA
-wrk.method = "POST"
-wrk.path = "$1/sign?api-version=7.4"
-wrk.body = '{"alg":"$2","value":"$digest"}'
-wrk.headers["Content-Type"] = "application/json"
-LUA
-  echo "$work/sign-$2.lua"
-}
 check() { if grep -q "Non-2xx" "$1"; then echo "ERROR: non-2xx responses in $1" >&2; cat "$1" >&2; exit 1; fi; }
 rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
 
