@@ -131,8 +131,9 @@ int run_provider(const ProviderConfig& config) {
   builder.AddListeningPort("unix:" + *path, grpc::InsecureServerCredentials());
   builder.RegisterService(&service);
   builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
-  // A completion queue per core and more idle pollers than gRPC's defaults (1 queue, 1–2
-  // pollers): fewer hand-offs between threads per Mount (+7 % Mounts/s, docs/benchmarks.md).
+  // For the synchronous methods (Version, the health check; Mount is a callback method run on
+  // the service's own pool): a completion queue per core and more idle pollers than gRPC's
+  // defaults (1 queue, 1–2 pollers).
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, cores);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
