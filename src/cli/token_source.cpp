@@ -2,9 +2,12 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <utility>
+#include <vector>
 
 #include "cli/endpoints.hpp"
 #include "cli/response_errors.hpp"
+#include "common/secure_memory.hpp"
 #include "http/client.hpp"
 
 namespace coffer::cli {
@@ -34,10 +37,12 @@ Result<SecureString> TokenSource::token_for(const std::string& resource) {
   const std::string path = creds_.tenant_id == "adfs"
                                ? authority.target + "/adfs/oauth2/token"
                                : authority.target + "/" + percent_encode(creds_.tenant_id) + "/oauth2/v2.0/token";
-  SecureString body(form_encode({{"grant_type", "client_credentials"},
-                                 {"client_id", creds_.client_id},
-                                 {"client_secret", creds_.client_secret.str()},
-                                 {"scope", resource + "/.default"}}));
+  // Not an initializer list: its copy of the secret could not be wiped.
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"grant_type", "client_credentials"}, {"client_id", creds_.client_id}, {"scope", resource + "/.default"}};
+  fields.emplace_back("client_secret", creds_.client_secret.str());
+  SecureString body(form_encode(fields));
+  for (auto& f : fields) secure_wipe(f.second.data(), f.second.size());
   auto response = client_->request("POST", path,
                                    {{"Content-Type", "application/x-www-form-urlencoded"},
                                     {"Accept", "application/json"},

@@ -92,6 +92,7 @@ void ExternalRotator::post_step(const vault::RotatorCall& call) {
   } else {
     const std::string why = p.status ? "the rotator answered " + std::to_string(p.status) + " " + p.outcome
                                      : p.outcome + " (" + p.body.substr(0, 200) + ")";
+    secure_wipe(p.body.data(), p.body.size());  // an error answer could echo what it was sent
     spdlog::info("secret rotation: {} of {} failed: {}", step, call.name, why);
     recorded = rotation_.step_failed(call, why, p.retry_after);
   }
