@@ -67,8 +67,17 @@ HostParts split_host(std::string_view host) {
   return out;
 }
 
+// ":<port>" unless the port is absent or https' own.
+void append_port_suffix(std::string& out, std::string_view port) {
+  if (port.empty() || port == "443") return;
+  out += ':';
+  out += port;
+}
+
 std::string port_suffix(std::string_view port) {
-  return port.empty() || port == "443" ? std::string() : ":" + std::string(port);
+  std::string out;
+  append_port_suffix(out, port);
+  return out;
 }
 
 int64_t now_ms() {
@@ -112,12 +121,10 @@ Api::Api(ApiConfig config, ApiServices services) : config_(std::move(config)), s
 
 std::string Api::data_resource(const http::Request& req) const {
   const std::string_view port = split_host(req.host).port;
-  if (port.empty() || port == "443") return suffix_audience_;
   std::string out;
   out.reserve(suffix_audience_.size() + 1 + port.size());
   out += suffix_audience_;
-  out += ':';
-  out += port;
+  append_port_suffix(out, port);
   return out;
 }
 

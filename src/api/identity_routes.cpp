@@ -166,7 +166,7 @@ http::Response token(const http::Request& req, const IdentityContext& ctx, const
                     {"access_token", issued->access_token.view()}};
   if (v1) body["resource"] = resource;
   // The token is a credential: the tree's copy is wiped, the body once sent.
-  auto r = revealing_response(std::move(body), true);
+  auto r = sensitive_json_response(200, std::move(body));
   r.set_header("Cache-Control", "no-store");
   return r;
 }

@@ -4,6 +4,7 @@
 
 #include "api/json_body.hpp"
 #include "api/object_json.hpp"
+#include "api/responses.hpp"
 #include "common/base64.hpp"
 #include "common/json_string.hpp"
 #include "common/time_format.hpp"
@@ -340,14 +341,12 @@ json::object deleted_key_bundle(const std::string& base, const vault::VaultInfo&
 http::Response key_operation_response(const std::string& base, const std::string& name,
                                       const vault::KeyOperationResult& r, bool with_cipher_extras, bool plaintext) {
   const std::string_view extras[][2] = {{"iv", r.iv}, {"tag", r.tag}, {"aad", r.aad}};
-  http::Response resp;
-  resp.status = 200;
-  resp.sensitive = plaintext;
-  resp.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  http::Response resp = json_shell(200, plaintext);
   std::string& body = resp.body;
+  // {"kid":"…/keys/…/…","value":"…"} and, per extra, ,"aad":"…"
   std::size_t size =
-      32 + json_string_max_size(base) + json_string_max_size(name) + r.version.size() + base64url_size(r.value.size());
-  for (const auto& [member, bytes] : extras) size += 8 + base64url_size(bytes.size());
+      28 + json_string_max_size(base) + json_string_max_size(name) + r.version.size() + base64url_size(r.value.size());
+  for (const auto& [member, bytes] : extras) size += 6 + member.size() + base64url_size(bytes.size());
   body.reserve(size);  // no reallocation below: it would leave a copy of a plaintext behind
   body += "{\"kid\":\"";
   append_json_string_contents(body, base);
@@ -373,10 +372,7 @@ http::Response key_operation_response(const std::string& base, const std::string
 }
 
 http::Response random_bytes_response(std::string_view bytes) {
-  http::Response resp;
-  resp.status = 200;
-  resp.sensitive = true;
-  resp.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  http::Response resp = json_shell(200, true);
   resp.body.reserve(16 + base64url_size(bytes.size()));  // no reallocation: no copy left behind
   resp.body += "{\"value\":\"";
   append_base64url(resp.body, bytes);

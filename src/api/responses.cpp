@@ -14,10 +14,7 @@ namespace json = boost::json;
 namespace {
 
 http::Response json_body_response(int status, const json::value& body, bool sensitive) {
-  http::Response r;
-  r.status = status;
-  r.sensitive = sensitive;
-  r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  http::Response r = json_shell(status, sensitive);
   r.body = sensitive ? serialize_wiping(body) : json::serialize(body);
   // Boost.JSON copies bytes as they are; names and messages can carry
   // percent-decoded request bytes, so the body is repaired (utf8.hpp) when
@@ -32,6 +29,14 @@ http::Response json_body_response(int status, const json::value& body, bool sens
 }
 
 }  // namespace
+
+http::Response json_shell(int status, bool sensitive) {
+  http::Response r;
+  r.status = status;
+  r.sensitive = sensitive;
+  r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  return r;
+}
 
 http::Response json_response(int status, const json::value& body) { return json_body_response(status, body, false); }
 

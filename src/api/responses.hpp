@@ -13,6 +13,9 @@ namespace coffer::api {
 
 // The body is always valid UTF-8 (invalid bytes in strings become U+FFFD).
 http::Response json_response(int status, const boost::json::value& body);
+// A response with the JSON content type and no body yet, for an answer
+// written by hand into its body.
+http::Response json_shell(int status, bool sensitive);
 // An answer whose JSON holds a secret (a client secret, a password, tokens,
 // seal shares, secret values): marked sensitive (wiped once sent),
 // serialized without leaving partial copies behind, and `body`'s strings

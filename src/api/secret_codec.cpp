@@ -7,6 +7,7 @@
 
 #include "api/json_body.hpp"
 #include "api/object_json.hpp"
+#include "api/responses.hpp"
 #include "common/json_string.hpp"
 
 namespace coffer::api {
@@ -87,10 +88,7 @@ http::Response secret_value_response(const std::string& base, const vault::Vault
   unsigned char arena_buffer[4096];
   json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
   const std::string rest = json::serialize(secret_bundle(base, vault, s.properties, &arena));
-  http::Response r;
-  r.status = 200;
-  r.sensitive = true;
-  r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  http::Response r = json_shell(200, true);
   r.body.reserve(rest.size() + json_string_max_size(s.value.view()) + 16);  // no reallocation below
   r.body += "{\"value\":";
   append_json_string(r.body, s.value.view());

@@ -20,7 +20,6 @@ bool clear_query_param(std::string_view name) {
          name == "%24skiptoken";
 }
 
-// `uri` with every query value outside the clear list replaced by its HMAC.
 // `uri` with the values of its query parameters replaced by their HMACs
 // (but those clear_query_param() names); empty when it has no query.
 std::string redact_query(const crypto::HmacSha256& key, const std::string& uri) {

@@ -51,16 +51,10 @@ bool is_valid(std::string_view s) {
 }
 
 std::string repaired(std::string_view s) {
-  // Sized exactly first: a growth midway would leave a partial copy behind,
-  // and sensitive answers are repaired too.
-  std::size_t size = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = sequence_length(s.substr(i));
-    size += n == 0 ? kReplacement.size() : n;
-    i += n == 0 ? 1 : n;
-  }
+  // Reserved for the worst case (every byte replaced): a growth midway would
+  // leave a partial copy behind, and sensitive answers are repaired too.
   std::string out;
-  out.reserve(size);
+  out.reserve(kReplacement.size() * s.size());
   std::size_t i = 0;
   while (i < s.size()) {
     const std::size_t n = sequence_length(s.substr(i));

@@ -44,13 +44,18 @@ Request to_request(BeastRequest&& msg, std::string remote_address) {
   r.body = std::move(msg.body());
   r.remote_address = std::move(remote_address);
   // The parser's copy of the credentials goes with the parser: wipe it first.
+  wipe_credentials(msg);
+  return r;
+}
+
+void wipe_credentials(BeastRequest& msg) {
+  secure_wipe(msg.body().data(), msg.body().size());
   for (auto& field : msg) {
-    if (field.name() == bhttp::field::authorization || field.name() == bhttp::field::cookie) {
+    if (is_credential_header(field.name_string())) {
       const auto value = field.value();
       secure_wipe(const_cast<char*>(value.data()), value.size());
     }
   }
-  return r;
 }
 
 bool encode_response(Response&& r, unsigned version, bool head_request, bool keep_alive, std::string& out) {

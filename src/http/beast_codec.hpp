@@ -15,8 +15,13 @@ namespace coffer::http {
 
 using BeastRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
-// Moves method, target, Host, every header and the body out of `msg`.
+// Moves method, target, Host, every header and the body out of `msg`, then
+// wipes what `msg` keeps of the credentials (wipe_credentials).
 Request to_request(BeastRequest&& msg, std::string remote_address);
+
+// Zeroes, in place, `msg`'s body and the values of its credential fields
+// (is_credential_header): for a Beast message about to be dropped.
+void wipe_credentials(BeastRequest& msg);
 
 // Serializes the wire response into `out` (replacing its contents, keeping
 // its capacity): status line, the handler's headers (Content-Length,
@@ -25,8 +30,8 @@ Request to_request(BeastRequest&& msg, std::string remote_address);
 // "close" when not kept alive; HTTP/1.0: "keep-alive" when kept alive). For a
 // HEAD request the body is omitted but Content-Length still describes it.
 // A status outside 200..599 becomes a bare 500 (the session checks for it
-// first). A sensitive response's body is wiped in `r` once copied (the
-// caller wipes `out` after sending). Returns whether the response announces
+// first). A sensitive response's body and header values are wiped in `r`
+// once copied (the caller wipes `out` after sending). Returns whether the response announces
 // keep-alive (false when encoding failed and a bare 500 went out instead).
 bool encode_response(Response&& r, unsigned version, bool head_request, bool keep_alive, std::string& out);
 

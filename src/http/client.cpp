@@ -21,6 +21,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "common/secure_memory.hpp"
+#include "http/beast_codec.hpp"
 #include "http/origin.hpp"
 #include "http/public_address.hpp"
 
@@ -245,20 +246,12 @@ Result<Response> HttpsClient::Impl::request(const std::string& method, const std
   if (target.empty() || target.front() != '/' || has_control_chars(target) || target.find(' ') != std::string::npos) {
     return Status(Code::kBadParameter, "the request target must be a path starting with '/'");
   }
-  bhttp::request<bhttp::string_body> req;
+  BeastRequest req;
   // The request's copies of a bearer token, a cookie and the body (a client
   // secret, an assertion, a secret value) are wiped however this returns.
   struct WipeRequest {
-    bhttp::request<bhttp::string_body>& req;
-    ~WipeRequest() {
-      secure_wipe(req.body().data(), req.body().size());
-      for (auto& field : req) {
-        if (field.name() == bhttp::field::authorization || field.name() == bhttp::field::cookie) {
-          const auto value = field.value();
-          secure_wipe(const_cast<char*>(value.data()), value.size());
-        }
-      }
-    }
+    BeastRequest& req;
+    ~WipeRequest() { wipe_credentials(req); }
   } wipe_request{req};
   try {
     req.version(11);

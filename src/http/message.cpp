@@ -5,10 +5,14 @@
 
 namespace coffer::http {
 
+bool is_credential_header(std::string_view name) {
+  return iequals_ascii(name, "authorization") || iequals_ascii(name, "cookie");
+}
+
 Request::~Request() {
   secure_wipe(body.data(), body.capacity());
   for (auto& [k, v] : headers) {
-    if (iequals_ascii(k, "authorization") || iequals_ascii(k, "cookie")) secure_wipe(v.data(), v.capacity());
+    if (is_credential_header(k)) secure_wipe(v.data(), v.capacity());
   }
 }
 

@@ -37,6 +37,10 @@ struct Request {
   std::string_view header(std::string_view name) const;
 };
 
+// Header fields that carry credentials (bearer tokens, the console's session
+// cookie): wiped wherever a copy of them is dropped.
+bool is_credential_header(std::string_view name);
+
 struct Response;
 // Takes a handler's final response (see Response::later).
 using Respond = std::function<void(Response)>;
