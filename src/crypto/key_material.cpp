@@ -128,14 +128,18 @@ Result<ossl::PKeyCtx> sign_context(EVP_PKEY* pkey, int padding, const EVP_MD* md
   return ctx;
 }
 
-Result<std::string> sign_with(EVP_PKEY_CTX* ctx, std::string_view digest) {
-  // The key's largest signature (a DER ECDSA signature may come out shorter),
-  // without asking the provider through a second EVP_PKEY_sign().
-  const int most = EVP_PKEY_get_size(EVP_PKEY_CTX_get0_pkey(ctx));
-  if (most <= 0) return ossl::error("sign size");
-  std::size_t len = static_cast<std::size_t>(most);
+// A signing context ready for one signature, and the key's largest
+// signature (a DER ECDSA signature may come out shorter).
+struct SignContext {
+  ossl::PKeyCtx ctx;
+  std::size_t max_size = 0;
+};
+
+Result<std::string> sign_with(const SignContext& sign, std::string_view digest) {
+  std::size_t len = sign.max_size;
   std::string sig(len, '\0');
-  if (EVP_PKEY_sign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, u8(digest), digest.size()) != 1) {
+  if (EVP_PKEY_sign(sign.ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, u8(digest), digest.size()) !=
+      1) {
     return ossl::error("sign");
   }
   sig.resize(len);
@@ -236,19 +240,26 @@ struct KeyMaterial::Impl {
   // Signing contexts set up once per algorithm; each signature works on a
   // copy. Setting one up (EVP_PKEY_sign_init, the padding, the digest by
   // name) fetches implementations under OpenSSL's locks: a third of an
-  // ES256 signature's cost when done for every request.
+  // ES256 signature's cost when done for every request. The key's largest
+  // signature is asked of OpenSSL once, with the first template.
   std::mutex sign_mu;
   std::map<std::string, ossl::PKeyCtx, std::less<>> sign_templates;
+  std::size_t max_signature = 0;  // under sign_mu
 
-  Result<ossl::PKeyCtx> sign_ctx(std::string_view alg, int padding, const EVP_MD* md) {
+  Result<SignContext> sign_ctx(std::string_view alg, int padding, const EVP_MD* md) {
     std::lock_guard lock(sign_mu);
     auto it = sign_templates.find(alg);
     if (it == sign_templates.end()) {
+      if (max_signature == 0) {
+        const int most = EVP_PKEY_get_size(pkey.get());
+        if (most <= 0) return ossl::error("sign size");
+        max_signature = static_cast<std::size_t>(most);
+      }
       COFFER_ASSIGN_OR_RETURN(ossl::PKeyCtx made, sign_context(pkey.get(), padding, md));
       it = sign_templates.emplace(std::string(alg), std::move(made)).first;
     }
-    ossl::PKeyCtx copy(EVP_PKEY_CTX_dup(it->second.get()));
-    if (!copy) return ossl::error("EVP_PKEY_CTX_dup");
+    SignContext copy{ossl::PKeyCtx(EVP_PKEY_CTX_dup(it->second.get())), max_signature};
+    if (!copy.ctx) return ossl::error("EVP_PKEY_CTX_dup");
     return copy;
   }
 };
@@ -526,12 +537,12 @@ Result<std::string> KeyMaterial::sign(std::string_view alg, std::string_view dig
                                std::string(alg) + ".");
   }
   if (kind_ == KeyKind::kRsa) {
-    COFFER_ASSIGN_OR_RETURN(ossl::PKeyCtx ctx,
+    COFFER_ASSIGN_OR_RETURN(SignContext ctx,
                             impl_->sign_ctx(alg, alg[0] == 'P' ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING, md));
-    return sign_with(ctx.get(), digest);
+    return sign_with(ctx, digest);
   }
-  COFFER_ASSIGN_OR_RETURN(ossl::PKeyCtx ctx, impl_->sign_ctx(alg, 0, md));
-  COFFER_ASSIGN_OR_RETURN(std::string der, sign_with(ctx.get(), digest));
+  COFFER_ASSIGN_OR_RETURN(SignContext ctx, impl_->sign_ctx(alg, 0, md));
+  COFFER_ASSIGN_OR_RETURN(std::string der, sign_with(ctx, digest));
   const unsigned char* p = u8(der);
   EcdsaSig sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
   if (!sig) return ossl::error("d2i_ECDSA_SIG");

@@ -27,7 +27,7 @@ Result<KeyOperationResult> KeyService::encrypt(const VaultInfo& vault, const std
                                                       ? options_.hardware->encrypt(*k.hardware, alg, plaintext, iv, aad)
                                                       : k.material->encrypt(alg, plaintext, iv, aad));
   KeyOperationResult out;
-  out.version = k.properties.version;
+  out.version = k.properties().version;
   out.value = SecureString(std::move(c.value));
   out.iv = std::move(c.iv);
   out.tag = std::move(c.tag);
@@ -41,7 +41,7 @@ Result<KeyOperationResult> KeyService::decrypt(const VaultInfo& vault, const std
                                                std::string_view tag) {
   COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "decrypt"));
   KeyOperationResult out;
-  out.version = k.properties.version;
+  out.version = k.properties().version;
   COFFER_ASSIGN_OR_RETURN(out.value, k.hardware ? options_.hardware->decrypt(*k.hardware, alg, ciphertext, iv, aad, tag)
                                                 : k.material->decrypt(alg, ciphertext, iv, aad, tag));
   return out;
@@ -53,7 +53,7 @@ Result<KeyOperationResult> KeyService::sign(const VaultInfo& vault, const std::s
   COFFER_ASSIGN_OR_RETURN(
       std::string sig, k.hardware ? options_.hardware->sign(*k.hardware, alg, digest) : k.material->sign(alg, digest));
   KeyOperationResult out;
-  out.version = k.properties.version;
+  out.version = k.properties().version;
   out.value = SecureString(std::move(sig));
   return out;
 }
@@ -64,7 +64,7 @@ Result<KeyOperationResult> KeyService::verify(const VaultInfo& vault, const std:
   COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "verify"));
   if (!k.material) return no_public_half(alg, "verification");
   KeyOperationResult out;
-  out.version = k.properties.version;
+  out.version = k.properties().version;
   COFFER_ASSIGN_OR_RETURN(out.verified, k.material->verify(alg, digest, signature));
   return out;
 }
@@ -76,7 +76,7 @@ Result<KeyOperationResult> KeyService::wrap(const VaultInfo& vault, const std::s
                                                    ? options_.hardware->wrap(*k.hardware, alg, key)
                                                    : k.material->wrap(alg, key));
   KeyOperationResult out;
-  out.version = k.properties.version;
+  out.version = k.properties().version;
   out.value = SecureString(std::move(wrapped));
   return out;
 }
@@ -86,7 +86,7 @@ Result<KeyOperationResult> KeyService::unwrap(const VaultInfo& vault, const std:
                                               std::string_view wrapped) {
   COFFER_ASSIGN_OR_RETURN(Loaded k, load_for_operation(vault, name, version, "unwrapKey"));
   KeyOperationResult out;
-  out.version = k.properties.version;
+  out.version = k.properties().version;
   COFFER_ASSIGN_OR_RETURN(
       out.value, k.hardware ? options_.hardware->unwrap(*k.hardware, alg, wrapped) : k.material->unwrap(alg, wrapped));
   return out;

@@ -570,17 +570,16 @@ Result<KeyService::Loaded> KeyService::load_for_operation(const VaultInfo& vault
   if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
     return kKeys.not_found(version.empty() ? name : name + "/" + version);
   }
-  auto rec = read_cache_.get(vault.id + '/' + lower_ascii(name) + '/' + lower_ascii(version),
-                             [&]() -> Result<KeyVersionRecord> {
-                               std::optional<KeyVersionRecord> found;
-                               COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-                                 COFFER_ASSIGN_OR_RETURN(found, kKeys.live_version(txn, vault, name, version));
-                                 return Status::Ok();
-                               }));
-                               return std::move(*found);
-                             });
+  auto rec = read_cache_.get(object_cache_key(vault.id, name, version), [&]() -> Result<KeyVersionRecord> {
+    std::optional<KeyVersionRecord> found;
+    COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+      COFFER_ASSIGN_OR_RETURN(found, kKeys.live_version(txn, vault, name, version));
+      return Status::Ok();
+    }));
+    return std::move(*found);
+  });
   if (!rec.ok()) return rec.status();
-  const auto& p = rec->properties;
+  const KeyProperties& p = (*rec)->properties;
   if (std::find(p.key_ops.begin(), p.key_ops.end(), op) == p.key_ops.end()) {
     return bad("Operation " + std::string(op) + " is not permitted on this key.", "OperationNotAllowed");
   }
@@ -594,7 +593,7 @@ Result<KeyService::Loaded> KeyService::load_for_operation(const VaultInfo& vault
   if (p.attributes.expires && now >= *p.attributes.expires) {
     return bad("Operation " + std::string(op) + " is not allowed on an expired key.", "KeyExpired");
   }
-  const std::string cache_id = vault.id + "/" + lower_ascii(name) + "/" + p.version;
+  const std::string cache_id = object_cache_key(vault.id, name, p.version);
   auto material = material_cache_.find(cache_id);
   if (!p.hsm_token.empty()) {
     if (!options_.hardware) {
@@ -612,16 +611,16 @@ Result<KeyService::Loaded> KeyService::load_for_operation(const VaultInfo& vault
       material_cache_.insert(cache_id, material);
     }
     crypto::HardwareKeyRef ref{*hex_decode(p.version), kind, p.key_size, p.public_key.crv};
-    return Loaded{std::move(rec->properties), std::move(material), std::move(ref)};
+    return Loaded{std::move(*rec), std::move(material), std::move(ref)};
   }
   if (!material) {
     COFFER_ASSIGN_OR_RETURN(SecureString priv,
-                            barrier_.open(vault, ObjectPlace::key_version(name, p.version), rec->sealed_key));
+                            barrier_.open(vault, ObjectPlace::key_version(name, p.version), (*rec)->sealed_key));
     COFFER_ASSIGN_OR_RETURN(crypto::KeyMaterial parsed, crypto::KeyMaterial::from_sealed_bytes(priv.view()));
     material = std::make_shared<const crypto::KeyMaterial>(std::move(parsed));
     material_cache_.insert(cache_id, material);
   }
-  return Loaded{std::move(rec->properties), std::move(material), std::nullopt};
+  return Loaded{std::move(*rec), std::move(material), std::nullopt};
 }
 
 Result<std::size_t> KeyService::purge_due(int64_t now) {

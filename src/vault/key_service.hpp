@@ -119,7 +119,8 @@ class KeyService {
   // A version ready for a crypto operation (defined here so the operations
   // can live in key_operations.cpp).
   struct Loaded {
-    KeyProperties properties;
+    std::shared_ptr<const KeyVersionRecord> record;  // as stored: properties and the sealed key
+    const KeyProperties& properties() const { return record->properties; }
     // Software keys: the whole key. HSM keys: the public half (RSA, EC) or nullptr (oct).
     std::shared_ptr<const crypto::KeyMaterial> material;
     std::optional<crypto::HardwareKeyRef> hardware;  // set for a key held in the token

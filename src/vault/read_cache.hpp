@@ -16,16 +16,31 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
+#include "common/ascii.hpp"
 #include "common/prometheus.hpp"
 #include "common/status.hpp"
 #include "common/thread_annotations.hpp"
 #include "store/store.hpp"
 
 namespace coffer::vault {
+
+// "vault-id/name/version" with name and version in lower case (object names
+// are case-insensitive), built in one allocation: the key of an object
+// version in the read and key-material caches.
+inline std::string object_cache_key(std::string_view vault_id, std::string_view name, std::string_view version) {
+  std::string key;
+  key.reserve(vault_id.size() + name.size() + version.size() + 2);
+  key.append(vault_id).push_back('/');
+  for (char c : name) key.push_back(ascii_lower(c));
+  key.push_back('/');
+  for (char c : version) key.push_back(ascii_lower(c));
+  return key;
+}
 
 template <typename Record>
 class ReadCache {
@@ -45,9 +60,10 @@ class ReadCache {
   }
 
   // The record cached under `key`, or load()'s (a Result<Record> read from
-  // the store), cached when the store did not change meanwhile.
+  // the store), cached when the store did not change meanwhile. Shared, not
+  // copied: callers read it and copy only what they keep.
   template <typename Load>
-  Result<Record> get(const std::string& key, Load&& load) {
+  Result<std::shared_ptr<const Record>> get(const std::string& key, Load&& load) {
     const std::uint64_t generation = store_.generation();
     {
       ReaderLock lock(mu_);
@@ -61,15 +77,17 @@ class ReadCache {
     }
     misses_.fetch_add(1, std::memory_order_relaxed);
     Result<Record> loaded = load();
-    if (loaded.ok() && store_.generation() == generation) {
+    if (!loaded.ok()) return loaded.status();
+    auto record = std::make_shared<const Record>(std::move(*loaded));
+    if (store_.generation() == generation) {
       WriterLock lock(mu_);
       if (generation_ != generation || entries_.size() >= capacity_) {
         entries_.clear();
         generation_ = generation;
       }
-      entries_.insert_or_assign(key, *loaded);
+      entries_.insert_or_assign(key, record);
     }
-    return loaded;
+    return record;
   }
 
  private:
@@ -77,7 +95,7 @@ class ReadCache {
   const std::size_t capacity_;
   mutable SharedMutex mu_;
   std::uint64_t generation_ COFFER_GUARDED_BY(mu_) = 0;  // of every entry
-  std::unordered_map<std::string, Record> entries_ COFFER_GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::shared_ptr<const Record>> entries_ COFFER_GUARDED_BY(mu_);
   std::atomic<uint64_t> hits_{0};
   std::atomic<uint64_t> misses_{0};
   prometheus::Observed hits_seen_;  // after the counters: unlisted before they go

@@ -163,23 +163,23 @@ Result<Secret> SecretService::get(const VaultInfo& vault, const std::string& nam
   if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
     return kSecrets.not_found(version.empty() ? name : name + "/" + version);
   }
-  auto rec = read_cache_.get(vault.id + '/' + lower_ascii(name) + '/' + lower_ascii(version),
-                             [&]() -> Result<SecretVersionRecord> {
-                               std::optional<SecretVersionRecord> found;
-                               COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-                                 COFFER_ASSIGN_OR_RETURN(found, kSecrets.live_version(txn, vault, name, version));
-                                 return Status::Ok();
-                               }));
-                               return std::move(*found);
-                             });
+  auto rec = read_cache_.get(object_cache_key(vault.id, name, version), [&]() -> Result<SecretVersionRecord> {
+    std::optional<SecretVersionRecord> found;
+    COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
+      COFFER_ASSIGN_OR_RETURN(found, kSecrets.live_version(txn, vault, name, version));
+      return Status::Ok();
+    }));
+    return std::move(*found);
+  });
   if (!rec.ok()) return rec.status();
-  if (!rec->properties.attributes.enabled) {
+  const SecretVersionRecord& found = **rec;
+  if (!found.properties.attributes.enabled) {
     return Status(Code::kForbidden, "Operation get is not allowed on a disabled secret.", "SecretDisabled");
   }
   Secret out;
-  out.properties = std::move(rec->properties);
+  out.properties = found.properties;
   COFFER_ASSIGN_OR_RETURN(
-      out.value, barrier_.open(vault, ObjectPlace::secret_version(name, out.properties.version), rec->sealed_value));
+      out.value, barrier_.open(vault, ObjectPlace::secret_version(name, out.properties.version), found.sealed_value));
   return out;
 }
 

@@ -66,14 +66,17 @@ TEST_F(ReadCacheTest, GenerationAdvancesOnCommitsNotReads) {
 TEST_F(ReadCacheTest, ServesRepeatedReadsUntilAnyCommit) {
   ReadCache<std::string> cache(*store_, "test");
   ASSERT_TRUE(put("a", "1").ok());
-  EXPECT_EQ(cache.get("a", [&] { return read("a"); }).value(), "1");
-  EXPECT_EQ(cache.get("a", [&] { return read("a"); }).value(), "1");
+  EXPECT_EQ(*cache.get("a", [&] { return read("a"); }).value(), "1");
+  EXPECT_EQ(*cache.get("a", [&] { return read("a"); }).value(), "1");
   EXPECT_EQ(loads_, 1);
+  // A hit hands out the cached record itself, not a copy.
+  EXPECT_EQ(cache.get("a", [&] { return read("a"); }).value().get(),
+            cache.get("a", [&] { return read("a"); }).value().get());
   ASSERT_TRUE(put("unrelated", "x").ok());  // any commit makes every entry stale
-  EXPECT_EQ(cache.get("a", [&] { return read("a"); }).value(), "1");
+  EXPECT_EQ(*cache.get("a", [&] { return read("a"); }).value(), "1");
   EXPECT_EQ(loads_, 2);
   ASSERT_TRUE(put("a", "2").ok());
-  EXPECT_EQ(cache.get("a", [&] { return read("a"); }).value(), "2");
+  EXPECT_EQ(*cache.get("a", [&] { return read("a"); }).value(), "2");
   EXPECT_EQ(loads_, 3);
 }
 
@@ -92,19 +95,19 @@ TEST_F(ReadCacheTest, AReadOverlappingACommitIsNotCached) {
     EXPECT_TRUE(put("a", "2").ok());  // commits while this read is in flight
     return r;
   });
-  EXPECT_EQ(loaded.value(), "1");
-  EXPECT_EQ(cache.get("a", [&] { return read("a"); }).value(), "2");
+  EXPECT_EQ(*loaded.value(), "1");
+  EXPECT_EQ(*cache.get("a", [&] { return read("a"); }).value(), "2");
   EXPECT_EQ(loads_, 2);
 }
 
 TEST_F(ReadCacheTest, BoundedByCapacity) {
   ReadCache<std::string> cache(*store_, "test", 2);
   for (const char* k : {"a", "b", "c"}) ASSERT_TRUE(put(k, k).ok());
-  for (const char* k : {"a", "b", "c"}) EXPECT_EQ(cache.get(k, [&] { return read(k); }).value(), k);
+  for (const char* k : {"a", "b", "c"}) EXPECT_EQ(*cache.get(k, [&] { return read(k); }).value(), k);
   EXPECT_EQ(loads_, 3);
-  EXPECT_EQ(cache.get("c", [&] { return read("c"); }).value(), "c");  // the newest survives the flush
+  EXPECT_EQ(*cache.get("c", [&] { return read("c"); }).value(), "c");  // the newest survives the flush
   EXPECT_EQ(loads_, 3);
-  EXPECT_EQ(cache.get("a", [&] { return read("a"); }).value(), "a");  // flushed when c came in
+  EXPECT_EQ(*cache.get("a", [&] { return read("a"); }).value(), "a");  // flushed when c came in
   EXPECT_EQ(loads_, 4);
 }
 
