@@ -5,6 +5,9 @@
 # Prints both ratios, and the ceiling this machine puts on them: nginx serving a
 # sign answer over TLS with the same wrk settings, divided by openssl's rate (no
 # request, however cheap, can sign faster than a static answer is served).
+# With each API row: the server's own CPU during the run (from /proc), and
+# what its signs per CPU-second are to openssl's per CPU-second — the ratio
+# with wrk's share of the cores taken out (wrk runs on the same machine).
 # HSM row (issue 15), when SoftHSM2 is installed and pkcs11_speed is built
 # next to coffer (`make bench` builds it): RSA-2048 sign with an RSA-HSM key
 # through the API against SoftHSM2's own rate (pkcs11_speed: raw C_Sign on a
@@ -39,12 +42,20 @@ ec_path=$(create bench-ec '{"kty":"EC","crv":"P-256"}')
 
 check() { if grep -q "Non-2xx" "$1"; then echo "ERROR: non-2xx responses in $1" >&2; cat "$1" >&2; exit 1; fi; }
 rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$coffer_pid/stat"; }
+
+sign_run() {  # path, alg, output → wrk's report in output, the server's CPU (cores) in output.cpu
+  local t0 c0
+  t0=$(date +%s.%N); c0=$(cpu_ticks)
+  wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$(sign_script "$1" "$2")" -H "Authorization: Bearer $tok" "$vault" > "$3"
+  /usr/bin/python3 -c "print(f'{($(cpu_ticks) - $c0) / $(getconf CLK_TCK) / ($(date +%s.%N) - $t0):.3f}')" > "$3.cpu"
+  cat "$3"; check "$3"
+  echo "server CPU: $(cat "$3.cpu") cores"
+}
 
 echo "== API: wrk -t$THREADS -c$CONNS -d$DURATION POST …/sign"
-wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$(sign_script "$rsa_path" RS256)" -H "Authorization: Bearer $tok" "$vault" > "$work/rsa.txt"
-cat "$work/rsa.txt"; check "$work/rsa.txt"
-wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$(sign_script "$ec_path" ES256)" -H "Authorization: Bearer $tok" "$vault" > "$work/ec.txt"
-cat "$work/ec.txt"; check "$work/ec.txt"
+sign_run "$rsa_path" RS256 "$work/rsa.txt"
+sign_run "$ec_path" ES256 "$work/ec.txt"
 
 
 echo "== nginx: a P-256 sign answer as a static file, same wrk settings"
@@ -66,6 +77,10 @@ nginx_rps=$(rps "$work/nginx.txt")
 echo
 echo "RSA-2048 sign: API $api_rsa/s, openssl $ossl_rsa/s, ratio $(/usr/bin/python3 -c "print(f'{$api_rsa/$ossl_rsa:.2f}')") (goal >= 0.8)"
 echo "P-256 sign   : API $api_ec/s, openssl $ossl_ec/s, ratio $(/usr/bin/python3 -c "print(f'{$api_ec/$ossl_ec:.2f}')") (goal >= 0.6)"
+per_cpu() {  # API rate, its output, openssl's rate → the ratio per CPU-second
+  /usr/bin/python3 -c "print(f'{($1 / $(cat "$2.cpu")) / ($3 / $(nproc)):.2f}')"
+}
+echo "per CPU      : the server's signs per CPU-second / openssl's: RSA-2048 $(per_cpu "$api_rsa" "$work/rsa.txt" "$ossl_rsa"), P-256 $(per_cpu "$api_ec" "$work/ec.txt" "$ossl_ec") (wrk's share of the cores left out)"
 echo "ceiling      : nginx $nginx_rps answers/s over TLS; / openssl RSA $(/usr/bin/python3 -c "print(f'{min(1, $nginx_rps/$ossl_rsa):.2f}')"), / openssl P-256 $(/usr/bin/python3 -c "print(f'{min(1, $nginx_rps/$ossl_ec):.2f}')")"
 echo "               API P-256 sign / nginx: $(/usr/bin/python3 -c "print(f'{$api_ec/$nginx_rps:.2f}')")"
 if [[ $hsm == 1 ]]; then
