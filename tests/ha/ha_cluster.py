@@ -4,6 +4,7 @@ request a streaming standby) in a directory of its own, N replicas sharing the
 root key, the TLS material and the database, and a driver that spreads
 requests over the replicas, retries on the next one, and appends every
 acknowledged write to an fsync'd ledger."""
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -135,9 +136,11 @@ class HaCluster:
         s.verify = self.ca
         return s
 
-    def call(self, method, path, body=None, token=None, request_id=None, budget=60, replica=None, expect=None):
+    def call(self, method, path, body=None, token=None, request_id=None, budget=60, replica=None, expect=None,
+             session=None):
         """One logical request, retried on the next replica (same x-ms-client-request-id) on a
-        connection error or a 503 until `budget` seconds passed; returns the last response."""
+        connection error or a 503 until `budget` seconds passed; returns the last response. A new
+        connection each time, unless `session` (a keep-alive requests.Session) is given."""
         token = token or self.admin_token
         request_id = request_id or str(uuid.uuid4())
         deadline = time.time() + budget
@@ -147,7 +150,7 @@ class HaCluster:
             r = self.replicas[i % len(self.replicas)]
             i += 1
             try:
-                last = requests.request(method, f"https://dev.vault.localhost:{r.port}{path}", json=body,
+                last = (session or requests).request(method, f"https://dev.vault.localhost:{r.port}{path}", json=body,
                                         verify=self.ca, timeout=30,
                                         headers={"Authorization": "Bearer " + token,
                                                  "x-ms-client-request-id": request_id})
@@ -192,21 +195,42 @@ class HaCluster:
 
     # -- checks ---------------------------------------------------------------------------------
     def check_ledger(self, test):
-        """Every acknowledged write reads back with its value; no name has more versions than sets."""
+        """Every acknowledged write reads back with its value; no name has more versions than sets.
+        Read back from four threads, each on keep-alive connections of its own."""
         entries = self.ledger()
         per_name = {}
         for e in entries:
             per_name.setdefault(e["name"], []).append(e)
-        for name, writes in per_name.items():
+        local = threading.local()
+        sessions = []
+
+        def read_back(item):
+            name, writes = item
+            if not hasattr(local, "session"):
+                local.session = self.session()
+                sessions.append(local.session)
+            problems = []
             for e in writes:
-                r = self.call("GET", f"/secrets/{name}/{e['version']}?api-version=7.4")
-                test.assertEqual(r.status_code, 200, f"acknowledged {name}/{e['version']} is lost: {r.text}")
-                test.assertEqual(sha(r.json()["value"]), e["sha"], f"{name}/{e['version']} changed")
-            r = self.call("GET", f"/secrets/{name}/versions?api-version=7.4")
-            test.assertEqual(r.status_code, 200, r.text)
-            test.assertEqual(len(r.json()["value"]), len(writes),
-                             f"{name}: {len(r.json()['value'])} versions for {len(writes)} acknowledged sets "
-                             "(a retried write made a second version)")
+                r = self.call("GET", f"/secrets/{name}/{e['version']}?api-version=7.4", session=local.session)
+                if r.status_code != 200:
+                    problems.append(f"acknowledged {name}/{e['version']} is lost: {r.status_code} {r.text}")
+                elif sha(r.json()["value"]) != e["sha"]:
+                    problems.append(f"{name}/{e['version']} changed")
+            r = self.call("GET", f"/secrets/{name}/versions?api-version=7.4", session=local.session)
+            if r.status_code != 200:
+                problems.append(f"{name}/versions: {r.status_code} {r.text}")
+            elif len(r.json()["value"]) != len(writes):
+                problems.append(f"{name}: {len(r.json()['value'])} versions for {len(writes)} acknowledged sets "
+                                "(a retried write made a second version)")
+            return problems
+
+        try:
+            with concurrent.futures.ThreadPoolExecutor(4) as pool:
+                problems = [p for found in pool.map(read_back, per_name.items()) for p in found]
+        finally:
+            for s in sessions:
+                s.close()
+        test.assertEqual(problems, [])
         return len(entries)
 
     def check_audit(self, test):

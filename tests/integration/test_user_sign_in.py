@@ -488,8 +488,14 @@ class UserSignInTest(unittest.TestCase):
 
 
 # The BROWSER stand-in of the interactive az login: the sign-in page filled in, the redirect followed.
+# Like a real browser's launcher it returns at once and works in the background: Python's webbrowser
+# waits for the BROWSER command to exit before az starts answering on its redirect listener, so a
+# launcher that waited for the redirect's answer stalled both until the request timed out (30 s).
 BROWSER_SCRIPT = r'''
-import html, os, re, sys, requests
+import html, os, re, sys
+if os.fork():
+    os._exit(0)
+import requests
 url = sys.argv[1]
 s = requests.Session()
 s.verify = os.environ["REQUESTS_CA_BUNDLE"]
