@@ -570,14 +570,7 @@ Result<KeyService::Loaded> KeyService::load_for_operation(const VaultInfo& vault
   if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
     return kKeys.not_found(version.empty() ? name : name + "/" + version);
   }
-  auto rec = read_cache_.get(object_cache_key(vault.id, name, version), [&]() -> Result<KeyVersionRecord> {
-    std::optional<KeyVersionRecord> found;
-    COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-      COFFER_ASSIGN_OR_RETURN(found, kKeys.live_version(txn, vault, name, version));
-      return Status::Ok();
-    }));
-    return std::move(*found);
-  });
+  auto rec = kKeys.cached_live_version(read_cache_, store_, vault, name, version);
   if (!rec.ok()) return rec.status();
   const KeyProperties& p = (*rec)->properties;
   if (std::find(p.key_ops.begin(), p.key_ops.end(), op) == p.key_ops.end()) {

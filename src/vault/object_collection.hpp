@@ -8,11 +8,12 @@
 // version is recorded in the vault's change feed (change_feed.hpp). The AKV error a missing,
 // deleted or managed object gets is built here, once, from the kind's
 // nouns. Stateless besides its spec: every call works inside the caller's
-// transaction.
+// transaction, but cached_live_version(), which reads in one of its own.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@
 #include "common/status.hpp"
 #include "store/store.hpp"
 #include "vault/change_feed.hpp"
+#include "vault/read_cache.hpp"
 #include "vault/record_scan.hpp"
 #include "vault/store_keys.hpp"
 #include "vault/types.hpp"
@@ -142,6 +144,21 @@ class ObjectCollection : public ObjectHeads {
     COFFER_ASSIGN_OR_RETURN(auto rec, load_version(txn, vault, head, version.empty() ? head.latest_version : version));
     if (!rec) return not_found(name + "/" + version);
     return std::move(*rec);
+  }
+
+  // live_version() through `cache`: shared from memory while the store has
+  // not changed, else read in a transaction of its own.
+  Result<std::shared_ptr<const Record>> cached_live_version(ReadCache<Record>& cache, store::Store& store,
+                                                            const VaultInfo& vault, const std::string& name,
+                                                            const std::string& version) const {
+    return cache.get(object_cache_key(vault.id, name, version), [&]() -> Result<Record> {
+      std::optional<Record> found;
+      COFFER_RETURN_IF_ERROR(store.read([&](store::ReadTxn& txn) -> Status {
+        COFFER_ASSIGN_OR_RETURN(found, live_version(txn, vault, name, version));
+        return Status::Ok();
+      }));
+      return std::move(*found);
+    });
   }
 
   Status put_version(store::WriteTxn& txn, const VaultInfo& vault, const std::string& name, const Record& rec) const {

@@ -163,14 +163,7 @@ Result<Secret> SecretService::get(const VaultInfo& vault, const std::string& nam
   if (!valid_name(name) || (!version.empty() && !valid_version_id(version))) {
     return kSecrets.not_found(version.empty() ? name : name + "/" + version);
   }
-  auto rec = read_cache_.get(object_cache_key(vault.id, name, version), [&]() -> Result<SecretVersionRecord> {
-    std::optional<SecretVersionRecord> found;
-    COFFER_RETURN_IF_ERROR(store_.read([&](store::ReadTxn& txn) -> Status {
-      COFFER_ASSIGN_OR_RETURN(found, kSecrets.live_version(txn, vault, name, version));
-      return Status::Ok();
-    }));
-    return std::move(*found);
-  });
+  auto rec = kSecrets.cached_live_version(read_cache_, store_, vault, name, version);
   if (!rec.ok()) return rec.status();
   const SecretVersionRecord& found = **rec;
   if (!found.properties.attributes.enabled) {
