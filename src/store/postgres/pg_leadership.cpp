@@ -120,6 +120,7 @@ bool PgLeadership::lead_locked() {
   if (!session_) {
     const std::string timeout = std::to_string(5 * heartbeat_.count());
     auto made = PgConnection::connect(url_, session_settings() + "; SET idle_session_timeout = '" + timeout +
+                                                "ms'; SET idle_in_transaction_session_timeout = '" + timeout +
                                                 "ms'; SET application_name = 'coffer-jobs/" + holder_ + "'");
     if (std::holds_alternative<PgError>(made)) return false;
     session_ = std::move(std::get<std::unique_ptr<PgConnection>>(made));

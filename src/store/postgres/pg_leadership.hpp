@@ -12,10 +12,13 @@
 //   - A committed job transaction is announced to the other replicas like
 //     any write (pg_coherence.hpp) and returns once they heard of it.
 //   - A heartbeat thread checks the session every `heartbeat` (SELECT 1);
-//     the session runs with idle_session_timeout = 5 heartbeats, so the
-//     server itself ends the session of a frozen leader and its lock passes
-//     on. Any error on the session: step down at once (close it), try again
-//     at the next beat — never assume a new session holds anything.
+//     the session runs with idle_session_timeout and
+//     idle_in_transaction_session_timeout = 5 heartbeats, so the server
+//     itself ends the session of a frozen leader — idle, or paused inside a
+//     job transaction, which holds the lease row FOR SHARE and so would
+//     hold up the next leader's epoch bump — and its lock passes on. (A job
+//     transaction therefore never pauses that long between statements.) Any error on the session: step down at once
+//     (close it), try again at the next beat — never assume a new session holds anything.
 // Thread-safe.
 #pragma once
 

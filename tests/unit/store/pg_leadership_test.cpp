@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "store/postgres/pg_leadership.hpp"
 #include "store_test_util.hpp"
 
 namespace coffer::store::testing {
@@ -85,6 +86,32 @@ TEST_F(PgLeadershipTest, ANewerEpochFencesTheOldLeaderInsideItsTransaction) {
   EXPECT_NE(fenced.message().find("fenced"), std::string::npos) << fenced.message();
   EXPECT_FALSE(get(*shared_, "job/x").has_value());
   EXPECT_EQ(a->epoch(), 0u) << "it stepped down";
+}
+
+// A leader frozen inside a job transaction (its session idle in a transaction
+// that holds the lease row FOR SHARE, the heartbeat thread stuck behind it)
+// loses its session after 5 heartbeats, as an idle one does: the next leader
+// takes over then, not after the pool's 60 s idle-in-transaction limit, and
+// nothing of the frozen transaction commits.
+TEST_F(PgLeadershipTest, ALeaderFrozenInsideAJobTransactionLosesItsSession) {
+  auto& pg = dynamic_cast<postgres::PgStore&>(*shared_);
+  postgres::PgLeadership a(url_, pg, "replica-a", 200ms);  // the server ends its session after 1 s
+  ASSERT_TRUE(eventually([&] { return a.lead(); }));
+  Status frozen;
+  std::thread job([&] {
+    frozen = a.fenced().write([](WriteTxn& txn) {
+      COFFER_RETURN_IF_ERROR(txn.put("job/frozen", "1"));
+      std::this_thread::sleep_for(6s);  // frozen between statements
+      return Status::Ok();
+    });
+  });
+  postgres::PgLeadership b(url_, pg, "replica-b", 200ms);
+  const bool took_over = eventually([&] { return b.lead(); }, 5s);
+  job.join();
+  EXPECT_TRUE(took_over) << "the frozen leader's session kept the lock";
+  EXPECT_FALSE(frozen.ok());
+  EXPECT_FALSE(get(*shared_, "job/frozen").has_value());
+  EXPECT_EQ(sql("SELECT holder FROM coffer_lease WHERE name = 'jobs'"), "replica-b");
 }
 
 TEST(SoleLeadership, AlwaysLeadsOnItsOwnStore) {
