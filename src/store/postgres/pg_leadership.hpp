@@ -17,8 +17,9 @@
 //     itself ends the session of a frozen leader — idle, or paused inside a
 //     job transaction, which holds the lease row FOR SHARE and so would
 //     hold up the next leader's epoch bump — and its lock passes on. (A job
-//     transaction therefore never pauses that long between statements.) Any error on the session: step down at once
-//     (close it), try again at the next beat — never assume a new session holds anything.
+//     transaction therefore never pauses that long between statements.)
+//     Any error on the session: step down at once (close it), try again at
+//     the next beat — never assume a new session holds anything.
 // Thread-safe.
 #pragma once
 
