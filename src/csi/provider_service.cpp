@@ -57,15 +57,21 @@ grpc::ServerUnaryReactor* ProviderService::Mount(grpc::CallbackServerContext* co
 grpc::Status ProviderService::mount(grpc::ByteBuffer& request, grpc::ByteBuffer& answer) {
   const auto started = std::chrono::steady_clock::now();
   v1alpha1::MountRequest parsed;
+  // The credentials the driver hands in (client secret, service-account tokens): wiped once used,
+  // and as far as they were parsed when the request is refused.
+  struct WipeCredentials {
+    v1alpha1::MountRequest& request;
+    ~WipeCredentials() {
+      wipe(request.mutable_secrets());
+      wipe(request.mutable_attributes());
+    }
+  } wipe_credentials{parsed};
   if (grpc::Status st = grpc::SerializationTraits<v1alpha1::MountRequest>::Deserialize(&request, &parsed); !st.ok()) {
     metrics_.observe_grpc_request(kMountMethod, "INTERNAL", "", since(started));
     return st;
   }
   v1alpha1::MountResponse response;
   mount_into(parsed, response);
-  // The credentials the driver handed in (client secret, service-account tokens) have been used.
-  wipe(parsed.mutable_secrets());
-  wipe(parsed.mutable_attributes());
   answer = serialize_wiped(response);
   for (auto& file : *response.mutable_files()) wipe(file.mutable_contents());
   metrics_.observe_grpc_request(kMountMethod, "OK", response.has_error() ? response.error().code() : "",
