@@ -136,7 +136,7 @@ Counters& Registry::counter(std::string name, std::string help) {
     if (f.name == name && f.counters) return *f.counters;
   }
   Counters& c = counters_.emplace_back();
-  families_.push_back(Family{std::move(name), std::move(help), &c, nullptr});
+  families_.push_back(Family{std::move(name), std::move(help), &c, nullptr, nullptr});
   return c;
 }
 
@@ -146,16 +146,26 @@ Histograms& Registry::histogram(std::string name, std::string help, std::vector<
     if (f.name == name && f.histograms) return *f.histograms;
   }
   Histograms& h = histograms_.emplace_back(std::move(buckets));
-  families_.push_back(Family{std::move(name), std::move(help), nullptr, &h});
+  families_.push_back(Family{std::move(name), std::move(help), nullptr, &h, nullptr});
   return h;
 }
 
 Observed Registry::observed_counter(std::string name, std::string help, std::string labels,
                                     std::function<double()> read) {
+  return observe(std::move(name), std::move(help), std::move(labels), std::move(read), "counter");
+}
+
+Observed Registry::observed_gauge(std::string name, std::string help, std::string labels,
+                                  std::function<double()> read) {
+  return observe(std::move(name), std::move(help), std::move(labels), std::move(read), "gauge");
+}
+
+Observed Registry::observe(std::string name, std::string help, std::string labels, std::function<double()> read,
+                           const char* type) {
   MutexLock lock(mu_);
   bool known = false;
-  for (const auto& f : families_) known = known || (f.name == name && !f.counters && !f.histograms);
-  if (!known) families_.push_back(Family{name, std::move(help), nullptr, nullptr});
+  for (const auto& f : families_) known = known || (f.name == name && f.observed_type);
+  if (!known) families_.push_back(Family{name, std::move(help), nullptr, nullptr, type});
   const uint64_t id = next_observed_++;
   observed_.emplace(id, ObservedSeries{std::move(name), std::move(labels), std::move(read)});
   return Observed(this, id);
@@ -173,7 +183,7 @@ std::string Registry::text() const {
     if (f.counters) f.counters->render(out, f.name, f.help, common_);
     if (f.histograms) f.histograms->render(out, f.name, f.help, common_);
     if (f.counters || f.histograms) continue;
-    header(out, f.name, f.help, "counter");
+    header(out, f.name, f.help, f.observed_type);
     std::map<std::string, double> summed;  // several sources with one label set (two caches of a kind) add up
     for (const auto& [id, series] : observed_) {
       if (series.family == f.name) summed[series.labels] += series.read();

@@ -93,9 +93,11 @@ class Registry {
   explicit Registry(std::string common = {}) : common_(std::move(common)) {}
   Counters& counter(std::string name, std::string help);
   Histograms& histogram(std::string name, std::string help, std::vector<double> buckets);
-  // A counter series of family `name` whose value `read` gives at each scrape.
+  // A counter (gauge) series of family `name` whose value `read` gives at each scrape.
   [[nodiscard]] Observed observed_counter(std::string name, std::string help, std::string labels,
                                           std::function<double()> read);
+  [[nodiscard]] Observed observed_gauge(std::string name, std::string help, std::string labels,
+                                        std::function<double()> read);
   // Every family, in registration order.
   std::string text() const;
 
@@ -104,12 +106,15 @@ class Registry {
   struct Family {
     std::string name, help;
     Counters* counters = nullptr;
-    Histograms* histograms = nullptr;  // neither: observed series of that name
+    Histograms* histograms = nullptr;     // neither: observed series of that name
+    const char* observed_type = nullptr;  // theirs: "counter" or "gauge"
   };
   struct ObservedSeries {
     std::string family, labels;
     std::function<double()> read;
   };
+  Observed observe(std::string name, std::string help, std::string labels, std::function<double()> read,
+                   const char* type);
   void forget(uint64_t id);
   const std::string common_;
   mutable Mutex mu_;

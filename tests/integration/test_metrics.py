@@ -69,8 +69,17 @@ class MetricsTest(unittest.TestCase):
         if PG_CLUSTER:  # the invalidation protocol: every committed write settled, snapshot queries counted
             self.assertGreaterEqual(samples[("coffer_store_acknowledgment_wait_duration_seconds_count", frozenset())], 3)
             self.assertGreaterEqual(samples[("coffer_store_snapshot_queries_total", frozenset())], 1)
+            # The only replica holds its lease (registered at start, renewed every quarter lease; a
+            # loaded machine may let it lapse for a moment before it registers again).
+            self.assertEqual(types["coffer_store_answering_from_memory"], "gauge")
+            holding, deadline = samples[("coffer_store_answering_from_memory", frozenset())], time.time() + 10
+            while holding != 1 and time.time() < deadline:
+                time.sleep(0.2)
+                holding = parse_metrics(self.scrape())[0][("coffer_store_answering_from_memory", frozenset())]
+            self.assertEqual(holding, 1)
         else:
             self.assertNotIn("coffer_store_snapshot_queries_total", types)
+            self.assertNotIn("coffer_store_answering_from_memory", types)
         lookups = {r: samples.get(("coffer_read_cache_lookups_total",
                                    frozenset({("cache", "secrets"), ("result", r)})), 0) for r in ("hit", "miss")}
         self.assertGreaterEqual(lookups["hit"] + lookups["miss"], 3, "every SecretGet looks in the cache")

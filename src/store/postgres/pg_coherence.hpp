@@ -80,10 +80,11 @@ class PgCoherence {
   // acknowledged `batch_id` or its lease ran out.
   void await(const std::string& batch_id, const std::vector<AwaitedReplica>& awaited, Clock::time_point received);
 
-  // Tests: whether the store holds its lease now; the listener session's
-  // server process id (0: none); freeze(true) stops the listener from
-  // reading (it neither acknowledges nor renews) until freeze(false).
+  // Whether the store holds its lease now, so answers from memory (a metric).
   bool registered() const { return token().has_value(); }
+  // Tests: the listener session's server process id (0: none); freeze(true)
+  // stops the listener from reading (it neither acknowledges nor renews)
+  // until freeze(false).
   int listener_pid() const { return listener_pid_.load(); }
   void freeze(bool frozen);
 

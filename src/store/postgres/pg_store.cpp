@@ -362,6 +362,12 @@ PgStore::PgStore(const PostgresOptions& options)
         options_.metrics->observed_counter("coffer_store_snapshot_queries_total",
                                            "Snapshot queries made because this replica could not answer from memory.",
                                            "", [this] { return static_cast<double>(snapshot_queries()); });
+    if (coherence_) {
+      answering_from_memory_seen_ = options_.metrics->observed_gauge(
+          "coffer_store_answering_from_memory",
+          "1 while this replica holds its lease and answers whether anything changed from memory; 0 otherwise.", "",
+          [this] { return coherence_->registered() ? 1.0 : 0.0; });
+    }
   }
 }
 

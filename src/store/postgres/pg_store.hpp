@@ -129,6 +129,7 @@ class PgStore final : public Store {
   std::unique_ptr<Snapshots> snapshots_;
   prometheus::Histograms* acknowledgment_seconds_ = nullptr;  // null without metrics
   prometheus::Observed snapshot_queries_seen_;                // after snapshots_: unlisted before it goes
+  prometheus::Observed answering_from_memory_seen_;           // after coherence_, likewise
   std::mutex committed_mu_;
   std::map<const WriteFn*, std::shared_ptr<Committed>> committed_;  // batches committed, their callers not yet settled
   std::unique_ptr<BatchWriter> writers_;                            // last: its threads stop before the pool goes

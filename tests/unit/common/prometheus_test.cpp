@@ -78,6 +78,18 @@ TEST(PrometheusTest, ObservedSeriesAreReadAtEachScrapeSummedAndForgotten) {
   EXPECT_EQ(registry.text(), "# HELP reads_total Reads.\n# TYPE reads_total counter\n") << "handles gone: unlisted";
 }
 
+TEST(PrometheusTest, ObservedGaugesAreTypedAsGaugesAndMayFall) {
+  Registry registry;
+  double holding = 1;
+  Observed gauge = registry.observed_gauge("holding", "Holds.", {}, [&] { return holding; });
+  Observed counter = registry.observed_counter("reads_total", "Reads.", {}, [] { return 5.0; });
+  EXPECT_EQ(registry.text(),
+            "# HELP holding Holds.\n# TYPE holding gauge\nholding 1\n"
+            "# HELP reads_total Reads.\n# TYPE reads_total counter\nreads_total 5\n");
+  holding = 0;
+  EXPECT_NE(registry.text().find("\nholding 0\n"), std::string::npos);
+}
+
 TEST(PrometheusTest, ObservationsFromManyThreadsWhileScraping) {
   Registry registry;
   Histograms& h = registry.histogram("work_seconds", "Work.", latency_buckets());
