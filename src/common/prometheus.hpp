@@ -1,7 +1,8 @@
 // Prometheus metrics in the text exposition format (version 0.0.4), for the
 // server's /metrics and the CSI provider's: a Registry of named families,
 // each a counter or a histogram whose series are keyed by their label set
-// (label_set() renders and escapes one). Asking for a family by a name
+// (label_set() renders and escapes one), or a counter or gauge whose series
+// are read at each scrape (Observed). Asking for a family by a name
 // already registered returns that family (a server unsealed again keeps its
 // series); families live as long as the registry, so callers keep references. A family holds
 // at most `max_series` series; observations of further label sets are
