@@ -2,7 +2,9 @@
 
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <cstdint>
 #include <new>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -58,14 +60,20 @@ grpc::Status ProviderService::mount(grpc::ByteBuffer& request, grpc::ByteBuffer&
   const auto started = std::chrono::steady_clock::now();
   v1alpha1::MountRequest parsed;
   // The credentials the driver hands in (client secret, service-account tokens): wiped once used,
-  // and as far as they were parsed when the request is refused.
+  // and as far as they were parsed when the request is refused — in the parsed request and in the
+  // received bytes (gRPC's slices, which it frees unwiped; parsing drops the buffer's hold on them,
+  // so these references keep them until the wipe).
+  std::vector<grpc::Slice> received;
+  if (!request.Dump(&received).ok()) received.clear();
   struct WipeCredentials {
     v1alpha1::MountRequest& request;
+    std::vector<grpc::Slice>& received;
     ~WipeCredentials() {
       wipe(request.mutable_secrets());
       wipe(request.mutable_attributes());
+      for (const grpc::Slice& slice : received) secure_wipe(const_cast<std::uint8_t*>(slice.begin()), slice.size());
     }
-  } wipe_credentials{parsed};
+  } wipe_credentials{parsed, received};
   if (grpc::Status st = grpc::SerializationTraits<v1alpha1::MountRequest>::Deserialize(&request, &parsed); !st.ok()) {
     metrics_.observe_grpc_request(kMountMethod, "INTERNAL", "", since(started));
     return st;
