@@ -24,6 +24,13 @@ http::Response rbac_error(const Status& st) {
                        json::object{{"error", json::object{{"code", st.reason()}, {"message", st.message()}}}});
 }
 
+// A body that is not JSON of the expected shape (not an object, a field of the wrong type): AKV
+// answers BadParameter; ARM, which deserializes the body before its providers see it,
+// InvalidRequestContent.
+http::Response malformed_body(const Status& st, const ScopeForm& form) {
+  return rbac_error(form.arm ? Status(st.code(), st.message(), "InvalidRequestContent") : st);
+}
+
 // A scope as properties show it: "/" stays "/" (ids write it as "").
 std::string shown_scope(const std::string& scope, const ScopeForm& form) {
   const std::string shown = form.show(scope);
@@ -137,9 +144,9 @@ Result<AssignmentFilter> parse_filter(std::optional<std::string_view> text) {
 http::Response put_definition(const http::Request& req, const std::string& name, const std::string& scope,
                               const RbacContext& ctx) {
   auto body = parse_json_object(req.body);
-  if (!body.ok()) return rbac_error(body.status());
+  if (!body.ok()) return malformed_body(body.status(), ctx.form);
   auto props = opt_object(*body, "properties");
-  if (!props.ok()) return rbac_error(props.status());
+  if (!props.ok()) return malformed_body(props.status(), ctx.form);
   if (!*props) return rbac_error(Status(Code::kBadParameter, "Property 'properties' is required."));
   const json::object& p = **props;
   auth::RoleDefinition def;
@@ -149,7 +156,7 @@ http::Response put_definition(const http::Request& req, const std::string& name,
   auto type = opt_string(p, "type");
   auto scopes = opt_string_array(p, "assignableScopes");
   for (const Status& st : {role_name.status(), description.status(), type.status(), scopes.status()}) {
-    if (!st.ok()) return rbac_error(st);
+    if (!st.ok()) return malformed_body(st, ctx.form);
   }
   if (*type && !iequals_ascii(**type, "CustomRole")) {
     return rbac_error(Status(Code::kBadParameter, "Only roles of type 'CustomRole' can be created."));
@@ -158,10 +165,12 @@ http::Response put_definition(const http::Request& req, const std::string& name,
   def.description = description->value_or("");
   auto it = p.find("permissions");
   if (it == p.end() || !it->value().is_array()) {
-    return rbac_error(Status(Code::kBadParameter, "Property 'permissions' must be an array."));
+    return malformed_body(Status(Code::kBadParameter, "Property 'permissions' must be an array."), ctx.form);
   }
   for (const auto& v : it->value().get_array()) {
-    if (!v.is_object()) return rbac_error(Status(Code::kBadParameter, "Each permission must be an object."));
+    if (!v.is_object()) {
+      return malformed_body(Status(Code::kBadParameter, "Each permission must be an object."), ctx.form);
+    }
     auth::Permission perm;
     const auto& o = v.get_object();
     std::pair<const char*, std::vector<std::string>*> fields[] = {{"actions", &perm.actions},
@@ -170,7 +179,7 @@ http::Response put_definition(const http::Request& req, const std::string& name,
                                                                   {"notDataActions", &perm.not_data_actions}};
     for (auto& [key, dest] : fields) {
       auto list = opt_string_array(o, key);
-      if (!list.ok()) return rbac_error(list.status());
+      if (!list.ok()) return malformed_body(list.status(), ctx.form);
       *dest = list->value_or(std::vector<std::string>{});
     }
     def.permissions.push_back(std::move(perm));
@@ -194,14 +203,14 @@ http::Response put_definition(const http::Request& req, const std::string& name,
 http::Response put_assignment(const http::Request& req, const std::string& name, const std::string& scope,
                               const RbacContext& ctx) {
   auto body = parse_json_object(req.body);
-  if (!body.ok()) return rbac_error(body.status());
+  if (!body.ok()) return malformed_body(body.status(), ctx.form);
   auto props = opt_object(*body, "properties");
-  if (!props.ok()) return rbac_error(props.status());
+  if (!props.ok()) return malformed_body(props.status(), ctx.form);
   if (!*props) return rbac_error(Status(Code::kBadParameter, "Property 'properties' is required."));
   auto role = opt_string(**props, "roleDefinitionId");
   auto principal = opt_string(**props, "principalId");
-  if (!role.ok()) return rbac_error(role.status());
-  if (!principal.ok()) return rbac_error(principal.status());
+  if (!role.ok()) return malformed_body(role.status(), ctx.form);
+  if (!principal.ok()) return malformed_body(principal.status(), ctx.form);
   if (!*role || !*principal) {
     return rbac_error(Status(Code::kBadParameter, "Properties 'roleDefinitionId' and 'principalId' are required."));
   }

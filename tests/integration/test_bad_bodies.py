@@ -2,8 +2,9 @@
 Coffer's own data-plane, admin, ARM, Graph and token endpoints, each sent bodies and query
 strings of the wrong shape: no answer is a 5xx or a dropped connection, every refusal carries an
 error body (AKV's {"error": {"code", "message"}}, OAuth's {"error": "..."} at the token
-endpoints), an operation whose body the spec requires refuses every body that is not a JSON
-object, and the server goes on serving."""
+endpoints) and, for a body that is not a JSON object, its API's code (AKV BadParameter, ARM
+InvalidRequestContent, Graph Request_BadRequest), an operation whose body the spec requires
+refuses every body that is not a JSON object, and the server goes on serving."""
 import json
 import time
 import unittest
@@ -189,8 +190,9 @@ class BadBodiesTest(unittest.TestCase):
             path = path.replace(placeholder, name)
         return path
 
-    def send(self, session, method, url, body, oauth=False, must_refuse=False):
-        """One request; notes what is wrong with its answer in self.problems."""
+    def send(self, session, method, url, body, oauth=False, must_refuse=False, code=None):
+        """One request; notes what is wrong with its answer in self.problems (a 400 must carry
+        `code`, when one is given)."""
         what = f"{method} {url.split('//', 1)[1].split('/', 1)[1][:120]} with {body[:40]!r}"
         try:
             r = session.request(method, url, data=body, timeout=60,
@@ -215,13 +217,16 @@ class BadBodiesTest(unittest.TestCase):
                 and error["code"] and error["message"])
             if not good:
                 self.problems.append(f"{what}: {r.status_code} with a malformed error body: {r.text[:200]!r}")
+            elif code and r.status_code == 400 and error["code"] != code:
+                self.problems.append(f"{what}: {error['code']}, not {code}: {error['message'][:120]}")
 
-    def sweep(self, session, base, operations, api_version):
+    def sweep(self, session, base, operations, api_version, malformed_code):
+        """`malformed_code`: the error code of a 400 for a body that is not a JSON object."""
         for method, path, body_required in operations:
             url = f"{base}{self.names(path)}?api-version={api_version}"
             if method in ("PUT", "POST", "PATCH"):
                 for body in NOT_AN_OBJECT:
-                    self.send(session, method, url, body, must_refuse=body_required)
+                    self.send(session, method, url, body, must_refuse=body_required, code=malformed_code)
                 for body in WRONG_SHAPES:
                     self.send(session, method, url, body)
             else:
@@ -237,10 +242,11 @@ class BadBodiesTest(unittest.TestCase):
         self.assertEqual(r.status_code, 200, r.text)
 
     def test_1_every_akv_operation(self):
-        self.sweep(self.data, self.vault, AKV_OPERATIONS[:-11] + COFFER_DATA_PLANE, "7.4")
-        self.sweep(self.data, self.vault, [op for op in AKV_OPERATIONS[:-11] if op[0] != "GET"], "2025-07-01")
+        self.sweep(self.data, self.vault, AKV_OPERATIONS[:-11] + COFFER_DATA_PLANE, "7.4", "BadParameter")
+        self.sweep(self.data, self.vault, [op for op in AKV_OPERATIONS[:-11] if op[0] != "GET"], "2025-07-01",
+                   "BadParameter")
         self.assert_still_serving()
-        self.sweep(self.data, self.vault, AKV_OPERATIONS[-11:], "7.4")
+        self.sweep(self.data, self.vault, AKV_OPERATIONS[-11:], "7.4", "BadParameter")
         self.assert_no_problems()
         self.assert_still_serving()
 
@@ -258,7 +264,7 @@ class BadBodiesTest(unittest.TestCase):
             ("POST", "/vaults/dev/eventSubscriptions/sweep/deadLetters/replay", False),
             ("GET", "/audit", False),
             ("GET", "/vaults", False),
-        ], "7.4")
+        ], "7.4", "BadParameter")
         group = f"/subscriptions/{self.subscription}/resourceGroups"
         vaults = f"{group}/sweepGroup/providers/Microsoft.KeyVault/vaults"
         r = self.manage.put(f"{self.arm}{group}/sweepGroup?api-version=2021-04-01", json={"location": "eastus"})
@@ -274,8 +280,9 @@ class BadBodiesTest(unittest.TestCase):
             ("PUT", f"/subscriptions/{self.subscription}/providers/Microsoft.Authorization/roleDefinitions/"
                     f"{uuid.uuid4()}", True),
             ("GET", f"{vaults}", False),
-        ], "2022-07-01")
-        self.sweep(self.manage, self.arm, [("POST", "/v1.0/directoryObjects/getByIds", True)], "1")
+        ], "2022-07-01", "InvalidRequestContent")  # ARM's code for a body it cannot deserialize
+        self.sweep(self.manage, self.arm, [("POST", "/v1.0/directoryObjects/getByIds", True)], "1",
+                   "Request_BadRequest")  # Microsoft Graph's
         tenant = self.server.dev["tenantId"]
         with requests.Session() as anonymous:
             anonymous.trust_env = False
