@@ -109,6 +109,7 @@ COFFER_DATA_PLANE = [
     ("POST", "/secrets/{secret-name}/rotate", False),
     ("GET", "/secrets/{secret-name}/rotation", False),
     ("GET", "/coffer/changes", False),
+    ("POST", "/coffer/batchget", True),
 ]
 
 NOT_AN_OBJECT = [
