@@ -177,8 +177,17 @@ Result<VaultChanges> parse_changes(const std::string& body) {
   return c;
 }
 
-// Refusals that hold for both create and update.
-Status check_changes(const VaultChanges& c, const ArmContext& ctx) {
+// A policy refused by normalise_access_policy (a permission that does not exist, …) as
+// Microsoft.KeyVault refuses it: BadRequest, "An invalid value was provided for 'accessPolicies'".
+Status invalid_policies(const Status& st) {
+  if (st.code() != Code::kBadParameter) return st;
+  return Status(Code::kBadParameter, "An invalid value was provided for 'accessPolicies': " + st.message(),
+                "BadRequest");
+}
+
+// Refusals that hold for both create and update, checked before anything changes; the policies
+// are normalised in place.
+Status check_changes(VaultChanges& c, const ArmContext& ctx) {
   if (c.tenant_id && !iequals_ascii(*c.tenant_id, ctx.tenant_id)) {
     return Status(
         Code::kBadParameter,
@@ -194,6 +203,11 @@ Status check_changes(const VaultChanges& c, const ArmContext& ctx) {
   if (c.retention_days && (*c.retention_days < 7 || *c.retention_days > 90)) {
     return Status(Code::kBadParameter, "The property \"softDeleteRetentionInDays\" must be between 7 and 90.",
                   "BadRequest");
+  }
+  if (c.policies) {
+    for (auto& p : *c.policies) {
+      if (Status st = auth::normalise_access_policy(p); !st.ok()) return invalid_policies(st);
+    }
   }
   return Status::Ok();
 }
@@ -266,11 +280,8 @@ http::Response put_vault(const http::Request& req, const std::string& group, con
   settings.rbac_authorization = c->rbac_authorization.value_or(false);  // ARM's default: access policies
   settings.retention_days = int(c->retention_days.value_or(90));
   settings.purge_protection = c->purge_protection.value_or(false);
-  // Check the policies before the vault exists, so a bad one creates nothing.
-  std::vector<auth::AccessPolicy> policies = c->policies.value_or(std::vector<auth::AccessPolicy>{});
-  for (auto& p : policies) {
-    if (Status st = auth::normalise_access_policy(p); !st.ok()) return arm_failure(st);
-  }
+  // The policies were checked before the vault exists (check_changes), so a bad one creates nothing.
+  const std::vector<auth::AccessPolicy> policies = c->policies.value_or(std::vector<auth::AccessPolicy>{});
   auto created = ctx.vaults->create(name, settings);
   if (!created.ok()) {
     if (created.status().reason() == "VaultInDeletedState") return name_in_deleted_state();
@@ -315,7 +326,7 @@ http::Response update_access_policies(const http::Request& req, const std::strin
   auto current = ctx.rbac->access_policies(v->id);
   if (!current.ok()) return arm_failure(current.status());
   auto next = auth::edit_access_policies(std::move(*current), std::move(*changes), *auth::policy_edit_named(kind));
-  if (!next.ok()) return arm_failure(next.status());
+  if (!next.ok()) return arm_failure(invalid_policies(next.status()));
   auto stored = ctx.rbac->set_access_policies(v->id, std::move(*next));
   if (!stored.ok()) return arm_failure(stored.status());
   return json_response(200, json::object{{"id", arm_vault_id(ctx, *v) + "/accessPolicies/" + kind},

@@ -232,6 +232,36 @@ class ArmVaultTest(unittest.TestCase):
         self.assertGreaterEqual(report["vaultsPurged"], 1)
         self.assertNotIn("keptVault", [v["name"] for v in self.azj("keyvault", "list-deleted")])
 
+    def test_a_refused_access_policy_changes_nothing(self):
+        # Microsoft.KeyVault answers a policy naming a permission that does not exist with
+        # BadRequest, "An invalid value was provided for 'accessPolicies'", and applies nothing of
+        # the request — its other changes included.
+        url = (f"{self.base}/subscriptions/{self.subscription}/resourceGroups/myResourceGroup/providers/"
+               "Microsoft.KeyVault/vaults/policyCheck")
+        with requests.Session() as arm:
+            arm.trust_env = False
+            arm.verify = self.server.ca_file
+            arm.headers["Authorization"] = "Bearer " + token(self.server, self.server.authority)
+            tenant = self.server.dev["tenantId"]
+            made = arm.put(url + "?api-version=2022-07-01", json={
+                "location": "eastus", "properties": {"tenantId": tenant, "sku": {"family": "A", "name": "standard"},
+                                                     "accessPolicies": []}})
+            self.assertEqual(made.status_code, 200, made.text)
+            bad = [{"tenantId": tenant, "objectId": self.me, "permissions": {"secrets": ["get", " list"]}}]
+            for method, path, body in (
+                    ("PATCH", "", {"tags": {"changed": "yes"}, "properties": {"accessPolicies": bad}}),
+                    ("PUT", "", {"location": "eastus", "tags": {"changed": "yes"},
+                                 "properties": {"tenantId": tenant, "sku": {"family": "A", "name": "standard"},
+                                                "accessPolicies": bad}}),
+                    ("PUT", "/accessPolicies/add", {"properties": {"accessPolicies": bad}})):
+                r = arm.request(method, url + path + "?api-version=2022-07-01", json=body)
+                self.assertEqual(r.status_code, 400, r.text)
+                self.assertEqual(r.json()["error"]["code"], "BadRequest")
+                self.assertIn("An invalid value was provided for 'accessPolicies'", r.json()["error"]["message"])
+            shown = arm.get(url + "?api-version=2022-07-01").json()
+            self.assertEqual(shown["tags"], {}, "the refused requests changed no tag")
+            self.assertEqual(shown["properties"]["accessPolicies"], [])
+
     def test_arm_vault_errors(self):
         base = f"/subscriptions/{self.subscription}/resourceGroups/myResourceGroup/providers/Microsoft.KeyVault/vaults"
         tenant = self.server.dev["tenantId"]
