@@ -193,7 +193,7 @@ class BadBodiesTest(unittest.TestCase):
 
     def send(self, session, method, url, body, oauth=False, must_refuse=False, code=None):
         """One request; notes what is wrong with its answer in self.problems (a 400 must carry
-        `code`, when one is given)."""
+        `code`, when one is given). Returns the status (None: no answer)."""
         what = f"{method} {url.split('//', 1)[1].split('/', 1)[1][:120]} with {body[:40]!r}"
         try:
             r = session.request(method, url, data=body, timeout=60,
@@ -201,10 +201,10 @@ class BadBodiesTest(unittest.TestCase):
                                          else "application/json"})
         except requests.RequestException as e:
             self.problems.append(f"{what}: no answer ({e})")
-            return
+            return None
         if r.status_code >= 500:
             self.problems.append(f"{what}: {r.status_code} {r.text[:200]}")
-            return
+            return r.status_code
         if must_refuse and r.status_code < 400:
             self.problems.append(f"{what}: accepted ({r.status_code}), though the operation needs an object")
         if r.status_code >= 400:
@@ -212,7 +212,7 @@ class BadBodiesTest(unittest.TestCase):
                 error = r.json()["error"]
             except (ValueError, KeyError, TypeError):
                 self.problems.append(f"{what}: {r.status_code} without an error body: {r.text[:200]!r}")
-                return
+                return r.status_code
             good = isinstance(error, str) if oauth else (
                 isinstance(error, dict) and isinstance(error.get("code"), str) and isinstance(error.get("message"), str)
                 and error["code"] and error["message"])
@@ -220,19 +220,29 @@ class BadBodiesTest(unittest.TestCase):
                 self.problems.append(f"{what}: {r.status_code} with a malformed error body: {r.text[:200]!r}")
             elif code and r.status_code == 400 and error["code"] != code:
                 self.problems.append(f"{what}: {error['code']}, not {code}: {error['message'][:120]}")
+        return r.status_code
 
-    def sweep(self, session, base, operations, api_version, malformed_code):
-        """`malformed_code`: the error code of a 400 for a body that is not a JSON object."""
+    def sweep(self, session, base, operations, api_version, malformed_code, state, extra_bodies=()):
+        """`malformed_code`: the error code of a 400 for a body that is not a JSON object; `state`:
+        what the objects look like (GETs), which an operation whose every request was refused must
+        leave as it was."""
         for method, path, body_required in operations:
             url = f"{base}{self.names(path)}?api-version={api_version}"
             if method in ("PUT", "POST", "PATCH"):
-                for body in NOT_AN_OBJECT:
-                    self.send(session, method, url, body, must_refuse=body_required, code=malformed_code)
-                for body in WRONG_SHAPES:
-                    self.send(session, method, url, body)
+                before = state()
+                statuses = [self.send(session, method, url, body, must_refuse=body_required, code=malformed_code)
+                            for body in NOT_AN_OBJECT]
+                statuses += [self.send(session, method, url, body) for body in WRONG_SHAPES + list(extra_bodies)]
+                if all(status is not None and status >= 400 for status in statuses) and state() != before:
+                    self.problems.append(f"{method} {path}: refused every request, yet the objects changed")
             else:
                 for query in [""] + BAD_QUERIES:
                     self.send(session, method, url + query, b"")
+
+    def data_state(self):
+        return [self.data.get(f"{self.vault}/{path}?api-version=7.4").text for path in (
+            "secrets/sweep-secret", "keys/sweep-key", "certificates/sweep-cert", "certificates/sweep-cert/policy",
+            "keys/sweep-key/rotationpolicy", "certificates/contacts", "settings")]
 
     def assert_no_problems(self):
         problems, self.problems[:] = list(self.problems), []
@@ -243,17 +253,23 @@ class BadBodiesTest(unittest.TestCase):
         self.assertEqual(r.status_code, 200, r.text)
 
     def test_1_every_akv_operation(self):
-        self.sweep(self.data, self.vault, AKV_OPERATIONS[:-11] + COFFER_DATA_PLANE, "7.4", "BadParameter")
+        self.sweep(self.data, self.vault, AKV_OPERATIONS[:-11] + COFFER_DATA_PLANE, "7.4", "BadParameter",
+                   self.data_state)
         self.sweep(self.data, self.vault, [op for op in AKV_OPERATIONS[:-11] if op[0] != "GET"], "2025-07-01",
-                   "BadParameter")
+                   "BadParameter", self.data_state)
         self.assert_still_serving()
-        self.sweep(self.data, self.vault, AKV_OPERATIONS[-11:], "7.4", "BadParameter")
+        self.sweep(self.data, self.vault, AKV_OPERATIONS[-11:], "7.4", "BadParameter", self.data_state)
         self.assert_no_problems()
         self.assert_still_serving()
 
     def test_2_admin_arm_graph_and_token_endpoints(self):
         admin = f"{self.arm}/coffer/admin"
         client_id = self.server.dev["clientId"]
+
+        def admin_state():
+            return [self.manage.get(f"{admin}{path}").text for path in (
+                "/service-principals", "/users", "/groups", "/vaults/dev/eventSubscriptions")]
+
         self.sweep(self.manage, admin, [
             ("POST", "/service-principals", True),
             ("POST", f"/service-principals/{client_id}/federated-credentials", True),
@@ -265,11 +281,29 @@ class BadBodiesTest(unittest.TestCase):
             ("POST", "/vaults/dev/eventSubscriptions/sweep/deadLetters/replay", False),
             ("GET", "/audit", False),
             ("GET", "/vaults", False),
-        ], "7.4", "BadParameter")
+        ], "7.4", "BadParameter", admin_state)
         group = f"/subscriptions/{self.subscription}/resourceGroups"
         vaults = f"{group}/sweepGroup/providers/Microsoft.KeyVault/vaults"
         r = self.manage.put(f"{self.arm}{group}/sweepGroup?api-version=2021-04-01", json={"location": "eastus"})
         self.assertIn(r.status_code, (200, 201), r.text)
+        tenant = self.server.dev["tenantId"]
+        vault_body = {"location": "eastus", "properties": {"tenantId": tenant, "sku": {"family": "A", "name": "standard"},
+                                                           "accessPolicies": []}}
+        r = self.manage.put(f"{self.arm}{vaults}/sweepVault?api-version=2022-07-01", json=vault_body)
+        self.assertEqual(r.status_code, 200, r.text)
+        # Well formed, with a change and one thing wrong: a permission that does not exist.
+        vault_body["tags"] = {"changed": "yes"}
+        vault_body["properties"]["accessPolicies"] = [
+            {"tenantId": tenant, "objectId": self.principal, "permissions": {"keys": ["fly"]}}]
+
+        def arm_state():
+            return [self.manage.get(f"{self.arm}{path}").text for path in (
+                f"{vaults}/sweepVault?api-version=2022-07-01",
+                f"/subscriptions/{self.subscription}/providers/Microsoft.Authorization/roleAssignments"
+                "?api-version=2022-04-01",
+                f"/subscriptions/{self.subscription}/providers/Microsoft.Authorization/roleDefinitions"
+                "?api-version=2022-04-01")]
+
         self.sweep(self.manage, self.arm, [
             ("PUT", f"{group}/sweepGroup2", True),
             ("PUT", f"{vaults}/sweepVault", True),
@@ -281,10 +315,10 @@ class BadBodiesTest(unittest.TestCase):
             ("PUT", f"/subscriptions/{self.subscription}/providers/Microsoft.Authorization/roleDefinitions/"
                     f"{uuid.uuid4()}", True),
             ("GET", f"{vaults}", False),
-        ], "2022-07-01", "InvalidRequestContent")  # ARM's code for a body it cannot deserialize
+        ], "2022-07-01", "InvalidRequestContent", arm_state,  # ARM's code for a body it cannot deserialize
+            extra_bodies=[json.dumps(vault_body).encode()])
         self.sweep(self.manage, self.arm, [("POST", "/v1.0/directoryObjects/getByIds", True)], "1",
-                   "Request_BadRequest")  # Microsoft Graph's
-        tenant = self.server.dev["tenantId"]
+                   "Request_BadRequest", list)  # Microsoft Graph's; it changes nothing
         with requests.Session() as anonymous:
             anonymous.trust_env = False
             anonymous.verify = self.server.ca_file
