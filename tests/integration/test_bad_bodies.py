@@ -135,6 +135,33 @@ WRONG_SHAPES = [
     json.dumps({"value": "\u0000\ud7ff", "tags": {"": ""}, "contentType": "x" * 10000,
                 "properties": {"accessPolicies": [1, {"tenantId": []}], "roleDefinitionId": "/../../x"}}).encode(),
 ]
+# Per operation: bodies that are well formed and carry a change, with one thing wrong. Refused,
+# they must change nothing (sweep()'s state check).
+HALF_VALID = {
+    ("PATCH", "/secrets/{secret-name}/{secret-version}"): [
+        {"tags": {"changed": "yes"}, "contentType": "changed", "attributes": {"exp": "tomorrow"}},
+        {"tags": {"changed": "yes"}, "attributes": {"enabled": False, "nbf": 1, "exp": "x"}}],
+    ("PATCH", "/keys/{key-name}/{key-version}"): [
+        {"tags": {"changed": "yes"}, "key_ops": ["sign", "fly"]},
+        {"tags": {"changed": "yes"}, "attributes": {"enabled": "no"}}],
+    ("PATCH", "/certificates/{certificate-name}/{certificate-version}"): [
+        {"tags": {"changed": "yes"}, "attributes": {"enabled": "no"}},
+        {"tags": {"changed": "yes"}, "policy": {"key_props": {"kty": "RSA", "key_size": 7}}}],
+    ("PATCH", "/certificates/{certificate-name}/policy"): [
+        {"x509_props": {"subject": "CN=changed"}, "key_props": {"kty": "RSA", "key_size": 7}},
+        {"x509_props": {"subject": "CN=changed", "validity_months": -3}},
+        {"x509_props": {"subject": "CN=changed"}, "lifetime_actions": [{"trigger": {}, "action": {"action_type": "X"}}]}],
+    ("PUT", "/keys/{key-name}/rotationpolicy"): [
+        {"lifetimeActions": [{"trigger": {"timeAfterCreate": "P30D"}, "action": {"type": "Rotate"}},
+                             {"trigger": {"timeAfterCreate": "fortnight"}, "action": {"type": "Notify"}}]},
+        {"lifetimeActions": [{"trigger": {"timeAfterCreate": "P30D"}, "action": {"type": "Rotate"}}],
+         "attributes": {"expiryTime": "never"}}],
+    ("PUT", "/certificates/contacts"): [{"contacts": [{"email": "changed@example.com"}, 5]}],
+    ("PATCH", "/settings/{setting-name}"): [{"value": "maybe"}],
+    ("PUT", "/secrets/{secret-name}/rotationpolicy"): [
+        {"lifetimeActions": [{"trigger": {"timeAfterCreate": "P30D"}, "action": {"type": "Rotate"}}],
+         "rotator": {"url": "not a url"}}],
+}
 BAD_QUERIES = ["&maxresults=0", "&maxresults=abc", "&maxresults=99999999999999999999", "&$skiptoken=%00%ff",
                "&objectType=nothing&cursor=%ff", "&force=maybe"]
 
@@ -232,7 +259,9 @@ class BadBodiesTest(unittest.TestCase):
                 before = state()
                 statuses = [self.send(session, method, url, body, must_refuse=body_required, code=malformed_code)
                             for body in NOT_AN_OBJECT]
-                statuses += [self.send(session, method, url, body) for body in WRONG_SHAPES + list(extra_bodies)]
+                half_valid = [json.dumps(b).encode() for b in HALF_VALID.get((method, path), [])]
+                statuses += [self.send(session, method, url, body)
+                             for body in WRONG_SHAPES + list(extra_bodies) + half_valid]
                 if all(status is not None and status >= 400 for status in statuses) and state() != before:
                     self.problems.append(f"{method} {path}: refused every request, yet the objects changed")
             else:
@@ -242,7 +271,8 @@ class BadBodiesTest(unittest.TestCase):
     def data_state(self):
         return [self.data.get(f"{self.vault}/{path}?api-version=7.4").text for path in (
             "secrets/sweep-secret", "keys/sweep-key", "certificates/sweep-cert", "certificates/sweep-cert/policy",
-            "keys/sweep-key/rotationpolicy", "certificates/contacts", "settings")]
+            "keys/sweep-key/rotationpolicy", "secrets/sweep-secret/rotationpolicy", "certificates/contacts",
+            "settings")]
 
     def assert_no_problems(self):
         problems, self.problems[:] = list(self.problems), []
