@@ -280,17 +280,18 @@ http::Response put_vault(const http::Request& req, const std::string& group, con
   settings.rbac_authorization = c->rbac_authorization.value_or(false);  // ARM's default: access policies
   settings.retention_days = int(c->retention_days.value_or(90));
   settings.purge_protection = c->purge_protection.value_or(false);
-  // The policies were checked before the vault exists (check_changes), so a bad one creates nothing.
-  const std::vector<auth::AccessPolicy> policies = c->policies.value_or(std::vector<auth::AccessPolicy>{});
   auto created = ctx.vaults->create(name, settings);
   if (!created.ok()) {
     if (created.status().reason() == "VaultInDeletedState") return name_in_deleted_state();
     if (created.status().reason() == "VaultAlreadyExists") return name_in_use(name);
     return arm_failure(created.status());
   }
-  if (!policies.empty()) {
-    // After the vault: a failure here leaves a vault nobody can reach by policy (less access, never more).
-    if (auto set = ctx.rbac->set_access_policies(created->id, policies); !set.ok()) return arm_failure(set.status());
+  if (c->policies && !c->policies->empty()) {
+    // Checked before the vault existed (check_changes), so a bad one created nothing. Set after the
+    // vault: a failure here leaves a vault nobody can reach by policy (less access, never more).
+    if (auto set = ctx.rbac->set_access_policies(created->id, std::move(*c->policies)); !set.ok()) {
+      return arm_failure(set.status());
+    }
   }
   return vault_response(200, ctx, *created);
 }
